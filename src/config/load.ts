@@ -1,0 +1,204 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, relative, sep } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { ConfigError, errnoCode } from '../errors.js';
+import type { LogLevel } from '../log.js';
+import { defaultConfigPath, defaultDataDir, defaultSocketPath, resolveUserPath } from './paths.js';
+import { type FieldSpec, Validator } from './schema.js';
+import type { Config, EmbedderConfig, EngineConfig, SourceConfig } from './types.js';
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** Every default in one place; each field's doc comment in types.ts says why. */
+export const DEFAULTS = Object.freeze({
+  logLevel: 'info' as LogLevel,
+  batchTokens: 4096,
+  chunkMinTokens: 48,
+  maxFileBytes: 10 * 1024 * 1024,
+  commitFiles: 256,
+  searchK: 10,
+  rrfK: 60,
+  include: ['**/*.md', '**/*.markdown', '**/*.mdx'],
+  exclude: ['**/node_modules/**', '**/.git/**'],
+  embedder: { type: 'mlx-bert', model: 'sentence-transformers/all-MiniLM-L6-v2' },
+});
+
+const embedderSpec: FieldSpec = {
+  kind: 'object',
+  fields: {
+    type: { kind: 'string', default: DEFAULTS.embedder.type, nonEmpty: true },
+    model: { kind: 'string', default: DEFAULTS.embedder.model, nonEmpty: true },
+    maxTokens: { kind: 'int', default: null, min: 8, max: 8192 },
+    batchTokens: { kind: 'int', default: DEFAULTS.batchTokens, min: 64, max: 1 << 20 },
+    hiddenSize: { kind: 'int', default: null, min: 1 },
+    layers: { kind: 'int', default: null, min: 1 },
+    heads: { kind: 'int', default: null, min: 1 },
+  },
+};
+
+const engineSpec: FieldSpec = {
+  kind: 'object',
+  fields: {
+    chunker: { kind: 'string', nonEmpty: true },
+    mapper: { kind: 'string', default: 'document', nonEmpty: true },
+    embedder: { kind: 'string', default: 'default', nonEmpty: true },
+    chunkMaxTokens: { kind: 'int', default: null, min: 16 },
+    chunkMinTokens: { kind: 'int', default: DEFAULTS.chunkMinTokens, min: 0 },
+  },
+};
+
+const sourceSpec: FieldSpec = {
+  kind: 'object',
+  fields: {
+    path: { kind: 'string', nonEmpty: true },
+    engine: { kind: 'string', default: 'md', nonEmpty: true },
+    include: { kind: 'strings', default: DEFAULTS.include },
+    exclude: { kind: 'strings', default: DEFAULTS.exclude },
+  },
+};
+
+const rootSpec: Record<string, FieldSpec> = {
+  dataDir: { kind: 'string', default: null },
+  socketPath: { kind: 'string', default: null },
+  log: {
+    kind: 'object',
+    fields: {
+      level: { kind: 'enum', values: LOG_LEVELS, default: DEFAULTS.logLevel },
+      file: { kind: 'string', default: null },
+    },
+  },
+  embedders: { kind: 'record', of: embedderSpec, default: { default: {} } },
+  engines: { kind: 'record', of: engineSpec, default: { md: { chunker: 'markdown' } } },
+  sources: { kind: 'list', of: sourceSpec, default: [] },
+  indexing: {
+    kind: 'object',
+    fields: {
+      maxFileBytes: { kind: 'int', default: DEFAULTS.maxFileBytes, min: 1 },
+      commitFiles: { kind: 'int', default: DEFAULTS.commitFiles, min: 1, max: 100_000 },
+    },
+  },
+  search: {
+    kind: 'object',
+    fields: {
+      k: { kind: 'int', default: DEFAULTS.searchK, min: 1, max: 1000 },
+      rrfK: { kind: 'int', default: DEFAULTS.rrfK, min: 1 },
+    },
+  },
+};
+
+export interface LoadOptions {
+  /** Explicit `--config`; else `RAGCTL_CONFIG`; else the user's default location. */
+  configPath?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** When the chosen file does not exist, fall back to defaults instead of failing. */
+  allowMissing?: boolean;
+}
+
+/** Which file `loadConfig` would read, and whether the user asked for it explicitly. */
+export function chooseConfigPath(options: LoadOptions = {}): { path: string; explicit: boolean } {
+  const env = options.env ?? process.env;
+  if (options.configPath) return { path: resolveUserPath(options.configPath, process.cwd()), explicit: true };
+  if (env.RAGCTL_CONFIG) return { path: resolveUserPath(env.RAGCTL_CONFIG, process.cwd()), explicit: true };
+  return { path: defaultConfigPath(env), explicit: false };
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const { path, explicit } = chooseConfigPath(options);
+  let raw: unknown = {};
+  let file: string | null = path;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' && (!explicit || options.allowMissing)) {
+      file = null;
+    } else if (errnoCode(err) === 'ENOENT') {
+      throw new ConfigError('', `config file not found (create it, or copy config.yaml from the ragctl repo)`, path);
+    } else if (err instanceof YAMLParseError) {
+      const where = err.linePos?.[0] ? `line ${err.linePos[0].line}, column ${err.linePos[0].col}` : 'YAML';
+      throw new ConfigError('', `${where}: ${err.message.split('\n')[0]}`, path);
+    } else {
+      throw new ConfigError('', `cannot read: ${(err as Error).message}`, path);
+    }
+  }
+  return resolveConfig(raw, file, env);
+}
+
+/** Validates parsed YAML and resolves it into a frozen Config. */
+export function resolveConfig(raw: unknown, file: string | null, env: NodeJS.ProcessEnv = process.env): Config {
+  const v = new Validator(file ?? undefined);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) v.fail('', 'the top level must be a mapping');
+  const c = v.object(rootSpec, raw as Record<string, unknown>, '') as {
+    dataDir: string | null;
+    socketPath: string | null;
+    log: { level: LogLevel; file: string | null };
+    embedders: Record<string, EmbedderConfig>;
+    engines: Record<string, EngineConfig>;
+    sources: SourceConfig[];
+    indexing: Config['indexing'];
+    search: Config['search'];
+  };
+  const baseDir = file ? dirname(file) : process.cwd();
+  const dataDir = c.dataDir ? resolveUserPath(c.dataDir, baseDir) : defaultDataDir(env);
+
+  for (const [name, engine] of Object.entries(c.engines)) {
+    if (!(engine.embedder in c.embedders)) {
+      v.fail(`engines.${name}.embedder`, `names embedder '${engine.embedder}', which is not defined under embedders (${Object.keys(c.embedders).join(', ') || 'none'})`);
+    }
+  }
+  const sources = c.sources.map((s, i) => {
+    const path = resolveUserPath(s.path, baseDir);
+    if (!(s.engine in c.engines)) {
+      v.fail(`sources[${i}].engine`, `'${s.engine}' is not defined under engines (${Object.keys(c.engines).join(', ')})`);
+    }
+    let isDir = false;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch {
+      v.fail(`sources[${i}].path`, `${path} does not exist`);
+    }
+    if (!isDir) v.fail(`sources[${i}].path`, `${path} is not a folder`);
+    return Object.freeze({ ...s, path, include: Object.freeze([...s.include]), exclude: Object.freeze([...s.exclude]) });
+  });
+  sources.forEach((a, i) => {
+    sources.forEach((b, j) => {
+      if (j <= i) return;
+      if (a.path === b.path) v.fail(`sources[${j}].path`, `duplicates sources[${i}] (${a.path})`);
+      if (isInside(b.path, a.path)) v.fail(`sources[${j}].path`, `${b.path} is inside sources[${i}] (${a.path}); a file must belong to one source`);
+      if (isInside(a.path, b.path)) v.fail(`sources[${i}].path`, `${a.path} is inside sources[${j}] (${b.path}); a file must belong to one source`);
+    });
+    if (isInside(dataDir, a.path) || dataDir === a.path) {
+      v.fail(`sources[${i}].path`, `contains the data dir ${dataDir}; the index must not watch itself (move dataDir elsewhere)`);
+    }
+  });
+
+  const embedders: Record<string, EmbedderConfig> = {};
+  for (const [name, e] of Object.entries(c.embedders)) {
+    const model = looksLikePath(e.model) ? resolveUserPath(e.model, baseDir) : e.model;
+    embedders[name] = Object.freeze({ ...e, model });
+  }
+  const engines: Record<string, EngineConfig> = {};
+  for (const [name, e] of Object.entries(c.engines)) engines[name] = Object.freeze({ ...e });
+
+  return Object.freeze({
+    configFile: file,
+    dataDir,
+    socketPath: c.socketPath ? resolveUserPath(c.socketPath, baseDir) : defaultSocketPath(dataDir),
+    log: Object.freeze({ level: c.log.level, file: c.log.file ? resolveUserPath(c.log.file, baseDir) : `${dataDir}/logs/ragd.log` }),
+    embedders: Object.freeze(embedders),
+    engines: Object.freeze(engines),
+    sources: Object.freeze(sources),
+    indexing: Object.freeze(c.indexing),
+    search: Object.freeze(c.search),
+  });
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..';
+}
+
+/** Hugging Face ids look like `org/name`; paths start with `.`, `/` or `~`, or exist on disk. */
+function looksLikePath(model: string): boolean {
+  return model.startsWith('.') || model.startsWith('/') || model.startsWith('~') || existsSync(model);
+}

@@ -1,0 +1,70 @@
+import type { LogLevel } from '../log.js';
+
+/** The resolved, frozen configuration. Only `config/load.ts` reads `config.yaml`. */
+export interface Config {
+  /** The file this came from, or null for built-in defaults. */
+  readonly configFile: string | null;
+  /** Index tables, logs and the daemon's lock live here. */
+  readonly dataDir: string;
+  /** The daemon's Unix socket. Its folder is created 0700. */
+  readonly socketPath: string;
+  readonly log: LogConfig;
+  readonly embedders: Readonly<Record<string, EmbedderConfig>>;
+  readonly engines: Readonly<Record<string, EngineConfig>>;
+  readonly sources: readonly SourceConfig[];
+  readonly indexing: IndexingConfig;
+  readonly search: SearchConfig;
+}
+
+export interface LogConfig {
+  readonly level: LogLevel;
+  /** The daemon's JSON-lines log. Default: `<dataDir>/logs/ragd.log`. */
+  readonly file: string;
+}
+
+export interface EmbedderConfig {
+  /** Registered embedder type; `mlx-bert` is built in. */
+  readonly type: string;
+  /** A Hugging Face model id (looked up in the HF cache) or a folder path. */
+  readonly model: string;
+  /** Tokens per text the model reads; longer texts are truncated. Default: from the model, else 256. */
+  readonly maxTokens: number | null;
+  /** Padded tokens per forward pass. Default 4096: big enough to keep the BLAS busy, small enough that a query waits little. */
+  readonly batchTokens: number;
+  /** Architecture overrides; default: read from the model's config.json. */
+  readonly hiddenSize: number | null;
+  readonly layers: number | null;
+  readonly heads: number | null;
+}
+
+export interface EngineConfig {
+  readonly chunker: string;
+  readonly mapper: string;
+  readonly embedder: string;
+  /** Largest chunk in tokens. Default: the embedder's limit. */
+  readonly chunkMaxTokens: number | null;
+  /** Neighbouring chunks smaller than this are merged. Default 48. */
+  readonly chunkMinTokens: number;
+}
+
+export interface SourceConfig {
+  /** Absolute folder path (relative paths in the file resolve against the file's folder). */
+  readonly path: string;
+  readonly engine: string;
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+}
+
+export interface IndexingConfig {
+  /** Files larger than this are skipped with a reason. Default 10 MiB: larger text is rarely notes. */
+  readonly maxFileBytes: number;
+  /** Files per store commit in a one-shot index. Default 256: fewer table versions, bounded memory. */
+  readonly commitFiles: number;
+}
+
+export interface SearchConfig {
+  /** Results returned when `-k` is not given. Default 10. */
+  readonly k: number;
+  /** The reciprocal-rank-fusion constant. Default 60 (Cormack et al.). */
+  readonly rrfK: number;
+}
