@@ -20,7 +20,13 @@ export type ErrorCode =
   | 'E_USAGE'
   | 'E_NETWORK'
   | 'E_ABORTED'
-  | 'E_INTERNAL';
+  | 'E_INTERNAL'
+  // Socket protocol (src/ipc): a peer speaking another version, a method the daemon does not
+  // have, a message or reply over the size limit, a request that got no answer in time.
+  | 'E_VERSION'
+  | 'E_UNKNOWN_METHOD'
+  | 'E_TOO_LARGE'
+  | 'E_TIMEOUT';
 
 export class RagError extends Error {
   readonly code: ErrorCode;
@@ -48,7 +54,11 @@ export class ConfigError extends RagError {
 export class ModelError extends RagError {
   /** The model file (or folder) that is wrong. */
   readonly file: string;
-  constructor(file: string, reason: string, options: { cause?: unknown; fix?: string; missing?: boolean } = {}) {
+  constructor(
+    file: string,
+    reason: string,
+    options: { cause?: unknown; fix?: string; missing?: boolean } = {},
+  ) {
     super(options.missing ? 'E_MODEL_MISSING' : 'E_MODEL', `${file}: ${reason}`, options);
     this.name = 'ModelError';
     this.file = file;

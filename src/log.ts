@@ -27,7 +27,10 @@ export function createLogger(options: LogOptions): Logger {
   if (options.pretty ?? process.stderr.isTTY) {
     return pino({
       ...base,
-      transport: { target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { destination: 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+      },
     });
   }
   return pino(base, pino.destination({ dest: 2, sync: true }));

@@ -113,7 +113,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
     if (errnoCode(err) === 'ENOENT' && (!explicit || options.allowMissing)) {
       file = null;
     } else if (errnoCode(err) === 'ENOENT') {
-      throw new ConfigError('', `config file not found (create it, or copy config.yaml from the ragctl repo)`, path);
+      throw new ConfigError(
+        '',
+        `config file not found (create it, or copy config.yaml from the ragctl repo)`,
+        path,
+      );
     } else if (err instanceof YAMLParseError) {
       const where = err.linePos?.[0] ? `line ${err.linePos[0].line}, column ${err.linePos[0].col}` : 'YAML';
       throw new ConfigError('', `${where}: ${err.message.split('\n')[0]}`, path);
@@ -125,9 +129,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
 }
 
 /** Validates parsed YAML and resolves it into a frozen Config. */
-export function resolveConfig(raw: unknown, file: string | null, env: NodeJS.ProcessEnv = process.env): Config {
+export function resolveConfig(
+  raw: unknown,
+  file: string | null,
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
   const v = new Validator(file ?? undefined);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) v.fail('', 'the top level must be a mapping');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    v.fail('', 'the top level must be a mapping');
   const c = v.object(rootSpec, raw as Record<string, unknown>, '') as {
     dataDir: string | null;
     socketPath: string | null;
@@ -143,13 +152,19 @@ export function resolveConfig(raw: unknown, file: string | null, env: NodeJS.Pro
 
   for (const [name, engine] of Object.entries(c.engines)) {
     if (!(engine.embedder in c.embedders)) {
-      v.fail(`engines.${name}.embedder`, `names embedder '${engine.embedder}', which is not defined under embedders (${Object.keys(c.embedders).join(', ') || 'none'})`);
+      v.fail(
+        `engines.${name}.embedder`,
+        `names embedder '${engine.embedder}', which is not defined under embedders (${Object.keys(c.embedders).join(', ') || 'none'})`,
+      );
     }
   }
   const sources = c.sources.map((s, i) => {
     const path = resolveUserPath(s.path, baseDir);
     if (!(s.engine in c.engines)) {
-      v.fail(`sources[${i}].engine`, `'${s.engine}' is not defined under engines (${Object.keys(c.engines).join(', ')})`);
+      v.fail(
+        `sources[${i}].engine`,
+        `'${s.engine}' is not defined under engines (${Object.keys(c.engines).join(', ')})`,
+      );
     }
     let isDir = false;
     try {
@@ -158,17 +173,33 @@ export function resolveConfig(raw: unknown, file: string | null, env: NodeJS.Pro
       v.fail(`sources[${i}].path`, `${path} does not exist`);
     }
     if (!isDir) v.fail(`sources[${i}].path`, `${path} is not a folder`);
-    return Object.freeze({ ...s, path, include: Object.freeze([...s.include]), exclude: Object.freeze([...s.exclude]) });
+    return Object.freeze({
+      ...s,
+      path,
+      include: Object.freeze([...s.include]),
+      exclude: Object.freeze([...s.exclude]),
+    });
   });
   sources.forEach((a, i) => {
     sources.forEach((b, j) => {
       if (j <= i) return;
       if (a.path === b.path) v.fail(`sources[${j}].path`, `duplicates sources[${i}] (${a.path})`);
-      if (isInside(b.path, a.path)) v.fail(`sources[${j}].path`, `${b.path} is inside sources[${i}] (${a.path}); a file must belong to one source`);
-      if (isInside(a.path, b.path)) v.fail(`sources[${i}].path`, `${a.path} is inside sources[${j}] (${b.path}); a file must belong to one source`);
+      if (isInside(b.path, a.path))
+        v.fail(
+          `sources[${j}].path`,
+          `${b.path} is inside sources[${i}] (${a.path}); a file must belong to one source`,
+        );
+      if (isInside(a.path, b.path))
+        v.fail(
+          `sources[${i}].path`,
+          `${a.path} is inside sources[${j}] (${b.path}); a file must belong to one source`,
+        );
     });
     if (isInside(dataDir, a.path) || dataDir === a.path) {
-      v.fail(`sources[${i}].path`, `contains the data dir ${dataDir}; the index must not watch itself (move dataDir elsewhere)`);
+      v.fail(
+        `sources[${i}].path`,
+        `contains the data dir ${dataDir}; the index must not watch itself (move dataDir elsewhere)`,
+      );
     }
   });
 
@@ -184,7 +215,10 @@ export function resolveConfig(raw: unknown, file: string | null, env: NodeJS.Pro
     configFile: file,
     dataDir,
     socketPath: c.socketPath ? resolveUserPath(c.socketPath, baseDir) : defaultSocketPath(dataDir),
-    log: Object.freeze({ level: c.log.level, file: c.log.file ? resolveUserPath(c.log.file, baseDir) : `${dataDir}/logs/ragd.log` }),
+    log: Object.freeze({
+      level: c.log.level,
+      file: c.log.file ? resolveUserPath(c.log.file, baseDir) : `${dataDir}/logs/ragd.log`,
+    }),
     embedders: Object.freeze(embedders),
     engines: Object.freeze(engines),
     sources: Object.freeze(sources),

@@ -36,8 +36,10 @@ export class Validator {
       case 'int':
         if (typeof value !== 'number' || !Number.isInteger(value))
           this.fail(path, `must be an integer, got ${describe(value)}`);
-        if (spec.min !== undefined && value < spec.min) this.fail(path, `must be at least ${spec.min}, got ${value}`);
-        if (spec.max !== undefined && value > spec.max) this.fail(path, `must be at most ${spec.max}, got ${value}`);
+        if (spec.min !== undefined && value < spec.min)
+          this.fail(path, `must be at least ${spec.min}, got ${value}`);
+        if (spec.max !== undefined && value > spec.max)
+          this.fail(path, `must be at most ${spec.max}, got ${value}`);
         return value;
       case 'bool':
         if (typeof value !== 'boolean') this.fail(path, `must be true or false, got ${describe(value)}`);
@@ -68,7 +70,11 @@ export class Validator {
     }
   }
 
-  object(fields: Record<string, FieldSpec>, value: Record<string, unknown>, path: string): Record<string, unknown> {
+  object(
+    fields: Record<string, FieldSpec>,
+    value: Record<string, unknown>,
+    path: string,
+  ): Record<string, unknown> {
     for (const key of Object.keys(value)) {
       if (!(key in fields)) {
         const near = closest(key, Object.keys(fields));
@@ -76,7 +82,8 @@ export class Validator {
       }
     }
     const out: Record<string, unknown> = {};
-    for (const [key, spec] of Object.entries(fields)) out[key] = this.check(spec, value[key], join(path, key));
+    for (const [key, spec] of Object.entries(fields))
+      out[key] = this.check(spec, value[key], join(path, key));
     return out;
   }
 }

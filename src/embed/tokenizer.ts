@@ -35,12 +35,17 @@ export class WordPieceTokenizer implements TokenCounter {
     try {
       this.#tokenizer = new Tokenizer(json, config as object);
     } catch (err) {
-      throw new ModelError(this.#file, `not a tokenizer this build can read: ${(err as Error).message}`, { cause: err });
+      throw new ModelError(this.#file, `not a tokenizer this build can read: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const sep = this.#tokenizer.token_to_id('[SEP]');
     const cls = this.#tokenizer.token_to_id('[CLS]');
     if (sep === undefined || cls === undefined) {
-      throw new ModelError(this.#file, 'has no [CLS]/[SEP] tokens; only BERT-family (WordPiece) tokenizers are supported');
+      throw new ModelError(
+        this.#file,
+        'has no [CLS]/[SEP] tokens; only BERT-family (WordPiece) tokenizers are supported',
+      );
     }
     this.#sepId = sep;
     this.maxTokens = maxTokens;

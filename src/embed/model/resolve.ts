@@ -40,7 +40,11 @@ export function isHubId(spec: string): boolean {
  * `refs/<revision>` names, else the newest complete snapshot). A model that is not there is an
  * error that says how to get it.
  */
-export function resolveModel(spec: string, env: NodeJS.ProcessEnv = process.env, revision = 'main'): ModelFiles {
+export function resolveModel(
+  spec: string,
+  env: NodeJS.ProcessEnv = process.env,
+  revision = 'main',
+): ModelFiles {
   if (!isHubId(spec)) {
     const dir = resolve(spec);
     if (!existsSync(dir)) {
@@ -62,7 +66,10 @@ export function resolveModel(spec: string, env: NodeJS.ProcessEnv = process.env,
     name = newestCompleteSnapshot(snapshots);
   }
   if (!name || !existsSync(join(snapshots, name))) {
-    throw new ModelError(repo, `model ${spec} is not in the Hugging Face cache`, { missing: true, fix: pullHint });
+    throw new ModelError(repo, `model ${spec} is not in the Hugging Face cache`, {
+      missing: true,
+      fix: pullHint,
+    });
   }
   return checkFiles(join(snapshots, name), spec, name, pullHint);
 }
