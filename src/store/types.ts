@@ -1,11 +1,46 @@
 import type { RecordBatch } from 'apache-arrow';
 
+/**
+ * Columns every chunk table has, whatever else its mapper adds: the store filters, ranks
+ * and builds `SearchHit`s from these alone, so a mapper's schema must contain them all
+ * (checked when a table is opened). Units are in the names.
+ */
+export const CHUNK_COLUMNS = {
+  id: 'id',
+  path: 'path',
+  /** `path` relative to `root`, with `/` separators: what relative `--path` globs match. */
+  relPath: 'rel_path',
+  root: 'root',
+  engine: 'engine',
+  /** `List<utf8>`, outermost first. */
+  headingPath: 'heading_path',
+  startLine: 'start_line',
+  endLine: 'end_line',
+  text: 'text',
+  contentHash: 'content_hash',
+  fileHash: 'file_hash',
+  /** float64 epoch ms, as `fs.Stats.mtimeMs`. */
+  mtimeMs: 'mtime_ms',
+  indexedAtMs: 'indexed_at_ms',
+  modelId: 'model_id',
+  /** utf8 JSON object. */
+  metadata: 'metadata',
+  /** `FixedSizeList<float32>[dimension]`. */
+  vector: 'vector',
+} as const;
+
 /** How a search ranks: ANN over vectors, BM25 over text, or both fused by RRF. */
 export type SearchMode = 'hybrid' | 'vector' | 'text';
 
 /** Filters pushed down into the table scan (LanceDB `where`), never applied after the fact. */
 export interface SearchFilter {
-  /** Glob over the file path (absolute, or relative to its source root), e.g. `docs/**` or `*.md`. */
+  /**
+   * Gitignore-like glob over the file path: starting with `/` it matches the absolute path,
+   * otherwise the path relative to the file's source root; without a `/` it matches at any
+   * depth (`*.md`); a matched folder includes its contents (`docs` = `docs/**`). `*` and `?`
+   * stay within a segment, `**` crosses them, `[…]`, `{a,b}` and `\x` as in shells. See
+   * `pathGlobWhere` in `where.ts`.
+   */
   pathGlob?: string | undefined;
   /** Only chunks of files modified at or after this time (epoch ms). */
   afterMs?: number | undefined;
@@ -70,7 +105,37 @@ export interface ChunkTable {
   vectorsByContentHash(hashes: readonly string[]): Promise<Map<string, Float32Array>>;
   search(request: SearchRequest): Promise<SearchHit[]>;
   countRows(): Promise<number>;
+  /** Size and shape of the table, for `ragctl status` and the fragmentation benchmark. */
+  stats(): Promise<TableStats>;
   /** Compacts small fragments, prunes old versions and folds new rows into the indexes. */
   optimize(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface TableStats {
+  name: string;
+  rows: number;
+  /** The table's current version: one per commit since the last cleanup. */
+  version: number;
+  /** Versions still on disk (readable by time travel, pruned by `optimize()`). */
+  versions: number;
+  fragments: number;
+  /** Fragments LanceDB considers small (worth compacting). */
+  smallFragments: number;
+  /** Bytes of the current version's data files (not counting old versions or indexes). */
+  dataBytes: number;
+  indexes: { name: string; type: string; unindexedRows: number }[];
+}
+
+/** The record of what is indexed: one row per file, keyed by absolute path. */
+export interface FileRecords {
+  /** Every record, optionally only those of one engine. */
+  all(filter?: { engine?: string | undefined }): Promise<FileRecord[]>;
+  /** The records of these paths; paths without one are absent from the map. */
+  get(paths: readonly string[]): Promise<Map<string, FileRecord>>;
+  /** Inserts or replaces (by path) in one commit. */
+  upsert(records: readonly FileRecord[]): Promise<void>;
+  delete(paths: readonly string[]): Promise<void>;
+  stats(): Promise<TableStats>;
+  optimize(): Promise<void>;
 }

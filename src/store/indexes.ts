@@ -1,0 +1,48 @@
+import { Index, type Table } from '@lancedb/lancedb';
+import type { Logger } from '../log.js';
+import { FTS_OPTIONS } from './tuning.js';
+import { CHUNK_COLUMNS as C } from './types.js';
+
+/**
+ * BTREE indexes: `id` is the join key of every replace (mergeInsert), `path` the key of
+ * its delete clause, `content_hash` the key of vector reuse. All three are looked up by
+ * equality / IN lists, which is what a BTREE serves.
+ */
+const BTREE_COLUMNS = [C.id, C.path, C.contentHash] as const;
+
+/**
+ * Creates the scalar and full-text indexes a chunk table lacks. LanceDB builds them on an
+ * empty table too, so a new table gets them at once; rows written later are searched
+ * unindexed (flat) until `optimize()` folds them in — correct either way, only slower.
+ */
+export async function ensureChunkIndexes(table: Table, log: Logger): Promise<void> {
+  const indexed = new Set((await table.listIndices()).flatMap((i) => i.columns));
+  for (const column of BTREE_COLUMNS) {
+    if (indexed.has(column)) continue;
+    await table.createIndex(column, { config: Index.btree() });
+    log.debug({ column }, 'created btree index');
+  }
+  if (!indexed.has(C.text)) {
+    await table.createIndex(C.text, { config: Index.fts({ ...FTS_OPTIONS }) });
+    log.debug({ column: C.text }, 'created full-text index');
+  }
+}
+
+export async function hasVectorIndex(table: Table): Promise<boolean> {
+  return (await table.listIndices()).some((i) => i.columns.includes(C.vector));
+}
+
+/**
+ * Builds the ANN index once the table has `minRows` rows; below that, brute force is fast
+ * and exact (see `StoreTuning.vectorIndexMinRows`). IVF_PQ with cosine distance: the one
+ * variant that builds in seconds on a laptop at 50k–1M rows; searches re-rank its
+ * candidates with exact distances (`refineFactor`), so scores stay true cosines.
+ * Returns whether it built one.
+ */
+export async function ensureVectorIndex(table: Table, rows: number, minRows: number, log: Logger) {
+  if (rows < minRows || (await hasVectorIndex(table))) return false;
+  const started = performance.now();
+  await table.createIndex(C.vector, { config: Index.ivfPq({ distanceType: 'cosine' }) });
+  log.info({ rows, ms: Math.round(performance.now() - started) }, 'built vector index');
+  return true;
+}

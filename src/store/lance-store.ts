@@ -1,0 +1,233 @@
+import { mkdir } from 'node:fs/promises';
+import { type Connection, connect, Index, type Table } from '@lancedb/lancedb';
+import type { Schema } from 'apache-arrow';
+import { arrow } from '../engines/arrow.js';
+import type { StoreMapper } from '../engines/types.js';
+import { RagError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { FILE_RECORDS_TABLE, fileRecordsSchema, LanceFileRecords } from './file-records.js';
+import { ensureChunkIndexes } from './indexes.js';
+import { LanceChunkTable } from './lance-table.js';
+import { guard, schemaDifference } from './lance-util.js';
+import { DEFAULT_TUNING, type StoreTuning } from './tuning.js';
+import type { FileRecords } from './types.js';
+
+export interface LanceStoreOptions {
+  /** The LanceDB folder (created if missing), e.g. `<dataDir>/lancedb`. */
+  dir: string;
+  logger: Logger;
+  tuning?: Partial<StoreTuning>;
+  /**
+   * Seconds between checks for commits made by another process; undefined never checks
+   * (LanceDB's default: right for the daemon, the only writer), 0 checks on every read.
+   */
+  readConsistencyS?: number;
+}
+
+export interface ChunkTableSpec {
+  /** The engine's name from the config; the table is `chunks_<engine>`. */
+  engine: string;
+  mapper: StoreMapper;
+  /** The embedder's `modelId` and `dimension`: the table only ever holds this model's vectors. */
+  modelId: string;
+  dimension: number;
+  /**
+   * What to do when the table on disk was made for another model, dimension, mapper or
+   * schema. `error` (the default) throws `E_SCHEMA` with the fix; `rebuild` forgets the
+   * engine's file records, drops the table and creates it empty, so the caller re-indexes.
+   */
+  onMismatch?: 'error' | 'rebuild';
+}
+
+export interface OpenedChunkTable {
+  table: LanceChunkTable;
+  /** `rebuilt`: the old table did not match `spec` and was dropped (see `reason`). */
+  state: 'created' | 'opened' | 'rebuilt';
+  reason?: string;
+}
+
+/** Schema metadata keys recording what a chunk table was made for. */
+const META = {
+  modelId: 'ragctl.model_id',
+  dimension: 'ragctl.dimension',
+  mapper: 'ragctl.mapper',
+} as const;
+
+const ENGINE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+/**
+ * The LanceDB folder: one chunk table per engine plus the file records. The only place that
+ * creates, checks and drops tables.
+ */
+export class LanceStore {
+  readonly dir: string;
+  readonly #db: Connection;
+  readonly #tuning: StoreTuning;
+  readonly #log: Logger;
+  readonly #files: LanceFileRecords;
+  readonly #chunkTables = new Map<string, LanceChunkTable>();
+  #closed: Promise<void> | undefined;
+
+  private constructor(
+    dir: string,
+    db: Connection,
+    files: LanceFileRecords,
+    tuning: StoreTuning,
+    log: Logger,
+  ) {
+    this.dir = dir;
+    this.#db = db;
+    this.#files = files;
+    this.#tuning = tuning;
+    this.#log = log;
+  }
+
+  static async open(options: LanceStoreOptions): Promise<LanceStore> {
+    const { dir } = options;
+    const log = options.logger.child({ component: 'store' });
+    const tuning: StoreTuning = { ...DEFAULT_TUNING, ...options.tuning };
+    return guard(`opening the index in ${dir}`, async () => {
+      await mkdir(dir, { recursive: true });
+      const connectOptions =
+        options.readConsistencyS === undefined ? {} : { readConsistencyInterval: options.readConsistencyS };
+      const db = await connect(dir, connectOptions);
+      const schema = fileRecordsSchema();
+      const table = await openOrCreate(db, FILE_RECORDS_TABLE, schema);
+      const difference = schemaDifference(schema, await table.schema());
+      if (difference) {
+        table.close();
+        db.close();
+        throw new RagError('E_SCHEMA', `table ${FILE_RECORDS_TABLE} in ${dir}: ${difference}`, {
+          fix: `delete ${dir} and index again (the file records are rebuilt from disk)`,
+        });
+      }
+      if (!(await table.listIndices()).some((i) => i.columns.includes('path'))) {
+        await table.createIndex('path', { config: Index.btree() });
+      }
+      const files = new LanceFileRecords({ table, dir, tuning, logger: log });
+      return new LanceStore(dir, db, files, tuning, log);
+    });
+  }
+
+  get files(): FileRecords {
+    return this.#files;
+  }
+
+  /**
+   * Opens (or creates, empty, with the mapper's explicit schema) the chunk table of an engine
+   * and checks that it was made for this model, dimension and mapper. Throws `E_SCHEMA` on a
+   * mismatch unless `spec.onMismatch` is `rebuild`. One handle per engine: a second call
+   * returns the first table.
+   */
+  async openChunkTable(spec: ChunkTableSpec): Promise<OpenedChunkTable> {
+    this.#checkOpen();
+    if (!ENGINE_NAME.test(spec.engine)) {
+      throw new RagError('E_CONFIG', `engine name ${JSON.stringify(spec.engine)} cannot name a table`, {
+        fix: 'use letters, digits, `_` and `-` only',
+      });
+    }
+    const name = `chunks_${spec.engine}`;
+    const cached = this.#chunkTables.get(name);
+    if (cached) {
+      this.#checkSame(cached, spec);
+      return { table: cached, state: 'opened' };
+    }
+    const schema = withMetadata(spec.mapper.schema(spec.dimension), spec);
+    const log = this.#log.child({ table: name });
+    const what = `table ${name} in ${this.dir}`;
+
+    const opened = await guard(`${what}: opening`, async () => {
+      const exists = (await this.#db.tableNames()).includes(name);
+      if (!exists) return { table: await this.#db.createEmptyTable(name, schema), state: 'created' as const };
+      const table = await this.#db.openTable(name);
+      const reason = mismatch(spec, schema, await table.schema());
+      if (!reason) return { table, state: 'opened' as const };
+      table.close();
+      if (spec.onMismatch !== 'rebuild') {
+        throw new RagError('E_SCHEMA', `${what}: ${reason}`, {
+          fix: `rebuild the index of engine "${spec.engine}" (its chunks are re-embedded with ${spec.modelId})`,
+        });
+      }
+      log.warn({ reason }, 'dropping chunk table made for another model or schema');
+      // Records first: if we stop after this, the next open sees the mismatch again and
+      // finishes the rebuild; the other order could leave records of files no table holds.
+      await this.#files.deleteEngine(spec.engine);
+      await this.#db.dropTable(name);
+      return { table: await this.#db.createEmptyTable(name, schema), state: 'rebuilt' as const, reason };
+    });
+
+    await guard(`${what}: creating indexes`, () => ensureChunkIndexes(opened.table, log));
+    const table = new LanceChunkTable({
+      table: opened.table,
+      dir: this.dir,
+      modelId: spec.modelId,
+      dimension: spec.dimension,
+      schema: spec.mapper.schema(spec.dimension),
+      tuning: this.#tuning,
+      logger: this.#log,
+    });
+    this.#chunkTables.set(name, table);
+    log.info({ state: opened.state, modelId: spec.modelId, dimension: spec.dimension }, 'chunk table ready');
+    return opened.reason === undefined
+      ? { table, state: opened.state }
+      : { table, state: opened.state, reason: opened.reason };
+  }
+
+  /** Optimizes every open table (see `OptimizePolicy` for when). */
+  async optimize(): Promise<void> {
+    this.#checkOpen();
+    for (const table of this.#chunkTables.values()) await table.optimize();
+    await this.#files.optimize();
+  }
+
+  /** Waits for pending writes and closes every table and the connection. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      for (const table of this.#chunkTables.values()) await table.close();
+      await this.#files.close();
+      this.#db.close();
+    })();
+    return this.#closed;
+  }
+
+  #checkSame(table: LanceChunkTable, spec: ChunkTableSpec): void {
+    if (table.modelId !== spec.modelId || table.dimension !== spec.dimension) {
+      throw new RagError(
+        'E_SCHEMA',
+        `table ${table.name} in ${this.dir} is open for ${table.modelId} (${table.dimension} dims), not ${spec.modelId} (${spec.dimension} dims)`,
+      );
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new RagError('E_STORE', `the index in ${this.dir} is closed`);
+  }
+}
+
+async function openOrCreate(db: Connection, name: string, schema: Schema): Promise<Table> {
+  if ((await db.tableNames()).includes(name)) return db.openTable(name);
+  return db.createEmptyTable(name, schema);
+}
+
+function withMetadata(schema: Schema, spec: ChunkTableSpec): Schema {
+  const metadata = new Map(schema.metadata);
+  metadata.set(META.modelId, spec.modelId);
+  metadata.set(META.dimension, String(spec.dimension));
+  metadata.set(META.mapper, spec.mapper.name);
+  return new arrow.Schema(schema.fields, metadata);
+}
+
+/** Why the table on disk cannot take this spec's rows, or undefined when it can. */
+function mismatch(spec: ChunkTableSpec, expected: Schema, actual: Schema): string | undefined {
+  const stored = actual.metadata;
+  const model = stored.get(META.modelId);
+  const dimension = stored.get(META.dimension);
+  if (model !== spec.modelId || dimension !== String(spec.dimension)) {
+    return `it holds vectors of ${model ?? 'an unknown model'} (${dimension ?? '?'} dims), the embedder is ${spec.modelId} (${spec.dimension} dims)`;
+  }
+  const mapper = stored.get(META.mapper);
+  if (mapper !== spec.mapper.name)
+    return `it was made by mapper ${mapper ?? '?'}, the engine uses ${spec.mapper.name}`;
+  const difference = schemaDifference(expected, actual);
+  return difference ? `its columns are out of date (${difference})` : undefined;
+}

@@ -1,0 +1,204 @@
+import type { Table } from '@lancedb/lancedb';
+import type { RecordBatch, Schema, Vector } from 'apache-arrow';
+import { arrow } from '../engines/arrow.js';
+import { RagError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { ensureVectorIndex, hasVectorIndex } from './indexes.js';
+import { guard, readStats, schemaDifference, WriteLock } from './lance-util.js';
+import { searchChunks } from './search.js';
+import type { StoreTuning } from './tuning.js';
+import {
+  CHUNK_COLUMNS as C,
+  type ChunkTable,
+  type SearchHit,
+  type SearchRequest,
+  type TableStats,
+} from './types.js';
+import { inList } from './where.js';
+
+export interface LanceChunkTableOptions {
+  table: Table;
+  /** The database folder, for error messages. */
+  dir: string;
+  modelId: string;
+  dimension: number;
+  /** The mapper's schema: every batch must have exactly these columns. */
+  schema: Schema;
+  tuning: StoreTuning;
+  logger: Logger;
+}
+
+/** A chunk table over one LanceDB table. Open it with `LanceStore.openChunkTable`. */
+export class LanceChunkTable implements ChunkTable {
+  readonly name: string;
+  readonly modelId: string;
+  readonly dimension: number;
+  readonly #table: Table;
+  readonly #dir: string;
+  readonly #schema: Schema;
+  readonly #tuning: StoreTuning;
+  readonly #log: Logger;
+  readonly #writes = new WriteLock();
+  #vectorIndexed: boolean | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: LanceChunkTableOptions) {
+    this.#table = options.table;
+    this.name = options.table.name;
+    this.#dir = options.dir;
+    this.modelId = options.modelId;
+    this.dimension = options.dimension;
+    this.#schema = options.schema;
+    this.#tuning = options.tuning;
+    this.#log = options.logger.child({ table: this.name });
+  }
+
+  async replaceFiles(paths: readonly string[], batch: RecordBatch | null): Promise<void> {
+    this.#checkOpen();
+    const unique = [...new Set(paths)];
+    const rows = batch?.numRows ?? 0;
+    if (batch && rows > 0) this.#checkBatch(batch, new Set(unique));
+    if (unique.length === 0) return;
+    const where = inList(C.path, unique);
+    await this.#writes.run(() =>
+      guard(this.#what(`replacing ${describePaths(unique)}`), async () => {
+        if (!batch || rows === 0) {
+          await this.#table.delete(where);
+          return;
+        }
+        // One mergeInsert is one commit: the rows of `paths` that the batch does not carry
+        // are deleted by the same transaction that inserts the new ones, so readers see the
+        // old file or the new file, never a mix or nothing.
+        await this.#table
+          .mergeInsert(C.id)
+          .whenMatchedUpdateAll()
+          .whenNotMatchedInsertAll()
+          .whenNotMatchedBySourceDelete({ where })
+          .execute(new arrow.Table(batch));
+      }),
+    );
+  }
+
+  async vectorsByContentHash(hashes: readonly string[]): Promise<Map<string, Float32Array>> {
+    this.#checkOpen();
+    const found = new Map<string, Float32Array>();
+    const unique = [...new Set(hashes)];
+    const step = this.#tuning.hashLookupBatch;
+    for (let start = 0; start < unique.length; start += step) {
+      const part = unique.slice(start, start + step);
+      const result = await guard(this.#what('looking up vectors by content hash'), () =>
+        this.#table.query().where(inList(C.contentHash, part)).select([C.contentHash, C.vector]).toArrow(),
+      );
+      const hashCol = result.getChild(C.contentHash);
+      const vectorCol = result.getChild(C.vector);
+      if (!hashCol || !vectorCol)
+        throw new RagError('E_STORE', this.#what('vector lookup lacks its columns'));
+      for (let i = 0; i < result.numRows; i++) {
+        const hash = hashCol.get(i) as string;
+        if (found.has(hash)) continue;
+        // A copy, so the map does not pin the whole result buffer in memory.
+        found.set(hash, Float32Array.from((vectorCol.get(i) as Vector).toArray() as Float32Array));
+      }
+    }
+    return found;
+  }
+
+  async search(request: SearchRequest): Promise<SearchHit[]> {
+    this.#checkOpen();
+    this.#vectorIndexed ??= await guard(this.#what('listing indexes'), () => hasVectorIndex(this.#table));
+    const target = {
+      table: this.#table,
+      dimension: this.dimension,
+      tuning: this.#tuning,
+      vectorIndexed: this.#vectorIndexed,
+    };
+    return guard(this.#what(`searching (${request.mode})`), () => searchChunks(target, request));
+  }
+
+  async countRows(): Promise<number> {
+    this.#checkOpen();
+    return guard(this.#what('counting rows'), () => this.#table.countRows());
+  }
+
+  async stats(): Promise<TableStats> {
+    this.#checkOpen();
+    return guard(this.#what('reading stats'), () => readStats(this.#table, this.name));
+  }
+
+  /**
+   * Compacts small fragments, prunes versions older than `keepVersionsMs`, folds new rows
+   * into the indexes, and builds the vector index once the table is large enough.
+   */
+  async optimize(): Promise<void> {
+    this.#checkOpen();
+    await this.#writes.run(() =>
+      guard(this.#what('optimizing'), async () => {
+        const started = performance.now();
+        const cleanupOlderThan = new Date(Date.now() - this.#tuning.keepVersionsMs);
+        const result = await this.#table.optimize({ cleanupOlderThan });
+        const rows = await this.#table.countRows();
+        if (await ensureVectorIndex(this.#table, rows, this.#tuning.vectorIndexMinRows, this.#log)) {
+          this.#vectorIndexed = true;
+        }
+        this.#log.info(
+          {
+            ms: Math.round(performance.now() - started),
+            rows,
+            fragmentsRemoved: result.compaction.fragmentsRemoved,
+            fragmentsAdded: result.compaction.fragmentsAdded,
+            versionsRemoved: result.prune.oldVersionsRemoved,
+            bytesRemoved: result.prune.bytesRemoved,
+          },
+          'optimized',
+        );
+      }),
+    );
+  }
+
+  /** Waits for queued writes, then releases LanceDB's handle. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.#writes.drain();
+      this.#table.close();
+    })();
+    return this.#closed;
+  }
+
+  #checkBatch(batch: RecordBatch, paths: ReadonlySet<string>): void {
+    if (!(batch instanceof arrow.RecordBatch)) {
+      throw new RagError(
+        'E_SCHEMA',
+        this.#what('the batch was built with another copy of apache-arrow than LanceDB loads'),
+        { fix: 'build batches with the helpers in src/engines/arrow.ts' },
+      );
+    }
+    const difference = schemaDifference(this.#schema, batch.schema);
+    if (difference) throw new RagError('E_SCHEMA', this.#what(`batch does not fit the table: ${difference}`));
+    const pathCol = batch.getChild(C.path);
+    const idCol = batch.getChild(C.id);
+    if (!pathCol || !idCol) throw new RagError('E_SCHEMA', this.#what('batch lacks the path or id column'));
+    const ids = new Set<string>();
+    for (let i = 0; i < batch.numRows; i++) {
+      const path = pathCol.get(i) as string;
+      // A row of an unlisted path would be inserted without its old rows being deleted.
+      if (!paths.has(path))
+        throw new RagError('E_SCHEMA', this.#what(`batch has rows of ${path}, not listed in paths`));
+      const id = idCol.get(i) as string;
+      // mergeInsert's behaviour with duplicate source keys is undefined (today: duplicates).
+      if (ids.has(id)) throw new RagError('E_SCHEMA', this.#what(`batch has chunk id ${id} twice (${path})`));
+      ids.add(id);
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new RagError('E_STORE', this.#what('the table is closed'));
+  }
+
+  #what(doing: string): string {
+    return `table ${this.name} in ${this.#dir}: ${doing}`;
+  }
+}
+
+function describePaths(paths: readonly string[]): string {
+  return paths.length === 1 ? (paths[0] as string) : `${paths.length} files (${paths[0]}, …)`;
+}

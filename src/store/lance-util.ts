@@ -1,0 +1,83 @@
+import type { Table } from '@lancedb/lancedb';
+import type { Schema } from 'apache-arrow';
+import { sameType } from '../engines/arrow.js';
+import { errorMessage, isRagError, RagError } from '../errors.js';
+import type { TableStats } from './types.js';
+
+/**
+ * Runs one LanceDB call; anything LanceDB throws becomes `E_STORE` naming the table and
+ * its folder (`what`), with the original as `cause`. Our own RagErrors pass through.
+ */
+export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isRagError(err)) throw err;
+    throw new RagError('E_STORE', `${what}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Serialises the writes of one table handle. LanceDB resolves concurrent commits by retrying
+ * (and gives up after a timeout); queueing them here makes a compaction never race a
+ * replace, and keeps the commit order the order the pipeline asked for.
+ */
+export class WriteLock {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(() => fn());
+    // The queue goes on after a failed write; the caller still gets the rejection.
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves once every write queued so far has settled. */
+  async drain(): Promise<void> {
+    await this.#tail;
+  }
+}
+
+export async function readStats(table: Table, name: string): Promise<TableStats> {
+  const [stats, version, versions, indexes] = await Promise.all([
+    table.stats(),
+    table.version(),
+    table.listVersions(),
+    table.listIndices(),
+  ]);
+  const unindexed = await Promise.all(indexes.map((i) => table.indexStats(i.name)));
+  return {
+    name,
+    rows: stats.numRows,
+    version,
+    versions: versions.length,
+    fragments: stats.fragmentStats.numFragments,
+    smallFragments: stats.fragmentStats.numSmallFragments,
+    dataBytes: stats.totalBytes,
+    indexes: indexes.map((index, i) => ({
+      name: index.name,
+      type: index.indexType,
+      unindexedRows: unindexed[i]?.numUnindexedRows ?? 0,
+    })),
+  };
+}
+
+/**
+ * Why `actual` (read from disk) cannot hold batches of `expected`, or undefined when it
+ * can: same field names, in the same order, of the same types.
+ */
+export function schemaDifference(expected: Schema, actual: Schema): string | undefined {
+  const want = expected.fields.map((f) => `${f.name}: ${f.type}`);
+  const have = actual.fields.map((f) => `${f.name}: ${f.type}`);
+  if (want.length !== have.length) {
+    return `columns differ: expected [${want.join(', ')}], found [${have.join(', ')}]`;
+  }
+  for (let i = 0; i < expected.fields.length; i++) {
+    const w = expected.fields[i];
+    const h = actual.fields[i];
+    if (!w || !h || w.name !== h.name || !sameType(w.type, h.type)) {
+      return `column ${i + 1} differs: expected ${want[i]}, found ${have[i]}`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,172 @@
+import { MatchQuery, type Table } from '@lancedb/lancedb';
+import type { Table as ArrowTable, Vector } from 'apache-arrow';
+import { RagError } from '../errors.js';
+import type { StoreTuning } from './tuning.js';
+import { CHUNK_COLUMNS as C, type SearchHit, type SearchRequest } from './types.js';
+import { filterWhere } from './where.js';
+
+/** What a hit is made of; the vector and hashes stay on disk. */
+const HIT_COLUMNS = [
+  C.id,
+  C.path,
+  C.root,
+  C.engine,
+  C.headingPath,
+  C.startLine,
+  C.endLine,
+  C.text,
+  C.mtimeMs,
+  C.metadata,
+];
+
+/**
+ * With an IVF_PQ index, this many times k candidates are re-ranked by exact cosine
+ * distance: PQ distances are approximate, and the score we report must be the real one.
+ */
+const REFINE_FACTOR = 10;
+
+export interface SearchTarget {
+  table: Table;
+  dimension: number;
+  tuning: StoreTuning;
+  /** Whether an ANN index exists (then candidates are refined). */
+  vectorIndexed: boolean;
+}
+
+/**
+ * One search over one chunk table. Filters go into each leg's `where`, which LanceDB
+ * applies before ranking (prefilter), so k matching rows come back even when rows that the
+ * filter excludes would rank higher.
+ */
+export async function searchChunks(target: SearchTarget, request: SearchRequest): Promise<SearchHit[]> {
+  const { k, mode } = request;
+  if (!Number.isInteger(k) || k < 1)
+    throw new RagError('E_USAGE', `search: k must be a positive integer, got ${k}`);
+  const where = filterWhere(request.filter);
+  const text = request.query.trim();
+
+  if (mode === 'text') return text === '' ? [] : textLeg(target.table, text, where, k);
+
+  const vector = checkVector(request.vector, target.dimension, mode);
+  if (mode === 'vector') return vectorLeg(target, vector, where, k);
+
+  const pool = Math.max(k * target.tuning.candidateFactor, target.tuning.candidateMinimum);
+  const [byVector, byText] = await Promise.all([
+    vectorLeg(target, vector, where, pool),
+    text === '' ? Promise.resolve([]) : textLeg(target.table, text, where, pool),
+  ]);
+  return fuseRrf([byVector, byText], request.rrfK ?? target.tuning.rrfK, k);
+}
+
+function checkVector(vector: Float32Array | undefined, dimension: number, mode: string): Float32Array {
+  if (!vector) throw new RagError('E_USAGE', `search: ${mode} mode needs the query's embedding`);
+  if (vector.length !== dimension) {
+    throw new RagError(
+      'E_SCHEMA',
+      `search: query vector has ${vector.length} values, the table holds ${dimension}`,
+    );
+  }
+  return vector;
+}
+
+async function vectorLeg(
+  target: SearchTarget,
+  vector: Float32Array,
+  where: string | undefined,
+  limit: number,
+) {
+  let query = target.table
+    .vectorSearch(vector)
+    .column(C.vector)
+    .distanceType('cosine')
+    .select([...HIT_COLUMNS, '_distance'])
+    .limit(limit);
+  if (where) query = query.where(where);
+  if (target.vectorIndexed) query = query.refineFactor(REFINE_FACTOR);
+  const distance = (t: ArrowTable) => t.getChild('_distance');
+  return hitsFrom(await query.toArrow(), (t) => {
+    const d = distance(t);
+    return (i) => 1 - Number(d?.get(i));
+  });
+}
+
+async function textLeg(table: Table, text: string, where: string | undefined, limit: number) {
+  // A MatchQuery tokenizes the user's text like the indexed text; no query syntax, so
+  // quotes, colons or `AND` in a query are just words.
+  let query = table
+    .query()
+    .fullTextSearch(new MatchQuery(text, C.text))
+    .select([...HIT_COLUMNS, '_score'])
+    .limit(limit);
+  if (where) query = query.where(where);
+  return hitsFrom(await query.toArrow(), (t) => {
+    const s = t.getChild('_score');
+    return (i) => Number(s?.get(i));
+  });
+}
+
+/** Reciprocal rank fusion: Σ 1/(rrfK + rank), rank 1-based in each list. */
+export function fuseRrf(lists: readonly (readonly SearchHit[])[], rrfK: number, k: number): SearchHit[] {
+  const fused = new Map<string, SearchHit>();
+  for (const list of lists) {
+    list.forEach((hit, index) => {
+      const contribution = 1 / (rrfK + index + 1);
+      const seen = fused.get(hit.id);
+      if (seen) seen.score += contribution;
+      else fused.set(hit.id, { ...hit, score: contribution });
+    });
+  }
+  // Ties (a hit first in one list only vs another's) break by id, so results are stable.
+  return [...fused.values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
+}
+
+function hitsFrom(table: ArrowTable, scoreReader: (t: ArrowTable) => (i: number) => number): SearchHit[] {
+  const col = (name: string) => {
+    const c = table.getChild(name);
+    if (!c) throw new RagError('E_STORE', `search result lacks column ${name}`);
+    return c;
+  };
+  const [id, path, root, engine, headings, start, end, text, mtime, metadata] = HIT_COLUMNS.map(col) as [
+    Vector,
+    Vector,
+    Vector,
+    Vector,
+    Vector,
+    Vector,
+    Vector,
+    Vector,
+    Vector,
+    Vector,
+  ];
+  const score = scoreReader(table);
+  const hits: SearchHit[] = new Array(table.numRows);
+  for (let i = 0; i < table.numRows; i++) {
+    hits[i] = {
+      id: id.get(i),
+      path: path.get(i),
+      root: root.get(i),
+      engine: engine.get(i),
+      startLine: start.get(i),
+      endLine: end.get(i),
+      headingPath: Array.from(headings.get(i) as Iterable<string>),
+      text: text.get(i),
+      score: score(i),
+      mtimeMs: mtime.get(i),
+      metadata: parseMetadata(metadata.get(i)),
+    };
+  }
+  return hits;
+}
+
+function parseMetadata(raw: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(raw);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : { value };
+  } catch (err) {
+    // Mappers write JSON.stringify output, so this is damage on disk; one bad row must not
+    // fail the whole search, and the raw text keeps the damage visible.
+    return { unparsed: raw, error: String(err) };
+  }
+}

@@ -1,0 +1,57 @@
+import type { FtsOptions } from '@lancedb/lancedb';
+
+/** Knobs of the LanceDB store. Each default says why; tests shrink a few to stay fast. */
+export interface StoreTuning {
+  /**
+   * Brute-force vector search is exact and, at 384 dimensions, scans 50k rows (~75 MB of
+   * float32) in tens of milliseconds; below that an ANN index only adds build time and
+   * recall loss. Default 50,000.
+   */
+  vectorIndexMinRows: number;
+  /**
+   * Old versions are kept this long by `optimize()`: a reader that started on an older
+   * version (a search racing a write, another process) must still find its files.
+   * Default 5 minutes.
+   */
+  keepVersionsMs: number;
+  /**
+   * Content hashes per `IN (…)` list in `vectorsByContentHash`: long enough that a big file
+   * costs one query, short enough that the SQL stays small to parse. Default 500.
+   */
+  hashLookupBatch: number;
+  /** Hybrid candidates per leg: max(k × factor, minimum). Default 4 and 50. */
+  candidateFactor: number;
+  candidateMinimum: number;
+  /** RRF constant when the request gives none; 60 is the value from the RRF paper. Default 60. */
+  rrfK: number;
+}
+
+export const DEFAULT_TUNING: Readonly<StoreTuning> = Object.freeze({
+  vectorIndexMinRows: 50_000,
+  keepVersionsMs: 5 * 60_000,
+  hashLookupBatch: 500,
+  candidateFactor: 4,
+  candidateMinimum: 50,
+  rrfK: 60,
+});
+
+/**
+ * Tokenizer of the full-text index on `text`, for English notes and docs that mention code:
+ * - `simple` splits on anything not a letter or digit, so `snake_case`, `a.b.c` and
+ *   `path/to/file` yield their parts; camelCase stays one token (`getUserName` →
+ *   `getusername`), and the query is tokenized the same way, so it still matches whole;
+ * - lowercase and ASCII folding: `Café` finds `cafe`;
+ * - English stemming: `installing` finds `installation` (both stem to `instal`);
+ * - stop words are kept: BM25's IDF already discounts them, and removing them makes
+ *   queries such as `to be or not to be` or code words (`if`, `in`, `not`) find nothing;
+ * - no positions: we never run phrase queries, and positions double the index's size.
+ */
+export const FTS_OPTIONS: Readonly<Partial<FtsOptions>> = Object.freeze({
+  baseTokenizer: 'simple',
+  language: 'English',
+  lowercase: true,
+  asciiFolding: true,
+  stem: true,
+  removeStopWords: false,
+  withPosition: false,
+});

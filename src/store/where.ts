@@ -1,0 +1,156 @@
+import { RagError } from '../errors.js';
+import { CHUNK_COLUMNS as C, type SearchFilter } from './types.js';
+
+/**
+ * The one place that writes LanceDB `where` strings (DataFusion SQL). Every value that
+ * reaches a filter goes through `sqlString` / `sqlNumber`; call sites never quote by hand.
+ */
+
+/** A SQL string literal: single quotes doubled. Backslashes are literal in DataFusion SQL. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** A SQL number literal; NaN and ±Infinity have no literal and are refused. */
+export function sqlNumber(value: number): string {
+  if (!Number.isFinite(value)) throw new RagError('E_USAGE', `not a finite number for a filter: ${value}`);
+  // The shortest round-trip form; DataFusion reads `1e21` and `1.5e-7` as floats.
+  return String(value);
+}
+
+/** `column IN ('a', 'b')`, or `false` for no values (an empty IN list is a syntax error). */
+export function inList(column: string, values: readonly string[]): string {
+  if (values.length === 0) return 'false';
+  return `${column} IN (${values.map(sqlString).join(', ')})`;
+}
+
+/** Joins clauses with AND, dropping absent ones; undefined when nothing is left. */
+export function and(...clauses: readonly (string | undefined)[]): string | undefined {
+  const present = clauses.filter((c): c is string => c !== undefined && c !== '');
+  if (present.length === 0) return undefined;
+  if (present.length === 1) return present[0];
+  return present.map((c) => `(${c})`).join(' AND ');
+}
+
+/** The `where` for a search filter, or undefined for none. */
+export function filterWhere(filter: SearchFilter | undefined): string | undefined {
+  if (!filter) return undefined;
+  return and(
+    filter.pathGlob === undefined ? undefined : pathGlobWhere(filter.pathGlob),
+    filter.afterMs === undefined ? undefined : `${C.mtimeMs} >= ${sqlNumber(filter.afterMs)}`,
+  );
+}
+
+/**
+ * `--path <glob>` as a filter, with gitignore-like rules:
+ * - a glob starting with `/` matches the absolute `path`; any other glob matches
+ *   `rel_path` (relative to the file's source root, `/`-separated; a leading `./` is dropped);
+ * - a relative glob without a `/` (other than a trailing one) matches at any depth:
+ *   `*.md` is `**\/*.md`;
+ * - a glob that matches a folder matches everything inside it: `docs` and `docs/` are
+ *   `docs/**`;
+ * - `*` and `?` stay within one path segment, `**` crosses segments, `[abc]`, `[!abc]`,
+ *   `{a,b}` and `\x` (a literal x) work as in shells.
+ * Matching is case-sensitive, like the file systems the paths come from on Linux.
+ */
+export function pathGlobWhere(glob: string): string {
+  if (glob === '')
+    throw new RagError('E_USAGE', 'an empty --path glob matches nothing; leave it out instead');
+  const absolute = glob.startsWith('/');
+  let body = absolute ? glob : glob.replace(/^(\.\/)+/, '');
+  while (body.length > 1 && body.endsWith('/')) body = body.slice(0, -1);
+  const anyDepth = !absolute && !body.includes('/');
+  const regex = `^${anyDepth ? '(?:.*/)?' : ''}${globToRegex(body)}(?:/.*)?$`;
+  return `regexp_like(${absolute ? C.path : C.relPath}, ${sqlString(regex)})`;
+}
+
+// Everything Rust's regex crate treats as syntax; escaping punctuation is always allowed there.
+const REGEX_SPECIAL = /[\\^$.|?*+()[\]{}]/;
+
+/** The body of a regex (no anchors) for one glob, in the dialect of Rust's `regex` crate. */
+export function globToRegex(glob: string): string {
+  let out = '';
+  let braceDepth = 0;
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i] as string;
+    if (ch === '\\' && i + 1 < glob.length) {
+      out += literal(glob[++i] as string);
+    } else if (ch === '*') {
+      if (glob[i + 1] === '*') {
+        i++;
+        // `**/` may match no folder at all: `a/**/b` matches `a/b`.
+        if (glob[i + 1] === '/') {
+          i++;
+          out += '(?:.*/)?';
+        } else {
+          out += '.*';
+        }
+      } else {
+        out += '[^/]*';
+      }
+    } else if (ch === '?') {
+      out += '[^/]';
+    } else if (ch === '[') {
+      const end = classEnd(glob, i);
+      if (end < 0) {
+        out += literal(ch);
+      } else {
+        out += charClass(glob.slice(i + 1, end));
+        i = end;
+      }
+    } else if (ch === '{' && hasClosingBrace(glob, i)) {
+      braceDepth++;
+      out += '(?:';
+    } else if (ch === ',' && braceDepth > 0) {
+      out += '|';
+    } else if (ch === '}' && braceDepth > 0) {
+      braceDepth--;
+      out += ')';
+    } else {
+      out += literal(ch);
+    }
+  }
+  return out;
+}
+
+function literal(ch: string): string {
+  return REGEX_SPECIAL.test(ch) ? `\\${ch}` : ch;
+}
+
+/** Index of the `]` closing the class opened at `start`, or -1 (then `[` is literal). */
+function classEnd(glob: string, start: number): number {
+  let i = start + 1;
+  if (glob[i] === '!' || glob[i] === '^') i++;
+  // A `]` first in the class is a member, as in shells.
+  if (glob[i] === ']') i++;
+  for (; i < glob.length; i++) {
+    if (glob[i] === ']') return i;
+    if (glob[i] === '/') return -1;
+  }
+  return -1;
+}
+
+function charClass(inner: string): string {
+  const negated = inner.startsWith('!') || inner.startsWith('^');
+  const members = negated ? inner.slice(1) : inner;
+  // Inside a Rust class `\`, `[`, `]`, `^`, `&`, `~` and `-` can be special; keep `-`
+  // between two members as a range and escape the rest.
+  let out = '';
+  for (let i = 0; i < members.length; i++) {
+    const ch = members[i] as string;
+    const isRange = ch === '-' && i > 0 && i < members.length - 1;
+    out += isRange ? '-' : /[\\[\]^&~-]/.test(ch) ? `\\${ch}` : ch;
+  }
+  // A negated class never matches `/`: a glob's wildcards stay within one segment.
+  return negated ? `[^/${out}]` : `[${out}]`;
+}
+
+function hasClosingBrace(glob: string, start: number): boolean {
+  let depth = 0;
+  for (let i = start; i < glob.length; i++) {
+    if (glob[i] === '\\') i++;
+    else if (glob[i] === '{') depth++;
+    else if (glob[i] === '}' && --depth === 0) return true;
+  }
+  return false;
+}

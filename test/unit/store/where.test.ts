@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { RagError } from '../../../src/errors.js';
+import {
+  and,
+  filterWhere,
+  globToRegex,
+  inList,
+  pathGlobWhere,
+  sqlNumber,
+  sqlString,
+} from '../../../src/store/where.js';
+
+/** The regex inside `regexp_like(col, '…')`, unescaped from its SQL literal. */
+function regexOf(where: string): { column: string; regex: RegExp } {
+  const m = /^regexp_like\((\w+), '((?:[^']|'')*)'\)$/.exec(where);
+  if (!m) throw new Error(`not a regexp_like clause: ${where}`);
+  return { column: m[1] as string, regex: new RegExp((m[2] as string).replaceAll("''", "'"), 'u') };
+}
+
+function matches(glob: string, path: string): boolean {
+  return regexOf(pathGlobWhere(glob)).regex.test(path);
+}
+
+describe('sqlString', () => {
+  it('doubles single quotes and leaves everything else literal', () => {
+    expect(sqlString("it's")).toBe("'it''s'");
+    expect(sqlString("''")).toBe("''''''");
+    expect(sqlString('100%_done\\x')).toBe("'100%_done\\x'");
+    expect(sqlString('naïve ☃')).toBe("'naïve ☃'");
+  });
+});
+
+describe('sqlNumber', () => {
+  it('writes finite numbers in round-trip form', () => {
+    expect(sqlNumber(1_732_523_456_789.125)).toBe('1732523456789.125');
+    expect(sqlNumber(-3)).toBe('-3');
+    expect(Number(sqlNumber(0.1 + 0.2))).toBe(0.1 + 0.2);
+  });
+  it('refuses NaN and infinities', () => {
+    expect(() => sqlNumber(Number.NaN)).toThrow(RagError);
+    expect(() => sqlNumber(Number.POSITIVE_INFINITY)).toThrow(/finite/);
+  });
+});
+
+describe('inList / and', () => {
+  it('quotes every value and turns an empty list into false', () => {
+    expect(inList('path', ['/a', "/b'c"])).toBe("path IN ('/a', '/b''c')");
+    expect(inList('path', [])).toBe('false');
+  });
+  it('joins present clauses in parentheses', () => {
+    expect(and(undefined, 'a = 1', undefined)).toBe('a = 1');
+    expect(and('a = 1', 'b = 2')).toBe('(a = 1) AND (b = 2)');
+    expect(and(undefined, '')).toBeUndefined();
+  });
+});
+
+describe('filterWhere', () => {
+  it('combines the glob and the time filter', () => {
+    const where = filterWhere({ pathGlob: '*.md', afterMs: 1_700_000_000_000 });
+    expect(where).toMatch(/^\(regexp_like\(rel_path, '.*'\)\) AND \(mtime_ms >= 1700000000000\)$/);
+    expect(filterWhere({})).toBeUndefined();
+    expect(filterWhere(undefined)).toBeUndefined();
+  });
+  it('rejects an empty glob rather than matching nothing silently', () => {
+    expect(() => filterWhere({ pathGlob: '' })).toThrow(/empty/);
+  });
+});
+
+describe('pathGlobWhere', () => {
+  it('matches relative globs against rel_path and absolute ones against path', () => {
+    expect(regexOf(pathGlobWhere('docs/*.md')).column).toBe('rel_path');
+    expect(regexOf(pathGlobWhere('/home/me/**')).column).toBe('path');
+  });
+
+  it.each([
+    ['*.md', 'a.md', true],
+    ['*.md', 'deep/er/a.md', true],
+    ['*.md', 'a.mdx', false],
+    ['docs', 'docs/a.md', true],
+    ['docs', 'sub/docs/a.md', true],
+    ['docs/', 'docs/x/y.md', true],
+    ['docs/*.md', 'docs/a.md', true],
+    ['docs/*.md', 'other/docs/a.md', false],
+    ['docs/**/*.md', 'docs/a.md', true],
+    ['docs/**/*.md', 'docs/x/y/a.md', true],
+    ['./docs/*.md', 'docs/a.md', true],
+    ['a?c.md', 'abc.md', true],
+    ['a?c.md', 'a/c.md', false],
+    ['[ab].md', 'b.md', true],
+    ['[!ab].md', 'c.md', true],
+    ['[!ab].md', 'a.md', false],
+    ['{x,y}.md', 'y.md', true],
+    ['{x,y}.md', 'z.md', false],
+    ['c++ (draft).md', 'c++ (draft).md', true],
+    ['c++ (draft).md', 'ccc (draft).md', false],
+    ['$HOME.md', '$HOME.md', true],
+    ['a.b', 'aXb', false],
+    ['100%_*', '100%_done.md', true],
+    ['100%_*', '100x_done.md', false],
+    ["it's.md", "it's.md", true],
+    ['\\*.md', '*.md', true],
+    ['\\*.md', 'a.md', false],
+    ['naïve ☃/*', 'naïve ☃/a.md', true],
+    ['/notes/docs/**', '/notes/docs/a/b.md', true],
+    ['/notes/docs/*.md', '/other/notes/docs/a.md', false],
+  ])('%s vs %s → %s', (glob, path, expected) => {
+    expect(matches(glob, path)).toBe(expected);
+  });
+
+  it('writes regex syntax Rust and JavaScript read alike', () => {
+    expect(globToRegex('a*b?c')).toBe('a[^/]*b[^/]c');
+    expect(globToRegex('**/x')).toBe('(?:.*/)?x');
+    expect(globToRegex('a.b(c)')).toBe('a\\.b\\(c\\)');
+    expect(globToRegex('[a-c]')).toBe('[a-c]');
+    expect(globToRegex('[unclosed')).toBe('\\[unclosed');
+    expect(globToRegex('{a,b')).toBe('\\{a,b');
+  });
+});
