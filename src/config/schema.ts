@@ -24,9 +24,11 @@ export class Validator {
 
   check(spec: FieldSpec, value: unknown, path: string): unknown {
     if (value === undefined || value === null) {
-      if ('default' in spec && spec.default !== undefined) return structuredClone(spec.default);
       if (spec.kind === 'object') return this.object(spec.fields, {}, path);
-      this.fail(path, 'is required');
+      if (!('default' in spec) || spec.default === undefined) this.fail(path, 'is required');
+      if (spec.default === null) return null;
+      // Defaults of containers go through their own fields' defaults too.
+      value = structuredClone(spec.default);
     }
     switch (spec.kind) {
       case 'string':

@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { registerModel } from './commands/model.js';
+import { EXIT, errorJson, exitCodeFor, formatError, printJson } from './output.js';
+
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+}
+
+const HELP_FOOTER = `
+Config: --config <file>, else $RAGCTL_CONFIG, else ~/.config/ragctl/config.yaml.
+Exit codes: 0 ok · 1 failure · 2 bad usage or config · 3 no daemon · 4 model missing or unusable · 5 index locked.
+Every command takes --json for scripts.`;
+
+export function buildProgram(): Command {
+  const program = new Command('ragctl')
+    .description('A private, always-on search engine for your own files.')
+    .option('-c, --config <file>', 'config file (default: $RAGCTL_CONFIG or ~/.config/ragctl/config.yaml)')
+    .option('--json', 'machine-readable output on stdout')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', HELP_FOOTER)
+    .exitOverride();
+  registerModel(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are "errors" to commander; they already printed.
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      )
+        return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (argv.includes('--json')) printJson(errorJson(err));
+    else process.stderr.write(`${formatError(err)}\n`);
+    return exitCodeFor(err);
+  }
+}
