@@ -1,0 +1,449 @@
+import { type ErrorCode, RagError } from '../errors.js';
+import type { SearchHit, SearchMode } from '../store/types.js';
+
+/**
+ * The socket protocol between `ragd` and its clients (docs/PROTOCOL.md is the prose).
+ * Bump on any change an older peer would misread: both sides refuse every other version.
+ */
+export const PROTOCOL_VERSION = 1;
+export type ProtocolVersion = typeof PROTOCOL_VERSION;
+
+/**
+ * Messages travel in node-ipc's own envelope (js-message: `{"type": …, "data": …}`), so a stock
+ * node-ipc client can talk to the daemon with `emit('request', req)` / `on('response', …)`.
+ */
+export const REQUEST_TYPE = 'request';
+export const RESPONSE_TYPE = 'response';
+
+/** Chosen by the client, echoed in the reply; `null` in replies to messages whose id was unreadable. */
+export type RequestId = string | number;
+/** Ids are echoed and logged: a long one is a bug, not an id. */
+export const MAX_ID_CHARS = 128;
+/** Results per search: more than a person or a prompt can use, and it bounds the reply size. */
+export const MAX_K = 1000;
+/** A query longer than this is a pasted document; BM25 and the embedder would only truncate it. */
+export const MAX_QUERY_CHARS = 10_000;
+/** Engine names, path globs and reindex paths: PATH_MAX on Linux. */
+export const MAX_NAME_CHARS = 4096;
+
+export interface SearchParams {
+  query: string;
+  /** Results wanted, 1‥MAX_K; default: the daemon's `search.k`. */
+  k?: number;
+  /** Default `hybrid`. */
+  mode?: SearchMode;
+  /** Only this engine's table (e.g. `md`); default: all. */
+  engine?: string;
+  /** Glob over file paths, e.g. `docs/**` or `*.md`. */
+  path?: string;
+  /** Only files modified at or after this instant: `YYYY-MM-DD` (UTC midnight) or an ISO 8601 date-time with `Z` or an offset. */
+  after?: string;
+}
+
+export interface ReindexParams {
+  /** A file or folder under a source; default: every source. */
+  path?: string;
+}
+
+/** Methods without parameters take `{}` (or no `params` at all). */
+export type EmptyParams = Record<string, never>;
+
+/** One hit as it goes over the wire: snake_case, plain JSON. */
+export interface WireSearchHit {
+  id: string;
+  path: string;
+  root: string;
+  engine: string;
+  start_line: number;
+  end_line: number;
+  heading_path: string[];
+  text: string;
+  /** Higher is better; the scale depends on the mode (see SearchHit.score). */
+  score: number;
+  mtime_ms: number;
+  metadata: Record<string, unknown>;
+}
+
+export interface SearchResult {
+  query: string;
+  results: WireSearchHit[];
+}
+
+export type DaemonState = 'indexing' | 'idle' | 'paused' | 'degraded';
+
+export interface StatusResult {
+  state: DaemonState;
+  /** Why the daemon is degraded, and what to do about it; `null` unless `state` is `degraded`. */
+  reason: string | null;
+  fix: string | null;
+  files: number;
+  chunks: number;
+  /** Paths waiting to be (re)indexed. */
+  queue_depth: number;
+  /** Files indexed per second, averaged over the recent past; 0 when idle. */
+  rate: number;
+  /** `null` when nothing is queued or the rate is unknown. */
+  eta_seconds: number | null;
+  last_errors: Array<{ path: string; code: string; message: string; at_ms: number }>;
+  /** The embedding model's id, `null` when none is loaded. */
+  model: string | null;
+  /** The index store's schema version. */
+  store_version: number;
+  pid: number;
+}
+
+export interface ReindexResult {
+  /** Paths put on the queue. */
+  queued: number;
+}
+
+export interface StateResult {
+  state: DaemonState;
+}
+
+export interface ShutdownResult {
+  stopping: true;
+}
+
+/** Each method's parameters and result: the one table both ends are typed from. */
+export interface MethodMap {
+  search: { params: SearchParams; result: SearchResult };
+  status: { params: EmptyParams; result: StatusResult };
+  reindex: { params: ReindexParams; result: ReindexResult };
+  pause: { params: EmptyParams; result: StateResult };
+  resume: { params: EmptyParams; result: StateResult };
+  shutdown: { params: EmptyParams; result: ShutdownResult };
+}
+export type Method = keyof MethodMap;
+export type ParamsOf<M extends Method> = MethodMap[M]['params'];
+export type ResultOf<M extends Method> = MethodMap[M]['result'];
+
+export const METHODS: readonly Method[] = ['search', 'status', 'reindex', 'pause', 'resume', 'shutdown'];
+
+/** A request of one method (or, with a union `M`, of any of them, still discriminated by `method`). */
+export type RequestOf<M extends Method> = {
+  [P in M]: { v: ProtocolVersion; id: RequestId; method: P; params: ParamsOf<P> };
+}[M];
+export type Request = RequestOf<Method>;
+
+export interface RemoteError {
+  code: string;
+  message: string;
+  fix?: string;
+}
+
+export type Reply<R = unknown> =
+  | { v: ProtocolVersion; id: RequestId; ok: true; result: R }
+  | { v: ProtocolVersion; id: RequestId | null; ok: false; error: RemoteError };
+
+/** A message that breaks the protocol: which field, and the request id when it could be read. */
+export class ProtocolError extends RagError {
+  /** Dotted path of the offending field (`params.k`), `''` for the message as a whole. */
+  readonly field: string;
+  readonly requestId: RequestId | null;
+
+  constructor(
+    code: Extract<ErrorCode, 'E_PROTOCOL' | 'E_VERSION' | 'E_UNKNOWN_METHOD' | 'E_TOO_LARGE'>,
+    message: string,
+    options: { field?: string; requestId?: RequestId | null; fix?: string } = {},
+  ) {
+    super(code, message, options.fix === undefined ? {} : { fix: options.fix });
+    this.name = 'ProtocolError';
+    this.field = options.field ?? '';
+    this.requestId = options.requestId ?? null;
+  }
+}
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What a value is, for messages: never the value itself, which may be huge. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a non-finite number';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function isRequestId(value: unknown): value is RequestId {
+  if (typeof value === 'string') return value.length > 0 && value.length <= MAX_ID_CHARS;
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+/** Unwraps node-ipc's `{type, data}` envelope of the expected type. */
+function unwrap(json: unknown, type: string): { data: unknown } | ProtocolError {
+  const shape = `a message is node-ipc's envelope {"type":"${type}","data":{…}}`;
+  if (!isObject(json)) return new ProtocolError('E_PROTOCOL', `${shape}, not ${kindOf(json)}`);
+  const data = json.data;
+  const requestId = isObject(data) && isRequestId(data.id) ? data.id : null;
+  if (json.type !== type) {
+    return new ProtocolError('E_PROTOCOL', `type must be "${type}" (${shape})`, { field: 'type', requestId });
+  }
+  for (const key of Object.keys(json)) {
+    if (key !== 'type' && key !== 'data') {
+      return new ProtocolError('E_PROTOCOL', `${key} is not a field of the envelope`, {
+        field: key,
+        requestId,
+      });
+    }
+  }
+  return { data };
+}
+
+export function parseRequestEnvelope(json: unknown): Request | ProtocolError {
+  const unwrapped = unwrap(json, REQUEST_TYPE);
+  return unwrapped instanceof ProtocolError ? unwrapped : parseRequest(unwrapped.data);
+}
+
+/**
+ * Checks a request exactly: known fields only, each of the right type and range. The version is
+ * checked first, so a newer client gets "upgrade" rather than a complaint about a field.
+ */
+export function parseRequest(json: unknown): Request | ProtocolError {
+  if (!isObject(json))
+    return new ProtocolError('E_PROTOCOL', `a request is a JSON object, not ${kindOf(json)}`);
+  const requestId = isRequestId(json.id) ? json.id : null;
+  const fail = (field: string, problem: string) =>
+    new ProtocolError('E_PROTOCOL', `${field} ${problem}`, { field, requestId });
+
+  if (!Object.hasOwn(json, 'v')) return fail('v', `is missing: every request carries v: ${PROTOCOL_VERSION}`);
+  if (json.v !== PROTOCOL_VERSION) {
+    if (typeof json.v !== 'number') return fail('v', `must be a number, not ${kindOf(json.v)}`);
+    return new ProtocolError(
+      'E_VERSION',
+      `protocol version ${json.v} is not spoken here; this daemon speaks version ${PROTOCOL_VERSION}`,
+      {
+        field: 'v',
+        requestId,
+        fix: 'use ragctl and ragd from the same release (restart the daemon after upgrading)',
+      },
+    );
+  }
+  if (!Object.hasOwn(json, 'id')) return fail('id', 'is missing');
+  if (requestId === null) {
+    return fail('id', `must be a safe integer or a string of 1 to ${MAX_ID_CHARS} characters`);
+  }
+  for (const key of Object.keys(json)) {
+    if (key !== 'v' && key !== 'id' && key !== 'method' && key !== 'params') {
+      return fail(key, 'is not a field of a request (v, id, method, params)');
+    }
+  }
+  const method = json.method;
+  if (typeof method !== 'string') return fail('method', `must be a string, not ${kindOf(method)}`);
+  if (!(METHODS as readonly string[]).includes(method)) {
+    return new ProtocolError(
+      'E_UNKNOWN_METHOD',
+      `unknown method "${method.slice(0, 64)}"; known: ${METHODS.join(', ')}`,
+      {
+        field: 'method',
+        requestId,
+      },
+    );
+  }
+  const raw = Object.hasOwn(json, 'params') ? json.params : {};
+  if (!isObject(raw)) return fail('params', `must be an object, not ${kindOf(raw)}`);
+  const fields = new FieldReader(raw, requestId);
+  switch (method as Method) {
+    case 'search': {
+      const params: SearchParams = { query: fields.string('query', MAX_QUERY_CHARS, true) ?? '' };
+      const k = fields.integer('k', 1, MAX_K);
+      const mode = fields.oneOf('mode', ['hybrid', 'vector', 'text'] as const);
+      const engine = fields.string('engine', MAX_NAME_CHARS);
+      const path = fields.string('path', MAX_NAME_CHARS);
+      const after = fields.instant('after');
+      if (k !== undefined) params.k = k;
+      if (mode !== undefined) params.mode = mode;
+      if (engine !== undefined) params.engine = engine;
+      if (path !== undefined) params.path = path;
+      if (after !== undefined) params.after = after;
+      return (
+        fields.finish(['query', 'k', 'mode', 'engine', 'path', 'after']) ?? {
+          v: PROTOCOL_VERSION,
+          id: requestId,
+          method: 'search',
+          params,
+        }
+      );
+    }
+    case 'reindex': {
+      const params: ReindexParams = {};
+      const path = fields.string('path', MAX_NAME_CHARS);
+      if (path !== undefined) params.path = path;
+      return fields.finish(['path']) ?? { v: PROTOCOL_VERSION, id: requestId, method: 'reindex', params };
+    }
+    case 'status':
+    case 'pause':
+    case 'resume':
+    case 'shutdown': {
+      const m = method as 'status' | 'pause' | 'resume' | 'shutdown';
+      return fields.finish([]) ?? { v: PROTOCOL_VERSION, id: requestId, method: m, params: {} };
+    }
+  }
+}
+
+/** Reads typed fields of `params`, remembering the first problem so the reply names one field. */
+class FieldReader {
+  readonly #params: JsonObject;
+  readonly #requestId: RequestId;
+  #error: ProtocolError | null = null;
+
+  constructor(params: JsonObject, requestId: RequestId) {
+    this.#params = params;
+    this.#requestId = requestId;
+  }
+
+  string(name: string, maxChars: number, required = false): string | undefined {
+    const value = this.#get(name, required);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value.trim() === '' || value.length > maxChars) {
+      return this.#fail(
+        name,
+        `must be a non-empty string of at most ${maxChars} characters, not ${kindOf(value)}`,
+      );
+    }
+    return value;
+  }
+
+  integer(name: string, min: number, max: number): number | undefined {
+    const value = this.#get(name, false);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      const got = typeof value === 'number' ? String(value) : kindOf(value);
+      return this.#fail(name, `must be an integer from ${min} to ${max}, not ${got}`);
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[]): T | undefined {
+    const value = this.#get(name, false);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
+      return this.#fail(name, `must be one of ${values.map((v) => `"${v}"`).join(', ')}`);
+    }
+    return value as T;
+  }
+
+  /** An ISO 8601 date or date-time; checked for real calendar dates (V8 accepts Feb 31). */
+  instant(name: string): string | undefined {
+    const value = this.#get(name, false);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || Number.isNaN(parseInstant(value))) {
+      return this.#fail(name, 'must be a date like 2024-05-01 or a date-time like 2024-05-01T09:30:00Z');
+    }
+    return value;
+  }
+
+  /** The first problem, or one about a field nobody read (a typo the daemon would otherwise ignore). */
+  finish(known: readonly string[]): ProtocolError | null {
+    if (this.#error) return this.#error;
+    const extra = Object.keys(this.#params).find((key) => !known.includes(key));
+    if (extra === undefined) return null;
+    const list = known.length > 0 ? `known: ${known.join(', ')}` : 'this method takes none';
+    return new ProtocolError('E_PROTOCOL', `params.${extra} is not a parameter (${list})`, {
+      field: `params.${extra}`,
+      requestId: this.#requestId,
+    });
+  }
+
+  #get(name: string, required: boolean): unknown {
+    if (Object.hasOwn(this.#params, name)) return this.#params[name];
+    if (required) this.#fail(name, 'is missing');
+    return undefined;
+  }
+
+  #fail(name: string, problem: string): undefined {
+    this.#error ??= new ProtocolError('E_PROTOCOL', `params.${name} ${problem}`, {
+      field: `params.${name}`,
+      requestId: this.#requestId,
+    });
+    return undefined;
+  }
+}
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/** Epoch ms of a `SearchParams.after` value, NaN when it is not one. */
+export function parseInstant(text: string): number {
+  const match = INSTANT.exec(text);
+  if (!match) return Number.NaN;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return Number.NaN;
+  }
+  return Date.parse(text);
+}
+
+export function parseReplyEnvelope(json: unknown): Reply | ProtocolError {
+  const unwrapped = unwrap(json, RESPONSE_TYPE);
+  if (unwrapped instanceof ProtocolError) return unwrapped;
+  const reply = unwrapped.data;
+  if (!isObject(reply))
+    return new ProtocolError('E_PROTOCOL', `a reply is a JSON object, not ${kindOf(reply)}`);
+  if (reply.v !== PROTOCOL_VERSION) {
+    return new ProtocolError(
+      'E_VERSION',
+      `the daemon speaks protocol version ${String(reply.v)}; this client speaks ${PROTOCOL_VERSION}`,
+      { field: 'v', fix: 'use ragctl and ragd from the same release (restart the daemon after upgrading)' },
+    );
+  }
+  const id = reply.id === null || isRequestId(reply.id) ? reply.id : undefined;
+  if (id === undefined) return new ProtocolError('E_PROTOCOL', 'reply id is neither a request id nor null');
+  if (reply.ok === true && id !== null && Object.hasOwn(reply, 'result')) {
+    return { v: PROTOCOL_VERSION, id, ok: true, result: reply.result };
+  }
+  const error = reply.error;
+  if (
+    reply.ok === false &&
+    isObject(error) &&
+    typeof error.code === 'string' &&
+    typeof error.message === 'string'
+  ) {
+    const remote: RemoteError = { code: error.code, message: error.message };
+    if (typeof error.fix === 'string') remote.fix = error.fix;
+    return { v: PROTOCOL_VERSION, id, ok: false, error: remote };
+  }
+  return new ProtocolError(
+    'E_PROTOCOL',
+    'a reply has ok: true and a result, or ok: false and an error {code, message}',
+  );
+}
+
+export function okReply(id: RequestId, result: unknown): Reply {
+  // `undefined` would vanish from the JSON and leave a reply without `result`.
+  return { v: PROTOCOL_VERSION, id, ok: true, result: result === undefined ? null : result };
+}
+
+export function errorReply(id: RequestId | null, err: unknown): Reply {
+  const error: RemoteError =
+    err instanceof RagError
+      ? { code: err.code, message: err.message }
+      : { code: 'E_INTERNAL', message: err instanceof Error ? err.message : String(err) };
+  if (err instanceof RagError && err.fix !== undefined) error.fix = err.fix;
+  return { v: PROTOCOL_VERSION, id, ok: false, error };
+}
+
+/** The JSON text of one message (without the frame delimiter). Throws on values JSON cannot hold. */
+export function encodeMessage(type: typeof REQUEST_TYPE | typeof RESPONSE_TYPE, data: unknown): string {
+  return JSON.stringify({ type, data });
+}
+
+/** A store hit as the protocol sends it. */
+export function toWireHit(hit: SearchHit): WireSearchHit {
+  return {
+    id: hit.id,
+    path: hit.path,
+    root: hit.root,
+    engine: hit.engine,
+    start_line: hit.startLine,
+    end_line: hit.endLine,
+    heading_path: hit.headingPath,
+    text: hit.text,
+    score: hit.score,
+    mtime_ms: hit.mtimeMs,
+    metadata: hit.metadata,
+  };
+}
