@@ -164,7 +164,7 @@ export class Connection {
     }
     if (this.#inFlight.size >= this.#limits.maxInFlightPerConnection) {
       const max = this.#limits.maxInFlightPerConnection;
-      const busy = new RagError('E_BUSY', `more than ${max} requests are waiting on this connection`, {
+      const busy = new RagError('E_BUSY', `${max} requests are already waiting on this connection`, {
         fix: 'wait for replies before sending more requests',
       });
       this.#send(errorReply(request.id, busy));
