@@ -1,0 +1,181 @@
+import MarkdownIt, { type Env, type MarkdownIt as Parser, type Token } from 'markdown-it';
+import type { SourceText } from './source.js';
+import type { MdNode, NodeKind } from './types.js';
+
+/**
+ * Lines parsed at a time. markdown-it keeps every token of its input alive (a dense 10 MB file
+ * is millions of tokens, hundreds of MB), so big files are parsed in windows and only the
+ * compact block tree is kept. Big enough that re-parsing each window's last block is noise.
+ */
+export const WINDOW_LINES = 4096;
+
+/**
+ * Core rules we skip: inline parsing (we need block structure only; heading text is parsed
+ * on its own), and typography. `strip_references` is off so link reference definitions stay
+ * as blocks and their lines land in a chunk like any other text.
+ */
+const SKIPPED_CORE_RULES = [
+  'strip_references',
+  'inline',
+  'linkify',
+  'replacements',
+  'smartquotes',
+  'text_join',
+];
+
+const CONTAINER_KINDS: Record<string, NodeKind> = {
+  bullet_list_open: 'list',
+  ordered_list_open: 'list',
+  list_item_open: 'item',
+  blockquote_open: 'quote',
+};
+
+const LEAF_KINDS: Record<string, NodeKind> = {
+  heading_open: 'heading',
+  paragraph_open: 'paragraph',
+  fence: 'code',
+  code_block: 'code',
+  html_block: 'html',
+  hr: 'rule',
+};
+
+/**
+ * The document's top-level blocks from line `fromLine` on, as a tree with line ranges.
+ * Headings carry their level and plain-text title.
+ */
+export function parseBlocks(source: SourceText, fromLine: number, windowLines = WINDOW_LINES): MdNode[] {
+  // HTML on so that raw HTML blocks are blocks, not paragraphs of tag soup.
+  const md = new MarkdownIt('default', { html: true });
+  md.core.ruler.disable(SKIPPED_CORE_RULES);
+  const env: Env = {};
+  const top: MdNode[] = [];
+  const headings: { node: MdNode; inline: string }[] = [];
+  let start = fromLine;
+  let size = windowLines;
+  while (start < source.lineCount) {
+    const end = Math.min(source.lineCount, start + size);
+    const window = new TreeBuilder(md.parse(source.slice(start, end), env), start);
+    const nodes = window.read(0);
+    if (end < source.lineCount && nodes.length < 2) {
+      // One block fills the window (a long list or fence): it may go on, so look further.
+      size *= 2;
+      continue;
+    }
+    // The last block may be cut by the window's end, so it is parsed again in the next one. A
+    // window always starts where a top-level block starts, with nothing open, which is exactly
+    // the parser's state at that line in a parse of the whole file.
+    const keep = end < source.lineCount ? nodes.length - 1 : nodes.length;
+    for (let i = 0; i < keep; i++) top.push(nodes[i]!);
+    for (const h of window.headings)
+      if (h.node.start < (nodes[keep]?.start ?? Number.POSITIVE_INFINITY)) headings.push(h);
+    start = end < source.lineCount ? nodes[keep]!.start : end;
+    size = windowLines;
+  }
+  // After all windows, so that reference links in headings resolve wherever they are defined.
+  for (const { node, inline } of headings) node.title = plainText(md, env, inline);
+  return top;
+}
+
+/** Turns one window's flat token stream into nodes; lines are shifted to file lines. */
+class TreeBuilder {
+  readonly headings: { node: MdNode; inline: string }[] = [];
+  readonly #tokens: Token[];
+  readonly #offset: number;
+  #at = 0;
+
+  constructor(tokens: Token[], offset: number) {
+    this.#tokens = tokens;
+    this.#offset = offset;
+  }
+
+  /** Siblings from the current token until the token closing their parent (or the end). */
+  read(level: number): MdNode[] {
+    const out: MdNode[] = [];
+    while (this.#at < this.#tokens.length) {
+      const token = this.#tokens[this.#at]!;
+      if (token.nesting === -1 && token.level < level) return out;
+      const node = this.#node(token);
+      if (node) out.push(node);
+    }
+    return out;
+  }
+
+  /** Reads the node that starts at the current token and moves past it. */
+  #node(token: Token): MdNode | undefined {
+    const map = token.map;
+    const node: MdNode | undefined = map
+      ? { kind: 'other', start: map[0] + this.#offset, end: map[1] + this.#offset }
+      : undefined;
+    if (token.nesting !== 1) {
+      this.#at++;
+      if (node) node.kind = LEAF_KINDS[token.type] ?? 'other';
+      return node;
+    }
+    const container = CONTAINER_KINDS[token.type];
+    if (token.type === 'table_open') {
+      if (node) {
+        node.kind = 'table';
+        node.children = this.#rows(token.level);
+      } else this.#skip(token.level);
+    } else if (container !== undefined || !LEAF_KINDS[token.type]) {
+      // Unknown containers (from plugins) are read like known ones: children first.
+      this.#at++;
+      const children = this.read(token.level + 1);
+      this.#at++; // the closing token
+      if (node) {
+        node.kind = container ?? 'other';
+        node.children = children;
+      }
+    } else {
+      if (node) node.kind = LEAF_KINDS[token.type]!;
+      if (node?.kind === 'heading') {
+        node.level = Number(token.tag.slice(1));
+        this.headings.push({ node, inline: this.#tokens[this.#at + 1]?.content ?? '' });
+      }
+      this.#skip(token.level);
+    }
+    return node;
+  }
+
+  /** Table rows; the header row takes the delimiter row (`|---|`) under it. */
+  #rows(level: number): MdNode[] {
+    const rows: MdNode[] = [];
+    this.#at++;
+    for (; this.#at < this.#tokens.length; this.#at++) {
+      const token = this.#tokens[this.#at]!;
+      if (token.level === level && token.nesting === -1) break;
+      if (token.type !== 'tr_open' || !token.map) continue;
+      const end = token.map[1] + this.#offset + (rows.length === 0 ? 1 : 0);
+      rows.push({ kind: 'row', start: token.map[0] + this.#offset, end });
+    }
+    this.#at++;
+    return rows;
+  }
+
+  /** Moves past the closing token at `level`. */
+  #skip(level: number): void {
+    this.#at++;
+    while (this.#at < this.#tokens.length) {
+      const token = this.#tokens[this.#at++]!;
+      if (token.level === level && token.nesting === -1) return;
+    }
+  }
+}
+
+/** A heading as a reader sees it: link text without the URL, image alt text, code without backticks. */
+function plainText(md: Parser, env: Env, inline: string): string {
+  const tokens: Token[] = [];
+  md.inline.parse(inline, md, env, tokens);
+  return textOf(tokens).replace(/\s+/g, ' ').trim();
+}
+
+function textOf(tokens: readonly Token[]): string {
+  let out = '';
+  for (const token of tokens) {
+    if (token.type === 'text' || token.type === 'text_special' || token.type === 'code_inline')
+      out += token.content;
+    else if (token.type === 'image') out += textOf(token.children ?? []);
+    else if (token.type === 'softbreak' || token.type === 'hardbreak') out += ' ';
+  }
+  return out;
+}

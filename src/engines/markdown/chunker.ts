@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { RagError } from '../../errors.js';
+import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
+import { parseBlocks } from './blocks.js';
+import { DraftFitter } from './fit.js';
+import { type FrontMatter, readFrontMatter } from './front-matter.js';
+import { Meter } from './meter.js';
+import { mergeSmall, packSection } from './pack.js';
+import { splitSections } from './sections.js';
+import { SourceText } from './source.js';
+import type { Draft, MarkdownChunkMetadata } from './types.js';
+
+/** Hex characters kept of a sha256, for content hashes and ids: 128 bits is plenty. */
+const HASH_HEX_CHARS = 32;
+
+/**
+ * Below this many tokens for text (after the breadcrumb) the limit leaves no useful chunk:
+ * a misconfiguration, not something to chunk around.
+ */
+const MIN_CONTENT_TOKENS = 8;
+
+/**
+ * Splits a markdown file into chunks that fit the embedder (see README.md next to this file
+ * for the rules). Pure: the same input and limits always give the same chunks.
+ *
+ * - `text` is exactly what gets embedded: the heading breadcrumb ("Guide > Install\n\n"), then
+ *   the file's lines `startLine..endLine` with `\n` line endings (or, for a line too long for
+ *   one chunk, part of it). `metadata.bodyOffset` says where the file's text starts.
+ * - `contentHash` is the first 32 hex digits of sha256(`text`), so vectors are reused for text
+ *   that is the same, breadcrumb included.
+ * - `id` is the first 32 hex digits of sha256(path + "\0" + ordinal + "\0" + contentHash),
+ *   the ordinal being the chunk's 0-based position in the file: the same file gives the same
+ *   ids on every run, and an edit changes the ids of the chunks it changes (and, only when it
+ *   adds or removes chunks, the ids after them).
+ */
+export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
+  const source = new SourceText(input.text);
+  const meter = new Meter(source, limits.tokenizer, limits.maxTokens);
+  if (meter.maxContent < MIN_CONTENT_TOKENS) {
+    throw new RagError(
+      'E_CONFIG',
+      `${input.path}: a token limit of ${limits.maxTokens} leaves no room for text`,
+      {
+        fix: `use a maxTokens above ${MIN_CONTENT_TOKENS + meter.specialTokens}`,
+      },
+    );
+  }
+  const frontMatter = readFrontMatter(source);
+  const sections = splitSections(parseBlocks(source, frontMatter.bodyStart), frontMatter.title);
+  const fitter = new DraftFitter(meter);
+  const drafts = mergeSmall(
+    sections.flatMap((section) => packSection(section, meter)),
+    meter,
+    limits.minTokens,
+  ).flatMap((draft) => fitter.fit(draft));
+  return drafts.map((draft, ordinal) => toChunk(draft, ordinal, input.path, meter, frontMatter.metadata));
+}
+
+export const markdownChunker: Chunker = { name: 'markdown', chunk: chunkMarkdown };
+
+function toChunk(
+  draft: Draft,
+  ordinal: number,
+  path: string,
+  meter: Meter,
+  fileMetadata: FrontMatter['metadata'],
+): Chunk {
+  const crumb = meter.breadcrumb(draft.path);
+  const text = crumb.prefix + meter.source.text.slice(draft.span.from, draft.span.to);
+  const contentHash = sha256(text);
+  const metadata: MarkdownChunkMetadata = { ...fileMetadata, bodyOffset: crumb.prefix.length };
+  if (draft.span.isOversize) metadata.oversize = true;
+  return {
+    id: sha256(`${path}\0${ordinal}\0${contentHash}`),
+    text,
+    contentHash,
+    startLine: draft.span.startLine + 1,
+    endLine: draft.span.endLine + 1,
+    headingPath: [...draft.path],
+    metadata,
+  };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, HASH_HEX_CHARS);
+}

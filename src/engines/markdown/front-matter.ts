@@ -1,0 +1,57 @@
+import { parseDocument } from 'yaml';
+import type { SourceText } from './source.js';
+import type { MarkdownChunkMetadata } from './types.js';
+
+/** Jekyll/Hugo convention: `---` opens front matter on the first line; `---` or `...` closes it. */
+const OPEN_FENCE = /^---[ \t]*$/;
+const CLOSE_FENCE = /^(?:---|\.\.\.)[ \t]*$/;
+
+/**
+ * Aliases a front matter may expand: a few are normal, thousands are a "billion laughs"
+ * document meant to exhaust memory.
+ */
+const MAX_YAML_ALIASES = 100;
+
+export interface FrontMatter {
+  /** First line of the markdown body (0-based); 0 when there is no front matter. */
+  bodyStart: number;
+  metadata: Pick<MarkdownChunkMetadata, 'frontMatter' | 'frontMatterRaw'>;
+  /** `title:` when it is a non-empty string. */
+  title: string | undefined;
+}
+
+/**
+ * Reads YAML front matter from the top of the file. Never throws: a file with broken YAML is
+ * still worth indexing, so the raw text is kept instead. An opening `---` with no closing
+ * fence is not front matter (it is a thematic break) and is left to markdown.
+ */
+export function readFrontMatter(source: SourceText): FrontMatter {
+  const none: FrontMatter = { bodyStart: 0, metadata: {}, title: undefined };
+  if (source.lineCount < 2 || !OPEN_FENCE.test(source.line(0))) return none;
+  let close = 1;
+  while (close < source.lineCount && !CLOSE_FENCE.test(source.line(close))) close++;
+  if (close >= source.lineCount) return none;
+
+  const raw = close > 1 ? source.text.slice(source.lineStart(1), source.lineEnd(close - 1)) : '';
+  const value = parseYaml(raw);
+  if (value === undefined)
+    return { bodyStart: close + 1, metadata: { frontMatterRaw: raw }, title: undefined };
+  const title = typeof value.title === 'string' && value.title.trim() ? value.title.trim() : undefined;
+  return { bodyStart: close + 1, metadata: { frontMatter: value }, title };
+}
+
+/** A mapping, `{}` for an empty block, or undefined when the YAML is invalid or not a mapping. */
+function parseYaml(raw: string): Record<string, unknown> | undefined {
+  const doc = parseDocument(raw);
+  if (doc.errors.length > 0) return undefined;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch {
+    // toJS throws for alias bombs past the limit: kept as raw text, like any invalid YAML.
+    return undefined;
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+  return value as Record<string, unknown>;
+}

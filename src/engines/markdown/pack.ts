@@ -1,0 +1,116 @@
+import type { Meter } from './meter.js';
+import type { Section } from './sections.js';
+import { splitNode } from './split.js';
+import type { Draft, Span } from './types.js';
+
+/**
+ * A heading up to this share of the budget is kept with the text under it (the rest of the
+ * section's blocks get a budget that leaves room for it), so that a heading never ends up as a
+ * chunk of its own. A longer one (a setext heading over a whole paragraph) is just text.
+ */
+const MAX_GLUED_HEADING_SHARE = 0.5;
+
+/**
+ * Packs one section into drafts: its pieces, in order, as many to a draft as fit the budget
+ * left after the section's breadcrumb. Packing restarts at every section, so an edit moves
+ * chunk boundaries inside its own section at most.
+ */
+export function packSection(section: Section, meter: Meter): Draft[] {
+  const path = section.path;
+  const budget = meter.maxContent - meter.breadcrumb(path).tokens;
+  const pieces: Span[] = [];
+  let glued: Span | undefined;
+  let bodyBudget = budget;
+  if (section.heading) {
+    const heading = splitNode(section.heading, budget, meter);
+    if (heading.length === 1 && heading[0]!.tokens <= budget * MAX_GLUED_HEADING_SHARE) {
+      glued = heading[0]!;
+      bodyBudget = budget - glued.tokens;
+    }
+    pieces.push(...heading);
+  }
+  for (const node of section.body) pieces.push(...splitNode(node, bodyBudget, meter));
+
+  const drafts: Draft[] = [];
+  if (glued && pieces.length === 1) return [{ span: glued, parts: [glued], path, isHeadingOnly: true }];
+  let current: Draft | undefined;
+  for (const piece of pieces) {
+    if (piece.isOversize) {
+      // A code block over the limit stands alone; only its own heading may lead it.
+      if (current?.parts.length === 1 && current.parts[0] === glued) {
+        drafts.push({
+          span: meter.join(current.span, piece),
+          parts: [...current.parts, piece],
+          path,
+          isHeadingOnly: false,
+        });
+      } else {
+        if (current) drafts.push(current);
+        drafts.push({ span: piece, parts: [piece], path, isHeadingOnly: false });
+      }
+      current = undefined;
+      continue;
+    }
+    if (current) {
+      const joined = meter.join(current.span, piece);
+      if (joined.tokens <= budget) {
+        current.span = joined;
+        current.parts.push(piece);
+        continue;
+      }
+      drafts.push(current);
+    }
+    current = { span: piece, parts: [piece], path, isHeadingOnly: false };
+  }
+  if (current) drafts.push(current);
+  return drafts;
+}
+
+/**
+ * Merges drafts under `minTokens` into a neighbour, when the result fits. A small draft goes
+ * to the neighbour it shares more headings with, the next one on a tie (a heading with one
+ * line under it joins the section that follows); a merged draft's path is the headings both
+ * parts share, so no part is labelled with a heading it is not under — except that headings
+ * with nothing under them take the path of the subsection they lead into.
+ */
+export function mergeSmall(drafts: readonly Draft[], meter: Meter, minTokens: number): Draft[] {
+  const isSmall = (d: Draft): boolean => !d.span.isOversize && d.span.tokens < minTokens;
+  const out: Draft[] = [];
+  for (let i = 0; i < drafts.length; i++) {
+    const draft = drafts[i]!;
+    const prev = out.at(-1);
+    if (prev && (isSmall(prev) || isSmall(draft))) {
+      const merged = merge(prev, draft, meter);
+      const next = drafts[i + 1];
+      const waitForNext =
+        !isSmall(prev) &&
+        next !== undefined &&
+        shared(draft.path, next.path) >= shared(prev.path, draft.path) &&
+        merge(draft, next, meter) !== undefined;
+      if (merged && !waitForNext) {
+        out[out.length - 1] = merged;
+        continue;
+      }
+    }
+    out.push(draft);
+  }
+  return out;
+}
+
+function merge(a: Draft, b: Draft, meter: Meter): Draft | undefined {
+  if (a.span.isOversize || b.span.isOversize) return undefined;
+  const common = shared(a.path, b.path);
+  // Headings with nothing under them that lead into their own subsection ("# Guide", "## Install",
+  // then text under "### macOS") take the path of the text they introduce.
+  const path = a.isHeadingOnly && common === a.path.length ? b.path : a.path.slice(0, common);
+  const span = meter.join(a.span, b.span);
+  if (span.tokens + meter.breadcrumb(path).tokens > meter.maxContent) return undefined;
+  return { span, parts: [...a.parts, ...b.parts], path, isHeadingOnly: a.isHeadingOnly && b.isHeadingOnly };
+}
+
+/** How many leading headings two paths have in common. */
+function shared(a: readonly string[], b: readonly string[]): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}

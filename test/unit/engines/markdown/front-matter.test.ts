@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { body, chunk, expectValidChunks, fixture, limits, meta, prose } from './helpers.js';
+
+describe('front matter', () => {
+  it('becomes metadata on every chunk and is in no chunk text', () => {
+    const text = fixture('guide.md');
+    const lim = limits(64, 8);
+    const chunks = chunk(text, lim);
+    expect(chunks.length).toBeGreaterThan(3);
+    for (const c of chunks) {
+      expect(meta(c).frontMatter).toEqual({ title: 'Field Guide', tags: ['install', 'usage'], draft: false });
+      expect(meta(c).frontMatterRaw).toBeUndefined();
+      expect(c.text).not.toContain('tags:');
+      expect(c.text).not.toMatch(/^---$/m);
+    }
+    expectValidChunks(text, chunks, lim);
+  });
+
+  it('counts its lines in the line numbers of the file', () => {
+    const chunks = chunk(`---\na: 1\nb: 2\n---\n\n# Title\n\n${prose(20)}\n`);
+    expect(chunks[0]!.startLine).toBe(6);
+    expect(chunks[0]!.endLine).toBe(8);
+  });
+
+  it('keeps invalid YAML as raw text and still chunks the file', () => {
+    const raw = 'title: [unclosed\nkey: : :';
+    const text = `---\n${raw}\n---\n# Doc\n\n${prose(20)}\n`;
+    const chunks = chunk(text);
+    expect(chunks).toHaveLength(1);
+    expect(meta(chunks[0]!).frontMatterRaw).toBe(raw);
+    expect(meta(chunks[0]!).frontMatter).toBeUndefined();
+    expect(chunks[0]!.startLine).toBe(5);
+    expectValidChunks(text, chunks, limits());
+  });
+
+  it('keeps YAML that is not a mapping as raw text', () => {
+    expect(meta(chunk(`---\n- a\n- b\n---\n${prose(10)}`)[0]!).frontMatterRaw).toBe('- a\n- b');
+    expect(meta(chunk(`---\njust a string\n---\n${prose(10)}`)[0]!).frontMatterRaw).toBe('just a string');
+  });
+
+  it('refuses alias bombs without throwing', () => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 12; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const text = `---\n${lines.join('\n')}\n---\n${prose(10)}`;
+    const c = chunk(text)[0]!;
+    expect(meta(c).frontMatterRaw).toBe(lines.join('\n'));
+  });
+
+  it('reads an empty block as an empty mapping and accepts `...` as the closing fence', () => {
+    expect(meta(chunk(`---\n---\n${prose(10)}`)[0]!).frontMatter).toEqual({});
+    expect(meta(chunk(`---\nk: v\n...\n${prose(10)}`)[0]!).frontMatter).toEqual({ k: 'v' });
+  });
+
+  it('is not front matter without a closing fence, or when not on the first line', () => {
+    const unclosed = `---\nk: v\n\n${prose(10)}\n`;
+    const a = chunk(unclosed);
+    expect(meta(a[0]!).frontMatter).toBeUndefined();
+    expect(body(a[0]!)).toContain('k: v');
+    const later = `\n---\nk: v\n---\n${prose(10)}\n`;
+    expect(meta(chunk(later)[0]!).frontMatter).toBeUndefined();
+  });
+
+  it('handles CRLF front matter', () => {
+    const chunks = chunk(`---\r\ntitle: Win\r\n---\r\n${prose(10)}\r\n`);
+    expect(meta(chunks[0]!).frontMatter).toEqual({ title: 'Win' });
+    expect(chunks[0]!.startLine).toBe(4);
+  });
+
+  it('gives a file with only front matter no chunks', () => {
+    expect(chunk('---\ntitle: Empty\n---\n')).toEqual([]);
+    expect(chunk('---\ntitle: Empty\n---\n\n  \n')).toEqual([]);
+  });
+});
+
+describe('front matter title', () => {
+  it('is the root of every heading path when the document has no H1', () => {
+    const text = `---\ntitle: Field Guide\n---\n${prose(40)}\n\n## Install\n\n${prose(40, 1)}\n`;
+    const chunks = chunk(text, limits(256, 0));
+    expect(chunks.map((c) => c.headingPath)).toEqual([['Field Guide'], ['Field Guide', 'Install']]);
+    expect(chunks[0]!.text.startsWith('Field Guide\n\n')).toBe(true);
+  });
+
+  it('gives way to the document’s own H1', () => {
+    const text = `---\ntitle: Field Guide\n---\n# Real Title\n\n${prose(40)}\n\n## Install\n\n${prose(40, 1)}\n`;
+    const chunks = chunk(text, limits(256, 0));
+    expect(chunks.map((c) => c.headingPath)).toEqual([['Real Title'], ['Real Title', 'Install']]);
+  });
+
+  it('is ignored when it is not a string', () => {
+    const chunks = chunk(`---\ntitle: 42\n---\n## A\n\n${prose(20)}\n`);
+    expect(chunks[0]!.headingPath).toEqual(['A']);
+  });
+});

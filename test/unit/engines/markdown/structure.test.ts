@@ -1,0 +1,317 @@
+import { describe, expect, it } from 'vitest';
+import {
+  body,
+  chunk,
+  chunkWith,
+  expectAllTextCovered,
+  expectValidChunks,
+  fileLines,
+  fixture,
+  limits,
+  meta,
+  prose,
+  proseOfTokens,
+  tokens,
+} from './helpers.js';
+
+describe('heading paths', () => {
+  it('follows ATX headings, outermost first', () => {
+    const text = `# Guide\n\n${prose(60)}\n\n## Install\n\n${prose(60, 1)}\n\n### macOS\n\n${prose(60, 2)}\n`;
+    const chunks = chunk(text, limits(256, 0));
+    expect(chunks.map((c) => c.headingPath)).toEqual([
+      ['Guide'],
+      ['Guide', 'Install'],
+      ['Guide', 'Install', 'macOS'],
+    ]);
+    expect(chunks.map((c) => c.startLine)).toEqual([1, 5, 9]);
+    expectValidChunks(text, chunks, limits(256, 0));
+  });
+
+  it('reads setext headings as H1 (===) and H2 (---)', () => {
+    const text = `Guide\n=====\n\n${prose(40)}\n\nInstall\n-------\n\n${prose(40, 1)}\n\n### macOS\n\n${prose(40, 2)}\n`;
+    const chunks = chunk(text, limits(256, 0));
+    expect(chunks.map((c) => c.headingPath)).toEqual([
+      ['Guide'],
+      ['Guide', 'Install'],
+      ['Guide', 'Install', 'macOS'],
+    ]);
+    expect(body(chunks[1]!).startsWith('Install\n-------\n')).toBe(true);
+  });
+
+  it('leaves no gap for skipped levels and pops deeper headings', () => {
+    const text = `# A\n\n${prose(30)}\n\n### C\n\n${prose(30, 1)}\n\n## B\n\n${prose(30, 2)}\n\n# D\n\n${prose(30, 3)}\n`;
+    const chunks = chunk(text, limits(256, 0));
+    expect(chunks.map((c) => c.headingPath)).toEqual([['A'], ['A', 'C'], ['A', 'B'], ['D']]);
+  });
+
+  it('keeps heading text as plain text: no markup, link targets or escapes', () => {
+    const text = [
+      '# Install *quickly* with [the installer](https://example.com/x "title") and `npm`',
+      '',
+      prose(20),
+      '',
+      '## ![logo](logo.png) Logo &amp; __bold__ \\* [ref link][r]',
+      '',
+      prose(20, 1),
+      '',
+      '[r]: https://example.com/r',
+    ].join('\n');
+    const chunks = chunk(text, limits(256, 0));
+    expect(chunks[1]!.headingPath).toEqual([
+      'Install quickly with the installer and npm',
+      'logo Logo & bold * ref link',
+    ]);
+  });
+
+  it('does not open sections for headings inside lists or quotes, nor add empty headings', () => {
+    const text = `# Top\n\n- # inside a list\n- item\n\n> ## inside a quote\n\n##\n\n${prose(20)}\n`;
+    const chunks = chunk(text, limits(256, 0));
+    expect(chunks.map((c) => c.headingPath)).toEqual([['Top'], ['Top']]);
+    expect(body(chunks[0]!)).toContain('# inside a list');
+  });
+
+  it('puts text before the first heading under an empty path', () => {
+    const chunks = chunk(`${prose(40)}\n\n# Later\n\n${prose(40, 1)}\n`, limits(256, 0));
+    expect(chunks[0]!.headingPath).toEqual([]);
+    expect(meta(chunks[0]!).bodyOffset).toBe(0);
+  });
+});
+
+describe('code fences are never split', () => {
+  const bigFence = [
+    '```python',
+    ...Array.from({ length: 80 }, (_, i) => `value_${i} = compute(${i}) + offset`),
+    '```',
+  ];
+
+  it('makes a fence over the limit a chunk of its own, whole', () => {
+    const text = [`# Code`, '', prose(20), '', ...bigFence, '', prose(20, 1), ''].join('\n');
+    const lim = limits(128, 0);
+    const chunks = chunk(text, lim);
+    const fence = chunks.find((c) => meta(c).oversize)!;
+    expect(body(fence)).toBe(bigFence.join('\n'));
+    expect(tokens(fence.text)).toBeGreaterThan(128);
+    expect([fence.startLine, fence.endLine]).toEqual([5, 5 + bigFence.length - 1]);
+    expect(chunks.filter((c) => meta(c).oversize)).toHaveLength(1);
+    expect(chunks.filter((c) => !meta(c).oversize).every((c) => !body(c).includes('value_'))).toBe(true);
+    expectValidChunks(text, chunks, lim);
+  });
+
+  it('lets only the heading of its own section lead an oversize fence', () => {
+    const text = ['## Big', '', ...bigFence, ''].join('\n');
+    const chunks = chunk(text, limits(128, 0));
+    expect(chunks).toHaveLength(1);
+    expect(body(chunks[0]!)).toBe(['## Big', '', ...bigFence].join('\n'));
+    expect(meta(chunks[0]!).oversize).toBe(true);
+  });
+
+  it('keeps a fence that fits whole even when it does not fit beside its neighbours', () => {
+    const fence = ['```', ...Array.from({ length: 8 }, (_, i) => `line ${i} of the fence`), '```'];
+    const text = [prose(70), '', ...fence, '', prose(70, 1)].join('\n');
+    const lim = limits(128, 0);
+    const chunks = chunk(text, lim);
+    expect(chunkWith(chunks, 'line 0 of the fence').text).toContain('line 7 of the fence\n```');
+    for (const c of chunks) expect((body(c).match(/```/g) ?? []).length % 2).toBe(0);
+    expectValidChunks(text, chunks, lim);
+  });
+
+  it('keeps a fence inside a list item whole when the list is split', () => {
+    const fence = ['  ```sh', ...Array.from({ length: 6 }, (_, i) => `  echo step ${i}`), '  ```'];
+    const items = Array.from({ length: 6 }, (_, i) => [
+      `- item ${i}: ${prose(25, i)}`,
+      '',
+      ...fence,
+      '',
+    ]).flat();
+    const text = items.join('\n');
+    const lim = limits(128, 0);
+    const chunks = chunk(text, lim);
+    expect(chunks.length).toBeGreaterThan(2);
+    for (const c of chunks) expect((body(c).match(/```/g) ?? []).length % 2).toBe(0);
+    expectValidChunks(text, chunks, lim);
+    expectAllTextCovered(text, chunks);
+  });
+
+  it('splits an oversize list item around its fence, which stays whole', () => {
+    const fence = [
+      '   ```',
+      ...Array.from({ length: 70 }, (_, i) => `   run --step ${i} --verbose`),
+      '   ```',
+    ];
+    const text = ['1. Before the fence.', '', ...fence, '', `   ${prose(30)}`, '2. Next item.'].join('\n');
+    const lim = limits(128, 0);
+    const chunks = chunk(text, lim);
+    const oversize = chunks.filter((c) => meta(c).oversize);
+    expect(oversize).toHaveLength(1);
+    expect(body(oversize[0]!)).toBe(fence.join('\n'));
+    expectValidChunks(text, chunks, lim);
+    expectAllTextCovered(text, chunks);
+  });
+
+  it('treats indented code blocks like fences', () => {
+    const code = Array.from({ length: 60 }, (_, i) => `    indented_${i} = ${i} * factor`);
+    const text = [prose(10), '', ...code, '', prose(10, 1)].join('\n');
+    const chunks = chunk(text, limits(128, 0));
+    const oversize = chunks.filter((c) => meta(c).oversize);
+    expect(oversize).toHaveLength(1);
+    expect(body(oversize[0]!)).toBe(code.join('\n'));
+  });
+});
+
+describe('lists, tables and quotes split between items', () => {
+  /** Each item (its lines from `first` to `last` marker) lies in one chunk. */
+  function expectWhole(chunks: ReturnType<typeof chunk>, first: string, last: string): void {
+    const c = chunkWith(chunks, first);
+    expect(body(c), `${first} … ${last} in one chunk`).toContain(last);
+  }
+
+  it('splits a long list between top-level items, with nested lists inside their item', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      lines.push(
+        `- item ${i} start ${prose(12, i)}`,
+        `  continued ${i}`,
+        `  - nested ${i}a`,
+        `  - nested ${i}b end${i}`,
+      );
+    }
+    const text = lines.join('\n');
+    const lim = limits(96, 0);
+    const chunks = chunk(text, lim);
+    expect(chunks.length).toBeGreaterThan(2);
+    for (let i = 0; i < 12; i++) expectWhole(chunks, `item ${i} start`, `end${i}`);
+    expectValidChunks(text, chunks, lim);
+  });
+
+  it('splits an item over the limit at its own blocks, then lines', () => {
+    const text = [`- ${prose(60)}`, '', `  ${prose(60, 1)}`, '', `  ${prose(60, 2)}`, '- short item'].join(
+      '\n',
+    );
+    const lim = limits(96, 0);
+    const chunks = chunk(text, lim);
+    expect(chunks.length).toBeGreaterThanOrEqual(3);
+    // Each paragraph of the item fits, so each is whole in one chunk.
+    for (const n of [1, 3, 5]) expect(chunks.some((c) => c.startLine === n && c.endLine >= n)).toBe(true);
+    expectValidChunks(text, chunks, lim);
+    expectAllTextCovered(text, chunks);
+  });
+
+  it('splits a table between rows, keeping the header with its delimiter row', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `| r${i} | ${prose(6, i)} | v${i}end |`);
+    const text = ['| Name | Notes | Value |', '|------|-------|-------|', ...rows].join('\n');
+    const lim = limits(96, 0);
+    const chunks = chunk(text, lim);
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(body(chunks[0]!).startsWith('| Name | Notes | Value |\n|------|')).toBe(true);
+    for (const c of chunks) for (const line of body(c).split('\n')) expect(line).toMatch(/^\|.*\|$/);
+    for (let i = 0; i < 40; i++) expectWhole(chunks, `| r${i} |`, `v${i}end |`);
+    expectValidChunks(text, chunks, lim);
+  });
+
+  it('splits a block quote between its paragraphs', () => {
+    const paras = Array.from({ length: 8 }, (_, i) => `> q${i} ${prose(18, i)}\n> still q${i} end${i}`);
+    const text = paras.join('\n>\n');
+    const lim = limits(96, 0);
+    const chunks = chunk(text, lim);
+    expect(chunks.length).toBeGreaterThan(2);
+    for (let i = 0; i < 8; i++) expectWhole(chunks, `q${i} `, `end${i}`);
+    expectValidChunks(text, chunks, lim);
+  });
+});
+
+describe('chunk sizes', () => {
+  it.each([48, 64, 128, 256])('fits every chunk of the guide fixture into %i tokens', (max) => {
+    const text = fixture('guide.md');
+    const lim = limits(max, Math.floor(max / 8));
+    const chunks = chunk(text, lim);
+    expectValidChunks(text, chunks, lim);
+    expectAllTextCovered(text, chunks, 6);
+  });
+
+  it('re-checks chunks when the tokenizer does not add up where texts are joined', () => {
+    // A counter that charges two tokens for every line break: the sum of a chunk's parts then
+    // falls short of the whole, and only counting the final chunk finds it.
+    const counter = {
+      maxTokens: 256,
+      countTokens: (text: string) => tokens(text) + 2 * (text.match(/\n/g) ?? []).length,
+    };
+    const lines = Array.from({ length: 40 }, (_, i) => `${prose(6, i)} l${i}`);
+    const text = `# Notes\n\n${lines.join('\n')}\n`;
+    const lim = limits(96, 8, counter);
+    const chunks = chunk(text, lim);
+    expect(chunks.length).toBeGreaterThan(3);
+    expectValidChunks(text, chunks, lim);
+    expectAllTextCovered(text, chunks);
+  });
+
+  it('keeps the guide fixture in one chunk per section group at the model limit', () => {
+    const chunks = chunk(fixture('guide.md'), limits(256, 32));
+    expect(chunks.every((c) => !c.text.includes('title: Field Guide'))).toBe(true);
+    const lists = chunkWith(chunks, 'nested item two');
+    expect(body(lists)).toContain('const x = 1;\n    ```');
+  });
+});
+
+describe('merging small neighbours', () => {
+  it('merges a heading with one short line into the next sibling section', () => {
+    const text = `# Guide\n\n${prose(90)}\n\n## Install\n\nRun it.\n\n## Usage\n\n${prose(40, 1)}\n`;
+    const chunks = chunk(text, limits(256, 32));
+    const merged = chunkWith(chunks, 'Run it.');
+    expect(body(merged)).toContain('## Usage');
+    expect(merged.headingPath).toEqual(['Guide']);
+    expect(merged.text.startsWith('Guide\n\n## Install')).toBe(true);
+  });
+
+  it('prefers the neighbour under the same parent heading', () => {
+    const text = `# A\n\n## A1\n\n${prose(100)}\n\n## A2\n\nTiny.\n\n# B\n\n${prose(60, 1)}\n`;
+    const chunks = chunk(text, limits(256, 32));
+    const merged = chunkWith(chunks, 'Tiny.');
+    expect(body(merged)).toContain('## A1');
+    expect(body(merged)).not.toContain('# B');
+    expect(merged.headingPath).toEqual(['A']);
+  });
+
+  it('gives a merged chunk the headings its parts share', () => {
+    const text = `# Guide\n\n## Install\n\nPick one.\n\n### macOS\n\nbrew it.\n\n### Linux\n\napt it.\n`;
+    const chunks = chunk(text, limits(256, 32));
+    expect(chunks).toHaveLength(1);
+    // "# Guide" has nothing under it but its subsection, so it does not shorten the path.
+    expect(chunks[0]!.headingPath).toEqual(['Guide', 'Install']);
+    const siblings = chunk(`# Guide\n\nIntro.\n\n## A\n\nshort a.\n\n## B\n\nshort b.\n`, limits(256, 32));
+    expect(siblings).toHaveLength(1);
+    expect(siblings[0]!.headingPath).toEqual(['Guide']);
+    const nested = chunk(
+      `# Guide\n\n${prose(150)}\n\n## Install\n\nPick one.\n\n### macOS\n\nbrew it.\n`,
+      limits(256, 32),
+    );
+    expect(chunkWith(nested, 'brew it.').headingPath).toEqual(['Guide', 'Install']);
+  });
+
+  it('keeps a small chunk when no neighbour has room for it', () => {
+    // Each big section fills 256 tokens to within 4: "# B Small." (4 tokens) fits in neither.
+    const text = `# A\n\n${proseOfTokens(249)}\n\n# B\n\nSmall.\n\n# C\n\n${proseOfTokens(249, 1)}\n`;
+    const lim = limits(256, 32);
+    const chunks = chunk(text, lim);
+    expect(chunkWith(chunks, 'Small.').headingPath).toEqual(['B']);
+    expect(chunks).toHaveLength(3);
+    expectValidChunks(text, chunks, lim);
+  });
+
+  it('does not merge neighbours that are both large enough', () => {
+    const text = `## One\n\n${prose(40)}\n\n## Two\n\n${prose(40, 1)}\n`;
+    expect(chunk(text, limits(256, 32))).toHaveLength(2);
+    expect(chunk(text, limits(256, 80))).toHaveLength(1);
+  });
+});
+
+describe('line ranges', () => {
+  it('match the lines of the file for every chunk of a mixed document', () => {
+    const text = fixture('guide.md');
+    const chunks = chunk(text, limits(64, 8));
+    const lines = fileLines(text);
+    for (const c of chunks) {
+      const whole = lines.slice(c.startLine - 1, c.endLine).join('\n');
+      expect(whole.trim()).toBe(body(c).trim());
+    }
+  });
+});
