@@ -7,6 +7,13 @@ const OPEN_FENCE = /^---[ \t]*$/;
 const CLOSE_FENCE = /^(?:---|\.\.\.)[ \t]*$/;
 
 /**
+ * A YAML mapping key opening the block (`title:`, `"tags":`). Tells broken front matter (kept
+ * raw) from a document that merely starts with a `---` rule and has another one later, whose
+ * lines are markdown and must stay searchable.
+ */
+const KEY_LINE = /^["']?[\w.-]+["']?[ \t]*:(?:\s|$)/;
+
+/**
  * Aliases a front matter may expand: a few are normal, thousands are a "billion laughs"
  * document meant to exhaust memory.
  */
@@ -21,9 +28,12 @@ export interface FrontMatter {
 }
 
 /**
- * Reads YAML front matter from the top of the file. Never throws: a file with broken YAML is
- * still worth indexing, so the raw text is kept instead. An opening `---` with no closing
- * fence is not front matter (it is a thematic break) and is left to markdown.
+ * Reads YAML front matter from the top of the file. Never throws: a block that starts like
+ * YAML (`key:`) but does not parse to a mapping is still front matter, kept as raw text.
+ * Otherwise a `---` on the first line is a thematic break and what follows is markdown, left
+ * to the chunker so that it stays searchable: when there is no closing fence, when the block
+ * is neither a mapping nor starts with a key, or when it holds nothing but `#` lines (YAML
+ * would read them as comments, but they are far likelier headings).
  */
 export function readFrontMatter(source: SourceText): FrontMatter {
   const none: FrontMatter = { bodyStart: 0, metadata: {}, title: undefined };
@@ -33,9 +43,13 @@ export function readFrontMatter(source: SourceText): FrontMatter {
   if (close >= source.lineCount) return none;
 
   const raw = close > 1 ? source.text.slice(source.lineStart(1), source.lineEnd(close - 1)) : '';
+  const firstLine = raw.split('\n').find((line) => /\S/.test(line) && !/^\s*#/.test(line));
   const value = parseYaml(raw);
-  if (value === undefined)
+  if (value === undefined) {
+    if (firstLine === undefined || !KEY_LINE.test(firstLine)) return none;
     return { bodyStart: close + 1, metadata: { frontMatterRaw: raw }, title: undefined };
+  }
+  if (firstLine === undefined && /\S/.test(raw)) return none;
   const title = typeof value.title === 'string' && value.title.trim() ? value.title.trim() : undefined;
   return { bodyStart: close + 1, metadata: { frontMatter: value }, title };
 }

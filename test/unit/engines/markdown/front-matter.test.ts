@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { body, chunk, expectValidChunks, fixture, limits, meta, prose } from './helpers.js';
+import {
+  body,
+  chunk,
+  expectAllTextCovered,
+  expectValidChunks,
+  fixture,
+  limits,
+  meta,
+  prose,
+} from './helpers.js';
 
 describe('front matter', () => {
   it('becomes metadata on every chunk and is in no chunk text', () => {
@@ -33,9 +42,26 @@ describe('front matter', () => {
     expectValidChunks(text, chunks, limits());
   });
 
-  it('keeps YAML that is not a mapping as raw text', () => {
-    expect(meta(chunk(`---\n- a\n- b\n---\n${prose(10)}`)[0]!).frontMatterRaw).toBe('- a\n- b');
-    expect(meta(chunk(`---\njust a string\n---\n${prose(10)}`)[0]!).frontMatterRaw).toBe('just a string');
+  it('keeps a block that starts with a key but is not a mapping as raw text', () => {
+    expect(meta(chunk(`---\ntitle: x\n- b\n---\n${prose(10)}`)[0]!).frontMatterRaw).toBe('title: x\n- b');
+  });
+
+  it('is not front matter when the block is neither a mapping nor starts with a key', () => {
+    // A note that opens with a thematic break and has another one later: all of it is text.
+    const blocks = [
+      '- a\n- b',
+      'Just a sentence',
+      '<div>\nhtml\n</div>\n\nSome text: with a colon.',
+      '# A heading',
+    ];
+    for (const inner of blocks) {
+      const text = `---\n${inner}\n---\n${prose(10)}\n`;
+      const chunks = chunk(text);
+      expect(meta(chunks[0]!).frontMatter).toBeUndefined();
+      expect(meta(chunks[0]!).frontMatterRaw).toBeUndefined();
+      expect(chunks[0]!.startLine).toBe(1);
+      expectAllTextCovered(text, chunks);
+    }
   });
 
   it('refuses alias bombs without throwing', () => {

@@ -155,3 +155,74 @@ describe('text with no structure', () => {
     }
   });
 });
+
+describe('random mixes of every construct', () => {
+  /** Blocks that are awkward alone or next to each other; a seeded mix of them makes each file. */
+  const blocks = [
+    '# H',
+    '## H2 *x* [l](u)',
+    '### H3',
+    '#',
+    'Setext\n===',
+    'Sub\n---',
+    '---',
+    '* * *',
+    '- a\n- b\n  - c',
+    '1. x\n2. y',
+    '- [ ] task',
+    '-',
+    '- a\n  - b\n    - c\n      - d\n        ```\n        deep\n        ```',
+    `- ${'item words '.repeat(150)}`,
+    '```\ncode\n```',
+    '```\nunclosed',
+    `\`\`\`\n${'x = 1\n'.repeat(200)}\`\`\``,
+    '    indented',
+    '> q\n>\n> r',
+    '>',
+    '> > nested quote\n> > more',
+    '> - list in quote\n> ```\n> code in quote\n> ```',
+    '| a | b |\n|---|---|\n| 1 | 2 |',
+    `| ${'cell words '.repeat(80)} | x |\n|---|---|\n| ${'row words '.repeat(90)} | y |`,
+    '<div>\nhtml\n</div>',
+    '<!-- comment -->',
+    '[r]: http://x',
+    'a\r\nb\rc',
+    '\u0000nul',
+    'Term  \nhard break',
+    '😀'.repeat(50),
+    '这是一个句子。'.repeat(30),
+    'word'.repeat(400),
+    `line one of a setext\nline two ${'heading words '.repeat(40)}\n===`,
+    `# ${'very long heading words '.repeat(30)}`,
+  ];
+
+  function random(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it('always gives valid chunks that fit and cover every line of text', () => {
+    for (let seed = 1; seed <= 150; seed++) {
+      const rand = random(seed);
+      const parts = Array.from({ length: 1 + Math.floor(rand() * 25) }, (_, i) =>
+        rand() < 0.3
+          ? prose(1 + Math.floor(rand() * 300), seed + i)
+          : blocks[Math.floor(rand() * blocks.length)]!,
+      );
+      let text = parts.join(rand() < 0.5 ? '\n\n' : '\n');
+      const hasFrontMatter = rand() < 0.2;
+      if (hasFrontMatter) text = `---\ntitle: T${seed}\n---\n${text}`;
+      if (rand() < 0.1) text = text.replace(/\n/g, '\r\n');
+      const max = [16, 32, 64, 128, 256][Math.floor(rand() * 5)]!;
+      const lim = limits(max, Math.floor((rand() * max) / 2));
+      const chunks = chunk(text, lim);
+      expectValidChunks(text, chunks, lim);
+      expectAllTextCovered(text, chunks, hasFrontMatter ? 4 : 1);
+    }
+  });
+});
