@@ -80,27 +80,11 @@ export class LanceChunkTable implements ChunkTable {
   }
 
   async vectorsByContentHash(hashes: readonly string[]): Promise<Map<string, Float32Array>> {
-    this.#checkOpen();
-    const found = new Map<string, Float32Array>();
-    const unique = [...new Set(hashes)];
-    const step = this.#tuning.hashLookupBatch;
-    for (let start = 0; start < unique.length; start += step) {
-      const part = unique.slice(start, start + step);
-      const result = await guard(this.#what('looking up vectors by content hash'), () =>
-        this.#table.query().where(inList(C.contentHash, part)).select([C.contentHash, C.vector]).toArrow(),
-      );
-      const hashCol = result.getChild(C.contentHash);
-      const vectorCol = result.getChild(C.vector);
-      if (!hashCol || !vectorCol)
-        throw new RagError('E_STORE', this.#what('vector lookup lacks its columns'));
-      for (let i = 0; i < result.numRows; i++) {
-        const hash = hashCol.get(i) as string;
-        if (found.has(hash)) continue;
-        // A copy, so the map does not pin the whole result buffer in memory.
-        found.set(hash, Float32Array.from((vectorCol.get(i) as Vector).toArray() as Float32Array));
-      }
-    }
-    return found;
+    return this.#vectorsWhere(C.contentHash, hashes, 'looking up vectors by content hash');
+  }
+
+  async vectorsForPaths(paths: readonly string[]): Promise<Map<string, Float32Array>> {
+    return this.#vectorsWhere(C.path, paths, 'reading the vectors of files');
   }
 
   async search(request: SearchRequest): Promise<SearchHit[]> {
@@ -162,6 +146,31 @@ export class LanceChunkTable implements ChunkTable {
       this.#table.close();
     })();
     return this.#closed;
+  }
+
+  /** content hash → vector of rows whose `column` is one of `values`, in IN-list batches. */
+  async #vectorsWhere(column: string, values: readonly string[], doing: string) {
+    this.#checkOpen();
+    const found = new Map<string, Float32Array>();
+    const unique = [...new Set(values)];
+    const step = this.#tuning.hashLookupBatch;
+    for (let start = 0; start < unique.length; start += step) {
+      const part = unique.slice(start, start + step);
+      const result = await guard(this.#what(doing), () =>
+        this.#table.query().where(inList(column, part)).select([C.contentHash, C.vector]).toArrow(),
+      );
+      const hashCol = result.getChild(C.contentHash);
+      const vectorCol = result.getChild(C.vector);
+      if (!hashCol || !vectorCol)
+        throw new RagError('E_STORE', this.#what(`${doing}: result lacks its columns`));
+      for (let i = 0; i < result.numRows; i++) {
+        const hash = hashCol.get(i) as string;
+        if (found.has(hash)) continue;
+        // A copy, so the map does not pin the whole result buffer in memory.
+        found.set(hash, Float32Array.from((vectorCol.get(i) as Vector).toArray() as Float32Array));
+      }
+    }
+    return found;
   }
 
   #checkBatch(batch: RecordBatch, paths: ReadonlySet<string>): void {

@@ -9,14 +9,18 @@ export interface StoreTuning {
    */
   vectorIndexMinRows: number;
   /**
-   * Old versions are kept this long by `optimize()`: a reader that started on an older
-   * version (a search racing a write, another process) must still find its files.
-   * Default 5 minutes.
+   * Old versions are kept this long by `optimize()`: a search that started on an older
+   * version must still find its files (ours take milliseconds). Longer costs disk: each
+   * compaction rewrites the table (see optimize-policy.ts), and every rewrite is kept this
+   * long — with 5 minutes the benchmark's 10k-row table used 300–540 MB instead of ~20.
+   * The version before the newest survives anyway (cleanup never removes the current one),
+   * which is what falling back from a damaged newest manifest needs. Default 1 minute.
    */
   keepVersionsMs: number;
   /**
-   * Content hashes per `IN (…)` list in `vectorsByContentHash`: long enough that a big file
-   * costs one query, short enough that the SQL stays small to parse. Default 500.
+   * Values per `IN (…)` list in `vectorsByContentHash` and `vectorsForPaths`: long enough
+   * that a big file costs one query, short enough that the SQL stays small to parse.
+   * Default 500.
    */
   hashLookupBatch: number;
   /** Hybrid candidates per leg: max(k × factor, minimum). Default 4 and 50. */
@@ -28,7 +32,7 @@ export interface StoreTuning {
 
 export const DEFAULT_TUNING: Readonly<StoreTuning> = Object.freeze({
   vectorIndexMinRows: 50_000,
-  keepVersionsMs: 5 * 60_000,
+  keepVersionsMs: 60_000,
   hashLookupBatch: 500,
   candidateFactor: 4,
   candidateMinimum: 50,

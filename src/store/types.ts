@@ -103,6 +103,11 @@ export interface ChunkTable {
   replaceFiles(paths: readonly string[], batch: RecordBatch | null): Promise<void>;
   /** Vectors already stored for these content hashes (any path), for reuse without embedding. */
   vectorsByContentHash(hashes: readonly string[]): Promise<Map<string, Float32Array>>;
+  /**
+   * The vectors stored for these files, by content hash: read before a delete so that a
+   * rename (delete old path, add new path) can reuse them after the old rows are gone.
+   */
+  vectorsForPaths(paths: readonly string[]): Promise<Map<string, Float32Array>>;
   search(request: SearchRequest): Promise<SearchHit[]>;
   countRows(): Promise<number>;
   /** Size and shape of the table, for `ragctl status` and the fragmentation benchmark. */

@@ -135,6 +135,11 @@ describe('LanceChunkTable', () => {
       );
     });
 
+    // By path (read before a delete): the vectors of exactly those files, by content hash.
+    const ofB = await table.vectorsForPaths(['/notes/sub/b.md', '/notes/none.md']);
+    expect([...ofB.keys()].sort()).toEqual(hashes.slice(12).sort());
+    expect(Array.from(ofB.get(hashes[12] as string) ?? [])).toEqual(Array.from(b.vectors.slice(0, DIM)));
+
     // A rename: the new path reuses the old vectors without embedding, the old path goes.
     const reused = new Float32Array(12 * DIM);
     for (const [i, c] of a.rows[0]!.chunks.entries())
