@@ -1,3 +1,5 @@
+import { readdir, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { documentMapper } from '../../../src/engines/document-mapper.js';
 import type { FileRecord } from '../../../src/store/types.js';
@@ -140,6 +142,29 @@ describe('LanceStore', () => {
           /FixedSizeList\[16\]<Float32>, found vector: FixedSizeList\[8\]<Float32>/,
         ),
       });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('wraps LanceDB failures in E_STORE naming the table and folder (here: an emptied newest manifest)', async () => {
+    const first = await openStore(dir);
+    const { table } = await first.openChunkTable(SPEC);
+    await table.replaceFiles([`${ROOT}/a.md`], batchFor([{ path: `${ROOT}/a.md`, texts: ['x'] }], 1).batch);
+    await first.close();
+    const versions = join(dir, 'chunks_md.lance', '_versions');
+    // V2 manifest names count down, so the newest version sorts first.
+    const newest = (await readdir(versions)).filter((f) => f.endsWith('.manifest')).sort()[0] as string;
+    await truncate(join(versions, newest), 0);
+
+    const store = await openStore(dir);
+    try {
+      const failure = store.openChunkTable(SPEC);
+      await expect(failure).rejects.toMatchObject({
+        code: 'E_STORE',
+        message: expect.stringContaining(`table chunks_md in ${dir}: opening`),
+      });
+      await expect(failure).rejects.toHaveProperty('cause');
     } finally {
       await store.close();
     }
