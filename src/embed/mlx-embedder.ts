@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import { RagError } from '../errors.js';
+import { ModelError, RagError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { planBatches } from './batching.js';
 import { BertEncoder } from './mlx/bert.js';
-import { backend, canCompile, collectGarbage, nextTick } from './mlx/runtime.js';
-import { type BertOverrides, readBertSpec } from './model/bert-config.js';
+import { backend, canCompile, releaseArrays } from './mlx/runtime.js';
+import { type BertOverrides, type BertSpec, readBertSpec } from './model/bert-config.js';
 import { weightsFingerprint } from './model/fingerprint.js';
 import { type ModelFiles, resolveModel } from './model/resolve.js';
 import { readSafetensorsHeader } from './model/safetensors.js';
@@ -30,48 +30,73 @@ export interface MlxEmbedderOptions extends BertOverrides {
 export class MlxEmbedder implements Embedder {
   readonly modelId: string;
   readonly dimension: number;
-  readonly tokenizer: WordPieceTokenizer;
   readonly files: ModelFiles;
-  readonly #encoder: BertEncoder;
-  readonly #batchTokens: number;
+  readonly spec: BertSpec;
+  readonly #options: MlxEmbedderOptions;
   readonly #log: Logger;
+  #tokenizer: WordPieceTokenizer | undefined;
+  #encoder: BertEncoder | undefined;
   #closed = false;
 
+  /**
+   * Checks the model folder (files, safetensors header, config against the tensors) and
+   * fingerprints the weights — cheap, so a missing or corrupt model fails at start with a
+   * clear message. The tokenizer and the weights load on first use: an index run with nothing
+   * to embed never pays for them.
+   */
   constructor(options: MlxEmbedderOptions) {
+    this.#options = options;
     this.#log = (options.logger ?? silentLogger()).child({ component: 'embedder' });
     this.files = resolveModel(options.model, options.env);
     const tensors = readSafetensorsHeader(this.files.weights);
-    const spec = readBertSpec(this.files, tensors, options);
-    this.tokenizer = new WordPieceTokenizer(this.files.dir, spec.maxTokens);
-    const maxId = this.tokenizer.maxId();
-    if (maxId >= spec.vocabSize) {
-      throw new RagError(
-        'E_MODEL',
-        `${this.files.tokenizer}: tokenizer produces ids up to ${maxId}, but the model's vocabulary has ${spec.vocabSize} entries (tokenizer and weights do not match)`,
-      );
-    }
-    const compile = options.compile ?? canCompile(options.env);
-    if (!compile)
-      this.#log.warn({ backend: backend() }, 'no C++ compiler on PATH: running MLX uncompiled (slower)');
-    this.#encoder = new BertEncoder(spec, this.files.weights, { compile });
-    this.dimension = spec.hiddenSize;
-    this.#batchTokens = options.batchTokens;
+    this.spec = readBertSpec(this.files, tensors, options);
+    this.dimension = this.spec.hiddenSize;
     this.modelId = `${this.files.id}@${weightsFingerprint(this.files.weights)}`;
-    this.#log.info(
-      { model: this.modelId, dir: this.files.dir, backend: backend(), compile, maxTokens: spec.maxTokens },
-      'model loaded',
-    );
+  }
+
+  get maxTokens(): number {
+    return this.spec.maxTokens;
+  }
+
+  get tokenizer(): WordPieceTokenizer {
+    if (!this.#tokenizer) {
+      const tokenizer = new WordPieceTokenizer(this.files.dir, this.spec.maxTokens);
+      const maxId = tokenizer.maxId();
+      if (maxId >= this.spec.vocabSize) {
+        throw new ModelError(
+          this.files.tokenizer,
+          `produces ids up to ${maxId}, but the model's vocabulary has ${this.spec.vocabSize} entries (tokenizer and weights do not match)`,
+        );
+      }
+      this.#tokenizer = tokenizer;
+    }
+    return this.#tokenizer;
+  }
+
+  /** Loads the weights now rather than on the first `embed()`. */
+  load(): BertEncoder {
+    if (!this.#encoder) {
+      const started = performance.now();
+      const compile = this.#options.compile ?? canCompile(this.#options.env);
+      if (!compile) this.#log.warn({ backend: backend() }, 'no C++ compiler on PATH: running MLX uncompiled (slower)');
+      this.#encoder = new BertEncoder(this.spec, this.files.weights, { compile });
+      const ms = Math.round(performance.now() - started);
+      this.#log.info({ model: this.modelId, dir: this.files.dir, backend: backend(), compile, ms }, 'model loaded');
+    }
+    return this.#encoder;
   }
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array> {
     if (this.#closed) throw new RagError('E_EMBED', 'embedder is closed');
     const H = this.dimension;
     const out = new Float32Array(texts.length * H);
-    const encoded = texts.map((t) => this.tokenizer.encode(t));
+    const tokenizer = this.tokenizer;
+    const encoder = this.load();
+    const encoded = texts.map((t) => tokenizer.encode(t));
     const batches = planBatches(
       encoded.map((e) => e.length),
-      this.#batchTokens,
-      this.tokenizer.maxTokens,
+      this.#options.batchTokens,
+      tokenizer.maxTokens,
     );
     for (const batch of batches) {
       if (options.signal?.aborted)
@@ -83,13 +108,12 @@ export class MlxEmbedder implements Embedder {
         ids.set(e, row * S);
         return e.length;
       });
-      const vectors = this.#encoder.forward(ids, lengths, S);
+      const vectors = await encoder.forward(ids, lengths, S);
       checkShape(vectors, batch.indices.length, H);
       batch.indices.forEach((textIndex, row) => {
         out.set(vectors.subarray(row * H, (row + 1) * H), textIndex * H);
       });
-      collectGarbage();
-      await nextTick();
+      await releaseArrays('major');
     }
     return out;
   }

@@ -14,6 +14,9 @@ export interface Embedder {
   /** Identifies the weights: vectors of two different ids never share a table. */
   readonly modelId: string;
   readonly dimension: number;
+  /** Tokens per text the model reads; longer texts are truncated. Known without loading the model. */
+  readonly maxTokens: number;
+  /** May load the tokenizer on first access. */
   readonly tokenizer: TokenCounter;
   /**
    * Row-major `texts.length × dimension`, each row L2-normalised. The shape is checked

@@ -2,6 +2,7 @@ import { core as mx } from '@frost-beta/mlx';
 import { ModelError } from '../../errors.js';
 import type { BertSpec } from '../model/bert-config.js';
 import { type Kernels, makeKernels } from './kernels.js';
+import { releaseArrays } from './runtime.js';
 
 /** Additive attention bias for padded keys; large enough that exp() of it is exactly 0. */
 const MASKED = -1e9;
@@ -114,7 +115,7 @@ export class BertEncoder {
    * Embeds one padded batch. `ids` holds `batch` rows of `seqLen` token ids (row-major, padding
    * after each row's `lengths[i]` tokens). Returns pooled, L2-normalised rows: batch × hidden.
    */
-  forward(ids: Int32Array, lengths: readonly number[], seqLen: number): Float32Array {
+  async forward(ids: Int32Array, lengths: readonly number[], seqLen: number): Promise<Float32Array> {
     const B = lengths.length;
     const S = seqLen;
     const H = this.spec.hiddenSize;
@@ -131,7 +132,13 @@ export class BertEncoder {
       this.#embLnW,
       this.#embLnB,
     );
-    for (const layer of this.#layers) x = this.#layer(x, maskBias, layer, B, S);
+    // Evaluating layer by layer and releasing the wrappers in between bounds memory to about
+    // one layer's activations; one graph for the whole pass would hold all six layers' at once.
+    for (const layer of this.#layers) {
+      x = this.#layer(x, maskBias, layer, B, S);
+      mx.eval(x);
+      await releaseArrays('minor');
+    }
 
     const pooled = this.#pool(mx.reshape(x, B, S, H), valid, B, S);
     mx.eval(pooled);

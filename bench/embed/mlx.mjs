@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// ragctl's own runner: the MLX embedder exactly as the embed worker runs it (same JIT set-up,
+// same token-budget batching), on the same texts and batches as the peers.
+//
+//   npm run build && node bench/embed/mlx.mjs --texts bench/data/texts-128.json --batch-size 32 \
+//        [--iterations 3] [--warmup 3] [--no-jit-flags] [--no-compile]
+//
+// --no-jit-flags leaves MLX's own `g++ -O2` for its fused kernels (no -O3 -march=native wrapper);
+// --no-compile runs MLX without mx.compile. Both exist to measure what each choice is worth.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { readTextsFile, resultLine, toBatches } from './common.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    texts: { type: 'string' },
+    'batch-size': { type: 'string' },
+    iterations: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '3' },
+    'no-jit-flags': { type: 'boolean', default: false },
+    'no-compile': { type: 'boolean', default: false },
+    'jit-cache': { type: 'string' },
+  },
+});
+
+if (!args.texts || !args['batch-size']) throw new Error('--texts and --batch-size are required');
+const batchSize = Number.parseInt(args['batch-size'], 10);
+const iterations = Number.parseInt(args.iterations, 10);
+const warmup = Number.parseInt(args.warmup, 10);
+const data = readTextsFile(args.texts);
+
+const runtime = await import('../../dist/embed/mlx/runtime.js');
+// The worker gets this environment at spawn; here the process sets it on itself before MLX
+// compiles anything (MLX reads PATH and TMPDIR when it builds its first kernel).
+const jitCache = args['jit-cache'] ?? mkdtempSync(join(tmpdir(), 'ragctl-bench-jit-'));
+if (!args['no-jit-flags']) Object.assign(process.env, runtime.mlxJitEnv(process.env, jitCache));
+else process.env.TMPDIR = jitCache;
+
+const { MlxEmbedder } = await import('../../dist/embed/mlx-embedder.js');
+const embedder = new MlxEmbedder({
+  model: 'sentence-transformers/all-MiniLM-L6-v2',
+  // One forward pass per benchmark batch: the same batches the peers get.
+  batchTokens: batchSize * data.tokens_per_text,
+  compile: !args['no-compile'],
+});
+const lengths = data.texts.map((t) => embedder.tokenizer.encode(t).length);
+const wrong = lengths.findIndex((n) => n !== data.tokens_per_text);
+if (wrong >= 0) throw new Error(`${args.texts}: text ${wrong} has ${lengths[wrong]} tokens here, expected ${data.tokens_per_text}`);
+
+const batches = toBatches(data.texts, batchSize);
+for (let i = 0; i < warmup; i++) await embedder.embed(batches[i % batches.length]);
+
+const batchMs = [];
+let done = 0;
+let last;
+const start = performance.now();
+for (let it = 0; it < iterations; it++) {
+  for (const batch of batches) {
+    const t0 = performance.now();
+    last = await embedder.embed(batch);
+    batchMs.push(performance.now() - t0);
+    done += batch.length;
+  }
+}
+const seconds = (performance.now() - start) / 1000;
+if (!last.every(Number.isFinite)) throw new Error('non-finite embeddings');
+
+console.log(
+  resultLine({
+    runner: 'ragctl-mlx',
+    runtime: {
+      mlx: '@frost-beta/mlx 0.0.7',
+      backend: runtime.backend(),
+      node: process.versions.node,
+      compile: !args['no-compile'],
+      jit_flags: !args['no-jit-flags'],
+      openblas_coretype: process.env.OPENBLAS_CORETYPE ?? 'auto',
+    },
+    tokensPerText: data.tokens_per_text,
+    batchSize,
+    texts: done,
+    seconds,
+    tokens: done * data.tokens_per_text,
+    batchMs,
+    extra: { iterations, warmup_batches: warmup },
+  }),
+);
+await embedder.close();
