@@ -78,10 +78,14 @@ export class MlxEmbedder implements Embedder {
     if (!this.#encoder) {
       const started = performance.now();
       const compile = this.#options.compile ?? canCompile(this.#options.env);
-      if (!compile) this.#log.warn({ backend: backend() }, 'no C++ compiler on PATH: running MLX uncompiled (slower)');
+      if (!compile)
+        this.#log.warn({ backend: backend() }, 'no C++ compiler on PATH: running MLX uncompiled (slower)');
       this.#encoder = new BertEncoder(this.spec, this.files.weights, { compile });
       const ms = Math.round(performance.now() - started);
-      this.#log.info({ model: this.modelId, dir: this.files.dir, backend: backend(), compile, ms }, 'model loaded');
+      this.#log.info(
+        { model: this.modelId, dir: this.files.dir, backend: backend(), compile, ms },
+        'model loaded',
+      );
     }
     return this.#encoder;
   }

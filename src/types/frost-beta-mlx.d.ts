@@ -27,7 +27,13 @@ declare module '@frost-beta/mlx' {
     type Scalar = boolean | number;
     type Nested<T> = Nested<T>[] | T;
     type ScalarOrArray = Nested<Scalar | array>;
-    type ArrayIndex = null | number | array;
+    interface Slice {
+      start: number | null;
+      stop: number | null;
+      step: number | null;
+    }
+    function Slice(start?: number | null, stop?: number | null, step?: number | null): Slice;
+    type ArrayIndex = null | number | array | Slice;
 
     class array {
       constructor(value: ScalarOrArray, dtype?: Dtype);
@@ -55,6 +61,13 @@ declare module '@frost-beta/mlx' {
     function exp(a: ScalarOrArray): array;
     function erf(a: ScalarOrArray): array;
     function matmul(a: ScalarOrArray, b: ScalarOrArray): array;
+    function addmm(
+      c: ScalarOrArray,
+      a: ScalarOrArray,
+      b: ScalarOrArray,
+      alpha?: number,
+      beta?: number,
+    ): array;
     function sum(a: ScalarOrArray, axis?: number | number[], keepdims?: boolean): array;
     function max(a: ScalarOrArray, axis?: number | number[], keepdims?: boolean): array;
     function reshape(a: ScalarOrArray, ...shape: number[]): array;

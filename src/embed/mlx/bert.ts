@@ -8,27 +8,32 @@ import { releaseArrays } from './runtime.js';
 const MASKED = -1e9;
 
 interface LayerWeights {
-  /** [H, 3H]: query (pre-scaled by 1/√d), key and value projections side by side. */
-  qkvT: mx.array;
+  /** [3H, H]: query (pre-scaled by 1/√d), key and value projections stacked, PyTorch's [out, in]. */
+  qkv: mx.array;
+  /** [3H, 1]: broadcast along the sequence axis. */
   qkvBias: mx.array;
-  outT: mx.array;
+  out: mx.array;
   outBias: mx.array;
   ln1w: mx.array;
   ln1b: mx.array;
-  interT: mx.array;
+  inter: mx.array;
   interBias: mx.array;
-  out2T: mx.array;
+  out2: mx.array;
   out2Bias: mx.array;
   ln2w: mx.array;
   ln2b: mx.array;
 }
 
 /**
- * A BERT encoder forward pass on MLX, arranged for the CPU as much as for Metal:
- * all projections are plain 2-D GEMMs (one fused QKV GEMM per layer), the 1/√d scale is folded
- * into the query weights, LayerNorm statistics are GEMVs against a ones vector, and everything
- * elementwise runs in compiled, fused kernels (see kernels.ts). Weights are float32: the CPU
- * build cannot multiply f16/bf16 (it aborts the process), and parity needs f32 anyway.
+ * A BERT encoder forward pass on MLX, arranged for the CPU as much as for Metal.
+ *
+ * Activations are feature-major, [batch, hidden, seq]: every projection is W·X with the weights
+ * in their stored [out, in] layout (one batched GEMM, bias added by the GEMM itself via addmm),
+ * and the per-head views of Q, K and V are plain reshapes of the QKV output — the attention
+ * GEMMs read them in place instead of copying three transposed tensors per layer. The 1/√d
+ * scale is folded into the query weights, LayerNorm statistics are GEMVs against a ones row,
+ * and every elementwise step runs as one fused kernel (kernels.ts). Weights are float32: the
+ * CPU build cannot multiply f16/bf16 (it aborts the process), and parity needs f32 anyway.
  */
 export class BertEncoder {
   readonly spec: BertSpec;
@@ -38,8 +43,10 @@ export class BertEncoder {
   readonly #typeRow: mx.array;
   readonly #embLnW: mx.array;
   readonly #embLnB: mx.array;
-  /** [H, 1] filled with 1/H: x @ it is the row mean, on the BLAS instead of a reduction loop. */
-  readonly #meanVec: mx.array;
+  /** [H, 1] of 1/H: token-major rows @ it = each token's mean over features. */
+  readonly #meanCol: mx.array;
+  /** [1, H] of 1/H: it @ feature-major [B, H, S] = each token's mean over features. */
+  readonly #meanRow: mx.array;
   readonly #k: Kernels;
 
   constructor(spec: BertSpec, weightsFile: string, options: { compile: boolean }) {
@@ -58,6 +65,10 @@ export class BertEncoder {
       const t = w[p + name];
       if (!t) throw new ModelError(weightsFile, `missing tensor ${p + name}`);
       return t.astype(mx.float32);
+    };
+    const column = (name: string): mx.array => {
+      const t = get(name);
+      return mx.reshape(t, t.shape[0]!, 1);
     };
     const scale = 1 / Math.sqrt(spec.hiddenSize / spec.heads);
     for (let l = 0; l < spec.layers; l++) {
@@ -79,18 +90,18 @@ export class BertEncoder {
         0,
       );
       this.#layers.push({
-        qkvT: contiguous(mx.transpose(qkv)),
-        qkvBias,
-        outT: contiguous(mx.transpose(get(`${q}attention.output.dense.weight`))),
-        outBias: get(`${q}attention.output.dense.bias`),
-        ln1w: get(`${q}attention.output.LayerNorm.weight`),
-        ln1b: get(`${q}attention.output.LayerNorm.bias`),
-        interT: contiguous(mx.transpose(get(`${q}intermediate.dense.weight`))),
-        interBias: get(`${q}intermediate.dense.bias`),
-        out2T: contiguous(mx.transpose(get(`${q}output.dense.weight`))),
-        out2Bias: get(`${q}output.dense.bias`),
-        ln2w: get(`${q}output.LayerNorm.weight`),
-        ln2b: get(`${q}output.LayerNorm.bias`),
+        qkv,
+        qkvBias: mx.reshape(qkvBias, 3 * spec.hiddenSize, 1),
+        out: get(`${q}attention.output.dense.weight`),
+        outBias: column(`${q}attention.output.dense.bias`),
+        ln1w: column(`${q}attention.output.LayerNorm.weight`),
+        ln1b: column(`${q}attention.output.LayerNorm.bias`),
+        inter: get(`${q}intermediate.dense.weight`),
+        interBias: column(`${q}intermediate.dense.bias`),
+        out2: get(`${q}output.dense.weight`),
+        out2Bias: column(`${q}output.dense.bias`),
+        ln2w: column(`${q}output.LayerNorm.weight`),
+        ln2b: column(`${q}output.LayerNorm.bias`),
       });
     }
     this.#wordEmb = get('embeddings.word_embeddings.weight');
@@ -98,14 +109,16 @@ export class BertEncoder {
     this.#typeRow = mx.reshape(get('embeddings.token_type_embeddings.weight').index(0), 1, spec.hiddenSize);
     this.#embLnW = get('embeddings.LayerNorm.weight');
     this.#embLnB = get('embeddings.LayerNorm.bias');
-    this.#meanVec = mx.full([spec.hiddenSize, 1], 1 / spec.hiddenSize, mx.float32);
+    this.#meanCol = mx.full([spec.hiddenSize, 1], 1 / spec.hiddenSize, mx.float32);
+    this.#meanRow = mx.full([1, spec.hiddenSize], 1 / spec.hiddenSize, mx.float32);
     const all: mx.array[] = [
       this.#wordEmb,
       this.#posEmb,
       this.#typeRow,
       this.#embLnW,
       this.#embLnB,
-      this.#meanVec,
+      this.#meanCol,
+      this.#meanRow,
     ];
     for (const layer of this.#layers) all.push(...Object.values(layer));
     mx.eval(...all);
@@ -120,18 +133,24 @@ export class BertEncoder {
     const S = seqLen;
     const H = this.spec.hiddenSize;
     if (ids.length !== B * S) throw new RangeError(`ids has ${ids.length} entries, expected ${B} × ${S}`);
-    const idArray = mx.reshape(mx.array(Array.from(ids), mx.int32), B, S);
+    const idArray = mx.array(Array.from(ids), mx.int32); // [B·S]
     const lengthArray = mx.reshape(mx.array(lengths as number[], mx.int32), B, 1);
     const valid = mx.less(mx.reshape(mx.arange(0, S, 1, mx.int32), 1, S), lengthArray); // [B, S] bool
     const maskBias = mx.reshape(mx.where(valid, 0, MASKED), B, 1, 1, S);
 
+    // Embeddings are gathered token-major ([B·S, H]); LayerNorm there, then one transposed
+    // view gives the feature-major layout (the first GEMM reads it in place).
     const words = mx.reshape(mx.take(this.#wordEmb, idArray, 0), B, S, H);
     const positions = mx.take(this.#posEmb, mx.arange(0, S, 1, mx.int32), 0); // [S, H]
-    let x = this.#layerNorm(
-      mx.reshape(mx.add(mx.add(words, positions), this.#typeRow), B * S, H),
+    const tokens = mx.reshape(mx.add(mx.add(words, positions), this.#typeRow), B * S, H);
+    const normed = this.#k.normalize(
+      tokens,
+      mx.matmul(tokens, this.#meanCol),
+      mx.matmul(mx.multiply(tokens, tokens), this.#meanCol),
       this.#embLnW,
       this.#embLnB,
     );
+    let x = mx.transpose(mx.reshape(normed, B, S, H), 0, 2, 1); // [B, H, S]
     // Evaluating layer by layer and releasing the wrappers in between bounds memory to about
     // one layer's activations; one graph for the whole pass would hold all six layers' at once.
     for (const layer of this.#layers) {
@@ -139,68 +158,55 @@ export class BertEncoder {
       mx.eval(x);
       await releaseArrays('minor');
     }
-
-    const pooled = this.#pool(mx.reshape(x, B, S, H), valid, B, S);
+    const pooled = this.#pool(x, valid, B, S);
     mx.eval(pooled);
     return toFloat32(pooled, B, H);
   }
 
+  /** One encoder layer on feature-major activations x: [B, H, S]. */
   #layer(x: mx.array, maskBias: mx.array, l: LayerWeights, B: number, S: number): mx.array {
     const { hiddenSize: H, heads: NH } = this.spec;
     const d = H / NH;
     const k = this.#k;
-    // [B·S, 3H] → [3, B, heads, S, d]; matmul copies each operand to the layout it needs.
-    const qkv = mx.transpose(
-      mx.reshape(k.addBias(mx.matmul(x, l.qkvT), l.qkvBias), B, S, 3, NH, d),
-      2,
-      0,
-      3,
-      1,
-      4,
-    );
-    const q = qkv.index(0);
-    const key = qkv.index(1);
-    const v = qkv.index(2);
-    const scores = mx.matmul(q, mx.transpose(key, 0, 1, 3, 2)); // [B, heads, S, S]
+    // [B, 3H, S] = [B, 3, heads, d, S]: each head's Q, K and V are [d, S] slices, read in place.
+    const qkv = mx.reshape(mx.addmm(l.qkvBias, l.qkv, x), B, 3, NH, d, S);
+    const all = mx.Slice();
+    const q = qkv.index(all, 0);
+    const key = qkv.index(all, 1);
+    const v = qkv.index(all, 2);
+    const scores = mx.matmul(mx.transpose(q, 0, 1, 3, 2), key); // [B, heads, S_q, S_k]
     // Subtracting the max over all keys (padding included) keeps every exponent ≤ 0.
     const weights = k.maskedExp(scores, maskBias, mx.max(scores, -1, true));
-    const rowSum = mx.sum(weights, -1, true);
-    const ctx = mx.reshape(k.normalizeContext(mx.matmul(weights, v), rowSum), B * S, H);
-    const [h1, h1sq] = k.biasResidual(mx.matmul(ctx, l.outT), l.outBias, x) as [mx.array, mx.array];
+    const rowSum = mx.reshape(mx.sum(weights, -1), B, NH, 1, S);
+    const context = mx.matmul(v, mx.transpose(weights, 0, 1, 3, 2)); // [B, heads, d, S_q]
+    const ctx = mx.reshape(k.divide(context, rowSum), B, H, S);
+    const [h1, h1sq] = k.residual(mx.addmm(l.outBias, l.out, ctx), x) as [mx.array, mx.array];
     const a = this.#normalize(h1, h1sq, l.ln1w, l.ln1b);
-    const inter = k.biasGelu(mx.matmul(a, l.interT), l.interBias);
-    const [h2, h2sq] = k.biasResidual(mx.matmul(inter, l.out2T), l.out2Bias, a) as [mx.array, mx.array];
+    const inter = k.gelu(mx.addmm(l.interBias, l.inter, a));
+    const [h2, h2sq] = k.residual(mx.addmm(l.out2Bias, l.out2, inter), a) as [mx.array, mx.array];
     return this.#normalize(h2, h2sq, l.ln2w, l.ln2b);
   }
 
-  #layerNorm(x: mx.array, w: mx.array, b: mx.array): mx.array {
-    return this.#normalize(x, mx.square(x), w, b);
-  }
-
+  /** LayerNorm over the feature axis of [B, H, S], statistics by GEMV. */
   #normalize(x: mx.array, xsq: mx.array, w: mx.array, b: mx.array): mx.array {
-    return this.#k.normalize(x, mx.matmul(x, this.#meanVec), mx.matmul(xsq, this.#meanVec), w, b);
+    return this.#k.normalize(x, mx.matmul(this.#meanRow, x), mx.matmul(this.#meanRow, xsq), w, b);
   }
 
   #pool(x: mx.array, valid: mx.array, B: number, S: number): mx.array {
     const H = this.spec.hiddenSize;
     switch (this.spec.pooling) {
       case 'cls':
-        return mx.reshape(mx.take(x, mx.array([0], mx.int32), 1), B, H);
+        return mx.reshape(mx.take(x, mx.array([0], mx.int32), 2), B, H);
       case 'max':
-        return mx.max(mx.add(x, mx.reshape(mx.where(valid, 0, MASKED), B, S, 1)), 1);
+        return mx.max(mx.add(x, mx.reshape(mx.where(valid, 0, MASKED), B, 1, S)), 2);
       case 'mean': {
-        // A batched GEMV: [B, 1, S] mask weights × [B, S, H] → [B, 1, H].
+        // A batched GEMV: [B, H, S] × [B, S, 1] mask weights → [B, H, 1].
         const counts = mx.maximum(mx.sum(valid.astype(mx.float32), 1, true), 1); // [B, 1]
-        const weights = mx.reshape(mx.divide(valid.astype(mx.float32), counts), B, 1, S);
-        return mx.reshape(mx.matmul(weights, x), B, H);
+        const weights = mx.reshape(mx.divide(valid.astype(mx.float32), counts), B, S, 1);
+        return mx.reshape(mx.matmul(x, weights), B, H);
       }
     }
   }
-}
-
-function contiguous(a: mx.array): mx.array {
-  // A transposed view would make every GEMM transpose on the fly (or copy); copy once here.
-  return mx.add(a, 0);
 }
 
 /** MLX 0.0.7 has no typed-array export; B×H numbers per batch is small enough to go via tolist. */
