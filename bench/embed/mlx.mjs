@@ -5,7 +5,7 @@
 //   npm run build && node bench/embed/mlx.mjs --texts bench/data/texts-128.json --batch-size 32 \
 //        [--iterations 3] [--warmup 3] [--no-jit-flags] [--no-compile]
 //
-// --no-jit-flags leaves MLX's own `g++ -O2` for its fused kernels (no -O3 -march=native wrapper);
+// --no-jit-flags builds MLX's fused kernels with MLX's own `g++ -O2` (RAGCTL_MLX_CXXFLAGS='');
 // --no-compile runs MLX without mx.compile. Both exist to measure what each choice is worth.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,11 +33,9 @@ const warmup = Number.parseInt(args.warmup, 10);
 const data = readTextsFile(args.texts);
 
 const runtime = await import('../../dist/embed/mlx/runtime.js');
-// The worker gets this environment at spawn; here the process sets it on itself before MLX
-// compiles anything (MLX reads PATH and TMPDIR when it builds its first kernel).
+// A fresh kernel cache per run unless given: kernels built with other flags must not be reused.
 const jitCache = args['jit-cache'] ?? mkdtempSync(join(tmpdir(), 'ragctl-bench-jit-'));
-if (!args['no-jit-flags']) Object.assign(process.env, runtime.mlxJitEnv(process.env, jitCache));
-else process.env.TMPDIR = jitCache;
+if (args['no-jit-flags']) process.env.RAGCTL_MLX_CXXFLAGS = '';
 
 const { MlxEmbedder } = await import('../../dist/embed/mlx-embedder.js');
 const embedder = new MlxEmbedder({
@@ -45,10 +43,14 @@ const embedder = new MlxEmbedder({
   // One forward pass per benchmark batch: the same batches the peers get.
   batchTokens: batchSize * data.tokens_per_text,
   compile: !args['no-compile'],
+  jitCacheDir: jitCache,
 });
 const lengths = data.texts.map((t) => embedder.tokenizer.encode(t).length);
 const wrong = lengths.findIndex((n) => n !== data.tokens_per_text);
-if (wrong >= 0) throw new Error(`${args.texts}: text ${wrong} has ${lengths[wrong]} tokens here, expected ${data.tokens_per_text}`);
+if (wrong >= 0)
+  throw new Error(
+    `${args.texts}: text ${wrong} has ${lengths[wrong]} tokens here, expected ${data.tokens_per_text}`,
+  );
 
 const batches = toBatches(data.texts, batchSize);
 for (let i = 0; i < warmup; i++) await embedder.embed(batches[i % batches.length]);

@@ -3,7 +3,7 @@ import { ModelError, RagError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { planBatches } from './batching.js';
 import { BertEncoder } from './mlx/bert.js';
-import { backend, canCompile, releaseArrays } from './mlx/runtime.js';
+import { backend, prepareMlxJit, releaseArrays } from './mlx/runtime.js';
 import { type BertOverrides, type BertSpec, readBertSpec } from './model/bert-config.js';
 import { weightsFingerprint } from './model/fingerprint.js';
 import { type ModelFiles, resolveModel } from './model/resolve.js';
@@ -18,6 +18,8 @@ export interface MlxEmbedderOptions extends BertOverrides {
   batchTokens: number;
   /** Fuse elementwise kernels with mx.compile. Default: when a compiler is available. */
   compile?: boolean;
+  /** Where MLX's CPU kernel compiler keeps its output (default: ~/.cache/ragctl/mlx-jit-<host>). */
+  jitCacheDir?: string;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
 }
@@ -77,7 +79,7 @@ export class MlxEmbedder implements Embedder {
   load(): BertEncoder {
     if (!this.#encoder) {
       const started = performance.now();
-      const compile = this.#options.compile ?? canCompile(this.#options.env);
+      const compile = this.#options.compile === false ? false : prepareMlxJit(this.#options.jitCacheDir);
       if (!compile)
         this.#log.warn({ backend: backend() }, 'no C++ compiler on PATH: running MLX uncompiled (slower)');
       this.#encoder = new BertEncoder(this.spec, this.files.weights, { compile });

@@ -4,7 +4,7 @@ import type { BertSpec } from '../model/bert-config.js';
 import { type Kernels, makeKernels } from './kernels.js';
 import { releaseArrays } from './runtime.js';
 
-/** Additive attention bias for padded keys; large enough that exp() of it is exactly 0. */
+/** Additive attention bias for padded keys; exp() clamps it to e^−80, nothing next to a real weight. */
 const MASKED = -1e9;
 
 interface LayerWeights {
@@ -174,9 +174,9 @@ export class BertEncoder {
     const q = qkv.index(all, 0);
     const key = qkv.index(all, 1);
     const v = qkv.index(all, 2);
-    const scores = mx.matmul(mx.transpose(q, 0, 1, 3, 2), key); // [B, heads, S_q, S_k]
-    // Subtracting the max over all keys (padding included) keeps every exponent ≤ 0.
-    const weights = k.maskedExp(scores, maskBias, mx.max(scores, -1, true));
+    // Scores with the padding mask added by the GEMM itself: [B, heads, S_q, S_k].
+    const scores = mx.addmm(maskBias, mx.transpose(q, 0, 1, 3, 2), key);
+    const weights = k.pow256(k.expSeed(scores));
     const rowSum = mx.reshape(mx.sum(weights, -1), B, NH, 1, S);
     const context = mx.matmul(v, mx.transpose(weights, 0, 1, 3, 2)); // [B, heads, d, S_q]
     const ctx = mx.reshape(k.divide(context, rowSum), B, H, S);

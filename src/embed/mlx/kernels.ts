@@ -57,24 +57,41 @@ function linear(c0: number, c1: number, t: mx.array): mx.array {
 }
 
 /**
- * e^x for x ≤ 0 (softmax after subtracting the row maximum): e^x = (e^(x/256))^256, with
- * e^(x/256) from a degree-5 Taylor polynomial (|x/256| ≤ 0.12, error 4e-9) and eight squarings.
- * Inputs below −30 are clamped there: e^−30 ≈ 1e-13 relative to the row's largest weight, so
- * masked positions (−1e9) contribute nothing visible. Relative error ≈ 2e-6.
+ * e^s for attention scores, in two fused, vectorised passes (together deeper than one MLX
+ * kernel may be): e^s = (e^(s/256))^256.
+ * - `expSeed`: s clamped to [−80, 80], then e^(s/256) by a degree-7 Taylor polynomial
+ *   (|s/256| ≤ 0.32: truncation error 4e-9);
+ * - `pow256`: eight squarings.
+ * Relative error stays within ~2e-5 (rounding doubles with each squaring). The clamp keeps
+ * the sum of up to 512 weights finite in float32 (e^80·512 < 3.4e38) and turns the −1e9
+ * added to padded keys into e^−80 ≈ 2e-35: nothing next to any real weight.
+ * Because the range is that wide, the scores need no row-maximum subtracted first — which
+ * would be a broadcast input, and so a slow, unvectorised kernel.
  */
-const EXP_FLOOR = -30;
+const EXP_CLAMP = 80;
 const EXP_SQUARINGS = 8;
+const INV_FACTORIAL = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040];
 
-export function expNonPositive(x: mx.array): mx.array {
-  const y = mx.multiply(mx.maximum(x, EXP_FLOOR), 1 / 2 ** EXP_SQUARINGS);
+export function expSeed(s: mx.array): mx.array {
+  const y = mx.multiply(mx.minimum(mx.maximum(s, -EXP_CLAMP), EXP_CLAMP), 1 / 2 ** EXP_SQUARINGS);
   const y2 = mx.multiply(y, y);
-  // Estrin: (1 + y) + y²((1/2 + y/6) + y²(1/24 + y/120))
-  let p = mx.add(
-    linear(1, 1, y),
-    mx.multiply(y2, mx.add(linear(1 / 2, 1 / 6, y), mx.multiply(y2, linear(1 / 24, 1 / 120, y)))),
-  );
-  for (let i = 0; i < EXP_SQUARINGS; i++) p = mx.multiply(p, p);
-  return p;
+  const y4 = mx.multiply(y2, y2);
+  const f = INV_FACTORIAL;
+  // Estrin: (f0 + f1 y) + y²(f2 + f3 y) + y⁴((f4 + f5 y) + y²(f6 + f7 y))
+  const low = mx.add(linear(f[0]!, f[1]!, y), mx.multiply(y2, linear(f[2]!, f[3]!, y)));
+  const high = mx.add(linear(f[4]!, f[5]!, y), mx.multiply(y2, linear(f[6]!, f[7]!, y)));
+  return mx.add(low, mx.multiply(y4, high));
+}
+
+export function pow256(p: mx.array): mx.array {
+  let out = p;
+  for (let i = 0; i < EXP_SQUARINGS; i++) out = mx.multiply(out, out);
+  return out;
+}
+
+/** e^s for s within ±80 (see expSeed); composed for use outside compiled kernels (tests). */
+export function expClamped(s: mx.array): mx.array {
+  return pow256(expSeed(s));
 }
 
 /** The compiled kernels one encoder uses. MLX re-traces each per input shape. */
@@ -84,8 +101,9 @@ export interface Kernels {
   /** (x − mean)·rsqrt(E[x²] − mean² + eps)·w + b */
   normalize(x: mx.array, mean: mx.array, meanSq: mx.array, w: mx.array, b: mx.array): mx.array;
   gelu(x: mx.array): mx.array;
-  /** exp(s + mask − max): s the raw scores, max their row maximum, mask 0 or −1e9 per key. */
-  maskedExp(s: mx.array, mask: mx.array, max: mx.array): mx.array;
+  /** The two passes of e^s over masked attention scores (mask already added by the GEMM). */
+  expSeed(s: mx.array): mx.array;
+  pow256(p: mx.array): mx.array;
   divide(x: mx.array, y: mx.array): mx.array;
 }
 
@@ -101,9 +119,8 @@ export function makeKernels(eps: number, compile: boolean): Kernels {
       return mx.add(mx.multiply(mx.multiply(mx.subtract(x, mean), mx.rsqrt(mx.add(variance, eps))), w), b);
     }),
     gelu: c((x: mx.array) => gelu(x)),
-    maskedExp: c((s: mx.array, mask: mx.array, max: mx.array) =>
-      expNonPositive(mx.subtract(mx.add(s, mask), max)),
-    ),
+    expSeed: c((s: mx.array) => expSeed(s)),
+    pow256: c((p: mx.array) => pow256(p)),
     divide: c((x: mx.array, y: mx.array) => mx.divide(x, y)),
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { cpus, hostname } from 'node:os';
+import { accessSync, chmodSync, constants, mkdirSync } from 'node:fs';
+import { cpus, homedir, hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -40,19 +40,57 @@ export function backend(): Backend {
   return mx.metal.isAvailable() ? 'metal' : 'cpu';
 }
 
+/** libexec/mlx-cxx, relative to this file in dist/embed/mlx or src/embed/mlx. */
+const CXX_WRAPPER_DIR = fileURLToPath(new URL('../../../libexec/mlx-cxx', import.meta.url));
+
+let prepared: boolean | undefined;
+
 /**
- * On the CPU, `mx.compile` generates C++ for each fused kernel and builds it with the `g++` on
- * PATH. Without a compiler, compiled functions fail at their first call; the embedder then runs
- * uncompiled (slower, same results). Metal compiles its own kernels.
+ * Makes this process ready for MLX's CPU kernel compiler and says whether `mx.compile` may be
+ * used. On the CPU, MLX generates C++ for each fused kernel and builds it with the `g++` on
+ * PATH, writing sources and libraries to the temp folder. This:
+ * - puts libexec/mlx-cxx first on PATH: its `g++` builds with -O3 -march=native and repairs
+ *   the kernel names MLX fails to quote (see the script);
+ * - points TMPDIR at a private 0700 cache folder: MLX loads an existing library by name, so a
+ *   shared /tmp would let another user plant one; a cache also survives reboots;
+ * - returns false when there is no g++ (compiled functions would abort the process), so the
+ *   encoder runs uncompiled: slower, same results.
+ * Metal compiles its own kernels: nothing to do. Idempotent; it changes this process's env,
+ * which is why MLX runs in its own worker process.
  */
-export function canCompile(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (backend() === 'metal') return true;
-  return findOnPath('g++', env) !== undefined;
+export function prepareMlxJit(cacheDir: string = defaultJitCacheDir()): boolean {
+  if (prepared !== undefined) return prepared;
+  if (backend() === 'metal') return (prepared = true);
+  const wrapper = join(CXX_WRAPPER_DIR, 'g++');
+  const real = findOnPath('g++', process.env, CXX_WRAPPER_DIR);
+  if (!real) return (prepared = false);
+  try {
+    accessSync(wrapper, constants.X_OK);
+  } catch {
+    chmodSync(wrapper, 0o755); // lost its mode in packaging; throws (and we fail loudly) if read-only
+  }
+  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  process.env.TMPDIR = cacheDir;
+  process.env.RAGCTL_REAL_CXX = real;
+  process.env.PATH = `${CXX_WRAPPER_DIR}${delimiter}${process.env.PATH ?? ''}`;
+  return (prepared = true);
 }
 
-export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+/** One JIT cache per host and CPU model: kernels built with -march=native run only where built. */
+export function defaultJitCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const cpu = cpus()[0]?.model ?? 'cpu';
+  const key = createHash('sha256').update(`${hostname()}|${cpu}|${process.arch}`).digest('hex').slice(0, 12);
+  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'ragctl', `mlx-jit-${key}`);
+}
+
+export function findOnPath(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  skipDir?: string,
+): string | undefined {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
+    if (!dir || dir === skipDir) continue;
     const candidate = join(dir, name);
     try {
       accessSync(candidate, constants.X_OK);
@@ -62,35 +100,4 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): 
     }
   }
   return undefined;
-}
-
-/** libexec/mlx-cxx, relative to this file in dist/embed/mlx or src/embed/mlx. */
-const CXX_WRAPPER_DIR = fileURLToPath(new URL('../../../libexec/mlx-cxx', import.meta.url));
-
-/**
- * Environment for a process that runs MLX on the CPU:
- * - PATH starts with a `g++` wrapper that builds MLX's fused kernels with -O3 -march=native
- *   (MLX asks for -O2 and the baseline ISA, which leaves them scalar);
- * - TMPDIR points at a private cache folder, because MLX writes the generated sources and
- *   shared objects to the temp folder and loads them by name: a private 0700 folder keeps
- *   other users from planting one, and survives reboots so kernels are not rebuilt.
- * Without a g++ on PATH nothing changes (the embedder then runs uncompiled).
- */
-export function mlxJitEnv(base: NodeJS.ProcessEnv, cacheDir: string): NodeJS.ProcessEnv {
-  const env = { ...base };
-  const real = findOnPath('g++', base);
-  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-  env.TMPDIR = cacheDir;
-  if (real && backend() === 'cpu' && !real.startsWith(CXX_WRAPPER_DIR)) {
-    env.RAGCTL_REAL_CXX = real;
-    env.PATH = `${CXX_WRAPPER_DIR}${delimiter}${base.PATH ?? ''}`;
-  }
-  return env;
-}
-
-/** A JIT cache folder per host and CPU: kernels built with -march=native only run where built. */
-export function mlxJitCacheDir(dataDir: string): string {
-  const cpu = cpus()[0]?.model ?? 'cpu';
-  const key = createHash('sha256').update(`${hostname()}|${cpu}|${process.arch}`).digest('hex').slice(0, 12);
-  return join(dataDir, 'cache', `mlx-jit-${key}`);
 }
