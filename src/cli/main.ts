@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { registerIndex } from './commands/index-cmd.js';
 import { registerModel } from './commands/model.js';
+import { registerSearch } from './commands/search.js';
 import { EXIT, errorJson, exitCodeFor, formatError, printJson } from './output.js';
 
 export interface GlobalOptions {
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', HELP_FOOTER)
     .exitOverride();
+  registerSearch(program);
+  registerIndex(program);
   registerModel(program);
   return program;
 }

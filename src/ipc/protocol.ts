@@ -66,6 +66,10 @@ export interface WireSearchHit {
 
 export interface SearchResult {
   query: string;
+  /** The mode that ranked the results, the k asked for, and the time the daemon took. */
+  mode: SearchMode;
+  k: number;
+  took_ms: number;
   results: WireSearchHit[];
 }
 

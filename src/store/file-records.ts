@@ -176,6 +176,8 @@ function toBatch(records: readonly FileRecord[]) {
 }
 
 function readRecords(table: Pick<ArrowTable, 'numRows' | 'getChild'>): FileRecord[] {
+  // LanceDB returns a table without columns when nothing matched.
+  if (table.numRows === 0) return [];
   const col = (name: string) => {
     const c = table.getChild(name);
     if (!c) throw new RagError('E_STORE', `${FILE_RECORDS_TABLE}: result lacks column ${name}`);

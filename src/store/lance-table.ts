@@ -159,6 +159,8 @@ export class LanceChunkTable implements ChunkTable {
       const result = await guard(this.#what(doing), () =>
         this.#table.query().where(inList(column, part)).select([C.contentHash, C.vector]).toArrow(),
       );
+      // LanceDB returns a table without columns when nothing matched.
+      if (result.numRows === 0) continue;
       const hashCol = result.getChild(C.contentHash);
       const vectorCol = result.getChild(C.vector);
       if (!hashCol || !vectorCol)

@@ -121,6 +121,8 @@ export function fuseRrf(lists: readonly (readonly SearchHit[])[], rrfK: number, 
 }
 
 function hitsFrom(table: ArrowTable, scoreReader: (t: ArrowTable) => (i: number) => number): SearchHit[] {
+  // LanceDB returns a table without columns when nothing matched.
+  if (table.numRows === 0) return [];
   const col = (name: string) => {
     const c = table.getChild(name);
     if (!c) throw new RagError('E_STORE', `search result lacks column ${name}`);

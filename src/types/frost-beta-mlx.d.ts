@@ -46,6 +46,7 @@ declare module '@frost-beta/mlx' {
       item(): Scalar;
       tolist(): Nested<Scalar>;
     }
+    // biome-ignore lint/suspicious/noRedeclare: the native module exports `array` as both a class and a factory
     function array(value: ScalarOrArray, dtype?: Dtype): array;
 
     function add(a: ScalarOrArray, b: ScalarOrArray): array;
@@ -81,6 +82,7 @@ declare module '@frost-beta/mlx' {
     function full(shape: number[], value: ScalarOrArray, dtype?: Dtype): array;
     function where(condition: ScalarOrArray, x: ScalarOrArray, y: ScalarOrArray): array;
     function load(file: string): Record<string, array>;
+    // biome-ignore lint/suspicious/noShadowRestrictedNames: MLX's own name for forcing evaluation
     function eval(...arrays: unknown[]): void;
     function compile<T extends unknown[], U>(f: (...args: T) => U, shapeless?: boolean): (...args: T) => U;
     function disableCompile(): void;

@@ -1,4 +1,4 @@
-import { resolveModel, type ModelFiles } from '../../src/embed/model/resolve.js';
+import { type ModelFiles, resolveModel } from '../../src/embed/model/resolve.js';
 
 /** The real default model, as the README's set-up places it. Missing → a loud failure, never a skip. */
 export const TEST_MODEL_ID = 'sentence-transformers/all-MiniLM-L6-v2';

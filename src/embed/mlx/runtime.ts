@@ -59,11 +59,15 @@ let prepared: boolean | undefined;
  * which is why MLX runs in its own worker process.
  */
 export function prepareMlxJit(cacheDir: string = defaultJitCacheDir()): boolean {
-  if (prepared !== undefined) return prepared;
-  if (backend() === 'metal') return (prepared = true);
+  prepared ??= setUpJit(cacheDir);
+  return prepared;
+}
+
+function setUpJit(cacheDir: string): boolean {
+  if (backend() === 'metal') return true;
   const wrapper = join(CXX_WRAPPER_DIR, 'g++');
   const real = findOnPath('g++', process.env, CXX_WRAPPER_DIR);
-  if (!real) return (prepared = false);
+  if (!real) return false;
   try {
     accessSync(wrapper, constants.X_OK);
   } catch {
@@ -73,7 +77,7 @@ export function prepareMlxJit(cacheDir: string = defaultJitCacheDir()): boolean 
   process.env.TMPDIR = cacheDir;
   process.env.RAGCTL_REAL_CXX = real;
   process.env.PATH = `${CXX_WRAPPER_DIR}${delimiter}${process.env.PATH ?? ''}`;
-  return (prepared = true);
+  return true;
 }
 
 /** One JIT cache per host and CPU model: kernels built with -march=native run only where built. */

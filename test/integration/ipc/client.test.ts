@@ -70,7 +70,7 @@ describe('IpcClient', () => {
       fakeDaemon({
         search: async (params) => {
           await release.promise;
-          return { query: params.query, results: [] };
+          return { query: params.query, mode: 'hybrid', k: 10, took_ms: 0, results: [] };
         },
       }),
     );

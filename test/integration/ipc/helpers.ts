@@ -40,6 +40,9 @@ export function fakeDaemon(overrides: Partial<MethodHandlers> = {}): MethodHandl
   return {
     search: async (params): Promise<SearchResult> => ({
       query: params.query,
+      mode: params.mode ?? 'hybrid',
+      k: params.k ?? 10,
+      took_ms: 0,
       results: [
         {
           id: 'c1',

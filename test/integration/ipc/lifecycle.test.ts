@@ -139,7 +139,7 @@ describe('socket file and lifecycle', () => {
         search: async (params, context) => {
           started.open(context);
           await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }));
-          return { query: `${params.query} (cut short)`, results: [] };
+          return { query: `${params.query} (cut short)`, mode: 'hybrid', k: 10, took_ms: 0, results: [] };
         },
       }),
     );
@@ -147,7 +147,13 @@ describe('socket file and lifecycle', () => {
     const reply = client.request('search', { query: 'slow' });
     const context = await started.promise;
     const closing = server.close();
-    await expect(reply).resolves.toEqual({ query: 'slow (cut short)', results: [] });
+    await expect(reply).resolves.toEqual({
+      query: 'slow (cut short)',
+      mode: 'hybrid',
+      k: 10,
+      took_ms: 0,
+      results: [],
+    });
     expect(context.signal.reason).toMatchObject({ code: 'E_ABORTED' });
     await closing;
     expect(existsSync(socketPath)).toBe(false);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RagError } from '../../../src/errors.js';
 import { request } from '../../../src/ipc/client.js';
-import type { SearchParams } from '../../../src/ipc/protocol.js';
+import type { SearchParams, SearchResult } from '../../../src/ipc/protocol.js';
 import { fakeDaemon, gate, Harness, STATUS } from './helpers.js';
 
 let h: Harness;
@@ -48,7 +48,7 @@ describe('requests over a real socket', () => {
           arrived.push({ params, release: () => held.open() });
           if (arrived.length === 20) allArrived.open();
           await held.promise;
-          return { query: params.query, results: [] };
+          return { query: params.query, mode: 'hybrid', k: 10, took_ms: 0, results: [] };
         },
       }),
     );
@@ -99,7 +99,15 @@ describe('requests over a real socket', () => {
     const { socketPath } = await h.listening(
       fakeDaemon({
         status: async () => ({ ...STATUS, files: 10n }) as never,
-        search: async (params) => ({ query: params.query, results: [], padding: 'x'.repeat(4096) }),
+        search: async (params) =>
+          ({
+            query: params.query,
+            mode: 'hybrid',
+            k: 10,
+            took_ms: 0,
+            results: [],
+            padding: 'x'.repeat(4096),
+          }) as SearchResult,
       }),
       { maxReplyBytes: 1024 },
     );

@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+import type { Config } from './config/types.js';
+import type { Embedder } from './embed/types.js';
+import type { Logger } from './log.js';
+import { Indexer } from './pipeline/indexer.js';
+import { createRegistry } from './registry/builtins.js';
+import type { ComponentRegistry } from './registry/registry.js';
+import { SearchService } from './search/service.js';
+import { LanceStore } from './store/lance-store.js';
+
+/** The LanceDB folder inside the data dir. */
+export function storeDir(config: Config): string {
+  return join(config.dataDir, 'index');
+}
+
+export interface AppOptions {
+  logger: Logger;
+  registry?: ComponentRegistry;
+  /**
+   * Builds the embedder for a config entry. Default: the registry's factory, in this process.
+   * The daemon passes one that runs the model in its supervised worker process.
+   */
+  makeEmbedder?: (name: string) => Embedder | Promise<Embedder>;
+  /** Seconds between checks for other writers' commits (see LanceStore); the CLI reading a daemon's index sets 0. */
+  readConsistencyS?: number;
+}
+
+/**
+ * Everything an index needs, wired in one place: registry → engines, embedders, store, the
+ * indexer and the search service. The CLI's one-shot commands and the daemon both start here.
+ */
+export class App {
+  readonly config: Config;
+  readonly store: LanceStore;
+  readonly indexer: Indexer;
+  readonly search: SearchService;
+  readonly embedders: ReadonlyMap<string, Embedder>;
+  #closed: Promise<void> | undefined;
+
+  private constructor(
+    config: Config,
+    store: LanceStore,
+    indexer: Indexer,
+    search: SearchService,
+    embedders: Map<string, Embedder>,
+  ) {
+    this.config = config;
+    this.store = store;
+    this.indexer = indexer;
+    this.search = search;
+    this.embedders = embedders;
+  }
+
+  static async open(config: Config, options: AppOptions): Promise<App> {
+    const registry = options.registry ?? createRegistry();
+    const engines = registry.engines(config.engines, config.embedders);
+    const embedders = new Map<string, Embedder>();
+    const used = new Set([...engines.values()].map((e) => e.embedder));
+    for (const name of used) {
+      const embedderConfig = config.embedders[name]!;
+      const make =
+        options.makeEmbedder ??
+        ((n: string) =>
+          registry.embedderFactory(embedderConfig.type, `embedders.${n}.type`)(embedderConfig, {
+            logger: options.logger,
+            env: process.env,
+          }));
+      embedders.set(name, await make(name));
+    }
+    let store: LanceStore | undefined;
+    try {
+      store = await LanceStore.open({
+        dir: storeDir(config),
+        logger: options.logger,
+        readConsistencyS: options.readConsistencyS,
+      });
+      const indexer = await Indexer.open({ config, engines, store, embedders, logger: options.logger });
+      const tables = [...engines.values()].map((e) => ({
+        engine: e.name,
+        table: indexer.table(e.name)!,
+        embedder: embedders.get(e.embedder)!,
+      }));
+      const search = new SearchService(tables, { k: config.search.k, rrfK: config.search.rrfK });
+      return new App(config, store, indexer, search, embedders);
+    } catch (err) {
+      await store?.close();
+      for (const e of embedders.values()) await e.close();
+      throw err;
+    }
+  }
+
+  /** Closes the store and the embedders. Idempotent; awaits pending writes. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.store.close();
+      for (const e of this.embedders.values()) await e.close();
+    })();
+    return this.#closed;
+  }
+}

@@ -1,0 +1,511 @@
+import type { Config, SourceConfig } from '../config/types.js';
+import type { Embedder } from '../embed/types.js';
+import type { Chunk, FileFacts, MappedFile } from '../engines/types.js';
+import { errorMessage, RagError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Engine } from '../registry/registry.js';
+import type { LanceStore } from '../store/lance-store.js';
+import type { ChunkTable, FileRecord } from '../store/types.js';
+import { isInside, PathFilter } from './path-filter.js';
+import { readForIndex } from './read-file.js';
+import { type DiskFile, describe, type ScanEntry, scanSource } from './scan.js';
+import { emptySummary, type IndexProgress, type IndexSummary } from './types.js';
+import { VectorReuse } from './vector-reuse.js';
+
+/**
+ * Chunks held in memory before a group is embedded and committed: bounds memory however many
+ * files change at once, while keeping commits (table versions) few.
+ */
+const MAX_GROUP_CHUNKS = 2048;
+/** Failures kept in a summary; the rest are counted, not listed. */
+const MAX_LISTED_FAILURES = 100;
+/** Scan progress is reported every this many files. */
+const SCAN_PROGRESS_EVERY = 500;
+
+export interface IndexerOptions {
+  config: Config;
+  engines: ReadonlyMap<string, Engine>;
+  store: LanceStore;
+  /** By embedder name (the keys of `config.embedders`). */
+  embedders: ReadonlyMap<string, Embedder>;
+  logger: Logger;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: IndexProgress) => void;
+}
+
+interface EngineState {
+  engine: Engine;
+  embedder: Embedder;
+  table: ChunkTable;
+  /** Recorded with each file: a file indexed under another model or chunking is redone. */
+  signature: string;
+}
+
+interface Candidate {
+  disk: DiskFile;
+  source: SourceConfig;
+  record: FileRecord | undefined;
+}
+
+/**
+ * Keeps the index equal to the files on disk. The delta algorithm (see README.md here):
+ * a `stat` decides whether a file may have changed; a content hash decides whether it did;
+ * only chunks whose content hash is not stored anywhere are embedded; a file's chunks are
+ * replaced in one commit together with the other files of its group; the file's record is
+ * written only after that commit landed.
+ */
+export class Indexer {
+  readonly #config: Config;
+  readonly #store: LanceStore;
+  readonly #log: Logger;
+  readonly #engines = new Map<string, EngineState>();
+  readonly #filters = new Map<string, PathFilter>();
+  readonly #reuse: VectorReuse;
+  #rebuilt: { engine: string; reason: string }[] = [];
+
+  private constructor(options: IndexerOptions) {
+    this.#config = options.config;
+    this.#store = options.store;
+    this.#log = options.logger.child({ component: 'indexer' });
+    this.#reuse = new VectorReuse();
+    for (const source of options.config.sources)
+      this.#filters.set(source.path, new PathFilter(source, options.config.dataDir));
+  }
+
+  /** Opens (creating or rebuilding after a model change) the chunk table of every engine. */
+  static async open(options: IndexerOptions): Promise<Indexer> {
+    const indexer = new Indexer(options);
+    for (const [name, engine] of options.engines) {
+      const embedder = options.embedders.get(engine.embedder);
+      if (!embedder)
+        throw new RagError('E_CONFIG', `engines.${name}.embedder: no embedder '${engine.embedder}'`);
+      const opened = await options.store.openChunkTable({
+        engine: name,
+        mapper: engine.mapper,
+        modelId: embedder.modelId,
+        dimension: embedder.dimension,
+        onMismatch: 'rebuild',
+      });
+      if (opened.state === 'rebuilt') {
+        indexer.#rebuilt.push({ engine: name, reason: opened.reason ?? 'model or schema changed' });
+        indexer.#log.warn(
+          { engine: name, reason: opened.reason },
+          'index rebuilt: every file of this engine is indexed again',
+        );
+      }
+      const chunkMax = engine.config.chunkMaxTokens ?? embedder.maxTokens;
+      indexer.#engines.set(name, {
+        engine,
+        embedder,
+        table: opened.table,
+        signature: `${embedder.modelId}|${engine.chunker.name}|${chunkMax}|${engine.config.chunkMinTokens}`,
+      });
+    }
+    return indexer;
+  }
+
+  /** The source folder a path belongs to, if any. */
+  sourceOf(path: string): SourceConfig | undefined {
+    return this.#config.sources.find((s) => isInside(path, s.path));
+  }
+
+  filterFor(source: SourceConfig): PathFilter {
+    return this.#filters.get(source.path)!;
+  }
+
+  table(engine: string): ChunkTable | undefined {
+    return this.#engines.get(engine)?.table;
+  }
+
+  /**
+   * Walks every source (or only those containing `within`), indexes what changed and removes
+   * what is gone — including files of sources no longer in the config. What a crash or a
+   * missed watcher event left behind is repaired here.
+   */
+  async reconcile(options: RunOptions & { within?: string } = {}): Promise<IndexSummary> {
+    const run = new Run(this, options);
+    const records = new Map((await this.#store.files.all()).map((r) => [r.path, r]));
+    const seen = new Set<string>();
+    const sources = this.#config.sources.filter(
+      (s) =>
+        !options.within ||
+        s.path === options.within ||
+        isInside(options.within, s.path) ||
+        isInside(s.path, options.within),
+    );
+    for (const source of sources) {
+      for await (const entry of scanSource(this.filterFor(source), {
+        maxFileBytes: this.#config.indexing.maxFileBytes,
+        signal: options.signal,
+      })) {
+        if (options.within && entry.path !== options.within && !isInside(entry.path, options.within))
+          continue;
+        seen.add(entry.path);
+        await run.consider(entry, source, records.get(entry.path));
+      }
+    }
+    await run.flushAll();
+    const gone = [...records.values()].filter((r) => {
+      if (seen.has(r.path)) return false;
+      if (!options.within) return true;
+      return r.path === options.within || isInside(r.path, options.within);
+    });
+    await run.delete(gone);
+    return run.finish(this.#rebuilt.splice(0));
+  }
+
+  /**
+   * Brings specific paths up to date (the daemon's unit of work): each is stat'ed and then
+   * indexed, recorded as skipped, or removed. A folder path is reconciled as a whole.
+   */
+  async syncPaths(paths: readonly string[], options: RunOptions = {}): Promise<IndexSummary> {
+    const run = new Run(this, options);
+    const records = await this.#store.files.get(paths);
+    const gone: FileRecord[] = [];
+    for (const path of paths) {
+      const source = this.sourceOf(path);
+      const record = records.get(path);
+      const filter = source && this.filterFor(source);
+      const entry = filter?.acceptsPath(path)
+        ? await describe(path, undefined, this.#config.indexing.maxFileBytes)
+        : undefined;
+      if (!source || !entry) {
+        if (record) gone.push(record);
+        continue;
+      }
+      await run.consider(entry, source, record);
+    }
+    await run.flushAll();
+    await run.delete(gone);
+    return run.finish(this.#rebuilt.splice(0));
+  }
+
+  /** @internal used by Run */
+  engineState(name: string): EngineState {
+    const state = this.#engines.get(name);
+    if (!state) throw new RagError('E_CONFIG', `no engine '${name}'`);
+    return state;
+  }
+
+  /** @internal used by Run */
+  get commitFiles(): number {
+    return this.#config.indexing.commitFiles;
+  }
+
+  /** @internal used by Run */
+  get store(): LanceStore {
+    return this.#store;
+  }
+
+  /** @internal used by Run */
+  get reuse(): VectorReuse {
+    return this.#reuse;
+  }
+
+  /** @internal used by Run */
+  get log(): Logger {
+    return this.#log;
+  }
+}
+
+/** The state of one reconcile or sync: pending groups per engine, counters, progress. */
+class Run {
+  readonly #indexer: Indexer;
+  readonly #options: RunOptions;
+  readonly #started = performance.now();
+  readonly #summary = emptySummary();
+  readonly #pending = new Map<string, Candidate[]>();
+  #filesToIndex = 0;
+  #filesIndexed = 0;
+
+  constructor(indexer: Indexer, options: RunOptions) {
+    this.#indexer = indexer;
+    this.#options = options;
+  }
+
+  async consider(entry: ScanEntry, source: SourceConfig, record: FileRecord | undefined): Promise<void> {
+    const s = this.#summary;
+    s.filesSeen++;
+    if (s.filesSeen % SCAN_PROGRESS_EVERY === 0) this.#progress('scanning');
+    const state = this.#indexer.engineState(source.engine);
+    if (entry.kind === 'skipped') {
+      const unchanged =
+        record?.status === 'skipped' &&
+        record.reason === entry.reason &&
+        record.size === (entry.size ?? -1) &&
+        record.mtimeMs === (entry.mtimeMs ?? -1);
+      if (unchanged) {
+        s.filesUnchanged++;
+        return;
+      }
+      await this.#recordSkipped(
+        state,
+        source,
+        entry.path,
+        entry.reason,
+        record,
+        entry.size ?? -1,
+        entry.mtimeMs ?? -1,
+        '',
+      );
+      return;
+    }
+    const fresh =
+      record &&
+      record.size === entry.size &&
+      record.mtimeMs === entry.mtimeMs &&
+      record.modelId === state.signature;
+    if (fresh) {
+      s.filesUnchanged++;
+      return;
+    }
+    let group = this.#pending.get(source.engine);
+    if (!group) {
+      group = [];
+      this.#pending.set(source.engine, group);
+    }
+    group.push({ disk: entry, source, record });
+    this.#filesToIndex++;
+    if (group.length >= this.#indexer.commitFiles) await this.#flush(source.engine);
+  }
+
+  async flushAll(): Promise<void> {
+    for (const engine of [...this.#pending.keys()]) await this.#flush(engine);
+  }
+
+  /** Removes files (and their records) that are gone from disk or from the sources. */
+  async delete(records: readonly FileRecord[]): Promise<void> {
+    if (!records.length) return;
+    this.#progress('deleting');
+    const byEngine = new Map<string, string[]>();
+    for (const r of records) {
+      const list = byEngine.get(r.engine) ?? [];
+      list.push(r.path);
+      byEngine.set(r.engine, list);
+    }
+    const store = this.#indexer.store;
+    for (const [engine, paths] of byEngine) {
+      const table = this.#indexer.table(engine);
+      // A record of an engine no longer configured: its table is not open; the rows go with the records.
+      if (table) {
+        await this.#indexer.reuse.rememberDeleted(table, paths);
+        await table.replaceFiles(paths, null);
+      }
+      await store.files.delete(paths);
+      this.#summary.filesDeleted += paths.length;
+    }
+  }
+
+  finish(rebuilt: { engine: string; reason: string }[]): IndexSummary {
+    this.#summary.seconds = (performance.now() - this.#started) / 1000;
+    this.#summary.rebuilt = rebuilt;
+    return this.#summary;
+  }
+
+  async #flush(engineName: string): Promise<void> {
+    const candidates = this.#pending.get(engineName);
+    this.#pending.delete(engineName);
+    if (!candidates?.length) return;
+    const state = this.#indexer.engineState(engineName);
+    const s = this.#summary;
+    const mapped: MappedFile[] = [];
+    const records: FileRecord[] = [];
+    const replacedPaths: string[] = [];
+    const touched: FileRecord[] = [];
+    let chunkCount = 0;
+
+    for (const c of candidates) {
+      if (this.#options.signal?.aborted) break;
+      const read = await readForIndex(c.disk.path);
+      if (!read.ok) {
+        if (read.vanished) {
+          if (c.record) await this.delete([c.record]);
+          continue;
+        }
+        await this.#recordSkipped(
+          state,
+          c.source,
+          c.disk.path,
+          read.reason,
+          c.record,
+          c.disk.size,
+          c.disk.mtimeMs,
+          read.fileHash ?? '',
+        );
+        continue;
+      }
+      const facts = this.#facts(state, c, read.fileHash);
+      if (
+        c.record?.status === 'indexed' &&
+        c.record.fileHash === read.fileHash &&
+        c.record.modelId === state.signature
+      ) {
+        // Same bytes, new mtime (touch, checkout, copy): refresh the record only.
+        touched.push({ ...c.record, size: c.disk.size, mtimeMs: c.disk.mtimeMs });
+        s.filesUnchanged++;
+        continue;
+      }
+      let chunks: Chunk[];
+      try {
+        chunks = state.engine.chunker.chunk(
+          { path: c.disk.path, text: read.text },
+          {
+            maxTokens: state.engine.config.chunkMaxTokens ?? state.embedder.maxTokens,
+            minTokens: state.engine.config.chunkMinTokens,
+            tokenizer: state.embedder.tokenizer,
+          },
+        );
+      } catch (err) {
+        await this.#recordSkipped(
+          state,
+          c.source,
+          c.disk.path,
+          `chunker failed: ${errorMessage(err)}`,
+          c.record,
+          c.disk.size,
+          c.disk.mtimeMs,
+          read.fileHash,
+        );
+        continue;
+      }
+      mapped.push({ file: facts, chunks });
+      replacedPaths.push(c.disk.path);
+      records.push(this.#record(state, c, read.fileHash, chunks.length));
+      if (c.record) s.filesChanged++;
+      else s.filesAdded++;
+      chunkCount += chunks.length;
+      if (chunkCount >= MAX_GROUP_CHUNKS) {
+        await this.#commit(state, mapped.splice(0), replacedPaths.splice(0), records.splice(0));
+        chunkCount = 0;
+      }
+    }
+    await this.#commit(state, mapped, replacedPaths, records);
+    if (touched.length) await this.#indexer.store.files.upsert(touched);
+  }
+
+  /** Embeds what is new, writes the group's chunks in one commit, then records the files. */
+  async #commit(
+    state: EngineState,
+    mapped: MappedFile[],
+    paths: string[],
+    records: FileRecord[],
+  ): Promise<void> {
+    if (!paths.length) return;
+    const dim = state.embedder.dimension;
+    const hashes = new Set<string>();
+    for (const m of mapped) for (const chunk of m.chunks) hashes.add(chunk.contentHash);
+    const known = await this.#indexer.reuse.lookup(state.table, [...hashes]);
+    const missing = new Map<string, string>();
+    for (const m of mapped)
+      for (const chunk of m.chunks)
+        if (!known.has(chunk.contentHash)) missing.set(chunk.contentHash, chunk.text);
+    if (missing.size) {
+      const t0 = performance.now();
+      const vectors = await state.embedder.embed([...missing.values()], {
+        signal: this.#options.signal,
+        priority: 'index',
+      });
+      this.#summary.embedSeconds += (performance.now() - t0) / 1000;
+      let i = 0;
+      for (const hash of missing.keys()) known.set(hash, vectors.subarray(i * dim, ++i * dim));
+      this.#summary.chunksEmbedded += missing.size;
+    }
+    let total = 0;
+    for (const m of mapped) total += m.chunks.length;
+    const flat = new Float32Array(total * dim);
+    let row = 0;
+    for (const m of mapped) {
+      for (const chunk of m.chunks) {
+        flat.set(known.get(chunk.contentHash)!, row * dim);
+        row++;
+      }
+    }
+    this.#summary.chunksReused += total - missing.size;
+    const batch = total ? state.engine.mapper.toRecordBatch(mapped, flat, dim) : null;
+    await state.table.replaceFiles(paths, batch);
+    await this.#indexer.store.files.upsert(records);
+    this.#filesIndexed += paths.length;
+    this.#progress('indexing');
+  }
+
+  async #recordSkipped(
+    state: EngineState,
+    source: SourceConfig,
+    path: string,
+    reason: string,
+    previous: FileRecord | undefined,
+    size: number,
+    mtimeMs: number,
+    fileHash: string,
+  ): Promise<void> {
+    this.#summary.filesSkipped++;
+    this.#noteFailure(path, reason);
+    if (previous?.status === 'indexed') await state.table.replaceFiles([path], null);
+    await this.#indexer.store.files.upsert([
+      {
+        path,
+        root: source.path,
+        engine: source.engine,
+        size,
+        mtimeMs,
+        fileHash,
+        chunkCount: 0,
+        status: 'skipped',
+        reason,
+        indexedAt: Date.now(),
+        modelId: state.signature,
+      },
+    ]);
+    this.#indexer.log.info({ path, reason }, 'skipped');
+  }
+
+  #noteFailure(path: string, reason: string): void {
+    const list = this.#summary.failures;
+    list.unshift({ path, reason });
+    if (list.length > MAX_LISTED_FAILURES) list.pop();
+  }
+
+  #facts(state: EngineState, c: Candidate, fileHash: string): FileFacts {
+    return {
+      path: c.disk.path,
+      root: c.source.path,
+      engine: c.source.engine,
+      fileHash,
+      size: c.disk.size,
+      mtimeMs: c.disk.mtimeMs,
+      indexedAt: Date.now(),
+      modelId: state.embedder.modelId,
+    };
+  }
+
+  #record(state: EngineState, c: Candidate, fileHash: string, chunkCount: number): FileRecord {
+    return {
+      path: c.disk.path,
+      root: c.source.path,
+      engine: c.source.engine,
+      size: c.disk.size,
+      mtimeMs: c.disk.mtimeMs,
+      fileHash,
+      chunkCount,
+      status: 'indexed',
+      reason: '',
+      indexedAt: Date.now(),
+      modelId: state.signature,
+    };
+  }
+
+  #progress(phase: IndexProgress['phase']): void {
+    const s = this.#summary;
+    this.#options.onProgress?.({
+      phase,
+      filesSeen: s.filesSeen,
+      filesToIndex: this.#filesToIndex,
+      filesIndexed: this.#filesIndexed,
+      chunksEmbedded: s.chunksEmbedded,
+      chunksReused: s.chunksReused,
+    });
+  }
+}

@@ -1,0 +1,109 @@
+import type { Dirent } from 'node:fs';
+import { lstat, opendir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode, errorMessage } from '../errors.js';
+import type { PathFilter } from './path-filter.js';
+
+/** A file found on disk, described by a stat (no content read yet). */
+export interface DiskFile {
+  kind: 'file';
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A path that is part of a source but cannot be indexed, with the reason. */
+export interface SkippedPath {
+  kind: 'skipped';
+  path: string;
+  reason: string;
+  /** Stat facts when there are any, so an unchanged skipped file is not re-read. */
+  size?: number;
+  mtimeMs?: number;
+}
+
+export type ScanEntry = DiskFile | SkippedPath;
+
+export interface ScanOptions {
+  maxFileBytes: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Walks one source folder depth-first in name order and yields what it finds, one stat per
+ * file: nothing is read here. Symlinked files are followed; symlinked folders are not (they
+ * can loop, and their files belong to whichever source holds the real folder). Folders that
+ * cannot be read are reported, and the walk goes on.
+ */
+export async function* scanSource(filter: PathFilter, options: ScanOptions): AsyncGenerator<ScanEntry> {
+  const stack: string[] = [filter.root];
+  while (stack.length) {
+    if (options.signal?.aborted) return;
+    const dir = stack.pop()!;
+    let entries: Dirent[];
+    try {
+      const handle = await opendir(dir);
+      entries = [];
+      for await (const entry of handle) entries.push(entry);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') continue; // Deleted while we walked.
+      yield {
+        kind: 'skipped',
+        path: dir,
+        reason: `cannot read folder: ${errnoCode(err) ?? errorMessage(err)}`,
+      };
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+    const files: ScanEntry[] = [];
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (filter.acceptsDir(path)) stack.push(path);
+        continue;
+      }
+      if (!filter.acceptsFile(path)) continue;
+      const described = await describe(path, entry, options.maxFileBytes);
+      if (described) files.push(described);
+    }
+    // Entries were sorted descending for the stack; yield files ascending.
+    for (let i = files.length - 1; i >= 0; i--) yield files[i]!;
+  }
+}
+
+/** One stat of a path the filter accepted; undefined when it vanished meanwhile. */
+export async function describe(
+  path: string,
+  entry: Dirent | undefined,
+  maxFileBytes: number,
+): Promise<ScanEntry | undefined> {
+  try {
+    const st = await stat(path);
+    // A symlink to a folder: not followed (it can loop, and the real folder's source owns its files).
+    if (st.isDirectory()) return undefined;
+    if (!st.isFile()) return { kind: 'skipped', path, reason: 'not a regular file (FIFO, socket or device)' };
+    if (st.size > maxFileBytes) {
+      return {
+        kind: 'skipped',
+        path,
+        reason: `larger than indexing.maxFileBytes (${st.size} > ${maxFileBytes} bytes)`,
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+      };
+    }
+    return { kind: 'file', path, size: st.size, mtimeMs: st.mtimeMs };
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT') {
+      const isLink = entry
+        ? entry.isSymbolicLink()
+        : await lstat(path).then(
+            (l) => l.isSymbolicLink(),
+            () => false,
+          );
+      return isLink ? { kind: 'skipped', path, reason: 'broken symbolic link' } : undefined;
+    }
+    if (code === 'ELOOP') return { kind: 'skipped', path, reason: 'symbolic link loop' };
+    return { kind: 'skipped', path, reason: `cannot stat: ${code ?? errorMessage(err)}` };
+  }
+}

@@ -1,0 +1,35 @@
+import type { ChunkTable } from '../store/types.js';
+
+/**
+ * Vectors of recently deleted chunks kept in memory, by content hash. A rename arrives as
+ * "delete old path" + "add new path", often in that order; without this the chunks would be
+ * gone from the table by the time the new path asks for them and would be embedded again.
+ * 20,000 vectors of 384 floats is about 30 MB at most; older entries are dropped first.
+ */
+const MAX_REMEMBERED = 20_000;
+
+export class VectorReuse {
+  readonly #recent = new Map<string, Float32Array>();
+
+  /** Stored vectors for these hashes: the recently deleted first, then the table (any path). */
+  async lookup(table: ChunkTable, hashes: readonly string[]): Promise<Map<string, Float32Array>> {
+    const found = new Map<string, Float32Array>();
+    const rest: string[] = [];
+    for (const hash of hashes) {
+      const v = this.#recent.get(hash);
+      if (v) found.set(hash, v);
+      else rest.push(hash);
+    }
+    if (rest.length) for (const [hash, v] of await table.vectorsByContentHash(rest)) found.set(hash, v);
+    return found;
+  }
+
+  /** Call before deleting `paths` from `table`: keeps their vectors for a moment. */
+  async rememberDeleted(table: ChunkTable, paths: readonly string[]): Promise<void> {
+    for (const [hash, v] of await table.vectorsForPaths(paths)) {
+      this.#recent.delete(hash);
+      this.#recent.set(hash, v);
+    }
+    while (this.#recent.size > MAX_REMEMBERED) this.#recent.delete(this.#recent.keys().next().value!);
+  }
+}
