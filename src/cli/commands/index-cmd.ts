@@ -2,7 +2,11 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { App } from '../../app.js';
-import { errnoCode, RagError } from '../../errors.js';
+import type { Config } from '../../config/types.js';
+import { DataDirLock } from '../../daemon/lock.js';
+import { errnoCode, isRagError, RagError } from '../../errors.js';
+import { request } from '../../ipc/client.js';
+import type { Logger } from '../../log.js';
 import { isInside } from '../../pipeline/path-filter.js';
 import { emptySummary, type IndexProgress, type IndexSummary } from '../../pipeline/types.js';
 import { commandContext, displayPath } from '../context.js';
@@ -34,40 +38,79 @@ Examples:
         paths,
         config.sources.map((s) => s.path),
       );
-      const app = await App.open(config, { logger });
-      const bar = new ProgressBar(!g.json && process.stderr.isTTY === true);
-      const onProgress = (p: IndexProgress) =>
-        bar.update(p.filesIndexed, p.filesToIndex || null, describeProgress(p));
-      let summary: IndexSummary;
+      // A running daemon owns the index: hand it the work instead of writing beside it.
+      const queued = await queueOnDaemon(
+        config.socketPath,
+        targets.map((t) => t.path),
+      );
+      if (queued !== undefined) {
+        if (g.json) printJson({ via: 'daemon', queued });
+        else
+          process.stdout.write(
+            `The daemon is indexing (${queued} path${queued === 1 ? '' : 's'} queued); \`ragctl status\` shows progress.\n`,
+          );
+        return;
+      }
+      const lock = DataDirLock.acquire(config.dataDir, 'index');
       try {
-        const controller = new AbortController();
-        const stop = () => controller.abort(new RagError('E_ABORTED', 'interrupted'));
-        process.once('SIGINT', stop);
-        try {
-          if (!targets.length) {
-            summary = await app.indexer.reconcile({ onProgress, signal: controller.signal });
-          } else {
-            summary = emptySummary();
-            for (const t of targets) {
-              const part = t.isDir
-                ? await app.indexer.reconcile({ within: t.path, onProgress, signal: controller.signal })
-                : await app.indexer.syncPaths([t.path], { onProgress, signal: controller.signal });
-              addInto(summary, part);
-            }
-          }
-        } finally {
-          process.off('SIGINT', stop);
-        }
-        bar.update(0, null, 'optimizing', true);
-        const optimized = opts.optimize ? await optimizeIfWorthIt(app) : false;
-        bar.done();
-        if (g.json) printJson({ ...summary, optimized });
-        else process.stdout.write(formatSummary(summary));
+        await runIndex(config, logger, targets, opts.optimize, g.json === true);
       } finally {
-        bar.done();
-        await app.close();
+        lock.release();
       }
     });
+}
+
+async function runIndex(
+  config: Config,
+  logger: Logger,
+  targets: { path: string; isDir: boolean }[],
+  optimize: boolean,
+  json: boolean,
+): Promise<void> {
+  const app = await App.open(config, { logger });
+  const bar = new ProgressBar(!json && process.stderr.isTTY === true);
+  const onProgress = (p: IndexProgress) =>
+    bar.update(p.filesIndexed, p.filesToIndex || null, describeProgress(p));
+  const controller = new AbortController();
+  const stop = () => controller.abort(new RagError('E_ABORTED', 'interrupted'));
+  process.once('SIGINT', stop);
+  try {
+    let summary: IndexSummary;
+    const signal = controller.signal;
+    if (!targets.length) {
+      summary = await app.indexer.reconcile({ onProgress, signal });
+    } else {
+      summary = emptySummary();
+      for (const t of targets) {
+        const part = t.isDir
+          ? await app.indexer.reconcile({ within: t.path, onProgress, signal })
+          : await app.indexer.syncPaths([t.path], { onProgress, signal });
+        addInto(summary, part);
+      }
+    }
+    bar.update(0, null, 'optimizing', true);
+    const optimized = optimize ? await optimizeIfWorthIt(app) : false;
+    bar.done();
+    if (json) printJson({ ...summary, optimized, via: 'index' });
+    else process.stdout.write(formatSummary(summary));
+  } finally {
+    process.off('SIGINT', stop);
+    bar.done();
+    await app.close();
+  }
+}
+
+/** Queues the paths (or everything) on a running daemon; undefined when none runs. */
+async function queueOnDaemon(socketPath: string, paths: string[]): Promise<number | undefined> {
+  try {
+    if (!paths.length) return (await request(socketPath, 'reindex', {})).queued;
+    let queued = 0;
+    for (const path of paths) queued += (await request(socketPath, 'reindex', { path })).queued;
+    return queued;
+  } catch (err) {
+    if (isRagError(err) && err.code === 'E_NO_DAEMON') return undefined;
+    throw err;
+  }
 }
 
 async function checkTargets(paths: string[], roots: string[]): Promise<{ path: string; isDir: boolean }[]> {
