@@ -9,6 +9,7 @@ import { FILE_RECORDS_TABLE, fileRecordsSchema, LanceFileRecords } from './file-
 import { ensureChunkIndexes } from './indexes.js';
 import { LanceChunkTable } from './lance-table.js';
 import { guard, schemaDifference } from './lance-util.js';
+import { openTableRecovering } from './recovery.js';
 import { DEFAULT_TUNING, type StoreTuning } from './tuning.js';
 import type { FileRecords } from './types.js';
 
@@ -66,6 +67,7 @@ export class LanceStore {
   readonly #log: Logger;
   readonly #files: LanceFileRecords;
   readonly #chunkTables = new Map<string, LanceChunkTable>();
+  readonly #recoveries: Recovery[] = [];
   #closed: Promise<void> | undefined;
 
   private constructor(
@@ -92,7 +94,8 @@ export class LanceStore {
         options.readConsistencyS === undefined ? {} : { readConsistencyInterval: options.readConsistencyS };
       const db = await connect(dir, connectOptions);
       const schema = fileRecordsSchema();
-      const table = await openOrCreate(db, FILE_RECORDS_TABLE, schema);
+      const recoveries: Recovery[] = [];
+      const table = await openOrCreate(db, dir, FILE_RECORDS_TABLE, schema, log, recoveries);
       const difference = schemaDifference(schema, await table.schema());
       if (difference) {
         table.close();
@@ -105,12 +108,19 @@ export class LanceStore {
         await table.createIndex('path', { config: Index.btree() });
       }
       const files = new LanceFileRecords({ table, dir, tuning, logger: log });
-      return new LanceStore(dir, db, files, tuning, log);
+      const store = new LanceStore(dir, db, files, tuning, log);
+      store.#recoveries.push(...recoveries);
+      return store;
     });
   }
 
   get files(): FileRecords {
     return this.#files;
+  }
+
+  /** Tables that opened at an older version because their newest one was unreadable. */
+  get recoveries(): readonly Recovery[] {
+    return this.#recoveries;
   }
 
   /**
@@ -139,7 +149,14 @@ export class LanceStore {
     const opened = await guard(`${what}: opening`, async () => {
       const exists = (await this.#db.tableNames()).includes(name);
       if (!exists) return { table: await this.#db.createEmptyTable(name, schema), state: 'created' as const };
-      const table = await this.#db.openTable(name);
+      const recovered = await openTableRecovering(this.#db, this.dir, name, log);
+      const table = recovered.table;
+      if (recovered.setAside.length) {
+        // The chunks went back in time; the records may describe newer chunks. Forget this
+        // engine's records so the next reconcile re-checks every file (vectors are reused).
+        this.#recoveries.push({ table: name, setAside: recovered.setAside, at: Date.now() });
+        await this.#files.deleteEngine(spec.engine);
+      }
       const reason = mismatch(spec, schema, await table.schema());
       if (!reason) return { table, state: 'opened' as const };
       table.close();
@@ -204,8 +221,28 @@ export class LanceStore {
   }
 }
 
-async function openOrCreate(db: Connection, name: string, schema: Schema): Promise<Table> {
-  if ((await db.tableNames()).includes(name)) return db.openTable(name);
+/** A table that opened at an older version after a crash left its newest one unreadable. */
+export interface Recovery {
+  table: string;
+  /** Manifests set aside (kept in `<table>.lance/_versions_unreadable/`). */
+  setAside: string[];
+  at: number;
+}
+
+async function openOrCreate(
+  db: Connection,
+  dir: string,
+  name: string,
+  schema: Schema,
+  log: Logger,
+  recoveries: Recovery[],
+): Promise<Table> {
+  if ((await db.tableNames()).includes(name)) {
+    // Older records are safe: a file whose record is missing or stale is simply re-checked.
+    const { table, setAside } = await openTableRecovering(db, dir, name, log);
+    if (setAside.length) recoveries.push({ table: name, setAside, at: Date.now() });
+    return table;
+  }
   return db.createEmptyTable(name, schema);
 }
 

@@ -91,8 +91,16 @@ async function runIndex(
     bar.update(0, null, 'optimizing', true);
     const optimized = optimize ? await optimizeIfWorthIt(app) : false;
     bar.done();
-    if (json) printJson({ ...summary, optimized, via: 'index' });
-    else process.stdout.write(formatSummary(summary));
+    const recovered = app.store.recoveries;
+    if (json) printJson({ ...summary, optimized, recovered, via: 'index' });
+    else {
+      for (const r of recovered) {
+        process.stdout.write(
+          `Recovered ${r.table}: its newest version was unreadable (set aside in ${r.table}.lance/_versions_unreadable); files were re-checked.\n`,
+        );
+      }
+      process.stdout.write(formatSummary(summary));
+    }
   } finally {
     process.off('SIGINT', stop);
     bar.done();
