@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerIndex } from './commands/index-cmd.js';
 import { registerModel } from './commands/model.js';
 import { registerSearch } from './commands/search.js';
+import { registerStatus } from './commands/status.js';
 import { EXIT, errorJson, exitCodeFor, formatError, printJson } from './output.js';
 
 export interface GlobalOptions {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSearch(program);
   registerIndex(program);
+  registerStatus(program);
   registerModel(program);
   return program;
 }

@@ -73,7 +73,8 @@ export interface SearchResult {
   results: WireSearchHit[];
 }
 
-export type DaemonState = 'indexing' | 'idle' | 'paused' | 'degraded';
+/** `stopped` is never sent by a daemon: the CLI reports it when it read the index itself. */
+export type DaemonState = 'indexing' | 'idle' | 'paused' | 'degraded' | 'stopped';
 
 export interface StatusResult {
   state: DaemonState;

@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import type { App } from '../../app.js';
+import type { StatusResult } from '../../ipc/protocol.js';
+import { displayPath } from '../context.js';
+import { askDaemon } from '../daemon-client.js';
+import type { GlobalOptions } from '../main.js';
+import { printJson } from '../output.js';
+
+/** Skipped files listed by `ragctl status` when no daemon runs. */
+const MAX_LISTED = 20;
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('what the index holds and what the daemon is doing (reads the index when no daemon runs)')
+    .addHelpText(
+      'after',
+      '\nStates: indexing · idle · paused · degraded (with the reason and the fix) · stopped (no daemon).',
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const { result, via } = await askDaemon(g, 'status', {}, statusFromIndex);
+      if (g.json) printJson({ ...result, via });
+      else process.stdout.write(formatStatus(result, via));
+    });
+}
+
+/** What `status` can say without a daemon: the index's contents, read directly. */
+async function statusFromIndex(app: App): Promise<StatusResult> {
+  const records = await app.store.files.all();
+  const skipped = records.filter((r) => r.status === 'skipped');
+  let chunks = 0;
+  let version = 0;
+  for (const engine of Object.keys(app.config.engines)) {
+    const stats = await app.indexer.table(engine)?.stats();
+    chunks += stats?.rows ?? 0;
+    version = Math.max(version, stats?.version ?? 0);
+  }
+  const models = [...app.embedders.values()].map((e) => e.modelId);
+  return {
+    state: 'stopped',
+    reason: null,
+    fix: null,
+    files: records.length - skipped.length,
+    chunks,
+    queue_depth: 0,
+    rate: 0,
+    eta_seconds: null,
+    last_errors: skipped
+      .sort((a, b) => b.indexedAt - a.indexedAt)
+      .slice(0, MAX_LISTED)
+      .map((r) => ({ path: r.path, code: 'E_SKIPPED', message: r.reason, at_ms: r.indexedAt })),
+    model: models.join(', ') || null,
+    store_version: version,
+    pid: process.pid,
+  };
+}
+
+export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
+  const lines: string[] = [];
+  const state = via === 'index' ? 'stopped (no daemon running; read the index directly)' : s.state;
+  lines.push(`state:    ${state}${via === 'daemon' ? ` (pid ${s.pid})` : ''}`);
+  if (s.reason) lines.push(`reason:   ${s.reason}`);
+  if (s.fix) lines.push(`fix:      ${s.fix}`);
+  lines.push(`files:    ${s.files} indexed, ${s.chunks} chunks`);
+  if (via === 'daemon') {
+    const eta = s.eta_seconds === null ? '' : `, about ${formatSeconds(s.eta_seconds)} left`;
+    lines.push(`queue:    ${s.queue_depth} waiting${s.rate ? ` at ${s.rate.toFixed(1)} files/s` : ''}${eta}`);
+  }
+  lines.push(`model:    ${s.model ?? '(none loaded)'}`);
+  lines.push(`store:    version ${s.store_version}`);
+  if (s.last_errors.length) {
+    lines.push(via === 'daemon' ? 'recent errors:' : 'skipped files:');
+    for (const e of s.last_errors) lines.push(`  ${displayPath(e.path)}: ${e.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function formatSeconds(s: number): string {
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
