@@ -163,9 +163,12 @@ export class Indexer {
    */
   async syncPaths(paths: readonly string[], options: RunOptions = {}): Promise<IndexSummary> {
     const run = new Run(this, options);
-    const records = await this.#store.files.get(paths);
+    // A path named twice would be chunked twice into one commit: duplicate chunk ids and two
+    // records for one path, which the store rightly refuses.
+    const unique = [...new Set(paths)];
+    const records = await this.#store.files.get(unique);
     const gone: FileRecord[] = [];
-    for (const path of paths) {
+    for (const path of unique) {
       const source = this.sourceOf(path);
       const record = records.get(path);
       const filter = source && this.filterFor(source);
