@@ -1,7 +1,8 @@
+import { lstat } from 'node:fs/promises';
 import type { Config, SourceConfig } from '../config/types.js';
 import type { Embedder } from '../embed/types.js';
 import type { Chunk, FileFacts, MappedFile } from '../engines/types.js';
-import { errorMessage, RagError } from '../errors.js';
+import { errnoCode, errorMessage, RagError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Engine } from '../registry/registry.js';
 import type { LanceStore } from '../store/lance-store.js';
@@ -127,39 +128,18 @@ export class Indexer {
    */
   async reconcile(options: RunOptions & { within?: string } = {}): Promise<IndexSummary> {
     const run = new Run(this, options);
-    const records = new Map((await this.#store.files.all()).map((r) => [r.path, r]));
-    const seen = new Set<string>();
-    const sources = this.#config.sources.filter(
-      (s) =>
-        !options.within ||
-        s.path === options.within ||
-        isInside(options.within, s.path) ||
-        isInside(s.path, options.within),
-    );
-    for (const source of sources) {
-      for await (const entry of scanSource(this.filterFor(source), {
-        maxFileBytes: this.#config.indexing.maxFileBytes,
-        signal: options.signal,
-      })) {
-        if (options.within && entry.path !== options.within && !isInside(entry.path, options.within))
-          continue;
-        seen.add(entry.path);
-        await run.consider(entry, source, records.get(entry.path));
-      }
-    }
+    const records = await this.#allRecords();
+    const gone = await this.#walk(run, records, options.within, options.signal);
     await run.flushAll();
-    const gone = [...records.values()].filter((r) => {
-      if (seen.has(r.path)) return false;
-      if (!options.within) return true;
-      return r.path === options.within || isInside(r.path, options.within);
-    });
     await run.delete(gone);
     return run.finish(this.#rebuilt.splice(0));
   }
 
   /**
    * Brings specific paths up to date (the daemon's unit of work): each is stat'ed and then
-   * indexed, recorded as skipped, or removed. A folder path is reconciled as a whole.
+   * indexed, recorded as skipped, or removed. A folder path is reconciled as a whole. A path
+   * that is gone is removed if it was an indexed file; a folder that is gone is not known as
+   * one (its files are removed when named, as a watcher does, or by the next reconcile).
    */
   async syncPaths(paths: readonly string[], options: RunOptions = {}): Promise<IndexSummary> {
     const run = new Run(this, options);
@@ -168,9 +148,15 @@ export class Indexer {
     const unique = [...new Set(paths)];
     const records = await this.#store.files.get(unique);
     const gone: FileRecord[] = [];
+    let all: Map<string, FileRecord> | undefined;
     for (const path of unique) {
       const source = this.sourceOf(path);
       const record = records.get(path);
+      if (await isFolder(path)) {
+        all ??= await this.#allRecords();
+        gone.push(...(await this.#walk(run, all, path, options.signal)));
+        continue;
+      }
       const filter = source && this.filterFor(source);
       const entry = filter?.acceptsPath(path)
         ? await describe(path, undefined, this.#config.indexing.maxFileBytes)
@@ -184,6 +170,38 @@ export class Indexer {
     await run.flushAll();
     await run.delete(gone);
     return run.finish(this.#rebuilt.splice(0));
+  }
+
+  async #allRecords(): Promise<Map<string, FileRecord>> {
+    return new Map((await this.#store.files.all()).map((r) => [r.path, r]));
+  }
+
+  /**
+   * Scans every source (or only what lies within `within`) into `run`; returns the records
+   * in that scope whose files were not found.
+   */
+  async #walk(
+    run: Run,
+    records: ReadonlyMap<string, FileRecord>,
+    within: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<FileRecord[]> {
+    const inScope = (path: string) => !within || path === within || isInside(path, within);
+    const seen = new Set<string>();
+    const sources = this.#config.sources.filter(
+      (s) => !within || s.path === within || isInside(within, s.path) || isInside(s.path, within),
+    );
+    for (const source of sources) {
+      for await (const entry of scanSource(this.filterFor(source), {
+        maxFileBytes: this.#config.indexing.maxFileBytes,
+        signal,
+      })) {
+        if (!inScope(entry.path)) continue;
+        seen.add(entry.path);
+        await run.consider(entry, source, records.get(entry.path));
+      }
+    }
+    return [...records.values()].filter((r) => !seen.has(r.path) && inScope(r.path));
   }
 
   /** @internal used by Run */
@@ -510,5 +528,15 @@ class Run {
       chunksEmbedded: s.chunksEmbedded,
       chunksReused: s.chunksReused,
     });
+  }
+}
+
+/** Whether a path is a folder now (a symlink to one is not: the walk never follows those). */
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isDirectory();
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return false;
+    throw err;
   }
 }
