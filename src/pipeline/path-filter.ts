@@ -16,6 +16,8 @@ export const IGNORE_FILES = ['.gitignore', '.ragignore'] as const;
 export class PathFilter {
   readonly root: string;
   readonly #include: (p: string) => boolean;
+  /** Matches the folders an include glob leads through (`.journal` for `.journal/**\/*.md`). */
+  readonly #includeFolder: (p: string) => boolean;
   readonly #exclude: (p: string) => boolean;
   readonly #dataDir: string;
   /** Parsed ignore files by folder (null: the folder has none). Cleared when one changes. */
@@ -24,6 +26,8 @@ export class PathFilter {
   constructor(source: SourceConfig, dataDir: string) {
     this.root = source.path;
     this.#include = picomatch([...source.include], { dot: false });
+    const folders = source.include.flatMap(folderPrefixes);
+    this.#includeFolder = folders.length ? picomatch(folders, { dot: false }) : () => false;
     this.#exclude = source.exclude.length ? picomatch([...source.exclude], { dot: true }) : () => false;
     this.#dataDir = dataDir;
   }
@@ -33,10 +37,10 @@ export class PathFilter {
     if (dir === this.root) return true;
     if (dir === this.#dataDir || isInside(dir, this.#dataDir)) return false;
     const rel = toPosix(relative(this.root, dir));
-    if (rel.startsWith('..')) return false;
+    if (isOutside(rel)) return false;
     if (this.#exclude(rel)) return false;
     // Hidden folders are skipped unless an include glob names one explicitly.
-    if (rel.split('/').some((part) => part.startsWith('.')) && !this.#include(`${rel}/x`)) return false;
+    if (rel.split('/').some((part) => part.startsWith('.')) && !this.#includeFolder(rel)) return false;
     return !this.#ignored(dir, true);
   }
 
@@ -44,7 +48,7 @@ export class PathFilter {
   acceptsFile(file: string): boolean {
     if (isInside(file, this.#dataDir)) return false;
     const rel = toPosix(relative(this.root, file));
-    if (rel.startsWith('..') || rel === '') return false;
+    if (isOutside(rel) || rel === '') return false;
     if (!this.#include(rel) || this.#exclude(rel)) return false;
     return !this.#ignored(file, false);
   }
@@ -103,7 +107,27 @@ export class PathFilter {
 
 export function isInside(child: string, parent: string): boolean {
   const rel = relative(parent, child);
-  return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep);
+  return rel !== '' && !isOutside(rel) && !rel.startsWith(sep);
+}
+
+/** Whether a relative path climbs out (`..`, `../x`); a name that merely starts with `..` does not. */
+function isOutside(rel: string): boolean {
+  return rel === '..' || rel.startsWith(`..${sep}`) || rel.startsWith('../');
+}
+
+/**
+ * The folders an include glob walks through, as globs: `a/*\/b/*.md` gives `a`, `a/*` and
+ * `a/*\/b`; a `**` reaches any depth, so `**\/.journal/**` gives `**`, `**\/.journal` and
+ * `**\/.journal/**`.
+ */
+function folderPrefixes(glob: string): string[] {
+  const parts = picomatch.scan(glob, { parts: true }).parts ?? glob.split('/');
+  const out = new Set<string>();
+  for (let i = 1; i < parts.length; i++) {
+    out.add(parts.slice(0, i).join('/'));
+    if (parts[i] === '**') out.add(parts.slice(0, i + 1).join('/'));
+  }
+  return [...out];
 }
 
 function toPosix(p: string): string {
