@@ -1,14 +1,17 @@
 import type { ChunkTable } from '../store/types.js';
 
 /**
- * Vectors of recently deleted chunks kept in memory, by content hash. A rename arrives as
- * "delete old path" + "add new path", often in that order; without this the chunks would be
- * gone from the table by the time the new path asks for them and would be embedded again.
+ * Vectors of recently deleted chunks kept in memory, by table and content hash. A rename
+ * arrives as "delete old path" + "add new path", often in that order; without this the chunks
+ * would be gone from the table by the time the new path asks for them and would be embedded
+ * again. Keyed by table too: each engine's table holds one model's vectors, and a vector of
+ * one model must never be stored as another's.
  * 20,000 vectors of 384 floats is about 30 MB at most; older entries are dropped first.
  */
 const MAX_REMEMBERED = 20_000;
 
 export class VectorReuse {
+  /** `<table name>\0<content hash>` → vector, oldest first. */
   readonly #recent = new Map<string, Float32Array>();
 
   /** Stored vectors for these hashes: the recently deleted first, then the table (any path). */
@@ -16,7 +19,7 @@ export class VectorReuse {
     const found = new Map<string, Float32Array>();
     const rest: string[] = [];
     for (const hash of hashes) {
-      const v = this.#recent.get(hash);
+      const v = this.#recent.get(key(table, hash));
       if (v) found.set(hash, v);
       else rest.push(hash);
     }
@@ -27,9 +30,14 @@ export class VectorReuse {
   /** Call before deleting `paths` from `table`: keeps their vectors for a moment. */
   async rememberDeleted(table: ChunkTable, paths: readonly string[]): Promise<void> {
     for (const [hash, v] of await table.vectorsForPaths(paths)) {
-      this.#recent.delete(hash);
-      this.#recent.set(hash, v);
+      const k = key(table, hash);
+      this.#recent.delete(k);
+      this.#recent.set(k, v);
     }
     while (this.#recent.size > MAX_REMEMBERED) this.#recent.delete(this.#recent.keys().next().value!);
   }
+}
+
+function key(table: ChunkTable, hash: string): string {
+  return `${table.name}\0${hash}`;
 }
