@@ -192,7 +192,10 @@ export class Indexer {
       (s) => !within || s.path === within || isInside(within, s.path) || isInside(s.path, within),
     );
     for (const source of sources) {
-      for await (const entry of scanSource(this.filterFor(source), {
+      const filter = this.filterFor(source);
+      // Ignore files are re-read on every walk: reconciling is what repairs missed events.
+      filter.forgetIgnoreFiles();
+      for await (const entry of scanSource(filter, {
         maxFileBytes: this.#config.indexing.maxFileBytes,
         signal,
       })) {

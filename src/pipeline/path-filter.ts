@@ -69,6 +69,14 @@ export class PathFilter {
     this.#ignores.delete(dirname(file));
   }
 
+  /**
+   * Forgets every parsed ignore file. A full walk calls this first: a watcher that missed an
+   * ignore file's change (or a one-shot run's long-lived filter) must not hide it forever.
+   */
+  forgetIgnoreFiles(): void {
+    this.#ignores.clear();
+  }
+
   isIgnoreFile(file: string): boolean {
     return (IGNORE_FILES as readonly string[]).some((name) => file.endsWith(`${sep}${name}`));
   }
