@@ -33,6 +33,10 @@ export interface IndexerOptions {
 }
 
 export interface RunOptions {
+  /**
+   * Stops the run at the next file: what was committed stays (and is recorded), nothing is
+   * deleted, and the run rejects with `E_ABORTED`. The next run picks up the rest.
+   */
   signal?: AbortSignal;
   onProgress?: (progress: IndexProgress) => void;
 }
@@ -131,6 +135,8 @@ export class Indexer {
     const records = await this.#allRecords();
     const gone = await this.#walk(run, records, options.within, options.signal);
     await run.flushAll();
+    // An interrupted walk did not see every file: what it missed is not gone.
+    run.throwIfAborted();
     await run.delete(gone);
     return run.finish(this.#rebuilt.splice(0));
   }
@@ -168,6 +174,7 @@ export class Indexer {
       await run.consider(entry, source, record);
     }
     await run.flushAll();
+    run.throwIfAborted();
     await run.delete(gone);
     return run.finish(this.#rebuilt.splice(0));
   }
@@ -296,6 +303,15 @@ class Run {
     if (group.length >= this.#indexer.commitFiles) await this.#flush(source.engine);
   }
 
+  throwIfAborted(): void {
+    const signal = this.#options.signal;
+    if (signal?.aborted) {
+      throw new RagError('E_ABORTED', 'indexing was interrupted; run it again to finish', {
+        cause: signal.reason,
+      });
+    }
+  }
+
   async flushAll(): Promise<void> {
     for (const engine of [...this.#pending.keys()]) await this.#flush(engine);
   }
@@ -342,7 +358,8 @@ class Run {
     let chunkCount = 0;
 
     for (const c of candidates) {
-      if (this.#options.signal?.aborted) break;
+      // Files read but not yet committed are dropped: unrecorded, they are redone next run.
+      this.throwIfAborted();
       const read = await readForIndex(c.disk.path);
       if (!read.ok) {
         if (read.vanished) {
