@@ -1,0 +1,182 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { chooseConfigPath, loadConfig } from '../../config/load.js';
+import { defaultConfigPath, defaultDataDir } from '../../config/paths.js';
+import type { Config } from '../../config/types.js';
+import { ConfigError, isRagError } from '../../errors.js';
+import { ServiceController } from '../../service/controller.js';
+import { displayCommand } from '../../service/errors.js';
+import { formatDryRun, formatOutcomes, formatReport, outcomesJson, planJson } from '../../service/format.js';
+import { createServiceManager, platformFor } from '../../service/platform.js';
+import { SpawnRunner } from '../../service/runner.js';
+import { buildServiceSpec, stableNodePath, thisCliPath } from '../../service/spec.js';
+import type { CommandRunner, ServiceAction, ServicePlatform, ServiceSpec } from '../../service/types.js';
+import { displayPath } from '../context.js';
+import type { GlobalOptions } from '../main.js';
+
+/**
+ * Everything the service commands take from the machine, each replaceable: tests run them for
+ * either platform, in a temp HOME, with a runner that records commands instead of running
+ * launchctl / systemctl.
+ */
+export interface ServiceCommandDeps {
+  /** Default: from process.platform (launchd on macOS, systemd on Linux). */
+  platform?: ServicePlatform;
+  /** Default: spawns the real launchctl / systemctl. */
+  runner?: CommandRunner;
+  /** Default: process.env (config lookup, passed-through variables, XDG_CONFIG_HOME). */
+  env?: NodeJS.ProcessEnv;
+  home?: string;
+  uid?: number;
+  /** Default: this node, by its stable path on PATH when there is one. */
+  nodePath?: string;
+  /** Default: this ragctl's bin/ragctl.js. */
+  cliPath?: string;
+  /** The plist template's text; default: launchd/com.ragctl.ragd.plist.template. */
+  template?: string;
+  stdout?: { write(text: string): unknown };
+  /** Waits between retries of a racy command. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface ActionOptions {
+  dryRun?: boolean;
+  restart?: boolean;
+}
+
+const ACTIONS: ReadonlyArray<{ action: ServiceAction; description: string }> = [
+  {
+    action: 'install',
+    description:
+      'install the daemon as a login service (launchd agent / systemd user unit) and start it; again to update',
+  },
+  { action: 'uninstall', description: 'stop the daemon and remove its service file' },
+  { action: 'start', description: 'start the installed daemon (no-op when running; --restart restarts it)' },
+  {
+    action: 'stop',
+    description: 'stop the daemon; it stays installed and starts again at login or `ragctl daemon start`',
+  },
+];
+
+const HELP = `
+One service per config: the default config's is com.ragctl.ragd (macOS) / ragd.service (Linux);
+--config <other> gets its own, suffixed name, so several indexes can run side by side.
+--dry-run prints the file and the commands without changing anything.
+Exit codes: 0 ok · 1 launchctl/systemctl failed · 2 bad usage or config · 3 not installed (start, stop).
+See docs/SERVICE.md.`;
+
+/** Adds `install | uninstall | start | stop | status` under `ragctl daemon`. */
+export function registerServiceCommands(daemonCommand: Command, deps: ServiceCommandDeps = {}): void {
+  daemonCommand.addHelpText('after', HELP);
+  for (const { action, description } of ACTIONS) {
+    const cmd = daemonCommand
+      .command(action)
+      .description(description)
+      .option('--dry-run', 'print what it would write and run; change nothing');
+    if (action === 'start') cmd.option('--restart', 'restart the daemon when it is running');
+    cmd.action(async (opts: ActionOptions, self: Command) => {
+      await runAction(action, self.optsWithGlobals<GlobalOptions>(), opts, deps);
+    });
+  }
+  daemonCommand
+    .command('status')
+    .description('is the service installed, is it this ragctl and config, is it running')
+    .option('--dry-run', 'print the command that asks the service manager; run nothing')
+    .action(async (opts: ActionOptions, self: Command) => {
+      await runStatus(self.optsWithGlobals<GlobalOptions>(), opts, deps);
+    });
+}
+
+async function runAction(
+  action: ServiceAction,
+  g: GlobalOptions,
+  opts: ActionOptions,
+  deps: ServiceCommandDeps,
+): Promise<void> {
+  const out = deps.stdout ?? process.stdout;
+  const { spec, controller } = setUp(g, deps, action === 'install');
+  const plan = controller.plan(action, spec, { restart: opts.restart === true });
+  if (opts.dryRun) {
+    out.write(g.json ? `${JSON.stringify(planJson(plan))}\n` : formatDryRun(plan));
+    return;
+  }
+  const outcomes = await controller.execute(plan);
+  out.write(
+    g.json
+      ? `${JSON.stringify(outcomesJson(plan, outcomes))}\n`
+      : formatOutcomes(plan, outcomes, displayPath),
+  );
+}
+
+async function runStatus(g: GlobalOptions, opts: ActionOptions, deps: ServiceCommandDeps): Promise<void> {
+  const out = deps.stdout ?? process.stdout;
+  const { spec, configError, controller } = setUp(g, deps, false);
+  if (opts.dryRun) {
+    const argv = controller.manager.statusCommand(spec);
+    out.write(
+      g.json
+        ? `${JSON.stringify({ action: 'status', dryRun: true, platform: spec.platform, name: spec.name, file: spec.file, steps: [{ kind: 'run', argv }] })}\n`
+        : `# ragctl daemon status --dry-run: reads ${spec.file} and runs\n${displayCommand(argv)}\n`,
+    );
+    return;
+  }
+  const report = await controller.status(spec, { configError });
+  out.write(g.json ? `${JSON.stringify(report)}\n` : formatReport(report, displayPath));
+}
+
+/**
+ * The spec for the chosen config. Install insists on a config file that loads: a daemon
+ * started by the service manager with a broken one would only fail at every login. The other
+ * actions need just the name, so a config that no longer loads does not stop an uninstall.
+ */
+function setUp(
+  g: GlobalOptions,
+  deps: ServiceCommandDeps,
+  strict: boolean,
+): { spec: ServiceSpec; configError: string | null; controller: ServiceController } {
+  const env = deps.env ?? process.env;
+  const platform = deps.platform ?? platformFor(process.platform);
+  const { path: configPath } = chooseConfigPath({ configPath: g.config, env });
+  let config: Config | null;
+  let configError: string | null = null;
+  if (strict) config = loadStrict(g, env, configPath);
+  else {
+    try {
+      config = loadConfig({ configPath: g.config, env, allowMissing: true });
+    } catch (err) {
+      if (!isRagError(err) || err.code !== 'E_CONFIG') throw err;
+      config = null;
+      configError = err.message;
+    }
+  }
+  const dataDir = config?.dataDir ?? defaultDataDir(env);
+  const uid = deps.uid ?? (typeof process.getuid === 'function' ? process.getuid() : 0);
+  const spec = buildServiceSpec({
+    platform,
+    configPath,
+    isDefaultConfig: configPath === defaultConfigPath(env),
+    dataDir,
+    logFile: config?.log.file ?? join(dataDir, 'logs', 'ragd.log'),
+    home: deps.home ?? homedir(),
+    uid,
+    nodePath: deps.nodePath ?? stableNodePath(process.execPath, env.PATH),
+    cliPath: deps.cliPath ?? thisCliPath(),
+    env,
+  });
+  const manager = createServiceManager(platform, deps.template);
+  const runner = deps.runner ?? new SpawnRunner({ env });
+  return { spec, configError, controller: new ServiceController({ manager, runner, sleep: deps.sleep }) };
+}
+
+function loadStrict(g: GlobalOptions, env: NodeJS.ProcessEnv, configPath: string): Config {
+  const config = loadConfig({ configPath: g.config, env, allowMissing: false });
+  if (config.configFile === null) {
+    throw new ConfigError(
+      '',
+      'no config file: the daemon needs one to know what to watch (copy config.yaml from the ragctl repo and set `sources`)',
+      configPath,
+    );
+  }
+  return config;
+}
