@@ -257,9 +257,16 @@ class Run {
     this.#options = options;
   }
 
-  async consider(entry: ScanEntry, source: SourceConfig, record: FileRecord | undefined): Promise<void> {
+  async consider(entry: ScanEntry, source: SourceConfig, known: FileRecord | undefined): Promise<void> {
     const s = this.#summary;
     s.filesSeen++;
+    let record = known;
+    if (record && record.engine !== source.engine) {
+      // Its source now feeds another engine. Leave the old engine's table first: a stop right
+      // after this keeps the old record, which brings the file back here next run.
+      await this.#indexer.table(record.engine)?.replaceFiles([record.path], null);
+      record = undefined;
+    }
     if (s.filesSeen % SCAN_PROGRESS_EVERY === 0) this.#progress('scanning');
     const state = this.#indexer.engineState(source.engine);
     if (entry.kind === 'skipped') {
