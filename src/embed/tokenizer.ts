@@ -71,9 +71,13 @@ export class WordPieceTokenizer implements TokenCounter {
     let prefixChars = this.maxTokens * PREFIX_CHARS_PER_TOKEN;
     for (;;) {
       const whole = prefixChars >= text.length;
-      const ids = this.#tokenizer.encode(whole ? text : text.slice(0, prefixChars)).ids;
-      // A cut prefix may end mid-word; it is safe only if the tokens we keep end before that word.
-      if (ids.length > this.maxTokens + 1 || whole) return this.#truncate(ids);
+      // A prefix cut mid-word tokenises that word differently (a 300-character word is one
+      // [UNK]; its first 90 characters are dozens of pieces), so cut only where a word ends.
+      const end = whole ? text.length : wordBoundaryAtOrBefore(text, prefixChars);
+      if (whole || end > 0) {
+        const ids = this.#tokenizer.encode(whole ? text : text.slice(0, end)).ids;
+        if (ids.length > this.maxTokens + 1 || whole) return this.#truncate(ids);
+      }
       prefixChars *= 2;
     }
   }
@@ -85,6 +89,19 @@ export class WordPieceTokenizer implements TokenCounter {
     out[this.maxTokens - 1] = this.#sepId;
     return out;
   }
+}
+
+/**
+ * The last index ≤ `at` holding a space, tab or line break (0 when there is none): cutting there
+ * never splits a word. Other Unicode spaces are left alone on purpose: BERT's normaliser deletes
+ * some of them (\v, \f, U+FEFF are control characters to it), which would join their neighbours.
+ */
+function wordBoundaryAtOrBefore(text: string, at: number): number {
+  for (let i = at; i > 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) return i;
+  }
+  return 0;
 }
 
 function readJson(file: string): object {
