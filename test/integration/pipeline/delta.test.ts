@@ -1,0 +1,205 @@
+import { stat, utimes } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import { CountingEmbedder } from '../../helpers/counting-embedder.js';
+import {
+  countByPath,
+  inconsistencies,
+  openApp,
+  paragraph,
+  readChunks,
+  realEmbedder,
+  recordsOf,
+  Workspace,
+} from '../../helpers/index-workspace.js';
+
+/** Three sections at one level, each well over chunkMinTokens: three chunks, one per section. */
+function garden(sections: Record<string, string>): string {
+  return `# Garden\n\n${Object.entries(sections)
+    .map(([title, body]) => `## ${title}\n\n${body}\n`)
+    .join('\n')}`;
+}
+
+const TOMATOES = paragraph('tomato');
+const ROSES = paragraph('rose');
+const COMPOST = paragraph('compost');
+
+describe('Indexer delta: only what changed is read, chunked and embedded', () => {
+  let model: MlxEmbedder;
+  let ws: Workspace;
+  let app: App | undefined;
+  let counter: CountingEmbedder;
+
+  beforeAll(() => {
+    model = realEmbedder();
+  });
+  afterAll(async () => {
+    await model.close();
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    expect(counter.closed).toBe(true);
+    await ws.cleanup();
+  });
+
+  async function start(raw: Record<string, unknown> = {}): Promise<App> {
+    ws = await Workspace.create('delta');
+    counter = new CountingEmbedder(model);
+    app = await openApp(ws.config(raw), counter);
+    return app;
+  }
+
+  it('embeds every distinct chunk once, then an unchanged re-run costs a stat per file and nothing more', async () => {
+    const a = await start();
+    await ws.write('garden.md', garden({ Tomatoes: TOMATOES, Roses: ROSES, Compost: COMPOST }));
+    // A whole-second mtime, so that setting it again below restores it exactly.
+    const mtime = new Date('2024-03-01T12:00:00Z');
+    const kitchen = await ws.write('sub/kitchen.md', `# Kitchen\n\n${paragraph('kitchen')}\n`, mtime);
+    await ws.write('sub/deeper/hall.md', `# Hall\n\n${paragraph('hall')}\n`);
+
+    const first = await a.indexer.reconcile();
+    const rows = await readChunks(a.config);
+    expect(first).toMatchObject({ filesSeen: 3, filesAdded: 3, filesChanged: 0, filesSkipped: 0 });
+    expect(rows).toHaveLength(5);
+    expect(first.chunksEmbedded).toBe(5);
+    expect(counter.indexed).toHaveLength(5);
+    expect(new Set(counter.indexed)).toEqual(new Set(rows.map((r) => r.text)));
+
+    // Proof that only `stat` is consulted: new bytes of the same size with the old mtime are
+    // not noticed (a content read would see them). That is the stat check's contract.
+    await ws.write('sub/kitchen.md', `# Kitchen\n\n${paragraph('KITCHEN')}\n`, mtime);
+    counter.reset();
+
+    const again = await a.indexer.reconcile();
+    expect(again).toMatchObject({
+      filesSeen: 3,
+      filesUnchanged: 3,
+      filesAdded: 0,
+      filesChanged: 0,
+      filesDeleted: 0,
+      chunksEmbedded: 0,
+      chunksReused: 0,
+    });
+    expect(counter.indexed).toEqual([]);
+    expect((await readChunks(a.config)).find((r) => r.path === kitchen)?.text).toContain('kitchen note');
+  });
+
+  it('a touched file (new mtime, same bytes) is hashed but not re-chunked or re-embedded, and is stat-only next time', async () => {
+    const a = await start();
+    const path = await ws.write('garden.md', garden({ Tomatoes: TOMATOES, Roses: ROSES, Compost: COMPOST }));
+    await a.indexer.reconcile();
+    const table = a.indexer.table('md')!;
+    const version = (await table.stats()).version;
+    const later = new Date(Date.now() + 60_000);
+    await utimes(path, later, later);
+    counter.reset();
+
+    const touched = await a.indexer.reconcile();
+    expect(touched).toMatchObject({ filesUnchanged: 1, filesChanged: 0, chunksEmbedded: 0, chunksReused: 0 });
+    expect(counter.indexed).toEqual([]);
+    expect((await table.stats()).version).toBe(version);
+    const record = (await recordsOf(a)).get(path)!;
+    expect(record.mtimeMs).toBe((await stat(path)).mtimeMs);
+
+    const next = await a.indexer.reconcile();
+    expect(next).toMatchObject({ filesUnchanged: 1, chunksEmbedded: 0 });
+  });
+
+  it('editing one paragraph of a multi-section file embeds exactly that chunk and reuses the others', async () => {
+    const a = await start();
+    const path = await ws.write('garden.md', garden({ Tomatoes: TOMATOES, Roses: ROSES, Compost: COMPOST }));
+    await a.indexer.reconcile();
+    const before = await readChunks(a.config);
+    expect(before).toHaveLength(3);
+    counter.reset();
+
+    const edited = paragraph('rose', 10, 'pruned ');
+    await ws.write('garden.md', garden({ Tomatoes: TOMATOES, Roses: edited, Compost: COMPOST }));
+    const summary = await a.indexer.syncPaths([path]);
+    expect(summary).toMatchObject({ filesChanged: 1, chunksEmbedded: 1, chunksReused: 2 });
+    expect(counter.indexed).toHaveLength(1);
+    expect(counter.indexed[0]).toContain('pruned');
+
+    const after = await readChunks(a.config);
+    expect(after).toHaveLength(3);
+    const byHeading = (rows: typeof after, h: string) => rows.find((r) => r.headingPath.includes(h))!;
+    expect(byHeading(after, 'Roses').text).toContain(edited);
+    for (const h of ['Tomatoes', 'Compost']) {
+      // Reused, not recomputed: the very same stored vector.
+      expect(byHeading(after, h).contentHash).toBe(byHeading(before, h).contentHash);
+      expect(byHeading(after, h).vector).toEqual(byHeading(before, h).vector);
+    }
+    expect(await inconsistencies(a)).toEqual([]);
+  });
+
+  it('swapping two sections at the same level embeds nothing: chunks are reused by content hash', async () => {
+    const a = await start();
+    const path = await ws.write('garden.md', garden({ Tomatoes: TOMATOES, Roses: ROSES, Compost: COMPOST }));
+    await a.indexer.reconcile();
+    const before = await readChunks(a.config);
+    counter.reset();
+
+    await ws.write('garden.md', garden({ Tomatoes: TOMATOES, Compost: COMPOST, Roses: ROSES }));
+    const summary = await a.indexer.reconcile();
+    expect(summary).toMatchObject({ filesChanged: 1, chunksEmbedded: 0, chunksReused: 3 });
+    expect(counter.indexed).toEqual([]);
+
+    const after = await readChunks(a.config);
+    expect(after.map((r) => r.headingPath.at(-1))).toEqual(['Tomatoes', 'Compost', 'Roses']);
+    expect(new Set(after.map((r) => r.contentHash))).toEqual(new Set(before.map((r) => r.contentHash)));
+    // Line numbers follow the move.
+    const roses = (rows: typeof after) => rows.find((r) => r.headingPath.includes('Roses'))!.startLine;
+    expect(roses(after)).toBeGreaterThan(roses(before));
+    expect(countByPath(after).get(path)).toBe(3);
+  });
+
+  it('the same text in two files is embedded once, and a third copy later is not embedded at all', async () => {
+    const a = await start();
+    const body = `# Shared\n\n${paragraph('shared')}\n`;
+    await ws.write('one.md', body);
+    await ws.write('two.md', body);
+    const first = await a.indexer.reconcile();
+    expect(first).toMatchObject({ filesAdded: 2, chunksEmbedded: 1, chunksReused: 1 });
+    expect(counter.indexed).toHaveLength(1);
+
+    counter.reset();
+    const three = await ws.write('three.md', body);
+    const second = await a.indexer.syncPaths([three]);
+    expect(second).toMatchObject({ filesAdded: 1, chunksEmbedded: 0, chunksReused: 1 });
+    expect(counter.indexed).toEqual([]);
+    const counts = countByPath(await readChunks(a.config));
+    expect([...counts.values()]).toEqual([1, 1, 1]);
+    expect(await inconsistencies(a)).toEqual([]);
+  });
+
+  it('commits a changed file with one replaceFiles (one table version), then its record (one more)', async () => {
+    const a = await start();
+    const path = await ws.write('garden.md', garden({ Tomatoes: TOMATOES, Roses: ROSES, Compost: COMPOST }));
+    await ws.write('other.md', `# Other\n\n${paragraph('other')}\n`);
+    await a.indexer.reconcile();
+    const chunks = a.indexer.table('md')!;
+    const [chunksBefore, recordsBefore] = [
+      (await chunks.stats()).version,
+      (await a.store.files.stats()).version,
+    ];
+
+    await ws.write(
+      'garden.md',
+      garden({ Tomatoes: TOMATOES, Roses: paragraph('rose', 12), Compost: COMPOST }),
+    );
+    await a.indexer.syncPaths([path]);
+    expect((await chunks.stats()).version).toBe(chunksBefore + 1);
+    expect((await a.store.files.stats()).version).toBe(recordsBefore + 1);
+  });
+
+  it('syncPaths given the same path twice indexes it once', async () => {
+    const a = await start();
+    const path = await ws.write('twice.md', `# Twice\n\n${paragraph('twice')}\n`);
+    const summary = await a.indexer.syncPaths([path, path]);
+    expect(summary).toMatchObject({ filesAdded: 1, chunksEmbedded: 1 });
+    expect(countByPath(await readChunks(a.config)).get(path)).toBe(1);
+    expect(await inconsistencies(a)).toEqual([]);
+  });
+});

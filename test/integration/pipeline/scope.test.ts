@@ -1,0 +1,131 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import { ConfigError } from '../../../src/errors.js';
+import { CountingEmbedder } from '../../helpers/counting-embedder.js';
+import {
+  countByPath,
+  inconsistencies,
+  openApp,
+  paragraph,
+  readChunks,
+  realEmbedder,
+  recordsOf,
+  Workspace,
+} from '../../helpers/index-workspace.js';
+
+const note = (topic: string) => `# ${topic}\n\n${paragraph(topic, 2)}\n`;
+
+describe('Indexer: only what the sources include is indexed', () => {
+  let model: MlxEmbedder;
+  let ws: Workspace;
+  const apps: App[] = [];
+
+  beforeAll(() => {
+    model = realEmbedder();
+  });
+  afterAll(async () => {
+    await model.close();
+  });
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+    await ws.cleanup();
+  });
+
+  async function open(raw: Record<string, unknown> = {}): Promise<App> {
+    const app = await openApp(ws.config(raw), new CountingEmbedder(model));
+    apps.push(app);
+    return app;
+  }
+
+  it('leaves out what include/exclude globs, hidden folders, .gitignore and .ragignore leave out', async () => {
+    ws = await Workspace.create('scope');
+    const kept = [
+      await ws.write('a.md', note('alpha')),
+      await ws.write('deep/b.markdown', note('beta')),
+      await ws.write('team/keep.md', note('kept')),
+      await ws.write('.journal/today.md', note('journal')),
+    ];
+    await ws.write('notes.txt', note('text file'));
+    await ws.write('node_modules/pkg/readme.md', note('dependency'));
+    await ws.write('private/diary.md', note('diary'));
+    await ws.write('.obsidian/workspace.md', note('obsidian'));
+    await ws.write('.gitignore', 'build/\nsecret.md\n');
+    await ws.write('build/out.md', note('build output'));
+    await ws.write('secret.md', note('secret'));
+    await ws.write('team/.ragignore', '*.tmp.md\n');
+    await ws.write('team/scratch.tmp.md', note('scratch'));
+    const a = await open({
+      sources: [
+        {
+          path: ws.notes,
+          include: ['**/*.md', '**/*.markdown', '.journal/**/*.md'],
+          exclude: ['**/node_modules/**', 'private/**'],
+        },
+      ],
+    });
+    const summary = await a.indexer.reconcile();
+    expect(summary).toMatchObject({ filesSeen: kept.length, filesAdded: kept.length, filesSkipped: 0 });
+    expect([...(await recordsOf(a)).keys()].sort()).toEqual([...kept].sort());
+    expect([...countByPath(await readChunks(a.config)).keys()].sort()).toEqual([...kept].sort());
+  });
+
+  it('a file that becomes ignored leaves the index at the next reconcile of the same indexer', async () => {
+    ws = await Workspace.create('ignore-later');
+    const a = await open();
+    const later = await ws.write('later.md', note('later'));
+    const stays = await ws.write('stays.md', note('stays'));
+    await a.indexer.reconcile();
+    // No watcher told the filter: the periodic reconcile must see the new ignore file itself.
+    await ws.write('.ragignore', 'later.md\n');
+    const summary = await a.indexer.reconcile();
+    expect(summary).toMatchObject({ filesDeleted: 1, filesUnchanged: 1 });
+    expect([...(await recordsOf(a)).keys()]).toEqual([stays]);
+    expect(countByPath(await readChunks(a.config)).has(later)).toBe(false);
+  });
+
+  it('a source removed from the config takes its files out of the index at the next reconcile', async () => {
+    ws = await Workspace.create('sources');
+    const work = join(ws.root, 'work');
+    await mkdir(work);
+    await writeFile(join(work, 'plan.md'), note('plan'));
+    await writeFile(join(work, 'todo.md'), note('todo'));
+    const home = await ws.write('home.md', note('home'));
+    const both = [
+      { path: ws.notes, engine: 'md' },
+      { path: work, engine: 'md' },
+    ];
+    const a = await open({ sources: both });
+    expect(await a.indexer.reconcile()).toMatchObject({ filesAdded: 3 });
+    await a.close();
+
+    const b = await open({ sources: [both[0]] });
+    const summary = await b.indexer.reconcile();
+    expect(summary).toMatchObject({ filesDeleted: 2, filesUnchanged: 1, chunksEmbedded: 0 });
+    expect([...(await recordsOf(b)).keys()]).toEqual([home]);
+    expect([...countByPath(await readChunks(b.config)).keys()]).toEqual([home]);
+    expect(await inconsistencies(b)).toEqual([]);
+  });
+
+  it('reconcile within a folder touches only that folder', async () => {
+    ws = await Workspace.create('within');
+    const a = await open();
+    await ws.write('in/one.md', note('one'));
+    const outside = await ws.write('out/two.md', note('two'));
+    const summary = await a.indexer.reconcile({ within: ws.path('in') });
+    expect(summary).toMatchObject({ filesSeen: 1, filesAdded: 1 });
+    expect((await recordsOf(a)).has(outside)).toBe(false);
+  });
+
+  it('refuses a config whose data dir lies inside a source', async () => {
+    ws = await Workspace.create('datadir');
+    const attempt = () => ws.config({ dataDir: ws.path('.ragctl') });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(
+      /sources\[0\]\.path: contains the data dir .*\.ragctl; the index must not watch itself/,
+    );
+    expect(() => ws.config({ dataDir: ws.notes })).toThrow(/contains the data dir/);
+  });
+});

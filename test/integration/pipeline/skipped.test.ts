@@ -1,0 +1,163 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, symlink } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import { CountingEmbedder } from '../../helpers/counting-embedder.js';
+import {
+  countByPath,
+  inconsistencies,
+  openApp,
+  paragraph,
+  readChunks,
+  realEmbedder,
+  recordsOf,
+  Workspace,
+} from '../../helpers/index-workspace.js';
+
+const MAX_FILE_BYTES = 4096;
+/** Root reads a chmod-000 file anyway: what "unreadable" means depends on who runs the test. */
+const IS_ROOT = process.getuid?.() === 0;
+/** Linux: a regular file (by stat) whose read fails with EIO. Elsewhere the link dangles. */
+const FAILING_READ_TARGET = '/proc/self/mem';
+
+describe('Indexer: files that cannot be indexed are recorded with a reason and never stop the run', () => {
+  let model: MlxEmbedder;
+  let ws: Workspace;
+  let app: App | undefined;
+  let counter: CountingEmbedder;
+
+  beforeAll(() => {
+    model = realEmbedder();
+  });
+  afterAll(async () => {
+    await model.close();
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await ws.cleanup();
+  });
+
+  async function start(): Promise<App> {
+    ws = await Workspace.create('skipped');
+    counter = new CountingEmbedder(model);
+    app = await openApp(ws.config({ indexing: { maxFileBytes: MAX_FILE_BYTES } }), counter);
+    return app;
+  }
+
+  it('records binary, too large, unreadable, FIFO, dangling and looping links with reasons; indexes the rest', async () => {
+    const a = await start();
+    const good = await ws.write('good.md', `# Good\n\n${paragraph('good')}\n`);
+    const binary = await ws.write('binary.md', Buffer.from([0x23, 0x20, 0x41, 0x00, 0x01, 0x02, 0x0a]));
+    const large = await ws.write('large.md', `# Large\n\n${'x'.repeat(MAX_FILE_BYTES + 1)}\n`);
+    const latin1 = await ws.write(
+      'latin1.md',
+      Buffer.from("# Caf\xe9\n\nUn caf\xe9 cr\xe8me, s'il vous pla\xeet.\n", 'latin1'),
+    );
+    const empty = await ws.write('empty.md', '');
+    const locked = await ws.write('locked.md', `# Locked\n\n${paragraph('locked')}\n`);
+    await chmod(locked, 0o000);
+    const fifo = ws.path('pipe.md');
+    execFileSync('mkfifo', [fifo]);
+    const dangling = ws.path('dangling.md');
+    await symlink(ws.path('nowhere.md'), dangling);
+    const loopA = ws.path('loop-a.md');
+    const loopB = ws.path('loop-b.md');
+    await symlink(loopB, loopA);
+    await symlink(loopA, loopB);
+    const eio = ws.path('eio.md');
+    await symlink(FAILING_READ_TARGET, eio);
+    // Folder links are never followed, so a loop through one cannot trap the walk.
+    await mkdir(ws.path('sub'));
+    const inSub = await ws.write('sub/inner.md', `# Inner\n\n${paragraph('inner')}\n`);
+    await symlink('..', ws.path('sub/up'));
+    await symlink(ws.path('sub'), ws.path('sub-link.md'));
+
+    const summary = await a.indexer.reconcile();
+
+    const expectedSkips = new Map<string, RegExp>([
+      [binary, /^binary file$/],
+      [large, /^larger than indexing\.maxFileBytes \(\d+ > 4096 bytes\)$/],
+      [fifo, /^not a regular file/],
+      [dangling, /^broken symbolic link$/],
+      [loopA, /^symbolic link loop$/],
+      [loopB, /^symbolic link loop$/],
+      [eio, existsSync(FAILING_READ_TARGET) ? /^cannot read: EIO$/ : /^broken symbolic link$/],
+    ]);
+    if (!IS_ROOT) expectedSkips.set(locked, /^cannot read: EACCES$/);
+    const indexed = [good, latin1, empty, inSub, ...(IS_ROOT ? [locked] : [])];
+
+    expect(summary.filesSkipped).toBe(expectedSkips.size);
+    expect(summary.filesAdded).toBe(indexed.length);
+    expect(summary.filesSeen).toBe(expectedSkips.size + indexed.length);
+    const failures = new Map(summary.failures.map((f) => [f.path, f.reason]));
+    expect([...failures.keys()].sort()).toEqual([...expectedSkips.keys()].sort());
+    const records = await recordsOf(a);
+    for (const [path, reason] of expectedSkips) {
+      expect(failures.get(path), path).toMatch(reason);
+      expect(records.get(path), path).toMatchObject({ status: 'skipped', chunkCount: 0 });
+      expect(records.get(path)?.reason, path).toMatch(reason);
+    }
+    for (const path of indexed)
+      expect(records.get(path), path).toMatchObject({ status: 'indexed', reason: '' });
+    // The folder link is neither followed nor recorded, and the loop through sub/up added nothing.
+    expect(records.has(ws.path('sub-link.md'))).toBe(false);
+    expect([...records.keys()].filter((p) => p.includes('/up/'))).toEqual([]);
+
+    const counts = countByPath(await readChunks(a.config));
+    expect([...counts.keys()].sort()).toEqual(indexed.filter((p) => p !== empty).sort());
+    expect(records.get(empty)).toMatchObject({ status: 'indexed', chunkCount: 0 });
+    expect(await inconsistencies(a)).toEqual([]);
+
+    // Invalid UTF-8 is indexed with replacement characters rather than hidden.
+    const latinRow = (await readChunks(a.config)).find((r) => r.path === latin1)!;
+    expect(latinRow.text).toContain('Un caf\uFFFD cr\uFFFDme');
+    expect((await readFile(latin1)).includes(0xe9)).toBe(true);
+
+    // Nothing changed: skipped files are remembered, not read again, and not reported again.
+    counter.reset();
+    const again = await a.indexer.reconcile();
+    expect(again).toMatchObject({
+      filesSeen: summary.filesSeen,
+      filesUnchanged: summary.filesSeen,
+      filesSkipped: 0,
+      failures: [],
+      chunksEmbedded: 0,
+    });
+  });
+
+  it('a file that becomes binary loses its chunks; when it is text again it is indexed again', async () => {
+    const a = await start();
+    const path = await ws.write('flip.md', `# Flip\n\n${paragraph('flip')}\n`);
+    await a.indexer.reconcile();
+    expect(countByPath(await readChunks(a.config)).get(path)).toBe(1);
+
+    await ws.write('flip.md', Buffer.concat([Buffer.from('# Flip\n'), Buffer.from([0, 159, 146, 150])]));
+    const binary = await a.indexer.syncPaths([path]);
+    expect(binary).toMatchObject({ filesSkipped: 1, failures: [{ path, reason: 'binary file' }] });
+    expect(countByPath(await readChunks(a.config)).has(path)).toBe(false);
+    expect((await recordsOf(a)).get(path)).toMatchObject({ status: 'skipped', reason: 'binary file' });
+
+    await ws.write('flip.md', `# Flip\n\n${paragraph('flip')}\n`);
+    counter.reset();
+    const text = await a.indexer.reconcile();
+    expect(text).toMatchObject({ filesChanged: 1, filesSkipped: 0 });
+    expect(countByPath(await readChunks(a.config)).get(path)).toBe(1);
+    expect((await recordsOf(a)).get(path)).toMatchObject({ status: 'indexed', reason: '' });
+    expect(await inconsistencies(a)).toEqual([]);
+  });
+
+  it('a file that grows past indexing.maxFileBytes loses its chunks', async () => {
+    const a = await start();
+    const path = await ws.write('grows.md', `# Grows\n\n${paragraph('growing')}\n`);
+    await a.indexer.reconcile();
+    await ws.write('grows.md', `# Grows\n\n${paragraph('growing', 80)}\n`);
+    const summary = await a.indexer.reconcile();
+    expect(summary).toMatchObject({ filesSkipped: 1, chunksEmbedded: 0 });
+    expect(summary.failures[0]?.reason).toMatch(/^larger than indexing\.maxFileBytes/);
+    expect(countByPath(await readChunks(a.config)).has(path)).toBe(false);
+    expect(await inconsistencies(a)).toEqual([]);
+  });
+});
