@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paragraph, Workspace } from '../../helpers/index-workspace.js';
+import { type CliResult, oneJsonLine, runCli } from '../../helpers/run-cli.js';
+import { OLD_FILE, writeCorpus } from '../../helpers/search-corpus.js';
+
+/** The keys of one result in `ragctl search --json`, with their JSON types. */
+const HIT_TYPES: Record<string, string> = {
+  id: 'string',
+  path: 'string',
+  root: 'string',
+  engine: 'string',
+  start_line: 'number',
+  end_line: 'number',
+  heading_path: 'array',
+  text: 'string',
+  score: 'number',
+  mtime_ms: 'number',
+  metadata: 'object',
+};
+
+const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+
+describe('ragctl search (no daemon: reads the index directly)', () => {
+  let ws: Workspace;
+  let config: string;
+  const ragctl = (...args: string[]) => runCli([...args, '--config', config], { cwd: ws.root });
+  const results = (r: CliResult) => oneJsonLine(r).results as Record<string, unknown>[];
+
+  beforeAll(async () => {
+    ws = await Workspace.create('cli-search');
+    await writeCorpus(ws);
+    config = await ws.writeConfig({ engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } } });
+    const indexed = await ragctl('index', '--json');
+    expect(indexed.code, indexed.stderr).toBe(0);
+    expect(oneJsonLine(indexed)).toMatchObject({ filesAdded: 4, chunksEmbedded: 7 });
+  });
+  afterAll(async () => {
+    await ws.cleanup();
+  });
+
+  it('--json prints exactly {query, mode, k, took_ms, results, via} with typed hits', async () => {
+    const result = await ragctl('search', '--json', 'how', 'do', 'I', 'restore', 'a', 'backup');
+    expect(result.code, result.stderr).toBe(0);
+    const json = oneJsonLine(result);
+    expect(Object.keys(json).sort()).toEqual(['k', 'mode', 'query', 'results', 'took_ms', 'via']);
+    expect(json).toMatchObject({ query: 'how do I restore a backup', mode: 'hybrid', k: 10, via: 'index' });
+    expect(typeof json.took_ms).toBe('number');
+    const hits = json.results as Record<string, unknown>[];
+    expect(hits.length).toBeGreaterThan(0);
+    for (const hit of hits) {
+      expect(Object.keys(hit).sort()).toEqual(Object.keys(HIT_TYPES).sort());
+      for (const [key, type] of Object.entries(HIT_TYPES)) expect(typeOf(hit[key]), key).toBe(type);
+      expect((hit.heading_path as unknown[]).every((h) => typeof h === 'string')).toBe(true);
+      expect(hit.engine).toBe('md');
+      expect(hit.root).toBe(ws.notes);
+    }
+    expect(hits[0]).toMatchObject({ path: ws.path('ops/backups.md'), heading_path: ['Backups', 'Restore'] });
+    const scores = hits.map((h) => h.score as number);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('prints path:lines, the heading path, a snippet and the score for people', async () => {
+    const result = await ragctl('search', 'blossom end rot', '-k', '2');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('(no daemon running: searched the index directly)');
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(
+      /^ 1\. notes\/garden\/tomatoes\.md:8-10 {2}Tomatoes › Watering {2}\(score 0\.\d{4}\)$/,
+    );
+    // The snippet is the chunk's text without its breadcrumb, whitespace folded.
+    expect(lines[1]).toBe(
+      '    ## Watering Water deeply at the base twice a week; uneven watering causes blossom end rot and split fruit.',
+    );
+    expect(lines[2]).toMatch(/^ 2\. notes\/\S+:\d+(-\d+)? {2}.+ {2}\(score 0\.\d{4}\)$/);
+  });
+
+  it('text mode finds a note of ordinary length right after `ragctl index` wrote it', async () => {
+    // Chunks near the token limit, as real notes are; a second run writes them into a table
+    // that already holds the corpus.
+    await ws.write('travel/zanzibar.md', `# Zanzibar\n\n${paragraph('Zanzibar ferry', 12)}\n`);
+    expect(oneJsonLine(await ragctl('index', '--json'))).toMatchObject({ filesAdded: 1 });
+    const hits = results(await ragctl('search', '--json', '--mode', 'text', 'zanzibar'));
+    expect(hits.map((h) => h.path)).toEqual([ws.path('travel/zanzibar.md')]);
+  });
+
+  it('vector mode says similarity; text mode finds exact words right after `ragctl index`', async () => {
+    const vector = await ragctl('search', '--mode', 'vector', '-k', '1', 'pasta sauce without cream');
+    expect(vector.stdout).toMatch(
+      /^ 1\. notes\/cooking\/carbonara\.md:\d+-\d+ {2}Carbonara › \w+ {2}\(similarity 0\.\d{3}\)$/m,
+    );
+    const text = await ragctl('search', '--json', '--mode', 'text', 'guanciale');
+    expect(text.code, text.stderr).toBe(0);
+    const hits = results(text);
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.every((h) => String(h.text).toLowerCase().includes('guanciale'))).toBe(true);
+  });
+
+  it('-k, --path and --after filter the results', async () => {
+    expect(results(await ragctl('search', '--json', '-k', '3', 'notes'))).toHaveLength(3);
+    const garden = results(await ragctl('search', '--json', '--path', 'garden/**', 'eggs and cheese'));
+    expect(new Set(garden.map((h) => h.path))).toEqual(new Set([ws.path('garden/tomatoes.md')]));
+
+    const query = ['--json', '--mode', 'vector', 'meeting notes about the office move'];
+    const unfiltered = results(await ragctl('search', ...query));
+    expect(unfiltered[0]?.path).toBe(ws.path(OLD_FILE));
+    const recent = await ragctl('search', ...query, '--after', '7d');
+    expect(recent.code, recent.stderr).toBe(0);
+    const paths = results(recent).map((h) => h.path);
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths).not.toContain(ws.path(OLD_FILE));
+    expect(results(await ragctl('search', ...query, '--after', '2019-12-31')).map((h) => h.path)).toContain(
+      ws.path(OLD_FILE),
+    );
+  });
+
+  it('bad usage exits 2 with a message saying what is wrong', async () => {
+    const mode = await ragctl('search', '--mode', 'bogus', 'anything');
+    expect(mode.code).toBe(2);
+    expect(mode.stdout).toBe('');
+    expect(mode.stderr).toContain('--mode must be one of hybrid, vector, text');
+
+    const engine = await ragctl('search', '--json', '--engine', 'nope', 'anything');
+    expect(engine.code).toBe(2);
+    expect(oneJsonLine(engine)).toEqual({
+      error: { code: 'E_USAGE', message: "no engine 'nope' (engines: md)" },
+    });
+
+    const k = await ragctl('search', '-k', 'many', 'anything');
+    expect(k.code).toBe(2);
+    expect(k.stderr).toContain('-k must be a whole number from 1 to 1000, got many');
+
+    const after = await ragctl('search', '--after', 'last tuesday', 'anything');
+    expect(after.code).toBe(2);
+    expect(after.stderr).toContain('--after: cannot read "last tuesday" as a date');
+  });
+});
