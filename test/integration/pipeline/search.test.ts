@@ -26,7 +26,7 @@ describe('SearchService over an index the pipeline built', () => {
     const summary = await app.indexer.reconcile();
     expect(summary).toMatchObject({ filesAdded: 4, chunksEmbedded: CHUNKS });
     // LanceDB 0.31 misses rows in full-text search until optimize() folds them into the
-    // index (see the report in src/pipeline/README.md); search is tested on an optimized index.
+    // index ("Known limits" in src/pipeline/README.md): search is tested on an optimized index.
     await app.store.optimize();
   });
   afterAll(async () => {
