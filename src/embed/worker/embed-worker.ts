@@ -1,0 +1,472 @@
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { RagError } from '../../errors.js';
+import type { Logger, LogLevel } from '../../log.js';
+import { planBatches } from '../batching.js';
+import type { MlxEmbedder } from '../mlx-embedder.js';
+import type { WordPieceTokenizer } from '../tokenizer.js';
+import type { Embedder, EmbedOptions } from '../types.js';
+import { PendingCall } from './call.js';
+import { backoffDelayMs, requestDeadlineMs, resolveWorkerLimits } from './limits.js';
+import { type ChildMessage, WORKER_PROTOCOL_VERSION } from './protocol.js';
+import { type Job, JobQueue, jobsFor } from './queue.js';
+import { defaultEntry, parentModel } from './setup.js';
+import type {
+  EmbedWorkerEvents,
+  EmbedWorkerLimits,
+  EmbedWorkerOptions,
+  EmbedWorkerStats,
+  ExitReason,
+  WorkerState,
+} from './types.js';
+import { describeExit, type ProcessExit, WorkerProcess } from './worker-process.js';
+
+/**
+ * Texts tokenised per turn of the event loop: 64 texts of 256 tokens take ≈ 25 ms here, so a
+ * search arriving on the socket during a big index call waits at most that long.
+ */
+const TOKENIZE_SLICE_TEXTS = 64;
+
+/** The one request the child is working on. */
+interface InFlight {
+  readonly job: Job;
+  readonly id: number;
+  readonly sentAt: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * The daemon's embedder: the MLX model runs in one supervised child process, so a native crash
+ * or hang in it never takes the daemon (and its socket) down, and inference never blocks the
+ * daemon's event loop.
+ *
+ * - The model is checked here without loading it (MlxEmbedder's cheap constructor), so
+ *   `modelId`, `dimension`, `maxTokens` and the tokenizer are known before the child starts.
+ * - `embed()` splits its texts into requests of `requestTokens` padded tokens; query requests
+ *   go out before any index request, and the child runs one at a time, so a search waits for at
+ *   most one request. Results are stitched into one Float32Array in the caller's order.
+ * - A child that dies or hangs (no answer by the request's deadline: it is SIGKILLed) is
+ *   replaced after a back-off and its request retried, up to `maxAttempts` tries; a request
+ *   that kills every child is failed with E_EMBED (quarantined) and the rest go on. Queued
+ *   requests survive restarts. A model that does not load puts the worker in `failed`.
+ */
+export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embedder {
+  readonly modelId: string;
+  readonly dimension: number;
+  readonly name: string;
+  readonly limits: EmbedWorkerLimits;
+  /** Parent-side model check, ids and tokenizer. Its weights are never loaded in this process. */
+  readonly #model: MlxEmbedder;
+  readonly #config: EmbedWorkerOptions['config'];
+  readonly #log: Logger;
+  readonly #env: NodeJS.ProcessEnv;
+  readonly #entry: string;
+  readonly #requestTokens: number;
+  readonly #queue = new JobQueue();
+  #state: WorkerState = 'idle';
+  #process: WorkerProcess | undefined;
+  #inFlight: InFlight | undefined;
+  #nextRequestId = 1;
+  /** When the current process said `ready`. */
+  #readyAt: number | undefined;
+  #loadTimer: NodeJS.Timeout | undefined;
+  #restartTimer: NodeJS.Timeout | undefined;
+  /** Deaths in a row (the back-off grows with it), and deaths in a row before `ready`. */
+  #failures = 0;
+  #startFailures = 0;
+  #failure: { error: RagError; at: number } | undefined;
+  #restarts = 0;
+  #quarantined = 0;
+  #lastError: string | null = null;
+  #startWaiters: Array<{ resolve(): void; reject(err: unknown): void }> = [];
+  /** Processes given up on (a fatal error): close() awaits their end too. */
+  readonly #retired = new Set<WorkerProcess>();
+  #closing: Promise<void> | undefined;
+
+  /** Checks the model (throws ModelError / ConfigError now, not in the child); starts nothing. */
+  constructor(options: EmbedWorkerOptions) {
+    super();
+    this.name = options.name ?? 'default';
+    this.#config = options.config;
+    this.#log = options.logger.child({ component: 'embed-worker', embedder: this.name });
+    this.#env = options.env ?? process.env;
+    this.limits = resolveWorkerLimits(options.limits);
+    this.#model = parentModel(options.config, this.name, this.#env, this.#log);
+    this.modelId = this.#model.modelId;
+    this.dimension = this.#model.dimension;
+    this.#requestTokens = Math.min(this.limits.requestTokens, options.config.batchTokens);
+    this.#entry = options.entry ?? defaultEntry();
+    if (!existsSync(this.#entry)) {
+      throw new RagError('E_EMBED', `the embed worker's program ${this.#entry} is missing`, {
+        fix: 'build ragctl (npm run build)',
+      });
+    }
+  }
+
+  get maxTokens(): number {
+    return this.#model.maxTokens;
+  }
+
+  get tokenizer(): WordPieceTokenizer {
+    return this.#model.tokenizer;
+  }
+
+  get state(): WorkerState {
+    return this.#state;
+  }
+
+  /** The model process, while there is one. */
+  get pid(): number | undefined {
+    return this.#process?.pid;
+  }
+
+  stats(): EmbedWorkerStats {
+    return {
+      state: this.#state,
+      pid: this.pid,
+      queued: this.#queue.sizes,
+      restarts: this.#restarts,
+      quarantined: this.#quarantined,
+      lastError: this.#lastError,
+    };
+  }
+
+  /** Starts the process now (otherwise the first `embed()` does) and resolves once the model is loaded. */
+  start(): Promise<void> {
+    if (this.#closing) return Promise.reject(closedError());
+    this.#reviveIfDue();
+    if (this.#failure) return Promise.reject(this.#failure.error);
+    if (this.#state === 'ready' || this.#state === 'busy') return Promise.resolve();
+    const waiting = new Promise<void>((resolve, reject) => this.#startWaiters.push({ resolve, reject }));
+    if (this.#state === 'idle') this.#spawn();
+    return waiting;
+  }
+
+  async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array> {
+    this.#assertAccepting(options.signal);
+    if (texts.length === 0) return new Float32Array(0);
+    const counts = await this.#countTokens(texts);
+    this.#assertAccepting(options.signal); // Counting yielded: things may have changed.
+    const batches = planBatches(counts, this.#requestTokens, this.maxTokens);
+    const call = new PendingCall(
+      texts,
+      this.dimension,
+      options.priority ?? 'index',
+      batches.length,
+      options.signal,
+      (aborted, reason) => this.#failCall(aborted, abortedError(reason)),
+    );
+    this.#queue.push(jobsFor(call, batches));
+    if (this.#state === 'idle') this.#spawn();
+    this.#pump();
+    return call.promise;
+  }
+
+  /** Throws why a call cannot be taken now: closed, aborted, or a model that does not load. */
+  #assertAccepting(signal: AbortSignal | undefined): void {
+    if (this.#closing) throw closedError();
+    if (signal?.aborted) throw abortedError(signal.reason);
+    this.#reviveIfDue();
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  /**
+   * Token counts for planning, `encode` truncating as the model does (a huge text costs no more
+   * than maxTokens). The tokenizer is pure JS and shares this thread with the socket, so a big
+   * index call yields between slices.
+   */
+  async #countTokens(texts: readonly string[]): Promise<number[]> {
+    const tokenizer = this.#model.tokenizer;
+    const counts: number[] = [];
+    for (let i = 0; i < texts.length; i++) {
+      if (i > 0 && i % TOKENIZE_SLICE_TEXTS === 0) await new Promise((resolve) => setImmediate(resolve));
+      counts.push(tokenizer.encode(texts[i]!).length);
+    }
+    return counts;
+  }
+
+  /** Idempotent: fails pending calls with E_ABORTED, stops the process (SIGKILL after a grace period) and awaits its end. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    clearTimeout(this.#restartTimer);
+    clearTimeout(this.#loadTimer);
+    this.#failEverything(closedError());
+    const proc = this.#process;
+    this.#process = undefined;
+    this.#setState('closed');
+    const ends = [...this.#retired].map((p) => p.reported);
+    if (proc) ends.push(proc.stop(this.limits.closeGraceMs).then(() => proc.reported));
+    await Promise.all(ends);
+    await this.#model.close();
+  }
+
+  #spawn(): WorkerProcess {
+    const proc: WorkerProcess = new WorkerProcess({
+      entry: this.#entry,
+      env: this.#env,
+      niceness: this.limits.niceness,
+      logger: this.#log,
+      onMessage: (message) => this.#onMessage(proc, message),
+      onInvalid: (reason) => this.#onInvalid(proc, reason),
+      onExit: (exit) => this.#onExit(proc, exit),
+    });
+    this.#process = proc;
+    this.#readyAt = undefined;
+    this.#setState('starting');
+    proc.send({
+      v: WORKER_PROTOCOL_VERSION,
+      type: 'init',
+      config: this.#config,
+      name: this.name,
+      logLevel: this.#log.level as LogLevel,
+    });
+    const loadMs = this.limits.loadTimeoutMs;
+    this.#loadTimer = setTimeout(
+      () => this.#killHung(proc, { kind: 'timeout', phase: 'load', afterMs: loadMs }),
+      loadMs,
+    );
+    return proc;
+  }
+
+  /** Sends the next request when the child is idle: queries first. */
+  #pump(): void {
+    const proc = this.#process;
+    if (this.#state !== 'ready' || this.#inFlight || !proc) return;
+    const job = this.#queue.take();
+    if (!job) return;
+    job.attempts += 1;
+    const id = this.#nextRequestId++;
+    const deadlineMs = requestDeadlineMs(job.paddedTokens, this.limits);
+    const timer = setTimeout(
+      () => this.#killHung(proc, { kind: 'timeout', phase: 'request', afterMs: deadlineMs }),
+      deadlineMs,
+    );
+    this.#inFlight = { job, id, sentAt: performance.now(), timer };
+    this.#setState('busy');
+    proc.send({
+      v: WORKER_PROTOCOL_VERSION,
+      type: 'embed',
+      id,
+      texts: job.indices.map((i) => job.call.texts[i]!),
+    });
+  }
+
+  #onMessage(proc: WorkerProcess, message: ChildMessage): void {
+    if (proc !== this.#process) return; // A process already given up on.
+    switch (message.type) {
+      case 'ready':
+        if (message.modelId !== this.modelId || message.dimension !== this.dimension) {
+          this.#fatal(
+            new RagError(
+              'E_MODEL',
+              `${this.#model.files.weights}: the model changed on disk since the daemon started (the worker loaded ${message.modelId}, the index expects ${this.modelId})`,
+              { fix: 'restart the daemon so that it checks the model again' },
+            ),
+          );
+          return;
+        }
+        clearTimeout(this.#loadTimer);
+        this.#readyAt = performance.now();
+        this.#startFailures = 0;
+        this.#log.info(
+          { pid: proc.pid, backend: message.backend, loadMs: message.loadMs },
+          'embed worker ready',
+        );
+        this.#setState('ready');
+        for (const waiter of this.#startWaiters.splice(0)) waiter.resolve();
+        this.#pump();
+        return;
+      case 'fatal':
+        this.#fatal(new RagError(message.code, message.message, message.fix ? { fix: message.fix } : {}));
+        return;
+      case 'vectors':
+      case 'error':
+        this.#onAnswer(proc, message);
+        return;
+    }
+  }
+
+  #onAnswer(proc: WorkerProcess, message: Extract<ChildMessage, { type: 'vectors' | 'error' }>): void {
+    const flight = this.#inFlight;
+    if (!flight || flight.id !== message.id) {
+      this.#onInvalid(proc, `an answer to request ${message.id}, which is not in flight`);
+      return;
+    }
+    clearTimeout(flight.timer);
+    this.#inFlight = undefined;
+    const { job } = flight;
+    if (message.type === 'error') {
+      this.#failCall(job.call, new RagError(message.code, message.message));
+    } else if (message.data.length !== job.indices.length * this.dimension) {
+      const got = `${message.data.length} values for ${job.indices.length} texts × ${this.dimension} dimensions`;
+      this.#failCall(job.call, new RagError('E_EMBED', `the embed worker returned ${got}`));
+    } else {
+      job.call.fill(job.indices, message.data);
+      this.emit('batch', {
+        priority: job.call.priority,
+        texts: job.indices.length,
+        tokens: job.paddedTokens,
+        seq: message.seq,
+        pid: proc.pid,
+        attempt: job.attempts,
+        waitMs: flight.sentAt - job.queuedAt,
+        computeMs: message.computeMs,
+        rssBytes: message.rssBytes,
+      });
+    }
+    this.#setState('ready');
+    this.#pump();
+  }
+
+  #onInvalid(proc: WorkerProcess, reason: string): void {
+    if (proc !== this.#process) return;
+    this.#fatal(
+      new RagError('E_PROTOCOL', `the embed worker sent an invalid message: ${reason}`, {
+        fix: 'rebuild ragctl (npm run build) and restart the daemon',
+      }),
+    );
+  }
+
+  #killHung(proc: WorkerProcess, reason: ExitReason): void {
+    if (proc !== this.#process || !proc.isAlive) return;
+    this.#log.warn({ childPid: proc.pid, reason }, 'the embed worker stopped answering; killing it');
+    proc.killReason = reason;
+    proc.kill();
+  }
+
+  /** A process died (or was killed as hung): retry its request, restart after a back-off. */
+  #onExit(proc: WorkerProcess, exit: ProcessExit): void {
+    this.#retired.delete(proc);
+    if (proc !== this.#process) return;
+    this.#process = undefined;
+    clearTimeout(this.#loadTimer);
+    const reason: ExitReason = proc.killReason ?? { kind: 'exit', code: exit.code, signal: exit.signal };
+    const why = describeExit(reason);
+    const uptimeMs = this.#readyAt === undefined ? undefined : performance.now() - this.#readyAt;
+    this.#readyAt = undefined;
+    const flight = this.#inFlight;
+    this.#inFlight = undefined;
+    if (flight) {
+      clearTimeout(flight.timer);
+      this.#retryOrQuarantine(flight.job, why);
+    }
+    if (uptimeMs === undefined) {
+      this.#startFailures += 1;
+      if (this.#startFailures >= this.limits.maxStartFailures) {
+        this.#fatal(
+          new RagError(
+            'E_MODEL',
+            `the embed worker died ${this.#startFailures} times in a row while loading ${this.#config.model} (last: ${why})`,
+            { fix: 'see the log for its output; check the model folder or pull it again' },
+          ),
+        );
+        return;
+      }
+    }
+    this.#failures =
+      uptimeMs !== undefined && uptimeMs >= this.limits.healthyResetMs ? 1 : this.#failures + 1;
+    const delayMs = backoffDelayMs(this.#failures, this.limits);
+    const stderr = proc.outputTail;
+    this.#lastError = `the embed worker ${why}`;
+    this.#log.warn(
+      { childPid: proc.pid, reason, failures: this.#failures, delayMs, stderr },
+      'the embed worker died; restarting it',
+    );
+    this.#setState('backoff');
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      const next = this.#spawn();
+      this.#restarts += 1;
+      this.emit('restarted', {
+        reason,
+        previousPid: proc.pid,
+        pid: next.pid,
+        failures: this.#failures,
+        delayMs,
+        stderr,
+      });
+    }, delayMs);
+  }
+
+  #retryOrQuarantine(job: Job, why: string): void {
+    if (job.call.isSettled) return; // Aborted meanwhile: nobody wants it.
+    if (job.attempts < this.limits.maxAttempts) {
+      this.#queue.pushFront(job);
+      return;
+    }
+    this.#quarantined += 1;
+    this.#log.error(
+      { texts: job.indices.length, tokens: job.paddedTokens, attempts: job.attempts, why },
+      'an embed request killed the worker every time; giving up on it',
+    );
+    this.#failCall(
+      job.call,
+      new RagError(
+        'E_EMBED',
+        `the embed worker ${why} on the same ${job.indices.length} text(s) ${job.attempts} times; they were given up so the rest can go on`,
+        { fix: 'see the log for the worker output; report the text that triggers it' },
+      ),
+    );
+  }
+
+  /** The child cannot serve (model, protocol): fail what waits, stop the process, no restart. */
+  #fatal(error: RagError): void {
+    this.#failure = { error, at: performance.now() };
+    this.#lastError = error.message;
+    this.#log.error({ code: error.code, fix: error.fix }, error.message);
+    clearTimeout(this.#loadTimer);
+    clearTimeout(this.#restartTimer);
+    this.#failEverything(error);
+    const proc = this.#process;
+    this.#process = undefined;
+    if (proc?.isAlive) {
+      this.#retired.add(proc);
+      proc.kill();
+    }
+    this.#setState('failed');
+  }
+
+  /** After `failedRetryMs` a failed worker may try again: the model may have been fixed. */
+  #reviveIfDue(): void {
+    if (!this.#failure || performance.now() - this.#failure.at < this.limits.failedRetryMs) return;
+    this.#failure = undefined;
+    this.#startFailures = 0;
+    this.#setState('idle');
+  }
+
+  #failEverything(error: unknown): void {
+    const flight = this.#inFlight;
+    this.#inFlight = undefined;
+    if (flight) {
+      clearTimeout(flight.timer);
+      flight.job.call.fail(error);
+    }
+    for (const job of this.#queue.drain()) job.call.fail(error);
+    for (const waiter of this.#startWaiters.splice(0)) waiter.reject(error);
+  }
+
+  /** Settles a call with an error and drops its queued requests (one in flight is discarded when it lands). */
+  #failCall(call: PendingCall, error: unknown): void {
+    if (call.isSettled) return;
+    this.#queue.removeCall(call);
+    call.fail(error);
+  }
+
+  #setState(state: WorkerState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+}
+
+function closedError(): RagError {
+  return new RagError('E_ABORTED', 'the embed worker was closed');
+}
+
+function abortedError(reason: unknown): RagError {
+  return new RagError('E_ABORTED', 'embedding aborted', { cause: reason });
+}

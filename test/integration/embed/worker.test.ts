@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import { EmbedWorker } from '../../../src/embed/worker/embed-worker.js';
+import type { BatchInfo, EmbedWorkerOptions } from '../../../src/embed/worker/types.js';
+import { silentLogger } from '../../../src/log.js';
+import {
+  fixturePath,
+  isRunning,
+  maxAbsDiff,
+  modelConfig,
+  nextState,
+  texts,
+  waitUntil,
+} from '../../fixtures/worker/harness.js';
+import { testModel } from '../../helpers/model.js';
+
+/** The real worker process running the real model: results, scheduling, abort, close, memory. */
+
+const workers: EmbedWorker[] = [];
+
+function makeWorker(options: Partial<EmbedWorkerOptions> = {}): EmbedWorker {
+  const worker = new EmbedWorker({ config: modelConfig(), logger: silentLogger(), ...options });
+  workers.push(worker);
+  return worker;
+}
+
+afterEach(async () => {
+  const pids = workers.map((w) => w.pid).filter((pid): pid is number => pid !== undefined);
+  await Promise.all(workers.splice(0).map((w) => w.close()));
+  for (const pid of pids) expect(isRunning(pid)).toBe(false);
+});
+
+describe('EmbedWorker', () => {
+  it('knows the model without starting a process, and embeds exactly as the in-process embedder', async () => {
+    const worker = makeWorker();
+    expect(worker.state).toBe('idle');
+    expect(worker.pid).toBeUndefined();
+    expect(worker.dimension).toBe(384);
+    expect(worker.maxTokens).toBe(256);
+    expect(worker.tokenizer.countTokens('hello world')).toBe(4);
+
+    const corpus = JSON.parse(
+      readFileSync(new URL('../../fixtures/parity/texts.json', import.meta.url), 'utf8'),
+    ) as string[];
+    const got = await worker.embed(corpus);
+    expect(worker.pid).toBeDefined();
+    expect(getPriority(worker.pid!)).toBe(worker.limits.niceness);
+
+    // Same batches as the worker's requests, so the same arithmetic: the process boundary must
+    // change nothing (different batch shapes alone move values by up to ~1e-6).
+    const inProcess = new MlxEmbedder({ model: testModel().dir, batchTokens: worker.limits.requestTokens });
+    expect(inProcess.modelId).toBe(worker.modelId);
+    const want = await inProcess.embed(corpus);
+    await inProcess.close();
+    expect(got).toBeInstanceOf(Float32Array);
+    expect(got.length).toBe(corpus.length * 384);
+    expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-6);
+    expect(await worker.embed([])).toEqual(new Float32Array(0));
+  });
+
+  it('answers a query after at most the one index request in flight', async () => {
+    // 80 texts of 120 tokens at 512 tokens a request: 4 texts a request, 20 requests.
+    const worker = makeWorker({ limits: { requestTokens: 512 } });
+    await worker.start();
+    const batches: BatchInfo[] = [];
+    worker.on('batch', (b) => batches.push(b));
+    const corpus = texts(80, 118);
+    const index = worker.embed(corpus, { priority: 'index' });
+    await once(worker, 'batch');
+    // One request done, the next already sent, 18 waiting.
+    expect(worker.stats().queued).toEqual({ query: 0, index: 18 });
+    const seqAtSubmit = batches.at(-1)!.seq;
+    const query = await worker.embed(['where did the fox cross the river'], { priority: 'query' });
+    const q = batches.find((b) => b.priority === 'query')!;
+    // seq counts requests the child ran: only the one in flight ran between submit and answer.
+    expect(q.seq).toBe(seqAtSubmit + 2);
+    expect(batches.filter((b) => b.priority === 'index' && b.seq > q.seq).length).toBe(0);
+    expect(worker.stats().queued.index).toBe(17);
+
+    const vectors = await index;
+    const order = batches.map((b) => b.priority[0]).join('');
+    expect(order).toBe(`ii${'q'}${'i'.repeat(18)}`);
+    expect(batches.every((b) => b.tokens <= 512)).toBe(true);
+    // Stitched in the caller's order: a row equals the same text embedded alone.
+    const alone = await worker.embed([corpus[37]!]);
+    expect(maxAbsDiff(vectors.subarray(37 * 384, 38 * 384), alone)).toBeLessThanOrEqual(1e-5);
+    const queryAgain = await worker.embed(['where did the fox cross the river']);
+    expect(maxAbsDiff(query, queryAgain)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('drops the queued requests of an aborted call and keeps serving', async () => {
+    const worker = makeWorker({ limits: { requestTokens: 512 } });
+    await worker.start();
+    const served: BatchInfo[] = [];
+    worker.on('batch', (b) => served.push(b));
+    const controller = new AbortController();
+    const aborted = worker.embed(texts(40, 118), { signal: controller.signal });
+    await nextState(worker, 'busy');
+    controller.abort(new Error('the indexer stopped'));
+    await expect(aborted).rejects.toMatchObject({ code: 'E_ABORTED' });
+    expect(worker.stats().queued).toEqual({ query: 0, index: 0 });
+    await expect(worker.embed(['x'], { signal: controller.signal })).rejects.toMatchObject({
+      code: 'E_ABORTED',
+    });
+    expect((await worker.embed(['still here'], { priority: 'query' })).length).toBe(384);
+    // Of the aborted call's 10 requests only the one in flight ran (its answer was dropped).
+    expect(served.map((b) => b.priority)).toEqual(['index', 'query']);
+  });
+
+  it('close() during work rejects what waits with E_ABORTED and leaves no process', async () => {
+    const worker = makeWorker({ limits: { requestTokens: 512 } });
+    const pending = worker.embed(texts(40, 118));
+    const queued = worker.embed(['a query'], { priority: 'query' });
+    await nextState(worker, 'busy');
+    const pid = worker.pid!;
+    const rejected = [
+      expect(pending).rejects.toMatchObject({ code: 'E_ABORTED' }),
+      expect(queued).rejects.toMatchObject({ code: 'E_ABORTED' }),
+    ];
+    const closing = worker.close();
+    expect(worker.close()).toBe(closing);
+    await Promise.all(rejected);
+    await closing;
+    expect(isRunning(pid)).toBe(false);
+    expect(worker.state).toBe('closed');
+    expect(worker.pid).toBeUndefined();
+    await expect(worker.embed(['x'])).rejects.toMatchObject({ code: 'E_ABORTED' });
+    await expect(worker.start()).rejects.toMatchObject({ code: 'E_ABORTED' });
+  });
+
+  it("keeps the child's memory flat over 30 requests", async () => {
+    const worker = makeWorker();
+    const rss: number[] = [];
+    worker.on('batch', (b) => rss.push(b.rssBytes));
+    for (let i = 0; i < 30; i++) await worker.embed(texts(4, 118, i));
+    expect(rss).toHaveLength(30);
+    expect(rss.at(-1)!).toBeLessThan(2 * rss[2]!);
+  });
+
+  it('does not outlive a parent that is killed', async () => {
+    const parent = spawn(process.execPath, [fixturePath('parent.mjs'), JSON.stringify(modelConfig())], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [line] = (await once(createInterface({ input: parent.stdout }), 'line')) as [string];
+    const childPid = Number(line);
+    expect(isRunning(childPid)).toBe(true);
+    parent.kill('SIGKILL');
+    await once(parent, 'exit');
+    // The child learns it from its IPC channel closing.
+    await waitUntil(() => !isRunning(childPid), 10_000, `the orphaned worker ${childPid} exits`);
+  });
+});
