@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { registerControl } from './commands/control.js';
+import { registerDaemon } from './commands/daemon.js';
 import { registerIndex } from './commands/index-cmd.js';
 import { registerModel } from './commands/model.js';
 import { registerSearch } from './commands/search.js';
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerSearch(program);
   registerIndex(program);
   registerStatus(program);
+  registerControl(program);
+  registerDaemon(program);
   registerModel(program);
   return program;
 }

@@ -3,6 +3,7 @@ import { dirname, relative, sep } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError, errnoCode } from '../errors.js';
 import type { LogLevel } from '../log.js';
+import { isInside } from '../paths.js';
 import { defaultConfigPath, defaultDataDir, defaultSocketPath, resolveUserPath } from './paths.js';
 import { type FieldSpec, Validator } from './schema.js';
 import type { Config, EmbedderConfig, EngineConfig, SourceConfig } from './types.js';
@@ -225,11 +226,6 @@ export function resolveConfig(
     indexing: Object.freeze(c.indexing),
     search: Object.freeze(c.search),
   });
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..';
 }
 
 /** Hugging Face ids look like `org/name`; paths start with `.`, `/` or `~`, or exist on disk. */

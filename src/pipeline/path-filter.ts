@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { isInside, isOutside } from '../paths.js';
+
+export { isInside };
+
 import picomatch from 'picomatch';
 import type { SourceConfig } from '../config/types.js';
 
@@ -111,16 +115,6 @@ export class PathFilter {
     this.#ignores.set(dir, rules);
     return rules;
   }
-}
-
-export function isInside(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel !== '' && !isOutside(rel) && !rel.startsWith(sep);
-}
-
-/** Whether a relative path climbs out (`..`, `../x`); a name that merely starts with `..` does not. */
-function isOutside(rel: string): boolean {
-  return rel === '..' || rel.startsWith(`..${sep}`) || rel.startsWith('../');
 }
 
 /**

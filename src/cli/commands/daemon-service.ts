@@ -12,7 +12,7 @@ import { createServiceManager, platformFor } from '../../service/platform.js';
 import { SpawnRunner } from '../../service/runner.js';
 import { buildServiceSpec, stableNodePath, thisCliPath } from '../../service/spec.js';
 import type { CommandRunner, ServiceAction, ServicePlatform, ServiceSpec } from '../../service/types.js';
-import { displayPath } from '../context.js';
+import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 
 /**

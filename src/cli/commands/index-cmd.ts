@@ -1,17 +1,17 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { App } from '../../app.js';
+import type { App } from '../../app.js';
 import type { Config } from '../../config/types.js';
 import { DataDirLock } from '../../daemon/lock.js';
 import { errnoCode, isRagError, RagError } from '../../errors.js';
 import { request } from '../../ipc/client.js';
 import type { Logger } from '../../log.js';
-import { isInside } from '../../pipeline/path-filter.js';
+import { isInside } from '../../paths.js';
 import { emptySummary, type IndexProgress, type IndexSummary } from '../../pipeline/types.js';
-import { commandContext, displayPath } from '../context.js';
+import { commandContext } from '../context.js';
+import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
-import { optimizeIfWorthIt } from '../optimize.js';
 import { ProgressBar, printJson } from '../output.js';
 
 export function registerIndex(program: Command): void {
@@ -67,7 +67,9 @@ async function runIndex(
   optimize: boolean,
   json: boolean,
 ): Promise<void> {
-  const app = await App.open(config, { logger });
+  // Loaded here, not at the top: `ragctl search` and friends must not pay for LanceDB and MLX.
+  const { App } = await import('../../app.js');
+  const app: App = await App.open(config, { logger });
   const bar = new ProgressBar(!json && process.stderr.isTTY === true);
   const onProgress = (p: IndexProgress) =>
     bar.update(p.filesIndexed, p.filesToIndex || null, describeProgress(p));
@@ -89,6 +91,7 @@ async function runIndex(
       }
     }
     bar.update(0, null, 'optimizing', true);
+    const { optimizeIfWorthIt } = await import('../optimize.js');
     const optimized = optimize ? await optimizeIfWorthIt(app) : false;
     bar.done();
     const recovered = app.store.recoveries;

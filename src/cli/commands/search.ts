@@ -3,8 +3,8 @@ import { RagError } from '../../errors.js';
 import type { SearchParams } from '../../ipc/protocol.js';
 import type { SearchResultJson } from '../../search/types.js';
 import type { SearchMode } from '../../store/types.js';
-import { displayPath } from '../context.js';
 import { askDaemon } from '../daemon-client.js';
+import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson } from '../output.js';
 

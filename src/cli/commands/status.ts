@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import type { StatusResult } from '../../ipc/protocol.js';
-import { displayPath } from '../context.js';
 import { askDaemon } from '../daemon-client.js';
+import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson } from '../output.js';
 

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import type { GlobalOptions } from '../main.js';
+import { registerServiceCommands } from './daemon-service.js';
+
+/** A stop not finished after this long is abandoned, logged before launchd/systemd kill us at 15 s. */
+const STOP_DEADLINE_MS = 12_000;
+
+export function registerDaemon(program: Command): void {
+  const daemon = program
+    .command('daemon')
+    .description('run the background indexer, or manage it as a launchd/systemd service');
+  daemon
+    .command('run')
+    .description(
+      'run ragd in the foreground (what launchd and systemd start): watch, index, serve the socket',
+    )
+    .addHelpText(
+      'after',
+      `
+Logs go to log.file (default <dataDir>/logs/ragd.log) as JSON lines. SIGTERM or SIGINT stop it
+cleanly; SIGHUP is not needed for config changes yet: restart to pick them up.`,
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      await runDaemon(g);
+    });
+  registerServiceCommands(daemon);
+}
+
+async function runDaemon(g: GlobalOptions): Promise<void> {
+  const config = loadConfig({ configPath: g.config });
+  const { createLogger } = await import('../../log.js');
+  const logger = createLogger({ level: config.log.level, file: config.log.file });
+  // LanceDB's Rust side writes warnings to stderr unless told otherwise.
+  process.env.LANCEDB_LOG ??= 'error';
+  const { Daemon } = await import('../../daemon/daemon.js');
+  const daemon = await Daemon.start({ config, logger });
+  process.stderr.write(
+    `ragd: serving ${config.socketPath} (pid ${process.pid}); logs in ${config.log.file}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      const deadline = setTimeout(() => {
+        logger.error({ component: 'daemon', signal }, 'stop took too long; exiting');
+        logger.flush();
+        process.exit(1);
+      }, STOP_DEADLINE_MS);
+      deadline.unref();
+      void daemon.stop(`${signal} received`).then(resolve);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    // A shutdown requested over the socket ends the process the same way.
+    void daemon.stopped.then(resolve);
+  });
+  logger.flush();
+}

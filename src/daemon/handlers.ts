@@ -1,0 +1,48 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { errnoCode, RagError } from '../errors.js';
+import type { MethodHandlers } from '../ipc/types.js';
+import { isInside } from '../paths.js';
+import { toJson } from '../search/types.js';
+import type { Daemon } from './daemon.js';
+
+/** The socket's methods, each a thin call into the daemon (docs/PROTOCOL.md describes them). */
+export function daemonHandlers(daemon: Daemon): MethodHandlers {
+  return {
+    search: async (params, context) => toJson(await daemon.app.search.search(params, context.signal)),
+    status: async () => daemon.status(),
+    reindex: async (params) => {
+      const queue = daemon.queue;
+      if (!params.path) {
+        queue.rescan();
+        return { queued: daemon.config.sources.length };
+      }
+      const path = resolve(params.path);
+      if (!daemon.config.sources.some((s) => s.path === path || isInside(path, s.path))) {
+        throw new RagError('E_USAGE', `${path} is not inside any source of the daemon's config`);
+      }
+      let isDir = false;
+      try {
+        isDir = (await stat(path)).isDirectory();
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+      }
+      if (isDir) queue.rescan(path);
+      else queue.add([path]);
+      return { queued: 1 };
+    },
+    pause: async () => {
+      daemon.queue.pause();
+      return { state: (await daemon.status()).state };
+    },
+    resume: async () => {
+      daemon.queue.resume();
+      return { state: (await daemon.status()).state };
+    },
+    shutdown: async () => {
+      // Not awaited: stopping closes this very socket, which waits for this reply to go out.
+      void daemon.stop('shutdown requested over the socket');
+      return { stopping: true };
+    },
+  };
+}

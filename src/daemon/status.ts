@@ -1,0 +1,74 @@
+import type { App } from '../app.js';
+import type { EmbedWorker } from '../embed/worker/embed-worker.js';
+import type { StatusResult } from '../ipc/protocol.js';
+import type { IndexQueue } from '../queue/index-queue.js';
+import type { Degradation } from '../watcher/types.js';
+import type { Trouble } from './types.js';
+
+/** Errors listed by `status`: enough to see a pattern, few enough to read. */
+const MAX_LAST_ERRORS = 20;
+
+export interface StatusInputs {
+  app: App;
+  queue: IndexQueue;
+  workers: readonly EmbedWorker[];
+  watcherTrouble: readonly Degradation[];
+  storeTrouble: Trouble | undefined;
+}
+
+/**
+ * The daemon's state, honestly: `degraded` whenever something means the index may not follow
+ * the disk (a full disk, a watcher that lost events, a model that cannot load), with the
+ * reason and the fix — never `idle` while work is silently not happening.
+ */
+export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
+  const { app, queue } = input;
+  const records = await app.store.files.all();
+  let chunks = 0;
+  let version = 0;
+  for (const engine of Object.keys(app.config.engines)) {
+    const stats = await app.indexer.table(engine)?.stats();
+    chunks += stats?.rows ?? 0;
+    version = Math.max(version, stats?.version ?? 0);
+  }
+  const q = queue.stats();
+  const failedWorker = input.workers.find((w) => w.state === 'failed');
+  let trouble: { reason: string; fix: string } | undefined = input.storeTrouble;
+  if (!trouble && input.watcherTrouble.length) {
+    const d = input.watcherTrouble[0]!;
+    trouble = { reason: `${d.source}: ${d.reason}`, fix: d.fix };
+  }
+  if (!trouble && failedWorker) {
+    trouble = {
+      reason: `the embedding model cannot run: ${failedWorker.stats().lastError ?? 'unknown error'}`,
+      fix: 'check the model with `ragctl model info`; `ragctl model pull` fetches it again',
+    };
+  }
+  const errors = [
+    ...q.lastErrors,
+    ...app.store.recoveries.map((r) => ({
+      path: r.table,
+      code: 'E_STORE',
+      message: `newest version was unreadable; opened the last readable one (set aside: ${r.setAside.join(', ')})`,
+      atMs: r.at,
+    })),
+  ];
+  const state = trouble ? 'degraded' : queue.paused ? 'paused' : q.busy || q.depth > 0 ? 'indexing' : 'idle';
+  return {
+    state,
+    reason: trouble?.reason ?? null,
+    fix: trouble?.fix ?? null,
+    files: records.filter((r) => r.status === 'indexed').length,
+    chunks,
+    queue_depth: q.depth,
+    rate: Math.round(q.rate * 10) / 10,
+    eta_seconds: q.etaSeconds === null ? null : Math.round(q.etaSeconds),
+    last_errors: errors
+      .sort((a, b) => b.atMs - a.atMs)
+      .slice(0, MAX_LAST_ERRORS)
+      .map((e) => ({ path: e.path, code: e.code, message: e.message, at_ms: e.atMs })),
+    model: [...app.embedders.values()].map((e) => e.modelId).join(', ') || null,
+    store_version: version,
+    pid: process.pid,
+  };
+}
