@@ -1,4 +1,5 @@
 import { App } from '../app.js';
+import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { EmbedWorker } from '../embed/worker/embed-worker.js';
 import { errorMessage } from '../errors.js';
@@ -23,11 +24,30 @@ import type { Trouble } from './types.js';
  */
 export const RECONCILE_INTERVAL_MS = 15 * 60_000;
 /** How often the optimize policy is asked whether compaction is due. */
-const OPTIMIZE_CHECK_MS = 5_000;
+const OPTIMIZE_CHECK_MS = 1_000;
+/**
+ * Optimize once writes have paused this long, after even one commit: LanceDB's full-text
+ * search misses rows its index has not folded in (their BM25 scores come out ≤ 0), so text
+ * search would not find a note just saved until the next optimize. A burst of saves or a
+ * `git checkout` still optimizes once at its end (or every OPTIMIZE_AFTER_COMMITS commits).
+ */
+const OPTIMIZE_IDLE_MS = 3_000;
 
 export interface DaemonOptions {
+  /** The file to read again on SIGHUP; null when the config came from defaults. */
+  configPath: string | null;
   config: Config;
   logger: Logger;
+}
+
+/** What a config builds and a reload replaces: the index, its model workers, queue and watcher. */
+interface Runtime {
+  config: Config;
+  app: App;
+  queue: IndexQueue;
+  watcher: Watcher;
+  workers: EmbedWorker[];
+  degraded: Map<string, Degradation>;
 }
 
 /**
@@ -35,22 +55,22 @@ export interface DaemonOptions {
  * in its worker process), serve the socket (search works from here on, also while the first
  * reconcile runs), start watching, then reconcile disk against the index. Stop order: no new
  * work, abandon the batch in flight (its commit is atomic, so this loses nothing), close the
- * store, remove the socket, release the lock.
+ * store, remove the socket, release the lock. SIGHUP reloads the config: the socket stays up
+ * while the index, queue and watcher are rebuilt for the new sources.
  */
 export class Daemon {
-  readonly config: Config;
-  readonly app: App;
-  readonly queue: IndexQueue;
+  readonly #configPath: string | null;
   readonly #log: Logger;
+  readonly #rootLogger: Logger;
   readonly #lock: DataDirLock;
-  readonly #watcher: Watcher;
   readonly #ipc: IpcServer;
-  readonly #workers: EmbedWorker[];
-  readonly #optimize = new OptimizePolicy();
-  readonly #degraded = new Map<string, Degradation>();
+  readonly #optimize = new OptimizePolicy({ idleMs: OPTIMIZE_IDLE_MS, idleMinCommits: 1 });
   readonly #timers: NodeJS.Timeout[] = [];
+  #rt: Runtime;
   #storeTrouble: Trouble | undefined;
+  #reloadTrouble: Trouble | undefined;
   #optimizing = false;
+  #reloading: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   readonly #startedAt = Date.now();
   #markStopped!: () => void;
@@ -59,97 +79,169 @@ export class Daemon {
     this.#markStopped = resolve;
   });
 
-  private constructor(options: DaemonOptions, lock: DataDirLock, app: App, workers: EmbedWorker[]) {
-    this.config = options.config;
+  private constructor(options: DaemonOptions, lock: DataDirLock, rt: Runtime) {
+    this.#configPath = options.configPath;
+    this.#rootLogger = options.logger;
     this.#log = options.logger.child({ component: 'daemon' });
     this.#lock = lock;
-    this.app = app;
-    this.#workers = workers;
-    this.queue = new IndexQueue({
-      sync: (paths, signal) => this.#write(() => app.indexer.syncPaths(paths, { signal })),
-      rescan: (request, signal) =>
-        this.#write(() => app.indexer.reconcile({ within: request.within, signal })),
-      logger: options.logger,
-    });
-    this.#watcher = new Watcher({
-      filters: this.config.sources.map((s) => app.indexer.filterFor(s)),
-      dataDir: this.config.dataDir,
-      logger: options.logger,
-    });
-    this.#watcher.on('changes', (paths) => this.queue.add(paths));
-    this.#watcher.on('rescan', (r) => this.queue.rescan(r.within, r.reason));
-    this.#watcher.on('degraded', (d) => {
-      this.#degraded.set(d.source, d);
-      this.#log.warn({ source: d.source, code: d.code, reason: d.reason }, 'watcher degraded');
-    });
-    this.#watcher.on('recovered', (r) => {
-      this.#degraded.delete(r.source);
-      this.#log.info({ source: r.source, code: r.code }, 'watcher recovered');
-    });
+    this.#rt = rt;
     this.#ipc = new IpcServer({
-      socketPath: this.config.socketPath,
+      socketPath: rt.config.socketPath,
       handler: dispatchTo(daemonHandlers(this)),
       logger: options.logger,
     });
   }
 
+  get config(): Config {
+    return this.#rt.config;
+  }
+
+  get app(): App {
+    return this.#rt.app;
+  }
+
+  get queue(): IndexQueue {
+    return this.#rt.queue;
+  }
+
   static async start(options: DaemonOptions): Promise<Daemon> {
-    const { config, logger } = options;
-    const lock = DataDirLock.acquire(config.dataDir, 'daemon');
-    const workers: EmbedWorker[] = [];
-    let app: App | undefined;
+    const lock = DataDirLock.acquire(options.config.dataDir, 'daemon');
+    let daemon: Daemon | undefined;
     try {
-      app = await App.open(config, {
-        logger,
-        makeEmbedder: (name) => {
-          const worker = new EmbedWorker({ config: config.embedders[name]!, name, logger });
-          worker.on('restarted', (info) =>
-            logger.warn(
-              { component: 'daemon', embedder: name, reason: info.reason, stderr: info.stderr },
-              'embed worker restarted',
-            ),
-          );
-          workers.push(worker);
-          return worker;
-        },
-      });
-      const daemon = new Daemon(options, lock, app, workers);
-      await daemon.#start();
+      const rt = await Daemon.#build(options.config, options.logger);
+      daemon = new Daemon(options, lock, rt);
+      await daemon.#begin();
       return daemon;
     } catch (err) {
-      await app?.close();
-      lock.release();
+      if (daemon) await daemon.stop(`start-up failed: ${errorMessage(err)}`);
+      else lock.release();
       throw err;
     }
   }
 
-  async #start(): Promise<void> {
+  async #begin(): Promise<void> {
     await this.#ipc.listen();
-    for (const w of this.#workers)
-      void w
-        .start()
-        .catch((err) => this.#log.error({ err: errorMessage(err) }, 'embed worker failed to start'));
-    await this.#watcher.start();
-    this.queue.rescan(undefined, 'start-up: changes made while the daemon was down');
+    await this.#run(this.#rt);
     this.#timers.push(
       setInterval(() => this.queue.rescan(undefined, 'periodic reconcile'), RECONCILE_INTERVAL_MS),
     );
     this.#timers.push(setInterval(() => void this.#maybeOptimize(), OPTIMIZE_CHECK_MS));
     for (const t of this.#timers) t.unref();
-    this.#log.info(
-      { socket: this.config.socketPath, sources: this.config.sources.map((s) => s.path), pid: process.pid },
-      'ragd started',
-    );
+    const sources = this.config.sources.map((s) => s.path);
+    this.#log.info({ socket: this.config.socketPath, sources, pid: process.pid }, 'ragd started');
+  }
+
+  /** Opens the index for a config, with its model workers, queue and watcher (not yet started). */
+  static async #build(config: Config, logger: Logger): Promise<Runtime> {
+    const workers: EmbedWorker[] = [];
+    const app = await App.open(config, {
+      logger,
+      makeEmbedder: (name) => {
+        const worker = new EmbedWorker({ config: config.embedders[name]!, name, logger });
+        worker.on('restarted', (info) =>
+          logger.warn(
+            { component: 'daemon', embedder: name, reason: info.reason, stderr: info.stderr },
+            'embed worker restarted',
+          ),
+        );
+        workers.push(worker);
+        return worker;
+      },
+    });
+    // The queue's workers are bound once the daemon exists (see #run), through `#write`.
+    const rt: Runtime = {
+      config,
+      app,
+      workers,
+      degraded: new Map(),
+      queue: undefined as unknown as IndexQueue,
+      watcher: new Watcher({
+        filters: config.sources.map((s) => app.indexer.filterFor(s)),
+        dataDir: config.dataDir,
+        logger,
+      }),
+    };
+    return rt;
+  }
+
+  /** Starts a built runtime: queue, model worker, watcher, then the reconcile of everything. */
+  async #run(rt: Runtime): Promise<void> {
+    rt.queue = new IndexQueue({
+      sync: (paths, signal) => this.#write(() => rt.app.indexer.syncPaths(paths, { signal })),
+      rescan: (request, signal) =>
+        this.#write(() => rt.app.indexer.reconcile({ within: request.within, signal })),
+      logger: this.#rootLogger,
+    });
+    rt.watcher.on('changes', (paths) => rt.queue.add(paths));
+    rt.watcher.on('rescan', (r) => rt.queue.rescan(r.within, r.reason));
+    rt.watcher.on('degraded', (d) => {
+      rt.degraded.set(d.source, d);
+      this.#log.warn({ source: d.source, code: d.code, reason: d.reason }, 'watcher degraded');
+    });
+    rt.watcher.on('recovered', (r) => {
+      rt.degraded.delete(r.source);
+      this.#log.info({ source: r.source, code: r.code }, 'watcher recovered');
+    });
+    for (const w of rt.workers)
+      void w
+        .start()
+        .catch((err) => this.#log.error({ err: errorMessage(err) }, 'embed worker failed to start'));
+    await rt.watcher.start();
+    rt.queue.rescan(undefined, 'start-up: changes made while the daemon was down');
   }
 
   async status(): Promise<StatusResult> {
+    const rt = this.#rt;
     return buildStatus({
-      app: this.app,
-      queue: this.queue,
-      workers: this.#workers,
-      watcherTrouble: [...this.#degraded.values()],
-      storeTrouble: this.#storeTrouble,
+      app: rt.app,
+      queue: rt.queue,
+      workers: rt.workers,
+      watcherTrouble: [...rt.degraded.values()],
+      storeTrouble: this.#storeTrouble ?? this.#reloadTrouble,
     });
+  }
+
+  /**
+   * Reads the config file again and rebuilds the index side for it (sources added or removed,
+   * other engines or models). A config that does not load, or that moves the data dir or the
+   * socket, is refused: the daemon keeps running as it was and says why in its status.
+   */
+  reload(): Promise<void> {
+    this.#reloading ??= this.#reload().finally(() => {
+      this.#reloading = undefined;
+    });
+    return this.#reloading;
+  }
+
+  async #reload(): Promise<void> {
+    if (this.#stopping) return;
+    let next: Config;
+    try {
+      next = loadConfig({
+        configPath: this.#configPath ?? undefined,
+        allowMissing: this.#configPath === null,
+      });
+      if (next.dataDir !== this.config.dataDir || next.socketPath !== this.config.socketPath) {
+        throw new Error('dataDir and socketPath cannot change while the daemon runs');
+      }
+    } catch (err) {
+      this.#reloadTrouble = {
+        reason: `the config was not reloaded: ${errorMessage(err)}`,
+        fix: 'fix the config file and send SIGHUP again (or restart: `ragctl daemon start --restart`)',
+        sinceMs: Date.now(),
+      };
+      this.#log.error({ err: errorMessage(err) }, 'reload refused; running on with the previous config');
+      return;
+    }
+    this.#log.info({ sources: next.sources.map((s) => s.path) }, 'reloading the config');
+    const old = this.#rt;
+    await old.watcher.close();
+    await old.queue.close();
+    await old.app.close();
+    this.#rt = await Daemon.#build(next, this.#rootLogger);
+    await this.#run(this.#rt);
+    this.#reloadTrouble = undefined;
+    this.#log.info('config reloaded');
   }
 
   /** Idempotent; resolves when everything is closed and the lock released. */
@@ -157,10 +249,12 @@ export class Daemon {
     this.#stopping ??= (async () => {
       this.#log.info({ why, uptimeS: Math.round((Date.now() - this.#startedAt) / 1000) }, 'ragd stopping');
       for (const t of this.#timers) clearInterval(t);
-      await this.#watcher.close();
-      await this.queue.close();
+      await this.#reloading?.catch(() => undefined);
+      const rt = this.#rt;
+      await rt.watcher.close();
+      await rt.queue?.close();
       await this.#ipc.close();
-      await this.app.close();
+      await rt.app.close();
       this.#lock.release();
       this.#log.info('ragd stopped');
       this.#markStopped();
@@ -191,9 +285,7 @@ export class Daemon {
   }
 
   async #maybeOptimize(): Promise<void> {
-    if (this.#optimizing || this.#stopping || !this.#optimize.shouldOptimize()) return;
-    const stats = this.queue.stats();
-    if (stats.busy && this.#optimize.pendingCommits < 100) return;
+    if (this.#optimizing || this.#stopping || this.#reloading || !this.#optimize.shouldOptimize()) return;
     this.#optimizing = true;
     this.#optimize.noteOptimizing();
     try {

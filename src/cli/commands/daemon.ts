@@ -19,7 +19,8 @@ export function registerDaemon(program: Command): void {
       'after',
       `
 Logs go to log.file (default <dataDir>/logs/ragd.log) as JSON lines. SIGTERM or SIGINT stop it
-cleanly; SIGHUP is not needed for config changes yet: restart to pick them up.`,
+cleanly; SIGHUP reloads the config (sources added or removed are picked up; a config that does
+not load is refused and the daemon runs on, reporting why in \`ragctl status\`).`,
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
@@ -35,24 +36,28 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
   // LanceDB's Rust side writes warnings to stderr unless told otherwise.
   process.env.LANCEDB_LOG ??= 'error';
   const { Daemon } = await import('../../daemon/daemon.js');
-  const daemon = await Daemon.start({ config, logger });
+  const daemon = await Daemon.start({ config, logger, configPath: config.configFile });
+  process.on('SIGHUP', () => void daemon.reload());
   process.stderr.write(
     `ragd: serving ${config.socketPath} (pid ${process.pid}); logs in ${config.log.file}\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      const deadline = setTimeout(() => {
-        logger.error({ component: 'daemon', signal }, 'stop took too long; exiting');
-        logger.flush();
-        process.exit(1);
-      }, STOP_DEADLINE_MS);
-      deadline.unref();
-      void daemon.stop(`${signal} received`).then(resolve);
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    // A shutdown requested over the socket ends the process the same way.
-    void daemon.stopped.then(resolve);
-  });
+  // Held (ref'd) while stopping: some of what a stop awaits, like the model worker's exit, keeps
+  // no handle of its own, and Node would otherwise exit mid-stop with the lock file left behind.
+  let deadline: NodeJS.Timeout | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    deadline ??= setTimeout(() => {
+      logger.error({ component: 'daemon', signal }, 'stop took too long; exiting');
+      logger.flush();
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    void daemon.stop(`${signal} received`);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  const keepAlive = setInterval(() => undefined, 60_000);
+  // A shutdown requested over the socket ends the process the same way as a signal.
+  await daemon.stopped;
+  clearInterval(keepAlive);
+  clearTimeout(deadline);
   logger.flush();
 }
