@@ -1,0 +1,53 @@
+import { RagError } from '../errors.js';
+import type { QueueLimits } from './types.js';
+
+/** The queue's bounds: memory stays flat in a storm, and a failing file never blocks the rest. */
+export const DEFAULT_QUEUE_LIMITS: QueueLimits = Object.freeze({
+  /**
+   * 256 paths per call of the sync worker: the indexer's default commit group (`commitFiles`),
+   * so one batch is about one store commit — few table versions, bounded memory.
+   */
+  batchPaths: 256,
+  /**
+   * 50 ms to gather a batch: the watcher hands over its batches in one tick, so they are
+   * grouped; a single save waits 50 ms more at most (it already waited the watcher's debounce).
+   */
+  batchDelayMs: 50,
+  /**
+   * 20,000 paths waiting (≈ 4 MB with better-queue's per-task bookkeeping). Past it, new paths
+   * are not queued one by one: one walk of every source is queued instead, which stats each file
+   * once — cheaper than 20,000 single looks, and memory stays flat however big the storm.
+   */
+  highWaterPaths: 20_000,
+  /**
+   * Retries of a failed batch after 1 s (a busy or locked store), 5 s (the embed worker being
+   * restarted after a crash reloads the model) and 30 s (a disk being cleaned up, a slow
+   * volume): transient causes pass within these, and a failing batch costs 4 tries in ~36 s.
+   */
+  retryDelaysMs: Object.freeze([1_000, 5_000, 30_000]),
+  /**
+   * 5 min before a path that failed every retry is tried again: a lasting cause (a file that
+   * crashes the model, a full disk) costs one try per 5 min, not a busy loop, and is fixed
+   * without a restart once the cause is gone. A new edit of the file retries it at once.
+   */
+  parkMs: 300_000,
+  /** 50 failures listed in status: enough to see a pattern, small enough for one screen. */
+  maxLastErrors: 50,
+  /** 60 s window for the indexing rate: smooth across batches, yet follows a change of pace. */
+  rateWindowMs: 60_000,
+});
+
+/** Defaults with overrides applied, checked once and frozen. */
+export function resolveQueueLimits(overrides: Partial<QueueLimits> = {}): QueueLimits {
+  const limits: QueueLimits = { ...DEFAULT_QUEUE_LIMITS, ...overrides };
+  const { retryDelaysMs, ...numbers } = limits;
+  for (const [name, value] of Object.entries(numbers)) {
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new RagError('E_USAGE', `queue limit ${name} must be a positive integer, not ${String(value)}`);
+  }
+  if (retryDelaysMs.some((ms) => !Number.isSafeInteger(ms) || ms <= 0))
+    throw new RagError('E_USAGE', 'queue limit retryDelaysMs must list positive integers');
+  if (limits.batchPaths < 2)
+    throw new RagError('E_USAGE', 'queue limit batchPaths must be at least 2 (a batch is an array of paths)');
+  return Object.freeze({ ...limits, retryDelaysMs: Object.freeze([...retryDelaysMs]) });
+}

@@ -1,0 +1,126 @@
+import { symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WatcherTest, writeAt } from './helpers.js';
+
+let t: WatcherTest;
+beforeEach(() => {
+  t = new WatcherTest();
+});
+afterEach(async () => {
+  await t.teardown();
+});
+
+describe('Watcher: what never arrives', () => {
+  it('excluded globs, unincluded names, hidden folders, .gitignored paths and the data dir', async () => {
+    const h = await t.make({
+      exclude: ['archive/**', '**/*.draft.md'],
+      dataDirInside: true,
+      // The folders exist before start: a new folder is reported as a walk of it, not file by file.
+      before: {
+        '.gitignore': 'build/\n*.log.md\n',
+        'keep.md': 'k',
+        'archive/x.md': 'x',
+        'nested/archive-not/x.md': 'x',
+        '.hidden/x.md': 'x',
+        'build/x.md': 'x',
+        'deep/build/x.md': 'x',
+        '.ragctl-data/tables/x.md': 'x',
+      },
+    });
+    const ignored = [
+      await h.write('archive/old.md'),
+      await h.write('nested/archive-not/x.draft.md'),
+      await h.write('image.png', 'binary-ish'),
+      await h.write('.hidden/secret.md'),
+      await h.write('build/out.md'),
+      await h.write('deep/build/out.md'),
+      await h.write('notes.log.md'),
+      await h.write('.ragctl-data/tables/t.md'),
+      await h.write('.ragctl-data/ragd.lock', 'lock'),
+    ];
+    // Written last: once it arrived, anything written before it would have arrived too.
+    const sentinel = await h.write('nested/archive-not/kept.md');
+    await h.events.arrived([sentinel]);
+    expect(h.events.paths).toEqual([sentinel]);
+    for (const path of ignored) expect(h.events.paths).not.toContain(path);
+    // Folders that are ignored are not read, so they cost no OS watches either.
+    const watched = Object.keys(h.chokidars[0]!.getWatched());
+    for (const dir of ['archive', '.hidden', 'build', 'deep/build', '.ragctl-data'])
+      expect(watched).not.toContain(h.abs(dir));
+    expect(watched).toContain(h.abs('nested/archive-not'));
+  });
+
+  it('the data dir is never watched, even as the whole of a folder inside the source', async () => {
+    const h = await t.make({ dataDirInside: true, before: { '.ragctl-data/logs/ragd.log': 'x' } });
+    await writeFile(h.abs('.ragctl-data/logs/ragd.log'), 'more');
+    const sentinel = await h.write('sentinel.md');
+    await h.events.arrived([sentinel]);
+    expect(h.events.paths).toEqual([sentinel]);
+    expect(Object.keys(h.chokidars[0]!.getWatched()).filter((d) => d.startsWith(h.dataDir))).toEqual([]);
+  });
+});
+
+describe('Watcher: symlinks', () => {
+  it('a symlinked folder is not followed: changes in its target do not arrive', async () => {
+    const h = await t.make({ before: { 'real.md': 'r' } });
+    await writeAt(join(h.outside, 'elsewhere/a.md'), 'a');
+    await symlink(join(h.outside, 'elsewhere'), h.abs('linked'));
+    // The link itself appears in the source; the folder behind it is not descended into.
+    await writeFile(join(h.outside, 'elsewhere/a.md'), 'a, edited');
+    await writeFile(join(h.outside, 'elsewhere/b.md'), 'b');
+    const sentinel = await h.write('sentinel.md');
+    await h.events.arrived([sentinel]);
+    expect(h.events.paths.filter((p) => p.startsWith(h.abs('linked/')))).toEqual([]);
+    expect(Object.keys(h.chokidars[0]!.getWatched())).not.toContain(h.abs('linked'));
+  });
+
+  it('a symlink to a file is reported as the link path (the indexer reads through it)', async () => {
+    const h = await t.make();
+    await writeAt(join(h.outside, 'target.md'), 't');
+    await symlink(join(h.outside, 'target.md'), h.abs('alias.md'));
+    await h.events.arrived([h.abs('alias.md')]);
+  });
+});
+
+describe('Watcher: ignore files', () => {
+  it('editing .gitignore asks for a walk of its folder and the new rules apply at once', async () => {
+    const h = await t.make({
+      before: { 'sub/.gitignore': 'drafts/\n', 'sub/drafts/a.md': 'a', 'sub/b.md': 'b' },
+    });
+    // Ignored: not reported.
+    await h.write('sub/drafts/ignored.md');
+    const first = await h.write('sub/first.md');
+    await h.events.arrived([first]);
+    expect(h.events.paths).not.toContain(h.abs('sub/drafts/ignored.md'));
+
+    await writeFile(h.abs('sub/.gitignore'), '*.tmp.md\n');
+    await h.events.until(
+      () => h.events.rescans.some((r) => r.within === h.abs('sub') && r.reason === 'ignore-file-changed'),
+      'a rescan of the folder holding the ignore file',
+    );
+    // The ignore file is a rule change, not a document: it never arrives as a path.
+    expect(h.events.paths).not.toContain(h.abs('sub/.gitignore'));
+    // The folder it no longer ignores is watched from now on.
+    const now = await h.write('sub/drafts/now-included.md');
+    await h.events.arrived([now]);
+    // And what it now ignores is not reported.
+    await h.write('sub/x.tmp.md');
+    const sentinel = await h.write('sub/sentinel.md');
+    await h.events.arrived([sentinel]);
+    expect(h.events.paths).not.toContain(h.abs('sub/x.tmp.md'));
+  });
+
+  it('a .ragignore created at the root asks for a walk of the whole source', async () => {
+    const h = await t.make({ before: { 'a.md': 'a' } });
+    await writeFile(h.abs('.ragignore'), 'private/\n');
+    await h.events.until(
+      () => h.events.rescans.some((r) => r.within === h.root && r.reason === 'ignore-file-changed'),
+      'a rescan of the root',
+    );
+    await h.write('private/diary.md');
+    const sentinel = await h.write('public.md');
+    await h.events.arrived([sentinel]);
+    expect(h.events.paths).not.toContain(h.abs('private/diary.md'));
+  });
+});
