@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import type { Config, SourceConfig } from '../config/types.js';
 import type { Embedder } from '../embed/types.js';
 import type { Chunk, FileFacts, MappedFile } from '../engines/types.js';
@@ -199,7 +199,15 @@ export class Indexer {
     const sources = this.#config.sources.filter(
       (s) => !within || s.path === within || isInside(within, s.path) || isInside(s.path, within),
     );
+    // A source folder that is gone (an unmounted disk, a renamed folder) is not an empty one:
+    // its files stay in the index until it returns or leaves the config.
+    const missing: string[] = [];
     for (const source of sources) {
+      if (!(await rootExists(source.path))) {
+        missing.push(source.path);
+        this.#log.warn({ source: source.path }, 'source folder is missing; keeping its files in the index');
+        continue;
+      }
       const filter = this.filterFor(source);
       // Ignore files are re-read on every walk: reconciling is what repairs missed events.
       filter.forgetIgnoreFiles();
@@ -212,7 +220,9 @@ export class Indexer {
         await run.consider(entry, source, records.get(entry.path));
       }
     }
-    return [...records.values()].filter((r) => !seen.has(r.path) && inScope(r.path));
+    return [...records.values()].filter(
+      (r) => !seen.has(r.path) && inScope(r.path) && !missing.some((root) => r.root === root),
+    );
   }
 
   /** @internal used by Run */
@@ -560,6 +570,16 @@ class Run {
 }
 
 /** Whether a path is a folder now (a symlink to one is not: the walk never follows those). */
+/** A source root may be a symlink to the real folder: follow it (unlike isFolder). */
+async function rootExists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return false;
+    throw err;
+  }
+}
+
 async function isFolder(path: string): Promise<boolean> {
   try {
     return (await lstat(path)).isDirectory();

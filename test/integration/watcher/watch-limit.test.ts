@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * A real ENOSPC from the kernel. The machine-wide `fs.inotify.max_user_watches` is shared with
@@ -65,7 +65,18 @@ async function runChild(args: string[]): Promise<Record<string, unknown>[]> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-describe.runIf(canLowerWatchLimitInNamespace())('Watcher: the real inotify watch limit', () => {
+// Linux only (inotify). It needs user namespaces (`unshare -Ur`) to lower the watch limit for
+// this test alone — never the machine's own limit, which other processes share. A machine
+// without them fails here, loudly, rather than skipping the only test of the real ENOSPC path.
+describe('Watcher: the real inotify watch limit', () => {
+  beforeAll(() => {
+    if (!canLowerWatchLimitInNamespace()) {
+      throw new Error(
+        'this test needs Linux user namespaces (`unshare -Ur` and /proc/sys/user/max_inotify_watches)',
+      );
+    }
+  });
+
   it('ENOSPC from the kernel degrades the source with the sysctl fix and asks for a walk', async () => {
     const { root, dataDir } = await treeOverTheLimit();
     const lines = await runChild([root, dataDir]);
