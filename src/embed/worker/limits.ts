@@ -8,11 +8,12 @@ import type { EmbedWorkerLimits } from './types.js';
  */
 export const DEFAULT_WORKER_LIMITS: EmbedWorkerLimits = Object.freeze({
   /**
-   * 2,048 padded tokens per request (≈ 0.4 s here): a query waits for at most one request in
-   * flight, so this bounds its wait. Smaller requests did not cost throughput on the CPU
-   * (1,024–2,048 tokens ran as fast as 4,096 or faster); the config's `batchTokens` caps it.
+   * 1,024 padded tokens per request (≈ 0.2 s on this 2-core CPU): a query waits for at most one
+   * request in flight, so this bounds its wait, and the search target under indexing is a
+   * p99 of 250 ms. Smaller requests did not cost throughput on the CPU (1,024–2,048 tokens ran
+   * as fast as 4,096 or faster); the config's `batchTokens` caps it.
    */
-  requestTokens: 2048,
+  requestTokens: 1024,
   /** 3 tries (the first and 2 retries) for a request whose process dies; then it is quarantined. */
   maxAttempts: 3,
   /** Restart back-off: 0.5 s, 1 s, 2 s, … doubling per failure in a row, at most 30 s. */
