@@ -147,15 +147,41 @@ describe('LanceStore', () => {
     }
   });
 
-  it('wraps LanceDB failures in E_STORE naming the table and folder (here: an emptied newest manifest)', async () => {
+  it('opens the last readable version when the newest manifest was emptied (a power cut), and says so', async () => {
     const first = await openStore(dir);
     const { table } = await first.openChunkTable(SPEC);
     await table.replaceFiles([`${ROOT}/a.md`], batchFor([{ path: `${ROOT}/a.md`, texts: ['x'] }], 1).batch);
+    await first.files.upsert([record(`${ROOT}/a.md`)]);
+    await table.replaceFiles([`${ROOT}/b.md`], batchFor([{ path: `${ROOT}/b.md`, texts: ['y'] }], 1).batch);
     await first.close();
     const versions = join(dir, 'chunks_md.lance', '_versions');
     // V2 manifest names count down, so the newest version sorts first.
     const newest = (await readdir(versions)).filter((f) => f.endsWith('.manifest')).sort()[0] as string;
     await truncate(join(versions, newest), 0);
+
+    const store = await openStore(dir);
+    try {
+      const { table: reopened } = await store.openChunkTable(SPEC);
+      // b.md's commit was the unreadable one: the table is back to holding a.md only.
+      expect(await reopened.countRows()).toBe(1);
+      expect(store.recoveries).toMatchObject([{ table: 'chunks_md', setAside: [newest] }]);
+      expect(await readdir(join(dir, 'chunks_md.lance', '_versions_unreadable'))).toEqual([newest]);
+      // The records may describe chunks newer than the table now holds: they are dropped, so
+      // the next reconcile re-checks every file of the engine.
+      expect(await store.files.all({ engine: 'md' })).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('wraps LanceDB failures in E_STORE naming the table and folder when no version is readable', async () => {
+    const first = await openStore(dir);
+    const { table } = await first.openChunkTable(SPEC);
+    await table.replaceFiles([`${ROOT}/a.md`], batchFor([{ path: `${ROOT}/a.md`, texts: ['x'] }], 1).batch);
+    await first.close();
+    const versions = join(dir, 'chunks_md.lance', '_versions');
+    const manifests = (await readdir(versions)).filter((f) => f.endsWith('.manifest'));
+    for (const m of manifests) await truncate(join(versions, m), 0);
 
     const store = await openStore(dir);
     try {
@@ -165,6 +191,10 @@ describe('LanceStore', () => {
         message: expect.stringContaining(`table chunks_md in ${dir}: opening`),
       });
       await expect(failure).rejects.toHaveProperty('cause');
+      // Nothing helped, so nothing stays set aside: the folder is as it was.
+      expect((await readdir(versions)).filter((f) => f.endsWith('.manifest')).sort()).toEqual(
+        manifests.sort(),
+      );
     } finally {
       await store.close();
     }
