@@ -59,5 +59,26 @@ if [ "${RAGCTL_SETUP_SKIP_RUN:-0}" != 1 ]; then
   say "indexing the example notes (config.yaml)"
   node bin/ragctl.js index --config config.yaml
   node bin/ragctl.js search --config config.yaml "how do I restore a file from backup" -k 3
+
+  if node bin/ragctl.js status --config config.yaml --json 2>/dev/null | grep -q '"via":"daemon"'; then
+    say "the daemon is already running on config.yaml"
+  else
+    say "starting the daemon on config.yaml (in the background; logs in .ragctl/logs/ragd.log)"
+    # Its own session: it outlives this script and ignores the terminal's Ctrl-C.
+    if command -v setsid >/dev/null; then starter=(setsid); else starter=(); fi
+    nohup "${starter[@]}" node bin/ragctl.js daemon run --config config.yaml >/dev/null 2>&1 &
+    for _ in $(seq 1 120); do
+      node bin/ragctl.js status --config config.yaml --json 2>/dev/null | grep -q '"via":"daemon"' && break
+      sleep 0.5
+    done
+    node bin/ragctl.js status --config config.yaml
+  fi
+  cat >&2 <<'MSG'
+
+The daemon is watching ./examples/notes: edit a note there and search again.
+  node bin/ragctl.js search --config config.yaml "your question"
+  node bin/ragctl.js daemon stop --config config.yaml      # stop it
+  node bin/ragctl.js daemon install --config config.yaml   # or run it as a launchd/systemd service
+MSG
 fi
 say "done. Try: node bin/ragctl.js --help"

@@ -6,7 +6,7 @@ import { defaultConfigPath, defaultDataDir } from '../../config/paths.js';
 import type { Config } from '../../config/types.js';
 import { ConfigError, isRagError } from '../../errors.js';
 import { ServiceController } from '../../service/controller.js';
-import { displayCommand } from '../../service/errors.js';
+import { displayCommand, ServiceError } from '../../service/errors.js';
 import { formatDryRun, formatOutcomes, formatReport, outcomesJson, planJson } from '../../service/format.js';
 import { createServiceManager, platformFor } from '../../service/platform.js';
 import { SpawnRunner } from '../../service/runner.js';
@@ -96,7 +96,15 @@ async function runAction(
 ): Promise<void> {
   const out = deps.stdout ?? process.stdout;
   const { spec, controller } = setUp(g, deps, action === 'install');
-  const plan = controller.plan(action, spec, { restart: opts.restart === true });
+  let plan: ReturnType<ServiceController['plan']>;
+  try {
+    plan = controller.plan(action, spec, { restart: opts.restart === true });
+  } catch (err) {
+    // `ragctl daemon run` started by hand (or by setup.sh) is not a service: stop it over its socket.
+    const notInstalled = err instanceof ServiceError && err.reason === 'not-installed';
+    if (action === 'stop' && notInstalled && !opts.dryRun && (await stopOverSocket(g, out))) return;
+    throw err;
+  }
   if (opts.dryRun) {
     out.write(g.json ? `${JSON.stringify(planJson(plan))}\n` : formatDryRun(plan));
     return;
@@ -107,6 +115,30 @@ async function runAction(
       ? `${JSON.stringify(outcomesJson(plan, outcomes))}\n`
       : formatOutcomes(plan, outcomes, displayPath),
   );
+}
+
+/** Asks a daemon that runs outside the service manager to shut down; false when none answers. */
+async function stopOverSocket(g: GlobalOptions, out: { write(text: string): unknown }): Promise<boolean> {
+  const { request } = await import('../../ipc/client.js');
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ configPath: g.config });
+  } catch {
+    return false;
+  }
+  try {
+    const before = await request(config.socketPath, 'status', {});
+    await request(config.socketPath, 'shutdown', {});
+    out.write(
+      g.json
+        ? `${JSON.stringify({ action: 'stop', via: 'socket', pid: before.pid })}\n`
+        : `Stopped the daemon (pid ${before.pid}), which was not running as a service.\n`,
+    );
+    return true;
+  } catch (err) {
+    if (isRagError(err) && err.code === 'E_NO_DAEMON') return false;
+    throw err;
+  }
 }
 
 async function runStatus(g: GlobalOptions, opts: ActionOptions, deps: ServiceCommandDeps): Promise<void> {
