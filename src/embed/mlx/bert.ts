@@ -168,29 +168,61 @@ export class BertEncoder {
     const { hiddenSize: H, heads: NH } = this.spec;
     const d = H / NH;
     const k = this.#k;
+    const step = this.#step;
     // [B, 3H, S] = [B, 3, heads, d, S]: each head's Q, K and V are [d, S] slices, read in place.
-    const qkv = mx.reshape(mx.addmm(l.qkvBias, l.qkv, x), B, 3, NH, d, S);
+    const qkv = mx.reshape(
+      step('gemm: qkv', () => mx.addmm(l.qkvBias, l.qkv, x)),
+      B,
+      3,
+      NH,
+      d,
+      S,
+    );
     const all = mx.Slice();
     const q = qkv.index(all, 0);
     const key = qkv.index(all, 1);
     const v = qkv.index(all, 2);
     // Scores with the padding mask added by the GEMM itself: [B, heads, S_q, S_k].
-    const scores = mx.addmm(maskBias, mx.transpose(q, 0, 1, 3, 2), key);
-    const weights = k.pow256(k.expSeed(scores));
-    const rowSum = mx.reshape(mx.sum(weights, -1), B, NH, 1, S);
-    const context = mx.matmul(v, mx.transpose(weights, 0, 1, 3, 2)); // [B, heads, d, S_q]
-    const ctx = mx.reshape(k.divide(context, rowSum), B, H, S);
-    const [h1, h1sq] = k.residual(mx.addmm(l.outBias, l.out, ctx), x) as [mx.array, mx.array];
+    const scores = step('gemm: q·k', () => mx.addmm(maskBias, mx.transpose(q, 0, 1, 3, 2), key));
+    const seed = step('softmax: exp seed', () => k.expSeed(scores));
+    const weights = step('softmax: exp pow256', () => k.pow256(seed));
+    const rowSum = step('softmax: row sums', () => mx.reshape(mx.sum(weights, -1), B, NH, 1, S));
+    const context = step('gemm: p·v', () => mx.matmul(v, mx.transpose(weights, 0, 1, 3, 2))); // [B, heads, d, S_q]
+    const ctx = step('softmax: divide', () => mx.reshape(k.divide(context, rowSum), B, H, S));
+    const out = step('gemm: out', () => mx.addmm(l.outBias, l.out, ctx));
+    const [h1, h1sq] = step('residual', () => k.residual(out, x)) as [mx.array, mx.array];
     const a = this.#normalize(h1, h1sq, l.ln1w, l.ln1b);
-    const inter = k.gelu(mx.addmm(l.interBias, l.inter, a));
-    const [h2, h2sq] = k.residual(mx.addmm(l.out2Bias, l.out2, inter), a) as [mx.array, mx.array];
+    const up = step('gemm: ffn up', () => mx.addmm(l.interBias, l.inter, a));
+    const inter = step('gelu', () => k.gelu(up));
+    const down = step('gemm: ffn down', () => mx.addmm(l.out2Bias, l.out2, inter));
+    const [h2, h2sq] = step('residual', () => k.residual(down, a)) as [mx.array, mx.array];
     return this.#normalize(h2, h2sq, l.ln2w, l.ln2b);
   }
 
   /** LayerNorm over the feature axis of [B, H, S], statistics by GEMV. */
   #normalize(x: mx.array, xsq: mx.array, w: mx.array, b: mx.array): mx.array {
-    return this.#k.normalize(x, mx.matmul(this.#meanRow, x), mx.matmul(this.#meanRow, xsq), w, b);
+    const stats = this.#step('layernorm: stats (gemv)', () => [
+      mx.matmul(this.#meanRow, x),
+      mx.matmul(this.#meanRow, xsq),
+    ]);
+    return this.#step('layernorm: normalize', () => this.#k.normalize(x, stats[0]!, stats[1]!, w, b));
   }
+
+  /**
+   * Profiling (bench/embed/profile-mlx.mjs): with a profile map set, every step is evaluated on
+   * its own and its wall time added under its name. Without one, steps only build the lazy
+   * graph, exactly as before — the per-step evaluation would cost fusion and speed.
+   */
+  profile: Map<string, number> | undefined;
+
+  readonly #step = <T extends mx.array | mx.array[]>(name: string, build: () => T): T => {
+    if (!this.profile) return build();
+    const started = performance.now();
+    const out = build();
+    mx.eval(...(Array.isArray(out) ? out : [out]));
+    this.profile.set(name, (this.profile.get(name) ?? 0) + performance.now() - started);
+    return out;
+  };
 
   #pool(x: mx.array, valid: mx.array, B: number, S: number): mx.array {
     const H = this.spec.hiddenSize;
