@@ -7,5 +7,6 @@ import type { GlobalOptions } from './main.js';
 export function commandContext(g: GlobalOptions): { config: Config; logger: Logger } {
   const config = loadConfig({ configPath: g.config, allowMissing: false });
   const level = (process.env.RAGCTL_LOG_LEVEL as 'warn' | undefined) ?? 'warn';
-  return { config, logger: createLogger({ level, pretty: false }) };
+  // Pretty on a terminal (pino-pretty), JSON lines when piped.
+  return { config, logger: createLogger({ level }) };
 }

@@ -29,10 +29,7 @@ export async function askDaemon<M extends Method>(
     if (!isRagError(err) || err.code !== 'E_NO_DAEMON') throw err;
   }
   const [{ App }, { createLogger }] = await Promise.all([import('../app.js'), import('../log.js')]);
-  const logger = createLogger({
-    level: (process.env.RAGCTL_LOG_LEVEL as 'warn' | undefined) ?? 'warn',
-    pretty: false,
-  });
+  const logger = createLogger({ level: (process.env.RAGCTL_LOG_LEVEL as 'warn' | undefined) ?? 'warn' });
   // Another process (a daemon starting up) may write meanwhile: always read the newest version.
   const app = await App.open(config, { logger, readConsistencyS: 0 });
   try {
