@@ -65,7 +65,6 @@ export class SearchService {
           vector,
           k,
           mode,
-          rrfK: this.#defaults.rrfK,
           filter: { pathGlob: q.path, afterMs },
         }),
       );

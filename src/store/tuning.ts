@@ -26,8 +26,14 @@ export interface StoreTuning {
   /** Hybrid candidates per leg: max(k × factor, minimum). Default 4 and 50. */
   candidateFactor: number;
   candidateMinimum: number;
-  /** RRF constant when the request gives none; 60 is the value from the RRF paper. Default 60. */
-  rrfK: number;
+  /**
+   * Hybrid search's share of the vector leg in relative score fusion (`fuseRelativeScores`);
+   * the text leg gets the rest. Default 0.5: equal shares, so the best chunk of either leg scores
+   * at least 0.5 — a word only full-text search finds (the model does not know it) is not buried
+   * under the vector leg's near misses. 0.7 (LanceDB's LinearCombinationReranker default) ranks
+   * questions in other words better and such words worse (docs/bench-quality.md).
+   */
+  hybridVectorWeight: number;
 }
 
 export const DEFAULT_TUNING: Readonly<StoreTuning> = Object.freeze({
@@ -36,7 +42,7 @@ export const DEFAULT_TUNING: Readonly<StoreTuning> = Object.freeze({
   hashLookupBatch: 500,
   candidateFactor: 4,
   candidateMinimum: 50,
-  rrfK: 60,
+  hybridVectorWeight: 0.5,
 });
 
 /**

@@ -54,8 +54,8 @@ export interface SearchRequest {
   k: number;
   mode: SearchMode;
   filter?: SearchFilter | undefined;
-  /** RRF constant for hybrid mode. */
-  rrfK?: number | undefined;
+  /** Hybrid mode: the vector leg's share in the fusion (default: the store's tuning). */
+  vectorWeight?: number | undefined;
 }
 
 /** One result row. Plain data: it goes over the socket as JSON. */
@@ -68,7 +68,7 @@ export interface SearchHit {
   endLine: number;
   headingPath: string[];
   text: string;
-  /** Higher is better. Hybrid: fused RRF score; vector: 1 − cosine distance; text: BM25. */
+  /** Higher is better. Hybrid: fused relative score, 0–1; vector: 1 − cosine distance; text: BM25. */
   score: number;
   mtimeMs: number;
   metadata: Record<string, unknown>;
