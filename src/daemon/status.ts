@@ -53,7 +53,8 @@ export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
       atMs: r.at,
     })),
   ];
-  const state = trouble ? 'degraded' : queue.paused ? 'paused' : q.busy || q.depth > 0 ? 'indexing' : 'idle';
+  const hasWork = q.busy || q.depth > 0;
+  const state = trouble ? 'degraded' : queue.paused ? 'paused' : hasWork ? 'indexing' : 'idle';
   return {
     state,
     reason: trouble?.reason ?? null,
@@ -61,7 +62,9 @@ export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
     files: records.filter((r) => r.status === 'indexed').length,
     chunks,
     queue_depth: q.depth,
-    rate: Math.round(q.rate * 10) / 10,
+    // The queue's rate is a moving average that lingers for a minute after the last file;
+    // with nothing to do the protocol's rate is 0 (an idle daemon "at 1.5 files/s" misleads).
+    rate: hasWork ? Math.round(q.rate * 10) / 10 : 0,
     eta_seconds: q.etaSeconds === null ? null : Math.round(q.etaSeconds),
     last_errors: errors
       .sort((a, b) => b.atMs - a.atMs)
