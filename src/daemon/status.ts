@@ -52,6 +52,11 @@ export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
       message: `newest version was unreadable; opened the last readable one (set aside: ${r.setAside.join(', ')})`,
       atMs: r.at,
     })),
+    // Files that cannot be indexed (binary, too large, unreadable, a FIFO, a link loop) are
+    // listed with their reason, as `ragctl status` lists them when no daemon runs.
+    ...records
+      .filter((r) => r.status === 'skipped')
+      .map((r) => ({ path: r.path, code: 'E_SKIPPED', message: r.reason, atMs: r.indexedAt })),
   ];
   const hasWork = q.busy || q.depth > 0;
   const state = trouble ? 'degraded' : queue.paused ? 'paused' : hasWork ? 'indexing' : 'idle';
