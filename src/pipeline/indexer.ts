@@ -139,7 +139,38 @@ export class Indexer {
     // An interrupted walk did not see every file: what it missed is not gone.
     run.throwIfAborted();
     await run.delete(gone);
+    if (options.within === undefined) await this.#deleteOrphans(run);
     return run.finish(this.#rebuilt.splice(0));
+  }
+
+  /**
+   * Rows of a path without an `indexed` record are orphans, and nothing else would ever remove
+   * them: a deleted file is found through its record. They come from a hard stop between a
+   * chunk commit and its record (the file then deleted while the daemon was down), or from a
+   * store recovery that took a table back to a version still holding files deleted since (the
+   * recovery drops the engine's records). After a full walk every file on disk has its record,
+   * so a row count that differs from the records' chunk counts means orphans: only then is the
+   * path column read.
+   */
+  async #deleteOrphans(run: Run): Promise<void> {
+    for (const [engine, state] of this.#engines) {
+      const indexed = new Set<string>();
+      let chunks = 0;
+      for (const r of await this.#store.files.all({ engine })) {
+        if (r.status !== 'indexed') continue;
+        indexed.add(r.path);
+        chunks += r.chunkCount;
+      }
+      if ((await state.table.countRows()) === chunks) continue;
+      const orphans = [...(await state.table.paths())].filter((p) => !indexed.has(p));
+      if (!orphans.length) continue;
+      this.#log.warn(
+        { engine, files: orphans.length, first: orphans[0] },
+        'removing chunks of files the index holds no record of',
+      );
+      await state.table.replaceFiles(orphans, null);
+      run.countDeleted(orphans.length);
+    }
   }
 
   /**
@@ -355,6 +386,11 @@ class Run {
       await store.files.delete(paths);
       this.#summary.filesDeleted += paths.length;
     }
+  }
+
+  /** Files removed without a record (see `Indexer.#deleteOrphans`). */
+  countDeleted(files: number): void {
+    this.#summary.filesDeleted += files;
   }
 
   finish(rebuilt: { engine: string; reason: string }[]): IndexSummary {

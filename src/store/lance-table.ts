@@ -104,6 +104,18 @@ export class LanceChunkTable implements ChunkTable {
     return guard(this.#what('counting rows'), () => this.#table.countRows());
   }
 
+  async paths(): Promise<Set<string>> {
+    this.#checkOpen();
+    const paths = new Set<string>();
+    await guard(this.#what('listing the paths it holds'), async () => {
+      for await (const batch of this.#table.query().select([C.path])) {
+        const column = batch.getChild(C.path);
+        for (let i = 0; i < batch.numRows; i++) paths.add(column?.get(i) as string);
+      }
+    });
+    return paths;
+  }
+
   async stats(): Promise<TableStats> {
     this.#checkOpen();
     return guard(this.#what('reading stats'), () => readStats(this.#table, this.name));

@@ -110,6 +110,8 @@ export interface ChunkTable {
   vectorsForPaths(paths: readonly string[]): Promise<Map<string, Float32Array>>;
   search(request: SearchRequest): Promise<SearchHit[]>;
   countRows(): Promise<number>;
+  /** Every distinct path with rows in the table: a scan of one column, for repairs, not for every run. */
+  paths(): Promise<Set<string>>;
   /** Size and shape of the table, for `ragctl status` and the fragmentation benchmark. */
   stats(): Promise<TableStats>;
   /** Compacts small fragments, prunes old versions and folds new rows into the indexes. */
