@@ -7,6 +7,7 @@ import { dispatchTo } from '../ipc/dispatch.js';
 import type { StatusResult } from '../ipc/protocol.js';
 import { IpcServer } from '../ipc/server.js';
 import type { Logger } from '../log.js';
+import type { IndexSummary } from '../pipeline/types.js';
 import { IndexQueue } from '../queue/index-queue.js';
 import { OptimizePolicy } from '../store/optimize-policy.js';
 import type { Degradation } from '../watcher/types.js';
@@ -167,9 +168,14 @@ export class Daemon {
   /** Starts a built runtime: queue, model worker, watcher, then the reconcile of everything. */
   async #run(rt: Runtime): Promise<void> {
     rt.queue = new IndexQueue({
-      sync: (paths, signal) => this.#write(() => rt.app.indexer.syncPaths(paths, { signal })),
+      sync: (paths, signal) =>
+        this.#write({ work: 'paths', paths: paths.length }, () =>
+          rt.app.indexer.syncPaths(paths, { signal }),
+        ),
       rescan: (request, signal) =>
-        this.#write(() => rt.app.indexer.reconcile({ within: request.within, signal })),
+        this.#write({ work: 'walk', within: request.within ?? '*', reason: request.reason }, () =>
+          rt.app.indexer.reconcile({ within: request.within, signal }),
+        ),
       logger: this.#rootLogger,
     });
     rt.watcher.on('changes', (paths) => rt.queue.add(paths));
@@ -262,10 +268,14 @@ export class Daemon {
     return this.#stopping;
   }
 
-  /** Runs one unit of indexing; a failure is reported (disk full → degraded) and rethrown for the queue to retry. */
-  async #write(work: () => Promise<unknown>): Promise<void> {
+  /**
+   * Runs one unit of indexing and logs what it did; a failure is reported (disk full → degraded)
+   * and rethrown for the queue to retry.
+   */
+  async #write(what: Record<string, unknown>, work: () => Promise<IndexSummary>): Promise<void> {
     try {
-      await work();
+      const summary = await work();
+      this.#logSummary(what, summary);
       this.#optimize.noteWrite(2);
       if (this.#storeTrouble) {
         this.#log.info({ was: this.#storeTrouble.reason }, 'writes succeed again');
@@ -282,6 +292,28 @@ export class Daemon {
       }
       throw err;
     }
+  }
+
+  /** What each unit of work changed: the only record of what the daemon spent its time (and the model) on. */
+  #logSummary(what: Record<string, unknown>, s: IndexSummary): void {
+    const changed = s.filesAdded + s.filesChanged + s.filesDeleted + s.filesSkipped + s.chunksEmbedded;
+    const level = changed ? 'info' : 'debug';
+    this.#log[level](
+      {
+        ...what,
+        filesSeen: s.filesSeen,
+        filesAdded: s.filesAdded,
+        filesChanged: s.filesChanged,
+        filesDeleted: s.filesDeleted,
+        filesSkipped: s.filesSkipped,
+        filesUnchanged: s.filesUnchanged,
+        chunksEmbedded: s.chunksEmbedded,
+        chunksReused: s.chunksReused,
+        seconds: Math.round(s.seconds * 1000) / 1000,
+        embedSeconds: Math.round(s.embedSeconds * 1000) / 1000,
+      },
+      changed ? 'indexed' : 'nothing changed',
+    );
   }
 
   async #maybeOptimize(): Promise<void> {
