@@ -49,6 +49,10 @@ interface Runtime {
   watcher: Watcher;
   workers: EmbedWorker[];
   degraded: Map<string, Degradation>;
+  /** Socket requests running on this runtime: a reload closes it only once they are answered. */
+  users: number;
+  /** Called when `users` drops to 0 (set while a reload waits to close this runtime). */
+  onUnused: (() => void) | undefined;
 }
 
 /**
@@ -57,7 +61,8 @@ interface Runtime {
  * reconcile runs), start watching, then reconcile disk against the index. Stop order: no new
  * work, abandon the batch in flight (its commit is atomic, so this loses nothing), close the
  * store, remove the socket, release the lock. SIGHUP reloads the config: the socket stays up
- * while the index, queue and watcher are rebuilt for the new sources.
+ * and the old index answers while the new index, queue and watcher are built for the new
+ * sources; the old one closes once the requests it is serving are answered.
  */
 export class Daemon {
   readonly #configPath: string | null;
@@ -71,6 +76,8 @@ export class Daemon {
   #storeTrouble: Trouble | undefined;
   #reloadTrouble: Trouble | undefined;
   #optimizing = false;
+  /** `ragctl pause` outlives a reload: the new queue starts paused too. */
+  #paused = false;
   #reloading: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   readonly #startedAt = Date.now();
@@ -97,12 +104,26 @@ export class Daemon {
     return this.#rt.config;
   }
 
-  get app(): App {
-    return this.#rt.app;
-  }
-
   get queue(): IndexQueue {
     return this.#rt.queue;
+  }
+
+  /**
+   * Runs a request on the current index. A reload swaps in a new one meanwhile, but waits for
+   * calls like this to finish before it closes the old.
+   */
+  async withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+    return this.#using((rt) => fn(rt.app));
+  }
+
+  pause(): void {
+    this.#paused = true;
+    this.#rt.queue.pause();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#rt.queue.resume();
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -155,6 +176,8 @@ export class Daemon {
       app,
       workers,
       degraded: new Map(),
+      users: 0,
+      onUnused: undefined,
       queue: undefined as unknown as IndexQueue,
       watcher: new Watcher({
         filters: config.sources.map((s) => app.indexer.filterFor(s)),
@@ -178,6 +201,7 @@ export class Daemon {
         ),
       logger: this.#rootLogger,
     });
+    if (this.#paused) rt.queue.pause();
     rt.watcher.on('changes', (paths) => rt.queue.add(paths));
     rt.watcher.on('rescan', (r) => rt.queue.rescan(r.within, r.reason));
     rt.watcher.on('degraded', (d) => {
@@ -197,14 +221,26 @@ export class Daemon {
   }
 
   async status(): Promise<StatusResult> {
+    return this.#using((rt) =>
+      buildStatus({
+        app: rt.app,
+        queue: rt.queue,
+        workers: rt.workers,
+        watcherTrouble: [...rt.degraded.values()],
+        storeTrouble: this.#storeTrouble ?? this.#reloadTrouble,
+      }),
+    );
+  }
+
+  async #using<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
     const rt = this.#rt;
-    return buildStatus({
-      app: rt.app,
-      queue: rt.queue,
-      workers: rt.workers,
-      watcherTrouble: [...rt.degraded.values()],
-      storeTrouble: this.#storeTrouble ?? this.#reloadTrouble,
-    });
+    rt.users++;
+    try {
+      return await fn(rt);
+    } finally {
+      rt.users--;
+      if (rt.users === 0) rt.onUnused?.();
+    }
   }
 
   /**
@@ -213,9 +249,18 @@ export class Daemon {
    * socket, is refused: the daemon keeps running as it was and says why in its status.
    */
   reload(): Promise<void> {
-    this.#reloading ??= this.#reload().finally(() => {
-      this.#reloading = undefined;
-    });
+    this.#reloading ??= this.#reload()
+      .catch((err: unknown) => {
+        // Neither the new config nor the old one could be opened again: nothing is left to serve.
+        this.#log.fatal(
+          { err: errorMessage(err) },
+          'reload failed and the previous config cannot be reopened',
+        );
+        void this.stop(`reload failed: ${errorMessage(err)}`);
+      })
+      .finally(() => {
+        this.#reloading = undefined;
+      });
     return this.#reloading;
   }
 
@@ -241,13 +286,33 @@ export class Daemon {
     }
     this.#log.info({ sources: next.sources.map((s) => s.path) }, 'reloading the config');
     const old = this.#rt;
+    // Writes stop first (one writer per index, and the new config may rebuild a table for
+    // another model); the old index keeps answering searches and status until the swap.
     await old.watcher.close();
     await old.queue.close();
-    await old.app.close();
-    this.#rt = await Daemon.#build(next, this.#rootLogger);
-    await this.#run(this.#rt);
-    this.#reloadTrouble = undefined;
-    this.#log.info('config reloaded');
+    let rt: Runtime;
+    try {
+      rt = await Daemon.#build(next, this.#rootLogger);
+      this.#reloadTrouble = undefined;
+    } catch (err) {
+      this.#reloadTrouble = {
+        reason: `the config was not reloaded: ${errorMessage(err)}`,
+        fix: 'fix the config file and send SIGHUP again (or restart: `ragctl daemon start --restart`)',
+        sinceMs: Date.now(),
+      };
+      this.#log.error({ err: errorMessage(err) }, 'reload failed; running on with the previous config');
+      rt = await Daemon.#build(old.config, this.#rootLogger);
+    }
+    this.#rt = rt;
+    await this.#run(rt);
+    await this.#retire(old);
+    if (!this.#reloadTrouble) this.#log.info('config reloaded');
+  }
+
+  /** Closes a runtime that was replaced, once the requests still running on it are answered. */
+  async #retire(rt: Runtime): Promise<void> {
+    if (rt.users > 0) await new Promise<void>((resolve) => (rt.onUnused = resolve));
+    await rt.app.close();
   }
 
   /** Idempotent; resolves when everything is closed and the lock released. */
@@ -321,7 +386,7 @@ export class Daemon {
     this.#optimizing = true;
     this.#optimize.noteOptimizing();
     try {
-      await this.app.store.optimize();
+      await this.#using((rt) => rt.app.store.optimize());
     } catch (err) {
       this.#log.warn({ err: errorMessage(err) }, 'optimize failed; will try again later');
     } finally {

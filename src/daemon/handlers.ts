@@ -9,7 +9,8 @@ import type { Daemon } from './daemon.js';
 /** The socket's methods, each a thin call into the daemon (docs/PROTOCOL.md describes them). */
 export function daemonHandlers(daemon: Daemon): MethodHandlers {
   return {
-    search: async (params, context) => toJson(await daemon.app.search.search(params, context.signal)),
+    search: async (params, context) =>
+      toJson(await daemon.withApp((app) => app.search.search(params, context.signal))),
     status: async () => daemon.status(),
     reindex: async (params) => {
       const queue = daemon.queue;
@@ -32,11 +33,11 @@ export function daemonHandlers(daemon: Daemon): MethodHandlers {
       return { queued: 1 };
     },
     pause: async () => {
-      daemon.queue.pause();
+      daemon.pause();
       return { state: (await daemon.status()).state };
     },
     resume: async () => {
-      daemon.queue.resume();
+      daemon.resume();
       return { state: (await daemon.status()).state };
     },
     shutdown: async () => {
