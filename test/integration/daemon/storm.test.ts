@@ -1,0 +1,115 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DaemonProcess, DaemonWorkspace, readRecords, stopAll, waitFor } from '../../helpers/daemon.js';
+import { countByPath, readChunks } from '../../helpers/index-workspace.js';
+
+/** A checkout-sized storm: 5,000 notes in 50 new folders, written as fast as the disk takes them. */
+const FOLDERS = 50;
+const PER_FOLDER = 100;
+const TOTAL = FOLDERS * PER_FOLDER;
+/** Files written at once: like git, many writes in flight, not one after another. */
+const WRITE_CONCURRENCY = 64;
+/** `status` must answer within this during the storm: the socket is never blocked by indexing. */
+const STATUS_BOUND_MS = 2_000;
+/** Embedding 5,000 chunks on 2 CPU cores takes about a minute; past this something is stuck. */
+const STORM_TIMEOUT_MS = 240_000;
+
+describe('a storm of 5,000 new files', () => {
+  let ws: DaemonWorkspace;
+  let daemon: DaemonProcess;
+
+  beforeAll(async () => {
+    ws = await DaemonWorkspace.create();
+    daemon = await DaemonProcess.start(ws);
+    await daemon.idle();
+  });
+  afterAll(async () => {
+    try {
+      if (daemon && !daemon.hasExited) await daemon.stop();
+    } finally {
+      await stopAll();
+      await ws?.cleanup();
+    }
+  });
+
+  it(
+    'ends with index == disk: every file once, no duplicate chunk, status answered throughout',
+    async () => {
+      const paths: string[] = [];
+      for (let f = 0; f < FOLDERS; f++)
+        for (let i = 0; i < PER_FOLDER; i++) paths.push(ws.path(join(`pkg${f}`, `note-${i}.md`)));
+
+      const t0 = performance.now();
+      // Ask for status all along the storm, one request after the other, and keep the slowest.
+      let storming = true;
+      let slowestStatusMs = 0;
+      let statusAnswers = 0;
+      const seenStates = new Set<string>();
+      const statusErrors: string[] = [];
+      const poller = (async () => {
+        while (storming) {
+          const s0 = performance.now();
+          try {
+            const s = await daemon.status(STATUS_BOUND_MS);
+            seenStates.add(s.state);
+            statusAnswers++;
+          } catch (err) {
+            statusErrors.push((err as Error).message);
+          }
+          slowestStatusMs = Math.max(slowestStatusMs, performance.now() - s0);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+
+      let next = 0;
+      const writer = async () => {
+        while (next < paths.length) {
+          const i = next++;
+          const path = paths[i]!;
+          await mkdir(join(path, '..'), { recursive: true });
+          // Small and each one different: 5,000 chunks for the model, none reused from another file.
+          await writeFile(path, `# N${i}\n\nstorm ${i}\n`);
+        }
+      };
+      await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, writer));
+      const writtenMs = performance.now() - t0;
+
+      const done = await waitFor(
+        'all 5,000 files indexed and the daemon idle',
+        async () => {
+          const s = await daemon.status();
+          return s.files === TOTAL && s.state === 'idle' && s.queue_depth === 0 ? s : undefined;
+        },
+        STORM_TIMEOUT_MS,
+      ).finally(async () => {
+        storming = false;
+        await poller;
+      });
+      const indexedMs = performance.now() - t0;
+      console.info(
+        `[daemon storm] ${TOTAL} files written in ${Math.round(writtenMs)} ms, indexed after ${Math.round(indexedMs / 1000)} s; ` +
+          `${statusAnswers} status answers during the storm, slowest ${Math.round(slowestStatusMs)} ms; states seen: ${[...seenStates].join(', ')}`,
+      );
+      expect(done).toMatchObject({ files: TOTAL, chunks: TOTAL, last_errors: [] });
+      expect(statusErrors).toEqual([]);
+      expect(seenStates.has('indexing')).toBe(true);
+      expect(slowestStatusMs).toBeLessThan(STATUS_BOUND_MS);
+
+      await daemon.stop();
+      // Read back without the daemon: one record and one chunk per file, and nothing else.
+      const config = ws.config();
+      const rows = await readChunks(config);
+      const ids = new Set(rows.map((r) => r.id));
+      expect(ids.size, 'chunk ids are unique').toBe(rows.length);
+      const byPath = countByPath(rows);
+      expect(byPath.size).toBe(TOTAL);
+      expect([...byPath.keys()].sort()).toEqual([...paths].sort());
+      expect([...byPath.values()].every((n) => n === 1)).toBe(true);
+      const records = await readRecords(config);
+      expect(records.size).toBe(TOTAL);
+      expect([...records.values()].every((r) => r.status === 'indexed' && r.chunkCount === 1)).toBe(true);
+    },
+    STORM_TIMEOUT_MS + 60_000,
+  );
+});
