@@ -66,13 +66,13 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(
-      /^ 1\. notes\/garden\/tomatoes\.md:8-10 {2}Tomatoes › Watering {2}\(score 0\.\d{4}\)$/,
+      /^ 1\. notes\/garden\/tomatoes\.md:8-10 {2}Tomatoes › Watering {2}\(score [01]\.\d{4}\)$/,
     );
     // The snippet is the chunk's text without its breadcrumb, whitespace folded.
     expect(lines[1]).toBe(
       '    ## Watering Water deeply at the base twice a week; uneven watering causes blossom end rot and split fruit.',
     );
-    expect(lines[2]).toMatch(/^ 2\. notes\/\S+:\d+(-\d+)? {2}.+ {2}\(score 0\.\d{4}\)$/);
+    expect(lines[2]).toMatch(/^ 2\. notes\/\S+:\d+(-\d+)? {2}.+ {2}\(score [01]\.\d{4}\)$/);
   });
 
   it('text mode finds a note of ordinary length right after `ragctl index` wrote it', async () => {
