@@ -16,7 +16,7 @@ import { isDiskFull } from './disk.js';
 import { daemonHandlers } from './handlers.js';
 import { DataDirLock } from './lock.js';
 import { buildStatus } from './status.js';
-import type { Trouble } from './types.js';
+import type { Trouble, WalkProgress } from './types.js';
 
 /**
  * Correctness comes from reconciling, not from events: watchers lose events silently (inotify
@@ -74,6 +74,7 @@ export class Daemon {
   readonly #timers: NodeJS.Timeout[] = [];
   #rt: Runtime;
   #storeTrouble: Trouble | undefined;
+  #walk: WalkProgress | undefined;
   #reloadTrouble: Trouble | undefined;
   #optimizing = false;
   /** `ragctl pause` outlives a reload: the new queue starts paused too. */
@@ -196,9 +197,23 @@ export class Daemon {
           rt.app.indexer.syncPaths(paths, { signal }),
         ),
       rescan: (request, signal) =>
-        this.#write({ work: 'walk', within: request.within ?? '*', reason: request.reason }, () =>
-          rt.app.indexer.reconcile({ within: request.within, signal }),
-        ),
+        this.#write({ work: 'walk', within: request.within ?? '*', reason: request.reason }, async () => {
+          // A walk is one queue entry however many files it indexes: its progress feeds status.
+          const walk: WalkProgress = { startedMs: Date.now(), filesToIndex: 0, filesIndexed: 0 };
+          this.#walk = walk;
+          try {
+            return await rt.app.indexer.reconcile({
+              within: request.within,
+              signal,
+              onProgress: (p) => {
+                walk.filesToIndex = p.filesToIndex;
+                walk.filesIndexed = p.filesIndexed;
+              },
+            });
+          } finally {
+            this.#walk = undefined;
+          }
+        }),
       logger: this.#rootLogger,
     });
     if (this.#paused) rt.queue.pause();
@@ -228,6 +243,7 @@ export class Daemon {
         workers: rt.workers,
         watcherTrouble: [...rt.degraded.values()],
         storeTrouble: this.#storeTrouble ?? this.#reloadTrouble,
+        walk: this.#walk,
       }),
     );
   }

@@ -3,7 +3,7 @@ import type { EmbedWorker } from '../embed/worker/embed-worker.js';
 import type { StatusResult } from '../ipc/protocol.js';
 import type { IndexQueue } from '../queue/index-queue.js';
 import type { Degradation } from '../watcher/types.js';
-import type { Trouble } from './types.js';
+import type { Trouble, WalkProgress } from './types.js';
 
 /** Errors listed by `status`: enough to see a pattern, few enough to read. */
 const MAX_LAST_ERRORS = 20;
@@ -14,6 +14,7 @@ export interface StatusInputs {
   workers: readonly EmbedWorker[];
   watcherTrouble: readonly Degradation[];
   storeTrouble: Trouble | undefined;
+  walk: WalkProgress | undefined;
 }
 
 /**
@@ -60,17 +61,26 @@ export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
   ];
   const hasWork = q.busy || q.depth > 0;
   const state = trouble ? 'degraded' : queue.paused ? 'paused' : hasWork ? 'indexing' : 'idle';
+  // A walk (start-up reconcile, a folder moved in, a storm) is one queue entry: count its
+  // files instead, and its own pace, so a cold index shows depth, rate and ETA.
+  const walk = input.walk;
+  const walkLeft = walk ? Math.max(0, walk.filesToIndex - walk.filesIndexed) : 0;
+  const walkRate =
+    walk && walk.filesIndexed > 0 ? walk.filesIndexed / Math.max(1, (Date.now() - walk.startedMs) / 1000) : 0;
+  const rate = hasWork ? Math.max(q.rate, walkRate) : 0;
+  const left = q.depth + walkLeft;
+  const eta = rate > 0 && left > 0 ? left / rate : q.etaSeconds;
   return {
     state,
     reason: trouble?.reason ?? null,
     fix: trouble?.fix ?? null,
     files: records.filter((r) => r.status === 'indexed').length,
     chunks,
-    queue_depth: q.depth,
+    queue_depth: left,
     // The queue's rate is a moving average that lingers for a minute after the last file;
     // with nothing to do the protocol's rate is 0 (an idle daemon "at 1.5 files/s" misleads).
-    rate: hasWork ? Math.round(q.rate * 10) / 10 : 0,
-    eta_seconds: q.etaSeconds === null ? null : Math.round(q.etaSeconds),
+    rate: Math.round(rate * 10) / 10,
+    eta_seconds: eta === null ? null : Math.round(eta),
     last_errors: errors
       .sort((a, b) => b.atMs - a.atMs)
       .slice(0, MAX_LAST_ERRORS)

@@ -4,3 +4,11 @@ export interface Trouble {
   fix: string;
   sinceMs: number;
 }
+
+/** The folder walk (reconcile) in progress, for `status`: a walk is one queue entry of many files. */
+export interface WalkProgress {
+  startedMs: number;
+  /** Files found so far that need indexing (grows while the walk scans). */
+  filesToIndex: number;
+  filesIndexed: number;
+}

@@ -242,9 +242,12 @@ export class Indexer {
       const filter = this.filterFor(source);
       // Ignore files are re-read on every walk: reconciling is what repairs missed events.
       filter.forgetIgnoreFiles();
+      // Inside the source: walk only that folder. (A `within` above the source walks it all.)
+      const from = within && isInside(within, source.path) ? within : undefined;
       for await (const entry of scanSource(filter, {
         maxFileBytes: this.#config.indexing.maxFileBytes,
         signal,
+        from,
       })) {
         if (!inScope(entry.path)) continue;
         seen.add(entry.path);

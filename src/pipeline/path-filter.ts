@@ -68,6 +68,14 @@ export class PathFilter {
     return chain.every((d) => this.acceptsDir(d)) && this.acceptsFile(file);
   }
 
+  /** Whether a folder below the root is walked: it and every folder above it pass acceptsDir. */
+  acceptsFolderPath(dir: string): boolean {
+    if (!isInside(dir, this.root)) return false;
+    const chain: string[] = [];
+    for (let d = dir; d !== this.root && isInside(d, this.root); d = dirname(d)) chain.push(d);
+    return chain.every((d) => this.acceptsDir(d));
+  }
+
   /** An ignore file changed on disk: forget what was parsed. */
   forgetIgnoreFile(file: string): void {
     this.#ignores.delete(dirname(file));

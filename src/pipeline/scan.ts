@@ -27,6 +27,12 @@ export type ScanEntry = DiskFile | SkippedPath;
 export interface ScanOptions {
   maxFileBytes: number;
   signal?: AbortSignal;
+  /**
+   * Walk only this folder of the source (absolute, below the root): a folder moved in, or one
+   * of a storm's many, costs a walk of itself, not of the whole source. It must be a folder the
+   * filter accepts (with every folder above it), else nothing is yielded.
+   */
+  from?: string | undefined;
 }
 
 /**
@@ -36,7 +42,9 @@ export interface ScanOptions {
  * cannot be read are reported, and the walk goes on.
  */
 export async function* scanSource(filter: PathFilter, options: ScanOptions): AsyncGenerator<ScanEntry> {
-  const stack: string[] = [filter.root];
+  const start = options.from ?? filter.root;
+  if (start !== filter.root && !filter.acceptsFolderPath(start)) return;
+  const stack: string[] = [start];
   while (stack.length) {
     if (options.signal?.aborted) return;
     const dir = stack.pop()!;
