@@ -171,7 +171,7 @@ export function shuffle(xs, random) {
 }
 
 /**
- * Copies `n` files of the ingest corpus (bench/ingest/make-corpus.mjs) into `dest`. Fewer than
+ * Copies `n` markdown files of the ingest corpus (bench/ingest/make-corpus.mjs) into `dest`. Fewer than
  * the corpus holds: a seeded random sample, so package docs and tldr pages are mixed. More:
  * every file, then padding — real files of the corpus again, in the same seeded order, under
  * `pad-<round>/<original path>` (their text is identical to the original's, so their chunks
@@ -181,7 +181,15 @@ export function shuffle(xs, random) {
 export function buildCorpus(dest, n, seed = 1) {
   let source;
   try {
-    source = listFiles(INGEST_CORPUS);
+    // Only files the daemon indexes: markdown outside dot-folders (the default include globs,
+    // `**/*.md` and co., do not match `.github/` or `.history/`).
+    source = listFiles(INGEST_CORPUS).filter(
+      (f) =>
+        /\.(md|markdown|mdx)$/i.test(f) &&
+        !relative(INGEST_CORPUS, f)
+          .split('/')
+          .some((part) => part.startsWith('.')),
+    );
   } catch {
     throw new Error(
       `${INGEST_CORPUS} is missing: node bench/ingest/make-corpus.mjs --tldr /work/.mirror/tldr-pages+tldr/repo`,

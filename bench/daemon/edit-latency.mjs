@@ -83,8 +83,9 @@ function paragraph(token) {
 /**
  * Where the time went, when the daemon logs an "indexed" line per unit of work (with `seconds`
  * and `embedSeconds`): save → the start of indexing (watcher debounce + queue batching), the
- * indexing itself (of which the embedding), and the commit → a search that saw it (which
- * includes up to one search's duration of polling).
+ * indexing itself (of which the embedding), and the log line → a search that saw it (up to
+ * one poll; slightly negative at times, since the line is written after the whole unit of
+ * work and the rows are visible from the chunk table's commit on).
  */
 function addLogBreakdown(results, logFile) {
   // The optimizes the edits caused (each rewrites the table while it is small; see src/store).
@@ -141,7 +142,7 @@ function breakdownText(results) {
       fmt(p.breakdown.afterCommitMs.p50, 0),
       fmt(p.breakdown.afterCommitMs.p95, 0),
     ]);
-  return `${opt}\n\nfrom the daemon log (p50 of each part, so they need not add up):\n\n${table(['mode', 'save → indexing starts', 'indexing', 'of which embedding', 'commit → found by a search', 'p95'], rows)}`;
+  return `${opt}\n\nfrom the daemon log (p50 of each part, so they need not add up):\n\n${table(['mode', 'save → indexing starts', 'indexing', 'of which embedding', 'indexed (logged) → found', 'p95'], rows)}`;
 }
 
 async function main() {
@@ -193,8 +194,8 @@ async function main() {
     errors: indexed.status.last_errors.length,
   };
   console.error(`indexed: ${JSON.stringify(results.initialIndex)}`);
-  if (indexed.status.files < 10_000 && n >= 10_000)
-    console.error(`warning: only ${indexed.status.files} files indexed`);
+  if (indexed.status.files < n)
+    console.error(`warning: ${indexed.status.files} of ${n} files indexed (see the daemon log)`);
   // Let the optimize that follows the initial index run before the first edit.
   await sleep(gapMs);
 
