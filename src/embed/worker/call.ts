@@ -24,7 +24,6 @@ export class PendingCall {
     texts: readonly string[],
     dimension: number,
     priority: Priority,
-    requests: number,
     signal: AbortSignal | undefined,
     onAbort: (call: PendingCall, reason: unknown) => void,
   ) {
@@ -32,7 +31,8 @@ export class PendingCall {
     this.priority = priority;
     this.#dimension = dimension;
     this.out = new Float32Array(texts.length * dimension);
-    this.#remaining = requests;
+    // Counted in rows, not requests: the worker may send several planned requests as one.
+    this.#remaining = texts.length;
     this.promise = new Promise<Float32Array>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -58,7 +58,7 @@ export class PendingCall {
     indices.forEach((textIndex, row) => {
       this.out.set(vectors.subarray(row * H, (row + 1) * H), textIndex * H);
     });
-    this.#remaining -= 1;
+    this.#remaining -= indices.length;
     if (this.#remaining === 0) this.#settle(() => this.#resolve(this.out));
   }
 

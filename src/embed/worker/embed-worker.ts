@@ -62,6 +62,8 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   readonly #env: NodeJS.ProcessEnv;
   readonly #entry: string;
   readonly #requestTokens: number;
+  /** When the last query arrived (performance.now()); far in the past before the first one. */
+  #lastQueryAt = Number.NEGATIVE_INFINITY;
   readonly #queue = new JobQueue();
   #state: WorkerState = 'idle';
   #process: WorkerProcess | undefined;
@@ -145,6 +147,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array> {
     this.#assertAccepting(options.signal);
     if (texts.length === 0) return new Float32Array(0);
+    if (options.priority === 'query') this.#lastQueryAt = performance.now();
     const counts = await this.#countTokens(texts);
     this.#assertAccepting(options.signal); // Counting yielded: things may have changed.
     const batches = planBatches(counts, this.#requestTokens, this.maxTokens);
@@ -152,7 +155,6 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       texts,
       this.dimension,
       options.priority ?? 'index',
-      batches.length,
       options.signal,
       (aborted, reason) => this.#failCall(aborted, abortedError(reason)),
     );
@@ -236,7 +238,11 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   #pump(): void {
     const proc = this.#process;
     if (this.#state !== 'ready' || this.#inFlight || !proc) return;
-    const job = this.#queue.take();
+    // Nobody searched lately: send index requests in bigger passes (see mergedRequestTokens).
+    const quiet = performance.now() - this.#lastQueryAt >= this.limits.queryQuietMs;
+    const job = this.#queue.take(
+      quiet ? Math.min(this.limits.mergedRequestTokens, this.#config.batchTokens) : 0,
+    );
     if (!job) return;
     job.attempts += 1;
     const id = this.#nextRequestId++;

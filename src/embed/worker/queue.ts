@@ -53,9 +53,28 @@ export class JobQueue {
     this.#lanes[job.call.priority].unshift(job);
   }
 
-  /** The next request to send: queries first. */
-  take(): Job | undefined {
-    return this.#lanes.query.shift() ?? this.#lanes.index.shift();
+  /**
+   * The next request to send: queries first. An index request may take the following requests
+   * of the same call along, up to `mergeTokens` padded tokens, as one bigger forward pass.
+   */
+  take(mergeTokens = 0): Job | undefined {
+    const query = this.#lanes.query.shift();
+    if (query) return query;
+    const first = this.#lanes.index.shift();
+    if (!first) return undefined;
+    let merged = first;
+    for (;;) {
+      const next = this.#lanes.index[0];
+      if (!next || next.call !== first.call || next.attempts || merged.attempts) break;
+      if (merged.paddedTokens + next.paddedTokens > mergeTokens) break;
+      this.#lanes.index.shift();
+      merged = {
+        ...merged,
+        indices: [...merged.indices, ...next.indices],
+        paddedTokens: merged.paddedTokens + next.paddedTokens,
+      };
+    }
+    return merged;
   }
 
   /** Drops every queued request of `call`; returns how many there were. */

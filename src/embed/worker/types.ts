@@ -55,6 +55,8 @@ export interface EmbedWorkerEvents {
 /** Every bound the worker keeps. Defaults and the reason for each: `DEFAULT_WORKER_LIMITS`. */
 export interface EmbedWorkerLimits {
   readonly requestTokens: number;
+  readonly mergedRequestTokens: number;
+  readonly queryQuietMs: number;
   readonly maxAttempts: number;
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;

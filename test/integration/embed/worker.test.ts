@@ -65,7 +65,7 @@ describe('EmbedWorker', () => {
 
   it('answers a query after at most the one index request in flight', async () => {
     // 80 texts of 120 tokens at 512 tokens a request: 4 texts a request, 20 requests.
-    const worker = makeWorker({ limits: { requestTokens: 512 } });
+    const worker = makeWorker({ limits: { requestTokens: 512, mergedRequestTokens: 512 } });
     await worker.start();
     const batches: BatchInfo[] = [];
     worker.on('batch', (b) => batches.push(b));
@@ -93,8 +93,29 @@ describe('EmbedWorker', () => {
     expect(maxAbsDiff(query, queryAgain)).toBeLessThanOrEqual(1e-6);
   });
 
+  it('indexes in bigger passes while nobody searches, and in small ones once someone does', async () => {
+    const worker = makeWorker({
+      limits: { requestTokens: 512, mergedRequestTokens: 2048, queryQuietMs: 60_000 },
+    });
+    await worker.start();
+    const batches: BatchInfo[] = [];
+    worker.on('batch', (b) => batches.push(b));
+    const corpus = texts(64, 118); // 4 texts (480 padded tokens) a planned request
+    await worker.embed(corpus, { priority: 'index' });
+    // No query yet: four planned requests go out as one pass (4 × 480 ≤ 2,048 tokens).
+    expect(batches.map((b) => b.tokens)).toEqual([1920, 1920, 1920, 1920]);
+    batches.length = 0;
+    await worker.embed(['is anyone there'], { priority: 'query' });
+    const vectors = await worker.embed(corpus, { priority: 'index' });
+    // Someone searched within queryQuietMs: requests stay small, so the next query waits little.
+    expect(batches.filter((b) => b.priority === 'index').every((b) => b.tokens <= 512)).toBe(true);
+    // Merged or not, the rows land in the caller's order.
+    const alone = await worker.embed([corpus[41]!]);
+    expect(maxAbsDiff(vectors.subarray(41 * 384, 42 * 384), alone)).toBeLessThanOrEqual(1e-5);
+  });
+
   it('drops the queued requests of an aborted call and keeps serving', async () => {
-    const worker = makeWorker({ limits: { requestTokens: 512 } });
+    const worker = makeWorker({ limits: { requestTokens: 512, mergedRequestTokens: 512 } });
     await worker.start();
     const served: BatchInfo[] = [];
     worker.on('batch', (b) => served.push(b));
@@ -113,7 +134,7 @@ describe('EmbedWorker', () => {
   });
 
   it('close() during work rejects what waits with E_ABORTED and leaves no process', async () => {
-    const worker = makeWorker({ limits: { requestTokens: 512 } });
+    const worker = makeWorker({ limits: { requestTokens: 512, mergedRequestTokens: 512 } });
     const pending = worker.embed(texts(40, 118));
     const queued = worker.embed(['a query'], { priority: 'query' });
     await nextState(worker, 'busy');
