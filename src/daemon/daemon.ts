@@ -24,15 +24,19 @@ import type { Trouble, WalkProgress } from './types.js';
  * long a missed change can stay unindexed.
  */
 export const RECONCILE_INTERVAL_MS = 15 * 60_000;
-/** How often the optimize policy is asked whether compaction is due. */
-const OPTIMIZE_CHECK_MS = 1_000;
 /**
- * Optimize once writes have paused this long, after even one commit: LanceDB's full-text
- * search misses rows its index has not folded in (their BM25 scores come out ≤ 0), so text
- * search would not find a note just saved until the next optimize. A burst of saves or a
- * `git checkout` still optimizes once at its end (or every OPTIMIZE_AFTER_COMMITS commits).
+ * Compaction follows the store's measured policy (OptimizePolicy: after 100 commits, after 30 s
+ * without writes once 20 are pending, or 10 min after the oldest): an optimize rewrites the
+ * table (~0.35 s and ~46 MB of new files at 20k rows), too much to pay after every save.
+ * One more reason to optimize early: LanceDB ranks full-text matches of rows its index has not
+ * folded in well while they are a few (a note just saved is found at once, bench/daemon), but
+ * poorly once they are most of the table (a cold index: bench/quality finding 3). So once
+ * writes pause for FTS_CHECK_MS, a table whose unindexed rows are at least FTS_STALE_SHARE of
+ * it (and FTS_STALE_MIN_ROWS) is optimized too.
  */
-const OPTIMIZE_IDLE_MS = 3_000;
+const FTS_CHECK_MS = 3_000;
+const FTS_STALE_SHARE = 0.25;
+const FTS_STALE_MIN_ROWS = 1_000;
 
 export interface DaemonOptions {
   /** The file to read again on SIGHUP; null when the config came from defaults. */
@@ -70,7 +74,9 @@ export class Daemon {
   readonly #rootLogger: Logger;
   readonly #lock: DataDirLock;
   readonly #ipc: IpcServer;
-  readonly #optimize = new OptimizePolicy({ idleMs: OPTIMIZE_IDLE_MS, idleMinCommits: 1 });
+  readonly #optimize = new OptimizePolicy();
+  /** Armed after each write (no timer runs while the daemon is idle: no wake-ups). */
+  #optimizeTimer: NodeJS.Timeout | undefined;
   readonly #timers: NodeJS.Timeout[] = [];
   #rt: Runtime;
   #storeTrouble: Trouble | undefined;
@@ -148,7 +154,6 @@ export class Daemon {
     this.#timers.push(
       setInterval(() => this.queue.rescan(undefined, 'periodic reconcile'), RECONCILE_INTERVAL_MS),
     );
-    this.#timers.push(setInterval(() => void this.#maybeOptimize(), OPTIMIZE_CHECK_MS));
     for (const t of this.#timers) t.unref();
     const sources = this.config.sources.map((s) => s.path);
     this.#log.info({ socket: this.config.socketPath, sources, pid: process.pid }, 'ragd started');
@@ -336,6 +341,7 @@ export class Daemon {
     this.#stopping ??= (async () => {
       this.#log.info({ why, uptimeS: Math.round((Date.now() - this.#startedAt) / 1000) }, 'ragd stopping');
       for (const t of this.#timers) clearInterval(t);
+      clearTimeout(this.#optimizeTimer);
       await this.#reloading?.catch(() => undefined);
       const rt = this.#rt;
       await rt.watcher.close();
@@ -358,6 +364,7 @@ export class Daemon {
       const summary = await work();
       this.#logSummary(what, summary);
       this.#optimize.noteWrite(2);
+      this.#armOptimize(FTS_CHECK_MS);
       if (this.#storeTrouble) {
         this.#log.info({ was: this.#storeTrouble.reason }, 'writes succeed again');
         this.#storeTrouble = undefined;
@@ -397,16 +404,49 @@ export class Daemon {
     );
   }
 
+  /** (Re)arms the one optimize timer to fire in `ms` (or when the policy says, if sooner). */
+  #armOptimize(ms: number): void {
+    clearTimeout(this.#optimizeTimer);
+    const due = this.#optimize.msUntilDue();
+    if (due === undefined) return;
+    this.#optimizeTimer = setTimeout(() => void this.#maybeOptimize(), Math.min(ms, due));
+    this.#optimizeTimer.unref();
+  }
+
   async #maybeOptimize(): Promise<void> {
-    if (this.#optimizing || this.#stopping || this.#reloading || !this.#optimize.shouldOptimize()) return;
+    if (this.#stopping) return;
+    if (this.#optimizing || this.#reloading) {
+      this.#armOptimize(FTS_CHECK_MS);
+      return;
+    }
+    const due = this.#optimize.shouldOptimize() || (await this.#ftsIsStale());
+    if (!due) {
+      this.#armOptimize(Number.POSITIVE_INFINITY);
+      return;
+    }
     this.#optimizing = true;
     this.#optimize.noteOptimizing();
     try {
       await this.#using((rt) => rt.app.store.optimize());
     } catch (err) {
       this.#log.warn({ err: errorMessage(err) }, 'optimize failed; will try again later');
+      this.#optimize.noteWrite(1);
+      this.#armOptimize(Number.POSITIVE_INFINITY);
     } finally {
       this.#optimizing = false;
     }
+  }
+
+  /** Whether a chunk table's full-text index misses so many rows that text search ranks badly. */
+  async #ftsIsStale(): Promise<boolean> {
+    return this.#using(async (rt) => {
+      for (const engine of Object.keys(rt.config.engines)) {
+        const stats = await rt.app.indexer.table(engine)?.stats();
+        const fts = stats?.indexes.find((i) => i.type === 'FTS');
+        if (stats && fts && fts.unindexedRows >= Math.max(FTS_STALE_MIN_ROWS, FTS_STALE_SHARE * stats.rows))
+          return true;
+      }
+      return false;
+    });
   }
 }
