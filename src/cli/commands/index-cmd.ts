@@ -33,7 +33,7 @@ Examples:
     )
     .action(async (paths: string[], opts: { optimize: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const { config, logger } = commandContext(g);
+      const { config, logger } = await commandContext(g);
       const targets = await checkTargets(
         paths,
         config.sources.map((s) => s.path),
