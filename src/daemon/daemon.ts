@@ -81,6 +81,8 @@ export class Daemon {
   #rt: Runtime;
   #storeTrouble: Trouble | undefined;
   #walk: WalkProgress | undefined;
+  /** The socket answers before the watcher runs and the first reconcile is queued: till then, `indexing`. */
+  #started = false;
   #reloadTrouble: Trouble | undefined;
   #optimizing = false;
   /** `ragctl pause` outlives a reload: the new queue starts paused too. */
@@ -155,6 +157,7 @@ export class Daemon {
       setInterval(() => this.queue.rescan(undefined, 'periodic reconcile'), RECONCILE_INTERVAL_MS),
     );
     for (const t of this.#timers) t.unref();
+    this.#started = true;
     const sources = this.config.sources.map((s) => s.path);
     this.#log.info({ socket: this.config.socketPath, sources, pid: process.pid }, 'ragd started');
   }
@@ -249,6 +252,7 @@ export class Daemon {
         watcherTrouble: [...rt.degraded.values()],
         storeTrouble: this.#storeTrouble ?? this.#reloadTrouble,
         walk: this.#walk,
+        starting: !this.#started,
       }),
     );
   }

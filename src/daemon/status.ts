@@ -15,6 +15,8 @@ export interface StatusInputs {
   watcherTrouble: readonly Degradation[];
   storeTrouble: Trouble | undefined;
   walk: WalkProgress | undefined;
+  /** Still starting: the watcher and the start-up reconcile are not running yet. */
+  starting: boolean;
 }
 
 /**
@@ -59,7 +61,7 @@ export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
       .filter((r) => r.status === 'skipped')
       .map((r) => ({ path: r.path, code: 'E_SKIPPED', message: r.reason, atMs: r.indexedAt })),
   ];
-  const hasWork = q.busy || q.depth > 0;
+  const hasWork = input.starting || q.busy || q.depth > 0;
   const state = trouble ? 'degraded' : queue.paused ? 'paused' : hasWork ? 'indexing' : 'idle';
   // A walk (start-up reconcile, a folder moved in, a storm) is one queue entry: count its
   // files instead, and its own pace, so a cold index shows depth, rate and ETA.
