@@ -8,15 +8,19 @@
 // - with --tldr, the English pages of tldr-pages (pages/**/*.md: ~7,400 short command pages).
 // Files are copied (not linked) so edits during the benchmark never touch the originals. The
 // corpus is rebuilt from scratch each time; a manifest lists every file with its sha256.
-import { createHash } from 'node:crypto';
+
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const { values: args } = parseArgs({
-  options: { tldr: { type: 'string' }, out: { type: 'string', default: join(REPO, 'bench', 'data', 'ingest-corpus') } },
+  options: {
+    tldr: { type: 'string' },
+    out: { type: 'string', default: join(REPO, 'bench', 'data', 'ingest-corpus') },
+  },
 });
 
 function* walk(dir) {
@@ -35,7 +39,9 @@ function* walk(dir) {
 
 const sources = [['npm', join(REPO, 'node_modules')]];
 try {
-  const site = execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { encoding: 'utf8' }).trim();
+  const site = execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], {
+    encoding: 'utf8',
+  }).trim();
   sources.push(['python', site]);
 } catch {
   console.error('note: no python3; skipping site-packages');
@@ -49,7 +55,10 @@ if (args.tldr) {
     const exported = join(REPO, 'bench', 'data', 'tldr-export');
     rmSync(exported, { recursive: true, force: true });
     mkdirSync(exported, { recursive: true });
-    execFileSync('bash', ['-c', `git --git-dir=${JSON.stringify(resolve(args.tldr))} archive HEAD pages | tar -x -C ${JSON.stringify(exported)}`]);
+    execFileSync('bash', [
+      '-c',
+      `git --git-dir=${JSON.stringify(resolve(args.tldr))} archive HEAD pages | tar -x -C ${JSON.stringify(exported)}`,
+    ]);
     pages = join(exported, 'pages');
   }
   sources.push(['tldr', pages]);
@@ -67,6 +76,11 @@ for (const [name, root] of sources) {
     manifest.push({ path: rel, sha256: createHash('sha256').update(readFileSync(dest)).digest('hex') });
   }
 }
-writeFileSync(join(dirname(args.out), 'ingest-corpus.manifest.json'), `${JSON.stringify({ sources, files: manifest.length, manifest }, null, 1)}\n`);
-const counts = Object.fromEntries(sources.map(([n]) => [n, manifest.filter((m) => m.path.startsWith(`${n}/`)).length]));
+writeFileSync(
+  join(dirname(args.out), 'ingest-corpus.manifest.json'),
+  `${JSON.stringify({ sources, files: manifest.length, manifest }, null, 1)}\n`,
+);
+const counts = Object.fromEntries(
+  sources.map(([n]) => [n, manifest.filter((m) => m.path.startsWith(`${n}/`)).length]),
+);
 console.log(JSON.stringify({ out: args.out, files: manifest.length, ...counts }));

@@ -8,7 +8,7 @@
 // /usr/bin/time, so wall time includes Node's start and peak RSS is the whole process's.
 // The index starts empty. Edited files are restored afterwards.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -22,12 +22,21 @@ const { values: args } = parseArgs({
 
 function runTimed() {
   const started = performance.now();
-  const res = execFileSync('bash', ['-c', `/usr/bin/time -f 'TIME %e %M' node ${JSON.stringify(join(REPO, 'bin', 'ragctl.js'))} index --json --config ${JSON.stringify(CONFIG)} 2>/tmp/ragctl-ingest-time.txt`], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
+  const res = execFileSync(
+    'bash',
+    [
+      '-c',
+      `/usr/bin/time -f 'TIME %e %M' node ${JSON.stringify(join(REPO, 'bin', 'ragctl.js'))} index --json --config ${JSON.stringify(CONFIG)} 2>/tmp/ragctl-ingest-time.txt`,
+    ],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    },
+  );
   const wall = (performance.now() - started) / 1000;
-  const time = readFileSync('/tmp/ragctl-ingest-time.txt', 'utf8').split('\n').find((l) => l.startsWith('TIME '));
+  const time = readFileSync('/tmp/ragctl-ingest-time.txt', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('TIME '));
   const [, , maxKb] = time.split(' ');
   return { wall, peakRssMb: Number(maxKb) / 1024, summary: JSON.parse(res.trim().split('\n').at(-1)) };
 }
@@ -41,10 +50,14 @@ function* walk(dir) {
 }
 
 const files = [...walk(CORPUS)].filter((f) => f.endsWith('.md'));
-if (files.length < 1000) throw new Error(`${CORPUS} has ${files.length} markdown files; run make-corpus.mjs first`);
+if (files.length < 1000)
+  throw new Error(`${CORPUS} has ${files.length} markdown files; run make-corpus.mjs first`);
 rmSync(INDEX, { recursive: true, force: true });
 
-const results = { files: files.length, machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores` };
+const results = {
+  files: files.length,
+  machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores`,
+};
 console.error(`cold index of ${files.length} files…`);
 const cold = runTimed();
 results.cold = {
@@ -64,7 +77,8 @@ console.error(JSON.stringify(results.cold));
 results.nochange = [];
 for (let i = 0; i < Number(args.nochange); i++) {
   const r = runTimed();
-  if (r.summary.chunksEmbedded !== 0 || r.summary.filesAdded + r.summary.filesChanged !== 0) throw new Error(`nothing changed, yet: ${JSON.stringify(r.summary)}`);
+  if (r.summary.chunksEmbedded !== 0 || r.summary.filesAdded + r.summary.filesChanged !== 0)
+    throw new Error(`nothing changed, yet: ${JSON.stringify(r.summary)}`);
   results.nochange.push({ wallS: r.wall, indexerS: r.summary.seconds, peakRssMb: r.peakRssMb });
 }
 console.error(JSON.stringify(results.nochange));
@@ -75,10 +89,20 @@ results.edits = [];
 for (let i = 0; i < Number(args.edits); i++) {
   const file = candidates[Math.floor(((i + 1) * candidates.length) / (Number(args.edits) + 1))];
   const original = readFileSync(file, 'utf8');
-  writeFileSync(file, `${original}\n\nA note added while benchmarking (${i}): incremental indexing should embed only this paragraph's chunk.\n`);
+  writeFileSync(
+    file,
+    `${original}\n\nA note added while benchmarking (${i}): incremental indexing should embed only this paragraph's chunk.\n`,
+  );
   try {
     const r = runTimed();
-    results.edits.push({ file: file.slice(CORPUS.length + 1), wallS: r.wall, embedS: r.summary.embedSeconds, chunksEmbedded: r.summary.chunksEmbedded, chunksReused: r.summary.chunksReused, indexerS: r.summary.seconds });
+    results.edits.push({
+      file: file.slice(CORPUS.length + 1),
+      wallS: r.wall,
+      embedS: r.summary.embedSeconds,
+      chunksEmbedded: r.summary.chunksEmbedded,
+      chunksReused: r.summary.chunksReused,
+      indexerS: r.summary.seconds,
+    });
   } finally {
     writeFileSync(file, original);
   }
