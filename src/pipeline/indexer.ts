@@ -15,10 +15,15 @@ import { emptySummary, type IndexProgress, type IndexSummary } from './types.js'
 import { VectorReuse } from './vector-reuse.js';
 
 /**
- * Chunks held in memory before a group is embedded and committed: bounds memory however many
- * files change at once, while keeping commits (table versions) few.
+ * Chunks held in memory before a group is embedded and committed. The group grows with the
+ * measured embedding rate so that a commit comes about every `GROUP_TARGET_SECONDS`: on a slow
+ * CPU a cold index becomes searchable (and its progress visible) in pieces of seconds, not
+ * minutes, and on a fast GPU commits (table versions) stay few. The maximum bounds memory
+ * however many files change at once.
  */
+const MIN_GROUP_CHUNKS = 128;
 const MAX_GROUP_CHUNKS = 2048;
+const GROUP_TARGET_SECONDS = 10;
 /** Failures kept in a summary; the rest are counted, not listed. */
 const MAX_LISTED_FAILURES = 100;
 /** Scan progress is reported every this many files. */
@@ -70,6 +75,8 @@ export class Indexer {
   readonly #engines = new Map<string, EngineState>();
   readonly #filters = new Map<string, PathFilter>();
   readonly #reuse: VectorReuse;
+  /** Starts small so that the first results of a cold index come soon; see noteEmbedRate. */
+  #groupChunks = MIN_GROUP_CHUNKS;
   #rebuilt: { engine: string; reason: string }[] = [];
 
   private constructor(options: IndexerOptions) {
@@ -264,6 +271,19 @@ export class Indexer {
     const state = this.#engines.get(name);
     if (!state) throw new RagError('E_CONFIG', `no engine '${name}'`);
     return state;
+  }
+
+  /** @internal used by Run: chunks a group may hold before it is embedded and committed. */
+  get groupChunks(): number {
+    return this.#groupChunks;
+  }
+
+  /** @internal used by Run: sizes the next groups from how fast the last one embedded. */
+  noteEmbedRate(chunks: number, seconds: number): void {
+    // Groups mostly reused from the table say nothing about the embedder's speed.
+    if (chunks < MIN_GROUP_CHUNKS / 2 || seconds <= 0) return;
+    const fit = Math.round((chunks / seconds) * GROUP_TARGET_SECONDS);
+    this.#groupChunks = Math.min(MAX_GROUP_CHUNKS, Math.max(MIN_GROUP_CHUNKS, fit));
   }
 
   /** @internal used by Run */
@@ -475,7 +495,7 @@ class Run {
       if (c.record) s.filesChanged++;
       else s.filesAdded++;
       chunkCount += chunks.length;
-      if (chunkCount >= MAX_GROUP_CHUNKS) {
+      if (chunkCount >= this.#indexer.groupChunks) {
         await this.#commit(state, mapped.splice(0), replacedPaths.splice(0), records.splice(0));
         chunkCount = 0;
       }
@@ -506,7 +526,9 @@ class Run {
         signal: this.#options.signal,
         priority: 'index',
       });
-      this.#summary.embedSeconds += (performance.now() - t0) / 1000;
+      const seconds = (performance.now() - t0) / 1000;
+      this.#summary.embedSeconds += seconds;
+      this.#indexer.noteEmbedRate(missing.size, seconds);
       let i = 0;
       for (const hash of missing.keys()) known.set(hash, vectors.subarray(i * dim, ++i * dim));
       this.#summary.chunksEmbedded += missing.size;

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import { CountingEmbedder } from '../../helpers/counting-embedder.js';
+import {
+  countByPath,
+  inconsistencies,
+  openApp,
+  paragraph,
+  readChunks,
+  realEmbedder,
+  Workspace,
+} from '../../helpers/index-workspace.js';
+
+const FILES = 400;
+const rel = (i: number) => `notes/${String(i).padStart(3, '0')}.md`;
+
+describe('Indexer: a cold index commits in groups sized by how fast the model embeds', () => {
+  let model: MlxEmbedder;
+  let ws: Workspace;
+  let app: App;
+  let counter: CountingEmbedder;
+
+  beforeAll(async () => {
+    model = realEmbedder();
+    ws = await Workspace.create('groups');
+    // One short chunk a file, and room for all of them in one flush: the chunk budget, not
+    // `commitFiles`, closes each group.
+    for (let i = 0; i < FILES; i++) await ws.write(rel(i), `# Note ${i}\n\n${paragraph(`note ${i}`, 1)}\n`);
+    counter = new CountingEmbedder(model);
+    app = await openApp(ws.config({ indexing: { commitFiles: 1000 } }), counter);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await model.close();
+    await ws.cleanup();
+  });
+
+  it('makes the first files searchable after a small group, then grows the groups to the measured rate', async () => {
+    const committed: number[] = [];
+    const embedCalls: number[] = [];
+    let before = 0;
+    const summary = await app.indexer.reconcile({
+      onProgress: (p) => {
+        if (p.phase !== 'indexing') return;
+        committed.push(p.filesIndexed);
+        embedCalls.push(counter.indexed.length - before);
+        before = counter.indexed.length;
+      },
+    });
+    expect(summary).toMatchObject({ filesAdded: FILES, chunksEmbedded: FILES });
+    // The first group closes at the starting budget of 128 chunks: searchable long before the
+    // whole folder is embedded, whatever the machine.
+    expect(committed[0]).toBe(128);
+    expect(embedCalls[0]).toBe(128);
+    // Short chunks embed far faster than 12.8 a second, so the budget grows past the 272 files
+    // left: one more commit, where a fixed budget of 128 would have made three.
+    expect(committed).toEqual([128, FILES]);
+
+    const counts = countByPath(await readChunks(app.config));
+    expect(counts.size).toBe(FILES);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(await inconsistencies(app)).toEqual([]);
+  });
+});
