@@ -26,17 +26,17 @@ import type { Trouble, WalkProgress } from './types.js';
 export const RECONCILE_INTERVAL_MS = 15 * 60_000;
 /**
  * Compaction follows the store's measured policy (OptimizePolicy: after 100 commits, after 30 s
- * without writes once 20 are pending, or 10 min after the oldest): an optimize rewrites the
- * table (~0.35 s and ~46 MB of new files at 20k rows), too much to pay after every save.
- * One more reason to optimize early: LanceDB ranks full-text matches of rows its index has not
- * folded in well while they are a few (a note just saved is found at once, bench/daemon), but
- * poorly once they are most of the table (a cold index: bench/quality finding 3). So once
- * writes pause for FTS_CHECK_MS, a table whose unindexed rows are at least FTS_STALE_SHARE of
- * it (and FTS_STALE_MIN_ROWS) is optimized too.
+ * without writes once 20 are pending, or 10 min after the oldest). One more reason to optimize:
+ * LanceDB 0.31's full-text search scores rows its FTS index has not folded in unreliably — a
+ * note just saved was found by a rare word but not by its common ones ('ferry', 'captain':
+ * test/integration/daemon/live-changes.test.ts). Only an optimize folds them in. So once writes
+ * pause for FTS_CHECK_MS and a chunk table has unindexed rows, the daemon optimizes, at most
+ * once per FTS_DUTY × the last optimize's duration: an optimize rewrites small tables whole
+ * (~0.35 s and ~46 MB of new files at 20k rows), so a burst of saves costs at most 1/FTS_DUTY
+ * of the time, and text search may lag a save by that long.
  */
-const FTS_CHECK_MS = 3_000;
-const FTS_STALE_SHARE = 0.25;
-const FTS_STALE_MIN_ROWS = 1_000;
+const FTS_CHECK_MS = 500;
+const FTS_DUTY = 10;
 
 export interface DaemonOptions {
   /** The file to read again on SIGHUP; null when the config came from defaults. */
@@ -85,6 +85,8 @@ export class Daemon {
   #started = false;
   #reloadTrouble: Trouble | undefined;
   #optimizing = false;
+  /** When the last optimize ended and how long it took: spaces FTS catch-ups (FTS_DUTY). */
+  #lastOptimize = { endedAt: 0, ms: 0 };
   /** `ragctl pause` outlives a reload: the new queue starts paused too. */
   #paused = false;
   #reloading: Promise<void> | undefined;
@@ -423,13 +425,20 @@ export class Daemon {
       this.#armOptimize(FTS_CHECK_MS);
       return;
     }
-    const due = this.#optimize.shouldOptimize() || (await this.#ftsIsStale());
-    if (!due) {
-      this.#armOptimize(Number.POSITIVE_INFINITY);
-      return;
+    if (!this.#optimize.shouldOptimize()) {
+      if (!(await this.#ftsLags())) {
+        this.#armOptimize(Number.POSITIVE_INFINITY);
+        return;
+      }
+      const wait = this.#lastOptimize.endedAt + FTS_DUTY * this.#lastOptimize.ms - Date.now();
+      if (wait > 0) {
+        this.#armOptimize(wait);
+        return;
+      }
     }
     this.#optimizing = true;
     this.#optimize.noteOptimizing();
+    const started = Date.now();
     try {
       await this.#using((rt) => rt.app.store.optimize());
     } catch (err) {
@@ -438,17 +447,17 @@ export class Daemon {
       this.#armOptimize(Number.POSITIVE_INFINITY);
     } finally {
       this.#optimizing = false;
+      this.#lastOptimize = { endedAt: Date.now(), ms: Date.now() - started };
     }
   }
 
-  /** Whether a chunk table's full-text index misses so many rows that text search ranks badly. */
-  async #ftsIsStale(): Promise<boolean> {
+  /** Whether a chunk table holds rows its full-text index has not folded in yet. */
+  async #ftsLags(): Promise<boolean> {
     return this.#using(async (rt) => {
       for (const engine of Object.keys(rt.config.engines)) {
         const stats = await rt.app.indexer.table(engine)?.stats();
         const fts = stats?.indexes.find((i) => i.type === 'FTS');
-        if (stats && fts && fts.unindexedRows >= Math.max(FTS_STALE_MIN_ROWS, FTS_STALE_SHARE * stats.rows))
-          return true;
+        if (fts && fts.unindexedRows > 0) return true;
       }
       return false;
     });
