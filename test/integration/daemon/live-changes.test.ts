@@ -89,7 +89,9 @@ describe('ragd follows the disk: each change shows in search over the socket', (
   it('a new note is found by text search for its common words too, not only a rare one', async () => {
     // LanceDB scores rows its FTS index has not folded in unreliably: such a note was found by
     // 'zanzibar' but not by 'ferry timetable' until the table was optimized.
-    const words = 'ferry harbour timetable morning boat crossing island port ticket captain deck cabin'.split(' ');
+    const words = 'ferry harbour timetable morning boat crossing island port ticket captain deck cabin'.split(
+      ' ',
+    );
     const body = Array.from({ length: 160 }, (_, i) => words[(i * 7 + Math.floor(i / 3)) % words.length]);
     const path = ws.path('trip.md');
     await expectReflected(
