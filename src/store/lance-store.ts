@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { type Connection, connect, Index, type Table } from '@lancedb/lancedb';
+import { type Connection, connect, Index, Session, type Table } from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 import { arrow } from '../engines/arrow.js';
 import type { StoreMapper } from '../engines/types.js';
@@ -63,6 +63,7 @@ const ENGINE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 export class LanceStore {
   readonly dir: string;
   readonly #db: Connection;
+  readonly #session: Session;
   readonly #tuning: StoreTuning;
   readonly #log: Logger;
   readonly #files: LanceFileRecords;
@@ -73,12 +74,14 @@ export class LanceStore {
   private constructor(
     dir: string,
     db: Connection,
+    session: Session,
     files: LanceFileRecords,
     tuning: StoreTuning,
     log: Logger,
   ) {
     this.dir = dir;
     this.#db = db;
+    this.#session = session;
     this.#files = files;
     this.#tuning = tuning;
     this.#log = log;
@@ -92,7 +95,9 @@ export class LanceStore {
       await mkdir(dir, { recursive: true });
       const connectOptions =
         options.readConsistencyS === undefined ? {} : { readConsistencyInterval: options.readConsistencyS };
-      const db = await connect(dir, connectOptions);
+      const session = new Session(BigInt(tuning.indexCacheBytes), BigInt(tuning.metadataCacheBytes));
+      // In the options: @lancedb/lancedb 0.31's connect() drops a session given as its third argument.
+      const db = await connect(dir, { ...connectOptions, session });
       const schema = fileRecordsSchema();
       const recoveries: Recovery[] = [];
       const table = await openOrCreate(db, dir, FILE_RECORDS_TABLE, schema, log, recoveries);
@@ -108,10 +113,15 @@ export class LanceStore {
         await table.createIndex('path', { config: Index.btree() });
       }
       const files = new LanceFileRecords({ table, dir, tuning, logger: log });
-      const store = new LanceStore(dir, db, files, tuning, log);
+      const store = new LanceStore(dir, db, session, files, tuning, log);
       store.#recoveries.push(...recoveries);
       return store;
     });
+  }
+
+  /** Bytes held by LanceDB's index and metadata caches (bounded by the tuning's sizes). */
+  cacheBytes(): number {
+    return Number(this.#session.sizeBytes());
   }
 
   get files(): FileRecords {

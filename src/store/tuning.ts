@@ -34,6 +34,17 @@ export interface StoreTuning {
    * questions in other words better and such words worse (docs/bench-quality.md).
    */
   hybridVectorWeight: number;
+  /**
+   * LanceDB's session caches, in bytes. Its defaults (6 GB of index data, 1 GB of metadata) are
+   * for servers: every optimize writes a new full-text index and a new manifest, the cache
+   * keeps the old ones too, and a daemon that runs for weeks grows without end (a 5,000-file
+   * cold index: the daemon's RSS rose 223 → 290 MB, median of the first and last quarter, and
+   * kept rising; bench/daemon/idle-and-rss.mjs; test/integration/store/cache.test.ts shows the
+   * growth). Defaults 128 MiB and 64 MiB: the full-text index of the ingestion benchmark's
+   * 15,670 chunks is 1.9 MB on disk, so a personal corpus's indexes fit many times over.
+   */
+  indexCacheBytes: number;
+  metadataCacheBytes: number;
 }
 
 export const DEFAULT_TUNING: Readonly<StoreTuning> = Object.freeze({
@@ -43,6 +54,8 @@ export const DEFAULT_TUNING: Readonly<StoreTuning> = Object.freeze({
   candidateFactor: 4,
   candidateMinimum: 50,
   hybridVectorWeight: 0.5,
+  indexCacheBytes: 128 * 2 ** 20,
+  metadataCacheBytes: 64 * 2 ** 20,
 });
 
 /**
