@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { IndexSummary } from '../pipeline/types.js';
 import { IndexQueue } from '../queue/index-queue.js';
 import { OptimizePolicy } from '../store/optimize-policy.js';
+import type { ChunkTable } from '../store/types.js';
 import type { Degradation } from '../watcher/types.js';
 import { Watcher } from '../watcher/watcher.js';
 import { isDiskFull } from './disk.js';
@@ -29,11 +30,11 @@ export const RECONCILE_INTERVAL_MS = 15 * 60_000;
  * without writes once 20 are pending, or 10 min after the oldest). One more reason to optimize:
  * LanceDB 0.31's full-text search scores rows its FTS index has not folded in unreliably — a
  * note just saved was found by a rare word but not by its common ones ('ferry', 'captain':
- * test/integration/daemon/live-changes.test.ts). Only an optimize folds them in. So once writes
- * pause for FTS_CHECK_MS and a chunk table has unindexed rows, the daemon optimizes, at most
- * once per FTS_DUTY × the last optimize's duration: an optimize rewrites small tables whole
- * (~0.35 s and ~46 MB of new files at 20k rows), so a burst of saves costs at most 1/FTS_DUTY
- * of the time, and text search may lag a save by that long.
+ * test/integration/daemon/live-changes.test.ts). So once writes pause for FTS_CHECK_MS and a
+ * chunk table has unindexed rows, the daemon rebuilds its full-text index — not an optimize,
+ * which rewrites a table under a million rows whole (~47 MB at 20k rows, against 3.4 MB for
+ * the index; both ~0.37 s) — at most once per FTS_DUTY × the last one's duration, so a burst of
+ * saves costs at most 1/FTS_DUTY of the time, and text search may lag a save by that long.
  */
 const FTS_CHECK_MS = 500;
 const FTS_DUTY = 10;
@@ -441,12 +442,15 @@ export class Daemon {
       this.#armOptimize(FTS_CHECK_MS);
       return;
     }
+    // Saves in a quiet moment get the full-text index rebuilt (cheap on disk); a walk or a storm
+    // gets a whole optimize, which also compacts the fragments its groups wrote.
+    let work: 'optimize' | 'text index' = 'optimize';
     if (!this.#optimize.shouldOptimize()) {
-      // While a walk or a storm is being indexed, catch up only once the index misses a large
-      // share: each optimize takes LanceDB's threads from searches for a moment.
+      // While busy, catch up only once the index misses many rows: each catch-up takes
+      // LanceDB's threads from searches for a moment.
       const busy = this.#rt.queue.stats().state === 'busy';
-      const lags = await this.#ftsLags(busy ? FTS_BUSY_MIN_UNINDEXED : 1);
-      if (!lags) {
+      const lagging = await this.#using((rt) => laggingTextIndexes(rt, busy ? FTS_BUSY_MIN_UNINDEXED : 1));
+      if (!lagging.length) {
         this.#armOptimize(busy ? FTS_BUSY_POLL_MS : Number.POSITIVE_INFINITY);
         return;
       }
@@ -455,14 +459,24 @@ export class Daemon {
         this.#armOptimize(wait);
         return;
       }
+      if (!busy) work = 'text index';
     }
     this.#optimizing = true;
-    this.#optimize.noteOptimizing();
     const started = Date.now();
     try {
-      await this.#using((rt) => rt.app.store.optimize());
+      if (work === 'optimize') {
+        this.#optimize.noteOptimizing();
+        await this.#using((rt) => rt.app.store.optimize());
+      } else {
+        await this.#using(async (rt) => {
+          for (const table of await laggingTextIndexes(rt, 1)) await table.rebuildTextIndex();
+        });
+        // Compaction stays due by the policy's own clock.
+        this.#armOptimize(Number.POSITIVE_INFINITY);
+      }
     } catch (err) {
-      this.#log.warn({ err: errorMessage(err) }, 'optimize failed; will try again later');
+      const what = work === 'optimize' ? 'optimize' : 'rebuilding the full-text index';
+      this.#log.warn({ err: errorMessage(err) }, `${what} failed; will try again later`);
       this.#optimize.noteWrite(1);
       this.#armOptimize(Number.POSITIVE_INFINITY);
     } finally {
@@ -470,16 +484,15 @@ export class Daemon {
       this.#lastOptimize = { endedAt: Date.now(), ms: Date.now() - started };
     }
   }
+}
 
-  /** Whether a chunk table holds at least `min` rows its full-text index has not folded in. */
-  async #ftsLags(min: number): Promise<boolean> {
-    return this.#using(async (rt) => {
-      for (const engine of Object.keys(rt.config.engines)) {
-        const stats = await rt.app.indexer.table(engine)?.stats();
-        const fts = stats?.indexes.find((i) => i.type === 'FTS');
-        if (fts && fts.unindexedRows >= min) return true;
-      }
-      return false;
-    });
+/** The chunk tables holding at least `min` rows their full-text index has not folded in. */
+async function laggingTextIndexes(rt: Runtime, min: number): Promise<ChunkTable[]> {
+  const lagging: ChunkTable[] = [];
+  for (const engine of Object.keys(rt.config.engines)) {
+    const table = rt.app.indexer.table(engine);
+    const fts = (await table?.stats())?.indexes.find((i) => i.type === 'FTS');
+    if (table && fts && fts.unindexedRows >= min) lagging.push(table);
   }
+  return lagging;
 }

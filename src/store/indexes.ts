@@ -23,9 +23,14 @@ export async function ensureChunkIndexes(table: Table, log: Logger): Promise<voi
     log.debug({ column }, 'created btree index');
   }
   if (!indexed.has(C.text)) {
-    await table.createIndex(C.text, { config: Index.fts({ ...FTS_OPTIONS }) });
+    await createTextIndex(table);
     log.debug({ column: C.text }, 'created full-text index');
   }
+}
+
+/** The full-text index on `text` (FTS_OPTIONS); `replace` rebuilds an existing one over every row. */
+export async function createTextIndex(table: Table, replace = false): Promise<void> {
+  await table.createIndex(C.text, { config: Index.fts({ ...FTS_OPTIONS }), replace });
 }
 
 export async function hasVectorIndex(table: Table): Promise<boolean> {

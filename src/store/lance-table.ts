@@ -3,7 +3,7 @@ import type { RecordBatch, Schema, Vector } from 'apache-arrow';
 import { arrow } from '../engines/arrow.js';
 import { RagError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { ensureVectorIndex, hasVectorIndex } from './indexes.js';
+import { createTextIndex, ensureVectorIndex, hasVectorIndex } from './indexes.js';
 import { guard, readStats, schemaDifference, WriteLock } from './lance-util.js';
 import { searchChunks } from './search.js';
 import type { StoreTuning } from './tuning.js';
@@ -147,6 +147,17 @@ export class LanceChunkTable implements ChunkTable {
           },
           'optimized',
         );
+      }),
+    );
+  }
+
+  async rebuildTextIndex(): Promise<void> {
+    this.#checkOpen();
+    await this.#writes.run(() =>
+      guard(this.#what('rebuilding the full-text index'), async () => {
+        const started = performance.now();
+        await createTextIndex(this.#table, true);
+        this.#log.info({ ms: Math.round(performance.now() - started) }, 'full-text index rebuilt');
       }),
     );
   }

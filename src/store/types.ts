@@ -116,6 +116,13 @@ export interface ChunkTable {
   stats(): Promise<TableStats>;
   /** Compacts small fragments, prunes old versions and folds new rows into the indexes. */
   optimize(): Promise<void>;
+  /**
+   * Rebuilds the full-text index over every row, without compacting: after a save, this makes
+   * the new rows searchable by text for the cost of the index (3.4 MB written at 20k rows)
+   * where `optimize()` rewrites the whole table (~47 MB), since every fragment of a table
+   * under a million rows counts as small.
+   */
+  rebuildTextIndex(): Promise<void>;
   close(): Promise<void>;
 }
 

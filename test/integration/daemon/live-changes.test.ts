@@ -102,6 +102,8 @@ describe('ragd follows the disk: each change shows in search over the socket', (
       { mode: 'text' },
     );
     expect(hitsAt(await daemon.search('captain', { mode: 'text' }), path).length).toBeGreaterThan(0);
+    // By rebuilding the full-text index, not by rewriting the whole table (an optimize).
+    expect(ws.logLines().some((l) => l.msg === 'full-text index rebuilt')).toBe(true);
   });
 
   it('an edit in place: the new text is found, the old text is gone', async () => {

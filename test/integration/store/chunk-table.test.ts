@@ -180,6 +180,34 @@ describe('LanceChunkTable', () => {
     expect(after.map((h) => h.path)).toEqual(['/notes/new.md']);
   });
 
+  it('rebuildTextIndex folds new rows into the full-text index without compacting the table', async () => {
+    const words = 'ferry harbour timetable morning boat crossing island port ticket captain'.split(' ');
+    const long = (seed: number) =>
+      Array.from({ length: 120 }, (_, i) => words[(i * 7 + seed) % words.length]).join(' ');
+    const files = Array.from({ length: 6 }, (_, i) => ({
+      path: `/notes/n${i}.md`,
+      texts: [`note ${i} ${long(i)}`],
+    }));
+    await table.replaceFiles(
+      files.map((f) => f.path),
+      batchFor(files, 1).batch,
+    );
+    await table.optimize();
+    await table.replaceFiles(
+      ['/notes/trip.md'],
+      batchFor([{ path: '/notes/trip.md', texts: [long(3)] }], 2).batch,
+    );
+    const before = await table.stats();
+    expect(before.indexes.find((i) => i.type === 'FTS')?.unindexedRows).toBe(1);
+
+    await table.rebuildTextIndex();
+    const after = await table.stats();
+    expect(after.indexes.find((i) => i.type === 'FTS')?.unindexedRows).toBe(0);
+    expect(after.fragments).toBe(before.fragments);
+    const hits = await table.search({ query: 'ferry timetable', k: 10, mode: 'text' });
+    expect(hits.map((h) => h.path)).toContain('/notes/trip.md');
+  });
+
   it('treats query text as words, not query syntax', async () => {
     await table.replaceFiles(
       ['/notes/q.md'],
