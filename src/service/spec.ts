@@ -55,6 +55,11 @@ export function buildServiceSpec(input: SpecInput): ServiceSpec {
     // LanceDB's Rust core logs warnings to stderr by default; the daemon has its own log.
     LANCEDB_LOG: 'error',
   };
+  // glibc gives each thread that allocates an arena of its own (up to 8 per core) and seldom
+  // returns their memory: with LanceDB's threads the daemon's RSS rose 226 -> 324 MB over a
+  // 5,000-file cold index, 209 -> 241 MB with two arenas (bench/daemon/idle-and-rss.mjs;
+  // docs/BENCHMARKS.md section 5). macOS's allocator does not read this variable.
+  if (input.platform === 'systemd') environment.MALLOC_ARENA_MAX = '2';
   for (const key of PASSED_ENV) {
     const value = input.env[key];
     if (value) environment[key] = value;

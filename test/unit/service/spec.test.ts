@@ -51,9 +51,14 @@ describe('service names and places', () => {
       PATH: '/usr/bin:/usr/local/bin:/bin:/usr/sbin:/sbin',
       HOME: '/home/jane',
       LANCEDB_LOG: 'error',
+      MALLOC_ARENA_MAX: '2',
       XDG_DATA_HOME: '/d',
       HF_HUB_CACHE: '/m',
     });
+    // Two glibc arenas bound the daemon's RSS on Linux; macOS's allocator does not read it.
+    expect(buildServiceSpec({ ...base, env, platform: 'launchd' }).environment).not.toHaveProperty(
+      'MALLOC_ARENA_MAX',
+    );
   });
 
   it('refuses paths with control characters, naming the value', () => {

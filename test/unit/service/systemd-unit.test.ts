@@ -88,6 +88,7 @@ describe('systemd user unit', () => {
       ['PATH=/home/jane/.nvm/versions/node/v20.20.2/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin'],
       ['HOME=/home/jane'],
       ['LANCEDB_LOG=error'],
+      ['MALLOC_ARENA_MAX=2'],
       ['XDG_CACHE_HOME=/home/jane/.cache'],
       ['HF_HOME=/data/hf & "models" 100%'],
     ]);
