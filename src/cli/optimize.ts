@@ -1,4 +1,5 @@
 import type { App } from '../app.js';
+import { unindexedTextRows } from '../store/indexes.js';
 
 /**
  * Small fragments after which a one-shot run compacts: each run adds a couple of commits, and
@@ -20,7 +21,7 @@ export async function optimizeIfWorthIt(app: App): Promise<boolean> {
     const stats = await app.indexer.table(engine)?.stats();
     if (!stats) continue;
     if (stats.smallFragments >= SMALL_FRAGMENTS_BEFORE_OPTIMIZE) due = true;
-    if (stats.indexes.some((i) => i.type === 'FTS' && i.unindexedRows > 0)) due = true;
+    if (unindexedTextRows(stats) > 0) due = true;
   }
   const files = await app.store.files.stats();
   if (files.smallFragments >= SMALL_FRAGMENTS_BEFORE_OPTIMIZE) due = true;

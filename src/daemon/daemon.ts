@@ -9,6 +9,7 @@ import { IpcServer } from '../ipc/server.js';
 import type { Logger } from '../log.js';
 import type { IndexSummary } from '../pipeline/types.js';
 import { IndexQueue } from '../queue/index-queue.js';
+import { unindexedTextRows } from '../store/indexes.js';
 import { OptimizePolicy } from '../store/optimize-policy.js';
 import type { ChunkTable } from '../store/types.js';
 import type { Degradation } from '../watcher/types.js';
@@ -95,7 +96,7 @@ export class Daemon {
   #started = false;
   #reloadTrouble: Trouble | undefined;
   #optimizing = false;
-  /** When the last optimize ended and how long it took: spaces FTS catch-ups (FTS_DUTY). */
+  /** When the last optimize or full-text rebuild ended and how long it took (FTS_DUTY). */
   #lastOptimize = { endedAt: 0, ms: 0 };
   /** `ragctl pause` outlives a reload: the new queue starts paused too. */
   #paused = false;
@@ -468,6 +469,7 @@ export class Daemon {
         this.#optimize.noteOptimizing();
         await this.#using((rt) => rt.app.store.optimize());
       } else {
+        // Asked again inside this #using: a reload since the check may have replaced the tables.
         await this.#using(async (rt) => {
           for (const table of await laggingTextIndexes(rt, 1)) await table.rebuildTextIndex();
         });
@@ -491,8 +493,7 @@ async function laggingTextIndexes(rt: Runtime, min: number): Promise<ChunkTable[
   const lagging: ChunkTable[] = [];
   for (const engine of Object.keys(rt.config.engines)) {
     const table = rt.app.indexer.table(engine);
-    const fts = (await table?.stats())?.indexes.find((i) => i.type === 'FTS');
-    if (table && fts && fts.unindexedRows >= min) lagging.push(table);
+    if (table && unindexedTextRows(await table.stats()) >= min) lagging.push(table);
   }
   return lagging;
 }

@@ -1,7 +1,7 @@
 import { Index, type Table } from '@lancedb/lancedb';
 import type { Logger } from '../log.js';
 import { FTS_OPTIONS } from './tuning.js';
-import { CHUNK_COLUMNS as C } from './types.js';
+import { CHUNK_COLUMNS as C, type TableStats } from './types.js';
 
 /**
  * BTREE indexes: `id` is the join key of every replace (mergeInsert), `path` the key of
@@ -26,6 +26,14 @@ export async function ensureChunkIndexes(table: Table, log: Logger): Promise<voi
     await createTextIndex(table);
     log.debug({ column: C.text }, 'created full-text index');
   }
+}
+
+/**
+ * Rows of a chunk table that its full-text index has not folded in: LanceDB 0.31 searches them
+ * flat, which misses common words and slows with every such row. 0 without an FTS index.
+ */
+export function unindexedTextRows(stats: TableStats): number {
+  return stats.indexes.find((i) => i.type === 'FTS')?.unindexedRows ?? 0;
 }
 
 /** The full-text index on `text` (FTS_OPTIONS); `replace` rebuilds an existing one over every row. */
