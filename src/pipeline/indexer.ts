@@ -161,14 +161,11 @@ export class Indexer {
    */
   async #deleteOrphans(run: Run): Promise<void> {
     for (const [engine, state] of this.#engines) {
+      // Counts first (one column each): the records and the paths are read only on a mismatch.
+      if ((await state.table.countRows()) === (await this.#store.files.indexedChunks(engine))) continue;
       const indexed = new Set<string>();
-      let chunks = 0;
-      for (const r of await this.#store.files.all({ engine })) {
-        if (r.status !== 'indexed') continue;
-        indexed.add(r.path);
-        chunks += r.chunkCount;
-      }
-      if ((await state.table.countRows()) === chunks) continue;
+      for (const r of await this.#store.files.all({ engine }))
+        if (r.status === 'indexed') indexed.add(r.path);
       const orphans = [...(await state.table.paths())].filter((p) => !indexed.has(p));
       if (!orphans.length) continue;
       this.#log.warn(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { isInside, isOutside } from '../paths.js';
+import { isInside, isOutside, relativePath } from '../paths.js';
 
 export { isInside };
 
@@ -40,7 +40,7 @@ export class PathFilter {
   acceptsDir(dir: string): boolean {
     if (dir === this.root) return true;
     if (dir === this.#dataDir || isInside(dir, this.#dataDir)) return false;
-    const rel = toPosix(relative(this.root, dir));
+    const rel = toPosix(relativePath(this.root, dir));
     if (isOutside(rel)) return false;
     if (this.#exclude(rel)) return false;
     // Hidden folders are skipped unless an include glob names one explicitly.
@@ -51,7 +51,7 @@ export class PathFilter {
   /** Whether a file (absolute path) is part of the source. */
   acceptsFile(file: string): boolean {
     if (isInside(file, this.#dataDir)) return false;
-    const rel = toPosix(relative(this.root, file));
+    const rel = toPosix(relativePath(this.root, file));
     if (isOutside(rel) || rel === '') return false;
     if (!this.#include(rel) || this.#exclude(rel)) return false;
     return !this.#ignored(file, false);
@@ -99,7 +99,7 @@ export class PathFilter {
     for (;;) {
       const rules = this.#rulesFor(dir);
       if (rules) {
-        const rel = toPosix(relative(dir, path));
+        const rel = toPosix(relativePath(dir, path));
         if (rules.ignores(isDir ? `${rel}/` : rel)) return true;
       }
       if (dir === this.root || !isInside(dir, this.root)) return false;

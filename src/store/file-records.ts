@@ -79,6 +79,21 @@ export class LanceFileRecords implements FileRecords {
     return found;
   }
 
+  async indexedChunks(engine: string): Promise<number> {
+    let total = 0;
+    await guard(this.#what('counting indexed chunks'), async () => {
+      const query = this.#table
+        .query()
+        .where(`engine = ${sqlString(engine)} AND status = 'indexed'`)
+        .select(['chunk_count']);
+      for await (const batch of query) {
+        const column = batch.getChild('chunk_count');
+        for (let i = 0; i < batch.numRows; i++) total += (column?.get(i) as number) ?? 0;
+      }
+    });
+    return total;
+  }
+
   async upsert(records: readonly FileRecord[]): Promise<void> {
     if (records.length === 0) return;
     const byPath = new Map(records.map((r) => [r.path, r]));

@@ -147,6 +147,8 @@ export interface FileRecords {
   all(filter?: { engine?: string | undefined }): Promise<FileRecord[]>;
   /** The records of these paths; paths without one are absent from the map. */
   get(paths: readonly string[]): Promise<Map<string, FileRecord>>;
+  /** The chunks the `indexed` records of an engine account for (one column read, not all). */
+  indexedChunks(engine: string): Promise<number>;
   /** Inserts or replaces (by path) in one commit. */
   upsert(records: readonly FileRecord[]): Promise<void>;
   delete(paths: readonly string[]): Promise<void>;

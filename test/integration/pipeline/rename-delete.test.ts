@@ -184,6 +184,24 @@ describe('Indexer: renames cost no embedding, deletes leave nothing behind', () 
     expect(await a.indexer.syncPaths([ws.path('never.md')])).toMatchObject({ filesDeleted: 0, filesSeen: 0 });
   });
 
+  it('rows of a file the index holds no record of (a stop between commit and record) go with the next full walk', async () => {
+    const { a, old, other } = await indexed();
+    // The state a hard stop leaves when it falls between a file's chunk commit and its record,
+    // the file then deleted while nothing ran: rows in the table, no record to find them by.
+    await a.store.files.delete([old]);
+    await rm(old);
+    expect(countByPath(await readChunks(a.config)).get(old)).toBe(2);
+
+    const run = await a.indexer.reconcile();
+    expect(run).toMatchObject({ filesDeleted: 1, filesUnchanged: 1, chunksEmbedded: 0 });
+    const counts = countByPath(await readChunks(a.config));
+    expect(counts.has(old)).toBe(false);
+    expect(counts.get(other)).toBe(1);
+    expect(await inconsistencies(a)).toEqual([]);
+    // Counts agree now: the next walk does not report deletions again.
+    expect(await a.indexer.reconcile()).toMatchObject({ filesDeleted: 0, filesUnchanged: 1 });
+  });
+
   it('search no longer finds a deleted file', async () => {
     const { a, old } = await indexed();
     const hit = async () => (await a.search.search({ query: 'what to pack', mode: 'vector', k: 10 })).results;

@@ -46,6 +46,27 @@ describe('scanSource', () => {
     }
   });
 
+  it('keeps name order and every file in folders wider than the stats it keeps in flight', async () => {
+    // 150 files in one folder and 70 in each of two siblings: several rounds of parallel stats,
+    // and a folder listing read ahead while the previous folder's files are stat'ed.
+    const names = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}.md`);
+    const wide = names('w', 150);
+    const left = names('left/l', 70);
+    const right = names('right/r', 70);
+    for (const f of [...wide, ...left, ...right].reverse()) await put(f, f);
+    const entries = await scan();
+    expect(entries.map(rel)).toEqual(
+      [...left, ...right, ...wide].sort((a, b) => {
+        // Depth-first: a folder's own files come before its subfolders' files.
+        const da = a.includes('/') ? 1 : 0;
+        const db = b.includes('/') ? 1 : 0;
+        return da - db || (a < b ? -1 : 1);
+      }),
+    );
+    for (const e of entries) expect(e).toMatchObject({ kind: 'file', size: rel(e).length });
+  });
+
   it('does not follow folder links, so a loop ends; file links are followed', async () => {
     await put('real/a.md');
     await symlink(root, join(root, 'real', 'loop'));
