@@ -102,6 +102,32 @@ function rssSummary(points) {
   };
 }
 
+/** First- and last-quarter medians (MB) of each part of status.memory: which part grows. */
+function memorySummary(points) {
+  if (!points.length) return null;
+  const q = Math.max(1, Math.floor(points.length / 4));
+  const mb = (b) => b / 2 ** 20;
+  const parts = {
+    rss: (m) => m.rss_bytes,
+    heapUsed: (m) => m.heap_used_bytes,
+    external: (m) => m.external_bytes,
+    arrayBuffers: (m) => m.array_buffers_bytes,
+    storeCache: (m) => m.store_cache_bytes,
+    // What neither V8 nor LanceDB's caches account for: native allocations and the allocator's slack.
+    rest: (m) => m.rss_bytes - m.heap_used_bytes - m.external_bytes - m.store_cache_bytes,
+  };
+  return Object.fromEntries(
+    Object.entries(parts).map(([k, f]) => [
+      k,
+      {
+        firstQuarterMedianMb: mb(pct(points.slice(0, q).map(f), 50)),
+        lastQuarterMedianMb: mb(pct(points.slice(-q).map(f), 50)),
+        maxMb: mb(Math.max(...points.map(f))),
+      },
+    ]),
+  );
+}
+
 async function main() {
   const { request } = await ipc();
   const sampleMs = int(args, 'sample-ms');
@@ -120,6 +146,8 @@ async function main() {
   const samples = [];
   const workerPids = new Set();
   let lastStatus = { files: 0, chunks: 0 };
+  // The daemon's own account of its memory (status.memory), every status poll.
+  const memory = [];
   let sampling = true;
   let printedAt = 0;
   const sampler = (async () => {
@@ -141,6 +169,7 @@ async function main() {
     minFiles: Math.floor(corpus.files * 0.9),
     onPoll: (s) => {
       lastStatus = s;
+      if (s.memory) memory.push({ atS: (performance.now() - t0) / 1000, chunks: s.chunks, ...s.memory });
       if (samples.length && performance.now() - printedAt > 30_000) {
         printedAt = performance.now();
         const last = samples.at(-1);
@@ -174,6 +203,8 @@ async function main() {
         cpuS: s.daemon.cpuS + s.workers.reduce((a, w) => a + w.cpuS, 0),
       })),
     ),
+    memory: memorySummary(memory),
+    memorySamples: memory,
     samples: samples.map((s) => ({
       atS: s.atS,
       files: s.files,
@@ -294,7 +325,23 @@ async function main() {
   console.log(`cold index of ${ix.files} files / ${ix.chunks} chunks (${corpus.padded} padded) in ${fmt(ix.seconds, 0)} s, RSS sampled every ${sampleMs} ms (worker pids seen: ${ix.workerPids.join(', ') || 'none'})
 
 ${table(['process', 'RSS min MB', 'median', 'max', '1st-quarter median', 'last-quarter median', 'slope 2nd half MB/min', 'CPU % (of one core)'], rssRows)}
+${
+  ix.memory
+    ? `
+the daemon's own account (status.memory, every status poll), MB:
 
+${table(
+  ['part', '1st-quarter median', 'last-quarter median', 'max'],
+  Object.entries(ix.memory).map(([k, v]) => [
+    k,
+    fmt(v.firstQuarterMedianMb, 0),
+    fmt(v.lastQuarterMedianMb, 0),
+    fmt(v.maxMb, 0),
+  ]),
+)}
+`
+    : ''
+}
 idle for ${args['idle-s']} s (after ${args['settle-s']} s settling; load ${results.idle.loadAvg.start} → ${results.idle.loadAvg.end}; state after: ${after.state})
 
 ${table(['process', 'RSS MB', 'CPU %', 'CPU s', 'wake-ups/s', 'threads (started, ended in the window)', 'busiest threads'], idleRows)}

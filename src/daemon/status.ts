@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
 import type { EmbedWorker } from '../embed/worker/embed-worker.js';
-import type { StatusResult } from '../ipc/protocol.js';
+import type { StatusMemory, StatusResult } from '../ipc/protocol.js';
 import type { IndexQueue } from '../queue/index-queue.js';
 import type { Degradation } from '../watcher/types.js';
 import type { Trouble, WalkProgress } from './types.js';
@@ -90,5 +90,18 @@ export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
     model: [...app.embedders.values()].map((e) => e.modelId).join(', ') || null,
     store_version: version,
     pid: process.pid,
+    memory: memoryOf(app, input.workers),
+  };
+}
+
+function memoryOf(app: App, workers: readonly EmbedWorker[]): StatusMemory {
+  const m = process.memoryUsage();
+  return {
+    rss_bytes: m.rss,
+    heap_used_bytes: m.heapUsed,
+    external_bytes: m.external,
+    array_buffers_bytes: m.arrayBuffers,
+    store_cache_bytes: app.store.cacheBytes(),
+    worker_rss_bytes: workers.map((w) => w.stats().rssBytes),
   };
 }

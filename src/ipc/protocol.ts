@@ -95,6 +95,21 @@ export interface StatusResult {
   /** The index store's schema version. */
   store_version: number;
   pid: number;
+  /**
+   * Where the daemon's memory is (bytes), `null` when no daemon answers: its resident set and
+   * V8's share of it (the JS heap, and buffers held outside it), LanceDB's caches, and each embed
+   * worker's resident set as it last reported (`null` before its first batch).
+   */
+  memory: StatusMemory | null;
+}
+
+export interface StatusMemory {
+  rss_bytes: number;
+  heap_used_bytes: number;
+  external_bytes: number;
+  array_buffers_bytes: number;
+  store_cache_bytes: number;
+  worker_rss_bytes: Array<number | null>;
 }
 
 export interface ReindexResult {

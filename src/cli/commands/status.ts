@@ -53,6 +53,7 @@ async function statusFromIndex(app: App): Promise<StatusResult> {
     model: models.join(', ') || null,
     store_version: version,
     pid: process.pid,
+    memory: null,
   };
 }
 
@@ -69,6 +70,14 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
   }
   lines.push(`model:    ${s.model ?? '(none loaded)'}`);
   lines.push(`store:    version ${s.store_version}`);
+  if (s.memory) {
+    const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+    const m = s.memory;
+    const workers = m.worker_rss_bytes.map((b) => (b === null ? 'not started' : mb(b))).join(', ');
+    lines.push(
+      `memory:   daemon ${mb(m.rss_bytes)} (JS heap ${mb(m.heap_used_bytes)}, LanceDB caches ${mb(m.store_cache_bytes)}), embed worker ${workers || 'none'}`,
+    );
+  }
   if (s.last_errors.length) {
     lines.push(via === 'daemon' ? 'recent errors:' : 'skipped files:');
     for (const e of s.last_errors) lines.push(`  ${displayPath(e.path)}: ${e.message}`);

@@ -80,6 +80,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   #restarts = 0;
   #quarantined = 0;
   #lastError: string | null = null;
+  #rssBytes: number | null = null;
   #startWaiters: Array<{ resolve(): void; reject(err: unknown): void }> = [];
   /** Processes given up on (a fatal error): close() awaits their end too. */
   readonly #retired = new Set<WorkerProcess>();
@@ -130,6 +131,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       restarts: this.#restarts,
       quarantined: this.#quarantined,
       lastError: this.#lastError,
+      rssBytes: this.#rssBytes,
     };
   }
 
@@ -312,6 +314,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       this.#failCall(job.call, new RagError('E_EMBED', `the embed worker returned ${got}`));
     } else {
       job.call.fill(job.indices, message.data);
+      this.#rssBytes = message.rssBytes;
       this.emit('batch', {
         priority: job.call.priority,
         texts: job.indices.length,

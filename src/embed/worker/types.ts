@@ -95,4 +95,6 @@ export interface EmbedWorkerStats {
   quarantined: number;
   /** Why the worker is `failed` or last restarted; null when it never had trouble. */
   lastError: string | null;
+  /** The child's resident set after its last batch; null before the first one. */
+  rssBytes: number | null;
 }

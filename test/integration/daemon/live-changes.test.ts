@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SearchParams, WireSearchHit } from '../../../src/ipc/protocol.js';
+import type { SearchParams, StatusMemory, WireSearchHit } from '../../../src/ipc/protocol.js';
 import {
   DaemonProcess,
   DaemonWorkspace,
@@ -223,6 +223,21 @@ describe('the CLI over the socket of the running daemon', () => {
       rate: 0,
       reason: null,
     });
+    // Where the memory is: the daemon's own resident set (as /proc sees it, give or take what
+    // moved between the two reads), V8's share, LanceDB's caches, the worker's last report.
+    const memory = json.memory as StatusMemory;
+    const procRss =
+      Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${daemon.pid}/status`, 'utf8'))![1]) * 1024;
+    expect(memory.rss_bytes / procRss).toBeGreaterThan(0.7);
+    expect(memory.rss_bytes / procRss).toBeLessThan(1.3);
+    expect(memory.heap_used_bytes).toBeGreaterThan(0);
+    expect(memory.heap_used_bytes).toBeLessThan(memory.rss_bytes);
+    expect(memory.store_cache_bytes).toBeGreaterThan(0);
+    expect(memory.worker_rss_bytes).toHaveLength(1);
+    expect(memory.worker_rss_bytes[0]).toBeGreaterThan(50 * 2 ** 20);
+    expect(human.stdout).toMatch(
+      /^memory: +daemon \d+ MB \(JS heap \d+ MB, LanceDB caches \d+ MB\), embed worker \d+ MB$/m,
+    );
   });
 
   it('ragctl search --json is answered by the daemon ("via":"daemon")', async () => {

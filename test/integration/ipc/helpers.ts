@@ -33,6 +33,7 @@ export const STATUS: StatusResult = {
   model: 'sentence-transformers/all-MiniLM-L6-v2',
   store_version: 1,
   pid: process.pid,
+  memory: null,
 };
 
 /** A stand-in daemon: search echoes its params as one hit, so replies can be matched to requests. */
