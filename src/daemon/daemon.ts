@@ -476,6 +476,10 @@ export class Daemon {
         // Compaction stays due by the policy's own clock.
         this.#armOptimize(Number.POSITIVE_INFINITY);
       }
+      // Each optimize or rebuild leaves stale entries in LanceDB's caches: start fresh ones
+      // when those dominate (LanceStore.renewCachesIfStale), so memory follows the index, not
+      // the number of writes since the start.
+      await this.#using((rt) => rt.app.store.renewCachesIfStale());
     } catch (err) {
       const what = work === 'optimize' ? 'optimize' : 'rebuilding the full-text index';
       this.#log.warn({ err: errorMessage(err) }, `${what} failed; will try again later`);

@@ -41,7 +41,7 @@ export interface LanceFileRecordsOptions {
 
 /** The record of what is indexed, in its own LanceDB table beside the chunk tables. */
 export class LanceFileRecords implements FileRecords {
-  readonly #table: Table;
+  #table: Table;
   readonly #dir: string;
   readonly #tuning: StoreTuning;
   readonly #log: Logger;
@@ -134,7 +134,7 @@ export class LanceFileRecords implements FileRecords {
   }
 
   async stats(): Promise<TableStats> {
-    return guard(this.#what('reading stats'), () => readStats(this.#table, FILE_RECORDS_TABLE));
+    return guard(this.#what('reading stats'), () => readStats(this.#table, FILE_RECORDS_TABLE, this.#dir));
   }
 
   async optimize(): Promise<void> {
@@ -152,6 +152,15 @@ export class LanceFileRecords implements FileRecords {
         );
       }),
     );
+  }
+
+  /** As `LanceChunkTable.swapHandle`. */
+  async swapHandle(open: () => Promise<Table>): Promise<Table> {
+    return this.#writes.run(async () => {
+      const old = this.#table;
+      this.#table = await guard(this.#what('opening it again'), open);
+      return old;
+    });
   }
 
   close(): Promise<void> {

@@ -4,6 +4,7 @@ import type { Schema } from 'apache-arrow';
 import { arrow } from '../engines/arrow.js';
 import type { StoreMapper } from '../engines/types.js';
 import { RagError } from '../errors.js';
+import { collectGarbage } from '../gc.js';
 import type { Logger } from '../log.js';
 import { FILE_RECORDS_TABLE, fileRecordsSchema, LanceFileRecords } from './file-records.js';
 import { ensureChunkIndexes } from './indexes.js';
@@ -57,24 +58,44 @@ const META = {
 const ENGINE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /**
+ * LanceDB's caches never forget on their own: every optimize, full-text rebuild and commit adds
+ * entries under new keys (a new index, a new manifest) and the old ones stay until the cache
+ * is full. For a personal index the entries in use are a few MB (4.3 MB for 20k chunks after
+ * 300 hybrid searches) while the stale ones grew to the cap, 134 MB in a 10,000-file cold index
+ * (docs/BENCHMARKS.md §5). `renewCachesIfStale` starts fresh caches once they hold more than
+ * `tuning.renewCachesAboveBytes`, and more than RENEW_FACTOR × what they held when last
+ * measured after a renewal (what is in use; an index whose working set is larger is left to
+ * the caches' own bounds).
+ */
+const RENEW_FACTOR = 3;
+/** Old handles stay open this long after a renewal: reads that started on them finish first. */
+const RETIRE_AFTER_MS = 30_000;
+
+/**
  * The LanceDB folder: one chunk table per engine plus the file records. The only place that
  * creates, checks and drops tables.
  */
 export class LanceStore {
   readonly dir: string;
-  readonly #db: Connection;
-  readonly #session: Session;
+  #db: Connection;
+  #session: Session;
+  readonly #connectOptions: { readConsistencyInterval?: number };
   readonly #tuning: StoreTuning;
   readonly #log: Logger;
   readonly #files: LanceFileRecords;
   readonly #chunkTables = new Map<string, LanceChunkTable>();
   readonly #recoveries: Recovery[] = [];
+  /** Handles replaced by a cache renewal, closed after RETIRE_AFTER_MS (or with the store). */
+  readonly #retired = new Set<{ handles: { close(): void }[]; timer: NodeJS.Timeout }>();
+  /** The caches' size some time after the last renewal: what they keep in use (RENEW_FACTOR). */
+  #cacheInUse: number | undefined;
   #closed: Promise<void> | undefined;
 
   private constructor(
     dir: string,
     db: Connection,
     session: Session,
+    connectOptions: { readConsistencyInterval?: number },
     files: LanceFileRecords,
     tuning: StoreTuning,
     log: Logger,
@@ -82,6 +103,7 @@ export class LanceStore {
     this.dir = dir;
     this.#db = db;
     this.#session = session;
+    this.#connectOptions = connectOptions;
     this.#files = files;
     this.#tuning = tuning;
     this.#log = log;
@@ -95,9 +117,7 @@ export class LanceStore {
       await mkdir(dir, { recursive: true });
       const connectOptions =
         options.readConsistencyS === undefined ? {} : { readConsistencyInterval: options.readConsistencyS };
-      const session = new Session(BigInt(tuning.indexCacheBytes), BigInt(tuning.metadataCacheBytes));
-      // In the options: @lancedb/lancedb 0.31's connect() drops a session given as its third argument.
-      const db = await connect(dir, { ...connectOptions, session });
+      const { db, session } = await connectWithCaches(dir, connectOptions, tuning);
       const schema = fileRecordsSchema();
       const recoveries: Recovery[] = [];
       const table = await openOrCreate(db, dir, FILE_RECORDS_TABLE, schema, log, recoveries);
@@ -113,7 +133,7 @@ export class LanceStore {
         await table.createIndex('path', { config: Index.btree() });
       }
       const files = new LanceFileRecords({ table, dir, tuning, logger: log });
-      const store = new LanceStore(dir, db, session, files, tuning, log);
+      const store = new LanceStore(dir, db, session, connectOptions, files, tuning, log);
       store.#recoveries.push(...recoveries);
       return store;
     });
@@ -126,6 +146,69 @@ export class LanceStore {
 
   get files(): FileRecords {
     return this.#files;
+  }
+
+  /**
+   * Renews the caches when they hold mostly stale entries (see RENEW_FACTOR); the
+   * daemon asks after each optimize. Returns whether it renewed.
+   */
+  async renewCachesIfStale(): Promise<boolean> {
+    this.#checkOpen();
+    const bytes = this.cacheBytes();
+    if (this.#cacheInUse === undefined) {
+      this.#cacheInUse = bytes;
+      return false;
+    }
+    if (bytes <= Math.max(this.#tuning.renewCachesAboveBytes, RENEW_FACTOR * this.#cacheInUse)) return false;
+    await this.renewCaches();
+    return true;
+  }
+
+  /**
+   * Starts fresh caches: a new session and connection, every open table opened again through
+   * it (each between its writes). The old handles are closed RETIRE_AFTER_MS later, so a
+   * search that started on them finishes; then a garbage collection lets LanceDB free the old
+   * caches (it does when V8 collects the old session's JS wrapper).
+   */
+  async renewCaches(): Promise<void> {
+    this.#checkOpen();
+    const before = this.cacheBytes();
+    const { db, session } = await guard(`opening the index in ${this.dir} again`, () =>
+      connectWithCaches(this.dir, this.#connectOptions, this.#tuning),
+    );
+    const handles: { close(): void }[] = [];
+    try {
+      for (const [name, table] of this.#chunkTables)
+        handles.push(await table.swapHandle(() => db.openTable(name)));
+      handles.push(await this.#files.swapHandle(() => db.openTable(FILE_RECORDS_TABLE)));
+    } finally {
+      // Tables swapped so far use the new connection; the others keep the old one until the
+      // next renewal. Either way the old connection is retired, not closed under them.
+      handles.push(this.#db);
+      this.#db = db;
+      this.#session = session;
+      this.#cacheInUse = undefined;
+      const retired = {
+        handles,
+        timer: setTimeout(() => this.#retire(retired), RETIRE_AFTER_MS),
+      };
+      retired.timer.unref();
+      this.#retired.add(retired);
+    }
+    this.#log.info({ cacheMb: Math.round(before / 2 ** 20) }, 'LanceDB caches renewed');
+  }
+
+  #retire(retired: { handles: { close(): void }[]; timer: NodeJS.Timeout }): void {
+    clearTimeout(retired.timer);
+    this.#retired.delete(retired);
+    for (const handle of retired.handles) {
+      try {
+        handle.close();
+      } catch (err) {
+        this.#log.debug({ err: String(err) }, 'closing a retired LanceDB handle failed');
+      }
+    }
+    collectGarbage('full');
   }
 
   /** Tables that opened at an older version because their newest one was unreadable. */
@@ -212,6 +295,7 @@ export class LanceStore {
     this.#closed ??= (async () => {
       for (const table of this.#chunkTables.values()) await table.close();
       await this.#files.close();
+      for (const retired of [...this.#retired]) this.#retire(retired);
       this.#db.close();
     })();
     return this.#closed;
@@ -237,6 +321,18 @@ export interface Recovery {
   /** Manifests set aside (kept in `<table>.lance/_versions_unreadable/`). */
   setAside: string[];
   at: number;
+}
+
+/** A connection with caches of the tuning's sizes. */
+async function connectWithCaches(
+  dir: string,
+  connectOptions: { readConsistencyInterval?: number },
+  tuning: StoreTuning,
+): Promise<{ db: Connection; session: Session }> {
+  const session = new Session(BigInt(tuning.indexCacheBytes), BigInt(tuning.metadataCacheBytes));
+  // In the options: @lancedb/lancedb 0.31's connect() drops a session given as its third argument.
+  const db = await connect(dir, { ...connectOptions, session });
+  return { db, session };
 }
 
 async function openOrCreate(

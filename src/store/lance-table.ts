@@ -33,7 +33,7 @@ export class LanceChunkTable implements ChunkTable {
   readonly name: string;
   readonly modelId: string;
   readonly dimension: number;
-  readonly #table: Table;
+  #table: Table;
   readonly #dir: string;
   readonly #schema: Schema;
   readonly #tuning: StoreTuning;
@@ -118,7 +118,7 @@ export class LanceChunkTable implements ChunkTable {
 
   async stats(): Promise<TableStats> {
     this.#checkOpen();
-    return guard(this.#what('reading stats'), () => readStats(this.#table, this.name));
+    return guard(this.#what('reading stats'), () => readStats(this.#table, this.name, this.#dir));
   }
 
   /**
@@ -160,6 +160,20 @@ export class LanceChunkTable implements ChunkTable {
         this.#log.info({ ms: Math.round(performance.now() - started) }, 'full-text index rebuilt');
       }),
     );
+  }
+
+  /**
+   * Replaces LanceDB's handle with one `open` makes (the same table through another
+   * connection), between writes; returns the old handle, still usable by reads in flight, for
+   * the caller to close. See `LanceStore.renewCaches`.
+   */
+  async swapHandle(open: () => Promise<Table>): Promise<Table> {
+    this.#checkOpen();
+    return this.#writes.run(async () => {
+      const old = this.#table;
+      this.#table = await guard(this.#what('opening it again'), open);
+      return old;
+    });
   }
 
   /** Waits for queued writes, then releases LanceDB's handle. Idempotent. */

@@ -1,7 +1,9 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Table } from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 import { sameType } from '../engines/arrow.js';
-import { errorMessage, isRagError, RagError } from '../errors.js';
+import { errnoCode, errorMessage, isRagError, RagError } from '../errors.js';
 import type { TableStats } from './types.js';
 
 /**
@@ -38,18 +40,18 @@ export class WriteLock {
   }
 }
 
-export async function readStats(table: Table, name: string): Promise<TableStats> {
+export async function readStats(table: Table, name: string, dir: string): Promise<TableStats> {
   const [stats, version, versions, indexes] = await Promise.all([
     table.stats(),
     table.version(),
-    table.listVersions(),
+    countVersions(dir, name),
     table.listIndices(),
   ]);
   return {
     name,
     rows: stats.numRows,
     version,
-    versions: versions.length,
+    versions,
     fragments: stats.fragmentStats.numFragments,
     smallFragments: stats.fragmentStats.numSmallFragments,
     dataBytes: stats.totalBytes,
@@ -60,6 +62,21 @@ export async function readStats(table: Table, name: string): Promise<TableStats>
       unindexedRows: index.numUnindexedRows ?? 0,
     })),
   };
+}
+
+/**
+ * Versions kept on disk: the manifests in `<table>.lance/_versions`. Not `listVersions()`: it
+ * lists the folder and then reads every manifest, so a cleanup running meanwhile (an optimize
+ * of the same table) makes it fail on one it just deleted — `status` did, under steady saves —
+ * and it costs a read per version.
+ */
+async function countVersions(dir: string, name: string): Promise<number> {
+  try {
+    return (await readdir(join(dir, `${name}.lance`, '_versions'))).filter((f) => f.endsWith('.manifest')).length;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return 0;
+    throw err;
+  }
 }
 
 /**

@@ -3,9 +3,8 @@ import { accessSync, chmodSync, constants, mkdirSync } from 'node:fs';
 import { cpus, homedir, hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { core as mx } from '@frost-beta/mlx';
+import { collectGarbage } from '../../gc.js';
 
 /**
  * node-mlx frees an array's memory only when V8 collects its JS wrapper and then runs the
@@ -16,21 +15,9 @@ import { core as mx } from '@frost-beta/mlx';
  *   old generation — with minor GCs alone RSS still crept up ~50 MB per batch.
  * Either way, one turn of the loop lets the finalizers run.
  */
-let collect: ((options?: { type: 'minor' | 'major' }) => void) | undefined;
-
 export async function releaseArrays(kind: 'minor' | 'major'): Promise<void> {
-  if (!collect) {
-    const exposed = (globalThis as { gc?: typeof collect }).gc;
-    if (exposed) {
-      collect = exposed;
-    } else {
-      setFlagsFromString('--expose-gc');
-      collect = runInNewContext('gc') as typeof collect;
-    }
-  }
-  // `gc()` is a full collection; `{ type: 'major' }` is not (it left the creep in place).
-  if (kind === 'minor') collect!({ type: 'minor' });
-  else collect!();
+  // A full collection: V8's `{ type: 'major' }` left the creep in place.
+  collectGarbage(kind === 'minor' ? 'minor' : 'full');
   await new Promise<void>((resolve) => setImmediate(resolve));
 }
 

@@ -67,4 +67,72 @@ describe('LanceStore caches', () => {
     expect(unbounded.at(-1)!).toBeGreaterThan(4 * unbounded[1]!);
     expect(unbounded.at(-1)!).toBeGreaterThan(3 * bounded.at(-1)!);
   });
+
+  it('renewCaches drops the stale entries; searches in flight finish, and the tables read and write as before', async () => {
+    store = await openStore(dir, { indexCacheBytes: 6 * 2 ** 30, metadataCacheBytes: 2 ** 30 });
+    const grown = await churn(store, 8);
+    const { table } = await store.openChunkTable(SPEC);
+    const ask = (vector: Float32Array) =>
+      table.search({ query: 'words3', vector, k: 5, mode: 'hybrid' }).then((hits) => hits.map((h) => h.id));
+    const { vectors } = batchFor([{ path: `${ROOT}/x.md`, texts: ['x'] }], 3);
+    const expected = await ask(vectors.slice(0, DIM));
+
+    // A search started before the renewal runs on the old handles, which stay open for it.
+    const during = ask(vectors.slice(0, DIM));
+    await store.renewCaches();
+    expect(await during).toEqual(expected);
+    expect(store.cacheBytes()).toBeLessThan(grown.at(-1)! / 4);
+
+    // Same answers through the new handles; writes and the file records work too.
+    expect(await ask(vectors.slice(0, DIM))).toEqual(expected);
+    const files = [{ path: `${ROOT}/after.md`, texts: ['written after the renewal'] }];
+    await table.replaceFiles(
+      files.map((f) => f.path),
+      batchFor(files, 99).batch,
+    );
+    expect(await table.countRows()).toBe(20 * 5 + 1);
+    await store.files.upsert([
+      {
+        path: `${ROOT}/after.md`,
+        root: ROOT,
+        engine: 'md',
+        size: 1,
+        mtimeMs: 1,
+        fileHash: 'h',
+        chunkCount: 1,
+        status: 'indexed',
+        reason: '',
+        indexedAt: 1,
+        modelId: 'm',
+      },
+    ]);
+    expect((await store.files.get([`${ROOT}/after.md`])).size).toBe(1);
+    // Closing the store with handles still retired (their grace not over) closes them too.
+    await store.close();
+    store = undefined;
+  });
+
+  it('renewCachesIfStale renews once past the floor and past 3× what was in use after the last renewal', async () => {
+    store = await openStore(dir, {
+      indexCacheBytes: 6 * 2 ** 30,
+      metadataCacheBytes: 2 ** 30,
+      renewCachesAboveBytes: 1,
+    });
+    await churn(store, 2);
+    // The first call measures what is in use; nothing to compare with yet.
+    expect(await store.renewCachesIfStale()).toBe(false);
+    expect(await store.renewCachesIfStale()).toBe(false);
+    await churn(store, 10);
+    expect(await store.renewCachesIfStale()).toBe(true);
+  });
+
+  it('renewCachesIfStale leaves caches under the floor alone however much they grew', async () => {
+    store = await openStore(dir, { indexCacheBytes: 6 * 2 ** 30, metadataCacheBytes: 2 ** 30 });
+    await churn(store, 1);
+    expect(await store.renewCachesIfStale()).toBe(false);
+    await churn(store, 10);
+    // Below the 32 MiB floor (this table is tiny), however much it grew.
+    expect(store.cacheBytes()).toBeLessThan(32 * 2 ** 20);
+    expect(await store.renewCachesIfStale()).toBe(false);
+  });
 });

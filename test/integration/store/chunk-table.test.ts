@@ -420,6 +420,41 @@ describe('LanceChunkTable', () => {
     }
   });
 
+  it('stats stay readable while optimizes delete old versions (status under steady saves)', async () => {
+    // LanceDB's listVersions() read every manifest it had listed and failed on one a concurrent
+    // cleanup deleted: the daemon's `status` returned E_STORE during a soak of saves.
+    // Versions live 300 ms: longer than a stats read, so a read's own version is never pruned
+    // under it (in use, versions live a minute), short enough that many are pruned meanwhile.
+    const short = await openStore(dir, { keepVersionsMs: 300 });
+    try {
+      const { table: t } = await short.openChunkTable(SPEC);
+      let writing = true;
+      const writer = (async () => {
+        for (let i = 0; i < 90; i++) {
+          const path = `${ROOT}/w${i % 5}.md`;
+          await t.replaceFiles([path], batchFor([{ path, texts: [`w ${i}`, `x ${i}`] }], i + 1).batch);
+          if (i % 3 === 2) await t.optimize();
+        }
+      })().finally(() => {
+        writing = false;
+      });
+      const failures: string[] = [];
+      let reads = 0;
+      while (writing) {
+        await t.stats().then(
+          () => reads++,
+          (err: Error) => failures.push(err.message),
+        );
+      }
+      await writer;
+      expect(failures.slice(0, 2)).toEqual([]);
+      expect(reads).toBeGreaterThan(20);
+      expect((await t.stats()).versions).toBeGreaterThan(0);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('is unusable after close, and close is idempotent', async () => {
     await Promise.all([table.close(), table.close()]);
     await expect(table.countRows()).rejects.toMatchObject({ code: 'E_STORE' });
