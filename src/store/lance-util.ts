@@ -72,7 +72,8 @@ export async function readStats(table: Table, name: string, dir: string): Promis
  */
 async function countVersions(dir: string, name: string): Promise<number> {
   try {
-    return (await readdir(join(dir, `${name}.lance`, '_versions'))).filter((f) => f.endsWith('.manifest')).length;
+    return (await readdir(join(dir, `${name}.lance`, '_versions'))).filter((f) => f.endsWith('.manifest'))
+      .length;
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return 0;
     throw err;
