@@ -26,7 +26,11 @@ export interface StatusInputs {
  */
 export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
   const { app, queue } = input;
-  const records = await app.store.files.all();
+  // A count and the skipped files' records, not every record: a menu-bar poller asks often.
+  const [indexedFiles, skipped] = await Promise.all([
+    app.store.files.countIndexed(),
+    app.store.files.skipped(),
+  ]);
   let chunks = 0;
   let version = 0;
   for (const engine of Object.keys(app.config.engines)) {
@@ -57,9 +61,7 @@ export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
     })),
     // Files that cannot be indexed (binary, too large, unreadable, a FIFO, a link loop) are
     // listed with their reason, as `ragctl status` lists them when no daemon runs.
-    ...records
-      .filter((r) => r.status === 'skipped')
-      .map((r) => ({ path: r.path, code: 'E_SKIPPED', message: r.reason, atMs: r.indexedAt })),
+    ...skipped.map((r) => ({ path: r.path, code: 'E_SKIPPED', message: r.reason, atMs: r.indexedAt })),
   ];
   const hasWork = input.starting || q.busy || q.depth > 0;
   const state = trouble ? 'degraded' : queue.paused ? 'paused' : hasWork ? 'indexing' : 'idle';
@@ -76,7 +78,7 @@ export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
     state,
     reason: trouble?.reason ?? null,
     fix: trouble?.fix ?? null,
-    files: records.filter((r) => r.status === 'indexed').length,
+    files: indexedFiles,
     chunks,
     queue_depth: left,
     // The queue's rate is a moving average that lingers for a minute after the last file;

@@ -55,11 +55,17 @@ export function buildServiceSpec(input: SpecInput): ServiceSpec {
     // LanceDB's Rust core logs warnings to stderr by default; the daemon has its own log.
     LANCEDB_LOG: 'error',
   };
-  // glibc gives each thread that allocates an arena of its own (up to 8 per core) and seldom
-  // returns their memory: with LanceDB's threads the daemon's RSS rose 226 -> 324 MB over a
-  // 5,000-file cold index, 209 -> 241 MB with two arenas (bench/daemon/idle-and-rss.mjs;
-  // docs/BENCHMARKS.md section 5). macOS's allocator does not read this variable.
-  if (input.platform === 'systemd') environment.MALLOC_ARENA_MAX = '2';
+  // glibc, two settings (macOS's allocator reads neither; docs/BENCHMARKS.md section 5):
+  // - each thread that allocates gets an arena of its own (up to 8 per core) and seldom returns
+  //   its memory: with LanceDB's threads the daemon's RSS rose 226 -> 324 MB over a 5,000-file
+  //   cold index, 209 -> 241 MB with two arenas;
+  // - glibc raises its mmap threshold each time a large block is freed (up to 32 MiB), after
+  //   which LanceDB's large temporary buffers come from the heap and stay resident: a fixed
+  //   128 KiB threshold returns them to the system when freed.
+  if (input.platform === 'systemd') {
+    environment.MALLOC_ARENA_MAX = '2';
+    environment.MALLOC_MMAP_THRESHOLD_ = '131072';
+  }
   for (const key of PASSED_ENV) {
     const value = input.env[key];
     if (value) environment[key] = value;

@@ -79,6 +79,19 @@ export class LanceFileRecords implements FileRecords {
     return found;
   }
 
+  async countIndexed(): Promise<number> {
+    return guard(this.#what('counting records'), () => this.#table.countRows("status = 'indexed'"));
+  }
+
+  async skipped(): Promise<FileRecord[]> {
+    const records: FileRecord[] = [];
+    await guard(this.#what('reading the records of skipped files'), async () => {
+      for await (const batch of this.#table.query().where("status = 'skipped'"))
+        records.push(...readRecords(batch));
+    });
+    return records;
+  }
+
   async indexedChunks(engine: string): Promise<number> {
     let total = 0;
     await guard(this.#what('counting indexed chunks'), async () => {

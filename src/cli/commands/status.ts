@@ -27,8 +27,10 @@ export function registerStatus(program: Command): void {
 
 /** What `status` can say without a daemon: the index's contents, read directly. */
 async function statusFromIndex(app: App): Promise<StatusResult> {
-  const records = await app.store.files.all();
-  const skipped = records.filter((r) => r.status === 'skipped');
+  const [indexedFiles, skipped] = await Promise.all([
+    app.store.files.countIndexed(),
+    app.store.files.skipped(),
+  ]);
   let chunks = 0;
   let version = 0;
   for (const engine of Object.keys(app.config.engines)) {
@@ -41,7 +43,7 @@ async function statusFromIndex(app: App): Promise<StatusResult> {
     state: 'stopped',
     reason: null,
     fix: null,
-    files: records.length - skipped.length,
+    files: indexedFiles,
     chunks,
     queue_depth: 0,
     rate: 0,

@@ -233,6 +233,10 @@ describe('LanceStore', () => {
         expect(got.size).toBe(2);
         expect(got.get(paths[1] as string)).toEqual(changed);
         expect((await store.files.all()).length).toBe(5);
+        // What status reads: a count of indexed files and the skipped files' records.
+        expect(await store.files.countIndexed()).toBe(4);
+        expect(await store.files.skipped()).toEqual([changed]);
+        expect(await store.files.indexedChunks('md')).toBe(3 * 3);
 
         await store.files.delete([paths[1] as string, `${ROOT}/it's 100%Yx.md`]);
         expect((await store.files.all()).map((r) => r.path).sort()).toEqual(

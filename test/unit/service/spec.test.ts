@@ -52,13 +52,14 @@ describe('service names and places', () => {
       HOME: '/home/jane',
       LANCEDB_LOG: 'error',
       MALLOC_ARENA_MAX: '2',
+      MALLOC_MMAP_THRESHOLD_: '131072',
       XDG_DATA_HOME: '/d',
       HF_HUB_CACHE: '/m',
     });
-    // Two glibc arenas bound the daemon's RSS on Linux; macOS's allocator does not read it.
-    expect(buildServiceSpec({ ...base, env, platform: 'launchd' }).environment).not.toHaveProperty(
-      'MALLOC_ARENA_MAX',
-    );
+    // glibc settings that bound the daemon's RSS on Linux; macOS's allocator reads neither.
+    const launchd = buildServiceSpec({ ...base, env, platform: 'launchd' }).environment;
+    expect(launchd).not.toHaveProperty('MALLOC_ARENA_MAX');
+    expect(launchd).not.toHaveProperty('MALLOC_MMAP_THRESHOLD_');
   });
 
   it('refuses paths with control characters, naming the value', () => {

@@ -89,6 +89,7 @@ describe('systemd user unit', () => {
       ['HOME=/home/jane'],
       ['LANCEDB_LOG=error'],
       ['MALLOC_ARENA_MAX=2'],
+      ['MALLOC_MMAP_THRESHOLD_=131072'],
       ['XDG_CACHE_HOME=/home/jane/.cache'],
       ['HF_HOME=/data/hf & "models" 100%'],
     ]);
