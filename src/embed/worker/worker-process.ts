@@ -30,6 +30,18 @@ const OUTPUT_DRAIN_MS = 200;
  */
 const CHILD_EXEC_ARGV = ['--expose-gc'];
 
+/**
+ * The daemon's environment minus what suits the daemon but not the model: glibc's fixed mmap
+ * threshold (docs/SERVICE.md) returns LanceDB's large temporary buffers to the system, but MLX
+ * allocates arrays of that size for every layer of every batch, and with each one an mmap and
+ * a munmap the same embedding took 2.2× as long (`node bench/embed/profile-mlx.mjs --tokens
+ * 128`: 6,230 vs 2,825 tokens/s). The worker's memory is flat without it.
+ */
+export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { MALLOC_MMAP_THRESHOLD_: _daemonOnly, ...rest } = env;
+  return rest;
+}
+
 export interface ProcessExit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -72,7 +84,7 @@ export class WorkerProcess {
       execArgv: CHILD_EXEC_ARGV,
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: options.env,
+      env: childEnv(options.env),
       detached: true,
     });
     this.pid = this.#child.pid;

@@ -10,6 +10,7 @@ import {
   parseParentMessage,
   WORKER_PROTOCOL_VERSION,
 } from '../../../src/embed/worker/protocol.js';
+import { childEnv } from '../../../src/embed/worker/worker-process.js';
 
 const v = WORKER_PROTOCOL_VERSION;
 
@@ -91,5 +92,19 @@ describe('worker limits', () => {
     for (const bad of [{ maxAttempts: 0 }, { requestTokens: 1.5 }, { niceness: -1 }, { niceness: 20 }])
       expect(() => resolveWorkerLimits(bad)).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
     expect(() => resolveWorkerLimits({ backoffInitialMs: 1000, backoffMaxMs: 10 })).toThrow(/backoffMaxMs/);
+  });
+});
+
+describe('worker environment', () => {
+  it("is the daemon's, less glibc's fixed mmap threshold (it makes MLX's per-layer arrays mmap and munmap each time)", () => {
+    const env = {
+      PATH: '/usr/bin',
+      HOME: '/home/jane',
+      MALLOC_ARENA_MAX: '2',
+      MALLOC_MMAP_THRESHOLD_: '131072',
+    };
+    expect(childEnv(env)).toEqual({ PATH: '/usr/bin', HOME: '/home/jane', MALLOC_ARENA_MAX: '2' });
+    // The daemon's own environment is left as it was.
+    expect(env.MALLOC_MMAP_THRESHOLD_).toBe('131072');
   });
 });
