@@ -7,6 +7,7 @@ import { createRegistry } from './registry/builtins.js';
 import type { ComponentRegistry } from './registry/registry.js';
 import { SearchService } from './search/service.js';
 import { LanceStore } from './store/lance-store.js';
+import type { FileRecord } from './store/types.js';
 
 /** The LanceDB folder inside the data dir. */
 export function storeDir(config: Config): string {
@@ -87,6 +88,26 @@ export class App {
       for (const e of embedders.values()) await e.close();
       throw err;
     }
+  }
+
+  /**
+   * What the index holds, for `status` with or without a daemon: indexed files (a count, not
+   * their records: a menu-bar poller asks often), chunks, the newest table version, and the
+   * records of the files that could not be indexed.
+   */
+  async contents(): Promise<{ files: number; chunks: number; version: number; skipped: FileRecord[] }> {
+    const [files, skipped] = await Promise.all([
+      this.store.files.countIndexed(),
+      this.store.files.all({ status: 'skipped' }),
+    ]);
+    let chunks = 0;
+    let version = 0;
+    for (const engine of Object.keys(this.config.engines)) {
+      const stats = await this.indexer.table(engine)?.stats();
+      chunks += stats?.rows ?? 0;
+      version = Math.max(version, stats?.version ?? 0);
+    }
+    return { files, chunks, version, skipped };
   }
 
   /** Closes the store and the embedders. Idempotent; awaits pending writes. */

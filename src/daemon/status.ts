@@ -26,18 +26,7 @@ export interface StatusInputs {
  */
 export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
   const { app, queue } = input;
-  // A count and the skipped files' records, not every record: a menu-bar poller asks often.
-  const [indexedFiles, skipped] = await Promise.all([
-    app.store.files.countIndexed(),
-    app.store.files.skipped(),
-  ]);
-  let chunks = 0;
-  let version = 0;
-  for (const engine of Object.keys(app.config.engines)) {
-    const stats = await app.indexer.table(engine)?.stats();
-    chunks += stats?.rows ?? 0;
-    version = Math.max(version, stats?.version ?? 0);
-  }
+  const { files, chunks, version, skipped } = await app.contents();
   const q = queue.stats();
   const failedWorker = input.workers.find((w) => w.state === 'failed');
   let trouble: { reason: string; fix: string } | undefined = input.storeTrouble;
@@ -78,7 +67,7 @@ export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
     state,
     reason: trouble?.reason ?? null,
     fix: trouble?.fix ?? null,
-    files: indexedFiles,
+    files,
     chunks,
     queue_depth: left,
     // The queue's rate is a moving average that lingers for a minute after the last file;

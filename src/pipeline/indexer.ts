@@ -164,8 +164,7 @@ export class Indexer {
       // Counts first (one column each): the records and the paths are read only on a mismatch.
       if ((await state.table.countRows()) === (await this.#store.files.indexedChunks(engine))) continue;
       const indexed = new Set<string>();
-      for (const r of await this.#store.files.all({ engine }))
-        if (r.status === 'indexed') indexed.add(r.path);
+      for (const r of await this.#store.files.all({ engine, status: 'indexed' })) indexed.add(r.path);
       const orphans = [...(await state.table.paths())].filter((p) => !indexed.has(p));
       if (!orphans.length) continue;
       this.#log.warn(

@@ -55,11 +55,16 @@ export class LanceFileRecords implements FileRecords {
     this.#log = options.logger.child({ table: FILE_RECORDS_TABLE });
   }
 
-  async all(filter: { engine?: string | undefined } = {}): Promise<FileRecord[]> {
+  async all(
+    filter: { engine?: string | undefined; status?: FileRecord['status'] } = {},
+  ): Promise<FileRecord[]> {
     const records: FileRecord[] = [];
     await guard(this.#what('reading all records'), async () => {
+      const where: string[] = [];
+      if (filter.engine !== undefined) where.push(`engine = ${sqlString(filter.engine)}`);
+      if (filter.status !== undefined) where.push(`status = ${sqlString(filter.status)}`);
       let query = this.#table.query();
-      if (filter.engine !== undefined) query = query.where(`engine = ${sqlString(filter.engine)}`);
+      if (where.length) query = query.where(where.join(' AND '));
       // Streamed batch by batch: a tree of 100k files never sits in memory twice.
       for await (const batch of query) records.push(...readRecords(batch));
     });
@@ -81,15 +86,6 @@ export class LanceFileRecords implements FileRecords {
 
   async countIndexed(): Promise<number> {
     return guard(this.#what('counting records'), () => this.#table.countRows("status = 'indexed'"));
-  }
-
-  async skipped(): Promise<FileRecord[]> {
-    const records: FileRecord[] = [];
-    await guard(this.#what('reading the records of skipped files'), async () => {
-      for await (const batch of this.#table.query().where("status = 'skipped'"))
-        records.push(...readRecords(batch));
-    });
-    return records;
   }
 
   async indexedChunks(engine: string): Promise<number> {

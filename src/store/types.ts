@@ -143,14 +143,12 @@ export interface TableStats {
 
 /** The record of what is indexed: one row per file, keyed by absolute path. */
 export interface FileRecords {
-  /** Every record, optionally only those of one engine. */
-  all(filter?: { engine?: string | undefined }): Promise<FileRecord[]>;
+  /** Every record, optionally only those of one engine and/or one status. */
+  all(filter?: { engine?: string | undefined; status?: FileRecord['status'] }): Promise<FileRecord[]>;
   /** The records of these paths; paths without one are absent from the map. */
   get(paths: readonly string[]): Promise<Map<string, FileRecord>>;
   /** How many files are `indexed` (a count, no records read). */
   countIndexed(): Promise<number>;
-  /** The records of files that could not be indexed, with their reasons. */
-  skipped(): Promise<FileRecord[]>;
   /** The chunks the `indexed` records of an engine account for (one column read, not all). */
   indexedChunks(engine: string): Promise<number>;
   /** Inserts or replaces (by path) in one commit. */

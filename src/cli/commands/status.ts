@@ -27,23 +27,13 @@ export function registerStatus(program: Command): void {
 
 /** What `status` can say without a daemon: the index's contents, read directly. */
 async function statusFromIndex(app: App): Promise<StatusResult> {
-  const [indexedFiles, skipped] = await Promise.all([
-    app.store.files.countIndexed(),
-    app.store.files.skipped(),
-  ]);
-  let chunks = 0;
-  let version = 0;
-  for (const engine of Object.keys(app.config.engines)) {
-    const stats = await app.indexer.table(engine)?.stats();
-    chunks += stats?.rows ?? 0;
-    version = Math.max(version, stats?.version ?? 0);
-  }
+  const { files, chunks, version, skipped } = await app.contents();
   const models = [...app.embedders.values()].map((e) => e.modelId);
   return {
     state: 'stopped',
     reason: null,
     fix: null,
-    files: indexedFiles,
+    files,
     chunks,
     queue_depth: 0,
     rate: 0,

@@ -235,7 +235,7 @@ describe('LanceStore', () => {
         expect((await store.files.all()).length).toBe(5);
         // What status reads: a count of indexed files and the skipped files' records.
         expect(await store.files.countIndexed()).toBe(4);
-        expect(await store.files.skipped()).toEqual([changed]);
+        expect(await store.files.all({ status: 'skipped' })).toEqual([changed]);
         expect(await store.files.indexedChunks('md')).toBe(3 * 3);
 
         await store.files.delete([paths[1] as string, `${ROOT}/it's 100%Yx.md`]);
