@@ -331,6 +331,22 @@ export async function stopAll(): Promise<void> {
   }
 }
 
+/**
+ * A daemon test's teardown: stop the daemon it started (if it still runs), kill whatever a
+ * failed test left running, then remove the workspace — the last two even if the stop fails.
+ */
+export async function endDaemonTest(
+  daemon: DaemonProcess | undefined,
+  ws: DaemonWorkspace | undefined,
+): Promise<void> {
+  try {
+    if (daemon && !daemon.hasExited) await daemon.stop();
+  } finally {
+    await stopAll();
+    await ws?.cleanup();
+  }
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

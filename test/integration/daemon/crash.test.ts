@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DaemonProcess,
   DaemonWorkspace,
+  endDaemonTest,
   isAlive,
   readRecords,
   type StoredRecord,
-  stopAll,
   waitFor,
 } from '../../helpers/daemon.js';
 import { countByPath, readChunks, type StoredChunk } from '../../helpers/index-workspace.js';
@@ -64,14 +64,7 @@ beforeAll(async () => {
   await daemon.until('the base notes indexed', (s) => s.files === onDisk.size && s.state === 'idle');
 });
 
-afterAll(async () => {
-  try {
-    if (daemon && !daemon.hasExited) await daemon.stop();
-  } finally {
-    await stopAll();
-    await ws?.cleanup();
-  }
-});
+afterAll(() => endDaemonTest(daemon, ws));
 
 describe('hard stops', () => {
   it('kill -9 of the embed worker mid-batch: the socket keeps answering and the batch completes', async () => {

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockPath } from '../../../src/daemon/lock.js';
-import { DaemonProcess, DaemonWorkspace, isAlive, stopAll, waitFor } from '../../helpers/daemon.js';
+import { DaemonProcess, DaemonWorkspace, endDaemonTest, isAlive, waitFor } from '../../helpers/daemon.js';
 import { runCli } from '../../helpers/run-cli.js';
 
 /** One workspace; the daemon is replaced as the cases go (second instance, kill -9, SIGHUP). */
@@ -19,14 +19,7 @@ beforeAll(async () => {
   await daemon.until('the first note indexed', (s) => s.files === 1 && s.state === 'idle');
 });
 
-afterAll(async () => {
-  try {
-    if (daemon && !daemon.hasExited) await daemon.stop();
-  } finally {
-    await stopAll();
-    await ws?.cleanup();
-  }
-});
+afterAll(() => endDaemonTest(daemon, ws));
 
 const lockOwner = () =>
   JSON.parse(readFileSync(lockPath(ws.dataDir), 'utf8')) as { pid: number; role: string };

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir, symlink } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errnoCode } from '../../../src/errors.js';
-import { DaemonProcess, DaemonWorkspace, readRecords, stopAll, waitFor } from '../../helpers/daemon.js';
+import { DaemonProcess, DaemonWorkspace, endDaemonTest, readRecords, waitFor } from '../../helpers/daemon.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 
 /** Small, so that a file over it is cheap to write. */
@@ -33,14 +33,7 @@ describe('files that cannot be indexed are skipped with their reason; the daemon
     daemon = await DaemonProcess.start(ws);
     await daemon.until('the good note indexed', (s) => s.files === 1 && s.state === 'idle');
   });
-  afterAll(async () => {
-    try {
-      if (daemon && !daemon.hasExited) await daemon.stop();
-    } finally {
-      await stopAll();
-      await ws?.cleanup();
-    }
-  });
+  afterAll(() => endDaemonTest(daemon, ws));
 
   /** path → reason, for every odd file made so far. */
   const expected: Record<string, string> = {};

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DaemonProcess, DaemonWorkspace, readRecords, stopAll, waitFor } from '../../helpers/daemon.js';
+import { DaemonProcess, DaemonWorkspace, endDaemonTest, readRecords, waitFor } from '../../helpers/daemon.js';
 import { countByPath, readChunks } from '../../helpers/index-workspace.js';
 
 /** A checkout-sized storm: 5,000 notes in 50 new folders, written as fast as the disk takes them. */
@@ -24,14 +24,7 @@ describe('a storm of 5,000 new files', () => {
     daemon = await DaemonProcess.start(ws);
     await daemon.idle();
   });
-  afterAll(async () => {
-    try {
-      if (daemon && !daemon.hasExited) await daemon.stop();
-    } finally {
-      await stopAll();
-      await ws?.cleanup();
-    }
-  });
+  afterAll(() => endDaemonTest(daemon, ws));
 
   it(
     'ends with index == disk: every file once, no duplicate chunk, status answered throughout',
@@ -136,14 +129,7 @@ describe('a cold start over 1,500 notes (one walk)', () => {
   let ws: DaemonWorkspace;
   let daemon: DaemonProcess;
 
-  afterAll(async () => {
-    try {
-      if (daemon && !daemon.hasExited) await daemon.stop();
-    } finally {
-      await stopAll();
-      await ws?.cleanup();
-    }
-  });
+  afterAll(() => endDaemonTest(daemon, ws));
 
   it('folds new rows into the full-text index while the walk runs, not only after it', async () => {
     ws = await DaemonWorkspace.create();
