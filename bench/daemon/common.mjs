@@ -498,6 +498,17 @@ export function summarise(xs) {
   };
 }
 
+/** The parts of a daemon's `status.memory` (bytes) that the memory benches report. */
+export const MEMORY_PARTS = {
+  rss: (m) => m.rss_bytes,
+  heapUsed: (m) => m.heap_used_bytes,
+  external: (m) => m.external_bytes,
+  arrayBuffers: (m) => m.array_buffers_bytes,
+  storeCache: (m) => m.store_cache_bytes,
+  // What neither V8 nor LanceDB's caches account for: native allocations and the allocator's slack.
+  rest: (m) => m.rss_bytes - m.heap_used_bytes - m.external_bytes - m.store_cache_bytes,
+};
+
 /** Least-squares slope of y over x. */
 export function slope(xs, ys) {
   const n = xs.length;

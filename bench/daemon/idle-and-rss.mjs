@@ -25,6 +25,7 @@ import {
   int,
   ipc,
   loadAvg,
+  MEMORY_PARTS,
   machine,
   pct,
   procSample,
@@ -107,17 +108,8 @@ function memorySummary(points) {
   if (!points.length) return null;
   const q = Math.max(1, Math.floor(points.length / 4));
   const mb = (b) => b / 2 ** 20;
-  const parts = {
-    rss: (m) => m.rss_bytes,
-    heapUsed: (m) => m.heap_used_bytes,
-    external: (m) => m.external_bytes,
-    arrayBuffers: (m) => m.array_buffers_bytes,
-    storeCache: (m) => m.store_cache_bytes,
-    // What neither V8 nor LanceDB's caches account for: native allocations and the allocator's slack.
-    rest: (m) => m.rss_bytes - m.heap_used_bytes - m.external_bytes - m.store_cache_bytes,
-  };
   return Object.fromEntries(
-    Object.entries(parts).map(([k, f]) => [
+    Object.entries(MEMORY_PARTS).map(([k, f]) => [
       k,
       {
         firstQuarterMedianMb: mb(pct(points.slice(0, q).map(f), 50)),
