@@ -128,10 +128,11 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
 
     const k = await ragctl('search', '-k', 'many', 'anything');
     expect(k.code).toBe(2);
-    expect(k.stderr).toContain('-k must be a whole number from 1 to 1000, got many');
+    expect(k.stderr).toContain('-k must be an integer from 1 to 1000, not "many"');
 
     const after = await ragctl('search', '--after', 'last tuesday', 'anything');
     expect(after.code).toBe(2);
-    expect(after.stderr).toContain('--after: cannot read "last tuesday" as a date');
+    expect(after.stderr).toContain('--after must be a date (2024-05-01, UTC)');
+    expect(after.stderr).toContain('not "last tuesday"');
   });
 });
