@@ -15,7 +15,6 @@ import type { SearchMode } from '../../store/types.js';
 import { askDaemon } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
-import { printJson } from '../output.js';
 
 /** Characters of a result's text shown under it. */
 const SNIPPET_CHARS = 240;
@@ -33,6 +32,8 @@ export interface SearchCommandOptions {
    */
   filters?: readonly FilterField[];
   answer?: SearchAnswer;
+  /** Where results go. Default: process.stdout. */
+  stdout?: { write(text: string): unknown };
 }
 
 /**
@@ -43,6 +44,7 @@ export interface SearchCommandOptions {
 export function registerSearch(program: Command, options: SearchCommandOptions = {}): void {
   const schema = searchParamsSchema(options.filters ?? BUILTIN_FILTERS);
   const answer = options.answer ?? askDaemonOrIndex;
+  const stdout = options.stdout ?? process.stdout;
   const command = program
     .command('search')
     .argument('<query...>', 'what you are looking for, in your own words')
@@ -86,11 +88,11 @@ Examples:
       }
       const { result, via } = await answer(checked.params, g);
       if (g.json) {
-        printJson({ ...result, via });
+        stdout.write(`${JSON.stringify({ ...result, via })}\n`);
         return;
       }
       if (via === 'index') process.stderr.write('(no daemon running: searched the index directly)\n');
-      process.stdout.write(formatResults(result));
+      stdout.write(formatResults(result));
     });
 }
 
