@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { errnoCode, errorMessage, RagError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { SearchParamsSchema } from '../search/params.js';
+import type { SearchParamsSchema } from '../search/param-specs.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import {
   encodeMessage,

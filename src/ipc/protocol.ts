@@ -1,13 +1,11 @@
 import { type ErrorCode, RagError } from '../errors.js';
-import { BUILTIN_FILTERS } from '../registry/builtin-filters.js';
 import {
   checkSearchParams,
   describeProblem,
   MAX_NAME_CHARS,
-  type SearchParams,
   type SearchParamsSchema,
-  searchParamsSchema,
-} from '../search/params.js';
+} from '../search/param-specs.js';
+import type { SearchParams } from '../search/params.js';
 import type { SearchHit, SearchMode } from '../store/types.js';
 
 /**
@@ -204,18 +202,8 @@ function unwrap(json: unknown, type: string): { data: unknown } | ProtocolError 
   return { data };
 }
 
-let builtinSearch: SearchParamsSchema | undefined;
-
-/** The `search` params of the built-in engines (what a daemon without other mappers takes). */
-export function builtinSearchParams(): SearchParamsSchema {
-  builtinSearch ??= searchParamsSchema(BUILTIN_FILTERS);
-  return builtinSearch;
-}
-
-export function parseRequestEnvelope(
-  json: unknown,
-  search: SearchParamsSchema = builtinSearchParams(),
-): Request | ProtocolError {
+/** `search`: the registered engines' schema (`builtinSearchParams()` in src/search/params.ts for the built-ins). */
+export function parseRequestEnvelope(json: unknown, search: SearchParamsSchema): Request | ProtocolError {
   const unwrapped = unwrap(json, REQUEST_TYPE);
   return unwrapped instanceof ProtocolError ? unwrapped : parseRequest(unwrapped.data, search);
 }
@@ -225,10 +213,7 @@ export function parseRequestEnvelope(
  * checked first, so a newer client gets "upgrade" rather than a complaint about a field.
  * `search` params are checked with `search`: the registered engines' schema, filters included.
  */
-export function parseRequest(
-  json: unknown,
-  search: SearchParamsSchema = builtinSearchParams(),
-): Request | ProtocolError {
+export function parseRequest(json: unknown, search: SearchParamsSchema): Request | ProtocolError {
   if (!isObject(json))
     return new ProtocolError('E_PROTOCOL', `a request is a JSON object, not ${kindOf(json)}`);
   const requestId = isRequestId(json.id) ? json.id : null;

@@ -3,10 +3,10 @@ import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { errnoCode, errorMessage, RagError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { SearchParamsSchema } from '../search/params.js';
+import type { SearchParamsSchema } from '../search/param-specs.js';
+import { builtinSearchParams } from '../search/params.js';
 import { Connection } from './connection.js';
 import { resolveLimits } from './limits.js';
-import { builtinSearchParams } from './protocol.js';
 import {
   checkSocketPathLength,
   prepareSocketDir,

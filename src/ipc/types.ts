@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { SearchParamsSchema } from '../search/params.js';
+import type { SearchParamsSchema } from '../search/param-specs.js';
 import type { Method, ParamsOf, Request, ResultOf } from './protocol.js';
 
 /** What a handler knows about the request besides its content. */

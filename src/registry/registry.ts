@@ -3,7 +3,7 @@ import type { Embedder } from '../embed/types.js';
 import type { Chunker, FilterField, StoreMapper } from '../engines/types.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { searchParamsSchema } from '../search/params.js';
+import { uniqueFilters } from '../search/param-specs.js';
 
 /** Builds an embedder from its config block. Heavy (loads a model): called only when needed. */
 export type EmbedderFactory = (
@@ -43,7 +43,7 @@ export class ComponentRegistry {
 
   /** A mapper's filter fields become search parameters; a clash with another's fails here. */
   registerMapper(mapper: StoreMapper): this {
-    searchParamsSchema([...this.searchFilters(), ...(mapper.filters ?? [])]);
+    uniqueFilters([...this.searchFilters(), ...(mapper.filters ?? [])]);
     this.#add(this.#mappers, mapper.name, mapper, 'mapper');
     return this;
   }

@@ -1,4 +1,4 @@
-import type { SearchParamsSchema } from './params.js';
+import type { SearchParamsSchema } from './param-specs.js';
 
 /**
  * The `search` parameter tables of docs/PROTOCOL.md, written from the schema so the page

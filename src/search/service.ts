@@ -4,14 +4,8 @@ import { RagError } from '../errors.js';
 import { fuseRrf } from '../store/search.js';
 import type { ChunkTable, FieldFilter, SearchFilter, SearchHit } from '../store/types.js';
 import { parseDate } from './dates.js';
-import {
-  checkSearchParams,
-  describeProblem,
-  type FilterValue,
-  type SearchParams,
-  type SearchParamsSchema,
-  searchParamsSchema,
-} from './params.js';
+import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
+import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
 import type { SearchResult } from './types.js';
 
 export interface SearchTable {

@@ -7,9 +7,9 @@ import {
   describeProblem,
   fromCliText,
   type ParamSpec,
-  type SearchParams,
-  searchParamsSchema,
-} from '../../search/params.js';
+  paramSpecs,
+} from '../../search/param-specs.js';
+import type { SearchParams } from '../../search/params.js';
 import type { SearchResultJson } from '../../search/types.js';
 import type { SearchMode } from '../../store/types.js';
 import { askDaemon } from '../daemon-client.js';
@@ -37,12 +37,14 @@ export interface SearchCommandOptions {
 }
 
 /**
- * `ragctl search`: its flags are the search schema's parameters (src/search/params.ts), so an
- * engine that declares a filter field gets its flag here, and a value is checked by the same
- * rules and in the same words as on the socket.
+ * `ragctl search`: its flags are the search schema's parameters (src/search/param-specs.ts), so
+ * an engine that declares a filter field gets its flag here, and a value is checked by the same
+ * schema and in the same words as on the socket. The schema (zod) loads only when a search runs:
+ * every other command starts without it.
  */
 export function registerSearch(program: Command, options: SearchCommandOptions = {}): void {
-  const schema = searchParamsSchema(options.filters ?? BUILTIN_FILTERS);
+  const filters = options.filters ?? BUILTIN_FILTERS;
+  const specs = paramSpecs(filters);
   const answer = options.answer ?? askDaemonOrIndex;
   const stdout = options.stdout ?? process.stdout;
   const command = program
@@ -50,7 +52,7 @@ export function registerSearch(program: Command, options: SearchCommandOptions =
     .argument('<query...>', 'what you are looking for, in your own words')
     .description('search your files (asks the daemon; without one, reads the index directly)');
   const flags: Array<{ spec: ParamSpec; option: Option }> = [];
-  for (const spec of schema.params) {
+  for (const spec of specs) {
     const cli = spec.cli;
     if (!cli) continue;
     const option = new Option(cli.flags, helpOf(spec)).argParser((text: string, previous: unknown) =>
@@ -81,9 +83,10 @@ Examples:
         const value = opts[option.attributeName()];
         if (value !== undefined) raw[spec.name] = value;
       }
-      const checked = checkSearchParams(schema, raw);
+      const { searchParamsSchema } = await import('../../search/params.js');
+      const checked = checkSearchParams(searchParamsSchema(filters), raw);
       if (!checked.ok) {
-        const label = schema.params.find((p) => p.name === checked.problem.param)?.cli?.label ?? 'the query';
+        const label = specs.find((p) => p.name === checked.problem.param)?.cli?.label ?? 'the query';
         throw new RagError('E_USAGE', describeProblem(checked.problem, label));
       }
       const { result, via } = await answer(checked.params, g);

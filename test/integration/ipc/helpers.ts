@@ -10,7 +10,7 @@ import type { SearchResult, StatusResult } from '../../../src/ipc/protocol.js';
 import { IpcServer } from '../../../src/ipc/server.js';
 import type { IpcLimits, MethodHandlers, RequestHandler } from '../../../src/ipc/types.js';
 import { silentLogger } from '../../../src/log.js';
-import type { SearchParamsSchema } from '../../../src/search/params.js';
+import type { SearchParamsSchema } from '../../../src/search/param-specs.js';
 
 /** A promise with its resolver outside: lets a test hold a handler until it says so. */
 export function gate<T = void>(): { promise: Promise<T>; open(value: T): void } {

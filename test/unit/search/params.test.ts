@@ -8,8 +8,8 @@ import {
   MAX_K,
   MAX_QUERY_CHARS,
   type ParamProblem,
-  searchParamsSchema,
-} from '../../../src/search/params.js';
+} from '../../../src/search/param-specs.js';
+import { searchParamsSchema } from '../../../src/search/params.js';
 import { SEARCH_MODES } from '../../../src/store/types.js';
 
 const MIN_TIME: FilterField = {

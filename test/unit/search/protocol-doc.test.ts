@@ -67,7 +67,7 @@ describe('docs/PROTOCOL.md and the search schema', () => {
     expect(sent).toBeGreaterThan(0);
     const request = JSON.parse((lines[sent] as string).slice(2).replace(/\\f$/, ''));
     const reply = JSON.parse((lines[sent + 1] as string).slice(2).replace(/\\f$/, ''));
-    const refused = parseRequestEnvelope(request);
+    const refused = parseRequestEnvelope(request, schema);
     expect(refused).toBeInstanceOf(ProtocolError);
     const err = refused as ProtocolError;
     expect(reply).toEqual({ type: 'response', data: errorReply(err.requestId, err) });
