@@ -5,6 +5,7 @@ import type { Logger } from './log.js';
 import { Indexer } from './pipeline/indexer.js';
 import { createRegistry } from './registry/builtins.js';
 import type { ComponentRegistry } from './registry/registry.js';
+import { searchParamsSchema } from './search/params.js';
 import { SearchService } from './search/service.js';
 import { LanceStore } from './store/lance-store.js';
 import type { FileRecord } from './store/types.js';
@@ -80,8 +81,15 @@ export class App {
         engine: e.name,
         table: indexer.table(e.name)!,
         embedder: embedders.get(e.embedder)!,
+        filters: e.mapper.filters,
       }));
-      const search = new SearchService(tables, { k: config.search.k, rrfK: config.search.rrfK });
+      // Every registered mapper's fields, as the socket and the CLI take them: a filter no
+      // configured engine has is refused by name, not as an unknown parameter.
+      const search = new SearchService(
+        tables,
+        { k: config.search.k, rrfK: config.search.rrfK },
+        searchParamsSchema(registry.searchFilters()),
+      );
       return new App(config, store, indexer, search, embedders);
     } catch (err) {
       await store?.close();

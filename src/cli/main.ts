@@ -3,7 +3,7 @@ import { registerControl } from './commands/control.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerIndex } from './commands/index-cmd.js';
 import { registerModel } from './commands/model.js';
-import { registerSearch } from './commands/search.js';
+import { registerSearch, type SearchCommandOptions } from './commands/search.js';
 import { registerStatus } from './commands/status.js';
 import { EXIT, errorJson, exitCodeFor, formatError, printJson } from './output.js';
 
@@ -17,7 +17,8 @@ Config: --config <file>, else $RAGCTL_CONFIG, else ~/.config/ragctl/config.yaml.
 Exit codes: 0 ok · 1 failure · 2 bad usage or config · 3 no daemon · 4 model missing or unusable · 5 index locked.
 Every command takes --json for scripts.`;
 
-export function buildProgram(): Command {
+/** `search` takes the registered engines' filters; tests pass a registry's own (see SearchCommandOptions). */
+export function buildProgram(options: { search?: SearchCommandOptions } = {}): Command {
   const program = new Command('ragctl')
     .description('A private, always-on search engine for your own files.')
     .option('-c, --config <file>', 'config file (default: $RAGCTL_CONFIG or ~/.config/ragctl/config.yaml)')
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', HELP_FOOTER)
     .exitOverride();
-  registerSearch(program);
+  registerSearch(program, options.search);
   registerIndex(program);
   registerStatus(program);
   registerControl(program);

@@ -13,6 +13,7 @@ import {
   vectorData,
   vectorType,
 } from './arrow.js';
+import { DOCUMENT_FILTERS } from './document-filters.js';
 import type { MappedFile, StoreMapper } from './types.js';
 
 /**
@@ -26,6 +27,7 @@ import type { MappedFile, StoreMapper } from './types.js';
  */
 export const documentMapper: StoreMapper = {
   name: 'document',
+  filters: DOCUMENT_FILTERS,
 
   schema(dimension: number): Schema {
     checkDimension(dimension);

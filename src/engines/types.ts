@@ -1,5 +1,6 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { TokenCounter } from '../embed/types.js';
+import type { FilterKind } from '../store/types.js';
 
 /** One searchable piece of a file. Plain data: it crosses process boundaries. */
 export interface Chunk {
@@ -50,11 +51,31 @@ export interface FileFacts {
 }
 
 /**
+ * A field of an engine's table that searches may filter on, declared once by its mapper (the
+ * one that writes the column). The search schema (src/search/params.ts) turns it into a socket
+ * parameter `name`, a CLI flag `--name-in-kebab-case`, their validation, and the `where` clause
+ * (`fieldWhere` in src/store/where.ts). Mappers may share a name when they share the kind.
+ */
+export interface FilterField {
+  /** The socket parameter (snake_case): `min_time` is `--min-time` on the command line. */
+  readonly name: string;
+  readonly kind: FilterKind;
+  /** The column it reads in this mapper's table (a lower-case identifier). */
+  readonly column: string;
+  /** What it keeps, for `--help`, docs and tool schemas: "only statements slower than this (ms)". */
+  readonly description: string;
+  /** The value's name in `--help` (`--min-time <ms>`); default from the kind. */
+  readonly placeholder?: string;
+}
+
+/**
  * Turns domain data into Arrow for one table and back. The store only ever sees
  * the batches and the schema — never `Chunk`.
  */
 export interface StoreMapper {
   readonly name: string;
+  /** The fields of this table that searches may filter on, beyond those every table has. */
+  readonly filters?: readonly FilterField[];
   schema(dimension: number): Schema;
   /**
    * `vectors` is one flat row-major buffer (`chunks.length × dimension`). The vector column

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { errnoCode, errorMessage, RagError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { SearchParamsSchema } from '../search/param-specs.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import {
   encodeMessage,
@@ -22,6 +23,8 @@ export interface ConnectionOptions {
   socket: Socket;
   limits: IpcLimits;
   handler: RequestHandler;
+  /** What `search` requests are checked against. */
+  searchParams: SearchParamsSchema;
   log: Logger;
   onClosed(connection: Connection): void;
 }
@@ -37,6 +40,7 @@ export class Connection {
   readonly #socket: Socket;
   readonly #limits: IpcLimits;
   readonly #handler: RequestHandler;
+  readonly #searchParams: SearchParamsSchema;
   readonly #log: Logger;
   readonly #decoder: FrameDecoder;
   readonly #inFlight = new Set<AbortController>();
@@ -57,6 +61,7 @@ export class Connection {
     this.#socket = options.socket;
     this.#limits = options.limits;
     this.#handler = options.handler;
+    this.#searchParams = options.searchParams;
     this.#log = options.log.child({ connection: options.id });
     this.#decoder = new FrameDecoder(options.limits.maxRequestBytes);
     this.closed = new Promise((resolve) => {
@@ -156,7 +161,7 @@ export class Connection {
       );
       return;
     }
-    const request = parseRequestEnvelope(json);
+    const request = parseRequestEnvelope(json, this.#searchParams);
     if (request instanceof ProtocolError) {
       this.#log.debug({ code: request.code, field: request.field }, 'refused a malformed request');
       this.#send(errorReply(request.requestId, request));

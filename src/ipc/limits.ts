@@ -7,7 +7,7 @@ import type { IpcLimits } from './types.js';
  * nothing a client does can grow the daemon's memory or file descriptors without limit.
  */
 export const DEFAULT_IPC_LIMITS: IpcLimits = Object.freeze({
-  /** 1 MiB per request: the largest real one is a search of ≤ 10,000 characters; more is a bug. */
+  /** 1 MiB per request: the largest real one is a search of ≤ 4,096 characters; more is a bug. */
   maxRequestBytes: 1024 * 1024,
   /** 16 MiB per reply: k ≤ 1000 hits of a few KiB each fit; a larger result becomes E_TOO_LARGE. */
   maxReplyBytes: 16 * 1024 * 1024,

@@ -1,4 +1,11 @@
 import { type ErrorCode, RagError } from '../errors.js';
+import {
+  checkSearchParams,
+  describeProblem,
+  MAX_NAME_CHARS,
+  type SearchParamsSchema,
+} from '../search/param-specs.js';
+import type { SearchParams } from '../search/params.js';
 import type { SearchHit, SearchMode } from '../store/types.js';
 
 /**
@@ -19,26 +26,8 @@ export const RESPONSE_TYPE = 'response';
 export type RequestId = string | number;
 /** Ids are echoed and logged: a long one is a bug, not an id. */
 export const MAX_ID_CHARS = 128;
-/** Results per search: more than a person or a prompt can use, and it bounds the reply size. */
-export const MAX_K = 1000;
-/** A query longer than this is a pasted document; BM25 and the embedder would only truncate it. */
-export const MAX_QUERY_CHARS = 10_000;
-/** Engine names, path globs and reindex paths: PATH_MAX on Linux. */
-export const MAX_NAME_CHARS = 4096;
-
-export interface SearchParams {
-  query: string;
-  /** Results wanted, 1‥MAX_K; default: the daemon's `search.k`. */
-  k?: number;
-  /** Default `hybrid`. */
-  mode?: SearchMode;
-  /** Only this engine's table (e.g. `md`); default: all. */
-  engine?: string;
-  /** Glob over file paths, e.g. `docs/**` or `*.md`. */
-  path?: string;
-  /** Only files modified at or after this instant: `YYYY-MM-DD` (UTC midnight) or an ISO 8601 date-time with `Z` or an offset. */
-  after?: string;
-}
+/** The `search` method's params: one schema for the socket, the CLI and the service (search/params.ts). */
+export type { SearchParams };
 
 export interface ReindexParams {
   /** A file or folder under a source; default: every source. */
@@ -213,16 +202,18 @@ function unwrap(json: unknown, type: string): { data: unknown } | ProtocolError 
   return { data };
 }
 
-export function parseRequestEnvelope(json: unknown): Request | ProtocolError {
+/** `search`: the registered engines' schema (`builtinSearchParams()` in src/search/params.ts for the built-ins). */
+export function parseRequestEnvelope(json: unknown, search: SearchParamsSchema): Request | ProtocolError {
   const unwrapped = unwrap(json, REQUEST_TYPE);
-  return unwrapped instanceof ProtocolError ? unwrapped : parseRequest(unwrapped.data);
+  return unwrapped instanceof ProtocolError ? unwrapped : parseRequest(unwrapped.data, search);
 }
 
 /**
  * Checks a request exactly: known fields only, each of the right type and range. The version is
  * checked first, so a newer client gets "upgrade" rather than a complaint about a field.
+ * `search` params are checked with `search`: the registered engines' schema, filters included.
  */
-export function parseRequest(json: unknown): Request | ProtocolError {
+export function parseRequest(json: unknown, search: SearchParamsSchema): Request | ProtocolError {
   if (!isObject(json))
     return new ProtocolError('E_PROTOCOL', `a request is a JSON object, not ${kindOf(json)}`);
   const requestId = isRequestId(json.id) ? json.id : null;
@@ -268,25 +259,10 @@ export function parseRequest(json: unknown): Request | ProtocolError {
   const fields = new FieldReader(raw, requestId);
   switch (method as Method) {
     case 'search': {
-      const params: SearchParams = { query: fields.string('query', MAX_QUERY_CHARS, true) ?? '' };
-      const k = fields.integer('k', 1, MAX_K);
-      const mode = fields.oneOf('mode', ['hybrid', 'vector', 'text'] as const);
-      const engine = fields.string('engine', MAX_NAME_CHARS);
-      const path = fields.string('path', MAX_NAME_CHARS);
-      const after = fields.instant('after');
-      if (k !== undefined) params.k = k;
-      if (mode !== undefined) params.mode = mode;
-      if (engine !== undefined) params.engine = engine;
-      if (path !== undefined) params.path = path;
-      if (after !== undefined) params.after = after;
-      return (
-        fields.finish(['query', 'k', 'mode', 'engine', 'path', 'after']) ?? {
-          v: PROTOCOL_VERSION,
-          id: requestId,
-          method: 'search',
-          params,
-        }
-      );
+      const checked = checkSearchParams(search, raw);
+      if (checked.ok) return { v: PROTOCOL_VERSION, id: requestId, method: 'search', params: checked.params };
+      const field = `params.${checked.problem.param}`;
+      return new ProtocolError('E_PROTOCOL', describeProblem(checked.problem, field), { field, requestId });
     }
     case 'reindex': {
       const params: ReindexParams = {};
@@ -327,35 +303,6 @@ class FieldReader {
     return value;
   }
 
-  integer(name: string, min: number, max: number): number | undefined {
-    const value = this.#get(name, false);
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      const got = typeof value === 'number' ? String(value) : kindOf(value);
-      return this.#fail(name, `must be an integer from ${min} to ${max}, not ${got}`);
-    }
-    return value;
-  }
-
-  oneOf<T extends string>(name: string, values: readonly T[]): T | undefined {
-    const value = this.#get(name, false);
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
-      return this.#fail(name, `must be one of ${values.map((v) => `"${v}"`).join(', ')}`);
-    }
-    return value as T;
-  }
-
-  /** An ISO 8601 date or date-time; checked for real calendar dates (V8 accepts Feb 31). */
-  instant(name: string): string | undefined {
-    const value = this.#get(name, false);
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || Number.isNaN(parseInstant(value))) {
-      return this.#fail(name, 'must be a date like 2024-05-01 or a date-time like 2024-05-01T09:30:00Z');
-    }
-    return value;
-  }
-
   /** The first problem, or one about a field nobody read (a typo the daemon would otherwise ignore). */
   finish(known: readonly string[]): ProtocolError | null {
     if (this.#error) return this.#error;
@@ -381,20 +328,6 @@ class FieldReader {
     });
     return undefined;
   }
-}
-
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
-
-/** Epoch ms of a `SearchParams.after` value, NaN when it is not one. */
-export function parseInstant(text: string): number {
-  const match = INSTANT.exec(text);
-  if (!match) return Number.NaN;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-    return Number.NaN;
-  }
-  return Date.parse(text);
 }
 
 export function parseReplyEnvelope(json: unknown): Reply | ProtocolError {

@@ -3,6 +3,8 @@ import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { errnoCode, errorMessage, RagError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { SearchParamsSchema } from '../search/param-specs.js';
+import { builtinSearchParams } from '../search/params.js';
 import { Connection } from './connection.js';
 import { resolveLimits } from './limits.js';
 import {
@@ -27,6 +29,7 @@ import type { IpcLimits, IpcServerOptions, IpcServerStats, RequestHandler } from
 export class IpcServer {
   readonly socketPath: string;
   readonly #handler: RequestHandler;
+  readonly #searchParams: SearchParamsSchema;
   readonly #log: Logger;
   readonly #limits: IpcLimits;
   readonly #connections = new Map<Socket, Connection>();
@@ -43,6 +46,7 @@ export class IpcServer {
   constructor(options: IpcServerOptions) {
     this.socketPath = options.socketPath;
     this.#handler = options.handler;
+    this.#searchParams = options.searchParams ?? builtinSearchParams();
     this.#log = options.logger.child({ component: 'ipc' });
     this.#limits = resolveLimits(options.limits);
   }
@@ -125,6 +129,7 @@ export class IpcServer {
       socket,
       limits: this.#limits,
       handler: this.#handler,
+      searchParams: this.#searchParams,
       log: this.#log,
       onClosed: () => this.#connections.delete(socket),
     });

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import type { SearchParamsSchema } from '../search/param-specs.js';
 import type { Method, ParamsOf, Request, ResultOf } from './protocol.js';
 
 /** What a handler knows about the request besides its content. */
@@ -43,6 +44,11 @@ export interface IpcServerOptions {
   /** Where to listen. Its folder is created 0700 when missing and must be yours and private. */
   socketPath: string;
   handler: RequestHandler;
+  /**
+   * What `search` requests are checked against: the schema of the registered engines' filter
+   * fields (`searchParamsSchema(registry.searchFilters())`). Default: the built-in engines'.
+   */
+  searchParams?: SearchParamsSchema;
   /** The server logs under `{component: 'ipc'}`. */
   logger: Logger;
   /** Overrides for tests and unusual set-ups; the rest come from `DEFAULT_IPC_LIMITS`. */

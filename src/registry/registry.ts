@@ -1,8 +1,9 @@
 import type { EmbedderConfig, EngineConfig } from '../config/types.js';
 import type { Embedder } from '../embed/types.js';
-import type { Chunker, StoreMapper } from '../engines/types.js';
+import type { Chunker, FilterField, StoreMapper } from '../engines/types.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { uniqueFilters } from '../search/param-specs.js';
 
 /** Builds an embedder from its config block. Heavy (loads a model): called only when needed. */
 export type EmbedderFactory = (
@@ -40,9 +41,16 @@ export class ComponentRegistry {
     return this;
   }
 
+  /** A mapper's filter fields become search parameters; a clash with another's fails here. */
   registerMapper(mapper: StoreMapper): this {
+    uniqueFilters([...this.searchFilters(), ...(mapper.filters ?? [])]);
     this.#add(this.#mappers, mapper.name, mapper, 'mapper');
     return this;
+  }
+
+  /** Every registered mapper's filter fields: what `searchParamsSchema` builds flags and params from. */
+  searchFilters(): FilterField[] {
+    return [...this.#mappers.values()].flatMap((m) => m.filters ?? []);
   }
 
   registerEmbedder(type: string, factory: EmbedderFactory): this {

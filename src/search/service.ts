@@ -1,56 +1,64 @@
 import type { Embedder } from '../embed/types.js';
+import type { FilterField } from '../engines/types.js';
 import { RagError } from '../errors.js';
 import { fuseRrf } from '../store/search.js';
-import type { ChunkTable, SearchHit, SearchMode } from '../store/types.js';
-import type { SearchQuery, SearchResult } from './types.js';
-
-const MODES: readonly SearchMode[] = ['hybrid', 'vector', 'text'];
-/** A query longer than this is not a question; refuse it rather than tokenise a novel. */
-const MAX_QUERY_CHARS = 4096;
+import type { ChunkTable, FieldFilter, SearchFilter, SearchHit } from '../store/types.js';
+import { parseDate } from './dates.js';
+import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
+import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
+import type { SearchResult } from './types.js';
 
 export interface SearchTable {
   engine: string;
   table: ChunkTable;
   embedder: Embedder;
+  /** The filter fields its mapper declares, beyond those every table has. */
+  filters?: readonly FilterField[] | undefined;
 }
 
 /**
  * Answers searches over one or more engines' tables: embeds the query once per model (as a
  * query, ahead of indexing work), pushes filters down into each table, and fuses the tables'
  * ranked lists by RRF when several engines answer.
+ *
+ * Parameters are checked with the same schema as the socket's and the CLI's (`params`: by
+ * default the tables' own filter fields; the app passes every registered mapper's, as the
+ * socket does), so a search refused here is refused there with the same words. A filter on a
+ * field only some engines have narrows the search to those engines.
  */
 export class SearchService {
   readonly #tables: readonly SearchTable[];
   readonly #defaults: { k: number; rrfK: number };
+  readonly #params: SearchParamsSchema;
 
-  constructor(tables: readonly SearchTable[], defaults: { k: number; rrfK: number }) {
+  constructor(
+    tables: readonly SearchTable[],
+    defaults: { k: number; rrfK: number },
+    params: SearchParamsSchema = searchParamsSchema(tables.flatMap((t) => t.filters ?? [])),
+  ) {
     this.#tables = tables;
     this.#defaults = defaults;
+    this.#params = params;
   }
 
-  async search(q: SearchQuery, signal?: AbortSignal): Promise<SearchResult> {
+  async search(input: SearchParams, signal?: AbortSignal): Promise<SearchResult> {
     const started = performance.now();
+    const checked = checkSearchParams(this.#params, input);
+    if (!checked.ok) throw new RagError('E_USAGE', describeProblem(checked.problem, checked.problem.param));
+    const q = checked.params;
     const query = q.query.trim();
-    if (!query) throw new RagError('E_USAGE', 'the query is empty');
-    if (query.length > MAX_QUERY_CHARS)
-      throw new RagError('E_USAGE', `the query is longer than ${MAX_QUERY_CHARS} characters`);
     const mode = q.mode ?? 'hybrid';
-    if (!MODES.includes(mode))
-      throw new RagError('E_USAGE', `mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`);
     const k = q.k ?? this.#defaults.k;
-    if (!Number.isInteger(k) || k < 1 || k > 1000)
-      throw new RagError('E_USAGE', `k must be an integer from 1 to 1000, got ${k}`);
-    const afterMs = parseAfter(q.after);
-    const tables = q.engine ? this.#tables.filter((t) => t.engine === q.engine) : this.#tables;
-    if (q.engine && !tables.length) {
-      throw new RagError(
-        'E_USAGE',
-        `no engine '${q.engine}' (engines: ${this.#tables.map((t) => t.engine).join(', ')})`,
-      );
-    }
+    const now = Date.now();
+    const given = this.#params.filters.filter((f) => q[f.name] !== undefined);
+    const common: SearchFilter = {
+      pathGlob: q.path,
+      afterMs: q.after === undefined ? undefined : parseDate(q.after, now),
+      beforeMs: q.before === undefined ? undefined : parseDate(q.before, now),
+    };
     const vectors = new Map<Embedder, Float32Array>();
     const lists: SearchHit[][] = [];
-    for (const t of tables) {
+    for (const t of this.#targets(q.engine, given)) {
       let vector: Float32Array | undefined;
       if (mode !== 'text') {
         vector = vectors.get(t.embedder);
@@ -59,36 +67,54 @@ export class SearchService {
           vectors.set(t.embedder, vector);
         }
       }
-      lists.push(
-        await t.table.search({
-          query,
-          vector,
-          k,
-          mode,
-          filter: { pathGlob: q.path, afterMs },
-        }),
-      );
+      // Each table reads a field through its own mapper's declaration (its column).
+      const fields = given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name]!, now));
+      lists.push(await t.table.search({ query, vector, k, mode, filter: { ...common, fields } }));
     }
     const results = lists.length === 1 ? lists[0]! : fuseRrf(lists, this.#defaults.rrfK, k);
     return { query, mode, k, results, tookMs: performance.now() - started };
   }
-}
 
-/** `--after` accepts an ISO date (`2024-05-01`, `2024-05-01T10:00`), epoch ms, or `7d`/`12h` ago. */
-export function parseAfter(after: string | number | undefined, now = Date.now()): number | undefined {
-  if (after === undefined || after === '') return undefined;
-  if (typeof after === 'number') return after;
-  const rel = /^(\d+)\s*([dhm])$/.exec(after.trim());
-  if (rel) {
-    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[rel[2] as 'd' | 'h' | 'm'];
-    return now - Number(rel[1]) * unit;
-  }
-  if (/^\d{10,}$/.test(after)) return Number(after);
-  const ms = Date.parse(after);
-  if (Number.isNaN(ms))
+  /** The named engine's table, or all; with engine filters, only the tables that have every one. */
+  #targets(engine: string | undefined, given: readonly FilterField[]): SearchTable[] {
+    const names = this.#tables.map((t) => t.engine).join(', ');
+    const tables = engine ? this.#tables.filter((t) => t.engine === engine) : [...this.#tables];
+    if (engine && !tables.length) throw new RagError('E_USAGE', `no engine '${engine}' (engines: ${names})`);
+    const having = tables.filter((t) => given.every((f) => declared(t, f.name)));
+    if (having.length) return having;
+    if (!given.length) return tables;
+    const owners = (f: FilterField) =>
+      this.#tables
+        .filter((t) => declared(t, f.name))
+        .map((t) => t.engine)
+        .join(', ') || 'none';
+    const which = given.map((f) => `${f.name} (engines with it: ${owners(f)})`).join(', ');
     throw new RagError(
       'E_USAGE',
-      `--after: cannot read ${JSON.stringify(after)} as a date (use 2024-05-01, an ISO time, or 7d / 12h)`,
+      engine
+        ? `engine '${engine}' has no field for ${which}`
+        : `no engine of this index has ${given.length > 1 ? 'all of ' : ''}${which} (engines: ${names})`,
     );
-  return ms;
+  }
+}
+
+function declared(table: SearchTable, name: string): FilterField | undefined {
+  return table.filters?.find((f) => f.name === name);
+}
+
+/** A validated filter value for the store: dates read once, against the request's `now`. */
+function fieldFilter(field: FilterField, value: FilterValue, now: number): FieldFilter {
+  const column = field.column;
+  switch (field.kind) {
+    case 'date-after':
+    case 'date-before':
+      return { kind: field.kind, column, value: parseDate(value as string, now) };
+    case 'number-min':
+    case 'number-max':
+      return { kind: field.kind, column, value: value as number };
+    case 'string-in':
+      return { kind: field.kind, column, value: value as string[] };
+    default:
+      return { kind: field.kind, column, value: value as string };
+  }
 }

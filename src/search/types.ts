@@ -1,18 +1,8 @@
 import { toWireHit, type WireSearchHit } from '../ipc/protocol.js';
 import type { SearchHit, SearchMode } from '../store/types.js';
 
-/** A search as the CLI and the socket take it. */
-export interface SearchQuery {
-  query: string;
-  k?: number | undefined;
-  mode?: SearchMode | undefined;
-  /** Only this engine's table; default: all. */
-  engine?: string | undefined;
-  /** Glob over paths (see SearchFilter.pathGlob). */
-  path?: string | undefined;
-  /** Only files modified at or after this (ISO date or epoch ms). */
-  after?: string | number | undefined;
-}
+/** A search as the CLI, the socket and the service take it: see params.ts. */
+export type { SearchParams } from './params.js';
 
 export interface SearchResult {
   query: string;

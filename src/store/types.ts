@@ -29,8 +29,38 @@ export const CHUNK_COLUMNS = {
   vector: 'vector',
 } as const;
 
-/** How a search ranks: ANN over vectors, BM25 over text, or both fused by RRF. */
-export type SearchMode = 'hybrid' | 'vector' | 'text';
+/** How a search ranks: ANN over vectors, BM25 over text, or both fused. The one list of modes. */
+export const SEARCH_MODES = ['hybrid', 'vector', 'text'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+/**
+ * How a declared filter field reads its column (`fieldWhere` in where.ts writes the clause):
+ * - `number-min` / `number-max`: `column >= n` / `column <= n`;
+ * - `date-after` / `date-before`: `column >= t` / `column < t`, the column holding epoch ms;
+ * - `string-eq`: `column = s`; `string-in`: `column IN (s1, s2, …)`;
+ * - `list-contains`: a `List<utf8>` column has an item equal to s (`array_has`);
+ * - `glob`: the whole value matches a shell glob (`*`, `?`, `[…]`, `{a,b}`; `*` stops at a
+ *   `/`, `**` crosses it);
+ * - `path-glob`: the gitignore-like path glob of `--path` (`pathGlobWhere`).
+ */
+export const FILTER_KINDS = [
+  'number-min',
+  'number-max',
+  'date-after',
+  'date-before',
+  'string-eq',
+  'string-in',
+  'list-contains',
+  'glob',
+  'path-glob',
+] as const;
+export type FilterKind = (typeof FILTER_KINDS)[number];
+
+/** One engine-declared filter with its value, as the store applies it. Dates are epoch ms by now. */
+export type FieldFilter =
+  | { kind: 'number-min' | 'number-max' | 'date-after' | 'date-before'; column: string; value: number }
+  | { kind: 'string-eq' | 'list-contains' | 'glob' | 'path-glob'; column: string; value: string }
+  | { kind: 'string-in'; column: string; value: readonly string[] };
 
 /** Filters pushed down into the table scan (LanceDB `where`), never applied after the fact. */
 export interface SearchFilter {
@@ -44,6 +74,10 @@ export interface SearchFilter {
   pathGlob?: string | undefined;
   /** Only chunks of files modified at or after this time (epoch ms). */
   afterMs?: number | undefined;
+  /** Only chunks of files modified before this time (epoch ms). */
+  beforeMs?: number | undefined;
+  /** Filters on the engine's own columns, each from its mapper's declaration (all must hold). */
+  fields?: readonly FieldFilter[] | undefined;
 }
 
 export interface SearchRequest {

@@ -1,5 +1,5 @@
 import { RagError } from '../errors.js';
-import { CHUNK_COLUMNS as C, type SearchFilter } from './types.js';
+import { CHUNK_COLUMNS as C, type FieldFilter, type SearchFilter } from './types.js';
 
 /**
  * The one place that writes LanceDB `where` strings (DataFusion SQL). Every value that
@@ -38,7 +38,43 @@ export function filterWhere(filter: SearchFilter | undefined): string | undefine
   return and(
     filter.pathGlob === undefined ? undefined : pathGlobWhere(filter.pathGlob),
     filter.afterMs === undefined ? undefined : `${C.mtimeMs} >= ${sqlNumber(filter.afterMs)}`,
+    filter.beforeMs === undefined ? undefined : `${C.mtimeMs} < ${sqlNumber(filter.beforeMs)}`,
+    ...(filter.fields ?? []).map(fieldWhere),
   );
+}
+
+/** Column names come from mappers' declarations; only plain identifiers reach SQL unquoted. */
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+/** The clause for one declared filter field and its value (see `FilterKind`). */
+export function fieldWhere(filter: FieldFilter): string {
+  const column = filter.column;
+  if (!IDENTIFIER.test(column)) {
+    throw new RagError(
+      'E_SCHEMA',
+      `filter column ${JSON.stringify(column)} is not a lower-case identifier; rename it in the mapper's declaration`,
+    );
+  }
+  switch (filter.kind) {
+    case 'number-min':
+    case 'date-after':
+      return `${column} >= ${sqlNumber(filter.value)}`;
+    case 'number-max':
+      return `${column} <= ${sqlNumber(filter.value)}`;
+    case 'date-before':
+      return `${column} < ${sqlNumber(filter.value)}`;
+    case 'string-eq':
+      return `${column} = ${sqlString(filter.value)}`;
+    case 'string-in':
+      return inList(column, filter.value);
+    case 'list-contains':
+      return `array_has(${column}, ${sqlString(filter.value)})`;
+    case 'glob':
+      return `regexp_like(${column}, ${sqlString(`^${globToRegex(filter.value)}$`)})`;
+    case 'path-glob':
+      // Path globs choose between `rel_path` and `path` themselves (a leading `/`).
+      return pathGlobWhere(filter.value);
+  }
 }
 
 /**

@@ -1,98 +1,116 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import type { FilterField } from '../../engines/types.js';
 import { RagError } from '../../errors.js';
-import type { SearchParams } from '../../ipc/protocol.js';
+import { BUILTIN_FILTERS } from '../../registry/builtin-filters.js';
+import {
+  checkSearchParams,
+  describeProblem,
+  fromCliText,
+  type ParamSpec,
+  paramSpecs,
+} from '../../search/param-specs.js';
+import type { SearchParams } from '../../search/params.js';
 import type { SearchResultJson } from '../../search/types.js';
 import type { SearchMode } from '../../store/types.js';
 import { askDaemon } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
-import { printJson } from '../output.js';
 
-const MODES: readonly SearchMode[] = ['hybrid', 'vector', 'text'];
 /** Characters of a result's text shown under it. */
 const SNIPPET_CHARS = 240;
 
-interface SearchOptions {
-  k?: string;
-  mode: string;
-  engine?: string;
-  path?: string;
-  after?: string;
+/** Answers a validated search: by default the daemon, or the index directly when none runs. */
+export type SearchAnswer = (
+  params: SearchParams,
+  g: GlobalOptions,
+) => Promise<{ result: SearchResultJson; via: 'daemon' | 'index' }>;
+
+export interface SearchCommandOptions {
+  /**
+   * The engine filter fields that get flags: every registered mapper's. Default: the built-in
+   * ones (`BUILTIN_FILTERS`, plain data: the CLI starts without loading any engine).
+   */
+  filters?: readonly FilterField[];
+  answer?: SearchAnswer;
+  /** Where results go. Default: process.stdout. */
+  stdout?: { write(text: string): unknown };
 }
 
-export function registerSearch(program: Command): void {
-  program
+/**
+ * `ragctl search`: its flags are the search schema's parameters (src/search/param-specs.ts), so
+ * an engine that declares a filter field gets its flag here, and a value is checked by the same
+ * schema and in the same words as on the socket. The schema (zod) loads only when a search runs:
+ * every other command starts without it.
+ */
+export function registerSearch(program: Command, options: SearchCommandOptions = {}): void {
+  const filters = options.filters ?? BUILTIN_FILTERS;
+  const specs = paramSpecs(filters);
+  const answer = options.answer ?? askDaemonOrIndex;
+  const stdout = options.stdout ?? process.stdout;
+  const command = program
     .command('search')
     .argument('<query...>', 'what you are looking for, in your own words')
-    .option('-k, --k <n>', 'number of results (default: search.k in the config, 10)')
-    .option(
-      '-m, --mode <mode>',
-      'hybrid (meaning + exact words), vector (meaning) or text (exact words)',
-      'hybrid',
-    )
-    .option('-e, --engine <name>', 'search one engine only (e.g. md)')
-    .option(
-      '-p, --path <glob>',
-      "only files matching this glob: relative to the source ('notes/**', '*.md') or absolute ('/home/me/x/**')",
-    )
-    .option('-a, --after <date>', 'only files modified since: 2024-05-01, an ISO time, or 7d / 12h ago')
-    .description('search your files (asks the daemon; without one, reads the index directly)')
+    .description('search your files (asks the daemon; without one, reads the index directly)');
+  const flags: Array<{ spec: ParamSpec; option: Option }> = [];
+  for (const spec of specs) {
+    const cli = spec.cli;
+    if (!cli) continue;
+    const option = new Option(cli.flags, helpOf(spec)).argParser((text: string, previous: unknown) =>
+      fromCliText(cli.value, text, previous),
+    );
+    command.addOption(option);
+    flags.push({ spec, option });
+  }
+  command
     .addHelpText(
       'after',
       `
+Dates: 2024-05-01 (UTC), an ISO date-time with Z or an offset (2024-05-01T09:30+02:00), or an
+age: 7d, 12h, 30m. A filter that only some engines have (--heading: document engines such as
+md) searches only those engines.
+
 Examples:
   ragctl search how do I restore a backup
   ragctl search "ENOSPC" --mode text
   ragctl search "meeting notes about pricing" --path 'work/**' --after 30d -k 5
+  ragctl search "proxy settings" --heading Install --before 2024-01-01
   ragctl search --json "deploy checklist" | jq -r '.results[].path'`,
     )
-    .action(async (words: string[], opts: SearchOptions, cmd: Command) => {
+    .action(async (words: string[], opts: Record<string, unknown>, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const params = toParams(words.join(' '), opts);
-      const { result, via } = await askDaemon(g, 'search', params, async (app) => {
-        const { toJson } = await import('../../search/types.js');
-        return toJson(await app.search.search(params));
-      });
+      const raw: Record<string, unknown> = { query: words.join(' ') };
+      for (const { spec, option } of flags) {
+        const value = opts[option.attributeName()];
+        if (value !== undefined) raw[spec.name] = value;
+      }
+      const { searchParamsSchema } = await import('../../search/params.js');
+      const checked = checkSearchParams(searchParamsSchema(filters), raw);
+      if (!checked.ok) {
+        const label = specs.find((p) => p.name === checked.problem.param)?.cli?.label ?? 'the query';
+        throw new RagError('E_USAGE', describeProblem(checked.problem, label));
+      }
+      const { result, via } = await answer(checked.params, g);
       if (g.json) {
-        printJson({ ...result, via });
+        stdout.write(`${JSON.stringify({ ...result, via })}\n`);
         return;
       }
       if (via === 'index') process.stderr.write('(no daemon running: searched the index directly)\n');
-      process.stdout.write(formatResults(result));
+      stdout.write(formatResults(result));
     });
 }
 
-function toParams(query: string, opts: SearchOptions): SearchParams {
-  if (!query.trim()) throw new RagError('E_USAGE', 'the query is empty');
-  if (!MODES.includes(opts.mode as SearchMode))
-    throw new RagError('E_USAGE', `--mode must be one of ${MODES.join(', ')}`);
-  const params: SearchParams = { query, mode: opts.mode as SearchMode };
-  if (opts.k !== undefined) {
-    const k = Number(opts.k);
-    if (!Number.isInteger(k) || k < 1 || k > 1000)
-      throw new RagError('E_USAGE', `-k must be a whole number from 1 to 1000, got ${opts.k}`);
-    params.k = k;
-  }
-  if (opts.engine) params.engine = opts.engine;
-  if (opts.path) params.path = opts.path;
-  if (opts.after) params.after = normaliseAfter(opts.after);
-  return params;
+function helpOf(spec: ParamSpec): string {
+  const extra = [spec.cli?.value === 'list' ? 'repeat for several' : '', spec.cli?.defaultHelp ?? '']
+    .filter(Boolean)
+    .join('; ');
+  return extra ? `${spec.description} (${extra})` : spec.description;
 }
 
-/** The socket takes ISO dates; the CLI also takes `7d` / `12h` / `30m` ago. */
-function normaliseAfter(after: string): string {
-  const rel = /^(\d+)\s*([dhm])$/.exec(after.trim());
-  if (rel) {
-    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[rel[2] as 'd' | 'h' | 'm'];
-    return new Date(Date.now() - Number(rel[1]) * unit).toISOString();
-  }
-  if (Number.isNaN(Date.parse(after)))
-    throw new RagError(
-      'E_USAGE',
-      `--after: cannot read ${JSON.stringify(after)} as a date (use 2024-05-01, an ISO time, or 7d / 12h)`,
-    );
-  return /^\d{4}-\d{2}-\d{2}$/.test(after) ? after : new Date(after).toISOString();
-}
+const askDaemonOrIndex: SearchAnswer = (params, g) =>
+  askDaemon(g, 'search', params, async (app) => {
+    const { toJson } = await import('../../search/types.js');
+    return toJson(await app.search.search(params));
+  });
 
 export function formatResults(result: SearchResultJson): string {
   if (!result.results.length) return `No results for “${result.query}”.\n`;

@@ -114,6 +114,14 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
     );
   });
 
+  it("--before and --heading (the markdown engine's own field) filter the results", async () => {
+    const query = ['search', '--json', '--mode', 'vector', '-k', '50', 'meeting notes about the office move'];
+    const old = results(await ragctl(...query, '--before', '2021-01-01'));
+    expect(old.map((h) => h.path)).toEqual([ws.path(OLD_FILE)]);
+    const watering = results(await ragctl(...query, '--heading', 'Watering'));
+    expect(watering.map((h) => h.heading_path)).toEqual([['Tomatoes', 'Watering']]);
+  });
+
   it('bad usage exits 2 with a message saying what is wrong', async () => {
     const mode = await ragctl('search', '--mode', 'bogus', 'anything');
     expect(mode.code).toBe(2);
@@ -128,10 +136,11 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
 
     const k = await ragctl('search', '-k', 'many', 'anything');
     expect(k.code).toBe(2);
-    expect(k.stderr).toContain('-k must be a whole number from 1 to 1000, got many');
+    expect(k.stderr).toContain('-k must be an integer from 1 to 1000, not "many"');
 
     const after = await ragctl('search', '--after', 'last tuesday', 'anything');
     expect(after.code).toBe(2);
-    expect(after.stderr).toContain('--after: cannot read "last tuesday" as a date');
+    expect(after.stderr).toContain('--after must be a date (2024-05-01, UTC)');
+    expect(after.stderr).toContain('not "last tuesday"');
   });
 });

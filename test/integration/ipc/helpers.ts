@@ -10,6 +10,7 @@ import type { SearchResult, StatusResult } from '../../../src/ipc/protocol.js';
 import { IpcServer } from '../../../src/ipc/server.js';
 import type { IpcLimits, MethodHandlers, RequestHandler } from '../../../src/ipc/types.js';
 import { silentLogger } from '../../../src/log.js';
+import type { SearchParamsSchema } from '../../../src/search/param-specs.js';
 
 /** A promise with its resolver outside: lets a test hold a handler until it says so. */
 export function gate<T = void>(): { promise: Promise<T>; open(value: T): void } {
@@ -90,20 +91,27 @@ export class Harness {
     socketPath: string,
     handler: RequestHandler | MethodHandlers,
     limits: Partial<IpcLimits> = {},
+    searchParams?: SearchParamsSchema,
   ): IpcServer {
     const server = new IpcServer({
       socketPath,
       handler: typeof handler === 'function' ? handler : dispatchTo(handler),
       logger: silentLogger(),
       limits,
+      ...(searchParams ? { searchParams } : {}),
     });
     this.#servers.push(server);
     return server;
   }
 
-  async listening(handler: RequestHandler | MethodHandlers = fakeDaemon(), limits: Partial<IpcLimits> = {}) {
+  /** A listening server; `searchParams`: the registered engines' search schema (default: built-ins'). */
+  async listening(
+    handler: RequestHandler | MethodHandlers = fakeDaemon(),
+    limits: Partial<IpcLimits> = {},
+    searchParams?: SearchParamsSchema,
+  ) {
     const socketPath = await this.socketPath();
-    const server = this.server(socketPath, handler, limits);
+    const server = this.server(socketPath, handler, limits, searchParams);
     await server.listen();
     return { server, socketPath };
   }

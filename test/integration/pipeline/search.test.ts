@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
 import { isRagError } from '../../../src/errors.js';
-import type { SearchQuery } from '../../../src/search/types.js';
+import type { SearchParams } from '../../../src/search/types.js';
 import { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import { openApp, realEmbedder, Workspace } from '../../helpers/index-workspace.js';
 import { CORPUS, OLD_FILE, writeCorpus } from '../../helpers/search-corpus.js';
@@ -35,9 +35,9 @@ describe('SearchService over an index the pipeline built', () => {
     await ws?.cleanup();
   });
 
-  const search = (q: SearchQuery) => app.search.search(q);
+  const search = (q: SearchParams) => app.search.search(q);
   const rel = (path: string) => path.slice(ws.notes.length + 1);
-  const top = async (q: SearchQuery) => {
+  const top = async (q: SearchParams) => {
     const hit = (await search(q)).results[0]!;
     return `${rel(hit.path)} ${hit.headingPath.at(-1)}`;
   };
@@ -103,7 +103,7 @@ describe('SearchService over an index the pipeline built', () => {
   });
 
   it('--path globs: relative to the source at any depth, folder globs, absolute globs', async () => {
-    const paths = async (path: string, mode: SearchQuery['mode'] = 'vector') =>
+    const paths = async (path: string, mode: SearchParams['mode'] = 'vector') =>
       new Set(
         (await search({ query: 'eggs and cheese', mode, path, k: 50 })).results.map((h) => rel(h.path)),
       );
@@ -118,10 +118,11 @@ describe('SearchService over an index the pipeline built', () => {
     expect(await paths('nothing/**')).toEqual(new Set());
   });
 
-  it('--after keeps files modified since a date, an epoch time or a relative age', async () => {
+  it('--after keeps files modified since a date, a date-time or a relative age', async () => {
     const query = 'meeting notes about the office move';
     expect(await top({ query, mode: 'vector' })).toMatch(new RegExp(`^${OLD_FILE} `));
-    for (const after of ['2024-01-01', '7d', '12h', Date.now() - 86_400_000, '2020-01-01']) {
+    const dayAgo = new Date(Date.now() - 86_400_000).toISOString();
+    for (const after of ['2024-01-01', '7d', '12h', dayAgo, '2020-01-01']) {
       const found = (await search({ query, mode: 'hybrid', after, k: 50 })).results.map((h) => rel(h.path));
       if (after === '2020-01-01') expect(found, String(after)).toContain(OLD_FILE);
       else expect(found, String(after)).not.toContain(OLD_FILE);
@@ -130,7 +131,7 @@ describe('SearchService over an index the pipeline built', () => {
   });
 
   it('names what is wrong with a bad request', async () => {
-    const usage = async (q: SearchQuery, message: RegExp) => {
+    const usage = async (q: SearchParams, message: RegExp) => {
       const err = await search(q).then(
         () => undefined,
         (e: unknown) => e,
@@ -140,9 +141,9 @@ describe('SearchService over an index the pipeline built', () => {
     };
     await usage({ query: 'x', engine: 'sql' }, /no engine 'sql' \(engines: md\)/);
     await usage({ query: 'x', mode: 'fuzzy' as never }, /mode must be one of hybrid, vector, text/);
-    await usage({ query: '   ' }, /the query is empty/);
+    await usage({ query: '   ' }, /query must be a non-empty string/);
     await usage({ query: 'x', k: 0 }, /k must be an integer from 1 to 1000/);
-    await usage({ query: 'x', after: 'last tuesday' }, /--after: cannot read "last tuesday"/);
+    await usage({ query: 'x', after: 'last tuesday' }, /after must be a date .*, not "last tuesday"/);
     expect((await search({ query: 'restic', engine: 'md', mode: 'text' })).results.length).toBeGreaterThan(0);
   });
 });

@@ -2,46 +2,50 @@ import { describe, expect, it } from 'vitest';
 import { RagError } from '../../../src/errors.js';
 import {
   errorReply,
-  MAX_K,
   okReply,
   ProtocolError,
-  parseInstant,
   parseReplyEnvelope,
   parseRequest,
   parseRequestEnvelope,
   toWireHit,
 } from '../../../src/ipc/protocol.js';
+import { MAX_K, MAX_QUERY_CHARS } from '../../../src/search/param-specs.js';
+import { builtinSearchParams } from '../../../src/search/params.js';
+
+/** Requests as a daemon of the built-in engines reads them. */
+const parse = (json: unknown) => parseRequest(json, builtinSearchParams());
+const parseEnvelope = (json: unknown) => parseRequestEnvelope(json, builtinSearchParams());
 
 function refusal(json: unknown): ProtocolError {
-  const parsed = parseRequest(json);
+  const parsed = parse(json);
   expect(parsed).toBeInstanceOf(ProtocolError);
   return parsed as ProtocolError;
 }
 
 describe('parseRequest', () => {
   it('accepts every method, with params optional where a method takes none', () => {
-    expect(parseRequest({ v: 1, id: 1, method: 'status' })).toEqual({
+    expect(parse({ v: 1, id: 1, method: 'status' })).toEqual({
       v: 1,
       id: 1,
       method: 'status',
       params: {},
     });
     for (const method of ['pause', 'resume', 'shutdown'] as const) {
-      expect(parseRequest({ v: 1, id: 'x', method, params: {} })).toEqual({
+      expect(parse({ v: 1, id: 'x', method, params: {} })).toEqual({
         v: 1,
         id: 'x',
         method,
         params: {},
       });
     }
-    expect(parseRequest({ v: 1, id: 2, method: 'reindex', params: { path: '/notes' } })).toEqual({
+    expect(parse({ v: 1, id: 2, method: 'reindex', params: { path: '/notes' } })).toEqual({
       v: 1,
       id: 2,
       method: 'reindex',
       params: { path: '/notes' },
     });
     expect(
-      parseRequest({
+      parse({
         v: 1,
         id: 3,
         method: 'search',
@@ -68,7 +72,7 @@ describe('parseRequest', () => {
       },
     });
     // Absent optionals stay absent rather than becoming `undefined` keys.
-    expect(parseRequest({ v: 1, id: 4, method: 'search', params: { query: 'q' } })).toEqual({
+    expect(parse({ v: 1, id: 4, method: 'search', params: { query: 'q' } })).toEqual({
       v: 1,
       id: 4,
       method: 'search',
@@ -93,7 +97,7 @@ describe('parseRequest', () => {
       [{ query: 'q', after: '2024-05-01T09:30:00' }, 'params.after'],
       [{ query: 'q', after: 'yesterday' }, 'params.after'],
       [{ query: 'q', limit: 5 }, 'params.limit'],
-      [{ query: 'x'.repeat(10_001) }, 'params.query'],
+      [{ query: 'x'.repeat(MAX_QUERY_CHARS + 1) }, 'params.query'],
     ];
     for (const [params, field] of cases) {
       const err = refusal({ v: 1, id: 'r1', method: 'search', params });
@@ -137,17 +141,17 @@ describe('parseRequest', () => {
 
 describe('envelopes', () => {
   it("unwraps node-ipc's {type, data} request envelope, and refuses anything else", () => {
-    expect(parseRequestEnvelope({ type: 'request', data: { v: 1, id: 1, method: 'status' } })).toMatchObject({
+    expect(parseEnvelope({ type: 'request', data: { v: 1, id: 1, method: 'status' } })).toMatchObject({
       method: 'status',
     });
-    expect(parseRequestEnvelope({ type: 'response', data: { v: 1, id: 7 } })).toMatchObject({
+    expect(parseEnvelope({ type: 'response', data: { v: 1, id: 7 } })).toMatchObject({
       code: 'E_PROTOCOL',
       field: 'type',
       requestId: 7,
     });
-    expect(parseRequestEnvelope({ v: 1, id: 1, method: 'status' })).toMatchObject({ code: 'E_PROTOCOL' });
-    expect(parseRequestEnvelope({ type: 'request', data: {}, more: 1 })).toMatchObject({ field: 'more' });
-    expect(parseRequestEnvelope('request')).toMatchObject({ code: 'E_PROTOCOL' });
+    expect(parseEnvelope({ v: 1, id: 1, method: 'status' })).toMatchObject({ code: 'E_PROTOCOL' });
+    expect(parseEnvelope({ type: 'request', data: {}, more: 1 })).toMatchObject({ field: 'more' });
+    expect(parseEnvelope('request')).toMatchObject({ code: 'E_PROTOCOL' });
   });
 
   it('reads replies, and refuses other versions and broken shapes', () => {
@@ -188,17 +192,6 @@ describe('envelopes', () => {
       error: { code: 'E_INTERNAL', message: 'boom' },
     });
     expect(errorReply(2, 'a string')).toMatchObject({ error: { code: 'E_INTERNAL', message: 'a string' } });
-  });
-});
-
-describe('parseInstant', () => {
-  it('reads dates as UTC midnight and date-times with their offset', () => {
-    expect(parseInstant('2024-05-01')).toBe(Date.UTC(2024, 4, 1));
-    expect(parseInstant('2024-05-01T09:30:00Z')).toBe(Date.UTC(2024, 4, 1, 9, 30));
-    expect(parseInstant('2024-05-01T09:30+02:00')).toBe(Date.UTC(2024, 4, 1, 7, 30));
-    expect(parseInstant('2024-02-29')).toBe(Date.UTC(2024, 1, 29));
-    expect(parseInstant('2023-02-29')).toBeNaN();
-    expect(parseInstant('2024-05-01T09:30:00')).toBeNaN();
   });
 });
 

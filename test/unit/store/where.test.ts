@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RagError } from '../../../src/errors.js';
 import {
   and,
+  fieldWhere,
   filterWhere,
   globToRegex,
   inList,
@@ -54,7 +55,43 @@ describe('inList / and', () => {
   });
 });
 
+describe('fieldWhere', () => {
+  it('writes one clause per kind, every value escaped', () => {
+    expect(fieldWhere({ kind: 'number-min', column: 'duration_ms', value: 250 })).toBe('duration_ms >= 250');
+    expect(fieldWhere({ kind: 'number-max', column: 'duration_ms', value: 1.5 })).toBe('duration_ms <= 1.5');
+    expect(fieldWhere({ kind: 'date-after', column: 'ts_ms', value: 7 })).toBe('ts_ms >= 7');
+    expect(fieldWhere({ kind: 'date-before', column: 'ts_ms', value: 7 })).toBe('ts_ms < 7');
+    expect(fieldWhere({ kind: 'string-eq', column: 'language', value: "o'caml" })).toBe(
+      "language = 'o''caml'",
+    );
+    expect(fieldWhere({ kind: 'string-in', column: 'kind', value: ['a', "b'"] })).toBe(
+      "kind IN ('a', 'b''')",
+    );
+    expect(fieldWhere({ kind: 'string-in', column: 'kind', value: [] })).toBe('false');
+    expect(fieldWhere({ kind: 'list-contains', column: 'tables', value: "x'y" })).toBe(
+      "array_has(tables, 'x''y')",
+    );
+    expect(regexOf(fieldWhere({ kind: 'glob', column: 'symbol', value: 'parse*' }))).toEqual({
+      column: 'symbol',
+      regex: /^parse[^/]*$/u,
+    });
+    expect(fieldWhere({ kind: 'path-glob', column: 'rel_path', value: '*.md' })).toBe(pathGlobWhere('*.md'));
+  });
+
+  it('refuses a column that is not a plain identifier, and numbers SQL cannot hold', () => {
+    expect(() => fieldWhere({ kind: 'string-eq', column: 'a; drop', value: 'x' })).toThrow(/identifier/);
+    expect(() => fieldWhere({ kind: 'string-eq', column: 'Lang', value: 'x' })).toThrow(/identifier/);
+    expect(() => fieldWhere({ kind: 'number-min', column: 'n', value: Number.NaN })).toThrow(RagError);
+  });
+});
+
 describe('filterWhere', () => {
+  it('adds the end of the time range and the declared fields', () => {
+    expect(
+      filterWhere({ beforeMs: 9, fields: [{ kind: 'string-eq', column: 'language', value: 'go' }] }),
+    ).toBe("(mtime_ms < 9) AND (language = 'go')");
+  });
+
   it('combines the glob and the time filter', () => {
     const where = filterWhere({ pathGlob: '*.md', afterMs: 1_700_000_000_000 });
     expect(where).toMatch(/^\(regexp_like\(rel_path, '.*'\)\) AND \(mtime_ms >= 1700000000000\)$/);

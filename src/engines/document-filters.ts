@@ -1,0 +1,17 @@
+import { CHUNK_COLUMNS as C } from '../store/types.js';
+import type { FilterField } from './types.js';
+
+/**
+ * The document mapper's own filter fields. A module of plain data, apart from the mapper, so
+ * that the CLI can build its flags without loading Arrow (src/registry/builtin-filters.ts).
+ */
+export const DOCUMENT_FILTERS: readonly FilterField[] = Object.freeze([
+  {
+    name: 'heading',
+    kind: 'list-contains',
+    column: C.headingPath,
+    placeholder: 'text',
+    description:
+      'only sections under a heading with exactly this text, at any level (document engines, e.g. md)',
+  },
+]);
