@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errnoCode } from '../../../src/errors.js';
+import { skipUnless, tmpfsMounts, userNamespaces } from '../../helpers/capabilities.js';
 import { DaemonProcess, DaemonWorkspace, readRecords, stopAll, waitFor } from '../../helpers/daemon.js';
 import { countByPath, readChunks } from '../../helpers/index-workspace.js';
 
@@ -19,7 +20,8 @@ afterAll(async () => {
   await stopAll();
 });
 
-describe('the inotify watch limit', () => {
+const WATCH_LIMIT_SUITE = 'the inotify watch limit';
+describe.skipIf(skipUnless(userNamespaces(), WATCH_LIMIT_SUITE))(WATCH_LIMIT_SUITE, () => {
   /**
    * The machine-wide fs.inotify.max_user_watches is writable here (we are root), but it is
    * shared with every process of the user — other tests, editors — so it is not lowered.
@@ -35,13 +37,6 @@ describe('the inotify watch limit', () => {
   let ws: DaemonWorkspace;
   let daemon: DaemonProcess;
 
-  beforeAll(() => {
-    const probe = spawnSync('unshare', ['-Ur', 'sh', '-c', 'echo 5 > /proc/sys/user/max_inotify_watches']);
-    if (probe.status !== 0)
-      throw new Error(
-        `this test needs Linux user namespaces (unshare -Ur, /proc/sys/user/max_inotify_watches): ${probe.stderr}`,
-      );
-  });
   afterAll(async () => {
     try {
       if (daemon && !daemon.hasExited) await daemon.stop();
@@ -122,7 +117,8 @@ describe('the inotify watch limit', () => {
   );
 });
 
-describe('a full disk under the data dir', () => {
+const FULL_DISK_SUITE = 'a full disk under the data dir';
+describe.skipIf(skipUnless(tmpfsMounts(), FULL_DISK_SUITE))(FULL_DISK_SUITE, () => {
   /**
    * A tmpfs mounted on the data dir (this needs root, or CAP_SYS_ADMIN). Big enough for the
    * index and above the daemon's low-space mark (LOW_DISK_BYTES, 64 MiB) when empty.
@@ -139,8 +135,7 @@ describe('a full disk under the data dir', () => {
     const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_BYTES}`, 'tmpfs', ws.dataDir], {
       encoding: 'utf8',
     });
-    if (mount.status !== 0)
-      throw new Error(`this test mounts a tmpfs on the data dir and needs root for it: ${mount.stderr}`);
+    if (mount.status !== 0) throw new Error(`mount -t tmpfs on ${ws.dataDir} failed: ${mount.stderr}`);
     mounted = true;
     filler = join(ws.dataDir, 'filler.bin');
   });
