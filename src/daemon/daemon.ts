@@ -9,10 +9,11 @@ import { IpcServer } from '../ipc/server.js';
 import type { Logger } from '../log.js';
 import type { IndexSummary } from '../pipeline/types.js';
 import { IndexQueue } from '../queue/index-queue.js';
+import type { QueueLimits } from '../queue/types.js';
 import { unindexedTextRows } from '../store/indexes.js';
 import { OptimizePolicy } from '../store/optimize-policy.js';
 import type { ChunkTable } from '../store/types.js';
-import type { Degradation } from '../watcher/types.js';
+import type { Degradation, WatcherLimits } from '../watcher/types.js';
 import { Watcher } from '../watcher/watcher.js';
 import { isDiskFull } from './disk.js';
 import { daemonHandlers } from './handlers.js';
@@ -54,6 +55,16 @@ export interface DaemonOptions {
   configPath: string | null;
   config: Config;
   logger: Logger;
+  /**
+   * Overrides of the watcher's and the queue's bounds (default: theirs). Tests shorten the
+   * restart and retry delays with them, so as not to wait out 10 s / 30 s back-offs.
+   */
+  limits?: DaemonLimits;
+}
+
+export interface DaemonLimits {
+  watcher?: Partial<WatcherLimits>;
+  queue?: Partial<QueueLimits>;
 }
 
 /** What a config builds and a reload replaces: the index, its model workers, queue and watcher. */
@@ -86,6 +97,7 @@ export class Daemon {
   readonly #lock: DataDirLock;
   readonly #ipc: IpcServer;
   readonly #optimize = new OptimizePolicy();
+  readonly #limits: DaemonLimits;
   /** Armed after each write (no timer runs while the daemon is idle: no wake-ups). */
   #optimizeTimer: NodeJS.Timeout | undefined;
   readonly #timers: NodeJS.Timeout[] = [];
@@ -114,6 +126,7 @@ export class Daemon {
     this.#rootLogger = options.logger;
     this.#log = options.logger.child({ component: 'daemon' });
     this.#lock = lock;
+    this.#limits = options.limits ?? {};
     this.#rt = rt;
     this.#ipc = new IpcServer({
       socketPath: rt.config.socketPath,
@@ -152,7 +165,7 @@ export class Daemon {
     const lock = DataDirLock.acquire(options.config.dataDir, 'daemon');
     let daemon: Daemon | undefined;
     try {
-      const rt = await Daemon.#build(options.config, options.logger);
+      const rt = await Daemon.#build(options.config, options.logger, options.limits ?? {});
       daemon = new Daemon(options, lock, rt);
       await daemon.#begin();
       return daemon;
@@ -176,7 +189,7 @@ export class Daemon {
   }
 
   /** Opens the index for a config, with its model workers, queue and watcher (not yet started). */
-  static async #build(config: Config, logger: Logger): Promise<Runtime> {
+  static async #build(config: Config, logger: Logger, limits: DaemonLimits): Promise<Runtime> {
     const workers: EmbedWorker[] = [];
     const app = await App.open(config, {
       logger,
@@ -205,6 +218,7 @@ export class Daemon {
         filters: config.sources.map((s) => app.indexer.filterFor(s)),
         dataDir: config.dataDir,
         logger,
+        limits: limits.watcher,
       }),
     };
     return rt;
@@ -238,6 +252,7 @@ export class Daemon {
           }
         }),
       logger: this.#rootLogger,
+      limits: this.#limits.queue,
     });
     if (this.#paused) rt.queue.pause();
     rt.watcher.on('changes', (paths) => rt.queue.add(paths));
@@ -332,7 +347,7 @@ export class Daemon {
     await old.queue.close();
     let rt: Runtime;
     try {
-      rt = await Daemon.#build(next, this.#rootLogger);
+      rt = await Daemon.#build(next, this.#rootLogger, this.#limits);
       this.#reloadTrouble = undefined;
     } catch (err) {
       this.#reloadTrouble = {
@@ -341,7 +356,7 @@ export class Daemon {
         sinceMs: Date.now(),
       };
       this.#log.error({ err: errorMessage(err) }, 'reload failed; running on with the previous config');
-      rt = await Daemon.#build(old.config, this.#rootLogger);
+      rt = await Daemon.#build(old.config, this.#rootLogger, this.#limits);
     }
     this.#rt = rt;
     await this.#run(rt);

@@ -36,7 +36,9 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
   // LanceDB's Rust side writes warnings to stderr unless told otherwise.
   process.env.LANCEDB_LOG ??= 'error';
   const { Daemon } = await import('../../daemon/daemon.js');
-  const daemon = await Daemon.start({ config, logger, configPath: config.configFile });
+  const { testLimitsFromEnv } = await import('../../daemon/test-limits.js');
+  const limits = testLimitsFromEnv(process.env);
+  const daemon = await Daemon.start({ config, logger, configPath: config.configFile, limits });
   process.on('SIGHUP', () => void daemon.reload());
   process.stderr.write(
     `ragd: serving ${config.socketPath} (pid ${process.pid}); logs in ${config.log.file}\n`,

@@ -80,11 +80,12 @@ describe('hard stops', () => {
     );
     process.kill(first!, 'SIGKILL');
     await waitFor('the killed worker to be gone', () => !isAlive(first!));
-    // The daemon answers at once, while its worker is down.
-    const t0 = performance.now();
-    const during = await daemon.status(2_000);
-    expect(performance.now() - t0).toBeLessThan(2_000);
+    // The daemon answers while its worker is down: the socket does not wait for the restart
+    // and the rest of the batch, which are still pending when the answer comes.
+    const during = await daemon.status();
     expect(during.pid).toBe(daemon.pid);
+    expect(during.state).toBe('indexing');
+    expect(during.files).toBeLessThan(onDisk.size);
     const done = await daemon.until(
       'the batch to complete after the worker restarted',
       (s) => s.files === onDisk.size && s.state === 'idle',

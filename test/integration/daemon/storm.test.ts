@@ -1,6 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Connection, connect, type Table } from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeDir } from '../../../src/app.js';
+import type { Config } from '../../../src/config/types.js';
+import { errorMessage } from '../../../src/errors.js';
+import type { StatusResult } from '../../../src/ipc/protocol.js';
 import { DaemonProcess, DaemonWorkspace, endDaemonTest, readRecords, waitFor } from '../../helpers/daemon.js';
 import { countByPath, readChunks } from '../../helpers/index-workspace.js';
 
@@ -10,10 +15,54 @@ const PER_FOLDER = 100;
 const TOTAL = FOLDERS * PER_FOLDER;
 /** Files written at once: like git, many writes in flight, not one after another. */
 const WRITE_CONCURRENCY = 64;
-/** `status` must answer within this during the storm: the socket is never blocked by indexing. */
-const STATUS_BOUND_MS = 2_000;
 /** Embedding 5,000 chunks on 2 CPU cores takes about a minute; past this something is stuck. */
 const STORM_TIMEOUT_MS = 240_000;
+
+/**
+ * Watches the store itself while the daemon writes: how many rows the chunk table's full-text
+ * index has folded in. Reads that race the daemon's own clean-up of old versions are counted,
+ * not fatal: the next look sees the new version.
+ */
+class TextIndexProbe {
+  readonly readErrors: string[] = [];
+  /** The most rows the full-text index held at a look taken while files were still missing. */
+  foldedWhileIndexing = 0;
+  readonly #db: Connection;
+  readonly #table: Table;
+
+  private constructor(db: Connection, table: Table) {
+    this.#db = db;
+    this.#table = table;
+  }
+
+  static async open(config: Config): Promise<TextIndexProbe> {
+    const db = await connect(storeDir(config), { readConsistencyInterval: 0 });
+    return new TextIndexProbe(db, await db.openTable('chunks_md'));
+  }
+
+  /**
+   * One look: the index's rows first, then the daemon's status, which it returns. Rows found in
+   * the index while the status read after them still lacks files mean the index was updated
+   * mid-run.
+   */
+  async look(daemon: DaemonProcess, totalFiles: number): Promise<StatusResult> {
+    let indexed = 0;
+    try {
+      const fts = (await this.#table.listIndices()).find((i) => i.indexType === 'FTS');
+      indexed = fts?.numIndexedRows ?? 0;
+    } catch (err) {
+      this.readErrors.push(errorMessage(err));
+    }
+    const s = await daemon.status();
+    if (s.files < totalFiles) this.foldedWhileIndexing = Math.max(this.foldedWhileIndexing, indexed);
+    return s;
+  }
+
+  close(): void {
+    this.#table.close();
+    this.#db.close();
+  }
+}
 
 describe('a storm of 5,000 new files', () => {
   let ws: DaemonWorkspace;
@@ -33,24 +82,23 @@ describe('a storm of 5,000 new files', () => {
       for (let f = 0; f < FOLDERS; f++)
         for (let i = 0; i < PER_FOLDER; i++) paths.push(ws.path(join(`pkg${f}`, `note-${i}.md`)));
 
-      const t0 = performance.now();
-      // Ask for status all along the storm, one request after the other, and keep the slowest.
+      // Ask for status all along the storm, one request after the other: each must be answered
+      // (how fast is bench/daemon/search-latency.mjs's business), and between them look at the
+      // full-text index in the store.
+      const probe = await TextIndexProbe.open(ws.config());
       let storming = true;
-      let slowestStatusMs = 0;
       let statusAnswers = 0;
       const seenStates = new Set<string>();
       const statusErrors: string[] = [];
       const poller = (async () => {
         while (storming) {
-          const s0 = performance.now();
           try {
-            const s = await daemon.status(STATUS_BOUND_MS);
+            const s = await probe.look(daemon, TOTAL);
             seenStates.add(s.state);
             statusAnswers++;
           } catch (err) {
-            statusErrors.push((err as Error).message);
+            statusErrors.push(errorMessage(err));
           }
-          slowestStatusMs = Math.max(slowestStatusMs, performance.now() - s0);
           await new Promise((r) => setTimeout(r, 100));
         }
       })();
@@ -66,7 +114,6 @@ describe('a storm of 5,000 new files', () => {
         }
       };
       await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, writer));
-      const writtenMs = performance.now() - t0;
 
       const done = await waitFor(
         'all 5,000 files indexed and the daemon idle',
@@ -79,23 +126,19 @@ describe('a storm of 5,000 new files', () => {
         storming = false;
         await poller;
       });
-      const indexedMs = performance.now() - t0;
-      console.info(
-        `[daemon storm] ${TOTAL} files written in ${Math.round(writtenMs)} ms, indexed after ${Math.round(indexedMs / 1000)} s; ` +
-          `${statusAnswers} status answers during the storm, slowest ${Math.round(slowestStatusMs)} ms; states seen: ${[...seenStates].join(', ')}`,
-      );
+      probe.close();
       expect(done).toMatchObject({ files: TOTAL, chunks: TOTAL, last_errors: [] });
       expect(statusErrors).toEqual([]);
+      expect(statusAnswers).toBeGreaterThan(0);
       expect(seenStates.has('indexing')).toBe(true);
-      expect(slowestStatusMs).toBeLessThan(STATUS_BOUND_MS);
 
       // Full text keeps up during the storm, not only once it is over: LanceDB searches rows
       // its FTS index lacks flat (slower with every row, and unreliable), so the daemon folds
-      // them in while still busy. The last 'indexed' line is the storm's end.
-      const lines = ws.logLines();
-      const lastIndexed = lines.findLastIndex((l) => l.msg === 'indexed');
-      const optimizedDuring = lines.slice(0, lastIndexed).filter((l) => l.msg === 'optimized');
-      expect(optimizedDuring.length, 'optimized while the storm was being indexed').toBeGreaterThan(0);
+      // them in while still busy. Seen in the store: the index held rows while files were missing.
+      expect(
+        probe.foldedWhileIndexing,
+        `rows in the full-text index before the storm was indexed (store read errors: ${probe.readErrors.length})`,
+      ).toBeGreaterThan(0);
       // And once idle, the newest note is found by its words within a few seconds.
       const last = TOTAL - 1;
       await waitFor(
@@ -147,11 +190,23 @@ describe('a cold start over 1,500 notes (one walk)', () => {
     // not wait for the walk's end to fold them in (bench/daemon/search-latency.mjs: text p99
     // 190 ms during a 5,000-file cold index before, 37 ms after).
     daemon = await DaemonProcess.start(ws);
-    const done = await daemon.idle(180_000);
-    expect(done).toMatchObject({ files, chunks: files });
-    const lines = ws.logLines();
-    const walkEnd = lines.findIndex((l) => l.msg === 'indexed' && l.work === 'walk');
-    expect(walkEnd, 'the walk logged its summary').toBeGreaterThan(0);
-    expect(lines.slice(0, walkEnd).filter((l) => l.msg === 'optimized').length).toBeGreaterThan(0);
+    const probe = await TextIndexProbe.open(ws.config());
+    try {
+      const done = await waitFor(
+        'the walk indexed every note',
+        async () => {
+          const s = await probe.look(daemon, files);
+          return s.state === 'idle' && s.queue_depth === 0 && s.files === files ? s : undefined;
+        },
+        180_000,
+      );
+      expect(done).toMatchObject({ files, chunks: files });
+    } finally {
+      probe.close();
+    }
+    expect(
+      probe.foldedWhileIndexing,
+      `rows in the full-text index while the walk still ran (store read errors: ${probe.readErrors.length})`,
+    ).toBeGreaterThan(0);
   }, 240_000);
 });

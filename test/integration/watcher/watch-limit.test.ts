@@ -1,9 +1,10 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { skipUnless, userNamespaces } from '../../helpers/capabilities.js';
 
 /**
  * A real ENOSPC from the kernel. The machine-wide `fs.inotify.max_user_watches` is shared with
@@ -13,14 +14,6 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
  */
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const LIMIT = 20;
-
-function canLowerWatchLimitInNamespace(): boolean {
-  if (process.platform !== 'linux') return false;
-  const probe = spawnSync('unshare', ['-Ur', 'sh', '-c', 'echo 5 > /proc/sys/user/max_inotify_watches'], {
-    stdio: 'ignore',
-  });
-  return probe.status === 0;
-}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -66,17 +59,10 @@ async function runChild(args: string[]): Promise<Record<string, unknown>[]> {
 }
 
 // Linux only (inotify). It needs user namespaces (`unshare -Ur`) to lower the watch limit for
-// this test alone — never the machine's own limit, which other processes share. A machine
-// without them fails here, loudly, rather than skipping the only test of the real ENOSPC path.
-describe('Watcher: the real inotify watch limit', () => {
-  beforeAll(() => {
-    if (!canLowerWatchLimitInNamespace()) {
-      throw new Error(
-        'this test needs Linux user namespaces (`unshare -Ur` and /proc/sys/user/max_inotify_watches)',
-      );
-    }
-  });
-
+// this test alone — never the machine's own limit, which other processes share. Elsewhere it is
+// skipped with the reason printed; on the Linux CI a skip fails the run (.ci/run).
+const SUITE = 'Watcher: the real inotify watch limit';
+describe.skipIf(skipUnless(userNamespaces(), SUITE))(SUITE, () => {
   it('ENOSPC from the kernel degrades the source with the sysctl fix and asks for a walk', async () => {
     const { root, dataDir } = await treeOverTheLimit();
     const lines = await runChild([root, dataDir]);

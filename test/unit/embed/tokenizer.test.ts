@@ -7,8 +7,6 @@ const MAX_TOKENS = 256;
 const CLS = 101;
 const SEP = 102;
 const UNK = 100;
-/** Tokenising 10 MB whole takes seconds; the prefix path should take a few milliseconds. */
-const HUGE_TEXT_MS = 1000;
 
 const tokenizer = new WordPieceTokenizer(testModel().dir, MAX_TOKENS);
 const texts = parityTexts();
@@ -72,19 +70,18 @@ describe('WordPieceTokenizer', () => {
     expect(mismatches).toEqual([]);
   });
 
-  it('encodes a 10 MB text to 256 ids quickly, tokenising only a prefix', () => {
+  // Tokenising only a prefix is what makes this fast (milliseconds, against seconds for the
+  // whole text): bench/ingest/huge-text.mjs measures it; this checks the ids are the right ones.
+  it('encodes a 10 MB text to the ids of its first 255 tokens', () => {
     const sentence = 'The daemon re-embeds only the chunks whose text changed since the last run. ';
     const huge = sentence.repeat(Math.ceil((10 * 1024 * 1024) / sentence.length));
     expect(huge.length).toBeGreaterThanOrEqual(10 * 1024 * 1024);
-    const started = performance.now();
     const ids = tokenizer.encode(huge);
-    const ms = performance.now() - started;
     expect(ids.length).toBe(MAX_TOKENS);
     expect(ids[MAX_TOKENS - 1]).toBe(SEP);
     expect(Array.from(ids.subarray(0, 40))).toEqual(
       Array.from(tokenizer.encode(sentence.repeat(4)).subarray(0, 40)),
     );
-    expect(ms).toBeLessThan(HUGE_TEXT_MS);
   });
 
   it('keeps doubling the prefix until the text ends when it never reaches the limit', () => {

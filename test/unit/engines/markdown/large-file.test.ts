@@ -78,19 +78,12 @@ describe('a 10 MB file', () => {
     const text = bigNotes(TEN_MB);
     const { counter, chars } = countingTokenizer();
     const lim = limits(256, 32, counter);
-    const started = performance.now();
     const chunks = chunkMarkdown({ path: DOC_PATH, text }, lim);
-    const ms = performance.now() - started;
     const tokenised = chars() / text.length;
-    console.log(
-      `10 MB: ${chunks.length} chunks in ${Math.round(ms)} ms, text tokenised ${tokenised.toFixed(2)}×, heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB`,
-    );
     // Each character is tokenised about once: sums of counted blocks, never re-counting a
-    // growing chunk (which would be quadratic and take minutes).
+    // growing chunk (which would be quadratic and take minutes). How long it takes is measured
+    // by bench/ingest/huge-text.mjs, not asserted here.
     expect(tokenised).toBeLessThan(1.5);
-    // The target is well under 10 s on an idle machine (about 4 s of CPU here); this bound is
-    // loose because the test machine is shared, and only catches a quadratic regression.
-    expect(ms).toBeLessThan(30_000);
     expect(chunks.length).toBeGreaterThan(10_000);
     expect(chunks.some((c) => meta(c).oversize)).toBe(true);
     expectValidChunks(text, chunks, lim, { countEvery: 50 });
