@@ -1,7 +1,7 @@
 import type { Embedder } from '../embed/types.js';
 import { RagError } from '../errors.js';
 import { fuseRrf } from '../store/search.js';
-import type { ChunkTable, SearchHit, SearchMode } from '../store/types.js';
+import type { ChunkTableReader, SearchHit, SearchMode } from '../store/types.js';
 import type { SearchQuery, SearchResult } from './types.js';
 
 const MODES: readonly SearchMode[] = ['hybrid', 'vector', 'text'];
@@ -10,7 +10,8 @@ const MAX_QUERY_CHARS = 4096;
 
 export interface SearchTable {
   engine: string;
-  table: ChunkTable;
+  /** Only searched: a reader's read-only table will do. */
+  table: ChunkTableReader;
   embedder: Embedder;
 }
 
