@@ -5,7 +5,7 @@ import { RagError } from './errors.js';
 import type { Logger } from './log.js';
 import { createRegistry } from './registry/builtins.js';
 import type { ComponentRegistry } from './registry/registry.js';
-import { SearchService } from './search/service.js';
+import { SearchService, type SearchTable } from './search/service.js';
 import { LanceReader, WRITER_FIX } from './store/lance-reader.js';
 import { EmptyChunkTable } from './store/read-only-table.js';
 import type { ChunkTableReader } from './store/types.js';
@@ -76,7 +76,7 @@ export class ReadOnlyApp {
       embedders = await makeEmbedders(config, engines, registry, options);
       const problems: IndexProblem[] = [];
       const tables = new Map<string, ChunkTableReader>();
-      const searchTables = [];
+      const searchTables: SearchTable[] = [];
       for (const [name, engine] of engines) {
         const embedder = embedders.get(engine.embedder)!;
         const spec = {
@@ -87,7 +87,10 @@ export class ReadOnlyApp {
         };
         const read = await reader.openChunkTable(spec);
         if (read?.mismatch)
-          problems.push({ reason: `engine ${name}: ${read.mismatch.reason}`, fix: read.mismatch.fix });
+          problems.push({
+            reason: `table ${read.table.name} in ${dir}: ${read.mismatch.reason}`,
+            fix: read.mismatch.fix,
+          });
         if (!read)
           problems.push({
             reason: `engine ${name} has no table in ${dir} yet`,

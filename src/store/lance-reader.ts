@@ -47,7 +47,6 @@ export class LanceReader {
   readonly #db: Connection;
   /** Connects to a folder as `#db` did (same caches, same consistency): for older versions' stand-ins. */
   readonly #connectTo: (dir: string) => Promise<Connection>;
-  readonly #session: Session;
   readonly #tuning: StoreTuning;
   readonly #log: Logger;
   readonly #records: ReadOnlyTable;
@@ -60,7 +59,6 @@ export class LanceReader {
     dir: string,
     db: Connection,
     connectTo: (dir: string) => Promise<Connection>,
-    session: Session,
     records: ReadOnlyTable,
     tuning: StoreTuning,
     log: Logger,
@@ -68,7 +66,6 @@ export class LanceReader {
     this.dir = dir;
     this.#db = db;
     this.#connectTo = connectTo;
-    this.#session = session;
     this.#records = records;
     this.#files = new FileRecordsView(() => records.table, dir);
     this.#tuning = tuning;
@@ -88,20 +85,25 @@ export class LanceReader {
       // looks for its newest commit.
       const connectTo = (at: string) => connect(at, { readConsistencyInterval: 0, session });
       const db = await connectTo(dir);
-      if (!(await db.tableNames()).includes(FILE_RECORDS_TABLE)) {
+      let records: ReadOnlyTable | undefined;
+      try {
+        if (!(await db.tableNames()).includes(FILE_RECORDS_TABLE)) {
+          db.close();
+          return undefined;
+        }
+        records = await openTableReadOnly(db, dir, FILE_RECORDS_TABLE, connectTo, log);
+        const difference = schemaDifference(fileRecordsSchema(), await records.table.schema());
+        if (difference) {
+          throw new RagError('E_SCHEMA', `table ${FILE_RECORDS_TABLE} in ${dir}: ${difference}`, {
+            fix: `delete ${dir} and run \`ragctl index\` (the file records are rebuilt from disk)`,
+          });
+        }
+        return new LanceReader(dir, db, connectTo, records, tuning, log);
+      } catch (err) {
+        await records?.close();
         db.close();
-        return undefined;
+        throw err;
       }
-      const records = await openTableReadOnly(db, dir, FILE_RECORDS_TABLE, connectTo, log);
-      const difference = schemaDifference(fileRecordsSchema(), await records.table.schema());
-      if (difference) {
-        await records.close();
-        db.close();
-        throw new RagError('E_SCHEMA', `table ${FILE_RECORDS_TABLE} in ${dir}: ${difference}`, {
-          fix: `delete ${dir} and run \`ragctl index\` (the file records are rebuilt from disk)`,
-        });
-      }
-      return new LanceReader(dir, db, connectTo, session, records, tuning, log);
     });
   }
 
@@ -112,11 +114,6 @@ export class LanceReader {
   /** Tables read at an older version because their newest one was unreadable. */
   get olderVersions(): readonly OlderVersionRead[] {
     return this.#older;
-  }
-
-  /** Bytes held by LanceDB's caches. */
-  cacheBytes(): number {
-    return Number(this.#session.sizeBytes());
   }
 
   /**
