@@ -4,11 +4,11 @@ import type { Embedder } from './embed/types.js';
 import type { Logger } from './log.js';
 import { Indexer } from './pipeline/indexer.js';
 import { createRegistry } from './registry/builtins.js';
-import type { ComponentRegistry } from './registry/registry.js';
+import type { ComponentRegistry, Engine } from './registry/registry.js';
 import { searchParamsSchema } from './search/params.js';
 import { SearchService } from './search/service.js';
 import { LanceStore } from './store/lance-store.js';
-import type { FileRecord } from './store/types.js';
+import type { ChunkTableReader, FileRecord, FileRecordsReader } from './store/types.js';
 
 /** The LanceDB folder inside the data dir. */
 export function storeDir(config: Config): string {
@@ -56,19 +56,7 @@ export class App {
   static async open(config: Config, options: AppOptions): Promise<App> {
     const registry = options.registry ?? createRegistry();
     const engines = registry.engines(config.engines, config.embedders);
-    const embedders = new Map<string, Embedder>();
-    const used = new Set([...engines.values()].map((e) => e.embedder));
-    for (const name of used) {
-      const embedderConfig = config.embedders[name]!;
-      const make =
-        options.makeEmbedder ??
-        ((n: string) =>
-          registry.embedderFactory(embedderConfig.type, `embedders.${n}.type`)(embedderConfig, {
-            logger: options.logger,
-            env: process.env,
-          }));
-      embedders.set(name, await make(name));
-    }
+    const embedders = await makeEmbedders(config, engines, registry, options);
     let store: LanceStore | undefined;
     try {
       store = await LanceStore.open({
@@ -98,24 +86,9 @@ export class App {
     }
   }
 
-  /**
-   * What the index holds, for `status` with or without a daemon: indexed files (a count, not
-   * their records: a menu-bar poller asks often), chunks, the newest table version, and the
-   * records of the files that could not be indexed.
-   */
-  async contents(): Promise<{ files: number; chunks: number; version: number; skipped: FileRecord[] }> {
-    const [files, skipped] = await Promise.all([
-      this.store.files.countIndexed(),
-      this.store.files.all({ status: 'skipped' }),
-    ]);
-    let chunks = 0;
-    let version = 0;
-    for (const engine of Object.keys(this.config.engines)) {
-      const stats = await this.indexer.table(engine)?.stats();
-      chunks += stats?.rows ?? 0;
-      version = Math.max(version, stats?.version ?? 0);
-    }
-    return { files, chunks, version, skipped };
+  /** What the index holds, for `status` (see `readContents`). */
+  async contents(): Promise<IndexContents> {
+    return readContents(Object.keys(this.config.engines), this.store.files, (e) => this.indexer.table(e));
   }
 
   /** Closes the store and the embedders. Idempotent; awaits pending writes. */
@@ -126,4 +99,61 @@ export class App {
     })();
     return this.#closed;
   }
+}
+
+/** What `status` reports of an index. */
+export interface IndexContents {
+  files: number;
+  chunks: number;
+  version: number;
+  skipped: FileRecord[];
+}
+
+/**
+ * What the index holds, for `status` with or without a daemon, from the writer's store or a
+ * reader's: indexed files (a count, not their records: a menu-bar poller asks often), chunks,
+ * the newest table version, and the records of the files that could not be indexed.
+ */
+export async function readContents(
+  engines: readonly string[],
+  records: FileRecordsReader,
+  table: (engine: string) => ChunkTableReader | undefined,
+): Promise<IndexContents> {
+  const [files, skipped] = await Promise.all([records.countIndexed(), records.all({ status: 'skipped' })]);
+  let chunks = 0;
+  let version = 0;
+  for (const engine of engines) {
+    const stats = await table(engine)?.stats();
+    chunks += stats?.rows ?? 0;
+    version = Math.max(version, stats?.version ?? 0);
+  }
+  return { files, chunks, version, skipped };
+}
+
+/** One embedder per entry of `config.embedders` that an engine uses, by name. */
+export async function makeEmbedders(
+  config: Config,
+  engines: ReadonlyMap<string, Engine>,
+  registry: ComponentRegistry,
+  options: Pick<AppOptions, 'logger' | 'makeEmbedder'>,
+): Promise<Map<string, Embedder>> {
+  const embedders = new Map<string, Embedder>();
+  const used = new Set([...engines.values()].map((e) => e.embedder));
+  try {
+    for (const name of used) {
+      const embedderConfig = config.embedders[name]!;
+      const make =
+        options.makeEmbedder ??
+        ((n: string) =>
+          registry.embedderFactory(embedderConfig.type, `embedders.${n}.type`)(embedderConfig, {
+            logger: options.logger,
+            env: process.env,
+          }));
+      embedders.set(name, await make(name));
+    }
+  } catch (err) {
+    for (const e of embedders.values()) await e.close();
+    throw err;
+  }
+  return embedders;
 }

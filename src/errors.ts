@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'E_EMBED_TIMEOUT'
   | 'E_SCHEMA'
   | 'E_STORE'
+  // A reader (search or status without a daemon) found no index in the data dir.
+  | 'E_NO_INDEX'
   | 'E_IO'
   | 'E_SKIPPED'
   | 'E_IPC'

@@ -1,4 +1,4 @@
-import type { App } from '../app.js';
+import type { ReadOnlyApp } from '../app-reader.js';
 import { loadConfig } from '../config/load.js';
 import { isRagError } from '../errors.js';
 import { request } from '../ipc/client.js';
@@ -11,13 +11,17 @@ const DAEMON_TIMEOUT_MS = 30_000;
 /**
  * Asks the daemon; when none runs, answers from the index directly with `direct` (loading
  * LanceDB and, for vector search, the model — which is why this is only the fallback, and why
- * those modules are imported here lazily).
+ * those modules are imported here lazily). The index is opened read-only: no daemon means no
+ * lock held here, and a writer (`ragctl index`, a daemon starting) may be at work. What the
+ * reader found wrong with the index goes to stderr as notes, unless `notes` is false (for a
+ * command that reports them in its result).
  */
 export async function askDaemon<M extends Method>(
   g: GlobalOptions,
   method: M,
   params: ParamsOf<M>,
-  direct: (app: App) => Promise<ResultOf<M>>,
+  direct: (app: ReadOnlyApp) => Promise<ResultOf<M>>,
+  options: { notes?: boolean } = {},
 ): Promise<{ result: ResultOf<M>; via: 'daemon' | 'index' }> {
   const config = loadConfig({ configPath: g.config });
   try {
@@ -28,12 +32,17 @@ export async function askDaemon<M extends Method>(
   } catch (err) {
     if (!isRagError(err) || err.code !== 'E_NO_DAEMON') throw err;
   }
-  const [{ App }, { createLogger }] = await Promise.all([import('../app.js'), import('../log.js')]);
+  const [{ ReadOnlyApp }, { createLogger }] = await Promise.all([
+    import('../app-reader.js'),
+    import('../log.js'),
+  ]);
   const logger = createLogger({ level: (process.env.RAGCTL_LOG_LEVEL as 'warn' | undefined) ?? 'warn' });
-  // Another process (a daemon starting up) may write meanwhile: always read the newest version.
-  const app = await App.open(config, { logger, readConsistencyS: 0 });
+  const app = await ReadOnlyApp.open(config, { logger });
   try {
-    return { result: await direct(app), via: 'index' };
+    const result = await direct(app);
+    if (options.notes !== false)
+      for (const p of app.problems) process.stderr.write(`ragctl: note: ${p.reason}\n  fix: ${p.fix}\n`);
+    return { result, via: 'index' };
   } finally {
     await app.close();
   }

@@ -2,7 +2,7 @@ import type { Embedder } from '../embed/types.js';
 import type { FilterField } from '../engines/types.js';
 import { RagError } from '../errors.js';
 import { fuseRrf } from '../store/search.js';
-import type { ChunkTable, FieldFilter, SearchFilter, SearchHit } from '../store/types.js';
+import type { ChunkTableReader, FieldFilter, SearchFilter, SearchHit } from '../store/types.js';
 import { parseDate } from './dates.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
 import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
@@ -10,7 +10,8 @@ import type { SearchResult } from './types.js';
 
 export interface SearchTable {
   engine: string;
-  table: ChunkTable;
+  /** Only searched: a reader's read-only table will do. */
+  table: ChunkTableReader;
   embedder: Embedder;
   /** The filter fields its mapper declares, beyond those every table has. */
   filters?: readonly FilterField[] | undefined;

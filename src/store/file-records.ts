@@ -5,7 +5,7 @@ import { RagError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { guard, readStats, WriteLock } from './lance-util.js';
 import type { StoreTuning } from './tuning.js';
-import type { FileRecord, FileRecords, TableStats } from './types.js';
+import type { FileRecord, FileRecords, FileRecordsReader, TableStats } from './types.js';
 import { inList, sqlString } from './where.js';
 
 export const FILE_RECORDS_TABLE = 'files';
@@ -39,20 +39,18 @@ export interface LanceFileRecordsOptions {
   logger: Logger;
 }
 
-/** The record of what is indexed, in its own LanceDB table beside the chunk tables. */
-export class LanceFileRecords implements FileRecords {
-  #table: Table;
+/**
+ * The reads of the file records over a LanceDB handle: what the writer (`LanceFileRecords`) and
+ * a reader (`LanceReader`) share. It has no method that writes.
+ */
+export class FileRecordsView implements FileRecordsReader {
+  readonly #table: () => Table;
   readonly #dir: string;
-  readonly #tuning: StoreTuning;
-  readonly #log: Logger;
-  readonly #writes = new WriteLock();
-  #closed: Promise<void> | undefined;
 
-  constructor(options: LanceFileRecordsOptions) {
-    this.#table = options.table;
-    this.#dir = options.dir;
-    this.#tuning = options.tuning;
-    this.#log = options.logger.child({ table: FILE_RECORDS_TABLE });
+  /** `table` is asked on every call: the writer swaps its handle when caches are renewed. */
+  constructor(table: () => Table, dir: string) {
+    this.#table = table;
+    this.#dir = dir;
   }
 
   async all(
@@ -63,7 +61,7 @@ export class LanceFileRecords implements FileRecords {
       const where: string[] = [];
       if (filter.engine !== undefined) where.push(`engine = ${sqlString(filter.engine)}`);
       if (filter.status !== undefined) where.push(`status = ${sqlString(filter.status)}`);
-      let query = this.#table.query();
+      let query = this.#table().query();
       if (where.length) query = query.where(where.join(' AND '));
       // Streamed batch by batch: a tree of 100k files never sits in memory twice.
       for await (const batch of query) records.push(...readRecords(batch));
@@ -77,7 +75,7 @@ export class LanceFileRecords implements FileRecords {
     for (let start = 0; start < unique.length; start += PATHS_PER_QUERY) {
       const part = unique.slice(start, start + PATHS_PER_QUERY);
       const table = await guard(this.#what('reading records'), () =>
-        this.#table.query().where(inList('path', part)).toArrow(),
+        this.#table().query().where(inList('path', part)).toArrow(),
       );
       for (const record of readRecords(table)) found.set(record.path, record);
     }
@@ -85,13 +83,13 @@ export class LanceFileRecords implements FileRecords {
   }
 
   async countIndexed(): Promise<number> {
-    return guard(this.#what('counting records'), () => this.#table.countRows("status = 'indexed'"));
+    return guard(this.#what('counting records'), () => this.#table().countRows("status = 'indexed'"));
   }
 
   async indexedChunks(engine: string): Promise<number> {
     let total = 0;
     await guard(this.#what('counting indexed chunks'), async () => {
-      const query = this.#table
+      const query = this.#table()
         .query()
         .where(`engine = ${sqlString(engine)} AND status = 'indexed'`)
         .select(['chunk_count']);
@@ -101,6 +99,53 @@ export class LanceFileRecords implements FileRecords {
       }
     });
     return total;
+  }
+
+  async stats(): Promise<TableStats> {
+    return guard(this.#what('reading stats'), () => readStats(this.#table(), FILE_RECORDS_TABLE, this.#dir));
+  }
+
+  #what(doing: string): string {
+    return `table ${FILE_RECORDS_TABLE} in ${this.#dir}: ${doing}`;
+  }
+}
+
+/** The record of what is indexed, in its own LanceDB table beside the chunk tables. */
+export class LanceFileRecords implements FileRecords {
+  #table: Table;
+  readonly #dir: string;
+  readonly #tuning: StoreTuning;
+  readonly #log: Logger;
+  readonly #writes = new WriteLock();
+  readonly #reads: FileRecordsView;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: LanceFileRecordsOptions) {
+    this.#table = options.table;
+    this.#dir = options.dir;
+    this.#tuning = options.tuning;
+    this.#log = options.logger.child({ table: FILE_RECORDS_TABLE });
+    this.#reads = new FileRecordsView(() => this.#table, options.dir);
+  }
+
+  all(filter: { engine?: string | undefined; status?: FileRecord['status'] } = {}): Promise<FileRecord[]> {
+    return this.#reads.all(filter);
+  }
+
+  get(paths: readonly string[]): Promise<Map<string, FileRecord>> {
+    return this.#reads.get(paths);
+  }
+
+  countIndexed(): Promise<number> {
+    return this.#reads.countIndexed();
+  }
+
+  indexedChunks(engine: string): Promise<number> {
+    return this.#reads.indexedChunks(engine);
+  }
+
+  stats(): Promise<TableStats> {
+    return this.#reads.stats();
   }
 
   async upsert(records: readonly FileRecord[]): Promise<void> {
@@ -140,10 +185,6 @@ export class LanceFileRecords implements FileRecords {
         this.#table.delete(`engine = ${sqlString(engine)}`),
       ),
     );
-  }
-
-  async stats(): Promise<TableStats> {
-    return guard(this.#what('reading stats'), () => readStats(this.#table, FILE_RECORDS_TABLE, this.#dir));
   }
 
   async optimize(): Promise<void> {

@@ -1,8 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { type Connection, connect, Index, Session, type Table } from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
-import { arrow } from '../engines/arrow.js';
-import type { StoreMapper } from '../engines/types.js';
 import { RagError } from '../errors.js';
 import { collectGarbage } from '../gc.js';
 import type { Logger } from '../log.js';
@@ -11,6 +9,7 @@ import { ensureChunkIndexes } from './indexes.js';
 import { LanceChunkTable } from './lance-table.js';
 import { guard, schemaDifference } from './lance-util.js';
 import { openTableRecovering } from './recovery.js';
+import { chunkTableName, mismatch, type TableSpec, tableSchema } from './table-meta.js';
 import { DEFAULT_TUNING, type StoreTuning } from './tuning.js';
 import type { FileRecords } from './types.js';
 
@@ -26,13 +25,7 @@ export interface LanceStoreOptions {
   readConsistencyS?: number;
 }
 
-export interface ChunkTableSpec {
-  /** The engine's name from the config; the table is `chunks_<engine>`. */
-  engine: string;
-  mapper: StoreMapper;
-  /** The embedder's `modelId` and `dimension`: the table only ever holds this model's vectors. */
-  modelId: string;
-  dimension: number;
+export interface ChunkTableSpec extends TableSpec {
   /**
    * What to do when the table on disk was made for another model, dimension, mapper or
    * schema. `error` (the default) throws `E_SCHEMA` with the fix; `rebuild` forgets the
@@ -47,15 +40,6 @@ export interface OpenedChunkTable {
   state: 'created' | 'opened' | 'rebuilt';
   reason?: string;
 }
-
-/** Schema metadata keys recording what a chunk table was made for. */
-const META = {
-  modelId: 'ragctl.model_id',
-  dimension: 'ragctl.dimension',
-  mapper: 'ragctl.mapper',
-} as const;
-
-const ENGINE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /**
  * LanceDB's caches never forget on their own: every optimize, full-text rebuild and commit adds
@@ -224,18 +208,13 @@ export class LanceStore {
    */
   async openChunkTable(spec: ChunkTableSpec): Promise<OpenedChunkTable> {
     this.#checkOpen();
-    if (!ENGINE_NAME.test(spec.engine)) {
-      throw new RagError('E_CONFIG', `engine name ${JSON.stringify(spec.engine)} cannot name a table`, {
-        fix: 'use letters, digits, `_` and `-` only',
-      });
-    }
-    const name = `chunks_${spec.engine}`;
+    const name = chunkTableName(spec.engine);
     const cached = this.#chunkTables.get(name);
     if (cached) {
       this.#checkSame(cached, spec);
       return { table: cached, state: 'opened' };
     }
-    const schema = withMetadata(spec.mapper.schema(spec.dimension), spec);
+    const schema = tableSchema(spec);
     const log = this.#log.child({ table: name });
     const what = `table ${name} in ${this.dir}`;
 
@@ -250,7 +229,7 @@ export class LanceStore {
         this.#recoveries.push({ table: name, setAside: recovered.setAside, at: Date.now() });
         await this.#files.deleteEngine(spec.engine);
       }
-      const reason = mismatch(spec, schema, await table.schema());
+      const reason = mismatch(spec, await table.schema())?.reason;
       if (!reason) return { table, state: 'opened' as const };
       table.close();
       if (spec.onMismatch !== 'rebuild') {
@@ -350,27 +329,4 @@ async function openOrCreate(
     return table;
   }
   return db.createEmptyTable(name, schema);
-}
-
-function withMetadata(schema: Schema, spec: ChunkTableSpec): Schema {
-  const metadata = new Map(schema.metadata);
-  metadata.set(META.modelId, spec.modelId);
-  metadata.set(META.dimension, String(spec.dimension));
-  metadata.set(META.mapper, spec.mapper.name);
-  return new arrow.Schema(schema.fields, metadata);
-}
-
-/** Why the table on disk cannot take this spec's rows, or undefined when it can. */
-function mismatch(spec: ChunkTableSpec, expected: Schema, actual: Schema): string | undefined {
-  const stored = actual.metadata;
-  const model = stored.get(META.modelId);
-  const dimension = stored.get(META.dimension);
-  if (model !== spec.modelId || dimension !== String(spec.dimension)) {
-    return `it holds vectors of ${model ?? 'an unknown model'} (${dimension ?? '?'} dims), the embedder is ${spec.modelId} (${spec.dimension} dims)`;
-  }
-  const mapper = stored.get(META.mapper);
-  if (mapper !== spec.mapper.name)
-    return `it was made by mapper ${mapper ?? '?'}, the engine uses ${spec.mapper.name}`;
-  const difference = schemaDifference(expected, actual);
-  return difference ? `its columns are out of date (${difference})` : undefined;
 }

@@ -124,11 +124,25 @@ export interface FileRecord {
   modelId: string;
 }
 
-/** One LanceDB table of chunks (one per engine). Knows Arrow batches, never `Chunk`. */
-export interface ChunkTable {
+/**
+ * What a reader may do with a chunk table: search and look, never write. `ragctl search` and
+ * `ragctl status` without a daemon get only this (see `LanceReader`).
+ */
+export interface ChunkTableReader {
   readonly name: string;
   readonly modelId: string;
   readonly dimension: number;
+  search(request: SearchRequest): Promise<SearchHit[]>;
+  countRows(): Promise<number>;
+  /** Every distinct path with rows in the table: a scan of one column, for repairs, not for every run. */
+  paths(): Promise<Set<string>>;
+  /** Size and shape of the table, for `ragctl status` and the fragmentation benchmark. */
+  stats(): Promise<TableStats>;
+  close(): Promise<void>;
+}
+
+/** One LanceDB table of chunks (one per engine), as its writer sees it. Knows Arrow batches, never `Chunk`. */
+export interface ChunkTable extends ChunkTableReader {
   /**
    * Replaces every row of `paths` with the rows in `batch`, in one commit: a reader sees
    * either the old rows of a file or the new ones, never both or neither.
@@ -142,12 +156,6 @@ export interface ChunkTable {
    * rename (delete old path, add new path) can reuse them after the old rows are gone.
    */
   vectorsForPaths(paths: readonly string[]): Promise<Map<string, Float32Array>>;
-  search(request: SearchRequest): Promise<SearchHit[]>;
-  countRows(): Promise<number>;
-  /** Every distinct path with rows in the table: a scan of one column, for repairs, not for every run. */
-  paths(): Promise<Set<string>>;
-  /** Size and shape of the table, for `ragctl status` and the fragmentation benchmark. */
-  stats(): Promise<TableStats>;
   /** Compacts small fragments, prunes old versions and folds new rows into the indexes. */
   optimize(): Promise<void>;
   /**
@@ -157,7 +165,6 @@ export interface ChunkTable {
    * under a million rows counts as small.
    */
   rebuildTextIndex(): Promise<void>;
-  close(): Promise<void>;
 }
 
 export interface TableStats {
@@ -175,8 +182,8 @@ export interface TableStats {
   indexes: { name: string; type: string; unindexedRows: number }[];
 }
 
-/** The record of what is indexed: one row per file, keyed by absolute path. */
-export interface FileRecords {
+/** What a reader may do with the record of what is indexed: read it, never change it. */
+export interface FileRecordsReader {
   /** Every record, optionally only those of one engine and/or one status. */
   all(filter?: { engine?: string | undefined; status?: FileRecord['status'] }): Promise<FileRecord[]>;
   /** The records of these paths; paths without one are absent from the map. */
@@ -185,9 +192,13 @@ export interface FileRecords {
   countIndexed(): Promise<number>;
   /** The chunks the `indexed` records of an engine account for (one column read, not all). */
   indexedChunks(engine: string): Promise<number>;
+  stats(): Promise<TableStats>;
+}
+
+/** The record of what is indexed: one row per file, keyed by absolute path. */
+export interface FileRecords extends FileRecordsReader {
   /** Inserts or replaces (by path) in one commit. */
   upsert(records: readonly FileRecord[]): Promise<void>;
   delete(paths: readonly string[]): Promise<void>;
-  stats(): Promise<TableStats>;
   optimize(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { App } from '../../app.js';
+import type { ReadOnlyApp } from '../../app-reader.js';
 import type { StatusResult } from '../../ipc/protocol.js';
 import { askDaemon } from '../daemon-client.js';
 import { displayPath } from '../display.js';
@@ -19,20 +19,26 @@ export function registerStatus(program: Command): void {
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const { result, via } = await askDaemon(g, 'status', {}, statusFromIndex);
+      const { result, via } = await askDaemon(g, 'status', {}, statusFromIndex, { notes: false });
       if (g.json) printJson({ ...result, via });
       else process.stdout.write(formatStatus(result, via));
     });
 }
 
-/** What `status` can say without a daemon: the index's contents, read directly. */
-async function statusFromIndex(app: App): Promise<StatusResult> {
+/**
+ * What `status` can say without a daemon: the index's contents, read directly, and what the
+ * reader found wrong with it (another model, an unreadable newest version, no index yet) as
+ * the reason and the fix.
+ */
+async function statusFromIndex(app: ReadOnlyApp): Promise<StatusResult> {
   const { files, chunks, version, skipped } = await app.contents();
   const models = [...app.embedders.values()].map((e) => e.modelId);
+  const reasons = app.problems.map((p) => p.reason);
+  const fixes = [...new Set(app.problems.map((p) => p.fix))];
   return {
     state: 'stopped',
-    reason: null,
-    fix: null,
+    reason: reasons.length ? reasons.join('; ') : null,
+    fix: fixes.length ? fixes.join('; ') : null,
     files,
     chunks,
     queue_depth: 0,

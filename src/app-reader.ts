@@ -1,0 +1,138 @@
+import { type IndexContents, makeEmbedders, readContents, storeDir } from './app.js';
+import type { Config } from './config/types.js';
+import type { Embedder } from './embed/types.js';
+import { RagError } from './errors.js';
+import type { Logger } from './log.js';
+import { createRegistry } from './registry/builtins.js';
+import type { ComponentRegistry } from './registry/registry.js';
+import { searchParamsSchema } from './search/params.js';
+import { SearchService, type SearchTable } from './search/service.js';
+import { LanceReader, WRITER_FIX } from './store/lance-reader.js';
+import { EmptyChunkTable } from './store/read-only-table.js';
+import type { ChunkTableReader } from './store/types.js';
+
+export interface ReadOnlyAppOptions {
+  logger: Logger;
+  registry?: ComponentRegistry;
+}
+
+/** Something a reader found wrong with the index, and the command that makes it right. */
+export interface IndexProblem {
+  reason: string;
+  fix: string;
+}
+
+/** What the CLI needs to search the index: `SearchService.search`. */
+export type Searcher = Pick<SearchService, 'search'>;
+
+/**
+ * The index opened for reading, for `ragctl search` and `ragctl status` when no daemon runs: the
+ * config's engines and embedders over a `LanceReader`. It has no indexer and nothing in it
+ * writes; what it cannot read as the config wants it lists in `problems` (see LanceReader).
+ * With no index at all it still opens: `contents()` is empty and `search` throws `E_NO_INDEX`.
+ */
+export class ReadOnlyApp {
+  readonly config: Config;
+  readonly search: Searcher;
+  readonly embedders: ReadonlyMap<string, Embedder>;
+  readonly problems: readonly IndexProblem[];
+  readonly #reader: LanceReader | undefined;
+  readonly #tables: ReadonlyMap<string, ChunkTableReader>;
+  #closed: Promise<void> | undefined;
+
+  private constructor(
+    config: Config,
+    parts: {
+      search: Searcher;
+      embedders: ReadonlyMap<string, Embedder>;
+      problems: readonly IndexProblem[];
+      reader?: LanceReader;
+      tables?: ReadonlyMap<string, ChunkTableReader>;
+    },
+  ) {
+    this.config = config;
+    this.search = parts.search;
+    this.embedders = parts.embedders;
+    this.problems = parts.problems;
+    this.#reader = parts.reader;
+    this.#tables = parts.tables ?? new Map();
+  }
+
+  static async open(config: Config, options: ReadOnlyAppOptions): Promise<ReadOnlyApp> {
+    const dir = storeDir(config);
+    const reader = await LanceReader.open({ dir, logger: options.logger });
+    if (!reader) {
+      const missing = { reason: `no index at ${dir} yet`, fix: `${WRITER_FIX} to build it` };
+      const search: Searcher = {
+        search: async () => {
+          throw new RagError('E_NO_INDEX', missing.reason, { fix: missing.fix });
+        },
+      };
+      return new ReadOnlyApp(config, { search, embedders: new Map(), problems: [missing] });
+    }
+    let embedders: Map<string, Embedder> | undefined;
+    try {
+      const registry = options.registry ?? createRegistry();
+      const engines = registry.engines(config.engines, config.embedders);
+      embedders = await makeEmbedders(config, engines, registry, options);
+      const problems: IndexProblem[] = [];
+      const tables = new Map<string, ChunkTableReader>();
+      const searchTables: SearchTable[] = [];
+      for (const [name, engine] of engines) {
+        const embedder = embedders.get(engine.embedder)!;
+        const spec = {
+          engine: name,
+          mapper: engine.mapper,
+          modelId: embedder.modelId,
+          dimension: embedder.dimension,
+        };
+        const read = await reader.openChunkTable(spec);
+        if (read?.mismatch)
+          problems.push({
+            reason: `table ${read.table.name} in ${dir}: ${read.mismatch.reason}`,
+            fix: read.mismatch.fix,
+          });
+        if (!read)
+          problems.push({
+            reason: `engine ${name} has no table in ${dir} yet`,
+            fix: `${WRITER_FIX} to index its files`,
+          });
+        const table =
+          read?.table ?? new EmptyChunkTable(`chunks_${name}`, embedder.modelId, embedder.dimension);
+        tables.set(name, table);
+        searchTables.push({ engine: name, table, embedder, filters: engine.mapper.filters });
+      }
+      for (const older of reader.olderVersions) {
+        problems.push({
+          reason: `table ${older.table} in ${dir}: its newest version is unreadable (a hard stop can leave an empty manifest: ${older.skipped.join(', ')}); read version ${older.version}, the last readable one`,
+          fix: `${WRITER_FIX}: it sets the unreadable version aside and re-checks the files`,
+        });
+      }
+      const search = new SearchService(
+        searchTables,
+        { k: config.search.k, rrfK: config.search.rrfK },
+        searchParamsSchema(registry.searchFilters()),
+      );
+      return new ReadOnlyApp(config, { search, embedders, problems, reader, tables });
+    } catch (err) {
+      await reader.close();
+      for (const e of embedders?.values() ?? []) await e.close();
+      throw err;
+    }
+  }
+
+  /** What the index holds (see `readContents`); nothing when there is no index. */
+  async contents(): Promise<IndexContents> {
+    if (!this.#reader) return { files: 0, chunks: 0, version: 0, skipped: [] };
+    return readContents(Object.keys(this.config.engines), this.#reader.files, (e) => this.#tables.get(e));
+  }
+
+  /** Closes the reader and the embedders. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.#reader?.close();
+      for (const e of this.embedders.values()) await e.close();
+    })();
+    return this.#closed;
+  }
+}

@@ -1,0 +1,148 @@
+import type { Table } from '@lancedb/lancedb';
+import { RagError } from '../errors.js';
+import { hasVectorIndex } from './indexes.js';
+import { guard, readStats } from './lance-util.js';
+import { searchChunks } from './search.js';
+import type { Mismatch } from './table-meta.js';
+import type { StoreTuning } from './tuning.js';
+import {
+  CHUNK_COLUMNS as C,
+  type ChunkTableReader,
+  type SearchHit,
+  type SearchRequest,
+  type TableStats,
+} from './types.js';
+
+export interface ReadOnlyChunkTableOptions {
+  table: Table;
+  name: string;
+  /** The database folder, for error messages. */
+  dir: string;
+  modelId: string;
+  dimension: number;
+  tuning: StoreTuning;
+  /** Set when the table was made for another model or schema: what is wrong and the fix. */
+  mismatch?: (Mismatch & { fix: string }) | undefined;
+  close: () => Promise<void>;
+}
+
+/**
+ * A chunk table as a reader sees it: it has no method that writes. One made for another model
+ * still answers full-text searches (its text and columns are good); vector and hybrid searches,
+ * and every search of a table with other columns, throw `E_SCHEMA` with the fix.
+ */
+export class ReadOnlyChunkTable implements ChunkTableReader {
+  readonly name: string;
+  readonly modelId: string;
+  readonly dimension: number;
+  readonly #table: Table;
+  readonly #dir: string;
+  readonly #tuning: StoreTuning;
+  readonly #mismatch: ReadOnlyChunkTableOptions['mismatch'];
+  readonly #close: () => Promise<void>;
+  #vectorIndexed: boolean | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: ReadOnlyChunkTableOptions) {
+    this.#table = options.table;
+    this.name = options.name;
+    this.#dir = options.dir;
+    this.modelId = options.modelId;
+    this.dimension = options.dimension;
+    this.#tuning = options.tuning;
+    this.#mismatch = options.mismatch;
+    this.#close = options.close;
+  }
+
+  async search(request: SearchRequest): Promise<SearchHit[]> {
+    this.#checkOpen();
+    const mismatch = this.#mismatch;
+    if (mismatch && (mismatch.kind === 'schema' || request.mode !== 'text')) {
+      throw new RagError('E_SCHEMA', this.#what(mismatch.reason), { fix: mismatch.fix });
+    }
+    this.#vectorIndexed ??= await guard(this.#what('listing indexes'), () => hasVectorIndex(this.#table));
+    const target = {
+      table: this.#table,
+      dimension: this.dimension,
+      tuning: this.#tuning,
+      vectorIndexed: this.#vectorIndexed,
+    };
+    return guard(this.#what(`searching (${request.mode})`), () => searchChunks(target, request));
+  }
+
+  async countRows(): Promise<number> {
+    this.#checkOpen();
+    return guard(this.#what('counting rows'), () => this.#table.countRows());
+  }
+
+  async paths(): Promise<Set<string>> {
+    this.#checkOpen();
+    const paths = new Set<string>();
+    await guard(this.#what('listing the paths it holds'), async () => {
+      for await (const batch of this.#table.query().select([C.path])) {
+        const column = batch.getChild(C.path);
+        for (let i = 0; i < batch.numRows; i++) paths.add(column?.get(i) as string);
+      }
+    });
+    return paths;
+  }
+
+  async stats(): Promise<TableStats> {
+    this.#checkOpen();
+    return guard(this.#what('reading stats'), () => readStats(this.#table, this.name, this.#dir));
+  }
+
+  /** Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new RagError('E_STORE', this.#what('the table is closed'));
+  }
+
+  #what(doing: string): string {
+    return `table ${this.name} in ${this.#dir}: ${doing}`;
+  }
+}
+
+/** The table of an engine that was never indexed: it holds nothing, and finds nothing. */
+export class EmptyChunkTable implements ChunkTableReader {
+  readonly name: string;
+  readonly modelId: string;
+  readonly dimension: number;
+
+  constructor(name: string, modelId: string, dimension: number) {
+    this.name = name;
+    this.modelId = modelId;
+    this.dimension = dimension;
+  }
+
+  async search(): Promise<SearchHit[]> {
+    return [];
+  }
+
+  async countRows(): Promise<number> {
+    return 0;
+  }
+
+  async paths(): Promise<Set<string>> {
+    return new Set();
+  }
+
+  async stats(): Promise<TableStats> {
+    return {
+      name: this.name,
+      rows: 0,
+      version: 0,
+      versions: 0,
+      fragments: 0,
+      smallFragments: 0,
+      dataBytes: 0,
+      indexes: [],
+    };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,171 @@
+import { existsSync } from 'node:fs';
+import { readdir, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkedModelCopy, paragraph, Workspace } from '../../helpers/index-workspace.js';
+import { type CliResult, oneJsonLine, runCli } from '../../helpers/run-cli.js';
+import { writeCorpus } from '../../helpers/search-corpus.js';
+import { snapshotTree } from '../../helpers/tree-snapshot.js';
+
+/**
+ * `ragctl search` and `ragctl status` without a daemon are readers: whatever they find in the
+ * data dir — a healthy index, one built with another model, a newest version a power cut left
+ * unreadable, or none at all — they answer what they can or say what is wrong and which command
+ * fixes it, and leave the data dir exactly as it was (names, sizes, mtimes, bytes).
+ */
+describe('readers never write (search and status without a daemon)', () => {
+  let ws: Workspace;
+  let config: string;
+  let index: string;
+  const cli = (configFile: string, ...args: string[]) =>
+    runCli([...args, '--config', configFile], { cwd: ws.root });
+  const ragctl = (...args: string[]) => cli(config, ...args);
+  const paths = (r: CliResult) => (oneJsonLine(r).results as { path: string }[]).map((h) => h.path);
+
+  /** Runs `fn` and asserts that nothing under the data dir changed meanwhile. */
+  async function unchanged(fn: () => Promise<void>): Promise<void> {
+    const before = await snapshotTree(ws.dataDir);
+    await fn();
+    expect(await snapshotTree(ws.dataDir)).toEqual(before);
+  }
+
+  beforeAll(async () => {
+    ws = await Workspace.create('cli-readonly');
+    await writeCorpus(ws);
+    config = await ws.writeConfig({ engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } } });
+    index = join(ws.dataDir, 'index');
+    const indexed = await ragctl('index', '--json');
+    expect(indexed.code, indexed.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await ws.cleanup();
+  });
+
+  it('a healthy index: search and status answer and write nothing', async () => {
+    await unchanged(async () => {
+      const text = await ragctl('search', '--json', '--mode', 'text', 'guanciale');
+      expect(text.code, text.stderr).toBe(0);
+      expect(paths(text)).toContain(ws.path('cooking/carbonara.md'));
+      const hybrid = await ragctl('search', '--json', 'how do I restore a backup');
+      expect(hybrid.code, hybrid.stderr).toBe(0);
+      expect(paths(hybrid)[0]).toBe(ws.path('ops/backups.md'));
+      const status = await ragctl('status', '--json');
+      expect(status.code, status.stderr).toBe(0);
+      expect(oneJsonLine(status)).toMatchObject({ state: 'stopped', files: 4, reason: null, via: 'index' });
+    });
+  });
+
+  it('another model in the config: says which model built the index and how to rebuild; text search still answers', async () => {
+    const linked = await linkedModelCopy(join(ws.root, 'other-model'));
+    const other = join(ws.root, 'other-model.yaml');
+    const raw = ws.raw({
+      embedders: { default: { model: linked } },
+      engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } },
+    });
+    await writeFile(other, JSON.stringify(raw));
+    await unchanged(async () => {
+      const hybrid = await cli(other, 'search', '--json', 'how do I restore a backup');
+      expect(hybrid.code, hybrid.stdout + hybrid.stderr).toBe(1);
+      const { error } = oneJsonLine(hybrid) as { error: { code: string; message: string; fix: string } };
+      expect(error.code).toBe('E_SCHEMA');
+      expect(error.message).toContain(index);
+      expect(error.message).toContain('other-model');
+      expect(error.fix).toContain('ragctl index');
+      expect(error.fix).toContain('--mode text');
+
+      const human = await cli(other, 'search', 'how do I restore a backup');
+      expect(human.code).toBe(1);
+      expect(human.stderr).toMatch(/fix: .*ragctl index/);
+
+      const text = await cli(other, 'search', '--json', '--mode', 'text', 'guanciale');
+      expect(text.code, text.stderr).toBe(0);
+      expect(paths(text)).toContain(ws.path('cooking/carbonara.md'));
+
+      const status = await cli(other, 'status', '--json');
+      expect(status.code, status.stderr).toBe(0);
+      const s = oneJsonLine(status);
+      expect(s).toMatchObject({ state: 'stopped', files: 4, via: 'index' });
+      expect(String(s.reason)).toContain('other-model');
+      expect(String(s.fix)).toContain('ragctl index');
+    });
+  });
+
+  it('an unreadable newest version (zero-byte manifest): reads the last readable one, moves nothing, says so', async () => {
+    await ws.write('travel/zanzibar.md', `# Zanzibar\n\n${paragraph('Zanzibar ferry', 12)}\n`);
+    const added = await ragctl('index', '--json', '--no-optimize');
+    expect(added.code, added.stderr).toBe(0);
+    const zanzibar = ['search', '--json', '--mode', 'vector', '-k', '1', 'Zanzibar ferry'];
+    expect(paths(await ragctl(...zanzibar))).toEqual([ws.path('travel/zanzibar.md')]);
+    expect(oneJsonLine(await ragctl('status', '--json'))).toMatchObject({ files: 5, reason: null });
+    // What a power cut during the commit that added zanzibar.md leaves behind, in both tables.
+    for (const table of ['chunks_md', 'files']) {
+      const versions = join(index, `${table}.lance`, '_versions');
+      const newest = (await readdir(versions)).filter((f) => f.endsWith('.manifest')).sort()[0]!;
+      await truncate(join(versions, newest), 0);
+    }
+
+    await unchanged(async () => {
+      const gone = await ragctl(...zanzibar);
+      expect(gone.code, gone.stderr).toBe(0);
+      expect(paths(gone)).toHaveLength(1);
+      expect(paths(gone)).not.toContain(ws.path('travel/zanzibar.md'));
+      expect(gone.stderr).toMatch(/chunks_md.*unreadable/);
+      const text = await ragctl('search', '--mode', 'text', 'guanciale');
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toContain('notes/cooking/carbonara.md');
+      const hybrid = await ragctl('search', '--json', 'how do I restore a backup');
+      expect(hybrid.code, hybrid.stderr).toBe(0);
+      expect(paths(hybrid)[0]).toBe(ws.path('ops/backups.md'));
+
+      const status = await ragctl('status', '--json');
+      expect(status.code, status.stderr).toBe(0);
+      const s = oneJsonLine(status);
+      // The records as they were before the lost commit: four files, not five.
+      expect(s).toMatchObject({ state: 'stopped', files: 4, via: 'index' });
+      expect(String(s.reason)).toMatch(/unreadable/);
+      expect(String(s.fix)).toContain('ragctl index');
+      const human = await ragctl('status');
+      expect(human.stdout).toMatch(/^reason: .*unreadable/m);
+      expect(human.stdout).toMatch(/^fix: .*ragctl index/m);
+    });
+
+    // The writer still repairs: it sets the bad manifest aside and indexes zanzibar.md again.
+    const repaired = await ragctl('index', '--json');
+    expect(repaired.code, repaired.stderr).toBe(0);
+    expect(oneJsonLine(repaired).recovered).toHaveLength(2);
+    expect(paths(await ragctl(...zanzibar))).toEqual([ws.path('travel/zanzibar.md')]);
+  });
+});
+
+describe('readers never write: no index yet', () => {
+  let ws: Workspace;
+  let config: string;
+  const ragctl = (...args: string[]) => runCli([...args, '--config', config], { cwd: ws.root });
+
+  beforeAll(async () => {
+    ws = await Workspace.create('cli-noindex');
+    await ws.write('a.md', `# A\n\n${paragraph('alpha')}\n`);
+    config = await ws.writeConfig();
+  });
+  afterAll(async () => {
+    await ws.cleanup();
+  });
+
+  it('search says there is no index and how to make one; status answers; no data dir appears', async () => {
+    const search = await ragctl('search', '--json', 'alpha');
+    expect(search.code, search.stderr).toBe(1);
+    const { error } = oneJsonLine(search) as { error: { code: string; message: string; fix: string } };
+    expect(error.code).toBe('E_NO_INDEX');
+    expect(error.message).toContain(join(ws.dataDir, 'index'));
+    expect(error.fix).toContain('ragctl index');
+
+    const status = await ragctl('status', '--json');
+    expect(status.code, status.stderr).toBe(0);
+    const s = oneJsonLine(status);
+    expect(s).toMatchObject({ state: 'stopped', files: 0, chunks: 0, via: 'index' });
+    expect(String(s.reason)).toContain('no index');
+    expect(String(s.fix)).toContain('ragctl index');
+
+    expect(existsSync(ws.dataDir)).toBe(false);
+  });
+});
