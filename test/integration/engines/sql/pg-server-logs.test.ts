@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { SqlAnalyzer } from '../../../../src/engines/sql/analyze.js';
+import type { AnalyzedSqlEntry } from '../../../../src/engines/sql/types.js';
+import {
+  findPostgres,
+  PG_PREFIX_DURATION,
+  PG_PREFIX_STATEMENT,
+  type PgWorkload,
+  runPgWorkload,
+} from '../../../helpers/pg-server.js';
+import { loadFamilies } from '../../../helpers/sql-families.js';
+import { bare, readLogFile } from '../../../helpers/sql-read.js';
+
+const pg = findPostgres();
+if (pg.reason) console.warn(`pg-server-logs.test.ts skipped: ${pg.reason}`);
+
+const PGBENCH_SELECT = 'SELECT abalance FROM pgbench_accounts WHERE aid = $1;';
+
+describe.skipIf(pg.reason !== null)('PostgreSQL logs written by a real server', () => {
+  let work: PgWorkload;
+  let analyzer: SqlAnalyzer;
+  const fixture = loadFamilies();
+
+  beforeAll(async () => {
+    analyzer = await SqlAnalyzer.create();
+    work = await runPgWorkload(pg.bin!);
+  });
+  afterAll(async () => {
+    await work?.cleanup();
+  });
+
+  /** Every line of the file lies in exactly one entry, and each entry's range starts and ends on its own text. */
+  function expectLinesAccountedFor(path: string, entries: AnalyzedSqlEntry[]): void {
+    const lines = readFileSync(path, 'utf8').replace(/\n$/, '').split('\n');
+    const seen = new Array<number>(lines.length + 1).fill(0);
+    for (const e of entries) {
+      const text = e.text.split('\n');
+      expect(lines[e.startLine - 1]).toBe(text[0]);
+      expect(lines[e.endLine - 1]).toBe(text[text.length - 1]);
+      for (const t of text) {
+        // The entry's lines, found at or after its start (other sessions' lines may lie between).
+        const at = lines.indexOf(t, e.startLine - 1);
+        expect(at).toBeGreaterThanOrEqual(e.startLine - 1);
+        expect(at).toBeLessThanOrEqual(e.endLine - 1);
+      }
+      seen[e.startLine]! += 1;
+    }
+    const textLines = entries.reduce((n, e) => n + e.text.split('\n').length, 0);
+    expect(textLines).toBe(lines.length);
+  }
+
+  function expectFamilies(entries: AnalyzedSqlEntry[], withDurations: boolean): void {
+    const fingerprints = new Set<string>();
+    for (const family of fixture.families) {
+      const found = family.spellings.map((s) => entries.find((e) => bare(e.statement) === s));
+      for (const [i, e] of found.entries()) {
+        expect(e, `${family.name} spelling ${i}`).toBeDefined();
+        expect(e!.parseStatus).toBe('ok');
+        expect(e!.fingerprintBy).toBe('libpg-query');
+        expect(e!.user).toBe('postgres');
+        expect(e!.database).toBe('postgres');
+        expect(e!.at).toBeGreaterThan(Date.now() - 10 * 60_000);
+        if (withDurations)
+          expect(e!.durationMs ?? 0, `${family.name} ${i} duration ${e!.text}`).toBeGreaterThan(0);
+        expect(e!.tables.length, `${family.name} ${i} tables ${e!.text}`).toBeGreaterThan(0);
+      }
+      const prints = new Set(found.map((e) => e!.fingerprint));
+      expect(prints.size, `${family.name}: one fingerprint for all spellings`).toBe(1);
+      fingerprints.add([...prints][0]!);
+    }
+    expect(fingerprints.size, 'different families, different fingerprints').toBe(fixture.families.length);
+    const failing = entries.find((e) => bare(e.statement) === fixture.failing.postgresql);
+    expect(failing?.error).toContain('no_such_table');
+  }
+
+  test('stderr with log_min_duration_statement = 0: statements, durations, $n parameters, line ranges', async () => {
+    const entries = await readLogFile(analyzer, work.stderrLog, 'pg-stderr');
+    expectLinesAccountedFor(work.stderrLog, entries);
+    expectFamilies(entries, true);
+
+    const selects = entries.filter((e) => e.statement === PGBENCH_SELECT && e.extra.protocol === 'execute');
+    expect(work.pgbench.processed).toBe(work.pgbench.clients * work.pgbench.transactionsPerClient);
+    expect(selects).toHaveLength(work.pgbench.processed);
+    const literal = analyzer.analyze('select abalance from pgbench_accounts where aid = 4711', 'postgresql');
+    for (const e of selects) {
+      expect(e.params).toHaveLength(1);
+      expect(e.params[0]).toMatch(/^\d+$/);
+      expect(e.durationMs).toBeGreaterThan(0);
+      expect(e.fingerprint).toBe(literal.fingerprint);
+      expect(e.tables).toEqual(['pgbench_accounts']);
+      expect(e.statementType).toBe('select');
+    }
+    // The first execute of each backend carries its parse and bind; later ones their bind.
+    expect(selects.filter((e) => e.extra.parseMs !== undefined)).toHaveLength(work.pgbench.clients);
+    expect(selects.every((e) => typeof e.extra.bindMs === 'number')).toBe(true);
+    const updates = entries.filter(
+      (e) => e.statementType === 'update' && e.tables.includes('pgbench_accounts'),
+    );
+    expect(updates).toHaveLength(work.pgbench.processed);
+    expect(updates.every((e) => e.params.length === 2)).toBe(true);
+
+    const multiLine = entries.find((e) => bare(e.statement) === fixture.families[0]!.spellings[2]);
+    expect(multiLine!.endLine - multiLine!.startLine).toBe(4);
+  });
+
+  test('a configured log_line_prefix reads the same as the detected one', async () => {
+    const detected = await readLogFile(analyzer, work.stderrLog, 'pg-stderr');
+    const configured = await readLogFile(analyzer, work.stderrLog, 'pg-stderr', {
+      logLinePrefix: PG_PREFIX_DURATION,
+    });
+    expect(configured).toEqual(detected);
+  });
+
+  test('csvlog and jsonlog give the same statements, durations and parameters as stderr', async () => {
+    const key = (e: AnalyzedSqlEntry) =>
+      JSON.stringify([e.statement, e.durationMs, e.params, e.session, e.fingerprint]);
+    const stderr = (await readLogFile(analyzer, work.stderrLog, 'pg-stderr')).filter(
+      (e) => e.statement !== null,
+    );
+    for (const [path, kind] of [
+      [work.csvLog, 'pg-csv'],
+      [work.jsonLog, 'pg-json'],
+    ] as const) {
+      const entries = await readLogFile(analyzer, path, kind);
+      expectLinesAccountedFor(path, entries);
+      expectFamilies(entries, true);
+      // Sessions interleave, so entries may complete in another order; the set must match.
+      const got = entries
+        .filter((e) => e.statement !== null)
+        .map(key)
+        .sort();
+      expect(got, kind).toEqual(stderr.map(key).sort());
+    }
+  });
+
+  test('log_statement = all with log_duration: bare duration lines joined to their statement', async () => {
+    for (const logLinePrefix of [undefined, PG_PREFIX_STATEMENT]) {
+      const entries = await readLogFile(analyzer, work.statementLog, 'pg-stderr', { logLinePrefix });
+      expectLinesAccountedFor(work.statementLog, entries);
+      expectFamilies(entries, true);
+      // No duration is left over as an entry of its own.
+      expect(
+        entries
+          .filter((e) => e.statement === null && / duration: [\d.]+ ms$/.test(e.text))
+          .map((e) => e.text),
+      ).toEqual([]);
+      const selects = entries.filter((e) => e.statement === PGBENCH_SELECT);
+      expect(selects).toHaveLength(3);
+      for (const e of selects) {
+        expect(e.params).toHaveLength(1);
+        expect(e.durationMs).toBeGreaterThan(0);
+        expect(e.endLine).toBeGreaterThan(e.startLine);
+      }
+    }
+  });
+});
