@@ -14,6 +14,9 @@ const MAX_CACHED_SHAPES = 20_000;
 /** Statements longer than this are analysed lexically only: parsers are slow on megabyte inputs. */
 const MAX_PARSED_CHARS = 200_000;
 
+/** How libpg-query ("at end of input") and node-sql-parser ("but end of input found") say the text ran out. */
+const END_OF_INPUT = /at end of input|but end of input found/i;
+
 const NOT_SQL: SqlAnalysis = {
   parseStatus: 'not-sql',
   parseNote: null,
@@ -84,6 +87,9 @@ export class SqlAnalyzer {
       } catch (err) {
         pgError = messageOf(err);
       }
+      // The server's own parser ran out of text: the statement is cut. A lenient parser would
+      // only misread it (`SELECT x FROM` as `SELECT x AS "from"`).
+      if (END_OF_INPUT.test(pgError)) return lexical(shape, pgError, 'truncated');
     }
     let nspError: string;
     try {
@@ -102,8 +108,8 @@ export class SqlAnalyzer {
       nspError = messageOf(err);
     }
     const note = pgError ?? nspError;
-    // Both parsers stop at the end of the text: the statement was cut, not malformed.
-    const cut = /end of input|but end of input found/i.test(note);
+    // The parser stopped at the end of the text: the statement was cut, not malformed.
+    const cut = END_OF_INPUT.test(note);
     return lexical(shape, note, cut ? 'truncated' : 'unparsed');
   }
 

@@ -11,6 +11,19 @@ import type { AST, Parser } from 'node-sql-parser';
  */
 const MAX_QUOTE_RETRIES = 4;
 
+/**
+ * Words that are never names without quotes in either dialect: quoting one would turn a cut or
+ * malformed statement into a different one that parses (`SELECT x FROM` → `SELECT x "from"`).
+ */
+const RESERVED = new Set(
+  (
+    'all and any as asc between by case cast check column constraint create cross default delete desc distinct ' +
+    'drop else end except exists false fetch for foreign from full group having in inner insert intersect into ' +
+    'is join left like limit natural not null offset on or order outer primary references returning right ' +
+    'select set table then to true union unique update using values when where window with'
+  ).split(' '),
+);
+
 const require = createRequire(import.meta.url);
 type ParserClass = new () => Parser;
 // Per-dialect builds: each is a tenth of the all-dialects bundle to load.
@@ -55,7 +68,12 @@ export class NspReader {
           continue;
         }
         const word = wordBeforeError(text, err);
-        if (word === null || rewrites.some((r) => r.endsWith(`"${word}"`))) break;
+        if (
+          word === null ||
+          RESERVED.has(word.toLowerCase()) ||
+          rewrites.some((r) => r.endsWith(`"${word}"`))
+        )
+          break;
         text = quoteWord(text, word, this.#dialect === 'mysql' ? '`' : '"');
         rewrites.push(`quoted the name "${word}"`);
       }
