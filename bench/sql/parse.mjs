@@ -17,14 +17,19 @@ import { createReader } from '../../dist/engines/sql/readers.js';
 const args = process.argv.slice(2);
 const N = Number(args[args.indexOf('--statements') + 1] || 100_000) || 100_000;
 const UNIQUE = Math.min(N, 20_000);
-const families = JSON.parse(readFileSync(new URL('../../test/fixtures/sql/families.json', import.meta.url), 'utf8'));
+const families = JSON.parse(
+  readFileSync(new URL('../../test/fixtures/sql/families.json', import.meta.url), 'utf8'),
+);
 const spellings = families.families.flatMap((f) => f.spellings);
 
 /** Varies the literals of a spelling: numbers shift, IN lists change length, strings change. */
 function vary(sql, i) {
   return sql
     .replace(/\b\d+\b/g, (n) => String(Number(n) + (i % 997)))
-    .replace(/IN \(([^)]*)\)/gi, () => `IN (${Array.from({ length: 1 + (i % 6) }, (_, k) => i + k).join(', ')})`)
+    .replace(
+      /IN \(([^)]*)\)/gi,
+      () => `IN (${Array.from({ length: 1 + (i % 6) }, (_, k) => i + k).join(', ')})`,
+    )
     .replace(/'[^']*'/g, `'v${i % 1013}'`);
 }
 
@@ -34,9 +39,13 @@ function pgLog(count, unique) {
     const pid = 1000 + (i % 17);
     const t = `2024-03-01 10:00:${String(i % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')} UTC [${pid}] app@shop`;
     if (i % 2 === 0 && !unique) {
-      lines.push(`${t} LOG:  duration: 0.012 ms  bind P_2: SELECT abalance FROM pgbench_accounts WHERE aid = $1;`);
+      lines.push(
+        `${t} LOG:  duration: 0.012 ms  bind P_2: SELECT abalance FROM pgbench_accounts WHERE aid = $1;`,
+      );
       lines.push(`${t} DETAIL:  parameters: $1 = '${i}'`);
-      lines.push(`${t} LOG:  duration: 0.034 ms  execute P_2: SELECT abalance FROM pgbench_accounts WHERE aid = $1;`);
+      lines.push(
+        `${t} LOG:  duration: 0.034 ms  execute P_2: SELECT abalance FROM pgbench_accounts WHERE aid = $1;`,
+      );
       lines.push(`${t} DETAIL:  parameters: $1 = '${i}'`);
     } else {
       let sql = vary(spellings[i % spellings.length], i);
@@ -106,4 +115,8 @@ console.log(
 );
 await measure('postgresql stderr, realistic (shape cache hits)', 'pg-stderr', pgLog(N, false));
 await measure('mariadb slow log, realistic (shape cache hits)', 'mysql-slow', slowLog(N));
-await measure('postgresql stderr, every statement a new shape (no cache hits)', 'pg-stderr', pgLog(UNIQUE, true));
+await measure(
+  'postgresql stderr, every statement a new shape (no cache hits)',
+  'pg-stderr',
+  pgLog(UNIQUE, true),
+);

@@ -33,7 +33,6 @@ describe.skipIf(pg.reason !== null)('PostgreSQL logs written by a real server', 
   /** Every line of the file lies in exactly one entry, and each entry's range starts and ends on its own text. */
   function expectLinesAccountedFor(path: string, entries: AnalyzedSqlEntry[]): void {
     const lines = readFileSync(path, 'utf8').replace(/\n$/, '').split('\n');
-    const seen = new Array<number>(lines.length + 1).fill(0);
     for (const e of entries) {
       const text = e.text.split('\n');
       expect(lines[e.startLine - 1]).toBe(text[0]);
@@ -44,7 +43,14 @@ describe.skipIf(pg.reason !== null)('PostgreSQL logs written by a real server', 
         expect(at).toBeGreaterThanOrEqual(e.startLine - 1);
         expect(at).toBeLessThanOrEqual(e.endLine - 1);
       }
-      seen[e.startLine]! += 1;
+      // Joined by backend: every line of an entry is its own session's.
+      if (e.session !== null) {
+        // A line that starts a report (stderr, csv) names its pid.
+        for (const t of text.filter((l) => /^\d{4}-\d\d-\d\d /.test(l))) {
+          expect(t).toMatch(new RegExp(`\\[${e.session}\\]|,${e.session},`));
+        }
+        if (e.source === 'pg-json') for (const t of text) expect(t).toContain(`"pid":${e.session},`);
+      }
     }
     const textLines = entries.reduce((n, e) => n + e.text.split('\n').length, 0);
     expect(textLines).toBe(lines.length);
