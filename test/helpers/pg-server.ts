@@ -68,6 +68,7 @@ export async function runPgWorkload(
   if (asUser.length > 0) chownSync(dir, Number(idOf('postgres', '-u')), Number(idOf('postgres', '-g')));
   const data = join(dir, 'data');
   const logDir = join(dir, 'log');
+  // No TCP (listen_addresses is empty): the port only names the socket file in the private dir.
   const port = String(20000 + (process.pid % 20000));
   const exec = async (cmd: string, args: string[]): Promise<string> => {
     const [file, ...rest] = [...asUser, join(bin, cmd), ...args];
@@ -122,7 +123,8 @@ export async function runPgWorkload(
       ...['-h', dir, '-p', port, '-U', 'postgres', '-n', '-M', 'prepared'],
       ...['-c', String(clients), '-t', String(transactions), 'postgres'],
     ]);
-    await psql(['-f', queries]).catch((err: unknown) => String(err));
+    // psql goes on past the failing statement (it exits 0 unless ON_ERROR_STOP is set).
+    await psql(['-f', queries]);
     await stop();
 
     await start({
@@ -135,7 +137,7 @@ export async function runPgWorkload(
     });
     // Run 1 inserted these rows; the same INSERTs must succeed again.
     await psql(['-c', 'DELETE FROM users WHERE id > 1000']);
-    await psql(['-f', queries]).catch((err: unknown) => String(err));
+    await psql(['-f', queries]);
     await exec('pgbench', [
       ...['-h', dir, '-p', port, '-U', 'postgres', '-n', '-M', 'prepared'],
       ...['-c', '1', '-t', '3', 'postgres'],
@@ -154,8 +156,16 @@ export async function runPgWorkload(
       cleanup,
     };
   } catch (err) {
-    await stop().catch(() => undefined);
-    await cleanup();
+    try {
+      await stop();
+    } catch (stopErr) {
+      throw new AggregateError(
+        [err, stopErr],
+        `the PostgreSQL workload failed and the server in ${dir} did not stop`,
+      );
+    } finally {
+      await cleanup();
+    }
     throw err;
   }
 }
