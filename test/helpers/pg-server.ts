@@ -27,16 +27,17 @@ export function findPostgres(): PgAvailability {
         .map((v) => `/usr/lib/postgresql/${v}/bin`)
     : [];
   for (const dir of roots) {
-    if (['initdb', 'pg_ctl', 'psql', 'pgbench'].every((b) => existsSync(join(dir, b))))
+    if (['initdb', 'pg_ctl', 'psql', 'pgbench', 'pg_dump'].every((b) => existsSync(join(dir, b))))
       return { bin: dir, reason: null };
   }
   const which = spawnSync('sh', ['-c', 'dirname "$(command -v pg_ctl)"'], { encoding: 'utf8' });
   const dir = which.status === 0 ? which.stdout.trim() : '';
-  if (dir && ['initdb', 'psql', 'pgbench'].every((b) => existsSync(join(dir, b))))
+  if (dir && ['initdb', 'psql', 'pgbench', 'pg_dump'].every((b) => existsSync(join(dir, b))))
     return { bin: dir, reason: null };
   return {
     bin: null,
-    reason: 'PostgreSQL server binaries (initdb, pg_ctl, psql, pgbench) not found: run scripts/setup.sh',
+    reason:
+      'PostgreSQL server binaries (initdb, pg_ctl, psql, pgbench, pg_dump) not found: run scripts/setup.sh',
   };
 }
 
@@ -48,6 +49,8 @@ export interface PgWorkload {
   jsonLog: string;
   /** Run 2 (log_statement = all, log_duration = on), prefix PG_PREFIX_STATEMENT. */
   statementLog: string;
+  /** pg_dump of the database after run 1 (pgbench -s 1: 100,000 accounts). */
+  dumpFile: string;
   pgbench: { clients: number; transactionsPerClient: number; processed: number };
   cleanup(): Promise<void>;
 }
@@ -125,6 +128,8 @@ export async function runPgWorkload(
     ]);
     // psql goes on past the failing statement (it exits 0 unless ON_ERROR_STOP is set).
     await psql(['-f', queries]);
+    // A real .sql file: COPY … FROM stdin blocks, dollar-quoted bodies, comments.
+    await exec('pg_dump', ['-h', dir, '-p', port, '-U', 'postgres', '-f', join(dir, 'dump.sql'), 'postgres']);
     await stop();
 
     await start({
@@ -152,6 +157,7 @@ export async function runPgWorkload(
       csvLog: join(logDir, 'run1.csv'),
       jsonLog: join(logDir, 'run1.json'),
       statementLog: join(logDir, 'run2'),
+      dumpFile: join(dir, 'dump.sql'),
       pgbench: { clients, transactionsPerClient: transactions, processed },
       cleanup,
     };

@@ -160,4 +160,26 @@ describe.skipIf(pg.reason !== null)('PostgreSQL logs written by a real server', 
       }
     }
   });
+
+  test('a pg_dump file: statements split right, COPY data blocks whole, dollar-quoted bodies intact', async () => {
+    const entries = await readLogFile(analyzer, work.dumpFile, 'sql-file');
+    const lines = readFileSync(work.dumpFile, 'utf8').split('\n');
+    for (const e of entries) {
+      expect(e.text.startsWith(lines[e.startLine - 1]!.trimStart())).toBe(true);
+      if (e.parseStatus !== 'not-sql') expect(e.parseStatus, e.text.slice(0, 200)).toBe('ok');
+    }
+    const copies = new Map(
+      entries.filter((e) => e.statementType === 'copy').map((e) => [e.tables[0], e.extra.copyRows]),
+    );
+    expect(copies.get('public.pgbench_accounts')).toBe(100_000);
+    expect(copies.get('public.pgbench_branches')).toBe(1);
+    expect(copies.get('public.events')).toBe(500);
+    for (const e of entries.filter((x) => x.statementType === 'copy'))
+      expect(lines[e.endLine - 1]).toBe('\\.');
+    const fn = entries.find((e) => e.statementType === 'create function');
+    // pg_dump writes the body with `$$`; the `;` inside it (also in its comment) do not split it.
+    expect(fn?.statement).toMatch(/AS \$\$ BEGIN -- one; two\n {2}RETURN i \+ 1; END; \$\$$/);
+    // What pg_dump writes besides statements (its header comments) is kept as not-SQL.
+    expect(entries[0]!.parseStatus).toBe('not-sql');
+  });
 });
