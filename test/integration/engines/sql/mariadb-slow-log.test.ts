@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SqlAnalyzer } from '../../../../src/engines/sql/analyze.js';
+import { detectKind } from '../../../../src/engines/sql/readers.js';
 import type { AnalyzedSqlEntry } from '../../../../src/engines/sql/types.js';
 import { findMariadb, type MariadbWorkload, runMariadbWorkload } from '../../../helpers/mariadb-server.js';
 import { forMysql, loadFamilies } from '../../../helpers/sql-families.js';
@@ -35,6 +36,7 @@ describe.skipIf(maria.reason !== null)(
         next = e.endLine + 1;
       }
       expect(next - 1).toBe(lines.length);
+      expect(detectKind(work.slowLog, lines.slice(0, 50).join('\n'))).toBe('mysql-slow');
       // The server's start banner is kept, as not-SQL.
       expect(entries[0]!.parseStatus).toBe('not-sql');
       expect(entries[0]!.text).toMatch(/started with:/);

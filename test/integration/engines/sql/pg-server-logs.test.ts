@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SqlAnalyzer } from '../../../../src/engines/sql/analyze.js';
+import { detectKind } from '../../../../src/engines/sql/readers.js';
 import type { AnalyzedSqlEntry } from '../../../../src/engines/sql/types.js';
 import {
   findPostgres,
@@ -108,6 +109,15 @@ describe.skipIf(pg.reason !== null)('PostgreSQL logs written by a real server', 
 
     const multiLine = entries.find((e) => bare(e.statement) === fixture.families[0]!.spellings[2]);
     expect(multiLine!.endLine - multiLine!.startLine).toBe(4);
+  });
+
+  test('each file is recognised by its name and first lines', () => {
+    const head = (path: string) => readFileSync(path, 'utf8').slice(0, 64 * 1024);
+    expect(detectKind(work.stderrLog, head(work.stderrLog))).toBe('pg-stderr');
+    expect(detectKind(work.statementLog, head(work.statementLog))).toBe('pg-stderr');
+    expect(detectKind(work.csvLog, head(work.csvLog))).toBe('pg-csv');
+    expect(detectKind(work.jsonLog, head(work.jsonLog))).toBe('pg-json');
+    expect(detectKind(work.dumpFile, head(work.dumpFile))).toBe('sql-file');
   });
 
   test('a configured log_line_prefix reads the same as the detected one', async () => {
