@@ -50,7 +50,9 @@ export class SqlAnalyzer {
       return { ...entry, ...NOT_SQL, parseNote: entry.readNote };
     }
     const analysis = this.analyze(entry.statement, dialect);
-    if (entry.readStatus === 'truncated' && analysis.parseStatus !== 'ok') {
+    // The reader knows the text is cut (a capped line, a record without its closing `;`): what
+    // is left may still parse — `SELECT a, b` of `SELECT a, b FROM t` — but it is not the statement.
+    if (entry.readStatus === 'truncated') {
       return { ...entry, ...analysis, parseStatus: 'truncated', parseNote: entry.readNote };
     }
     return { ...entry, ...analysis };

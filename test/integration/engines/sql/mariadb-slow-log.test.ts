@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SqlAnalyzer } from '../../../../src/engines/sql/analyze.js';
 import { detectKind } from '../../../../src/engines/sql/readers.js';
@@ -85,6 +86,20 @@ describe.skipIf(maria.reason !== null)(
       const fetch = entries.find((e) => /fetch first 10 rows only/i.test(e.statement ?? ''));
       expect(fetch!.parseStatus).toBe('partial');
       expect(fetch!.parseNote).toMatch(/FETCH FIRST/);
+    });
+
+    test('the real log cut inside a multi-line statement: that record is truncated, the ones before read as before', async () => {
+      const multi = entries.find((e) => bare(e.statement) === forMysql(fixture.families[0]!.spellings[2]!))!;
+      const lines = readFileSync(work.slowLog, 'utf8').split('\n');
+      const path = join(work.dir, 'cut.log');
+      writeFileSync(path, lines.slice(0, multi.endLine - 2).join('\n'));
+      const cut = await readLogFile(analyzer, path, 'mysql-slow');
+      expect(cut.slice(0, -1)).toEqual(entries.filter((e) => e.endLine < multi.startLine));
+      expect(cut.at(-1)).toMatchObject({
+        startLine: multi.startLine,
+        parseStatus: 'truncated',
+        durationMs: multi.durationMs,
+      });
     });
   },
 );

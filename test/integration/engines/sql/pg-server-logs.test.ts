@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SqlAnalyzer } from '../../../../src/engines/sql/analyze.js';
 import { detectKind } from '../../../../src/engines/sql/readers.js';
@@ -191,5 +192,37 @@ describe.skipIf(pg.reason !== null)('PostgreSQL logs written by a real server', 
     expect(fn?.statement).toMatch(/AS \$\$ BEGIN -- one; two\n {2}RETURN i \+ 1; END; \$\$$/);
     // What pg_dump writes besides statements (its header comments) is kept as not-SQL.
     expect(entries[0]!.parseStatus).toBe('not-sql');
+  });
+
+  test('the real log damaged (binary garbage, a cut line, cut mid-statement at the end): the rest reads as before', async () => {
+    const intact = await readLogFile(analyzer, work.stderrLog, 'pg-stderr');
+    const text = readFileSync(work.stderrLog);
+    const lines = text.toString('utf8').replace(/\n$/, '').split('\n');
+    const multiLine = intact.find((e) => bare(e.statement) === fixture.families[0]!.spellings[2])!;
+    // Keep everything up to the multi-line statement's second line: the file ends inside it.
+    const keep = lines.slice(0, multiLine.startLine + 1);
+    const damageAt = Math.floor(keep.length / 2);
+    const garbage = Buffer.from(
+      Array.from({ length: 5000 }, (_, k) => (k * 37 + 11) % 256).filter((b) => b !== 10),
+    );
+    const damaged = Buffer.concat([
+      Buffer.from(`${keep.slice(0, damageAt).join('\n')}\n`),
+      garbage,
+      Buffer.from(`\n${keep[damageAt]!.slice(0, 40)}\n${keep.slice(damageAt + 1).join('\n')}`),
+    ]);
+    const path = join(work.dir, 'damaged.log');
+    writeFileSync(path, damaged);
+    const entries = await readLogFile(analyzer, path, 'pg-stderr');
+    const strip = (e: AnalyzedSqlEntry) => ({ ...e, text: '' });
+    // Entries wholly before the damage are read exactly as from the intact file.
+    const before = (list: AnalyzedSqlEntry[]) => list.filter((e) => e.endLine < damageAt).map(strip);
+    expect(before(entries)).toEqual(before(intact));
+    const junk = entries.filter((e) => e.startLine === damageAt + 1);
+    expect(junk.map((e) => e.parseStatus)).toEqual(['not-sql']);
+    // The garbage line shifts every later line by one.
+    const last = entries.find((e) => e.startLine === multiLine.startLine + 1);
+    expect(last?.statement).toBe('SELECT id,\n       at, -- when it happened');
+    expect(last?.parseStatus).toBe('truncated');
+    expect(entries.reduce((n, e) => n + e.text.split('\n').length, 0)).toBe(keep.length + 1);
   });
 });
