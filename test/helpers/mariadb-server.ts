@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { forMysql, loadFamilies } from './sql-families.js';
 import { makeTempDir } from './temp.js';
@@ -26,7 +26,11 @@ export interface MariadbBinaries {
 }
 
 export function findMariadb(): { bins: MariadbBinaries | null; reason: string | null } {
-  const pick = (paths: string[]) => paths.find((p) => existsSync(p));
+  // Debian's paths first, then PATH (Homebrew on macOS).
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  const pick = (paths: string[]) =>
+    paths.find((p) => existsSync(p)) ??
+    paths.flatMap((p) => dirs.map((d) => join(d, basename(p)))).find((p) => existsSync(p));
   const bins = {
     server: pick(BINARIES.server),
     installDb: pick(BINARIES.installDb),
