@@ -21,8 +21,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null;
 case "$(uname -s)" in
   Linux)
     # MLX's CPU build links LAPACK and OpenBLAS; its kernel compiler (mx.compile) calls g++.
+    # The SQL engine's tests run real servers: PostgreSQL (its server package has pgbench)
+    # and MariaDB. Their Debian packages start a system service; the tests never use it.
     missing=()
-    for pkg in liblapack3 libopenblas0 g++; do
+    for pkg in liblapack3 libopenblas0 g++ postgresql postgresql-contrib mariadb-server; do
       dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -31,7 +33,7 @@ case "$(uname -s)" in
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
       else
-        die "please install LAPACK, OpenBLAS and g++ with your package manager (Debian names: ${missing[*]})"
+        die "please install LAPACK, OpenBLAS, g++, PostgreSQL and MariaDB with your package manager (Debian names: ${missing[*]})"
       fi
     fi
     ;;

@@ -1,0 +1,149 @@
+import { blankEntry, isCutLine, stripCutMark } from './lines.js';
+import type { SqlEntry, SqlLogReader } from './types.js';
+
+/** Lines one record may hold; past it the record is emitted as truncated and the rest skipped. */
+const MAX_RECORD_LINES = 20_000;
+
+/**
+ * MariaDB/MySQL slow query log: a record is `# Time:` (only when the second changed),
+ * `# User@Host:`, `# Thread_id:`/`# Query_time:` header lines, then `use db;`,
+ * `SET timestamp=…;` and the statement. A record ends where the next one's header starts.
+ */
+export class MysqlSlowReader implements SqlLogReader {
+  readonly source = 'mysql-slow' as const;
+  #lines: string[] = [];
+  #start = 0;
+  #end = 0;
+  #cut = false;
+  #inBody = false;
+  /** The last `# Time:` seen: records after it share it until SET timestamp says better. */
+  #lastTime: number | null = null;
+  /** The current database persists across records until the next `use`. */
+  #database: string | null = null;
+
+  push(rawLine: string, lineNo: number): SqlEntry[] {
+    const cut = isCutLine(rawLine);
+    const line = stripCutMark(rawLine);
+    const startsRecord = line.startsWith('# Time:') || line.startsWith('# User@Host:');
+    const isHeader = line.startsWith('# ') && !this.#inBody;
+    let out: SqlEntry[] = [];
+    if (
+      this.#lines.length > 0 &&
+      ((startsRecord && (this.#inBody || this.#hasUserHost())) || this.#isBanner(line))
+    ) {
+      out = this.finish();
+    }
+    if (this.#lines.length === 0) this.#start = lineNo;
+    if (this.#lines.length < MAX_RECORD_LINES) this.#lines.push(line);
+    else this.#cut = true;
+    this.#end = lineNo;
+    this.#cut ||= cut;
+    if (!isHeader && !startsRecord) this.#inBody = true;
+    return out;
+  }
+
+  finish(): SqlEntry[] {
+    if (this.#lines.length === 0) return [];
+    const entry = this.#toEntry();
+    this.#lines = [];
+    this.#cut = false;
+    this.#inBody = false;
+    return [entry];
+  }
+
+  pendingFrom(): number | null {
+    return this.#lines.length > 0 ? this.#start : null;
+  }
+
+  #hasUserHost(): boolean {
+    return this.#lines.some((l) => l.startsWith('# User@Host:'));
+  }
+
+  /** The server's start banner opens a new stretch of log (after a restart). */
+  #isBanner(line: string): boolean {
+    return /^\S+, Version: .* started with:$/.test(line);
+  }
+
+  #toEntry(): SqlEntry {
+    const entry = blankEntry(this.source, this.#start, this.#end, this.#lines.join('\n'));
+    const body: string[] = [];
+    let headers = 0;
+    let sawTimestamp = false;
+    for (const line of this.#lines) {
+      if (line.startsWith('# ') && body.length === 0) {
+        headers++;
+        this.#header(line, entry);
+        continue;
+      }
+      const use = /^use ([^;]+);$/i.exec(line);
+      if (use && body.length === 0) {
+        this.#database = use[1]!.replace(/^`|`$/g, '');
+        continue;
+      }
+      const ts = /^SET timestamp=(\d+);$/.exec(line);
+      if (ts && !sawTimestamp && body.length === 0) {
+        sawTimestamp = true;
+        entry.at = Number(ts[1]) * 1000;
+        continue;
+      }
+      body.push(line);
+    }
+    entry.at ??= this.#lastTime;
+    entry.database ??= this.#database;
+    const statement = body.join('\n').trim();
+    if (headers === 0 || statement === '') {
+      entry.readStatus = 'not-sql';
+      entry.readNote = headers === 0 ? 'not a slow-log record' : 'a slow-log record without a statement';
+      return entry;
+    }
+    entry.statement = statement.replace(/;\s*$/, '');
+    if (this.#cut) {
+      entry.readStatus = 'truncated';
+      entry.readNote = 'a line or the record was cut at its length limit';
+    } else if (!statement.endsWith(';')) {
+      entry.readStatus = 'truncated';
+      entry.readNote = 'the statement does not end with ";": the log ends inside it';
+    }
+    return entry;
+  }
+
+  #header(line: string, entry: SqlEntry): void {
+    if (line.startsWith('# Time:')) {
+      this.#lastTime = parseSlowTime(line.slice(7).trim());
+      return;
+    }
+    if (line.startsWith('# User@Host:')) {
+      const m = /^# User@Host: ([^[\s]*)\[[^\]]*\] @ (\S*) ?\[([^\]]*)\](?:\s+Id:\s+(\d+))?/.exec(line);
+      if (m) {
+        entry.user = m[1] || null;
+        const host = m[2] || m[3];
+        if (host) entry.extra.host = host;
+        if (m[4]) entry.session = m[4];
+      }
+    }
+    for (const [, key, value] of line.matchAll(/(\w+): +(\S+)/g)) {
+      if (key === 'Query_time') entry.durationMs = Number(value) * 1000;
+      else if (key === 'Lock_time') entry.extra.lockMs = Number(value) * 1000;
+      else if (key === 'Thread_id' || key === 'Id') entry.session = value!;
+      else if (key === 'Schema') {
+        if (value) this.#database = value;
+        entry.database = value || null;
+      } else if (/^Rows_|^Bytes_/.test(key!)) entry.extra[camel(key!)] = Number(value);
+    }
+  }
+}
+
+function camel(key: string): string {
+  return key.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+}
+
+/** `241204 17:45:01` (MariaDB, MySQL 5.6) or `2024-12-04T17:45:01.123456Z` (MySQL 5.7+). */
+function parseSlowTime(text: string): number | null {
+  const old = /^(\d\d)(\d\d)(\d\d) +(\d?\d):(\d\d):(\d\d)/.exec(text);
+  if (old) {
+    const [, y, mo, d, h, mi, s] = old;
+    return Date.UTC(2000 + Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  }
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+}

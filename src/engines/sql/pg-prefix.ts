@@ -1,0 +1,161 @@
+/**
+ * PostgreSQL stderr lines: `<log_line_prefix><SEVERITY>:  <message>`. The prefix is either
+ * given (the server's `log_line_prefix`, compiled to a pattern) or read by heuristics that
+ * know the common escapes' shapes (`%m`/`%t` times, `[%p]`, `user=%u`, `db=%d`, `%u@%d`).
+ */
+
+export interface PrefixFields {
+  at: number | null;
+  pid: string | null;
+  user: string | null;
+  database: string | null;
+}
+
+export interface PgLine extends PrefixFields {
+  severity: string;
+  message: string;
+}
+
+const SEVERITIES =
+  'LOG|ERROR|WARNING|FATAL|PANIC|DETAIL|HINT|STATEMENT|CONTEXT|NOTICE|INFO|DEBUG[1-5]?|QUERY|LOCATION';
+
+/**
+ * A prefix longer than this is not a prefix: it keeps the lazy scan for the severity word
+ * from running across a long garbage line.
+ */
+const MAX_PREFIX_CHARS = 400;
+
+const HEURISTIC = new RegExp(`^(.{0,${MAX_PREFIX_CHARS}}?)\\b(${SEVERITIES}):  ?(.*)$`, 's');
+
+const TIME = String.raw`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?: ?(?:[A-Za-z]{1,5}|[+-]\d\d(?::?\d\d)?))?`;
+
+/** What each escape of log_line_prefix can look like, with the field it fills. */
+const ESCAPES: Record<string, string> = {
+  a: '.*?',
+  u: '(?<user>[^\\s]*?)',
+  d: '(?<database>[^\\s]*?)',
+  r: '\\S*?',
+  h: '\\S*?',
+  b: '.*?',
+  p: '(?<pid>\\d+)',
+  P: '\\d*',
+  t: `(?<at>${TIME})`,
+  m: `(?<at>${TIME})`,
+  n: '(?<epoch>\\d+(?:\\.\\d+)?)',
+  i: '.*?',
+  e: '[0-9A-Z]{5}',
+  c: '[0-9a-f]+\\.[0-9a-f]+',
+  l: '\\d+',
+  s: TIME,
+  v: '[^\\s]*?',
+  x: '\\d+',
+  Q: '-?\\d+',
+};
+
+/** Compiles a `log_line_prefix` setting to a pattern for whole lines. */
+export function compilePrefix(prefix: string): RegExp {
+  let pattern = '';
+  let optionalOpen = false;
+  const seen = new Set<string>();
+  for (let i = 0; i < prefix.length; i++) {
+    const ch = prefix[i]!;
+    if (ch !== '%') {
+      pattern += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      continue;
+    }
+    // Padding (`%-10u`) only adds spaces around the value.
+    let j = i + 1;
+    while (j < prefix.length && /[-\d]/.test(prefix[j]!)) j++;
+    const esc = prefix[j] ?? '';
+    const padded = j > i + 1;
+    i = j;
+    if (padded) pattern += ' *';
+    if (esc === '%') pattern += '%';
+    else if (esc === 'q') {
+      // Non-session processes (checkpointer, postmaster) stop the prefix here.
+      pattern += '(?:';
+      optionalOpen = true;
+    } else {
+      let piece = ESCAPES[esc] ?? '.*?';
+      // A named group may appear once per pattern; later repeats only need to match.
+      piece = piece.replace(/\(\?<(\w+)>/g, (m, name: string) => {
+        if (seen.has(name)) return '(?:';
+        seen.add(name);
+        return m;
+      });
+      pattern += `${piece} *`;
+    }
+  }
+  if (optionalOpen) pattern += ')?';
+  return new RegExp(`^${pattern}(?<severity>${SEVERITIES}):  ?(?<message>.*)$`, 's');
+}
+
+const ZONES: Record<string, number> = { UTC: 0, GMT: 0, Z: 0, CET: 60, CEST: 120, EET: 120, EEST: 180 };
+
+/** A log time as milliseconds since the epoch; zones it cannot resolve are read as UTC. */
+export function parseLogTime(text: string): number | null {
+  const m = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?)(?: ?([A-Za-z]{1,5}|[+-]\d\d(?::?\d\d)?))?/.exec(
+    text,
+  );
+  if (!m) return null;
+  let zone = 'Z';
+  const z = m[3];
+  if (z && /^[+-]/.test(z))
+    zone = z.length === 3 ? `${z}:00` : z.includes(':') ? z : `${z.slice(0, 3)}:${z.slice(3)}`;
+  else if (z && ZONES[z.toUpperCase()] !== undefined) {
+    const mins = ZONES[z.toUpperCase()]!;
+    if (mins !== 0) {
+      const sign = mins < 0 ? '-' : '+';
+      const abs = Math.abs(mins);
+      zone = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+    }
+  }
+  const ms = Date.parse(`${m[1]}T${m[2]}${zone}`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function unknownToNull(value: string | undefined): string | null {
+  if (value === undefined || value === '' || value === '[unknown]') return null;
+  return value;
+}
+
+/** Reads one line with a configured prefix pattern; null when the line is not a log line. */
+export function matchConfigured(pattern: RegExp, line: string): PgLine | null {
+  const m = pattern.exec(line);
+  if (!m?.groups) return null;
+  const g = m.groups;
+  const at = g.at ? parseLogTime(g.at) : g.epoch ? Math.round(Number(g.epoch) * 1000) : null;
+  return {
+    at,
+    pid: unknownToNull(g.pid),
+    user: unknownToNull(g.user),
+    database: unknownToNull(g.database),
+    severity: g.severity!,
+    message: g.message ?? '',
+  };
+}
+
+/** Reads one line whose prefix is unknown, by the shapes of the common escapes. */
+export function matchHeuristic(line: string): PgLine | null {
+  const m = HEURISTIC.exec(line);
+  if (!m) return null;
+  const prefix = m[1]!;
+  const fields: PrefixFields = { at: null, pid: null, user: null, database: null };
+  const time = new RegExp(TIME).exec(prefix);
+  if (time) fields.at = parseLogTime(time[0]);
+  const pid = /\[(\d+)(?:-\d+)?\]/.exec(prefix) ?? /\bpid=(\d+)/.exec(prefix);
+  if (pid) fields.pid = pid[1]!;
+  const user = /\buser=([^,\s]+)/.exec(prefix);
+  const db = /\b(?:db|database)=([^,\s]+)/.exec(prefix);
+  if (user || db) {
+    fields.user = unknownToNull(user?.[1]);
+    fields.database = unknownToNull(db?.[1]);
+  } else {
+    const at = /(\S+)@(\S+)\s*$/.exec(prefix);
+    if (at) {
+      fields.user = unknownToNull(at[1]);
+      fields.database = unknownToNull(at[2]);
+    }
+  }
+  return { ...fields, severity: m[2]!, message: m[3]! };
+}

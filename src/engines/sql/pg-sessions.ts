@@ -1,0 +1,242 @@
+import { blankEntry } from './lines.js';
+import type { PgReport, ReportSource } from './pg-report.js';
+import type { SqlEntry, SqlLogReader, SqlSourceKind } from './types.js';
+
+/**
+ * Sessions whose last statement may still get a follow-up (a bare `duration:` line, an
+ * error, an `execute` for its `parse`/`bind`). Past this many the oldest is emitted as it
+ * is: a server with more live backends than this is rare, and memory stays bounded.
+ */
+const MAX_OPEN_SESSIONS = 10_000;
+
+/** `parse`/`bind` reports one session may hold while waiting for their `execute`. */
+const MAX_PRELUDES = 64;
+
+const STATEMENT_LINE =
+  /^(?:duration: (?<ms>\d+(?:\.\d+)?) ms {2})?(?<kind>statement|parse|bind|execute(?: fetch from)?)(?: (?<name>[^:\s]+))?: (?<sql>[\s\S]*)$/;
+const BARE_DURATION = /^duration: (?<ms>\d+(?:\.\d+)?) ms$/;
+const PARAMS = /\$(\d+) = (NULL|'(?:[^']|'')*'?)/g;
+
+interface Session {
+  /** A statement logged before it ran (`log_statement`), waiting for its duration or error. */
+  held: SqlEntry | null;
+  preludes: PgReport[];
+}
+
+/**
+ * Joins PostgreSQL reports into statement entries by backend pid, as sessions interleave:
+ * `parse`/`bind` with their `execute`, a `statement:` with the bare `duration:` that follows
+ * it, an `ERROR:` with its `STATEMENT:` (and with the same statement logged before it).
+ */
+export class PgSessionReader implements SqlLogReader {
+  readonly source: SqlSourceKind;
+  #reports: ReportSource;
+  #sessions = new Map<string, Session>();
+
+  constructor(source: SqlSourceKind, reports: ReportSource) {
+    this.source = source;
+    this.#reports = reports;
+  }
+
+  push(line: string, lineNo: number): SqlEntry[] {
+    const out: SqlEntry[] = [];
+    for (const report of this.#reports.push(line, lineNo)) this.#take(report, out);
+    return out;
+  }
+
+  finish(): SqlEntry[] {
+    const out: SqlEntry[] = [];
+    for (const report of this.#reports.finish()) this.#take(report, out);
+    for (const key of [...this.#sessions.keys()]) this.#close(key, out);
+    return out;
+  }
+
+  pendingFrom(): number | null {
+    let first = this.#reports.pendingFrom();
+    for (const s of this.#sessions.values()) {
+      const starts = [s.held?.startLine, s.preludes[0]?.startLine].filter(
+        (n): n is number => n !== undefined,
+      );
+      for (const n of starts) if (first === null || n < first) first = n;
+    }
+    return first;
+  }
+
+  #take(report: PgReport, out: SqlEntry[]): void {
+    const key = report.pid ?? '';
+    if (report.severity === null) {
+      out.push(this.#notSql(report, 'not a PostgreSQL log line'));
+      return;
+    }
+    if (report.severity === 'ERROR' || report.severity === 'FATAL' || report.severity === 'PANIC') {
+      this.#error(key, report, out);
+      return;
+    }
+    const stmt = STATEMENT_LINE.exec(report.message)?.groups;
+    if (stmt) {
+      this.#statement(key, report, stmt, out);
+      return;
+    }
+    const bare = BARE_DURATION.exec(report.message)?.groups;
+    const session = this.#sessions.get(key);
+    if (bare && session?.held && session.held.durationMs === null) {
+      merge(session.held, report);
+      session.held.durationMs = Number(bare.ms);
+      out.push(session.held);
+      session.held = null;
+      this.#forgetIfIdle(key);
+      return;
+    }
+    if (bare) {
+      // log_duration with the extended protocol: the parse and bind of the next execute log
+      // bare durations before it does; that execute takes them.
+      const s = this.#session(key, out);
+      if (s.preludes.length >= MAX_PRELUDES) out.push(this.#fromReports([s.preludes.shift()!]));
+      s.preludes.push(report);
+      return;
+    }
+    if (report.message.startsWith('disconnection:')) this.#close(key, out);
+    out.push(this.#notSql(report, null));
+  }
+
+  #statement(key: string, report: PgReport, g: Record<string, string | undefined>, out: SqlEntry[]): void {
+    const kind = g.kind!;
+    const session = this.#session(key, out);
+    if (kind === 'parse' || kind === 'bind') {
+      if (session.preludes.length >= MAX_PRELUDES) out.push(this.#fromReports([session.preludes.shift()!]));
+      session.preludes.push(report);
+      return;
+    }
+    this.#flushHeld(session, out);
+    // An execute takes the parse/bind of its own statement name; others stay for theirs.
+    const mine = session.preludes.filter(
+      (p) => BARE_DURATION.test(p.message) || (kind !== 'statement' && preparedName(p) === (g.name ?? '')),
+    );
+    session.preludes = session.preludes.filter((p) => !mine.includes(p));
+    const entry = this.#fromReports([...mine, report]);
+    if (g.ms !== undefined) {
+      out.push(entry);
+      this.#forgetIfIdle(key);
+    } else {
+      session.held = entry;
+    }
+  }
+
+  #error(key: string, report: PgReport, out: SqlEntry[]): void {
+    const session = this.#sessions.get(key);
+    if (report.statement !== null && session?.held && session.held.statement === report.statement) {
+      merge(session.held, report);
+      session.held.error = report.message;
+      out.push(session.held);
+      session.held = null;
+      this.#forgetIfIdle(key);
+      return;
+    }
+    if (session) this.#flushHeld(session, out);
+    const entry = reportEntry(this.source, report);
+    entry.error = report.message;
+    entry.statement = report.statement;
+    if (report.statement === null) {
+      entry.readStatus = 'not-sql';
+      entry.readNote = 'an error without a statement';
+    } else if (report.cut) {
+      entry.readStatus = 'truncated';
+      entry.readNote = 'a log line was cut at its length limit';
+    }
+    out.push(entry);
+  }
+
+  /** One statement entry from an execute/statement report and the parse/bind reports before it. */
+  #fromReports(reports: PgReport[]): SqlEntry {
+    const last = reports[reports.length - 1]!;
+    const entry = reportEntry(this.source, last);
+    entry.startLine = reports[0]!.startLine;
+    entry.text = reports.map((r) => r.raw).join('\n');
+    const g = STATEMENT_LINE.exec(last.message)?.groups ?? {};
+    entry.statement = g.sql ?? null;
+    entry.durationMs = g.ms === undefined ? null : Number(g.ms);
+    if (g.name) entry.extra.prepared = g.name;
+    const kind = g.kind ?? 'statement';
+    if (kind !== 'statement') entry.extra.protocol = kind;
+    for (const r of reports.slice(0, -1)) {
+      const p = STATEMENT_LINE.exec(r.message)?.groups;
+      if (p?.ms !== undefined) entry.extra[`${p.kind}Ms`] = Number(p.ms);
+      const bare = BARE_DURATION.exec(r.message)?.groups;
+      if (bare) entry.extra.parseBindMs = Number(entry.extra.parseBindMs ?? 0) + Number(bare.ms);
+    }
+    const withParams = [...reports].reverse().find((r) => r.detail?.startsWith('parameters: '));
+    if (withParams) entry.params = parseParams(withParams.detail!);
+    if (reports.some((r) => r.cut)) {
+      entry.readStatus = 'truncated';
+      entry.readNote = 'a log line was cut at its length limit';
+    }
+    return entry;
+  }
+
+  #notSql(report: PgReport, note: string | null): SqlEntry {
+    const entry = reportEntry(this.source, report);
+    entry.readStatus = 'not-sql';
+    entry.readNote = note;
+    if (report.severity !== null && report.severity !== 'LOG') entry.error = report.message;
+    return entry;
+  }
+
+  #session(key: string, out: SqlEntry[]): Session {
+    let s = this.#sessions.get(key);
+    if (!s) {
+      if (this.#sessions.size >= MAX_OPEN_SESSIONS) this.#close(this.#sessions.keys().next().value!, out);
+      s = { held: null, preludes: [] };
+      this.#sessions.set(key, s);
+    }
+    return s;
+  }
+
+  #flushHeld(session: Session, out: SqlEntry[]): void {
+    if (session.held) out.push(session.held);
+    session.held = null;
+  }
+
+  #close(key: string, out: SqlEntry[]): void {
+    const s = this.#sessions.get(key);
+    if (!s) return;
+    this.#flushHeld(s, out);
+    for (const p of s.preludes) out.push(this.#fromReports([p]));
+    this.#sessions.delete(key);
+  }
+
+  #forgetIfIdle(key: string): void {
+    const s = this.#sessions.get(key);
+    if (s && s.held === null && s.preludes.length === 0) this.#sessions.delete(key);
+  }
+}
+
+function reportEntry(source: SqlSourceKind, r: PgReport): SqlEntry {
+  const entry = blankEntry(source, r.startLine, r.endLine, r.raw);
+  entry.at = r.at;
+  entry.session = r.pid;
+  entry.user = r.user;
+  entry.database = r.database;
+  return entry;
+}
+
+/** A later report of the same statement (its duration, its error) extends the entry. */
+function merge(entry: SqlEntry, r: PgReport): void {
+  entry.endLine = Math.max(entry.endLine, r.endLine);
+  entry.text += `\n${r.raw}`;
+}
+
+function preparedName(r: PgReport): string {
+  return STATEMENT_LINE.exec(r.message)?.groups?.name ?? '';
+}
+
+/** `parameters: $1 = '5', $2 = NULL` → `['5', null→'NULL']`, by position. */
+export function parseParams(detail: string): string[] {
+  const params: string[] = [];
+  for (const m of detail.matchAll(PARAMS)) {
+    const raw = m[2]!;
+    const value =
+      raw === 'NULL' ? 'NULL' : raw.slice(1, raw.endsWith("'") && raw.length > 1 ? -1 : undefined);
+    params[Number(m[1]) - 1] = value.replaceAll("''", "'");
+  }
+  return Array.from(params, (p) => p ?? '');
+}

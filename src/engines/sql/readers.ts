@@ -1,0 +1,55 @@
+import { MysqlSlowReader } from './mysql-slow.js';
+import { PgCsvReports } from './pg-csv.js';
+import { PgJsonReports } from './pg-json.js';
+import { PgSessionReader } from './pg-sessions.js';
+import { PgStderrReports } from './pg-stderr.js';
+import { SqlFileReader } from './sql-file.js';
+import type { SqlDialect, SqlLogReader, SqlSourceKind } from './types.js';
+
+export interface ReaderOptions {
+  /** The server's `log_line_prefix` for stderr logs; without it the prefix is read by heuristics. */
+  logLinePrefix?: string;
+}
+
+export function createReader(kind: SqlSourceKind, options: ReaderOptions = {}): SqlLogReader {
+  switch (kind) {
+    case 'pg-stderr':
+      return new PgSessionReader(kind, new PgStderrReports(options.logLinePrefix));
+    case 'pg-csv':
+      return new PgSessionReader(kind, new PgCsvReports());
+    case 'pg-json':
+      return new PgSessionReader(kind, new PgJsonReports());
+    case 'mysql-slow':
+      return new MysqlSlowReader();
+    case 'sql-file':
+      return new SqlFileReader();
+  }
+}
+
+export function dialectOf(kind: SqlSourceKind): SqlDialect {
+  return kind === 'mysql-slow' ? 'mysql' : 'postgresql';
+}
+
+/**
+ * Which reader fits a file, from its name and its first bytes: `.sql` files, csvlog and
+ * jsonlog by their shape, slow logs by their `# Time:`/`# User@Host:` headers or banner, else
+ * a PostgreSQL stderr log when a line looks like one; null when nothing fits.
+ */
+export function detectKind(path: string, head: string): SqlSourceKind | null {
+  if (/\.sql$/i.test(path)) return 'sql-file';
+  const lines = head.split('\n').slice(0, 200);
+  if (lines.some((l) => /^\{"timestamp":/.test(l))) return 'pg-json';
+  if (
+    /\.csv$/i.test(path) ||
+    lines.some((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+,"?[^,]*"?,"?[^,]*"?,\d+,/.test(l))
+  ) {
+    return 'pg-csv';
+  }
+  if (
+    lines.some((l) => /^# (?:User@Host|Query_time|Time): /.test(l) || /, Version: .* started with:$/.test(l))
+  ) {
+    return 'mysql-slow';
+  }
+  if (lines.some((l) => /\b(?:LOG|ERROR|STATEMENT): {2}/.test(l))) return 'pg-stderr';
+  return null;
+}
