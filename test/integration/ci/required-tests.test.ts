@@ -15,6 +15,11 @@ const REPO = resolve(import.meta.dirname, '../../..');
 const VITEST = join(REPO, 'node_modules/vitest/vitest.mjs');
 const CHECK = join(REPO, 'scripts/check-test-report.mjs');
 const ROOT_ONLY = ['test/integration/watcher/watch-limit.test.ts', 'test/integration/daemon/health.test.ts'];
+/** Also required on Linux (real database servers); not run again here, only reported as passed. */
+const SERVER_BACKED = [
+  'test/integration/engines/sql/pg-server-logs.test.ts',
+  'test/integration/engines/sql/mariadb-slow-log.test.ts',
+];
 
 interface Report {
   testResults: { name: string; assertionResults: { fullName: string; status: string }[] }[];
@@ -99,10 +104,16 @@ describe('root-only tests on a machine without the capability', () => {
 
   it('pass the CI check once they ran', () => {
     const ran: Report = {
-      testResults: report.testResults.map((f) => ({
-        ...f,
-        assertionResults: f.assertionResults.map((t) => ({ ...t, status: 'passed' })),
-      })),
+      testResults: [
+        ...report.testResults.map((f) => ({
+          ...f,
+          assertionResults: f.assertionResults.map((t) => ({ ...t, status: 'passed' })),
+        })),
+        ...SERVER_BACKED.map((file) => ({
+          name: join(REPO, file),
+          assertionResults: [{ fullName: `${file} ran`, status: 'passed' }],
+        })),
+      ],
     };
     const { code, stdout } = check(ran);
     expect(code).toBe(0);
