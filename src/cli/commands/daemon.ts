@@ -52,17 +52,24 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
   // Held (ref'd) while stopping: some of what a stop awaits, like the model worker's exit, keeps
   // no handle of its own, and Node would otherwise exit mid-stop with the lock file left behind.
   let deadline: NodeJS.Timeout | undefined;
+  /** Exits now, after a last try at the log: a logger that throws must not keep the process. */
+  const exitNow = (code: number) => {
+    try {
+      logger.flush();
+    } finally {
+      process.exit(code);
+    }
+  };
   const stop = (why: string) => {
     deadline ??= setTimeout(() => {
-      log.error({ why }, 'stop took too long; exiting');
-      logger.flush();
-      process.exit(1);
+      try {
+        log.error({ why }, 'stop took too long; exiting');
+      } finally {
+        exitNow(1);
+      }
     }, STOP_DEADLINE_MS);
     if (daemon) daemon.requestStop(why);
-    else {
-      logger.flush();
-      process.exit(1);
-    }
+    else exitNow(1);
   };
   // Installed before the start, so that a stray error while starting is reported too.
   guardProcess(logger, {

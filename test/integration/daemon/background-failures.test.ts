@@ -1,16 +1,12 @@
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lockPath } from '../../../src/daemon/lock.js';
-import {
-  DaemonProcess,
-  DaemonWorkspace,
-  endDaemonTest,
-  takeStrayErrors,
-  waitFor,
-} from '../../helpers/daemon.js';
+import { errnoCode } from '../../../src/errors.js';
+import { DaemonProcess, DaemonWorkspace, stopAll, takeStrayErrors, waitFor } from '../../helpers/daemon.js';
 
 /**
  * Work the daemon starts and nobody awaits (timers, event handlers) must never end the
@@ -24,12 +20,41 @@ const STRAY_FIXTURE = fileURLToPath(new URL('../../fixtures/daemon/stray-error.m
 
 let ws: DaemonWorkspace | undefined;
 let daemon: DaemonProcess | undefined;
+/** A tmpfs a test mounted: unmounted after its daemon stopped, before the workspace goes. */
+let mountpoint: string | undefined;
 
 afterEach(async () => {
-  await endDaemonTest(daemon, ws);
-  daemon = undefined;
-  ws = undefined;
+  try {
+    if (daemon && !daemon.hasExited) await daemon.stop();
+  } finally {
+    await stopAll();
+    if (mountpoint) execFileSync('umount', [mountpoint]);
+    mountpoint = undefined;
+    await ws?.cleanup();
+    daemon = undefined;
+    ws = undefined;
+  }
 });
+
+/** Appends to `path` until the filesystem says ENOSPC, down to single bytes. */
+function fillUp(path: string): void {
+  const fd = openSync(path, 'a');
+  try {
+    for (const size of [1 << 20, 1 << 12, 1]) {
+      const chunk = Buffer.alloc(size, 0x0a);
+      for (;;) {
+        try {
+          writeSync(fd, chunk);
+        } catch (err) {
+          if (errnoCode(err) !== 'ENOSPC') throw err;
+          break;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 describe('a table that cannot be read', () => {
   it('the optimize check fails, the daemon stays up and says degraded; fixed, it recovers', async () => {
@@ -142,5 +167,51 @@ describe('the process-level handlers', () => {
     const strays = takeStrayErrors();
     expect(strays).toHaveLength(1);
     expect(strays[0]).toContain('uncaughtException');
+  });
+});
+
+describe('the disk holding the log fills up', () => {
+  /** The log alone on a small tmpfs (mounting needs root), so that only logging fails. */
+  const TMPFS_BYTES = 1024 * 1024;
+
+  it('the daemon runs on and says so once on stderr; with space again, the log goes on', async () => {
+    const created = await DaemonWorkspace.create();
+    ws = created;
+    const logs = join(created.root, 'logs');
+    mkdirSync(logs);
+    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_BYTES}`, 'tmpfs', logs], {
+      encoding: 'utf8',
+    });
+    if (mount.status !== 0)
+      throw new Error(`this test mounts a tmpfs for the log and needs root for it: ${mount.stderr}`);
+    mountpoint = logs;
+    await created.writeConfig({ log: { level: 'info', file: join(logs, 'ragd.log') } });
+    await created.write('first.md', note('wallabyfirst'));
+    const d = await DaemonProcess.start(created);
+    daemon = d;
+    await d.until('the note indexed', (s) => s.state === 'idle' && s.files === 1);
+
+    // Every byte taken, the log file's last page included: its next line cannot be written.
+    const filler = join(logs, 'filler.bin');
+    fillUp(filler);
+    fillUp(created.logFile);
+    await created.write('second.md', note('wallabysecond'));
+    await d.until('the second note indexed', (s) => s.state === 'idle' && s.files === 2);
+    await waitFor('the log failure reported on stderr', () => d.output.includes('cannot write the log'));
+    expect(d.output).toContain(`ragd: cannot write the log ${created.logFile}: ENOSPC`);
+    expect(d.hasExited).toBe(false);
+
+    await rm(filler);
+    await created.write('third.md', note('wallabythird'));
+    await d.until('the third note indexed', (s) => s.state === 'idle' && s.files === 3);
+    // The lines that failed were kept: all three notes' are there now.
+    await waitFor(
+      'the log written again',
+      () =>
+        created.logLines().filter((l) => l.pid === d.pid && l.msg === 'indexed' && l.filesAdded === 1)
+          .length === 3,
+    );
+    // Said once for the episode, however many lines failed.
+    expect(d.output.split('cannot write the log').length - 1).toBe(1);
   });
 });
