@@ -317,11 +317,15 @@ export class Daemon {
    * until a restart.
    */
   noteInternalError(origin: string, err: unknown): void {
-    this.#setTrouble('internal', {
-      reason: `an internal error was not handled (${origin}: ${errorMessage(err)}); the daemon runs on, but may have left work undone`,
-      fix: `restart the daemon (\`ragctl daemon start --restart\`) and report the log lines with event "${origin}" (${this.config.log.file})`,
-      sinceMs: Date.now(),
-    });
+    this.#setTrouble(
+      'internal',
+      {
+        reason: `an internal error was not handled (${origin}: ${errorMessage(err)}); the daemon runs on, but may have left work undone`,
+        fix: `restart the daemon (\`ragctl daemon start --restart\`) and report the log lines with event "${origin}" (${this.config.log.file})`,
+        sinceMs: Date.now(),
+      },
+      origin,
+    );
   }
 
   /** The index's counts; while the tables cannot be read, the last counts read and a trouble. */
@@ -330,16 +334,19 @@ export class Daemon {
       this.#lastContents = await rt.app.contents();
       this.#clearTrouble('store-unreadable');
     } catch (err) {
-      this.#setTrouble('store-unreadable', storeUnreadable(rt.config, err));
+      this.#setTrouble('store-unreadable', storeUnreadable(rt.config, err), 'status');
     }
     return this.#lastContents;
   }
 
-  /** Records a trouble (logged once, when it starts); the first one of its kind is kept. */
-  #setTrouble(kind: TroubleKind, trouble: Trouble): void {
+  /**
+   * Records a trouble, logged once when it starts (with `by`, what found it); the first one of
+   * its kind is kept.
+   */
+  #setTrouble(kind: TroubleKind, trouble: Trouble, by: string): void {
     if (this.#troubles.has(kind)) return;
     this.#troubles.set(kind, trouble);
-    this.#log.error({ trouble: kind, fix: trouble.fix }, `degraded: ${trouble.reason}`);
+    this.#log.error({ trouble: kind, by, fix: trouble.fix }, `degraded: ${trouble.reason}`);
   }
 
   #clearTrouble(kind: TroubleKind): void {
@@ -549,7 +556,7 @@ export class Daemon {
           this.#log,
           'the optimize check',
           () => this.#maybeOptimize(),
-          (err) => this.#onOptimizeCheckFailed(err),
+          () => this.#retryOptimizeCheck(),
         ),
       Math.min(ms, due),
     );
@@ -558,12 +565,17 @@ export class Daemon {
 
   /**
    * The check before an optimize could not read the tables' stats: the index is unreadable for
-   * now (`degraded`); the check runs again soon and clears it once the tables read again.
+   * now (`degraded`, logged once); the check runs again soon and clears it once they read again.
    */
-  #onOptimizeCheckFailed(err: unknown): void {
+  #onTablesUnreadable(err: unknown): void {
+    this.#setTrouble('store-unreadable', storeUnreadable(this.config, err), 'the optimize check');
+    this.#log.debug({ err: errorMessage(err) }, 'the tables still cannot be read');
+    this.#retryOptimizeCheck();
+  }
+
+  /** Looks again in OPTIMIZE_RETRY_MS, with a write kept pending so the policy has one due. */
+  #retryOptimizeCheck(): void {
     if (this.#stopping) return;
-    this.#setTrouble('store-unreadable', storeUnreadable(this.config, err));
-    // Keeps a write pending, so that the policy has something to be due for.
     this.#optimize.noteWrite(1);
     this.#armOptimize(OPTIMIZE_RETRY_MS);
   }
@@ -581,8 +593,13 @@ export class Daemon {
       // While busy, catch up only once the index misses many rows: each catch-up takes
       // LanceDB's threads from searches for a moment.
       const busy = this.#rt.queue.stats().state === 'busy';
-      // Not caught here: a table that cannot be read goes to #onOptimizeCheckFailed.
-      const lagging = await this.#using((rt) => laggingTextIndexes(rt, busy ? FTS_BUSY_MIN_UNINDEXED : 1));
+      let lagging: ChunkTable[];
+      try {
+        lagging = await this.#using((rt) => laggingTextIndexes(rt, busy ? FTS_BUSY_MIN_UNINDEXED : 1));
+      } catch (err) {
+        this.#onTablesUnreadable(err);
+        return;
+      }
       this.#clearTrouble('store-unreadable');
       if (!lagging.length) {
         this.#armOptimize(busy ? FTS_BUSY_POLL_MS : Number.POSITIVE_INFINITY);
@@ -623,11 +640,15 @@ export class Daemon {
         `${what} failed; will try again later`,
       );
       if (this.#optimizeFailures >= OPTIMIZE_FAILURES_DEGRADED) {
-        this.#setTrouble('optimize', {
-          reason: `${what} of the index in ${this.config.dataDir} failed ${this.#optimizeFailures} times in a row (${errorMessage(err)}): searches slow down as small writes pile up`,
-          fix: 'check free space and permissions under the data dir; the daemon keeps trying, and `ragctl status` clears once one succeeds',
-          sinceMs: Date.now(),
-        });
+        this.#setTrouble(
+          'optimize',
+          {
+            reason: `${what} of the index in ${this.config.dataDir} failed ${this.#optimizeFailures} times in a row (${errorMessage(err)}): searches slow down as small writes pile up`,
+            fix: 'check free space and permissions under the data dir; the daemon keeps trying, and `ragctl status` clears once one succeeds',
+            sinceMs: Date.now(),
+          },
+          what,
+        );
       }
       this.#optimize.noteWrite(1);
       this.#armOptimize(Number.POSITIVE_INFINITY);

@@ -88,7 +88,13 @@ describe('a table that cannot be read', () => {
         if (d.hasExited) throw new Error(`the daemon died:\n${d.output}`);
         return created
           .logLines()
-          .some((l) => l.pid === d.pid && l.task === 'the optimize check' && l.level === 50);
+          .some(
+            (l) =>
+              l.pid === d.pid &&
+              l.trouble === 'store-unreadable' &&
+              l.by === 'the optimize check' &&
+              l.level === 50,
+          );
       },
       30_000,
     );
