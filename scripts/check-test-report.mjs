@@ -21,6 +21,8 @@ import { relative, resolve } from 'node:path';
 const REQUIRED_ON_LINUX = [
   'test/integration/watcher/watch-limit.test.ts',
   'test/integration/daemon/health.test.ts',
+  'test/integration/daemon/background-failures.test.ts',
+  'test/integration/daemon/stop.test.ts',
   // Real PostgreSQL and MariaDB servers (scripts/setup.sh installs them on Linux).
   'test/integration/engines/sql/pg-server-logs.test.ts',
   'test/integration/engines/sql/mariadb-slow-log.test.ts',

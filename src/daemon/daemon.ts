@@ -1,4 +1,5 @@
 import { App } from '../app.js';
+import { runInBackground } from '../background.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { EmbedWorker } from '../embed/worker/embed-worker.js';
@@ -18,8 +19,8 @@ import { Watcher } from '../watcher/watcher.js';
 import { isDiskFull } from './disk.js';
 import { daemonHandlers } from './handlers.js';
 import { DataDirLock } from './lock.js';
-import { buildStatus } from './status.js';
-import type { Trouble, WalkProgress } from './types.js';
+import { buildStatus, type IndexContents } from './status.js';
+import type { StopReport, Trouble, WalkProgress } from './types.js';
 
 /**
  * Correctness comes from reconciling, not from events: watchers lose events silently (inotify
@@ -49,6 +50,24 @@ const FTS_DUTY = 10;
  */
 const FTS_BUSY_MIN_UNINDEXED = 1_000;
 const FTS_BUSY_POLL_MS = 2_000;
+/**
+ * An optimize check that could not read the tables (a folder gone or replaced, out of file
+ * descriptors, a disk error) looks again this soon: often enough that `degraded` clears within
+ * half a minute of the cause, rarely enough to cost nothing while it lasts.
+ */
+const OPTIMIZE_RETRY_MS = 30_000;
+/**
+ * One failed optimize is retried quietly (a commit racing it, a moment without space); this
+ * many in a row mean the index is no longer being compacted, and `status` says so.
+ */
+const OPTIMIZE_FAILURES_DEGRADED = 3;
+
+/**
+ * What background work found wrong, each cleared by the next success of the work that found
+ * it: the tables cannot be read; optimize keeps failing; a rejection or throw escaped every
+ * handler (a bug: cleared only by a restart, since what it left undone is unknown).
+ */
+type TroubleKind = 'store-unreadable' | 'optimize' | 'internal';
 
 export interface DaemonOptions {
   /** The file to read again on SIGHUP; null when the config came from defaults. */
@@ -103,6 +122,11 @@ export class Daemon {
   readonly #timers: NodeJS.Timeout[] = [];
   #rt: Runtime;
   #storeTrouble: Trouble | undefined;
+  readonly #troubles = new Map<TroubleKind, Trouble>();
+  /** Optimize or full-text rebuilds that failed in a row (OPTIMIZE_FAILURES_DEGRADED). */
+  #optimizeFailures = 0;
+  /** What `status` reports while the tables cannot be read: the last counts that could be. */
+  #lastContents: IndexContents = { files: 0, chunks: 0, version: 0, skipped: [] };
   #walk: WalkProgress | undefined;
   /** The socket answers before the watcher runs and the first reconcile is queued: till then, `indexing`. */
   #started = false;
@@ -113,11 +137,14 @@ export class Daemon {
   /** `ragctl pause` outlives a reload: the new queue starts paused too. */
   #paused = false;
   #reloading: Promise<void> | undefined;
-  #stopping: Promise<void> | undefined;
+  #stopping: Promise<StopReport> | undefined;
   readonly #startedAt = Date.now();
-  #markStopped!: () => void;
-  /** Resolves once the daemon has stopped, whoever asked (a signal or the socket's `shutdown`). */
-  readonly stopped = new Promise<void>((resolve) => {
+  #markStopped!: (report: StopReport) => void;
+  /**
+   * Resolves once the daemon has stopped, whoever asked (a signal or the socket's `shutdown`),
+   * with the parts that could not be closed. Never rejects.
+   */
+  readonly stopped = new Promise<StopReport>((resolve) => {
     this.#markStopped = resolve;
   });
 
@@ -171,7 +198,7 @@ export class Daemon {
       return daemon;
     } catch (err) {
       if (daemon) await daemon.stop(`start-up failed: ${errorMessage(err)}`);
-      else lock.release();
+      else releaseAfterFailedStart(lock, options.logger);
       throw err;
     }
   }
@@ -180,7 +207,13 @@ export class Daemon {
     await this.#ipc.listen();
     await this.#run(this.#rt);
     this.#timers.push(
-      setInterval(() => this.queue.rescan(undefined, 'periodic reconcile'), RECONCILE_INTERVAL_MS),
+      setInterval(
+        () =>
+          runInBackground(this.#log, 'queueing the periodic reconcile', () =>
+            this.queue.rescan(undefined, 'periodic reconcile'),
+          ),
+        RECONCILE_INTERVAL_MS,
+      ),
     );
     for (const t of this.#timers) t.unref();
     this.#started = true;
@@ -265,26 +298,77 @@ export class Daemon {
       rt.degraded.delete(r.source);
       this.#log.info({ source: r.source, code: r.code }, 'watcher recovered');
     });
+    // A model that does not load puts its worker in `failed`, which `status` reports.
     for (const w of rt.workers)
-      void w
-        .start()
-        .catch((err) => this.#log.error({ err: errorMessage(err) }, 'embed worker failed to start'));
+      runInBackground(this.#log.child({ embedder: w.name }), 'starting the embed worker', () => w.start());
     await rt.watcher.start();
     rt.queue.rescan(undefined, 'start-up: changes made while the daemon was down');
   }
 
   async status(): Promise<StatusResult> {
-    return this.#using((rt) =>
-      buildStatus({
+    return this.#using(async (rt) => {
+      const contents = await this.#readContents(rt);
+      return buildStatus({
         app: rt.app,
+        contents,
         queue: rt.queue,
         workers: rt.workers,
         watcherTrouble: [...rt.degraded.values()],
-        storeTrouble: this.#storeTrouble ?? this.#reloadTrouble,
+        storeTrouble:
+          this.#storeTrouble ??
+          this.#troubles.get('store-unreadable') ??
+          this.#troubles.get('internal') ??
+          this.#reloadTrouble ??
+          this.#troubles.get('optimize'),
         walk: this.#walk,
         starting: !this.#started,
-      }),
+      });
+    });
+  }
+
+  /**
+   * A rejection or throw that escaped every handler (the process-level handlers report it):
+   * the daemon runs on, but what that code left undone is unknown, so `status` says degraded
+   * until a restart.
+   */
+  noteInternalError(origin: string, err: unknown): void {
+    this.#setTrouble(
+      'internal',
+      {
+        reason: `an internal error was not handled (${origin}: ${errorMessage(err)}); the daemon runs on, but may have left work undone`,
+        fix: `restart the daemon (\`ragctl daemon start --restart\`) and report the log lines with event "${origin}" (${this.config.log.file})`,
+        sinceMs: Date.now(),
+      },
+      origin,
     );
+  }
+
+  /** The index's counts; while the tables cannot be read, the last counts read and a trouble. */
+  async #readContents(rt: Runtime): Promise<IndexContents> {
+    try {
+      this.#lastContents = await rt.app.contents();
+      this.#clearTrouble('store-unreadable');
+    } catch (err) {
+      this.#setTrouble('store-unreadable', storeUnreadable(rt.config, err), 'status');
+    }
+    return this.#lastContents;
+  }
+
+  /**
+   * Records a trouble, logged once when it starts (with `by`, what found it); the first one of
+   * its kind is kept.
+   */
+  #setTrouble(kind: TroubleKind, trouble: Trouble, by: string): void {
+    if (this.#troubles.has(kind)) return;
+    this.#troubles.set(kind, trouble);
+    this.#log.error({ trouble: kind, by, fix: trouble.fix }, `degraded: ${trouble.reason}`);
+  }
+
+  #clearTrouble(kind: TroubleKind): void {
+    const was = this.#troubles.get(kind);
+    if (!was) return;
+    this.#troubles.delete(kind);
+    this.#log.info({ trouble: kind, was: was.reason }, 'no longer degraded');
   }
 
   async #using<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
@@ -311,7 +395,7 @@ export class Daemon {
           { err: errorMessage(err) },
           'reload failed and the previous config cannot be reopened',
         );
-        void this.stop(`reload failed: ${errorMessage(err)}`);
+        this.requestStop(`reload failed: ${errorMessage(err)}`);
       })
       .finally(() => {
         this.#reloading = undefined;
@@ -364,29 +448,62 @@ export class Daemon {
     if (!this.#reloadTrouble) this.#log.info('config reloaded');
   }
 
-  /** Closes a runtime that was replaced, once the requests still running on it are answered. */
+  /**
+   * Closes a runtime that was replaced, once the requests still running on it are answered. The
+   * new runtime already serves: an old one that fails to close is logged, not fatal.
+   */
   async #retire(rt: Runtime): Promise<void> {
     if (rt.users > 0) await new Promise<void>((resolve) => (rt.onUnused = resolve));
-    await rt.app.close();
+    try {
+      await rt.app.close();
+    } catch (err) {
+      this.#log.error({ err }, 'closing the index of the previous config failed; the new one serves');
+    }
   }
 
-  /** Idempotent; resolves when everything is closed and the lock released. */
-  stop(why: string): Promise<void> {
-    this.#stopping ??= (async () => {
-      this.#log.info({ why, uptimeS: Math.round((Date.now() - this.#startedAt) / 1000) }, 'ragd stopping');
+  /** Starts a stop and returns at once (a signal, the socket's `shutdown`): see `stopped`. */
+  requestStop(why: string): void {
+    runInBackground(this.#log, 'stopping the daemon', () => this.stop(why));
+  }
+
+  /**
+   * Idempotent, and always finishes: each part closes on its own, so one that fails (logged,
+   * and listed in the report) never keeps the others open, the lock held, or `stopped` pending.
+   */
+  stop(why: string): Promise<StopReport> {
+    this.#stopping ??= this.#stop(why);
+    return this.#stopping;
+  }
+
+  async #stop(why: string): Promise<StopReport> {
+    this.#log.info({ why, uptimeS: Math.round((Date.now() - this.#startedAt) / 1000) }, 'ragd stopping');
+    const report: StopReport = { failures: [] };
+    const close = async (part: string, fn: () => unknown): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        report.failures.push({ part, error: errorMessage(err) });
+        this.#log.error({ err, part }, `could not close the ${part}; closing the rest`);
+      }
+    };
+    try {
       for (const t of this.#timers) clearInterval(t);
       clearTimeout(this.#optimizeTimer);
-      await this.#reloading?.catch(() => undefined);
+      // A reload in flight swaps runtimes: let it settle, so the one closed below is the last.
+      await close('config reload', () => this.#reloading);
       const rt = this.#rt;
-      await rt.watcher.close();
-      await rt.queue?.close();
-      await this.#ipc.close();
-      await rt.app.close();
-      this.#lock.release();
-      this.#log.info('ragd stopped');
-      this.#markStopped();
-    })();
-    return this.#stopping;
+      await close('watcher', () => rt.watcher.close());
+      await close('index queue', () => rt.queue?.close());
+      await close('socket', () => this.#ipc.close());
+      await close('index', () => rt.app.close());
+    } finally {
+      await close('data-dir lock', () => this.#lock.release());
+      if (report.failures.length)
+        this.#log.error({ failures: report.failures }, 'ragd stopped, but some parts did not close');
+      else this.#log.info('ragd stopped');
+      this.#markStopped(report);
+    }
+    return report;
   }
 
   /**
@@ -448,8 +565,34 @@ export class Daemon {
     clearTimeout(this.#optimizeTimer);
     const due = this.#optimize.msUntilDue();
     if (due === undefined) return;
-    this.#optimizeTimer = setTimeout(() => void this.#maybeOptimize(), Math.min(ms, due));
+    this.#optimizeTimer = setTimeout(
+      () =>
+        runInBackground(
+          this.#log,
+          'the optimize check',
+          () => this.#maybeOptimize(),
+          () => this.#retryOptimizeCheck(),
+        ),
+      Math.min(ms, due),
+    );
     this.#optimizeTimer.unref();
+  }
+
+  /**
+   * The check before an optimize could not read the tables' stats: the index is unreadable for
+   * now (`degraded`, logged once); the check runs again soon and clears it once they read again.
+   */
+  #onTablesUnreadable(err: unknown): void {
+    this.#setTrouble('store-unreadable', storeUnreadable(this.config, err), 'the optimize check');
+    this.#log.debug({ err: errorMessage(err) }, 'the tables still cannot be read');
+    this.#retryOptimizeCheck();
+  }
+
+  /** Looks again in OPTIMIZE_RETRY_MS, with a write kept pending so the policy has one due. */
+  #retryOptimizeCheck(): void {
+    if (this.#stopping) return;
+    this.#optimize.noteWrite(1);
+    this.#armOptimize(OPTIMIZE_RETRY_MS);
   }
 
   async #maybeOptimize(): Promise<void> {
@@ -465,7 +608,14 @@ export class Daemon {
       // While busy, catch up only once the index misses many rows: each catch-up takes
       // LanceDB's threads from searches for a moment.
       const busy = this.#rt.queue.stats().state === 'busy';
-      const lagging = await this.#using((rt) => laggingTextIndexes(rt, busy ? FTS_BUSY_MIN_UNINDEXED : 1));
+      let lagging: ChunkTable[];
+      try {
+        lagging = await this.#using((rt) => laggingTextIndexes(rt, busy ? FTS_BUSY_MIN_UNINDEXED : 1));
+      } catch (err) {
+        this.#onTablesUnreadable(err);
+        return;
+      }
+      this.#clearTrouble('store-unreadable');
       if (!lagging.length) {
         this.#armOptimize(busy ? FTS_BUSY_POLL_MS : Number.POSITIVE_INFINITY);
         return;
@@ -495,15 +645,50 @@ export class Daemon {
       // when those dominate (LanceStore.renewCachesIfStale), so memory follows the index, not
       // the number of writes since the start.
       await this.#using((rt) => rt.app.store.renewCachesIfStale());
+      this.#optimizeFailures = 0;
+      this.#clearTrouble('optimize');
     } catch (err) {
       const what = work === 'optimize' ? 'optimize' : 'rebuilding the full-text index';
-      this.#log.warn({ err: errorMessage(err) }, `${what} failed; will try again later`);
+      this.#optimizeFailures++;
+      this.#log.warn(
+        { err: errorMessage(err), failures: this.#optimizeFailures },
+        `${what} failed; will try again later`,
+      );
+      if (this.#optimizeFailures >= OPTIMIZE_FAILURES_DEGRADED) {
+        this.#setTrouble(
+          'optimize',
+          {
+            reason: `${what} of the index in ${this.config.dataDir} failed ${this.#optimizeFailures} times in a row (${errorMessage(err)}): searches slow down as small writes pile up`,
+            fix: 'check free space and permissions under the data dir; the daemon keeps trying, and `ragctl status` clears once one succeeds',
+            sinceMs: Date.now(),
+          },
+          what,
+        );
+      }
       this.#optimize.noteWrite(1);
       this.#armOptimize(Number.POSITIVE_INFINITY);
     } finally {
       this.#optimizing = false;
       this.#lastOptimize = { endedAt: Date.now(), ms: Date.now() - started };
     }
+  }
+}
+
+/** Why `status` is degraded while the tables' stats cannot be read. */
+function storeUnreadable(config: Config, err: unknown): Trouble {
+  return {
+    reason: `the index in ${config.dataDir} cannot be read: ${errorMessage(err)}`,
+    fix: 'check the folder named (missing or replaced files, permissions, a disk error, the open-file limit `ulimit -n`); the daemon retries by itself and search may fail meanwhile',
+    sinceMs: Date.now(),
+  };
+}
+
+/** A start that failed before the daemon existed: the lock must not outlive it, nor hide why. */
+function releaseAfterFailedStart(lock: DataDirLock, logger: Logger): void {
+  try {
+    lock.release();
+  } catch (err) {
+    logger.error({ component: 'daemon', err }, 'could not release the data-dir lock');
   }
 }
 

@@ -42,7 +42,7 @@ export function daemonHandlers(daemon: Daemon): MethodHandlers {
     },
     shutdown: async () => {
       // Not awaited: stopping closes this very socket, which waits for this reply to go out.
-      void daemon.stop('shutdown requested over the socket');
+      daemon.requestStop('shutdown requested over the socket');
       return { stopping: true };
     },
   };

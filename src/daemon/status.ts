@@ -8,8 +8,13 @@ import type { Trouble, WalkProgress } from './types.js';
 /** Errors listed by `status`: enough to see a pattern, few enough to read. */
 const MAX_LAST_ERRORS = 20;
 
+/** What the index holds, as `App.contents()` reads it. */
+export type IndexContents = Awaited<ReturnType<App['contents']>>;
+
 export interface StatusInputs {
   app: App;
+  /** Read by the caller, which knows what to report when the tables cannot be read. */
+  contents: IndexContents;
   queue: IndexQueue;
   workers: readonly EmbedWorker[];
   watcherTrouble: readonly Degradation[];
@@ -24,9 +29,9 @@ export interface StatusInputs {
  * the disk (a full disk, a watcher that lost events, a model that cannot load), with the
  * reason and the fix — never `idle` while work is silently not happening.
  */
-export async function buildStatus(input: StatusInputs): Promise<StatusResult> {
+export function buildStatus(input: StatusInputs): StatusResult {
   const { app, queue } = input;
-  const { files, chunks, version, skipped } = await app.contents();
+  const { files, chunks, version, skipped } = input.contents;
   const q = queue.stats();
   const failedWorker = input.workers.find((w) => w.state === 'failed');
   let trouble: { reason: string; fix: string } | undefined = input.storeTrouble;

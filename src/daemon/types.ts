@@ -12,3 +12,8 @@ export interface WalkProgress {
   filesToIndex: number;
   filesIndexed: number;
 }
+
+/** How a stop went: the parts that could not be closed (empty when it was clean). */
+export interface StopReport {
+  failures: { part: string; error: string }[];
+}

@@ -177,7 +177,11 @@ export class Connection {
     }
     const controller = new AbortController();
     this.#inFlight.add(controller);
-    const work: Promise<void> = this.#run(request, controller).finally(() => this.#work.delete(work));
+    // #run answers every outcome; this catch is for a bug in answering itself, which must
+    // neither go unhandled nor reject settled() (the server's close awaits it).
+    const work: Promise<void> = this.#run(request, controller)
+      .catch((err: unknown) => this.#log.error({ err, method: request.method }, 'answering a request failed'))
+      .finally(() => this.#work.delete(work));
     this.#work.add(work);
   }
 

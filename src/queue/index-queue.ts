@@ -1,4 +1,5 @@
 import BetterQueue from 'better-queue';
+import { runInBackground } from '../background.js';
 import { errnoCode, errorMessage, RagError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isInside } from '../paths.js';
@@ -253,19 +254,18 @@ export class IndexQueue {
     const paths = tasks.filter((t) => t.kind === 'path').length;
     const run = this.#runBatch(tasks, controller.signal);
     this.#inFlight = { controller, paths, rescans: tasks.length - paths, done: run.then(noop, noop) };
-    run.then(
-      () => {
-        this.#inFlight = undefined;
-        this.#settle();
-        done();
-      },
-      (err: unknown) => {
-        this.#inFlight = undefined;
+    runInBackground(this.#log, 'finishing an index batch', async () => {
+      let failure: unknown;
+      try {
+        await run;
+      } catch (err) {
+        failure = err;
         this.#log.error({ err }, 'batch failed unexpectedly');
-        this.#settle();
-        done(err);
-      },
-    );
+      }
+      this.#inFlight = undefined;
+      this.#settle();
+      done(failure);
+    });
   }
 
   async #runBatch(tasks: Task[], signal: AbortSignal): Promise<void> {

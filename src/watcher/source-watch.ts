@@ -1,6 +1,7 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { FSWatcher } from 'chokidar';
+import { runInBackground } from '../background.js';
 import { errnoCode, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PathFilter } from '../pipeline/path-filter.js';
@@ -247,7 +248,7 @@ export class SourceWatch {
     const delayMs = delays[Math.min(this.#failedRestarts, delays.length - 1)]!;
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
-      void this.#transition(() => this.#restart());
+      runInBackground(this.#log, 'restarting the watcher', () => this.#transition(() => this.#restart()));
     }, delayMs);
   }
 
@@ -279,10 +280,12 @@ export class SourceWatch {
   #requestRootCheck(): void {
     if (this.#isCheckQueued || this.#isClosed) return;
     this.#isCheckQueued = true;
-    void this.#transition(async () => {
-      this.#isCheckQueued = false;
-      await this.#checkRoot();
-    });
+    runInBackground(this.#log, 'checking the source folder', () =>
+      this.#transition(async () => {
+        this.#isCheckQueued = false;
+        await this.#checkRoot();
+      }),
+    );
   }
 
   /** Suspends a source whose folder vanished, resumes one whose folder came back. */

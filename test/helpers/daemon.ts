@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { lockPath } from '../../src/daemon/lock.js';
+import { STRAY_ERROR_EVENTS } from '../../src/daemon/process-guard.js';
 import { isRagError } from '../../src/errors.js';
 import { request } from '../../src/ipc/client.js';
 import type {
@@ -169,6 +170,36 @@ export interface StartOptions {
 const live = new Set<DaemonProcess>();
 
 /**
+ * Log lines of exited daemons saying that a rejection or exception escaped every handler (see
+ * src/daemon/process-guard.ts): read when each daemon exits (its workspace may be gone by
+ * teardown), and failed on by `stop`, `stopAll` and `endDaemonTest` — so none can hide.
+ */
+const strayErrors: string[] = [];
+
+function readStrayErrors(ws: DaemonWorkspace, pid: number): string[] {
+  let lines: Record<string, unknown>[];
+  try {
+    lines = ws.logLines();
+  } catch (err) {
+    return [`the log of daemon ${pid} could not be read: ${(err as Error).message}`];
+  }
+  return lines
+    .filter((l) => l.pid === pid && (STRAY_ERROR_EVENTS as readonly unknown[]).includes(l.event))
+    .map((l) => `daemon ${pid}: ${String(l.event)}: ${JSON.stringify(l.err ?? l.msg)}`);
+}
+
+/** The stray errors logged so far, which the caller expected (a test of the handlers): no longer failed on. */
+export function takeStrayErrors(): string[] {
+  return strayErrors.splice(0);
+}
+
+/** Fails (once) on the stray errors daemons logged since the last check. */
+function assertNoStrayErrors(): void {
+  const found = strayErrors.splice(0);
+  expect(found, 'unhandled rejections or uncaught exceptions in a daemon log').toEqual([]);
+}
+
+/**
  * `node bin/ragctl.js daemon run --config <file>` as a real child process. `start` resolves
  * once the socket answers `status`; `stop` sends SIGTERM (SIGKILL past a deadline) and asserts a
  * clean exit: code 0, socket and lock file gone.
@@ -196,6 +227,7 @@ export class DaemonProcess {
       child.once('exit', (code, signal) => {
         this.#exit = code ?? signal ?? 'unknown';
         live.delete(this);
+        strayErrors.push(...readStrayErrors(ws, this.pid));
         resolve(this.#exit);
       });
     });
@@ -311,6 +343,7 @@ export class DaemonProcess {
     expect(code, `the daemon's exit (stop within ${STOP_TIMEOUT_MS} ms):\n${this.#stderr}`).toBe(0);
     expect(existsSync(this.ws.socketPath), 'socket removed').toBe(false);
     expect(existsSync(lockPath(this.ws.dataDir)), 'lock released').toBe(false);
+    assertNoStrayErrors();
   }
 
   /** kill -9, and waits until the process (and its embed worker) are gone. */
@@ -329,6 +362,7 @@ export async function stopAll(): Promise<void> {
     daemon.child.kill('SIGKILL');
     await daemon.exited;
   }
+  assertNoStrayErrors();
 }
 
 /**

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
+// Types only: the daemon's modules (LanceDB, the model) load when `daemon run` runs.
+import type { Daemon as RunningDaemon } from '../../daemon/daemon.js';
+import { errorMessage, RagError } from '../../errors.js';
 import type { GlobalOptions } from '../main.js';
 import { registerServiceCommands } from './daemon-service.js';
 
@@ -35,31 +38,81 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
   const logger = createLogger({ level: config.log.level, file: config.log.file });
   // LanceDB's Rust side writes warnings to stderr unless told otherwise.
   process.env.LANCEDB_LOG ??= 'error';
-  const { Daemon } = await import('../../daemon/daemon.js');
+  const [{ Daemon }, { guardProcess }, { runInBackground }] = await Promise.all([
+    import('../../daemon/daemon.js'),
+    import('../../daemon/process-guard.js'),
+    import('../../background.js'),
+  ]);
   const { testLimitsFromEnv } = await import('../../daemon/test-limits.js');
   const limits = testLimitsFromEnv(process.env);
-  const daemon = await Daemon.start({ config, logger, configPath: config.configFile, limits });
-  process.on('SIGHUP', () => void daemon.reload());
-  process.stderr.write(
-    `ragd: serving ${config.socketPath} (pid ${process.pid}); logs in ${config.log.file}\n`,
-  );
+  const log = logger.child({ component: 'daemon' });
+  let daemon: RunningDaemon | undefined;
+  /** A rejection nobody handled before the daemon existed: reported once it does. */
+  let earlyRejection: unknown;
+  /** An uncaught exception: the process exits non-zero whatever the stop reports. */
+  let crash: { error: unknown } | undefined;
   // Held (ref'd) while stopping: some of what a stop awaits, like the model worker's exit, keeps
   // no handle of its own, and Node would otherwise exit mid-stop with the lock file left behind.
   let deadline: NodeJS.Timeout | undefined;
-  const stop = (signal: NodeJS.Signals) => {
-    deadline ??= setTimeout(() => {
-      logger.error({ component: 'daemon', signal }, 'stop took too long; exiting');
+  /** Exits now, after a last try at the log: a logger that throws must not keep the process. */
+  const exitNow = (code: number) => {
+    try {
       logger.flush();
-      process.exit(1);
-    }, STOP_DEADLINE_MS);
-    void daemon.stop(`${signal} received`);
+    } finally {
+      process.exit(code);
+    }
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  const stop = (why: string) => {
+    deadline ??= setTimeout(() => {
+      try {
+        log.error({ why }, 'stop took too long; exiting');
+      } finally {
+        exitNow(1);
+      }
+    }, STOP_DEADLINE_MS);
+    if (daemon) daemon.requestStop(why);
+    else exitNow(1);
+  };
+  // Installed before the start, so that a stray error while starting is reported too.
+  guardProcess(logger, {
+    rejected: (err) => {
+      if (daemon) daemon.noteInternalError('unhandledRejection', err);
+      else earlyRejection ??= err;
+    },
+    crashed: (err) => {
+      crash ??= { error: err };
+      stop(`uncaught exception: ${errorMessage(err)}`);
+    },
+  });
+  daemon = await Daemon.start({ config, logger, configPath: config.configFile, limits });
+  if (earlyRejection !== undefined) daemon.noteInternalError('unhandledRejection', earlyRejection);
+  const running = daemon;
+  process.on('SIGHUP', () => runInBackground(log, 'reloading the config', () => running.reload()));
+  process.stderr.write(
+    `ragd: serving ${config.socketPath} (pid ${process.pid}); logs in ${config.log.file}\n`,
+  );
+  process.once('SIGTERM', () => stop('SIGTERM received'));
+  process.once('SIGINT', () => stop('SIGINT received'));
   const keepAlive = setInterval(() => undefined, 60_000);
   // A shutdown requested over the socket ends the process the same way as a signal.
-  await daemon.stopped;
+  const report = await running.stopped;
   clearInterval(keepAlive);
   clearTimeout(deadline);
   logger.flush();
+  // Exit 0 only after a clean stop; otherwise say why (main prints it and exits 1).
+  if (crash) {
+    throw new RagError(
+      'E_INTERNAL',
+      `ragd stopped after an uncaught exception: ${errorMessage(crash.error)}`,
+      {
+        fix: `see the log (${config.log.file}) and report the lines with event "uncaughtException"`,
+      },
+    );
+  }
+  if (report.failures.length) {
+    const parts = report.failures.map((f) => `the ${f.part} (${f.error})`).join('; ');
+    throw new RagError('E_INTERNAL', `ragd stopped, but could not close ${parts}`, {
+      fix: `see the log (${config.log.file}); a lock left behind is taken over by the next start`,
+    });
+  }
 }
