@@ -96,8 +96,10 @@ export interface ChunkTable {
   readonly modelId: string;
   readonly dimension: number;
   /**
-   * Replaces every row of `paths` with the rows in `batch`, in one commit: a reader sees
-   * either the old rows of a file or the new ones, never both or neither.
+   * Replaces every row of `paths` with the rows in `batch`: a reader sees either the old rows
+   * of a file or the new ones, never both or neither. Up to `PATHS_PER_STATEMENT` (500) files
+   * are one commit; more are split into commits of that many files (a file's rows must then be
+   * adjacent in the batch), so that no statement grows with the number of files.
    * A null batch (or one without rows of a path) deletes that path's rows.
    */
   replaceFiles(paths: readonly string[], batch: RecordBatch | null): Promise<void>;
@@ -106,8 +108,9 @@ export interface ChunkTable {
   /**
    * The vectors stored for these files, by content hash: read before a delete so that a
    * rename (delete old path, add new path) can reuse them after the old rows are gone.
+   * At most `max` of them (default: all): reading stops once that many are found.
    */
-  vectorsForPaths(paths: readonly string[]): Promise<Map<string, Float32Array>>;
+  vectorsForPaths(paths: readonly string[], max?: number): Promise<Map<string, Float32Array>>;
   search(request: SearchRequest): Promise<SearchHit[]>;
   countRows(): Promise<number>;
   /** Every distinct path with rows in the table: a scan of one column, for repairs, not for every run. */
@@ -145,6 +148,8 @@ export interface TableStats {
 export interface FileRecords {
   /** Every record, optionally only those of one engine and/or one status. */
   all(filter?: { engine?: string | undefined; status?: FileRecord['status'] }): Promise<FileRecord[]>;
+  /** The paths of an engine's `indexed` records (one column read, not whole records). */
+  indexedPaths(engine: string): Promise<Set<string>>;
   /** The records of these paths; paths without one are absent from the map. */
   get(paths: readonly string[]): Promise<Map<string, FileRecord>>;
   /** How many files are `indexed` (a count, no records read). */
