@@ -12,7 +12,7 @@ import type { ChunkTable } from '../store/types.js';
  * the first 20,000 vectors are embedded again if they come back under another name in a later
  * run; within one run nothing is lost, since the indexer deletes only after it added.
  */
-const MAX_REMEMBERED = 20_000;
+export const MAX_REMEMBERED = 20_000;
 
 export class VectorReuse {
   /** `<table name>\0<content hash>` → vector, oldest first. */
