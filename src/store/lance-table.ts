@@ -61,7 +61,10 @@ export class LanceChunkTable implements ChunkTable {
     if (unique.length === 0) return;
     // Each part is one commit over at most PATHS_PER_STATEMENT files: a file never spans two
     // parts, so a reader still sees its old rows or its new ones.
-    for (const part of statementParts(unique, batch && rows > 0 ? batch : null)) {
+    const parts = statementParts(unique, batch && rows > 0 ? batch : null, PATHS_PER_STATEMENT, (problem) =>
+      this.#what(problem),
+    );
+    for (const part of parts) {
       await this.#replacePart(part.paths, part.batch);
     }
   }
@@ -293,13 +296,14 @@ export function statementParts(
   paths: readonly string[],
   batch: RecordBatch | null,
   perPart = PATHS_PER_STATEMENT,
+  what: (problem: string) => string = (problem) => problem,
 ): StatementPart[] {
   if (paths.length <= perPart) return [{ paths: [...paths], batch }];
   const parts: StatementPart[] = [];
   const withRows = new Set<string>();
   if (batch) {
     const pathCol = batch.getChild(C.path);
-    if (!pathCol) throw new RagError('E_SCHEMA', 'batch lacks the path column');
+    if (!pathCol) throw new RagError('E_SCHEMA', what('batch lacks the path column'));
     let start = 0;
     let current: string[] = [];
     let previous: string | undefined;
@@ -309,7 +313,10 @@ export function statementParts(
       if (withRows.has(path))
         throw new RagError(
           'E_SCHEMA',
-          `batch rows of ${path} are not adjacent; a file's rows must be written together`,
+          what(`batch of ${paths.length} files has the rows of ${path} in two places`),
+          {
+            fix: `write each file's rows together (as the mappers in src/engines do), or pass at most ${perPart} files per call`,
+          },
         );
       if (current.length === perPart) {
         parts.push({ paths: current, batch: batch.slice(start, i) });
