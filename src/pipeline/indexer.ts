@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { isInside } from '../paths.js';
 import type { Engine } from '../registry/registry.js';
 import type { LanceStore } from '../store/lance-store.js';
+import { PATHS_PER_STATEMENT } from '../store/lance-table.js';
 import type { ChunkTable, FileRecord } from '../store/types.js';
 import { PathFilter } from './path-filter.js';
 import { readForIndex } from './read-file.js';
@@ -26,6 +27,11 @@ const MAX_GROUP_CHUNKS = 2048;
 const GROUP_TARGET_SECONDS = 10;
 /** Failures kept in a summary; the rest are counted, not listed. */
 const MAX_LISTED_FAILURES = 100;
+/**
+ * Files removed per step of a delete: one chunk-table statement (`PATHS_PER_STATEMENT`) and
+ * one records statement, so a stop loses at most one step's bookkeeping (see `Run.delete`).
+ */
+const FILES_PER_DELETE = PATHS_PER_STATEMENT;
 /** Scan progress is reported every this many files. */
 const SCAN_PROGRESS_EVERY = 500;
 
@@ -163,14 +169,14 @@ export class Indexer {
     for (const [engine, state] of this.#engines) {
       // Counts first (one column each): the records and the paths are read only on a mismatch.
       if ((await state.table.countRows()) === (await this.#store.files.indexedChunks(engine))) continue;
-      const indexed = new Set<string>();
-      for (const r of await this.#store.files.all({ engine, status: 'indexed' })) indexed.add(r.path);
+      const indexed = await this.#store.files.indexedPaths(engine);
       const orphans = [...(await state.table.paths())].filter((p) => !indexed.has(p));
       if (!orphans.length) continue;
       this.#log.warn(
         { engine, files: orphans.length, first: orphans[0] },
         'removing chunks of files the index holds no record of',
       );
+      // replaceFiles deletes them in statements of PATHS_PER_STATEMENT paths.
       await state.table.replaceFiles(orphans, null);
       run.countDeleted(orphans.length);
     }
@@ -384,7 +390,12 @@ class Run {
     for (const engine of [...this.#pending.keys()]) await this.#flush(engine);
   }
 
-  /** Removes files (and their records) that are gone from disk or from the sources. */
+  /**
+   * Removes files (and their records) that are gone from disk or from the sources, in slices
+   * of FILES_PER_DELETE: each slice's rows go first, then its records, so a stop between the
+   * two leaves records of files without rows — found gone again next run — never rows
+   * without a record. Nothing here grows with the number of files but the list of paths.
+   */
   async delete(records: readonly FileRecord[]): Promise<void> {
     if (!records.length) return;
     this.#progress('deleting');
@@ -397,13 +408,15 @@ class Run {
     const store = this.#indexer.store;
     for (const [engine, paths] of byEngine) {
       const table = this.#indexer.table(engine);
-      // A record of an engine no longer configured: its table is not open; the rows go with the records.
-      if (table) {
-        await this.#indexer.reuse.rememberDeleted(table, paths);
-        await table.replaceFiles(paths, null);
+      // Capped: a mass delete remembers the vectors of its first files only (vector-reuse.ts).
+      if (table) await this.#indexer.reuse.rememberDeleted(table, paths);
+      for (let start = 0; start < paths.length; start += FILES_PER_DELETE) {
+        const slice = paths.slice(start, start + FILES_PER_DELETE);
+        // A record of an engine no longer configured: its table is not open; the rows go with the records.
+        if (table) await table.replaceFiles(slice, null);
+        await store.files.delete(slice);
+        this.#summary.filesDeleted += slice.length;
       }
-      await store.files.delete(paths);
-      this.#summary.filesDeleted += paths.length;
     }
   }
 

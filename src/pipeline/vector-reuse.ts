@@ -6,9 +6,13 @@ import type { ChunkTable } from '../store/types.js';
  * would be gone from the table by the time the new path asks for them and would be embedded
  * again. Keyed by table too: each engine's table holds one model's vectors, and a vector of
  * one model must never be stored as another's.
- * 20,000 vectors of 384 floats is about 30 MB at most; older entries are dropped first.
+ * 20,000 vectors of 384 floats is about 30 MB at most; older entries are dropped first. One
+ * delete reads no more than that many either, however many files it removes: a folder of
+ * 100,000 files deleted (or unmounted) costs 30 MB here, not its whole index. Its files beyond
+ * the first 20,000 vectors are embedded again if they come back under another name in a later
+ * run; within one run nothing is lost, since the indexer deletes only after it added.
  */
-const MAX_REMEMBERED = 20_000;
+export const MAX_REMEMBERED = 20_000;
 
 export class VectorReuse {
   /** `<table name>\0<content hash>` → vector, oldest first. */
@@ -27,9 +31,12 @@ export class VectorReuse {
     return found;
   }
 
-  /** Call before deleting `paths` from `table`: keeps their vectors for a moment. */
+  /**
+   * Call before deleting `paths` from `table`: keeps their vectors for a moment — at most
+   * MAX_REMEMBERED of them, those of the first paths listed.
+   */
   async rememberDeleted(table: ChunkTable, paths: readonly string[]): Promise<void> {
-    for (const [hash, v] of await table.vectorsForPaths(paths)) {
+    for (const [hash, v] of await table.vectorsForPaths(paths, MAX_REMEMBERED)) {
       const k = key(table, hash);
       this.#recent.delete(k);
       this.#recent.set(k, v);

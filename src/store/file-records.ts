@@ -69,6 +69,22 @@ export class FileRecordsView implements FileRecordsReader {
     return records;
   }
 
+  async indexedPaths(engine: string): Promise<Set<string>> {
+    const paths = new Set<string>();
+    await guard(this.#what('listing indexed paths'), async () => {
+      const query = this.#table()
+        .query()
+        .where(`engine = ${sqlString(engine)} AND status = 'indexed'`)
+        .select(['path']);
+      // One column, batch by batch: the orphan check needs the paths, not whole records.
+      for await (const batch of query) {
+        const column = batch.getChild('path');
+        for (let i = 0; i < batch.numRows; i++) paths.add(column?.get(i) as string);
+      }
+    });
+    return paths;
+  }
+
   async get(paths: readonly string[]): Promise<Map<string, FileRecord>> {
     const found = new Map<string, FileRecord>();
     const unique = [...new Set(paths)];
@@ -130,6 +146,10 @@ export class LanceFileRecords implements FileRecords {
 
   all(filter: { engine?: string | undefined; status?: FileRecord['status'] } = {}): Promise<FileRecord[]> {
     return this.#reads.all(filter);
+  }
+
+  indexedPaths(engine: string): Promise<Set<string>> {
+    return this.#reads.indexedPaths(engine);
   }
 
   get(paths: readonly string[]): Promise<Map<string, FileRecord>> {

@@ -59,10 +59,21 @@ export class LanceChunkTable implements ChunkTable {
     const rows = batch?.numRows ?? 0;
     if (batch && rows > 0) this.#checkBatch(batch, new Set(unique));
     if (unique.length === 0) return;
-    const where = inList(C.path, unique);
+    // Each part is one commit over at most PATHS_PER_STATEMENT files: a file never spans two
+    // parts, so a reader still sees its old rows or its new ones.
+    const parts = statementParts(unique, batch && rows > 0 ? batch : null, PATHS_PER_STATEMENT, (problem) =>
+      this.#what(problem),
+    );
+    for (const part of parts) {
+      await this.#replacePart(part.paths, part.batch);
+    }
+  }
+
+  async #replacePart(paths: readonly string[], batch: RecordBatch | null): Promise<void> {
+    const where = inList(C.path, paths);
     await this.#writes.run(() =>
-      guard(this.#what(`replacing ${describePaths(unique)}`), async () => {
-        if (!batch || rows === 0) {
+      guard(this.#what(`replacing ${describePaths(paths)}`), async () => {
+        if (!batch) {
           await this.#table.delete(where);
           return;
         }
@@ -83,8 +94,11 @@ export class LanceChunkTable implements ChunkTable {
     return this.#vectorsWhere(C.contentHash, hashes, 'looking up vectors by content hash');
   }
 
-  async vectorsForPaths(paths: readonly string[]): Promise<Map<string, Float32Array>> {
-    return this.#vectorsWhere(C.path, paths, 'reading the vectors of files');
+  async vectorsForPaths(
+    paths: readonly string[],
+    max = Number.POSITIVE_INFINITY,
+  ): Promise<Map<string, Float32Array>> {
+    return this.#vectorsWhere(C.path, paths, 'reading the vectors of files', max);
   }
 
   async search(request: SearchRequest): Promise<SearchHit[]> {
@@ -185,17 +199,27 @@ export class LanceChunkTable implements ChunkTable {
     return this.#closed;
   }
 
-  /** content hash → vector of rows whose `column` is one of `values`, in IN-list batches. */
-  async #vectorsWhere(column: string, values: readonly string[], doing: string) {
+  /**
+   * content hash → vector of rows whose `column` is one of `values`, in IN-list batches; stops
+   * reading once `max` hashes are found (each query asks for no more rows than are missing).
+   */
+  async #vectorsWhere(
+    column: string,
+    values: readonly string[],
+    doing: string,
+    max = Number.POSITIVE_INFINITY,
+  ) {
     this.#checkOpen();
     const found = new Map<string, Float32Array>();
     const unique = [...new Set(values)];
     const step = this.#tuning.hashLookupBatch;
-    for (let start = 0; start < unique.length; start += step) {
+    for (let start = 0; start < unique.length && found.size < max; start += step) {
       const part = unique.slice(start, start + step);
-      const result = await guard(this.#what(doing), () =>
-        this.#table.query().where(inList(column, part)).select([C.contentHash, C.vector]).toArrow(),
-      );
+      const missing = max - found.size;
+      const result = await guard(this.#what(doing), () => {
+        const query = this.#table.query().where(inList(column, part)).select([C.contentHash, C.vector]);
+        return (Number.isFinite(missing) ? query.limit(missing) : query).toArrow();
+      });
       // LanceDB returns a table without columns when nothing matched.
       if (result.numRows === 0) continue;
       const hashCol = result.getChild(C.contentHash);
@@ -245,6 +269,70 @@ export class LanceChunkTable implements ChunkTable {
   #what(doing: string): string {
     return `table ${this.name} in ${this.#dir}: ${doing}`;
   }
+}
+
+/**
+ * Files per delete or replace statement. The `IN (…)` list of a statement names every file it
+ * touches, so a folder of 100,000 files in one statement would be megabytes of SQL that
+ * DataFusion parses and holds as one expression while it scans the table. 500 paths (about
+ * 50 kB of SQL for paths of 100 bytes) keeps the statement small, while the commits a mass
+ * delete costs stay few: one per 500 files. The indexer's groups (`indexing.commitFiles`,
+ * default 256) fit in one statement, so a group stays one commit.
+ */
+export const PATHS_PER_STATEMENT = 500;
+
+interface StatementPart {
+  paths: string[];
+  batch: RecordBatch | null;
+}
+
+/**
+ * Splits a replace into parts of at most `perPart` files each, cutting `batch` (zero-copy
+ * slices) between files. The rows of each file must be adjacent in the batch — the mappers
+ * write a file's chunks together — or a file would span two commits; such a batch is refused.
+ * Paths without rows in the batch are deleted in parts of their own, after the others.
+ */
+export function statementParts(
+  paths: readonly string[],
+  batch: RecordBatch | null,
+  perPart = PATHS_PER_STATEMENT,
+  what: (problem: string) => string = (problem) => problem,
+): StatementPart[] {
+  if (paths.length <= perPart) return [{ paths: [...paths], batch }];
+  const parts: StatementPart[] = [];
+  const withRows = new Set<string>();
+  if (batch) {
+    const pathCol = batch.getChild(C.path);
+    if (!pathCol) throw new RagError('E_SCHEMA', what('batch lacks the path column'));
+    let start = 0;
+    let current: string[] = [];
+    let previous: string | undefined;
+    for (let i = 0; i < batch.numRows; i++) {
+      const path = pathCol.get(i) as string;
+      if (path === previous) continue;
+      if (withRows.has(path))
+        throw new RagError(
+          'E_SCHEMA',
+          what(`batch of ${paths.length} files has the rows of ${path} in two places`),
+          {
+            fix: `write each file's rows together (as the mappers in src/engines do), or pass at most ${perPart} files per call`,
+          },
+        );
+      if (current.length === perPart) {
+        parts.push({ paths: current, batch: batch.slice(start, i) });
+        start = i;
+        current = [];
+      }
+      current.push(path);
+      withRows.add(path);
+      previous = path;
+    }
+    if (current.length) parts.push({ paths: current, batch: batch.slice(start, batch.numRows) });
+  }
+  const rowless = paths.filter((p) => !withRows.has(p));
+  for (let i = 0; i < rowless.length; i += perPart)
+    parts.push({ paths: rowless.slice(i, i + perPart), batch: null });
+  return parts;
 }
 
 function describePaths(paths: readonly string[]): string {

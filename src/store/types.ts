@@ -144,8 +144,10 @@ export interface ChunkTableReader {
 /** One LanceDB table of chunks (one per engine), as its writer sees it. Knows Arrow batches, never `Chunk`. */
 export interface ChunkTable extends ChunkTableReader {
   /**
-   * Replaces every row of `paths` with the rows in `batch`, in one commit: a reader sees
-   * either the old rows of a file or the new ones, never both or neither.
+   * Replaces every row of `paths` with the rows in `batch`: a reader sees either the old rows
+   * of a file or the new ones, never both or neither. Up to `PATHS_PER_STATEMENT` (500) files
+   * are one commit; more are split into commits of that many files (a file's rows must then be
+   * adjacent in the batch), so that no statement grows with the number of files.
    * A null batch (or one without rows of a path) deletes that path's rows.
    */
   replaceFiles(paths: readonly string[], batch: RecordBatch | null): Promise<void>;
@@ -154,8 +156,9 @@ export interface ChunkTable extends ChunkTableReader {
   /**
    * The vectors stored for these files, by content hash: read before a delete so that a
    * rename (delete old path, add new path) can reuse them after the old rows are gone.
+   * At most `max` of them (default: all): reading stops once that many are found.
    */
-  vectorsForPaths(paths: readonly string[]): Promise<Map<string, Float32Array>>;
+  vectorsForPaths(paths: readonly string[], max?: number): Promise<Map<string, Float32Array>>;
   /** Compacts small fragments, prunes old versions and folds new rows into the indexes. */
   optimize(): Promise<void>;
   /**
@@ -186,6 +189,8 @@ export interface TableStats {
 export interface FileRecordsReader {
   /** Every record, optionally only those of one engine and/or one status. */
   all(filter?: { engine?: string | undefined; status?: FileRecord['status'] }): Promise<FileRecord[]>;
+  /** The paths of an engine's `indexed` records (one column read, not whole records). */
+  indexedPaths(engine: string): Promise<Set<string>>;
   /** The records of these paths; paths without one are absent from the map. */
   get(paths: readonly string[]): Promise<Map<string, FileRecord>>;
   /** How many files are `indexed` (a count, no records read). */
