@@ -4,7 +4,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockPath } from '../../../src/daemon/lock.js';
+import { DataDirLock } from '../../../src/daemon/lock.js';
 import { errnoCode } from '../../../src/errors.js';
 import { skipUnless, tmpfsMounts } from '../../helpers/capabilities.js';
 import { DaemonProcess, DaemonWorkspace, stopAll, takeStrayErrors, waitFor } from '../../helpers/daemon.js';
@@ -170,7 +170,7 @@ describe('the process-level handlers', () => {
     expect(log.find((l) => l.event === 'uncaughtException')?.level).toBe(60);
     expect(log.some((l) => l.msg === 'ragd stopped')).toBe(true);
     expect(existsSync(w.socketPath), 'socket removed').toBe(false);
-    expect(existsSync(lockPath(w.dataDir)), 'lock released').toBe(false);
+    expect(DataDirLock.holder(w.dataDir), 'lock released').toBeUndefined();
     const strays = takeStrayErrors();
     expect(strays).toHaveLength(1);
     expect(strays[0]).toContain('uncaughtException');
