@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -67,6 +67,29 @@ export function tmpfsMounts(options: ProbeOptions = {}): Capability {
     // A probe that cannot undo its mount leaves the machine changed: say so rather than go on.
     if (unmounted)
       throw new Error(`the tmpfs probe mounted ${dir} but umount failed: ${unmounted}; run umount ${dir}`);
+    return { need, missing: null };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Making a file immutable (`chattr +i`: root, or CAP_LINUX_IMMUTABLE, on a file system with inode
+ * flags): the stop test makes the held lock file unwritable under the running daemon.
+ */
+export function immutableFiles(options: ProbeOptions = {}): Capability {
+  const need = 'making a file immutable (`chattr +i`, root on Linux)';
+  if (process.platform !== 'linux')
+    return { need, missing: `chattr is Linux only, this is ${process.platform}` };
+  const env = options.env ?? process.env;
+  const dir = mkdtempSync(join(tmpdir(), 'ragctl-chattr-probe-'));
+  const file = join(dir, 'probe');
+  try {
+    writeFileSync(file, '');
+    const why = failure(spawnSync('chattr', ['+i', file], { encoding: 'utf8', env }));
+    if (why) return { need, missing: `chattr +i failed: ${why}` };
+    const undone = failure(spawnSync('chattr', ['-i', file], { encoding: 'utf8', env }));
+    if (undone) throw new Error(`the chattr probe made ${file} immutable but chattr -i failed: ${undone}`);
     return { need, missing: null };
   } finally {
     rmSync(dir, { recursive: true, force: true });
