@@ -54,7 +54,7 @@ export class App {
 
   static async open(config: Config, options: AppOptions): Promise<App> {
     const registry = options.registry ?? createRegistry();
-    const engines = registry.engines(config.engines, config.embedders);
+    const engines = registry.engines(config.engines, config.embedders, config.configFile);
     const embedders = new Map<string, Embedder>();
     const used = new Set([...engines.values()].map((e) => e.embedder));
     for (const name of used) {

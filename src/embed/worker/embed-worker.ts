@@ -3,14 +3,12 @@ import { existsSync } from 'node:fs';
 import { RagError } from '../../errors.js';
 import type { Logger, LogLevel } from '../../log.js';
 import { planBatches } from '../batching.js';
-import type { MlxEmbedder } from '../mlx-embedder.js';
-import type { WordPieceTokenizer } from '../tokenizer.js';
-import type { Embedder, EmbedOptions } from '../types.js';
+import type { Embedder, EmbedderRuntime, EmbedOptions, TokenEncoder } from '../types.js';
 import { PendingCall } from './call.js';
 import { backoffDelayMs, requestDeadlineMs, resolveWorkerLimits } from './limits.js';
 import { type ChildMessage, WORKER_PROTOCOL_VERSION } from './protocol.js';
 import { type Job, JobQueue, jobsFor } from './queue.js';
-import { defaultEntry, parentModel } from './setup.js';
+import { defaultEntry, type HostedEmbedder, parentModel } from './setup.js';
 import type {
   EmbedWorkerEvents,
   EmbedWorkerLimits,
@@ -56,7 +54,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   readonly name: string;
   readonly limits: EmbedWorkerLimits;
   /** Parent-side model check, ids and tokenizer. Its weights are never loaded in this process. */
-  readonly #model: MlxEmbedder;
+  readonly #model: HostedEmbedder;
   readonly #config: EmbedWorkerOptions['config'];
   readonly #log: Logger;
   readonly #env: NodeJS.ProcessEnv;
@@ -81,6 +79,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   #quarantined = 0;
   #lastError: string | null = null;
   #rssBytes: number | null = null;
+  #runtime: EmbedderRuntime | undefined;
   #startWaiters: Array<{ resolve(): void; reject(err: unknown): void }> = [];
   /** Processes given up on (a fatal error): close() awaits their end too. */
   readonly #retired = new Set<WorkerProcess>();
@@ -110,8 +109,13 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     return this.#model.maxTokens;
   }
 
-  get tokenizer(): WordPieceTokenizer {
+  get tokenizer(): TokenEncoder {
     return this.#model.tokenizer;
+  }
+
+  /** What runs the model in the child, once it said `ready` (its backend and load-time choices). */
+  get runtime(): EmbedderRuntime | undefined {
+    return this.#runtime;
   }
 
   get state(): WorkerState {
@@ -271,7 +275,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
           this.#fatal(
             new RagError(
               'E_MODEL',
-              `${this.#model.files.weights}: the model changed on disk since the daemon started (the worker loaded ${message.modelId}, the index expects ${this.modelId})`,
+              `${this.#config.model}: the model changed on disk since the daemon started (the worker loaded ${message.modelId}, the index expects ${this.modelId})`,
               { fix: 'restart the daemon so that it checks the model again' },
             ),
           );
@@ -280,10 +284,8 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
         clearTimeout(this.#loadTimer);
         this.#readyAt = performance.now();
         this.#startFailures = 0;
-        this.#log.info(
-          { pid: proc.pid, backend: message.backend, loadMs: message.loadMs },
-          'embed worker ready',
-        );
+        this.#runtime = message.runtime;
+        this.#log.info({ pid: proc.pid, ...message.runtime, loadMs: message.loadMs }, 'embed worker ready');
         this.#setState('ready');
         for (const waiter of this.#startWaiters.splice(0)) waiter.resolve();
         this.#pump();

@@ -2,9 +2,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import { OnnxEmbedder } from '../../../src/embed/onnx/onnx-embedder.js';
 import { EmbedWorker } from '../../../src/embed/worker/embed-worker.js';
 import type { BatchInfo, EmbedWorkerOptions } from '../../../src/embed/worker/types.js';
 import { silentLogger } from '../../../src/log.js';
@@ -18,6 +20,7 @@ import {
   waitUntil,
 } from '../../fixtures/worker/harness.js';
 import { testModel } from '../../helpers/model.js';
+import { makeTempDir } from '../../helpers/temp.js';
 
 /** The real worker process running the real model: results, scheduling, abort, close, memory. */
 
@@ -61,6 +64,35 @@ describe('EmbedWorker', () => {
     expect(got.length).toBe(corpus.length * 384);
     expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-6);
     expect(await worker.embed([])).toEqual(new Float32Array(0));
+  });
+
+  it('hosts any registered embedder: the onnx backend, with the same vectors as in process', async () => {
+    const cache = await makeTempDir('worker-onnx');
+    try {
+      // The graph is built into this cache (XDG_CACHE_HOME), never the user's.
+      const env = { ...process.env, XDG_CACHE_HOME: cache.dir };
+      const worker = makeWorker({ config: modelConfig(testModel().dir, 4096, 'onnx'), env });
+      expect(worker.dimension).toBe(384);
+      expect(worker.maxTokens).toBe(256);
+      const corpus = texts(40, 30);
+      const got = await worker.embed(corpus);
+      expect(worker.runtime).toMatchObject({ backend: 'onnx-cpu', details: { precision: 'fp32' } });
+
+      const inProcess = new OnnxEmbedder({
+        model: testModel().dir,
+        batchTokens: worker.limits.requestTokens,
+        graphCacheDir: join(cache.dir, 'ragctl', 'onnx'),
+      });
+      expect(inProcess.modelId).toBe(worker.modelId);
+      const want = await inProcess.embed(corpus);
+      // The worker's child wrote the graph; the in-process embedder found it there.
+      expect((await inProcess.load()).details.graphCached).toBe(true);
+      await inProcess.close();
+      expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-5);
+    } finally {
+      await Promise.all(workers.splice(0).map((w) => w.close()));
+      await cache.cleanup();
+    }
   });
 
   it('answers a query after at most the one index request in flight', async () => {
