@@ -3,6 +3,7 @@ import { RagError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { planBatches } from './batching.js';
 import { BertEncoder } from './mlx/bert.js';
+import { chooseOpenBlas, openBlasEnv } from './mlx/openblas.js';
 import { backend, prepareMlxJit, releaseArrays } from './mlx/runtime.js';
 import type { BertOverrides, BertSpec } from './model/bert-config.js';
 import { BertModel } from './model/bert-model.js';
@@ -66,7 +67,20 @@ export class MlxEmbedder implements Embedder {
 
   async load(): Promise<EmbedderRuntime> {
     this.encoder();
-    return { backend: `mlx-${backend()}`, details: {} };
+    const cpu = backend() === 'cpu';
+    return {
+      backend: `mlx-${backend()}`,
+      details: {
+        // As this process started: what OpenBLAS read when it loaded (null: its own detection).
+        openblasCoreType: cpu ? (process.env.OPENBLAS_CORETYPE ?? null) : null,
+        openblasThreads: cpu ? (process.env.OPENBLAS_NUM_THREADS ?? null) : null,
+      },
+    };
+  }
+
+  /** OpenBLAS's core type and threads for this CPU, measured once per CPU model (mlx/openblas.ts). */
+  async processEnv(env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
+    return openBlasEnv(await chooseOpenBlas(env, this.#log));
   }
 
   /** The encoder, its weights loaded on first call (profiling reaches it here). */

@@ -35,6 +35,12 @@ export interface Embedder {
    * embedder with nothing to load (a remote one) leaves it out.
    */
   load?(): Promise<EmbedderRuntime>;
+  /**
+   * Variables the process that will run this model should start with, chosen before its native
+   * libraries load (MLX: OpenBLAS's kernels for this CPU). The embed worker asks once, in the
+   * daemon, before it forks its child; `env` is that child's environment.
+   */
+  processEnv?(env: NodeJS.ProcessEnv): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 

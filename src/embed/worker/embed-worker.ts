@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { RagError } from '../../errors.js';
+import { errorMessage, RagError } from '../../errors.js';
 import type { Logger, LogLevel } from '../../log.js';
 import { planBatches } from '../batching.js';
 import type { Embedder, EmbedderRuntime, EmbedOptions, TokenEncoder } from '../types.js';
@@ -84,6 +84,9 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   /** Processes given up on (a fatal error): close() awaits their end too. */
   readonly #retired = new Set<WorkerProcess>();
   #closing: Promise<void> | undefined;
+  /** The child's environment: the daemon's, plus what the model asks for (`processEnv`, asked once). */
+  #childEnv: NodeJS.ProcessEnv | undefined;
+  #preparing: Promise<void> | undefined;
 
   /** Checks the model (throws ModelError / ConfigError now, not in the child); starts nothing. */
   constructor(options: EmbedWorkerOptions) {
@@ -208,14 +211,21 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     this.#setState('closed');
     const ends = [...this.#retired].map((p) => p.reported);
     if (proc) ends.push(proc.stop(this.limits.closeGraceMs).then(() => proc.reported));
+    if (this.#preparing) ends.push(this.#preparing);
     await Promise.all(ends);
     await this.#model.close();
   }
 
-  #spawn(): WorkerProcess {
+  /** Forks the child; the first time, once the model has said what environment it wants. */
+  #spawn(): WorkerProcess | undefined {
+    const env = this.#childEnv;
+    if (!env) {
+      this.#prepareEnv();
+      return undefined;
+    }
     const proc: WorkerProcess = new WorkerProcess({
       entry: this.#entry,
-      env: this.#env,
+      env,
       niceness: this.limits.niceness,
       logger: this.#log,
       onMessage: (message) => this.#onMessage(proc, message),
@@ -238,6 +248,30 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       loadMs,
     );
     return proc;
+  }
+
+  /**
+   * Asks the model for the variables its process must start with (MLX: OpenBLAS's kernels for
+   * this CPU, measured once per CPU model: seconds, the first time only), then spawns. Runs
+   * while `starting`; a close or a fatal error meanwhile wins. A failure only costs speed.
+   */
+  #prepareEnv(): void {
+    this.#setState('starting');
+    if (this.#preparing) return;
+    this.#preparing = (async () => {
+      let extra: Record<string, string> = {};
+      try {
+        extra = (await this.#model.processEnv?.(this.#env)) ?? {};
+      } catch (err) {
+        this.#log.warn(
+          { err: errorMessage(err) },
+          "could not choose the model's process settings; using the defaults",
+        );
+      }
+      this.#childEnv = { ...this.#env, ...extra };
+      if (Object.keys(extra).length > 0) this.#log.info({ env: extra }, 'embed worker environment chosen');
+      if (this.#state === 'starting' && !this.#closing && !this.#process) this.#spawn();
+    })();
   }
 
   /** Sends the next request when the child is idle: queries first. */
@@ -395,7 +429,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       this.emit('restarted', {
         reason,
         previousPid: proc.pid,
-        pid: next.pid,
+        pid: next?.pid,
         failures: this.#failures,
         delayMs,
         stderr,
