@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
 import type { InferenceSession as Session } from 'onnxruntime-node';
 import { ModelError, RagError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log.js';
@@ -13,6 +10,7 @@ import type { Embedder, EmbedderRuntime, EmbedOptions } from '../types.js';
 import { checkShape, normalizeRows } from '../vectors.js';
 import { ATTENTION_MASK, buildBertGraph, INPUT_IDS, POOLED } from './bert-graph.js';
 import { cachedGraph, defaultGraphCacheDir, graphCacheFile } from './graph-cache.js';
+import { executionProviders } from './providers.js';
 
 export type OnnxPrecision = 'fp32';
 
@@ -176,22 +174,4 @@ export class OnnxEmbedder implements Embedder {
     this.#session = undefined;
     if (pending) await (await pending).session.release();
   }
-}
-
-/**
- * ORT's npm package carries the CPU provider only; its CUDA provider comes as separate
- * libraries (its install script downloads them, and that script stays disabled). Where they
- * were put beside the binding, CUDA goes first and the CPU takes what it cannot run.
- */
-export function executionProviders(): Array<'cuda' | 'cpu'> {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return ['cpu'];
-  const binding = join(
-    dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),
-    '..',
-    'bin',
-    'napi-v6',
-    'linux',
-    'x64',
-  );
-  return existsSync(join(binding, 'libonnxruntime_providers_cuda.so')) ? ['cuda', 'cpu'] : ['cpu'];
 }
