@@ -1,6 +1,7 @@
+import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
-import { ModelError, RagError } from '../../errors.js';
+import { errorMessage, ModelError, RagError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log.js';
 import { planBatches } from '../batching.js';
 import { BertModel } from '../model/bert-model.js';
@@ -87,32 +88,37 @@ export class OnnxEmbedder implements Embedder {
       this.modelId,
       this.precision,
     );
-    const graph = cachedGraph(
-      cacheFile,
-      () => buildBertGraph(spec, readFloatTensors(files.weights, tensors, spec.prefix)),
-      this.#log,
-    );
+    const build = (): Uint8Array =>
+      buildBertGraph(spec, readFloatTensors(files.weights, tensors, spec.prefix));
     const threads = this.#options.threads ?? availableParallelism();
     const providers = executionProviders();
+    const options: Session.SessionOptions = {
+      executionProviders: providers,
+      // 'all' adds ORT's fusions (GELU, LayerNorm, MatMul+Add); the graph's positions are a
+      // Slice (never a Gather over a Range, which this level rewrites into a failing Slice).
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    };
+    let graph = cachedGraph(cacheFile, build, this.#log);
     let session: Session;
     try {
-      session = await ort.InferenceSession.create(graph.bytes, {
-        executionProviders: providers,
-        // 'all' adds ORT's layout and attention fusions; the graph's positions are a Slice
-        // (never a Gather over a Range, which this level rewrites into a failing Slice).
-        graphOptimizationLevel: 'all',
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-      });
+      session = await ort.InferenceSession.create(graph.bytes, options);
     } catch (err) {
-      throw new ModelError(
-        cacheFile,
-        `onnxruntime cannot load the graph built from ${files.weights}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
+      if (!graph.cached) throw loadError(cacheFile, files.weights, err);
+      // A damaged cache file (a full disk, an older ORT's output): build the graph again, once.
+      this.#log.warn(
+        { file: cacheFile, err: errorMessage(err) },
+        'the cached onnx graph does not load; rebuilding it',
       );
+      rmSync(cacheFile, { force: true });
+      graph = cachedGraph(cacheFile, build, this.#log);
+      try {
+        session = await ort.InferenceSession.create(graph.bytes, options);
+      } catch (again) {
+        throw loadError(cacheFile, files.weights, again);
+      }
     }
     const runtime: EmbedderRuntime = {
       backend: `onnx-${providers[0]}`,
@@ -174,4 +180,14 @@ export class OnnxEmbedder implements Embedder {
     this.#session = undefined;
     if (pending) await (await pending).session.release();
   }
+}
+
+function loadError(graphFile: string, weights: string, err: unknown): ModelError {
+  return new ModelError(
+    graphFile,
+    `onnxruntime cannot load the graph built from ${weights}: ${errorMessage(err)}`,
+    {
+      cause: err,
+    },
+  );
 }

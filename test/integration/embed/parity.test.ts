@@ -139,3 +139,19 @@ function interleave(n: number): number[] {
   }
   return out;
 }
+
+describe('switching backends', () => {
+  it('fp32 onnx and MLX give the same vectors and share a modelId, so an index survives the switch', async () => {
+    const [mlx, onnx] = backends.map(([, make]) => make(DEFAULTS.batchTokens));
+    try {
+      expect(onnx!.modelId).toBe(mlx!.modelId);
+      const a = await mlx!.embed(texts);
+      const b = await onnx!.embed(texts);
+      const worst = Math.min(...texts.map((_, i) => cosine(row(a, i, DIM), row(b, i, DIM))));
+      expect(worst).toBeGreaterThanOrEqual(MIN_COSINE);
+    } finally {
+      await mlx?.close();
+      await onnx?.close();
+    }
+  });
+});
