@@ -60,7 +60,10 @@ const WIRE_VARINT = 0;
 const WIRE_FIXED32 = 5;
 const WIRE_BYTES = 2;
 
-/** Collects a message's bytes; nested messages are encoded first and written as bytes. */
+/**
+ * Collects a message's bytes as parts (tensor data by reference); nested messages are built
+ * first, then their parts are taken over behind a length prefix.
+ */
 class Writer {
   readonly #parts: Uint8Array[] = [];
   #length = 0;
@@ -112,8 +115,12 @@ class Writer {
     return this.bytes(field, new TextEncoder().encode(value));
   }
 
+  /** Takes over the inner message's parts: a graph's ~90 MB of weights is copied once, in `finish()`. */
   message(field: number, inner: Writer): this {
-    return this.bytes(field, inner.finish());
+    this.#tag(field, WIRE_BYTES);
+    this.#varint(BigInt(inner.#length));
+    for (const part of inner.#parts) this.#push(part);
+    return this;
   }
 
   /** A packed repeated int64 field. */
