@@ -73,7 +73,7 @@ export class ReadOnlyApp {
     let embedders: Map<string, Embedder> | undefined;
     try {
       const registry = options.registry ?? createRegistry();
-      const engines = registry.engines(config.engines, config.embedders);
+      const engines = registry.engines(config.engines, config.embedders, config.configFile);
       embedders = await makeEmbedders(config, engines, registry, options);
       const problems: IndexProblem[] = [];
       const tables = new Map<string, ChunkTableReader>();

@@ -55,7 +55,7 @@ export class App {
 
   static async open(config: Config, options: AppOptions): Promise<App> {
     const registry = options.registry ?? createRegistry();
-    const engines = registry.engines(config.engines, config.embedders);
+    const engines = registry.engines(config.engines, config.embedders, config.configFile);
     const embedders = await makeEmbedders(config, engines, registry, options);
     let store: LanceStore | undefined;
     try {

@@ -7,6 +7,10 @@
 //
 // --no-jit-flags builds MLX's fused kernels with MLX's own `g++ -O2` (RAGCTL_MLX_CXXFLAGS='');
 // --no-compile runs MLX without mx.compile. Both exist to measure what each choice is worth.
+// OpenBLAS runs with the kernels the embed worker chooses (measured once per CPU; see
+// src/embed/mlx/openblas.ts) unless OPENBLAS_CORETYPE is exported or --openblas-detect is given
+// (OpenBLAS's own detection); the result line records which.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +27,26 @@ const { values: args } = parseArgs({
     'no-jit-flags': { type: 'boolean', default: false },
     'no-compile': { type: 'boolean', default: false },
     'jit-cache': { type: 'string' },
+    'openblas-detect': { type: 'boolean', default: false },
   },
 });
+
+// OpenBLAS reads its variables when the library loads: choose, then run again with them set.
+if (!process.env.RAGCTL_BENCH_OPENBLAS) {
+  let source = 'detect';
+  let extra = {};
+  if (process.env.OPENBLAS_CORETYPE) source = 'environment';
+  else if (!args['openblas-detect']) {
+    const { chooseOpenBlas, openBlasEnv } = await import('../../dist/embed/mlx/openblas.js');
+    const { silentLogger } = await import('../../dist/log.js');
+    const choice = await chooseOpenBlas(process.env, silentLogger());
+    extra = openBlasEnv(choice);
+    source = `worker choice (${choice.source})`;
+  }
+  const env = { ...process.env, ...extra, RAGCTL_BENCH_OPENBLAS: source };
+  const child = spawnSync(process.execPath, process.argv.slice(1), { env, stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
 
 if (!args.texts || !args['batch-size']) throw new Error('--texts and --batch-size are required');
 const batchSize = Number.parseInt(args['batch-size'], 10);
@@ -80,6 +102,8 @@ console.log(
       compile: !args['no-compile'],
       jit_flags: !args['no-jit-flags'],
       openblas_coretype: process.env.OPENBLAS_CORETYPE ?? 'auto',
+      openblas_threads: process.env.OPENBLAS_NUM_THREADS ?? 'auto',
+      openblas_source: process.env.RAGCTL_BENCH_OPENBLAS,
     },
     tokensPerText: data.tokens_per_text,
     batchSize,

@@ -24,7 +24,7 @@ const embedder = new MlxEmbedder({
   batchTokens: B * S,
   jitCacheDir: mkdtempSync(join(tmpdir(), 'ragctl-profile-jit-')),
 });
-const encoder = embedder.load();
+const encoder = embedder.encoder();
 const { hiddenSize: H, heads: NH, intermediateSize: I, layers: L } = encoder.spec;
 const d = H / NH;
 const batches = Array.from({ length: Number(args.batches) }, (_, i) =>

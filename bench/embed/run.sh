@@ -4,7 +4,7 @@
 # line per runner × length, after a "meta" line) and a Markdown table on stdout.
 #
 #   bench/embed/run.sh [--iterations 3] [--warmup 3] [--count 512] [--lengths "32 128 256"]
-#                      [--threads 2] [--runners "st ort mlx"] [--pause 5]
+#                      [--threads 2] [--runners "st ort onnx mlx"] [--pause 5]
 #
 # Batch policy: floor(4096 / tokens_per_text) texts per batch (128, 32, 16 for 32/128/256
 # tokens), i.e. the same ~4096 tokens per forward pass for every length and runner.
@@ -18,7 +18,7 @@ WARMUP=3         # untimed batches before timing
 COUNT=512        # texts per length; divisible by every batch size so no batch is short
 LENGTHS="32 128 256"
 THREADS=2        # intra-op threads for every runner
-RUNNERS="st ort mlx"
+RUNNERS="st ort onnx mlx"
 PAUSE_S=5        # idle seconds between runners, so one's heat and page cache settle
 BATCH_TOKENS=4096
 PYTHON="${PYTHON:-python3}"
@@ -57,8 +57,10 @@ if [ "$need_texts" = 1 ]; then
 fi
 
 cpu="$( (sysctl -n machdep.cpu.brand_string 2>/dev/null || grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2) | sed 's/^ *//; s/"/\\"/g')"
-printf '{"meta":{"stamp":"%s","uname":"%s","cpu":"%s","node":"%s","python":"%s","uptime_at_start":"%s","iterations":%s,"warmup_batches":%s,"count":%s,"threads":%s}}\n' \
-  "$STAMP" "$(uname -srm)" "$cpu" "$(node --version)" "$("$PYTHON" --version 2>&1)" "$(uptime | sed 's/^ *//')" \
+# Family and model: what OpenBLAS's core detection goes by (MLX's CPU speed depends on it).
+cpu_id="$(awk -F: '/^cpu family/ {f=$2} /^model[^ ]*:/ && !m {m=$2} END {gsub(/ /, "", f); gsub(/ /, "", m); if (f != "") print "family " f ", model " m}' /proc/cpuinfo 2>/dev/null || true)"
+printf '{"meta":{"stamp":"%s","uname":"%s","cpu":"%s","cpu_id":"%s","openblas_coretype_env":"%s","node":"%s","python":"%s","uptime_at_start":"%s","iterations":%s,"warmup_batches":%s,"count":%s,"threads":%s}}\n' \
+  "$STAMP" "$(uname -srm)" "$cpu" "$cpu_id" "${OPENBLAS_CORETYPE:-}" "$(node --version)" "$("$PYTHON" --version 2>&1)" "$(uptime | sed 's/^ *//')" \
   "$ITERATIONS" "$WARMUP" "$COUNT" "$THREADS" >>"$OUT"
 
 failures=0
@@ -93,6 +95,10 @@ for n in $LENGTHS; do
           echo "note: bench/data/onnx-minilm/onnx/model.onnx missing; run '$PYTHON bench/embed/export_onnx.py'. Skipping transformers.js+onnxruntime." >&2
         fi
         ;;
+      onnx)
+        # ragctl's onnx backend: the graph it builds itself, on onnxruntime-node, same threads as the peers.
+        run_one "ragctl-onnx ${n} tokens" node bench/embed/onnx.mjs "${common[@]}" --threads "$THREADS"
+        ;;
       mlx)
         # ---- MLX HOOK ------------------------------------------------------------------------
         # ragctl's own embedder. bench/embed/mlx.mjs must take the same flags as the peers
@@ -106,7 +112,7 @@ for n in $LENGTHS; do
         fi
         # ---- END MLX HOOK --------------------------------------------------------------------
         ;;
-      *) echo "unknown runner '$runner' (known: st ort mlx)" >&2; exit 2 ;;
+      *) echo "unknown runner '$runner' (known: st ort onnx mlx)" >&2; exit 2 ;;
     esac
   done
 done

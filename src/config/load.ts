@@ -31,10 +31,10 @@ const embedderSpec: FieldSpec = {
     model: { kind: 'string', default: DEFAULTS.embedder.model, nonEmpty: true },
     maxTokens: { kind: 'int', default: null, min: 8, max: 8192 },
     batchTokens: { kind: 'int', default: DEFAULTS.batchTokens, min: 64, max: 1 << 20 },
-    hiddenSize: { kind: 'int', default: null, min: 1 },
-    layers: { kind: 'int', default: null, min: 1 },
-    heads: { kind: 'int', default: null, min: 1 },
   },
+  // Each embedder type owns its other keys and checks them (registry.ts): the config does not
+  // list every backend's settings.
+  restKey: 'settings',
 };
 
 const engineSpec: FieldSpec = {

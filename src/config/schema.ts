@@ -11,7 +11,13 @@ export type FieldSpec =
   | { kind: 'bool'; default?: boolean }
   | { kind: 'enum'; values: readonly string[]; default?: string }
   | { kind: 'strings'; default?: readonly string[] }
-  | { kind: 'object'; fields: Record<string, FieldSpec>; optional?: boolean }
+  | {
+      kind: 'object';
+      fields: Record<string, FieldSpec>;
+      optional?: boolean;
+      /** Unknown keys go into this field, as written, instead of failing: someone else checks them. */
+      restKey?: string;
+    }
   | { kind: 'record'; of: FieldSpec; default?: Record<string, unknown> }
   | { kind: 'list'; of: FieldSpec; default?: readonly unknown[] };
 
@@ -24,7 +30,7 @@ export class Validator {
 
   check(spec: FieldSpec, value: unknown, path: string): unknown {
     if (value === undefined || value === null) {
-      if (spec.kind === 'object') return this.object(spec.fields, {}, path);
+      if (spec.kind === 'object') return this.object(spec.fields, {}, path, spec.restKey);
       if (!('default' in spec) || spec.default === undefined) this.fail(path, 'is required');
       if (spec.default === null) return null;
       // Defaults of containers go through their own fields' defaults too.
@@ -59,7 +65,7 @@ export class Validator {
         });
       case 'object':
         if (!isPlainObject(value)) this.fail(path, `must be a mapping, got ${describe(value)}`);
-        return this.object(spec.fields, value, path);
+        return this.object(spec.fields, value, path, spec.restKey);
       case 'record': {
         if (!isPlainObject(value)) this.fail(path, `must be a mapping of names, got ${describe(value)}`);
         const out: Record<string, unknown> = {};
@@ -76,9 +82,14 @@ export class Validator {
     fields: Record<string, FieldSpec>,
     value: Record<string, unknown>,
     path: string,
+    restKey?: string,
   ): Record<string, unknown> {
+    const rest: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
-      if (!(key in fields)) {
+      if (restKey !== undefined && !(key in fields)) {
+        if (key === restKey) this.fail(join(path, key), 'unknown key');
+        rest[key] = value[key];
+      } else if (!(key in fields)) {
         const near = closest(key, Object.keys(fields));
         this.fail(join(path, key), `unknown key${near ? ` (did you mean '${near}'?)` : ''}`);
       }
@@ -86,6 +97,7 @@ export class Validator {
     const out: Record<string, unknown> = {};
     for (const [key, spec] of Object.entries(fields))
       out[key] = this.check(spec, value[key], join(path, key));
+    if (restKey !== undefined) out[restKey] = Object.freeze(rest);
     return out;
   }
 }
@@ -107,7 +119,7 @@ function describe(v: unknown): string {
 }
 
 /** The known key within edit distance 2, to turn typos into a suggestion. */
-function closest(word: string, candidates: readonly string[]): string | undefined {
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const c of candidates) {

@@ -23,7 +23,7 @@ export interface LogConfig {
 }
 
 export interface EmbedderConfig {
-  /** Registered embedder type; `mlx-bert` is built in. */
+  /** Registered embedder type; `mlx-bert` and `onnx` are built in. */
   readonly type: string;
   /** A Hugging Face model id (looked up in the HF cache) or a folder path. */
   readonly model: string;
@@ -31,10 +31,12 @@ export interface EmbedderConfig {
   readonly maxTokens: number | null;
   /** Padded tokens per forward pass. Default 4096: big enough to keep the BLAS busy, small enough that a query waits little. */
   readonly batchTokens: number;
-  /** Architecture overrides; default: read from the model's config.json. */
-  readonly hiddenSize: number | null;
-  readonly layers: number | null;
-  readonly heads: number | null;
+  /**
+   * The block's other keys, as written (`precision` for onnx, architecture overrides for
+   * mlx-bert): the type registered under `type` declares and checks them (registry.ts), so a
+   * misspelt key still fails at start with its path.
+   */
+  readonly settings: Readonly<Record<string, unknown>>;
 }
 
 export interface EngineConfig {

@@ -1,15 +1,16 @@
 import type { Logger } from 'pino';
-import { ModelError, RagError } from '../errors.js';
+import { RagError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { planBatches } from './batching.js';
 import { BertEncoder } from './mlx/bert.js';
+import { chooseOpenBlas, openBlasEnv } from './mlx/openblas.js';
 import { backend, prepareMlxJit, releaseArrays } from './mlx/runtime.js';
-import { type BertOverrides, type BertSpec, readBertSpec } from './model/bert-config.js';
-import { weightsFingerprint } from './model/fingerprint.js';
-import { type ModelFiles, resolveModel } from './model/resolve.js';
-import { readSafetensorsHeader } from './model/safetensors.js';
-import { WordPieceTokenizer } from './tokenizer.js';
-import type { Embedder, EmbedOptions } from './types.js';
+import type { BertOverrides, BertSpec } from './model/bert-config.js';
+import { BertModel } from './model/bert-model.js';
+import type { ModelFiles } from './model/resolve.js';
+import type { WordPieceTokenizer } from './tokenizer.js';
+import type { Embedder, EmbedderRuntime, EmbedOptions } from './types.js';
+import { checkShape } from './vectors.js';
 
 export interface MlxEmbedderOptions extends BertOverrides {
   /** Hugging Face id (looked up in the cache) or a model folder. */
@@ -34,9 +35,9 @@ export class MlxEmbedder implements Embedder {
   readonly dimension: number;
   readonly files: ModelFiles;
   readonly spec: BertSpec;
+  readonly #model: BertModel;
   readonly #options: MlxEmbedderOptions;
   readonly #log: Logger;
-  #tokenizer: WordPieceTokenizer | undefined;
   #encoder: BertEncoder | undefined;
   #closed = false;
 
@@ -49,11 +50,11 @@ export class MlxEmbedder implements Embedder {
   constructor(options: MlxEmbedderOptions) {
     this.#options = options;
     this.#log = (options.logger ?? silentLogger()).child({ component: 'embedder' });
-    this.files = resolveModel(options.model, options.env);
-    const tensors = readSafetensorsHeader(this.files.weights);
-    this.spec = readBertSpec(this.files, tensors, options);
+    this.#model = new BertModel(options.model, options, options.env);
+    this.files = this.#model.files;
+    this.spec = this.#model.spec;
     this.dimension = this.spec.hiddenSize;
-    this.modelId = `${this.files.id}@${weightsFingerprint(this.files.weights)}`;
+    this.modelId = this.#model.weightsId;
   }
 
   get maxTokens(): number {
@@ -61,22 +62,29 @@ export class MlxEmbedder implements Embedder {
   }
 
   get tokenizer(): WordPieceTokenizer {
-    if (!this.#tokenizer) {
-      const tokenizer = new WordPieceTokenizer(this.files.dir, this.spec.maxTokens);
-      const maxId = tokenizer.maxId();
-      if (maxId >= this.spec.vocabSize) {
-        throw new ModelError(
-          this.files.tokenizer,
-          `produces ids up to ${maxId}, but the model's vocabulary has ${this.spec.vocabSize} entries (tokenizer and weights do not match)`,
-        );
-      }
-      this.#tokenizer = tokenizer;
-    }
-    return this.#tokenizer;
+    return this.#model.tokenizer;
   }
 
-  /** Loads the weights now rather than on the first `embed()`. */
-  load(): BertEncoder {
+  async load(): Promise<EmbedderRuntime> {
+    this.encoder();
+    const cpu = backend() === 'cpu';
+    return {
+      backend: `mlx-${backend()}`,
+      details: {
+        // As this process started: what OpenBLAS read when it loaded (null: its own detection).
+        openblasCoreType: cpu ? (process.env.OPENBLAS_CORETYPE ?? null) : null,
+        openblasThreads: cpu ? (process.env.OPENBLAS_NUM_THREADS ?? null) : null,
+      },
+    };
+  }
+
+  /** OpenBLAS's core type and threads for this CPU, measured once per CPU model (mlx/openblas.ts). */
+  async processEnv(env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
+    return openBlasEnv(await chooseOpenBlas(env, this.#log));
+  }
+
+  /** The encoder, its weights loaded on first call (profiling reaches it here). */
+  encoder(): BertEncoder {
     if (!this.#encoder) {
       const started = performance.now();
       const compile = this.#options.compile === false ? false : prepareMlxJit(this.#options.jitCacheDir);
@@ -97,7 +105,7 @@ export class MlxEmbedder implements Embedder {
     const H = this.dimension;
     const out = new Float32Array(texts.length * H);
     const tokenizer = this.tokenizer;
-    const encoder = this.load();
+    const encoder = this.encoder();
     const encoded = texts.map((t) => tokenizer.encode(t));
     const batches = planBatches(
       encoded.map((e) => e.length),
@@ -126,18 +134,5 @@ export class MlxEmbedder implements Embedder {
 
   async close(): Promise<void> {
     this.#closed = true;
-  }
-}
-
-function checkShape(vectors: Float32Array, rows: number, dimension: number): void {
-  if (vectors.length !== rows * dimension) {
-    throw new RagError(
-      'E_EMBED',
-      `model returned ${vectors.length} values for ${rows} texts × ${dimension} dimensions`,
-    );
-  }
-  for (let i = 0; i < vectors.length; i++) {
-    if (!Number.isFinite(vectors[i]!))
-      throw new RagError('E_EMBED', `model returned a non-finite value in row ${Math.floor(i / dimension)}`);
   }
 }

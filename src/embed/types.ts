@@ -6,9 +6,16 @@ export interface TokenCounter {
   readonly maxTokens: number;
 }
 
+/** A TokenCounter that also gives the ids as the model reads them (truncated to `maxTokens`). */
+export interface TokenEncoder extends TokenCounter {
+  encode(text: string): ArrayLike<number>;
+}
+
 /**
- * Turns texts into unit-length vectors. The one contract every backend implements
- * (MLX today; CUDA or a remote server later) — the pipeline knows nothing else.
+ * Turns texts into unit-length vectors. The one contract every backend implements (MLX, onnx;
+ * a remote server later) — the pipeline and the embed worker know nothing else. Constructing
+ * one must be cheap (check the model, never load it): the daemon builds one to learn the
+ * model's id, dimension and tokenizer, and only the worker process calls `load()`/`embed()`.
  */
 export interface Embedder {
   /** Identifies the weights: vectors of two different ids never share a table. */
@@ -23,7 +30,26 @@ export interface Embedder {
    * before it is returned; a wrong shape is an error, never silently passed on.
    */
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array>;
+  /**
+   * Loads the model now rather than on the first `embed()` and says what runs it. Optional: an
+   * embedder with nothing to load (a remote one) leaves it out.
+   */
+  load?(): Promise<EmbedderRuntime>;
+  /**
+   * Variables the process that will run this model should start with, chosen before its native
+   * libraries load (MLX: OpenBLAS's kernels for this CPU). The embed worker asks once, in the
+   * daemon, before it forks its child; `env` is that child's environment.
+   */
+  processEnv?(env: NodeJS.ProcessEnv): Promise<Record<string, string>>;
   close(): Promise<void>;
+}
+
+/** What runs an embedder's model: for the log, `status` and `ragctl model info`. */
+export interface EmbedderRuntime {
+  /** The engine and device: `mlx-metal`, `mlx-cpu`, `onnx-cpu`, `onnx-cuda`. */
+  readonly backend: string;
+  /** Settings chosen at load that change speed, not vectors (threads, BLAS kernels, precision). */
+  readonly details: Readonly<Record<string, string | number | boolean | null>>;
 }
 
 export interface EmbedOptions {

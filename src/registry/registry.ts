@@ -1,3 +1,4 @@
+import { closest, type FieldSpec, Validator } from '../config/schema.js';
 import type { EmbedderConfig, EngineConfig } from '../config/types.js';
 import type { Embedder } from '../embed/types.js';
 import type { Chunker, FilterField, StoreMapper } from '../engines/types.js';
@@ -5,11 +6,25 @@ import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { uniqueFilters } from '../search/param-specs.js';
 
-/** Builds an embedder from its config block. Heavy (loads a model): called only when needed. */
+/**
+ * Builds an embedder from its config block. Cheap: it checks the model without loading it
+ * (see `Embedder`); its settings are checked first, against the type's own keys.
+ */
 export type EmbedderFactory = (
   config: EmbedderConfig,
   context: EmbedderContext,
 ) => Embedder | Promise<Embedder>;
+
+/**
+ * One embedder type: the config keys it owns beside the common ones (type, model, maxTokens,
+ * batchTokens) and how to build it from them. A new backend registers one of these; neither
+ * the config loader nor the embed worker changes.
+ */
+export interface EmbedderType<S extends Record<string, unknown> = Record<string, unknown>> {
+  /** Its own keys in the embedder block, with defaults (config/schema.ts). */
+  readonly settings: Record<string, FieldSpec>;
+  create(config: EmbedderConfig, settings: S, context: EmbedderContext): Embedder | Promise<Embedder>;
+}
 
 export interface EmbedderContext {
   logger: Logger;
@@ -26,6 +41,9 @@ export interface Engine {
   readonly config: EngineConfig;
 }
 
+/** The keys every embedder block has (config/load.ts); the rest belong to its type. */
+const COMMON_EMBEDDER_KEYS = ['type', 'model', 'maxTokens', 'batchTokens'];
+
 /**
  * Components looked up by name from the config (open/closed: a new engine registers its
  * chunker and mapper here and adds YAML; orchestration code does not change). Built once in
@@ -34,7 +52,7 @@ export interface Engine {
 export class ComponentRegistry {
   readonly #chunkers = new Map<string, Chunker>();
   readonly #mappers = new Map<string, StoreMapper>();
-  readonly #embedders = new Map<string, EmbedderFactory>();
+  readonly #embedders = new Map<string, EmbedderType>();
 
   registerChunker(chunker: Chunker): this {
     this.#add(this.#chunkers, chunker.name, chunker, 'chunker');
@@ -53,8 +71,8 @@ export class ComponentRegistry {
     return [...this.#mappers.values()].flatMap((m) => m.filters ?? []);
   }
 
-  registerEmbedder(type: string, factory: EmbedderFactory): this {
-    this.#add(this.#embedders, type, factory, 'embedder type');
+  registerEmbedder<S extends Record<string, unknown>>(name: string, type: EmbedderType<S>): this {
+    this.#add(this.#embedders, name, type as unknown as EmbedderType, 'embedder type');
     return this;
   }
 
@@ -66,14 +84,46 @@ export class ComponentRegistry {
     return this.#get(this.#mappers, name, keyPath, 'mapper');
   }
 
+  /** `keyPath` is the block's `type` key (`embedders.default.type`); settings errors name their own keys. */
   embedderFactory(type: string, keyPath: string): EmbedderFactory {
-    return this.#get(this.#embedders, type, keyPath, 'embedder type');
+    const embedderType = this.#get(this.#embedders, type, keyPath, 'embedder type');
+    const blockPath = keyPath.replace(/\.type$/, '');
+    return (config, context) =>
+      embedderType.create(config, this.#settings(embedderType, config, blockPath), context);
   }
 
-  /** Checks every name the config uses, so a typo fails at start with the key path. */
+  /** The block's settings with the type's defaults, or a ConfigError naming the key. */
+  embedderSettings(config: EmbedderConfig, blockPath: string, file?: string): Record<string, unknown> {
+    const embedderType = this.#get(this.#embedders, config.type, `${blockPath}.type`, 'embedder type');
+    return this.#settings(embedderType, config, blockPath, file);
+  }
+
+  #settings(
+    type: EmbedderType,
+    config: EmbedderConfig,
+    blockPath: string,
+    file?: string,
+  ): Record<string, unknown> {
+    const v = new Validator(file);
+    for (const key of Object.keys(config.settings)) {
+      if (key in type.settings) continue;
+      const near = closest(key, [...COMMON_EMBEDDER_KEYS, ...Object.keys(type.settings)]);
+      v.fail(
+        `${blockPath}.${key}`,
+        `unknown key for embedder type '${config.type}'${near ? ` (did you mean '${near}'?)` : ''}`,
+      );
+    }
+    return v.object(type.settings, { ...config.settings }, blockPath);
+  }
+
+  /**
+   * Checks every name the config uses, and each embedder block's own keys, so a typo fails at
+   * start with the key path (`file` is the config file, for the message).
+   */
   engines(
     engines: Readonly<Record<string, EngineConfig>>,
     embedders: Readonly<Record<string, EmbedderConfig>>,
+    file?: string | null,
   ): Map<string, Engine> {
     const out = new Map<string, Engine>();
     for (const [name, e] of Object.entries(engines)) {
@@ -85,7 +135,8 @@ export class ComponentRegistry {
         config: e,
       });
     }
-    for (const [name, e] of Object.entries(embedders)) this.embedderFactory(e.type, `embedders.${name}.type`);
+    for (const [name, e] of Object.entries(embedders))
+      this.embedderSettings(e, `embedders.${name}`, file ?? undefined);
     return out;
   }
 

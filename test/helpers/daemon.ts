@@ -18,7 +18,7 @@ import type {
   StatusResult,
   WireSearchHit,
 } from '../../src/ipc/protocol.js';
-import { testModelSpec } from './index-workspace.js';
+import { testEmbedderBlock } from './index-workspace.js';
 import { RAGCTL_BIN } from './run-cli.js';
 
 /**
@@ -122,7 +122,7 @@ export class DaemonWorkspace {
     return {
       dataDir: this.dataDir,
       log: { level: 'info' },
-      embedders: { default: { model: testModelSpec() } },
+      embedders: { default: testEmbedderBlock() },
       engines: { md: { chunker: 'markdown' } },
       sources: [{ path: this.notes, engine: 'md' }],
       ...raw,

@@ -6,6 +6,7 @@ import { App, storeDir } from '../../src/app.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { MlxEmbedder } from '../../src/embed/mlx-embedder.js';
+import { OnnxEmbedder } from '../../src/embed/onnx/onnx-embedder.js';
 import type { Embedder } from '../../src/embed/types.js';
 import { silentLogger } from '../../src/log.js';
 import type { FileRecord } from '../../src/store/types.js';
@@ -23,9 +24,27 @@ export function testModelSpec(): string {
   return process.env.RAGCTL_TEST_MODEL ?? TEST_MODEL_ID;
 }
 
-/** The real MLX embedder, as the registry builds it by default. One per test file: loading costs seconds. */
-export function realEmbedder(model = testModelSpec()): MlxEmbedder {
-  return new MlxEmbedder({ model, batchTokens: 4096 });
+/**
+ * The embedder type test configs use: `mlx-bert` (the default), or what RAGCTL_TEST_EMBEDDER
+ * names (`onnx`), so the suite can run on either backend.
+ */
+export function testEmbedderType(): 'mlx-bert' | 'onnx' {
+  const type = process.env.RAGCTL_TEST_EMBEDDER ?? 'mlx-bert';
+  if (type !== 'mlx-bert' && type !== 'onnx')
+    throw new Error(`RAGCTL_TEST_EMBEDDER=${type}: expected mlx-bert or onnx`);
+  return type;
+}
+
+/** The `embedders.default` block of test configs: the real model on the test backend. */
+export function testEmbedderBlock(): { type: string; model: string } {
+  return { type: testEmbedderType(), model: testModelSpec() };
+}
+
+/** The real embedder, as the registry builds it for the test backend. One per test file: loading costs seconds. */
+export function realEmbedder(model = testModelSpec()): Embedder {
+  return testEmbedderType() === 'onnx'
+    ? new OnnxEmbedder({ model, batchTokens: 4096 })
+    : new MlxEmbedder({ model, batchTokens: 4096 });
 }
 
 /**
@@ -97,7 +116,7 @@ export class Workspace {
     return {
       dataDir: this.dataDir,
       log: { level: 'silent' },
-      embedders: { default: { model: testModelSpec() } },
+      embedders: { default: testEmbedderBlock() },
       engines: { md: { chunker: 'markdown' } },
       sources: [{ path: this.notes, engine: 'md' }],
       ...raw,

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
+import { DEFAULTS, loadConfig } from '../../config/load.js';
 import { pullModel } from '../../embed/model/pull.js';
 import { hubCacheDir, resolveModel } from '../../embed/model/resolve.js';
 import { readSafetensorsHeader } from '../../embed/model/safetensors.js';
+import { describeRuntime, runtimeLines } from '../../embed/runtime-info.js';
 import { errorMessage } from '../../errors.js';
 import type { GlobalOptions } from '../main.js';
 import { formatBytes, ProgressBar, printJson } from '../output.js';
@@ -28,7 +29,7 @@ export function registerModel(program: Command): void {
         cmd: Command,
       ) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
-        const id = idArg ?? firstModel(g.config);
+        const id = idArg ?? firstEmbedder(g.config).model;
         const cached = opts.force ? undefined : cachedModel(id, opts.revision);
         if (cached) {
           if (g.json) printJson({ id, dir: cached, source: 'cache', revision: opts.revision });
@@ -69,23 +70,32 @@ export function registerModel(program: Command): void {
   model
     .command('info')
     .argument('[id]', "model id or folder (default: your config's first embedder)")
-    .description('show where a model is and what it is')
+    .description("show where a model is, what it is, and what runs it (your config's embedder type)")
     .action((idArg: string | undefined, _opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const id = idArg ?? firstModel(g.config);
+      const first = firstEmbedder(g.config);
+      const id = idArg ?? first.model;
       const files = resolveModel(id);
       const tensors = readSafetensorsHeader(files.weights);
+      const runtime = describeRuntime(first.type);
       const info = {
         id,
         dir: files.dir,
         revision: files.revision,
         tensors: tensors.size,
         cache: hubCacheDir(),
+        runtime,
       };
       if (g.json) printJson(info);
       else
         process.stdout.write(
-          `${id}\n  folder:   ${files.dir}\n  revision: ${files.revision ?? '(folder)'}\n  tensors:  ${tensors.size}\n`,
+          `${[
+            id,
+            `  folder:   ${files.dir}`,
+            `  revision: ${files.revision ?? '(folder)'}`,
+            `  tensors:  ${tensors.size}`,
+            ...runtimeLines(runtime),
+          ].join('\n')}\n`,
         );
     });
 }
@@ -101,13 +111,14 @@ function cachedModel(id: string, revision: string): string | undefined {
   }
 }
 
-function firstModel(configPath: string | undefined): string {
+/** The config's first embedder block's model and type, else the defaults. */
+function firstEmbedder(configPath: string | undefined): { model: string; type: string } {
   try {
     const config = loadConfig({ configPath, allowMissing: true });
     const first = Object.values(config.embedders)[0];
-    if (first) return first.model;
+    if (first) return { model: first.model, type: first.type };
   } catch (err) {
     process.stderr.write(`ragctl: ignoring config (${errorMessage(err)}); using the default model\n`);
   }
-  return 'sentence-transformers/all-MiniLM-L6-v2';
+  return { ...DEFAULTS.embedder };
 }

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { ModelError } from '../../errors.js';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -100,4 +100,54 @@ function checkTensor(file: string, name: string, value: unknown, dataBytes: numb
   if (end > dataBytes)
     throw bad(`ends at byte ${end}, past the end of the data (${dataBytes} bytes): the file is truncated`);
   return { dtype, shape, begin, end };
+}
+
+/**
+ * Reads the whole weights file and returns a reader of its tensors as float32 (F16 and BF16
+ * widened), by name without `prefix`. For building graphs from the checkpoint; MLX reads the
+ * file itself.
+ */
+export function readFloatTensors(
+  file: string,
+  tensors: Map<string, TensorInfo>,
+  prefix: string,
+): (name: string) => { data: Float32Array; shape: number[] } {
+  const bytes = readFileSync(file);
+  const dataStart = 8 + Number(bytes.readBigUInt64LE(0));
+  return (name) => {
+    const t = tensors.get(prefix + name);
+    if (!t) throw new ModelError(file, `missing tensor ${prefix + name}`);
+    const raw = bytes.subarray(dataStart + t.begin, dataStart + t.end);
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    const out = new Float32Array(count);
+    switch (t.dtype) {
+      case 'F32':
+        for (let i = 0; i < count; i++) out[i] = raw.readFloatLE(i * 4);
+        break;
+      case 'F16':
+        for (let i = 0; i < count; i++) out[i] = halfToFloat(raw.readUInt16LE(i * 2));
+        break;
+      case 'BF16': {
+        const word = new DataView(new ArrayBuffer(4));
+        for (let i = 0; i < count; i++) {
+          word.setUint32(0, raw.readUInt16LE(i * 2) << 16);
+          out[i] = word.getFloat32(0);
+        }
+        break;
+      }
+      default:
+        throw new ModelError(file, `tensor ${prefix + name} has dtype ${t.dtype}; expected a float type`);
+    }
+    return { data: out, shape: t.shape };
+  };
+}
+
+/** IEEE 754 half → number. */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }

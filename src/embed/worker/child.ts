@@ -3,8 +3,7 @@ import type { EmbedderConfig } from '../../config/types.js';
 import { errorMessage, isRagError } from '../../errors.js';
 import type { Logger, LogLevel } from '../../log.js';
 import { createRegistry } from '../../registry/builtins.js';
-import { backend } from '../mlx/runtime.js';
-import type { Embedder } from '../types.js';
+import type { Embedder, EmbedderRuntime } from '../types.js';
 import { injectFaults, isFaultInjectionEnabled } from './faults.js';
 import {
   type ChildMessage,
@@ -68,7 +67,7 @@ class WorkerChild {
       const registry = createRegistry();
       const factory = registry.embedderFactory(config.type, `embedders.${name}.type`);
       const embedder = await factory(config, { logger: this.#log, env: process.env });
-      if (hasLoad(embedder)) embedder.load();
+      const runtime: EmbedderRuntime = (await embedder.load?.()) ?? { backend: config.type, details: {} };
       // The tokenizer too: one that does not match the weights fails here, not on the first request.
       void embedder.tokenizer;
       this.#embedder = embedder;
@@ -77,7 +76,7 @@ class WorkerChild {
         type: 'ready',
         modelId: embedder.modelId,
         dimension: embedder.dimension,
-        backend: backend(),
+        runtime,
         loadMs: Math.round(performance.now() - started),
       });
     } catch (err) {
@@ -130,10 +129,6 @@ class WorkerChild {
   #send(message: ChildMessage): void {
     process.send?.(message);
   }
-}
-
-function hasLoad(embedder: Embedder): embedder is Embedder & { load(): unknown } {
-  return typeof (embedder as { load?: unknown }).load === 'function';
 }
 
 if (!process.send) {

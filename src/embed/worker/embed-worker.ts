@@ -1,16 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { RagError } from '../../errors.js';
+import { errorMessage, RagError } from '../../errors.js';
 import type { Logger, LogLevel } from '../../log.js';
 import { planBatches } from '../batching.js';
-import type { MlxEmbedder } from '../mlx-embedder.js';
-import type { WordPieceTokenizer } from '../tokenizer.js';
-import type { Embedder, EmbedOptions } from '../types.js';
+import type { Embedder, EmbedderRuntime, EmbedOptions, TokenEncoder } from '../types.js';
 import { PendingCall } from './call.js';
 import { backoffDelayMs, requestDeadlineMs, resolveWorkerLimits } from './limits.js';
 import { type ChildMessage, WORKER_PROTOCOL_VERSION } from './protocol.js';
 import { type Job, JobQueue, jobsFor } from './queue.js';
-import { defaultEntry, parentModel } from './setup.js';
+import { defaultEntry, type HostedEmbedder, parentModel } from './setup.js';
 import type {
   EmbedWorkerEvents,
   EmbedWorkerLimits,
@@ -56,7 +54,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   readonly name: string;
   readonly limits: EmbedWorkerLimits;
   /** Parent-side model check, ids and tokenizer. Its weights are never loaded in this process. */
-  readonly #model: MlxEmbedder;
+  readonly #model: HostedEmbedder;
   readonly #config: EmbedWorkerOptions['config'];
   readonly #log: Logger;
   readonly #env: NodeJS.ProcessEnv;
@@ -81,10 +79,14 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   #quarantined = 0;
   #lastError: string | null = null;
   #rssBytes: number | null = null;
+  #runtime: EmbedderRuntime | undefined;
   #startWaiters: Array<{ resolve(): void; reject(err: unknown): void }> = [];
   /** Processes given up on (a fatal error): close() awaits their end too. */
   readonly #retired = new Set<WorkerProcess>();
   #closing: Promise<void> | undefined;
+  /** The child's environment: the daemon's, plus what the model asks for (`processEnv`, asked once). */
+  #childEnv: NodeJS.ProcessEnv | undefined;
+  #preparing: Promise<void> | undefined;
 
   /** Checks the model (throws ModelError / ConfigError now, not in the child); starts nothing. */
   constructor(options: EmbedWorkerOptions) {
@@ -110,8 +112,13 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     return this.#model.maxTokens;
   }
 
-  get tokenizer(): WordPieceTokenizer {
+  get tokenizer(): TokenEncoder {
     return this.#model.tokenizer;
+  }
+
+  /** What runs the model in the child, once it said `ready` (its backend and load-time choices). */
+  get runtime(): EmbedderRuntime | undefined {
+    return this.#runtime;
   }
 
   get state(): WorkerState {
@@ -204,14 +211,21 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     this.#setState('closed');
     const ends = [...this.#retired].map((p) => p.reported);
     if (proc) ends.push(proc.stop(this.limits.closeGraceMs).then(() => proc.reported));
+    if (this.#preparing) ends.push(this.#preparing);
     await Promise.all(ends);
     await this.#model.close();
   }
 
-  #spawn(): WorkerProcess {
+  /** Forks the child; the first time, once the model has said what environment it wants. */
+  #spawn(): WorkerProcess | undefined {
+    const env = this.#childEnv;
+    if (!env) {
+      this.#prepareEnv();
+      return undefined;
+    }
     const proc: WorkerProcess = new WorkerProcess({
       entry: this.#entry,
-      env: this.#env,
+      env,
       niceness: this.limits.niceness,
       logger: this.#log,
       onMessage: (message) => this.#onMessage(proc, message),
@@ -234,6 +248,30 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       loadMs,
     );
     return proc;
+  }
+
+  /**
+   * Asks the model for the variables its process must start with (MLX: OpenBLAS's kernels for
+   * this CPU, measured once per CPU model: seconds, the first time only), then spawns. Runs
+   * while `starting`; a close or a fatal error meanwhile wins. A failure only costs speed.
+   */
+  #prepareEnv(): void {
+    this.#setState('starting');
+    if (this.#preparing) return;
+    this.#preparing = (async () => {
+      let extra: Record<string, string> = {};
+      try {
+        extra = (await this.#model.processEnv?.(this.#env)) ?? {};
+      } catch (err) {
+        this.#log.warn(
+          { err: errorMessage(err) },
+          "could not choose the model's process settings; using the defaults",
+        );
+      }
+      this.#childEnv = { ...this.#env, ...extra };
+      if (Object.keys(extra).length > 0) this.#log.info({ env: extra }, 'embed worker environment chosen');
+      if (this.#state === 'starting' && !this.#closing && !this.#process) this.#spawn();
+    })();
   }
 
   /** Sends the next request when the child is idle: queries first. */
@@ -271,7 +309,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
           this.#fatal(
             new RagError(
               'E_MODEL',
-              `${this.#model.files.weights}: the model changed on disk since the daemon started (the worker loaded ${message.modelId}, the index expects ${this.modelId})`,
+              `${this.#config.model}: the model changed on disk since the daemon started (the worker loaded ${message.modelId}, the index expects ${this.modelId})`,
               { fix: 'restart the daemon so that it checks the model again' },
             ),
           );
@@ -280,10 +318,8 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
         clearTimeout(this.#loadTimer);
         this.#readyAt = performance.now();
         this.#startFailures = 0;
-        this.#log.info(
-          { pid: proc.pid, backend: message.backend, loadMs: message.loadMs },
-          'embed worker ready',
-        );
+        this.#runtime = message.runtime;
+        this.#log.info({ pid: proc.pid, ...message.runtime, loadMs: message.loadMs }, 'embed worker ready');
         this.#setState('ready');
         for (const waiter of this.#startWaiters.splice(0)) waiter.resolve();
         this.#pump();
@@ -393,7 +429,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       this.emit('restarted', {
         reason,
         previousPid: proc.pid,
-        pid: next.pid,
+        pid: next?.pid,
         failures: this.#failures,
         delayMs,
         stderr,

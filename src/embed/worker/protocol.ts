@@ -1,6 +1,7 @@
 import type { EmbedderConfig } from '../../config/types.js';
 import type { ErrorCode } from '../../errors.js';
 import type { LogLevel } from '../../log.js';
+import type { EmbedderRuntime } from '../types.js';
 
 /**
  * Messages between the daemon and its embed worker process (over fork's IPC channel, with
@@ -8,7 +9,7 @@ import type { LogLevel } from '../../log.js';
  * Parent and child are built together; a different version means a stale build, and both sides
  * refuse it rather than misread it. Bump on any change an older peer would misread.
  */
-export const WORKER_PROTOCOL_VERSION = 1;
+export const WORKER_PROTOCOL_VERSION = 2;
 export type WorkerProtocolVersion = typeof WORKER_PROTOCOL_VERSION;
 
 /** What the child needs to build the embedder: the config block, as the registry reads it. */
@@ -43,7 +44,8 @@ export interface ReadyMessage {
   type: 'ready';
   modelId: string;
   dimension: number;
-  backend: string;
+  /** What runs the model (backend, threads, kernels), for the log and `status`. */
+  runtime: EmbedderRuntime;
   loadMs: number;
 }
 
@@ -92,8 +94,14 @@ export function parseChildMessage(value: unknown): Parsed<ChildMessage> {
   if (!head.ok) return head;
   const m = head.message;
   switch (m.type) {
-    case 'ready':
-      return fields(m, { modelId: 'string', dimension: 'int', backend: 'string', loadMs: 'number' });
+    case 'ready': {
+      const runtime = m.runtime as Partial<EmbedderRuntime> | null;
+      if (typeof runtime !== 'object' || runtime === null || typeof runtime.backend !== 'string')
+        return bad('ready.runtime has no backend');
+      if (typeof runtime.details !== 'object' || runtime.details === null)
+        return bad('ready.runtime.details is not an object');
+      return fields(m, { modelId: 'string', dimension: 'int', loadMs: 'number' });
+    }
     case 'fatal':
       if (m.fix !== null && typeof m.fix !== 'string') return bad('fatal.fix is not a string or null');
       return fields(m, { code: 'string', message: 'string' });

@@ -3,30 +3,36 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { createRegistry } from '../../registry/builtins.js';
-import { MlxEmbedder } from '../mlx-embedder.js';
+import type { Embedder, TokenEncoder } from '../types.js';
 import type { EmbedWorkerOptions } from './types.js';
 
-/** The embedder type the worker runs: its constructor checks the model without loading it. */
-const MLX_BERT_TYPE = 'mlx-bert';
+/** An embedder the worker can host: it plans requests with the ids the model will read. */
+export type HostedEmbedder = Embedder & { readonly tokenizer: TokenEncoder };
 
 /**
  * The model as the daemon sees it: built as the child builds it, through the registry, so both
- * agree on its id; only its cheap constructor runs here (never `load()` or `embed()`).
+ * agree on its id; only its cheap constructor runs here (never `load()` or `embed()`). Any
+ * registered type works whose factory returns synchronously and whose tokenizer encodes.
  */
 export function parentModel(
   config: EmbedWorkerOptions['config'],
   name: string,
   env: NodeJS.ProcessEnv,
   logger: Logger,
-): MlxEmbedder {
+): HostedEmbedder {
   const keyPath = `embedders.${name}.type`;
-  const factory = createRegistry().embedderFactory(config.type, keyPath);
-  if (config.type !== MLX_BERT_TYPE)
-    throw new ConfigError(keyPath, `the embed worker runs '${MLX_BERT_TYPE}' models, not '${config.type}'`);
-  const model = factory(config, { logger, env });
-  if (!(model instanceof MlxEmbedder))
-    throw new ConfigError(keyPath, `'${MLX_BERT_TYPE}' is not registered as the MLX embedder`);
-  return model;
+  const model = createRegistry().embedderFactory(config.type, keyPath)(config, { logger, env });
+  if (model instanceof Promise)
+    throw new ConfigError(
+      keyPath,
+      `embedder type '${config.type}' builds asynchronously; the embed worker cannot host it`,
+    );
+  if (typeof (model.tokenizer as Partial<TokenEncoder>).encode !== 'function')
+    throw new ConfigError(
+      keyPath,
+      `embedder type '${config.type}' has no token encoder; the embed worker cannot plan its requests`,
+    );
+  return model as HostedEmbedder;
 }
 
 /** `child.js` beside this file in dist/; run from source (tests), still the compiled one. */

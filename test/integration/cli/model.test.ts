@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_MODEL_ID, testModel } from '../../helpers/model.js';
@@ -41,6 +41,41 @@ describe('ragctl model info', () => {
     expect(text.stdout).toContain(`folder:   ${good}`);
     const json = oneJsonLine(await ragctl([good, '--json']));
     expect(json).toMatchObject({ id: good, dir: good, revision: null, tensors: expect.any(Number) });
+  });
+
+  it("says what runs the config's embedder type: onnx's providers, and why CUDA is not used", async () => {
+    const good = testModel().dir;
+    const config = join(tmp, 'onnx.yaml');
+    await writeFile(config, `embedders:\n  default:\n    type: onnx\n    model: ${good}\n`);
+    const json = oneJsonLine(await ragctl(['--config', config, '--json']));
+    expect(json).toMatchObject({
+      id: good,
+      runtime: { type: 'onnx', backend: 'onnx-cpu', providers: ['cpu'] },
+    });
+    // npm's onnxruntime-node has no CUDA provider libraries: model info names them and where they go.
+    expect((json.runtime as { cudaUnavailable: string }).cudaUnavailable).toMatch(
+      /libonnxruntime_providers_cuda\.so/,
+    );
+    const text = await ragctl(['--config', config]);
+    expect(text.stdout).toContain('backend:  onnx-cpu (embedder type onnx)');
+  });
+
+  it("reports MLX's OpenBLAS kernels on x86-64 Linux: as measured, or as the user set them", async () => {
+    const cache = join(tmp, 'xdg-cache');
+    const json = oneJsonLine(await ragctl([testModel().dir, '--json'], { XDG_CACHE_HOME: cache }));
+    const runtime = json.runtime as { backend: string; openblas?: Record<string, unknown> };
+    if (process.platform !== 'linux' || process.arch !== 'x64') {
+      expect(runtime.backend).toMatch(/^mlx-/);
+      return;
+    }
+    expect(runtime).toMatchObject({
+      backend: 'mlx-cpu',
+      openblas: { source: expect.stringMatching(/^not measured yet/) },
+    });
+    const set = oneJsonLine(
+      await ragctl([testModel().dir, '--json'], { XDG_CACHE_HOME: cache, OPENBLAS_CORETYPE: 'Haswell' }),
+    );
+    expect(set.runtime).toMatchObject({ openblas: { coreType: 'Haswell', source: 'environment' } });
   });
 
   it('missing config.json: exit 4, one line naming it, and a fix line', async () => {

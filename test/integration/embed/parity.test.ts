@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../../src/config/load.js';
 import { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import { OnnxEmbedder } from '../../../src/embed/onnx/onnx-embedder.js';
+import type { Embedder } from '../../../src/embed/types.js';
 import { testModel } from '../../helpers/model.js';
 import { cosine, dot, parityReference, parityTexts, referenceVectors, row } from '../../helpers/parity.js';
+import { makeTempDir } from '../../helpers/temp.js';
 
 /**
- * The MLX encoder against sentence-transformers (scripts/reference/reference_embeddings.py):
+ * Each backend's encoder against sentence-transformers (scripts/reference/reference_embeddings.py):
  * same vectors for every fixture text, and batching, padding and order never change a vector.
+ * The onnx backend runs the graph ragctl builds from the safetensors (src/embed/onnx).
  */
 const DIM = 384;
 /** float32 on another BLAS with approximated GELU and exp: parity, not bit-equality. */
@@ -19,12 +23,24 @@ const texts = parityTexts();
 const ref = parityReference();
 const expected = referenceVectors(ref);
 
-describe('MlxEmbedder parity with sentence-transformers', () => {
-  let embedder: MlxEmbedder;
+/** A fresh graph cache per run: the onnx embedder builds its graph here, never in the user's cache. */
+const graphCache = await makeTempDir('onnx-graphs');
+afterAll(() => graphCache.cleanup());
+
+const backends: Array<[string, (batchTokens: number) => Embedder]> = [
+  ['MlxEmbedder', (batchTokens) => new MlxEmbedder({ model: testModel().dir, batchTokens })],
+  [
+    'OnnxEmbedder',
+    (batchTokens) => new OnnxEmbedder({ model: testModel().dir, batchTokens, graphCacheDir: graphCache.dir }),
+  ],
+];
+
+describe.each(backends)('%s parity with sentence-transformers', (_name, make) => {
+  let embedder: Embedder;
   let vectors: Float32Array;
 
   beforeAll(async () => {
-    embedder = new MlxEmbedder({ model: testModel().dir, batchTokens: DEFAULTS.batchTokens });
+    embedder = make(DEFAULTS.batchTokens);
     vectors = await embedder.embed(texts);
   });
   afterAll(async () => {
@@ -68,7 +84,7 @@ describe('MlxEmbedder parity with sentence-transformers', () => {
     ['interleaved, 8192 tokens a batch', 8192, (n: number) => interleave(n)],
   ])('gives the same vectors in another order and batching: %s', async (_name, batchTokens, orderOf) => {
     const order = orderOf(texts.length);
-    const other = new MlxEmbedder({ model: testModel().dir, batchTokens });
+    const other = make(batchTokens);
     try {
       const out = await other.embed(order.map((i) => texts[i]!));
       expect(out.length).toBe(texts.length * DIM);
@@ -89,7 +105,7 @@ describe('MlxEmbedder parity with sentence-transformers', () => {
     const short = ref.token_counts.flatMap((n, i) => (n <= 3 ? [i] : []));
     expect(short.length).toBeGreaterThan(5);
     const picked = [...short, longest];
-    const other = new MlxEmbedder({ model: testModel().dir, batchTokens: 1 << 16 });
+    const other = make(1 << 16);
     try {
       const out = await other.embed(picked.map((i) => texts[i]!));
       picked.forEach((textIndex, k) => {
@@ -123,3 +139,19 @@ function interleave(n: number): number[] {
   }
   return out;
 }
+
+describe('switching backends', () => {
+  it('fp32 onnx and MLX give the same vectors and share a modelId, so an index survives the switch', async () => {
+    const [mlx, onnx] = backends.map(([, make]) => make(DEFAULTS.batchTokens));
+    try {
+      expect(onnx!.modelId).toBe(mlx!.modelId);
+      const a = await mlx!.embed(texts);
+      const b = await onnx!.embed(texts);
+      const worst = Math.min(...texts.map((_, i) => cosine(row(a, i, DIM), row(b, i, DIM))));
+      expect(worst).toBeGreaterThanOrEqual(MIN_COSINE);
+    } finally {
+      await mlx?.close();
+      await onnx?.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { EmbedWorker } from '../../../src/embed/worker/embed-worker.js';
 import { faultText, TEST_FAULTS_ENV } from '../../../src/embed/worker/faults.js';
+import { WORKER_PROTOCOL_VERSION } from '../../../src/embed/worker/protocol.js';
 import type {
   BatchInfo,
   EmbedWorkerOptions,
@@ -171,7 +172,7 @@ describe('EmbedWorker crash paths', () => {
     const restarts = record<RestartInfo>(worker, 'restarted');
     await expect(worker.start()).rejects.toMatchObject({
       code: 'E_PROTOCOL',
-      message: expect.stringContaining('protocol version 0, expected 1'),
+      message: expect.stringContaining(`protocol version 0, expected ${WORKER_PROTOCOL_VERSION}`),
     });
     expect(restarts).toHaveLength(0);
     expect(worker.state).toBe('failed');

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { getPriority } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, getPriority } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openBlasChoiceFile, readOpenBlasChoice } from '../../../src/embed/mlx/openblas.js';
 import { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import { OnnxEmbedder } from '../../../src/embed/onnx/onnx-embedder.js';
 import { EmbedWorker } from '../../../src/embed/worker/embed-worker.js';
 import type { BatchInfo, EmbedWorkerOptions } from '../../../src/embed/worker/types.js';
 import { silentLogger } from '../../../src/log.js';
@@ -18,6 +21,7 @@ import {
   waitUntil,
 } from '../../fixtures/worker/harness.js';
 import { testModel } from '../../helpers/model.js';
+import { makeTempDir } from '../../helpers/temp.js';
 
 /** The real worker process running the real model: results, scheduling, abort, close, memory. */
 
@@ -61,6 +65,74 @@ describe('EmbedWorker', () => {
     expect(got.length).toBe(corpus.length * 384);
     expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-6);
     expect(await worker.embed([])).toEqual(new Float32Array(0));
+  });
+
+  it('hosts any registered embedder: the onnx backend, with the same vectors as in process', async () => {
+    const cache = await makeTempDir('worker-onnx');
+    try {
+      // The graph is built into this cache (XDG_CACHE_HOME), never the user's.
+      const env = { ...process.env, XDG_CACHE_HOME: cache.dir };
+      const worker = makeWorker({ config: modelConfig(testModel().dir, 4096, 'onnx'), env });
+      expect(worker.dimension).toBe(384);
+      expect(worker.maxTokens).toBe(256);
+      const corpus = texts(40, 30);
+      const got = await worker.embed(corpus);
+      expect(worker.runtime).toMatchObject({ backend: 'onnx-cpu', details: { precision: 'fp32' } });
+
+      const inProcess = new OnnxEmbedder({
+        model: testModel().dir,
+        batchTokens: worker.limits.requestTokens,
+        graphCacheDir: join(cache.dir, 'ragctl', 'onnx'),
+      });
+      expect(inProcess.modelId).toBe(worker.modelId);
+      const want = await inProcess.embed(corpus);
+      // The worker's child wrote the graph; the in-process embedder found it there.
+      expect((await inProcess.load()).details.graphCached).toBe(true);
+      await inProcess.close();
+      expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-5);
+    } finally {
+      await Promise.all(workers.splice(0).map((w) => w.close()));
+      await cache.cleanup();
+    }
+  });
+
+  it('starts MLX with OpenBLAS kernels chosen by measurement, kept per CPU and reused', async () => {
+    const cache = await makeTempDir('worker-openblas');
+    try {
+      const { OPENBLAS_CORETYPE: _user, OPENBLAS_NUM_THREADS: _threads, ...base } = process.env;
+      const env = { ...base, XDG_CACHE_HOME: cache.dir };
+      const file = openBlasChoiceFile(env);
+      const first = makeWorker({ env });
+      await first.start();
+      const details = first.runtime!.details;
+      if (process.platform !== 'linux' || process.arch !== 'x64') {
+        expect(existsSync(file)).toBe(false);
+        return;
+      }
+      const choice = readOpenBlasChoice(file)!;
+      // Every candidate was timed (one that the CPU cannot run failed); the detection is one of them.
+      expect(choice.timings!.length).toBeGreaterThanOrEqual(4);
+      expect(choice.timings!.some((t) => t.coreType === null && t.ms !== null)).toBe(true);
+      expect(details).toEqual({
+        openblasCoreType: choice.coreType,
+        openblasThreads: String(availableParallelism()),
+      });
+      await first.close();
+
+      // A second start reads the measurement instead of taking it again.
+      const second = makeWorker({ env });
+      await second.start();
+      expect(readOpenBlasChoice(file)!.measuredAt).toBe(choice.measuredAt);
+      expect(second.runtime!.details.openblasCoreType).toBe(choice.coreType);
+
+      // The user's own OPENBLAS_CORETYPE wins and is passed through as is.
+      const third = makeWorker({ env: { ...env, OPENBLAS_CORETYPE: 'Haswell' } });
+      await third.start();
+      expect(third.runtime!.details.openblasCoreType).toBe('Haswell');
+    } finally {
+      await Promise.all(workers.splice(0).map((w) => w.close()));
+      await cache.cleanup();
+    }
   });
 
   it('answers a query after at most the one index request in flight', async () => {

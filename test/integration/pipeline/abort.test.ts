@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import type { Embedder } from '../../../src/embed/types.js';
 import { isRagError } from '../../../src/errors.js';
 import type { IndexProgress } from '../../../src/pipeline/types.js';
 import { CountingEmbedder } from '../../helpers/counting-embedder.js';
@@ -20,7 +20,7 @@ const FILES = ['a/1.md', 'a/2.md', 'b/1.md', 'b/2.md', 'c/1.md', 'c/2.md'];
 const body = (rel: string, variant = '') => `# ${rel}\n\n${paragraph(`${rel} ${variant}`, 3)}\n`;
 
 describe('Indexer: an interrupted or failed run leaves a consistent index that the next run completes', () => {
-  let model: MlxEmbedder;
+  let model: Embedder;
   let ws: Workspace;
   let app: App | undefined;
   let counter: CountingEmbedder;

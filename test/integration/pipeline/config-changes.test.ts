@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import type { Embedder } from '../../../src/embed/types.js';
 import { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
@@ -16,21 +16,24 @@ import {
   recordsOf,
   Workspace,
 } from '../../helpers/index-workspace.js';
+import { testModel } from '../../helpers/model.js';
 
 /** Sections of ~70 tokens (one chunk at either limit below) and one of ~200 (split at 128). */
 const DOC = `# Handbook\n\n## Short\n\n${paragraph('short', 4)}\n\n## Long\n\n${paragraph('long', 12)}\n\n## Brief\n\n${paragraph('brief', 4)}\n`;
 
 describe('Indexer: a new model rebuilds, new chunker settings re-chunk and reuse what they can', () => {
-  let modelA: MlxEmbedder;
-  let modelB: MlxEmbedder;
+  let modelA: Embedder;
+  let modelB: Embedder;
   let modelDir: string;
+  let copyDir: string;
   let ws: Workspace;
   const apps: App[] = [];
 
   beforeAll(async () => {
     modelA = realEmbedder();
     modelDir = await mkdtemp(join(tmpdir(), 'ragctl-model-'));
-    modelB = realEmbedder(await linkedModelCopy(join(modelDir, 'minilm-copy')));
+    copyDir = await linkedModelCopy(join(modelDir, 'minilm-copy'));
+    modelB = realEmbedder(copyDir);
     expect(modelB.modelId).not.toBe(modelA.modelId);
   });
   afterAll(async () => {
@@ -118,7 +121,7 @@ describe('Indexer: a new model rebuilds, new chunker settings re-chunk and reuse
     const journal = join(ws.root, 'journal');
     await mkdir(journal);
     const raw = {
-      embedders: { default: { model: modelA.files.dir }, other: { model: modelB.files.dir } },
+      embedders: { default: { model: testModel().dir }, other: { model: copyDir } },
       engines: {
         md: { chunker: 'markdown', embedder: 'default' },
         log: { chunker: 'markdown', embedder: 'other' },

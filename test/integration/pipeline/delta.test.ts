@@ -1,7 +1,7 @@
 import { stat, utimes } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import type { Embedder } from '../../../src/embed/types.js';
 import { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
@@ -26,7 +26,7 @@ const ROSES = paragraph('rose');
 const COMPOST = paragraph('compost');
 
 describe('Indexer delta: only what changed is read, chunked and embedded', () => {
-  let model: MlxEmbedder;
+  let model: Embedder;
   let ws: Workspace;
   let app: App | undefined;
   let counter: CountingEmbedder;

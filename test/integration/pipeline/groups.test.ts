@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import type { Embedder } from '../../../src/embed/types.js';
 import { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
@@ -16,7 +16,7 @@ const FILES = 400;
 const rel = (i: number) => `notes/${String(i).padStart(3, '0')}.md`;
 
 describe('Indexer: a cold index commits in groups sized by how fast the model embeds', () => {
-  let model: MlxEmbedder;
+  let model: Embedder;
   let ws: Workspace;
   let app: App;
   let counter: CountingEmbedder;

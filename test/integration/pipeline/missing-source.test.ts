@@ -1,7 +1,7 @@
 import { rename } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import type { Embedder } from '../../../src/embed/types.js';
 import { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
@@ -14,7 +14,7 @@ import {
 } from '../../helpers/index-workspace.js';
 
 describe('Indexer: a source folder that is gone is not an empty one', () => {
-  let model: MlxEmbedder;
+  let model: Embedder;
   let ws: Workspace;
   let app: App | undefined;
 

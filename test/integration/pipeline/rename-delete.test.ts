@@ -2,7 +2,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import type { Embedder } from '../../../src/embed/types.js';
 import { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
@@ -18,7 +18,7 @@ import {
 const DOC = `# Trip\n\n## Packing\n\n${paragraph('packing')}\n\n## Route\n\n${paragraph('route')}\n`;
 
 describe('Indexer: renames cost no embedding, deletes leave nothing behind', () => {
-  let model: MlxEmbedder;
+  let model: Embedder;
   let ws: Workspace;
   let app: App | undefined;
   let counter: CountingEmbedder;

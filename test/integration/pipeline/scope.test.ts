@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import type { Embedder } from '../../../src/embed/types.js';
 import { ConfigError } from '../../../src/errors.js';
 import { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
@@ -19,7 +19,7 @@ import {
 const note = (topic: string) => `# ${topic}\n\n${paragraph(topic, 2)}\n`;
 
 describe('Indexer: only what the sources include is indexed', () => {
-  let model: MlxEmbedder;
+  let model: Embedder;
   let ws: Workspace;
   const apps: App[] = [];
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import type { Embedder } from '../../../src/embed/types.js';
 import { isRagError } from '../../../src/errors.js';
 import type { SearchParams } from '../../../src/search/types.js';
 import { CountingEmbedder } from '../../helpers/counting-embedder.js';
@@ -11,7 +11,7 @@ import { CORPUS, OLD_FILE, writeCorpus } from '../../helpers/search-corpus.js';
 const CHUNKS = 7;
 
 describe('SearchService over an index the pipeline built', () => {
-  let model: MlxEmbedder;
+  let model: Embedder;
   let ws: Workspace;
   let app: App;
   let counter: CountingEmbedder;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, symlink } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import type { Embedder } from '../../../src/embed/types.js';
 import { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
@@ -23,7 +23,7 @@ const IS_ROOT = process.getuid?.() === 0;
 const FAILING_READ_TARGET = '/proc/self/mem';
 
 describe('Indexer: files that cannot be indexed are recorded with a reason and never stop the run', () => {
-  let model: MlxEmbedder;
+  let model: Embedder;
   let ws: Workspace;
   let app: App | undefined;
   let counter: CountingEmbedder;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../../src/app.js';
 import { buildProgram } from '../../../src/cli/main.js';
-import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import type { Embedder } from '../../../src/embed/types.js';
 import { isRagError } from '../../../src/errors.js';
 import { request } from '../../../src/ipc/client.js';
 import type { SearchResult } from '../../../src/ipc/protocol.js';
@@ -35,7 +35,7 @@ describe('an engine that declares filter fields', () => {
   const registry = createRegistry().registerMapper(countedMapper);
   const schema = searchParamsSchema(registry.searchFilters());
   const harness = new Harness();
-  let model: MlxEmbedder;
+  let model: Embedder;
   let ws: Workspace;
   let app: App;
   let socketPath: string;

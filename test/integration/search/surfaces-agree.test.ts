@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
+import type { Embedder } from '../../../src/embed/types.js';
 import { isRagError } from '../../../src/errors.js';
 import { request } from '../../../src/ipc/client.js';
 import { toJson } from '../../../src/search/types.js';
@@ -18,7 +18,7 @@ import { fakeDaemon, Harness } from '../ipc/helpers.js';
  * whose handler is the real service, the service directly.
  */
 describe('CLI, socket and service agree on search parameters', () => {
-  let model: MlxEmbedder;
+  let model: Embedder;
   let ws: Workspace;
   let app: App;
   let config: string;

@@ -74,14 +74,22 @@ describe('unknown keys', () => {
   it('nested in a mapping, a record entry and a list item', () => {
     expectConfigError('search:\n  kk: 3\n', 'search.kk', "unknown key (did you mean 'k'?)");
     expectConfigError(
-      'embedders:\n  default:\n    modle: x\n',
-      'embedders.default.modle',
-      "unknown key (did you mean 'model'?)",
-    );
-    expectConfigError(
       `sources:\n  - path: ${notes('a')}\n    engin: md\n`,
       'sources[0].engin',
       "unknown key (did you mean 'engine'?)",
+    );
+  });
+
+  it("an embedder block's other keys are its type's settings, checked by the registry", () => {
+    const config = resolveYaml('embedders:\n  default:\n    type: onnx\n    precision: fp32\n    modle: x\n');
+    expect(config.embedders.default).toMatchObject({
+      type: 'onnx',
+      settings: { precision: 'fp32', modle: 'x' },
+    });
+    expectConfigError(
+      'embedders:\n  default:\n    settings: {}\n',
+      'embedders.default.settings',
+      'unknown key',
     );
   });
 
@@ -215,9 +223,7 @@ describe('defaults and paths', () => {
           model: 'sentence-transformers/all-MiniLM-L6-v2',
           maxTokens: null,
           batchTokens: 4096,
-          hiddenSize: null,
-          layers: null,
-          heads: null,
+          settings: {},
         },
       },
       engines: {

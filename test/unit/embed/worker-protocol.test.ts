@@ -17,7 +17,14 @@ const v = WORKER_PROTOCOL_VERSION;
 describe('worker protocol', () => {
   it('accepts every message the child sends', () => {
     const messages = [
-      { v, type: 'ready', modelId: 'm@1', dimension: 384, backend: 'cpu', loadMs: 120 },
+      {
+        v,
+        type: 'ready',
+        modelId: 'm@1',
+        dimension: 384,
+        runtime: { backend: 'mlx-cpu', details: {} },
+        loadMs: 120,
+      },
       { v, type: 'fatal', code: 'E_MODEL', message: 'bad weights', fix: null },
       { v, type: 'fatal', code: 'E_MODEL', message: 'bad weights', fix: 'pull it again' },
       { v, type: 'vectors', id: 1, data: new Float32Array(384), seq: 1, computeMs: 3.5, rssBytes: 1e8 },
@@ -27,7 +34,7 @@ describe('worker protocol', () => {
   });
 
   it('accepts every message the parent sends', () => {
-    const config = { type: 'mlx-bert', model: 'x', maxTokens: null, batchTokens: 4096 };
+    const config = { type: 'mlx-bert', model: 'x', maxTokens: null, batchTokens: 4096, settings: {} };
     const messages = [
       { v, type: 'init', config, name: 'default', logLevel: 'info' },
       { v, type: 'embed', id: 7, texts: ['a', ''] },
@@ -37,8 +44,8 @@ describe('worker protocol', () => {
   });
 
   it('refuses another version, naming the fix', () => {
-    const parsed = parseChildMessage({ v: 2, type: 'ready' });
-    expect(parsed).toEqual({ ok: false, reason: expect.stringContaining('expected 1') });
+    const parsed = parseChildMessage({ v: v + 1, type: 'ready' });
+    expect(parsed).toEqual({ ok: false, reason: expect.stringContaining(`expected ${v}`) });
     expect(!parsed.ok && parsed.reason).toContain('npm run build');
   });
 
@@ -56,9 +63,17 @@ describe('worker protocol', () => {
         'vectors.id',
       ],
       [
-        { v, type: 'ready', modelId: 'm', dimension: 384, backend: 'cpu', loadMs: Number.NaN },
+        {
+          v,
+          type: 'ready',
+          modelId: 'm',
+          dimension: 384,
+          runtime: { backend: 'mlx-cpu', details: {} },
+          loadMs: Number.NaN,
+        },
         'ready.loadMs',
       ],
+      [{ v, type: 'ready', modelId: 'm', dimension: 384, backend: 'cpu', loadMs: 1 }, 'ready.runtime'],
       [{ v, type: 'fatal', code: 'E_MODEL', message: 'x', fix: 3 }, 'fatal.fix'],
       [{ v, type: 'error', id: 1, code: 'E_EMBED' }, 'error.message'],
     ];

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// ragctl's onnx runner: the onnx embedder exactly as the embed worker runs it (the graph ragctl
+// builds from the safetensors, the project's tokenizer, token-budget batching), on the same
+// texts and batches as the peers.
+//
+//   npm run build && node bench/embed/onnx.mjs --texts bench/data/texts-128.json --batch-size 32 \
+//        [--iterations 3] [--warmup 3] [--threads 2]
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { readTextsFile, resultLine, toBatches } from './common.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    texts: { type: 'string' },
+    'batch-size': { type: 'string' },
+    iterations: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '3' },
+    threads: { type: 'string' },
+    'graph-cache': { type: 'string' },
+  },
+});
+
+if (!args.texts || !args['batch-size']) throw new Error('--texts and --batch-size are required');
+const batchSize = Number.parseInt(args['batch-size'], 10);
+const iterations = Number.parseInt(args.iterations, 10);
+const warmup = Number.parseInt(args.warmup, 10);
+const data = readTextsFile(args.texts);
+
+const { OnnxEmbedder } = await import('../../dist/embed/onnx/onnx-embedder.js');
+const embedder = new OnnxEmbedder({
+  model: 'sentence-transformers/all-MiniLM-L6-v2',
+  // One forward pass per benchmark batch: the same batches the peers get.
+  batchTokens: batchSize * data.tokens_per_text,
+  threads: args.threads ? Number.parseInt(args.threads, 10) : null,
+  // The worker's cache unless given: after its first start the worker reads the built graph,
+  // so RSS is measured as it runs then (building it in-process holds the weights a while).
+  ...(args['graph-cache'] ? { graphCacheDir: args['graph-cache'] } : {}),
+});
+const loadStart = performance.now();
+const runtime = await embedder.load();
+const loadMs = performance.now() - loadStart;
+const lengths = data.texts.map((t) => embedder.tokenizer.encode(t).length);
+const wrong = lengths.findIndex((n) => n !== data.tokens_per_text);
+if (wrong >= 0)
+  throw new Error(
+    `${args.texts}: text ${wrong} has ${lengths[wrong]} tokens here, expected ${data.tokens_per_text}`,
+  );
+
+const batches = toBatches(data.texts, batchSize);
+for (let i = 0; i < warmup; i++) await embedder.embed(batches[i % batches.length]);
+
+const batchMs = [];
+let done = 0;
+let last;
+const start = performance.now();
+for (let it = 0; it < iterations; it++) {
+  for (const batch of batches) {
+    const t0 = performance.now();
+    last = await embedder.embed(batch);
+    batchMs.push(performance.now() - t0);
+    done += batch.length;
+  }
+}
+const seconds = (performance.now() - start) / 1000;
+if (!last.every(Number.isFinite)) throw new Error('non-finite embeddings');
+
+console.log(
+  resultLine({
+    runner: 'ragctl-onnx',
+    runtime: {
+      onnxruntime: 'onnxruntime-node 1.31.1',
+      backend: runtime.backend,
+      precision: runtime.details.precision,
+      threads: runtime.details.threads,
+      node: process.versions.node,
+    },
+    tokensPerText: data.tokens_per_text,
+    batchSize,
+    texts: done,
+    seconds,
+    tokens: done * data.tokens_per_text,
+    batchMs,
+    extra: {
+      iterations,
+      warmup_batches: warmup,
+      load_ms: Math.round(loadMs),
+      graph_cached: runtime.details.graphCached,
+    },
+  }),
+);
+await embedder.close();
