@@ -55,15 +55,17 @@ describe('EmbedWorker', () => {
     expect(worker.pid).toBeDefined();
     expect(getPriority(worker.pid!)).toBe(worker.limits.niceness);
 
-    // Same batches as the worker's requests, so the same arithmetic: the process boundary must
-    // change nothing (different batch shapes alone move values by up to ~1e-6).
+    // Same batches as the worker's requests: the process boundary must change nothing beyond
+    // float noise. The worker may run other OpenBLAS kernels than this process (its core type is
+    // chosen by measurement), which sum in another order: a few 1e-6 at most, far below the
+    // parity test's bar against the reference.
     const inProcess = new MlxEmbedder({ model: testModel().dir, batchTokens: worker.limits.requestTokens });
     expect(inProcess.modelId).toBe(worker.modelId);
     const want = await inProcess.embed(corpus);
     await inProcess.close();
     expect(got).toBeInstanceOf(Float32Array);
     expect(got.length).toBe(corpus.length * 384);
-    expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-6);
+    expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(5e-6);
     expect(await worker.embed([])).toEqual(new Float32Array(0));
   });
 
