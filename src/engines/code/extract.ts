@@ -45,7 +45,7 @@ export class UnitExtractor {
   extract(root: Node): Unit[] {
     const items = this.#items(root.namedChildren);
     const imports = items.filter((item) => item.isImport);
-    let importsUnit: Unit | null = null;
+    let hasImportsUnit = false;
     let run: Item[] = [];
     const flushRun = (): void => {
       if (run.length > 0) this.#units.push(this.#linesUnit('module', '', run[0]!, run.at(-1)!, null));
@@ -55,7 +55,8 @@ export class UnitExtractor {
     for (const item of items) {
       if (item.isImport || (imports.length > 0 && this.#isInsideImportBlock(item, imports))) {
         flushRun();
-        importsUnit ??= this.#importsUnit(items, imports);
+        if (!hasImportsUnit) this.#importsUnit(items, imports);
+        hasImportsUnit = true;
         continue;
       }
       if (!item.definition) {
@@ -81,7 +82,7 @@ export class UnitExtractor {
    * One chunk for the import block. When only comments lie between the imports it is that
    * stretch of the file; imports scattered among code are gathered, each with its own lines.
    */
-  #importsUnit(items: readonly Item[], imports: readonly Item[]): Unit {
+  #importsUnit(items: readonly Item[], imports: readonly Item[]): void {
     const first = imports[0]!;
     const last = imports.at(-1)!;
     const isContiguous = items.every(
@@ -99,7 +100,6 @@ export class UnitExtractor {
           isContiguous: false,
         };
     this.#units.push(unit);
-    return unit;
   }
 
   /** Go methods live beside their type: the type's chunk is their parent when it is in the file. */
@@ -212,7 +212,7 @@ export class UnitExtractor {
 
   /**
    * Siblings as items: leading nodes (comments, decorators, overload signatures) with no blank
-   * line between them and a definition belong to it; a comment on the line where the previous
+   * line between them and a definition (or an import) belong to it; a comment on the line where the previous
    * item ends belongs to that item.
    */
   #items(nodes: readonly Node[]): Item[] {
@@ -234,7 +234,8 @@ export class UnitExtractor {
         continue;
       }
       const definition = this.#definitionOf(node);
-      if (definition && pending.length > 0 && this.#startLine(node) <= this.#endLine(pending.at(-1)!) + 1) {
+      const canLead = definition !== null || this.#isImport(node);
+      if (canLead && pending.length > 0 && this.#startLine(node) <= this.#endLine(pending.at(-1)!) + 1) {
         items.push(this.#item(pending[0]!, node, definition, false));
         pending = [];
         continue;
@@ -303,7 +304,14 @@ export class UnitExtractor {
     const holder = declarators.length === 0 ? node : declarators.length === 1 ? declarators[0]! : null;
     const value = holder?.childForFieldName('value');
     if (!holder || !value || !this.#spec.functionValues.has(value.type)) return null;
-    return { kind: 'function', name: nameOf(holder), node: value, body: bodyOf(value) };
+    // An arrow's expression body (`(a) => a + 1`) has no statements to elide or cut between.
+    const body = bodyOf(value);
+    return {
+      kind: 'function',
+      name: nameOf(holder),
+      node: value,
+      body: body?.type === 'statement_block' ? body : null,
+    };
   }
 
   #startLine(node: Node): number {
