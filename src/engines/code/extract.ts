@@ -282,6 +282,7 @@ export class UnitExtractor {
     const inner = this.#wrapped(node);
     if (inner) return this.#definitionOf(inner);
     const type = node.type;
+    if (spec.wrappers.has(type)) return this.#defaultExport(node);
     if (spec.functions.has(type)) {
       const receiver = node.childForFieldName('receiver');
       const definition: Definition = { kind: 'function', name: nameOf(node), node, body: bodyOf(node) };
@@ -298,20 +299,24 @@ export class UnitExtractor {
     return null;
   }
 
+  /** `export default function () {…}` and `export default class {…}` are named `default`. */
+  #defaultExport(node: Node): Definition | null {
+    const value = node.childForFieldName('value');
+    if (!value) return null;
+    if (this.#spec.functionValues.has(value.type)) {
+      return { kind: 'function', name: 'default', node: value, body: statementBody(value) };
+    }
+    if (value.type !== 'class') return null;
+    return { kind: 'container', containerKind: 'class', name: 'default', node: value, body: bodyOf(value) };
+  }
+
   /** `const f = () => …` and `handler = function () {…}` class fields are functions named `f`. */
   #functionVariable(node: Node): Definition | null {
     const declarators = node.namedChildren.filter((child) => child.type === 'variable_declarator');
     const holder = declarators.length === 0 ? node : declarators.length === 1 ? declarators[0]! : null;
     const value = holder?.childForFieldName('value');
     if (!holder || !value || !this.#spec.functionValues.has(value.type)) return null;
-    // An arrow's expression body (`(a) => a + 1`) has no statements to elide or cut between.
-    const body = bodyOf(value);
-    return {
-      kind: 'function',
-      name: nameOf(holder),
-      node: value,
-      body: body?.type === 'statement_block' ? body : null,
-    };
+    return { kind: 'function', name: nameOf(holder), node: value, body: statementBody(value) };
   }
 
   #startLine(node: Node): number {
@@ -340,6 +345,12 @@ function isDefaultExport(node: Node): boolean {
 function bodyOf(node: Node): Node | null {
   const body = node.childForFieldName('body');
   return body && body.namedChildCount > 0 ? body : null;
+}
+
+/** An arrow's expression body (`(a) => a + 1`) has no statements to elide or cut between. */
+function statementBody(node: Node): Node | null {
+  const body = bodyOf(node);
+  return body?.type === 'statement_block' ? body : null;
 }
 
 /** `func (s *Server[T]) Serve()` → `Server`. */
