@@ -27,7 +27,7 @@ export class UnitFitter {
   }
 
   fit(unit: Unit): Unit[] {
-    if (this.count(unit.text) <= this.budget) return [unit];
+    if (!isSurelyOver(unit.text, this.budget) && this.count(unit.text) <= this.budget) return [unit];
     if (unit.statements && unit.headEndLine !== undefined) {
       const head = this.#lines(unit.startLine, unit.headEndLine);
       if (this.count(head) <= this.budget) return [Object.assign(unit, { text: head }), ...this.#cut(unit)];
@@ -75,15 +75,19 @@ export class UnitFitter {
       group = undefined;
     };
     for (const [start, end] of unit.statements!) {
+      // Only blank lines lie between statements (comments are statements here), so the lines
+      // added to a group are counted once and, when they do not fit, start the next group.
+      let added: number | undefined;
       if (group) {
-        const tokens = group.tokens + this.count(this.#lines(group.end + 1, end));
-        if (tokens <= this.budget) {
-          Object.assign(group, { end, tokens });
+        added = this.count(this.#lines(group.end + 1, end));
+        if (group.tokens + added <= this.budget) {
+          Object.assign(group, { end, tokens: group.tokens + added });
           continue;
         }
+        if (start <= group.end) added = undefined;
       }
       flush();
-      const tokens = this.count(this.#lines(start, end));
+      const tokens = added ?? this.count(this.#lines(start, end));
       if (tokens <= this.budget) {
         group = { start, end, tokens };
         continue;
@@ -112,7 +116,7 @@ export class UnitFitter {
       let last = end;
       while (first < last && lines[first]!.trim() === '') first++;
       while (last > first && lines[last - 1]!.trim() === '') last--;
-      if (first < last) windows.push(...this.#checked(lines, first, last, firstLine));
+      if (first < last) windows.push(...this.#checked(lines, first, last, firstLine, tokens));
       start = end;
       tokens = 0;
     };
@@ -135,12 +139,20 @@ export class UnitFitter {
   }
 
   /**
-   * Sums of line counts are exact for a WordPiece tokenizer (it splits at whitespace first);
-   * a window is counted whole once anyway, and halved if a tokenizer does not add up.
+   * Sums of line counts are exact for a WordPiece tokenizer (it splits at whitespace first), so
+   * only a window within a few tokens of the limit is counted whole, and halved if a tokenizer
+   * does not add up.
    */
-  #checked(lines: readonly string[], first: number, last: number, firstLine?: number): Window[] {
+  #checked(
+    lines: readonly string[],
+    first: number,
+    last: number,
+    firstLine?: number,
+    sum?: number,
+  ): Window[] {
     const text = lines.slice(first, last).join('\n');
-    if (last - first > 1 && this.count(text) > this.budget) {
+    const isSure = sum !== undefined && sum <= this.budget - SUM_SLACK_TOKENS;
+    if (!isSure && last - first > 1 && this.count(text) > this.budget) {
       const middle = first + Math.floor((last - first) / 2);
       return [
         ...this.#checked(lines, first, middle, firstLine),
@@ -164,6 +176,20 @@ export class UnitFitter {
   #lines(start: number, end: number): string {
     return this.#source.text.slice(this.#source.lineStart(start), this.#source.lineEnd(end));
   }
+}
+
+/**
+ * A WordPiece token is rarely over 8 characters, so text longer than 8 characters per token of
+ * budget is split without being counted whole; splitting a text that would have fit costs only
+ * an extra chunk, while counting it costs a pass of the tokenizer, the chunker's main cost.
+ */
+const SURELY_OVER_CHARS_PER_TOKEN = 8;
+
+/** A window whose summed count is this close to the limit is counted whole to be sure. */
+const SUM_SLACK_TOKENS = 2;
+
+function isSurelyOver(text: string, budget: number): boolean {
+  return text.length > budget * SURELY_OVER_CHARS_PER_TOKEN;
 }
 
 interface Window {
