@@ -104,5 +104,10 @@ describe('javascript', () => {
   it('names an anonymous default export `default`', async () => {
     const chunks = await chunk(grammars, 'a.mjs', 'export default function () {\n  return 1;\n}\n');
     expect(outline(chunks)).toEqual([['a.mjs:default', 'function', 1, 3, null]]);
+    const cls = await chunk(grammars, 'b.js', 'export default class {\n  run() {\n    return 2;\n  }\n}\n');
+    expect(outline(cls)).toEqual([
+      ['b.js:default', 'class', 1, 5, null],
+      ['b.js:default.run', 'method', 2, 4, 'b.js:default'],
+    ]);
   });
 });

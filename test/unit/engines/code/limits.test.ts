@@ -102,6 +102,36 @@ describe('a function over the token limit', () => {
   });
 });
 
+describe('a large file', () => {
+  it('chunks 5,000 lines of classes and functions into one chunk per definition, losing no line', async () => {
+    const blocks: string[] = ['import json', ''];
+    for (let i = 0; blocks.length < 5_000; i++) {
+      blocks.push(
+        `class Handler${i}:`,
+        `    """Handles request kind ${i}."""`,
+        '',
+        '    def handle(self, payload):',
+        '        data = json.loads(payload)',
+        `        return data.get("kind_${i}")`,
+        '',
+        `def helper_${i}(value):`,
+        `    return value * ${i}`,
+        '',
+      );
+    }
+    const text = blocks.join('\n');
+    const chunks = await chunk(grammars, 'big.py', text);
+    const classes = chunks.filter((c) => c.metadata.kind === 'class').length;
+    expect(classes).toBe(500);
+    expect(chunks.filter((c) => c.metadata.kind === 'method')).toHaveLength(classes);
+    expect(chunks.filter((c) => c.metadata.kind === 'function')).toHaveLength(classes);
+    // Block i starts on line 3 + 10i; its method two lines below the class line.
+    expect(bySymbol(chunks, 'big.py:Handler499.handle').startLine).toBe(4_996);
+    expectValidChunks(text, chunks);
+    expectAllTextCovered(text, chunks);
+  });
+});
+
 describe('files that do not parse', () => {
   it('become plain text chunks with the reason recorded when errors cover much of the file', async () => {
     const text = Array.from({ length: 40 }, (_, i) => `) ) ] def ( class ${i} :: ${'}'.repeat(i % 3)}`).join(
