@@ -125,7 +125,7 @@ describe('a large file', () => {
     expect(classes).toBe(500);
     expect(chunks.filter((c) => c.metadata.kind === 'method')).toHaveLength(classes);
     expect(chunks.filter((c) => c.metadata.kind === 'function')).toHaveLength(classes);
-    // Block i starts on line 3 + 10i; its method two lines below the class line.
+    // Block i starts on line 3 + 10i; `def handle` is its fourth line.
     expect(bySymbol(chunks, 'big.py:Handler499.handle').startLine).toBe(4_996);
     expectValidChunks(text, chunks);
     expectAllTextCovered(text, chunks);
