@@ -27,9 +27,9 @@ function startRuntime(): Promise<void> {
 }
 
 /**
- * Parsers for the shipped grammars, each loaded on first use and kept: loading a grammar is
- * milliseconds of wasm compilation, parsing a file with it is far less. Owned by whoever wires
- * the code chunker (one per process in practice); `close()` frees the wasm memory.
+ * Parsers for the shipped grammars, each loaded on first use and kept: loading one compiles its
+ * wasm, far more work than parsing a file with it. Owned by whoever wires the code chunker (one
+ * per process in practice); `close()` frees the wasm memory.
  */
 export class Grammars {
   readonly #parsers = new Map<string, Promise<Parser>>();
@@ -38,10 +38,12 @@ export class Grammars {
   parser(spec: LanguageSpec): Promise<Parser> {
     let parser = this.#parsers.get(spec.grammar);
     if (!parser) {
-      parser = this.#load(spec);
+      // A failed load is forgotten, so that a later file retries it; this file sees the error.
+      parser = this.#load(spec).catch((err: unknown) => {
+        this.#parsers.delete(spec.grammar);
+        throw err;
+      });
       this.#parsers.set(spec.grammar, parser);
-      // A failed load is forgotten so that a later file retries it; the caller still sees the error.
-      parser.catch(() => this.#parsers.delete(spec.grammar));
     }
     return parser;
   }

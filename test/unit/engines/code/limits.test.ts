@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { chunkCode } from '../../../../src/engines/code/chunker.js';
 import { Grammars } from '../../../../src/engines/code/grammars.js';
+import { languageForPath } from '../../../../src/engines/code/languages.js';
 import {
   bySymbol,
   chunk,
@@ -9,7 +10,6 @@ import {
   limits,
   outline,
   ROOT,
-  tokenizer,
 } from './helpers.js';
 
 const grammars = new Grammars();
@@ -247,7 +247,13 @@ describe('identity', () => {
     expect(new Set(chunks.map((c) => c.id)).size).toBe(2);
   });
 
-  it('counts tokens with the model’s tokenizer', () => {
-    expect(tokenizer.countTokens('')).toBe(2);
+  it('loads each grammar once and shares its parser', async () => {
+    const spec = languageForPath('a.tsx')!;
+    const [a, b] = await Promise.all([grammars.parser(spec), grammars.parser(spec)]);
+    expect(a).toBe(b);
+    expect(await grammars.parser(languageForPath('b.tsx')!)).toBe(a);
+    const tree = a.parse('const view = <div className="x">{items.length}</div>;')!;
+    expect(tree.rootNode.hasError).toBe(false);
+    tree.delete();
   });
 });
