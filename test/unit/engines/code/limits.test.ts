@@ -94,6 +94,29 @@ describe('a function over the token limit', () => {
     expectAllTextCovered(text, chunks);
   });
 
+  it('cuts a class summary over the limit into parts that point at its first chunk', async () => {
+    const lines = ['class Big:', '    """Many methods."""', ''];
+    for (let i = 0; i < 60; i++)
+      lines.push(`    def method_${i}(self, value_${i}):`, `        return value_${i} + ${i}`, '');
+    const text = lines.join('\n');
+    const chunks = await chunk(grammars, 'big.py', text, 64);
+    const head = bySymbol(chunks, 'big.py:Big');
+    const parts = chunks.filter((c) => c.metadata.symbol === 'big.py:Big' && c.metadata.part);
+    expect(parts.length).toBeGreaterThan(2);
+    expect(parts.map((p) => p.metadata.part)).toEqual(parts.map((_, i) => i + 1));
+    expect(parts.every((p) => p.metadata.parentScope === head.id && p.metadata.kind === 'class')).toBe(true);
+    // The summary's signatures are spread over the head and its parts, each once, in order.
+    const signatures = [head, ...parts].flatMap((c) => c.text.split('\n')).filter((l) => l.includes('def '));
+    expect(signatures).toEqual(
+      Array.from({ length: 60 }, (_, i) => `    def method_${i}(self, value_${i}): ...`),
+    );
+    const methods = chunks.filter((c) => c.metadata.kind === 'method');
+    expect(methods).toHaveLength(60);
+    expect(methods.every((m) => m.metadata.parentScope === head.id)).toBe(true);
+    expectValidChunks(text, chunks, 64);
+    expectAllTextCovered(text, chunks);
+  });
+
   it('refuses a limit that leaves no room for text, naming the file and the fix', async () => {
     await expect(chunk(grammars, 'a.py', 'x = 1\n', 5)).rejects.toMatchObject({
       code: 'E_CONFIG',
