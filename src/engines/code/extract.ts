@@ -296,7 +296,18 @@ export class UnitExtractor {
     }
     if (spec.types.has(type)) return { kind: 'type', name: typeName(node), node, body: null };
     if (spec.variables.has(type)) return this.#functionVariable(node);
+    if (spec.assignments.has(type)) return this.#functionAssignment(node);
     return null;
+  }
+
+  /** `module.exports.parse = function () {…}` is a function named `module.exports.parse`. */
+  #functionAssignment(node: Node): Definition | null {
+    const assignment = node.firstNamedChild;
+    if (assignment?.type !== 'assignment_expression') return null;
+    const target = assignment.childForFieldName('left');
+    const value = assignment.childForFieldName('right');
+    if (!target || !value || !this.#spec.functionValues.has(value.type)) return null;
+    return { kind: 'function', name: target.text, node: value, body: statementBody(value) };
   }
 
   /** `export default function () {…}` and `export default class {…}` are named `default`. */

@@ -20,6 +20,8 @@ const JS_COMMON = {
   wrappers: new Set(['export_statement']),
   // Overload signatures lead into the implementation they declare, like a doc comment.
   leading: new Set(['comment', 'decorator', 'function_signature', 'method_signature']),
+  // CommonJS and prototype methods: `exports.parse = function …`, `Queue.prototype.push = …`.
+  assignments: new Set(['expression_statement']),
   variables: new Set([
     'lexical_declaration',
     'variable_declaration',
@@ -42,6 +44,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     types: new Set(),
     wrappers: new Set(['decorated_definition']),
     leading: new Set(['comment']),
+    assignments: new Set(),
     variables: new Set(),
     functionValues: new Set(),
     elision: '...',
@@ -78,6 +81,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     types: new Set(['type_declaration']),
     wrappers: new Set(),
     leading: new Set(['comment']),
+    assignments: new Set(),
     variables: new Set(),
     functionValues: new Set(),
     elision: BRACES,
@@ -96,6 +100,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     types: new Set(['struct_item', 'enum_item', 'union_item', 'type_item']),
     wrappers: new Set(),
     leading: new Set(['line_comment', 'block_comment', 'attribute_item']),
+    assignments: new Set(),
     variables: new Set(),
     functionValues: new Set(),
     elision: BRACES,
@@ -117,6 +122,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     types: new Set(),
     wrappers: new Set(),
     leading: new Set(['line_comment', 'block_comment']),
+    assignments: new Set(),
     variables: new Set(),
     functionValues: new Set(),
     elision: BRACES,

@@ -85,6 +85,8 @@ export interface LanguageSpec {
   readonly leading: ReadonlySet<string>;
   /** Variable declarations whose single value is a function take that function's place. */
   readonly variables: ReadonlySet<string>;
+  /** Statements whose assignment of a function names it: `module.exports.parse = function …`. */
+  readonly assignments: ReadonlySet<string>;
   /** Values that make a variable declaration a function (arrow functions, function expressions). */
   readonly functionValues: ReadonlySet<string>;
   /** What replaces an elided body in a class summary. */

@@ -101,6 +101,33 @@ describe('javascript', () => {
     expectAllTextCovered(text, chunks);
   });
 
+  it('names functions assigned to exports and prototypes after what they are assigned to', async () => {
+    const text = [
+      "'use strict';",
+      '',
+      '/** Parses one line. */',
+      'module.exports.parse = function parse(line) {',
+      '  return line.split(",");',
+      '};',
+      '',
+      'Reader.prototype.next = async () => {',
+      '  return null;',
+      '};',
+      '',
+      'module.exports.VERSION = 2;',
+      '',
+    ].join('\n');
+    const chunks = await chunk(grammars, 'lib/csv.js', text);
+    expect(outline(chunks)).toEqual([
+      ['lib/csv.js', 'module', 1, 1, null],
+      ['lib/csv.js:module.exports.parse', 'function', 3, 6, null],
+      ['lib/csv.js:Reader.prototype.next', 'function', 8, 10, null],
+      ['lib/csv.js', 'module', 12, 12, null],
+    ]);
+    expectValidChunks(text, chunks);
+    expectAllTextCovered(text, chunks);
+  });
+
   it('names an anonymous default export `default`', async () => {
     const chunks = await chunk(grammars, 'a.mjs', 'export default function () {\n  return 1;\n}\n');
     expect(outline(chunks)).toEqual([['a.mjs:default', 'function', 1, 3, null]]);
