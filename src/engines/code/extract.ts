@@ -45,6 +45,7 @@ export class UnitExtractor {
   extract(root: Node): Unit[] {
     const items = this.#items(root.namedChildren);
     const imports = items.filter((item) => item.isImport);
+    const isImportBlock = imports.length > 0 && this.#isImportBlock(items, imports);
     let hasImportsUnit = false;
     let run: Item[] = [];
     const flushRun = (): void => {
@@ -53,9 +54,9 @@ export class UnitExtractor {
     };
     const typesByName = new Map<string, Unit>();
     for (const item of items) {
-      if (item.isImport || (imports.length > 0 && this.#isInsideImportBlock(item, imports))) {
+      if (item.isImport || (isImportBlock && this.#isInsideImportBlock(item, imports))) {
         flushRun();
-        if (!hasImportsUnit) this.#importsUnit(items, imports);
+        if (!hasImportsUnit) this.#importsUnit(imports, isImportBlock);
         hasImportsUnit = true;
         continue;
       }
@@ -82,12 +83,18 @@ export class UnitExtractor {
    * One chunk for the import block. When only comments lie between the imports it is that
    * stretch of the file; imports scattered among code are gathered, each with its own lines.
    */
-  #importsUnit(items: readonly Item[], imports: readonly Item[]): void {
+  /** Only comments lie between the first import and the last. */
+  #isImportBlock(items: readonly Item[], imports: readonly Item[]): boolean {
     const first = imports[0]!;
     const last = imports.at(-1)!;
-    const isContiguous = items.every(
+    return items.every(
       (item) => item.to <= first.from || item.from >= last.to || item.isImport || item.isLeadingOnly,
     );
+  }
+
+  #importsUnit(imports: readonly Item[], isContiguous: boolean): void {
+    const first = imports[0]!;
+    const last = imports.at(-1)!;
     const unit: Unit = isContiguous
       ? this.#linesUnit('imports', '', first, last, null)
       : {

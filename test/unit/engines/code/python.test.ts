@@ -75,14 +75,18 @@ describe('python', () => {
   });
 
   it('gathers imports scattered among code into one chunk of import lines', async () => {
-    const text = 'import os\n\nBASE = os.getcwd()\n\nimport sys\n\n\ndef main():\n    return sys.argv\n';
+    const text =
+      'import os\n\n# Where we run\nBASE = os.getcwd()\n\nimport sys\n\n\ndef main():\n    return sys.argv\n';
     const chunks = await chunk(grammars, 'cli.py', text);
     expect(outline(chunks)).toEqual([
-      ['cli.py', 'imports', 1, 5, null],
-      ['cli.py', 'module', 3, 3, null],
-      ['cli.py:main', 'function', 8, 9, null],
+      ['cli.py', 'imports', 1, 6, null],
+      ['cli.py', 'module', 3, 4, null],
+      ['cli.py:main', 'function', 9, 10, null],
     ]);
     expect(chunks[0]!.text).toBe('import os\nimport sys');
+    // The comment between the imports is not theirs: it stays with the code it describes.
+    expect(chunks[1]!.text).toBe('# Where we run\nBASE = os.getcwd()');
+    expectAllTextCovered(text, chunks);
   });
 
   it('reads unicode identifiers and CRLF line endings', async () => {
