@@ -5,11 +5,11 @@
 //   npm run build && node bench/code/chunk.mjs [--max-files 400] [--max-tokens 256] [--runs 3] [tree …]
 //
 // A tree is `label=folder:ext[,ext]`; the defaults are this repository's src/ (.ts), the .js of
-// two installed packages, TypeScript's .d.ts and Python's standard library. One process; files
+// two installed packages, TypeScript's .d.ts, Python's standard library and Go's net package. One process; files
 // are read before the clock starts; each tree is first chunked once untimed (grammar load, JIT
 // warm-up), then timed `--runs` times, and the fastest run is kept: the machine is shared, and
 // the fastest run is the one least disturbed by others. Prints one JSON line per tree and a table.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,6 +44,8 @@ const trees = positionals.length
       `commander-js=${join(REPO, 'node_modules/commander')}:.js`,
       `typescript-lib=${join(REPO, 'node_modules/typescript/lib')}:.d.ts`,
       `python-stdlib=/usr/lib/${python}:.py`,
+      // Go's own library, where a Go toolchain is installed.
+      ...(existsSync('/usr/local/go/src/net') ? ['go-stdlib-net=/usr/local/go/src/net:.go'] : []),
     ];
 
 function filesUnder(dir, exts) {
