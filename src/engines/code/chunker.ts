@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import type { Node, Tree } from 'web-tree-sitter';
+import { RagError } from '../../errors.js';
+import { SourceText } from '../markdown/source.js';
+import type { ChunkInput, ChunkLimits } from '../types.js';
+import { UnitExtractor } from './extract.js';
+import { UnitFitter } from './fit.js';
+import type { Grammars } from './grammars.js';
+import { languageForPath } from './languages.js';
+import type { CodeChunk, CodeChunkMetadata, LanguageSpec, Unit } from './types.js';
+
+/** Hex characters kept of a sha256, for content hashes and ids, as the markdown chunker does. */
+const HASH_HEX_CHARS = 32;
+
+/**
+ * Above this share of the file's characters inside ERROR nodes, tree-sitter's recovery is
+ * guessing: the definitions it reports are not trustworthy, so the file is chunked as text.
+ * One broken statement in a module stays far below it; a file in another language, or one cut
+ * off in the middle of a class, goes over.
+ */
+const MAX_ERROR_SHARE = 0.3;
+
+/** Below this many tokens for text the limit leaves no useful chunk: a misconfiguration. */
+const MIN_CONTENT_TOKENS = 8;
+
+export interface CodeChunkInput extends ChunkInput {
+  /**
+   * The path as symbols show it (`pkg/mod.py` in `pkg/mod.py:Class.method`), usually relative
+   * to the source folder; `path` when absent. Ids are made from `path`, never from this.
+   */
+  symbolPath?: string;
+}
+
+/**
+ * Splits a source file into chunks along its syntax (see README.md next to this file): the
+ * import block, module-level code, classes as header + member signatures, functions and
+ * methods — each with its qualified `symbol` and the id of its parent chunk. A file with no
+ * grammar, binary content or too many syntax errors becomes plain text chunks with
+ * `fallbackReason` saying why. Asynchronous only because a grammar's wasm is loaded on first use.
+ */
+export async function chunkCode(
+  input: CodeChunkInput,
+  limits: ChunkLimits,
+  grammars: Grammars,
+): Promise<CodeChunk[]> {
+  const source = new SourceText(input.text);
+  const fitter = new UnitFitter(source, limits.tokenizer, limits.maxTokens);
+  if (fitter.budget < MIN_CONTENT_TOKENS) {
+    throw new RagError(
+      'E_CONFIG',
+      `${input.path}: a token limit of ${limits.maxTokens} leaves no room for code`,
+      {
+        fix: `use a maxTokens above ${MIN_CONTENT_TOKENS + limits.maxTokens - fitter.budget}`,
+      },
+    );
+  }
+  if (source.text.trim() === '') return [];
+  const spec = languageForPath(input.path);
+  const outline = spec
+    ? await outlineOf(source, spec, grammars)
+    : { reason: 'no grammar for this file type' };
+  const language = outline.units ? spec!.name : 'text';
+  const units = outline.units ?? [wholeFile(source)];
+  return toChunks(
+    units.flatMap((unit) => fitter.fit(unit)),
+    input,
+    language,
+    outline.reason,
+  );
+}
+
+/** `chunkCode` behind an object, for whoever wires engines; it owns nothing but the grammars it is given. */
+export class CodeChunker {
+  readonly name = 'code';
+  readonly #grammars: Grammars;
+
+  constructor(grammars: Grammars) {
+    this.#grammars = grammars;
+  }
+
+  chunk(input: CodeChunkInput, limits: ChunkLimits): Promise<CodeChunk[]> {
+    return chunkCode(input, limits, this.#grammars);
+  }
+}
+
+/** The file's units from its syntax tree, or the reason it is chunked as text. */
+async function outlineOf(
+  source: SourceText,
+  spec: LanguageSpec,
+  grammars: Grammars,
+): Promise<{ units?: Unit[]; reason?: string }> {
+  if (source.text.includes('\0')) return { reason: 'binary content (a NUL character)' };
+  const parser = await grammars.parser(spec);
+  let tree: Tree | null;
+  try {
+    tree = parser.parse(source.text);
+  } catch (err) {
+    // The wasm parser throws on exhaustion (a file nested past its stack); the file is still text.
+    return { reason: `the ${spec.name} parser failed: ${String(err)}` };
+  }
+  if (!tree) return { reason: `the ${spec.name} parser returned no tree` };
+  try {
+    const share = errorChars(tree.rootNode) / source.text.length;
+    if (share > MAX_ERROR_SHARE) {
+      return { reason: `syntax errors cover ${Math.round(share * 100)}% of the file as ${spec.name}` };
+    }
+    return { units: new UnitExtractor(source, spec).extract(tree.rootNode) };
+  } finally {
+    // Trees live in wasm memory, which no garbage collector frees.
+    tree.delete();
+  }
+}
+
+/** Characters inside the outermost ERROR nodes; only subtrees that contain an error are walked. */
+function errorChars(root: Node): number {
+  let total = 0;
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (!node.hasError) continue;
+    if (node.isError) {
+      total += node.endIndex - node.startIndex;
+      continue;
+    }
+    stack.push(...node.children);
+  }
+  return total;
+}
+
+/** The file's lines without blank lines at either end (the caller made sure some are not blank). */
+function wholeFile(source: SourceText): Unit {
+  let startLine = 0;
+  let endLine = source.lineCount - 1;
+  while (source.isBlank(startLine)) startLine++;
+  while (source.isBlank(endLine)) endLine--;
+  return {
+    kind: 'text',
+    name: '',
+    startLine,
+    endLine,
+    text: source.text.slice(source.lineStart(startLine), source.lineEnd(endLine)),
+    parent: null,
+    isContiguous: true,
+  };
+}
+
+/**
+ * Ids are sha256(path, kind, symbol, part, occurrence): stable while the definition keeps its
+ * name and place among namesakes, so a parent's id survives edits to its body and children
+ * keep pointing at it. Content changes show in `contentHash`, which vectors are reused by.
+ */
+function toChunks(
+  units: readonly Unit[],
+  input: CodeChunkInput,
+  language: string,
+  reason?: string,
+): CodeChunk[] {
+  const display = input.symbolPath ?? input.path;
+  const occurrences = new Map<string, number>();
+  const ids = new Map<Unit, string>();
+  for (const unit of units) {
+    const key = `${unit.kind}\0${unit.name}\0${unit.part ?? 0}`;
+    const occurrence = occurrences.get(key) ?? 0;
+    occurrences.set(key, occurrence + 1);
+    ids.set(unit, sha256(`${input.path}\0${key}\0${occurrence}`));
+  }
+  return units.map((unit) => {
+    const metadata: CodeChunkMetadata = {
+      symbol: unit.name === '' ? display : `${display}:${unit.name}`,
+      kind: unit.kind,
+      parentScope: unit.parent ? (ids.get(unit.parent) ?? null) : null,
+      language,
+      bodyOffset: 0,
+    };
+    if (unit.part !== undefined) metadata.part = unit.part;
+    if (reason !== undefined) metadata.fallbackReason = reason;
+    if (unit.hasSyntaxError) metadata.hasSyntaxError = true;
+    if (unit.isCutLine) metadata.isCutLine = true;
+    return {
+      id: ids.get(unit)!,
+      text: unit.text,
+      contentHash: sha256(unit.text),
+      startLine: unit.startLine + 1,
+      endLine: unit.endLine + 1,
+      headingPath: scopesOf(unit),
+      metadata,
+    };
+  });
+}
+
+/** The enclosing definitions' names, outermost first, as `headingPath` holds headings for markdown. */
+function scopesOf(unit: Unit): string[] {
+  const scopes: string[] = [];
+  for (let parent = unit.parent; parent; parent = parent.parent) {
+    if (parent.name !== unit.name) scopes.unshift(parent.name);
+  }
+  return scopes;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, HASH_HEX_CHARS);
+}

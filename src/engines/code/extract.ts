@@ -1,0 +1,397 @@
+import type { Node } from 'web-tree-sitter';
+import type { SourceText } from '../markdown/source.js';
+import type { CodeKind, LanguageSpec, Unit } from './types.js';
+
+/** A definition found in the tree: what it is, its name and where its body is. */
+interface Definition {
+  kind: 'function' | 'container' | 'type';
+  containerKind?: 'class' | 'interface' | 'impl';
+  name: string;
+  /** The node that has the body (the function of `const f = () => …`, not the declaration). */
+  node: Node;
+  body: Node | null;
+  /** Go: the receiver's type, which makes a function a method of that type. */
+  receiver?: string;
+}
+
+/** A sibling in a list of statements or members, with the comments and decorators it owns. */
+interface Item {
+  /** Offsets of the item including what leads it. */
+  from: number;
+  to: number;
+  startLine: number;
+  endLine: number;
+  node: Node;
+  definition: Definition | null;
+  isImport: boolean;
+  /** Only comments (or other leading nodes that led into nothing). */
+  isLeadingOnly: boolean;
+}
+
+/**
+ * Walks a parsed file and lists its units in file order: the import block, runs of module-level
+ * code, and each definition (classes as their header plus member signatures, then their members).
+ */
+export class UnitExtractor {
+  readonly #source: SourceText;
+  readonly #spec: LanguageSpec;
+  readonly #units: Unit[] = [];
+
+  constructor(source: SourceText, spec: LanguageSpec) {
+    this.#source = source;
+    this.#spec = spec;
+  }
+
+  extract(root: Node): Unit[] {
+    const items = this.#items(root.namedChildren);
+    const imports = items.filter((item) => item.isImport);
+    const isImportBlock = imports.length > 0 && this.#isImportBlock(items, imports);
+    let hasImportsUnit = false;
+    let run: Item[] = [];
+    const flushRun = (): void => {
+      if (run.length > 0) this.#units.push(this.#linesUnit('module', '', run[0]!, run.at(-1)!, null));
+      run = [];
+    };
+    const typesByName = new Map<string, Unit>();
+    for (const item of items) {
+      if (item.isImport || (isImportBlock && this.#isInsideImportBlock(item, imports))) {
+        flushRun();
+        if (!hasImportsUnit) this.#importsUnit(imports, isImportBlock);
+        hasImportsUnit = true;
+        continue;
+      }
+      if (!item.definition) {
+        run.push(item);
+        continue;
+      }
+      flushRun();
+      const unit = this.#definition(item, item.definition, null, '', false);
+      if (unit.kind !== 'function' && unit.kind !== 'method') typesByName.set(unit.name, unit);
+    }
+    flushRun();
+    this.#attachReceivers(typesByName);
+    // Stable: a parent and its children keep their order when they start on the same line.
+    return this.#units.sort((a, b) => a.startLine - b.startLine);
+  }
+
+  /** Comments between imports belong to the block, so it stays one piece of the file. */
+  #isInsideImportBlock(item: Item, imports: readonly Item[]): boolean {
+    return item.isLeadingOnly && item.from > imports[0]!.from && item.to < imports.at(-1)!.to;
+  }
+
+  /**
+   * One chunk for the import block. When only comments lie between the imports it is that
+   * stretch of the file; imports scattered among code are gathered, each with its own lines.
+   */
+  /** Only comments lie between the first import and the last. */
+  #isImportBlock(items: readonly Item[], imports: readonly Item[]): boolean {
+    const first = imports[0]!;
+    const last = imports.at(-1)!;
+    return items.every(
+      (item) => item.to <= first.from || item.from >= last.to || item.isImport || item.isLeadingOnly,
+    );
+  }
+
+  #importsUnit(imports: readonly Item[], isContiguous: boolean): void {
+    const first = imports[0]!;
+    const last = imports.at(-1)!;
+    const unit: Unit = isContiguous
+      ? this.#linesUnit('imports', '', first, last, null)
+      : {
+          kind: 'imports',
+          name: '',
+          startLine: first.startLine,
+          endLine: last.endLine,
+          text: imports.map((item) => this.#lines(item.startLine, item.endLine)).join('\n'),
+          parent: null,
+          isContiguous: false,
+        };
+    this.#units.push(unit);
+  }
+
+  /** Go methods live beside their type: the type's chunk is their parent when it is in the file. */
+  #attachReceivers(typesByName: Map<string, Unit>): void {
+    for (const unit of this.#units) {
+      const receiver = unit.kind === 'method' && unit.parent === null ? unit.name.split('.')[0] : undefined;
+      if (receiver !== undefined) unit.parent = typesByName.get(receiver) ?? null;
+    }
+  }
+
+  #definition(item: Item, def: Definition, parent: Unit | null, prefix: string, isMember: boolean): Unit {
+    const name = joinName(prefix, def.receiver ? `${def.receiver}.${def.name}` : def.name);
+    let unit: Unit;
+    if (def.kind === 'container') {
+      unit = {
+        kind: def.containerKind!,
+        name,
+        startLine: item.startLine,
+        endLine: item.endLine,
+        text: this.#summary(item, def),
+        parent,
+        isContiguous: false,
+      };
+    } else {
+      const kind: CodeKind =
+        def.kind === 'type' ? 'type' : isMember || def.receiver !== undefined ? 'method' : 'function';
+      unit = this.#linesUnit(kind, name, item, item, parent);
+      if (def.kind === 'function' && def.body) this.#markStatements(unit, def.body);
+    }
+    if (item.node.hasError) unit.hasSyntaxError = true;
+    this.#units.push(unit);
+    // A class written on one line is a chunk by itself: its members would repeat that line.
+    const isOneLine = def.kind === 'container' && unit.startLine === unit.endLine;
+    if (def.body && def.kind !== 'type' && !isOneLine) {
+      // Members of a class are methods; definitions inside a function body are nested functions.
+      for (const member of this.#items(this.#members(def.body))) {
+        if (member.definition)
+          this.#definition(member, member.definition, unit, name, def.kind === 'container');
+      }
+    }
+    return unit;
+  }
+
+  /** Where a long function may be cut: after its header, between the statements of its body. */
+  #markStatements(unit: Unit, body: Node): void {
+    const statements = this.#items(body.namedChildren);
+    if (statements.length === 0) return;
+    let first = 0;
+    // A docstring belongs to the header, like a doc comment above the function.
+    if (this.#spec.hasDocstrings && isDocstring(statements[0]!.node)) first = 1;
+    const headEnd = first === 0 ? statements[0]!.startLine - 1 : statements[0]!.endLine;
+    if (headEnd < unit.startLine || first >= statements.length) return;
+    unit.headEndLine = headEnd;
+    unit.statements = statements.slice(first).map((s) => [s.startLine, s.endLine]);
+  }
+
+  /**
+   * A class as its header, its docstring and fields, and each member's signature with the body
+   * elided: what a reader needs to place a method, without repeating the methods' chunks.
+   */
+  #summary(item: Item, def: Definition): string {
+    const body = def.body;
+    if (!body) return this.#lines(item.startLine, item.endLine);
+    const source = this.#source;
+    const bodyLine = source.lineAt(body.startIndex);
+    // A class on one line is its own summary.
+    if (source.lineAt(body.endIndex - 1) === bodyLine) return this.#lines(item.startLine, item.endLine);
+    // Python's body starts on a line of its own; a brace body opens on the header's last line.
+    const opensOwnLine = source.text.slice(source.lineStart(bodyLine), body.startIndex).trim() === '';
+    let lastLine = opensOwnLine ? bodyLine - 1 : bodyLine;
+    const parts = [this.#lines(item.startLine, lastLine)];
+    for (const member of this.#items(this.#members(body))) {
+      const memberBody = member.definition?.body;
+      if (memberBody) {
+        const signature = source.text
+          .slice(source.lineStart(member.startLine), memberBody.startIndex)
+          .trimEnd();
+        parts.push(`${signature} ${this.#spec.elision}`);
+      } else {
+        parts.push(this.#lines(Math.max(member.startLine, lastLine + 1), member.endLine));
+      }
+      lastLine = member.endLine;
+    }
+    if (item.endLine > lastLine) parts.push(this.#lines(item.endLine, item.endLine));
+    return parts.filter((part) => part.trim() !== '').join('\n');
+  }
+
+  /** A body's members; Java enums keep theirs one level down, after the constants. */
+  #members(body: Node): Node[] {
+    return body.namedChildren.flatMap((child) =>
+      child.type === 'enum_body_declarations' ? child.namedChildren : [child],
+    );
+  }
+
+  #linesUnit(kind: CodeKind, name: string, first: Item, last: Item, parent: Unit | null): Unit {
+    return {
+      kind,
+      name,
+      startLine: first.startLine,
+      endLine: last.endLine,
+      text: this.#lines(first.startLine, last.endLine),
+      parent,
+      isContiguous: true,
+    };
+  }
+
+  #lines(start: number, end: number): string {
+    return this.#source.text.slice(this.#source.lineStart(start), this.#source.lineEnd(end));
+  }
+
+  /**
+   * Siblings as items: leading nodes (comments, decorators, overload signatures) with no blank
+   * line between them and a definition (or an import) belong to it; a comment on the line where the previous
+   * item ends belongs to that item.
+   */
+  #items(nodes: readonly Node[]): Item[] {
+    const items: Item[] = [];
+    let pending: Node[] = [];
+    const flush = (): void => {
+      for (const node of pending) items.push(this.#item(node, node, null, true));
+      pending = [];
+    };
+    for (const node of nodes) {
+      if (this.#isLeading(node)) {
+        const previous = items.at(-1);
+        if (pending.length === 0 && previous && this.#startLine(node) === previous.endLine) {
+          previous.to = node.endIndex;
+          continue;
+        }
+        if (pending.length > 0 && this.#startLine(node) > this.#endLine(pending.at(-1)!) + 1) flush();
+        pending.push(node);
+        continue;
+      }
+      const definition = this.#definitionOf(node);
+      const canLead = definition !== null || this.#isImport(node);
+      if (canLead && pending.length > 0 && this.#startLine(node) <= this.#endLine(pending.at(-1)!) + 1) {
+        items.push(this.#item(pending[0]!, node, definition, false));
+        pending = [];
+        continue;
+      }
+      flush();
+      items.push(this.#item(node, node, definition, false));
+    }
+    flush();
+    return items;
+  }
+
+  #item(first: Node, node: Node, definition: Definition | null, isLeadingOnly: boolean): Item {
+    return {
+      from: first.startIndex,
+      to: node.endIndex,
+      startLine: this.#startLine(first),
+      endLine: this.#endLine(node),
+      node,
+      definition,
+      isImport: !isLeadingOnly && this.#isImport(node),
+      isLeadingOnly,
+    };
+  }
+
+  #isLeading(node: Node): boolean {
+    if (this.#spec.leading.has(node.type)) return true;
+    const inner = this.#wrapped(node);
+    return inner !== null && this.#spec.leading.has(inner.type);
+  }
+
+  /** Import statements, and re-exports (`export { a } from './a'`), which read like imports. */
+  #isImport(node: Node): boolean {
+    if (this.#spec.imports.has(node.type)) return true;
+    return this.#spec.wrappers.has(node.type) && node.childForFieldName('source') !== null;
+  }
+
+  #wrapped(node: Node): Node | null {
+    if (!this.#spec.wrappers.has(node.type)) return null;
+    return node.childForFieldName('declaration') ?? node.childForFieldName('definition');
+  }
+
+  #definitionOf(node: Node): Definition | null {
+    const spec = this.#spec;
+    const inner = this.#wrapped(node);
+    if (inner) return this.#definitionOf(inner);
+    const type = node.type;
+    if (spec.wrappers.has(type)) return this.#defaultExport(node);
+    if (spec.functions.has(type)) {
+      const receiver = node.childForFieldName('receiver');
+      const definition: Definition = { kind: 'function', name: nameOf(node), node, body: bodyOf(node) };
+      if (receiver) definition.receiver = receiverType(receiver);
+      return definition;
+    }
+    const containerKind = spec.containers.get(type);
+    if (containerKind) {
+      const name = containerKind === 'impl' ? implName(node) : nameOf(node);
+      return { kind: 'container', containerKind, name, node, body: bodyOf(node) };
+    }
+    if (spec.types.has(type)) return { kind: 'type', name: typeName(node), node, body: null };
+    if (spec.variables.has(type)) return this.#functionVariable(node);
+    if (spec.assignments.has(type)) return this.#functionAssignment(node);
+    return null;
+  }
+
+  /** `module.exports.parse = function () {…}` is a function named `module.exports.parse`. */
+  #functionAssignment(node: Node): Definition | null {
+    const assignment = node.firstNamedChild;
+    if (assignment?.type !== 'assignment_expression') return null;
+    const target = assignment.childForFieldName('left');
+    const value = assignment.childForFieldName('right');
+    if (!target || !value || !this.#spec.functionValues.has(value.type)) return null;
+    return { kind: 'function', name: target.text, node: value, body: statementBody(value) };
+  }
+
+  /** `export default function () {…}` and `export default class {…}` are named `default`. */
+  #defaultExport(node: Node): Definition | null {
+    const value = node.childForFieldName('value');
+    if (!value) return null;
+    if (this.#spec.functionValues.has(value.type)) {
+      return { kind: 'function', name: 'default', node: value, body: statementBody(value) };
+    }
+    if (value.type !== 'class') return null;
+    return { kind: 'container', containerKind: 'class', name: 'default', node: value, body: bodyOf(value) };
+  }
+
+  /** `const f = () => …` and `handler = function () {…}` class fields are functions named `f`. */
+  #functionVariable(node: Node): Definition | null {
+    const declarators = node.namedChildren.filter((child) => child.type === 'variable_declarator');
+    const holder = declarators.length === 0 ? node : declarators.length === 1 ? declarators[0]! : null;
+    const value = holder?.childForFieldName('value');
+    if (!holder || !value || !this.#spec.functionValues.has(value.type)) return null;
+    return { kind: 'function', name: nameOf(holder), node: value, body: statementBody(value) };
+  }
+
+  #startLine(node: Node): number {
+    return this.#source.lineAt(node.startIndex);
+  }
+
+  /** The line of the node's last character: a node ending in a newline ends on the line before. */
+  #endLine(node: Node): number {
+    return this.#source.lineAt(Math.max(node.startIndex, node.endIndex - 1));
+  }
+}
+
+function joinName(prefix: string, name: string): string {
+  return prefix === '' ? name : `${prefix}.${name}`;
+}
+
+function nameOf(node: Node): string {
+  return node.childForFieldName('name')?.text ?? (isDefaultExport(node) ? 'default' : '<anonymous>');
+}
+
+function isDefaultExport(node: Node): boolean {
+  return node.parent?.type === 'export_statement' && node.parent.children.some((c) => c.type === 'default');
+}
+
+/** The body to elide or cut; only statement lists count (an arrow's expression body does not). */
+function bodyOf(node: Node): Node | null {
+  const body = node.childForFieldName('body');
+  return body && body.namedChildCount > 0 ? body : null;
+}
+
+/** An arrow's expression body (`(a) => a + 1`) has no statements to elide or cut between. */
+function statementBody(node: Node): Node | null {
+  const body = bodyOf(node);
+  return body?.type === 'statement_block' ? body : null;
+}
+
+/** `func (s *Server[T]) Serve()` → `Server`. */
+function receiverType(receiver: Node): string {
+  const type = receiver.descendantsOfType('type_identifier')[0];
+  return type?.text ?? '<receiver>';
+}
+
+/** `impl<T> Display for Wrapper<T>` → `Wrapper`: methods are found under the type they serve. */
+function implName(node: Node): string {
+  const type = node.childForFieldName('type');
+  if (!type) return '<impl>';
+  return (type.childForFieldName('type') ?? type).text;
+}
+
+/** Go's `type ( A …; B … )` names its first spec; Rust and TypeScript name the node. */
+function typeName(node: Node): string {
+  const named = node.childForFieldName('name');
+  if (named) return named.text;
+  const spec = node.namedChildren.find((child) => child.type === 'type_spec' || child.type === 'type_alias');
+  return spec?.childForFieldName('name')?.text ?? '<type>';
+}
+
+function isDocstring(node: Node): boolean {
+  return node.type === 'expression_statement' && node.firstNamedChild?.type === 'string';
+}

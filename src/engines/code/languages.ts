@@ -1,0 +1,141 @@
+import type { LanguageSpec } from './types.js';
+
+/**
+ * One row per grammar: which tree-sitter node types are imports, functions, classes and the
+ * rest. Node type names come from each grammar's `node-types.json` (the grammars shipped in
+ * @vscode/tree-sitter-wasm 0.3.x); everything not named here is module-level code.
+ */
+
+const BRACES = '{ … }';
+
+const JS_FUNCTIONS = ['function_declaration', 'generator_function_declaration', 'method_definition'];
+const JS_COMMON = {
+  imports: new Set(['import_statement']),
+  containers: new Map([
+    ['class_declaration', 'class'],
+    ['abstract_class_declaration', 'class'],
+    ['interface_declaration', 'interface'],
+  ] as const),
+  types: new Set(['type_alias_declaration', 'enum_declaration']),
+  wrappers: new Set(['export_statement']),
+  // Overload signatures lead into the implementation they declare, like a doc comment.
+  leading: new Set(['comment', 'decorator', 'function_signature', 'method_signature']),
+  // CommonJS and prototype methods: `exports.parse = function …`, `Queue.prototype.push = …`.
+  assignments: new Set(['expression_statement']),
+  variables: new Set([
+    'lexical_declaration',
+    'variable_declaration',
+    'public_field_definition',
+    'field_definition',
+  ]),
+  functionValues: new Set(['arrow_function', 'function_expression', 'function', 'generator_function']),
+  elision: BRACES,
+  hasDocstrings: false,
+};
+
+export const LANGUAGES: readonly LanguageSpec[] = [
+  {
+    name: 'python',
+    grammar: 'python',
+    extensions: ['.py', '.pyi'],
+    imports: new Set(['import_statement', 'import_from_statement', 'future_import_statement']),
+    functions: new Set(['function_definition']),
+    containers: new Map([['class_definition', 'class']]),
+    types: new Set(),
+    wrappers: new Set(['decorated_definition']),
+    leading: new Set(['comment']),
+    assignments: new Set(),
+    variables: new Set(),
+    functionValues: new Set(),
+    elision: '...',
+    hasDocstrings: true,
+  },
+  {
+    ...JS_COMMON,
+    name: 'typescript',
+    grammar: 'typescript',
+    extensions: ['.ts', '.mts', '.cts'],
+    functions: new Set(JS_FUNCTIONS),
+  },
+  {
+    ...JS_COMMON,
+    name: 'tsx',
+    grammar: 'tsx',
+    extensions: ['.tsx'],
+    functions: new Set(JS_FUNCTIONS),
+  },
+  {
+    ...JS_COMMON,
+    name: 'javascript',
+    grammar: 'javascript',
+    extensions: ['.js', '.mjs', '.cjs', '.jsx'],
+    functions: new Set(JS_FUNCTIONS),
+  },
+  {
+    name: 'go',
+    grammar: 'go',
+    extensions: ['.go'],
+    imports: new Set(['package_clause', 'import_declaration']),
+    functions: new Set(['function_declaration', 'method_declaration']),
+    containers: new Map(),
+    types: new Set(['type_declaration']),
+    wrappers: new Set(),
+    leading: new Set(['comment']),
+    assignments: new Set(),
+    variables: new Set(),
+    functionValues: new Set(),
+    elision: BRACES,
+    hasDocstrings: false,
+  },
+  {
+    name: 'rust',
+    grammar: 'rust',
+    extensions: ['.rs'],
+    imports: new Set(['use_declaration', 'extern_crate_declaration']),
+    functions: new Set(['function_item', 'function_signature_item']),
+    containers: new Map([
+      ['impl_item', 'impl'],
+      ['trait_item', 'interface'],
+    ] as const),
+    types: new Set(['struct_item', 'enum_item', 'union_item', 'type_item']),
+    wrappers: new Set(),
+    leading: new Set(['line_comment', 'block_comment', 'attribute_item']),
+    assignments: new Set(),
+    variables: new Set(),
+    functionValues: new Set(),
+    elision: BRACES,
+    hasDocstrings: false,
+  },
+  {
+    name: 'java',
+    grammar: 'java',
+    extensions: ['.java'],
+    imports: new Set(['package_declaration', 'import_declaration']),
+    functions: new Set(['method_declaration', 'constructor_declaration']),
+    containers: new Map([
+      ['class_declaration', 'class'],
+      ['enum_declaration', 'class'],
+      ['record_declaration', 'class'],
+      ['interface_declaration', 'interface'],
+      ['annotation_type_declaration', 'interface'],
+    ] as const),
+    types: new Set(),
+    wrappers: new Set(),
+    leading: new Set(['line_comment', 'block_comment']),
+    assignments: new Set(),
+    variables: new Set(),
+    functionValues: new Set(),
+    elision: BRACES,
+    hasDocstrings: false,
+  },
+];
+
+const BY_EXTENSION = new Map(LANGUAGES.flatMap((spec) => spec.extensions.map((ext) => [ext, spec] as const)));
+
+/** The grammar for a path, by its extension; undefined when none is shipped. */
+export function languageForPath(path: string): LanguageSpec | undefined {
+  const dot = path.lastIndexOf('.');
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  if (dot <= slash + 1) return undefined;
+  return BY_EXTENSION.get(path.slice(dot).toLowerCase());
+}

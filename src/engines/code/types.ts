@@ -1,0 +1,96 @@
+import type { Chunk } from '../types.js';
+
+/**
+ * Contracts of the code chunker. Lines are 0-based and inclusive inside the chunker; only the
+ * final `Chunk` speaks the 1-based lines users see.
+ */
+
+/** What a chunk of source is. `text` is a file that did not parse (or has no grammar). */
+export type CodeKind =
+  | 'imports'
+  | 'module'
+  | 'class'
+  | 'interface'
+  | 'impl'
+  | 'type'
+  | 'function'
+  | 'method'
+  | 'text';
+
+/** What `chunkCode` puts in `Chunk.metadata`. A type alias so it fits `Record<string, unknown>`. */
+export type CodeChunkMetadata = {
+  /** Qualified name: `pkg/mod.py:Class.method`; the bare path for imports, module code and text. */
+  symbol: string;
+  kind: CodeKind;
+  /** The id of the chunk that contains this one (class of a method, head of a split function). */
+  parentScope: string | null;
+  /** The grammar's language (`python`, `typescript`, …), or `text` when none was used. */
+  language: string;
+  /** Where the file's own text starts in `Chunk.text` (always 0 today; a prefix may come later). */
+  bodyOffset: number;
+  /** 1-based part of a definition too long for one chunk; its head chunk has no `part`. */
+  part?: number;
+  /** Why the file was chunked as plain text (`syntax errors cover 40% of the file`). */
+  fallbackReason?: string;
+  /** The definition contains a syntax error the parser recovered from. */
+  hasSyntaxError?: true;
+  /** A single line longer than the token limit was cut inside the line. */
+  isCutLine?: true;
+};
+
+export type CodeChunk = Chunk & { metadata: CodeChunkMetadata };
+
+/** A chunk before it has an id: where it is, what it is, and the source it shows. */
+export interface Unit {
+  kind: CodeKind;
+  /** The text is exactly the file's lines `startLine..endLine`, so parts of it have true ranges. */
+  isContiguous: boolean;
+  /**
+   * Functions: where the header (signature, doc comment, docstring) ends and the body's
+   * statements, as inclusive line ranges — the places an over-long function may be cut.
+   */
+  headEndLine?: number;
+  statements?: Array<[number, number]>;
+  /** Qualified name inside the file (`Class.method`), '' for imports and module code. */
+  name: string;
+  startLine: number;
+  endLine: number;
+  /** The text: the file's lines, or for class-like units the header and member signatures. */
+  text: string;
+  parent: Unit | null;
+  part?: number;
+  hasSyntaxError?: boolean;
+  isCutLine?: boolean;
+}
+
+/** Which tree-sitter node types mean what, for one grammar. */
+export interface LanguageSpec {
+  /** Our name for it, stored as `language`. */
+  readonly name: string;
+  /** `tree-sitter-<grammar>.wasm` in @vscode/tree-sitter-wasm. */
+  readonly grammar: string;
+  /** File extensions, lower case with the dot. */
+  readonly extensions: readonly string[];
+  /** Top-level statements that form the import block. */
+  readonly imports: ReadonlySet<string>;
+  /** Function-like definitions: a method when directly inside a class-like body. */
+  readonly functions: ReadonlySet<string>;
+  /** Containers chunked as a header plus member signatures, by node type. */
+  readonly containers: ReadonlyMap<string, 'class' | 'interface' | 'impl'>;
+  /** Definitions chunked whole, with no members of their own (structs, type aliases, enums). */
+  readonly types: ReadonlySet<string>;
+  /** Nodes that wrap a definition and belong to its range (`export`, Python's decorators). */
+  readonly wrappers: ReadonlySet<string>;
+  /** Siblings just before a definition that belong to it (comments, decorators, attributes). */
+  readonly leading: ReadonlySet<string>;
+  /** Variable declarations whose single value is a function take that function's place. */
+  readonly variables: ReadonlySet<string>;
+  /** Statements whose assignment of a function names it: `module.exports.parse = function …`. */
+  readonly assignments: ReadonlySet<string>;
+  /** Values that make a variable declaration a function (arrow functions, function expressions). */
+  readonly functionValues: ReadonlySet<string>;
+  /** What replaces an elided body in a class summary. */
+  readonly elision: string;
+  /** Python: a string as the first statement of a body is the docstring, kept in summaries. */
+  readonly hasDocstrings: boolean;
+}
