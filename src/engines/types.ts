@@ -21,6 +21,8 @@ export interface Chunk {
 export interface ChunkInput {
   /** Absolute path; used for ids and error messages. */
   path: string;
+  /** The path relative to its source folder, '/'-separated: what names read best to a person. */
+  relativePath?: string;
   text: string;
 }
 
@@ -32,9 +34,15 @@ export interface ChunkLimits {
   tokenizer: TokenCounter;
 }
 
+/**
+ * Turns one file into chunks. May answer asynchronously (a wasm parser starts asynchronously);
+ * the pipeline awaits every chunker alike and knows nothing of languages or dialects.
+ */
 export interface Chunker {
   readonly name: string;
-  chunk(input: ChunkInput, limits: ChunkLimits): Chunk[];
+  chunk(input: ChunkInput, limits: ChunkLimits): Chunk[] | Promise<Chunk[]>;
+  /** Frees what the chunker holds (parsers, wasm memory). Optional; idempotent. */
+  close?(): void | Promise<void>;
 }
 
 /** What the store records about a file besides its chunks. */

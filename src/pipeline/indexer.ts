@@ -4,7 +4,7 @@ import type { Embedder } from '../embed/types.js';
 import type { Chunk, FileFacts, MappedFile } from '../engines/types.js';
 import { errnoCode, errorMessage, RagError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isInside } from '../paths.js';
+import { isInside, relativePath } from '../paths.js';
 import type { Engine } from '../registry/registry.js';
 import type { LanceStore } from '../store/lance-store.js';
 import { PATHS_PER_STATEMENT } from '../store/lance-table.js';
@@ -477,8 +477,8 @@ class Run {
       }
       let chunks: Chunk[];
       try {
-        chunks = state.engine.chunker.chunk(
-          { path: c.disk.path, text: read.text },
+        chunks = await state.engine.chunker.chunk(
+          { path: c.disk.path, relativePath: relativePath(c.source.path, c.disk.path), text: read.text },
           {
             maxTokens: state.engine.config.chunkMaxTokens ?? state.embedder.maxTokens,
             minTokens: state.engine.config.chunkMinTokens,
