@@ -45,6 +45,7 @@ const engineSpec: FieldSpec = {
     embedder: { kind: 'string', default: 'default', nonEmpty: true },
     chunkMaxTokens: { kind: 'int', default: null, min: 16 },
     chunkMinTokens: { kind: 'int', default: DEFAULTS.chunkMinTokens, min: 0 },
+    include: { kind: 'strings', default: DEFAULTS.include },
   },
 };
 
@@ -53,7 +54,8 @@ const sourceSpec: FieldSpec = {
   fields: {
     path: { kind: 'string', nonEmpty: true },
     engine: { kind: 'string', default: 'md', nonEmpty: true },
-    include: { kind: 'strings', default: DEFAULTS.include },
+    // Default: the engine's `include`, so a source of code files need not list every extension.
+    include: { kind: 'strings', default: null },
     exclude: { kind: 'strings', default: DEFAULTS.exclude },
   },
 };
@@ -144,7 +146,7 @@ export function resolveConfig(
     log: { level: LogLevel; file: string | null };
     embedders: Record<string, EmbedderConfig>;
     engines: Record<string, EngineConfig>;
-    sources: SourceConfig[];
+    sources: (Omit<SourceConfig, 'include'> & { include: string[] | null })[];
     indexing: Config['indexing'];
     search: Config['search'];
   };
@@ -177,7 +179,7 @@ export function resolveConfig(
     return Object.freeze({
       ...s,
       path,
-      include: Object.freeze([...s.include]),
+      include: Object.freeze([...(s.include ?? c.engines[s.engine]?.include ?? DEFAULTS.include)]),
       exclude: Object.freeze([...s.exclude]),
     });
   });

@@ -10,7 +10,7 @@ export type FieldSpec =
   | { kind: 'int'; default?: number | null; min?: number; max?: number }
   | { kind: 'bool'; default?: boolean }
   | { kind: 'enum'; values: readonly string[]; default?: string }
-  | { kind: 'strings'; default?: readonly string[] }
+  | { kind: 'strings'; default?: readonly string[] | null }
   | {
       kind: 'object';
       fields: Record<string, FieldSpec>;

@@ -47,12 +47,18 @@ export interface EngineConfig {
   readonly chunkMaxTokens: number | null;
   /** Neighbouring chunks smaller than this are merged. Default 48. */
   readonly chunkMinTokens: number;
+  /**
+   * Globs of the files this engine reads, for sources that name it without their own `include`.
+   * Default: the markdown globs (`**\/*.md`, `**\/*.markdown`, `**\/*.mdx`), the default engine's files.
+   */
+  readonly include: readonly string[];
 }
 
 export interface SourceConfig {
   /** Absolute folder path (relative paths in the file resolve against the file's folder). */
   readonly path: string;
   readonly engine: string;
+  /** Globs of the files to index. Default: the engine's `include`. */
   readonly include: readonly string[];
   readonly exclude: readonly string[];
 }

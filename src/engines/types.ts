@@ -40,9 +40,11 @@ export interface ChunkLimits {
  */
 export interface Chunker {
   readonly name: string;
+  /**
+   * Throws a RagError with code `E_SKIPPED` to decline a file (generated, vendored): its message
+   * is recorded as the skip reason. Any other error is recorded as a chunker failure.
+   */
   chunk(input: ChunkInput, limits: ChunkLimits): Chunk[] | Promise<Chunk[]>;
-  /** Frees what the chunker holds (parsers, wasm memory). Optional; idempotent. */
-  close?(): void | Promise<void>;
 }
 
 /** What the store records about a file besides its chunks. */

@@ -490,7 +490,9 @@ class Run {
           state,
           c.source,
           c.disk.path,
-          `chunker failed: ${errorMessage(err)}`,
+          err instanceof RagError && err.code === 'E_SKIPPED'
+            ? err.message
+            : `chunker failed: ${errorMessage(err)}`,
           c.record,
           c.disk.size,
           c.disk.mtimeMs,

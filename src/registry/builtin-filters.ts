@@ -1,3 +1,4 @@
+import { CODE_FILTERS } from '../engines/code-filters.js';
 import { DOCUMENT_FILTERS } from '../engines/document-filters.js';
 import type { FilterField } from '../engines/types.js';
 
@@ -8,4 +9,4 @@ import type { FilterField } from '../engines/types.js';
  * equal): a new engine's mapper declares its fields in a module of plain data, and both
  * `createRegistry` and this list name it.
  */
-export const BUILTIN_FILTERS: readonly FilterField[] = Object.freeze([...DOCUMENT_FILTERS]);
+export const BUILTIN_FILTERS: readonly FilterField[] = Object.freeze([...DOCUMENT_FILTERS, ...CODE_FILTERS]);

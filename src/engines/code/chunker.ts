@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Node, Tree } from 'web-tree-sitter';
 import { RagError } from '../../errors.js';
 import { SourceText } from '../markdown/source.js';
-import type { ChunkInput, ChunkLimits } from '../types.js';
+import type { Chunker, ChunkInput, ChunkLimits } from '../types.js';
 import { UnitExtractor } from './extract.js';
 import { UnitFitter } from './fit.js';
 import type { Grammars } from './grammars.js';
 import { languageForPath } from './languages.js';
+import { skipReason } from './skip.js';
 import type { CodeChunk, CodeChunkMetadata, LanguageSpec, Unit } from './types.js';
 
 /** Hex characters kept of a sha256, for content hashes and ids, as the markdown chunker does. */
@@ -69,8 +70,13 @@ export async function chunkCode(
   );
 }
 
-/** `chunkCode` behind an object, for whoever wires engines; it owns nothing but the grammars it is given. */
-export class CodeChunker {
+/**
+ * `chunkCode` as the pipeline's `Chunker`: symbols are named by the path relative to the source
+ * folder, and vendored, minified or generated files are refused with an `E_SKIPPED` error whose
+ * message the pipeline records as the reason (skip.ts). It owns nothing but the grammars it is
+ * given; those live as long as the process (see `createRegistry`).
+ */
+export class CodeChunker implements Chunker {
   readonly name = 'code';
   readonly #grammars: Grammars;
 
@@ -78,8 +84,11 @@ export class CodeChunker {
     this.#grammars = grammars;
   }
 
-  chunk(input: CodeChunkInput, limits: ChunkLimits): Promise<CodeChunk[]> {
-    return chunkCode(input, limits, this.#grammars);
+  async chunk(input: CodeChunkInput, limits: ChunkLimits): Promise<CodeChunk[]> {
+    const symbolPath = input.symbolPath ?? input.relativePath;
+    const reason = skipReason(symbolPath ?? input.path, input.text);
+    if (reason !== null) throw new RagError('E_SKIPPED', reason);
+    return chunkCode(symbolPath === undefined ? input : { ...input, symbolPath }, limits, this.#grammars);
   }
 }
 

@@ -233,6 +233,7 @@ describe('defaults and paths', () => {
           embedder: 'default',
           chunkMaxTokens: null,
           chunkMinTokens: 48,
+          include: DEFAULTS.include,
         },
       },
       sources: [],
@@ -253,6 +254,22 @@ describe('defaults and paths', () => {
     expect(
       resolveYaml(`sources:\n  - path: ${notes('a')}\n    include: "*.txt"\n`).sources[0]!.include,
     ).toEqual(['*.txt']);
+  });
+
+  it("a source without include gets its engine's include; its own include wins", () => {
+    const yaml = (sourceInclude: string) =>
+      [
+        'engines:',
+        '  md: { chunker: markdown }',
+        '  code: { chunker: code, mapper: code, include: ["**/*.py", "**/*.go"] }',
+        'sources:',
+        `  - { path: ${notes('a')}, engine: code${sourceInclude} }`,
+        `  - { path: ${notes('b')} }`,
+      ].join('\n');
+    const [code, md] = resolveYaml(yaml('')).sources;
+    expect(code!.include).toEqual(['**/*.py', '**/*.go']);
+    expect(md!.include).toEqual(DEFAULTS.include);
+    expect(resolveYaml(yaml(', include: ["*.rs"]')).sources[0]!.include).toEqual(['*.rs']);
   });
 
   it('relative paths resolve against the config file’s folder, not the working directory', () => {

@@ -1,0 +1,63 @@
+import type { RecordBatch, Schema } from 'apache-arrow';
+import { RagError } from '../errors.js';
+import { arrow, recordBatch, utf8Data } from './arrow.js';
+import type { CodeChunkMetadata } from './code/types.js';
+import { CODE_COLUMNS, CODE_FILTERS } from './code-filters.js';
+import { documentMapper } from './document-mapper.js';
+import type { MappedFile, StoreMapper } from './types.js';
+
+/**
+ * Chunks of source code: the document table's columns plus what the code chunker knows of each
+ * chunk (`CODE_COLUMNS`), as plain columns so that `--lang` and `--symbol` are pushed down into
+ * the scan instead of parsing `metadata` JSON. The common columns are built by the document
+ * mapper, so both tables read alike to search and status; the vector stays the last column.
+ */
+export const codeMapper: StoreMapper = {
+  name: 'code',
+  filters: CODE_FILTERS,
+
+  schema(dimension: number): Schema {
+    const common = documentMapper.schema(dimension).fields;
+    const own = Object.values(CODE_COLUMNS).map((name) => new arrow.Field(name, new arrow.Utf8(), false));
+    return new arrow.Schema([...common.slice(0, -1), ...own, common[common.length - 1]!]);
+  },
+
+  toRecordBatch(rows: readonly MappedFile[], vectors: Float32Array, dimension: number): RecordBatch {
+    const common = documentMapper.toRecordBatch(rows, vectors, dimension);
+    const n = common.numRows;
+    const symbols: string[] = new Array(n);
+    const kinds: string[] = new Array(n);
+    const parents: string[] = new Array(n);
+    const languages: string[] = new Array(n);
+    const relPaths = common.getChild('rel_path')!;
+    let i = 0;
+    for (const { file, chunks } of rows) {
+      for (const chunk of chunks) {
+        const meta = chunk.metadata as Partial<CodeChunkMetadata>;
+        if (typeof meta.kind !== 'string' || typeof meta.language !== 'string') {
+          throw new RagError(
+            'E_SCHEMA',
+            `${file.path}: chunk ${chunk.id} has no code metadata; the code mapper needs the code chunker (engines.<name>.chunker: code)`,
+          );
+        }
+        symbols[i] = nameInFile(meta.symbol ?? '', relPaths.get(i) as string);
+        kinds[i] = meta.kind;
+        parents[i] = meta.parentScope ?? '';
+        languages[i] = meta.language;
+        i++;
+      }
+    }
+    const children = common.data.children;
+    const own = [utf8Data(symbols), utf8Data(kinds), utf8Data(parents), utf8Data(languages)];
+    return recordBatch(
+      codeMapper.schema(dimension),
+      [...children.slice(0, -1), ...own, children[children.length - 1]!],
+      n,
+    );
+  },
+};
+
+/** `src/cart.ts:Cart.total` → `Cart.total`: the chunker names symbols by the source-relative path. */
+function nameInFile(symbol: string, relPath: string): string {
+  return symbol.startsWith(`${relPath}:`) ? symbol.slice(relPath.length + 1) : '';
+}
