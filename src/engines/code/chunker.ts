@@ -88,8 +88,37 @@ export class CodeChunker implements Chunker {
     const symbolPath = input.symbolPath ?? input.relativePath;
     const reason = skipReason(symbolPath ?? input.path, input.text);
     if (reason !== null) throw new RagError('E_SKIPPED', reason);
-    return chunkCode(symbolPath === undefined ? input : { ...input, symbolPath }, limits, this.#grammars);
+    const chunks = await chunkCode(
+      symbolPath === undefined ? input : { ...input, symbolPath },
+      { ...limits, maxTokens: limits.maxTokens - SYMBOL_LINE_TOKENS },
+      this.#grammars,
+    );
+    return chunks.map(withSymbolLine);
   }
+}
+
+/**
+ * Tokens kept free for the symbol line: a path and a qualified name (`engines/code/chunker.ts:
+ * CodeChunker.chunk` is 17 WordPiece tokens). A longer one pushes the chunk's last lines past
+ * the model's limit, which only drops them from the vector; the stored text stays whole.
+ */
+const SYMBOL_LINE_TOKENS = 24;
+
+/**
+ * The embedded (and stored) text starts with the chunk's symbol on a line of its own, as a
+ * markdown chunk starts with its heading path: the names say what the code is about in words a
+ * question uses (docs/BENCHMARKS.md §7 measures it against the text alone). `bodyOffset` says
+ * where the source starts; ids do not change, content hashes do.
+ */
+function withSymbolLine(chunk: CodeChunk): CodeChunk {
+  const line = `${chunk.metadata.symbol}\n`;
+  const text = line + chunk.text;
+  return {
+    ...chunk,
+    text,
+    contentHash: sha256(text),
+    metadata: { ...chunk.metadata, bodyOffset: line.length },
+  };
 }
 
 /** The file's units from its syntax tree, or the reason it is chunked as text. */

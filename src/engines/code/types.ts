@@ -26,7 +26,7 @@ export type CodeChunkMetadata = {
   parentScope: string | null;
   /** The grammar's language (`python`, `typescript`, …), or `text` when none was used. */
   language: string;
-  /** Where the file's own text starts in `Chunk.text` (always 0 today; a prefix may come later). */
+  /** Where the file's own text starts in `Chunk.text`: 0 from `chunkCode`, after the symbol line from `CodeChunker`. */
   bodyOffset: number;
   /** 1-based part of a definition too long for one chunk; its head chunk has no `part`. */
   part?: number;

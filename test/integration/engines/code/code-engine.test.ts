@@ -15,6 +15,7 @@ interface CodeRow {
   kind: string;
   parentScope: string;
   language: string;
+  text: string;
 }
 
 async function readTable<T>(
@@ -76,6 +77,7 @@ describe('the code engine: registered by YAML, its own columns, skip reasons, --
       kind: r.kind as string,
       parentScope: r.parent_scope as string,
       language: r.language as string,
+      text: r.text as string,
     }));
   });
   afterAll(async () => {
@@ -98,6 +100,8 @@ describe('the code engine: registered by YAML, its own columns, skip reasons, --
     const reserve = rows.find((r) => r.relPath === 'inventory.py' && r.symbol === 'Warehouse.reserve');
     expect(reserve).toMatchObject({ kind: 'method', language: 'python' });
     expect(byId.get(reserve!.parentScope)).toMatchObject({ symbol: 'Warehouse', kind: 'class' });
+    // What is embedded: the symbol path on its own line, then the source.
+    expect(reserve!.text.startsWith('inventory.py:Warehouse.reserve\n    async def reserve(')).toBe(true);
     expect(rows.find((r) => r.relPath === 'billing.ts' && r.symbol === 'formatCents')).toMatchObject({
       kind: 'function',
       language: 'typescript',
