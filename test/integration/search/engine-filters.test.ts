@@ -187,7 +187,7 @@ describe('an engine that declares filter fields', () => {
       (e: unknown) => e,
     );
     expect((err as Error).message).toMatch(
-      /^params\.min_words is not a search parameter \(known: .*heading\)$/,
+      /^params\.min_words is not a search parameter \(known: .*heading.*\)$/,
     );
   });
 });
