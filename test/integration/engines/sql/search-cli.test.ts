@@ -2,13 +2,19 @@ import { copyFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SqlAnalyzer } from '../../../../src/engines/sql/analyze.js';
 import type { AnalyzedSqlEntry } from '../../../../src/engines/sql/types.js';
-import { Workspace } from '../../../helpers/index-workspace.js';
+import { readChunks, realEmbedder, Workspace } from '../../../helpers/index-workspace.js';
 import { findPostgres, type PgWorkload, runPgWorkload } from '../../../helpers/pg-server.js';
 import { type CliResult, oneJsonLine, runCli } from '../../../helpers/run-cli.js';
 import { readLogFile } from '../../../helpers/sql-read.js';
 
 const pg = findPostgres();
 if (pg.reason) console.warn(`search-cli.test.ts skipped: ${pg.reason}`);
+
+/** The SQL engine alone, as a user would set it up: logs and .sql files of one folder. */
+const raw = {
+  engines: { sql: { chunker: 'sql', mapper: 'sql' } },
+  sources: [{ path: '', engine: 'sql', include: ['**/*.log', '**/*.sql'] }],
+};
 
 type Hit = Record<string, unknown> & {
   start_line: number;
@@ -62,19 +68,45 @@ describe.skipIf(pg.reason !== null)('ragctl search --engine sql over a real Post
   beforeAll(async () => {
     work = await runPgWorkload(pg.bin!, { clients: 2, transactions: 10 });
     ws = await Workspace.create('sql-search');
+    raw.sources[0]!.path = ws.notes;
     copyFileSync(work.stderrLog, ws.path('postgresql.log'));
     await ws.write('schema.sql', SQL_FILE);
     truth = await readLogFile(await SqlAnalyzer.create(), ws.path('postgresql.log'), 'pg-stderr');
-    config = await ws.writeConfig({
-      engines: { sql: { chunker: 'sql', mapper: 'sql' } },
-      sources: [{ path: ws.notes, engine: 'sql', include: ['**/*.log', '**/*.sql'] }],
-    });
+    config = await ws.writeConfig(raw);
     const indexed = await ragctl('index', '--json');
     expect(indexed.code, indexed.stderr).toBe(0);
   }, 240_000);
   afterAll(async () => {
     await ws?.cleanup();
     await work?.cleanup();
+  });
+
+  test('the normalised statement is embedded: the same statement with other literals shares its vector', async () => {
+    const rows = await readChunks(ws.config(raw), 'sql');
+    const log = rows.filter((r) => r.path === ws.path('postgresql.log'));
+    expect(log.length).toBe(truth.length);
+    // pgbench's prepared UPDATE, run with other parameters each time.
+    const runs = truth.filter((e) => e.statementType === 'update' && e.params.length > 0);
+    expect(runs.length).toBeGreaterThan(1);
+    const first = runs[0]!;
+    const other = runs.find(
+      (e) => e.normalized === first.normalized && e.params.join() !== first.params.join(),
+    )!;
+    const stored = (e: AnalyzedSqlEntry) => log.find((r) => r.startLine === e.startLine)!;
+    expect(stored(first).text).toContain('-- parameters:');
+    expect(stored(first).contentHash).toBe(stored(other).contentHash);
+    const embedder = realEmbedder();
+    try {
+      const [normalized, asLogged] = [
+        await embedder.embed([first.normalized!]),
+        await embedder.embed([stored(first).text]),
+      ];
+      const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+      expect(cosine(stored(first).vector, normalized)).toBeGreaterThan(0.999);
+      expect(cosine(stored(first).vector, asLogged)).toBeLessThan(0.99);
+    } finally {
+      await embedder.close();
+    }
   });
 
   test('--min-time 20 returns exactly the entries the log says took ≥ 20 ms', async () => {
