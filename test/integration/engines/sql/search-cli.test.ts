@@ -1,8 +1,17 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { storeDir } from '../../../../src/app.js';
 import { SqlAnalyzer } from '../../../../src/engines/sql/analyze.js';
 import type { AnalyzedSqlEntry } from '../../../../src/engines/sql/types.js';
-import { readChunks, realEmbedder, Workspace } from '../../../helpers/index-workspace.js';
+import {
+  linkedModelCopy,
+  readChunks,
+  realEmbedder,
+  testEmbedderBlock,
+  Workspace,
+} from '../../../helpers/index-workspace.js';
 import { findPostgres, type PgWorkload, runPgWorkload } from '../../../helpers/pg-server.js';
 import { type CliResult, oneJsonLine, runCli } from '../../../helpers/run-cli.js';
 import { readLogFile } from '../../../helpers/sql-read.js';
@@ -10,10 +19,21 @@ import { readLogFile } from '../../../helpers/sql-read.js';
 const pg = findPostgres();
 if (pg.reason) console.warn(`search-cli.test.ts skipped: ${pg.reason}`);
 
-/** The SQL engine alone, as a user would set it up: logs and .sql files of one folder. */
-const raw = {
-  engines: { sql: { chunker: 'sql', mapper: 'sql' } },
-  sources: [{ path: '', engine: 'sql', include: ['**/*.log', '**/*.sql'] }],
+/**
+ * The SQL engine as a user would set it up (logs and .sql files of one folder), with its own
+ * embedder beside a markdown engine on the default one: each table keeps its own model id.
+ */
+const raw: {
+  embedders: Record<string, Record<string, unknown>>;
+  engines: Record<string, Record<string, unknown>>;
+  sources: Record<string, unknown>[];
+} = {
+  embedders: {},
+  engines: {
+    md: { chunker: 'markdown', embedder: 'default' },
+    sql: { chunker: 'sql', mapper: 'sql', embedder: 'sqlmodel' },
+  },
+  sources: [],
 };
 
 type Hit = Record<string, unknown> & {
@@ -68,7 +88,16 @@ describe.skipIf(pg.reason !== null)('ragctl search --engine sql over a real Post
   beforeAll(async () => {
     work = await runPgWorkload(pg.bin!, { clients: 2, transactions: 10 });
     ws = await Workspace.create('sql-search');
-    raw.sources[0]!.path = ws.notes;
+    raw.embedders = {
+      default: testEmbedderBlock(),
+      sqlmodel: { ...testEmbedderBlock(), model: await linkedModelCopy(join(ws.root, 'sqlmodel')) },
+    };
+    raw.sources = [
+      { path: ws.notes, engine: 'sql', include: ['**/*.log', '**/*.sql'] },
+      { path: join(ws.root, 'docs'), engine: 'md' },
+    ];
+    mkdirSync(join(ws.root, 'docs'));
+    writeFileSync(join(ws.root, 'docs', 'customers.md'), '# Customers\n\nHow we keep customer records.\n');
     copyFileSync(work.stderrLog, ws.path('postgresql.log'));
     await ws.write('schema.sql', SQL_FILE);
     truth = await readLogFile(await SqlAnalyzer.create(), ws.path('postgresql.log'), 'pg-stderr');
@@ -107,6 +136,28 @@ describe.skipIf(pg.reason !== null)('ragctl search --engine sql over a real Post
     } finally {
       await embedder.close();
     }
+  });
+
+  test('the sql engine embeds with its own model beside md on another; a search over both fuses them', async () => {
+    const db = await connect(storeDir(ws.config(raw)));
+    try {
+      const modelOf = async (engine: string) => {
+        const table = await db.openTable(`chunks_${engine}`);
+        try {
+          const rows = await table.query().select(['model_id']).limit(1).toArray();
+          return rows[0]?.model_id as string;
+        } finally {
+          table.close();
+        }
+      };
+      const [md, sql] = [await modelOf('md'), await modelOf('sql')];
+      expect(sql).toContain('sqlmodel');
+      expect(md).not.toBe(sql);
+    } finally {
+      db.close();
+    }
+    const both = hits(await ragctl('search', '--json', '-k', '50', 'customer records'));
+    expect(new Set(both.map((h) => h.engine))).toEqual(new Set(['md', 'sql']));
   });
 
   test('--min-time 20 returns exactly the entries the log says took ≥ 20 ms', async () => {
