@@ -2,49 +2,57 @@ import { MlxEmbedder } from '../embed/mlx-embedder.js';
 import { OnnxEmbedder, type OnnxPrecision } from '../embed/onnx/onnx-embedder.js';
 import { documentMapper } from '../engines/document-mapper.js';
 import { markdownChunker } from '../engines/markdown/chunker.js';
+// SQL engine: log entries and .sql statements.
+import { sqlChunker } from '../engines/sql/chunker.js';
+import { sqlMapper } from '../engines/sql-mapper.js';
 import { ComponentRegistry } from './registry.js';
 
 /** The registry with every built-in component. The one place that knows them all. */
 export function createRegistry(): ComponentRegistry {
-  return new ComponentRegistry()
-    .registerChunker(markdownChunker)
-    .registerMapper(documentMapper)
-    .registerEmbedder<{ hiddenSize: number | null; layers: number | null; heads: number | null }>(
-      'mlx-bert',
-      {
-        // Architecture overrides; default: read from the model's config.json.
+  return (
+    new ComponentRegistry()
+      .registerChunker(markdownChunker)
+      .registerMapper(documentMapper)
+      // SQL engine.
+      .registerChunker(sqlChunker)
+      .registerMapper(sqlMapper)
+      .registerEmbedder<{ hiddenSize: number | null; layers: number | null; heads: number | null }>(
+        'mlx-bert',
+        {
+          // Architecture overrides; default: read from the model's config.json.
+          settings: {
+            hiddenSize: { kind: 'int', default: null, min: 1 },
+            layers: { kind: 'int', default: null, min: 1 },
+            heads: { kind: 'int', default: null, min: 1 },
+          },
+          create: (config, settings, context) =>
+            new MlxEmbedder({
+              model: config.model,
+              batchTokens: config.batchTokens,
+              maxTokens: config.maxTokens,
+              ...settings,
+              env: context.env,
+              logger: context.logger,
+            }),
+        },
+      )
+      .registerEmbedder<{ precision: OnnxPrecision; threads: number | null }>('onnx', {
         settings: {
-          hiddenSize: { kind: 'int', default: null, min: 1 },
-          layers: { kind: 'int', default: null, min: 1 },
-          heads: { kind: 'int', default: null, min: 1 },
+          // fp32 only: the vectors match the MLX backend's and the parity reference.
+          precision: { kind: 'enum', values: ['fp32'], default: 'fp32' },
+          // onnxruntime's compute threads; default: every core the process may use.
+          threads: { kind: 'int', default: null, min: 1, max: 1024 },
         },
         create: (config, settings, context) =>
-          new MlxEmbedder({
+          new OnnxEmbedder({
             model: config.model,
             batchTokens: config.batchTokens,
             maxTokens: config.maxTokens,
-            ...settings,
+            precision: settings.precision,
+            threads: settings.threads,
             env: context.env,
             logger: context.logger,
           }),
-      },
-    )
-    .registerEmbedder<{ precision: OnnxPrecision; threads: number | null }>('onnx', {
-      settings: {
-        // fp32 only: the vectors match the MLX backend's and the parity reference.
-        precision: { kind: 'enum', values: ['fp32'], default: 'fp32' },
-        // onnxruntime's compute threads; default: every core the process may use.
-        threads: { kind: 'int', default: null, min: 1, max: 1024 },
-      },
-      create: (config, settings, context) =>
-        new OnnxEmbedder({
-          model: config.model,
-          batchTokens: config.batchTokens,
-          maxTokens: config.maxTokens,
-          precision: settings.precision,
-          threads: settings.threads,
-          env: context.env,
-          logger: context.logger,
-        }),
-    });
+      })
+  );
 }
