@@ -26,6 +26,7 @@ const REQUIRED_ON_LINUX = [
   // Real PostgreSQL and MariaDB servers (scripts/setup.sh installs them on Linux).
   'test/integration/engines/sql/pg-server-logs.test.ts',
   'test/integration/engines/sql/mariadb-slow-log.test.ts',
+  'test/integration/engines/sql/search-cli.test.ts',
 ];
 
 const ROOT = resolve(import.meta.dirname, '..');

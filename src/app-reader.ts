@@ -100,7 +100,13 @@ export class ReadOnlyApp {
         const table =
           read?.table ?? new EmptyChunkTable(`chunks_${name}`, embedder.modelId, embedder.dimension);
         tables.set(name, table);
-        searchTables.push({ engine: name, table, embedder, filters: engine.mapper.filters });
+        searchTables.push({
+          engine: name,
+          table,
+          embedder,
+          filters: engine.mapper.filters,
+          timeColumn: engine.mapper.timeColumn,
+        });
       }
       for (const older of reader.olderVersions) {
         problems.push({

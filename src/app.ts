@@ -70,6 +70,7 @@ export class App {
         table: indexer.table(e.name)!,
         embedder: embedders.get(e.embedder)!,
         filters: e.mapper.filters,
+        timeColumn: e.mapper.timeColumn,
       }));
       // Every registered mapper's fields, as the socket and the CLI take them: a filter no
       // configured engine has is refused by name, not as an unknown parameter.

@@ -7,6 +7,11 @@ export interface Chunk {
   /** Stable across runs for the same path, position and content. */
   id: string;
   text: string;
+  /**
+   * What is embedded when it is not `text` (e.g. a SQL statement normalised, so the same
+   * statement with other literals shares one vector). Not stored; `contentHash` hashes it.
+   */
+  embedText?: string;
   /** sha256 (hex, 32 chars) of the text that is embedded: the key for vector reuse. */
   contentHash: string;
   /** 1-based, inclusive. */
@@ -86,6 +91,11 @@ export interface StoreMapper {
   readonly name: string;
   /** The fields of this table that searches may filter on, beyond those every table has. */
   readonly filters?: readonly FilterField[];
+  /**
+   * The float64 epoch-ms column that `--after`/`--before` read in this table; default
+   * `mtime_ms` (the file's time). A log's entries have their own time (the SQL mapper's `at_ms`).
+   */
+  readonly timeColumn?: string;
   schema(dimension: number): Schema;
   /**
    * `vectors` is one flat row-major buffer (`chunks.length × dimension`). The vector column

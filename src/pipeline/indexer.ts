@@ -530,7 +530,7 @@ class Run {
     const missing = new Map<string, string>();
     for (const m of mapped)
       for (const chunk of m.chunks)
-        if (!known.has(chunk.contentHash)) missing.set(chunk.contentHash, chunk.text);
+        if (!known.has(chunk.contentHash)) missing.set(chunk.contentHash, chunk.embedText ?? chunk.text);
     if (missing.size) {
       const t0 = performance.now();
       const vectors = await state.embedder.embed([...missing.values()], {

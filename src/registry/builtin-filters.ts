@@ -1,5 +1,6 @@
 import { CODE_FILTERS } from '../engines/code-filters.js';
 import { DOCUMENT_FILTERS } from '../engines/document-filters.js';
+import { SQL_FILTERS } from '../engines/sql-filters.js';
 import type { FilterField } from '../engines/types.js';
 
 /**
@@ -9,4 +10,10 @@ import type { FilterField } from '../engines/types.js';
  * equal): a new engine's mapper declares its fields in a module of plain data, and both
  * `createRegistry` and this list name it.
  */
-export const BUILTIN_FILTERS: readonly FilterField[] = Object.freeze([...DOCUMENT_FILTERS, ...CODE_FILTERS]);
+export const BUILTIN_FILTERS: readonly FilterField[] = Object.freeze([
+  ...DOCUMENT_FILTERS,
+  // SQL engine.
+  ...SQL_FILTERS,
+  // Code engine.
+  ...CODE_FILTERS,
+]);

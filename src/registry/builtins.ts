@@ -5,6 +5,9 @@ import { Grammars } from '../engines/code/grammars.js';
 import { codeMapper } from '../engines/code-mapper.js';
 import { documentMapper } from '../engines/document-mapper.js';
 import { markdownChunker } from '../engines/markdown/chunker.js';
+// SQL engine: log entries and .sql statements.
+import { sqlChunker } from '../engines/sql/chunker.js';
+import { sqlMapper } from '../engines/sql-mapper.js';
 import { ComponentRegistry } from './registry.js';
 
 /** The registry with every built-in component. The one place that knows them all. */
@@ -13,7 +16,10 @@ export function createRegistry(): ComponentRegistry {
     new ComponentRegistry()
       .registerChunker(markdownChunker)
       .registerMapper(documentMapper)
-      // Grammars load on first use and stay for the process: their wasm memory goes with it.
+      // SQL engine.
+      .registerChunker(sqlChunker)
+      .registerMapper(sqlMapper)
+      // Code engine. Grammars load on first use and stay for the process: their wasm memory goes with it.
       .registerChunker(new CodeChunker(new Grammars()))
       .registerMapper(codeMapper)
       .registerEmbedder<{ hiddenSize: number | null; layers: number | null; heads: number | null }>(

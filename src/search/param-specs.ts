@@ -91,13 +91,13 @@ export const BASE_PARAMS_INFO = {
   },
   after: {
     expects: DATE_EXPECTS,
-    description: 'only files modified at or after this time',
+    description: 'only files modified at or after this time (sql: statements logged at or after it)',
     defaultText: 'no limit',
     cli: { flags: '-a, --after <date>', label: '--after', value: 'string' },
   },
   before: {
     expects: DATE_EXPECTS,
-    description: 'only files modified before this time',
+    description: 'only files modified before this time (sql: statements logged before it)',
     defaultText: 'no limit',
     cli: { flags: '-b, --before <date>', label: '--before', value: 'string' },
   },

@@ -15,6 +15,8 @@ export interface SearchTable {
   embedder: Embedder;
   /** The filter fields its mapper declares, beyond those every table has. */
   filters?: readonly FilterField[] | undefined;
+  /** The column `after`/`before` read (its mapper's `timeColumn`); default `mtime_ms`. */
+  timeColumn?: string | undefined;
 }
 
 /**
@@ -70,7 +72,15 @@ export class SearchService {
       }
       // Each table reads a field through its own mapper's declaration (its column).
       const fields = given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name]!, now));
-      lists.push(await t.table.search({ query, vector, k, mode, filter: { ...common, fields } }));
+      lists.push(
+        await t.table.search({
+          query,
+          vector,
+          k,
+          mode,
+          filter: { ...common, timeColumn: t.timeColumn, fields },
+        }),
+      );
     }
     const results = lists.length === 1 ? lists[0]! : fuseRrf(lists, this.#defaults.rrfK, k);
     return { query, mode, k, results, tookMs: performance.now() - started };

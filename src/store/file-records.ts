@@ -3,7 +3,7 @@ import type { Table as ArrowTable, Schema } from 'apache-arrow';
 import { arrow, float64Data, int32Data, recordBatch, utf8Data } from '../engines/arrow.js';
 import { RagError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { guard, readStats, WriteLock } from './lance-util.js';
+import { forEachValue, guard, readStats, WriteLock } from './lance-util.js';
 import type { StoreTuning } from './tuning.js';
 import type { FileRecord, FileRecords, FileRecordsReader, TableStats } from './types.js';
 import { inList, sqlString } from './where.js';
@@ -76,11 +76,8 @@ export class FileRecordsView implements FileRecordsReader {
         .query()
         .where(`engine = ${sqlString(engine)} AND status = 'indexed'`)
         .select(['path']);
-      // One column, batch by batch: the orphan check needs the paths, not whole records.
-      for await (const batch of query) {
-        const column = batch.getChild('path');
-        for (let i = 0; i < batch.numRows; i++) paths.add(column?.get(i) as string);
-      }
+      // One column: the orphan check needs the paths, not whole records.
+      await forEachValue(query, 'path', (path) => paths.add(path as string));
     });
     return paths;
   }
@@ -109,10 +106,9 @@ export class FileRecordsView implements FileRecordsReader {
         .query()
         .where(`engine = ${sqlString(engine)} AND status = 'indexed'`)
         .select(['chunk_count']);
-      for await (const batch of query) {
-        const column = batch.getChild('chunk_count');
-        for (let i = 0; i < batch.numRows; i++) total += (column?.get(i) as number) ?? 0;
-      }
+      await forEachValue(query, 'chunk_count', (count) => {
+        total += (count as number | null) ?? 0;
+      });
     });
     return total;
   }

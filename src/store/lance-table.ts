@@ -4,7 +4,7 @@ import { arrow } from '../engines/arrow.js';
 import { RagError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createTextIndex, ensureVectorIndex, hasVectorIndex } from './indexes.js';
-import { guard, readStats, schemaDifference, WriteLock } from './lance-util.js';
+import { forEachValue, guard, readStats, schemaDifference, WriteLock } from './lance-util.js';
 import { searchChunks } from './search.js';
 import type { StoreTuning } from './tuning.js';
 import {
@@ -121,12 +121,9 @@ export class LanceChunkTable implements ChunkTable {
   async paths(): Promise<Set<string>> {
     this.#checkOpen();
     const paths = new Set<string>();
-    await guard(this.#what('listing the paths it holds'), async () => {
-      for await (const batch of this.#table.query().select([C.path])) {
-        const column = batch.getChild(C.path);
-        for (let i = 0; i < batch.numRows; i++) paths.add(column?.get(i) as string);
-      }
-    });
+    await guard(this.#what('listing the paths it holds'), () =>
+      forEachValue(this.#table.query().select([C.path]), C.path, (path) => paths.add(path as string)),
+    );
     return paths;
   }
 

@@ -99,3 +99,18 @@ export function schemaDifference(expected: Schema, actual: Schema): string | und
   }
   return undefined;
 }
+
+/**
+ * Calls `each` with every value of one column, batch by batch as LanceDB streams them: scans
+ * that need one column of many rows (paths, counts) never hold whole records.
+ */
+export async function forEachValue(
+  batches: AsyncIterable<{ numRows: number; getChild(name: string): { get(i: number): unknown } | null }>,
+  column: string,
+  each: (value: unknown) => void,
+): Promise<void> {
+  for await (const batch of batches) {
+    const values = batch.getChild(column);
+    for (let i = 0; i < batch.numRows; i++) each(values?.get(i));
+  }
+}

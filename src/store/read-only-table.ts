@@ -1,7 +1,7 @@
 import type { Table } from '@lancedb/lancedb';
 import { RagError } from '../errors.js';
 import { hasVectorIndex } from './indexes.js';
-import { guard, readStats } from './lance-util.js';
+import { forEachValue, guard, readStats } from './lance-util.js';
 import { searchChunks } from './search.js';
 import type { Mismatch } from './table-meta.js';
 import type { StoreTuning } from './tuning.js';
@@ -78,12 +78,9 @@ export class ReadOnlyChunkTable implements ChunkTableReader {
   async paths(): Promise<Set<string>> {
     this.#checkOpen();
     const paths = new Set<string>();
-    await guard(this.#what('listing the paths it holds'), async () => {
-      for await (const batch of this.#table.query().select([C.path])) {
-        const column = batch.getChild(C.path);
-        for (let i = 0; i < batch.numRows; i++) paths.add(column?.get(i) as string);
-      }
-    });
+    await guard(this.#what('listing the paths it holds'), () =>
+      forEachValue(this.#table.query().select([C.path]), C.path, (path) => paths.add(path as string)),
+    );
     return paths;
   }
 

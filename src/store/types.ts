@@ -76,6 +76,8 @@ export interface SearchFilter {
   afterMs?: number | undefined;
   /** Only chunks of files modified before this time (epoch ms). */
   beforeMs?: number | undefined;
+  /** The column `afterMs`/`beforeMs` compare; default `mtime_ms` (see `StoreMapper.timeColumn`). */
+  timeColumn?: string | undefined;
   /** Filters on the engine's own columns, each from its mapper's declaration (all must hold). */
   fields?: readonly FieldFilter[] | undefined;
 }

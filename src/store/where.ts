@@ -37,8 +37,12 @@ export function filterWhere(filter: SearchFilter | undefined): string | undefine
   if (!filter) return undefined;
   return and(
     filter.pathGlob === undefined ? undefined : pathGlobWhere(filter.pathGlob),
-    filter.afterMs === undefined ? undefined : `${C.mtimeMs} >= ${sqlNumber(filter.afterMs)}`,
-    filter.beforeMs === undefined ? undefined : `${C.mtimeMs} < ${sqlNumber(filter.beforeMs)}`,
+    filter.afterMs === undefined
+      ? undefined
+      : fieldWhere({ kind: 'date-after', column: filter.timeColumn ?? C.mtimeMs, value: filter.afterMs }),
+    filter.beforeMs === undefined
+      ? undefined
+      : fieldWhere({ kind: 'date-before', column: filter.timeColumn ?? C.mtimeMs, value: filter.beforeMs }),
     ...(filter.fields ?? []).map(fieldWhere),
   );
 }

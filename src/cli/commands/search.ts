@@ -119,6 +119,10 @@ export function formatResults(result: SearchResultJson): string {
     const where = `${displayPath(hit.path)}:${hit.start_line}${hit.end_line !== hit.start_line ? `-${hit.end_line}` : ''}`;
     const heading = hit.heading_path.length ? `  ${hit.heading_path.join(' › ')}` : '';
     lines.push(`${String(i + 1).padStart(2)}. ${where}${heading}  (${formatScore(hit.score, result.mode)})`);
+    // An engine's chunker may give a hit a header line of its own facts (the SQL engine: duration,
+    // time, short fingerprint); the CLI prints it as is and knows no engine by name.
+    const display = hit.metadata.display;
+    if (typeof display === 'string' && display) lines.push(`    ${display}`);
     lines.push(`    ${snippet(hit.text, hit.heading_path)}`);
   });
   return `${lines.join('\n')}\n`;

@@ -21,6 +21,7 @@ const SERVER_BACKED = [
   'test/integration/daemon/stop.test.ts',
   'test/integration/engines/sql/pg-server-logs.test.ts',
   'test/integration/engines/sql/mariadb-slow-log.test.ts',
+  'test/integration/engines/sql/search-cli.test.ts',
 ];
 
 interface Report {

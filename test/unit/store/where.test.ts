@@ -92,6 +92,13 @@ describe('filterWhere', () => {
     ).toBe("(mtime_ms < 9) AND (language = 'go')");
   });
 
+  it("reads the time range on the table's own time column when the mapper names one", () => {
+    expect(filterWhere({ afterMs: 5, beforeMs: 9, timeColumn: 'at_ms' })).toBe(
+      '(at_ms >= 5) AND (at_ms < 9)',
+    );
+    expect(() => filterWhere({ afterMs: 5, timeColumn: 'at ms' })).toThrow(/lower-case identifier/);
+  });
+
   it('combines the glob and the time filter', () => {
     const where = filterWhere({ pathGlob: '*.md', afterMs: 1_700_000_000_000 });
     expect(where).toMatch(/^\(regexp_like\(rel_path, '.*'\)\) AND \(mtime_ms >= 1700000000000\)$/);

@@ -1,0 +1,67 @@
+import type { FilterField } from './types.js';
+
+/**
+ * The SQL mapper's columns beyond those every table has. Not `type`, `user` or `database`:
+ * those are SQL keywords (`user` is a function in DataFusion), and the one `where` writer
+ * (src/store/where.ts) leaves identifiers unquoted. Units are in the names, as elsewhere.
+ */
+export const SQL_COLUMNS = {
+  /** float64 milliseconds, null when the source logged no duration. */
+  durationMs: 'duration_ms',
+  /** float64 epoch ms of the entry's log time, null when the line has none. */
+  atMs: 'at_ms',
+  /** `List<utf8>`: tables touched, as the analyzer names them. */
+  tables: 'tables',
+  statementType: 'statement_type',
+  dbName: 'db_name',
+  userName: 'user_name',
+  fingerprint: 'fingerprint',
+  normalized: 'normalized',
+  parseStatus: 'parse_status',
+} as const;
+
+const S = SQL_COLUMNS;
+
+/**
+ * The SQL mapper's own filter fields. Plain data apart from the mapper, so that the CLI builds
+ * its flags without loading Arrow (src/registry/builtin-filters.ts).
+ */
+export const SQL_FILTERS: readonly FilterField[] = Object.freeze([
+  {
+    name: 'min_time',
+    kind: 'number-min',
+    column: S.durationMs,
+    placeholder: 'ms',
+    description: 'only statements that took at least this long, in ms (sql engine)',
+  },
+  {
+    name: 'table',
+    kind: 'list-contains',
+    column: S.tables,
+    placeholder: 'name',
+    description:
+      'only statements that touch this table, as written (schema.table when qualified) (sql engine)',
+  },
+  {
+    name: 'type',
+    kind: 'string-in',
+    column: S.statementType,
+    placeholder: 'type',
+    description:
+      'only statements of this type: select, insert, update, delete, create table, …; repeat for several (sql engine)',
+  },
+  {
+    name: 'db',
+    kind: 'string-eq',
+    column: S.dbName,
+    placeholder: 'name',
+    description: 'only statements run in this database (sql engine)',
+  },
+  {
+    name: 'user',
+    kind: 'string-eq',
+    column: S.userName,
+    placeholder: 'name',
+    description: 'only statements run by this database user (sql engine)',
+  },
+]);

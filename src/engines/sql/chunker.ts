@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type { Chunk, Chunker, ChunkInput } from '../types.js';
+import { SqlAnalyzer } from './analyze.js';
+import { readAll } from './lines.js';
+import { createReader, detectKind, dialectOf } from './readers.js';
+import type { AnalyzedSqlEntry, SqlSourceKind } from './types.js';
+
+/** Hex characters kept of a sha256, as the markdown chunker does: 128 bits is plenty. */
+const HASH_HEX_CHARS = 32;
+
+/** How much of a file `detectKind` looks at: its first lines decide the format. */
+const HEAD_CHARS = 64 * 1024;
+
+/** Characters of a fingerprint a person sees in a hit's header: enough to tell families apart. */
+const SHORT_FINGERPRINT = 8;
+
+/**
+ * What the SQL chunker records of an entry; the SQL mapper writes its columns from these keys,
+ * and `--json` results carry them under `metadata`.
+ */
+export interface SqlChunkMetadata {
+  source: SqlSourceKind;
+  duration_ms: number | null;
+  /** Epoch ms of the log line, or null. */
+  at: number | null;
+  tables: string[];
+  type: string | null;
+  db: string | null;
+  user: string | null;
+  session: string | null;
+  fingerprint: string | null;
+  fingerprint_by: AnalyzedSqlEntry['fingerprintBy'];
+  normalized: string | null;
+  parse_status: AnalyzedSqlEntry['parseStatus'];
+  parse_note: string | null;
+  error: string | null;
+  params: string[];
+  /** One line for a hit's header in human output (`ragctl search` prints it as is). */
+  display: string;
+}
+
+/**
+ * One chunk per log entry (or `.sql` statement). `text` is the statement as executed, with its
+ * bound parameters and the server's error appended as SQL comments, or the log lines when the
+ * entry has no statement: what BM25 and a person read. What is embedded is the normalised
+ * statement (`embedText`), so the same statement with other literals is embedded once, through
+ * the pipeline's reuse by content hash; entries without one embed their text.
+ */
+class SqlChunker implements Chunker {
+  readonly name = 'sql';
+  #analyzer: Promise<SqlAnalyzer> | undefined;
+
+  async chunk(input: ChunkInput): Promise<Chunk[]> {
+    // libpg-query's wasm loads once per process; every file after the first shares it.
+    this.#analyzer ??= SqlAnalyzer.create();
+    const analyzer = await this.#analyzer;
+    // A `.log` no format claims is still read, as stderr: its lines become `not-sql` entries,
+    // searchable by their words, rather than a file silently left out.
+    const kind = detectKind(input.path, input.text.slice(0, HEAD_CHARS)) ?? 'pg-stderr';
+    const dialect = dialectOf(kind);
+    return readAll(createReader(kind), input.text).map((entry, ordinal) =>
+      toChunk(analyzer.analyzeEntry(entry, dialect), ordinal, input.path),
+    );
+  }
+}
+
+export const sqlChunker: Chunker = new SqlChunker();
+
+function toChunk(e: AnalyzedSqlEntry, ordinal: number, path: string): Chunk {
+  const text = chunkText(e);
+  const embedText = e.normalized ?? text;
+  const contentHash = sha256(embedText);
+  const metadata: SqlChunkMetadata = {
+    source: e.source,
+    duration_ms: e.durationMs,
+    at: e.at,
+    tables: e.tables,
+    type: e.statementType,
+    db: e.database,
+    user: e.user,
+    session: e.session,
+    fingerprint: e.fingerprint,
+    fingerprint_by: e.fingerprintBy,
+    normalized: e.normalized,
+    parse_status: e.parseStatus,
+    parse_note: e.parseNote,
+    error: e.error,
+    params: e.params,
+    display: displayLine(e),
+  };
+  return {
+    // The raw text is in the id too: two runs of one normalised statement differ in literals.
+    id: sha256(`${path}\0${ordinal}\0${contentHash}\0${sha256(text)}`),
+    text,
+    ...(embedText === text ? {} : { embedText }),
+    contentHash,
+    startLine: e.startLine,
+    endLine: e.endLine,
+    headingPath: [],
+    metadata: { ...metadata },
+  };
+}
+
+function chunkText(e: AnalyzedSqlEntry): string {
+  if (e.statement === null) return e.text;
+  let text = e.statement;
+  if (e.params.length) text += `\n-- parameters: ${e.params.map((p, i) => `$${i + 1} = ${p}`).join(', ')}`;
+  if (e.error) text += `\n-- error: ${e.error}`;
+  return text;
+}
+
+/** `12.3 ms  2026-12-04 18:00:00.123Z  fp 1a2b3c4d  select  [orders, customers]`, parts present only. */
+function displayLine(e: AnalyzedSqlEntry): string {
+  const parts: string[] = [];
+  parts.push(e.durationMs === null ? 'no duration' : `${e.durationMs} ms`);
+  if (e.at !== null) parts.push(new Date(e.at).toISOString().replace('T', ' '));
+  if (e.fingerprint) parts.push(`fp ${e.fingerprint.slice(0, SHORT_FINGERPRINT)}`);
+  parts.push(e.statementType ?? e.parseStatus);
+  if (e.tables.length) parts.push(`[${e.tables.join(', ')}]`);
+  if (e.parseStatus !== 'ok' && e.statementType !== null) parts.push(e.parseStatus);
+  return parts.join('  ');
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, HASH_HEX_CHARS);
+}
