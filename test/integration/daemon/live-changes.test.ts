@@ -18,8 +18,12 @@ import { RawPeer } from '../ipc/helpers.js';
 /**
  * One real daemon on a temp folder; each file operation is done on disk and `search` over the
  * socket must show its effect within BOUND_MS. The time it took is recorded per operation.
+ * BOUND_MS only ends the wait: it is no speed target (bench/daemon/edit-latency.mjs measures
+ * that). A change the daemon lost would wait for the 15-minute reconcile and still fail here,
+ * while a loaded CI machine, where the full-text rebuild's duty cycle can hold text search back
+ * for several seconds after a write, does not.
  */
-const BOUND_MS = 10_000;
+const BOUND_MS = 30_000;
 
 /** A note whose text holds a made-up word, so a search for that word finds exactly this note. */
 const note = (title: string, word: string) => `# ${title}\n\n${word} ${paragraph(title, 3)} ${word}\n`;
