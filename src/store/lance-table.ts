@@ -3,9 +3,9 @@ import type { RecordBatch, Schema, Vector } from 'apache-arrow';
 import { arrow } from '../engines/arrow.js';
 import { RagError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { createTextIndex, ensureVectorIndex, hasVectorIndex } from './indexes.js';
-import { forEachValue, guard, readStats, schemaDifference, WriteLock } from './lance-util.js';
-import { searchChunks } from './search.js';
+import { ChunkTableView } from './chunk-table-view.js';
+import { createTextIndex, ensureVectorIndex } from './indexes.js';
+import { guard, schemaDifference, WriteLock } from './lance-util.js';
 import type { StoreTuning } from './tuning.js';
 import {
   CHUNK_COLUMNS as C,
@@ -39,7 +39,7 @@ export class LanceChunkTable implements ChunkTable {
   readonly #tuning: StoreTuning;
   readonly #log: Logger;
   readonly #writes = new WriteLock();
-  #vectorIndexed: boolean | undefined;
+  readonly #reads: ChunkTableView;
   #closed: Promise<void> | undefined;
 
   constructor(options: LanceChunkTableOptions) {
@@ -51,6 +51,7 @@ export class LanceChunkTable implements ChunkTable {
     this.#schema = options.schema;
     this.#tuning = options.tuning;
     this.#log = options.logger.child({ table: this.name });
+    this.#reads = new ChunkTableView(() => this.#table, this.name, this.#dir, this.dimension, this.#tuning);
   }
 
   async replaceFiles(paths: readonly string[], batch: RecordBatch | null): Promise<void> {
@@ -103,33 +104,22 @@ export class LanceChunkTable implements ChunkTable {
 
   async search(request: SearchRequest): Promise<SearchHit[]> {
     this.#checkOpen();
-    this.#vectorIndexed ??= await guard(this.#what('listing indexes'), () => hasVectorIndex(this.#table));
-    const target = {
-      table: this.#table,
-      dimension: this.dimension,
-      tuning: this.#tuning,
-      vectorIndexed: this.#vectorIndexed,
-    };
-    return guard(this.#what(`searching (${request.mode})`), () => searchChunks(target, request));
+    return this.#reads.search(request);
   }
 
   async countRows(): Promise<number> {
     this.#checkOpen();
-    return guard(this.#what('counting rows'), () => this.#table.countRows());
+    return this.#reads.countRows();
   }
 
   async paths(): Promise<Set<string>> {
     this.#checkOpen();
-    const paths = new Set<string>();
-    await guard(this.#what('listing the paths it holds'), () =>
-      forEachValue(this.#table.query().select([C.path]), C.path, (path) => paths.add(path as string)),
-    );
-    return paths;
+    return this.#reads.paths();
   }
 
   async stats(): Promise<TableStats> {
     this.#checkOpen();
-    return guard(this.#what('reading stats'), () => readStats(this.#table, this.name, this.#dir));
+    return this.#reads.stats();
   }
 
   /**
@@ -145,7 +135,7 @@ export class LanceChunkTable implements ChunkTable {
         const result = await this.#table.optimize({ cleanupOlderThan });
         const rows = await this.#table.countRows();
         if (await ensureVectorIndex(this.#table, rows, this.#tuning.vectorIndexMinRows, this.#log)) {
-          this.#vectorIndexed = true;
+          this.#reads.markVectorIndexed();
         }
         this.#log.info(
           {

@@ -1,17 +1,9 @@
 import type { Table } from '@lancedb/lancedb';
 import { RagError } from '../errors.js';
-import { hasVectorIndex } from './indexes.js';
-import { forEachValue, guard, readStats } from './lance-util.js';
-import { searchChunks } from './search.js';
+import { ChunkTableView } from './chunk-table-view.js';
 import type { Mismatch } from './table-meta.js';
 import type { StoreTuning } from './tuning.js';
-import {
-  CHUNK_COLUMNS as C,
-  type ChunkTableReader,
-  type SearchHit,
-  type SearchRequest,
-  type TableStats,
-} from './types.js';
+import type { ChunkTableReader, SearchHit, SearchRequest, TableStats } from './types.js';
 
 export interface ReadOnlyChunkTableOptions {
   table: Table;
@@ -35,21 +27,19 @@ export class ReadOnlyChunkTable implements ChunkTableReader {
   readonly name: string;
   readonly modelId: string;
   readonly dimension: number;
-  readonly #table: Table;
   readonly #dir: string;
-  readonly #tuning: StoreTuning;
+  readonly #reads: ChunkTableView;
   readonly #mismatch: ReadOnlyChunkTableOptions['mismatch'];
   readonly #close: () => Promise<void>;
-  #vectorIndexed: boolean | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(options: ReadOnlyChunkTableOptions) {
-    this.#table = options.table;
     this.name = options.name;
     this.#dir = options.dir;
     this.modelId = options.modelId;
     this.dimension = options.dimension;
-    this.#tuning = options.tuning;
+    const { table } = options;
+    this.#reads = new ChunkTableView(() => table, this.name, this.#dir, this.dimension, options.tuning);
     this.#mismatch = options.mismatch;
     this.#close = options.close;
   }
@@ -60,33 +50,22 @@ export class ReadOnlyChunkTable implements ChunkTableReader {
     if (mismatch && (mismatch.kind === 'schema' || request.mode !== 'text')) {
       throw new RagError('E_SCHEMA', this.#what(mismatch.reason), { fix: mismatch.fix });
     }
-    this.#vectorIndexed ??= await guard(this.#what('listing indexes'), () => hasVectorIndex(this.#table));
-    const target = {
-      table: this.#table,
-      dimension: this.dimension,
-      tuning: this.#tuning,
-      vectorIndexed: this.#vectorIndexed,
-    };
-    return guard(this.#what(`searching (${request.mode})`), () => searchChunks(target, request));
+    return this.#reads.search(request);
   }
 
   async countRows(): Promise<number> {
     this.#checkOpen();
-    return guard(this.#what('counting rows'), () => this.#table.countRows());
+    return this.#reads.countRows();
   }
 
   async paths(): Promise<Set<string>> {
     this.#checkOpen();
-    const paths = new Set<string>();
-    await guard(this.#what('listing the paths it holds'), () =>
-      forEachValue(this.#table.query().select([C.path]), C.path, (path) => paths.add(path as string)),
-    );
-    return paths;
+    return this.#reads.paths();
   }
 
   async stats(): Promise<TableStats> {
     this.#checkOpen();
-    return guard(this.#what('reading stats'), () => readStats(this.#table, this.name, this.#dir));
+    return this.#reads.stats();
   }
 
   /** Idempotent. */

@@ -1,0 +1,65 @@
+import type { Table } from '@lancedb/lancedb';
+import { hasVectorIndex } from './indexes.js';
+import { forEachValue, guard, readStats } from './lance-util.js';
+import { searchChunks } from './search.js';
+import type { StoreTuning } from './tuning.js';
+import { CHUNK_COLUMNS as C, type SearchHit, type SearchRequest, type TableStats } from './types.js';
+
+/**
+ * The reads of a chunk table over a LanceDB handle: what the writer (`LanceChunkTable`) and a
+ * reader (`ReadOnlyChunkTable`) share. It has no method that writes; each owner checks first
+ * that it is open (and, for a reader, that the table fits the config).
+ */
+export class ChunkTableView {
+  readonly #table: () => Table;
+  readonly #name: string;
+  readonly #dir: string;
+  readonly #dimension: number;
+  readonly #tuning: StoreTuning;
+  /** Asked of LanceDB once; the writer says so when it builds the index. */
+  #vectorIndexed: boolean | undefined;
+
+  /** `table` is asked on every call: the writer swaps its handle when caches are renewed. */
+  constructor(table: () => Table, name: string, dir: string, dimension: number, tuning: StoreTuning) {
+    this.#table = table;
+    this.#name = name;
+    this.#dir = dir;
+    this.#dimension = dimension;
+    this.#tuning = tuning;
+  }
+
+  markVectorIndexed(): void {
+    this.#vectorIndexed = true;
+  }
+
+  async search(request: SearchRequest): Promise<SearchHit[]> {
+    this.#vectorIndexed ??= await guard(this.#what('listing indexes'), () => hasVectorIndex(this.#table()));
+    const target = {
+      table: this.#table(),
+      dimension: this.#dimension,
+      tuning: this.#tuning,
+      vectorIndexed: this.#vectorIndexed,
+    };
+    return guard(this.#what(`searching (${request.mode})`), () => searchChunks(target, request));
+  }
+
+  countRows(): Promise<number> {
+    return guard(this.#what('counting rows'), () => this.#table().countRows());
+  }
+
+  async paths(): Promise<Set<string>> {
+    const paths = new Set<string>();
+    await guard(this.#what('listing the paths it holds'), () =>
+      forEachValue(this.#table().query().select([C.path]), C.path, (path) => paths.add(path as string)),
+    );
+    return paths;
+  }
+
+  stats(): Promise<TableStats> {
+    return guard(this.#what('reading stats'), () => readStats(this.#table(), this.#name, this.#dir));
+  }
+
+  #what(doing: string): string {
+    return `table ${this.#name} in ${this.#dir}: ${doing}`;
+  }
+}
