@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { RagError } from '../errors.js';
 import { silentLogger } from '../log.js';
-import { planBatches } from './batching.js';
 import { BertEncoder } from './mlx/bert.js';
 import { chooseOpenBlas, openBlasEnv } from './mlx/openblas.js';
 import { backend, prepareMlxJit, releaseArrays } from './mlx/runtime.js';
@@ -10,7 +9,7 @@ import { BertModel } from './model/bert-model.js';
 import type { ModelFiles } from './model/resolve.js';
 import type { WordPieceTokenizer } from './tokenizer.js';
 import type { Embedder, EmbedderRuntime, EmbedOptions } from './types.js';
-import { checkShape } from './vectors.js';
+import { embedInBatches } from './vectors.js';
 
 export interface MlxEmbedderOptions extends BertOverrides {
   /** Hugging Face id (looked up in the cache) or a model folder. */
@@ -102,34 +101,26 @@ export class MlxEmbedder implements Embedder {
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array> {
     if (this.#closed) throw new RagError('E_EMBED', 'embedder is closed');
-    const H = this.dimension;
-    const out = new Float32Array(texts.length * H);
-    const tokenizer = this.tokenizer;
     const encoder = this.encoder();
-    const encoded = texts.map((t) => tokenizer.encode(t));
-    const batches = planBatches(
-      encoded.map((e) => e.length),
+    return embedInBatches(
+      texts,
+      this.tokenizer,
       this.#options.batchTokens,
-      tokenizer.maxTokens,
+      this.dimension,
+      options.signal,
+      async (encoded, batch) => {
+        const S = batch.seqLen;
+        const ids = new Int32Array(encoded.length * S);
+        encoded.forEach((e, row) => ids.set(e, row * S));
+        const vectors = await encoder.forward(
+          ids,
+          encoded.map((e) => e.length),
+          S,
+        );
+        await releaseArrays('major');
+        return vectors;
+      },
     );
-    for (const batch of batches) {
-      if (options.signal?.aborted)
-        throw new RagError('E_ABORTED', 'embedding aborted', { cause: options.signal.reason });
-      const S = batch.seqLen;
-      const ids = new Int32Array(batch.indices.length * S);
-      const lengths = batch.indices.map((textIndex, row) => {
-        const e = encoded[textIndex]!;
-        ids.set(e, row * S);
-        return e.length;
-      });
-      const vectors = await encoder.forward(ids, lengths, S);
-      checkShape(vectors, batch.indices.length, H);
-      batch.indices.forEach((textIndex, row) => {
-        out.set(vectors.subarray(row * H, (row + 1) * H), textIndex * H);
-      });
-      await releaseArrays('major');
-    }
-    return out;
   }
 
   async close(): Promise<void> {

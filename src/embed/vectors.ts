@@ -1,4 +1,6 @@
 import { RagError } from '../errors.js';
+import { type Batch, planBatches } from './batching.js';
+import type { TokenIds, WordPieceTokenizer } from './tokenizer.js';
 
 /**
  * Checks a backend's output before it leaves the embedder: `rows × dimension` finite values.
@@ -26,4 +28,39 @@ export function normalizeRows(vectors: Float32Array, dimension: number): Float32
     for (let j = start; j < start + dimension; j++) vectors[j] = vectors[j]! * inv;
   }
   return vectors;
+}
+
+/**
+ * What every backend does around its forward pass: tokenise, plan batches by padded tokens,
+ * honour the abort signal between batches, check each batch's shape and put its rows back in
+ * the caller's order. `forward` gets the token ids of one batch and returns its vectors
+ * (rows in the batch's order, L2-normalised).
+ */
+export async function embedInBatches(
+  texts: readonly string[],
+  tokenizer: Pick<WordPieceTokenizer, 'encode' | 'maxTokens'>,
+  batchTokens: number,
+  dimension: number,
+  signal: AbortSignal | undefined,
+  forward: (encoded: TokenIds[], batch: Batch) => Promise<Float32Array>,
+): Promise<Float32Array> {
+  const out = new Float32Array(texts.length * dimension);
+  const encoded = texts.map((t) => tokenizer.encode(t));
+  const batches = planBatches(
+    encoded.map((e) => e.length),
+    batchTokens,
+    tokenizer.maxTokens,
+  );
+  for (const batch of batches) {
+    if (signal?.aborted) throw new RagError('E_ABORTED', 'embedding aborted', { cause: signal.reason });
+    const vectors = await forward(
+      batch.indices.map((i) => encoded[i]!),
+      batch,
+    );
+    checkShape(vectors, batch.indices.length, dimension);
+    batch.indices.forEach((textIndex, row) => {
+      out.set(vectors.subarray(row * dimension, (row + 1) * dimension), textIndex * dimension);
+    });
+  }
+  return out;
 }

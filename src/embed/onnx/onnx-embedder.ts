@@ -3,12 +3,11 @@ import { availableParallelism } from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
 import { errorMessage, ModelError, RagError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log.js';
-import { planBatches } from '../batching.js';
 import { BertModel } from '../model/bert-model.js';
 import { readFloatTensors } from '../model/safetensors.js';
 import type { WordPieceTokenizer } from '../tokenizer.js';
 import type { Embedder, EmbedderRuntime, EmbedOptions } from '../types.js';
-import { checkShape, normalizeRows } from '../vectors.js';
+import { embedInBatches, normalizeRows } from '../vectors.js';
 import { ATTENTION_MASK, buildBertGraph, INPUT_IDS, POOLED } from './bert-graph.js';
 import { cachedGraph, defaultGraphCacheDir, graphCacheFile } from './graph-cache.js';
 import { executionProviders } from './providers.js';
@@ -133,45 +132,36 @@ export class OnnxEmbedder implements Embedder {
 
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array> {
     if (this.#closed) throw new RagError('E_EMBED', 'embedder is closed');
-    const H = this.dimension;
-    const out = new Float32Array(texts.length * H);
-    if (texts.length === 0) return out;
-    const tokenizer = this.tokenizer;
+    if (texts.length === 0) return new Float32Array(0);
     this.#session ??= this.#createSession();
     const { session, Tensor } = await this.#session;
-    const encoded = texts.map((t) => tokenizer.encode(t));
-    const batches = planBatches(
-      encoded.map((e) => e.length),
+    return embedInBatches(
+      texts,
+      this.tokenizer,
       this.#options.batchTokens,
-      tokenizer.maxTokens,
+      this.dimension,
+      options.signal,
+      async (encoded, batch) => {
+        const S = batch.seqLen;
+        const B = encoded.length;
+        const ids = new BigInt64Array(B * S);
+        const mask = new BigInt64Array(B * S);
+        encoded.forEach((e, row) => {
+          for (let j = 0; j < e.length; j++) {
+            ids[row * S + j] = BigInt(e[j]!);
+            mask[row * S + j] = 1n;
+          }
+        });
+        const result = await session.run({
+          [INPUT_IDS]: new Tensor('int64', ids, [B, S]),
+          [ATTENTION_MASK]: new Tensor('int64', mask, [B, S]),
+        });
+        const pooled = result[POOLED]!;
+        const vectors = normalizeRows(Float32Array.from(pooled.data as Float32Array), this.dimension);
+        pooled.dispose();
+        return vectors;
+      },
     );
-    for (const batch of batches) {
-      if (options.signal?.aborted)
-        throw new RagError('E_ABORTED', 'embedding aborted', { cause: options.signal.reason });
-      const S = batch.seqLen;
-      const B = batch.indices.length;
-      const ids = new BigInt64Array(B * S);
-      const mask = new BigInt64Array(B * S);
-      batch.indices.forEach((textIndex, row) => {
-        const e = encoded[textIndex]!;
-        for (let j = 0; j < e.length; j++) {
-          ids[row * S + j] = BigInt(e[j]!);
-          mask[row * S + j] = 1n;
-        }
-      });
-      const result = await session.run({
-        [INPUT_IDS]: new Tensor('int64', ids, [B, S]),
-        [ATTENTION_MASK]: new Tensor('int64', mask, [B, S]),
-      });
-      const pooled = result[POOLED]!;
-      const vectors = normalizeRows(Float32Array.from(pooled.data as Float32Array), H);
-      pooled.dispose();
-      checkShape(vectors, B, H);
-      batch.indices.forEach((textIndex, row) => {
-        out.set(vectors.subarray(row * H, (row + 1) * H), textIndex * H);
-      });
-    }
-    return out;
   }
 
   async close(): Promise<void> {
