@@ -111,7 +111,9 @@ export class MlxEmbedder implements Embedder {
       async (encoded, batch) => {
         const S = batch.seqLen;
         const ids = new Int32Array(encoded.length * S);
-        encoded.forEach((e, row) => ids.set(e, row * S));
+        encoded.forEach((e, row) => {
+          ids.set(e, row * S);
+        });
         const vectors = await encoder.forward(
           ids,
           encoded.map((e) => e.length),
