@@ -56,6 +56,37 @@ export function toBatches(texts, batchSize) {
   return batches;
 }
 
+/**
+ * The timing loop of ragctl's own runners (MLX, onnx): checks every text is as long as the file
+ * says under this tokenizer, embeds `warmup` untimed batches, then every batch `iterations`
+ * times, timing each. Returns what resultLine needs.
+ */
+export async function timeEmbedder(embedder, data, { file, batchSize, warmup, iterations }) {
+  const lengths = data.texts.map((t) => embedder.tokenizer.encode(t).length);
+  const wrong = lengths.findIndex((n) => n !== data.tokens_per_text);
+  if (wrong >= 0)
+    throw new Error(
+      `${file}: text ${wrong} has ${lengths[wrong]} tokens here, expected ${data.tokens_per_text}`,
+    );
+  const batches = toBatches(data.texts, batchSize);
+  for (let i = 0; i < warmup; i++) await embedder.embed(batches[i % batches.length]);
+  const batchMs = [];
+  let done = 0;
+  let last;
+  const start = performance.now();
+  for (let it = 0; it < iterations; it++) {
+    for (const batch of batches) {
+      const t0 = performance.now();
+      last = await embedder.embed(batch);
+      batchMs.push(performance.now() - t0);
+      done += batch.length;
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+  if (!last.every(Number.isFinite)) throw new Error('non-finite embeddings');
+  return { batchMs, done, seconds };
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { readTextsFile, resultLine, toBatches } from './common.mjs';
+import { readTextsFile, resultLine, timeEmbedder } from './common.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -67,30 +67,12 @@ const embedder = new MlxEmbedder({
   compile: !args['no-compile'],
   jitCacheDir: jitCache,
 });
-const lengths = data.texts.map((t) => embedder.tokenizer.encode(t).length);
-const wrong = lengths.findIndex((n) => n !== data.tokens_per_text);
-if (wrong >= 0)
-  throw new Error(
-    `${args.texts}: text ${wrong} has ${lengths[wrong]} tokens here, expected ${data.tokens_per_text}`,
-  );
-
-const batches = toBatches(data.texts, batchSize);
-for (let i = 0; i < warmup; i++) await embedder.embed(batches[i % batches.length]);
-
-const batchMs = [];
-let done = 0;
-let last;
-const start = performance.now();
-for (let it = 0; it < iterations; it++) {
-  for (const batch of batches) {
-    const t0 = performance.now();
-    last = await embedder.embed(batch);
-    batchMs.push(performance.now() - t0);
-    done += batch.length;
-  }
-}
-const seconds = (performance.now() - start) / 1000;
-if (!last.every(Number.isFinite)) throw new Error('non-finite embeddings');
+const { batchMs, done, seconds } = await timeEmbedder(embedder, data, {
+  file: args.texts,
+  batchSize,
+  warmup,
+  iterations,
+});
 
 console.log(
   resultLine({
