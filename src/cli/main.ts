@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerControl } from './commands/control.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerIndex } from './commands/index-cmd.js';
+import { registerMcp } from './commands/mcp.js';
 import { registerModel } from './commands/model.js';
 import { registerSearch, type SearchCommandOptions } from './commands/search.js';
 import { registerStatus } from './commands/status.js';
@@ -32,6 +33,7 @@ export function buildProgram(options: { search?: SearchCommandOptions } = {}): C
   registerControl(program);
   registerDaemon(program);
   registerModel(program);
+  registerMcp(program, { filters: options.search?.filters });
   return program;
 }
 
