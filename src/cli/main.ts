@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerCompletion } from './commands/completion.js';
 import { registerControl } from './commands/control.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerIndex } from './commands/index-cmd.js';
@@ -34,6 +35,7 @@ export function buildProgram(options: { search?: SearchCommandOptions } = {}): C
   registerDaemon(program);
   registerModel(program);
   registerMcp(program, { filters: options.search?.filters });
+  registerCompletion(program);
   return program;
 }
 
