@@ -63,19 +63,16 @@ export function createMcpServer(tools: readonly McpTool[], backend: ToolBackend,
       return { content: [{ type: 'text', text: answer.text }], structuredContent: answer.structured };
     } catch (err) {
       const code = isRagError(err) ? err.code : 'E_INTERNAL';
-      const fix = isRagError(err) && err.fix ? `\nfix: ${err.fix}` : '';
+      const message = errorMessage(err);
+      const fix = isRagError(err) ? err.fix : undefined;
       // A refused argument is the caller's to fix; anything else may be ours, so it is logged.
       if (code === 'E_USAGE') log.debug({ event: 'mcp.tool_refused', err }, 'tool arguments refused');
       else log.warn({ event: 'mcp.tool_failed', err }, 'tool call failed');
       return {
-        content: [{ type: 'text', text: `${name} failed (${code}): ${errorMessage(err)}${fix}` }],
-        structuredContent: {
-          error: {
-            code,
-            message: errorMessage(err),
-            ...(fix ? { fix: isRagError(err) ? err.fix : undefined } : {}),
-          },
-        },
+        content: [
+          { type: 'text', text: `${name} failed (${code}): ${message}${fix ? `\nfix: ${fix}` : ''}` },
+        ],
+        structuredContent: { error: { code, message, ...(fix ? { fix } : {}) } },
         isError: true,
       };
     }
