@@ -68,7 +68,7 @@ function searchTool(filters: readonly FilterField[], context: ToolContext): McpT
       'mode "text" for exact words only, "vector" for meaning only.',
       'Each result gives path:start-end lines, the section heading path or code symbol, and the chunk text, best first:',
       'use it to find where something is written before opening whole files.',
-      `Engines in this index: ${engines || 'none configured'}. A filter that only some engines have (min_time: sql; lang, symbol: code)`,
+      `Engines in this index: ${engines || 'none configured'}. A filter that only some engines have (each parameter says which)`,
       'searches only those engines. Dates: 2024-05-01, an ISO date-time, or an age like 7d, 12h.',
     ].join(' '),
     method: 'search',
