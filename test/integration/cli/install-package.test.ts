@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import {
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -55,7 +56,12 @@ async function checkoutFiles(): Promise<string[]> {
     cwd: REPO,
     maxBuffer: 64 << 20,
   });
-  return stdout.split('\0').filter((f) => f !== '' && existsSync(join(REPO, f)));
+  // Files only: a deleted file git still tracks, or a socket someone left, is not the package's.
+  return stdout.split('\0').filter((f) => {
+    if (f === '' || !existsSync(join(REPO, f))) return false;
+    const stat = lstatSync(join(REPO, f));
+    return stat.isFile() || stat.isSymbolicLink();
+  });
 }
 
 /** The environment of a user who installed the package: nothing of this checkout or the test run. */
