@@ -75,12 +75,15 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const pid = transport?.pid;
-  await client?.close();
-  if (pid) await waitFor('the MCP server to exit', () => !isAlive(pid), 10_000);
-  // It left because its stdin closed, not because the client's transport killed it.
-  expect(stderr).toContain('the client closed stdin');
-  await endDaemonTest(daemon, ws);
+  try {
+    const pid = transport?.pid;
+    await client?.close();
+    if (pid) await waitFor('the MCP server to exit', () => !isAlive(pid), 10_000);
+    // It left because its stdin closed, not because the client's transport killed it.
+    expect(stderr).toContain('the client closed stdin');
+  } finally {
+    await endDaemonTest(daemon, ws);
+  }
 }, 60_000);
 
 describe('ragctl mcp against a running daemon', () => {
