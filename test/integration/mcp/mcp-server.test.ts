@@ -229,9 +229,16 @@ describe('ragctl mcp on the wire', () => {
       method: 'tools/call',
       params: { name: 'search', arguments: { query: 'tomatoes' } },
     });
-    await waitFor('the search reply', () => out.includes('"id":2'), 60_000);
-    child.stdin.end();
-    expect(await exited).toBe(0);
+    try {
+      await waitFor('the search reply', () => out.includes('"id":2'), 60_000);
+      child.stdin.end();
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
 
     const lines = out.split('\n').filter((l) => l !== '');
     expect(lines.length).toBe(2);
