@@ -70,6 +70,20 @@ export class LanceChunkTable implements ChunkTable {
     }
   }
 
+  async appendRows(path: string, batch: RecordBatch): Promise<void> {
+    this.#checkOpen();
+    if (batch.numRows === 0) return;
+    this.#checkBatch(batch, new Set([path]));
+    await this.#writes.run(() =>
+      guard(this.#what(`appending ${batch.numRows} row(s) to ${path}`), async () => {
+        // Insert-only on id: rows already there (a commit whose record was lost to a crash, read
+        // again) are left alone, so redoing an append adds no duplicates. Without the
+        // delete-by-source clause of replaceFiles the merge does not scan the whole table.
+        await this.#table.mergeInsert(C.id).whenNotMatchedInsertAll().execute(new arrow.Table(batch));
+      }),
+    );
+  }
+
   async #replacePart(paths: readonly string[], batch: RecordBatch | null): Promise<void> {
     const where = inList(C.path, paths);
     await this.#writes.run(() =>

@@ -1,5 +1,5 @@
 import { blankEntry, isCutLine, stripCutMark } from './lines.js';
-import type { SqlEntry, SqlLogReader } from './types.js';
+import type { ReaderContext, SqlEntry, SqlLogReader } from './types.js';
 
 /** Lines one record may hold; past it the record is emitted as truncated and the rest skipped. */
 const MAX_RECORD_LINES = 20_000;
@@ -53,6 +53,15 @@ export class MysqlSlowReader implements SqlLogReader {
 
   pendingFrom(): number | null {
     return this.#lines.length > 0 ? this.#start : null;
+  }
+
+  context(): ReaderContext {
+    return { lastTime: this.#lastTime, database: this.#database };
+  }
+
+  restore(context: ReaderContext): void {
+    this.#lastTime = typeof context.lastTime === 'number' ? context.lastTime : null;
+    this.#database = typeof context.database === 'string' ? context.database : null;
   }
 
   #hasUserHost(): boolean {

@@ -85,4 +85,13 @@ export interface SqlLogReader {
   finish(): SqlEntry[];
   /** First line of the earliest unfinished entry, or null: where re-reading must start after a restart. */
   pendingFrom(): number | null;
+  /**
+   * What a reader carries from finished entries into later ones (the slow log's current
+   * database and time), as of `pendingFrom()`: saved with an append checkpoint and given to
+   * `restore` when the log is read on from there. Readers that carry nothing leave both out.
+   */
+  context?(): ReaderContext;
+  restore?(context: ReaderContext): void;
 }
+
+export type ReaderContext = Record<string, string | number | null>;
