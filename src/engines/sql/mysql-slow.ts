@@ -1,5 +1,15 @@
 import { blankEntry, isCutLine, stripCutMark } from './lines.js';
-import type { ReaderContext, SqlEntry, SqlLogReader } from './types.js';
+import type { ReaderSnapshot, SqlEntry, SqlLogReader } from './types.js';
+
+interface SlowSnapshot {
+  lines: string[];
+  start: number;
+  end: number;
+  cut: boolean;
+  inBody: boolean;
+  lastTime: number | null;
+  database: string | null;
+}
 
 /** Lines one record may hold; past it the record is emitted as truncated and the rest skipped. */
 const MAX_RECORD_LINES = 20_000;
@@ -55,13 +65,27 @@ export class MysqlSlowReader implements SqlLogReader {
     return this.#lines.length > 0 ? this.#start : null;
   }
 
-  context(): ReaderContext {
-    return { lastTime: this.#lastTime, database: this.#database };
+  snapshot(): ReaderSnapshot {
+    return {
+      lines: [...this.#lines],
+      start: this.#start,
+      end: this.#end,
+      cut: this.#cut,
+      inBody: this.#inBody,
+      lastTime: this.#lastTime,
+      database: this.#database,
+    } satisfies SlowSnapshot;
   }
 
-  restore(context: ReaderContext): void {
-    this.#lastTime = typeof context.lastTime === 'number' ? context.lastTime : null;
-    this.#database = typeof context.database === 'string' ? context.database : null;
+  restore(snapshot: ReaderSnapshot): void {
+    const s = snapshot as SlowSnapshot;
+    this.#lines = [...s.lines];
+    this.#start = s.start;
+    this.#end = s.end;
+    this.#cut = s.cut;
+    this.#inBody = s.inBody;
+    this.#lastTime = s.lastTime;
+    this.#database = s.database;
   }
 
   #hasUserHost(): boolean {

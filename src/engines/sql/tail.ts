@@ -1,7 +1,7 @@
 import type { AppendCheckpoint } from '../types.js';
 import { type ByteLine, ByteLineSplitter, LineOffsets } from './byte-lines.js';
 import { createReader, detectKind } from './readers.js';
-import type { ReaderContext, SqlEntry, SqlLogReader, SqlSourceKind } from './types.js';
+import type { ReaderSnapshot, SqlEntry, SqlLogReader, SqlSourceKind } from './types.js';
 
 /** How much of a file `detectKind` looks at on a fresh start: its first lines decide the format. */
 const HEAD_BYTES = 64 * 1024;
@@ -31,12 +31,10 @@ export interface TailResume {
   line: number;
   /** Entries emitted so far: the next one's ordinal (chunk ids). */
   entries: number;
-  /**
-   * First lines of entries already emitted that lie past the offset: other sessions' entries
-   * that finished while an earlier one was still open. Read again, they are not emitted twice.
-   */
-  skip: number[];
-  context: ReaderContext | null;
+  /** The reader's unfinished entries and carried state (`SqlLogReader.snapshot`), or null. */
+  reader: ReaderSnapshot | null;
+  /** Byte offset of the earliest unfinished entry's first line, or null: how long it has been open. */
+  openSince: number | null;
 }
 
 export interface TailPiece {
@@ -55,10 +53,10 @@ export interface TailInput {
 /**
  * Reads a log (or a `.sql` file) from a byte offset and yields its entries in pieces, each with
  * the checkpoint to go on from. Without `final`, entries a reader still holds open (the last
- * one of a log: its end is known only when the next begins) are not emitted; the checkpoint's
- * offset is then the first line of the earliest of them, and the entries finished past it are
- * listed in `skip`, so that reading on from there emits each entry once. `.sql` files are edited,
- * not appended to: always read whole and final.
+ * one of a log: its end is known only when the next begins; a statement waiting for its
+ * duration line) are not emitted: they travel in the checkpoint (`resume.reader`), and the next
+ * read goes on from the end of the last whole line, so no byte is read twice but an unfinished
+ * last line. `.sql` files are edited, not appended to: always read whole and final.
  */
 export async function* readTail(input: TailInput): AsyncGenerator<TailPiece> {
   const bytes = input.bytes[Symbol.asyncIterator]();
@@ -89,7 +87,7 @@ async function* readFrom(bytes: AsyncIterator<Uint8Array>, input: TailInput): As
   const appendable = kind !== 'sql-file';
   const final = input.final || !appendable;
   const reader = createReader(kind);
-  if (input.previous?.context) reader.restore?.(input.previous.context);
+  if (input.previous?.reader) reader.restore?.(input.previous.reader);
   const tail = new TailState(reader, kind, input, final, appendable);
   for (const chunk of head) yield* tail.push(chunk);
   for (let next = await bytes.next(); !next.done; next = await bytes.next()) yield* tail.push(next.value);
@@ -103,10 +101,8 @@ class TailState {
   readonly #appendable: boolean;
   readonly #splitter: ByteLineSplitter;
   readonly #offsets = new LineOffsets();
-  readonly #skip: Set<number>;
-  /** First lines of entries emitted (or skipped as emitted before) that may lie past the next checkpoint. */
-  #emitted: number[] = [];
   #out: TailPiece['entries'] = [];
+  #openSince: number | null;
   #entries: number;
   #linesInPiece = 0;
   #lastEntry: { from: number; to: number } | null = null;
@@ -125,8 +121,8 @@ class TailState {
     this.#final = final;
     this.#appendable = appendable;
     this.#splitter = new ByteLineSplitter(input.fromOffset, input.previous?.line ?? 1);
-    this.#skip = new Set(input.previous?.skip ?? []);
     this.#entries = input.previous?.entries ?? 0;
+    this.#openSince = input.previous?.openSince ?? null;
   }
 
   *push(chunk: Uint8Array): Generator<TailPiece> {
@@ -153,46 +149,42 @@ class TailState {
   }
 
   #take(entry: SqlEntry): void {
-    this.#emitted.push(entry.startLine);
     const to = this.#offsets.get(entry.endLine + 1) ?? this.#lineEnd;
     const from = this.#offsets.get(entry.startLine) ?? this.#offsets.get(entry.endLine) ?? to;
     this.#lastEntry = { from: Math.max(from, to - MAX_LAST_ENTRY_BYTES), to };
-    if (this.#skip.delete(entry.startLine)) return;
     this.#out.push({ entry, ordinal: this.#entries++ });
   }
 
   #checkpoint(atEnd: boolean): TailPiece {
     let pending = this.#reader.pendingFrom();
-    const pendingAt = pending === null ? undefined : this.#offsets.get(pending);
-    if (
-      pending !== null &&
-      (pendingAt === undefined || this.#splitter.offset - pendingAt > MAX_PENDING_BYTES)
-    ) {
+    // An entry opened in an earlier read: no offset of its line here, but it is no older than
+    // the earliest one open then.
+    const pendingAt =
+      pending === null ? undefined : (this.#offsets.get(pending) ?? this.#openSince ?? undefined);
+    const tooOld =
+      pending !== null && (pendingAt === undefined || this.#splitter.offset - pendingAt > MAX_PENDING_BYTES);
+    if (tooOld || (pending !== null && !this.#reader.snapshot)) {
       for (const entry of this.#reader.finish()) this.#take(entry);
       pending = null;
     }
-    const line = pending ?? this.#splitter.nextLine;
-    const offset = pending === null ? this.#splitter.offset : this.#offsets.get(pending)!;
-    const skip = [...new Set([...this.#emitted, ...this.#skip])]
-      .filter((l) => l >= line)
-      .sort((a, b) => a - b);
-    this.#emitted = this.#emitted.filter((l) => l >= line);
-    this.#offsets.forgetBefore(line);
+    // Offsets are needed from the earliest unfinished entry on (for `lastEntry` and the bound above).
+    this.#offsets.forgetBefore(pending ?? this.#splitter.nextLine);
     this.#linesInPiece = 0;
+    if (pending === null) this.#openSince = null;
     const withheld = !this.#final && (pending !== null || (atEnd && this.#splitter.hasPartial));
     return {
       entries: this.#out.splice(0),
       checkpoint: {
-        offset,
+        offset: this.#splitter.offset,
         lastEntry: this.#lastEntry,
         withheld,
         appendable: this.#appendable,
         resume: {
           kind: this.#kind,
-          line,
+          line: this.#splitter.nextLine,
           entries: this.#entries,
-          skip,
-          context: this.#reader.context?.() ?? null,
+          reader: this.#reader.snapshot?.() ?? null,
+          openSince: pending === null ? null : (pendingAt ?? null),
         },
       },
     };

@@ -86,12 +86,14 @@ export interface SqlLogReader {
   /** First line of the earliest unfinished entry, or null: where re-reading must start after a restart. */
   pendingFrom(): number | null;
   /**
-   * What a reader carries from finished entries into later ones (the slow log's current
-   * database and time), as of `pendingFrom()`: saved with an append checkpoint and given to
-   * `restore` when the log is read on from there. Readers that carry nothing leave both out.
+   * The reader's state (its unfinished entries, and what it carries into later ones, such as the
+   * slow log's current database) as plain JSON data: saved with an append checkpoint and given
+   * to `restore` of a new reader, which then goes on with the next line as this one would have.
+   * Readers of files that are never read on in pieces (`.sql`) leave both out.
    */
-  context?(): ReaderContext;
-  restore?(context: ReaderContext): void;
+  snapshot?(): ReaderSnapshot;
+  restore?(snapshot: ReaderSnapshot): void;
 }
 
-export type ReaderContext = Record<string, string | number | null>;
+/** A reader's state as JSON-serialisable data (see `SqlLogReader.snapshot`). */
+export type ReaderSnapshot = unknown;
