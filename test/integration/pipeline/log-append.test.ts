@@ -1,4 +1,4 @@
-import { appendFile, copyFile, rename, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import type { Embedder } from '../../../src/embed/types.js';
@@ -53,13 +53,18 @@ describe('appending to a live SQL log', () => {
     await ws.cleanup();
   });
 
-  async function start(): Promise<App> {
-    ws = await Workspace.create('log-append');
+  /** Opens the app on a new workspace (`ws`), or on the one a test made for its config. */
+  async function start(
+    raw: Record<string, unknown> = {},
+    fresh = Object.keys(raw).length === 0,
+  ): Promise<App> {
+    if (fresh) ws = await Workspace.create('log-append');
     counter = new CountingEmbedder(model);
     app = await openApp(
       ws.config({
         engines: { sql: { chunker: 'sql', mapper: 'sql' } },
         sources: [{ path: ws.notes, engine: 'sql', include: ['**/*.log'] }],
+        ...raw,
       }),
       counter,
     );
@@ -187,6 +192,30 @@ describe('appending to a live SQL log', () => {
     expect(counter.indexed).toEqual(range(300, 340));
     expect(countByPath(await readChunks(a.config, 'sql')).get(log)).toBe(40);
     expect(await inconsistencies(a, 'sql')).toEqual([]);
+  }, 120_000);
+
+  it('the file size limit does not apply to logs, which are streamed; it still applies to other engines', async () => {
+    const limit = 4096;
+    ws = await Workspace.create('log-append');
+    await mkdir(ws.path('logs'));
+    await mkdir(ws.path('docs'));
+    const a = await start({
+      indexing: { maxFileBytes: limit },
+      engines: { sql: { chunker: 'sql', mapper: 'sql' }, md: { chunker: 'markdown' } },
+      sources: [
+        { path: ws.path('logs'), engine: 'sql', include: ['**/*.log'] },
+        { path: ws.path('docs'), engine: 'md' },
+      ],
+    });
+    const log = await ws.write('logs/postgresql.log', entries(0, 100));
+    const note = await ws.write('docs/big.md', `# Big\n\n${'A long note about nothing. '.repeat(400)}\n`);
+    expect((await stat(log)).size > limit && (await stat(note)).size > limit).toBe(true);
+    const summary = await a.indexer.reconcile(SETTLED);
+    expect(summary).toMatchObject({ filesAdded: 1, filesSkipped: 1 });
+    expect(summary.failures).toEqual([
+      { path: note, reason: expect.stringMatching(/^larger than indexing.maxFileBytes/) },
+    ]);
+    expect(lines(await rowsOf(a, 'logs/postgresql.log'))).toEqual(upTo(100));
   }, 120_000);
 
   it('malformed logs never stop the run: garbage, cut lines and a cut statement are searchable text', async () => {
