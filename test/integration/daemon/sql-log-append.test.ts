@@ -1,7 +1,7 @@
 import { appendFile, copyFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonProcess, DaemonWorkspace, stopAll, waitFor } from '../../helpers/daemon.js';
-import { readChunks } from '../../helpers/index-workspace.js';
+import { readChunks, rowWriteTimes } from '../../helpers/index-workspace.js';
 
 /**
  * A PostgreSQL log (prefix '%m [%p] %q%u@%d ', log_min_duration_statement = 0) that grows, is
@@ -64,7 +64,8 @@ describe('ragd and a growing SQL log', () => {
     const slow = await daemon.search('orders', { engine: 'sql', min_time: 20 });
     expect(slow.map((h) => [h.start_line, h.metadata.duration_ms])).toEqual([[2, 31.25]]);
     await daemon.idle();
-    const before = await rowsOf('postgresql.log');
+    const written = await rowWriteTimes(ws.config(), 'sql');
+    expect(written.size).toBe(2);
     const mark = ws.logLines().length;
 
     await appendFile(
@@ -91,7 +92,9 @@ describe('ragd and a growing SQL log', () => {
     await daemon.idle();
     const rows = await rowsOf('postgresql.log');
     expect(rows.map((r) => r.startLine).sort()).toEqual([1, 2, 3, 4]);
-    for (const old of before) expect(rows.some((r) => r.id === old.id)).toBe(true);
+    // The first two rows were not rewritten: the append added rows, it did not replace the file's.
+    const now = await rowWriteTimes(ws.config(), 'sql');
+    for (const [id, at] of written) expect(now.get(id)).toBe(at);
     // Entry 4 has entry 1's normalised statement: its vector is reused. Only the update is new.
     expect(embeddedSince(mark)).toBe(1);
   }, 60_000);
