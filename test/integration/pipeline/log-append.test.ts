@@ -196,6 +196,29 @@ describe('appending to a live SQL log', () => {
     expect(await inconsistencies(a, 'sql')).toEqual([]);
   }, 120_000);
 
+  it('a read stopped part-way resumes from its last commit: nothing embedded twice, no duplicates', async () => {
+    const a = await start();
+    const log = await ws.write('postgresql.log', entries(0, 700));
+    counter.failOnCall = 2;
+    await expect(a.indexer.reconcile(SETTLED)).rejects.toThrow(/failing indexing call 2/);
+    const committed = await rowsOf(a, 'postgresql.log');
+    // The first group landed and was recorded; the file is not recorded as read to its end.
+    expect(committed.length).toBeGreaterThan(0);
+    expect(committed.length).toBeLessThan(700);
+    const record = (await recordsOf(a)).get(log)!;
+    expect(record.chunkCount).toBe(committed.length);
+    expect(record.size).toBeLessThan(Buffer.byteLength(entries(0, 700)));
+    expect(await inconsistencies(a, 'sql')).toEqual([]);
+
+    counter.failOnCall = undefined;
+    counter.reset();
+    const resumed = await a.indexer.reconcile(SETTLED);
+    expect(resumed).toMatchObject({ filesChanged: 1, chunksEmbedded: 700 - committed.length });
+    expect(counter.indexed).toEqual(range(committed.length, 700));
+    expect(lines(await rowsOf(a, 'postgresql.log'))).toEqual(upTo(700));
+    expect(await inconsistencies(a, 'sql')).toEqual([]);
+  }, 120_000);
+
   it('the file size limit does not apply to logs, which are streamed; it still applies to other engines', async () => {
     const limit = 4096;
     ws = await Workspace.create('log-append');
