@@ -669,6 +669,8 @@ class Run {
           return;
         }
         if (next.done) break;
+        // A long file stops at its next piece: what was committed is recorded and resumes.
+        this.throwIfAborted();
         group.push(...next.value.chunks);
         checkpoint = next.value.checkpoint;
         if (group.length >= this.#indexer.groupChunks) await commit(checkpoint, false);
@@ -705,7 +707,12 @@ class Run {
       this.#summary.embedSeconds += seconds;
       this.#indexer.noteEmbedRate(missing.size, seconds);
       let i = 0;
-      for (const hash of missing.keys()) known.set(hash, vectors.subarray(i * dim, ++i * dim));
+      for (const hash of missing.keys()) {
+        const vector = vectors.subarray(i * dim, ++i * dim);
+        known.set(hash, vector);
+        // A copy: the cache must not pin the whole batch's buffer.
+        this.#indexer.reuse.noteEmbedded(state.table, hash, Float32Array.from(vector));
+      }
       this.#summary.chunksEmbedded += missing.size;
     }
     let total = 0;
