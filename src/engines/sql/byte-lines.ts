@@ -85,6 +85,8 @@ export class ByteLineSplitter {
   #complete(): ByteLine {
     let text = Buffer.concat(this.#pieces, this.#pieceBytes).toString('utf8');
     if (text.endsWith('\r')) text = text.slice(0, -1);
+    // A UTF-8 byte order mark opens the file, not its first line (TextDecoder drops it too).
+    if (this.#lineStart === 0 && text.startsWith('\uFEFF')) text = text.slice(1);
     if (this.#cut) text = markCut(text);
     const line: ByteLine = { text, no: this.#nextLine++, start: this.#lineStart, end: this.#read };
     this.#pieces = [];

@@ -40,6 +40,12 @@ describe('ByteLineSplitter', () => {
     }
   });
 
+  it('drops a byte order mark at the start of the file, not one inside it', () => {
+    const bom = '\uFEFF';
+    expect(split(Buffer.from(`${bom}select 1;\n`), 2).lines[0]!.text).toBe('select 1;');
+    expect(split(Buffer.from(`${bom}select 1;\n`), 2, 10).lines[0]!.text).toBe(`${bom}select 1;`);
+  });
+
   it('cuts a runaway line at MAX_LINE_CHARS bytes, marks it, and keeps counting its bytes', () => {
     const long = Buffer.alloc(MAX_LINE_CHARS + 12_345, 0x61);
     const bytes = Buffer.concat([long, Buffer.from('\nnext\n')]);
