@@ -41,6 +41,13 @@ const ENTRIES = Number(args.entries);
 const ROUNDS = Number(args.rounds);
 
 const root = mkdtempSync(join(tmpdir(), 'ragctl-bench-append-'));
+// A stopped run must not leave a 200 MB log behind.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    rmSync(root, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 const logs = join(root, 'logs');
 const BIG = join(logs, 'postgresql.log');
 let peakRss = 0;
