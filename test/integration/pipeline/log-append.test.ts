@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
@@ -13,6 +14,7 @@ import {
   rowWriteTimes,
   Workspace,
 } from '../../helpers/index-workspace.js';
+import { findPostgres, type PgWorkload, runPgWorkload } from '../../helpers/pg-server.js';
 
 /**
  * A live PostgreSQL log (prefix '%m [%p] %q%u@%d ', log_min_duration_statement = 0) under the
@@ -276,4 +278,63 @@ describe('appending to a live SQL log', () => {
     expect(lines(await rowsOf(a, 'postgresql.log')).slice(-2)).toEqual([64, 65]);
     expect(await inconsistencies(a, 'sql')).toEqual([]);
   }, 120_000);
+});
+
+const pg = findPostgres();
+if (pg.reason) console.warn(`log-append.test.ts: the PostgreSQL part is skipped: ${pg.reason}`);
+
+describe.skipIf(pg.reason !== null)('a real PostgreSQL log, appended in pieces under the pipeline', () => {
+  let model: Embedder;
+  let work: PgWorkload;
+  let ws: Workspace;
+  let app: App | undefined;
+
+  beforeAll(async () => {
+    model = realEmbedder();
+    work = await runPgWorkload(pg.bin!);
+    ws = await Workspace.create('log-append-pg');
+  }, 180_000);
+  afterAll(async () => {
+    await app?.close();
+    await model.close();
+    await work?.cleanup();
+    await ws?.cleanup();
+  });
+
+  it('log_statement = all + log_duration, cut mid-line and mid-entry: the rows of one whole read, each written once', async () => {
+    const counter = new CountingEmbedder(model);
+    app = await openApp(
+      ws.config({
+        engines: { sql: { chunker: 'sql', mapper: 'sql' } },
+        sources: [{ path: ws.notes, engine: 'sql', include: ['**/*.log'] }],
+      }),
+      counter,
+    );
+    const bytes = readFileSync(work.statementLog);
+    const whole = await ws.write('whole.log', bytes);
+    await app.indexer.reconcile(SETTLED);
+    const shape = (rows: { startLine: number; text: string }[]) =>
+      rows.map((r) => `${r.startLine}\t${r.text}`).sort();
+    const all = async () => await readChunks(app!.config, 'sql');
+    const wholeRows = (await all()).filter((r) => r.path === whole);
+    expect(wholeRows.length).toBeGreaterThan(40);
+
+    counter.reset();
+    const live = ws.path('live.log');
+    const cuts = [0, Math.floor(bytes.length * 0.31), Math.floor(bytes.length * 0.67), bytes.length];
+    const written = new Map<string, number>();
+    for (let i = 1; i < cuts.length; i++) {
+      await appendFile(live, bytes.subarray(cuts[i - 1], cuts[i]));
+      await app.indexer.reconcile(i === cuts.length - 1 ? SETTLED : LIVE);
+      // Rows written by an earlier piece are never written again.
+      const times = await rowWriteTimes(app.config, 'sql');
+      for (const [id, at] of written) expect(times.get(id)).toBe(at);
+      for (const [id, at] of times) written.set(id, at);
+    }
+    const liveRows = (await all()).filter((r) => r.path === live);
+    expect(shape(liveRows)).toEqual(shape(wholeRows));
+    // Every statement's vector was there already (the whole copy): reused, none embedded again.
+    expect(counter.indexed).toEqual([]);
+    expect(await inconsistencies(app, 'sql')).toEqual([]);
+  }, 180_000);
 });
