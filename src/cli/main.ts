@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerContext } from './commands/context.js';
 import { registerControl } from './commands/control.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerIndex } from './commands/index-cmd.js';
@@ -27,6 +28,7 @@ export function buildProgram(options: { search?: SearchCommandOptions } = {}): C
     .addHelpText('after', HELP_FOOTER)
     .exitOverride();
   registerSearch(program, options.search);
+  registerContext(program, { filters: options.search?.filters });
   registerIndex(program);
   registerStatus(program);
   registerControl(program);
