@@ -19,6 +19,8 @@ export interface ContextCommandOptions {
 const BUDGET_HELP =
   'tokens the whole context may take, counted with the embedding model’s tokenizer (default: 2000)';
 
+const K_HELP = 'search hits to build the context from (default: search.k in the config, 10)';
+
 /**
  * `ragctl context`: a search whose hits come with what they need to be read alone (their
  * class and enclosing function, their module's imports, a document's neighbouring sections),
@@ -41,7 +43,8 @@ export function registerContext(program: Command, options: ContextCommandOptions
   for (const spec of specs) {
     const cli = spec.cli;
     if (!cli) continue;
-    const option = new Option(cli.flags, spec.description).argParser((text: string, previous: unknown) =>
+    const help = spec.name === 'k' ? K_HELP : spec.description;
+    const option = new Option(cli.flags, help).argParser((text: string, previous: unknown) =>
       fromCliText(cli.value, text, previous),
     );
     command.addOption(option);
