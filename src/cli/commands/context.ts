@@ -17,7 +17,7 @@ export interface ContextCommandOptions {
 
 /** Kept in step with DEFAULT_BUDGET_TOKENS (src/context/params.ts), which loads only when a context runs. */
 const BUDGET_HELP =
-  'tokens the whole context may take, counted with the embedding model’s tokenizer (default: 2000)';
+  'tokens the whole context may take (16 to 200000), counted with the embedding model’s tokenizer (default: 2000)';
 
 const K_HELP = 'search hits to build the context from (default: search.k in the config, 10)';
 
