@@ -41,8 +41,9 @@ function parentOf(chunk: StoredChunk): string | null {
 
 /**
  * Every block the context may show, most relevant first, each chunk once: hit 1, its enclosing
- * scopes (nearest first) and its file's imports; hit 2 and its family; … then the documents'
- * neighbouring sections, which only fill what the budget leaves. A chunk that is a hit and
+ * scopes (nearest first) and its file's imports; hit 2 and its family; … then, as neighbours
+ * that only fill what the budget leaves, the documents' neighbouring sections and the body
+ * parts of a function hit too long for one chunk (that hit is its header). A chunk that is a hit and
  * also another hit's parent keeps its first place and is shown as a hit.
  */
 export async function gatherCandidates(
@@ -77,9 +78,13 @@ export async function gatherCandidates(
       add(block, 'imports', hit.score, rank);
   });
   for (const [rank, hit] of hits.entries()) {
-    if (!isDocumentChunk(hit)) continue;
-    signal?.throwIfAborted();
-    for (const n of await neighbours(hit, store)) add(n, 'neighbour', hit.score, rank);
+    if (isDocumentChunk(hit)) {
+      signal?.throwIfAborted();
+      for (const n of await neighbours(hit, store)) add(n, 'neighbour', hit.score, rank);
+    } else if (isSplitHead(hit)) {
+      signal?.throwIfAborted();
+      for (const part of await bodyParts(hit, store)) add(part, 'neighbour', hit.score, rank);
+    }
   }
   return [...byId.values()];
 }
@@ -115,6 +120,26 @@ async function parentChains(
     });
   }
   return chains;
+}
+
+/**
+ * A function too long for one chunk is a head (its header, spanning the whole definition) and
+ * parts of its body that point at it: the head's text is shorter than its lines.
+ */
+function isSplitHead(chunk: StoredChunk): boolean {
+  const kind = chunk.metadata.kind;
+  if (!isCodeChunk(chunk) || (kind !== 'function' && kind !== 'method') || 'part' in chunk.metadata)
+    return false;
+  const offset = typeof chunk.metadata.bodyOffset === 'number' ? chunk.metadata.bodyOffset : 0;
+  return chunk.text.slice(offset).split('\n').length < chunk.endLine - chunk.startLine + 1;
+}
+
+/** The body of a split function: its parts, in line order (they are the lines beside its header). */
+async function bodyParts(head: SearchHit, store: ContextStore): Promise<StoredChunk[]> {
+  const inside = await store.inRange(head.engine, head.path, head.startLine, head.endLine);
+  return inside
+    .filter((c) => c.metadata.parentScope === head.id && typeof c.metadata.part === 'number')
+    .sort((a, b) => a.startLine - b.startLine);
 }
 
 /** The sections just before and just after a document hit in its file, where there are any. */

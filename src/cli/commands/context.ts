@@ -57,7 +57,7 @@ export function registerContext(program: Command, options: ContextCommandOptions
 What goes in: each hit, most relevant first; for code, the chunks that enclose it (its class
 as header and member signatures, the function it is nested in) and its file's import block;
 for Markdown, its heading path and, while the budget allows, the sections just before and
-after it. Each block once, in file order, whole lines only: what does not fit is left out,
+after it (and for a function too long for one chunk, whose hit is its header, its body). Each block once, in file order, whole lines only: what does not fit is left out,
 least relevant first (a hit goes with its scopes). A block nested in another one shown is cut
 out of it, leaving "… (lines a-b below)".
 

@@ -176,6 +176,25 @@ describe('the context assembler over a real index (code and markdown, real model
     }
   });
 
+  it('a function too long for one chunk is a hit by its header; its body parts follow as neighbours', async () => {
+    const result = await context({
+      query: 'manifest line per archived entry',
+      engine: 'code',
+      symbol: 'write_manifest',
+      k: 1,
+    });
+    const [imports, hit, ...parts] = result.blocks;
+    expect(imports).toMatchObject({ role: 'imports', start_line: 2 });
+    expect(hit).toMatchObject({ role: 'hit', symbol: 'lib/archive.py:write_manifest', start_line: 38 });
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts)
+      expect(part).toMatchObject({ role: 'neighbour', symbol: 'lib/archive.py:write_manifest' });
+    // Header and parts together are the whole function, each line once, in order.
+    const lines = files.get(ws.path('code/lib/archive.py'))!;
+    expect([hit!, ...parts].map((b) => b.text).join('\n')).toBe(lines.slice(37, 71).join('\n'));
+    expect(result.tokens).toBeLessThanOrEqual(result.budget);
+  });
+
   it('with a budget too small for the top hit, cuts it after its last whole line that fits', async () => {
     const result = await context({
       query: 'digest of one tarball member',
