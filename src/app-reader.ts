@@ -1,5 +1,6 @@
 import { type IndexContents, makeEmbedders, readContents, storeDir } from './app.js';
 import type { Config } from './config/types.js';
+import { type ContextService, contextFor } from './context/service.js';
 import type { Embedder } from './embed/types.js';
 import { RagError } from './errors.js';
 import type { Logger } from './log.js';
@@ -24,6 +25,8 @@ export interface IndexProblem {
 
 /** What the CLI needs to search the index: `SearchService.search`. */
 export type Searcher = Pick<SearchService, 'search'>;
+/** What the CLI needs to assemble a context from the index: `ContextService.assemble`. */
+export type ContextAssembler = Pick<ContextService, 'assemble'>;
 
 /**
  * The index opened for reading, for `ragctl search` and `ragctl status` when no daemon runs: the
@@ -34,6 +37,7 @@ export type Searcher = Pick<SearchService, 'search'>;
 export class ReadOnlyApp {
   readonly config: Config;
   readonly search: Searcher;
+  readonly context: ContextAssembler;
   readonly embedders: ReadonlyMap<string, Embedder>;
   readonly problems: readonly IndexProblem[];
   readonly #reader: LanceReader | undefined;
@@ -44,6 +48,7 @@ export class ReadOnlyApp {
     config: Config,
     parts: {
       search: Searcher;
+      context: ContextAssembler;
       embedders: ReadonlyMap<string, Embedder>;
       problems: readonly IndexProblem[];
       reader?: LanceReader;
@@ -52,6 +57,7 @@ export class ReadOnlyApp {
   ) {
     this.config = config;
     this.search = parts.search;
+    this.context = parts.context;
     this.embedders = parts.embedders;
     this.problems = parts.problems;
     this.#reader = parts.reader;
@@ -68,7 +74,12 @@ export class ReadOnlyApp {
           throw new RagError('E_NO_INDEX', missing.reason, { fix: missing.fix });
         },
       };
-      return new ReadOnlyApp(config, { search, embedders: new Map(), problems: [missing] });
+      const context: ContextAssembler = {
+        assemble: async () => {
+          throw new RagError('E_NO_INDEX', missing.reason, { fix: missing.fix });
+        },
+      };
+      return new ReadOnlyApp(config, { search, context, embedders: new Map(), problems: [missing] });
     }
     let embedders: Map<string, Embedder> | undefined;
     try {
@@ -114,12 +125,14 @@ export class ReadOnlyApp {
           fix: `${WRITER_FIX}: it sets the unreadable version aside and re-checks the files`,
         });
       }
+      const params = searchParamsSchema(registry.searchFilters());
       const search = new SearchService(
         searchTables,
         { k: config.search.k, rrfK: config.search.rrfK },
-        searchParamsSchema(registry.searchFilters()),
+        params,
       );
-      return new ReadOnlyApp(config, { search, embedders, problems, reader, tables });
+      const context = contextFor({ search, params, engines, table: (e) => tables.get(e)!, embedders });
+      return new ReadOnlyApp(config, { search, context, embedders, problems, reader, tables });
     } catch (err) {
       await reader.close();
       for (const e of embedders?.values() ?? []) await e.close();

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
+import { type ContextService, contextFor } from './context/service.js';
 import type { Embedder } from './embed/types.js';
 import type { Logger } from './log.js';
 import { Indexer } from './pipeline/indexer.js';
@@ -36,6 +37,8 @@ export class App {
   readonly store: LanceStore;
   readonly indexer: Indexer;
   readonly search: SearchService;
+  /** `ragctl context` and the socket's `context`: hits with their scopes and imports, fitted to a budget. */
+  readonly context: ContextService;
   readonly embedders: ReadonlyMap<string, Embedder>;
   #closed: Promise<void> | undefined;
 
@@ -44,12 +47,14 @@ export class App {
     store: LanceStore,
     indexer: Indexer,
     search: SearchService,
+    context: ContextService,
     embedders: Map<string, Embedder>,
   ) {
     this.config = config;
     this.store = store;
     this.indexer = indexer;
     this.search = search;
+    this.context = context;
     this.embedders = embedders;
   }
 
@@ -74,12 +79,16 @@ export class App {
       }));
       // Every registered mapper's fields, as the socket and the CLI take them: a filter no
       // configured engine has is refused by name, not as an unknown parameter.
-      const search = new SearchService(
-        tables,
-        { k: config.search.k, rrfK: config.search.rrfK },
-        searchParamsSchema(registry.searchFilters()),
-      );
-      return new App(config, store, indexer, search, embedders);
+      const params = searchParamsSchema(registry.searchFilters());
+      const search = new SearchService(tables, { k: config.search.k, rrfK: config.search.rrfK }, params);
+      const context = contextFor({
+        search,
+        params,
+        engines,
+        table: (e) => indexer.table(e)!,
+        embedders,
+      });
+      return new App(config, store, indexer, search, context, embedders);
     } catch (err) {
       await store?.close();
       for (const e of embedders.values()) await e.close();

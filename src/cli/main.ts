@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerCompletion } from './commands/completion.js';
+import { registerContext } from './commands/context.js';
 import { registerControl } from './commands/control.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerIndex } from './commands/index-cmd.js';
@@ -29,6 +30,7 @@ export function buildProgram(options: { search?: SearchCommandOptions } = {}): C
     .addHelpText('after', HELP_FOOTER)
     .exitOverride();
   registerSearch(program, options.search);
+  registerContext(program, { filters: options.search?.filters });
   registerIndex(program);
   registerStatus(program);
   registerControl(program);

@@ -11,6 +11,7 @@ export function daemonHandlers(daemon: Daemon): MethodHandlers {
   return {
     search: async (params, context) =>
       toJson(await daemon.withApp((app) => app.search.search(params, context.signal))),
+    context: async (params, context) => daemon.withApp((app) => app.context.assemble(params, context.signal)),
     status: async () => daemon.status(),
     reindex: async (params) => {
       const queue = daemon.queue;

@@ -12,7 +12,11 @@ export interface Chunk {
    * statement with other literals shares one vector). Not stored; `contentHash` hashes it.
    */
   embedText?: string;
-  /** sha256 (hex, 32 chars) of the text that is embedded: the key for vector reuse. */
+  /**
+   * sha256 (hex, 32 chars) of what the vector depends on: the key for vector reuse. Usually the
+   * embedded text; an engine may leave out names it adds to that text, so that a rename costs
+   * no embedding (the code chunker hashes the source without its symbol line).
+   */
   contentHash: string;
   /** 1-based, inclusive. */
   startLine: number;

@@ -1,3 +1,5 @@
+import { checkContextParams } from '../context/params.js';
+import type { ContextParams, ContextResultJson } from '../context/types.js';
 import { type ErrorCode, RagError } from '../errors.js';
 import {
   checkSearchParams,
@@ -122,12 +124,22 @@ export interface MethodMap {
   pause: { params: EmptyParams; result: StateResult };
   resume: { params: EmptyParams; result: StateResult };
   shutdown: { params: EmptyParams; result: ShutdownResult };
+  /** A search's hits with their enclosing scopes, imports and neighbours, fitted to a token budget. */
+  context: { params: ContextParams; result: ContextResultJson };
 }
 export type Method = keyof MethodMap;
 export type ParamsOf<M extends Method> = MethodMap[M]['params'];
 export type ResultOf<M extends Method> = MethodMap[M]['result'];
 
-export const METHODS: readonly Method[] = ['search', 'status', 'reindex', 'pause', 'resume', 'shutdown'];
+export const METHODS: readonly Method[] = [
+  'search',
+  'status',
+  'reindex',
+  'pause',
+  'resume',
+  'shutdown',
+  'context',
+];
 
 /** A request of one method (or, with a union `M`, of any of them, still discriminated by `method`). */
 export type RequestOf<M extends Method> = {
@@ -263,6 +275,14 @@ export function parseRequest(json: unknown, search: SearchParamsSchema): Request
       if (checked.ok) return { v: PROTOCOL_VERSION, id: requestId, method: 'search', params: checked.params };
       const field = `params.${checked.problem.param}`;
       return new ProtocolError('E_PROTOCOL', describeProblem(checked.problem, field), { field, requestId });
+    }
+    case 'context': {
+      // A search's parameters (the same schema and words) plus `budget`.
+      const checked = checkContextParams(search, raw);
+      if (checked.ok)
+        return { v: PROTOCOL_VERSION, id: requestId, method: 'context', params: checked.params };
+      const field = `params.${checked.param}`;
+      return new ProtocolError('E_PROTOCOL', checked.message(field), { field, requestId });
     }
     case 'reindex': {
       const params: ReindexParams = {};

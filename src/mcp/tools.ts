@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { formatStatus, statusFromIndex } from '../cli/commands/status.js';
+import { formatContext } from '../context/format.js';
+import { checkContextParams } from '../context/params.js';
+import { contextParamsObject } from '../context/schema.js';
 import type { FilterField } from '../engines/types.js';
 import { RagError } from '../errors.js';
 import type { Method, ParamsOf, ResultOf } from '../ipc/protocol.js';
@@ -19,11 +22,8 @@ export function buildTools(filters: readonly FilterField[], context: ToolContext
   return [
     searchTool(filters, context),
     statusTool(),
+    contextTool(filters, context),
     // ── Tools of socket methods being written now; the lead wires each at merge time ──────
-    // `context` (h-context, the context assembler): { query, budget } → the assembled context;
-    //   defineTool({ name: 'context', method: 'context', inputSchema: <its zod schema through
-    //   toolSchema()>, parse: <its checker>, direct: <the assembler over ReadOnlyApp, if it can
-    //   run without a daemon>, render: <the assembled text as is> }).
     // `sql_clusters` (h-clusters, SQL clusters): defineTool({ name: 'sql_clusters', method:
     //   'sql_clusters', … }), described for a model as "the slow/frequent query families".
     // No entry until its socket method exists: a listed tool that cannot answer misleads agents.
@@ -83,6 +83,36 @@ function searchTool(filters: readonly FilterField[], context: ToolContext): McpT
       return toJson(await app.search.search(params));
     },
     render: (result) => renderSearch(result),
+  });
+}
+
+function contextTool(filters: readonly FilterField[], context: ToolContext): McpTool {
+  const schema = searchParamsSchema(filters);
+  const engines = context.engines.map((e) => `${e.name} (${e.chunker})`).join(', ');
+  return defineTool<'context'>({
+    name: 'context',
+    title: 'Context for a question, within a token budget',
+    description: [
+      "Search the user's files and get back, within a token budget, each hit together with what it needs to be read alone:",
+      "for code, the class it is in (header and member signatures), the function it is nested in, and its file's imports;",
+      'for Markdown, its heading path and the sections just before and after it. Whole lines only, each block once,',
+      'in file order, every block headed "--- path:start-end name (role)": ready to reason over without opening the files.',
+      'Use it to answer a question about the code or notes; use search to list where something is.',
+      `Takes the search parameters and budget (tokens, default 2000). Engines in this index: ${engines || 'none configured'};`,
+      'engine "code" keeps documents out of a question about code.',
+    ].join(' '),
+    method: 'context',
+    inputSchema: toolSchema(contextParamsObject(schema)),
+    parse(args) {
+      const checked = checkContextParams(schema, args);
+      if (checked.ok) return checked;
+      return { ok: false, message: checked.message(checked.param || 'the arguments') };
+    },
+    direct: (app, params) => app.context.assemble(params),
+    render: (result) =>
+      result.blocks.length === 0
+        ? `No context for “${result.query}”: nothing found.`
+        : `${formatContext(result).trimEnd()}\n\n(${result.tokens} of ${result.budget} tokens${result.dropped > 0 ? `; ${result.dropped} more blocks did not fit` : ''})`,
   });
 }
 

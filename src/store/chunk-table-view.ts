@@ -1,9 +1,17 @@
 import type { Table } from '@lancedb/lancedb';
 import { hasVectorIndex } from './indexes.js';
 import { forEachValue, guard, readStats } from './lance-util.js';
-import { searchChunks } from './search.js';
+import { readChunks, searchChunks } from './search.js';
 import type { StoreTuning } from './tuning.js';
-import { CHUNK_COLUMNS as C, type SearchHit, type SearchRequest, type TableStats } from './types.js';
+import {
+  CHUNK_COLUMNS as C,
+  type FieldFilter,
+  type SearchHit,
+  type SearchRequest,
+  type StoredChunk,
+  type TableStats,
+} from './types.js';
+import { and, fieldWhere } from './where.js';
 
 /**
  * The reads of a chunk table over a LanceDB handle: what the writer (`LanceChunkTable`) and a
@@ -41,6 +49,11 @@ export class ChunkTableView {
       vectorIndexed: this.#vectorIndexed,
     };
     return guard(this.#what(`searching (${request.mode})`), () => searchChunks(target, request));
+  }
+
+  chunks(filters: readonly FieldFilter[], limit: number): Promise<StoredChunk[]> {
+    const where = and(...filters.map(fieldWhere));
+    return guard(this.#what('reading chunks'), () => readChunks(this.#table(), where, limit));
   }
 
   countRows(): Promise<number> {

@@ -10,8 +10,10 @@ import type { StoreTuning } from './tuning.js';
 import {
   CHUNK_COLUMNS as C,
   type ChunkTable,
+  type FieldFilter,
   type SearchHit,
   type SearchRequest,
+  type StoredChunk,
   type TableStats,
 } from './types.js';
 import { inList } from './where.js';
@@ -168,6 +170,11 @@ export class LanceChunkTable implements ChunkTable {
   async search(request: SearchRequest): Promise<SearchHit[]> {
     this.#checkOpen();
     return this.#reads.search(request);
+  }
+
+  async chunks(filters: readonly FieldFilter[], limit: number): Promise<StoredChunk[]> {
+    this.#checkOpen();
+    return this.#reads.chunks(filters, limit);
   }
 
   async countRows(): Promise<number> {

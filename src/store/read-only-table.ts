@@ -3,7 +3,14 @@ import { RagError } from '../errors.js';
 import { ChunkTableView } from './chunk-table-view.js';
 import type { Mismatch } from './table-meta.js';
 import type { StoreTuning } from './tuning.js';
-import type { ChunkTableReader, SearchHit, SearchRequest, TableStats } from './types.js';
+import type {
+  ChunkTableReader,
+  FieldFilter,
+  SearchHit,
+  SearchRequest,
+  StoredChunk,
+  TableStats,
+} from './types.js';
 
 export interface ReadOnlyChunkTableOptions {
   table: Table;
@@ -53,6 +60,11 @@ export class ReadOnlyChunkTable implements ChunkTableReader {
     return this.#reads.search(request);
   }
 
+  async chunks(filters: readonly FieldFilter[], limit: number): Promise<StoredChunk[]> {
+    this.#checkOpen();
+    return this.#reads.chunks(filters, limit);
+  }
+
   async countRows(): Promise<number> {
     this.#checkOpen();
     return this.#reads.countRows();
@@ -96,6 +108,10 @@ export class EmptyChunkTable implements ChunkTableReader {
   }
 
   async search(): Promise<SearchHit[]> {
+    return [];
+  }
+
+  async chunks(): Promise<StoredChunk[]> {
     return [];
   }
 

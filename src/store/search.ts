@@ -2,7 +2,13 @@ import { MatchQuery, type Table } from '@lancedb/lancedb';
 import type { Table as ArrowTable, Vector } from 'apache-arrow';
 import { RagError } from '../errors.js';
 import type { StoreTuning } from './tuning.js';
-import { CHUNK_COLUMNS as C, type SearchHit, type SearchRequest } from './types.js';
+import {
+  CHUNK_COLUMNS as C,
+  MAX_CHUNKS_READ,
+  type SearchHit,
+  type SearchRequest,
+  type StoredChunk,
+} from './types.js';
 import { filterWhere } from './where.js';
 
 /** What a hit is made of; the vector and hashes stay on disk. */
@@ -56,6 +62,22 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
     text === '' ? Promise.resolve([]) : textLeg(target.table, text, where, pool),
   ]);
   return fuseRelativeScores(byVector, byText, request.vectorWeight ?? target.tuning.hybridVectorWeight, k);
+}
+
+/** Rows matching `where`, read as hits without a score (see `ChunkTableReader.chunks`). */
+export async function readChunks(
+  table: Table,
+  where: string | undefined,
+  limit: number,
+): Promise<StoredChunk[]> {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CHUNKS_READ)
+    throw new RagError(
+      'E_USAGE',
+      `chunks: limit must be an integer from 1 to ${MAX_CHUNKS_READ}, got ${limit}`,
+    );
+  let query = table.query().select(HIT_COLUMNS).limit(limit);
+  if (where) query = query.where(where);
+  return hitsFrom(await query.toArrow(), () => () => 0).map(({ score: _score, ...chunk }) => chunk);
 }
 
 function checkVector(vector: Float32Array | undefined, dimension: number, mode: string): Float32Array {

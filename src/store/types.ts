@@ -110,6 +110,12 @@ export interface SearchHit {
   metadata: Record<string, unknown>;
 }
 
+/** A stored chunk as `ChunkTableReader.chunks` reads it: a hit without a score. */
+export type StoredChunk = Omit<SearchHit, 'score'>;
+
+/** The most rows one `chunks` call returns: a bound on a reply, not a page size. */
+export const MAX_CHUNKS_READ = 10_000;
+
 /** What the store remembers of a file, to decide from a `stat` whether it changed. */
 export interface FileRecord {
   path: string;
@@ -165,6 +171,12 @@ export interface ChunkTableReader {
   readonly modelId: string;
   readonly dimension: number;
   search(request: SearchRequest): Promise<SearchHit[]>;
+  /**
+   * Rows where every filter holds, in no particular order, at most `limit` (≤ MAX_CHUNKS_READ):
+   * chunks by id, or a file's chunks in a range of lines (`string-in` on `id`, `string-eq` on
+   * `path`, `number-max` on `start_line`…), for the context assembler. No vectors.
+   */
+  chunks(filters: readonly FieldFilter[], limit: number): Promise<StoredChunk[]>;
   countRows(): Promise<number>;
   /** Every distinct path with rows in the table: a scan of one column, for repairs, not for every run. */
   paths(): Promise<Set<string>>;

@@ -108,15 +108,20 @@ const SYMBOL_LINE_TOKENS = 24;
  * The embedded (and stored) text starts with the chunk's symbol on a line of its own, as a
  * markdown chunk starts with its heading path: the names say what the code is about in words a
  * question uses (docs/BENCHMARKS.md §7 measures it against the text alone). `bodyOffset` says
- * where the source starts; ids do not change, content hashes do.
+ * where the source starts.
+ *
+ * The content hash stays that of the source alone, symbol line left out: it is the key vectors
+ * are reused by, and the symbol line holds the file's path and every enclosing name. Hashing it
+ * would re-embed every method of a renamed class and every chunk of a moved file, although
+ * their source is the same. The price: a reused vector was embedded under the old name until
+ * the chunk's own source changes (the stored text, and so full-text search, has the new one).
+ * A chunk's own name is in its source (`def name`), so renaming it still re-embeds it.
  */
 function withSymbolLine(chunk: CodeChunk): CodeChunk {
   const line = `${chunk.metadata.symbol}\n`;
-  const text = line + chunk.text;
   return {
     ...chunk,
-    text,
-    contentHash: sha256(text),
+    text: line + chunk.text,
     metadata: { ...chunk.metadata, bodyOffset: line.length },
   };
 }

@@ -66,6 +66,14 @@ export function fakeDaemon(overrides: Partial<MethodHandlers> = {}): MethodHandl
     pause: async () => ({ state: 'paused' }),
     resume: async () => ({ state: 'idle' }),
     shutdown: async () => ({ stopping: true }),
+    context: async (params) => ({
+      query: params.query,
+      budget: params.budget ?? 2000,
+      tokens: 0,
+      blocks: [],
+      dropped: 0,
+      took_ms: 0,
+    }),
     ...overrides,
   };
 }

@@ -87,9 +87,17 @@ afterAll(async () => {
 }, 60_000);
 
 describe('ragctl mcp against a running daemon', () => {
-  it('lists search and status, the search schema taking every declared engine filter', async () => {
+  it('lists search, status and context, the search schema taking every declared engine filter', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(['search', 'status']);
+    expect(tools.map((t) => t.name)).toEqual(['search', 'status', 'context']);
+    const context = tools.find((t) => t.name === 'context')!;
+    expect(context.inputSchema.required).toEqual(['query']);
+    expect(Object.keys(context.inputSchema.properties ?? {})).toEqual([
+      ...paramSpecs(BUILTIN_FILTERS).map((p) => p.name),
+      'budget',
+    ]);
+    const budget = (context.inputSchema.properties as Record<string, Record<string, unknown>>).budget;
+    expect(budget).toMatchObject({ type: 'integer', minimum: 16, maximum: 200000 });
     const search = tools.find((t) => t.name === 'search')!;
     expect(search.description).toMatch(/path:start-end/);
     expect(search.description).toContain('md (markdown)');
@@ -128,6 +136,39 @@ describe('ragctl mcp against a running daemon', () => {
     );
     expect(paths.length).toBeGreaterThan(0);
     expect(new Set(paths)).toEqual(new Set([ws.path('backup.md')]));
+  });
+
+  it('answers context from the daemon: the hit under its heading path, within the budget', async () => {
+    const result = await call('context', { query: 'how do I restore a file from backup', k: 1, budget: 400 });
+    expect(result.isError).toBeFalsy();
+    const structured = result.structuredContent as {
+      via: string;
+      budget: number;
+      tokens: number;
+      blocks: Array<{
+        path: string;
+        role: string;
+        heading_path: string[];
+        start_line: number;
+        end_line: number;
+      }>;
+    };
+    expect(structured.via).toBe('daemon');
+    expect(structured.budget).toBe(400);
+    expect(structured.tokens).toBeLessThanOrEqual(400);
+    // The short note is one chunk: the hit, with no section beside it.
+    expect(structured.blocks.map((b) => [b.role, b.path, b.heading_path])).toEqual([
+      ['hit', ws.path('backup.md'), ['Backups']],
+    ]);
+    const hit = structured.blocks[0]!;
+    const text = textOf(result);
+    expect(text).toContain(`--- ${hit.path}:${hit.start_line}-${hit.end_line} Backups (hit `);
+    expect(text).toContain('restic restore latest --target /tmp/restore');
+    expect(text).toMatch(/\(\d+ of 400 tokens\)/);
+
+    const bad = await call('context', { query: 'restore', budget: 5 });
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toContain('budget must be an integer from 16 to 200000, not 5');
   });
 
   it('answers status from the daemon', async () => {

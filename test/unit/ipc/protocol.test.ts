@@ -226,3 +226,35 @@ describe('toWireHit', () => {
     });
   });
 });
+
+describe('parseRequest: context', () => {
+  it('takes a search’s params and a budget, and refuses what search refuses in the same words', () => {
+    expect(
+      parse({
+        v: 1,
+        id: 7,
+        method: 'context',
+        params: { query: 'retry delay', budget: 1500, symbol: 'Queue.*' },
+      }),
+    ).toEqual({
+      v: 1,
+      id: 7,
+      method: 'context',
+      params: { query: 'retry delay', budget: 1500, symbol: 'Queue.*' },
+    });
+    expect(parse({ v: 1, id: 8, method: 'context', params: { query: 'retry delay' } })).toMatchObject({
+      params: { query: 'retry delay' },
+    });
+    for (const budget of [0, 15, 200_001, 2.5, '2000', null]) {
+      const err = refusal({ v: 1, id: 9, method: 'context', params: { query: 'q', budget } });
+      expect(err.field).toBe('params.budget');
+      expect(err.message).toMatch(/^params\.budget must be an integer from 16 to 200000, not /);
+    }
+    expect(refusal({ v: 1, id: 10, method: 'context', params: { query: 'q', k: 0 } }).field).toBe('params.k');
+    expect(refusal({ v: 1, id: 11, method: 'context', params: { budget: 100 } }).message).toBe(
+      'params.query is missing',
+    );
+    const unknown = refusal({ v: 1, id: 12, method: 'context', params: { query: 'q', bugdet: 100 } });
+    expect(unknown.field).toBe('params.bugdet');
+  });
+});

@@ -1,0 +1,226 @@
+import type { TokenCounter } from '../embed/types.js';
+import { renderBlock } from './format.js';
+import { type Candidate, isCodeChunk } from './gather.js';
+import type { WireContextBlock } from './types.js';
+
+/** Code chunks whose text is a summary, not the file's lines: they never hide nested blocks. */
+const SUMMARY_KINDS: ReadonlySet<string> = new Set(['class', 'interface', 'impl', 'imports']);
+
+/** A candidate with the text it shows: the file's lines, without the chunker's symbol line or breadcrumb. */
+interface Block {
+  candidate: Candidate;
+  /** Order of relevance: the candidate's place in the list. */
+  priority: number;
+  path: string;
+  startLine: number;
+  endLine: number;
+  lines: string[];
+  /** `lines` are exactly the file's lines `startLine..endLine`, so nested blocks can be cut out. */
+  isContiguous: boolean;
+}
+
+export interface Fitted {
+  blocks: WireContextBlock[];
+  tokens: number;
+  dropped: number;
+}
+
+/**
+ * Fits candidates, most relevant first, into `budget` tokens of the rendered text: a candidate
+ * that does not fit is dropped (a hit takes its parents and imports along) and smaller ones
+ * after it may still go in. A block that lies inside one already shown (a nested function in
+ * its enclosing function) is not repeated; an enclosing block shows one `… (lines a-b below)`
+ * line where a nested block it contains is shown apart. Blocks are whole lines: only the first
+ * hit, when it alone is over the budget, is cut, after its last line that fits.
+ */
+export function fitToBudget(candidates: readonly Candidate[], counter: TokenCounter, budget: number): Fitted {
+  const count = tokenCounter(counter);
+  const blocks = candidates.map(toBlock);
+  const selected: Block[] = [];
+  const missingHits = new Set<number>();
+  let dropped = 0;
+  for (const block of blocks) {
+    const role = block.candidate.role;
+    if (role !== 'hit' && missingHits.has(block.candidate.hit)) {
+      dropped++;
+      continue;
+    }
+    if (isShown(block, selected)) continue;
+    const trial = [...selected, block];
+    if (total(layout(trial), count) <= budget) {
+      selected.push(block);
+      continue;
+    }
+    const cut = selected.length === 0 && role === 'hit' ? cutToFit(block, budget, count) : null;
+    if (cut) {
+      selected.push(cut);
+      continue;
+    }
+    if (role === 'hit') missingHits.add(block.candidate.hit);
+    dropped++;
+  }
+  const wire = layout(selected);
+  return { blocks: wire, tokens: total(wire, count), dropped };
+}
+
+/** Tokens of a text as it would sit inside a prompt: the model's own [CLS]/[SEP] not counted. */
+function tokenCounter(counter: TokenCounter): (text: string) => number {
+  const special = counter.countTokens('');
+  const cache = new Map<string, number>();
+  return (text) => {
+    let n = cache.get(text);
+    if (n === undefined) {
+      n = Math.max(0, counter.countTokens(text) - special);
+      cache.set(text, n);
+    }
+    return n;
+  };
+}
+
+function total(blocks: readonly WireContextBlock[], count: (text: string) => number): number {
+  // Blocks are joined by a line break, which adds no token (WordPiece splits at whitespace).
+  let sum = 0;
+  for (const b of blocks) sum += count(renderBlock(b));
+  return sum;
+}
+
+function toBlock(candidate: Candidate, priority: number): Block {
+  const chunk = candidate.chunk;
+  const offset = typeof chunk.metadata.bodyOffset === 'number' ? chunk.metadata.bodyOffset : 0;
+  const lines = chunk.text.slice(offset).split('\n');
+  const kind = chunk.metadata.kind;
+  const isSummary = isCodeChunk(chunk) && typeof kind === 'string' && SUMMARY_KINDS.has(kind);
+  return {
+    candidate,
+    priority,
+    path: chunk.path,
+    startLine: chunk.startLine,
+    endLine: chunk.endLine,
+    lines,
+    isContiguous: !isSummary && lines.length === chunk.endLine - chunk.startLine + 1,
+  };
+}
+
+/** Every line of `block` is already on show in a selected block of the same file. */
+function isShown(block: Block, selected: readonly Block[]): boolean {
+  if (!block.isContiguous) return false;
+  const holders = selected.filter(
+    (s) =>
+      s.isContiguous && s.path === block.path && s.startLine <= block.endLine && s.endLine >= block.startLine,
+  );
+  for (let line = block.startLine; line <= block.endLine; line++) {
+    const shown = holders.some(
+      (h) =>
+        h.startLine <= line &&
+        line <= h.endLine &&
+        !nestedIn(h, selected).some(([from, to]) => from <= line && line <= to),
+    );
+    if (!shown) return false;
+  }
+  return true;
+}
+
+/** The line ranges of selected blocks inside `outer` (outermost only): shown apart, so cut out of it. */
+function nestedIn(outer: Block, selected: readonly Block[]): Array<[number, number]> {
+  if (!outer.isContiguous) return [];
+  const inner = selected.filter(
+    (s) =>
+      s !== outer &&
+      s.isContiguous &&
+      s.path === outer.path &&
+      s.startLine >= outer.startLine &&
+      s.endLine <= outer.endLine &&
+      (s.startLine > outer.startLine || s.endLine < outer.endLine),
+  );
+  const ranges = inner
+    .filter(
+      (s) =>
+        !inner.some(
+          (o) =>
+            o !== s &&
+            o.startLine <= s.startLine &&
+            s.endLine <= o.endLine &&
+            (o.startLine < s.startLine || o.endLine > s.endLine),
+        ),
+    )
+    .map((s): [number, number] => [s.startLine, s.endLine])
+    .sort((a, b) => a[0] - b[0]);
+  return ranges;
+}
+
+/**
+ * The selected blocks as they are shown: files in the order of their most relevant block,
+ * each file's blocks in line order (an enclosing block before what it encloses), nested blocks
+ * cut out of their enclosing block.
+ */
+function layout(selected: readonly Block[]): WireContextBlock[] {
+  const fileRank = new Map<string, number>();
+  for (const b of selected) fileRank.set(b.path, Math.min(fileRank.get(b.path) ?? b.priority, b.priority));
+  const ordered = [...selected].sort(
+    (a, b) =>
+      fileRank.get(a.path)! - fileRank.get(b.path)! ||
+      (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) ||
+      a.startLine - b.startLine ||
+      b.endLine - a.endLine ||
+      a.priority - b.priority,
+  );
+  return ordered.map((b) => toWire(b, elide(b, nestedIn(b, selected))));
+}
+
+/** The block's lines with each nested range replaced by one line saying where it is shown. */
+function elide(block: Block, ranges: ReadonlyArray<[number, number]>): string {
+  if (ranges.length === 0) return block.lines.join('\n');
+  const out: string[] = [];
+  let line = block.startLine;
+  for (const [from, to] of ranges) {
+    for (; line < from; line++) out.push(block.lines[line - block.startLine]!);
+    const first = block.lines[from - block.startLine] ?? '';
+    const indent = first.slice(0, first.length - first.trimStart().length);
+    out.push(`${indent}… (lines ${from}-${to} below)`);
+    line = to + 1;
+  }
+  for (; line <= block.endLine; line++) out.push(block.lines[line - block.startLine]!);
+  return out.join('\n');
+}
+
+/**
+ * The first hit cut after its last whole line that fits, with a line saying what was cut;
+ * null when not even its first line fits.
+ */
+function cutToFit(block: Block, budget: number, count: (text: string) => number): Block | null {
+  if (!block.isContiguous) return null;
+  const fits = (kept: number) => {
+    const cut: Block = { ...block, endLine: block.startLine + kept - 1, lines: withCutNote(block, kept) };
+    return total(layout([cut]), count) <= budget ? cut : null;
+  };
+  let lo = 0;
+  let hi = block.lines.length - 1;
+  // Binary search for the most lines that fit: fewer lines never cost more tokens.
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo > 0 ? fits(lo) : null;
+}
+
+function withCutNote(block: Block, kept: number): string[] {
+  const from = block.startLine + kept;
+  return [...block.lines.slice(0, kept), `… (lines ${from}-${block.endLine} cut: over the budget)`];
+}
+
+function toWire(block: Block, text: string): WireContextBlock {
+  const c = block.candidate;
+  const symbol = c.chunk.metadata.symbol;
+  return {
+    path: block.path,
+    engine: c.chunk.engine,
+    start_line: block.startLine,
+    end_line: block.endLine,
+    role: c.role,
+    symbol: isCodeChunk(c.chunk) && typeof symbol === 'string' ? symbol : null,
+    heading_path: c.chunk.headingPath,
+    score: c.score,
+    text,
+  };
+}

@@ -1,0 +1,27 @@
+import type { ContextResultJson, WireContextBlock } from './types.js';
+
+/**
+ * A block as the text output shows it: one header line with the place and why it is there,
+ * then the lines. What the budget counts (with absolute paths, the longest form), and what
+ * `ragctl context` prints (with `showPath`'s shorter paths), so the printed text never holds
+ * more tokens than `tokens` says.
+ */
+export function renderBlock(block: WireContextBlock, showPath: (path: string) => string = (p) => p): string {
+  const lines =
+    block.end_line !== block.start_line ? `${block.start_line}-${block.end_line}` : `${block.start_line}`;
+  const name = block.symbol !== null ? nameInFile(block.symbol) : block.heading_path.join(' › ');
+  const why = block.role === 'hit' ? `hit ${block.score.toFixed(3)}` : block.role;
+  return `--- ${showPath(block.path)}:${lines}${name ? ` ${name}` : ''} (${why})\n${block.text}\n`;
+}
+
+/** The whole context as text, ready to paste: blocks in order, a blank line between them. */
+export function formatContext(result: ContextResultJson, showPath?: (path: string) => string): string {
+  if (result.blocks.length === 0) return '';
+  return result.blocks.map((b) => renderBlock(b, showPath)).join('\n');
+}
+
+/** `shop/cart.py:Cart.total` → `Cart.total`; the path is already in the header. */
+function nameInFile(symbol: string): string {
+  const colon = symbol.lastIndexOf(':');
+  return colon < 0 ? '' : symbol.slice(colon + 1);
+}

@@ -1,0 +1,48 @@
+import { checkSearchParams, describeProblem, type SearchParamsSchema } from '../search/param-specs.js';
+import type { ContextParams } from './types.js';
+
+/** What `ragctl context` fits into when no budget is given: a generous slice of a prompt. */
+export const DEFAULT_BUDGET_TOKENS = 2000;
+/** Below this not even one short function with its header line fits. */
+export const MIN_BUDGET_TOKENS = 16;
+/** A large model's whole context window; more is a mistake, and it bounds the reply. */
+export const MAX_BUDGET_TOKENS = 200_000;
+
+export const BUDGET_EXPECTS = `an integer from ${MIN_BUDGET_TOKENS} to ${MAX_BUDGET_TOKENS}`;
+
+export type ContextParamsCheck =
+  | { ok: true; params: ContextParams }
+  | { ok: false; param: string; message: (label: string) => string };
+
+/**
+ * A context request's parameters: `budget`, and the rest checked as a search's by the same
+ * schema as `search` (filters included), so both methods refuse a value in the same words.
+ */
+export function checkContextParams(schema: SearchParamsSchema, input: unknown): ContextParamsCheck {
+  const raw = typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...input } : input;
+  let budget: number | undefined;
+  if (typeof raw === 'object' && raw !== null && Object.hasOwn(raw, 'budget')) {
+    const value = (raw as Record<string, unknown>).budget;
+    delete (raw as Record<string, unknown>).budget;
+    if (
+      typeof value !== 'number' ||
+      !Number.isInteger(value) ||
+      value < MIN_BUDGET_TOKENS ||
+      value > MAX_BUDGET_TOKENS
+    ) {
+      const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : String(value);
+      return {
+        ok: false,
+        param: 'budget',
+        message: (label) => `${label} must be ${BUDGET_EXPECTS}, not ${shown}`,
+      };
+    }
+    budget = value;
+  }
+  const checked = checkSearchParams(schema, raw);
+  if (!checked.ok) {
+    const problem = checked.problem;
+    return { ok: false, param: problem.param, message: (label) => describeProblem(problem, label) };
+  }
+  return { ok: true, params: budget === undefined ? checked.params : { ...checked.params, budget } };
+}

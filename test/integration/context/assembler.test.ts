@@ -1,0 +1,215 @@
+import { cp, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import { formatContext } from '../../../src/context/format.js';
+import type { ContextParams, ContextResultJson, WireContextBlock } from '../../../src/context/types.js';
+import type { Embedder } from '../../../src/embed/types.js';
+import { openApp, realEmbedder, Workspace } from '../../helpers/index-workspace.js';
+
+const FIXTURES = fileURLToPath(new URL('../../fixtures/context', import.meta.url));
+
+/** Lines the assembler writes itself: where a nested block was cut out, or the first hit was cut. */
+const NOTE = /^\s*… \(lines \d+-\d+ (below|cut: over the budget)\)$/;
+
+describe('the context assembler over a real index (code and markdown, real model and LanceDB)', () => {
+  let model: Embedder;
+  let ws: Workspace;
+  let app: App;
+  const files = new Map<string, string[]>();
+  const context = (params: ContextParams): Promise<ContextResultJson> => app.context.assemble(params);
+  /** Tokens of the printed context, counted apart from the code under test: the model's count less [CLS]/[SEP]. */
+  const tokensOf = (text: string) => model.tokenizer.countTokens(text) - model.tokenizer.countTokens('');
+
+  beforeAll(async () => {
+    model = realEmbedder();
+    ws = await Workspace.create('context');
+    // Two sources: code under code/ (symbols are named relative to it: lib/archive.py), notes under docs/.
+    await cp(FIXTURES, ws.path('code/lib'), { recursive: true });
+    await cp(`${FIXTURES}/garden.md`, ws.path('docs/garden.md'));
+    for (const rel of ['code/lib/archive.py', 'code/lib/queue.ts', 'docs/garden.md'])
+      files.set(ws.path(rel), (await readFile(ws.path(rel), 'utf8')).split('\n'));
+    app = await openApp(
+      ws.config({
+        engines: {
+          md: { chunker: 'markdown' },
+          code: { chunker: 'code', mapper: 'code', include: ['**/*.py', '**/*.ts'] },
+        },
+        sources: [
+          { path: ws.path('docs'), engine: 'md' },
+          { path: ws.path('code'), engine: 'code' },
+        ],
+      }),
+      model,
+    );
+    const run = await app.indexer.reconcile();
+    expect(run.filesAdded).toBe(3);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await model?.close();
+    await ws?.cleanup();
+  });
+
+  /** Every line a block shows is a whole line of its file (or a summary's elided signature, or a note). */
+  function expectWholeLines(block: WireContextBlock): void {
+    const lines = files.get(block.path)!;
+    for (const line of block.text.split('\n')) {
+      if (NOTE.test(line) || lines.includes(line)) continue;
+      const signature = line.replace(/ (\.\.\.|\{ … \})$/, '');
+      expect(
+        signature !== line && lines.some((l) => l.startsWith(signature)),
+        `${block.path}:${block.start_line}: ${JSON.stringify(line)} is a line of the file`,
+      ).toBe(true);
+    }
+  }
+
+  it('a hit in a nested function brings the method and the class around it, and the imports', async () => {
+    const result = await context({
+      query: 'digest of one tarball member',
+      engine: 'code',
+      symbol: 'Archive.pack.*',
+      k: 1,
+    });
+    const path = ws.path('code/lib/archive.py');
+    expect(result.blocks.map((b) => [b.role, b.symbol, b.start_line, b.end_line])).toEqual([
+      ['imports', 'lib/archive.py', 2, 4],
+      ['parent', 'lib/archive.py:Archive', 7, 30],
+      ['parent', 'lib/archive.py:Archive.pack', 13, 26],
+      ['hit', 'lib/archive.py:Archive.pack.rolling_member_digest', 17, 22],
+    ]);
+    expect(result.blocks.every((b) => b.path === path)).toBe(true);
+    const [imports, cls, method, hit] = result.blocks as [
+      WireContextBlock,
+      WireContextBlock,
+      WireContextBlock,
+      WireContextBlock,
+    ];
+    expect(imports.text).toBe('import hashlib\nimport tarfile\nfrom pathlib import Path');
+    // The class as its header and member signatures; the method whole but for the nested
+    // function, which is shown once, as the hit.
+    expect(cls.text).toContain('class Archive:');
+    expect(cls.text).toContain('def size(self): ...');
+    expect(method.text).toContain('def pack(self, name):');
+    expect(method.text).toContain('        … (lines 17-22 below)');
+    expect(method.text).toContain('return target');
+    expect(method.text).not.toContain('hashlib.sha1()');
+    expect(hit.text).toContain('digest = hashlib.sha1()');
+    expect(hit.text.startsWith('        def rolling_member_digest(member):')).toBe(true);
+    for (const b of result.blocks) expectWholeLines(b);
+    expect(result.tokens).toBe(tokensOf(formatContext(result)));
+    expect(result.tokens).toBeLessThanOrEqual(result.budget);
+  });
+
+  it('a TypeScript method brings its class summary and the import block', async () => {
+    const result = await context({
+      query: 'delay before the next attempt doubles',
+      engine: 'code',
+      symbol: 'RetryQueue.backoffDelay',
+      k: 1,
+    });
+    expect(result.blocks.map((b) => [b.role, b.symbol])).toEqual([
+      ['imports', 'lib/queue.ts'],
+      ['parent', 'lib/queue.ts:RetryQueue'],
+      ['hit', 'lib/queue.ts:RetryQueue.backoffDelay'],
+    ]);
+    expect(result.blocks[0]!.text).toContain("import { EventEmitter } from 'node:events';");
+  });
+
+  it('a markdown hit has its heading path and, when the budget allows, the sections before and after', async () => {
+    const wide = await context({ query: 'pruning roses in late winter', engine: 'md', k: 1 });
+    expect(wide.blocks.map((b) => [b.role, b.heading_path.at(-1)])).toEqual([
+      ['neighbour', 'Tomatoes'],
+      ['hit', 'Roses'],
+      ['neighbour', 'Compost'],
+    ]);
+    const hit = wide.blocks[1]!;
+    expect(hit.heading_path).toEqual(['Garden', 'Roses']);
+    expect(hit.text).toContain('Roses are pruned in late winter');
+    expect(formatContext(wide)).toContain(
+      `--- ${hit.path}:${hit.start_line}-${hit.end_line} Garden › Roses (hit `,
+    );
+    for (const b of wide.blocks) expectWholeLines(b);
+
+    // Room for the hit and not for a neighbour: the neighbours are the ones left out.
+    const hitOnly = tokensOf(formatContext({ ...wide, blocks: [hit] }));
+    const narrow = await context({
+      query: 'pruning roses in late winter',
+      engine: 'md',
+      k: 1,
+      budget: hitOnly + 5,
+    });
+    expect(narrow.blocks.map((b) => b.role)).toEqual(['hit']);
+    expect(narrow.dropped).toBe(2);
+    expect(narrow.tokens).toBe(hitOnly);
+  });
+
+  it('never goes over its budget, never repeats a block, and cuts only between lines', async () => {
+    const questions = [
+      'digest of one tarball member',
+      'retry a failing job later',
+      'how big is the archive on disk',
+      'what goes into the compost heap',
+      'watering and feeding tomatoes',
+    ];
+    for (const query of questions) {
+      for (const budget of [16, 40, 90, 200, 400, 900, 2000, 8000]) {
+        const result = await context({ query, budget });
+        const where = `"${query}" in ${budget} tokens`;
+        expect(result.budget, where).toBe(budget);
+        expect(result.tokens, where).toBeLessThanOrEqual(budget);
+        expect(tokensOf(formatContext(result)), where).toBe(result.tokens);
+        const keys = result.blocks.map((b) => `${b.path}:${b.start_line}-${b.end_line}`);
+        expect(new Set(keys).size, `${where}: ${keys.join(', ')}`).toBe(keys.length);
+        for (const b of result.blocks) expectWholeLines(b);
+        // A block inside another one shown whole would repeat its lines: the outer one must cut it out.
+        for (const inner of result.blocks)
+          for (const outer of result.blocks) {
+            const isInside =
+              inner !== outer &&
+              inner.path === outer.path &&
+              outer.start_line <= inner.start_line &&
+              inner.end_line <= outer.end_line;
+            if (isInside) expect(outer.text.includes(inner.text), `${where}: ${keys.join(', ')}`).toBe(false);
+          }
+      }
+    }
+  });
+
+  it('a function too long for one chunk is a hit by its header; its body parts follow as neighbours', async () => {
+    const result = await context({
+      query: 'manifest line per archived entry',
+      engine: 'code',
+      symbol: 'write_manifest',
+      k: 1,
+    });
+    const [imports, hit, ...parts] = result.blocks;
+    expect(imports).toMatchObject({ role: 'imports', start_line: 2 });
+    expect(hit).toMatchObject({ role: 'hit', symbol: 'lib/archive.py:write_manifest', start_line: 38 });
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts)
+      expect(part).toMatchObject({ role: 'neighbour', symbol: 'lib/archive.py:write_manifest' });
+    // Header and parts together are the whole function, each line once, in order.
+    const lines = files.get(ws.path('code/lib/archive.py'))!;
+    expect([hit!, ...parts].map((b) => b.text).join('\n')).toBe(lines.slice(37, 71).join('\n'));
+    expect(result.tokens).toBeLessThanOrEqual(result.budget);
+  });
+
+  it('with a budget too small for the top hit, cuts it after its last whole line that fits', async () => {
+    const result = await context({
+      query: 'digest of one tarball member',
+      engine: 'code',
+      symbol: 'Archive.pack',
+      k: 1,
+      budget: 80,
+    });
+    expect(result.blocks).toHaveLength(1);
+    const [cut] = result.blocks as [WireContextBlock];
+    expect(cut.role).toBe('hit');
+    expect(cut.start_line).toBe(13);
+    expect(cut.end_line).toBeLessThan(26);
+    expect(cut.text.split('\n').at(-1)).toBe(`… (lines ${cut.end_line + 1}-26 cut: over the budget)`);
+    expect(result.tokens).toBeLessThanOrEqual(80);
+    expectWholeLines(cut);
+  });
+});

@@ -1,0 +1,171 @@
+import { rename } from 'node:fs/promises';
+import { connect } from '@lancedb/lancedb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../../../src/app.js';
+import { storeDir } from '../../../../src/app.js';
+import type { Embedder } from '../../../../src/embed/types.js';
+import { CountingEmbedder } from '../../../helpers/counting-embedder.js';
+import { inconsistencies, openApp, realEmbedder, Workspace } from '../../../helpers/index-workspace.js';
+
+/** A class with three methods; `total` and the class name vary between steps. */
+function cart(name: string, total: string): string {
+  return [
+    'import math',
+    'from decimal import Decimal',
+    '',
+    '',
+    `class ${name}:`,
+    '    """Items someone is about to buy."""',
+    '',
+    '    def __init__(self):',
+    '        self.items = []',
+    '',
+    '    def add(self, item, price):',
+    '        """Puts an item in with its price."""',
+    '        self.items.append((item, Decimal(price)))',
+    '',
+    '    def total(self):',
+    `        return ${total}`,
+    '',
+  ].join('\n');
+}
+
+interface CodeRow {
+  id: string;
+  symbol: string;
+  kind: string;
+  parentScope: string;
+  relPath: string;
+  vector: number[];
+}
+
+/** The code table's rows, read through a separate LanceDB connection (not the code under test). */
+async function codeRows(app: App): Promise<CodeRow[]> {
+  const db = await connect(storeDir(app.config), { readConsistencyInterval: 0 });
+  try {
+    const table = await db.openTable('chunks_code');
+    try {
+      const rows = await table
+        .query()
+        .select(['id', 'symbol', 'kind', 'parent_scope', 'rel_path', 'vector'])
+        .toArray();
+      return rows.map((r) => ({
+        id: r.id as string,
+        symbol: r.symbol as string,
+        kind: r.kind as string,
+        parentScope: r.parent_scope as string,
+        relPath: r.rel_path as string,
+        vector: Array.from(r.vector as Iterable<number>),
+      }));
+    } finally {
+      table.close();
+    }
+  } finally {
+    db.close();
+  }
+}
+
+function bySymbol(rows: readonly CodeRow[], symbol: string): CodeRow {
+  const found = rows.filter((r) => r.symbol === symbol);
+  expect(found, `one row for ${symbol} in ${rows.map((r) => r.symbol).join(', ')}`).toHaveLength(1);
+  return found[0]!;
+}
+
+/** The symbol line each embedded text starts with: which chunks were embedded. */
+function embeddedSymbols(counter: CountingEmbedder): string[] {
+  return counter.indexed.map((text) => text.slice(0, text.indexOf('\n'))).sort();
+}
+
+describe('code engine, incremental: an edit re-embeds the edited chunk only; renames reuse vectors', () => {
+  let model: Embedder;
+  let ws: Workspace;
+  let app: App | undefined;
+  let counter: CountingEmbedder;
+
+  beforeAll(() => {
+    model = realEmbedder();
+  });
+  afterAll(async () => {
+    await model.close();
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await ws.cleanup();
+  });
+
+  async function start(): Promise<App> {
+    ws = await Workspace.create('code-incremental');
+    counter = new CountingEmbedder(model);
+    app = await openApp(
+      ws.config({
+        engines: { code: { chunker: 'code', mapper: 'code', include: ['**/*.py'] } },
+        sources: [{ path: ws.notes, engine: 'code' }],
+      }),
+      counter,
+    );
+    return app;
+  }
+
+  it('editing one method embeds that method alone: not its siblings, not its class', async () => {
+    const a = await start();
+    await ws.write('shop/cart.py', cart('Cart', 'sum(p for _, p in self.items)'));
+    await a.indexer.reconcile();
+    expect(embeddedSymbols(counter)).toEqual([
+      'shop/cart.py',
+      'shop/cart.py:Cart',
+      'shop/cart.py:Cart.__init__',
+      'shop/cart.py:Cart.add',
+      'shop/cart.py:Cart.total',
+    ]);
+    const before = await codeRows(a);
+
+    counter.reset();
+    await ws.write('shop/cart.py', cart('Cart', 'math.fsum(float(p) for _, p in self.items)'));
+    const run = await a.indexer.reconcile();
+    expect(run.filesChanged).toBe(1);
+    expect(embeddedSymbols(counter)).toEqual(['shop/cart.py:Cart.total']);
+    const after = await codeRows(a);
+    expect(after.map((r) => r.id).sort()).toEqual(before.map((r) => r.id).sort());
+    for (const symbol of ['Cart', 'Cart.__init__', 'Cart.add'])
+      expect(bySymbol(after, symbol).vector).toEqual(bySymbol(before, symbol).vector);
+    expect(await inconsistencies(a, 'code')).toEqual([]);
+  });
+
+  it('renaming a class re-embeds its header only; its methods get the new symbol and parent, and keep their vectors', async () => {
+    const a = await start();
+    await ws.write('shop/cart.py', cart('Cart', 'sum(p for _, p in self.items)'));
+    await a.indexer.reconcile();
+    const before = await codeRows(a);
+
+    counter.reset();
+    await ws.write('shop/cart.py', cart('Basket', 'sum(p for _, p in self.items)'));
+    await a.indexer.reconcile();
+    // The class summary holds the `class` line, so it changed; nothing else did.
+    expect(embeddedSymbols(counter)).toEqual(['shop/cart.py:Basket']);
+    const after = await codeRows(a);
+    expect(after.map((r) => r.symbol).sort()).toEqual([
+      '',
+      'Basket',
+      'Basket.__init__',
+      'Basket.add',
+      'Basket.total',
+    ]);
+    const basket = bySymbol(after, 'Basket');
+    for (const method of ['__init__', 'add', 'total']) {
+      const renamed = bySymbol(after, `Basket.${method}`);
+      expect(renamed.parentScope).toBe(basket.id);
+      expect(renamed.vector).toEqual(bySymbol(before, `Cart.${method}`).vector);
+    }
+    expect(await inconsistencies(a, 'code')).toEqual([]);
+
+    // A moved file: every chunk's symbol line names the new path, and nothing is embedded.
+    counter.reset();
+    await rename(ws.path('shop/cart.py'), ws.path('shop/basket.py'));
+    await a.indexer.reconcile();
+    expect(counter.indexed).toEqual([]);
+    const moved = await codeRows(a);
+    expect(new Set(moved.map((r) => r.relPath))).toEqual(new Set(['shop/basket.py']));
+    expect(bySymbol(moved, 'Basket.add').vector).toEqual(bySymbol(after, 'Basket.add').vector);
+  });
+});
