@@ -1,6 +1,7 @@
 import { type IndexContents, makeEmbedders, readContents, storeDir } from './app.js';
 import type { Config } from './config/types.js';
 import type { Embedder } from './embed/types.js';
+import { SqlClusterService, sqlClusterSources } from './engines/sql/cluster-service.js';
 import { RagError } from './errors.js';
 import type { Logger } from './log.js';
 import { createRegistry } from './registry/builtins.js';
@@ -25,6 +26,9 @@ export interface IndexProblem {
 /** What the CLI needs to search the index: `SearchService.search`. */
 export type Searcher = Pick<SearchService, 'search'>;
 
+/** What the CLI needs for `ragctl sql clusters`: `SqlClusterService.clusters`. */
+export type SqlClusterer = Pick<SqlClusterService, 'clusters'>;
+
 /**
  * The index opened for reading, for `ragctl search` and `ragctl status` when no daemon runs: the
  * config's engines and embedders over a `LanceReader`. It has no indexer and nothing in it
@@ -34,6 +38,7 @@ export type Searcher = Pick<SearchService, 'search'>;
 export class ReadOnlyApp {
   readonly config: Config;
   readonly search: Searcher;
+  readonly sqlClusters: SqlClusterer;
   readonly embedders: ReadonlyMap<string, Embedder>;
   readonly problems: readonly IndexProblem[];
   readonly #reader: LanceReader | undefined;
@@ -44,6 +49,7 @@ export class ReadOnlyApp {
     config: Config,
     parts: {
       search: Searcher;
+      sqlClusters: SqlClusterer;
       embedders: ReadonlyMap<string, Embedder>;
       problems: readonly IndexProblem[];
       reader?: LanceReader;
@@ -52,6 +58,7 @@ export class ReadOnlyApp {
   ) {
     this.config = config;
     this.search = parts.search;
+    this.sqlClusters = parts.sqlClusters;
     this.embedders = parts.embedders;
     this.problems = parts.problems;
     this.#reader = parts.reader;
@@ -63,12 +70,15 @@ export class ReadOnlyApp {
     const reader = await LanceReader.open({ dir, logger: options.logger });
     if (!reader) {
       const missing = { reason: `no index at ${dir} yet`, fix: `${WRITER_FIX} to build it` };
-      const search: Searcher = {
-        search: async () => {
-          throw new RagError('E_NO_INDEX', missing.reason, { fix: missing.fix });
-        },
+      const refuse = async (): Promise<never> => {
+        throw new RagError('E_NO_INDEX', missing.reason, { fix: missing.fix });
       };
-      return new ReadOnlyApp(config, { search, embedders: new Map(), problems: [missing] });
+      return new ReadOnlyApp(config, {
+        search: { search: refuse },
+        sqlClusters: { clusters: refuse },
+        embedders: new Map(),
+        problems: [missing],
+      });
     }
     let embedders: Map<string, Embedder> | undefined;
     try {
@@ -119,7 +129,8 @@ export class ReadOnlyApp {
         { k: config.search.k, rrfK: config.search.rrfK },
         searchParamsSchema(registry.searchFilters()),
       );
-      return new ReadOnlyApp(config, { search, embedders, problems, reader, tables });
+      const sqlClusters = new SqlClusterService(sqlClusterSources(engines.values(), (e) => tables.get(e)!));
+      return new ReadOnlyApp(config, { search, sqlClusters, embedders, problems, reader, tables });
     } catch (err) {
       await reader.close();
       for (const e of embedders?.values() ?? []) await e.close();

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Embedder } from './embed/types.js';
+import { SqlClusterService, sqlClusterSources } from './engines/sql/cluster-service.js';
 import type { Logger } from './log.js';
 import { Indexer } from './pipeline/indexer.js';
 import { createRegistry } from './registry/builtins.js';
@@ -37,6 +38,8 @@ export class App {
   readonly indexer: Indexer;
   readonly search: SearchService;
   readonly embedders: ReadonlyMap<string, Embedder>;
+  /** `ragctl sql clusters` over the tables of the engines that use the sql mapper. */
+  readonly sqlClusters: SqlClusterService;
   #closed: Promise<void> | undefined;
 
   private constructor(
@@ -45,12 +48,14 @@ export class App {
     indexer: Indexer,
     search: SearchService,
     embedders: Map<string, Embedder>,
+    sqlClusters: SqlClusterService,
   ) {
     this.config = config;
     this.store = store;
     this.indexer = indexer;
     this.search = search;
     this.embedders = embedders;
+    this.sqlClusters = sqlClusters;
   }
 
   static async open(config: Config, options: AppOptions): Promise<App> {
@@ -79,7 +84,10 @@ export class App {
         { k: config.search.k, rrfK: config.search.rrfK },
         searchParamsSchema(registry.searchFilters()),
       );
-      return new App(config, store, indexer, search, embedders);
+      const sqlClusters = new SqlClusterService(
+        sqlClusterSources(engines.values(), (e) => indexer.table(e)!),
+      );
+      return new App(config, store, indexer, search, embedders, sqlClusters);
     } catch (err) {
       await store?.close();
       for (const e of embedders.values()) await e.close();

@@ -4,6 +4,7 @@ import { registerDaemon } from './commands/daemon.js';
 import { registerIndex } from './commands/index-cmd.js';
 import { registerModel } from './commands/model.js';
 import { registerSearch, type SearchCommandOptions } from './commands/search.js';
+import { registerSql } from './commands/sql.js';
 import { registerStatus } from './commands/status.js';
 import { EXIT, errorJson, exitCodeFor, formatError, printJson } from './output.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(options: { search?: SearchCommandOptions } = {}): C
   registerControl(program);
   registerDaemon(program);
   registerModel(program);
+  registerSql(program);
   return program;
 }
 

@@ -66,6 +66,13 @@ export function fakeDaemon(overrides: Partial<MethodHandlers> = {}): MethodHandl
     pause: async () => ({ state: 'paused' }),
     resume: async () => ({ state: 'idle' }),
     shutdown: async () => ({ stopping: true }),
+    sql_clusters: async (params) => ({
+      took_ms: 0,
+      statements: 0,
+      clusters_total: 0,
+      threshold: params.threshold ?? 1,
+      clusters: [],
+    }),
     ...overrides,
   };
 }
