@@ -1,19 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { SqlAnalyzer } from '../../../../src/engines/sql/analyze.js';
 import { logicKey } from '../../../../src/engines/sql/canonical.js';
 import type { SqlDialect } from '../../../../src/engines/sql/types.js';
-import { forMysql } from '../../../helpers/sql-families.js';
+import { forMysql, loadClusterFamilies } from '../../../helpers/sql-families.js';
 
-interface ClusterFamily {
-  name: string;
-  split: 'tuned' | 'heldout';
-  spellings: string[];
-}
-
-const FIXTURE = fileURLToPath(new URL('../../../fixtures/sql/clusters.json', import.meta.url));
-const families = (JSON.parse(readFileSync(FIXTURE, 'utf8')) as { families: ClusterFamily[] }).families;
+const { families } = loadClusterFamilies();
 const tuned = families.filter((f) => f.split === 'tuned');
 
 /**
