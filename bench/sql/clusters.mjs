@@ -46,7 +46,10 @@ function vary(sql, i) {
   if (i === 0) return sql;
   return sql
     .replace(/\b\d+\b/g, (n) => String(Number(n) + i))
-    .replace(/IN \((\d[^)]*)\)/gi, () => `IN (${Array.from({ length: 1 + (i % 5) }, (_, k) => i + k).join(', ')})`)
+    .replace(
+      /IN \((\d[^)]*)\)/gi,
+      () => `IN (${Array.from({ length: 1 + (i % 5) }, (_, k) => i + k).join(', ')})`,
+    )
     .replace(/'[^']*'/g, (s) => `'${s.slice(1, -1)}${i}'`);
 }
 const key = (sql) => sql.replace(/;\s*$/, '').replace(/\s+/g, ' ').trim();
@@ -62,11 +65,18 @@ const familyOfMysql = new Map(statements.map((s) => [key(s.sql.replaceAll('"', '
 function pgLog() {
   const out = [];
   statements.forEach((s, n) => {
-    const t = new Date(Date.UTC(2026, 11, 4, 18, 0, 0) + n * 1000).toISOString().replace('T', ' ').replace('Z', '');
+    const t = new Date(Date.UTC(2026, 11, 4, 18, 0, 0) + n * 1000)
+      .toISOString()
+      .replace('T', ' ')
+      .replace('Z', '');
     const [first, ...rest] = s.sql.split('\n');
     // A distinct duration per entry: pgbadger keys its samples by duration.
-    out.push(`${t} UTC [${1000 + (n % 17)}] shop@shopdb LOG:  duration: ${(1 + n / 1000).toFixed(3)} ms  statement: ${first}${rest.length ? '' : ';'}`);
-    rest.forEach((r, i) => out.push(`\t${r}${i === rest.length - 1 ? ';' : ''}`));
+    out.push(
+      `${t} UTC [${1000 + (n % 17)}] shop@shopdb LOG:  duration: ${(1 + n / 1000).toFixed(3)} ms  statement: ${first}${rest.length ? '' : ';'}`,
+    );
+    rest.forEach((r, i) => {
+      out.push(`\t${r}${i === rest.length - 1 ? ';' : ''}`);
+    });
   });
   return `${out.join('\n')}\n`;
 }
@@ -75,7 +85,9 @@ function slowLog() {
   const out = [];
   statements.forEach((s, n) => {
     out.push('# User@Host: app[app] @ localhost []', `# Thread_id: ${n % 13}  Schema: shop  QC_hit: No`);
-    out.push(`# Query_time: ${(0.001 + n / 1e6).toFixed(6)}  Lock_time: 0.000010  Rows_sent: 1  Rows_examined: 1`);
+    out.push(
+      `# Query_time: ${(0.001 + n / 1e6).toFixed(6)}  Lock_time: 0.000010  Rows_sent: 1  Rows_examined: 1`,
+    );
     out.push(`SET timestamp=${1796400000 + n};`, `${s.sql.replaceAll('"', '`')};`);
   });
   return `${out.join('\n')}\n`;
@@ -146,7 +158,8 @@ try {
         if (!f) throw new Error(`statement not in the workload: ${e.statement}`);
         return f;
       };
-      if (labelled.length !== statements.length) throw new Error(`${dialect}: read ${labelled.length} of ${statements.length}`);
+      if (labelled.length !== statements.length)
+        throw new Error(`${dialect}: read ${labelled.length} of ${statements.length}`);
       // Baseline: a literal-stripping fingerprint (pt-query-digest's idea, on our lexer).
       const byShape = new Map();
       for (const e of labelled) {
@@ -183,7 +196,10 @@ try {
             vector: vectorOf.get(e.normalized),
           };
           let g = groups.get(e.fingerprint);
-          if (!g) groups.set(e.fingerprint, (g = new FingerprintGroup(row, 1)));
+          if (!g) {
+            g = new FingerprintGroup(row, 1);
+            groups.set(e.fingerprint, g);
+          }
           g.add(row);
           familiesOfFp.set(e.fingerprint, [...(familiesOfFp.get(e.fingerprint) ?? []), famOf(e)]);
         });
@@ -209,7 +225,20 @@ try {
   if (spawnSync('pgbadger', ['--version']).status === 0) {
     const out = join(dir, 'pgbadger.json');
     const t0 = performance.now();
-    execFileSync('pgbadger', ['-q', '--prefix', PREFIX, '-f', 'stderr', '-t', '100000', '-x', 'json', '-o', out, join(dir, 'postgresql.log')]);
+    execFileSync('pgbadger', [
+      '-q',
+      '--prefix',
+      PREFIX,
+      '-f',
+      'stderr',
+      '-t',
+      '100000',
+      '-x',
+      'json',
+      '-o',
+      out,
+      join(dir, 'postgresql.log'),
+    ]);
     const seconds = (performance.now() - t0) / 1000;
     const info = JSON.parse(readFileSync(out, 'utf8')).normalyzed_info;
     const groups = [];
@@ -221,28 +250,52 @@ try {
         groups.push(Array(q.count).fill(f));
       }
     }
-    results.push({ dialect: 'postgresql', ...report('pgbadger 12 (normalised queries)', groups), seconds: +seconds.toFixed(2) });
+    results.push({
+      dialect: 'postgresql',
+      ...report('pgbadger 12 (normalised queries)', groups),
+      seconds: +seconds.toFixed(2),
+    });
     comparisons.push({ dialect: 'postgresql', tool: 'pgbadger', theirs: groups });
   } else console.error('pgbadger not installed: skipped');
 
   // pt-query-digest over the MariaDB slow log: its classes are its groups.
   if (spawnSync('pt-query-digest', ['--version']).status === 0) {
     const t0 = performance.now();
-    const json = execFileSync('pt-query-digest', ['--output', 'json', '--limit', '100%', join(dir, 'slow.log')], { maxBuffer: 256 << 20 });
+    const json = execFileSync(
+      'pt-query-digest',
+      ['--output', 'json', '--limit', '100%', join(dir, 'slow.log')],
+      { maxBuffer: 256 << 20 },
+    );
     const seconds = (performance.now() - t0) / 1000;
     const groups = JSON.parse(json).classes.map((c) => {
       const f = familyOfMysql.get(key(c.example.query));
       if (!f) throw new Error(`pt-query-digest class without a known example: ${c.example.query}`);
       return Array(c.query_count).fill(f);
     });
-    results.push({ dialect: 'mysql', ...report('pt-query-digest (classes)', groups), seconds: +seconds.toFixed(2) });
+    results.push({
+      dialect: 'mysql',
+      ...report('pt-query-digest (classes)', groups),
+      seconds: +seconds.toFixed(2),
+    });
     comparisons.push({ dialect: 'mysql', tool: 'pt-query-digest', theirs: groups });
   } else console.error('pt-query-digest not installed: skipped');
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(JSON.stringify({ cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null, families: families.length, multiSpelling: multi.size, heldout: families.filter((f) => f.split === 'heldout').length, statementsPerLog: statements.length, runs: RUNS }));
+console.log(
+  JSON.stringify({
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    node: process.version,
+    OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null,
+    families: families.length,
+    multiSpelling: multi.size,
+    heldout: families.filter((f) => f.split === 'heldout').length,
+    statementsPerLog: statements.length,
+    runs: RUNS,
+  }),
+);
 for (const r of results) console.log(JSON.stringify(r));
 
 // Agreement of exact groups, and the variants we merge that the tool keeps apart.
@@ -255,7 +308,10 @@ for (const c of comparisons.filter((x) => x.tool)) {
   const mine = familyView(ours).groupsOf;
   const theirs = familyView(c.theirs).groupsOf;
   const mergedByUs = [...multi].filter((f) => mine.get(f)?.length === 1 && (theirs.get(f)?.length ?? 0) > 1);
-  const extraGroups = [...multi].reduce((n, f) => n + Math.max(0, (theirs.get(f)?.length ?? 0) - (mine.get(f)?.length ?? 0)), 0);
+  const extraGroups = [...multi].reduce(
+    (n, f) => n + Math.max(0, (theirs.get(f)?.length ?? 0) - (mine.get(f)?.length ?? 0)),
+    0,
+  );
   const splitByUs = [...multi].filter((f) => (mine.get(f)?.length ?? 0) > (theirs.get(f)?.length ?? 0));
   console.log(
     JSON.stringify({

@@ -22,14 +22,18 @@ const { createReader } = await import(join(REPO, 'dist/engines/sql/readers.js'))
 const { values: args } = parseArgs({ options: { statements: { type: 'string', default: '10000' } } });
 const N = Number(args.statements);
 const load = (name) => JSON.parse(readFileSync(join(REPO, 'test/fixtures/sql', name), 'utf8'));
-const spellings = [...load('families.json').families, ...load('clusters.json').families].flatMap((f) => f.spellings);
+const spellings = [...load('families.json').families, ...load('clusters.json').families].flatMap(
+  (f) => f.spellings,
+);
 
 const lines = [];
 for (let i = 0; i < N; i++) {
   const t = new Date(Date.UTC(2026, 11, 4, 18) + i * 10).toISOString().replace('T', ' ').replace('Z', '');
   const prefix = `${t} UTC [${1000 + (i % 17)}] app@shop`;
   if (i % 2 === 0) {
-    lines.push(`${prefix} LOG:  duration: 0.0${(i % 90) + 10} ms  execute P_2: SELECT abalance FROM pgbench_accounts WHERE aid = $1`);
+    lines.push(
+      `${prefix} LOG:  duration: 0.0${(i % 90) + 10} ms  execute P_2: SELECT abalance FROM pgbench_accounts WHERE aid = $1`,
+    );
     lines.push(`${prefix} DETAIL:  parameters: $1 = '${i}'`);
   } else {
     const sql = spellings[i % spellings.length].replace(/\b\d+\b/g, (n) => String(Number(n) + (i % 97)));
@@ -59,7 +63,10 @@ try {
       sources: [{ path: src, engine: 'sql', include: ['**/*.log'] }],
     }),
   );
-  const ragctl = (...a) => execFileSync(process.execPath, [join(REPO, 'bin/ragctl.js'), ...a, '--config', config], { maxBuffer: 256 << 20 }).toString();
+  const ragctl = (...a) =>
+    execFileSync(process.execPath, [join(REPO, 'bin/ragctl.js'), ...a, '--config', config], {
+      maxBuffer: 256 << 20,
+    }).toString();
   const t0 = performance.now();
   const index = JSON.parse(ragctl('index', '--json').trim().split('\n').pop());
   const indexS = (performance.now() - t0) / 1000;
