@@ -23,8 +23,9 @@ case "$(uname -s)" in
     # MLX's CPU build links LAPACK and OpenBLAS; its kernel compiler (mx.compile) calls g++.
     # The SQL engine's tests run real servers: PostgreSQL (its server package has pgbench)
     # and MariaDB. Their Debian packages start a system service; the tests never use it.
+    # zsh and fish: the completion tests run `ragctl completion <shell>`'s scripts in them.
     missing=()
-    for pkg in liblapack3 libopenblas0 g++ postgresql postgresql-contrib mariadb-server; do
+    for pkg in liblapack3 libopenblas0 g++ postgresql postgresql-contrib mariadb-server zsh fish; do
       dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -37,7 +38,9 @@ case "$(uname -s)" in
       fi
     fi
     ;;
-  Darwin) ;;
+  Darwin)
+    command -v fish >/dev/null || say "fish is missing: the shell completion tests need it (brew install fish)"
+    ;;
   *) die "unsupported platform $(uname -s): ragctl runs on macOS and Linux" ;;
 esac
 

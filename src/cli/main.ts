@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { registerCompletion } from './commands/completion.js';
 import { registerControl } from './commands/control.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerIndex } from './commands/index-cmd.js';
+import { registerMcp } from './commands/mcp.js';
 import { registerModel } from './commands/model.js';
 import { registerSearch, type SearchCommandOptions } from './commands/search.js';
 import { registerSql } from './commands/sql.js';
@@ -33,6 +35,8 @@ export function buildProgram(options: { search?: SearchCommandOptions } = {}): C
   registerControl(program);
   registerDaemon(program);
   registerModel(program);
+  registerMcp(program, { filters: options.search?.filters });
+  registerCompletion(program);
   registerSql(program);
   return program;
 }

@@ -29,6 +29,14 @@ import type { StopReport, Trouble, WalkProgress } from './types.js';
  */
 export const RECONCILE_INTERVAL_MS = 15 * 60_000;
 /**
+ * A live log's last entry is held back until the file has not changed for this long (its end
+ * is known only when the next entry begins; a server writes an entry in one go, so a quiet
+ * second means it is complete). The daemon syncs such files again after it.
+ */
+export const LOG_TAIL_SETTLE_MS = 1000;
+/** Past the settle time, so the file's mtime is surely old enough when the sync runs. */
+const REVISIT_MARGIN_MS = 250;
+/**
  * Compaction follows the store's measured policy (OptimizePolicy: after 100 commits, after 30 s
  * without writes once 20 are pending, or 10 min after the oldest). One more reason to optimize:
  * LanceDB 0.31's full-text search scores rows its FTS index has not folded in unreliably — a
@@ -120,6 +128,9 @@ export class Daemon {
   /** Armed after each write (no timer runs while the daemon is idle: no wake-ups). */
   #optimizeTimer: NodeJS.Timeout | undefined;
   readonly #timers: NodeJS.Timeout[] = [];
+  /** Files to sync again once their held-back tail has settled (`#revisitLater`). */
+  readonly #revisit = new Set<string>();
+  #revisitTimer: NodeJS.Timeout | undefined;
   #rt: Runtime;
   #storeTrouble: Trouble | undefined;
   readonly #troubles = new Map<TroubleKind, Trouble>();
@@ -262,7 +273,7 @@ export class Daemon {
     rt.queue = new IndexQueue({
       sync: (paths, signal) =>
         this.#write({ work: 'paths', paths: paths.length }, () =>
-          rt.app.indexer.syncPaths(paths, { signal }),
+          rt.app.indexer.syncPaths(paths, { signal, tailSettleMs: LOG_TAIL_SETTLE_MS }),
         ),
       rescan: (request, signal) =>
         this.#write({ work: 'walk', within: request.within ?? '*', reason: request.reason }, async () => {
@@ -273,6 +284,7 @@ export class Daemon {
             return await rt.app.indexer.reconcile({
               within: request.within,
               signal,
+              tailSettleMs: LOG_TAIL_SETTLE_MS,
               onProgress: (p) => {
                 walk.filesToIndex = p.filesToIndex;
                 walk.filesIndexed = p.filesIndexed;
@@ -488,6 +500,7 @@ export class Daemon {
     };
     try {
       for (const t of this.#timers) clearInterval(t);
+      clearTimeout(this.#revisitTimer);
       clearTimeout(this.#optimizeTimer);
       // A reload in flight swaps runtimes: let it settle, so the one closed below is the last.
       await close('config reload', () => this.#reloading);
@@ -514,6 +527,7 @@ export class Daemon {
     try {
       const summary = await work();
       this.#logSummary(what, summary);
+      this.#revisitLater(summary.withheld);
       this.#noteWrite();
       if (this.#storeTrouble) {
         this.#log.info({ was: this.#storeTrouble.reason }, 'writes succeed again');
@@ -530,6 +544,22 @@ export class Daemon {
       }
       throw err;
     }
+  }
+
+  /**
+   * Files whose last entry was held back (still changing) are synced again once they could have
+   * settled; if they changed meanwhile, their own events have done it and this finds them fresh.
+   */
+  #revisitLater(paths: readonly string[]): void {
+    for (const path of paths) this.#revisit.add(path);
+    if (this.#revisitTimer || this.#revisit.size === 0) return;
+    this.#revisitTimer = setTimeout(() => {
+      this.#revisitTimer = undefined;
+      const due = [...this.#revisit];
+      this.#revisit.clear();
+      this.#rt.queue.add(due);
+    }, LOG_TAIL_SETTLE_MS + REVISIT_MARGIN_MS);
+    this.#revisitTimer.unref();
   }
 
   /** What each unit of work changed: the only record of what the daemon spent its time (and the model) on. */

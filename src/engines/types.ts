@@ -53,6 +53,64 @@ export interface Chunker {
   chunk(input: ChunkInput, limits: ChunkLimits): Chunk[] | Promise<Chunk[]>;
 }
 
+/**
+ * A chunker for files that only grow (logs): it reads a byte stream from an offset, so a grown
+ * file costs its new bytes, and it never holds the whole file. The pipeline keeps, per file,
+ * the checkpoint this returns (with hashes of the file's head and of the last complete entry);
+ * when a file grew and those still match, it streams the bytes from `fromOffset` with the
+ * previous `resume`, adds the chunks yielded and keeps the old ones; otherwise it starts over
+ * from 0 (`previous` null) and the chunks yielded replace the file's. The size limit
+ * `indexing.maxFileBytes` does not apply. See src/pipeline/README.md, "Files that only grow".
+ */
+export interface AppendingChunker extends Chunker {
+  chunkAppend(input: AppendInput, limits: ChunkLimits): AsyncIterable<AppendPiece>;
+}
+
+export interface AppendInput {
+  path: string;
+  relativePath?: string;
+  /** Where `bytes` starts in the file: 0 for a fresh start, else the last checkpoint's `offset`. */
+  fromOffset: number;
+  /** The last checkpoint's `resume`, or null for a fresh start. */
+  previous: unknown;
+  /** The file from `fromOffset` to its size when it was looked at. */
+  bytes: AsyncIterable<Uint8Array>;
+  /**
+   * Nothing more is coming (the file has not changed for a while, or a one-shot index): entries
+   * that may be unfinished — the last one of a log, whose end is only known when the next
+   * begins — are emitted too instead of being held back.
+   */
+  final: boolean;
+}
+
+/**
+ * Chunks and where the reading stands after them. Pieces come in file order; after a piece is
+ * committed its checkpoint is recorded, so a stop between pieces resumes from there. The last
+ * piece (possibly without chunks) carries the checkpoint of the whole read.
+ */
+export interface AppendPiece {
+  chunks: Chunk[];
+  checkpoint: AppendCheckpoint;
+}
+
+export interface AppendCheckpoint {
+  /** Byte offset the next read starts at: everything before is chunked for good. */
+  offset: number;
+  /** Bytes of the last complete entry, [from, to) (at most a few dozen kB): hashed to check the file later. */
+  lastEntry: { from: number; to: number } | null;
+  /** Entries past `offset` are held back as possibly unfinished; the pipeline comes back once the file settles. */
+  withheld: boolean;
+  /** False when a later change must be read from 0 (a file that is edited, not appended to). */
+  appendable: boolean;
+  /** JSON-serialisable data the chunker needs to go on from `offset` (line number, entry count, …). */
+  resume: unknown;
+}
+
+/** Whether an engine's chunker reads appends (see `AppendingChunker`). */
+export function readsAppends(chunker: Chunker): chunker is AppendingChunker {
+  return typeof (chunker as Partial<AppendingChunker>).chunkAppend === 'function';
+}
+
 /** What the store records about a file besides its chunks. */
 export interface FileFacts {
   path: string;

@@ -1,7 +1,16 @@
 import { lstat, stat } from 'node:fs/promises';
+import type { RecordBatch } from 'apache-arrow';
 import type { Config, SourceConfig } from '../config/types.js';
 import type { Embedder } from '../embed/types.js';
-import type { Chunk, FileFacts, MappedFile } from '../engines/types.js';
+import {
+  type AppendCheckpoint,
+  type AppendingChunker,
+  type AppendPiece,
+  type Chunk,
+  type FileFacts,
+  type MappedFile,
+  readsAppends,
+} from '../engines/types.js';
 import { errnoCode, errorMessage, RagError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isInside, relativePath } from '../paths.js';
@@ -9,8 +18,9 @@ import type { Engine } from '../registry/registry.js';
 import type { LanceStore } from '../store/lance-store.js';
 import { PATHS_PER_STATEMENT } from '../store/lance-table.js';
 import type { ChunkTable, FileRecord } from '../store/types.js';
+import { type AppendPlan, appendStateAt, planAppend, readHead, streamBytes } from './append.js';
 import { PathFilter } from './path-filter.js';
-import { readForIndex } from './read-file.js';
+import { readForIndex, shortHash } from './read-file.js';
 import { type DiskFile, describe, type ScanEntry, scanSource } from './scan.js';
 import { emptySummary, type IndexProgress, type IndexSummary } from './types.js';
 import { VectorReuse } from './vector-reuse.js';
@@ -51,6 +61,13 @@ export interface RunOptions {
    */
   signal?: AbortSignal;
   onProgress?: (progress: IndexProgress) => void;
+  /**
+   * Files of appending engines (logs) hold back their last entry while they keep changing: its
+   * end is known only when the next entry begins. A file unchanged for this long is taken as
+   * it stands, last entry included. Default 0: a one-shot index takes every file as it is; the
+   * daemon waits a little and comes back (`IndexSummary.withheld`).
+   */
+  tailSettleMs?: number;
 }
 
 interface EngineState {
@@ -206,7 +223,7 @@ export class Indexer {
       }
       const filter = source && this.filterFor(source);
       const entry = filter?.acceptsPath(path)
-        ? await describe(path, undefined, this.#config.indexing.maxFileBytes)
+        ? await describe(path, undefined, this.#maxFileBytes(source!))
         : undefined;
       if (!source || !entry) {
         if (record) gone.push(record);
@@ -254,7 +271,7 @@ export class Indexer {
       // Inside the source: walk only that folder. (A `within` above the source walks it all.)
       const from = within && isInside(within, source.path) ? within : undefined;
       for await (const entry of scanSource(filter, {
-        maxFileBytes: this.#config.indexing.maxFileBytes,
+        maxFileBytes: this.#maxFileBytes(source),
         signal,
         from,
       })) {
@@ -266,6 +283,14 @@ export class Indexer {
     return [...records.values()].filter(
       (r) => !seen.has(r.path) && inScope(r.path) && !missing.some((root) => r.root === root),
     );
+  }
+
+  /** Appending engines stream their files in bounded memory: no size limit applies to them. */
+  #maxFileBytes(source: SourceConfig): number {
+    const engine = this.#engines.get(source.engine)?.engine;
+    return engine && readsAppends(engine.chunker)
+      ? Number.POSITIVE_INFINITY
+      : this.#config.indexing.maxFileBytes;
   }
 
   /** @internal used by Run */
@@ -362,7 +387,8 @@ class Run {
       record &&
       record.size === entry.size &&
       record.mtimeMs === entry.mtimeMs &&
-      record.modelId === state.signature;
+      record.modelId === state.signature &&
+      !this.#tailDue(record, entry.mtimeMs);
     if (fresh) {
       s.filesUnchanged++;
       return;
@@ -375,6 +401,15 @@ class Run {
     group.push({ disk: entry, source, record });
     this.#filesToIndex++;
     if (group.length >= this.#indexer.commitFiles) await this.#flush(source.engine);
+  }
+
+  /** An appended file whose held-back last entry may be read now: it stopped changing. */
+  #tailDue(record: FileRecord, mtimeMs: number): boolean {
+    return record.append?.withheld === true && this.#settled(mtimeMs);
+  }
+
+  #settled(mtimeMs: number): boolean {
+    return Date.now() - mtimeMs >= (this.#options.tailSettleMs ?? 0);
   }
 
   throwIfAborted(): void {
@@ -436,6 +471,13 @@ class Run {
     this.#pending.delete(engineName);
     if (!candidates?.length) return;
     const state = this.#indexer.engineState(engineName);
+    if (readsAppends(state.engine.chunker)) {
+      for (const c of candidates) {
+        this.throwIfAborted();
+        await this.#indexAppending(state, state.engine.chunker, c);
+      }
+      return;
+    }
     const s = this.#summary;
     const mapped: MappedFile[] = [];
     const records: FileRecord[] = [];
@@ -523,6 +565,130 @@ class Run {
     records: FileRecord[],
   ): Promise<void> {
     if (!paths.length) return;
+    const batch = await this.#embed(state, mapped);
+    await state.table.replaceFiles(paths, batch);
+    await this.#indexer.store.files.upsert(records);
+    this.#filesIndexed += paths.length;
+    this.#progress('indexing');
+  }
+
+  /**
+   * Indexes a file of an appending engine (see `AppendingChunker`): only its new bytes when it
+   * grew, else all of it, streamed. Chunks are committed a group at a time, each followed by the
+   * record of where the reading stands, so memory stays bounded and a stop resumes from the
+   * last commit.
+   */
+  async #indexAppending(state: EngineState, chunker: AppendingChunker, c: Candidate): Promise<void> {
+    const s = this.#summary;
+    const path = c.disk.path;
+    const settled = this.#settled(c.disk.mtimeMs);
+    let plan: AppendPlan;
+    let head: { bytes: number; hash: string; binary: boolean };
+    try {
+      plan = await planAppend(path, c.record, c.disk.size, state.signature, settled);
+      head =
+        plan.kind === 'fresh'
+          ? await readHead(path, c.disk.size)
+          : { bytes: plan.state.headBytes, hash: plan.state.headHash, binary: false };
+    } catch (err) {
+      await this.#appendReadFailed(state, c, err, false);
+      return;
+    }
+    if (plan.kind === 'same') {
+      await this.#indexer.store.files.upsert([{ ...c.record!, size: c.disk.size, mtimeMs: c.disk.mtimeMs }]);
+      s.filesUnchanged++;
+      return;
+    }
+    if (head.binary) {
+      await this.#recordSkipped(
+        state,
+        c.source,
+        path,
+        'binary file',
+        c.record,
+        c.disk.size,
+        c.disk.mtimeMs,
+        '',
+      );
+      return;
+    }
+    const fresh = plan.kind === 'fresh';
+    if (plan.kind === 'fresh' && c.record) {
+      this.#indexer.log.info({ path, reason: plan.reason }, 'reading the file from its start');
+      // Its rows are replaced by the first commit below: keep their vectors for reuse.
+      if (c.record.status === 'indexed') await this.#indexer.reuse.rememberDeleted(state.table, [path]);
+    }
+    const from = plan.kind === 'fresh' ? 0 : plan.state.offset;
+    const pieces = chunker
+      .chunkAppend(
+        {
+          path,
+          relativePath: relativePath(c.source.path, path),
+          fromOffset: from,
+          previous: plan.kind === 'fresh' ? null : plan.state.resume,
+          bytes: streamBytes(path, from, c.disk.size),
+          final: settled,
+        },
+        {
+          maxTokens: state.engine.config.chunkMaxTokens ?? state.embedder.maxTokens,
+          minTokens: state.engine.config.chunkMinTokens,
+          tokenizer: state.embedder.tokenizer,
+        },
+      )
+      [Symbol.asyncIterator]();
+    // Fresh: the first commit replaces the file's old rows; every later one adds.
+    let replaced = !fresh;
+    let chunkCount = fresh ? 0 : (c.record?.chunkCount ?? 0);
+    const group: Chunk[] = [];
+    const commit = async (checkpoint: AppendCheckpoint, done: boolean) => {
+      const facts = this.#facts(state, c, '');
+      const batch = group.length ? await this.#embed(state, [{ file: facts, chunks: group }]) : null;
+      const append = await appendStateAt(path, checkpoint, head, done ? c.disk.size : checkpoint.offset);
+      facts.fileHash = shortHash(`${append.headHash}|${append.lastHash}|${append.offset}`);
+      if (!replaced) await state.table.replaceFiles([path], batch);
+      else if (batch) await state.table.appendRows(path, batch);
+      replaced = true;
+      chunkCount += group.length;
+      group.length = 0;
+      // Until the read is done the record's size is where it stands, so the stat check of a
+      // later run sees a file still to read.
+      const record = this.#record(state, c, facts.fileHash, chunkCount);
+      if (!done) record.size = checkpoint.offset;
+      await this.#indexer.store.files.upsert([{ ...record, append }]);
+      this.#progress('indexing');
+      if (done && append.withheld) s.withheld.push(path);
+    };
+    let checkpoint: AppendCheckpoint | undefined;
+    try {
+      for (;;) {
+        let next: IteratorResult<AppendPiece>;
+        try {
+          next = await pieces.next();
+        } catch (err) {
+          await this.#appendReadFailed(state, c, err, replaced);
+          return;
+        }
+        if (next.done) break;
+        // A long file stops at its next piece: what was committed is recorded and resumes.
+        this.throwIfAborted();
+        group.push(...next.value.chunks);
+        checkpoint = next.value.checkpoint;
+        if (group.length >= this.#indexer.groupChunks) await commit(checkpoint, false);
+      }
+    } finally {
+      await pieces.return?.();
+    }
+    if (!checkpoint)
+      throw new RagError('E_INTERNAL', `${path}: the ${chunker.name} chunker ended without a checkpoint`);
+    // The last piece's checkpoint covers the whole read.
+    await commit(checkpoint, true);
+    if (c.record) s.filesChanged++;
+    else s.filesAdded++;
+    this.#filesIndexed++;
+  }
+
+  /** Embeds what is new among the chunks and builds their batch (null when there are none). */
+  async #embed(state: EngineState, mapped: MappedFile[]): Promise<RecordBatch | null> {
     const dim = state.embedder.dimension;
     const hashes = new Set<string>();
     for (const m of mapped) for (const chunk of m.chunks) hashes.add(chunk.contentHash);
@@ -541,7 +707,12 @@ class Run {
       this.#summary.embedSeconds += seconds;
       this.#indexer.noteEmbedRate(missing.size, seconds);
       let i = 0;
-      for (const hash of missing.keys()) known.set(hash, vectors.subarray(i * dim, ++i * dim));
+      for (const hash of missing.keys()) {
+        const vector = vectors.subarray(i * dim, ++i * dim);
+        known.set(hash, vector);
+        // A copy: the cache must not pin the whole batch's buffer.
+        this.#indexer.reuse.noteEmbedded(state.table, hash, Float32Array.from(vector));
+      }
       this.#summary.chunksEmbedded += missing.size;
     }
     let total = 0;
@@ -555,11 +726,32 @@ class Run {
       }
     }
     this.#summary.chunksReused += total - missing.size;
-    const batch = total ? state.engine.mapper.toRecordBatch(mapped, flat, dim) : null;
-    await state.table.replaceFiles(paths, batch);
-    await this.#indexer.store.files.upsert(records);
-    this.#filesIndexed += paths.length;
-    this.#progress('indexing');
+    return total ? state.engine.mapper.toRecordBatch(mapped, flat, dim) : null;
+  }
+
+  /** A file of an appending engine could not be read (or its chunker failed) part-way. */
+  async #appendReadFailed(state: EngineState, c: Candidate, err: unknown, hadRows: boolean): Promise<void> {
+    const code = errnoCode(err);
+    if (code === 'ENOENT') {
+      if (c.record || hadRows) await this.delete([c.record ?? this.#record(state, c, '', 0)]);
+      return;
+    }
+    if (hadRows) await state.table.replaceFiles([c.disk.path], null);
+    const reason = code
+      ? `cannot read: ${code}`
+      : err instanceof RagError && err.code === 'E_SKIPPED'
+        ? err.message
+        : `chunker failed: ${errorMessage(err)}`;
+    await this.#recordSkipped(
+      state,
+      c.source,
+      c.disk.path,
+      reason,
+      c.record,
+      c.disk.size,
+      c.disk.mtimeMs,
+      '',
+    );
   }
 
   async #recordSkipped(

@@ -22,6 +22,11 @@ export interface IndexSummary {
   rebuilt: { engine: string; reason: string }[];
   /** Paths that were skipped or failed in this run, with why (most recent first, bounded). */
   failures: { path: string; reason: string }[];
+  /**
+   * Files (of appending engines) whose last entry was held back because they were still
+   * changing (`RunOptions.tailSettleMs`): sync them again once they have settled.
+   */
+  withheld: string[];
 }
 
 export interface IndexProgress {
@@ -48,5 +53,6 @@ export function emptySummary(): IndexSummary {
     embedSeconds: 0,
     rebuilt: [],
     failures: [],
+    withheld: [],
   };
 }

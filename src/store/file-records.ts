@@ -3,9 +3,9 @@ import type { Table as ArrowTable, Schema } from 'apache-arrow';
 import { arrow, float64Data, int32Data, recordBatch, utf8Data } from '../engines/arrow.js';
 import { RagError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { forEachValue, guard, readStats, WriteLock } from './lance-util.js';
+import { forEachValue, guard, readStats, schemaDifference, WriteLock } from './lance-util.js';
 import type { StoreTuning } from './tuning.js';
-import type { FileRecord, FileRecords, FileRecordsReader, TableStats } from './types.js';
+import type { AppendState, FileRecord, FileRecords, FileRecordsReader, TableStats } from './types.js';
 import { inList, sqlString } from './where.js';
 
 export const FILE_RECORDS_TABLE = 'files';
@@ -29,7 +29,35 @@ export function fileRecordsSchema(): Schema {
     f('reason', new arrow.Utf8()),
     f('indexed_at_ms', new arrow.Float64()),
     f('model_id', new arrow.Utf8()),
+    f(APPEND_STATE_COLUMN, new arrow.Utf8()),
   ]);
+}
+
+/** JSON of `FileRecord.append`, '' for files read whole. The last column: added to older tables on open. */
+export const APPEND_STATE_COLUMN = 'append_state';
+
+/**
+ * How a records table differs from `fileRecordsSchema()`, or undefined. A table without the
+ * `append_state` column still fits: a reader reads it as no append state, the writer adds it.
+ */
+export function recordsSchemaDifference(actual: Schema): string | undefined {
+  const expected = fileRecordsSchema();
+  const hasAppend = actual.fields.some((f) => f.name === APPEND_STATE_COLUMN);
+  return schemaDifference(
+    hasAppend ? expected : new arrow.Schema(expected.fields.filter((f) => f.name !== APPEND_STATE_COLUMN)),
+    actual,
+  );
+}
+
+/**
+ * Adds the `append_state` column to a records table written before it existed (empty for every
+ * file: each is read whole once more, then appends apply). Returns whether it did.
+ */
+export async function addAppendStateColumn(table: Table): Promise<boolean> {
+  const schema = await table.schema();
+  if (schema.fields.some((f) => f.name === APPEND_STATE_COLUMN)) return false;
+  await table.addColumns([{ name: APPEND_STATE_COLUMN, valueSql: "''" }]);
+  return true;
 }
 
 export interface LanceFileRecordsOptions {
@@ -260,6 +288,7 @@ function toBatch(records: readonly FileRecord[]) {
       pick((r) => r.reason),
       float64Data(numbers((r) => r.indexedAt)),
       pick((r) => r.modelId),
+      pick((r) => (r.append ? JSON.stringify(r.append) : '')),
     ],
     n,
   );
@@ -286,6 +315,8 @@ function readRecords(table: Pick<ArrowTable, 'numRows' | 'getChild'>): FileRecor
     'indexed_at_ms',
     'model_id',
   ].map(col);
+  // A reader may meet a table older than the column (only a writer adds it).
+  const appendState = table.getChild(APPEND_STATE_COLUMN);
   const out: FileRecord[] = new Array(table.numRows);
   for (let i = 0; i < table.numRows; i++) {
     out[i] = {
@@ -301,6 +332,8 @@ function readRecords(table: Pick<ArrowTable, 'numRows' | 'getChild'>): FileRecor
       indexedAt: indexedAt?.get(i),
       modelId: model?.get(i),
     };
+    const append = appendState?.get(i) as string | null | undefined;
+    if (append) out[i]!.append = JSON.parse(append) as AppendState;
   }
   return out;
 }

@@ -2,8 +2,8 @@ import { stat } from 'node:fs/promises';
 import { type Connection, connect, Session } from '@lancedb/lancedb';
 import { errnoCode, RagError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { FILE_RECORDS_TABLE, FileRecordsView, fileRecordsSchema } from './file-records.js';
-import { guard, schemaDifference } from './lance-util.js';
+import { FILE_RECORDS_TABLE, FileRecordsView, recordsSchemaDifference } from './file-records.js';
+import { guard } from './lance-util.js';
 import { ReadOnlyChunkTable } from './read-only-table.js';
 import { openTableReadOnly, type ReadOnlyTable } from './recovery.js';
 import { chunkTableName, type Mismatch, mismatch, type TableSpec } from './table-meta.js';
@@ -92,7 +92,7 @@ export class LanceReader {
           return undefined;
         }
         records = await openTableReadOnly(db, dir, FILE_RECORDS_TABLE, connectTo, log);
-        const difference = schemaDifference(fileRecordsSchema(), await records.table.schema());
+        const difference = recordsSchemaDifference(await records.table.schema());
         if (difference) {
           throw new RagError('E_SCHEMA', `table ${FILE_RECORDS_TABLE} in ${dir}: ${difference}`, {
             fix: `delete ${dir} and run \`ragctl index\` (the file records are rebuilt from disk)`,

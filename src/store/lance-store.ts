@@ -4,7 +4,12 @@ import type { Schema } from 'apache-arrow';
 import { RagError } from '../errors.js';
 import { collectGarbage } from '../gc.js';
 import type { Logger } from '../log.js';
-import { FILE_RECORDS_TABLE, fileRecordsSchema, LanceFileRecords } from './file-records.js';
+import {
+  addAppendStateColumn,
+  FILE_RECORDS_TABLE,
+  fileRecordsSchema,
+  LanceFileRecords,
+} from './file-records.js';
 import { ensureChunkIndexes } from './indexes.js';
 import { LanceChunkTable } from './lance-table.js';
 import { guard, schemaDifference } from './lance-util.js';
@@ -105,6 +110,8 @@ export class LanceStore {
       const schema = fileRecordsSchema();
       const recoveries: Recovery[] = [];
       const table = await openOrCreate(db, dir, FILE_RECORDS_TABLE, schema, log, recoveries);
+      if (await addAppendStateColumn(table))
+        log.info({ table: FILE_RECORDS_TABLE }, 'added column append_state');
       const difference = schemaDifference(schema, await table.schema());
       if (difference) {
         table.close();

@@ -70,6 +70,20 @@ export class LanceChunkTable implements ChunkTable {
     }
   }
 
+  async appendRows(path: string, batch: RecordBatch): Promise<void> {
+    this.#checkOpen();
+    if (batch.numRows === 0) return;
+    this.#checkBatch(batch, new Set([path]));
+    await this.#writes.run(() =>
+      guard(this.#what(`appending ${batch.numRows} row(s) to ${path}`), async () => {
+        // Insert-only on id: rows already there (a commit whose record was lost to a crash, read
+        // again) are left alone, so redoing an append adds no duplicates. Without the
+        // delete-by-source clause of replaceFiles the merge does not scan the whole table.
+        await this.#table.mergeInsert(C.id).whenNotMatchedInsertAll().execute(new arrow.Table(batch));
+      }),
+    );
+  }
+
   async #replacePart(paths: readonly string[], batch: RecordBatch | null): Promise<void> {
     const where = inList(C.path, paths);
     await this.#writes.run(() =>
@@ -92,7 +106,56 @@ export class LanceChunkTable implements ChunkTable {
   }
 
   async vectorsByContentHash(hashes: readonly string[]): Promise<Map<string, Float32Array>> {
-    return this.#vectorsWhere(C.contentHash, hashes, 'looking up vectors by content hash');
+    this.#checkOpen();
+    const found = new Map<string, Float32Array>();
+    const unique = [...new Set(hashes)];
+    const step = this.#tuning.hashLookupBatch;
+    for (let start = 0; start < unique.length; start += step) {
+      const part = unique.slice(start, start + step);
+      // One hash may have thousands of rows (a log repeats its statements): find one row id per
+      // hash from the hash column alone, then read just those rows' vectors.
+      const rowIds = await this.#firstRowPerHash(part);
+      if (rowIds.length === 0) continue;
+      const result = await guard(this.#what('looking up vectors by content hash'), () =>
+        this.#table.takeRowIds(rowIds).select([C.contentHash, C.vector]).toArrow(),
+      );
+      const hashCol = result.getChild(C.contentHash);
+      const vectorCol = result.getChild(C.vector);
+      if (result.numRows > 0 && (!hashCol || !vectorCol))
+        throw new RagError(
+          'E_STORE',
+          this.#what('looking up vectors by content hash: result lacks its columns'),
+        );
+      for (let i = 0; i < result.numRows; i++) {
+        // A copy, so the map does not pin the whole result buffer in memory.
+        found.set(
+          hashCol!.get(i) as string,
+          Float32Array.from((vectorCol!.get(i) as Vector).toArray() as Float32Array),
+        );
+      }
+    }
+    return found;
+  }
+
+  async #firstRowPerHash(hashes: readonly string[]): Promise<bigint[]> {
+    const first = new Map<string, bigint>();
+    await guard(this.#what('finding rows by content hash'), async () => {
+      const query = this.#table
+        .query()
+        .where(inList(C.contentHash, hashes))
+        .select([C.contentHash])
+        .withRowId();
+      for await (const batch of query) {
+        const hashCol = batch.getChild(C.contentHash);
+        const idCol = batch.getChild('_rowid');
+        if (!hashCol || !idCol) throw new RagError('E_STORE', this.#what('row id query lacks its columns'));
+        for (let i = 0; i < batch.numRows; i++) {
+          const hash = hashCol.get(i) as string;
+          if (!first.has(hash)) first.set(hash, idCol.get(i) as bigint);
+        }
+      }
+    });
+    return [...first.values()];
   }
 
   async vectorsForPaths(

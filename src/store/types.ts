@@ -124,6 +124,36 @@ export interface FileRecord {
   reason: string;
   indexedAt: number;
   modelId: string;
+  /**
+   * For a file of an engine that reads appends (`AppendingChunker`): how far it was read and
+   * how to check it is still the same file, so a grown file is read from there. Absent for
+   * other files. Stored as JSON in the record's `append_state` column.
+   */
+  append?: AppendState | undefined;
+}
+
+/**
+ * Where an append-only file (a log) was indexed up to, and what proves a later version of it
+ * only grew (src/pipeline/README.md, "Files that only grow").
+ */
+export interface AppendState {
+  /** Bytes before this are indexed for good: an append is read from here. */
+  offset: number;
+  /** Bytes read last time (the size then): a smaller file was truncated. */
+  end: number;
+  /** sha256 (32 hex) of the first `headBytes` bytes: another head means another file (rotation). */
+  headBytes: number;
+  headHash: string;
+  /** sha256 (32 hex) of bytes [lastFrom, lastTo): the last complete entry, which must be unchanged. */
+  lastFrom: number;
+  lastTo: number;
+  lastHash: string;
+  /** Entries past `offset` were held back as possibly unfinished (the tail of a live log). */
+  withheld: boolean;
+  /** False for files that are edited rather than grown (a `.sql` file): every change re-reads them. */
+  appendable: boolean;
+  /** The engine's own data to go on with (line number, entries so far, …), opaque to the pipeline. */
+  resume: unknown;
 }
 
 /**
@@ -158,6 +188,12 @@ export interface ChunkTable extends ChunkTableReader {
    * A null batch (or one without rows of a path) deletes that path's rows.
    */
   replaceFiles(paths: readonly string[], batch: RecordBatch | null): Promise<void>;
+  /**
+   * Adds rows of one file without touching its other rows: the new entries of a file that only
+   * grows (a log, see `AppendingChunker`). Rows whose id is already stored are skipped, so an
+   * append redone after a crash adds nothing twice. One commit.
+   */
+  appendRows(path: string, batch: RecordBatch): Promise<void>;
   /** Vectors already stored for these content hashes (any path), for reuse without embedding. */
   vectorsByContentHash(hashes: readonly string[]): Promise<Map<string, Float32Array>>;
   /**

@@ -182,6 +182,26 @@ export async function readChunks(config: Config, engine = 'md'): Promise<StoredC
   }
 }
 
+/**
+ * When each row of an engine's table was written (`indexed_at_ms` by chunk id), read through a
+ * separate LanceDB connection: a row rewritten by a later commit gets a later time.
+ */
+export async function rowWriteTimes(config: Config, engine: string): Promise<Map<string, number>> {
+  const db = await connect(storeDir(config), { readConsistencyInterval: 0 });
+  try {
+    if (!(await db.tableNames()).includes(`chunks_${engine}`)) return new Map();
+    const table = await db.openTable(`chunks_${engine}`);
+    try {
+      const rows = await table.query().select(['id', 'indexed_at_ms']).toArray();
+      return new Map(rows.map((r) => [r.id as string, r.indexed_at_ms as number]));
+    } finally {
+      table.close();
+    }
+  } finally {
+    db.close();
+  }
+}
+
 /** Rows per path, for "no duplicates" and "gone" checks. */
 export function countByPath(rows: readonly StoredChunk[]): Map<string, number> {
   const counts = new Map<string, number>();

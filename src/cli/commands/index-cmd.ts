@@ -168,6 +168,7 @@ function addInto(total: IndexSummary, part: IndexSummary): void {
   }
   total.rebuilt.push(...part.rebuilt);
   total.failures.push(...part.failures);
+  total.withheld.push(...part.withheld);
 }
 
 export function formatSummary(s: IndexSummary): string {

@@ -30,7 +30,7 @@ export function registerStatus(program: Command): void {
  * reader found wrong with it (another model, an unreadable newest version, no index yet) as
  * the reason and the fix.
  */
-async function statusFromIndex(app: ReadOnlyApp): Promise<StatusResult> {
+export async function statusFromIndex(app: ReadOnlyApp): Promise<StatusResult> {
   const { files, chunks, version, skipped } = await app.contents();
   const models = [...app.embedders.values()].map((e) => e.modelId);
   const reasons = app.problems.map((p) => p.reason);

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Chunk, Chunker, ChunkInput } from '../types.js';
+import type { AppendInput, AppendingChunker, AppendPiece, Chunk, ChunkInput } from '../types.js';
 import { SqlAnalyzer } from './analyze.js';
 import { readAll } from './lines.js';
 import { createReader, detectKind, dialectOf } from './readers.js';
+import { readTail, type TailResume } from './tail.js';
 import type { AnalyzedSqlEntry, SqlSourceKind } from './types.js';
 
 /** Hex characters kept of a sha256, as the markdown chunker does: 128 bits is plenty. */
@@ -46,14 +47,37 @@ export interface SqlChunkMetadata {
  * statement (`embedText`), so the same statement with other literals is embedded once, through
  * the pipeline's reuse by content hash; entries without one embed their text.
  */
-class SqlChunker implements Chunker {
+class SqlChunker implements AppendingChunker {
   readonly name = 'sql';
   #analyzer: Promise<SqlAnalyzer> | undefined;
 
+  /**
+   * The pipeline's way in: the file streamed from an offset (logs grow; see tail.ts), in
+   * bounded memory whatever its size. Chunk ids number entries from the file's start, so a
+   * piece read again after a stop gets the same ids.
+   */
+  async *chunkAppend(input: AppendInput): AsyncGenerator<AppendPiece> {
+    const analyzer = await this.#loadAnalyzer();
+    for await (const piece of readTail({
+      path: input.path,
+      bytes: input.bytes,
+      fromOffset: input.fromOffset,
+      previous: (input.previous as TailResume | null) ?? null,
+      final: input.final,
+    })) {
+      const dialect = dialectOf(piece.checkpoint.resume.kind);
+      yield {
+        chunks: piece.entries.map(({ entry, ordinal }) =>
+          toChunk(analyzer.analyzeEntry(entry, dialect), ordinal, input.path),
+        ),
+        checkpoint: piece.checkpoint,
+      };
+    }
+  }
+
+  /** A whole text in memory (tests, tools); the pipeline uses `chunkAppend`. */
   async chunk(input: ChunkInput): Promise<Chunk[]> {
-    // libpg-query's wasm loads once per process; every file after the first shares it.
-    this.#analyzer ??= SqlAnalyzer.create();
-    const analyzer = await this.#analyzer;
+    const analyzer = await this.#loadAnalyzer();
     // A `.log` no format claims is still read, as stderr: its lines become `not-sql` entries,
     // searchable by their words, rather than a file silently left out.
     const kind = detectKind(input.path, input.text.slice(0, HEAD_CHARS)) ?? 'pg-stderr';
@@ -62,9 +86,15 @@ class SqlChunker implements Chunker {
       toChunk(analyzer.analyzeEntry(entry, dialect), ordinal, input.path),
     );
   }
+
+  #loadAnalyzer(): Promise<SqlAnalyzer> {
+    // libpg-query's wasm loads once per process; every file after the first shares it.
+    this.#analyzer ??= SqlAnalyzer.create();
+    return this.#analyzer;
+  }
 }
 
-export const sqlChunker: Chunker = new SqlChunker();
+export const sqlChunker: AppendingChunker = new SqlChunker();
 
 function toChunk(e: AnalyzedSqlEntry, ordinal: number, path: string): Chunk {
   const text = chunkText(e);

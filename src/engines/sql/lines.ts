@@ -15,6 +15,11 @@ export function isCutLine(line: string): boolean {
   return line.endsWith(CUT_MARK);
 }
 
+/** Marks a line cut at its length limit (for splitters other than LineSplitter). */
+export function markCut(line: string): string {
+  return line + CUT_MARK;
+}
+
 export function stripCutMark(line: string): string {
   return isCutLine(line) ? line.slice(0, -CUT_MARK.length) : line;
 }

@@ -1,5 +1,15 @@
 import { blankEntry, isCutLine, stripCutMark } from './lines.js';
-import type { SqlEntry, SqlLogReader } from './types.js';
+import type { ReaderSnapshot, SqlEntry, SqlLogReader } from './types.js';
+
+interface SlowSnapshot {
+  lines: string[];
+  start: number;
+  end: number;
+  cut: boolean;
+  inBody: boolean;
+  lastTime: number | null;
+  database: string | null;
+}
 
 /** Lines one record may hold; past it the record is emitted as truncated and the rest skipped. */
 const MAX_RECORD_LINES = 20_000;
@@ -53,6 +63,29 @@ export class MysqlSlowReader implements SqlLogReader {
 
   pendingFrom(): number | null {
     return this.#lines.length > 0 ? this.#start : null;
+  }
+
+  snapshot(): ReaderSnapshot {
+    return {
+      lines: [...this.#lines],
+      start: this.#start,
+      end: this.#end,
+      cut: this.#cut,
+      inBody: this.#inBody,
+      lastTime: this.#lastTime,
+      database: this.#database,
+    } satisfies SlowSnapshot;
+  }
+
+  restore(snapshot: ReaderSnapshot): void {
+    const s = snapshot as SlowSnapshot;
+    this.#lines = [...s.lines];
+    this.#start = s.start;
+    this.#end = s.end;
+    this.#cut = s.cut;
+    this.#inBody = s.inBody;
+    this.#lastTime = s.lastTime;
+    this.#database = s.database;
   }
 
   #hasUserHost(): boolean {

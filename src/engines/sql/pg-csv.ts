@@ -50,6 +50,25 @@ export class PgCsvReports implements ReportSource {
   pendingFrom(): number | null {
     return this.#lines.length > 0 ? this.#start : null;
   }
+
+  snapshot(): unknown {
+    return {
+      lines: [...this.#lines],
+      start: this.#start,
+      end: this.#end,
+      cut: this.#cut,
+      quotes: this.#quotes,
+    };
+  }
+
+  restore(snapshot: unknown): void {
+    const s = snapshot as { lines: string[]; start: number; end: number; cut: boolean; quotes: number };
+    this.#lines = [...s.lines];
+    this.#start = s.start;
+    this.#end = s.end;
+    this.#cut = s.cut;
+    this.#quotes = s.quotes;
+  }
 }
 
 function toReport(raw: string, startLine: number, endLine: number, cut: boolean): PgReport {

@@ -43,6 +43,13 @@ export class PgJsonReports implements ReportSource {
   pendingFrom(): number | null {
     return null;
   }
+
+  /** Every line is a whole report: nothing is ever open. */
+  snapshot(): unknown {
+    return null;
+  }
+
+  restore(_snapshot: unknown): void {}
 }
 
 function parseObject(line: string): Record<string, unknown> | null {

@@ -44,4 +44,7 @@ export interface ReportSource {
   /** The report still open (it may get more lines), returned and forgotten. */
   finish(): PgReport[];
   pendingFrom(): number | null;
+  /** The open report (and how it is being extended) as JSON data; see `SqlLogReader.snapshot`. */
+  snapshot(): unknown;
+  restore(snapshot: unknown): void;
 }

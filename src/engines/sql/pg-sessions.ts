@@ -1,6 +1,11 @@
 import { blankEntry } from './lines.js';
 import type { PgReport, ReportSource } from './pg-report.js';
-import type { SqlEntry, SqlLogReader, SqlSourceKind } from './types.js';
+import type { ReaderSnapshot, SqlEntry, SqlLogReader, SqlSourceKind } from './types.js';
+
+interface SessionsSnapshot {
+  reports: unknown;
+  sessions: [string, Session][];
+}
 
 /**
  * Sessions whose last statement may still get a follow-up (a bare `duration:` line, an
@@ -60,6 +65,20 @@ export class PgSessionReader implements SqlLogReader {
       for (const n of starts) if (first === null || n < first) first = n;
     }
     return first;
+  }
+
+  snapshot(): ReaderSnapshot {
+    // Copies: the reader goes on extending held entries after a checkpoint is taken.
+    return {
+      reports: this.#reports.snapshot(),
+      sessions: structuredClone([...this.#sessions]),
+    } satisfies SessionsSnapshot;
+  }
+
+  restore(snapshot: ReaderSnapshot): void {
+    const s = snapshot as SessionsSnapshot;
+    this.#reports.restore(s.reports);
+    this.#sessions = new Map(structuredClone(s.sessions));
   }
 
   #take(report: PgReport, out: SqlEntry[]): void {

@@ -8,6 +8,8 @@ import { type PgReport, PRIMARY, type ReportSource } from './pg-report.js';
  */
 const MAX_REPORT_LINES = 10_000;
 
+type ReportField = 'message' | 'detail' | 'statement' | 'other';
+
 /**
  * Groups stderr-format lines into reports: a primary line, its tab-indented continuation
  * lines and its DETAIL/HINT/STATEMENT/… lines. Lines that are neither become reports of
@@ -17,7 +19,7 @@ export class PgStderrReports implements ReportSource {
   #pattern: RegExp | null;
   #open: PgReport | null = null;
   /** Which field continuation lines extend. */
-  #field: 'message' | 'detail' | 'statement' | 'other' = 'message';
+  #field: ReportField = 'message';
 
   /** `logLinePrefix`: the server's setting; without it the prefix is read by heuristics. */
   constructor(logLinePrefix?: string) {
@@ -57,6 +59,16 @@ export class PgStderrReports implements ReportSource {
 
   pendingFrom(): number | null {
     return this.#open?.startLine ?? null;
+  }
+
+  snapshot(): unknown {
+    return { open: this.#open === null ? null : { ...this.#open }, field: this.#field };
+  }
+
+  restore(snapshot: unknown): void {
+    const s = snapshot as { open: PgReport | null; field: ReportField };
+    this.#open = s.open === null ? null : { ...s.open };
+    this.#field = s.field;
   }
 
   #start(report: PgReport): PgReport[] {

@@ -85,4 +85,15 @@ export interface SqlLogReader {
   finish(): SqlEntry[];
   /** First line of the earliest unfinished entry, or null: where re-reading must start after a restart. */
   pendingFrom(): number | null;
+  /**
+   * The reader's state (its unfinished entries, and what it carries into later ones, such as the
+   * slow log's current database) as plain JSON data: saved with an append checkpoint and given
+   * to `restore` of a new reader, which then goes on with the next line as this one would have.
+   * Readers of files that are never read on in pieces (`.sql`) leave both out.
+   */
+  snapshot?(): ReaderSnapshot;
+  restore?(snapshot: ReaderSnapshot): void;
 }
+
+/** A reader's state as JSON-serialisable data (see `SqlLogReader.snapshot`). */
+export type ReaderSnapshot = unknown;

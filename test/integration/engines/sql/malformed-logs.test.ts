@@ -1,11 +1,14 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { appendFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SqlAnalyzer } from '../../../../src/engines/sql/analyze.js';
 import { MAX_LINE_CHARS, readEntries } from '../../../../src/engines/sql/lines.js';
 import { createReader } from '../../../../src/engines/sql/readers.js';
-import type { ParseStatus } from '../../../../src/engines/sql/types.js';
+import { readTail, type TailPiece } from '../../../../src/engines/sql/tail.js';
+import type { ParseStatus, SqlEntry } from '../../../../src/engines/sql/types.js';
+import { streamBytes } from '../../../../src/pipeline/append.js';
 import { makeTempDir } from '../../../helpers/temp.js';
 
 const LOG_BYTES = 200 * 1024 * 1024;
@@ -100,5 +103,62 @@ describe('malformed and very large logs', () => {
     // The garbage line was capped, not kept whole.
     expect(longest).toBeLessThanOrEqual(Math.min(MAX_LINE_CHARS + 1000, GARBAGE_BYTES / 4));
     expect(lastLine).toBe(blocks * 7 + 3);
+  }, 300_000);
+
+  test('read live, the 200 MB log is streamed in bounded memory; appending 1,000 blocks reads those bytes only', async () => {
+    const size = (await stat(path)).size;
+    const before = process.memoryUsage().heapUsed;
+    let peak = 0;
+    let first = 0;
+    let checkpoint: TailPiece['checkpoint'] | undefined;
+    for await (const piece of readTail({
+      path,
+      bytes: streamBytes(path, 0, size),
+      fromOffset: 0,
+      previous: null,
+      final: false,
+    })) {
+      first += piece.entries.length;
+      checkpoint = piece.checkpoint;
+      if (first % 20_000 < piece.entries.length)
+        peak = Math.max(peak, process.memoryUsage().heapUsed - before);
+    }
+    expect(peak).toBeLessThan(HEAP_BOUND_BYTES);
+    // Everything but the entry still open (the last block's statement, whose end is unknown)
+    // and the unterminated cut line, which is not read at all yet.
+    expect(first).toBe(blocks * 3 + 1 + 1 - 1);
+    expect(checkpoint!.withheld).toBe(true);
+    const partial = Buffer.byteLength(
+      '2024-03-01 11:00:00.000 UTC [9] app@shop LOG:  duration: 1.0 ms  statement: SELECT a, b FROM t WHERE a =',
+    );
+    expect(checkpoint!.offset).toBe(size - partial);
+
+    // The cut line gets its line break, then 1,000 more blocks.
+    const appended = `\n${Array.from({ length: 1000 }, (_, k) => block(blocks + k)).join('\n')}\n`;
+    await appendFile(path, appended);
+    const grown = (await stat(path)).size;
+    let read = 0;
+    const counted = async function* () {
+      for await (const chunk of streamBytes(path, checkpoint!.offset, grown)) {
+        read += chunk.length;
+        yield chunk;
+      }
+    };
+    const again: SqlEntry[] = [];
+    for await (const piece of readTail({
+      path,
+      bytes: counted(),
+      fromOffset: checkpoint!.offset,
+      previous: checkpoint!.resume,
+      final: false,
+    })) {
+      again.push(...piece.entries.map((e) => e.entry));
+    }
+    expect(read).toBe(partial + Buffer.byteLength(appended));
+    // The statement held open before, the cut line, and the new blocks' but the last one.
+    expect(again).toHaveLength(1 + 1 + 1000 * 3 - 1);
+    expect(again[0]!.startLine).toBe(blocks * 7 + 3 - 2);
+    expect(again[1]).toMatchObject({ startLine: blocks * 7 + 3, readStatus: null });
+    expect(again.at(-1)!.endLine).toBeLessThanOrEqual(blocks * 7 + 3 + 1000 * 7);
   }, 300_000);
 });

@@ -1,0 +1,47 @@
+import type { IndexProblem } from '../app-reader.js';
+import type { SearchResult, WireSearchHit } from '../ipc/protocol.js';
+import type { Via } from './types.js';
+
+/**
+ * Text for a model. Paths are absolute (an agent opens them as they are), each hit says where
+ * it is (`path:start-end`), what contains it (heading path, or the code symbol), and carries
+ * the chunk's whole text: it is what the agent came for, and a chunk is already bounded by the
+ * embedder's token limit.
+ */
+
+export function renderSearch(result: SearchResult): string {
+  if (result.results.length === 0) return `No results for "${result.query}" (${result.mode} search).`;
+  const head = `${result.results.length} result${result.results.length === 1 ? '' : 's'} for "${result.query}" (${result.mode} search, best first):`;
+  return [head, ...result.results.map((hit, i) => renderHit(hit, i + 1))].join('\n\n');
+}
+
+function renderHit(hit: WireSearchHit, rank: number): string {
+  const lines = hit.end_line !== hit.start_line ? `${hit.start_line}-${hit.end_line}` : `${hit.start_line}`;
+  const facts = [`engine ${hit.engine}`, `score ${hit.score.toFixed(4)}`];
+  const out = [`[${rank}] ${hit.path}:${lines} (${facts.join(', ')})`];
+  const symbol = hit.metadata.symbol;
+  if (typeof symbol === 'string' && symbol) out.push(`symbol: ${symbol}`);
+  else if (hit.heading_path.length) out.push(`section: ${hit.heading_path.join(' > ')}`);
+  // An engine's own one-line facts (the SQL engine: duration, time, fingerprint), as the CLI shows them.
+  const display = hit.metadata.display;
+  if (typeof display === 'string' && display) out.push(display);
+  out.push('---', hit.text.trimEnd(), '---');
+  return out.join('\n');
+}
+
+/**
+ * Said in every answer read from the index without a daemon: it may lag behind the files, and
+ * what the reader found wrong (no index yet, another model) with its fix.
+ */
+export function readOnlyNote(notes: readonly IndexProblem[]): string {
+  const lines = [
+    'Note: no ragctl daemon is running, so this was answered from the index read-only; it may lag behind recent edits (start the daemon: ragctl daemon start).',
+  ];
+  for (const n of notes) lines.push(`Index problem: ${n.reason} (fix: ${n.fix})`);
+  return lines.join('\n');
+}
+
+/** The answer's text with the read-only note first when the index answered. */
+export function withSource(text: string, via: Via, notes: readonly IndexProblem[]): string {
+  return via === 'index' ? `${readOnlyNote(notes)}\n\n${text}` : text;
+}

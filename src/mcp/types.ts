@@ -1,0 +1,81 @@
+import type { IndexProblem, ReadOnlyApp } from '../app-reader.js';
+import type { Method, ParamsOf, ResultOf } from '../ipc/protocol.js';
+
+/** Who answered: the running daemon, or the index read directly (no daemon). */
+export type Via = 'daemon' | 'index';
+
+/** A tool's arguments checked: the socket method's params, or what is wrong, in words a model can act on. */
+export type ArgsCheck<P> = { ok: true; params: P } | { ok: false; message: string };
+
+/** A tool's `inputSchema`: a JSON Schema object, as MCP requires. */
+export interface JsonObjectSchema {
+  type: 'object';
+  properties?: Record<string, object>;
+  required?: string[];
+  [keyword: string]: unknown;
+}
+
+/** What the index holds, for the words of tool descriptions. */
+export interface ToolContext {
+  /** Configured engines: name and chunker (`md` → `markdown`). */
+  readonly engines: ReadonlyArray<{ name: string; chunker: string }>;
+}
+
+/**
+ * One MCP tool: a socket method, the JSON Schema of its arguments, how they become the method's
+ * params, and how the answer reads to a model. The server knows nothing else about a tool, so a
+ * new socket method becomes a tool by one entry in tools.ts.
+ */
+export interface McpToolSpec<M extends Method> {
+  readonly name: string;
+  readonly title: string;
+  /** Written for a model: when to use the tool and what comes back. */
+  readonly description: string;
+  readonly method: M;
+  readonly inputSchema: JsonObjectSchema;
+  parse(args: Record<string, unknown>): ArgsCheck<ParamsOf<M>>;
+  /**
+   * The answer without a daemon, from the index opened read-only. Absent: the tool needs the
+   * daemon, and says so when none runs.
+   */
+  direct?(app: ReadOnlyApp, params: ParamsOf<M>): Promise<ResultOf<M>>;
+  /** The answer as text a model reads (path:lines, heading or symbol, the chunk). */
+  render(result: ResultOf<M>, via: Via): string;
+}
+
+/** A tool's answer: its text and the same facts as structured content. */
+export interface ToolAnswer {
+  text: string;
+  structured: Record<string, unknown>;
+}
+
+/**
+ * A tool as the server sees it: its listing, and one call. Built from an `McpToolSpec` by
+ * `defineTool`, which keeps each method's params and result typed together.
+ */
+export interface McpTool {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly inputSchema: JsonObjectSchema;
+  call(args: Record<string, unknown>, backend: ToolBackend, signal: AbortSignal): Promise<ToolAnswer>;
+}
+
+/** An answer and where it came from; `notes` are what the reader found wrong with the index. */
+export interface BackendAnswer<R> {
+  result: R;
+  via: Via;
+  notes: readonly IndexProblem[];
+}
+
+/** Asks the daemon, or (where the tool can) reads the index itself. */
+export interface ToolBackend {
+  ask<M extends Method>(
+    method: M,
+    params: ParamsOf<M>,
+    direct: ((app: ReadOnlyApp, params: ParamsOf<M>) => Promise<ResultOf<M>>) | undefined,
+    signal: AbortSignal,
+  ): Promise<BackendAnswer<ResultOf<M>>>;
+  /** Idempotent; awaits the reader's close. */
+  close(): Promise<void>;
+}

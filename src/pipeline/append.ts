@@ -1,0 +1,111 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { AppendCheckpoint } from '../engines/types.js';
+import type { AppendState, FileRecord } from '../store/types.js';
+import { shortHash } from './read-file.js';
+
+/** Bytes of a file's head whose hash tells one file from its successor at the same path (rotation). */
+const HEAD_CHECK_BYTES = 4096;
+/** As read-file.ts: a NUL byte in the first 8 kB marks a binary file. */
+const BINARY_SNIFF_BYTES = 8000;
+/** Read size when streaming a file to an appending chunker: bounded, however large the file. */
+const STREAM_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * What to do with a changed file of an appending engine:
+ * - `append`: it only grew (size ≥ what was read, same head, same last entry): read from `offset`;
+ * - `same`: nothing new to read: refresh the record's size/mtime only;
+ * - `fresh`: read it from 0 and replace its chunks (new file, rotation, truncation, an edit).
+ */
+export type AppendPlan =
+  | { kind: 'append'; state: AppendState }
+  | { kind: 'same'; state: AppendState }
+  | { kind: 'fresh'; reason: string };
+
+/**
+ * Decides from the record and a few small reads (the head, the last entry) whether a file only
+ * grew since it was indexed. `settled`: the file has not changed for a while, so entries held
+ * back as possibly unfinished are read now even when no byte was added.
+ */
+export async function planAppend(
+  path: string,
+  record: FileRecord | undefined,
+  size: number,
+  signature: string,
+  settled: boolean,
+): Promise<AppendPlan> {
+  const state = record?.status === 'indexed' && record.modelId === signature ? record.append : undefined;
+  if (!state) return { kind: 'fresh', reason: record ? 'indexed whole before' : 'new file' };
+  if (!state.appendable) return { kind: 'fresh', reason: 'edited, not appended to' };
+  if (size < state.end) return { kind: 'fresh', reason: `truncated (${size} < ${state.end} bytes)` };
+  if ((await hashRange(path, 0, state.headBytes)) !== state.headHash)
+    return { kind: 'fresh', reason: 'its head changed (rotated or rewritten)' };
+  if (
+    state.lastTo > state.lastFrom &&
+    (await hashRange(path, state.lastFrom, state.lastTo)) !== state.lastHash
+  )
+    return { kind: 'fresh', reason: 'its last indexed entry changed (rewritten)' };
+  if (size === state.end && !(state.withheld && settled)) return { kind: 'same', state };
+  return { kind: 'append', state };
+}
+
+/** The facts that identify a file's head, taken when it is read from 0. */
+export async function readHead(
+  path: string,
+  size: number,
+): Promise<{ bytes: number; hash: string; binary: boolean }> {
+  const handle = await open(path, 'r');
+  try {
+    const length = Math.min(size, Math.max(HEAD_CHECK_BYTES, BINARY_SNIFF_BYTES));
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    const head = buffer.subarray(0, bytesRead);
+    const bytes = Math.min(bytesRead, HEAD_CHECK_BYTES);
+    return {
+      bytes,
+      hash: shortHash(head.subarray(0, bytes)),
+      binary: head.subarray(0, BINARY_SNIFF_BYTES).includes(0),
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The record's append state after a checkpoint: the hash of the last entry is read from disk now. */
+export async function appendStateAt(
+  path: string,
+  checkpoint: AppendCheckpoint,
+  head: { bytes: number; hash: string },
+  end: number,
+): Promise<AppendState> {
+  const last = checkpoint.lastEntry;
+  return {
+    offset: checkpoint.offset,
+    end,
+    headBytes: head.bytes,
+    headHash: head.hash,
+    lastFrom: last?.from ?? 0,
+    lastTo: last?.to ?? 0,
+    lastHash: last ? await hashRange(path, last.from, last.to) : '',
+    withheld: checkpoint.withheld,
+    appendable: checkpoint.appendable,
+    resume: checkpoint.resume,
+  };
+}
+
+/** The bytes of a file from `from` up to `size` (what a stat saw; later bytes wait for the next change). */
+export function streamBytes(path: string, from: number, size: number): AsyncIterable<Uint8Array> {
+  if (size <= from) return (async function* () {})();
+  return createReadStream(path, { start: from, end: size - 1, highWaterMark: STREAM_CHUNK_BYTES });
+}
+
+async function hashRange(path: string, from: number, to: number): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(Math.max(0, to - from));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+    return shortHash(buffer.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}

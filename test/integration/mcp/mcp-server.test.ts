@@ -1,0 +1,251 @@
+import { spawn } from 'node:child_process';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILTIN_FILTERS } from '../../../src/registry/builtin-filters.js';
+import { paramSpecs } from '../../../src/search/param-specs.js';
+import { DaemonProcess, DaemonWorkspace, endDaemonTest, isAlive, waitFor } from '../../helpers/daemon.js';
+import { RAGCTL_BIN } from '../../helpers/run-cli.js';
+
+/**
+ * `ragctl mcp` driven by the MCP SDK's own client over stdio, as an agent runs it: a real
+ * spawned server, a real daemon on a real index, then the same server with the daemon killed
+ * mid-call and answering from the index read-only.
+ */
+
+const BACKUP_NOTE = `# Backups
+
+Nightly snapshots go to the NAS.
+
+## Restore
+
+To restore a single file from backup run \`restic restore latest --target /tmp/restore --include notes.txt\`.
+`;
+const GARDEN_NOTE = `# Garden
+
+Tomatoes need staking in June; water them in the morning.
+`;
+
+interface ToolResult {
+  isError?: boolean;
+  content: Array<{ type: string; text?: string }>;
+  structuredContent?: Record<string, unknown>;
+}
+
+let ws: DaemonWorkspace;
+let daemon: DaemonProcess | undefined;
+let client: Client;
+let transport: StdioClientTransport;
+let stderr = '';
+
+/** The server's environment: this one's, minus what would choose another config. */
+function serverEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'RAGCTL_CONFIG') env[k] = v;
+  return { ...env, ...extra };
+}
+
+async function call(name: string, args: Record<string, unknown>): Promise<ToolResult> {
+  return (await client.callTool({ name, arguments: args })) as ToolResult;
+}
+
+function textOf(result: ToolResult): string {
+  return result.content.map((c) => c.text ?? '').join('\n');
+}
+
+beforeAll(async () => {
+  ws = await DaemonWorkspace.create();
+  await ws.write('backup.md', BACKUP_NOTE);
+  await ws.write('garden.md', GARDEN_NOTE);
+  daemon = await DaemonProcess.start(ws);
+  await daemon.until('both notes indexed', (s) => s.state === 'idle' && s.files === 2);
+  transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [RAGCTL_BIN, '--config', ws.configFile, 'mcp'],
+    cwd: ws.root,
+    env: serverEnv({ RAGCTL_LOG_LEVEL: 'debug' }),
+    stderr: 'pipe',
+  });
+  transport.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString('utf8');
+  });
+  client = new Client({ name: 'ragctl-test', version: '1.0.0' });
+  await client.connect(transport);
+}, 120_000);
+
+afterAll(async () => {
+  try {
+    const pid = transport?.pid;
+    await client?.close();
+    if (pid) await waitFor('the MCP server to exit', () => !isAlive(pid), 10_000);
+    // It left because its stdin closed, not because the client's transport killed it.
+    expect(stderr).toContain('the client closed stdin');
+  } finally {
+    await endDaemonTest(daemon, ws);
+  }
+}, 60_000);
+
+describe('ragctl mcp against a running daemon', () => {
+  it('lists search and status, the search schema taking every declared engine filter', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(['search', 'status']);
+    const search = tools.find((t) => t.name === 'search')!;
+    expect(search.description).toMatch(/path:start-end/);
+    expect(search.description).toContain('md (markdown)');
+    expect(search.inputSchema.required).toEqual(['query']);
+    const properties = Object.keys(search.inputSchema.properties ?? {});
+    expect(properties).toEqual(paramSpecs(BUILTIN_FILTERS).map((p) => p.name));
+    expect(properties).toEqual(expect.arrayContaining(['min_time', 'table', 'lang', 'symbol', 'heading']));
+    const k = (search.inputSchema.properties as Record<string, Record<string, unknown>>).k;
+    expect(k).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
+  });
+
+  it('answers a search from the daemon with path:lines, the heading path and the chunk', async () => {
+    const result = await call('search', { query: 'how do I restore a file from backup', k: 3 });
+    expect(result.isError).toBeFalsy();
+    const structured = result.structuredContent as {
+      via: string;
+      results: Array<{ path: string; start_line: number; end_line: number; heading_path: string[] }>;
+    };
+    expect(structured.via).toBe('daemon');
+    const top = structured.results[0]!;
+    expect(top.path).toBe(ws.path('backup.md'));
+    expect(top.heading_path[0]).toBe('Backups');
+    const text = textOf(result);
+    expect(text).toContain(`${top.path}:${top.start_line}-${top.end_line}`);
+    expect(text).toContain(`section: ${top.heading_path.join(' > ')}`);
+    expect(text).toContain('restic restore latest --target /tmp/restore');
+    expect(text).not.toContain('no ragctl daemon is running');
+  });
+
+  it('passes filters through to the search', async () => {
+    // The garden note is the better match; the path filter keeps only the backup note.
+    const result = await call('search', { query: 'water the tomatoes', path: 'backup.md' });
+    expect(result.isError).toBeFalsy();
+    const paths = (result.structuredContent as { results: Array<{ path: string }> }).results.map(
+      (r) => r.path,
+    );
+    expect(paths.length).toBeGreaterThan(0);
+    expect(new Set(paths)).toEqual(new Set([ws.path('backup.md')]));
+  });
+
+  it('answers status from the daemon', async () => {
+    const result = await call('status', {});
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({
+      via: 'daemon',
+      state: 'idle',
+      files: 2,
+      pid: daemon!.pid,
+    });
+    expect(textOf(result)).toMatch(/state: +idle/);
+  });
+
+  it('refuses bad arguments with a tool error naming the argument, and keeps serving', async () => {
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['search', { query: 'x', k: 0 }, 'k must be an integer from 1 to 1000, not 0'],
+      ['search', { query: 'x', mode: 'fuzzy' }, 'mode must be one of hybrid, vector, text, not "fuzzy"'],
+      ['search', { query: 'x', colour: 'red' }, 'colour is not a search parameter'],
+      ['search', { k: 3 }, 'query is missing'],
+      ['search', { query: 'x', after: 'last tuesday' }, 'after must be'],
+      ['status', { verbose: true }, 'status takes no arguments (got verbose)'],
+    ];
+    for (const [name, args, message] of cases) {
+      const result = await call(name, args);
+      expect(result.isError, JSON.stringify(args)).toBe(true);
+      expect(textOf(result)).toContain(message);
+      expect(result.structuredContent).toMatchObject({ error: { code: 'E_USAGE' } });
+    }
+    expect((await call('status', {})).isError).toBeFalsy();
+  });
+
+  it('answers an unknown tool with a JSON-RPC InvalidParams error', async () => {
+    const err = await client.callTool({ name: 'delete_everything', arguments: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(McpError);
+    expect((err as McpError).code).toBe(ErrorCode.InvalidParams);
+    expect((err as McpError).message).toContain(
+      'unknown tool "delete_everything"; this server has: search, status',
+    );
+    await client.ping();
+  });
+
+  it('turns a daemon that dies mid-call into a tool error, then reads the index read-only', async () => {
+    const asked = () => stderr.split('\n').filter((l) => l.includes('"mcp.daemon_asked"')).length;
+    const before = asked();
+    // Frozen, the daemon accepts the connection (the kernel does) but never answers.
+    process.kill(daemon!.pid, 'SIGSTOP');
+    const pending = call('search', { query: 'restore a file', k: 2 });
+    await waitFor('the server to send its request to the daemon', () => asked() > before, 30_000);
+    await daemon!.kill9();
+    const failed = await pending;
+    expect(failed.isError).toBe(true);
+    expect(textOf(failed)).toMatch(/search failed \(E_IPC\): the daemon at .* closed the connection/);
+
+    await client.ping();
+    const result = await call('search', { query: 'how do I restore a file from backup', k: 3 });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ via: 'index' });
+    expect(textOf(result)).toMatch(
+      /^Note: no ragctl daemon is running, so this was answered from the index read-only/,
+    );
+    expect(textOf(result)).toContain(`${ws.path('backup.md')}:`);
+
+    const status = await call('status', {});
+    expect(status.structuredContent).toMatchObject({ via: 'index', state: 'stopped', files: 2 });
+    expect(textOf(status)).toContain('no ragctl daemon is running');
+  }, 120_000);
+});
+
+describe('ragctl mcp on the wire', () => {
+  it('writes JSON-RPC alone on stdout, logs on stderr, and exits 0 when stdin closes', async () => {
+    // The daemon is gone (killed above): the search loads the index and the model in this server.
+    const child = spawn(process.execPath, [RAGCTL_BIN, '--config', ws.configFile, 'mcp'], {
+      cwd: ws.root,
+      env: serverEnv({ RAGCTL_LOG_LEVEL: 'debug' }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const send = (message: unknown) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    child.stdin.write('this is not JSON\n');
+    send({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'search', arguments: { query: 'tomatoes' } },
+    });
+    try {
+      await waitFor('the search reply', () => out.includes('"id":2'), 60_000);
+      child.stdin.end();
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+
+    const lines = out.split('\n').filter((l) => l !== '');
+    expect(lines.length).toBe(2);
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
+    const reply = JSON.parse(lines[1]!) as { result: ToolResult };
+    expect(reply.result.structuredContent).toMatchObject({ via: 'index' });
+    expect(err).toContain('"mcp.transport_error"');
+    expect(err).toContain('"mcp.index_read"');
+  }, 120_000);
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { FilterField } from '../../../src/engines/types.js';
+import { RagError } from '../../../src/errors.js';
+import type { Method, ParamsOf } from '../../../src/ipc/protocol.js';
+import { buildTools } from '../../../src/mcp/tools.js';
+import type { BackendAnswer, ToolBackend } from '../../../src/mcp/types.js';
+import { BUILTIN_FILTERS } from '../../../src/registry/builtin-filters.js';
+
+/**
+ * The tool table as the server sees it. The backend here records what a tool asks for and
+ * answers nothing: these tests are about the arguments' schema and checks, which come from the
+ * search schema; the answers are tested against a real daemon in test/integration/mcp.
+ */
+
+const EXTRA: FilterField = {
+  name: 'max_rows',
+  kind: 'number-max',
+  column: 'rows',
+  description: 'only statements that returned at most this many rows',
+};
+
+class RecordingBackend implements ToolBackend {
+  readonly asked: Array<{ method: Method; params: unknown }> = [];
+  async ask<M extends Method>(method: M, params: ParamsOf<M>): Promise<BackendAnswer<never>> {
+    this.asked.push({ method, params });
+    throw new RagError('E_NO_DAEMON', 'recorded, not answered');
+  }
+  async close(): Promise<void> {}
+}
+
+const signal = new AbortController().signal;
+
+describe('the search tool', () => {
+  const tools = buildTools([...BUILTIN_FILTERS, EXTRA], { engines: [{ name: 'sql', chunker: 'sql' }] });
+  const search = tools.find((t) => t.name === 'search')!;
+
+  it("takes an engine's new filter field as a parameter, with no edit to the MCP code", () => {
+    const properties = search.inputSchema.properties as Record<string, Record<string, unknown>>;
+    expect(properties.max_rows).toEqual({ type: 'number', description: EXTRA.description });
+    expect(search.inputSchema.additionalProperties).toBe(false);
+    expect(search.inputSchema.$schema).toBeUndefined();
+  });
+
+  it('passes checked params to the search method and refuses bad ones in the socket schema’s words', async () => {
+    const backend = new RecordingBackend();
+    await expect(
+      search.call({ query: 'slow joins', max_rows: 10, k: 3 }, backend, signal),
+    ).rejects.toMatchObject({
+      code: 'E_NO_DAEMON',
+    });
+    expect(backend.asked).toEqual([
+      { method: 'search', params: { query: 'slow joins', max_rows: 10, k: 3 } },
+    ]);
+    await expect(search.call({ query: 'x', max_rows: 'ten' }, backend, signal)).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: 'max_rows must be a number, not "ten"',
+    });
+    expect(backend.asked).toHaveLength(1);
+  });
+});
