@@ -2,6 +2,7 @@ import { type IndexContents, makeEmbedders, readContents, storeDir } from './app
 import type { Config } from './config/types.js';
 import { type ContextService, contextFor } from './context/service.js';
 import type { Embedder } from './embed/types.js';
+import { SqlClusterService, sqlClusterSources } from './engines/sql/cluster-service.js';
 import { RagError } from './errors.js';
 import type { Logger } from './log.js';
 import { createRegistry } from './registry/builtins.js';
@@ -28,6 +29,9 @@ export type Searcher = Pick<SearchService, 'search'>;
 /** What the CLI needs to assemble a context from the index: `ContextService.assemble`. */
 export type ContextAssembler = Pick<ContextService, 'assemble'>;
 
+/** What the CLI needs for `ragctl sql clusters`: `SqlClusterService.clusters`. */
+export type SqlClusterer = Pick<SqlClusterService, 'clusters'>;
+
 /**
  * The index opened for reading, for `ragctl search` and `ragctl status` when no daemon runs: the
  * config's engines and embedders over a `LanceReader`. It has no indexer and nothing in it
@@ -38,6 +42,7 @@ export class ReadOnlyApp {
   readonly config: Config;
   readonly search: Searcher;
   readonly context: ContextAssembler;
+  readonly sqlClusters: SqlClusterer;
   readonly embedders: ReadonlyMap<string, Embedder>;
   readonly problems: readonly IndexProblem[];
   readonly #reader: LanceReader | undefined;
@@ -49,6 +54,7 @@ export class ReadOnlyApp {
     parts: {
       search: Searcher;
       context: ContextAssembler;
+      sqlClusters: SqlClusterer;
       embedders: ReadonlyMap<string, Embedder>;
       problems: readonly IndexProblem[];
       reader?: LanceReader;
@@ -58,6 +64,7 @@ export class ReadOnlyApp {
     this.config = config;
     this.search = parts.search;
     this.context = parts.context;
+    this.sqlClusters = parts.sqlClusters;
     this.embedders = parts.embedders;
     this.problems = parts.problems;
     this.#reader = parts.reader;
@@ -69,17 +76,17 @@ export class ReadOnlyApp {
     const reader = await LanceReader.open({ dir, logger: options.logger });
     if (!reader) {
       const missing = { reason: `no index at ${dir} yet`, fix: `${WRITER_FIX} to build it` };
-      const search: Searcher = {
-        search: async () => {
-          throw new RagError('E_NO_INDEX', missing.reason, { fix: missing.fix });
-        },
+      const refuse = async (): Promise<never> => {
+        throw new RagError('E_NO_INDEX', missing.reason, { fix: missing.fix });
       };
-      const context: ContextAssembler = {
-        assemble: async () => {
-          throw new RagError('E_NO_INDEX', missing.reason, { fix: missing.fix });
-        },
-      };
-      return new ReadOnlyApp(config, { search, context, embedders: new Map(), problems: [missing] });
+      const context: ContextAssembler = { assemble: refuse };
+      return new ReadOnlyApp(config, {
+        search: { search: refuse },
+        context,
+        sqlClusters: { clusters: refuse },
+        embedders: new Map(),
+        problems: [missing],
+      });
     }
     let embedders: Map<string, Embedder> | undefined;
     try {
@@ -132,7 +139,8 @@ export class ReadOnlyApp {
         params,
       );
       const context = contextFor({ search, params, engines, table: (e) => tables.get(e)!, embedders });
-      return new ReadOnlyApp(config, { search, context, embedders, problems, reader, tables });
+      const sqlClusters = new SqlClusterService(sqlClusterSources(engines.values(), (e) => tables.get(e)!));
+      return new ReadOnlyApp(config, { search, context, sqlClusters, embedders, problems, reader, tables });
     } catch (err) {
       await reader.close();
       for (const e of embedders?.values() ?? []) await e.close();

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import { type ContextService, contextFor } from './context/service.js';
 import type { Embedder } from './embed/types.js';
+import { SqlClusterService, sqlClusterSources } from './engines/sql/cluster-service.js';
 import type { Logger } from './log.js';
 import { Indexer } from './pipeline/indexer.js';
 import { createRegistry } from './registry/builtins.js';
@@ -40,6 +41,8 @@ export class App {
   /** `ragctl context` and the socket's `context`: hits with their scopes and imports, fitted to a budget. */
   readonly context: ContextService;
   readonly embedders: ReadonlyMap<string, Embedder>;
+  /** `ragctl sql clusters` over the tables of the engines that use the sql mapper. */
+  readonly sqlClusters: SqlClusterService;
   #closed: Promise<void> | undefined;
 
   private constructor(
@@ -49,6 +52,7 @@ export class App {
     search: SearchService,
     context: ContextService,
     embedders: Map<string, Embedder>,
+    sqlClusters: SqlClusterService,
   ) {
     this.config = config;
     this.store = store;
@@ -56,6 +60,7 @@ export class App {
     this.search = search;
     this.context = context;
     this.embedders = embedders;
+    this.sqlClusters = sqlClusters;
   }
 
   static async open(config: Config, options: AppOptions): Promise<App> {
@@ -88,7 +93,10 @@ export class App {
         table: (e) => indexer.table(e)!,
         embedders,
       });
-      return new App(config, store, indexer, search, context, embedders);
+      const sqlClusters = new SqlClusterService(
+        sqlClusterSources(engines.values(), (e) => indexer.table(e)!),
+      );
+      return new App(config, store, indexer, search, context, embedders, sqlClusters);
     } catch (err) {
       await store?.close();
       for (const e of embedders.values()) await e.close();

@@ -7,6 +7,7 @@ import { registerIndex } from './commands/index-cmd.js';
 import { registerMcp } from './commands/mcp.js';
 import { registerModel } from './commands/model.js';
 import { registerSearch, type SearchCommandOptions } from './commands/search.js';
+import { registerSql } from './commands/sql.js';
 import { registerStatus } from './commands/status.js';
 import { EXIT, errorJson, exitCodeFor, formatError, printJson } from './output.js';
 
@@ -38,6 +39,7 @@ export function buildProgram(options: { search?: SearchCommandOptions } = {}): C
   registerModel(program);
   registerMcp(program, { filters: options.search?.filters });
   registerCompletion(program);
+  registerSql(program);
   return program;
 }
 

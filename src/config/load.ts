@@ -47,6 +47,8 @@ const engineSpec: FieldSpec = {
     chunkMinTokens: { kind: 'int', default: DEFAULTS.chunkMinTokens, min: 0 },
     include: { kind: 'strings', default: DEFAULTS.include },
   },
+  // An engine's mapper owns its other keys and checks them (registry.ts), as embedder types do.
+  restKey: 'options',
 };
 
 const sourceSpec: FieldSpec = {

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 export type FieldSpec =
   | { kind: 'string'; default?: string | null; nonEmpty?: boolean }
   | { kind: 'int'; default?: number | null; min?: number; max?: number }
+  | { kind: 'number'; default?: number | null; min?: number; max?: number }
   | { kind: 'bool'; default?: boolean }
   | { kind: 'enum'; values: readonly string[]; default?: string }
   | { kind: 'strings'; default?: readonly string[] | null }
@@ -44,6 +45,14 @@ export class Validator {
       case 'int':
         if (typeof value !== 'number' || !Number.isInteger(value))
           this.fail(path, `must be an integer, got ${describe(value)}`);
+        if (spec.min !== undefined && value < spec.min)
+          this.fail(path, `must be at least ${spec.min}, got ${value}`);
+        if (spec.max !== undefined && value > spec.max)
+          this.fail(path, `must be at most ${spec.max}, got ${value}`);
+        return value;
+      case 'number':
+        if (typeof value !== 'number' || !Number.isFinite(value))
+          this.fail(path, `must be a number, got ${describe(value)}`);
         if (spec.min !== undefined && value < spec.min)
           this.fail(path, `must be at least ${spec.min}, got ${value}`);
         if (spec.max !== undefined && value > spec.max)

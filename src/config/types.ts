@@ -52,6 +52,11 @@ export interface EngineConfig {
    * Default: the markdown globs (`**\/*.md`, `**\/*.markdown`, `**\/*.mdx`), the default engine's files.
    */
   readonly include: readonly string[];
+  /**
+   * The block's other keys, as written: the engine's mapper declares and checks them
+   * (`StoreMapper.options`), e.g. the sql engine's `clusterThreshold`.
+   */
+  readonly options: Readonly<Record<string, unknown>>;
 }
 
 export interface SourceConfig {

@@ -13,6 +13,8 @@ export function daemonHandlers(daemon: Daemon): MethodHandlers {
       toJson(await daemon.withApp((app) => app.search.search(params, context.signal))),
     context: async (params, context) => daemon.withApp((app) => app.context.assemble(params, context.signal)),
     status: async () => daemon.status(),
+    sql_clusters: (params, context) =>
+      daemon.withApp((app) => app.sqlClusters.clusters(params, context.signal)),
     reindex: async (params) => {
       const queue = daemon.queue;
       if (!params.path) {

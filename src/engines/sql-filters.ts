@@ -1,4 +1,8 @@
+import type { FieldSpec } from '../config/schema.js';
 import type { FilterField } from './types.js';
+
+/** The sql mapper's name: `ragctl sql clusters` reads the tables of engines that use it. */
+export const SQL_MAPPER_NAME = 'sql';
 
 /**
  * The SQL mapper's columns beyond those every table has. Not `type`, `user` or `database`:
@@ -65,3 +69,15 @@ export const SQL_FILTERS: readonly FilterField[] = Object.freeze([
     description: 'only statements run by this database user (sql engine)',
   },
 ]);
+
+/**
+ * The sql engine's own YAML keys (`engines.<name>.clusterThreshold`). The threshold is the
+ * cosine similarity of two fingerprints' normalised texts (same tables, same statement type) at
+ * or above which `ragctl sql clusters` merges them even though their parse trees differ; 1
+ * merges by structure only. Default 1: on the labelled workload of bench/sql/clusters.mjs
+ * every similarity that merged a missed pair also merged two families of different logic
+ * (docs/BENCHMARKS.md), so embeddings are opt-in.
+ */
+export const SQL_OPTIONS: Readonly<Record<string, FieldSpec>> = Object.freeze({
+  clusterThreshold: { kind: 'number', default: 1, min: 0, max: 1 },
+});

@@ -3,7 +3,7 @@ import type { RecordBatch, Schema } from 'apache-arrow';
 import { RagError } from '../errors.js';
 import { arrow, float64Data, recordBatch, utf8Data, utf8ListData, utf8ListType } from './arrow.js';
 import { documentMapper } from './document-mapper.js';
-import { SQL_COLUMNS as S, SQL_FILTERS } from './sql-filters.js';
+import { SQL_COLUMNS as S, SQL_FILTERS, SQL_MAPPER_NAME, SQL_OPTIONS } from './sql-filters.js';
 import type { Chunk, MappedFile, StoreMapper } from './types.js';
 
 /**
@@ -14,8 +14,9 @@ import type { Chunk, MappedFile, StoreMapper } from './types.js';
  * never reads it as 0. The values come from the SQL chunker's metadata (`SqlChunkMetadata`).
  */
 export const sqlMapper: StoreMapper = {
-  name: 'sql',
+  name: SQL_MAPPER_NAME,
   filters: SQL_FILTERS,
+  options: SQL_OPTIONS,
   // `--after 18:00` over a log means the statements run since then, not the file's mtime.
   timeColumn: S.atMs,
 

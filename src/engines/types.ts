@@ -1,4 +1,5 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
+import type { FieldSpec } from '../config/schema.js';
 import type { TokenCounter } from '../embed/types.js';
 import type { FilterKind } from '../store/types.js';
 
@@ -158,6 +159,12 @@ export interface StoreMapper {
    * `mtime_ms` (the file's time). A log's entries have their own time (the SQL mapper's `at_ms`).
    */
   readonly timeColumn?: string;
+  /**
+   * The engine block's own YAML keys beside the common ones, with their defaults: what an
+   * engine over this table can be tuned with (the sql mapper's `clusterThreshold`). The
+   * registry checks a config's keys against these; unknown ones fail with the key path.
+   */
+  readonly options?: Readonly<Record<string, FieldSpec>>;
   schema(dimension: number): Schema;
   /**
    * `vectors` is one flat row-major buffer (`chunks.length × dimension`). The vector column

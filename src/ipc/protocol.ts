@@ -1,6 +1,13 @@
 import { checkContextParams } from '../context/params.js';
 import type { ContextParams, ContextResultJson } from '../context/types.js';
+import {
+  MAX_MEMBERS,
+  MAX_TOP,
+  type SqlClustersParams,
+  type SqlClustersResult,
+} from '../engines/sql/cluster-types.js';
 import { type ErrorCode, RagError } from '../errors.js';
+import { DATE_EXPECTS, DATE_PATTERN } from '../search/dates.js';
 import {
   checkSearchParams,
   describeProblem,
@@ -29,7 +36,8 @@ export type RequestId = string | number;
 /** Ids are echoed and logged: a long one is a bug, not an id. */
 export const MAX_ID_CHARS = 128;
 /** The `search` method's params: one schema for the socket, the CLI and the service (search/params.ts). */
-export type { SearchParams };
+/** The `sql_clusters` method's params and result (src/engines/sql/cluster-types.ts). */
+export type { SearchParams, SqlClustersParams, SqlClustersResult };
 
 export interface ReindexParams {
   /** A file or folder under a source; default: every source. */
@@ -126,6 +134,7 @@ export interface MethodMap {
   shutdown: { params: EmptyParams; result: ShutdownResult };
   /** A search's hits with their enclosing scopes, imports and neighbours, fitted to a token budget. */
   context: { params: ContextParams; result: ContextResultJson };
+  sql_clusters: { params: SqlClustersParams; result: SqlClustersResult };
 }
 export type Method = keyof MethodMap;
 export type ParamsOf<M extends Method> = MethodMap[M]['params'];
@@ -139,6 +148,7 @@ export const METHODS: readonly Method[] = [
   'resume',
   'shutdown',
   'context',
+  'sql_clusters',
 ];
 
 /** A request of one method (or, with a union `M`, of any of them, still discriminated by `method`). */
@@ -290,6 +300,17 @@ export function parseRequest(json: unknown, search: SearchParamsSchema): Request
       if (path !== undefined) params.path = path;
       return fields.finish(['path']) ?? { v: PROTOCOL_VERSION, id: requestId, method: 'reindex', params };
     }
+    case 'sql_clusters': {
+      const params = readClustersParams(fields);
+      return (
+        fields.finish(SQL_CLUSTERS_PARAM_NAMES) ?? {
+          v: PROTOCOL_VERSION,
+          id: requestId,
+          method: 'sql_clusters',
+          params,
+        }
+      );
+    }
     case 'status':
     case 'pause':
     case 'resume':
@@ -300,8 +321,35 @@ export function parseRequest(json: unknown, search: SearchParamsSchema): Request
   }
 }
 
+/** `sql_clusters` params: the same words for the CLI's flags and the socket (the CLI checks with this too). */
+/** The `sql_clusters` params, for the socket and the MCP tool alike. */
+export const SQL_CLUSTERS_PARAM_NAMES: readonly string[] = [
+  'min_time',
+  'after',
+  'before',
+  'table',
+  'threshold',
+  'top',
+  'members',
+];
+
+export function readClustersParams(fields: FieldReader): SqlClustersParams {
+  const params: SqlClustersParams = {};
+  const set = <K extends keyof SqlClustersParams>(key: K, value: SqlClustersParams[K] | undefined) => {
+    if (value !== undefined) params[key] = value;
+  };
+  set('min_time', fields.number('min_time', 0, Number.MAX_SAFE_INTEGER));
+  set('after', fields.date('after'));
+  set('before', fields.date('before'));
+  set('table', fields.string('table', MAX_NAME_CHARS));
+  set('threshold', fields.number('threshold', 0, 1));
+  set('top', fields.number('top', 1, MAX_TOP, true));
+  set('members', fields.number('members', 0, MAX_MEMBERS, true));
+  return params;
+}
+
 /** Reads typed fields of `params`, remembering the first problem so the reply names one field. */
-class FieldReader {
+export class FieldReader {
   readonly #params: JsonObject;
   readonly #requestId: RequestId;
   #error: ProtocolError | null = null;
@@ -319,6 +367,28 @@ class FieldReader {
         name,
         `must be a non-empty string of at most ${maxChars} characters, not ${kindOf(value)}`,
       );
+    }
+    return value;
+  }
+
+  number(name: string, min: number, max: number, integer = false): number | undefined {
+    const value = this.#get(name, false);
+    if (value === undefined) return undefined;
+    const fits = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
+    if (!fits || (integer && !Number.isInteger(value))) {
+      return this.#fail(
+        name,
+        `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${kindOf(value)}${typeof value === 'number' ? ` ${value}` : ''}`,
+      );
+    }
+    return value;
+  }
+
+  date(name: string): string | undefined {
+    const value = this.#get(name, false);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !DATE_PATTERN.test(value)) {
+      return this.#fail(name, `must be ${DATE_EXPECTS}`);
     }
     return value;
   }

@@ -1,11 +1,20 @@
 import { z } from 'zod';
+import { formatClusters } from '../cli/commands/sql.js';
 import { formatStatus, statusFromIndex } from '../cli/commands/status.js';
 import { formatContext } from '../context/format.js';
 import { checkContextParams } from '../context/params.js';
 import { contextParamsObject } from '../context/schema.js';
+import { DEFAULT_MEMBERS, DEFAULT_TOP, MAX_MEMBERS, MAX_TOP } from '../engines/sql/cluster-types.js';
 import type { FilterField } from '../engines/types.js';
 import { RagError } from '../errors.js';
-import type { Method, ParamsOf, ResultOf } from '../ipc/protocol.js';
+import {
+  FieldReader,
+  type Method,
+  type ParamsOf,
+  type ResultOf,
+  readClustersParams,
+  SQL_CLUSTERS_PARAM_NAMES,
+} from '../ipc/protocol.js';
 import { checkSearchParams, describeProblem } from '../search/param-specs.js';
 import { searchParamsSchema } from '../search/params.js';
 import { toJson } from '../search/types.js';
@@ -19,15 +28,7 @@ import type { JsonObjectSchema, McpTool, McpToolSpec, ToolContext } from './type
  * it gets a CLI flag and a socket param, with no edit to this file.
  */
 export function buildTools(filters: readonly FilterField[], context: ToolContext): McpTool[] {
-  return [
-    searchTool(filters, context),
-    statusTool(),
-    contextTool(filters, context),
-    // ── Tools of socket methods being written now; the lead wires each at merge time ──────
-    // `sql_clusters` (h-clusters, SQL clusters): defineTool({ name: 'sql_clusters', method:
-    //   'sql_clusters', … }), described for a model as "the slow/frequent query families".
-    // No entry until its socket method exists: a listed tool that cannot answer misleads agents.
-  ];
+  return [searchTool(filters, context), statusTool(), contextTool(filters, context), sqlClustersTool()];
 }
 
 /** A spec as the server calls it: parse the arguments, ask, render; one method's types throughout. */
@@ -131,5 +132,70 @@ function statusTool(): McpTool {
     },
     direct: (app) => statusFromIndex(app),
     render: (result: ResultOf<'status'>, via) => formatStatus(result, via).trimEnd(),
+  });
+}
+
+function sqlClustersTool(): McpTool {
+  const date = {
+    type: 'string',
+    description: 'a date (2024-05-01), an ISO date-time, or an age like 7d or 12h',
+  };
+  return defineTool<'sql_clusters'>({
+    name: 'sql_clusters',
+    title: 'SQL query families by time spent',
+    description: [
+      "The statements of the user's indexed SQL query logs (PostgreSQL, MariaDB/MySQL slow logs, .sql files) grouped into",
+      'families of the same logic: one fingerprint per statement shape (literals, IN-list lengths, case and quoting ignored),',
+      'then shapes that are the same query written differently (aliases, JOIN … ON vs WHERE joins, NOT EXISTS vs LEFT JOIN … IS NULL,',
+      'reordered conditions) merged. Sorted by total time, like a DBA digest: count, total / mean / p95 ms, first and last seen,',
+      'tables, a representative statement, and its slowest members as path:lines. Use it to find what to optimise;',
+      'use search with engine "sql" to find particular statements.',
+    ].join(' '),
+    method: 'sql_clusters',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        min_time: {
+          type: 'number',
+          minimum: 0,
+          description: 'only statements that took at least this many ms',
+        },
+        after: { ...date, description: `only statements run at or after this time: ${date.description}` },
+        before: { ...date, description: `only statements run before this time: ${date.description}` },
+        table: { type: 'string', minLength: 1, description: 'only statements that touch this table' },
+        threshold: {
+          type: 'number',
+          minimum: 0,
+          maximum: 1,
+          description:
+            "also merge shapes whose normalised texts' embeddings are at least this similar (same tables and statement type); 1 = by structure only; default: the engine's setting",
+        },
+        top: {
+          type: 'integer',
+          minimum: 1,
+          maximum: MAX_TOP,
+          description: `clusters returned (default ${DEFAULT_TOP})`,
+        },
+        members: {
+          type: 'integer',
+          minimum: 0,
+          maximum: MAX_MEMBERS,
+          description: `statements listed per cluster, slowest first (default ${DEFAULT_MEMBERS})`,
+        },
+      },
+      additionalProperties: false,
+    },
+    parse(args) {
+      const fields = new FieldReader(args, 0);
+      const params = readClustersParams(fields);
+      const problem = fields.finish(SQL_CLUSTERS_PARAM_NAMES);
+      if (problem) return { ok: false, message: problem.message };
+      return { ok: true, params };
+    },
+    direct: (app, params) => app.sqlClusters.clusters(params),
+    render: (result) =>
+      result.clusters.length === 0
+        ? 'No SQL statements matched: no sql engine indexed, or the filters kept none.'
+        : formatClusters(result).trimEnd(),
   });
 }

@@ -39,6 +39,31 @@ export interface Engine {
   /** Key into `config.embedders`. */
   readonly embedder: string;
   readonly config: EngineConfig;
+  /** The block's own keys, checked against the mapper's `options`, with its defaults. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** The keys every engine block has (config/load.ts); the rest belong to its mapper. */
+const COMMON_ENGINE_KEYS = ['chunker', 'mapper', 'embedder', 'chunkMaxTokens', 'chunkMinTokens', 'include'];
+
+/** An engine block's own keys, checked against its mapper's declaration, with defaults. */
+function engineOptions(
+  mapper: StoreMapper,
+  config: EngineConfig,
+  blockPath: string,
+  file: string | undefined,
+): Readonly<Record<string, unknown>> {
+  const specs = mapper.options ?? {};
+  const v = new Validator(file);
+  for (const key of Object.keys(config.options ?? {})) {
+    if (key in specs) continue;
+    const near = closest(key, [...COMMON_ENGINE_KEYS, ...Object.keys(specs)]);
+    v.fail(
+      `${blockPath}.${key}`,
+      `unknown key for an engine with mapper '${mapper.name}'${near ? ` (did you mean '${near}'?)` : ''}`,
+    );
+  }
+  return Object.freeze(v.object({ ...specs }, { ...config.options }, blockPath));
 }
 
 /** The keys every embedder block has (config/load.ts); the rest belong to its type. */
@@ -127,12 +152,14 @@ export class ComponentRegistry {
   ): Map<string, Engine> {
     const out = new Map<string, Engine>();
     for (const [name, e] of Object.entries(engines)) {
+      const mapper = this.mapper(e.mapper, `engines.${name}.mapper`);
       out.set(name, {
         name,
         chunker: this.chunker(e.chunker, `engines.${name}.chunker`),
-        mapper: this.mapper(e.mapper, `engines.${name}.mapper`),
+        mapper,
         embedder: e.embedder,
         config: e,
+        options: engineOptions(mapper, e, `engines.${name}`, file ?? undefined),
       });
     }
     for (const [name, e] of Object.entries(embedders))

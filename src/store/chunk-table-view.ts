@@ -1,4 +1,6 @@
 import type { Table } from '@lancedb/lancedb';
+import type { RecordBatch } from 'apache-arrow';
+import { errorMessage, isRagError, RagError } from '../errors.js';
 import { hasVectorIndex } from './indexes.js';
 import { forEachValue, guard, readStats } from './lance-util.js';
 import { readChunks, searchChunks } from './search.js';
@@ -66,6 +68,19 @@ export class ChunkTableView {
       forEachValue(this.#table().query().select([C.path]), C.path, (path) => paths.add(path as string)),
     );
     return paths;
+  }
+
+  async *scan(columns: readonly string[], where: string | undefined): AsyncGenerator<RecordBatch> {
+    let query = this.#table()
+      .query()
+      .select([...columns]);
+    if (where) query = query.where(where);
+    try {
+      for await (const batch of query) yield batch as RecordBatch;
+    } catch (err) {
+      if (isRagError(err)) throw err;
+      throw new RagError('E_STORE', `${this.#what('scanning rows')}: ${errorMessage(err)}`, { cause: err });
+    }
   }
 
   stats(): Promise<TableStats> {

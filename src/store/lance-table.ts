@@ -187,6 +187,11 @@ export class LanceChunkTable implements ChunkTable {
     return this.#reads.paths();
   }
 
+  scan(columns: readonly string[], where: string | undefined): AsyncIterable<RecordBatch> {
+    this.#checkOpen();
+    return this.#reads.scan(columns, where);
+  }
+
   async stats(): Promise<TableStats> {
     this.#checkOpen();
     return this.#reads.stats();

@@ -1,4 +1,5 @@
 import type { Table } from '@lancedb/lancedb';
+import type { RecordBatch } from 'apache-arrow';
 import { RagError } from '../errors.js';
 import { ChunkTableView } from './chunk-table-view.js';
 import type { Mismatch } from './table-meta.js';
@@ -75,6 +76,11 @@ export class ReadOnlyChunkTable implements ChunkTableReader {
     return this.#reads.paths();
   }
 
+  scan(columns: readonly string[], where: string | undefined): AsyncIterable<RecordBatch> {
+    this.#checkOpen();
+    return this.#reads.scan(columns, where);
+  }
+
   async stats(): Promise<TableStats> {
     this.#checkOpen();
     return this.#reads.stats();
@@ -122,6 +128,8 @@ export class EmptyChunkTable implements ChunkTableReader {
   async paths(): Promise<Set<string>> {
     return new Set();
   }
+
+  async *scan(): AsyncGenerator<RecordBatch> {}
 
   async stats(): Promise<TableStats> {
     return {

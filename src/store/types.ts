@@ -180,6 +180,11 @@ export interface ChunkTableReader {
   countRows(): Promise<number>;
   /** Every distinct path with rows in the table: a scan of one column, for repairs, not for every run. */
   paths(): Promise<Set<string>>;
+  /**
+   * The rows where `where` holds (every row when undefined), only `columns`, batch by batch: a
+   * scan for reports over a whole table (`ragctl sql clusters`), not for every search.
+   */
+  scan(columns: readonly string[], where: string | undefined): AsyncIterable<RecordBatch>;
   /** Size and shape of the table, for `ragctl status` and the fragmentation benchmark. */
   stats(): Promise<TableStats>;
   close(): Promise<void>;

@@ -60,7 +60,7 @@ export interface MariadbWorkload {
  */
 export async function runMariadbWorkload(
   bins: MariadbBinaries,
-  opts: { lookups?: number } = {},
+  opts: { lookups?: number; extra?: { setup: string[]; queries: string[] } } = {},
 ): Promise<MariadbWorkload> {
   const lookups = opts.lookups ?? 200;
   const { dir, cleanup } = await makeTempDir('mariadb');
@@ -149,6 +149,12 @@ export async function runMariadbWorkload(
     if (/ERROR/.test(setup)) throw new Error(`MariaDB workload set-up failed: ${setup}`);
     const families = [...fixture.families.flatMap((f) => f.spellings), fixture.failing.mysql].map(forMysql);
     await client(`${families.map((q) => `${q};`).join('\n')}\n`);
+    if (opts.extra) {
+      const extra = await client(
+        `${[...opts.extra.setup, ...opts.extra.queries].map((q) => `${q};`).join('\n')}\n`,
+      );
+      if (/ERROR/.test(extra)) throw new Error(`the extra MariaDB workload failed: ${extra}`);
+    }
     const points = Array.from({ length: lookups }, (_, i) => `SELECT kind FROM events WHERE id = ${i + 1};`);
     await client(`${points.join('\n')}\n`);
     await stop();

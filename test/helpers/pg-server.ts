@@ -13,6 +13,12 @@ const STEP_TIMEOUT_MS = 60_000;
 export const PG_PREFIX_DURATION = '%m [%p] %q%u@%d ';
 export const PG_PREFIX_STATEMENT = '%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ';
 
+/** More statements for run 1, after the families: tables and rows first, then the queries. */
+export interface ExtraWorkload {
+  setup: string[];
+  queries: string[];
+}
+
 export interface PgAvailability {
   bin: string | null;
   /** Why the PostgreSQL tests cannot run here, or null. */
@@ -62,7 +68,7 @@ export interface PgWorkload {
  */
 export async function runPgWorkload(
   bin: string,
-  opts: { clients?: number; transactions?: number } = {},
+  opts: { clients?: number; transactions?: number; extra?: ExtraWorkload } = {},
 ): Promise<PgWorkload> {
   const clients = opts.clients ?? 2;
   const transactions = opts.transactions ?? 25;
@@ -128,6 +134,16 @@ export async function runPgWorkload(
     ]);
     // psql goes on past the failing statement (it exits 0 unless ON_ERROR_STOP is set).
     await psql(['-f', queries]);
+    if (opts.extra) {
+      const extra = join(dir, 'extra.sql');
+      writeFileSync(
+        extra,
+        `${[...opts.extra.setup, ...opts.extra.queries].map((q) => `${q};`).join('\n')}\n`,
+      );
+      chownSync(extra, Number(idOf('postgres', '-u')), Number(idOf('postgres', '-g')));
+      const out = await psql(['-v', 'ON_ERROR_STOP=1', '-f', extra]);
+      if (/ERROR/.test(out)) throw new Error(`the extra PostgreSQL workload failed: ${out}`);
+    }
     // A real .sql file: COPY … FROM stdin blocks, dollar-quoted bodies, comments.
     await exec('pg_dump', ['-h', dir, '-p', port, '-U', 'postgres', '-f', join(dir, 'dump.sql'), 'postgres']);
     await stop();

@@ -74,6 +74,13 @@ export function fakeDaemon(overrides: Partial<MethodHandlers> = {}): MethodHandl
       dropped: 0,
       took_ms: 0,
     }),
+    sql_clusters: async (params) => ({
+      took_ms: 0,
+      statements: 0,
+      clusters_total: 0,
+      threshold: params.threshold ?? 1,
+      clusters: [],
+    }),
     ...overrides,
   };
 }

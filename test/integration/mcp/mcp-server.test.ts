@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -22,6 +24,12 @@ Nightly snapshots go to the NAS.
 
 To restore a single file from backup run \`restic restore latest --target /tmp/restore --include notes.txt\`.
 `;
+// Two spellings of one lookup (a JOIN … ON and a comma join) and one other query, with durations.
+const PG_LOG = [
+  `2026-12-04 18:00:01.000 UTC [101] shop@shopdb LOG:  duration: 30.5 ms  statement: SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.region = 'north';`,
+  `2026-12-04 18:00:02.000 UTC [102] shop@shopdb LOG:  duration: 20.0 ms  statement: SELECT orders.id FROM orders, customers WHERE orders.customer_id = customers.id AND customers.region = 'south';`,
+  `2026-12-04 18:00:03.000 UTC [103] shop@shopdb LOG:  duration: 1.5 ms  statement: UPDATE stock SET qty = qty - 1 WHERE sku = 'A1';`,
+].join('\n');
 const GARDEN_NOTE = `# Garden
 
 Tomatoes need staking in June; water them in the morning.
@@ -56,10 +64,19 @@ function textOf(result: ToolResult): string {
 
 beforeAll(async () => {
   ws = await DaemonWorkspace.create();
+  await mkdir(join(ws.root, 'logs'));
+  await ws.writeConfig({
+    engines: { md: { chunker: 'markdown' }, sql: { chunker: 'sql', mapper: 'sql' } },
+    sources: [
+      { path: ws.notes, engine: 'md' },
+      { path: join(ws.root, 'logs'), engine: 'sql', include: ['**/*.log'] },
+    ],
+  });
+  await writeFile(join(ws.root, 'logs', 'postgresql.log'), `${PG_LOG}\n`);
   await ws.write('backup.md', BACKUP_NOTE);
   await ws.write('garden.md', GARDEN_NOTE);
   daemon = await DaemonProcess.start(ws);
-  await daemon.until('both notes indexed', (s) => s.state === 'idle' && s.files === 2);
+  await daemon.until('both notes and the log indexed', (s) => s.state === 'idle' && s.files === 3);
   transport = new StdioClientTransport({
     command: process.execPath,
     args: [RAGCTL_BIN, '--config', ws.configFile, 'mcp'],
@@ -87,9 +104,9 @@ afterAll(async () => {
 }, 60_000);
 
 describe('ragctl mcp against a running daemon', () => {
-  it('lists search, status and context, the search schema taking every declared engine filter', async () => {
+  it('lists search, status, context and sql_clusters, the search schema taking every declared engine filter', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(['search', 'status', 'context']);
+    expect(tools.map((t) => t.name)).toEqual(['search', 'status', 'context', 'sql_clusters']);
     const context = tools.find((t) => t.name === 'context')!;
     expect(context.inputSchema.required).toEqual(['query']);
     expect(Object.keys(context.inputSchema.properties ?? {})).toEqual([
@@ -110,7 +127,7 @@ describe('ragctl mcp against a running daemon', () => {
   });
 
   it('answers a search from the daemon with path:lines, the heading path and the chunk', async () => {
-    const result = await call('search', { query: 'how do I restore a file from backup', k: 3 });
+    const result = await call('search', { query: 'how do I restore a file from backup', k: 3, engine: 'md' });
     expect(result.isError).toBeFalsy();
     const structured = result.structuredContent as {
       via: string;
@@ -139,7 +156,12 @@ describe('ragctl mcp against a running daemon', () => {
   });
 
   it('answers context from the daemon: the hit under its heading path, within the budget', async () => {
-    const result = await call('context', { query: 'how do I restore a file from backup', k: 1, budget: 400 });
+    const result = await call('context', {
+      query: 'how do I restore a file from backup',
+      k: 1,
+      budget: 400,
+      engine: 'md',
+    });
     expect(result.isError).toBeFalsy();
     const structured = result.structuredContent as {
       via: string;
@@ -171,13 +193,37 @@ describe('ragctl mcp against a running daemon', () => {
     expect(textOf(bad)).toContain('budget must be an integer from 16 to 200000, not 5');
   });
 
+  it('answers sql_clusters from the daemon: two spellings of one join in one family, by total time', async () => {
+    const result = await call('sql_clusters', { members: 10 });
+    expect(result.isError).toBeFalsy();
+    const structured = result.structuredContent as {
+      via: string;
+      statements: number;
+      clusters: Array<{ count: number; total_ms: number; members: Array<{ start_line: number }> }>;
+    };
+    expect(structured.via).toBe('daemon');
+    expect(structured.statements).toBe(3);
+    expect(structured.clusters.map((c) => [c.count, c.total_ms])).toEqual([
+      [2, 50.5],
+      [1, 1.5],
+    ]);
+    expect(structured.clusters[0]!.members.map((m) => m.start_line).sort()).toEqual([1, 2]);
+    expect(textOf(result)).toContain('orders');
+
+    const slow = await call('sql_clusters', { min_time: 25 });
+    expect((slow.structuredContent as { statements: number }).statements).toBe(1);
+    const bad = await call('sql_clusters', { threshold: 2 });
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toContain('threshold');
+  });
+
   it('answers status from the daemon', async () => {
     const result = await call('status', {});
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({
       via: 'daemon',
       state: 'idle',
-      files: 2,
+      files: 3,
       pid: daemon!.pid,
     });
     expect(textOf(result)).toMatch(/state: +idle/);
@@ -206,7 +252,7 @@ describe('ragctl mcp against a running daemon', () => {
     expect(err).toBeInstanceOf(McpError);
     expect((err as McpError).code).toBe(ErrorCode.InvalidParams);
     expect((err as McpError).message).toContain(
-      'unknown tool "delete_everything"; this server has: search, status',
+      'unknown tool "delete_everything"; this server has: search, status, context, sql_clusters',
     );
     await client.ping();
   });
@@ -224,7 +270,7 @@ describe('ragctl mcp against a running daemon', () => {
     expect(textOf(failed)).toMatch(/search failed \(E_IPC\): the daemon at .* closed the connection/);
 
     await client.ping();
-    const result = await call('search', { query: 'how do I restore a file from backup', k: 3 });
+    const result = await call('search', { query: 'how do I restore a file from backup', k: 3, engine: 'md' });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ via: 'index' });
     expect(textOf(result)).toMatch(
@@ -233,7 +279,7 @@ describe('ragctl mcp against a running daemon', () => {
     expect(textOf(result)).toContain(`${ws.path('backup.md')}:`);
 
     const status = await call('status', {});
-    expect(status.structuredContent).toMatchObject({ via: 'index', state: 'stopped', files: 2 });
+    expect(status.structuredContent).toMatchObject({ via: 'index', state: 'stopped', files: 3 });
     expect(textOf(status)).toContain('no ragctl daemon is running');
   }, 120_000);
 });

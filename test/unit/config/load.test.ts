@@ -234,6 +234,7 @@ describe('defaults and paths', () => {
           chunkMaxTokens: null,
           chunkMinTokens: 48,
           include: DEFAULTS.include,
+          options: {},
         },
       },
       sources: [],
