@@ -20,6 +20,11 @@
 //   dbsf:w      distribution-based: each leg's scores as (s − (μ − 3σ)) / 6σ, clipped to 0–1
 //   zs:w        z-scores of each leg over its candidates, a missed leg counts its lowest z
 //   max:w       each leg divided by its best score (scores keep their absolute scale)
+//   pool:w:n    rs:w over each leg's top n only
+//   mnz:w       CombMNZ: rs:w, doubled for a hit both legs found
+//   adapt:w:wk  rs with w for questions and wk for keyword-like queries (≤ 3 words, code marks)
+//   agree:c     the text leg's share 0.5 × min(1, c × overlap), overlap = share of its top 10
+//               that the vector leg also found: a text top that meaning does not back is noise
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +145,18 @@ function method(spec) {
       return topK(fused);
     };
   }
+  if (name === 'agree') {
+    // The text leg's share grows with how many of its top 10 the vector leg also found (in its
+    // 50): a text top that meaning does not back is likely common-word noise. wt = 0.5 ×
+    // min(1, x × overlap), the vector leg gets the rest.
+    return (q) => {
+      const inVector = new Set(q.legs.vector.map((h) => h.id));
+      const top = q.legs.text.slice(0, 10);
+      const overlap = top.length ? top.filter((h) => inVector.has(h.id)).length / top.length : 0;
+      const wt = 0.5 * Math.min(1, x * overlap);
+      return combine([q.legs.vector, q.legs.text], [1 - wt, wt], NORMALISE.rs);
+    };
+  }
   if (name === 'adapt') {
     // rs with weight x for questions and p2 for keyword-like queries.
     const wk = Number(p2);
@@ -165,6 +182,7 @@ const GRID = [
   ...[0.5, 0.6, 0.7].flatMap((w) => [10, 20, 30].map((n) => `pool:${w}:${n}`)),
   ...[0.5, 0.6, 0.7].map((w) => `mnz:${w}`),
   ...[0.6, 0.7].flatMap((w) => [0.3, 0.5].map((wk) => `adapt:${w}:${wk}`)),
+  ...[1, 2, 3, 5].map((c) => `agree:${c}`),
 ];
 const BASELINES = ['text', 'vector', 'rs:0.5'];
 
@@ -230,6 +248,15 @@ for (const [spec, per] of table) {
   const ms = corpora.map((c) => mean(per.get(c), 'rr'));
   out.push(`| ${spec} | ${ms.map(f3).join(' | ')} | ${f3(ms.reduce((s, x) => s + x, 0) / ms.length)} |`);
 }
+out.push(
+  '',
+  'R@10 of every method on every corpus:',
+  '',
+  `| method | ${corpora.join(' | ')} |`,
+  `|---|${corpora.map(() => '---:').join('|')}|`,
+);
+for (const [spec, per] of table)
+  out.push(`| ${spec} | ${corpora.map((c) => f3(mean(per.get(c), 'r10'))).join(' | ')} |`);
 
 // --- leave one corpus out -----------------------------------------------------------------
 out.push(
@@ -267,6 +294,26 @@ for (const held of corpora) {
     const d = a.map((x, i) => x.rr - b[i].rr);
     diffs.push({ held, chosen: best.spec, base, d: mean(a, 'rr') - mean(b, 'rr'), ci: bootstrap(d) });
   }
+}
+out.push(
+  '',
+  'Tuned on one corpus, reported on each other one (MRR@10 of the method chosen there − shipped rs:0.5):',
+  '',
+  `| tuned on | chosen | ${corpora.map((c) => `on ${c}`).join(' | ')} |`,
+  `|---|---|${corpora.map(() => '---:').join('|')}|`,
+);
+for (const tune of corpora) {
+  let best = null;
+  for (const spec of GRID) {
+    const score = mean(table.get(spec).get(tune), 'rr');
+    if (!best || score > best.score) best = { spec, score };
+  }
+  const cells = corpora.map((c) =>
+    c === tune
+      ? '(tuned)'
+      : signed(mean(table.get(best.spec).get(c), 'rr') - mean(table.get('rs:0.5').get(c), 'rr')),
+  );
+  out.push(`| ${tune} | ${best.spec} | ${cells.join(' | ')} |`);
 }
 out.push('', 'Chosen minus baseline on the held-out corpus (MRR@10, paired bootstrap 95 % CI):', '');
 out.push('| held out | chosen | − text | − vector | − shipped (rs:0.5) |', '|---|---|---|---|---|');
