@@ -36,7 +36,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { register } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -85,12 +85,12 @@ const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
 
 const sha = (s) => createHash('sha256').update(s).digest('hex');
 /**
- * What makes an existing index stale though no file changed: the chunker's code, the tokenizer
- * that sizes chunks, the index set-up, and the full-text tokenizer's options (by value, so an
- * unrelated edit of tuning.ts does not cost a 30-minute re-embedding).
+ * What makes an existing index stale though no file changed: the chunker's code and the
+ * tokenizer that sizes chunks. Not the full-text tokenizer's options: the store itself rebuilds
+ * the full-text index of a table built with other ones when it opens it (TEXT_INDEX_NAME in
+ * src/store/indexes.ts), which costs seconds, not a re-embedding.
  */
-const INDEX_CODE = ['src/engines', 'src/store/indexes.ts', 'src/embed/tokenizer.ts'];
-const { FTS_OPTIONS } = await import('../../src/store/tuning.js');
+const INDEX_CODE = ['src/engines', 'src/embed/tokenizer.ts'];
 function filesUnder(p) {
   const full = join(repo, p);
   if (!existsSync(full)) return [];
@@ -103,7 +103,7 @@ function filesUnder(p) {
 const codeSha = sha(
   INDEX_CODE.flatMap(filesUnder)
     .map((f) => `${f} ${sha(readFileSync(join(repo, f)))}\n`)
-    .join('') + JSON.stringify(FTS_OPTIONS),
+    .join(''),
 );
 const configSha = sha(readFileSync(resolve(args.config)));
 const statePath = join(config.dataDir, 'eval-state.json');
@@ -120,7 +120,7 @@ if (rebuild || stale || !existsSync(indexDir)) {
     const why = args.reindex
       ? '--reindex'
       : state.codeSha !== codeSha
-        ? `code under ${INDEX_CODE.join(', ')} or FTS_OPTIONS changed`
+        ? `code under ${INDEX_CODE.join(', ')} changed`
         : 'the config changed';
     console.error(`rebuilding the index (${why})`);
     rmSync(indexDir, { recursive: true, force: true });
@@ -159,7 +159,33 @@ const inCorpus = new Set(manifest.fileList.map((f) => f.path));
 for (const q of questions) {
   for (const r of q.relevant) {
     if (!inCorpus.has(r.path)) console.error(`warning: ${q.id} labels ${r.path}, which is not in the corpus`);
+    else
+      for (const s of r.sections ?? []) s.lines ??= sectionLines(join(corpusRoot, r.path), s.heading, q.id);
   }
+}
+
+/**
+ * A section labelled by its heading alone (the held-out corpora's questions): the lines from the
+ * first Markdown heading whose text starts with `heading` to the line before the next heading of
+ * the same or a higher level. A label that names no heading stops the run: it would count as a
+ * miss in every mode and hide a broken label.
+ */
+function sectionLines(file, heading, id) {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  // A `# comment` inside a code fence is no heading.
+  let fenced = false;
+  const levels = lines.map((l) => {
+    if (/^\s*(```|~~~)/.test(l)) fenced = !fenced;
+    return fenced ? 0 : (/^(#{1,6}) /.exec(l)?.[1].length ?? 0);
+  });
+  const text = (i) => lines[i].replace(/^#+ /, '').trim();
+  let start = lines.findIndex((_, i) => levels[i] > 0 && text(i) === heading);
+  if (start < 0) start = lines.findIndex((_, i) => levels[i] > 0 && text(i).startsWith(heading));
+  if (start < 0) throw new Error(`${id}: no heading starting with ${JSON.stringify(heading)} in ${file}`);
+  const own = levels[start];
+  let end = start + 1;
+  while (end < lines.length && !(levels[end] > 0 && levels[end] <= own)) end++;
+  return [start + 1, end];
 }
 
 /** 1-based rank of the first result that satisfies `isHit`, or null. */
@@ -316,6 +342,7 @@ writeFileSync(
   `${JSON.stringify(
     {
       meta: {
+        corpus: manifest.name ?? basename(dirname(resolve(args.config))),
         label: args.label,
         at: new Date().toISOString(),
         gitHead,

@@ -15,7 +15,7 @@ import {
   type SearchParamsSchema,
 } from '../search/param-specs.js';
 import type { SearchParams } from '../search/params.js';
-import type { SearchHit, SearchMode } from '../store/types.js';
+import type { HitExplanation, SearchHit, SearchMode } from '../store/types.js';
 
 /**
  * The socket protocol between `ragd` and its clients (docs/PROTOCOL.md is the prose).
@@ -61,6 +61,8 @@ export interface WireSearchHit {
   score: number;
   mtime_ms: number;
   metadata: Record<string, unknown>;
+  /** Only with `explain: true`: how the hit was ranked (docs/PROTOCOL.md, `HitExplanation`). */
+  explain?: HitExplanation;
 }
 
 export interface SearchResult {
@@ -488,5 +490,6 @@ export function toWireHit(hit: SearchHit): WireSearchHit {
     score: hit.score,
     mtime_ms: hit.mtimeMs,
     metadata: hit.metadata,
+    ...(hit.explain ? { explain: hit.explain } : {}),
   };
 }

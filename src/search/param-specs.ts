@@ -30,7 +30,7 @@ const nonBlankExpects = (maxChars = MAX_NAME_CHARS) =>
   `a non-empty string of at most ${thousands(maxChars)} characters`;
 
 /** How a command-line value becomes a wire value before validation. */
-export type CliValue = 'number' | 'string' | 'list';
+export type CliValue = 'number' | 'string' | 'list' | 'boolean';
 
 /** A parameter as people meet it: in errors, in `--help`, in docs/PROTOCOL.md. */
 export interface ParamInfo {
@@ -100,6 +100,13 @@ export const BASE_PARAMS_INFO = {
     description: 'only files modified before this time (sql: statements logged before it)',
     defaultText: 'no limit',
     cli: { flags: '-b, --before <date>', label: '--before', value: 'string' },
+  },
+  explain: {
+    expects: 'true or false',
+    description:
+      "with each hit, how it was ranked: its vector rank and distance, its text rank and BM25 score, the fusion's inputs, the final score and the filter applied",
+    defaultText: '`false`',
+    cli: { flags: '--explain', label: '--explain', value: 'boolean' },
   },
 } as const satisfies Record<string, ParamInfo>;
 

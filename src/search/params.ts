@@ -46,13 +46,16 @@ const BASE_PARAMS = z.strictObject({
   path: nonBlank().describe(INFO.path.description).optional(),
   after: dateText().describe(INFO.after.description).optional(),
   before: dateText().describe(INFO.before.description).optional(),
+  explain: z.boolean().describe(INFO.explain.description).optional(),
 });
 
 /** A value of an engine-declared filter on the wire. */
 export type FilterValue = number | string | string[];
 
 /** A valid search: the base parameters, and engines' filters by their declared names. */
-export type SearchParams = z.infer<typeof BASE_PARAMS> & { [filter: string]: FilterValue | undefined };
+export type SearchParams = z.infer<typeof BASE_PARAMS> & {
+  [filter: string]: FilterValue | boolean | undefined;
+};
 
 /** Each filter kind's wire value (its words are `KIND_INFO` in param-specs.ts). */
 const KIND_WIRE: Record<FilterKind, () => z.ZodType> = {

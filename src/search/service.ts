@@ -71,7 +71,7 @@ export class SearchService {
         }
       }
       // Each table reads a field through its own mapper's declaration (its column).
-      const fields = given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name]!, now));
+      const fields = given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name] as FilterValue, now));
       lists.push(
         await t.table.search({
           query,
@@ -79,10 +79,12 @@ export class SearchService {
           k,
           mode,
           filter: { ...common, timeColumn: t.timeColumn, fields },
+          explain: q.explain,
         }),
       );
     }
     const results = lists.length === 1 ? lists[0]! : fuseRrf(lists, this.#defaults.rrfK, k);
+    if (q.explain && lists.length > 1) explainMerge(results, lists, this.#defaults.rrfK);
     return { query, mode, k, results, tookMs: performance.now() - started };
   }
 
@@ -106,6 +108,16 @@ export class SearchService {
         ? `engine '${engine}' has no field for ${which}`
         : `no engine of this index has ${given.length > 1 ? 'all of ' : ''}${which} (engines: ${names})`,
     );
+  }
+}
+
+/** Adds to each merged hit its rank in its engine's list and its RRF score (`HitExplanation.merge`). */
+function explainMerge(results: SearchHit[], lists: readonly SearchHit[][], rrfK: number): void {
+  const rankOf = new Map(lists.flatMap((list) => list.map((h, i) => [h.id, i + 1] as const)));
+  for (const [i, hit] of results.entries()) {
+    if (!hit.explain) continue;
+    const merge = { method: 'rrf' as const, k: rrfK, rank: rankOf.get(hit.id) ?? 0, score: hit.score };
+    results[i] = { ...hit, explain: { ...hit.explain, merge } };
   }
 }
 

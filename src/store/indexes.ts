@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Index, type Table } from '@lancedb/lancedb';
 import type { Logger } from '../log.js';
 import { FTS_OPTIONS } from './tuning.js';
@@ -16,17 +17,39 @@ const BTREE_COLUMNS = [C.id, C.path, C.contentHash] as const;
  * unindexed (flat) until `optimize()` folds them in — correct either way, only slower.
  */
 export async function ensureChunkIndexes(table: Table, log: Logger): Promise<void> {
-  const indexed = new Set((await table.listIndices()).flatMap((i) => i.columns));
+  const indices = await table.listIndices();
+  const indexed = new Set(indices.flatMap((i) => i.columns));
   for (const column of BTREE_COLUMNS) {
     if (indexed.has(column)) continue;
     await table.createIndex(column, { config: Index.btree() });
     log.debug({ column }, 'created btree index');
   }
-  if (!indexed.has(C.text)) {
+  const text = indices.find((i) => i.columns.includes(C.text));
+  if (text && text.name !== TEXT_INDEX_NAME) {
+    // Built with other tokenizer options (or before the name carried them): its tokens are not
+    // what FTS_OPTIONS would make, so it is rebuilt over every row rather than kept.
+    const started = performance.now();
+    await table.dropIndex(text.name);
+    await createTextIndex(table);
+    log.info(
+      { was: text.name, now: TEXT_INDEX_NAME, ms: Math.round(performance.now() - started) },
+      'full-text tokenizer changed: rebuilt the full-text index',
+    );
+  } else if (!text) {
     await createTextIndex(table);
     log.debug({ column: C.text }, 'created full-text index');
   }
 }
+
+/**
+ * The full-text index's name carries a hash of FTS_OPTIONS: LanceDB keeps an index's tokenizer
+ * with the index and tokenizes queries with it, so an index built with other options would go on
+ * answering with them. A table whose index has another name is re-indexed at open.
+ */
+export const TEXT_INDEX_NAME = `text_fts_${createHash('sha256')
+  .update(JSON.stringify(Object.entries(FTS_OPTIONS).sort(([a], [b]) => (a < b ? -1 : 1))))
+  .digest('hex')
+  .slice(0, 12)}`;
 
 /**
  * Rows of a chunk table that its full-text index has not folded in: LanceDB 0.31 searches them
@@ -38,7 +61,7 @@ export function unindexedTextRows(stats: TableStats): number {
 
 /** The full-text index on `text` (FTS_OPTIONS); `replace` rebuilds an existing one over every row. */
 export async function createTextIndex(table: Table, replace = false): Promise<void> {
-  await table.createIndex(C.text, { config: Index.fts({ ...FTS_OPTIONS }), replace });
+  await table.createIndex(C.text, { config: Index.fts({ ...FTS_OPTIONS }), replace, name: TEXT_INDEX_NAME });
 }
 
 export async function hasVectorIndex(table: Table): Promise<boolean> {

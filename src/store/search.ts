@@ -4,6 +4,8 @@ import { RagError } from '../errors.js';
 import type { StoreTuning } from './tuning.js';
 import {
   CHUNK_COLUMNS as C,
+  type FusionExplanation,
+  type HitExplanation,
   MAX_CHUNKS_READ,
   type SearchHit,
   type SearchRequest,
@@ -50,18 +52,66 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
     throw new RagError('E_USAGE', `search: k must be a positive integer, got ${k}`);
   const where = filterWhere(request.filter);
   const text = request.query.trim();
+  const explain = request.explain === true;
 
-  if (mode === 'text') return text === '' ? [] : textLeg(target.table, text, where, k);
+  if (mode === 'text') {
+    const hits = text === '' ? [] : await textLeg(target.table, text, where, k);
+    return explain ? explained(hits, { text: hits }, where) : hits;
+  }
 
   const vector = checkVector(request.vector, target.dimension, mode);
-  if (mode === 'vector') return vectorLeg(target, vector, where, k);
+  if (mode === 'vector') {
+    const hits = await vectorLeg(target, vector, where, k);
+    return explain ? explained(hits, { vector: hits }, where) : hits;
+  }
 
   const pool = Math.max(k * target.tuning.candidateFactor, target.tuning.candidateMinimum);
   const [byVector, byText] = await Promise.all([
     vectorLeg(target, vector, where, pool),
     text === '' ? Promise.resolve([]) : textLeg(target.table, text, where, pool),
   ]);
-  return fuseRelativeScores(byVector, byText, request.vectorWeight ?? target.tuning.hybridVectorWeight, k);
+  const vectorWeight = request.vectorWeight ?? target.tuning.hybridVectorWeight;
+  const hits = fuseRelativeScores(byVector, byText, vectorWeight, k);
+  if (!explain) return hits;
+  const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
+  return explained(hits, { vector: byVector, text: byText }, where, (hit) => ({
+    method: 'relative-score',
+    weights: { vector: vectorWeight, text: 1 - vectorWeight },
+    normalized: {
+      vector: normalized.vector.get(hit.id) ?? null,
+      text: normalized.text.get(hit.id) ?? null,
+    },
+    pool,
+  }));
+}
+
+/**
+ * The hits with `explain` attached: each leg's rank and raw score of the hit (from the legs'
+ * candidate lists, so nothing is asked of LanceDB again) and the fusion's inputs.
+ */
+function explained(
+  hits: readonly SearchHit[],
+  legs: { vector?: readonly SearchHit[]; text?: readonly SearchHit[] },
+  where: string | undefined,
+  fusion: (hit: SearchHit) => FusionExplanation | null = () => null,
+): SearchHit[] {
+  const ranks = (list: readonly SearchHit[] | undefined) =>
+    new Map((list ?? []).map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
+  const byVector = ranks(legs.vector);
+  const byText = ranks(legs.text);
+  return hits.map((hit) => {
+    const v = byVector.get(hit.id);
+    const t = byText.get(hit.id);
+    const explain: HitExplanation = {
+      // The vector leg's score is 1 − cosine distance (see `vectorLeg`).
+      vector: v ? { rank: v.rank, distance: 1 - v.score } : null,
+      text: t ? { rank: t.rank, bm25: t.score } : null,
+      fusion: fusion(hit),
+      where: where ?? null,
+      score: hit.score,
+    };
+    return { ...hit, explain };
+  });
 }
 
 /** Rows matching `where`, read as hits without a score (see `ChunkTableReader.chunks`). */
@@ -147,15 +197,9 @@ export function fuseRelativeScores(
 ): SearchHit[] {
   const fused = new Map<string, SearchHit>();
   const add = (list: readonly SearchHit[], weight: number) => {
-    if (!list.length) return;
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const h of list) {
-      lo = Math.min(lo, h.score);
-      hi = Math.max(hi, h.score);
-    }
+    const normalized = normalizedScores(list);
     for (const hit of list) {
-      const contribution = weight * (hi > lo ? (hit.score - lo) / (hi - lo) : 1);
+      const contribution = weight * (normalized.get(hit.id) ?? 0);
       const seen = fused.get(hit.id);
       if (seen) seen.score += contribution;
       else fused.set(hit.id, { ...hit, score: contribution });
@@ -164,6 +208,17 @@ export function fuseRelativeScores(
   add(byVector, vectorWeight);
   add(byText, 1 - vectorWeight);
   return [...fused.values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
+}
+
+/** A leg's scores min-max normalised over its candidates: best 1, worst 0; a lone or all-equal candidate 1. */
+export function normalizedScores(list: readonly SearchHit[]): Map<string, number> {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const h of list) {
+    lo = Math.min(lo, h.score);
+    hi = Math.max(hi, h.score);
+  }
+  return new Map(list.map((h) => [h.id, hi > lo ? (h.score - lo) / (hi - lo) : 1]));
 }
 
 /** Reciprocal rank fusion: Σ 1/(rrfK + rank), rank 1-based in each list. */

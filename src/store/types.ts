@@ -92,6 +92,41 @@ export interface SearchRequest {
   filter?: SearchFilter | undefined;
   /** Hybrid mode: the vector leg's share in the fusion (default: the store's tuning). */
   vectorWeight?: number | undefined;
+  /** Attach to each hit how it was ranked (`SearchHit.explain`): a few objects per hit, no extra query. */
+  explain?: boolean | undefined;
+}
+
+/**
+ * How a hit got its place (`ragctl search --explain`). Plain JSON with one-word keys: it goes
+ * over the socket as is. A leg is null when the hit was not among that leg's candidates (or the
+ * mode has no such leg).
+ */
+export interface HitExplanation {
+  /** Rank (1-based) among the vector leg's candidates and the cosine distance (0 same, 2 opposite). */
+  vector: { rank: number; distance: number } | null;
+  /** Rank (1-based) among the full-text leg's candidates and the BM25 score. */
+  text: { rank: number; bm25: number } | null;
+  /** Hybrid mode: how the two legs became one score; null in a one-leg mode. */
+  fusion: FusionExplanation | null;
+  /** The filter pushed down into both legs (LanceDB `where`), null for none. */
+  where: string | null;
+  /** The table's final score, as `SearchHit.score` had it before any merge of engines. */
+  score: number;
+  /** Several engines answered: their lists merged by reciprocal rank (`fuseRrf`). */
+  merge?: { method: 'rrf'; k: number; rank: number; score: number };
+}
+
+/**
+ * A hybrid hit's fusion: each leg's score `normalized` over that leg's candidates (min-max, see
+ * `fuseRelativeScores`), times its `weights` share, summed into the score. A leg that missed
+ * the hit adds 0.
+ */
+export interface FusionExplanation {
+  method: 'relative-score';
+  weights: { vector: number; text: number };
+  normalized: { vector: number | null; text: number | null };
+  /** Candidates each leg was asked for. */
+  pool: number;
 }
 
 /** One result row. Plain data: it goes over the socket as JSON. */
@@ -108,6 +143,8 @@ export interface SearchHit {
   score: number;
   mtimeMs: number;
   metadata: Record<string, unknown>;
+  /** Only when the request asked for it (`SearchRequest.explain`). */
+  explain?: HitExplanation;
 }
 
 /** A stored chunk as `ChunkTableReader.chunks` reads it: a hit without a score. */

@@ -11,7 +11,7 @@ import {
 } from '../../search/param-specs.js';
 import type { SearchParams } from '../../search/params.js';
 import type { SearchResultJson } from '../../search/types.js';
-import type { SearchMode } from '../../store/types.js';
+import type { HitExplanation, SearchMode } from '../../store/types.js';
 import { askDaemon } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
@@ -55,9 +55,10 @@ export function registerSearch(program: Command, options: SearchCommandOptions =
   for (const spec of specs) {
     const cli = spec.cli;
     if (!cli) continue;
-    const option = new Option(cli.flags, helpOf(spec)).argParser((text: string, previous: unknown) =>
-      fromCliText(cli.value, text, previous),
-    );
+    const option = new Option(cli.flags, helpOf(spec));
+    // A boolean flag takes no value, so there is nothing to parse.
+    if (cli.value !== 'boolean')
+      option.argParser((text: string, previous: unknown) => fromCliText(cli.value, text, previous));
     command.addOption(option);
     flags.push({ spec, option });
   }
@@ -124,8 +125,32 @@ export function formatResults(result: SearchResultJson): string {
     const display = hit.metadata.display;
     if (typeof display === 'string' && display) lines.push(`    ${display}`);
     lines.push(`    ${snippet(hit.text, hit.heading_path)}`);
+    if (hit.explain) lines.push(...formatExplanation(hit.explain).map((l) => `    ${l}`));
   });
   return `${lines.join('\n')}\n`;
+}
+
+/** `--explain` under a hit: each leg's rank and raw score, the fusion's sum, the filter. */
+export function formatExplanation(e: HitExplanation): string[] {
+  const vector = e.vector
+    ? `vector #${e.vector.rank} (distance ${e.vector.distance.toFixed(4)})`
+    : 'vector —';
+  const text = e.text ? `text #${e.text.rank} (BM25 ${e.text.bm25.toFixed(3)})` : 'text —';
+  const lines = [`explain: ${vector} · ${text}`];
+  const f = e.fusion;
+  if (f) {
+    const part = (w: number, x: number | null) =>
+      x === null ? `${w.toFixed(2)}×0 (not in its top ${f.pool})` : `${w.toFixed(2)}×${x.toFixed(3)}`;
+    lines.push(
+      `  ${f.method}: ${part(f.weights.vector, f.normalized.vector)} + ${part(f.weights.text, f.normalized.text)} = ${e.score.toFixed(4)}`,
+    );
+  }
+  if (e.merge)
+    lines.push(
+      `  engines merged by ${e.merge.method} (k ${e.merge.k}): #${e.merge.rank} in its engine → ${e.merge.score.toFixed(4)}`,
+    );
+  lines.push(`  filter: ${e.where ?? 'none'}`);
+  return lines;
 }
 
 function formatScore(score: number, mode: SearchMode): string {

@@ -75,6 +75,46 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
     expect(lines[2]).toMatch(/^ 2\. notes\/\S+:\d+(-\d+)? {2}.+ {2}\(score [01]\.\d{4}\)$/);
   });
 
+  it('--explain gives each hit its legs, the fusion that made its score and the filter, in --json and for people', async () => {
+    const args = ['search', '-k', '3', '--path', 'garden/**', '--explain', 'blossom end rot'];
+    const json = await ragctl(...args, '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const hits = results(json);
+    expect(hits.length).toBeGreaterThan(0);
+    for (const hit of hits) {
+      const e = hit.explain as {
+        vector: { rank: number; distance: number } | null;
+        text: { rank: number; bm25: number } | null;
+        fusion: {
+          weights: { vector: number; text: number };
+          normalized: { vector: number | null; text: number | null };
+        };
+        where: string;
+        score: number;
+      };
+      expect(Object.keys(e).sort()).toEqual(['fusion', 'score', 'text', 'vector', 'where']);
+      const f = e.fusion;
+      const sum = f.weights.vector * (f.normalized.vector ?? 0) + f.weights.text * (f.normalized.text ?? 0);
+      expect(hit.score as number).toBeCloseTo(sum, 9);
+      expect(e.where).toContain('garden');
+    }
+    // The answer is first by both legs.
+    expect(hits[0]!.explain).toMatchObject({ vector: { rank: 1 }, text: { rank: 1 } });
+    expect((hits[0]!.explain as { text: { bm25: number } }).text.bm25).toBeGreaterThan(0);
+
+    const human = await ragctl(...args);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(
+      /^ {4}explain: vector #1 \(distance 0\.\d{4}\) · text #1 \(BM25 \d+\.\d{3}\)$/m,
+    );
+    expect(human.stdout).toMatch(/^ {6}relative-score: 0\.50×1\.000 \+ 0\.50×1\.000 = 1\.0000$/m);
+    expect(human.stdout).toMatch(/^ {6}filter: .*garden/m);
+    // Without --explain, hits carry none.
+    expect(results(await ragctl('search', '--json', 'blossom end rot')).every((h) => !('explain' in h))).toBe(
+      true,
+    );
+  });
+
   it('text mode finds a note of ordinary length right after `ragctl index` wrote it', async () => {
     // Chunks near the token limit, as real notes are; a second run writes them into a table
     // that already holds the corpus.

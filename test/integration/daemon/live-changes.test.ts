@@ -257,6 +257,25 @@ describe('the CLI over the socket of the running daemon', () => {
     expect(human.stdout).toContain('notes/seed.md');
   });
 
+  it('explain: true over the socket (and ragctl search --explain through the daemon) says how each hit ranked', async () => {
+    // The text leg may lag behind the vector leg right after a write (the full-text rebuild runs
+    // after a burst of writes): wait until both see the seed note.
+    await waitFor(
+      'the seed note in the full-text index',
+      async () => (await daemon.search('quokkaseed', { mode: 'text' })).length > 0,
+      BOUND_MS,
+    );
+    const [hit] = await daemon.search('quokkaseed', { explain: true, k: 3 });
+    expect(hit).toMatchObject({
+      path: ws.path('seed.md'),
+      explain: { text: { rank: 1 }, fusion: { method: 'relative-score', pool: 50 }, where: null },
+    });
+    expect(hit!.explain!.vector).toMatchObject({ rank: expect.any(Number), distance: expect.any(Number) });
+    const json = oneJsonLine(await ragctl('search', '--json', '--explain', 'quokkaseed', '-k', '3'));
+    expect(json).toMatchObject({ via: 'daemon' });
+    expect((json.results as WireSearchHit[])[0]?.explain).toEqual(hit!.explain);
+  });
+
   it('ragctl pause holds a change (noticed, queued, not indexed) until ragctl resume; reindex of it merges', async () => {
     const paused = await ragctl('pause');
     expect(paused.code, paused.stderr).toBe(0);

@@ -150,6 +150,28 @@ describe('an engine that declares filter fields', () => {
     );
   });
 
+  it("--explain over several engines: each hit's own table score, and its rank in its engine's list that RRF merged", async () => {
+    const { result } = await cli('--explain', '-k', '20', 'kiwi');
+    expect(new Set(result.results.map((h) => h.engine))).toEqual(new Set(['md', 'counted']));
+    for (const hit of result.results) {
+      const e = hit.explain!;
+      expect(e.fusion?.method).toBe('relative-score');
+      // Relative score: 0 (last in the one leg that found it) to 1.
+      expect(e.score).toBeGreaterThanOrEqual(0);
+      expect(e.score).toBeLessThanOrEqual(1);
+      // A hit is in one engine's list only, so its merged score is 1/(rrfK + its rank there).
+      expect(e.merge).toEqual({ method: 'rrf', k: 60, rank: expect.any(Number), score: hit.score });
+      expect(hit.score).toBeCloseTo(1 / (60 + e.merge!.rank), 12);
+    }
+    // One engine answering (its own field narrows to it): nothing is merged.
+    const narrowed = await cli('--explain', '--max-words', '1000', 'kiwi');
+    expect(narrowed.result.results.length).toBeGreaterThan(0);
+    for (const hit of narrowed.result.results) {
+      expect(hit.explain!.merge).toBeUndefined();
+      expect(hit.explain!.where).toContain('1000');
+    }
+  });
+
   it('refuses a bad value on the command line and on the socket in the same words', async () => {
     const flag = await cliError('--min-words', 'many', 'kiwi');
     expect(isRagError(flag) && flag.code).toBe('E_USAGE');

@@ -158,7 +158,7 @@ describe('LanceChunkTable', () => {
       batchFor([{ path: '/notes/old.md', texts: ['installing postgres'] }], 1).batch,
     );
     await table.optimize();
-    const textIndex = async () => (await table.stats()).indexes.find((i) => i.name === 'text_idx');
+    const textIndex = async () => (await table.stats()).indexes.find((i) => i.type === 'FTS');
     expect((await textIndex())?.unindexedRows).toBe(0);
 
     await table.replaceFiles(
