@@ -82,6 +82,14 @@ export class WordPieceTokenizer implements TokenCounter {
     }
   }
 
+  /**
+   * The text the ids stand for, without [CLS]/[SEP]: what a remote server is sent in place of a
+   * text cut at `maxTokens`, so that it reads the same tokens the index was planned with.
+   */
+  decode(ids: ArrayLike<number>): string {
+    return this.#tokenizer.decode(Array.from(ids), { skip_special_tokens: true });
+  }
+
   #truncate(ids: number[]): TokenIds {
     if (ids.length <= this.maxTokens) return Int32Array.from(ids);
     const out = new Int32Array(this.maxTokens);
