@@ -113,6 +113,7 @@ export function parseChildMessage(value: unknown): Parsed<ChildMessage> {
       if (!(m.data instanceof Float32Array)) return bad('vectors.data is not a Float32Array');
       return fields(m, { id: 'int', seq: 'int', computeMs: 'number', rssBytes: 'number' });
     case 'error':
+      if (m.fix !== undefined && typeof m.fix !== 'string') return bad('error.fix is not a string');
       return fields(m, { id: 'int', code: 'string', message: 'string' });
     default:
       return bad(`unknown message type ${JSON.stringify(m.type)}`);
