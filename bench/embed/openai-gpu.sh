@@ -6,7 +6,7 @@
 #   nm/node_modules  pino + @huggingface/tokenizers, model/  all-MiniLM-L6-v2 in fp16;
 #   plus dist/ (npm run build) and bench/data/texts-{128,256}.json (make-texts.mjs).
 #
-#   bench/embed/openai-gpu.sh setup     # node, node_modules, a venv with Infinity (under .scratch/dev)
+#   bench/embed/openai-gpu.sh setup     # node, node_modules, Infinity's packages (under .scratch/dev)
 #   bench/embed/openai-gpu.sh run OUT   # start Infinity on cuda, run every runner, JSON lines in OUT/
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,12 +19,10 @@ if [ "${1:-}" = setup ]; then
   python3 -c "import lzma,shutil; shutil.copyfileobj(lzma.open('$G/node.xz'), open('$D/node','wb'))"
   chmod +x "$D/node" && "$D/node" --version
   rm -rf node_modules && cp -r "$G/nm/node_modules" node_modules
-  python3 -m venv --system-site-packages "$D/venv"
-  "$D/venv/bin/pip" install -q --no-index --find-links "$G/wheels" --no-deps infinity-emb==0.0.78
-  "$D/venv/bin/pip" install -q --no-index --find-links "$G/wheels" 'click>=8.0,<8.2' 'fastapi>=0.103.2' orjson posthog \
-    prometheus-fastapi-instrumentator 'pydantic>=2.4,<3' 'rich>=13,<14' 'typer>=0.12.5,<0.13' 'uvicorn[standard]>=0.32,<0.33' \
-    'huggingface_hub>=0.32,<1' 'transformers==4.57.6' 'sentence-transformers==4.1.0'
-  "$D/venv/bin/python" -c 'import infinity_emb.cli, torch; print("infinity ok; torch", torch.__version__, torch.cuda.is_available())'
+  # Into a folder put first on PYTHONPATH, with no dependency resolution: the box's python may
+  # itself be a venv, whose packages (torch, numpy) a venv made from it would not see.
+  rm -rf "$D/site" && python3 -m pip install -q --no-index --no-deps --target "$D/site" "$G"/wheels/*.whl
+  PYTHONPATH="$D/site" python3 -c 'import infinity_emb.cli, torch, transformers; print("infinity ok; torch", torch.__version__, torch.cuda.is_available(), "transformers", transformers.__version__)'
   exit 0
 fi
 
@@ -33,7 +31,8 @@ OUT="$2"
 mkdir -p "$OUT"
 NODE="$D/node"
 URL="http://127.0.0.1:$PORT"
-HF_HUB_OFFLINE=1 INFINITY_ANONYMOUS_USAGE_STATS=0 DO_NOT_TRACK=1 "$D/venv/bin/infinity_emb" v2 \
+HF_HUB_OFFLINE=1 INFINITY_ANONYMOUS_USAGE_STATS=0 DO_NOT_TRACK=1 PYTHONPATH="$D/site" \
+  python3 -c 'import sys; from infinity_emb.cli import cli; sys.argv[0] = "infinity_emb"; cli()' v2 \
   --model-id "$G/model" --served-model-name minilm --host 127.0.0.1 --port $PORT \
   --engine torch --device cuda --dtype float16 --batch-size 128 >"$OUT/infinity.log" 2>&1 &
 SERVER=$!
