@@ -68,8 +68,9 @@ export class EmbeddingsClient {
   async embed(texts: readonly string[], retries: boolean, signal?: AbortSignal): Promise<Float32Array> {
     const started = performance.now();
     let delayMs = this.#options.retryInitialMs;
+    let timeoutMs = this.#options.timeoutMs;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#post(texts, signal);
+      const outcome = await this.#post(texts, timeoutMs, signal);
       if (outcome instanceof Float32Array) return outcome;
       if (signal?.aborted) throw new RagError('E_ABORTED', 'embedding aborted', { cause: signal.reason });
       const waitMs = Math.min(Math.max(delayMs, outcome.retryAfterMs ?? 0), MAX_BACKOFF_MS);
@@ -85,17 +86,29 @@ export class EmbeddingsClient {
         throw new RagError('E_ABORTED', 'embedding aborted', { cause: err });
       });
       delayMs *= 2;
+      // Retries end by retryWithinMs (the embed worker's deadline for a request follows it).
+      timeoutMs = Math.max(
+        1,
+        // AbortSignal.timeout takes whole milliseconds only.
+        Math.floor(
+          Math.min(this.#options.timeoutMs, this.#options.retryWithinMs - (performance.now() - started)),
+        ),
+      );
     }
   }
 
   /** One try: the vectors, or why it failed. Throws only for an answer of the wrong shape. */
-  async #post(texts: readonly string[], signal: AbortSignal | undefined): Promise<Float32Array | Failure> {
+  async #post(
+    texts: readonly string[],
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Float32Array | Failure> {
     const o = this.#options;
     const body: Record<string, unknown> = { model: o.model, input: texts, encoding_format: 'float' };
     if (o.sendDimensions) body.dimensions = o.dimensions;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (o.apiKey !== undefined) headers.authorization = `Bearer ${o.apiKey}`;
-    const timeout = AbortSignal.timeout(o.timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
     let response: Response;
     let json: unknown;
     try {
@@ -109,7 +122,7 @@ export class EmbeddingsClient {
       json = await response.json();
     } catch (err) {
       if (signal?.aborted) return { retry: false, reason: 'aborted' };
-      if (timeout.aborted) return { retry: true, reason: `no answer within ${o.timeoutMs} ms` };
+      if (timeout.aborted) return { retry: true, reason: `no answer within ${timeoutMs} ms` };
       return { retry: true, reason: networkReason(err) };
     }
     return this.#vectors(json, texts.length);

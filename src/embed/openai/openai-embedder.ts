@@ -43,8 +43,9 @@ export const OPENAI_SETTINGS: Record<keyof OpenAISettings, FieldSpec> = {
   /** 15 s per request: a CPU server answers a full batch in a few seconds; past this it is stuck. */
   timeoutMs: { kind: 'int', default: 15_000, min: 100 },
   /**
-   * 20 s of retries for an index request, then E_EMBED_UNAVAILABLE: the embed worker counts a
-   * child silent for 30 s as hung, and holds indexing itself while the server is down.
+   * 20 s of retries for an index request (later tries' timeouts shrink to fit), then
+   * E_EMBED_UNAVAILABLE: the embed worker counts a child silent for 30 s as hung, and holds
+   * indexing itself while the server is down.
    */
   retryWithinMs: { kind: 'int', default: 20_000, min: 0 },
   /** 0.5 s first back-off, doubling (1, 2, 4 s …, each at most 10 s). */
