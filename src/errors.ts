@@ -8,6 +8,9 @@ export type ErrorCode =
   | 'E_MODEL_MISSING'
   | 'E_EMBED'
   | 'E_EMBED_TIMEOUT'
+  // A remote embedding server cannot be reached or keeps failing (connection refused, 5xx, 429
+  // past every retry): indexing waits for it, searches fall back to text.
+  | 'E_EMBED_UNAVAILABLE'
   | 'E_SCHEMA'
   | 'E_STORE'
   // A reader (search or status without a daemon) found no index in the data dir.

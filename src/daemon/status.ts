@@ -39,6 +39,13 @@ export function buildStatus(input: StatusInputs): StatusResult {
     const d = input.watcherTrouble[0]!;
     trouble = { reason: `${d.source}: ${d.reason}`, fix: d.fix };
   }
+  const unusable = input.workers.map((w) => w.stats().unavailable).find((u) => u !== null);
+  if (!trouble && unusable) {
+    trouble = {
+      reason: `${unusable.reason}; indexing waits for it, search by text still works`,
+      fix: unusable.fix ?? 'check the embedding server; indexing resumes by itself once it answers',
+    };
+  }
   if (!trouble && failedWorker) {
     trouble = {
       reason: `the embedding model cannot run: ${failedWorker.stats().lastError ?? 'unknown error'}`,

@@ -82,6 +82,16 @@ export class WordPieceTokenizer implements TokenCounter {
     }
   }
 
+  /**
+   * The text `encode` gave these ids for, without its [CLS]/[SEP]: what a remote server is sent
+   * in place of a text cut at `maxTokens`, so that it reads the tokens the index was planned
+   * with. [UNK] stays in as the literal `[UNK]`, which the server's tokenizer reads back as
+   * [UNK]; dropping it (as `skip_special_tokens` would) changes the vector.
+   */
+  decode(ids: TokenIds): string {
+    return this.#tokenizer.decode(Array.from(ids.subarray(1, -1)), { skip_special_tokens: false });
+  }
+
   #truncate(ids: number[]): TokenIds {
     if (ids.length <= this.maxTokens) return Int32Array.from(ids);
     const out = new Int32Array(this.maxTokens);

@@ -72,6 +72,8 @@ export interface SearchResult {
   k: number;
   took_ms: number;
   results: WireSearchHit[];
+  /** Present when `mode` is not the mode asked for, with why (the query could not be embedded). */
+  note?: string;
 }
 
 /** `stopped` is never sent by a daemon: the CLI reports it when it read the index itself. */

@@ -1,5 +1,6 @@
 import { MlxEmbedder } from '../embed/mlx-embedder.js';
 import { OnnxEmbedder, type OnnxPrecision } from '../embed/onnx/onnx-embedder.js';
+import { OPENAI_SETTINGS, OpenAIEmbedder, type OpenAISettings } from '../embed/openai/openai-embedder.js';
 import { CodeChunker } from '../engines/code/chunker.js';
 import { Grammars } from '../engines/code/grammars.js';
 import { codeMapper } from '../engines/code-mapper.js';
@@ -56,6 +57,20 @@ export function createRegistry(): ComponentRegistry {
             maxTokens: config.maxTokens,
             precision: settings.precision,
             threads: settings.threads,
+            env: context.env,
+            logger: context.logger,
+          }),
+      })
+      // A remote OpenAI-compatible /embeddings server; `model` is the server's name for it.
+      .registerEmbedder<OpenAISettings>('openai', {
+        settings: OPENAI_SETTINGS,
+        create: (config, settings, context) =>
+          new OpenAIEmbedder({
+            ...settings,
+            model: config.model,
+            batchTokens: config.batchTokens,
+            maxTokens: config.maxTokens,
+            keyPath: context.keyPath ?? 'embedders.<name>',
             env: context.env,
             logger: context.logger,
           }),

@@ -29,6 +29,8 @@ export interface EmbedderType<S extends Record<string, unknown> = Record<string,
 export interface EmbedderContext {
   logger: Logger;
   env: NodeJS.ProcessEnv;
+  /** The config block (`embedders.default`), for messages that name a key; set by `embedderFactory`. */
+  keyPath?: string;
 }
 
 /** An engine as the pipeline sees it: how to chunk, how to map, which embedder, and limits. */
@@ -114,7 +116,10 @@ export class ComponentRegistry {
     const embedderType = this.#get(this.#embedders, type, keyPath, 'embedder type');
     const blockPath = keyPath.replace(/\.type$/, '');
     return (config, context) =>
-      embedderType.create(config, this.#settings(embedderType, config, blockPath), context);
+      embedderType.create(config, this.#settings(embedderType, config, blockPath), {
+        ...context,
+        keyPath: blockPath,
+      });
   }
 
   /** The block's settings with the type's defaults, or a ConfigError naming the key. */

@@ -1,8 +1,8 @@
 import type { Embedder } from '../embed/types.js';
 import type { FilterField } from '../engines/types.js';
-import { RagError } from '../errors.js';
+import { isRagError, RagError } from '../errors.js';
 import { fuseRrf } from '../store/search.js';
-import type { ChunkTableReader, FieldFilter, SearchFilter, SearchHit } from '../store/types.js';
+import type { ChunkTableReader, FieldFilter, SearchFilter, SearchHit, SearchMode } from '../store/types.js';
 import { parseDate } from './dates.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
 import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
@@ -61,15 +61,23 @@ export class SearchService {
     };
     const vectors = new Map<Embedder, Float32Array>();
     const lists: SearchHit[][] = [];
-    for (const t of this.#targets(q.engine, given)) {
-      let vector: Float32Array | undefined;
-      if (mode !== 'text') {
-        vector = vectors.get(t.embedder);
-        if (!vector) {
-          vector = await t.embedder.embed([query], { priority: 'query', signal });
-          vectors.set(t.embedder, vector);
-        }
+    const targets = this.#targets(q.engine, given);
+    let note: string | undefined;
+    let ranked: SearchMode = mode;
+    if (mode !== 'text') {
+      try {
+        for (const t of targets)
+          if (!vectors.has(t.embedder))
+            vectors.set(t.embedder, await t.embedder.embed([query], { priority: 'query', signal }));
+      } catch (err) {
+        // A remote embedding server that is down must not take search with it: the words still match.
+        if (!isRagError(err) || err.code !== 'E_EMBED_UNAVAILABLE') throw err;
+        ranked = 'text';
+        note = `${mode} search needs the query embedded, which failed (${err.message}): these are full-text results only`;
       }
+    }
+    for (const t of targets) {
+      const vector = ranked === 'text' ? undefined : vectors.get(t.embedder);
       // Each table reads a field through its own mapper's declaration (its column).
       const fields = given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name] as FilterValue, now));
       lists.push(
@@ -77,7 +85,7 @@ export class SearchService {
           query,
           vector,
           k,
-          mode,
+          mode: ranked,
           filter: { ...common, timeColumn: t.timeColumn, fields },
           explain: q.explain,
         }),
@@ -85,7 +93,14 @@ export class SearchService {
     }
     const results = lists.length === 1 ? lists[0]! : fuseRrf(lists, this.#defaults.rrfK, k);
     if (q.explain && lists.length > 1) explainMerge(results, lists, this.#defaults.rrfK);
-    return { query, mode, k, results, tookMs: performance.now() - started };
+    return {
+      query,
+      mode: ranked,
+      k,
+      results,
+      tookMs: performance.now() - started,
+      ...(note ? { note } : {}),
+    };
   }
 
   /** The named engine's table, or all; with engine filters, only the tables that have every one. */

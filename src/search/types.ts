@@ -10,6 +10,8 @@ export interface SearchResult {
   k: number;
   results: SearchHit[];
   tookMs: number;
+  /** Why the results were ranked otherwise than asked (the query could not be embedded: text only). */
+  note?: string;
 }
 
 /** The JSON of `ragctl search --json` and of the socket's `search` reply (docs/PROTOCOL.md). */
@@ -19,6 +21,8 @@ export interface SearchResultJson {
   k: number;
   took_ms: number;
   results: WireSearchHit[];
+  /** Present when the results were ranked otherwise than asked, and why. */
+  note?: string;
 }
 
 export function toJson(result: SearchResult): SearchResultJson {
@@ -28,5 +32,6 @@ export function toJson(result: SearchResult): SearchResultJson {
     k: result.k,
     took_ms: Math.round(result.tookMs * 10) / 10,
     results: result.results.map(toWireHit),
+    ...(result.note ? { note: result.note } : {}),
   };
 }

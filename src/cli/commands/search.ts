@@ -96,6 +96,7 @@ Examples:
         return;
       }
       if (via === 'index') process.stderr.write('(no daemon running: searched the index directly)\n');
+      if (result.note) process.stderr.write(`(${result.note})\n`);
       stdout.write(formatResults(result));
     });
 }

@@ -95,7 +95,7 @@ class WorkerChild {
     this.#seq += 1;
     if (this.#hasFaults) injectFaults(request.texts);
     try {
-      const data = await embedder.embed(request.texts);
+      const data = await embedder.embed(request.texts, { priority: request.priority });
       this.#send({
         v: WORKER_PROTOCOL_VERSION,
         type: 'vectors',
@@ -113,6 +113,7 @@ class WorkerChild {
         id: request.id,
         code,
         message: errorMessage(err),
+        ...(isRagError(err) && err.fix ? { fix: err.fix } : {}),
       });
     }
   }

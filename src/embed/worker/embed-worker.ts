@@ -6,6 +6,7 @@ import { planBatches } from '../batching.js';
 import type { Embedder, EmbedderRuntime, EmbedOptions, TokenEncoder } from '../types.js';
 import { PendingCall } from './call.js';
 import { backoffDelayMs, requestDeadlineMs, resolveWorkerLimits } from './limits.js';
+import { Outage } from './outage.js';
 import { type ChildMessage, WORKER_PROTOCOL_VERSION } from './protocol.js';
 import { type Job, JobQueue, jobsFor } from './queue.js';
 import { defaultEntry, type HostedEmbedder, parentModel } from './setup.js';
@@ -87,6 +88,9 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   /** The child's environment: the daemon's, plus what the model asks for (`processEnv`, asked once). */
   #childEnv: NodeJS.ProcessEnv | undefined;
   #preparing: Promise<void> | undefined;
+  /** A remote server that cannot be used now: index requests wait, searches fail at once (outage.ts). */
+  readonly #outage = new Outage();
+  #probeTimer: NodeJS.Timeout | undefined;
 
   /** Checks the model (throws ModelError / ConfigError now, not in the child); starts nothing. */
   constructor(options: EmbedWorkerOptions) {
@@ -139,6 +143,13 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       quarantined: this.#quarantined,
       lastError: this.#lastError,
       rssBytes: this.#rssBytes,
+      unavailable: this.#outage.error
+        ? {
+            reason: this.#outage.error.message,
+            fix: this.#outage.error.fix ?? null,
+            sinceMs: this.#outage.sinceMs,
+          }
+        : null,
     };
   }
 
@@ -203,6 +214,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   }
 
   async #close(): Promise<void> {
+    clearTimeout(this.#probeTimer);
     clearTimeout(this.#restartTimer);
     clearTimeout(this.#loadTimer);
     this.#failEverything(closedError());
@@ -278,6 +290,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   #pump(): void {
     const proc = this.#process;
     if (this.#state !== 'ready' || this.#inFlight || !proc) return;
+    if (this.#holdForOutage()) return;
     // Nobody searched lately: send index requests in bigger passes (see mergedRequestTokens).
     const quiet = performance.now() - this.#lastQueryAt >= this.limits.queryQuietMs;
     const job = this.#queue.take(
@@ -298,7 +311,43 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       type: 'embed',
       id,
       texts: job.indices.map((i) => job.call.texts[i]!),
+      priority: job.call.priority,
     });
+  }
+
+  /**
+   * While the server is unusable and no probe is due: fails the searches waiting (they fall
+   * back to text) and sends nothing; the probe timer pumps again when one is due.
+   */
+  #holdForOutage(): boolean {
+    const waitMs = this.#outage.msUntilProbe();
+    if (waitMs === undefined || waitMs === 0) return false;
+    for (const job of this.#queue.drain('query')) this.#failCall(job.call, this.#outage.error);
+    if (!this.#probeTimer) {
+      this.#probeTimer = setTimeout(() => {
+        this.#probeTimer = undefined;
+        this.#pump();
+      }, waitMs);
+    }
+    return true;
+  }
+
+  /** The child says the server cannot be used: hold index work, fail the search, probe later. */
+  #onUnavailable(job: Job, error: RagError): void {
+    if (this.#outage.note(error, this.limits)) {
+      this.#lastError = error.message;
+      this.#log.error(
+        { code: error.code, fix: error.fix },
+        `embedding server unusable; indexing waits: ${error.message}`,
+      );
+    }
+    if (job.call.priority === 'query') {
+      this.#failCall(job.call, error);
+      return;
+    }
+    // Not a death of the process: the try does not count towards quarantine.
+    job.attempts -= 1;
+    if (!job.call.isSettled) this.#queue.pushFront(job);
   }
 
   #onMessage(proc: WorkerProcess, message: ChildMessage): void {
@@ -343,13 +392,21 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     clearTimeout(flight.timer);
     this.#inFlight = undefined;
     const { job } = flight;
-    if (message.type === 'error') {
+    if (message.type === 'error' && message.code === 'E_EMBED_UNAVAILABLE') {
+      this.#onUnavailable(
+        job,
+        new RagError(message.code, message.message, message.fix ? { fix: message.fix } : {}),
+      );
+    } else if (message.type === 'error') {
       this.#failCall(job.call, new RagError(message.code, message.message));
     } else if (message.data.length !== job.indices.length * this.dimension) {
       const got = `${message.data.length} values for ${job.indices.length} texts × ${this.dimension} dimensions`;
       this.#failCall(job.call, new RagError('E_EMBED', `the embed worker returned ${got}`));
     } else {
       job.call.fill(job.indices, message.data);
+      const ended = this.#outage.clear();
+      if (ended)
+        this.#log.info({ was: ended.message }, 'the embedding server answers again; indexing resumes');
       this.#rssBytes = message.rssBytes;
       this.emit('batch', {
         priority: job.call.priority,

@@ -9,7 +9,7 @@ import type { EmbedderRuntime } from '../types.js';
  * Parent and child are built together; a different version means a stale build, and both sides
  * refuse it rather than misread it. Bump on any change an older peer would misread.
  */
-export const WORKER_PROTOCOL_VERSION = 2;
+export const WORKER_PROTOCOL_VERSION = 3;
 export type WorkerProtocolVersion = typeof WORKER_PROTOCOL_VERSION;
 
 /** What the child needs to build the embedder: the config block, as the registry reads it. */
@@ -28,6 +28,8 @@ export interface EmbedMessage {
   type: 'embed';
   id: number;
   texts: string[];
+  /** A remote embedder gives a search one try and retries index work (src/embed/openai). */
+  priority: 'query' | 'index';
 }
 
 /** Exit now; whatever is in flight is abandoned (the parent has already given up on it). */
@@ -82,6 +84,8 @@ export interface ErrorMessage {
   id: number;
   code: ErrorCode;
   message: string;
+  /** What the user can do (a remote server's URL or key to check); absent when there is nothing. */
+  fix?: string;
 }
 
 export type ChildMessage = ReadyMessage | FatalMessage | VectorsMessage | ErrorMessage;
@@ -109,6 +113,7 @@ export function parseChildMessage(value: unknown): Parsed<ChildMessage> {
       if (!(m.data instanceof Float32Array)) return bad('vectors.data is not a Float32Array');
       return fields(m, { id: 'int', seq: 'int', computeMs: 'number', rssBytes: 'number' });
     case 'error':
+      if (m.fix !== undefined && typeof m.fix !== 'string') return bad('error.fix is not a string');
       return fields(m, { id: 'int', code: 'string', message: 'string' });
     default:
       return bad(`unknown message type ${JSON.stringify(m.type)}`);
@@ -127,6 +132,8 @@ export function parseParentMessage(value: unknown): Parsed<ParentMessage> {
     case 'embed':
       if (!Array.isArray(m.texts) || !m.texts.every((t) => typeof t === 'string'))
         return bad('embed.texts is not a list of strings');
+      if (m.priority !== 'query' && m.priority !== 'index')
+        return bad('embed.priority is not query or index');
       return fields(m, { id: 'int' });
     case 'shutdown':
       return { ok: true, message: m as unknown as ParentMessage };

@@ -86,11 +86,11 @@ export class JobQueue {
     return removed;
   }
 
-  /** Empties both lanes and returns what was in them. */
-  drain(): Job[] {
-    const jobs = [...this.#lanes.query, ...this.#lanes.index];
-    this.#lanes.query = [];
-    this.#lanes.index = [];
+  /** Empties both lanes (or one) and returns what was in them. */
+  drain(lane?: Priority): Job[] {
+    const lanes: Priority[] = lane ? [lane] : ['query', 'index'];
+    const jobs = lanes.flatMap((l) => this.#lanes[l]);
+    for (const l of lanes) this.#lanes[l] = [];
     return jobs;
   }
 }

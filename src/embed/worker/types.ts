@@ -97,4 +97,6 @@ export interface EmbedWorkerStats {
   lastError: string | null;
   /** The child's resident set after its last batch; null before the first one. */
   rssBytes: number | null;
+  /** A remote server that cannot be used now (indexing waits for it), with the fix; null otherwise. */
+  unavailable: { reason: string; fix: string | null; sinceMs: number } | null;
 }

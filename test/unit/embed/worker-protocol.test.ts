@@ -29,6 +29,7 @@ describe('worker protocol', () => {
       { v, type: 'fatal', code: 'E_MODEL', message: 'bad weights', fix: 'pull it again' },
       { v, type: 'vectors', id: 1, data: new Float32Array(384), seq: 1, computeMs: 3.5, rssBytes: 1e8 },
       { v, type: 'error', id: 2, code: 'E_EMBED', message: 'non-finite' },
+      { v, type: 'error', id: 3, code: 'E_EMBED_UNAVAILABLE', message: 'refused', fix: 'start it' },
     ];
     for (const m of messages) expect(parseChildMessage(m)).toEqual({ ok: true, message: m });
   });
@@ -37,7 +38,8 @@ describe('worker protocol', () => {
     const config = { type: 'mlx-bert', model: 'x', maxTokens: null, batchTokens: 4096, settings: {} };
     const messages = [
       { v, type: 'init', config, name: 'default', logLevel: 'info' },
-      { v, type: 'embed', id: 7, texts: ['a', ''] },
+      { v, type: 'embed', id: 7, texts: ['a', ''], priority: 'index' },
+      { v, type: 'embed', id: 8, texts: ['q'], priority: 'query' },
       { v, type: 'shutdown' },
     ];
     for (const m of messages) expect(parseParentMessage(m)).toEqual({ ok: true, message: m });
@@ -54,6 +56,7 @@ describe('worker protocol', () => {
       [null, 'not an object'],
       ['ready', 'not an object'],
       [{ v, type: 'hello' }, 'unknown message type "hello"'],
+      [{ v, type: 'error', id: 1, code: 'E_EMBED', message: 'x', fix: 3 }, 'error.fix'],
       [
         { v, type: 'vectors', id: 1, data: [0.1, 0.2], seq: 1, computeMs: 1, rssBytes: 1 },
         'not a Float32Array',
@@ -82,6 +85,11 @@ describe('worker protocol', () => {
     expect(parseParentMessage({ v, type: 'embed', id: 1, texts: ['a', 2] })).toEqual({
       ok: false,
       reason: 'embed.texts is not a list of strings',
+    });
+    // A remote embedder treats the two differently (one try for a search): it must be said.
+    expect(parseParentMessage({ v, type: 'embed', id: 1, texts: ['a'] })).toEqual({
+      ok: false,
+      reason: 'embed.priority is not query or index',
     });
     expect(parseParentMessage({ v, type: 'init', config: null, name: 'x', logLevel: 'info' })).toMatchObject({
       ok: false,

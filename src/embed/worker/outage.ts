@@ -1,0 +1,52 @@
+import type { RagError } from '../../errors.js';
+import { backoffDelayMs } from './limits.js';
+import type { EmbedWorkerLimits } from './types.js';
+
+/**
+ * A remote embedding server that cannot be used now (the child answered `E_EMBED_UNAVAILABLE`:
+ * down, overloaded past its retries, refusing the key). The process is fine, so nothing is
+ * restarted; instead the worker holds index requests (they wait at the head of their lane, so
+ * the index queue's batch waits rather than failing file after file) and fails searches at once
+ * (they fall back to text). One request goes out as a probe after a back-off — 0.5 s, 1 s, 2 s …
+ * at most `backoffMaxMs` — and the first answer with vectors ends the outage.
+ */
+export class Outage {
+  #error: RagError | undefined;
+  #sinceMs = 0;
+  #failures = 0;
+  #probeAt = 0;
+
+  /** The last refusal while the outage lasts; undefined when the server answers. */
+  get error(): RagError | undefined {
+    return this.#error;
+  }
+
+  /** Wall-clock start of the outage, for `status`. */
+  get sinceMs(): number {
+    return this.#sinceMs;
+  }
+
+  /** Records a refusal; true when it starts an outage. Returns with the next probe scheduled. */
+  note(error: RagError, limits: EmbedWorkerLimits): boolean {
+    const starts = this.#error === undefined;
+    if (starts) this.#sinceMs = Date.now();
+    this.#error = error;
+    this.#failures += 1;
+    this.#probeAt = performance.now() + backoffDelayMs(this.#failures, limits);
+    return starts;
+  }
+
+  /** The server answered: returns the outage that ended, if there was one. */
+  clear(): RagError | undefined {
+    const was = this.#error;
+    this.#error = undefined;
+    this.#failures = 0;
+    return was;
+  }
+
+  /** Milliseconds until the next probe may go out (0: now); undefined when there is no outage. */
+  msUntilProbe(): number | undefined {
+    if (!this.#error) return undefined;
+    return Math.max(0, this.#probeAt - performance.now());
+  }
+}
