@@ -240,12 +240,12 @@ function fromItem(item: unknown, scope: Scope, preds: Preds): void {
   }
   if (type === 'JoinExpr') {
     const join = body.jointype;
-    const using = list(body.usingClause).map(sval);
+    const usingColumns = list(body.usingClause).map(sval);
     if (join === 'JOIN_INNER') {
       fromItem(body.larg, scope, preds);
       fromItem(body.rarg, scope, preds);
       for (const c of conjuncts(body.quals)) preds.inner.add(expr(c, scope));
-      for (const col of using) preds.inner.add(`using:${col}`);
+      for (const col of usingColumns) preds.inner.add(`using:${col}`);
       return;
     }
     const [keep, optional] = join === 'JOIN_RIGHT' ? [body.rarg, body.larg] : [body.larg, body.rarg];
@@ -255,7 +255,7 @@ function fromItem(item: unknown, scope: Scope, preds: Preds): void {
       const table = rangeVar(optional, scope, true);
       const aliasName = unwrap({ Alias: side[1].alias })?.[1].aliasname;
       const alias = typeof aliasName === 'string' ? aliasName : table.split('.').pop()!;
-      const on = [...conjuncts(body.quals).map((c) => expr(c, scope)), ...using.map((c) => `using:${c}`)];
+      const on = [...conjuncts(body.quals).map((c) => expr(c, scope)), ...usingColumns.map((c) => `using:${c}`)];
       preds.outer.push({ table, alias, on });
       return;
     }

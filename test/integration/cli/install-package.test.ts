@@ -234,7 +234,12 @@ describe('the installed ragctl, from another folder with a fresh HOME', () => {
     const client = new Client({ name: 'install-test', version: '1.0.0' });
     await client.connect(transport);
     try {
-      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['search', 'status']);
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
+        'search',
+        'status',
+        'context',
+        'sql_clusters',
+      ]);
     } finally {
       await client.close();
     }
