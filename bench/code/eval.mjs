@@ -22,6 +22,9 @@
 // A hit answers when its path is a labelled path and its symbol is the labelled symbol or nested
 // in it (a part of a split function, a function defined inside it): the chunk a user would open.
 // A class's summary chunk does not answer a question about one of its methods, nor the reverse.
+// `"unnamed": true` marks a definition the chunker gives no symbol of its own (ajv's keywords are
+// methods of exported object literals, chunked as module code): there a chunk without a symbol
+// whose lines overlap `lines` answers, and `symbol` only names it for the reader (`def.code`).
 //
 // ragctl runs straight from src/ through bench/store's loader (types stripped), as in
 // bench/quality/eval.mjs, so nothing has to be built.
@@ -141,8 +144,13 @@ function symbolOf(hit, rel) {
   const s = typeof hit.metadata?.symbol === 'string' ? hit.metadata.symbol : '';
   return s.startsWith(`${rel}:`) ? s.slice(rel.length + 1) : s === rel ? '' : s;
 }
-const isAnswer = (q) => (h) =>
-  q.relevant.some((r) => r.path === h.rel && (h.symbol === r.symbol || h.symbol.startsWith(`${r.symbol}.`)));
+const overlaps = (h, r) => h.startLine <= r.lines[1] && h.endLine >= r.lines[0];
+const answers = (h, r) =>
+  r.path === h.rel &&
+  (r.unnamed
+    ? h.symbol === '' && overlaps(h, r)
+    : h.symbol === r.symbol || h.symbol.startsWith(`${r.symbol}.`));
+const isAnswer = (q) => (h) => q.relevant.some((r) => answers(h, r));
 
 // --- search -------------------------------------------------------------------------------
 const app = await App.open(config, { logger, readConsistencyS: 0 });
@@ -151,12 +159,18 @@ const chunks = await app.indexer.table('code').countRows();
 // straight from the table (a bench may; ragctl has no "list symbols" call).
 const lancedb = await import('@lancedb/lancedb');
 const db = await lancedb.connect(indexDir);
-const rows = await (await db.openTable('chunks_code')).query().select(['rel_path', 'symbol']).toArray();
-const known = new Set(rows.map((r) => `${r.rel_path}:${r.symbol}`));
+const rows = await (await db.openTable('chunks_code'))
+  .query()
+  .select(['rel_path', 'symbol', 'start_line', 'end_line'])
+  .toArray();
 db.close();
 for (const q of questions)
-  for (const r of q.relevant)
-    if (!known.has(`${r.path}:${r.symbol}`)) throw new Error(`${q.id}: no chunk for ${r.path}:${r.symbol} in the index`);
+  for (const r of q.relevant) {
+    const found = rows.some((c) =>
+      answers({ rel: c.rel_path, symbol: c.symbol, startLine: c.start_line, endLine: c.end_line }, r),
+    );
+    if (!found) throw new Error(`${q.id}: no chunk in the index answers ${r.path}:${r.symbol}`);
+  }
 const perQuestion = [];
 try {
   for (const q of questions) {
