@@ -182,11 +182,16 @@ try {
         return { rel, symbol: symbolOf(h, rel), startLine: h.startLine, endLine: h.endLine };
       });
       const i = hits.findIndex(isAnswer(q));
-      row.modes[mode] = { rank: i < 0 ? null : i + 1, top: hits.map((h) => `${h.rel}:${h.symbol || h.startLine}`) };
+      row.modes[mode] = {
+        rank: i < 0 ? null : i + 1,
+        top: hits.map((h) => `${h.rel}:${h.symbol || h.startLine}`),
+      };
     }
     perQuestion.push(row);
     if (!args.quiet)
-      console.error(`${q.id} ${MODES.map((m) => `${m} ${row.modes[m].rank ?? '-'}`).join('  ')}  ${q.question.slice(0, 70)}`);
+      console.error(
+        `${q.id} ${MODES.map((m) => `${m} ${row.modes[m].rank ?? '-'}`).join('  ')}  ${q.question.slice(0, 70)}`,
+      );
   }
 } finally {
   await app.close();
@@ -252,7 +257,8 @@ const lines = [
   '| mode | R@5 [95 % CI] | R@10 [95 % CI] | MRR@10 [95 % CI] |',
   '|---|---|---|---|',
   ...MODES.map(
-    (m) => `| ${m} | ${cell(summary[m]['recall@5'])} | ${cell(summary[m]['recall@10'])} | ${cell(summary[m]['mrr@10'])} |`,
+    (m) =>
+      `| ${m} | ${cell(summary[m]['recall@5'])} | ${cell(summary[m]['recall@10'])} | ${cell(summary[m]['mrr@10'])} |`,
   ),
 ];
 if (Object.keys(paired).length) {

@@ -4,11 +4,12 @@
 // archive sha256s, unpacked into bench/data/code-bases/<base>/ (git-ignored), and listed in a
 // manifest of per-file sha256s.
 //
-//   node bench/code/make-bases.mjs [--base click|ajv] [--out bench/data/code-bases] [--check]
+//   node bench/code/make-bases.mjs [--base click|ajv|…] [--out bench/data/code-bases] [--check]
 //
 //   click  Python: the `click` package of the click 8.5.1 wheel (`pip download --no-deps`).
 //   ajv    TypeScript: `lib/**/*.ts` of the ajv 8.20.0 npm tarball (`npm pack`); the package
 //          ships its TypeScript sources beside the compiled dist/, which is left out.
+//   werkzeug, jinja2, flask, rich   Python wheels likewise, for the 100k-line indexing tree.
 //
 // Only source files are kept (.py, .ts): the JSON schemas, typings and compiled JavaScript would
 // be indexed by nothing but the code engine's include globs, and the questions are about code.
@@ -37,25 +38,41 @@ import { parseArgs } from 'node:util';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
 
-/**
- * The bases. `archiveSha256` pins the exact archive the registry served when the questions were
- * written: a registry that serves other bytes for the same version stops the build.
- */
-export const BASES = {
-  click: {
+/** A package's sources from its PyPI wheel, fetched by `pip download`; only the package folder's .py files are kept. */
+function wheel(name, version, archive, archiveSha256, pkg = name) {
+  return {
     language: 'python',
-    version: '8.5.1',
-    archive: 'click-8.5.1-py3-none-any.whl',
-    archiveSha256: '8bb5376d2006950386f8c6427613334a2acadc5f559cb80e638d00b4df957e37',
+    version,
+    archive,
+    archiveSha256,
     fetch: (dir) =>
-      execFileSync('pip', ['download', 'click==8.5.1', '--no-deps', '--only-binary=:all:', '-d', dir], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      }),
-    unpack: (archive, dir) => execFileSync('unzip', ['-q', archive, 'click/*.py', '-d', dir]),
+      execFileSync(
+        'pip',
+        ['download', `${name}==${version}`, '--no-deps', '--only-binary=:all:', '-d', dir],
+        {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      ),
+    unpack: (file, dir) => execFileSync('unzip', ['-q', file, `${pkg}/*`, '-d', dir]),
     /** Where the sources lie after unpacking, and which files of it are kept. */
     root: '.',
-    keep: /^click\/.*\.py$/,
-  },
+    keep: new RegExp(`^${pkg}/.*\\.py$`),
+  };
+}
+
+/**
+ * The bases. `archiveSha256` pins the exact archive the registry served when the questions were
+ * written: a registry that serves other bytes for the same version stops the build. click and
+ * ajv carry questions (bench/code/<base>/questions.jsonl); the others only add lines to the
+ * 100k-line tree of bench/code/index-speed.mjs.
+ */
+export const BASES = {
+  click: wheel(
+    'click',
+    '8.5.1',
+    'click-8.5.1-py3-none-any.whl',
+    '8bb5376d2006950386f8c6427613334a2acadc5f559cb80e638d00b4df957e37',
+  ),
   ajv: {
     language: 'typescript',
     version: '8.20.0',
@@ -69,6 +86,30 @@ export const BASES = {
     root: 'package',
     keep: /^lib\/.*(?<!\.d)\.ts$/,
   },
+  werkzeug: wheel(
+    'werkzeug',
+    '3.1.8',
+    'werkzeug-3.1.8-py3-none-any.whl',
+    '63a77fb8892bf28ebc3178683445222aa500e48ebad5ec77b0ad80f8726b1f50',
+  ),
+  jinja2: wheel(
+    'jinja2',
+    '3.1.6',
+    'jinja2-3.1.6-py3-none-any.whl',
+    '85ece4451f492d0c13c5dd7c13a64681a86afae63a5f347908daf103ce6d2f67',
+  ),
+  flask: wheel(
+    'flask',
+    '3.1.3',
+    'flask-3.1.3-py3-none-any.whl',
+    'f4bcbefc124291925f1a26446da31a5178f9483862233b23c0c96a20701f670c',
+  ),
+  rich: wheel(
+    'rich',
+    '15.0.0',
+    'rich-15.0.0-py3-none-any.whl',
+    '33bd4ef74232fb73fe9279a257718407f169c09b78a87ad3d296f548e27de0bb',
+  ),
 };
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
@@ -95,7 +136,8 @@ export function buildBase(name, outRoot) {
   try {
     base.fetch(tmp);
     const archive = join(tmp, base.archive);
-    if (!existsSync(archive)) throw new Error(`make-bases: ${name}: the client left no ${base.archive} in ${tmp}`);
+    if (!existsSync(archive))
+      throw new Error(`make-bases: ${name}: the client left no ${base.archive} in ${tmp}`);
     const got = sha256(readFileSync(archive));
     if (got !== base.archiveSha256)
       throw new Error(
@@ -117,7 +159,12 @@ export function buildBase(name, outRoot) {
         copyFileSync(join(srcRoot, f), dest);
         utimesSync(dest, FIXED_MTIME, FIXED_MTIME);
         const buf = readFileSync(dest);
-        return { path: f, bytes: buf.length, lines: buf.toString('utf8').split('\n').length, sha256: sha256(buf) };
+        return {
+          path: f,
+          bytes: buf.length,
+          lines: buf.toString('utf8').split('\n').length,
+          sha256: sha256(buf),
+        };
       });
     const manifest = {
       base: name,
