@@ -51,6 +51,11 @@ const { values: args } = parseArgs({
     /** Bootstrap resamples for the intervals. */
     resamples: { type: 'string', default: '10000' },
     quiet: { type: 'boolean', default: false },
+    /**
+     * Experiment, not what ragctl does: drop English stop words from each question before it is
+     * searched (every mode), to see how much of the full-text leg's ranking they decide.
+     */
+    'strip-stopwords': { type: 'boolean', default: false },
   },
 });
 if (!args.base) throw new Error('eval: --base click|ajv is required');
@@ -152,6 +157,24 @@ const answers = (h, r) =>
     : h.symbol === r.symbol || h.symbol.startsWith(`${r.symbol}.`));
 const isAnswer = (q) => (h) => q.relevant.some((r) => answers(h, r));
 
+/** A short English stop-word list (articles, pronouns, auxiliaries, prepositions, conjunctions). */
+const STOP_WORDS = new Set(
+  `a an the and or but if then else when while of to in on at by for with from into onto out over under
+  as is are was were be been being do does did has have had it its this that these those there here
+  which who whom whose what where how why so than too very can could should would may might must will
+  shall not no nor only own same such just also any each every all both either neither one some more
+  most other another i me my we our you your he him his she her they them their up down off again`.split(
+    /\s+/,
+  ),
+);
+const queryOf = (q) =>
+  args['strip-stopwords']
+    ? q.question
+        .split(/\s+/)
+        .filter((w) => !STOP_WORDS.has(w.toLowerCase().replace(/[^a-z']/g, '')))
+        .join(' ')
+    : q.question;
+
 // --- search -------------------------------------------------------------------------------
 const app = await App.open(config, { logger, readConsistencyS: 0 });
 const chunks = await app.indexer.table('code').countRows();
@@ -176,7 +199,7 @@ try {
   for (const q of questions) {
     const row = { id: q.id, question: q.question, modes: {} };
     for (const mode of MODES) {
-      const res = await app.search.search({ query: q.question, mode, k: K });
+      const res = await app.search.search({ query: queryOf(q), mode, k: K });
       const hits = res.results.map((h) => {
         const rel = relative(root, h.path);
         return { rel, symbol: symbolOf(h, rel), startLine: h.startLine, endLine: h.endLine };
@@ -252,7 +275,7 @@ for (const other of MODES.filter((m) => m !== 'hybrid')) {
 const f3 = (x) => x.toFixed(3);
 const cell = ({ mean: m, ci95: [lo, hi] }) => `${f3(m)} [${f3(lo)}, ${f3(hi)}]`;
 const lines = [
-  `${args.base} ${manifest.version} (${manifest.language}): ${manifest.files} files, ${manifest.lines} lines, ${chunks} chunks · ${questions.length} questions · k=${K} · rrfK=${config.search.rrfK}`,
+  `${args.base} ${manifest.version} (${manifest.language}): ${manifest.files} files, ${manifest.lines} lines, ${chunks} chunks · ${questions.length} questions · k=${K} · rrfK=${config.search.rrfK}${args['strip-stopwords'] ? ' · stop words stripped from the questions (experiment)' : ''}`,
   '',
   '| mode | R@5 [95 % CI] | R@10 [95 % CI] | MRR@10 [95 % CI] |',
   '|---|---|---|---|',
@@ -289,6 +312,7 @@ writeFileSync(
         questionsSha256: sha(questionsText),
         k: K,
         rrfK: config.search.rrfK,
+        stripStopwords: args['strip-stopwords'],
         index: JSON.parse(readFileSync(statePath, 'utf8')),
       },
       summary,
