@@ -53,9 +53,11 @@ describe('Indexer: a cold index commits in groups sized by how fast the model em
     // whole folder is embedded, whatever the machine.
     expect(committed[0]).toBe(128);
     expect(embedCalls[0]).toBe(128);
-    // Short chunks embed far faster than 12.8 a second, so the budget grows past the 272 files
-    // left: one more commit, where a fixed budget of 128 would have made three.
-    expect(committed).toEqual([128, FILES]);
+    // Short chunks embed faster than 12.8 a second, so the next group is larger than the first
+    // (on an idle machine it takes all 272 files left in one commit; on a loaded one the measured
+    // rate, and so the group, is smaller, but still above the starting budget).
+    expect(committed.at(-1)).toBe(FILES);
+    expect(committed[1]! - committed[0]!).toBeGreaterThan(128);
 
     const counts = countByPath(await readChunks(app.config));
     expect(counts.size).toBe(FILES);
