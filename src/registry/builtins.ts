@@ -44,8 +44,9 @@ export function createRegistry(): ComponentRegistry {
       )
       .registerEmbedder<{ precision: OnnxPrecision; threads: number | null }>('onnx', {
         settings: {
-          // fp32 only: the vectors match the MLX backend's and the parity reference.
-          precision: { kind: 'enum', values: ['fp32'], default: 'fp32' },
+          // fp32: the vectors match the MLX backend's and the parity reference (the index is shared).
+          // int8: faster, vectors only close to fp32's, so it keeps an index of its own.
+          precision: { kind: 'enum', values: ['fp32', 'int8'], default: 'fp32' },
           // onnxruntime's compute threads; default: every core the process may use.
           threads: { kind: 'int', default: null, min: 1, max: 1024 },
         },
