@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerControl } from './commands/control.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerIndex } from './commands/index-cmd.js';
@@ -32,6 +33,7 @@ export function buildProgram(options: { search?: SearchCommandOptions } = {}): C
   registerControl(program);
   registerDaemon(program);
   registerModel(program);
+  registerBench(program);
   return program;
 }
 
