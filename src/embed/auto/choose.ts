@@ -75,7 +75,7 @@ export async function chooseBackend(
     reason:
       others.length === 0
         ? `${fastest.type} is the only fp32 backend that runs here`
-        : `${fastest.type} was fastest here: ${others.map((o) => `${(o.totalMs / fastest.totalMs).toFixed(2)}× the speed of ${o.type}`).join(', ')} over the same texts`,
+        : `${fastest.type} was fastest here: ${others.map((o) => `${(o.totalMs / fastest.totalMs).toFixed(2)}× as fast as ${o.type}`).join(', ')} over the same texts`,
     cpu,
     key,
     measuredAt: new Date().toISOString(),
