@@ -1,3 +1,4 @@
+import { errorMessage } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log.js';
 import { MlxEmbedder } from '../mlx-embedder.js';
 import { OnnxEmbedder } from '../onnx/onnx-embedder.js';
@@ -92,7 +93,7 @@ export class AutoEmbedder implements Embedder {
 
   #choose(env: NodeJS.ProcessEnv): Promise<{ choice: BackendChoice; embedder: Embedder }> {
     this.#chosen ??= (async () => {
-      const choice = handedDown(env) ?? (await chooseBackend(this.#options.model, env, this.#log));
+      const choice = handedDown(env, this.#log) ?? (await chooseBackend(this.#options.model, env, this.#log));
       const embedder = choice.type === 'onnx' ? this.#onnx : new MlxEmbedder({ ...this.#options });
       this.#log.info({ type: choice.type, source: choice.source, reason: choice.reason }, 'type auto runs');
       return { choice, embedder };
@@ -101,10 +102,17 @@ export class AutoEmbedder implements Embedder {
   }
 }
 
-/** The daemon's choice, in the embed worker's process. */
-function handedDown(env: NodeJS.ProcessEnv): BackendChoice | undefined {
+/** The daemon's choice, in the embed worker's process; a malformed one is chosen again here. */
+function handedDown(env: NodeJS.ProcessEnv, log: Logger): BackendChoice | undefined {
   const raw = env[CHOICE_ENV];
   if (!raw) return undefined;
-  const parsed = JSON.parse(raw) as Pick<BackendChoice, 'type' | 'source' | 'reason'>;
-  return { ...parsed, cpu: '' };
+  try {
+    const parsed = JSON.parse(raw) as Pick<BackendChoice, 'type' | 'source' | 'reason'>;
+    if (parsed.type === 'onnx' || parsed.type === 'mlx-bert') return { ...parsed, cpu: '' };
+  } catch (err) {
+    log.warn({ [CHOICE_ENV]: raw, err: errorMessage(err) }, 'ignoring a malformed backend choice');
+    return undefined;
+  }
+  log.warn({ [CHOICE_ENV]: raw }, 'ignoring a backend choice of an unknown type');
+  return undefined;
 }
