@@ -4,7 +4,7 @@
 // texts and batches as the peers.
 //
 //   npm run build && node bench/embed/onnx.mjs --texts bench/data/texts-128.json --batch-size 32 \
-//        [--iterations 3] [--warmup 3] [--threads 2]
+//        [--iterations 3] [--warmup 3] [--threads 2] [--precision fp32|int8]
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { readTextsFile, resultLine, timeEmbedder } from './common.mjs';
@@ -17,6 +17,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3' },
     threads: { type: 'string' },
     'graph-cache': { type: 'string' },
+    precision: { type: 'string', default: 'fp32' },
   },
 });
 
@@ -32,6 +33,7 @@ const embedder = new OnnxEmbedder({
   // One forward pass per benchmark batch: the same batches the peers get.
   batchTokens: batchSize * data.tokens_per_text,
   threads: args.threads ? Number.parseInt(args.threads, 10) : null,
+  precision: args.precision,
   // The worker's cache unless given: after its first start the worker reads the built graph,
   // so RSS is measured as it runs then (building it in-process holds the weights a while).
   ...(args['graph-cache'] ? { graphCacheDir: args['graph-cache'] } : {}),
@@ -48,7 +50,7 @@ const { batchMs, done, seconds } = await timeEmbedder(embedder, data, {
 
 console.log(
   resultLine({
-    runner: 'ragctl-onnx',
+    runner: args.precision === 'fp32' ? 'ragctl-onnx' : `ragctl-onnx-${args.precision}`,
     runtime: {
       onnxruntime: 'onnxruntime-node 1.31.1',
       backend: runtime.backend,

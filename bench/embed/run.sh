@@ -4,7 +4,9 @@
 # line per runner × length, after a "meta" line) and a Markdown table on stdout.
 #
 #   bench/embed/run.sh [--iterations 3] [--warmup 3] [--count 512] [--lengths "32 128 256"]
-#                      [--threads 2] [--runners "st ort onnx mlx"] [--pause 5]
+#                      [--threads 2] [--runners "st ort onnx onnx8 mlx"] [--pause 5]
+# (onnx8: ragctl's onnx backend at precision int8 — other vectors, its retrieval cost is measured
+# by bench/embed/int8-quality.sh)
 #
 # Batch policy: floor(4096 / tokens_per_text) texts per batch (128, 32, 16 for 32/128/256
 # tokens), i.e. the same ~4096 tokens per forward pass for every length and runner.
@@ -18,7 +20,7 @@ WARMUP=3         # untimed batches before timing
 COUNT=512        # texts per length; divisible by every batch size so no batch is short
 LENGTHS="32 128 256"
 THREADS=2        # intra-op threads for every runner
-RUNNERS="st ort onnx mlx"
+RUNNERS="st ort onnx onnx8 mlx"
 PAUSE_S=5        # idle seconds between runners, so one's heat and page cache settle
 BATCH_TOKENS=4096
 PYTHON="${PYTHON:-python3}"
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
     --threads) THREADS="$2"; shift 2 ;;
     --runners) RUNNERS="$2"; shift 2 ;;
     --pause) PAUSE_S="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -99,6 +101,9 @@ for n in $LENGTHS; do
         # ragctl's onnx backend: the graph it builds itself, on onnxruntime-node, same threads as the peers.
         run_one "ragctl-onnx ${n} tokens" node bench/embed/onnx.mjs "${common[@]}" --threads "$THREADS"
         ;;
+      onnx8)
+        run_one "ragctl-onnx-int8 ${n} tokens" node bench/embed/onnx.mjs "${common[@]}" --threads "$THREADS" --precision int8
+        ;;
       mlx)
         # ---- MLX HOOK ------------------------------------------------------------------------
         # ragctl's own embedder. bench/embed/mlx.mjs must take the same flags as the peers
@@ -112,7 +117,7 @@ for n in $LENGTHS; do
         fi
         # ---- END MLX HOOK --------------------------------------------------------------------
         ;;
-      *) echo "unknown runner '$runner' (known: st ort onnx mlx)" >&2; exit 2 ;;
+      *) echo "unknown runner '$runner' (known: st ort onnx onnx8 mlx)" >&2; exit 2 ;;
     esac
   done
 done

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerContext } from './commands/context.js';
 import { registerControl } from './commands/control.js';
@@ -40,6 +41,7 @@ export function buildProgram(options: { search?: SearchCommandOptions } = {}): C
   registerMcp(program, { filters: options.search?.filters });
   registerCompletion(program);
   registerSql(program);
+  registerBench(program);
   return program;
 }
 

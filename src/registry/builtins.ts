@@ -1,3 +1,4 @@
+import { AutoEmbedder } from '../embed/auto/auto-embedder.js';
 import { MlxEmbedder } from '../embed/mlx-embedder.js';
 import { OnnxEmbedder, type OnnxPrecision } from '../embed/onnx/onnx-embedder.js';
 import { OPENAI_SETTINGS, OpenAIEmbedder, type OpenAISettings } from '../embed/openai/openai-embedder.js';
@@ -45,8 +46,9 @@ export function createRegistry(): ComponentRegistry {
       )
       .registerEmbedder<{ precision: OnnxPrecision; threads: number | null }>('onnx', {
         settings: {
-          // fp32 only: the vectors match the MLX backend's and the parity reference.
-          precision: { kind: 'enum', values: ['fp32'], default: 'fp32' },
+          // fp32: the vectors match the MLX backend's and the parity reference (the index is shared).
+          // int8: faster, vectors only close to fp32's, so it keeps an index of its own.
+          precision: { kind: 'enum', values: ['fp32', 'int8'], default: 'fp32' },
           // onnxruntime's compute threads; default: every core the process may use.
           threads: { kind: 'int', default: null, min: 1, max: 1024 },
         },
@@ -71,6 +73,18 @@ export function createRegistry(): ComponentRegistry {
             batchTokens: config.batchTokens,
             maxTokens: config.maxTokens,
             keyPath: context.keyPath ?? 'embedders.<name>',
+            env: context.env,
+            logger: context.logger,
+          }),
+      })
+      // The shipped default: MLX on Apple Silicon, elsewhere the faster fp32 backend, measured.
+      .registerEmbedder<Record<string, never>>('auto', {
+        settings: {},
+        create: (config, _settings, context) =>
+          new AutoEmbedder({
+            model: config.model,
+            batchTokens: config.batchTokens,
+            maxTokens: config.maxTokens,
             env: context.env,
             logger: context.logger,
           }),

@@ -77,7 +77,7 @@ export function registerModel(program: Command): void {
       const id = idArg ?? first.model;
       const files = resolveModel(id);
       const tensors = readSafetensorsHeader(files.weights);
-      const runtime = describeRuntime(first.type);
+      const runtime = describeRuntime(first.type, process.env, first.model);
       const info = {
         id,
         dir: files.dir,
@@ -112,7 +112,7 @@ function cachedModel(id: string, revision: string): string | undefined {
 }
 
 /** The config's first embedder block's model and type, else the defaults. */
-function firstEmbedder(configPath: string | undefined): { model: string; type: string } {
+export function firstEmbedder(configPath: string | undefined): { model: string; type: string } {
   try {
     const config = loadConfig({ configPath, allowMissing: true });
     const first = Object.values(config.embedders)[0];

@@ -1,5 +1,6 @@
 import type { BertSpec } from '../model/bert-config.js';
 import { DataType, encodeModel, type Node, type Tensor } from './proto.js';
+import { quantizeColumns } from './quantize.js';
 
 /**
  * Bump when the graph changes: it is part of the cache key of built graphs (graph-cache.ts),
@@ -32,6 +33,14 @@ export interface Weight {
 export type WeightReader = (name: string) => Weight;
 
 /**
+ * How the projections multiply. `int8`: each projection's weights are int8 with one scale per
+ * output column (symmetric), activations are quantised per call (DynamicQuantizeLinear), the
+ * product is an integer MatMul rescaled to float — ORT fuses the four into one kernel.
+ * Embeddings, LayerNorm, attention scores and pooling stay fp32.
+ */
+export type GraphPrecision = 'fp32' | 'int8';
+
+/**
  * Builds an ONNX graph of a BERT sentence encoder from its weights: embeddings (word +
  * position + token type 0, LayerNorm), the encoder layers (scaled dot-product attention with
  * the padding mask as an additive bias, exact erf GELU), then the model's pooling. Inputs are
@@ -42,7 +51,11 @@ export type WeightReader = (name: string) => Weight;
  * Weights are stored transposed ([in, out]) so every projection is a plain MatMul, and the
  * 1/√d attention scale is folded into the query weights, as in the MLX encoder.
  */
-export function buildBertGraph(spec: BertSpec, read: WeightReader): Uint8Array {
+export function buildBertGraph(
+  spec: BertSpec,
+  read: WeightReader,
+  precision: GraphPrecision = 'fp32',
+): Uint8Array {
   const g = new GraphWriter();
   const H = spec.hiddenSize;
   const NH = spec.heads;
@@ -59,11 +72,13 @@ export function buildBertGraph(spec: BertSpec, read: WeightReader): Uint8Array {
     const b = read(`${prefix}.bias`).data;
     const outDim = b.length;
     const inDim = w.length / outDim;
+    const wt = transpose(w, outDim, inDim, scale);
+    const product =
+      precision === 'int8'
+        ? int8MatMul(g, x, prefix, wt, inDim, outDim)
+        : g.op('MatMul', [x, g.floats(`${prefix}.weight.t`, [inDim, outDim], wt)]);
     return g.op('Add', [
-      g.op('MatMul', [
-        x,
-        g.floats(`${prefix}.weight.t`, [inDim, outDim], transpose(w, outDim, inDim, scale)),
-      ]),
+      product,
       g.floats(`${prefix}.bias.s`, [outDim], scale === 1 ? b : b.map((v) => v * scale)),
     ]);
   };
@@ -134,6 +149,26 @@ export function buildBertGraph(spec: BertSpec, read: WeightReader): Uint8Array {
   });
 }
 
+/**
+ * x · W with W ([in, out], fp32) stored as int8 per output column: uint8 activations with
+ * their own scale and zero point (DynamicQuantizeLinear), an int32 MatMulInteger, then one
+ * float rescale by (activation scale × column scale).
+ */
+function int8MatMul(
+  g: GraphWriter,
+  x: string,
+  prefix: string,
+  wt: Float32Array,
+  inDim: number,
+  outDim: number,
+): string {
+  const { values, scales } = quantizeColumns(wt, inDim, outDim);
+  const [xq, xScale, xZero] = g.ops('DynamicQuantizeLinear', [x], 3) as [string, string, string];
+  const product = g.op('MatMulInteger', [xq, g.int8s(`${prefix}.weight.q`, [inDim, outDim], values), xZero]);
+  const colScale = g.op('Mul', [xScale, g.floats(`${prefix}.weight.scale`, [outDim], scales)]);
+  return g.op('Mul', [g.op('Cast', [product], { to: DataType.FLOAT }), colScale]);
+}
+
 /** The model's pooling over real tokens: [batch, seq, hidden] → [batch, hidden]. */
 function pool(g: GraphWriter, x: string, maskF: string, bias: string, spec: BertSpec): string {
   switch (spec.pooling) {
@@ -184,6 +219,23 @@ class GraphWriter {
   ): string {
     this.nodes.push({ op: type, inputs, outputs: [output], name: `${type}_${this.#next++}`, attributes });
     return output;
+  }
+
+  /** A node with `count` outputs (DynamicQuantizeLinear's value, scale and zero point). */
+  ops(type: string, inputs: string[], count: number): string[] {
+    const id = this.#next++;
+    const outputs = Array.from({ length: count }, (_, i) => `${type.toLowerCase()}_${id}_${i}`);
+    this.nodes.push({ op: type, inputs, outputs, name: `${type}_${id}`, attributes: {} });
+    return outputs;
+  }
+
+  int8s(name: string, dims: number[], data: Int8Array): string {
+    return this.#add(
+      name,
+      DataType.INT8,
+      dims,
+      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    );
   }
 
   weight(name: string, read: WeightReader): string {

@@ -8,11 +8,12 @@ import { readFloatTensors } from '../model/safetensors.js';
 import type { WordPieceTokenizer } from '../tokenizer.js';
 import type { Embedder, EmbedderRuntime, EmbedOptions } from '../types.js';
 import { embedInBatches, normalizeRows } from '../vectors.js';
-import { ATTENTION_MASK, buildBertGraph, INPUT_IDS, POOLED } from './bert-graph.js';
+import { ATTENTION_MASK, buildBertGraph, type GraphPrecision, INPUT_IDS, POOLED } from './bert-graph.js';
 import { cachedGraph, defaultGraphCacheDir, graphCacheFile } from './graph-cache.js';
 import { executionProviders } from './providers.js';
 
-export type OnnxPrecision = 'fp32';
+/** fp32 matches the MLX backend and the parity reference; int8 is faster and only close (cosine bound). */
+export type OnnxPrecision = GraphPrecision;
 
 interface Loaded {
   session: Session;
@@ -42,7 +43,10 @@ export interface OnnxEmbedderOptions {
  * the same ids as the MLX backend and its vectors match the same reference.
  */
 export class OnnxEmbedder implements Embedder {
-  /** fp32: the weights' id alone — these vectors match MLX's (both meet the parity reference). */
+  /**
+   * fp32: the weights' id alone — these vectors match MLX's (both meet the parity reference).
+   * int8: the weights' id plus `#int8`, so quantised vectors never share a table with fp32 ones.
+   */
   readonly modelId: string;
   readonly dimension: number;
   readonly model: BertModel;
@@ -59,7 +63,7 @@ export class OnnxEmbedder implements Embedder {
     this.model = new BertModel(options.model, { maxTokens: options.maxTokens ?? null }, options.env);
     this.precision = options.precision ?? 'fp32';
     this.dimension = this.model.spec.hiddenSize;
-    this.modelId = this.model.weightsId;
+    this.modelId = onnxModelId(this.model.weightsId, this.precision);
   }
 
   get maxTokens(): number {
@@ -88,7 +92,7 @@ export class OnnxEmbedder implements Embedder {
       this.precision,
     );
     const build = (): Uint8Array =>
-      buildBertGraph(spec, readFloatTensors(files.weights, tensors, spec.prefix));
+      buildBertGraph(spec, readFloatTensors(files.weights, tensors, spec.prefix), this.precision);
     const threads = this.#options.threads ?? availableParallelism();
     const providers = executionProviders();
     const options: Session.SessionOptions = {
@@ -170,6 +174,11 @@ export class OnnxEmbedder implements Embedder {
     this.#session = undefined;
     if (pending) await (await pending).session.release();
   }
+}
+
+/** The model signature: a precision that changes vectors is part of it (fp32 is the weights' own). */
+export function onnxModelId(weightsId: string, precision: OnnxPrecision): string {
+  return precision === 'fp32' ? weightsId : `${weightsId}#${precision}`;
 }
 
 function loadError(graphFile: string, weights: string, err: unknown): ModelError {

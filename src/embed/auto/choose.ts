@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
+import { errnoCode, errorMessage } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { cpuIdentity } from '../mlx/openblas.js';
+import { installedVersion, measureBackends, type Workload } from './measure.js';
+import type { AutoCandidate, BackendChoice, BackendTiming } from './types.js';
+
+/** Bump when the measurement or the candidates change: older choices are then measured again. */
+const CHOICE_VERSION = 1;
+/** Set in the environment to skip the measurement: `mlx-bert` or `onnx`. */
+export const BACKEND_ENV = 'RAGCTL_EMBED_BACKEND';
+const CANDIDATES: readonly AutoCandidate[] = ['onnx', 'mlx-bert'];
+
+export function isAppleSilicon(): boolean {
+  return process.platform === 'darwin' && process.arch === 'arm64';
+}
+
+/**
+ * The backend `type: auto` runs for `model`: MLX on Apple Silicon (Metal; nothing to measure);
+ * elsewhere what the user set in RAGCTL_EMBED_BACKEND, else the measurement cached for this CPU,
+ * these library versions and this model, else a measurement now (each fp32 backend in its own
+ * process, ~20 s), kept in the cache. `force` measures again (`ragctl bench embed`).
+ */
+export async function chooseBackend(
+  model: string,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  options: { force?: boolean; withInt8?: boolean; workload?: Workload } = {},
+): Promise<BackendChoice> {
+  const cpu = cpuIdentity();
+  const set = env[BACKEND_ENV];
+  if (set === 'mlx-bert' || set === 'onnx')
+    return { type: set, source: 'environment', reason: `${BACKEND_ENV}=${set} is set`, cpu };
+  if (set) log.warn({ [BACKEND_ENV]: set }, `ignoring ${BACKEND_ENV}: expected mlx-bert or onnx`);
+  if (isAppleSilicon() && !options.force)
+    return {
+      type: 'mlx-bert',
+      source: 'platform',
+      reason: 'Apple Silicon: MLX runs the model on Metal',
+      cpu,
+    };
+
+  const key = choiceKey(model);
+  const file = backendChoiceFile(key, env);
+  if (!options.force) {
+    const cached = readBackendChoice(file, log);
+    if (cached) return { ...cached, source: 'cache', file };
+  }
+  const timings = await measureBackends(model, env, log, {
+    candidates: CANDIDATES,
+    withInt8: options.withInt8 ?? false,
+    ...(options.workload ? { workload: options.workload } : {}),
+  });
+  const eligible = timings.filter(
+    (t): t is BackendTiming & { totalMs: number } => t.eligible && t.totalMs !== null,
+  );
+  if (eligible.length === 0) {
+    log.warn({ timings }, 'every backend measurement failed; type auto runs onnx');
+    return {
+      type: 'onnx',
+      source: 'fallback',
+      reason: 'every measurement failed; onnx by default',
+      cpu,
+      timings,
+    };
+  }
+  const fastest = eligible.reduce((a, b) => (b.totalMs < a.totalMs ? b : a));
+  const others = eligible.filter((t) => t !== fastest);
+  const choice: BackendChoice = {
+    type: fastest.type as AutoCandidate,
+    source: 'measured',
+    reason:
+      others.length === 0
+        ? `${fastest.type} is the only fp32 backend that runs here`
+        : `${fastest.type} was fastest here: ${others.map((o) => `${(o.totalMs / fastest.totalMs).toFixed(2)}× as fast as ${o.type}`).join(', ')} over the same texts`,
+    cpu,
+    key,
+    measuredAt: new Date().toISOString(),
+    timings,
+    file,
+  };
+  writeChoice(file, choice, log);
+  log.info(
+    { type: choice.type, reason: choice.reason },
+    'type auto: chose the embedding backend by measurement',
+  );
+  return choice;
+}
+
+/**
+ * What a measurement depends on: the CPU and its cores, node, the two native libraries' versions
+ * and the model (its size sets the balance between the backends' fixed costs and their kernels).
+ */
+export function choiceKey(model: string): string {
+  return [
+    cpuIdentity(),
+    `${availableParallelism()} cores`,
+    `node ${process.versions.node}`,
+    `onnxruntime-node ${installedVersion('onnxruntime-node')}`,
+    `@frost-beta/mlx ${installedVersion('@frost-beta/mlx')}`,
+    model,
+    `v${CHOICE_VERSION}`,
+  ].join('|');
+}
+
+/** `~/.cache/ragctl/embed-backend-<key hash>.json` */
+export function backendChoiceFile(key: string, env: NodeJS.ProcessEnv = process.env): string {
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
+  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'ragctl', `embed-backend-${hash}.json`);
+}
+
+/** The cached choice, if one was measured (for `ragctl model info`). */
+export function readBackendChoice(file: string, log?: Logger): BackendChoice | undefined {
+  try {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as BackendChoice;
+    if (json.type === 'onnx' || json.type === 'mlx-bert') return json;
+    log?.warn({ file }, 'ignoring a malformed backend measurement; measuring again');
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT')
+      log?.warn({ file, err: errorMessage(err) }, 'cannot read the backend measurement; measuring again');
+  }
+  return undefined;
+}
+
+function writeChoice(file: string, choice: BackendChoice, log: Logger): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, `${JSON.stringify(choice, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch (err) {
+    log.warn(
+      { file, err: errorMessage(err) },
+      'cannot keep the backend measurement; it is taken again next start',
+    );
+  }
+}
