@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { CHUNKER_INCLUDES } from '../engines/default-includes.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import type { LogLevel } from '../log.js';
 import { isInside } from '../paths.js';
@@ -19,6 +20,7 @@ export const DEFAULTS = Object.freeze({
   commitFiles: 256,
   searchK: 10,
   rrfK: 60,
+  /** For an engine whose chunker declares no include of its own (every built-in one does). */
   include: ['**/*.md', '**/*.markdown', '**/*.mdx'],
   exclude: ['**/node_modules/**', '**/.git/**'],
   embedder: { type: 'mlx-bert', model: 'sentence-transformers/all-MiniLM-L6-v2' },
@@ -45,7 +47,8 @@ const engineSpec: FieldSpec = {
     embedder: { kind: 'string', default: 'default', nonEmpty: true },
     chunkMaxTokens: { kind: 'int', default: null, min: 16 },
     chunkMinTokens: { kind: 'int', default: DEFAULTS.chunkMinTokens, min: 0 },
-    include: { kind: 'strings', default: DEFAULTS.include },
+    // Default: its chunker's files (`Chunker.include`), so `{chunker: code}` alone indexes code.
+    include: { kind: 'strings', default: null },
   },
   // An engine's mapper owns its other keys and checks them (registry.ts), as embedder types do.
   restKey: 'options',
@@ -133,11 +136,16 @@ export function loadConfig(options: LoadOptions = {}): Config {
   return resolveConfig(raw, file, env);
 }
 
-/** Validates parsed YAML and resolves it into a frozen Config. */
+/**
+ * Validates parsed YAML and resolves it into a frozen Config. `chunkerIncludes` gives, by
+ * chunker name, the files an engine reads when its block lists none: the built-in chunkers'
+ * declarations, read without loading the chunkers (engines/default-includes.ts).
+ */
 export function resolveConfig(
   raw: unknown,
   file: string | null,
   env: NodeJS.ProcessEnv = process.env,
+  chunkerIncludes: Readonly<Record<string, readonly string[]>> = CHUNKER_INCLUDES,
 ): Config {
   const v = new Validator(file ?? undefined);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
@@ -147,12 +155,17 @@ export function resolveConfig(
     socketPath: string | null;
     log: { level: LogLevel; file: string | null };
     embedders: Record<string, EmbedderConfig>;
-    engines: Record<string, EngineConfig>;
+    engines: Record<string, Omit<EngineConfig, 'include'> & { include: string[] | null }>;
     sources: (Omit<SourceConfig, 'include'> & { include: string[] | null })[];
     indexing: Config['indexing'];
     search: Config['search'];
   };
   const baseDir = file ? dirname(file) : process.cwd();
+  const engines: Record<string, EngineConfig> = {};
+  for (const [name, e] of Object.entries(c.engines)) {
+    const include = e.include ?? chunkerIncludes[e.chunker] ?? DEFAULTS.include;
+    engines[name] = Object.freeze({ ...e, include: Object.freeze([...include]) });
+  }
   const dataDir = c.dataDir ? resolveUserPath(c.dataDir, baseDir) : defaultDataDir(env);
 
   for (const [name, engine] of Object.entries(c.engines)) {
@@ -181,7 +194,7 @@ export function resolveConfig(
     return Object.freeze({
       ...s,
       path,
-      include: Object.freeze([...(s.include ?? c.engines[s.engine]?.include ?? DEFAULTS.include)]),
+      include: Object.freeze([...(s.include ?? engines[s.engine]?.include ?? DEFAULTS.include)]),
       exclude: Object.freeze([...s.exclude]),
     });
   });
@@ -213,8 +226,6 @@ export function resolveConfig(
     const model = looksLikePath(e.model) ? resolveUserPath(e.model, baseDir) : e.model;
     embedders[name] = Object.freeze({ ...e, model });
   }
-  const engines: Record<string, EngineConfig> = {};
-  for (const [name, e] of Object.entries(c.engines)) engines[name] = Object.freeze({ ...e });
 
   return Object.freeze({
     configFile: file,

@@ -49,7 +49,8 @@ export interface EngineConfig {
   readonly chunkMinTokens: number;
   /**
    * Globs of the files this engine reads, for sources that name it without their own `include`.
-   * Default: the markdown globs (`**\/*.md`, `**\/*.markdown`, `**\/*.mdx`), the default engine's files.
+   * Default: its chunker's files (`Chunker.include`): markdown, every extension with a code
+   * grammar, or `.sql` and database log names.
    */
   readonly include: readonly string[];
   /**

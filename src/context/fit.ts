@@ -4,7 +4,7 @@ import { type Candidate, isCodeChunk } from './gather.js';
 import type { WireContextBlock } from './types.js';
 
 /** Code chunks whose text is a summary, not the file's lines: they never hide nested blocks. */
-const SUMMARY_KINDS: ReadonlySet<string> = new Set(['class', 'interface', 'impl', 'imports']);
+const SUMMARY_KINDS: ReadonlySet<string> = new Set(['class', 'interface', 'impl', 'object', 'imports']);
 
 /** A candidate with the text it shows: the file's lines, without the chunker's symbol line or breadcrumb. */
 interface Block {

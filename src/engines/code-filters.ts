@@ -4,7 +4,7 @@ import type { FilterField } from './types.js';
 export const CODE_COLUMNS = {
   /** The qualified name inside the file (`Class.method`); '' for imports, module code and text. */
   symbol: 'symbol',
-  /** `CodeKind`: imports, module, class, interface, impl, type, function, method, text. */
+  /** `CodeKind`: imports, module, class, interface, impl, object, type, function, method, text. */
   kind: 'kind',
   /** The id of the enclosing chunk (a method's class); '' at the top. */
   parentScope: 'parent_scope',

@@ -51,6 +51,11 @@ export interface ChunkLimits {
 export interface Chunker {
   readonly name: string;
   /**
+   * Globs of the files it reads, for engines and sources that list none: an engine block that
+   * names only its chunker indexes that chunker's files. Absent: the markdown globs.
+   */
+  readonly include?: readonly string[];
+  /**
    * Throws a RagError with code `E_SKIPPED` to decline a file (generated, vendored): its message
    * is recorded as the skip reason. Any other error is recorded as a chunker failure.
    */

@@ -107,6 +107,11 @@ export class ComponentRegistry {
     return this.#get(this.#chunkers, name, keyPath, 'chunker');
   }
 
+  /** The files a chunker reads when its engine and source list none (`Chunker.include`). */
+  chunkerInclude(name: string): readonly string[] | undefined {
+    return this.#chunkers.get(name)?.include;
+  }
+
   mapper(name: string, keyPath: string): StoreMapper {
     return this.#get(this.#mappers, name, keyPath, 'mapper');
   }

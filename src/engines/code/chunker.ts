@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Node, Tree } from 'web-tree-sitter';
 import { RagError } from '../../errors.js';
+import { CODE_INCLUDE } from '../default-includes.js';
 import { SourceText } from '../markdown/source.js';
 import type { Chunker, ChunkInput, ChunkLimits } from '../types.js';
 import { UnitExtractor } from './extract.js';
@@ -78,6 +79,7 @@ export async function chunkCode(
  */
 export class CodeChunker implements Chunker {
   readonly name = 'code';
+  readonly include = CODE_INCLUDE;
   readonly #grammars: Grammars;
 
   constructor(grammars: Grammars) {

@@ -5,7 +5,9 @@ import type { CodeKind, LanguageSpec, Unit } from './types.js';
 /** A definition found in the tree: what it is, its name and where its body is. */
 interface Definition {
   kind: 'function' | 'container' | 'type';
-  containerKind?: 'class' | 'interface' | 'impl';
+  containerKind?: 'class' | 'interface' | 'impl' | 'object';
+  /** An object literal's arrow member is a function, not a method: it has no `this` of the object. */
+  isArrowMember?: boolean;
   name: string;
   /** The node that has the body (the function of `const f = () => …`, not the declaration). */
   node: Node;
@@ -131,8 +133,8 @@ export class UnitExtractor {
         isContiguous: false,
       };
     } else {
-      const kind: CodeKind =
-        def.kind === 'type' ? 'type' : isMember || def.receiver !== undefined ? 'method' : 'function';
+      const isMethod = (isMember && !def.isArrowMember) || def.receiver !== undefined;
+      const kind: CodeKind = def.kind === 'type' ? 'type' : isMethod ? 'method' : 'function';
       unit = this.#linesUnit(kind, name, item, item, parent);
       if (def.kind === 'function' && def.body) this.#markStatements(unit, def.body);
     }
@@ -304,7 +306,36 @@ export class UnitExtractor {
     if (spec.types.has(type)) return { kind: 'type', name: typeName(node), node, body: null };
     if (spec.variables.has(type)) return this.#functionVariable(node);
     if (spec.assignments.has(type)) return this.#functionAssignment(node);
+    if (type === 'pair') return this.#functionPair(node);
     return null;
+  }
+
+  /** `validate: function () {…}` and `check: (x) => …` in an object literal, named by their key. */
+  #functionPair(node: Node): Definition | null {
+    const key = node.childForFieldName('key');
+    const value = node.childForFieldName('value');
+    if (!key || !value || !this.#spec.functionValues.has(value.type)) return null;
+    const name = key.type === 'string' ? key.text.slice(1, -1) : key.text;
+    const definition: Definition = { kind: 'function', name, node: value, body: statementBody(value) };
+    if (value.type === 'arrow_function') definition.isArrowMember = true;
+    return definition;
+  }
+
+  /**
+   * An object literal holding functions (`const def = { code(cxt) {…}, keyword: 'x' }`, a plugin or
+   * keyword definition, a handler table) is a container as a class is: its members get qualified
+   * names (`def.code`) instead of vanishing into module code. One without functions stays data.
+   */
+  #objectContainer(name: string, value: Node): Definition | null {
+    const object = unwrapTypeAssertion(value);
+    if (object.type !== 'object') return null;
+    const hasFunction = object.namedChildren.some(
+      (member) =>
+        this.#spec.functions.has(member.type) ||
+        (member.type === 'pair' && this.#functionPair(member) !== null),
+    );
+    if (!hasFunction) return null;
+    return { kind: 'container', containerKind: 'object', name, node: object, body: object };
   }
 
   /** `module.exports.parse = function () {…}` is a function named `module.exports.parse`. */
@@ -313,7 +344,8 @@ export class UnitExtractor {
     if (assignment?.type !== 'assignment_expression') return null;
     const target = assignment.childForFieldName('left');
     const value = assignment.childForFieldName('right');
-    if (!target || !value || !this.#spec.functionValues.has(value.type)) return null;
+    if (!target || !value) return null;
+    if (!this.#spec.functionValues.has(value.type)) return this.#objectContainer(target.text, value);
     return { kind: 'function', name: target.text, node: value, body: statementBody(value) };
   }
 
@@ -324,7 +356,7 @@ export class UnitExtractor {
     if (this.#spec.functionValues.has(value.type)) {
       return { kind: 'function', name: 'default', node: value, body: statementBody(value) };
     }
-    if (value.type !== 'class') return null;
+    if (value.type !== 'class') return this.#objectContainer('default', value);
     return { kind: 'container', containerKind: 'class', name: 'default', node: value, body: bodyOf(value) };
   }
 
@@ -333,7 +365,8 @@ export class UnitExtractor {
     const declarators = node.namedChildren.filter((child) => child.type === 'variable_declarator');
     const holder = declarators.length === 0 ? node : declarators.length === 1 ? declarators[0]! : null;
     const value = holder?.childForFieldName('value');
-    if (!holder || !value || !this.#spec.functionValues.has(value.type)) return null;
+    if (!holder || !value) return null;
+    if (!this.#spec.functionValues.has(value.type)) return this.#objectContainer(nameOf(holder), value);
     return { kind: 'function', name: nameOf(holder), node: value, body: statementBody(value) };
   }
 
@@ -369,6 +402,12 @@ function bodyOf(node: Node): Node | null {
 function statementBody(node: Node): Node | null {
   const body = bodyOf(node);
   return body?.type === 'statement_block' ? body : null;
+}
+
+/** `{…} as const` and `{…} satisfies Plugin` are the object itself. */
+function unwrapTypeAssertion(node: Node): Node {
+  const isAssertion = node.type === 'as_expression' || node.type === 'satisfies_expression';
+  return isAssertion ? (node.firstNamedChild ?? node) : node;
 }
 
 /** `func (s *Server[T]) Serve()` → `Server`. */

@@ -5,13 +5,17 @@ import type { Chunk } from '../types.js';
  * final `Chunk` speaks the 1-based lines users see.
  */
 
-/** What a chunk of source is. `text` is a file that did not parse (or has no grammar). */
+/**
+ * What a chunk of source is. `text` is a file that did not parse (or has no grammar); `object`
+ * is a JS/TS object literal with methods (`const def = { code() {…} }`), shown as a class is.
+ */
 export type CodeKind =
   | 'imports'
   | 'module'
   | 'class'
   | 'interface'
   | 'impl'
+  | 'object'
   | 'type'
   | 'function'
   | 'method'

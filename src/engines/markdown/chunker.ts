@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RagError } from '../../errors.js';
+import { MARKDOWN_INCLUDE } from '../default-includes.js';
 import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
 import { parseBlocks } from './blocks.js';
 import { DraftFitter } from './fit.js';
@@ -56,7 +57,7 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
   return drafts.map((draft, ordinal) => toChunk(draft, ordinal, input.path, meter, frontMatter.metadata));
 }
 
-export const markdownChunker: Chunker = { name: 'markdown', chunk: chunkMarkdown };
+export const markdownChunker: Chunker = { name: 'markdown', include: MARKDOWN_INCLUDE, chunk: chunkMarkdown };
 
 function toChunk(
   draft: Draft,

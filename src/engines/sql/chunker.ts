@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SQL_INCLUDE } from '../default-includes.js';
 import type { AppendInput, AppendingChunker, AppendPiece, Chunk, ChunkInput } from '../types.js';
 import { SqlAnalyzer } from './analyze.js';
 import { readAll } from './lines.js';
@@ -49,6 +50,7 @@ export interface SqlChunkMetadata {
  */
 class SqlChunker implements AppendingChunker {
   readonly name = 'sql';
+  readonly include = SQL_INCLUDE;
   #analyzer: Promise<SqlAnalyzer> | undefined;
 
   /**

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULTS, loadConfig, resolveConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/types.js';
+import { LANGUAGES } from '../../../src/engines/code/languages.js';
 import { ConfigError } from '../../../src/errors.js';
+import { createRegistry } from '../../../src/registry/builtins.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { makeTempDir } from '../../helpers/temp.js';
 
@@ -271,6 +273,40 @@ describe('defaults and paths', () => {
     expect(code!.include).toEqual(['**/*.py', '**/*.go']);
     expect(md!.include).toEqual(DEFAULTS.include);
     expect(resolveYaml(yaml(', include: ["*.rs"]')).sources[0]!.include).toEqual(['*.rs']);
+  });
+
+  it("an engine without include reads its chunker's files; engine and source include win, in that order", () => {
+    const registry = createRegistry();
+    const yaml = (codeInclude: string, sourceInclude: string) =>
+      [
+        'engines:',
+        '  md: { chunker: markdown }',
+        `  code: { chunker: code, mapper: code${codeInclude} }`,
+        '  sql: { chunker: sql, mapper: sql }',
+        'sources:',
+        `  - { path: ${notes('a')}, engine: code${sourceInclude} }`,
+        `  - { path: ${notes('b')}, engine: sql }`,
+      ].join('\n');
+    const config = resolveYaml(yaml('', ''));
+    for (const [name, engine] of Object.entries(config.engines))
+      expect(engine.include, name).toEqual(registry.chunkerInclude(engine.chunker));
+    const [code, sql] = config.sources;
+    expect(code!.include).toEqual(expect.arrayContaining(['**/*.py', '**/*.ts', '**/*.go', '**/*.java']));
+    expect(code!.include).not.toContain('**/*.md');
+    expect(sql!.include).toEqual(['**/*.sql', '**/*.log', '**/*.csv', '**/*.json', '**/*slow*.log*']);
+    expect(resolveYaml(yaml(', include: ["*.rs"]', '')).sources[0]!.include).toEqual(['*.rs']);
+    expect(resolveYaml(yaml(', include: ["*.rs"]', ', include: ["*.go"]')).sources[0]!.include).toEqual([
+      '*.go',
+    ]);
+  });
+
+  it('every built-in chunker declares its files, and the code globs cover every grammar', () => {
+    const registry = createRegistry();
+    for (const name of ['markdown', 'code', 'sql'])
+      expect(registry.chunkerInclude(name)?.length, name).toBeGreaterThan(0);
+    expect(registry.chunkerInclude('markdown')).toEqual(DEFAULTS.include);
+    const code = registry.chunkerInclude('code')!;
+    for (const ext of LANGUAGES.flatMap((l) => l.extensions)) expect(code).toContain(`**/*${ext}`);
   });
 
   it('relative paths resolve against the config file’s folder, not the working directory', () => {

@@ -1,0 +1,33 @@
+import { LANGUAGES } from './code/languages.js';
+
+/**
+ * The files each built-in chunker reads when neither the engine nor the source lists any: the
+ * chunker's registration declares them (`Chunker.include`, builtins.ts), and the config loader
+ * reads them from here, so loading a config never loads a chunker's parser or the embedder.
+ * Kept free of heavy imports for that reason.
+ */
+export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze(['**/*.md', '**/*.markdown', '**/*.mdx']);
+
+/** Every extension the code chunker has a grammar for; other files would only be text chunks. */
+export const CODE_INCLUDE: readonly string[] = Object.freeze(
+  LANGUAGES.flatMap((spec) => spec.extensions.map((ext) => `**/*${ext}`)),
+);
+
+/**
+ * `.sql` files and the log names PostgreSQL (stderr, csvlog, jsonlog) and MariaDB/MySQL slow
+ * logs are written under, rotated ones included; the format is detected per file.
+ */
+export const SQL_INCLUDE: readonly string[] = Object.freeze([
+  '**/*.sql',
+  '**/*.log',
+  '**/*.csv',
+  '**/*.json',
+  '**/*slow*.log*',
+]);
+
+/** By chunker name. A chunker not listed (none today) falls back to the markdown globs. */
+export const CHUNKER_INCLUDES: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  markdown: MARKDOWN_INCLUDE,
+  code: CODE_INCLUDE,
+  sql: SQL_INCLUDE,
+});
