@@ -255,7 +255,10 @@ function fromItem(item: unknown, scope: Scope, preds: Preds): void {
       const table = rangeVar(optional, scope, true);
       const aliasName = unwrap({ Alias: side[1].alias })?.[1].aliasname;
       const alias = typeof aliasName === 'string' ? aliasName : table.split('.').pop()!;
-      const on = [...conjuncts(body.quals).map((c) => expr(c, scope)), ...usingColumns.map((c) => `using:${c}`)];
+      const on = [
+        ...conjuncts(body.quals).map((c) => expr(c, scope)),
+        ...usingColumns.map((c) => `using:${c}`),
+      ];
       preds.outer.push({ table, alias, on });
       return;
     }
