@@ -15,6 +15,14 @@ import type { MappedFile, StoreMapper } from './types.js';
 export const codeMapper: StoreMapper = {
   name: 'code',
   filters: CODE_FILTERS,
+  /**
+   * English stop words are dropped from the code table's full-text index (and, by the same
+   * tokenizer, from queries). In code they occur only in comments and docstrings, so BM25 gives
+   * them real weight and a question asked in English ("where is the schema compiled") ranks the
+   * chunks with the most prose first, whatever they do. The keywords that are also stop words
+   * (`if`, `in`, `not`, `for`, `is`) are syntax in every chunk and tell none of them apart.
+   */
+  textIndex: { removeStopWords: true },
 
   schema(dimension: number): Schema {
     const common = documentMapper.schema(dimension).fields;

@@ -1,3 +1,4 @@
+import type { FtsOptions } from '@lancedb/lancedb';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { FieldSpec } from '../config/schema.js';
 import type { TokenCounter } from '../embed/types.js';
@@ -170,6 +171,12 @@ export interface StoreMapper {
    * registry checks a config's keys against these; unknown ones fail with the key path.
    */
   readonly options?: Readonly<Record<string, FieldSpec>>;
+  /**
+   * Tokenizer options of this table's full-text index that differ from the store's default
+   * (`FTS_OPTIONS` in src/store/tuning.ts), for text whose words weigh otherwise than prose's.
+   * A table whose index was built with other options is re-indexed when it is opened.
+   */
+  readonly textIndex?: Readonly<Partial<FtsOptions>>;
   schema(dimension: number): Schema;
   /**
    * `vectors` is one flat row-major buffer (`chunks.length × dimension`). The vector column

@@ -10,7 +10,7 @@ import {
   fileRecordsSchema,
   LanceFileRecords,
 } from './file-records.js';
-import { ensureChunkIndexes } from './indexes.js';
+import { ensureChunkIndexes, textIndexOptions } from './indexes.js';
 import { LanceChunkTable } from './lance-table.js';
 import { guard, schemaDifference } from './lance-util.js';
 import { openTableRecovering } from './recovery.js';
@@ -252,13 +252,15 @@ export class LanceStore {
       return { table: await this.#db.createEmptyTable(name, schema), state: 'rebuilt' as const, reason };
     });
 
-    await guard(`${what}: creating indexes`, () => ensureChunkIndexes(opened.table, log));
+    const textIndex = textIndexOptions(spec.mapper.textIndex);
+    await guard(`${what}: creating indexes`, () => ensureChunkIndexes(opened.table, log, textIndex));
     const table = new LanceChunkTable({
       table: opened.table,
       dir: this.dir,
       modelId: spec.modelId,
       dimension: spec.dimension,
       schema: spec.mapper.schema(spec.dimension),
+      textIndex,
       tuning: this.#tuning,
       logger: this.#log,
     });

@@ -4,7 +4,7 @@ import { arrow } from '../engines/arrow.js';
 import { RagError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ChunkTableView } from './chunk-table-view.js';
-import { createTextIndex, ensureVectorIndex } from './indexes.js';
+import { createTextIndex, ensureVectorIndex, type TextIndexOptions } from './indexes.js';
 import { guard, schemaDifference, WriteLock } from './lance-util.js';
 import type { StoreTuning } from './tuning.js';
 import {
@@ -26,6 +26,8 @@ export interface LanceChunkTableOptions {
   dimension: number;
   /** The mapper's schema: every batch must have exactly these columns. */
   schema: Schema;
+  /** The full-text tokenizer its index was made with (`textIndexOptions`), for rebuilds. */
+  textIndex: TextIndexOptions;
   tuning: StoreTuning;
   logger: Logger;
 }
@@ -38,6 +40,7 @@ export class LanceChunkTable implements ChunkTable {
   #table: Table;
   readonly #dir: string;
   readonly #schema: Schema;
+  readonly #textIndex: TextIndexOptions;
   readonly #tuning: StoreTuning;
   readonly #log: Logger;
   readonly #writes = new WriteLock();
@@ -51,6 +54,7 @@ export class LanceChunkTable implements ChunkTable {
     this.modelId = options.modelId;
     this.dimension = options.dimension;
     this.#schema = options.schema;
+    this.#textIndex = options.textIndex;
     this.#tuning = options.tuning;
     this.#log = options.logger.child({ table: this.name });
     this.#reads = new ChunkTableView(() => this.#table, this.name, this.#dir, this.dimension, this.#tuning);
@@ -232,7 +236,7 @@ export class LanceChunkTable implements ChunkTable {
     await this.#writes.run(() =>
       guard(this.#what('rebuilding the full-text index'), async () => {
         const started = performance.now();
-        await createTextIndex(this.#table, true);
+        await createTextIndex(this.#table, this.#textIndex, true);
         this.#log.info({ ms: Math.round(performance.now() - started) }, 'full-text index rebuilt');
       }),
     );

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../src/log.js';
 import { MAX_REMEMBERED, VectorReuse } from '../../../src/pipeline/vector-reuse.js';
 import type { LanceStore } from '../../../src/store/lance-store.js';
 import { LanceChunkTable, PATHS_PER_STATEMENT } from '../../../src/store/lance-table.js';
-import { DEFAULT_TUNING } from '../../../src/store/tuning.js';
+import { DEFAULT_TUNING, FTS_OPTIONS } from '../../../src/store/tuning.js';
 import type { ChunkTable } from '../../../src/store/types.js';
 import { sqlString } from '../../../src/store/where.js';
 import { batchFor, DIM, type FileSpec, MODEL, openStore, SPEC, tempDir } from './fixtures.js';
@@ -73,6 +73,7 @@ describe('mass deletes: statements and memory do not grow with the number of fil
       modelId: MODEL,
       dimension: DIM,
       schema: documentMapper.schema(DIM),
+      textIndex: FTS_OPTIONS,
       tuning: DEFAULT_TUNING,
       logger: silentLogger(),
     });
