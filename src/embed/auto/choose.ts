@@ -1,9 +1,6 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { availableParallelism, homedir } from 'node:os';
-import { join } from 'node:path';
-import { errnoCode, errorMessage } from '../../errors.js';
+import { availableParallelism } from 'node:os';
 import type { Logger } from '../../log.js';
+import { measurementFile, readMeasurement, writeMeasurement } from '../measurement-cache.js';
 import { cpuIdentity } from '../mlx/openblas.js';
 import { installedVersion, measureBackends, type Workload } from './measure.js';
 import type { AutoCandidate, BackendChoice, BackendTiming } from './types.js';
@@ -82,7 +79,7 @@ export async function chooseBackend(
     timings,
     file,
   };
-  writeChoice(file, choice, log);
+  writeMeasurement(file, choice, 'backend measurement', log);
   log.info(
     { type: choice.type, reason: choice.reason },
     'type auto: chose the embedding backend by measurement',
@@ -108,34 +105,15 @@ export function choiceKey(model: string): string {
 
 /** `~/.cache/ragctl/embed-backend-<key hash>.json` */
 export function backendChoiceFile(key: string, env: NodeJS.ProcessEnv = process.env): string {
-  const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
-  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'ragctl', `embed-backend-${hash}.json`);
+  return measurementFile('embed-backend', key, env);
 }
 
 /** The cached choice, if one was measured (for `ragctl model info`). */
 export function readBackendChoice(file: string, log?: Logger): BackendChoice | undefined {
-  try {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as BackendChoice;
-    if (json.type === 'onnx' || json.type === 'mlx-bert') return json;
-    log?.warn({ file }, 'ignoring a malformed backend measurement; measuring again');
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT')
-      log?.warn({ file, err: errorMessage(err) }, 'cannot read the backend measurement; measuring again');
-  }
-  return undefined;
-}
-
-function writeChoice(file: string, choice: BackendChoice, log: Logger): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, `${JSON.stringify(choice, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, file);
-  } catch (err) {
-    log.warn(
-      { file, err: errorMessage(err) },
-      'cannot keep the backend measurement; it is taken again next start',
-    );
-  }
+  return readMeasurement<BackendChoice>(
+    file,
+    (json) => json.type === 'onnx' || json.type === 'mlx-bert',
+    'backend measurement',
+    log,
+  );
 }

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errnoCode, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { measurementFile, readMeasurement, writeMeasurement } from '../measurement-cache.js';
 
 /**
  * OpenBLAS core types tried on x86-64, besides its own detection (`null`). The OpenBLAS inside
@@ -112,7 +112,7 @@ export async function chooseOpenBlas(env: NodeJS.ProcessEnv, log: Logger): Promi
     timings,
     file,
   };
-  writeChoice(file, choice, log);
+  writeMeasurement(file, choice, 'OpenBLAS measurement', log);
   log.info(
     { coreType: choice.coreType ?? 'auto', timings },
     'chose the OpenBLAS kernels for this CPU by measurement',
@@ -122,26 +122,18 @@ export async function chooseOpenBlas(env: NodeJS.ProcessEnv, log: Logger): Promi
 
 /** The file a measurement for this CPU is kept in: `~/.cache/ragctl/openblas-<cpu key>.json`. */
 export function openBlasChoiceFile(env: NodeJS.ProcessEnv = process.env): string {
-  const key = createHash('sha256')
-    .update(`${cpuIdentity()}|${availableParallelism()}|v${CHOICE_VERSION}`)
-    .digest('hex')
-    .slice(0, 16);
-  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'ragctl', `openblas-${key}.json`);
+  return measurementFile('openblas', `${cpuIdentity()}|${availableParallelism()}|v${CHOICE_VERSION}`, env);
 }
 
 /** The measured choice for this CPU, if one was made (for `ragctl model info`). */
 export function readOpenBlasChoice(file: string, log?: Logger): OpenBlasChoice | undefined {
-  try {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as OpenBlasChoice;
-    if (typeof json.threads === 'number' && (json.coreType === null || typeof json.coreType === 'string'))
-      return json;
-    log?.warn({ file }, 'ignoring a malformed OpenBLAS measurement; measuring again');
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT')
-      log?.warn({ file, err: errorMessage(err) }, 'cannot read the OpenBLAS measurement; measuring again');
-  }
-  return undefined;
+  return readMeasurement<OpenBlasChoice>(
+    file,
+    (json) =>
+      typeof json.threads === 'number' && (json.coreType === null || typeof json.coreType === 'string'),
+    'OpenBLAS measurement',
+    log,
+  );
 }
 
 /** CPU model name, family and model (what OpenBLAS's detection goes by). */
@@ -203,19 +195,5 @@ function parseTiming(stdout: string): number | undefined {
     return Number.isFinite(ms) ? Math.round(ms) : undefined;
   } catch {
     return undefined; // Not JSON after all: reported as a failed probe.
-  }
-}
-
-function writeChoice(file: string, choice: OpenBlasChoice, log: Logger): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, `${JSON.stringify(choice, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, file);
-  } catch (err) {
-    log.warn(
-      { file, err: errorMessage(err) },
-      'cannot keep the OpenBLAS measurement; it will be taken again at the next start',
-    );
   }
 }
