@@ -226,8 +226,11 @@ export function buildCorpus(dest, n, seed = 1) {
   return summary;
 }
 
-/** Writes the benchmark config for a corpus; returns the paths a run needs. */
-export function writeConfig(work, corpus, { logLevel = 'info' } = {}) {
+/**
+ * Writes the benchmark config for a corpus; returns the paths a run needs. `embedder` is the
+ * embedder type (`mlx-bert`, `onnx`, `auto`), so one script compares backends under the daemon.
+ */
+export function writeConfig(work, corpus, { logLevel = 'info', embedder = 'mlx-bert' } = {}) {
   const dataDir = join(work, 'data');
   const socket = join(dataDir, 'run', 'ragd.sock');
   const logFile = join(work, 'ragd.log');
@@ -236,7 +239,8 @@ export function writeConfig(work, corpus, { logLevel = 'info' } = {}) {
     .replace('"@SOCKET@"', JSON.stringify(socket))
     .replace('"@LOG_LEVEL@"', JSON.stringify(logLevel))
     .replace('"@LOG_FILE@"', JSON.stringify(logFile))
-    .replace('"@CORPUS@"', JSON.stringify(corpus));
+    .replace('"@CORPUS@"', JSON.stringify(corpus))
+    .replace('type: mlx-bert', `type: ${embedder}`);
   const config = join(work, 'config.yaml');
   writeFileSync(config, text);
   return { config, dataDir, socket, logFile, logLevel };

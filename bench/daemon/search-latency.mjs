@@ -50,6 +50,7 @@ const args = flags('node bench/daemon/search-latency.mjs [options]', {
   seed: ['1', 'PRNG seed of the corpus sample'],
   keep: ['', 'work folder to keep the corpus in (the index is always rebuilt: this measures a cold index)'],
   'log-level': ['info', 'daemon log level'],
+  embedder: ['mlx-bert', 'embedder type of the daemon: mlx-bert, onnx or auto'],
 });
 
 function phaseSummary(records) {
@@ -93,7 +94,7 @@ async function main() {
   const corpusDir = join(work, 'corpus');
   console.error(`corpus: ${n} files into ${corpusDir}…`);
   const corpus = buildCorpus(corpusDir, n, int(args, 'seed'));
-  const paths = writeConfig(work, corpusDir, { logLevel: args['log-level'] });
+  const paths = writeConfig(work, corpusDir, { logLevel: args['log-level'], embedder: args.embedder });
   rmSync(paths.dataDir, { recursive: true, force: true });
   const results = { bench: 'search-latency', machine: machine(), args, corpus, queries: queries.length };
 
