@@ -100,3 +100,26 @@ export function flagsOf(option: CompletionOption): string[] {
 export function shQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
+
+/** A value hint as one shell word: `files`, `none`, or `choices:a b c`. */
+export function hintWord(hint: ValueHint): string {
+  if (hint.kind === 'choices') return `choices:${hint.values.join(' ')}`;
+  return hint.kind;
+}
+
+/**
+ * The `case` arms (bash and zsh alike) that map `<command path>|<flag>` to the hint of the
+ * value that flag takes.
+ */
+export function valueHintCases(root: CompletionNode): string[] {
+  return allNodes(root).flatMap((node) =>
+    node.options
+      .filter((o) => o.value && o.value.kind !== 'none')
+      .flatMap((o) =>
+        flagsOf(o).map(
+          (flag) =>
+            `    ${shQuote(`${node.path.join(' ')}|${flag}`)}) hint=${shQuote(hintWord(o.value!))} ;;`,
+        ),
+      ),
+  );
+}
