@@ -7,6 +7,7 @@
 //   node bench/code/compare-runs.mjs bench/out/code-ajv-BEFORE.json bench/out/code-ajv-AFTER.json
 
 import { readFileSync } from 'node:fs';
+import { bootstrapMean } from '../stats.mjs';
 
 const [beforePath, afterPath] = process.argv.slice(2);
 if (!beforePath || !afterPath)
@@ -27,27 +28,6 @@ const METRICS = {
   'MRR@10': (rank) => (rank !== null && rank <= 10 ? 1 / rank : 0),
 };
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function bootstrap(xs, seed = 1, resamples = 10000) {
-  const rand = rng(seed);
-  const means = [];
-  for (let b = 0; b < resamples; b++) {
-    let s = 0;
-    for (let i = 0; i < xs.length; i++) s += xs[Math.floor(rand() * xs.length)];
-    means.push(s / xs.length);
-  }
-  means.sort((a, b) => a - b);
-  return [means[Math.floor(0.025 * resamples)], means[Math.floor(0.975 * resamples) - 1]];
-}
 const signed = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
 
 console.log('| mode | metric | before | after | after − before [95 % CI] | better / worse (MRR) |');
@@ -59,7 +39,7 @@ for (const mode of Object.keys(before.questions[0].modes)) {
       f(afterById.get(q.id).modes[mode].rank),
     ]);
     const diffs = pairs.map(([b, a]) => a - b);
-    const [lo, hi] = bootstrap(diffs);
+    const [lo, hi] = bootstrapMean(diffs);
     const counts =
       name === 'MRR@10' ? `${diffs.filter((d) => d > 0).length} / ${diffs.filter((d) => d < 0).length}` : '';
     console.log(

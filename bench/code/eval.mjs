@@ -35,6 +35,7 @@ import { register } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bootstrapMean } from '../stats.mjs';
 import { buildBase } from './make-bases.mjs';
 
 register('../store/ts-loader.mjs', import.meta.url);
@@ -227,37 +228,13 @@ const perQ = {
   'mrr@10': (rank) => (rank !== null && rank <= 10 ? 1 / rank : 0),
 };
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
-/** Seeded generator (mulberry32): the intervals are the same on every run. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/** Percentile bootstrap of the mean of `xs` (resampling questions), 95 %. */
-function bootstrap(xs, seed) {
-  const rand = rng(seed);
-  const n = xs.length;
-  const means = [];
-  for (let b = 0; b < Number(args.resamples); b++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += xs[Math.floor(rand() * n)];
-    means.push(s / n);
-  }
-  means.sort((a, b) => a - b);
-  return [means[Math.floor(0.025 * means.length)], means[Math.floor(0.975 * means.length) - 1]];
-}
 const seed = Number(args.seed);
 const summary = {};
 for (const mode of MODES) {
   summary[mode] = {};
   for (const [name, f] of Object.entries(perQ)) {
     const xs = perQuestion.map((r) => f(r.modes[mode].rank));
-    summary[mode][name] = { mean: mean(xs), ci95: bootstrap(xs, seed) };
+    summary[mode][name] = { mean: mean(xs), ci95: bootstrapMean(xs, seed, Number(args.resamples)) };
   }
 }
 // Paired: the same resampled questions for both modes, so the interval is on the difference.
@@ -267,7 +244,10 @@ for (const other of MODES.filter((m) => m !== 'hybrid')) {
   paired[`hybrid-${other}`] = {};
   for (const [name, f] of Object.entries(perQ)) {
     const xs = perQuestion.map((r) => f(r.modes.hybrid.rank) - f(r.modes[other].rank));
-    paired[`hybrid-${other}`][name] = { mean: mean(xs), ci95: bootstrap(xs, seed) };
+    paired[`hybrid-${other}`][name] = {
+      mean: mean(xs),
+      ci95: bootstrapMean(xs, seed, Number(args.resamples)),
+    };
   }
 }
 

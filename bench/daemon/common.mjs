@@ -16,6 +16,7 @@ import {
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { rng } from '../stats.mjs';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(REPO, 'bin', 'ragctl.js');
@@ -149,17 +150,8 @@ export function listFiles(dir) {
   return [...walk(dir)];
 }
 
-/** mulberry32: a tiny seeded PRNG, so two runs pick the same files and queries. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded generator (bench/stats.mjs), so two runs pick the same files and queries.
+export { rng };
 
 export function shuffle(xs, random) {
   const a = [...xs];

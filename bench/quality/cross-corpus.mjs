@@ -29,6 +29,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { rng } from '../stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -202,17 +203,6 @@ function perQuestion(run, spec) {
 }
 const mean = (rows, m) => rows.reduce((s, x) => s + x[m], 0) / rows.length;
 
-/** Seeded (mulberry32), so intervals are the same on every run. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** 95 % percentile interval of the mean of `values` (paired differences when given as such). */
 function bootstrap(values, resamples = Number(args.resamples)) {
   const next = rng(12);

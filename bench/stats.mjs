@@ -1,0 +1,28 @@
+// Statistics the benchmark scripts share: a seeded generator, so sampled corpora and bootstrap
+// intervals come out the same on every run, and the percentile bootstrap of a mean.
+
+/** mulberry32: a small seeded generator of floats in [0, 1). */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Percentile bootstrap (95 %) of the mean of `xs`, resampling its items (questions). */
+export function bootstrapMean(xs, seed = 1, resamples = 10000) {
+  const rand = rng(seed);
+  const n = xs.length;
+  const means = [];
+  for (let b = 0; b < resamples; b++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += xs[Math.floor(rand() * n)];
+    means.push(s / n);
+  }
+  means.sort((a, b) => a - b);
+  return [means[Math.floor(0.025 * resamples)], means[Math.floor(0.975 * resamples) - 1]];
+}
