@@ -26,6 +26,13 @@ export interface Embedder {
   /** May load the tokenizer on first access. */
   readonly tokenizer: TokenCounter;
   /**
+   * Requests the embed worker may keep in flight at once (default 1). A local backend leaves it
+   * out: its one batch already uses every core, so a second would only queue inside it and make
+   * a search wait longer. A remote server is latency-bound with one request at a time (its GPU
+   * idles during each round trip), so the `openai` embedder declares its `concurrency`.
+   */
+  readonly maxInFlight?: number;
+  /**
    * Row-major `texts.length × dimension`, each row L2-normalised. The shape is checked
    * before it is returned; a wrong shape is an error, never silently passed on.
    */

@@ -1,5 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  request as httpRequest,
+} from 'node:http';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -152,6 +157,82 @@ export class Outlet {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.#sockets) s.destroy();
     await closed;
+  }
+}
+
+/**
+ * An HTTP relay in front of the server that counts the requests it holds open at once (from the
+ * request's arrival to the end of its answer), so a test can see how many the client keeps in
+ * flight. It forwards every byte as it is; the server still does all the work.
+ */
+export class InFlightCounter {
+  readonly #server: HttpServer;
+  #current = 0;
+  #max = 0;
+  #total = 0;
+
+  private constructor(server: HttpServer) {
+    this.#server = server;
+  }
+
+  static async open(targetUrl: string): Promise<InFlightCounter> {
+    const target = new URL(targetUrl);
+    let counter: InFlightCounter | undefined;
+    const server = createHttpServer((req, res) => {
+      counter!.#enter();
+      let left = false;
+      const leave = (): void => {
+        if (left) return;
+        left = true;
+        counter!.#current -= 1;
+      };
+      res.on('close', leave);
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    counter = new InFlightCounter(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return counter;
+  }
+
+  get url(): string {
+    const { port } = this.#server.address() as { port: number };
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** The most requests open at once since the last reset, and how many came. */
+  get max(): number {
+    return this.#max;
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+
+  reset(): void {
+    this.#max = this.#current;
+    this.#total = 0;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #enter(): void {
+    this.#current += 1;
+    this.#total += 1;
+    this.#max = Math.max(this.#max, this.#current);
   }
 }
 

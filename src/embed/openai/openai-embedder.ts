@@ -38,7 +38,10 @@ export const OPENAI_SETTINGS: Record<keyof OpenAISettings, FieldSpec> = {
   tokenizer: { kind: 'string', nonEmpty: true },
   /** 256 texts per request: under every server's cap seen (OpenAI 2,048; TEI's default 32 is raised by its flag). */
   maxBatchTexts: { kind: 'int', default: 256, min: 1, max: 2048 },
-  /** 4 requests in flight: keeps a GPU server's batcher fed without queueing a shared one deep. */
+  /**
+   * 4 requests in flight (in one call, and from the embed worker while it indexes): keeps a GPU
+   * server's batcher fed without queueing a shared one deep.
+   */
   concurrency: { kind: 'int', default: 4, min: 1, max: 64 },
   /** 15 s per request: a CPU server answers a full batch in a few seconds; past this it is stuck. */
   timeoutMs: { kind: 'int', default: 15_000, min: 100 },
@@ -93,6 +96,11 @@ export class OpenAIEmbedder implements Embedder {
   readonly modelId: string;
   readonly dimension: number;
   readonly maxTokens: number;
+  /**
+   * The embed worker keeps `concurrency` requests in flight too: it sends requests of at most
+   * `batchTokens`, each one HTTP request here, so the server sees `concurrency` at once either way.
+   */
+  readonly maxInFlight: number;
   readonly #model: BertModel;
   readonly #client: EmbeddingsClient;
   readonly #options: OpenAIEmbedderOptions;
@@ -126,6 +134,7 @@ export class OpenAIEmbedder implements Embedder {
     this.#model = new BertModel(options.tokenizer, { maxTokens: options.maxTokens }, options.env);
     this.maxTokens = this.#model.spec.maxTokens;
     this.dimension = options.dimensions;
+    this.maxInFlight = options.concurrency;
     this.#client = new EmbeddingsClient({
       ...options,
       apiKey,

@@ -16,7 +16,8 @@ import {
 /**
  * The embed worker process (forked by WorkerProcess with an IPC channel). It builds the
  * embedder from the config it is sent, loads the model at once, says `ready`, and serves one
- * request at a time. It exits when told to, when the channel closes, or when its parent is gone.
+ * request at a time — or, for an embedder that declares `maxInFlight` (a remote server), each
+ * as it comes: the parent bounds how many it sends. It exits when told to, when the channel closes, or when its parent is gone.
  */
 
 /** Exit codes the parent may see in logs. */
@@ -30,8 +31,10 @@ class WorkerChild {
   #log: Logger = pino({ level: 'info' }, pino.destination({ dest: 2, sync: true }));
   #embedder: Embedder | undefined;
   #seq = 0;
-  /** Requests run one after another, whatever the parent sends. */
+  /** The init, then requests one after another (those of a single-flight embedder). */
   #queue: Promise<void> = Promise.resolve();
+  /** Requests running beside each other (a `maxInFlight` embedder); #serve never rejects. */
+  readonly #running = new Set<Promise<void>>();
 
   run(): void {
     process.on('message', (raw: unknown) => this.#onMessage(raw));
@@ -53,7 +56,7 @@ class WorkerChild {
         this.#queue = this.#queue.then(() => this.#init(message.config, message.name, message.logLevel));
         return;
       case 'embed':
-        this.#queue = this.#queue.then(() => this.#serve(message));
+        this.#queue = this.#queue.then(() => this.#dispatch(message));
         return;
       case 'shutdown':
         process.exit(0);
@@ -85,6 +88,14 @@ class WorkerChild {
     }
   }
 
+  /** Awaits a single-flight embedder's request; starts one of a concurrent embedder and moves on. */
+  #dispatch(request: EmbedMessage): Promise<void> {
+    if ((this.#embedder?.maxInFlight ?? 1) <= 1) return this.#serve(request);
+    const serving = this.#serve(request).finally(() => this.#running.delete(serving));
+    this.#running.add(serving);
+    return Promise.resolve();
+  }
+
   async #serve(request: EmbedMessage): Promise<void> {
     const embedder = this.#embedder;
     if (!embedder) {
@@ -92,7 +103,8 @@ class WorkerChild {
       return;
     }
     const started = performance.now();
-    this.#seq += 1;
+    // Numbered as it starts: with several in flight they may finish in another order.
+    const seq = ++this.#seq;
     if (this.#hasFaults) injectFaults(request.texts);
     try {
       const data = await embedder.embed(request.texts, { priority: request.priority });
@@ -101,7 +113,7 @@ class WorkerChild {
         type: 'vectors',
         id: request.id,
         data,
-        seq: this.#seq,
+        seq,
         computeMs: performance.now() - started,
         rssBytes: process.memoryUsage.rss(),
       });

@@ -26,7 +26,7 @@ import { describeExit, type ProcessExit, WorkerProcess } from './worker-process.
  */
 const TOKENIZE_SLICE_TEXTS = 64;
 
-/** The one request the child is working on. */
+/** A request the child is working on. */
 interface InFlight {
   readonly job: Job;
   readonly id: number;
@@ -42,8 +42,9 @@ interface InFlight {
  * - The model is checked here without loading it (MlxEmbedder's cheap constructor), so
  *   `modelId`, `dimension`, `maxTokens` and the tokenizer are known before the child starts.
  * - `embed()` splits its texts into requests of `requestTokens` padded tokens; query requests
- *   go out before any index request, and the child runs one at a time, so a search waits for at
- *   most one request. Results are stitched into one Float32Array in the caller's order.
+ *   go out before any index request. The child runs one at a time, or as many as the embedder's
+ *   `maxInFlight` (a remote server), so a search waits for at most one request per slot.
+ *   Results are stitched into one Float32Array in the caller's order.
  * - A child that dies or hangs (no answer by the request's deadline: it is SIGKILLed) is
  *   replaced after a back-off and its request retried, up to `maxAttempts` tries; a request
  *   that kills every child is failed with E_EMBED (quarantined) and the rest go on. Queued
@@ -61,12 +62,15 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   readonly #env: NodeJS.ProcessEnv;
   readonly #entry: string;
   readonly #requestTokens: number;
+  /** Requests kept in flight at once: the embedder's `maxInFlight`, 1 for a local backend. */
+  readonly #slots: number;
   /** When the last query arrived (performance.now()); far in the past before the first one. */
   #lastQueryAt = Number.NEGATIVE_INFINITY;
   readonly #queue = new JobQueue();
   #state: WorkerState = 'idle';
   #process: WorkerProcess | undefined;
-  #inFlight: InFlight | undefined;
+  /** By request id. */
+  readonly #inFlight = new Map<number, InFlight>();
   #nextRequestId = 1;
   /** When the current process said `ready`. */
   #readyAt: number | undefined;
@@ -104,6 +108,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     this.modelId = this.#model.modelId;
     this.dimension = this.#model.dimension;
     this.#requestTokens = Math.min(this.limits.requestTokens, options.config.batchTokens);
+    this.#slots = slotsOf(this.#model, options.config.type);
     this.#entry = options.entry ?? defaultEntry();
     if (!existsSync(this.#entry)) {
       throw new RagError('E_EMBED', `the embed worker's program ${this.#entry} is missing`, {
@@ -286,17 +291,25 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     })();
   }
 
-  /** Sends the next request when the child is idle: queries first. */
+  /** Sends requests while a slot is free: queries first. */
   #pump(): void {
     const proc = this.#process;
-    if (this.#state !== 'ready' || this.#inFlight || !proc) return;
-    if (this.#holdForOutage()) return;
-    // Nobody searched lately: send index requests in bigger passes (see mergedRequestTokens).
-    const quiet = performance.now() - this.#lastQueryAt >= this.limits.queryQuietMs;
-    const job = this.#queue.take(
-      quiet ? Math.min(this.limits.mergedRequestTokens, this.#config.batchTokens) : 0,
-    );
-    if (!job) return;
+    if ((this.#state !== 'ready' && this.#state !== 'busy') || !proc) return;
+    // While the server is unusable only the probe goes out, not one per slot.
+    const slots = this.#outage.error ? 1 : this.#slots;
+    while (this.#inFlight.size < slots) {
+      if (this.#holdForOutage()) return;
+      // Nobody searched lately: send index requests in bigger passes (see mergedRequestTokens).
+      const quiet = performance.now() - this.#lastQueryAt >= this.limits.queryQuietMs;
+      const job = this.#queue.take(
+        quiet ? Math.min(this.limits.mergedRequestTokens, this.#config.batchTokens) : 0,
+      );
+      if (!job) return;
+      this.#send(proc, job);
+    }
+  }
+
+  #send(proc: WorkerProcess, job: Job): void {
     job.attempts += 1;
     const id = this.#nextRequestId++;
     const deadlineMs = requestDeadlineMs(job.paddedTokens, this.limits);
@@ -304,7 +317,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       () => this.#killHung(proc, { kind: 'timeout', phase: 'request', afterMs: deadlineMs }),
       deadlineMs,
     );
-    this.#inFlight = { job, id, sentAt: performance.now(), timer };
+    this.#inFlight.set(id, { job, id, sentAt: performance.now(), timer });
     this.#setState('busy');
     proc.send({
       v: WORKER_PROTOCOL_VERSION,
@@ -333,8 +346,8 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   }
 
   /** The child says the server cannot be used: hold index work, fail the search, probe later. */
-  #onUnavailable(job: Job, error: RagError): void {
-    if (this.#outage.note(error, this.limits)) {
+  #onUnavailable(job: Job, sentAt: number, error: RagError): void {
+    if (this.#outage.note(error, this.limits, sentAt)) {
       this.#lastError = error.message;
       this.#log.error(
         { code: error.code, fix: error.fix },
@@ -384,17 +397,18 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   }
 
   #onAnswer(proc: WorkerProcess, message: Extract<ChildMessage, { type: 'vectors' | 'error' }>): void {
-    const flight = this.#inFlight;
-    if (!flight || flight.id !== message.id) {
+    const flight = this.#inFlight.get(message.id);
+    if (!flight) {
       this.#onInvalid(proc, `an answer to request ${message.id}, which is not in flight`);
       return;
     }
     clearTimeout(flight.timer);
-    this.#inFlight = undefined;
+    this.#inFlight.delete(message.id);
     const { job } = flight;
     if (message.type === 'error' && message.code === 'E_EMBED_UNAVAILABLE') {
       this.#onUnavailable(
         job,
+        flight.sentAt,
         new RagError(message.code, message.message, message.fix ? { fix: message.fix } : {}),
       );
     } else if (message.type === 'error') {
@@ -420,7 +434,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
         rssBytes: message.rssBytes,
       });
     }
-    this.#setState('ready');
+    if (this.#inFlight.size === 0) this.#setState('ready');
     this.#pump();
   }
 
@@ -450,9 +464,10 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     const why = describeExit(reason);
     const uptimeMs = this.#readyAt === undefined ? undefined : performance.now() - this.#readyAt;
     this.#readyAt = undefined;
-    const flight = this.#inFlight;
-    this.#inFlight = undefined;
-    if (flight) {
+    // Latest first: each goes back to the head of its lane, so the earliest ends up first again.
+    const flights = [...this.#inFlight.values()].reverse();
+    this.#inFlight.clear();
+    for (const flight of flights) {
       clearTimeout(flight.timer);
       this.#retryOrQuarantine(flight.job, why);
     }
@@ -541,12 +556,11 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   }
 
   #failEverything(error: unknown): void {
-    const flight = this.#inFlight;
-    this.#inFlight = undefined;
-    if (flight) {
+    for (const flight of this.#inFlight.values()) {
       clearTimeout(flight.timer);
       flight.job.call.fail(error);
     }
+    this.#inFlight.clear();
     for (const job of this.#queue.drain()) job.call.fail(error);
     for (const waiter of this.#startWaiters.splice(0)) waiter.reject(error);
   }
@@ -563,6 +577,16 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     this.#state = state;
     this.emit('state', state);
   }
+}
+
+/** The embedder's `maxInFlight`, checked: a whole number from 1, else the config type is at fault. */
+function slotsOf(model: HostedEmbedder, type: string): number {
+  const slots = model.maxInFlight ?? 1;
+  if (!Number.isSafeInteger(slots) || slots < 1)
+    throw new RagError('E_EMBED', `embedder type '${type}' asks for ${String(slots)} requests in flight`, {
+      fix: 'report this: an embedder must allow at least 1 request in flight',
+    });
+  return slots;
 }
 
 function closedError(): RagError {

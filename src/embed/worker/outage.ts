@@ -15,6 +15,8 @@ export class Outage {
   #sinceMs = 0;
   #failures = 0;
   #probeAt = 0;
+  /** When the last refusal that counted was noted. */
+  #notedAt = Number.NEGATIVE_INFINITY;
 
   /** The last refusal while the outage lasts; undefined when the server answers. */
   get error(): RagError | undefined {
@@ -26,13 +28,19 @@ export class Outage {
     return this.#sinceMs;
   }
 
-  /** Records a refusal; true when it starts an outage. Returns with the next probe scheduled. */
-  note(error: RagError, limits: EmbedWorkerLimits): boolean {
+  /**
+   * Records a refusal of a request sent at `sentAt` (performance.now()); true when it starts an
+   * outage. Returns with the next probe scheduled. Requests that were already in flight together
+   * when the last refusal came fail for the same reason: they do not lengthen the back-off.
+   */
+  note(error: RagError, limits: EmbedWorkerLimits, sentAt: number): boolean {
     const starts = this.#error === undefined;
     if (starts) this.#sinceMs = Date.now();
     this.#error = error;
+    if (!starts && sentAt < this.#notedAt) return false;
+    this.#notedAt = performance.now();
     this.#failures += 1;
-    this.#probeAt = performance.now() + backoffDelayMs(this.#failures, limits);
+    this.#probeAt = this.#notedAt + backoffDelayMs(this.#failures, limits);
     return starts;
   }
 

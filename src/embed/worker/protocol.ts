@@ -69,7 +69,7 @@ export interface VectorsMessage {
   id: number;
   /** Row-major `texts.length × dimension`, L2-normalised. */
   data: Float32Array;
-  /** Requests this child has answered, this one included: shows the order they ran in. */
+  /** This request's place among those this child started (1, 2, …): shows the order they ran in. */
   seq: number;
   /** Time the child spent on this request. */
   computeMs: number;

@@ -4,7 +4,7 @@ import type { Logger } from '../../log.js';
 /**
  * - `idle`: no process yet (it starts on the first `embed()` or on `start()`);
  * - `starting`: the process is loading the model;
- * - `ready`: loaded, nothing in flight; `busy`: one request in flight;
+ * - `ready`: loaded, nothing in flight; `busy`: requests in flight (one, or up to `maxInFlight`);
  * - `backoff`: the process died or hung and a new one starts after a delay;
  * - `failed`: the model cannot be loaded (or the worker is a stale build): requests fail with
  *   the reason until `failedRetryMs` has passed, then the next request tries again;
@@ -34,7 +34,7 @@ export interface BatchInfo {
   texts: number;
   /** Padded tokens: what the request cost the model. */
   tokens: number;
-  /** The child's answer count (see VectorsMessage.seq) and pid: the order requests ran in. */
+  /** The child's start count (see VectorsMessage.seq) and pid: the order requests ran in. */
   seq: number;
   pid: number | undefined;
   /** 1 unless earlier tries died with their process. */

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbedderConfig } from '../../../src/config/types.js';
 import { MlxEmbedder } from '../../../src/embed/mlx-embedder.js';
 import { OnnxEmbedder } from '../../../src/embed/onnx/onnx-embedder.js';
 import type { Embedder } from '../../../src/embed/types.js';
 import { EmbedWorker } from '../../../src/embed/worker/embed-worker.js';
+import type { BatchInfo } from '../../../src/embed/worker/types.js';
 import { isRagError, type RagError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
 import { createRegistry } from '../../../src/registry/builtins.js';
@@ -12,6 +14,7 @@ import { DaemonProcess, DaemonWorkspace, endDaemonTest, waitFor } from '../../he
 import {
   type EmbeddingServer,
   embedServerMissing,
+  InFlightCounter,
   Outlet,
   startEmbeddingServer,
 } from '../../helpers/embedding-server.js';
@@ -189,6 +192,54 @@ describe.skipIf(missing !== undefined)(
         await worker.close();
       }
     }, 60_000);
+
+    it('in the embed worker: keeps `concurrency` index requests in flight, rows in order, a search still first', async () => {
+      const counter = await InFlightCounter.open(server.url);
+      const worker = new EmbedWorker({
+        config: openaiBlock(counter.url, { concurrency: 4 }),
+        name: 'remote',
+        logger: silentLogger(),
+        env: { ...process.env, [KEY_ENV]: apiKey },
+        // Requests of 512 tokens, never merged: many requests, each one HTTP request.
+        limits: { requestTokens: 512, mergedRequestTokens: 512 },
+      });
+      const direct = await build(openaiBlock(server.url, { concurrency: 1 }));
+      try {
+        await worker.start();
+        const texts = Array.from(
+          { length: 160 },
+          (_, i) =>
+            `note ${i}: the ferry to island ${i % 7} leaves at dawn from pier ${i % 13} with ${'a cargo of apples and pears '.repeat(1 + (i % 5))}`,
+        );
+        const batches: BatchInfo[] = [];
+        worker.on('batch', (b) => batches.push(b));
+        counter.reset();
+        const index = worker.embed(texts);
+        // Awaited below; marked handled so a failed assertion before that leaves no stray rejection.
+        index.catch(() => undefined);
+        await once(worker, 'batch');
+        // Many requests still wait: a search now must pass every one of them.
+        expect(worker.stats().queued.index).toBeGreaterThanOrEqual(5);
+        const answeredAtSubmit = batches.length;
+        await worker.embed(['which pier does the ferry leave from'], { priority: 'query' });
+        const query = batches.find((b) => b.priority === 'query')!;
+        // The child numbers requests as they start: before the search only those answered or in
+        // flight when it came (at most one per slot), none of the requests still queued.
+        expect(query.seq).toBeLessThanOrEqual(answeredAtSubmit + 4 + 1);
+        const got = await index;
+        expect(counter.max).toBeGreaterThanOrEqual(2);
+        expect(counter.max).toBeLessThanOrEqual(4);
+        expect(batches.filter((b) => b.priority === 'index').length).toBeGreaterThanOrEqual(10);
+        // Stitched in the caller's order: each row is the same text embedded one request at a time.
+        const expected = await direct.embed(texts);
+        for (let i = 0; i < texts.length; i++)
+          expect(cosine(row(got, i, DIM), row(expected, i, DIM)), `text ${i}`).toBeGreaterThan(0.999999);
+      } finally {
+        await worker.close();
+        await direct.close();
+        await counter.close();
+      }
+    }, 120_000);
 
     describe('in a daemon', () => {
       let ws: DaemonWorkspace | undefined;
