@@ -23,7 +23,7 @@ export const DEFAULTS = Object.freeze({
   /** For an engine whose chunker declares no include of its own (every built-in one does). */
   include: ['**/*.md', '**/*.markdown', '**/*.mdx'],
   exclude: ['**/node_modules/**', '**/.git/**'],
-  embedder: { type: 'mlx-bert', model: 'sentence-transformers/all-MiniLM-L6-v2' },
+  embedder: { type: 'auto', model: 'sentence-transformers/all-MiniLM-L6-v2' },
 });
 
 const embedderSpec: FieldSpec = {

@@ -23,7 +23,12 @@ export interface LogConfig {
 }
 
 export interface EmbedderConfig {
-  /** Registered embedder type; `mlx-bert` and `onnx` are built in. */
+  /**
+   * Registered embedder type; `auto`, `mlx-bert`, `onnx` and `openai` are built in. Default `auto`:
+   * MLX on Apple Silicon, elsewhere the faster fp32 backend measured once per machine (the embed
+   * worker's first start waits for it, ~30 s; `ragctl model info` shows the choice). Every fp32
+   * choice has the weights' id, so the default keeps an index built with `mlx-bert`.
+   */
   readonly type: string;
   /** A Hugging Face model id (looked up in the HF cache) or a folder path. */
   readonly model: string;

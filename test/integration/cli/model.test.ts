@@ -62,7 +62,10 @@ describe('ragctl model info', () => {
 
   it("reports MLX's OpenBLAS kernels on x86-64 Linux: as measured, or as the user set them", async () => {
     const cache = join(tmp, 'xdg-cache');
-    const json = oneJsonLine(await ragctl([testModel().dir, '--json'], { XDG_CACHE_HOME: cache }));
+    // MLX named: the default type (auto) would report its own choice instead.
+    const mlx = join(tmp, 'mlx.yaml');
+    await writeFile(mlx, `embedders:\n  default:\n    type: mlx-bert\n    model: ${testModel().dir}\n`);
+    const json = oneJsonLine(await ragctl(['--config', mlx, '--json'], { XDG_CACHE_HOME: cache }));
     const runtime = json.runtime as { backend: string; openblas?: Record<string, unknown> };
     if (process.platform !== 'linux' || process.arch !== 'x64') {
       expect(runtime.backend).toMatch(/^mlx-/);
@@ -73,7 +76,7 @@ describe('ragctl model info', () => {
       openblas: { source: expect.stringMatching(/^not measured yet/) },
     });
     const set = oneJsonLine(
-      await ragctl([testModel().dir, '--json'], { XDG_CACHE_HOME: cache, OPENBLAS_CORETYPE: 'Haswell' }),
+      await ragctl(['--config', mlx, '--json'], { XDG_CACHE_HOME: cache, OPENBLAS_CORETYPE: 'Haswell' }),
     );
     expect(set.runtime).toMatchObject({ openblas: { coreType: 'Haswell', source: 'environment' } });
   });

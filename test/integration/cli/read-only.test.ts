@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkedModelCopy, paragraph, Workspace } from '../../helpers/index-workspace.js';
+import { linkedModelCopy, paragraph, testEmbedderType, Workspace } from '../../helpers/index-workspace.js';
 import { type CliResult, oneJsonLine, runCli } from '../../helpers/run-cli.js';
 import { writeCorpus } from '../../helpers/search-corpus.js';
 import { snapshotTree } from '../../helpers/tree-snapshot.js';
@@ -59,7 +59,7 @@ describe('readers never write (search and status without a daemon)', () => {
     const linked = await linkedModelCopy(join(ws.root, 'other-model'));
     const other = join(ws.root, 'other-model.yaml');
     const raw = ws.raw({
-      embedders: { default: { model: linked } },
+      embedders: { default: { type: testEmbedderType(), model: linked } },
       engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } },
     });
     await writeFile(other, JSON.stringify(raw));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataDirLock, lockPath } from '../../../src/daemon/lock.js';
 import { DaemonProcess, DaemonWorkspace, endDaemonTest, isAlive, waitFor } from '../../helpers/daemon.js';
+import { testEmbedderBlock } from '../../helpers/index-workspace.js';
 import { runCli } from '../../helpers/run-cli.js';
 
 /** One workspace; the daemon is replaced as the cases go (second instance, kill -9, SIGHUP). */
@@ -166,7 +167,9 @@ describe('SIGHUP reloads the config', () => {
 
   it('a config that reads well but cannot be opened (a model folder that does not exist): the old config runs on', async () => {
     await ws.writeConfig({});
-    const raw = ws.rawConfig({ embedders: { default: { model: join(ws.root, 'no-such-model') } } });
+    const raw = ws.rawConfig({
+      embedders: { default: { ...testEmbedderBlock(), model: join(ws.root, 'no-such-model') } },
+    });
     await writeFile(ws.configFile, JSON.stringify(raw));
     process.kill(daemon.pid, 'SIGHUP');
     const degraded = await daemon.until('status degraded', (s) => s.state === 'degraded', 30_000);

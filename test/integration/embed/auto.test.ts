@@ -69,10 +69,11 @@ describe('type auto', () => {
   );
 
   it(
-    'a daemon with type auto runs the chosen backend, indexes and answers; model info --json says which and why',
+    'a daemon whose config names no type runs auto: the chosen backend, from the cache; model info --json says which and why',
     async () => {
       expect(choice, 'the measurement above ran').toBeDefined();
-      ws = await DaemonWorkspace.create({ embedders: { default: { type: 'auto', model } } });
+      // No `type`: auto is the default, so the choice measured above is read, not measured again.
+      ws = await DaemonWorkspace.create({ embedders: { default: { model } } });
       await ws.write('wombat.md', '# Burrows\n\nThe wombat digs its burrow with strong claws at dusk.\n');
       daemon = await DaemonProcess.start(ws, { env });
       const hits = await waitFor(

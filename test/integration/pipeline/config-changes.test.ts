@@ -14,6 +14,7 @@ import {
   readChunks,
   realEmbedder,
   recordsOf,
+  testEmbedderType,
   Workspace,
 } from '../../helpers/index-workspace.js';
 import { testModel } from '../../helpers/model.js';
@@ -121,7 +122,10 @@ describe('Indexer: a new model rebuilds, new chunker settings re-chunk and reuse
     const journal = join(ws.root, 'journal');
     await mkdir(journal);
     const raw = {
-      embedders: { default: { model: testModel().dir }, other: { model: copyDir } },
+      embedders: {
+        default: { type: testEmbedderType(), model: testModel().dir },
+        other: { type: testEmbedderType(), model: copyDir },
+      },
       engines: {
         md: { chunker: 'markdown', embedder: 'default' },
         log: { chunker: 'markdown', embedder: 'other' },

@@ -221,7 +221,7 @@ describe('defaults and paths', () => {
       log: { level: 'info', file: join(dataDir, 'logs', 'ragd.log') },
       embedders: {
         default: {
-          type: 'mlx-bert',
+          type: 'auto',
           model: 'sentence-transformers/all-MiniLM-L6-v2',
           maxTokens: null,
           batchTokens: 4096,

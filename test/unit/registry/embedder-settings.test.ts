@@ -24,8 +24,10 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
+/** A block naming no type gets `mlx-bert` here: the default (`auto`) has no settings of its own to check. */
 function config(block: string): Config {
-  const yaml = `dataDir: ${root}\nembedders:\n  default:\n    model: ${testModel().dir}\n${block}`;
+  const type = block.includes('type:') ? '' : '    type: mlx-bert\n';
+  const yaml = `dataDir: ${root}\nembedders:\n  default:\n    model: ${testModel().dir}\n${type}${block}`;
   return resolveConfig(parseYaml(yaml), file, {});
 }
 
