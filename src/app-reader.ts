@@ -138,7 +138,14 @@ export class ReadOnlyApp {
         { k: config.search.k, rrfK: config.search.rrfK },
         params,
       );
-      const context = contextFor({ search, params, engines, table: (e) => tables.get(e)!, embedders });
+      const context = contextFor({
+        search,
+        params,
+        engines,
+        table: (e) => tables.get(e)!,
+        embedders,
+        tokenizer: config.context.tokenizer,
+      });
       const sqlClusters = new SqlClusterService(sqlClusterSources(engines.values(), (e) => tables.get(e)!));
       return new ReadOnlyApp(config, { search, context, sqlClusters, embedders, problems, reader, tables });
     } catch (err) {

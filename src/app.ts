@@ -92,6 +92,7 @@ export class App {
         engines,
         table: (e) => indexer.table(e)!,
         embedders,
+        tokenizer: config.context.tokenizer,
       });
       const sqlClusters = new SqlClusterService(
         sqlClusterSources(engines.values(), (e) => indexer.table(e)!),

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { CONTEXT_TOKENIZERS, DEFAULT_CONTEXT_TOKENIZER } from '../context/tokenizers.js';
 import { CHUNKER_INCLUDES } from '../engines/default-includes.js';
 import { ConfigError, errnoCode } from '../errors.js';
 import type { LogLevel } from '../log.js';
@@ -92,6 +93,12 @@ const rootSpec: Record<string, FieldSpec> = {
       rrfK: { kind: 'int', default: DEFAULTS.rrfK, min: 1 },
     },
   },
+  context: {
+    kind: 'object',
+    fields: {
+      tokenizer: { kind: 'enum', values: CONTEXT_TOKENIZERS, default: DEFAULT_CONTEXT_TOKENIZER },
+    },
+  },
 };
 
 export interface LoadOptions {
@@ -159,6 +166,7 @@ export function resolveConfig(
     sources: (Omit<SourceConfig, 'include'> & { include: string[] | null })[];
     indexing: Config['indexing'];
     search: Config['search'];
+    context: Config['context'];
   };
   const baseDir = file ? dirname(file) : process.cwd();
   const engines: Record<string, EngineConfig> = {};
@@ -240,6 +248,7 @@ export function resolveConfig(
     sources: Object.freeze(sources),
     indexing: Object.freeze(c.indexing),
     search: Object.freeze(c.search),
+    context: Object.freeze(c.context),
   });
 }
 

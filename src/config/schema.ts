@@ -62,8 +62,13 @@ export class Validator {
         if (typeof value !== 'boolean') this.fail(path, `must be true or false, got ${describe(value)}`);
         return value;
       case 'enum':
-        if (typeof value !== 'string' || !spec.values.includes(value))
-          this.fail(path, `must be one of ${spec.values.join(', ')}, got ${describe(value)}`);
+        if (typeof value !== 'string' || !spec.values.includes(value)) {
+          const near = typeof value === 'string' ? closest(value, spec.values) : undefined;
+          this.fail(
+            path,
+            `must be one of ${spec.values.join(', ')}, got ${describe(value)}${near ? ` (did you mean '${near}'?)` : ''}`,
+          );
+        }
         return value;
       case 'strings':
         if (typeof value === 'string') return [value];

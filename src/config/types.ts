@@ -1,3 +1,4 @@
+import type { ContextTokenizer } from '../context/tokenizers.js';
 import type { LogLevel } from '../log.js';
 
 /** The resolved, frozen configuration. Only `config/load.ts` reads `config.yaml`. */
@@ -14,6 +15,7 @@ export interface Config {
   readonly sources: readonly SourceConfig[];
   readonly indexing: IndexingConfig;
   readonly search: SearchConfig;
+  readonly context: ContextConfig;
 }
 
 export interface LogConfig {
@@ -79,6 +81,15 @@ export interface IndexingConfig {
   readonly maxFileBytes: number;
   /** Files per store commit in a one-shot index. Default 256: fewer table versions, bounded memory. */
   readonly commitFiles: number;
+}
+
+export interface ContextConfig {
+  /**
+   * What counts `ragctl context`'s budget. Default `embedder`: the searched engine's embedding
+   * model, which needs nothing loaded. `cl100k_base` / `o200k_base`: an LLM's encoding, for a
+   * budget meant for that model's prompt (WordPiece counts code quite differently).
+   */
+  readonly tokenizer: ContextTokenizer;
 }
 
 export interface SearchConfig {

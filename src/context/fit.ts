@@ -78,8 +78,10 @@ function tokenCounter(counter: TokenCounter): (text: string) => number {
 }
 
 function total(blocks: readonly WireContextBlock[], count: (text: string) => number): number {
-  // Blocks are joined by a line break, which adds no token (WordPiece splits at whitespace).
-  let sum = 0;
+  // Blocks are joined by a line break: no token for WordPiece (it splits at whitespace), one
+  // for a BPE encoding, which may instead merge it into its neighbour — counted as one anyway,
+  // the safe side of the budget.
+  let sum = blocks.length > 1 ? count('\n') * (blocks.length - 1) : 0;
   for (const b of blocks) sum += count(renderBlock(b));
   return sum;
 }

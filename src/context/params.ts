@@ -1,4 +1,6 @@
+import { closest } from '../config/schema.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from '../search/param-specs.js';
+import { CONTEXT_TOKENIZERS, isContextTokenizer } from './tokenizers.js';
 import type { ContextParams } from './types.js';
 
 /** What `ragctl context` fits into when no budget is given: a generous slice of a prompt. */
@@ -14,12 +16,33 @@ export type ContextParamsCheck =
   | { ok: true; params: ContextParams }
   | { ok: false; param: string; message: (label: string) => string };
 
+/** Why `value` is not a tokenizer name, for `label` (`--tokenizer`, `tokenizer`), with the nearest name. */
+export function tokenizerProblem(value: unknown, label: string): string {
+  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : String(value);
+  // A typo, or an encoding named without its suffix (`o200k`).
+  const near =
+    typeof value === 'string' && value.length > 0
+      ? (closest(value, CONTEXT_TOKENIZERS) ??
+        CONTEXT_TOKENIZERS.find((t) => t.startsWith(value.toLowerCase())))
+      : undefined;
+  return `${label} must be one of ${CONTEXT_TOKENIZERS.join(', ')}, not ${shown}${near ? ` (did you mean '${near}'?)` : ''}`;
+}
+
 /**
- * A context request's parameters: `budget`, and the rest checked as a search's by the same
- * schema as `search` (filters included), so both methods refuse a value in the same words.
+ * A context request's parameters: `budget` and `tokenizer`, and the rest checked as a search's
+ * by the same schema as `search` (filters included), so both methods refuse a value in the
+ * same words.
  */
 export function checkContextParams(schema: SearchParamsSchema, input: unknown): ContextParamsCheck {
   const raw = typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...input } : input;
+  let tokenizer: ContextParams['tokenizer'];
+  if (typeof raw === 'object' && raw !== null && Object.hasOwn(raw, 'tokenizer')) {
+    const value = (raw as Record<string, unknown>).tokenizer;
+    delete (raw as Record<string, unknown>).tokenizer;
+    if (!isContextTokenizer(value))
+      return { ok: false, param: 'tokenizer', message: (label) => tokenizerProblem(value, label) };
+    tokenizer = value;
+  }
   let budget: number | undefined;
   if (typeof raw === 'object' && raw !== null && Object.hasOwn(raw, 'budget')) {
     const value = (raw as Record<string, unknown>).budget;
@@ -44,5 +67,12 @@ export function checkContextParams(schema: SearchParamsSchema, input: unknown): 
     const problem = checked.problem;
     return { ok: false, param: problem.param, message: (label) => describeProblem(problem, label) };
   }
-  return { ok: true, params: budget === undefined ? checked.params : { ...checked.params, budget } };
+  return {
+    ok: true,
+    params: {
+      ...checked.params,
+      ...(budget === undefined ? {} : { budget }),
+      ...(tokenizer === undefined ? {} : { tokenizer }),
+    },
+  };
 }

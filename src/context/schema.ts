@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SearchParamsSchema } from '../search/param-specs.js';
 import { DEFAULT_BUDGET_TOKENS, MAX_BUDGET_TOKENS, MIN_BUDGET_TOKENS } from './params.js';
+import { CONTEXT_TOKENIZERS } from './tokenizers.js';
 
 /**
  * The `context` params as a zod schema, for tool schemas (`ragctl mcp`): the search schema's
@@ -15,7 +16,13 @@ export function contextParamsObject(search: SearchParamsSchema): z.ZodType {
       .min(MIN_BUDGET_TOKENS)
       .max(MAX_BUDGET_TOKENS)
       .describe(
-        `tokens the whole context may take, counted with the embedding model's tokenizer (default ${DEFAULT_BUDGET_TOKENS})`,
+        `tokens the whole context may take, counted with \`tokenizer\` (default ${DEFAULT_BUDGET_TOKENS})`,
+      )
+      .optional(),
+    tokenizer: z
+      .enum(CONTEXT_TOKENIZERS)
+      .describe(
+        "what counts the budget: 'embedder' (the embedding model's tokenizer), or an LLM's encoding, 'cl100k_base' (GPT-4) or 'o200k_base' (GPT-4o and later); default: the server's config",
       )
       .optional(),
   });

@@ -8,6 +8,12 @@ import { fitToBudget } from './fit.js';
 import { gatherCandidates } from './gather.js';
 import { checkContextParams, DEFAULT_BUDGET_TOKENS } from './params.js';
 import { TableContextStore } from './store.js';
+import {
+  type ContextTokenizer,
+  DEFAULT_CONTEXT_TOKENIZER,
+  type LlmTokenizer,
+  loadLlmTokenizer,
+} from './tokenizers.js';
 import type { ContextParams, ContextResultJson, ContextStore } from './types.js';
 
 export interface ContextServiceOptions {
@@ -18,6 +24,8 @@ export interface ContextServiceOptions {
   /** The tokenizer of the embedder of `engine` (of the first engine when none is named). */
   tokenizer: (engine: string | undefined) => TokenCounter;
   defaultBudget?: number;
+  /** What counts the budget when a request names nothing (`context.tokenizer`; default `embedder`). */
+  defaultTokenizer?: ContextTokenizer;
 }
 
 /**
@@ -27,6 +35,8 @@ export interface ContextServiceOptions {
  */
 export class ContextService {
   readonly #options: ContextServiceOptions;
+  /** LLM encodings loaded so far: building one parses its ranks (seconds), so it is done once. */
+  readonly #llm = new Map<LlmTokenizer, Promise<TokenCounter>>();
 
   constructor(options: ContextServiceOptions) {
     this.#options = options;
@@ -36,18 +46,37 @@ export class ContextService {
     const started = performance.now();
     const checked = checkContextParams(this.#options.params, input);
     if (!checked.ok) throw new RagError('E_USAGE', checked.message(checked.param));
-    const { budget = this.#options.defaultBudget ?? DEFAULT_BUDGET_TOKENS, ...search } = checked.params;
+    const {
+      budget = this.#options.defaultBudget ?? DEFAULT_BUDGET_TOKENS,
+      tokenizer = this.#options.defaultTokenizer ?? DEFAULT_CONTEXT_TOKENIZER,
+      ...search
+    } = checked.params;
+    // Loading starts beside the search: an encoding's first use costs seconds.
+    const counting = this.#counter(tokenizer, search.engine);
     const found = await this.#options.search.search(search, signal);
     const candidates = await gatherCandidates(found.results, this.#options.store, signal);
-    const fitted = fitToBudget(candidates, this.#options.tokenizer(search.engine), budget);
+    const fitted = fitToBudget(candidates, await counting, budget);
     return {
       query: found.query,
       budget,
       tokens: fitted.tokens,
+      tokenizer,
       blocks: fitted.blocks,
       dropped: fitted.dropped,
       took_ms: Math.round((performance.now() - started) * 10) / 10,
     };
+  }
+
+  #counter(tokenizer: ContextTokenizer, engine: string | undefined): Promise<TokenCounter> {
+    if (tokenizer === 'embedder') return Promise.resolve(this.#options.tokenizer(engine));
+    let loading = this.#llm.get(tokenizer);
+    if (!loading) {
+      loading = loadLlmTokenizer(tokenizer);
+      // A failed load is not kept: the next request tries again.
+      loading.catch(() => this.#llm.delete(tokenizer));
+      this.#llm.set(tokenizer, loading);
+    }
+    return loading;
   }
 }
 
@@ -58,6 +87,8 @@ export interface ContextParts {
   engines: ReadonlyMap<string, Pick<Engine, 'name' | 'mapper' | 'embedder'>>;
   table: (engine: string) => ChunkTableReader;
   embedders: ReadonlyMap<string, Embedder>;
+  /** `context.tokenizer` from the config. */
+  tokenizer?: ContextTokenizer;
 }
 
 /** The context service of an app (the daemon's, or a reader's): one table store over its engines. */
@@ -75,6 +106,7 @@ export function contextFor(parts: ContextParts): ContextService {
     search: parts.search,
     store,
     params: parts.params,
+    ...(parts.tokenizer ? { defaultTokenizer: parts.tokenizer } : {}),
     tokenizer: (name) => {
       const engine = (name !== undefined ? parts.engines.get(name) : undefined) ?? engines[0];
       if (!engine) throw new RagError('E_CONFIG', 'no engine is configured, so there is nothing to search');

@@ -1,5 +1,6 @@
 import type { SearchParams } from '../search/params.js';
 import type { StoredChunk } from '../store/types.js';
+import type { ContextTokenizer } from './tokenizers.js';
 
 /**
  * Contracts of the context assembler (README.md next to this file): a search, then each hit
@@ -10,8 +11,14 @@ import type { StoredChunk } from '../store/types.js';
 /** Why a block is in the context. */
 export type BlockRole = 'hit' | 'parent' | 'imports' | 'neighbour';
 
-/** `ragctl context` and the socket's `context`: a search's parameters and a budget in tokens. */
-export type ContextParams = SearchParams & { budget?: number | undefined };
+/**
+ * `ragctl context` and the socket's `context`: a search's parameters, a budget in tokens, and
+ * what counts them (default: `context.tokenizer` in the config).
+ */
+export type ContextParams = SearchParams & {
+  budget?: number | undefined;
+  tokenizer?: ContextTokenizer | undefined;
+};
 
 /** One block as it goes over the wire (`--json` and the socket): snake_case, plain JSON. */
 export interface WireContextBlock {
@@ -34,8 +41,10 @@ export interface WireContextBlock {
 export interface ContextResultJson {
   query: string;
   budget: number;
-  /** Tokens of the text output (every block with its header line), by the embedder's tokenizer. */
+  /** Tokens of the text output (every block with its header line), counted by `tokenizer`. */
   tokens: number;
+  /** What counted them: `embedder` (the searched engine's model) or an LLM encoding's name. */
+  tokenizer: ContextTokenizer;
   /** Blocks grouped by file (files in the order of their best hit), in line order in each file. */
   blocks: WireContextBlock[];
   /** Blocks found but left out: they did not fit the budget. */

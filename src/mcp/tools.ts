@@ -99,7 +99,7 @@ function contextTool(filters: readonly FilterField[], context: ToolContext): Mcp
       'for Markdown, its heading path and the sections just before and after it. Whole lines only, each block once,',
       'in file order, every block headed "--- path:start-end name (role)": ready to reason over without opening the files.',
       'Use it to answer a question about the code or notes; use search to list where something is.',
-      `Takes the search parameters and budget (tokens, default 2000). Engines in this index: ${engines || 'none configured'};`,
+      `Takes the search parameters, budget (tokens, default 2000) and tokenizer (what counts them: embedder, cl100k_base or o200k_base). Engines in this index: ${engines || 'none configured'};`,
       'engine "code" keeps documents out of a question about code.',
     ].join(' '),
     method: 'context',

@@ -17,7 +17,11 @@ export interface ContextCommandOptions {
 
 /** Kept in step with DEFAULT_BUDGET_TOKENS (src/context/params.ts), which loads only when a context runs. */
 const BUDGET_HELP =
-  'tokens the whole context may take (16 to 200000), counted with the embedding model’s tokenizer (default: 2000)';
+  'tokens the whole context may take (16 to 200000), counted with --tokenizer (default: 2000)';
+
+/** Kept in step with CONTEXT_TOKENIZERS (src/context/tokenizers.ts), loaded only when a context runs. */
+const TOKENIZER_HELP =
+  'what counts the budget: embedder (the embedding model’s tokenizer), cl100k_base (GPT-4) or o200k_base (GPT-4o and later) (default: context.tokenizer in the config, embedder)';
 
 const K_HELP = 'search hits to build the context from (default: search.k in the config, 10)';
 
@@ -38,7 +42,8 @@ export function registerContext(program: Command, options: ContextCommandOptions
       new Option('--budget <tokens>', BUDGET_HELP).argParser((t: string) =>
         fromCliText('number', t, undefined),
       ),
-    );
+    )
+    .addOption(new Option('--tokenizer <name>', TOKENIZER_HELP));
   const flags: Array<{ spec: ParamSpec; option: Option }> = [];
   for (const spec of specs) {
     const cli = spec.cli;
@@ -62,19 +67,22 @@ least relevant first (a hit goes with its scopes). A block nested in another one
 out of it, leaving "… (lines a-b below)".
 
 Output: each block under a line "--- path:start-end name (hit 0.812 | parent | imports |
-neighbour)". --json gives {query, budget, tokens, blocks: [{path, start_line, end_line, role,
-symbol, heading_path, score, text, engine}], dropped, took_ms}.
+neighbour)". --json gives {query, budget, tokens, tokenizer, blocks: [{path, start_line,
+end_line, role, symbol, heading_path, score, text, engine}], dropped, took_ms}; tokenizer says
+what counted the tokens.
 
 Examples:
   ragctl context "where are expired sessions cleaned up" --engine code
   ragctl context "how is the retry delay computed" --budget 4000 --lang python
   ragctl context "restore a backup" --json | jq -r '.blocks[] | "\\(.path):\\(.start_line)"'
-  ragctl context "parse the config file" --budget 1500 | pbcopy`,
+  ragctl context "parse the config file" --budget 1500 | pbcopy
+  ragctl context "how are sessions stored" --budget 8000 --tokenizer o200k_base`,
     )
     .action(async (words: string[], opts: Record<string, unknown>, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const raw: Record<string, unknown> = { query: words.join(' ') };
       if (opts.budget !== undefined) raw.budget = opts.budget;
+      if (opts.tokenizer !== undefined) raw.tokenizer = opts.tokenizer;
       for (const { spec, option } of flags) {
         const value = opts[option.attributeName()];
         if (value !== undefined) raw[spec.name] = value;
@@ -86,8 +94,8 @@ Examples:
       const checked = checkContextParams(searchParamsSchema(filters), raw);
       if (!checked.ok) {
         const label =
-          checked.param === 'budget'
-            ? '--budget'
+          checked.param === 'budget' || checked.param === 'tokenizer'
+            ? `--${checked.param}`
             : (specs.find((p) => p.name === checked.param)?.cli?.label ?? 'the question');
         throw new RagError('E_USAGE', checked.message(label));
       }

@@ -176,6 +176,52 @@ describe('the context assembler over a real index (code and markdown, real model
     }
   });
 
+  it('counts the budget with a named LLM tokenizer: never over it by that count, and fitted by it, not by the embedder', async () => {
+    // Counted apart from the code under test: js-tiktoken's own o200k encoder on the printed text.
+    const { Tiktoken } = await import('js-tiktoken/lite');
+    const o200k = new Tiktoken((await import('js-tiktoken/ranks/o200k_base')).default);
+    const llmTokensOf = (text: string) => o200k.encode(text, [], []).length;
+    let countsDisagree = 0;
+    let overByEmbedder = 0;
+    for (const query of [
+      'digest of one tarball member',
+      'retry a failing job later',
+      'watering and feeding tomatoes',
+    ]) {
+      for (const budget of [40, 200, 900]) {
+        const where = `"${query}" in ${budget} o200k tokens`;
+        const llm = await context({ query, budget, tokenizer: 'o200k_base' });
+        expect(llm.tokenizer, where).toBe('o200k_base');
+        const text = formatContext(llm);
+        expect(llmTokensOf(text), where).toBeLessThanOrEqual(budget);
+        // What it says it used is the safe side of the real count (a line break between blocks counts 1).
+        expect(llm.tokens, where).toBeGreaterThanOrEqual(llmTokensOf(text));
+        expect(llm.tokens, where).toBeLessThanOrEqual(budget);
+        if (tokensOf(text) !== llmTokensOf(text)) countsDisagree++;
+        // WordPiece spends more tokens on code and paths: the same budget by o200k holds more.
+        if (tokensOf(text) > budget) overByEmbedder++;
+      }
+    }
+    expect(countsDisagree).toBeGreaterThan(0);
+    expect(overByEmbedder).toBeGreaterThan(0);
+    // Without the parameter: the embedder's count, and it says so.
+    expect((await context({ query: 'retry a failing job later', budget: 200 })).tokenizer).toBe('embedder');
+  });
+
+  it('refuses a tokenizer it does not know, naming the ones it does', async () => {
+    const err = await context({
+      query: 'retry a failing job later',
+      tokenizer: 'o200k' as ContextParams['tokenizer'],
+    }).then(
+      () => undefined,
+      (e: unknown) => e as { code?: string; message?: string },
+    );
+    expect(err?.code).toBe('E_USAGE');
+    expect(err?.message).toBe(
+      `tokenizer must be one of embedder, cl100k_base, o200k_base, not "o200k" (did you mean 'o200k_base'?)`,
+    );
+  });
+
   it('a function too long for one chunk is a hit by its header; its body parts follow as neighbours', async () => {
     const result = await context({
       query: 'manifest line per archived entry',

@@ -105,11 +105,13 @@ describe('context over the socket (a real daemon) and from the CLI (through it, 
       'budget',
       'dropped',
       'query',
+      'tokenizer',
       'tokens',
       'took_ms',
       'via',
     ]);
     expect(json.query).toBe('digest of one tarball member');
+    expect(json.tokenizer).toBe('embedder');
     expect(json.blocks).toHaveLength(4);
     for (const b of json.blocks) expect(Object.keys(b).sort()).toEqual(BLOCK_KEYS);
     const hit = json.blocks[3]!;
@@ -141,6 +143,39 @@ describe('context over the socket (a real daemon) and from the CLI (through it, 
     expect(bad.stderr).toContain('--budget must be an integer from 16 to 200000, not "lots"');
   });
 
+  it('ragctl context --tokenizer counts with an LLM encoding and says which; an unknown one exits 2', async () => {
+    const r = await ragctl(
+      'context',
+      '--json',
+      '--tokenizer',
+      'cl100k_base',
+      '--budget',
+      '300',
+      'pruning roses',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const json = oneJsonLine(r) as unknown as ContextResultJson;
+    expect(json.tokenizer).toBe('cl100k_base');
+    expect(json.tokens).toBeLessThanOrEqual(300);
+
+    const bad = await ragctl('context', '--tokenizer', 'gpt4', 'roses');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--tokenizer must be one of embedder, cl100k_base, o200k_base, not "gpt4"');
+    const socket = await daemon!
+      .request('context', {
+        ...question,
+        // The socket takes any JSON: a wrong name on purpose.
+        tokenizer: 'o200k_bas' as 'o200k_base',
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(String((socket as Error).message)).toContain(
+      `params.tokenizer must be one of embedder, cl100k_base, o200k_base, not "o200k_bas" (did you mean 'o200k_base'?)`,
+    );
+  });
+
   it('without a daemon, ragctl context reads the index directly and gives the same blocks', async () => {
     const viaDaemon = await daemon!.request('context', question);
     await daemon!.stop();
@@ -162,5 +197,14 @@ describe('context over the socket (a real daemon) and from the CLI (through it, 
     expect(json.blocks.map((b) => [b.path, b.start_line, b.end_line, b.role, b.text])).toEqual(
       viaDaemon.blocks.map((b) => [b.path, b.start_line, b.end_line, b.role, b.text]),
     );
+
+    // `context.tokenizer` in the config is the default a request may override.
+    await ws.writeConfig({ ...ws.rawConfig(), context: { tokenizer: 'o200k_base' } });
+    const configured = oneJsonLine(await ragctl('context', '--json', '-k', '1', 'pruning roses'));
+    expect(configured.tokenizer).toBe('o200k_base');
+    const overridden = oneJsonLine(
+      await ragctl('context', '--json', '-k', '1', '--tokenizer', 'embedder', 'pruning roses'),
+    );
+    expect(overridden.tokenizer).toBe('embedder');
   });
 });

@@ -70,6 +70,7 @@ export function fakeDaemon(overrides: Partial<MethodHandlers> = {}): MethodHandl
       query: params.query,
       budget: params.budget ?? 2000,
       tokens: 0,
+      tokenizer: params.tokenizer ?? 'embedder',
       blocks: [],
       dropped: 0,
       took_ms: 0,

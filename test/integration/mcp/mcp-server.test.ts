@@ -112,9 +112,12 @@ describe('ragctl mcp against a running daemon', () => {
     expect(Object.keys(context.inputSchema.properties ?? {})).toEqual([
       ...paramSpecs(BUILTIN_FILTERS).map((p) => p.name),
       'budget',
+      'tokenizer',
     ]);
     const budget = (context.inputSchema.properties as Record<string, Record<string, unknown>>).budget;
     expect(budget).toMatchObject({ type: 'integer', minimum: 16, maximum: 200000 });
+    const tokenizer = (context.inputSchema.properties as Record<string, Record<string, unknown>>).tokenizer;
+    expect(tokenizer).toMatchObject({ type: 'string', enum: ['embedder', 'cl100k_base', 'o200k_base'] });
     const search = tools.find((t) => t.name === 'search')!;
     expect(search.description).toMatch(/path:start-end/);
     expect(search.description).toContain('md (markdown)');

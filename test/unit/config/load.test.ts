@@ -120,6 +120,11 @@ describe('wrong types and values', () => {
     expectConfigError('search:\n  k: 0\n', 'search.k', 'must be at least 1, got 0');
     expectConfigError('log:\n  level: loud\n', 'log.level', /^must be one of trace, debug, .*, got "loud"$/);
     expectConfigError(
+      'context:\n  tokenizer: o200k_bsae\n',
+      'context.tokenizer',
+      `must be one of embedder, cl100k_base, o200k_base, got "o200k_bsae" (did you mean 'o200k_base'?)`,
+    );
+    expectConfigError(
       'embedders:\n  default:\n    model: "  "\n',
       'embedders.default.model',
       'must not be empty',
@@ -241,6 +246,7 @@ describe('defaults and paths', () => {
       },
       sources: [],
       indexing: { maxFileBytes: 10 * 1024 * 1024, commitFiles: 256 },
+      context: { tokenizer: 'embedder' },
       search: { k: 10, rrfK: 60 },
     });
     expect(config.embedders.default!.batchTokens).toBe(DEFAULTS.batchTokens);
