@@ -295,10 +295,11 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   #pump(): void {
     const proc = this.#process;
     if ((this.#state !== 'ready' && this.#state !== 'busy') || !proc) return;
-    // While the server is unusable only the probe goes out, not one per slot.
+    // Before the slots are counted: searches fail at once while the server is unusable, even
+    // with requests still out. Then only the probe goes out, not one per slot.
+    if (this.#holdForOutage()) return;
     const slots = this.#outage.error ? 1 : this.#slots;
     while (this.#inFlight.size < slots) {
-      if (this.#holdForOutage()) return;
       // Nobody searched lately: send index requests in bigger passes (see mergedRequestTokens).
       const quiet = performance.now() - this.#lastQueryAt >= this.limits.queryQuietMs;
       const job = this.#queue.take(
