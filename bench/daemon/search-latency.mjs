@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 // Search latency over the daemon's socket, (b) while a cold index runs and (a) idle after it.
 //
 //   npx tsc -p tsconfig.json
@@ -19,6 +19,10 @@ import { readFileSync, rmSync } from 'node:fs';
 // when the cold index is done, and its round trip is the status latency under indexing (the
 // target: < 2 s, the socket never blocked by a batch); then, after --settle-ms (the optimize
 // after idle), the idle phase sends --idle-queries more.
+//
+// With --log-level debug the daemon logs each search's stages (param checks, the query's
+// embedding round trip, each leg in the store, the merge) and each query's wait and compute in
+// the embed worker; the idle phase's are read back from its log and summarised per mode.
 import { join, resolve } from 'node:path';
 import {
   buildCorpus,
@@ -69,6 +73,57 @@ function phaseSummary(records) {
     };
   }
   return out;
+}
+
+function logSize(file) {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The stages the daemon logs at debug level: per search, and per query's request to the embed worker. */
+const STAGES = ['checkMs', 'embedMs', 'vectorMs', 'textMs', 'tablesMs', 'mergeMs', 'tookMs'];
+
+/** p50 / p99 of each stage per mode over the log lines written since `from`; undefined without debug lines. */
+function stageSummary(logFile, from) {
+  let text;
+  try {
+    text = readFileSync(logFile).subarray(from).toString('utf8');
+  } catch {
+    return undefined;
+  }
+  const byMode = {};
+  const worker = { waitMs: [], computeMs: [] };
+  for (const line of text.split('\n')) {
+    if (!line.includes('"msg":"search answered"') && !line.includes('"msg":"query embedded"')) continue;
+    const r = JSON.parse(line);
+    if (r.msg === 'query embedded') {
+      worker.waitMs.push(r.waitMs);
+      worker.computeMs.push(r.computeMs);
+      continue;
+    }
+    byMode[r.mode] ??= Object.fromEntries(STAGES.map((s) => [s, []]));
+    for (const s of STAGES) byMode[r.mode][s].push(r[s]);
+  }
+  if (!Object.keys(byMode).length) return undefined;
+  const summary = Object.fromEntries(
+    Object.entries(byMode).map(([mode, stages]) => [
+      mode,
+      Object.fromEntries(Object.entries(stages).map(([s, xs]) => [s, summarise(xs)])),
+    ]),
+  );
+  const workerSummary = { waitMs: summarise(worker.waitMs), computeMs: summarise(worker.computeMs) };
+  const cell = (s) => `${fmt(s.p50)} / ${fmt(s.p99)}`;
+  const rows = Object.entries(summary).map(([mode, st]) => [
+    mode,
+    String(st.tookMs.n),
+    ...STAGES.map((s) => cell(st[s])),
+  ]);
+  const t = table(['mode', 'searches', ...STAGES.map((s) => `${s.replace('Ms', '')} p50 / p99`)], rows);
+  const w = `embed worker, per query request: wait ${cell(workerSummary.waitMs)}, compute ${cell(workerSummary.computeMs)} (p50 / p99, ${workerSummary.computeMs.n} requests)`;
+  return { byMode: summary, worker: workerSummary, table: `${t}\n\n${w}` };
 }
 
 async function main() {
@@ -203,6 +258,7 @@ async function main() {
 
   // (a) idle.
   await sleep(int(args, 'settle-ms'));
+  const idleLogFrom = logSize(paths.logFile);
   const idle = [];
   const tIdle = performance.now();
   for (let i = 0; i < int(args, 'idle-queries'); i++) {
@@ -218,6 +274,7 @@ async function main() {
     records: idle,
   };
   await daemon.stop();
+  results.idleStages = stageSummary(paths.logFile, idleLogFrom);
 
   const file = writeResults('search-latency', results);
   const rows = [];
@@ -258,6 +315,10 @@ async function main() {
       rows,
     )}\n\nfirst search after start (model load): ${fmt(first.rttMs, 0)} ms; failed searches: ${errs}; results: ${file}`,
   );
+  if (results.idleStages)
+    console.log(
+      `\nidle phase, where the daemon's time went (its debug log, ms):\n\n${results.idleStages.table}`,
+    );
   const statusRtt = summarise(results.coldIndex.progress.map((p) => p.statusMs));
   console.log(
     `status during the cold index: ${statusRtt.n} requests, round trip p50 ${fmt(statusRtt.p50, 0)} ms, p99 ${fmt(statusRtt.p99, 0)} ms, max ${fmt(statusRtt.max, 0)} ms (target < 2,000 ms)`,

@@ -6,7 +6,7 @@ import type { ChunkTableReader, FieldFilter, SearchFilter, SearchHit, SearchMode
 import { parseDate } from './dates.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
 import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
-import type { SearchResult } from './types.js';
+import type { SearchResult, SearchTimings } from './types.js';
 
 export interface SearchTable {
   engine: string;
@@ -49,6 +49,16 @@ export class SearchService {
     const checked = checkSearchParams(this.#params, input);
     if (!checked.ok) throw new RagError('E_USAGE', describeProblem(checked.problem, checked.problem.param));
     const q = checked.params;
+    const timings: SearchTimings = {
+      checkMs: 0,
+      embedMs: 0,
+      tablesMs: 0,
+      vectorMs: 0,
+      textMs: 0,
+      mergeMs: 0,
+    };
+    let mark = performance.now();
+    timings.checkMs = mark - started;
     const query = q.query.trim();
     const mode = q.mode ?? 'hybrid';
     const k = q.k ?? this.#defaults.k;
@@ -65,6 +75,7 @@ export class SearchService {
     let note: string | undefined;
     let ranked: SearchMode = mode;
     if (mode !== 'text') {
+      mark = performance.now();
       try {
         for (const t of targets)
           if (!vectors.has(t.embedder))
@@ -75,7 +86,9 @@ export class SearchService {
         ranked = 'text';
         note = `${mode} search needs the query embedded, which failed (${err.message}): these are full-text results only`;
       }
+      timings.embedMs = performance.now() - mark;
     }
+    mark = performance.now();
     for (const t of targets) {
       const vector = ranked === 'text' ? undefined : vectors.get(t.embedder);
       // Each table reads a field through its own mapper's declaration (its column).
@@ -88,11 +101,15 @@ export class SearchService {
           mode: ranked,
           filter: { ...common, timeColumn: t.timeColumn, fields },
           explain: q.explain,
+          timings,
         }),
       );
     }
+    timings.tablesMs = performance.now() - mark;
+    mark = performance.now();
     const results = lists.length === 1 ? lists[0]! : fuseRrf(lists, this.#defaults.rrfK, k);
     if (q.explain && lists.length > 1) explainMerge(results, lists, this.#defaults.rrfK);
+    timings.mergeMs = performance.now() - mark;
     return {
       query,
       mode: ranked,
@@ -100,6 +117,7 @@ export class SearchService {
       results,
       tookMs: performance.now() - started,
       ...(note ? { note } : {}),
+      timings,
     };
   }
 

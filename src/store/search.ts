@@ -6,6 +6,7 @@ import {
   CHUNK_COLUMNS as C,
   type FusionExplanation,
   type HitExplanation,
+  type LegTimings,
   MAX_CHUNKS_READ,
   type SearchHit,
   type SearchRequest,
@@ -54,21 +55,22 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
   const text = request.query.trim();
   const explain = request.explain === true;
 
+  const timed = legTimer(request.timings);
   if (mode === 'text') {
-    const hits = text === '' ? [] : await textLeg(target.table, text, where, k);
+    const hits = text === '' ? [] : await timed('textMs', textLeg(target.table, text, where, k));
     return explain ? explained(hits, { text: hits }, where) : hits;
   }
 
   const vector = checkVector(request.vector, target.dimension, mode);
   if (mode === 'vector') {
-    const hits = await vectorLeg(target, vector, where, k);
+    const hits = await timed('vectorMs', vectorLeg(target, vector, where, k));
     return explain ? explained(hits, { vector: hits }, where) : hits;
   }
 
   const pool = Math.max(k * target.tuning.candidateFactor, target.tuning.candidateMinimum);
   const [byVector, byText] = await Promise.all([
-    vectorLeg(target, vector, where, pool),
-    text === '' ? Promise.resolve([]) : textLeg(target.table, text, where, pool),
+    timed('vectorMs', vectorLeg(target, vector, where, pool)),
+    text === '' ? Promise.resolve([]) : timed('textMs', textLeg(target.table, text, where, pool)),
   ]);
   const vectorWeight = request.vectorWeight ?? target.tuning.hybridVectorWeight;
   const hits = fuseRelativeScores(byVector, byText, vectorWeight, k);
@@ -83,6 +85,19 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
     },
     pool,
   }));
+}
+
+/** Adds how long a leg took to `timings`, when the caller asked for them. */
+function legTimer(timings: LegTimings | undefined) {
+  return async <T>(leg: keyof LegTimings, work: Promise<T>): Promise<T> => {
+    if (!timings) return work;
+    const started = performance.now();
+    try {
+      return await work;
+    } finally {
+      timings[leg] += performance.now() - started;
+    }
+  };
 }
 
 /**

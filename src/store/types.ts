@@ -94,6 +94,14 @@ export interface SearchRequest {
   vectorWeight?: number | undefined;
   /** Attach to each hit how it was ranked (`SearchHit.explain`): a few objects per hit, no extra query. */
   explain?: boolean | undefined;
+  /** Filled in with each leg's time when given (the daemon's debug log of where a search's time went). */
+  timings?: LegTimings | undefined;
+}
+
+/** Milliseconds spent in each leg of one search, added to across tables; in hybrid mode the legs overlap. */
+export interface LegTimings {
+  vectorMs: number;
+  textMs: number;
 }
 
 /**
