@@ -61,17 +61,22 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
     return explain ? explained(hits, { text: hits }, where) : hits;
   }
 
-  const vector = checkVector(request.vector, target.dimension, mode);
+  if (!request.vector) throw new RagError('E_USAGE', `search: ${mode} mode needs the query's embedding`);
+  const vector = request.vector;
   if (mode === 'vector') {
-    const hits = await timed('vectorMs', vectorLeg(target, vector, where, k));
+    const checked = checkVector(await vector, target.dimension);
+    const hits = await timed('vectorMs', vectorLeg(target, checked, where, k));
     return explain ? explained(hits, { vector: hits }, where) : hits;
   }
 
   const pool = Math.max(k * target.tuning.candidateFactor, target.tuning.candidateMinimum);
-  const [byVector, byText] = await Promise.all([
-    timed('vectorMs', vectorLeg(target, vector, where, pool)),
+  // Both legs end before either's failure is thrown: nothing keeps reading after the search failed.
+  const [byVector, byText] = await bothLegs(
+    Promise.resolve(vector).then((v) =>
+      timed('vectorMs', vectorLeg(target, checkVector(v, target.dimension), where, pool)),
+    ),
     text === '' ? Promise.resolve([]) : timed('textMs', textLeg(target.table, text, where, pool)),
-  ]);
+  );
   const vectorWeight = request.vectorWeight ?? target.tuning.hybridVectorWeight;
   const hits = fuseRelativeScores(byVector, byText, vectorWeight, k);
   if (!explain) return hits;
@@ -85,6 +90,16 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
     },
     pool,
   }));
+}
+
+async function bothLegs(
+  byVector: Promise<SearchHit[]>,
+  byText: Promise<SearchHit[]>,
+): Promise<[SearchHit[], SearchHit[]]> {
+  const [v, t] = await Promise.allSettled([byVector, byText]);
+  if (v.status === 'rejected') throw v.reason;
+  if (t.status === 'rejected') throw t.reason;
+  return [v.value, t.value];
 }
 
 /** Adds how long a leg took to `timings`, when the caller asked for them. */
@@ -145,8 +160,7 @@ export async function readChunks(
   return hitsFrom(await query.toArrow(), () => () => 0).map(({ score: _score, ...chunk }) => chunk);
 }
 
-function checkVector(vector: Float32Array | undefined, dimension: number, mode: string): Float32Array {
-  if (!vector) throw new RagError('E_USAGE', `search: ${mode} mode needs the query's embedding`);
+function checkVector(vector: Float32Array, dimension: number): Float32Array {
   if (vector.length !== dimension) {
     throw new RagError(
       'E_SCHEMA',

@@ -85,8 +85,11 @@ export interface SearchFilter {
 export interface SearchRequest {
   /** The text the user typed; full-text search uses it as is. */
   query: string;
-  /** The query's embedding; required for `vector` and `hybrid`. */
-  vector?: Float32Array | undefined;
+  /**
+   * The query's embedding; required for `vector` and `hybrid`. It may still be on its way:
+   * hybrid search runs its full-text leg meanwhile.
+   */
+  vector?: Float32Array | Promise<Float32Array> | undefined;
   k: number;
   mode: SearchMode;
   filter?: SearchFilter | undefined;
