@@ -37,6 +37,7 @@ import {
   startDaemon,
   summarise,
   table,
+  waitIdle,
   workFolder,
   writeConfig,
   writeResults,
@@ -52,9 +53,13 @@ const args = flags('node bench/daemon/search-latency.mjs [options]', {
   'settle-ms': ['5000', 'wait after the index is done before the idle phase'],
   queries: [join(import.meta.dirname, 'queries.txt'), 'query file, one a line'],
   seed: ['1', 'PRNG seed of the corpus sample'],
-  keep: ['', 'work folder to keep the corpus in (the index is always rebuilt: this measures a cold index)'],
+  keep: ['', 'work folder to keep the corpus and the index in (the index is rebuilt unless --reuse-index)'],
   'log-level': ['info', 'daemon log level'],
   embedder: ['mlx-bert', 'embedder type of the daemon: mlx-bert, onnx or auto'],
+  'reuse-index': [
+    false,
+    "with --keep: start on the index an earlier run left there and measure only the idle phase (two builds' idle latency on one index, without a cold index each)",
+  ],
 });
 
 function phaseSummary(records) {
@@ -150,7 +155,10 @@ async function main() {
   console.error(`corpus: ${n} files into ${corpusDir}…`);
   const corpus = buildCorpus(corpusDir, n, int(args, 'seed'));
   const paths = writeConfig(work, corpusDir, { logLevel: args['log-level'], embedder: args.embedder });
-  rmSync(paths.dataDir, { recursive: true, force: true });
+  const reuse = args['reuse-index'];
+  if (reuse && !args.keep)
+    throw new Error('--reuse-index needs --keep (the work folder whose index is reused)');
+  if (!reuse) rmSync(paths.dataDir, { recursive: true, force: true });
   const results = { bench: 'search-latency', machine: machine(), args, corpus, queries: queries.length };
 
   const search = async (phase, t0) => {
@@ -194,67 +202,80 @@ async function main() {
   );
 
   let status = await request(paths.socket, 'status', {});
-  let seenIndexing = status.state === 'indexing' || status.queue_depth > 0;
-  let idleStreak = 0;
-  const progress = [];
-  let done = false;
-  let pollerError;
-  const poller = (async () => {
+  if (reuse) {
+    // A finished index of this corpus, kept by an earlier run: only the idle phase is measured.
+    status = (await waitIdle(paths.socket, { minFiles: n, stable: 2 })).status;
+    results.coldIndex = {
+      reused: true,
+      seconds: 0,
+      files: status.files,
+      chunks: status.chunks,
+      progress: [],
+    };
+    results.indexing = { summary: {}, errors: [], records: [] };
+  } else {
+    let seenIndexing = status.state === 'indexing' || status.queue_depth > 0;
+    let idleStreak = 0;
+    const progress = [];
+    let done = false;
+    let pollerError;
+    const poller = (async () => {
+      while (!done) {
+        await sleep(statusMs);
+        const started = performance.now();
+        status = await request(paths.socket, 'status', {}, { timeoutMs: 60_000 });
+        progress.push({
+          atS: (started - t0) / 1000,
+          statusMs: performance.now() - started,
+          files: status.files,
+          chunks: status.chunks,
+          state: status.state,
+          queue: status.queue_depth,
+          load: loadAvg(),
+        });
+        if (status.state === 'indexing' || status.queue_depth > 0) seenIndexing = true;
+        idleStreak = status.state === 'idle' && status.queue_depth === 0 && seenIndexing ? idleStreak + 1 : 0;
+        if (idleStreak >= 2) done = true;
+        if (status.state === 'degraded') throw new Error(`daemon degraded: ${status.reason}`);
+        if (progress.length % 10 === 0)
+          console.error(
+            `  ${progress.at(-1).atS.toFixed(0)} s: ${status.files} files, ${status.chunks} chunks, ${status.state}`,
+          );
+      }
+    })().catch((err) => {
+      pollerError = err;
+      done = true;
+    });
+    const indexing = [];
     while (!done) {
-      await sleep(statusMs);
-      const started = performance.now();
-      status = await request(paths.socket, 'status', {}, { timeoutMs: 60_000 });
-      progress.push({
-        atS: (started - t0) / 1000,
-        statusMs: performance.now() - started,
-        files: status.files,
-        chunks: status.chunks,
-        state: status.state,
-        queue: status.queue_depth,
-        load: loadAvg(),
-      });
-      if (status.state === 'indexing' || status.queue_depth > 0) seenIndexing = true;
-      idleStreak = status.state === 'idle' && status.queue_depth === 0 && seenIndexing ? idleStreak + 1 : 0;
-      if (idleStreak >= 2) done = true;
-      if (status.state === 'degraded') throw new Error(`daemon degraded: ${status.reason}`);
-      if (progress.length % 10 === 0)
-        console.error(
-          `  ${progress.at(-1).atS.toFixed(0)} s: ${status.files} files, ${status.chunks} chunks, ${status.state}`,
-        );
+      if (maxIndexingMs && performance.now() - t0 > maxIndexingMs) break;
+      const r = await search('indexing', t0);
+      r.filesIndexed = status.files;
+      indexing.push(r);
+      await sleep(pauseMs);
     }
-  })().catch((err) => {
-    pollerError = err;
-    done = true;
-  });
-  const indexing = [];
-  while (!done) {
-    if (maxIndexingMs && performance.now() - t0 > maxIndexingMs) break;
-    const r = await search('indexing', t0);
-    r.filesIndexed = status.files;
-    indexing.push(r);
-    await sleep(pauseMs);
+    const indexingEndS = (performance.now() - t0) / 1000;
+    if (!done) {
+      console.error('--max-indexing-s reached: waiting for the index to finish before the idle phase');
+    }
+    await poller;
+    if (pollerError) throw pollerError;
+    results.coldIndex = {
+      seconds: (performance.now() - t0) / 1000,
+      searchingS: indexingEndS,
+      files: status.files,
+      chunks: status.chunks,
+      progress,
+    };
+    results.indexing = {
+      summary: phaseSummary(indexing.filter((r) => !r.error)),
+      errors: indexing.filter((r) => r.error),
+      records: indexing,
+    };
+    console.error(
+      `cold index done in ${results.coldIndex.seconds.toFixed(0)} s (${status.files} files, ${status.chunks} chunks); ${indexing.length} searches meanwhile`,
+    );
   }
-  const indexingEndS = (performance.now() - t0) / 1000;
-  if (!done) {
-    console.error('--max-indexing-s reached: waiting for the index to finish before the idle phase');
-  }
-  await poller;
-  if (pollerError) throw pollerError;
-  results.coldIndex = {
-    seconds: (performance.now() - t0) / 1000,
-    searchingS: indexingEndS,
-    files: status.files,
-    chunks: status.chunks,
-    progress,
-  };
-  results.indexing = {
-    summary: phaseSummary(indexing.filter((r) => !r.error)),
-    errors: indexing.filter((r) => r.error),
-    records: indexing,
-  };
-  console.error(
-    `cold index done in ${results.coldIndex.seconds.toFixed(0)} s (${status.files} files, ${status.chunks} chunks); ${indexing.length} searches meanwhile`,
-  );
 
   // (a) idle.
   await sleep(int(args, 'settle-ms'));
@@ -300,7 +321,7 @@ async function main() {
   }
   const errs = results.indexing.errors.length + results.idle.errors.length;
   console.log(
-    `search over the socket, k = 10, ${queries.length} rotating queries; index: ${status.files} files / ${status.chunks} chunks (${corpus.padded} padded), cold index ${fmt(results.coldIndex.seconds, 0)} s\n\n${table(
+    `search over the socket, k = 10, ${queries.length} rotating queries; index: ${status.files} files / ${status.chunks} chunks (${corpus.padded} padded), ${reuse ? 'index reused (--reuse-index)' : `cold index ${fmt(results.coldIndex.seconds, 0)} s`}\n\n${table(
       [
         'phase',
         'mode',
@@ -319,6 +340,7 @@ async function main() {
     console.log(
       `\nidle phase, where the daemon's time went (its debug log, ms):\n\n${results.idleStages.table}`,
     );
+  if (reuse) return;
   const statusRtt = summarise(results.coldIndex.progress.map((p) => p.statusMs));
   console.log(
     `status during the cold index: ${statusRtt.n} requests, round trip p50 ${fmt(statusRtt.p50, 0)} ms, p99 ${fmt(statusRtt.p99, 0)} ms, max ${fmt(statusRtt.max, 0)} ms (target < 2,000 ms)`,

@@ -92,6 +92,7 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
   }));
 }
 
+/** Both legs' hits; a failure is thrown only once both have ended. */
 async function bothLegs(
   byVector: Promise<SearchHit[]>,
   byText: Promise<SearchHit[]>,
@@ -172,12 +173,12 @@ function checkVector(vector: Float32Array, dimension: number): Float32Array {
 
 /**
  * The vector leg's LanceDB query. Without an ANN index LanceDB compares the query with every
- * row, and its cosine kernel normalises each row again on every query: 8,713 rows of 384
- * dimensions took ~14 ms of compute per query on a 2-core x86, against ~2 ms for its dot
- * product. Every embedder writes L2-normalised rows (`Embedder.embed`), and the query comes
- * from the same embedder, so LanceDB's dot distance (1 − q·v) is the cosine distance; the two
- * differ by float rounding (≤ 2e-7 measured), the order of the hits not at all. An IVF_PQ index
- * was built for cosine, and its query must name the same distance.
+ * row, and its cosine kernel computes each row's norm again on every query, several times the
+ * work of its dot product (docs/BENCHMARKS.md, idle search latency). Every embedder writes
+ * L2-normalised rows (`Embedder.embed`) and the query comes from the same embedder, so
+ * LanceDB's dot distance (1 − q·v) is the cosine distance up to float rounding: the same hits
+ * in the same order, save rows that tie within that rounding. An IVF_PQ index was built for
+ * cosine, and its query must name the same distance.
  */
 export function vectorQuery(
   target: SearchTarget,
