@@ -88,6 +88,27 @@ function logSize(file) {
   }
 }
 
+/** Log lines of the daemon's own work that takes CPU and LanceDB's threads from searches. */
+const MAINTENANCE = ['optimized', 'full-text index rebuilt', 'LanceDB caches renewed', 'indexed'];
+
+/** The daemon's maintenance while idle searches ran (a slow tail may be one of them): [{ msg, atS, ms }]. */
+function maintenanceEvents(logFile, from, startedAt, endedAt) {
+  let text = '';
+  try {
+    text = readFileSync(logFile).subarray(from).toString('utf8');
+  } catch {
+    return [];
+  }
+  const events = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const r = JSON.parse(line);
+    if (!MAINTENANCE.includes(r.msg) || r.time < startedAt || r.time > endedAt) continue;
+    events.push({ msg: r.msg, atS: (r.time - startedAt) / 1000, ms: r.ms ?? (r.seconds ?? 0) * 1000 });
+  }
+  return events;
+}
+
 /** The stages the daemon logs at debug level: per search, and per query's request to the embed worker. */
 const STAGES = ['checkMs', 'embedMs', 'vectorMs', 'textMs', 'tablesMs', 'mergeMs', 'tookMs'];
 
@@ -280,6 +301,7 @@ async function main() {
   // (a) idle.
   await sleep(int(args, 'settle-ms'));
   const idleLogFrom = logSize(paths.logFile);
+  const idleStartedAt = Date.now();
   const idle = [];
   const tIdle = performance.now();
   for (let i = 0; i < int(args, 'idle-queries'); i++) {
@@ -296,6 +318,7 @@ async function main() {
   };
   await daemon.stop();
   results.idleStages = stageSummary(paths.logFile, idleLogFrom);
+  results.idleMaintenance = maintenanceEvents(paths.logFile, idleLogFrom, idleStartedAt, Date.now());
 
   const file = writeResults('search-latency', results);
   const rows = [];
@@ -335,6 +358,10 @@ async function main() {
       ],
       rows,
     )}\n\nfirst search after start (model load): ${fmt(first.rttMs, 0)} ms; failed searches: ${errs}; results: ${file}`,
+  );
+  const events = results.idleMaintenance;
+  console.log(
+    `\nthe daemon's own work during the idle phase (its log): ${events.length ? events.map((e) => `${e.msg} (ended ${fmt(e.atS, 1)} s in, took ${fmt(e.ms, 0)} ms)`).join(', ') : 'none'}`,
   );
   if (results.idleStages)
     console.log(
