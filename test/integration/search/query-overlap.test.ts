@@ -51,7 +51,10 @@ class GatedEmbedder implements Embedder {
     return this.#inner.embed(texts, options);
   }
 
-  async close(): Promise<void> {}
+  /** Ends this lease only: the model it wraps belongs to the test file, which closes it. */
+  async close(): Promise<void> {
+    this.open();
+  }
 }
 
 /** Records the requests a table is asked (the same object the store fills `timings` of). */
