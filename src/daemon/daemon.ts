@@ -168,7 +168,7 @@ export class Daemon {
     this.#rt = rt;
     this.#ipc = new IpcServer({
       socketPath: rt.config.socketPath,
-      handler: dispatchTo(daemonHandlers(this)),
+      handler: dispatchTo(daemonHandlers(this, options.logger.child({ component: 'search' }))),
       logger: options.logger,
     });
   }
@@ -245,6 +245,20 @@ export class Daemon {
             'embed worker restarted',
           ),
         );
+        // A query's own request, at debug level: its wait and compute, beside the search's stages.
+        worker.on('batch', (b) => {
+          if (b.priority === 'query' && logger.isLevelEnabled('debug'))
+            logger.debug(
+              {
+                component: 'embed-worker',
+                embedder: name,
+                waitMs: b.waitMs,
+                computeMs: b.computeMs,
+                tokens: b.tokens,
+              },
+              'query embedded',
+            );
+        });
         workers.push(worker);
         return worker;
       },

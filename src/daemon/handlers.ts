@@ -2,15 +2,23 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { errnoCode, RagError } from '../errors.js';
 import type { MethodHandlers } from '../ipc/types.js';
+import type { Logger } from '../log.js';
 import { isInside } from '../paths.js';
 import { toJson } from '../search/types.js';
 import type { Daemon } from './daemon.js';
 
-/** The socket's methods, each a thin call into the daemon (docs/PROTOCOL.md describes them). */
-export function daemonHandlers(daemon: Daemon): MethodHandlers {
+/**
+ * The socket's methods, each a thin call into the daemon (docs/PROTOCOL.md describes them).
+ * Each search's stages go to `log` at debug level: bench/daemon/search-latency.mjs reads them.
+ */
+export function daemonHandlers(daemon: Daemon, log: Logger): MethodHandlers {
   return {
-    search: async (params, context) =>
-      toJson(await daemon.withApp((app) => app.search.search(params, context.signal))),
+    search: async (params, context) => {
+      const result = await daemon.withApp((app) => app.search.search(params, context.signal));
+      if (log.isLevelEnabled('debug'))
+        log.debug({ mode: result.mode, tookMs: result.tookMs, ...result.timings }, 'search answered');
+      return toJson(result);
+    },
     context: async (params, context) => daemon.withApp((app) => app.context.assemble(params, context.signal)),
     status: async () => daemon.status(),
     sql_clusters: (params, context) =>

@@ -2,11 +2,18 @@ import type { Embedder } from '../embed/types.js';
 import type { FilterField } from '../engines/types.js';
 import { isRagError, RagError } from '../errors.js';
 import { fuseRrf } from '../store/search.js';
-import type { ChunkTableReader, FieldFilter, SearchFilter, SearchHit, SearchMode } from '../store/types.js';
+import type {
+  ChunkTableReader,
+  FieldFilter,
+  SearchFilter,
+  SearchHit,
+  SearchMode,
+  SearchRequest,
+} from '../store/types.js';
 import { parseDate } from './dates.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
 import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
-import type { SearchResult } from './types.js';
+import type { SearchResult, SearchTimings } from './types.js';
 
 export interface SearchTable {
   engine: string;
@@ -21,8 +28,8 @@ export interface SearchTable {
 
 /**
  * Answers searches over one or more engines' tables: embeds the query once per model (as a
- * query, ahead of indexing work), pushes filters down into each table, and fuses the tables'
- * ranked lists by RRF when several engines answer.
+ * query, ahead of indexing work) while the tables' full-text legs already run, pushes filters
+ * down into each table, and fuses the tables' ranked lists by RRF when several engines answer.
  *
  * Parameters are checked with the same schema as the socket's and the CLI's (`params`: by
  * default the tables' own filter fields; the app passes every registered mapper's, as the
@@ -49,6 +56,16 @@ export class SearchService {
     const checked = checkSearchParams(this.#params, input);
     if (!checked.ok) throw new RagError('E_USAGE', describeProblem(checked.problem, checked.problem.param));
     const q = checked.params;
+    const timings: SearchTimings = {
+      checkMs: 0,
+      embedMs: 0,
+      tablesMs: 0,
+      vectorMs: 0,
+      textMs: 0,
+      mergeMs: 0,
+    };
+    let mark = performance.now();
+    timings.checkMs = mark - started;
     const query = q.query.trim();
     const mode = q.mode ?? 'hybrid';
     const k = q.k ?? this.#defaults.k;
@@ -59,40 +76,47 @@ export class SearchService {
       afterMs: q.after === undefined ? undefined : parseDate(q.after, now),
       beforeMs: q.before === undefined ? undefined : parseDate(q.before, now),
     };
-    const vectors = new Map<Embedder, Float32Array>();
-    const lists: SearchHit[][] = [];
     const targets = this.#targets(q.engine, given);
+    const request = (t: SearchTable, ranked: SearchMode, vector?: Promise<Float32Array>): SearchRequest => ({
+      query,
+      vector,
+      k,
+      mode: ranked,
+      // Each table reads a field through its own mapper's declaration (its column).
+      filter: {
+        ...common,
+        timeColumn: t.timeColumn,
+        fields: given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name] as FilterValue, now)),
+      },
+      explain: q.explain,
+      timings,
+    });
     let note: string | undefined;
     let ranked: SearchMode = mode;
-    if (mode !== 'text') {
+    mark = performance.now();
+    let lists: SearchHit[][];
+    if (mode === 'text') {
+      lists = await searchAll(targets.map((t) => t.table.search(request(t, mode))));
+    } else {
+      // The tables start at once: their full-text legs run while the query is being embedded.
+      const vectors = this.#embedQuery(targets, query, timings, signal);
       try {
-        for (const t of targets)
-          if (!vectors.has(t.embedder))
-            vectors.set(t.embedder, await t.embedder.embed([query], { priority: 'query', signal }));
+        lists = await searchAll(
+          targets.map((t) => t.table.search(request(t, mode, vectors.get(t.embedder)))),
+        );
       } catch (err) {
         // A remote embedding server that is down must not take search with it: the words still match.
         if (!isRagError(err) || err.code !== 'E_EMBED_UNAVAILABLE') throw err;
         ranked = 'text';
         note = `${mode} search needs the query embedded, which failed (${err.message}): these are full-text results only`;
+        lists = await searchAll(targets.map((t) => t.table.search(request(t, ranked))));
       }
     }
-    for (const t of targets) {
-      const vector = ranked === 'text' ? undefined : vectors.get(t.embedder);
-      // Each table reads a field through its own mapper's declaration (its column).
-      const fields = given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name] as FilterValue, now));
-      lists.push(
-        await t.table.search({
-          query,
-          vector,
-          k,
-          mode: ranked,
-          filter: { ...common, timeColumn: t.timeColumn, fields },
-          explain: q.explain,
-        }),
-      );
-    }
+    timings.tablesMs = performance.now() - mark;
+    mark = performance.now();
     const results = lists.length === 1 ? lists[0]! : fuseRrf(lists, this.#defaults.rrfK, k);
     if (q.explain && lists.length > 1) explainMerge(results, lists, this.#defaults.rrfK);
+    timings.mergeMs = performance.now() - mark;
     return {
       query,
       mode: ranked,
@@ -100,7 +124,35 @@ export class SearchService {
       results,
       tookMs: performance.now() - started,
       ...(note ? { note } : {}),
+      timings,
     };
+  }
+
+  /**
+   * The query embedded once per model, each as a query (ahead of index work), all at once;
+   * `timings.embedMs` is when the last one landed. Each promise is awaited by the tables'
+   * searches, and marked handled here so that a table failing first leaves no unhandled rejection.
+   */
+  #embedQuery(
+    targets: readonly SearchTable[],
+    query: string,
+    timings: SearchTimings,
+    signal: AbortSignal | undefined,
+  ): Map<Embedder, Promise<Float32Array>> {
+    const started = performance.now();
+    const vectors = new Map<Embedder, Promise<Float32Array>>();
+    for (const t of targets) {
+      if (vectors.has(t.embedder)) continue;
+      const vector = t.embedder.embed([query], { priority: 'query', signal });
+      vector.then(
+        () => {
+          timings.embedMs = performance.now() - started;
+        },
+        () => undefined,
+      );
+      vectors.set(t.embedder, vector);
+    }
+    return vectors;
   }
 
   /** The named engine's table, or all; with engine filters, only the tables that have every one. */
@@ -124,6 +176,14 @@ export class SearchService {
         : `no engine of this index has ${given.length > 1 ? 'all of ' : ''}${which} (engines: ${names})`,
     );
   }
+}
+
+/** Every table's hits, in order; the first failure once all have ended (no search left running). */
+async function searchAll(searches: readonly Promise<SearchHit[]>[]): Promise<SearchHit[][]> {
+  const settled = await Promise.allSettled(searches);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<SearchHit[]>).value);
 }
 
 /** Adds to each merged hit its rank in its engine's list and its RRF score (`HitExplanation.merge`). */

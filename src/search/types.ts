@@ -1,5 +1,5 @@
 import { toWireHit, type WireSearchHit } from '../ipc/protocol.js';
-import type { SearchHit, SearchMode } from '../store/types.js';
+import type { LegTimings, SearchHit, SearchMode } from '../store/types.js';
 
 /** A search as the CLI, the socket and the service take it: see params.ts. */
 export type { SearchParams } from './params.js';
@@ -12,6 +12,20 @@ export interface SearchResult {
   tookMs: number;
   /** Why the results were ranked otherwise than asked (the query could not be embedded: text only). */
   note?: string;
+  /** Where the time went; never on the wire (the daemon logs it at debug level). */
+  timings?: SearchTimings;
+}
+
+/**
+ * Milliseconds per stage of one search, for the daemon's debug log and bench/daemon: parameter
+ * checks, the query's embedding (a round trip to the embed worker in the daemon), each leg in
+ * the store (summed over tables) and all tables together, and the merge across tables.
+ */
+export interface SearchTimings extends LegTimings {
+  checkMs: number;
+  embedMs: number;
+  tablesMs: number;
+  mergeMs: number;
 }
 
 /** The JSON of `ragctl search --json` and of the socket's `search` reply (docs/PROTOCOL.md). */

@@ -1,4 +1,4 @@
-import { MatchQuery, type Table } from '@lancedb/lancedb';
+import { MatchQuery, type Table, type VectorQuery } from '@lancedb/lancedb';
 import type { Table as ArrowTable, Vector } from 'apache-arrow';
 import { RagError } from '../errors.js';
 import type { StoreTuning } from './tuning.js';
@@ -6,6 +6,7 @@ import {
   CHUNK_COLUMNS as C,
   type FusionExplanation,
   type HitExplanation,
+  type LegTimings,
   MAX_CHUNKS_READ,
   type SearchHit,
   type SearchRequest,
@@ -54,22 +55,28 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
   const text = request.query.trim();
   const explain = request.explain === true;
 
+  const timed = legTimer(request.timings);
   if (mode === 'text') {
-    const hits = text === '' ? [] : await textLeg(target.table, text, where, k);
+    const hits = text === '' ? [] : await timed('textMs', textLeg(target.table, text, where, k));
     return explain ? explained(hits, { text: hits }, where) : hits;
   }
 
-  const vector = checkVector(request.vector, target.dimension, mode);
+  if (!request.vector) throw new RagError('E_USAGE', `search: ${mode} mode needs the query's embedding`);
+  const vector = request.vector;
   if (mode === 'vector') {
-    const hits = await vectorLeg(target, vector, where, k);
+    const checked = checkVector(await vector, target.dimension);
+    const hits = await timed('vectorMs', vectorLeg(target, checked, where, k));
     return explain ? explained(hits, { vector: hits }, where) : hits;
   }
 
   const pool = Math.max(k * target.tuning.candidateFactor, target.tuning.candidateMinimum);
-  const [byVector, byText] = await Promise.all([
-    vectorLeg(target, vector, where, pool),
-    text === '' ? Promise.resolve([]) : textLeg(target.table, text, where, pool),
-  ]);
+  // Both legs end before either's failure is thrown: nothing keeps reading after the search failed.
+  const [byVector, byText] = await bothLegs(
+    Promise.resolve(vector).then((v) =>
+      timed('vectorMs', vectorLeg(target, checkVector(v, target.dimension), where, pool)),
+    ),
+    text === '' ? Promise.resolve([]) : timed('textMs', textLeg(target.table, text, where, pool)),
+  );
   const vectorWeight = request.vectorWeight ?? target.tuning.hybridVectorWeight;
   const hits = fuseRelativeScores(byVector, byText, vectorWeight, k);
   if (!explain) return hits;
@@ -83,6 +90,30 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
     },
     pool,
   }));
+}
+
+/** Both legs' hits; a failure is thrown only once both have ended. */
+async function bothLegs(
+  byVector: Promise<SearchHit[]>,
+  byText: Promise<SearchHit[]>,
+): Promise<[SearchHit[], SearchHit[]]> {
+  const [v, t] = await Promise.allSettled([byVector, byText]);
+  if (v.status === 'rejected') throw v.reason;
+  if (t.status === 'rejected') throw t.reason;
+  return [v.value, t.value];
+}
+
+/** Adds how long a leg took to `timings`, when the caller asked for them. */
+function legTimer(timings: LegTimings | undefined) {
+  return async <T>(leg: keyof LegTimings, work: Promise<T>): Promise<T> => {
+    if (!timings) return work;
+    const started = performance.now();
+    try {
+      return await work;
+    } finally {
+      timings[leg] += performance.now() - started;
+    }
+  };
 }
 
 /**
@@ -130,8 +161,7 @@ export async function readChunks(
   return hitsFrom(await query.toArrow(), () => () => 0).map(({ score: _score, ...chunk }) => chunk);
 }
 
-function checkVector(vector: Float32Array | undefined, dimension: number, mode: string): Float32Array {
-  if (!vector) throw new RagError('E_USAGE', `search: ${mode} mode needs the query's embedding`);
+function checkVector(vector: Float32Array, dimension: number): Float32Array {
   if (vector.length !== dimension) {
     throw new RagError(
       'E_SCHEMA',
@@ -141,20 +171,39 @@ function checkVector(vector: Float32Array | undefined, dimension: number, mode: 
   return vector;
 }
 
+/**
+ * The vector leg's LanceDB query. Without an ANN index LanceDB compares the query with every
+ * row, and its cosine kernel computes each row's norm again on every query, several times the
+ * work of its dot product (docs/BENCHMARKS.md, idle search latency). Every embedder writes
+ * L2-normalised rows (`Embedder.embed`) and the query comes from the same embedder, so
+ * LanceDB's dot distance (1 − q·v) is the cosine distance up to float rounding: the same hits
+ * in the same order, save rows that tie within that rounding. An IVF_PQ index was built for
+ * cosine, and its query must name the same distance.
+ */
+export function vectorQuery(
+  target: SearchTarget,
+  vector: Float32Array,
+  where: string | undefined,
+  limit: number,
+): VectorQuery {
+  let query = target.table
+    .vectorSearch(vector)
+    .column(C.vector)
+    .distanceType(target.vectorIndexed ? 'cosine' : 'dot')
+    .select([...HIT_COLUMNS, '_distance'])
+    .limit(limit);
+  if (where) query = query.where(where);
+  if (target.vectorIndexed) query = query.refineFactor(REFINE_FACTOR);
+  return query;
+}
+
 async function vectorLeg(
   target: SearchTarget,
   vector: Float32Array,
   where: string | undefined,
   limit: number,
 ) {
-  let query = target.table
-    .vectorSearch(vector)
-    .column(C.vector)
-    .distanceType('cosine')
-    .select([...HIT_COLUMNS, '_distance'])
-    .limit(limit);
-  if (where) query = query.where(where);
-  if (target.vectorIndexed) query = query.refineFactor(REFINE_FACTOR);
+  const query = vectorQuery(target, vector, where, limit);
   const distance = (t: ArrowTable) => t.getChild('_distance');
   return hitsFrom(await query.toArrow(), (t) => {
     const d = distance(t);

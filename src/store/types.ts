@@ -85,8 +85,11 @@ export interface SearchFilter {
 export interface SearchRequest {
   /** The text the user typed; full-text search uses it as is. */
   query: string;
-  /** The query's embedding; required for `vector` and `hybrid`. */
-  vector?: Float32Array | undefined;
+  /**
+   * The query's embedding; required for `vector` and `hybrid`. It may still be on its way:
+   * hybrid search runs its full-text leg meanwhile.
+   */
+  vector?: Float32Array | Promise<Float32Array> | undefined;
   k: number;
   mode: SearchMode;
   filter?: SearchFilter | undefined;
@@ -94,6 +97,14 @@ export interface SearchRequest {
   vectorWeight?: number | undefined;
   /** Attach to each hit how it was ranked (`SearchHit.explain`): a few objects per hit, no extra query. */
   explain?: boolean | undefined;
+  /** Filled in with each leg's time when given (the daemon's debug log of where a search's time went). */
+  timings?: LegTimings | undefined;
+}
+
+/** Milliseconds spent in each leg of one search, added to across tables; in hybrid mode the legs overlap. */
+export interface LegTimings {
+  vectorMs: number;
+  textMs: number;
 }
 
 /**
