@@ -57,7 +57,9 @@ async function loadGraph<S>(
   try {
     return { session: await create(graph.bytes), ops, file, cached: graph.cached };
   } catch (err) {
-    if (!graph.cached) throw loadError(file, weights, err);
+    // A graph this onnxruntime refuses is not kept: the next start would take it for a damaged
+    // cache file and build it twice before falling back.
+    if (!graph.cached) throw forget(file, loadError(file, weights, err));
     // A damaged cache file (a full disk, an older ORT's output): build the graph again, once.
     log.warn({ file, err: errorMessage(err) }, 'the cached onnx graph does not load; rebuilding it');
     rmSync(file, { force: true });
@@ -65,9 +67,14 @@ async function loadGraph<S>(
     try {
       return { session: await create(graph.bytes), ops, file, cached: false };
     } catch (again) {
-      throw loadError(file, weights, again);
+      throw forget(file, loadError(file, weights, again));
     }
   }
+}
+
+function forget(file: string, err: ModelError): ModelError {
+  rmSync(file, { force: true });
+  return err;
 }
 
 function loadError(graphFile: string, weights: string, err: unknown): ModelError {

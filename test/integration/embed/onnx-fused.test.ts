@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -124,6 +124,9 @@ describe('onnx fused graph', () => {
     );
     try {
       expect(loaded).toMatchObject({ ops: 'plain', file: candidates[1]!.file, cached: false });
+      // The refused graph is not cached, so the next start does not take it for a damaged file.
+      expect(existsSync(candidates[0]!.file)).toBe(false);
+      expect(existsSync(candidates[1]!.file)).toBe(true);
       const ids = new ort.Tensor('int64', BigInt64Array.from([101n, 7592n, 102n]), [1, 3]);
       const mask = new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n]), [1, 3]);
       const out = await loaded.session.run({ input_ids: ids, attention_mask: mask });
