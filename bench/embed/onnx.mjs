@@ -4,7 +4,10 @@
 // texts and batches as the peers.
 //
 //   npm run build && node bench/embed/onnx.mjs --texts bench/data/texts-128.json --batch-size 32 \
-//        [--iterations 3] [--warmup 3] [--threads 2] [--precision fp32|int8]
+//        [--iterations 3] [--warmup 3] [--threads 2] [--precision fp32|int8] [--ops fused|plain]
+//
+// --ops plain: the graph of standard ONNX ops only (the fallback, and the graph before the fused
+// contrib kernels), to compare the two side by side in one run.
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { readTextsFile, resultLine, timeEmbedder } from './common.mjs';
@@ -18,6 +21,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string' },
     'graph-cache': { type: 'string' },
     precision: { type: 'string', default: 'fp32' },
+    ops: { type: 'string', default: 'fused' },
   },
 });
 
@@ -34,6 +38,7 @@ const embedder = new OnnxEmbedder({
   batchTokens: batchSize * data.tokens_per_text,
   threads: args.threads ? Number.parseInt(args.threads, 10) : null,
   precision: args.precision,
+  ops: args.ops,
   // The worker's cache unless given: after its first start the worker reads the built graph,
   // so RSS is measured as it runs then (building it in-process holds the weights a while).
   ...(args['graph-cache'] ? { graphCacheDir: args['graph-cache'] } : {}),
@@ -50,11 +55,12 @@ const { batchMs, done, seconds } = await timeEmbedder(embedder, data, {
 
 console.log(
   resultLine({
-    runner: args.precision === 'fp32' ? 'ragctl-onnx' : `ragctl-onnx-${args.precision}`,
+    runner: `ragctl-onnx${args.precision === 'fp32' ? '' : `-${args.precision}`}${args.ops === 'plain' ? '-plain' : ''}`,
     runtime: {
       onnxruntime: 'onnxruntime-node 1.31.1',
       backend: runtime.backend,
       precision: runtime.details.precision,
+      graph_ops: runtime.details.graphOps,
       threads: runtime.details.threads,
       node: process.versions.node,
     },

@@ -6,7 +6,8 @@
 #   bench/embed/run.sh [--iterations 3] [--warmup 3] [--count 512] [--lengths "32 128 256"]
 #                      [--threads 2] [--runners "st ort onnx onnx8 mlx"] [--pause 5]
 # (onnx8: ragctl's onnx backend at precision int8 — other vectors, its retrieval cost is measured
-# by bench/embed/int8-quality.sh)
+# by bench/embed/int8-quality.sh; onnxplain: the onnx backend on its plain graph, standard ONNX
+# ops only — the fallback, and the graph before ORT's fused Attention — not in the default set)
 #
 # Batch policy: floor(4096 / tokens_per_text) texts per batch (128, 32, 16 for 32/128/256
 # tokens), i.e. the same ~4096 tokens per forward pass for every length and runner.
@@ -101,6 +102,9 @@ for n in $LENGTHS; do
         # ragctl's onnx backend: the graph it builds itself, on onnxruntime-node, same threads as the peers.
         run_one "ragctl-onnx ${n} tokens" node bench/embed/onnx.mjs "${common[@]}" --threads "$THREADS"
         ;;
+      onnxplain)
+        run_one "ragctl-onnx-plain ${n} tokens" node bench/embed/onnx.mjs "${common[@]}" --threads "$THREADS" --ops plain
+        ;;
       onnx8)
         run_one "ragctl-onnx-int8 ${n} tokens" node bench/embed/onnx.mjs "${common[@]}" --threads "$THREADS" --precision int8
         ;;
@@ -117,7 +121,7 @@ for n in $LENGTHS; do
         fi
         # ---- END MLX HOOK --------------------------------------------------------------------
         ;;
-      *) echo "unknown runner '$runner' (known: st ort onnx onnx8 mlx)" >&2; exit 2 ;;
+      *) echo "unknown runner '$runner' (known: st ort onnx onnxplain onnx8 mlx)" >&2; exit 2 ;;
     esac
   done
 done

@@ -1,15 +1,20 @@
 import type { BertSpec } from '../model/bert-config.js';
-import { DataType, encodeModel, type Node, type Tensor } from './proto.js';
+import { GraphWriter, MS_DOMAIN, type WeightReader } from './graph-writer.js';
+import { DataType, encodeModel } from './proto.js';
 import { quantizeColumns } from './quantize.js';
+
+export type { Weight, WeightReader } from './graph-writer.js';
 
 /**
  * Bump when the graph changes: it is part of the cache key of built graphs (graph-cache.ts),
  * so an upgraded ragctl never runs a graph an older builder wrote.
  */
-export const GRAPH_BUILDER_VERSION = 1;
+export const GRAPH_BUILDER_VERSION = 2;
 
 /** opset 17: the first with LayerNormalization, which ORT runs as one fused kernel. */
 const OPSET = 17;
+/** The contrib ops' opset (Attention and BiasGelu are version 1). */
+const MS_OPSET = 1;
 /** The IR version that opset 17 belongs to. */
 const IR_VERSION = 8;
 /** Additive attention bias for padded keys, as the MLX encoder uses (exp() of it is 0). */
@@ -23,15 +28,6 @@ export const ATTENTION_MASK = 'attention_mask';
 /** Pooled rows, [batch, hidden], not yet L2-normalised (the embedder does that in JS). */
 export const POOLED = 'pooled';
 
-/** One tensor of the checkpoint as float32, with its shape. */
-export interface Weight {
-  data: Float32Array;
-  shape: readonly number[];
-}
-
-/** Reads one tensor of the checkpoint by its name without the checkpoint's prefix. */
-export type WeightReader = (name: string) => Weight;
-
 /**
  * How the projections multiply. `int8`: each projection's weights are int8 with one scale per
  * output column (symmetric), activations are quantised per call (DynamicQuantizeLinear), the
@@ -41,21 +37,37 @@ export type WeightReader = (name: string) => Weight;
 export type GraphPrecision = 'fp32' | 'int8';
 
 /**
+ * `fused`: ORT's contrib kernels (com.microsoft) where they pay — Attention over packed QKV
+ * weights with the padding mask as its mask input (ORT's optimizer does not fuse the plain
+ * graph's attention; the kernel spares the Reshape/Transpose copies and the broadcast mask
+ * Add of every layer) and BiasGelu (bias + exact erf GELU, what ORT makes of the plain
+ * pattern anyway). The residual + LayerNorm pairs stay Add + LayerNormalization: ORT's CPU
+ * SkipLayerNormalization kernel ran slower than the two here.
+ * `plain`: standard ONNX ops only, for an onnxruntime that lacks a contrib kernel.
+ * int8 keeps plain attention (Attention takes float weights).
+ */
+export type GraphOps = 'fused' | 'plain';
+
+export interface GraphOptions {
+  precision?: GraphPrecision;
+  ops?: GraphOps;
+}
+
+/**
  * Builds an ONNX graph of a BERT sentence encoder from its weights: embeddings (word +
  * position + token type 0, LayerNorm), the encoder layers (scaled dot-product attention with
- * the padding mask as an additive bias, exact erf GELU), then the model's pooling. Inputs are
- * `input_ids` and `attention_mask` (int64, [batch, seq]); the output is `pooled`.
+ * the padding mask, exact erf GELU), then the model's pooling. Inputs are `input_ids` and
+ * `attention_mask` (int64, [batch, seq]); the output is `pooled`.
  *
  * Positions are a Slice of the position table up to the sequence length, not a Gather over a
  * Range: ORT's optimizer rewrites that Gather into a Slice whose bounds fail at run time.
- * Weights are stored transposed ([in, out]) so every projection is a plain MatMul, and the
- * 1/√d attention scale is folded into the query weights, as in the MLX encoder.
+ * Weights are stored transposed ([in, out]) so every projection is a plain MatMul. In the
+ * plain attention the 1/√d scale is folded into the query weights, as in the MLX encoder;
+ * the fused Attention applies it itself.
  */
-export function buildBertGraph(
-  spec: BertSpec,
-  read: WeightReader,
-  precision: GraphPrecision = 'fp32',
-): Uint8Array {
+export function buildBertGraph(spec: BertSpec, read: WeightReader, options: GraphOptions = {}): Uint8Array {
+  const precision = options.precision ?? 'fp32';
+  const fused = (options.ops ?? 'fused') === 'fused';
   const g = new GraphWriter();
   const H = spec.hiddenSize;
   const NH = spec.heads;
@@ -67,21 +79,24 @@ export function buildBertGraph(
       axis: -1,
       epsilon: eps,
     });
-  const linear = (x: string, prefix: string, scale = 1): string => {
-    const w = read(`${prefix}.weight`).data;
-    const b = read(`${prefix}.bias`).data;
-    const outDim = b.length;
-    const inDim = w.length / outDim;
+  /** x · Wᵀ (no bias): the weights transposed to [in, out], times `scale`. */
+  const project = (x: string, prefix: string, scale = 1): string => {
+    const { data: w, shape } = read(`${prefix}.weight`);
+    const [outDim, inDim] = shape as [number, number];
     const wt = transpose(w, outDim, inDim, scale);
-    const product =
-      precision === 'int8'
-        ? int8MatMul(g, x, prefix, wt, inDim, outDim)
-        : g.op('MatMul', [x, g.floats(`${prefix}.weight.t`, [inDim, outDim], wt)]);
-    return g.op('Add', [
-      product,
-      g.floats(`${prefix}.bias.s`, [outDim], scale === 1 ? b : b.map((v) => v * scale)),
-    ]);
+    return precision === 'int8'
+      ? int8MatMul(g, x, prefix, wt, inDim, outDim)
+      : g.op('MatMul', [x, g.floats(`${prefix}.weight.t`, [inDim, outDim], wt)]);
   };
+  const bias = (prefix: string, scale = 1): string => {
+    const b = read(`${prefix}.bias`).data;
+    return g.floats(`${prefix}.bias.s`, [b.length], scale === 1 ? b : b.map((v) => v * scale));
+  };
+  const linear = (x: string, prefix: string, scale = 1): string =>
+    g.op('Add', [project(x, prefix, scale), bias(prefix, scale)]);
+  /** LayerNorm(x · Wᵀ + b + residual). */
+  const residualNorm = (x: string, prefix: string, residual: string, norm: string): string =>
+    ln(g.op('Add', [linear(x, prefix), residual]), norm);
 
   // Embeddings.
   const words = g.op('Gather', [g.weight('embeddings.word_embeddings.weight', read), INPUT_IDS], { axis: 0 });
@@ -98,42 +113,79 @@ export function buildBertGraph(
 
   // The padding mask: 0 for real tokens, MASKED for padding, broadcast over heads and queries.
   const maskF = g.op('Cast', [ATTENTION_MASK], { to: DataType.FLOAT });
-  const bias = g.op('Mul', [g.op('Sub', [g.scalar('f_one', 1), maskF]), g.scalar('f_masked', MASKED)]);
-  const bias4 = g.op('Unsqueeze', [bias, g.ints('axes_1_2', [1, 2])]);
-  const headShape = g.ints('head_shape', [0, 0, NH, d]);
-  const hiddenShape = g.ints('hidden_shape', [0, 0, H]);
+  const maskBias = g.op('Mul', [g.op('Sub', [g.scalar('f_one', 1), maskF]), g.scalar('f_masked', MASKED)]);
+  const useFusedAttention = fused && precision === 'fp32';
+  // Attention's 2-D "raw" mask form: [batch, seq] of 1 (attend) and 0 (padding), int32.
+  const mask32 = useFusedAttention ? g.op('Cast', [ATTENTION_MASK], { to: DataType.INT32 }) : '';
+  const bias4 = useFusedAttention ? '' : g.op('Unsqueeze', [maskBias, g.ints('axes_1_2', [1, 2])]);
 
-  for (let l = 0; l < spec.layers; l++) {
-    const p = `encoder.layer.${l}`;
+  const plainAttention = (x: string, p: string): string => {
+    const headShape = g.ints('head_shape', [0, 0, NH, d]);
+    const hiddenShape = g.ints('hidden_shape', [0, 0, H]);
     const heads = (t: string, perm: number[]): string =>
       g.op('Transpose', [g.op('Reshape', [t, headShape])], { perm });
-    const q = heads(linear(x, `${p}.attention.self.query`, 1 / Math.sqrt(d)), [0, 2, 1, 3]);
-    const k = heads(linear(x, `${p}.attention.self.key`), [0, 2, 3, 1]);
-    const v = heads(linear(x, `${p}.attention.self.value`), [0, 2, 1, 3]);
+    const q = heads(linear(x, `${p}.query`, 1 / Math.sqrt(d)), [0, 2, 1, 3]);
+    const k = heads(linear(x, `${p}.key`), [0, 2, 3, 1]);
+    const v = heads(linear(x, `${p}.value`), [0, 2, 1, 3]);
     const scores = g.op('Add', [g.op('MatMul', [q, k]), bias4]);
     const probs = g.op('Softmax', [scores], { axis: -1 });
-    const context = g.op('Reshape', [
+    return g.op('Reshape', [
       g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }),
       hiddenShape,
     ]);
-    const attended = ln(
-      g.op('Add', [linear(context, `${p}.attention.output.dense`), x]),
+  };
+  /** ORT's Attention: one GEMM over the packed QKV weights, then the heads, masked. */
+  const fusedAttention = (x: string, p: string): string => {
+    const parts = ['query', 'key', 'value'].map((n) => ({
+      w: read(`${p}.${n}.weight`).data,
+      b: read(`${p}.${n}.bias`).data,
+    }));
+    return g.msOp(
+      'Attention',
+      [
+        x,
+        g.floats(
+          `${p}.qkv.weight.t`,
+          [H, 3 * H],
+          packColumns(
+            parts.map((t) => t.w),
+            H,
+          ),
+        ),
+        g.floats(`${p}.qkv.bias`, [3 * H], concat(parts.map((t) => t.b))),
+        mask32,
+      ],
+      // The scale is the kernel's default, 1/√d; padded keys get MASKED as in the plain graph.
+      { num_heads: NH, mask_filter_value: { floatValue: MASKED } },
+    );
+  };
+
+  for (let l = 0; l < spec.layers; l++) {
+    const p = `encoder.layer.${l}`;
+    const context = useFusedAttention
+      ? fusedAttention(x, `${p}.attention.self`)
+      : plainAttention(x, `${p}.attention.self`);
+    const attended = residualNorm(
+      context,
+      `${p}.attention.output.dense`,
+      x,
       `${p}.attention.output.LayerNorm`,
     );
-    const up = linear(attended, `${p}.intermediate.dense`);
-    // Exact GELU, x·½(1 + erf(x/√2)), written as ORT's Gelu fusion expects it.
-    const erf = g.op('Erf', [g.op('Div', [up, g.scalar('f_sqrt2', Math.SQRT2)])]);
-    const gelu = g.op('Mul', [
-      g.op('Mul', [up, g.op('Add', [erf, g.scalar('f_one', 1)])]),
-      g.scalar('f_half', 0.5),
-    ]);
-    x = ln(g.op('Add', [linear(gelu, `${p}.output.dense`), attended]), `${p}.output.LayerNorm`);
+    const gelu = fused
+      ? g.msOp('BiasGelu', [project(attended, `${p}.intermediate.dense`), bias(`${p}.intermediate.dense`)])
+      : erfGelu(g, linear(attended, `${p}.intermediate.dense`));
+    x = residualNorm(gelu, `${p}.output.dense`, attended, `${p}.output.LayerNorm`);
   }
 
-  g.op('Identity', [pool(g, x, maskF, bias, spec)], {}, POOLED);
+  g.op('Identity', [pool(g, x, maskF, maskBias, spec)], {}, POOLED);
   return encodeModel({
     irVersion: IR_VERSION,
-    opsets: [{ domain: '', version: OPSET }],
+    opsets: fused
+      ? [
+          { domain: '', version: OPSET },
+          { domain: MS_DOMAIN, version: MS_OPSET },
+        ]
+      : [{ domain: '', version: OPSET }],
     producerName: 'ragctl',
     producerVersion: String(GRAPH_BUILDER_VERSION),
     graph: {
@@ -147,6 +199,41 @@ export function buildBertGraph(
       outputs: [{ name: POOLED, dataType: DataType.FLOAT, dims: ['batch', H] }],
     },
   });
+}
+
+/** Exact GELU, x·½(1 + erf(x/√2)), written as ORT's Gelu fusion expects it. */
+function erfGelu(g: GraphWriter, x: string): string {
+  const erf = g.op('Erf', [g.op('Div', [x, g.scalar('f_sqrt2', Math.SQRT2)])]);
+  return g.op('Mul', [g.op('Mul', [x, g.op('Add', [erf, g.scalar('f_one', 1)])]), g.scalar('f_half', 0.5)]);
+}
+
+/**
+ * Checkpoint matrices ([out, in] each, `inDim` columns) side by side as one [in, Σout] matrix:
+ * Attention's packed QKV weights, the query's columns first.
+ */
+function packColumns(ws: readonly Float32Array[], inDim: number): Float32Array {
+  const outDims = ws.map((w) => w.length / inDim);
+  const total = outDims.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(inDim * total);
+  let offset = 0;
+  ws.forEach((w, i) => {
+    const outDim = outDims[i]!;
+    for (let o = 0; o < outDim; o++) {
+      for (let r = 0; r < inDim; r++) out[r * total + offset + o] = w[o * inDim + r]!;
+    }
+    offset += outDim;
+  });
+  return out;
+}
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }
 
 /**
@@ -202,70 +289,4 @@ function transpose(w: Float32Array, rows: number, cols: number, scale: number): 
     for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c]! * scale;
   }
   return out;
-}
-
-/** Nodes and initializers with generated names; constants are shared by name. */
-class GraphWriter {
-  readonly nodes: Node[] = [];
-  readonly initializers: Tensor[] = [];
-  readonly #names = new Set<string>();
-  #next = 0;
-
-  op(
-    type: string,
-    inputs: string[],
-    attributes: Node['attributes'] = {},
-    output = `${type.toLowerCase()}_${this.#next}`,
-  ): string {
-    this.nodes.push({ op: type, inputs, outputs: [output], name: `${type}_${this.#next++}`, attributes });
-    return output;
-  }
-
-  /** A node with `count` outputs (DynamicQuantizeLinear's value, scale and zero point). */
-  ops(type: string, inputs: string[], count: number): string[] {
-    const id = this.#next++;
-    const outputs = Array.from({ length: count }, (_, i) => `${type.toLowerCase()}_${id}_${i}`);
-    this.nodes.push({ op: type, inputs, outputs, name: `${type}_${id}`, attributes: {} });
-    return outputs;
-  }
-
-  int8s(name: string, dims: number[], data: Int8Array): string {
-    return this.#add(
-      name,
-      DataType.INT8,
-      dims,
-      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    );
-  }
-
-  weight(name: string, read: WeightReader): string {
-    if (this.#names.has(name)) return name;
-    const { data, shape } = read(name);
-    return this.floats(name, [...shape], data);
-  }
-
-  floats(name: string, dims: number[], data: Float32Array): string {
-    return this.#add(
-      name,
-      DataType.FLOAT,
-      dims,
-      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    );
-  }
-
-  scalar(name: string, value: number): string {
-    return this.floats(name, [], Float32Array.of(value));
-  }
-
-  ints(name: string, values: number[], dims: number[] = [values.length]): string {
-    const data = BigInt64Array.from(values, (v) => BigInt(v));
-    return this.#add(name, DataType.INT64, dims, new Uint8Array(data.buffer));
-  }
-
-  #add(name: string, dataType: Tensor['dataType'], dims: number[], raw: Uint8Array): string {
-    if (this.#names.has(name)) return name;
-    this.#names.add(name);
-    this.initializers.push({ name, dataType, dims, raw });
-    return name;
-  }
 }

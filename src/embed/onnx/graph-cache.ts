@@ -14,12 +14,12 @@ export function defaultGraphCacheDir(env: NodeJS.ProcessEnv = process.env): stri
 
 /**
  * The graph file for these weights: keyed by the weights' id (Hub id + fingerprint of the
- * safetensors), the builder's version and the precision, so a new checkpoint, a changed
- * builder or another precision never reuses a stale graph.
+ * safetensors), the builder's version, the precision and the graph's ops (fused or plain), so
+ * a new checkpoint, a changed builder or another variant never reuses a stale graph.
  */
-export function graphCacheFile(dir: string, weightsId: string, precision: string): string {
+export function graphCacheFile(dir: string, weightsId: string, precision: string, ops: string): string {
   const key = createHash('sha256')
-    .update(`${weightsId}|builder ${GRAPH_BUILDER_VERSION}|${precision}`)
+    .update(`${weightsId}|builder ${GRAPH_BUILDER_VERSION}|${precision}|${ops}`)
     .digest('hex')
     .slice(0, 20);
   return join(dir, `bert-${key}.onnx`);

@@ -1,16 +1,27 @@
-import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
-import { errorMessage, ModelError, RagError } from '../../errors.js';
+import { RagError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log.js';
 import { BertModel } from '../model/bert-model.js';
 import { readFloatTensors } from '../model/safetensors.js';
 import type { WordPieceTokenizer } from '../tokenizer.js';
 import type { Embedder, EmbedderRuntime, EmbedOptions } from '../types.js';
 import { embedInBatches, normalizeRows } from '../vectors.js';
-import { ATTENTION_MASK, buildBertGraph, type GraphPrecision, INPUT_IDS, POOLED } from './bert-graph.js';
-import { cachedGraph, defaultGraphCacheDir, graphCacheFile } from './graph-cache.js';
+import {
+  ATTENTION_MASK,
+  buildBertGraph,
+  type GraphOps,
+  type GraphPrecision,
+  INPUT_IDS,
+  POOLED,
+} from './bert-graph.js';
+import { defaultGraphCacheDir, graphCacheFile } from './graph-cache.js';
 import { executionProviders } from './providers.js';
+import { loadFirstGraph } from './session-load.js';
+
+/** The fused graph first; the plain one where this onnxruntime cannot run the fused one. */
+const FUSED_FIRST: readonly GraphOps[] = ['fused', 'plain'];
+const PLAIN_ONLY: readonly GraphOps[] = ['plain'];
 
 /** fp32 matches the MLX backend and the parity reference; int8 is faster and only close (cosine bound). */
 export type OnnxPrecision = GraphPrecision;
@@ -30,6 +41,11 @@ export interface OnnxEmbedderOptions {
   precision?: OnnxPrecision;
   /** ORT's intra-op threads. Default: every core this process may use. */
   threads?: number | null;
+  /**
+   * The graph's ops (bert-graph.ts). Default `fused`: ORT's contrib kernels, falling back to
+   * `plain` where this onnxruntime lacks one; `plain` skips the fused graph (benchmarks, tests).
+   */
+  ops?: GraphOps;
   /** Where built graphs are kept (default: ~/.cache/ragctl/onnx). */
   graphCacheDir?: string;
   env?: NodeJS.ProcessEnv;
@@ -86,46 +102,41 @@ export class OnnxEmbedder implements Embedder {
     // tokenizer, and should not map onnxruntime's native library for that.
     const ort = await import('onnxruntime-node');
     const { files, spec, tensors } = this.model;
-    const cacheFile = graphCacheFile(
-      this.#options.graphCacheDir ?? defaultGraphCacheDir(this.#options.env),
-      this.modelId,
-      this.precision,
-    );
-    const build = (): Uint8Array =>
-      buildBertGraph(spec, readFloatTensors(files.weights, tensors, spec.prefix), this.precision);
+    const cacheDir = this.#options.graphCacheDir ?? defaultGraphCacheDir(this.#options.env);
+    const weights = readOnce(() => readFloatTensors(files.weights, tensors, spec.prefix));
+    const candidates = (this.#options.ops === 'plain' ? PLAIN_ONLY : FUSED_FIRST).map((ops) => ({
+      ops,
+      file: graphCacheFile(cacheDir, this.modelId, this.precision, ops),
+      build: (): Uint8Array => buildBertGraph(spec, weights(), { precision: this.precision, ops }),
+    }));
     const threads = this.#options.threads ?? availableParallelism();
     const providers = executionProviders();
     const options: Session.SessionOptions = {
       executionProviders: providers,
-      // 'all' adds ORT's fusions (GELU, LayerNorm, MatMul+Add); the graph's positions are a
-      // Slice (never a Gather over a Range, which this level rewrites into a failing Slice).
+      // 'all' adds ORT's remaining fusions (MatMul+Add, GELU of the plain graph); the graph's
+      // positions are a Slice (never a Gather over a Range, which this level rewrites into a
+      // failing Slice).
       graphOptimizationLevel: 'all',
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
     };
-    let graph = cachedGraph(cacheFile, build, this.#log);
-    let session: Session;
-    try {
-      session = await ort.InferenceSession.create(graph.bytes, options);
-    } catch (err) {
-      if (!graph.cached) throw loadError(cacheFile, files.weights, err);
-      // A damaged cache file (a full disk, an older ORT's output): build the graph again, once.
-      this.#log.warn(
-        { file: cacheFile, err: errorMessage(err) },
-        'the cached onnx graph does not load; rebuilding it',
-      );
-      rmSync(cacheFile, { force: true });
-      graph = cachedGraph(cacheFile, build, this.#log);
-      try {
-        session = await ort.InferenceSession.create(graph.bytes, options);
-      } catch (again) {
-        throw loadError(cacheFile, files.weights, again);
-      }
-    }
+    const graph = await loadFirstGraph(
+      candidates,
+      (bytes) => ort.InferenceSession.create(bytes, options),
+      files.weights,
+      this.#log,
+    );
+    const { session } = graph;
     const runtime: EmbedderRuntime = {
       backend: `onnx-${providers[0]}`,
-      details: { precision: this.precision, threads, graph: cacheFile, graphCached: graph.cached },
+      details: {
+        precision: this.precision,
+        threads,
+        graph: graph.file,
+        graphOps: graph.ops,
+        graphCached: graph.cached,
+      },
     };
     this.#log.info(
       { model: this.modelId, dir: files.dir, ...runtime, ms: Math.round(performance.now() - started) },
@@ -181,12 +192,11 @@ export function onnxModelId(weightsId: string, precision: OnnxPrecision): string
   return precision === 'fp32' ? weightsId : `${weightsId}#${precision}`;
 }
 
-function loadError(graphFile: string, weights: string, err: unknown): ModelError {
-  return new ModelError(
-    graphFile,
-    `onnxruntime cannot load the graph built from ${weights}: ${errorMessage(err)}`,
-    {
-      cause: err,
-    },
-  );
+/** The checkpoint read at most once, and only if a graph has to be built. */
+function readOnce<T>(read: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => {
+    value ??= { v: read() };
+    return value.v;
+  };
 }

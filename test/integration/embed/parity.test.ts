@@ -33,6 +33,12 @@ const backends: Array<[string, (batchTokens: number) => Embedder]> = [
     'OnnxEmbedder',
     (batchTokens) => new OnnxEmbedder({ model: testModel().dir, batchTokens, graphCacheDir: graphCache.dir }),
   ],
+  // The fallback graph (standard ONNX ops only) for an onnxruntime without the fused kernels.
+  [
+    'OnnxEmbedder (plain graph)',
+    (batchTokens) =>
+      new OnnxEmbedder({ model: testModel().dir, batchTokens, graphCacheDir: graphCache.dir, ops: 'plain' }),
+  ],
 ];
 
 describe.each(backends)('%s parity with sentence-transformers', (_name, make) => {
