@@ -84,7 +84,7 @@ export class CodeChunker implements Chunker {
    * Bumped when the same file gives other chunk texts (the identifier-words line): indexes made
    * by an older chunker re-chunk every file once, their vectors reused by content hash.
    */
-  readonly version = '2';
+  readonly version = '3';
   readonly include = CODE_INCLUDE;
   readonly #grammars: Grammars;
 
@@ -130,13 +130,14 @@ const SYMBOL_LINE_TOKENS = 24;
  */
 function withSymbolLine(chunk: CodeChunk): CodeChunk {
   const line = `${chunk.metadata.symbol}\n`;
-  const embedText = line + chunk.text;
-  const words = identifierWords(embedText);
+  const words = identifierWords(line + chunk.text);
   const head = words === '' ? line : `${line}${words}\n`;
+  const embedText = line + (chunk.embedText ?? chunk.text);
+  const text = head + chunk.text;
   return {
     ...chunk,
-    text: head + chunk.text,
-    ...(head === line ? {} : { embedText }),
+    text,
+    ...(embedText === text ? {} : { embedText }),
     metadata: { ...chunk.metadata, bodyOffset: head.length },
   };
 }
@@ -237,7 +238,8 @@ function toChunks(
     return {
       id: ids.get(unit)!,
       text: unit.text,
-      contentHash: sha256(unit.text),
+      ...(unit.embedText === undefined ? {} : { embedText: unit.embedText }),
+      contentHash: sha256(unit.embedText ?? unit.text),
       startLine: unit.startLine + 1,
       endLine: unit.endLine + 1,
       headingPath: scopesOf(unit),

@@ -7,8 +7,8 @@ import type { Embedder } from '../../../../src/embed/types.js';
 import { CountingEmbedder } from '../../../helpers/counting-embedder.js';
 import { inconsistencies, openApp, realEmbedder, Workspace } from '../../../helpers/index-workspace.js';
 
-/** A class with three methods; `total` and the class name vary between steps. */
-function cart(name: string, total: string): string {
+/** A class with three methods; `total`, `add`'s parameters and the class name vary between steps. */
+function cart(name: string, total: string, addParams = 'self, item, price'): string {
   return [
     'import math',
     'from decimal import Decimal',
@@ -20,7 +20,7 @@ function cart(name: string, total: string): string {
     '    def __init__(self):',
     '        self.items = []',
     '',
-    '    def add(self, item, price):',
+    `    def add(${addParams}):`,
     '        """Puts an item in with its price."""',
     '        self.items.append((item, Decimal(price)))',
     '',
@@ -129,6 +129,22 @@ describe('code engine, incremental: an edit re-embeds the edited chunk only; ren
     expect(after.map((r) => r.id).sort()).toEqual(before.map((r) => r.id).sort());
     for (const symbol of ['Cart', 'Cart.__init__', 'Cart.add'])
       expect(bySymbol(after, symbol).vector).toEqual(bySymbol(before, symbol).vector);
+    expect(await inconsistencies(a, 'code')).toEqual([]);
+  });
+
+  it("changing a method's parameters embeds that method alone: its class is embedded with members by name", async () => {
+    const a = await start();
+    await ws.write('shop/cart.py', cart('Cart', 'sum(p for _, p in self.items)'));
+    await a.indexer.reconcile();
+    const before = await codeRows(a);
+
+    counter.reset();
+    await ws.write('shop/cart.py', cart('Cart', 'sum(p for _, p in self.items)', 'self, item, price=0'));
+    const run = await a.indexer.reconcile();
+    expect(run.filesChanged).toBe(1);
+    // The class's stored summary shows the new signature; its vector, made from names, is kept.
+    expect(embeddedSymbols(counter)).toEqual(['shop/cart.py:Cart.add']);
+    expect(bySymbol(await codeRows(a), 'Cart').vector).toEqual(bySymbol(before, 'Cart').vector);
     expect(await inconsistencies(a, 'code')).toEqual([]);
   });
 
