@@ -184,4 +184,54 @@ describe('code engine, incremental: an edit re-embeds the edited chunk only; ren
     expect(new Set(moved.map((r) => r.relPath))).toEqual(new Set(['shop/basket.py']));
     expect(bySymbol(moved, 'Basket.add').vector).toEqual(bySymbol(after, 'Basket.add').vector);
   });
+
+  it('re-chunks once an index that an older code chunker made, embedding nothing whose source held', async () => {
+    const a = await start();
+    await ws.write('shop/cart.py', cart('ShoppingCart', 'sum(p for _, p in self.items)'));
+    await a.indexer.reconcile();
+    const before = await codeRows(a);
+    const config = a.config;
+    await a.close();
+    app = undefined;
+
+    // As a ragctl before the identifier-words line left it: no such line, an unversioned signature.
+    const db = await connect(storeDir(config));
+    try {
+      const chunks = await db.openTable('chunks_code');
+      await chunks.update({ valuesSql: { text: "replace(text, 'shopping cart\n', '')" } });
+      chunks.close();
+      const files = await db.openTable('files');
+      await files.update({
+        valuesSql: { model_id: "regexp_replace(model_id, '\\|code@[0-9]+\\|', '|code|')" },
+      });
+      expect((await files.query().select(['model_id']).toArray())[0].model_id).toMatch(/\|code\|/);
+      files.close();
+    } finally {
+      db.close();
+    }
+
+    counter.reset();
+    const b = await openApp(config, counter);
+    app = b;
+    const run = await b.indexer.reconcile();
+    expect(run.filesChanged + run.filesUnchanged).toBe(1);
+    expect(run.chunksEmbedded).toBe(0);
+    expect(counter.indexed).toEqual([]);
+    // The rows have the chunker's new text: the words line is back.
+    const db2 = await connect(storeDir(config), { readConsistencyInterval: 0 });
+    try {
+      const table = await db2.openTable('chunks_code');
+      const rows = await table.query().where("symbol = 'ShoppingCart'").select(['text']).toArray();
+      expect((rows[0].text as string).split('\n').slice(0, 2)).toEqual([
+        'shop/cart.py:ShoppingCart',
+        'shopping cart',
+      ]);
+      table.close();
+    } finally {
+      db2.close();
+    }
+    const after = await codeRows(b);
+    expect(bySymbol(after, 'ShoppingCart.add').vector).toEqual(bySymbol(before, 'ShoppingCart.add').vector);
+    expect(await inconsistencies(b, 'code')).toEqual([]);
+  });
 });
