@@ -5,7 +5,7 @@
 // bootstrap 95 % intervals over questions and paired intervals for hybrid minus each single mode.
 // A script, not a test.
 //
-//   node bench/code/eval.mjs --base click|ajv [--reindex] [--modes text,vector,hybrid] [--seed 1]
+//   node bench/code/eval.mjs --base click|ajv|flask [--reindex|--update] [--modes text,vector,hybrid] [--seed 1]
 //        [--index-only] [--quiet]
 //
 // Builds the base if missing, indexes it once with bench/code/<base>/config.yaml (the code engine
@@ -47,6 +47,13 @@ const { values: args } = parseArgs({
     base: { type: 'string' },
     modes: { type: 'string', default: 'text,vector,hybrid' },
     reindex: { type: 'boolean', default: false },
+    /**
+     * A stale index is brought up to date by ragctl's own reconcile instead of being built again:
+     * what an upgraded daemon does with a user's index (a chunker version bump re-chunks every
+     * file and reuses every vector whose source is unchanged). Compare runs made this way only
+     * with runs whose vectors came from the same model.
+     */
+    update: { type: 'boolean', default: false },
     'index-only': { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
     /** Bootstrap resamples for the intervals. */
@@ -112,8 +119,11 @@ const fresh =
   state.codeSha === codeSha &&
   state.configSha === configSha;
 if (!fresh) {
-  console.error(`indexing ${relative(repo, root)} from scratch`);
-  rmSync(indexDir, { recursive: true, force: true });
+  const updating = args.update && !args.reindex && existsSync(indexDir);
+  console.error(
+    `indexing ${relative(repo, root)} ${updating ? 'by updating the index there' : 'from scratch'}`,
+  );
+  if (!updating) rmSync(indexDir, { recursive: true, force: true });
   mkdirSync(config.dataDir, { recursive: true });
   const started = performance.now();
   const lock = DataDirLock.acquire(config.dataDir, 'code-eval');

@@ -57,6 +57,12 @@ export interface Chunker {
    */
   readonly include?: readonly string[];
   /**
+   * Changes when the same file gives other chunks (absent: never changed). Part of each file's
+   * record signature, so an index made by an older chunker re-chunks its files once; unchanged
+   * chunk texts keep their vectors.
+   */
+  readonly version?: string;
+  /**
    * Throws a RagError with code `E_SKIPPED` to decline a file (generated, vendored): its message
    * is recorded as the skip reason. Any other error is recorded as a chunker failure.
    */

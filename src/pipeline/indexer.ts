@@ -137,7 +137,7 @@ export class Indexer {
         engine,
         embedder,
         table: opened.table,
-        signature: `${embedder.modelId}|${engine.chunker.name}|${chunkMax}|${engine.config.chunkMinTokens}`,
+        signature: `${embedder.modelId}|${chunkerSignature(engine.chunker)}|${chunkMax}|${engine.config.chunkMinTokens}`,
       });
     }
     return indexer;
@@ -851,4 +851,9 @@ async function isFolder(path: string): Promise<boolean> {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return false;
     throw err;
   }
+}
+
+/** `code@2`: a chunker's name and, when it declares one, the version of what it produces. */
+function chunkerSignature(chunker: { name: string; version?: string }): string {
+  return chunker.version === undefined ? chunker.name : `${chunker.name}@${chunker.version}`;
 }

@@ -10,6 +10,7 @@ import type { Grammars } from './grammars.js';
 import { languageForPath } from './languages.js';
 import { skipReason } from './skip.js';
 import type { CodeChunk, CodeChunkMetadata, LanguageSpec, Unit } from './types.js';
+import { identifierWords } from './words.js';
 
 /** Hex characters kept of a sha256, for content hashes and ids, as the markdown chunker does. */
 const HASH_HEX_CHARS = 32;
@@ -79,6 +80,11 @@ export async function chunkCode(
  */
 export class CodeChunker implements Chunker {
   readonly name = 'code';
+  /**
+   * Bumped when the same file gives other chunk texts (the identifier-words line): indexes made
+   * by an older chunker re-chunk every file once, their vectors reused by content hash.
+   */
+  readonly version = '3';
   readonly include = CODE_INCLUDE;
   readonly #grammars: Grammars;
 
@@ -109,8 +115,11 @@ const SYMBOL_LINE_TOKENS = 24;
 /**
  * The embedded (and stored) text starts with the chunk's symbol on a line of its own, as a
  * markdown chunk starts with its heading path: the names say what the code is about in words a
- * question uses (docs/BENCHMARKS.md §7 measures it against the text alone). `bodyOffset` says
- * where the source starts.
+ * question uses (docs/BENCHMARKS.md §7 measures it against the text alone). The stored text —
+ * what the full-text index reads — then has a second line with the words inside the chunk's
+ * camelCase names (words.ts), so "compile the schema" meets `compileSchema`; it is left out of
+ * what is embedded (`embedText`), which keeps the vectors those of the symbol line and source.
+ * `bodyOffset` says where the source starts.
  *
  * The content hash stays that of the source alone, symbol line left out: it is the key vectors
  * are reused by, and the symbol line holds the file's path and every enclosing name. Hashing it
@@ -121,10 +130,15 @@ const SYMBOL_LINE_TOKENS = 24;
  */
 function withSymbolLine(chunk: CodeChunk): CodeChunk {
   const line = `${chunk.metadata.symbol}\n`;
+  const words = identifierWords(line + chunk.text);
+  const head = words === '' ? line : `${line}${words}\n`;
+  const embedText = line + (chunk.embedText ?? chunk.text);
+  const text = head + chunk.text;
   return {
     ...chunk,
-    text: line + chunk.text,
-    metadata: { ...chunk.metadata, bodyOffset: line.length },
+    text,
+    ...(embedText === text ? {} : { embedText }),
+    metadata: { ...chunk.metadata, bodyOffset: head.length },
   };
 }
 
@@ -224,7 +238,8 @@ function toChunks(
     return {
       id: ids.get(unit)!,
       text: unit.text,
-      contentHash: sha256(unit.text),
+      ...(unit.embedText === undefined ? {} : { embedText: unit.embedText }),
+      contentHash: sha256(unit.embedText ?? unit.text),
       startLine: unit.startLine + 1,
       endLine: unit.endLine + 1,
       headingPath: scopesOf(unit),

@@ -128,7 +128,7 @@ export class UnitExtractor {
         name,
         startLine: item.startLine,
         endLine: item.endLine,
-        text: this.#summary(item, def),
+        ...this.#summary(item, def),
         parent,
         isContiguous: false,
       };
@@ -168,18 +168,25 @@ export class UnitExtractor {
   /**
    * A class as its header, its docstring and fields, and each member's signature with the body
    * elided: what a reader needs to place a method, without repeating the methods' chunks.
+   *
+   * What is embedded for it (`embedText`) lists the members by name only. With their signatures
+   * the summary's vector sat close to every method's, so for a question about one method the
+   * class came first in both legs and pushed the method down (docs/BENCHMARKS.md §15).
    */
-  #summary(item: Item, def: Definition): string {
+  #summary(item: Item, def: Definition): { text: string; embedText?: string } {
     const body = def.body;
-    if (!body) return this.#lines(item.startLine, item.endLine);
+    if (!body) return { text: this.#lines(item.startLine, item.endLine) };
     const source = this.#source;
     const bodyLine = source.lineAt(body.startIndex);
     // A class on one line is its own summary.
-    if (source.lineAt(body.endIndex - 1) === bodyLine) return this.#lines(item.startLine, item.endLine);
+    if (source.lineAt(body.endIndex - 1) === bodyLine)
+      return { text: this.#lines(item.startLine, item.endLine) };
     // Python's body starts on a line of its own; a brace body opens on the header's last line.
     const opensOwnLine = source.text.slice(source.lineStart(bodyLine), body.startIndex).trim() === '';
     let lastLine = opensOwnLine ? bodyLine - 1 : bodyLine;
     const parts = [this.#lines(item.startLine, lastLine)];
+    const brief = [parts[0]!];
+    const names: string[] = [];
     for (const member of this.#items(this.#members(body))) {
       const memberBody = member.definition?.body;
       if (memberBody) {
@@ -187,13 +194,19 @@ export class UnitExtractor {
           .slice(source.lineStart(member.startLine), memberBody.startIndex)
           .trimEnd();
         parts.push(`${signature} ${this.#spec.elision}`);
+        names.push(member.definition!.name);
       } else {
-        parts.push(this.#lines(Math.max(member.startLine, lastLine + 1), member.endLine));
+        const lines = this.#lines(Math.max(member.startLine, lastLine + 1), member.endLine);
+        parts.push(lines);
+        brief.push(lines);
       }
       lastLine = member.endLine;
     }
     if (item.endLine > lastLine) parts.push(this.#lines(item.endLine, item.endLine));
-    return parts.filter((part) => part.trim() !== '').join('\n');
+    const text = parts.filter((part) => part.trim() !== '').join('\n');
+    if (names.length === 0) return { text };
+    brief.push(`members: ${names.join(', ')}`);
+    return { text, embedText: brief.filter((part) => part.trim() !== '').join('\n') };
   }
 
   /** A body's members; Java enums keep theirs one level down, after the constants. */

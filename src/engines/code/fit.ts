@@ -44,6 +44,7 @@ export class UnitFitter {
         endLine: window.endLine ?? unit.endLine,
         statements: undefined,
         headEndLine: undefined,
+        embedText: undefined,
       };
       if (!isIndependent) Object.assign(piece, { parent: unit, part: i });
       return piece;

@@ -61,6 +61,8 @@ export interface Unit {
   endLine: number;
   /** The text: the file's lines, or for class-like units the header and member signatures. */
   text: string;
+  /** What is embedded instead of `text` (class-like units: members by name, not signature). */
+  embedText?: string;
   parent: Unit | null;
   part?: number;
   hasSyntaxError?: boolean;

@@ -7,8 +7,8 @@ import type { Embedder } from '../../../../src/embed/types.js';
 import { CountingEmbedder } from '../../../helpers/counting-embedder.js';
 import { inconsistencies, openApp, realEmbedder, Workspace } from '../../../helpers/index-workspace.js';
 
-/** A class with three methods; `total` and the class name vary between steps. */
-function cart(name: string, total: string): string {
+/** A class with three methods; `total`, `add`'s parameters and the class name vary between steps. */
+function cart(name: string, total: string, addParams = 'self, item, price'): string {
   return [
     'import math',
     'from decimal import Decimal',
@@ -20,7 +20,7 @@ function cart(name: string, total: string): string {
     '    def __init__(self):',
     '        self.items = []',
     '',
-    '    def add(self, item, price):',
+    `    def add(${addParams}):`,
     '        """Puts an item in with its price."""',
     '        self.items.append((item, Decimal(price)))',
     '',
@@ -132,6 +132,22 @@ describe('code engine, incremental: an edit re-embeds the edited chunk only; ren
     expect(await inconsistencies(a, 'code')).toEqual([]);
   });
 
+  it("changing a method's parameters embeds that method alone: its class is embedded with members by name", async () => {
+    const a = await start();
+    await ws.write('shop/cart.py', cart('Cart', 'sum(p for _, p in self.items)'));
+    await a.indexer.reconcile();
+    const before = await codeRows(a);
+
+    counter.reset();
+    await ws.write('shop/cart.py', cart('Cart', 'sum(p for _, p in self.items)', 'self, item, price=0'));
+    const run = await a.indexer.reconcile();
+    expect(run.filesChanged).toBe(1);
+    // The class's stored summary shows the new signature; its vector, made from names, is kept.
+    expect(embeddedSymbols(counter)).toEqual(['shop/cart.py:Cart.add']);
+    expect(bySymbol(await codeRows(a), 'Cart').vector).toEqual(bySymbol(before, 'Cart').vector);
+    expect(await inconsistencies(a, 'code')).toEqual([]);
+  });
+
   it('renaming a class re-embeds its header only; its methods get the new symbol and parent, and keep their vectors', async () => {
     const a = await start();
     await ws.write('shop/cart.py', cart('Cart', 'sum(p for _, p in self.items)'));
@@ -167,5 +183,55 @@ describe('code engine, incremental: an edit re-embeds the edited chunk only; ren
     const moved = await codeRows(a);
     expect(new Set(moved.map((r) => r.relPath))).toEqual(new Set(['shop/basket.py']));
     expect(bySymbol(moved, 'Basket.add').vector).toEqual(bySymbol(after, 'Basket.add').vector);
+  });
+
+  it('re-chunks once an index that an older code chunker made, embedding nothing whose source held', async () => {
+    const a = await start();
+    await ws.write('shop/cart.py', cart('ShoppingCart', 'sum(p for _, p in self.items)'));
+    await a.indexer.reconcile();
+    const before = await codeRows(a);
+    const config = a.config;
+    await a.close();
+    app = undefined;
+
+    // As a ragctl before the identifier-words line left it: no such line, an unversioned signature.
+    const db = await connect(storeDir(config));
+    try {
+      const chunks = await db.openTable('chunks_code');
+      await chunks.update({ valuesSql: { text: "replace(text, 'shopping cart\n', '')" } });
+      chunks.close();
+      const files = await db.openTable('files');
+      await files.update({
+        valuesSql: { model_id: "regexp_replace(model_id, '\\|code@[0-9]+\\|', '|code|')" },
+      });
+      expect((await files.query().select(['model_id']).toArray())[0].model_id).toMatch(/\|code\|/);
+      files.close();
+    } finally {
+      db.close();
+    }
+
+    counter.reset();
+    const b = await openApp(config, counter);
+    app = b;
+    const run = await b.indexer.reconcile();
+    expect(run.filesChanged + run.filesUnchanged).toBe(1);
+    expect(run.chunksEmbedded).toBe(0);
+    expect(counter.indexed).toEqual([]);
+    // The rows have the chunker's new text: the words line is back.
+    const db2 = await connect(storeDir(config), { readConsistencyInterval: 0 });
+    try {
+      const table = await db2.openTable('chunks_code');
+      const rows = await table.query().where("symbol = 'ShoppingCart'").select(['text']).toArray();
+      expect((rows[0].text as string).split('\n').slice(0, 2)).toEqual([
+        'shop/cart.py:ShoppingCart',
+        'shopping cart',
+      ]);
+      table.close();
+    } finally {
+      db2.close();
+    }
+    const after = await codeRows(b);
+    expect(bySymbol(after, 'ShoppingCart.add').vector).toEqual(bySymbol(before, 'ShoppingCart.add').vector);
+    expect(await inconsistencies(b, 'code')).toEqual([]);
   });
 });

@@ -63,7 +63,7 @@ export function expectValidChunks(text: string, chunks: readonly CodeChunk[], ma
   for (const c of chunks) {
     const where = `${c.metadata.symbol} (${c.metadata.kind}, lines ${c.startLine}-${c.endLine})`;
     expect(c.text.trim().length, `${where} has text`).toBeGreaterThan(0);
-    expect(c.contentHash, where).toBe(sha32(c.text));
+    expect(c.contentHash, where).toBe(sha32(c.embedText ?? c.text));
     expect(c.startLine, where).toBeGreaterThanOrEqual(1);
     expect(c.endLine, where).toBeGreaterThanOrEqual(c.startLine);
     expect(c.endLine, where).toBeLessThanOrEqual(lines.length);

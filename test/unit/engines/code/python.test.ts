@@ -53,6 +53,29 @@ describe('python', () => {
     );
   });
 
+  it('embeds a class as its header, docstring and fields with its members by name', async () => {
+    const chunks = await chunk(grammars, 'shop/inventory.py', fixture('inventory.py'));
+    const summary = bySymbol(chunks, 'shop/inventory.py:Warehouse');
+    expect(summary.embedText).toBe(
+      [
+        '@register("warehouse")',
+        'class Warehouse:',
+        '    """A place that holds stock.',
+        '',
+        '    Quantities never go below zero; a reservation that cannot be met raises.',
+        '    """',
+        '    capacity: int = 10_000',
+        'members: Slot, __init__, total, parse_sku, reserve',
+      ].join('\n'),
+    );
+    // The vector is reused by what it was made from: a method's new signature does not change it.
+    expect(summary.contentHash).toBe(
+      (
+        await chunk(grammars, 'shop/inventory.py', fixture('inventory.py').replace('raw: str', 'raw: bytes'))
+      ).find((c) => c.metadata.symbol === 'shop/inventory.py:Warehouse')!.contentHash,
+    );
+  });
+
   it('starts a method at its decorator and keeps its docstring and body', async () => {
     const chunks = await chunk(grammars, 'shop/inventory.py', fixture('inventory.py'));
     const total = bySymbol(chunks, 'shop/inventory.py:Warehouse.total');
