@@ -125,7 +125,7 @@ export function formatResults(result: SearchResultJson): string {
     // time, short fingerprint); the CLI prints it as is and knows no engine by name.
     const display = hit.metadata.display;
     if (typeof display === 'string' && display) lines.push(`    ${display}`);
-    lines.push(`    ${snippet(hit.text, hit.heading_path)}`);
+    lines.push(`    ${snippet(hit.text, hit.heading_path, hit.metadata.bodyOffset)}`);
     if (hit.explain) lines.push(...formatExplanation(hit.explain).map((l) => `    ${l}`));
   });
   return `${lines.join('\n')}\n`;
@@ -158,11 +158,17 @@ function formatScore(score: number, mode: SearchMode): string {
   return mode === 'vector' ? `similarity ${score.toFixed(3)}` : `score ${score.toFixed(4)}`;
 }
 
-/** The chunk's text without its heading breadcrumb, whitespace folded, cut at a word. */
-function snippet(text: string, headingPath: string[]): string {
+/**
+ * The chunk's own text, whitespace folded, cut at a word: without what its chunker put before
+ * it for search's sake (`bodyOffset`: a heading breadcrumb, a code chunk's symbol and name-word
+ * lines), or else without a leading heading breadcrumb.
+ */
+function snippet(text: string, headingPath: string[], bodyOffset: unknown): string {
   let body = text;
   const crumb = headingPath.join(' > ');
-  if (crumb && body.startsWith(crumb)) body = body.slice(crumb.length);
+  if (typeof bodyOffset === 'number' && bodyOffset > 0 && bodyOffset < text.length)
+    body = body.slice(bodyOffset);
+  else if (crumb && body.startsWith(crumb)) body = body.slice(crumb.length);
   body = body.replace(/\s+/g, ' ').trim();
   if (body.length <= SNIPPET_CHARS) return body;
   const cut = body.lastIndexOf(' ', SNIPPET_CHARS);

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { formatResults } from '../../../src/cli/commands/search.js';
+import type { WireSearchHit } from '../../../src/ipc/protocol.js';
+
+const hit = (text: string, headingPath: string[], metadata: Record<string, unknown>): WireSearchHit => ({
+  id: 'a',
+  path: '/src/auth.ts',
+  root: '/src',
+  engine: 'code',
+  start_line: 10,
+  end_line: 14,
+  heading_path: headingPath,
+  text,
+  score: 0.5,
+  mtime_ms: 0,
+  metadata,
+});
+
+const snippetLine = (h: WireSearchHit): string =>
+  formatResults({ query: 'q', mode: 'hybrid', k: 1, took_ms: 1, results: [h] }).split('\n')[1] as string;
+
+describe('formatResults snippet', () => {
+  it('starts a code hit at its source, without the symbol and name-word lines put there for search', () => {
+    const head = 'auth.ts:Session.stripTrailingSlash\nsession strip trailing slash\n';
+    const source = 'stripTrailingSlash(url: string) {\n  return url.replace(/\\/$/, "");\n}';
+    const line = snippetLine(hit(head + source, ['auth.ts:Session'], { bodyOffset: head.length }));
+    expect(line.trim().startsWith('stripTrailingSlash(url: string) {')).toBe(true);
+    expect(line).not.toContain('strip trailing slash');
+  });
+
+  it('drops a markdown breadcrumb by bodyOffset, or by the heading path when there is none', () => {
+    const crumb = 'Guide > Install';
+    const withOffset = snippetLine(
+      hit(`${crumb}\n\nRun the installer.`, ['Guide', 'Install'], { bodyOffset: crumb.length }),
+    );
+    const withoutOffset = snippetLine(hit(`${crumb}\n\nRun the installer.`, ['Guide', 'Install'], {}));
+    expect(withOffset.trim()).toBe('Run the installer.');
+    expect(withoutOffset.trim()).toBe('Run the installer.');
+  });
+});
