@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
     level: { type: 'string', default: 'section' },
     /** Only these specs (comma-separated) besides the baselines: for a quick look. */
     only: { type: 'string' },
+    /** Choose only among specs of this variant (e.g. 'filesum'), with 'rs' as the fallback. */
+    family: { type: 'string' },
   },
 });
 const K = 10;
@@ -391,7 +393,9 @@ out.push(
   '| held out | spec | R@1 | R@5 | R@10 | MRR@10 [95 % CI] | − shipped | − vector |',
   '|---|---|---:|---:|---:|---|---|---|',
 );
-const candidates = specs.filter((s) => !BASELINES.includes(s) || s === 'rs');
+const candidates = specs.filter(
+  (s) => s === 'rs' || (!BASELINES.includes(s) && (!args.family || s.split(':')[0] === args.family)),
+);
 for (const held of corpora) {
   const others = corpora.filter((c) => c !== held);
   let best = null;
@@ -415,5 +419,25 @@ for (const held of corpora) {
       )} | ${d('rs')} | ${d('vector')} |`,
     );
   }
+}
+out.push(
+  '',
+  'Tuned on one corpus, reported on each other one (MRR@10 − shipped rs; R@10 in brackets):',
+  '',
+  `| tuned on | chosen | ${corpora.map((c) => `on ${c}`).join(' | ')} |`,
+  `|---|---|${corpora.map(() => '---:').join('|')}|`,
+);
+for (const tune of corpora) {
+  let best = null;
+  for (const spec of candidates) {
+    const score = mean(table.get(spec).get(tune), 'rr');
+    if (!best || score > best.score) best = { spec, score };
+  }
+  const cells = corpora.map((c) => {
+    if (c === tune) return '(tuned)';
+    const r = table.get(best.spec).get(c);
+    return `${signed(mean(r, 'rr') - mean(table.get('rs').get(c), 'rr'))} (${f3(mean(r, 'r10'))})`;
+  });
+  out.push(`| ${tune} | ${best.spec} | ${cells.join(' | ')} |`);
 }
 console.log(out.join('\n'));
