@@ -9,9 +9,7 @@ import type { SearchHit } from './types.js';
  * near miss of one leg. The sum, not the best, so that a file the question touches many times
  * counts more. The weight is small: it moves near-ties (two chunks a few hundredths apart after
  * fusion, such as one leg's lone best against the other's), it does not lift a weak chunk over a
- * clearly better one. Replayed on the held-out corpora (docs/BENCHMARKS.md, section "Hybrid
- * ranking, held out") it never ranked the answering section lower on average, and it brought
- * hybrid's recall at 10 up to the vector leg's where fusion had lost answers.
+ * clearly better one (measurements: docs/BENCHMARKS.md, "Hybrid ranking, held out").
  *
  * `candidates` carry their fused score; returns the same hits with `score` raised, best first
  * (ties by id, as the fusion does), and each hit's evidence (the sum before weighting) by id.
