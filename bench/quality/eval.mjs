@@ -40,6 +40,8 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { judge, sectionLines } from './sections.mjs';
+
 register('../store/ts-loader.mjs', import.meta.url);
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -164,45 +166,11 @@ for (const q of questions) {
   }
 }
 
-/**
- * A section labelled by its heading alone (the held-out corpora's questions): the lines from the
- * first Markdown heading whose text starts with `heading` to the line before the next heading of
- * the same or a higher level. A label that names no heading stops the run: it would count as a
- * miss in every mode and hide a broken label.
- */
-function sectionLines(file, heading, id) {
-  const lines = readFileSync(file, 'utf8').split('\n');
-  // A `# comment` inside a code fence is no heading.
-  let fenced = false;
-  const levels = lines.map((l) => {
-    if (/^\s*(```|~~~)/.test(l)) fenced = !fenced;
-    return fenced ? 0 : (/^(#{1,6}) /.exec(l)?.[1].length ?? 0);
-  });
-  const text = (i) => lines[i].replace(/^#+ /, '').trim();
-  let start = lines.findIndex((_, i) => levels[i] > 0 && text(i) === heading);
-  if (start < 0) start = lines.findIndex((_, i) => levels[i] > 0 && text(i).startsWith(heading));
-  if (start < 0) throw new Error(`${id}: no heading starting with ${JSON.stringify(heading)} in ${file}`);
-  const own = levels[start];
-  let end = start + 1;
-  while (end < lines.length && !(levels[end] > 0 && levels[end] <= own)) end++;
-  return [start + 1, end];
-}
-
 /** 1-based rank of the first result that satisfies `isHit`, or null. */
 const rankOf = (hits, isHit) => {
   const i = hits.findIndex(isHit);
   return i < 0 ? null : i + 1;
 };
-function judge(q) {
-  const byPath = new Map(q.relevant.map((r) => [r.path, r.sections ?? []]));
-  return {
-    file: (h) => byPath.has(h.rel),
-    section: (h) =>
-      byPath.has(h.rel) &&
-      byPath.get(h.rel).some((s) => h.startLine <= s.lines[1] && h.endLine >= s.lines[0]),
-  };
-}
-
 // --- search -------------------------------------------------------------------------------
 const app = await App.open(config, { logger, readConsistencyS: 0 });
 const table = app.indexer.table('md');

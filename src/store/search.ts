@@ -1,6 +1,7 @@
 import { MatchQuery, type Table, type VectorQuery } from '@lancedb/lancedb';
 import type { Table as ArrowTable, Vector } from 'apache-arrow';
 import { RagError } from '../errors.js';
+import { withFileEvidence } from './file-evidence.js';
 import type { StoreTuning } from './tuning.js';
 import {
   CHUNK_COLUMNS as C,
@@ -78,7 +79,10 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
     text === '' ? Promise.resolve([]) : timed('textMs', textLeg(target.table, text, where, pool)),
   );
   const vectorWeight = request.vectorWeight ?? target.tuning.hybridVectorWeight;
-  const hits = fuseRelativeScores(byVector, byText, vectorWeight, k);
+  const fileWeight = target.tuning.fileEvidenceWeight;
+  const fused = fuseRelativeScores(byVector, byText, vectorWeight, Number.POSITIVE_INFINITY);
+  const { hits: ranked, evidence } = withFileEvidence(fused, fileWeight);
+  const hits = ranked.slice(0, k);
   if (!explain) return hits;
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
   return explained(hits, { vector: byVector, text: byText }, where, (hit) => ({
@@ -88,6 +92,7 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
       vector: normalized.vector.get(hit.id) ?? null,
       text: normalized.text.get(hit.id) ?? null,
     },
+    file: { weight: fileWeight, evidence: evidence.get(hit.id) ?? 0 },
     pool,
   }));
 }

@@ -35,6 +35,15 @@ export interface StoreTuning {
    */
   hybridVectorWeight: number;
   /**
+   * Hybrid search: a candidate's fused score gains this × the sum of the fused scores of its
+   * file's other candidates (`withFileEvidence`), so that of two near-equal chunks the one in a
+   * file that matches the query in several places ranks first. Default 0.01: it settles
+   * near-ties without lifting a weak chunk over a clearly better one; chosen on the held-out
+   * corpora (docs/BENCHMARKS.md, "Hybrid ranking, held out"), where 0.03 and more began to rank
+   * other sections of the right file above the answer. 0 turns it off.
+   */
+  fileEvidenceWeight: number;
+  /**
    * LanceDB's session caches, in bytes. Its defaults (6 GB of index data, 1 GB of metadata) are
    * for servers: every optimize writes a new full-text index and a new manifest, the cache
    * keeps the old ones too, and a daemon that runs for weeks grows without end (a 5,000-file
@@ -60,6 +69,7 @@ export const DEFAULT_TUNING: Readonly<StoreTuning> = Object.freeze({
   candidateFactor: 4,
   candidateMinimum: 50,
   hybridVectorWeight: 0.5,
+  fileEvidenceWeight: 0.01,
   indexCacheBytes: 128 * 2 ** 20,
   metadataCacheBytes: 64 * 2 ** 20,
   renewCachesAboveBytes: 32 * 2 ** 20,

@@ -129,13 +129,15 @@ export interface HitExplanation {
 
 /**
  * A hybrid hit's fusion: each leg's score `normalized` over that leg's candidates (min-max, see
- * `fuseRelativeScores`), times its `weights` share, summed into the score. A leg that missed
- * the hit adds 0.
+ * `fuseRelativeScores`), times its `weights` share, summed; a leg that missed the hit adds 0.
+ * Then `file.weight × file.evidence` is added (`withFileEvidence`): that sum is the score.
  */
 export interface FusionExplanation {
   method: 'relative-score';
   weights: { vector: number; text: number };
   normalized: { vector: number | null; text: number | null };
+  /** `evidence`: the sum of the fused scores of the other candidates from the hit's file (0 for none). */
+  file: { weight: number; evidence: number };
   /** Candidates each leg was asked for. */
   pool: number;
 }

@@ -142,8 +142,13 @@ export function formatExplanation(e: HitExplanation): string[] {
   if (f) {
     const part = (w: number, x: number | null) =>
       x === null ? `${w.toFixed(2)}×0 (not in its top ${f.pool})` : `${w.toFixed(2)}×${x.toFixed(3)}`;
+    // The file term only where it added something: a file's lone candidate has no evidence.
+    const file =
+      f.file.evidence > 0
+        ? ` + ${f.file.weight.toFixed(2)}×${f.file.evidence.toFixed(3)} (its file's other hits)`
+        : '';
     lines.push(
-      `  ${f.method}: ${part(f.weights.vector, f.normalized.vector)} + ${part(f.weights.text, f.normalized.text)} = ${e.score.toFixed(4)}`,
+      `  ${f.method}: ${part(f.weights.vector, f.normalized.vector)} + ${part(f.weights.text, f.normalized.text)}${file} = ${e.score.toFixed(4)}`,
     );
   }
   if (e.merge)

@@ -171,7 +171,7 @@ export class UnitExtractor {
    *
    * What is embedded for it (`embedText`) lists the members by name only. With their signatures
    * the summary's vector sat close to every method's, so for a question about one method the
-   * class came first in both legs and pushed the method down (docs/BENCHMARKS.md §15).
+   * class came first in both legs and pushed the method down (docs/BENCHMARKS.md §18).
    */
   #summary(item: Item, def: Definition): { text: string; embedText?: string } {
     const body = def.body;

@@ -88,13 +88,17 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
         fusion: {
           weights: { vector: number; text: number };
           normalized: { vector: number | null; text: number | null };
+          file: { weight: number; evidence: number };
         };
         where: string;
         score: number;
       };
       expect(Object.keys(e).sort()).toEqual(['fusion', 'score', 'text', 'vector', 'where']);
       const f = e.fusion;
-      const sum = f.weights.vector * (f.normalized.vector ?? 0) + f.weights.text * (f.normalized.text ?? 0);
+      const sum =
+        f.weights.vector * (f.normalized.vector ?? 0) +
+        f.weights.text * (f.normalized.text ?? 0) +
+        f.file.weight * f.file.evidence;
       expect(hit.score as number).toBeCloseTo(sum, 9);
       expect(e.where).toContain('garden');
     }

@@ -60,8 +60,10 @@ describe('search with explain', () => {
       expect(f).toMatchObject({ method: 'relative-score', weights: { vector: 0.5, text: 0.5 }, pool: 50 });
       expect(f.normalized.vector === null).toBe(e.vector === null);
       expect(f.normalized.text === null).toBe(e.text === null);
+      // Every file here has one row, so no hit has evidence from its file's other candidates.
+      expect(f.file).toEqual({ weight: 0.01, evidence: 0 });
       const sum = f.weights.vector * (f.normalized.vector ?? 0) + f.weights.text * (f.normalized.text ?? 0);
-      expect(hit.score).toBeCloseTo(sum, 12);
+      expect(hit.score).toBeCloseTo(sum + f.file.weight * f.file.evidence, 12);
       expect(e.score).toBe(hit.score);
       expect(e.where).toContain('journal');
     }

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { formatExplanation } from '../../../src/cli/commands/search.js';
+import type { HitExplanation } from '../../../src/store/types.js';
+
+describe('ragctl search --explain for people', () => {
+  const explain = (evidence: number): HitExplanation => ({
+    vector: { rank: 1, distance: 0.25 },
+    text: null,
+    fusion: {
+      method: 'relative-score',
+      weights: { vector: 0.5, text: 0.5 },
+      normalized: { vector: 1, text: null },
+      file: { weight: 0.01, evidence },
+      pool: 50,
+    },
+    where: null,
+    score: 0.5 + 0.01 * evidence,
+  });
+
+  it("shows the file's evidence as one more term of the sum, only where there is some", () => {
+    expect(formatExplanation(explain(2.02))[1]).toBe(
+      "  relative-score: 0.50×1.000 + 0.50×0 (not in its top 50) + 0.01×2.020 (its file's other hits) = 0.5202",
+    );
+    expect(formatExplanation(explain(0))[1]).toBe(
+      '  relative-score: 0.50×1.000 + 0.50×0 (not in its top 50) = 0.5000',
+    );
+  });
+});
