@@ -22,7 +22,7 @@ import { type AppendPlan, appendStateAt, planAppend, readHead, streamBytes } fro
 import { PathFilter } from './path-filter.js';
 import { readForIndex, shortHash } from './read-file.js';
 import { type DiskFile, describe, type ScanEntry, scanSource } from './scan.js';
-import { emptySummary, type IndexProgress, type IndexSummary } from './types.js';
+import { emptySummary, type IndexProgress, type IndexSummary, type StageSeconds } from './types.js';
 import { VectorReuse } from './vector-reuse.js';
 
 /**
@@ -76,6 +76,8 @@ interface EngineState {
   table: ChunkTable;
   /** Recorded with each file: a file indexed under another model or chunking is redone. */
   signature: string;
+  /** Set once the model was loaded, so its load is timed apart from embedding. */
+  loaded?: boolean;
 }
 
 interface Candidate {
@@ -488,7 +490,7 @@ class Run {
     for (const c of candidates) {
       // Files read but not yet committed are dropped: unrecorded, they are redone next run.
       this.throwIfAborted();
-      const read = await readForIndex(c.disk.path);
+      const read = await this.#timed('read', () => readForIndex(c.disk.path));
       if (!read.ok) {
         if (read.vanished) {
           if (c.record) await this.delete([c.record]);
@@ -519,13 +521,15 @@ class Run {
       }
       let chunks: Chunk[];
       try {
-        chunks = await state.engine.chunker.chunk(
-          { path: c.disk.path, relativePath: relativePath(c.source.path, c.disk.path), text: read.text },
-          {
-            maxTokens: state.engine.config.chunkMaxTokens ?? state.embedder.maxTokens,
-            minTokens: state.engine.config.chunkMinTokens,
-            tokenizer: state.embedder.tokenizer,
-          },
+        chunks = await this.#timed('chunk', () =>
+          state.engine.chunker.chunk(
+            { path: c.disk.path, relativePath: relativePath(c.source.path, c.disk.path), text: read.text },
+            {
+              maxTokens: state.engine.config.chunkMaxTokens ?? state.embedder.maxTokens,
+              minTokens: state.engine.config.chunkMinTokens,
+              tokenizer: state.embedder.tokenizer,
+            },
+          ),
         );
       } catch (err) {
         await this.#recordSkipped(
@@ -566,8 +570,8 @@ class Run {
   ): Promise<void> {
     if (!paths.length) return;
     const batch = await this.#embed(state, mapped);
-    await state.table.replaceFiles(paths, batch);
-    await this.#indexer.store.files.upsert(records);
+    await this.#timed('write', () => state.table.replaceFiles(paths, batch));
+    await this.#timed('records', () => this.#indexer.store.files.upsert(records));
     this.#filesIndexed += paths.length;
     this.#progress('indexing');
   }
@@ -692,12 +696,18 @@ class Run {
     const dim = state.embedder.dimension;
     const hashes = new Set<string>();
     for (const m of mapped) for (const chunk of m.chunks) hashes.add(chunk.contentHash);
-    const known = await this.#indexer.reuse.lookup(state.table, [...hashes]);
+    const known = await this.#timed('lookup', () => this.#indexer.reuse.lookup(state.table, [...hashes]));
     const missing = new Map<string, string>();
     for (const m of mapped)
       for (const chunk of m.chunks)
         if (!known.has(chunk.contentHash)) missing.set(chunk.contentHash, chunk.embedText ?? chunk.text);
     if (missing.size) {
+      if (!state.loaded) {
+        await this.#timed('load', async () => {
+          await state.embedder.load?.();
+        });
+        state.loaded = true;
+      }
       const t0 = performance.now();
       const vectors = await state.embedder.embed([...missing.values()], {
         signal: this.#options.signal,
@@ -726,7 +736,21 @@ class Run {
       }
     }
     this.#summary.chunksReused += total - missing.size;
-    return total ? state.engine.mapper.toRecordBatch(mapped, flat, dim) : null;
+    if (!total) return null;
+    const t0 = performance.now();
+    const batch = state.engine.mapper.toRecordBatch(mapped, flat, dim);
+    this.#summary.stageSeconds.arrow += (performance.now() - t0) / 1000;
+    return batch;
+  }
+
+  /** Runs one stage of the work and adds its time to the summary's `stageSeconds`. */
+  async #timed<T>(stage: keyof StageSeconds, work: () => T | Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.#summary.stageSeconds[stage] += (performance.now() - t0) / 1000;
+    }
   }
 
   /** A file of an appending engine could not be read (or its chunker failed) part-way. */
