@@ -47,10 +47,12 @@ export interface StageSeconds {
   load: number;
   /** Building the Arrow batch of a group. */
   arrow: number;
-  /** The chunk table's commit of a group. */
+  /** The chunk table's commit of a group (it runs while the next group embeds). */
   write: number;
-  /** Writing the files' records after their commit. */
+  /** Writing the files' records after their commit (the same). */
   records: number;
+  /** Waiting for a group's commit and records to land before the next write. */
+  writeWait: number;
 }
 
 export interface IndexProgress {
@@ -75,7 +77,7 @@ export function emptySummary(): IndexSummary {
     chunksReused: 0,
     seconds: 0,
     embedSeconds: 0,
-    stageSeconds: { read: 0, chunk: 0, lookup: 0, load: 0, arrow: 0, write: 0, records: 0 },
+    stageSeconds: { read: 0, chunk: 0, lookup: 0, load: 0, arrow: 0, write: 0, records: 0, writeWait: 0 },
     rebuilt: [],
     failures: [],
     withheld: [],
