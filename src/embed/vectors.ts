@@ -1,5 +1,5 @@
 import { RagError } from '../errors.js';
-import { type Batch, planBatches } from './batching.js';
+import { type Batch, planBatches, SEQ_LEN_MULTIPLE } from './batching.js';
 import type { TokenIds, WordPieceTokenizer } from './tokenizer.js';
 
 /**
@@ -34,7 +34,7 @@ export function normalizeRows(vectors: Float32Array, dimension: number): Float32
  * What every backend does around its forward pass: tokenise, plan batches by padded tokens,
  * honour the abort signal between batches, check each batch's shape and put its rows back in
  * the caller's order. `forward` gets the token ids of one batch and returns its vectors
- * (rows in the batch's order, L2-normalised).
+ * (rows in the batch's order, L2-normalised). `seqLenMultiple`: see SEQ_LEN_MULTIPLE.
  */
 export async function embedInBatches(
   texts: readonly string[],
@@ -43,6 +43,7 @@ export async function embedInBatches(
   dimension: number,
   signal: AbortSignal | undefined,
   forward: (encoded: TokenIds[], batch: Batch) => Promise<Float32Array>,
+  seqLenMultiple = SEQ_LEN_MULTIPLE,
 ): Promise<Float32Array> {
   const out = new Float32Array(texts.length * dimension);
   const encoded = texts.map((t) => tokenizer.encode(t));
@@ -50,6 +51,7 @@ export async function embedInBatches(
     encoded.map((e) => e.length),
     batchTokens,
     tokenizer.maxTokens,
+    seqLenMultiple,
   );
   for (const batch of batches) {
     if (signal?.aborted) throw new RagError('E_ABORTED', 'embedding aborted', { cause: signal.reason });

@@ -22,7 +22,7 @@ import { type AppendPlan, appendStateAt, planAppend, readHead, streamBytes } fro
 import { PathFilter } from './path-filter.js';
 import { readForIndex, shortHash } from './read-file.js';
 import { type DiskFile, describe, type ScanEntry, scanSource } from './scan.js';
-import { emptySummary, type IndexProgress, type IndexSummary } from './types.js';
+import { emptySummary, type IndexProgress, type IndexSummary, type StageSeconds } from './types.js';
 import { VectorReuse } from './vector-reuse.js';
 
 /**
@@ -76,6 +76,12 @@ interface EngineState {
   table: ChunkTable;
   /** Recorded with each file: a file indexed under another model or chunking is redone. */
   signature: string;
+  /**
+   * The model's load, started with the first file to chunk so that it overlaps the reading and
+   * chunking of the first group (onnxruntime loads on its own threads). Never rejects: a load
+   * that failed fails the first embed, which loads again through the same memoised promise.
+   */
+  loading?: Promise<void>;
 }
 
 interface Candidate {
@@ -341,6 +347,13 @@ class Run {
   readonly #started = performance.now();
   readonly #summary = emptySummary();
   readonly #pending = new Map<string, Candidate[]>();
+  /**
+   * The last group's chunk commit and then its records, landing while the next group is read,
+   * chunked and embedded (see #commit). One at a time, so commits land in group order, and
+   * every other write of the run waits for it (#landed). Resolves to the error it met, if any:
+   * it is awaited later, and a bare rejection would count as unhandled meanwhile.
+   */
+  #landing: Promise<{ error: unknown } | undefined> | undefined;
   #filesToIndex = 0;
   #filesIndexed = 0;
 
@@ -356,6 +369,7 @@ class Run {
     if (record && record.engine !== source.engine) {
       // Its source now feeds another engine. Leave the old engine's table first: a stop right
       // after this keeps the old record, which brings the file back here next run.
+      await this.#landed();
       await this.#indexer.table(record.engine)?.replaceFiles([record.path], null);
       record = undefined;
     }
@@ -423,6 +437,16 @@ class Run {
 
   async flushAll(): Promise<void> {
     for (const engine of [...this.#pending.keys()]) await this.#flush(engine);
+    await this.#landed();
+  }
+
+  /** Waits until the group commit in flight (if any) and its records have landed; throws its error. */
+  async #landed(): Promise<void> {
+    const landing = this.#landing;
+    if (!landing) return;
+    this.#landing = undefined;
+    const outcome = await this.#timed('writeWait', () => landing);
+    if (outcome) throw outcome.error;
   }
 
   /**
@@ -433,6 +457,7 @@ class Run {
    */
   async delete(records: readonly FileRecord[]): Promise<void> {
     if (!records.length) return;
+    await this.#landed();
     this.#progress('deleting');
     const byEngine = new Map<string, string[]>();
     for (const r of records) {
@@ -467,11 +492,25 @@ class Run {
   }
 
   async #flush(engineName: string): Promise<void> {
+    try {
+      await this.#flushGroups(engineName);
+    } catch (err) {
+      // An abort or an embedder error: what was committed must still land and be recorded.
+      const landing = this.#landing;
+      this.#landing = undefined;
+      const outcome = await landing;
+      if (outcome) this.#indexer.log.error({ err: errorMessage(outcome.error) }, 'a group commit failed too');
+      throw err;
+    }
+  }
+
+  async #flushGroups(engineName: string): Promise<void> {
     const candidates = this.#pending.get(engineName);
     this.#pending.delete(engineName);
     if (!candidates?.length) return;
     const state = this.#indexer.engineState(engineName);
     if (readsAppends(state.engine.chunker)) {
+      await this.#landed();
       for (const c of candidates) {
         this.throwIfAborted();
         await this.#indexAppending(state, state.engine.chunker, c);
@@ -488,7 +527,7 @@ class Run {
     for (const c of candidates) {
       // Files read but not yet committed are dropped: unrecorded, they are redone next run.
       this.throwIfAborted();
-      const read = await readForIndex(c.disk.path);
+      const read = await this.#timed('read', () => readForIndex(c.disk.path));
       if (!read.ok) {
         if (read.vanished) {
           if (c.record) await this.delete([c.record]);
@@ -517,15 +556,18 @@ class Run {
         s.filesUnchanged++;
         continue;
       }
+      state.loading ??= this.#preload(state.embedder);
       let chunks: Chunk[];
       try {
-        chunks = await state.engine.chunker.chunk(
-          { path: c.disk.path, relativePath: relativePath(c.source.path, c.disk.path), text: read.text },
-          {
-            maxTokens: state.engine.config.chunkMaxTokens ?? state.embedder.maxTokens,
-            minTokens: state.engine.config.chunkMinTokens,
-            tokenizer: state.embedder.tokenizer,
-          },
+        chunks = await this.#timed('chunk', () =>
+          state.engine.chunker.chunk(
+            { path: c.disk.path, relativePath: relativePath(c.source.path, c.disk.path), text: read.text },
+            {
+              maxTokens: state.engine.config.chunkMaxTokens ?? state.embedder.maxTokens,
+              minTokens: state.engine.config.chunkMinTokens,
+              tokenizer: state.embedder.tokenizer,
+            },
+          ),
         );
       } catch (err) {
         await this.#recordSkipped(
@@ -554,10 +596,17 @@ class Run {
       }
     }
     await this.#commit(state, mapped, replacedPaths, records);
-    if (touched.length) await this.#indexer.store.files.upsert(touched);
+    if (touched.length) {
+      await this.#landed();
+      await this.#indexer.store.files.upsert(touched);
+    }
   }
 
-  /** Embeds what is new, writes the group's chunks in one commit, then records the files. */
+  /**
+   * Embeds what is new, then starts the group's landing: its chunks in one commit, then its
+   * files' records. The landing runs while the next group is read, chunked and embedded —
+   * LanceDB writes on its own threads — and the next commit waits for it first.
+   */
   async #commit(
     state: EngineState,
     mapped: MappedFile[],
@@ -566,8 +615,25 @@ class Run {
   ): Promise<void> {
     if (!paths.length) return;
     const batch = await this.#embed(state, mapped);
-    await state.table.replaceFiles(paths, batch);
-    await this.#indexer.store.files.upsert(records);
+    await this.#landed();
+    // Stopped while this group embedded: it is dropped unrecorded, like files read but not
+    // committed, so the run stops after the commit that was landing.
+    this.throwIfAborted();
+    this.#landing = this.#land(state, paths, batch, records).then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+  }
+
+  /** Records after chunks: a file is recorded only once its rows are committed. */
+  async #land(
+    state: EngineState,
+    paths: string[],
+    batch: RecordBatch | null,
+    records: FileRecord[],
+  ): Promise<void> {
+    await this.#timed('write', () => state.table.replaceFiles(paths, batch));
+    await this.#timed('records', () => this.#indexer.store.files.upsert(records));
     this.#filesIndexed += paths.length;
     this.#progress('indexing');
   }
@@ -692,12 +758,13 @@ class Run {
     const dim = state.embedder.dimension;
     const hashes = new Set<string>();
     for (const m of mapped) for (const chunk of m.chunks) hashes.add(chunk.contentHash);
-    const known = await this.#indexer.reuse.lookup(state.table, [...hashes]);
+    const known = await this.#timed('lookup', () => this.#indexer.reuse.lookup(state.table, [...hashes]));
     const missing = new Map<string, string>();
     for (const m of mapped)
       for (const chunk of m.chunks)
         if (!known.has(chunk.contentHash)) missing.set(chunk.contentHash, chunk.embedText ?? chunk.text);
     if (missing.size) {
+      if (state.loading) await this.#timed('load', () => state.loading);
       const t0 = performance.now();
       const vectors = await state.embedder.embed([...missing.values()], {
         signal: this.#options.signal,
@@ -726,7 +793,37 @@ class Run {
       }
     }
     this.#summary.chunksReused += total - missing.size;
-    return total ? state.engine.mapper.toRecordBatch(mapped, flat, dim) : null;
+    if (!total) return null;
+    const t0 = performance.now();
+    const batch = state.engine.mapper.toRecordBatch(mapped, flat, dim);
+    this.#summary.stageSeconds.arrow += (performance.now() - t0) / 1000;
+    return batch;
+  }
+
+  /**
+   * Starts loading the model of an embedder that has one (the one-shot CLI's in-process
+   * embedder; the daemon's worker loads in its own process). When nothing turns out to need
+   * embedding the load was for nothing: a model load, in the background.
+   */
+  #preload(embedder: Embedder): Promise<void> {
+    if (!embedder.load) return Promise.resolve();
+    return embedder.load().then(
+      () => undefined,
+      (err: unknown) => {
+        // The embedder memoises the failed load: the first embed fails with it, as it would have.
+        this.#indexer.log.debug({ err: errorMessage(err) }, 'the model did not load ahead of embedding');
+      },
+    );
+  }
+
+  /** Runs one stage of the work and adds its time to the summary's `stageSeconds`. */
+  async #timed<T>(stage: keyof StageSeconds, work: () => T | Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.#summary.stageSeconds[stage] += (performance.now() - t0) / 1000;
+    }
   }
 
   /** A file of an appending engine could not be read (or its chunker failed) part-way. */
@@ -764,6 +861,7 @@ class Run {
     mtimeMs: number,
     fileHash: string,
   ): Promise<void> {
+    await this.#landed();
     this.#summary.filesSkipped++;
     this.#noteFailure(path, reason);
     if (previous?.status === 'indexed') await state.table.replaceFiles([path], null);

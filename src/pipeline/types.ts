@@ -18,6 +18,13 @@ export interface IndexSummary {
   seconds: number;
   /** Of `seconds`, the time spent inside the embedder. */
   embedSeconds: number;
+  /**
+   * Of `seconds`, the time of each other stage (what is left is the walk, stats and hashing):
+   * where a run's time goes besides the embedder, so its overhead can be measured
+   * (bench/ingest/overhead.mjs). `loadSeconds` is the wait for the embedder's model at the
+   * first embed, after loading it alongside the walk and the first files' chunking.
+   */
+  stageSeconds: StageSeconds;
   /** Tables dropped and rebuilt because the model or schema changed, with the reason. */
   rebuilt: { engine: string; reason: string }[];
   /** Paths that were skipped or failed in this run, with why (most recent first, bounded). */
@@ -27,6 +34,25 @@ export interface IndexSummary {
    * changing (`RunOptions.tailSettleMs`): sync them again once they have settled.
    */
   withheld: string[];
+}
+
+export interface StageSeconds {
+  /** Reading files and hashing their bytes. */
+  read: number;
+  /** The engine's chunker (token counting included). */
+  chunk: number;
+  /** Looking up existing vectors by chunk hash. */
+  lookup: number;
+  /** Waiting for the embedder's model to load. */
+  load: number;
+  /** Building the Arrow batch of a group. */
+  arrow: number;
+  /** The chunk table's commit of a group (it runs while the next group embeds). */
+  write: number;
+  /** Writing the files' records after their commit (the same). */
+  records: number;
+  /** Waiting for a group's commit and records to land before the next write. */
+  writeWait: number;
 }
 
 export interface IndexProgress {
@@ -51,6 +77,7 @@ export function emptySummary(): IndexSummary {
     chunksReused: 0,
     seconds: 0,
     embedSeconds: 0,
+    stageSeconds: { read: 0, chunk: 0, lookup: 0, load: 0, arrow: 0, write: 0, records: 0, writeWait: 0 },
     rebuilt: [],
     failures: [],
     withheld: [],

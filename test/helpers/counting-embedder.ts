@@ -13,6 +13,8 @@ export class CountingEmbedder implements Embedder {
   readonly #modelId: string;
   /** Texts of every indexing call, in order. */
   readonly indexed: string[] = [];
+  /** How many texts each indexing call had, in order. */
+  readonly indexCallSizes: number[] = [];
   /** Texts of every query call, in order. */
   readonly queried: string[] = [];
   indexCalls = 0;
@@ -50,6 +52,7 @@ export class CountingEmbedder implements Embedder {
       if (this.indexCalls === this.failOnCall)
         throw new Error(`CountingEmbedder: failing indexing call ${this.indexCalls} as the test asked`);
       this.indexed.push(...texts);
+      this.indexCallSizes.push(texts.length);
     }
     return this.#inner.embed(texts, options);
   }
@@ -57,6 +60,7 @@ export class CountingEmbedder implements Embedder {
   /** Forgets what was counted so far (between steps of one test). */
   reset(): void {
     this.indexed.length = 0;
+    this.indexCallSizes.length = 0;
     this.queried.length = 0;
   }
 

@@ -92,10 +92,12 @@ async function runIndex(
     }
     bar.update(0, null, 'optimizing', true);
     const { optimizeIfWorthIt } = await import('../optimize.js');
+    const optimizeStarted = performance.now();
     const optimized = optimize ? await optimizeIfWorthIt(app) : false;
+    const optimizeSeconds = (performance.now() - optimizeStarted) / 1000;
     bar.done();
     const recovered = app.store.recoveries;
-    if (json) printJson({ ...summary, optimized, recovered, via: 'index' });
+    if (json) printJson({ ...summary, optimized, optimizeSeconds, recovered, via: 'index' });
     else {
       for (const r of recovered) {
         process.stdout.write(
@@ -166,6 +168,8 @@ function addInto(total: IndexSummary, part: IndexSummary): void {
   ] as const) {
     total[key] += part[key];
   }
+  for (const stage of Object.keys(total.stageSeconds) as (keyof IndexSummary['stageSeconds'])[])
+    total.stageSeconds[stage] += part.stageSeconds[stage];
   total.rebuilt.push(...part.rebuilt);
   total.failures.push(...part.failures);
   total.withheld.push(...part.withheld);

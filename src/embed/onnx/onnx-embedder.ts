@@ -71,6 +71,7 @@ export class OnnxEmbedder implements Embedder {
   readonly #log: Logger;
   #session: Promise<Loaded> | undefined;
   #closed = false;
+  #paddedTokens = 0;
 
   /** Checks the model folder and fingerprints the weights; builds and loads nothing. */
   constructor(options: OnnxEmbedderOptions) {
@@ -88,6 +89,11 @@ export class OnnxEmbedder implements Embedder {
 
   get tokenizer(): WordPieceTokenizer {
     return this.model.tokenizer;
+  }
+
+  /** Token positions (padding included) run through the model so far: the work embedding costs. */
+  get paddedTokens(): number {
+    return this.#paddedTokens;
   }
 
   /** Builds (or reads the cached) graph and starts an ORT session on it. */
@@ -159,6 +165,7 @@ export class OnnxEmbedder implements Embedder {
       async (encoded, batch) => {
         const S = batch.seqLen;
         const B = encoded.length;
+        this.#paddedTokens += B * S;
         const ids = new BigInt64Array(B * S);
         const mask = new BigInt64Array(B * S);
         encoded.forEach((e, row) => {
@@ -176,6 +183,9 @@ export class OnnxEmbedder implements Embedder {
         pooled.dispose();
         return vectors;
       },
+      // onnxruntime runs any shape without compiling it: pad each batch to its longest text
+      // exactly rather than to a multiple of 8 (SEQ_LEN_MULTIPLE).
+      1,
     );
   }
 

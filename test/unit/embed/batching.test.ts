@@ -71,6 +71,14 @@ describe('planBatches', () => {
     expect(planBatches([8, 9], 1 << 20, 256)).toEqual([{ indices: [1, 0], seqLen: 16 }]);
   });
 
+  it('pads to the longest text exactly with a multiple of 1 (onnxruntime), packing by those lengths', () => {
+    expect(planBatches([5, 17, 9, 17, 2], 1 << 20, 256, 1)).toEqual([
+      { indices: [1, 3, 2, 0, 4], seqLen: 17 },
+    ]);
+    // 3 × 17 = 51 fits a budget of 51; rounded to 24 only 2 would.
+    expect(planBatches([17, 17, 17], 51, 256, 1)).toEqual([{ indices: [0, 1, 2], seqLen: 17 }]);
+  });
+
   it('fills each batch up to the budget exactly', () => {
     // 4 × 64 = 256 fits; a fifth would pad to 320.
     const plan = planBatches(Array(10).fill(64), 256, 256);
