@@ -69,8 +69,8 @@ async function embeddedTexts(configFile) {
       }
     }
   }
-  const { graphCacheFile, defaultGraphCacheDir } = await dist('embed/onnx/graph-cache.js');
-  const graphFile = graphCacheFile(defaultGraphCacheDir(process.env), graph.modelId, graph.precision);
+  // The graph file the embedder itself loads (fused, or plain where onnxruntime refused it).
+  const graphFile = (await graph.load()).details.graph;
   for (const e of embedders.values()) await e.close();
   return { texts, graphFile };
 }
