@@ -12,6 +12,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { connect, Index, MatchQuery, MultiMatchQuery } from '@lancedb/lancedb';
+import { sectionLines } from './sections.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -44,21 +45,6 @@ const questions = readFileSync(join(here, 'corpora', args.corpus, 'questions.jso
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l));
 
-// Section line ranges from headings, as eval.mjs computes them.
-function sectionLines(file, heading) {
-  const lines = readFileSync(file, 'utf8').split('\n');
-  let fenced = false;
-  const levels = lines.map((l) => {
-    if (/^\s*(```|~~~)/.test(l)) fenced = !fenced;
-    return fenced ? 0 : (/^(#{1,6}) /.exec(l)?.[1].length ?? 0);
-  });
-  const text = (i) => lines[i].replace(/^#+ /, '').trim();
-  let start = lines.findIndex((_, i) => levels[i] > 0 && text(i) === heading);
-  if (start < 0) start = lines.findIndex((_, i) => levels[i] > 0 && text(i).startsWith(heading));
-  let end = start + 1;
-  while (end < lines.length && !(levels[end] > 0 && levels[end] <= levels[start])) end++;
-  return [start + 1, end];
-}
 const judges = new Map(
   questions.map((q) => {
     const byPath = new Map(
