@@ -70,6 +70,8 @@ export class SourceWatch {
   #flushTimer: NodeJS.Timeout | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
+  /** Second readings of ignore files that just changed (see #onIgnoreFile). */
+  readonly #settleTimers = new Set<NodeJS.Timeout>();
   #closing: Promise<void> | undefined;
 
   constructor(options: SourceWatchOptions) {
@@ -120,6 +122,8 @@ export class SourceWatch {
     clearInterval(this.#pollTimer);
     clearTimeout(this.#restartTimer);
     clearTimeout(this.#flushTimer);
+    for (const timer of this.#settleTimers) clearTimeout(timer);
+    this.#settleTimers.clear();
     this.#coalescer.clear();
     await this.#chain;
     await this.#closeFsWatcher();
@@ -209,6 +213,14 @@ export class SourceWatch {
     fsw.add(watched);
     this.#log.info({ file: path }, 'ignore file changed: the folder is walked again');
     this.#note((now) => this.#coalescer.noteFolder(dir, 'ignore-file-changed', now));
+    // A writer may create the file before its content lands (`writeFile` opens, then writes on
+    // a later turn; some editors truncate first), and chokidar need not report the second step:
+    // rules read in between would stay cached. Forget them again once the write has settled.
+    const timer = setTimeout(() => {
+      this.#settleTimers.delete(timer);
+      this.#filter.forgetIgnoreFile(path);
+    }, this.#limits.debounceMs);
+    this.#settleTimers.add(timer);
   }
 
   #onError(err: unknown): void {
