@@ -124,6 +124,7 @@ export class ReadOnlyApp {
           embedder,
           filters: engine.mapper.filters,
           timeColumn: engine.mapper.timeColumn,
+          hybridTextSkip: engine.mapper.hybridTextSkip,
         });
       }
       for (const older of reader.olderVersions) {

@@ -81,6 +81,7 @@ export class App {
         embedder: embedders.get(e.embedder)!,
         filters: e.mapper.filters,
         timeColumn: e.mapper.timeColumn,
+        hybridTextSkip: e.mapper.hybridTextSkip,
       }));
       // Every registered mapper's fields, as the socket and the CLI take them: a filter no
       // configured engine has is refused by name, not as an unknown parameter.

@@ -1,7 +1,7 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { RagError } from '../errors.js';
 import { arrow, recordBatch, utf8Data } from './arrow.js';
-import type { CodeChunkMetadata } from './code/types.js';
+import { type CodeChunkMetadata, SUMMARY_KINDS } from './code/types.js';
 import { CODE_COLUMNS, CODE_FILTERS } from './code-filters.js';
 import { documentMapper } from './document-mapper.js';
 import type { MappedFile, StoreMapper } from './types.js';
@@ -23,6 +23,15 @@ export const codeMapper: StoreMapper = {
    * (`if`, `in`, `not`, `for`, `is`) are syntax in every chunk and tell none of them apart.
    */
   textIndex: { removeStopWords: true },
+  /**
+   * A class summary lists every member's signature, so its text holds the words of all its
+   * methods' names and parameters, which the methods' own chunks hold too. Through the
+   * full-text leg the summary matched a question about one method as well as the method did,
+   * often better (the words of several methods at once), and fusion put the class first where
+   * the vector leg had the method (docs/BENCHMARKS.md §18, §22). Summaries still come through
+   * the vector leg, and the context assembler still shows them as the parent of a method.
+   */
+  hybridTextSkip: { kind: 'string-in', column: CODE_COLUMNS.kind, value: SUMMARY_KINDS },
 
   schema(dimension: number): Schema {
     const common = documentMapper.schema(dimension).fields;

@@ -2,7 +2,7 @@ import type { FtsOptions } from '@lancedb/lancedb';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { FieldSpec } from '../config/schema.js';
 import type { TokenCounter } from '../embed/types.js';
-import type { FilterKind } from '../store/types.js';
+import type { FieldFilter, FilterKind } from '../store/types.js';
 
 /** One searchable piece of a file. Plain data: it crosses process boundaries. */
 export interface Chunk {
@@ -183,6 +183,13 @@ export interface StoreMapper {
    * A table whose index was built with other options is re-indexed when it is opened.
    */
   readonly textIndex?: Readonly<Partial<FtsOptions>>;
+  /**
+   * Rows that the full-text leg of a hybrid search leaves out; they stay the vector leg's
+   * candidates. For rows whose stored text repeats words that other rows hold as their own (the
+   * code mapper's class summaries list every member's signature), so BM25 does not count those
+   * words twice. A `--mode text` search still reads every row: it asked for every match.
+   */
+  readonly hybridTextSkip?: FieldFilter;
   schema(dimension: number): Schema;
   /**
    * `vectors` is one flat row-major buffer (`chunks.length × dimension`). The vector column

@@ -24,6 +24,8 @@ export interface SearchTable {
   filters?: readonly FilterField[] | undefined;
   /** The column `after`/`before` read (its mapper's `timeColumn`); default `mtime_ms`. */
   timeColumn?: string | undefined;
+  /** Rows its hybrid searches' full-text leg leaves out (its mapper's `hybridTextSkip`). */
+  hybridTextSkip?: FieldFilter | undefined;
 }
 
 /**
@@ -88,6 +90,7 @@ export class SearchService {
         timeColumn: t.timeColumn,
         fields: given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name] as FilterValue, now)),
       },
+      hybridTextSkip: t.hybridTextSkip,
       explain: q.explain,
       timings,
     });

@@ -13,7 +13,7 @@ import {
   type SearchRequest,
   type StoredChunk,
 } from './types.js';
-import { filterWhere } from './where.js';
+import { and, fieldWhere, filterWhere, not } from './where.js';
 
 /** What a hit is made of; the vector and hashes stay on disk. */
 const HIT_COLUMNS = [
@@ -46,7 +46,8 @@ export interface SearchTarget {
 /**
  * One search over one chunk table. Filters go into each leg's `where`, which LanceDB
  * applies before ranking (prefilter), so k matching rows come back even when rows that the
- * filter excludes would rank higher.
+ * filter excludes would rank higher. In hybrid mode the full-text leg also leaves out the rows
+ * its table's mapper names (`hybridTextSkip`: the code table's class summaries).
  */
 export async function searchChunks(target: SearchTarget, request: SearchRequest): Promise<SearchHit[]> {
   const { k, mode } = request;
@@ -59,7 +60,7 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
   const timed = legTimer(request.timings);
   if (mode === 'text') {
     const hits = text === '' ? [] : await timed('textMs', textLeg(target.table, text, where, k));
-    return explain ? explained(hits, { text: hits }, where) : hits;
+    return explain ? explained(hits, { text: hits }, { where, textWhere: where }) : hits;
   }
 
   if (!request.vector) throw new RagError('E_USAGE', `search: ${mode} mode needs the query's embedding`);
@@ -67,16 +68,18 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
   if (mode === 'vector') {
     const checked = checkVector(await vector, target.dimension);
     const hits = await timed('vectorMs', vectorLeg(target, checked, where, k));
-    return explain ? explained(hits, { vector: hits }, where) : hits;
+    return explain ? explained(hits, { vector: hits }, { where, textWhere: where }) : hits;
   }
 
   const pool = Math.max(k * target.tuning.candidateFactor, target.tuning.candidateMinimum);
+  const skip = request.hybridTextSkip;
+  const textWhere = skip ? and(where, not(fieldWhere(skip))) : where;
   // Both legs end before either's failure is thrown: nothing keeps reading after the search failed.
   const [byVector, byText] = await bothLegs(
     Promise.resolve(vector).then((v) =>
       timed('vectorMs', vectorLeg(target, checkVector(v, target.dimension), where, pool)),
     ),
-    text === '' ? Promise.resolve([]) : timed('textMs', textLeg(target.table, text, where, pool)),
+    text === '' ? Promise.resolve([]) : timed('textMs', textLeg(target.table, text, textWhere, pool)),
   );
   const vectorWeight = request.vectorWeight ?? target.tuning.hybridVectorWeight;
   const fileWeight = target.tuning.fileEvidenceWeight;
@@ -85,7 +88,7 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
   const hits = ranked.slice(0, k);
   if (!explain) return hits;
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
-  return explained(hits, { vector: byVector, text: byText }, where, (hit) => ({
+  return explained(hits, { vector: byVector, text: byText }, { where, textWhere }, (hit) => ({
     method: 'relative-score',
     weights: { vector: vectorWeight, text: 1 - vectorWeight },
     normalized: {
@@ -123,14 +126,16 @@ function legTimer(timings: LegTimings | undefined) {
 
 /**
  * The hits with `explain` attached: each leg's rank and raw score of the hit (from the legs'
- * candidate lists, so nothing is asked of LanceDB again) and the fusion's inputs.
+ * candidate lists, so nothing is asked of LanceDB again), the fusion's inputs, and the filters
+ * (`textWhere`: the full-text leg's, said only where it is not `where`).
  */
 function explained(
   hits: readonly SearchHit[],
   legs: { vector?: readonly SearchHit[]; text?: readonly SearchHit[] },
-  where: string | undefined,
+  filters: { where: string | undefined; textWhere: string | undefined },
   fusion: (hit: SearchHit) => FusionExplanation | null = () => null,
 ): SearchHit[] {
+  const { where, textWhere } = filters;
   const ranks = (list: readonly SearchHit[] | undefined) =>
     new Map((list ?? []).map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const byVector = ranks(legs.vector);
@@ -144,6 +149,7 @@ function explained(
       text: t ? { rank: t.rank, bm25: t.score } : null,
       fusion: fusion(hit),
       where: where ?? null,
+      ...(textWhere !== where && textWhere !== undefined ? { textWhere } : {}),
       score: hit.score,
     };
     return { ...hit, explain };

@@ -93,6 +93,11 @@ export interface SearchRequest {
   k: number;
   mode: SearchMode;
   filter?: SearchFilter | undefined;
+  /**
+   * Hybrid mode: rows its full-text leg leaves out, beside `filter` (the table's mapper's
+   * `hybridTextSkip`). Ignored in `text` mode, which reads every row.
+   */
+  hybridTextSkip?: FieldFilter | undefined;
   /** Hybrid mode: the vector leg's share in the fusion (default: the store's tuning). */
   vectorWeight?: number | undefined;
   /** Attach to each hit how it was ranked (`SearchHit.explain`): a few objects per hit, no extra query. */
@@ -121,6 +126,11 @@ export interface HitExplanation {
   fusion: FusionExplanation | null;
   /** The filter pushed down into both legs (LanceDB `where`), null for none. */
   where: string | null;
+  /**
+   * Hybrid mode, when the full-text leg read fewer rows than `where` keeps (its mapper's
+   * `hybridTextSkip`): the `where` that leg used. Absent otherwise.
+   */
+  textWhere?: string;
   /** The table's final score, as `SearchHit.score` had it before any merge of engines. */
   score: number;
   /** Several engines answered: their lists merged by reciprocal rank (`fuseRrf`). */

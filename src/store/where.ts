@@ -32,6 +32,11 @@ export function and(...clauses: readonly (string | undefined)[]): string | undef
   return present.map((c) => `(${c})`).join(' AND ');
 }
 
+/** The rows `clause` does not keep. Chunk tables' columns are non-null: no row is neither. */
+export function not(clause: string): string {
+  return `NOT (${clause})`;
+}
+
 /** The `where` for a search filter, or undefined for none. */
 export function filterWhere(filter: SearchFilter | undefined): string | undefined {
   if (!filter) return undefined;

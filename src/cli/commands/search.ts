@@ -156,6 +156,7 @@ export function formatExplanation(e: HitExplanation): string[] {
       `  engines merged by ${e.merge.method} (k ${e.merge.k}): #${e.merge.rank} in its engine → ${e.merge.score.toFixed(4)}`,
     );
   lines.push(`  filter: ${e.where ?? 'none'}`);
+  if (e.textWhere !== undefined) lines.push(`  text leg's filter: ${e.textWhere}`);
   return lines;
 }
 

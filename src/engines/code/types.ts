@@ -21,6 +21,12 @@ export type CodeKind =
   | 'method'
   | 'text';
 
+/**
+ * The class-like kinds, whose chunk is a summary: header, docstring, fields and each member's
+ * signature, the members being chunks of their own.
+ */
+export const SUMMARY_KINDS: readonly CodeKind[] = Object.freeze(['class', 'interface', 'impl', 'object']);
+
 /** What `chunkCode` puts in `Chunk.metadata`. A type alias so it fits `Record<string, unknown>`. */
 export type CodeChunkMetadata = {
   /** Qualified name: `pkg/mod.py:Class.method`; the bare path for imports, module code and text. */
