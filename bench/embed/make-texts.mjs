@@ -14,6 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { rng } from '../stats.mjs';
 import { MODEL_ID, REPO, resolveModelDir } from './common.mjs';
 
 /** A paragraph with fewer words is a caption, badge row or heading fragment, not prose. */
@@ -47,18 +48,6 @@ const { values: args } = parseArgs({
     'node-modules': { type: 'string', default: join(REPO, 'node_modules') },
   },
 });
-
-/** mulberry32: small, fast, and the same sequence on every platform for a given seed. */
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function findMarkdown(root) {
   const found = [];
@@ -199,7 +188,7 @@ function main() {
   mkdirSync(args['out-dir'], { recursive: true });
   for (const target of lengths) {
     // One stream per length, so adding a length or changing --count leaves the others' texts alone.
-    const random = seededRandom(seed * 1000 + target);
+    const random = rng(seed * 1000 + target);
     const taken = new Set();
     const texts = [];
     while (texts.length < counts) {
