@@ -30,11 +30,12 @@
 // bench/quality/eval.mjs, so nothing has to be built.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { sourceSha } from '../source-sha.mjs';
 import { bootstrapMean } from '../stats.mjs';
 import { buildBase } from './make-bases.mjs';
 
@@ -91,20 +92,7 @@ const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
 const sha = (s) => createHash('sha256').update(s).digest('hex');
 /** What makes an index stale though no file changed (see bench/quality/eval.mjs). */
 const INDEX_CODE = ['src/engines', 'src/store/indexes.ts', 'src/embed/tokenizer.ts', 'src/store/tuning.ts'];
-function filesUnder(p) {
-  const full = join(repo, p);
-  if (!existsSync(full)) return [];
-  if (!statSync(full).isDirectory()) return [p];
-  return readdirSync(full, { recursive: true })
-    .map((f) => join(p, String(f)))
-    .filter((f) => statSync(join(repo, f)).isFile())
-    .sort();
-}
-const codeSha = sha(
-  INDEX_CODE.flatMap(filesUnder)
-    .map((f) => `${f} ${sha(readFileSync(join(repo, f)))}\n`)
-    .join(''),
-);
+const codeSha = sourceSha(repo, INDEX_CODE);
 const configSha = sha(readFileSync(configPath));
 const statePath = join(config.dataDir, 'eval-state.json');
 const state = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : undefined;

@@ -25,21 +25,12 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
+import { sourceSha } from '../source-sha.mjs';
 import { judge, sectionLines } from './sections.mjs';
 
 register('../store/ts-loader.mjs', import.meta.url);
@@ -93,20 +84,7 @@ const sha = (s) => createHash('sha256').update(s).digest('hex');
  * src/store/indexes.ts), which costs seconds, not a re-embedding.
  */
 const INDEX_CODE = ['src/engines', 'src/embed/tokenizer.ts'];
-function filesUnder(p) {
-  const full = join(repo, p);
-  if (!existsSync(full)) return [];
-  if (!statSync(full).isDirectory()) return [p];
-  return readdirSync(full, { recursive: true })
-    .map((f) => join(p, String(f)))
-    .filter((f) => statSync(join(repo, f)).isFile())
-    .sort();
-}
-const codeSha = sha(
-  INDEX_CODE.flatMap(filesUnder)
-    .map((f) => `${f} ${sha(readFileSync(join(repo, f)))}\n`)
-    .join(''),
-);
+const codeSha = sourceSha(repo, INDEX_CODE);
 const configSha = sha(readFileSync(resolve(args.config)));
 const statePath = join(config.dataDir, 'eval-state.json');
 const state = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : undefined;
