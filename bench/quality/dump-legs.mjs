@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Dumps what offline ranking experiments need from a corpus's index (built by eval.mjs): every
-// chunk (id, file, lines, vector) and, per question, the query's embedding and the text leg's
+// chunk (id, file, lines, heading path, text, vector) and, per question, the query's embedding and the text leg's
 // top `--depth` with BM25 scores. rank-replay.mjs then recomputes the vector leg exactly (the
 // tables are small enough for a flat scan, which is what LanceDB does without an ANN index) and
 // replays fusions that need more than the legs' top 50: a second vector query (pseudo-relevance
@@ -46,9 +46,9 @@ const rel = (p) => relative(root, realpathSync(p));
 try {
   const table = app.indexer.table('md');
   const chunks = [];
-  const columns = ['id', 'path', 'start_line', 'end_line', 'heading_path', 'vector'];
+  const columns = ['id', 'path', 'start_line', 'end_line', 'heading_path', 'text', 'vector'];
   for await (const batch of table.scan(columns, undefined)) {
-    const [id, path, start, end, headings, vector] = columns.map((c) => batch.getChild(c));
+    const [id, path, start, end, headings, text, vector] = columns.map((c) => batch.getChild(c));
     for (let i = 0; i < batch.numRows; i++) {
       const v = Float32Array.from(vector.get(i).toArray());
       chunks.push({
@@ -57,6 +57,8 @@ try {
         startLine: start.get(i),
         endLine: end.get(i),
         headingPath: Array.from(headings.get(i)),
+        // The chunk's text as stored (breadcrumb first), for lexical features (rank-replay --family lex).
+        text: text.get(i),
         vector: Buffer.from(v.buffer).toString('base64'),
       });
     }

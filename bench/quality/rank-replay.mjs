@@ -12,11 +12,16 @@
 // corpus held out, the setting best on the others (mean MRR@10) is reported on it, with 95 %
 // bootstrap intervals over its questions and paired intervals against shipped and vector.
 import { existsSync, readFileSync } from 'node:fs';
+import { register } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bootstrapMean } from '../stats.mjs';
 import { judge } from './sections.mjs';
+
+register('../store/ts-loader.mjs', import.meta.url);
+// The lexical features (terms made as the full-text index makes them).
+const { lexicalFeatures } = await import('./lexical/lexical-features.js');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -26,8 +31,18 @@ const { values: args } = parseArgs({
     level: { type: 'string', default: 'section' },
     /** Only these specs (comma-separated) besides the baselines: for a quick look. */
     only: { type: 'string' },
-    /** Choose only among specs of this variant (e.g. 'filesum'), with 'rs' as the fallback. */
+    /** Choose only among specs of this variant (e.g. 'filesum'), with --shipped as the fallback. */
     family: { type: 'string' },
+    /**
+     * The ranking a change must beat (fallback of the choice, "− shipped" column): 'rs' (fusion
+     * alone, as before file evidence) or e.g. 'filesum:0.01' (what ships since §19).
+     */
+    shipped: { type: 'string', default: 'rs' },
+    /**
+     * Also print, per lexical feature, how often the answer's value beats the wrong first hit's
+     * where the shipped ranking puts a wrong chunk first and the answer is among the candidates.
+     */
+    diagnose: { type: 'boolean', default: false },
   },
 });
 const K = 10;
@@ -147,6 +162,14 @@ function fileBoost(c, f, g) {
     const b = best.get(c.chunks[i].rel);
     out.set(i, s + g * (b[0] === s ? b[1] : b[0]));
   }
+  return out;
+}
+/** Fused score + g × the sum of the fused scores of the file's other candidates (`withFileEvidence`). */
+function fileSum(c, f, g) {
+  const sum = new Map();
+  for (const [i, s] of f) sum.set(c.chunks[i].rel, (sum.get(c.chunks[i].rel) ?? 0) + s);
+  const out = new Map();
+  for (const [i, s] of f) out.set(i, s + g * (sum.get(c.chunks[i].rel) - s));
   return out;
 }
 const VARIANTS = {
@@ -327,6 +350,33 @@ const VARIANTS = {
     }
     return ranked(out);
   },
+  /**
+   * Lexical evidence (lexical/lexical-features.ts) on top of the shipped ranking (fusion + file
+   * evidence 0.01): + g × one feature of the candidate ('coverage', 'coverageIdf', 'heading',
+   * 'headingIdf', 'proximity', 'bigram'); a second feature and weight make it a linear model.
+   */
+  lex:
+    (feature, g, feature2, g2 = 0) =>
+    (c, q) => {
+      const { v, t } = legs(c, q);
+      const base = fileSum(c, rs(v.top, t), 0.01);
+      q.cache.lex ??= lexicalFeatures(
+        q.question,
+        [...base.keys()].map((i) => ({
+          id: String(i),
+          text: c.chunks[i].text,
+          headingPath: c.chunks[i].headingPath,
+        })),
+      );
+      const out = new Map();
+      for (const [i, s] of base) {
+        const f = q.cache.lex.get(String(i));
+        if (!f || !(feature in f) || (feature2 && !(feature2 in f)))
+          throw new Error(`lex: no feature ${feature} ${feature2 ?? ''}`);
+        out.set(i, s + Number(g) * f[feature] + (feature2 ? Number(g2) * f[feature2] : 0));
+      }
+      return ranked(out);
+    },
   /** prfh then file evidence. */
   prfhfile: (m, beta, g) => (c, q) => {
     const { v, t } = legs(c, q);
@@ -351,8 +401,20 @@ const GRID = [
   ...[0.55, 0.65, 0.7].map((w) => `rs:${w}`),
   ...[10, 15].flatMap((n) => [0.4, 0.6].map((w) => `rerank:${n}:${w}`)),
 ];
-const BASELINES = ['text', 'vector', 'rs'];
-const specs = args.only ? [...BASELINES, ...args.only.split(',')] : [...BASELINES, ...GRID];
+const LEX_FEATURES = ['coverage', 'coverageIdf', 'heading', 'headingIdf', 'proximity', 'bigram'];
+const LEX_WEIGHTS = [0.01, 0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.3];
+/** Lexical evidence: each feature alone, and coverage or its IDF version with a second feature. */
+const LEX_GRID = [
+  ...LEX_FEATURES.flatMap((f) => LEX_WEIGHTS.map((g) => `lex:${f}:${g}`)),
+  ...['coverage', 'coverageIdf'].flatMap((f) =>
+    ['headingIdf', 'proximity', 'bigram'].flatMap((f2) =>
+      [0.02, 0.05, 0.1].flatMap((g) => [0.02, 0.05, 0.1].map((g2) => `lex:${f}:${g}:${f2}:${g2}`)),
+    ),
+  ),
+];
+const BASELINES = [...new Set(['text', 'vector', 'rs', args.shipped])];
+const grid = args.family === 'lex' ? LEX_GRID : GRID;
+const specs = args.only ? [...BASELINES, ...args.only.split(',')] : [...BASELINES, ...grid];
 
 // --- metrics ------------------------------------------------------------------------------
 function perQuestion(corpus, spec) {
@@ -393,8 +455,9 @@ out.push(
   '| held out | spec | R@1 | R@5 | R@10 | MRR@10 [95 % CI] | − shipped | − vector |',
   '|---|---|---:|---:|---:|---|---|---|',
 );
+const SHIPPED = args.shipped;
 const candidates = specs.filter(
-  (s) => s === 'rs' || (!BASELINES.includes(s) && (!args.family || s.split(':')[0] === args.family)),
+  (s) => s === SHIPPED || (!BASELINES.includes(s) && (!args.family || s.split(':')[0] === args.family)),
 );
 for (const held of corpora) {
   const others = corpora.filter((c) => c !== held);
@@ -403,7 +466,7 @@ for (const held of corpora) {
     const score = others.reduce((s, c) => s + mean(table.get(spec).get(c), 'rr'), 0);
     if (!best || score > best.score) best = { spec, score };
   }
-  for (const spec of ['text', 'vector', 'rs', best.spec]) {
+  for (const spec of [...new Set(['text', 'vector', 'rs', SHIPPED, best.spec])]) {
     const r = table.get(spec).get(held);
     const d = (base) => {
       const b = table.get(base).get(held);
@@ -416,13 +479,13 @@ for (const held of corpora) {
           r.map((x) => x.rr),
           12,
         ),
-      )} | ${d('rs')} | ${d('vector')} |`,
+      )} | ${d(SHIPPED)} | ${d('vector')} |`,
     );
   }
 }
 out.push(
   '',
-  'Tuned on one corpus, reported on each other one (MRR@10 − shipped rs; R@10 in brackets):',
+  `Tuned on one corpus, reported on each other one (MRR@10 − shipped ${SHIPPED}; R@10 in brackets):`,
   '',
   `| tuned on | chosen | ${corpora.map((c) => `on ${c}`).join(' | ')} |`,
   `|---|---|${corpora.map(() => '---:').join('|')}|`,
@@ -436,8 +499,41 @@ for (const tune of corpora) {
   const cells = corpora.map((c) => {
     if (c === tune) return '(tuned)';
     const r = table.get(best.spec).get(c);
-    return `${signed(mean(r, 'rr') - mean(table.get('rs').get(c), 'rr'))} (${f3(mean(r, 'r10'))})`;
+    return `${signed(mean(r, 'rr') - mean(table.get(SHIPPED).get(c), 'rr'))} (${f3(mean(r, 'r10'))})`;
   });
   out.push(`| ${tune} | ${best.spec} | ${cells.join(' | ')} |`);
 }
+if (args.diagnose) out.push('', ...diagnoseLex());
 console.log(out.join('\n'));
+
+/**
+ * Whether the lexical features could tell the answer from the chunk ranked above it: for each
+ * question whose shipped first hit is wrong while an answering chunk is among the candidates,
+ * the best-ranked answering chunk's feature against the first hit's (higher / equal / lower).
+ */
+function diagnoseLex() {
+  const lines = [
+    'Lexical features, answer vs the wrong first hit (shipped ranking; questions with the answer among the candidates but not first):',
+    '',
+    `| corpus | questions | ${LEX_FEATURES.map((f) => `${f} > / = / <`).join(' | ')} |`,
+    `|---|---:|${LEX_FEATURES.map(() => '---').join('|')}|`,
+  ];
+  for (const c of data) {
+    ids = c.chunks.map((x) => x.id);
+    const count = Object.fromEntries(LEX_FEATURES.map((f) => [f, [0, 0, 0]]));
+    let n = 0;
+    for (const q of c.questions) {
+      VARIANTS.lex('coverage', 0)(c, q); // fills q.cache.lex over the candidates
+      const { v, t } = legs(c, q);
+      const order = ranked(fileSum(c, rs(v.top, t), 0.01));
+      const answer = order.find((i) => q.is[args.level](c.chunks[i]));
+      if (answer === undefined || answer === order[0]) continue;
+      n++;
+      const a = q.cache.lex.get(String(answer));
+      const top = q.cache.lex.get(String(order[0]));
+      for (const f of LEX_FEATURES) count[f][a[f] > top[f] ? 0 : a[f] === top[f] ? 1 : 2]++;
+    }
+    lines.push(`| ${c.name} | ${n} | ${LEX_FEATURES.map((f) => count[f].join(' / ')).join(' | ')} |`);
+  }
+  return lines;
+}
