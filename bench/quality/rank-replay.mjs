@@ -6,6 +6,8 @@
 //
 //   node bench/quality/dump-legs.mjs --corpus <c>        # once per corpus, after eval.mjs
 //   node bench/quality/rank-replay.mjs [--corpora git-man,py-lib,py-howto] [--level section]
+//   node bench/quality/rank-replay.mjs --family lex --shipped filesum:0.01 [--diagnose]
+//        lexical features (lexical/lexical-features.ts) on top of what ships (BENCHMARKS §23)
 //
 // The vector leg is recomputed exactly (cosine over every chunk; LanceDB scans flat too below
 // its ANN threshold), so the replay of the shipped fusion ('rs') equals the live hybrid. For each
@@ -535,5 +537,28 @@ function diagnoseLex() {
     }
     lines.push(`| ${c.name} | ${n} | ${LEX_FEATURES.map((f) => count[f].join(' / ')).join(' | ')} |`);
   }
+  // What the features would add to a search: every question's candidates, five rounds, warm.
+  const ms = [];
+  let pool = 0;
+  for (let round = 0; round < 6; round++)
+    for (const c of data)
+      for (const q of c.questions) {
+        const { v, t } = legs(c, q);
+        const cands = [...rs(v.top, t).keys()].map((i) => ({
+          id: String(i),
+          text: c.chunks[i].text,
+          headingPath: c.chunks[i].headingPath,
+        }));
+        const started = performance.now();
+        lexicalFeatures(q.question, cands);
+        if (round > 0) ms.push(performance.now() - started);
+        pool += round > 0 ? cands.length : 0;
+      }
+  ms.sort((a, b) => a - b);
+  const at = (p) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))].toFixed(2);
+  lines.push(
+    '',
+    `Features' cost per search (${ms.length} timings, ${(pool / ms.length).toFixed(0)} candidates on average): p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms`,
+  );
   return lines;
 }
