@@ -6,7 +6,7 @@
 //
 //   node bench/quality/dump-legs.mjs --corpus <c>        # once per corpus, after eval.mjs
 //   node bench/quality/rank-replay.mjs [--corpora git-man,py-lib,py-howto] [--level section]
-//   node bench/quality/rank-replay.mjs --family lex --shipped filesum:0.01 [--diagnose]
+//   node bench/quality/rank-replay.mjs --family lex --shipped filesum:0.01 [--diagnose] [--fit]
 //        lexical features (lexical/lexical-features.ts) on top of what ships (BENCHMARKS §23)
 //
 // The vector leg is recomputed exactly (cosine over every chunk; LanceDB scans flat too below
@@ -45,6 +45,11 @@ const { values: args } = parseArgs({
      * where the shipped ranking puts a wrong chunk first and the answer is among the candidates.
      */
     diagnose: { type: 'boolean', default: false },
+    /**
+     * Also fit a linear model of all lexical features (one weight each, coordinate ascent on
+     * mean MRR@10) on two corpora and report it on the third, rotated.
+     */
+    fit: { type: 'boolean', default: false },
   },
 });
 const K = 10;
@@ -172,6 +177,30 @@ function fileSum(c, f, g) {
   for (const [i, s] of f) sum.set(c.chunks[i].rel, (sum.get(c.chunks[i].rel) ?? 0) + s);
   const out = new Map();
   for (const [i, s] of f) out.set(i, s + g * (sum.get(c.chunks[i].rel) - s));
+  return out;
+}
+/** The shipped ranking's scores (fusion + file evidence 0.01) + Σ weight × lexical feature. */
+function withLex(c, q, weights) {
+  const { v, t } = legs(c, q);
+  const base = fileSum(c, rs(v.top, t), 0.01);
+  q.cache.lex ??= lexicalFeatures(
+    q.question,
+    [...base.keys()].map((i) => ({
+      id: String(i),
+      text: c.chunks[i].text,
+      headingPath: c.chunks[i].headingPath,
+    })),
+  );
+  const out = new Map();
+  for (const [i, s] of base) {
+    const f = q.cache.lex.get(String(i));
+    let score = s;
+    for (const [name, g] of Object.entries(weights)) {
+      if (!(name in f)) throw new Error(`lex: no feature ${name} (${LEX_FEATURES.join(', ')})`);
+      score += g * f[name];
+    }
+    out.set(i, score);
+  }
   return out;
 }
 const VARIANTS = {
@@ -360,25 +389,15 @@ const VARIANTS = {
   lex:
     (feature, g, feature2, g2 = 0) =>
     (c, q) => {
-      const { v, t } = legs(c, q);
-      const base = fileSum(c, rs(v.top, t), 0.01);
-      q.cache.lex ??= lexicalFeatures(
-        q.question,
-        [...base.keys()].map((i) => ({
-          id: String(i),
-          text: c.chunks[i].text,
-          headingPath: c.chunks[i].headingPath,
-        })),
-      );
-      const out = new Map();
-      for (const [i, s] of base) {
-        const f = q.cache.lex.get(String(i));
-        if (!f || !(feature in f) || (feature2 && !(feature2 in f)))
-          throw new Error(`lex: no feature ${feature} ${feature2 ?? ''}`);
-        out.set(i, s + Number(g) * f[feature] + (feature2 ? Number(g2) * f[feature2] : 0));
-      }
-      return ranked(out);
+      const weights = { [feature]: Number(g) };
+      if (feature2) weights[feature2] = Number(g2);
+      return ranked(withLex(c, q, weights));
     },
+  /** A linear model: + Σ wᵢ × featureᵢ, one weight per LEX_FEATURES entry in order (`--fit`). */
+  lexw:
+    (...w) =>
+    (c, q) =>
+      ranked(withLex(c, q, Object.fromEntries(LEX_FEATURES.map((f, i) => [f, Number(w[i] ?? 0)])))),
   /** prfh then file evidence. */
   prfhfile: (m, beta, g) => (c, q) => {
     const { v, t } = legs(c, q);
@@ -506,7 +525,57 @@ for (const tune of corpora) {
   out.push(`| ${tune} | ${best.spec} | ${cells.join(' | ')} |`);
 }
 if (args.diagnose) out.push('', ...diagnoseLex());
+if (args.fit) out.push('', ...fitLex());
 console.log(out.join('\n'));
+
+/**
+ * A weight per lexical feature, fitted on the other corpora by coordinate ascent (each weight in
+ * turn set to the grid value that most raises their mean MRR@10, until a sweep changes nothing),
+ * then reported on the held-out corpus against the shipped ranking.
+ */
+function fitLex() {
+  const GRID_W = [-0.3, -0.2, -0.1, -0.05, -0.02, 0, 0.02, 0.05, 0.1, 0.2, 0.3];
+  const SWEEPS = 4;
+  const lines = [
+    `Linear model of all lexical features, fitted on the other corpora (weights: ${LEX_FEATURES.join(', ')}):`,
+    '',
+    '| held out | fitted weights | fitted-on MRR@10 (shipped) | R@10 (shipped) | MRR@10 [95 % CI] | − shipped |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const held of data) {
+    const train = data.filter((c) => c !== held);
+    const trainMrr = (spec) =>
+      train.reduce((sum, c) => sum + mean(perQuestion(c, spec), 'rr'), 0) / train.length;
+    let w = LEX_FEATURES.map(() => 0);
+    let best = trainMrr(`lexw:${w.join(':')}`);
+    for (let sweep = 0; sweep < SWEEPS; sweep++) {
+      let moved = false;
+      for (let k = 0; k < w.length; k++)
+        for (const g of GRID_W) {
+          const trial = w.with(k, g);
+          const m = trainMrr(`lexw:${trial.join(':')}`);
+          if (m > best + 1e-9) {
+            best = m;
+            w = trial;
+            moved = true;
+          }
+        }
+      if (!moved) break;
+    }
+    const r = perQuestion(held, `lexw:${w.join(':')}`);
+    const b = table.get(SHIPPED).get(held.name);
+    const diff = r.map((x, i) => x.rr - b[i].rr);
+    lines.push(
+      `| ${held.name} | ${w.join(', ')} | ${f3(best)} (${f3(trainMrr(SHIPPED))}) | ${f3(mean(r, 'r10'))} (${f3(mean(b, 'r10'))}) | ${f3(mean(r, 'rr'))} ${ci(
+        bootstrapMean(
+          r.map((x) => x.rr),
+          12,
+        ),
+      )} | ${signed(mean(r, 'rr') - mean(b, 'rr'))} ${ci(bootstrapMean(diff, 12))} |`,
+    );
+  }
+  return lines;
+}
 
 /**
  * Whether the lexical features could tell the answer from the chunk ranked above it: for each
