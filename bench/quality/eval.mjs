@@ -169,6 +169,30 @@ const slim = (h) => ({
   id: h.id,
   score: Number(h.score.toFixed(6)),
 });
+const tokenizer = app.embedders.get(config.engines.md?.embedder ?? 'default')?.tokenizer;
+if (!tokenizer) throw new Error(`${args.config}: no embedder for the md engine, so no tokens to count`);
+/**
+ * The size-neutral measure: hybrid's ranked chunks (its top DEPTH, as a user asking for that many
+ * gets them) taken in order while their texts (breadcrumb + body, the model's [CLS]/[SEP] not
+ * counted) fit in B tokens; the answer is reached within B when one of those overlaps the
+ * answering section. Unlike R@k it does not favour bigger chunks: a chunk twice as big takes
+ * twice the budget. Also what `ragctl context --budget B` starts from.
+ */
+const BUDGETS = [512, 1024];
+async function budgetReach(question, is) {
+  const res = await app.search.search({ query: question, mode: 'hybrid', k: DEPTH });
+  const out = { tokensAtHit: null, reached: {} };
+  let used = 0;
+  for (const h of res.results) {
+    used += tokenizer.countTokens(h.text) - 2;
+    if (is.section(slim(h))) {
+      out.tokensAtHit = used;
+      break;
+    }
+  }
+  for (const b of BUDGETS) out.reached[b] = out.tokensAtHit !== null && out.tokensAtHit <= b;
+  return out;
+}
 const perQuestion = [];
 const searchMs = Object.fromEntries(MODES.map((m) => [m, []]));
 try {
@@ -193,6 +217,7 @@ try {
         top: hits.map((h) => `${h.rel}:${h.startLine}-${h.endLine}`),
       };
     }
+    if (MODES.includes('hybrid')) row.budget = await budgetReach(q.question, is);
     // Deeper single-mode lists for fusion experiments (what hybrid fuses is the top 50 of each).
     for (const mode of ['text', 'vector']) {
       const res = await app.search.search({ query: q.question, mode, k: DEPTH });
@@ -217,6 +242,8 @@ function metrics(rows, mode, level) {
   for (const c of CUTOFFS)
     out[`recall@${c}`] = ranks.filter((x) => x !== null && x <= c).length / rows.length;
   out['mrr@10'] = ranks.reduce((s, x) => s + (x !== null && x <= 10 ? 1 / x : 0), 0) / rows.length;
+  if (mode === 'hybrid' && level === 'section')
+    for (const b of BUDGETS) out[`reached@${b}tok`] = rows.filter((r) => r.budget.reached[b]).length / rows.length;
   return out;
 }
 const groups = { all: perQuestion };
@@ -265,6 +292,10 @@ for (const level of ['file', 'section']) {
     });
     lines.push(`| ${g} | ${rows.length} | ${cells.join(' | ')} |`);
   }
+}
+if (MODES.includes('hybrid')) {
+  const h = summary.all.hybrid.section;
+  lines.push('', `hybrid, answer section within the first ${BUDGETS.map((b) => `${b} tokens ${f3(h[`reached@${b}tok`])}`).join(', ')} of results`);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 lines.push('', `median search ms: ${MODES.map((m) => `${m} ${median(searchMs[m]).toFixed(0)}`).join(', ')}`);
