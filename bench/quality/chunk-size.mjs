@@ -7,7 +7,7 @@
 //   node bench/quality/chunk-size.mjs [--sizes 128,192,256] [--corpora git-man,py-lib,py-howto]
 //   node bench/quality/chunk-size.mjs --report [--base 256]   # the runs' numbers, no new run
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -32,7 +32,10 @@ function scratchConfig(corpus, size) {
   const text = readFileSync(join(dir, 'config.yaml'), 'utf8');
   const abs = (rel) => resolve(dir, rel);
   const out = text
-    .replace(/^dataDir: (.+)$/m, () => `dataDir: ${join(repo, 'bench/data/quality-chunk', `${corpus}-cm${size}`)}`)
+    .replace(
+      /^dataDir: (.+)$/m,
+      () => `dataDir: ${join(repo, 'bench/data/quality-chunk', `${corpus}-cm${size}`)}`,
+    )
     .replace(/^(\s+- path: )(.+)$/m, (_, lead, p) => `${lead}${abs(p)}`)
     .replace(/^(\s+)chunker: markdown$/m, (line, indent) => `${line}\n${indent}chunkMaxTokens: ${size}`);
   if (!out.includes(`chunkMaxTokens: ${size}`))
@@ -92,7 +95,8 @@ const lines = [
 const table = {};
 for (const c of corpora) {
   const base = latest(`${c}-cm${args.base}`);
-  if (!base) throw new Error(`no run labelled ${c}-cm${args.base} in ${outDir}: run this script without --report`);
+  if (!base)
+    throw new Error(`no run labelled ${c}-cm${args.base} in ${outDir}: run this script without --report`);
   table[c] = {};
   for (const n of sizes) {
     const found = latest(`${c}-cm${n}`);
@@ -117,6 +121,39 @@ for (const c of corpora) {
     }
   }
   lines.push(`| ${c} | runs | ${sizes.map((n) => latest(`${c}-cm${n}`).f).join(', ')} ||||||||||`);
+}
+
+// What each size costs and delivers, hybrid only: rows, the index on disk, indexing wall time,
+// median search time (a loaded machine: approximate), file-level MRR@10, and the budget measures
+// with their paired differences to the base.
+const dirBytes = (dir) =>
+  readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .reduce((s, e) => s + statSync(join(e.parentPath, e.name)).size, 0);
+lines.push(
+  '',
+  '| corpus | max | chunks (× base) | index MB | index s | hybrid ms p50 | file MRR@10 | ≤512 tok, − base paired | ≤1024 tok, − base paired |',
+  '|---|---:|---:|---:|---:|---:|---:|---|---|',
+);
+for (const c of corpora) {
+  const base = latest(`${c}-cm${args.base}`).run;
+  for (const n of sizes) {
+    const { run } = latest(`${c}-cm${n}`);
+    const indexDir = join(repo, 'bench/data/quality-chunk', `${c}-cm${n}`, 'index');
+    const mb = existsSync(indexDir) ? (dirBytes(indexDir) / 2 ** 20).toFixed(1) : '–';
+    const fileRr = run.questions.map((q) => {
+      const r = q.modes.hybrid.fileRank;
+      return r && r <= 10 ? 1 / r : 0;
+    });
+    const budget = (b) => {
+      const xs = reached(run, b);
+      const d = xs.map((x, i) => x - reached(base, b)[i]);
+      return `${f3(mean(xs))}${String(n) === args.base ? '' : `, ${signed(mean(d))} ${ci(bootstrapMean(d, 12))}`}`;
+    };
+    lines.push(
+      `| ${c} | ${n} | ${run.meta.chunks} (${(run.meta.chunks / base.meta.chunks).toFixed(2)}) | ${mb} | ${run.meta.index?.indexing?.wallSeconds?.toFixed(0) ?? '–'} | ${run.meta.searchMsMedian.hybrid.toFixed(1)} | ${f3(mean(fileRr))} | ${budget(512)} | ${budget(1024)} |`,
+    );
+  }
 }
 
 /**

@@ -243,7 +243,8 @@ function metrics(rows, mode, level) {
     out[`recall@${c}`] = ranks.filter((x) => x !== null && x <= c).length / rows.length;
   out['mrr@10'] = ranks.reduce((s, x) => s + (x !== null && x <= 10 ? 1 / x : 0), 0) / rows.length;
   if (mode === 'hybrid' && level === 'section')
-    for (const b of BUDGETS) out[`reached@${b}tok`] = rows.filter((r) => r.budget.reached[b]).length / rows.length;
+    for (const b of BUDGETS)
+      out[`reached@${b}tok`] = rows.filter((r) => r.budget.reached[b]).length / rows.length;
   return out;
 }
 const groups = { all: perQuestion };
@@ -295,7 +296,10 @@ for (const level of ['file', 'section']) {
 }
 if (MODES.includes('hybrid')) {
   const h = summary.all.hybrid.section;
-  lines.push('', `hybrid, answer section within the first ${BUDGETS.map((b) => `${b} tokens ${f3(h[`reached@${b}tok`])}`).join(', ')} of results`);
+  lines.push(
+    '',
+    `hybrid, answer section within the first ${BUDGETS.map((b) => `${b} tokens ${f3(h[`reached@${b}tok`])}`).join(', ')} of results`,
+  );
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 lines.push('', `median search ms: ${MODES.map((m) => `${m} ${median(searchMs[m]).toFixed(0)}`).join(', ')}`);
