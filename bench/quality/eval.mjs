@@ -172,23 +172,19 @@ const slim = (h) => ({
 const tokenizer = app.embedders.get(config.engines.md?.embedder ?? 'default')?.tokenizer;
 if (!tokenizer) throw new Error(`${args.config}: no embedder for the md engine, so no tokens to count`);
 /**
- * The size-neutral measure: hybrid's ranked chunks (its top DEPTH, as a user asking for that many
- * gets them) taken in order while their texts (breadcrumb + body, the model's [CLS]/[SEP] not
- * counted) fit in B tokens; the answer is reached within B when one of those overlaps the
- * answering section. Unlike R@k it does not favour bigger chunks: a chunk twice as big takes
- * twice the budget. Also what `ragctl context --budget B` starts from.
+ * The size-neutral measure: hybrid's top k (the list R@k and MRR are read from, and what
+ * `ragctl context` fills its budget from) taken in order while the chunks' texts (breadcrumb +
+ * body, the model's [CLS]/[SEP] not counted) fit in B tokens; the answer is reached within B when
+ * one of those overlaps the answering section. Unlike R@k it does not favour bigger chunks: a
+ * chunk twice as big takes twice the budget. Small chunks may run out of the top k before B
+ * (`topTokens` < B), which counts against them.
  */
 const BUDGETS = [512, 1024];
-async function budgetReach(question, is) {
-  const res = await app.search.search({ query: question, mode: 'hybrid', k: DEPTH });
-  const out = { tokensAtHit: null, reached: {} };
-  let used = 0;
-  for (const h of res.results) {
-    used += tokenizer.countTokens(h.text) - 2;
-    if (is.section(slim(h))) {
-      out.tokensAtHit = used;
-      break;
-    }
+function budgetReach(hits, is) {
+  const out = { tokensAtHit: null, topTokens: 0, reached: {} };
+  for (const h of hits) {
+    out.topTokens += tokenizer.countTokens(h.text) - 2;
+    if (out.tokensAtHit === null && is.section(slim(h))) out.tokensAtHit = out.topTokens;
   }
   for (const b of BUDGETS) out.reached[b] = out.tokensAtHit !== null && out.tokensAtHit <= b;
   return out;
@@ -211,13 +207,13 @@ try {
       const res = await app.search.search({ query: q.question, mode, k: K });
       searchMs[mode].push(performance.now() - t0);
       const hits = res.results.map(slim);
+      if (mode === 'hybrid') row.budget = budgetReach(res.results, is);
       row.modes[mode] = {
         fileRank: rankOf(hits, is.file),
         sectionRank: rankOf(hits, is.section),
         top: hits.map((h) => `${h.rel}:${h.startLine}-${h.endLine}`),
       };
     }
-    if (MODES.includes('hybrid')) row.budget = await budgetReach(q.question, is);
     // Deeper single-mode lists for fusion experiments (what hybrid fuses is the top 50 of each).
     for (const mode of ['text', 'vector']) {
       const res = await app.search.search({ query: q.question, mode, k: DEPTH });
@@ -243,8 +239,10 @@ function metrics(rows, mode, level) {
     out[`recall@${c}`] = ranks.filter((x) => x !== null && x <= c).length / rows.length;
   out['mrr@10'] = ranks.reduce((s, x) => s + (x !== null && x <= 10 ? 1 / x : 0), 0) / rows.length;
   if (mode === 'hybrid' && level === 'section')
-    for (const b of BUDGETS)
+    for (const b of BUDGETS) {
       out[`reached@${b}tok`] = rows.filter((r) => r.budget.reached[b]).length / rows.length;
+      out[`topShortOf${b}tok`] = rows.filter((r) => r.budget.topTokens < b).length / rows.length;
+    }
   return out;
 }
 const groups = { all: perQuestion };
