@@ -169,6 +169,26 @@ const slim = (h) => ({
   id: h.id,
   score: Number(h.score.toFixed(6)),
 });
+const tokenizer = app.embedders.get(config.engines.md?.embedder ?? 'default')?.tokenizer;
+if (!tokenizer) throw new Error(`${args.config}: no embedder for the md engine, so no tokens to count`);
+/**
+ * The size-neutral measure: hybrid's top k (the list R@k and MRR are read from, and what
+ * `ragctl context` fills its budget from) taken in order while the chunks' texts (breadcrumb +
+ * body, the model's [CLS]/[SEP] not counted) fit in B tokens; the answer is reached within B when
+ * one of those overlaps the answering section. Unlike R@k it does not favour bigger chunks: a
+ * chunk twice as big takes twice the budget. Small chunks may run out of the top k before B
+ * (`topTokens` < B), which counts against them.
+ */
+const BUDGETS = [512, 1024];
+function budgetReach(hits, is) {
+  const out = { tokensAtHit: null, topTokens: 0, reached: {} };
+  for (const h of hits) {
+    out.topTokens += tokenizer.countTokens(h.text) - 2;
+    if (out.tokensAtHit === null && is.section(slim(h))) out.tokensAtHit = out.topTokens;
+  }
+  for (const b of BUDGETS) out.reached[b] = out.tokensAtHit !== null && out.tokensAtHit <= b;
+  return out;
+}
 const perQuestion = [];
 const searchMs = Object.fromEntries(MODES.map((m) => [m, []]));
 try {
@@ -187,6 +207,7 @@ try {
       const res = await app.search.search({ query: q.question, mode, k: K });
       searchMs[mode].push(performance.now() - t0);
       const hits = res.results.map(slim);
+      if (mode === 'hybrid') row.budget = budgetReach(res.results, is);
       row.modes[mode] = {
         fileRank: rankOf(hits, is.file),
         sectionRank: rankOf(hits, is.section),
@@ -217,6 +238,11 @@ function metrics(rows, mode, level) {
   for (const c of CUTOFFS)
     out[`recall@${c}`] = ranks.filter((x) => x !== null && x <= c).length / rows.length;
   out['mrr@10'] = ranks.reduce((s, x) => s + (x !== null && x <= 10 ? 1 / x : 0), 0) / rows.length;
+  if (mode === 'hybrid' && level === 'section')
+    for (const b of BUDGETS) {
+      out[`reached@${b}tok`] = rows.filter((r) => r.budget.reached[b]).length / rows.length;
+      out[`topShortOf${b}tok`] = rows.filter((r) => r.budget.topTokens < b).length / rows.length;
+    }
   return out;
 }
 const groups = { all: perQuestion };
@@ -265,6 +291,13 @@ for (const level of ['file', 'section']) {
     });
     lines.push(`| ${g} | ${rows.length} | ${cells.join(' | ')} |`);
   }
+}
+if (MODES.includes('hybrid')) {
+  const h = summary.all.hybrid.section;
+  lines.push(
+    '',
+    `hybrid, answer section within the first ${BUDGETS.map((b) => `${b} tokens ${f3(h[`reached@${b}tok`])}`).join(', ')} of results`,
+  );
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 lines.push('', `median search ms: ${MODES.map((m) => `${m} ${median(searchMs[m]).toFixed(0)}`).join(', ')}`);
