@@ -14,10 +14,11 @@ export interface PipelineRun {
 
 /**
  * The real pipeline for the tests of one `describe`: the real embedder, loaded once for the
- * file (seconds), and per test fresh workspaces and apps (store, registry, indexer, search:
- * `App.open`, as the daemon builds them) on counting leases of it. After each test the apps
- * are closed, every lease handed to one is checked closed (the app owns its embedders), and
- * the workspaces are removed; after the file, the model is closed.
+ * file (seconds), and fresh workspaces and apps (store, registry, indexer, search: `App.open`,
+ * as the daemon builds them) on counting leases of it. When they end (after each test, or
+ * with `'file'` scope after the last one, for an index built once in `beforeAll`) the apps are
+ * closed, every lease handed to one is checked closed (the app owns its embedders), and the
+ * workspaces are removed; after the file, the model is closed.
  */
 export class PipelineFixture {
   #model: Embedder | undefined;
@@ -67,8 +68,8 @@ export class PipelineFixture {
     this.#model = realEmbedder();
   }
 
-  /** Closes the test's apps (the latest first), then removes its workspaces, whatever fails. */
-  async endTest(): Promise<void> {
+  /** Closes the apps (the latest first), then removes the workspaces, whatever fails. */
+  async release(): Promise<void> {
     try {
       for (const app of this.#apps.splice(0).reverse()) await app.close();
       const open = this.#leases.splice(0).filter((lease) => !lease.closed).length;
@@ -84,11 +85,21 @@ export class PipelineFixture {
   }
 }
 
-/** A PipelineFixture whose hooks are registered in the calling `describe` (call it there). */
-export function usePipeline(): PipelineFixture {
+/**
+ * A PipelineFixture whose hooks are registered in the calling `describe` (call it there, before
+ * its own hooks, so the model is loaded before they run and closed after). `'test'`: apps and
+ * workspaces end with each test; `'file'`: with the describe, for what its `beforeAll` builds.
+ */
+export function usePipeline(scope: 'test' | 'file' = 'test'): PipelineFixture {
   const fixture = new PipelineFixture();
   beforeAll(() => fixture.load());
-  afterEach(() => fixture.endTest());
-  afterAll(() => fixture.unload());
+  if (scope === 'test') afterEach(() => fixture.release());
+  afterAll(async () => {
+    try {
+      await fixture.release();
+    } finally {
+      await fixture.unload();
+    }
+  });
   return fixture;
 }
