@@ -16,6 +16,7 @@ import {
   POOLED,
 } from './bert-graph.js';
 import { defaultGraphCacheDir, graphCacheFile } from './graph-cache.js';
+import { sweepStaleGraphsOnce } from './graph-sweep.js';
 import { executionProviders } from './providers.js';
 import { loadFirstGraph } from './session-load.js';
 
@@ -134,6 +135,8 @@ export class OnnxEmbedder implements Embedder {
       this.#log,
     );
     const { session } = graph;
+    // After a load, not before: a cache that failed to serve this start is left as it was.
+    sweepStaleGraphsOnce(cacheDir, this.#log);
     const runtime: EmbedderRuntime = {
       backend: `onnx-${providers[0]}`,
       details: {

@@ -1,15 +1,19 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { errorMessage, RagError } from '../../errors.js';
+import { RagError } from '../../errors.js';
 import type { Logger, LogLevel } from '../../log.js';
 import { planBatches } from '../batching.js';
 import type { Embedder, EmbedderRuntime, EmbedOptions, TokenEncoder } from '../types.js';
 import { PendingCall } from './call.js';
-import { backoffDelayMs, requestDeadlineMs, resolveWorkerLimits } from './limits.js';
+import { ChildEnvironment } from './child-env.js';
+import { InFlightRequests } from './in-flight.js';
+import { requestDeadlineMs, resolveWorkerLimits } from './limits.js';
 import { Outage } from './outage.js';
 import { type ChildMessage, WORKER_PROTOCOL_VERSION } from './protocol.js';
 import { type Job, JobQueue, jobsFor } from './queue.js';
-import { defaultEntry, type HostedEmbedder, parentModel } from './setup.js';
+import { RestartPolicy } from './restart-policy.js';
+import { defaultEntry, type HostedEmbedder, parentModel, slotsOf } from './setup.js';
+import { countTokens } from './token-counts.js';
 import type {
   EmbedWorkerEvents,
   EmbedWorkerLimits,
@@ -18,21 +22,17 @@ import type {
   ExitReason,
   WorkerState,
 } from './types.js';
+import {
+  abortedError,
+  closedError,
+  invalidMessageError,
+  modelChangedError,
+  quarantineError,
+  reportedError,
+  startFailuresError,
+  wrongSizeError,
+} from './worker-errors.js';
 import { describeExit, type ProcessExit, WorkerProcess } from './worker-process.js';
-
-/**
- * Texts tokenised per turn of the event loop: 64 texts of 256 tokens take ≈ 25 ms here, so a
- * search arriving on the socket during a big index call waits at most that long.
- */
-const TOKENIZE_SLICE_TEXTS = 64;
-
-/** A request the child is working on. */
-interface InFlight {
-  readonly job: Job;
-  readonly id: number;
-  readonly sentAt: number;
-  readonly timer: NodeJS.Timeout;
-}
 
 /**
  * The daemon's embedder: the MLX model runs in one supervised child process, so a native crash
@@ -69,16 +69,10 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   readonly #queue = new JobQueue();
   #state: WorkerState = 'idle';
   #process: WorkerProcess | undefined;
-  /** By request id. */
-  readonly #inFlight = new Map<number, InFlight>();
-  #nextRequestId = 1;
-  /** When the current process said `ready`. */
-  #readyAt: number | undefined;
+  readonly #inFlight = new InFlightRequests();
   #loadTimer: NodeJS.Timeout | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
-  /** Deaths in a row (the back-off grows with it), and deaths in a row before `ready`. */
-  #failures = 0;
-  #startFailures = 0;
+  readonly #restartPolicy: RestartPolicy;
   #failure: { error: RagError; at: number } | undefined;
   #restarts = 0;
   #quarantined = 0;
@@ -89,12 +83,9 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   /** Processes given up on (a fatal error): close() awaits their end too. */
   readonly #retired = new Set<WorkerProcess>();
   #closing: Promise<void> | undefined;
-  /** The child's environment: the daemon's, plus what the model asks for (`processEnv`, asked once). */
-  #childEnv: NodeJS.ProcessEnv | undefined;
-  #preparing: Promise<void> | undefined;
+  readonly #childEnv: ChildEnvironment;
   /** A remote server that cannot be used now: index requests wait, searches fail at once (outage.ts). */
   readonly #outage = new Outage();
-  #probeTimer: NodeJS.Timeout | undefined;
 
   /** Checks the model (throws ModelError / ConfigError now, not in the child); starts nothing. */
   constructor(options: EmbedWorkerOptions) {
@@ -104,11 +95,13 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     this.#log = options.logger.child({ component: 'embed-worker', embedder: this.name });
     this.#env = options.env ?? process.env;
     this.limits = resolveWorkerLimits(options.limits);
+    this.#restartPolicy = new RestartPolicy(this.limits);
     this.#model = parentModel(options.config, this.name, this.#env, this.#log);
     this.modelId = this.#model.modelId;
     this.dimension = this.#model.dimension;
     this.#requestTokens = Math.min(this.limits.requestTokens, options.config.batchTokens);
     this.#slots = slotsOf(this.#model, options.config.type);
+    this.#childEnv = new ChildEnvironment(this.#model, this.#env, this.#log);
     this.#entry = options.entry ?? defaultEntry();
     if (!existsSync(this.#entry)) {
       throw new RagError('E_EMBED', `the embed worker's program ${this.#entry} is missing`, {
@@ -148,13 +141,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       quarantined: this.#quarantined,
       lastError: this.#lastError,
       rssBytes: this.#rssBytes,
-      unavailable: this.#outage.error
-        ? {
-            reason: this.#outage.error.message,
-            fix: this.#outage.error.fix ?? null,
-            sinceMs: this.#outage.sinceMs,
-          }
-        : null,
+      unavailable: this.#outage.status,
     };
   }
 
@@ -173,7 +160,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     this.#assertAccepting(options.signal);
     if (texts.length === 0) return new Float32Array(0);
     if (options.priority === 'query') this.#lastQueryAt = performance.now();
-    const counts = await this.#countTokens(texts);
+    const counts = await countTokens(this.#model.tokenizer, texts);
     this.#assertAccepting(options.signal); // Counting yielded: things may have changed.
     const batches = planBatches(counts, this.#requestTokens, this.maxTokens);
     const call = new PendingCall(
@@ -197,21 +184,6 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     if (this.#failure) throw this.#failure.error;
   }
 
-  /**
-   * Token counts for planning, `encode` truncating as the model does (a huge text costs no more
-   * than maxTokens). The tokenizer is pure JS and shares this thread with the socket, so a big
-   * index call yields between slices.
-   */
-  async #countTokens(texts: readonly string[]): Promise<number[]> {
-    const tokenizer = this.#model.tokenizer;
-    const counts: number[] = [];
-    for (let i = 0; i < texts.length; i++) {
-      if (i > 0 && i % TOKENIZE_SLICE_TEXTS === 0) await new Promise((resolve) => setImmediate(resolve));
-      counts.push(tokenizer.encode(texts[i]!).length);
-    }
-    return counts;
-  }
-
   /** Idempotent: fails pending calls with E_ABORTED, stops the process (SIGKILL after a grace period) and awaits its end. */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -219,7 +191,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   }
 
   async #close(): Promise<void> {
-    clearTimeout(this.#probeTimer);
+    this.#outage.stop();
     clearTimeout(this.#restartTimer);
     clearTimeout(this.#loadTimer);
     this.#failEverything(closedError());
@@ -228,16 +200,22 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     this.#setState('closed');
     const ends = [...this.#retired].map((p) => p.reported);
     if (proc) ends.push(proc.stop(this.limits.closeGraceMs).then(() => proc.reported));
-    if (this.#preparing) ends.push(this.#preparing);
+    const preparing = this.#childEnv.preparing;
+    if (preparing) ends.push(preparing);
     await Promise.all(ends);
     await this.#model.close();
   }
 
   /** Forks the child; the first time, once the model has said what environment it wants. */
   #spawn(): WorkerProcess | undefined {
-    const env = this.#childEnv;
+    const env = this.#childEnv.env;
     if (!env) {
-      this.#prepareEnv();
+      // MLX measures OpenBLAS's kernels the first time: seconds, still `starting`. A close or a
+      // fatal error meanwhile wins.
+      this.#setState('starting');
+      this.#childEnv.prepare(() => {
+        if (this.#state === 'starting' && !this.#closing && !this.#process) this.#spawn();
+      });
       return undefined;
     }
     const proc: WorkerProcess = new WorkerProcess({
@@ -250,7 +228,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       onExit: (exit) => this.#onExit(proc, exit),
     });
     this.#process = proc;
-    this.#readyAt = undefined;
+    this.#restartPolicy.started();
     this.#setState('starting');
     proc.send({
       v: WORKER_PROTOCOL_VERSION,
@@ -265,30 +243,6 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       loadMs,
     );
     return proc;
-  }
-
-  /**
-   * Asks the model for the variables its process must start with (MLX: OpenBLAS's kernels for
-   * this CPU, measured once per CPU model: seconds, the first time only), then spawns. Runs
-   * while `starting`; a close or a fatal error meanwhile wins. A failure only costs speed.
-   */
-  #prepareEnv(): void {
-    this.#setState('starting');
-    if (this.#preparing) return;
-    this.#preparing = (async () => {
-      let extra: Record<string, string> = {};
-      try {
-        extra = (await this.#model.processEnv?.(this.#env)) ?? {};
-      } catch (err) {
-        this.#log.warn(
-          { err: errorMessage(err) },
-          "could not choose the model's process settings; using the defaults",
-        );
-      }
-      this.#childEnv = { ...this.#env, ...extra };
-      if (Object.keys(extra).length > 0) this.#log.info({ env: extra }, 'embed worker environment chosen');
-      if (this.#state === 'starting' && !this.#closing && !this.#process) this.#spawn();
-    })();
   }
 
   /** Sends requests while a slot is free: queries first. */
@@ -312,13 +266,10 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
 
   #send(proc: WorkerProcess, job: Job): void {
     job.attempts += 1;
-    const id = this.#nextRequestId++;
     const deadlineMs = requestDeadlineMs(job.paddedTokens, this.limits);
-    const timer = setTimeout(
-      () => this.#killHung(proc, { kind: 'timeout', phase: 'request', afterMs: deadlineMs }),
-      deadlineMs,
+    const id = this.#inFlight.add(job, deadlineMs, () =>
+      this.#killHung(proc, { kind: 'timeout', phase: 'request', afterMs: deadlineMs }),
     );
-    this.#inFlight.set(id, { job, id, sentAt: performance.now(), timer });
     this.#setState('busy');
     proc.send({
       v: WORKER_PROTOCOL_VERSION,
@@ -334,15 +285,8 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
    * back to text) and sends nothing; the probe timer pumps again when one is due.
    */
   #holdForOutage(): boolean {
-    const waitMs = this.#outage.msUntilProbe();
-    if (waitMs === undefined || waitMs === 0) return false;
+    if (!this.#outage.holds(() => this.#pump())) return false;
     for (const job of this.#queue.drain('query')) this.#failCall(job.call, this.#outage.error);
-    if (!this.#probeTimer) {
-      this.#probeTimer = setTimeout(() => {
-        this.#probeTimer = undefined;
-        this.#pump();
-      }, waitMs);
-    }
     return true;
   }
 
@@ -369,18 +313,11 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     switch (message.type) {
       case 'ready':
         if (message.modelId !== this.modelId || message.dimension !== this.dimension) {
-          this.#fatal(
-            new RagError(
-              'E_MODEL',
-              `${this.#config.model}: the model changed on disk since the daemon started (the worker loaded ${message.modelId}, the index expects ${this.modelId})`,
-              { fix: 'restart the daemon so that it checks the model again' },
-            ),
-          );
+          this.#fatal(modelChangedError(this.#config.model, message.modelId, this.modelId));
           return;
         }
         clearTimeout(this.#loadTimer);
-        this.#readyAt = performance.now();
-        this.#startFailures = 0;
+        this.#restartPolicy.ready();
         this.#runtime = message.runtime;
         this.#log.info({ pid: proc.pid, ...message.runtime, loadMs: message.loadMs }, 'embed worker ready');
         this.#setState('ready');
@@ -388,7 +325,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
         this.#pump();
         return;
       case 'fatal':
-        this.#fatal(new RagError(message.code, message.message, message.fix ? { fix: message.fix } : {}));
+        this.#fatal(reportedError(message));
         return;
       case 'vectors':
       case 'error':
@@ -398,25 +335,18 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   }
 
   #onAnswer(proc: WorkerProcess, message: Extract<ChildMessage, { type: 'vectors' | 'error' }>): void {
-    const flight = this.#inFlight.get(message.id);
+    const flight = this.#inFlight.take(message.id);
     if (!flight) {
       this.#onInvalid(proc, `an answer to request ${message.id}, which is not in flight`);
       return;
     }
-    clearTimeout(flight.timer);
-    this.#inFlight.delete(message.id);
     const { job } = flight;
     if (message.type === 'error' && message.code === 'E_EMBED_UNAVAILABLE') {
-      this.#onUnavailable(
-        job,
-        flight.sentAt,
-        new RagError(message.code, message.message, message.fix ? { fix: message.fix } : {}),
-      );
+      this.#onUnavailable(job, flight.sentAt, reportedError(message));
     } else if (message.type === 'error') {
-      this.#failCall(job.call, new RagError(message.code, message.message));
+      this.#failCall(job.call, reportedError({ code: message.code, message: message.message }));
     } else if (message.data.length !== job.indices.length * this.dimension) {
-      const got = `${message.data.length} values for ${job.indices.length} texts × ${this.dimension} dimensions`;
-      this.#failCall(job.call, new RagError('E_EMBED', `the embed worker returned ${got}`));
+      this.#failCall(job.call, wrongSizeError(message.data.length, job.indices.length, this.dimension));
     } else {
       job.call.fill(job.indices, message.data);
       const ended = this.#outage.clear();
@@ -441,11 +371,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
 
   #onInvalid(proc: WorkerProcess, reason: string): void {
     if (proc !== this.#process) return;
-    this.#fatal(
-      new RagError('E_PROTOCOL', `the embed worker sent an invalid message: ${reason}`, {
-        fix: 'rebuild ragctl (npm run build) and restart the daemon',
-      }),
-    );
+    this.#fatal(invalidMessageError(reason));
   }
 
   #killHung(proc: WorkerProcess, reason: ExitReason): void {
@@ -463,47 +389,30 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     clearTimeout(this.#loadTimer);
     const reason: ExitReason = proc.killReason ?? { kind: 'exit', code: exit.code, signal: exit.signal };
     const why = describeExit(reason);
-    const uptimeMs = this.#readyAt === undefined ? undefined : performance.now() - this.#readyAt;
-    this.#readyAt = undefined;
+    const next = this.#restartPolicy.died();
     // Latest first: each goes back to the head of its lane, so the earliest ends up first again.
-    const flights = [...this.#inFlight.values()].reverse();
-    this.#inFlight.clear();
-    for (const flight of flights) {
-      clearTimeout(flight.timer);
-      this.#retryOrQuarantine(flight.job, why);
+    for (const flight of this.#inFlight.takeAll().reverse()) this.#retryOrQuarantine(flight.job, why);
+    if (next.kind === 'give-up') {
+      this.#fatal(startFailuresError(this.#config.model, next.startFailures, why));
+      return;
     }
-    if (uptimeMs === undefined) {
-      this.#startFailures += 1;
-      if (this.#startFailures >= this.limits.maxStartFailures) {
-        this.#fatal(
-          new RagError(
-            'E_MODEL',
-            `the embed worker died ${this.#startFailures} times in a row while loading ${this.#config.model} (last: ${why})`,
-            { fix: 'see the log for its output; check the model folder or pull it again' },
-          ),
-        );
-        return;
-      }
-    }
-    this.#failures =
-      uptimeMs !== undefined && uptimeMs >= this.limits.healthyResetMs ? 1 : this.#failures + 1;
-    const delayMs = backoffDelayMs(this.#failures, this.limits);
+    const { failures, delayMs } = next;
     const stderr = proc.outputTail;
     this.#lastError = `the embed worker ${why}`;
     this.#log.warn(
-      { childPid: proc.pid, reason, failures: this.#failures, delayMs, stderr },
+      { childPid: proc.pid, reason, failures, delayMs, stderr },
       'the embed worker died; restarting it',
     );
     this.#setState('backoff');
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
-      const next = this.#spawn();
+      const started = this.#spawn();
       this.#restarts += 1;
       this.emit('restarted', {
         reason,
         previousPid: proc.pid,
-        pid: next?.pid,
-        failures: this.#failures,
+        pid: started?.pid,
+        failures,
         delayMs,
         stderr,
       });
@@ -521,14 +430,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       { texts: job.indices.length, tokens: job.paddedTokens, attempts: job.attempts, why },
       'an embed request killed the worker every time; giving up on it',
     );
-    this.#failCall(
-      job.call,
-      new RagError(
-        'E_EMBED',
-        `the embed worker ${why} on the same ${job.indices.length} text(s) ${job.attempts} times; they were given up so the rest can go on`,
-        { fix: 'see the log for the worker output; report the text that triggers it' },
-      ),
-    );
+    this.#failCall(job.call, quarantineError(job.indices.length, job.attempts, why));
   }
 
   /** The child cannot serve (model, protocol): fail what waits, stop the process, no restart. */
@@ -552,16 +454,12 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
   #reviveIfDue(): void {
     if (!this.#failure || performance.now() - this.#failure.at < this.limits.failedRetryMs) return;
     this.#failure = undefined;
-    this.#startFailures = 0;
+    this.#restartPolicy.revive();
     this.#setState('idle');
   }
 
   #failEverything(error: unknown): void {
-    for (const flight of this.#inFlight.values()) {
-      clearTimeout(flight.timer);
-      flight.job.call.fail(error);
-    }
-    this.#inFlight.clear();
+    for (const flight of this.#inFlight.takeAll()) flight.job.call.fail(error);
     for (const job of this.#queue.drain()) job.call.fail(error);
     for (const waiter of this.#startWaiters.splice(0)) waiter.reject(error);
   }
@@ -578,22 +476,4 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     this.#state = state;
     this.emit('state', state);
   }
-}
-
-/** The embedder's `maxInFlight`, checked: a whole number from 1, else the config type is at fault. */
-function slotsOf(model: HostedEmbedder, type: string): number {
-  const slots = model.maxInFlight ?? 1;
-  if (!Number.isSafeInteger(slots) || slots < 1)
-    throw new RagError('E_EMBED', `embedder type '${type}' asks for ${String(slots)} requests in flight`, {
-      fix: 'report this: an embedder must allow at least 1 request in flight',
-    });
-  return slots;
-}
-
-function closedError(): RagError {
-  return new RagError('E_ABORTED', 'the embed worker was closed');
-}
-
-function abortedError(reason: unknown): RagError {
-  return new RagError('E_ABORTED', 'embedding aborted', { cause: reason });
 }

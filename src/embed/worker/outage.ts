@@ -1,6 +1,6 @@
 import type { RagError } from '../../errors.js';
 import { backoffDelayMs } from './limits.js';
-import type { EmbedWorkerLimits } from './types.js';
+import type { EmbedWorkerLimits, EmbedWorkerStats } from './types.js';
 
 /**
  * A remote embedding server that cannot be used now (the child answered `E_EMBED_UNAVAILABLE`:
@@ -17,6 +17,7 @@ export class Outage {
   #probeAt = 0;
   /** When the last refusal that counted was noted. */
   #notedAt = Number.NEGATIVE_INFINITY;
+  #probeTimer: NodeJS.Timeout | undefined;
 
   /** The last refusal while the outage lasts; undefined when the server answers. */
   get error(): RagError | undefined {
@@ -26,6 +27,12 @@ export class Outage {
   /** Wall-clock start of the outage, for `status`. */
   get sinceMs(): number {
     return this.#sinceMs;
+  }
+
+  /** The outage as `stats().unavailable` reports it; null when the server answers. */
+  get status(): EmbedWorkerStats['unavailable'] {
+    if (!this.#error) return null;
+    return { reason: this.#error.message, fix: this.#error.fix ?? null, sinceMs: this.#sinceMs };
   }
 
   /**
@@ -56,5 +63,25 @@ export class Outage {
   msUntilProbe(): number | undefined {
     if (!this.#error) return undefined;
     return Math.max(0, this.#probeAt - performance.now());
+  }
+
+  /**
+   * True while the server is unusable and no probe is due: nothing may be sent. `onProbeDue`
+   * then runs once when one is (a single timer however often this is asked).
+   */
+  holds(onProbeDue: () => void): boolean {
+    const waitMs = this.msUntilProbe();
+    if (waitMs === undefined || waitMs === 0) return false;
+    this.#probeTimer ??= setTimeout(() => {
+      this.#probeTimer = undefined;
+      onProbeDue();
+    }, waitMs);
+    return true;
+  }
+
+  /** Stops a pending probe timer (the worker closes). */
+  stop(): void {
+    clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
   }
 }

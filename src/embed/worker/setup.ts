@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, RagError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { createRegistry } from '../../registry/builtins.js';
 import type { Embedder, TokenEncoder } from '../types.js';
@@ -40,4 +40,13 @@ export function defaultEntry(): string {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.js')) return join(dirname(here), 'child.js');
   return join(dirname(here), '..', '..', '..', 'dist', 'embed', 'worker', 'child.js');
+}
+/** The embedder's `maxInFlight`, checked: a whole number from 1, else the config type is at fault. */
+export function slotsOf(model: HostedEmbedder, type: string): number {
+  const slots = model.maxInFlight ?? 1;
+  if (!Number.isSafeInteger(slots) || slots < 1)
+    throw new RagError('E_EMBED', `embedder type '${type}' asks for ${String(slots)} requests in flight`, {
+      fix: 'report this: an embedder must allow at least 1 request in flight',
+    });
+  return slots;
 }

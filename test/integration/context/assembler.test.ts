@@ -1,11 +1,12 @@
 import { cp, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { formatContext } from '../../../src/context/format.js';
 import type { ContextParams, ContextResultJson, WireContextBlock } from '../../../src/context/types.js';
 import type { Embedder } from '../../../src/embed/types.js';
-import { openApp, realEmbedder, Workspace } from '../../helpers/index-workspace.js';
+import type { Workspace } from '../../helpers/index-workspace.js';
+import { usePipeline } from '../../helpers/pipeline.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/context', import.meta.url));
 
@@ -13,6 +14,7 @@ const FIXTURES = fileURLToPath(new URL('../../fixtures/context', import.meta.url
 const NOTE = /^\s*… \(lines \d+-\d+ (below|cut: over the budget)\)$/;
 
 describe('the context assembler over a real index (code and markdown, real model and LanceDB)', () => {
+  const pipeline = usePipeline('file');
   let model: Embedder;
   let ws: Workspace;
   let app: App;
@@ -22,14 +24,14 @@ describe('the context assembler over a real index (code and markdown, real model
   const tokensOf = (text: string) => model.tokenizer.countTokens(text) - model.tokenizer.countTokens('');
 
   beforeAll(async () => {
-    model = realEmbedder();
-    ws = await Workspace.create('context');
+    model = pipeline.model;
+    ws = await pipeline.workspace('context');
     // Two sources: code under code/ (symbols are named relative to it: lib/archive.py), notes under docs/.
     await cp(FIXTURES, ws.path('code/lib'), { recursive: true });
     await cp(`${FIXTURES}/garden.md`, ws.path('docs/garden.md'));
     for (const rel of ['code/lib/archive.py', 'code/lib/queue.ts', 'docs/garden.md'])
       files.set(ws.path(rel), (await readFile(ws.path(rel), 'utf8')).split('\n'));
-    app = await openApp(
+    app = await pipeline.open(
       ws.config({
         engines: {
           md: { chunker: 'markdown' },
@@ -40,15 +42,10 @@ describe('the context assembler over a real index (code and markdown, real model
           { path: ws.path('code'), engine: 'code' },
         ],
       }),
-      model,
+      pipeline.counter(),
     );
     const run = await app.indexer.reconcile();
     expect(run.filesAdded).toBe(3);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await model?.close();
-    await ws?.cleanup();
   });
 
   /** Every line a block shows is a whole line of its file (or a summary's elided signature, or a note). */

@@ -1,49 +1,33 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { Embedder } from '../../../src/embed/types.js';
 import { isRagError } from '../../../src/errors.js';
 import type { IndexProgress } from '../../../src/pipeline/types.js';
-import { CountingEmbedder } from '../../helpers/counting-embedder.js';
+import type { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
   inconsistencies,
-  openApp,
   paragraph,
   readChunks,
-  realEmbedder,
   recordsOf,
-  Workspace,
+  type Workspace,
 } from '../../helpers/index-workspace.js';
+import { usePipeline } from '../../helpers/pipeline.js';
 
 /** Three folders of two one-chunk files; the walk visits a/, then b/, then c/. */
 const FILES = ['a/1.md', 'a/2.md', 'b/1.md', 'b/2.md', 'c/1.md', 'c/2.md'];
 const body = (rel: string, variant = '') => `# ${rel}\n\n${paragraph(`${rel} ${variant}`, 3)}\n`;
 
 describe('Indexer: an interrupted or failed run leaves a consistent index that the next run completes', () => {
-  let model: Embedder;
+  const pipeline = usePipeline();
   let ws: Workspace;
-  let app: App | undefined;
   let counter: CountingEmbedder;
-
-  beforeAll(() => {
-    model = realEmbedder();
-  });
-  afterAll(async () => {
-    await model.close();
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    await ws.cleanup();
-  });
 
   /** One commit per file, so a run can be stopped between commits. */
   async function start(failOnCall?: number): Promise<App> {
-    ws = await Workspace.create('abort');
+    ws = await pipeline.workspace('abort');
     for (const rel of FILES) await ws.write(rel, body(rel));
-    counter = new CountingEmbedder(model, failOnCall === undefined ? {} : { failOnCall });
-    app = await openApp(ws.config({ indexing: { commitFiles: 1 } }), counter);
-    return app;
+    counter = pipeline.counter(failOnCall === undefined ? {} : { failOnCall });
+    return pipeline.open(ws.config({ indexing: { commitFiles: 1 } }), counter);
   }
 
   /** Aborts once `commits` files have been committed in this run. */

@@ -1,60 +1,51 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/app.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../../../src/embed/types.js';
 import { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
   inconsistencies,
   linkedModelCopy,
-  openApp,
   paragraph,
   readChunks,
   realEmbedder,
   recordsOf,
   testEmbedderType,
-  Workspace,
+  type Workspace,
 } from '../../helpers/index-workspace.js';
 import { testModel } from '../../helpers/model.js';
+import { usePipeline } from '../../helpers/pipeline.js';
 
 /** Sections of ~70 tokens (one chunk at either limit below) and one of ~200 (split at 128). */
 const DOC = `# Handbook\n\n## Short\n\n${paragraph('short', 4)}\n\n## Long\n\n${paragraph('long', 12)}\n\n## Brief\n\n${paragraph('brief', 4)}\n`;
 
 describe('Indexer: a new model rebuilds, new chunker settings re-chunk and reuse what they can', () => {
+  const pipeline = usePipeline();
   let modelA: Embedder;
   let modelB: Embedder;
   let modelDir: string;
   let copyDir: string;
   let ws: Workspace;
-  const apps: App[] = [];
 
   beforeAll(async () => {
-    modelA = realEmbedder();
+    modelA = pipeline.model;
     modelDir = await mkdtemp(join(tmpdir(), 'ragctl-model-'));
     copyDir = await linkedModelCopy(join(modelDir, 'minilm-copy'));
     modelB = realEmbedder(copyDir);
     expect(modelB.modelId).not.toBe(modelA.modelId);
   });
   afterAll(async () => {
-    await modelA.close();
     await modelB.close();
     await rm(modelDir, { recursive: true, force: true });
   });
-  afterEach(async () => {
-    for (const app of apps.splice(0)) await app.close();
-    await ws.cleanup();
-  });
 
-  async function open(embedders: CountingEmbedder | Record<string, CountingEmbedder>, raw = {}) {
-    const app = await openApp(ws.config(raw), embedders);
-    apps.push(app);
-    return app;
-  }
+  const open = (embedders: CountingEmbedder | Record<string, CountingEmbedder>, raw = {}) =>
+    pipeline.open(ws.config(raw), embedders);
 
   it('another model drops the table and embeds everything again with the new model, saying why', async () => {
-    ws = await Workspace.create('model');
+    ws = await pipeline.workspace('model');
     await ws.write('handbook.md', DOC);
     await ws.write('other.md', `# Other\n\n${paragraph('other')}\n`);
     const first = new CountingEmbedder(modelA);
@@ -86,7 +77,7 @@ describe('Indexer: a new model rebuilds, new chunker settings re-chunk and reuse
   });
 
   it('a new chunkMaxTokens re-chunks every file; chunks whose text did not change keep their vectors', async () => {
-    ws = await Workspace.create('chunking');
+    ws = await pipeline.workspace('chunking');
     const path = await ws.write('handbook.md', DOC);
     const counter = new CountingEmbedder(modelA);
     const a = await open(counter);
@@ -118,7 +109,7 @@ describe('Indexer: a new model rebuilds, new chunker settings re-chunk and reuse
   });
 
   it("vectors remembered from one engine's deletes are never reused by an engine with another model", async () => {
-    ws = await Workspace.create('engines');
+    ws = await pipeline.workspace('engines');
     const journal = join(ws.root, 'journal');
     await mkdir(journal);
     const raw = {
@@ -156,7 +147,7 @@ describe('Indexer: a new model rebuilds, new chunker settings re-chunk and reuse
   });
 
   it("a source switched to another engine moves its files to that engine's table", async () => {
-    ws = await Workspace.create('engine-switch');
+    ws = await pipeline.workspace('engine-switch');
     const engines = {
       md: { chunker: 'markdown' },
       notes: { chunker: 'markdown' },

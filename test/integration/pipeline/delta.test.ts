@@ -1,18 +1,16 @@
 import { stat, utimes } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { Embedder } from '../../../src/embed/types.js';
-import { CountingEmbedder } from '../../helpers/counting-embedder.js';
+import type { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
   inconsistencies,
-  openApp,
   paragraph,
   readChunks,
-  realEmbedder,
   recordsOf,
-  Workspace,
+  type Workspace,
 } from '../../helpers/index-workspace.js';
+import { usePipeline } from '../../helpers/pipeline.js';
 
 /** Three sections at one level, each well over chunkMinTokens: three chunks, one per section. */
 function garden(sections: Record<string, string>): string {
@@ -26,28 +24,14 @@ const ROSES = paragraph('rose');
 const COMPOST = paragraph('compost');
 
 describe('Indexer delta: only what changed is read, chunked and embedded', () => {
-  let model: Embedder;
+  // Its teardown checks that the app closed its embedder (counter.closed).
+  const pipeline = usePipeline();
   let ws: Workspace;
-  let app: App | undefined;
   let counter: CountingEmbedder;
 
-  beforeAll(() => {
-    model = realEmbedder();
-  });
-  afterAll(async () => {
-    await model.close();
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    expect(counter.closed).toBe(true);
-    await ws.cleanup();
-  });
-
   async function start(raw: Record<string, unknown> = {}): Promise<App> {
-    ws = await Workspace.create('delta');
-    counter = new CountingEmbedder(model);
-    app = await openApp(ws.config(raw), counter);
+    let app: App;
+    ({ ws, counter, app } = await pipeline.start('delta', raw));
     return app;
   }
 

@@ -1,39 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { Embedder } from '../../../src/embed/types.js';
-import { CountingEmbedder } from '../../helpers/counting-embedder.js';
+import type { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
   inconsistencies,
-  openApp,
   paragraph,
   readChunks,
-  realEmbedder,
-  Workspace,
+  type Workspace,
 } from '../../helpers/index-workspace.js';
+import { usePipeline } from '../../helpers/pipeline.js';
 
 const FILES = 400;
 const rel = (i: number) => `notes/${String(i).padStart(3, '0')}.md`;
 
 describe('Indexer: a cold index commits in groups sized by how fast the model embeds', () => {
-  let model: Embedder;
+  const pipeline = usePipeline('file');
   let ws: Workspace;
   let app: App;
   let counter: CountingEmbedder;
 
   beforeAll(async () => {
-    model = realEmbedder();
-    ws = await Workspace.create('groups');
+    ws = await pipeline.workspace('groups');
     // One short chunk a file, and room for all of them in one flush: the chunk budget, not
     // `commitFiles`, closes each group.
     for (let i = 0; i < FILES; i++) await ws.write(rel(i), `# Note ${i}\n\n${paragraph(`note ${i}`, 1)}\n`);
-    counter = new CountingEmbedder(model);
-    app = await openApp(ws.config({ indexing: { commitFiles: 1000 } }), counter);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await model.close();
-    await ws.cleanup();
+    counter = pipeline.counter();
+    app = await pipeline.open(ws.config({ indexing: { commitFiles: 1000 } }), counter);
   });
 
   it('makes the first files searchable after a small group, then grows the groups to the measured rate', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, rename, stat, truncate, writeFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import type { Embedder } from '../../../src/embed/types.js';
 import { CountingEmbedder } from '../../helpers/counting-embedder.js';
@@ -15,6 +15,7 @@ import {
   Workspace,
 } from '../../helpers/index-workspace.js';
 import { findPostgres, type PgWorkload, runPgWorkload } from '../../helpers/pg-server.js';
+import { usePipeline } from '../../helpers/pipeline.js';
 
 /**
  * A live PostgreSQL log (prefix '%m [%p] %q%u@%d ', log_min_duration_statement = 0) under the
@@ -39,31 +40,18 @@ const embedded = (i: number) => `SELECT amount FROM ledger_${i} WHERE id = $1`;
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => embedded(from + k));
 
 describe('appending to a live SQL log', () => {
-  let model: Embedder;
+  const pipeline = usePipeline();
   let ws: Workspace;
-  let app: App | undefined;
   let counter: CountingEmbedder;
-
-  beforeAll(() => {
-    model = realEmbedder();
-  });
-  afterAll(async () => {
-    await model.close();
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    await ws.cleanup();
-  });
 
   /** Opens the app on a new workspace (`ws`), or on the one a test made for its config. */
   async function start(
     raw: Record<string, unknown> = {},
     fresh = Object.keys(raw).length === 0,
   ): Promise<App> {
-    if (fresh) ws = await Workspace.create('log-append');
-    counter = new CountingEmbedder(model);
-    app = await openApp(
+    if (fresh) ws = await pipeline.workspace('log-append');
+    counter = pipeline.counter();
+    return pipeline.open(
       ws.config({
         engines: { sql: { chunker: 'sql', mapper: 'sql' } },
         sources: [{ path: ws.notes, engine: 'sql', include: ['**/*.log'] }],
@@ -71,7 +59,6 @@ describe('appending to a live SQL log', () => {
       }),
       counter,
     );
-    return app;
   }
 
   const rowsOf = async (a: App, rel: string) =>
@@ -223,7 +210,7 @@ describe('appending to a live SQL log', () => {
 
   it('the file size limit does not apply to logs, which are streamed; it still applies to other engines', async () => {
     const limit = 4096;
-    ws = await Workspace.create('log-append');
+    ws = await pipeline.workspace('log-append');
     await mkdir(ws.path('logs'));
     await mkdir(ws.path('docs'));
     const a = await start({

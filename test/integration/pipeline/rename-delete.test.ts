@@ -1,46 +1,29 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { Embedder } from '../../../src/embed/types.js';
-import { CountingEmbedder } from '../../helpers/counting-embedder.js';
+import type { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
   inconsistencies,
-  openApp,
   paragraph,
   readChunks,
-  realEmbedder,
   recordsOf,
-  Workspace,
+  type Workspace,
 } from '../../helpers/index-workspace.js';
+import { usePipeline } from '../../helpers/pipeline.js';
 
 const DOC = `# Trip\n\n## Packing\n\n${paragraph('packing')}\n\n## Route\n\n${paragraph('route')}\n`;
 
 describe('Indexer: renames cost no embedding, deletes leave nothing behind', () => {
-  let model: Embedder;
+  const pipeline = usePipeline();
   let ws: Workspace;
-  let app: App | undefined;
   let counter: CountingEmbedder;
-
-  beforeAll(() => {
-    model = realEmbedder();
-  });
-  afterAll(async () => {
-    await model.close();
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    await ws.cleanup();
-  });
 
   /** A fresh index holding `trip.md` (two chunks) and `other.md` (one). */
   async function indexed(): Promise<{ a: App; old: string; other: string }> {
-    ws = await Workspace.create('rename');
-    counter = new CountingEmbedder(model);
-    const a = await openApp(ws.config(), counter);
-    app = a;
+    let a: App;
+    ({ ws, counter, app: a } = await pipeline.start('rename'));
     const old = await ws.write('trips/trip.md', DOC);
     const other = await ws.write('other.md', `# Other\n\n${paragraph('other')}\n`);
     const first = await a.indexer.reconcile();

@@ -1,47 +1,29 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { Embedder } from '../../../src/embed/types.js';
 import { ConfigError } from '../../../src/errors.js';
-import { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
   inconsistencies,
-  openApp,
   paragraph,
   readChunks,
-  realEmbedder,
   recordsOf,
-  Workspace,
+  type Workspace,
 } from '../../helpers/index-workspace.js';
+import { usePipeline } from '../../helpers/pipeline.js';
 
 const note = (topic: string) => `# ${topic}\n\n${paragraph(topic, 2)}\n`;
 
 describe('Indexer: only what the sources include is indexed', () => {
-  let model: Embedder;
+  const pipeline = usePipeline();
   let ws: Workspace;
-  const apps: App[] = [];
 
-  beforeAll(() => {
-    model = realEmbedder();
-  });
-  afterAll(async () => {
-    await model.close();
-  });
-  afterEach(async () => {
-    for (const app of apps.splice(0)) await app.close();
-    await ws.cleanup();
-  });
-
-  async function open(raw: Record<string, unknown> = {}): Promise<App> {
-    const app = await openApp(ws.config(raw), new CountingEmbedder(model));
-    apps.push(app);
-    return app;
-  }
+  const open = (raw: Record<string, unknown> = {}): Promise<App> =>
+    pipeline.open(ws.config(raw), pipeline.counter());
 
   it('leaves out what include/exclude globs, hidden folders, .gitignore and .ragignore leave out', async () => {
-    ws = await Workspace.create('scope');
+    ws = await pipeline.workspace('scope');
     const kept = [
       await ws.write('a.md', note('alpha')),
       await ws.write('deep/b.markdown', note('beta')),
@@ -73,7 +55,7 @@ describe('Indexer: only what the sources include is indexed', () => {
   });
 
   it('a file that becomes ignored leaves the index at the next reconcile of the same indexer', async () => {
-    ws = await Workspace.create('ignore-later');
+    ws = await pipeline.workspace('ignore-later');
     const a = await open();
     const later = await ws.write('later.md', note('later'));
     const stays = await ws.write('stays.md', note('stays'));
@@ -87,7 +69,7 @@ describe('Indexer: only what the sources include is indexed', () => {
   });
 
   it('a source removed from the config takes its files out of the index at the next reconcile', async () => {
-    ws = await Workspace.create('sources');
+    ws = await pipeline.workspace('sources');
     const work = join(ws.root, 'work');
     await mkdir(work);
     await writeFile(join(work, 'plan.md'), note('plan'));
@@ -110,7 +92,7 @@ describe('Indexer: only what the sources include is indexed', () => {
   });
 
   it('reconcile within a folder touches only that folder', async () => {
-    ws = await Workspace.create('within');
+    ws = await pipeline.workspace('within');
     const a = await open();
     await ws.write('in/one.md', note('one'));
     const outside = await ws.write('out/two.md', note('two'));
@@ -120,7 +102,7 @@ describe('Indexer: only what the sources include is indexed', () => {
   });
 
   it('refuses a config whose data dir lies inside a source', async () => {
-    ws = await Workspace.create('datadir');
+    ws = await pipeline.workspace('datadir');
     const attempt = () => ws.config({ dataDir: ws.path('.ragctl') });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(

@@ -1,38 +1,35 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { Embedder } from '../../../src/embed/types.js';
 import { isRagError } from '../../../src/errors.js';
 import type { SearchParams } from '../../../src/search/types.js';
-import { CountingEmbedder } from '../../helpers/counting-embedder.js';
-import { openApp, realEmbedder, Workspace } from '../../helpers/index-workspace.js';
+import type { CountingEmbedder } from '../../helpers/counting-embedder.js';
+import type { Workspace } from '../../helpers/index-workspace.js';
+import { usePipeline } from '../../helpers/pipeline.js';
 import { CORPUS, OLD_FILE, writeCorpus } from '../../helpers/search-corpus.js';
 
 /** Chunks of the corpus: two sections in each of three files, and the one-section old file. */
 const CHUNKS = 7;
 
 describe('SearchService over an index the pipeline built', () => {
-  let model: Embedder;
+  const pipeline = usePipeline('file');
   let ws: Workspace;
   let app: App;
   let counter: CountingEmbedder;
 
   beforeAll(async () => {
-    model = realEmbedder();
-    ws = await Workspace.create('search');
+    ws = await pipeline.workspace('search');
     await writeCorpus(ws);
-    counter = new CountingEmbedder(model);
+    counter = pipeline.counter();
     // Small sections stay chunks of their own, so each heading is a hit of its own.
-    app = await openApp(ws.config({ engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } } }), counter);
+    app = await pipeline.open(
+      ws.config({ engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } } }),
+      counter,
+    );
     const summary = await app.indexer.reconcile();
     expect(summary).toMatchObject({ filesAdded: 4, chunksEmbedded: CHUNKS });
     // LanceDB 0.31 misses rows in full-text search until optimize() folds them into the
     // index ("Known limits" in src/pipeline/README.md): search is tested on an optimized index.
     await app.store.optimize();
-  });
-  afterAll(async () => {
-    await app?.close();
-    await model.close();
-    await ws?.cleanup();
   });
 
   const search = (q: SearchParams) => app.search.search(q);

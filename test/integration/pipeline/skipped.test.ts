@@ -1,20 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, symlink } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { Embedder } from '../../../src/embed/types.js';
-import { CountingEmbedder } from '../../helpers/counting-embedder.js';
+import type { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
   inconsistencies,
-  openApp,
   paragraph,
   readChunks,
-  realEmbedder,
   recordsOf,
-  Workspace,
+  type Workspace,
 } from '../../helpers/index-workspace.js';
+import { usePipeline } from '../../helpers/pipeline.js';
 
 const MAX_FILE_BYTES = 4096;
 /** Root reads a chmod-000 file anyway: what "unreadable" means depends on who runs the test. */
@@ -23,27 +21,13 @@ const IS_ROOT = process.getuid?.() === 0;
 const FAILING_READ_TARGET = '/proc/self/mem';
 
 describe('Indexer: files that cannot be indexed are recorded with a reason and never stop the run', () => {
-  let model: Embedder;
+  const pipeline = usePipeline();
   let ws: Workspace;
-  let app: App | undefined;
   let counter: CountingEmbedder;
 
-  beforeAll(() => {
-    model = realEmbedder();
-  });
-  afterAll(async () => {
-    await model.close();
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    await ws.cleanup();
-  });
-
   async function start(): Promise<App> {
-    ws = await Workspace.create('skipped');
-    counter = new CountingEmbedder(model);
-    app = await openApp(ws.config({ indexing: { maxFileBytes: MAX_FILE_BYTES } }), counter);
+    let app: App;
+    ({ ws, counter, app } = await pipeline.start('skipped', { indexing: { maxFileBytes: MAX_FILE_BYTES } }));
     return app;
   }
 

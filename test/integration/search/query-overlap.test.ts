@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import type { Embedder, EmbedOptions, TokenCounter } from '../../../src/embed/types.js';
 import { RagError } from '../../../src/errors.js';
 import { SearchService, type SearchTable } from '../../../src/search/service.js';
 import type { ChunkTableReader, SearchHit, SearchRequest } from '../../../src/store/types.js';
-import { openApp, realEmbedder, Workspace } from '../../helpers/index-workspace.js';
+import type { Workspace } from '../../helpers/index-workspace.js';
+import { usePipeline } from '../../helpers/pipeline.js';
 import { writeCorpus } from '../../helpers/search-corpus.js';
 
 /**
@@ -83,22 +84,21 @@ async function waitFor(what: string, ok: () => boolean, timeoutMs = 5_000): Prom
 const QUERY = 'how can I recover my files from a backup snapshot';
 
 describe('hybrid search overlaps the query embedding with the full-text leg', () => {
+  const pipeline = usePipeline('file');
   let model: Embedder;
   let ws: Workspace;
   let app: App;
 
   beforeAll(async () => {
-    model = realEmbedder();
-    ws = await Workspace.create('query-overlap');
+    model = pipeline.model;
+    ws = await pipeline.workspace('query-overlap');
     await writeCorpus(ws);
-    app = await openApp(ws.config({ engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } } }), model);
+    app = await pipeline.open(
+      ws.config({ engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } } }),
+      pipeline.counter(),
+    );
     await app.indexer.reconcile();
     await app.store.optimize();
-  });
-  afterAll(async () => {
-    await app?.close();
-    await model?.close();
-    await ws?.cleanup();
   });
 
   const serviceWith = (embedder: Embedder, table: RecordingTable) => {

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { Embedder } from '../../../src/embed/types.js';
 import { isRagError } from '../../../src/errors.js';
 import { request } from '../../../src/ipc/client.js';
 import { toJson } from '../../../src/search/types.js';
-import { openApp, realEmbedder, Workspace } from '../../helpers/index-workspace.js';
+import type { Workspace } from '../../helpers/index-workspace.js';
+import { usePipeline } from '../../helpers/pipeline.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { writeCorpus } from '../../helpers/search-corpus.js';
 import { fakeDaemon, Harness } from '../ipc/helpers.js';
@@ -18,7 +18,7 @@ import { fakeDaemon, Harness } from '../ipc/helpers.js';
  * whose handler is the real service, the service directly.
  */
 describe('CLI, socket and service agree on search parameters', () => {
-  let model: Embedder;
+  const pipeline = usePipeline('file');
   let ws: Workspace;
   let app: App;
   let config: string;
@@ -26,11 +26,10 @@ describe('CLI, socket and service agree on search parameters', () => {
   const harness = new Harness();
 
   beforeAll(async () => {
-    model = realEmbedder();
-    ws = await Workspace.create('agree');
+    ws = await pipeline.workspace('agree');
     await writeCorpus(ws);
     config = await ws.writeConfig();
-    app = await openApp(ws.config(), model);
+    app = await pipeline.open(ws.config(), pipeline.counter());
     await app.indexer.reconcile();
     await app.store.optimize();
     ({ socketPath } = await harness.listening(
@@ -41,9 +40,6 @@ describe('CLI, socket and service agree on search parameters', () => {
   });
   afterAll(async () => {
     await harness.teardown();
-    await app?.close();
-    await model?.close();
-    await ws?.cleanup();
   });
 
   /** Whether each surface accepts these params: `ok`, or the error code it answers with. */

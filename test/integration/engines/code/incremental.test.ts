@@ -1,11 +1,11 @@
 import { rename } from 'node:fs/promises';
 import { connect } from '@lancedb/lancedb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../../../src/app.js';
 import { storeDir } from '../../../../src/app.js';
-import type { Embedder } from '../../../../src/embed/types.js';
-import { CountingEmbedder } from '../../../helpers/counting-embedder.js';
-import { inconsistencies, openApp, realEmbedder, Workspace } from '../../../helpers/index-workspace.js';
+import type { CountingEmbedder } from '../../../helpers/counting-embedder.js';
+import { inconsistencies, type Workspace } from '../../../helpers/index-workspace.js';
+import { usePipeline } from '../../../helpers/pipeline.js';
 
 /** A class with three methods; `total`, `add`'s parameters and the class name vary between steps. */
 function cart(name: string, total: string, addParams = 'self, item, price'): string {
@@ -77,34 +77,20 @@ function embeddedSymbols(counter: CountingEmbedder): string[] {
 }
 
 describe('code engine, incremental: an edit re-embeds the edited chunk only; renames reuse vectors', () => {
-  let model: Embedder;
+  const pipeline = usePipeline();
   let ws: Workspace;
-  let app: App | undefined;
   let counter: CountingEmbedder;
 
-  beforeAll(() => {
-    model = realEmbedder();
-  });
-  afterAll(async () => {
-    await model.close();
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    await ws.cleanup();
-  });
-
   async function start(): Promise<App> {
-    ws = await Workspace.create('code-incremental');
-    counter = new CountingEmbedder(model);
-    app = await openApp(
+    ws = await pipeline.workspace('code-incremental');
+    counter = pipeline.counter();
+    return pipeline.open(
       ws.config({
         engines: { code: { chunker: 'code', mapper: 'code', include: ['**/*.py'] } },
         sources: [{ path: ws.notes, engine: 'code' }],
       }),
       counter,
     );
-    return app;
   }
 
   it('editing one method embeds that method alone: not its siblings, not its class', async () => {
@@ -192,7 +178,6 @@ describe('code engine, incremental: an edit re-embeds the edited chunk only; ren
     const before = await codeRows(a);
     const config = a.config;
     await a.close();
-    app = undefined;
 
     // As a ragctl before the identifier-words line left it: no such line, an unversioned signature.
     const db = await connect(storeDir(config));
@@ -211,8 +196,7 @@ describe('code engine, incremental: an edit re-embeds the edited chunk only; ren
     }
 
     counter.reset();
-    const b = await openApp(config, counter);
-    app = b;
+    const b = await pipeline.open(config, counter);
     const run = await b.indexer.reconcile();
     expect(run.filesChanged + run.filesUnchanged).toBe(1);
     expect(run.chunksEmbedded).toBe(0);
