@@ -19,4 +19,12 @@ describe('ragctl <command> --help', () => {
       }
     },
   );
+
+  it('`ragctl mcp --help` adds the server for every project, as the README does (a plain add is this folder only)', async () => {
+    const result = await runCli(['mcp', '--help'], { cwd: tmpdir() });
+    expect(result.code, result.stderr).toBe(0);
+    const adds = result.stdout.split('\n').filter((l) => l.includes('claude mcp add'));
+    expect(adds.length).toBeGreaterThan(0);
+    for (const line of adds) expect(line).toContain('claude mcp add --scope user ragctl -- ');
+  });
 });
