@@ -75,8 +75,8 @@ if [ "${RAGCTL_SETUP_SKIP_RUN:-0}" != 1 ]; then
     say "starting the daemon on config.yaml (in the background; logs in .ragctl/logs/ragd.log)"
     # Its own session: it outlives this script and ignores the terminal's Ctrl-C.
     if command -v setsid >/dev/null; then starter=(setsid); else starter=(); fi
-    # Two glibc settings keep the daemon's memory from creeping (docs/SERVICE.md); macOS ignores them.
-    MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}" nohup "${starter[@]}" node bin/ragctl.js daemon run --config config.yaml >/dev/null 2>&1 &
+    # On Linux the daemon sets glibc's allocator settings itself (src/daemon/glibc-env.ts).
+    nohup "${starter[@]}" node bin/ragctl.js daemon run --config config.yaml >/dev/null 2>&1 &
     for _ in $(seq 1 120); do
       node bin/ragctl.js status --config config.yaml --json 2>/dev/null | grep -q '"via":"daemon"' && break
       sleep 0.5

@@ -45,7 +45,23 @@ export function buildProgram(options: { search?: SearchCommandOptions } = {}): C
   return program;
 }
 
+/**
+ * A reader that stops early (`ragctl search … | head`) closes the pipe under our next write: the
+ * command ends quietly then, as grep and git do, instead of dying on an unhandled EPIPE with a
+ * stack trace. A command that listens for its own stdout errors (`ragctl mcp`: a client gone
+ * mid-reply) ends itself.
+ */
+function endQuietlyOnClosedStdout(): void {
+  const onError = (err: NodeJS.ErrnoException) => {
+    if (process.stdout.listenerCount('error') > 1) return;
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  };
+  process.stdout.on('error', onError);
+}
+
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnClosedStdout();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -51,8 +51,7 @@ export const SQL_FILTERS: readonly FilterField[] = Object.freeze([
     kind: 'string-in',
     column: S.statementType,
     placeholder: 'type',
-    description:
-      'only statements of this type: select, insert, update, delete, create table, …; repeat for several (sql engine)',
+    description: 'only statements of this type: select, insert, update, delete, create table, … (sql engine)',
   },
   {
     name: 'db',

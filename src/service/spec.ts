@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { basename, delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GLIBC_DAEMON_ENV } from '../daemon/glibc-env.js';
 import { errnoCode } from '../errors.js';
 import { ServiceError } from './errors.js';
 import type { InstalledCommand, ServicePlatform, ServiceSpec } from './types.js';
@@ -55,17 +56,9 @@ export function buildServiceSpec(input: SpecInput): ServiceSpec {
     // LanceDB's Rust core logs warnings to stderr by default; the daemon has its own log.
     LANCEDB_LOG: 'error',
   };
-  // glibc, two settings (macOS's allocator reads neither; docs/BENCHMARKS.md section 5):
-  // - each thread that allocates gets an arena of its own (up to 8 per core) and seldom returns
-  //   its memory: with LanceDB's threads the daemon's RSS rose 226 -> 324 MB over a 5,000-file
-  //   cold index, 209 -> 241 MB with two arenas;
-  // - glibc raises its mmap threshold each time a large block is freed (up to 32 MiB), after
-  //   which LanceDB's large temporary buffers come from the heap and stay resident: a fixed
-  //   128 KiB threshold returns them to the system when freed.
-  if (input.platform === 'systemd') {
-    environment.MALLOC_ARENA_MAX = '2';
-    environment.MALLOC_MMAP_THRESHOLD_ = '131072';
-  }
+  // glibc's allocator settings, set where the daemon starts so it need not run itself again to
+  // get them (src/daemon/glibc-env.ts says why them).
+  if (input.platform === 'systemd') Object.assign(environment, GLIBC_DAEMON_ENV);
   for (const key of PASSED_ENV) {
     const value = input.env[key];
     if (value) environment[key] = value;

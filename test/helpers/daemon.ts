@@ -6,6 +6,7 @@ import { connect } from '@lancedb/lancedb';
 import { expect } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
+import { GLIBC_DAEMON_ENV } from '../../src/daemon/glibc-env.js';
 import { DataDirLock } from '../../src/daemon/lock.js';
 import { STRAY_ERROR_EVENTS } from '../../src/daemon/process-guard.js';
 import { isRagError } from '../../src/errors.js';
@@ -244,7 +245,9 @@ export class DaemonProcess {
 
   /** Spawns the daemon; does not wait for it (see `start`). */
   static spawn(ws: DaemonWorkspace, options: StartOptions = {}): DaemonProcess {
-    const env = { ...process.env, ...options.env };
+    // As the systemd unit starts it: a daemon without glibc's settings runs itself again with
+    // them, and its pid would not be the one spawned here (test/integration/daemon/glibc-env.test.ts).
+    const env = { ...process.env, ...GLIBC_DAEMON_ENV, ...options.env };
     delete env.RAGCTL_CONFIG;
     const argv = [process.execPath, RAGCTL_BIN, 'daemon', 'run', '--config', ws.configFile];
     const [cmd, ...args] = [...(options.wrap ?? []), ...argv];

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { isRagError, RagError } from '../../errors.js';
@@ -14,7 +15,8 @@ export function registerControl(program: Command): void {
     .description('ask the daemon to walk the sources (or one path) again and index what changed')
     .action(async (path: string | undefined, _opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const result = await ask(g, 'reindex', path ? { path } : {});
+      // Resolved here: the daemon runs in another directory, so a relative path is the user's.
+      const result = await ask(g, 'reindex', path ? { path: resolve(path) } : {});
       if (g.json) printJson(result);
       else
         process.stdout.write(

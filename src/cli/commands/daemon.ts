@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 // Types only: the daemon's modules (LanceDB, the model) load when `daemon run` runs.
 import type { Daemon as RunningDaemon } from '../../daemon/daemon.js';
+import { missingGlibcEnv, reexecWithGlibcEnv, stopWhenParentGoes } from '../../daemon/glibc-env.js';
 import { errorMessage, RagError } from '../../errors.js';
 import type { GlobalOptions } from '../main.js';
 import { registerServiceCommands } from './daemon-service.js';
@@ -34,6 +35,11 @@ not load is refused and the daemon runs on, reporting why in \`ragctl status\`).
 
 async function runDaemon(g: GlobalOptions): Promise<void> {
   const config = loadConfig({ configPath: g.config });
+  const missing = missingGlibcEnv(process.env, process.platform);
+  if (Object.keys(missing).length > 0) {
+    // glibc reads its allocator settings only at start: run again with them, and end as that run does.
+    process.exit(await reexecWithGlibcEnv(missing));
+  }
   const { createLogger } = await import('../../log.js');
   const logger = createLogger({ level: config.log.level, file: config.log.file });
   // LanceDB's Rust side writes warnings to stderr unless told otherwise.
@@ -93,6 +99,7 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
   );
   process.once('SIGTERM', () => stop('SIGTERM received'));
   process.once('SIGINT', () => stop('SIGINT received'));
+  stopWhenParentGoes(() => stop('the ragctl process that started it is gone'));
   const keepAlive = setInterval(() => undefined, 60_000);
   // A shutdown requested over the socket ends the process the same way as a signal.
   const report = await running.stopped;

@@ -106,6 +106,18 @@ async function runIndex(
       }
       process.stdout.write(formatSummary(summary));
     }
+  } catch (err) {
+    // Whichever part noticed the abort first (embedding, a commit) says so in its own words; the
+    // user pressed Ctrl-C and needs to know what is kept and how to go on.
+    if (!controller.signal.aborted) throw err;
+    throw new RagError(
+      'E_ABORTED',
+      'indexing interrupted (Ctrl-C); the files committed before it stay indexed',
+      {
+        cause: err,
+        fix: 'run `ragctl index` again: it indexes only what is still missing or changed',
+      },
+    );
   } finally {
     process.off('SIGINT', stop);
     bar.done();

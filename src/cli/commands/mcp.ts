@@ -19,8 +19,8 @@ Speaks JSON-RPC on stdin/stdout; logs go to stderr (RAGCTL_LOG_LEVEL=debug for m
 Asks the running daemon; without one, reads the index read-only and says so in each answer.
 
 Set-up (Claude Code):
-  claude mcp add ragctl -- ragctl mcp
-  claude mcp add ragctl -- ragctl --config /path/to/config.yaml mcp`,
+  claude mcp add --scope user ragctl -- ragctl mcp
+  claude mcp add --scope user ragctl -- ragctl --config /path/to/config.yaml mcp`,
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();

@@ -63,8 +63,16 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
   if (s.fix) lines.push(`fix:      ${s.fix}`);
   lines.push(`files:    ${s.files} indexed, ${s.chunks} chunks`);
   if (via === 'daemon') {
-    const eta = s.eta_seconds === null ? '' : `, about ${formatSeconds(s.eta_seconds)} left`;
-    lines.push(`queue:    ${s.queue_depth} waiting${s.rate ? ` at ${s.rate.toFixed(1)} files/s` : ''}${eta}`);
+    if (s.state === 'paused') {
+      // The rate and ETA are those of the indexing before the pause: nothing moves until resume.
+      const held = s.queue_depth > 0 ? ' (held until `ragctl resume`)' : '';
+      lines.push(`queue:    ${s.queue_depth} waiting${held}`);
+    } else {
+      const eta = s.eta_seconds === null ? '' : `, about ${formatSeconds(s.eta_seconds)} left`;
+      lines.push(
+        `queue:    ${s.queue_depth} waiting${s.rate ? ` at ${s.rate.toFixed(1)} files/s` : ''}${eta}`,
+      );
+    }
   }
   lines.push(`model:    ${s.model ?? '(none loaded)'}`);
   lines.push(`store:    version ${s.store_version}`);
