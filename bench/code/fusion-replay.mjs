@@ -1,0 +1,262 @@
+#!/usr/bin/env node
+// Offline replay of hybrid's fusion on the code bases, chosen leave-one-base-out.
+//
+//   node bench/code/fusion-replay.mjs --dump --base click   # after eval.mjs built the index
+//   node bench/code/fusion-replay.mjs                       # replay click + ajv + flask dumps
+//
+// --dump saves, per question, the two legs exactly as hybrid asks for them at k 10: the vector
+// leg's top 50 (vector mode, k 50: same filter, same scan) and the full-text leg's top 50 with the
+// mapper's hybridTextSkip rows left out (text mode k 200 read, summary kinds dropped, first 50
+// kept: BM25's statistics are the table's either way), plus the live hybrid top 10 to check that
+// the replay of the shipped fusion reproduces it. → bench/out/code-legs-<base>.json
+//
+// The replay then ranks every question under each candidate fusion, prints the per-question
+// analysis (what hybrid puts above an answer that vector ranks higher, and why), and for each
+// rotation (choose on two bases by mean MRR@10, report on the third) the held-out paired
+// difference chosen − shipped with bootstrap 95 % intervals.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { register } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bootstrapMean } from '../stats.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const out = join(repo, 'bench/out');
+const { values: args } = parseArgs({
+  options: {
+    dump: { type: 'boolean', default: false },
+    base: { type: 'string' },
+    bases: { type: 'string', default: 'click,ajv,flask' },
+    seed: { type: 'string', default: '1' },
+    resamples: { type: 'string', default: '10000' },
+  },
+});
+const K = 10;
+const POOL = 50;
+const SUMMARY_KINDS = new Set(['class', 'interface', 'impl', 'object']);
+
+async function dump(base) {
+  register('../store/ts-loader.mjs', import.meta.url);
+  const { loadConfig } = await import('../../src/config/load.js');
+  const { createLogger } = await import('../../src/log.js');
+  const { App } = await import('../../src/app.js');
+  const dir = join(here, base);
+  const config = loadConfig({ configPath: join(dir, 'config.yaml') });
+  const root = config.sources[0].path;
+  const questions = readFileSync(join(dir, 'questions.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+  const app = await App.open(config, {
+    logger: createLogger({ level: 'warn', pretty: false }),
+    readConsistencyS: 0,
+  });
+  const slim = (h) => {
+    const rel = relative(root, h.path);
+    const s = typeof h.metadata?.symbol === 'string' ? h.metadata.symbol : '';
+    return {
+      id: h.id,
+      rel,
+      symbol: s.startsWith(`${rel}:`) ? s.slice(rel.length + 1) : s === rel ? '' : s,
+      kind: h.metadata?.kind ?? '',
+      startLine: h.startLine,
+      endLine: h.endLine,
+      score: h.score,
+    };
+  };
+  const rows = [];
+  try {
+    for (const q of questions) {
+      const vector = (await app.search.search({ query: q.question, mode: 'vector', k: POOL })).results.map(
+        slim,
+      );
+      const textAll = (await app.search.search({ query: q.question, mode: 'text', k: 200 })).results.map(
+        slim,
+      );
+      const text = textAll.filter((h) => !SUMMARY_KINDS.has(h.kind)).slice(0, POOL);
+      const hybrid = (await app.search.search({ query: q.question, mode: 'hybrid', k: K })).results.map(slim);
+      rows.push({ id: q.id, question: q.question, relevant: q.relevant, vector, text, hybrid });
+    }
+  } finally {
+    await app.close();
+  }
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, `code-legs-${base}.json`), JSON.stringify({ base, questions: rows }));
+  console.error(`${base}: ${rows.length} questions → bench/out/code-legs-${base}.json`);
+}
+
+// --- replay ----------------------------------------------------------------------------------
+const answers = (h, r) =>
+  r.path === h.rel &&
+  (r.unnamed
+    ? h.symbol === '' && h.startLine <= r.lines[1] && h.endLine >= r.lines[0]
+    : h.symbol === r.symbol || h.symbol.startsWith(`${r.symbol}.`));
+const isAnswer = (q) => (h) => q.relevant.some((r) => answers(h, r));
+
+function normalized(list) {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const h of list) {
+    lo = Math.min(lo, h.score);
+    hi = Math.max(hi, h.score);
+  }
+  return new Map(list.map((h) => [h.id, hi > lo ? (h.score - lo) / (hi - lo) : 1]));
+}
+
+/** src/store/search.ts's fusion, with its knobs open: weight, text pool, RRF, file evidence, text-leg kinds. */
+function fuse(q, s) {
+  const byVector = q.vector.slice(0, s.vectorPool ?? POOL);
+  const byText = q.text.filter((h) => !(s.textSkipKinds ?? []).includes(h.kind)).slice(0, s.textPool ?? POOL);
+  const fused = new Map();
+  const add = (list, weight, rrf) => {
+    const n = normalized(list);
+    list.forEach((h, i) => {
+      const c = rrf ? 1 / (60 + i + 1) : weight * (n.get(h.id) ?? 0);
+      const seen = fused.get(h.id);
+      if (seen) seen.score += c;
+      else fused.set(h.id, { ...h, score: c });
+    });
+  };
+  add(byVector, s.w, s.rrf);
+  add(byText, 1 - s.w, s.rrf);
+  let hits = [...fused.values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+  const f = s.file ?? 0.01;
+  const perFile = new Map();
+  for (const h of hits) {
+    const x = perFile.get(h.rel) ?? { sum: 0, count: 0 };
+    x.sum += h.score;
+    x.count++;
+    perFile.set(h.rel, x);
+  }
+  hits = hits.map((h) => {
+    const x = perFile.get(h.rel);
+    return { ...h, fusedScore: h.score, score: h.score + f * (x.count > 1 ? x.sum - h.score : 0) };
+  });
+  hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+  return hits.slice(0, K);
+}
+
+const rankOf = (q, hits) => {
+  const i = hits.findIndex(isAnswer(q));
+  return i < 0 ? null : i + 1;
+};
+const METRICS = {
+  'R@5': (r) => (r !== null && r <= 5 ? 1 : 0),
+  'R@10': (r) => (r !== null && r <= 10 ? 1 : 0),
+  'MRR@10': (r) => (r !== null && r <= 10 ? 1 / r : 0),
+};
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function candidates() {
+  const list = [{ name: 'shipped', w: 0.5 }];
+  for (const w of [0.55, 0.6, 0.65, 0.7, 0.75, 0.8]) list.push({ name: `w=${w}`, family: 'w', w });
+  for (const t of [10, 20, 30]) list.push({ name: `textPool=${t}`, family: 'pool', w: 0.5, textPool: t });
+  list.push({ name: 'rrf', family: 'rrf', w: 0.5, rrf: true });
+  list.push({ name: 'file=0', family: 'file', w: 0.5, file: 0 });
+  list.push({
+    name: 'text skips module+imports',
+    family: 'kinds',
+    w: 0.5,
+    textSkipKinds: ['module', 'imports'],
+  });
+  return list;
+}
+
+function replay(bases) {
+  const data = Object.fromEntries(
+    bases.map((b) => [b, JSON.parse(readFileSync(join(out, `code-legs-${b}.json`), 'utf8')).questions]),
+  );
+  const shipped = { w: 0.5 };
+  // 1. The replay of the shipped fusion must be the live hybrid.
+  for (const b of bases) {
+    let same = 0;
+    for (const q of data[b]) {
+      const mine = fuse(q, shipped).map((h) => h.id);
+      if (mine.join() === q.hybrid.map((h) => h.id).join()) same++;
+      else console.log(`${b} ${q.id}: replay ≠ live`);
+    }
+    console.log(`${b}: replay of the shipped fusion = live hybrid top 10 on ${same}/${data[b].length}`);
+  }
+  // 2. Analysis: questions where vector ranks the answer higher than hybrid.
+  for (const b of bases)
+    for (const q of data[b]) {
+      const vr = rankOf(q, q.vector.slice(0, K));
+      const hits = fuse(q, shipped);
+      const hr = rankOf(q, hits);
+      if (vr === null || (hr !== null && hr <= vr)) continue;
+      console.log(`\n${b} ${q.id} vector ${vr} hybrid ${hr ?? '-'}: ${q.question}`);
+      for (const h of hits.slice(0, hr === null ? K : hr)) {
+        const ti = q.text.findIndex((x) => x.id === h.id);
+        const vi = q.vector.findIndex((x) => x.id === h.id);
+        const file = h.score - h.fusedScore;
+        console.log(
+          `  ${isAnswer(q)(h) ? '*' : ' '} ${h.kind.padEnd(9)} ${`${h.rel}:${h.symbol || h.startLine}`.padEnd(52)} vec#${vi < 0 ? '-' : vi + 1} text#${ti < 0 ? '-' : `${ti + 1} bm25 ${q.text[ti].score.toFixed(2)}`} fused ${h.fusedScore.toFixed(3)} file +${file.toFixed(4)}`,
+        );
+      }
+    }
+  // 3. Every candidate on every base.
+  const cands = candidates();
+  const ranks = {};
+  for (const c of cands) {
+    ranks[c.name] = {};
+    for (const b of bases) ranks[c.name][b] = data[b].map((q) => rankOf(q, fuse(q, c)));
+  }
+  const vecRanks = Object.fromEntries(
+    bases.map((b) => [b, data[b].map((q) => rankOf(q, q.vector.slice(0, K)))]),
+  );
+  const fmt = (x) => x.toFixed(3);
+  console.log(`\n${'candidate'.padEnd(28)} ${bases.map((b) => `${b} R@5/R@10/MRR@10`.padEnd(26)).join(' ')}`);
+  const row = (name, r) =>
+    console.log(
+      `${name.padEnd(28)} ${bases
+        .map((b) =>
+          Object.values(METRICS)
+            .map((m) => fmt(mean(r[b].map(m))))
+            .join('/')
+            .padEnd(26),
+        )
+        .join(' ')}`,
+    );
+  row('vector leg', vecRanks);
+  for (const c of cands) row(c.name, ranks[c.name]);
+  // 4. Leave one base out: choose by mean MRR@10 over the two others (ties: the earlier in the list).
+  const seed = Number(args.seed);
+  const resamples = Number(args.resamples);
+  console.log(
+    '\nleave-one-base-out (choice on the two others by mean MRR@10; held-out chosen − shipped, 95 % CI)',
+  );
+  for (const held of bases) {
+    const train = bases.filter((b) => b !== held);
+    const score = (c) => mean(train.map((b) => mean(ranks[c.name][b].map(METRICS['MRR@10']))));
+    let best = cands[0];
+    for (const c of cands) if (score(c) > score(best) + 1e-12) best = c;
+    const diffs = Object.entries(METRICS).map(([m, f]) => {
+      const d = ranks[best.name][held].map((r, i) => f(r) - f(ranks.shipped[held][i]));
+      const ci = bootstrapMean(d, seed, resamples);
+      return `${m} ${mean(d) >= 0 ? '+' : ''}${fmt(mean(d))} [${fmt(ci[0])}, ${fmt(ci[1])}]`;
+    });
+    console.log(
+      `held out ${held}: chosen ${best.name} (train MRR@10 ${fmt(score(best))} vs shipped ${fmt(score(cands[0]))}) → ${diffs.join('  ')}`,
+    );
+    // The same within each family, so every knob the brief names gets its own rotation.
+    for (const fam of ['w', 'pool', 'rrf', 'file', 'kinds']) {
+      const fc = [cands[0], ...cands.filter((c) => c.family === fam)];
+      let fb = fc[0];
+      for (const c of fc) if (score(c) > score(fb) + 1e-12) fb = c;
+      const d = Object.entries(METRICS).map(([m, f]) => {
+        const x = ranks[fb.name][held].map((r, i) => f(r) - f(ranks.shipped[held][i]));
+        return `${m} ${mean(x) >= 0 ? '+' : ''}${fmt(mean(x))}`;
+      });
+      console.log(`    family ${fam.padEnd(5)} chosen ${fb.name.padEnd(26)} ${d.join('  ')}`);
+    }
+  }
+}
+
+if (args.dump) {
+  if (!args.base) throw new Error('--dump needs --base click|ajv|flask');
+  await dump(args.base);
+} else {
+  replay(args.bases.split(','));
+}
