@@ -173,6 +173,11 @@ async function load(corpus) {
       (j) => small[j].startLine <= b.endLine && small[j].endLine >= b.startLine,
     ),
   );
+  // Sensitivity: only the 128-chunks inside the 256-chunk, as children cut from their parent
+  // would be (a 128-chunk across a boundary here counts for both parents).
+  const inside = big.map((b, i) =>
+    children[i].filter((j) => small[j].startLine >= b.startLine && small[j].endLine <= b.endLine),
+  );
   const { file, run } = liveRun(corpus);
   const live = new Map(run.questions.map((q) => [q.id, q]));
   const questions = readQuestions(corpus).map((q) => {
@@ -184,7 +189,7 @@ async function load(corpus) {
     });
     return { ...q, vector: fromBase64(raw.queries[q.id]), text, live: l.modes, is: judge(q) };
   });
-  return { name: corpus, big, small, children, questions, liveFile: file };
+  return { name: corpus, big, small, children, inside, questions, liveFile: file };
 }
 
 // --- ranking ------------------------------------------------------------------------------------
@@ -256,6 +261,14 @@ function rankings(c, q) {
     out[`vector 128→256 ${agg}`] = vLeg.map((h) => h.i);
     out[`hybrid 128→256 ${agg}`] = shippedFusion(c, vLeg, q.text.slice(0, POOL));
   }
+  const maxInside = own.map((o, i) =>
+    aggregate(
+      'max',
+      o,
+      c.inside[i].map((j) => smallSims[j]),
+    ),
+  );
+  out['hybrid 128→256 max, inside only'] = shippedFusion(c, topOf(maxInside, POOL), q.text.slice(0, POOL));
   return { out, smallTop: topOf(smallSims, K).map((h) => h.i) };
 }
 
@@ -326,6 +339,7 @@ for (const c of data) {
     ...AGGREGATIONS.map((a) => `vector 128→256 ${a}`),
     'hybrid shipped',
     ...AGGREGATIONS.map((a) => `hybrid 128→256 ${a}`),
+    'hybrid 128→256 max, inside only',
   ];
   for (const v of order) {
     const r = per[v];
@@ -376,15 +390,15 @@ lines.push(
   '',
   'Cost: rows and vectors, and the word pieces embedded (breadcrumb + body, without [CLS]/[SEP]):',
   '',
-  '| corpus | rows @256 | rows @128 (× 256) | 128-chunks per 256-chunk: mean / median / max | pieces @256 | pieces @128 (× 256) | both indexes (× 256) |',
-  '|---|---:|---:|---|---:|---:|---:|',
+  '| corpus | rows @256 | rows @128 (× 256) | 128-chunks per 256-chunk: mean / median / max | 256-chunks with none inside | pieces @256 | pieces @128 (× 256) | both indexes (× 256) |',
+  '|---|---:|---:|---|---:|---:|---:|---:|',
 );
 for (const c of data) {
   const n = c.children.map((k) => k.length).sort((a, b) => a - b);
   const t256 = c.big.reduce((s, x) => s + x.tokens, 0);
   const t128 = c.small.reduce((s, x) => s + x.tokens, 0);
   lines.push(
-    `| ${c.name} | ${c.big.length} | ${c.small.length} (${(c.small.length / c.big.length).toFixed(2)}) | ${(n.reduce((s, x) => s + x, 0) / n.length).toFixed(2)} / ${n[Math.floor(n.length / 2)]} / ${n[n.length - 1]} | ${t256} | ${t128} (${(t128 / t256).toFixed(2)}) | ${(1 + c.small.length / c.big.length).toFixed(2)} rows, ${((t128 + t256) / t256).toFixed(2)} pieces |`,
+    `| ${c.name} | ${c.big.length} | ${c.small.length} (${(c.small.length / c.big.length).toFixed(2)}) | ${(n.reduce((s, x) => s + x, 0) / n.length).toFixed(2)} / ${n[Math.floor(n.length / 2)]} / ${n[n.length - 1]} | ${f3(c.inside.filter((k) => k.length === 0).length / c.big.length)} | ${t256} | ${t128} (${(t128 / t256).toFixed(2)}) | ${(1 + c.small.length / c.big.length).toFixed(2)} rows, ${((t128 + t256) / t256).toFixed(2)} pieces |`,
   );
 }
 console.log(lines.join('\n'));
