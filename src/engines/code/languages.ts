@@ -86,6 +86,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     functionValues: new Set(),
     elision: BRACES,
     hasDocstrings: false,
+    statementLists: new Set(['statement_list']),
   },
   {
     name: 'rust',
