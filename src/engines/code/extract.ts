@@ -260,7 +260,8 @@ export class UnitExtractor {
         continue;
       }
       const definition = this.#definitionOf(node);
-      const canLead = definition !== null || this.#isImport(node);
+      const canLead =
+        definition !== null || (this.#isImport(node) && !this.#spec.packageClauses?.has(node.type));
       if (canLead && pending.length > 0 && this.#startLine(node) <= this.#endLine(pending.at(-1)!) + 1) {
         items.push(this.#item(pending[0]!, node, definition, false));
         pending = [];

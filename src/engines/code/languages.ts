@@ -87,6 +87,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     elision: BRACES,
     hasDocstrings: false,
     statementLists: new Set(['statement_list']),
+    packageClauses: new Set(['package_clause']),
   },
   {
     name: 'rust',

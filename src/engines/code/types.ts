@@ -110,4 +110,10 @@ export interface LanguageSpec {
    * function is cut between their children, not at the wrapper, which is the whole body.
    */
   readonly statementLists?: ReadonlySet<string>;
+  /**
+   * Go's `package` line: the comment right above it documents the package (often a page long, a
+   * whole doc.go), so it stays module code instead of joining the import block, which the
+   * context assembler hands over with every hit in the file.
+   */
+  readonly packageClauses?: ReadonlySet<string>;
 }

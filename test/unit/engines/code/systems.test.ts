@@ -10,7 +10,9 @@ describe('go', () => {
     const text = fixture('server.go');
     const chunks = await chunk(grammars, 'shop/server.go', text);
     expect(outline(chunks)).toEqual([
-      ['shop/server.go', 'imports', 1, 7, null],
+      // The package doc comment is module code; the import block starts at the package line.
+      ['shop/server.go', 'module', 1, 1, null],
+      ['shop/server.go', 'imports', 2, 7, null],
       ['shop/server.go:Server.Handle', 'method', 9, 12, 'shop/server.go:Server'],
       ['shop/server.go:Server', 'type', 14, 18, null],
       ['shop/server.go:NewServer', 'function', 20, 25, null],
