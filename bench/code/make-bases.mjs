@@ -10,8 +10,11 @@
 //   ajv    TypeScript: `lib/**/*.ts` of the ajv 8.20.0 npm tarball (`npm pack`); the package
 //          ships its TypeScript sources beside the compiled dist/, which is left out.
 //   werkzeug, jinja2, flask, rich   Python wheels likewise, for the 100k-line indexing tree.
+//   pflag  Go: every .go file of the github.com/spf13/pflag v1.0.10 module zip (`go mod download`
+//          into a throw-away module cache), its _test.go files included: a user's Go repository
+//          holds its tests beside the code, and the code engine indexes them.
 //
-// Only source files are kept (.py, .ts): the JSON schemas, typings and compiled JavaScript would
+// Only source files are kept (.py, .ts, .go): the JSON schemas, typings and compiled JavaScript would
 // be indexed by nothing but the code engine's include globs, and the questions are about code.
 // Each base gets `<out>/<base>.manifest.json` (file, bytes, lines, sha256; a base sha256 over the
 // sorted "path sha256" lines). bench/code/<base>/manifest.json is the committed copy the
@@ -61,9 +64,51 @@ function wheel(name, version, archive, archiveSha256, pkg = name) {
 }
 
 /**
+ * A Go module's sources from the module proxy, fetched by `go mod download` into a throw-away
+ * GOPATH and module cache (the user's own cache is neither read nor written). The go command checks
+ * the zip against the checksum database; `sum` pins the module's `h1:` hash on top of the zip's
+ * sha256, so a proxy serving other bytes stops the build either way.
+ */
+function goModule(module, version, archive, archiveSha256, sum) {
+  return {
+    language: 'go',
+    version,
+    archive,
+    archiveSha256,
+    fetch: (dir) => {
+      const cache = join(dir, 'gopath');
+      const out = execFileSync('go', ['mod', 'download', '-json', `${module}@${version}`], {
+        cwd: dir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: {
+          ...process.env,
+          GOPATH: cache,
+          GOMODCACHE: join(cache, 'pkg/mod'),
+          // Read-only module folders would make the temp dir's removal fail.
+          GOFLAGS: '-modcacherw',
+          GO111MODULE: 'on',
+        },
+      });
+      const info = JSON.parse(out);
+      if (info.Error) throw new Error(`make-bases: go mod download ${module}@${version}: ${info.Error}`);
+      if (info.Sum !== sum)
+        throw new Error(
+          `make-bases: ${module}@${version} has hash ${info.Sum}, expected ${sum}; the proxy served other contents, so the questions' line numbers may not hold`,
+        );
+      copyFileSync(info.Zip, join(dir, archive));
+    },
+    unpack: (file, dir) => execFileSync('unzip', ['-q', file, '-d', dir]),
+    // A module zip holds one folder, `<module>@<version>/`.
+    root: `${module}@${version}`,
+    keep: /\.go$/,
+  };
+}
+
+/**
  * The bases. `archiveSha256` pins the exact archive the registry served when the questions were
  * written: a registry that serves other bytes for the same version stops the build. click and
- * ajv carry questions (bench/code/<base>/questions.jsonl); the others only add lines to the
+ * ajv carry questions (bench/code/<base>/questions.jsonl), flask and pflag too (held out); the others only add lines to the
  * 100k-line tree of bench/code/index-speed.mjs.
  */
 export const BASES = {
@@ -109,6 +154,13 @@ export const BASES = {
     '15.0.0',
     'rich-15.0.0-py3-none-any.whl',
     '33bd4ef74232fb73fe9279a257718407f169c09b78a87ad3d296f548e27de0bb',
+  ),
+  pflag: goModule(
+    'github.com/spf13/pflag',
+    'v1.0.10',
+    'pflag-v1.0.10.zip',
+    'a246b8c9d3daa87d6c634cdfee1bdf7fa53d5817eeef4fa0c6da43edd12de4ca',
+    'h1:4EBh2KAYBwaONj6b2Ye1GiHfwjqyROoF4RwYO+vPwFk=',
   ),
 };
 

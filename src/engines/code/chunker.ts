@@ -81,10 +81,11 @@ export async function chunkCode(
 export class CodeChunker implements Chunker {
   readonly name = 'code';
   /**
-   * Bumped when the same file gives other chunk texts (the identifier-words line): indexes made
-   * by an older chunker re-chunk every file once, their vectors reused by content hash.
+   * Bumped when the same file gives other chunk texts (the identifier-words line; Go functions
+   * cut between their statements): indexes made by an older chunker re-chunk every file once,
+   * their vectors reused by content hash.
    */
-  readonly version = '3';
+  readonly version = '4';
   readonly include = CODE_INCLUDE;
   readonly #grammars: Grammars;
 

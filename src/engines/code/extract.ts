@@ -154,7 +154,11 @@ export class UnitExtractor {
 
   /** Where a long function may be cut: after its header, between the statements of its body. */
   #markStatements(unit: Unit, body: Node): void {
-    const statements = this.#items(body.namedChildren);
+    const lists = this.#spec.statementLists;
+    const children = lists
+      ? body.namedChildren.flatMap((child) => (lists.has(child.type) ? child.namedChildren : [child]))
+      : body.namedChildren;
+    const statements = this.#items(children);
     if (statements.length === 0) return;
     let first = 0;
     // A docstring belongs to the header, like a doc comment above the function.
@@ -256,7 +260,8 @@ export class UnitExtractor {
         continue;
       }
       const definition = this.#definitionOf(node);
-      const canLead = definition !== null || this.#isImport(node);
+      const canLead =
+        definition !== null || (this.#isImport(node) && !this.#spec.packageClauses?.has(node.type));
       if (canLead && pending.length > 0 && this.#startLine(node) <= this.#endLine(pending.at(-1)!) + 1) {
         items.push(this.#item(pending[0]!, node, definition, false));
         pending = [];

@@ -86,6 +86,8 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     functionValues: new Set(),
     elision: BRACES,
     hasDocstrings: false,
+    statementLists: new Set(['statement_list']),
+    packageClauses: new Set(['package_clause']),
   },
   {
     name: 'rust',

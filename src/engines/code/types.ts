@@ -105,4 +105,15 @@ export interface LanguageSpec {
   readonly elision: string;
   /** Python: a string as the first statement of a body is the docstring, kept in summaries. */
   readonly hasDocstrings: boolean;
+  /**
+   * Nodes inside a function body that only hold its statements (Go's `statement_list`): a long
+   * function is cut between their children, not at the wrapper, which is the whole body.
+   */
+  readonly statementLists?: ReadonlySet<string>;
+  /**
+   * Go's `package` line: the comment right above it documents the package (often a page long, a
+   * whole doc.go), so it stays module code instead of joining the import block, which the
+   * context assembler hands over with every hit in the file.
+   */
+  readonly packageClauses?: ReadonlySet<string>;
 }

@@ -10,7 +10,9 @@ describe('go', () => {
     const text = fixture('server.go');
     const chunks = await chunk(grammars, 'shop/server.go', text);
     expect(outline(chunks)).toEqual([
-      ['shop/server.go', 'imports', 1, 7, null],
+      // The package doc comment is module code; the import block starts at the package line.
+      ['shop/server.go', 'module', 1, 1, null],
+      ['shop/server.go', 'imports', 2, 7, null],
       ['shop/server.go:Server.Handle', 'method', 9, 12, 'shop/server.go:Server'],
       ['shop/server.go:Server', 'type', 14, 18, null],
       ['shop/server.go:NewServer', 'function', 20, 25, null],
@@ -18,6 +20,56 @@ describe('go', () => {
     ]);
     expect(chunks[0]!.metadata.language).toBe('go');
     expectValidChunks(text, chunks);
+    expectAllTextCovered(text, chunks);
+  });
+
+  it('cuts a Go function over the limit between the statements of its body, not at the node that wraps them all', async () => {
+    // Go's grammar wraps a body's statements in one node; cut at that node, a long function became
+    // its leading comment alone plus line windows that split statements in the middle.
+    const steps = Array.from({ length: 40 }, (_, i) => [
+      `\t// step ${i} folds the next ledger entry into the running total`,
+      `\tif err := ledger.Apply(entries[${i}], rate); err != nil {`,
+      `\t\treturn 0, fmt.Errorf("entry ${i}: %w", err)`,
+      '\t}',
+      '',
+    ]).flat();
+    const text = [
+      'package books',
+      '',
+      '// Settle applies every entry of the ledger at the given rate.',
+      'func (l *Ledger) Settle(ledger *Ledger, entries []Entry, rate float64) (float64, error) {',
+      '\t// start from nothing',
+      '\ttotal := 0.0',
+      '',
+      ...steps,
+      '\treturn total, nil',
+      '}',
+      '',
+    ].join('\n');
+    const chunks = await chunk(grammars, 'books/settle.go', text, 128);
+    const head = bySymbol(chunks, 'books/settle.go:Ledger.Settle');
+    expect(head.text.split('\n')).toEqual([
+      '// Settle applies every entry of the ledger at the given rate.',
+      'func (l *Ledger) Settle(ledger *Ledger, entries []Entry, rate float64) (float64, error) {',
+    ]);
+    const parts = chunks.filter((c) => c.metadata.symbol === head.metadata.symbol && c.metadata.part);
+    expect(parts.length).toBeGreaterThan(3);
+    const lines = text.split('\n');
+    for (const part of parts) {
+      const own = part.text.split('\n');
+      const where = `part ${part.metadata.part} (lines ${part.startLine}-${part.endLine})`;
+      // Whole statements: every \`if\` a part opens it also closes, and no part is comments alone.
+      expect(own.filter((l) => l.startsWith('\tif ')).length, `${where} closes its ifs`).toBe(
+        own.filter((l) => l === '\t}').length,
+      );
+      expect(
+        own.some((l) => l.trim() !== '' && !l.trim().startsWith('//')),
+        `${where} holds code`,
+      ).toBe(true);
+    }
+    expect(parts[0]!.startLine).toBe(5);
+    expect(parts.at(-1)!.endLine).toBe(lines.length - 2);
+    expectValidChunks(text, chunks, 128);
     expectAllTextCovered(text, chunks);
   });
 });
