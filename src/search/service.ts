@@ -162,7 +162,13 @@ export class SearchService {
   #targets(engine: string | undefined, given: readonly FilterField[]): SearchTable[] {
     const names = this.#tables.map((t) => t.engine).join(', ');
     const tables = engine ? this.#tables.filter((t) => t.engine === engine) : [...this.#tables];
-    if (engine && !tables.length) throw new RagError('E_USAGE', `no engine '${engine}' (engines: ${names})`);
+    if (engine && !tables.length) {
+      // A source without `engine:` is read by the Markdown engine, so a folder of code or SQL
+      // given as a plain source lands here: say how to have the engine, not only that it is missing.
+      throw new RagError('E_USAGE', `no engine '${engine}' (engines: ${names})`, {
+        fix: `give the engine a block under \`engines:\` in your config (the repository's config.yaml has one for code and sql) and \`engine: ${engine}\` on the sources it reads, then run \`ragctl index\``,
+      });
+    }
     const having = tables.filter((t) => given.every((f) => declared(t, f.name)));
     if (having.length) return having;
     if (!given.length) return tables;

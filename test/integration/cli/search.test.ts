@@ -175,7 +175,11 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
     const engine = await ragctl('search', '--json', '--engine', 'nope', 'anything');
     expect(engine.code).toBe(2);
     expect(oneJsonLine(engine)).toEqual({
-      error: { code: 'E_USAGE', message: "no engine 'nope' (engines: md)" },
+      error: {
+        code: 'E_USAGE',
+        message: "no engine 'nope' (engines: md)",
+        fix: expect.stringContaining('`engine: nope` on the sources it reads'),
+      },
     });
 
     const k = await ragctl('search', '-k', 'many', 'anything');
