@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { CONTEXT_TOKENIZERS, DEFAULT_CONTEXT_TOKENIZER } from '../context/tokenizers.js';
 import { CHUNKER_INCLUDES } from '../engines/default-includes.js';
-import { ConfigError, errnoCode } from '../errors.js';
+import { ConfigError, errnoCode, errorMessage } from '../errors.js';
 import type { LogLevel } from '../log.js';
 import { isInside } from '../paths.js';
 import { defaultConfigPath, defaultDataDir, defaultSocketPath, resolveUserPath } from './paths.js';
@@ -195,8 +195,15 @@ export function resolveConfig(
     let isDir = false;
     try {
       isDir = statSync(path).isDirectory();
-    } catch {
-      v.fail(`sources[${i}].path`, `${path} does not exist`);
+    } catch (err) {
+      const code = errnoCode(err);
+      v.fail(
+        `sources[${i}].path`,
+        code === 'ENOENT'
+          ? `${path} does not exist: create it, or remove this source`
+          : // Not "does not exist" for a folder that is there but cannot be reached (a permission, a link loop).
+            `${path} cannot be read (${code ?? errorMessage(err)}): check its permissions and links`,
+      );
     }
     if (!isDir) v.fail(`sources[${i}].path`, `${path} is not a folder`);
     return Object.freeze({

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,12 +144,21 @@ describe('sources', () => {
     expectConfigError(
       'sources:\n  - path: ../notes/nope\n',
       'sources[0].path',
-      `${notes('nope')} does not exist`,
+      `${notes('nope')} does not exist: create it, or remove this source`,
     );
     expectConfigError(
       'sources:\n  - path: ../notes/file.md\n',
       'sources[0].path',
       `${notes('file.md')} is not a folder`,
+    );
+  });
+
+  it('a folder that is there but cannot be reached is not reported as missing', async () => {
+    await symlink('loop', notes('loop'));
+    expectConfigError(
+      'sources:\n  - path: ../notes/loop\n',
+      'sources[0].path',
+      `${notes('loop')} cannot be read (ELOOP): check its permissions and links`,
     );
   });
 
