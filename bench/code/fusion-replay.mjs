@@ -35,10 +35,12 @@ const { values: args } = parseArgs({
 });
 const K = 10;
 const POOL = 50;
-const SUMMARY_KINDS = new Set(['class', 'interface', 'impl', 'object']);
+// The store's own normalisation and the code mapper's summary kinds, so the replay cannot drift from them.
+register('../store/ts-loader.mjs', import.meta.url);
+const { normalizedScores } = await import('../../src/store/search.js');
+const SUMMARY_KINDS = new Set((await import('../../src/engines/code/types.js')).SUMMARY_KINDS);
 
 async function dump(base) {
-  register('../store/ts-loader.mjs', import.meta.url);
   const { loadConfig } = await import('../../src/config/load.js');
   const { createLogger } = await import('../../src/log.js');
   const { App } = await import('../../src/app.js');
@@ -95,23 +97,13 @@ const answers = (h, r) =>
     : h.symbol === r.symbol || h.symbol.startsWith(`${r.symbol}.`));
 const isAnswer = (q) => (h) => q.relevant.some((r) => answers(h, r));
 
-function normalized(list) {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const h of list) {
-    lo = Math.min(lo, h.score);
-    hi = Math.max(hi, h.score);
-  }
-  return new Map(list.map((h) => [h.id, hi > lo ? (h.score - lo) / (hi - lo) : 1]));
-}
-
 /** src/store/search.ts's fusion, with its knobs open: weight, text pool, RRF, file evidence, text-leg kinds. */
 function fuse(q, s) {
   const byVector = q.vector.slice(0, s.vectorPool ?? POOL);
   const byText = q.text.filter((h) => !(s.textSkipKinds ?? []).includes(h.kind)).slice(0, s.textPool ?? POOL);
   const fused = new Map();
   const add = (list, weight, rrf) => {
-    const n = normalized(list);
+    const n = normalizedScores(list);
     list.forEach((h, i) => {
       const c = rrf ? 1 / (60 + i + 1) : weight * (n.get(h.id) ?? 0);
       const seen = fused.get(h.id);
