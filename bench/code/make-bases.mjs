@@ -10,8 +10,11 @@
 //   ajv    TypeScript: `lib/**/*.ts` of the ajv 8.20.0 npm tarball (`npm pack`); the package
 //          ships its TypeScript sources beside the compiled dist/, which is left out.
 //   werkzeug, jinja2, flask, rich   Python wheels likewise, for the 100k-line indexing tree.
+//   toml   Go: every .go file (tests, cmd/ and internal/ included, as a user's checkout has them)
+//          of the github.com/BurntSushi/toml v1.6.0 module zip (`go mod download`, which also
+//          checks the module's h1: hash against the checksum database); held out: nothing is tuned on it.
 //
-// Only source files are kept (.py, .ts): the JSON schemas, typings and compiled JavaScript would
+// Only source files are kept (.py, .ts, .go): the JSON schemas, typings and compiled JavaScript would
 // be indexed by nothing but the code engine's include globs, and the questions are about code.
 // Each base gets `<out>/<base>.manifest.json` (file, bytes, lines, sha256; a base sha256 over the
 // sorted "path sha256" lines). bench/code/<base>/manifest.json is the committed copy the
@@ -61,6 +64,45 @@ function wheel(name, version, archive, archiveSha256, pkg = name) {
 }
 
 /**
+ * A Go module's sources from the module proxy's zip, fetched by `go mod download` into a throwaway
+ * module cache (so the user's own cache is neither read nor written). The go command checks the
+ * zip against the checksum database; the module's `h1:` hash is pinned here too, so a proxy that
+ * serves other bytes stops the build even with GONOSUMDB set. Every .go file is kept, tests too.
+ */
+function goModule(path, version, h1, archiveSha256) {
+  return {
+    language: 'go',
+    version,
+    archive: `${path.split('/').at(-1)}-${version}.zip`,
+    archiveSha256,
+    fetch: (dir) => {
+      const cache = join(dir, 'gomodcache');
+      const out = execFileSync('go', ['mod', 'download', '-json', `${path}@${version}`], {
+        cwd: dir,
+        env: {
+          ...process.env,
+          GOMODCACHE: cache,
+          GOPATH: join(dir, 'gopath'),
+          GOFLAGS: '-modcacherw',
+          GO111MODULE: 'on',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const info = JSON.parse(out.toString('utf8'));
+      if (info.Sum !== h1)
+        throw new Error(
+          `make-bases: ${path}@${version} has module hash ${info.Sum}, expected ${h1}; the proxy served other bytes`,
+        );
+      copyFileSync(info.Zip, join(dir, `${path.split('/').at(-1)}-${version}.zip`));
+      rmSync(cache, { recursive: true, force: true });
+    },
+    unpack: (file, dir) => execFileSync('unzip', ['-q', file, '-d', dir]),
+    root: `${path}@${version}`,
+    keep: /\.go$/,
+  };
+}
+
+/**
  * The bases. `archiveSha256` pins the exact archive the registry served when the questions were
  * written: a registry that serves other bytes for the same version stops the build. click and
  * ajv carry questions (bench/code/<base>/questions.jsonl); the others only add lines to the
@@ -103,6 +145,12 @@ export const BASES = {
     '3.1.3',
     'flask-3.1.3-py3-none-any.whl',
     'f4bcbefc124291925f1a26446da31a5178f9483862233b23c0c96a20701f670c',
+  ),
+  toml: goModule(
+    'github.com/BurntSushi/toml',
+    'v1.6.0',
+    'h1:dRaEfpa2VI55EwlIW72hMRHdWouJeRF7TPYhI+AUQjk=',
+    '01f03d6c3f4bfee108bda3202407b54ac0c295b8302a1315512f12ac05011fd8',
   ),
   rich: wheel(
     'rich',
