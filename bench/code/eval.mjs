@@ -5,7 +5,7 @@
 // bootstrap 95 % intervals over questions and paired intervals for hybrid minus each single mode.
 // A script, not a test.
 //
-//   node bench/code/eval.mjs --base click|ajv|flask|pflag [--reindex|--update] [--modes text,vector,hybrid] [--seed 1]
+//   node bench/code/eval.mjs --base click|ajv|flask|pflag|toml [--reindex|--update] [--modes text,vector,hybrid] [--seed 1]
 //        [--index-only] [--quiet]
 //
 // Builds the base if missing, indexes it once with bench/code/<base>/config.yaml (the code engine

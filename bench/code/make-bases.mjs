@@ -13,6 +13,9 @@
 //   pflag  Go: every .go file of the github.com/spf13/pflag v1.0.10 module zip (`go mod download`
 //          into a throw-away module cache), its _test.go files included: a user's Go repository
 //          holds its tests beside the code, and the code engine indexes them.
+//   toml   Go: every .go file (tests, cmd/ and internal/ included, as a user's checkout has them)
+//          of the github.com/BurntSushi/toml v1.6.0 module zip (`go mod download`, which also
+//          checks the module's h1: hash against the checksum database); held out: nothing is tuned on it.
 //
 // Only source files are kept (.py, .ts, .go): the JSON schemas, typings and compiled JavaScript would
 // be indexed by nothing but the code engine's include globs, and the questions are about code.
@@ -148,6 +151,13 @@ export const BASES = {
     '3.1.3',
     'flask-3.1.3-py3-none-any.whl',
     'f4bcbefc124291925f1a26446da31a5178f9483862233b23c0c96a20701f670c',
+  ),
+  toml: goModule(
+    'github.com/BurntSushi/toml',
+    'v1.6.0',
+    'toml-v1.6.0.zip',
+    '01f03d6c3f4bfee108bda3202407b54ac0c295b8302a1315512f12ac05011fd8',
+    'h1:dRaEfpa2VI55EwlIW72hMRHdWouJeRF7TPYhI+AUQjk=',
   ),
   rich: wheel(
     'rich',
