@@ -96,8 +96,9 @@ export interface SearchConfig {
   /** Results returned when `-k` is not given. Default 10. */
   readonly k: number;
   /**
-   * The reciprocal-rank-fusion constant for merging several engines' results (one engine's own
-   * hybrid search fuses by score: `fuseRelativeScores`). Default 60 (Cormack et al.).
+   * The reciprocal-rank-fusion constant for merging the results of engines embedded with
+   * different models, whose similarities cannot be compared (engines of one model merge by
+   * score: `mergeEngines`). Default 60 (Cormack et al.).
    */
   readonly rrfK: number;
 }

@@ -1,7 +1,6 @@
 import type { Embedder } from '../embed/types.js';
 import type { FilterField } from '../engines/types.js';
 import { isRagError, RagError } from '../errors.js';
-import { fuseRrf } from '../store/search.js';
 import type {
   ChunkTableReader,
   FieldFilter,
@@ -11,6 +10,7 @@ import type {
   SearchRequest,
 } from '../store/types.js';
 import { parseDate } from './dates.js';
+import { mergeEngines } from './merge.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
 import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
 import type { SearchResult, SearchTimings } from './types.js';
@@ -31,7 +31,8 @@ export interface SearchTable {
 /**
  * Answers searches over one or more engines' tables: embeds the query once per model (as a
  * query, ahead of indexing work) while the tables' full-text legs already run, pushes filters
- * down into each table, and fuses the tables' ranked lists by RRF when several engines answer.
+ * down into each table, and merges the tables' hits by their evidence when several engines answer
+ * (`mergeEngines`).
  *
  * Parameters are checked with the same schema as the socket's and the CLI's (`params`: by
  * default the tables' own filter fields; the app passes every registered mapper's, as the
@@ -79,6 +80,7 @@ export class SearchService {
       beforeMs: q.before === undefined ? undefined : parseDate(q.before, now),
     };
     const targets = this.#targets(q.engine, given);
+    const several = targets.length > 1;
     const request = (t: SearchTable, ranked: SearchMode, vector?: Promise<Float32Array>): SearchRequest => ({
       query,
       vector,
@@ -92,6 +94,8 @@ export class SearchService {
       },
       hybridTextSkip: t.hybridTextSkip,
       explain: q.explain,
+      // Several tables' hybrid candidates are fused again as one pool (`mergeEngines`).
+      candidates: several && ranked === 'hybrid',
       timings,
     });
     let note: string | undefined;
@@ -117,8 +121,15 @@ export class SearchService {
     }
     timings.tablesMs = performance.now() - mark;
     mark = performance.now();
-    const results = lists.length === 1 ? lists[0]! : fuseRrf(lists, this.#defaults.rrfK, k);
-    if (q.explain && lists.length > 1) explainMerge(results, lists, this.#defaults.rrfK);
+    const results = several
+      ? mergeEngines(lists, {
+          mode: ranked,
+          k,
+          rrfK: this.#defaults.rrfK,
+          oneModel: oneModel(targets),
+          explain: q.explain === true,
+        })
+      : lists[0]!;
     timings.mergeMs = performance.now() - mark;
     return {
       query,
@@ -195,14 +206,10 @@ async function searchAll(searches: readonly Promise<SearchHit[]>[]): Promise<Sea
   return settled.map((s) => (s as PromiseFulfilledResult<SearchHit[]>).value);
 }
 
-/** Adds to each merged hit its rank in its engine's list and its RRF score (`HitExplanation.merge`). */
-function explainMerge(results: SearchHit[], lists: readonly SearchHit[][], rrfK: number): void {
-  const rankOf = new Map(lists.flatMap((list) => list.map((h, i) => [h.id, i + 1] as const)));
-  for (const [i, hit] of results.entries()) {
-    if (!hit.explain) continue;
-    const merge = { method: 'rrf' as const, k: rrfK, rank: rankOf.get(hit.id) ?? 0, score: hit.score };
-    results[i] = { ...hit, explain: { ...hit.explain, merge } };
-  }
+/** Whether the tables' vectors are comparable: the same model, the same dimension. */
+function oneModel(targets: readonly SearchTable[]): boolean {
+  const [first, ...rest] = targets.map((t) => t.table);
+  return rest.every((t) => t.modelId === first!.modelId && t.dimension === first!.dimension);
 }
 
 function declared(table: SearchTable, name: string): FilterField | undefined {

@@ -55,7 +55,9 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
     throw new RagError('E_USAGE', `search: k must be a positive integer, got ${k}`);
   const where = filterWhere(request.filter);
   const text = request.query.trim();
-  const explain = request.explain === true;
+  // Every candidate goes back for a merge across tables, which fuses them again from each
+  // leg's raw score (`explain`), so it needs both.
+  const explain = request.explain === true || request.candidates === true;
 
   const timed = legTimer(request.timings);
   if (mode === 'text') {
@@ -85,7 +87,7 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
   const fileWeight = target.tuning.fileEvidenceWeight;
   const fused = fuseRelativeScores(byVector, byText, vectorWeight, Number.POSITIVE_INFINITY);
   const { hits: ranked, evidence } = withFileEvidence(fused, fileWeight);
-  const hits = ranked.slice(0, k);
+  const hits = request.candidates ? ranked : ranked.slice(0, k);
   if (!explain) return hits;
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
   return explained(hits, { vector: byVector, text: byText }, { where, textWhere }, (hit) => ({

@@ -100,6 +100,12 @@ export interface SearchRequest {
   hybridTextSkip?: FieldFilter | undefined;
   /** Hybrid mode: the vector leg's share in the fusion (default: the store's tuning). */
   vectorWeight?: number | undefined;
+  /**
+   * Hybrid mode: return every candidate of both legs, fused and ranked, not only the first k, each
+   * with `explain` (so with each leg's raw score): what a merge across tables fuses again. The
+   * candidate pools are still sized from `k`.
+   */
+  candidates?: boolean | undefined;
   /** Attach to each hit how it was ranked (`SearchHit.explain`): a few objects per hit, no extra query. */
   explain?: boolean | undefined;
   /** Filled in with each leg's time when given (the daemon's debug log of where a search's time went). */
@@ -133,8 +139,8 @@ export interface HitExplanation {
   textWhere?: string;
   /** The table's final score, as `SearchHit.score` had it before any merge of engines. */
   score: number;
-  /** Several engines answered: their lists merged by reciprocal rank (`fuseRrf`). */
-  merge?: { method: 'rrf'; k: number; rank: number; score: number };
+  /** Several engines answered: how their hits became one list (`mergeEngines`). */
+  merge?: MergeExplanation;
 }
 
 /**
@@ -151,6 +157,26 @@ export interface FusionExplanation {
   /** Candidates each leg was asked for. */
   pool: number;
 }
+
+/**
+ * How a hit of several engines got its place. Tables embedded with one model share one scale of
+ * cosine similarity, so their hits are ranked together by it:
+ * - `relative-score` (hybrid): every table's candidates fused again as one pool, each leg
+ *   min-max `normalized` over all tables' candidates (`candidates`), then file evidence;
+ * - `similarity` (vector): by 1 − cosine distance; `bm25` (text): by BM25 score.
+ * - `rrf`: tables embedded with different models, whose similarities are not comparable:
+ *   1/(k + the hit's rank in its engine's list).
+ */
+export type MergeExplanation =
+  | {
+      method: 'relative-score';
+      candidates: number;
+      normalized: { vector: number | null; text: number | null };
+      file: { weight: number; evidence: number };
+      score: number;
+    }
+  | { method: 'similarity' | 'bm25'; score: number }
+  | { method: 'rrf'; k: number; rank: number; score: number };
 
 /** One result row. Plain data: it goes over the socket as JSON. */
 export interface SearchHit {

@@ -11,7 +11,7 @@ import {
 } from '../../search/param-specs.js';
 import type { SearchParams } from '../../search/params.js';
 import type { SearchResultJson } from '../../search/types.js';
-import type { HitExplanation, SearchMode } from '../../store/types.js';
+import type { HitExplanation, MergeExplanation, SearchMode } from '../../store/types.js';
 import { askDaemon } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
@@ -151,13 +151,27 @@ export function formatExplanation(e: HitExplanation): string[] {
       `  ${f.method}: ${part(f.weights.vector, f.normalized.vector)} + ${part(f.weights.text, f.normalized.text)}${file} = ${e.score.toFixed(4)}`,
     );
   }
-  if (e.merge)
-    lines.push(
-      `  engines merged by ${e.merge.method} (k ${e.merge.k}): #${e.merge.rank} in its engine → ${e.merge.score.toFixed(4)}`,
-    );
+  if (e.merge) lines.push(`  ${formatMerge(e.merge)}`);
   lines.push(`  filter: ${e.where ?? 'none'}`);
   if (e.textWhere !== undefined) lines.push(`  text leg's filter: ${e.textWhere}`);
   return lines;
+}
+
+/** How several engines' hits became one list (`mergeEngines`). */
+function formatMerge(m: MergeExplanation): string {
+  switch (m.method) {
+    case 'relative-score': {
+      const leg = (x: number | null) => (x === null ? '—' : x.toFixed(3));
+      const file =
+        m.file.evidence > 0 ? ` + ${m.file.weight.toFixed(2)}×${m.file.evidence.toFixed(3)} (file)` : '';
+      return `engines merged: fused again over all ${m.candidates} candidates, vector ${leg(m.normalized.vector)} · text ${leg(m.normalized.text)}${file} → ${m.score.toFixed(4)}`;
+    }
+    case 'similarity':
+    case 'bm25':
+      return `engines merged by ${m.method === 'bm25' ? 'BM25' : 'similarity'}: ${m.score.toFixed(4)}`;
+    case 'rrf':
+      return `engines merged by rank (their models differ): #${m.rank} in its engine, 1/(${m.k} + ${m.rank}) → ${m.score.toFixed(4)}`;
+  }
 }
 
 function formatScore(score: number, mode: SearchMode): string {

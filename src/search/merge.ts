@@ -1,0 +1,88 @@
+import { withFileEvidence } from '../store/file-evidence.js';
+import { fuseRelativeScores, fuseRrf, normalizedScores } from '../store/search.js';
+import type { MergeExplanation, SearchHit, SearchMode } from '../store/types.js';
+
+export interface MergeOptions {
+  mode: SearchMode;
+  k: number;
+  /** The constant of the rank merge, used when the tables' similarities are not comparable. */
+  rrfK: number;
+  /** Every table was embedded with one model (same id and dimension): its similarities share one scale. */
+  oneModel: boolean;
+  /** Keep each hit's `explain` and add `merge`; otherwise hits go back without `explain`. */
+  explain: boolean;
+}
+
+/**
+ * Several engines' answers as one list of k. Each list is one table's: in hybrid mode every
+ * candidate of both its legs with `explain` (`SearchRequest.candidates`), otherwise its top k.
+ *
+ * Why not by rank: each table's first hit is first whatever its evidence, so a merge by rank put
+ * a Markdown note that matched a question in both legs level with the nearest, barely similar
+ * line of a SQL log, and the tie fell to the id. A table's own fused scores are no better: they
+ * are min-max normalised over that table's candidates, so every table's best is near 1. What is
+ * comparable is the evidence itself: one model's cosine similarities, and (less strictly, as each
+ * table has its own term statistics) BM25 scores. So hybrid fuses all tables' candidates again as
+ * one pool, as the store fuses one table's (same weights, same file evidence); a table that only
+ * matched weakly then ranks low. Tables of different models fall back to ranks.
+ */
+export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: MergeOptions): SearchHit[] {
+  const { mode, k, explain } = options;
+  if (!options.oneModel && mode !== 'text') return byRank(lists, options);
+  if (mode === 'hybrid') return fusedAgain(lists.flat(), k, explain);
+  const method = mode === 'vector' ? 'similarity' : 'bm25';
+  const merged = lists.flat().sort(byScore).slice(0, k);
+  return merged.map((hit) => withMerge(hit, explain ? { method, score: hit.score } : undefined));
+}
+
+function fusedAgain(candidates: readonly SearchHit[], k: number, explain: boolean): SearchHit[] {
+  const fusion = candidates.find((h) => h.explain?.fusion)?.explain?.fusion;
+  if (!fusion) return [];
+  const byVector: SearchHit[] = [];
+  const byText: SearchHit[] = [];
+  for (const hit of candidates) {
+    const e = hit.explain!;
+    if (e.vector) byVector.push({ ...hit, score: 1 - e.vector.distance });
+    if (e.text) byText.push({ ...hit, score: e.text.bm25 });
+  }
+  const fused = fuseRelativeScores(byVector, byText, fusion.weights.vector, Number.POSITIVE_INFINITY);
+  const { hits, evidence } = withFileEvidence(fused, fusion.file.weight);
+  const top = hits.slice(0, k);
+  if (!explain) return top.map((hit) => withMerge(hit, undefined));
+  const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
+  return top.map((hit) =>
+    withMerge(hit, {
+      method: 'relative-score',
+      candidates: candidates.length,
+      normalized: {
+        vector: normalized.vector.get(hit.id) ?? null,
+        text: normalized.text.get(hit.id) ?? null,
+      },
+      file: { weight: fusion.file.weight, evidence: evidence.get(hit.id) ?? 0 },
+      score: hit.score,
+    }),
+  );
+}
+
+/** Tables of different models: 1/(rrfK + rank) over each table's top k. */
+function byRank(lists: readonly (readonly SearchHit[])[], options: MergeOptions): SearchHit[] {
+  const { k, rrfK, explain } = options;
+  const tops = lists.map((list) => list.slice(0, k));
+  const rankOf = new Map(tops.flatMap((list) => list.map((h, i) => [h.id, i + 1] as const)));
+  return fuseRrf(tops, rrfK, k).map((hit) =>
+    withMerge(
+      hit,
+      explain ? { method: 'rrf', k: rrfK, rank: rankOf.get(hit.id) ?? 0, score: hit.score } : undefined,
+    ),
+  );
+}
+
+/** The hit with `merge` added to its `explain`, or without `explain` when none was asked for. */
+function withMerge(hit: SearchHit, merge: MergeExplanation | undefined): SearchHit {
+  const { explain, ...rest } = hit;
+  return merge && explain ? { ...rest, explain: { ...explain, merge } } : rest;
+}
+
+function byScore(a: SearchHit, b: SearchHit): number {
+  return b.score - a.score || (a.id < b.id ? -1 : 1);
+}

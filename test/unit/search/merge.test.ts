@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { mergeEngines } from '../../../src/search/merge.js';
+import type { HitExplanation, SearchHit } from '../../../src/store/types.js';
+
+function hit(id: string, engine: string, score: number, explain?: HitExplanation): SearchHit {
+  return {
+    id,
+    path: `/${engine}/${id}`,
+    root: `/${engine}`,
+    engine,
+    startLine: 1,
+    endLine: 1,
+    headingPath: [],
+    text: id,
+    score,
+    mtimeMs: 0,
+    metadata: {},
+    ...(explain ? { explain } : {}),
+  };
+}
+
+/** A hybrid candidate as the store returns it for a merge: each leg's raw score in `explain`. */
+function candidate(id: string, engine: string, similarity: number | null, bm25: number | null): SearchHit {
+  return hit(id, engine, 0, {
+    vector: similarity === null ? null : { rank: 1, distance: 1 - similarity },
+    text: bm25 === null ? null : { rank: 1, bm25 },
+    fusion: {
+      method: 'relative-score',
+      weights: { vector: 0.5, text: 0.5 },
+      normalized: { vector: null, text: null },
+      file: { weight: 0.01, evidence: 0 },
+      pool: 50,
+    },
+    where: null,
+    score: 0,
+  });
+}
+
+const options = { k: 3, rrfK: 60, oneModel: true, explain: false };
+
+describe('mergeEngines', () => {
+  it('vector: one model, so by similarity across tables, not by rank in each', () => {
+    const md = [hit('a', 'md', 0.8), hit('b', 'md', 0.7)];
+    const sql = [hit('x', 'sql', 0.1)];
+    const merged = mergeEngines([md, sql], { ...options, mode: 'vector' });
+    expect(merged.map((h) => h.id)).toEqual(['a', 'b', 'x']);
+  });
+
+  it('hybrid: every table’s candidates fused again, each leg scaled over all of them', () => {
+    const md = [candidate('a', 'md', 0.8, 9), candidate('b', 'md', 0.6, null)];
+    const sql = [candidate('x', 'sql', 0.2, 3)];
+    const merged = mergeEngines([md, sql], { ...options, mode: 'hybrid', explain: true });
+    expect(merged.map((h) => h.id)).toEqual(['a', 'b', 'x']);
+    // a: best in both legs; b: vector (0.6 − 0.2) / 0.6, no text; x: worst vector, worst text.
+    const scores = merged.map((h) => h.score);
+    [1, 0.5 * (0.4 / 0.6), 0].forEach((want, i) => expect(scores[i]).toBeCloseTo(want, 6));
+    expect(merged[0]!.explain!.merge).toEqual({
+      method: 'relative-score',
+      candidates: 3,
+      normalized: { vector: 1, text: 1 },
+      file: { weight: 0.01, evidence: 0 },
+      score: 1,
+    });
+  });
+
+  it('tables of different models cannot compare similarities: by rank, and says so', () => {
+    const md = [hit('a', 'md', 0.9), hit('b', 'md', 0.8)];
+    const code = [hit('x', 'code', 0.1)];
+    const merged = mergeEngines([md, code], { ...options, mode: 'vector', oneModel: false, explain: true });
+    expect(merged.map((h) => h.id)).toEqual(['a', 'x', 'b']);
+    expect(merged[1]!.explain).toBeUndefined(); // none was attached by a table: nothing to add to
+    const explained = mergeEngines([[candidate('a', 'md', 0.9, null)], [candidate('x', 'code', 0.1, null)]], {
+      ...options,
+      mode: 'hybrid',
+      oneModel: false,
+      explain: true,
+    });
+    expect(explained.map((h) => h.explain!.merge)).toEqual([
+      { method: 'rrf', k: 60, rank: 1, score: 1 / 61 },
+      { method: 'rrf', k: 60, rank: 1, score: 1 / 61 },
+    ]);
+  });
+
+  it('hits go back without explain unless it was asked for', () => {
+    const merged = mergeEngines([[candidate('a', 'md', 0.9, 1)], [candidate('x', 'sql', 0.1, 1)]], {
+      ...options,
+      mode: 'hybrid',
+    });
+    expect(merged.every((h) => h.explain === undefined)).toBe(true);
+  });
+});
