@@ -126,7 +126,15 @@ export class MysqlSlowReader implements SqlLogReader {
     const statement = body.join('\n').trim();
     if (headers === 0 || statement === '') {
       entry.readStatus = 'not-sql';
-      entry.readNote = headers === 0 ? 'not a slow-log record' : 'a slow-log record without a statement';
+      const banner = this.#isBanner(this.#lines[0] ?? '');
+      entry.readNote = banner
+        ? "the server's start banner"
+        : headers === 0
+          ? 'not a slow-log record'
+          : 'a slow-log record without a statement';
+      // The banner (`started with:`, `Tcp port:`, `Time Id Command Argument`) and a record of
+      // headers alone (`# administrator command: Quit;` is a header line) are the server's.
+      entry.isServerMessage = banner || headers > 0;
       return entry;
     }
     entry.statement = statement.replace(/;\s*$/, '');
