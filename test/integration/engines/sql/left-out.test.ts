@@ -55,111 +55,116 @@ const sum = (counts: Readonly<Record<string, number>> | undefined) =>
 const pg = findPostgres();
 if (pg.reason) console.warn(`left-out.test.ts: the PostgreSQL part is skipped: ${pg.reason}`);
 
-describe.skipIf(pg.reason !== null)('a real PostgreSQL server log: what is indexed and what is counted', () => {
-  let work: PgWorkload;
-  let model: Embedder;
-  let ws: Workspace;
-  let app: App | undefined;
-  const fixture = loadFamilies();
+describe.skipIf(pg.reason !== null)(
+  'a real PostgreSQL server log: what is indexed and what is counted',
+  () => {
+    let work: PgWorkload;
+    let model: Embedder;
+    let ws: Workspace;
+    let app: App | undefined;
+    const fixture = loadFamilies();
 
-  beforeAll(async () => {
-    work = await runPgWorkload(pg.bin!);
-    model = realEmbedder();
-    ws = await Workspace.create('sql-left-out');
-  }, 180_000);
-  afterAll(async () => {
-    await app?.close();
-    await model?.close();
-    await work?.cleanup();
-    await ws?.cleanup();
-  });
+    beforeAll(async () => {
+      work = await runPgWorkload(pg.bin!);
+      model = realEmbedder();
+      ws = await Workspace.create('sql-left-out');
+    }, 180_000);
+    afterAll(async () => {
+      await app?.close();
+      await model?.close();
+      await work?.cleanup();
+      await ws?.cleanup();
+    });
 
-  test('stderr, csvlog and jsonlog: statements are chunks; server messages and BEGIN/END are only counted, alike in the three formats', async () => {
-    const stderr = readFileSync(work.stderrLog, 'utf8');
-    // The harness's server did log these about itself: they must be there to be left out.
-    expect(stderr).toMatch(/database system is ready to accept connections/);
-    expect(stderr).toMatch(/checkpoint complete/);
-    const counts: Readonly<Record<string, number>>[] = [];
-    for (const path of [work.stderrLog, work.csvLog, work.jsonLog]) {
-      const { chunks, checkpoint } = await chunkLog(path);
-      for (const c of chunks) {
-        expect(c.text, path).not.toMatch(PG_SERVER_LINE);
-        expect(c.text, path).not.toMatch(TRANSACTION_TEXT);
-        expect(c.metadata.parse_status, `${path}: ${c.text.slice(0, 200)}`).not.toBe('not-sql');
+    test('stderr, csvlog and jsonlog: statements are chunks; server messages and BEGIN/END are only counted, alike in the three formats', async () => {
+      const stderr = readFileSync(work.stderrLog, 'utf8');
+      // The harness's server did log these about itself: they must be there to be left out.
+      expect(stderr).toMatch(/database system is ready to accept connections/);
+      expect(stderr).toMatch(/checkpoint complete/);
+      const counts: Readonly<Record<string, number>>[] = [];
+      for (const path of [work.stderrLog, work.csvLog, work.jsonLog]) {
+        const { chunks, checkpoint } = await chunkLog(path);
+        for (const c of chunks) {
+          expect(c.text, path).not.toMatch(PG_SERVER_LINE);
+          expect(c.text, path).not.toMatch(TRANSACTION_TEXT);
+          expect(c.metadata.parse_status, `${path}: ${c.text.slice(0, 200)}`).not.toBe('not-sql');
+        }
+        // pgbench's transactions: every statement indexed, their BEGIN and END counted instead.
+        const updates = chunks.filter((c) => c.text.startsWith('UPDATE pgbench_accounts'));
+        expect(updates).toHaveLength(work.pgbench.processed);
+        const omitted = checkpoint.omitted ?? {};
+        expect(omitted['transaction control']).toBeGreaterThanOrEqual(2 * work.pgbench.processed);
+        expect(omitted['server message']).toBeGreaterThanOrEqual(4);
+        // Nothing lost without a trace: every entry read is a chunk or counted.
+        expect(chunks.length + sum(omitted)).toBe(entriesRead(checkpoint));
+        // The failing statement: its ERROR and STATEMENT lines are one chunk, error appended.
+        const failed = chunks.filter((c) => c.metadata.error !== null);
+        expect(failed.map((c) => c.text.split('\n-- error: ')[0])).toContain(
+          `${fixture.failing.postgresql};`,
+        );
+        counts.push(omitted);
       }
-      // pgbench's transactions: every statement indexed, their BEGIN and END counted instead.
-      const updates = chunks.filter((c) => c.text.startsWith('UPDATE pgbench_accounts'));
-      expect(updates).toHaveLength(work.pgbench.processed);
-      const omitted = checkpoint.omitted ?? {};
-      expect(omitted['transaction control']).toBeGreaterThanOrEqual(2 * work.pgbench.processed);
-      expect(omitted['server message']).toBeGreaterThanOrEqual(4);
-      // Nothing lost without a trace: every entry read is a chunk or counted.
-      expect(chunks.length + sum(omitted)).toBe(entriesRead(checkpoint));
-      // The failing statement: its ERROR and STATEMENT lines are one chunk, error appended.
-      const failed = chunks.filter((c) => c.metadata.error !== null);
-      expect(failed.map((c) => c.text.split('\n-- error: ')[0])).toContain(`${fixture.failing.postgresql};`);
-      counts.push(omitted);
-    }
-    expect(counts[1]).toEqual(counts[0]);
-    expect(counts[2]).toEqual(counts[0]);
-  }, 120_000);
+      expect(counts[1]).toEqual(counts[0]);
+      expect(counts[2]).toEqual(counts[0]);
+    }, 120_000);
 
-  test('log_statement = all + log_duration: each statement once with its duration; its BEGIN/END counted', async () => {
-    const { chunks, checkpoint } = await chunkLog(work.statementLog);
-    for (const c of chunks) {
-      expect(c.text).not.toMatch(PG_SERVER_LINE);
-      expect(c.text).not.toMatch(TRANSACTION_TEXT);
-      expect(c.metadata.parse_status).not.toBe('not-sql');
-    }
-    // The harness's second pgbench run: 1 client, 3 transactions.
-    expect(chunks.filter((c) => c.text.startsWith('UPDATE pgbench_tellers'))).toHaveLength(3);
-    expect(checkpoint.omitted?.['transaction control']).toBeGreaterThanOrEqual(6);
-    expect(checkpoint.omitted?.['server message']).toBeGreaterThanOrEqual(4);
-    expect(chunks.length + sum(checkpoint.omitted)).toBe(entriesRead(checkpoint));
-  }, 60_000);
+    test('log_statement = all + log_duration: each statement once with its duration; its BEGIN/END counted', async () => {
+      const { chunks, checkpoint } = await chunkLog(work.statementLog);
+      for (const c of chunks) {
+        expect(c.text).not.toMatch(PG_SERVER_LINE);
+        expect(c.text).not.toMatch(TRANSACTION_TEXT);
+        expect(c.metadata.parse_status).not.toBe('not-sql');
+      }
+      // The harness's second pgbench run: 1 client, 3 transactions.
+      expect(chunks.filter((c) => c.text.startsWith('UPDATE pgbench_tellers'))).toHaveLength(3);
+      expect(checkpoint.omitted?.['transaction control']).toBeGreaterThanOrEqual(6);
+      expect(checkpoint.omitted?.['server message']).toBeGreaterThanOrEqual(4);
+      expect(chunks.length + sum(checkpoint.omitted)).toBe(entriesRead(checkpoint));
+    }, 60_000);
 
-  test('the pipeline: no server message is searchable, the counts are in the summary, and an index of the previous chunker is read again once', async () => {
-    const counter = new CountingEmbedder(model);
-    app = await openApp(
-      ws.config({
-        engines: { sql: { chunker: 'sql', mapper: 'sql' } },
-        sources: [{ path: ws.notes, engine: 'sql', include: ['**/*.log'] }],
-      }),
-      counter,
-    );
-    const log = await ws.write('postgresql.log', readFileSync(work.stderrLog));
-    const expected = (await chunkLog(log)).checkpoint.omitted;
-    const summary = await app.indexer.reconcile({ tailSettleMs: 0 });
-    expect(summary).toMatchObject({ filesAdded: 1, filesSkipped: 0 });
-    expect(summary.omitted).toEqual([{ path: log, counts: expected }]);
-    expect(formatSummary(summary)).toMatch(
-      /Left out \(not statements\): (?:server message \d+|transaction control \d+), .*in 1 file/,
-    );
-    await app.store.optimize();
-    for (const phrase of ['ready to accept connections', 'checkpoint complete', 'shutdown request']) {
-      // BM25 matches single words of the phrase in statements ("to", "complete"): the phrase is what must not be there.
-      const hits = (await app.search.search({ query: phrase, engine: 'sql', mode: 'text' })).results;
-      expect(
-        hits.map((h) => h.text).filter((t) => t.includes(phrase)),
-        phrase,
-      ).toEqual([]);
-    }
-    const rows = await readChunks(app.config, 'sql');
-    expect(rows.some((r) => PG_SERVER_LINE.test(r.text) || TRANSACTION_TEXT.test(r.text))).toBe(false);
+    test('the pipeline: no server message is searchable, the counts are in the summary, and an index of the previous chunker is read again once', async () => {
+      const counter = new CountingEmbedder(model);
+      app = await openApp(
+        ws.config({
+          engines: { sql: { chunker: 'sql', mapper: 'sql' } },
+          sources: [{ path: ws.notes, engine: 'sql', include: ['**/*.log'] }],
+        }),
+        counter,
+      );
+      const log = await ws.write('postgresql.log', readFileSync(work.stderrLog));
+      const expected = (await chunkLog(log)).checkpoint.omitted;
+      const summary = await app.indexer.reconcile({ tailSettleMs: 0 });
+      expect(summary).toMatchObject({ filesAdded: 1, filesSkipped: 0 });
+      expect(summary.omitted).toEqual([{ path: log, counts: expected }]);
+      expect(formatSummary(summary)).toMatch(
+        /Left out \(not statements\): (?:server message \d+|transaction control \d+), .*in 1 file/,
+      );
+      await app.store.optimize();
+      for (const phrase of ['ready to accept connections', 'checkpoint complete', 'shutdown request']) {
+        // BM25 matches single words of the phrase in statements ("to", "complete"): the phrase is what must not be there.
+        const hits = (await app.search.search({ query: phrase, engine: 'sql', mode: 'text' })).results;
+        expect(
+          hits.map((h) => h.text).filter((t) => t.includes(phrase)),
+          phrase,
+        ).toEqual([]);
+      }
+      const rows = await readChunks(app.config, 'sql');
+      expect(rows.some((r) => PG_SERVER_LINE.test(r.text) || TRANSACTION_TEXT.test(r.text))).toBe(false);
 
-    // An index written before server messages were left out has the chunker's old signature:
-    // the log is read from its start again, and every statement keeps its vector.
-    const record = (await recordsOf(app)).get(log)!;
-    expect(record.modelId).toMatch(/\|sql@\d+\|/);
-    await app.store.files.upsert([{ ...record, modelId: record.modelId.replace(/\|sql@\d+\|/, '|sql|') }]);
-    counter.reset();
-    const again = await app.indexer.reconcile({ tailSettleMs: 0 });
-    expect(again).toMatchObject({ filesChanged: 1, chunksEmbedded: 0 });
-    expect(again.omitted).toEqual([{ path: log, counts: expected }]);
-    expect(counter.indexed).toEqual([]);
-    expect((await readChunks(app.config, 'sql')).length).toBe(rows.length);
-  }, 180_000);
-});
+      // An index written before server messages were left out has the chunker's old signature:
+      // the log is read from its start again, and every statement keeps its vector.
+      const record = (await recordsOf(app)).get(log)!;
+      expect(record.modelId).toMatch(/\|sql@\d+\|/);
+      await app.store.files.upsert([{ ...record, modelId: record.modelId.replace(/\|sql@\d+\|/, '|sql|') }]);
+      counter.reset();
+      const again = await app.indexer.reconcile({ tailSettleMs: 0 });
+      expect(again).toMatchObject({ filesChanged: 1, chunksEmbedded: 0 });
+      expect(again.omitted).toEqual([{ path: log, counts: expected }]);
+      expect(counter.indexed).toEqual([]);
+      expect((await readChunks(app.config, 'sql')).length).toBe(rows.length);
+    }, 180_000);
+  },
+);
 
 const maria = findMariadb();
 if (maria.reason) console.warn(`left-out.test.ts: the MariaDB part is skipped: ${maria.reason}`);
