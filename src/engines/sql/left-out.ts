@@ -20,7 +20,8 @@ import type { SqlEntry } from './types.js';
  *   that time without pointing at a query. Keeping them as rows hidden from search would still
  *   embed them and add a filter to every search of every engine, for rows nobody finds. One
  *   that failed (a serialization failure at `COMMIT`) is kept: its error is what a person
- *   searches for.
+ *   searches for. So is one of a `.sql` file with a comment before it: that comment is its
+ *   author's note on what follows, where a log's comments are tags a driver adds.
  */
 export type LeftOutKind = 'server message' | 'transaction control';
 
@@ -38,11 +39,15 @@ const LEADING_NOISE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
 /** Why an entry stays out of the index, or null when it is indexed. */
 export function leftOutAs(entry: SqlEntry): LeftOutKind | null {
   if (entry.isServerMessage) return 'server message';
-  if (entry.statement !== null && entry.error === null && isTransactionControl(entry.statement))
-    return 'transaction control';
-  return null;
+  if (entry.statement === null || entry.error !== null) return null;
+  const control =
+    entry.source === 'sql-file'
+      ? TRANSACTION_CONTROL.test(entry.statement.trimStart())
+      : isTransactionControl(entry.statement);
+  return control ? 'transaction control' : null;
 }
 
+/** Whether a statement, after any comments before it, is transaction control. */
 export function isTransactionControl(statement: string): boolean {
   return TRANSACTION_CONTROL.test(statement.replace(LEADING_NOISE, ''));
 }
