@@ -30,24 +30,28 @@ export type LeftOutKind = 'server message' | 'transaction control';
  * differently per dialect). `BEGIN NOT ATOMIC` opens a MariaDB compound block, which holds
  * statements; `RELEASE` alone is PostgreSQL's `RELEASE [SAVEPOINT] name`.
  */
-const TRANSACTION_CONTROL =
-  /^(?:BEGIN(?!\s+NOT\s+ATOMIC\b)|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|XA)\b/i;
+const KEYWORDS =
+  '(?:BEGIN(?!\\s+NOT\\s+ATOMIC\\b)|START\\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\\s+TRANSACTION|XA)\\b';
 
-/** Comments and blank space before a statement's first keyword. */
-const LEADING_NOISE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
+/**
+ * After blank space and comments (a log's comments are a driver's tags). Anchored, so the
+ * statement is not copied; one blank a step (`\s`, not `\s+`), so a long run of blanks
+ * before a statement that is not transaction control cannot backtrack exponentially.
+ */
+const AFTER_COMMENTS = new RegExp(`^(?:\\s|--[^\\n]*(?:\\n|$)|/\\*[\\s\\S]*?\\*/)*${KEYWORDS}`, 'i');
+/** After blank space only (a `.sql` file's comments are its author's). */
+const AFTER_SPACE = new RegExp(`^\\s*${KEYWORDS}`, 'i');
 
 /** Why an entry stays out of the index, or null when it is indexed. */
 export function leftOutAs(entry: SqlEntry): LeftOutKind | null {
   if (entry.isServerMessage) return 'server message';
   if (entry.statement === null || entry.error !== null) return null;
   const control =
-    entry.source === 'sql-file'
-      ? TRANSACTION_CONTROL.test(entry.statement.trimStart())
-      : isTransactionControl(entry.statement);
+    entry.source === 'sql-file' ? AFTER_SPACE.test(entry.statement) : isTransactionControl(entry.statement);
   return control ? 'transaction control' : null;
 }
 
 /** Whether a statement, after any comments before it, is transaction control. */
 export function isTransactionControl(statement: string): boolean {
-  return TRANSACTION_CONTROL.test(statement.replace(LEADING_NOISE, ''));
+  return AFTER_COMMENTS.test(statement);
 }

@@ -151,5 +151,9 @@ describe('what the SQL index holds of a log', () => {
       'CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql',
     ])
       expect(isTransactionControl(s), s).toBe(false);
+    // A long run of blanks and comments before another statement: a pattern that backtracks
+    // exponentially over it would never return (the test's timeout fails it).
+    const padded = `${' \n'.repeat(50_000)}/* a */ -- b\n${' '.repeat(50_000)}SELECT 1`;
+    expect(isTransactionControl(padded)).toBe(false);
   });
 });
