@@ -46,9 +46,10 @@ export interface SqlChunkMetadata {
  * One chunk per log entry (or `.sql` statement) but those left out — server messages and bare
  * transaction control, counted in the checkpoint instead (left-out.ts). `text` is the statement
  * as executed, with its bound parameters and the server's error appended as SQL comments, or
- * the log lines when the entry has no statement: what BM25 and a person read. What is embedded is the normalised
- * statement (`embedText`), so the same statement with other literals is embedded once, through
- * the pipeline's reuse by content hash; entries without one embed their text.
+ * the log lines when the entry has no statement: what BM25 and a person read. What is embedded
+ * is the normalised statement (`embedText`), so the same statement with other literals is
+ * embedded once, through the pipeline's reuse by content hash; entries without one embed their
+ * text.
  */
 class SqlChunker implements AppendingChunker {
   readonly name = 'sql';
