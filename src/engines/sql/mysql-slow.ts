@@ -11,6 +11,9 @@ interface SlowSnapshot {
   database: string | null;
 }
 
+/** The last line of the server's start banner: `Time                 Id Command    Argument`. */
+const BANNER_END = /^Time\s+Id\s+Command\s+Argument\s*$/;
+
 /** Lines one record may hold; past it the record is emitted as truncated and the rest skipped. */
 const MAX_RECORD_LINES = 20_000;
 
@@ -49,6 +52,9 @@ export class MysqlSlowReader implements SqlLogReader {
     this.#end = lineNo;
     this.#cut ||= cut;
     if (!isHeader && !startsRecord) this.#inBody = true;
+    // The banner's column header is its last line: what follows is not part of it (in a general
+    // log, which this reader does not parse, the rest stays searchable text of its own).
+    if (BANNER_END.test(line) && this.#isBanner(this.#lines[0] ?? '')) out.push(...this.finish());
     return out;
   }
 
