@@ -8,7 +8,8 @@ import type { SqlEntry } from './types.js';
  *
  * - `server message`: the server's own reports (start and shutdown, checkpoints, autovacuum,
  *   connections and disconnections, an error that names no statement, a duration without its
- *   statement, a slow log's start banner). They are not queries: a search over a query log
+ *   statement, a MariaDB/MySQL log's start banner, a general log's commands other than `Query`
+ *   and `Execute`: Connect, Quit, Init DB, …). They are not queries: a search over a query log
  *   that returns "database system is ready to accept connections" has found nothing, and
  *   there are many of them (one per connection with `log_connections`).
  * - `transaction control` without an error: `BEGIN`, `COMMIT`/`END`, `ROLLBACK`, `SAVEPOINT`,

@@ -185,7 +185,7 @@ function camel(key: string): string {
 }
 
 /** `241204 17:45:01` (MariaDB, MySQL 5.6) or `2024-12-04T17:45:01.123456Z` (MySQL 5.7+). */
-function parseSlowTime(text: string): number | null {
+export function parseSlowTime(text: string): number | null {
   const old = /^(\d\d)(\d\d)(\d\d) +(\d?\d):(\d\d):(\d\d)/.exec(text);
   if (old) {
     const [, y, mo, d, h, mi, s] = old;

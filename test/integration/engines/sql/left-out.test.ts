@@ -198,4 +198,35 @@ describe.skipIf(maria.reason !== null)('a real MariaDB slow log: what is indexed
     expect(checkpoint.omitted).toEqual({ 'server message': 1, 'transaction control': 2 });
     expect(chunks.length + sum(checkpoint.omitted)).toBe(entriesRead(checkpoint));
   }, 60_000);
+
+  test('the general log of the same run: every Query but the transaction is a chunk; banner, Connect, Quit and Shutdown are counted', async () => {
+    const text = readFileSync(work.generalLog, 'utf8');
+    const records = (command: string) => text.split('\n').filter((l) => l.includes(` ${command}\t`)).length;
+    expect(records('Connect')).toBeGreaterThan(3);
+    const { chunks, checkpoint } = await chunkLog(work.generalLog);
+    expect(checkpoint.resume).toMatchObject({ kind: 'mysql-general' });
+    for (const c of chunks) {
+      expect(c.text).not.toMatch(/started with:|^Tcp port:|Id Command\s+Argument|using Socket/m);
+      expect(c.text).not.toMatch(TRANSACTION_TEXT);
+      expect(c.metadata.parse_status).not.toBe('not-sql');
+      expect(c.metadata.session).toMatch(/^\d+$/);
+    }
+    // Every Query record is a chunk but START TRANSACTION and COMMIT.
+    expect(chunks).toHaveLength(records('Query') - 2);
+    expect(chunks.filter((c) => /^SELECT kind FROM events WHERE id = \d+$/.test(c.text))).toHaveLength(20);
+    expect(
+      chunks.find((c) => c.text === 'UPDATE events SET kind = kind WHERE id = 1')?.metadata,
+    ).toMatchObject({
+      user: 'root',
+      db: 'test',
+      type: 'update',
+    });
+    const banners = (text.match(/started with:/g) ?? []).length;
+    expect(checkpoint.omitted).toEqual({
+      'server message':
+        banners + records('Connect') + records('Quit') + records('Shutdown') + records('Init DB'),
+      'transaction control': 2,
+    });
+    expect(chunks.length + sum(checkpoint.omitted)).toBe(entriesRead(checkpoint));
+  }, 60_000);
 });

@@ -149,4 +149,7 @@ describe.skipIf(maria.reason !== null)('a MariaDB slow log read as it grows', ()
   test('records end where the next begins; the database of `use` carries across reads', async () => {
     await expectPiecewiseEqualsWhole(work.slowLog, 'mysql-slow');
   });
+  test("general log: multi-line queries and each connection's user and database carry across reads", async () => {
+    await expectPiecewiseEqualsWhole(work.generalLog, 'mysql-general');
+  });
 });

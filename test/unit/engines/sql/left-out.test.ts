@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { sqlChunker } from '../../../../src/engines/sql/chunker.js';
 import { isTransactionControl } from '../../../../src/engines/sql/left-out.js';
+import { detectKind } from '../../../../src/engines/sql/readers.js';
 import type { AppendCheckpoint, Chunk, ChunkLimits } from '../../../../src/engines/types.js';
 
 /** The SQL chunker reads no token limits. */
@@ -70,6 +71,28 @@ const MARIADB = [
   '',
 ].join('\n');
 
+/** A MariaDB general log (as 10.11 writes it): banner, connections, a multi-line query, a transaction. */
+const GENERAL = [
+  '/usr/sbin/mariadbd, Version: 10.11.19-MariaDB-0+deb12u1-log (Debian 12). started with:',
+  'Tcp port: 0  Unix socket: /tmp/mysqld.sock',
+  'Time\t\t    Id Command\tArgument',
+  '261205  5:49:40\t     3 Connect\troot@localhost on  using Socket',
+  '\t\t     3 Quit\t',
+  '\t\t     6 Connect\tshop@localhost on test using Socket',
+  '\t\t     6 Query\tSELECT id,',
+  '       at, -- when it happened',
+  '       kind',
+  '  FROM events',
+  ' WHERE id = 99',
+  '261205  5:49:41\t     6 Init DB\tshop',
+  '\t\t     6 Query\tSTART TRANSACTION',
+  '\t\t     6 Query\tUPDATE events SET kind = kind WHERE id = 1',
+  '\t\t     6 Query\tCOMMIT',
+  '\t\t     6 Quit\t',
+  '\t\t     9 Shutdown\t',
+  '',
+].join('\n');
+
 async function chunkText(
   path: string,
   text: string,
@@ -111,6 +134,31 @@ describe('what the SQL index holds of a log', () => {
       'BEGIN NOT ATOMIC SELECT 1; END',
     ]);
     expect(omitted).toEqual({ 'server message': 2, 'transaction control': 2 });
+  });
+
+  test('MariaDB general log: Query records are chunks with their connection and time; Connect, Quit, Init DB, Shutdown, the banner and the transaction are counted', async () => {
+    expect(detectKind('/logs/general.log', GENERAL)).toBe('mysql-general');
+    expect(detectKind('/logs/slow.log', MARIADB)).toBe('mysql-slow');
+    const { chunks, omitted } = await chunkText('/logs/general.log', GENERAL);
+    expect(
+      chunks.map((c) => [c.startLine, c.endLine, c.text, c.metadata.user, c.metadata.db, c.metadata.session]),
+    ).toEqual([
+      [
+        7,
+        11,
+        'SELECT id,\n       at, -- when it happened\n       kind\n  FROM events\n WHERE id = 99',
+        'shop',
+        'test',
+        '6',
+      ],
+      [14, 14, 'UPDATE events SET kind = kind WHERE id = 1', 'shop', 'shop', '6'],
+    ]);
+    expect(chunks.map((c) => c.metadata.at)).toEqual([
+      Date.UTC(2026, 11, 5, 5, 49, 40),
+      Date.UTC(2026, 11, 5, 5, 49, 41),
+    ]);
+    expect(chunks.map((c) => c.metadata.type)).toEqual(['select', 'update']);
+    expect(omitted).toEqual({ 'server message': 7, 'transaction control': 2 });
   });
 
   test('a .sql file keeps its statements and its comments, a BEGIN after one too; a bare COMMIT is counted', async () => {
