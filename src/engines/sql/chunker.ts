@@ -55,9 +55,9 @@ class SqlChunker implements AppendingChunker {
   readonly name = 'sql';
   readonly include = SQL_INCLUDE;
   /**
-   * 2: server messages and transaction control are left out (left-out.ts). A new version makes
-   * every indexed log read again from its start once, so an index holding them is corrected;
-   * the statements' vectors are reused by content hash.
+   * Covers what a file gives, what left-out.ts keeps out included: a new version makes every
+   * indexed log read again from its start once, so an index holding entries now left out is
+   * corrected; the statements' vectors are reused by content hash.
    */
   readonly version = '2';
   #analyzer: Promise<SqlAnalyzer> | undefined;
