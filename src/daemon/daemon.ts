@@ -593,6 +593,7 @@ export class Daemon {
         chunksReused: s.chunksReused,
         seconds: Math.round(s.seconds * 1000) / 1000,
         embedSeconds: Math.round(s.embedSeconds * 1000) / 1000,
+        ...(s.omitted.length ? { omitted: s.omitted } : {}),
       },
       changed ? 'indexed' : 'nothing changed',
     );

@@ -118,6 +118,13 @@ export interface AppendCheckpoint {
   withheld: boolean;
   /** False when a later change must be read from 0 (a file that is edited, not appended to). */
   appendable: boolean;
+  /**
+   * Entries of the file, from its start to `offset`, that the chunker read and left out of the
+   * index on purpose, counted by why (the SQL chunker: `{ 'server message': 12 }`): so nothing
+   * is lost without a trace. Cumulative, so the last checkpoint's counts are the file's.
+   * Absent or empty: nothing was left out.
+   */
+  omitted?: Readonly<Record<string, number>>;
   /** JSON-serialisable data the chunker needs to go on from `offset` (line number, entry count, …). */
   resume: unknown;
 }

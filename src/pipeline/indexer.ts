@@ -35,7 +35,7 @@ import { VectorReuse } from './vector-reuse.js';
 const MIN_GROUP_CHUNKS = 128;
 const MAX_GROUP_CHUNKS = 2048;
 const GROUP_TARGET_SECONDS = 10;
-/** Failures kept in a summary; the rest are counted, not listed. */
+/** Failures (and files with entries left out) kept in a summary; the rest are counted, not listed. */
 const MAX_LISTED_FAILURES = 100;
 /**
  * Files removed per step of a delete: one chunk-table statement (`PATHS_PER_STATEMENT`) and
@@ -723,6 +723,7 @@ class Run {
       await this.#indexer.store.files.upsert([{ ...record, append }]);
       this.#progress('indexing');
       if (done && append.withheld) s.withheld.push(path);
+      if (done) this.#noteOmitted(path, checkpoint.omitted);
     };
     let checkpoint: AppendCheckpoint | undefined;
     try {
@@ -886,6 +887,15 @@ class Run {
   #noteFailure(path: string, reason: string): void {
     const list = this.#summary.failures;
     list.unshift({ path, reason });
+    if (list.length > MAX_LISTED_FAILURES) list.pop();
+  }
+
+  /** What a chunker left out of a file on purpose is said, never lost silently. */
+  #noteOmitted(path: string, omitted: AppendCheckpoint['omitted']): void {
+    const counts = Object.fromEntries(Object.entries(omitted ?? {}).filter(([, n]) => n > 0));
+    if (!Object.keys(counts).length) return;
+    const list = this.#summary.omitted;
+    list.unshift({ path, counts });
     if (list.length > MAX_LISTED_FAILURES) list.pop();
   }
 

@@ -34,6 +34,12 @@ export interface IndexSummary {
    * changing (`RunOptions.tailSettleMs`): sync them again once they have settled.
    */
   withheld: string[];
+  /**
+   * Files read in this run whose chunker left entries out on purpose (a query log's server
+   * messages), each with the file's counts by why (`AppendCheckpoint.omitted`, from the file's
+   * start); bounded like `failures`.
+   */
+  omitted: { path: string; counts: Record<string, number> }[];
 }
 
 export interface StageSeconds {
@@ -81,5 +87,6 @@ export function emptySummary(): IndexSummary {
     rebuilt: [],
     failures: [],
     withheld: [],
+    omitted: [],
   };
 }

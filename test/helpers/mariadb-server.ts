@@ -49,6 +49,8 @@ export function findMariadb(): { bins: MariadbBinaries | null; reason: string | 
 export interface MariadbWorkload {
   dir: string;
   slowLog: string;
+  /** The general query log of the same run: every command, connects and quits included. */
+  generalLog: string;
   /** `SELECT kind FROM events WHERE id = <n>` for n = 1..lookups, sent one by one. */
   lookups: number;
   cleanup(): Promise<void>;
@@ -67,6 +69,7 @@ export async function runMariadbWorkload(
   const data = join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
   const slowLog = join(dir, 'slow.log');
+  const generalLog = join(dir, 'general.log');
   const user = process.getuid?.() === 0 ? ['--user=root'] : [];
   let server: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
@@ -134,6 +137,8 @@ export async function runMariadbWorkload(
         '--slow-query-log=1',
         `--slow-query-log-file=${slowLog}`,
         '--long-query-time=0',
+        '--general-log=1',
+        `--general-log-file=${generalLog}`,
         `--log-error=${join(dir, 'error.log')}`,
         ...user,
       ],
@@ -158,7 +163,7 @@ export async function runMariadbWorkload(
     const points = Array.from({ length: lookups }, (_, i) => `SELECT kind FROM events WHERE id = ${i + 1};`);
     await client(`${points.join('\n')}\n`);
     await stop();
-    return { dir, slowLog, lookups, cleanup };
+    return { dir, slowLog, generalLog, lookups, cleanup };
   } catch (err) {
     await stop();
     await cleanup();

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { SqlAnalyzer } from '../../src/engines/sql/analyze.js';
+import { leftOutAs } from '../../src/engines/sql/left-out.js';
 import { readEntries } from '../../src/engines/sql/lines.js';
 import { createReader, dialectOf, type ReaderOptions } from '../../src/engines/sql/readers.js';
 import type { AnalyzedSqlEntry, SqlSourceKind } from '../../src/engines/sql/types.js';
@@ -19,6 +20,11 @@ export async function readLogFile(
     out.push(analyzer.analyzeEntry(entry, dialectOf(kind)));
   }
   return out;
+}
+
+/** The entries the SQL chunker indexes: server messages and bare transaction control are only counted. */
+export function indexedOnly<E extends AnalyzedSqlEntry>(entries: readonly E[]): E[] {
+  return entries.filter((e) => leftOutAs(e) === null);
 }
 
 /** The statement as sent, without the `;` psql adds and the log keeps. */

@@ -185,6 +185,7 @@ function addInto(total: IndexSummary, part: IndexSummary): void {
   total.rebuilt.push(...part.rebuilt);
   total.failures.push(...part.failures);
   total.withheld.push(...part.withheld);
+  total.omitted.push(...part.omitted);
 }
 
 export function formatSummary(s: IndexSummary): string {
@@ -204,5 +205,19 @@ export function formatSummary(s: IndexSummary): string {
     if (s.failures.length > shown.length)
       lines.push(`  … and ${s.failures.length - shown.length} more (ragctl status --json lists them)`);
   }
+  if (s.omitted.length) lines.push(formatOmitted(s.omitted));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `Left out (not statements): server message 412, transaction control 96, in 3 files (--json
+ * lists them).` What chunkers left out of the index on purpose, summed over the files read.
+ */
+function formatOmitted(omitted: IndexSummary['omitted']): string {
+  const total = new Map<string, number>();
+  for (const f of omitted)
+    for (const [why, n] of Object.entries(f.counts)) total.set(why, (total.get(why) ?? 0) + n);
+  const counts = [...total].map(([why, n]) => `${why} ${n}`).join(', ');
+  const files = `${omitted.length} file${omitted.length === 1 ? '' : 's'}`;
+  return `Left out (not statements): ${counts}, in ${files} (--json lists them).`;
 }

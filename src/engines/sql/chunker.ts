@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { SQL_INCLUDE } from '../default-includes.js';
 import type { AppendInput, AppendingChunker, AppendPiece, Chunk, ChunkInput } from '../types.js';
 import { SqlAnalyzer } from './analyze.js';
+import { leftOutAs } from './left-out.js';
 import { readAll } from './lines.js';
 import { createReader, detectKind, dialectOf } from './readers.js';
 import { readTail, type TailResume } from './tail.js';
@@ -42,15 +43,23 @@ export interface SqlChunkMetadata {
 }
 
 /**
- * One chunk per log entry (or `.sql` statement). `text` is the statement as executed, with its
- * bound parameters and the server's error appended as SQL comments, or the log lines when the
- * entry has no statement: what BM25 and a person read. What is embedded is the normalised
- * statement (`embedText`), so the same statement with other literals is embedded once, through
- * the pipeline's reuse by content hash; entries without one embed their text.
+ * One chunk per log entry (or `.sql` statement) but those left out — server messages and bare
+ * transaction control, counted in the checkpoint instead (left-out.ts). `text` is the statement
+ * as executed, with its bound parameters and the server's error appended as SQL comments, or
+ * the log lines when the entry has no statement: what BM25 and a person read. What is embedded
+ * is the normalised statement (`embedText`), so the same statement with other literals is
+ * embedded once, through the pipeline's reuse by content hash; entries without one embed their
+ * text.
  */
 class SqlChunker implements AppendingChunker {
   readonly name = 'sql';
   readonly include = SQL_INCLUDE;
+  /**
+   * Covers what a file gives, what left-out.ts keeps out included: a new version makes every
+   * indexed log read again from its start once, so an index holding entries now left out is
+   * corrected; the statements' vectors are reused by content hash.
+   */
+  readonly version = '2';
   #analyzer: Promise<SqlAnalyzer> | undefined;
 
   /**
@@ -84,8 +93,9 @@ class SqlChunker implements AppendingChunker {
     // searchable by their words, rather than a file silently left out.
     const kind = detectKind(input.path, input.text.slice(0, HEAD_CHARS)) ?? 'pg-stderr';
     const dialect = dialectOf(kind);
-    return readAll(createReader(kind), input.text).map((entry, ordinal) =>
-      toChunk(analyzer.analyzeEntry(entry, dialect), ordinal, input.path),
+    // Ordinals count the entries left out too, as `chunkAppend` numbers them.
+    return readAll(createReader(kind), input.text).flatMap((entry, ordinal) =>
+      leftOutAs(entry) === null ? [toChunk(analyzer.analyzeEntry(entry, dialect), ordinal, input.path)] : [],
     );
   }
 

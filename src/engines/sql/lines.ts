@@ -132,6 +132,7 @@ export function blankEntry(
     error: null,
     readStatus: null,
     readNote: null,
+    isServerMessage: false,
     extra: {},
   };
 }

@@ -11,6 +11,9 @@ interface SlowSnapshot {
   database: string | null;
 }
 
+/** The last line of the server's start banner: `Time                 Id Command    Argument`. */
+const BANNER_END = /^Time\s+Id\s+Command\s+Argument\s*$/;
+
 /** Lines one record may hold; past it the record is emitted as truncated and the rest skipped. */
 const MAX_RECORD_LINES = 20_000;
 
@@ -49,6 +52,9 @@ export class MysqlSlowReader implements SqlLogReader {
     this.#end = lineNo;
     this.#cut ||= cut;
     if (!isHeader && !startsRecord) this.#inBody = true;
+    // The banner's column header is its last line: what follows is not part of it (in a general
+    // log, which this reader does not parse, the rest stays searchable text of its own).
+    if (BANNER_END.test(line) && this.#isBanner(this.#lines[0] ?? '')) out.push(...this.finish());
     return out;
   }
 
@@ -126,7 +132,15 @@ export class MysqlSlowReader implements SqlLogReader {
     const statement = body.join('\n').trim();
     if (headers === 0 || statement === '') {
       entry.readStatus = 'not-sql';
-      entry.readNote = headers === 0 ? 'not a slow-log record' : 'a slow-log record without a statement';
+      const banner = this.#isBanner(this.#lines[0] ?? '');
+      entry.readNote = banner
+        ? "the server's start banner"
+        : headers === 0
+          ? 'not a slow-log record'
+          : 'a slow-log record without a statement';
+      // The banner (`started with:`, `Tcp port:`, `Time Id Command Argument`) and a record of
+      // headers alone (`# administrator command: Quit;` is a header line) are the server's.
+      entry.isServerMessage = banner || headers > 0;
       return entry;
     }
     entry.statement = statement.replace(/;\s*$/, '');
@@ -171,7 +185,7 @@ function camel(key: string): string {
 }
 
 /** `241204 17:45:01` (MariaDB, MySQL 5.6) or `2024-12-04T17:45:01.123456Z` (MySQL 5.7+). */
-function parseSlowTime(text: string): number | null {
+export function parseSlowTime(text: string): number | null {
   const old = /^(\d\d)(\d\d)(\d\d) +(\d?\d):(\d\d):(\d\d)/.exec(text);
   if (old) {
     const [, y, mo, d, h, mi, s] = old;

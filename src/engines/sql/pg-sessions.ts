@@ -158,6 +158,10 @@ export class PgSessionReader implements SqlLogReader {
     if (report.statement === null) {
       entry.readStatus = 'not-sql';
       entry.readNote = 'an error without a statement';
+      // With the default log_min_error_statement (ERROR) every failed statement is logged with
+      // its STATEMENT line; an error without one is the server's or a connection's (a failed
+      // login, a cancelled autovacuum, a backend terminated at shutdown).
+      entry.isServerMessage = true;
     } else if (report.cut) {
       entry.readStatus = 'truncated';
       entry.readNote = 'a log line was cut at its length limit';
@@ -174,6 +178,12 @@ export class PgSessionReader implements SqlLogReader {
     const g = STATEMENT_LINE.exec(last.message)?.groups ?? {};
     entry.statement = g.sql ?? null;
     entry.durationMs = g.ms === undefined ? null : Number(g.ms);
+    if (entry.statement === null) {
+      // A bare `duration:` no execute took (log_duration without log_statement logs only these).
+      entry.readStatus = 'not-sql';
+      entry.readNote = 'a duration without its statement';
+      entry.isServerMessage = true;
+    }
     if (g.name) entry.extra.prepared = g.name;
     const kind = g.kind ?? 'statement';
     if (kind !== 'statement') entry.extra.protocol = kind;
@@ -196,6 +206,10 @@ export class PgSessionReader implements SqlLogReader {
     const entry = reportEntry(this.source, report);
     entry.readStatus = 'not-sql';
     entry.readNote = note;
+    // A line the format recognised (it has a severity) that is no statement is the server's own
+    // report; one it did not recognise stays searchable text, as garbage may be a statement's
+    // remains and a stray `.log` read as stderr is all such lines.
+    entry.isServerMessage = report.severity !== null;
     if (report.severity !== null && report.severity !== 'LOG') entry.error = report.message;
     return entry;
   }

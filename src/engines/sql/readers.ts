@@ -1,3 +1,4 @@
+import { MysqlGeneralReader } from './mysql-general.js';
 import { MysqlSlowReader } from './mysql-slow.js';
 import { PgCsvReports } from './pg-csv.js';
 import { PgJsonReports } from './pg-json.js';
@@ -21,19 +22,26 @@ export function createReader(kind: SqlSourceKind, options: ReaderOptions = {}): 
       return new PgSessionReader(kind, new PgJsonReports());
     case 'mysql-slow':
       return new MysqlSlowReader();
+    case 'mysql-general':
+      return new MysqlGeneralReader();
     case 'sql-file':
       return new SqlFileReader();
   }
 }
 
 export function dialectOf(kind: SqlSourceKind): SqlDialect {
-  return kind === 'mysql-slow' ? 'mysql' : 'postgresql';
+  return kind === 'mysql-slow' || kind === 'mysql-general' ? 'mysql' : 'postgresql';
 }
+
+/** A general-log record of a command that every connection sends (`… 5 Connect\troot@…`). */
+const GENERAL_RECORD =
+  /^(?:\d{6} +\d{1,2}:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+|\t)\t? *\d+ (?:Connect|Query|Quit|Init DB|Execute)\t/;
 
 /**
  * Which reader fits a file, from its name and its first bytes: `.sql` files, csvlog and
- * jsonlog by their shape, slow logs by their `# Time:`/`# User@Host:` headers or banner, else
- * a PostgreSQL stderr log when a line looks like one; null when nothing fits.
+ * jsonlog by their shape, slow logs by their `# Time:`/`# User@Host:` headers, general logs by
+ * their command records, a banner alone as a slow log, else a PostgreSQL stderr log when a line
+ * looks like one; null when nothing fits.
  */
 export function detectKind(path: string, head: string): SqlSourceKind | null {
   if (/\.sql$/i.test(path)) return 'sql-file';
@@ -45,11 +53,10 @@ export function detectKind(path: string, head: string): SqlSourceKind | null {
   ) {
     return 'pg-csv';
   }
-  if (
-    lines.some((l) => /^# (?:User@Host|Query_time|Time): /.test(l) || /, Version: .* started with:$/.test(l))
-  ) {
-    return 'mysql-slow';
-  }
+  if (lines.some((l) => /^# (?:User@Host|Query_time|Time): /.test(l))) return 'mysql-slow';
+  // The general log shares the slow log's banner; its records are commands by connection id.
+  if (lines.some((l) => GENERAL_RECORD.test(l))) return 'mysql-general';
+  if (lines.some((l) => /, Version: .* started with:$/.test(l))) return 'mysql-slow';
   if (lines.some((l) => /\b(?:LOG|ERROR|STATEMENT): {2}/.test(l))) return 'pg-stderr';
   return null;
 }

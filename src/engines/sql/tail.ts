@@ -1,5 +1,6 @@
 import type { AppendCheckpoint } from '../types.js';
 import { type ByteLine, ByteLineSplitter, LineOffsets } from './byte-lines.js';
+import { type LeftOutKind, leftOutAs } from './left-out.js';
 import { createReader, detectKind } from './readers.js';
 import type { ReaderSnapshot, SqlEntry, SqlLogReader, SqlSourceKind } from './types.js';
 
@@ -29,8 +30,10 @@ export interface TailResume {
   kind: SqlSourceKind;
   /** Line number at the checkpoint's offset. */
   line: number;
-  /** Entries emitted so far: the next one's ordinal (chunk ids). */
+  /** Entries read so far, left out ones included: the next one's ordinal (chunk ids). */
   entries: number;
+  /** Entries read so far that are not indexed, by why (`left-out.ts`): the file's counts. */
+  omitted: Partial<Record<LeftOutKind, number>>;
   /** The reader's unfinished entries and carried state (`SqlLogReader.snapshot`), or null. */
   reader: ReaderSnapshot | null;
   /** Byte offset of the earliest unfinished entry's first line, or null: how long it has been open. */
@@ -38,6 +41,7 @@ export interface TailResume {
 }
 
 export interface TailPiece {
+  /** The entries to index; those left out are only counted (`checkpoint.omitted`). */
   entries: { entry: SqlEntry; ordinal: number }[];
   checkpoint: AppendCheckpoint & { resume: TailResume };
 }
@@ -104,6 +108,7 @@ class TailState {
   #out: TailPiece['entries'] = [];
   #openSince: number | null;
   #entries: number;
+  #omitted: Partial<Record<LeftOutKind, number>>;
   #linesInPiece = 0;
   #lastEntry: { from: number; to: number } | null = null;
   /** End of the line being fed: an entry that ends on it ends there. */
@@ -122,6 +127,7 @@ class TailState {
     this.#appendable = appendable;
     this.#splitter = new ByteLineSplitter(input.fromOffset, input.previous?.line ?? 1);
     this.#entries = input.previous?.entries ?? 0;
+    this.#omitted = { ...input.previous?.omitted };
     this.#openSince = input.previous?.openSince ?? null;
   }
 
@@ -152,7 +158,11 @@ class TailState {
     const to = this.#offsets.get(entry.endLine + 1) ?? this.#lineEnd;
     const from = this.#offsets.get(entry.startLine) ?? this.#offsets.get(entry.endLine) ?? to;
     this.#lastEntry = { from: Math.max(from, to - MAX_LAST_ENTRY_BYTES), to };
-    this.#out.push({ entry, ordinal: this.#entries++ });
+    // Counted, not indexed; it still takes an ordinal, so chunk ids do not depend on what is left out.
+    const ordinal = this.#entries++;
+    const why = leftOutAs(entry);
+    if (why === null) this.#out.push({ entry, ordinal });
+    else this.#omitted[why] = (this.#omitted[why] ?? 0) + 1;
   }
 
   #checkpoint(atEnd: boolean): TailPiece {
@@ -179,10 +189,12 @@ class TailState {
         lastEntry: this.#lastEntry,
         withheld,
         appendable: this.#appendable,
+        omitted: { ...this.#omitted },
         resume: {
           kind: this.#kind,
           line: this.#splitter.nextLine,
           entries: this.#entries,
+          omitted: { ...this.#omitted },
           reader: this.#reader.snapshot?.() ?? null,
           openSince: pending === null ? null : (pendingAt ?? null),
         },

@@ -6,7 +6,7 @@
  */
 
 /** Where an entry was read from. */
-export type SqlSourceKind = 'pg-stderr' | 'pg-csv' | 'pg-json' | 'mysql-slow' | 'sql-file';
+export type SqlSourceKind = 'pg-stderr' | 'pg-csv' | 'pg-json' | 'mysql-slow' | 'mysql-general' | 'sql-file';
 
 /** The SQL dialect a statement is parsed in. */
 export type SqlDialect = 'postgresql' | 'mysql';
@@ -46,6 +46,13 @@ export interface SqlEntry {
   readStatus: 'truncated' | 'not-sql' | null;
   /** Why `readStatus` was set, for the record. */
   readNote: string | null;
+  /**
+   * A message of the server itself, not a statement: its start and shutdown, checkpoints,
+   * autovacuum, connections, an error that names no statement, a slow log's start banner or a
+   * record without a statement. Set by the reader, which alone knows the line was a server's
+   * report and not an unrecognised line; such entries are left out of the index (`left-out.ts`).
+   */
+  isServerMessage: boolean;
   /** Source-specific facts (rows examined, lock time, prepared statement name, …). */
   extra: Record<string, string | number>;
 }

@@ -8,7 +8,7 @@ import { findMariadb, type MariadbWorkload, runMariadbWorkload } from '../../../
 import { findPostgres, type PgWorkload, runPgWorkload } from '../../../helpers/pg-server.js';
 import { oneJsonLine, runCli } from '../../../helpers/run-cli.js';
 import { forMysql, loadClusterFamilies, withOtherLiterals } from '../../../helpers/sql-families.js';
-import { bare, readLogFile } from '../../../helpers/sql-read.js';
+import { bare, indexedOnly, readLogFile } from '../../../helpers/sql-read.js';
 
 const pg = findPostgres();
 if (pg.reason) console.warn(`clusters.test.ts (PostgreSQL) skipped: ${pg.reason}`);
@@ -88,7 +88,9 @@ describe.skipIf(pg.reason !== null)('ragctl sql clusters over a real PostgreSQL 
     });
     ws = await Workspace.create('sql-clusters');
     copyFileSync(work.stderrLog, ws.path('postgresql.log'));
-    truth = await readLogFile(await SqlAnalyzer.create(), ws.path('postgresql.log'), 'pg-stderr');
+    truth = indexedOnly(
+      await readLogFile(await SqlAnalyzer.create(), ws.path('postgresql.log'), 'pg-stderr'),
+    );
     config = await ws.writeConfig({
       embedders: { default: testEmbedderBlock() },
       engines: { sql: { chunker: 'sql', mapper: 'sql' } },

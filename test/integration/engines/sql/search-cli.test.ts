@@ -14,7 +14,7 @@ import {
 } from '../../../helpers/index-workspace.js';
 import { findPostgres, type PgWorkload, runPgWorkload } from '../../../helpers/pg-server.js';
 import { type CliResult, oneJsonLine, runCli } from '../../../helpers/run-cli.js';
-import { readLogFile } from '../../../helpers/sql-read.js';
+import { indexedOnly, readLogFile } from '../../../helpers/sql-read.js';
 
 const pg = findPostgres();
 if (pg.reason) console.warn(`search-cli.test.ts skipped: ${pg.reason}`);
@@ -100,7 +100,9 @@ describe.skipIf(pg.reason !== null)('ragctl search --engine sql over a real Post
     writeFileSync(join(ws.root, 'docs', 'customers.md'), '# Customers\n\nHow we keep customer records.\n');
     copyFileSync(work.stderrLog, ws.path('postgresql.log'));
     await ws.write('schema.sql', SQL_FILE);
-    truth = await readLogFile(await SqlAnalyzer.create(), ws.path('postgresql.log'), 'pg-stderr');
+    truth = indexedOnly(
+      await readLogFile(await SqlAnalyzer.create(), ws.path('postgresql.log'), 'pg-stderr'),
+    );
     config = await ws.writeConfig(raw);
     const indexed = await ragctl('index', '--json');
     expect(indexed.code, indexed.stderr).toBe(0);
