@@ -190,7 +190,8 @@ try {
           each.push((await app.search.search({ query: q.question, mode, k: K, engine: e })).results);
         const rrf = fuseRrf(each, 60, K);
         const now = await app.search.search({ query: q.question, mode, k: K });
-        (timing[mode] ??= { own: [], all: [], merge: [] }).own.push(own.tookMs);
+        timing[mode] ??= { own: [], all: [], merge: [] };
+        timing[mode].own.push(own.tookMs);
         timing[mode].all.push(now.tookMs);
         timing[mode].merge.push(now.timings.mergeMs);
         const rank = (hits) => {

@@ -104,7 +104,7 @@ describe('search across engines of one model', () => {
   it('hybrid --explain: the merge fused every table’s candidates again, and says with what', async () => {
     const { results } = await app.search.search({ query: question, k: 5, explain: true });
     expect(results.length).toBe(5);
-    const candidates = new Set(results.map((h) => (h.explain?.merge as { candidates: number }).candidates));
+    const candidates = new Set(results.map((h) => (h.explain!.merge as { candidates: number }).candidates));
     expect(candidates.size).toBe(1);
     for (const hit of results) {
       const merge = hit.explain!.merge!;

@@ -53,7 +53,7 @@ describe('mergeEngines', () => {
     expect(merged.map((h) => h.id)).toEqual(['a', 'b', 'x']);
     // a: best in both legs; b: vector (0.6 − 0.2) / 0.6, no text; x: worst vector, worst text.
     const scores = merged.map((h) => h.score);
-    [1, 0.5 * (0.4 / 0.6), 0].forEach((want, i) => expect(scores[i]).toBeCloseTo(want, 6));
+    for (const [i, want] of [1, 0.5 * (0.4 / 0.6), 0].entries()) expect(scores[i]).toBeCloseTo(want, 6);
     expect(merged[0]!.explain!.merge).toEqual({
       method: 'relative-score',
       candidates: 3,
