@@ -1,5 +1,5 @@
 import { blankEntry, isCutLine, stripCutMark } from './lines.js';
-import { parseSlowTime } from './mysql-slow.js';
+import { BANNER, BANNER_END, MAX_RECORD_LINES, parseSlowTime } from './mysql-slow.js';
 import type { ReaderSnapshot, SqlEntry, SqlLogReader } from './types.js';
 
 /**
@@ -11,20 +11,12 @@ import type { ReaderSnapshot, SqlEntry, SqlLogReader } from './types.js';
 const RECORD =
   /^(?:(?<time>\d{6} +\d{1,2}:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)|\t)\t? *(?<id>\d+) (?<command>[A-Z][A-Za-z ]*?)\t(?<arg>.*)$/;
 
-/** The server's start banner opens a new stretch of log (after a restart). */
-const BANNER = /^\S+, Version: .* started with:$/;
-/** The banner's last line, its column header. */
-const BANNER_END = /^Time\s+Id\s+Command\s+Argument\s*$/;
-
 /**
  * The commands that run a statement; the rest (Connect, Quit, Init DB, Prepare, Close stmt,
  * Field List, Ping, Statistics, Shutdown, …) are a connection's bookkeeping, left out as server
  * messages. `Prepare` logs the text with `?` that its `Execute`s log again with the values.
  */
 const STATEMENT_COMMANDS = new Set(['Query', 'Execute']);
-
-/** Lines one record may hold; past it the record is emitted as truncated and the rest skipped. */
-const MAX_RECORD_LINES = 20_000;
 
 /** Connections whose user and database are remembered; past it the oldest is forgotten. */
 const MAX_CONNECTIONS = 10_000;

@@ -11,11 +11,16 @@ interface SlowSnapshot {
   database: string | null;
 }
 
-/** The last line of the server's start banner: `Time                 Id Command    Argument`. */
-const BANNER_END = /^Time\s+Id\s+Command\s+Argument\s*$/;
+/**
+ * The server's start banner, shared by the slow and the general log: its first line opens a new
+ * stretch of log (after a restart), its last is the column header
+ * `Time                 Id Command    Argument`.
+ */
+export const BANNER = /^\S+, Version: .* started with:$/;
+export const BANNER_END = /^Time\s+Id\s+Command\s+Argument\s*$/;
 
 /** Lines one record may hold; past it the record is emitted as truncated and the rest skipped. */
-const MAX_RECORD_LINES = 20_000;
+export const MAX_RECORD_LINES = 20_000;
 
 /**
  * MariaDB/MySQL slow query log: a record is `# Time:` (only when the second changed),
@@ -42,7 +47,7 @@ export class MysqlSlowReader implements SqlLogReader {
     let out: SqlEntry[] = [];
     if (
       this.#lines.length > 0 &&
-      ((startsRecord && (this.#inBody || this.#hasUserHost())) || this.#isBanner(line))
+      ((startsRecord && (this.#inBody || this.#hasUserHost())) || BANNER.test(line))
     ) {
       out = this.finish();
     }
@@ -54,7 +59,7 @@ export class MysqlSlowReader implements SqlLogReader {
     if (!isHeader && !startsRecord) this.#inBody = true;
     // The banner's column header is its last line: what follows is not part of it (in a general
     // log, which this reader does not parse, the rest stays searchable text of its own).
-    if (BANNER_END.test(line) && this.#isBanner(this.#lines[0] ?? '')) out.push(...this.finish());
+    if (BANNER_END.test(line) && BANNER.test(this.#lines[0] ?? '')) out.push(...this.finish());
     return out;
   }
 
@@ -99,10 +104,6 @@ export class MysqlSlowReader implements SqlLogReader {
   }
 
   /** The server's start banner opens a new stretch of log (after a restart). */
-  #isBanner(line: string): boolean {
-    return /^\S+, Version: .* started with:$/.test(line);
-  }
-
   #toEntry(): SqlEntry {
     const entry = blankEntry(this.source, this.#start, this.#end, this.#lines.join('\n'));
     const body: string[] = [];
@@ -132,7 +133,7 @@ export class MysqlSlowReader implements SqlLogReader {
     const statement = body.join('\n').trim();
     if (headers === 0 || statement === '') {
       entry.readStatus = 'not-sql';
-      const banner = this.#isBanner(this.#lines[0] ?? '');
+      const banner = BANNER.test(this.#lines[0] ?? '');
       entry.readNote = banner
         ? "the server's start banner"
         : headers === 0
