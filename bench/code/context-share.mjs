@@ -29,6 +29,7 @@ import { register } from 'node:module';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { answers } from './judge.mjs';
 
 register('../store/ts-loader.mjs', import.meta.url);
 
@@ -100,12 +101,6 @@ const view = (path, symbol, startLine, endLine) => {
   const s = typeof symbol === 'string' && symbol.startsWith(`${rel}:`) ? symbol.slice(rel.length + 1) : '';
   return { path, rel, symbol: s, startLine, endLine };
 };
-const overlaps = (h, r) => h.startLine <= r.lines[1] && r.lines[0] <= h.endLine;
-const answers = (h, r) =>
-  h.rel === r.path &&
-  (r.unnamed
-    ? h.symbol === '' && overlaps(h, r)
-    : h.symbol === r.symbol || h.symbol.startsWith(`${r.symbol}.`));
 
 /** answered / with scopes / complete, for one set of blocks. */
 function judge(q, blocks) {

@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sourceSha } from '../source-sha.mjs';
 import { bootstrapMean } from '../stats.mjs';
+import { answers, isAnswer, symbolOf } from './judge.mjs';
 import { buildBase } from './make-bases.mjs';
 
 register('../store/ts-loader.mjs', import.meta.url);
@@ -142,19 +143,6 @@ const questions = questionsText
   .split('\n')
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l));
-
-/** The symbol of a hit inside its file (`Context.invoke`), '' for imports, module code and text. */
-function symbolOf(hit, rel) {
-  const s = typeof hit.metadata?.symbol === 'string' ? hit.metadata.symbol : '';
-  return s.startsWith(`${rel}:`) ? s.slice(rel.length + 1) : s === rel ? '' : s;
-}
-const overlaps = (h, r) => h.startLine <= r.lines[1] && h.endLine >= r.lines[0];
-const answers = (h, r) =>
-  r.path === h.rel &&
-  (r.unnamed
-    ? h.symbol === '' && overlaps(h, r)
-    : h.symbol === r.symbol || h.symbol.startsWith(`${r.symbol}.`));
-const isAnswer = (q) => (h) => q.relevant.some((r) => answers(h, r));
 
 /** A short English stop-word list (articles, pronouns, auxiliaries, prepositions, conjunctions). */
 const STOP_WORDS = new Set(

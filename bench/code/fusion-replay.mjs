@@ -20,6 +20,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bootstrapMean } from '../stats.mjs';
+import { isAnswer } from './judge.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -90,12 +91,6 @@ async function dump(base) {
 }
 
 // --- replay ----------------------------------------------------------------------------------
-const answers = (h, r) =>
-  r.path === h.rel &&
-  (r.unnamed
-    ? h.symbol === '' && h.startLine <= r.lines[1] && h.endLine >= r.lines[0]
-    : h.symbol === r.symbol || h.symbol.startsWith(`${r.symbol}.`));
-const isAnswer = (q) => (h) => q.relevant.some((r) => answers(h, r));
 
 /** src/store/search.ts's fusion, with its knobs open: weight, text pool, RRF, file evidence, text-leg kinds. */
 function fuse(q, s) {

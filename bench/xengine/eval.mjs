@@ -23,6 +23,7 @@ import { register } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isAnswer, symbolOf } from '../code/judge.mjs';
 import { judge, sectionLines } from '../quality/sections.mjs';
 import { bootstrapMean } from '../stats.mjs';
 
@@ -79,28 +80,22 @@ function markdownSet(corpus) {
   };
 }
 
-/** A code question's answer, as bench/code/eval.mjs judges it: the labelled symbol or one nested in it. */
+/** A code question's answer, judged as bench/code/eval.mjs does (bench/code/judge.mjs). */
 function codeSet(base) {
   const root = join(data, 'code-bases', base);
   const file = join(repo, 'bench/code', base, 'questions.jsonl');
-  const answers = (h, r) => {
+  const view = (h) => {
     const { rel } = slim(h, root);
-    if (r.path !== rel) return false;
-    const s = typeof h.metadata?.symbol === 'string' ? h.metadata.symbol : '';
-    const symbol = s.startsWith(`${rel}:`) ? s.slice(rel.length + 1) : s === rel ? '' : s;
-    return r.unnamed
-      ? symbol === '' && h.startLine <= r.lines[1] && h.endLine >= r.lines[0]
-      : symbol === r.symbol || symbol.startsWith(`${r.symbol}.`);
+    return { rel, symbol: symbolOf(h, rel), startLine: h.startLine, endLine: h.endLine };
   };
   return {
     engine: 'code',
     root,
     questions: () =>
-      lines(file).map((q) => ({
-        id: q.id,
-        question: q.question,
-        isAnswer: (h) => q.relevant.some((r) => answers(h, r)),
-      })),
+      lines(file).map((q) => {
+        const is = isAnswer(q);
+        return { id: q.id, question: q.question, isAnswer: (h) => is(view(h)) };
+      }),
   };
 }
 
