@@ -81,6 +81,8 @@ export class SearchService {
     };
     const targets = this.#targets(q.engine, given);
     const several = targets.length > 1;
+    // Tables of one model are merged by their evidence; only then does hybrid need every candidate.
+    const comparable = several && oneModel(targets);
     const request = (t: SearchTable, ranked: SearchMode, vector?: Promise<Float32Array>): SearchRequest => ({
       query,
       vector,
@@ -95,7 +97,7 @@ export class SearchService {
       hybridTextSkip: t.hybridTextSkip,
       explain: q.explain,
       // Several tables' hybrid candidates are fused again as one pool (`mergeEngines`).
-      candidates: several && ranked === 'hybrid',
+      candidates: comparable && ranked === 'hybrid',
       timings,
     });
     let note: string | undefined;
@@ -126,7 +128,7 @@ export class SearchService {
           mode: ranked,
           k,
           rrfK: this.#defaults.rrfK,
-          oneModel: oneModel(targets),
+          oneModel: comparable,
           explain: q.explain === true,
         })
       : lists[0]!;
