@@ -11,6 +11,7 @@ import {
   LanceFileRecords,
 } from './file-records.js';
 import { ensureChunkIndexes, textIndexOptions } from './indexes.js';
+import { prepareLanceEnv } from './lance-env.js';
 import { LanceChunkTable } from './lance-table.js';
 import { guard, schemaDifference } from './lance-util.js';
 import { openTableRecovering } from './recovery.js';
@@ -317,6 +318,7 @@ async function connectWithCaches(
   connectOptions: { readConsistencyInterval?: number },
   tuning: StoreTuning,
 ): Promise<{ db: Connection; session: Session }> {
+  prepareLanceEnv();
   const session = new Session(BigInt(tuning.indexCacheBytes), BigInt(tuning.metadataCacheBytes));
   // In the options: @lancedb/lancedb 0.31's connect() drops a session given as its third argument.
   const db = await connect(dir, { ...connectOptions, session });

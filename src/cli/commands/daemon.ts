@@ -42,8 +42,6 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
   }
   const { createLogger } = await import('../../log.js');
   const logger = createLogger({ level: config.log.level, file: config.log.file });
-  // LanceDB's Rust side writes warnings to stderr unless told otherwise.
-  process.env.LANCEDB_LOG ??= 'error';
   const [{ Daemon }, { guardProcess }, { runInBackground }] = await Promise.all([
     import('../../daemon/daemon.js'),
     import('../../daemon/process-guard.js'),
