@@ -22,7 +22,13 @@ import { type AppendPlan, appendStateAt, planAppend, readHead, streamBytes } fro
 import { PathFilter } from './path-filter.js';
 import { readForIndex, shortHash } from './read-file.js';
 import { type DiskFile, describe, type ScanEntry, scanSource } from './scan.js';
-import { emptySummary, type IndexProgress, type IndexSummary, type StageSeconds } from './types.js';
+import {
+  type EmbeddingProgress,
+  emptySummary,
+  type IndexProgress,
+  type IndexSummary,
+  type StageSeconds,
+} from './types.js';
 import { VectorReuse } from './vector-reuse.js';
 
 /**
@@ -42,6 +48,13 @@ const MAX_LISTED_FAILURES = 100;
  * one records statement, so a stop loses at most one step's bookkeeping (see `Run.delete`).
  */
 const FILES_PER_DELETE = PATHS_PER_STATEMENT;
+/**
+ * A group's new chunks are embedded in at most this many slices, of at least EMBED_SLICE_MIN
+ * texts each (several of the embedder's batches, so its batches stay full): progress moves
+ * inside a big file a few dozen times, not once per batch.
+ */
+const EMBED_SLICES_MAX = 32;
+const EMBED_SLICE_MIN = 64;
 /** Scan progress is reported every this many files. */
 const SCAN_PROGRESS_EVERY = 500;
 
@@ -765,22 +778,7 @@ class Run {
         if (!known.has(chunk.contentHash)) missing.set(chunk.contentHash, chunk.embedText ?? chunk.text);
     if (missing.size) {
       if (state.loading) await this.#timed('load', () => state.loading);
-      const t0 = performance.now();
-      const vectors = await state.embedder.embed([...missing.values()], {
-        signal: this.#options.signal,
-        priority: 'index',
-      });
-      const seconds = (performance.now() - t0) / 1000;
-      this.#summary.embedSeconds += seconds;
-      this.#indexer.noteEmbedRate(missing.size, seconds);
-      let i = 0;
-      for (const hash of missing.keys()) {
-        const vector = vectors.subarray(i * dim, ++i * dim);
-        known.set(hash, vector);
-        // A copy: the cache must not pin the whole batch's buffer.
-        this.#indexer.reuse.noteEmbedded(state.table, hash, Float32Array.from(vector));
-      }
-      this.#summary.chunksEmbedded += missing.size;
+      await this.#embedMissing(state, mapped, known, missing);
     }
     let total = 0;
     for (const m of mapped) total += m.chunks.length;
@@ -798,6 +796,50 @@ class Run {
     const batch = state.engine.mapper.toRecordBatch(mapped, flat, dim);
     this.#summary.stageSeconds.arrow += (performance.now() - t0) / 1000;
     return batch;
+  }
+
+  /**
+   * Embeds the texts of `missing` (by chunk hash) into `known`, in slices with a progress report
+   * after each: a big file's group takes minutes on a CPU, and `filesIndexed` moves only when its
+   * commit lands. Longest texts first, so each slice pads about as little as one call of all
+   * of them would (the embedder sorts within a call).
+   */
+  async #embedMissing(
+    state: EngineState,
+    mapped: MappedFile[],
+    known: Map<string, Float32Array>,
+    missing: Map<string, string>,
+  ): Promise<void> {
+    const dim = state.embedder.dimension;
+    const texts = [...missing].sort((a, b) => b[1].length - a[1].length);
+    const slice = Math.max(EMBED_SLICE_MIN, Math.ceil(texts.length / EMBED_SLICES_MAX));
+    const embedding = {
+      ...largestFile(mapped, missing),
+      files: mapped.length,
+      chunks: texts.length,
+      chunksDone: 0,
+    };
+    this.#progress('indexing', embedding);
+    const t0 = performance.now();
+    for (let at = 0; at < texts.length; at += slice) {
+      const part = texts.slice(at, at + slice);
+      const vectors = await state.embedder.embed(
+        part.map(([, text]) => text),
+        { signal: this.#options.signal, priority: 'index' },
+      );
+      part.forEach(([hash], i) => {
+        const vector = vectors.subarray(i * dim, (i + 1) * dim);
+        known.set(hash, vector);
+        // A copy: the cache must not pin the whole slice's buffer.
+        this.#indexer.reuse.noteEmbedded(state.table, hash, Float32Array.from(vector));
+      });
+      this.#summary.chunksEmbedded += part.length;
+      embedding.chunksDone += part.length;
+      this.#progress('indexing', embedding);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    this.#summary.embedSeconds += seconds;
+    this.#indexer.noteEmbedRate(texts.length, seconds);
   }
 
   /**
@@ -918,10 +960,11 @@ class Run {
     };
   }
 
-  #progress(phase: IndexProgress['phase']): void {
+  #progress(phase: IndexProgress['phase'], embedding?: EmbeddingProgress): void {
     const s = this.#summary;
     this.#options.onProgress?.({
       phase,
+      ...(embedding ? { embedding: { ...embedding } } : {}),
       filesSeen: s.filesSeen,
       filesToIndex: this.#filesToIndex,
       filesIndexed: this.#filesIndexed,
@@ -929,6 +972,17 @@ class Run {
       chunksReused: s.chunksReused,
     });
   }
+}
+
+/** The file of a group with the most chunks to embed: the one a progress line names. */
+function largestFile(mapped: MappedFile[], missing: ReadonlyMap<string, string>): { path: string } {
+  let best = { path: mapped[0]?.file.path ?? '', count: -1 };
+  for (const m of mapped) {
+    let count = 0;
+    for (const chunk of m.chunks) if (missing.has(chunk.contentHash)) count++;
+    if (count > best.count) best = { path: m.file.path, count };
+  }
+  return { path: best.path };
 }
 
 /** Whether a path is a folder now (a symlink to one is not: the walk never follows those). */

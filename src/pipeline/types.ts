@@ -63,6 +63,23 @@ export interface IndexProgress {
   filesIndexed: number;
   chunksEmbedded: number;
   chunksReused: number;
+  /** While a group's new chunks are embedded (absent otherwise): how far it has come. */
+  embedding?: EmbeddingProgress;
+}
+
+/**
+ * A group of files being embedded, slice by slice. A big file's chunks take many embedding
+ * batches (minutes on a CPU) and `filesIndexed` moves only once its commit lands: without this
+ * a run looks hung inside it.
+ */
+export interface EmbeddingProgress {
+  /** The group's file with the most new chunks (a big file is most of its group). */
+  path: string;
+  /** Files in the group. */
+  files: number;
+  /** New chunks of the group to embed (chunks found by hash are not counted). */
+  chunks: number;
+  chunksDone: number;
 }
 
 export function emptySummary(): IndexSummary {

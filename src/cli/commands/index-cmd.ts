@@ -71,8 +71,12 @@ async function runIndex(
   const { App } = await import('../../app.js');
   const app: App = await App.open(config, { logger });
   const bar = new ProgressBar(!json && process.stderr.isTTY === true);
-  const onProgress = (p: IndexProgress) =>
-    bar.update(p.filesIndexed, p.filesToIndex || null, describeProgress(p));
+  const onProgress = (p: IndexProgress) => {
+    // Inside a group being embedded the bar moves by its chunks, not only when its files land.
+    const e = p.embedding;
+    const done = e && e.chunks > 0 ? p.filesIndexed + (e.files * e.chunksDone) / e.chunks : p.filesIndexed;
+    bar.update(done, p.filesToIndex || null, describeProgress(p));
+  };
   const controller = new AbortController();
   const stop = () => controller.abort(new RagError('E_ABORTED', 'interrupted'));
   process.once('SIGINT', stop);
@@ -162,7 +166,13 @@ async function checkTargets(paths: string[], roots: string[]): Promise<{ path: s
 function describeProgress(p: IndexProgress): string {
   if (p.phase === 'scanning') return `scanning… ${p.filesSeen} files seen, ${p.filesToIndex} to index`;
   if (p.phase === 'deleting') return 'removing deleted files';
-  return `${p.filesIndexed}/${p.filesToIndex} files · ${p.chunksEmbedded} chunks embedded, ${p.chunksReused} reused`;
+  const files = `${p.filesIndexed}/${p.filesToIndex} files`;
+  const e = p.embedding;
+  if (e && e.chunksDone < e.chunks) {
+    const others = e.files > 1 ? ` (+${e.files - 1} file${e.files === 2 ? '' : 's'})` : '';
+    return `${files} · embedding ${displayPath(e.path)}${others}: ${e.chunksDone}/${e.chunks} chunks`;
+  }
+  return `${files} · ${p.chunksEmbedded} chunks embedded, ${p.chunksReused} reused`;
 }
 
 function addInto(total: IndexSummary, part: IndexSummary): void {

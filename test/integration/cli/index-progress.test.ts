@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paragraph, Workspace } from '../../helpers/index-workspace.js';
+import { RAGCTL_BIN } from '../../helpers/run-cli.js';
+
+/** Enough sections that one file's new chunks take several embedding slices (at least 64 each). */
+const SECTIONS = 400;
+
+/**
+ * Runs `ragctl …args` with stderr on a terminal (util-linux `script` gives it a pty): the
+ * progress bar draws only there. Returns everything the terminal received.
+ */
+function runOnTerminal(args: readonly string[], cwd: string): Promise<{ code: number | null; out: string }> {
+  const command = [process.execPath, RAGCTL_BIN, ...args]
+    .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+    .join(' ');
+  const env = { ...process.env };
+  delete env.RAGCTL_CONFIG;
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+      cwd,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+describe('ragctl index progress inside one big file', () => {
+  let ws: Workspace;
+  let config: string;
+
+  beforeAll(async () => {
+    ws = await Workspace.create('cli-index-progress');
+    const body = Array.from({ length: SECTIONS }, (_, i) => `## Part ${i}\n\n${paragraph(`word${i}`)}\n`);
+    await ws.write('big.md', `# Big\n\n${body.join('\n')}`);
+    config = await ws.writeConfig({ engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } } });
+  });
+  afterAll(async () => {
+    await ws.cleanup();
+  });
+
+  it('moves while the file is embedded, with its chunk count growing, before the file is done', async () => {
+    const result = await runOnTerminal(['index', '--config', config], ws.root);
+    expect(result.code, result.out).toBe(0);
+    expect(result.out).toContain('1 file indexed');
+    const counts = [...result.out.matchAll(/0\/1 files · embedding \S*big\.md: (\d+)\/(\d+) chun/g)].map(
+      (m) => ({
+        done: Number(m[1]),
+        total: Number(m[2]),
+      }),
+    );
+    // Several draws inside the one file, each further on than the last, all of one total.
+    expect(counts.length, result.out).toBeGreaterThanOrEqual(3);
+    const total = counts[0]!.total;
+    expect(total).toBeGreaterThanOrEqual(SECTIONS);
+    for (const [i, c] of counts.entries()) {
+      expect(c.total).toBe(total);
+      if (i > 0) expect(c.done).toBeGreaterThan(counts[i - 1]!.done);
+    }
+    expect(counts.some((c) => c.done > 0 && c.done < total)).toBe(true);
+  }, 300_000);
+});
