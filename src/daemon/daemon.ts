@@ -8,6 +8,7 @@ import { dispatchTo } from '../ipc/dispatch.js';
 import type { StatusResult } from '../ipc/protocol.js';
 import { IpcServer } from '../ipc/server.js';
 import type { Logger } from '../log.js';
+import { unmatchedSources } from '../pipeline/source-check.js';
 import type { IndexSummary } from '../pipeline/types.js';
 import { IndexQueue } from '../queue/index-queue.js';
 import type { QueueLimits } from '../queue/types.js';
@@ -137,7 +138,7 @@ export class Daemon {
   /** Optimize or full-text rebuilds that failed in a row (OPTIMIZE_FAILURES_DEGRADED). */
   #optimizeFailures = 0;
   /** What `status` reports while the tables cannot be read: the last counts that could be. */
-  #lastContents: IndexContents = { files: 0, chunks: 0, version: 0, skipped: [] };
+  #lastContents: IndexContents = { files: 0, chunks: 0, version: 0, skipped: [], chunksByEngine: {} };
   #walk: WalkProgress | undefined;
   /** The socket answers before the watcher runs and the first reconcile is queued: till then, `indexing`. */
   #started = false;
@@ -337,6 +338,7 @@ export class Daemon {
       return buildStatus({
         app: rt.app,
         contents,
+        unmatched: await unmatchedSources(rt.app.config, contents.chunksByEngine),
         queue: rt.queue,
         workers: rt.workers,
         watcherTrouble: [...rt.degraded.values()],

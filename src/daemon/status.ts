@@ -1,6 +1,7 @@
 import type { App } from '../app.js';
 import type { EmbedWorker } from '../embed/worker/embed-worker.js';
-import type { StatusMemory, StatusResult } from '../ipc/protocol.js';
+import type { StatusMemory, StatusResult, UnmatchedSourceJson } from '../ipc/protocol.js';
+import type { UnmatchedSource } from '../pipeline/source-check.js';
 import type { IndexQueue } from '../queue/index-queue.js';
 import type { Degradation } from '../watcher/types.js';
 import type { Trouble, WalkProgress } from './types.js';
@@ -15,6 +16,8 @@ export interface StatusInputs {
   app: App;
   /** Read by the caller, which knows what to report when the tables cannot be read. */
   contents: IndexContents;
+  /** Sources that hold nothing their engine reads (`unmatchedSources`). */
+  unmatched: readonly UnmatchedSource[];
   queue: IndexQueue;
   workers: readonly EmbedWorker[];
   watcherTrouble: readonly Degradation[];
@@ -94,6 +97,20 @@ export function buildStatus(input: StatusInputs): StatusResult {
     store_version: version,
     pid: process.pid,
     memory: memoryOf(app, input.workers),
+    unmatched_sources: input.unmatched.map(unmatchedJson),
+  };
+}
+
+export function unmatchedJson(u: UnmatchedSource): UnmatchedSourceJson {
+  return {
+    source: u.source,
+    engine: u.engine,
+    include: [...u.include],
+    files_skipped: u.filesSkipped,
+    complete: u.complete,
+    suggested_engine: u.suggestedEngine,
+    message: u.message,
+    fix: u.fix,
   };
 }
 

@@ -104,6 +104,24 @@ export interface StatusResult {
    * worker's resident set as it last reported (`null` before its first batch).
    */
   memory: StatusMemory | null;
+  /**
+   * Sources that hold nothing their engine reads (its include globs match none of their files,
+   * or the folder is empty), with the globs, the count of files skipped and the fix. Absent
+   * from daemons that predate it.
+   */
+  unmatched_sources?: UnmatchedSourceJson[];
+}
+
+export interface UnmatchedSourceJson {
+  source: string;
+  engine: string;
+  include: string[];
+  files_skipped: number;
+  /** false: the count is of the first part of a big folder, as far as the look went. */
+  complete: boolean;
+  suggested_engine: string | null;
+  message: string;
+  fix: string;
 }
 
 export interface StatusMemory {

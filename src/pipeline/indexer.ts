@@ -22,6 +22,7 @@ import { type AppendPlan, appendStateAt, planAppend, readHead, streamBytes } fro
 import { PathFilter } from './path-filter.js';
 import { readForIndex, shortHash } from './read-file.js';
 import { type DiskFile, describe, type ScanEntry, scanSource } from './scan.js';
+import { lookAtSource, type UnmatchedSource } from './source-check.js';
 import {
   type EmbeddingProgress,
   emptySummary,
@@ -48,13 +49,6 @@ const MAX_LISTED_FAILURES = 100;
  * one records statement, so a stop loses at most one step's bookkeeping (see `Run.delete`).
  */
 const FILES_PER_DELETE = PATHS_PER_STATEMENT;
-/**
- * A group's new chunks are embedded in at most this many slices, of at least EMBED_SLICE_MIN
- * texts each (several of the embedder's batches, so its batches stay full): progress moves
- * inside a big file a few dozen times, not once per batch.
- */
-const EMBED_SLICES_MAX = 32;
-const EMBED_SLICE_MIN = 64;
 /** Scan progress is reported every this many files. */
 const SCAN_PROGRESS_EVERY = 500;
 
@@ -289,14 +283,28 @@ export class Indexer {
       filter.forgetIgnoreFiles();
       // Inside the source: walk only that folder. (A `within` above the source walks it all.)
       const from = within && isInside(within, source.path) ? within : undefined;
+      let found = 0;
       for await (const entry of scanSource(filter, {
         maxFileBytes: this.#maxFileBytes(source),
         signal,
         from,
       })) {
+        found++;
         if (!inScope(entry.path)) continue;
         seen.add(entry.path);
         await run.consider(entry, source, records.get(entry.path));
+      }
+      // A whole source with nothing to index is a config mistake more often than an empty
+      // folder (a folder of code read by the default Markdown engine): say so, and the fix.
+      if (found === 0 && from === undefined && !signal?.aborted) {
+        const unmatched = await lookAtSource(source, filter, this.#config);
+        if (unmatched) {
+          this.#log.info(
+            { source: source.path, engine: source.engine, fix: unmatched.fix },
+            unmatched.message,
+          );
+          run.noteUnmatched(unmatched);
+        }
       }
     }
     return [...records.values()].filter(
@@ -491,6 +499,10 @@ class Run {
         this.#summary.filesDeleted += slice.length;
       }
     }
+  }
+
+  noteUnmatched(source: UnmatchedSource): void {
+    this.#summary.unmatched.push(source);
   }
 
   /** Files removed without a record (see `Indexer.#deleteOrphans`). */
@@ -799,10 +811,9 @@ class Run {
   }
 
   /**
-   * Embeds the texts of `missing` (by chunk hash) into `known`, in slices with a progress report
-   * after each: a big file's group takes minutes on a CPU, and `filesIndexed` moves only when its
-   * commit lands. Longest texts first, so each slice pads about as little as one call of all
-   * of them would (the embedder sorts within a call).
+   * Embeds the texts of `missing` (by chunk hash) into `known` in one call, reporting progress
+   * as its batches land: a big file's group takes minutes on a CPU, and `filesIndexed` moves
+   * only when its commit lands.
    */
   async #embedMissing(
     state: EngineState,
@@ -811,35 +822,33 @@ class Run {
     missing: Map<string, string>,
   ): Promise<void> {
     const dim = state.embedder.dimension;
-    const texts = [...missing].sort((a, b) => b[1].length - a[1].length);
-    const slice = Math.max(EMBED_SLICE_MIN, Math.ceil(texts.length / EMBED_SLICES_MAX));
-    const embedding = {
-      ...largestFile(mapped, missing),
+    const embedding: EmbeddingProgress = {
+      path: largestFile(mapped, missing),
       files: mapped.length,
-      chunks: texts.length,
+      chunks: missing.size,
       chunksDone: 0,
     };
-    this.#progress('indexing', embedding);
+    this.#progress('embedding', embedding);
     const t0 = performance.now();
-    for (let at = 0; at < texts.length; at += slice) {
-      const part = texts.slice(at, at + slice);
-      const vectors = await state.embedder.embed(
-        part.map(([, text]) => text),
-        { signal: this.#options.signal, priority: 'index' },
-      );
-      part.forEach(([hash], i) => {
-        const vector = vectors.subarray(i * dim, (i + 1) * dim);
-        known.set(hash, vector);
-        // A copy: the cache must not pin the whole slice's buffer.
-        this.#indexer.reuse.noteEmbedded(state.table, hash, Float32Array.from(vector));
-      });
-      this.#summary.chunksEmbedded += part.length;
-      embedding.chunksDone += part.length;
-      this.#progress('indexing', embedding);
-    }
+    const vectors = await state.embedder.embed([...missing.values()], {
+      signal: this.#options.signal,
+      priority: 'index',
+      onProgress: (done) => {
+        embedding.chunksDone = done;
+        this.#progress('embedding', embedding);
+      },
+    });
     const seconds = (performance.now() - t0) / 1000;
     this.#summary.embedSeconds += seconds;
-    this.#indexer.noteEmbedRate(texts.length, seconds);
+    this.#indexer.noteEmbedRate(missing.size, seconds);
+    let i = 0;
+    for (const hash of missing.keys()) {
+      const vector = vectors.subarray(i * dim, ++i * dim);
+      known.set(hash, vector);
+      // A copy: the cache must not pin the whole batch's buffer.
+      this.#indexer.reuse.noteEmbedded(state.table, hash, Float32Array.from(vector));
+    }
+    this.#summary.chunksEmbedded += missing.size;
   }
 
   /**
@@ -975,14 +984,14 @@ class Run {
 }
 
 /** The file of a group with the most chunks to embed: the one a progress line names. */
-function largestFile(mapped: MappedFile[], missing: ReadonlyMap<string, string>): { path: string } {
+function largestFile(mapped: MappedFile[], missing: ReadonlyMap<string, string>): string {
   let best = { path: mapped[0]?.file.path ?? '', count: -1 };
   for (const m of mapped) {
     let count = 0;
     for (const chunk of m.chunks) if (missing.has(chunk.contentHash)) count++;
     if (count > best.count) best = { path: m.file.path, count };
   }
-  return { path: best.path };
+  return best.path;
 }
 
 /** Whether a path is a folder now (a symlink to one is not: the walk never follows those). */

@@ -1,3 +1,5 @@
+import type { UnmatchedSource } from './source-check.js';
+
 /** What one index run (or one batch of daemon work) did. Counts are files unless named chunks. */
 export interface IndexSummary {
   /** Files found on disk in the sources (or among the paths asked for). */
@@ -34,6 +36,11 @@ export interface IndexSummary {
    * changing (`RunOptions.tailSettleMs`): sync them again once they have settled.
    */
   withheld: string[];
+  /**
+   * Sources walked whole that hold nothing their engine reads: its include globs match none of
+   * their files, or their folder is empty. Each names the globs, the files skipped and the fix.
+   */
+  unmatched: UnmatchedSource[];
 }
 
 export interface StageSeconds {
@@ -56,14 +63,18 @@ export interface StageSeconds {
 }
 
 export interface IndexProgress {
-  phase: 'scanning' | 'indexing' | 'deleting' | 'optimizing';
+  /**
+   * `indexing`: a group was committed (`filesIndexed` moved). `embedding`: a slice of a group's
+   * new chunks was embedded (`embedding` says how far); nothing was written yet.
+   */
+  phase: 'scanning' | 'indexing' | 'embedding' | 'deleting' | 'optimizing';
   filesSeen: number;
   /** Files known to need work so far (grows while scanning). */
   filesToIndex: number;
   filesIndexed: number;
   chunksEmbedded: number;
   chunksReused: number;
-  /** While a group's new chunks are embedded (absent otherwise): how far it has come. */
+  /** In the `embedding` phase (absent otherwise): how far the group has come. */
   embedding?: EmbeddingProgress;
 }
 
@@ -98,5 +109,6 @@ export function emptySummary(): IndexSummary {
     rebuilt: [],
     failures: [],
     withheld: [],
+    unmatched: [],
   };
 }

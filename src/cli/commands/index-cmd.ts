@@ -195,6 +195,7 @@ function addInto(total: IndexSummary, part: IndexSummary): void {
   total.rebuilt.push(...part.rebuilt);
   total.failures.push(...part.failures);
   total.withheld.push(...part.withheld);
+  total.unmatched.push(...part.unmatched);
 }
 
 export function formatSummary(s: IndexSummary): string {
@@ -207,6 +208,7 @@ export function formatSummary(s: IndexSummary): string {
   lines.push(
     `${s.chunksEmbedded} chunks embedded, ${s.chunksReused} reused · ${s.seconds.toFixed(1)} s (embedding ${s.embedSeconds.toFixed(1)} s).`,
   );
+  for (const u of s.unmatched) lines.push(`Nothing to index: ${u.message}.`, `  fix: ${u.fix}`);
   const shown = s.failures.slice(0, 10);
   if (shown.length) {
     lines.push('Skipped:');

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paragraph, Workspace } from '../../helpers/index-workspace.js';
 import { RAGCTL_BIN } from '../../helpers/run-cli.js';
 
-/** Enough sections that one file's new chunks take several embedding slices (at least 64 each). */
-const SECTIONS = 400;
+/** Enough sections that one file's new chunks take many of the embedder's batches. */
+const SECTIONS = 300;
 
 /**
  * Runs `ragctl …args` with stderr on a terminal (util-linux `script` gives it a pty): the
