@@ -26,6 +26,10 @@ export function registerIndex(program: Command): void {
 Only what changed is read again: a file costs a stat unless its size or mtime moved, and only
 chunks whose text is new are embedded. Deleted files leave the index.
 
+On a terminal, a progress line shows the files done and, inside a big file, its chunks embedded
+so far. A source whose files all miss its engine's \`include\` globs (a folder of code given
+without \`engine: code\`), or whose folder is empty, is named after the summary, with the fix.
+
 Examples:
   ragctl index                       # every source in the config
   ragctl index ~/notes/work          # one folder

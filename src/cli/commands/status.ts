@@ -17,7 +17,7 @@ export function registerStatus(program: Command): void {
     .description('what the index holds and what the daemon is doing (reads the index when no daemon runs)')
     .addHelpText(
       'after',
-      '\nStates: indexing · idle · paused · degraded (with the reason and the fix) · stopped (no daemon).',
+      "\nStates: indexing · idle · paused · degraded (with the reason and the fix) · stopped (no daemon).\nA source that holds nothing its engine reads (its files all miss the engine's include globs, or\nits folder is empty) is named, with the fix.",
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
