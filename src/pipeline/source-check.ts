@@ -40,6 +40,9 @@ export async function lookAtSource(
   config: Pick<Config, 'engines' | 'configFile'>,
 ): Promise<UnmatchedSource | undefined> {
   const skipped: string[] = [];
+  // Files the globs match that `exclude:` or an ignore file (a folder's, or above) keeps out.
+  const included = picomatch([...source.include], { dot: false });
+  let excluded = 0;
   let entries = 0;
   let complete = true;
   const stack = [source.path];
@@ -67,16 +70,21 @@ export async function lookAtSource(
         return undefined;
       } else if (!entry.name.startsWith('.')) {
         // Hidden files (.DS_Store, .gitignore) are nobody's content: not counted as skipped.
-        skipped.push(relativePath(source.path, path).split(sep).join('/'));
+        const rel = relativePath(source.path, path).split(sep).join('/');
+        if (included(rel)) excluded++;
+        skipped.push(rel);
       }
     }
   }
-  return describeUnmatched(source, skipped, complete, config);
+  return describeUnmatched(source, skipped, excluded, entries, complete, config);
 }
 
 function describeUnmatched(
   source: SourceConfig,
   skipped: readonly string[],
+  excluded: number,
+  /** Folder entries seen: none means the folder is empty, not only its files hidden or excluded. */
+  entries: number,
   complete: boolean,
   config: Pick<Config, 'engines' | 'configFile'>,
 ): UnmatchedSource {
@@ -88,12 +96,27 @@ function describeUnmatched(
       ...base,
       filesSkipped: 0,
       suggestedEngine: null,
-      message: `source ${source.path} (engine ${source.engine}) holds no files to index: the folder is empty`,
-      fix: `put files in ${source.path}, or point the source's \`path\`${where} at the folder that holds them`,
+      message: entries
+        ? `source ${source.path} (engine ${source.engine}) holds no files to index: all it holds is hidden, or in folders its \`exclude:\` or an ignore file keeps out`
+        : `source ${source.path} (engine ${source.engine}) holds no files to index: the folder is empty`,
+      fix: entries
+        ? `check this source's \`exclude:\`${where} and the .gitignore/.ragignore files in ${source.path}`
+        : `put files in ${source.path}, or point the source's \`path\`${where} at the folder that holds them`,
     };
   }
-  const counted = complete ? `${skipped.length}` : `the first ${skipped.length}`;
-  const message = `source ${source.path} (engine ${source.engine}) matched 0 files: its include globs (${globs}) match none of its ${counted} files, so all are skipped`;
+  const counted = `${complete ? '' : 'the first '}${skipped.length} file${skipped.length === 1 ? '' : 's'}`;
+  if (excluded === skipped.length) {
+    return {
+      ...base,
+      filesSkipped: skipped.length,
+      suggestedEngine: null,
+      message: `source ${source.path} (engine ${source.engine}) matched 0 files: its include globs (${globs}) match ${counted}, all kept out by its \`exclude:\` or a .gitignore/.ragignore`,
+      fix: `check this source's \`exclude:\`${where} and the .gitignore/.ragignore files in ${source.path}`,
+    };
+  }
+  const message = excluded
+    ? `source ${source.path} (engine ${source.engine}) matched 0 files: its include globs (${globs}) match ${excluded} of its ${counted}, and those are kept out by its \`exclude:\` or an ignore file`
+    : `source ${source.path} (engine ${source.engine}) matched 0 files: its include globs (${globs}) match none of its ${counted}, so all are skipped`;
   // A source's own `include:` wins over its engine's: changing the engine alone would not do.
   const ownInclude = globs !== (config.engines[source.engine]?.include ?? []).join(', ');
   let best: { engine: string; count: number } | undefined;

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonProcess, DaemonWorkspace, endDaemonTest } from '../../helpers/daemon.js';
@@ -64,6 +64,25 @@ describe('a source whose files all miss its engine, and an empty one, without a 
     expect(json.unmatched_sources).toEqual([
       expect.objectContaining({ source: ws.notes, engine: 'md', files_skipped: 3, suggested_engine: 'code' }),
       expect.objectContaining({ source: empty, files_skipped: 0 }),
+    ]);
+  }, 120_000);
+
+  it('tells files the globs match but an ignore file keeps out from files they do not match', async () => {
+    const ignored = join(ws.root, 'ignored');
+    await mkdir(ignored);
+    await writeFile(join(ignored, '.gitignore'), '*.md\n');
+    await writeFile(join(ignored, 'a.md'), '# A\n\nkept out\n');
+    const own = await ws.writeConfig({ engines: ENGINES, sources: [{ path: ignored }] });
+    const json = oneJsonLine(await runCli(['index', '--json', '--config', own], { cwd: ws.root }));
+    expect(json.unmatched).toEqual([
+      expect.objectContaining({
+        source: ignored,
+        filesSkipped: 1,
+        suggestedEngine: null,
+        message: expect.stringContaining(
+          'match 1 file, all kept out by its `exclude:` or a .gitignore/.ragignore',
+        ),
+      }),
     ]);
   }, 120_000);
 
