@@ -2,6 +2,7 @@ import type { App } from '../app.js';
 import type { EmbedWorker } from '../embed/worker/embed-worker.js';
 import type { StatusMemory, StatusResult, UnmatchedSourceJson } from '../ipc/protocol.js';
 import type { UnmatchedSource } from '../pipeline/source-check.js';
+import type { EmbeddingProgress } from '../pipeline/types.js';
 import type { IndexQueue } from '../queue/index-queue.js';
 import type { Degradation } from '../watcher/types.js';
 import type { Trouble, WalkProgress } from './types.js';
@@ -23,6 +24,8 @@ export interface StatusInputs {
   watcherTrouble: readonly Degradation[];
   storeTrouble: Trouble | undefined;
   walk: WalkProgress | undefined;
+  /** The group being embedded now, if any (a big file moves no file count for minutes). */
+  embedding: EmbeddingProgress | undefined;
   /** Still starting: the watcher and the start-up reconcile are not running yet. */
   starting: boolean;
 }
@@ -98,6 +101,14 @@ export function buildStatus(input: StatusInputs): StatusResult {
     pid: process.pid,
     memory: memoryOf(app, input.workers),
     unmatched_sources: input.unmatched.map(unmatchedJson),
+    embedding: input.embedding
+      ? {
+          path: input.embedding.path,
+          files: input.embedding.files,
+          chunks: input.embedding.chunks,
+          chunks_done: input.embedding.chunksDone,
+        }
+      : null,
   };
 }
 

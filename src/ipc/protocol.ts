@@ -110,6 +110,12 @@ export interface StatusResult {
    * from daemons that predate it.
    */
   unmatched_sources?: UnmatchedSourceJson[];
+  /**
+   * The group of files being embedded now (`path`: its file with the most new chunks), and how
+   * far: a big file takes minutes and moves no file count meanwhile. `null` when none is;
+   * absent from daemons that predate it.
+   */
+  embedding?: { path: string; files: number; chunks: number; chunks_done: number } | null;
 }
 
 export interface UnmatchedSourceJson {

@@ -78,6 +78,11 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
       );
     }
   }
+  if (s.embedding) {
+    const e = s.embedding;
+    const others = e.files > 1 ? ` (+${e.files - 1} file${e.files === 2 ? '' : 's'})` : '';
+    lines.push(`now:      embedding ${displayPath(e.path)}${others}: ${e.chunks_done}/${e.chunks} chunks`);
+  }
   lines.push(`model:    ${s.model ?? '(none loaded)'}`);
   lines.push(`store:    version ${s.store_version}`);
   if (s.memory) {

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DaemonProcess, DaemonWorkspace, endDaemonTest } from '../../helpers/daemon.js';
 import { paragraph, Workspace } from '../../helpers/index-workspace.js';
-import { RAGCTL_BIN } from '../../helpers/run-cli.js';
+import { RAGCTL_BIN, runCli } from '../../helpers/run-cli.js';
 
 /** Enough sections that one file's new chunks take many of the embedder's batches. */
 const SECTIONS = 300;
@@ -67,5 +68,49 @@ describe('ragctl index progress inside one big file', () => {
       if (i > 0) expect(c.done).toBeGreaterThan(counts[i - 1]!.done);
     }
     expect(counts.some((c) => c.done > 0 && c.done < total)).toBe(true);
+  }, 300_000);
+});
+
+describe('ragctl status while the daemon embeds one big file', () => {
+  let ws: DaemonWorkspace;
+  let daemon: DaemonProcess;
+
+  beforeAll(async () => {
+    ws = await DaemonWorkspace.create({ engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } } });
+    daemon = await DaemonProcess.start(ws);
+    await daemon.idle();
+  });
+  afterAll(() => endDaemonTest(daemon, ws));
+
+  it('shows the file and its chunks embedded so far, growing, then nothing once it is indexed', async () => {
+    const body = Array.from({ length: SECTIONS }, (_, i) => `## Part ${i}\n\n${paragraph(`word${i}`)}\n`);
+    const big = await ws.write('big.md', `# Big\n\n${body.join('\n')}`);
+    const first = await daemon.until(
+      'the big file being embedded',
+      (s) => s.embedding?.path === big && s.embedding.chunks_done * 2 < s.embedding.chunks,
+      120_000,
+    );
+    // Half of its chunks are left: seconds of embedding, far longer than a CLI call.
+    const text = await runCli(['status', '--config', ws.configFile], { cwd: ws.root });
+    expect(text.stdout).toMatch(/^now: +embedding \S*big\.md: \d+\/\d+ chunks$/m);
+    const seen: number[] = [first.embedding!.chunks_done];
+    let total = first.embedding!.chunks;
+    await daemon.until(
+      'the big file indexed',
+      (s) => {
+        if (s.embedding && s.embedding.path === big) {
+          total = s.embedding.chunks;
+          if (seen.at(-1) !== s.embedding.chunks_done) seen.push(s.embedding.chunks_done);
+        }
+        return s.files === 1 && s.state === 'idle';
+      },
+      240_000,
+    );
+    // Several readings inside the one file, each further on than the last, short of its total.
+    expect(seen.length, JSON.stringify(seen)).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThan(seen[i - 1]!);
+    expect(seen.at(-1)!).toBeLessThan(total);
+    const status = await runCli(['status', '--json', '--config', ws.configFile], { cwd: ws.root });
+    expect(JSON.parse(status.stdout)).toMatchObject({ embedding: null, files: 1 });
   }, 300_000);
 });
