@@ -158,7 +158,7 @@ export class ReadOnlyApp {
 
   /** What the index holds (see `readContents`); nothing when there is no index. */
   async contents(): Promise<IndexContents> {
-    if (!this.#reader) return { files: 0, chunks: 0, version: 0, skipped: [] };
+    if (!this.#reader) return { files: 0, chunks: 0, version: 0, skipped: [], chunksByEngine: {} };
     return readContents(Object.keys(this.config.engines), this.#reader.files, (e) => this.#tables.get(e));
   }
 

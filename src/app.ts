@@ -127,6 +127,8 @@ export interface IndexContents {
   chunks: number;
   version: number;
   skipped: FileRecord[];
+  /** Chunk rows of each engine's table (0 when it has none yet). */
+  chunksByEngine: Record<string, number>;
 }
 
 /**
@@ -142,12 +144,14 @@ export async function readContents(
   const [files, skipped] = await Promise.all([records.countIndexed(), records.all({ status: 'skipped' })]);
   let chunks = 0;
   let version = 0;
+  const chunksByEngine: Record<string, number> = {};
   for (const engine of engines) {
     const stats = await table(engine)?.stats();
     chunks += stats?.rows ?? 0;
+    chunksByEngine[engine] = stats?.rows ?? 0;
     version = Math.max(version, stats?.version ?? 0);
   }
-  return { files, chunks, version, skipped };
+  return { files, chunks, version, skipped, chunksByEngine };
 }
 
 /** One embedder per entry of `config.embedders` that an engine uses, by name. */

@@ -42,10 +42,11 @@ export function printJson(value: unknown): void {
 }
 
 /**
- * A one-line progress bar on stderr, redrawn at most every REDRAW_MS; silent when stderr is
- * not a terminal (scripts and CI get the summary only).
+ * A one-line progress bar on stderr, redrawn at most every REDRAW_MS (a few times a second:
+ * faster only flickers and costs the terminal's time); silent when stderr is not a terminal
+ * (scripts and CI get the summary only).
  */
-const REDRAW_MS = 100;
+const REDRAW_MS = 250;
 
 export class ProgressBar {
   readonly #enabled: boolean;

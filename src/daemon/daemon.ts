@@ -8,7 +8,8 @@ import { dispatchTo } from '../ipc/dispatch.js';
 import type { StatusResult } from '../ipc/protocol.js';
 import { IpcServer } from '../ipc/server.js';
 import type { Logger } from '../log.js';
-import type { IndexSummary } from '../pipeline/types.js';
+import { unmatchedSources } from '../pipeline/source-check.js';
+import type { EmbeddingProgress, IndexProgress, IndexSummary } from '../pipeline/types.js';
 import { IndexQueue } from '../queue/index-queue.js';
 import type { QueueLimits } from '../queue/types.js';
 import { unindexedTextRows } from '../store/indexes.js';
@@ -137,8 +138,10 @@ export class Daemon {
   /** Optimize or full-text rebuilds that failed in a row (OPTIMIZE_FAILURES_DEGRADED). */
   #optimizeFailures = 0;
   /** What `status` reports while the tables cannot be read: the last counts that could be. */
-  #lastContents: IndexContents = { files: 0, chunks: 0, version: 0, skipped: [] };
+  #lastContents: IndexContents = { files: 0, chunks: 0, version: 0, skipped: [], chunksByEngine: {} };
   #walk: WalkProgress | undefined;
+  /** The group being embedded now, for `status`: a big file takes minutes and moves no count. */
+  #embedding: EmbeddingProgress | undefined;
   /** The socket answers before the watcher runs and the first reconcile is queued: till then, `indexing`. */
   #started = false;
   #reloadTrouble: Trouble | undefined;
@@ -286,9 +289,17 @@ export class Daemon {
   async #run(rt: Runtime): Promise<void> {
     rt.queue = new IndexQueue({
       sync: (paths, signal) =>
-        this.#write({ work: 'paths', paths: paths.length }, () =>
-          rt.app.indexer.syncPaths(paths, { signal, tailSettleMs: LOG_TAIL_SETTLE_MS }),
-        ),
+        this.#write({ work: 'paths', paths: paths.length }, async () => {
+          try {
+            return await rt.app.indexer.syncPaths(paths, {
+              signal,
+              tailSettleMs: LOG_TAIL_SETTLE_MS,
+              onProgress: (p) => this.#noteEmbedding(p),
+            });
+          } finally {
+            this.#embedding = undefined;
+          }
+        }),
       rescan: (request, signal) =>
         this.#write({ work: 'walk', within: request.within ?? '*', reason: request.reason }, async () => {
           // A walk is one queue entry however many files it indexes: its progress feeds status.
@@ -300,6 +311,7 @@ export class Daemon {
               signal,
               tailSettleMs: LOG_TAIL_SETTLE_MS,
               onProgress: (p) => {
+                this.#noteEmbedding(p);
                 walk.filesToIndex = p.filesToIndex;
                 walk.filesIndexed = p.filesIndexed;
                 // A group was committed: a long walk must not wait for its end to be optimized.
@@ -308,6 +320,7 @@ export class Daemon {
             });
           } finally {
             this.#walk = undefined;
+            this.#embedding = undefined;
           }
         }),
       logger: this.#rootLogger,
@@ -331,12 +344,20 @@ export class Daemon {
     rt.queue.rescan(undefined, 'start-up: changes made while the daemon was down');
   }
 
+  #noteEmbedding(p: IndexProgress): void {
+    this.#embedding =
+      p.phase === 'embedding' && p.embedding && p.embedding.chunksDone < p.embedding.chunks
+        ? p.embedding
+        : undefined;
+  }
+
   async status(): Promise<StatusResult> {
     return this.#using(async (rt) => {
       const contents = await this.#readContents(rt);
       return buildStatus({
         app: rt.app,
         contents,
+        unmatched: await unmatchedSources(rt.app.config, contents.chunksByEngine),
         queue: rt.queue,
         workers: rt.workers,
         watcherTrouble: [...rt.degraded.values()],
@@ -347,6 +368,7 @@ export class Daemon {
           this.#reloadTrouble ??
           this.#troubles.get('optimize'),
         walk: this.#walk,
+        embedding: this.#embedding,
         starting: !this.#started,
       });
     });

@@ -1,6 +1,8 @@
 import type { App } from '../app.js';
 import type { EmbedWorker } from '../embed/worker/embed-worker.js';
-import type { StatusMemory, StatusResult } from '../ipc/protocol.js';
+import type { StatusMemory, StatusResult, UnmatchedSourceJson } from '../ipc/protocol.js';
+import type { UnmatchedSource } from '../pipeline/source-check.js';
+import type { EmbeddingProgress } from '../pipeline/types.js';
 import type { IndexQueue } from '../queue/index-queue.js';
 import type { Degradation } from '../watcher/types.js';
 import type { Trouble, WalkProgress } from './types.js';
@@ -15,11 +17,15 @@ export interface StatusInputs {
   app: App;
   /** Read by the caller, which knows what to report when the tables cannot be read. */
   contents: IndexContents;
+  /** Sources that hold nothing their engine reads (`unmatchedSources`). */
+  unmatched: readonly UnmatchedSource[];
   queue: IndexQueue;
   workers: readonly EmbedWorker[];
   watcherTrouble: readonly Degradation[];
   storeTrouble: Trouble | undefined;
   walk: WalkProgress | undefined;
+  /** The group being embedded now, if any (a big file moves no file count for minutes). */
+  embedding: EmbeddingProgress | undefined;
   /** Still starting: the watcher and the start-up reconcile are not running yet. */
   starting: boolean;
 }
@@ -94,6 +100,28 @@ export function buildStatus(input: StatusInputs): StatusResult {
     store_version: version,
     pid: process.pid,
     memory: memoryOf(app, input.workers),
+    unmatched_sources: input.unmatched.map(unmatchedJson),
+    embedding: input.embedding
+      ? {
+          path: input.embedding.path,
+          files: input.embedding.files,
+          chunks: input.embedding.chunks,
+          chunks_done: input.embedding.chunksDone,
+        }
+      : null,
+  };
+}
+
+export function unmatchedJson(u: UnmatchedSource): UnmatchedSourceJson {
+  return {
+    source: u.source,
+    engine: u.engine,
+    include: [...u.include],
+    files_skipped: u.filesSkipped,
+    complete: u.complete,
+    suggested_engine: u.suggestedEngine,
+    message: u.message,
+    fix: u.fix,
   };
 }
 

@@ -107,7 +107,7 @@ export class MlxEmbedder implements Embedder {
       this.tokenizer,
       this.#options.batchTokens,
       this.dimension,
-      options.signal,
+      options,
       async (encoded, batch) => {
         const S = batch.seqLen;
         const ids = new Int32Array(encoded.length * S);

@@ -63,4 +63,10 @@ export interface EmbedOptions {
   signal?: AbortSignal;
   /** Queries jump ahead of indexing work where the embedder queues. */
   priority?: 'query' | 'index';
+  /**
+   * Called as the call's batches land, with how many of its texts are embedded so far: a call
+   * of a big file's chunks takes minutes on a CPU, and its caller's progress would stand still.
+   * Progress only; a backend that cannot tell leaves it uncalled.
+   */
+  onProgress?: (embedded: number) => void;
 }

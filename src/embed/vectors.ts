@@ -1,6 +1,7 @@
 import { RagError } from '../errors.js';
 import { type Batch, planBatches, SEQ_LEN_MULTIPLE } from './batching.js';
 import type { TokenIds, WordPieceTokenizer } from './tokenizer.js';
+import type { EmbedOptions } from './types.js';
 
 /**
  * Checks a backend's output before it leaves the embedder: `rows × dimension` finite values.
@@ -41,7 +42,7 @@ export async function embedInBatches(
   tokenizer: Pick<WordPieceTokenizer, 'encode' | 'maxTokens'>,
   batchTokens: number,
   dimension: number,
-  signal: AbortSignal | undefined,
+  options: Pick<EmbedOptions, 'signal' | 'onProgress'>,
   forward: (encoded: TokenIds[], batch: Batch) => Promise<Float32Array>,
   seqLenMultiple = SEQ_LEN_MULTIPLE,
 ): Promise<Float32Array> {
@@ -53,6 +54,8 @@ export async function embedInBatches(
     tokenizer.maxTokens,
     seqLenMultiple,
   );
+  const { signal, onProgress } = options;
+  let embedded = 0;
   for (const batch of batches) {
     if (signal?.aborted) throw new RagError('E_ABORTED', 'embedding aborted', { cause: signal.reason });
     const vectors = await forward(
@@ -63,6 +66,8 @@ export async function embedInBatches(
     batch.indices.forEach((textIndex, row) => {
       out.set(vectors.subarray(row * dimension, (row + 1) * dimension), textIndex * dimension);
     });
+    embedded += batch.indices.length;
+    onProgress?.(embedded);
   }
   return out;
 }

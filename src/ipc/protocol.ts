@@ -104,6 +104,30 @@ export interface StatusResult {
    * worker's resident set as it last reported (`null` before its first batch).
    */
   memory: StatusMemory | null;
+  /**
+   * Sources that hold nothing their engine reads (its include globs match none of their files,
+   * or the folder is empty), with the globs, the count of files skipped and the fix. Absent
+   * from daemons that predate it.
+   */
+  unmatched_sources?: UnmatchedSourceJson[];
+  /**
+   * The group of files being embedded now (`path`: its file with the most new chunks), and how
+   * far: a big file takes minutes and moves no file count meanwhile. `null` when none is;
+   * absent from daemons that predate it.
+   */
+  embedding?: { path: string; files: number; chunks: number; chunks_done: number } | null;
+}
+
+export interface UnmatchedSourceJson {
+  source: string;
+  engine: string;
+  include: string[];
+  files_skipped: number;
+  /** false: the count is of the first part of a big folder, as far as the look went. */
+  complete: boolean;
+  suggested_engine: string | null;
+  message: string;
+  fix: string;
 }
 
 export interface StatusMemory {

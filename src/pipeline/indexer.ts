@@ -22,7 +22,14 @@ import { type AppendPlan, appendStateAt, planAppend, readHead, streamBytes } fro
 import { PathFilter } from './path-filter.js';
 import { readForIndex, shortHash } from './read-file.js';
 import { type DiskFile, describe, type ScanEntry, scanSource } from './scan.js';
-import { emptySummary, type IndexProgress, type IndexSummary, type StageSeconds } from './types.js';
+import { lookAtSource, type UnmatchedSource } from './source-check.js';
+import {
+  type EmbeddingProgress,
+  emptySummary,
+  type IndexProgress,
+  type IndexSummary,
+  type StageSeconds,
+} from './types.js';
 import { VectorReuse } from './vector-reuse.js';
 
 /**
@@ -276,14 +283,28 @@ export class Indexer {
       filter.forgetIgnoreFiles();
       // Inside the source: walk only that folder. (A `within` above the source walks it all.)
       const from = within && isInside(within, source.path) ? within : undefined;
+      let found = 0;
       for await (const entry of scanSource(filter, {
         maxFileBytes: this.#maxFileBytes(source),
         signal,
         from,
       })) {
+        found++;
         if (!inScope(entry.path)) continue;
         seen.add(entry.path);
         await run.consider(entry, source, records.get(entry.path));
+      }
+      // A whole source with nothing to index is a config mistake more often than an empty
+      // folder (a folder of code read by the default Markdown engine): say so, and the fix.
+      if (found === 0 && from === undefined && !signal?.aborted) {
+        const unmatched = await lookAtSource(source, filter, this.#config);
+        if (unmatched) {
+          this.#log.info(
+            { source: source.path, engine: source.engine, fix: unmatched.fix },
+            unmatched.message,
+          );
+          run.noteUnmatched(unmatched);
+        }
       }
     }
     return [...records.values()].filter(
@@ -478,6 +499,10 @@ class Run {
         this.#summary.filesDeleted += slice.length;
       }
     }
+  }
+
+  noteUnmatched(source: UnmatchedSource): void {
+    this.#summary.unmatched.push(source);
   }
 
   /** Files removed without a record (see `Indexer.#deleteOrphans`). */
@@ -766,22 +791,7 @@ class Run {
         if (!known.has(chunk.contentHash)) missing.set(chunk.contentHash, chunk.embedText ?? chunk.text);
     if (missing.size) {
       if (state.loading) await this.#timed('load', () => state.loading);
-      const t0 = performance.now();
-      const vectors = await state.embedder.embed([...missing.values()], {
-        signal: this.#options.signal,
-        priority: 'index',
-      });
-      const seconds = (performance.now() - t0) / 1000;
-      this.#summary.embedSeconds += seconds;
-      this.#indexer.noteEmbedRate(missing.size, seconds);
-      let i = 0;
-      for (const hash of missing.keys()) {
-        const vector = vectors.subarray(i * dim, ++i * dim);
-        known.set(hash, vector);
-        // A copy: the cache must not pin the whole batch's buffer.
-        this.#indexer.reuse.noteEmbedded(state.table, hash, Float32Array.from(vector));
-      }
-      this.#summary.chunksEmbedded += missing.size;
+      await this.#embedMissing(state, mapped, known, missing);
     }
     let total = 0;
     for (const m of mapped) total += m.chunks.length;
@@ -799,6 +809,47 @@ class Run {
     const batch = state.engine.mapper.toRecordBatch(mapped, flat, dim);
     this.#summary.stageSeconds.arrow += (performance.now() - t0) / 1000;
     return batch;
+  }
+
+  /**
+   * Embeds the texts of `missing` (by chunk hash) into `known` in one call, reporting progress
+   * as its batches land: a big file's group takes minutes on a CPU, and `filesIndexed` moves
+   * only when its commit lands.
+   */
+  async #embedMissing(
+    state: EngineState,
+    mapped: MappedFile[],
+    known: Map<string, Float32Array>,
+    missing: Map<string, string>,
+  ): Promise<void> {
+    const dim = state.embedder.dimension;
+    const embedding: EmbeddingProgress = {
+      path: largestFile(mapped, missing),
+      files: mapped.length,
+      chunks: missing.size,
+      chunksDone: 0,
+    };
+    this.#progress('embedding', embedding);
+    const t0 = performance.now();
+    const vectors = await state.embedder.embed([...missing.values()], {
+      signal: this.#options.signal,
+      priority: 'index',
+      onProgress: (done) => {
+        embedding.chunksDone = done;
+        this.#progress('embedding', embedding);
+      },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    this.#summary.embedSeconds += seconds;
+    this.#indexer.noteEmbedRate(missing.size, seconds);
+    let i = 0;
+    for (const hash of missing.keys()) {
+      const vector = vectors.subarray(i * dim, ++i * dim);
+      known.set(hash, vector);
+      // A copy: the cache must not pin the whole batch's buffer.
+      this.#indexer.reuse.noteEmbedded(state.table, hash, Float32Array.from(vector));
+    }
+    this.#summary.chunksEmbedded += missing.size;
   }
 
   /**
@@ -928,10 +979,11 @@ class Run {
     };
   }
 
-  #progress(phase: IndexProgress['phase']): void {
+  #progress(phase: IndexProgress['phase'], embedding?: EmbeddingProgress): void {
     const s = this.#summary;
     this.#options.onProgress?.({
       phase,
+      ...(embedding ? { embedding: { ...embedding } } : {}),
       filesSeen: s.filesSeen,
       filesToIndex: this.#filesToIndex,
       filesIndexed: this.#filesIndexed,
@@ -939,6 +991,17 @@ class Run {
       chunksReused: s.chunksReused,
     });
   }
+}
+
+/** The file of a group with the most chunks to embed: the one a progress line names. */
+function largestFile(mapped: MappedFile[], missing: ReadonlyMap<string, string>): string {
+  let best = { path: mapped[0]?.file.path ?? '', count: -1 };
+  for (const m of mapped) {
+    let count = 0;
+    for (const chunk of m.chunks) if (missing.has(chunk.contentHash)) count++;
+    if (count > best.count) best = { path: m.file.path, count };
+  }
+  return best.path;
 }
 
 /** Whether a path is a folder now (a symlink to one is not: the walk never follows those). */

@@ -1,3 +1,5 @@
+import type { UnmatchedSource } from './source-check.js';
+
 /** What one index run (or one batch of daemon work) did. Counts are files unless named chunks. */
 export interface IndexSummary {
   /** Files found on disk in the sources (or among the paths asked for). */
@@ -40,6 +42,11 @@ export interface IndexSummary {
    * start); bounded like `failures`.
    */
   omitted: { path: string; counts: Record<string, number> }[];
+  /**
+   * Sources walked whole that hold nothing their engine reads: its include globs match none of
+   * their files, or their folder is empty. Each names the globs, the files skipped and the fix.
+   */
+  unmatched: UnmatchedSource[];
 }
 
 export interface StageSeconds {
@@ -62,13 +69,34 @@ export interface StageSeconds {
 }
 
 export interface IndexProgress {
-  phase: 'scanning' | 'indexing' | 'deleting' | 'optimizing';
+  /**
+   * `indexing`: a group was committed (`filesIndexed` moved). `embedding`: a slice of a group's
+   * new chunks was embedded (`embedding` says how far); nothing was written yet.
+   */
+  phase: 'scanning' | 'indexing' | 'embedding' | 'deleting' | 'optimizing';
   filesSeen: number;
   /** Files known to need work so far (grows while scanning). */
   filesToIndex: number;
   filesIndexed: number;
   chunksEmbedded: number;
   chunksReused: number;
+  /** In the `embedding` phase (absent otherwise): how far the group has come. */
+  embedding?: EmbeddingProgress;
+}
+
+/**
+ * A group of files being embedded, slice by slice. A big file's chunks take many embedding
+ * batches (minutes on a CPU) and `filesIndexed` moves only once its commit lands: without this
+ * a run looks hung inside it.
+ */
+export interface EmbeddingProgress {
+  /** The group's file with the most new chunks (a big file is most of its group). */
+  path: string;
+  /** Files in the group. */
+  files: number;
+  /** New chunks of the group to embed (chunks found by hash are not counted). */
+  chunks: number;
+  chunksDone: number;
 }
 
 export function emptySummary(): IndexSummary {
@@ -88,5 +116,6 @@ export function emptySummary(): IndexSummary {
     failures: [],
     withheld: [],
     omitted: [],
+    unmatched: [],
   };
 }

@@ -26,6 +26,10 @@ export function registerIndex(program: Command): void {
 Only what changed is read again: a file costs a stat unless its size or mtime moved, and only
 chunks whose text is new are embedded. Deleted files leave the index.
 
+On a terminal, a progress line shows the files done and, inside a big file, its chunks embedded
+so far. A source whose files all miss its engine's \`include\` globs (a folder of code given
+without \`engine: code\`), or whose folder is empty, is named after the summary, with the fix.
+
 Examples:
   ragctl index                       # every source in the config
   ragctl index ~/notes/work          # one folder
@@ -71,8 +75,12 @@ async function runIndex(
   const { App } = await import('../../app.js');
   const app: App = await App.open(config, { logger });
   const bar = new ProgressBar(!json && process.stderr.isTTY === true);
-  const onProgress = (p: IndexProgress) =>
-    bar.update(p.filesIndexed, p.filesToIndex || null, describeProgress(p));
+  const onProgress = (p: IndexProgress) => {
+    // Inside a group being embedded the bar moves by its chunks, not only when its files land.
+    const e = p.embedding;
+    const done = e && e.chunks > 0 ? p.filesIndexed + (e.files * e.chunksDone) / e.chunks : p.filesIndexed;
+    bar.update(done, p.filesToIndex || null, describeProgress(p));
+  };
   const controller = new AbortController();
   const stop = () => controller.abort(new RagError('E_ABORTED', 'interrupted'));
   process.once('SIGINT', stop);
@@ -162,7 +170,13 @@ async function checkTargets(paths: string[], roots: string[]): Promise<{ path: s
 function describeProgress(p: IndexProgress): string {
   if (p.phase === 'scanning') return `scanning… ${p.filesSeen} files seen, ${p.filesToIndex} to index`;
   if (p.phase === 'deleting') return 'removing deleted files';
-  return `${p.filesIndexed}/${p.filesToIndex} files · ${p.chunksEmbedded} chunks embedded, ${p.chunksReused} reused`;
+  const files = `${p.filesIndexed}/${p.filesToIndex} files`;
+  const e = p.embedding;
+  if (e && e.chunksDone < e.chunks) {
+    const others = e.files > 1 ? ` (+${e.files - 1} file${e.files === 2 ? '' : 's'})` : '';
+    return `${files} · embedding ${displayPath(e.path)}${others}: ${e.chunksDone}/${e.chunks} chunks`;
+  }
+  return `${files} · ${p.chunksEmbedded} chunks embedded, ${p.chunksReused} reused`;
 }
 
 function addInto(total: IndexSummary, part: IndexSummary): void {
@@ -186,6 +200,7 @@ function addInto(total: IndexSummary, part: IndexSummary): void {
   total.failures.push(...part.failures);
   total.withheld.push(...part.withheld);
   total.omitted.push(...part.omitted);
+  total.unmatched.push(...part.unmatched);
 }
 
 export function formatSummary(s: IndexSummary): string {
@@ -198,6 +213,7 @@ export function formatSummary(s: IndexSummary): string {
   lines.push(
     `${s.chunksEmbedded} chunks embedded, ${s.chunksReused} reused · ${s.seconds.toFixed(1)} s (embedding ${s.embedSeconds.toFixed(1)} s).`,
   );
+  for (const u of s.unmatched) lines.push(`Nothing to index: ${u.message}.`, `  fix: ${u.fix}`);
   const shown = s.failures.slice(0, 10);
   if (shown.length) {
     lines.push('Skipped:');

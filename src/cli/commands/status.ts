@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { ReadOnlyApp } from '../../app-reader.js';
+import { unmatchedJson } from '../../daemon/status.js';
 import type { StatusResult } from '../../ipc/protocol.js';
+import { unmatchedSources } from '../../pipeline/source-check.js';
 import { askDaemon } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
@@ -15,7 +17,7 @@ export function registerStatus(program: Command): void {
     .description('what the index holds and what the daemon is doing (reads the index when no daemon runs)')
     .addHelpText(
       'after',
-      '\nStates: indexing · idle · paused · degraded (with the reason and the fix) · stopped (no daemon).',
+      "\nStates: indexing · idle · paused · degraded (with the reason and the fix) · stopped (no daemon).\nA source that holds nothing its engine reads (its files all miss the engine's include globs, or\nits folder is empty) is named, with the fix.",
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
@@ -31,7 +33,8 @@ export function registerStatus(program: Command): void {
  * the reason and the fix.
  */
 export async function statusFromIndex(app: ReadOnlyApp): Promise<StatusResult> {
-  const { files, chunks, version, skipped } = await app.contents();
+  const { files, chunks, version, skipped, chunksByEngine } = await app.contents();
+  const unmatched = await unmatchedSources(app.config, chunksByEngine);
   const models = [...app.embedders.values()].map((e) => e.modelId);
   const reasons = app.problems.map((p) => p.reason);
   const fixes = [...new Set(app.problems.map((p) => p.fix))];
@@ -52,6 +55,7 @@ export async function statusFromIndex(app: ReadOnlyApp): Promise<StatusResult> {
     store_version: version,
     pid: process.pid,
     memory: null,
+    unmatched_sources: unmatched.map(unmatchedJson),
   };
 }
 
@@ -74,6 +78,11 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
       );
     }
   }
+  if (s.embedding) {
+    const e = s.embedding;
+    const others = e.files > 1 ? ` (+${e.files - 1} file${e.files === 2 ? '' : 's'})` : '';
+    lines.push(`now:      embedding ${displayPath(e.path)}${others}: ${e.chunks_done}/${e.chunks} chunks`);
+  }
   lines.push(`model:    ${s.model ?? '(none loaded)'}`);
   lines.push(`store:    version ${s.store_version}`);
   if (s.memory) {
@@ -83,6 +92,10 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
     lines.push(
       `memory:   daemon ${mb(m.rss_bytes)} (JS heap ${mb(m.heap_used_bytes)}, LanceDB caches ${mb(m.store_cache_bytes)}), embed worker ${workers || 'none'}`,
     );
+  }
+  for (const u of s.unmatched_sources ?? []) {
+    lines.push(`nothing to index: ${u.message}`);
+    lines.push(`  fix: ${u.fix}`);
   }
   if (s.last_errors.length) {
     lines.push(via === 'daemon' ? 'recent errors:' : 'skipped files:');

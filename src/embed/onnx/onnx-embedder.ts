@@ -164,7 +164,7 @@ export class OnnxEmbedder implements Embedder {
       this.tokenizer,
       this.#options.batchTokens,
       this.dimension,
-      options.signal,
+      options,
       async (encoded, batch) => {
         const S = batch.seqLen;
         const B = encoded.length;

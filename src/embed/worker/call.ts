@@ -18,6 +18,7 @@ export class PendingCall {
   #resolve!: (vectors: Float32Array) => void;
   #reject!: (err: unknown) => void;
   #detach: (() => void) | undefined;
+  readonly #onProgress: ((embedded: number) => void) | undefined;
 
   /** `onAbort` runs when `signal` aborts while the call is pending (the worker unqueues it). */
   constructor(
@@ -26,8 +27,10 @@ export class PendingCall {
     priority: Priority,
     signal: AbortSignal | undefined,
     onAbort: (call: PendingCall, reason: unknown) => void,
+    onProgress?: (embedded: number) => void,
   ) {
     this.texts = texts;
+    this.#onProgress = onProgress;
     this.priority = priority;
     this.#dimension = dimension;
     this.out = new Float32Array(texts.length * dimension);
@@ -59,6 +62,7 @@ export class PendingCall {
       this.out.set(vectors.subarray(row * H, (row + 1) * H), textIndex * H);
     });
     this.#remaining -= indices.length;
+    this.#onProgress?.(this.texts.length - this.#remaining);
     if (this.#remaining === 0) this.#settle(() => this.#resolve(this.out));
   }
 

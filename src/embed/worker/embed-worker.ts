@@ -169,6 +169,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       options.priority ?? 'index',
       options.signal,
       (aborted, reason) => this.#failCall(aborted, abortedError(reason)),
+      options.onProgress,
     );
     this.#queue.push(jobsFor(call, batches));
     if (this.#state === 'idle') this.#spawn();

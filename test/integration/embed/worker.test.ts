@@ -137,6 +137,18 @@ describe('EmbedWorker', () => {
     }
   });
 
+  it('reports how many texts of a call are embedded as its requests land, up to all of them', async () => {
+    const worker = makeWorker();
+    const many = texts(200, 200);
+    const seen: number[] = [];
+    const got = await worker.embed(many, { priority: 'index', onProgress: (n) => seen.push(n) });
+    expect(got.length).toBe(many.length * worker.dimension);
+    // Several requests, each reported once, counts growing to the whole call.
+    expect(seen.length).toBeGreaterThan(1);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThan(seen[i - 1]!);
+    expect(seen.at(-1)).toBe(many.length);
+  });
+
   it('answers a query after at most the one index request in flight', async () => {
     // 80 texts of 120 tokens at 512 tokens a request: 4 texts a request, 20 requests.
     const worker = makeWorker({ limits: { requestTokens: 512, mergedRequestTokens: 512 } });

@@ -1,0 +1,174 @@
+import type { Dirent } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { extname, join, sep } from 'node:path';
+import picomatch from 'picomatch';
+import type { Config, SourceConfig } from '../config/types.js';
+import { errnoCode } from '../errors.js';
+import { relativePath } from '../paths.js';
+import { PathFilter } from './path-filter.js';
+
+/**
+ * Folder entries a look at one source reads at most. A source whose engine reads other files
+ * than it holds (a folder of code given with no `engine:`, read as Markdown) is told within
+ * its first listings; the look never costs a second walk of a big tree.
+ */
+export const LOOK_ENTRIES = 2_000;
+
+/** A source whose engine's include globs match none of its files, or whose folder is empty. */
+export interface UnmatchedSource {
+  source: string;
+  engine: string;
+  include: readonly string[];
+  /** Files the look found that the globs do not match (0: the folder holds no files). */
+  filesSkipped: number;
+  /** Whether the look saw the whole folder; if not, `filesSkipped` counts the part it saw. */
+  complete: boolean;
+  /** The configured engine whose include globs match most of those files; null when none does. */
+  suggestedEngine: string | null;
+  message: string;
+  fix: string;
+}
+
+/**
+ * Looks at a source's first LOOK_ENTRIES folder entries, in the walk's order, through its
+ * filter: undefined as soon as one file is part of the source (or when its folder is gone,
+ * which the walk reports itself); else what it holds instead and the fix.
+ */
+export async function lookAtSource(
+  source: SourceConfig,
+  filter: PathFilter,
+  config: Pick<Config, 'engines' | 'configFile'>,
+): Promise<UnmatchedSource | undefined> {
+  const skipped: string[] = [];
+  // Files the globs match that `exclude:` or an ignore file (a folder's, or above) keeps out.
+  const included = picomatch([...source.include], { dot: false });
+  let excluded = 0;
+  let entries = 0;
+  let complete = true;
+  const stack = [source.path];
+  while (stack.length) {
+    if (entries >= LOOK_ENTRIES) {
+      complete = false;
+      break;
+    }
+    const dir = stack.pop()!;
+    let listing: Dirent[];
+    try {
+      listing = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      // The walk reports a missing source and folders it cannot read; a look has nothing to add.
+      if (dir === source.path && (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR'))
+        return undefined;
+      continue;
+    }
+    for (const entry of listing) {
+      entries++;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (filter.acceptsDir(path)) stack.push(path);
+      } else if (filter.acceptsFile(path)) {
+        return undefined;
+      } else if (!entry.name.startsWith('.')) {
+        // Hidden files (.DS_Store, .gitignore) are nobody's content: not counted as skipped.
+        const rel = relativePath(source.path, path).split(sep).join('/');
+        if (included(rel)) excluded++;
+        skipped.push(rel);
+      }
+    }
+  }
+  return describeUnmatched(source, skipped, excluded, entries, complete, config);
+}
+
+function describeUnmatched(
+  source: SourceConfig,
+  skipped: readonly string[],
+  excluded: number,
+  /** Folder entries seen: none means the folder is empty, not only its files hidden or excluded. */
+  entries: number,
+  complete: boolean,
+  config: Pick<Config, 'engines' | 'configFile'>,
+): UnmatchedSource {
+  const globs = source.include.join(', ');
+  const where = config.configFile ? ` in ${config.configFile}` : '';
+  const base = { source: source.path, engine: source.engine, include: source.include, complete };
+  if (!skipped.length) {
+    return {
+      ...base,
+      filesSkipped: 0,
+      suggestedEngine: null,
+      message: entries
+        ? `source ${source.path} (engine ${source.engine}) holds no files to index: all it holds is hidden, or in folders its \`exclude:\` or an ignore file keeps out`
+        : `source ${source.path} (engine ${source.engine}) holds no files to index: the folder is empty`,
+      fix: entries
+        ? `check this source's \`exclude:\`${where} and the .gitignore/.ragignore files in ${source.path}`
+        : `put files in ${source.path}, or point the source's \`path\`${where} at the folder that holds them`,
+    };
+  }
+  const counted = `${complete ? '' : 'the first '}${skipped.length} file${skipped.length === 1 ? '' : 's'}`;
+  if (excluded === skipped.length) {
+    return {
+      ...base,
+      filesSkipped: skipped.length,
+      suggestedEngine: null,
+      message: `source ${source.path} (engine ${source.engine}) matched 0 files: its include globs (${globs}) match ${counted}, all kept out by its \`exclude:\` or a .gitignore/.ragignore`,
+      fix: `check this source's \`exclude:\`${where} and the .gitignore/.ragignore files in ${source.path}`,
+    };
+  }
+  const message = excluded
+    ? `source ${source.path} (engine ${source.engine}) matched 0 files: its include globs (${globs}) match ${excluded} of its ${counted}, and those are kept out by its \`exclude:\` or an ignore file`
+    : `source ${source.path} (engine ${source.engine}) matched 0 files: its include globs (${globs}) match none of its ${counted}, so all are skipped`;
+  // A source's own `include:` wins over its engine's: changing the engine alone would not do.
+  const ownInclude = globs !== (config.engines[source.engine]?.include ?? []).join(', ');
+  let best: { engine: string; count: number } | undefined;
+  for (const [name, engine] of Object.entries(config.engines)) {
+    if (name === source.engine) continue;
+    const matches = picomatch([...engine.include], { dot: false });
+    const count = skipped.filter((p) => matches(p)).length;
+    if (count > 0 && (!best || count > best.count)) best = { engine: name, count };
+  }
+  if (best) {
+    return {
+      ...base,
+      filesSkipped: skipped.length,
+      suggestedEngine: best.engine,
+      message,
+      fix: `add \`engine: ${best.engine}\` to this source${where} (${best.count} of its files match that engine's globs)${ownInclude ? ' and remove its `include:`, which names none of them' : ''}`,
+    };
+  }
+  const ext = commonestExtension(skipped);
+  return {
+    ...base,
+    filesSkipped: skipped.length,
+    suggestedEngine: null,
+    message,
+    fix: `give this source${where} an \`include:\` that matches its files${ext ? ` (most end in ${ext})` : ''}, and an engine whose chunker reads them`,
+  };
+}
+
+function commonestExtension(paths: readonly string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const p of paths) {
+    const ext = extname(p);
+    if (ext) counts.set(ext, (counts.get(ext) ?? 0) + 1);
+  }
+  let best: [string, number] | undefined;
+  for (const entry of counts) if (!best || entry[1] > best[1]) best = entry;
+  return best?.[0];
+}
+
+/**
+ * The sources `status` names as holding nothing their engine reads, from a look at each. A
+ * look that stopped before the end of a big folder proves nothing when the engine's table
+ * holds rows (its files may lie deeper): such a source is named only while its engine has none.
+ */
+export async function unmatchedSources(
+  config: Pick<Config, 'engines' | 'configFile' | 'sources' | 'dataDir'>,
+  chunksByEngine: Readonly<Record<string, number>>,
+): Promise<UnmatchedSource[]> {
+  const out: UnmatchedSource[] = [];
+  for (const source of config.sources) {
+    const unmatched = await lookAtSource(source, new PathFilter(source, config.dataDir), config);
+    if (unmatched && (unmatched.complete || !chunksByEngine[source.engine])) out.push(unmatched);
+  }
+  return out;
+}
