@@ -5,6 +5,7 @@ import { fuseRrf } from '../store/search.js';
 import type {
   ChunkTableReader,
   FieldFilter,
+  RankDown,
   SearchFilter,
   SearchHit,
   SearchMode,
@@ -26,6 +27,8 @@ export interface SearchTable {
   timeColumn?: string | undefined;
   /** Rows its hybrid searches' full-text leg leaves out (its mapper's `hybridTextSkip`). */
   hybridTextSkip?: FieldFilter | undefined;
+  /** Rows its hybrid searches rank down (its mapper's `hybridRankDown`). */
+  hybridRankDown?: RankDown | undefined;
 }
 
 /**
@@ -91,6 +94,7 @@ export class SearchService {
         fields: given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name] as FilterValue, now)),
       },
       hybridTextSkip: t.hybridTextSkip,
+      hybridRankDown: t.hybridRankDown,
       explain: q.explain,
       timings,
     });
