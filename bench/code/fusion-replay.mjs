@@ -5,9 +5,10 @@
 //   node bench/code/fusion-replay.mjs [--brief]             # replay click, ajv, flask, pflag, toml dumps
 //
 // --dump saves, per question, the two legs as hybrid asked for them before §29 at k 10: the
-// vector leg's top 50 (vector mode, k 50: same filter, same scan) and the full-text leg's top 50
-// with the class summaries left out (text mode k 200 read, summary kinds dropped, first 50 kept:
-// BM25's statistics are the table's either way), each hit with its kind and, for a part of a
+// vector leg's top 50 (vector mode, k 50: same filter, same scan) and the full-text leg with the
+// class summaries left out (text mode k 200 read, summary kinds dropped; a candidate fusion drops
+// its own kinds and keeps the first 50, as the live leg's `where` does: BM25's statistics are the
+// table's either way), each hit with its kind and, for a part of a
 // split definition, its part number and head chunk; plus the live hybrid top 10, to check that
 // the replay of what src/ ships reproduces it. → bench/out/code-legs-<base>.json
 //
@@ -93,7 +94,9 @@ async function dump(base) {
       const textAll = (await app.search.search({ query: q.question, mode: 'text', k: 200 })).results.map(
         slim,
       );
-      const text = textAll.filter((h) => !SUMMARY_KINDS.has(h.kind)).slice(0, POOL);
+      // Deeper than the pool: a candidate that leaves more kinds out of the text leg takes its 50
+      // from what is left, as the live leg's `where` does.
+      const text = textAll.filter((h) => !SUMMARY_KINDS.has(h.kind));
       const hybrid = (await app.search.search({ query: q.question, mode: 'hybrid', k: K })).results.map(slim);
       rows.push({ id: q.id, question: q.question, relevant: q.relevant, vector, text, hybrid });
     }
