@@ -125,6 +125,7 @@ export class ReadOnlyApp {
           filters: engine.mapper.filters,
           timeColumn: engine.mapper.timeColumn,
           hybridTextSkip: engine.mapper.hybridTextSkip,
+          hybridRankDown: engine.mapper.hybridRankDown,
         });
       }
       for (const older of reader.olderVersions) {

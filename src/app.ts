@@ -82,6 +82,7 @@ export class App {
         filters: e.mapper.filters,
         timeColumn: e.mapper.timeColumn,
         hybridTextSkip: e.mapper.hybridTextSkip,
+        hybridRankDown: e.mapper.hybridRankDown,
       }));
       // Every registered mapper's fields, as the socket and the CLI take them: a filter no
       // configured engine has is refused by name, not as an unknown parameter.

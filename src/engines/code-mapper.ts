@@ -1,10 +1,14 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { RagError } from '../errors.js';
 import { arrow, recordBatch, utf8Data } from './arrow.js';
-import { type CodeChunkMetadata, SUMMARY_KINDS } from './code/types.js';
+import { TEST_PATHS, TEST_RANK_FACTOR } from './code/test-paths.js';
+import { type CodeChunkMetadata, type CodeKind, SUMMARY_KINDS } from './code/types.js';
 import { CODE_COLUMNS, CODE_FILTERS } from './code-filters.js';
 import { documentMapper } from './document-mapper.js';
 import type { MappedFile, StoreMapper } from './types.js';
+
+/** The kinds whose rows hybrid's full-text leg leaves out (see `hybridTextSkip`). */
+const HYBRID_TEXT_SKIP_KINDS: readonly CodeKind[] = Object.freeze([...SUMMARY_KINDS, 'module', 'imports']);
 
 /**
  * Chunks of source code: the document table's columns plus what the code chunker knows of each
@@ -30,8 +34,17 @@ export const codeMapper: StoreMapper = {
    * often better (the words of several methods at once), and fusion put the class first where
    * the vector leg had the method (docs/BENCHMARKS.md §18, §22). Summaries still come through
    * the vector leg, and the context assembler still shows them as the parent of a method.
+   *
+   * Module code and import blocks are left out too: an import block holds the names of what the
+   * file uses and a module chunk its constants and usage text, words that the definitions
+   * answering a question hold as their own (docs/BENCHMARKS.md §30). Both stay vector candidates.
    */
-  hybridTextSkip: { kind: 'string-in', column: CODE_COLUMNS.kind, value: SUMMARY_KINDS },
+  hybridTextSkip: { kind: 'string-in', column: CODE_COLUMNS.kind, value: HYBRID_TEXT_SKIP_KINDS },
+  /**
+   * Tests stay findable but lose near-ties to the code they test (`TEST_PATHS`): a test's table of
+   * inputs and expected messages reads like a question about that code.
+   */
+  hybridRankDown: { paths: TEST_PATHS, factor: TEST_RANK_FACTOR },
 
   schema(dimension: number): Schema {
     const common = documentMapper.schema(dimension).fields;

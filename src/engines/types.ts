@@ -2,7 +2,7 @@ import type { FtsOptions } from '@lancedb/lancedb';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { FieldSpec } from '../config/schema.js';
 import type { TokenCounter } from '../embed/types.js';
-import type { FieldFilter, FilterKind } from '../store/types.js';
+import type { FieldFilter, FilterKind, RankDown } from '../store/types.js';
 
 /** One searchable piece of a file. Plain data: it crosses process boundaries. */
 export interface Chunk {
@@ -197,6 +197,12 @@ export interface StoreMapper {
    * words twice. A `--mode text` search still reads every row: it asked for every match.
    */
   readonly hybridTextSkip?: FieldFilter;
+  /**
+   * Rows whose fused hybrid score is multiplied by a factor below 1: still found, but below
+   * equally good matches (the code mapper's test files, whose tables of inputs and expected
+   * messages read like a question about the code they test). Only hybrid search applies it.
+   */
+  readonly hybridRankDown?: RankDown;
   schema(dimension: number): Schema;
   /**
    * `vectors` is one flat row-major buffer (`chunks.length × dimension`). The vector column

@@ -23,8 +23,8 @@ export interface MergeOptions {
  * are min-max normalised over that table's candidates, so every table's best is near 1. What is
  * comparable is the evidence itself: one model's cosine similarities, and (less strictly, as each
  * table has its own term statistics) BM25 scores. So hybrid fuses all tables' candidates again as
- * one pool, as the store fuses one table's (same weights, same file evidence); a table that only
- * matched weakly then ranks low. Tables of different models fall back to ranks.
+ * one pool, as the store fuses one table's (same weights, rank-down factors and file evidence);
+ * a table that only matched weakly then ranks low. Tables of different models fall back to ranks.
  */
 export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: MergeOptions): SearchHit[] {
   const { mode, k, explain } = options;
@@ -46,7 +46,10 @@ function fusedAgain(candidates: readonly SearchHit[], k: number, explain: boolea
     if (e.text) byText.push({ ...hit, score: e.text.bm25 });
   }
   const fused = fuseRelativeScores(byVector, byText, fusion.weights.vector, Number.POSITIVE_INFINITY);
-  const { hits, evidence } = withFileEvidence(fused, fusion.file.weight);
+  // A hit its own table ranked down (a test file in the code table) keeps that factor here.
+  const factor = new Map(candidates.map((h) => [h.id, h.explain?.fusion?.rankDown ?? 1]));
+  const lowered = fused.map((hit) => ({ ...hit, score: hit.score * (factor.get(hit.id) ?? 1) }));
+  const { hits, evidence } = withFileEvidence(lowered, fusion.file.weight);
   const top = hits.slice(0, k);
   if (!explain) return top.map((hit) => withMerge(hit, undefined));
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };

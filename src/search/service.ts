@@ -4,6 +4,7 @@ import { isRagError, RagError } from '../errors.js';
 import type {
   ChunkTableReader,
   FieldFilter,
+  RankDown,
   SearchFilter,
   SearchHit,
   SearchMode,
@@ -26,6 +27,8 @@ export interface SearchTable {
   timeColumn?: string | undefined;
   /** Rows its hybrid searches' full-text leg leaves out (its mapper's `hybridTextSkip`). */
   hybridTextSkip?: FieldFilter | undefined;
+  /** Rows its hybrid searches rank down (its mapper's `hybridRankDown`). */
+  hybridRankDown?: RankDown | undefined;
 }
 
 /**
@@ -95,6 +98,7 @@ export class SearchService {
         fields: given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name] as FilterValue, now)),
       },
       hybridTextSkip: t.hybridTextSkip,
+      hybridRankDown: t.hybridRankDown,
       explain: q.explain,
       // Several tables' hybrid candidates are fused again as one pool (`mergeEngines`).
       candidates: comparable && ranked === 'hybrid',

@@ -2,6 +2,7 @@ import { MatchQuery, type Table, type VectorQuery } from '@lancedb/lancedb';
 import type { Table as ArrowTable, Vector } from 'apache-arrow';
 import { RagError } from '../errors.js';
 import { withFileEvidence } from './file-evidence.js';
+import { withRankDown } from './rank-down.js';
 import type { StoreTuning } from './tuning.js';
 import {
   CHUNK_COLUMNS as C,
@@ -47,7 +48,9 @@ export interface SearchTarget {
  * One search over one chunk table. Filters go into each leg's `where`, which LanceDB
  * applies before ranking (prefilter), so k matching rows come back even when rows that the
  * filter excludes would rank higher. In hybrid mode the full-text leg also leaves out the rows
- * its table's mapper names (`hybridTextSkip`: the code table's class summaries).
+ * its table's mapper names (`hybridTextSkip`: the code table's class summaries, module code and
+ * imports), and the rows its mapper ranks down (`hybridRankDown`: test files) lose a share of
+ * their fused score.
  */
 export async function searchChunks(target: SearchTarget, request: SearchRequest): Promise<SearchHit[]> {
   const { k, mode } = request;
@@ -86,7 +89,9 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
   const vectorWeight = request.vectorWeight ?? target.tuning.hybridVectorWeight;
   const fileWeight = target.tuning.fileEvidenceWeight;
   const fused = fuseRelativeScores(byVector, byText, vectorWeight, Number.POSITIVE_INFINITY);
-  const { hits: ranked, evidence } = withFileEvidence(fused, fileWeight);
+  const rankDown = request.hybridRankDown;
+  const { hits: lowered, rankedDown } = withRankDown(fused, rankDown);
+  const { hits: ranked, evidence } = withFileEvidence(lowered, fileWeight);
   const hits = request.candidates ? ranked : ranked.slice(0, k);
   if (!explain) return hits;
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
@@ -99,6 +104,7 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
     },
     file: { weight: fileWeight, evidence: evidence.get(hit.id) ?? 0 },
     pool,
+    ...(rankDown && rankedDown.has(hit.id) ? { rankDown: rankDown.factor } : {}),
   }));
 }
 

@@ -62,6 +62,16 @@ export type FieldFilter =
   | { kind: 'string-eq' | 'list-contains' | 'glob' | 'path-glob'; column: string; value: string }
   | { kind: 'string-in'; column: string; value: readonly string[] };
 
+/**
+ * Rows a hybrid search ranks below equally good matches without leaving them out: their fused
+ * score is multiplied by `factor` (0–1) before file evidence.
+ */
+export interface RankDown {
+  /** Tested against the hit's path relative to its source root, `/`-separated. */
+  readonly paths: RegExp;
+  readonly factor: number;
+}
+
 /** Filters pushed down into the table scan (LanceDB `where`), never applied after the fact. */
 export interface SearchFilter {
   /**
@@ -98,6 +108,8 @@ export interface SearchRequest {
    * `hybridTextSkip`). Ignored in `text` mode, which reads every row.
    */
   hybridTextSkip?: FieldFilter | undefined;
+  /** Hybrid mode: rows whose fused score is lowered by a factor (the table's mapper's `hybridRankDown`). */
+  hybridRankDown?: RankDown | undefined;
   /** Hybrid mode: the vector leg's share in the fusion (default: the store's tuning). */
   vectorWeight?: number | undefined;
   /**
@@ -156,6 +168,8 @@ export interface FusionExplanation {
   file: { weight: number; evidence: number };
   /** Candidates each leg was asked for. */
   pool: number;
+  /** The factor the fused score was multiplied by (`SearchRequest.hybridRankDown`); absent when none was. */
+  rankDown?: number;
 }
 
 /**

@@ -147,9 +147,10 @@ export function formatExplanation(e: HitExplanation): string[] {
       f.file.evidence > 0
         ? ` + ${f.file.weight.toFixed(2)}×${f.file.evidence.toFixed(3)} (its file's other hits)`
         : '';
-    lines.push(
-      `  ${f.method}: ${part(f.weights.vector, f.normalized.vector)} + ${part(f.weights.text, f.normalized.text)}${file} = ${e.score.toFixed(4)}`,
-    );
+    const legs = `${part(f.weights.vector, f.normalized.vector)} + ${part(f.weights.text, f.normalized.text)}`;
+    // A ranked-down hit (the code engine's test files) keeps that share of its fused score.
+    const fused = f.rankDown === undefined ? legs : `(${legs})×${f.rankDown} (ranked down)`;
+    lines.push(`  ${f.method}: ${fused}${file} = ${e.score.toFixed(4)}`);
   }
   if (e.merge) lines.push(`  ${formatMerge(e.merge)}`);
   lines.push(`  filter: ${e.where ?? 'none'}`);

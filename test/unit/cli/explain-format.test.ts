@@ -25,4 +25,12 @@ describe('ragctl search --explain for people', () => {
       '  relative-score: 0.50×1.000 + 0.50×0 (not in its top 50) = 0.5000',
     );
   });
+
+  it("shows a ranked-down hit's factor around the legs, so the printed sum adds up", () => {
+    const e = explain(0);
+    const lowered: HitExplanation = { ...e, fusion: { ...e.fusion!, rankDown: 0.7 }, score: 0.35 };
+    expect(formatExplanation(lowered)[1]).toBe(
+      '  relative-score: (0.50×1.000 + 0.50×0 (not in its top 50))×0.7 (ranked down) = 0.3500',
+    );
+  });
 });

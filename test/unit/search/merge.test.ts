@@ -46,6 +46,16 @@ describe('mergeEngines', () => {
     expect(merged.map((h) => h.id)).toEqual(['a', 'b', 'x']);
   });
 
+  it('hybrid: a hit its table ranked down (a test file) keeps the factor in the merged pool', () => {
+    const code = [candidate('test_app', 'code', 0.8, 9), candidate('app', 'code', 0.75, 8)];
+    code[0]!.explain!.fusion!.rankDown = 0.7;
+    const md = [candidate('note', 'md', 0.2, 1)];
+    const merged = mergeEngines([code, md], { ...options, mode: 'hybrid', explain: true });
+    // test_app fuses to 1 (best in both legs), ×0.7 = 0.7; app to 0.5·(0.55/0.6) + 0.5·(7/8) ≈ 0.896.
+    expect(merged.map((h) => h.id)).toEqual(['app', 'test_app', 'note']);
+    expect(merged[1]!.score).toBeCloseTo(0.7, 6);
+  });
+
   it('hybrid: every table’s candidates fused again, each leg scaled over all of them', () => {
     const md = [candidate('a', 'md', 0.8, 9), candidate('b', 'md', 0.6, null)];
     const sql = [candidate('x', 'sql', 0.2, 3)];
