@@ -47,13 +47,27 @@ describe('ragctl search on a code source (no daemon)', () => {
   });
 
   it("names a top-level function's hit by its symbol, a method's by Class.method", async () => {
-    const fn = await ragctl('search', 'price of a parcel per kilogram', '--symbol', 'shipping_cost', '-k', '1');
+    const fn = await ragctl(
+      'search',
+      'price of a parcel per kilogram',
+      '--symbol',
+      'shipping_cost',
+      '-k',
+      '1',
+    );
     expect(fn.code, fn.stderr).toBe(0);
     expect(fn.stdout.split('\n')[0]).toMatch(
       /^ 1\. notes\/shop\/shipping\.py:4-7 {2}shipping_cost {2}\(score \d\.\d{4}\)$/,
     );
 
-    const method = await ragctl('search', 'volumetric weight', '--symbol', 'Parcel.volumetric_weight', '-k', '1');
+    const method = await ragctl(
+      'search',
+      'volumetric weight',
+      '--symbol',
+      'Parcel.volumetric_weight',
+      '-k',
+      '1',
+    );
     expect(method.code, method.stderr).toBe(0);
     expect(method.stdout.split('\n')[0]).toMatch(
       /^ 1\. notes\/shop\/shipping\.py:\d+-\d+ {2}Parcel\.volumetric_weight {2}\(score \d\.\d{4}\)$/,
