@@ -21,7 +21,7 @@ export function formatContext(result: ContextResultJson, showPath?: (path: strin
 }
 
 /** `shop/cart.py:Cart.total` → `Cart.total`; the path is already in the header. */
-function nameInFile(symbol: string): string {
+export function nameInFile(symbol: string): string {
   const colon = symbol.lastIndexOf(':');
   return colon < 0 ? '' : symbol.slice(colon + 1);
 }

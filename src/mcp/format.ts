@@ -5,8 +5,8 @@ import type { Via } from './types.js';
 /**
  * Text for a model. Paths are absolute (an agent opens them as they are), each hit says where
  * it is (`path:start-end`), what contains it (heading path, or the code symbol), and carries
- * the chunk's whole text: it is what the agent came for, and a chunk is already bounded by the
- * embedder's token limit.
+ * the chunk's whole text as the file has it: it is what the agent came for, and a chunk is already
+ * bounded by the embedder's token limit.
  */
 
 export function renderSearch(result: SearchResult): string {
@@ -25,8 +25,20 @@ function renderHit(hit: WireSearchHit, rank: number): string {
   // An engine's own one-line facts (the SQL engine: duration, time, fingerprint), as the CLI shows them.
   const display = hit.metadata.display;
   if (typeof display === 'string' && display) out.push(display);
-  out.push('---', hit.text.trimEnd(), '---');
+  out.push('---', fileText(hit).trimEnd(), '---');
   return out.join('\n');
+}
+
+/**
+ * The lines `path:start-end` hold, without what the chunker put before them for search's sake
+ * (`metadata.bodyOffset`: a heading breadcrumb; a code chunk's symbol and name-word lines). Those
+ * are not in the file, and an agent quoting or editing the file must not take them for its text.
+ */
+function fileText(hit: WireSearchHit): string {
+  const offset = hit.metadata.bodyOffset;
+  return typeof offset === 'number' && offset > 0 && offset < hit.text.length
+    ? hit.text.slice(offset)
+    : hit.text;
 }
 
 /**

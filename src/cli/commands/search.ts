@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { nameInFile } from '../../context/format.js';
 import type { FilterField } from '../../engines/types.js';
 import { RagError } from '../../errors.js';
 import { BUILTIN_FILTERS } from '../../registry/builtin-filters.js';
@@ -119,8 +120,9 @@ export function formatResults(result: SearchResultJson): string {
   const lines: string[] = [];
   result.results.forEach((hit, i) => {
     const where = `${displayPath(hit.path)}:${hit.start_line}${hit.end_line !== hit.start_line ? `-${hit.end_line}` : ''}`;
-    const heading = hit.heading_path.length ? `  ${hit.heading_path.join(' › ')}` : '';
-    lines.push(`${String(i + 1).padStart(2)}. ${where}${heading}  (${formatScore(hit.score, result.mode)})`);
+    lines.push(
+      `${String(i + 1).padStart(2)}. ${where}${hitName(hit)}  (${formatScore(hit.score, result.mode)})`,
+    );
     // An engine's chunker may give a hit a header line of its own facts (the SQL engine: duration,
     // time, short fingerprint); the CLI prints it as is and knows no engine by name.
     const display = hit.metadata.display;
@@ -129,6 +131,17 @@ export function formatResults(result: SearchResultJson): string {
     if (hit.explain) lines.push(...formatExplanation(hit.explain).map((l) => `    ${l}`));
   });
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What contains the hit, after its place: a chunk's own symbol where its engine names one (code:
+ * `Cart.total`, which a top-level function would otherwise lack, as its heading path holds only
+ * enclosing classes), else its heading path (Markdown sections).
+ */
+function hitName(hit: SearchResultJson['results'][number]): string {
+  const symbol = hit.metadata.symbol;
+  const name = typeof symbol === 'string' && symbol ? nameInFile(symbol) : hit.heading_path.join(' › ');
+  return name ? `  ${name}` : '';
 }
 
 /** `--explain` under a hit: each leg's rank and raw score, the fusion's sum, the filter. */

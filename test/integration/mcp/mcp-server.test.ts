@@ -145,6 +145,11 @@ describe('ragctl mcp against a running daemon', () => {
     expect(text).toContain(`section: ${top.heading_path.join(' > ')}`);
     expect(text).toContain('restic restore latest --target /tmp/restore');
     expect(text).not.toContain('no ragctl daemon is running');
+    // Between the rules: the file's own lines, not the heading breadcrumb the chunker put before
+    // them for search's sake (an agent quotes and edits the file from this text).
+    const body = text.split('\n---\n')[1];
+    const fileLines = BACKUP_NOTE.split('\n').slice(top.start_line - 1, top.end_line);
+    expect(body).toBe(fileLines.join('\n').trimEnd());
   });
 
   it('passes filters through to the search', async () => {
