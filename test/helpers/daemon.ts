@@ -152,6 +152,18 @@ export class DaemonWorkspace {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
+  /**
+   * The last `n` log lines other than answered requests, as text: what the daemon was doing when
+   * a wait on it timed out (the workspace, log included, is removed after the test).
+   */
+  logTail(n = 25): string {
+    const lines = this.logLines().filter((l) => l.msg !== 'request answered');
+    return lines
+      .slice(-n)
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+  }
+
   async cleanup(): Promise<void> {
     await rm(this.root, { recursive: true, force: true });
   }

@@ -46,7 +46,12 @@ async function expectReflected(
     `search "${query}" to reflect: ${label}`,
     async () => reflected(await daemon.search(query, params)),
     BOUND_MS,
-  );
+  ).catch(async (err: Error) => {
+    const status = await daemon.status(5_000).catch((e: Error) => `status failed: ${e.message}`);
+    throw new Error(
+      `${err.message}\nstatus: ${JSON.stringify(status)}\nthe daemon's log, last lines:\n${ws.logTail()}`,
+    );
+  });
   latencies.push({ op: label, ms: Math.round(performance.now() - t0) });
 }
 
