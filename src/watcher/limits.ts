@@ -40,6 +40,14 @@ export const DEFAULT_WATCHER_LIMITS: WatcherLimits = Object.freeze({
    */
   rootPollMs: 5_000,
   /**
+   * 2 s after a folder appears, chokidar reads it again and it is walked again. chokidar reads a
+   * new folder before it starts watching it, so a file written in between is never reported,
+   * nor its later removal, while the walk of the new folder indexes it. Its read takes
+   * milliseconds; seconds leave room for a loaded machine, and the second walk of a folder that
+   * did not change costs a stat per file.
+   */
+  folderRecheckMs: 2_000,
+  /**
    * After an error (watch limit, out of descriptors) the source's watcher is rebuilt 10 s later,
    * then after 1 min, then every 5 min: once the user raised the limit, watching recovers by
    * itself, and a limit still too low costs one attempt per 5 min, not a busy loop.

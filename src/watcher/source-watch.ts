@@ -4,6 +4,7 @@ import type { FSWatcher } from 'chokidar';
 import { runInBackground } from '../background.js';
 import { errnoCode, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isInside } from '../paths.js';
 import type { PathFilter } from '../pipeline/path-filter.js';
 import { Coalescer, type NoteOutcome } from './coalesce.js';
 import { chokidarOptions } from './fs-watcher.js';
@@ -72,6 +73,8 @@ export class SourceWatch {
   #restartTimer: NodeJS.Timeout | undefined;
   /** Second readings of ignore files that just changed (see #onIgnoreFile). */
   readonly #settleTimers = new Set<NodeJS.Timeout>();
+  /** New folders waiting for their second look (see #recheckLater), by folder. */
+  readonly #rechecks = new Map<string, NodeJS.Timeout>();
   #closing: Promise<void> | undefined;
 
   constructor(options: SourceWatchOptions) {
@@ -123,6 +126,8 @@ export class SourceWatch {
     clearTimeout(this.#restartTimer);
     clearTimeout(this.#flushTimer);
     for (const timer of this.#settleTimers) clearTimeout(timer);
+    for (const timer of this.#rechecks.values()) clearTimeout(timer);
+    this.#rechecks.clear();
     this.#settleTimers.clear();
     this.#coalescer.clear();
     await this.#chain;
@@ -172,8 +177,9 @@ export class SourceWatch {
     fsw.on('unlink', path);
     fsw.on('addDir', (p) => {
       const dir = this.#toSourcePath(p);
-      if (this.#fsw === fsw && dir !== this.root)
-        this.#note((now) => this.#coalescer.noteFolder(dir, 'folder-added', now));
+      if (this.#fsw !== fsw || dir === this.root) return;
+      this.#note((now) => this.#coalescer.noteFolder(dir, 'folder-added', now));
+      this.#recheckLater(fsw, dir);
     });
     fsw.on('unlinkDir', (p) => {
       if (this.#fsw !== fsw) return;
@@ -221,6 +227,26 @@ export class SourceWatch {
       this.#filter.forgetIgnoreFile(path);
     }, this.#limits.debounceMs);
     this.#settleTimers.add(timer);
+  }
+
+  /**
+   * chokidar reports a new folder, then lists it, then starts watching it: a file written
+   * between the listing and the watch is never reported, and neither is its removal (the next
+   * listing has no record of it), while the walk of the new folder indexes it. Once the folder
+   * has settled, chokidar lists it again, which makes it follow what is there now, and the folder
+   * is walked again, which drops what left in between. One recheck covers the folders below it.
+   */
+  #recheckLater(fsw: FSWatcher, dir: string): void {
+    for (const pending of this.#rechecks.keys()) if (pending === dir || isInside(dir, pending)) return;
+    const timer = setTimeout(() => {
+      this.#rechecks.delete(dir);
+      if (this.#fsw !== fsw || this.#isClosed) return;
+      const watched = this.#toWatchPath(dir);
+      fsw.unwatch(watched);
+      fsw.add(watched);
+      this.#note((now) => this.#coalescer.noteFolder(dir, 'folder-recheck', now));
+    }, this.#limits.folderRecheckMs);
+    this.#rechecks.set(dir, timer);
   }
 
   #onError(err: unknown): void {

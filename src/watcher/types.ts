@@ -6,6 +6,11 @@ import type { PathFilter } from '../pipeline/path-filter.js';
 export type RescanReason =
   /** A folder appeared (moved or copied in): its files may not each get an `add`. */
   | 'folder-added'
+  /**
+   * A folder that appeared, walked once more after it settled: files written while chokidar
+   * was starting to watch it were never reported, so their removal would not be either.
+   */
+  | 'folder-recheck'
   /** A folder went away: the reconcile drops what was indexed below it. */
   | 'folder-removed'
   /** A `.gitignore` / `.ragignore` changed: what the folder includes may have changed. */
@@ -92,6 +97,8 @@ export interface WatcherLimits {
   readonly maxFolderRescans: number;
   readonly batchPaths: number;
   readonly rootPollMs: number;
+  /** After a folder appears: when chokidar reads it again and it is walked again (see limits.ts). */
+  readonly folderRecheckMs: number;
   /** Waits before each restart after an error; the last one repeats. */
   readonly restartDelaysMs: readonly number[];
 }

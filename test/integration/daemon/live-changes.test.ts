@@ -3,6 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchParams, StatusMemory, WireSearchHit } from '../../../src/ipc/protocol.js';
+import { DEFAULT_WATCHER_LIMITS } from '../../../src/watcher/limits.js';
 import {
   DaemonProcess,
   DaemonWorkspace,
@@ -207,6 +208,9 @@ describe('ragd follows the disk: each change shows in search over the socket', (
       'dingogone',
       absent(a, b),
     );
+    // A folder that appeared is walked once more when it has settled (folderRecheckMs, armed
+    // when gone/ appeared): idle means idle after that walk.
+    await new Promise((r) => setTimeout(r, DEFAULT_WATCHER_LIMITS.folderRecheckMs + 500));
     const status = await daemon.idle();
     expect(status.state).toBe('idle');
     expect(status.last_errors).toEqual([]);

@@ -1,6 +1,6 @@
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WatcherTest, writeAt } from './helpers.js';
 
@@ -113,6 +113,43 @@ describe('Watcher: what arrives for everyday edits', () => {
       () => h.events.rescans.some((r) => r.within === h.abs('trash')),
       'a rescan of the deleted folder',
     );
+  });
+
+  it('a file written while chokidar starts watching a new folder is followed once the folder is rechecked', async () => {
+    // chokidar lists a new folder, then starts watching it; a file written in between is never
+    // reported, nor is its removal. A loaded machine opens that window by chance; here the file
+    // is written exactly there, when chokidar's listing of the folder ends.
+    let late: string | undefined;
+    const h = await t.make({
+      limits: { folderRecheckMs: 400 },
+      onChokidar: (fsw) => {
+        const readdirp = fsw._readdirp.bind(fsw);
+        fsw._readdirp = (root, opts) => {
+          const stream = readdirp(root, opts);
+          const file = late;
+          if (file && root === dirname(file)) {
+            late = undefined;
+            stream?.once('end', () => writeFileSync(file, 'written as the listing ended'));
+          }
+          return stream;
+        };
+      },
+    });
+    const file = h.abs('new-folder/late.md');
+    late = file;
+    await mkdir(h.abs('new-folder'));
+    await h.events.until(
+      () => h.events.rescans.some((r) => r.within === h.abs('new-folder') && r.reason === 'folder-recheck'),
+      'the new folder walked again once settled',
+    );
+    expect(late, 'the file was written when the listing ended').toBeUndefined();
+    expect(h.events.rescans.filter((r) => r.within === h.abs('new-folder')).map((r) => r.reason)).toEqual([
+      'folder-added',
+      'folder-recheck',
+    ]);
+    // chokidar follows the file now: its removal arrives.
+    await unlink(file);
+    await h.events.arrived([file]);
   });
 
   it('an empty folder created and then filled asks for a walk and reports the file', async () => {
