@@ -106,7 +106,10 @@ const fresh =
   !args.reindex &&
   state.baseSha256 === manifest.baseSha256 &&
   state.codeSha === codeSha &&
-  state.configSha === configSha;
+  state.configSha === configSha &&
+  // Chunks hold absolute paths: an index copied from another checkout answers with that
+  // checkout's paths, and no hit would match a question's relative path.
+  state.root === root;
 if (!fresh) {
   const updating = args.update && !args.reindex && existsSync(indexDir);
   console.error(
@@ -131,7 +134,7 @@ if (!fresh) {
   );
   writeFileSync(
     statePath,
-    `${JSON.stringify({ baseSha256: manifest.baseSha256, codeSha, configSha, indexedAt: new Date().toISOString(), indexing }, null, 1)}\n`,
+    `${JSON.stringify({ baseSha256: manifest.baseSha256, codeSha, configSha, root, indexedAt: new Date().toISOString(), indexing }, null, 1)}\n`,
   );
 }
 if (args['index-only']) process.exit(0);
