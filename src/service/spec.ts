@@ -150,14 +150,21 @@ export function thisCliPath(): string {
   return realpathOrNull(path) ?? path;
 }
 
+/** The real path, or null where there is none to find or it cannot be resolved for this user. */
 export function realpathOrNull(path: string): string | null {
   try {
     return realpathSync(path);
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return null;
+    if (UNRESOLVABLE.has(errnoCode(err) ?? '')) return null;
     throw err;
   }
 }
+
+/**
+ * Missing, not a folder, a folder this user may not read (a PATH entry such as another user's
+ * ~/go/bin), a symlink loop, a name too long.
+ */
+const UNRESOLVABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'ELOOP', 'ENAMETOOLONG']);
 
 /**
  * A plist holds any XML text and a unit line any printable text, but neither holds control

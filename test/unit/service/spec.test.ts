@@ -89,6 +89,18 @@ describe('which node and which ragctl', () => {
     expect(stableNodePath(join(scratch, 'gone', 'node'), path)).toBe(join(scratch, 'gone', 'node'));
   });
 
+  it('passes over PATH entries it cannot resolve (a symlink loop here; a folder it may not read for a user)', () => {
+    const cellar = join(scratch, 'Cellar', 'node', '20.20.3', 'bin');
+    const stable = join(scratch, 'usr-local', 'bin');
+    const loop = join(scratch, 'loop');
+    mkdirSync(cellar, { recursive: true });
+    mkdirSync(stable, { recursive: true });
+    symlinkSync(process.execPath, join(cellar, 'node'));
+    symlinkSync(join(cellar, 'node'), join(stable, 'node'));
+    symlinkSync(loop, loop);
+    expect(stableNodePath(join(cellar, 'node'), [loop, stable].join(':'))).toBe(join(stable, 'node'));
+  });
+
   it('finds this checkout’s bin/ragctl.js', () => {
     expect(thisCliPath()).toMatch(/\/bin\/ragctl\.js$/);
   });
