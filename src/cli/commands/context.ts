@@ -3,10 +3,11 @@ import type { ContextResultJson } from '../../context/types.js';
 import type { FilterField } from '../../engines/types.js';
 import { RagError } from '../../errors.js';
 import { BUILTIN_FILTERS } from '../../registry/builtin-filters.js';
-import { fromCliText, type ParamSpec, paramSpecs } from '../../search/param-specs.js';
+import { fromCliText, paramSpecs } from '../../search/param-specs.js';
 import { askDaemon } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
+import { addParamFlags, helpOf } from './search.js';
 
 export interface ContextCommandOptions {
   /** The engine filter fields that get flags (as for `search`); default: the built-in ones. */
@@ -44,17 +45,7 @@ export function registerContext(program: Command, options: ContextCommandOptions
       ),
     )
     .addOption(new Option('--tokenizer <name>', TOKENIZER_HELP));
-  const flags: Array<{ spec: ParamSpec; option: Option }> = [];
-  for (const spec of specs) {
-    const cli = spec.cli;
-    if (!cli) continue;
-    const help = spec.name === 'k' ? K_HELP : spec.description;
-    const option = new Option(cli.flags, help).argParser((text: string, previous: unknown) =>
-      fromCliText(cli.value, text, previous),
-    );
-    command.addOption(option);
-    flags.push({ spec, option });
-  }
+  const flags = addParamFlags(command, specs, (spec) => (spec.name === 'k' ? K_HELP : helpOf(spec)));
   command
     .addHelpText(
       'after',

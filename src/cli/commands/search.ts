@@ -52,17 +52,7 @@ export function registerSearch(program: Command, options: SearchCommandOptions =
     .command('search')
     .argument('<query...>', 'what you are looking for, in your own words')
     .description('search your files (asks the daemon; without one, reads the index directly)');
-  const flags: Array<{ spec: ParamSpec; option: Option }> = [];
-  for (const spec of specs) {
-    const cli = spec.cli;
-    if (!cli) continue;
-    const option = new Option(cli.flags, helpOf(spec));
-    // A boolean flag takes no value, so there is nothing to parse.
-    if (cli.value !== 'boolean')
-      option.argParser((text: string, previous: unknown) => fromCliText(cli.value, text, previous));
-    command.addOption(option);
-    flags.push({ spec, option });
-  }
+  const flags = addParamFlags(command, specs);
   command
     .addHelpText(
       'after',
@@ -102,7 +92,27 @@ Examples:
     });
 }
 
-function helpOf(spec: ParamSpec): string {
+/** A flag for each search parameter that has one; `search` and `context` take the same. */
+export function addParamFlags(
+  command: Command,
+  specs: readonly ParamSpec[],
+  help: (spec: ParamSpec) => string = helpOf,
+): Array<{ spec: ParamSpec; option: Option }> {
+  const flags: Array<{ spec: ParamSpec; option: Option }> = [];
+  for (const spec of specs) {
+    const cli = spec.cli;
+    if (!cli) continue;
+    const option = new Option(cli.flags, help(spec));
+    // A boolean flag takes no value, so there is nothing to parse.
+    if (cli.value !== 'boolean')
+      option.argParser((text: string, previous: unknown) => fromCliText(cli.value, text, previous));
+    command.addOption(option);
+    flags.push({ spec, option });
+  }
+  return flags;
+}
+
+export function helpOf(spec: ParamSpec): string {
   const extra = [spec.cli?.value === 'list' ? 'repeat for several' : '', spec.cli?.defaultHelp ?? '']
     .filter(Boolean)
     .join('; ');

@@ -20,6 +20,27 @@ describe('ragctl <command> --help', () => {
     },
   );
 
+  it('`ragctl context --help` describes the search flags it takes as `search --help` does (k aside)', async () => {
+    const optionsOf = async (command: string) => {
+      const result = await runCli([command, '--help'], { cwd: tmpdir() });
+      expect(result.code, result.stderr).toBe(0);
+      const section = result.stdout.split('\nOptions:\n')[1] ?? '';
+      return new Map(
+        section
+          .split(/\n(?= {2}-)/)
+          .map((o) => o.replace(/\s+/g, ' ').trim())
+          .map((o) => [o.split(' ').slice(0, 2).join(' '), o] as const),
+      );
+    };
+    const search = await optionsOf('search');
+    const context = await optionsOf('context');
+    expect(search.get('--lang <name>')).toContain('repeat for several');
+    for (const [flag, help] of search) {
+      if (flag.startsWith('-k') || flag.startsWith('-h') || flag.startsWith('--json')) continue;
+      expect(context.get(flag), flag).toBe(help);
+    }
+  });
+
   it('`ragctl mcp --help` adds the server for every project, as the README does (a plain add is this folder only)', async () => {
     const result = await runCli(['mcp', '--help'], { cwd: tmpdir() });
     expect(result.code, result.stderr).toBe(0);
