@@ -21,7 +21,7 @@ import type { ChunkTable, FileRecord } from '../store/types.js';
 import { type AppendPlan, appendStateAt, planAppend, readHead, streamBytes } from './append.js';
 import { PathFilter } from './path-filter.js';
 import { readForIndex, shortHash } from './read-file.js';
-import { type DiskFile, describe, type ScanEntry, scanSource } from './scan.js';
+import { type DiskFile, describe, type ScanEntry, scanSource, skippedForSize } from './scan.js';
 import { lookAtSource, type UnmatchedSource } from './source-check.js';
 import {
   type EmbeddingProgress,
@@ -423,6 +423,7 @@ class Run {
       record.size === entry.size &&
       record.mtimeMs === entry.mtimeMs &&
       record.modelId === state.signature &&
+      !(record.status === 'skipped' && skippedForSize(record.reason)) &&
       !this.#tailDue(record, entry.mtimeMs);
     if (fresh) {
       s.filesUnchanged++;

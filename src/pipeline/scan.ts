@@ -99,6 +99,17 @@ export async function* scanSource(filter: PathFilter, options: ScanOptions): Asy
   }
 }
 
+const TOO_LARGE = 'larger than indexing.maxFileBytes';
+
+/**
+ * Whether a file record's skip reason is this scan's size limit. Such a file, found within the
+ * limit at its old size and time, was let in by a raised limit, not by an edit: it must be read
+ * even though nothing about it changed.
+ */
+export function skippedForSize(reason: string | undefined): boolean {
+  return reason?.startsWith(TOO_LARGE) === true;
+}
+
 /** One stat of a path the filter accepted; undefined when it vanished meanwhile. */
 export async function describe(
   path: string,
@@ -114,7 +125,7 @@ export async function describe(
       return {
         kind: 'skipped',
         path,
-        reason: `larger than indexing.maxFileBytes (${st.size} > ${maxFileBytes} bytes)`,
+        reason: `${TOO_LARGE} (${st.size} > ${maxFileBytes} bytes)`,
         size: st.size,
         mtimeMs: st.mtimeMs,
       };

@@ -133,6 +133,26 @@ describe('Indexer: files that cannot be indexed are recorded with a reason and n
     expect(await inconsistencies(a)).toEqual([]);
   });
 
+  it('a file skipped for its size is indexed once indexing.maxFileBytes is raised, unchanged as it is', async () => {
+    const a = await start();
+    const path = await ws.write('big.md', `# Big\n\n${paragraph('sizeable', 80)}\n`);
+    expect(await a.indexer.reconcile()).toMatchObject({ filesSkipped: 1 });
+    expect((await recordsOf(a)).get(path)?.reason).toMatch(/^larger than indexing\.maxFileBytes/);
+    await a.close();
+
+    const raised = await pipeline.open(
+      ws.config({ indexing: { maxFileBytes: 1 << 20 } }),
+      pipeline.counter(),
+    );
+    const summary = await raised.indexer.reconcile();
+    expect(summary).toMatchObject({ filesAdded: 0, filesChanged: 1, filesSkipped: 0, filesUnchanged: 0 });
+    expect(countByPath(await readChunks(raised.config)).get(path)).toBeGreaterThan(0);
+    expect((await recordsOf(raised)).get(path)).toMatchObject({ status: 'indexed', reason: '' });
+    // Indexed now, the next run leaves it alone.
+    expect(await raised.indexer.reconcile()).toMatchObject({ filesChanged: 0, filesUnchanged: 1 });
+    expect(await inconsistencies(raised)).toEqual([]);
+  });
+
   it('a file that grows past indexing.maxFileBytes loses its chunks', async () => {
     const a = await start();
     const path = await ws.write('grows.md', `# Grows\n\n${paragraph('growing')}\n`);
