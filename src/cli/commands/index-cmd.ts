@@ -73,6 +73,7 @@ async function runIndex(
 ): Promise<void> {
   // Loaded here, not at the top: `ragctl search` and friends must not pay for LanceDB and MLX.
   const { App } = await import('../../app.js');
+  await sayIfMeasuring(config);
   const app: App = await App.open(config, { logger });
   const bar = new ProgressBar(!json && process.stderr.isTTY === true);
   const onProgress = (p: IndexProgress) => {
@@ -134,6 +135,25 @@ async function runIndex(
 }
 
 /** Queues the paths (or everything) on a running daemon; undefined when none runs. */
+/**
+ * The first run on a machine measures which embedding backend is faster here before it embeds
+ * anything (`type: auto`), half a minute or more with no progress to show: say so, once per model.
+ */
+async function sayIfMeasuring(config: Config): Promise<void> {
+  const { willMeasure } = await import('../../embed/auto/choose.js');
+  const used = new Set(Object.values(config.engines).map((e) => e.embedder));
+  const models = new Set(
+    Object.entries(config.embedders)
+      .filter(([name, e]) => used.has(name) && e.type === 'auto' && willMeasure(e.model))
+      .map(([, e]) => e.model),
+  );
+  for (const model of models) {
+    process.stderr.write(
+      `First run on this machine: measuring which embedding backend runs ${model} faster here (half a minute or so, once; \`ragctl model info\` shows the choice).\n`,
+    );
+  }
+}
+
 async function queueOnDaemon(socketPath: string, paths: string[]): Promise<number | undefined> {
   try {
     if (!paths.length) return (await request(socketPath, 'reindex', {})).queued;

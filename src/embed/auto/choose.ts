@@ -108,6 +108,17 @@ export function backendChoiceFile(key: string, env: NodeJS.ProcessEnv = process.
   return measurementFile('embed-backend', key, env);
 }
 
+/**
+ * Whether `chooseBackend(model, env)` would measure now: nothing set in the environment, not
+ * Apple Silicon, no choice cached for this CPU, these versions and this model. A command run by a
+ * person says so first: the measurement takes half a minute or more and shows no progress.
+ */
+export function willMeasure(model: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const set = env[BACKEND_ENV];
+  if (set === 'mlx-bert' || set === 'onnx' || isAppleSilicon()) return false;
+  return readBackendChoice(backendChoiceFile(choiceKey(model), env)) === undefined;
+}
+
 /** The cached choice, if one was measured (for `ragctl model info`). */
 export function readBackendChoice(file: string, log?: Logger): BackendChoice | undefined {
   return readMeasurement<BackendChoice>(

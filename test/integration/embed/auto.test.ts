@@ -2,7 +2,7 @@ import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseBackend, readBackendChoice } from '../../../src/embed/auto/choose.js';
+import { chooseBackend, readBackendChoice, willMeasure } from '../../../src/embed/auto/choose.js';
 import type { BackendChoice } from '../../../src/embed/auto/types.js';
 import { hubCacheDir } from '../../../src/embed/model/resolve.js';
 import { silentLogger } from '../../../src/log.js';
@@ -47,8 +47,12 @@ describe('type auto', () => {
   it(
     'measures each fp32 backend in its own process and keeps the faster one for this CPU',
     async () => {
+      // What `ragctl index` asks before it opens the index, to say why the next minute is quiet.
+      expect(willMeasure(model, env)).toBe(true);
+      expect(willMeasure(model, { ...env, RAGCTL_EMBED_BACKEND: 'onnx' })).toBe(false);
       choice = await chooseBackend(model, env, silentLogger(), { force: true, workload: WORKLOAD });
       expect(choice.source).toBe('measured');
+      expect(willMeasure(model, env)).toBe(false);
       const timings = choice.timings ?? [];
       expect(timings.map((t) => t.type).sort()).toEqual(['mlx-bert', 'onnx']);
       for (const t of timings) {
