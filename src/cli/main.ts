@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { prepareLanceEnv } from '../store/lance-env.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerContext } from './commands/context.js';
@@ -62,6 +63,8 @@ function endQuietlyOnClosedStdout(): void {
 
 export async function main(argv: string[]): Promise<number> {
   endQuietlyOnClosedStdout();
+  // Before any command loads LanceDB: it reads LANCEDB_LOG when it loads.
+  prepareLanceEnv();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -18,8 +18,10 @@ export interface LanceEnvChanges {
 }
 
 /**
- * Sets the variables LanceDB reads once, the first time it needs them, so call it before the
- * first LanceDB operation of the process:
+ * Sets the variables LanceDB reads once: `LANCEDB_LOG` when its module loads, `LANCE_CPU_THREADS`
+ * the first time it runs CPU work. The CLI calls it first thing (every command, the daemon
+ * included); the store calls it again before it connects, for programs that use the store alone
+ * (there only the thread count can still take effect):
  * - `LANCE_CPU_THREADS` to `MIN_LANCE_CPU_THREADS` where LanceDB's default would be smaller;
  * - `LANCEDB_LOG=error`: its Rust side otherwise writes warnings (empty k-means clusters while
  *   training a vector index on repeated texts) to the stderr of whatever command opened it.
