@@ -60,3 +60,30 @@ export function oneJsonLine(result: CliResult): Record<string, unknown> {
     throw new Error(`expected one line of JSON on stdout, got:\n${result.stdout}\n${result.stderr}`);
   return JSON.parse(lines[0]!) as Record<string, unknown>;
 }
+
+/**
+ * The hits of `ragctl search --json --explain --engine <engine> --mode <mode> -k <k> <query>`
+ * run by `ragctl` (a runCli bound to a config); a failed run throws with its stderr.
+ */
+export async function explainedHits<T>(
+  ragctl: (...args: string[]) => Promise<CliResult>,
+  engine: string,
+  mode: string,
+  query: string,
+  k = 10,
+): Promise<T[]> {
+  const result = await ragctl(
+    'search',
+    '--json',
+    '--explain',
+    '--engine',
+    engine,
+    '--mode',
+    mode,
+    '-k',
+    String(k),
+    query,
+  );
+  if (result.code !== 0) throw new Error(`ragctl search exited ${result.code}: ${result.stderr}`);
+  return oneJsonLine(result).results as T[];
+}

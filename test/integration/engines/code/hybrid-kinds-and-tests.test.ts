@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workspace } from '../../../helpers/index-workspace.js';
-import { oneJsonLine, runCli } from '../../../helpers/run-cli.js';
+import { explainedHits, runCli } from '../../../helpers/run-cli.js';
 
 /** The function a question about slugs wants. */
 const SLUG = `package slug
@@ -91,22 +91,7 @@ describe("the code table's hybrid search: module code and imports out of the tex
   let ws: Workspace;
   let config: string;
   const ragctl = (...args: string[]) => runCli([...args, '--config', config], { cwd: ws.root });
-  const search = async (mode: string, query: string): Promise<Hit[]> => {
-    const r = await ragctl(
-      'search',
-      '--json',
-      '--explain',
-      '--engine',
-      'code',
-      '--mode',
-      mode,
-      '-k',
-      '10',
-      query,
-    );
-    expect(r.code, r.stderr).toBe(0);
-    return oneJsonLine(r).results as Hit[];
-  };
+  const search = (mode: string, query: string) => explainedHits<Hit>(ragctl, 'code', mode, query);
   const symbols = (hits: Hit[]) => hits.map((h) => h.metadata.symbol);
   /** The two legs' fused score before any ranking down, from what `explain` says of the hit. */
   const fused = (hit: Hit | undefined) => {

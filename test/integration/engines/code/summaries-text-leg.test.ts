@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workspace } from '../../../helpers/index-workspace.js';
-import { oneJsonLine, runCli } from '../../../helpers/run-cli.js';
+import { explainedHits, runCli } from '../../../helpers/run-cli.js';
 
 /** A class whose summary lists every method's signature, so its text holds each method's words. */
 const CACHE = `class ResponseCache:
@@ -27,22 +27,7 @@ describe("the code table's class summaries stay out of hybrid's full-text leg", 
   let ws: Workspace;
   let config: string;
   const ragctl = (...args: string[]) => runCli([...args, '--config', config], { cwd: ws.root });
-  const search = async (mode: string, query: string): Promise<Hit[]> => {
-    const r = await ragctl(
-      'search',
-      '--json',
-      '--explain',
-      '--engine',
-      'code',
-      '--mode',
-      mode,
-      '-k',
-      '10',
-      query,
-    );
-    expect(r.code, r.stderr).toBe(0);
-    return oneJsonLine(r).results as Hit[];
-  };
+  const search = (mode: string, query: string) => explainedHits<Hit>(ragctl, 'code', mode, query);
 
   beforeAll(async () => {
     ws = await Workspace.create('code-summaries');
