@@ -134,7 +134,6 @@ async function runIndex(
   }
 }
 
-/** Queues the paths (or everything) on a running daemon; undefined when none runs. */
 /**
  * The first run on a machine measures which embedding backend is faster here before it embeds
  * anything (`type: auto`), half a minute or more with no progress to show: say so, once per model.
@@ -154,6 +153,7 @@ async function sayIfMeasuring(config: Config): Promise<void> {
   }
 }
 
+/** Queues the paths (or everything) on a running daemon; undefined when none runs. */
 async function queueOnDaemon(socketPath: string, paths: string[]): Promise<number | undefined> {
   try {
     if (!paths.length) return (await request(socketPath, 'reindex', {})).queued;
