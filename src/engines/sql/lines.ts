@@ -136,3 +136,79 @@ export function blankEntry(
     extra: {},
   };
 }
+
+/** The fields of a `RecordLines` snapshot; readers spread them into their own snapshot. */
+export interface RecordLinesSnapshot {
+  lines: string[];
+  start: number;
+  end: number;
+  cut: boolean;
+}
+
+/**
+ * The lines of the record a reader is building (a slow-log record, a general-log command, a
+ * csvlog row): its first and last line numbers, and whether it was cut (a line at
+ * MAX_LINE_CHARS, or the record past `maxLines`, whose further lines are dropped).
+ */
+export class RecordLines {
+  readonly #maxLines: number;
+  #lines: string[] = [];
+  #start = 0;
+  #end = 0;
+  #cut = false;
+
+  constructor(maxLines = Number.POSITIVE_INFINITY) {
+    this.#maxLines = maxLines;
+  }
+
+  get lines(): readonly string[] {
+    return this.#lines;
+  }
+
+  get isEmpty(): boolean {
+    return this.#lines.length === 0;
+  }
+
+  get start(): number {
+    return this.#start;
+  }
+
+  get end(): number {
+    return this.#end;
+  }
+
+  get cut(): boolean {
+    return this.#cut;
+  }
+
+  /** Adds a line (its cut mark already stripped; `cut` says whether it had one). */
+  add(line: string, lineNo: number, cut: boolean): void {
+    if (this.#lines.length === 0) this.#start = lineNo;
+    if (this.#lines.length < this.#maxLines) this.#lines.push(line);
+    else this.#cut = true;
+    this.#end = lineNo;
+    this.#cut ||= cut;
+  }
+
+  /** Empties it for the next record. */
+  clear(): void {
+    this.#lines = [];
+    this.#cut = false;
+  }
+
+  /** The first line of the unfinished record, or null when there is none. */
+  pendingFrom(): number | null {
+    return this.#lines.length > 0 ? this.#start : null;
+  }
+
+  snapshot(): RecordLinesSnapshot {
+    return { lines: [...this.#lines], start: this.#start, end: this.#end, cut: this.#cut };
+  }
+
+  restore(s: RecordLinesSnapshot): void {
+    this.#lines = [...s.lines];
+    this.#start = s.start;
+    this.#end = s.end;
+    this.#cut = s.cut;
+  }
+}

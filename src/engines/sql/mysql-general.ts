@@ -1,4 +1,4 @@
-import { blankEntry, isCutLine, stripCutMark } from './lines.js';
+import { blankEntry, isCutLine, RecordLines, type RecordLinesSnapshot, stripCutMark } from './lines.js';
 import { BANNER, BANNER_END, MAX_RECORD_LINES, parseSlowTime } from './mysql-slow.js';
 import type { ReaderSnapshot, SqlEntry, SqlLogReader } from './types.js';
 
@@ -26,11 +26,7 @@ interface Connection {
   database: string | null;
 }
 
-interface GeneralSnapshot {
-  lines: string[];
-  start: number;
-  end: number;
-  cut: boolean;
+interface GeneralSnapshot extends RecordLinesSnapshot {
   lastTime: number | null;
   connections: [string, Connection][];
 }
@@ -43,44 +39,33 @@ interface GeneralSnapshot {
  */
 export class MysqlGeneralReader implements SqlLogReader {
   readonly source = 'mysql-general' as const;
-  #lines: string[] = [];
-  #start = 0;
-  #end = 0;
-  #cut = false;
+  readonly #record = new RecordLines(MAX_RECORD_LINES);
   #lastTime: number | null = null;
   #connections = new Map<string, Connection>();
 
   push(rawLine: string, lineNo: number): SqlEntry[] {
     const cut = isCutLine(rawLine);
     const line = stripCutMark(rawLine);
-    const out = this.#lines.length > 0 && (RECORD.test(line) || BANNER.test(line)) ? this.finish() : [];
-    if (this.#lines.length === 0) this.#start = lineNo;
-    if (this.#lines.length < MAX_RECORD_LINES) this.#lines.push(line);
-    else this.#cut = true;
-    this.#end = lineNo;
-    this.#cut ||= cut;
-    if (BANNER_END.test(line) && BANNER.test(this.#lines[0] ?? '')) out.push(...this.finish());
+    const out = !this.#record.isEmpty && (RECORD.test(line) || BANNER.test(line)) ? this.finish() : [];
+    this.#record.add(line, lineNo, cut);
+    if (BANNER_END.test(line) && BANNER.test(this.#record.lines[0] ?? '')) out.push(...this.finish());
     return out;
   }
 
   finish(): SqlEntry[] {
-    if (this.#lines.length === 0) return [];
+    if (this.#record.isEmpty) return [];
     const entry = this.#toEntry();
-    this.#lines = [];
-    this.#cut = false;
+    this.#record.clear();
     return [entry];
   }
 
   pendingFrom(): number | null {
-    return this.#lines.length > 0 ? this.#start : null;
+    return this.#record.pendingFrom();
   }
 
   snapshot(): ReaderSnapshot {
     return {
-      lines: [...this.#lines],
-      start: this.#start,
-      end: this.#end,
-      cut: this.#cut,
+      ...this.#record.snapshot(),
       lastTime: this.#lastTime,
       connections: structuredClone([...this.#connections]),
     } satisfies GeneralSnapshot;
@@ -88,17 +73,19 @@ export class MysqlGeneralReader implements SqlLogReader {
 
   restore(snapshot: ReaderSnapshot): void {
     const s = snapshot as GeneralSnapshot;
-    this.#lines = [...s.lines];
-    this.#start = s.start;
-    this.#end = s.end;
-    this.#cut = s.cut;
+    this.#record.restore(s);
     this.#lastTime = s.lastTime;
     this.#connections = new Map(structuredClone(s.connections));
   }
 
   #toEntry(): SqlEntry {
-    const entry = blankEntry(this.source, this.#start, this.#end, this.#lines.join('\n'));
-    const first = this.#lines[0] ?? '';
+    const entry = blankEntry(
+      this.source,
+      this.#record.start,
+      this.#record.end,
+      this.#record.lines.join('\n'),
+    );
+    const first = this.#record.lines[0] ?? '';
     const m = RECORD.exec(first)?.groups;
     if (!m) {
       entry.readStatus = 'not-sql';
@@ -112,7 +99,7 @@ export class MysqlGeneralReader implements SqlLogReader {
     entry.at = this.#lastTime;
     entry.session = id;
     entry.extra.command = command;
-    const arg = [m.arg!, ...this.#lines.slice(1)].join('\n');
+    const arg = [m.arg!, ...this.#record.lines.slice(1)].join('\n');
     this.#track(id, command, arg);
     const conn = this.#connections.get(id);
     entry.user = conn?.user ?? null;
@@ -125,7 +112,7 @@ export class MysqlGeneralReader implements SqlLogReader {
       return entry;
     }
     entry.statement = arg.trim().replace(/;\s*$/, '');
-    if (this.#cut) {
+    if (this.#record.cut) {
       entry.readStatus = 'truncated';
       entry.readNote = 'a line or the record was cut at its length limit';
     }

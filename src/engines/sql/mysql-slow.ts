@@ -1,11 +1,7 @@
-import { blankEntry, isCutLine, stripCutMark } from './lines.js';
+import { blankEntry, isCutLine, RecordLines, type RecordLinesSnapshot, stripCutMark } from './lines.js';
 import type { ReaderSnapshot, SqlEntry, SqlLogReader } from './types.js';
 
-interface SlowSnapshot {
-  lines: string[];
-  start: number;
-  end: number;
-  cut: boolean;
+interface SlowSnapshot extends RecordLinesSnapshot {
   inBody: boolean;
   lastTime: number | null;
   database: string | null;
@@ -29,10 +25,7 @@ export const MAX_RECORD_LINES = 20_000;
  */
 export class MysqlSlowReader implements SqlLogReader {
   readonly source = 'mysql-slow' as const;
-  #lines: string[] = [];
-  #start = 0;
-  #end = 0;
-  #cut = false;
+  readonly #record = new RecordLines(MAX_RECORD_LINES);
   #inBody = false;
   /** The last `# Time:` seen: records after it share it until SET timestamp says better. */
   #lastTime: number | null = null;
@@ -46,42 +39,34 @@ export class MysqlSlowReader implements SqlLogReader {
     const isHeader = line.startsWith('# ') && !this.#inBody;
     let out: SqlEntry[] = [];
     if (
-      this.#lines.length > 0 &&
+      !this.#record.isEmpty &&
       ((startsRecord && (this.#inBody || this.#hasUserHost())) || BANNER.test(line))
     ) {
       out = this.finish();
     }
-    if (this.#lines.length === 0) this.#start = lineNo;
-    if (this.#lines.length < MAX_RECORD_LINES) this.#lines.push(line);
-    else this.#cut = true;
-    this.#end = lineNo;
-    this.#cut ||= cut;
+    this.#record.add(line, lineNo, cut);
     if (!isHeader && !startsRecord) this.#inBody = true;
     // The banner's column header is its last line: what follows is not part of it (in a general
     // log, which this reader does not parse, the rest stays searchable text of its own).
-    if (BANNER_END.test(line) && BANNER.test(this.#lines[0] ?? '')) out.push(...this.finish());
+    if (BANNER_END.test(line) && BANNER.test(this.#record.lines[0] ?? '')) out.push(...this.finish());
     return out;
   }
 
   finish(): SqlEntry[] {
-    if (this.#lines.length === 0) return [];
+    if (this.#record.isEmpty) return [];
     const entry = this.#toEntry();
-    this.#lines = [];
-    this.#cut = false;
+    this.#record.clear();
     this.#inBody = false;
     return [entry];
   }
 
   pendingFrom(): number | null {
-    return this.#lines.length > 0 ? this.#start : null;
+    return this.#record.pendingFrom();
   }
 
   snapshot(): ReaderSnapshot {
     return {
-      lines: [...this.#lines],
-      start: this.#start,
-      end: this.#end,
-      cut: this.#cut,
+      ...this.#record.snapshot(),
       inBody: this.#inBody,
       lastTime: this.#lastTime,
       database: this.#database,
@@ -90,26 +75,27 @@ export class MysqlSlowReader implements SqlLogReader {
 
   restore(snapshot: ReaderSnapshot): void {
     const s = snapshot as SlowSnapshot;
-    this.#lines = [...s.lines];
-    this.#start = s.start;
-    this.#end = s.end;
-    this.#cut = s.cut;
+    this.#record.restore(s);
     this.#inBody = s.inBody;
     this.#lastTime = s.lastTime;
     this.#database = s.database;
   }
 
   #hasUserHost(): boolean {
-    return this.#lines.some((l) => l.startsWith('# User@Host:'));
+    return this.#record.lines.some((l) => l.startsWith('# User@Host:'));
   }
 
-  /** The server's start banner opens a new stretch of log (after a restart). */
   #toEntry(): SqlEntry {
-    const entry = blankEntry(this.source, this.#start, this.#end, this.#lines.join('\n'));
+    const entry = blankEntry(
+      this.source,
+      this.#record.start,
+      this.#record.end,
+      this.#record.lines.join('\n'),
+    );
     const body: string[] = [];
     let headers = 0;
     let sawTimestamp = false;
-    for (const line of this.#lines) {
+    for (const line of this.#record.lines) {
       if (line.startsWith('# ') && body.length === 0) {
         headers++;
         this.#header(line, entry);
@@ -133,7 +119,7 @@ export class MysqlSlowReader implements SqlLogReader {
     const statement = body.join('\n').trim();
     if (headers === 0 || statement === '') {
       entry.readStatus = 'not-sql';
-      const banner = BANNER.test(this.#lines[0] ?? '');
+      const banner = BANNER.test(this.#record.lines[0] ?? '');
       entry.readNote = banner
         ? "the server's start banner"
         : headers === 0
@@ -145,7 +131,7 @@ export class MysqlSlowReader implements SqlLogReader {
       return entry;
     }
     entry.statement = statement.replace(/;\s*$/, '');
-    if (this.#cut) {
+    if (this.#record.cut) {
       entry.readStatus = 'truncated';
       entry.readNote = 'a line or the record was cut at its length limit';
     } else if (!statement.endsWith(';')) {

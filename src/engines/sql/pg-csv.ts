@@ -1,4 +1,4 @@
-import { isCutLine, stripCutMark } from './lines.js';
+import { isCutLine, RecordLines, type RecordLinesSnapshot, stripCutMark } from './lines.js';
 import { parseLogTime } from './pg-prefix.js';
 import type { PgReport, ReportSource } from './pg-report.js';
 
@@ -19,54 +19,38 @@ const COL = {
 
 /** Groups csvlog lines into records (quoted fields may hold line breaks), one report each. */
 export class PgCsvReports implements ReportSource {
-  #lines: string[] = [];
-  #start = 0;
-  #end = 0;
-  #cut = false;
+  readonly #record = new RecordLines();
   #quotes = 0;
 
   push(rawLine: string, lineNo: number): PgReport[] {
     const cut = isCutLine(rawLine);
     const line = stripCutMark(rawLine);
-    if (this.#lines.length === 0) this.#start = lineNo;
-    this.#lines.push(line);
-    this.#end = lineNo;
-    this.#cut ||= cut;
+    this.#record.add(line, lineNo, cut);
     for (let i = line.indexOf('"'); i >= 0; i = line.indexOf('"', i + 1)) this.#quotes++;
-    if (this.#quotes % 2 === 1 && !cut && this.#lines.length < MAX_RECORD_LINES) return [];
+    if (this.#quotes % 2 === 1 && !cut && this.#record.lines.length < MAX_RECORD_LINES) return [];
     return this.finish();
   }
 
   finish(): PgReport[] {
-    if (this.#lines.length === 0) return [];
-    const raw = this.#lines.join('\n');
-    const report = toReport(raw, this.#start, this.#end, this.#cut || this.#quotes % 2 === 1);
-    this.#lines = [];
+    if (this.#record.isEmpty) return [];
+    const { start, end, cut, lines } = this.#record;
+    const report = toReport(lines.join('\n'), start, end, cut || this.#quotes % 2 === 1);
+    this.#record.clear();
     this.#quotes = 0;
-    this.#cut = false;
     return [report];
   }
 
   pendingFrom(): number | null {
-    return this.#lines.length > 0 ? this.#start : null;
+    return this.#record.pendingFrom();
   }
 
   snapshot(): unknown {
-    return {
-      lines: [...this.#lines],
-      start: this.#start,
-      end: this.#end,
-      cut: this.#cut,
-      quotes: this.#quotes,
-    };
+    return { ...this.#record.snapshot(), quotes: this.#quotes };
   }
 
   restore(snapshot: unknown): void {
-    const s = snapshot as { lines: string[]; start: number; end: number; cut: boolean; quotes: number };
-    this.#lines = [...s.lines];
-    this.#start = s.start;
-    this.#end = s.end;
-    this.#cut = s.cut;
+    const s = snapshot as RecordLinesSnapshot & { quotes: number };
+    this.#record.restore(s);
     this.#quotes = s.quotes;
   }
 }
