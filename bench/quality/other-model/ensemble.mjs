@@ -22,7 +22,8 @@ function scaled(list) {
   const scores = list.map((x) => x.score);
   const lo = Math.min(...scores);
   const hi = Math.max(...scores);
-  for (const x of list) byKey.set(`${x.rel}:${x.startLine}-${x.endLine}`, { v: hi > lo ? (x.score - lo) / (hi - lo) : 1, x });
+  for (const x of list)
+    byKey.set(`${x.rel}:${x.startLine}-${x.endLine}`, { v: hi > lo ? (x.score - lo) / (hi - lo) : 1, x });
   return byKey;
 }
 function fuse(lists, weights) {
@@ -34,7 +35,10 @@ function fuse(lists, weights) {
       all.set(key, e);
     }
   });
-  return [...all.values()].sort((a, b) => b.s - a.s).slice(0, 10).map((e) => e.x);
+  return [...all.values()]
+    .sort((a, b) => b.s - a.s)
+    .slice(0, 10)
+    .map((e) => e.x);
 }
 const rr = (top) => {
   const i = top.findIndex((x) => x.section);
@@ -42,7 +46,9 @@ const rr = (top) => {
 };
 const mean = (xs) => (xs.reduce((s, x) => s + x, 0) / xs.length).toFixed(3);
 
-console.log('| corpus | MiniLM + text | bge + text | both vectors + text (¼ ¼ ½) | both vectors + text (⅓ each) | both vectors, no text |');
+console.log(
+  '| corpus | MiniLM + text | bge + text | both vectors + text (¼ ¼ ½) | both vectors + text (⅓ each) | both vectors, no text |',
+);
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const c of ['git-man', 'py-lib', 'py-howto']) {
   const mini = latest(`${c}-minilm`);
