@@ -404,6 +404,7 @@ class Run {
         record.mtimeMs === (entry.mtimeMs ?? -1);
       if (unchanged) {
         s.filesUnchanged++;
+        s.filesStillSkipped++;
         return;
       }
       await this.#recordSkipped(
@@ -427,6 +428,7 @@ class Run {
       !this.#tailDue(record, entry.mtimeMs);
     if (fresh) {
       s.filesUnchanged++;
+      if (record?.status === 'skipped') s.filesStillSkipped++;
       return;
     }
     let group = this.#pending.get(source.engine);

@@ -14,6 +14,11 @@ export interface IndexSummary {
   filesDeleted: number;
   /** Files that cannot be indexed (binary, too large, unreadable), with reasons in `failures`. */
   filesSkipped: number;
+  /**
+   * Of `filesUnchanged`, those skipped by an earlier run and not read again: still out of the
+   * index, for the reason `ragctl status` lists (not repeated in `failures`).
+   */
+  filesStillSkipped: number;
   chunksEmbedded: number;
   /** Chunks whose vectors were reused by content hash (unchanged, moved, renamed). */
   chunksReused: number;
@@ -107,6 +112,7 @@ export function emptySummary(): IndexSummary {
     filesChanged: 0,
     filesDeleted: 0,
     filesSkipped: 0,
+    filesStillSkipped: 0,
     chunksEmbedded: 0,
     chunksReused: 0,
     seconds: 0,

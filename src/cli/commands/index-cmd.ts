@@ -207,6 +207,7 @@ function addInto(total: IndexSummary, part: IndexSummary): void {
     'filesChanged',
     'filesDeleted',
     'filesSkipped',
+    'filesStillSkipped',
     'chunksEmbedded',
     'chunksReused',
     'seconds',
@@ -228,7 +229,7 @@ export function formatSummary(s: IndexSummary): string {
   for (const r of s.rebuilt) lines.push(`Rebuilt the ${r.engine} index: ${r.reason}.`);
   const indexed = s.filesAdded + s.filesChanged;
   lines.push(
-    `${indexed} file${indexed === 1 ? '' : 's'} indexed (${s.filesAdded} new, ${s.filesChanged} changed), ${s.filesDeleted} deleted, ${s.filesSkipped} skipped, ${s.filesUnchanged} unchanged.`,
+    `${indexed} file${indexed === 1 ? '' : 's'} indexed (${s.filesAdded} new, ${s.filesChanged} changed), ${s.filesDeleted} deleted, ${s.filesSkipped} skipped, ${s.filesUnchanged} unchanged${stillSkipped(s.filesStillSkipped)}.`,
   );
   lines.push(
     `${s.chunksEmbedded} chunks embedded, ${s.chunksReused} reused · ${s.seconds.toFixed(1)} s (embedding ${s.embedSeconds.toFixed(1)} s).`,
@@ -243,6 +244,12 @@ export function formatSummary(s: IndexSummary): string {
   }
   if (s.omitted.length) lines.push(formatOmitted(s.omitted));
   return `${lines.join('\n')}\n`;
+}
+
+/** Files an earlier run skipped stay out of the index; say so, or they pass for indexed. */
+function stillSkipped(n: number): string {
+  if (n === 0) return '';
+  return ` (${n} of them still skipped: \`ragctl status\` says why)`;
 }
 
 /**

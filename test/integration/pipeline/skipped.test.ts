@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, symlink } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
+import { formatSummary } from '../../../src/cli/commands/index-cmd.js';
 import type { CountingEmbedder } from '../../helpers/counting-embedder.js';
 import {
   countByPath,
@@ -107,9 +108,15 @@ describe('Indexer: files that cannot be indexed are recorded with a reason and n
       filesSeen: summary.filesSeen,
       filesUnchanged: summary.filesSeen,
       filesSkipped: 0,
+      filesStillSkipped: expectedSkips.size,
       failures: [],
       chunksEmbedded: 0,
     });
+    // ...but the summary still says they are out of the index, or they would pass for indexed.
+    expect(summary.filesStillSkipped).toBe(0);
+    expect(formatSummary(again)).toContain(
+      `${summary.filesSeen} unchanged (${expectedSkips.size} of them still skipped: \`ragctl status\` says why).`,
+    );
   });
 
   it('a file that becomes binary loses its chunks; when it is text again it is indexed again', async () => {
