@@ -10,9 +10,12 @@
 //              long API pages, one heading per function/class/method directive
 //   py-howto   prose (same package: the HOWTOs, the FAQ and the tutorial): explanations,
 //              few identifiers
+//   pg-docs    long technical documentation (Debian `postgresql-doc-15`, its HTML through
+//              pandoc, pg-docs-markdown.mjs): a database's manual as a docs folder, whole
+//              chapters and long single sections, ~6,000 chunks (the kind issue 12 measured)
 //
-//   apt-get install git-man python3.11-doc        # once
-//   node bench/quality/make-corpora.mjs [--only git-man,py-lib,py-howto]
+//   apt-get install git-man python3.11-doc postgresql-doc-15 pandoc   # once
+//   node bench/quality/make-corpora.mjs [--only git-man,py-lib,py-howto,pg-docs]
 //
 // The conversion is deliberately plain (a person's own notes are no cleaner): reST roles lose
 // their markup (:func:`open` → `open`), directives other than descriptions are kept as text.
@@ -23,10 +26,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PG_HTML, pgDocToMarkdown } from './pg-docs-markdown.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
-  options: { only: { type: 'string', default: 'git-man,py-lib,py-howto' } },
+  options: { only: { type: 'string', default: 'git-man,py-lib,py-howto,pg-docs' } },
 });
 const FIXED_MTIME = new Date('2026-01-01T00:00:00Z');
 const PY_SOURCES = '/usr/share/doc/python3.11/html/_sources';
@@ -54,6 +58,84 @@ const PY_HOWTO = [
     .split(' ')
     .map((f) => `tutorial/${f}`),
 ];
+/**
+ * A developer's PostgreSQL docs folder: the tutorial, the SQL language (definition, queries,
+ * types, functions, indexes, concurrency, performance), PL/pgSQL, server administration and a
+ * few long reference pages. `chapter:` makes one file of a chapter whose sections are short;
+ * long sections are files of their own.
+ */
+const PG_DOCS = {
+  'tutorial/getting-started': 'chapter:tutorial-start',
+  'tutorial/sql-language': 'chapter:tutorial-sql',
+  'tutorial/advanced-features': 'chapter:tutorial-advanced',
+  'sql/syntax': 'chapter:sql-syntax',
+  'sql/data-definition': 'chapter:ddl',
+  'sql/data-manipulation': 'chapter:dml',
+  'sql/queries': 'chapter:queries',
+  'sql/type-conversion': 'chapter:typeconv',
+  'sql/indexes': 'chapter:indexes',
+  'sql/full-text-search': 'chapter:textsearch',
+  'sql/concurrency-control': 'chapter:mvcc',
+  'sql/performance-tips': 'chapter:performance-tips',
+  'sql/parallel-query': 'chapter:parallel-query',
+  'sql/triggers': 'chapter:triggers',
+  'sql/plpgsql': 'chapter:plpgsql',
+  'sql/rules': 'chapter:rules',
+  'types/data-types': 'chapter:datatype',
+  'functions/comparison': 'functions-comparison',
+  'functions/math': 'functions-math',
+  'functions/string': 'functions-string',
+  'functions/binary-strings': 'functions-binarystring',
+  'functions/pattern-matching': 'functions-matching',
+  'functions/formatting': 'functions-formatting',
+  'functions/datetime': 'functions-datetime',
+  'functions/json': 'functions-json',
+  'functions/conditional': 'functions-conditional',
+  'functions/array': 'functions-array',
+  'functions/aggregate': 'functions-aggregate',
+  'functions/window': 'functions-window',
+  'functions/subquery': 'functions-subquery',
+  'functions/set-returning': 'functions-srf',
+  'functions/admin': 'functions-admin',
+  'functions/system-info': 'functions-info',
+  'functions/xml': 'functions-xml',
+  'functions/geometry': 'functions-geometry',
+  'functions/text-search': 'functions-textsearch',
+  'functions/range': 'functions-range',
+  'admin/server-setup': 'chapter:runtime',
+  'admin/server-configuration': 'chapter:runtime-config',
+  'admin/client-authentication': 'chapter:client-authentication',
+  'admin/roles': 'chapter:user-manag',
+  'admin/connection-strings': 'libpq-connect',
+  'admin/managing-databases': 'chapter:managing-databases',
+  'admin/localization': 'chapter:charset',
+  'admin/maintenance': 'chapter:maintenance',
+  'admin/backup': 'chapter:backup',
+  'admin/high-availability': 'chapter:high-availability',
+  'admin/monitoring': 'chapter:monitoring',
+  'admin/wal': 'chapter:wal',
+  'admin/logical-replication': 'chapter:logical-replication',
+  'reference/select': 'sql-select',
+  'reference/create-table': 'sql-createtable',
+  'reference/alter-table': 'sql-altertable',
+  'reference/create-index': 'sql-createindex',
+  'reference/copy': 'sql-copy',
+  'reference/insert': 'sql-insert',
+  'reference/vacuum': 'sql-vacuum',
+  'reference/explain': 'sql-explain',
+  'reference/update': 'sql-update',
+  'reference/grant': 'sql-grant',
+  'reference/create-role': 'sql-createrole',
+  'reference/create-function': 'sql-createfunction',
+  'reference/create-trigger': 'sql-createtrigger',
+  'reference/create-view': 'sql-createview',
+  'reference/create-policy': 'sql-createpolicy',
+  'reference/psql': 'app-psql',
+  'reference/pg_dump': 'app-pgdump',
+  'reference/pg_restore': 'app-pgrestore',
+  'reference/pg_ctl': 'app-pg-ctl',
+  'reference/pg_basebackup': 'app-pgbasebackup',
+};
 
 // --- man → Markdown -----------------------------------------------------------------------
 function manToMarkdown(page) {
@@ -224,6 +306,12 @@ const CORPORA = {
       text: restToMarkdown(readFileSync(join(PY_SOURCES, `${f}.rst.txt`), 'utf8')),
       source: `python3.11-doc ${f}.rst`,
     })),
+  'pg-docs': () =>
+    Object.entries(PG_DOCS).map(([path, source]) => ({
+      path: `${path}.md`,
+      text: pgDocToMarkdown(source),
+      source: `postgresql-doc-15 ${source.replace(/^chapter:(.*)$/, '$1.html and its sections').replace(/^([^ ]+)$/, '$1.html')}`,
+    })),
 };
 
 for (const name of args.only.split(',')) {
@@ -253,3 +341,5 @@ for (const name of args.only.split(',')) {
   );
 }
 if (!existsSync(PY_SOURCES)) console.error(`note: ${PY_SOURCES} is missing: apt-get install python3.11-doc`);
+if (!existsSync(PG_HTML))
+  console.error(`note: ${PG_HTML} is missing: apt-get install postgresql-doc-15 pandoc`);
