@@ -306,20 +306,26 @@ const CORPORA = {
       text: restToMarkdown(readFileSync(join(PY_SOURCES, `${f}.rst.txt`), 'utf8')),
       source: `python3.11-doc ${f}.rst`,
     })),
-  'pg-docs': () =>
-    Object.entries(PG_DOCS).map(([path, source]) => ({
+  'pg-docs': () => {
+    if (!existsSync(PG_HTML))
+      throw new Error(
+        `${PG_HTML} is missing: apt-get install postgresql-doc-15 pandoc (or leave pg-docs out of --only)`,
+      );
+    return Object.entries(PG_DOCS).map(([path, source]) => ({
       path: `${path}.md`,
       text: pgDocToMarkdown(source),
       source: `postgresql-doc-15 ${source.replace(/^chapter:(.*)$/, '$1.html and its sections').replace(/^([^ ]+)$/, '$1.html')}`,
-    })),
+    }));
+  },
 };
 
 for (const name of args.only.split(',')) {
   const build = CORPORA[name];
   if (!build) throw new Error(`unknown corpus ${name} (known: ${Object.keys(CORPORA).join(', ')})`);
   const root = join(repo, 'bench/data/quality', name, 'corpus');
-  rmSync(root, { recursive: true, force: true });
+  // Built before the old copy goes, so a missing package leaves the corpus as it was.
   const files = build();
+  rmSync(root, { recursive: true, force: true });
   const fileList = [];
   for (const f of files) {
     const full = join(root, f.path);
@@ -341,5 +347,3 @@ for (const name of args.only.split(',')) {
   );
 }
 if (!existsSync(PY_SOURCES)) console.error(`note: ${PY_SOURCES} is missing: apt-get install python3.11-doc`);
-if (!existsSync(PG_HTML))
-  console.error(`note: ${PG_HTML} is missing: apt-get install postgresql-doc-15 pandoc`);
