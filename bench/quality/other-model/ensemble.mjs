@@ -50,7 +50,7 @@ console.log(
   '| corpus | MiniLM + text | bge + text | both vectors + text (¼ ¼ ½) | both vectors + text (⅓ each) | both vectors, no text |',
 );
 console.log('|---|---:|---:|---:|---:|---:|');
-for (const c of ['git-man', 'py-lib', 'py-howto']) {
+for (const c of ['git-man', 'py-lib', 'py-howto', 'pg-docs']) {
   const mini = latest(`${c}-minilm`);
   const bge = latest(`${c}-bge256-qp`) ?? latest(`${c}-bge256`);
   const rows = [[], [], [], [], []];

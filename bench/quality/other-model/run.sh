@@ -28,7 +28,7 @@ fi
 node "$here/parity.mjs" "$work/model" "$work/bge-small-en-v1.5.onnx"
 
 cd "$repo"
-for c in git-man py-lib py-howto; do
+for c in git-man py-lib py-howto pg-docs; do
   sed -e "s#^dataDir: .*#dataDir: $work/index-$c#" \
     -e "s#model: sentence-transformers/all-MiniLM-L6-v2#model: $work/model\n    maxTokens: 256#" \
     -e "s#path: \.\./\.\./\.\./data/#path: $repo/bench/data/#" \
@@ -37,4 +37,4 @@ for c in git-man py-lib py-howto; do
   node bench/quality/eval.mjs --config "$work/$c.yaml" --questions "$q" --label "$c-bge256" --quiet
   node bench/quality/eval.mjs --config "bench/quality/corpora/$c/config.yaml" --questions "$q" --label "$c-minilm" --quiet
 done
-node bench/quality/held-out-report.mjs --before minilm --after bge256
+node bench/quality/held-out-report.mjs --before minilm --after bge256 --corpora git-man,py-lib,py-howto,pg-docs
