@@ -427,6 +427,9 @@ class Run {
       !this.#tailDue(record, entry.mtimeMs);
     if (fresh) {
       s.filesUnchanged++;
+      // Still holding back its last entry and not settled yet: listed again, so the daemon
+      // comes back for it; else that entry would wait for the next periodic reconcile.
+      if (record?.append?.withheld) s.withheld.push(entry.path);
       return;
     }
     let group = this.#pending.get(source.engine);
@@ -689,6 +692,7 @@ class Run {
     if (plan.kind === 'same') {
       await this.#indexer.store.files.upsert([{ ...c.record!, size: c.disk.size, mtimeMs: c.disk.mtimeMs }]);
       s.filesUnchanged++;
+      if (plan.state.withheld) s.withheld.push(path);
       return;
     }
     if (head.binary) {
