@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { utimes } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../../../src/app.js';
-import { inconsistencies, readChunks, type Workspace } from '../../../helpers/index-workspace.js';
+import { inconsistencies, readChunks, recordsOf, type Workspace } from '../../../helpers/index-workspace.js';
 import { usePipeline } from '../../../helpers/pipeline.js';
 
 /**
@@ -74,6 +75,41 @@ describe('real database logs under the pipeline', () => {
     expect(rows.map((r) => r.text).sort()).toEqual(
       statements.map((l) => l.replace(/^.* statement: /, '')).sort(),
     );
+    expect(await inconsistencies(app, 'sql')).toEqual([]);
+  }, 120_000);
+
+  it("MariaDB logs with mysqlslap's NUL-terminated statements are read, without the NULs", async () => {
+    const { ws, app } = await start();
+    const slowBytes = fixture('mariadb-slap-slow.txt');
+    const generalBytes = fixture('mariadb-slap-general.txt');
+    // The fixture is what makes the point: NULs where a binary sniff looks.
+    expect(slowBytes.subarray(0, 8000).includes(0)).toBe(true);
+    expect(generalBytes.subarray(0, 8000).includes(0)).toBe(true);
+    const slow = await ws.write('mariadb-slow.log', slowBytes);
+    const general = await ws.write('mariadb.log', generalBytes);
+    // A compressed rotation is still binary, and skipped as such.
+    const gz = await ws.write('mariadb-slow.log.2.gz', gzipSync(slowBytes));
+
+    const summary = await app.indexer.reconcile(SETTLED);
+    const records = await recordsOf(app);
+    expect(records.get(slow)).toMatchObject({ status: 'indexed' });
+    expect(records.get(general)).toMatchObject({ status: 'indexed' });
+    expect(records.get(gz)).toMatchObject({ status: 'skipped', reason: 'binary file' });
+    expect(summary.failures.map((f) => f.path)).toEqual([gz]);
+
+    const rows = await readChunks(app.config, 'sql');
+    const of = (path: string) => rows.filter((r) => r.path === path);
+    // One statement per slow-log record (each has its `# Query_time:`), one per general-log
+    // `Query` command.
+    const slowRecords = slowBytes.toString('utf8').match(/^# Query_time: /gm)!.length;
+    const generalQueries = generalBytes.toString('utf8').match(/^[^\t\n]*\t+ *\d+ Query\t/gm)!.length;
+    expect(of(slow)).toHaveLength(slowRecords);
+    expect(of(general)).toHaveLength(generalQueries);
+    expect(rows.filter((r) => r.text.includes('\0')).map((r) => r.text)).toEqual([]);
+    const create = 'CREATE TABLE `t1` (intcol1 INT(32) ,charcol1 VARCHAR(128))';
+    expect(of(general).map((r) => r.text)).toContain(create);
+    // The slow log writes `…)\0;`: without the NUL, the statement ends as the others do.
+    expect(of(slow).map((r) => r.text)).toContain(create);
     expect(await inconsistencies(app, 'sql')).toEqual([]);
   }, 120_000);
 });
