@@ -112,4 +112,23 @@ describe('real database logs under the pipeline', () => {
     expect(of(slow).map((r) => r.text)).toContain(create);
     expect(await inconsistencies(app, 'sql')).toEqual([]);
   }, 120_000);
+
+  it("logrotate's rotated names are part of a sql source by default; its .gz files are not", async () => {
+    // `copytruncate` keeps the statements before the rotation only in the copy: were the copy
+    // not indexed, they would leave the index with the truncation.
+    const { ws, app } = await start();
+    const log = fixture('pg-rotated-tail.txt');
+    const current = await ws.write('postgresql-15-main.log', log);
+    const copy = await ws.write('postgresql-15-main.log.1', log);
+    const dated = await ws.write('postgresql-15-main.log-20261205', log);
+    await ws.write('postgresql-15-main.log.2.gz', gzipSync(log));
+
+    await app.indexer.reconcile(SETTLED);
+    const records = await recordsOf(app);
+    expect([...records.keys()].sort()).toEqual([current, copy, dated].sort());
+    const perFile = pgStatements(log).filter((l) => !/statement: (BEGIN|END);$/.test(l)).length;
+    const rows = await readChunks(app.config, 'sql');
+    for (const path of [current, copy, dated])
+      expect(rows.filter((r) => r.path === path)).toHaveLength(perFile);
+  }, 120_000);
 });
