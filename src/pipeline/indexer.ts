@@ -1,5 +1,6 @@
 import { lstat, stat } from 'node:fs/promises';
 import type { RecordBatch } from 'apache-arrow';
+import { unreadable } from '../access.js';
 import type { Config, SourceConfig } from '../config/types.js';
 import type { Embedder } from '../embed/types.js';
 import {
@@ -892,7 +893,7 @@ class Run {
     }
     if (hadRows) await state.table.replaceFiles([c.disk.path], null);
     const reason = code
-      ? `cannot read: ${code}`
+      ? unreadable('cannot read', c.disk.path, err, false)
       : err instanceof RagError && err.code === 'E_SKIPPED'
         ? err.message
         : `chunker failed: ${errorMessage(err)}`;

@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { unreadable } from '../access.js';
 import { errnoCode, errorMessage } from '../errors.js';
 import type { PathFilter } from './path-filter.js';
 
@@ -73,7 +74,7 @@ export async function* scanSource(filter: PathFilter, options: ScanOptions): Asy
       yield {
         kind: 'skipped',
         path: dir,
-        reason: `cannot read folder: ${errnoCode(err) ?? errorMessage(err)}`,
+        reason: unreadable('cannot read folder', dir, err, true),
       };
       continue;
     }
