@@ -674,13 +674,20 @@ class Run {
    * record of where the reading stands, so memory stays bounded and a stop resumes from the
    * last commit.
    */
-  async #indexAppending(state: EngineState, chunker: AppendingChunker, c: Candidate): Promise<void> {
+  async #indexAppending(state: EngineState, chunker: AppendingChunker, scanned: Candidate): Promise<void> {
     const s = this.#summary;
-    const path = c.disk.path;
-    const settled = this.#settled(c.disk.mtimeMs);
+    const path = scanned.disk.path;
+    let c = scanned;
+    let settled = false;
     let plan: AppendPlan;
     let head: { bytes: number; hash: string; binary: boolean };
     try {
+      // The scan's stat may be seconds old (a queue, a busy machine) and the log replaced since:
+      // logrotate renames x.log.1 away and copies the new one in under that name. An old mtime
+      // would take the copy, still being written, as settled and its cut last line as whole.
+      const now = await stat(path);
+      c = { ...scanned, disk: { ...scanned.disk, size: now.size, mtimeMs: now.mtimeMs } };
+      settled = this.#settled(c.disk.mtimeMs);
       plan = await planAppend(path, c.record, c.disk.size, state.signature, settled);
       head =
         plan.kind === 'fresh'

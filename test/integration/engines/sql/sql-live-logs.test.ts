@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { utimes } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -130,5 +130,34 @@ describe('real database logs under the pipeline', () => {
     const rows = await readChunks(app.config, 'sql');
     for (const path of [current, copy, dated])
       expect(rows.filter((r) => r.path === path)).toHaveLength(perFile);
+  }, 120_000);
+
+  it('a log replaced between the scan and its read (logrotate copying a new x.log.1) is read as it is now', async () => {
+    const { ws, app } = await start();
+    const tail = fixture('pg-rotated-tail.txt');
+    const lines = tail.toString('utf8').split('\n');
+    // Last rotated an hour ago: the scan finds both files settled.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const logs = [
+      await ws.write('postgresql-15-main.log.1', tail, hourAgo),
+      await ws.write('postgresql-15-main.log.2', tail, hourAgo),
+    ];
+    // Once the first file is committed (the second is scanned, not read yet), logrotate renames
+    // them away and starts copying the live log in under the same names: cut mid-line, now.
+    const copying = `${lines.slice(0, 5).join('\n')}\n${lines[5]!.slice(0, 6)}`;
+    let swapped = false;
+    const summary = await app.indexer.reconcile({
+      tailSettleMs: 60_000,
+      onProgress: (p) => {
+        if (p.phase !== 'indexing' || swapped) return;
+        swapped = true;
+        for (const log of logs) writeFileSync(log, copying);
+      },
+    });
+    expect(swapped).toBe(true);
+    // The cut line ("2026-1") is the start of a line still being copied: held back, not indexed.
+    const rows = await readChunks(app.config, 'sql');
+    expect(rows.filter((r) => !r.text.includes(' ')).map((r) => r.text)).toEqual([]);
+    expect(summary.withheld.length).toBeGreaterThan(0);
   }, 120_000);
 });
