@@ -273,6 +273,9 @@ export class Indexer {
     // A source folder that is gone (an unmounted disk, a renamed folder) is not an empty one:
     // its files stay in the index until it returns or leaves the config.
     const missing: string[] = [];
+    // Nor is a folder that cannot be listed (a log folder of group adm, read by a daemon started
+    // before its user joined the group): its files stay until it can be read again.
+    const unlisted: string[] = [];
     for (const source of sources) {
       if (!(await rootExists(source.path))) {
         missing.push(source.path);
@@ -293,6 +296,7 @@ export class Indexer {
         found++;
         if (!inScope(entry.path)) continue;
         seen.add(entry.path);
+        if (entry.kind === 'skipped' && entry.unlisted) unlisted.push(entry.path);
         await run.consider(entry, source, records.get(entry.path));
       }
       // A whole source with nothing to index is a config mistake more often than an empty
@@ -309,7 +313,11 @@ export class Indexer {
       }
     }
     return [...records.values()].filter(
-      (r) => !seen.has(r.path) && inScope(r.path) && !missing.some((root) => r.root === root),
+      (r) =>
+        !seen.has(r.path) &&
+        inScope(r.path) &&
+        !missing.some((root) => r.root === root) &&
+        !unlisted.some((dir) => isInside(r.path, dir)),
     );
   }
 

@@ -21,6 +21,8 @@ export interface SkippedPath {
   /** Stat facts when there are any, so an unchanged skipped file is not re-read. */
   size?: number;
   mtimeMs?: number;
+  /** A folder that could not be listed: what the index holds below it is unknown, not gone. */
+  unlisted?: boolean;
 }
 
 export type ScanEntry = DiskFile | SkippedPath;
@@ -75,6 +77,7 @@ export async function* scanSource(filter: PathFilter, options: ScanOptions): Asy
         kind: 'skipped',
         path: dir,
         reason: unreadable('cannot read folder', dir, err, true),
+        unlisted: true,
       };
       continue;
     }

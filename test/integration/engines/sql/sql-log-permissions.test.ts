@@ -141,6 +141,13 @@ describe.skipIf(skipUnless(otherUsers(), SUITE))(SUITE, () => {
     expect(after.filesAdded).toBe(2);
     expect(after.failures.map((f) => f.path)).toEqual([join(root, 'pglog', 'postgresql-0600.log')]);
     expect(after.failures[0]!.reason).toContain('and nobody cannot read it');
+    // Out of the group again (a daemon started before its user joined it): the folder cannot be
+    // listed, and what the index holds from it stays, unknown rather than gone.
+    const outAgain = await indexAsNobody('member', ['adm-logs', 'pglog'], []);
+    expect(outAgain.code, outAgain.stderr).toBe(0);
+    const again = JSON.parse(outAgain.stdout) as typeof summary & { filesDeleted: number };
+    expect(again.failures.map((f) => f.path)).toContain(join(root, 'adm-logs'));
+    expect(again.filesDeleted).toBe(0);
   }, 120_000);
 });
 
