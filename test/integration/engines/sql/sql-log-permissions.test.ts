@@ -90,7 +90,7 @@ describe.skipIf(skipUnless(otherUsers(), SUITE))(SUITE, () => {
     await chmod(config, 0o644);
     const who = [`--reuid=${NOBODY}`, `--regid=${NOBODY}`];
     const groupArgs = groups.length ? [`--groups=${groups.join(',')}`] : ['--clear-groups'];
-    const env = { ...process.env, HOME: join(root, 'home'), TMPDIR: join(root, 'home') };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(root, 'home'), TMPDIR: join(root, 'home') };
     delete env.RAGCTL_CONFIG;
     try {
       const { stdout, stderr } = await run(
