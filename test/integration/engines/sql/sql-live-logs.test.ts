@@ -160,4 +160,15 @@ describe('real database logs under the pipeline', () => {
     expect(rows.filter((r) => !r.text.includes(' ')).map((r) => r.text)).toEqual([]);
     expect(summary.withheld.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it("MariaDB's error log, beside its query logs, is counted as server messages, not indexed", async () => {
+    const { ws, app } = await start();
+    const text = fixture('mariadb-error.txt');
+    const path = await ws.write('error.log', text);
+    const summary = await app.indexer.reconcile(SETTLED);
+    expect((await recordsOf(app)).get(path)).toMatchObject({ status: 'indexed', chunkCount: 0 });
+    expect(await readChunks(app.config, 'sql')).toEqual([]);
+    const messages = text.toString('utf8').match(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \d+ \[/gm)!.length;
+    expect(summary.omitted).toEqual([{ path, counts: { 'server message': messages } }]);
+  }, 120_000);
 });
