@@ -27,6 +27,8 @@ const REQUIRED_ON_LINUX = [
   'test/integration/engines/sql/pg-server-logs.test.ts',
   'test/integration/engines/sql/mariadb-slow-log.test.ts',
   'test/integration/engines/sql/search-cli.test.ts',
+  // Runs ragctl as another user (setpriv) on logs owned as PostgreSQL leaves them.
+  'test/integration/engines/sql/sql-log-permissions.test.ts',
 ];
 
 const ROOT = resolve(import.meta.dirname, '..');

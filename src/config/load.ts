@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { accessHint } from '../access.js';
 import { CONTEXT_TOKENIZERS, DEFAULT_CONTEXT_TOKENIZER } from '../context/tokenizers.js';
 import { CHUNKER_INCLUDES } from '../engines/default-includes.js';
 import { ConfigError, errnoCode, errorMessage } from '../errors.js';
@@ -202,7 +203,7 @@ export function resolveConfig(
         code === 'ENOENT'
           ? `${path} does not exist: create it, or remove this source`
           : // Not "does not exist" for a folder that is there but cannot be reached (a permission, a link loop).
-            `${path} cannot be read (${code ?? errorMessage(err)}): check its permissions and links`,
+            `${path} cannot be read (${code ?? errorMessage(err)}): ${accessHint(path, true) ?? 'check its permissions and links'}`,
       );
     }
     if (!isDir) v.fail(`sources[${i}].path`, `${path} is not a folder`);

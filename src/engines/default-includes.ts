@@ -15,11 +15,16 @@ export const CODE_INCLUDE: readonly string[] = Object.freeze(
 
 /**
  * `.sql` files and the log names PostgreSQL (stderr, csvlog, jsonlog) and MariaDB/MySQL slow
- * logs are written under, rotated ones included; the format is detected per file.
+ * and general logs are written under, rotated ones included: by the server's own name
+ * (`postgresql-%Y-%m-%d_%H%M%S.log`) and by logrotate (`x.log.1`, `x.log-20261205` with
+ * `dateext`; not its `.gz`, which cannot be read). Without them a `copytruncate` would take the
+ * rotated statements out of the index. The format is detected per file.
  */
 export const SQL_INCLUDE: readonly string[] = Object.freeze([
   '**/*.sql',
   '**/*.log',
+  '**/*.log.+([0-9])',
+  '**/*.log-+([0-9])',
   '**/*.csv',
   '**/*.json',
   '**/*slow*.log*',

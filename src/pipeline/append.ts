@@ -6,8 +6,13 @@ import { shortHash } from './read-file.js';
 
 /** Bytes of a file's head whose hash tells one file from its successor at the same path (rotation). */
 const HEAD_CHECK_BYTES = 4096;
-/** As read-file.ts: a NUL byte in the first 8 kB marks a binary file. */
+/** As read-file.ts, the first 8 kB decide whether a file is binary (but see `looksBinary`). */
 const BINARY_SNIFF_BYTES = 8000;
+/**
+ * Above this share of NUL bytes a head is not a log with stray NULs but a zero-filled or UTF-16
+ * file. mysqlslap's own workload is 1 NUL in about 40 bytes (one per short statement).
+ */
+const MAX_NUL_SHARE = 0.125;
 /** Read size when streaming a file to an appending chunker: bounded, however large the file. */
 const STREAM_CHUNK_BYTES = 256 * 1024;
 
@@ -64,10 +69,32 @@ export async function readHead(
     return {
       bytes,
       hash: shortHash(head.subarray(0, bytes)),
-      binary: head.subarray(0, BINARY_SNIFF_BYTES).includes(0),
+      binary: looksBinary(head.subarray(0, BINARY_SNIFF_BYTES)),
     };
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Whether a log's head is binary. Not for any NUL byte, as for other files: clients that send a
+ * query with its C string's terminating NUL (mysqlslap, MariaDB's own load tool, does) get it
+ * written into the slow and general logs, and one such query near the start would hide the
+ * whole log. Binary is what a log never is: bytes that are not UTF-8 (a gzipped rotated log,
+ * `*slow*.log*` matches `slow.log.2.gz`) or a head that is largely NULs.
+ */
+function looksBinary(head: Buffer): boolean {
+  let nuls = 0;
+  for (const byte of head) if (byte === 0) nuls++;
+  if (nuls === 0) return false;
+  if (nuls > head.length * MAX_NUL_SHARE) return true;
+  try {
+    // `stream`: a character cut by the end of the head is not an error.
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return false;
+  } catch (err) {
+    if (err instanceof TypeError) return true;
+    throw err;
   }
 }
 

@@ -1,5 +1,6 @@
 import { lstat, stat } from 'node:fs/promises';
 import type { RecordBatch } from 'apache-arrow';
+import { unreadable } from '../access.js';
 import type { Config, SourceConfig } from '../config/types.js';
 import type { Embedder } from '../embed/types.js';
 import {
@@ -272,6 +273,9 @@ export class Indexer {
     // A source folder that is gone (an unmounted disk, a renamed folder) is not an empty one:
     // its files stay in the index until it returns or leaves the config.
     const missing: string[] = [];
+    // Nor is a folder that cannot be listed (a log folder of group adm, read by a daemon started
+    // before its user joined the group): its files stay until it can be read again.
+    const unlisted: string[] = [];
     for (const source of sources) {
       if (!(await rootExists(source.path))) {
         missing.push(source.path);
@@ -292,6 +296,7 @@ export class Indexer {
         found++;
         if (!inScope(entry.path)) continue;
         seen.add(entry.path);
+        if (entry.kind === 'skipped' && entry.unlisted) unlisted.push(entry.path);
         await run.consider(entry, source, records.get(entry.path));
       }
       // A whole source with nothing to index is a config mistake more often than an empty
@@ -308,7 +313,11 @@ export class Indexer {
       }
     }
     return [...records.values()].filter(
-      (r) => !seen.has(r.path) && inScope(r.path) && !missing.some((root) => r.root === root),
+      (r) =>
+        !seen.has(r.path) &&
+        inScope(r.path) &&
+        !missing.some((root) => r.root === root) &&
+        !unlisted.some((dir) => isInside(r.path, dir)),
     );
   }
 
@@ -429,6 +438,9 @@ class Run {
     if (fresh) {
       s.filesUnchanged++;
       if (record?.status === 'skipped') s.filesStillSkipped++;
+      // Still holding back its last entry and not settled yet: listed again, so the daemon
+      // comes back for it; else that entry would wait for the next periodic reconcile.
+      if (record?.append?.withheld) s.withheld.push(entry.path);
       return;
     }
     let group = this.#pending.get(source.engine);
@@ -672,13 +684,20 @@ class Run {
    * record of where the reading stands, so memory stays bounded and a stop resumes from the
    * last commit.
    */
-  async #indexAppending(state: EngineState, chunker: AppendingChunker, c: Candidate): Promise<void> {
+  async #indexAppending(state: EngineState, chunker: AppendingChunker, scanned: Candidate): Promise<void> {
     const s = this.#summary;
-    const path = c.disk.path;
-    const settled = this.#settled(c.disk.mtimeMs);
+    const path = scanned.disk.path;
+    let c = scanned;
+    let settled = false;
     let plan: AppendPlan;
     let head: { bytes: number; hash: string; binary: boolean };
     try {
+      // The scan's stat may be seconds old (a queue, a busy machine) and the log replaced since:
+      // logrotate renames x.log.1 away and copies the new one in under that name. An old mtime
+      // would take the copy, still being written, as settled and its cut last line as whole.
+      const now = await stat(path);
+      c = { ...scanned, disk: { ...scanned.disk, size: now.size, mtimeMs: now.mtimeMs } };
+      settled = this.#settled(c.disk.mtimeMs);
       plan = await planAppend(path, c.record, c.disk.size, state.signature, settled);
       head =
         plan.kind === 'fresh'
@@ -691,6 +710,7 @@ class Run {
     if (plan.kind === 'same') {
       await this.#indexer.store.files.upsert([{ ...c.record!, size: c.disk.size, mtimeMs: c.disk.mtimeMs }]);
       s.filesUnchanged++;
+      if (plan.state.withheld) s.withheld.push(path);
       return;
     }
     if (head.binary) {
@@ -890,7 +910,7 @@ class Run {
     }
     if (hadRows) await state.table.replaceFiles([c.disk.path], null);
     const reason = code
-      ? `cannot read: ${code}`
+      ? unreadable('cannot read', c.disk.path, err, false)
       : err instanceof RagError && err.code === 'E_SKIPPED'
         ? err.message
         : `chunker failed: ${errorMessage(err)}`;

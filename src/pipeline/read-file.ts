@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { errnoCode, errorMessage } from '../errors.js';
+import { unreadable } from '../access.js';
+import { errnoCode } from '../errors.js';
 
 /** Bytes inspected for NUL bytes when deciding whether a file is binary (as git does). */
 const BINARY_SNIFF_BYTES = 8000;
@@ -27,7 +28,7 @@ export async function readForIndex(path: string): Promise<ReadResult> {
     const code = errnoCode(err);
     if (code === 'ENOENT') return { ok: false, reason: 'deleted', vanished: true };
     if (code === 'EISDIR') return { ok: false, reason: 'is a folder' };
-    return { ok: false, reason: `cannot read: ${code ?? errorMessage(err)}` };
+    return { ok: false, reason: unreadable('cannot read', path, err, false) };
   }
   const fileHash = shortHash(bytes);
   if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0))

@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { unreadable } from '../access.js';
 import { errnoCode, errorMessage } from '../errors.js';
 import type { PathFilter } from './path-filter.js';
 
@@ -20,6 +21,8 @@ export interface SkippedPath {
   /** Stat facts when there are any, so an unchanged skipped file is not re-read. */
   size?: number;
   mtimeMs?: number;
+  /** A folder that could not be listed: what the index holds below it is unknown, not gone. */
+  unlisted?: boolean;
 }
 
 export type ScanEntry = DiskFile | SkippedPath;
@@ -73,7 +76,8 @@ export async function* scanSource(filter: PathFilter, options: ScanOptions): Asy
       yield {
         kind: 'skipped',
         path: dir,
-        reason: `cannot read folder: ${errnoCode(err) ?? errorMessage(err)}`,
+        reason: unreadable('cannot read folder', dir, err, true),
+        unlisted: true,
       };
       continue;
     }

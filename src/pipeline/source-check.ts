@@ -3,7 +3,6 @@ import { readdir } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, SourceConfig } from '../config/types.js';
-import { errnoCode } from '../errors.js';
 import { relativePath } from '../paths.js';
 import { PathFilter } from './path-filter.js';
 
@@ -55,10 +54,10 @@ export async function lookAtSource(
     let listing: Dirent[];
     try {
       listing = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      // The walk reports a missing source and folders it cannot read; a look has nothing to add.
-      if (dir === source.path && (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR'))
-        return undefined;
+    } catch {
+      // The walk reports a missing source and folders it cannot read; a look has nothing to add,
+      // and a source it cannot list is not "empty" (the walk says why, and the fix).
+      if (dir === source.path) return undefined;
       continue;
     }
     for (const entry of listing) {

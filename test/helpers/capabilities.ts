@@ -97,6 +97,31 @@ export function immutableFiles(options: ProbeOptions = {}): Capability {
 }
 
 /**
+ * Running a command as another user with chosen groups (`setpriv`, root on Linux), and the
+ * accounts a database's logs belong to on Debian (`postgres`, group `adm`): the permission tests
+ * run ragctl as `nobody` on files owned as a real server leaves them.
+ */
+export function otherUsers(options: ProbeOptions = {}): Capability {
+  const need = 'running as another user (`setpriv`, root on Linux) and the postgres user and adm group';
+  if (process.platform !== 'linux')
+    return { need, missing: `setpriv is Linux only, this is ${process.platform}` };
+  const env = options.env ?? process.env;
+  const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true'], {
+    encoding: 'utf8',
+    env,
+  });
+  const why = failure(probe);
+  if (why) return { need, missing: `setpriv failed: ${why}` };
+  const accounts = failure(
+    spawnSync('sh', ['-c', 'id -u postgres && getent group adm'], { encoding: 'utf8', env }),
+  );
+  return {
+    need,
+    missing: accounts && `no postgres user or adm group (scripts/setup.sh installs PostgreSQL): ${accounts}`,
+  };
+}
+
+/**
  * For `describe.skipIf(skipUnless(cap, 'suite'))`: true when the capability is missing, after
  * printing which suite is skipped and why. Vitest lists a skipped test without saying why, so
  * the reason goes to stderr at collection, where the run's output shows it.

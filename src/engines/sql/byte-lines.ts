@@ -2,7 +2,7 @@ import { MAX_LINE_CHARS, markCut } from './lines.js';
 
 /** One line of a byte stream with where it lies in the file. */
 export interface ByteLine {
-  /** Without its line break (`\n` or `\r\n`), decoded as UTF-8 (invalid bytes as U+FFFD). */
+  /** Without its line break (`\n` or `\r\n`), decoded as UTF-8 (invalid bytes as U+FFFD), NULs dropped. */
   text: string;
   /** 1-based. */
   no: number;
@@ -85,6 +85,9 @@ export class ByteLineSplitter {
   #complete(): ByteLine {
     let text = Buffer.concat(this.#pieces, this.#pieceBytes).toString('utf8');
     if (text.endsWith('\r')) text = text.slice(0, -1);
+    // A NUL is never part of a logged statement: a client's C string terminator (mysqlslap) or
+    // a zero-filled block after a crash. Kept, it would end up in the statement's text.
+    if (text.includes('\0')) text = text.replaceAll('\0', '');
     // A UTF-8 byte order mark opens the file, not its first line (TextDecoder drops it too).
     if (this.#lineStart === 0 && text.startsWith('\uFEFF')) text = text.slice(1);
     if (this.#cut) text = markCut(text);

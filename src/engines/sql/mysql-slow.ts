@@ -156,8 +156,8 @@ export class MysqlSlowReader implements SqlLogReader {
       }
     }
     for (const [, key, value] of line.matchAll(/(\w+): +(\S+)/g)) {
-      if (key === 'Query_time') entry.durationMs = Number(value) * 1000;
-      else if (key === 'Lock_time') entry.extra.lockMs = Number(value) * 1000;
+      if (key === 'Query_time') entry.durationMs = secondsToMs(value!);
+      else if (key === 'Lock_time') entry.extra.lockMs = secondsToMs(value!);
       else if (key === 'Thread_id' || key === 'Id') entry.session = value!;
       else if (key === 'Schema') {
         if (value) this.#database = value;
@@ -180,4 +180,12 @@ export function parseSlowTime(text: string): number | null {
   }
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : ms;
+}
+
+/**
+ * `0.000556` (seconds, to the microsecond) as `0.556` ms. Times 1000 in floating point gives
+ * 0.5559999999999999, which `ragctl search` printed and `--json` returned as the duration.
+ */
+function secondsToMs(value: string): number {
+  return Math.round(Number(value) * 1e6) / 1e3;
 }

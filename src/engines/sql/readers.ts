@@ -1,3 +1,4 @@
+import { ERROR_LOG_LINE, MysqlErrorReader } from './mysql-error.js';
 import { MysqlGeneralReader } from './mysql-general.js';
 import { MysqlSlowReader } from './mysql-slow.js';
 import { PgCsvReports } from './pg-csv.js';
@@ -24,13 +25,15 @@ export function createReader(kind: SqlSourceKind, options: ReaderOptions = {}): 
       return new MysqlSlowReader();
     case 'mysql-general':
       return new MysqlGeneralReader();
+    case 'mysql-error':
+      return new MysqlErrorReader();
     case 'sql-file':
       return new SqlFileReader();
   }
 }
 
 export function dialectOf(kind: SqlSourceKind): SqlDialect {
-  return kind === 'mysql-slow' || kind === 'mysql-general' ? 'mysql' : 'postgresql';
+  return kind === 'mysql-slow' || kind === 'mysql-general' || kind === 'mysql-error' ? 'mysql' : 'postgresql';
 }
 
 /** A general-log record of a command that every connection sends (`… 5 Connect\troot@…`). */
@@ -40,8 +43,9 @@ const GENERAL_RECORD =
 /**
  * Which reader fits a file, from its name and its first bytes: `.sql` files, csvlog and
  * jsonlog by their shape, slow logs by their `# Time:`/`# User@Host:` headers, general logs by
- * their command records, a banner alone as a slow log, else a PostgreSQL stderr log when a line
- * looks like one; null when nothing fits.
+ * their command records, a banner alone as a slow log, the MariaDB/MySQL error log by its
+ * `[Note]`-style lines, else a PostgreSQL stderr log when a line looks like one; null when
+ * nothing fits.
  */
 export function detectKind(path: string, head: string): SqlSourceKind | null {
   if (/\.sql$/i.test(path)) return 'sql-file';
@@ -57,6 +61,7 @@ export function detectKind(path: string, head: string): SqlSourceKind | null {
   // The general log shares the slow log's banner; its records are commands by connection id.
   if (lines.some((l) => GENERAL_RECORD.test(l))) return 'mysql-general';
   if (lines.some((l) => /, Version: .* started with:$/.test(l))) return 'mysql-slow';
+  if (lines.some((l) => ERROR_LOG_LINE.test(l))) return 'mysql-error';
   if (lines.some((l) => /\b(?:LOG|ERROR|STATEMENT): {2}/.test(l))) return 'pg-stderr';
   return null;
 }

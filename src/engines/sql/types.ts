@@ -6,7 +6,14 @@
  */
 
 /** Where an entry was read from. */
-export type SqlSourceKind = 'pg-stderr' | 'pg-csv' | 'pg-json' | 'mysql-slow' | 'mysql-general' | 'sql-file';
+export type SqlSourceKind =
+  | 'pg-stderr'
+  | 'pg-csv'
+  | 'pg-json'
+  | 'mysql-slow'
+  | 'mysql-general'
+  | 'mysql-error'
+  | 'sql-file';
 
 /** The SQL dialect a statement is parsed in. */
 export type SqlDialect = 'postgresql' | 'mysql';

@@ -308,7 +308,15 @@ describe('defaults and paths', () => {
     const [code, sql] = config.sources;
     expect(code!.include).toEqual(expect.arrayContaining(['**/*.py', '**/*.ts', '**/*.go', '**/*.java']));
     expect(code!.include).not.toContain('**/*.md');
-    expect(sql!.include).toEqual(['**/*.sql', '**/*.log', '**/*.csv', '**/*.json', '**/*slow*.log*']);
+    expect(sql!.include).toEqual([
+      '**/*.sql',
+      '**/*.log',
+      '**/*.log.+([0-9])',
+      '**/*.log-+([0-9])',
+      '**/*.csv',
+      '**/*.json',
+      '**/*slow*.log*',
+    ]);
     expect(resolveYaml(yaml(', include: ["*.rs"]', '')).sources[0]!.include).toEqual(['*.rs']);
     expect(resolveYaml(yaml(', include: ["*.rs"]', ', include: ["*.go"]')).sources[0]!.include).toEqual([
       '*.go',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { readAll } from '../../../../src/engines/sql/lines.js';
 import { createReader, detectKind } from '../../../../src/engines/sql/readers.js';
@@ -62,5 +63,22 @@ describe('MariaDB/MySQL slow query log', () => {
     );
     expect(detectKind('/x/pg.csv', '2024-03-01 10:00:00.000 UTC,"u","d",42,"[local]"')).toBe('pg-csv');
     expect(detectKind('/x/notes.txt', 'hello')).toBeNull();
+  });
+
+  test('durations are the logged seconds in ms, as written: 0.000556 s is 0.556 ms, not 0.5559999999999999', () => {
+    // A real MariaDB 10.11 slow log (test/fixtures/sql/live/README.md).
+    const log = readFileSync(
+      new URL('../../../fixtures/sql/live/mariadb-slap-slow.txt', import.meta.url),
+      'utf8',
+    );
+    const logged = [...log.matchAll(/^# Query_time: (\d+)\.(\d{6}) {2}Lock_time: (\d+)\.(\d{6})/gm)];
+    // Seconds to the microsecond, as ms: the decimal point moved three places, by text.
+    const asMs = (whole: string, micros: string) =>
+      Number(`${Number(whole) * 1000 + Number(micros.slice(0, 3))}.${micros.slice(3)}`);
+    const entries = readAll(createReader('mysql-slow'), log).filter((e) => e.durationMs !== null);
+    expect(entries).toHaveLength(logged.length);
+    expect(entries.map((e) => e.durationMs)).toEqual(logged.map((m) => asMs(m[1]!, m[2]!)));
+    expect(entries.map((e) => e.extra.lockMs)).toEqual(logged.map((m) => asMs(m[3]!, m[4]!)));
+    expect(entries.map((e) => String(e.durationMs)).filter((d) => /\.\d{4,}/.test(d))).toEqual([]);
   });
 });
