@@ -131,7 +131,7 @@ describe('Watcher: symlinks', () => {
     await symlink(first, moved);
     await symlink(second, replaced);
     await h.events.arrived([moved, replaced]);
-    const after = async (what: string, link: string, change: () => Promise<unknown>) => {
+    const reported = async (what: string, link: string, change: () => Promise<unknown>) => {
       const before = h.events.count(link);
       await change();
       await h.events.until(() => h.events.count(link) > before, what);
@@ -144,18 +144,40 @@ describe('Watcher: symlinks', () => {
       expect(links.map((l) => h.events.count(l))).toEqual(before);
     };
 
-    await after('the re-pointed link', moved, async () => {
+    await reported('the re-pointed link', moved, async () => {
       await rm(moved);
       await symlink(second, moved);
     });
-    await after('the link replaced by a file', replaced, async () => {
+    await reported('the link replaced by a file', replaced, async () => {
       await rm(replaced);
       await writeFile(replaced, 'a plain file now');
     });
     // chokidar may miss the replacement and then every edit of the new file: watched afresh, it does not.
-    await after('an edit of the file that replaced the link', replaced, () => writeFile(replaced, 'edited'));
-    await after('an edit of the new target', moved, () => writeFile(second, '2, edited'));
+    await reported('an edit of the file that replaced the link', replaced, () =>
+      writeFile(replaced, 'edited'),
+    );
+    await reported('an edit of the new target', moved, () => writeFile(second, '2, edited'));
     await quiet([moved, replaced], () => writeFile(first, '1, edited'));
+  });
+
+  it('targets are followed in at most maxLinkTargetFolders folders; links past the bound are left to the reconcile', async () => {
+    const h = await t.make({ limits: { maxLinkTargetFolders: 1 } });
+    const near = join(h.outside, 'a/near.md');
+    const far = join(h.outside, 'b/far.md');
+    await writeAt(near, 'near');
+    await writeAt(far, 'far');
+    await symlink(near, h.abs('near.md'));
+    await h.events.arrived([h.abs('near.md')]);
+    await symlink(far, h.abs('far.md'));
+    await h.events.arrived([h.abs('far.md')]);
+    // The one folder allowed holds near.md's target: far.md's target folder is not watched.
+    const before = h.events.count(h.abs('far.md'));
+    const nearBefore = h.events.count(h.abs('near.md'));
+    await writeFile(far, 'far, edited');
+    await writeFile(near, 'near, edited');
+    await h.events.until(() => h.events.count(h.abs('near.md')) > nearBefore, 'the edit of near.md');
+    await h.events.arrived([await h.write('sentinel.md')]);
+    expect(h.events.count(h.abs('far.md'))).toBe(before);
   });
 });
 
