@@ -66,11 +66,6 @@ export class LinkTargets {
     this.#log = options.logger;
   }
 
-  /** Folders watched for targets now. */
-  get folders(): number {
-    return this.#folders.size;
-  }
-
   /** A symlinked file was seen (chokidar's scan): watch its target, unless already done. */
   track(link: string): void {
     if (this.#targets.has(link) || this.#resolving.has(link)) return;
