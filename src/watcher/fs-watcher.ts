@@ -15,6 +15,7 @@ export function chokidarOptions(
   filter: PathFilter,
   dataDir: string,
   toSourcePath: (path: string) => string = (path) => path,
+  onLink?: (path: string) => void,
 ): ChokidarOptions {
   return {
     // The daemon reconciles disk against the index at start; an `add` per existing file would
@@ -35,7 +36,7 @@ export function chokidarOptions(
     // A folder we may not read is reported by the walker as a skipped path with its reason; as
     // a watcher error it would wrongly mark the whole source untrustworthy.
     ignorePermissionErrors: true,
-    ignored: ignoreMatcher(filter, dataDir, toSourcePath),
+    ignored: ignoreMatcher(filter, dataDir, toSourcePath, onLink),
   };
 }
 
@@ -45,11 +46,17 @@ export function chokidarOptions(
  * stats when it has them and without when it does not (a removal, a first look); without stats
  * only what is neither an accepted folder nor an accepted file is ignored. `toSourcePath` maps
  * chokidar's paths back below the configured root when that root is a symlink.
+ *
+ * `onLink` hears of every accepted symlink the matcher sees with stats: chokidar's scans pass each
+ * folder entry's `lstat` here (its initial scan included, which emits no events), and this is
+ * where the links whose targets must be watched apart are found (see link-targets.ts). It may
+ * hear of one link many times.
  */
 export function ignoreMatcher(
   filter: PathFilter,
   dataDir: string,
   toSourcePath: (path: string) => string = (path) => path,
+  onLink?: (path: string) => void,
 ): (path: string, stats?: Stats) => boolean {
   const root = filter.root;
   return (watchedPath, stats) => {
@@ -63,6 +70,8 @@ export function ignoreMatcher(
     if (!stats) return !filter.acceptsDir(path) && !filter.acceptsFile(path);
     if (stats.isDirectory()) return !filter.acceptsDir(path);
     // A symlink is watched as a link (`followSymlinks: false`); the indexer reads a symlinked file.
-    return !filter.acceptsFile(path);
+    if (!filter.acceptsFile(path)) return true;
+    if (onLink && stats.isSymbolicLink()) onLink(path);
+    return false;
   };
 }

@@ -48,6 +48,14 @@ export const DEFAULT_WATCHER_LIMITS: WatcherLimits = Object.freeze({
    */
   folderRecheckMs: 2_000,
   /**
+   * 256 folders holding the targets of a source's symlinked files. chokidar does not follow
+   * links, so each such folder costs one more inotify watch, from the same per-user limit
+   * chokidar's watches come from. A few notes linked in from elsewhere need a handful; a tree of
+   * links into a store (GNU stow, a Nix profile) past this is left to the periodic reconcile
+   * rather than spending the watch limit.
+   */
+  maxLinkTargetFolders: 256,
+  /**
    * After an error (watch limit, out of descriptors) the source's watcher is rebuilt 10 s later,
    * then after 1 min, then every 5 min: once the user raised the limit, watching recovers by
    * itself, and a limit still too low costs one attempt per 5 min, not a busy loop.

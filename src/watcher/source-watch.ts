@@ -9,6 +9,7 @@ import type { PathFilter } from '../pipeline/path-filter.js';
 import { Coalescer, type NoteOutcome } from './coalesce.js';
 import { chokidarOptions } from './fs-watcher.js';
 import { classifyWatcherError, isWatcherNoise, rootMissing } from './health.js';
+import { LinkTargets } from './link-targets.js';
 import type {
   Degradation,
   FsWatcherFactory,
@@ -53,6 +54,8 @@ export class SourceWatch {
   readonly #createFsWatcher: FsWatcherFactory;
   readonly #sink: SourceSink;
   readonly #coalescer: Coalescer;
+  /** The targets of the source's symlinked files, which chokidar does not follow. */
+  readonly #links: LinkTargets;
   /** Aborted by close(): every transition stops at its next step. */
   readonly #lifetime = new AbortController();
   #state: SourceState = 'starting';
@@ -87,6 +90,12 @@ export class SourceWatch {
     this.#createFsWatcher = options.createFsWatcher;
     this.#sink = options.sink;
     this.#coalescer = new Coalescer(this.root, options.limits);
+    this.#links = new LinkTargets({
+      onChange: (link) => this.#note((now) => this.#coalescer.notePath(link, now)),
+      onReplaced: (path) => this.#lookAgain(path),
+      maxFolders: options.limits.maxLinkTargetFolders,
+      logger: this.#log,
+    });
   }
 
   status(): SourceStatus {
@@ -130,6 +139,7 @@ export class SourceWatch {
     this.#rechecks.clear();
     this.#settleTimers.clear();
     this.#coalescer.clear();
+    this.#links.close();
     await this.#chain;
     await this.#closeFsWatcher();
   }
@@ -158,7 +168,13 @@ export class SourceWatch {
     if (this.#isClosed) return;
     const fsw = this.#createFsWatcher(
       this.#watchRoot,
-      chokidarOptions(this.#filter, this.#dataDir, (p) => this.#toSourcePath(p)),
+      chokidarOptions(
+        this.#filter,
+        this.#dataDir,
+        (p) => this.#toSourcePath(p),
+        // Not tied to this instance: chokidar may call its matcher before `watch()` returns.
+        (link) => this.#links.track(link),
+      ),
     );
     this.#fsw = fsw;
     this.#listen(fsw);
@@ -170,7 +186,11 @@ export class SourceWatch {
 
   #listen(fsw: FSWatcher): void {
     const path = (p: string) => {
-      if (this.#fsw === fsw) this.#onPath(fsw, this.#toSourcePath(p));
+      if (this.#fsw !== fsw) return;
+      const sourcePath = this.#toSourcePath(p);
+      // A link replaced, pointed elsewhere or removed: follow its new target, or none.
+      this.#links.recheck(sourcePath);
+      this.#onPath(fsw, sourcePath);
     };
     fsw.on('add', path);
     fsw.on('change', path);
@@ -184,8 +204,12 @@ export class SourceWatch {
     fsw.on('unlinkDir', (p) => {
       if (this.#fsw !== fsw) return;
       const dir = this.#toSourcePath(p);
-      if (dir === this.root) this.#requestRootCheck();
-      else this.#note((now) => this.#coalescer.noteFolder(dir, 'folder-removed', now));
+      if (dir === this.root) {
+        this.#requestRootCheck();
+        return;
+      }
+      this.#links.forgetBelow(dir);
+      this.#note((now) => this.#coalescer.noteFolder(dir, 'folder-removed', now));
     });
     // The root's own removal or rename shows first as a raw `rename` of its name on its own
     // watch; checking at once keeps the files' unlink events of an unmount out of the index.
@@ -247,6 +271,16 @@ export class SourceWatch {
       this.#note((now) => this.#coalescer.noteFolder(dir, 'folder-recheck', now));
     }, this.#limits.folderRecheckMs);
     this.#rechecks.set(dir, timer);
+  }
+
+  /** A symlink became a plain file, which chokidar may not watch: it forgets the path and adds it anew. */
+  #lookAgain(path: string): void {
+    const fsw = this.#fsw;
+    if (!fsw || this.#isClosed) return;
+    const watched = this.#toWatchPath(path);
+    fsw.unwatch(watched);
+    fsw.add(watched);
+    this.#note((now) => this.#coalescer.notePath(path, now));
   }
 
   #onError(err: unknown): void {
@@ -378,6 +412,8 @@ export class SourceWatch {
     const fsw = this.#fsw;
     if (!fsw) return;
     this.#fsw = undefined;
+    // The next chokidar instance's scan finds the links again.
+    this.#links.clear();
     const closed = fsw.close();
     // close() drops every listener at once, but chokidar work still in flight (a stat that
     // settles later) may emit 'error', which throws without a listener: keep one.

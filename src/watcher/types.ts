@@ -99,6 +99,8 @@ export interface WatcherLimits {
   readonly rootPollMs: number;
   /** After a folder appears: when chokidar reads it again and it is walked again (see limits.ts). */
   readonly folderRecheckMs: number;
+  /** Folders watched for the targets of symlinked files, per source (see link-targets.ts). */
+  readonly maxLinkTargetFolders: number;
   /** Waits before each restart after an error; the last one repeats. */
   readonly restartDelaysMs: readonly number[];
 }

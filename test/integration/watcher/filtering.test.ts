@@ -1,4 +1,4 @@
-import { symlink, writeFile } from 'node:fs/promises';
+import { rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WatcherTest, writeAt } from './helpers.js';
@@ -80,6 +80,104 @@ describe('Watcher: symlinks', () => {
     await writeAt(join(h.outside, 'target.md'), 't');
     await symlink(join(h.outside, 'target.md'), h.abs('alias.md'));
     await h.events.arrived([h.abs('alias.md')]);
+  });
+
+  it("an edit of a symlinked file's target arrives as the link: in place, by atomic save, deleted, re-created", async () => {
+    const h = await t.make({ before: { 'real.md': 'real' }, start: false });
+    const target = join(h.outside, 'target.md');
+    await writeAt(target, 't');
+    // Linked before the watcher starts (found by chokidar's initial scan, which reports nothing)
+    // and after; a target outside the source and one inside it.
+    const early = h.abs('early.md');
+    const late = h.abs('late.md');
+    const inner = h.abs('inner.md');
+    await symlink(target, early);
+    await h.watcher.start();
+    await symlink(target, late);
+    await symlink(h.abs('real.md'), inner);
+    await h.events.arrived([late, inner]);
+
+    const expectArrival = async (what: string, links: string[], change: () => Promise<unknown>) => {
+      const before = links.map((l) => h.events.count(l));
+      await change();
+      await h.events.until(
+        () => links.every((l, i) => h.events.count(l) > before[i]!),
+        `${what} to report ${links.join(', ')}`,
+      );
+    };
+    await expectArrival('an edit in place', [early, late], () => writeFile(target, 't, edited'));
+    await expectArrival('an atomic save', [early, late], async () => {
+      await writeFile(`${target}.tmp`, 't, saved');
+      await rename(`${target}.tmp`, target);
+    });
+    await expectArrival('an edit after the save replaced the inode', [early, late], () =>
+      writeFile(target, 't, edited again'),
+    );
+    await expectArrival('the target deleted', [early, late], () => rm(target));
+    await expectArrival('the target re-created', [early, late], () => writeFile(target, 't, back'));
+    await expectArrival('an edit of a target inside the source', [inner], () =>
+      writeFile(h.abs('real.md'), 'real, edited'),
+    );
+  });
+
+  it('a link pointed elsewhere follows its new target only; a link replaced by a file follows none', async () => {
+    const h = await t.make();
+    const first = join(h.outside, 'first.md');
+    const second = join(h.outside, 'second.md');
+    await writeAt(first, '1');
+    await writeAt(second, '2');
+    const moved = h.abs('moved.md');
+    const replaced = h.abs('replaced.md');
+    await symlink(first, moved);
+    await symlink(second, replaced);
+    await h.events.arrived([moved, replaced]);
+    const reported = async (what: string, link: string, change: () => Promise<unknown>) => {
+      const before = h.events.count(link);
+      await change();
+      await h.events.until(() => h.events.count(link) > before, what);
+    };
+    /** Nothing arrives for `links`: checked once a later path arrived (events leave in order of their debounce). */
+    const quiet = async (links: string[], change: () => Promise<unknown>) => {
+      const before = links.map((l) => h.events.count(l));
+      await change();
+      await h.events.arrived([await h.write(`sentinel-${Date.now()}.md`)]);
+      expect(links.map((l) => h.events.count(l))).toEqual(before);
+    };
+
+    await reported('the re-pointed link', moved, async () => {
+      await rm(moved);
+      await symlink(second, moved);
+    });
+    await reported('the link replaced by a file', replaced, async () => {
+      await rm(replaced);
+      await writeFile(replaced, 'a plain file now');
+    });
+    // chokidar may miss the replacement and then every edit of the new file: watched afresh, it does not.
+    await reported('an edit of the file that replaced the link', replaced, () =>
+      writeFile(replaced, 'edited'),
+    );
+    await reported('an edit of the new target', moved, () => writeFile(second, '2, edited'));
+    await quiet([moved, replaced], () => writeFile(first, '1, edited'));
+  });
+
+  it('targets are followed in at most maxLinkTargetFolders folders; links past the bound are left to the reconcile', async () => {
+    const h = await t.make({ limits: { maxLinkTargetFolders: 1 } });
+    const near = join(h.outside, 'a/near.md');
+    const far = join(h.outside, 'b/far.md');
+    await writeAt(near, 'near');
+    await writeAt(far, 'far');
+    await symlink(near, h.abs('near.md'));
+    await h.events.arrived([h.abs('near.md')]);
+    await symlink(far, h.abs('far.md'));
+    await h.events.arrived([h.abs('far.md')]);
+    // The one folder allowed holds near.md's target: far.md's target folder is not watched.
+    const before = h.events.count(h.abs('far.md'));
+    const nearBefore = h.events.count(h.abs('near.md'));
+    await writeFile(far, 'far, edited');
+    await writeFile(near, 'near, edited');
+    await h.events.until(() => h.events.count(h.abs('near.md')) > nearBefore, 'the edit of near.md');
+    await h.events.arrived([await h.write('sentinel.md')]);
+    expect(h.events.count(h.abs('far.md'))).toBe(before);
   });
 });
 
