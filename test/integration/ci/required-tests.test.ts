@@ -15,13 +15,14 @@ const REPO = resolve(import.meta.dirname, '../../..');
 const VITEST = join(REPO, 'node_modules/vitest/vitest.mjs');
 const CHECK = join(REPO, 'scripts/check-test-report.mjs');
 const ROOT_ONLY = ['test/integration/watcher/watch-limit.test.ts', 'test/integration/daemon/health.test.ts'];
-/** Also required on Linux (real database servers, more tmpfs mounts); not run again here, only reported as passed. */
+/** Also required on Linux (real database servers, more tmpfs mounts, another user); not run again here, only reported as passed. */
 const SERVER_BACKED = [
   'test/integration/daemon/background-failures.test.ts',
   'test/integration/daemon/stop.test.ts',
   'test/integration/engines/sql/pg-server-logs.test.ts',
   'test/integration/engines/sql/mariadb-slow-log.test.ts',
   'test/integration/engines/sql/search-cli.test.ts',
+  'test/integration/engines/sql/sql-log-permissions.test.ts',
 ];
 
 interface Report {
