@@ -238,9 +238,7 @@ export class SourceWatch {
   #onIgnoreFile(fsw: FSWatcher, path: string): void {
     this.#filter.forgetIgnoreFile(path);
     const dir = dirname(path);
-    const watched = this.#toWatchPath(dir);
-    fsw.unwatch(watched);
-    fsw.add(watched);
+    this.#rewatch(fsw, dir);
     this.#log.info({ file: path }, 'ignore file changed: the folder is walked again');
     this.#note((now) => this.#coalescer.noteFolder(dir, 'ignore-file-changed', now));
     // A writer may create the file before its content lands (`writeFile` opens, then writes on
@@ -265,9 +263,7 @@ export class SourceWatch {
     const timer = setTimeout(() => {
       this.#rechecks.delete(dir);
       if (this.#fsw !== fsw || this.#isClosed) return;
-      const watched = this.#toWatchPath(dir);
-      fsw.unwatch(watched);
-      fsw.add(watched);
+      this.#rewatch(fsw, dir);
       this.#note((now) => this.#coalescer.noteFolder(dir, 'folder-recheck', now));
     }, this.#limits.folderRecheckMs);
     this.#rechecks.set(dir, timer);
@@ -277,10 +273,15 @@ export class SourceWatch {
   #lookAgain(path: string): void {
     const fsw = this.#fsw;
     if (!fsw || this.#isClosed) return;
+    this.#rewatch(fsw, path);
+    this.#note((now) => this.#coalescer.notePath(path, now));
+  }
+
+  /** chokidar has no rescan: it forgets the path and lists it (a folder: all below it) anew. */
+  #rewatch(fsw: FSWatcher, path: string): void {
     const watched = this.#toWatchPath(path);
     fsw.unwatch(watched);
     fsw.add(watched);
-    this.#note((now) => this.#coalescer.notePath(path, now));
   }
 
   #onError(err: unknown): void {
