@@ -2,12 +2,10 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { AppendCheckpoint } from '../engines/types.js';
 import type { AppendState, FileRecord } from '../store/types.js';
-import { shortHash } from './read-file.js';
+import { BINARY_SNIFF_BYTES, shortHash } from './read-file.js';
 
 /** Bytes of a file's head whose hash tells one file from its successor at the same path (rotation). */
 const HEAD_CHECK_BYTES = 4096;
-/** As read-file.ts, the first 8 kB decide whether a file is binary (but see `looksBinary`). */
-const BINARY_SNIFF_BYTES = 8000;
 /**
  * Above this share of NUL bytes a head is not a log with stray NULs but a zero-filled or UTF-16
  * file. mysqlslap's own workload is 1 NUL in about 40 bytes (one per short statement).

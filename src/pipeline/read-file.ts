@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { unreadable } from '../access.js';
 import { errnoCode } from '../errors.js';
 
-/** Bytes inspected for NUL bytes when deciding whether a file is binary (as git does). */
-const BINARY_SNIFF_BYTES = 8000;
+/** Bytes inspected when deciding whether a file is binary: here for a NUL (as git does), for a log by append.ts. */
+export const BINARY_SNIFF_BYTES = 8000;
 
 export type ReadResult =
   | { ok: true; text: string; fileHash: string; size: number }
