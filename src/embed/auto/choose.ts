@@ -27,25 +27,10 @@ export async function chooseBackend(
   log: Logger,
   options: { force?: boolean; withInt8?: boolean; workload?: Workload } = {},
 ): Promise<BackendChoice> {
+  const settled = choiceWithoutMeasuring(model, env, options.force === true, log);
+  if ('choice' in settled) return settled.choice;
+  const { key, file } = settled;
   const cpu = cpuIdentity();
-  const set = env[BACKEND_ENV];
-  if (set === 'mlx-bert' || set === 'onnx')
-    return { type: set, source: 'environment', reason: `${BACKEND_ENV}=${set} is set`, cpu };
-  if (set) log.warn({ [BACKEND_ENV]: set }, `ignoring ${BACKEND_ENV}: expected mlx-bert or onnx`);
-  if (isAppleSilicon() && !options.force)
-    return {
-      type: 'mlx-bert',
-      source: 'platform',
-      reason: 'Apple Silicon: MLX runs the model on Metal',
-      cpu,
-    };
-
-  const key = choiceKey(model);
-  const file = backendChoiceFile(key, env);
-  if (!options.force) {
-    const cached = readBackendChoice(file, log);
-    if (cached) return { ...cached, source: 'cache', file };
-  }
   const timings = await measureBackends(model, env, log, {
     candidates: CANDIDATES,
     withInt8: options.withInt8 ?? false,
@@ -114,9 +99,34 @@ export function backendChoiceFile(key: string, env: NodeJS.ProcessEnv = process.
  * person says so first: the measurement takes half a minute or more and shows no progress.
  */
 export function willMeasure(model: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return !('choice' in choiceWithoutMeasuring(model, env, false));
+}
+
+/**
+ * The choice made without measuring: set in the environment, Apple Silicon (unless `force`), or
+ * cached (unless `force`); else the key and file a measurement is stored under. `log` hears of an
+ * environment value it ignores and of a cache file it cannot use.
+ */
+function choiceWithoutMeasuring(
+  model: string,
+  env: NodeJS.ProcessEnv,
+  force: boolean,
+  log?: Logger,
+): { choice: BackendChoice } | { key: string; file: string } {
   const set = env[BACKEND_ENV];
-  if (set === 'mlx-bert' || set === 'onnx' || isAppleSilicon()) return false;
-  return readBackendChoice(backendChoiceFile(choiceKey(model), env)) === undefined;
+  if (set === 'mlx-bert' || set === 'onnx') {
+    const reason = `${BACKEND_ENV}=${set} is set`;
+    return { choice: { type: set, source: 'environment', reason, cpu: cpuIdentity() } };
+  }
+  if (set) log?.warn({ [BACKEND_ENV]: set }, `ignoring ${BACKEND_ENV}: expected mlx-bert or onnx`);
+  if (isAppleSilicon() && !force) {
+    const reason = 'Apple Silicon: MLX runs the model on Metal';
+    return { choice: { type: 'mlx-bert', source: 'platform', reason, cpu: cpuIdentity() } };
+  }
+  const key = choiceKey(model);
+  const file = backendChoiceFile(key, env);
+  const cached = force ? undefined : readBackendChoice(file, log);
+  return cached ? { choice: { ...cached, source: 'cache', file } } : { key, file };
 }
 
 /** The cached choice, if one was measured (for `ragctl model info`). */
