@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { accessHint } from '../access.js';
 import { CONTEXT_TOKENIZERS, DEFAULT_CONTEXT_TOKENIZER } from '../context/tokenizers.js';
-import { CHUNKER_INCLUDES } from '../engines/default-includes.js';
+import { CHUNKER_INCLUDES, MARKDOWN_INCLUDE } from '../engines/default-includes.js';
 import { ConfigError, errnoCode, errorMessage } from '../errors.js';
 import type { LogLevel } from '../log.js';
 import { isInside } from '../paths.js';
@@ -23,7 +23,7 @@ export const DEFAULTS = Object.freeze({
   searchK: 10,
   rrfK: 60,
   /** For an engine whose chunker declares no include of its own (every built-in one does). */
-  include: ['**/*.md', '**/*.markdown', '**/*.mdx'],
+  include: MARKDOWN_INCLUDE,
   exclude: ['**/node_modules/**', '**/.git/**'],
   embedder: { type: 'auto', model: 'sentence-transformers/all-MiniLM-L6-v2' },
 });

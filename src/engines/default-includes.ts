@@ -6,7 +6,16 @@ import { LANGUAGES } from './code/languages.js';
  * reads them from here, so loading a config never loads a chunker's parser or the embedder.
  * Kept free of heavy imports for that reason.
  */
-export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze(['**/*.md', '**/*.markdown', '**/*.mdx']);
+/**
+ * Plain text notes are Markdown without markup, and read as such. Not reStructuredText or Org:
+ * their headings are not Markdown's (an rst `~~~~` underline would open a code fence).
+ */
+export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
+  '**/*.md',
+  '**/*.markdown',
+  '**/*.mdx',
+  '**/*.txt',
+]);
 
 /** Every extension the code chunker has a grammar for; other files would only be text chunks. */
 export const CODE_INCLUDE: readonly string[] = Object.freeze(
