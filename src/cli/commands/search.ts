@@ -198,6 +198,28 @@ function formatMerge(m: MergeExplanation): string {
   }
 }
 
+/** A title as compared: its letters and digits only, so `## Install *quickly*` is `Install quickly`. */
+const titleKey = (title: string): string => title.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+
+/**
+ * The body without the heading lines that open it (`# Title`, or a setext `Title` over `===`)
+ * when the hit's name already prints them; a heading that is not in the path stays.
+ */
+function withoutLeadingTitles(body: string, headingPath: readonly string[]): string {
+  const titles = new Set(headingPath.map(titleKey).filter(Boolean));
+  if (!titles.size) return body;
+  const lines = body.replace(/^\s*\n/, '').split('\n');
+  let i = 0;
+  for (;;) {
+    while (i < lines.length && !lines[i]!.trim()) i++;
+    const atx = /^ {0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$/.exec(lines[i] ?? '');
+    if (atx && titles.has(titleKey(atx[1]!))) i += 1;
+    else if (/^ {0,3}(=+|-+)\s*$/.test(lines[i + 1] ?? '') && titles.has(titleKey(lines[i]!))) i += 2;
+    else break;
+  }
+  return i ? lines.slice(i).join('\n') : body;
+}
+
 function formatScore(score: number, mode: SearchMode): string {
   return mode === 'vector' ? `similarity ${score.toFixed(3)}` : `score ${score.toFixed(4)}`;
 }
@@ -212,8 +234,8 @@ function snippet(text: string, headingPath: string[], bodyOffset: unknown): stri
   const crumb = headingPath.join(' > ');
   if (typeof bodyOffset === 'number' && bodyOffset > 0 && bodyOffset < text.length)
     body = body.slice(bodyOffset);
-  else if (crumb && body.startsWith(crumb)) body = body.slice(crumb.length);
-  body = body.replace(/\s+/g, ' ').trim();
+  else if (crumb && body.startsWith(`${crumb}\n\n`)) body = body.slice(crumb.length);
+  body = withoutLeadingTitles(body, headingPath).replace(/\s+/g, ' ').trim();
   if (body.length <= SNIPPET_CHARS) return body;
   const cut = body.lastIndexOf(' ', SNIPPET_CHARS);
   return `${body.slice(0, cut > SNIPPET_CHARS / 2 ? cut : SNIPPET_CHARS)}…`;

@@ -37,4 +37,19 @@ describe('formatResults snippet', () => {
     expect(withOffset.trim()).toBe('Run the installer.');
     expect(withoutOffset.trim()).toBe('Run the installer.');
   });
+
+  it('leaves out the heading lines that open a section when the hit name prints them, not other headings', () => {
+    const md = (text: string, path: string[]) => snippetLine({ ...hit(text, path, {}), engine: 'md' }).trim();
+    expect(md('Pricing review\n==============\n\nWe keep the free tier.', ['Pricing review'])).toBe(
+      'We keep the free tier.',
+    );
+    expect(md('# Guide\n\n## Install *quickly* ##\n\nRun it.', ['Guide', 'Install quickly'])).toBe('Run it.');
+    // A merged chunk's later section is not in its path: its heading is part of what it holds.
+    expect(md('# Guide\n\nIntro.\n\n## Upgrade\n\nRun it again.', ['Guide'])).toBe(
+      'Intro. ## Upgrade Run it again.',
+    );
+    expect(md('# Other title\n\nText.', ['Guide'])).toBe('# Other title Text.');
+    // A line of dashes under text that is not the title is a rule, and the text stays.
+    expect(md('Some words\n---\n\nMore.', ['Guide'])).toBe('Some words --- More.');
+  });
 });
