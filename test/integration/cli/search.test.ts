@@ -68,9 +68,10 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
     expect(lines[0]).toMatch(
       /^ 1\. notes\/garden\/tomatoes\.md:8-10 {2}Tomatoes › Watering {2}\(score [01]\.\d{4}\)$/,
     );
-    // The snippet is the chunk's text without its breadcrumb, whitespace folded.
+    // The snippet is the chunk's text without its breadcrumb and the heading line the hit's name
+    // already prints, whitespace folded.
     expect(lines[1]).toBe(
-      '    ## Watering Water deeply at the base twice a week; uneven watering causes blossom end rot and split fruit.',
+      '    Water deeply at the base twice a week; uneven watering causes blossom end rot and split fruit.',
     );
     expect(lines[2]).toMatch(/^ 2\. notes\/\S+:\d+(-\d+)? {2}.+ {2}\(score [01]\.\d{4}\)$/);
   });
