@@ -126,6 +126,7 @@ export class ReadOnlyApp {
           timeColumn: engine.mapper.timeColumn,
           hybridTextSkip: engine.mapper.hybridTextSkip,
           hybridRankDown: engine.mapper.hybridRankDown,
+          collapse: engine.mapper.collapse,
         });
       }
       for (const older of reader.olderVersions) {

@@ -83,6 +83,7 @@ export class App {
         timeColumn: e.mapper.timeColumn,
         hybridTextSkip: e.mapper.hybridTextSkip,
         hybridRankDown: e.mapper.hybridRankDown,
+        collapse: e.mapper.collapse,
       }));
       // Every registered mapper's fields, as the socket and the CLI take them: a filter no
       // configured engine has is refused by name, not as an unknown parameter.

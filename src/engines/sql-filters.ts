@@ -1,4 +1,5 @@
 import type { FieldSpec } from '../config/schema.js';
+import type { Collapse } from '../store/types.js';
 import type { FilterField } from './types.js';
 
 /** The sql mapper's name: `ragctl sql clusters` reads the tables of engines that use it. */
@@ -67,7 +68,22 @@ export const SQL_FILTERS: readonly FilterField[] = Object.freeze([
     placeholder: 'name',
     description: 'only statements run by this database user (sql engine)',
   },
+  {
+    name: 'fingerprint',
+    kind: 'string-prefix',
+    column: S.fingerprint,
+    placeholder: 'hex',
+    description:
+      'only runs of the statement shape with this fingerprint, or the first hex digits of it as printed (`fp 2ed35f09`), each as its own hit (sql engine)',
+  },
 ]);
+
+/** A log's runs of one statement shape are one hit, with the count of the others. */
+export const SQL_COLLAPSE: Collapse = Object.freeze({
+  column: S.fingerprint,
+  key: 'fingerprint',
+  filter: 'fingerprint',
+});
 
 /**
  * The sql engine's own YAML keys (`engines.<name>.clusterThreshold`). The threshold is the

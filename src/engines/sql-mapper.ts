@@ -3,7 +3,7 @@ import type { RecordBatch, Schema } from 'apache-arrow';
 import { RagError } from '../errors.js';
 import { arrow, float64Data, recordBatch, utf8Data, utf8ListData, utf8ListType } from './arrow.js';
 import { documentMapper } from './document-mapper.js';
-import { SQL_COLUMNS as S, SQL_FILTERS, SQL_MAPPER_NAME, SQL_OPTIONS } from './sql-filters.js';
+import { SQL_COLUMNS as S, SQL_COLLAPSE, SQL_FILTERS, SQL_MAPPER_NAME, SQL_OPTIONS } from './sql-filters.js';
 import type { Chunk, MappedFile, StoreMapper } from './types.js';
 
 /**
@@ -19,6 +19,9 @@ export const sqlMapper: StoreMapper = {
   options: SQL_OPTIONS,
   // `--after 18:00` over a log means the statements run since then, not the file's mtime.
   timeColumn: S.atMs,
+  // A log runs one statement shape thousands of times, all with one normalised vector: one hit
+  // each, or a busy query fills every place of a search.
+  collapse: SQL_COLLAPSE,
 
   schema(dimension: number): Schema {
     const base = documentMapper.schema(dimension);

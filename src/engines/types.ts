@@ -2,7 +2,7 @@ import type { FtsOptions } from '@lancedb/lancedb';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { FieldSpec } from '../config/schema.js';
 import type { TokenCounter } from '../embed/types.js';
-import type { FieldFilter, FilterKind, RankDown } from '../store/types.js';
+import type { Collapse, FieldFilter, FilterKind, RankDown } from '../store/types.js';
 
 /** One searchable piece of a file. Plain data: it crosses process boundaries. */
 export interface Chunk {
@@ -203,6 +203,12 @@ export interface StoreMapper {
    * messages read like a question about the code they test). Only hybrid search applies it.
    */
   readonly hybridRankDown?: RankDown;
+  /**
+   * Rows that repeat one thing, which a search shows as one hit with a count of the others (the
+   * SQL mapper's: a log's runs of one statement shape, by fingerprint). Its `filter` must be one
+   * of this mapper's `filters`, reading the same column: it lists each row of one value.
+   */
+  readonly collapse?: Collapse;
   schema(dimension: number): Schema;
   /**
    * `vectors` is one flat row-major buffer (`chunks.length × dimension`). The vector column

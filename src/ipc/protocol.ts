@@ -61,6 +61,12 @@ export interface WireSearchHit {
   score: number;
   mtime_ms: number;
   metadata: Record<string, unknown>;
+  /**
+   * Rows like this one that the search found and folded into it (the sql engine: other runs of
+   * the statement shape), and the filter and value that list each (`fingerprint: "…"`). Absent
+   * when none were, and with `every: true`.
+   */
+  repeats?: { count: number; filter: string; value: string };
   /** Only with `explain: true`: how the hit was ranked (docs/PROTOCOL.md, `HitExplanation`). */
   explain?: HitExplanation;
 }
@@ -516,6 +522,7 @@ export function toWireHit(hit: SearchHit): WireSearchHit {
     score: hit.score,
     mtime_ms: hit.mtimeMs,
     metadata: hit.metadata,
+    ...(hit.repeats ? { repeats: hit.repeats } : {}),
     ...(hit.explain ? { explain: hit.explain } : {}),
   };
 }

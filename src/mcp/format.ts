@@ -25,6 +25,10 @@ function renderHit(hit: WireSearchHit, rank: number): string {
   // An engine's own one-line facts (the SQL engine: duration, time, fingerprint), as the CLI shows them.
   const display = hit.metadata.display;
   if (typeof display === 'string' && display) out.push(display);
+  if (hit.repeats)
+    out.push(
+      `${hit.repeats.count} more like it were found and folded into this hit; search with ${hit.repeats.filter}: "${hit.repeats.value}" to list each`,
+    );
   out.push('---', fileText(hit).trimEnd(), '---');
   return out.join('\n');
 }

@@ -108,6 +108,13 @@ export const BASE_PARAMS_INFO = {
     defaultText: '`false`',
     cli: { flags: '--explain', label: '--explain', value: 'boolean' },
   },
+  every: {
+    expects: 'true or false',
+    description:
+      'every matching row as a hit of its own; by default rows that repeat one thing are one hit with a count of the others (sql: the runs of one statement shape, by fingerprint)',
+    defaultText: '`false`',
+    cli: { flags: '--every', label: '--every', value: 'boolean' },
+  },
 } as const satisfies Record<string, ParamInfo>;
 
 /** Each filter kind's value in words and on the command line. */
@@ -122,6 +129,7 @@ export const KIND_INFO: Record<FilterKind, { expects: string; placeholder: strin
     placeholder: 'value',
     value: 'list',
   },
+  'string-prefix': { expects: nonBlankExpects(), placeholder: 'prefix', value: 'string' },
   'list-contains': { expects: nonBlankExpects(), placeholder: 'value', value: 'string' },
   glob: { expects: nonBlankExpects(), placeholder: 'glob', value: 'string' },
   'path-glob': { expects: nonBlankExpects(), placeholder: 'glob', value: 'string' },

@@ -47,6 +47,7 @@ const BASE_PARAMS = z.strictObject({
   after: dateText().describe(INFO.after.description).optional(),
   before: dateText().describe(INFO.before.description).optional(),
   explain: z.boolean().describe(INFO.explain.description).optional(),
+  every: z.boolean().describe(INFO.every.description).optional(),
 });
 
 /** A value of an engine-declared filter on the wire. */
@@ -65,6 +66,7 @@ const KIND_WIRE: Record<FilterKind, () => z.ZodType> = {
   'date-before': dateText,
   'string-eq': () => nonBlank(),
   'string-in': () => z.array(nonBlank()).min(1).max(MAX_LIST_VALUES),
+  'string-prefix': () => nonBlank(),
   'list-contains': () => nonBlank(),
   glob: () => nonBlank(),
   'path-glob': () => nonBlank(),

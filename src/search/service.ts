@@ -3,6 +3,7 @@ import type { FilterField } from '../engines/types.js';
 import { isRagError, RagError } from '../errors.js';
 import type {
   ChunkTableReader,
+  Collapse,
   FieldFilter,
   RankDown,
   SearchFilter,
@@ -29,6 +30,8 @@ export interface SearchTable {
   hybridTextSkip?: FieldFilter | undefined;
   /** Rows its hybrid searches rank down (its mapper's `hybridRankDown`). */
   hybridRankDown?: RankDown | undefined;
+  /** Rows its searches show as one hit per value (its mapper's `collapse`). */
+  collapse?: Collapse | undefined;
 }
 
 /**
@@ -99,6 +102,8 @@ export class SearchService {
       },
       hybridTextSkip: t.hybridTextSkip,
       hybridRankDown: t.hybridRankDown,
+      // Listing one value's rows (its own filter given) or asking for every row: nothing to fold.
+      collapse: q.every || (t.collapse && q[t.collapse.filter] !== undefined) ? undefined : t.collapse,
       explain: q.explain,
       // Several tables' hybrid candidates are fused again as one pool (`mergeEngines`).
       candidates: comparable && ranked === 'hybrid',

@@ -6,6 +6,7 @@ import { withRankDown } from './rank-down.js';
 import type { StoreTuning } from './tuning.js';
 import {
   CHUNK_COLUMNS as C,
+  type Collapse,
   type FusionExplanation,
   type HitExplanation,
   type LegTimings,
@@ -36,6 +37,12 @@ const HIT_COLUMNS = [
  */
 const REFINE_FACTOR = 10;
 
+/**
+ * Rounds a collapsed search runs at most. Each leaves out every value found so far, so a log
+ * where one statement shape fills a round's candidates gives way to the next shapes in the next.
+ */
+const COLLAPSE_ROUNDS = 4;
+
 export interface SearchTarget {
   table: Table;
   dimension: number;
@@ -53,9 +60,66 @@ export interface SearchTarget {
  * their fused score.
  */
 export async function searchChunks(target: SearchTarget, request: SearchRequest): Promise<SearchHit[]> {
-  const { k, mode } = request;
+  const { k } = request;
   if (!Number.isInteger(k) || k < 1)
     throw new RagError('E_USAGE', `search: k must be a positive integer, got ${k}`);
+  return request.collapse ? searchCollapsed(target, request, request.collapse) : searchOnce(target, request);
+}
+
+/**
+ * Rounds of search that fold the rows of one `collapse` value into its best hit, until k
+ * distinct hits are found. A round asks for as many candidates as hybrid's pool (one-leg modes
+ * too), so that a value repeated more often than k does not fill the list alone; each later round
+ * leaves out the values and rows already found, and its hits rank below the earlier rounds' (its
+ * rows were in neither leg's candidates before). A round that finds nothing new ends the search.
+ */
+async function searchCollapsed(
+  target: SearchTarget,
+  request: SearchRequest,
+  collapse: Collapse,
+): Promise<SearchHit[]> {
+  const { k, mode } = request;
+  const pool = Math.max(k * target.tuning.candidateFactor, target.tuning.candidateMinimum);
+  const kept: SearchHit[] = [];
+  const byValue = new Map<string, SearchHit>();
+  const loneIds: string[] = [];
+  for (let round = 0; round < COLLAPSE_ROUNDS && kept.length < k; round++) {
+    const found = [
+      { column: collapse.column, values: [...byValue.keys()] },
+      { column: C.id, values: loneIds },
+    ];
+    const hits = await searchOnce(target, {
+      ...request,
+      // Hybrid ranks its whole pool when asked for every candidate; one leg ranks what it is asked for.
+      k: mode === 'hybrid' ? k : pool,
+      candidates: mode === 'hybrid' || request.candidates,
+      filter: { ...request.filter, notAmong: [...(request.filter?.notAmong ?? []), ...found] },
+    });
+    const floor = kept.at(-1)?.score ?? Number.POSITIVE_INFINITY;
+    const before = kept.length;
+    for (const hit of hits) {
+      const raw = hit.metadata[collapse.key];
+      const value = typeof raw === 'string' && raw !== '' ? raw : undefined;
+      const first = value === undefined ? undefined : byValue.get(value);
+      if (first) {
+        first.repeats = { count: (first.repeats?.count ?? 0) + 1, filter: collapse.filter, value: value! };
+        continue;
+      }
+      // A later round's scores are normalised over its own candidates: kept below the earlier ones'.
+      const ranked = round > 0 && hit.score > floor ? { ...hit, score: floor } : { ...hit };
+      if (value === undefined) loneIds.push(hit.id);
+      else byValue.set(value, ranked);
+      kept.push(ranked);
+    }
+    if (kept.length === before) break;
+  }
+  if (request.candidates) return kept;
+  const top = kept.slice(0, k);
+  return request.explain ? top : top.map(({ explain: _explain, ...hit }) => hit);
+}
+
+async function searchOnce(target: SearchTarget, request: SearchRequest): Promise<SearchHit[]> {
+  const { k, mode } = request;
   const where = filterWhere(request.filter);
   const text = request.query.trim();
   // Every candidate goes back for a merge across tables, which fuses them again from each

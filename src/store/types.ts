@@ -37,7 +37,8 @@ export type SearchMode = (typeof SEARCH_MODES)[number];
  * How a declared filter field reads its column (`fieldWhere` in where.ts writes the clause):
  * - `number-min` / `number-max`: `column >= n` / `column <= n`;
  * - `date-after` / `date-before`: `column >= t` / `column < t`, the column holding epoch ms;
- * - `string-eq`: `column = s`; `string-in`: `column IN (s1, s2, …)`;
+ * - `string-eq`: `column = s`; `string-in`: `column IN (s1, s2, …)`; `string-prefix`: the
+ *   column starts with s (a fingerprint as its first hex digits);
  * - `list-contains`: a `List<utf8>` column has an item equal to s (`array_has`);
  * - `glob`: the whole value matches a shell glob (`*`, `?`, `[…]`, `{a,b}`; `*` stops at a
  *   `/`, `**` crosses it);
@@ -50,6 +51,7 @@ export const FILTER_KINDS = [
   'date-before',
   'string-eq',
   'string-in',
+  'string-prefix',
   'list-contains',
   'glob',
   'path-glob',
@@ -59,7 +61,11 @@ export type FilterKind = (typeof FILTER_KINDS)[number];
 /** One engine-declared filter with its value, as the store applies it. Dates are epoch ms by now. */
 export type FieldFilter =
   | { kind: 'number-min' | 'number-max' | 'date-after' | 'date-before'; column: string; value: number }
-  | { kind: 'string-eq' | 'list-contains' | 'glob' | 'path-glob'; column: string; value: string }
+  | {
+      kind: 'string-eq' | 'string-prefix' | 'list-contains' | 'glob' | 'path-glob';
+      column: string;
+      value: string;
+    }
   | { kind: 'string-in'; column: string; value: readonly string[] };
 
 /**
@@ -70,6 +76,21 @@ export interface RankDown {
   /** Tested against the hit's path relative to its source root, `/`-separated. */
   readonly paths: RegExp;
   readonly factor: number;
+}
+
+/**
+ * Rows that repeat one thing, shown by a search as one hit (the SQL mapper's: the runs of one
+ * statement shape in a log, which share a fingerprint and, normalised, one vector). The best of
+ * them stays, with how many more the search found (`SearchHit.repeats`); the search looks further
+ * until it has k distinct hits. Rows whose `column` is null are each their own.
+ */
+export interface Collapse {
+  /** The nullable utf8 column whose equal values are one thing (a lower-case identifier). */
+  readonly column: string;
+  /** The key of the same value in a hit's `metadata`. */
+  readonly key: string;
+  /** The filter field (`FilterField.name`) that lists every row of one value. */
+  readonly filter: string;
 }
 
 /** Filters pushed down into the table scan (LanceDB `where`), never applied after the fact. */
@@ -90,6 +111,8 @@ export interface SearchFilter {
   timeColumn?: string | undefined;
   /** Filters on the engine's own columns, each from its mapper's declaration (all must hold). */
   fields?: readonly FieldFilter[] | undefined;
+  /** Rows whose column holds none of the values (null counts as none): what a collapsed search found already. */
+  notAmong?: readonly { column: string; values: readonly string[] }[] | undefined;
 }
 
 export interface SearchRequest {
@@ -110,6 +133,8 @@ export interface SearchRequest {
   hybridTextSkip?: FieldFilter | undefined;
   /** Hybrid mode: rows whose fused score is lowered by a factor (the table's mapper's `hybridRankDown`). */
   hybridRankDown?: RankDown | undefined;
+  /** Rows shown as one hit per value (the table's mapper's `collapse`); absent: every row its own hit. */
+  collapse?: Collapse | undefined;
   /** Hybrid mode: the vector leg's share in the fusion (default: the store's tuning). */
   vectorWeight?: number | undefined;
   /**
@@ -206,6 +231,11 @@ export interface SearchHit {
   score: number;
   mtimeMs: number;
   metadata: Record<string, unknown>;
+  /**
+   * With a `collapse`: rows of this hit's value that the search found besides it and folded into
+   * it (`count`, at least 1), and the filter and value that list each of them.
+   */
+  repeats?: { count: number; filter: string; value: string };
   /** Only when the request asked for it (`SearchRequest.explain`). */
   explain?: HitExplanation;
 }

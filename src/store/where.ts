@@ -24,6 +24,15 @@ export function inList(column: string, values: readonly string[]): string {
   return `${column} IN (${values.map(sqlString).join(', ')})`;
 }
 
+/**
+ * Rows whose `column` holds none of `values`, rows where it is null included (`NOT IN` alone
+ * would drop them: NULL is neither in a list nor out of it). Undefined for no values.
+ */
+export function noneOf(column: string, values: readonly string[]): string | undefined {
+  if (values.length === 0) return undefined;
+  return `${identifier(column)} IS NULL OR ${not(inList(column, values))}`;
+}
+
 /** Joins clauses with AND, dropping absent ones; undefined when nothing is left. */
 export function and(...clauses: readonly (string | undefined)[]): string | undefined {
   const present = clauses.filter((c): c is string => c !== undefined && c !== '');
@@ -49,21 +58,26 @@ export function filterWhere(filter: SearchFilter | undefined): string | undefine
       ? undefined
       : fieldWhere({ kind: 'date-before', column: filter.timeColumn ?? C.mtimeMs, value: filter.beforeMs }),
     ...(filter.fields ?? []).map(fieldWhere),
+    ...(filter.notAmong ?? []).map((n) => noneOf(n.column, n.values)),
   );
 }
 
 /** Column names come from mappers' declarations; only plain identifiers reach SQL unquoted. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
-/** The clause for one declared filter field and its value (see `FilterKind`). */
-export function fieldWhere(filter: FieldFilter): string {
-  const column = filter.column;
+function identifier(column: string): string {
   if (!IDENTIFIER.test(column)) {
     throw new RagError(
       'E_SCHEMA',
       `filter column ${JSON.stringify(column)} is not a lower-case identifier; rename it in the mapper's declaration`,
     );
   }
+  return column;
+}
+
+/** The clause for one declared filter field and its value (see `FilterKind`). */
+export function fieldWhere(filter: FieldFilter): string {
+  const column = identifier(filter.column);
   switch (filter.kind) {
     case 'number-min':
     case 'date-after':
@@ -76,6 +90,8 @@ export function fieldWhere(filter: FieldFilter): string {
       return `${column} = ${sqlString(filter.value)}`;
     case 'string-in':
       return inList(column, filter.value);
+    case 'string-prefix':
+      return `starts_with(${column}, ${sqlString(filter.value)})`;
     case 'list-contains':
       return `array_has(${column}, ${sqlString(filter.value)})`;
     case 'glob':

@@ -6,6 +6,7 @@ import { BUILTIN_FILTERS } from '../../registry/builtin-filters.js';
 import {
   checkSearchParams,
   describeProblem,
+  filterFlag,
   fromCliText,
   type ParamSpec,
   paramSpecs,
@@ -138,9 +139,15 @@ export function formatResults(result: SearchResultJson): string {
     const display = hit.metadata.display;
     if (typeof display === 'string' && display) lines.push(`    ${display}`);
     lines.push(`    ${snippet(hit.text, hit.heading_path, hit.metadata.bodyOffset)}`);
+    if (hit.repeats) lines.push(`    ${repeatsLine(hit.repeats)}`);
     if (hit.explain) lines.push(...formatExplanation(hit.explain).map((l) => `    ${l}`));
   });
   return `${lines.join('\n')}\n`;
+}
+
+/** `+ at least 41 more like it (--fingerprint 2ed35f09… lists each)`: the search looked at a pool, not every row. */
+export function repeatsLine(r: NonNullable<SearchResultJson['results'][number]['repeats']>): string {
+  return `+ at least ${r.count} more like it (${filterFlag(r.filter)} ${r.value} lists each)`;
 }
 
 /**

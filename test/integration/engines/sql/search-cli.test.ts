@@ -69,12 +69,16 @@ describe.skipIf(pg.reason !== null)('ragctl search --engine sql over a real Post
     entries.map((e) => `${e.start_line}-${e.end_line}`).sort();
   const truthRanges = (keep: (e: AnalyzedSqlEntry) => boolean) =>
     ranges(truth.filter(keep).map((e) => ({ start_line: e.startLine, end_line: e.endLine })));
-  /** Over the log only (the .sql file has an insert too); vector mode with a large k ranks every row the filter keeps. */
+  /**
+   * Over the log only (the .sql file has an insert too); vector mode with a large k ranks every
+   * row the filter keeps, and `--every` shows each run of a statement shape as its own hit.
+   */
   const search = (...args: string[]) =>
     ragctl(
       'search',
       '--engine',
       'sql',
+      '--every',
       '--mode',
       'vector',
       '-k',
@@ -191,6 +195,35 @@ describe.skipIf(pg.reason !== null)('ragctl search --engine sql over a real Post
     expect(ranges(hits(await search('teller', '--type', 'update', '--table', 'pgbench_tellers')))).toEqual(
       both,
     );
+  });
+
+  test('a search shows each statement shape once; --fingerprint lists exactly its runs in the log', async () => {
+    const got = hits(
+      await ragctl(
+        'search',
+        '--engine',
+        'sql',
+        '--json',
+        '-k',
+        '10',
+        '--path',
+        '*.log',
+        'update account balance',
+      ),
+    );
+    const prints = got.map((h) => h.metadata.fingerprint as string);
+    expect(new Set(prints).size).toBe(prints.length);
+    // pgbench ran its account update once per transaction: one hit, the other runs folded into it.
+    const update = got.find(
+      (h) => (h.metadata.tables as string[]).includes('pgbench_accounts') && h.repeats,
+    )!;
+    const repeats = update.repeats as { count: number; filter: string; value: string };
+    const runs = truthRanges((e) => e.fingerprint === repeats.value);
+    expect(repeats.filter).toBe('fingerprint');
+    expect(repeats.count).toBeGreaterThan(0);
+    expect(repeats.count).toBeLessThan(runs.length);
+    const listed = hits(await search('anything', '--fingerprint', repeats.value.slice(0, 8)));
+    expect(ranges(listed)).toEqual(runs);
   });
 
   test('--after reads the statement time, not the file time', async () => {
