@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 /** The real entry point: `bin/ragctl.js` runs `dist/`, so build (`npx tsc -p tsconfig.json`) first. */
 export const RAGCTL_BIN = fileURLToPath(new URL('../../bin/ragctl.js', import.meta.url));
 
-/** A CLI run that takes longer than this is stuck, not slow (the model loads in seconds). */
+/**
+ * A CLI run that takes longer than this is stuck, not slow (the model loads in seconds); a run
+ * that embeds hundreds of chunks passes its own `timeoutMs`.
+ */
 const CLI_TIMEOUT_MS = 60_000;
 
 export interface CliResult {
@@ -19,8 +22,9 @@ export interface CliResult {
  */
 export function runCli(
   args: readonly string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
 ): Promise<CliResult> {
+  const timeoutMs = options.timeoutMs ?? CLI_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const env = { ...process.env, ...options.env };
     // Never let the test runner's own settings choose the config.
@@ -40,8 +44,8 @@ export function runCli(
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`ragctl ${args.join(' ')} did not exit within ${CLI_TIMEOUT_MS} ms\n${stderr}`));
-    }, CLI_TIMEOUT_MS);
+      reject(new Error(`ragctl ${args.join(' ')} did not exit within ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
