@@ -107,6 +107,9 @@ beforeAll(async () => {
   await ws.write('seed.md', note('quokkaseed'));
   daemon = await DaemonProcess.start(ws);
   await waitFor('the seed note indexed', async () => (await differences()).length === 0, BOUND_MS);
+  // Rows are visible before the daemon logs what it embedded: the first test must not count the seed.
+  await daemon.idle();
+  await waitFor('the seed note’s embed logged', () => embedded() >= 1, BOUND_MS);
 });
 
 afterAll(async () => {
