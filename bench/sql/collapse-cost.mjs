@@ -80,6 +80,8 @@ const distinct = { collapsed: [], every: [] };
 try {
   const t0 = performance.now();
   const summary = await app.indexer.reconcile();
+  // As the daemon leaves a table after its writes: every row in the indexes.
+  await app.store.optimize();
   console.log(
     `${lines.length} statements (${busy} runs of ${BUSY.length} busy shapes, ${RARE.length} rare shapes × 3) indexed in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${summary.chunksEmbedded} embedded`,
   );
