@@ -8,7 +8,7 @@ import type { Logger } from './log.js';
 import { createRegistry } from './registry/builtins.js';
 import type { ComponentRegistry } from './registry/registry.js';
 import { searchParamsSchema } from './search/params.js';
-import { SearchService, type SearchTable } from './search/service.js';
+import { SearchService, type SearchTable, searchTable } from './search/service.js';
 import { LanceReader, WRITER_FIX } from './store/lance-reader.js';
 import { EmptyChunkTable } from './store/read-only-table.js';
 import type { ChunkTableReader } from './store/types.js';
@@ -118,16 +118,7 @@ export class ReadOnlyApp {
         const table =
           read?.table ?? new EmptyChunkTable(`chunks_${name}`, embedder.modelId, embedder.dimension);
         tables.set(name, table);
-        searchTables.push({
-          engine: name,
-          table,
-          embedder,
-          filters: engine.mapper.filters,
-          timeColumn: engine.mapper.timeColumn,
-          hybridTextSkip: engine.mapper.hybridTextSkip,
-          hybridRankDown: engine.mapper.hybridRankDown,
-          collapse: engine.mapper.collapse,
-        });
+        searchTables.push(searchTable(name, table, embedder, engine.mapper));
       }
       for (const older of reader.olderVersions) {
         problems.push({

@@ -8,7 +8,7 @@ import { Indexer } from './pipeline/indexer.js';
 import { createRegistry } from './registry/builtins.js';
 import type { ComponentRegistry, Engine } from './registry/registry.js';
 import { searchParamsSchema } from './search/params.js';
-import { SearchService } from './search/service.js';
+import { SearchService, searchTable } from './search/service.js';
 import { LanceStore } from './store/lance-store.js';
 import type { ChunkTableReader, FileRecord, FileRecordsReader } from './store/types.js';
 
@@ -75,16 +75,9 @@ export class App {
         readConsistencyS: options.readConsistencyS,
       });
       const indexer = await Indexer.open({ config, engines, store, embedders, logger: options.logger });
-      const tables = [...engines.values()].map((e) => ({
-        engine: e.name,
-        table: indexer.table(e.name)!,
-        embedder: embedders.get(e.embedder)!,
-        filters: e.mapper.filters,
-        timeColumn: e.mapper.timeColumn,
-        hybridTextSkip: e.mapper.hybridTextSkip,
-        hybridRankDown: e.mapper.hybridRankDown,
-        collapse: e.mapper.collapse,
-      }));
+      const tables = [...engines.values()].map((e) =>
+        searchTable(e.name, indexer.table(e.name)!, embedders.get(e.embedder)!, e.mapper),
+      );
       // Every registered mapper's fields, as the socket and the CLI take them: a filter no
       // configured engine has is refused by name, not as an unknown parameter.
       const params = searchParamsSchema(registry.searchFilters());

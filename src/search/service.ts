@@ -1,5 +1,5 @@
 import type { Embedder } from '../embed/types.js';
-import type { FilterField } from '../engines/types.js';
+import type { FilterField, StoreMapper } from '../engines/types.js';
 import { isRagError, RagError } from '../errors.js';
 import type {
   ChunkTableReader,
@@ -32,6 +32,25 @@ export interface SearchTable {
   hybridRankDown?: RankDown | undefined;
   /** Rows its searches show as one hit per value (its mapper's `collapse`). */
   collapse?: Collapse | undefined;
+}
+
+/** An engine's table to search, with what its mapper declares about searching it. */
+export function searchTable(
+  engine: string,
+  table: ChunkTableReader,
+  embedder: Embedder,
+  mapper: StoreMapper,
+): SearchTable {
+  return {
+    engine,
+    table,
+    embedder,
+    filters: mapper.filters,
+    timeColumn: mapper.timeColumn,
+    hybridTextSkip: mapper.hybridTextSkip,
+    hybridRankDown: mapper.hybridRankDown,
+    collapse: mapper.collapse,
+  };
 }
 
 /**
