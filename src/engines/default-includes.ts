@@ -5,8 +5,7 @@ import { LANGUAGES } from './code/languages.js';
  * chunker's registration declares them (`Chunker.include`, builtins.ts), and the config loader
  * reads them from here, so loading a config never loads a chunker's parser or the embedder.
  * Kept free of heavy imports for that reason.
- */
-/**
+ *
  * Plain text notes are Markdown without markup, and read as such. Not reStructuredText or Org:
  * their headings are not Markdown's (an rst `~~~~` underline would open a code fence).
  */

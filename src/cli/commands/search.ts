@@ -146,7 +146,7 @@ export function formatResults(result: SearchResultJson): string {
 }
 
 /** `+ at least 41 more like it (--fingerprint 2ed35f09… lists each)`: the search looked at a pool, not every row. */
-export function repeatsLine(r: NonNullable<SearchResultJson['results'][number]['repeats']>): string {
+function repeatsLine(r: NonNullable<SearchResultJson['results'][number]['repeats']>): string {
   return `+ at least ${r.count} more like it (${filterFlag(r.filter)} ${r.value} lists each)`;
 }
 
@@ -215,7 +215,7 @@ const titleKey = (title: string): string => title.toLowerCase().replace(/[^\p{L}
 function withoutLeadingTitles(body: string, headingPath: readonly string[]): string {
   const titles = new Set(headingPath.map(titleKey).filter(Boolean));
   if (!titles.size) return body;
-  const lines = body.replace(/^\s*\n/, '').split('\n');
+  const lines = body.split('\n');
   let i = 0;
   for (;;) {
     while (i < lines.length && !lines[i]!.trim()) i++;
@@ -224,7 +224,7 @@ function withoutLeadingTitles(body: string, headingPath: readonly string[]): str
     else if (/^ {0,3}(=+|-+)\s*$/.test(lines[i + 1] ?? '') && titles.has(titleKey(lines[i]!))) i += 2;
     else break;
   }
-  return i ? lines.slice(i).join('\n') : body;
+  return lines.slice(i).join('\n');
 }
 
 function formatScore(score: number, mode: SearchMode): string {
