@@ -2,9 +2,10 @@
 // The held-out corpora's numbers from two live eval.mjs runs each (labels `<corpus>-<before>` and
 // `<corpus>-<after>`, the latest of each): per corpus and mode R@1 / R@5 / R@10 / MRR@10 with a
 // 95 % bootstrap interval of MRR@10 over the questions, and the paired difference of the new
-// hybrid against today's hybrid and against vector alone (docs/BENCHMARKS.md).
+// hybrid against today's hybrid and against vector alone (docs/BENCHMARKS.md). `--mode vector`
+// (or text) compares that mode of the two runs instead, against the new run's other modes.
 //
-//   node bench/quality/held-out-report.mjs --before baseline --after fileev [--level section]
+//   node bench/quality/held-out-report.mjs --before baseline --after fileev [--level section] [--mode hybrid]
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ const { values: args } = parseArgs({
     after: { type: 'string' },
     corpora: { type: 'string', default: 'git-man,py-lib,py-howto' },
     level: { type: 'string', default: 'section' },
+    mode: { type: 'string', default: 'hybrid' },
   },
 });
 const outDir = join(repo, 'bench/out');
@@ -42,25 +44,24 @@ const rr = (run, mode) =>
 const at = (xs, n) => mean(xs.map((x) => (x >= 1 / n ? 1 : 0)));
 
 const lines = [
-  `level ${args.level}; hybrid today = ${args.before}, hybrid new = ${args.after}`,
+  `level ${args.level}; ${args.mode} today = ${args.before}, ${args.mode} new = ${args.after}`,
   '',
-  '| corpus | mode | R@1 | R@5 | R@10 | MRR@10 [95 % CI] | new hybrid − this, paired 95 % CI |',
+  `| corpus | mode | R@1 | R@5 | R@10 | MRR@10 [95 % CI] | new ${args.mode} − this, paired 95 % CI |`,
   '|---|---|---:|---:|---:|---|---|',
 ];
 for (const c of args.corpora.split(',')) {
   const before = latest(`${c}-${args.before}`);
   const after = latest(`${c}-${args.after}`);
+  const neu = rr(after.run, args.mode);
   const rows = [
-    ['text', rr(after.run, 'text')],
-    ['vector', rr(after.run, 'vector')],
-    ['hybrid today', rr(before.run, 'hybrid')],
-    ['hybrid new', rr(after.run, 'hybrid')],
+    ...['text', 'vector', 'hybrid'].filter((m) => m !== args.mode).map((m) => [m, rr(after.run, m)]),
+    [`${args.mode} today`, rr(before.run, args.mode)],
+    [`${args.mode} new`, neu],
   ];
-  const neu = rows[3][1];
   for (const [mode, xs] of rows) {
     const diff = neu.map((x, i) => x - xs[i]);
     lines.push(
-      `| ${c} | ${mode} | ${f3(at(xs, 1))} | ${f3(at(xs, 5))} | ${f3(at(xs, 10))} | ${f3(mean(xs))} ${ci(bootstrapMean(xs, 12))} | ${mode === 'hybrid new' ? '' : `${signed(mean(diff))} ${ci(bootstrapMean(diff, 12))}`} |`,
+      `| ${c} | ${mode} | ${f3(at(xs, 1))} | ${f3(at(xs, 5))} | ${f3(at(xs, 10))} | ${f3(mean(xs))} ${ci(bootstrapMean(xs, 12))} | ${xs === neu ? '' : `${signed(mean(diff))} ${ci(bootstrapMean(diff, 12))}`} |`,
     );
   }
   lines.push(`| ${c} | runs | ${before.f}, ${after.f} |||||`);
