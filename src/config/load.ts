@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { accessHint } from '../access.js';
 import { CONTEXT_TOKENIZERS, DEFAULT_CONTEXT_TOKENIZER } from '../context/tokenizers.js';
-import { CHUNKER_INCLUDES, MARKDOWN_INCLUDE } from '../engines/default-includes.js';
+import { BUILTIN_ENGINES, CHUNKER_INCLUDES, MARKDOWN_INCLUDE } from '../engines/default-includes.js';
 import { ConfigError, errnoCode, errorMessage } from '../errors.js';
 import type { LogLevel } from '../log.js';
 import { isInside } from '../paths.js';
@@ -170,6 +170,16 @@ export function resolveConfig(
     context: Config['context'];
   };
   const baseDir = file ? dirname(file) : process.cwd();
+  for (const s of c.sources) {
+    const builtin = Object.hasOwn(BUILTIN_ENGINES, s.engine) ? BUILTIN_ENGINES[s.engine] : undefined;
+    if (builtin && !Object.hasOwn(c.engines, s.engine)) {
+      c.engines[s.engine] = v.check(
+        engineSpec,
+        { ...builtin },
+        `engines.${s.engine}`,
+      ) as (typeof c.engines)[string];
+    }
+  }
   const engines: Record<string, EngineConfig> = {};
   for (const [name, e] of Object.entries(c.engines)) {
     const include = e.include ?? chunkerIncludes[e.chunker] ?? DEFAULTS.include;
@@ -187,10 +197,10 @@ export function resolveConfig(
   }
   const sources = c.sources.map((s, i) => {
     const path = resolveUserPath(s.path, baseDir);
-    if (!(s.engine in c.engines)) {
+    if (!Object.hasOwn(c.engines, s.engine)) {
       v.fail(
         `sources[${i}].engine`,
-        `'${s.engine}' is not defined under engines (${Object.keys(c.engines).join(', ')})`,
+        `'${s.engine}' is not defined under engines (${Object.keys(c.engines).join(', ')}); built in: ${Object.keys(BUILTIN_ENGINES).join(', ')}`,
       );
     }
     let isDir = false;

@@ -44,3 +44,17 @@ export const CHUNKER_INCLUDES: Readonly<Record<string, readonly string[]>> = Obj
   code: CODE_INCLUDE,
   sql: SQL_INCLUDE,
 });
+
+/**
+ * The engines a source may name without an `engines:` block saying what they are: each built-in
+ * chunker with its own mapper, every other key at its default. An engine the config defines
+ * under the same name is the config's. The config adds only those a source names, so an unused
+ * one costs no table.
+ */
+export const BUILTIN_ENGINES: Readonly<
+  Record<string, { readonly chunker: string; readonly mapper: string }>
+> = Object.freeze({
+  md: Object.freeze({ chunker: 'markdown', mapper: 'document' }),
+  sql: Object.freeze({ chunker: 'sql', mapper: 'sql' }),
+  code: Object.freeze({ chunker: 'code', mapper: 'code' }),
+});

@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, SourceConfig } from '../config/types.js';
+import { BUILTIN_ENGINES, CHUNKER_INCLUDES } from '../engines/default-includes.js';
 import { relativePath } from '../paths.js';
 import { PathFilter } from './path-filter.js';
 
@@ -119,9 +120,9 @@ function describeUnmatched(
   // A source's own `include:` wins over its engine's: changing the engine alone would not do.
   const ownInclude = globs !== (config.engines[source.engine]?.include ?? []).join(', ');
   let best: { engine: string; count: number } | undefined;
-  for (const [name, engine] of Object.entries(config.engines)) {
+  for (const [name, include] of engineIncludes(config)) {
     if (name === source.engine) continue;
-    const matches = picomatch([...engine.include], { dot: false });
+    const matches = picomatch([...include], { dot: false });
     const count = skipped.filter((p) => matches(p)).length;
     if (count > 0 && (!best || count > best.count)) best = { engine: name, count };
   }
@@ -142,6 +143,17 @@ function describeUnmatched(
     message,
     fix: `give this source${where} an \`include:\` that matches its files${ext ? ` (most end in ${ext})` : ''}, and an engine whose chunker reads them`,
   };
+}
+
+/** The config's engines, then the built-in ones it does not define, which a source may name as they are. */
+function engineIncludes(config: Pick<Config, 'engines'>): Map<string, readonly string[]> {
+  const out = new Map<string, readonly string[]>(
+    Object.entries(config.engines).map(([n, e]) => [n, e.include]),
+  );
+  for (const [name, engine] of Object.entries(BUILTIN_ENGINES)) {
+    if (!out.has(name)) out.set(name, CHUNKER_INCLUDES[engine.chunker] ?? []);
+  }
+  return out;
 }
 
 function commonestExtension(paths: readonly string[]): string | undefined {

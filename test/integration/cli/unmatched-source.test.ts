@@ -5,7 +5,7 @@ import { DaemonProcess, DaemonWorkspace, endDaemonTest } from '../../helpers/dae
 import { Workspace } from '../../helpers/index-workspace.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 
-/** md (the engine of a source that names none) and code, as the shipped config.yaml declares. */
+/** md (the engine of a source that names none) and code, declared as the shipped config.yaml does. */
 const ENGINES = { md: { chunker: 'markdown' }, code: { chunker: 'code', mapper: 'code' } };
 
 async function writeCode(write: (rel: string, text: string) => Promise<string>): Promise<void> {
@@ -24,8 +24,9 @@ describe('a source whose files all miss its engine, and an empty one, without a 
     await writeCode((rel, text) => ws.write(rel, text));
     empty = join(ws.root, 'empty');
     await mkdir(empty);
-    // A folder of code given as a plain source: read as Markdown, it matches nothing.
-    config = await ws.writeConfig({ engines: ENGINES, sources: [{ path: ws.notes }, { path: empty }] });
+    // A folder of code given as a plain source: read as Markdown, it matches nothing. No
+    // `engines:` names code: the fix offers the built-in one, which the source may name as is.
+    config = await ws.writeConfig({ sources: [{ path: ws.notes }, { path: empty }] });
   });
   afterAll(async () => {
     await ws.cleanup();
@@ -87,7 +88,7 @@ describe('a source whose files all miss its engine, and an empty one, without a 
   }, 120_000);
 
   it('says nothing once the source names the engine that reads its files', async () => {
-    const fixed = await ws.writeConfig({ engines: ENGINES, sources: [{ path: ws.notes, engine: 'code' }] });
+    const fixed = await ws.writeConfig({ sources: [{ path: ws.notes, engine: 'code' }] });
     const json = oneJsonLine(await runCli(['index', '--json', '--config', fixed], { cwd: ws.root }));
     expect(json).toMatchObject({ filesAdded: 3, unmatched: [] });
     const status = oneJsonLine(await runCli(['status', '--json', '--config', fixed], { cwd: ws.root }));

@@ -211,11 +211,52 @@ describe('references between sections', () => {
     );
   });
 
-  it('a source naming an engine that is not defined', () => {
+  it('a source naming an engine that is neither defined nor built in', () => {
     expectConfigError(
-      `sources:\n  - path: ${notes('a')}\n    engine: code\n`,
+      `sources:\n  - path: ${notes('a')}\n    engine: notes\n`,
       'sources[0].engine',
-      "'code' is not defined under engines (md)",
+      "'notes' is not defined under engines (md); built in: md, sql, code",
+    );
+    // Not an inherited property of a plain object either.
+    expectConfigError(
+      `sources:\n  - path: ${notes('a')}\n    engine: constructor\n`,
+      'sources[0].engine',
+      "'constructor' is not defined under engines (md); built in: md, sql, code",
+    );
+  });
+
+  it('a source may name a built-in engine without defining it; only the named ones are added', () => {
+    const config = resolveYaml(
+      `sources:\n  - path: ${notes('a')}\n    engine: code\n  - path: ${notes('b')}\n    engine: sql\n`,
+    );
+    expect(Object.keys(config.engines).sort()).toEqual(['code', 'md', 'sql']);
+    expect(config.engines.code).toMatchObject({ chunker: 'code', mapper: 'code', embedder: 'default' });
+    expect(config.engines.sql).toMatchObject({ chunker: 'sql', mapper: 'sql', embedder: 'default' });
+    expect(config.sources[0]?.include).toEqual(config.engines.code?.include);
+    expect(config.sources[0]?.include).toContain('**/*.py');
+    expect(config.sources[1]?.include).toContain('**/*.sql');
+    // Each gets the registry's components: it indexes as an engine defined in full would.
+    expect(() => createRegistry().engines(config.engines, config.embedders, configFile)).not.toThrow();
+
+    // An engines block without md: a source with no engine still gets md.
+    const own = resolveYaml(`engines:\n  notes:\n    chunker: markdown\nsources:\n  - path: ${notes('a')}\n`);
+    expect(Object.keys(own.engines).sort()).toEqual(['md', 'notes']);
+    expect(own.engines.md).toMatchObject({ chunker: 'markdown', mapper: 'document' });
+  });
+
+  it('an engine defined under a built-in name is the config’s', () => {
+    const config = resolveYaml(
+      `engines:\n  code:\n    chunker: code\n    mapper: code\n    include: ["**/*.py"]\n    chunkMinTokens: 5\nsources:\n  - path: ${notes('a')}\n    engine: code\n`,
+    );
+    expect(config.engines.code).toMatchObject({ chunkMinTokens: 5, include: ['**/*.py'] });
+    expect(Object.keys(config.engines)).toEqual(['code']);
+  });
+
+  it('a built-in engine still needs the embedder it names by default', () => {
+    expectConfigError(
+      `embedders:\n  small:\n    type: onnx\nengines:\n  md:\n    chunker: markdown\n    embedder: small\nsources:\n  - path: ${notes('a')}\n    engine: code\n`,
+      'engines.code.embedder',
+      "names embedder 'default', which is not defined under embedders (small)",
     );
   });
 });
@@ -439,8 +480,8 @@ describe('ragctl index --config <bad file>', () => {
     ['a wrong type', 'search:\n  k: ten\n', 'search.k: must be an integer, got "ten"'],
     [
       'an undefined engine',
-      'sources:\n  - path: ./\n    engine: code\n',
-      "sources[0].engine: 'code' is not defined under engines (md)",
+      'sources:\n  - path: ./\n    engine: notes\n',
+      "sources[0].engine: 'notes' is not defined under engines (md); built in: md, sql, code",
     ],
   ])('exits 2 with exactly one line for %s', async (_name, yaml, expected) => {
     const file = join(configDir, `cli-${_name.replaceAll(' ', '-')}.yaml`);
