@@ -145,6 +145,28 @@ export function loadConfig(options: LoadOptions = {}): Config {
 }
 
 /**
+ * Why a config gives nothing to index, with the fix, or undefined when it lists a source. A
+ * first run with no config file at all resolves to every default, no source among them: the
+ * user must hear where the file belongs, not "0 files indexed".
+ */
+export function noSources(
+  config: Pick<Config, 'sources' | 'configFile'>,
+  env: NodeJS.ProcessEnv = process.env,
+): { reason: string; fix: string } | undefined {
+  if (config.sources.length) return undefined;
+  const example = '`sources: [{path: ~/notes}]` (config.yaml in the ragctl repo documents every key)';
+  return config.configFile
+    ? {
+        reason: `no sources: ${config.configFile} lists no folder under \`sources:\``,
+        fix: `add the folders to index to it, e.g. ${example}`,
+      }
+    : {
+        reason: `no sources: there is no config file at ${defaultConfigPath(env)} (nor --config or $RAGCTL_CONFIG)`,
+        fix: `create it with the folders to index, e.g. ${example}`,
+      };
+}
+
+/**
  * Validates parsed YAML and resolves it into a frozen Config. `chunkerIncludes` gives, by
  * chunker name, the files an engine reads when its block lists none: the built-in chunkers'
  * declarations, read without loading the chunkers (engines/default-includes.ts).

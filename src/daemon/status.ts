@@ -1,4 +1,5 @@
 import type { App } from '../app.js';
+import { noSources } from '../config/load.js';
 import type { EmbedWorker } from '../embed/worker/embed-worker.js';
 import type { StatusMemory, StatusResult, UnmatchedSourceJson } from '../ipc/protocol.js';
 import type { UnmatchedSource } from '../pipeline/source-check.js';
@@ -81,10 +82,12 @@ export function buildStatus(input: StatusInputs): StatusResult {
   const rate = hasWork ? Math.max(q.rate, walkRate) : 0;
   const left = q.depth + walkLeft;
   const eta = rate > 0 && left > 0 ? left / rate : q.etaSeconds;
+  // Not trouble (nothing that should be indexed is missed), but why an idle daemon holds nothing.
+  const note = trouble ?? noSources(app.config);
   return {
     state,
-    reason: trouble?.reason ?? null,
-    fix: trouble?.fix ?? null,
+    reason: note?.reason ?? null,
+    fix: note?.fix ?? null,
     files,
     chunks,
     queue_depth: left,

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
+import { noSources } from '../../config/load.js';
 import type { Config } from '../../config/types.js';
 import { DataDirLock } from '../../daemon/lock.js';
 import { errnoCode, isRagError, RagError } from '../../errors.js';
@@ -38,6 +39,8 @@ Examples:
     .action(async (paths: string[], opts: { optimize: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { config, logger } = await commandContext(g);
+      const empty = noSources(config);
+      if (empty) throw new RagError('E_CONFIG', empty.reason, { fix: empty.fix });
       const targets = await checkTargets(
         paths,
         config.sources.map((s) => s.path),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ReadOnlyApp } from '../../app-reader.js';
+import { noSources } from '../../config/load.js';
 import { unmatchedJson } from '../../daemon/status.js';
 import type { StatusResult } from '../../ipc/protocol.js';
 import { unmatchedSources } from '../../pipeline/source-check.js';
@@ -36,8 +37,11 @@ export async function statusFromIndex(app: ReadOnlyApp): Promise<StatusResult> {
   const { files, chunks, version, skipped, chunksByEngine } = await app.contents();
   const unmatched = await unmatchedSources(app.config, chunksByEngine);
   const models = [...app.embedders.values()].map((e) => e.modelId);
-  const reasons = app.problems.map((p) => p.reason);
-  const fixes = [...new Set(app.problems.map((p) => p.fix))];
+  // With no source, that is the one thing to fix: "run `ragctl index`" would only lead to it.
+  const empty = noSources(app.config);
+  const problems = empty ? [empty] : app.problems;
+  const reasons = problems.map((p) => p.reason);
+  const fixes = [...new Set(problems.map((p) => p.fix))];
   return {
     state: 'stopped',
     reason: reasons.length ? reasons.join('; ') : null,
