@@ -1,4 +1,5 @@
 import type { Embedder } from '../embed/types.js';
+import { BUILTIN_ENGINES } from '../engines/default-includes.js';
 import type { FilterField, StoreMapper } from '../engines/types.js';
 import { isRagError, RagError } from '../errors.js';
 import type {
@@ -207,7 +208,9 @@ export class SearchService {
       // A source without `engine:` is read by the Markdown engine, so a folder of code or SQL
       // given as a plain source lands here: say how to have the engine, not only that it is missing.
       throw new RagError('E_USAGE', `no engine '${engine}' (engines: ${names})`, {
-        fix: `give the engine a block under \`engines:\` in your config (the repository's config.yaml has one for code and sql) and \`engine: ${engine}\` on the sources it reads, then run \`ragctl index\``,
+        fix: Object.hasOwn(BUILTIN_ENGINES, engine)
+          ? `add \`engine: ${engine}\` to the sources in your config that hold its files (it is built in), then run \`ragctl index\``
+          : `define it under \`engines:\` in your config and put \`engine: ${engine}\` on the sources it reads, then run \`ragctl index\``,
       });
     }
     const having = tables.filter((t) => given.every((f) => declared(t, f.name)));

@@ -179,7 +179,17 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
       error: {
         code: 'E_USAGE',
         message: "no engine 'nope' (engines: md)",
-        fix: expect.stringContaining('`engine: nope` on the sources it reads'),
+        fix: expect.stringContaining(
+          'define it under `engines:` in your config and put `engine: nope` on the sources it reads',
+        ),
+      },
+    });
+    // A built-in engine needs only naming on a source.
+    const sql = await ragctl('search', '--json', '--engine', 'sql', 'anything');
+    expect(sql.code).toBe(2);
+    expect(oneJsonLine(sql)).toMatchObject({
+      error: {
+        fix: expect.stringContaining('add `engine: sql` to the sources in your config that hold its files'),
       },
     });
 
