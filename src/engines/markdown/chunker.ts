@@ -24,11 +24,13 @@ const MIN_CONTENT_TOKENS = 8;
  * Splits a markdown file into chunks that fit the embedder (see README.md next to this file
  * for the rules). Pure: the same input and limits always give the same chunks.
  *
- * - `text` is exactly what gets embedded: the heading breadcrumb ("Guide > Install\n\n"), then
- *   the file's lines `startLine..endLine` with `\n` line endings (or, for a line too long for
- *   one chunk, part of it). `metadata.bodyOffset` says where the file's text starts.
- * - `contentHash` is the first 32 hex digits of sha256(`text`), so vectors are reused for text
- *   that is the same, breadcrumb included.
+ * - `text` is the heading breadcrumb ("Guide > Install\n\n"), then the front matter's tags,
+ *   aliases, keywords and categories when it has any ("postgres, PITR\n\n"), then the file's
+ *   lines `startLine..endLine` with `\n` line endings (or, for a line too long for one chunk,
+ *   part of it). `metadata.bodyOffset` says where the file's text starts.
+ * - What is embedded is `text` without the keywords line (`embedText` when there is one).
+ * - `contentHash` is the first 32 hex digits of sha256(what is embedded), so vectors are reused
+ *   for text that is the same, breadcrumb included.
  * - `id` is the first 32 hex digits of sha256(path + "\0" + ordinal + "\0" + contentHash),
  *   the ordinal being the chunk's 0-based position in the file: the same file gives the same
  *   ids on every run, and an edit changes the ids of the chunks it changes (and, only when it
@@ -54,10 +56,22 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
     meter,
     limits.minTokens,
   ).flatMap((draft) => fitter.fit(draft));
-  return drafts.map((draft, ordinal) => toChunk(draft, ordinal, input.path, meter, frontMatter.metadata));
+  const keywords = frontMatter.keywords.length ? `${frontMatter.keywords.join(', ')}\n\n` : '';
+  return drafts.map((draft, ordinal) =>
+    toChunk(draft, ordinal, input.path, meter, frontMatter.metadata, keywords),
+  );
 }
 
-export const markdownChunker: Chunker = { name: 'markdown', include: MARKDOWN_INCLUDE, chunk: chunkMarkdown };
+export const markdownChunker: Chunker = {
+  name: 'markdown',
+  /**
+   * Bumped when the same file gives other chunk texts (front matter keywords in the text):
+   * indexes made by an older chunker re-chunk every file once, their vectors reused by content hash.
+   */
+  version: '2',
+  include: MARKDOWN_INCLUDE,
+  chunk: chunkMarkdown,
+};
 
 function toChunk(
   draft: Draft,
@@ -65,15 +79,21 @@ function toChunk(
   path: string,
   meter: Meter,
   fileMetadata: FrontMatter['metadata'],
+  keywords: string,
 ): Chunk {
   const crumb = meter.breadcrumb(draft.path);
-  const text = crumb.prefix + meter.source.text.slice(draft.span.from, draft.span.to);
-  const contentHash = sha256(text);
-  const metadata: MarkdownChunkMetadata = { ...fileMetadata, bodyOffset: crumb.prefix.length };
+  const body = meter.source.text.slice(draft.span.from, draft.span.to);
+  const embedText = crumb.prefix + body;
+  // The front matter's tags and aliases go where full-text search finds them, not into the
+  // vector: they are not prose, and the breadcrumb and body already place the chunk.
+  const text = crumb.prefix + keywords + body;
+  const contentHash = sha256(embedText);
+  const metadata: MarkdownChunkMetadata = { ...fileMetadata, bodyOffset: text.length - body.length };
   if (draft.span.isOversize) metadata.oversize = true;
   return {
     id: sha256(`${path}\0${ordinal}\0${contentHash}`),
     text,
+    ...(keywords ? { embedText } : {}),
     contentHash,
     startLine: draft.span.startLine + 1,
     endLine: draft.span.endLine + 1,

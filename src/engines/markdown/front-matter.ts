@@ -19,12 +19,24 @@ const KEY_LINE = /^["']?[\w.-]+["']?[ \t]*:(?:\s|$)/;
  */
 const MAX_YAML_ALIASES = 100;
 
+/**
+ * Front matter keys whose values name what a note is about, or other names for it: Obsidian's
+ * `tags` and `aliases`, Jekyll's and Hugo's `categories` and `keywords`. Matched whatever their case.
+ */
+const KEYWORD_KEYS = new Set(['tags', 'tag', 'aliases', 'alias', 'keywords', 'categories', 'category']);
+
+/** A front matter is the user's, but one with thousands of tags must not swell every chunk. */
+const MAX_KEYWORDS = 64;
+const MAX_KEYWORD_CHARS = 100;
+
 export interface FrontMatter {
   /** First line of the markdown body (0-based); 0 when there is no front matter. */
   bodyStart: number;
   metadata: Pick<MarkdownChunkMetadata, 'frontMatter' | 'frontMatterRaw'>;
   /** `title:` when it is a non-empty string. */
   title: string | undefined;
+  /** The values of its tags, aliases, keywords and categories, in order, each once, without a leading `#`. */
+  keywords: readonly string[];
 }
 
 /**
@@ -36,7 +48,7 @@ export interface FrontMatter {
  * would read them as comments, but they are far likelier headings).
  */
 export function readFrontMatter(source: SourceText): FrontMatter {
-  const none: FrontMatter = { bodyStart: 0, metadata: {}, title: undefined };
+  const none: FrontMatter = { bodyStart: 0, metadata: {}, title: undefined, keywords: [] };
   if (source.lineCount < 2 || !OPEN_FENCE.test(source.line(0))) return none;
   let close = 1;
   while (close < source.lineCount && !CLOSE_FENCE.test(source.line(close))) close++;
@@ -47,11 +59,26 @@ export function readFrontMatter(source: SourceText): FrontMatter {
   const value = parseYaml(raw);
   if (value === undefined) {
     if (firstLine === undefined || !KEY_LINE.test(firstLine)) return none;
-    return { bodyStart: close + 1, metadata: { frontMatterRaw: raw }, title: undefined };
+    return { bodyStart: close + 1, metadata: { frontMatterRaw: raw }, title: undefined, keywords: [] };
   }
   if (firstLine === undefined && /\S/.test(raw)) return none;
   const title = typeof value.title === 'string' && value.title.trim() ? value.title.trim() : undefined;
-  return { bodyStart: close + 1, metadata: { frontMatter: value }, title };
+  return { bodyStart: close + 1, metadata: { frontMatter: value }, title, keywords: keywordsOf(value) };
+}
+
+/** `tags: [a, b]`, `tags: a`, `aliases: ["Other name"]`: strings and numbers, other values ignored. */
+function keywordsOf(value: Record<string, unknown>): string[] {
+  const out = new Set<string>();
+  for (const [key, v] of Object.entries(value)) {
+    if (!KEYWORD_KEYS.has(key.toLowerCase())) continue;
+    for (const item of Array.isArray(v) ? v : [v]) {
+      if (typeof item !== 'string' && typeof item !== 'number') continue;
+      const word = String(item).replace(/^#+/, '').replace(/\s+/g, ' ').trim().slice(0, MAX_KEYWORD_CHARS);
+      if (word) out.add(word);
+      if (out.size >= MAX_KEYWORDS) return [...out];
+    }
+  }
+  return [...out];
 }
 
 /** A mapping, `{}` for an empty block, or undefined when the YAML is invalid or not a mapping. */

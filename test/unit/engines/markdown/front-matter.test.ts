@@ -11,7 +11,7 @@ import {
 } from './helpers.js';
 
 describe('front matter', () => {
-  it('becomes metadata on every chunk and is in no chunk text', () => {
+  it('becomes metadata on every chunk; only its tags are in the text, after the breadcrumb, and not embedded', () => {
     const text = fixture('guide.md');
     const lim = limits(64, 8);
     const chunks = chunk(text, lim);
@@ -21,8 +21,46 @@ describe('front matter', () => {
       expect(meta(c).frontMatterRaw).toBeUndefined();
       expect(c.text).not.toContain('tags:');
       expect(c.text).not.toMatch(/^---$/m);
+      const crumb = c.headingPath.length ? `${c.headingPath.join(' > ')}\n\n` : '';
+      expect(c.text.slice(0, meta(c).bodyOffset)).toBe(`${crumb}install, usage\n\n`);
+      expect(c.embedText).toBe(crumb + c.text.slice(meta(c).bodyOffset));
     }
     expectValidChunks(text, chunks, lim);
+  });
+
+  it('takes tags, aliases, keywords and categories in any case, as a list or one value, each once', () => {
+    const fm = [
+      'Tags: ["#postgres", backups, "#postgres"]',
+      'aliases: Point-in-time recovery',
+      'keywords: [wal, 42]',
+      'category: ops',
+      'owner: ann',
+      'links: {a: 1}',
+      'tag: [{nested: x}, "  spaced   out  "]',
+    ].join('\n');
+    const [c] = chunk(`---\n${fm}\n---\n# Restore\n\n${prose(20)}\n`);
+    expect(c!.text.slice(0, meta(c!).bodyOffset)).toBe(
+      'Restore\n\npostgres, backups, Point-in-time recovery, wal, 42, ops, spaced out\n\n',
+    );
+    expect(c!.embedText).toBe(`Restore\n\n${c!.text.slice(meta(c!).bodyOffset)}`);
+  });
+
+  it('a tag added or changed keeps the vector: the embedded text and its hash stay', () => {
+    const body = `# Restore\n\n${prose(20)}\n`;
+    const [plain] = chunk(body);
+    const [tagged] = chunk(`---\ntags: [ops]\n---\n${body}`);
+    const [retagged] = chunk(`---\ntags: [ops, db]\n---\n${body}`);
+    expect(plain!.embedText).toBeUndefined();
+    expect(tagged!.embedText).toBe(plain!.text);
+    expect(tagged!.contentHash).toBe(plain!.contentHash);
+    expect(retagged!.contentHash).toBe(plain!.contentHash);
+    expect(retagged!.text).not.toBe(tagged!.text);
+  });
+
+  it('caps how many keywords a note adds', () => {
+    const tags = Array.from({ length: 500 }, (_, i) => `t${i}`).join(', ');
+    const [c] = chunk(`---\ntags: [${tags}]\n---\n# T\n\n${prose(20)}\n`);
+    expect(c!.text.slice(0, meta(c!).bodyOffset).split(', ')).toHaveLength(64);
   });
 
   it('counts its lines in the line numbers of the file', () => {

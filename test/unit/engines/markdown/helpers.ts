@@ -81,17 +81,22 @@ export function expectValidChunks(
     const bodyLines = b.split('\n');
     expect(span[0], `${where} body starts on startLine`).toContain(bodyLines[0]);
     expect(span.at(-1), `${where} body ends on endLine`).toContain(bodyLines.at(-1));
-    const crumb = c.text.slice(0, meta(c).bodyOffset);
+    // What is embedded: the breadcrumb and the body. `text` may hold the front matter's
+    // keywords between the two, for full-text search only.
+    const embedded = c.embedText ?? c.text;
+    expect(embedded.endsWith(b), `${where} embeds its body`).toBe(true);
+    const crumb = embedded.slice(0, embedded.length - b.length);
+    expect(c.text.startsWith(crumb), `${where} text opens with the breadcrumb`).toBe(true);
     if (crumb !== '') {
       expect(crumb.endsWith('\n\n'), where).toBe(true);
       expect(c.headingPath.join(' > ').endsWith(crumb.slice(0, -2)), `${where} breadcrumb is its path`).toBe(
         true,
       );
     }
-    expect(c.contentHash, where).toBe(sha32(c.text));
+    expect(c.contentHash, where).toBe(sha32(embedded));
     expect(c.id, where).toBe(sha32(`${path}\0${ordinal}\0${c.contentHash}`));
     if (ordinal % (options.countEvery ?? 1) === 0 && !meta(c).oversize) {
-      expect(lim.tokenizer.countTokens(c.text), `${where} fits`).toBeLessThanOrEqual(lim.maxTokens);
+      expect(lim.tokenizer.countTokens(embedded), `${where} fits`).toBeLessThanOrEqual(lim.maxTokens);
     }
     previousEnd = c.endLine;
   });
