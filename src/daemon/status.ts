@@ -31,6 +31,9 @@ export interface StatusInputs {
   starting: boolean;
 }
 
+/** How a running daemon takes a config edited under it (SIGHUP reloads it, src/cli/commands/daemon.ts). */
+const RELOAD_FIX = `then reload the daemon: \`kill -HUP ${process.pid}\`, or \`ragctl daemon start --restart\` for the installed service`;
+
 /**
  * The daemon's state, honestly: `degraded` whenever something means the index may not follow
  * the disk (a full disk, a watcher that lost events, a model that cannot load), with the
@@ -83,7 +86,8 @@ export function buildStatus(input: StatusInputs): StatusResult {
   const left = q.depth + walkLeft;
   const eta = rate > 0 && left > 0 ? left / rate : q.etaSeconds;
   // Not trouble (nothing that should be indexed is missed), but why an idle daemon holds nothing.
-  const note = trouble ?? noSources(app.config);
+  const empty = noSources(app.config);
+  const note = trouble ?? (empty && { reason: empty.reason, fix: `${empty.fix}; ${RELOAD_FIX}` });
   return {
     state,
     reason: note?.reason ?? null,

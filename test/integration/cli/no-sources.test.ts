@@ -84,5 +84,14 @@ describe('a daemon with no sources', () => {
       fix: expect.stringContaining('add the folders to index to it'),
       files: 0,
     });
+    expect(status.fix).toContain(`then reload the daemon: \`kill -HUP ${daemon.pid}\``);
   }, 60_000);
+
+  it('takes a source added to the config on SIGHUP, as its fix says', async () => {
+    await ws.write('a.md', '# A\n\nsome text to find\n');
+    await ws.writeConfig();
+    process.kill(daemon.pid, 'SIGHUP');
+    const status = await daemon.until('the new source indexed', (s) => s.state === 'idle' && s.files === 1);
+    expect(status).toMatchObject({ reason: null, fix: null });
+  }, 120_000);
 });
