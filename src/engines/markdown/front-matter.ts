@@ -73,7 +73,11 @@ function keywordsOf(value: Record<string, unknown>): string[] {
     if (!KEYWORD_KEYS.has(key.toLowerCase())) continue;
     for (const item of Array.isArray(v) ? v : [v]) {
       if (typeof item !== 'string' && typeof item !== 'number') continue;
-      const word = String(item).replace(/^#+/, '').replace(/\s+/g, ' ').trim().slice(0, MAX_KEYWORD_CHARS);
+      // By code point, so that a cut never leaves half of a surrogate pair.
+      const word = [...String(item).replace(/^#+/, '').replace(/\s+/g, ' ').trim()]
+        .slice(0, MAX_KEYWORD_CHARS)
+        .join('')
+        .trim();
       if (word) out.add(word);
       if (out.size >= MAX_KEYWORDS) return [...out];
     }
