@@ -40,13 +40,28 @@ const LEAF_KINDS: Record<string, NodeKind> = {
 };
 
 /**
- * The document's top-level blocks from line `fromLine` on, as a tree with line ranges.
- * Headings carry their level and plain-text title.
+ * Block rules that plain text (`.txt`) is read without. Its writers mean no code or HTML: a
+ * `~~~~~~` separator line would open a fence running to the next one, and an indented paragraph
+ * would be an indented code block, and code blocks are never split, so the embedder would read
+ * only their start. As paragraphs they split like any prose.
  */
-export function parseBlocks(source: SourceText, fromLine: number, windowLines = WINDOW_LINES): MdNode[] {
+const PLAIN_TEXT_OFF = ['fence', 'code', 'html_block'];
+
+/**
+ * The document's top-level blocks from line `fromLine` on, as a tree with line ranges.
+ * Headings carry their level and plain-text title. `isPlainText` reads it without code and
+ * HTML blocks (`PLAIN_TEXT_OFF`).
+ */
+export function parseBlocks(
+  source: SourceText,
+  fromLine: number,
+  windowLines = WINDOW_LINES,
+  isPlainText = false,
+): MdNode[] {
   // HTML on so that raw HTML blocks are blocks, not paragraphs of tag soup.
   const md = new MarkdownIt('default', { html: true });
   md.core.ruler.disable(SKIPPED_CORE_RULES);
+  if (isPlainText) md.block.ruler.disable(PLAIN_TEXT_OFF);
   const env: Env = {};
   const top: MdNode[] = [];
   const headings: { node: MdNode; inline: string }[] = [];

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { extname } from 'node:path';
 import { RagError } from '../../errors.js';
 import { MARKDOWN_INCLUDE } from '../default-includes.js';
 import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
-import { parseBlocks } from './blocks.js';
+import { parseBlocks, WINDOW_LINES } from './blocks.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
 import { Meter } from './meter.js';
@@ -49,7 +50,11 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
     );
   }
   const frontMatter = readFrontMatter(source);
-  const sections = splitSections(parseBlocks(source, frontMatter.bodyStart), frontMatter.title);
+  const plainText = extname(input.path).toLowerCase() === '.txt';
+  const sections = splitSections(
+    parseBlocks(source, frontMatter.bodyStart, WINDOW_LINES, plainText),
+    frontMatter.title,
+  );
   const fitter = new DraftFitter(meter);
   const drafts = mergeSmall(
     sections.flatMap((section) => packSection(section, meter)),
@@ -65,7 +70,8 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
 export const markdownChunker: Chunker = {
   name: 'markdown',
   /**
-   * Bumped when the same file gives other chunk texts (front matter keywords in the text):
+   * Bumped when the same file gives other chunk texts (2: front matter keywords in the text;
+   * `.txt` read without code blocks):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content hash.
    */
   version: '2',

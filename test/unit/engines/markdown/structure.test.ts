@@ -158,6 +158,41 @@ describe('code fences are never split', () => {
   });
 });
 
+describe('plain text (.txt) has no code or HTML blocks', () => {
+  const TXT = '/home/me/notes/journal.txt';
+  // A separator line of tildes, as plain-text writers draw them, then indented paragraphs.
+  const text = [
+    'Trip notes',
+    '~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
+    '',
+    ...Array.from({ length: 12 }, (_, i) => `    ${prose(12, i)}\n`),
+    '~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
+    '',
+    '<b>not html</b>',
+    '',
+    'Packing list',
+    '------------',
+    '',
+    prose(12, 99),
+    '',
+  ].join('\n');
+
+  it('splits what Markdown would read as one long fence or code block', () => {
+    const lim = limits(64, 0);
+    const asText = chunk(text, lim, TXT);
+    expect(asText.filter((c) => meta(c).oversize)).toEqual([]);
+    expect(asText.length).toBeGreaterThan(5);
+    expectValidChunks(text, asText, lim, { path: TXT });
+    expectAllTextCovered(text, asText);
+    // Setext headings stay headings.
+    expect(asText.at(-1)!.headingPath).toEqual(['Packing list']);
+
+    // The same text as .md: the tilde line opens a fence, kept whole.
+    const asMarkdown = chunk(text, lim);
+    expect(asMarkdown.filter((c) => meta(c).oversize).length).toBeGreaterThan(0);
+  });
+});
+
 describe('lists, tables and quotes split between items', () => {
   /** Each item (its lines from `first` to `last` marker) lies in one chunk. */
   function expectWhole(chunks: ReturnType<typeof chunk>, first: string, last: string): void {
