@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { prepareLanceEnv } from '../store/lance-env.js';
+import { registerAdd } from './commands/add.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerContext } from './commands/context.js';
@@ -35,6 +36,7 @@ export function buildProgram(options: { search?: SearchCommandOptions } = {}): C
   registerSearch(program, options.search);
   registerContext(program, { filters: options.search?.filters });
   registerIndex(program);
+  registerAdd(program);
   registerStatus(program);
   registerControl(program);
   registerDaemon(program);

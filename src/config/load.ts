@@ -158,11 +158,11 @@ export function noSources(
   return config.configFile
     ? {
         reason: `no sources: ${config.configFile} lists no folder under \`sources:\``,
-        fix: `add the folders to index to it, e.g. ${example}`,
+        fix: `\`ragctl add <folder>\` adds one to it; or write them in it, e.g. ${example}`,
       }
     : {
         reason: `no sources: there is no config file at ${defaultConfigPath(env)} (nor --config or $RAGCTL_CONFIG)`,
-        fix: `create it with the folders to index, e.g. ${example}`,
+        fix: `\`ragctl add <folder>\` creates it with that folder; or write it, e.g. ${example}`,
       };
 }
 

@@ -32,7 +32,7 @@ export interface StatusInputs {
 }
 
 /** How a running daemon takes a config edited under it (SIGHUP reloads it, src/cli/commands/daemon.ts). */
-const RELOAD_FIX = `then reload the daemon: \`kill -HUP ${process.pid}\`, or \`ragctl daemon start --restart\` for the installed service`;
+const RELOAD_FIX = `after an edit by hand, reload the daemon: \`kill -HUP ${process.pid}\`, or \`ragctl daemon start --restart\` for the installed service (\`ragctl add\` reloads it itself)`;
 
 /**
  * The daemon's state, honestly: `degraded` whenever something means the index may not follow

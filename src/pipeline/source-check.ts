@@ -145,6 +145,50 @@ function describeUnmatched(
   };
 }
 
+/**
+ * The engine whose include globs match most of a folder's files, from a look at its first
+ * LOOK_ENTRIES entries (hidden folders, node_modules, .git and ignore files' paths left out, as
+ * a source's walk leaves them): what `ragctl add` gives a folder whose engine the user did not
+ * name. `md` when no engine matches more files than it does.
+ */
+export async function guessEngine(
+  path: string,
+  config: Pick<Config, 'engines' | 'dataDir'>,
+  exclude: readonly string[],
+): Promise<{ engine: string; counts: Map<string, number>; files: number; complete: boolean }> {
+  const filter = new PathFilter({ path, engine: 'md', include: ['**/*'], exclude }, config.dataDir);
+  const matchers = [...engineIncludes(config)].map(
+    ([name, include]) => [name, picomatch([...include])] as const,
+  );
+  const counts = new Map<string, number>(matchers.map(([name]) => [name, 0]));
+  let entries = 0;
+  let files = 0;
+  const stack = [path];
+  while (stack.length && entries < LOOK_ENTRIES) {
+    const dir = stack.pop()!;
+    let listing: Dirent[];
+    try {
+      listing = await readdir(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of listing) {
+      entries++;
+      const file = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (filter.acceptsDir(file)) stack.push(file);
+      } else if (filter.acceptsFile(file)) {
+        files++;
+        const rel = relativePath(path, file).split(sep).join('/');
+        for (const [name, matches] of matchers) if (matches(rel)) counts.set(name, counts.get(name)! + 1);
+      }
+    }
+  }
+  let engine = 'md';
+  for (const [name, n] of counts) if (n > (counts.get(engine) ?? 0)) engine = name;
+  return { engine, counts, files, complete: stack.length === 0 };
+}
+
 /** The config's engines, then the built-in ones it does not define, which a source may name as they are. */
 function engineIncludes(config: Pick<Config, 'engines'>): Map<string, readonly string[]> {
   const out = new Map<string, readonly string[]>(

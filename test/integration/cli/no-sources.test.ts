@@ -29,7 +29,7 @@ describe('ragctl index and status with no sources, without a daemon', () => {
     expect(text.stdout).toBe('');
     expect(text.stderr).toBe(
       `ragctl: no sources: there is no config file at ${defaultConfig} (nor --config or $RAGCTL_CONFIG)\n` +
-        '  fix: create it with the folders to index, e.g. `sources: [{path: ~/notes}]` (config.yaml in the ragctl repo documents every key)\n',
+        '  fix: `ragctl add <folder>` creates it with that folder; or write it, e.g. `sources: [{path: ~/notes}]` (config.yaml in the ragctl repo documents every key)\n',
     );
   });
 
@@ -52,7 +52,7 @@ describe('ragctl index and status with no sources, without a daemon', () => {
     const text = await runCli(['status', '--config', config], { cwd: ws.root });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(`reason:   no sources: ${config} lists no folder under \`sources:\``);
-    expect(text.stdout).toContain('fix:      add the folders to index to it');
+    expect(text.stdout).toContain('fix:      `ragctl add <folder>` adds one to it');
     const json = oneJsonLine(await runCli(['status', '--json', '--config', config], { cwd: ws.root }));
     expect(json).toMatchObject({ state: 'stopped', reason: expect.stringContaining('no sources') });
 
@@ -81,10 +81,10 @@ describe('a daemon with no sources', () => {
     expect(status).toMatchObject({
       state: 'idle',
       reason: `no sources: ${ws.configFile} lists no folder under \`sources:\``,
-      fix: expect.stringContaining('add the folders to index to it'),
+      fix: expect.stringContaining('`ragctl add <folder>` adds one to it'),
       files: 0,
     });
-    expect(status.fix).toContain(`then reload the daemon: \`kill -HUP ${daemon.pid}\``);
+    expect(status.fix).toContain(`after an edit by hand, reload the daemon: \`kill -HUP ${daemon.pid}\``);
   }, 60_000);
 
   it('takes a source added to the config on SIGHUP, as its fix says', async () => {

@@ -1,0 +1,133 @@
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, resolve, sep } from 'node:path';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { withSource } from '../../config/edit.js';
+import { chooseConfigPath, DEFAULTS, loadConfig, resolveConfig } from '../../config/load.js';
+import { errnoCode, isRagError, RagError } from '../../errors.js';
+import { request } from '../../ipc/client.js';
+import { isInside } from '../../paths.js';
+import { guessEngine } from '../../pipeline/source-check.js';
+import { displayPath } from '../display.js';
+import type { GlobalOptions } from '../main.js';
+import { printJson } from '../output.js';
+
+export function registerAdd(program: Command): void {
+  program
+    .command('add')
+    .argument('<folder>', 'the folder to index')
+    .option(
+      '--engine <name>',
+      'how to read it: md (notes, docs), code or sql (default: guessed from its files)',
+    )
+    .description('add a folder to the sources in your config file (creating the file if needed)')
+    .addHelpText(
+      'after',
+      `
+Appends the folder under \`sources:\` in the config file (--config, $RAGCTL_CONFIG or
+~/.config/ragctl/config.yaml), keeping the file's comments and the order of its keys, and
+checks the result as \`ragctl index\` would: a folder that is missing, already a source, or
+inside another is refused and the file is left as it was. Without --engine, the engine whose
+files the folder mostly holds is chosen (Markdown and text: md; source code: code; database
+logs and .sql: sql). A running daemon is told to reload its config, and indexes the folder
+straight away.
+
+Examples:
+  ragctl add ~/notes
+  ragctl add ~/src/shop               # engine code, guessed from its files
+  ragctl add /var/log/postgresql --engine sql`,
+    )
+    .action(async (folder: string, opts: { engine?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      await runAdd(folder, opts.engine, g);
+    });
+}
+
+async function runAdd(folder: string, engineOption: string | undefined, g: GlobalOptions): Promise<void> {
+  const path = resolve(folder);
+  try {
+    if (!statSync(path).isDirectory()) throw new RagError('E_USAGE', `${path} is not a folder`);
+  } catch (err) {
+    if (isRagError(err)) throw err;
+    const code = errnoCode(err);
+    throw new RagError(
+      'E_USAGE',
+      `${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
+    );
+  }
+  const env = process.env;
+  const { path: file } = chooseConfigPath({ configPath: g.config, env });
+  let text: string | null = null;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT')
+      throw new RagError('E_CONFIG', `${file}: cannot read: ${errnoCode(err)}`);
+  }
+  const before = text === null ? resolveConfig({}, null, env) : loadConfig({ configPath: file, env });
+  const guess = engineOption ? undefined : await guessEngine(path, before, DEFAULTS.exclude);
+  const engine = engineOption ?? guess!.engine;
+
+  // Written as the user would: `~/notes` for a folder in their home, so the file moves with it.
+  const home = homedir();
+  const written =
+    path === home || isInside(path, home) ? `~${path.slice(home.length).split(sep).join('/')}` : path;
+  const next = withSource(text, { path: written, ...(engine === 'md' ? {} : { engine }) }, file);
+  // The same checks `ragctl index` makes (a duplicate, a source inside another, an undefined
+  // engine): a config that would not load is never written.
+  const after = resolveConfig(parseYaml(next) ?? {}, file, env);
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, next);
+  renameSync(tmp, file);
+
+  const daemon = await reloadDaemon(after.socketPath);
+  const counts = guess ? Object.fromEntries(guess.counts) : undefined;
+  if (g.json) {
+    printJson({
+      added: { path, engine },
+      config: file,
+      created: text === null,
+      guessed: !!guess,
+      files: counts,
+      daemon,
+    });
+    return;
+  }
+  const lines = [
+    `Added ${displayPath(path)} (engine ${engine}) to ${displayPath(file)}${text === null ? ', a new file' : ''}.`,
+  ];
+  if (guess) {
+    const n = guess.counts.get(engine) ?? 0;
+    const others = [...guess.counts].filter(([name, c]) => name !== engine && c > 0);
+    const seen = guess.complete ? `${guess.files} files` : `the first ${guess.files} files`;
+    lines.push(
+      `  engine guessed from its files: ${n} of ${seen} are ${engine}'s (--engine chooses another).`,
+    );
+    for (const [name, c] of others) {
+      lines.push(
+        `  ${c} file${c === 1 ? '' : 's'} of engine ${name} in it will not be read: a source has one engine.`,
+      );
+    }
+  }
+  lines.push(
+    daemon
+      ? `The daemon (pid ${daemon.pid}) is reloading its config and indexes the folder now; \`ragctl status\` shows progress.`
+      : 'Run `ragctl index` to index it now, or `ragctl daemon install` to keep it indexed as it changes.',
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** SIGHUP to the daemon answering on this config's socket (it reloads its config); null when none runs. */
+async function reloadDaemon(socketPath: string): Promise<{ pid: number } | null> {
+  let pid: number;
+  try {
+    pid = (await request(socketPath, 'status', {})).pid;
+  } catch (err) {
+    if (isRagError(err) && err.code === 'E_NO_DAEMON') return null;
+    throw err;
+  }
+  process.kill(pid, 'SIGHUP');
+  return { pid };
+}

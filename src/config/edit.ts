@@ -1,0 +1,41 @@
+import { isMap, isSeq, parseDocument } from 'yaml';
+import { ConfigError } from '../errors.js';
+
+/** What a config file written by `ragctl add` opens with, when there was none. */
+const NEW_FILE_HEADER =
+  'ragctl configuration. Every key is documented in config.yaml in the ragctl repository;\n' +
+  'unknown keys are errors. `ragctl add <folder>` appends to `sources:`.';
+
+/**
+ * The config file's text with one more entry under `sources:`, everything else as it was:
+ * comments, order, quoting and blank lines (the YAML is edited as a document, not re-dumped).
+ * `text` null: a new file. Throws ConfigError when the file is not YAML or `sources:` is not a
+ * list, naming `file`; whether the new source is valid is for the caller to check.
+ */
+export function withSource(
+  text: string | null,
+  entry: { path: string; engine?: string },
+  file: string,
+): string {
+  const doc = parseDocument(text ?? '');
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'YAML';
+    throw new ConfigError('', `${where}: ${e.message.split('\n')[0]}`, file);
+  }
+  if (text === null || doc.contents === null) {
+    if (text === null) doc.commentBefore = ` ${NEW_FILE_HEADER.replaceAll('\n', '\n ')}`;
+    doc.contents = doc.createNode({}) as typeof doc.contents;
+  }
+  if (!isMap(doc.contents)) throw new ConfigError('', 'the top level must be a mapping', file);
+  const value = { path: entry.path, ...(entry.engine ? { engine: entry.engine } : {}) };
+  const sources = doc.get('sources', true);
+  if (sources === undefined || sources === null || (!isSeq(sources) && doc.get('sources') === null)) {
+    doc.set('sources', doc.createNode([value]));
+  } else if (isSeq(sources)) {
+    sources.add(doc.createNode(value));
+  } else {
+    throw new ConfigError('sources', 'must be a list, so a folder can be added to it', file);
+  }
+  return doc.toString();
+}

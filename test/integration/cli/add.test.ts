@@ -1,0 +1,115 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { DaemonProcess, DaemonWorkspace, endDaemonTest } from '../../helpers/daemon.js';
+import { testEmbedderBlock } from '../../helpers/index-workspace.js';
+import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
+import { makeTempDir } from '../../helpers/temp.js';
+
+/** `ragctl add <folder>`: the config file gains a source, and nothing else about it changes. */
+describe('ragctl add', () => {
+  let root: string;
+  let cleanup: () => Promise<void>;
+  let env: NodeJS.ProcessEnv;
+  let configFile: string;
+  const ragctl = (...args: string[]) => runCli(args, { cwd: root, env });
+
+  beforeAll(async () => {
+    ({ dir: root, cleanup } = await makeTempDir('cli-add'));
+    env = { XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data') };
+    configFile = join(root, 'xdg-config', 'ragctl', 'config.yaml');
+    for (const d of ['notes', 'shop/app', 'logs']) await mkdir(join(root, d), { recursive: true });
+    await writeFile(join(root, 'notes', 'a.md'), '# A\n\nsome text\n');
+    for (const m of ['cart', 'pay', 'ship'])
+      await writeFile(join(root, 'shop/app', `${m}.py`), `def ${m}():\n    pass\n`);
+    await writeFile(join(root, 'shop', 'README.md'), '# Shop\n');
+    await writeFile(join(root, 'logs', 'q.sql'), 'SELECT 1;\n');
+  });
+  afterAll(async () => {
+    await cleanup();
+  });
+
+  it('creates the config file when there is none, with the folder as its one source', async () => {
+    const r = await ragctl('add', 'notes');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Added notes (engine md) to ');
+    expect(r.stdout).toContain(', a new file.');
+    expect(r.stdout).toContain('Run `ragctl index` to index it now');
+    expect(parseYaml(await readFile(configFile, 'utf8'))).toEqual({
+      sources: [{ path: join(root, 'notes') }],
+    });
+  });
+
+  it('guesses the engine from the files, says what the engine leaves out, and keeps comments', async () => {
+    const before = await readFile(configFile, 'utf8');
+    await writeFile(configFile, `${before}# my own note about these sources\nsearch:\n  k: 7   # fewer\n`);
+    const r = await ragctl('add', 'shop');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Added shop (engine code)');
+    expect(r.stdout).toContain('engine guessed from its files: 3 of 4 files are code');
+    expect(r.stdout).toContain('1 file of engine md in it will not be read: a source has one engine.');
+    const text = await readFile(configFile, 'utf8');
+    expect(text).toContain('# my own note about these sources');
+    expect(text).toMatch(/^ {2}k: 7 +# fewer$/m);
+    expect(parseYaml(text)).toEqual({
+      sources: [{ path: join(root, 'notes') }, { path: join(root, 'shop'), engine: 'code' }],
+      search: { k: 7 },
+    });
+  });
+
+  it('--engine chooses; --json says what was done', async () => {
+    const json = oneJsonLine(await ragctl('add', 'logs', '--engine', 'sql', '--json'));
+    expect(json).toMatchObject({
+      added: { path: join(root, 'logs'), engine: 'sql' },
+      config: configFile,
+      created: false,
+      guessed: false,
+      daemon: null,
+    });
+  });
+
+  it('refuses a folder that is missing, already a source or inside one, and leaves the file as it was', async () => {
+    const before = await readFile(configFile, 'utf8');
+    const missing = await ragctl('add', 'nope');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`ragctl: ${join(root, 'nope')} does not exist\n`);
+    const twice = await ragctl('add', 'notes');
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain(`sources[3].path: duplicates sources[0] (${join(root, 'notes')})`);
+    const inside = await ragctl('add', 'shop/app');
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toContain('is inside sources[1]');
+    expect(await readFile(configFile, 'utf8')).toBe(before);
+  });
+
+  it('the file it wrote indexes', async () => {
+    const r = oneJsonLine(await ragctl('index', '--json'));
+    // notes/a.md, shop's 3 .py files (README.md is not code's), logs/q.sql.
+    expect(r).toMatchObject({ filesAdded: 5 });
+  }, 180_000);
+});
+
+describe('ragctl add with a daemon running', () => {
+  let ws: DaemonWorkspace;
+  let daemon: DaemonProcess;
+
+  beforeAll(async () => {
+    ws = await DaemonWorkspace.create({ sources: [] });
+    daemon = await DaemonProcess.start(ws);
+    await daemon.until('the start-up walk done', (s) => s.state === 'idle');
+  });
+  afterAll(() => endDaemonTest(daemon, ws));
+
+  it('tells the daemon to reload, and the folder is indexed', async () => {
+    await ws.write('trip.md', '# Trip\n\nthe train leaves at nine\n');
+    const r = await runCli(['add', ws.notes, '--config', ws.configFile], { cwd: ws.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`The daemon (pid ${daemon.pid}) is reloading its config`);
+    const status = await daemon.until('the added folder indexed', (s) => s.state === 'idle' && s.files === 1);
+    expect(status).toMatchObject({ reason: null });
+    const config = parseYaml(await readFile(ws.configFile, 'utf8')) as Record<string, unknown>;
+    expect(config.sources).toEqual([{ path: ws.notes }]);
+    expect(config.embedders).toEqual({ default: testEmbedderBlock() });
+  }, 120_000);
+});
