@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { prepareLanceEnv } from '../store/lance-env.js';
-import { registerAdd } from './commands/add.js';
+import { registerSources } from './commands/sources.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerContext } from './commands/context.js';
@@ -36,7 +36,7 @@ export function buildProgram(options: { search?: SearchCommandOptions } = {}): C
   registerSearch(program, options.search);
   registerContext(program, { filters: options.search?.filters });
   registerIndex(program);
-  registerAdd(program);
+  registerSources(program);
   registerStatus(program);
   registerControl(program);
   registerDaemon(program);

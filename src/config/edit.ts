@@ -1,4 +1,4 @@
-import { isMap, isSeq, parseDocument } from 'yaml';
+import { type Document, isMap, isSeq, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
 
 /** What a config file written by `ragctl add` opens with, when there was none. */
@@ -17,12 +17,7 @@ export function withSource(
   entry: { path: string; engine?: string },
   file: string,
 ): string {
-  const doc = parseDocument(text ?? '');
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'YAML';
-    throw new ConfigError('', `${where}: ${e.message.split('\n')[0]}`, file);
-  }
+  const doc = parseYaml(text ?? '', file);
   if (text === null || doc.contents === null) {
     if (text === null) doc.commentBefore = ` ${NEW_FILE_HEADER.replaceAll('\n', '\n ')}`;
     doc.contents = doc.createNode({}) as typeof doc.contents;
@@ -38,4 +33,42 @@ export function withSource(
     throw new ConfigError('sources', 'must be a list, so a folder can be added to it', file);
   }
   return doc.toString();
+}
+
+/**
+ * The config file's text without the `sources:` entries whose `path` (as written) `matches`
+ * says to remove, everything else as it was, and the paths of every entry as written. The other
+ * sources need not load (a folder that is gone is what one removes), so nothing else is checked.
+ */
+export function withoutSource(
+  text: string,
+  matches: (path: string) => boolean,
+  file: string,
+): { text: string; removed: number; listed: string[] } {
+  const doc = parseYaml(text, file);
+  const sources = doc.get('sources', true);
+  if (!isSeq(sources)) return { text, removed: 0, listed: [] };
+  const listed: string[] = [];
+  let removed = 0;
+  for (let i = sources.items.length - 1; i >= 0; i--) {
+    const item = sources.items[i];
+    const path = isMap(item) ? item.get('path') : undefined;
+    if (typeof path !== 'string') continue;
+    listed.unshift(path);
+    if (matches(path)) {
+      sources.items.splice(i, 1);
+      removed++;
+    }
+  }
+  return { text: doc.toString(), removed, listed };
+}
+
+function parseYaml(text: string, file: string): Document {
+  const doc = parseDocument(text);
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'YAML';
+    throw new ConfigError('', `${where}: ${e.message.split('\n')[0]}`, file);
+  }
+  return doc;
 }

@@ -233,7 +233,7 @@ export function resolveConfig(
       v.fail(
         `sources[${i}].path`,
         code === 'ENOENT'
-          ? `${path} does not exist: create it, or remove this source`
+          ? `${path} does not exist: create it, or remove this source (\`ragctl remove ${path}\`)`
           : // Not "does not exist" for a folder that is there but cannot be reached (a permission, a link loop).
             `${path} cannot be read (${code ?? errorMessage(err)}): ${accessHint(path, true) ?? 'check its permissions and links'}`,
       );

@@ -144,7 +144,7 @@ describe('sources', () => {
     expectConfigError(
       'sources:\n  - path: ../notes/nope\n',
       'sources[0].path',
-      `${notes('nope')} does not exist: create it, or remove this source`,
+      `${notes('nope')} does not exist: create it, or remove this source (\`ragctl remove ${notes('nope')}\`)`,
     );
     expectConfigError(
       'sources:\n  - path: ../notes/file.md\n',

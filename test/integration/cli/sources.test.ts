@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -7,7 +7,7 @@ import { testEmbedderBlock } from '../../helpers/index-workspace.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 import { makeTempDir } from '../../helpers/temp.js';
 
-/** `ragctl add <folder>`: the config file gains a source, and nothing else about it changes. */
+/** `ragctl add` / `remove <folder>`: the config file gains or loses a source, and nothing else about it changes. */
 describe('ragctl add', () => {
   let root: string;
   let cleanup: () => Promise<void>;
@@ -88,6 +88,40 @@ describe('ragctl add', () => {
     // notes/a.md, shop's 3 .py files (README.md is not code's), logs/q.sql.
     expect(r).toMatchObject({ filesAdded: 5 });
   }, 180_000);
+
+  it('remove takes a source out, keeping the rest of the file; its files leave the index', async () => {
+    const r = await ragctl('remove', 'logs');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Removed logs from ');
+    expect(r.stdout).toContain('Its files leave the index at the next `ragctl index`.');
+    const text = await readFile(configFile, 'utf8');
+    expect(text).toContain('# my own note about these sources');
+    expect(parseYaml(text)).toEqual({
+      sources: [{ path: join(root, 'notes') }, { path: join(root, 'shop'), engine: 'code' }],
+      search: { k: 7 },
+    });
+    expect(oneJsonLine(await ragctl('index', '--json'))).toMatchObject({ filesDeleted: 1, filesAdded: 0 });
+  }, 180_000);
+
+  it('remove works for a folder that is gone, and refuses one that is not a source', async () => {
+    await mkdir(join(root, 'old'));
+    expect((await ragctl('add', 'old')).code).toBe(0);
+    await rmdir(join(root, 'old'));
+    // The config no longer loads while it lists a missing folder, and says how to mend it.
+    const broken = await ragctl('index');
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain(`(\`ragctl remove ${join(root, 'old')}\`)`);
+    const removed = oneJsonLine(await ragctl('remove', 'old', '--json'));
+    expect(removed).toMatchObject({ removed: { path: join(root, 'old') }, config: configFile, daemon: null });
+
+    const before = await readFile(configFile, 'utf8');
+    const not = await ragctl('remove', 'shop/app');
+    expect(not.code).toBe(2);
+    expect(not.stderr).toContain(
+      `ragctl: ${join(root, 'shop/app')} is not a source in ${configFile} (sources: ${join(root, 'notes')}, ${join(root, 'shop')})`,
+    );
+    expect(await readFile(configFile, 'utf8')).toBe(before);
+  });
 });
 
 describe('ragctl add with a daemon running', () => {
@@ -111,5 +145,14 @@ describe('ragctl add with a daemon running', () => {
     const config = parseYaml(await readFile(ws.configFile, 'utf8')) as Record<string, unknown>;
     expect(config.sources).toEqual([{ path: ws.notes }]);
     expect(config.embedders).toEqual({ default: testEmbedderBlock() });
+  }, 120_000);
+
+  it('remove tells the daemon to reload, and the folder leaves the index', async () => {
+    const r = await runCli(['remove', ws.notes, '--config', ws.configFile], { cwd: ws.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      `The daemon (pid ${daemon.pid}) is reloading its config and drops the folder's files`,
+    );
+    await daemon.until('the removed folder gone from the index', (s) => s.state === 'idle' && s.files === 0);
   }, 120_000);
 });

@@ -3,9 +3,10 @@ import { homedir } from 'node:os';
 import { dirname, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { withSource } from '../../config/edit.js';
+import { withoutSource, withSource } from '../../config/edit.js';
 import { chooseConfigPath, DEFAULTS, loadConfig, resolveConfig } from '../../config/load.js';
-import { errnoCode, isRagError, RagError } from '../../errors.js';
+import { resolveUserPath } from '../../config/paths.js';
+import { errnoCode, errorMessage, isRagError, RagError } from '../../errors.js';
 import { request } from '../../ipc/client.js';
 import { isInside } from '../../paths.js';
 import { guessEngine } from '../../pipeline/source-check.js';
@@ -13,7 +14,8 @@ import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson } from '../output.js';
 
-export function registerAdd(program: Command): void {
+/** `add` and `remove`: the config file's `sources:`, edited for the user. */
+export function registerSources(program: Command): void {
   program
     .command('add')
     .argument('<folder>', 'the folder to index')
@@ -42,6 +44,72 @@ Examples:
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await runAdd(folder, opts.engine, g);
     });
+  program
+    .command('remove')
+    .argument('<folder>', 'a folder listed under `sources:`')
+    .description('take a folder out of the sources in your config file; its files leave the index')
+    .addHelpText(
+      'after',
+      `
+Removes the folder's entry from \`sources:\` in the config file, keeping the rest of the file
+as it was. A running daemon is told to reload its config and drops the folder's files from the
+index; without one, the next \`ragctl index\` does. The files themselves are not touched.
+
+Example:
+  ragctl remove ~/notes/old`,
+    )
+    .action(async (folder: string, _opts: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      await runRemove(folder, g);
+    });
+}
+
+async function runRemove(folder: string, g: GlobalOptions): Promise<void> {
+  const path = resolve(folder);
+  const env = process.env;
+  const { path: file } = chooseConfigPath({ configPath: g.config, env });
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RagError('E_CONFIG', `${file}: cannot read: ${errnoCode(err) ?? errorMessage(err)}`, {
+      fix: 'name the config file that lists the folder with --config',
+    });
+  }
+  const base = dirname(file);
+  const edit = withoutSource(text, (written) => resolveUserPath(written, base) === path, file);
+  if (!edit.removed) {
+    throw new RagError(
+      'E_USAGE',
+      `${path} is not a source in ${file} (sources: ${edit.listed.join(', ') || 'none'})`,
+      {
+        fix: 'name the folder as the config lists it (a relative path is taken from the current folder)',
+      },
+    );
+  }
+  // What is left must load, as `ragctl index` would load it: a config that would not is never written.
+  const after = resolveConfig(parseYaml(edit.text) ?? {}, file, env);
+  writeAtomically(file, edit.text);
+  const daemon = await reloadDaemon(after.socketPath);
+  if (g.json) {
+    printJson({ removed: { path }, config: file, daemon });
+    return;
+  }
+  process.stdout.write(
+    `Removed ${displayPath(path)} from ${displayPath(file)}.\n${
+      daemon
+        ? `The daemon (pid ${daemon.pid}) is reloading its config and drops the folder's files from the index.`
+        : 'Its files leave the index at the next `ragctl index`.'
+    }\n`,
+  );
+}
+
+/** A temp file renamed over the config: a crash leaves the old file or the new, never half of one. */
+function writeAtomically(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
 }
 
 async function runAdd(folder: string, engineOption: string | undefined, g: GlobalOptions): Promise<void> {
@@ -77,10 +145,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   // The same checks `ragctl index` makes (a duplicate, a source inside another, an undefined
   // engine): a config that would not load is never written.
   const after = resolveConfig(parseYaml(next) ?? {}, file, env);
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, next);
-  renameSync(tmp, file);
+  writeAtomically(file, next);
 
   const daemon = await reloadDaemon(after.socketPath);
   const counts = guess ? Object.fromEntries(guess.counts) : undefined;
