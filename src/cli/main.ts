@@ -1,6 +1,5 @@
 import { Command, CommanderError } from 'commander';
 import { prepareLanceEnv } from '../store/lance-env.js';
-import { registerSources } from './commands/sources.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerContext } from './commands/context.js';
@@ -10,6 +9,7 @@ import { registerIndex } from './commands/index-cmd.js';
 import { registerMcp } from './commands/mcp.js';
 import { registerModel } from './commands/model.js';
 import { registerSearch, type SearchCommandOptions } from './commands/search.js';
+import { registerSources } from './commands/sources.js';
 import { registerSql } from './commands/sql.js';
 import { registerStatus } from './commands/status.js';
 import { EXIT, errorJson, exitCodeFor, formatError, printJson } from './output.js';
