@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { DaemonProcess, DaemonWorkspace, endDaemonTest } from '../../helpers/daemon.js';
-import { Workspace } from '../../helpers/index-workspace.js';
+import { testEmbedderBlock, Workspace } from '../../helpers/index-workspace.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 
 /**
@@ -65,7 +66,7 @@ describe('ragctl index and status with no sources, without a daemon', () => {
   }, 120_000);
 });
 
-describe('a daemon with no sources', () => {
+describe('a daemon with no sources, then one added and removed', () => {
   let ws: DaemonWorkspace;
   let daemon: DaemonProcess;
 
@@ -93,5 +94,27 @@ describe('a daemon with no sources', () => {
     process.kill(daemon.pid, 'SIGHUP');
     const status = await daemon.until('the new source indexed', (s) => s.state === 'idle' && s.files === 1);
     expect(status).toMatchObject({ reason: null, fix: null });
+  }, 120_000);
+
+  it('ragctl remove tells the daemon to reload, and the folder leaves the index', async () => {
+    const r = await runCli(['remove', ws.notes, '--config', ws.configFile], { cwd: ws.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      `The daemon (pid ${daemon.pid}) is reloading its config and drops the folder's files`,
+    );
+    await daemon.until('the removed folder gone from the index', (s) => s.state === 'idle' && s.files === 0);
+    expect(parseYaml(await readFile(ws.configFile, 'utf8'))).toMatchObject({ sources: [] });
+  }, 120_000);
+
+  it('ragctl add tells the daemon to reload, and the folder is indexed', async () => {
+    await ws.write('trip.md', '# Trip\n\nthe train leaves at nine\n');
+    const r = await runCli(['add', ws.notes, '--config', ws.configFile], { cwd: ws.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`The daemon (pid ${daemon.pid}) is reloading its config`);
+    await daemon.until('the added folder indexed', (s) => s.state === 'idle' && s.files === 2);
+    const config = parseYaml(await readFile(ws.configFile, 'utf8')) as Record<string, unknown>;
+    expect(config.sources).toEqual([{ path: ws.notes }]);
+    // The rest of the file is as the test wrote it.
+    expect(config.embedders).toEqual({ default: testEmbedderBlock() });
   }, 120_000);
 });

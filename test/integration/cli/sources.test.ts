@@ -2,8 +2,6 @@ import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { DaemonProcess, DaemonWorkspace, endDaemonTest } from '../../helpers/daemon.js';
-import { testEmbedderBlock } from '../../helpers/index-workspace.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 import { makeTempDir } from '../../helpers/temp.js';
 
@@ -122,37 +120,4 @@ describe('ragctl add', () => {
     );
     expect(await readFile(configFile, 'utf8')).toBe(before);
   });
-});
-
-describe('ragctl add with a daemon running', () => {
-  let ws: DaemonWorkspace;
-  let daemon: DaemonProcess;
-
-  beforeAll(async () => {
-    ws = await DaemonWorkspace.create({ sources: [] });
-    daemon = await DaemonProcess.start(ws);
-    await daemon.until('the start-up walk done', (s) => s.state === 'idle');
-  });
-  afterAll(() => endDaemonTest(daemon, ws));
-
-  it('tells the daemon to reload, and the folder is indexed', async () => {
-    await ws.write('trip.md', '# Trip\n\nthe train leaves at nine\n');
-    const r = await runCli(['add', ws.notes, '--config', ws.configFile], { cwd: ws.root });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`The daemon (pid ${daemon.pid}) is reloading its config`);
-    const status = await daemon.until('the added folder indexed', (s) => s.state === 'idle' && s.files === 1);
-    expect(status).toMatchObject({ reason: null });
-    const config = parseYaml(await readFile(ws.configFile, 'utf8')) as Record<string, unknown>;
-    expect(config.sources).toEqual([{ path: ws.notes }]);
-    expect(config.embedders).toEqual({ default: testEmbedderBlock() });
-  }, 120_000);
-
-  it('remove tells the daemon to reload, and the folder leaves the index', async () => {
-    const r = await runCli(['remove', ws.notes, '--config', ws.configFile], { cwd: ws.root });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(
-      `The daemon (pid ${daemon.pid}) is reloading its config and drops the folder's files`,
-    );
-    await daemon.until('the removed folder gone from the index', (s) => s.state === 'idle' && s.files === 0);
-  }, 120_000);
 });
