@@ -1,4 +1,4 @@
-import { type Document, isMap, isSeq, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
 
 /** What a config file written by `ragctl add` opens with, when there was none. */
@@ -25,9 +25,12 @@ export function withSource(
   if (!isMap(doc.contents)) throw new ConfigError('', 'the top level must be a mapping', file);
   const value = { path: entry.path, ...(entry.engine ? { engine: entry.engine } : {}) };
   const sources = doc.get('sources', true);
-  if (sources === undefined || sources === null || (!isSeq(sources) && doc.get('sources') === null)) {
+  if (sources === undefined || (isScalar(sources) && sources.value === null)) {
+    // Absent, or `sources:` with nothing after it.
     doc.set('sources', doc.createNode([value]));
   } else if (isSeq(sources)) {
+    // `sources: []` is a flow list; one entry per line reads better, as the shipped config writes it.
+    if (sources.items.length === 0) sources.flow = false;
     sources.add(doc.createNode(value));
   } else {
     throw new ConfigError('sources', 'must be a list, so a folder can be added to it', file);
