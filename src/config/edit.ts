@@ -1,5 +1,6 @@
 import { type Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { yamlSyntaxError } from './load.js';
 
 /** What a config file written by `ragctl add` opens with, when there was none. */
 const NEW_FILE_HEADER =
@@ -68,10 +69,6 @@ export function withoutSource(
 
 function parseYaml(text: string, file: string): Document {
   const doc = parseDocument(text);
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'YAML';
-    throw new ConfigError('', `${where}: ${e.message.split('\n')[0]}`, file);
-  }
+  if (doc.errors.length) throw yamlSyntaxError(doc.errors[0]!, file);
   return doc;
 }

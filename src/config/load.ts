@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parse as parseYaml, type YAMLError, YAMLParseError } from 'yaml';
 import { accessHint } from '../access.js';
 import { CONTEXT_TOKENIZERS, DEFAULT_CONTEXT_TOKENIZER } from '../context/tokenizers.js';
 import { BUILTIN_ENGINES, CHUNKER_INCLUDES, MARKDOWN_INCLUDE } from '../engines/default-includes.js';
@@ -121,27 +121,40 @@ export function chooseConfigPath(options: LoadOptions = {}): { path: string; exp
 export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
   const { path, explicit } = chooseConfigPath(options);
-  let raw: unknown = {};
-  let file: string | null = path;
+  let text: string;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT' && (!explicit || options.allowMissing)) {
-      file = null;
-    } else if (errnoCode(err) === 'ENOENT') {
+    if (errnoCode(err) === 'ENOENT' && (!explicit || options.allowMissing))
+      return resolveConfig({}, null, env);
+    if (errnoCode(err) === 'ENOENT') {
       throw new ConfigError(
         '',
         `config file not found (create it, or copy config.yaml from the ragctl repo)`,
         path,
       );
-    } else if (err instanceof YAMLParseError) {
-      const where = err.linePos?.[0] ? `line ${err.linePos[0].line}, column ${err.linePos[0].col}` : 'YAML';
-      throw new ConfigError('', `${where}: ${err.message.split('\n')[0]}`, path);
-    } else {
-      throw new ConfigError('', `cannot read: ${(err as Error).message}`, path);
     }
+    throw new ConfigError('', `cannot read: ${(err as Error).message}`, path);
+  }
+  return resolveConfigText(text, path, env);
+}
+
+/** A config file's text, parsed and resolved as `loadConfig` resolves the file it reads. */
+export function resolveConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (err) {
+    if (err instanceof YAMLParseError) throw yamlSyntaxError(err, file);
+    throw new ConfigError('', `cannot read: ${(err as Error).message}`, file);
   }
   return resolveConfig(raw, file, env);
+}
+
+/** `<file>: line 3, column 7: <what the YAML parser says>`, its first line. */
+export function yamlSyntaxError(err: YAMLError, file: string): ConfigError {
+  const where = err.linePos?.[0] ? `line ${err.linePos[0].line}, column ${err.linePos[0].col}` : 'YAML';
+  return new ConfigError('', `${where}: ${err.message.split('\n')[0]}`, file);
 }
 
 /**

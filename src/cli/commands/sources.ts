@@ -2,9 +2,8 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { homedir } from 'node:os';
 import { dirname, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { withoutSource, withSource } from '../../config/edit.js';
-import { chooseConfigPath, DEFAULTS, loadConfig, resolveConfig } from '../../config/load.js';
+import { chooseConfigPath, DEFAULTS, resolveConfig, resolveConfigText } from '../../config/load.js';
 import { resolveUserPath } from '../../config/paths.js';
 import { errnoCode, errorMessage, isRagError, RagError } from '../../errors.js';
 import { request } from '../../ipc/client.js';
@@ -68,14 +67,9 @@ async function runRemove(folder: string, g: GlobalOptions): Promise<void> {
   const path = resolve(folder);
   const env = process.env;
   const { path: file } = chooseConfigPath({ configPath: g.config, env });
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new RagError('E_CONFIG', `${file}: cannot read: ${errnoCode(err) ?? errorMessage(err)}`, {
-      fix: 'name the config file that lists the folder with --config',
-    });
-  }
+  const fix = 'name the config file that lists the folder with --config';
+  const text = readConfigText(file, fix);
+  if (text === null) throw new RagError('E_CONFIG', `${file}: cannot read: ENOENT`, { fix });
   const base = dirname(file);
   const edit = withoutSource(text, (written) => resolveUserPath(written, base) === path, file);
   if (!edit.removed) {
@@ -88,7 +82,7 @@ async function runRemove(folder: string, g: GlobalOptions): Promise<void> {
     );
   }
   // What is left must load, as `ragctl index` would load it: a config that would not is never written.
-  const after = resolveConfig(parseYaml(edit.text) ?? {}, file, env);
+  const after = resolveConfigText(edit.text, file, env);
   writeAtomically(file, edit.text);
   const daemon = await reloadDaemon(after.socketPath);
   if (g.json) {
@@ -102,6 +96,18 @@ async function runRemove(folder: string, g: GlobalOptions): Promise<void> {
         : 'Its files leave the index at the next `ragctl index`.'
     }\n`,
   );
+}
+
+/** The config file's text; null when there is none. */
+function readConfigText(file: string, fix?: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return null;
+    throw new RagError('E_CONFIG', `${file}: cannot read: ${errnoCode(err) ?? errorMessage(err)}`, {
+      ...(fix ? { fix } : {}),
+    });
+  }
 }
 
 /** A temp file renamed over the config: a crash leaves the old file or the new, never half of one. */
@@ -126,15 +132,10 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   }
   const env = process.env;
   const { path: file } = chooseConfigPath({ configPath: g.config, env });
-  let text: string | null = null;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT')
-      throw new RagError('E_CONFIG', `${file}: cannot read: ${errnoCode(err)}`);
-  }
-  const before = text === null ? resolveConfig({}, null, env) : loadConfig({ configPath: file, env });
-  const guess = engineOption ? undefined : await guessEngine(path, before, DEFAULTS.exclude);
+  const text = readConfigText(file);
+  // Guessed among the engines of the config as it is now, the built-in ones included.
+  const now = () => (text === null ? resolveConfig({}, null, env) : resolveConfigText(text, file, env));
+  const guess = engineOption ? undefined : await guessEngine(path, now(), DEFAULTS.exclude);
   const engine = engineOption ?? guess!.engine;
 
   // Written as the user would: `~/notes` for a folder in their home, so the file moves with it.
@@ -144,7 +145,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   const next = withSource(text, { path: written, ...(engine === 'md' ? {} : { engine }) }, file);
   // The same checks `ragctl index` makes (a duplicate, a source inside another, an undefined
   // engine): a config that would not load is never written.
-  const after = resolveConfig(parseYaml(next) ?? {}, file, env);
+  const after = resolveConfigText(next, file, env);
   writeAtomically(file, next);
 
   const daemon = await reloadDaemon(after.socketPath);
