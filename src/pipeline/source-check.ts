@@ -43,40 +43,19 @@ export async function lookAtSource(
   // Files the globs match that `exclude:` or an ignore file (a folder's, or above) keeps out.
   const included = picomatch([...source.include], { dot: false });
   let excluded = 0;
-  let entries = 0;
-  let complete = true;
-  const stack = [source.path];
-  while (stack.length) {
-    if (entries >= LOOK_ENTRIES) {
-      complete = false;
-      break;
-    }
-    const dir = stack.pop()!;
-    let listing: Dirent[];
-    try {
-      listing = await readdir(dir, { withFileTypes: true });
-    } catch {
-      // The walk reports a missing source and folders it cannot read; a look has nothing to add,
-      // and a source it cannot list is not "empty" (the walk says why, and the fix).
-      if (dir === source.path) return undefined;
-      continue;
-    }
-    for (const entry of listing) {
-      entries++;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (filter.acceptsDir(path)) stack.push(path);
-      } else if (filter.acceptsFile(path)) {
-        return undefined;
-      } else if (!entry.name.startsWith('.')) {
-        // Hidden files (.DS_Store, .gitignore) are nobody's content: not counted as skipped.
-        const rel = relativePath(source.path, path).split(sep).join('/');
-        if (included(rel)) excluded++;
-        skipped.push(rel);
-      }
-    }
+  const look: Look = { entries: 0, complete: true, rootListed: true };
+  for await (const { path, name } of lookFiles(source.path, filter, look)) {
+    if (filter.acceptsFile(path)) return undefined;
+    // Hidden files (.DS_Store, .gitignore) are nobody's content: not counted as skipped.
+    if (name.startsWith('.')) continue;
+    const rel = relativePath(source.path, path).split(sep).join('/');
+    if (included(rel)) excluded++;
+    skipped.push(rel);
   }
-  return describeUnmatched(source, skipped, excluded, entries, complete, config);
+  // The walk reports a missing source and folders it cannot read; a look has nothing to add,
+  // and a source it cannot list is not "empty" (the walk says why, and the fix).
+  if (!look.rootListed) return undefined;
+  return describeUnmatched(source, skipped, excluded, look.entries, look.complete, config);
 }
 
 function describeUnmatched(
@@ -161,32 +140,60 @@ export async function guessEngine(
     ([name, include]) => [name, picomatch([...include])] as const,
   );
   const counts = new Map<string, number>(matchers.map(([name]) => [name, 0]));
-  let entries = 0;
   let files = 0;
-  const stack = [path];
-  while (stack.length && entries < LOOK_ENTRIES) {
+  const look: Look = { entries: 0, complete: true, rootListed: true };
+  for await (const { path: file } of lookFiles(path, filter, look)) {
+    if (!filter.acceptsFile(file)) continue;
+    files++;
+    const rel = relativePath(path, file).split(sep).join('/');
+    for (const [name, matches] of matchers) if (matches(rel)) counts.set(name, counts.get(name)! + 1);
+  }
+  let engine = 'md';
+  for (const [name, n] of counts) if (n > (counts.get(engine) ?? 0)) engine = name;
+  return { engine, counts, files, complete: look.complete };
+}
+
+/** What a look saw: folder entries read, whether it got to the end, whether the folder itself could be listed. */
+interface Look {
+  entries: number;
+  complete: boolean;
+  rootListed: boolean;
+}
+
+/**
+ * The files (not folders) among a folder's first LOOK_ENTRIES entries, depth first, in the
+ * walk's order, entering only the folders `filter` accepts; `look` is kept up to date as it goes.
+ * A folder that cannot be listed is passed over.
+ */
+async function* lookFiles(
+  root: string,
+  filter: PathFilter,
+  look: Look,
+): AsyncGenerator<{ path: string; name: string }> {
+  const stack = [root];
+  while (stack.length) {
+    if (look.entries >= LOOK_ENTRIES) {
+      look.complete = false;
+      return;
+    }
     const dir = stack.pop()!;
     let listing: Dirent[];
     try {
       listing = await readdir(dir, { withFileTypes: true });
     } catch {
+      if (dir === root) look.rootListed = false;
       continue;
     }
     for (const entry of listing) {
-      entries++;
-      const file = join(dir, entry.name);
+      look.entries++;
+      const path = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (filter.acceptsDir(file)) stack.push(file);
-      } else if (filter.acceptsFile(file)) {
-        files++;
-        const rel = relativePath(path, file).split(sep).join('/');
-        for (const [name, matches] of matchers) if (matches(rel)) counts.set(name, counts.get(name)! + 1);
+        if (filter.acceptsDir(path)) stack.push(path);
+      } else {
+        yield { path, name: entry.name };
       }
     }
   }
-  let engine = 'md';
-  for (const [name, n] of counts) if (n > (counts.get(engine) ?? 0)) engine = name;
-  return { engine, counts, files, complete: stack.length === 0 };
 }
 
 /** The config's engines, then the built-in ones it does not define, which a source may name as they are. */
