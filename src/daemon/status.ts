@@ -31,8 +31,13 @@ export interface StatusInputs {
   starting: boolean;
 }
 
-/** How a running daemon takes a config edited under it (SIGHUP reloads it, src/cli/commands/daemon.ts). */
-const RELOAD_FIX = `after an edit by hand, reload the daemon: \`kill -HUP ${process.pid}\`, or \`ragctl daemon start --restart\` for the installed service (\`ragctl add\` reloads it itself)`;
+/**
+ * How a running daemon takes a config edited under it (SIGHUP reloads it, src/cli/commands/daemon.ts).
+ * Read when a status is built, in the daemon: the pid is its own.
+ */
+function reloadFix(): string {
+  return `after an edit by hand, reload the daemon: \`kill -HUP ${process.pid}\`, or \`ragctl daemon start --restart\` for the installed service (\`ragctl add\` reloads it itself)`;
+}
 
 /**
  * The daemon's state, honestly: `degraded` whenever something means the index may not follow
@@ -87,7 +92,7 @@ export function buildStatus(input: StatusInputs): StatusResult {
   const eta = rate > 0 && left > 0 ? left / rate : q.etaSeconds;
   // Not trouble (nothing that should be indexed is missed), but why an idle daemon holds nothing.
   const empty = noSources(app.config);
-  const note = trouble ?? (empty && { reason: empty.reason, fix: `${empty.fix}; ${RELOAD_FIX}` });
+  const note = trouble ?? (empty && { reason: empty.reason, fix: `${empty.fix}; ${reloadFix()}` });
   return {
     state,
     reason: note?.reason ?? null,

@@ -70,9 +70,9 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
 export const markdownChunker: Chunker = {
   name: 'markdown',
   /**
-   * Bumped when the same file gives other chunk texts (2: front matter keywords in the text;
-   * `.txt` read without code blocks):
-   * indexes made by an older chunker re-chunk every file once, their vectors reused by content hash.
+   * Bumped when the same file gives other chunk texts (2: front matter keywords in the text,
+   * `.txt` read without code blocks): indexes made by an older chunker re-chunk every file once,
+   * their vectors reused by content hash.
    */
   version: '2',
   include: MARKDOWN_INCLUDE,
