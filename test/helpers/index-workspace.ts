@@ -250,3 +250,31 @@ export function paragraph(topic: string, sentences = 10, variant = ''): string {
     (_, i) => `The ${topic} note ${variant}${i} records what we learned about ${topic} in some detail.`,
   ).join(' ');
 }
+
+/**
+ * Makes an index look as an older `chunker` left it: `textSql` rewrites the `text` column of
+ * `table` (what the older chunker wrote), and every file's signature loses the chunker's
+ * version (`|code@4|` → `|code|`). Returns the files' signatures afterwards, for the test to check.
+ */
+export async function asOlderChunker(
+  config: Config,
+  table: string,
+  chunker: string,
+  textSql: string,
+): Promise<string[]> {
+  const db = await connect(storeDir(config));
+  try {
+    const chunks = await db.openTable(table);
+    await chunks.update({ valuesSql: { text: textSql } });
+    chunks.close();
+    const files = await db.openTable('files');
+    await files.update({
+      valuesSql: { model_id: `regexp_replace(model_id, '\\|${chunker}@[0-9]+\\|', '|${chunker}|')` },
+    });
+    const signatures = (await files.query().select(['model_id']).toArray()).map((r) => r.model_id as string);
+    files.close();
+    return signatures;
+  } finally {
+    db.close();
+  }
+}

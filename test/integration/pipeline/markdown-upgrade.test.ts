@@ -1,7 +1,5 @@
-import { connect } from '@lancedb/lancedb';
 import { describe, expect, it } from 'vitest';
-import { storeDir } from '../../../src/app.js';
-import { inconsistencies, paragraph } from '../../helpers/index-workspace.js';
+import { asOlderChunker, inconsistencies, paragraph } from '../../helpers/index-workspace.js';
 import { usePipeline } from '../../helpers/pipeline.js';
 
 /**
@@ -25,21 +23,8 @@ describe('markdown chunker upgrade', () => {
     await a.close();
 
     // As chunker 1 left it: no keywords line, an unversioned signature.
-    const db = await connect(storeDir(config));
-    try {
-      const chunks = await db.openTable('chunks_md');
-      await chunks.update({ valuesSql: { text: "replace(text, 'PITR\n\n', '')" } });
-      chunks.close();
-      const files = await db.openTable('files');
-      await files.update({
-        valuesSql: { model_id: "regexp_replace(model_id, '\\|markdown@[0-9]+\\|', '|markdown|')" },
-      });
-      const ids = (await files.query().select(['model_id']).toArray()).map((r) => r.model_id as string);
-      expect(ids.every((id) => id.includes('|markdown|'))).toBe(true);
-      files.close();
-    } finally {
-      db.close();
-    }
+    const signatures = await asOlderChunker(config, 'chunks_md', 'markdown', "replace(text, 'PITR\n\n', '')");
+    expect(signatures.every((id) => id.includes('|markdown|'))).toBe(true);
 
     const counter = pipeline.counter();
     const b = await pipeline.open(config, counter);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { App } from '../../../../src/app.js';
 import { storeDir } from '../../../../src/app.js';
 import type { CountingEmbedder } from '../../../helpers/counting-embedder.js';
-import { inconsistencies, type Workspace } from '../../../helpers/index-workspace.js';
+import { asOlderChunker, inconsistencies, type Workspace } from '../../../helpers/index-workspace.js';
 import { usePipeline } from '../../../helpers/pipeline.js';
 
 /** A class with three methods; `total`, `add`'s parameters and the class name vary between steps. */
@@ -180,20 +180,13 @@ describe('code engine, incremental: an edit re-embeds the edited chunk only; ren
     await a.close();
 
     // As a ragctl before the identifier-words line left it: no such line, an unversioned signature.
-    const db = await connect(storeDir(config));
-    try {
-      const chunks = await db.openTable('chunks_code');
-      await chunks.update({ valuesSql: { text: "replace(text, 'shopping cart\n', '')" } });
-      chunks.close();
-      const files = await db.openTable('files');
-      await files.update({
-        valuesSql: { model_id: "regexp_replace(model_id, '\\|code@[0-9]+\\|', '|code|')" },
-      });
-      expect((await files.query().select(['model_id']).toArray())[0].model_id).toMatch(/\|code\|/);
-      files.close();
-    } finally {
-      db.close();
-    }
+    const signatures = await asOlderChunker(
+      config,
+      'chunks_code',
+      'code',
+      "replace(text, 'shopping cart\n', '')",
+    );
+    expect(signatures[0]).toMatch(/\|code\|/);
 
     counter.reset();
     const b = await pipeline.open(config, counter);
