@@ -15,7 +15,7 @@ const NEW_FILE_HEADER =
  */
 export function withSource(
   text: string | null,
-  entry: { path: string; engine?: string },
+  entry: { path: string; engine?: string | readonly string[] },
   file: string,
 ): string {
   const doc = parseYaml(text ?? '', file);
@@ -24,7 +24,10 @@ export function withSource(
     doc.contents = doc.createNode({}) as typeof doc.contents;
   }
   if (!isMap(doc.contents)) throw new ConfigError('', 'the top level must be a mapping', file);
-  const value = { path: entry.path, ...(entry.engine ? { engine: entry.engine } : {}) };
+  const value = doc.createNode({ path: entry.path, ...(entry.engine ? { engine: entry.engine } : {}) });
+  // Several engines on the entry's own line: `engine: [code, md]`.
+  const engines = value.get('engine', true);
+  if (isSeq(engines)) engines.flow = true;
   const sources = doc.get('sources', true);
   if (sources === undefined || (isScalar(sources) && sources.value === null)) {
     // Absent, or `sources:` with nothing after it.
@@ -32,7 +35,7 @@ export function withSource(
   } else if (isSeq(sources)) {
     // `sources: []` is a flow list; one entry per line reads better, as the shipped config writes it.
     if (sources.items.length === 0) sources.flow = false;
-    sources.add(doc.createNode(value));
+    sources.add(value);
   } else {
     throw new ConfigError('sources', 'must be a list, so a folder can be added to it', file);
   }

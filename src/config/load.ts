@@ -60,7 +60,8 @@ const sourceSpec: FieldSpec = {
   kind: 'object',
   fields: {
     path: { kind: 'string', nonEmpty: true },
-    engine: { kind: 'string', default: 'md', nonEmpty: true },
+    // One engine, or several (`[code, md]`): each file goes to the first engine whose files it is.
+    engine: { kind: 'strings', default: ['md'] },
     // Default: the engine's `include`, so a source of code files need not list every extension.
     include: { kind: 'strings', default: null },
     exclude: { kind: 'strings', default: DEFAULTS.exclude },
@@ -199,20 +200,16 @@ export function resolveConfig(
     log: { level: LogLevel; file: string | null };
     embedders: Record<string, EmbedderConfig>;
     engines: Record<string, Omit<EngineConfig, 'include'> & { include: string[] | null }>;
-    sources: (Omit<SourceConfig, 'include'> & { include: string[] | null })[];
+    sources: (Omit<SourceConfig, 'include' | 'engine'> & { engine: string[]; include: string[] | null })[];
     indexing: Config['indexing'];
     search: Config['search'];
     context: Config['context'];
   };
   const baseDir = file ? dirname(file) : process.cwd();
-  for (const s of c.sources) {
-    const builtin = Object.hasOwn(BUILTIN_ENGINES, s.engine) ? BUILTIN_ENGINES[s.engine] : undefined;
-    if (builtin && !Object.hasOwn(c.engines, s.engine)) {
-      c.engines[s.engine] = v.check(
-        engineSpec,
-        { ...builtin },
-        `engines.${s.engine}`,
-      ) as (typeof c.engines)[string];
+  for (const name of c.sources.flatMap((s) => s.engine)) {
+    const builtin = Object.hasOwn(BUILTIN_ENGINES, name) ? BUILTIN_ENGINES[name] : undefined;
+    if (builtin && !Object.hasOwn(c.engines, name)) {
+      c.engines[name] = v.check(engineSpec, { ...builtin }, `engines.${name}`) as (typeof c.engines)[string];
     }
   }
   const engines: Record<string, EngineConfig> = {};
@@ -230,12 +227,26 @@ export function resolveConfig(
       );
     }
   }
-  const sources = c.sources.map((s, i) => {
+  // A source naming several engines becomes one SourceConfig per engine, in its order: the
+  // indexer gives each file to the first of a folder's sources that reads it.
+  const sources: SourceConfig[] = [];
+  const entryOf: number[] = [];
+  c.sources.forEach((s, i) => {
     const path = resolveUserPath(s.path, baseDir);
-    if (!Object.hasOwn(c.engines, s.engine)) {
+    if (s.engine.length === 0) v.fail(`sources[${i}].engine`, 'must name at least one engine');
+    s.engine.forEach((name, e) => {
+      if (!Object.hasOwn(c.engines, name)) {
+        v.fail(
+          s.engine.length > 1 ? `sources[${i}].engine[${e}]` : `sources[${i}].engine`,
+          `'${name}' is not defined under engines (${Object.keys(c.engines).join(', ')}); built in: ${Object.keys(BUILTIN_ENGINES).join(', ')}`,
+        );
+      }
+      if (s.engine.indexOf(name) !== e) v.fail(`sources[${i}].engine[${e}]`, `names '${name}' twice`);
+    });
+    if (s.engine.length > 1 && s.include !== null) {
       v.fail(
-        `sources[${i}].engine`,
-        `'${s.engine}' is not defined under engines (${Object.keys(c.engines).join(', ')}); built in: ${Object.keys(BUILTIN_ENGINES).join(', ')}`,
+        `sources[${i}].include`,
+        `with several engines (${s.engine.join(', ')}) each reads its own files; to choose an engine's files, list the folder once per engine, each with its include`,
       );
     }
     let isDir = false;
@@ -252,17 +263,26 @@ export function resolveConfig(
       );
     }
     if (!isDir) v.fail(`sources[${i}].path`, `${path} is not a folder`);
-    return Object.freeze({
-      ...s,
-      path,
-      include: Object.freeze([...(s.include ?? engines[s.engine]?.include ?? DEFAULTS.include)]),
-      exclude: Object.freeze([...s.exclude]),
-    });
+    for (const engine of s.engine) {
+      entryOf.push(i);
+      sources.push(
+        Object.freeze({
+          path,
+          engine,
+          include: Object.freeze([...(s.include ?? engines[engine]?.include ?? DEFAULTS.include)]),
+          exclude: Object.freeze([...s.exclude]),
+        }),
+      );
+    }
   });
-  sources.forEach((a, i) => {
-    sources.forEach((b, j) => {
+  sources.forEach((a, k) => {
+    const i = entryOf[k]!;
+    sources.forEach((b, l) => {
+      const j = entryOf[l]!;
       if (j <= i) return;
-      if (a.path === b.path) v.fail(`sources[${j}].path`, `duplicates sources[${i}] (${a.path})`);
+      // One folder may be listed once per engine; its files go to the first entry that reads them.
+      if (a.path === b.path && a.engine === b.engine)
+        v.fail(`sources[${j}].path`, `duplicates sources[${i}] (${a.path}, engine ${a.engine})`);
       if (isInside(b.path, a.path))
         v.fail(
           `sources[${j}].path`,

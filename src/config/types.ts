@@ -67,6 +67,11 @@ export interface EngineConfig {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * One folder read by one engine. A config source naming several engines (`engine: [code, md]`)
+ * gives one per engine, in its order, and a folder may be listed once per engine: each file of
+ * the folder belongs to the first of them that reads it (PathFilter's `earlier`).
+ */
 export interface SourceConfig {
   /** Absolute folder path (relative paths in the file resolve against the file's folder). */
   readonly path: string;

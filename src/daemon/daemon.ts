@@ -231,7 +231,7 @@ export class Daemon {
     );
     for (const t of this.#timers) t.unref();
     this.#started = true;
-    const sources = this.config.sources.map((s) => s.path);
+    const sources = [...new Set(this.config.sources.map((s) => s.path))];
     this.#log.info({ socket: this.config.socketPath, sources, pid: process.pid }, 'ragd started');
   }
 
@@ -471,7 +471,7 @@ export class Daemon {
       this.#log.error({ err: errorMessage(err) }, 'reload refused; running on with the previous config');
       return;
     }
-    this.#log.info({ sources: next.sources.map((s) => s.path) }, 'reloading the config');
+    this.#log.info({ sources: [...new Set(next.sources.map((s) => s.path))] }, 'reloading the config');
     const old = this.#rt;
     // Writes stop first (one writer per index, and the new config may rebuild a table for
     // another model); the old index keeps answering searches and status until the swap.

@@ -27,7 +27,7 @@ export function daemonHandlers(daemon: Daemon, log: Logger): MethodHandlers {
       const queue = daemon.queue;
       if (!params.path) {
         queue.rescan();
-        return { queued: daemon.config.sources.length };
+        return { queued: new Set(daemon.config.sources.map((s) => s.path)).size };
       }
       const path = resolve(params.path);
       if (!daemon.config.sources.some((s) => s.path === path || isInside(path, s.path))) {

@@ -20,9 +20,9 @@ import type { LanceStore } from '../store/lance-store.js';
 import { PATHS_PER_STATEMENT } from '../store/lance-table.js';
 import type { ChunkTable, FileRecord } from '../store/types.js';
 import { type AppendPlan, appendStateAt, planAppend, readHead, streamBytes } from './append.js';
-import { PathFilter } from './path-filter.js';
+import { FolderWalk, type PathFilter, sourceFilters } from './path-filter.js';
 import { readForIndex, shortHash } from './read-file.js';
-import { type DiskFile, describe, type ScanEntry, scanSource, skippedForSize } from './scan.js';
+import { type DiskFile, describe, type ScanEntry, scanSource, skippedForSize, withinLimit } from './scan.js';
 import { lookAtSource, type UnmatchedSource } from './source-check.js';
 import {
   type EmbeddingProgress,
@@ -121,8 +121,11 @@ export class Indexer {
     this.#store = options.store;
     this.#log = options.logger.child({ component: 'indexer' });
     this.#reuse = new VectorReuse();
-    for (const source of options.config.sources)
-      this.#filters.set(source.path, new PathFilter(source, options.config.dataDir));
+    const { sources, dataDir } = options.config;
+    const filters = sourceFilters(sources, dataDir);
+    sources.forEach((source, i) => {
+      this.#filters.set(filterKey(source), filters[i]!);
+    });
   }
 
   /** Opens (creating or rebuilding after a model change) the chunk table of every engine. */
@@ -157,13 +160,13 @@ export class Indexer {
     return indexer;
   }
 
-  /** The source folder a path belongs to, if any. */
+  /** The source a file belongs to, if any: of its folder's sources (one per engine), the one that reads it. */
   sourceOf(path: string): SourceConfig | undefined {
-    return this.#config.sources.find((s) => isInside(path, s.path));
+    return this.#config.sources.find((s) => isInside(path, s.path) && this.filterFor(s).acceptsPath(path));
   }
 
   filterFor(source: SourceConfig): PathFilter {
-    return this.#filters.get(source.path)!;
+    return this.#filters.get(filterKey(source))!;
   }
 
   table(engine: string): ChunkTable | undefined {
@@ -228,17 +231,14 @@ export class Indexer {
     const gone: FileRecord[] = [];
     let all: Map<string, FileRecord> | undefined;
     for (const path of unique) {
-      const source = this.sourceOf(path);
       const record = records.get(path);
       if (await isFolder(path)) {
         all ??= await this.#allRecords();
         gone.push(...(await this.#walk(run, all, path, options.signal)));
         continue;
       }
-      const filter = source && this.filterFor(source);
-      const entry = filter?.acceptsPath(path)
-        ? await describe(path, undefined, this.#maxFileBytes(source!))
-        : undefined;
+      const source = this.sourceOf(path);
+      const entry = source ? await describe(path, undefined, this.#maxFileBytes(source)) : undefined;
       if (!source || !entry) {
         if (record) gone.push(record);
         continue;
@@ -276,38 +276,44 @@ export class Indexer {
     // Nor is a folder that cannot be listed (a log folder of group adm, read by a daemon started
     // before its user joined the group): its files stay until it can be read again.
     const unlisted: string[] = [];
-    for (const source of sources) {
-      if (!(await rootExists(source.path))) {
-        missing.push(source.path);
-        this.#log.warn({ source: source.path }, 'source folder is missing; keeping its files in the index');
+    // A folder listed for several engines (one source each) is walked once, and each file it
+    // holds goes to the source that reads it.
+    const folders = new Map<string, SourceConfig[]>();
+    for (const s of sources) folders.set(s.path, [...(folders.get(s.path) ?? []), s]);
+    for (const [root, group] of folders) {
+      if (!(await rootExists(root))) {
+        missing.push(root);
+        this.#log.warn({ source: root }, 'source folder is missing; keeping its files in the index');
         continue;
       }
-      const filter = this.filterFor(source);
+      const filters = group.map((s) => this.filterFor(s));
       // Ignore files are re-read on every walk: reconciling is what repairs missed events.
-      filter.forgetIgnoreFiles();
+      for (const f of filters) f.forgetIgnoreFiles();
+      const limits = group.map((s) => this.#maxFileBytes(s));
       // Inside the source: walk only that folder. (A `within` above the source walks it all.)
-      const from = within && isInside(within, source.path) ? within : undefined;
+      const from = within && isInside(within, root) ? within : undefined;
       let found = 0;
-      for await (const entry of scanSource(filter, {
-        maxFileBytes: this.#maxFileBytes(source),
+      const folder = filters.length === 1 ? undefined : new FolderWalk(filters);
+      for await (const scanned of scanSource(folder ?? filters[0]!, {
+        maxFileBytes: Math.max(...limits),
         signal,
         from,
       })) {
         found++;
-        if (!inScope(entry.path)) continue;
-        seen.add(entry.path);
-        if (entry.kind === 'skipped' && entry.unlisted) unlisted.push(entry.path);
-        await run.consider(entry, source, records.get(entry.path));
+        if (!inScope(scanned.path)) continue;
+        seen.add(scanned.path);
+        if (scanned.kind === 'skipped' && scanned.unlisted) unlisted.push(scanned.path);
+        const i = folder ? Math.max(0, folder.ownerOf(scanned.path)) : 0;
+        const entry = withinLimit(scanned, limits[i]!);
+        await run.consider(entry, group[i]!, records.get(entry.path));
       }
       // A whole source with nothing to index is a config mistake more often than an empty
-      // folder (a folder of code read by the default Markdown engine): say so, and the fix.
+      // folder (a folder of code read by the default Markdown engine): say so, and the fix. A
+      // folder read by several engines is named as its first engine's source.
       if (found === 0 && from === undefined && !signal?.aborted) {
-        const unmatched = await lookAtSource(source, filter, this.#config);
+        const unmatched = await lookAtSource(group[0]!, filters[0]!, this.#config);
         if (unmatched) {
-          this.#log.info(
-            { source: source.path, engine: source.engine, fix: unmatched.fix },
-            unmatched.message,
-          );
+          this.#log.info({ source: root, engine: group[0]!.engine, fix: unmatched.fix }, unmatched.message);
           run.noteUnmatched(unmatched);
         }
       }
@@ -1050,4 +1056,9 @@ async function isFolder(path: string): Promise<boolean> {
 /** `code@2`: a chunker's name and, when it declares one, the version of what it produces. */
 function chunkerSignature(chunker: { name: string; version?: string }): string {
   return chunker.version === undefined ? chunker.name : `${chunker.name}@${chunker.version}`;
+}
+
+/** Sources are one per folder and engine (config/load.ts refuses a folder listed twice for one engine). */
+function filterKey(source: SourceConfig): string {
+  return `${source.engine}\0${source.path}`;
 }

@@ -14,8 +14,9 @@ export const IGNORE_FILES = ['.gitignore', '.ragignore'] as const;
 /**
  * Decides which paths of one source are indexed: the source's include/exclude globs (relative
  * to the source folder; hidden files and folders only when a glob names them), `.gitignore` /
- * `.ragignore` files in any folder on the way, and never the index's own data folder.
- * The walker and the watcher share one instance so they always agree.
+ * `.ragignore` files in any folder on the way, never the index's own data folder, and never a
+ * file that a source of the same folder listed before this one takes. The walker and the
+ * watcher share one instance so they always agree.
  */
 export class PathFilter {
   readonly root: string;
@@ -27,8 +28,12 @@ export class PathFilter {
   /** Parsed ignore files by folder (null: the folder has none). Cleared when one changes. */
   readonly #ignores = new Map<string, Ignore | null>();
 
-  constructor(source: SourceConfig, dataDir: string) {
+  /** The filters of the same folder's sources listed before this one: a file they accept is theirs. */
+  readonly #earlier: readonly PathFilter[];
+
+  constructor(source: SourceConfig, dataDir: string, earlier: readonly PathFilter[] = []) {
     this.root = source.path;
+    this.#earlier = earlier;
     this.#include = picomatch([...source.include], { dot: false });
     const folders = source.include.flatMap(folderPrefixes);
     this.#includeFolder = folders.length ? picomatch(folders, { dot: false }) : () => false;
@@ -54,7 +59,7 @@ export class PathFilter {
     const rel = toPosix(relativePath(this.root, file));
     if (isOutside(rel) || rel === '') return false;
     if (!this.#include(rel) || this.#exclude(rel)) return false;
-    return !this.#ignored(file, false);
+    return !this.#ignored(file, false) && !this.#earlier.some((f) => f.acceptsPath(file));
   }
 
   /** Whether a path below the root passes every folder on its way (for watcher events). */
@@ -79,6 +84,7 @@ export class PathFilter {
   /** An ignore file changed on disk: forget what was parsed. */
   forgetIgnoreFile(file: string): void {
     this.#ignores.delete(dirname(file));
+    for (const f of this.#earlier) f.forgetIgnoreFile(file);
   }
 
   /**
@@ -87,6 +93,7 @@ export class PathFilter {
    */
   forgetIgnoreFiles(): void {
     this.#ignores.clear();
+    for (const f of this.#earlier) f.forgetIgnoreFiles();
   }
 
   isIgnoreFile(file: string): boolean {
@@ -123,6 +130,127 @@ export class PathFilter {
     this.#ignores.set(dir, rules);
     return rules;
   }
+}
+
+/**
+ * One filter per source, in the config's order, each knowing the filters of its folder's earlier
+ * sources: a folder listed for several engines gives each file to the first that reads it.
+ */
+export function sourceFilters(sources: readonly SourceConfig[], dataDir: string): PathFilter[] {
+  const out: PathFilter[] = [];
+  for (const source of sources) {
+    const earlier = out.filter((f) => f.root === source.path);
+    out.push(new PathFilter(source, dataDir, earlier));
+  }
+  return out;
+}
+
+/** What a watcher asks of the filter of the folder it watches. */
+export type FolderFilter = Pick<
+  PathFilter,
+  'root' | 'acceptsDir' | 'acceptsFile' | 'acceptsFolderPath' | 'isIgnoreFile' | 'forgetIgnoreFile'
+>;
+
+/**
+ * One filter per folder, for watching or walking it once: a folder listed for several engines
+ * is taken for what any of them reads (each file then goes to the one that takes it, `earlier`).
+ */
+export function folderFilters(filters: readonly PathFilter[]): FolderFilter[] {
+  const byRoot = new Map<string, PathFilter[]>();
+  for (const f of filters) byRoot.set(f.root, [...(byRoot.get(f.root) ?? []), f]);
+  return [...byRoot.values()].map(anyOf);
+}
+
+/**
+ * The filters of one folder's sources as one, for a single walk of it: a folder is entered when
+ * any source takes it, and `ownerOf` says which source a file found there belongs to. Which
+ * sources take a folder is kept per folder, from its parent's answer, so a file is not checked
+ * against every folder above it again; the walk is the cache's life (made per walk, it never
+ * sees an ignore file change).
+ */
+export class FolderWalk implements FolderFilter {
+  readonly root: string;
+  readonly #filters: readonly PathFilter[];
+  /** Per folder: which filters accept it and every folder above it. */
+  readonly #taken = new Map<string, readonly boolean[]>();
+  /** Files accepted and not yet handed over, with their filter. */
+  readonly #owners = new Map<string, number>();
+
+  constructor(filters: readonly PathFilter[]) {
+    this.root = filters[0]!.root;
+    this.#filters = filters;
+    this.#taken.set(
+      this.root,
+      filters.map(() => true),
+    );
+  }
+
+  acceptsDir(dir: string): boolean {
+    return this.#takenBy(dir).some(Boolean);
+  }
+
+  acceptsFolderPath(dir: string): boolean {
+    return this.acceptsDir(dir);
+  }
+
+  acceptsFile(file: string): boolean {
+    const owner = this.#owner(file);
+    // The walk asks again when it hands the file over: answered then without a second look.
+    if (owner >= 0) this.#owners.set(file, owner);
+    return owner >= 0;
+  }
+
+  /** The index of the filter whose source reads `file`, or -1. */
+  ownerOf(file: string): number {
+    const owner = this.#owners.get(file);
+    if (owner === undefined) return this.#owner(file);
+    this.#owners.delete(file);
+    return owner;
+  }
+
+  #owner(file: string): number {
+    const taken = this.#takenBy(dirname(file));
+    return this.#filters.findIndex((f, i) => taken[i] && f.acceptsFile(file));
+  }
+
+  isIgnoreFile(file: string): boolean {
+    return this.#filters[0]!.isIgnoreFile(file);
+  }
+
+  forgetIgnoreFile(file: string): void {
+    this.#taken.clear();
+    this.#owners.clear();
+    this.#taken.set(
+      this.root,
+      this.#filters.map(() => true),
+    );
+    for (const f of this.#filters) f.forgetIgnoreFile(file);
+  }
+
+  #takenBy(dir: string): readonly boolean[] {
+    const known = this.#taken.get(dir);
+    if (known) return known;
+    if (!isInside(dir, this.root)) return this.#filters.map(() => false);
+    const above = this.#takenBy(dirname(dir));
+    const taken = above.map((ok, i) => ok && this.#filters[i]!.acceptsDir(dir));
+    this.#taken.set(dir, taken);
+    return taken;
+  }
+}
+
+/** The filters of one folder as one. */
+export function anyOf(all: readonly PathFilter[]): FolderFilter {
+  if (all.length === 1) return all[0]!;
+  return {
+    root: all[0]!.root,
+    acceptsDir: (dir) => all.some((f) => f.acceptsDir(dir)),
+    acceptsFile: (file) => all.some((f) => f.acceptsFile(file)),
+    acceptsFolderPath: (dir) => all.some((f) => f.acceptsFolderPath(dir)),
+    isIgnoreFile: (file) => all[0]!.isIgnoreFile(file),
+    forgetIgnoreFile: (file) => {
+      for (const f of all) f.forgetIgnoreFile(file);
+    },
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unreadable } from '../access.js';
 import { errnoCode, errorMessage } from '../errors.js';
-import type { PathFilter } from './path-filter.js';
+import type { FolderFilter } from './path-filter.js';
 
 /** A file found on disk, described by a stat (no content read yet). */
 export interface DiskFile {
@@ -47,7 +47,7 @@ export interface ScanOptions {
  * can loop, and their files belong to whichever source holds the real folder). Folders that
  * cannot be read are reported, and the walk goes on.
  */
-export async function* scanSource(filter: PathFilter, options: ScanOptions): AsyncGenerator<ScanEntry> {
+export async function* scanSource(filter: FolderFilter, options: ScanOptions): AsyncGenerator<ScanEntry> {
   const start = options.from ?? filter.root;
   if (start !== filter.root && !filter.acceptsFolderPath(start)) return;
   const stack: string[] = [start];
@@ -114,6 +114,21 @@ export function skippedForSize(reason: string | undefined): boolean {
   return reason?.startsWith(TOO_LARGE) === true;
 }
 
+/**
+ * The file as found, or skipped for its size. A walk of a folder read by several engines stats
+ * with the largest of their limits and applies each file's own engine's here.
+ */
+export function withinLimit(entry: ScanEntry, maxFileBytes: number): ScanEntry {
+  if (entry.kind !== 'file' || entry.size <= maxFileBytes) return entry;
+  return {
+    kind: 'skipped',
+    path: entry.path,
+    reason: `${TOO_LARGE} (${entry.size} > ${maxFileBytes} bytes)`,
+    size: entry.size,
+    mtimeMs: entry.mtimeMs,
+  };
+}
+
 /** One stat of a path the filter accepted; undefined when it vanished meanwhile. */
 export async function describe(
   path: string,
@@ -125,16 +140,7 @@ export async function describe(
     // A symlink to a folder: not followed (it can loop, and the real folder's source owns its files).
     if (st.isDirectory()) return undefined;
     if (!st.isFile()) return { kind: 'skipped', path, reason: 'not a regular file (FIFO, socket or device)' };
-    if (st.size > maxFileBytes) {
-      return {
-        kind: 'skipped',
-        path,
-        reason: `${TOO_LARGE} (${st.size} > ${maxFileBytes} bytes)`,
-        size: st.size,
-        mtimeMs: st.mtimeMs,
-      };
-    }
-    return { kind: 'file', path, size: st.size, mtimeMs: st.mtimeMs };
+    return withinLimit({ kind: 'file', path, size: st.size, mtimeMs: st.mtimeMs }, maxFileBytes);
   } catch (err) {
     const code = errnoCode(err);
     if (code === 'ENOENT') {

@@ -125,16 +125,19 @@ function describeUnmatched(
 }
 
 /**
- * The engine whose include globs match most of a folder's files, from a look at its first
- * LOOK_ENTRIES entries (hidden folders, node_modules, .git and ignore files' paths left out, as
- * a source's walk leaves them): what `ragctl add` gives a folder whose engine the user did not
- * name. `md` when no engine matches more files than it does.
+ * The engines to read a folder with, from a look at its first LOOK_ENTRIES entries (hidden
+ * folders, node_modules, .git and ignore files' paths left out, as a source's walk leaves them):
+ * what `ragctl add` gives a folder whose engine the user did not name. First the engine whose
+ * include globs match most of its files (`md` when none matches more than it does); then, when
+ * that is md or code, the other of the two if any file is its: a code project's README and docs,
+ * a notes folder's scripts. Never sql beside another: its globs (`*.json`, `*.log`) name files
+ * that are seldom database logs outside a log folder.
  */
-export async function guessEngine(
+export async function guessEngines(
   path: string,
   config: Pick<Config, 'engines' | 'dataDir'>,
   exclude: readonly string[],
-): Promise<{ engine: string; counts: Map<string, number>; files: number; complete: boolean }> {
+): Promise<{ engines: string[]; counts: Map<string, number>; files: number; complete: boolean }> {
   const filter = new PathFilter({ path, engine: 'md', include: ['**/*'], exclude }, config.dataDir);
   const matchers = [...engineIncludes(config)].map(
     ([name, include]) => [name, picomatch([...include])] as const,
@@ -150,7 +153,10 @@ export async function guessEngine(
   }
   let engine = 'md';
   for (const [name, n] of counts) if (n > (counts.get(engine) ?? 0)) engine = name;
-  return { engine, counts, files, complete: look.complete };
+  const engines = [engine];
+  const companion = engine === 'md' ? 'code' : engine === 'code' ? 'md' : undefined;
+  if (companion && (counts.get(companion) ?? 0) > 0) engines.push(companion);
+  return { engines, counts, files, complete: look.complete };
 }
 
 /** What a look saw: folder entries read, whether it got to the end, whether the folder itself could be listed. */
@@ -228,9 +234,23 @@ export async function unmatchedSources(
   chunksByEngine: Readonly<Record<string, number>>,
 ): Promise<UnmatchedSource[]> {
   const out: UnmatchedSource[] = [];
-  for (const source of config.sources) {
-    const unmatched = await lookAtSource(source, new PathFilter(source, config.dataDir), config);
-    if (unmatched && (unmatched.complete || !chunksByEngine[source.engine])) out.push(unmatched);
+  // A folder read by several engines (one source each) is named only when none of them reads a
+  // file of it, and as its first engine's source.
+  const byFolder = new Map<string, SourceConfig[]>();
+  for (const source of config.sources)
+    byFolder.set(source.path, [...(byFolder.get(source.path) ?? []), source]);
+  for (const sources of byFolder.values()) {
+    let first: UnmatchedSource | undefined;
+    let matched = false;
+    for (const source of sources) {
+      const unmatched = await lookAtSource(source, new PathFilter(source, config.dataDir), config);
+      if (!unmatched || !(unmatched.complete || !chunksByEngine[source.engine])) {
+        matched = true;
+        break;
+      }
+      first ??= unmatched;
+    }
+    if (!matched && first) out.push(first);
   }
   return out;
 }

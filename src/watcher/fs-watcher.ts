@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { type ChokidarOptions, watch } from 'chokidar';
 import { isInside } from '../paths.js';
-import type { PathFilter } from '../pipeline/path-filter.js';
+import type { FolderFilter } from '../pipeline/path-filter.js';
 import type { FsWatcherFactory } from './types.js';
 
 /** chokidar's own `watch()`: the default factory. */
@@ -12,7 +12,7 @@ export const createChokidar: FsWatcherFactory = (root, options) => watch(root, o
  * chokidar's options for one source. Fixed, not configurable: each is what correctness needs.
  */
 export function chokidarOptions(
-  filter: PathFilter,
+  filter: FolderFilter,
   dataDir: string,
   toSourcePath: (path: string) => string = (path) => path,
   onLink?: (path: string) => void,
@@ -53,7 +53,7 @@ export function chokidarOptions(
  * hear of one link many times.
  */
 export function ignoreMatcher(
-  filter: PathFilter,
+  filter: FolderFilter,
   dataDir: string,
   toSourcePath: (path: string) => string = (path) => path,
   onLink?: (path: string) => void,

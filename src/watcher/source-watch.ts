@@ -5,7 +5,7 @@ import { runInBackground } from '../background.js';
 import { errnoCode, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isInside } from '../paths.js';
-import type { PathFilter } from '../pipeline/path-filter.js';
+import type { FolderFilter } from '../pipeline/path-filter.js';
 import { Coalescer, type NoteOutcome } from './coalesce.js';
 import { chokidarOptions } from './fs-watcher.js';
 import { classifyWatcherError, isWatcherNoise, rootMissing } from './health.js';
@@ -29,7 +29,7 @@ export interface SourceSink {
 }
 
 export interface SourceWatchOptions {
-  filter: PathFilter;
+  filter: FolderFilter;
   dataDir: string;
   limits: WatcherLimits;
   logger: Logger;
@@ -47,7 +47,7 @@ export interface SourceWatchOptions {
  */
 export class SourceWatch {
   readonly root: string;
-  readonly #filter: PathFilter;
+  readonly #filter: FolderFilter;
   readonly #dataDir: string;
   readonly #limits: WatcherLimits;
   readonly #log: Logger;

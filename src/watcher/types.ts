@@ -111,7 +111,8 @@ export type FsWatcherFactory = (root: string, options: ChokidarOptions) => FSWat
 export interface WatcherOptions {
   /**
    * One filter per source: pass the indexer's (`indexer.filterFor(source)`), so that the walker
-   * and the watcher agree and an ignore file forgotten by one is forgotten by both.
+   * and the watcher agree and an ignore file forgotten by one is forgotten by both. Sources of
+   * one folder (one per engine) share a chokidar instance.
    */
   filters: readonly PathFilter[];
   /** Never watched, even when it lies inside a source. */

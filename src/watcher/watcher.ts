@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { RagError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { folderFilters } from '../pipeline/path-filter.js';
 import { createChokidar } from './fs-watcher.js';
 import { resolveWatcherLimits } from './limits.js';
 import { type SourceSink, SourceWatch } from './source-watch.js';
@@ -33,7 +34,8 @@ export class Watcher extends EventEmitter<WatcherEventMap> {
       degraded: (degradation) => this.#guard('degraded', () => this.emit('degraded', degradation)),
       recovered: (recovery) => this.#guard('recovered', () => this.emit('recovered', recovery)),
     };
-    this.#sources = options.filters.map(
+    // A folder listed for several engines is watched once.
+    this.#sources = folderFilters(options.filters).map(
       (filter) =>
         new SourceWatch({
           filter,

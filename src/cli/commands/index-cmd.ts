@@ -41,10 +41,7 @@ Examples:
       const { config, logger } = await commandContext(g);
       const empty = noSources(config);
       if (empty) throw new RagError('E_CONFIG', empty.reason, { fix: empty.fix });
-      const targets = await checkTargets(
-        paths,
-        config.sources.map((s) => s.path),
-      );
+      const targets = await checkTargets(paths, [...new Set(config.sources.map((s) => s.path))]);
       // A running daemon owns the index: hand it the work instead of writing beside it.
       const queued = await queueOnDaemon(
         config.socketPath,

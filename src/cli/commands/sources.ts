@@ -8,7 +8,7 @@ import { resolveUserPath } from '../../config/paths.js';
 import { errnoCode, errorMessage, isRagError, RagError } from '../../errors.js';
 import { request } from '../../ipc/client.js';
 import { isInside } from '../../paths.js';
-import { guessEngine } from '../../pipeline/source-check.js';
+import { guessEngines } from '../../pipeline/source-check.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson } from '../output.js';
@@ -19,8 +19,8 @@ export function registerSources(program: Command): void {
     .command('add')
     .argument('<folder>', 'the folder to index')
     .option(
-      '--engine <name>',
-      'how to read it: md (notes, docs), code or sql (default: guessed from its files)',
+      '--engine <names>',
+      'how to read it: md (notes, docs), code or sql, or several (code,md) (default: guessed from its files)',
     )
     .description('add a folder to the sources in your config file (creating the file if needed)')
     .addHelpText(
@@ -31,12 +31,14 @@ Appends the folder under \`sources:\` in the config file (--config, $RAGCTL_CONF
 checks the result as \`ragctl index\` would: a folder that is missing, already a source, or
 inside another is refused and the file is left as it was. Without --engine, the engine whose
 files the folder mostly holds is chosen (Markdown and text: md; source code: code; database
-logs and .sql: sql). A running daemon is told to reload its config, and indexes the folder
-straight away.
+logs and .sql: sql), and md beside code when the folder holds both (a project's README and
+docs are then searchable too). With several engines each file goes to the first that reads
+it. A running daemon is told to reload its config, and indexes the folder straight away.
 
 Examples:
   ragctl add ~/notes
-  ragctl add ~/src/shop               # engine code, guessed from its files
+  ragctl add ~/src/shop               # engines code and md, guessed from its files
+  ragctl add ~/src/shop --engine code # its code only
   ragctl add /var/log/postgresql --engine sql`,
     )
     .action(async (folder: string, opts: { engine?: string }, cmd: Command) => {
@@ -135,13 +137,14 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   const text = readConfigText(file);
   // Guessed among the engines of the config as it is now, the built-in ones included.
   const now = () => (text === null ? resolveConfig({}, null, env) : resolveConfigText(text, file, env));
-  const guess = engineOption ? undefined : await guessEngine(path, now(), DEFAULTS.exclude);
-  const engine = engineOption ?? guess!.engine;
+  const guess = engineOption ? undefined : await guessEngines(path, now(), DEFAULTS.exclude);
+  const engines = engineOption ? engineList(engineOption) : guess!.engines;
 
   // Written as the user would: `~/notes` for a folder in their home, so the file moves with it.
   const home = homedir();
   const written =
     path === home || isInside(path, home) ? `~${path.slice(home.length).split(sep).join('/')}` : path;
+  const engine = engines.length === 1 ? engines[0]! : engines;
   const next = withSource(text, { path: written, ...(engine === 'md' ? {} : { engine }) }, file);
   // The same checks `ragctl index` makes (a duplicate, a source inside another, an undefined
   // engine): a config that would not load is never written.
@@ -152,7 +155,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   const counts = guess ? Object.fromEntries(guess.counts) : undefined;
   if (g.json) {
     printJson({
-      added: { path, engine },
+      added: { path, engines },
       config: file,
       created: text === null,
       guessed: !!guess,
@@ -162,18 +165,16 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
     return;
   }
   const lines = [
-    `Added ${displayPath(path)} (engine ${engine}) to ${displayPath(file)}${text === null ? ', a new file' : ''}.`,
+    `Added ${displayPath(path)} (engine${engines.length === 1 ? '' : 's'} ${engines.join(', ')}) to ${displayPath(file)}${text === null ? ', a new file' : ''}.`,
   ];
   if (guess) {
-    const n = guess.counts.get(engine) ?? 0;
-    const others = [...guess.counts].filter(([name, c]) => name !== engine && c > 0);
     const seen = guess.complete ? `${guess.files} files` : `the first ${guess.files} files`;
-    lines.push(
-      `  engine guessed from its files: ${n} of ${seen} are ${engine}'s (--engine chooses another).`,
-    );
+    const shares = engines.map((name) => `${guess.counts.get(name) ?? 0} ${name}'s`).join(', ');
+    lines.push(`  guessed from its files: of ${seen}, ${shares} (--engine chooses others).`);
+    const others = [...guess.counts].filter(([name, c]) => !engines.includes(name) && c > 0);
     for (const [name, c] of others) {
       lines.push(
-        `  ${c} file${c === 1 ? '' : 's'} of engine ${name} in it will not be read: a source has one engine.`,
+        `  ${c} file${c === 1 ? '' : 's'} of engine ${name} in it will not be read (--engine ${[...engines, name].join(',')} reads them).`,
       );
     }
   }
@@ -183,6 +184,16 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
       : 'Run `ragctl index` to index it now, or `ragctl daemon install` to keep it indexed as it changes.',
   );
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** `code,md` or `code, md`: the engines in the order given; the config's checks refuse unknown ones. */
+function engineList(option: string): string[] {
+  const names = option
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  if (!names.length) throw new RagError('E_USAGE', `--engine '${option}' names no engine`);
+  return names;
 }
 
 /** SIGHUP to the daemon answering on this config's socket (it reloads its config); null when none runs. */

@@ -39,27 +39,31 @@ describe('ragctl add', () => {
     });
   });
 
-  it('guesses the engine from the files, says what the engine leaves out, and keeps comments', async () => {
+  it('guesses the engines from the files (a README beside code: md too), and keeps comments', async () => {
     const before = await readFile(configFile, 'utf8');
     await writeFile(configFile, `${before}# my own note about these sources\nsearch:\n  k: 7   # fewer\n`);
     const r = await ragctl('add', 'shop');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('Added shop (engine code)');
-    expect(r.stdout).toContain('engine guessed from its files: 3 of 4 files are code');
-    expect(r.stdout).toContain('1 file of engine md in it will not be read: a source has one engine.');
+    expect(r.stdout).toContain('Added shop (engines code, md)');
+    expect(r.stdout).toContain(
+      "guessed from its files: of 4 files, 3 code's, 1 md's (--engine chooses others).",
+    );
+    expect(r.stdout).not.toContain('will not be read');
     const text = await readFile(configFile, 'utf8');
     expect(text).toContain('# my own note about these sources');
     expect(text).toMatch(/^ {2}k: 7 +# fewer$/m);
     expect(parseYaml(text)).toEqual({
-      sources: [{ path: join(root, 'notes') }, { path: join(root, 'shop'), engine: 'code' }],
+      sources: [{ path: join(root, 'notes') }, { path: join(root, 'shop'), engine: ['code', 'md'] }],
       search: { k: 7 },
     });
+    // Several engines are written on the entry's own line.
+    expect(text).toContain('    engine: [ code, md ]\n');
   });
 
   it('--engine chooses; --json says what was done', async () => {
     const json = oneJsonLine(await ragctl('add', 'logs', '--engine', 'sql', '--json'));
     expect(json).toMatchObject({
-      added: { path: join(root, 'logs'), engine: 'sql' },
+      added: { path: join(root, 'logs'), engines: ['sql'] },
       config: configFile,
       created: false,
       guessed: false,
@@ -74,7 +78,12 @@ describe('ragctl add', () => {
     expect(missing.stderr).toBe(`ragctl: ${join(root, 'nope')} does not exist\n`);
     const twice = await ragctl('add', 'notes');
     expect(twice.code).toBe(2);
-    expect(twice.stderr).toContain(`sources[3].path: duplicates sources[0] (${join(root, 'notes')})`);
+    expect(twice.stderr).toContain(
+      `sources[3].path: duplicates sources[0] (${join(root, 'notes')}, engine md)`,
+    );
+    const unknown = await ragctl('add', 'notes', '--engine', 'code,mdd');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("sources[3].engine[1]: 'mdd' is not defined under engines");
     const inside = await ragctl('add', 'shop/app');
     expect(inside.code).toBe(2);
     expect(inside.stderr).toContain('is inside sources[1]');
@@ -83,8 +92,8 @@ describe('ragctl add', () => {
 
   it('the file it wrote indexes', async () => {
     const r = oneJsonLine(await ragctl('index', '--json'));
-    // notes/a.md, shop's 3 .py files (README.md is not code's), logs/q.sql.
-    expect(r).toMatchObject({ filesAdded: 5 });
+    // notes/a.md, shop's 3 .py files and its README.md (md's), logs/q.sql.
+    expect(r).toMatchObject({ filesAdded: 6 });
   }, 180_000);
 
   it('remove takes a source out, keeping the rest of the file; its files leave the index', async () => {
@@ -95,7 +104,7 @@ describe('ragctl add', () => {
     const text = await readFile(configFile, 'utf8');
     expect(text).toContain('# my own note about these sources');
     expect(parseYaml(text)).toEqual({
-      sources: [{ path: join(root, 'notes') }, { path: join(root, 'shop'), engine: 'code' }],
+      sources: [{ path: join(root, 'notes') }, { path: join(root, 'shop'), engine: ['code', 'md'] }],
       search: { k: 7 },
     });
     expect(oneJsonLine(await ragctl('index', '--json'))).toMatchObject({ filesDeleted: 1, filesAdded: 0 });

@@ -94,6 +94,25 @@ describe('a source whose files all miss its engine, and an empty one, without a 
     const status = oneJsonLine(await runCli(['status', '--json', '--config', fixed], { cwd: ws.root }));
     expect(status.unmatched_sources).toEqual([]);
   }, 120_000);
+
+  it('a folder read by several engines is named only when none reads a file of it, once', async () => {
+    // Code and md, with no Markdown in the folder: md finding nothing is no mistake.
+    const both = await ws.writeConfig({ sources: [{ path: ws.notes, engine: ['code', 'md'] }] });
+    const json = oneJsonLine(await runCli(['index', '--json', '--config', both], { cwd: ws.root }));
+    expect(json).toMatchObject({ unmatched: [] });
+    const status = oneJsonLine(await runCli(['status', '--json', '--config', both], { cwd: ws.root }));
+    expect(status.unmatched_sources).toEqual([]);
+
+    const neither = await ws.writeConfig({ sources: [{ path: empty, engine: ['code', 'md'] }] });
+    const none = oneJsonLine(await runCli(['index', '--json', '--config', neither], { cwd: ws.root }));
+    expect(none.unmatched).toEqual([
+      expect.objectContaining({ source: empty, engine: 'code', filesSkipped: 0 }),
+    ]);
+    const noneStatus = oneJsonLine(await runCli(['status', '--json', '--config', neither], { cwd: ws.root }));
+    expect(noneStatus.unmatched_sources).toEqual([
+      expect.objectContaining({ source: empty, engine: 'code' }),
+    ]);
+  }, 120_000);
 });
 
 describe('ragctl status of a daemon with a source whose files all miss its engine', () => {

@@ -25,6 +25,18 @@ describe('withSource', () => {
     expect(text).toContain('sources:\n  - path: /srv/logs\n    engine: sql\n');
   });
 
+  it("writes several engines as a flow list on the entry's own line, in their order", () => {
+    const text = withSource(
+      'sources:\n  - path: ~/notes\n',
+      { path: '~/src/shop', engine: ['code', 'md'] },
+      FILE,
+    );
+    expect(text).toBe('sources:\n  - path: ~/notes\n  - path: ~/src/shop\n    engine: [ code, md ]\n');
+    expect(withSource(null, { path: '~/src/shop', engine: ['code', 'md'] }, FILE)).toContain(
+      'sources:\n  - path: ~/src/shop\n    engine: [ code, md ]\n',
+    );
+  });
+
   it('appends to a list, keeping comments, other keys and their order', () => {
     const before = [
       '# my settings',

@@ -166,7 +166,61 @@ describe('sources', () => {
     expectConfigError(
       `sources:\n  - path: ${notes('a')}\n  - path: ../notes/b/../a/\n`,
       'sources[1].path',
-      `duplicates sources[0] (${notes('a')})`,
+      `duplicates sources[0] (${notes('a')}, engine md)`,
+    );
+  });
+
+  it('a source naming several engines is one source per engine, in its order, each with its engine include', () => {
+    const config = resolveYaml(
+      `sources:\n  - path: ${notes('a')}\n    engine: [code, md]\n    exclude: ['**/build/**']\n`,
+    );
+    expect(config.sources.map((s) => [s.path, s.engine, s.exclude])).toEqual([
+      [notes('a'), 'code', ['**/build/**']],
+      [notes('a'), 'md', ['**/build/**']],
+    ]);
+    expect(config.sources[0]!.include).toEqual(config.engines.code!.include);
+    expect(config.sources[1]!.include).toEqual(config.engines.md!.include);
+    // One name is a list of one.
+    expect(resolveYaml(`sources:\n  - path: ${notes('a')}\n    engine: [sql]\n`).sources[0]!.engine).toBe(
+      'sql',
+    );
+  });
+
+  it('a folder listed once per engine, each entry with its own include', () => {
+    const config = resolveYaml(
+      `sources:\n  - path: ${notes('a')}\n    engine: code\n    include: ['src/**/*.py']\n  - path: ${notes('a')}\n    include: ['docs/**/*.md']\n`,
+    );
+    expect(config.sources.map((s) => [s.engine, s.include])).toEqual([
+      ['code', ['src/**/*.py']],
+      ['md', ['docs/**/*.md']],
+    ]);
+  });
+
+  it('several engines: none missing, none twice, no include shared by them', () => {
+    expectConfigError(
+      `sources:\n  - path: ${notes('a')}\n    engine: [code, mdd]\n`,
+      'sources[0].engine[1]',
+      "'mdd' is not defined under engines (md, code); built in: md, sql, code",
+    );
+    expectConfigError(
+      `sources:\n  - path: ${notes('a')}\n    engine: []\n`,
+      'sources[0].engine',
+      'must name at least one engine',
+    );
+    expectConfigError(
+      `sources:\n  - path: ${notes('a')}\n    engine: [md, code, md]\n`,
+      'sources[0].engine[2]',
+      "names 'md' twice",
+    );
+    expectConfigError(
+      `sources:\n  - path: ${notes('a')}\n    engine: [code, md]\n    include: ['**/*']\n`,
+      'sources[0].include',
+      "with several engines (code, md) each reads its own files; to choose an engine's files, list the folder once per engine, each with its include",
+    );
+    expectConfigError(
+      `sources:\n  - path: ${notes('a')}\n    engine: [code, md]\n  - path: ${notes('a')}\n`,
+      'sources[1].path',
+      `duplicates sources[0] (${notes('a')}, engine md)`,
     );
   });
 

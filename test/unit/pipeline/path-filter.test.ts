@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SourceConfig } from '../../../src/config/types.js';
-import { isInside, PathFilter } from '../../../src/pipeline/path-filter.js';
+import { FolderWalk, folderFilters, isInside, PathFilter } from '../../../src/pipeline/path-filter.js';
 
 const DEFAULT_INCLUDE = ['**/*.md', '**/*.markdown', '**/*.mdx'];
 const DEFAULT_EXCLUDE = ['**/node_modules/**', '**/.git/**'];
@@ -111,6 +111,74 @@ describe('PathFilter', () => {
     expect(f.acceptsFile(join(inside, 'notes.md'))).toBe(false);
     expect(f.acceptsPath(join(inside, 'deep', 'x.md'))).toBe(false);
     expect(f.acceptsFile(p('index-data-not.md'))).toBe(true);
+  });
+
+  it("a file an earlier source of the folder takes is not a later one's; what the earlier one leaves out is", async () => {
+    const code = new PathFilter(
+      source({ engine: 'code', include: ['**/*.py', '**/*.md'], exclude: ['vendor/**', '.hidden/**'] }),
+      dataDir,
+    );
+    const md = new PathFilter(source({ include: ['**/*.md', '**/*.txt'], exclude: [] }), dataDir, [code]);
+    expect(code.acceptsFile(p('README.md'))).toBe(true);
+    expect(md.acceptsFile(p('README.md'))).toBe(false);
+    expect(md.acceptsFile(p('notes.txt'))).toBe(true);
+    // Kept out of the earlier source by its exclude, by a hidden folder, by an ignore file: the later one's.
+    expect(md.acceptsFile(p('vendor/lib/README.md'))).toBe(true);
+    expect(md.acceptsPath(p('.hidden/x.md'))).toBe(false); // hidden for md too: no glob names it
+    const ignoreFile = await put('docs/.ragignore', 'draft.md\n');
+    expect(md.acceptsFile(p('docs/draft.md'))).toBe(false); // the ignore file is the folder's, for both
+    await writeFile(ignoreFile, '');
+    // Forgetting through the later filter forgets in the earlier ones too.
+    md.forgetIgnoreFile(ignoreFile);
+    expect(code.acceptsFile(p('docs/draft.md'))).toBe(true);
+    expect(md.acceptsFile(p('docs/draft.md'))).toBe(false);
+  });
+
+  it('folderFilters: one filter per folder, accepting what any of its sources reads', () => {
+    const other = join(root, 'other');
+    const code = new PathFilter(
+      source({ engine: 'code', include: ['**/*.py'], exclude: [...DEFAULT_EXCLUDE, 'tests/**'] }),
+      dataDir,
+    );
+    const md = new PathFilter(source(), dataDir, [code]);
+    const alone = new PathFilter(source({ path: other }), dataDir);
+    const filters = folderFilters([code, md, alone]);
+    expect(filters.map((f) => f.root)).toEqual([root, other]);
+    expect(filters[1]).toBe(alone);
+    const both = filters[0]!;
+    expect(both.acceptsFile(p('a.py'))).toBe(true);
+    expect(both.acceptsFile(p('a.md'))).toBe(true);
+    expect(both.acceptsFile(p('a.txt'))).toBe(false);
+    // A folder one source excludes is still watched for the other's files.
+    expect(both.acceptsDir(p('tests'))).toBe(true);
+    expect(both.acceptsDir(p('node_modules'))).toBe(false);
+    expect(both.isIgnoreFile(p('.gitignore'))).toBe(true);
+  });
+
+  it('FolderWalk: one walk of a folder, each file handed to the source that reads it', async () => {
+    // `**/build` names the folder only: code's files below it are kept out by the folder, not by their own path.
+    const code = new PathFilter(
+      source({ engine: 'code', include: ['**/*.py', '**/*.md'], exclude: [...DEFAULT_EXCLUDE, '**/build'] }),
+      dataDir,
+    );
+    const md = new PathFilter(source(), dataDir, [code]);
+    await put('.gitignore', 'secret/\n');
+    const walk = new FolderWalk([code, md]);
+    expect(walk.acceptsDir(p('build'))).toBe(true); // md's
+    expect(walk.acceptsDir(p('secret'))).toBe(false);
+    expect(walk.acceptsDir(p('node_modules'))).toBe(false);
+    expect(walk.acceptsFolderPath(p('build/deep'))).toBe(true);
+    expect(walk.ownerOf(p('a.py'))).toBe(0);
+    expect(walk.ownerOf(p('README.md'))).toBe(0); // code's include names .md and code comes first
+    expect(walk.ownerOf(p('build/README.md'))).toBe(1);
+    expect(walk.ownerOf(p('build/gen.py'))).toBe(-1);
+    expect(walk.acceptsFile(p('build/gen.py'))).toBe(false);
+    expect(walk.ownerOf(p('notes.txt'))).toBe(-1);
+    // The same answers as each filter's own, with every folder above checked.
+    for (const rel of ['a.py', 'README.md', 'build/README.md', 'build/gen.py', 'secret/x.md']) {
+      const owner = [code, md].findIndex((f) => f.acceptsPath(p(rel)));
+      expect(walk.ownerOf(p(rel)), rel).toBe(owner);
+    }
   });
 
   it('isInside is strict and segment-aware', () => {
