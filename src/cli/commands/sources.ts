@@ -167,6 +167,13 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   const lines = [
     `Added ${displayPath(path)} (engine${engines.length === 1 ? '' : 's'} ${engines.join(', ')}) to ${displayPath(file)}${text === null ? ', a new file' : ''}.`,
   ];
+  // Listed again for other engines: say who reads the folder now, and that order decides.
+  const readers = after.sources.filter((s) => s.path === path).map((s) => s.engine);
+  if (readers.length > engines.length) {
+    lines.push(
+      `  It is now read by engines ${readers.join(', ')}, one entry each; a file goes to the first that reads it.`,
+    );
+  }
   if (guess) {
     const seen = guess.complete ? `${guess.files} files` : `the first ${guess.files} files`;
     const shares = engines.map((name) => `${guess.counts.get(name) ?? 0} ${name}'s`).join(', ');

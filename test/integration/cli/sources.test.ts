@@ -110,6 +110,25 @@ describe('ragctl add', () => {
     expect(oneJsonLine(await ragctl('index', '--json'))).toMatchObject({ filesDeleted: 1, filesAdded: 0 });
   }, 180_000);
 
+  it('adds another engine to a folder already listed, as a second entry; remove takes both', async () => {
+    await mkdir(join(root, 'ops'));
+    await writeFile(join(root, 'ops', 'q.sql'), 'SELECT id FROM orders WHERE total > 100;\n');
+    await writeFile(join(root, 'ops', 'README.md'), '# Ops\n\nthe slow queries of the shop database\n');
+    expect((await ragctl('add', 'ops', '--engine', 'sql')).code).toBe(0);
+    const r = await ragctl('add', 'ops', '--engine', 'md');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Added ops (engine md)');
+    expect(r.stdout).toContain(
+      'It is now read by engines sql, md, one entry each; a file goes to the first that reads it.',
+    );
+    // (Not filesDeleted: 0. The sql rows of logs/, removed above while no source named sql, stayed
+    // in its unopened table; with sql back they go now, as files with no record.)
+    expect(oneJsonLine(await ragctl('index', '--json'))).toMatchObject({ filesAdded: 2 });
+    const removed = oneJsonLine(await ragctl('remove', 'ops', '--json'));
+    expect(removed).toMatchObject({ removed: { path: join(root, 'ops') } });
+    expect(oneJsonLine(await ragctl('index', '--json'))).toMatchObject({ filesDeleted: 2, filesAdded: 0 });
+  }, 180_000);
+
   it('remove works for a folder that is gone, and refuses one that is not a source', async () => {
     await mkdir(join(root, 'old'));
     expect((await ragctl('add', 'old')).code).toBe(0);
