@@ -514,8 +514,9 @@ class Run {
       if (table) await this.#indexer.reuse.rememberDeleted(table, paths);
       for (let start = 0; start < paths.length; start += FILES_PER_DELETE) {
         const slice = paths.slice(start, start + FILES_PER_DELETE);
-        // A record of an engine no longer configured: its table is not open; the rows go with the records.
+        // A record of an engine no source names any more: its table is not open.
         if (table) await table.replaceFiles(slice, null);
+        else await store.deleteFromUnopened(engine, slice);
         await store.files.delete(slice);
         this.#summary.filesDeleted += slice.length;
       }

@@ -12,12 +12,13 @@ import {
 } from './file-records.js';
 import { ensureChunkIndexes, textIndexOptions } from './indexes.js';
 import { prepareLanceEnv } from './lance-env.js';
-import { LanceChunkTable } from './lance-table.js';
+import { LanceChunkTable, PATHS_PER_STATEMENT } from './lance-table.js';
 import { guard, schemaDifference } from './lance-util.js';
 import { openTableRecovering } from './recovery.js';
 import { chunkTableName, mismatch, type TableSpec, tableSchema } from './table-meta.js';
 import { DEFAULT_TUNING, type StoreTuning } from './tuning.js';
-import type { FileRecords } from './types.js';
+import { CHUNK_COLUMNS, type FileRecords } from './types.js';
+import { inList } from './where.js';
 
 export interface LanceStoreOptions {
   /** The LanceDB folder (created if missing), e.g. `<dataDir>/lancedb`. */
@@ -270,6 +271,36 @@ export class LanceStore {
     return opened.reason === undefined
       ? { table, state: opened.state }
       : { table, state: opened.state, reason: opened.reason };
+  }
+
+  /**
+   * Deletes the rows of `paths` from the chunk table of an engine no source names any more (its
+   * table is not opened): their records go, and without this their rows would stay on disk,
+   * never searched, until the engine came back and found them with no record. A table that
+   * cannot be read keeps them; the caller is told, not stopped.
+   */
+  async deleteFromUnopened(engine: string, paths: readonly string[]): Promise<boolean> {
+    this.#checkOpen();
+    const name = chunkTableName(engine);
+    if (this.#chunkTables.has(name))
+      throw new RagError('E_INTERNAL', `table ${name} is open: use its replaceFiles`);
+    try {
+      if (!(await this.#db.tableNames()).includes(name)) return true;
+      const table = await this.#db.openTable(name);
+      try {
+        for (let i = 0; i < paths.length; i += PATHS_PER_STATEMENT)
+          await table.delete(inList(CHUNK_COLUMNS.path, paths.slice(i, i + PATHS_PER_STATEMENT)));
+      } finally {
+        table.close();
+      }
+      return true;
+    } catch (err) {
+      this.#log.warn(
+        { table: name, files: paths.length, err: String(err) },
+        'cannot delete the rows of files of an engine no source names; they stay in its table',
+      );
+      return false;
+    }
   }
 
   /** Optimizes every open table (see `OptimizePolicy` for when). */

@@ -121,9 +121,9 @@ describe('ragctl add', () => {
     expect(r.stdout).toContain(
       'It is now read by engines sql, md, one entry each; a file goes to the first that reads it.',
     );
-    // (Not filesDeleted: 0. The sql rows of logs/, removed above while no source named sql, stayed
-    // in its unopened table; with sql back they go now, as files with no record.)
-    expect(oneJsonLine(await ragctl('index', '--json'))).toMatchObject({ filesAdded: 2 });
+    // Nothing else deleted: logs/ left while no source named sql, and its rows went then, from the
+    // table sql no longer opened (else they would go now, as rows with no record).
+    expect(oneJsonLine(await ragctl('index', '--json'))).toMatchObject({ filesAdded: 2, filesDeleted: 0 });
     const removed = oneJsonLine(await ragctl('remove', 'ops', '--json'));
     expect(removed).toMatchObject({ removed: { path: join(root, 'ops') } });
     expect(oneJsonLine(await ragctl('index', '--json'))).toMatchObject({ filesDeleted: 2, filesAdded: 0 });
