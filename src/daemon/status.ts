@@ -46,7 +46,7 @@ function reloadFix(): string {
  */
 export function buildStatus(input: StatusInputs): StatusResult {
   const { app, queue } = input;
-  const { files, chunks, version, skipped } = input.contents;
+  const { files, chunks, version, skipped, chunksByEngine } = input.contents;
   const q = queue.stats();
   const failedWorker = input.workers.find((w) => w.state === 'failed');
   let trouble: { reason: string; fix: string } | undefined = input.storeTrouble;
@@ -99,6 +99,7 @@ export function buildStatus(input: StatusInputs): StatusResult {
     fix: note?.fix ?? null,
     files,
     chunks,
+    chunks_by_engine: chunksByEngine,
     queue_depth: left,
     // The queue's rate is a moving average that lingers for a minute after the last file;
     // with nothing to do the protocol's rate is 0 (an idle daemon "at 1.5 files/s" misleads).

@@ -92,6 +92,8 @@ export interface StatusResult {
   fix: string | null;
   files: number;
   chunks: number;
+  /** Of `chunks`, each engine's. Absent from daemons that predate it. */
+  chunks_by_engine?: Record<string, number>;
   /** Paths waiting to be (re)indexed. */
   queue_depth: number;
   /** Files indexed per second, averaged over the recent past; 0 when idle. */

@@ -48,6 +48,7 @@ export async function statusFromIndex(app: ReadOnlyApp): Promise<StatusResult> {
     fix: fixes.length ? fixes.join('; ') : null,
     files,
     chunks,
+    chunks_by_engine: chunksByEngine,
     queue_depth: 0,
     rate: 0,
     eta_seconds: null,
@@ -69,7 +70,11 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
   lines.push(`state:    ${state}${via === 'daemon' ? ` (pid ${s.pid})` : ''}`);
   if (s.reason) lines.push(`reason:   ${s.reason}`);
   if (s.fix) lines.push(`fix:      ${s.fix}`);
-  lines.push(`files:    ${s.files} indexed, ${s.chunks} chunks`);
+  // Per engine when there are several: whether a folder's second engine (a project's docs beside
+  // its code) holds anything shows here.
+  const engines = Object.entries(s.chunks_by_engine ?? {});
+  const split = engines.length > 1 ? ` (${engines.map(([e, n]) => `${e} ${n}`).join(', ')})` : '';
+  lines.push(`files:    ${s.files} indexed, ${s.chunks} chunks${split}`);
   if (via === 'daemon') {
     if (s.state === 'paused') {
       // The rate and ETA are those of the indexing before the pause: nothing moves until resume.

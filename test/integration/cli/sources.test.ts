@@ -94,6 +94,16 @@ describe('ragctl add', () => {
     const r = oneJsonLine(await ragctl('index', '--json'));
     // notes/a.md, shop's 3 .py files and its README.md (md's), logs/q.sql.
     expect(r).toMatchObject({ filesAdded: 6 });
+    // status splits the chunks by engine.
+    const status = oneJsonLine(await ragctl('status', '--json'));
+    const byEngine = status.chunks_by_engine as Record<string, number>;
+    expect(Object.keys(byEngine).sort()).toEqual(['code', 'md', 'sql']);
+    expect(byEngine.md).toBe(2);
+    expect(byEngine.code! + byEngine.md! + byEngine.sql!).toBe(status.chunks);
+    const text = await ragctl('status');
+    expect(text.stdout).toContain(
+      `files:    6 indexed, ${status.chunks} chunks (md 2, code ${byEngine.code}, sql ${byEngine.sql})`,
+    );
   }, 180_000);
 
   it('remove takes a source out, keeping the rest of the file; its files leave the index', async () => {

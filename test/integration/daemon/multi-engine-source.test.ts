@@ -38,6 +38,7 @@ describe('a folder read by two engines, under a running daemon', () => {
   it('indexes each file with the engine that reads it, and searches both', async () => {
     expect(enginesOf(await daemon.search('ceramic teapots'), 'README.md')).toEqual(['md']);
     expect(enginesOf(await daemon.search('add two numbers'), 'calc.py')).toEqual(['code']);
+    expect((await daemon.status()).chunks_by_engine).toEqual({ md: 1, code: 1 });
     expect(enginesOf(await daemon.search('add two numbers', { engine: 'md' }), 'calc.py')).toEqual([]);
   }, 60_000);
 
