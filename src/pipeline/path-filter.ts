@@ -145,7 +145,7 @@ export function sourceFilters(sources: readonly SourceConfig[], dataDir: string)
   return out;
 }
 
-/** What a watcher asks of the filter of the folder it watches. */
+/** What a walk (scanSource) and a watcher ask of the filter of the folder they go through. */
 export type FolderFilter = Pick<
   PathFilter,
   'root' | 'acceptsDir' | 'acceptsFile' | 'acceptsFolderPath' | 'isIgnoreFile' | 'forgetIgnoreFile'
@@ -238,8 +238,8 @@ export class FolderWalk implements FolderFilter {
   }
 }
 
-/** The filters of one folder as one. */
-export function anyOf(all: readonly PathFilter[]): FolderFilter {
+/** The filters of one folder as one, for its watcher (a walk uses FolderWalk). */
+function anyOf(all: readonly PathFilter[]): FolderFilter {
   if (all.length === 1) return all[0]!;
   return {
     root: all[0]!.root,
