@@ -129,9 +129,10 @@ function describeUnmatched(
  * folders, node_modules, .git and ignore files' paths left out, as a source's walk leaves them):
  * what `ragctl add` gives a folder whose engine the user did not name. First the engine whose
  * include globs match most of its files (`md` when none matches more than it does); then, when
- * that is md or code, the other of the two if any file is its: a code project's README and docs,
- * a notes folder's scripts. Never sql beside another: its globs (`*.json`, `*.log`) name files
- * that are seldom database logs outside a log folder.
+ * that is md or code, the other of the two if any file is its: a code project's README and docs
+ * (Markdown: a project's `requirements.txt` or `CMakeLists.txt` alone is no reason to read it as
+ * notes), a notes folder's scripts. Never sql beside another: its globs (`*.json`, `*.log`) name
+ * files that are seldom database logs outside a log folder.
  */
 export async function guessEngines(
   path: string,
@@ -144,20 +145,25 @@ export async function guessEngines(
   );
   const counts = new Map<string, number>(matchers.map(([name]) => [name, 0]));
   let files = 0;
+  let markdown = 0;
   const look: Look = { entries: 0, complete: true, rootListed: true };
   for await (const { path: file } of lookFiles(path, filter, look)) {
     if (!filter.acceptsFile(file)) continue;
     files++;
+    if (MARKDOWN_NAME.test(file)) markdown++;
     const rel = relativePath(path, file).split(sep).join('/');
     for (const [name, matches] of matchers) if (matches(rel)) counts.set(name, counts.get(name)! + 1);
   }
   let engine = 'md';
   for (const [name, n] of counts) if (n > (counts.get(engine) ?? 0)) engine = name;
   const engines = [engine];
-  const companion = engine === 'md' ? 'code' : engine === 'code' ? 'md' : undefined;
-  if (companion && (counts.get(companion) ?? 0) > 0) engines.push(companion);
+  if (engine === 'md' && (counts.get('code') ?? 0) > 0) engines.push('code');
+  if (engine === 'code' && markdown > 0) engines.push('md');
   return { engines, counts, files, complete: look.complete };
 }
+
+/** Markdown by its name, as a project's docs are written. */
+const MARKDOWN_NAME = /\.(md|markdown|mdx)$/i;
 
 /** What a look saw: folder entries read, whether it got to the end, whether the folder itself could be listed. */
 interface Look {

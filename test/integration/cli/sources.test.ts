@@ -17,7 +17,10 @@ describe('ragctl add', () => {
     ({ dir: root, cleanup } = await makeTempDir('cli-add'));
     env = { XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data') };
     configFile = join(root, 'xdg-config', 'ragctl', 'config.yaml');
-    for (const d of ['notes', 'shop/app', 'logs']) await mkdir(join(root, d), { recursive: true });
+    for (const d of ['notes', 'shop/app', 'logs', 'tool']) await mkdir(join(root, d), { recursive: true });
+    await writeFile(join(root, 'tool', 'main.py'), 'print(1)\n');
+    await writeFile(join(root, 'tool', 'cli.py'), 'print(2)\n');
+    await writeFile(join(root, 'tool', 'requirements.txt'), 'requests==2.32.3\n');
     await writeFile(join(root, 'notes', 'a.md'), '# A\n\nsome text\n');
     for (const m of ['cart', 'pay', 'ship'])
       await writeFile(join(root, 'shop/app', `${m}.py`), `def ${m}():\n    pass\n`);
@@ -58,6 +61,14 @@ describe('ragctl add', () => {
     });
     // Several engines are written on the entry's own line.
     expect(text).toContain('    engine: [ code, md ]\n');
+  });
+
+  it('a code folder whose only text is a requirements.txt is read by code alone', async () => {
+    const json = oneJsonLine(await ragctl('add', 'tool', '--json'));
+    expect(json).toMatchObject({ added: { engines: ['code'] }, guessed: true, files: { code: 2, md: 1 } });
+    expect(oneJsonLine(await ragctl('remove', 'tool', '--json'))).toMatchObject({
+      removed: { path: join(root, 'tool') },
+    });
   });
 
   it('--engine chooses; --json says what was done', async () => {
