@@ -6,14 +6,16 @@ import { LANGUAGES } from './code/languages.js';
  * reads them from here, so loading a config never loads a chunker's parser or the embedder.
  * Kept free of heavy imports for that reason.
  *
- * Plain text notes are Markdown without markup, and read as such. Not reStructuredText or Org:
- * their headings are not Markdown's (an rst `~~~~` underline would open a code fence).
+ * Plain text notes are Markdown without markup, and read as such. reStructuredText (a Python
+ * project's docs) is read as plain text under its own section titles (markdown/rst.ts). Not Org:
+ * its headings are neither.
  */
 export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.md',
   '**/*.markdown',
   '**/*.mdx',
   '**/*.txt',
+  '**/*.rst',
 ]);
 
 /** Every extension the code chunker has a grammar for; other files would only be text chunks. */

@@ -162,8 +162,8 @@ export async function guessEngines(
   return { engines, counts, files, complete: look.complete };
 }
 
-/** Markdown by its name, as a project's docs are written. */
-const MARKDOWN_NAME = /\.(md|markdown|mdx)$/i;
+/** Docs by their name, as a project's are written: Markdown or reStructuredText. */
+const MARKDOWN_NAME = /\.(md|markdown|mdx|rst)$/i;
 
 /** What a look saw: folder entries read, whether it got to the end, whether the folder itself could be listed. */
 interface Look {

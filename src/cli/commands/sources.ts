@@ -28,12 +28,13 @@ export function registerSources(program: Command): void {
       `
 Appends the folder under \`sources:\` in the config file (--config, $RAGCTL_CONFIG or
 ~/.config/ragctl/config.yaml), keeping the file's comments and the order of its keys, and
-checks the result as \`ragctl index\` would: a folder that is missing, already a source, or
-inside another is refused and the file is left as it was. Without --engine, the engine whose
-files the folder mostly holds is chosen (Markdown and text: md; source code: code; database
-logs and .sql: sql), and md beside code when the folder holds both (a project's README and
-docs are then searchable too). With several engines each file goes to the first that reads
-it. A running daemon is told to reload its config, and indexes the folder straight away.
+checks the result as \`ragctl index\` would: a folder that is missing, already read by that
+engine, or inside another source is refused and the file is left as it was. Without --engine,
+the engine whose files the folder mostly holds is chosen (Markdown, text and rST: md; source
+code: code; database logs and .sql: sql), and md beside code when the folder holds docs too (a
+project's README is then searchable). With several engines each file goes to the first that
+reads it; a folder already listed for another engine gets a second entry. A running daemon is
+told to reload its config, and indexes the folder straight away.
 
 Examples:
   ragctl add ~/notes

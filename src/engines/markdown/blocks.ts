@@ -48,20 +48,29 @@ const LEAF_KINDS: Record<string, NodeKind> = {
 const PLAIN_TEXT_OFF = ['fence', 'code', 'html_block'];
 
 /**
+ * reStructuredText is read as plain text without Markdown's headings too: its titles are found
+ * by rst.ts, and a `#####` adornment or a `-----` under a line too long for it is not a heading.
+ */
+const RST_OFF = [...PLAIN_TEXT_OFF, 'heading', 'lheading'];
+
+/** How a file's text is read: Markdown, plain text (`.txt`), or reStructuredText (`.rst`). */
+export type TextKind = 'markdown' | 'plain' | 'rst';
+
+/**
  * The document's top-level blocks from line `fromLine` on, as a tree with line ranges.
- * Headings carry their level and plain-text title. `isPlainText` reads it without code and
- * HTML blocks (`PLAIN_TEXT_OFF`).
+ * Headings carry their level and plain-text title. Plain text is read without code and HTML
+ * blocks (`PLAIN_TEXT_OFF`); reStructuredText also without Markdown headings (`RST_OFF`).
  */
 export function parseBlocks(
   source: SourceText,
   fromLine: number,
   windowLines = WINDOW_LINES,
-  isPlainText = false,
+  kind: TextKind = 'markdown',
 ): MdNode[] {
   // HTML on so that raw HTML blocks are blocks, not paragraphs of tag soup.
   const md = new MarkdownIt('default', { html: true });
   md.core.ruler.disable(SKIPPED_CORE_RULES);
-  if (isPlainText) md.block.ruler.disable(PLAIN_TEXT_OFF);
+  if (kind !== 'markdown') md.block.ruler.disable(kind === 'rst' ? RST_OFF : PLAIN_TEXT_OFF);
   const env: Env = {};
   const top: MdNode[] = [];
   const headings: { node: MdNode; inline: string }[] = [];

@@ -3,11 +3,12 @@ import { extname } from 'node:path';
 import { RagError } from '../../errors.js';
 import { MARKDOWN_INCLUDE } from '../default-includes.js';
 import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
-import { parseBlocks, WINDOW_LINES } from './blocks.js';
+import { parseBlocks, type TextKind, WINDOW_LINES } from './blocks.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
 import { Meter } from './meter.js';
 import { mergeSmall, packSection } from './pack.js';
+import { rstTitles, withRstTitles } from './rst.js';
 import { splitSections } from './sections.js';
 import { SourceText } from './source.js';
 import type { Draft, MarkdownChunkMetadata } from './types.js';
@@ -50,9 +51,10 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
     );
   }
   const frontMatter = readFrontMatter(source);
-  const plainText = extname(input.path).toLowerCase() === '.txt';
+  const kind = textKind(input.path);
+  const blocks = parseBlocks(source, frontMatter.bodyStart, WINDOW_LINES, kind);
   const sections = splitSections(
-    parseBlocks(source, frontMatter.bodyStart, WINDOW_LINES, plainText),
+    kind === 'rst' ? withRstTitles(blocks, rstTitles(source, frontMatter.bodyStart)) : blocks,
     frontMatter.title,
   );
   const fitter = new DraftFitter(meter);
@@ -67,14 +69,21 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
   );
 }
 
+/** Sphinx publishes each page's source as `_sources/<page>.rst.txt`: reStructuredText too. */
+function textKind(path: string): TextKind {
+  const name = path.toLowerCase();
+  if (name.endsWith('.rst') || name.endsWith('.rst.txt')) return 'rst';
+  return extname(name) === '.txt' ? 'plain' : 'markdown';
+}
+
 export const markdownChunker: Chunker = {
   name: 'markdown',
   /**
    * Bumped when the same file gives other chunk texts (2: front matter keywords in the text,
-   * `.txt` read without code blocks): indexes made by an older chunker re-chunk every file once,
-   * their vectors reused by content hash.
+   * `.txt` read without code blocks; 3: reStructuredText titles as headings): indexes made by an
+   * older chunker re-chunk every file once, their vectors reused by content hash.
    */
-  version: '2',
+  version: '3',
   include: MARKDOWN_INCLUDE,
   chunk: chunkMarkdown,
 };

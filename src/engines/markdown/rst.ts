@@ -1,0 +1,110 @@
+import type { SourceText } from './source.js';
+import type { MdNode } from './types.js';
+
+/**
+ * reStructuredText section titles, for reading `.rst` (and Sphinx's `_sources/*.rst.txt`) as
+ * sections under headings. The rest of an rST file is read as plain text (blocks.ts), which its
+ * paragraphs, lists and literal blocks are close enough to; only its titles differ from
+ * Markdown's, and without them a long reference page would be one untitled run of chunks.
+ *
+ * A title is a line of text under (or between) an adornment: one punctuation character
+ * repeated, at least as long as the title and at least 3 long, the line above it blank or
+ * the file's start. Levels are not fixed by the character: as in docutils, each new style
+ * (character, with or without an overline) is one level deeper than the styles seen before it.
+ */
+const ADORNMENT = /^([!-/:-@[-`{-~])\1{2,}[ \t]*$/;
+
+interface Title {
+  /** First line (the overline, if any) and the line after the underline, 0-based. */
+  start: number;
+  end: number;
+  level: number;
+  title: string;
+}
+
+/** The file's titles in order; `fromLine` skips what comes before the body. */
+export function rstTitles(source: SourceText, fromLine: number): Title[] {
+  const styles: string[] = [];
+  const out: Title[] = [];
+  const blankAbove = (i: number) => i === fromLine || source.line(i - 1).trim() === '';
+  for (let i = fromLine; i + 1 < source.lineCount; i++) {
+    const line = source.line(i);
+    const over = ADORNMENT.exec(line);
+    if (over && i + 2 < source.lineCount && blankAbove(i)) {
+      const text = source.line(i + 1).trim();
+      const under = source.line(i + 2);
+      if (
+        text !== '' &&
+        !ADORNMENT.test(text) &&
+        under.trimEnd() === line.trimEnd() &&
+        line.trimEnd().length >= text.length
+      ) {
+        out.push({ start: i, end: i + 3, level: levelOf(`${over[1]}^`, styles), title: plainTitle(text) });
+        i += 2;
+        continue;
+      }
+    }
+    if (line.trim() === '' || /^\s/.test(line) || ADORNMENT.test(line) || !blankAbove(i)) continue;
+    const under = ADORNMENT.exec(source.line(i + 1));
+    if (under && source.line(i + 1).trimEnd().length >= line.trimEnd().length) {
+      out.push({ start: i, end: i + 2, level: levelOf(under[1]!, styles), title: plainTitle(line) });
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * A title as a reader sees it: roles and references without their markup (``:mod:`json` ``
+ * → `json`, ``:ref:`Logging <logging-howto>` `` → `Logging`), literals without backquotes.
+ */
+function plainTitle(text: string): string {
+  return text
+    .replace(/:[\w.+-]+:`([^`<]*?)\s*(?:<[^`>]*>)?`/g, '$1')
+    .replace(/``([^`]+)``/g, '$1')
+    .replace(/`([^`<]*?)\s*(?:<[^`>]*>)?`_{1,2}/g, '$1')
+    .replace(/`([^`]+)`/g, '$1')
+    .trim();
+}
+
+function levelOf(style: string, styles: string[]): number {
+  let at = styles.indexOf(style);
+  if (at < 0) at = styles.push(style) - 1;
+  return Math.min(6, at + 1);
+}
+
+/**
+ * The top-level blocks with each title as a heading node in place of the lines it took: the
+ * paragraph (or rule) that held its lines is cut around it. A title inside a list or quote (its
+ * text indented or lazily continued into one) is left as text, as a Markdown heading there
+ * would be.
+ */
+export function withRstTitles(nodes: readonly MdNode[], titles: readonly Title[]): MdNode[] {
+  if (!titles.length) return [...nodes];
+  const out: MdNode[] = [];
+  let t = 0;
+  for (const node of nodes) {
+    let rest: MdNode | undefined = node;
+    while (rest) {
+      while (t < titles.length && titles[t]!.end <= rest.start) t++;
+      const title = titles[t];
+      const leaf = rest.kind === 'paragraph' || rest.kind === 'rule' || rest.kind === 'other';
+      if (!title || title.start >= rest.end || !leaf || rest.children) {
+        out.push(rest);
+        break;
+      }
+      if (rest.start < title.start) out.push({ kind: rest.kind, start: rest.start, end: title.start });
+      // A title spanning several blocks (an overline read as a rule) is added with the first.
+      if (out.at(-1)?.start !== title.start || out.at(-1)?.kind !== 'heading')
+        out.push({
+          kind: 'heading',
+          start: title.start,
+          end: title.end,
+          level: title.level,
+          title: title.title,
+        });
+      rest = title.end < rest.end ? { kind: rest.kind, start: title.end, end: rest.end } : undefined;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { rstTitles } from '../../../../src/engines/markdown/rst.js';
+import { SourceText } from '../../../../src/engines/markdown/source.js';
+import { body, chunk, expectAllTextCovered, expectValidChunks, limits, meta, prose } from './helpers.js';
+
+/** reStructuredText: read as plain text under its own section titles (src/engines/markdown/rst.ts). */
+const titles = (lines: string[]) =>
+  rstTitles(new SourceText(lines.join('\n')), 0).map((t) => [t.title, t.level, t.start, t.end]);
+
+describe('rstTitles', () => {
+  it('levels follow the order styles first appear in; an overline makes another style', () => {
+    expect(
+      titles([
+        '#####', // 0: overlined '#': level 1
+        'Guide',
+        '#####',
+        '',
+        'Intro text.',
+        '',
+        'Install', // 6: underlined '=': level 2
+        '=======',
+        '',
+        'On Linux', // 9: underlined '-': level 3
+        '--------',
+        '',
+        '=====', // 12: overlined '=' is not underlined '=': level 4
+        'Other',
+        '=====',
+        '',
+        'Upgrade', // 16: '=' again: level 2
+        '=========',
+      ]),
+    ).toEqual([
+      ['Guide', 1, 0, 3],
+      ['Install', 2, 6, 8],
+      ['On Linux', 3, 9, 11],
+      ['Other', 4, 12, 15],
+      ['Upgrade', 2, 16, 18],
+    ]);
+  });
+
+  it('is not fooled by short underlines, paragraph lines, indented text or transitions', () => {
+    expect(
+      titles([
+        'A title too long for its underline',
+        '-----',
+        '',
+        'A paragraph that goes on',
+        'over two lines',
+        '==============',
+        '',
+        '    indented text',
+        '    -------------',
+        '',
+        'before a transition',
+        '',
+        '----------',
+        '',
+        'after it',
+      ]),
+    ).toEqual([]);
+  });
+
+  it('takes roles, literals and references out of a title', () => {
+    expect(
+      titles([
+        ':mod:`json` --- JSON encoder and decoder',
+        '=========================================',
+        '',
+        'The ``dumps`` function and :ref:`Its options <dumps-options>`',
+        '--------------------------------------------------------------',
+        '',
+        'See `the spec <https://json.org>`_',
+        '----------------------------------',
+      ]).map((t) => t[0]),
+    ).toEqual(['json --- JSON encoder and decoder', 'The dumps function and Its options', 'See the spec']);
+  });
+});
+
+describe('the chunker reads .rst and .rst.txt under their titles', () => {
+  const text = [
+    '****************',
+    'Sockets HOWTO',
+    '****************',
+    '',
+    prose(30, 1),
+    '',
+    'Creating a socket',
+    '=================',
+    '',
+    prose(30, 2),
+    '',
+    '.. code-block:: python',
+    '',
+    '    s = socket.socket()',
+    '',
+    '~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
+    '',
+    'Blocking and non-blocking',
+    '-------------------------',
+    '',
+    prose(30, 3),
+    '',
+  ].join('\n');
+
+  it.each([['/home/me/docs/sockets.rst'], ['/home/me/docs/_sources/sockets.rst.txt']])(
+    '%s: each part under its title, the file text kept as it is',
+    (path) => {
+      const lim = limits(64, 0);
+      const chunks = chunk(text, lim, path);
+      expectValidChunks(text, chunks, lim, { path });
+      expectAllTextCovered(text, chunks);
+      expect(chunks.filter((c) => meta(c).oversize)).toEqual([]);
+      const paths = [...new Set(chunks.map((c) => c.headingPath.join(' > ')))];
+      expect(paths).toEqual([
+        'Sockets HOWTO',
+        'Sockets HOWTO > Creating a socket',
+        'Sockets HOWTO > Creating a socket > Blocking and non-blocking',
+      ]);
+      // The adornments stay in the body: the chunk is the file's own lines.
+      expect(body(chunks[0]!).startsWith('****************\nSockets HOWTO\n****************')).toBe(true);
+    },
+  );
+
+  it('the same text as .txt has only setext headings, not the page title; as .md its ~~~ line would open a fence', () => {
+    const lim = limits(64, 0);
+    const asText = chunk(text, lim, '/home/me/docs/sockets.txt');
+    expect(asText.some((c) => c.headingPath.includes('Sockets HOWTO'))).toBe(false);
+    expect(chunk(text, lim, '/home/me/docs/sockets.md').some((c) => meta(c).oversize)).toBe(true);
+  });
+});
