@@ -3,16 +3,16 @@
 // `_sources/<page>.rst.txt` in python3.11-doc, the pages the Markdown corpora were converted
 // from), twice: named `.rst` (read under its section titles, markdown/rst.ts) and named `.txt`
 // (the same bytes read as plain text, as every `.rst.txt` was before). The questions are the
-// corpora's own; each labelled section becomes the line range of the rST title it names (found
-// with the chunker's own rstTitles), and a question whose title cannot be found is left out of
-// both variants alike.
+// corpora's own; each labelled section becomes the line range of the rST title or Sphinx object
+// description it names (found with the chunker's own rstTitles), and a question whose label
+// matches none is left out of both variants alike.
 //
 //   node bench/quality/rst/make-rst-corpora.mjs      # after make-corpora.mjs
 //   for c in py-lib-rst py-howto-rst; do for v in txt rst; do
 //     node bench/quality/eval.mjs --config bench/data/quality/$c/config-$v.yaml \
-//       --questions bench/data/quality/$c/questions-$v.jsonl --label $c-$v
+//       --questions bench/data/quality/$c/questions-$v.jsonl --label $c-$v-2
 //   done; done
-//   node bench/quality/held-out-report.mjs --corpora py-lib-rst,py-howto-rst --before txt --after rst
+//   node bench/quality/held-out-report.mjs --corpora py-lib-rst,py-howto-rst --before txt-2 --after rst-2
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { register } from 'node:module';

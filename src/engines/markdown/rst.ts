@@ -2,8 +2,8 @@ import type { SourceText } from './source.js';
 import type { MdNode } from './types.js';
 
 /**
- * reStructuredText section titles, for reading `.rst` (and Sphinx's `_sources/*.rst.txt`) as
- * sections under headings. The rest of an rST file is read as plain text (blocks.ts), which its
+ * reStructuredText section titles (and Sphinx's object descriptions, `DESCRIPTION`), for reading
+ * `.rst` (and Sphinx's `_sources/*.rst.txt`) as sections under headings. The rest of an rST file is read as plain text (blocks.ts), which its
  * paragraphs, lists and literal blocks are close enough to; only its titles differ from
  * Markdown's, and without them a long reference page would be one untitled run of chunks.
  *
@@ -14,6 +14,16 @@ import type { MdNode } from './types.js';
  */
 const ADORNMENT = /^([!-/:-@[-`{-~])\1{2,}[ \t]*$/;
 
+/**
+ * Sphinx's object descriptions (`.. function:: dumps(obj, *, skipkeys=False)`, `.. class::`,
+ * `.. method::`, `.. option::`, in any domain): each documents one thing, as a heading would,
+ * and its HTML gives each an anchor of its own. Read as headings one level below the section
+ * they are in, a method nested in its class's body (indented under it) one level below the
+ * class. The title is the signature, without its markup.
+ */
+const DESCRIPTION =
+  /^([ \t]*)\.\. (?:[a-z]+:)?(function|class|method|classmethod|staticmethod|attribute|property|data|exception|decorator|decoratormethod|option|envvar|describe|object|member|macro|type|var|const|cmdoption|coroutinefunction|coroutinemethod|abstractmethod):: +(\S.*)$/;
+
 interface Title {
   /** First line (the overline, if any) and the line after the underline, 0-based. */
   start: number;
@@ -22,13 +32,25 @@ interface Title {
   title: string;
 }
 
-/** The file's titles in order; `fromLine` skips what comes before the body. */
+/** The file's titles and descriptions in order; `fromLine` skips what comes before the body. */
 export function rstTitles(source: SourceText, fromLine: number): Title[] {
   const styles: string[] = [];
   const out: Title[] = [];
   const blankAbove = (i: number) => i === fromLine || source.line(i - 1).trim() === '';
-  for (let i = fromLine; i + 1 < source.lineCount; i++) {
+  /** The level of the section the next description is in, and the descriptions open in it. */
+  let sectionLevel = 0;
+  const open: { indent: number; level: number }[] = [];
+  for (let i = fromLine; i < source.lineCount; i++) {
     const line = source.line(i);
+    const described = DESCRIPTION.exec(line);
+    if (described) {
+      const indent = described[1]!.replace(/\t/g, '    ').length;
+      while (open.length && open.at(-1)!.indent >= indent) open.pop();
+      const level = Math.min(6, (open.at(-1)?.level ?? sectionLevel) + 1);
+      open.push({ indent, level });
+      out.push({ start: i, end: i + 1, level, title: plainTitle(described[3]!) });
+      continue;
+    }
     const over = ADORNMENT.exec(line);
     if (over && i + 2 < source.lineCount && blankAbove(i)) {
       const text = source.line(i + 1).trim();
@@ -39,15 +61,23 @@ export function rstTitles(source: SourceText, fromLine: number): Title[] {
         under.trimEnd() === line.trimEnd() &&
         line.trimEnd().length >= text.length
       ) {
-        out.push({ start: i, end: i + 3, level: levelOf(`${over[1]}^`, styles), title: plainTitle(text) });
+        const level = levelOf(`${over[1]}^`, styles);
+        out.push({ start: i, end: i + 3, level, title: plainTitle(text) });
+        sectionLevel = level;
+        open.length = 0;
         i += 2;
         continue;
       }
     }
-    if (line.trim() === '' || /^\s/.test(line) || ADORNMENT.test(line) || !blankAbove(i)) continue;
+    if (i + 1 === source.lineCount || line.trim() === '' || /^\s/.test(line) || ADORNMENT.test(line))
+      continue;
+    if (!blankAbove(i)) continue;
     const under = ADORNMENT.exec(source.line(i + 1));
     if (under && source.line(i + 1).trimEnd().length >= line.trimEnd().length) {
-      out.push({ start: i, end: i + 2, level: levelOf(under[1]!, styles), title: plainTitle(line) });
+      const level = levelOf(under[1]!, styles);
+      out.push({ start: i, end: i + 2, level, title: plainTitle(line) });
+      sectionLevel = level;
+      open.length = 0;
       i += 1;
     }
   }

@@ -61,6 +61,42 @@ describe('rstTitles', () => {
     ).toEqual([]);
   });
 
+  it("reads Sphinx's object descriptions as headings below their section, methods below their class", () => {
+    expect(
+      titles([
+        'Counter objects', // 0
+        '---------------',
+        '',
+        '.. class:: Counter([iterable-or-mapping])', // 3
+        '',
+        '   A dict subclass for counting.',
+        '',
+        '   .. method:: most_common([n])', // 7
+        '',
+        '      The n most common elements.',
+        '',
+        '   .. py:attribute:: total', // 11
+        '',
+        '.. function:: namedtuple(typename, field_names)', // 13
+        '',
+        '.. note:: not a description', // 15
+        '',
+        'Deque objects', // 17
+        '-------------',
+        '',
+        '.. class:: deque([iterable])', // 20
+      ]),
+    ).toEqual([
+      ['Counter objects', 1, 0, 2],
+      ['Counter([iterable-or-mapping])', 2, 3, 4],
+      ['most_common([n])', 3, 7, 8],
+      ['total', 3, 11, 12],
+      ['namedtuple(typename, field_names)', 2, 13, 14],
+      ['Deque objects', 1, 17, 19],
+      ['deque([iterable])', 2, 20, 21],
+    ]);
+  });
+
   it('takes roles, literals and references out of a title', () => {
     expect(
       titles([
