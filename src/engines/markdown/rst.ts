@@ -25,7 +25,7 @@ const DESCRIPTION =
   /^([ \t]*)\.\. (?:[a-z]+:)?(function|class|method|classmethod|staticmethod|attribute|property|data|exception|decorator|decoratormethod|option|envvar|describe|object|member|macro|type|var|const|cmdoption|coroutinefunction|coroutinemethod|abstractmethod):: +(\S.*)$/;
 
 interface Title {
-  /** First line (the overline, if any) and the line after the underline, 0-based. */
+  /** Its first line (a title's overline, if any) and the line after its last, 0-based. */
   start: number;
   end: number;
   level: number;
