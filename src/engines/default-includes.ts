@@ -7,8 +7,7 @@ import { LANGUAGES } from './code/languages.js';
  * Kept free of heavy imports for that reason.
  *
  * Plain text notes are Markdown without markup, and read as such. reStructuredText (a Python
- * project's docs) is read as plain text under its own section titles (markdown/rst.ts). Not Org:
- * its headings are neither.
+ * project's docs) and Org notes are read as plain text under their own headings (markdown/titles.ts).
  */
 export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.md',
@@ -16,6 +15,7 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.mdx',
   '**/*.txt',
   '**/*.rst',
+  '**/*.org',
 ]);
 
 /** Every extension the code chunker has a grammar for; other files would only be text chunks. */

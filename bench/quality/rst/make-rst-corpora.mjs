@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The py-lib and py-howto held-out corpora as their reStructuredText sources (Sphinx's
 // `_sources/<page>.rst.txt` in python3.11-doc, the pages the Markdown corpora were converted
-// from), twice: named `.rst` (read under its section titles, markdown/rst.ts) and named `.txt`
+// from), twice: named `.rst` (read under its section titles, markdown/titles.ts) and named `.txt`
 // (the same bytes read as plain text, as every `.rst.txt` was before). The questions are the
 // corpora's own; each labelled section becomes the line range of the rST title or Sphinx object
 // description it names (found with the chunker's own rstTitles), and a question whose label
@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 register('../../store/ts-loader.mjs', import.meta.url);
 const { SourceText } = await import('../../../src/engines/markdown/source.js');
-const { rstTitles } = await import('../../../src/engines/markdown/rst.js');
+const { rstTitles } = await import('../../../src/engines/markdown/titles.js');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');

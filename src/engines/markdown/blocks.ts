@@ -49,17 +49,27 @@ const PLAIN_TEXT_OFF = ['fence', 'code', 'html_block'];
 
 /**
  * reStructuredText is read as plain text without Markdown's headings too: its titles are found
- * by rst.ts, and a `#####` adornment or a `-----` under a line too long for it is not a heading.
+ * by titles.ts, and a `#####` adornment or a `-----` under a line too long for it is not a heading.
  */
 const RST_OFF = [...PLAIN_TEXT_OFF, 'heading', 'lheading'];
 
-/** How a file's text is read: Markdown, plain text (`.txt`), or reStructuredText (`.rst`). */
-export type TextKind = 'markdown' | 'plain' | 'rst';
+/** Org-mode: its headlines (`* Title`) are found by titles.ts, and would be list items here. */
+const ORG_OFF = [...RST_OFF, 'list'];
+
+/** How a file's text is read: Markdown, plain text (`.txt`), reStructuredText (`.rst`) or Org. */
+export type TextKind = 'markdown' | 'plain' | 'rst' | 'org';
+
+const RULES_OFF: Record<Exclude<TextKind, 'markdown'>, string[]> = {
+  plain: PLAIN_TEXT_OFF,
+  rst: RST_OFF,
+  org: ORG_OFF,
+};
 
 /**
  * The document's top-level blocks from line `fromLine` on, as a tree with line ranges.
  * Headings carry their level and plain-text title. Plain text is read without code and HTML
- * blocks (`PLAIN_TEXT_OFF`); reStructuredText also without Markdown headings (`RST_OFF`).
+ * blocks (`PLAIN_TEXT_OFF`); reStructuredText also without Markdown headings (`RST_OFF`); Org
+ * also without lists (`ORG_OFF`).
  */
 export function parseBlocks(
   source: SourceText,
@@ -70,7 +80,7 @@ export function parseBlocks(
   // HTML on so that raw HTML blocks are blocks, not paragraphs of tag soup.
   const md = new MarkdownIt('default', { html: true });
   md.core.ruler.disable(SKIPPED_CORE_RULES);
-  if (kind !== 'markdown') md.block.ruler.disable(kind === 'rst' ? RST_OFF : PLAIN_TEXT_OFF);
+  if (kind !== 'markdown') md.block.ruler.disable(RULES_OFF[kind]);
   const env: Env = {};
   const top: MdNode[] = [];
   const headings: { node: MdNode; inline: string }[] = [];

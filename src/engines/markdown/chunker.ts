@@ -8,9 +8,9 @@ import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
 import { Meter } from './meter.js';
 import { mergeSmall, packSection } from './pack.js';
-import { rstTitles, withRstTitles } from './rst.js';
 import { splitSections } from './sections.js';
 import { SourceText } from './source.js';
+import { orgTitles, rstTitles, withTitles } from './titles.js';
 import type { Draft, MarkdownChunkMetadata } from './types.js';
 
 /** Hex characters kept of a sha256, for content hashes and ids: 128 bits is plenty. */
@@ -53,10 +53,13 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
   const frontMatter = readFrontMatter(source);
   const kind = textKind(input.path);
   const blocks = parseBlocks(source, frontMatter.bodyStart, WINDOW_LINES, kind);
-  const sections = splitSections(
-    kind === 'rst' ? withRstTitles(blocks, rstTitles(source, frontMatter.bodyStart)) : blocks,
-    frontMatter.title,
-  );
+  const titles =
+    kind === 'rst'
+      ? rstTitles(source, frontMatter.bodyStart)
+      : kind === 'org'
+        ? orgTitles(source, frontMatter.bodyStart)
+        : [];
+  const sections = splitSections(withTitles(blocks, titles), frontMatter.title);
   const fitter = new DraftFitter(meter);
   const drafts = mergeSmall(
     sections.flatMap((section) => packSection(section, meter)),
@@ -73,6 +76,7 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
 function textKind(path: string): TextKind {
   const name = path.toLowerCase();
   if (name.endsWith('.rst') || name.endsWith('.rst.txt')) return 'rst';
+  if (name.endsWith('.org')) return 'org';
   return extname(name) === '.txt' ? 'plain' : 'markdown';
 }
 
@@ -80,7 +84,7 @@ export const markdownChunker: Chunker = {
   name: 'markdown',
   /**
    * Bumped when the same file gives other chunk texts (2: front matter keywords in the text,
-   * `.txt` read without code blocks; 3: reStructuredText titles as headings): indexes made by an
+   * `.txt` read without code blocks; 3: reStructuredText and Org headings): indexes made by an
    * older chunker re-chunk every file once, their vectors reused by content hash.
    */
   version: '3',

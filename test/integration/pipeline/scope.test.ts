@@ -54,15 +54,17 @@ describe('Indexer: only what the sources include is indexed', () => {
     expect([...countByPath(await readChunks(a.config)).keys()].sort()).toEqual([...kept].sort());
   });
 
-  it('a source that names no include reads Markdown, plain text and reStructuredText, not other text formats', async () => {
+  it('a source that names no include reads Markdown, plain text, reStructuredText and Org, not other text formats', async () => {
     ws = await pipeline.workspace('default-include');
     const kept = [
       await ws.write('a.md', note('alpha')),
       await ws.write('journal/2026-11-30.txt', `${paragraph('backup restore', 2)}\n`),
       await ws.write('c.mdx', note('gamma')),
       await ws.write('guide.rst', `Guide\n~~~~~\n\n${paragraph('guide', 1)}\n`),
+      await ws.write('ideas.org', `* Ideas\n${paragraph('garden', 1)}\n`),
     ];
-    await ws.write('ideas.org', `* Ideas\n${paragraph('garden', 1)}\n`);
+    await ws.write('paper.tex', `\\section{Paper}\n${paragraph('proof', 1)}\n`);
+    await ws.write('notes.adoc', `= Notes\n${paragraph('asciidoc', 1)}\n`);
     const a = await open();
     expect(a.config.sources[0]!.include).toContain('**/*.txt');
     const summary = await a.indexer.reconcile();

@@ -2,10 +2,13 @@ import type { SourceText } from './source.js';
 import type { MdNode } from './types.js';
 
 /**
- * reStructuredText section titles (and Sphinx's object descriptions, `DESCRIPTION`), for reading
- * `.rst` (and Sphinx's `_sources/*.rst.txt`) as sections under headings. The rest of an rST file is read as plain text (blocks.ts), which its
- * paragraphs, lists and literal blocks are close enough to; only its titles differ from
- * Markdown's, and without them a long reference page would be one untitled run of chunks.
+ * The headings of text that is not Markdown, for reading it as sections under headings: the rest
+ * of such a file is read as plain text (blocks.ts), which its paragraphs, lists and literal
+ * blocks are close enough to; only its headings differ from Markdown's, and without them a long
+ * page would be one untitled run of chunks. `withTitles` puts them in the block list.
+ *
+ * reStructuredText (`.rst`, and Sphinx's `_sources/*.rst.txt`): section titles, and Sphinx's
+ * object descriptions (`DESCRIPTION`). Org (`.org`): headlines (`orgTitles`).
  *
  * A title is a line of text under (or between) an adornment: one punctuation character
  * repeated, at least as long as the title and at least 3 long, the line above it blank or
@@ -104,12 +107,36 @@ function levelOf(style: string, styles: string[]): number {
 }
 
 /**
+ * Org-mode headlines (`** TODO Ship it :work:`): the stars give the level; a TODO keyword, a
+ * priority cookie and trailing tags are not part of the title. Everything else is plain text.
+ */
+const HEADLINE = /^(\*+)[ \t]+(.*?)[ \t]*$/;
+const ORG_KEYWORD = /^(?:TODO|DONE|NEXT|WAITING|HOLD|CANCELLED|CANCELED)[ \t]+/;
+
+/** The file's Org headlines in order; `fromLine` skips what comes before the body. */
+export function orgTitles(source: SourceText, fromLine: number): Title[] {
+  const out: Title[] = [];
+  for (let i = fromLine; i < source.lineCount; i++) {
+    const m = HEADLINE.exec(source.line(i));
+    if (!m) continue;
+    const title = m[2]!
+      .replace(ORG_KEYWORD, '')
+      .replace(/^\[#[A-Z0-9]\][ \t]*/, '')
+      .replace(/[ \t]+:[\w@#%:]+:$/, '')
+      .replace(/^:[\w@#%:]+:$/, '')
+      .trim();
+    out.push({ start: i, end: i + 1, level: Math.min(6, m[1]!.length), title });
+  }
+  return out;
+}
+
+/**
  * The top-level blocks with each title as a heading node in place of the lines it took: the
  * paragraph (or rule) that held its lines is cut around it. A title inside a list or quote (its
  * text indented or lazily continued into one) is left as text, as a Markdown heading there
  * would be.
  */
-export function withRstTitles(nodes: readonly MdNode[], titles: readonly Title[]): MdNode[] {
+export function withTitles(nodes: readonly MdNode[], titles: readonly Title[]): MdNode[] {
   if (!titles.length) return [...nodes];
   const out: MdNode[] = [];
   let t = 0;

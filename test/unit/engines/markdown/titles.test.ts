@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { rstTitles } from '../../../../src/engines/markdown/rst.js';
 import { SourceText } from '../../../../src/engines/markdown/source.js';
+import { orgTitles, rstTitles } from '../../../../src/engines/markdown/titles.js';
 import { body, chunk, expectAllTextCovered, expectValidChunks, limits, meta, prose } from './helpers.js';
 
-/** reStructuredText: read as plain text under its own section titles (src/engines/markdown/rst.ts). */
+/** reStructuredText and Org: read as plain text under their own headings (src/engines/markdown/titles.ts). */
 const titles = (lines: string[]) =>
   rstTitles(new SourceText(lines.join('\n')), 0).map((t) => [t.title, t.level, t.start, t.end]);
 
@@ -163,5 +163,43 @@ describe('the chunker reads .rst and .rst.txt under their titles', () => {
     const asText = chunk(text, lim, '/home/me/docs/sockets.txt');
     expect(asText.some((c) => c.headingPath.includes('Sockets HOWTO'))).toBe(false);
     expect(chunk(text, lim, '/home/me/docs/sockets.md').some((c) => meta(c).oversize)).toBe(true);
+  });
+});
+
+describe('Org headlines', () => {
+  const org = [
+    '#+TITLE: Garden',
+    '',
+    '* Beds',
+    prose(20, 4),
+    '** TODO [#A] Water the tomatoes   :daily:garden:',
+    '- in the morning',
+    '- not on the leaves',
+    '*** DONE Mulch',
+    prose(20, 5),
+    '* :archive:',
+    'old notes',
+    '*not a headline*, emphasis',
+    '',
+  ].join('\n');
+
+  it('stars give the level; keyword, priority and tags stay out of the title', () => {
+    expect(orgTitles(new SourceText(org), 0).map((t) => [t.title, t.level, t.start])).toEqual([
+      ['Beds', 1, 2],
+      ['Water the tomatoes', 2, 4],
+      ['Mulch', 3, 7],
+      ['', 1, 9],
+    ]);
+  });
+
+  it('the chunker reads .org under its headlines, not as Markdown lists', () => {
+    const lim = limits(48, 0);
+    const chunks = chunk(org, lim, '/home/me/notes/garden.org');
+    expectValidChunks(org, chunks, lim, { path: '/home/me/notes/garden.org' });
+    expectAllTextCovered(org, chunks);
+    const mulch = chunks.find((c) => body(c).includes('DONE Mulch'));
+    expect(mulch?.headingPath).toEqual(['Beds', 'Water the tomatoes', 'Mulch']);
+    // As Markdown, the same headlines are list items, under no heading.
+    expect(chunk(org, lim, '/home/me/notes/garden.md').every((c) => c.headingPath.length === 0)).toBe(true);
   });
 });
