@@ -10,7 +10,7 @@ import { Meter } from './meter.js';
 import { mergeSmall, packSection } from './pack.js';
 import { splitSections } from './sections.js';
 import { SourceText } from './source.js';
-import { orgTitles, rstTitles, withTitles } from './titles.js';
+import { orgDocumentTitle, orgTitles, rstTitles, withTitles } from './titles.js';
 import type { Draft, MarkdownChunkMetadata } from './types.js';
 
 /** Hex characters kept of a sha256, for content hashes and ids: 128 bits is plenty. */
@@ -53,13 +53,14 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
   const frontMatter = readFrontMatter(source);
   const kind = textKind(input.path);
   const blocks = parseBlocks(source, frontMatter.bodyStart, WINDOW_LINES, kind);
+  const orgTitle = kind === 'org' ? orgDocumentTitle(source, frontMatter.bodyStart) : undefined;
   const titles =
     kind === 'rst'
       ? rstTitles(source, frontMatter.bodyStart)
       : kind === 'org'
-        ? orgTitles(source, frontMatter.bodyStart)
+        ? orgTitles(source, frontMatter.bodyStart, orgTitle === undefined ? 0 : 1)
         : [];
-  const sections = splitSections(withTitles(blocks, titles), frontMatter.title);
+  const sections = splitSections(withTitles(blocks, titles), frontMatter.title ?? orgTitle);
   const fitter = new DraftFitter(meter);
   const drafts = mergeSmall(
     sections.flatMap((section) => packSection(section, meter)),

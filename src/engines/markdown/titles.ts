@@ -113,8 +113,22 @@ function levelOf(style: string, styles: string[]): number {
 const HEADLINE = /^(\*+)[ \t]+(.*?)[ \t]*$/;
 const ORG_KEYWORD = /^(?:TODO|DONE|NEXT|WAITING|HOLD|CANCELLED|CANCELED)[ \t]+/;
 
-/** The file's Org headlines in order; `fromLine` skips what comes before the body. */
-export function orgTitles(source: SourceText, fromLine: number): Title[] {
+/**
+ * An Org file's `#+TITLE:` (before its first headline), the root of every heading path as a
+ * Markdown note's front matter `title` is; its headlines are then one level below it.
+ */
+export function orgDocumentTitle(source: SourceText, fromLine: number): string | undefined {
+  for (let i = fromLine; i < source.lineCount; i++) {
+    const line = source.line(i);
+    if (HEADLINE.test(line)) return undefined;
+    const title = /^#\+title:[ \t]*(.*?)[ \t]*$/i.exec(line)?.[1];
+    if (title) return title;
+  }
+  return undefined;
+}
+
+/** The file's Org headlines in order, `below` levels down; `fromLine` skips what comes before the body. */
+export function orgTitles(source: SourceText, fromLine: number, below = 0): Title[] {
   const out: Title[] = [];
   for (let i = fromLine; i < source.lineCount; i++) {
     const m = HEADLINE.exec(source.line(i));
@@ -125,7 +139,7 @@ export function orgTitles(source: SourceText, fromLine: number): Title[] {
       .replace(/[ \t]+:[\w@#%:]+:$/, '')
       .replace(/^:[\w@#%:]+:$/, '')
       .trim();
-    out.push({ start: i, end: i + 1, level: Math.min(6, m[1]!.length), title });
+    out.push({ start: i, end: i + 1, level: Math.min(6, m[1]!.length + below), title });
   }
   return out;
 }

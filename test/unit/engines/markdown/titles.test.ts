@@ -198,7 +198,9 @@ describe('Org headlines', () => {
     expectValidChunks(org, chunks, lim, { path: '/home/me/notes/garden.org' });
     expectAllTextCovered(org, chunks);
     const mulch = chunks.find((c) => body(c).includes('DONE Mulch'));
-    expect(mulch?.headingPath).toEqual(['Beds', 'Water the tomatoes', 'Mulch']);
+    // #+TITLE is the root of every path, as a note's front matter title is.
+    expect(mulch?.headingPath).toEqual(['Garden', 'Beds', 'Water the tomatoes', 'Mulch']);
+    expect(chunks[0]!.headingPath[0]).toBe('Garden');
     // As Markdown, the same headlines are list items, under no heading.
     expect(chunk(org, lim, '/home/me/notes/garden.md').every((c) => c.headingPath.length === 0)).toBe(true);
   });
