@@ -29,3 +29,23 @@ export function relativePath(from: string, to: string): string {
   }
   return relative(from, to);
 }
+
+/**
+ * Items grouped by their folder, folders in the order first seen: a config's sources (one per
+ * folder and engine) by the folder several engines may share, or their filters by root.
+ */
+export function byFolder<T>(items: readonly T[], folderOf: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const folder = folderOf(item);
+    const group = out.get(folder);
+    if (group) group.push(item);
+    else out.set(folder, [item]);
+  }
+  return out;
+}
+
+/** The folders of a config's sources, each once (a folder read by several engines is several sources). */
+export function sourceFolders(sources: readonly { readonly path: string }[]): string[] {
+  return [...byFolder(sources, (s) => s.path).keys()];
+}

@@ -8,6 +8,7 @@ import { dispatchTo } from '../ipc/dispatch.js';
 import type { StatusResult } from '../ipc/protocol.js';
 import { IpcServer } from '../ipc/server.js';
 import type { Logger } from '../log.js';
+import { sourceFolders } from '../paths.js';
 import { unmatchedSources } from '../pipeline/source-check.js';
 import type { EmbeddingProgress, IndexProgress, IndexSummary } from '../pipeline/types.js';
 import { IndexQueue } from '../queue/index-queue.js';
@@ -231,7 +232,7 @@ export class Daemon {
     );
     for (const t of this.#timers) t.unref();
     this.#started = true;
-    const sources = [...new Set(this.config.sources.map((s) => s.path))];
+    const sources = sourceFolders(this.config.sources);
     this.#log.info({ socket: this.config.socketPath, sources, pid: process.pid }, 'ragd started');
   }
 
@@ -471,7 +472,7 @@ export class Daemon {
       this.#log.error({ err: errorMessage(err) }, 'reload refused; running on with the previous config');
       return;
     }
-    this.#log.info({ sources: [...new Set(next.sources.map((s) => s.path))] }, 'reloading the config');
+    this.#log.info({ sources: sourceFolders(next.sources) }, 'reloading the config');
     const old = this.#rt;
     // Writes stop first (one writer per index, and the new config may rebuild a table for
     // another model); the old index keeps answering searches and status until the swap.

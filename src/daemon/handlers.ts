@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { errnoCode, RagError } from '../errors.js';
 import type { MethodHandlers } from '../ipc/types.js';
 import type { Logger } from '../log.js';
-import { isInside } from '../paths.js';
+import { isInside, sourceFolders } from '../paths.js';
 import { toJson } from '../search/types.js';
 import type { Daemon } from './daemon.js';
 
@@ -27,7 +27,7 @@ export function daemonHandlers(daemon: Daemon, log: Logger): MethodHandlers {
       const queue = daemon.queue;
       if (!params.path) {
         queue.rescan();
-        return { queued: new Set(daemon.config.sources.map((s) => s.path)).size };
+        return { queued: sourceFolders(daemon.config.sources).length };
       }
       const path = resolve(params.path);
       if (!daemon.config.sources.some((s) => s.path === path || isInside(path, s.path))) {

@@ -14,7 +14,7 @@ import {
 } from '../engines/types.js';
 import { errnoCode, errorMessage, RagError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isInside, relativePath } from '../paths.js';
+import { byFolder, isInside, relativePath } from '../paths.js';
 import type { Engine } from '../registry/registry.js';
 import type { LanceStore } from '../store/lance-store.js';
 import { PATHS_PER_STATEMENT } from '../store/lance-table.js';
@@ -278,9 +278,7 @@ export class Indexer {
     const unlisted: string[] = [];
     // A folder listed for several engines (one source each) is walked once, and each file it
     // holds goes to the source that reads it.
-    const folders = new Map<string, SourceConfig[]>();
-    for (const s of sources) folders.set(s.path, [...(folders.get(s.path) ?? []), s]);
-    for (const [root, group] of folders) {
+    for (const [root, group] of byFolder(sources, (s) => s.path)) {
       if (!(await rootExists(root))) {
         missing.push(root);
         this.#log.warn({ source: root }, 'source folder is missing; keeping its files in the index');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { isInside, isOutside, relativePath } from '../paths.js';
+import { byFolder, isInside, isOutside, relativePath } from '../paths.js';
 
 export { isInside };
 
@@ -156,9 +156,7 @@ export type FolderFilter = Pick<
  * is taken for what any of them reads (each file then goes to the one that takes it, `earlier`).
  */
 export function folderFilters(filters: readonly PathFilter[]): FolderFilter[] {
-  const byRoot = new Map<string, PathFilter[]>();
-  for (const f of filters) byRoot.set(f.root, [...(byRoot.get(f.root) ?? []), f]);
-  return [...byRoot.values()].map(anyOf);
+  return [...byFolder(filters, (f) => f.root).values()].map(anyOf);
 }
 
 /**

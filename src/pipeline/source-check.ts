@@ -4,7 +4,7 @@ import { extname, join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, SourceConfig } from '../config/types.js';
 import { BUILTIN_ENGINES, CHUNKER_INCLUDES } from '../engines/default-includes.js';
-import { relativePath } from '../paths.js';
+import { byFolder, relativePath } from '../paths.js';
 import { PathFilter } from './path-filter.js';
 
 /**
@@ -242,21 +242,14 @@ export async function unmatchedSources(
   const out: UnmatchedSource[] = [];
   // A folder read by several engines (one source each) is named only when none of them reads a
   // file of it, and as its first engine's source.
-  const byFolder = new Map<string, SourceConfig[]>();
-  for (const source of config.sources)
-    byFolder.set(source.path, [...(byFolder.get(source.path) ?? []), source]);
-  for (const sources of byFolder.values()) {
-    let first: UnmatchedSource | undefined;
-    let matched = false;
+  for (const sources of byFolder(config.sources, (s) => s.path).values()) {
+    const looks: UnmatchedSource[] = [];
     for (const source of sources) {
       const unmatched = await lookAtSource(source, new PathFilter(source, config.dataDir), config);
-      if (!unmatched || !(unmatched.complete || !chunksByEngine[source.engine])) {
-        matched = true;
-        break;
-      }
-      first ??= unmatched;
+      if (!unmatched || (!unmatched.complete && chunksByEngine[source.engine])) break;
+      looks.push(unmatched);
     }
-    if (!matched && first) out.push(first);
+    if (looks.length === sources.length) out.push(looks[0]!);
   }
   return out;
 }

@@ -277,15 +277,15 @@ export class LanceStore {
    * Deletes the rows of `paths` from the chunk table of an engine no source names any more (its
    * table is not opened): their records go, and without this their rows would stay on disk,
    * never searched, until the engine came back and found them with no record. A table that
-   * cannot be read keeps them; the caller is told, not stopped.
+   * cannot be read keeps them, with a warning: the deletes of the records go on.
    */
-  async deleteFromUnopened(engine: string, paths: readonly string[]): Promise<boolean> {
+  async deleteFromUnopened(engine: string, paths: readonly string[]): Promise<void> {
     this.#checkOpen();
     const name = chunkTableName(engine);
     if (this.#chunkTables.has(name))
       throw new RagError('E_INTERNAL', `table ${name} is open: use its replaceFiles`);
     try {
-      if (!(await this.#db.tableNames()).includes(name)) return true;
+      if (!(await this.#db.tableNames()).includes(name)) return;
       const table = await this.#db.openTable(name);
       try {
         for (let i = 0; i < paths.length; i += PATHS_PER_STATEMENT)
@@ -293,13 +293,11 @@ export class LanceStore {
       } finally {
         table.close();
       }
-      return true;
     } catch (err) {
       this.#log.warn(
         { table: name, files: paths.length, err: String(err) },
         'cannot delete the rows of files of an engine no source names; they stay in its table',
       );
-      return false;
     }
   }
 

@@ -8,7 +8,7 @@ import { DataDirLock } from '../../daemon/lock.js';
 import { errnoCode, isRagError, RagError } from '../../errors.js';
 import { request } from '../../ipc/client.js';
 import type { Logger } from '../../log.js';
-import { isInside } from '../../paths.js';
+import { isInside, sourceFolders } from '../../paths.js';
 import { emptySummary, type IndexProgress, type IndexSummary } from '../../pipeline/types.js';
 import { commandContext } from '../context.js';
 import { displayPath } from '../display.js';
@@ -41,7 +41,7 @@ Examples:
       const { config, logger } = await commandContext(g);
       const empty = noSources(config);
       if (empty) throw new RagError('E_CONFIG', empty.reason, { fix: empty.fix });
-      const targets = await checkTargets(paths, [...new Set(config.sources.map((s) => s.path))]);
+      const targets = await checkTargets(paths, sourceFolders(config.sources));
       // A running daemon owns the index: hand it the work instead of writing beside it.
       const queued = await queueOnDaemon(
         config.socketPath,

@@ -43,6 +43,12 @@ export function rstTitles(source: SourceText, fromLine: number): Title[] {
   /** The level of the section the next description is in, and the descriptions open in it. */
   let sectionLevel = 0;
   const open: { indent: number; level: number }[] = [];
+  /** A section title (its style: the adornment's character, `^` after it when overlined) opens a section. */
+  const section = (start: number, end: number, style: string, text: string) => {
+    sectionLevel = levelOf(style, styles);
+    open.length = 0;
+    out.push({ start, end, level: sectionLevel, title: plainTitle(text) });
+  };
   for (let i = fromLine; i < source.lineCount; i++) {
     const line = source.line(i);
     const described = DESCRIPTION.exec(line);
@@ -64,10 +70,7 @@ export function rstTitles(source: SourceText, fromLine: number): Title[] {
         under.trimEnd() === line.trimEnd() &&
         line.trimEnd().length >= text.length
       ) {
-        const level = levelOf(`${over[1]}^`, styles);
-        out.push({ start: i, end: i + 3, level, title: plainTitle(text) });
-        sectionLevel = level;
-        open.length = 0;
+        section(i, i + 3, `${over[1]}^`, text);
         i += 2;
         continue;
       }
@@ -77,10 +80,7 @@ export function rstTitles(source: SourceText, fromLine: number): Title[] {
     if (!blankAbove(i)) continue;
     const under = ADORNMENT.exec(source.line(i + 1));
     if (under && source.line(i + 1).trimEnd().length >= line.trimEnd().length) {
-      const level = levelOf(under[1]!, styles);
-      out.push({ start: i, end: i + 2, level, title: plainTitle(line) });
-      sectionLevel = level;
-      open.length = 0;
+      section(i, i + 2, under[1]!, line);
       i += 1;
     }
   }
