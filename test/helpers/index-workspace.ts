@@ -25,11 +25,15 @@ export function testModelSpec(): string {
 }
 
 /**
- * The embedder type test configs use: `mlx-bert` (the default), or what RAGCTL_TEST_EMBEDDER
- * names (`onnx`), so the suite can run on either backend.
+ * The embedder type test configs use: the backend `type: auto` picks on this platform (MLX on
+ * Apple Silicon; onnx elsewhere, where MLX's CPU path is the slower one and every test that
+ * embeds would wait on it), or what RAGCTL_TEST_EMBEDDER names, so the suite can run on either.
+ * MLX itself is held to onnx's vectors and run in the worker by the tests that name it
+ * (test/integration/embed: parity, worker, worker-crash, auto, backend-switch).
  */
 export function testEmbedderType(): 'mlx-bert' | 'onnx' {
-  const type = process.env.RAGCTL_TEST_EMBEDDER ?? 'mlx-bert';
+  const platformDefault = process.platform === 'darwin' && process.arch === 'arm64' ? 'mlx-bert' : 'onnx';
+  const type = process.env.RAGCTL_TEST_EMBEDDER ?? platformDefault;
   if (type !== 'mlx-bert' && type !== 'onnx')
     throw new Error(`RAGCTL_TEST_EMBEDDER=${type}: expected mlx-bert or onnx`);
   return type;
