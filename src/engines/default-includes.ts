@@ -8,6 +8,7 @@ import { LANGUAGES } from './code/languages.js';
  *
  * Plain text notes are Markdown without markup, and read as such. reStructuredText (a Python
  * project's docs) and Org notes are read as plain text under their own headings (markdown/titles.ts).
+ * HTML pages (saved articles, built docs) are read as the text they show (markdown/html.ts).
  */
 export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.md',
@@ -16,6 +17,8 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.txt',
   '**/*.rst',
   '**/*.org',
+  '**/*.html',
+  '**/*.htm',
 ]);
 
 /** Every extension the code chunker has a grammar for; other files would only be text chunks. */

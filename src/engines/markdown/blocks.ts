@@ -56,13 +56,20 @@ const RST_OFF = [...PLAIN_TEXT_OFF, 'heading', 'lheading'];
 /** Org-mode: its headlines (`* Title`) are found by titles.ts, and would be list items here. */
 const ORG_OFF = [...RST_OFF, 'list'];
 
-/** How a file's text is read: Markdown, plain text (`.txt`), reStructuredText (`.rst`) or Org. */
-export type TextKind = 'markdown' | 'plain' | 'rst' | 'org';
+/**
+ * An HTML page's text, made Markdown by html.ts: its code is fenced and its text never indented,
+ * and a line like `<div>` in it is text the page shows (an `&lt;div&gt;`), not markup.
+ */
+const HTML_OFF = ['code', 'html_block'];
+
+/** How a file's text is read: Markdown, plain text (`.txt`), reStructuredText (`.rst`), Org, or HTML made Markdown. */
+export type TextKind = 'markdown' | 'plain' | 'rst' | 'org' | 'html';
 
 const RULES_OFF: Record<Exclude<TextKind, 'markdown'>, string[]> = {
   plain: PLAIN_TEXT_OFF,
   rst: RST_OFF,
   org: ORG_OFF,
+  html: HTML_OFF,
 };
 
 /**

@@ -6,6 +6,7 @@ import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
 import { parseBlocks, type TextKind, WINDOW_LINES } from './blocks.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
+import { type HtmlAsMarkdown, htmlToMarkdown, isHtmlPath } from './html.js';
 import { Meter } from './meter.js';
 import { mergeSmall, packSection } from './pack.js';
 import { splitSections } from './sections.js';
@@ -39,7 +40,9 @@ const MIN_CONTENT_TOKENS = 8;
  *   adds or removes chunks, the ids after them).
  */
 export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
-  const source = new SourceText(input.text);
+  // An HTML page is read as the Markdown it shows; its chunks' lines are the page's.
+  const page = isHtmlPath(input.path) ? htmlToMarkdown(input.text) : undefined;
+  const source = new SourceText(page ? page.text : input.text);
   const meter = new Meter(source, limits.tokenizer, limits.maxTokens);
   if (meter.maxContent < MIN_CONTENT_TOKENS) {
     throw new RagError(
@@ -51,7 +54,7 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
     );
   }
   const frontMatter = readFrontMatter(source);
-  const kind = textKind(input.path);
+  const kind = page ? 'html' : textKind(input.path);
   const blocks = parseBlocks(source, frontMatter.bodyStart, WINDOW_LINES, kind);
   const orgTitle = kind === 'org' ? orgDocumentTitle(source, frontMatter.bodyStart) : undefined;
   const titles =
@@ -60,7 +63,7 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
       : kind === 'org'
         ? orgTitles(source, frontMatter.bodyStart, orgTitle === undefined ? 0 : 1)
         : [];
-  const sections = splitSections(withTitles(blocks, titles), frontMatter.title ?? orgTitle);
+  const sections = splitSections(withTitles(blocks, titles), frontMatter.title ?? orgTitle ?? page?.title);
   const fitter = new DraftFitter(meter);
   const drafts = mergeSmall(
     sections.flatMap((section) => packSection(section, meter)),
@@ -69,7 +72,7 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
   ).flatMap((draft) => fitter.fit(draft));
   const keywords = frontMatter.keywords.length ? `${frontMatter.keywords.join(', ')}\n\n` : '';
   return drafts.map((draft, ordinal) =>
-    toChunk(draft, ordinal, input.path, meter, frontMatter.metadata, keywords),
+    toChunk(draft, ordinal, input.path, meter, frontMatter.metadata, keywords, page),
   );
 }
 
@@ -85,10 +88,11 @@ export const markdownChunker: Chunker = {
   name: 'markdown',
   /**
    * Bumped when the same file gives other chunk texts (2: front matter keywords in the text,
-   * `.txt` read without code blocks; 3: reStructuredText and Org headings): indexes made by an
-   * older chunker re-chunk every file once, their vectors reused by content hash.
+   * `.txt` read without code blocks; 3: reStructuredText and Org headings; 4: HTML read as the
+   * text it shows): indexes made by an older chunker re-chunk every file once, their vectors
+   * reused by content hash.
    */
-  version: '3',
+  version: '4',
   include: MARKDOWN_INCLUDE,
   chunk: chunkMarkdown,
 };
@@ -100,6 +104,7 @@ function toChunk(
   meter: Meter,
   fileMetadata: FrontMatter['metadata'],
   keywords: string,
+  page: HtmlAsMarkdown | undefined,
 ): Chunk {
   const crumb = meter.breadcrumb(draft.path);
   const body = meter.source.text.slice(draft.span.from, draft.span.to);
@@ -115,11 +120,18 @@ function toChunk(
     text,
     ...(keywords ? { embedText } : {}),
     contentHash,
-    startLine: draft.span.startLine + 1,
-    endLine: draft.span.endLine + 1,
+    startLine: (page ? page.lines[draft.span.startLine]!.first : draft.span.startLine) + 1,
+    endLine: (page ? pageEnd(page, draft.span.startLine, draft.span.endLine) : draft.span.endLine) + 1,
     headingPath: [...draft.path],
     metadata,
   };
+}
+
+/** The page's last line behind lines `from..to` of its Markdown (an element may end before a later one starts). */
+function pageEnd(page: HtmlAsMarkdown, from: number, to: number): number {
+  let last = page.lines[from]!.first;
+  for (let i = from; i <= to; i++) last = Math.max(last, page.lines[i]!.last);
+  return last;
 }
 
 function sha256(text: string): string {

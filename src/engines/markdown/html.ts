@@ -1,0 +1,403 @@
+import { type ChildNode, type Element, isTag, isText } from 'domhandler';
+import { parseDocument } from 'htmlparser2';
+
+/**
+ * An HTML page as Markdown the chunker reads like any note: headings `#`…`######`, paragraphs,
+ * list items, table rows, `<pre>` as fenced code. Only the page's own content is read: inside
+ * its `<main>` (or `role="main"`, or its one `<article>`) when it marks one, without navigation,
+ * sidebars, footers, scripts and styles, so a site's menu repeated on every page does not
+ * outrank the page that answers.
+ *
+ * `lines[i]` is the page's 0-based line range that gave line `i` of `text`, so a chunk's lines
+ * point into the page (an editor opens it there) while its text is what a reader sees.
+ */
+export interface HtmlAsMarkdown {
+  text: string;
+  lines: readonly { first: number; last: number }[];
+  /** The page's `<title>`, when its content has no `<h1>`: the root of every heading path. */
+  title?: string;
+}
+
+/** What a reader of the page never sees as its content. */
+const SKIPPED = new Set([
+  'head',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'math',
+  'canvas',
+  'iframe',
+  'object',
+  'embed',
+  'video',
+  'audio',
+  'select',
+  'button',
+  'input',
+  'textarea',
+  'nav',
+  'aside',
+  'footer',
+  'dialog',
+]);
+
+/** Landmarks that are the site's, not the page's. */
+const SKIPPED_ROLES = new Set([
+  'navigation',
+  'banner',
+  'contentinfo',
+  'search',
+  'complementary',
+  'menu',
+  'menubar',
+]);
+
+/**
+ * Class names and ids generators give their menus where no landmark says so: DocBook's
+ * `navheader`/`navfooter` (Prev | Up | Next), Sphinx's `sphinxsidebar` and `related` bars, a
+ * chapter page's `toc` (its sections' titles, each a page of its own), breadcrumbs.
+ */
+const SKIPPED_NAMES =
+  /(?:^|\s)(?:nav|navbar|navheader|navfooter|navigation|sidebar|sphinxsidebar|related|breadcrumbs?|toc|skip-link|site-header|site-footer)(?:\s|$)/i;
+
+/** Elements that start and end a line of their own; the rest flow inline. */
+const BLOCKS = new Set([
+  'p',
+  'div',
+  'section',
+  'article',
+  'main',
+  'header',
+  'blockquote',
+  'ul',
+  'ol',
+  'dl',
+  'dt',
+  'dd',
+  'figure',
+  'figcaption',
+  'address',
+  'details',
+  'summary',
+  'table',
+  'thead',
+  'tbody',
+  'tfoot',
+  'caption',
+  'form',
+  'fieldset',
+  'legend',
+  'center',
+  'body',
+  'html',
+]);
+
+const HEADING = /^h([1-6])$/;
+
+/**
+ * Characters themes put after a heading as its permalink (Sphinx's `¶`, GitHub's `#`, `§`, a
+ * link emoji): not part of its title.
+ */
+const PERMALINK_MARKS = /[\s¶§#🔗]+$/u;
+
+/** A line of text that Markdown would read as something else: a heading, a rule, a fence. */
+const MARKDOWN_LOOKALIKE = /^(#|=+\s*$|-+\s*$|\*\s*\*\s*\*|_\s*_\s*_|```|~~~|\+\+\+\s*$)/;
+
+export function htmlToMarkdown(html: string): HtmlAsMarkdown {
+  const doc = parseDocument(html, { withStartIndices: true, withEndIndices: true, lowerCaseTags: true });
+  const lineAt = lineFinder(html);
+  const root = contentRoot(doc.children) ?? { children: doc.children };
+  const writer = new Writer(lineAt);
+  const pageTitle = pathRoot(root.children, titleOf(doc.children));
+  writer.walk(root.children, false);
+  const { text, lines } = writer.finish();
+  return { text, lines, ...(pageTitle ? { title: pageTitle } : {}) };
+}
+
+/** `.html`, `.htm` and `.xhtml` files are read through `htmlToMarkdown`. */
+export function isHtmlPath(path: string): boolean {
+  return /\.(x?html?)$/i.test(path);
+}
+
+class Writer {
+  readonly #out: string[] = [];
+  readonly #map: { first: number; last: number }[] = [];
+  /** The line being written (inline text accumulates here), and the page lines it came from. */
+  #line = '';
+  #first = -1;
+  #last = -1;
+  /** What the next line of text opens with: a list item's `- `. */
+  #prefix = '';
+  /** Whether the last line written was blank, so blocks are separated by exactly one. */
+  #blank = true;
+  /** The level of the last heading written: a definition's title goes one below it. */
+  #sectionLevel = 0;
+  readonly #lineAt: (index: number) => number;
+
+  constructor(lineAt: (index: number) => number) {
+    this.#lineAt = lineAt;
+  }
+
+  /**
+   * Writes `nodes`. `inList`: inside a list item, where blocks start a line but not a
+   * paragraph. `definition`: the level of the definition title (`<dt id>`) they describe.
+   */
+  walk(nodes: readonly ChildNode[], inList: boolean, definition = 0): void {
+    let lastDefinition = definition;
+    for (const node of nodes) {
+      if (isText(node)) {
+        this.#inline(node.data, node.startIndex, node.endIndex);
+        continue;
+      }
+      if (!isTag(node) || isSkipped(node)) continue;
+      const name = node.name;
+      const heading = HEADING.exec(name);
+      if (heading) {
+        this.#heading(node, Number(heading[1]));
+      } else if (name === 'dt' && node.attribs.id) {
+        // An anchored term: one documented thing (Sphinx's `.. function::`, a glossary entry),
+        // titled as a heading one level below the section or definition it is in.
+        lastDefinition = Math.min(6, Math.max(this.#sectionLevel, definition) + 1);
+        this.#heading(node, lastDefinition, false);
+      } else if (name === 'dd') {
+        this.#endBlock();
+        this.walk(node.children, inList, lastDefinition);
+        this.#endBlock();
+      } else if (name === 'pre') {
+        this.#pre(node);
+      } else if (name === 'br') {
+        this.#endLine();
+      } else if (name === 'hr') {
+        this.#endBlock();
+      } else if (name === 'li') {
+        this.#endLine();
+        this.#prefix = '- ';
+        this.walk(node.children, true, definition);
+        this.#endLine();
+        this.#prefix = '';
+      } else if (name === 'tr') {
+        this.#endLine();
+        const cells = node.children.filter(
+          (c): c is Element => isTag(c) && (c.name === 'td' || c.name === 'th'),
+        );
+        cells.forEach((cell, i) => {
+          if (i > 0 && this.#line) this.#line += ' | ';
+          this.walk(cell.children, inList, definition);
+        });
+        this.#endLine();
+      } else if (BLOCKS.has(name)) {
+        const tight = inList || name === 'dt';
+        if (tight) this.#endLine();
+        else this.#endBlock();
+        this.walk(node.children, inList, definition);
+        if (tight) this.#endLine();
+        else this.#endBlock();
+      } else {
+        this.walk(node.children, inList, definition);
+      }
+    }
+  }
+
+  finish(): { text: string; lines: { first: number; last: number }[] } {
+    this.#endLine();
+    while (this.#out.length && this.#out.at(-1) === '') {
+      this.#out.pop();
+      this.#map.pop();
+    }
+    return { text: this.#out.length ? `${this.#out.join('\n')}\n` : '', lines: this.#map };
+  }
+
+  #inline(data: string, start: number | null, end: number | null): void {
+    const text = data.replace(/\s+/g, ' ');
+    const words = this.#line ? text : text.trimStart();
+    if (!words) return;
+    if (!this.#line) {
+      this.#line = this.#prefix;
+      this.#prefix = '';
+    }
+    this.#line += words;
+    if (start !== null) {
+      const first = this.#lineAt(start + (data.length - data.trimStart().length));
+      if (this.#first < 0) this.#first = first;
+      this.#last = Math.max(this.#last, end === null ? first : this.#lineAt(end));
+    }
+  }
+
+  /** A heading line, `#` × `level` and the element's text; `section`: it opens a section. */
+  #heading(node: Element, level: number, section = true): void {
+    const title = textOf(node).replace(/\s+/g, ' ').trim().replace(PERMALINK_MARKS, '');
+    if (!title) return;
+    this.#endBlock();
+    const at = node.startIndex === null ? 0 : this.#lineAt(node.startIndex);
+    this.#push(
+      `${'#'.repeat(level)} ${title}`,
+      at,
+      node.endIndex === null ? at : this.#lineAt(node.endIndex),
+    );
+    this.#blank = false;
+    this.#endBlock();
+    if (section) this.#sectionLevel = level;
+  }
+
+  #pre(node: Element): void {
+    const raw = textOf(node).replace(/\r\n?/g, '\n');
+    // As browsers do, a line break right after `<pre>` is not part of its text.
+    const skipped = raw.startsWith('\n') ? 1 : 0;
+    const code = raw.slice(skipped).replace(/\s+$/, '');
+    if (!code.trim()) return;
+    this.#endBlock();
+    const longest = Math.max(2, ...[...code.matchAll(/`{3,}/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const start = node.startIndex === null ? 0 : this.#lineAt(node.startIndex);
+    const end = node.endIndex === null ? start : this.#lineAt(node.endIndex);
+    const textStart = firstTextIndex(node);
+    const top = textStart === undefined ? start : this.#lineAt(textStart) + skipped;
+    this.#push(fence, start, start);
+    // The page's line breaks are the block's: its i-th line is the page's line `top + i`.
+    code.split('\n').forEach((line, i) => {
+      const at = Math.min(end, top + i);
+      this.#push(line, at, at);
+    });
+    this.#push(fence, end, end);
+    this.#blank = false;
+    this.#endBlock();
+  }
+
+  #push(line: string, first: number, last: number): void {
+    this.#out.push(line);
+    this.#map.push({ first: Math.max(0, first), last: Math.max(0, first, last) });
+  }
+
+  #endLine(): void {
+    const line = this.#line.trim().replace(/ {2,}/g, ' ');
+    if (line) {
+      // Text that Markdown would read as a heading, rule or fence stays text.
+      this.#push(MARKDOWN_LOOKALIKE.test(line) ? `\\${line}` : line, this.#first, this.#last);
+      this.#blank = false;
+    }
+    this.#line = '';
+    this.#first = -1;
+    this.#last = -1;
+  }
+
+  #endBlock(): void {
+    this.#endLine();
+    if (!this.#blank) {
+      const at = this.#map.at(-1)?.last ?? 0;
+      this.#push('', at, at);
+      this.#blank = true;
+    }
+  }
+}
+
+/** Where the first text inside `node` starts in the page. */
+function firstTextIndex(node: Element): number | undefined {
+  for (const child of node.children) {
+    if (isText(child) && child.startIndex !== null) return child.startIndex;
+    if (isTag(child)) {
+      const inner = firstTextIndex(child);
+      if (inner !== undefined) return inner;
+    }
+  }
+  return undefined;
+}
+
+function isSkipped(node: Element): boolean {
+  if (SKIPPED.has(node.name)) return true;
+  const attrs = node.attribs;
+  if ('hidden' in attrs || attrs['aria-hidden'] === 'true') return true;
+  if (attrs.role && SKIPPED_ROLES.has(attrs.role)) return true;
+  if (SKIPPED_NAMES.test(attrs.class ?? '') || SKIPPED_NAMES.test(attrs.id ?? '')) return true;
+  return /(?:^|\s)headerlink(?:\s|$)/.test(attrs.class ?? '');
+}
+
+/** The page's main content: `<main>` or `role="main"`, else its one `<article>`. */
+function contentRoot(nodes: readonly ChildNode[]): Element | undefined {
+  const main = findFirst(nodes, (el) => el.name === 'main' || el.attribs.role === 'main');
+  if (main) return main;
+  const articles = findAll(nodes, (el) => el.name === 'article', 2);
+  return articles.length === 1 ? articles[0] : undefined;
+}
+
+/**
+ * The `<title>` as the root of every heading path, unless the content has an `<h1>` or opens
+ * with a heading saying the same (DocBook titles its pages with an `<h2>`): a path that says
+ * the page's name twice only dilutes what follows it.
+ */
+function pathRoot(nodes: readonly ChildNode[], title: string | undefined): string | undefined {
+  if (!title) return undefined;
+  const first = findFirst(nodes, (el) => HEADING.test(el.name));
+  if (!first) return title;
+  const text = textOf(first).replace(/\s+/g, ' ').trim().replace(PERMALINK_MARKS, '');
+  return first.name === 'h1' || (text && title.startsWith(text)) ? undefined : title;
+}
+
+function titleOf(nodes: readonly ChildNode[]): string | undefined {
+  const title = findFirst(nodes, (el) => el.name === 'title', true);
+  const text = title ? textOf(title).replace(/\s+/g, ' ').trim() : '';
+  return text || undefined;
+}
+
+function findFirst(
+  nodes: readonly ChildNode[],
+  test: (el: Element) => boolean,
+  includeSkipped = false,
+): Element | undefined {
+  return findAll(nodes, test, 1, includeSkipped)[0];
+}
+
+/** Elements that pass `test`, in document order, up to `limit`; skipped parts are not entered. */
+function findAll(
+  nodes: readonly ChildNode[],
+  test: (el: Element) => boolean,
+  limit: number,
+  includeSkipped = false,
+): Element[] {
+  const found: Element[] = [];
+  const stack = [...nodes].reverse();
+  while (stack.length && found.length < limit) {
+    const node = stack.pop()!;
+    if (!isTag(node)) continue;
+    if (test(node)) {
+      found.push(node);
+      continue;
+    }
+    if (!includeSkipped && isSkipped(node)) continue;
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+  return found;
+}
+
+/** The text of an element and everything in it, skipped parts (a permalink, a script) left out. */
+function textOf(node: Element): string {
+  let out = '';
+  const visit = (nodes: readonly ChildNode[]) => {
+    for (const child of nodes) {
+      if (isText(child)) out += child.data;
+      else if (isTag(child) && !isSkipped(child)) {
+        if (child.name === 'br') out += '\n';
+        else visit(child.children);
+      }
+    }
+  };
+  visit(node.children);
+  return out;
+}
+
+/** A page offset's 0-based line. */
+function lineFinder(text: string): (index: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (index) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+}

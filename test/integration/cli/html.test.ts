@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paragraph, Workspace } from '../../helpers/index-workspace.js';
+import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
+
+/**
+ * A folder of saved HTML pages under a source that names no engine: they are read as the text
+ * they show, without the site's menu, and a hit's heading path and lines are the page's.
+ */
+describe('ragctl index and search over HTML pages', () => {
+  let ws: Workspace;
+  let config: string;
+  let page: string;
+
+  beforeAll(async () => {
+    ws = await Workspace.create('cli-html');
+    page = await ws.write(
+      'docs/deploy.html',
+      [
+        '<!DOCTYPE html>',
+        '<html><head><title>Operations — Handbook</title><script>track("page")</script></head>',
+        '<body>',
+        '<nav><ul><li><a href="/">Handbook home</a></li><li><a href="/billing">Billing and invoices</a></li></ul></nav>',
+        '<main>',
+        '<h1>Operations</h1>',
+        `<p>${paragraph('how the service runs in production', 2)}</p>`,
+        '<h2 id="rollback">Rolling back a release<a class="headerlink" href="#rollback">¶</a></h2>',
+        `<p>Roll back with the previous image tag.`,
+        `${paragraph('the rollback keeps the database', 2)}</p>`,
+        '<pre>',
+        'deploy --tag previous',
+        '</pre>',
+        '</main>',
+        '<footer>Billing and invoices are handled by finance.</footer>',
+        '</body></html>',
+      ].join('\n'),
+    );
+    config = await ws.writeConfig();
+  });
+  afterAll(async () => {
+    await ws.cleanup();
+  });
+
+  it('indexes the page under its headings, with its own line numbers, and leaves the menu out', async () => {
+    const indexed = oneJsonLine(await runCli(['index', '--json', '--config', config], { cwd: ws.root }));
+    expect(indexed).toMatchObject({ filesAdded: 1, failures: [] });
+    const search = await runCli(['search', 'undo a bad deploy', '--json', '-k', '3', '--config', config], {
+      cwd: ws.root,
+    });
+    expect(search.code, search.stderr).toBe(0);
+    type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
+    const hits = oneJsonLine(search).results as Hit[];
+    const rollback = hits.find((h) => h.text.includes('previous image tag'));
+    expect(rollback?.heading_path).toEqual(['Operations', 'Rolling back a release']);
+    expect(rollback?.text).not.toMatch(/<\/?(p|h2|a|pre)\b|¶/);
+    // Its lines are the page's: from the heading's line through the code block's.
+    const lines = (await readFile(page, 'utf8')).split('\n');
+    const lineOf = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
+    expect(rollback?.start_line).toBeLessThanOrEqual(lineOf('Roll back with'));
+    expect(rollback?.start_line).toBeGreaterThanOrEqual(lineOf('<h1>'));
+    expect(rollback?.end_line).toBeGreaterThanOrEqual(
+      lineOf(rollback!.text.includes('deploy --tag') ? 'deploy --tag' : 'Roll back with'),
+    );
+    // The menu and footer are not the page's text: no chunk holds their words.
+    const billing = oneJsonLine(
+      await runCli(['search', 'billing invoices', '--mode', 'text', '--json', '--config', config], {
+        cwd: ws.root,
+      }),
+    );
+    expect(billing.results).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { htmlToMarkdown, isHtmlPath } from '../../../../src/engines/markdown/html.js';
+import { body, chunk, limits, prose } from './helpers.js';
+
+/** HTML pages read as the text they show (src/engines/markdown/html.ts). */
+const md = (html: string) => htmlToMarkdown(html).text;
+
+/** A page as a documentation site builds one: menus around the content, a permalink after each heading. */
+const sitePage = [
+  '<!DOCTYPE html>',
+  '<html><head><title>Sockets — Guide — Example 3.1</title>',
+  '<style>body { color: red }</style><script>var menu = "Home";</script></head>',
+  '<body>',
+  '<nav><a href="/">Home</a> <a href="/guide">Guide index</a></nav>',
+  '<div class="sidebar" role="navigation"><p>Quick search</p></div>',
+  '<div class="body" role="main">',
+  '<h1>Sockets<a class="headerlink" href="#sockets">¶</a></h1>',
+  `<p>${prose(30, 1)}</p>`,
+  '<section id="create">',
+  '<h2>Creating a socket <a href="#create">#</a></h2>',
+  '<p>Call <code>socket()</code> &amp; then',
+  '<em>bind</em> it.</p>',
+  '<pre>',
+  'import socket',
+  's = socket.socket()',
+  '</pre>',
+  '<ul><li>first <b>item</b></li><li><p>second</p><ul><li>nested</li></ul></li></ul>',
+  '<table><tr><th>Name</th><th>Value</th></tr><tr><td>port</td><td>80</td></tr></table>',
+  '</section>',
+  '</div>',
+  '<footer><p>Copyright 2026</p></footer>',
+  '</body></html>',
+].join('\n');
+
+describe('htmlToMarkdown', () => {
+  it("reads only the page's main content, as Markdown", () => {
+    expect(md(sitePage)).toBe(
+      [
+        '# Sockets',
+        '',
+        prose(30, 1),
+        '',
+        '## Creating a socket',
+        '',
+        'Call socket() & then bind it.',
+        '',
+        '```',
+        'import socket',
+        's = socket.socket()',
+        '```',
+        '',
+        '- first item',
+        '- second',
+        '- nested',
+        '',
+        'Name | Value',
+        'port | 80',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it("maps each line to the page's lines it came from", () => {
+    const page = htmlToMarkdown(sitePage);
+    const pageLines = sitePage.split('\n');
+    const lines = page.text.split('\n');
+    const at = (needle: string) => {
+      const i = lines.findIndex((l) => l.includes(needle));
+      return [page.lines[i]!.first, page.lines[i]!.last];
+    };
+    const lineOf = (needle: string) => pageLines.findIndex((l) => l.includes(needle));
+    expect(at('# Sockets')).toEqual([lineOf('<h1>'), lineOf('<h1>')]);
+    expect(at('Call socket()')).toEqual([lineOf('<p>Call'), lineOf('<em>bind')]);
+    expect(at('import socket')).toEqual([lineOf('import socket'), lineOf('import socket')]);
+    expect(at('s = socket.socket()')).toEqual([lineOf('s = socket'), lineOf('s = socket')]);
+    expect(at('port | 80')[0]).toBe(lineOf('<td>port'));
+    expect(page.lines).toHaveLength(lines.length - 1); // the text ends with a line break
+  });
+
+  it("takes the page's <title> as its title only when its content has no <h1>", () => {
+    expect(htmlToMarkdown(sitePage).title).toBeUndefined();
+    const untitled =
+      '<html><head><title> Release\n notes </title></head><body><h2>Fixed</h2><p>x</p></body></html>';
+    expect(htmlToMarkdown(untitled).title).toBe('Release notes');
+  });
+
+  it("reads a DocBook page (PostgreSQL's manual) without its Prev | Up | Next bars, titled once", () => {
+    const page = [
+      '<html><head><title>11.8. Partial Indexes</title></head><body>',
+      '<div class="navheader"><table><tr><th colspan="5">11.8. Partial Indexes</th></tr>',
+      '<tr><td><a href="a.html">Prev</a> </td><td><a href="b.html">Up</a></td><th>Chapter 11. Indexes</th></tr></table><hr></div>',
+      '<div class="sect1" id="INDEXES-PARTIAL"><div class="titlepage"><div><div><h2 class="title">11.8. Partial Indexes</h2></div></div></div>',
+      '<p>A partial index is built over a subset of a table.</p>',
+      '<div class="toc"><dl><dt>11.8.1. Examples</dt></dl></div></div>',
+      '<div class="navfooter"><hr><table><tr><td>Prev</td><td>Home</td><td>Next</td></tr></table></div>',
+      '</body></html>',
+    ].join('\n');
+    const read = htmlToMarkdown(page);
+    expect(read.text).toBe(
+      '## 11.8. Partial Indexes\n\nA partial index is built over a subset of a table.\n',
+    );
+    expect(read.title).toBeUndefined();
+  });
+
+  it('without a main landmark, reads the body (or its one article) without menus, asides and footers', () => {
+    const page = [
+      '<body><header role="banner">Site name</header><nav>Menu</nav>',
+      '<aside>Related</aside><p>Body text.</p>',
+      '<div hidden>secret</div><span aria-hidden="true">icon</span>',
+      '<footer>Contact</footer></body>',
+    ].join('');
+    expect(md(page)).toBe('Body text.\n');
+    const article = '<body><p>Teaser</p><article><h1>Post</h1><p>Text.</p></article></body>';
+    expect(md(article)).toBe('# Post\n\nText.\n');
+    const two = '<body><article><p>One.</p></article><article><p>Two.</p></article></body>';
+    expect(md(two)).toBe('One.\n\nTwo.\n');
+  });
+
+  it("makes an anchored definition term a heading below its section, a member's below its class", () => {
+    const page = [
+      '<main><h2>Encoders</h2>',
+      '<dl class="py class"><dt id="json.JSONEncoder">class <b>json.JSONEncoder</b>(<em>skipkeys=False</em>)<a class="headerlink" href="#x">¶</a></dt>',
+      '<dd><p>Extensible encoder.</p>',
+      '<dl class="py method"><dt id="json.JSONEncoder.encode">encode(o)</dt><dd><p>Return a string.</p></dd></dl>',
+      '</dd></dl>',
+      '<dl><dt>plain term</dt><dd>its meaning</dd></dl>',
+      '</main>',
+    ].join('\n');
+    expect(md(page)).toBe(
+      [
+        '## Encoders',
+        '',
+        '### class json.JSONEncoder(skipkeys=False)',
+        '',
+        'Extensible encoder.',
+        '',
+        '#### encode(o)',
+        '',
+        'Return a string.',
+        '',
+        'plain term',
+        '',
+        'its meaning',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('keeps text that would read as Markdown markup as text, and fences code holding a fence', () => {
+    const page = '<p># of items</p><p>=====</p><p>```not code</p><pre>\n```\ninner\n```\n</pre>';
+    expect(md(page)).toBe(
+      [
+        '\\# of items',
+        '',
+        '\\=====',
+        '',
+        '\\```not code',
+        '',
+        '````',
+        '```',
+        'inner',
+        '```',
+        '````',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('an empty or script-only page is no text', () => {
+    expect(md('')).toBe('');
+    expect(md('<html><head><script>x()</script></head><body>  </body></html>')).toBe('');
+  });
+
+  it('knows HTML files by extension', () => {
+    expect(['a.html', 'b.HTM', 'c.xhtml'].map(isHtmlPath)).toEqual([true, true, true]);
+    expect(['a.md', 'html.txt', 'a.html.bak'].map(isHtmlPath)).toEqual([false, false, false]);
+  });
+});
+
+describe('the markdown chunker on an HTML page', () => {
+  const path = '/home/me/docs/sockets.html';
+
+  it('chunks the text the page shows, under its headings, with the page lines behind each chunk', () => {
+    const lim = limits(64, 0);
+    const chunks = chunk(sitePage, lim, path);
+    expect(chunks.map((c) => c.headingPath.join(' > '))).toEqual(
+      expect.arrayContaining(['Sockets', 'Sockets > Creating a socket']),
+    );
+    const pageLines = sitePage.split('\n');
+    for (const c of chunks) {
+      expect(body(c)).not.toMatch(/<\/?[a-z]+[ >]/);
+      expect(c.startLine).toBeGreaterThanOrEqual(1);
+      expect(c.endLine).toBeGreaterThanOrEqual(c.startLine);
+      // The chunk's first word is on the page within its lines.
+      const firstWord = body(c)
+        .replace(/^[#`\-\s]+/, '')
+        .split(/[\s(]/)[0]!;
+      const span = pageLines.slice(c.startLine - 1, c.endLine).join('\n');
+      expect(span, `${firstWord} in ${c.startLine}-${c.endLine}`).toContain(firstWord);
+    }
+    const code = chunks.find((c) => body(c).includes('import socket'))!;
+    expect(body(code)).toContain('```\nimport socket\ns = socket.socket()\n```');
+    expect(chunks.some((c) => /Home|Quick search|Copyright|menu/.test(c.text))).toBe(false);
+  });
+
+  it('an untitled page has its <title> as the root of every heading path', () => {
+    const page = `<html><head><title>Changelog</title></head><body><h2>2.0</h2><p>${prose(10, 2)}</p></body></html>`;
+    expect(chunk(page, limits(64, 0), '/home/me/docs/changes.htm').map((c) => c.headingPath)).toEqual([
+      ['Changelog', '2.0'],
+    ]);
+  });
+});
