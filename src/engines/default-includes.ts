@@ -8,7 +8,8 @@ import { LANGUAGES } from './code/languages.js';
  *
  * Plain text notes are Markdown without markup, and read as such. reStructuredText (a Python
  * project's docs) and Org notes are read as plain text under their own headings (markdown/titles.ts).
- * HTML pages (saved articles, built docs) are read as the text they show (markdown/html.ts).
+ * HTML pages (saved articles, built docs) and Jupyter notebooks are read as the text they show
+ * (markdown/convert.ts).
  */
 export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.md',
@@ -19,6 +20,7 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.org',
   '**/*.html',
   '**/*.htm',
+  '**/*.ipynb',
 ]);
 
 /** Every extension the code chunker has a grammar for; other files would only be text chunks. */

@@ -129,8 +129,8 @@ function describeUnmatched(
  * folders, node_modules, .git and ignore files' paths left out, as a source's walk leaves them):
  * what `ragctl add` gives a folder whose engine the user did not name. First the engine whose
  * include globs match most of its files (`md` when none matches more than it does); then, when
- * that is md or code, the other of the two if any file is its: a code project's README and docs
- * (Markdown: a project's `requirements.txt` or `CMakeLists.txt` alone is no reason to read it as
+ * that is md or code, the other of the two if any file is its: a code project's README, docs and
+ * notebooks (`MARKDOWN_NAME`: a project's `requirements.txt` or `CMakeLists.txt` alone is no reason to read it as
  * notes), a notes folder's scripts. Never sql beside another: its globs (`*.json`, `*.log`) name
  * files that are seldom database logs outside a log folder.
  */
@@ -162,8 +162,11 @@ export async function guessEngines(
   return { engines, counts, files, complete: look.complete };
 }
 
-/** Docs by their name, as a project's are written: Markdown or reStructuredText. */
-const MARKDOWN_NAME = /\.(md|markdown|mdx|rst)$/i;
+/**
+ * Docs by their name, as a project's are written: Markdown or reStructuredText, and notebooks
+ * (prose and code together). Not HTML: in a code project that is mostly templates.
+ */
+const MARKDOWN_NAME = /\.(md|markdown|mdx|rst|ipynb)$/i;
 
 /** What a look saw: folder entries read, whether it got to the end, whether the folder itself could be listed. */
 interface Look {

@@ -4,9 +4,9 @@ import { RagError } from '../../errors.js';
 import { MARKDOWN_INCLUDE } from '../default-includes.js';
 import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
 import { parseBlocks, type TextKind, WINDOW_LINES } from './blocks.js';
+import { type ConvertedText, convertedText } from './convert.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
-import { type HtmlAsMarkdown, htmlToMarkdown, isHtmlPath } from './html.js';
 import { Meter } from './meter.js';
 import { mergeSmall, packSection } from './pack.js';
 import { splitSections } from './sections.js';
@@ -40,8 +40,8 @@ const MIN_CONTENT_TOKENS = 8;
  *   adds or removes chunks, the ids after them).
  */
 export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
-  // An HTML page is read as the Markdown it shows; its chunks' lines are the page's.
-  const page = isHtmlPath(input.path) ? htmlToMarkdown(input.text) : undefined;
+  // An HTML page or a notebook is read as the Markdown it shows; its chunks' lines are the file's.
+  const page = convertedText(input.path, input.text);
   const source = new SourceText(page ? page.text : input.text);
   const meter = new Meter(source, limits.tokenizer, limits.maxTokens);
   if (meter.maxContent < MIN_CONTENT_TOKENS) {
@@ -54,7 +54,7 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
     );
   }
   const frontMatter = readFrontMatter(source);
-  const kind = page ? 'html' : textKind(input.path);
+  const kind = page ? page.kind : textKind(input.path);
   const blocks = parseBlocks(source, frontMatter.bodyStart, WINDOW_LINES, kind);
   const orgTitle = kind === 'org' ? orgDocumentTitle(source, frontMatter.bodyStart) : undefined;
   const titles =
@@ -88,9 +88,9 @@ export const markdownChunker: Chunker = {
   name: 'markdown',
   /**
    * Bumped when the same file gives other chunk texts (2: front matter keywords in the text,
-   * `.txt` read without code blocks; 3: reStructuredText and Org headings; 4: HTML read as the
-   * text it shows): indexes made by an older chunker re-chunk every file once, their vectors
-   * reused by content hash.
+   * `.txt` read without code blocks; 3: reStructuredText and Org headings; 4: HTML and Jupyter
+   * notebooks read as the text they show): indexes made by an older chunker re-chunk every
+   * file once, their vectors reused by content hash.
    */
   version: '4',
   include: MARKDOWN_INCLUDE,
@@ -104,7 +104,7 @@ function toChunk(
   meter: Meter,
   fileMetadata: FrontMatter['metadata'],
   keywords: string,
-  page: HtmlAsMarkdown | undefined,
+  page: ConvertedText | undefined,
 ): Chunk {
   const crumb = meter.breadcrumb(draft.path);
   const body = meter.source.text.slice(draft.span.from, draft.span.to);
@@ -128,7 +128,7 @@ function toChunk(
 }
 
 /** The page's last line behind lines `from..to` of its Markdown (an element may end before a later one starts). */
-function pageEnd(page: HtmlAsMarkdown, from: number, to: number): number {
+function pageEnd(page: ConvertedText, from: number, to: number): number {
   let last = page.lines[from]!.first;
   for (let i = from; i <= to; i++) last = Math.max(last, page.lines[i]!.last);
   return last;

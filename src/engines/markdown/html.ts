@@ -1,22 +1,7 @@
 import { type ChildNode, type Element, isTag, isText } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
-
-/**
- * An HTML page as Markdown the chunker reads like any note: headings `#`…`######`, paragraphs,
- * list items, table rows, `<pre>` as fenced code. Only the page's own content is read: inside
- * its `<main>` (or `role="main"`, or its one `<article>`) when it marks one, without navigation,
- * sidebars, footers, scripts and styles, so a site's menu repeated on every page does not
- * outrank the page that answers.
- *
- * `lines[i]` is the page's 0-based line range that gave line `i` of `text`, so a chunk's lines
- * point into the page (an editor opens it there) while its text is what a reader sees.
- */
-export interface HtmlAsMarkdown {
-  text: string;
-  lines: readonly { first: number; last: number }[];
-  /** The page's `<title>`, when its content has no `<h1>`: the root of every heading path. */
-  title?: string;
-}
+import type { ConvertedText } from './convert.js';
+import { lineFinder } from './line-finder.js';
 
 /** What a reader of the page never sees as its content. */
 const SKIPPED = new Set([
@@ -105,7 +90,17 @@ const PERMALINK_MARKS = /[\s¶§#🔗]+$/u;
 /** A line of text that Markdown would read as something else: a heading, a rule, a fence. */
 const MARKDOWN_LOOKALIKE = /^(#|=+\s*$|-+\s*$|\*\s*\*\s*\*|_\s*_\s*_|```|~~~|\+\+\+\s*$)/;
 
-export function htmlToMarkdown(html: string): HtmlAsMarkdown {
+/**
+ * An HTML page as Markdown the chunker reads like any note: headings `#`…`######`, paragraphs,
+ * list items, table rows, `<pre>` as fenced code. Only the page's own content is read: inside
+ * its `<main>` (or `role="main"`, or its one `<article>`) when it marks one, without navigation,
+ * sidebars, footers, scripts and styles, so a site's menu repeated on every page does not
+ * outrank the page that answers.
+ *
+ * `lines[i]` is the page's 0-based line range that gave line `i` of `text`, so a chunk's lines
+ * point into the page (an editor opens it there) while its text is what a reader sees.
+ */
+export function htmlToMarkdown(html: string): ConvertedText {
   const doc = parseDocument(html, { withStartIndices: true, withEndIndices: true, lowerCaseTags: true });
   const lineAt = lineFinder(html);
   const root = contentRoot(doc.children) ?? { children: doc.children };
@@ -113,7 +108,7 @@ export function htmlToMarkdown(html: string): HtmlAsMarkdown {
   const pageTitle = pathRoot(root.children, titleOf(doc.children));
   writer.walk(root.children, false);
   const { text, lines } = writer.finish();
-  return { text, lines, ...(pageTitle ? { title: pageTitle } : {}) };
+  return { text, lines, kind: 'html', ...(pageTitle ? { title: pageTitle } : {}) };
 }
 
 /** `.html`, `.htm` and `.xhtml` files are read through `htmlToMarkdown`. */
@@ -384,20 +379,4 @@ function textOf(node: Element): string {
   };
   visit(node.children);
   return out;
-}
-
-/** A page offset's 0-based line. */
-function lineFinder(text: string): (index: number) => number {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return (index) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= index) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
 }

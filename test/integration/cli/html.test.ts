@@ -1,16 +1,19 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paragraph, Workspace } from '../../helpers/index-workspace.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 
 /**
- * A folder of saved HTML pages under a source that names no engine: they are read as the text
- * they show, without the site's menu, and a hit's heading path and lines are the page's.
+ * A folder of saved HTML pages and a Jupyter notebook under a source that names no engine: they
+ * are read as the text they show, without the site's menu or the notebook's outputs, and a hit's
+ * heading path and lines are the file's.
  */
-describe('ragctl index and search over HTML pages', () => {
+describe('ragctl index and search over HTML pages and notebooks', () => {
   let ws: Workspace;
   let config: string;
   let page: string;
+  let notebook: string;
 
   beforeAll(async () => {
     ws = await Workspace.create('cli-html');
@@ -35,6 +38,10 @@ describe('ragctl index and search over HTML pages', () => {
         '</body></html>',
       ].join('\n'),
     );
+    notebook = await ws.write(
+      'analysis/sales.ipynb',
+      await readFile(join(import.meta.dirname, '../../fixtures/notebook/analysis.ipynb'), 'utf8'),
+    );
     config = await ws.writeConfig();
   });
   afterAll(async () => {
@@ -43,7 +50,7 @@ describe('ragctl index and search over HTML pages', () => {
 
   it('indexes the page under its headings, with its own line numbers, and leaves the menu out', async () => {
     const indexed = oneJsonLine(await runCli(['index', '--json', '--config', config], { cwd: ws.root }));
-    expect(indexed).toMatchObject({ filesAdded: 1, failures: [] });
+    expect(indexed).toMatchObject({ filesAdded: 2, failures: [] });
     const search = await runCli(['search', 'undo a bad deploy', '--json', '-k', '3', '--config', config], {
       cwd: ws.root,
     });
@@ -68,5 +75,26 @@ describe('ragctl index and search over HTML pages', () => {
       }),
     );
     expect(billing.results).toEqual([]);
+  }, 120_000);
+
+  it("finds a notebook's cells under its Markdown headings, on the notebook's lines, without its outputs", async () => {
+    const search = await runCli(
+      ['search', 'throw away refunded orders', '--json', '-k', '3', '--config', config],
+      {
+        cwd: ws.root,
+      },
+    );
+    expect(search.code, search.stderr).toBe(0);
+    type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
+    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === notebook);
+    expect(hit?.heading_path).toEqual(['Sales analysis', 'Cleaning']);
+    const lines = (await readFile(notebook, 'utf8')).split('\n');
+    expect(lines[hit!.start_line - 1]).toContain('## Cleaning');
+    const outputs = oneJsonLine(
+      await runCli(['search', 'Figure size Axes', '--mode', 'text', '--json', '--config', config], {
+        cwd: ws.root,
+      }),
+    );
+    expect(outputs.results).toEqual([]);
   }, 120_000);
 });

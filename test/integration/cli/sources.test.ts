@@ -17,7 +17,8 @@ describe('ragctl add', () => {
     ({ dir: root, cleanup } = await makeTempDir('cli-add'));
     env = { XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data') };
     configFile = join(root, 'xdg-config', 'ragctl', 'config.yaml');
-    for (const d of ['notes', 'shop/app', 'logs', 'tool']) await mkdir(join(root, d), { recursive: true });
+    for (const d of ['notes', 'shop/app', 'logs', 'tool', 'lab', 'web'])
+      await mkdir(join(root, d), { recursive: true });
     await writeFile(join(root, 'tool', 'main.py'), 'print(1)\n');
     await writeFile(join(root, 'tool', 'cli.py'), 'print(2)\n');
     await writeFile(join(root, 'tool', 'requirements.txt'), 'requests==2.32.3\n');
@@ -26,6 +27,12 @@ describe('ragctl add', () => {
       await writeFile(join(root, 'shop/app', `${m}.py`), `def ${m}():\n    pass\n`);
     await writeFile(join(root, 'shop', 'README.md'), '# Shop\n');
     await writeFile(join(root, 'logs', 'q.sql'), 'SELECT 1;\n');
+    for (const m of ['load', 'clean', 'plot'])
+      await writeFile(join(root, 'lab', `${m}.py`), `def ${m}():\n    pass\n`);
+    await writeFile(join(root, 'lab', 'explore.ipynb'), '{"cells": [], "metadata": {}, "nbformat": 4}\n');
+    for (const m of ['app', 'menu', 'cart'])
+      await writeFile(join(root, 'web', `${m}.js`), `export function ${m}() {}\n`);
+    await writeFile(join(root, 'web', 'index.html'), '<div id="app"></div>\n');
   });
   afterAll(async () => {
     await cleanup();
@@ -69,6 +76,18 @@ describe('ragctl add', () => {
     expect(oneJsonLine(await ragctl('remove', 'tool', '--json'))).toMatchObject({
       removed: { path: join(root, 'tool') },
     });
+  });
+
+  it("a notebook beside code is read by md too; a web app's index.html is no reason", async () => {
+    const lab = oneJsonLine(await ragctl('add', 'lab', '--json'));
+    expect(lab).toMatchObject({
+      added: { engines: ['code', 'md'] },
+      guessed: true,
+      files: { code: 3, md: 1 },
+    });
+    const web = oneJsonLine(await ragctl('add', 'web', '--json'));
+    expect(web).toMatchObject({ added: { engines: ['code'] }, guessed: true, files: { code: 3, md: 1 } });
+    for (const folder of ['lab', 'web']) expect((await ragctl('remove', folder, '--json')).code).toBe(0);
   });
 
   it('--engine chooses; --json says what was done', async () => {

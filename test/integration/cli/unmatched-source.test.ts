@@ -36,7 +36,7 @@ describe('a source whose files all miss its engine, and an empty one, without a 
     const text = await runCli(['index', '--config', config], { cwd: ws.root });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(
-      `Nothing to index: source ${ws.notes} (engine md) matched 0 files: its include globs (**/*.md, **/*.markdown, **/*.mdx, **/*.txt, **/*.rst, **/*.org, **/*.html, **/*.htm) match none of its 3 files`,
+      `Nothing to index: source ${ws.notes} (engine md) matched 0 files: its include globs (**/*.md, **/*.markdown, **/*.mdx, **/*.txt, **/*.rst, **/*.org, **/*.html, **/*.htm, **/*.ipynb) match none of its 3 files`,
     );
     expect(text.stdout).toContain(`  fix: add \`engine: code\` to this source in ${config}`);
     expect(text.stdout).toContain(`Nothing to index: source ${empty} (engine md) holds no files to index`);
@@ -55,6 +55,7 @@ describe('a source whose files all miss its engine, and an empty one, without a 
           '**/*.org',
           '**/*.html',
           '**/*.htm',
+          '**/*.ipynb',
         ],
         filesSkipped: 3,
         complete: true,

@@ -1,0 +1,95 @@
+import { type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
+import { RagError } from '../../errors.js';
+import type { ConvertedText } from './convert.js';
+import { lineFinder } from './line-finder.js';
+
+/**
+ * A Jupyter notebook (`.ipynb`, nbformat 4) as the Markdown it reads as: its Markdown cells as
+ * they are, its code cells fenced in the notebook's language, its raw cells as text; outputs
+ * left out (images, tables of numbers, tracebacks: what the code made, not what its author wrote).
+ * `lines[i]` is the notebook file's line range behind line `i`: a cell's source line is one JSON
+ * string, on a line of its own as Jupyter writes them, so a hit opens the notebook at that line.
+ */
+export function notebookToMarkdown(json: string): ConvertedText {
+  const errors: ParseError[] = [];
+  const root = parseTree(json, errors, { disallowComments: true, allowTrailingComma: false });
+  const lineAt = lineFinder(json);
+  const error = errors[0];
+  if (error) {
+    const why = printParseErrorCode(error.error)
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toLowerCase();
+    throw new RagError(
+      'E_SKIPPED',
+      `not a Jupyter notebook: invalid JSON at line ${lineAt(error.offset) + 1} (${why})`,
+    );
+  }
+  if (root?.type !== 'object')
+    throw new RagError('E_SKIPPED', 'not a Jupyter notebook: it is not a JSON object');
+  const cells = property(root, 'cells');
+  if (cells?.type !== 'array')
+    throw new RagError('E_SKIPPED', 'not a Jupyter notebook: it has no "cells" list');
+  const language = notebookLanguage(root);
+  const out: string[] = [];
+  const map: { first: number; last: number }[] = [];
+  const push = (line: string, at: number) => {
+    out.push(line);
+    map.push({ first: at, last: at });
+  };
+  for (const cell of cells.children ?? []) {
+    const type = property(cell, 'cell_type')?.value;
+    const source = sourceLines(property(cell, 'source'), lineAt);
+    if (!source.some((l) => l.text.trim())) continue;
+    const top = source[0]!.line;
+    const bottom = source.at(-1)!.line;
+    if (out.length) push('', map.at(-1)!.last);
+    if (type === 'code') {
+      const longest = Math.max(2, ...source.map((l) => /^\s*(`{3,})/.exec(l.text)?.[1]?.length ?? 0));
+      const fence = '`'.repeat(longest + 1);
+      push(`${fence}${language}`, top);
+      for (const l of source) push(l.text, l.line);
+      push(fence, bottom);
+    } else {
+      for (const l of source) push(l.text, l.line);
+    }
+  }
+  return { text: out.length ? `${out.join('\n')}\n` : '', lines: map, kind: 'markdown' };
+}
+
+/** A cell's source (a list of strings, or one string) as lines, each with the file line it is on. */
+function sourceLines(
+  node: Node | undefined,
+  lineAt: (offset: number) => number,
+): { text: string; line: number }[] {
+  if (!node) return [];
+  const parts = node.type === 'array' ? (node.children ?? []) : [node];
+  const lines: { text: string; line: number }[] = [];
+  let open = false;
+  for (const part of parts) {
+    if (part.type !== 'string') continue;
+    const line = lineAt(part.offset);
+    const pieces = String(part.value).replace(/\r\n?/g, '\n').split('\n');
+    pieces.forEach((piece, i) => {
+      // A string without a final line break continues on the next one (nbformat joins them).
+      if (i === 0 && open) lines[lines.length - 1]!.text += piece;
+      else if (i < pieces.length - 1 || piece) lines.push({ text: piece, line });
+    });
+    open = !String(part.value).endsWith('\n');
+  }
+  return lines;
+}
+
+/** The notebook's language, for its code cells' fences: `python`, `r`, `julia`… or none. */
+function notebookLanguage(root: Node): string {
+  const metadata = property(root, 'metadata');
+  const name =
+    property(property(metadata, 'language_info'), 'name')?.value ??
+    property(property(metadata, 'kernelspec'), 'language')?.value;
+  return typeof name === 'string' && /^[\w+#.-]+$/.test(name) ? name.toLowerCase() : '';
+}
+
+function property(node: Node | undefined, key: string): Node | undefined {
+  if (node?.type !== 'object') return undefined;
+  const pair = node.children?.find((p) => p.children?.[0]?.value === key);
+  return pair?.children?.[1];
+}
