@@ -7,7 +7,8 @@ import { LANGUAGES } from './code/languages.js';
  * Kept free of heavy imports for that reason.
  *
  * Plain text notes are Markdown without markup, and read as such. reStructuredText (a Python
- * project's docs) and Org notes are read as plain text under their own headings (markdown/titles.ts).
+ * project's docs), Org notes and AsciiDoc are read as plain text under their own headings
+ * (markdown/titles.ts).
  * HTML pages (saved articles, built docs) and Jupyter notebooks are read as the text they show
  * (markdown/convert.ts).
  */
@@ -18,6 +19,7 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.txt',
   '**/*.rst',
   '**/*.org',
+  '**/*.adoc',
   '**/*.html',
   '**/*.htm',
   '**/*.ipynb',

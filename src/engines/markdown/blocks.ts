@@ -62,13 +62,15 @@ const ORG_OFF = [...RST_OFF, 'list'];
  */
 const HTML_OFF = ['code', 'html_block'];
 
-/** How a file's text is read: Markdown, plain text (`.txt`), reStructuredText (`.rst`), Org, or HTML made Markdown. */
-export type TextKind = 'markdown' | 'plain' | 'rst' | 'org' | 'html';
+/** How a file's text is read: Markdown, plain text (`.txt`), reStructuredText (`.rst`), Org, AsciiDoc, or HTML made Markdown. */
+export type TextKind = 'markdown' | 'plain' | 'rst' | 'org' | 'adoc' | 'html';
 
 const RULES_OFF: Record<Exclude<TextKind, 'markdown'>, string[]> = {
   plain: PLAIN_TEXT_OFF,
   rst: RST_OFF,
   org: ORG_OFF,
+  // Its titles are found by titles.ts; a `----` listing delimiter is not a Markdown rule or underline.
+  adoc: RST_OFF,
   html: HTML_OFF,
 };
 

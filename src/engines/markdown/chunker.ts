@@ -11,7 +11,7 @@ import { Meter } from './meter.js';
 import { mergeSmall, packSection } from './pack.js';
 import { splitSections } from './sections.js';
 import { SourceText } from './source.js';
-import { orgDocumentTitle, orgTitles, rstTitles, withTitles } from './titles.js';
+import { adocTitles, orgDocumentTitle, orgTitles, rstTitles, withTitles } from './titles.js';
 import type { Draft, MarkdownChunkMetadata } from './types.js';
 
 /** Hex characters kept of a sha256, for content hashes and ids: 128 bits is plenty. */
@@ -62,7 +62,9 @@ export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
       ? rstTitles(source, frontMatter.bodyStart)
       : kind === 'org'
         ? orgTitles(source, frontMatter.bodyStart, orgTitle === undefined ? 0 : 1)
-        : [];
+        : kind === 'adoc'
+          ? adocTitles(source, frontMatter.bodyStart)
+          : [];
   const sections = splitSections(withTitles(blocks, titles), frontMatter.title ?? orgTitle ?? page?.title);
   const fitter = new DraftFitter(meter);
   const drafts = mergeSmall(
@@ -81,6 +83,7 @@ function textKind(path: string): TextKind {
   const name = path.toLowerCase();
   if (name.endsWith('.rst') || name.endsWith('.rst.txt')) return 'rst';
   if (name.endsWith('.org')) return 'org';
+  if (name.endsWith('.adoc') || name.endsWith('.asciidoc')) return 'adoc';
   return extname(name) === '.txt' ? 'plain' : 'markdown';
 }
 
@@ -89,7 +92,7 @@ export const markdownChunker: Chunker = {
   /**
    * Bumped when the same file gives other chunk texts (2: front matter keywords in the text,
    * `.txt` read without code blocks; 3: reStructuredText and Org headings; 4: HTML and Jupyter
-   * notebooks read as the text they show): indexes made by an older chunker re-chunk every
+   * notebooks read as the text they show, AsciiDoc under its titles): indexes made by an older chunker re-chunk every
    * file once, their vectors reused by content hash.
    */
   version: '4',

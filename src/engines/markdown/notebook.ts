@@ -27,8 +27,14 @@ export function notebookToMarkdown(json: string): ConvertedText {
   if (root?.type !== 'object')
     throw new RagError('E_SKIPPED', 'not a Jupyter notebook: it is not a JSON object');
   const cells = property(root, 'cells');
-  if (cells?.type !== 'array')
-    throw new RagError('E_SKIPPED', 'not a Jupyter notebook: it has no "cells" list');
+  if (cells?.type !== 'array') {
+    throw new RagError(
+      'E_SKIPPED',
+      property(root, 'worksheets')
+        ? 'an nbformat 3 notebook (IPython 2 or older) is not read: open and save it in Jupyter to make it nbformat 4'
+        : 'not a Jupyter notebook: it has no "cells" list',
+    );
+  }
   const language = notebookLanguage(root);
   const out: string[] = [];
   const map: { first: number; last: number }[] = [];

@@ -145,6 +145,42 @@ export function orgTitles(source: SourceText, fromLine: number, below = 0): Titl
 }
 
 /**
+ * AsciiDoc section titles (`== Install`, or Markdown's `## Install`, which Asciidoctor reads the
+ * same): as many `=` (or `#`) as the level, the document title (`= Guide`) level 1 and the root
+ * of the path, a space, the title. Not inside a delimited block (`----` listing, `....` literal,
+ * `////` comment, `++++` passthrough, `====` example, `****` sidebar, `____` quote), where such a
+ * line is code or quoted text; a block's delimiter closes it only when it repeats the same line.
+ */
+const ADOC_TITLE = /^(={1,6}|#{1,6})[ \t]+(\S.*?)[ \t]*$/;
+const ADOC_DELIMITER = /^(-{4,}|\.{4,}|\/{4,}|\+{4,}|={4,}|\*{4,}|_{4,}|`{3,})[ \t]*$/;
+
+export function adocTitles(source: SourceText, fromLine: number): Title[] {
+  const out: Title[] = [];
+  let open: string | undefined;
+  for (let i = fromLine; i < source.lineCount; i++) {
+    const line = source.line(i);
+    const delimiter = ADOC_DELIMITER.exec(line)?.[1];
+    if (delimiter) {
+      if (open === undefined) open = delimiter;
+      else if (delimiter === open) open = undefined;
+      continue;
+    }
+    if (open !== undefined) continue;
+    const m = ADOC_TITLE.exec(line);
+    // A title is a line of its own: one after a paragraph line is that paragraph's text.
+    if (
+      m &&
+      (i === fromLine ||
+        source.line(i - 1).trim() === '' ||
+        /^\[.*\]$|^:[\w-]+:|^\/\//.test(source.line(i - 1)))
+    ) {
+      out.push({ start: i, end: i + 1, level: m[1]!.length, title: m[2]!.replace(/[ \t]+=+$/, '') });
+    }
+  }
+  return out;
+}
+
+/**
  * The top-level blocks with each title as a heading node in place of the lines it took: the
  * paragraph (or rule) that held its lines is cut around it. A title inside a list or quote (its
  * text indented or lazily continued into one) is left as text, as a Markdown heading there

@@ -36,7 +36,7 @@ describe('a source whose files all miss its engine, and an empty one, without a 
     const text = await runCli(['index', '--config', config], { cwd: ws.root });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(
-      `Nothing to index: source ${ws.notes} (engine md) matched 0 files: its include globs (**/*.md, **/*.markdown, **/*.mdx, **/*.txt, **/*.rst, **/*.org, **/*.html, **/*.htm, **/*.ipynb) match none of its 3 files`,
+      `Nothing to index: source ${ws.notes} (engine md) matched 0 files: its include globs (**/*.md, **/*.markdown, **/*.mdx, **/*.txt, **/*.rst, **/*.org, **/*.adoc, **/*.html, **/*.htm, **/*.ipynb) match none of its 3 files`,
     );
     expect(text.stdout).toContain(`  fix: add \`engine: code\` to this source in ${config}`);
     expect(text.stdout).toContain(`Nothing to index: source ${empty} (engine md) holds no files to index`);
@@ -53,6 +53,7 @@ describe('a source whose files all miss its engine, and an empty one, without a 
           '**/*.txt',
           '**/*.rst',
           '**/*.org',
+          '**/*.adoc',
           '**/*.html',
           '**/*.htm',
           '**/*.ipynb',

@@ -54,7 +54,7 @@ describe('Indexer: only what the sources include is indexed', () => {
     expect([...countByPath(await readChunks(a.config)).keys()].sort()).toEqual([...kept].sort());
   });
 
-  it('a source that names no include reads Markdown, plain text, reStructuredText, Org, HTML and notebooks, not other text formats', async () => {
+  it('a source that names no include reads Markdown, plain text, reStructuredText, Org, AsciiDoc, HTML and notebooks, not other text formats', async () => {
     ws = await pipeline.workspace('default-include');
     const kept = [
       await ws.write('a.md', note('alpha')),
@@ -66,6 +66,7 @@ describe('Indexer: only what the sources include is indexed', () => {
         'saved/article.html',
         `<html><body><h1>Article</h1><p>${paragraph('web', 1)}</p></body></html>`,
       ),
+      await ws.write('notes.adoc', `= Notes\n${paragraph('asciidoc', 1)}\n`),
       await ws.write('saved/old.htm', `<p>${paragraph('older web', 1)}</p>`),
       await ws.write(
         'lab/run.ipynb',
@@ -73,7 +74,6 @@ describe('Indexer: only what the sources include is indexed', () => {
       ),
     ];
     await ws.write('paper.tex', `\\section{Paper}\n${paragraph('proof', 1)}\n`);
-    await ws.write('notes.adoc', `= Notes\n${paragraph('asciidoc', 1)}\n`);
     const a = await open();
     expect(a.config.sources[0]!.include).toContain('**/*.txt');
     const summary = await a.indexer.reconcile();

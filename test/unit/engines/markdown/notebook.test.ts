@@ -89,6 +89,10 @@ describe('notebookToMarkdown', () => {
       ['{"cells": [\n  {"cell_type": "code",\n', 'invalid JSON at line 3 (property name expected)'],
       ['[1, 2]', 'not a JSON object'],
       ['{"nbformat": 4}', 'no "cells" list'],
+      [
+        '{"nbformat": 3, "worksheets": [{"cells": []}]}',
+        'nbformat 3 notebook (IPython 2 or older) is not read',
+      ],
     ] as const) {
       expect(() => notebookToMarkdown(text)).toThrow(why);
       try {

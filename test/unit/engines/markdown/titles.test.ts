@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SourceText } from '../../../../src/engines/markdown/source.js';
-import { orgTitles, rstTitles } from '../../../../src/engines/markdown/titles.js';
+import { adocTitles, orgTitles, rstTitles } from '../../../../src/engines/markdown/titles.js';
 import { body, chunk, expectAllTextCovered, expectValidChunks, limits, meta, prose } from './helpers.js';
 
 /** reStructuredText and Org: read as plain text under their own headings (src/engines/markdown/titles.ts). */
@@ -203,5 +203,63 @@ describe('Org headlines', () => {
     expect(chunks[0]!.headingPath[0]).toBe('Garden');
     // As Markdown, the same headlines are list items, under no heading.
     expect(chunk(org, lim, '/home/me/notes/garden.md').every((c) => c.headingPath.length === 0)).toBe(true);
+  });
+});
+
+describe('AsciiDoc titles', () => {
+  const adoc = [
+    '= Operations Guide', // 0
+    ':toc:',
+    '',
+    prose(20, 6),
+    '',
+    '[[deploy]]',
+    '== Deploying', // 6
+    prose(20, 7),
+    '',
+    '[source,bash]',
+    '----',
+    '== not a title inside a listing', // 11
+    '....',
+    'still in the listing',
+    '----',
+    '',
+    '=== Rolling back ===', // 16
+    'Use the previous tag.',
+    '== this line continues the paragraph above, it is not a title',
+    '',
+    '////',
+    '== commented out',
+    '////',
+    '',
+    '## Markdown-style section', // 24
+    prose(10, 8),
+    '',
+  ].join('\n');
+
+  it('equals signs give the level; delimited blocks and paragraph lines hold no titles', () => {
+    expect(adocTitles(new SourceText(adoc), 0).map((t) => [t.title, t.level, t.start])).toEqual([
+      ['Operations Guide', 1, 0],
+      ['Deploying', 2, 6],
+      ['Rolling back', 3, 16],
+      ['Markdown-style section', 2, 24],
+    ]);
+  });
+
+  it('the chunker reads .adoc under its titles, its listing kept as text of its section', () => {
+    const lim = limits(48, 0);
+    const path = '/home/me/docs/ops.adoc';
+    const chunks = chunk(adoc, lim, path);
+    expectValidChunks(adoc, chunks, lim, { path });
+    expectAllTextCovered(adoc, chunks);
+    const paths = [...new Set(chunks.map((c) => c.headingPath.join(' > ')))];
+    expect(paths).toEqual([
+      'Operations Guide',
+      'Operations Guide > Deploying',
+      'Operations Guide > Deploying > Rolling back',
+      'Operations Guide > Markdown-style section',
+    ]);
+    const listing = chunks.find((c) => body(c).includes('not a title inside a listing'))!;
+    expect(listing.headingPath).toEqual(['Operations Guide', 'Deploying']);
   });
 });
