@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MARKDOWN_INCLUDE } from '../../../src/engines/default-includes.js';
 import { DaemonProcess, DaemonWorkspace, endDaemonTest } from '../../helpers/daemon.js';
 import { Workspace } from '../../helpers/index-workspace.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
@@ -36,7 +37,7 @@ describe('a source whose files all miss its engine, and an empty one, without a 
     const text = await runCli(['index', '--config', config], { cwd: ws.root });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(
-      `Nothing to index: source ${ws.notes} (engine md) matched 0 files: its include globs (**/*.md, **/*.markdown, **/*.mdx, **/*.txt, **/*.rst, **/*.org, **/*.adoc, **/*.html, **/*.htm, **/*.ipynb) match none of its 3 files`,
+      `Nothing to index: source ${ws.notes} (engine md) matched 0 files: its include globs (${MARKDOWN_INCLUDE.join(', ')}) match none of its 3 files`,
     );
     expect(text.stdout).toContain(`  fix: add \`engine: code\` to this source in ${config}`);
     expect(text.stdout).toContain(`Nothing to index: source ${empty} (engine md) holds no files to index`);
@@ -46,18 +47,7 @@ describe('a source whose files all miss its engine, and an empty one, without a 
       expect.objectContaining({
         source: ws.notes,
         engine: 'md',
-        include: [
-          '**/*.md',
-          '**/*.markdown',
-          '**/*.mdx',
-          '**/*.txt',
-          '**/*.rst',
-          '**/*.org',
-          '**/*.adoc',
-          '**/*.html',
-          '**/*.htm',
-          '**/*.ipynb',
-        ],
+        include: [...MARKDOWN_INCLUDE],
         filesSkipped: 3,
         complete: true,
         suggestedEngine: 'code',
