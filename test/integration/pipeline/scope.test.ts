@@ -81,6 +81,38 @@ describe('Indexer: only what the sources include is indexed', () => {
     expect([...countByPath(await readChunks(a.config)).keys()].sort()).toEqual([...kept].sort());
   });
 
+  it('reads each file in its own encoding: Latin-1, UTF-16 with a BOM, a page whose <meta> names Shift_JIS', async () => {
+    ws = await pipeline.workspace('encodings');
+    const latin1 = await ws.write(
+      'old/recette.txt',
+      Buffer.from(`Recette du café crème\n\n${paragraph('gâteau', 1)}\n`, 'latin1'),
+    );
+    const utf16 = await ws.write(
+      'win/notes.md',
+      Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(`# Zürich trip\n\n${paragraph('Grüezi', 1)}\n`, 'utf16le'),
+      ]),
+    );
+    const sjis = await ws.write(
+      'jp/page.html',
+      Buffer.concat([
+        Buffer.from(
+          '<html><head><meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS"></head><body><h1>',
+        ),
+        Buffer.from([0x93, 0xfa, 0x96, 0x7b]), // 日本
+        Buffer.from(`</h1><p>${paragraph('travel', 1)}</p></body></html>`),
+      ]),
+    );
+    const a = await open();
+    expect(await a.indexer.reconcile()).toMatchObject({ filesAdded: 3, filesSkipped: 0 });
+    const texts = new Map((await readChunks(a.config)).map((c) => [c.path, c.text]));
+    expect(texts.get(latin1)).toContain('Recette du café crème');
+    expect(texts.get(utf16)).toContain('Zürich trip');
+    expect(texts.get(sjis)).toContain('日本');
+    expect([...texts.values()].join('')).not.toContain('\uFFFD');
+  });
+
   it('a file that becomes ignored leaves the index at the next reconcile of the same indexer', async () => {
     ws = await pipeline.workspace('ignore-later');
     const a = await open();
