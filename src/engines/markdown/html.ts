@@ -45,7 +45,13 @@ const SKIPPED_ROLES = new Set([
  * chapter page's `toc` (its sections' titles, each a page of its own), breadcrumbs.
  */
 const SKIPPED_NAMES =
-  /(?:^|\s)(?:nav|navbar|navheader|navfooter|navigation|sidebar|sphinxsidebar|related|breadcrumbs?|toc|skip-link|site-header|site-footer)(?:\s|$)/i;
+  /(?:^|\s)(?:nav|nav-panel|navbar|navheader|navfooter|navigation|sidebar|sphinxsidebar|related|breadcrumbs?|toc|skip-link|site-header|site-footer)(?:\s|$)/i;
+
+/**
+ * A page's header or footer bar by class (Texinfo's `header`: Previous | Up | Index): skipped
+ * unless it holds a heading, as a site's header holding the page's `<h1>` does.
+ */
+const BAR_NAMES = /(?:^|\s)(?:header|footer)(?:\s|$)/i;
 
 /** Elements that start and end a line of their own; the rest flow inline. */
 const BLOCKS = new Set([
@@ -237,7 +243,18 @@ class Writer {
   }
 
   #pre(node: Element): void {
-    const raw = textOf(node).replace(/\r\n?/g, '\n');
+    // Variants side by side in one block (Node's docs: ES module and CommonJS `<code>`s) each
+    // start a line.
+    const raw = node.children
+      .map((child, i) => {
+        const text = isText(child) ? child.data : isTag(child) && !isSkipped(child) ? textOf(child) : '';
+        const after = node.children[i - 1];
+        return isTag(child) && child.name === 'code' && after && isTag(after) && after.name === 'code'
+          ? `\n${text}`
+          : text;
+      })
+      .join('')
+      .replace(/\r\n?/g, '\n');
     // As browsers do, a line break right after `<pre>` is not part of its text.
     const skipped = raw.startsWith('\n') ? 1 : 0;
     const code = raw.slice(skipped).replace(/\s+$/, '');
@@ -305,6 +322,8 @@ function isSkipped(node: Element): boolean {
   if ('hidden' in attrs || attrs['aria-hidden'] === 'true') return true;
   if (attrs.role && SKIPPED_ROLES.has(attrs.role)) return true;
   if (SKIPPED_NAMES.test(attrs.class ?? '') || SKIPPED_NAMES.test(attrs.id ?? '')) return true;
+  if (BAR_NAMES.test(attrs.class ?? '') && !findFirst(node.children, (el) => HEADING.test(el.name)))
+    return true;
   return /(?:^|\s)headerlink(?:\s|$)/.test(attrs.class ?? '');
 }
 

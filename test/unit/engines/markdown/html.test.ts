@@ -116,6 +116,24 @@ describe('htmlToMarkdown', () => {
     expect(md(two)).toBe('One.\n\nTwo.\n');
   });
 
+  it("reads a Texinfo page without its Previous | Up bar, and keeps a header bar that holds the page's title", () => {
+    const texinfo = [
+      '<body><div class="section" id="Thread-Safety"><div class="header"><p>Previous: <a rel="prev" href="a.html">Closures</a>,',
+      'Up: <a rel="up" href="b.html">Using libffi</a></p></div><hr>',
+      '<h3 class="section">2.7 Thread Safety</h3><p>Not completely thread-safe.</p></div></body>',
+    ].join('\n');
+    expect(md(texinfo)).toBe('### 2.7 Thread Safety\n\nNot completely thread-safe.\n');
+    const titled =
+      '<body><div class="header"><h1>Release notes</h1></div><p>Fixed.</p><div class="footer">Built by X</div></body>';
+    expect(md(titled)).toBe('# Release notes\n\nFixed.\n');
+  });
+
+  it('puts variants of one code block (ES module and CommonJS) on lines of their own', () => {
+    const page =
+      '<pre><input type="checkbox"><code class="mjs">import fs from "node:fs";</code><code class="cjs">const fs = require("node:fs");</code></pre>';
+    expect(md(page)).toBe('```\nimport fs from "node:fs";\nconst fs = require("node:fs");\n```\n');
+  });
+
   it("makes an anchored definition term a heading below its section, a member's below its class", () => {
     const page = [
       '<main><h2>Encoders</h2>',
