@@ -34,7 +34,10 @@ export interface ChunkInput {
   path: string;
   /** The path relative to its source folder, '/'-separated: what names read best to a person. */
   relativePath?: string;
+  /** The file's text; empty for a file the chunker reads as bytes (`Chunker.readsBytes`). */
   text: string;
+  /** The file's bytes, for a file the chunker reads as bytes (a PDF). */
+  bytes?: Uint8Array;
 }
 
 export interface ChunkLimits {
@@ -67,6 +70,11 @@ export interface Chunker {
    * is recorded as the skip reason. Any other error is recorded as a chunker failure.
    */
   chunk(input: ChunkInput, limits: ChunkLimits): Chunk[] | Promise<Chunk[]>;
+  /**
+   * Whether it reads this file as bytes (a PDF) rather than text: the pipeline then neither
+   * decodes it nor skips it as binary, and hands `ChunkInput.bytes`. Absent: every file is text.
+   */
+  readsBytes?(path: string): boolean;
 }
 
 /**

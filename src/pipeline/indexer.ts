@@ -572,7 +572,9 @@ class Run {
     for (const c of candidates) {
       // Files read but not yet committed are dropped: unrecorded, they are redone next run.
       this.throwIfAborted();
-      const read = await this.#timed('read', () => readForIndex(c.disk.path));
+      const read = await this.#timed('read', () =>
+        readForIndex(c.disk.path, { bytes: state.engine.chunker.readsBytes?.(c.disk.path) ?? false }),
+      );
       if (!read.ok) {
         if (read.vanished) {
           if (c.record) await this.delete([c.record]);
@@ -606,7 +608,12 @@ class Run {
       try {
         chunks = await this.#timed('chunk', () =>
           state.engine.chunker.chunk(
-            { path: c.disk.path, relativePath: relativePath(c.source.path, c.disk.path), text: read.text },
+            {
+              path: c.disk.path,
+              relativePath: relativePath(c.source.path, c.disk.path),
+              text: read.text,
+              ...(read.bytes ? { bytes: read.bytes } : {}),
+            },
             {
               maxTokens: state.engine.config.chunkMaxTokens ?? state.embedder.maxTokens,
               minTokens: state.engine.config.chunkMinTokens,

@@ -7,7 +7,7 @@ import { errnoCode } from '../errors.js';
 export const BINARY_SNIFF_BYTES = 8000;
 
 export type ReadResult =
-  | { ok: true; text: string; fileHash: string; size: number }
+  | { ok: true; text: string; fileHash: string; size: number; bytes?: Uint8Array }
   | { ok: false; reason: string; fileHash?: string; vanished?: boolean };
 
 /** sha256 hex, first 32 characters: collisions are irrelevant at these counts, rows stay small. */
@@ -18,9 +18,10 @@ export function shortHash(data: string | Buffer): string {
 /**
  * Reads a file for indexing: its content hash, and its text if it is text (`decodeText`). A NUL
  * byte in the first 8 kB marks a binary file, which is skipped with that reason, unless a UTF-16
- * byte-order mark says those NULs are half of each character.
+ * byte-order mark says those NULs are half of each character. With `bytes`, the file is handed
+ * over as bytes, for a chunker that reads it so (`Chunker.readsBytes`).
  */
-export async function readForIndex(path: string): Promise<ReadResult> {
+export async function readForIndex(path: string, options: { bytes?: boolean } = {}): Promise<ReadResult> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -31,6 +32,8 @@ export async function readForIndex(path: string): Promise<ReadResult> {
     return { ok: false, reason: unreadable('cannot read', path, err, false) };
   }
   const fileHash = shortHash(bytes);
+  // A file its chunker reads as bytes (a PDF): neither decoded nor judged binary.
+  if (options.bytes) return { ok: true, text: '', fileHash, size: bytes.length, bytes };
   if (!utf16Bom(bytes) && bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0))
     return { ok: false, reason: 'binary file', fileHash };
   return { ok: true, text: decodeText(bytes), fileHash, size: bytes.length };

@@ -163,10 +163,10 @@ export async function guessEngines(
 }
 
 /**
- * Docs by their name, as a project's are written: Markdown or reStructuredText, and notebooks
- * (prose and code together). Not HTML: in a code project that is mostly templates.
+ * Docs by their name, as a project's are written: Markdown, reStructuredText, AsciiDoc, PDF,
+ * and notebooks (prose and code together). Not HTML: in a code project that is mostly templates.
  */
-const MARKDOWN_NAME = /\.(md|markdown|mdx|rst|ipynb)$/i;
+const MARKDOWN_NAME = /\.(md|markdown|mdx|rst|adoc|ipynb|pdf)$/i;
 
 /** What a look saw: folder entries read, whether it got to the end, whether the folder itself could be listed. */
 interface Look {

@@ -57,13 +57,13 @@ const RST_OFF = [...PLAIN_TEXT_OFF, 'heading', 'lheading'];
 const ORG_OFF = [...RST_OFF, 'list'];
 
 /**
- * An HTML page's text, made Markdown by html.ts: its code is fenced and its text never indented,
- * and a line like `<div>` in it is text the page shows (an `&lt;div&gt;`), not markup.
+ * Text made Markdown from another format (convert.ts: an HTML page, a PDF): its code is fenced
+ * and its text never indented, and a line like `<div>` in it is text the file shows, not markup.
  */
-const HTML_OFF = ['code', 'html_block'];
+const CONVERTED_OFF = ['code', 'html_block'];
 
-/** How a file's text is read: Markdown, plain text (`.txt`), reStructuredText (`.rst`), Org, AsciiDoc, or HTML made Markdown. */
-export type TextKind = 'markdown' | 'plain' | 'rst' | 'org' | 'adoc' | 'html';
+/** How a file's text is read: Markdown, plain text (`.txt`), reStructuredText (`.rst`), Org, AsciiDoc, or text made Markdown (`converted`). */
+export type TextKind = 'markdown' | 'plain' | 'rst' | 'org' | 'adoc' | 'converted';
 
 const RULES_OFF: Record<Exclude<TextKind, 'markdown'>, string[]> = {
   plain: PLAIN_TEXT_OFF,
@@ -71,7 +71,7 @@ const RULES_OFF: Record<Exclude<TextKind, 'markdown'>, string[]> = {
   org: ORG_OFF,
   // Its titles are found by titles.ts; a `----` listing delimiter is not a Markdown rule or underline.
   adoc: RST_OFF,
-  html: HTML_OFF,
+  converted: CONVERTED_OFF,
 };
 
 /**

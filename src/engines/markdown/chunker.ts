@@ -4,11 +4,13 @@ import { RagError } from '../../errors.js';
 import { MARKDOWN_INCLUDE } from '../default-includes.js';
 import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
 import { parseBlocks, type TextKind, WINDOW_LINES } from './blocks.js';
-import { type ConvertedText, convertedText } from './convert.js';
+import { convertedText } from './convert.js';
+import type { ConvertedText } from './converted.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
 import { Meter } from './meter.js';
 import { mergeSmall, packSection } from './pack.js';
+import { isPdfPath, pdfToMarkdown } from './pdf.js';
 import { splitSections } from './sections.js';
 import { SourceText } from './source.js';
 import { adocTitles, orgDocumentTitle, orgTitles, rstTitles, withTitles } from './titles.js';
@@ -39,9 +41,12 @@ const MIN_CONTENT_TOKENS = 8;
  *   ids on every run, and an edit changes the ids of the chunks it changes (and, only when it
  *   adds or removes chunks, the ids after them).
  */
-export function chunkMarkdown(input: ChunkInput, limits: ChunkLimits): Chunk[] {
-  // An HTML page or a notebook is read as the Markdown it shows; its chunks' lines are the file's.
-  const page = convertedText(input.path, input.text);
+export function chunkMarkdown(
+  input: ChunkInput,
+  limits: ChunkLimits,
+  // An HTML page, a notebook or a PDF is read as the Markdown it shows; its chunks' lines are the file's.
+  page: ConvertedText | undefined = convertedText(input.path, input.text),
+): Chunk[] {
   const source = new SourceText(page ? page.text : input.text);
   const meter = new Meter(source, limits.tokenizer, limits.maxTokens);
   if (meter.maxContent < MIN_CONTENT_TOKENS) {
@@ -91,13 +96,18 @@ export const markdownChunker: Chunker = {
   name: 'markdown',
   /**
    * Bumped when the same file gives other chunk texts (2: front matter keywords in the text,
-   * `.txt` read without code blocks; 3: reStructuredText and Org headings; 4: HTML and Jupyter
-   * notebooks read as the text they show, AsciiDoc under its titles): indexes made by an older chunker re-chunk every
+   * `.txt` read without code blocks; 3: reStructuredText and Org headings; 4: HTML, Jupyter
+   * notebooks and PDFs read as the text they show, AsciiDoc under its titles): indexes made by an older chunker re-chunk every
    * file once, their vectors reused by content hash.
    */
   version: '4',
   include: MARKDOWN_INCLUDE,
-  chunk: chunkMarkdown,
+  chunk(input, limits) {
+    if (!isPdfPath(input.path)) return chunkMarkdown(input, limits);
+    if (!input.bytes) throw new Error(`${input.path}: a PDF is read as bytes (ChunkInput.bytes)`);
+    return pdfToMarkdown(input.bytes).then((page) => chunkMarkdown(input, limits, page));
+  },
+  readsBytes: isPdfPath,
 };
 
 function toChunk(

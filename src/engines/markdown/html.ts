@@ -1,7 +1,6 @@
 import { type ChildNode, type Element, isTag, isText } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
-import type { ConvertedText } from './convert.js';
-import { lineFinder } from './line-finder.js';
+import { asText, type ConvertedText, lineFinder } from './converted.js';
 
 /** What a reader of the page never sees as its content. */
 const SKIPPED = new Set([
@@ -93,9 +92,6 @@ const HEADING = /^h([1-6])$/;
  */
 const PERMALINK_MARKS = /[\s¶§#🔗]+$/u;
 
-/** A line of text that Markdown would read as something else: a heading, a rule, a fence. */
-const MARKDOWN_LOOKALIKE = /^(#|=+\s*$|-+\s*$|\*\s*\*\s*\*|_\s*_\s*_|```|~~~|\+\+\+\s*$)/;
-
 /**
  * An HTML page as Markdown the chunker reads like any note: headings `#`…`######`, paragraphs,
  * list items, table rows, `<pre>` as fenced code. Only the page's own content is read: inside
@@ -114,7 +110,7 @@ export function htmlToMarkdown(html: string): ConvertedText {
   const pageTitle = pathRoot(root.children, titleOf(doc.children));
   writer.walk(root.children, false);
   const { text, lines } = writer.finish();
-  return { text, lines, kind: 'html', ...(pageTitle ? { title: pageTitle } : {}) };
+  return { text, lines, kind: 'converted', ...(pageTitle ? { title: pageTitle } : {}) };
 }
 
 /** `.html`, `.htm` and `.xhtml` files are read through `htmlToMarkdown`. */
@@ -286,7 +282,7 @@ class Writer {
     const line = this.#line.trim().replace(/ {2,}/g, ' ');
     if (line) {
       // Text that Markdown would read as a heading, rule or fence stays text.
-      this.#push(MARKDOWN_LOOKALIKE.test(line) ? `\\${line}` : line, this.#first, this.#last);
+      this.#push(asText(line), this.#first, this.#last);
       this.#blank = false;
     }
     this.#line = '';

@@ -1,7 +1,7 @@
 import { type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
 import { RagError } from '../../errors.js';
-import type { ConvertedText } from './convert.js';
-import { lineFinder } from './line-finder.js';
+import type { ConvertedText } from './converted.js';
+import { lineFinder } from './converted.js';
 
 /**
  * A Jupyter notebook (`.ipynb`, nbformat 4) as the Markdown it reads as: its Markdown cells as

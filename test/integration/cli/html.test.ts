@@ -2,18 +2,20 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paragraph, Workspace } from '../../helpers/index-workspace.js';
+import { writePdf } from '../../helpers/pdf-writer.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 
 /**
- * A folder of saved HTML pages and a Jupyter notebook under a source that names no engine: they
- * are read as the text they show, without the site's menu or the notebook's outputs, and a hit's
- * heading path and lines are the file's.
+ * A folder of saved HTML pages, a Jupyter notebook and a PDF under a source that names no engine:
+ * they are read as the text they show, without the site's menu, the notebook's outputs or the
+ * PDF's running heads, and a hit's heading path and lines (a PDF's: pages) are the file's.
  */
-describe('ragctl index and search over HTML pages and notebooks', () => {
+describe('ragctl index and search over HTML pages, notebooks and PDFs', () => {
   let ws: Workspace;
   let config: string;
   let page: string;
   let notebook: string;
+  let pdf: string;
 
   beforeAll(async () => {
     ws = await Workspace.create('cli-html');
@@ -42,6 +44,32 @@ describe('ragctl index and search over HTML pages and notebooks', () => {
       'analysis/sales.ipynb',
       await readFile(join(import.meta.dirname, '../../fixtures/notebook/analysis.ipynb'), 'utf8'),
     );
+    // Four pages, as a manual prints them: a running head and a page number on each.
+    const body = (topic: string) =>
+      paragraph(topic, 4)
+        .split(/(?<=\.) /)
+        .map((text, i) => ({ text, y: 670 - 14 * i }));
+    const sections = [
+      'Nightly backups',
+      'Restoring a backup',
+      'Monitoring the replicas',
+      'Upgrading the cluster',
+    ];
+    pdf = await ws.write(
+      'manuals/backup.pdf',
+      writePdf(
+        sections.map((title, n) => [
+          { text: 'Runbook for the storage team', y: 760, size: 9 },
+          { text: title, y: 700, size: 16 },
+          ...(title === 'Restoring a backup'
+            ? [{ text: 'Stop the database, then unpack the newest archive into the data folder.', y: 684 }]
+            : []),
+          ...body(title.toLowerCase()),
+          { text: String(n + 1), y: 40, size: 9 },
+        ]),
+        { outline: sections.map((title, page) => ({ title, page, top: 715 })) },
+      ),
+    );
     config = await ws.writeConfig();
   });
   afterAll(async () => {
@@ -50,7 +78,7 @@ describe('ragctl index and search over HTML pages and notebooks', () => {
 
   it('indexes the page under its headings, with its own line numbers, and leaves the menu out', async () => {
     const indexed = oneJsonLine(await runCli(['index', '--json', '--config', config], { cwd: ws.root }));
-    expect(indexed).toMatchObject({ filesAdded: 2, failures: [] });
+    expect(indexed).toMatchObject({ filesAdded: 3, failures: [] });
     const search = await runCli(['search', 'undo a bad deploy', '--json', '-k', '3', '--config', config], {
       cwd: ws.root,
     });
@@ -96,5 +124,23 @@ describe('ragctl index and search over HTML pages and notebooks', () => {
       }),
     );
     expect(outputs.results).toEqual([]);
+  }, 120_000);
+
+  it("finds a PDF's text under its bookmarks, its pages as lines, without its running head", async () => {
+    const question = 'how do I bring back the database from an archive';
+    const search = await runCli(['search', question, '--json', '-k', '3', '--config', config], {
+      cwd: ws.root,
+    });
+    expect(search.code, search.stderr).toBe(0);
+    type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
+    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === pdf);
+    expect(hit?.heading_path).toEqual(['Restoring a backup']);
+    expect([hit?.start_line, hit?.end_line]).toEqual([2, 2]);
+    const heads = oneJsonLine(
+      await runCli(['search', 'runbook storage team', '--mode', 'text', '--json', '--config', config], {
+        cwd: ws.root,
+      }),
+    );
+    expect((heads.results as Hit[]).filter((h) => h.path === pdf)).toEqual([]);
   }, 120_000);
 });

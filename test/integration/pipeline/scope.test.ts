@@ -11,6 +11,7 @@ import {
   recordsOf,
   type Workspace,
 } from '../../helpers/index-workspace.js';
+import { writePdf } from '../../helpers/pdf-writer.js';
 import { usePipeline } from '../../helpers/pipeline.js';
 
 const note = (topic: string) => `# ${topic}\n\n${paragraph(topic, 2)}\n`;
@@ -54,7 +55,7 @@ describe('Indexer: only what the sources include is indexed', () => {
     expect([...countByPath(await readChunks(a.config)).keys()].sort()).toEqual([...kept].sort());
   });
 
-  it('a source that names no include reads Markdown, plain text, reStructuredText, Org, AsciiDoc, HTML and notebooks, not other text formats', async () => {
+  it('a source that names no include reads Markdown, plain text, reStructuredText, Org, AsciiDoc, HTML, notebooks and PDF, not other formats', async () => {
     ws = await pipeline.workspace('default-include');
     const kept = [
       await ws.write('a.md', note('alpha')),
@@ -68,6 +69,10 @@ describe('Indexer: only what the sources include is indexed', () => {
       ),
       await ws.write('notes.adoc', `= Notes\n${paragraph('asciidoc', 1)}\n`),
       await ws.write('saved/old.htm', `<p>${paragraph('older web', 1)}</p>`),
+      await ws.write(
+        'papers/guide.pdf',
+        writePdf([[{ text: 'A paper about backups and restores.', y: 700 }]]),
+      ),
       await ws.write(
         'lab/run.ipynb',
         JSON.stringify({ cells: [{ cell_type: 'markdown', source: [paragraph('lab', 1)] }] }),

@@ -96,9 +96,9 @@ describe('Indexer: files that cannot be indexed are recorded with a reason and n
     expect(records.get(empty)).toMatchObject({ status: 'indexed', chunkCount: 0 });
     expect(await inconsistencies(a)).toEqual([]);
 
-    // Invalid UTF-8 is indexed with replacement characters rather than hidden.
+    // A Latin-1 note (no valid UTF-8 in it) is read as one, not hidden or mangled.
     const latinRow = (await readChunks(a.config)).find((r) => r.path === latin1)!;
-    expect(latinRow.text).toContain('Un caf\uFFFD cr\uFFFDme');
+    expect(latinRow.text).toContain('Un café crème');
     expect((await readFile(latin1)).includes(0xe9)).toBe(true);
 
     // Nothing changed: skipped files are remembered, not read again, and not reported again.

@@ -1,0 +1,40 @@
+import type { TextKind } from './blocks.js';
+
+/**
+ * A file that is not text to read as it is (an HTML page, a Jupyter notebook, a PDF), made
+ * Markdown for the chunker. `lines[i]` is the file's 0-based line range behind line `i` of
+ * `text` (a PDF's: its 0-based pages), so a chunk's `startLine`/`endLine` are the file's own and
+ * an editor opens it there.
+ */
+export interface ConvertedText {
+  text: string;
+  lines: readonly { first: number; last: number }[];
+  /** How `text` is parsed (blocks.ts). */
+  kind: TextKind;
+  /** The root of every heading path, as a note's front matter `title` is. */
+  title?: string;
+}
+
+/** A line of text that Markdown would read as something else: a heading, a rule, a fence. */
+const MARKDOWN_LOOKALIKE = /^(#|=+\s*$|-+\s*$|\*\s*\*\s*\*|_\s*_\s*_|```|~~~|\+\+\+\s*$)/;
+
+/** A line of a converted file's text, escaped where Markdown would read it as markup. */
+export function asText(line: string): string {
+  return MARKDOWN_LOOKALIKE.test(line) ? `\\${line}` : line;
+}
+
+/** A file offset's 0-based line. */
+export function lineFinder(text: string): (index: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (index) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+}
