@@ -352,6 +352,8 @@ describe('the CLI over the socket of the running daemon', () => {
       pid: daemon.pid,
       role: 'daemon',
     });
+    // The other two requests queued walks of their own: the next tests start from a settled daemon.
+    await daemon.idle();
   });
 });
 
