@@ -15,6 +15,41 @@ export interface ConvertedText {
   title?: string;
 }
 
+/** A converted file's Markdown, written line by line, each line with the file lines behind it. */
+export class ConvertedLines {
+  readonly #out: string[] = [];
+  readonly #map: { first: number; last: number }[] = [];
+
+  get length(): number {
+    return this.#out.length;
+  }
+
+  /** The last file line behind what is written so far (0 when nothing is). */
+  get lastSource(): number {
+    return this.#map.at(-1)?.last ?? 0;
+  }
+
+  push(line: string, first: number, last = first): void {
+    this.#out.push(line);
+    this.#map.push({ first: Math.max(0, first), last: Math.max(0, first, last) });
+  }
+
+  /** Rewrites line `index` (from the end when negative), keeping the file lines behind it. */
+  replace(index: number, line: string): void {
+    this.#out[index < 0 ? this.#out.length + index : index] = line;
+  }
+
+  /** The text, ending in one line break and no blank lines, with its line map. */
+  finish(kind: TextKind, title?: string): ConvertedText {
+    while (this.#out.at(-1) === '') {
+      this.#out.pop();
+      this.#map.pop();
+    }
+    const text = this.#out.length ? `${this.#out.join('\n')}\n` : '';
+    return { text, lines: this.#map, kind, ...(title ? { title } : {}) };
+  }
+}
+
 /** A line of text that Markdown would read as something else: a heading, a rule, a fence. */
 const MARKDOWN_LOOKALIKE = /^(#|=+\s*$|-+\s*$|\*\s*\*\s*\*|_\s*_\s*_|```|~~~|\+\+\+\s*$)/;
 

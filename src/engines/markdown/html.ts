@@ -1,6 +1,6 @@
 import { type ChildNode, type Element, isTag, isText } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
-import { asText, type ConvertedText, lineFinder } from './converted.js';
+import { asText, ConvertedLines, type ConvertedText, lineFinder } from './converted.js';
 
 /** What a reader of the page never sees as its content. */
 const SKIPPED = new Set([
@@ -109,8 +109,7 @@ export function htmlToMarkdown(html: string): ConvertedText {
   const writer = new Writer(lineAt);
   const pageTitle = pathRoot(root.children, titleOf(doc.children));
   writer.walk(root.children, false);
-  const { text, lines } = writer.finish();
-  return { text, lines, kind: 'converted', ...(pageTitle ? { title: pageTitle } : {}) };
+  return writer.finish(pageTitle);
 }
 
 /** `.html`, `.htm` and `.xhtml` files are read through `htmlToMarkdown`. */
@@ -119,8 +118,7 @@ export function isHtmlPath(path: string): boolean {
 }
 
 class Writer {
-  readonly #out: string[] = [];
-  readonly #map: { first: number; last: number }[] = [];
+  readonly #out = new ConvertedLines();
   /** The line being written (inline text accumulates here), and the page lines it came from. */
   #line = '';
   #first = -1;
@@ -197,13 +195,9 @@ class Writer {
     }
   }
 
-  finish(): { text: string; lines: { first: number; last: number }[] } {
+  finish(title: string | undefined): ConvertedText {
     this.#endLine();
-    while (this.#out.length && this.#out.at(-1) === '') {
-      this.#out.pop();
-      this.#map.pop();
-    }
-    return { text: this.#out.length ? `${this.#out.join('\n')}\n` : '', lines: this.#map };
+    return this.#out.finish('converted', title);
   }
 
   #inline(data: string, start: number | null, end: number | null): void {
@@ -274,8 +268,7 @@ class Writer {
   }
 
   #push(line: string, first: number, last: number): void {
-    this.#out.push(line);
-    this.#map.push({ first: Math.max(0, first), last: Math.max(0, first, last) });
+    this.#out.push(line, first, last);
   }
 
   #endLine(): void {
@@ -293,7 +286,7 @@ class Writer {
   #endBlock(): void {
     this.#endLine();
     if (!this.#blank) {
-      const at = this.#map.at(-1)?.last ?? 0;
+      const at = this.#out.lastSource;
       this.#push('', at, at);
       this.#blank = true;
     }

@@ -1,7 +1,6 @@
 import { type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
 import { RagError } from '../../errors.js';
-import type { ConvertedText } from './converted.js';
-import { lineFinder } from './converted.js';
+import { ConvertedLines, type ConvertedText, lineFinder } from './converted.js';
 
 /**
  * A Jupyter notebook (`.ipynb`, nbformat 4) as the Markdown it reads as: its Markdown cells as
@@ -36,30 +35,25 @@ export function notebookToMarkdown(json: string): ConvertedText {
     );
   }
   const language = notebookLanguage(root);
-  const out: string[] = [];
-  const map: { first: number; last: number }[] = [];
-  const push = (line: string, at: number) => {
-    out.push(line);
-    map.push({ first: at, last: at });
-  };
+  const out = new ConvertedLines();
   for (const cell of cells.children ?? []) {
     const type = property(cell, 'cell_type')?.value;
     const source = sourceLines(property(cell, 'source'), lineAt);
     if (!source.some((l) => l.text.trim())) continue;
     const top = source[0]!.line;
     const bottom = source.at(-1)!.line;
-    if (out.length) push('', map.at(-1)!.last);
+    if (out.length) out.push('', out.lastSource);
     if (type === 'code') {
       const longest = Math.max(2, ...source.map((l) => /^\s*(`{3,})/.exec(l.text)?.[1]?.length ?? 0));
       const fence = '`'.repeat(longest + 1);
-      push(`${fence}${language}`, top);
-      for (const l of source) push(l.text, l.line);
-      push(fence, bottom);
+      out.push(`${fence}${language}`, top);
+      for (const l of source) out.push(l.text, l.line);
+      out.push(fence, bottom);
     } else {
-      for (const l of source) push(l.text, l.line);
+      for (const l of source) out.push(l.text, l.line);
     }
   }
-  return { text: out.length ? `${out.join('\n')}\n` : '', lines: map, kind: 'markdown' };
+  return out.finish('markdown');
 }
 
 /** A cell's source (a list of strings, or one string) as lines, each with the file line it is on. */

@@ -1,5 +1,5 @@
 import { RagError } from '../../errors.js';
-import { asText, type ConvertedText } from './converted.js';
+import { asText, ConvertedLines, type ConvertedText } from './converted.js';
 
 /**
  * A PDF as the Markdown its text layer reads as: each page's lines in order, a blank line where
@@ -42,12 +42,8 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
       throw new RagError('E_SKIPPED', 'a PDF without a text layer (scanned pages?): nothing to read');
     }
     const repeated = repeatedLines(pages);
-    const out: string[] = [];
-    const map: { first: number; last: number }[] = [];
-    const push = (line: string, page: number) => {
-      out.push(line);
-      map.push({ first: page, last: page });
-    };
+    const out = new ConvertedLines();
+    const push = (line: string, page: number) => out.push(line, page);
     pages.forEach((lines, p) => {
       const here = marks.filter((m) => m.page === p);
       let blank = true;
@@ -70,7 +66,7 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
         // The bookmark's own title as the page prints it (`2.1 ASN.1 syntax` for `ASN.1 syntax`):
         // the heading takes the printed text, once.
         if (justTitled && unnumbered(text) === unnumbered(justTitled.title)) {
-          out[out.length - 2] = `${'#'.repeat(justTitled.level)} ${text}`;
+          out.replace(-2, `${'#'.repeat(justTitled.level)} ${text}`);
           justTitled = undefined;
           return;
         }
@@ -82,18 +78,12 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
       for (const m of here) heading(m);
       if (!blank) push('', p);
     });
-    while (out.at(-1) === '') {
-      out.pop();
-      map.pop();
-    }
     const info = (await doc.getMetadata().catch(() => undefined))?.info as { Title?: unknown } | undefined;
     const title = typeof info?.Title === 'string' ? info.Title.trim() : '';
-    return {
-      text: out.length ? `${out.join('\n')}\n` : '',
-      lines: map,
-      kind: 'converted',
-      ...(title && !marks.some((m) => m.level === 1 && m.title === title) ? { title } : {}),
-    };
+    return out.finish(
+      'converted',
+      title && !marks.some((m) => m.level === 1 && m.title === title) ? title : undefined,
+    );
   } finally {
     await doc.destroy();
   }
