@@ -34,6 +34,11 @@ export class ConvertedLines {
     this.#map.push({ first: Math.max(0, first), last: Math.max(0, first, last) });
   }
 
+  /** Line `index` (from the end when negative). */
+  line(index: number): string {
+    return this.#out.at(index) ?? '';
+  }
+
   /** Rewrites line `index` (from the end when negative), keeping the file lines behind it. */
   replace(index: number, line: string): void {
     this.#out[index < 0 ? this.#out.length + index : index] = line;

@@ -4,7 +4,8 @@ import { asText, ConvertedLines, type ConvertedText } from './converted.js';
 /**
  * A PDF as the Markdown its text layer reads as: each page's lines in order, a blank line where
  * the gap between two lines is wider than a line, and the document's outline (its bookmarks) as
- * headings, each put on its page above the first line below the bookmark's position. What every
+ * headings, each put on its page above the first line below the bookmark's position (without an
+ * outline: its larger type, `headingsBySize`). What every
  * page repeats (running heads and feet, page numbers) and a table of contents' dotted leaders
  * are left out. `lines[i]` is the 0-based page of line `i`: a PDF has no lines of its own to
  * point at, so a hit's `start_line`/`end_line` are its pages.
@@ -42,6 +43,8 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
       throw new RagError('E_SKIPPED', 'a PDF without a text layer (scanned pages?): nothing to read');
     }
     const repeated = repeatedLines(pages);
+    // Without an outline, the lines set larger than the body text are the headings.
+    const sized = marks.length ? new Map<Line, number>() : headingsBySize(pages, repeated);
     const out = new ConvertedLines();
     const push = (line: string, page: number) => out.push(line, page);
     pages.forEach((lines, p) => {
@@ -71,6 +74,18 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
           return;
         }
         justTitled = undefined;
+        const level = sized.get(line);
+        if (level !== undefined) {
+          // A heading set over two lines is one heading.
+          const above = lines[i - 1];
+          if (above && sized.get(above) === level && blank && out.length >= 2) {
+            out.replace(-2, `${'#'.repeat(level)} ${sizedTitle(out, level)} ${text}`);
+            return;
+          }
+          heading({ title: text, level, page: p, top: null });
+          justTitled = undefined;
+          return;
+        }
         if (line.gapAbove && !blank) push('', p);
         push(asText(text), p);
         blank = false;
@@ -179,6 +194,49 @@ function linesOf(items: readonly TextItem[]): Line[] {
     }
   }
   return lines;
+}
+
+/**
+ * Headings of a PDF without an outline, by size: lines set at least 15 % larger than the size
+ * most of its characters are set in, short, not ending as a sentence does, and not running heads
+ * or page numbers. The largest such size is level 1, the next level 2, and so on. A size that
+ * sets much of the text (a second body font), or more such lines than the body has
+ * (slides, a poster), says this is not a document with headings: none then.
+ */
+function headingsBySize(pages: readonly Line[][], repeated: Set<string>): Map<Line, number> {
+  const size = (line: Line) => Math.round(line.height * 2) / 2;
+  const chars = new Map<number, number>();
+  for (const lines of pages) {
+    for (const line of lines) chars.set(size(line), (chars.get(size(line)) ?? 0) + line.text.length);
+  }
+  const [body = 0, bodyChars = 0] = [...chars].sort((a, b) => b[1] - a[1])[0] ?? [];
+  const bodyLines = pages.reduce((n, lines) => n + lines.filter((l) => size(l) === body).length, 0);
+  const candidates = new Map<Line, number>();
+  for (const lines of pages) {
+    lines.forEach((line, i) => {
+      const text = line.text.trim();
+      const edge = i < 2 || i >= lines.length - 2;
+      if (
+        !body ||
+        size(line) < body * 1.15 ||
+        (chars.get(size(line)) ?? 0) > bodyChars * 0.5 ||
+        text.length > 120 ||
+        !/\p{L}/u.test(text) ||
+        /[.,;:]$/.test(text) ||
+        (edge && (repeated.has(shape(text)) || PAGE_NUMBER.test(text)))
+      )
+        return;
+      candidates.set(line, size(line));
+    });
+  }
+  if (candidates.size > bodyLines) return new Map();
+  const levels = [...new Set(candidates.values())].sort((a, b) => b - a);
+  return new Map([...candidates].map(([line, s]) => [line, Math.min(6, levels.indexOf(s) + 1)]));
+}
+
+/** The title of the heading `out` ends with (its line, then a blank one). */
+function sizedTitle(out: ConvertedLines, level: number): string {
+  return out.line(-2).slice(level + 1);
 }
 
 /** A line's shape for spotting running heads: digits (page numbers) are all alike. */

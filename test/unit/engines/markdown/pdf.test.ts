@@ -75,6 +75,57 @@ describe('pdfToMarkdown', () => {
     expect(read.title).toBe('Backup Guide');
   });
 
+  it('without an outline, takes the lines set larger than the body text as headings, largest first', async () => {
+    const pages = [
+      page(1, [
+        { text: '1 Backups', y: 700, size: 16 },
+        { text: 'Take a base backup every night with pg_basebackup and', y: 670 },
+        { text: 'keep the write-ahead log in the archive folder.', y: 656 },
+        { text: 'Retention', y: 620, size: 13 },
+        { text: 'Keep seven daily backups and four weekly ones, and', y: 600 },
+        { text: 'delete the rest with the cleanup job each Sunday.', y: 586 },
+      ]),
+      page(2, [
+        { text: '2 Moving the archive', y: 700, size: 16 },
+        { text: 'to another host', y: 682, size: 16 },
+        { text: 'Copy the archive with rsync, then check its checksums', y: 650 },
+        { text: 'against the list the backup job wrote beside it.', y: 636 },
+      ]),
+      page(3, [{ text: 'Nothing else is set large on this page, which is all body text.', y: 700 }]),
+    ];
+    const read = await pdfToMarkdown(writePdf(pages));
+    expect(read.text).toBe(
+      [
+        '# 1 Backups',
+        '',
+        'Take a base backup every night with pg_basebackup and',
+        'keep the write-ahead log in the archive folder.',
+        '',
+        '## Retention',
+        '',
+        'Keep seven daily backups and four weekly ones, and',
+        'delete the rest with the cleanup job each Sunday.',
+        '',
+        '# 2 Moving the archive to another host',
+        '',
+        'Copy the archive with rsync, then check its checksums',
+        'against the list the backup job wrote beside it.',
+        '',
+        'Nothing else is set large on this page, which is all body text.',
+        '',
+      ].join('\n'),
+    );
+    // Slides: most lines large, no body size to set them against, so no headings.
+    const slides = writePdf([
+      [
+        { text: 'Quarterly review', y: 700, size: 28 },
+        { text: 'Revenue grew', y: 600, size: 28 },
+        { text: 'small print', y: 100, size: 8 },
+      ],
+    ]);
+    expect((await pdfToMarkdown(slides)).text).not.toContain('#');
+  });
+
   it('without an outline, reads the pages as text under no headings', async () => {
     const read = await pdfToMarkdown(writePdf([[{ text: 'Just one line of text here.', y: 700 }]]));
     expect(read.text).toBe('Just one line of text here.\n');
