@@ -3,8 +3,9 @@ import { htmlToMarkdown, isHtmlPath } from './html.js';
 import { notebookToMarkdown } from './notebook.js';
 
 /**
- * The reader of a file that is not text to read as it is (an HTML page, a Jupyter notebook),
- * by its extension: `path`'s text made Markdown, or undefined for a file read as it is.
+ * The reader of a text file that is not to be read as it is (an HTML page, a Jupyter notebook),
+ * by its extension: `path`'s text made Markdown, or undefined for a file read as it is. A PDF is
+ * read from its bytes, asynchronously: `markdownChunker.chunk` hands it to pdf.ts.
  */
 export function convertedText(path: string, text: string): ConvertedText | undefined {
   if (isHtmlPath(path)) return htmlToMarkdown(text);

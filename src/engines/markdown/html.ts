@@ -218,11 +218,11 @@ class Writer {
 
   /** A heading line, `#` × `level` and the element's text; `section`: it opens a section. */
   #heading(node: Element, level: number, section = true): void {
-    const title = textOf(node).replace(/\s+/g, ' ').trim().replace(PERMALINK_MARKS, '');
+    const title = headingText(node);
     if (!title) return;
     this.#endBlock();
     const at = node.startIndex === null ? 0 : this.#lineAt(node.startIndex);
-    this.#push(
+    this.#out.push(
       `${'#'.repeat(level)} ${title}`,
       at,
       node.endIndex === null ? at : this.#lineAt(node.endIndex),
@@ -256,26 +256,22 @@ class Writer {
     const end = node.endIndex === null ? start : this.#lineAt(node.endIndex);
     const textStart = firstTextIndex(node);
     const top = textStart === undefined ? start : this.#lineAt(textStart) + skipped;
-    this.#push(fence, start, start);
+    this.#out.push(fence, start, start);
     // The page's line breaks are the block's: its i-th line is the page's line `top + i`.
     code.split('\n').forEach((line, i) => {
       const at = Math.min(end, top + i);
-      this.#push(line, at, at);
+      this.#out.push(line, at, at);
     });
-    this.#push(fence, end, end);
+    this.#out.push(fence, end, end);
     this.#blank = false;
     this.#endBlock();
-  }
-
-  #push(line: string, first: number, last: number): void {
-    this.#out.push(line, first, last);
   }
 
   #endLine(): void {
     const line = this.#line.trim().replace(/ {2,}/g, ' ');
     if (line) {
       // Text that Markdown would read as a heading, rule or fence stays text.
-      this.#push(asText(line), this.#first, this.#last);
+      this.#out.push(asText(line), this.#first, this.#last);
       this.#blank = false;
     }
     this.#line = '';
@@ -287,10 +283,15 @@ class Writer {
     this.#endLine();
     if (!this.#blank) {
       const at = this.#out.lastSource;
-      this.#push('', at, at);
+      this.#out.push('', at, at);
       this.#blank = true;
     }
   }
+}
+
+/** A heading's text on one line, without its permalink mark. */
+function headingText(node: Element): string {
+  return textOf(node).replace(/\s+/g, ' ').trim().replace(PERMALINK_MARKS, '');
 }
 
 /** Where the first text inside `node` starts in the page. */
@@ -333,7 +334,7 @@ function pathRoot(nodes: readonly ChildNode[], title: string | undefined): strin
   if (!title) return undefined;
   const first = findFirst(nodes, (el) => HEADING.test(el.name));
   if (!first) return title;
-  const text = textOf(first).replace(/\s+/g, ' ').trim().replace(PERMALINK_MARKS, '');
+  const text = headingText(first);
   return first.name === 'h1' || (text && title.startsWith(text)) ? undefined : title;
 }
 

@@ -42,9 +42,9 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
     if (!pages.some((lines) => lines.some((l) => l.text.trim()))) {
       throw new RagError('E_SKIPPED', 'a PDF without a text layer (scanned pages?): nothing to read');
     }
-    const repeated = repeatedLines(pages);
+    const furniture = pageFurniture(pages);
     // Without an outline, the lines set larger than the body text are the headings.
-    const sized = marks.length ? new Map<Line, number>() : headingsBySize(pages, repeated);
+    const sized = marks.length ? new Map<Line, number>() : headingsBySize(pages, furniture);
     const out = new ConvertedLines();
     const push = (line: string, page: number) => out.push(line, page);
     pages.forEach((lines, p) => {
@@ -57,15 +57,14 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
         push(`${'#'.repeat(m.level)} ${m.title}`, p);
         push('', p);
         blank = true;
-        justTitled = m;
       };
       lines.forEach((line, i) => {
-        while (here.length && (here[0]!.top === null || here[0]!.top >= line.y - line.height / 2))
-          heading(here.shift()!);
+        while (here.length && (here[0]!.top === null || here[0]!.top >= line.y - line.height / 2)) {
+          justTitled = here.shift()!;
+          heading(justTitled);
+        }
         const text = line.text.trim();
-        const edge = i < 2 || i >= lines.length - 2;
-        if (!text || TOC_LEADER.test(text) || (edge && (repeated.has(shape(text)) || PAGE_NUMBER.test(text))))
-          return;
+        if (!text || TOC_LEADER.test(text) || furniture.has(line)) return;
         // The bookmark's own title as the page prints it (`2.1 ASN.1 syntax` for `ASN.1 syntax`):
         // the heading takes the printed text, once.
         if (justTitled && unnumbered(text) === unnumbered(justTitled.title)) {
@@ -83,7 +82,6 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
             return;
           }
           heading({ title: text, level, page: p, top: null });
-          justTitled = undefined;
           return;
         }
         if (line.gapAbove && !blank) push('', p);
@@ -203,7 +201,7 @@ function linesOf(items: readonly TextItem[]): Line[] {
  * sets much of the text (a second body font), or more such lines than the body has
  * (slides, a poster), says this is not a document with headings: none then.
  */
-function headingsBySize(pages: readonly Line[][], repeated: Set<string>): Map<Line, number> {
+function headingsBySize(pages: readonly Line[][], furniture: ReadonlySet<Line>): Map<Line, number> {
   const size = (line: Line) => Math.round(line.height * 2) / 2;
   const chars = new Map<number, number>();
   for (const lines of pages) {
@@ -213,9 +211,8 @@ function headingsBySize(pages: readonly Line[][], repeated: Set<string>): Map<Li
   const bodyLines = pages.reduce((n, lines) => n + lines.filter((l) => size(l) === body).length, 0);
   const candidates = new Map<Line, number>();
   for (const lines of pages) {
-    lines.forEach((line, i) => {
+    for (const line of lines) {
       const text = line.text.trim();
-      const edge = i < 2 || i >= lines.length - 2;
       if (
         !body ||
         size(line) < body * 1.15 ||
@@ -223,11 +220,11 @@ function headingsBySize(pages: readonly Line[][], repeated: Set<string>): Map<Li
         text.length > 120 ||
         !/\p{L}/u.test(text) ||
         /[.,;:]$/.test(text) ||
-        (edge && (repeated.has(shape(text)) || PAGE_NUMBER.test(text)))
+        furniture.has(line)
       )
-        return;
+        continue;
       candidates.set(line, size(line));
-    });
+    }
   }
   if (candidates.size > bodyLines) return new Map();
   const levels = [...new Set(candidates.values())].sort((a, b) => b - a);
@@ -245,17 +242,26 @@ function shape(text: string): string {
 }
 
 /**
- * Lines at a page's top or bottom (the first two, the last two) whose shape recurs there on at
- * least half of the pages (and three): running heads and feet, page numbers.
+ * What pages print around their text rather than as it: lines at a page's top or bottom (the
+ * first two, the last two) that are a lone page number, or whose shape recurs there on at least
+ * half of the pages (and three): running heads and feet.
  */
-function repeatedLines(pages: readonly Line[][]): Set<string> {
+function pageFurniture(pages: readonly Line[][]): Set<Line> {
+  const edges = (lines: readonly Line[]) => new Set([...lines.slice(0, 2), ...lines.slice(-2)]);
   const counts = new Map<string, number>();
   for (const lines of pages) {
-    const edges = new Set([...lines.slice(0, 2), ...lines.slice(-2)].map((l) => shape(l.text.trim())));
-    for (const s of edges) counts.set(s, (counts.get(s) ?? 0) + 1);
+    for (const s of new Set([...edges(lines)].map((l) => shape(l.text.trim()))))
+      counts.set(s, (counts.get(s) ?? 0) + 1);
   }
   const least = Math.max(3, pages.length / 2);
-  return new Set([...counts].filter(([, n]) => n >= least).map(([s]) => s));
+  const furniture = new Set<Line>();
+  for (const lines of pages) {
+    for (const line of edges(lines)) {
+      const text = line.text.trim();
+      if (PAGE_NUMBER.test(text) || (counts.get(shape(text)) ?? 0) >= least) furniture.add(line);
+    }
+  }
+  return furniture;
 }
 
 type PdfDocument = Awaited<
