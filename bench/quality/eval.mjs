@@ -51,6 +51,8 @@ const { values: args } = parseArgs({
     'no-optimize': { type: 'boolean', default: false },
     label: { type: 'string', default: '' },
     quiet: { type: 'boolean', default: false },
+    /** Every row its own hit (`every: true`): copies of a passage in several files not folded. */
+    every: { type: 'boolean', default: false },
   },
 });
 const K = Number(args.k);
@@ -162,12 +164,14 @@ if (ftsUnindexed > 0 && !args['no-optimize']) {
 const stats = { chunks: await table.countRows(), ftsUnindexedBeforeEval: ftsUnindexed };
 // Hits carry the path the index was built with; compare real paths so a symlinked checkout agrees.
 const realRoot = realpathSync(corpusRoot);
+const relPath = (path) => relative(realRoot, existsSync(path) ? realpathSync(path) : path);
 const slim = (h) => ({
-  rel: relative(realRoot, existsSync(h.path) ? realpathSync(h.path) : h.path),
+  rel: relPath(h.path),
   startLine: h.startLine,
   endLine: h.endLine,
   id: h.id,
   score: Number(h.score.toFixed(6)),
+  ...(h.copies ? { copies: h.copies.map((c) => ({ ...c, rel: relPath(c.path) })) } : {}),
 });
 const tokenizer = app.embedders.get(config.engines.md?.embedder ?? 'default')?.tokenizer;
 if (!tokenizer) throw new Error(`${args.config}: no embedder for the md engine, so no tokens to count`);
@@ -204,7 +208,12 @@ try {
     };
     for (const mode of MODES) {
       const t0 = performance.now();
-      const res = await app.search.search({ query: q.question, mode, k: K });
+      const res = await app.search.search({
+        query: q.question,
+        mode,
+        k: K,
+        ...(args.every ? { every: true } : {}),
+      });
       searchMs[mode].push(performance.now() - t0);
       const hits = res.results.map(slim);
       if (mode === 'hybrid') row.budget = budgetReach(res.results, is);
@@ -216,7 +225,8 @@ try {
     }
     // Deeper single-mode lists for fusion experiments (what hybrid fuses is the top 50 of each).
     for (const mode of ['text', 'vector']) {
-      const res = await app.search.search({ query: q.question, mode, k: DEPTH });
+      // Every row: the replays fuse the legs as the store does, before copies are folded.
+      const res = await app.search.search({ query: q.question, mode, k: DEPTH, every: true });
       row.legs[mode] = res.results.map(slim).map((h) => ({ ...h, file: is.file(h), section: is.section(h) }));
     }
     perQuestion.push(row);

@@ -25,13 +25,16 @@ export function sectionLines(file, heading, id) {
   return [start + 1, end];
 }
 
-/** Whether a hit (`rel`, `startLine`, `endLine`) is in a labelled file, and overlaps a labelled section. */
+/**
+ * Whether a hit (`rel`, `startLine`, `endLine`) is in a labelled file, and overlaps a labelled
+ * section; a hit that stands for copies of its passage in other files (`copies`, each with `rel`,
+ * `startLine`, `endLine`) answers where any of its places does, as the user is shown them all.
+ */
 export function judge(q) {
   const byPath = new Map(q.relevant.map((r) => [r.path, r.sections ?? []]));
-  return {
-    file: (h) => byPath.has(h.rel),
-    section: (h) =>
-      byPath.has(h.rel) &&
-      byPath.get(h.rel).some((s) => h.startLine <= s.lines[1] && h.endLine >= s.lines[0]),
-  };
+  const file = (h) => byPath.has(h.rel);
+  const section = (h) =>
+    byPath.has(h.rel) && byPath.get(h.rel).some((s) => h.startLine <= s.lines[1] && h.endLine >= s.lines[0]);
+  const anyPlace = (is) => (h) => is(h) || (h.copies ?? []).some(is);
+  return { file: anyPlace(file), section: anyPlace(section) };
 }

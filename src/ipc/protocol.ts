@@ -67,6 +67,11 @@ export interface WireSearchHit {
    * when none were, and with `every: true`.
    */
   repeats?: { count: number; filter: string; value: string };
+  /**
+   * The same passage in other files (a page's Markdown source and its HTML rendering), found
+   * below this hit and folded into it. Absent when there were none, and with `every: true`.
+   */
+  copies?: { path: string; start_line: number; end_line: number }[];
   /** Only with `explain: true`: how the hit was ranked (docs/PROTOCOL.md, `HitExplanation`). */
   explain?: HitExplanation;
 }
@@ -525,6 +530,9 @@ export function toWireHit(hit: SearchHit): WireSearchHit {
     mtime_ms: hit.mtimeMs,
     metadata: hit.metadata,
     ...(hit.repeats ? { repeats: hit.repeats } : {}),
+    ...(hit.copies
+      ? { copies: hit.copies.map((c) => ({ path: c.path, start_line: c.startLine, end_line: c.endLine })) }
+      : {}),
     ...(hit.explain ? { explain: hit.explain } : {}),
   };
 }

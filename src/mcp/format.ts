@@ -16,9 +16,8 @@ export function renderSearch(result: SearchResult): string {
 }
 
 function renderHit(hit: WireSearchHit, rank: number): string {
-  const lines = hit.end_line !== hit.start_line ? `${hit.start_line}-${hit.end_line}` : `${hit.start_line}`;
   const facts = [`engine ${hit.engine}`, `score ${hit.score.toFixed(4)}`];
-  const out = [`[${rank}] ${hit.path}:${lines} (${facts.join(', ')})`];
+  const out = [`[${rank}] ${place(hit)} (${facts.join(', ')})`];
   const symbol = hit.metadata.symbol;
   if (typeof symbol === 'string' && symbol) out.push(`symbol: ${symbol}`);
   else if (hit.heading_path.length) out.push(`section: ${hit.heading_path.join(' > ')}`);
@@ -29,8 +28,14 @@ function renderHit(hit: WireSearchHit, rank: number): string {
     out.push(
       `${hit.repeats.count} more like it were found and folded into this hit; search with ${hit.repeats.filter}: "${hit.repeats.value}" to list each`,
     );
+  if (hit.copies) out.push(`the same text is also in ${hit.copies.map(place).join(', ')}`);
   out.push('---', fileText(hit).trimEnd(), '---');
   return out.join('\n');
+}
+
+/** `path:start-end`, or `path:line` for one line. */
+function place(p: { path: string; start_line: number; end_line: number }): string {
+  return `${p.path}:${p.end_line !== p.start_line ? `${p.start_line}-${p.end_line}` : p.start_line}`;
 }
 
 /**

@@ -11,6 +11,8 @@ export interface MergeOptions {
   oneModel: boolean;
   /** Keep each hit's `explain` and add `merge`; otherwise hits go back without `explain`. */
   explain: boolean;
+  /** Hits to return past the first k, for a caller that folds copies away; ranks stay k's. Default 0. */
+  spare?: number;
 }
 
 /**
@@ -27,11 +29,12 @@ export interface MergeOptions {
  * a table that only matched weakly then ranks low. Tables of different models fall back to ranks.
  */
 export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: MergeOptions): SearchHit[] {
-  const { mode, k, explain } = options;
+  const { mode, explain } = options;
+  const wanted = options.k + (options.spare ?? 0);
   if (!options.oneModel && mode !== 'text') return byRank(lists, options);
-  if (mode === 'hybrid') return fusedAgain(lists.flat(), k, explain);
+  if (mode === 'hybrid') return fusedAgain(lists.flat(), wanted, explain);
   const method = mode === 'vector' ? 'similarity' : 'bm25';
-  const merged = lists.flat().sort(byScore).slice(0, k);
+  const merged = lists.flat().sort(byScore).slice(0, wanted);
   return merged.map((hit) => withMerge(hit, explain ? { method, score: hit.score } : undefined));
 }
 
@@ -72,7 +75,7 @@ function byRank(lists: readonly (readonly SearchHit[])[], options: MergeOptions)
   const { k, rrfK, explain } = options;
   const tops = lists.map((list) => list.slice(0, k));
   const rankOf = new Map(tops.flatMap((list) => list.map((h, i) => [h.id, i + 1] as const)));
-  return fuseRrf(tops, rrfK, k).map((hit) =>
+  return fuseRrf(tops, rrfK, k + (options.spare ?? 0)).map((hit) =>
     withMerge(
       hit,
       explain ? { method: 'rrf', k: rrfK, rank: rankOf.get(hit.id) ?? 0, score: hit.score } : undefined,

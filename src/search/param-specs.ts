@@ -111,7 +111,7 @@ export const BASE_PARAMS_INFO = {
   every: {
     expects: 'true or false',
     description:
-      'every matching row as a hit of its own; by default rows that repeat one thing are one hit with a count of the others (sql: the runs of one statement shape, by fingerprint)',
+      'every matching row as a hit of its own; by default rows that repeat one thing are one hit with a count of the others (sql: the runs of one statement shape, by fingerprint), and copies of one passage in several files are one hit that names the others',
     defaultText: '`false`',
     cli: { flags: '--every', label: '--every', value: 'boolean' },
   },

@@ -12,6 +12,7 @@ import type {
   SearchMode,
   SearchRequest,
 } from '../store/types.js';
+import { foldCopies } from './copies.js';
 import { parseDate } from './dates.js';
 import { mergeEngines } from './merge.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
@@ -109,6 +110,12 @@ export class SearchService {
     const several = targets.length > 1;
     // Tables of one model are merged by their evidence; only then does hybrid need every candidate.
     const comparable = several && oneModel(targets);
+    // Copies of one passage in several files are one hit (src/search/copies.ts), so k hits are k
+    // answers; the tables return spare hits to fold from. Rows an engine collapses by its own key
+    // (a log's runs of one statement) are that engine's to fold.
+    const folds = (t: SearchTable) => !q.every && !t.collapse;
+    const foldedEngines = new Set(targets.filter(folds).map((t) => t.engine));
+    const spare = foldedEngines.size ? 2 * k : 0;
     const request = (t: SearchTable, ranked: SearchMode, vector?: Promise<Float32Array>): SearchRequest => ({
       query,
       vector,
@@ -127,6 +134,7 @@ export class SearchService {
       explain: q.explain,
       // Several tables' hybrid candidates are fused again as one pool (`mergeEngines`).
       candidates: comparable && ranked === 'hybrid',
+      spare: folds(t) ? spare : 0,
       timings,
     });
     let note: string | undefined;
@@ -152,15 +160,17 @@ export class SearchService {
     }
     timings.tablesMs = performance.now() - mark;
     mark = performance.now();
-    const results = several
+    const ranking = several
       ? mergeEngines(lists, {
           mode: ranked,
           k,
           rrfK: this.#defaults.rrfK,
           oneModel: comparable,
           explain: q.explain === true,
+          spare,
         })
       : lists[0]!;
+    const results = foldCopies(ranking, k, (hit) => foldedEngines.has(hit.engine));
     timings.mergeMs = performance.now() - mark;
     return {
       query,

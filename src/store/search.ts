@@ -120,6 +120,7 @@ async function searchCollapsed(
 
 async function searchOnce(target: SearchTarget, request: SearchRequest): Promise<SearchHit[]> {
   const { k, mode } = request;
+  const wanted = k + (request.spare ?? 0);
   const where = filterWhere(request.filter);
   const text = request.query.trim();
   // Every candidate goes back for a merge across tables, which fuses them again from each
@@ -128,7 +129,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
 
   const timed = legTimer(request.timings);
   if (mode === 'text') {
-    const hits = text === '' ? [] : await timed('textMs', textLeg(target.table, text, where, k));
+    const hits = text === '' ? [] : await timed('textMs', textLeg(target.table, text, where, wanted));
     return explain ? explained(hits, { text: hits }, { where, textWhere: where }) : hits;
   }
 
@@ -136,7 +137,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const vector = request.vector;
   if (mode === 'vector') {
     const checked = checkVector(await vector, target.dimension);
-    const hits = await timed('vectorMs', vectorLeg(target, checked, where, k));
+    const hits = await timed('vectorMs', vectorLeg(target, checked, where, wanted));
     return explain ? explained(hits, { vector: hits }, { where, textWhere: where }) : hits;
   }
 
@@ -156,7 +157,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const rankDown = request.hybridRankDown;
   const { hits: lowered, rankedDown } = withRankDown(fused, rankDown);
   const { hits: ranked, evidence } = withFileEvidence(lowered, fileWeight);
-  const hits = request.candidates ? ranked : ranked.slice(0, k);
+  const hits = request.candidates ? ranked : ranked.slice(0, wanted);
   if (!explain) return hits;
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
   return explained(hits, { vector: byVector, text: byText }, { where, textWhere }, (hit) => ({

@@ -143,6 +143,11 @@ export interface SearchRequest {
    * candidate pools are still sized from `k`.
    */
   candidates?: boolean | undefined;
+  /**
+   * Hits to return past the first k, for a caller that folds some away (copies of one passage,
+   * src/search/copies.ts). The ranking and hybrid's candidate pools are still k's. Default 0.
+   */
+  spare?: number | undefined;
   /** Attach to each hit how it was ranked (`SearchHit.explain`): a few objects per hit, no extra query. */
   explain?: boolean | undefined;
   /** Filled in with each leg's time when given (the daemon's debug log of where a search's time went). */
@@ -236,8 +241,20 @@ export interface SearchHit {
    * it (`count`, at least 1), and the filter and value that list each of them.
    */
   repeats?: { count: number; filter: string; value: string };
+  /**
+   * The same passage in other files, which the search found below this hit and folded into it
+   * (src/search/copies.ts); absent when there were none, and when every row was asked for.
+   */
+  copies?: HitPlace[];
   /** Only when the request asked for it (`SearchRequest.explain`). */
   explain?: HitExplanation;
+}
+
+/** Where a chunk lies: its file and its lines there. */
+export interface HitPlace {
+  path: string;
+  startLine: number;
+  endLine: number;
 }
 
 /** A stored chunk as `ChunkTableReader.chunks` reads it: a hit without a score. */

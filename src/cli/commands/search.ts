@@ -130,7 +130,7 @@ export function formatResults(result: SearchResultJson): string {
   if (!result.results.length) return `No results for “${result.query}”.\n`;
   const lines: string[] = [];
   result.results.forEach((hit, i) => {
-    const where = `${displayPath(hit.path)}:${hit.start_line}${hit.end_line !== hit.start_line ? `-${hit.end_line}` : ''}`;
+    const where = placeText(hit);
     lines.push(
       `${String(i + 1).padStart(2)}. ${where}${hitName(hit)}  (${formatScore(hit.score, result.mode)})`,
     );
@@ -140,9 +140,17 @@ export function formatResults(result: SearchResultJson): string {
     if (typeof display === 'string' && display) lines.push(`    ${display}`);
     lines.push(`    ${snippet(hit.text, hit.heading_path, hit.metadata.bodyOffset)}`);
     if (hit.repeats) lines.push(`    ${repeatsLine(hit.repeats)}`);
+    if (hit.copies) lines.push(`    also in ${hit.copies.map((c) => placeText(c)).join(', ')}`);
     if (hit.explain) lines.push(...formatExplanation(hit.explain).map((l) => `    ${l}`));
   });
   return `${lines.join('\n')}\n`;
+}
+
+/** `notes/a.md:12-30`: a file (shortened as `displayPath` does) and its lines. */
+function placeText(place: { path: string; start_line: number; end_line: number }): string {
+  const lines =
+    place.end_line !== place.start_line ? `${place.start_line}-${place.end_line}` : `${place.start_line}`;
+  return `${displayPath(place.path)}:${lines}`;
 }
 
 /** `+ at least 41 more like it (--fingerprint 2ed35f09… lists each)`: the search looked at a pool, not every row. */

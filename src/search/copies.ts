@@ -1,0 +1,72 @@
+import type { HitPlace, SearchHit } from '../store/types.js';
+
+/**
+ * Copies of one passage in several files (a page's Markdown source beside its HTML rendering,
+ * a manual's one-page edition beside its chapters, a note exported to PDF) are one hit: the best
+ * ranked copy stays and names the others (`SearchHit.copies`), so k hits are k different answers.
+ *
+ * Two chunks are copies when most word pairs of the smaller are in the larger, and those make
+ * most of the larger too: a rendering's chunks start and end elsewhere than its source's, so
+ * neither need hold all of the other, but a chunk that only shares a paragraph of boilerplate
+ * with another (one parameter described alike under two classes) is not its copy. Word pairs,
+ * not words: two option descriptions of one man page share most of their words and few of their
+ * pairs. Markup that a rendering drops (`*`, backticks, link brackets) is not a word, so it
+ * does not tell copies apart.
+ */
+
+/** Share of the smaller chunk's word pairs that must be in the larger. */
+const OF_SMALLER = 0.8;
+/** Share of the larger chunk's word pairs that those must make. */
+const OF_LARGER = 0.6;
+/** Chunks with fewer word pairs are copies only when their pairs are the same. */
+const SHORT = 8;
+
+/**
+ * The hits, best first, with each copy of an earlier hit folded into it; at most `k`. Hits that
+ * `folds` refuses (rows an engine already collapses by its own key) are kept as they are.
+ */
+export function foldCopies(
+  hits: readonly SearchHit[],
+  k: number,
+  folds: (hit: SearchHit) => boolean = () => true,
+): SearchHit[] {
+  const kept: { hit: SearchHit; pairs: Set<string> | undefined }[] = [];
+  for (const hit of hits) {
+    if (kept.length >= k) break;
+    const pairs = folds(hit) ? wordPairs(body(hit)) : undefined;
+    const original =
+      pairs && kept.find((e) => e.pairs && e.hit.path !== hit.path && areCopies(e.pairs, pairs));
+    if (original) {
+      const place: HitPlace = { path: hit.path, startLine: hit.startLine, endLine: hit.endLine };
+      original.hit = { ...original.hit, copies: [...(original.hit.copies ?? []), place] };
+      continue;
+    }
+    kept.push({ hit, pairs });
+  }
+  return kept.map((e) => e.hit);
+}
+
+/** The chunk's own text, without the heading breadcrumb its chunker put first (it differs between copies). */
+function body(hit: SearchHit): string {
+  const offset = hit.metadata.bodyOffset;
+  return typeof offset === 'number' && offset > 0 && offset < hit.text.length
+    ? hit.text.slice(offset)
+    : hit.text;
+}
+
+export function wordPairs(text: string): Set<string> {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const pairs = new Set<string>();
+  for (let i = 1; i < words.length; i++) pairs.add(`${words[i - 1]} ${words[i]}`);
+  return pairs;
+}
+
+export function areCopies(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  if (small.size === 0) return false;
+  if (small.size < SHORT) return small.size === large.size && [...small].every((p) => large.has(p));
+  if (small.size < large.size * OF_LARGER) return false;
+  let shared = 0;
+  for (const p of small) if (large.has(p)) shared++;
+  return shared >= small.size * OF_SMALLER && shared >= large.size * OF_LARGER;
+}

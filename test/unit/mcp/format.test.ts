@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { WireSearchHit } from '../../../src/ipc/protocol.js';
+import { renderSearch } from '../../../src/mcp/format.js';
+
+const crumb = 'Backups > Restoring';
+const hit: WireSearchHit = {
+  id: 'a',
+  path: '/home/me/docs/backups.md',
+  root: '/home/me/docs',
+  engine: 'md',
+  start_line: 12,
+  end_line: 20,
+  heading_path: ['Backups', 'Restoring'],
+  text: `${crumb}\n\nStop the database, then unpack the newest archive.`,
+  score: 0.91,
+  mtime_ms: 0,
+  metadata: { bodyOffset: crumb.length + 2 },
+  copies: [
+    { path: '/home/me/docs/_build/backups.html', start_line: 40, end_line: 52 },
+    { path: '/home/me/docs/all.html', start_line: 7, end_line: 7 },
+  ],
+};
+
+describe('renderSearch', () => {
+  it("names a hit's copies in other files, with their lines, before the chunk's text", () => {
+    const text = renderSearch({ query: 'restore', mode: 'hybrid', k: 5, took_ms: 3, results: [hit] });
+    const lines = text.split('\n');
+    expect(lines[2]).toBe('[1] /home/me/docs/backups.md:12-20 (engine md, score 0.9100)');
+    expect(lines).toContain(
+      'the same text is also in /home/me/docs/_build/backups.html:40-52, /home/me/docs/all.html:7',
+    );
+    expect(text.endsWith('\n---\nStop the database, then unpack the newest archive.\n---')).toBe(true);
+    const { copies: _copies, ...alone } = hit;
+    expect(
+      renderSearch({ query: 'restore', mode: 'hybrid', k: 5, took_ms: 3, results: [alone] }),
+    ).not.toContain('also in');
+  });
+});
