@@ -109,6 +109,13 @@ export function addParamFlags(
       option.argParser((text: string, previous: unknown) => fromCliText(cli.value, text, previous));
     command.addOption(option);
     flags.push({ spec, option });
+    // What other search tools call it (`grep -m`, `head -n`, SQL's LIMIT): taken, not advertised.
+    if (spec.name === 'k') {
+      const alias = new Option('-n, --limit <n>').hideHelp();
+      alias.argParser((text: string, previous: unknown) => fromCliText(cli.value, text, previous));
+      command.addOption(alias);
+      flags.push({ spec, option: alias });
+    }
   }
   return flags;
 }

@@ -98,5 +98,12 @@ describe('ragctl search over a page and its rendering', () => {
       },
     );
     expect(text.stdout).toMatch(/also in \S*backups\.(md|html):\d+-\d+/);
+    // `--limit` and `-n`, as other tools spell it, are -k.
+    for (const flag of ['--limit', '-n']) {
+      const one = await runCli(['search', 'restore', flag, '1', '--json', '--config', config], {
+        cwd: ws.root,
+      });
+      expect(oneJsonLine(one).results).toHaveLength(1);
+    }
   }, 60_000);
 });
