@@ -138,12 +138,20 @@ export async function guessEngines(
   path: string,
   config: Pick<Config, 'engines' | 'dataDir'>,
   exclude: readonly string[],
-): Promise<{ engines: string[]; counts: Map<string, number>; files: number; complete: boolean }> {
+): Promise<{
+  engines: string[];
+  counts: Map<string, number>;
+  /** Per engine, the first files its globs matched (relative, `/`-separated), at most EXAMPLES. */
+  examples: Map<string, string[]>;
+  files: number;
+  complete: boolean;
+}> {
   const filter = new PathFilter({ path, engine: 'md', include: ['**/*'], exclude }, config.dataDir);
   const matchers = [...engineIncludes(config)].map(
     ([name, include]) => [name, picomatch([...include])] as const,
   );
   const counts = new Map<string, number>(matchers.map(([name]) => [name, 0]));
+  const examples = new Map<string, string[]>(matchers.map(([name]) => [name, []]));
   let files = 0;
   let markdown = 0;
   const look: Look = { entries: 0, complete: true, rootListed: true };
@@ -152,15 +160,23 @@ export async function guessEngines(
     files++;
     if (MARKDOWN_NAME.test(file)) markdown++;
     const rel = relativePath(path, file).split(sep).join('/');
-    for (const [name, matches] of matchers) if (matches(rel)) counts.set(name, counts.get(name)! + 1);
+    for (const [name, matches] of matchers) {
+      if (!matches(rel)) continue;
+      counts.set(name, counts.get(name)! + 1);
+      const some = examples.get(name)!;
+      if (some.length < EXAMPLES) some.push(rel);
+    }
   }
   let engine = 'md';
   for (const [name, n] of counts) if (n > (counts.get(engine) ?? 0)) engine = name;
   const engines = [engine];
   if (engine === 'md' && (counts.get('code') ?? 0) > 0) engines.push('code');
   if (engine === 'code' && markdown > 0) engines.push('md');
-  return { engines, counts, files, complete: look.complete };
+  return { engines, counts, examples, files, complete: look.complete };
 }
+
+/** Files named per engine in what `ragctl add` says of a guess. */
+const EXAMPLES = 2;
 
 /**
  * Docs by their name, as a project's are written: Markdown, reStructuredText, AsciiDoc, PDF,

@@ -181,8 +181,11 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
     lines.push(`  guessed from its files: of ${seen}, ${shares} (--engine chooses others).`);
     const others = [...guess.counts].filter(([name, c]) => !engines.includes(name) && c > 0);
     for (const [name, c] of others) {
+      // Named, since a glob's reach surprises: `*.json` is the sql engine's (JSON query logs).
+      const some = guess.examples.get(name) ?? [];
+      const named = some.length ? ` (${some.join(', ')}${c > some.length ? ', …' : ''})` : '';
       lines.push(
-        `  ${c} file${c === 1 ? '' : 's'} of engine ${name} in it will not be read (--engine ${[...engines, name].join(',')} reads them).`,
+        `  ${c} file${c === 1 ? '' : 's'} of engine ${name} in it${named} will not be read (--engine ${[...engines, name].join(',')} reads them).`,
       );
     }
   }

@@ -76,6 +76,12 @@ describe('ragctl add', () => {
     expect(oneJsonLine(await ragctl('remove', 'tool', '--json'))).toMatchObject({
       removed: { path: join(root, 'tool') },
     });
+    // The files another engine would read are named: a glob's reach can surprise.
+    const text = await ragctl('add', 'tool');
+    expect(text.stdout).toContain(
+      '  1 file of engine md in it (requirements.txt) will not be read (--engine code,md reads them).',
+    );
+    expect((await ragctl('remove', 'tool')).code).toBe(0);
   });
 
   it("a notebook beside code is read by md too; a web app's index.html is no reason", async () => {
