@@ -75,6 +75,12 @@ export interface Chunker {
    * decodes it nor skips it as binary, and hands `ChunkInput.bytes`. Absent: every file is text.
    */
   readsBytes?(path: string): boolean;
+  /**
+   * How many times `indexing.maxFileBytes` this file may be: for a format whose bytes are mostly
+   * not the text it reads (a PDF's fonts and images, a notebook's outputs), so that the limit
+   * bounds the text, as it does for a plain file. Absent: 1.
+   */
+  sizeFactor?(path: string): number;
 }
 
 /**

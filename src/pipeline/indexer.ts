@@ -238,7 +238,7 @@ export class Indexer {
         continue;
       }
       const source = this.sourceOf(path);
-      const entry = source ? await describe(path, undefined, this.#maxFileBytes(source)) : undefined;
+      const entry = source ? await describe(path, undefined, this.#maxFileBytes(source, path)) : undefined;
       if (!source || !entry) {
         if (record) gone.push(record);
         continue;
@@ -287,13 +287,13 @@ export class Indexer {
       const filters = group.map((s) => this.filterFor(s));
       // Ignore files are re-read on every walk: reconciling is what repairs missed events.
       for (const f of filters) f.forgetIgnoreFiles();
-      const limits = group.map((s) => this.#maxFileBytes(s));
       // Inside the source: walk only that folder. (A `within` above the source walks it all.)
       const from = within && isInside(within, root) ? within : undefined;
       let found = 0;
       const folder = filters.length === 1 ? undefined : new FolderWalk(filters);
+      // Each file's limit is its engine's, for its kind of file: applied once it is found.
       for await (const scanned of scanSource(folder ?? filters[0]!, {
-        maxFileBytes: Math.max(...limits),
+        maxFileBytes: Number.POSITIVE_INFINITY,
         signal,
         from,
       })) {
@@ -302,7 +302,7 @@ export class Indexer {
         seen.add(scanned.path);
         if (scanned.kind === 'skipped' && scanned.unlisted) unlisted.push(scanned.path);
         const i = folder ? Math.max(0, folder.ownerOf(scanned.path)) : 0;
-        const entry = withinLimit(scanned, limits[i]!);
+        const entry = withinLimit(scanned, this.#maxFileBytes(group[i]!, scanned.path));
         await run.consider(entry, group[i]!, records.get(entry.path));
       }
       // A whole source with nothing to index is a config mistake more often than an empty
@@ -325,12 +325,15 @@ export class Indexer {
     );
   }
 
-  /** Appending engines stream their files in bounded memory: no size limit applies to them. */
-  #maxFileBytes(source: SourceConfig): number {
-    const engine = this.#engines.get(source.engine)?.engine;
-    return engine && readsAppends(engine.chunker)
-      ? Number.POSITIVE_INFINITY
-      : this.#config.indexing.maxFileBytes;
+  /**
+   * `indexing.maxFileBytes`, times what the chunker allows a file of this kind (`sizeFactor`: a
+   * PDF's bytes are mostly not its text). Appending engines stream their files in bounded
+   * memory: no size limit applies to them.
+   */
+  #maxFileBytes(source: SourceConfig, path: string): number {
+    const chunker = this.#engines.get(source.engine)?.engine.chunker;
+    if (chunker && readsAppends(chunker)) return Number.POSITIVE_INFINITY;
+    return this.#config.indexing.maxFileBytes * (chunker?.sizeFactor?.(path) ?? 1);
   }
 
   /** @internal used by Run */

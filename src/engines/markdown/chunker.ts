@@ -9,6 +9,7 @@ import type { ConvertedText } from './converted.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
 import { Meter } from './meter.js';
+import { isNotebookPath } from './notebook.js';
 import { mergeSmall, packSection } from './pack.js';
 import { isPdfPath, pdfToMarkdown } from './pdf.js';
 import { splitSections } from './sections.js';
@@ -108,7 +109,14 @@ export const markdownChunker: Chunker = {
     return pdfToMarkdown(input.bytes).then((page) => chunkMarkdown(input, limits, page));
   },
   readsBytes: isPdfPath,
+  sizeFactor: (path) => (isPdfPath(path) || isNotebookPath(path) ? CONTAINER_SIZE_FACTOR : 1),
 };
+
+/**
+ * A PDF's or notebook's size over the limit of a text file: most of a book's PDF is fonts and
+ * figures, most of a notebook its outputs' images, and neither is read.
+ */
+const CONTAINER_SIZE_FACTOR = 10;
 
 function toChunk(
   draft: Draft,

@@ -1,6 +1,6 @@
 import type { ConvertedText } from './converted.js';
 import { htmlToMarkdown, isHtmlPath } from './html.js';
-import { notebookToMarkdown } from './notebook.js';
+import { isNotebookPath, notebookToMarkdown } from './notebook.js';
 
 /**
  * The reader of a text file that is not to be read as it is (an HTML page, a Jupyter notebook),
@@ -9,6 +9,6 @@ import { notebookToMarkdown } from './notebook.js';
  */
 export function convertedText(path: string, text: string): ConvertedText | undefined {
   if (isHtmlPath(path)) return htmlToMarkdown(text);
-  if (/\.ipynb$/i.test(path)) return notebookToMarkdown(text);
+  if (isNotebookPath(path)) return notebookToMarkdown(text);
   return undefined;
 }

@@ -2,6 +2,11 @@ import { type Node, type ParseError, parseTree, printParseErrorCode } from 'json
 import { RagError } from '../../errors.js';
 import { ConvertedLines, type ConvertedText, lineFinder } from './converted.js';
 
+/** `.ipynb` files are Jupyter notebooks, read through `notebookToMarkdown`. */
+export function isNotebookPath(path: string): boolean {
+  return /\.ipynb$/i.test(path);
+}
+
 /**
  * A Jupyter notebook (`.ipynb`, nbformat 4) as the Markdown it reads as: its Markdown cells as
  * they are, its code cells fenced in the notebook's language, its raw cells as text; outputs

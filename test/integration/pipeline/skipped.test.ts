@@ -13,6 +13,7 @@ import {
   recordsOf,
   type Workspace,
 } from '../../helpers/index-workspace.js';
+import { writePdf } from '../../helpers/pdf-writer.js';
 import { usePipeline } from '../../helpers/pipeline.js';
 
 const MAX_FILE_BYTES = 4096;
@@ -158,6 +159,64 @@ describe('Indexer: files that cannot be indexed are recorded with a reason and n
     // Indexed now, the next run leaves it alone.
     expect(await raised.indexer.reconcile()).toMatchObject({ filesChanged: 0, filesUnchanged: 1 });
     expect(await inconsistencies(raised)).toEqual([]);
+  });
+
+  it('a PDF or a notebook may be ten times indexing.maxFileBytes: its bytes are mostly not its text', async () => {
+    const a = await start();
+    // Twelve pages of a few lines: past 4 kB as a file.
+    const topics = ['tapes', 'disks', 'clouds', 'vaults', 'mirrors', 'snapshots'];
+    const pages = topics.flatMap((topic) =>
+      [0, 1].map((half) => [
+        { text: `Rotating the ${topic}${half ? ', continued' : ''}`, y: 700, size: 16 },
+        ...paragraph(`${topic} rotation`, 3, half ? 'later ' : '')
+          .split(/(?<=\.) /)
+          .map((text, i) => ({ text, y: 670 - 14 * i })),
+      ]),
+    );
+    const pdf = await ws.write('manual.pdf', writePdf(pages));
+    // A notebook whose plot output (left unread) is most of the file.
+    const notebook = (plotBytes: number) =>
+      JSON.stringify({
+        cells: [
+          {
+            cell_type: 'markdown',
+            metadata: {},
+            source: ['# Rotation\n', '\n', 'Rotate the archives weekly.\n'],
+          },
+          {
+            cell_type: 'code',
+            execution_count: 1,
+            metadata: {},
+            outputs: [
+              { output_type: 'display_data', metadata: {}, data: { 'image/png': 'A'.repeat(plotBytes) } },
+            ],
+            source: ['plot(archives)'],
+          },
+        ],
+        metadata: {},
+        nbformat: 4,
+        nbformat_minor: 5,
+      });
+    const plotted = await ws.write('plotted.ipynb', notebook(20_000));
+    const huge = await ws.write('huge.ipynb', notebook(50_000));
+    const big = await ws.write('big.md', `# Big\n\n${'x'.repeat(MAX_FILE_BYTES + 1)}\n`);
+    for (const path of [pdf, plotted]) expect((await readFile(path)).length).toBeGreaterThan(MAX_FILE_BYTES);
+
+    const summary = await a.indexer.reconcile();
+    const failures = new Map(summary.failures.map((f) => [f.path, f.reason]));
+    expect(failures.get(huge)).toMatch(/^larger than indexing\.maxFileBytes \(\d+ > 40960 bytes\)$/);
+    expect(failures.get(big)).toMatch(/^larger than indexing\.maxFileBytes \(\d+ > 4096 bytes\)$/);
+    expect(summary).toMatchObject({ filesAdded: 2, filesSkipped: 2 });
+    const chunks = countByPath(await readChunks(a.config));
+    expect(chunks.get(pdf)).toBeGreaterThan(0);
+    expect(chunks.get(plotted)).toBeGreaterThan(0);
+    // A change the watcher reports is judged by the same limit.
+    await ws.write('plotted.ipynb', notebook(30_000));
+    expect(await a.indexer.syncPaths([plotted])).toMatchObject({ filesChanged: 1, filesSkipped: 0 });
+    await ws.write('plotted.ipynb', notebook(45_000));
+    expect(await a.indexer.syncPaths([plotted])).toMatchObject({ filesSkipped: 1 });
+    expect(countByPath(await readChunks(a.config)).has(plotted)).toBe(false);
+    expect(await inconsistencies(a)).toEqual([]);
   });
 
   it('a file that grows past indexing.maxFileBytes loses its chunks', async () => {
