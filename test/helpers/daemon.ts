@@ -464,7 +464,10 @@ export async function readRecords(config: Config): Promise<Map<string, StoredRec
   }
 }
 
-/** The hits of a search that belong to one file. */
+/**
+ * The hits of a search that show one file: its own, and those that name it among their copies
+ * (two notes that say nearly the same are one hit, src/search/copies.ts).
+ */
 export function hitsAt(hits: readonly WireSearchHit[], path: string): WireSearchHit[] {
-  return hits.filter((h) => h.path === path);
+  return hits.filter((h) => h.path === path || h.copies?.some((c) => c.path === path));
 }
