@@ -7,11 +7,19 @@ import type { ContextResultJson, WireContextBlock } from './types.js';
  * more tokens than `tokens` says.
  */
 export function renderBlock(block: WireContextBlock, showPath: (path: string) => string = (p) => p): string {
-  const lines =
-    block.end_line !== block.start_line ? `${block.start_line}-${block.end_line}` : `${block.start_line}`;
   const name = block.symbol !== null ? nameInFile(block.symbol) : block.heading_path.join(' › ');
   const why = block.role === 'hit' ? `hit ${block.score.toFixed(3)}` : block.role;
-  return `--- ${showPath(block.path)}:${lines}${name ? ` ${name}` : ''} (${why})\n${block.text}\n`;
+  return `--- ${placeOf(block, showPath)}${name ? ` ${name}` : ''} (${why})\n${block.text}\n`;
+}
+
+/** `path:start-end`, or `path:line` for one line, the path as `showPath` shows it. */
+export function placeOf(
+  place: { path: string; start_line: number; end_line: number },
+  showPath: (path: string) => string = (p) => p,
+): string {
+  const lines =
+    place.end_line !== place.start_line ? `${place.start_line}-${place.end_line}` : `${place.start_line}`;
+  return `${showPath(place.path)}:${lines}`;
 }
 
 /** The whole context as text, ready to paste: blocks in order, a blank line between them. */

@@ -1,5 +1,7 @@
 import type { IndexProblem } from '../app-reader.js';
+import { placeOf } from '../context/format.js';
 import type { SearchResult, WireSearchHit } from '../ipc/protocol.js';
+import { chunkBody } from '../search/body.js';
 import type { Via } from './types.js';
 
 /**
@@ -17,7 +19,7 @@ export function renderSearch(result: SearchResult): string {
 
 function renderHit(hit: WireSearchHit, rank: number): string {
   const facts = [`engine ${hit.engine}`, `score ${hit.score.toFixed(4)}`];
-  const out = [`[${rank}] ${place(hit)} (${facts.join(', ')})`];
+  const out = [`[${rank}] ${placeOf(hit)} (${facts.join(', ')})`];
   const symbol = hit.metadata.symbol;
   if (typeof symbol === 'string' && symbol) out.push(`symbol: ${symbol}`);
   else if (hit.heading_path.length) out.push(`section: ${hit.heading_path.join(' > ')}`);
@@ -28,14 +30,9 @@ function renderHit(hit: WireSearchHit, rank: number): string {
     out.push(
       `${hit.repeats.count} more like it were found and folded into this hit; search with ${hit.repeats.filter}: "${hit.repeats.value}" to list each`,
     );
-  if (hit.copies) out.push(`the same text is also in ${hit.copies.map(place).join(', ')}`);
+  if (hit.copies) out.push(`the same text is also in ${hit.copies.map((c) => placeOf(c)).join(', ')}`);
   out.push('---', fileText(hit).trimEnd(), '---');
   return out.join('\n');
-}
-
-/** `path:start-end`, or `path:line` for one line. */
-function place(p: { path: string; start_line: number; end_line: number }): string {
-  return `${p.path}:${p.end_line !== p.start_line ? `${p.start_line}-${p.end_line}` : p.start_line}`;
 }
 
 /**
@@ -44,10 +41,7 @@ function place(p: { path: string; start_line: number; end_line: number }): strin
  * are not in the file, and an agent quoting or editing the file must not take them for its text.
  */
 function fileText(hit: WireSearchHit): string {
-  const offset = hit.metadata.bodyOffset;
-  return typeof offset === 'number' && offset > 0 && offset < hit.text.length
-    ? hit.text.slice(offset)
-    : hit.text;
+  return chunkBody(hit.text, hit.metadata.bodyOffset);
 }
 
 /**

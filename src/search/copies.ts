@@ -1,4 +1,5 @@
 import type { HitPlace, SearchHit } from '../store/types.js';
+import { chunkBody } from './body.js';
 
 /**
  * Copies of one passage in several files (a page's Markdown source beside its HTML rendering,
@@ -33,7 +34,8 @@ export function foldCopies(
   const kept: { hit: SearchHit; pairs: Set<string> | undefined }[] = [];
   for (const hit of hits) {
     if (kept.length >= k) break;
-    const pairs = folds(hit) ? wordPairs(body(hit)) : undefined;
+    // The chunk's own text: its heading breadcrumb differs between copies.
+    const pairs = folds(hit) ? wordPairs(chunkBody(hit.text, hit.metadata.bodyOffset)) : undefined;
     const original =
       pairs && kept.find((e) => e.pairs && e.hit.path !== hit.path && areCopies(e.pairs, pairs));
     if (original) {
@@ -44,14 +46,6 @@ export function foldCopies(
     kept.push({ hit, pairs });
   }
   return kept.map((e) => e.hit);
-}
-
-/** The chunk's own text, without the heading breadcrumb its chunker put first (it differs between copies). */
-function body(hit: SearchHit): string {
-  const offset = hit.metadata.bodyOffset;
-  return typeof offset === 'number' && offset > 0 && offset < hit.text.length
-    ? hit.text.slice(offset)
-    : hit.text;
 }
 
 export function wordPairs(text: string): Set<string> {

@@ -31,7 +31,7 @@ export interface MergeOptions {
 export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: MergeOptions): SearchHit[] {
   const { mode, explain } = options;
   const wanted = options.k + (options.spare ?? 0);
-  if (!options.oneModel && mode !== 'text') return byRank(lists, options);
+  if (!options.oneModel && mode !== 'text') return byRank(lists, options, wanted);
   if (mode === 'hybrid') return fusedAgain(lists.flat(), wanted, explain);
   const method = mode === 'vector' ? 'similarity' : 'bm25';
   const merged = lists.flat().sort(byScore).slice(0, wanted);
@@ -70,12 +70,16 @@ function fusedAgain(candidates: readonly SearchHit[], k: number, explain: boolea
   );
 }
 
-/** Tables of different models: 1/(rrfK + rank) over each table's top k. */
-function byRank(lists: readonly (readonly SearchHit[])[], options: MergeOptions): SearchHit[] {
+/** Tables of different models: 1/(rrfK + rank) over each table's top k; the first `wanted` of that. */
+function byRank(
+  lists: readonly (readonly SearchHit[])[],
+  options: MergeOptions,
+  wanted: number,
+): SearchHit[] {
   const { k, rrfK, explain } = options;
   const tops = lists.map((list) => list.slice(0, k));
   const rankOf = new Map(tops.flatMap((list) => list.map((h, i) => [h.id, i + 1] as const)));
-  return fuseRrf(tops, rrfK, k + (options.spare ?? 0)).map((hit) =>
+  return fuseRrf(tops, rrfK, wanted).map((hit) =>
     withMerge(
       hit,
       explain ? { method: 'rrf', k: rrfK, rank: rankOf.get(hit.id) ?? 0, score: hit.score } : undefined,

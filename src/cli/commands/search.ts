@@ -1,8 +1,9 @@
 import { type Command, Option } from 'commander';
-import { nameInFile } from '../../context/format.js';
+import { nameInFile, placeOf } from '../../context/format.js';
 import type { FilterField } from '../../engines/types.js';
 import { RagError } from '../../errors.js';
 import { BUILTIN_FILTERS } from '../../registry/builtin-filters.js';
+import { chunkBody } from '../../search/body.js';
 import {
   checkSearchParams,
   describeProblem,
@@ -105,14 +106,13 @@ export function addParamFlags(
     if (!cli) continue;
     const option = new Option(cli.flags, help(spec));
     // A boolean flag takes no value, so there is nothing to parse.
-    if (cli.value !== 'boolean')
-      option.argParser((text: string, previous: unknown) => fromCliText(cli.value, text, previous));
+    const parse = (text: string, previous: unknown) => fromCliText(cli.value, text, previous);
+    if (cli.value !== 'boolean') option.argParser(parse);
     command.addOption(option);
     flags.push({ spec, option });
     // What other search tools call it (`grep -m`, `head -n`, SQL's LIMIT): taken, not advertised.
     if (spec.name === 'k') {
-      const alias = new Option('-n, --limit <n>').hideHelp();
-      alias.argParser((text: string, previous: unknown) => fromCliText(cli.value, text, previous));
+      const alias = new Option('-n, --limit <n>').hideHelp().argParser(parse);
       command.addOption(alias);
       flags.push({ spec, option: alias });
     }
@@ -137,7 +137,7 @@ export function formatResults(result: SearchResultJson): string {
   if (!result.results.length) return `No results for “${result.query}”.\n`;
   const lines: string[] = [];
   result.results.forEach((hit, i) => {
-    const where = placeText(hit);
+    const where = placeOf(hit, displayPath);
     lines.push(
       `${String(i + 1).padStart(2)}. ${where}${hitName(hit)}  (${formatScore(hit.score, result.mode)})`,
     );
@@ -147,17 +147,10 @@ export function formatResults(result: SearchResultJson): string {
     if (typeof display === 'string' && display) lines.push(`    ${display}`);
     lines.push(`    ${snippet(hit.text, hit.heading_path, hit.metadata.bodyOffset)}`);
     if (hit.repeats) lines.push(`    ${repeatsLine(hit.repeats)}`);
-    if (hit.copies) lines.push(`    also in ${hit.copies.map((c) => placeText(c)).join(', ')}`);
+    if (hit.copies) lines.push(`    also in ${hit.copies.map((c) => placeOf(c, displayPath)).join(', ')}`);
     if (hit.explain) lines.push(...formatExplanation(hit.explain).map((l) => `    ${l}`));
   });
   return `${lines.join('\n')}\n`;
-}
-
-/** `notes/a.md:12-30`: a file (shortened as `displayPath` does) and its lines. */
-function placeText(place: { path: string; start_line: number; end_line: number }): string {
-  const lines =
-    place.end_line !== place.start_line ? `${place.start_line}-${place.end_line}` : `${place.start_line}`;
-  return `${displayPath(place.path)}:${lines}`;
 }
 
 /** `+ at least 41 more like it (--fingerprint 2ed35f09… lists each)`: the search looked at a pool, not every row. */
@@ -252,11 +245,10 @@ function formatScore(score: number, mode: SearchMode): string {
  * lines), or else without a leading heading breadcrumb.
  */
 function snippet(text: string, headingPath: string[], bodyOffset: unknown): string {
-  let body = text;
+  let body = chunkBody(text, bodyOffset);
   const crumb = headingPath.join(' > ');
-  if (typeof bodyOffset === 'number' && bodyOffset > 0 && bodyOffset < text.length)
-    body = body.slice(bodyOffset);
-  else if (crumb && body.startsWith(`${crumb}\n\n`)) body = body.slice(crumb.length);
+  // No offset to cut at: a breadcrumb opening the text is still not the chunk's own.
+  if (body === text && crumb && body.startsWith(`${crumb}\n\n`)) body = body.slice(crumb.length);
   body = withoutLeadingTitles(body, headingPath).replace(/\s+/g, ' ').trim();
   if (body.length <= SNIPPET_CHARS) return body;
   const cut = body.lastIndexOf(' ', SNIPPET_CHARS);
