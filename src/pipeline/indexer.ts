@@ -292,11 +292,7 @@ export class Indexer {
       let found = 0;
       const folder = filters.length === 1 ? undefined : new FolderWalk(filters);
       // Each file's limit is its engine's, for its kind of file: applied once it is found.
-      for await (const scanned of scanSource(folder ?? filters[0]!, {
-        maxFileBytes: Number.POSITIVE_INFINITY,
-        signal,
-        from,
-      })) {
+      for await (const scanned of scanSource(folder ?? filters[0]!, { signal, from })) {
         found++;
         if (!inScope(scanned.path)) continue;
         seen.add(scanned.path);

@@ -31,7 +31,11 @@ export type ScanEntry = DiskFile | SkippedPath;
 const STATS_IN_FLIGHT = 64;
 
 export interface ScanOptions {
-  maxFileBytes: number;
+  /**
+   * Files larger are yielded as skipped. Default: none; the indexer applies each file's own limit
+   * (its engine's, for its kind of file) with `withinLimit` once the file is found.
+   */
+  maxFileBytes?: number;
   signal?: AbortSignal;
   /**
    * Walk only this folder of the source (absolute, below the root): a folder moved in, or one
@@ -95,7 +99,9 @@ export async function* scanSource(filter: FolderFilter, options: ScanOptions): A
     const files: ScanEntry[] = [];
     for (let i = 0; i < accepted.length; i += STATS_IN_FLIGHT) {
       const slice = accepted.slice(i, i + STATS_IN_FLIGHT);
-      const described = await Promise.all(slice.map((a) => describe(a.path, a.entry, options.maxFileBytes)));
+      const described = await Promise.all(
+        slice.map((a) => describe(a.path, a.entry, options.maxFileBytes ?? Number.POSITIVE_INFINITY)),
+      );
       for (const d of described) if (d) files.push(d);
     }
     // Entries were sorted descending for the stack; yield files ascending.
