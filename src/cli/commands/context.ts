@@ -7,7 +7,7 @@ import { fromCliText, paramSpecs } from '../../search/param-specs.js';
 import { askDaemon } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
-import { addParamFlags, helpOf } from './search.js';
+import { addParamFlags, helpOf, takeParamFlags } from './search.js';
 
 export interface ContextCommandOptions {
   /** The engine filter fields that get flags (as for `search`); default: the built-in ones. */
@@ -74,10 +74,7 @@ Examples:
       const raw: Record<string, unknown> = { query: words.join(' ') };
       if (opts.budget !== undefined) raw.budget = opts.budget;
       if (opts.tokenizer !== undefined) raw.tokenizer = opts.tokenizer;
-      for (const { spec, option } of flags) {
-        const value = opts[option.attributeName()];
-        if (value !== undefined) raw[spec.name] = value;
-      }
+      const labels = takeParamFlags(flags, opts, raw);
       const [{ searchParamsSchema }, { checkContextParams }] = await Promise.all([
         import('../../search/params.js'),
         import('../../context/params.js'),
@@ -87,7 +84,9 @@ Examples:
         const label =
           checked.param === 'budget' || checked.param === 'tokenizer'
             ? `--${checked.param}`
-            : (specs.find((p) => p.name === checked.param)?.cli?.label ?? 'the question');
+            : (labels.get(checked.param) ??
+              specs.find((p) => p.name === checked.param)?.cli?.label ??
+              'the question');
         throw new RagError('E_USAGE', checked.message(label));
       }
       const params = checked.params;

@@ -73,14 +73,12 @@ Examples:
     .action(async (words: string[], opts: Record<string, unknown>, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const raw: Record<string, unknown> = { query: words.join(' ') };
-      for (const { spec, option } of flags) {
-        const value = opts[option.attributeName()];
-        if (value !== undefined) raw[spec.name] = value;
-      }
+      const labels = takeParamFlags(flags, opts, raw);
       const { searchParamsSchema } = await import('../../search/params.js');
       const checked = checkSearchParams(searchParamsSchema(filters), raw);
       if (!checked.ok) {
-        const label = specs.find((p) => p.name === checked.problem.param)?.cli?.label ?? 'the query';
+        const param = checked.problem.param;
+        const label = labels.get(param) ?? specs.find((p) => p.name === param)?.cli?.label ?? 'the query';
         throw new RagError('E_USAGE', describeProblem(checked.problem, label));
       }
       const { result, via } = await answer(checked.params, g);
@@ -118,6 +116,26 @@ export function addParamFlags(
     }
   }
   return flags;
+}
+
+/**
+ * Copies the flags' values into `raw` under their parameters' names, and returns the flag each
+ * parameter came from, so that an error names what the user typed (`--limit`, not `-k`).
+ */
+export function takeParamFlags(
+  flags: ReadonlyArray<{ spec: ParamSpec; option: Option }>,
+  opts: Record<string, unknown>,
+  raw: Record<string, unknown>,
+): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const { spec, option } of flags) {
+    const value = opts[option.attributeName()];
+    if (value === undefined) continue;
+    raw[spec.name] = value;
+    const own = spec.cli?.flags === option.flags;
+    labels.set(spec.name, own ? (spec.cli?.label ?? spec.name) : (option.long ?? option.flags));
+  }
+  return labels;
 }
 
 export function helpOf(spec: ParamSpec): string {

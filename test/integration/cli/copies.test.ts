@@ -104,6 +104,14 @@ describe('ragctl search over a page and its rendering', () => {
         cwd: ws.root,
       });
       expect(oneJsonLine(one).results).toHaveLength(1);
+      // A bad value is reported under the flag that was typed.
+      const bad = await runCli(['search', 'restore', flag, '0', '--config', config], { cwd: ws.root });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(
+        `${flag === '-n' ? '--limit' : flag} must be an integer from 1 to 1000, not 0`,
+      );
     }
+    const k = await runCli(['context', 'restore', '-k', 'many', '--config', config], { cwd: ws.root });
+    expect(k.stderr).toContain('-k must be an integer from 1 to 1000, not "many"');
   }, 60_000);
 });
