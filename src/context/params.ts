@@ -35,32 +35,32 @@ export function tokenizerProblem(value: unknown, label: string): string {
  */
 export function checkContextParams(schema: SearchParamsSchema, input: unknown): ContextParamsCheck {
   const raw = typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...input } : input;
-  let tokenizer: ContextParams['tokenizer'];
-  if (typeof raw === 'object' && raw !== null && Object.hasOwn(raw, 'tokenizer')) {
-    const value = (raw as Record<string, unknown>).tokenizer;
-    delete (raw as Record<string, unknown>).tokenizer;
-    if (!isContextTokenizer(value))
-      return { ok: false, param: 'tokenizer', message: (label) => tokenizerProblem(value, label) };
-    tokenizer = value;
-  }
-  let budget: number | undefined;
-  if (typeof raw === 'object' && raw !== null && Object.hasOwn(raw, 'budget')) {
-    const value = (raw as Record<string, unknown>).budget;
-    delete (raw as Record<string, unknown>).budget;
-    if (
-      typeof value !== 'number' ||
-      !Number.isInteger(value) ||
-      value < MIN_BUDGET_TOKENS ||
-      value > MAX_BUDGET_TOKENS
-    ) {
-      const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : String(value);
-      return {
-        ok: false,
-        param: 'budget',
-        message: (label) => `${label} must be ${BUDGET_EXPECTS}, not ${shown}`,
-      };
-    }
-    budget = value;
+  /** A key of the context's own, taken out of what the search schema checks. */
+  const take = (key: string): unknown => {
+    if (typeof raw !== 'object' || raw === null) return undefined;
+    const value = (raw as Record<string, unknown>)[key];
+    delete (raw as Record<string, unknown>)[key];
+    return value;
+  };
+  // Undefined is "not given", as for the search's own parameters.
+  const tokenizerValue = take('tokenizer');
+  if (tokenizerValue !== undefined && !isContextTokenizer(tokenizerValue))
+    return { ok: false, param: 'tokenizer', message: (label) => tokenizerProblem(tokenizerValue, label) };
+  const tokenizer = tokenizerValue as ContextParams['tokenizer'];
+  const budget = take('budget');
+  if (
+    budget !== undefined &&
+    (typeof budget !== 'number' ||
+      !Number.isInteger(budget) ||
+      budget < MIN_BUDGET_TOKENS ||
+      budget > MAX_BUDGET_TOKENS)
+  ) {
+    const shown = typeof budget === 'string' ? JSON.stringify(budget.slice(0, 60)) : String(budget);
+    return {
+      ok: false,
+      param: 'budget',
+      message: (label) => `${label} must be ${BUDGET_EXPECTS}, not ${shown}`,
+    };
   }
   const checked = checkSearchParams(schema, raw);
   if (!checked.ok) {
