@@ -82,10 +82,10 @@ export class CodeChunker implements Chunker {
   readonly name = 'code';
   /**
    * Bumped when the same file gives other chunk texts (the identifier-words line; Go functions
-   * cut between their statements): indexes made by an older chunker re-chunk every file once,
-   * their vectors reused by content hash.
+   * cut between their statements; a split function's closing lines in its last part): indexes
+   * made by an older chunker re-chunk every file once, their vectors reused by content hash.
    */
-  readonly version = '4';
+  readonly version = '5';
   readonly include = CODE_INCLUDE;
   readonly #grammars: Grammars;
 

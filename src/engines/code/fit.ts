@@ -75,7 +75,8 @@ export class UnitFitter {
       if (group) push(this.#lines(group.start, group.end), group.start, group.end);
       group = undefined;
     };
-    for (const [start, end] of unit.statements!) {
+    const statements = unit.statements!;
+    for (const [start, end] of statements) {
       // Only blank lines lie between statements (comments are statements here), so the lines
       // added to a group are counted once and, when they do not fit, start the next group.
       let added: number | undefined;
@@ -96,6 +97,15 @@ export class UnitFitter {
       for (const window of this.#windows(this.#lines(start, end), start)) {
         push(window.text, window.startLine!, window.endLine!, window.isCutLine);
       }
+    }
+    // The lines after the last statement (a closing brace) go with the last part when they fit,
+    // so that the header and the parts are the whole definition; never a part of their own.
+    const lastEnd = statements.at(-1)![1];
+    if (group && group.end === lastEnd && unit.endLine > lastEnd) {
+      const tail = this.#lines(lastEnd + 1, unit.endLine);
+      const added = tail.trim() === '' ? undefined : this.count(tail);
+      if (added !== undefined && group.tokens + added <= this.budget)
+        Object.assign(group, { end: unit.endLine, tokens: group.tokens + added });
     }
     flush();
     return parts;

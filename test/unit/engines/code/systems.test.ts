@@ -68,7 +68,20 @@ describe('go', () => {
       ).toBe(true);
     }
     expect(parts[0]!.startLine).toBe(5);
-    expect(parts.at(-1)!.endLine).toBe(lines.length - 2);
+    // The closing brace is the last part's: header and parts are the whole function, with
+    // nothing but blank lines between them.
+    expect(parts.at(-1)!.endLine).toBe(lines.length - 1);
+    expect(parts.at(-1)!.text.endsWith('\treturn total, nil\n}')).toBe(true);
+    // The head's range is the whole function; its own lines are its text's.
+    const spans = [
+      [head.startLine, head.startLine + head.text.split('\n').length - 1],
+      ...parts.map((c) => [c.startLine, c.endLine]),
+    ];
+    const covered = new Set(
+      spans.flatMap(([from, to]) => Array.from({ length: to! - from! + 1 }, (_, i) => from! + i)),
+    );
+    for (let line = 3; line <= lines.length - 1; line++)
+      if (!covered.has(line)) expect(lines[line - 1], `line ${line}`).toBe('');
     expectValidChunks(text, chunks, 128);
     expectAllTextCovered(text, chunks);
   });
