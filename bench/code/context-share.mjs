@@ -19,7 +19,9 @@
 // it (as eval.mjs counts a hit; for an `unnamed` one, a symbol-less block overlapping its lines);
 // "with scopes" when, in addition, for each enclosing name of the labelled symbol (`Class` of
 // `Class.method`, `outer` of `outer.inner`) a block of that symbol is there; "complete" when the
-// file's import block is there too (or the file has none).
+// file's import block is there too (or the file has none); "whole" when every line of the
+// labelled definition is shown (a long function's header alone is not), read from each block's
+// text, not from its range.
 //
 // ragctl runs straight from src/ through bench/store's loader (types stripped), so nothing has
 // to be built.
@@ -102,13 +104,43 @@ const view = (path, symbol, startLine, endLine) => {
   return { path, rel, symbol: s, startLine, endLine };
 };
 
-/** answered / with scopes / complete, for one set of blocks. */
+/** Lines the assembler writes itself: a nested block shown apart, or the first hit cut. */
+const NOTE = /^\s*… \(lines (\d+)-(\d+) (below|cut: over the budget)\)$/;
+
+/**
+ * The file lines a block's text shows, counted from its first line: its `end_line` is not
+ * trusted (a long function's header once claimed the whole definition), and a note stands for
+ * lines shown elsewhere, or for the end of a cut block.
+ */
+function shownLines(block) {
+  const shown = new Set();
+  let line = block.startLine;
+  for (const text of block.text.split('\n')) {
+    const note = NOTE.exec(text);
+    if (note?.[3] === 'below') line = Number(note[2]) + 1;
+    else if (note) break;
+    else shown.add(line++);
+  }
+  return shown;
+}
+
+/**
+ * answered / with scopes / complete / whole, for one set of blocks. `whole`: every line of the
+ * labelled definition is shown by the blocks that answer it (the definition and what is nested
+ * in it, whose text is the file's lines).
+ */
 function judge(q, blocks) {
-  const best = { answered: false, scopes: false, complete: false };
+  const best = { answered: false, scopes: false, complete: false, whole: false, wholeComplete: false };
   for (const r of q.relevant) {
     const found = blocks.find((b) => answers(b, r));
     if (!found) continue;
     best.answered = true;
+    let all = !r.unnamed;
+    if (all) {
+      const shown = new Set(blocks.filter((b) => answers(b, r)).flatMap((b) => [...shownLines(b)]));
+      for (let l = r.lines[0]; l <= r.lines[1] && all; l++) all = shown.has(l);
+    }
+    best.whole ||= all;
     const names = r.unnamed ? [] : r.symbol.split('.');
     const scopes = names.slice(0, -1).map((_, i) => names.slice(0, i + 1).join('.'));
     const hasScopes = scopes.every((s) => blocks.some((b) => b.rel === r.path && b.symbol === s));
@@ -116,13 +148,14 @@ function judge(q, blocks) {
       !filesWithImports.has(found.path) || blocks.some((b) => b.path === found.path && b.role === 'imports');
     best.scopes ||= hasScopes;
     best.complete ||= hasScopes && hasImports;
+    best.wholeComplete ||= all && hasScopes && hasImports;
   }
   return best;
 }
 
 const totals = {
-  assembler: { answered: 0, scopes: 0, complete: 0, tokens: 0 },
-  hitsOnly: { answered: 0, scopes: 0, complete: 0, tokens: 0 },
+  assembler: { answered: 0, scopes: 0, complete: 0, whole: 0, wholeComplete: 0, tokens: 0 },
+  hitsOnly: { answered: 0, scopes: 0, complete: 0, whole: 0, wholeComplete: 0, tokens: 0 },
 };
 const perQuestion = [];
 const started = performance.now();
@@ -132,6 +165,7 @@ for (const q of questions) {
   const blocks = context.blocks.map((b) => ({
     ...view(b.path, b.symbol, b.start_line, b.end_line),
     role: b.role,
+    text: b.text,
   }));
   // The same search's hits, best first, each whole while the rendered text fits the same budget.
   const found = await app.search.search(params);
@@ -155,7 +189,11 @@ for (const q of questions) {
     used += cost;
     pasted.push(block);
   }
-  const hitBlocks = pasted.map((b) => ({ ...view(b.path, b.symbol, b.start_line, b.end_line), role: 'hit' }));
+  const hitBlocks = pasted.map((b) => ({
+    ...view(b.path, b.symbol, b.start_line, b.end_line),
+    role: 'hit',
+    text: b.text,
+  }));
   const a = judge(q, blocks);
   const h = judge(q, hitBlocks);
   for (const [name, r, tokens] of [
@@ -165,6 +203,8 @@ for (const q of questions) {
     totals[name].answered += r.answered ? 1 : 0;
     totals[name].scopes += r.scopes ? 1 : 0;
     totals[name].complete += r.complete ? 1 : 0;
+    totals[name].whole += r.whole ? 1 : 0;
+    totals[name].wholeComplete += r.wholeComplete ? 1 : 0;
     totals[name].tokens += tokens;
   }
   perQuestion.push({
@@ -187,15 +227,17 @@ const pct = (x) => `${((100 * x) / n).toFixed(1)} %`;
 console.log(
   `\n${n} questions, ${relative(process.cwd(), questionsPath)}; budget ${budget} tokens, k ${k}, ${args.mode}; ${seconds.toFixed(1)} s`,
 );
-console.log('| context | answer present | + enclosing scopes | + imports (complete) | mean tokens |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
+console.log(
+  '| context | answer present | + enclosing scopes | + imports (complete) | answer whole | whole and complete | mean tokens |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const [name, label] of [
   ['assembler', '`ragctl context`'],
   ['hitsOnly', 'search hits alone, same budget'],
 ]) {
   const t = totals[name];
   console.log(
-    `| ${label} | ${pct(t.answered)} | ${pct(t.scopes)} | ${pct(t.complete)} | ${Math.round(t.tokens / n)} |`,
+    `| ${label} | ${pct(t.answered)} | ${pct(t.scopes)} | ${pct(t.complete)} | ${pct(t.whole)} | ${pct(t.wholeComplete)} | ${Math.round(t.tokens / n)} |`,
   );
 }
 const outDir = resolve(here, '../out');

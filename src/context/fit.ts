@@ -1,6 +1,6 @@
 import type { TokenCounter } from '../embed/types.js';
 import { renderBlock } from './format.js';
-import { type Candidate, isCodeChunk } from './gather.js';
+import { type Candidate, isCodeChunk, isPartOf, isSplitHead } from './gather.js';
 import type { WireContextBlock } from './types.js';
 
 /** Code chunks whose text is a summary, not the file's lines: they never hide nested blocks. */
@@ -35,7 +35,7 @@ export interface Fitted {
  */
 export function fitToBudget(candidates: readonly Candidate[], counter: TokenCounter, budget: number): Fitted {
   const count = tokenCounter(counter);
-  const blocks = candidates.map(toBlock);
+  const blocks = firstHitWhole(candidates.map(toBlock), count, budget);
   const selected: Block[] = [];
   const missingHits = new Set<number>();
   let dropped = 0;
@@ -61,6 +61,27 @@ export function fitToBudget(candidates: readonly Candidate[], counter: TokenCoun
   }
   const wire = layout(selected);
   return { blocks: wire, tokens: total(wire, count), dropped };
+}
+
+/**
+ * The first hit's body parts come right after it when together they take at most this share of
+ * the budget: the best hit read whole, where that still leaves room for its scopes, its imports
+ * and the other hits (docs/BENCHMARKS.md §46 measured a quarter, a half and three quarters).
+ */
+const FIRST_BODY_SHARE = 0.25;
+
+/**
+ * The candidates with the first hit's body parts moved up behind it, when the hit is the
+ * header of a function too long for one chunk and its body is small beside the budget; else
+ * as gathered (every hit's family first, bodies with the neighbours).
+ */
+function firstHitWhole(blocks: Block[], count: (text: string) => number, budget: number): Block[] {
+  const head = blocks[0];
+  if (head?.candidate.role !== 'hit' || !isSplitHead(head.candidate.chunk)) return blocks;
+  const parts = blocks.filter((b) => isPartOf(b.candidate.chunk, head.candidate.chunk));
+  const cost = parts.reduce((n, p) => n + count(p.lines.join('\n')), 0);
+  if (cost > budget * FIRST_BODY_SHARE) return blocks;
+  return [head, ...parts, ...blocks.slice(1).filter((b) => !parts.includes(b))];
 }
 
 /** Tokens of a text as it would sit inside a prompt: the model's own [CLS]/[SEP] not counted. */
@@ -155,7 +176,8 @@ function nestedIn(outer: Block, selected: readonly Block[]): Array<[number, numb
  * each file's blocks in line order (an enclosing block before what it encloses), nested blocks
  * cut out of their enclosing block.
  */
-function layout(selected: readonly Block[]): WireContextBlock[] {
+function layout(picked: readonly Block[]): WireContextBlock[] {
+  const selected = joinParts(picked);
   const fileRank = new Map<string, number>();
   for (const b of selected) fileRank.set(b.path, Math.min(fileRank.get(b.path) ?? b.priority, b.priority));
   const ordered = [...selected].sort(
@@ -168,6 +190,44 @@ function layout(selected: readonly Block[]): WireContextBlock[] {
   );
   return ordered.map((b) => toWire(b, elide(b, nestedIn(b, selected))));
 }
+
+/**
+ * A definition too long for one chunk (a function's header, an import block's or a type's
+ * first lines) and the parts after it that are shown, as one block: the definition read on, as
+ * the file has it. Parts join in their order, up to the first one not shown; a header whose
+ * first part is not shown shows only its own lines. The chunker leaves only blank lines
+ * between a head and its parts (src/engines/code/fit.ts), so those are filled in.
+ */
+function joinParts(selected: readonly Block[]): Block[] {
+  const joined = new Map<Block, Block>();
+  const absorbed = new Set<Block>();
+  for (const head of selected) {
+    const chunk = head.candidate.chunk;
+    // An import block's range spans imports scattered among code too: its text is then not
+    // its first lines, and its parts' ranges are the whole block's; only verbatim parts join.
+    const isImports = chunk.metadata.kind === 'imports' && !('part' in chunk.metadata);
+    if (!isSplitHead(chunk) && !isImports) continue;
+    const parts = selected
+      .filter(
+        (b) =>
+          b !== head && isPartOf(b.candidate.chunk, chunk) && b.lines.length === b.endLine - b.startLine + 1,
+      )
+      .sort((a, b) => partOf(a) - partOf(b));
+    if (isImports && parts.length === 0) continue;
+    let block: Block = { ...head, endLine: head.startLine + head.lines.length - 1, isContiguous: true };
+    let next = 1;
+    for (const part of parts) {
+      if (partOf(part) !== next++ || part.startLine <= block.endLine) break;
+      const blank = Array.from({ length: part.startLine - block.endLine - 1 }, () => '');
+      block = { ...block, endLine: part.endLine, lines: [...block.lines, ...blank, ...part.lines] };
+      absorbed.add(part);
+    }
+    joined.set(head, block);
+  }
+  return selected.filter((b) => !absorbed.has(b)).map((b) => joined.get(b) ?? b);
+}
+
+const partOf = (block: Block): number => block.candidate.chunk.metadata.part as number;
 
 /** The block's lines with each nested range replaced by one line saying where it is shown. */
 function elide(block: Block, ranges: ReadonlyArray<[number, number]>): string {

@@ -43,8 +43,9 @@ function parentOf(chunk: StoredChunk): string | null {
  * Every block the context may show, most relevant first, each chunk once: hit 1, its enclosing
  * scopes (nearest first) and its file's imports; hit 2 and its family; … then, as neighbours
  * that only fill what the budget leaves, the documents' neighbouring sections and the body
- * parts of a function hit too long for one chunk (that hit is its header). A chunk that is a hit and
- * also another hit's parent keeps its first place and is shown as a hit.
+ * parts of a function hit too long for one chunk (that hit is its header; the fit may move the
+ * first hit's parts up, `firstHitWhole`). A chunk that is a hit and also another hit's parent
+ * keeps its first place and is shown as a hit.
  */
 export async function gatherCandidates(
   hits: readonly SearchHit[],
@@ -122,24 +123,34 @@ async function parentChains(
   return chains;
 }
 
+/** Code kinds whose chunk, when too long, is split into its first lines and parts of the rest. */
+const VERBATIM_SPLIT_KINDS: ReadonlySet<unknown> = new Set(['function', 'method', 'type']);
+
 /**
- * A function too long for one chunk is a head (its header, spanning the whole definition) and
- * parts of its body that point at it: the head's text is shorter than its lines.
+ * A function (or type) too long for one chunk is a head (a function's header; a type's first
+ * lines), spanning the whole definition, and parts of the rest that point at it: the head's
+ * text is the first of its lines, fewer than its range.
  */
-function isSplitHead(chunk: StoredChunk): boolean {
-  const kind = chunk.metadata.kind;
-  if (!isCodeChunk(chunk) || (kind !== 'function' && kind !== 'method') || 'part' in chunk.metadata)
+export function isSplitHead(chunk: StoredChunk): boolean {
+  if (!isCodeChunk(chunk) || !VERBATIM_SPLIT_KINDS.has(chunk.metadata.kind) || 'part' in chunk.metadata)
     return false;
   const offset = typeof chunk.metadata.bodyOffset === 'number' ? chunk.metadata.bodyOffset : 0;
   return chunk.text.slice(offset).split('\n').length < chunk.endLine - chunk.startLine + 1;
 }
 
-/** The body of a split function: its parts, in line order (they are the lines beside its header). */
+/** `chunk` is a body part of the split function whose header is `head`. */
+export function isPartOf(chunk: StoredChunk, head: StoredChunk): boolean {
+  return (
+    chunk.engine === head.engine &&
+    chunk.metadata.parentScope === head.id &&
+    typeof chunk.metadata.part === 'number'
+  );
+}
+
+/** The body of a split function: its parts, in line order (they are the lines after its header). */
 async function bodyParts(head: SearchHit, store: ContextStore): Promise<StoredChunk[]> {
   const inside = await store.inRange(head.engine, head.path, head.startLine, head.endLine);
-  return inside
-    .filter((c) => c.metadata.parentScope === head.id && typeof c.metadata.part === 'number')
-    .sort((a, b) => a.startLine - b.startLine);
+  return inside.filter((c) => isPartOf(c, head)).sort((a, b) => a.startLine - b.startLine);
 }
 
 /** The sections just before and just after a document hit in its file, where there are any. */

@@ -29,7 +29,7 @@ describe('the context assembler over a real index (code and markdown, real model
     // Two sources: code under code/ (symbols are named relative to it: lib/archive.py), notes under docs/.
     await cp(FIXTURES, ws.path('code/lib'), { recursive: true });
     await cp(`${FIXTURES}/garden.md`, ws.path('docs/garden.md'));
-    for (const rel of ['code/lib/archive.py', 'code/lib/queue.ts', 'docs/garden.md'])
+    for (const rel of ['code/lib/archive.py', 'code/lib/queue.ts', 'code/lib/feeds.py', 'docs/garden.md'])
       files.set(ws.path(rel), (await readFile(ws.path(rel), 'utf8')).split('\n'));
     app = await pipeline.open(
       ws.config({
@@ -45,7 +45,7 @@ describe('the context assembler over a real index (code and markdown, real model
       pipeline.counter(),
     );
     const run = await app.indexer.reconcile();
-    expect(run.filesAdded).toBe(3);
+    expect(run.filesAdded).toBe(4);
   });
 
   /** Every line a block shows is a whole line of its file (or a summary's elided signature, or a note). */
@@ -219,23 +219,66 @@ describe('the context assembler over a real index (code and markdown, real model
     );
   });
 
-  it('a function too long for one chunk is a hit by its header; its body parts follow as neighbours', async () => {
-    const result = await context({
-      query: 'manifest line per archived entry',
-      engine: 'code',
-      symbol: 'write_manifest',
-      k: 1,
-    });
-    const [imports, hit, ...parts] = result.blocks;
-    expect(imports).toMatchObject({ role: 'imports', start_line: 2 });
-    expect(hit).toMatchObject({ role: 'hit', symbol: 'lib/archive.py:write_manifest', start_line: 38 });
-    expect(parts.length).toBeGreaterThan(1);
-    for (const part of parts)
-      expect(part).toMatchObject({ role: 'neighbour', symbol: 'lib/archive.py:write_manifest' });
-    // Header and parts together are the whole function, each line once, in order.
+  it('a function too long for one chunk comes whole: its header and the body parts after it, as one hit', async () => {
+    const ask = (budget?: number) =>
+      context({
+        query: 'manifest line per archived entry',
+        engine: 'code',
+        symbol: 'write_manifest',
+        k: 1,
+        budget,
+      });
+    const result = await ask();
     const lines = files.get(ws.path('code/lib/archive.py'))!;
-    expect([hit!, ...parts].map((b) => b.text).join('\n')).toBe(lines.slice(37, 71).join('\n'));
-    expect(result.tokens).toBeLessThanOrEqual(result.budget);
+    expect(result.blocks.map((b) => [b.role, b.symbol, b.start_line, b.end_line])).toEqual([
+      ['imports', 'lib/archive.py', 2, 4],
+      ['hit', 'lib/archive.py:write_manifest', 38, 71],
+    ]);
+    // Header and parts together are the whole function, each line once, in order.
+    expect(result.blocks[1]!.text).toBe(lines.slice(37, 71).join('\n'));
+    expect(result.tokens).toBe(tokensOf(formatContext(result)));
+
+    // Less room: the header and as many parts as fit, and the block says which lines it shows.
+    const seen = new Set<number>();
+    for (let budget = 40; budget < result.tokens; budget += 8) {
+      const small = await ask(budget);
+      expect(small.tokens).toBeLessThanOrEqual(budget);
+      const hit = small.blocks.find((b) => b.role === 'hit');
+      if (!hit) continue;
+      const shown = hit.text.split('\n').filter((l) => !NOTE.test(l));
+      expect(hit.start_line).toBe(38);
+      expect(shown.join('\n')).toBe(lines.slice(37, 37 + shown.length).join('\n'));
+      expect(hit.end_line, `budget ${budget}`).toBe(37 + shown.length);
+      seen.add(hit.end_line);
+    }
+    // The header alone, the header with some of its body, and more: not only all or nothing.
+    expect(seen.size).toBeGreaterThan(2);
+  });
+
+  it('an import block too long for one chunk comes as one block of its lines', async () => {
+    const result = await context({
+      query: 'date of the newest entry in a feed',
+      engine: 'code',
+      symbol: 'newest_entry_date',
+      k: 1,
+      budget: 4000,
+    });
+    const lines = files.get(ws.path('code/lib/feeds.py'))!;
+    const last = lines.findLastIndex((l) => l.startsWith('import ')) + 1;
+    expect(result.blocks.map((b) => [b.role, b.symbol, b.start_line, b.end_line])).toEqual([
+      ['imports', 'lib/feeds.py', 3, last],
+      ['hit', 'lib/feeds.py:newest_entry_date', last + 3, last + 6],
+    ]);
+    expect(result.blocks[0]!.text).toBe(lines.slice(2, last).join('\n'));
+    // It was more than one chunk in the index: the blocks were joined, not read whole.
+    const chunks = await app.search.search({
+      query: 'feed module imports',
+      engine: 'code',
+      path: '**/feeds.py',
+      mode: 'vector',
+      k: 20,
+    });
+    expect(chunks.results.filter((h) => h.metadata.kind === 'imports').length).toBeGreaterThan(1);
   });
 
   it('with a budget too small for the top hit, cuts it after its last whole line that fits', async () => {
