@@ -8,7 +8,8 @@ import type { Via } from './types.js';
  * Text for a model. Paths are absolute (an agent opens them as they are), each hit says where
  * it is (`path:start-end`), what contains it (heading path, or the code symbol), and carries
  * the chunk's whole text as the file has it: it is what the agent came for, and a chunk is already
- * bounded by the embedder's token limit.
+ * bounded by the embedder's token limit. Where the place holds more lines than the text (a class
+ * summary, a long function's header), the hit says so.
  */
 
 export function renderSearch(result: SearchResult): string {
@@ -31,7 +32,16 @@ function renderHit(hit: WireSearchHit, rank: number): string {
       `${hit.repeats.count} more like it were found and folded into this hit; search with ${hit.repeats.filter}: "${hit.repeats.value}" to list each`,
     );
   if (hit.copies) out.push(`the same text is also in ${hit.copies.map((c) => placeOf(c)).join(', ')}`);
-  out.push('---', fileText(hit).trimEnd(), '---');
+  const text = fileText(hit).trimEnd();
+  const shown = text.split('\n').length;
+  const span = hit.end_line - hit.start_line + 1;
+  // A class as its outline, a long function as its header: the place holds more than the text.
+  // (A converted page's lines are its source's, not its text's: only code is compared.)
+  if (typeof symbol === 'string' && symbol && shown < span)
+    out.push(
+      `this shows ${shown} of the ${span} lines at ${placeOf(hit)}: read the file, or ask the context tool, for the rest`,
+    );
+  out.push('---', text, '---');
   return out.join('\n');
 }
 

@@ -35,4 +35,31 @@ describe('renderSearch', () => {
       renderSearch({ query: 'restore', mode: 'hybrid', k: 5, took_ms: 3, results: [alone] }),
     ).not.toContain('also in');
   });
+
+  it('says when a code hit shows fewer lines than its place holds (a long function as its header)', () => {
+    const symbolLine = 'shop/cart.py:Cart.total';
+    const head: WireSearchHit = {
+      ...hit,
+      path: '/home/me/shop/cart.py',
+      engine: 'code',
+      start_line: 40,
+      end_line: 75,
+      heading_path: ['Cart'],
+      text: `${symbolLine}\n    def total(self):\n        """The sum of the lines, with tax."""`,
+      metadata: { symbol: symbolLine, kind: 'method', bodyOffset: symbolLine.length + 1 },
+    };
+    const { copies: _copies, ...alone } = head;
+    const text = renderSearch({ query: 'cart total', mode: 'hybrid', k: 5, took_ms: 3, results: [alone] });
+    expect(text).toContain(
+      'this shows 2 of the 36 lines at /home/me/shop/cart.py:40-75: read the file, or ask the context tool, for the rest',
+    );
+    // A whole definition, and a document (its lines may be its source's), say nothing of it.
+    const whole = { ...alone, end_line: 41 };
+    expect(
+      renderSearch({ query: 'cart total', mode: 'hybrid', k: 5, took_ms: 3, results: [whole] }),
+    ).not.toContain('this shows');
+    expect(
+      renderSearch({ query: 'restore', mode: 'hybrid', k: 5, took_ms: 3, results: [hit] }),
+    ).not.toContain('this shows');
+  });
 });
