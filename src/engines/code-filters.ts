@@ -1,3 +1,4 @@
+import { LANGUAGES } from './code/languages.js';
 import type { FilterField } from './types.js';
 
 /** The code mapper's columns beyond those every table has (code-mapper.ts writes them). */
@@ -23,7 +24,8 @@ export const CODE_FILTERS: readonly FilterField[] = Object.freeze([
     column: CODE_COLUMNS.language,
     placeholder: 'name',
     description:
-      'only code in these languages: python, typescript, tsx, javascript, go, rust, java (code engines)',
+      'only code in these languages: python, typescript, tsx, javascript, go, rust, java, or text for files read without a grammar (code engines)',
+    values: [...LANGUAGES.map((l) => l.name), 'text'],
   },
   {
     name: 'symbol',

@@ -177,6 +177,11 @@ export interface FilterField {
   readonly description: string;
   /** The value's name in `--help` (`--min-time <ms>`); default from the kind. */
   readonly placeholder?: string;
+  /**
+   * The values it can take, when they are a closed set (`lang`: the code engine's languages):
+   * any other is refused, naming them, where it would silently match nothing.
+   */
+  readonly values?: readonly string[];
 }
 
 /**

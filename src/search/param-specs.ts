@@ -178,6 +178,12 @@ export function uniqueFilters(filters: readonly FilterField[]): FilterField[] {
         `filter field '${f.name}' is declared as ${seen.kind} and as ${f.kind}; one name, one kind`,
       );
     if (!seen) unique.set(f.name, f);
+    // Two engines' closed sets under one name: either's values; an open one opens the name.
+    else if (seen.values)
+      unique.set(f.name, {
+        ...seen,
+        values: f.values ? [...new Set([...seen.values, ...f.values])] : undefined,
+      });
   }
   return [...unique.values()];
 }
@@ -194,10 +200,13 @@ export function paramSpecs(filters: readonly FilterField[]): ParamSpec[] {
     ...uniqueFilters(filters).map((f): ParamSpec => {
       const kind = KIND_INFO[f.kind];
       const label = filterFlag(f.name);
+      const closed =
+        f.values &&
+        (f.kind === 'string-in' ? 'one or more of ' : f.kind === 'string-eq' ? 'one of ' : undefined);
       return {
         name: f.name,
         required: false,
-        expects: kind.expects,
+        expects: closed ? `${closed}${f.values!.join(', ')}` : kind.expects,
         description: f.description,
         defaultText: 'no filter',
         cli: { flags: `${label} <${f.placeholder ?? kind.placeholder}>`, label, value: kind.value },
@@ -235,9 +244,14 @@ export function checkSearchParams(schema: SearchParamsSchema, input: unknown): P
   const name = String(issue.path[0]);
   if (!Object.hasOwn(record, name)) return { ok: false, problem: { param: name, problem: 'missing' } };
   const spec = schema.params.find((p) => p.name === name);
+  // One bad item of a list is the value to show (`"golang"`, not "an array").
+  const item = issue.path[1];
+  const whole = record[name];
+  const value =
+    Array.isArray(whole) && typeof item === 'number' && issue.path.length === 2 ? whole[item] : whole;
   return {
     ok: false,
-    problem: { param: name, problem: 'invalid', expects: spec?.expects ?? 'valid', value: record[name] },
+    problem: { param: name, problem: 'invalid', expects: spec?.expects ?? 'valid', value },
   };
 }
 

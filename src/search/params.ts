@@ -59,13 +59,17 @@ export type SearchParams = z.infer<typeof BASE_PARAMS> & {
 };
 
 /** Each filter kind's wire value (its words are `KIND_INFO` in param-specs.ts). */
-const KIND_WIRE: Record<FilterKind, () => z.ZodType> = {
+const KIND_WIRE: Record<FilterKind, (field: FilterField) => z.ZodType> = {
   'number-min': () => z.number(),
   'number-max': () => z.number(),
   'date-after': dateText,
   'date-before': dateText,
-  'string-eq': () => nonBlank(),
-  'string-in': () => z.array(nonBlank()).min(1).max(MAX_LIST_VALUES),
+  'string-eq': (f) => (f.values ? z.enum(f.values as [string, ...string[]]) : nonBlank()),
+  'string-in': (f) =>
+    z
+      .array(f.values ? z.enum(f.values as [string, ...string[]]) : nonBlank())
+      .min(1)
+      .max(MAX_LIST_VALUES),
   'string-prefix': () => nonBlank(),
   'list-contains': () => nonBlank(),
   glob: () => nonBlank(),
@@ -80,7 +84,7 @@ const KIND_WIRE: Record<FilterKind, () => z.ZodType> = {
 export function searchParamsSchema(filters: readonly FilterField[]): SearchParamsSchema {
   const unique = uniqueFilters(filters);
   const extra: Record<string, z.ZodType> = {};
-  for (const f of unique) extra[f.name] = KIND_WIRE[f.kind]().describe(f.description).optional();
+  for (const f of unique) extra[f.name] = KIND_WIRE[f.kind](f).describe(f.description).optional();
   return {
     params: paramSpecs(unique),
     filters: unique,

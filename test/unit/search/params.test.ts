@@ -127,4 +127,28 @@ describe('the search schema', () => {
     expect(json.properties.min_time).toMatchObject({ type: 'number', description: MIN_TIME.description });
     expect(json.properties.table).toMatchObject({ type: 'array', minItems: 1 });
   });
+
+  it('refuses a value outside a closed set, naming the set and the bad item', () => {
+    const LANG: FilterField = {
+      name: 'lang',
+      kind: 'string-in',
+      column: 'language',
+      description: 'only code in these languages',
+      values: ['python', 'go'],
+    };
+    const closed = searchParamsSchema([LANG, { ...LANG, column: 'lang', values: ['go', 'rust'] }]);
+    expect(checkSearchParams(closed, { query: 'q', lang: ['go', 'rust'] }).ok).toBe(true);
+    const checked = checkSearchParams(closed, { query: 'q', lang: ['go', 'golang'] });
+    expect(checked.ok).toBe(false);
+    if (checked.ok) return;
+    // Two engines' sets under one name are one set; the item that is wrong is the one shown.
+    expect(describeProblem(checked.problem, '--lang')).toBe(
+      '--lang must be one or more of python, go, rust, not "golang"',
+    );
+    const json = z.toJSONSchema(closed.object) as { properties: Record<string, { items?: unknown }> };
+    expect(json.properties.lang!.items).toMatchObject({ enum: ['python', 'go', 'rust'] });
+    // An open declaration of the same name opens it.
+    const open = searchParamsSchema([LANG, { ...LANG, values: undefined }]);
+    expect(checkSearchParams(open, { query: 'q', lang: ['golang'] }).ok).toBe(true);
+  });
 });

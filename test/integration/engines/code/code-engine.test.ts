@@ -152,6 +152,12 @@ describe('the code engine: registered by YAML, its own columns, skip reasons, --
       ),
     );
     expect(got).toEqual(expected);
+    // A language the code engine does not know is refused by name, not answered with nothing.
+    const typo = await ragctl('search', '--lang', 'golang', 'stock');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      'ragctl: --lang must be one or more of python, typescript, tsx, javascript, go, rust, java, text, not "golang"',
+    );
   });
 
   it("--symbol 'Warehouse.*' returns exactly the members of Warehouse", async () => {
