@@ -97,7 +97,8 @@ export interface Collapse {
 export interface SearchFilter {
   /**
    * Gitignore-like glob over the file path: starting with `/` it matches the absolute path,
-   * otherwise the path relative to the file's source root; without a `/` it matches at any
+   * otherwise the path relative to the file's source root (or that path under the root's own
+   * name: `notes/daily/x.md` for the source `~/notes`); without a `/` it matches at any
    * depth (`*.md`); a matched folder includes its contents (`docs` = `docs/**`). `*` and `?`
    * stay within a segment, `**` crosses them, `[…]`, `{a,b}` and `\x` as in shells. See
    * `pathGlobWhere` in `where.ts`.

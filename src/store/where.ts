@@ -105,7 +105,9 @@ export function fieldWhere(filter: FieldFilter): string {
 /**
  * `--path <glob>` as a filter, with gitignore-like rules:
  * - a glob starting with `/` matches the absolute `path`; any other glob matches
- *   `rel_path` (relative to the file's source root, `/`-separated; a leading `./` is dropped);
+ *   `rel_path` (relative to the file's source root, `/`-separated; a leading `./` is dropped),
+ *   or that path under the source folder's own name: people name a folder by its name
+ *   (`notes/**` for the source `~/notes`), and the CLI shows paths from where they stand;
  * - a relative glob without a `/` (other than a trailing one) matches at any depth:
  *   `*.md` is `**\/*.md`;
  * - a glob that matches a folder matches everything inside it: `docs` and `docs/` are
@@ -121,8 +123,37 @@ export function pathGlobWhere(glob: string): string {
   let body = absolute ? glob : glob.replace(/^(\.\/)+/, '');
   while (body.length > 1 && body.endsWith('/')) body = body.slice(0, -1);
   const anyDepth = !absolute && !body.includes('/');
-  const regex = `^${anyDepth ? '(?:.*/)?' : ''}${globToRegex(body)}(?:/.*)?$`;
-  return `regexp_like(${absolute ? C.path : C.relPath}, ${sqlString(regex)})`;
+  const matching = (column: string, glob: string, deep: boolean) =>
+    `regexp_like(${column}, ${sqlString(`^${deep ? '(?:.*/)?' : ''}${globToRegex(glob)}(?:/.*)?$`)})`;
+  const own = matching(absolute ? C.path : C.relPath, body, anyDepth);
+  const named = absolute ? undefined : underSourceName(body, anyDepth, matching);
+  return named ? `(${own} OR ${named})` : own;
+}
+
+/** Glob syntax: a segment without it is a literal name. */
+const GLOB_SYNTAX = /[*?[\]{}\\]/;
+
+/**
+ * The glob matched against `<source folder name>/<rel_path>`. A literal first segment is a
+ * cheap test on the root (`ends_with`) and the rest of the glob on `rel_path`; only a first
+ * segment with wildcards builds the joined path for every row, which costs more.
+ */
+function underSourceName(
+  body: string,
+  anyDepth: boolean,
+  matching: (column: string, glob: string, deep: boolean) => string,
+): string | undefined {
+  const slash = body.indexOf('/');
+  const first = slash < 0 ? body : body.slice(0, slash);
+  if (!GLOB_SYNTAX.test(first)) {
+    const named = `ends_with(${C.root}, ${sqlString(`/${first}`)})`;
+    // `notes` names the source folder itself: all of it. (At any depth it names subfolders too,
+    // which `rel_path` matched already.)
+    return slash < 0 ? named : `(${named} AND ${matching(C.relPath, body.slice(slash + 1), false)})`;
+  }
+  // `*.md` at any depth: a source folder's name adds nothing a file's own path does not match.
+  if (anyDepth) return undefined;
+  return matching(`concat(regexp_replace(${C.root}, '^.*/', ''), '/', ${C.relPath})`, body, false);
 }
 
 // Everything Rust's regex crate treats as syntax; escaping punctuation is always allowed there.

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paragraph, Workspace } from '../../helpers/index-workspace.js';
 import { type CliResult, oneJsonLine, runCli } from '../../helpers/run-cli.js';
@@ -145,6 +146,20 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
     expect(results(await ragctl('search', '--json', '-k', '3', 'notes'))).toHaveLength(3);
     const garden = results(await ragctl('search', '--json', '--path', 'garden/**', 'eggs and cheese'));
     expect(new Set(garden.map((h) => h.path))).toEqual(new Set([ws.path('garden/tomatoes.md')]));
+    // The same folder named from the source folder's own name, as the CLI shows paths from above it.
+    for (const named of [`${basename(ws.notes)}/garden/**`, `**/${basename(ws.notes)}/garden`]) {
+      for (const mode of ['hybrid', 'vector', 'text']) {
+        const found = results(
+          await ragctl('search', '--json', '--mode', mode, '--path', named, 'eggs and cheese'),
+        );
+        expect(new Set(found.map((h) => h.path)), `${mode} ${named}`).toEqual(
+          new Set([ws.path('garden/tomatoes.md')]),
+        );
+      }
+    }
+    expect(
+      results(await ragctl('search', '--json', '--path', 'elsewhere/garden/**', 'eggs and cheese')),
+    ).toEqual([]);
 
     const query = ['--json', '--mode', 'vector', 'meeting notes about the office move'];
     const unfiltered = results(await ragctl('search', ...query));

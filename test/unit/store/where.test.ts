@@ -13,9 +13,14 @@ import {
 
 /** The regex inside `regexp_like(col, '…')`, unescaped from its SQL literal. */
 function regexOf(where: string): { column: string; regex: RegExp } {
-  const m = /^regexp_like\((\w+), '((?:[^']|'')*)'\)$/.exec(where);
+  const m = /^\(?regexp_like\((\w+), '((?:[^']|'')*)'\)/.exec(where);
   if (!m) throw new Error(`not a regexp_like clause: ${where}`);
   return { column: m[1] as string, regex: new RegExp((m[2] as string).replaceAll("''", "'"), 'u') };
+}
+
+/** `regexp_like(column, …)` for one glob, as pathGlobWhere writes it. */
+function regexpOn(column: string, glob: string, anyDepth = false): string {
+  return `regexp_like(${column}, ${sqlString(`^${anyDepth ? '(?:.*/)?' : ''}${globToRegex(glob)}(?:/.*)?$`)})`;
 }
 
 function matches(glob: string, path: string): boolean {
@@ -101,7 +106,7 @@ describe('filterWhere', () => {
 
   it('combines the glob and the time filter', () => {
     const where = filterWhere({ pathGlob: '*.md', afterMs: 1_700_000_000_000 });
-    expect(where).toMatch(/^\(regexp_like\(rel_path, '.*'\)\) AND \(mtime_ms >= 1700000000000\)$/);
+    expect(where).toBe(`(${pathGlobWhere('*.md')}) AND (mtime_ms >= 1700000000000)`);
     expect(filterWhere({})).toBeUndefined();
     expect(filterWhere(undefined)).toBeUndefined();
   });
@@ -114,6 +119,18 @@ describe('pathGlobWhere', () => {
   it('matches relative globs against rel_path and absolute ones against path', () => {
     expect(regexOf(pathGlobWhere('docs/*.md')).column).toBe('rel_path');
     expect(regexOf(pathGlobWhere('/home/me/**')).column).toBe('path');
+    // A relative glob also matches the path under the source folder's own name: a literal first
+    // segment tests the root's end, and the rest of the glob the relative path.
+    expect(pathGlobWhere('notes/daily/**')).toBe(
+      `(${regexpOn('rel_path', 'notes/daily/**')} OR (ends_with(root, '/notes') AND ${regexpOn('rel_path', 'daily/**')}))`,
+    );
+    expect(pathGlobWhere('notes')).toBe(
+      `(${regexpOn('rel_path', 'notes', true)} OR ends_with(root, '/notes'))`,
+    );
+    // A wildcard first segment joins the name and the path; at any depth it adds nothing.
+    expect(pathGlobWhere('no*/daily')).toContain("concat(regexp_replace(root, '^.*/', ''), '/', rel_path)");
+    expect(pathGlobWhere('*.md')).not.toContain('root');
+    expect(pathGlobWhere('/home/me/**')).not.toContain('root');
   });
 
   it.each([
