@@ -66,7 +66,11 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
       process.exit(code);
     }
   };
-  const stop = (why: string) => {
+  /** A stop asked for while the daemon was starting: it stops as soon as it has started. */
+  let stopWhenStarted: string | undefined;
+  /** A config reload asked for while starting, which may have read the config already. */
+  let reloadWhenStarted = false;
+  const stop = (why: string, whileStarting: 'wait' | 'exit' = 'wait') => {
     deadline ??= setTimeout(() => {
       try {
         log.error({ why }, 'stop took too long; exiting');
@@ -75,7 +79,8 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
       }
     }, STOP_DEADLINE_MS);
     if (daemon) daemon.requestStop(why);
-    else exitNow(1);
+    else if (whileStarting === 'exit') exitNow(1);
+    else stopWhenStarted ??= why;
   };
   // Installed before the start, so that a stray error while starting is reported too.
   guardProcess(logger, {
@@ -85,18 +90,26 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
     },
     crashed: (err) => {
       crash ??= { error: err };
-      stop(`uncaught exception: ${errorMessage(err)}`);
+      stop(`uncaught exception: ${errorMessage(err)}`, 'exit');
     },
+  });
+  // Also before the start: the socket answers before Daemon.start returns, and a signal's
+  // default action (a service manager's stop right after a start) would end the process
+  // without releasing the lock or the socket.
+  process.once('SIGTERM', () => stop('SIGTERM received'));
+  process.once('SIGINT', () => stop('SIGINT received'));
+  process.on('SIGHUP', () => {
+    if (!daemon) reloadWhenStarted = true;
+    else runInBackground(log, 'reloading the config', () => daemon!.reload());
   });
   daemon = await Daemon.start({ config, logger, configPath: config.configFile, limits });
   if (earlyRejection !== undefined) daemon.noteInternalError('unhandledRejection', earlyRejection);
   const running = daemon;
-  process.on('SIGHUP', () => runInBackground(log, 'reloading the config', () => running.reload()));
   process.stderr.write(
     `ragd: serving ${config.socketPath} (pid ${process.pid}); logs in ${config.log.file}\n`,
   );
-  process.once('SIGTERM', () => stop('SIGTERM received'));
-  process.once('SIGINT', () => stop('SIGINT received'));
+  if (stopWhenStarted !== undefined) running.requestStop(stopWhenStarted);
+  else if (reloadWhenStarted) runInBackground(log, 'reloading the config', () => running.reload());
   stopWhenParentGoes(() => stop('the ragctl process that started it is gone'));
   const keepAlive = setInterval(() => undefined, 60_000);
   // A shutdown requested over the socket ends the process the same way as a signal.
