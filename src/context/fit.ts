@@ -220,6 +220,9 @@ function joinParts(selected: readonly Block[]): Block[] {
       if (partOf(part) !== next++ || part.startLine <= block.endLine) break;
       const blank = Array.from({ length: part.startLine - block.endLine - 1 }, () => '');
       block = { ...block, endLine: part.endLine, lines: [...block.lines, ...blank, ...part.lines] };
+      // A part that is a hit (its header came as its parent) makes the whole block that hit.
+      if (part.candidate.role === 'hit' && block.candidate.role !== 'hit')
+        block = { ...block, candidate: part.candidate, priority: Math.min(block.priority, part.priority) };
       absorbed.add(part);
     }
     joined.set(head, block);

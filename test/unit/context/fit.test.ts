@@ -122,4 +122,19 @@ describe('fitToBudget: a function too long for one chunk', () => {
       ['neighbour', 18, 23],
     ]);
   });
+
+  it('a hit in the first part, with its header as parent, is one block shown as the hit', () => {
+    const fitted = fitToBudget(
+      [
+        { chunk: part1, role: 'hit', score: 0.7, hit: 0 },
+        { chunk: head, role: 'parent', score: 0.7, hit: 0 },
+      ],
+      words,
+      10_000,
+    );
+    expect(fitted.blocks.map((b) => [b.role, b.start_line, b.end_line, b.score])).toEqual([
+      ['hit', 10, 17, 0.7],
+    ]);
+    expect(fitted.blocks[0]!.text).toBe([...head.text.split('\n'), '', ...part1.text.split('\n')].join('\n'));
+  });
 });
