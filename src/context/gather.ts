@@ -43,9 +43,9 @@ function parentOf(chunk: StoredChunk): string | null {
  * Every block the context may show, most relevant first, each chunk once: hit 1, its enclosing
  * scopes (nearest first) and its file's imports; hit 2 and its family; … then, as neighbours
  * that only fill what the budget leaves, the documents' neighbouring sections and the body
- * parts of a function hit too long for one chunk (that hit is its header; the fit may move the
- * first hit's parts up, `firstHitWhole`). A chunk that is a hit and also another hit's parent
- * keeps its first place and is shown as a hit.
+ * parts of a function hit too long for one chunk (that hit is its header, or one of its parts;
+ * the fit may move the first hit's parts up, `firstHitWhole`). A chunk that is a hit and also
+ * another hit's parent keeps its first place and is shown as a hit.
  */
 export async function gatherCandidates(
   hits: readonly SearchHit[],
@@ -85,6 +85,14 @@ export async function gatherCandidates(
     } else if (isSplitHead(hit)) {
       signal?.throwIfAborted();
       for (const part of await bodyParts(hit, store)) add(part, 'neighbour', hit.score, rank);
+    } else {
+      // A part of a split definition (its header came as its parent): the rest of it, so that
+      // the whole may be shown where the budget has room.
+      const head = parents[rank]?.[0];
+      if (head && isPartOf(hit, head) && isSplitHead(head)) {
+        signal?.throwIfAborted();
+        for (const part of await bodyParts(head, store)) add(part, 'neighbour', hit.score, rank);
+      }
     }
   }
   return [...byId.values()];
@@ -148,7 +156,7 @@ export function isPartOf(chunk: StoredChunk, head: StoredChunk): boolean {
 }
 
 /** The body of a split function: its parts, in line order (they are the lines after its header). */
-async function bodyParts(head: SearchHit, store: ContextStore): Promise<StoredChunk[]> {
+async function bodyParts(head: StoredChunk, store: ContextStore): Promise<StoredChunk[]> {
   const inside = await store.inRange(head.engine, head.path, head.startLine, head.endLine);
   return inside.filter((c) => isPartOf(c, head)).sort((a, b) => a.startLine - b.startLine);
 }

@@ -255,6 +255,29 @@ describe('the context assembler over a real index (code and markdown, real model
     expect(seen.size).toBeGreaterThan(2);
   });
 
+  it('a hit in a later part of a long function brings the rest of it: the function whole', async () => {
+    const result = await context({
+      query: 'symbolic links are listed but not followed; large entry with its bytes',
+      engine: 'code',
+      symbol: 'write_manifest',
+      mode: 'text',
+      k: 1,
+    });
+    const lines = files.get(ws.path('code/lib/archive.py'))!;
+    const whole = result.blocks.find((b) => b.symbol === 'lib/archive.py:write_manifest');
+    // The hit was a part (its own range ends the function, past the header's lines).
+    const hit = await app.search.search({
+      query: 'symbolic links are listed but not followed; large entry with its bytes',
+      engine: 'code',
+      symbol: 'write_manifest',
+      mode: 'text',
+      k: 1,
+    });
+    expect(hit.results[0]!.metadata.part).toBeGreaterThan(1);
+    expect(whole).toMatchObject({ role: 'hit', start_line: 38, end_line: 71 });
+    expect(whole!.text).toBe(lines.slice(37, 71).join('\n'));
+  });
+
   it('an import block too long for one chunk comes as one block of its lines', async () => {
     const result = await context({
       query: 'date of the newest entry in a feed',
