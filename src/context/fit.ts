@@ -17,6 +17,8 @@ interface Block {
   lines: string[];
   /** `lines` are exactly the file's lines `startLine..endLine`, so nested blocks can be cut out. */
   isContiguous: boolean;
+  /** The chunk is the header of a definition too long for one chunk (`isSplitHead`), found once. */
+  isSplitHead: boolean;
 }
 
 export interface Fitted {
@@ -77,7 +79,7 @@ const FIRST_BODY_SHARE = 0.25;
  */
 function firstHitWhole(blocks: Block[], count: (text: string) => number, budget: number): Block[] {
   const head = blocks[0];
-  if (head?.candidate.role !== 'hit' || !isSplitHead(head.candidate.chunk)) return blocks;
+  if (head?.candidate.role !== 'hit' || !head.isSplitHead) return blocks;
   const parts = blocks.filter((b) => isPartOf(b.candidate.chunk, head.candidate.chunk));
   const cost = parts.reduce((n, p) => n + count(p.lines.join('\n')), 0);
   if (cost > budget * FIRST_BODY_SHARE) return blocks;
@@ -121,6 +123,7 @@ function toBlock(candidate: Candidate, priority: number): Block {
     endLine: chunk.endLine,
     lines,
     isContiguous: !isSummary && lines.length === chunk.endLine - chunk.startLine + 1,
+    isSplitHead: isSplitHead(chunk),
   };
 }
 
@@ -206,7 +209,7 @@ function joinParts(selected: readonly Block[]): Block[] {
     // An import block's range spans imports scattered among code too: its text is then not
     // its first lines, and its parts' ranges are the whole block's; only verbatim parts join.
     const isImports = chunk.metadata.kind === 'imports' && !('part' in chunk.metadata);
-    if (!isSplitHead(chunk) && !isImports) continue;
+    if (!head.isSplitHead && !isImports) continue;
     const parts = selected
       .filter(
         (b) =>

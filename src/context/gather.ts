@@ -82,14 +82,11 @@ export async function gatherCandidates(
     if (isDocumentChunk(hit)) {
       signal?.throwIfAborted();
       for (const n of await neighbours(hit, store)) add(n, 'neighbour', hit.score, rank);
-    } else if (isSplitHead(hit)) {
-      signal?.throwIfAborted();
-      for (const part of await bodyParts(hit, store)) add(part, 'neighbour', hit.score, rank);
     } else {
-      // A part of a split definition (its header came as its parent): the rest of it, so that
-      // the whole may be shown where the budget has room.
-      const head = parents[rank]?.[0];
-      if (head && isPartOf(hit, head) && isSplitHead(head)) {
+      // The header of a split definition, or one of its parts (the header came as its parent):
+      // the parts of its body, so that the whole may be shown where the budget has room.
+      const head = isSplitHead(hit) ? hit : parents[rank]?.[0];
+      if (head && (head === hit || (isPartOf(hit, head) && isSplitHead(head)))) {
         signal?.throwIfAborted();
         for (const part of await bodyParts(head, store)) add(part, 'neighbour', hit.score, rank);
       }
