@@ -123,11 +123,14 @@ export function pathGlobWhere(glob: string): string {
   let body = absolute ? glob : glob.replace(/^(\.\/)+/, '');
   while (body.length > 1 && body.endsWith('/')) body = body.slice(0, -1);
   const anyDepth = !absolute && !body.includes('/');
-  const matching = (column: string, glob: string, deep: boolean) =>
-    `regexp_like(${column}, ${sqlString(`^${deep ? '(?:.*/)?' : ''}${globToRegex(glob)}(?:/.*)?$`)})`;
-  const own = matching(absolute ? C.path : C.relPath, body, anyDepth);
-  const named = absolute ? undefined : underSourceName(body, anyDepth, matching);
+  const own = globLike(absolute ? C.path : C.relPath, body, anyDepth);
+  const named = absolute ? undefined : underSourceName(body, anyDepth);
   return named ? `(${own} OR ${named})` : own;
+}
+
+/** `column` matches `glob` whole, or a folder it names (at any depth when `deep`). */
+function globLike(column: string, glob: string, deep: boolean): string {
+  return `regexp_like(${column}, ${sqlString(`^${deep ? '(?:.*/)?' : ''}${globToRegex(glob)}(?:/.*)?$`)})`;
 }
 
 /** Glob syntax: a segment without it is a literal name. */
@@ -138,22 +141,18 @@ const GLOB_SYNTAX = /[*?[\]{}\\]/;
  * cheap test on the root (`ends_with`) and the rest of the glob on `rel_path`; only a first
  * segment with wildcards builds the joined path for every row, which costs more.
  */
-function underSourceName(
-  body: string,
-  anyDepth: boolean,
-  matching: (column: string, glob: string, deep: boolean) => string,
-): string | undefined {
+function underSourceName(body: string, anyDepth: boolean): string | undefined {
   const slash = body.indexOf('/');
   const first = slash < 0 ? body : body.slice(0, slash);
   if (!GLOB_SYNTAX.test(first)) {
     const named = `ends_with(${C.root}, ${sqlString(`/${first}`)})`;
     // `notes` names the source folder itself: all of it. (At any depth it names subfolders too,
     // which `rel_path` matched already.)
-    return slash < 0 ? named : `(${named} AND ${matching(C.relPath, body.slice(slash + 1), false)})`;
+    return slash < 0 ? named : `(${named} AND ${globLike(C.relPath, body.slice(slash + 1), false)})`;
   }
   // `*.md` at any depth: a source folder's name adds nothing a file's own path does not match.
   if (anyDepth) return undefined;
-  return matching(`concat(regexp_replace(${C.root}, '^.*/', ''), '/', ${C.relPath})`, body, false);
+  return globLike(`concat(regexp_replace(${C.root}, '^.*/', ''), '/', ${C.relPath})`, body, false);
 }
 
 // Everything Rust's regex crate treats as syntax; escaping punctuation is always allowed there.

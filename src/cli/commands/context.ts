@@ -84,9 +84,7 @@ Examples:
         const label =
           checked.param === 'budget' || checked.param === 'tokenizer'
             ? `--${checked.param}`
-            : (labels.get(checked.param) ??
-              specs.find((p) => p.name === checked.param)?.cli?.label ??
-              'the question');
+            : (labels.get(checked.param) ?? 'the question');
         throw new RagError('E_USAGE', checked.message(label));
       }
       const params = checked.params;

@@ -98,9 +98,11 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
   // without releasing the lock or the socket.
   process.once('SIGTERM', () => stop('SIGTERM received'));
   process.once('SIGINT', () => stop('SIGINT received'));
+  const reload = (running: RunningDaemon) =>
+    runInBackground(log, 'reloading the config', () => running.reload());
   process.on('SIGHUP', () => {
-    if (!daemon) reloadWhenStarted = true;
-    else runInBackground(log, 'reloading the config', () => daemon!.reload());
+    if (daemon) reload(daemon);
+    else reloadWhenStarted = true;
   });
   daemon = await Daemon.start({ config, logger, configPath: config.configFile, limits });
   if (earlyRejection !== undefined) daemon.noteInternalError('unhandledRejection', earlyRejection);
@@ -109,7 +111,7 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
     `ragd: serving ${config.socketPath} (pid ${process.pid}); logs in ${config.log.file}\n`,
   );
   if (stopWhenStarted !== undefined) running.requestStop(stopWhenStarted);
-  else if (reloadWhenStarted) runInBackground(log, 'reloading the config', () => running.reload());
+  else if (reloadWhenStarted) reload(running);
   stopWhenParentGoes(() => stop('the ragctl process that started it is gone'));
   const keepAlive = setInterval(() => undefined, 60_000);
   // A shutdown requested over the socket ends the process the same way as a signal.

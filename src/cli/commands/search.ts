@@ -77,8 +77,7 @@ Examples:
       const { searchParamsSchema } = await import('../../search/params.js');
       const checked = checkSearchParams(searchParamsSchema(filters), raw);
       if (!checked.ok) {
-        const param = checked.problem.param;
-        const label = labels.get(param) ?? specs.find((p) => p.name === param)?.cli?.label ?? 'the query';
+        const label = labels.get(checked.problem.param) ?? 'the query';
         throw new RagError('E_USAGE', describeProblem(checked.problem, label));
       }
       const { result, via } = await answer(checked.params, g);
@@ -119,8 +118,9 @@ export function addParamFlags(
 }
 
 /**
- * Copies the flags' values into `raw` under their parameters' names, and returns the flag each
- * parameter came from, so that an error names what the user typed (`--limit`, not `-k`).
+ * Copies the flags' values into `raw` under their parameters' names, and returns each
+ * parameter's flag as an error names it: the one the user typed (`--limit`, not `-k`), else
+ * the parameter's own.
  */
 export function takeParamFlags(
   flags: ReadonlyArray<{ spec: ParamSpec; option: Option }>,
@@ -128,12 +128,12 @@ export function takeParamFlags(
   raw: Record<string, unknown>,
 ): Map<string, string> {
   const labels = new Map<string, string>();
+  // An alias comes after its parameter's own flag (addParamFlags), so it overrides it when typed.
   for (const { spec, option } of flags) {
     const value = opts[option.attributeName()];
-    if (value === undefined) continue;
-    raw[spec.name] = value;
-    const own = spec.cli?.flags === option.flags;
-    labels.set(spec.name, own ? (spec.cli?.label ?? spec.name) : (option.long ?? option.flags));
+    if (value !== undefined) raw[spec.name] = value;
+    if (spec.cli?.flags === option.flags) labels.set(spec.name, spec.cli.label);
+    else if (value !== undefined) labels.set(spec.name, option.long ?? option.flags);
   }
   return labels;
 }
