@@ -352,7 +352,9 @@ describe('the CLI over the socket of the running daemon', () => {
       pid: daemon.pid,
       role: 'daemon',
     });
-    // The other two requests queued walks of their own: the next tests start from a settled daemon.
+    // The other two requests queued walks of their own, and handed/ is a new folder, walked once
+    // more when it has settled (folderRecheckMs): the next tests start from a settled daemon.
+    await new Promise((r) => setTimeout(r, DEFAULT_WATCHER_LIMITS.folderRecheckMs + 500));
     await daemon.idle();
   });
 });
