@@ -27,6 +27,7 @@ export function createRegistry(): ComponentRegistry {
       .registerEmbedder<{ hiddenSize: number | null; layers: number | null; heads: number | null }>(
         'mlx-bert',
         {
+          localModel: true,
           // Architecture overrides; default: read from the model's config.json.
           settings: {
             hiddenSize: { kind: 'int', default: null, min: 1 },
@@ -45,6 +46,7 @@ export function createRegistry(): ComponentRegistry {
         },
       )
       .registerEmbedder<{ precision: OnnxPrecision; threads: number | null }>('onnx', {
+        localModel: true,
         settings: {
           // fp32: the vectors match the MLX backend's and the parity reference (the index is shared).
           // int8: faster, vectors only close to fp32's, so it keeps an index of its own.
@@ -79,6 +81,7 @@ export function createRegistry(): ComponentRegistry {
       })
       // The shipped default: MLX on Apple Silicon, elsewhere the faster fp32 backend, measured.
       .registerEmbedder<Record<string, never>>('auto', {
+        localModel: true,
         settings: {},
         create: (config, _settings, context) =>
           new AutoEmbedder({

@@ -23,6 +23,12 @@ export type EmbedderFactory = (
 export interface EmbedderType<S extends Record<string, unknown> = Record<string, unknown>> {
   /** Its own keys in the embedder block, with defaults (config/schema.ts). */
   readonly settings: Record<string, FieldSpec>;
+  /**
+   * True when `model` names files on this machine: a folder, or a Hub id looked up in the
+   * Hugging Face cache. `ragctl index` and the daemon fetch such a Hub model when the cache lacks
+   * it, so a first run needs no separate `ragctl model pull`. A remote server's name is not one.
+   */
+  readonly localModel?: boolean;
   create(config: EmbedderConfig, settings: S, context: EmbedderContext): Embedder | Promise<Embedder>;
 }
 
@@ -114,6 +120,11 @@ export class ComponentRegistry {
 
   mapper(name: string, keyPath: string): StoreMapper {
     return this.#get(this.#mappers, name, keyPath, 'mapper');
+  }
+
+  /** Whether the embedder type reads its model from this machine (`EmbedderType.localModel`). */
+  usesLocalModel(type: string): boolean {
+    return this.#embedders.get(type)?.localModel === true;
   }
 
   /** `keyPath` is the block's `type` key (`embedders.default.type`); settings errors name their own keys. */

