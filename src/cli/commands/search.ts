@@ -18,9 +18,7 @@ import type { HitExplanation, MergeExplanation, SearchMode } from '../../store/t
 import { askDaemon } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
-
-/** Characters of a result's text shown under it. */
-const SNIPPET_CHARS = 240;
+import { excerpt } from '../snippet.js';
 
 /** Answers a validated search: by default the daemon, or the index directly when none runs. */
 export type SearchAnswer = (
@@ -163,7 +161,7 @@ export function formatResults(result: SearchResultJson): string {
     // time, short fingerprint); the CLI prints it as is and knows no engine by name.
     const display = hit.metadata.display;
     if (typeof display === 'string' && display) lines.push(`    ${display}`);
-    lines.push(`    ${snippet(hit.text, hit.heading_path, hit.metadata.bodyOffset)}`);
+    lines.push(`    ${snippet(hit.text, hit.heading_path, hit.metadata.bodyOffset, result.query)}`);
     if (hit.repeats) lines.push(`    ${repeatsLine(hit.repeats)}`);
     if (hit.copies) lines.push(`    also in ${hit.copies.map((c) => placeOf(c, displayPath)).join(', ')}`);
     if (hit.explain) lines.push(...formatExplanation(hit.explain).map((l) => `    ${l}`));
@@ -258,17 +256,16 @@ function formatScore(score: number, mode: SearchMode): string {
 }
 
 /**
- * The chunk's own text, whitespace folded, cut at a word: without what its chunker put before
- * it for search's sake (`bodyOffset`: a heading breadcrumb, a code chunk's symbol and name-word
- * lines), or else without a leading heading breadcrumb.
+ * The chunk's own text, whitespace folded, the stretch of it that shows the query's words (see
+ * `excerpt`): without what its chunker put before it for search's sake (`bodyOffset`: a heading
+ * breadcrumb, a code chunk's symbol and name-word lines), or else without a leading heading
+ * breadcrumb.
  */
-function snippet(text: string, headingPath: string[], bodyOffset: unknown): string {
+function snippet(text: string, headingPath: string[], bodyOffset: unknown, query: string): string {
   let body = chunkBody(text, bodyOffset);
   const crumb = headingPath.join(' > ');
   // No offset to cut at: a breadcrumb opening the text is still not the chunk's own.
   if (body === text && crumb && body.startsWith(`${crumb}\n\n`)) body = body.slice(crumb.length);
   body = withoutLeadingTitles(body, headingPath).replace(/\s+/g, ' ').trim();
-  if (body.length <= SNIPPET_CHARS) return body;
-  const cut = body.lastIndexOf(' ', SNIPPET_CHARS);
-  return `${body.slice(0, cut > SNIPPET_CHARS / 2 ? cut : SNIPPET_CHARS)}…`;
+  return excerpt(body, query);
 }

@@ -16,8 +16,8 @@ const hit = (text: string, headingPath: string[], metadata: Record<string, unkno
   metadata,
 });
 
-const snippetLine = (h: WireSearchHit): string =>
-  formatResults({ query: 'q', mode: 'hybrid', k: 1, took_ms: 1, results: [h] }).split('\n')[1] as string;
+const snippetLine = (h: WireSearchHit, query = 'q'): string =>
+  formatResults({ query, mode: 'hybrid', k: 1, took_ms: 1, results: [h] }).split('\n')[1] as string;
 
 describe('formatResults snippet', () => {
   it('starts a code hit at its source, without the symbol and name-word lines put there for search', () => {
@@ -51,5 +51,15 @@ describe('formatResults snippet', () => {
     expect(md('# Other title\n\nText.', ['Guide'])).toBe('# Other title Text.');
     // A line of dashes under text that is not the title is a rule, and the text stays.
     expect(md('Some words\n---\n\nMore.', ['Guide'])).toBe('Some words --- More.');
+  });
+
+  it("shows the stretch of a long chunk that holds the query's words, after its breadcrumb is cut", () => {
+    const crumb = 'Backup setup';
+    const body = `${'Nightly runs of the backup job to the NAS. '.repeat(8)}\n\n## Restore test\n\nLast restore test took 11 minutes.`;
+    const h = { ...hit(`${crumb}\n\n${body}`, [crumb], { bodyOffset: crumb.length + 2 }), engine: 'md' };
+    expect(snippetLine(h, 'how long did the restore test take').trim()).toMatch(
+      /^….*## Restore test Last restore test took 11 minutes\.$/,
+    );
+    expect(snippetLine(h, 'nightly backup job').trim()).toMatch(/^Nightly runs of the backup job/);
   });
 });
