@@ -9,8 +9,8 @@ import { LANGUAGES } from './code/languages.js';
  * Plain text notes are Markdown without markup, and read as such. reStructuredText (a Python
  * project's docs), Org notes and AsciiDoc are read as plain text under their own headings
  * (markdown/titles.ts).
- * HTML pages (saved articles, built docs), Jupyter notebooks and PDFs are read as the text they
- * show (markdown/convert.ts, markdown/pdf.ts).
+ * HTML pages (saved articles, built docs), Jupyter notebooks, PDFs and Word documents are read as
+ * the text they show (markdown/convert.ts, markdown/pdf.ts, markdown/docx.ts).
  */
 export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.md',
@@ -24,6 +24,7 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.htm',
   '**/*.ipynb',
   '**/*.pdf',
+  '**/*.docx',
 ]);
 
 /** Every extension the code chunker has a grammar for; other files would only be text chunks. */

@@ -179,10 +179,10 @@ export async function guessEngines(
 const EXAMPLES = 2;
 
 /**
- * Docs by their name, as a project's are written: Markdown, reStructuredText, AsciiDoc, PDF,
+ * Docs by their name, as a project's are written: Markdown, reStructuredText, AsciiDoc, PDF, Word,
  * and notebooks (prose and code together). Not HTML: in a code project that is mostly templates.
  */
-const MARKDOWN_NAME = /\.(md|markdown|mdx|rst|adoc|ipynb|pdf)$/i;
+const MARKDOWN_NAME = /\.(md|markdown|mdx|rst|adoc|ipynb|pdf|docx)$/i;
 
 /** What a look saw: folder entries read, whether it got to the end, whether the folder itself could be listed. */
 interface Look {

@@ -19,7 +19,7 @@ const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 
 /**
  * Writes a plain zip (no zip64, no data descriptors) as a wheel is: local headers and data,
- * then the central directory and its end record. Enough for src/embed/model/zip.ts to read,
+ * then the central directory and its end record. Enough for src/zip.ts to read,
  * written here from the format's specification (APPNOTE.TXT), not from that reader.
  */
 export function writeZip(file: string, members: readonly ZipMember[]): void {

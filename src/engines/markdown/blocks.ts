@@ -57,7 +57,8 @@ const RST_OFF = [...PLAIN_TEXT_OFF, 'heading', 'lheading'];
 const ORG_OFF = [...RST_OFF, 'list'];
 
 /**
- * Text made Markdown from another format (html.ts, pdf.ts: an HTML page, a PDF): its code is fenced
+ * Text made Markdown from another format (html.ts, pdf.ts, docx.ts: an HTML page, a PDF, a Word
+ * document): its code is fenced
  * and its text never indented, and a line like `<div>` in it is text the file shows, not markup.
  */
 const CONVERTED_OFF = ['code', 'html_block'];

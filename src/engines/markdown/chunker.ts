@@ -6,6 +6,7 @@ import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
 import { parseBlocks, type TextKind, WINDOW_LINES } from './blocks.js';
 import { convertedText } from './convert.js';
 import type { ConvertedText } from './converted.js';
+import { docxToMarkdown, isDocxPath } from './docx.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
 import { Meter } from './meter.js';
@@ -104,17 +105,25 @@ export const markdownChunker: Chunker = {
   version: '4',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
-    if (!isPdfPath(input.path)) return chunkMarkdown(input, limits);
-    if (!input.bytes) throw new Error(`${input.path}: a PDF is read as bytes (ChunkInput.bytes)`);
+    if (!readsBytes(input.path)) return chunkMarkdown(input, limits);
+    if (!input.bytes)
+      throw new Error(`${input.path}: a PDF or Word document is read as bytes (ChunkInput.bytes)`);
+    if (isDocxPath(input.path)) return chunkMarkdown(input, limits, docxToMarkdown(input.bytes));
     return pdfToMarkdown(input.bytes).then((page) => chunkMarkdown(input, limits, page));
   },
-  readsBytes: isPdfPath,
-  sizeFactor: (path) => (isPdfPath(path) || isNotebookPath(path) ? CONTAINER_SIZE_FACTOR : 1),
+  readsBytes,
+  sizeFactor: (path) => (readsBytes(path) || isNotebookPath(path) ? CONTAINER_SIZE_FACTOR : 1),
 };
 
+/** PDFs and Word documents are read from their bytes: neither is text. */
+function readsBytes(path: string): boolean {
+  return isPdfPath(path) || isDocxPath(path);
+}
+
 /**
- * A PDF's or notebook's size over the limit of a text file: most of a book's PDF is fonts and
- * figures, most of a notebook its outputs' images, and neither is read.
+ * A PDF's, Word document's or notebook's size over the limit of a text file: most of a book's
+ * PDF is fonts and figures, most of a Word document its zipped pictures, most of a notebook its
+ * outputs' images, and none of them is read.
  */
 const CONTAINER_SIZE_FACTOR = 10;
 

@@ -1,21 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paragraph, Workspace } from '../../helpers/index-workspace.js';
 import { writePdf } from '../../helpers/pdf-writer.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 
 /**
- * A folder of saved HTML pages, a Jupyter notebook and a PDF under a source that names no engine:
- * they are read as the text they show, without the site's menu, the notebook's outputs or the
- * PDF's running heads, and a hit's heading path and lines (a PDF's: pages) are the file's.
+ * A folder of saved HTML pages, a Jupyter notebook, a PDF and a Word document under a source that
+ * names no engine: they are read as the text they show, without the site's menu, the notebook's
+ * outputs or the PDF's running heads, and a hit's heading path and lines (a PDF's and a Word
+ * document's: pages) are the file's.
  */
-describe('ragctl index and search over HTML pages, notebooks and PDFs', () => {
+describe('ragctl index and search over HTML pages, notebooks, PDFs and Word documents', () => {
   let ws: Workspace;
   let config: string;
   let page: string;
   let notebook: string;
   let pdf: string;
+  let word: string;
 
   beforeAll(async () => {
     ws = await Workspace.create('cli-html');
@@ -70,6 +73,11 @@ describe('ragctl index and search over HTML pages, notebooks and PDFs', () => {
         { outline: sections.map((title, page) => ({ title, page, top: 715 })) },
       ),
     );
+    // Written by pandoc (test/fixtures/docx/README.md): a real writer's Word document.
+    word = await ws.write(
+      'reports/q1.docx',
+      await readFile(fileURLToPath(new URL('../../fixtures/docx/report.docx', import.meta.url))),
+    );
     config = await ws.writeConfig();
   });
   afterAll(async () => {
@@ -78,7 +86,7 @@ describe('ragctl index and search over HTML pages, notebooks and PDFs', () => {
 
   it('indexes the page under its headings, with its own line numbers, and leaves the menu out', async () => {
     const indexed = oneJsonLine(await runCli(['index', '--json', '--config', config], { cwd: ws.root }));
-    expect(indexed).toMatchObject({ filesAdded: 3, failures: [] });
+    expect(indexed).toMatchObject({ filesAdded: 4, failures: [] });
     const search = await runCli(['search', 'undo a bad deploy', '--json', '-k', '3', '--config', config], {
       cwd: ws.root,
     });
@@ -102,7 +110,7 @@ describe('ragctl index and search over HTML pages, notebooks and PDFs', () => {
         cwd: ws.root,
       }),
     );
-    expect(billing.results).toEqual([]);
+    expect((billing.results as Hit[]).filter((h) => h.path === page)).toEqual([]);
   }, 120_000);
 
   it("finds a notebook's cells under its Markdown headings, on the notebook's lines, without its outputs", async () => {
@@ -142,5 +150,22 @@ describe('ragctl index and search over HTML pages, notebooks and PDFs', () => {
       }),
     );
     expect((heads.results as Hit[]).filter((h) => h.path === pdf)).toEqual([]);
+  }, 120_000);
+
+  it("finds a Word document's text under its title and headings, its table as rows", async () => {
+    const ask = async (question: string) => {
+      const search = await runCli(['search', question, '--json', '-k', '3', '--config', config], {
+        cwd: ws.root,
+      });
+      expect(search.code, search.stderr).toBe(0);
+      type Hit = { path: string; heading_path: string[]; text: string; start_line: number };
+      return (oneJsonLine(search).results as Hit[]).find((h) => h.path === word);
+    };
+    const downtime = await ask('how long was the billing database down during the migration');
+    expect(downtime?.heading_path.slice(0, 2)).toEqual(['Quarterly Infrastructure Report', 'Summary']);
+    expect(downtime?.text).toContain('Downtime was 14 minutes.');
+    expect(downtime?.start_line).toBe(1);
+    const costs = await ask('what did storage cost in the second quarter');
+    expect(costs?.text).toContain('| Storage | 3,100 | 3,450 |');
   }, 120_000);
 });
