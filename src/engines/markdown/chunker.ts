@@ -32,10 +32,11 @@ const MIN_CONTENT_TOKENS = 8;
  * for the rules). Pure: the same input and limits always give the same chunks.
  *
  * - `text` is the heading breadcrumb ("Guide > Install\n\n"), then the front matter's tags,
- *   aliases, keywords and categories when it has any ("postgres, PITR\n\n"), then the file's
+ *   aliases, keywords and categories when it has any ("postgres, PITR"), and its other
+ *   properties a line each ("status: in-progress"), then a blank line, then the file's
  *   lines `startLine..endLine` with `\n` line endings (or, for a line too long for one chunk,
  *   part of it). `metadata.bodyOffset` says where the file's text starts.
- * - What is embedded is `text` without the keywords line (`embedText` when there is one).
+ * - What is embedded is `text` without the keywords and properties (`embedText` when there are any).
  * - `contentHash` is the first 32 hex digits of sha256(what is embedded), so vectors are reused
  *   for text that is the same, breadcrumb included.
  * - `id` is the first 32 hex digits of sha256(path + "\0" + ordinal + "\0" + contentHash),
@@ -79,7 +80,11 @@ export function chunkMarkdown(
     meter,
     limits.minTokens,
   ).flatMap((draft) => fitter.fit(draft));
-  const keywords = frontMatter.keywords.length ? `${frontMatter.keywords.join(', ')}\n\n` : '';
+  const searchOnly = [
+    ...(frontMatter.keywords.length ? [frontMatter.keywords.join(', ')] : []),
+    ...frontMatter.properties,
+  ];
+  const keywords = searchOnly.length ? `${searchOnly.join('\n')}\n\n` : '';
   return drafts.map((draft, ordinal) =>
     toChunk(draft, ordinal, input.path, meter, frontMatter.metadata, keywords, page),
   );
@@ -99,10 +104,11 @@ export const markdownChunker: Chunker = {
   /**
    * Bumped when the same file gives other chunk texts (2: front matter keywords in the text,
    * `.txt` read without code blocks; 3: reStructuredText and Org headings; 4: HTML, Jupyter
-   * notebooks and PDFs read as the text they show, AsciiDoc under its titles): indexes made by an older chunker re-chunk every
+   * notebooks and PDFs read as the text they show, AsciiDoc under its titles; 5: the front
+   * matter's other properties in the text): indexes made by an older chunker re-chunk every
    * file once, their vectors reused by content hash.
    */
-  version: '4',
+  version: '5',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);
@@ -139,8 +145,8 @@ function toChunk(
   const crumb = meter.breadcrumb(draft.path);
   const body = meter.source.text.slice(draft.span.from, draft.span.to);
   const embedText = crumb.prefix + body;
-  // The front matter's tags and aliases go where full-text search finds them, not into the
-  // vector: they are not prose, and the breadcrumb and body already place the chunk.
+  // The front matter's tags, aliases and properties go where full-text search finds them, not
+  // into the vector: they are not prose, and the breadcrumb and body already place the chunk.
   const text = crumb.prefix + keywords + body;
   const contentHash = sha256(embedText);
   const metadata: MarkdownChunkMetadata = { ...fileMetadata, bodyOffset: text.length - body.length };

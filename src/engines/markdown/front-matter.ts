@@ -29,6 +29,31 @@ const KEYWORD_KEYS = new Set(['tags', 'tag', 'aliases', 'alias', 'keywords', 'ca
 const MAX_KEYWORDS = 64;
 const MAX_KEYWORD_CHARS = 100;
 
+/**
+ * Keys whose values steer a site generator or an editor (Jekyll, Hugo, Docusaurus, MkDocs,
+ * Obsidian) rather than say anything about the note: not searchable words.
+ */
+const MACHINERY_KEYS = new Set([
+  'layout',
+  'template',
+  'permalink',
+  'slug',
+  'url',
+  'weight',
+  'draft',
+  'type',
+  'menu',
+  'nav_order',
+  'sidebar_position',
+  'cssclass',
+  'cssclasses',
+  'id',
+  'uuid',
+]);
+/** Properties past these bounds are data, not a note's properties: the rest are left out. */
+const MAX_PROPERTIES = 32;
+const MAX_PROPERTY_CHARS = 500;
+
 export interface FrontMatter {
   /** First line of the markdown body (0-based); 0 when there is no front matter. */
   bodyStart: number;
@@ -37,6 +62,11 @@ export interface FrontMatter {
   title: string | undefined;
   /** The values of its tags, aliases, keywords and categories, in order, each once, without a leading `#`. */
   keywords: readonly string[];
+  /**
+   * Its other properties with text or numbers for values, as `key: value` (a list's items joined
+   * by commas): an Obsidian note's `status: in-progress`, a docs page's `description`.
+   */
+  properties: readonly string[];
 }
 
 /**
@@ -48,7 +78,7 @@ export interface FrontMatter {
  * would read them as comments, but they are far likelier headings).
  */
 export function readFrontMatter(source: SourceText): FrontMatter {
-  const none: FrontMatter = { bodyStart: 0, metadata: {}, title: undefined, keywords: [] };
+  const none: FrontMatter = { bodyStart: 0, metadata: {}, title: undefined, keywords: [], properties: [] };
   if (source.lineCount < 2 || !OPEN_FENCE.test(source.line(0))) return none;
   let close = 1;
   while (close < source.lineCount && !CLOSE_FENCE.test(source.line(close))) close++;
@@ -59,11 +89,23 @@ export function readFrontMatter(source: SourceText): FrontMatter {
   const value = parseYaml(raw);
   if (value === undefined) {
     if (firstLine === undefined || !KEY_LINE.test(firstLine)) return none;
-    return { bodyStart: close + 1, metadata: { frontMatterRaw: raw }, title: undefined, keywords: [] };
+    return {
+      bodyStart: close + 1,
+      metadata: { frontMatterRaw: raw },
+      title: undefined,
+      keywords: [],
+      properties: [],
+    };
   }
   if (firstLine === undefined && /\S/.test(raw)) return none;
   const title = typeof value.title === 'string' && value.title.trim() ? value.title.trim() : undefined;
-  return { bodyStart: close + 1, metadata: { frontMatter: value }, title, keywords: keywordsOf(value) };
+  return {
+    bodyStart: close + 1,
+    metadata: { frontMatter: value },
+    title,
+    keywords: keywordsOf(value),
+    properties: propertiesOf(value),
+  };
 }
 
 /** `tags: [a, b]`, `tags: a`, `aliases: ["Other name"]`: strings and numbers, other values ignored. */
@@ -83,6 +125,30 @@ function keywordsOf(value: Record<string, unknown>): string[] {
     }
   }
   return [...out];
+}
+
+/**
+ * `key: value` for each property other than the title, the keywords and a site generator's
+ * settings, whose value is text or a number, or a list of them; true/false flags and nested
+ * mappings say nothing a search would ask for.
+ */
+function propertiesOf(value: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const k = key.toLowerCase();
+    if (k === 'title' || KEYWORD_KEYS.has(k) || MACHINERY_KEYS.has(k)) continue;
+    const items = (Array.isArray(v) ? v : [v]).filter(
+      (item): item is string | number =>
+        (typeof item === 'string' && /[\p{L}\p{N}]/u.test(item)) ||
+        (typeof item === 'number' && Number.isFinite(item)),
+    );
+    if (!items.length) continue;
+    const text = `${key}: ${items.map((item) => String(item).replace(/\s+/g, ' ').trim()).join(', ')}`;
+    // By code point, so that a cut never leaves half of a surrogate pair.
+    out.push([...text].slice(0, MAX_PROPERTY_CHARS).join(''));
+    if (out.length >= MAX_PROPERTIES) break;
+  }
+  return out;
 }
 
 /** A mapping, `{}` for an empty block, or undefined when the YAML is invalid or not a mapping. */

@@ -3,11 +3,11 @@ import { paragraph, Workspace } from '../../helpers/index-workspace.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 
 /**
- * Notes apps keep what a note is about, and its other names, in front matter (`tags`,
- * `aliases`), often in no line of its body. A search for one finds the note by its words;
+ * Notes apps keep what a note is about, its other names and its properties in front matter
+ * (`tags`, `aliases`, `status`), often in no line of its body. A search for one finds the note by its words;
  * the vector stays that of the text, so changing a tag embeds nothing.
  */
-describe('front matter tags and aliases are searchable', () => {
+describe('front matter tags, aliases and properties are searchable', () => {
   let ws: Workspace;
   let config: string;
   const ragctl = (...args: string[]) => runCli([...args, '--config', config], { cwd: ws.root });
@@ -20,7 +20,10 @@ describe('front matter tags and aliases are searchable', () => {
       'restore.md',
       `---\ntags: [databases, "#ops"]\naliases: [PITR]\n---\n# Restoring the database\n\n${paragraph('replay the archived write-ahead log up to a chosen moment', 2)}\n`,
     );
-    await ws.write('garden.md', `# Garden\n\n${paragraph('tomatoes need sun and water every day', 2)}\n`);
+    await ws.write(
+      'garden.md',
+      `---\nstatus: waiting-for-quote\ncontractor: Keller\ndraft: true\n---\n# Garden\n\n${paragraph('tomatoes need sun and water every day', 2)}\n`,
+    );
     await ws.write(
       'trip.md',
       `# Trip\n\n${paragraph('the train leaves at nine from the central station', 2)}\n`,
@@ -61,4 +64,13 @@ describe('front matter tags and aliases are searchable', () => {
     const now = oneJsonLine(await ragctl('search', 'point in time recovery', '--mode', 'text', '--json'));
     expect(paths(now)[0]).toBe('restore.md');
   }, 120_000);
+
+  it("finds a note by its other properties' values, not by a flag's", async () => {
+    const status = oneJsonLine(await ragctl('search', 'waiting for quote', '--mode', 'text', '--json'));
+    expect(paths(status)).toEqual(['garden.md']);
+    const who = oneJsonLine(await ragctl('search', 'Keller', '--json'));
+    expect(paths(who)[0]).toBe('garden.md');
+    // `draft: true` is a flag: its key is not a word of the note.
+    expect(paths(oneJsonLine(await ragctl('search', 'draft', '--mode', 'text', '--json')))).toEqual([]);
+  });
 });

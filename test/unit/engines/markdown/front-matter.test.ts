@@ -40,7 +40,7 @@ describe('front matter', () => {
     ].join('\n');
     const [c] = chunk(`---\n${fm}\n---\n# Restore\n\n${prose(20)}\n`);
     expect(c!.text.slice(0, meta(c!).bodyOffset)).toBe(
-      'Restore\n\npostgres, backups, Point-in-time recovery, wal, 42, ops, spaced out\n\n',
+      'Restore\n\npostgres, backups, Point-in-time recovery, wal, 42, ops, spaced out\nowner: ann\n\n',
     );
     expect(c!.embedText).toBe(`Restore\n\n${c!.text.slice(meta(c!).bodyOffset)}`);
   });
@@ -55,6 +55,57 @@ describe('front matter', () => {
     expect(tagged!.contentHash).toBe(plain!.contentHash);
     expect(retagged!.contentHash).toBe(plain!.contentHash);
     expect(retagged!.text).not.toBe(tagged!.text);
+  });
+
+  it('puts its other properties in the text a line each, for full-text search only: text, numbers, lists of them', () => {
+    const fm = [
+      'title: Maria Keller',
+      'tags: [person]',
+      'phone: "+49 170 5550123"',
+      'status: in-progress',
+      'rating: 4',
+      'description: >',
+      '  Carpenter who built the',
+      "  neighbours' pergola.",
+      'projects: [fence, "raised beds", true]',
+      'draft: false',
+      'publish: true',
+      'layout: docs',
+      'Weight: 20',
+      'cssclasses: [wide]',
+      'links: {site: "https://example.com"}',
+      'empty: ""',
+      'nothing:',
+      'punctuation: "---"',
+    ].join('\n');
+    const [c] = chunk(`---\n${fm}\n---\n## Notes\n\n${prose(20)}\n`);
+    expect(c!.text.slice(0, meta(c!).bodyOffset)).toBe(
+      [
+        'Maria Keller > Notes',
+        '',
+        'person',
+        'phone: +49 170 5550123',
+        'status: in-progress',
+        'rating: 4',
+        "description: Carpenter who built the neighbours' pergola.",
+        'projects: fence, raised beds',
+        '',
+        '',
+      ].join('\n'),
+    );
+    // Not embedded: a property changed keeps the vector.
+    expect(c!.embedText).toBe(`Maria Keller > Notes\n\n${c!.text.slice(meta(c!).bodyOffset)}`);
+    const [changed] = chunk(`---\n${fm.replace('in-progress', 'done')}\n---\n## Notes\n\n${prose(20)}\n`);
+    expect(changed!.contentHash).toBe(c!.contentHash);
+  });
+
+  it('caps how many properties a note adds, and how long each is', () => {
+    const many = Array.from({ length: 100 }, (_, i) => `p${i}: value ${i}`).join('\n');
+    const [c] = chunk(`---\n${many}\nlong: ${'x'.repeat(2000)}\n---\n# T\n\n${prose(20)}\n`);
+    const lines = c!.text.slice(0, meta(c!).bodyOffset).trim().split('\n').slice(2);
+    expect(lines).toHaveLength(32);
+    const [l] = chunk(`---\nlong: ${'x'.repeat(2000)}\n---\n# T\n\n${prose(20)}\n`);
+    expect(l!.text.slice(0, meta(l!).bodyOffset).trim().split('\n').at(-1)).toHaveLength(500);
   });
 
   it('caps how many keywords a note adds', () => {
