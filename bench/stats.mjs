@@ -26,3 +26,31 @@ export function bootstrapMean(xs, seed = 1, resamples = 10000) {
   means.sort((a, b) => a - b);
   return [means[Math.floor(0.025 * resamples)], means[Math.floor(0.975 * resamples) - 1]];
 }
+
+/** The middle value of `xs` (the upper one of an even count). */
+export function median(xs) {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
+/**
+ * Times two (or more) ways of doing the same work over `items`, side by side in one process:
+ * round 0 warms the JIT and caches and is not counted, later rounds alternate which way goes
+ * first. Each way returns a count (chunks made); `counts` is the last round's total per way.
+ */
+export function sideBySide(ways, items, rounds) {
+  const names = Object.keys(ways);
+  const times = Object.fromEntries(names.map((n) => [n, []]));
+  const counts = {};
+  for (let round = 0; round <= rounds; round++) {
+    const order = round % 2 ? [...names].reverse() : names;
+    for (const way of order) {
+      const started = performance.now();
+      let n = 0;
+      for (const item of items) n += ways[way](item);
+      if (round > 0) times[way].push(performance.now() - started);
+      counts[way] = n;
+    }
+  }
+  const medianMs = Object.fromEntries(names.map((n) => [n, median(times[n])]));
+  return { times, counts, medianMs };
+}

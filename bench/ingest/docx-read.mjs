@@ -11,12 +11,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { WordPieceTokenizer } from '../../src/embed/tokenizer.js';
 import { chunkMarkdown } from '../../src/engines/markdown/chunker.js';
 import { docxToMarkdown } from '../../src/engines/markdown/docx.js';
 import { testModel } from '../../test/helpers/model.js';
+import { sideBySide } from '../stats.mjs';
 
 const { values } = parseArgs({
   options: { dir: { type: 'string' }, rounds: { type: 'string', default: '5' } },
@@ -38,20 +38,7 @@ const ways = {
   docx: (d) => chunkMarkdown({ path: d.path, text: '' }, limits, docxToMarkdown(d.bytes)).length,
   markdown: (d) => chunkMarkdown({ path: `${d.path}.md`, text: d.markdown }, limits).length,
 };
-const times = { docx: [], markdown: [] };
-const chunks = {};
-for (let round = 0; round <= Number(values.rounds); round++) {
-  // Round 0 warms the JIT and the tokenizer's cache; the others alternate which way goes first.
-  const order = round % 2 ? ['markdown', 'docx'] : ['docx', 'markdown'];
-  for (const way of order) {
-    const started = performance.now();
-    let n = 0;
-    for (const d of docs) n += ways[way](d);
-    if (round > 0) times[way].push(performance.now() - started);
-    chunks[way] = n;
-  }
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const { times, counts: chunks, medianMs } = sideBySide(ways, docs, Number(values.rounds));
 const mb = docs.reduce((n, d) => n + d.size, 0) / 1e6;
 const result = {
   cpu: cpus()[0]?.model,
@@ -62,7 +49,7 @@ const result = {
   docxMB: Number(mb.toFixed(2)),
   markdownMB: Number((docs.reduce((n, d) => n + d.markdown.length, 0) / 1e6).toFixed(2)),
   chunks,
-  medianMs: { docx: median(times.docx), markdown: median(times.markdown) },
+  medianMs,
   times,
 };
 console.log(

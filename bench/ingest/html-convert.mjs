@@ -9,12 +9,12 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { WordPieceTokenizer } from '../../src/embed/tokenizer.js';
 import { chunkMarkdown } from '../../src/engines/markdown/chunker.js';
 import { htmlToMarkdown } from '../../src/engines/markdown/html.js';
 import { testModel } from '../../test/helpers/model.js';
+import { sideBySide } from '../stats.mjs';
 
 const { values } = parseArgs({
   options: { dir: { type: 'string' }, rounds: { type: 'string', default: '5' } },
@@ -35,20 +35,7 @@ const ways = {
   markdown: (p) =>
     chunkMarkdown({ path: `${p.path}.md`, relativePath: 'p.md', text: p.markdown }, limits).length,
 };
-const times = { html: [], markdown: [] };
-const chunks = {};
-for (let round = 0; round <= Number(values.rounds); round++) {
-  // Round 0 warms the JIT and the tokenizer's cache; the others alternate which way goes first.
-  const order = round % 2 ? ['markdown', 'html'] : ['html', 'markdown'];
-  for (const way of order) {
-    const started = performance.now();
-    let n = 0;
-    for (const p of pages) n += ways[way](p);
-    if (round > 0) times[way].push(performance.now() - started);
-    chunks[way] = n;
-  }
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const { times, counts: chunks, medianMs } = sideBySide(ways, pages, Number(values.rounds));
 const mb = pages.reduce((n, p) => n + p.bytes, 0) / 1e6;
 const result = {
   cpu: cpus()[0]?.model,
@@ -59,7 +46,7 @@ const result = {
   htmlMB: Number(mb.toFixed(2)),
   markdownMB: Number((pages.reduce((n, p) => n + p.markdown.length, 0) / 1e6).toFixed(2)),
   chunks,
-  medianMs: { html: median(times.html), markdown: median(times.markdown) },
+  medianMs,
   times,
 };
 console.log(
