@@ -27,6 +27,11 @@ const LOCAL_HEADER_BYTES = 30;
 const STORED = 0;
 const DEFLATED = 8;
 
+/** `where` as an error message's opening: `file: `, or nothing when the caller names the file itself. */
+function at(where: string): string {
+  return where ? `${where}: ` : '';
+}
+
 /** Where the central directory is, from the archive's last EOCD_SEARCH_BYTES (`tail`). */
 function centralDirectory(tail: Buffer, where: string): { count: number; size: number; offset: number } {
   for (let i = tail.length - 22; i >= 0; i--) {
@@ -34,10 +39,10 @@ function centralDirectory(tail: Buffer, where: string): { count: number; size: n
     const count = tail.readUInt16LE(i + 10);
     const offset = tail.readUInt32LE(i + 16);
     if (offset === 0xffffffff || count === 0xffff)
-      throw new RagError('E_IO', `${where}: zip64 archives are not supported`);
+      throw new RagError('E_IO', `${at(where)}zip64 archives are not supported`);
     return { count, size: tail.readUInt32LE(i + 12), offset };
   }
-  throw new RagError('E_IO', `${where}: not a zip archive (no end-of-central-directory record)`);
+  throw new RagError('E_IO', `${at(where)}not a zip archive (no end-of-central-directory record)`);
 }
 
 function directoryEntries(dir: Buffer, count: number, where: string): ZipEntry[] {
@@ -45,7 +50,7 @@ function directoryEntries(dir: Buffer, count: number, where: string): ZipEntry[]
   let p = 0;
   for (let n = 0; n < count; n++) {
     if (p + 46 > dir.length || dir.readUInt32LE(p) !== CENTRAL_SIGNATURE)
-      throw new RagError('E_IO', `${where}: corrupt zip central directory`);
+      throw new RagError('E_IO', `${at(where)}corrupt zip central directory`);
     const nameLength = dir.readUInt16LE(p + 28);
     const extraLength = dir.readUInt16LE(p + 30);
     const commentLength = dir.readUInt16LE(p + 32);
@@ -64,14 +69,14 @@ function directoryEntries(dir: Buffer, count: number, where: string): ZipEntry[]
 /** Where `entry`'s data starts, from its local header. */
 function dataStart(header: Buffer, entry: ZipEntry, where: string): number {
   if (header.length < LOCAL_HEADER_BYTES || header.readUInt32LE(0) !== LOCAL_SIGNATURE)
-    throw new RagError('E_IO', `${where}: corrupt local header for ${entry.name}`);
+    throw new RagError('E_IO', `${at(where)}corrupt local header for ${entry.name}`);
   return entry.localHeaderOffset + LOCAL_HEADER_BYTES + header.readUInt16LE(26) + header.readUInt16LE(28);
 }
 
 function unsupportedMethod(where: string, entry: ZipEntry): RagError {
   return new RagError(
     'E_IO',
-    `${where}: ${entry.name} uses zip method ${entry.method}, which is not supported`,
+    `${at(where)}${entry.name} uses zip method ${entry.method}, which is not supported`,
   );
 }
 
@@ -112,12 +117,12 @@ export async function extractZipEntry(file: string, entry: ZipEntry, dest: strin
   else throw unsupportedMethod(file, entry);
 }
 
-/** The members of a zip held in memory (`where` names it in errors). */
+/** The members of a zip held in memory (`where` names it in errors; '' when the caller's message does). */
 export function zipEntries(bytes: Uint8Array, where: string): ZipEntry[] {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const central = centralDirectory(buf.subarray(Math.max(0, buf.length - EOCD_SEARCH_BYTES)), where);
   if (central.offset + central.size > buf.length)
-    throw new RagError('E_IO', `${where}: corrupt zip central directory`);
+    throw new RagError('E_IO', `${at(where)}corrupt zip central directory`);
   return directoryEntries(buf.subarray(central.offset, central.offset + central.size), central.count, where);
 }
 
@@ -133,11 +138,12 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, where: string, 
     where,
   );
   const data = buf.subarray(start, start + entry.compressedSize);
-  if (data.length < entry.compressedSize) throw new RagError('E_IO', `${where}: ${entry.name} is cut short`);
+  if (data.length < entry.compressedSize)
+    throw new RagError('E_IO', `${at(where)}${entry.name} is cut short`);
   const tooBig = () =>
     new RagError(
       'E_IO',
-      `${where}: ${entry.name} inflates to more than ${Math.round(maxBytes / 2 ** 20)} MB`,
+      `${at(where)}${entry.name} inflates to more than ${Math.round(maxBytes / 2 ** 20)} MB`,
     );
   if (entry.method === STORED) {
     if (data.length > maxBytes) throw tooBig();
@@ -148,6 +154,6 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, where: string, 
     return inflateRawSync(data, { maxOutputLength: maxBytes });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooBig();
-    throw new RagError('E_IO', `${where}: ${entry.name} cannot be inflated: ${(err as Error).message}`);
+    throw new RagError('E_IO', `${at(where)}${entry.name} cannot be inflated: ${(err as Error).message}`);
   }
 }

@@ -40,7 +40,7 @@ export function docxToMarkdown(bytes: Uint8Array): ConvertedText {
   }
   let entries: ZipEntry[];
   try {
-    entries = zipEntries(bytes, 'the document');
+    entries = zipEntries(bytes, '');
   } catch (err) {
     throw new RagError('E_SKIPPED', `not a readable Word document: ${errorMessage(err)}`);
   }
@@ -48,7 +48,7 @@ export function docxToMarkdown(bytes: Uint8Array): ConvertedText {
     const entry = entries.find((e) => e.name === name);
     if (!entry) return undefined;
     try {
-      return readZipEntry(bytes, entry, 'the document', MAX_PART_BYTES).toString('utf8');
+      return readZipEntry(bytes, entry, '', MAX_PART_BYTES).toString('utf8');
     } catch (err) {
       throw new RagError('E_SKIPPED', `not a readable Word document: ${errorMessage(err)}`);
     }

@@ -212,8 +212,8 @@ describe('docxToMarkdown', () => {
     };
     const ole = Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(512)]);
     expect(skipped(ole)).toMatch(/^a password-protected Word document/);
-    expect(skipped(Buffer.from('just some text, not a zip'))).toMatch(
-      /^not a readable Word document: .*not a zip archive/,
+    expect(skipped(Buffer.from('just some text, not a zip'))).toBe(
+      'not a readable Word document: not a zip archive (no end-of-central-directory record)',
     );
     expect(skipped(docx({ 'xl/workbook.xml': '<workbook/>' }))).toBe(
       'not a Word document: it has no word/document.xml',
@@ -221,7 +221,7 @@ describe('docxToMarkdown', () => {
     // A few kilobytes that would inflate to 65 MB: refused, not inflated.
     const bomb = docx({ 'word/document.xml': Buffer.alloc(65 * 2 ** 20, 0x20) });
     expect(bomb.length).toBeLessThan(200_000);
-    expect(skipped(bomb)).toMatch(/word\/document\.xml inflates to more than 64 MB/);
+    expect(skipped(bomb)).toBe('not a readable Word document: word/document.xml inflates to more than 64 MB');
   });
 
   it('the markdown chunker reads a .docx from its bytes, its pages as lines', async () => {
