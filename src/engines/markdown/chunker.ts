@@ -4,15 +4,12 @@ import { RagError } from '../../errors.js';
 import { MARKDOWN_INCLUDE } from '../default-includes.js';
 import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
 import { parseBlocks, type TextKind, WINDOW_LINES } from './blocks.js';
-import { convertedText } from './convert.js';
+import { convertedBytes, convertedText, isContainer, readsBytes } from './convert.js';
 import type { ConvertedText } from './converted.js';
-import { docxToMarkdown, isDocxPath } from './docx.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
 import { Meter } from './meter.js';
-import { isNotebookPath } from './notebook.js';
 import { mergeSmall, packSection } from './pack.js';
-import { isPdfPath, pdfToMarkdown } from './pdf.js';
 import { splitSections } from './sections.js';
 import { SourceText } from './source.js';
 import { adocTitles, orgDocumentTitle, orgTitles, rstTitles, withTitles } from './titles.js';
@@ -47,7 +44,8 @@ const MIN_CONTENT_TOKENS = 8;
 export function chunkMarkdown(
   input: ChunkInput,
   limits: ChunkLimits,
-  // An HTML page, a notebook or a PDF is read as the Markdown it shows; its chunks' lines are the file's.
+  // An HTML page, a notebook, a PDF or a Word document is read as the Markdown it shows; its
+  // chunks' lines are the file's.
   page: ConvertedText | undefined = convertedText(input.path, input.text),
 ): Chunk[] {
   const source = new SourceText(page ? page.text : input.text);
@@ -114,17 +112,11 @@ export const markdownChunker: Chunker = {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);
     if (!input.bytes)
       throw new Error(`${input.path}: a PDF or Word document is read as bytes (ChunkInput.bytes)`);
-    if (isDocxPath(input.path)) return chunkMarkdown(input, limits, docxToMarkdown(input.bytes));
-    return pdfToMarkdown(input.bytes).then((page) => chunkMarkdown(input, limits, page));
+    return convertedBytes(input.path, input.bytes).then((page) => chunkMarkdown(input, limits, page));
   },
   readsBytes,
-  sizeFactor: (path) => (readsBytes(path) || isNotebookPath(path) ? CONTAINER_SIZE_FACTOR : 1),
+  sizeFactor: (path) => (isContainer(path) ? CONTAINER_SIZE_FACTOR : 1),
 };
-
-/** PDFs and Word documents are read from their bytes: neither is text. */
-function readsBytes(path: string): boolean {
-  return isPdfPath(path) || isDocxPath(path);
-}
 
 /**
  * A PDF's, Word document's or notebook's size over the limit of a text file: most of a book's

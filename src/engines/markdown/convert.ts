@@ -1,14 +1,36 @@
 import type { ConvertedText } from './converted.js';
+import { docxToMarkdown, isDocxPath } from './docx.js';
 import { htmlToMarkdown, isHtmlPath } from './html.js';
 import { isNotebookPath, notebookToMarkdown } from './notebook.js';
+import { isPdfPath, pdfToMarkdown } from './pdf.js';
 
 /**
- * The reader of a text file that is not to be read as it is (an HTML page, a Jupyter notebook),
- * by its extension: `path`'s text made Markdown, or undefined for a file read as it is. A PDF is
- * read from its bytes, asynchronously: `markdownChunker.chunk` hands it to pdf.ts.
+ * The readers of files that are not read as they are, by extension: the one place that knows
+ * them all. Text formats (an HTML page, a Jupyter notebook) are converted from their decoded
+ * text; binary ones (a PDF, a Word document) from their bytes, which the pipeline hands over
+ * undecoded for the paths `readsBytes` names (`Chunker.readsBytes`).
  */
+
+/** `path`'s text made Markdown, or undefined for a file read as it is. */
 export function convertedText(path: string, text: string): ConvertedText | undefined {
   if (isHtmlPath(path)) return htmlToMarkdown(text);
   if (isNotebookPath(path)) return notebookToMarkdown(text);
   return undefined;
+}
+
+/** Whether `path` is read from its bytes: a PDF or a Word document is not text. */
+export function readsBytes(path: string): boolean {
+  return isPdfPath(path) || isDocxPath(path);
+}
+
+/** A file `readsBytes` names, made Markdown from its bytes (pdf.js reads asynchronously). */
+export async function convertedBytes(path: string, bytes: Uint8Array): Promise<ConvertedText> {
+  if (isDocxPath(path)) return docxToMarkdown(bytes);
+  if (isPdfPath(path)) return pdfToMarkdown(bytes);
+  throw new Error(`${path}: no reader of bytes for this file type`);
+}
+
+/** Files many times bigger than the text they give (a PDF's fonts, a notebook's output images). */
+export function isContainer(path: string): boolean {
+  return readsBytes(path) || isNotebookPath(path);
 }
