@@ -58,6 +58,15 @@ export class ConvertedLines {
 /** A line of text that Markdown would read as something else: a heading, a rule, a fence. */
 const MARKDOWN_LOOKALIKE = /^(#|=+\s*$|-+\s*$|\*\s*\*\s*\*|_\s*_\s*_|```|~~~|\+\+\+\s*$)/;
 
+/**
+ * The backtick fence for a code block of these lines: longer than any run of backticks that
+ * opens one of them, since CommonMark ends a fence at a line opening with a run at least as long.
+ */
+export function fenceFor(lines: readonly string[]): string {
+  const longest = Math.max(2, ...lines.map((l) => /^\s*(`{3,})/.exec(l)?.[1]?.length ?? 0));
+  return '`'.repeat(longest + 1);
+}
+
 /** A line of a converted file's text, escaped where Markdown would read it as markup. */
 export function asText(line: string): string {
   return MARKDOWN_LOOKALIKE.test(line) ? `\\${line}` : line;

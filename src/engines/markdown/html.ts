@@ -1,6 +1,6 @@
 import { type ChildNode, type Element, isTag, isText } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
-import { asText, ConvertedLines, type ConvertedText, lineFinder } from './converted.js';
+import { asText, ConvertedLines, type ConvertedText, fenceFor, lineFinder } from './converted.js';
 
 /** What a reader of the page never sees as its content. */
 const SKIPPED = new Set([
@@ -250,15 +250,15 @@ class Writer {
     const code = raw.slice(skipped).replace(/\s+$/, '');
     if (!code.trim()) return;
     this.#endBlock();
-    const longest = Math.max(2, ...[...code.matchAll(/`{3,}/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
+    const lines = code.split('\n');
+    const fence = fenceFor(lines);
     const start = node.startIndex === null ? 0 : this.#lineAt(node.startIndex);
     const end = node.endIndex === null ? start : this.#lineAt(node.endIndex);
     const textStart = firstTextIndex(node);
     const top = textStart === undefined ? start : this.#lineAt(textStart) + skipped;
     this.#out.push(fence, start, start);
     // The page's line breaks are the block's: its i-th line is the page's line `top + i`.
-    code.split('\n').forEach((line, i) => {
+    lines.forEach((line, i) => {
       const at = Math.min(end, top + i);
       this.#out.push(line, at, at);
     });

@@ -1,6 +1,6 @@
 import { type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
 import { RagError } from '../../errors.js';
-import { ConvertedLines, type ConvertedText, lineFinder } from './converted.js';
+import { ConvertedLines, type ConvertedText, fenceFor, lineFinder } from './converted.js';
 
 /** `.ipynb` files are Jupyter notebooks, read through `notebookToMarkdown`. */
 export function isNotebookPath(path: string): boolean {
@@ -49,8 +49,7 @@ export function notebookToMarkdown(json: string): ConvertedText {
     const bottom = source.at(-1)!.line;
     if (out.length) out.push('', out.lastSource);
     if (type === 'code') {
-      const longest = Math.max(2, ...source.map((l) => /^\s*(`{3,})/.exec(l.text)?.[1]?.length ?? 0));
-      const fence = '`'.repeat(longest + 1);
+      const fence = fenceFor(source.map((l) => l.text));
       out.push(`${fence}${language}`, top);
       for (const l of source) out.push(l.text, l.line);
       out.push(fence, bottom);
