@@ -95,7 +95,7 @@ async function runAction(
   deps: ServiceCommandDeps,
 ): Promise<void> {
   const out = deps.stdout ?? process.stdout;
-  const { spec, controller } = setUp(g, deps, action === 'install');
+  const { spec, config, controller } = setUp(g, deps, action === 'install');
   let plan: ReturnType<ServiceController['plan']>;
   try {
     plan = controller.plan(action, spec, { restart: opts.restart === true });
@@ -115,6 +115,21 @@ async function runAction(
       ? `${JSON.stringify(outcomesJson(plan, outcomes))}\n`
       : formatOutcomes(plan, outcomes, displayPath),
   );
+  if (action === 'install' && config && !g.json) out.write(await modelNote(config, deps.env ?? process.env));
+}
+
+/**
+ * What a first start will do before it indexes, when the model is not here yet: fetch it (see
+ * `daemon run`), during which `ragctl status` finds no daemon. Said once, at install.
+ */
+async function modelNote(config: Config, env: NodeJS.ProcessEnv): Promise<string> {
+  const [{ createRegistry }, { missingHubModels }] = await Promise.all([
+    import('../../registry/builtins.js'),
+    import('../../embed/model/missing.js'),
+  ]);
+  const missing = missingHubModels(config, createRegistry(), env);
+  if (!missing.length) return '';
+  return `The daemon first fetches ${missing.join(', ')}, which this machine does not have yet (as \`ragctl model pull\` does); until then \`ragctl status\` finds no daemon. Its log: ${displayPath(config.log.file)}\n`;
 }
 
 /** Asks a daemon that runs outside the service manager to shut down; false when none answers. */
@@ -166,7 +181,7 @@ function setUp(
   g: GlobalOptions,
   deps: ServiceCommandDeps,
   strict: boolean,
-): { spec: ServiceSpec; configError: string | null; controller: ServiceController } {
+): { spec: ServiceSpec; config: Config | null; configError: string | null; controller: ServiceController } {
   const env = deps.env ?? process.env;
   const platform = deps.platform ?? platformFor(process.platform);
   const { path: configPath } = chooseConfigPath({ configPath: g.config, env });
@@ -198,7 +213,12 @@ function setUp(
   });
   const manager = createServiceManager(platform, deps.template);
   const runner = deps.runner ?? new SpawnRunner({ env });
-  return { spec, configError, controller: new ServiceController({ manager, runner, sleep: deps.sleep }) };
+  return {
+    spec,
+    config,
+    configError,
+    controller: new ServiceController({ manager, runner, sleep: deps.sleep }),
+  };
 }
 
 function loadStrict(g: GlobalOptions, env: NodeJS.ProcessEnv, configPath: string): Config {

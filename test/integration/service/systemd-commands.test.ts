@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceCommandDeps } from '../../../src/cli/commands/daemon-service.js';
+import { hubCacheDir } from '../../../src/embed/model/resolve.js';
 import { thisCliPath } from '../../../src/service/spec.js';
 import { parseUnitFile, splitExecLine } from '../../../src/service/systemd-unit.js';
+import { TEST_MODEL_ID, testModel } from '../../helpers/model.js';
 import { exited, RecordingRunner, runDaemonCli, type TempHome, tempHome } from './helpers.js';
 
 // This sandbox has no systemd user manager (`systemctl --user` cannot connect): every test here
@@ -60,6 +62,21 @@ describe('ragctl daemon install (systemd)', () => {
       th.configPath,
     ]);
     expect(run.stdout).toMatch(/^ragd\.service \(systemd user unit\): installed and started\n/);
+  });
+
+  it('says the first start fetches the model when this machine lacks it, and nothing when it has it', async () => {
+    const lacking = await runDaemonCli(
+      ['install'],
+      deps({ env: { ...th.env, HF_HOME: join(th.root, 'no-models') } }),
+    );
+    expect(lacking.exitCode, lacking.stderr).toBe(0);
+    expect(lacking.stdout).toContain(
+      `The daemon first fetches ${TEST_MODEL_ID}, which this machine does not have yet (as \`ragctl model pull\` does); until then \`ragctl status\` finds no daemon. Its log: ${join(th.dataDir, 'logs', 'ragd.log')}\n`,
+    );
+    testModel(); // in the cache the test process reads: the install's environment names it
+    const having = await runDaemonCli(['install'], deps({ env: { ...th.env, HF_HUB_CACHE: hubCacheDir() } }));
+    expect(having.exitCode, having.stderr).toBe(0);
+    expect(having.stdout).not.toContain('fetches');
   });
 
   it('dry run: the unit text and the commands, nothing written or run', async () => {
