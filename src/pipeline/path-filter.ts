@@ -8,6 +8,15 @@ export { isInside };
 import picomatch from 'picomatch';
 import type { SourceConfig } from '../config/types.js';
 
+/**
+ * Word, Excel and PowerPoint write `~$name.docx` beside a document while it is open: a few bytes
+ * saying who has it open. It matches `*.docx` but is no document, and would be reported as an
+ * unreadable one every time a person opens a file.
+ */
+function isOfficeOwnerFile(rel: string): boolean {
+  return rel.slice(rel.lastIndexOf('/') + 1).startsWith('~$');
+}
+
 /** Ignore files honoured in every folder of a source, gitignore syntax. */
 export const IGNORE_FILES = ['.gitignore', '.ragignore'] as const;
 
@@ -58,7 +67,7 @@ export class PathFilter {
     if (isInside(file, this.#dataDir)) return false;
     const rel = toPosix(relativePath(this.root, file));
     if (isOutside(rel) || rel === '') return false;
-    if (!this.#include(rel) || this.#exclude(rel)) return false;
+    if (isOfficeOwnerFile(rel) || !this.#include(rel) || this.#exclude(rel)) return false;
     return !this.#ignored(file, false) && !this.#earlier.some((f) => f.acceptsPath(file));
   }
 

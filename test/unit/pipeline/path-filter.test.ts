@@ -80,6 +80,14 @@ describe('PathFilter', () => {
     expect(exact.acceptsDir(p('docs/.hidden/deeper'))).toBe(false);
   });
 
+  it('skips the owner file Office writes beside an open document (~$name.docx), whatever the globs', () => {
+    const f = new PathFilter(source({ include: ['**/*.docx', '**/*'] }), dataDir);
+    expect(f.acceptsFile(p('reports/q1.docx'))).toBe(true);
+    expect(f.acceptsFile(p('reports/~$q1.docx'))).toBe(false);
+    expect(f.acceptsPath(p('~$notes.docx'))).toBe(false);
+    expect(f.acceptsFile(p('reports/a~$b.docx'))).toBe(true); // only a name that starts with it
+  });
+
   it('honours .gitignore and .ragignore in the root and in sub-folders, for paths below them only', async () => {
     await put('.gitignore', 'build/\nsecret.md\n');
     await put('team/.ragignore', '*.tmp.md\n/local.md\n');
