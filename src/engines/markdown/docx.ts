@@ -134,7 +134,7 @@ class DocumentReader {
   readonly #paragraphs: Paragraph[] = [];
   #inText = false;
   #runDepth = 0;
-  /** Depth inside `w:del` (deleted revisions) and tables of contents (`w:sdt` of that gallery). */
+  /** Depth inside what is not the document's text: deleted revisions, a text box's second copy. */
   #deleted = 0;
   #tableDepth = 0;
   #row: string[] | undefined;
@@ -201,6 +201,8 @@ class DocumentReader {
         this.#pageBreak();
         break;
       case 'del':
+      // Word writes a text box twice: as DrawingML (`mc:Choice`) and again as VML for old readers.
+      case 'Fallback':
         this.#deleted++;
         break;
       case 'sdt':
@@ -249,6 +251,7 @@ class DocumentReader {
         break;
       }
       case 'del':
+      case 'Fallback':
         this.#deleted--;
         break;
       case 'sdt':

@@ -171,16 +171,20 @@ describe('docxToMarkdown', () => {
     expect(pageOf('Page three.')).toEqual({ first: 2, last: 2 });
   });
 
-  it("writes a table's rows once, a nested table and a text box inside their cell or paragraph", () => {
+  it("writes a table's rows once, a nested table inside its cell, a text box once", () => {
     const cell = (inner: string) => `<w:tc>${inner}</w:tc>`;
     const nested = `<w:tbl><w:tr>${cell(para('inner a'))}${cell(para('inner b'))}</w:tr></w:tbl>`;
     const table =
       `<w:tbl><w:tblPr/><w:tr>${cell(para('Key'))}${cell(para('Value'))}</w:tr>` +
       `<w:tr>${cell(para('pipe'))}${cell(para('a | b') + para('second line'))}</w:tr>` +
       `<w:tr>${cell(para('nested'))}${cell(nested)}</w:tr></w:tbl>`;
+    // As Word writes a text box: DrawingML, and the same box again as VML for older readers.
+    const box = `<w:txbxContent>${para('In the box.')}</w:txbxContent>`;
     const textBox =
-      `<w:p><w:r><w:t xml:space="preserve">Before </w:t></w:r><w:r><w:pict><w:txbxContent>` +
-      `${para('In the box.')}</w:txbxContent></w:pict></w:r><w:r><w:t>after.</w:t></w:r></w:p>`;
+      `<w:p><w:r><w:t xml:space="preserve">Before </w:t></w:r><w:r><mc:AlternateContent>` +
+      `<mc:Choice Requires="wps"><w:drawing><wps:txbx>${box}</wps:txbx></w:drawing></mc:Choice>` +
+      `<mc:Fallback><w:pict><v:textbox>${box}</v:textbox></w:pict></mc:Fallback>` +
+      `</mc:AlternateContent></w:r><w:r><w:t>after.</w:t></w:r></w:p>`;
     const read = docxToMarkdown(docx({ 'word/document.xml': documentXml(para('Intro.') + table + textBox) }));
     expect(read.text).toBe(
       [
