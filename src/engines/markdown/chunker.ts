@@ -11,7 +11,7 @@ import { type FrontMatter, readFrontMatter } from './front-matter.js';
 import { Meter } from './meter.js';
 import { mergeSmall, packSection } from './pack.js';
 import { splitSections } from './sections.js';
-import { SourceText } from './source.js';
+import { SourceText, withoutDataPayloads } from './source.js';
 import { adocTitles, orgDocumentTitle, orgTitles, rstTitles, withTitles } from './titles.js';
 import type { Draft, MarkdownChunkMetadata } from './types.js';
 
@@ -48,7 +48,7 @@ export function chunkMarkdown(
   // chunks' lines are the file's.
   page: ConvertedText | undefined = convertedText(input.path, input.text),
 ): Chunk[] {
-  const source = new SourceText(page ? page.text : input.text);
+  const source = new SourceText(withoutDataPayloads(page ? page.text : input.text));
   const meter = new Meter(source, limits.tokenizer, limits.maxTokens);
   if (meter.maxContent < MIN_CONTENT_TOKENS) {
     throw new RagError(
@@ -103,7 +103,7 @@ export const markdownChunker: Chunker = {
    * Bumped when the same file gives other chunk texts (2: front matter keywords in the text,
    * `.txt` read without code blocks; 3: reStructuredText and Org headings; 4: HTML, Jupyter
    * notebooks and PDFs read as the text they show, AsciiDoc under its titles; 5: the front
-   * matter's other properties in the text): indexes made by an older chunker re-chunk every
+   * matter's other properties in the text, inline `data:` payloads left out): indexes made by an older chunker re-chunk every
    * file once, their vectors reused by content hash.
    */
   version: '5',

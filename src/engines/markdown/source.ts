@@ -65,3 +65,18 @@ export class SourceText {
     return lo;
   }
 }
+
+/**
+ * An inline `data:` URI's base64 payload (an image a Markdown editor pasted into the note:
+ * `![](data:image/png;base64,iVBOR…)`), at least this long. Shorter ones (an icon) are left.
+ */
+const DATA_PAYLOAD = /(data:[a-z]+\/[\w.+-]+(?:;[\w.+-]+=[\w.+-]+)*;base64,)[A-Za-z0-9+/]{256,}={0,2}/gi;
+
+/**
+ * The text with each long `data:` URI's payload made `…`: a pasted screenshot is hundreds of
+ * kilobytes of base64 that no one searches, and would otherwise be hundreds of chunks to embed.
+ * Lines stay where they are, so a chunk's line numbers are still the file's.
+ */
+export function withoutDataPayloads(text: string): string {
+  return text.replace(DATA_PAYLOAD, '$1…');
+}
