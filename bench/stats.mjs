@@ -1,5 +1,7 @@
-// Statistics the benchmark scripts share: a seeded generator, so sampled corpora and bootstrap
-// intervals come out the same on every run, and the percentile bootstrap of a mean.
+// What the benchmark scripts share: a seeded generator, so sampled corpora and bootstrap
+// intervals come out the same on every run; the percentile bootstrap of a mean; the median;
+// timing two ways of one job side by side; and the machine a figure was measured on.
+import { cpus } from 'node:os';
 
 /** mulberry32: a small seeded generator of floats in [0, 1). */
 export function rng(seed) {
@@ -53,4 +55,13 @@ export function sideBySide(ways, items, rounds) {
   }
   const medianMs = Object.fromEntries(names.map((n) => [n, median(times[n])]));
   return { times, counts, medianMs };
+}
+
+/** The machine a figure was measured on, as every results file records it. */
+export function machine() {
+  return {
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    openblasCoretype: process.env.OPENBLAS_CORETYPE ?? null,
+  };
 }

@@ -9,14 +9,13 @@
 // Needs pandoc (apt-get install pandoc). Raw numbers: bench/out/docx-read-<time>.json.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WordPieceTokenizer } from '../../src/embed/tokenizer.js';
 import { chunkMarkdown } from '../../src/engines/markdown/chunker.js';
 import { docxToMarkdown } from '../../src/engines/markdown/docx.js';
 import { testModel } from '../../test/helpers/model.js';
-import { sideBySide } from '../stats.mjs';
+import { machine, sideBySide } from '../stats.mjs';
 
 const { values } = parseArgs({
   options: { dir: { type: 'string' }, rounds: { type: 'string', default: '5' } },
@@ -41,9 +40,7 @@ const ways = {
 const { times, counts: chunks, medianMs } = sideBySide(ways, docs, Number(values.rounds));
 const mb = docs.reduce((n, d) => n + d.size, 0) / 1e6;
 const result = {
-  cpu: cpus()[0]?.model,
-  cores: cpus().length,
-  openblasCoretype: process.env.OPENBLAS_CORETYPE ?? null,
+  ...machine(),
   dir,
   documents: docs.length,
   docxMB: Number(mb.toFixed(2)),

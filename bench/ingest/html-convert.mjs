@@ -7,14 +7,13 @@
 //
 // Raw numbers: bench/out/html-convert-<time>.json.
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WordPieceTokenizer } from '../../src/embed/tokenizer.js';
 import { chunkMarkdown } from '../../src/engines/markdown/chunker.js';
 import { htmlToMarkdown } from '../../src/engines/markdown/html.js';
 import { testModel } from '../../test/helpers/model.js';
-import { sideBySide } from '../stats.mjs';
+import { machine, sideBySide } from '../stats.mjs';
 
 const { values } = parseArgs({
   options: { dir: { type: 'string' }, rounds: { type: 'string', default: '5' } },
@@ -38,9 +37,7 @@ const ways = {
 const { times, counts: chunks, medianMs } = sideBySide(ways, pages, Number(values.rounds));
 const mb = pages.reduce((n, p) => n + p.bytes, 0) / 1e6;
 const result = {
-  cpu: cpus()[0]?.model,
-  cores: cpus().length,
-  openblasCoretype: process.env.OPENBLAS_CORETYPE ?? null,
+  ...machine(),
   dir,
   pages: pages.length,
   htmlMB: Number(mb.toFixed(2)),
