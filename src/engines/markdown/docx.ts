@@ -135,11 +135,13 @@ class DocumentReader {
   #inText = false;
   #runDepth = 0;
   /** Depth inside what is not the document's text: deleted revisions, a text box's second copy. */
-  #deleted = 0;
+  #unread = 0;
   #tableDepth = 0;
   #row: string[] | undefined;
   #cell: string[] | undefined;
+  /** Rows of the table being written: the first is its header, with the rule under it. */
   #rowsWritten = 0;
+  /** The content controls (`w:sdt`) being read, each true when it holds a table of contents. */
   readonly #sdt: boolean[] = [];
 
   constructor(roles: Map<string, Role>) {
@@ -160,7 +162,7 @@ class DocumentReader {
   }
 
   get #skipping(): boolean {
-    return this.#deleted > 0 || this.#sdt.some(Boolean);
+    return this.#unread > 0 || this.#sdt.some(Boolean);
   }
 
   #open(name: string, attribs: Record<string, string>): void {
@@ -203,7 +205,7 @@ class DocumentReader {
       case 'del':
       // Word writes a text box twice: as DrawingML (`mc:Choice`) and again as VML for old readers.
       case 'Fallback':
-        this.#deleted++;
+        this.#unread++;
         break;
       case 'sdt':
         this.#sdt.push(false);
@@ -252,7 +254,7 @@ class DocumentReader {
       }
       case 'del':
       case 'Fallback':
-        this.#deleted--;
+        this.#unread--;
         break;
       case 'sdt':
         this.#sdt.pop();
