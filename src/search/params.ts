@@ -58,18 +58,19 @@ export type SearchParams = z.infer<typeof BASE_PARAMS> & {
   [filter: string]: FilterValue | boolean | undefined;
 };
 
+/** One word of a filter: one of its closed set when it declares one (`values`), else any. */
+function word(field: FilterField): z.ZodType {
+  return field.values ? z.enum(field.values as [string, ...string[]]) : nonBlank();
+}
+
 /** Each filter kind's wire value (its words are `KIND_INFO` in param-specs.ts). */
 const KIND_WIRE: Record<FilterKind, (field: FilterField) => z.ZodType> = {
   'number-min': () => z.number(),
   'number-max': () => z.number(),
   'date-after': dateText,
   'date-before': dateText,
-  'string-eq': (f) => (f.values ? z.enum(f.values as [string, ...string[]]) : nonBlank()),
-  'string-in': (f) =>
-    z
-      .array(f.values ? z.enum(f.values as [string, ...string[]]) : nonBlank())
-      .min(1)
-      .max(MAX_LIST_VALUES),
+  'string-eq': (f) => word(f),
+  'string-in': (f) => z.array(word(f)).min(1).max(MAX_LIST_VALUES),
   'string-prefix': () => nonBlank(),
   'list-contains': () => nonBlank(),
   glob: () => nonBlank(),

@@ -99,9 +99,10 @@ function readStyles(xml: string): Map<string, Role> {
   const roleOf = (id: string, depth: number): Role => {
     const style = own.get(id);
     if (!style || depth > MAX_STYLE_DEPTH) return 'body';
-    const byName = /^heading\s*(\d)$/i.exec(style.name.trim());
-    if (/^title$/i.test(style.name.trim())) return 'title';
-    if (/^toc\s*(\d|heading)/i.test(style.name.trim())) return 'toc';
+    const name = style.name.trim();
+    const byName = /^heading\s*(\d)$/i.exec(name);
+    if (/^title$/i.test(name)) return 'title';
+    if (/^toc\s*(\d|heading)/i.test(name)) return 'toc';
     if (byName) return { heading: Number(byName[1]) };
     if (style.outline !== undefined && style.outline >= 0 && style.outline <= 8)
       return { heading: style.outline + 1 };

@@ -115,11 +115,10 @@ function keywordsOf(value: Record<string, unknown>): string[] {
     if (!KEYWORD_KEYS.has(key.toLowerCase())) continue;
     for (const item of Array.isArray(v) ? v : [v]) {
       if (typeof item !== 'string' && typeof item !== 'number') continue;
-      // By code point, so that a cut never leaves half of a surrogate pair.
-      const word = [...String(item).replace(/^#+/, '').replace(/\s+/g, ' ').trim()]
-        .slice(0, MAX_KEYWORD_CHARS)
-        .join('')
-        .trim();
+      const word = clip(
+        String(item).replace(/^#+/, '').replace(/\s+/g, ' ').trim(),
+        MAX_KEYWORD_CHARS,
+      ).trim();
       if (word) out.add(word);
       if (out.size >= MAX_KEYWORDS) return [...out];
     }
@@ -144,11 +143,15 @@ function propertiesOf(value: Record<string, unknown>): string[] {
     );
     if (!items.length) continue;
     const text = `${key}: ${items.map((item) => String(item).replace(/\s+/g, ' ').trim()).join(', ')}`;
-    // By code point, so that a cut never leaves half of a surrogate pair.
-    out.push([...text].slice(0, MAX_PROPERTY_CHARS).join(''));
+    out.push(clip(text, MAX_PROPERTY_CHARS));
     if (out.length >= MAX_PROPERTIES) break;
   }
   return out;
+}
+
+/** The first `max` characters of `text`, by code point, so that a cut never leaves half of a surrogate pair. */
+function clip(text: string, max: number): string {
+  return [...text].slice(0, max).join('');
 }
 
 /** A mapping, `{}` for an empty block, or undefined when the YAML is invalid or not a mapping. */
