@@ -64,6 +64,7 @@ export class ContextService {
       blocks: fitted.blocks,
       dropped: fitted.dropped,
       took_ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(found.note ? { note: found.note } : {}),
     };
   }
 

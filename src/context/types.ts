@@ -50,6 +50,8 @@ export interface ContextResultJson {
   /** Blocks found but left out: they did not fit the budget. */
   dropped: number;
   took_ms: number;
+  /** The search's note: why its hits are not what was asked for (a phrase nothing holds, text only). */
+  note?: string;
 }
 
 /**

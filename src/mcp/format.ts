@@ -13,8 +13,10 @@ import type { Via } from './types.js';
  */
 
 export function renderSearch(result: SearchResult): string {
-  if (result.results.length === 0) return `No results for "${result.query}" (${result.mode} search).`;
-  const head = `${result.results.length} result${result.results.length === 1 ? '' : 's'} for "${result.query}" (${result.mode} search, best first):`;
+  // Why the results are not what was asked for (a phrase nothing holds, text only): a model must know.
+  const note = result.note ? ` Note: ${result.note}.` : '';
+  if (result.results.length === 0) return `No results for "${result.query}" (${result.mode} search).${note}`;
+  const head = `${result.results.length} result${result.results.length === 1 ? '' : 's'} for "${result.query}" (${result.mode} search, best first):${note}`;
   return [head, ...result.results.map((hit, i) => renderHit(hit, i + 1))].join('\n\n');
 }
 

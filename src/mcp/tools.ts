@@ -110,10 +110,12 @@ function contextTool(filters: readonly FilterField[], context: ToolContext): Mcp
       return { ok: false, message: checked.message(checked.param || 'the arguments') };
     },
     direct: (app, params) => app.context.assemble(params),
-    render: (result) =>
-      result.blocks.length === 0
-        ? `No context for “${result.query}”: nothing found.`
-        : `${formatContext(result).trimEnd()}\n\n(${result.tokens} of ${result.budget} tokens${result.dropped > 0 ? `; ${result.dropped} more blocks did not fit` : ''})`,
+    render: (result) => {
+      const note = result.note ? `\n\nNote: ${result.note}.` : '';
+      return result.blocks.length === 0
+        ? `No context for “${result.query}”: nothing found.${note}`
+        : `${formatContext(result).trimEnd()}\n\n(${result.tokens} of ${result.budget} tokens${result.dropped > 0 ? `; ${result.dropped} more blocks did not fit` : ''})${note}`;
+    },
   });
 }
 

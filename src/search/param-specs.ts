@@ -55,7 +55,8 @@ export interface ParamInfo {
 export const BASE_PARAMS_INFO = {
   query: {
     expects: nonBlankExpects(MAX_QUERY_CHARS),
-    description: 'the text to look for, in your own words',
+    description:
+      'the text to look for, in your own words; a "quoted phrase" keeps only chunks holding its words side by side',
     defaultText: 'required',
   },
   k: {

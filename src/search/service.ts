@@ -17,6 +17,7 @@ import { parseDate } from './dates.js';
 import { mergeEngines } from './merge.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
 import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
+import { quotedPhrases } from './phrases.js';
 import type { SearchResult, SearchTimings } from './types.js';
 
 export interface SearchTable {
@@ -97,6 +98,7 @@ export class SearchService {
     let mark = performance.now();
     timings.checkMs = mark - started;
     const query = q.query.trim();
+    const { words, phrases } = quotedPhrases(query);
     const mode = q.mode ?? 'hybrid';
     const k = q.k ?? this.#defaults.k;
     const now = Date.now();
@@ -116,8 +118,13 @@ export class SearchService {
     const folds = (t: SearchTable) => !q.every && !t.collapse;
     const foldedEngines = new Set(targets.filter(folds).map((t) => t.engine));
     const spare = foldedEngines.size ? 2 * k : 0;
-    const request = (t: SearchTable, ranked: SearchMode, vector?: Promise<Float32Array>): SearchRequest => ({
-      query,
+    const request = (
+      t: SearchTable,
+      ranked: SearchMode,
+      required: readonly string[],
+      vector?: Promise<Float32Array>,
+    ): SearchRequest => ({
+      query: words,
       vector,
       k,
       mode: ranked,
@@ -126,6 +133,7 @@ export class SearchService {
         ...common,
         timeColumn: t.timeColumn,
         fields: given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name] as FilterValue, now)),
+        phrases: required,
       },
       hybridTextSkip: t.hybridTextSkip,
       hybridRankDown: t.hybridRankDown,
@@ -139,39 +147,49 @@ export class SearchService {
     });
     let note: string | undefined;
     let ranked: SearchMode = mode;
-    mark = performance.now();
-    let lists: SearchHit[][];
-    if (mode === 'text') {
-      lists = await searchAll(targets.map((t) => t.table.search(request(t, mode))));
-    } else {
-      // The tables start at once: their full-text legs run while the query is being embedded.
-      const vectors = this.#embedQuery(targets, query, timings, signal);
-      try {
-        lists = await searchAll(
-          targets.map((t) => t.table.search(request(t, mode, vectors.get(t.embedder)))),
-        );
-      } catch (err) {
-        // A remote embedding server that is down must not take search with it: the words still match.
-        if (!isRagError(err) || err.code !== 'E_EMBED_UNAVAILABLE') throw err;
-        ranked = 'text';
-        note = `${mode} search needs the query embedded, which failed (${err.message}): these are full-text results only`;
-        lists = await searchAll(targets.map((t) => t.table.search(request(t, ranked))));
+    // The tables start at once: their full-text legs run while the query is being embedded.
+    const vectors = mode === 'text' ? undefined : this.#embedQuery(targets, words, timings, signal);
+    const run = async (required: readonly string[]): Promise<SearchHit[]> => {
+      mark = performance.now();
+      let lists: SearchHit[][];
+      if (ranked === 'text' || !vectors) {
+        lists = await searchAll(targets.map((t) => t.table.search(request(t, 'text', required))));
+      } else {
+        try {
+          lists = await searchAll(
+            targets.map((t) => t.table.search(request(t, ranked, required, vectors.get(t.embedder)))),
+          );
+        } catch (err) {
+          // A remote embedding server that is down must not take search with it: the words still match.
+          if (!isRagError(err) || err.code !== 'E_EMBED_UNAVAILABLE') throw err;
+          note = `${ranked} search needs the query embedded, which failed (${err.message}): these are full-text results only`;
+          ranked = 'text';
+          lists = await searchAll(targets.map((t) => t.table.search(request(t, ranked, required))));
+        }
       }
+      timings.tablesMs += performance.now() - mark;
+      mark = performance.now();
+      const ranking = several
+        ? mergeEngines(lists, {
+            mode: ranked,
+            k,
+            rrfK: this.#defaults.rrfK,
+            oneModel: comparable,
+            explain: q.explain === true,
+            spare,
+          })
+        : lists[0]!;
+      return foldCopies(ranking, k, (hit) => foldedEngines.has(hit.engine));
+    };
+    let results = await run(phrases);
+    if (phrases.length && !results.length) {
+      // Quotes are often loose (pasted text, an agent's query): say so, and rank by the words alone.
+      results = await run([]);
+      const quoted = phrases.map((p) => `"${p}"`).join(' and ');
+      const loose = `nothing indexed holds ${quoted} as written: these results are ranked by its words alone`;
+      note = note ? `${note}; ${loose}` : loose;
     }
-    timings.tablesMs = performance.now() - mark;
-    mark = performance.now();
-    const ranking = several
-      ? mergeEngines(lists, {
-          mode: ranked,
-          k,
-          rrfK: this.#defaults.rrfK,
-          oneModel: comparable,
-          explain: q.explain === true,
-          spare,
-        })
-      : lists[0]!;
-    const results = foldCopies(ranking, k, (hit) => foldedEngines.has(hit.engine));
-    timings.mergeMs = performance.now() - mark;
+    timings.mergeMs += performance.now() - mark;
     return {
       query,
       mode: ranked,

@@ -114,6 +114,8 @@ export interface SearchFilter {
   fields?: readonly FieldFilter[] | undefined;
   /** Rows whose column holds none of the values (null counts as none): what a collapsed search found already. */
   notAmong?: readonly { column: string; values: readonly string[] }[] | undefined;
+  /** Only chunks whose text holds each phrase's words side by side (see `phraseWhere` in `where.ts`). */
+  phrases?: readonly string[] | undefined;
 }
 
 export interface SearchRequest {

@@ -59,7 +59,30 @@ export function filterWhere(filter: SearchFilter | undefined): string | undefine
       : fieldWhere({ kind: 'date-before', column: filter.timeColumn ?? C.mtimeMs, value: filter.beforeMs }),
     ...(filter.fields ?? []).map(fieldWhere),
     ...(filter.notAmong ?? []).map((n) => noneOf(n.column, n.values)),
+    ...(filter.phrases ?? []).map(phraseWhere),
   );
+}
+
+/** A run of letters, digits and combining marks: a word as the full-text index splits them. */
+const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+
+/**
+ * Rows whose text holds `phrase`'s words side by side, in its order, whole, in any case, with
+ * any punctuation or white space between them: "connection refused" matches "Connection
+ * refused", "connection\n  refused" and "**connection** refused", not "connection was refused"
+ * or "connections refused". Words are split as the full-text index splits them (`work_mem` is
+ * "work mem"); unlike it, nothing is stemmed, since a quoted phrase asks for those words.
+ *
+ * The regex reads every row's text; the `ILIKE` before it is a cheaper test the row must pass
+ * first (the words in order, anywhere), which spares the regex most rows of a rare phrase.
+ */
+export function phraseWhere(phrase: string): string {
+  const words = phrase.match(WORD) ?? [];
+  if (words.length === 0) throw new RagError('E_USAGE', `the phrase ${JSON.stringify(phrase)} has no words`);
+  // `\W` is Unicode-aware in Rust's regex; `_` is a word character there but parts words here.
+  const apart = String.raw`[\W_]`;
+  const regex = `(?i)(?:^|${apart})${words.join(`${apart}+`)}(?:${apart}|$)`;
+  return `${C.text} ILIKE ${sqlString(`%${words.join('%')}%`)} AND regexp_like(${C.text}, ${sqlString(regex)})`;
 }
 
 /** Column names come from mappers' declarations; only plain identifiers reach SQL unquoted. */

@@ -94,6 +94,7 @@ Examples:
         return;
       }
       if (via === 'index') process.stderr.write('(no daemon running: read the index directly)\n');
+      if (result.note) process.stderr.write(`(${result.note})\n`);
       stdout.write(await formatted(result));
     });
 }

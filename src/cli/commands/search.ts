@@ -57,6 +57,11 @@ export function registerSearch(program: Command, options: SearchCommandOptions =
     .addHelpText(
       'after',
       `
+Quoted phrases: a phrase in double quotes keeps only chunks that hold its words side by side (in
+any case, punctuation between them ignored; the rest of the query still ranks). Quote it for the
+shell too: ragctl search '"connection refused" after upgrade'. When nothing holds the phrase,
+the results are ranked by its words alone, and a note says so.
+
 Dates: 2024-05-01 (UTC), an ISO date-time with Z or an offset (2024-05-01T09:30+02:00), or an
 age: 7d, 12h, 30m. A filter that only some engines have (--heading: document engines such as
 md) searches only those engines.
@@ -64,6 +69,7 @@ md) searches only those engines.
 Examples:
   ragctl search how do I restore a backup
   ragctl search "ENOSPC" --mode text
+  ragctl search '"work_mem" sorts spilling to disk'
   ragctl search "meeting notes about pricing" --path 'work/**' --after 30d -k 5
   ragctl search "proxy settings" --heading Install --before 2024-01-01
   ragctl search --json "deploy checklist" | jq -r '.results[].path'`,

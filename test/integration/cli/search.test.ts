@@ -182,6 +182,25 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
     expect(watering.map((h) => h.heading_path)).toEqual([['Tomatoes', 'Watering']]);
   });
 
+  it('a quoted phrase filters the hits; one nothing holds falls back with a note on stderr and in --json', async () => {
+    const quoted = await ragctl('search', '--json', '"egg yolks"', 'sauce');
+    expect(quoted.code, quoted.stderr).toBe(0);
+    const json = oneJsonLine(quoted);
+    expect(json.note).toBeUndefined();
+    expect((json.results as { path: string }[]).map((h) => h.path)).toEqual([
+      ws.path('cooking/carbonara.md'),
+    ]);
+    const loose = await ragctl('search', '"yolks of eggs"', 'sauce');
+    expect(loose.code, loose.stderr).toBe(0);
+    expect(loose.stderr).toContain(
+      '(nothing indexed holds "yolks of eggs" as written: these results are ranked by its words alone)',
+    );
+    expect(loose.stdout).toMatch(/^ 1\. notes\/cooking\/carbonara\.md/);
+    expect(oneJsonLine(await ragctl('search', '--json', '"yolks of eggs"')).note).toMatch(
+      /^nothing indexed holds/,
+    );
+  });
+
   it('bad usage exits 2 with a message saying what is wrong', async () => {
     const mode = await ragctl('search', '--mode', 'bogus', 'anything');
     expect(mode.code).toBe(2);

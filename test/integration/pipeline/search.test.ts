@@ -127,6 +127,53 @@ describe('SearchService over an index the pipeline built', () => {
     }
   });
 
+  it('a quoted phrase keeps only chunks holding its words side by side, in every mode', async () => {
+    const found = async (query: string, mode: SearchParams['mode']) => {
+      const result = await search({ query, mode, k: 50 });
+      return { note: result.note, hits: result.results.map((h) => `${rel(h.path)} ${h.headingPath.at(-1)}`) };
+    };
+    for (const mode of ['hybrid', 'vector', 'text'] as const) {
+      // Case and punctuation between the words do not matter ("Guanciale, egg yolks").
+      expect(await found('"guanciale egg" sauce', mode), mode).toEqual({
+        note: undefined,
+        hits: ['cooking/carbonara.md Ingredients'],
+      });
+      expect((await found('what runs the “Systemd Timer”', mode)).hits, mode).toEqual([
+        'ops/backups.md Schedule',
+      ]);
+    }
+    // Two phrases must both hold; unquoted words only rank.
+    expect((await found('"restic snapshot" "target folder" pasta', 'hybrid')).hits).toEqual([
+      'ops/backups.md Restore',
+    ]);
+    // In the phrase's order, whole words: "seed indoors" is not "seeds indoors".
+    expect((await found('"water deeply"', 'text')).hits).toEqual(['garden/tomatoes.md Watering']);
+    expect((await found('"deeply water"', 'text')).note).toMatch(/nothing indexed holds "deeply water"/);
+    expect((await found('"seed indoors"', 'text')).note).toMatch(
+      /nothing indexed holds "seed indoors" as written/,
+    );
+  });
+
+  it('a phrase nothing holds falls back to its words, and says so', async () => {
+    const result = await search({ query: '"tomato seeds outdoors" when to sow', mode: 'hybrid' });
+    expect(result.note).toBe(
+      'nothing indexed holds "tomato seeds outdoors" as written: these results are ranked by its words alone',
+    );
+    expect(`${rel(result.results[0]!.path)} ${result.results[0]!.headingPath.at(-1)}`).toBe(
+      'garden/tomatoes.md Seedlings',
+    );
+    // An unclosed quote is an ordinary character.
+    const loose = await search({ query: 'restic "restore', mode: 'text' });
+    expect(loose.note).toBeUndefined();
+    expect(loose.results.length).toBeGreaterThan(0);
+  });
+
+  it('--explain names the phrase filter', async () => {
+    const hit = (await search({ query: '"yolk and cheese"', mode: 'hybrid', explain: true })).results[0]!;
+    expect(`${rel(hit.path)} ${hit.headingPath.at(-1)}`).toBe('cooking/carbonara.md Method');
+    expect(hit.explain?.where).toMatch(/^text ILIKE '%yolk%and%cheese%' AND regexp_like\(text, /);
+  });
+
   it('names what is wrong with a bad request', async () => {
     const usage = async (q: SearchParams, message: RegExp) => {
       const err = await search(q).then(

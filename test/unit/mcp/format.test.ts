@@ -36,6 +36,25 @@ describe('renderSearch', () => {
     ).not.toContain('also in');
   });
 
+  it("passes the search's note on: the model must know the results are not what it asked for", () => {
+    const note =
+      'nothing indexed holds "restore the archive" as written: these results are ranked by its words alone';
+    const text = renderSearch({
+      query: '"restore the archive"',
+      mode: 'hybrid',
+      k: 5,
+      took_ms: 3,
+      results: [hit],
+      note,
+    });
+    expect(text.split('\n')[0]).toBe(
+      `1 result for ""restore the archive"" (hybrid search, best first): Note: ${note}.`,
+    );
+    expect(renderSearch({ query: 'x', mode: 'text', k: 5, took_ms: 3, results: [], note: 'n' })).toBe(
+      'No results for "x" (text search). Note: n.',
+    );
+  });
+
   it('says when a code hit shows fewer lines than its place holds (a long function as its header)', () => {
     const symbolLine = 'shop/cart.py:Cart.total';
     const head: WireSearchHit = {
