@@ -1,9 +1,21 @@
 import type { ReadOnlyApp } from '../app-reader.js';
 import { loadConfig } from '../config/load.js';
+import { describeStarting, readStartingNote } from '../daemon/starting.js';
 import { isRagError } from '../errors.js';
 import { request } from '../ipc/client.js';
 import type { Method, ParamsOf, ResultOf } from '../ipc/protocol.js';
 import type { GlobalOptions } from './main.js';
+
+/** A daemon that is starting (fetching its model), in words; undefined when none is. */
+function startingDaemon(dataDir: string): string | undefined {
+  const note = readStartingNote(dataDir);
+  return note && `the daemon (pid ${note.pid}) is starting: ${describeStarting(note)}`;
+}
+
+/** What a command says on stderr when it answered from the index: why no daemon did. */
+export function indexNote(done: string, starting: string | undefined): string {
+  return `(${starting ?? 'no daemon running'}: ${done})\n`;
+}
 
 /** A running daemon answers a search in milliseconds; past this the CLI gives up on it. */
 const DAEMON_TIMEOUT_MS = 30_000;
@@ -22,7 +34,7 @@ export async function askDaemon<M extends Method>(
   params: ParamsOf<M>,
   direct: (app: ReadOnlyApp) => Promise<ResultOf<M>>,
   options: { notes?: boolean } = {},
-): Promise<{ result: ResultOf<M>; via: 'daemon' | 'index' }> {
+): Promise<{ result: ResultOf<M>; via: 'daemon' | 'index'; starting?: string }> {
   const config = loadConfig({ configPath: g.config });
   try {
     return {
@@ -40,9 +52,11 @@ export async function askDaemon<M extends Method>(
   const app = await ReadOnlyApp.open(config, { logger });
   try {
     const result = await direct(app);
-    if (options.notes !== false)
+    const starting = startingDaemon(config.dataDir);
+    // A starting daemon will build the index: "no index yet, run `ragctl index`" would mislead.
+    if (options.notes !== false && !starting)
       for (const p of app.problems) process.stderr.write(`ragctl: note: ${p.reason}\n  fix: ${p.fix}\n`);
-    return { result, via: 'index' };
+    return { result, via: 'index', ...(starting ? { starting } : {}) };
   } finally {
     await app.close();
   }

@@ -87,8 +87,11 @@ export interface SearchResult {
   note?: string;
 }
 
-/** `stopped` is never sent by a daemon: the CLI reports it when it read the index itself. */
-export type DaemonState = 'indexing' | 'idle' | 'paused' | 'degraded' | 'stopped';
+/**
+ * `stopped` and `starting` are never sent by a daemon: the CLI reports them when it read the
+ * index itself, `starting` while a daemon is still fetching its model (src/daemon/starting.ts).
+ */
+export type DaemonState = 'indexing' | 'idle' | 'paused' | 'degraded' | 'stopped' | 'starting';
 
 export interface StatusResult {
   state: DaemonState;

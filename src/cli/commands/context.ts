@@ -4,7 +4,7 @@ import type { FilterField } from '../../engines/types.js';
 import { RagError } from '../../errors.js';
 import { BUILTIN_FILTERS } from '../../registry/builtin-filters.js';
 import { fromCliText, paramSpecs } from '../../search/param-specs.js';
-import { askDaemon } from '../daemon-client.js';
+import { askDaemon, indexNote } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 import { addParamFlags, helpOf, takeParamFlags } from './search.js';
@@ -88,12 +88,14 @@ Examples:
         throw new RagError('E_USAGE', checked.message(label));
       }
       const params = checked.params;
-      const { result, via } = await askDaemon(g, 'context', params, (app) => app.context.assemble(params));
+      const { result, via, starting } = await askDaemon(g, 'context', params, (app) =>
+        app.context.assemble(params),
+      );
       if (g.json) {
         stdout.write(`${JSON.stringify({ ...result, via })}\n`);
         return;
       }
-      if (via === 'index') process.stderr.write('(no daemon running: read the index directly)\n');
+      if (via === 'index') process.stderr.write(indexNote('read the index directly', starting));
       if (result.note) process.stderr.write(`(${result.note})\n`);
       stdout.write(await formatted(result));
     });

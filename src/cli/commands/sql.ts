@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { SqlCluster, SqlClustersParams, SqlClustersResult } from '../../engines/sql/cluster-types.js';
 import { RagError } from '../../errors.js';
 import { FieldReader, ProtocolError, readClustersParams } from '../../ipc/protocol.js';
-import { askDaemon } from '../daemon-client.js';
+import { askDaemon, indexNote } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -15,7 +15,7 @@ const SHORT_FINGERPRINT = 8;
 export type ClustersAnswer = (
   params: SqlClustersParams,
   g: GlobalOptions,
-) => Promise<{ result: SqlClustersResult; via: 'daemon' | 'index' }>;
+) => Promise<{ result: SqlClustersResult; via: 'daemon' | 'index'; starting?: string }>;
 
 export interface SqlCommandOptions {
   answer?: ClustersAnswer;
@@ -85,12 +85,12 @@ Examples:
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const params = checkFlags(opts);
-      const { result, via } = await answer(params, g);
+      const { result, via, starting } = await answer(params, g);
       if (g.json) {
         stdout.write(`${JSON.stringify({ ...result, via })}\n`);
         return;
       }
-      if (via === 'index') process.stderr.write('(no daemon running: read the index directly)\n');
+      if (via === 'index') process.stderr.write(indexNote('read the index directly', starting));
       stdout.write(formatClusters(result));
     });
 }

