@@ -129,7 +129,7 @@ export class ReadOnlyApp {
       const params = searchParamsSchema(registry.searchFilters());
       const search = new SearchService(
         searchTables,
-        { k: config.search.k, rrfK: config.search.rrfK },
+        { k: config.search.k, rrfK: config.search.rrfK, identifierFirst: config.search.identifierFirst },
         params,
       );
       const context = contextFor({

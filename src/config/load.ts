@@ -93,6 +93,7 @@ const rootSpec: Record<string, FieldSpec> = {
     fields: {
       k: { kind: 'int', default: DEFAULTS.searchK, min: 1, max: 1000 },
       rrfK: { kind: 'int', default: DEFAULTS.rrfK, min: 1 },
+      identifierFirst: { kind: 'bool', default: true },
     },
   },
   context: {

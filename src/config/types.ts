@@ -106,4 +106,9 @@ export interface SearchConfig {
    * score: `mergeEngines`). Default 60 (Cormack et al.).
    */
   readonly rrfK: number;
+  /**
+   * A query that is one identifier (`make_context`, `pg_stat_activity`, `ENOSPC`) ranks the
+   * chunks that hold it whole first (src/search/identifier.ts). Default true.
+   */
+  readonly identifierFirst: boolean;
 }

@@ -1,3 +1,4 @@
+import { withExactFirst } from '../store/exact-first.js';
 import { withFileEvidence } from '../store/file-evidence.js';
 import { fuseRelativeScores, fuseRrf, normalizedScores } from '../store/search.js';
 import type { MergeExplanation, SearchHit, SearchMode } from '../store/types.js';
@@ -13,6 +14,8 @@ export interface MergeOptions {
   explain: boolean;
   /** Hits to return past the first k, for a caller that folds copies away; ranks stay k's. Default 0. */
   spare?: number;
+  /** The query is this one identifier: hits holding it rank first (`withExactFirst`); not in vector mode. */
+  exactTerm?: string | undefined;
 }
 
 /**
@@ -31,14 +34,35 @@ export interface MergeOptions {
 export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: MergeOptions): SearchHit[] {
   const { mode, explain } = options;
   const wanted = options.k + (options.spare ?? 0);
-  if (!options.oneModel && mode !== 'text') return byRank(lists, options, wanted);
-  if (mode === 'hybrid') return fusedAgain(lists.flat(), wanted, explain);
-  const method = mode === 'vector' ? 'similarity' : 'bm25';
-  const merged = lists.flat().sort(byScore).slice(0, wanted);
-  return merged.map((hit) => withMerge(hit, explain ? { method, score: hit.score } : undefined));
+  // Every hybrid candidate is here, so holders of the query's identifier are put first before the cut.
+  if (options.oneModel && mode === 'hybrid')
+    return exactFirst(fusedAgain(lists.flat(), explain), options.exactTerm, explain).slice(0, wanted);
+  const merged =
+    !options.oneModel && mode !== 'text'
+      ? byRank(lists, options, wanted)
+      : lists
+          .flat()
+          .sort(byScore)
+          .slice(0, wanted)
+          .map((hit) =>
+            withMerge(
+              hit,
+              explain ? { method: mode === 'vector' ? 'similarity' : 'bm25', score: hit.score } : undefined,
+            ),
+          );
+  return mode === 'vector' ? merged : exactFirst(merged, options.exactTerm, explain);
 }
 
-function fusedAgain(candidates: readonly SearchHit[], k: number, explain: boolean): SearchHit[] {
+/** `withExactFirst` over the merged list; each hit's `explain` says whether it holds the term. */
+function exactFirst(hits: readonly SearchHit[], term: string | undefined, explain: boolean): SearchHit[] {
+  const { hits: ordered, holders } = withExactFirst(hits, term);
+  if (!explain || !term) return ordered;
+  return ordered.map((hit) =>
+    hit.explain ? { ...hit, explain: { ...hit.explain, exact: { term, held: holders.has(hit.id) } } } : hit,
+  );
+}
+
+function fusedAgain(candidates: readonly SearchHit[], explain: boolean): SearchHit[] {
   const fusion = candidates.find((h) => h.explain?.fusion)?.explain?.fusion;
   if (!fusion) return [];
   const byVector: SearchHit[] = [];
@@ -52,8 +76,7 @@ function fusedAgain(candidates: readonly SearchHit[], k: number, explain: boolea
   // A hit its own table ranked down (a test file in the code table) keeps that factor here.
   const factor = new Map(candidates.map((h) => [h.id, h.explain?.fusion?.rankDown ?? 1]));
   const lowered = fused.map((hit) => ({ ...hit, score: hit.score * (factor.get(hit.id) ?? 1) }));
-  const { hits, evidence } = withFileEvidence(lowered, fusion.file.weight);
-  const top = hits.slice(0, k);
+  const { hits: top, evidence } = withFileEvidence(lowered, fusion.file.weight);
   if (!explain) return top.map((hit) => withMerge(hit, undefined));
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
   return top.map((hit) =>

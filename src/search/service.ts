@@ -14,6 +14,7 @@ import type {
 } from '../store/types.js';
 import { foldCopies } from './copies.js';
 import { parseDate } from './dates.js';
+import { identifierOf } from './identifier.js';
 import { mergeEngines } from './merge.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
 import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
@@ -56,6 +57,14 @@ export function searchTable(
   };
 }
 
+/** The config's `search` settings the service reads. */
+export interface SearchDefaults {
+  k: number;
+  rrfK: number;
+  /** Rank the chunks holding a one-identifier query first (default true). */
+  identifierFirst?: boolean;
+}
+
 /**
  * Answers searches over one or more engines' tables: embeds the query once per model (as a
  * query, ahead of indexing work) while the tables' full-text legs already run, pushes filters
@@ -69,12 +78,12 @@ export function searchTable(
  */
 export class SearchService {
   readonly #tables: readonly SearchTable[];
-  readonly #defaults: { k: number; rrfK: number };
+  readonly #defaults: SearchDefaults;
   readonly #params: SearchParamsSchema;
 
   constructor(
     tables: readonly SearchTable[],
-    defaults: { k: number; rrfK: number },
+    defaults: SearchDefaults,
     params: SearchParamsSchema = searchParamsSchema(tables.flatMap((t) => t.filters ?? [])),
   ) {
     this.#tables = tables;
@@ -99,6 +108,9 @@ export class SearchService {
     timings.checkMs = mark - started;
     const query = q.query.trim();
     const { words, phrases } = quotedPhrases(query);
+    // A query that is one identifier asks where that name is written (a quoted one is a phrase already).
+    const exactTerm =
+      phrases.length || this.#defaults.identifierFirst === false ? undefined : identifierOf(words);
     const mode = q.mode ?? 'hybrid';
     const k = q.k ?? this.#defaults.k;
     const now = Date.now();
@@ -135,6 +147,7 @@ export class SearchService {
         fields: given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name] as FilterValue, now)),
         phrases: required,
       },
+      exactTerm,
       hybridTextSkip: t.hybridTextSkip,
       hybridRankDown: t.hybridRankDown,
       // Listing one value's rows (its own filter given) or asking for every row: nothing to fold.
@@ -177,6 +190,7 @@ export class SearchService {
             oneModel: comparable,
             explain: q.explain === true,
             spare,
+            exactTerm,
           })
         : lists[0]!;
       return foldCopies(ranking, k, (hit) => foldedEngines.has(hit.engine));

@@ -1,6 +1,7 @@
 import { MatchQuery, type Table, type VectorQuery } from '@lancedb/lancedb';
 import type { Table as ArrowTable, Vector } from 'apache-arrow';
 import { RagError } from '../errors.js';
+import { withExactFirst } from './exact-first.js';
 import { withFileEvidence } from './file-evidence.js';
 import { withRankDown } from './rank-down.js';
 import type { StoreTuning } from './tuning.js';
@@ -128,9 +129,11 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const explain = request.explain === true || request.candidates === true;
 
   const timed = legTimer(request.timings);
+  const exactTerm = request.exactTerm;
   if (mode === 'text') {
-    const hits = text === '' ? [] : await timed('textMs', textLeg(target.table, text, where, wanted));
-    return explain ? explained(hits, { text: hits }, { where, textWhere: where }) : hits;
+    const found = text === '' ? [] : await timed('textMs', textLeg(target.table, text, where, wanted));
+    const { hits, holders } = withExactFirst(found, exactTerm);
+    return explain ? explained(hits, { text: found }, { where, textWhere: where, exactTerm, holders }) : hits;
   }
 
   if (!request.vector) throw new RagError('E_USAGE', `search: ${mode} mode needs the query's embedding`);
@@ -157,10 +160,14 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const rankDown = request.hybridRankDown;
   const { hits: lowered, rankedDown } = withRankDown(fused, rankDown);
   const { hits: ranked, evidence } = withFileEvidence(lowered, fileWeight);
-  const hits = request.candidates ? ranked : ranked.slice(0, wanted);
+  // Candidates for a merge of engines are put in order there, over all tables at once.
+  const term = request.candidates ? undefined : exactTerm;
+  const { hits: ordered, holders } = withExactFirst(ranked, term);
+  const hits = request.candidates ? ordered : ordered.slice(0, wanted);
   if (!explain) return hits;
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
-  return explained(hits, { vector: byVector, text: byText }, { where, textWhere }, (hit) => ({
+  const filters = { where, textWhere, exactTerm: term, holders };
+  return explained(hits, { vector: byVector, text: byText }, filters, (hit) => ({
     method: 'relative-score',
     weights: { vector: vectorWeight, text: 1 - vectorWeight },
     normalized: {
@@ -205,10 +212,15 @@ function legTimer(timings: LegTimings | undefined) {
 function explained(
   hits: readonly SearchHit[],
   legs: { vector?: readonly SearchHit[]; text?: readonly SearchHit[] },
-  filters: { where: string | undefined; textWhere: string | undefined },
+  filters: {
+    where: string | undefined;
+    textWhere: string | undefined;
+    exactTerm?: string | undefined;
+    holders?: ReadonlySet<string>;
+  },
   fusion: (hit: SearchHit) => FusionExplanation | null = () => null,
 ): SearchHit[] {
-  const { where, textWhere } = filters;
+  const { where, textWhere, exactTerm, holders } = filters;
   const ranks = (list: readonly SearchHit[] | undefined) =>
     new Map((list ?? []).map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const byVector = ranks(legs.vector);
@@ -224,6 +236,7 @@ function explained(
       where: where ?? null,
       ...(textWhere !== where && textWhere !== undefined ? { textWhere } : {}),
       score: hit.score,
+      ...(exactTerm ? { exact: { term: exactTerm, held: holders?.has(hit.id) === true } } : {}),
     };
     return { ...hit, explain };
   });

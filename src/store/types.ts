@@ -138,6 +138,11 @@ export interface SearchRequest {
   hybridRankDown?: RankDown | undefined;
   /** Rows shown as one hit per value (the table's mapper's `collapse`); absent: every row its own hit. */
   collapse?: Collapse | undefined;
+  /**
+   * Hybrid and text modes: the query is this one identifier, and the hits whose text holds it
+   * whole rank first (`withExactFirst`). The service sets it (src/search/identifier.ts).
+   */
+  exactTerm?: string | undefined;
   /** Hybrid mode: the vector leg's share in the fusion (default: the store's tuning). */
   vectorWeight?: number | undefined;
   /**
@@ -184,6 +189,11 @@ export interface HitExplanation {
   textWhere?: string;
   /** The table's final score, as `SearchHit.score` had it before any merge of engines. */
   score: number;
+  /**
+   * The query was one identifier (`SearchRequest.exactTerm`): whether this hit's text holds it
+   * whole. Holders rank first; the others' scores are capped at the last holder's. Absent otherwise.
+   */
+  exact?: { term: string; held: boolean };
   /** Several engines answered: how their hits became one list (`mergeEngines`). */
   merge?: MergeExplanation;
 }

@@ -213,6 +213,12 @@ export function formatExplanation(e: HitExplanation): string[] {
     lines.push(`  ${f.method}: ${fused}${file} = ${e.score.toFixed(4)}`);
   }
   if (e.merge) lines.push(`  ${formatMerge(e.merge)}`);
+  if (e.exact)
+    lines.push(
+      e.exact.held
+        ? `  names ${e.exact.term}: ranked with the hits that name it, first`
+        : `  does not name ${e.exact.term}: ranked after the hits that do (its score at most theirs)`,
+    );
   lines.push(`  filter: ${e.where ?? 'none'}`);
   if (e.textWhere !== undefined) lines.push(`  text leg's filter: ${e.textWhere}`);
   return lines;

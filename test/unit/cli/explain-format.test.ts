@@ -33,4 +33,16 @@ describe('ragctl search --explain for people', () => {
       '  relative-score: (0.50×1.000 + 0.50×0 (not in its top 50))×0.7 (ranked down) = 0.3500',
     );
   });
+
+  it('says whether a hit names the identifier the query is, before the filter', () => {
+    const held = formatExplanation({ ...explain(0), exact: { term: 'make_context', held: true } });
+    expect(held.slice(2)).toEqual([
+      '  names make_context: ranked with the hits that name it, first',
+      '  filter: none',
+    ]);
+    expect(formatExplanation({ ...explain(0), exact: { term: 'make_context', held: false } })[2]).toBe(
+      '  does not name make_context: ranked after the hits that do (its score at most theirs)',
+    );
+    expect(formatExplanation(explain(0)).some((l) => l.includes('make_context'))).toBe(false);
+  });
 });

@@ -1,0 +1,23 @@
+/**
+ * The identifier a query is, when it is one: a single token that names something in code, a
+ * config or a log (`make_context`, `pg_stat_activity`, `os.path.join`, `HelpFormatter`,
+ * `ENOSPC`, `--dry-run`), not a word of prose ("backups", "Tomatoes"). Such a query asks where
+ * that name is written; the search ranks the chunks that hold it first (`withExactFirst`).
+ */
+export function identifierOf(query: string): string | undefined {
+  const token = query.trim().replace(/\(\)$/u, '');
+  if (token.length < 3 || /\s/u.test(token) || !NAME.test(token)) return undefined;
+  return IDENTIFIER_SHAPES.some((shape) => shape.test(token)) ? token : undefined;
+}
+
+/** Names joined by `.`, `::`, `->`, `#`, `/` or `-`, an option's dashes or a sigil before them. */
+const NAME = /^(?:--?|[$@#])?[\p{L}_$][\p{L}\p{N}_$]*(?:(?:\.|::|->|#|\/|-)[\p{L}_$][\p{L}\p{N}_$]*)*$/u;
+
+const IDENTIFIER_SHAPES = [
+  /[\p{L}\p{N}]_[\p{L}\p{N}]/u, // snake_case, SCREAMING_CASE
+  /\p{Ll}\p{Lu}/u, // camelCase, PascalCase with a second hump
+  /[\p{L}\p{N}_$](?:\.|::|->|#|\/)[\p{L}_$]/u, // a qualified name or a path
+  /^--?\p{L}/u, // a command-line option
+  /^[$@#]/u, // a variable or a handle
+  /^\p{Lu}[\p{Lu}\p{N}]{2,}$/u, // an error code or a constant: ENOSPC, EACCES, HTTP2
+];

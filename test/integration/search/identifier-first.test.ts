@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import type { Workspace } from '../../helpers/index-workspace.js';
+import { usePipeline } from '../../helpers/pipeline.js';
+
+/**
+ * A query that is one identifier ranks the chunks naming it first, through the real pipeline:
+ * markdown and code in two tables of one model (merged by evidence), the real model, LanceDB.
+ * Notes about memory for sorts sit close to `work_mem` in meaning but never name it.
+ */
+const NOTES: Record<string, string> = {
+  'db/memory.md': `# Memory for sorts and hashes
+
+## Sorting
+
+Large sorts spill to temporary files on disk when the memory given to each sort runs out;
+giving the session more sort memory keeps them in RAM and makes big ORDER BY queries faster.
+
+## Hashing
+
+Hash joins and hash aggregates also need memory per operation, and spill the same way.
+`,
+  'db/settings.md': `# Settings we changed
+
+## Per-session memory
+
+We raised work_mem to 64MB on the reporting replica after the nightly export started spilling.
+`,
+  'src/pool.py': `def pool_size(config):
+    """How many connections the pool keeps open."""
+    return config.get("pool_size", 10)
+
+
+def work_memory_budget(sessions, total_mb):
+    """Split the memory we may use for sorting between sessions."""
+    return total_mb // max(sessions, 1)
+`,
+};
+
+describe('one-identifier queries', () => {
+  const pipeline = usePipeline('file');
+  let ws: Workspace;
+  let app: App;
+
+  beforeAll(async () => {
+    ws = await pipeline.workspace('identifier-first');
+    for (const [rel, text] of Object.entries(NOTES)) await ws.write(rel, text);
+    app = await pipeline.open(
+      ws.config({
+        sources: [
+          { path: ws.notes, engine: 'md' },
+          { path: ws.notes, engine: 'code' },
+        ],
+        engines: { md: { chunker: 'markdown', chunkMinTokens: 8 }, code: { chunker: 'code' } },
+      }),
+      pipeline.counter(),
+    );
+    await app.indexer.reconcile();
+    await app.store.optimize();
+  });
+
+  it('ranks the chunks that name the identifier first, in every engine and in text mode', async () => {
+    for (const mode of ['hybrid', 'text'] as const) {
+      const { results } = await app.search.search({ query: 'work_mem', mode, k: 10, explain: true });
+      expect(results[0]?.text, mode).toContain('work_mem');
+      expect(results[0]?.explain?.exact, mode).toEqual({ term: 'work_mem', held: true });
+      const held = results.map((h) => h.explain?.exact?.held);
+      // Every holder before every other hit, and scores still fall down the list.
+      expect(
+        held.slice(held.lastIndexOf(true) + 1).every((h) => h === false),
+        mode,
+      ).toBe(true);
+      expect(held.filter(Boolean), mode).toHaveLength(1);
+      const scores = results.map((h) => h.score);
+      expect(scores, mode).toEqual([...scores].sort((a, b) => b - a));
+    }
+    const code = await app.search.search({ query: 'pool_size', engine: 'code', explain: true });
+    expect(code.results[0]?.text).toMatch(/^def pool_size/m);
+    // Vector mode asks for meaning: nothing is put first there.
+    const vector = await app.search.search({ query: 'work_mem', mode: 'vector', explain: true });
+    expect(vector.results[0]?.explain?.exact).toBeUndefined();
+  });
+
+  it('leaves queries of several words, quoted ones, and a config that turns it off alone', async () => {
+    const words = await app.search.search({ query: 'work_mem setting', explain: true });
+    expect(words.results.every((h) => h.explain?.exact === undefined)).toBe(true);
+    const off = await pipeline.open(
+      ws.config({
+        sources: [{ path: ws.notes, engine: 'md' }],
+        engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } },
+        search: { identifierFirst: false },
+      }),
+      pipeline.counter(),
+    );
+    await off.indexer.reconcile();
+    const plain = await off.search.search({ query: 'work_mem', explain: true });
+    expect(plain.results.length).toBeGreaterThan(0);
+    expect(plain.results.every((h) => h.explain?.exact === undefined)).toBe(true);
+  });
+});

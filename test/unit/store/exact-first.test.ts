@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { holdsTerm, withExactFirst } from '../../../src/store/exact-first.js';
+import type { SearchHit } from '../../../src/store/types.js';
+
+const hit = (id: string, text: string, score: number): SearchHit => ({
+  id,
+  path: `/n/${id}.md`,
+  root: '/n',
+  engine: 'md',
+  headingPath: [],
+  startLine: 1,
+  endLine: 1,
+  text,
+  score,
+  mtimeMs: 0,
+  metadata: {},
+});
+
+describe('holdsTerm', () => {
+  it('finds the name whole, in any case, not inside a longer name', () => {
+    expect(holdsTerm('ctx = self.make_context(info)', 'make_context')).toBe(true);
+    expect(holdsTerm('`MAKE_CONTEXT`', 'make_context')).toBe(true);
+    expect(holdsTerm('def _make_sub_context(self)', 'make_context')).toBe(false);
+    expect(holdsTerm('remake_context()', 'make_context')).toBe(false);
+    expect(holdsTerm('make_contexts', 'make_context')).toBe(false);
+    expect(holdsTerm('maintenance_work_mem', 'work_mem')).toBe(false);
+    expect(holdsTerm('pg_restore --disable-triggers', '--disable-triggers')).toBe(true);
+    expect(holdsTerm('$HOME/.config', '$HOME')).toBe(true);
+    expect(holdsTerm('os.path.join(a, b)', 'os.path.join')).toBe(true);
+    expect(holdsTerm('osXpathXjoin', 'os.path.join')).toBe(false);
+  });
+});
+
+describe('withExactFirst', () => {
+  const hits = [
+    hit('near', 'def _make_sub_context(self, cmd)', 0.99),
+    hit('def', 'def make_context(self, info_name, args)', 0.93),
+    hit('other', 'def make_parser(self, ctx)', 0.6),
+    hit('call', 'ctx = cmd.make_context(name, args)', 0.4),
+  ];
+
+  it('puts the hits holding the term first, each group in its order, the others capped below', () => {
+    const { hits: ordered, holders } = withExactFirst(hits, 'make_context');
+    expect(ordered.map((h) => h.id)).toEqual(['def', 'call', 'near', 'other']);
+    expect(ordered.map((h) => h.score)).toEqual([0.93, 0.4, 0.4, 0.4]);
+    expect([...holders].sort()).toEqual(['call', 'def']);
+  });
+
+  it('changes nothing without a term, when none hold it, or when the holders are first already', () => {
+    expect(withExactFirst(hits, undefined).hits).toEqual(hits);
+    expect(withExactFirst(hits, 'zebra_crossing').hits).toEqual(hits);
+    expect(withExactFirst(hits, 'def').hits).toEqual(hits);
+  });
+});
