@@ -9,8 +9,9 @@ import { LANGUAGES } from './code/languages.js';
  * Plain text notes are Markdown without markup, and read as such. reStructuredText (a Python
  * project's docs), Org notes and AsciiDoc are read as plain text under their own headings
  * (markdown/titles.ts).
- * HTML pages (saved articles, built docs), Jupyter notebooks, PDFs and Word documents are read as
- * the text they show (markdown/convert.ts, markdown/pdf.ts, markdown/docx.ts).
+ * HTML pages (saved articles, built docs), Jupyter notebooks, PDFs, Word documents and
+ * OpenDocument texts are read as the text they show (markdown/convert.ts, markdown/pdf.ts,
+ * markdown/docx.ts, markdown/odt.ts).
  */
 export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.md',
@@ -25,6 +26,7 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.ipynb',
   '**/*.pdf',
   '**/*.docx',
+  '**/*.odt',
 ]);
 
 /** Every extension the code chunker has a grammar for; other files would only be text chunks. */

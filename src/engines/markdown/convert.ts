@@ -2,6 +2,7 @@ import type { ConvertedText } from './converted.js';
 import { docxToMarkdown, isDocxPath } from './docx.js';
 import { htmlToMarkdown, isHtmlPath } from './html.js';
 import { isNotebookPath, notebookToMarkdown } from './notebook.js';
+import { isOdtPath, odtToMarkdown } from './odt.js';
 import { isPdfPath, pdfToMarkdown } from './pdf.js';
 
 /**
@@ -18,14 +19,15 @@ export function convertedText(path: string, text: string): ConvertedText | undef
   return undefined;
 }
 
-/** Whether `path` is read from its bytes: a PDF or a Word document is not text. */
+/** Whether `path` is read from its bytes: a PDF, a Word or an OpenDocument text is not text. */
 export function readsBytes(path: string): boolean {
-  return isPdfPath(path) || isDocxPath(path);
+  return isPdfPath(path) || isDocxPath(path) || isOdtPath(path);
 }
 
 /** A file `readsBytes` names, made Markdown from its bytes (pdf.js reads asynchronously). */
 export async function convertedBytes(path: string, bytes: Uint8Array): Promise<ConvertedText> {
   if (isDocxPath(path)) return docxToMarkdown(bytes);
+  if (isOdtPath(path)) return odtToMarkdown(bytes);
   if (isPdfPath(path)) return pdfToMarkdown(bytes);
   throw new Error(`${path}: no reader of bytes for this file type`);
 }

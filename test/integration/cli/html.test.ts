@@ -19,6 +19,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
   let notebook: string;
   let pdf: string;
   let word: string;
+  let odt: string;
 
   beforeAll(async () => {
     ws = await Workspace.create('cli-html');
@@ -78,6 +79,11 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
       'reports/q1.docx',
       await readFile(fileURLToPath(new URL('../../fixtures/docx/report.docx', import.meta.url))),
     );
+    // Written by pandoc too (test/fixtures/odt/README.md): what LibreOffice opens.
+    odt = await ws.write(
+      'notes/greenhouse.odt',
+      await readFile(fileURLToPath(new URL('../../fixtures/odt/handbook.odt', import.meta.url))),
+    );
     config = await ws.writeConfig();
   });
   afterAll(async () => {
@@ -86,7 +92,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
 
   it('indexes the page under its headings, with its own line numbers, and leaves the menu out', async () => {
     const indexed = oneJsonLine(await runCli(['index', '--json', '--config', config], { cwd: ws.root }));
-    expect(indexed).toMatchObject({ filesAdded: 4, failures: [] });
+    expect(indexed).toMatchObject({ filesAdded: 5, failures: [] });
     const search = await runCli(['search', 'undo a bad deploy', '--json', '-k', '3', '--config', config], {
       cwd: ws.root,
     });
@@ -167,5 +173,29 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
     expect(downtime?.start_line).toBe(1);
     const costs = await ask('what did storage cost in the second quarter');
     expect(costs?.text).toContain('| Storage | 3,100 | 3,450 |');
+  }, 120_000);
+
+  it('finds an OpenDocument text under its title, its table as rows, its footnote left out', async () => {
+    const search = await runCli(
+      ['search', 'what stops blossom end rot on tomatoes', '--json', '-k', '3', '--config', config],
+      { cwd: ws.root },
+    );
+    expect(search.code, search.stderr).toBe(0);
+    type Hit = { path: string; heading_path: string[]; text: string };
+    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === odt);
+    // A small document is one chunk under its title, its headings inside.
+    expect(hit?.heading_path[0]).toBe('Greenhouse handbook');
+    expect(hit?.text).toContain(
+      '## Watering\n\nWater the tomatoes at the base every second morning; a drip line',
+    );
+    const heater = await runCli(
+      ['search', 'paraffin heater', '--json', '--mode', 'text', '--config', config],
+      {
+        cwd: ws.root,
+      },
+    );
+    const texts = (oneJsonLine(heater).results as Hit[]).filter((h) => h.path === odt).map((h) => h.text);
+    expect(texts.join('\n')).toContain('| April | 7 °C |');
+    expect(texts.join('\n')).not.toContain('Footnote text');
   }, 120_000);
 });

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { markdownChunker } from '../../../../src/engines/markdown/chunker.js';
+import { odtToMarkdown } from '../../../../src/engines/markdown/odt.js';
+import { RagError } from '../../../../src/errors.js';
+import { limits } from './helpers.js';
+
+/** OpenDocument texts read as Markdown (src/engines/markdown/odt.ts); fixtures: test/fixtures/odt/README.md. */
+
+const fixture = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../../../fixtures/odt/${name}`, import.meta.url)));
+
+describe('odtToMarkdown', () => {
+  it('reads a document pandoc wrote: its title above its headings, nested lists, a table, no footnote', () => {
+    const read = odtToMarkdown(fixture('handbook.odt'));
+    expect(read.text).toBe(
+      [
+        '# Greenhouse handbook',
+        '',
+        '## Watering',
+        '',
+        'Water the tomatoes at the base every second morning; a drip line on a timer keeps the soil evenly moist and prevents blossom end rot.',
+        '',
+        '- Check the timer battery monthly.',
+        '- Flush the filter after heavy rain.',
+        '  - Nested: clean the emitters with vinegar.',
+        '',
+        '## Heating',
+        '',
+        'The paraffin heater keeps the frost out down to minus five degrees.',
+        '',
+        '| Month | Minimum night temperature |',
+        '| --- | --- |',
+        '| March | 4 °C |',
+        '| April | 7 °C |',
+        '',
+      ].join('\n'),
+    );
+    expect(read.kind).toBe('converted');
+  });
+
+  it('leaves out the table of contents, tracked deletions and comments; reads spaces, tabs, a text box and a nested table', () => {
+    const read = odtToMarkdown(fixture('minutes.odt'));
+    const text = read.text;
+    // The title is an automatic style whose parent is Title.
+    expect(text.startsWith('# Allotment minutes\n\n## Compost\n\n')).toBe(true);
+    expect(text).toContain('The compost bays are full; turn bay two before spreading it on the onion bed.');
+    expect(text).toContain('Hose key hangs in the shed.');
+    expect(text).toContain('| Monday | Priya \\| Tom backup: Lee |');
+    expect(text).toContain('### Summer');
+    for (const unread of ['quokkas', 'ferrets', 'Contents', '\t'])
+      expect(text.includes(unread), unread).toBe(false);
+    expect(text.match(/Water rota/g)).toHaveLength(1);
+  });
+
+  it('maps each line to the page its text is on, from the soft page breaks', () => {
+    const read = odtToMarkdown(fixture('minutes.odt'));
+    const lines = read.text.split('\n');
+    const page = (start: string) => read.lines[lines.findIndex((l) => l.startsWith(start))];
+    expect(page('A second paragraph')).toEqual({ first: 0, last: 0 });
+    expect(page('## Water rota')).toEqual({ first: 1, last: 1 });
+    expect(page('Last line')).toEqual({ first: 1, last: 2 });
+  });
+
+  it('a file it cannot read is skipped with the reason', () => {
+    const skipped = (bytes: Uint8Array) => {
+      try {
+        odtToMarkdown(bytes);
+      } catch (err) {
+        expect(err).toBeInstanceOf(RagError);
+        expect((err as RagError).code).toBe('E_SKIPPED');
+        return (err as RagError).message;
+      }
+      throw new Error('not skipped');
+    };
+    expect(skipped(fixture('locked.odt'))).toBe('a password-protected OpenDocument file: nothing to read');
+    expect(skipped(Buffer.from('plain text'))).toMatch(
+      /^not a readable OpenDocument file: not a zip archive/,
+    );
+    const docx = readFileSync(fileURLToPath(new URL('../../../fixtures/docx/report.docx', import.meta.url)));
+    expect(skipped(docx)).toBe('not an OpenDocument text: it has no content.xml');
+  });
+
+  it('the markdown chunker reads an .odt from its bytes, its pages as lines', async () => {
+    expect(markdownChunker.readsBytes?.('/docs/Minutes.ODT')).toBe(true);
+    const chunks = await markdownChunker.chunk(
+      { path: '/docs/minutes.odt', text: '', bytes: fixture('minutes.odt') },
+      limits(),
+    );
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks[0]!.headingPath[0]).toBe('Allotment minutes');
+    expect(chunks.at(-1)!.endLine).toBe(3);
+  });
+});
