@@ -1,15 +1,13 @@
 import { Parser } from 'htmlparser2';
-import { errorMessage, RagError } from '../../errors.js';
-import { readZipEntry, type ZipEntry, zipEntries } from '../../zip.js';
-import { asText, ConvertedLines, type ConvertedText } from './converted.js';
+import { RagError } from '../../errors.js';
+import type { ConvertedText } from './converted.js';
+import { attribute as attr, localName as local, OfficeLines, zipParts } from './office.js';
 
 /** `.docx` files are Word documents, read through `docxToMarkdown`. */
 export function isDocxPath(path: string): boolean {
   return /\.docx$/i.test(path);
 }
 
-/** A part's text past this, once inflated, is not a document a person wrote but a zip bomb. */
-const MAX_PART_BYTES = 64 * 2 ** 20;
 /** An OLE compound file: what Word writes for a password-protected document (and a `.doc`). */
 const OLE_SIGNATURE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 /** `basedOn` chains longer than this are a loop in a broken styles part. */
@@ -38,37 +36,13 @@ export function docxToMarkdown(bytes: Uint8Array): ConvertedText {
       'a password-protected Word document (or an old binary .doc named .docx): nothing to read',
     );
   }
-  let entries: ZipEntry[];
-  try {
-    entries = zipEntries(bytes, '');
-  } catch (err) {
-    throw new RagError('E_SKIPPED', `not a readable Word document: ${errorMessage(err)}`);
-  }
-  const part = (name: string) => {
-    const entry = entries.find((e) => e.name === name);
-    if (!entry) return undefined;
-    try {
-      return readZipEntry(bytes, entry, '', MAX_PART_BYTES).toString('utf8');
-    } catch (err) {
-      throw new RagError('E_SKIPPED', `not a readable Word document: ${errorMessage(err)}`);
-    }
-  };
+  const read = zipParts(bytes, 'Word document');
+  const part = (name: string) => read(name)?.toString('utf8');
   const document = part('word/document.xml');
   if (document === undefined)
     throw new RagError('E_SKIPPED', 'not a Word document: it has no word/document.xml');
   const styles = part('word/styles.xml');
   return new DocumentReader(styles === undefined ? new Map() : readStyles(styles)).read(document);
-}
-
-/** An element's name without its namespace prefix (`w:p` → `p`): Word's prefix is `w`, others may differ. */
-function local(name: string): string {
-  return name.slice(name.indexOf(':') + 1);
-}
-
-/** An attribute by its local name (`w:val` → `val`). */
-function attr(attribs: Record<string, string>, name: string): string | undefined {
-  for (const [key, value] of Object.entries(attribs)) if (local(key) === name) return value;
-  return undefined;
 }
 
 /** Each paragraph style's role, by style id, its `basedOn` chain followed. */
@@ -125,23 +99,14 @@ interface Paragraph {
 /** Walks document.xml once, writing Markdown lines with the page each came from. */
 class DocumentReader {
   readonly #roles: Map<string, Role>;
-  readonly #out = new ConvertedLines();
-  /** Whether the Title paragraph was read: the headings after it sit one level below it. */
-  #titled = false;
-  #page = 0;
-  /** Whether text was read since the last page break: Word marks one break twice (the break, then the rendered one). */
-  #textSincePageBreak = false;
+  /** Word marks one page break twice (the break, then the rendered one): `OfficeLines` counts it once. */
+  readonly #out = new OfficeLines();
   /** Paragraphs being read (a text box's paragraphs sit inside another's run). */
   readonly #paragraphs: Paragraph[] = [];
   #inText = false;
   #runDepth = 0;
   /** Depth inside what is not the document's text: deleted revisions, a text box's second copy. */
   #unread = 0;
-  #tableDepth = 0;
-  #row: string[] | undefined;
-  #cell: string[] | undefined;
-  /** Rows of the table being written: the first is its header, with the rule under it. */
-  #rowsWritten = 0;
   /** The content controls (`w:sdt`) being read, each true when it holds a table of contents. */
   readonly #sdt: boolean[] = [];
 
@@ -159,7 +124,7 @@ class DocumentReader {
       { xmlMode: true, decodeEntities: true },
     );
     parser.end(xml);
-    return this.#out.finish('converted');
+    return this.#out.finish();
   }
 
   get #skipping(): boolean {
@@ -193,7 +158,7 @@ class DocumentReader {
       case 'tab':
       case 'br':
       case 'cr':
-        if (name === 'br' && attr(attribs, 'type') === 'page') this.#pageBreak();
+        if (name === 'br' && attr(attribs, 'type') === 'page') this.#out.pageBreak();
         // In a run a tab or break is a gap in the text; in a paragraph's properties `w:tab` is a tab stop.
         else if (p && !this.#skipping && this.#runDepth > 0) p.text += ' ';
         break;
@@ -201,7 +166,7 @@ class DocumentReader {
         if (p && !this.#skipping) p.text += '-';
         break;
       case 'lastRenderedPageBreak':
-        this.#pageBreak();
+        this.#out.pageBreak();
         break;
       case 'del':
       // Word writes a text box twice: as DrawingML (`mc:Choice`) and again as VML for old readers.
@@ -216,16 +181,13 @@ class DocumentReader {
           this.#sdt[this.#sdt.length - 1] = true;
         break;
       case 'tbl':
-        if (this.#tableDepth++ === 0) {
-          this.#blankLine();
-          this.#rowsWritten = 0;
-        }
+        this.#out.openTable();
         break;
       case 'tr':
-        if (this.#tableDepth === 1) this.#row = [];
+        this.#out.openRow();
         break;
       case 'tc':
-        if (this.#tableDepth === 1) this.#cell = [];
+        this.#out.openCell();
         break;
     }
   }
@@ -235,9 +197,7 @@ class DocumentReader {
     const p = this.#paragraphs.at(-1);
     if (!p) return;
     p.text += text;
-    if (!text.trim()) return;
-    p.firstPage ??= this.#page;
-    this.#textSincePageBreak = true;
+    if (text.trim()) p.firstPage ??= this.#out.textSeen();
   }
 
   #close(name: string): void {
@@ -261,73 +221,32 @@ class DocumentReader {
         this.#sdt.pop();
         break;
       case 'tc':
-        if (this.#tableDepth === 1 && this.#cell && this.#row) {
-          this.#row.push(this.#cell.join(' ').replace(/\|/g, '\\|'));
-          this.#cell = undefined;
-        }
+        this.#out.closeCell();
         break;
       case 'tr':
-        if (this.#tableDepth === 1 && this.#row) {
-          this.#tableRow(this.#row);
-          this.#row = undefined;
-        }
+        this.#out.closeRow();
         break;
       case 'tbl':
-        if (--this.#tableDepth === 0) this.#blankLine();
+        this.#out.closeTable();
         break;
     }
-  }
-
-  #pageBreak(): void {
-    if (!this.#textSincePageBreak) return;
-    this.#page++;
-    this.#textSincePageBreak = false;
   }
 
   #paragraph(p: Paragraph): void {
     const text = p.text.replace(/\s+/g, ' ').trim();
-    if (!text) return;
     // Inside a table, a paragraph is part of its cell (a nested table's too).
-    if (this.#cell) {
-      this.#cell.push(text);
-      return;
-    }
-    let role = this.#role(p);
+    if (!text || this.#out.inCell(text)) return;
+    const role = this.#role(p);
     if (role === 'toc') return;
-    const last = this.#page;
-    const first = p.firstPage ?? last;
-    if (role === 'title' && !this.#titled) this.#titled = true;
-    else if (role === 'title') role = { heading: 1 };
-    if (role !== 'body') {
-      // The title is the document's H1, above its Heading 1 chapters, as a Markdown page's is.
-      const level = role === 'title' ? 1 : Math.min(6, role.heading + (this.#titled ? 1 : 0));
-      this.#blankLine();
-      this.#out.push(`${'#'.repeat(level)} ${text}`, first, last);
-      this.#out.push('', last);
-      return;
-    }
-    if (p.listLevel !== undefined) {
-      this.#out.push(`${'  '.repeat(Math.min(p.listLevel, 8))}- ${text}`, first, last);
-      return;
-    }
-    this.#blankLine();
-    this.#out.push(asText(text), first, last);
-    this.#out.push('', last);
+    const first = p.firstPage ?? this.#out.page;
+    if (role === 'title') this.#out.title(text, first);
+    else if (role !== 'body') this.#out.heading(role.heading, text, first);
+    else if (p.listLevel !== undefined) this.#out.listItem(p.listLevel, text, first);
+    else this.#out.paragraph(text, first);
   }
 
   #role(p: Paragraph): Role {
     if (p.outline !== undefined && p.outline >= 0 && p.outline <= 8) return { heading: p.outline + 1 };
     return (p.style && this.#roles.get(p.style)) || 'body';
-  }
-
-  #tableRow(cells: string[]): void {
-    if (!cells.some((c) => c.trim())) return;
-    this.#out.push(`| ${cells.join(' | ')} |`, this.#page);
-    if (this.#rowsWritten++ === 0) this.#out.push(`|${' --- |'.repeat(cells.length)}`, this.#page);
-  }
-
-  /** A blank line unless the last line written is one (or nothing is written yet). */
-  #blankLine(): void {
-    if (this.#out.length && this.#out.line(-1) !== '') this.#out.push('', this.#out.lastSource);
   }
 }

@@ -1,15 +1,13 @@
 import { Parser } from 'htmlparser2';
-import { errorMessage, RagError } from '../../errors.js';
-import { readZipEntry, type ZipEntry, zipEntries } from '../../zip.js';
-import { asText, ConvertedLines, type ConvertedText } from './converted.js';
+import { RagError } from '../../errors.js';
+import type { ConvertedText } from './converted.js';
+import { attribute as attr, localName as local, OfficeLines, zipParts } from './office.js';
 
 /** `.odt` files are OpenDocument text (LibreOffice, OpenOffice, Google Docs' export), read through `odtToMarkdown`. */
 export function isOdtPath(path: string): boolean {
   return /\.odt$/i.test(path);
 }
 
-/** A part's text past this, once inflated, is not a document a person wrote but a zip bomb. */
-const MAX_PART_BYTES = 64 * 2 ** 20;
 /** `text:s` repeats a space this many times at most: a larger count is a broken file, not layout. */
 const MAX_SPACES = 64;
 
@@ -43,39 +41,14 @@ const UNREAD = new Set([
  * paragraph is its style's, which this does not read): a hit names the page to open.
  */
 export function odtToMarkdown(bytes: Uint8Array): ConvertedText {
-  let entries: ZipEntry[];
-  try {
-    entries = zipEntries(bytes, '');
-  } catch (err) {
-    throw new RagError('E_SKIPPED', `not a readable OpenDocument file: ${errorMessage(err)}`);
-  }
-  const part = (name: string) => {
-    const entry = entries.find((e) => e.name === name);
-    if (!entry) return undefined;
-    try {
-      return readZipEntry(bytes, entry, '', MAX_PART_BYTES);
-    } catch (err) {
-      throw new RagError('E_SKIPPED', `not a readable OpenDocument file: ${errorMessage(err)}`);
-    }
-  };
+  const part = zipParts(bytes, 'OpenDocument file');
   const manifest = part('META-INF/manifest.xml')?.toString('utf8') ?? '';
   if (/<manifest:encryption-data\b/.test(manifest))
     throw new RagError('E_SKIPPED', 'a password-protected OpenDocument file: nothing to read');
-  const content = part('content.xml');
+  const content = part('content.xml')?.toString('utf8');
   if (content === undefined)
     throw new RagError('E_SKIPPED', 'not an OpenDocument text: it has no content.xml');
-  return new ContentReader(titleStyles(content.toString('utf8'))).read(content.toString('utf8'));
-}
-
-/** An element's name without its namespace prefix (`text:p` → `p`). */
-function local(name: string): string {
-  return name.slice(name.indexOf(':') + 1);
-}
-
-/** An attribute by its local name (`text:outline-level` → `outline-level`). */
-function attr(attribs: Record<string, string>, name: string): string | undefined {
-  for (const [key, value] of Object.entries(attribs)) if (local(key) === name) return value;
-  return undefined;
+  return new ContentReader(titleStyles(content)).read(content);
 }
 
 /**
@@ -112,19 +85,12 @@ interface Paragraph {
 /** Walks content.xml once, writing Markdown lines with the page each came from. */
 class ContentReader {
   readonly #titles: Set<string>;
-  readonly #out = new ConvertedLines();
-  #titled = false;
-  #page = 0;
-  #textSincePageBreak = false;
+  readonly #out = new OfficeLines();
   /** Paragraphs being read (a text box's paragraphs sit inside another paragraph's frame). */
   readonly #paragraphs: Paragraph[] = [];
   /** Depth inside what is not the running text (`UNREAD`). */
   #unread = 0;
   #listDepth = 0;
-  #tableDepth = 0;
-  #row: string[] | undefined;
-  #cell: string[] | undefined;
-  #rowsWritten = 0;
 
   constructor(titles: Set<string>) {
     this.#titles = titles;
@@ -140,7 +106,7 @@ class ContentReader {
       { xmlMode: true, decodeEntities: true },
     );
     parser.end(xml);
-    return this.#out.finish('converted');
+    return this.#out.finish();
   }
 
   #open(name: string, attribs: Record<string, string>): void {
@@ -169,22 +135,19 @@ class ContentReader {
         if (p) p.text += ' ';
         break;
       case 'soft-page-break':
-        this.#pageBreak();
+        this.#out.pageBreak();
         break;
       case 'list':
         this.#listDepth++;
         break;
       case 'table':
-        if (this.#tableDepth++ === 0) {
-          this.#blankLine();
-          this.#rowsWritten = 0;
-        }
+        this.#out.openTable();
         break;
       case 'table-row':
-        if (this.#tableDepth === 1) this.#row = [];
+        this.#out.openRow();
         break;
       case 'table-cell':
-        if (this.#tableDepth === 1) this.#cell = [];
+        this.#out.openCell();
         break;
     }
   }
@@ -194,9 +157,7 @@ class ContentReader {
     const p = this.#paragraphs.at(-1);
     if (!p) return;
     p.text += text;
-    if (!text.trim()) return;
-    p.firstPage ??= this.#page;
-    this.#textSincePageBreak = true;
+    if (text.trim()) p.firstPage ??= this.#out.textSeen();
   }
 
   #close(name: string): void {
@@ -216,66 +177,25 @@ class ContentReader {
         this.#listDepth--;
         break;
       case 'table-cell':
-        if (this.#tableDepth === 1 && this.#cell && this.#row) {
-          this.#row.push(this.#cell.join(' ').replace(/\|/g, '\\|'));
-          this.#cell = undefined;
-        }
+        this.#out.closeCell();
         break;
       case 'table-row':
-        if (this.#tableDepth === 1 && this.#row) {
-          this.#tableRow(this.#row);
-          this.#row = undefined;
-        }
+        this.#out.closeRow();
         break;
       case 'table':
-        if (--this.#tableDepth === 0) this.#blankLine();
+        this.#out.closeTable();
         break;
     }
-  }
-
-  #pageBreak(): void {
-    if (!this.#textSincePageBreak) return;
-    this.#page++;
-    this.#textSincePageBreak = false;
   }
 
   #paragraph(p: Paragraph): void {
     const text = p.text.replace(/\s+/g, ' ').trim();
-    if (!text) return;
     // Inside a table, a paragraph is part of its cell (a nested table's too).
-    if (this.#cell) {
-      this.#cell.push(text);
-      return;
-    }
-    const last = this.#page;
-    const first = p.firstPage ?? last;
-    const title = p.title && !this.#titled;
-    if (title) this.#titled = true;
-    if (title || p.heading !== undefined) {
-      // The title is the document's H1, above its level-1 headings, as a Markdown page's is.
-      const level = title ? 1 : Math.min(6, (p.heading ?? 1) + (this.#titled ? 1 : 0));
-      this.#blankLine();
-      this.#out.push(`${'#'.repeat(level)} ${text}`, first, last);
-      this.#out.push('', last);
-      return;
-    }
-    if (this.#listDepth > 0) {
-      this.#out.push(`${'  '.repeat(Math.min(this.#listDepth - 1, 8))}- ${text}`, first, last);
-      return;
-    }
-    this.#blankLine();
-    this.#out.push(asText(text), first, last);
-    this.#out.push('', last);
-  }
-
-  #tableRow(cells: string[]): void {
-    if (!cells.some((c) => c.trim())) return;
-    this.#out.push(`| ${cells.join(' | ')} |`, this.#page);
-    if (this.#rowsWritten++ === 0) this.#out.push(`|${' --- |'.repeat(cells.length)}`, this.#page);
-  }
-
-  /** A blank line unless the last line written is one (or nothing is written yet). */
-  #blankLine(): void {
-    if (this.#out.length && this.#out.line(-1) !== '') this.#out.push('', this.#out.lastSource);
+    if (!text || this.#out.inCell(text)) return;
+    const first = p.firstPage ?? this.#out.page;
+    if (p.title) this.#out.title(text, first);
+    else if (p.heading !== undefined) this.#out.heading(p.heading, text, first);
+    else if (this.#listDepth > 0) this.#out.listItem(this.#listDepth - 1, text, first);
+    else this.#out.paragraph(text, first);
   }
 }

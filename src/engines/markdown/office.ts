@@ -1,0 +1,163 @@
+import { errorMessage, RagError } from '../../errors.js';
+import { readZipEntry, type ZipEntry, zipEntries } from '../../zip.js';
+import { asText, ConvertedLines, type ConvertedText } from './converted.js';
+
+/**
+ * What the readers of office documents share (docx.ts: Word, odt.ts: OpenDocument): a zip of XML
+ * parts, and paragraphs written as Markdown lines, each with the page it is on.
+ */
+
+/** A part's text past this, once inflated, is not a document a person wrote but a zip bomb. */
+const MAX_PART_BYTES = 64 * 2 ** 20;
+
+/**
+ * The parts of an office document's zip by name (undefined for one it lacks). A file that is no
+ * zip, or a part that cannot be inflated, is skipped with the reason (`not a readable <kind>`).
+ */
+export function zipParts(bytes: Uint8Array, kind: string): (name: string) => Buffer | undefined {
+  let entries: ZipEntry[];
+  try {
+    entries = zipEntries(bytes, '');
+  } catch (err) {
+    throw new RagError('E_SKIPPED', `not a readable ${kind}: ${errorMessage(err)}`);
+  }
+  return (name) => {
+    const entry = entries.find((e) => e.name === name);
+    if (!entry) return undefined;
+    try {
+      return readZipEntry(bytes, entry, '', MAX_PART_BYTES);
+    } catch (err) {
+      throw new RagError('E_SKIPPED', `not a readable ${kind}: ${errorMessage(err)}`);
+    }
+  };
+}
+
+/** An element's name without its namespace prefix (`w:p` → `p`, `text:h` → `h`). */
+export function localName(name: string): string {
+  return name.slice(name.indexOf(':') + 1);
+}
+
+/** An attribute by its local name (`w:val` → `val`). */
+export function attribute(attribs: Record<string, string>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(attribs)) if (localName(key) === name) return value;
+  return undefined;
+}
+
+/**
+ * An office document's Markdown, written paragraph by paragraph: the first Title paragraph as
+ * the H1 above the headings (each then one level down, as a Markdown page's chapters sit below
+ * its title), list items, tables, body paragraphs between blank lines.
+ * It keeps the page count: `textSeen` when a paragraph's text is read, `pageBreak` where the
+ * writer recorded one (a break with no text since the last is the same break marked twice).
+ */
+export class OfficeLines {
+  readonly #out = new ConvertedLines();
+  #titled = false;
+  #page = 0;
+  #textSincePageBreak = false;
+  /** Tables being read: 1 in a table, 2 in a table inside one of its cells. */
+  #tableDepth = 0;
+  #row: string[] | undefined;
+  #cell: string[] | undefined;
+  #rowsWritten = 0;
+
+  /** The page text read now is on, and that text was read there. */
+  textSeen(): number {
+    this.#textSincePageBreak = true;
+    return this.#page;
+  }
+
+  get page(): number {
+    return this.#page;
+  }
+
+  pageBreak(): void {
+    if (!this.#textSincePageBreak) return;
+    this.#page++;
+    this.#textSincePageBreak = false;
+  }
+
+  /** A Title paragraph: the first is the H1, a later one a chapter heading. */
+  title(text: string, first: number): void {
+    if (this.#titled) return this.heading(1, text, first);
+    this.#titled = true;
+    this.#headingLine(1, text, first);
+  }
+
+  /** A heading of outline level `level` (1 the top). */
+  heading(level: number, text: string, first: number): void {
+    this.#headingLine(Math.min(6, level + (this.#titled ? 1 : 0)), text, first);
+  }
+
+  /** A list item `depth` levels in (0 the outermost). */
+  listItem(depth: number, text: string, first: number): void {
+    this.#out.push(`${'  '.repeat(Math.min(depth, 8))}- ${text}`, first, this.#page);
+  }
+
+  paragraph(text: string, first: number): void {
+    this.blankLine();
+    this.#out.push(asText(text), first, this.#page);
+    this.#out.push('', this.#page);
+  }
+
+  /**
+   * Tables: each row of the outermost one is a Markdown row, its first with the header rule
+   * under it; a nested table's paragraphs are text of the outer cell that holds it.
+   */
+  openTable(): void {
+    if (this.#tableDepth++ === 0) this.#tableEdge();
+  }
+
+  closeTable(): void {
+    if (--this.#tableDepth === 0) this.#tableEdge();
+  }
+
+  openRow(): void {
+    if (this.#tableDepth === 1) this.#row = [];
+  }
+
+  closeRow(): void {
+    if (this.#tableDepth !== 1 || !this.#row) return;
+    const cells = this.#row;
+    this.#row = undefined;
+    if (!cells.some((c) => c.trim())) return;
+    this.#out.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`, this.#page);
+    if (this.#rowsWritten++ === 0) this.#out.push(`|${' --- |'.repeat(cells.length)}`, this.#page);
+  }
+
+  openCell(): void {
+    if (this.#tableDepth === 1) this.#cell = [];
+  }
+
+  closeCell(): void {
+    if (this.#tableDepth !== 1 || !this.#cell || !this.#row) return;
+    this.#row.push(this.#cell.join(' '));
+    this.#cell = undefined;
+  }
+
+  /** Takes a paragraph's text into the table cell being read; false outside a table. */
+  inCell(text: string): boolean {
+    this.#cell?.push(text);
+    return this.#cell !== undefined;
+  }
+
+  #tableEdge(): void {
+    this.blankLine();
+    this.#rowsWritten = 0;
+  }
+
+  /** A blank line unless the last line written is one (or nothing is written yet). */
+  blankLine(): void {
+    if (this.#out.length && this.#out.line(-1) !== '') this.#out.push('', this.#out.lastSource);
+  }
+
+  finish(): ConvertedText {
+    return this.#out.finish('converted');
+  }
+
+  #headingLine(level: number, text: string, first: number): void {
+    this.blankLine();
+    this.#out.push(`${'#'.repeat(level)} ${text}`, first, this.#page);
+    this.#out.push('', this.#page);
+  }
+}
