@@ -9,9 +9,9 @@ import { LANGUAGES } from './code/languages.js';
  * Plain text notes are Markdown without markup, and read as such. reStructuredText (a Python
  * project's docs), Org notes and AsciiDoc are read as plain text under their own headings
  * (markdown/titles.ts).
- * HTML pages (saved articles, built docs), Jupyter notebooks, PDFs, Word documents and
- * OpenDocument texts are read as the text they show (markdown/convert.ts, markdown/pdf.ts,
- * markdown/docx.ts, markdown/odt.ts).
+ * HTML pages (saved articles, built docs), Jupyter notebooks, PDFs, Word documents,
+ * OpenDocument texts and PowerPoint presentations are read as the text they show
+ * (markdown/convert.ts and the reader it names for each).
  */
 export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.md',
@@ -27,6 +27,7 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.pdf',
   '**/*.docx',
   '**/*.odt',
+  '**/*.pptx',
 ]);
 
 /** Every extension the code chunker has a grammar for; other files would only be text chunks. */

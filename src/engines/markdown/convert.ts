@@ -4,6 +4,7 @@ import { htmlToMarkdown, isHtmlPath } from './html.js';
 import { isNotebookPath, notebookToMarkdown } from './notebook.js';
 import { isOdtPath, odtToMarkdown } from './odt.js';
 import { isPdfPath, pdfToMarkdown } from './pdf.js';
+import { isPptxPath, pptxToMarkdown } from './pptx.js';
 
 /**
  * The readers of files that are not read as they are, by extension: the one place that knows
@@ -19,15 +20,16 @@ export function convertedText(path: string, text: string): ConvertedText | undef
   return undefined;
 }
 
-/** Whether `path` is read from its bytes: a PDF, a Word or an OpenDocument text is not text. */
+/** Whether `path` is read from its bytes: a PDF, a Word, OpenDocument or PowerPoint file is not text. */
 export function readsBytes(path: string): boolean {
-  return isPdfPath(path) || isDocxPath(path) || isOdtPath(path);
+  return isPdfPath(path) || isDocxPath(path) || isOdtPath(path) || isPptxPath(path);
 }
 
 /** A file `readsBytes` names, made Markdown from its bytes (pdf.js reads asynchronously). */
 export async function convertedBytes(path: string, bytes: Uint8Array): Promise<ConvertedText> {
   if (isDocxPath(path)) return docxToMarkdown(bytes);
   if (isOdtPath(path)) return odtToMarkdown(bytes);
+  if (isPptxPath(path)) return pptxToMarkdown(bytes);
   if (isPdfPath(path)) return pdfToMarkdown(bytes);
   throw new Error(`${path}: no reader of bytes for this file type`);
 }

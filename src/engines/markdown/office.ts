@@ -71,6 +71,12 @@ export class OfficeLines {
     return this.#page;
   }
 
+  /** Text read from now on is on page `page` (a presentation's slide: each starts one, empty or not). */
+  atPage(page: number): void {
+    this.#page = page;
+    this.#textSincePageBreak = false;
+  }
+
   pageBreak(): void {
     if (!this.#textSincePageBreak) return;
     this.#page++;

@@ -20,6 +20,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
   let pdf: string;
   let word: string;
   let odt: string;
+  let slides: string;
 
   beforeAll(async () => {
     ws = await Workspace.create('cli-html');
@@ -84,6 +85,10 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
       'notes/greenhouse.odt',
       await readFile(fileURLToPath(new URL('../../fixtures/odt/handbook.odt', import.meta.url))),
     );
+    slides = await ws.write(
+      'talks/migration.pptx',
+      await readFile(fileURLToPath(new URL('../../fixtures/pptx/edited.pptx', import.meta.url))),
+    );
     config = await ws.writeConfig();
   });
   afterAll(async () => {
@@ -92,7 +97,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
 
   it('indexes the page under its headings, with its own line numbers, and leaves the menu out', async () => {
     const indexed = oneJsonLine(await runCli(['index', '--json', '--config', config], { cwd: ws.root }));
-    expect(indexed).toMatchObject({ filesAdded: 5, failures: [] });
+    expect(indexed).toMatchObject({ filesAdded: 6, failures: [] });
     const search = await runCli(['search', 'undo a bad deploy', '--json', '-k', '3', '--config', config], {
       cwd: ws.root,
     });
@@ -197,5 +202,21 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
     const texts = (oneJsonLine(heater).results as Hit[]).filter((h) => h.path === odt).map((h) => h.text);
     expect(texts.join('\n')).toContain('| April | 7 °C |');
     expect(texts.join('\n')).not.toContain('Footnote text');
+  }, 120_000);
+
+  it("finds a slide's text and speaker notes under the deck's title, on the slide it is on", async () => {
+    const search = await runCli(
+      ['search', 'how much did the support contract renewal cost', '--json', '-k', '3', '--config', config],
+      { cwd: ws.root },
+    );
+    expect(search.code, search.stderr).toBe(0);
+    type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
+    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === slides);
+    expect(hit?.heading_path[0]).toBe('Storage migration plan');
+    expect(hit?.text).toContain('Speaker note: mention the support contract renewal quote of 40k.');
+    expect(hit?.text).not.toContain('Confidential footer');
+    // Lines are slides: the note is on the second.
+    expect(hit!.start_line).toBeLessThanOrEqual(2);
+    expect(hit!.end_line).toBeGreaterThanOrEqual(2);
   }, 120_000);
 });
