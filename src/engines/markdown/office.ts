@@ -85,7 +85,10 @@ export class OfficeLines {
 
   /** A Title paragraph: the first is the H1, a later one a chapter heading. */
   title(text: string, first: number): void {
-    if (this.#titled) return this.heading(1, text, first);
+    if (this.#titled) {
+      this.heading(1, text, first);
+      return;
+    }
     this.#titled = true;
     this.#headingLine(1, text, first);
   }
