@@ -10,7 +10,7 @@ import { LANGUAGES } from './code/languages.js';
  * project's docs), Org notes and AsciiDoc are read as plain text under their own headings
  * (markdown/titles.ts).
  * HTML pages (saved articles, built docs), Jupyter notebooks, PDFs, Word documents,
- * OpenDocument texts and PowerPoint presentations are read as the text they show
+ * OpenDocument texts, PowerPoint presentations and e-books are read as the text they show
  * (markdown/convert.ts and the reader it names for each).
  */
 export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
@@ -28,6 +28,7 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.docx',
   '**/*.odt',
   '**/*.pptx',
+  '**/*.epub',
 ]);
 
 /** Every extension the code chunker has a grammar for; other files would only be text chunks. */

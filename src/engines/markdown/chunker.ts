@@ -103,10 +103,11 @@ export const markdownChunker: Chunker = {
    * Bumped when the same file gives other chunk texts (2: front matter keywords in the text,
    * `.txt` read without code blocks; 3: reStructuredText and Org headings; 4: HTML, Jupyter
    * notebooks and PDFs read as the text they show, AsciiDoc under its titles; 5: the front
-   * matter's other properties in the text, inline `data:` payloads left out): indexes made by an older chunker re-chunk every
-   * file once, their vectors reused by content hash.
+   * matter's other properties in the text, inline `data:` payloads left out; 6: an HTML table's
+   * `<tr class="header">` row kept): indexes made by an older chunker re-chunk every file once,
+   * their vectors reused by content hash.
    */
-  version: '5',
+  version: '6',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);

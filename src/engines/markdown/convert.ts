@@ -1,5 +1,6 @@
 import type { ConvertedText } from './converted.js';
 import { docxToMarkdown, isDocxPath } from './docx.js';
+import { epubToMarkdown, isEpubPath } from './epub.js';
 import { htmlToMarkdown, isHtmlPath } from './html.js';
 import { isNotebookPath, notebookToMarkdown } from './notebook.js';
 import { isOdtPath, odtToMarkdown } from './odt.js';
@@ -20,9 +21,9 @@ export function convertedText(path: string, text: string): ConvertedText | undef
   return undefined;
 }
 
-/** Whether `path` is read from its bytes: a PDF, a Word, OpenDocument or PowerPoint file is not text. */
+/** Whether `path` is read from its bytes: a PDF, an office document or an e-book is not text. */
 export function readsBytes(path: string): boolean {
-  return isPdfPath(path) || isDocxPath(path) || isOdtPath(path) || isPptxPath(path);
+  return isPdfPath(path) || isDocxPath(path) || isOdtPath(path) || isPptxPath(path) || isEpubPath(path);
 }
 
 /** A file `readsBytes` names, made Markdown from its bytes (pdf.js reads asynchronously). */
@@ -30,6 +31,7 @@ export async function convertedBytes(path: string, bytes: Uint8Array): Promise<C
   if (isDocxPath(path)) return docxToMarkdown(bytes);
   if (isOdtPath(path)) return odtToMarkdown(bytes);
   if (isPptxPath(path)) return pptxToMarkdown(bytes);
+  if (isEpubPath(path)) return epubToMarkdown(bytes);
   if (isPdfPath(path)) return pdfToMarkdown(bytes);
   throw new Error(`${path}: no reader of bytes for this file type`);
 }

@@ -51,6 +51,7 @@ const SKIPPED_NAMES =
  * unless it holds a heading, as a site's header holding the page's `<h1>` does.
  */
 const BAR_NAMES = /(?:^|\s)(?:header|footer)(?:\s|$)/i;
+const TABLE_PARTS = new Set(['thead', 'tbody', 'tfoot', 'tr', 'th', 'td']);
 
 /** Elements that start and end a line of their own; the rest flow inline. */
 const BLOCKS = new Set([
@@ -312,7 +313,12 @@ function isSkipped(node: Element): boolean {
   if ('hidden' in attrs || attrs['aria-hidden'] === 'true') return true;
   if (attrs.role && SKIPPED_ROLES.has(attrs.role)) return true;
   if (SKIPPED_NAMES.test(attrs.class ?? '') || SKIPPED_NAMES.test(attrs.id ?? '')) return true;
-  if (BAR_NAMES.test(attrs.class ?? '') && !findFirst(node.children, (el) => HEADING.test(el.name)))
+  // A table's header row is no page bar: pandoc and many generators write `<tr class="header">`.
+  if (
+    BAR_NAMES.test(attrs.class ?? '') &&
+    !TABLE_PARTS.has(node.name) &&
+    !findFirst(node.children, (el) => HEADING.test(el.name))
+  )
     return true;
   return /(?:^|\s)headerlink(?:\s|$)/.test(attrs.class ?? '');
 }

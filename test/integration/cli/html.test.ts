@@ -21,6 +21,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
   let word: string;
   let odt: string;
   let slides: string;
+  let book: string;
 
   beforeAll(async () => {
     ws = await Workspace.create('cli-html');
@@ -89,6 +90,10 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
       'talks/migration.pptx',
       await readFile(fileURLToPath(new URL('../../fixtures/pptx/edited.pptx', import.meta.url))),
     );
+    book = await ws.write(
+      'books/sourdough.epub',
+      await readFile(fileURLToPath(new URL('../../fixtures/epub/book.epub', import.meta.url))),
+    );
     config = await ws.writeConfig();
   });
   afterAll(async () => {
@@ -97,7 +102,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
 
   it('indexes the page under its headings, with its own line numbers, and leaves the menu out', async () => {
     const indexed = oneJsonLine(await runCli(['index', '--json', '--config', config], { cwd: ws.root }));
-    expect(indexed).toMatchObject({ filesAdded: 6, failures: [] });
+    expect(indexed).toMatchObject({ filesAdded: 7, failures: [] });
     const search = await runCli(['search', 'undo a bad deploy', '--json', '-k', '3', '--config', config], {
       cwd: ws.root,
     });
@@ -218,5 +223,25 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
     // Lines are slides: the note is on the second.
     expect(hit!.start_line).toBeLessThanOrEqual(2);
     expect(hit!.end_line).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it("finds an e-book's chapter under the book's title", async () => {
+    const search = await runCli(
+      [
+        'search',
+        'how often does a refrigerated starter need feeding',
+        '--json',
+        '-k',
+        '3',
+        '--config',
+        config,
+      ],
+      { cwd: ws.root },
+    );
+    expect(search.code, search.stderr).toBe(0);
+    type Hit = { path: string; heading_path: string[]; text: string };
+    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === book);
+    expect(hit?.heading_path[0]).toBe('The Sourdough Notebook');
+    expect(hit?.text).toContain('A starter kept in the fridge needs one feed a week.');
   }, 120_000);
 });

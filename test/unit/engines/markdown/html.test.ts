@@ -128,6 +128,13 @@ describe('htmlToMarkdown', () => {
     expect(md(titled)).toBe('# Release notes\n\nFixed.\n');
   });
 
+  it('keeps a table\'s header row that pandoc marks class="header": it is no page bar', () => {
+    const table =
+      '<body><table><thead><tr class="header"><th>Step</th><th>Time</th></tr></thead>' +
+      '<tbody><tr class="odd"><td>Bulk</td><td>5 h</td></tr></tbody></table></body>';
+    expect(md(table)).toBe('Step | Time\n\nBulk | 5 h\n');
+  });
+
   it('puts variants of one code block (ES module and CommonJS) on lines of their own', () => {
     const page =
       '<pre><input type="checkbox"><code class="mjs">import fs from "node:fs";</code><code class="cjs">const fs = require("node:fs");</code></pre>';
