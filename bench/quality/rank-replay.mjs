@@ -203,9 +203,44 @@ function withLex(c, q, weights) {
   }
   return out;
 }
+/**
+ * Mean vectors of groups of chunks (a file: `rel`; a section: `rel` + heading path), normalised,
+ * cached per corpus: the prior a chunk's whole file or section gives it, over all its chunks,
+ * not only the candidates.
+ */
+function groupVectors(c, key) {
+  c.groups ??= {};
+  if (c.groups[key]) return c.groups[key];
+  const keyOf = key === 'file' ? (ch) => ch.rel : (ch) => `${ch.rel}\u0000${ch.headingPath.join('\u0000')}`;
+  const sums = new Map();
+  for (const ch of c.chunks) {
+    const k = keyOf(ch);
+    const sum = sums.get(k) ?? new Float32Array(ch.vector.length);
+    for (let d = 0; d < sum.length; d++) sum[d] += ch.vector[d];
+    sums.set(k, sum);
+  }
+  const vectors = new Map([...sums].map(([k, v]) => [k, normalise(v)]));
+  c.groups[key] = { keyOf, vectors };
+  return c.groups[key];
+}
+/** The shipped ranking (fusion + file evidence 0.01) + g × the min-max scaled cosine of the hit's file (or section) mean. */
+function withGroupPrior(c, q, key, g) {
+  const { v, t } = legs(c, q);
+  const base = fileSum(c, rs(v.top, t), 0.01);
+  const { keyOf, vectors } = groupVectors(c, key);
+  const sims = new Map([...base.keys()].map((i) => [i, dot(vectors.get(keyOf(c.chunks[i])), q.vector)]));
+  const scaled = minMax([...sims].map(([i, score]) => ({ i, score })));
+  const out = new Map();
+  for (const [i, s] of base) out.set(i, s + g * scaled.get(i));
+  return out;
+}
 const VARIANTS = {
   text: () => (c, q) => legs(c, q).t.map((h) => h.i),
   vector: () => (c, q) => legs(c, q).v.top.map((h) => h.i),
+  /** Shipped + g × the hit's file's mean vector's similarity to the query (scaled over the candidates). */
+  filevec: (g) => (c, q) => ranked(withGroupPrior(c, q, 'file', Number(g))),
+  /** The same with the hit's section (file + heading path): a long section's chunks share its topic. */
+  secvec: (g) => (c, q) => ranked(withGroupPrior(c, q, 'section', Number(g))),
   rs:
     (w = 0.5) =>
     (c, q) => {
@@ -421,6 +456,7 @@ const GRID = [
   ...[0.5, 0.6].flatMap((w) => [0, 0.5, 0.8].map((d) => `sect:${w}:${d}`)),
   ...[0.55, 0.65, 0.7].map((w) => `rs:${w}`),
   ...[10, 15].flatMap((n) => [0.4, 0.6].map((w) => `rerank:${n}:${w}`)),
+  ...[0.02, 0.05, 0.1, 0.2, 0.3].flatMap((g) => [`filevec:${g}`, `secvec:${g}`]),
 ];
 const LEX_FEATURES = ['coverage', 'coverageIdf', 'heading', 'headingIdf', 'proximity', 'bigram'];
 const LEX_WEIGHTS = [0.01, 0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.3];
