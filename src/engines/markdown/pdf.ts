@@ -35,6 +35,7 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
     const marks = await outline(doc);
     const pages: Line[][] = [];
     for (let p = 0; p < doc.numPages; p++) {
+      await turn();
       const page = await doc.getPage(p + 1);
       pages.push(linesOf((await page.getTextContent()).items as TextItem[]));
       page.cleanup();
@@ -264,6 +265,15 @@ function pageFurniture(pages: readonly Line[][]): Set<Line> {
   return furniture;
 }
 
+/**
+ * Lets the event loop turn. pdf.js runs in this thread and answers itself through promises
+ * alone, which never let it: without a turn per page (and per bookmark), a daemon reading a book
+ * answers no search until its last page is read.
+ */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 type PdfDocument = Awaited<
   ReturnType<typeof import('pdfjs-dist/legacy/build/pdf.mjs')['getDocument']>['promise']
 >;
@@ -273,6 +283,7 @@ async function outline(doc: PdfDocument): Promise<Mark[]> {
   const marks: Mark[] = [];
   const walk = async (items: readonly OutlineItem[] | null | undefined, level: number) => {
     for (const item of items ?? []) {
+      await turn();
       const title = item.title.replace(/\s+/g, ' ').trim();
       const place = await placeOf(doc, item.dest).catch(() => undefined);
       if (title && place) marks.push({ title, level: Math.min(6, level), ...place });

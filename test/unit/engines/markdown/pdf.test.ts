@@ -149,6 +149,33 @@ describe('pdfToMarkdown', () => {
   });
 });
 
+describe('pdfToMarkdown and the event loop', () => {
+  it('lets timers and I/O run between pages: a daemon reading a book still answers searches', async () => {
+    const pages = Array.from({ length: 120 }, (_, p) =>
+      Array.from({ length: 30 }, (_, l) => ({
+        text: `page ${p} line ${l} of a long book about backups`,
+        y: 760 - l * 20,
+      })),
+    );
+    const bytes = writePdf(pages);
+    // Counts turns of the event loop, whatever the machine's speed.
+    let ticks = 0;
+    let timer = setImmediate(function tick() {
+      ticks++;
+      timer = setImmediate(tick);
+    });
+    try {
+      const read = await pdfToMarkdown(bytes);
+      expect(read.text).toContain('page 119 line 15 of a long book');
+    } finally {
+      clearImmediate(timer);
+    }
+    // The loop turns at least once a page; pdf.js alone, which answers itself through promises,
+    // let it turn a handful of times in all.
+    expect(ticks).toBeGreaterThanOrEqual(pages.length);
+  });
+});
+
 describe('the markdown chunker on a PDF', () => {
   it('reads it as bytes, chunks it under its bookmarks, and gives pages as lines', async () => {
     expect(markdownChunker.readsBytes?.('/docs/guide.PDF')).toBe(true);
