@@ -1,3 +1,4 @@
+import { placeUnit } from '../engines/markdown/units.js';
 import type { ContextResultJson, WireContextBlock } from './types.js';
 
 /**
@@ -12,14 +13,21 @@ export function renderBlock(block: WireContextBlock, showPath: (path: string) =>
   return `--- ${placeOf(block, showPath)}${name ? ` ${name}` : ''} (${why})\n${block.text}\n`;
 }
 
-/** `path:start-end`, or `path:line` for one line, the path as `showPath` shows it. */
+/**
+ * `path:start-end`, or `path:line` for one line, the path as `showPath` shows it; a file whose
+ * places are pages, slides or chapters (units.ts) as `path (pages 3-4)`.
+ */
 export function placeOf(
   place: { path: string; start_line: number; end_line: number },
   showPath: (path: string) => string = (p) => p,
 ): string {
-  const lines =
+  const span =
     place.end_line !== place.start_line ? `${place.start_line}-${place.end_line}` : `${place.start_line}`;
-  return `${showPath(place.path)}:${lines}`;
+  // A PDF's "lines" are pages: `report.pdf:3-4` would send an editor (or an agent) to lines of a binary.
+  const unit = placeUnit(place.path);
+  if (unit)
+    return `${showPath(place.path)} (${unit}${place.end_line !== place.start_line ? 's' : ''} ${span})`;
+  return `${showPath(place.path)}:${span}`;
 }
 
 /** The whole context as text, ready to paste: blocks in order, a blank line between them. */

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { placeOf } from '../../../src/context/format.js';
+
+describe('placeOf', () => {
+  const at = (path: string, start: number, end = start) =>
+    placeOf({ path, start_line: start, end_line: end });
+
+  it('names a text file by its lines, as editors take them', () => {
+    expect(at('/n/notes.md', 4, 9)).toBe('/n/notes.md:4-9');
+    expect(at('/n/app.py', 12)).toBe('/n/app.py:12');
+  });
+
+  it('names a file read from its bytes by its pages, slides or chapters', () => {
+    expect(at('/d/report.PDF', 3, 4)).toBe('/d/report.PDF (pages 3-4)');
+    expect(at('/d/q1.docx', 2)).toBe('/d/q1.docx (page 2)');
+    expect(at('/d/minutes.odt', 1, 2)).toBe('/d/minutes.odt (pages 1-2)');
+    expect(at('/d/plan.pptx', 5)).toBe('/d/plan.pptx (slide 5)');
+    expect(at('/d/book.epub', 2, 3)).toBe('/d/book.epub (chapters 2-3)');
+    expect(placeOf({ path: '/home/me/d/plan.pptx', start_line: 1, end_line: 2 }, (p) => p.slice(9))).toBe(
+      'd/plan.pptx (slides 1-2)',
+    );
+  });
+});
