@@ -42,15 +42,17 @@ export function pptxToMarkdown(bytes: Uint8Array): ConvertedText {
     if (!path || slide === undefined) return;
     out.atPage(index);
     const blocks = readBlocks(slide);
+    const notes = [...relationships(text(slideRels(path)), path)].find(([, target]) =>
+      /notesSlide\d*\.xml$/.test(target),
+    );
+    // In the notes, the slide's picture and number are placeholders of their own; the rest is what the speaker wrote.
+    const noteBlocks = notes ? readBlocks(text(notes[1]) ?? '') : [];
+    // A slide of pictures or charts alone has no text to find: no "Slide 4" heading over nothing.
+    if (!blocks.length && !noteBlocks.length) return;
     const title = blocks.find((b) => b.kind === 'paragraph' && TITLES.has(b.placeholder ?? ''));
     if (title?.kind === 'paragraph' && title.placeholder === 'ctrTitle') out.title(title.text, index);
     else out.heading(1, title?.kind === 'paragraph' ? title.text : `Slide ${index + 1}`, index);
     writeBlocks(out, blocks, index, (b) => b === title);
-    const notes = [...relationships(text(slideRels(path)), path)].find(([, target]) =>
-      /notesSlide\d*\.xml$/.test(target),
-    );
-    const noteBlocks = notes ? readBlocks(text(notes[1]) ?? '') : [];
-    // In the notes, the slide's picture and number are placeholders of their own; the rest is what the speaker wrote.
     writeBlocks(out, noteBlocks, index, () => false, true);
   });
   return out.finish();

@@ -50,7 +50,7 @@ describe('pptxToMarkdown', () => {
     });
   });
 
-  it('follows the order the presentation shows, names an untitled slide, leaves footers and numbers out', () => {
+  it('follows the order the presentation shows, names an untitled slide, leaves footers, numbers and a picture-only slide out', () => {
     const read = pptxToMarkdown(fixture('pptx/edited.pptx'));
     const lines = read.text.split('\n');
     expect(lines.filter((l) => l.startsWith('#'))).toEqual([
@@ -61,6 +61,8 @@ describe('pptxToMarkdown', () => {
     ]);
     expect(lines).toContain('- Owner: storage team, on call via the pager rota');
     expect(read.text).not.toContain('Confidential footer');
+    // The fifth slide holds a picture alone: no heading over nothing.
+    expect(read.text).not.toContain('Slide 5');
     expect(read.text).not.toMatch(/^- 7$/m);
     expect(read.lines[lines.indexOf('## Timeline')]).toEqual({ first: 3, last: 3 });
   });
