@@ -27,6 +27,7 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.pdf',
   '**/*.docx',
   '**/*.odt',
+  '**/*.odp',
   '**/*.pptx',
   '**/*.epub',
 ]);

@@ -3,13 +3,19 @@ import { RagError } from '../../errors.js';
 import type { ConvertedText } from './converted.js';
 import { attribute as attr, localName as local, OfficeLines, zipParts } from './office.js';
 
-/** `.odt` files are OpenDocument text (LibreOffice, OpenOffice, Google Docs' export), read through `odtToMarkdown`. */
+/**
+ * `.odt` files are OpenDocument texts (LibreOffice Writer, OpenOffice, Google Docs' export), `.odp`
+ * OpenDocument presentations (Impress), both read through `odtToMarkdown`.
+ */
 export function isOdtPath(path: string): boolean {
-  return /\.odt$/i.test(path);
+  return /\.od[tp]$/i.test(path);
 }
 
 /** `text:s` repeats a space this many times at most: a larger count is a broken file, not layout. */
 const MAX_SPACES = 64;
+
+/** A presentation's frames whose text is the slide's furniture: the page number, date, header and footer. */
+const FURNITURE = new Set(['page-number', 'date-time', 'header', 'footer', 'handout']);
 
 /** Elements whose text is not the document's running text: skipped with everything inside. */
 const UNREAD = new Set([
@@ -27,6 +33,7 @@ const UNREAD = new Set([
   'forms',
   'sequence-decls',
   'variable-decls',
+  'page-thumbnail',
 ]);
 
 /**
@@ -39,6 +46,11 @@ const UNREAD = new Set([
  * `lines[i]` is the 0-based page of line `i` where the writer recorded its page breaks
  * (`text:soft-page-break`, which LibreOffice writes on every save; a hard break before a
  * paragraph is its style's, which this does not read): a hit names the page to open.
+ *
+ * A presentation (`.odp`) is the same XML with `draw:page`s: each slide under its title frame
+ * (the first slide's as the H1 above them all, a slide without one as "Slide N"), its outline
+ * as list items, then its speaker notes (`presentation:notes`); page numbers, dates, headers and
+ * footers left out. Its lines are slides.
  */
 export function odtToMarkdown(bytes: Uint8Array): ConvertedText {
   const part = zipParts(bytes, 'OpenDocument file');
@@ -47,7 +59,7 @@ export function odtToMarkdown(bytes: Uint8Array): ConvertedText {
     throw new RagError('E_SKIPPED', 'a password-protected OpenDocument file: nothing to read');
   const content = part('content.xml')?.toString('utf8');
   if (content === undefined)
-    throw new RagError('E_SKIPPED', 'not an OpenDocument text: it has no content.xml');
+    throw new RagError('E_SKIPPED', 'not an OpenDocument file: it has no content.xml');
   return new ContentReader(titleStyles(content)).read(content);
 }
 
@@ -79,6 +91,8 @@ interface Paragraph {
   text: string;
   heading?: number;
   title: boolean;
+  /** In a presentation: the paragraph is its slide's title. */
+  slideTitle?: boolean;
   firstPage?: number;
 }
 
@@ -91,6 +105,12 @@ class ContentReader {
   /** Depth inside what is not the running text (`UNREAD`). */
   #unread = 0;
   #listDepth = 0;
+  /** Presentation frames being read, by `presentation:class` ('' for none). */
+  readonly #frames: string[] = [];
+  /** Slides opened so far, and whether the open one still needs its heading. */
+  #slides = 0;
+  #slideHeading = false;
+  #inNotes = false;
 
   constructor(titles: Set<string>) {
     this.#titles = titles;
@@ -118,7 +138,24 @@ class ContentReader {
     const p = this.#paragraphs.at(-1);
     switch (name) {
       case 'p':
-        this.#paragraphs.push({ text: '', title: this.#titles.has(attr(attribs, 'style-name') ?? '') });
+        this.#paragraphs.push({
+          text: '',
+          title: this.#titles.has(attr(attribs, 'style-name') ?? ''),
+          slideTitle: this.#frames.at(-1) === 'title' && !this.#inNotes,
+        });
+        break;
+      case 'page':
+        this.#out.atPage(this.#slides++);
+        this.#slideHeading = true;
+        break;
+      case 'frame': {
+        const role = attr(attribs, 'class') ?? '';
+        this.#frames.push(role);
+        if (FURNITURE.has(role)) this.#unread++;
+        break;
+      }
+      case 'notes':
+        this.#inNotes = true;
         break;
       case 'h':
         this.#paragraphs.push({
@@ -165,8 +202,16 @@ class ContentReader {
       this.#unread--;
       return;
     }
+    if (name === 'frame') {
+      const role = this.#frames.pop() ?? '';
+      if (FURNITURE.has(role)) this.#unread--;
+      return;
+    }
     if (this.#unread) return;
     switch (name) {
+      case 'notes':
+        this.#inNotes = false;
+        break;
       case 'p':
       case 'h': {
         const p = this.#paragraphs.pop();
@@ -193,6 +238,14 @@ class ContentReader {
     // Inside a table, a paragraph is part of its cell (a nested table's too).
     if (!text || this.#out.inCell(text)) return;
     const first = p.firstPage ?? this.#out.page;
+    if (this.#slideHeading) {
+      // A slide's text goes under its title (the first slide's is the deck's), or "Slide N".
+      this.#slideHeading = false;
+      if (!p.slideTitle) this.#out.heading(1, `Slide ${this.#slides}`, first);
+      else if (this.#slides === 1) this.#out.title(text, first);
+      else this.#out.heading(1, text, first);
+      if (p.slideTitle) return;
+    }
     if (p.title) this.#out.title(text, first);
     else if (p.heading !== undefined) this.#out.heading(p.heading, text, first);
     else if (this.#listDepth > 0) this.#out.listItem(this.#listDepth - 1, text, first);

@@ -7,7 +7,7 @@ export type PlaceUnit = 'page' | 'slide' | 'chapter';
 
 const UNITS: readonly [RegExp, PlaceUnit][] = [
   [/\.(?:pdf|docx|odt)$/i, 'page'],
-  [/\.pptx$/i, 'slide'],
+  [/\.(?:pptx|odp)$/i, 'slide'],
   [/\.epub$/i, 'chapter'],
 ];
 

@@ -63,6 +63,32 @@ describe('odtToMarkdown', () => {
     expect(page('Last line')).toEqual({ first: 1, last: 2 });
   });
 
+  it('reads an Impress presentation: slides under their titles, outlines, notes; no footer or page number', () => {
+    const read = odtToMarkdown(fixture('deck.odp'));
+    expect(read.text).toBe(
+      [
+        '# Quarterly review',
+        '',
+        'Operations team, Q3',
+        '',
+        '## Numbers',
+        '',
+        '- Churn fell to 2 %',
+        '  - mostly in the small plans',
+        '',
+        'Say the churn number out loud before the chart.',
+        '',
+        '## Slide 3',
+        '',
+        'Questions welcome',
+        '',
+      ].join('\n'),
+    );
+    const lines = read.text.split('\n');
+    expect(read.lines[lines.indexOf('## Numbers')]).toEqual({ first: 1, last: 1 });
+    expect(read.lines[lines.indexOf('Questions welcome')]).toEqual({ first: 2, last: 2 });
+  });
+
   it('a file it cannot read is skipped with the reason', () => {
     const skipped = (bytes: Uint8Array) => {
       try {
@@ -79,7 +105,7 @@ describe('odtToMarkdown', () => {
       /^not a readable OpenDocument file: not a zip archive/,
     );
     const docx = readFileSync(fileURLToPath(new URL('../../../fixtures/docx/report.docx', import.meta.url)));
-    expect(skipped(docx)).toBe('not an OpenDocument text: it has no content.xml');
+    expect(skipped(docx)).toBe('not an OpenDocument file: it has no content.xml');
   });
 
   it('the markdown chunker reads an .odt from its bytes, its pages as lines', async () => {
