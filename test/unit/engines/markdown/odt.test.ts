@@ -110,6 +110,7 @@ describe('odtToMarkdown', () => {
 
   it('the markdown chunker reads an .odt from its bytes, its pages as lines', async () => {
     expect(markdownChunker.readsBytes?.('/docs/Minutes.ODT')).toBe(true);
+    expect(markdownChunker.readsBytes?.('/talks/review.odp')).toBe(true);
     const chunks = await markdownChunker.chunk(
       { path: '/docs/minutes.odt', text: '', bytes: fixture('minutes.odt') },
       limits(),
