@@ -1,7 +1,10 @@
 import { Parser } from 'htmlparser2';
 import { RagError } from '../../errors.js';
 import type { ConvertedText } from './converted.js';
-import { attribute as attr, localName as local, OfficeLines, zipParts } from './office.js';
+import { attribute as attr, localName as local, OfficeLines, type TablePart, zipParts } from './office.js';
+
+/** The format's table elements. */
+const TABLE: Readonly<Record<string, TablePart>> = { tbl: 'table', tr: 'row', tc: 'cell' };
 
 /** `.docx` files are Word documents, read through `docxToMarkdown`. */
 export function isDocxPath(path: string): boolean {
@@ -132,6 +135,7 @@ class DocumentReader {
   }
 
   #open(name: string, attribs: Record<string, string>): void {
+    if (this.#out.tableTag(TABLE, name, true)) return;
     const p = this.#paragraphs.at(-1);
     switch (name) {
       case 'p':
@@ -180,15 +184,6 @@ class DocumentReader {
         if (/table of contents/i.test(attr(attribs, 'val') ?? '') && this.#sdt.length)
           this.#sdt[this.#sdt.length - 1] = true;
         break;
-      case 'tbl':
-        this.#out.openTable();
-        break;
-      case 'tr':
-        this.#out.openRow();
-        break;
-      case 'tc':
-        this.#out.openCell();
-        break;
     }
   }
 
@@ -201,6 +196,7 @@ class DocumentReader {
   }
 
   #close(name: string): void {
+    if (this.#out.tableTag(TABLE, name, false)) return;
     switch (name) {
       case 't':
         this.#inText = false;
@@ -219,15 +215,6 @@ class DocumentReader {
         break;
       case 'sdt':
         this.#sdt.pop();
-        break;
-      case 'tc':
-        this.#out.closeCell();
-        break;
-      case 'tr':
-        this.#out.closeRow();
-        break;
-      case 'tbl':
-        this.#out.closeTable();
         break;
     }
   }

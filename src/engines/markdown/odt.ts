@@ -1,7 +1,14 @@
 import { Parser } from 'htmlparser2';
 import { RagError } from '../../errors.js';
 import type { ConvertedText } from './converted.js';
-import { attribute as attr, localName as local, OfficeLines, zipParts } from './office.js';
+import { attribute as attr, localName as local, OfficeLines, type TablePart, zipParts } from './office.js';
+
+/** The format's table elements. */
+const TABLE: Readonly<Record<string, TablePart>> = {
+  table: 'table',
+  'table-row': 'row',
+  'table-cell': 'cell',
+};
 
 /**
  * `.odt` files are OpenDocument texts (LibreOffice Writer, OpenOffice, Google Docs' export), `.odp`
@@ -134,7 +141,7 @@ class ContentReader {
       this.#unread++;
       return;
     }
-    if (this.#unread) return;
+    if (this.#unread || this.#out.tableTag(TABLE, name, true)) return;
     const p = this.#paragraphs.at(-1);
     switch (name) {
       case 'p':
@@ -177,15 +184,6 @@ class ContentReader {
       case 'list':
         this.#listDepth++;
         break;
-      case 'table':
-        this.#out.openTable();
-        break;
-      case 'table-row':
-        this.#out.openRow();
-        break;
-      case 'table-cell':
-        this.#out.openCell();
-        break;
     }
   }
 
@@ -207,7 +205,7 @@ class ContentReader {
       if (FURNITURE.has(role)) this.#unread--;
       return;
     }
-    if (this.#unread) return;
+    if (this.#unread || this.#out.tableTag(TABLE, name, false)) return;
     switch (name) {
       case 'notes':
         this.#inNotes = false;
@@ -220,15 +218,6 @@ class ContentReader {
       }
       case 'list':
         this.#listDepth--;
-        break;
-      case 'table-cell':
-        this.#out.closeCell();
-        break;
-      case 'table-row':
-        this.#out.closeRow();
-        break;
-      case 'table':
-        this.#out.closeTable();
         break;
     }
   }

@@ -43,6 +43,9 @@ export function attribute(attribs: Record<string, string>, name: string): string
   return undefined;
 }
 
+/** What a table element is: the table, one of its rows, or a cell. */
+export type TablePart = 'table' | 'row' | 'cell';
+
 /**
  * An office document's Markdown, written paragraph by paragraph: the first Title paragraph as
  * the H1 above the headings (each then one level down, as a Markdown page's chapters sit below
@@ -107,6 +110,20 @@ export class OfficeLines {
     this.blankLine();
     this.#out.push(asText(text), first, this.#page);
     this.#out.push('', this.#page);
+  }
+
+  /**
+   * A table element of a reader's format opening or closing, by the part it is (`parts` maps
+   * the format's names: Word's `tbl`/`tr`/`tc`, OpenDocument's `table`/`table-row`/`table-cell`).
+   * Returns whether `name` is one.
+   */
+  tableTag(parts: Readonly<Record<string, TablePart>>, name: string, open: boolean): boolean {
+    const part = parts[name];
+    if (!part) return false;
+    if (part === 'table') open ? this.openTable() : this.closeTable();
+    else if (part === 'row') open ? this.openRow() : this.closeRow();
+    else open ? this.openCell() : this.closeCell();
+    return true;
   }
 
   /**

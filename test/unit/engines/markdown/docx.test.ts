@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markdownChunker } from '../../../../src/engines/markdown/chunker.js';
 import { docxToMarkdown } from '../../../../src/engines/markdown/docx.js';
-import { RagError } from '../../../../src/errors.js';
 import { makeTempDir } from '../../../helpers/temp.js';
 import { writeZip, type ZipMember } from '../../../helpers/zip-writer.js';
-import { limits } from './helpers.js';
+import { fixtureBytes, limits, skipReason } from './helpers.js';
 
 /** Word documents read as Markdown (src/engines/markdown/docx.ts). */
 
@@ -56,7 +54,7 @@ const para = (text: string, style?: string, extra = '') =>
 
 describe('docxToMarkdown', () => {
   it('reads a document pandoc wrote: its title above its headings, nested lists, a table', () => {
-    const bytes = readFileSync(fileURLToPath(new URL('../../../fixtures/docx/report.docx', import.meta.url)));
+    const bytes = fixtureBytes('docx/report.docx');
     const read = docxToMarkdown(bytes);
     expect(read.kind).toBe('converted');
     expect(read.text).toBe(
@@ -204,16 +202,7 @@ describe('docxToMarkdown', () => {
   });
 
   it('a file it cannot read is skipped with the reason', () => {
-    const skipped = (bytes: Uint8Array) => {
-      try {
-        docxToMarkdown(bytes);
-      } catch (err) {
-        expect(err).toBeInstanceOf(RagError);
-        expect((err as RagError).code).toBe('E_SKIPPED');
-        return (err as RagError).message;
-      }
-      throw new Error('not skipped');
-    };
+    const skipped = (bytes: Uint8Array) => skipReason(docxToMarkdown, bytes);
     const ole = Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(512)]);
     expect(skipped(ole)).toMatch(/^a password-protected Word document/);
     expect(skipped(Buffer.from('just some text, not a zip'))).toBe(

@@ -1,19 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { markdownChunker } from '../../../../src/engines/markdown/chunker.js';
 import { epubToMarkdown } from '../../../../src/engines/markdown/epub.js';
-import { RagError } from '../../../../src/errors.js';
-import { limits } from './helpers.js';
+import { fixtureBytes, limits, skipReason } from './helpers.js';
 
 /** E-books read as Markdown (src/engines/markdown/epub.ts); fixtures: test/fixtures/epub/README.md. */
 
-const fixture = (path: string) =>
-  readFileSync(fileURLToPath(new URL(`../../../fixtures/${path}`, import.meta.url)));
-
 describe('epubToMarkdown', () => {
   it('reads the chapters in reading order under the book title, without title page and contents', () => {
-    const read = epubToMarkdown(fixture('epub/book.epub'));
+    const read = epubToMarkdown(fixtureBytes('epub/book.epub'));
     expect(read.text).toBe(
       [
         '# The Sourdough Notebook',
@@ -44,20 +38,11 @@ describe('epubToMarkdown', () => {
   });
 
   it('a book it cannot read is skipped with the reason', () => {
-    const skipped = (bytes: Uint8Array) => {
-      try {
-        epubToMarkdown(bytes);
-      } catch (err) {
-        expect(err).toBeInstanceOf(RagError);
-        expect((err as RagError).code).toBe('E_SKIPPED');
-        return (err as RagError).message;
-      }
-      throw new Error('not skipped');
-    };
-    expect(skipped(fixture('epub/locked.epub'))).toBe(
+    const skipped = (bytes: Uint8Array) => skipReason(epubToMarkdown, bytes);
+    expect(skipped(fixtureBytes('epub/locked.epub'))).toBe(
       'a DRM-protected EPUB (its chapters are encrypted): nothing to read',
     );
-    expect(skipped(fixture('docx/report.docx'))).toBe(
+    expect(skipped(fixtureBytes('docx/report.docx'))).toBe(
       'not an EPUB book: no package document named by META-INF/container.xml',
     );
   });
@@ -65,7 +50,7 @@ describe('epubToMarkdown', () => {
   it('the markdown chunker reads an .epub under its title, chapters as lines', async () => {
     expect(markdownChunker.readsBytes?.('/books/Bread.EPUB')).toBe(true);
     const chunks = await markdownChunker.chunk(
-      { path: '/books/bread.epub', text: '', bytes: fixture('epub/book.epub') },
+      { path: '/books/bread.epub', text: '', bytes: fixtureBytes('epub/book.epub') },
       limits(),
     );
     expect(chunks[0]!.headingPath[0]).toBe('The Sourdough Notebook');

@@ -7,6 +7,7 @@ import type { TokenCounter } from '../../../../src/embed/types.js';
 import { chunkMarkdown } from '../../../../src/engines/markdown/chunker.js';
 import type { MarkdownChunkMetadata } from '../../../../src/engines/markdown/types.js';
 import type { Chunk, ChunkLimits } from '../../../../src/engines/types.js';
+import { RagError } from '../../../../src/errors.js';
 import { testModel } from '../../../helpers/model.js';
 
 /** The real tokenizer of the default model; its limit is the model's 256. */
@@ -24,6 +25,23 @@ export function chunk(text: string, lim: ChunkLimits = limits(), path = DOC_PATH
 
 export function fixture(name: string): string {
   return readFileSync(fileURLToPath(new URL(`../../../fixtures/markdown/${name}`, import.meta.url)), 'utf8');
+}
+
+/** A binary fixture's bytes (`docx/report.docx`, `pptx/deck.pptx`), under test/fixtures/. */
+export function fixtureBytes(path: string): Buffer {
+  return readFileSync(fileURLToPath(new URL(`../../../fixtures/${path}`, import.meta.url)));
+}
+
+/** Why a reader skips `bytes`: its `E_SKIPPED` message. Fails when it reads them, or fails otherwise. */
+export function skipReason(read: (bytes: Uint8Array) => unknown, bytes: Uint8Array): string {
+  try {
+    read(bytes);
+  } catch (err) {
+    expect(err).toBeInstanceOf(RagError);
+    expect((err as RagError).code).toBe('E_SKIPPED');
+    return (err as RagError).message;
+  }
+  throw new Error('not skipped');
 }
 
 export function meta(c: Chunk): MarkdownChunkMetadata {

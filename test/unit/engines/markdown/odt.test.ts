@@ -1,15 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { markdownChunker } from '../../../../src/engines/markdown/chunker.js';
 import { odtToMarkdown } from '../../../../src/engines/markdown/odt.js';
-import { RagError } from '../../../../src/errors.js';
-import { limits } from './helpers.js';
+import { fixtureBytes, limits, skipReason } from './helpers.js';
 
 /** OpenDocument texts read as Markdown (src/engines/markdown/odt.ts); fixtures: test/fixtures/odt/README.md. */
 
-const fixture = (name: string) =>
-  readFileSync(fileURLToPath(new URL(`../../../fixtures/odt/${name}`, import.meta.url)));
+const fixture = (name: string) => fixtureBytes(`odt/${name}`);
 
 describe('odtToMarkdown', () => {
   it('reads a document pandoc wrote: its title above its headings, nested lists, a table, no footnote', () => {
@@ -90,21 +86,12 @@ describe('odtToMarkdown', () => {
   });
 
   it('a file it cannot read is skipped with the reason', () => {
-    const skipped = (bytes: Uint8Array) => {
-      try {
-        odtToMarkdown(bytes);
-      } catch (err) {
-        expect(err).toBeInstanceOf(RagError);
-        expect((err as RagError).code).toBe('E_SKIPPED');
-        return (err as RagError).message;
-      }
-      throw new Error('not skipped');
-    };
+    const skipped = (bytes: Uint8Array) => skipReason(odtToMarkdown, bytes);
     expect(skipped(fixture('locked.odt'))).toBe('a password-protected OpenDocument file: nothing to read');
     expect(skipped(Buffer.from('plain text'))).toMatch(
       /^not a readable OpenDocument file: not a zip archive/,
     );
-    const docx = readFileSync(fileURLToPath(new URL('../../../fixtures/docx/report.docx', import.meta.url)));
+    const docx = fixtureBytes('docx/report.docx');
     expect(skipped(docx)).toBe('not an OpenDocument file: it has no content.xml');
   });
 

@@ -1,19 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { markdownChunker } from '../../../../src/engines/markdown/chunker.js';
 import { pptxToMarkdown } from '../../../../src/engines/markdown/pptx.js';
-import { RagError } from '../../../../src/errors.js';
-import { limits } from './helpers.js';
+import { fixtureBytes, limits, skipReason } from './helpers.js';
 
 /** Presentations read as Markdown (src/engines/markdown/pptx.ts); fixtures: test/fixtures/pptx/README.md. */
 
-const fixture = (path: string) =>
-  readFileSync(fileURLToPath(new URL(`../../../fixtures/${path}`, import.meta.url)));
-
 describe('pptxToMarkdown', () => {
   it('reads a presentation pandoc wrote: the title slide above the slides, bullets by level, notes, a table', () => {
-    const read = pptxToMarkdown(fixture('pptx/deck.pptx'));
+    const read = pptxToMarkdown(fixtureBytes('pptx/deck.pptx'));
     expect(read.text).toBe(
       [
         '# Storage migration plan',
@@ -51,7 +45,7 @@ describe('pptxToMarkdown', () => {
   });
 
   it('follows the order the presentation shows, names an untitled slide, leaves footers, numbers and a picture-only slide out', () => {
-    const read = pptxToMarkdown(fixture('pptx/edited.pptx'));
+    const read = pptxToMarkdown(fixtureBytes('pptx/edited.pptx'));
     const lines = read.text.split('\n');
     expect(lines.filter((l) => l.startsWith('#'))).toEqual([
       '# Storage migration plan',
@@ -68,17 +62,8 @@ describe('pptxToMarkdown', () => {
   });
 
   it('a file it cannot read is skipped with the reason', () => {
-    const skipped = (bytes: Uint8Array) => {
-      try {
-        pptxToMarkdown(bytes);
-      } catch (err) {
-        expect(err).toBeInstanceOf(RagError);
-        expect((err as RagError).code).toBe('E_SKIPPED');
-        return (err as RagError).message;
-      }
-      throw new Error('not skipped');
-    };
-    expect(skipped(fixture('docx/report.docx'))).toBe(
+    const skipped = (bytes: Uint8Array) => skipReason(pptxToMarkdown, bytes);
+    expect(skipped(fixtureBytes('docx/report.docx'))).toBe(
       'not a PowerPoint presentation: it has no ppt/presentation.xml',
     );
     expect(skipped(Buffer.from('plain text'))).toMatch(
@@ -89,7 +74,7 @@ describe('pptxToMarkdown', () => {
   it('the markdown chunker reads a .pptx from its bytes, its slides as lines', async () => {
     expect(markdownChunker.readsBytes?.('/talks/Plan.PPTX')).toBe(true);
     const chunks = await markdownChunker.chunk(
-      { path: '/talks/plan.pptx', text: '', bytes: fixture('pptx/deck.pptx') },
+      { path: '/talks/plan.pptx', text: '', bytes: fixtureBytes('pptx/deck.pptx') },
       limits(),
     );
     expect(chunks[0]!.headingPath[0]).toBe('Storage migration plan');
