@@ -1,7 +1,6 @@
-import { Parser } from 'htmlparser2';
 import { RagError } from '../../errors.js';
 import type { ConvertedText } from './converted.js';
-import { attribute as attr, localName as local, OfficeLines, type TablePart, zipParts } from './office.js';
+import { attribute as attr, OfficeLines, type TablePart, walkXml, zipParts } from './office.js';
 
 /** The format's table elements. */
 const TABLE: Readonly<Record<string, TablePart>> = { tbl: 'table', tr: 'row', tc: 'cell' };
@@ -52,26 +51,21 @@ export function docxToMarkdown(bytes: Uint8Array): ConvertedText {
 function readStyles(xml: string): Map<string, Role> {
   const own = new Map<string, { name: string; basedOn?: string; outline?: number }>();
   let current: { id: string; name: string; basedOn?: string; outline?: number } | undefined;
-  const parser = new Parser(
-    {
-      onopentag(tag, attribs) {
-        const name = local(tag);
-        if (name === 'style') {
-          const id = attr(attribs, 'styleId');
-          current = attr(attribs, 'type') === 'paragraph' && id ? { id, name: '' } : undefined;
-        } else if (current && name === 'name') current.name = attr(attribs, 'val') ?? '';
-        else if (current && name === 'basedOn') current.basedOn = attr(attribs, 'val');
-        else if (current && name === 'outlineLvl') current.outline = Number(attr(attribs, 'val'));
-      },
-      onclosetag(tag) {
-        if (local(tag) !== 'style' || !current) return;
-        own.set(current.id, current);
-        current = undefined;
-      },
+  walkXml(xml, {
+    open(name, attribs) {
+      if (name === 'style') {
+        const id = attr(attribs, 'styleId');
+        current = attr(attribs, 'type') === 'paragraph' && id ? { id, name: '' } : undefined;
+      } else if (current && name === 'name') current.name = attr(attribs, 'val') ?? '';
+      else if (current && name === 'basedOn') current.basedOn = attr(attribs, 'val');
+      else if (current && name === 'outlineLvl') current.outline = Number(attr(attribs, 'val'));
     },
-    { xmlMode: true },
-  );
-  parser.end(xml);
+    close(name) {
+      if (name !== 'style' || !current) return;
+      own.set(current.id, current);
+      current = undefined;
+    },
+  });
   const roles = new Map<string, Role>();
   const roleOf = (id: string, depth: number): Role => {
     const style = own.get(id);
@@ -118,15 +112,11 @@ class DocumentReader {
   }
 
   read(xml: string): ConvertedText {
-    const parser = new Parser(
-      {
-        onopentag: (tag, attribs) => this.#open(local(tag), attribs),
-        ontext: (text) => this.#text(text),
-        onclosetag: (tag) => this.#close(local(tag)),
-      },
-      { xmlMode: true, decodeEntities: true },
-    );
-    parser.end(xml);
+    walkXml(xml, {
+      open: (name, attribs) => this.#open(name, attribs),
+      text: (text) => this.#text(text),
+      close: (name) => this.#close(name),
+    });
     return this.#out.finish();
   }
 

@@ -1,7 +1,6 @@
-import { Parser } from 'htmlparser2';
 import { RagError } from '../../errors.js';
 import type { ConvertedText } from './converted.js';
-import { attribute as attr, localName as local, OfficeLines, type TablePart, zipParts } from './office.js';
+import { attribute as attr, OfficeLines, type TablePart, walkXml, zipParts } from './office.js';
 
 /** The format's table elements. */
 const TABLE: Readonly<Record<string, TablePart>> = {
@@ -77,18 +76,14 @@ export function odtToMarkdown(bytes: Uint8Array): ConvertedText {
 function titleStyles(xml: string): Set<string> {
   const titles = new Set(['Title']);
   const parents = new Map<string, string>();
-  const parser = new Parser(
-    {
-      onopentag: (tag, attribs) => {
-        if (local(tag) !== 'style') return;
-        const name = attr(attribs, 'name');
-        const parent = attr(attribs, 'parent-style-name');
-        if (name && parent) parents.set(name, parent);
-      },
+  walkXml(xml, {
+    open(element, attribs) {
+      if (element !== 'style') return;
+      const name = attr(attribs, 'name');
+      const parent = attr(attribs, 'parent-style-name');
+      if (name && parent) parents.set(name, parent);
     },
-    { xmlMode: true },
-  );
-  parser.end(xml);
+  });
   for (const [name, parent] of parents) if (titles.has(parent)) titles.add(name);
   return titles;
 }
@@ -124,15 +119,11 @@ class ContentReader {
   }
 
   read(xml: string): ConvertedText {
-    const parser = new Parser(
-      {
-        onopentag: (tag, attribs) => this.#open(local(tag), attribs),
-        ontext: (text) => this.#text(text),
-        onclosetag: (tag) => this.#close(local(tag)),
-      },
-      { xmlMode: true, decodeEntities: true },
-    );
-    parser.end(xml);
+    walkXml(xml, {
+      open: (name, attribs) => this.#open(name, attribs),
+      text: (text) => this.#text(text),
+      close: (name) => this.#close(name),
+    });
     return this.#out.finish();
   }
 

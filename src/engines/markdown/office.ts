@@ -1,3 +1,4 @@
+import { Parser } from 'htmlparser2';
 import { errorMessage, RagError } from '../../errors.js';
 import { readZipEntry, type ZipEntry, zipEntries } from '../../zip.js';
 import { asText, ConvertedLines, type ConvertedText } from './converted.js';
@@ -30,6 +31,26 @@ export function zipParts(bytes: Uint8Array, kind: string): (name: string) => Buf
       throw new RagError('E_SKIPPED', `not a readable ${kind}: ${errorMessage(err)}`);
     }
   };
+}
+
+/** What a walk over a part's XML is told: elements by their local name, text decoded. */
+export interface XmlHandlers {
+  open?(name: string, attribs: Record<string, string>): void;
+  text?(text: string): void;
+  close?(name: string): void;
+}
+
+/** Walks `xml` once, calling `handlers` with each element's local name (`w:p` → `p`). */
+export function walkXml(xml: string, handlers: XmlHandlers): void {
+  const parser = new Parser(
+    {
+      onopentag: (tag, attribs) => handlers.open?.(localName(tag), attribs),
+      ontext: (text) => handlers.text?.(text),
+      onclosetag: (tag) => handlers.close?.(localName(tag)),
+    },
+    { xmlMode: true, decodeEntities: true },
+  );
+  parser.end(xml);
 }
 
 /** An element's name without its namespace prefix (`w:p` → `p`, `text:h` → `h`). */

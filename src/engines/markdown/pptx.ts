@@ -1,8 +1,7 @@
 import { posix } from 'node:path';
-import { Parser } from 'htmlparser2';
 import { RagError } from '../../errors.js';
 import type { ConvertedText } from './converted.js';
-import { attribute as attr, localName as local, OfficeLines, zipParts } from './office.js';
+import { attribute as attr, localName as local, OfficeLines, walkXml, zipParts } from './office.js';
 
 /** `.pptx` files are PowerPoint presentations (and Keynote's, Impress's, Google Slides' exports), read through `pptxToMarkdown`. */
 export function isPptxPath(path: string): boolean {
@@ -61,18 +60,14 @@ export function pptxToMarkdown(bytes: Uint8Array): ConvertedText {
 /** The slides' relationship ids, in the order the presentation shows them. */
 function slideIds(xml: string): string[] {
   const ids: string[] = [];
-  const parser = new Parser(
-    {
-      onopentag: (tag, attribs) => {
-        if (local(tag) !== 'sldId') return;
-        // Its plain `id` is a number; the relationship's is the namespaced one (`r:id`).
-        const id = Object.entries(attribs).find(([key]) => key.includes(':') && local(key) === 'id')?.[1];
-        if (id) ids.push(id);
-      },
+  walkXml(xml, {
+    open(name, attribs) {
+      if (name !== 'sldId') return;
+      // Its plain `id` is a number; the relationship's is the namespaced one (`r:id`).
+      const id = Object.entries(attribs).find(([key]) => key.includes(':') && local(key) === 'id')?.[1];
+      if (id) ids.push(id);
     },
-    { xmlMode: true },
-  );
-  parser.end(xml);
+  });
   return ids;
 }
 
@@ -80,19 +75,14 @@ function slideIds(xml: string): string[] {
 function relationships(xml: string | undefined, from: string): Map<string, string> {
   const targets = new Map<string, string>();
   if (!xml) return targets;
-  const parser = new Parser(
-    {
-      onopentag: (tag, attribs) => {
-        const target = attr(attribs, 'Target');
-        const id = attr(attribs, 'Id');
-        if (local(tag) !== 'Relationship' || !target || !id || attr(attribs, 'TargetMode') === 'External')
-          return;
-        targets.set(id, target.startsWith('/') ? target.slice(1) : posix.join(posix.dirname(from), target));
-      },
+  walkXml(xml, {
+    open(name, attribs) {
+      const target = attr(attribs, 'Target');
+      const id = attr(attribs, 'Id');
+      if (name !== 'Relationship' || !target || !id || attr(attribs, 'TargetMode') === 'External') return;
+      targets.set(id, target.startsWith('/') ? target.slice(1) : posix.join(posix.dirname(from), target));
     },
-    { xmlMode: true },
-  );
-  parser.end(xml);
+  });
   return targets;
 }
 
@@ -110,75 +100,71 @@ function readBlocks(xml: string): Block[] {
   let table: string[][] | undefined;
   let row: string[] | undefined;
   let cell: string[] | undefined;
-  const parser = new Parser(
-    {
-      onopentag: (tag, attribs) => {
-        switch (local(tag)) {
-          case 'sp':
-            placeholder = undefined;
-            break;
-          case 'ph':
-            // A placeholder without a type is the layout's body.
-            placeholder = attr(attribs, 'type') ?? 'body';
-            break;
-          case 'p':
-            paragraph = { text: '', level: 0 };
-            break;
-          case 'pPr':
-            if (paragraph) paragraph.level = Number(attr(attribs, 'lvl')) || 0;
-            break;
-          case 't':
-            inText = true;
-            break;
-          case 'br':
-          case 'tab':
-            if (paragraph) paragraph.text += ' ';
-            break;
-          case 'tbl':
-            table = [];
-            break;
-          case 'tr':
-            row = [];
-            break;
-          case 'tc':
-            cell = [];
-            break;
-        }
-      },
-      ontext: (text) => {
-        if (inText && paragraph) paragraph.text += text;
-      },
-      onclosetag: (tag) => {
-        switch (local(tag)) {
-          case 't':
-            inText = false;
-            break;
-          case 'p': {
-            const text = paragraph?.text.replace(/\s+/g, ' ').trim();
-            if (text && cell) cell.push(text);
-            else if (text && !FURNITURE.has(placeholder ?? ''))
-              blocks.push({ kind: 'paragraph', text, level: paragraph?.level ?? 0, placeholder });
-            paragraph = undefined;
-            break;
-          }
-          case 'tc':
-            if (cell && row) row.push(cell.join(' '));
-            cell = undefined;
-            break;
-          case 'tr':
-            if (row && table) table.push(row);
-            row = undefined;
-            break;
-          case 'tbl':
-            if (table?.length) blocks.push({ kind: 'table', rows: table });
-            table = undefined;
-            break;
-        }
-      },
+  walkXml(xml, {
+    open(name, attribs) {
+      switch (name) {
+        case 'sp':
+          placeholder = undefined;
+          break;
+        case 'ph':
+          // A placeholder without a type is the layout's body.
+          placeholder = attr(attribs, 'type') ?? 'body';
+          break;
+        case 'p':
+          paragraph = { text: '', level: 0 };
+          break;
+        case 'pPr':
+          if (paragraph) paragraph.level = Number(attr(attribs, 'lvl')) || 0;
+          break;
+        case 't':
+          inText = true;
+          break;
+        case 'br':
+        case 'tab':
+          if (paragraph) paragraph.text += ' ';
+          break;
+        case 'tbl':
+          table = [];
+          break;
+        case 'tr':
+          row = [];
+          break;
+        case 'tc':
+          cell = [];
+          break;
+      }
     },
-    { xmlMode: true, decodeEntities: true },
-  );
-  parser.end(xml);
+    text(text) {
+      if (inText && paragraph) paragraph.text += text;
+    },
+    close(name) {
+      switch (name) {
+        case 't':
+          inText = false;
+          break;
+        case 'p': {
+          const text = paragraph?.text.replace(/\s+/g, ' ').trim();
+          if (text && cell) cell.push(text);
+          else if (text && !FURNITURE.has(placeholder ?? ''))
+            blocks.push({ kind: 'paragraph', text, level: paragraph?.level ?? 0, placeholder });
+          paragraph = undefined;
+          break;
+        }
+        case 'tc':
+          if (cell && row) row.push(cell.join(' '));
+          cell = undefined;
+          break;
+        case 'tr':
+          if (row && table) table.push(row);
+          row = undefined;
+          break;
+        case 'tbl':
+          if (table?.length) blocks.push({ kind: 'table', rows: table });
+          table = undefined;
+          break;
+      }
+    },
+  });
   return blocks;
 }
 
