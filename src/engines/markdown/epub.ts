@@ -1,9 +1,8 @@
 import { posix } from 'node:path';
-import { Parser } from 'htmlparser2';
 import { RagError } from '../../errors.js';
 import { ConvertedLines, type ConvertedText } from './converted.js';
 import { htmlToMarkdown } from './html.js';
-import { attribute as attr, localName as local, zipParts } from './office.js';
+import { attribute as attr, walkXml, zipParts } from './office.js';
 
 /** `.epub` files are e-books, read through `epubToMarkdown`. */
 export function isEpubPath(path: string): boolean {
@@ -56,16 +55,12 @@ export function epubToMarkdown(bytes: Uint8Array): ConvertedText {
 /** The package document's path, from the container's first `rootfile`. */
 function rootFile(xml: string): string | undefined {
   let path: string | undefined;
-  const parser = new Parser(
-    {
-      onopentag: (tag, attribs) => {
-        if (local(tag) === 'rootfile' && path === undefined) path = attr(attribs, 'full-path');
-      },
+  walkXml(xml, {
+    open(name, attribs) {
+      if (name === 'rootfile' && path === undefined) path = attr(attribs, 'full-path');
     },
-    { xmlMode: true },
-  );
-  parser.end(xml);
-  return path ? decodeURIComponent(path).replace(/^\/+/, '') : undefined;
+  });
+  return path ? unescapeHref(path).replace(/^\/+/, '') : undefined;
 }
 
 /** The book's title and its readable documents in reading order (hrefs relative to the package document). */
@@ -74,38 +69,42 @@ function readPackage(xml: string): { title: string | undefined; spine: string[] 
   const order: string[] = [];
   let title: string | undefined;
   let inTitle = false;
-  const parser = new Parser(
-    {
-      onopentag: (tag, attribs) => {
-        const name = local(tag);
-        if (name === 'title' && title === undefined) inTitle = true;
-        else if (name === 'item') {
-          const id = attr(attribs, 'id');
-          const href = attr(attribs, 'href');
-          if (id && href)
-            manifest.set(id, {
-              href: decodeURIComponent(href.replace(/#.*$/, '')),
-              type: attr(attribs, 'media-type') ?? '',
-              nav: /\bnav\b/.test(attr(attribs, 'properties') ?? ''),
-            });
-        } else if (name === 'itemref') {
-          const idref = attr(attribs, 'idref');
-          if (idref) order.push(idref);
-        }
-      },
-      ontext: (chunk) => {
-        if (inTitle) title = (title ?? '') + chunk;
-      },
-      onclosetag: (tag) => {
-        if (local(tag) === 'title') inTitle = false;
-      },
+  walkXml(xml, {
+    open(name, attribs) {
+      if (name === 'title' && title === undefined) inTitle = true;
+      else if (name === 'item') {
+        const id = attr(attribs, 'id');
+        const href = attr(attribs, 'href');
+        if (id && href)
+          manifest.set(id, {
+            href: unescapeHref(href.replace(/#.*$/, '')),
+            type: attr(attribs, 'media-type') ?? '',
+            nav: /\bnav\b/.test(attr(attribs, 'properties') ?? ''),
+          });
+      } else if (name === 'itemref') {
+        const idref = attr(attribs, 'idref');
+        if (idref) order.push(idref);
+      }
     },
-    { xmlMode: true, decodeEntities: true },
-  );
-  parser.end(xml);
+    text(chunk) {
+      if (inTitle) title = (title ?? '') + chunk;
+    },
+    close(name) {
+      if (name === 'title') inTitle = false;
+    },
+  });
   const spine = order.flatMap((id) => {
     const item = manifest.get(id);
     return item && !item.nav && XHTML.has(item.type) ? [item.href] : [];
   });
   return { title: title?.replace(/\s+/g, ' ').trim() || undefined, spine };
+}
+
+/** An href's `%20`s decoded; one that is not valid percent-encoding is taken as written. */
+function unescapeHref(href: string): string {
+  try {
+    return decodeURIComponent(href);
+  } catch {
+    return href;
+  }
 }
