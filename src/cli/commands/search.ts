@@ -60,7 +60,8 @@ export function registerSearch(program: Command, options: SearchCommandOptions =
 Quoted phrases: a phrase in double quotes keeps only chunks that hold its words side by side (in
 any case, punctuation between them ignored; the rest of the query still ranks). Quote it for the
 shell too: ragctl search '"connection refused" after upgrade'. When nothing holds the phrase,
-the results are ranked by its words alone, and a note says so.
+the results are ranked by its words alone, and a note says so. A query that is one identifier
+(make_context, pg_stat_activity, ENOSPC, --dry-run) puts the chunks that name it first.
 
 Dates: 2024-05-01 (UTC), an ISO date-time with Z or an offset (2024-05-01T09:30+02:00), or an
 age: 7d, 12h, 30m. A filter that only some engines have (--heading: document engines such as
