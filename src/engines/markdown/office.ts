@@ -77,6 +77,8 @@ export type TablePart = 'table' | 'row' | 'cell';
 export class OfficeLines {
   readonly #out = new ConvertedLines();
   #titled = false;
+  /** The H1's line while nothing has been written after it; -1 once something has. */
+  #titleLine = -1;
   #page = 0;
   #textSincePageBreak = false;
   /** Tables being read: 1 in a table, 2 in a table inside one of its cells. */
@@ -107,14 +109,23 @@ export class OfficeLines {
     this.#textSincePageBreak = false;
   }
 
-  /** A Title paragraph: the first is the H1, a later one a chapter heading. */
+  /**
+   * A Title paragraph: the first is the H1, a later one a chapter heading. Title paragraphs one
+   * after another are one title set on several lines ("Application Programmer's Interface" /
+   * "for" / "ODFPY 0.9.1"): one H1.
+   */
   title(text: string, first: number): void {
+    if (this.#titled && this.#titleLine === this.#out.length - 2) {
+      this.#out.replace(this.#titleLine, `${this.#out.line(this.#titleLine)} ${text}`);
+      return;
+    }
     if (this.#titled) {
       this.heading(1, text, first);
       return;
     }
     this.#titled = true;
     this.#headingLine(1, text, first);
+    this.#titleLine = this.#out.length - 2;
   }
 
   /** A heading of outline level `level` (1 the top). */

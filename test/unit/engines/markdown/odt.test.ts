@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { markdownChunker } from '../../../../src/engines/markdown/chunker.js';
 import { odtToMarkdown } from '../../../../src/engines/markdown/odt.js';
+import { makeTempDir } from '../../../helpers/temp.js';
+import { writeZip } from '../../../helpers/zip-writer.js';
 import { fixtureBytes, limits, skipReason } from './helpers.js';
 
 /** OpenDocument texts read as Markdown (src/engines/markdown/odt.ts); fixtures: test/fixtures/odt/README.md. */
@@ -83,6 +87,34 @@ describe('odtToMarkdown', () => {
     const lines = read.text.split('\n');
     expect(read.lines[lines.indexOf('## Numbers')]).toEqual({ first: 1, last: 1 });
     expect(read.lines[lines.indexOf('Questions welcome')]).toEqual({ first: 2, last: 2 });
+  });
+
+  it('joins Title paragraphs set one after another into one H1; a Title after text is a chapter', async () => {
+    const { dir, cleanup } = await makeTempDir('odt');
+    try {
+      const file = join(dir, 'api.odt');
+      const body = [
+        '<text:p text:style-name="Title">Application Programmer’s Interface</text:p>',
+        '<text:p text:style-name="Title">for ODFPY 0.9.1</text:p>',
+        '<text:p>Copyright notice.</text:p>',
+        '<text:p text:style-name="Title">Appendix</text:p>',
+        '<text:h text:outline-level="1">Elements</text:h>',
+      ].join('');
+      writeZip(file, [
+        { name: 'mimetype', data: Buffer.from('application/vnd.oasis.opendocument.text') },
+        {
+          name: 'content.xml',
+          data: Buffer.from(
+            `<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>${body}</office:text></office:body></office:document-content>`,
+          ),
+        },
+      ]);
+      expect(odtToMarkdown(readFileSync(file)).text).toBe(
+        '# Application Programmer’s Interface for ODFPY 0.9.1\n\nCopyright notice.\n\n## Appendix\n\n## Elements\n',
+      );
+    } finally {
+      await cleanup();
+    }
   });
 
   it('a file it cannot read is skipped with the reason', () => {
