@@ -104,8 +104,9 @@ export const markdownChunker: Chunker = {
    * `.txt` read without code blocks; 3: reStructuredText and Org headings; 4: HTML, Jupyter
    * notebooks and PDFs read as the text they show, AsciiDoc under its titles; 5: the front
    * matter's other properties in the text, inline `data:` payloads left out; 6: an HTML table's
-   * `<tr class="header">` row kept, a Word or OpenDocument title set on several lines one H1): indexes made by an older chunker re-chunk every file once,
-   * their vectors reused by content hash.
+   * `<tr class="header">` row kept, a Word or OpenDocument title set on several lines one H1):
+   * indexes made by an older chunker re-chunk every file once, their vectors reused by content
+   * hash.
    */
   version: '6',
   include: MARKDOWN_INCLUDE,
