@@ -23,8 +23,7 @@ export const CODE_FILTERS: readonly FilterField[] = Object.freeze([
     kind: 'string-in',
     column: CODE_COLUMNS.language,
     placeholder: 'name',
-    description:
-      'only code in these languages: python, typescript, tsx, javascript, go, rust, java, or text for files read without a grammar (code engines)',
+    description: `only code in these languages: ${LANGUAGES.map((l) => l.name).join(', ')}, or text for files read without a grammar (code engines)`,
     values: [...LANGUAGES.map((l) => l.name), 'text'],
   },
   {

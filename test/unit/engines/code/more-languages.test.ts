@@ -1,0 +1,85 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Grammars } from '../../../../src/engines/code/grammars.js';
+import { CODE_INCLUDE } from '../../../../src/engines/default-includes.js';
+import { bySymbol, chunk, expectAllTextCovered, expectValidChunks, fixture, outline } from './helpers.js';
+
+/** Ruby, C#, PHP and shell scripts: the grammars @vscode/tree-sitter-wasm ships beside the first seven. */
+const grammars = new Grammars();
+afterAll(() => grammars.close());
+
+async function read(name: string) {
+  const text = fixture(name);
+  const chunks = await chunk(grammars, name, text);
+  expectValidChunks(text, chunks);
+  expectAllTextCovered(text, chunks);
+  return chunks;
+}
+
+describe('more languages', () => {
+  it('ruby: modules and classes as summaries, methods (singleton ones too) under them', async () => {
+    const chunks = await read('shop.rb');
+    expect(outline(chunks)).toEqual([
+      ['shop.rb', 'module', 1, 2, null],
+      ['shop.rb:Shop', 'class', 4, 28, null],
+      ['shop.rb:Shop.Cart', 'class', 6, 27, 'shop.rb:Shop'],
+      ['shop.rb:Shop.Cart.initialize', 'method', 9, 12, 'shop.rb:Shop.Cart'],
+      ['shop.rb:Shop.Cart.add', 'method', 14, 17, 'shop.rb:Shop.Cart'],
+      ['shop.rb:Shop.Cart.total', 'method', 19, 21, 'shop.rb:Shop.Cart'],
+      ['shop.rb:Shop.Cart.from_json', 'method', 23, 26, 'shop.rb:Shop.Cart'],
+      ['shop.rb:checkout', 'function', 30, 32, null],
+    ]);
+    expect(chunks[0]!.metadata.language).toBe('ruby');
+    expect(bySymbol(chunks, 'shop.rb:Shop.Cart').text).toContain('    def add(sku, qty = 1) ...');
+  });
+
+  it('c#: usings as imports, the namespace and its types as summaries, members under them', async () => {
+    const chunks = await read('Cart.cs');
+    expect(outline(chunks)).toEqual([
+      ['Cart.cs', 'imports', 1, 2, null],
+      ['Cart.cs:Shop.Checkout', 'class', 4, 41, null],
+      ['Cart.cs:Shop.Checkout.Cart', 'class', 6, 31, 'Cart.cs:Shop.Checkout'],
+      ['Cart.cs:Shop.Checkout.Cart.Cart', 'method', 11, 14, 'Cart.cs:Shop.Checkout.Cart'],
+      ['Cart.cs:Shop.Checkout.Cart.Add', 'method', 18, 23, 'Cart.cs:Shop.Checkout.Cart'],
+      ['Cart.cs:Shop.Checkout.Cart.Total', 'method', 25, 30, 'Cart.cs:Shop.Checkout.Cart'],
+      ['Cart.cs:Shop.Checkout.IPricing', 'interface', 33, 36, 'Cart.cs:Shop.Checkout'],
+      ['Cart.cs:Shop.Checkout.IPricing.PriceOf', 'method', 35, 35, 'Cart.cs:Shop.Checkout.IPricing'],
+      ['Cart.cs:Shop.Checkout.LineItem', 'class', 38, 38, 'Cart.cs:Shop.Checkout'],
+      ['Cart.cs:Shop.Checkout.Currency', 'type', 40, 40, 'Cart.cs:Shop.Checkout'],
+    ]);
+    // A method's doc comment and attribute belong to it.
+    expect(bySymbol(chunks, 'Cart.cs:Shop.Checkout.Cart.Add').text.split('\n').slice(0, 2)).toEqual([
+      '        /// <summary>Adds qty of sku to the cart.</summary>',
+      '        [Obsolete("use AddMany")]',
+    ]);
+  });
+
+  it('php: namespace and use lines as imports, classes and interfaces with their methods, functions', async () => {
+    const chunks = await read('cart.php');
+    expect(outline(chunks)).toEqual([
+      ['cart.php', 'module', 1, 1, null],
+      ['cart.php', 'imports', 3, 6, null],
+      ['cart.php:Cart', 'class', 8, 30, null],
+      ['cart.php:Cart.__construct', 'method', 15, 17, 'cart.php:Cart'],
+      ['cart.php:Cart.add', 'method', 19, 23, 'cart.php:Cart'],
+      ['cart.php:Cart.fromJson', 'method', 25, 29, 'cart.php:Cart'],
+      ['cart.php:Pricing', 'interface', 32, 35, null],
+      ['cart.php:Pricing.priceOf', 'method', 34, 34, 'cart.php:Pricing'],
+      ['cart.php:checkout', 'function', 37, 40, null],
+    ]);
+  });
+
+  it('shell: each function with its comment, the commands around them as module code', async () => {
+    const chunks = await read('deploy.sh');
+    expect(outline(chunks)).toEqual([
+      ['deploy.sh', 'module', 1, 5, null],
+      ['deploy.sh:deploy', 'function', 7, 13, null],
+      ['deploy.sh:rollback', 'function', 15, 19, null],
+      ['deploy.sh', 'module', 21, 24, null],
+    ]);
+    expect(bySymbol(chunks, 'deploy.sh:deploy').text.startsWith('# Copies the build')).toBe(true);
+  });
+
+  it('the code engine reads their files by default', () => {
+    for (const glob of ['**/*.rb', '**/*.cs', '**/*.php', '**/*.sh']) expect(CODE_INCLUDE).toContain(glob);
+  });
+});
