@@ -295,8 +295,16 @@ export class UnitExtractor {
 
   /** Import statements, and re-exports (`export { a } from './a'`), which read like imports. */
   #isImport(node: Node): boolean {
-    if (this.#spec.imports.has(node.type)) return true;
+    if (this.#spec.imports.has(node.type)) return !this.#isBodiedContainer(node);
     return this.#spec.wrappers.has(node.type) && node.childForFieldName('source') !== null;
+  }
+
+  /**
+   * A node type that is both an import and a container (PHP's `namespace`) is a container only
+   * with a body (`namespace A { … }`); `namespace A;` is an import line.
+   */
+  #isBodiedContainer(node: Node): boolean {
+    return this.#spec.containers.has(node.type) && bodyOf(node) !== null;
   }
 
   #wrapped(node: Node): Node | null {
@@ -317,7 +325,7 @@ export class UnitExtractor {
       return definition;
     }
     const containerKind = spec.containers.get(type);
-    if (containerKind) {
+    if (containerKind && (!spec.imports.has(type) || this.#isBodiedContainer(node))) {
       const name = containerKind === 'impl' ? implName(node) : nameOf(node);
       return { kind: 'container', containerKind, name, node, body: bodyOf(node) };
     }

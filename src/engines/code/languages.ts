@@ -182,9 +182,11 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     name: 'php',
     grammar: 'php',
     extensions: ['.php'],
+    // `namespace A;` is an import line; `namespace A { … }` holds its classes (extract.ts).
     imports: new Set(['namespace_definition', 'namespace_use_declaration']),
     functions: new Set(['function_definition', 'method_declaration']),
     containers: new Map([
+      ['namespace_definition', 'class'],
       ['class_declaration', 'class'],
       ['trait_declaration', 'class'],
       ['enum_declaration', 'class'],

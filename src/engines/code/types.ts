@@ -83,7 +83,10 @@ export interface LanguageSpec {
   readonly grammar: string;
   /** File extensions, lower case with the dot. */
   readonly extensions: readonly string[];
-  /** Top-level statements that form the import block. */
+  /**
+   * Top-level statements that form the import block. A type that is also a container is an
+   * import only without a body (PHP's `namespace A;`, against `namespace A { … }`).
+   */
   readonly imports: ReadonlySet<string>;
   /** Function-like definitions: a method when directly inside a class-like body. */
   readonly functions: ReadonlySet<string>;

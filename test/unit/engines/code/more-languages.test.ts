@@ -68,6 +68,16 @@ describe('more languages', () => {
     ]);
   });
 
+  it('php: a braced namespace holds its classes; `namespace A;` alone is an import line', async () => {
+    const chunks = await read('tax.php');
+    expect(outline(chunks)).toEqual([
+      ['tax.php', 'module', 1, 1, null],
+      ['tax.php:Shop\\Tax', 'class', 2, 12, null],
+      ['tax.php:Shop\\Tax.Rates', 'class', 5, 11, 'tax.php:Shop\\Tax'],
+      ['tax.php:Shop\\Tax.Rates.apply', 'method', 7, 10, 'tax.php:Shop\\Tax.Rates'],
+    ]);
+  });
+
   it('shell: each function with its comment, the commands around them as module code', async () => {
     const chunks = await read('deploy.sh');
     expect(outline(chunks)).toEqual([
