@@ -411,7 +411,25 @@ function joinName(prefix: string, name: string): string {
 }
 
 function nameOf(node: Node): string {
-  return node.childForFieldName('name')?.text ?? (isDefaultExport(node) ? 'default' : '<anonymous>');
+  const name = node.childForFieldName('name') ?? declaratorName(node);
+  if (!name) return isDefaultExport(node) ? 'default' : '<anonymous>';
+  // C++'s `Cart::add`, defined outside its class, is the class's method `Cart.add`.
+  return name.type === 'qualified_identifier' ? name.text.replaceAll('::', '.') : name.text;
+}
+
+/**
+ * C and C++ name a function inside its declarators: `static char *read_line(FILE *f)` is a
+ * pointer declarator around a function declarator around the identifier, `Cart::total() const`
+ * a function declarator around a qualified name. Followed down to the name.
+ */
+function declaratorName(node: Node): Node | null {
+  let declarator = node.childForFieldName('declarator');
+  for (let depth = 0; declarator && depth < 8; depth++) {
+    const inner = declarator.childForFieldName('declarator');
+    if (!inner) return declarator;
+    declarator = inner;
+  }
+  return null;
 }
 
 function isDefaultExport(node: Node): boolean {

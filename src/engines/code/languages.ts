@@ -33,6 +33,25 @@ const JS_COMMON = {
   hasDocstrings: false,
 };
 
+/** C and C++, one grammar: `Cart::add` defined outside its class is named `Cart.add` (extract.ts). */
+const C_FAMILY = {
+  grammar: 'cpp',
+  imports: new Set(['preproc_include', 'using_declaration']),
+  functions: new Set(['function_definition']),
+  containers: new Map([
+    ['namespace_definition', 'class'],
+    ['class_specifier', 'class'],
+  ] as const),
+  types: new Set(['struct_specifier', 'union_specifier', 'enum_specifier', 'type_definition']),
+  wrappers: new Set(['template_declaration']),
+  leading: new Set(['comment']),
+  assignments: new Set<string>(),
+  variables: new Set<string>(),
+  functionValues: new Set<string>(),
+  elision: BRACES,
+  hasDocstrings: false,
+} as const;
+
 export const LANGUAGES: readonly LanguageSpec[] = [
   {
     name: 'python',
@@ -200,6 +219,17 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     functionValues: new Set(),
     elision: BRACES,
     hasDocstrings: false,
+  },
+  {
+    ...C_FAMILY,
+    // C is read with the C++ grammar, which parses it too (a header may be either).
+    name: 'c',
+    extensions: ['.c', '.h'],
+  },
+  {
+    ...C_FAMILY,
+    name: 'cpp',
+    extensions: ['.cc', '.cpp', '.cxx', '.c++', '.hpp', '.hh', '.hxx', '.h++'],
   },
   {
     name: 'bash',

@@ -156,7 +156,7 @@ describe('the code engine: registered by YAML, its own columns, skip reasons, --
     const typo = await ragctl('search', '--lang', 'golang', 'stock');
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain(
-      'ragctl: --lang must be one or more of python, typescript, tsx, javascript, go, rust, java, ruby, csharp, php, bash, text, not "golang"',
+      'ragctl: --lang must be one or more of python, typescript, tsx, javascript, go, rust, java, ruby, csharp, php, c, cpp, bash, text, not "golang"',
     );
   });
 

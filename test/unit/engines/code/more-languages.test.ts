@@ -3,7 +3,7 @@ import { Grammars } from '../../../../src/engines/code/grammars.js';
 import { CODE_INCLUDE } from '../../../../src/engines/default-includes.js';
 import { bySymbol, chunk, expectAllTextCovered, expectValidChunks, fixture, outline } from './helpers.js';
 
-/** Ruby, C#, PHP and shell scripts: the grammars @vscode/tree-sitter-wasm ships beside the first seven. */
+/** Ruby, C#, PHP, C, C++ and shell scripts: the grammars @vscode/tree-sitter-wasm ships beside the first seven. */
 const grammars = new Grammars();
 afterAll(() => grammars.close());
 
@@ -89,7 +89,33 @@ describe('more languages', () => {
     expect(bySymbol(chunks, 'deploy.sh:deploy').text.startsWith('# Copies the build')).toBe(true);
   });
 
+  it('c: includes as imports, structs as types, functions named through their declarators', async () => {
+    const chunks = await read('buffer.c');
+    expect(outline(chunks)).toEqual([
+      ['buffer.c', 'imports', 1, 3, null],
+      ['buffer.c:buffer', 'type', 5, 9, null],
+      ['buffer.c:grow', 'function', 11, 20, null],
+      ['buffer.c:buffer_append', 'function', 22, 29, null],
+      ['buffer.c:buffer_steal', 'function', 31, 37, null],
+    ]);
+    expect(chunks[0]!.metadata.language).toBe('c');
+  });
+
+  it('c++: a namespace and its class as summaries; Cart::add defined outside the class is Cart.add', async () => {
+    const chunks = await read('cart.cpp');
+    expect(outline(chunks)).toEqual([
+      ['cart.cpp', 'imports', 1, 2, null],
+      ['cart.cpp:shop', 'class', 4, 31, null],
+      ['cart.cpp:shop.Cart', 'class', 6, 17, 'cart.cpp:shop'],
+      ['cart.cpp:shop.Cart.Cart', 'method', 9, 9, 'cart.cpp:shop.Cart'],
+      ['cart.cpp:shop.Cart.add', 'method', 19, 22, 'cart.cpp:shop'],
+      ['cart.cpp:shop.Cart.total', 'method', 24, 29, 'cart.cpp:shop'],
+    ]);
+    expect(chunks[0]!.metadata.language).toBe('cpp');
+  });
+
   it('the code engine reads their files by default', () => {
-    for (const glob of ['**/*.rb', '**/*.cs', '**/*.php', '**/*.sh']) expect(CODE_INCLUDE).toContain(glob);
+    for (const glob of ['**/*.rb', '**/*.cs', '**/*.php', '**/*.sh', '**/*.c', '**/*.h', '**/*.cpp'])
+      expect(CODE_INCLUDE).toContain(glob);
   });
 });
