@@ -8,6 +8,20 @@ import type { LanguageSpec } from './types.js';
 
 const BRACES = '{ … }';
 
+/**
+ * What a language without JavaScript's ways has: no wrappers, no functions held in variables or
+ * assignments, no docstrings, braces for an elided body. Rows spread it and name the rest.
+ */
+const PLAIN = {
+  types: new Set<string>(),
+  wrappers: new Set<string>(),
+  assignments: new Set<string>(),
+  variables: new Set<string>(),
+  functionValues: new Set<string>(),
+  elision: BRACES,
+  hasDocstrings: false,
+} as const;
+
 const JS_FUNCTIONS = ['function_declaration', 'generator_function_declaration', 'method_definition'];
 const JS_COMMON = {
   imports: new Set(['import_statement']),
@@ -35,6 +49,7 @@ const JS_COMMON = {
 
 /** C and C++, one grammar: `Cart::add` defined outside its class is named `Cart.add` (extract.ts). */
 const C_FAMILY = {
+  ...PLAIN,
   grammar: 'cpp',
   imports: new Set(['preproc_include', 'using_declaration']),
   functions: new Set(['function_definition']),
@@ -45,27 +60,19 @@ const C_FAMILY = {
   types: new Set(['struct_specifier', 'union_specifier', 'enum_specifier', 'type_definition']),
   wrappers: new Set(['template_declaration']),
   leading: new Set(['comment']),
-  assignments: new Set<string>(),
-  variables: new Set<string>(),
-  functionValues: new Set<string>(),
-  elision: BRACES,
-  hasDocstrings: false,
 } as const;
 
 export const LANGUAGES: readonly LanguageSpec[] = [
   {
+    ...PLAIN,
     name: 'python',
     grammar: 'python',
     extensions: ['.py', '.pyi'],
     imports: new Set(['import_statement', 'import_from_statement', 'future_import_statement']),
     functions: new Set(['function_definition']),
     containers: new Map([['class_definition', 'class']]),
-    types: new Set(),
     wrappers: new Set(['decorated_definition']),
     leading: new Set(['comment']),
-    assignments: new Set(),
-    variables: new Set(),
-    functionValues: new Set(),
     elision: '...',
     hasDocstrings: true,
   },
@@ -91,6 +98,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     functions: new Set(JS_FUNCTIONS),
   },
   {
+    ...PLAIN,
     name: 'go',
     grammar: 'go',
     extensions: ['.go'],
@@ -98,17 +106,12 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     functions: new Set(['function_declaration', 'method_declaration']),
     containers: new Map(),
     types: new Set(['type_declaration']),
-    wrappers: new Set(),
     leading: new Set(['comment']),
-    assignments: new Set(),
-    variables: new Set(),
-    functionValues: new Set(),
-    elision: BRACES,
-    hasDocstrings: false,
     statementLists: new Set(['statement_list']),
     packageClauses: new Set(['package_clause']),
   },
   {
+    ...PLAIN,
     name: 'rust',
     grammar: 'rust',
     extensions: ['.rs'],
@@ -119,15 +122,10 @@ export const LANGUAGES: readonly LanguageSpec[] = [
       ['trait_item', 'interface'],
     ] as const),
     types: new Set(['struct_item', 'enum_item', 'union_item', 'type_item']),
-    wrappers: new Set(),
     leading: new Set(['line_comment', 'block_comment', 'attribute_item']),
-    assignments: new Set(),
-    variables: new Set(),
-    functionValues: new Set(),
-    elision: BRACES,
-    hasDocstrings: false,
   },
   {
+    ...PLAIN,
     name: 'java',
     grammar: 'java',
     extensions: ['.java'],
@@ -140,16 +138,10 @@ export const LANGUAGES: readonly LanguageSpec[] = [
       ['interface_declaration', 'interface'],
       ['annotation_type_declaration', 'interface'],
     ] as const),
-    types: new Set(),
-    wrappers: new Set(),
     leading: new Set(['line_comment', 'block_comment']),
-    assignments: new Set(),
-    variables: new Set(),
-    functionValues: new Set(),
-    elision: BRACES,
-    hasDocstrings: false,
   },
   {
+    ...PLAIN,
     name: 'ruby',
     grammar: 'ruby',
     extensions: ['.rb', '.rake', '.gemspec'],
@@ -160,16 +152,11 @@ export const LANGUAGES: readonly LanguageSpec[] = [
       ['module', 'class'],
       ['singleton_class', 'class'],
     ] as const),
-    types: new Set(),
-    wrappers: new Set(),
     leading: new Set(['comment']),
-    assignments: new Set(),
-    variables: new Set(),
-    functionValues: new Set(),
     elision: '...',
-    hasDocstrings: false,
   },
   {
+    ...PLAIN,
     name: 'csharp',
     grammar: 'c-sharp',
     extensions: ['.cs'],
@@ -189,15 +176,10 @@ export const LANGUAGES: readonly LanguageSpec[] = [
       ['interface_declaration', 'interface'],
     ] as const),
     types: new Set(['enum_declaration', 'delegate_declaration']),
-    wrappers: new Set(),
     leading: new Set(['comment', 'attribute_list']),
-    assignments: new Set(),
-    variables: new Set(),
-    functionValues: new Set(),
-    elision: BRACES,
-    hasDocstrings: false,
   },
   {
+    ...PLAIN,
     name: 'php',
     grammar: 'php',
     extensions: ['.php'],
@@ -211,14 +193,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
       ['enum_declaration', 'class'],
       ['interface_declaration', 'interface'],
     ] as const),
-    types: new Set(),
-    wrappers: new Set(),
     leading: new Set(['comment', 'attribute_list']),
-    assignments: new Set(),
-    variables: new Set(),
-    functionValues: new Set(),
-    elision: BRACES,
-    hasDocstrings: false,
   },
   {
     ...C_FAMILY,
@@ -232,20 +207,14 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     extensions: ['.cc', '.cpp', '.cxx', '.c++', '.hpp', '.hh', '.hxx', '.h++'],
   },
   {
+    ...PLAIN,
     name: 'bash',
     grammar: 'bash',
     extensions: ['.sh', '.bash'],
     imports: new Set(),
     functions: new Set(['function_definition']),
     containers: new Map(),
-    types: new Set(),
-    wrappers: new Set(),
     leading: new Set(['comment']),
-    assignments: new Set(),
-    variables: new Set(),
-    functionValues: new Set(),
-    elision: BRACES,
-    hasDocstrings: false,
   },
 ];
 
