@@ -11,19 +11,31 @@ export const MAX_PHRASES = 4;
 export interface QuotedQuery {
   /** The query with the quote marks taken out: what is embedded and matched word by word. */
   words: string;
-  /** Each quoted phrase, whitespace folded; empty and word-less ones left out. */
+  /** Each quoted phrase, whitespace folded; those `isPhrase` does not take left out. */
   phrases: string[];
 }
 
 const QUOTED = /"([^"]*)"|“([^”]*)”/gu;
-const WORD_CHAR = /[\p{L}\p{N}]/u;
+const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+
+/**
+ * Whether quotes around `phrase` ask for it as written. A question quoting a value as an example
+ * ("the string "5" to a number") does not mean only chunks holding a 5: one short word or a
+ * number alone is left to rank with the rest. Two words or more, or one word of three letters
+ * or more (`"ENOSPC"`, `"fsync"`), is a phrase.
+ */
+function isPhrase(phrase: string): boolean {
+  const words = phrase.match(WORD) ?? [];
+  if (words.length >= 2) return true;
+  const word = words[0];
+  return word !== undefined && word.length >= 3 && !/^\p{N}+$/u.test(word);
+}
 
 export function quotedPhrases(query: string): QuotedQuery {
   const phrases: string[] = [];
   const words = query.replace(QUOTED, (_whole, straight: string | undefined, curly: string | undefined) => {
     const phrase = (straight ?? curly ?? '').replace(/\s+/gu, ' ').trim();
-    if (WORD_CHAR.test(phrase) && phrases.length < MAX_PHRASES && !phrases.includes(phrase))
-      phrases.push(phrase);
+    if (isPhrase(phrase) && phrases.length < MAX_PHRASES && !phrases.includes(phrase)) phrases.push(phrase);
     return ` ${phrase} `;
   });
   return { words: words.replace(/\s+/gu, ' ').trim(), phrases };

@@ -59,7 +59,8 @@ export function registerSearch(program: Command, options: SearchCommandOptions =
       `
 Quoted phrases: a phrase in double quotes keeps only chunks that hold its words side by side (in
 any case, punctuation between them ignored; the rest of the query still ranks). Quote it for the
-shell too: ragctl search '"connection refused" after upgrade'. When nothing holds the phrase,
+shell too: ragctl search '"connection refused" after upgrade'. A number or a word of one or two
+letters alone in quotes is only a word. When nothing holds the phrase,
 the results are ranked by its words alone, and a note says so. A query that is one identifier
 (make_context, pg_stat_activity, ENOSPC, --dry-run) puts the chunks that name it first.
 

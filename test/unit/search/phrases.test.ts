@@ -19,6 +19,14 @@ describe('quotedPhrases', () => {
     expect(quotedPhrases('a "" b "->" c')).toEqual({ words: 'a b -> c', phrases: [] });
   });
 
+  it('takes a quoted example value in a question (a number, a short word) for a word, not a filter', () => {
+    expect(quotedPhrases('like the string "5" to a number').phrases).toEqual([]);
+    expect(quotedPhrases('what does "id" mean').phrases).toEqual([]);
+    expect(quotedPhrases('why "ENOSPC" on save').phrases).toEqual(['ENOSPC']);
+    expect(quotedPhrases('"port 5432" refused').phrases).toEqual(['port 5432']);
+    expect(quotedPhrases('the "v2" api').phrases).toEqual([]);
+  });
+
   it('counts a repeated phrase once and at most MAX_PHRASES', () => {
     const many = Array.from({ length: MAX_PHRASES + 2 }, (_, i) => `"w${i} x"`).join(' ');
     expect(quotedPhrases(many).phrases).toHaveLength(MAX_PHRASES);
