@@ -4,8 +4,9 @@ import { readZipEntry, type ZipEntry, zipEntries } from '../../zip.js';
 import { asText, ConvertedLines, type ConvertedText } from './converted.js';
 
 /**
- * What the readers of office documents share (docx.ts: Word, odt.ts: OpenDocument): a zip of XML
- * parts, and paragraphs written as Markdown lines, each with the page it is on.
+ * What the readers of zipped XML documents share (docx.ts, odt.ts, pptx.ts, epub.ts): the zip's
+ * parts, a walk over their XML, and (all but epub.ts) paragraphs written as Markdown lines, each
+ * with the page it is on.
  */
 
 /** A part's text past this, once inflated, is not a document a person wrote but a zip bomb. */
@@ -76,8 +77,7 @@ export type TablePart = 'table' | 'row' | 'cell';
  */
 export class OfficeLines {
   readonly #out = new ConvertedLines();
-  #titled = false;
-  /** The H1's line while nothing has been written after it; -1 once something has. */
+  /** The H1's line (the first Title paragraph), -1 before there is one. */
   #titleLine = -1;
   #page = 0;
   #textSincePageBreak = false;
@@ -115,17 +115,19 @@ export class OfficeLines {
    * "for" / "ODFPY 0.9.1"): one H1.
    */
   title(text: string, first: number): void {
-    if (this.#titled && this.#titleLine === this.#out.length - 2) {
+    if (!this.#titled) {
+      this.#headingLine(1, text, first);
+      this.#titleLine = this.#out.length - 2;
+    } else if (this.#titleLine === this.#out.length - 2) {
+      // Nothing written since the H1 but its blank line: this paragraph goes on with it.
       this.#out.replace(this.#titleLine, `${this.#out.line(this.#titleLine)} ${text}`);
-      return;
-    }
-    if (this.#titled) {
+    } else {
       this.heading(1, text, first);
-      return;
     }
-    this.#titled = true;
-    this.#headingLine(1, text, first);
-    this.#titleLine = this.#out.length - 2;
+  }
+
+  get #titled(): boolean {
+    return this.#titleLine >= 0;
   }
 
   /** A heading of outline level `level` (1 the top). */
@@ -152,45 +154,56 @@ export class OfficeLines {
   tableTag(parts: Readonly<Record<string, TablePart>>, name: string, open: boolean): boolean {
     const part = parts[name];
     if (!part) return false;
-    if (part === 'table') open ? this.openTable() : this.closeTable();
-    else if (part === 'row') open ? this.openRow() : this.closeRow();
-    else open ? this.openCell() : this.closeCell();
+    if (part === 'table') open ? this.#openTable() : this.#closeTable();
+    else if (part === 'row') open ? this.#openRow() : this.#closeRow();
+    else open ? this.#openCell() : this.#closeCell();
     return true;
   }
 
-  /**
-   * Tables: each row of the outermost one is a Markdown row, its first with the header rule
-   * under it; a nested table's paragraphs are text of the outer cell that holds it.
+  /** A table read whole before it is written (a slide's): its rows of cells' text. */
+  table(rows: readonly (readonly string[])[]): void {
+    this.#openTable();
+    for (const cells of rows) this.#writeRow(cells);
+    this.#closeTable();
+  }
+
+  /*
+   * Tables read element by element: each row of the outermost one is a Markdown row; a nested
+   * table's paragraphs are text of the outer cell that holds it.
    */
-  openTable(): void {
+  #openTable(): void {
     if (this.#tableDepth++ === 0) this.#tableEdge();
   }
 
-  closeTable(): void {
+  #closeTable(): void {
     if (--this.#tableDepth === 0) this.#tableEdge();
   }
 
-  openRow(): void {
+  #openRow(): void {
     if (this.#tableDepth === 1) this.#row = [];
   }
 
-  closeRow(): void {
+  #closeRow(): void {
     if (this.#tableDepth !== 1 || !this.#row) return;
-    const cells = this.#row;
+    this.#writeRow(this.#row);
     this.#row = undefined;
-    if (!cells.some((c) => c.trim())) return;
-    this.#out.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`, this.#page);
-    if (this.#rowsWritten++ === 0) this.#out.push(`|${' --- |'.repeat(cells.length)}`, this.#page);
   }
 
-  openCell(): void {
+  #openCell(): void {
     if (this.#tableDepth === 1) this.#cell = [];
   }
 
-  closeCell(): void {
+  #closeCell(): void {
     if (this.#tableDepth !== 1 || !this.#cell || !this.#row) return;
     this.#row.push(this.#cell.join(' '));
     this.#cell = undefined;
+  }
+
+  /** A Markdown table row, the table's first with the header rule under it; an empty row is left out. */
+  #writeRow(cells: readonly string[]): void {
+    if (!cells.some((c) => c.trim())) return;
+    this.#out.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`, this.#page);
+    if (this.#rowsWritten++ === 0) this.#out.push(`|${' --- |'.repeat(cells.length)}`, this.#page);
   }
 
   /** Takes a paragraph's text into the table cell being read; false outside a table. */

@@ -51,8 +51,12 @@ export function pptxToMarkdown(bytes: Uint8Array): ConvertedText {
     const title = blocks.find((b) => b.kind === 'paragraph' && TITLES.has(b.placeholder ?? ''));
     if (title?.kind === 'paragraph' && title.placeholder === 'ctrTitle') out.title(title.text, index);
     else out.heading(1, title?.kind === 'paragraph' ? title.text : `Slide ${index + 1}`, index);
-    writeBlocks(out, blocks, index, (b) => b === title);
-    writeBlocks(out, noteBlocks, index, () => false, true);
+    writeBlocks(
+      out,
+      blocks.filter((b) => b !== title),
+      index,
+    );
+    writeBlocks(out, noteBlocks, index, true);
   });
   return out.finish();
 }
@@ -168,28 +172,11 @@ function readBlocks(xml: string): Block[] {
   return blocks;
 }
 
-function writeBlocks(
-  out: OfficeLines,
-  blocks: readonly Block[],
-  slide: number,
-  skip: (block: Block) => boolean,
-  notes = false,
-): void {
+/** A slide's blocks (or, `notes`, its speaker notes: paragraphs) as Markdown on slide `slide`. */
+function writeBlocks(out: OfficeLines, blocks: readonly Block[], slide: number, notes = false): void {
   for (const block of blocks) {
-    if (skip(block)) continue;
-    if (block.kind === 'table') {
-      out.openTable();
-      for (const cells of block.rows) {
-        out.openRow();
-        for (const text of cells) {
-          out.openCell();
-          out.inCell(text);
-          out.closeCell();
-        }
-        out.closeRow();
-      }
-      out.closeTable();
-    } else if (notes || block.placeholder === 'subTitle') out.paragraph(block.text, slide);
+    if (block.kind === 'table') out.table(block.rows);
+    else if (notes || block.placeholder === 'subTitle') out.paragraph(block.text, slide);
     else out.listItem(block.level, block.text, slide);
   }
 }
