@@ -1,3 +1,5 @@
+import { phraseWords } from '../store/where.js';
+
 /**
  * Quoted phrases in a query, as search boxes have them: `"connection refused" postgres` finds
  * only chunks holding the words "connection refused" side by side, ranked by the whole query.
@@ -16,7 +18,6 @@ export interface QuotedQuery {
 }
 
 const QUOTED = /"([^"]*)"|“([^”]*)”/gu;
-const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 
 /**
  * Whether quotes around `phrase` ask for it as written. A question quoting a value as an example
@@ -25,7 +26,7 @@ const WORD = /[\p{L}\p{N}\p{M}]+/gu;
  * or more (`"ENOSPC"`, `"fsync"`), is a phrase.
  */
 function isPhrase(phrase: string): boolean {
-  const words = phrase.match(WORD) ?? [];
+  const words = phraseWords(phrase);
   if (words.length >= 2) return true;
   const word = words[0];
   return word !== undefined && word.length >= 3 && !/^\p{N}+$/u.test(word);

@@ -66,6 +66,11 @@ export function filterWhere(filter: SearchFilter | undefined): string | undefine
 /** A run of letters, digits and combining marks: a word as the full-text index splits them. */
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 
+/** A phrase's words, split as `phraseWhere` matches them (`work_mem` is "work", "mem"). */
+export function phraseWords(phrase: string): string[] {
+  return phrase.match(WORD) ?? [];
+}
+
 /**
  * Rows whose text holds `phrase`'s words side by side, in its order, whole, in any case, with
  * any punctuation or white space between them: "connection refused" matches "Connection
@@ -77,7 +82,7 @@ const WORD = /[\p{L}\p{N}\p{M}]+/gu;
  * first (the words in order, anywhere), which spares the regex most rows of a rare phrase.
  */
 export function phraseWhere(phrase: string): string {
-  const words = phrase.match(WORD) ?? [];
+  const words = phraseWords(phrase);
   if (words.length === 0) throw new RagError('E_USAGE', `the phrase ${JSON.stringify(phrase)} has no words`);
   // `\W` is Unicode-aware in Rust's regex; `_` is a word character there but parts words here.
   const apart = String.raw`[\W_]`;
