@@ -76,7 +76,9 @@ export function phraseWords(phrase: string): string[] {
  * any punctuation or white space between them: "connection refused" matches "Connection
  * refused", "connection\n  refused" and "**connection** refused", not "connection was refused"
  * or "connections refused". Words are split as the full-text index splits them (`work_mem` is
- * "work mem"); unlike it, nothing is stemmed, since a quoted phrase asks for those words.
+ * "work mem"); unlike it, nothing is stemmed, since a quoted phrase asks for those words. A
+ * phrase with an underscore inside (`"work_mem"`) must not be glued to more of an identifier:
+ * `maintenance_work_mem` does not hold it.
  *
  * The regex reads every row's text; the `ILIKE` before it is a cheaper test the row must pass
  * first (the words in order, anywhere), which spares the regex most rows of a rare phrase.
@@ -86,7 +88,10 @@ export function phraseWhere(phrase: string): string {
   if (words.length === 0) throw new RagError('E_USAGE', `the phrase ${JSON.stringify(phrase)} has no words`);
   // `\W` is Unicode-aware in Rust's regex; `_` is a word character there but parts words here.
   const apart = String.raw`[\W_]`;
-  const regex = `(?i)(?:^|${apart})${words.join(`${apart}+`)}(?:${apart}|$)`;
+  // A phrase written with underscores names an identifier: `"work_mem"` is not the tail of
+  // `maintenance_work_mem`. Elsewhere an underscore at an end is Markdown's `_emphasis_`.
+  const edge = /[\p{L}\p{N}\p{M}]_[\p{L}\p{N}\p{M}]/u.test(phrase) ? String.raw`\W` : apart;
+  const regex = `(?i)(?:^|${edge})${words.join(`${apart}+`)}(?:${edge}|$)`;
   return `${C.text} ILIKE ${sqlString(`%${words.join('%')}%`)} AND regexp_like(${C.text}, ${sqlString(regex)})`;
 }
 

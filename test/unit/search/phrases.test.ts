@@ -34,13 +34,16 @@ describe('quotedPhrases', () => {
   });
 });
 
-/** The clause's regex as JavaScript reads it (Rust's `(?i)` becomes the `i` flag, `\W` is made Unicode-aware). */
+/** The clause's regex as JavaScript reads it (Rust's `(?i)` becomes the `i` flag; `[\W_]` and `\W` are made Unicode-aware). */
 function phraseRegex(phrase: string): { like: string; regex: RegExp } {
   const m = /^text ILIKE '([^']*)' AND regexp_like\(text, '\(\?i\)((?:[^']|'')*)'\)$/.exec(
     phraseWhere(phrase),
   );
   if (!m) throw new Error(`unexpected clause: ${phraseWhere(phrase)}`);
-  const body = (m[2] as string).replaceAll("''", "'").replaceAll('[\\W_]', '[^\\p{L}\\p{N}\\p{M}]');
+  const body = (m[2] as string)
+    .replaceAll("''", "'")
+    .replaceAll('[\\W_]', '[^\\p{L}\\p{N}\\p{M}]')
+    .replaceAll('\\W', '[^\\p{L}\\p{N}\\p{M}_]');
   return { like: m[1] as string, regex: new RegExp(body, 'iu') };
 }
 
@@ -68,6 +71,16 @@ describe('phraseWhere', () => {
     expect(phraseRegex('work_mem').regex.test('set work_mem to 64MB')).toBe(true);
     expect(phraseRegex("it's").like).toBe('%it%s%');
     expect(phraseRegex('naïve café').regex.test('Naïve Café au lait')).toBe(true);
+  });
+
+  it('keeps a phrase written with underscores from matching inside a longer identifier', () => {
+    const { regex } = phraseRegex('work_mem');
+    for (const text of ['SET work_mem = 64MB', 'raise `work_mem`.', 'work mem, per sort', 'Work-Mem'])
+      expect(regex.test(text), text).toBe(true);
+    for (const text of ['maintenance_work_mem = 1GB', 'work_mem_limit', 'autovacuum_work_mem'])
+      expect(regex.test(text), text).toBe(false);
+    // Without an underscore of its own, a phrase still matches inside Markdown's _emphasis_.
+    expect(phraseRegex('connection refused').regex.test('_connection refused_')).toBe(true);
   });
 
   it('refuses a phrase without words', () => {
