@@ -104,11 +104,12 @@ export const markdownChunker: Chunker = {
    * `.txt` read without code blocks; 3: reStructuredText and Org headings; 4: HTML, Jupyter
    * notebooks and PDFs read as the text they show, AsciiDoc under its titles; 5: the front
    * matter's other properties in the text, inline `data:` payloads left out; 6: an HTML table's
-   * `<tr class="header">` row kept, a Word or OpenDocument title set on several lines one H1):
+   * `<tr class="header">` row kept, a Word or OpenDocument title set on several lines one H1; 7:
+   * LaTeX read as the text it shows, for a `.tex` a config's own include already named):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
-  version: '6',
+  version: '7',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);

@@ -2,6 +2,7 @@ import type { ConvertedText } from './converted.js';
 import { docxToMarkdown, isDocxPath } from './docx.js';
 import { epubToMarkdown, isEpubPath } from './epub.js';
 import { htmlToMarkdown, isHtmlPath } from './html.js';
+import { isLatexPath, latexToMarkdown } from './latex.js';
 import { isNotebookPath, notebookToMarkdown } from './notebook.js';
 import { isOdtPath, odtToMarkdown } from './odt.js';
 import { isPdfPath, pdfToMarkdown } from './pdf.js';
@@ -9,7 +10,7 @@ import { isPptxPath, pptxToMarkdown } from './pptx.js';
 
 /**
  * The readers of files that are not read as they are, by extension: the one place that knows
- * them all. Text formats (an HTML page, a Jupyter notebook) are converted from their decoded
+ * them all. Text formats (an HTML page, a Jupyter notebook, a LaTeX document) are converted from their decoded
  * text; binary ones (a PDF, a Word document) from their bytes, which the pipeline hands over
  * undecoded for the paths `readsBytes` names (`Chunker.readsBytes`).
  */
@@ -18,6 +19,7 @@ import { isPptxPath, pptxToMarkdown } from './pptx.js';
 export function convertedText(path: string, text: string): ConvertedText | undefined {
   if (isHtmlPath(path)) return htmlToMarkdown(text);
   if (isNotebookPath(path)) return notebookToMarkdown(text);
+  if (isLatexPath(path)) return latexToMarkdown(text);
   return undefined;
 }
 

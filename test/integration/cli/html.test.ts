@@ -7,7 +7,8 @@ import { writePdf } from '../../helpers/pdf-writer.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 
 /**
- * A folder of saved HTML pages, a Jupyter notebook, a PDF and a Word document under a source that
+ * A folder of saved HTML pages, a Jupyter notebook, a PDF, office documents, an e-book and a LaTeX
+ * paper under a source that
  * names no engine: they are read as the text they show, without the site's menu, the notebook's
  * outputs or the PDF's running heads, and a hit's heading path and lines (a PDF's and a Word
  * document's: pages) are the file's.
@@ -22,6 +23,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
   let odt: string;
   let slides: string;
   let book: string;
+  let paper: string;
 
   beforeAll(async () => {
     ws = await Workspace.create('cli-html');
@@ -94,6 +96,10 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
       'books/sourdough.epub',
       await readFile(fileURLToPath(new URL('../../fixtures/epub/book.epub', import.meta.url))),
     );
+    paper = await ws.write(
+      'papers/caching.tex',
+      await readFile(fileURLToPath(new URL('../../fixtures/latex/thesis.tex', import.meta.url))),
+    );
     config = await ws.writeConfig();
   });
   afterAll(async () => {
@@ -102,7 +108,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
 
   it('indexes the page under its headings, with its own line numbers, and leaves the menu out', async () => {
     const indexed = oneJsonLine(await runCli(['index', '--json', '--config', config], { cwd: ws.root }));
-    expect(indexed).toMatchObject({ filesAdded: 7, failures: [] });
+    expect(indexed).toMatchObject({ filesAdded: 8, failures: [] });
     const search = await runCli(['search', 'undo a bad deploy', '--json', '-k', '3', '--config', config], {
       cwd: ws.root,
     });
@@ -243,5 +249,30 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
     const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === book);
     expect(hit?.heading_path[0]).toBe('The Sourdough Notebook');
     expect(hit?.text).toContain('A starter kept in the fridge needs one feed a week.');
+  }, 120_000);
+
+  it("finds a LaTeX paper's prose under its title and sections, on the source's lines, without its comments", async () => {
+    const search = await runCli(
+      ['search', 'why do edge caches reduce latency', '--json', '-k', '3', '--config', config],
+      { cwd: ws.root },
+    );
+    expect(search.code, search.stderr).toBe(0);
+    type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
+    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === paper);
+    expect(hit?.heading_path[0]).toBe('Caching Strategies for Edge Networks');
+    expect(hit?.text).toContain('## Introduction\n\nEdge caches cut latency for users far from the origin.');
+    expect(hit?.text).toContain(
+      'Most traffic is static: images, scripts and style sheets (Measured over one week in May.).',
+    );
+    expect(hit?.text).not.toMatch(/\\textbf|\\cite|smith2020/);
+    const lines = (await readFile(paper, 'utf8')).split('\n');
+    expect(lines[hit!.start_line - 1]).toMatch(/\\section\{Introduction\}|\\begin\{abstract\}/);
+    // A comment is not the paper's text.
+    const comment = oneJsonLine(
+      await runCli(['search', 'Akamai paper', '--mode', 'text', '--json', '--config', config], {
+        cwd: ws.root,
+      }),
+    );
+    expect((comment.results as Hit[]).filter((h) => h.path === paper)).toEqual([]);
   }, 120_000);
 });
