@@ -132,7 +132,8 @@ function describeUnmatched(
  * that is md or code, the other of the two if any file is its: a code project's README, docs and
  * notebooks (`MARKDOWN_NAME`: a project's `requirements.txt` or `CMakeLists.txt` alone is no reason to read it as
  * notes), a notes folder's scripts. Never sql beside another: its globs (`*.json`, `*.log`) name
- * files that are seldom database logs outside a log folder.
+ * files that are seldom database logs outside a log folder, and a `.json` or `.csv` counts for it
+ * only when its name says it is one (`notADatabaseLog`).
  */
 export async function guessEngines(
   path: string,
@@ -147,9 +148,13 @@ export async function guessEngines(
   complete: boolean;
 }> {
   const filter = new PathFilter({ path, engine: 'md', include: ['**/*'], exclude }, config.dataDir);
-  const matchers = [...engineIncludes(config)].map(
-    ([name, include]) => [name, picomatch([...include])] as const,
-  );
+  const matchers = [...engineIncludes(config)].map(([name, include]) => {
+    const globs = picomatch([...include]);
+    const chunker = config.engines[name]?.chunker ?? BUILTIN_ENGINES[name]?.chunker;
+    const matches =
+      chunker === 'sql' ? (rel: string) => globs(rel) && !notADatabaseLog(rel) : (rel: string) => globs(rel);
+    return [name, matches] as const;
+  });
   const counts = new Map<string, number>(matchers.map(([name]) => [name, 0]));
   const examples = new Map<string, string[]>(matchers.map(([name]) => [name, []]));
   let files = 0;
@@ -173,6 +178,16 @@ export async function guessEngines(
   if (engine === 'md' && (counts.get('code') ?? 0) > 0) engines.push('code');
   if (engine === 'code' && markdown > 0) engines.push('md');
   return { engines, counts, examples, files, complete: look.complete };
+}
+
+/**
+ * A `.json` or `.csv` file whose name does not say it is a database's log (`package.json`, a data
+ * export): the sql engine's globs take such files, since PostgreSQL writes its jsonlog and csvlog
+ * under them, but a guess does not count them as query logs.
+ */
+function notADatabaseLog(rel: string): boolean {
+  const name = rel.slice(rel.lastIndexOf('/') + 1);
+  return /\.(json|csv)$/i.test(name) && !/postgres|pg|mysql|maria|sql|slow|query|audit/i.test(name);
 }
 
 /** Files named per engine in what `ragctl add` says of a guess. */

@@ -17,7 +17,7 @@ describe('ragctl add', () => {
     ({ dir: root, cleanup } = await makeTempDir('cli-add'));
     env = { XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data') };
     configFile = join(root, 'xdg-config', 'ragctl', 'config.yaml');
-    for (const d of ['notes', 'shop/app', 'logs', 'tool', 'lab', 'web'])
+    for (const d of ['notes', 'shop/app', 'logs', 'tool', 'lab', 'web', 'pglogs'])
       await mkdir(join(root, d), { recursive: true });
     await writeFile(join(root, 'tool', 'main.py'), 'print(1)\n');
     await writeFile(join(root, 'tool', 'cli.py'), 'print(2)\n');
@@ -33,6 +33,13 @@ describe('ragctl add', () => {
     for (const m of ['app', 'menu', 'cart'])
       await writeFile(join(root, 'web', `${m}.js`), `export function ${m}() {}\n`);
     await writeFile(join(root, 'web', 'index.html'), '<div id="app"></div>\n');
+    await writeFile(join(root, 'web', 'package.json'), '{"name": "web", "type": "module"}\n');
+    await writeFile(join(root, 'web', 'tsconfig.json'), '{"compilerOptions": {}}\n');
+    await writeFile(
+      join(root, 'pglogs', 'postgresql-2026-12-01.json'),
+      '{"message": "statement: SELECT 1"}\n',
+    );
+    await writeFile(join(root, 'pglogs', 'postgresql-2026-12-02.csv'), '2026-12-02 10:00:00 UTC,,\n');
   });
   afterAll(async () => {
     await cleanup();
@@ -92,8 +99,22 @@ describe('ragctl add', () => {
       files: { code: 3, md: 1 },
     });
     const web = oneJsonLine(await ragctl('add', 'web', '--json'));
-    expect(web).toMatchObject({ added: { engines: ['code'] }, guessed: true, files: { code: 3, md: 1 } });
+    expect(web).toMatchObject({
+      added: { engines: ['code'] },
+      guessed: true,
+      files: { code: 3, md: 1, sql: 0 },
+    });
     for (const folder of ['lab', 'web']) expect((await ragctl('remove', folder, '--json')).code).toBe(0);
+  });
+
+  it("a project's package.json is no query log; a PostgreSQL jsonlog or csvlog by its name is", async () => {
+    const web = await ragctl('add', 'web');
+    expect(web.stdout).not.toContain('engine sql');
+    expect(web.stdout).not.toContain('package.json');
+    expect((await ragctl('remove', 'web')).code).toBe(0);
+    const logs = oneJsonLine(await ragctl('add', 'pglogs', '--json'));
+    expect(logs).toMatchObject({ added: { engines: ['sql'] }, guessed: true, files: { sql: 2 } });
+    expect((await ragctl('remove', 'pglogs')).code).toBe(0);
   });
 
   it('--engine chooses; --json says what was done', async () => {
