@@ -1,4 +1,4 @@
-import { withExactFirst } from '../store/exact-first.js';
+import { exactExplanation, withExactFirst } from '../store/exact-first.js';
 import { withFileEvidence } from '../store/file-evidence.js';
 import { fuseRelativeScores, fuseRrf, normalizedScores } from '../store/search.js';
 import type { MergeExplanation, SearchHit, SearchMode } from '../store/types.js';
@@ -53,12 +53,14 @@ export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: 
   return mode === 'vector' ? merged : exactFirst(merged, options.exactTerm, explain);
 }
 
-/** `withExactFirst` over the merged list; each hit's `explain` says whether it holds the term. */
+/** `withExactFirst` over the merged list; each hit's `explain` says whether it holds (or defines) the term. */
 function exactFirst(hits: readonly SearchHit[], term: string | undefined, explain: boolean): SearchHit[] {
-  const { hits: ordered, holders } = withExactFirst(hits, term);
+  const { hits: ordered, holders, definers } = withExactFirst(hits, term);
   if (!explain || !term) return ordered;
   return ordered.map((hit) =>
-    hit.explain ? { ...hit, explain: { ...hit.explain, exact: { term, held: holders.has(hit.id) } } } : hit,
+    hit.explain
+      ? { ...hit, explain: { ...hit.explain, exact: exactExplanation(term, hit.id, holders, definers) } }
+      : hit,
   );
 }
 

@@ -17,28 +17,78 @@ function termPattern(term: string): RegExp {
 }
 
 /**
- * The hits that hold `term` whole first, each group in its old order. A query that is one
- * identifier (`make_context`, `pg_stat_activity`, `ENOSPC`) asks where that name is: a chunk
+ * Whether `hit` is where `term` is defined: a code chunk whose symbol has that name
+ * (`Command.make_context` for `make_context` or `Command.make_context`), or a section whose
+ * heading opens with it (`work_mem (integer)`, `os.path.join(path, *paths)`, an option's
+ * `-n, --dry-run`). Case does not matter; `::` and `#` part a qualified name as `.` does.
+ */
+export function definesTerm(hit: Pick<SearchHit, 'headingPath' | 'metadata'>, term: string): boolean {
+  const symbol = hit.metadata.symbol;
+  const names =
+    typeof symbol === 'string' && symbol
+      ? [symbol.slice(symbol.lastIndexOf(':') + 1)]
+      : headingNames(hit.headingPath.at(-1) ?? '');
+  const wanted = qualified(term);
+  return names.some((name) => {
+    const n = qualified(name);
+    return n === wanted || n.endsWith(`.${wanted}`);
+  });
+}
+
+/** The names a heading opens with: its first word, or each of an option list's (`-n, --dry-run`). */
+function headingNames(heading: string): string[] {
+  const text = heading.trim();
+  const parts = text.startsWith('-') ? text.split(/,\s*/u) : [text];
+  return parts.map((part) => part.split(/[\s(]/u)[0]!.replace(/[`*]/gu, '')).filter(Boolean);
+}
+
+function qualified(name: string): string {
+  return name.toLowerCase().replace(/::|#/gu, '.');
+}
+
+/**
+ * The hits that define `term` first (`definesTerm`), then the others that hold it whole, then
+ * the rest, each group in its old order. A query that is one identifier (`make_context`,
+ * `pg_stat_activity`, `ENOSPC`) asks where that name is, and first where it is defined: a chunk
  * about something similar that never names it (`_make_sub_context`, the statistics views'
- * overview) is a near miss, however close its vector. The others keep their order after them,
- * their scores capped at the last holder's so that scores still fall down the list.
+ * overview) is a near miss, however close its vector, and one that only calls it is a lesser
+ * answer than its definition. Each later group's scores are capped at the last score of the
+ * groups before, so that scores still fall down the list.
  */
 export function withExactFirst(
   hits: readonly SearchHit[],
   term: string | undefined,
-): { hits: SearchHit[]; holders: Set<string> } {
+): { hits: SearchHit[]; holders: Set<string>; definers: Set<string> } {
   const holders = new Set<string>();
-  if (!term) return { hits: [...hits], holders };
+  const definers = new Set<string>();
+  if (!term) return { hits: [...hits], holders, definers };
   const pattern = termPattern(term);
-  const first: SearchHit[] = [];
-  const rest: SearchHit[] = [];
+  const groups: SearchHit[][] = [[], [], []];
   for (const hit of hits) {
-    if (pattern.test(hit.text)) {
+    if (!pattern.test(hit.text)) groups[2]!.push(hit);
+    else {
       holders.add(hit.id);
-      first.push(hit);
-    } else rest.push(hit);
+      if (definesTerm(hit, term)) {
+        definers.add(hit.id);
+        groups[0]!.push(hit);
+      } else groups[1]!.push(hit);
+    }
   }
-  if (!first.length || !rest.length) return { hits: [...hits], holders };
-  const floor = Math.min(...first.map((h) => h.score));
-  return { hits: [...first, ...rest.map((h) => (h.score > floor ? { ...h, score: floor } : h))], holders };
+  const ordered: SearchHit[] = [];
+  let floor = Number.POSITIVE_INFINITY;
+  for (const group of groups) {
+    for (const hit of group) ordered.push(hit.score > floor ? { ...hit, score: floor } : hit);
+    if (group.length) floor = Math.min(floor, ...group.map((h) => h.score));
+  }
+  return { hits: ordered, holders, definers };
+}
+
+/** What `withExactFirst` made of a hit, for `explain`. */
+export function exactExplanation(
+  term: string,
+  id: string,
+  holders: ReadonlySet<string> | undefined,
+  definers: ReadonlySet<string> | undefined,
+): { term: string; held: boolean; defines?: true } {
+  return { term, held: holders?.has(id) === true, ...(definers?.has(id) ? { defines: true as const } : {}) };
 }

@@ -1,7 +1,7 @@
 import { MatchQuery, type Table, type VectorQuery } from '@lancedb/lancedb';
 import type { Table as ArrowTable, Vector } from 'apache-arrow';
 import { RagError } from '../errors.js';
-import { withExactFirst } from './exact-first.js';
+import { exactExplanation, withExactFirst } from './exact-first.js';
 import { withFileEvidence } from './file-evidence.js';
 import { withRankDown } from './rank-down.js';
 import type { StoreTuning } from './tuning.js';
@@ -132,8 +132,9 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const exactTerm = request.exactTerm;
   if (mode === 'text') {
     const found = text === '' ? [] : await timed('textMs', textLeg(target.table, text, where, wanted));
-    const { hits, holders } = withExactFirst(found, exactTerm);
-    return explain ? explained(hits, { text: found }, { where, textWhere: where, exactTerm, holders }) : hits;
+    const { hits, holders, definers } = withExactFirst(found, exactTerm);
+    const filters = { where, textWhere: where, exactTerm, holders, definers };
+    return explain ? explained(hits, { text: found }, filters) : hits;
   }
 
   if (!request.vector) throw new RagError('E_USAGE', `search: ${mode} mode needs the query's embedding`);
@@ -162,11 +163,11 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const { hits: ranked, evidence } = withFileEvidence(lowered, fileWeight);
   // Candidates for a merge of engines are put in order there, over all tables at once.
   const term = request.candidates ? undefined : exactTerm;
-  const { hits: ordered, holders } = withExactFirst(ranked, term);
+  const { hits: ordered, holders, definers } = withExactFirst(ranked, term);
   const hits = request.candidates ? ordered : ordered.slice(0, wanted);
   if (!explain) return hits;
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
-  const filters = { where, textWhere, exactTerm: term, holders };
+  const filters = { where, textWhere, exactTerm: term, holders, definers };
   return explained(hits, { vector: byVector, text: byText }, filters, (hit) => ({
     method: 'relative-score',
     weights: { vector: vectorWeight, text: 1 - vectorWeight },
@@ -217,10 +218,11 @@ function explained(
     textWhere: string | undefined;
     exactTerm?: string | undefined;
     holders?: ReadonlySet<string>;
+    definers?: ReadonlySet<string>;
   },
   fusion: (hit: SearchHit) => FusionExplanation | null = () => null,
 ): SearchHit[] {
-  const { where, textWhere, exactTerm, holders } = filters;
+  const { where, textWhere, exactTerm, holders, definers } = filters;
   const ranks = (list: readonly SearchHit[] | undefined) =>
     new Map((list ?? []).map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const byVector = ranks(legs.vector);
@@ -236,7 +238,7 @@ function explained(
       where: where ?? null,
       ...(textWhere !== where && textWhere !== undefined ? { textWhere } : {}),
       score: hit.score,
-      ...(exactTerm ? { exact: { term: exactTerm, held: holders?.has(hit.id) === true } } : {}),
+      ...(exactTerm ? { exact: exactExplanation(exactTerm, hit.id, holders, definers) } : {}),
     };
     return { ...hit, explain };
   });

@@ -191,9 +191,11 @@ export interface HitExplanation {
   score: number;
   /**
    * The query was one identifier (`SearchRequest.exactTerm`): whether this hit's text holds it
-   * whole. Holders rank first; the others' scores are capped at the last holder's. Absent otherwise.
+   * whole, and whether the hit defines it (`definesTerm`: its symbol or heading is that name).
+   * Definers rank first, then the other holders, then the rest, each group's scores capped at the
+   * last of the groups before. Absent otherwise.
    */
-  exact?: { term: string; held: boolean };
+  exact?: { term: string; held: boolean; defines?: true };
   /** Several engines answered: how their hits became one list (`mergeEngines`). */
   merge?: MergeExplanation;
 }

@@ -217,9 +217,11 @@ export function formatExplanation(e: HitExplanation): string[] {
   if (e.merge) lines.push(`  ${formatMerge(e.merge)}`);
   if (e.exact)
     lines.push(
-      e.exact.held
-        ? `  names ${e.exact.term}: ranked with the hits that name it, first`
-        : `  does not name ${e.exact.term}: ranked after the hits that do (its score at most theirs)`,
+      e.exact.defines
+        ? `  defines ${e.exact.term}: ranked with the hits that define it, first`
+        : e.exact.held
+          ? `  names ${e.exact.term}: ranked with the hits that name it, after those that define it`
+          : `  does not name ${e.exact.term}: ranked after the hits that do (its score at most theirs)`,
     );
   lines.push(`  filter: ${e.where ?? 'none'}`);
   if (e.textWhere !== undefined) lines.push(`  text leg's filter: ${e.textWhere}`);

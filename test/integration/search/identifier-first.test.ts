@@ -4,7 +4,8 @@ import type { Workspace } from '../../helpers/index-workspace.js';
 import { usePipeline } from '../../helpers/pipeline.js';
 
 /**
- * A query that is one identifier ranks the chunks naming it first, through the real pipeline:
+ * A query that is one identifier ranks the chunk defining it first and those naming it next,
+ * through the real pipeline:
  * markdown and code in two tables of one model (merged by evidence), the real model, LanceDB.
  * Notes about memory for sorts sit close to `work_mem` in meaning but never name it.
  */
@@ -24,7 +25,14 @@ Hash joins and hash aggregates also need memory per operation, and spill the sam
 
 ## Per-session memory
 
-We raised work_mem to 64MB on the reporting replica after the nightly export started spilling.
+We raised work_mem to 64MB on the reporting replica after the nightly export started spilling;
+work_mem is per sort, so the replica's other sessions keep the default work_mem.
+`,
+  'db/reference.md': `# Reference
+
+## work_mem (integer)
+
+Default: four megabytes. Takes a unit (kB, MB, GB).
 `,
   'src/pool.py': `def pool_size(config):
     """How many connections the pool keeps open."""
@@ -59,23 +67,26 @@ describe('one-identifier queries', () => {
     await app.store.optimize();
   });
 
-  it('ranks the chunks that name the identifier first, in every engine and in text mode', async () => {
+  it('ranks the chunk defining the identifier first, then those naming it, in every engine and in text mode', async () => {
     for (const mode of ['hybrid', 'text'] as const) {
       const { results } = await app.search.search({ query: 'work_mem', mode, k: 10, explain: true });
-      expect(results[0]?.text, mode).toContain('work_mem');
-      expect(results[0]?.explain?.exact, mode).toEqual({ term: 'work_mem', held: true });
+      expect(results[0]?.headingPath, mode).toEqual(['Reference', 'work_mem (integer)']);
+      expect(results[0]?.explain?.exact, mode).toEqual({ term: 'work_mem', held: true, defines: true });
+      expect(results[1]?.text, mode).toContain('We raised work_mem to 64MB');
+      expect(results[1]?.explain?.exact, mode).toEqual({ term: 'work_mem', held: true });
       const held = results.map((h) => h.explain?.exact?.held);
       // Every holder before every other hit, and scores still fall down the list.
       expect(
         held.slice(held.lastIndexOf(true) + 1).every((h) => h === false),
         mode,
       ).toBe(true);
-      expect(held.filter(Boolean), mode).toHaveLength(1);
+      expect(held.filter(Boolean), mode).toHaveLength(2);
       const scores = results.map((h) => h.score);
       expect(scores, mode).toEqual([...scores].sort((a, b) => b - a));
     }
     const code = await app.search.search({ query: 'pool_size', engine: 'code', explain: true });
     expect(code.results[0]?.text).toMatch(/^def pool_size/m);
+    expect(code.results[0]?.explain?.exact).toEqual({ term: 'pool_size', held: true, defines: true });
     // Vector mode asks for meaning: nothing is put first there.
     const vector = await app.search.search({ query: 'work_mem', mode: 'vector', explain: true });
     expect(vector.results[0]?.explain?.exact).toBeUndefined();

@@ -34,15 +34,18 @@ describe('ragctl search --explain for people', () => {
     );
   });
 
-  it('says whether a hit names the identifier the query is, before the filter', () => {
+  it('says whether a hit defines or names the identifier the query is, before the filter', () => {
     const held = formatExplanation({ ...explain(0), exact: { term: 'make_context', held: true } });
     expect(held.slice(2)).toEqual([
-      '  names make_context: ranked with the hits that name it, first',
+      '  names make_context: ranked with the hits that name it, after those that define it',
       '  filter: none',
     ]);
     expect(formatExplanation({ ...explain(0), exact: { term: 'make_context', held: false } })[2]).toBe(
       '  does not name make_context: ranked after the hits that do (its score at most theirs)',
     );
+    expect(
+      formatExplanation({ ...explain(0), exact: { term: 'make_context', held: true, defines: true } })[2],
+    ).toBe('  defines make_context: ranked with the hits that define it, first');
     expect(formatExplanation(explain(0)).some((l) => l.includes('make_context'))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdsTerm, withExactFirst } from '../../../src/store/exact-first.js';
+import { definesTerm, holdsTerm, withExactFirst } from '../../../src/store/exact-first.js';
 import type { SearchHit } from '../../../src/store/types.js';
 
 const hit = (id: string, text: string, score: number): SearchHit => ({
@@ -46,9 +46,55 @@ describe('withExactFirst', () => {
     expect([...holders].sort()).toEqual(['call', 'def']);
   });
 
+  it('puts the hits defining the term before the others holding it, each group capped below the last', () => {
+    const defined = {
+      ...hit('def', 'def make_context(self, info_name, args)', 0.3),
+      metadata: { symbol: 'click/core.py:Command.make_context' },
+    };
+    const {
+      hits: ordered,
+      holders,
+      definers,
+    } = withExactFirst([hits[0]!, hits[3]!, defined, hits[2]!], 'make_context');
+    expect(ordered.map((h) => [h.id, h.score])).toEqual([
+      ['def', 0.3],
+      ['call', 0.3],
+      ['near', 0.3],
+      ['other', 0.3],
+    ]);
+    expect([...holders].sort()).toEqual(['call', 'def']);
+    expect([...definers]).toEqual(['def']);
+  });
+
   it('changes nothing without a term, when none hold it, or when the holders are first already', () => {
     expect(withExactFirst(hits, undefined).hits).toEqual(hits);
     expect(withExactFirst(hits, 'zebra_crossing').hits).toEqual(hits);
     expect(withExactFirst(hits, 'def').hits).toEqual(hits);
+  });
+});
+
+describe('definesTerm', () => {
+  const at = (heading: string[], metadata: Record<string, unknown> = {}) => ({
+    headingPath: heading,
+    metadata,
+  });
+
+  it("takes a code chunk's symbol by its last name, or by its qualified tail", () => {
+    const method = at(['Command'], { symbol: 'click/core.py:Command.make_context' });
+    expect(definesTerm(method, 'make_context')).toBe(true);
+    expect(definesTerm(method, 'Command.make_context')).toBe(true);
+    expect(definesTerm(method, 'context')).toBe(false);
+    expect(definesTerm(at([], { symbol: 'cart.cpp:Cart.add' }), 'Cart::add')).toBe(true);
+    // A symbol decides for code: a heading path there is its scopes, not a definition.
+    expect(definesTerm(at(['make_context'], { symbol: 'x.py:other' }), 'make_context')).toBe(false);
+  });
+
+  it("takes a section whose heading opens with the name: a setting, a function's signature, an option", () => {
+    expect(definesTerm(at(['Settings', 'work_mem (integer)']), 'work_mem')).toBe(true);
+    expect(definesTerm(at(['os.path', 'os.path.join(path, *paths)']), 'os.path.join')).toBe(true);
+    expect(definesTerm(at(['git-clean', 'Options', '-n, --dry-run']), '--dry-run')).toBe(true);
+    expect(definesTerm(at(['Settings', '`WORK_MEM`']), 'work_mem')).toBe(true);
+    expect(definesTerm(at(['Settings', 'Tuning work_mem']), 'work_mem')).toBe(false);
+    expect(definesTerm(at([]), 'work_mem')).toBe(false);
   });
 });
