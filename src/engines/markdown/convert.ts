@@ -7,10 +7,11 @@ import { isNotebookPath, notebookToMarkdown } from './notebook.js';
 import { isOdtPath, odtToMarkdown } from './odt.js';
 import { isPdfPath, pdfToMarkdown } from './pdf.js';
 import { isPptxPath, pptxToMarkdown } from './pptx.js';
+import { isRtfPath, rtfToMarkdown } from './rtf.js';
 
 /**
  * The readers of files that are not read as they are, by extension: the one place that knows
- * them all. Text formats (an HTML page, a Jupyter notebook, a LaTeX document) are converted from their decoded
+ * them all. Text formats (an HTML page, a Jupyter notebook, a LaTeX or Rich Text document) are converted from their decoded
  * text; binary ones (a PDF, a Word document) from their bytes, which the pipeline hands over
  * undecoded for the paths `readsBytes` names (`Chunker.readsBytes`).
  */
@@ -20,6 +21,7 @@ export function convertedText(path: string, text: string): ConvertedText | undef
   if (isHtmlPath(path)) return htmlToMarkdown(text);
   if (isNotebookPath(path)) return notebookToMarkdown(text);
   if (isLatexPath(path)) return latexToMarkdown(text);
+  if (isRtfPath(path)) return rtfToMarkdown(text);
   return undefined;
 }
 

@@ -7,8 +7,8 @@ import { writePdf } from '../../helpers/pdf-writer.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 
 /**
- * A folder of saved HTML pages, a Jupyter notebook, a PDF, office documents, an e-book and a LaTeX
- * paper under a source that
+ * A folder of saved HTML pages, a Jupyter notebook, a PDF, office documents, an e-book, a LaTeX
+ * paper and a TextEdit note under a source that
  * names no engine: they are read as the text they show, without the site's menu, the notebook's
  * outputs or the PDF's running heads, and a hit's heading path and lines (a PDF's and a Word
  * document's: pages) are the file's.
@@ -24,6 +24,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
   let slides: string;
   let book: string;
   let paper: string;
+  let richText: string;
 
   beforeAll(async () => {
     ws = await Workspace.create('cli-html');
@@ -100,6 +101,10 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
       'papers/caching.tex',
       await readFile(fileURLToPath(new URL('../../fixtures/latex/thesis.tex', import.meta.url))),
     );
+    richText = await ws.write(
+      'notes/garden.rtf',
+      await readFile(fileURLToPath(new URL('../../fixtures/rtf/note.rtf', import.meta.url))),
+    );
     config = await ws.writeConfig();
   });
   afterAll(async () => {
@@ -108,7 +113,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
 
   it('indexes the page under its headings, with its own line numbers, and leaves the menu out', async () => {
     const indexed = oneJsonLine(await runCli(['index', '--json', '--config', config], { cwd: ws.root }));
-    expect(indexed).toMatchObject({ filesAdded: 8, failures: [] });
+    expect(indexed).toMatchObject({ filesAdded: 9, failures: [] });
     const search = await runCli(['search', 'undo a bad deploy', '--json', '-k', '3', '--config', config], {
       cwd: ws.root,
     });
@@ -274,5 +279,26 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
       }),
     );
     expect((comment.results as Hit[]).filter((h) => h.path === paper)).toEqual([]);
+  }, 120_000);
+
+  it("finds a TextEdit note's text, its characters decoded, without its fonts", async () => {
+    const search = await runCli(
+      [
+        'search',
+        'where do the coffee grounds for the compost come from',
+        '--json',
+        '-k',
+        '3',
+        '--config',
+        config,
+      ],
+      { cwd: ws.root },
+    );
+    expect(search.code, search.stderr).toBe(0);
+    type Hit = { path: string; text: string; start_line: number };
+    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === richText);
+    expect(hit?.text).toContain('The café next door gives us its coffee grounds for the compost.');
+    expect(hit?.text).not.toMatch(/Helvetica|\\f0|\\cf0/);
+    expect(hit?.start_line).toBe(8);
   }, 120_000);
 });
