@@ -9,7 +9,7 @@ import { LANGUAGES } from './code/languages.js';
  * Plain text notes are Markdown without markup, and read as such. reStructuredText (a Python
  * project's docs), Org notes and AsciiDoc are read as plain text under their own headings
  * (markdown/titles.ts).
- * HTML pages (saved articles, built docs), Jupyter notebooks, LaTeX and Rich Text documents, PDFs, Word documents,
+ * HTML pages (saved articles, built docs), Jupyter notebooks, LaTeX and Rich Text documents, Obsidian's canvases, PDFs, Word documents,
  * OpenDocument texts, PowerPoint presentations and e-books are read as the text they show
  * (markdown/convert.ts and the reader it names for each).
  */
@@ -33,6 +33,7 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.tex',
   '**/*.ltx',
   '**/*.rtf',
+  '**/*.canvas',
 ]);
 
 /** Every extension the code chunker has a grammar for; other files would only be text chunks. */

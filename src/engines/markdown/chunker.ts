@@ -105,8 +105,8 @@ export const markdownChunker: Chunker = {
    * notebooks and PDFs read as the text they show, AsciiDoc under its titles; 5: the front
    * matter's other properties in the text, inline `data:` payloads left out; 6: an HTML table's
    * `<tr class="header">` row kept, a Word or OpenDocument title set on several lines one H1; 7:
-   * LaTeX and Rich Text read as the text they show, for a `.tex` or `.rtf` a config's own include
-   * already named):
+   * LaTeX, Rich Text and JSON Canvas read as the text they show, for a `.tex`, `.rtf` or `.canvas` a
+   * config's own include already named):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
@@ -152,18 +152,27 @@ function toChunk(
     text,
     ...(keywords ? { embedText } : {}),
     contentHash,
-    startLine: (page ? page.lines[draft.span.startLine]!.first : draft.span.startLine) + 1,
-    endLine: (page ? pageEnd(page, draft.span.startLine, draft.span.endLine) : draft.span.endLine) + 1,
+    startLine:
+      (page ? pageSpan(page, draft.span.startLine, draft.span.endLine).first : draft.span.startLine) + 1,
+    endLine: (page ? pageSpan(page, draft.span.startLine, draft.span.endLine).last : draft.span.endLine) + 1,
     headingPath: [...draft.path],
     metadata,
   };
 }
 
-/** The page's last line behind lines `from..to` of its Markdown (an element may end before a later one starts). */
-function pageEnd(page: ConvertedText, from: number, to: number): number {
-  let last = page.lines[from]!.first;
-  for (let i = from; i <= to; i++) last = Math.max(last, page.lines[i]!.last);
-  return last;
+/**
+ * The page's first and last lines behind lines `from..to` of its Markdown: an element may end
+ * before a later one starts, and a reader may write in another order than the file's (a
+ * canvas's cards in reading order).
+ */
+function pageSpan(page: ConvertedText, from: number, to: number): { first: number; last: number } {
+  let first = page.lines[from]!.first;
+  let last = first;
+  for (let i = from; i <= to; i++) {
+    first = Math.min(first, page.lines[i]!.first);
+    last = Math.max(last, page.lines[i]!.last);
+  }
+  return { first, last };
 }
 
 function sha256(text: string): string {

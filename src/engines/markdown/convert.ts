@@ -1,3 +1,4 @@
+import { canvasToMarkdown, isCanvasPath } from './canvas.js';
 import type { ConvertedText } from './converted.js';
 import { docxToMarkdown, isDocxPath } from './docx.js';
 import { epubToMarkdown, isEpubPath } from './epub.js';
@@ -11,7 +12,7 @@ import { isRtfPath, rtfToMarkdown } from './rtf.js';
 
 /**
  * The readers of files that are not read as they are, by extension: the one place that knows
- * them all. Text formats (an HTML page, a Jupyter notebook, a LaTeX or Rich Text document) are converted from their decoded
+ * them all. Text formats (an HTML page, a Jupyter notebook, a LaTeX or Rich Text document, a canvas) are converted from their decoded
  * text; binary ones (a PDF, a Word document) from their bytes, which the pipeline hands over
  * undecoded for the paths `readsBytes` names (`Chunker.readsBytes`).
  */
@@ -22,6 +23,7 @@ export function convertedText(path: string, text: string): ConvertedText | undef
   if (isNotebookPath(path)) return notebookToMarkdown(text);
   if (isLatexPath(path)) return latexToMarkdown(text);
   if (isRtfPath(path)) return rtfToMarkdown(text);
+  if (isCanvasPath(path)) return canvasToMarkdown(text);
   return undefined;
 }
 
@@ -40,7 +42,10 @@ export async function convertedBytes(path: string, bytes: Uint8Array): Promise<C
   throw new Error(`${path}: no reader of bytes for this file type`);
 }
 
-/** Files many times bigger than the text they give (a PDF's fonts, a notebook's output images). */
+/**
+ * Files many times bigger than the text they give (a PDF's fonts, a notebook's output images, a
+ * Rich Text document's pictures written out in hexadecimal).
+ */
 export function isContainer(path: string): boolean {
-  return readsBytes(path) || isNotebookPath(path);
+  return readsBytes(path) || isNotebookPath(path) || isRtfPath(path);
 }

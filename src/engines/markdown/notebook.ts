@@ -1,6 +1,7 @@
-import { type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
+import type { Node } from 'jsonc-parser';
 import { RagError } from '../../errors.js';
-import { ConvertedLines, type ConvertedText, fenceFor, lineFinder } from './converted.js';
+import { ConvertedLines, type ConvertedText, fenceFor } from './converted.js';
+import { property, readJsonObject } from './json-tree.js';
 
 /** `.ipynb` files are Jupyter notebooks, read through `notebookToMarkdown`. */
 export function isNotebookPath(path: string): boolean {
@@ -15,21 +16,7 @@ export function isNotebookPath(path: string): boolean {
  * string, on a line of its own as Jupyter writes them, so a hit opens the notebook at that line.
  */
 export function notebookToMarkdown(json: string): ConvertedText {
-  const errors: ParseError[] = [];
-  const root = parseTree(json, errors, { disallowComments: true, allowTrailingComma: false });
-  const lineAt = lineFinder(json);
-  const error = errors[0];
-  if (error) {
-    const why = printParseErrorCode(error.error)
-      .replace(/([a-z])([A-Z])/g, '$1 $2')
-      .toLowerCase();
-    throw new RagError(
-      'E_SKIPPED',
-      `not a Jupyter notebook: invalid JSON at line ${lineAt(error.offset) + 1} (${why})`,
-    );
-  }
-  if (root?.type !== 'object')
-    throw new RagError('E_SKIPPED', 'not a Jupyter notebook: it is not a JSON object');
+  const { root, lineAt } = readJsonObject(json, 'a Jupyter notebook');
   const cells = property(root, 'cells');
   if (cells?.type !== 'array') {
     throw new RagError(
@@ -90,10 +77,4 @@ function notebookLanguage(root: Node): string {
     property(property(metadata, 'language_info'), 'name')?.value ??
     property(property(metadata, 'kernelspec'), 'language')?.value;
   return typeof name === 'string' && /^[\w+#.-]+$/.test(name) ? name.toLowerCase() : '';
-}
-
-function property(node: Node | undefined, key: string): Node | undefined {
-  if (node?.type !== 'object') return undefined;
-  const pair = node.children?.find((p) => p.children?.[0]?.value === key);
-  return pair?.children?.[1];
 }

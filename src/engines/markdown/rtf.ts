@@ -164,6 +164,10 @@ export function rtfToMarkdown(source: string): ConvertedText {
       case 'ansicpg':
         decoder = decoderFor(n);
         break;
+      case 'bin':
+        // N bytes of binary data (a picture's) follow the word as they are: none of it is text.
+        control.lastIndex += Math.max(0, n ?? 0);
+        break;
       case 'uc':
         group.uc = n ?? 1;
         break;

@@ -8,7 +8,7 @@ import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 
 /**
  * A folder of saved HTML pages, a Jupyter notebook, a PDF, office documents, an e-book, a LaTeX
- * paper and a TextEdit note under a source that
+ * paper, a TextEdit note and an Obsidian canvas under a source that
  * names no engine: they are read as the text they show, without the site's menu, the notebook's
  * outputs or the PDF's running heads, and a hit's heading path and lines (a PDF's and a Word
  * document's: pages) are the file's.
@@ -25,6 +25,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
   let book: string;
   let paper: string;
   let richText: string;
+  let board: string;
 
   beforeAll(async () => {
     ws = await Workspace.create('cli-html');
@@ -105,6 +106,10 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
       'notes/garden.rtf',
       await readFile(fileURLToPath(new URL('../../fixtures/rtf/note.rtf', import.meta.url))),
     );
+    board = await ws.write(
+      'vault/garden.canvas',
+      await readFile(fileURLToPath(new URL('../../fixtures/canvas/garden.canvas', import.meta.url))),
+    );
     config = await ws.writeConfig();
   });
   afterAll(async () => {
@@ -113,7 +118,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
 
   it('indexes the page under its headings, with its own line numbers, and leaves the menu out', async () => {
     const indexed = oneJsonLine(await runCli(['index', '--json', '--config', config], { cwd: ws.root }));
-    expect(indexed).toMatchObject({ filesAdded: 9, failures: [] });
+    expect(indexed).toMatchObject({ filesAdded: 10, failures: [] });
     const search = await runCli(['search', 'undo a bad deploy', '--json', '-k', '3', '--config', config], {
       cwd: ws.root,
     });
@@ -300,5 +305,27 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
     expect(hit?.text).toContain('The café next door gives us its coffee grounds for the compost.');
     expect(hit?.text).not.toMatch(/Helvetica|\\f0|\\cf0/);
     expect(hit?.start_line).toBe(8);
+  }, 120_000);
+
+  it("finds an Obsidian canvas's card under its group's label, its lines the cards'", async () => {
+    const search = await runCli(
+      ['search', 'when does the drip irrigation run', '--json', '-k', '5', '--config', config],
+      { cwd: ws.root },
+    );
+    expect(search.code, search.stderr).toBe(0);
+    type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
+    // The card itself, not the arrow from another card that names it.
+    const hit = (oneJsonLine(search).results as Hit[]).find(
+      (h) => h.path === board && /^Fix the drip line timer: it runs at 6 am/m.test(h.text),
+    );
+    // A small board is one chunk: its groups are headings inside it.
+    expect(hit?.text).toContain(
+      '# Tools\n\nhttps://example.org/drip-irrigation-guide\n\nFix the drip line timer',
+    );
+    expect(hit?.text).not.toMatch(/"x":|"width"/);
+    const lines = (await readFile(board, 'utf8')).split('\n');
+    const cardLine = lines.findIndex((l) => l.includes('Fix the drip line timer')) + 1;
+    expect(hit!.start_line).toBeLessThanOrEqual(cardLine);
+    expect(hit!.end_line).toBeGreaterThanOrEqual(cardLine);
   }, 120_000);
 });

@@ -55,7 +55,7 @@ describe('Indexer: only what the sources include is indexed', () => {
     expect([...countByPath(await readChunks(a.config)).keys()].sort()).toEqual([...kept].sort());
   });
 
-  it('a source that names no include reads Markdown, plain text, reStructuredText, Org, AsciiDoc, HTML, notebooks and PDF, not other formats', async () => {
+  it('a source that names no include reads Markdown, plain text, reStructuredText, Org, AsciiDoc, HTML, notebooks, PDF, LaTeX, Rich Text and canvases, not other formats', async () => {
     ws = await pipeline.workspace('default-include');
     const kept = [
       await ws.write('a.md', note('alpha')),
@@ -77,8 +77,17 @@ describe('Indexer: only what the sources include is indexed', () => {
         'lab/run.ipynb',
         JSON.stringify({ cells: [{ cell_type: 'markdown', source: [paragraph('lab', 1)] }] }),
       ),
+      await ws.write('paper.tex', `\\section{Paper}\n${paragraph('proof', 1)}\n`),
+      await ws.write('letters/thanks.rtf', `{\\rtf1\\ansi ${paragraph('letter', 1)}\\par}`),
+      await ws.write(
+        'boards/plan.canvas',
+        JSON.stringify({
+          nodes: [{ id: 'a', type: 'text', text: paragraph('plan', 1), x: 0, y: 0, width: 9, height: 9 }],
+        }),
+      ),
     ];
-    await ws.write('paper.tex', `\\section{Paper}\n${paragraph('proof', 1)}\n`);
+    await ws.write('settings.json', '{"theme": "dark"}\n');
+    await ws.write('budget.csv', 'month,amount\nJanuary,120\n');
     const a = await open();
     expect(a.config.sources[0]!.include).toContain('**/*.txt');
     const summary = await a.indexer.reconcile();

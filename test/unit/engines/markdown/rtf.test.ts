@@ -73,6 +73,8 @@ describe('rtfToMarkdown', () => {
       expect(() => rtfToMarkdown(broken), broken).not.toThrow();
     }
     expect(rtfToMarkdown(String.raw`{\rtf1 {\b bold`).text).toBe('bold\n');
+    // Binary data after \bin may hold braces and backslashes: it is passed over whole.
+    expect(rtfToMarkdown('{\\rtf1 {\\pict\\bin4 {\\}x}after\\par}').text).toBe('after\n');
   });
 });
 
