@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paragraph, Workspace } from '../../helpers/index-workspace.js';
@@ -29,6 +28,9 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
 
   beforeAll(async () => {
     ws = await Workspace.create('cli-html');
+    /** A fixture under test/fixtures, written into the workspace at `rel`. */
+    const copy = async (rel: string, fixture: string) =>
+      ws.write(rel, await readFile(fileURLToPath(new URL(`../../fixtures/${fixture}`, import.meta.url))));
     page = await ws.write(
       'docs/deploy.html',
       [
@@ -50,10 +52,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
         '</body></html>',
       ].join('\n'),
     );
-    notebook = await ws.write(
-      'analysis/sales.ipynb',
-      await readFile(join(import.meta.dirname, '../../fixtures/notebook/analysis.ipynb'), 'utf8'),
-    );
+    notebook = await copy('analysis/sales.ipynb', 'notebook/analysis.ipynb');
     // Four pages, as a manual prints them: a running head and a page number on each.
     const body = (topic: string) =>
       paragraph(topic, 4)
@@ -81,51 +80,38 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
       ),
     );
     // Written by pandoc (test/fixtures/docx/README.md): a real writer's Word document.
-    word = await ws.write(
-      'reports/q1.docx',
-      await readFile(fileURLToPath(new URL('../../fixtures/docx/report.docx', import.meta.url))),
-    );
+    word = await copy('reports/q1.docx', 'docx/report.docx');
     // Written by pandoc too (test/fixtures/odt/README.md): what LibreOffice opens.
-    odt = await ws.write(
-      'notes/greenhouse.odt',
-      await readFile(fileURLToPath(new URL('../../fixtures/odt/handbook.odt', import.meta.url))),
-    );
-    slides = await ws.write(
-      'talks/migration.pptx',
-      await readFile(fileURLToPath(new URL('../../fixtures/pptx/edited.pptx', import.meta.url))),
-    );
-    book = await ws.write(
-      'books/sourdough.epub',
-      await readFile(fileURLToPath(new URL('../../fixtures/epub/book.epub', import.meta.url))),
-    );
-    paper = await ws.write(
-      'papers/caching.tex',
-      await readFile(fileURLToPath(new URL('../../fixtures/latex/thesis.tex', import.meta.url))),
-    );
-    richText = await ws.write(
-      'notes/garden.rtf',
-      await readFile(fileURLToPath(new URL('../../fixtures/rtf/note.rtf', import.meta.url))),
-    );
-    board = await ws.write(
-      'vault/garden.canvas',
-      await readFile(fileURLToPath(new URL('../../fixtures/canvas/garden.canvas', import.meta.url))),
-    );
+    odt = await copy('notes/greenhouse.odt', 'odt/handbook.odt');
+    slides = await copy('talks/migration.pptx', 'pptx/edited.pptx');
+    book = await copy('books/sourdough.epub', 'epub/book.epub');
+    paper = await copy('papers/caching.tex', 'latex/thesis.tex');
+    richText = await copy('notes/garden.rtf', 'rtf/note.rtf');
+    board = await copy('vault/garden.canvas', 'canvas/garden.canvas');
     config = await ws.writeConfig();
   });
   afterAll(async () => {
     await ws.cleanup();
   });
 
+  type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
+  /** The hits of `ragctl search <args> --json`, which must succeed. */
+  const hitsOf = async (...args: string[]): Promise<Hit[]> => {
+    const search = await runCli(['search', ...args, '--json', '--config', config], { cwd: ws.root });
+    expect(search.code, search.stderr).toBe(0);
+    return oneJsonLine(search).results as Hit[];
+  };
+  /** The best hit in `file` among the top `k` for `question`. */
+  const hitIn = async (file: string, question: string, k = 3, test: (h: Hit) => boolean = () => true) =>
+    (await hitsOf(question, '-k', String(k))).find((h) => h.path === file && test(h));
+  /** The hits in `file` of a full-text search for `words`. */
+  const textHitsIn = async (file: string, words: string) =>
+    (await hitsOf(words, '--mode', 'text')).filter((h) => h.path === file);
+
   it('indexes the page under its headings, with its own line numbers, and leaves the menu out', async () => {
     const indexed = oneJsonLine(await runCli(['index', '--json', '--config', config], { cwd: ws.root }));
     expect(indexed).toMatchObject({ filesAdded: 10, failures: [] });
-    const search = await runCli(['search', 'undo a bad deploy', '--json', '-k', '3', '--config', config], {
-      cwd: ws.root,
-    });
-    expect(search.code, search.stderr).toBe(0);
-    type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
-    const hits = oneJsonLine(search).results as Hit[];
-    const rollback = hits.find((h) => h.text.includes('previous image tag'));
+    const rollback = await hitIn(page, 'undo a bad deploy', 3, (h) => h.text.includes('previous image tag'));
     expect(rollback?.heading_path).toEqual(['Operations', 'Rolling back a release']);
     expect(rollback?.text).not.toMatch(/<\/?(p|h2|a|pre)\b|¶/);
     // Its lines are the page's: from the heading's line through the code block's.
@@ -137,102 +123,47 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
       lineOf(rollback!.text.includes('deploy --tag') ? 'deploy --tag' : 'Roll back with'),
     );
     // The menu and footer are not the page's text: no chunk holds their words.
-    const billing = oneJsonLine(
-      await runCli(['search', 'billing invoices', '--mode', 'text', '--json', '--config', config], {
-        cwd: ws.root,
-      }),
-    );
-    expect((billing.results as Hit[]).filter((h) => h.path === page)).toEqual([]);
+    expect(await textHitsIn(page, 'billing invoices')).toEqual([]);
   }, 120_000);
 
   it("finds a notebook's cells under its Markdown headings, on the notebook's lines, without its outputs", async () => {
-    const search = await runCli(
-      ['search', 'throw away refunded orders', '--json', '-k', '3', '--config', config],
-      {
-        cwd: ws.root,
-      },
-    );
-    expect(search.code, search.stderr).toBe(0);
-    type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
-    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === notebook);
+    const hit = await hitIn(notebook, 'throw away refunded orders');
     expect(hit?.heading_path).toEqual(['Sales analysis', 'Cleaning']);
     const lines = (await readFile(notebook, 'utf8')).split('\n');
     expect(lines[hit!.start_line - 1]).toContain('## Cleaning');
-    const outputs = oneJsonLine(
-      await runCli(['search', 'Figure size Axes', '--mode', 'text', '--json', '--config', config], {
-        cwd: ws.root,
-      }),
-    );
-    expect(outputs.results).toEqual([]);
+    expect(await hitsOf('Figure size Axes', '--mode', 'text')).toEqual([]);
   }, 120_000);
 
   it("finds a PDF's text under its bookmarks, its pages as lines, without its running head", async () => {
-    const question = 'how do I bring back the database from an archive';
-    const search = await runCli(['search', question, '--json', '-k', '3', '--config', config], {
-      cwd: ws.root,
-    });
-    expect(search.code, search.stderr).toBe(0);
-    type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
-    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === pdf);
+    const hit = await hitIn(pdf, 'how do I bring back the database from an archive');
     expect(hit?.heading_path).toEqual(['Restoring a backup']);
     expect([hit?.start_line, hit?.end_line]).toEqual([2, 2]);
-    const heads = oneJsonLine(
-      await runCli(['search', 'runbook storage team', '--mode', 'text', '--json', '--config', config], {
-        cwd: ws.root,
-      }),
-    );
-    expect((heads.results as Hit[]).filter((h) => h.path === pdf)).toEqual([]);
+    expect(await textHitsIn(pdf, 'runbook storage team')).toEqual([]);
   }, 120_000);
 
   it("finds a Word document's text under its title and headings, its table as rows", async () => {
-    const ask = async (question: string) => {
-      const search = await runCli(['search', question, '--json', '-k', '3', '--config', config], {
-        cwd: ws.root,
-      });
-      expect(search.code, search.stderr).toBe(0);
-      type Hit = { path: string; heading_path: string[]; text: string; start_line: number };
-      return (oneJsonLine(search).results as Hit[]).find((h) => h.path === word);
-    };
-    const downtime = await ask('how long was the billing database down during the migration');
+    const downtime = await hitIn(word, 'how long was the billing database down during the migration');
     expect(downtime?.heading_path.slice(0, 2)).toEqual(['Quarterly Infrastructure Report', 'Summary']);
     expect(downtime?.text).toContain('Downtime was 14 minutes.');
     expect(downtime?.start_line).toBe(1);
-    const costs = await ask('what did storage cost in the second quarter');
+    const costs = await hitIn(word, 'what did storage cost in the second quarter');
     expect(costs?.text).toContain('| Storage | 3,100 | 3,450 |');
   }, 120_000);
 
   it('finds an OpenDocument text under its title, its table as rows, its footnote left out', async () => {
-    const search = await runCli(
-      ['search', 'what stops blossom end rot on tomatoes', '--json', '-k', '3', '--config', config],
-      { cwd: ws.root },
-    );
-    expect(search.code, search.stderr).toBe(0);
-    type Hit = { path: string; heading_path: string[]; text: string };
-    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === odt);
+    const hit = await hitIn(odt, 'what stops blossom end rot on tomatoes');
     // A small document is one chunk under its title, its headings inside.
     expect(hit?.heading_path[0]).toBe('Greenhouse handbook');
     expect(hit?.text).toContain(
       '## Watering\n\nWater the tomatoes at the base every second morning; a drip line',
     );
-    const heater = await runCli(
-      ['search', 'paraffin heater', '--json', '--mode', 'text', '--config', config],
-      {
-        cwd: ws.root,
-      },
-    );
-    const texts = (oneJsonLine(heater).results as Hit[]).filter((h) => h.path === odt).map((h) => h.text);
+    const texts = (await textHitsIn(odt, 'paraffin heater')).map((h) => h.text);
     expect(texts.join('\n')).toContain('| April | 7 °C |');
     expect(texts.join('\n')).not.toContain('Footnote text');
   }, 120_000);
 
   it("finds a slide's text and speaker notes under the deck's title, on the slide it is on", async () => {
-    const search = await runCli(
-      ['search', 'how much did the support contract renewal cost', '--json', '-k', '3', '--config', config],
-      { cwd: ws.root },
-    );
-    expect(search.code, search.stderr).toBe(0);
-    type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
-    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === slides);
+    const hit = await hitIn(slides, 'how much did the support contract renewal cost');
     expect(hit?.heading_path[0]).toBe('Storage migration plan');
     expect(hit?.text).toContain('Speaker note: mention the support contract renewal quote of 40k.');
     expect(hit?.text).not.toContain('Confidential footer');
@@ -242,33 +173,13 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
   }, 120_000);
 
   it("finds an e-book's chapter under the book's title", async () => {
-    const search = await runCli(
-      [
-        'search',
-        'how often does a refrigerated starter need feeding',
-        '--json',
-        '-k',
-        '3',
-        '--config',
-        config,
-      ],
-      { cwd: ws.root },
-    );
-    expect(search.code, search.stderr).toBe(0);
-    type Hit = { path: string; heading_path: string[]; text: string };
-    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === book);
+    const hit = await hitIn(book, 'how often does a refrigerated starter need feeding');
     expect(hit?.heading_path[0]).toBe('The Sourdough Notebook');
     expect(hit?.text).toContain('A starter kept in the fridge needs one feed a week.');
   }, 120_000);
 
   it("finds a LaTeX paper's prose under its title and sections, on the source's lines, without its comments", async () => {
-    const search = await runCli(
-      ['search', 'why do edge caches reduce latency', '--json', '-k', '3', '--config', config],
-      { cwd: ws.root },
-    );
-    expect(search.code, search.stderr).toBe(0);
-    type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
-    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === paper);
+    const hit = await hitIn(paper, 'why do edge caches reduce latency');
     expect(hit?.heading_path[0]).toBe('Caching Strategies for Edge Networks');
     expect(hit?.text).toContain('## Introduction\n\nEdge caches cut latency for users far from the origin.');
     expect(hit?.text).toContain(
@@ -278,45 +189,20 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
     const lines = (await readFile(paper, 'utf8')).split('\n');
     expect(lines[hit!.start_line - 1]).toMatch(/\\section\{Introduction\}|\\begin\{abstract\}/);
     // A comment is not the paper's text.
-    const comment = oneJsonLine(
-      await runCli(['search', 'Akamai paper', '--mode', 'text', '--json', '--config', config], {
-        cwd: ws.root,
-      }),
-    );
-    expect((comment.results as Hit[]).filter((h) => h.path === paper)).toEqual([]);
+    expect(await textHitsIn(paper, 'Akamai paper')).toEqual([]);
   }, 120_000);
 
   it("finds a TextEdit note's text, its characters decoded, without its fonts", async () => {
-    const search = await runCli(
-      [
-        'search',
-        'where do the coffee grounds for the compost come from',
-        '--json',
-        '-k',
-        '3',
-        '--config',
-        config,
-      ],
-      { cwd: ws.root },
-    );
-    expect(search.code, search.stderr).toBe(0);
-    type Hit = { path: string; text: string; start_line: number };
-    const hit = (oneJsonLine(search).results as Hit[]).find((h) => h.path === richText);
+    const hit = await hitIn(richText, 'where do the coffee grounds for the compost come from');
     expect(hit?.text).toContain('The café next door gives us its coffee grounds for the compost.');
     expect(hit?.text).not.toMatch(/Helvetica|\\f0|\\cf0/);
     expect(hit?.start_line).toBe(8);
   }, 120_000);
 
   it("finds an Obsidian canvas's card under its group's label, its lines the cards'", async () => {
-    const search = await runCli(
-      ['search', 'when does the drip irrigation run', '--json', '-k', '5', '--config', config],
-      { cwd: ws.root },
-    );
-    expect(search.code, search.stderr).toBe(0);
-    type Hit = { path: string; heading_path: string[]; text: string; start_line: number; end_line: number };
     // The card itself, not the arrow from another card that names it.
-    const hit = (oneJsonLine(search).results as Hit[]).find(
-      (h) => h.path === board && /^Fix the drip line timer: it runs at 6 am/m.test(h.text),
+    const hit = await hitIn(board, 'when does the drip irrigation run', 5, (h) =>
+      /^Fix the drip line timer: it runs at 6 am/m.test(h.text),
     );
     // A small board is one chunk: its groups are headings inside it.
     expect(hit?.text).toContain(

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LanceStore } from '../../../src/store/lance-store.js';
-import type { LanceChunkTable } from '../../../src/store/lance-table.js';
+import { describe, expect, it } from 'vitest';
 import type { FieldFilter, SearchMode } from '../../../src/store/types.js';
-import { batchFor, DIM, type FileSpec, openStore, ROOT, SPEC, tempDir, unitVectors } from './fixtures.js';
+import { DIM, type FileSpec, ROOT, unitVectors, useTableOf } from './fixtures.js';
 
 /**
  * Every kind of declared filter field, as `fieldWhere` writes it, run by LanceDB itself over the
@@ -10,10 +8,6 @@ import { batchFor, DIM, type FileSpec, openStore, ROOT, SPEC, tempDir, unitVecto
  * indexes exist.
  */
 describe('declared filter fields in a real LanceDB table', () => {
-  let cleanup: () => Promise<void>;
-  let store: LanceStore;
-  let table: LanceChunkTable;
-
   // Three files of three chunks (start lines 1, 11, 21), each word "kiwi" for the text leg.
   const FILES: FileSpec[] = ['a.md', 'docs/b.md', "it's.md"].map((rel, f) => ({
     path: `${ROOT}/${rel}`,
@@ -22,24 +16,11 @@ describe('declared filter fields in a real LanceDB table', () => {
     headings: [0, 1, 2].map((c) => ['Title', c === 1 ? "Setup's end" : `Part ${c}`]),
   }));
 
-  beforeAll(async () => {
-    let dir: string;
-    ({ dir, cleanup } = await tempDir());
-    store = await openStore(dir);
-    ({ table } = await store.openChunkTable(SPEC));
-    await table.replaceFiles(
-      FILES.map((f) => f.path),
-      batchFor(FILES, 7).batch,
-    );
-  });
-  afterAll(async () => {
-    await store.close();
-    await cleanup();
-  });
+  const table = useTableOf(FILES, 7);
 
   const search = async (mode: SearchMode, fields: FieldFilter[]) =>
     (
-      await table.search({
+      await table().search({
         query: 'kiwi',
         vector: unitVectors(1, DIM, 99),
         k: 50,
@@ -100,7 +81,7 @@ describe('declared filter fields in a real LanceDB table', () => {
 
   for (const indexed of [false, true]) {
     it(`keeps exactly the matching rows in every mode (${indexed ? 'indexed' : 'flat'})`, async () => {
-      if (indexed) await table.optimize();
+      if (indexed) await table().optimize();
       for (const [name, fields, expected] of CASES) {
         for (const mode of ['vector', 'text', 'hybrid'] as const) {
           expect(await search(mode, fields), `${name}, ${mode}`).toEqual(expected);

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { documentMapper } from '../../../src/engines/document-mapper.js';
 import type { Chunk, FileFacts, MappedFile } from '../../../src/engines/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { type ChunkTableSpec, LanceStore, type LanceStoreOptions } from '../../../src/store/lance-store.js';
+import type { LanceChunkTable } from '../../../src/store/lance-table.js';
 import type { StoreTuning } from '../../../src/store/tuning.js';
 
 export const DIM = 16;
@@ -100,4 +102,29 @@ export async function openStore(
   extra: Partial<LanceStoreOptions> = {},
 ): Promise<LanceStore> {
   return LanceStore.open({ dir, logger: silentLogger(), tuning, ...extra });
+}
+
+/**
+ * A real LanceDB table in a temp folder holding `files` (vectors from `seed`) for the tests of
+ * the describe block that calls this: made before them, removed after. The getter gives it.
+ */
+export function useTableOf(files: readonly FileSpec[], seed: number): () => LanceChunkTable {
+  let cleanup: () => Promise<void>;
+  let store: LanceStore;
+  let table: LanceChunkTable;
+  beforeAll(async () => {
+    let dir: string;
+    ({ dir, cleanup } = await tempDir());
+    store = await openStore(dir);
+    ({ table } = await store.openChunkTable(SPEC));
+    await table.replaceFiles(
+      files.map((f) => f.path),
+      batchFor(files, seed).batch,
+    );
+  });
+  afterAll(async () => {
+    await store.close();
+    await cleanup();
+  });
+  return () => table;
 }

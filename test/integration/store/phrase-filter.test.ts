@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LanceStore } from '../../../src/store/lance-store.js';
-import type { LanceChunkTable } from '../../../src/store/lance-table.js';
+import { describe, expect, it } from 'vitest';
 import type { SearchMode } from '../../../src/store/types.js';
-import { batchFor, DIM, type FileSpec, openStore, ROOT, SPEC, tempDir, unitVectors } from './fixtures.js';
+import { DIM, type FileSpec, ROOT, unitVectors, useTableOf } from './fixtures.js';
 
 /**
  * `phraseWhere` run by LanceDB itself: its `regexp_like` is Rust's regex, whose `\W` the unit
  * test only imitates in JavaScript. One chunk per file, so a hit's file names the text it held.
  */
 describe('quoted phrases in a real LanceDB table', () => {
-  let cleanup: () => Promise<void>;
-  let store: LanceStore;
-  let table: LanceChunkTable;
-
   const TEXTS: Record<string, string> = {
     'set.md': 'memory: SET work_mem = 64MB for the sort',
     'maint.md': 'memory: maintenance_work_mem = 1GB for VACUUM',
@@ -28,24 +22,11 @@ describe('quoted phrases in a real LanceDB table', () => {
     headings: [['Title']],
   }));
 
-  beforeAll(async () => {
-    let dir: string;
-    ({ dir, cleanup } = await tempDir());
-    store = await openStore(dir);
-    ({ table } = await store.openChunkTable(SPEC));
-    await table.replaceFiles(
-      FILES.map((f) => f.path),
-      batchFor(FILES, 3).batch,
-    );
-  });
-  afterAll(async () => {
-    await store.close();
-    await cleanup();
-  });
+  const table = useTableOf(FILES, 3);
 
   const holding = async (phrase: string, mode: SearchMode) =>
     (
-      await table.search({
+      await table().search({
         query: 'memory',
         vector: unitVectors(1, DIM, 5),
         k: 50,
