@@ -187,7 +187,7 @@ export async function guessEngines(
  */
 function notADatabaseLog(rel: string): boolean {
   const name = rel.slice(rel.lastIndexOf('/') + 1);
-  return /\.(json|csv)$/i.test(name) && !/postgres|pg|mysql|maria|sql|slow|query|audit/i.test(name);
+  return /\.(json|csv)$/i.test(name) && !/postgres|(^|[^a-z])pg|mysql|maria|sql|slow|query|audit/i.test(name);
 }
 
 /** Files named per engine in what `ragctl add` says of a guess. */

@@ -147,14 +147,15 @@ function toChunk(
   const contentHash = sha256(embedText);
   const metadata: MarkdownChunkMetadata = { ...fileMetadata, bodyOffset: text.length - body.length };
   if (draft.span.isOversize) metadata.oversize = true;
+  const { startLine, endLine } = draft.span;
+  const lines = page ? pageSpan(page, startLine, endLine) : { first: startLine, last: endLine };
   return {
     id: sha256(`${path}\0${ordinal}\0${contentHash}`),
     text,
     ...(keywords ? { embedText } : {}),
     contentHash,
-    startLine:
-      (page ? pageSpan(page, draft.span.startLine, draft.span.endLine).first : draft.span.startLine) + 1,
-    endLine: (page ? pageSpan(page, draft.span.startLine, draft.span.endLine).last : draft.span.endLine) + 1,
+    startLine: lines.first + 1,
+    endLine: lines.last + 1,
     headingPath: [...draft.path],
     metadata,
   };

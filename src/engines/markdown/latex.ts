@@ -10,10 +10,10 @@ const SECTIONING = ['part', 'chapter', 'section', 'subsection', 'subsubsection',
 
 /** A sectioning command opening a line: `\section*[short]{`, maybe in a class's wrapper (`\IEEEraisesectionheading{\section{`). */
 const SECTION_START = new RegExp(
-  String.raw`^\s*(?:\\[A-Za-z]+\s*\{\s*)?\\(${SECTIONING.join('|')})\*?\s*(?:\[[^\]]*\]\s*)?\{`,
+  String.raw`^\s*(?:\\[A-Za-z]+\s*\{\s*)?\\(${SECTIONING.join('|')})\*?\s*(?:\[[^\][]{0,200}\]\s*)?\{`,
 );
 
-const TITLE_START = /^\s*\\title\s*(?:\[[^\]]*\]\s*)?\{/;
+const TITLE_START = /^\s*\\title\s*(?:\[[^\][]{0,200}\]\s*)?\{/;
 
 /** Environments whose lines are taken as they are, fenced as code (`comment`'s left out). */
 const VERBATIM = new Set([
@@ -76,7 +76,7 @@ const DROPPED = new Set(
 
 /** Commands whose first argument is a setting, not text: `\textcolor{red}{text}` is "text". */
 const SETTING_FIRST =
-  /\\(foreignlanguage|textcolor|colorbox|selectlanguage|otherlanguage)\s*(?:\[[^\]]*\])?\s*\{[^{}]*\}/g;
+  /\\(foreignlanguage|textcolor|colorbox|selectlanguage|otherlanguage)\s*(?:\[[^\][]{0,200}\])?\s*\{[^{}]*\}/g;
 
 /** Accent commands (`\'e`, `\"{o}`) and the combining mark each puts on its letter. */
 const ACCENTS: Record<string, string> = {
@@ -310,8 +310,8 @@ function lineFrom(lines: readonly string[], start: number, test: (line: string) 
 /** A listing's language, from `\begin{minted}{python}` or `\begin{lstlisting}[language=Python]`. */
 function listingLanguage(line: string): string {
   const language =
-    /\\begin\{minted\}(?:\[[^\]]*\])?\{([^}]*)\}/.exec(line)?.[1] ??
-    /\\begin\{lstlisting\}\[[^\]]*\blanguage=\{?([\w+#-]+)/.exec(line)?.[1] ??
+    /\\begin\{minted\}(?:\[[^\][]{0,200}\])?\{([^}]*)\}/.exec(line)?.[1] ??
+    /\\begin\{lstlisting\}\[[^\][]{0,200}\blanguage=\{?([\w+#-]+)/.exec(line)?.[1] ??
     '';
   return language.toLowerCase();
 }
@@ -331,12 +331,12 @@ function prose(line: string): string {
   }
   text += line.slice(from);
   let bullet = '';
-  const item = /^\s*\\item\b\s*(?:\[([^\]]*)\])?/.exec(text);
+  const item = /^\s*\\item\b\s*(?:\[([^\][]{0,200})\])?/.exec(text);
   if (item) {
     bullet = '- ';
     text = `${item[1] ? `${inline(item[1])}: ` : ''}${text.slice(item[0].length)}`;
   }
-  text = text.replace(/\\caption\*?\s*(?:\[[^\]]*\])?\s*\{/g, 'Caption: {');
+  text = text.replace(/\\caption\*?\s*(?:\[[^\][]{0,200}\])?\s*\{/g, 'Caption: {');
   // A table row: cells split by `&`, the row ended by `\\`.
   text = text.replace(/(^|[^\\])&/g, '$1 | ');
   const body = inline(text);
@@ -354,13 +354,13 @@ const FOOTNOTE = '\u0000';
 function inline(text: string): string {
   const verbs: string[] = [];
   const held = text
-    .replace(/\\verb\*?([^A-Za-z\s*])(.*?)\1/g, (_m, _delimiter: string, code: string) => {
+    .replace(/\\verb\*?([^A-Za-z\s*])(.{0,500}?)\1/g, (_m, _delimiter: string, code: string) => {
       verbs.push(code);
       return `${VERB}${verbs.length - 1}${VERB}`;
     })
     .replaceAll('\\$', DOLLAR);
   return held
-    .split(/(\$\$[^$]*\$\$|\$[^$]*\$|\\\([\s\S]*?\\\))/)
+    .split(/(\$\$[^$]{0,2000}\$\$|\$[^$]{0,2000}\$|\\\([\s\S]{0,2000}?\\\))/)
     .map((part, k) => (k % 2 === 1 ? part : markupless(part)))
     .join('')
     .replaceAll(DOLLAR, '$')
@@ -371,7 +371,7 @@ function inline(text: string): string {
 
 function markupless(text: string): string {
   const s = text
-    .replace(/\\\\(\s*\[[^\]]*\])?/g, ' ')
+    .replace(/\\\\(\s*\[[^\][]{0,200}\])?/g, ' ')
     .replace(/``|''/g, '"')
     // A dotless i or j under an accent (`\"{\i}`) is the letter's base.
     .replace(/(\\[`'^"~=.]\s*)\{?\\([ij])\}?/g, '$1$2')
@@ -384,11 +384,11 @@ function markupless(text: string): string {
       `${letter}${ACCENTS[accent]}`.normalize('NFC'),
     )
     .replace(/(^|[^\\])~/g, '$1 ')
-    .replace(SETTING_FIRST, (whole) => whole.replace(/^\\[A-Za-z]+\s*(\[[^\]]*\])?\s*\{[^{}]*\}/, ''))
+    .replace(SETTING_FIRST, (whole) => whole.replace(/^\\[A-Za-z]+\s*(\[[^\][]{0,200}\])?\s*\{[^{}]*\}/, ''))
     .replace(/\\href\s*\{[^}]*\}\s*\{/g, '{')
-    .replace(/\\footnote\s*(?:\[[^\]]*\])?\s*\{/g, ` ${FOOTNOTE}{`)
+    .replace(/\\footnote\s*(?:\[[^\][]{0,200}\])?\s*\{/g, ` ${FOOTNOTE}{`)
     // Any other command goes, with its options (`\textquote[…]{text}` is "text").
-    .replace(/\\([A-Za-z]+)\*?(?:\s*\[[^\]]*\])*|\\(.)/g, (_m, name?: string, char?: string) =>
+    .replace(/\\([A-Za-z]+)\*?(?:\s*\[[^\][]{0,200}\])*|\\(.)/g, (_m, name?: string, char?: string) =>
       name !== undefined ? (SYMBOLS[name] ?? ' ') : (SYMBOLS[char!] ?? char!),
     );
   return (
@@ -416,11 +416,17 @@ function footnotesInParentheses(s: string): string {
   }
 }
 
+/** The longest argument looked for, in characters: an author block or a long caption fits. */
+const ARGUMENT_LIMIT = 4_000;
+
 /** The index of the bracket closing the one at `open`, or -1; escaped ones do not count. */
 function matching(text: string, open: number, opener = '{', closer = '}'): number {
   if (open < 0 || text[open] !== opener) return -1;
   let depth = 0;
-  for (let i = open; i < text.length; i++) {
+  // An argument longer than this is a brace left open: looking further for each of many would
+  // make a file's read quadratic.
+  const end = Math.min(text.length, open + ARGUMENT_LIMIT);
+  for (let i = open; i < end; i++) {
     const c = text[i];
     if (c === '\\') i++;
     else if (c === opener) depth++;
@@ -441,7 +447,7 @@ function withoutComment(line: string): string {
 /** The document's `\title{…}`, its markup taken out. */
 function titleIn(lines: readonly string[]): string | undefined {
   const text = lines.join('\n');
-  const at = /\\title\s*(?:\[[^\]]*\]\s*)?\{/.exec(text);
+  const at = /\\title\s*(?:\[[^\][]{0,200}\]\s*)?\{/.exec(text);
   if (!at) return undefined;
   const open = at.index + at[0].length - 1;
   const close = matching(text, open);
