@@ -195,9 +195,10 @@ const EXAMPLES = 2;
 
 /**
  * Docs by their name, as a project's are written: Markdown, reStructuredText, AsciiDoc, PDF, Word,
- * and notebooks (prose and code together). Not HTML: in a code project that is mostly templates.
+ * notebooks (prose and code together), and LaTeX (a research project's paper). Not HTML: in a
+ * code project that is mostly templates.
  */
-const MARKDOWN_NAME = /\.(md|markdown|mdx|rst|adoc|ipynb|pdf|docx|odt|odp|pptx|epub)$/i;
+const MARKDOWN_NAME = /\.(md|markdown|mdx|rst|adoc|ipynb|pdf|docx|odt|odp|pptx|epub|tex)$/i;
 
 /** What a look saw: folder entries read, whether it got to the end, whether the folder itself could be listed. */
 interface Look {

@@ -17,7 +17,7 @@ describe('ragctl add', () => {
     ({ dir: root, cleanup } = await makeTempDir('cli-add'));
     env = { XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data') };
     configFile = join(root, 'xdg-config', 'ragctl', 'config.yaml');
-    for (const d of ['notes', 'shop/app', 'logs', 'tool', 'lab', 'web', 'pglogs'])
+    for (const d of ['notes', 'shop/app', 'logs', 'tool', 'lab', 'web', 'pglogs', 'research/paper'])
       await mkdir(join(root, d), { recursive: true });
     await writeFile(join(root, 'tool', 'main.py'), 'print(1)\n');
     await writeFile(join(root, 'tool', 'cli.py'), 'print(2)\n');
@@ -30,6 +30,9 @@ describe('ragctl add', () => {
     for (const m of ['load', 'clean', 'plot'])
       await writeFile(join(root, 'lab', `${m}.py`), `def ${m}():\n    pass\n`);
     await writeFile(join(root, 'lab', 'explore.ipynb'), '{"cells": [], "metadata": {}, "nbformat": 4}\n');
+    for (const m of ['train', 'evaluate'])
+      await writeFile(join(root, 'research', `${m}.py`), `def ${m}():\n    pass\n`);
+    await writeFile(join(root, 'research/paper', 'main.tex'), '\\section{Method}\nWe train a model.\n');
     for (const m of ['app', 'menu', 'cart'])
       await writeFile(join(root, 'web', `${m}.js`), `export function ${m}() {}\n`);
     await writeFile(join(root, 'web', 'index.html'), '<div id="app"></div>\n');
@@ -91,13 +94,16 @@ describe('ragctl add', () => {
     expect((await ragctl('remove', 'tool')).code).toBe(0);
   });
 
-  it("a notebook beside code is read by md too; a web app's index.html is no reason", async () => {
+  it("a notebook or a LaTeX paper beside code is read by md too; a web app's index.html is no reason", async () => {
     const lab = oneJsonLine(await ragctl('add', 'lab', '--json'));
     expect(lab).toMatchObject({
       added: { engines: ['code', 'md'] },
       guessed: true,
       files: { code: 3, md: 1 },
     });
+    const research = oneJsonLine(await ragctl('add', 'research', '--json'));
+    expect(research).toMatchObject({ added: { engines: ['code', 'md'] }, files: { code: 2, md: 1 } });
+    expect((await ragctl('remove', 'research')).code).toBe(0);
     const web = oneJsonLine(await ragctl('add', 'web', '--json'));
     expect(web).toMatchObject({
       added: { engines: ['code'] },
