@@ -10,7 +10,7 @@ import { LANGUAGES } from './code/languages.js';
  * project's docs), Org notes and AsciiDoc are read as plain text under their own headings
  * (markdown/titles.ts).
  * HTML pages (saved articles, built docs), Jupyter notebooks, LaTeX and Rich Text documents, Obsidian's canvases, PDFs, Word documents,
- * OpenDocument texts, PowerPoint presentations and e-books are read as the text they show
+ * OpenDocument texts, PowerPoint presentations, Excel workbooks and e-books are read as the text they show
  * (markdown/convert.ts and the reader it names for each).
  */
 export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
@@ -29,6 +29,7 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.odt',
   '**/*.odp',
   '**/*.pptx',
+  '**/*.xlsx',
   '**/*.epub',
   '**/*.tex',
   '**/*.ltx',

@@ -105,8 +105,8 @@ export const markdownChunker: Chunker = {
    * notebooks and PDFs read as the text they show, AsciiDoc under its titles; 5: the front
    * matter's other properties in the text, inline `data:` payloads left out; 6: an HTML table's
    * `<tr class="header">` row kept, a Word or OpenDocument title set on several lines one H1; 7:
-   * LaTeX, Rich Text and JSON Canvas read as the text they show, for a `.tex`, `.rtf` or `.canvas` a
-   * config's own include already named):
+   * LaTeX, Rich Text, JSON Canvas and Excel read as the text they show, for a `.tex`, `.rtf`,
+   * `.canvas` or `.xlsx` a config's own include already named):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */

@@ -9,6 +9,7 @@ import { isOdtPath, odtToMarkdown } from './odt.js';
 import { isPdfPath, pdfToMarkdown } from './pdf.js';
 import { isPptxPath, pptxToMarkdown } from './pptx.js';
 import { isRtfPath, rtfToMarkdown } from './rtf.js';
+import { isXlsxPath, xlsxToMarkdown } from './xlsx.js';
 
 /**
  * The readers of files that are not read as they are, by extension: the one place that knows
@@ -27,9 +28,16 @@ export function convertedText(path: string, text: string): ConvertedText | undef
   return undefined;
 }
 
-/** Whether `path` is read from its bytes: a PDF, an office document or an e-book is not text. */
+/** Whether `path` is read from its bytes: a PDF, an office document, a workbook or an e-book is not text. */
 export function readsBytes(path: string): boolean {
-  return isPdfPath(path) || isDocxPath(path) || isOdtPath(path) || isPptxPath(path) || isEpubPath(path);
+  return (
+    isPdfPath(path) ||
+    isDocxPath(path) ||
+    isOdtPath(path) ||
+    isPptxPath(path) ||
+    isXlsxPath(path) ||
+    isEpubPath(path)
+  );
 }
 
 /** A file `readsBytes` names, made Markdown from its bytes (pdf.js reads asynchronously). */
@@ -37,6 +45,7 @@ export async function convertedBytes(path: string, bytes: Uint8Array): Promise<C
   if (isDocxPath(path)) return docxToMarkdown(bytes);
   if (isOdtPath(path)) return odtToMarkdown(bytes);
   if (isPptxPath(path)) return pptxToMarkdown(bytes);
+  if (isXlsxPath(path)) return xlsxToMarkdown(bytes);
   if (isEpubPath(path)) return epubToMarkdown(bytes);
   if (isPdfPath(path)) return pdfToMarkdown(bytes);
   throw new Error(`${path}: no reader of bytes for this file type`);

@@ -1,12 +1,13 @@
+import { posix } from 'node:path';
 import { Parser } from 'htmlparser2';
 import { errorMessage, RagError } from '../../errors.js';
 import { readZipEntry, type ZipEntry, zipEntries } from '../../zip.js';
 import { asText, ConvertedLines, type ConvertedText } from './converted.js';
 
 /**
- * What the readers of zipped XML documents share (docx.ts, odt.ts, pptx.ts, epub.ts): the zip's
- * parts, a walk over their XML, and (all but epub.ts) paragraphs written as Markdown lines, each
- * with the page it is on.
+ * What the readers of zipped XML documents share (docx.ts, odt.ts, pptx.ts, xlsx.ts, epub.ts): the
+ * zip's parts, a walk over their XML, Office Open XML's relationships, and (all but epub.ts)
+ * paragraphs and tables written as Markdown lines, each with the page it is on.
  */
 
 /** A part's text past this, once inflated, is not a document a person wrote but a zip bomb. */
@@ -63,6 +64,27 @@ export function localName(name: string): string {
 export function attribute(attribs: Record<string, string>, name: string): string | undefined {
   for (const [key, value] of Object.entries(attribs)) if (localName(key) === name) return value;
   return undefined;
+}
+
+/** A part's relationships (Office Open XML): id → the target's path inside the zip; external links left out. */
+export function relationships(xml: string | undefined, from: string): Map<string, string> {
+  const targets = new Map<string, string>();
+  if (!xml) return targets;
+  walkXml(xml, {
+    open(name, attribs) {
+      const target = attribute(attribs, 'Target');
+      const id = attribute(attribs, 'Id');
+      if (name !== 'Relationship' || !target || !id || attribute(attribs, 'TargetMode') === 'External')
+        return;
+      targets.set(id, target.startsWith('/') ? target.slice(1) : posix.join(posix.dirname(from), target));
+    },
+  });
+  return targets;
+}
+
+/** Where a part's relationships are: `ppt/slides/slide3.xml` → `ppt/slides/_rels/slide3.xml.rels`. */
+export function partRels(path: string): string {
+  return posix.join(posix.dirname(path), '_rels', `${posix.basename(path)}.rels`);
 }
 
 /** What a table element is: the table, one of its rows, or a cell. */

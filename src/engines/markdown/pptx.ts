@@ -1,7 +1,14 @@
-import { posix } from 'node:path';
 import { RagError } from '../../errors.js';
 import type { ConvertedText } from './converted.js';
-import { attribute as attr, localName as local, OfficeLines, walkXml, zipParts } from './office.js';
+import {
+  attribute as attr,
+  localName as local,
+  OfficeLines,
+  partRels,
+  relationships,
+  walkXml,
+  zipParts,
+} from './office.js';
 
 /** `.pptx` files are PowerPoint presentations (and Keynote's, Impress's, Google Slides' exports), read through `pptxToMarkdown`. */
 export function isPptxPath(path: string): boolean {
@@ -41,7 +48,7 @@ export function pptxToMarkdown(bytes: Uint8Array): ConvertedText {
     if (!path || slide === undefined) return;
     out.atPage(index);
     const blocks = readBlocks(slide);
-    const notes = [...relationships(text(slideRels(path)), path)].find(([, target]) =>
+    const notes = [...relationships(text(partRels(path)), path)].find(([, target]) =>
       /notesSlide\d*\.xml$/.test(target),
     );
     // In the notes, the slide's picture and number are placeholders of their own; the rest is what the speaker wrote.
@@ -73,26 +80,6 @@ function slideIds(xml: string): string[] {
     },
   });
   return ids;
-}
-
-/** A part's relationships: id → the target's path inside the zip. */
-function relationships(xml: string | undefined, from: string): Map<string, string> {
-  const targets = new Map<string, string>();
-  if (!xml) return targets;
-  walkXml(xml, {
-    open(name, attribs) {
-      const target = attr(attribs, 'Target');
-      const id = attr(attribs, 'Id');
-      if (name !== 'Relationship' || !target || !id || attr(attribs, 'TargetMode') === 'External') return;
-      targets.set(id, target.startsWith('/') ? target.slice(1) : posix.join(posix.dirname(from), target));
-    },
-  });
-  return targets;
-}
-
-/** `ppt/slides/slide3.xml` → `ppt/slides/_rels/slide3.xml.rels`. */
-function slideRels(path: string): string {
-  return posix.join(posix.dirname(path), '_rels', `${posix.basename(path)}.rels`);
 }
 
 /** A slide's (or notes page's) shapes' text, in their order. */

@@ -1,13 +1,15 @@
 /**
  * What a hit's `startLine`/`endLine` count in a file the markdown engine reads from its bytes:
- * a PDF's and an office document's pages, a presentation's slides, an e-book's chapters. Light
+ * a PDF's and an office document's pages, a presentation's slides, a workbook's sheets, an
+ * e-book's chapters. Light
  * on purpose (the CLI and the MCP server name places with it): no reader is loaded.
  */
-export type PlaceUnit = 'page' | 'slide' | 'chapter';
+export type PlaceUnit = 'page' | 'slide' | 'sheet' | 'chapter';
 
 const UNITS: readonly [RegExp, PlaceUnit][] = [
   [/\.(?:pdf|docx|odt)$/i, 'page'],
   [/\.(?:pptx|odp)$/i, 'slide'],
+  [/\.xlsx$/i, 'sheet'],
   [/\.epub$/i, 'chapter'],
 ];
 

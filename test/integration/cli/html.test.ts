@@ -7,7 +7,7 @@ import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 
 /**
  * A folder of saved HTML pages, a Jupyter notebook, a PDF, office documents, an e-book, a LaTeX
- * paper, a TextEdit note and an Obsidian canvas under a source that
+ * paper, a TextEdit note, an Obsidian canvas and an Excel workbook under a source that
  * names no engine: they are read as the text they show, without the site's menu, the notebook's
  * outputs or the PDF's running heads, and a hit's heading path and lines (a PDF's and a Word
  * document's: pages) are the file's.
@@ -25,6 +25,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
   let paper: string;
   let richText: string;
   let board: string;
+  let workbook: string;
 
   beforeAll(async () => {
     ws = await Workspace.create('cli-html');
@@ -88,6 +89,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
     paper = await copy('papers/caching.tex', 'latex/thesis.tex');
     richText = await copy('notes/garden.rtf', 'rtf/note.rtf');
     board = await copy('vault/garden.canvas', 'canvas/garden.canvas');
+    workbook = await copy('money/budget.xlsx', 'xlsx/budget.xlsx');
     config = await ws.writeConfig();
   });
   afterAll(async () => {
@@ -110,7 +112,7 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
 
   it('indexes the page under its headings, with its own line numbers, and leaves the menu out', async () => {
     const indexed = oneJsonLine(await runCli(['index', '--json', '--config', config], { cwd: ws.root }));
-    expect(indexed).toMatchObject({ filesAdded: 10, failures: [] });
+    expect(indexed).toMatchObject({ filesAdded: 11, failures: [] });
     const rollback = await hitIn(page, 'undo a bad deploy', 3, (h) => h.text.includes('previous image tag'));
     expect(rollback?.heading_path).toEqual(['Operations', 'Rolling back a release']);
     expect(rollback?.text).not.toMatch(/<\/?(p|h2|a|pre)\b|¶/);
@@ -213,5 +215,15 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
     const cardLine = lines.findIndex((l) => l.includes('Fix the drip line timer')) + 1;
     expect(hit!.start_line).toBeLessThanOrEqual(cardLine);
     expect(hit!.end_line).toBeGreaterThanOrEqual(cardLine);
+  }, 120_000);
+
+  it("finds a spreadsheet's row under its sheet's name, on the sheet it is on", async () => {
+    const hit = await hitIn(workbook, 'how much did the roof repair cost', 3);
+    expect(hit?.heading_path).toEqual(['Home budget']);
+    expect(hit?.text).toContain('| Roof repair after the storm | House | 4200 | 2026-05-14 | TRUE |');
+    expect([hit?.start_line, hit?.end_line]).toEqual([1, 1]);
+    // A hidden sheet is not the workbook's text.
+    const hidden = await textHitsIn(workbook, 'hidden working notes');
+    expect(hidden.filter((h) => h.text.includes('hidden working'))).toEqual([]);
   }, 120_000);
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,7 +56,7 @@ describe('Indexer: only what the sources include is indexed', () => {
     expect([...countByPath(await readChunks(a.config)).keys()].sort()).toEqual([...kept].sort());
   });
 
-  it('a source that names no include reads Markdown, plain text, reStructuredText, Org, AsciiDoc, HTML, notebooks, PDF, LaTeX, Rich Text and canvases, not other formats', async () => {
+  it('a source that names no include reads Markdown, plain text, reStructuredText, Org, AsciiDoc, HTML, notebooks, PDF, LaTeX, Rich Text, canvases and workbooks, not other formats', async () => {
     ws = await pipeline.workspace('default-include');
     const kept = [
       await ws.write('a.md', note('alpha')),
@@ -78,6 +79,10 @@ describe('Indexer: only what the sources include is indexed', () => {
         JSON.stringify({ cells: [{ cell_type: 'markdown', source: [paragraph('lab', 1)] }] }),
       ),
       await ws.write('paper.tex', `\\section{Paper}\n${paragraph('proof', 1)}\n`),
+      await ws.write(
+        'money/budget.xlsx',
+        readFileSync(join(import.meta.dirname, '../../fixtures/xlsx/budget.xlsx')),
+      ),
       await ws.write('letters/thanks.rtf', `{\\rtf1\\ansi ${paragraph('letter', 1)}\\par}`),
       await ws.write(
         'boards/plan.canvas',

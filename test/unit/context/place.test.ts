@@ -10,13 +10,14 @@ describe('placeOf', () => {
     expect(at('/n/app.py', 12)).toBe('/n/app.py:12');
   });
 
-  it('names a file read from its bytes by its pages, slides or chapters', () => {
+  it('names a file read from its bytes by its pages, slides, sheets or chapters', () => {
     expect(at('/d/report.PDF', 3, 4)).toBe('/d/report.PDF (pages 3-4)');
     expect(at('/d/q1.docx', 2)).toBe('/d/q1.docx (page 2)');
     expect(at('/d/minutes.odt', 1, 2)).toBe('/d/minutes.odt (pages 1-2)');
     expect(at('/d/plan.pptx', 5)).toBe('/d/plan.pptx (slide 5)');
     expect(at('/d/review.odp', 2, 3)).toBe('/d/review.odp (slides 2-3)');
     expect(at('/d/book.epub', 2, 3)).toBe('/d/book.epub (chapters 2-3)');
+    expect(at('/d/budget.xlsx', 2)).toBe('/d/budget.xlsx (sheet 2)');
     expect(placeOf({ path: '/home/me/d/plan.pptx', start_line: 1, end_line: 2 }, (p) => p.slice(9))).toBe(
       'd/plan.pptx (slides 1-2)',
     );
