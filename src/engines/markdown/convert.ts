@@ -13,9 +13,10 @@ import { isXlsxPath, xlsxToMarkdown } from './xlsx.js';
 
 /**
  * The readers of files that are not read as they are, by extension: the one place that knows
- * them all. Text formats (an HTML page, a Jupyter notebook, a LaTeX or Rich Text document, a canvas) are converted from their decoded
- * text; binary ones (a PDF, a Word document) from their bytes, which the pipeline hands over
- * undecoded for the paths `readsBytes` names (`Chunker.readsBytes`).
+ * them all. Text formats (an HTML page, a Jupyter notebook, a LaTeX or Rich Text document, a
+ * canvas) are converted from their decoded text; binary ones (a PDF, a Word document, a
+ * workbook) from their bytes, which the pipeline hands over undecoded for the paths
+ * `readsBytes` names (`Chunker.readsBytes`).
  */
 
 /** `path`'s text made Markdown, or undefined for a file read as it is. */

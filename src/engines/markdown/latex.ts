@@ -74,7 +74,7 @@ const DROPPED = new Set(
     .split(' '),
 );
 
-/** Commands whose first argument is a setting, not text: `\textcolor{red}{text}` is "text". */
+/** A command whose first argument is a setting, not text, with that argument: `\textcolor{red}{text}` is "text". */
 const SETTING_FIRST =
   /\\(foreignlanguage|textcolor|colorbox|selectlanguage|otherlanguage)\s*(?:\[[^\][]{0,200}\])?\s*\{[^{}]*\}/g;
 
@@ -384,7 +384,7 @@ function markupless(text: string): string {
       `${letter}${ACCENTS[accent]}`.normalize('NFC'),
     )
     .replace(/(^|[^\\])~/g, '$1 ')
-    .replace(SETTING_FIRST, (whole) => whole.replace(/^\\[A-Za-z]+\s*(\[[^\][]{0,200}\])?\s*\{[^{}]*\}/, ''))
+    .replace(SETTING_FIRST, '')
     .replace(/\\href\s*\{[^}]*\}\s*\{/g, '{')
     .replace(/\\footnote\s*(?:\[[^\][]{0,200}\])?\s*\{/g, ` ${FOOTNOTE}{`)
     // Any other command goes, with its options (`\textquote[…]{text}` is "text").

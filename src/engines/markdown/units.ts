@@ -1,8 +1,8 @@
 /**
  * What a hit's `startLine`/`endLine` count in a file the markdown engine reads from its bytes:
  * a PDF's and an office document's pages, a presentation's slides, a workbook's sheets, an
- * e-book's chapters. Light
- * on purpose (the CLI and the MCP server name places with it): no reader is loaded.
+ * e-book's chapters. Light on purpose (the CLI and the MCP server name places with it): no
+ * reader is loaded.
  */
 export type PlaceUnit = 'page' | 'slide' | 'sheet' | 'chapter';
 
