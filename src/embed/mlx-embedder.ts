@@ -125,6 +125,40 @@ export class MlxEmbedder implements Embedder {
     );
   }
 
+  /** Late-interaction scores (src/embed/late.ts) of `texts` for `query`, one per text. */
+  async lateScores(
+    query: string,
+    texts: readonly string[],
+    options: EmbedOptions = {},
+  ): Promise<Float32Array> {
+    if (this.#closed) throw new RagError('E_EMBED', 'embedder is closed');
+    if (texts.length === 0) return new Float32Array(0);
+    const encoder = this.encoder();
+    const queryTokens = await encoder.tokenVectors(this.tokenizer.encode(query));
+    return embedInBatches(
+      texts,
+      this.tokenizer,
+      this.#options.batchTokens,
+      1,
+      options,
+      async (encoded, batch) => {
+        const S = batch.seqLen;
+        const ids = new Int32Array(encoded.length * S);
+        encoded.forEach((e, row) => {
+          ids.set(e, row * S);
+        });
+        const scores = await encoder.lateScores(
+          ids,
+          encoded.map((e) => e.length),
+          S,
+          queryTokens,
+        );
+        await releaseArrays('major');
+        return scores;
+      },
+    );
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
   }

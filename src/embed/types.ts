@@ -38,6 +38,13 @@ export interface Embedder {
    */
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array>;
   /**
+   * Late-interaction scores (MaxSim, src/embed/late.ts): for each text, the mean over the query's
+   * tokens of the best cosine with one of the text's tokens, from the model's token vectors. The
+   * search service re-ranks hybrid's first hits with them. Optional: a backend that sees only
+   * pooled vectors (a remote server) leaves it out, and search ranks as without it.
+   */
+  lateScores?(query: string, texts: readonly string[], options?: EmbedOptions): Promise<Float32Array>;
+  /**
    * Loads the model now rather than on the first `embed()` and says what runs it. Optional: an
    * embedder with nothing to load (a remote one) leaves it out.
    */

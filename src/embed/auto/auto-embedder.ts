@@ -1,4 +1,4 @@
-import { errorMessage } from '../../errors.js';
+import { errorMessage, RagError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log.js';
 import { MlxEmbedder } from '../mlx-embedder.js';
 import { OnnxEmbedder } from '../onnx/onnx-embedder.js';
@@ -78,6 +78,14 @@ export class AutoEmbedder implements Embedder {
   async embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array> {
     const { embedder } = await this.#choose(this.#options.env ?? process.env);
     return embedder.embed(texts, options);
+  }
+
+  /** Both backends this one chooses from can score late. */
+  async lateScores(query: string, texts: readonly string[], options?: EmbedOptions): Promise<Float32Array> {
+    const { embedder } = await this.#choose(this.#options.env ?? process.env);
+    if (!embedder.lateScores)
+      throw new RagError('E_EMBED', `the ${embedder.modelId} backend cannot score late`);
+    return embedder.lateScores(query, texts, options);
   }
 
   async close(): Promise<void> {

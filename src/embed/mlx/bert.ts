@@ -129,6 +129,58 @@ export class BertEncoder {
    * after each row's `lengths[i]` tokens). Returns pooled, L2-normalised rows: batch × hidden.
    */
   async forward(ids: Int32Array, lengths: readonly number[], seqLen: number): Promise<Float32Array> {
+    const { x, valid } = await this.#encode(ids, lengths, seqLen);
+    const B = lengths.length;
+    const pooled = this.#pool(x, valid, B, seqLen);
+    mx.eval(pooled);
+    return toFloat32(pooled, B, this.spec.hiddenSize);
+  }
+
+  /** One text's unit-length token vectors, row-major: `length` × hidden (`ids` unpadded). */
+  async tokenVectors(ids: Int32Array): Promise<Float32Array> {
+    const S = ids.length;
+    const H = this.spec.hiddenSize;
+    const { x } = await this.#encode(ids, [S], S);
+    const unit = mx.transpose(mx.reshape(this.#unitTokens(x), H, S), 1, 0); // [S, H]
+    mx.eval(unit);
+    return Float32Array.from((unit.tolist() as number[][]).flat());
+  }
+
+  /**
+   * Late-interaction scores (src/embed/late.ts) of one padded batch against the query's unit
+   * token vectors (`query`: tokens × hidden, row-major), one per row, computed where the
+   * activations are: only B numbers leave MLX.
+   */
+  async lateScores(
+    ids: Int32Array,
+    lengths: readonly number[],
+    seqLen: number,
+    query: Float32Array,
+  ): Promise<Float32Array> {
+    const H = this.spec.hiddenSize;
+    const B = lengths.length;
+    const Q = query.length / H;
+    const { x, valid } = await this.#encode(ids, lengths, seqLen);
+    const q = mx.reshape(mx.array(Array.from(query), mx.float32), 1, Q, H);
+    const sims = mx.matmul(q, this.#unitTokens(x)); // [B, Q, S]
+    const masked = mx.add(sims, mx.reshape(mx.where(valid, 0, MASKED), B, 1, seqLen));
+    const scores = mx.divide(mx.sum(mx.max(masked, 2), 1), Q); // [B]
+    mx.eval(scores);
+    return Float32Array.from(scores.tolist() as number[]);
+  }
+
+  /** [B, H, S] activations scaled so that each token (column) has unit length. */
+  #unitTokens(x: mx.array): mx.array {
+    const norms = mx.sqrt(mx.sum(mx.multiply(x, x), 1, true)); // [B, 1, S]
+    return mx.divide(x, mx.maximum(norms, 1e-12));
+  }
+
+  /** The encoder's last layer for one padded batch: feature-major x [B, H, S] and the valid mask [B, S]. */
+  async #encode(
+    ids: Int32Array,
+    lengths: readonly number[],
+    seqLen: number,
+  ): Promise<{ x: mx.array; valid: mx.array }> {
     const B = lengths.length;
     const S = seqLen;
     const H = this.spec.hiddenSize;
@@ -158,9 +210,7 @@ export class BertEncoder {
       mx.eval(x);
       await releaseArrays('minor');
     }
-    const pooled = this.#pool(x, valid, B, S);
-    mx.eval(pooled);
-    return toFloat32(pooled, B, H);
+    return { x, valid };
   }
 
   /** One encoder layer on feature-major activations x: [B, H, S]. */

@@ -9,7 +9,7 @@ export type { Weight, WeightReader } from './graph-writer.js';
  * Bump when the graph changes: it is part of the cache key of built graphs (graph-cache.ts),
  * so an upgraded ragctl never runs a graph an older builder wrote.
  */
-export const GRAPH_BUILDER_VERSION = 2;
+export const GRAPH_BUILDER_VERSION = 3;
 
 /** opset 17: the first with LayerNormalization, which ORT runs as one fused kernel. */
 const OPSET = 17;
@@ -27,6 +27,12 @@ export const INPUT_IDS = 'input_ids';
 export const ATTENTION_MASK = 'attention_mask';
 /** Pooled rows, [batch, hidden], not yet L2-normalised (the embedder does that in JS). */
 export const POOLED = 'pooled';
+/**
+ * The last layer's token vectors, [batch, seq, hidden], padding included, not normalised: what
+ * late-interaction scoring reads (src/embed/late.ts). Fetched only by that call; embedding asks
+ * for `pooled` alone, so it costs indexing nothing.
+ */
+export const TOKENS = 'tokens';
 
 /**
  * How the projections multiply. `int8`: each projection's weights are int8 with one scale per
@@ -178,6 +184,7 @@ export function buildBertGraph(spec: BertSpec, read: WeightReader, options: Grap
   }
 
   g.op('Identity', [pool(g, x, maskF, maskBias, spec)], {}, POOLED);
+  g.op('Identity', [x], {}, TOKENS);
   return encodeModel({
     irVersion: IR_VERSION,
     opsets: fused
@@ -196,7 +203,10 @@ export function buildBertGraph(spec: BertSpec, read: WeightReader, options: Grap
         { name: INPUT_IDS, dataType: DataType.INT64, dims: ['batch', 'seq'] },
         { name: ATTENTION_MASK, dataType: DataType.INT64, dims: ['batch', 'seq'] },
       ],
-      outputs: [{ name: POOLED, dataType: DataType.FLOAT, dims: ['batch', H] }],
+      outputs: [
+        { name: POOLED, dataType: DataType.FLOAT, dims: ['batch', H] },
+        { name: TOKENS, dataType: DataType.FLOAT, dims: ['batch', 'seq', H] },
+      ],
     },
   });
 }

@@ -2,9 +2,10 @@ import { availableParallelism } from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
 import { RagError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log.js';
+import { maxSim, unitTokens } from '../late.js';
 import { BertModel } from '../model/bert-model.js';
 import { readFloatTensors } from '../model/safetensors.js';
-import type { WordPieceTokenizer } from '../tokenizer.js';
+import type { TokenIds, WordPieceTokenizer } from '../tokenizer.js';
 import type { Embedder, EmbedderRuntime, EmbedOptions } from '../types.js';
 import { embedInBatches, normalizeRows } from '../vectors.js';
 import {
@@ -14,6 +15,7 @@ import {
   type GraphPrecision,
   INPUT_IDS,
   POOLED,
+  TOKENS,
 } from './bert-graph.js';
 import { defaultGraphCacheDir, graphCacheFile } from './graph-cache.js';
 import { sweepStaleGraphsOnce } from './graph-sweep.js';
@@ -157,8 +159,7 @@ export class OnnxEmbedder implements Embedder {
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array> {
     if (this.#closed) throw new RagError('E_EMBED', 'embedder is closed');
     if (texts.length === 0) return new Float32Array(0);
-    this.#session ??= this.#createSession();
-    const { session, Tensor } = await this.#session;
+    const { session, Tensor } = await this.#ready();
     return embedInBatches(
       texts,
       this.tokenizer,
@@ -166,21 +167,7 @@ export class OnnxEmbedder implements Embedder {
       this.dimension,
       options,
       async (encoded, batch) => {
-        const S = batch.seqLen;
-        const B = encoded.length;
-        this.#paddedTokens += B * S;
-        const ids = new BigInt64Array(B * S);
-        const mask = new BigInt64Array(B * S);
-        encoded.forEach((e, row) => {
-          for (let j = 0; j < e.length; j++) {
-            ids[row * S + j] = BigInt(e[j]!);
-            mask[row * S + j] = 1n;
-          }
-        });
-        const result = await session.run({
-          [INPUT_IDS]: new Tensor('int64', ids, [B, S]),
-          [ATTENTION_MASK]: new Tensor('int64', mask, [B, S]),
-        });
+        const result = await session.run(this.#feeds(Tensor, encoded, batch.seqLen), [POOLED]);
         const pooled = result[POOLED]!;
         const vectors = normalizeRows(Float32Array.from(pooled.data as Float32Array), this.dimension);
         pooled.dispose();
@@ -190,6 +177,67 @@ export class OnnxEmbedder implements Embedder {
       // exactly rather than to a multiple of 8 (SEQ_LEN_MULTIPLE).
       1,
     );
+  }
+
+  /** Late-interaction scores (src/embed/late.ts) of `texts` for `query`, one per text. */
+  async lateScores(
+    query: string,
+    texts: readonly string[],
+    options: EmbedOptions = {},
+  ): Promise<Float32Array> {
+    if (this.#closed) throw new RagError('E_EMBED', 'embedder is closed');
+    if (texts.length === 0) return new Float32Array(0);
+    const { session, Tensor } = await this.#ready();
+    const H = this.dimension;
+    const tokensOf = async (encoded: TokenIds[], seqLen: number): Promise<Float32Array> => {
+      const result = await session.run(this.#feeds(Tensor, encoded, seqLen), [TOKENS]);
+      const tokens = result[TOKENS]!;
+      const data = Float32Array.from(tokens.data as Float32Array);
+      tokens.dispose();
+      return data;
+    };
+    const q = this.tokenizer.encode(query);
+    const queryTokens = unitTokens(await tokensOf([q], q.length), 0, q.length, H);
+    return embedInBatches(
+      texts,
+      this.tokenizer,
+      this.#options.batchTokens,
+      1,
+      options,
+      async (encoded, batch) => {
+        const S = batch.seqLen;
+        const hidden = await tokensOf(encoded, S);
+        return Float32Array.from(encoded, (e, row) => maxSim(queryTokens, hidden, row * S * H, e.length, H));
+      },
+      1,
+    );
+  }
+
+  #ready(): Promise<Loaded> {
+    this.#session ??= this.#createSession();
+    return this.#session;
+  }
+
+  /** One padded batch as the graph's inputs. */
+  #feeds(
+    Tensor: Loaded['Tensor'],
+    encoded: readonly TokenIds[],
+    S: number,
+  ): Record<string, InstanceType<Loaded['Tensor']>> {
+    const B = encoded.length;
+    this.#paddedTokens += B * S;
+    const ids = new BigInt64Array(B * S);
+    const mask = new BigInt64Array(B * S);
+    encoded.forEach((e, row) => {
+      for (let j = 0; j < e.length; j++) {
+        ids[row * S + j] = BigInt(e[j]!);
+        mask[row * S + j] = 1n;
+      }
+    });
+    return {
+      [INPUT_IDS]: new Tensor('int64', ids, [B, S]),
+      [ATTENTION_MASK]: new Tensor('int64', mask, [B, S]),
+    };
   }
 
   async close(): Promise<void> {

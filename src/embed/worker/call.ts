@@ -12,7 +12,10 @@ export class PendingCall {
   readonly priority: Priority;
   readonly out: Float32Array;
   readonly promise: Promise<Float32Array>;
-  readonly #dimension: number;
+  /** Numbers per text: the model's dimension, or 1 for late scores. */
+  readonly dimension: number;
+  /** Scores the texts against this query (`Embedder.lateScores`) instead of embedding them. */
+  readonly late: string | undefined;
   #remaining: number;
   #isSettled = false;
   #resolve!: (vectors: Float32Array) => void;
@@ -28,11 +31,13 @@ export class PendingCall {
     signal: AbortSignal | undefined,
     onAbort: (call: PendingCall, reason: unknown) => void,
     onProgress?: (embedded: number) => void,
+    late?: string,
   ) {
     this.texts = texts;
+    this.late = late;
     this.#onProgress = onProgress;
     this.priority = priority;
-    this.#dimension = dimension;
+    this.dimension = dimension;
     this.out = new Float32Array(texts.length * dimension);
     // Counted in rows, not requests: the worker may send several planned requests as one.
     this.#remaining = texts.length;
@@ -57,7 +62,7 @@ export class PendingCall {
    */
   fill(indices: readonly number[], vectors: Float32Array): void {
     if (this.#isSettled) return;
-    const H = this.#dimension;
+    const H = this.dimension;
     indices.forEach((textIndex, row) => {
       this.out.set(vectors.subarray(row * H, (row + 1) * H), textIndex * H);
     });

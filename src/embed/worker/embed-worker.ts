@@ -102,6 +102,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     this.#requestTokens = Math.min(this.limits.requestTokens, options.config.batchTokens);
     this.#slots = slotsOf(this.#model, options.config.type);
     this.#childEnv = new ChildEnvironment(this.#model, this.#env, this.#log);
+    if (this.#model.lateScores) this.lateScores = (query, texts, o = {}) => this.#call(texts, o, query);
     this.#entry = options.entry ?? defaultEntry();
     if (!existsSync(this.#entry)) {
       throw new RagError('E_EMBED', `the embed worker's program ${this.#entry} is missing`, {
@@ -156,7 +157,26 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     return waiting;
   }
 
-  async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array> {
+  embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array> {
+    return this.#call(texts, options, undefined);
+  }
+
+  /**
+   * Late-interaction scores, computed in the child like vectors (`Embedder.lateScores`): present
+   * only where the model's backend has token vectors.
+   */
+  readonly lateScores?: (
+    query: string,
+    texts: readonly string[],
+    options?: EmbedOptions,
+  ) => Promise<Float32Array>;
+
+  /** Vectors of `texts`, or with `late` their scores against that query, through the lanes. */
+  async #call(
+    texts: readonly string[],
+    options: EmbedOptions,
+    late: string | undefined,
+  ): Promise<Float32Array> {
     this.#assertAccepting(options.signal);
     if (texts.length === 0) return new Float32Array(0);
     if (options.priority === 'query') this.#lastQueryAt = performance.now();
@@ -165,11 +185,12 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
     const batches = planBatches(counts, this.#requestTokens, this.maxTokens);
     const call = new PendingCall(
       texts,
-      this.dimension,
+      late === undefined ? this.dimension : 1,
       options.priority ?? 'index',
       options.signal,
       (aborted, reason) => this.#failCall(aborted, abortedError(reason)),
       options.onProgress,
+      late,
     );
     this.#queue.push(jobsFor(call, batches));
     if (this.#state === 'idle') this.#spawn();
@@ -278,6 +299,7 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       id,
       texts: job.indices.map((i) => job.call.texts[i]!),
       priority: job.call.priority,
+      ...(job.call.late === undefined ? {} : { query: job.call.late }),
     });
   }
 
@@ -346,8 +368,8 @@ export class EmbedWorker extends EventEmitter<EmbedWorkerEvents> implements Embe
       this.#onUnavailable(job, flight.sentAt, reportedError(message));
     } else if (message.type === 'error') {
       this.#failCall(job.call, reportedError({ code: message.code, message: message.message }));
-    } else if (message.data.length !== job.indices.length * this.dimension) {
-      this.#failCall(job.call, wrongSizeError(message.data.length, job.indices.length, this.dimension));
+    } else if (message.data.length !== job.indices.length * job.call.dimension) {
+      this.#failCall(job.call, wrongSizeError(message.data.length, job.indices.length, job.call.dimension));
     } else {
       job.call.fill(job.indices, message.data);
       const ended = this.#outage.clear();

@@ -9,7 +9,7 @@ import type { EmbedderRuntime } from '../types.js';
  * Parent and child are built together; a different version means a stale build, and both sides
  * refuse it rather than misread it. Bump on any change an older peer would misread.
  */
-export const WORKER_PROTOCOL_VERSION = 3;
+export const WORKER_PROTOCOL_VERSION = 4;
 export type WorkerProtocolVersion = typeof WORKER_PROTOCOL_VERSION;
 
 /** What the child needs to build the embedder: the config block, as the registry reads it. */
@@ -22,12 +22,16 @@ export interface InitMessage {
   logLevel: LogLevel;
 }
 
-/** One request: the child embeds these texts as one call and answers with `vectors` or `error`. */
+/**
+ * One request: the child embeds these texts as one call and answers with `vectors` or `error`;
+ * with `query`, it scores them against it instead (`Embedder.lateScores`: one number a text).
+ */
 export interface EmbedMessage {
   v: WorkerProtocolVersion;
   type: 'embed';
   id: number;
   texts: string[];
+  query?: string;
   /** A remote embedder gives a search one try and retries index work (src/embed/openai). */
   priority: 'query' | 'index';
 }
@@ -67,7 +71,7 @@ export interface VectorsMessage {
   v: WorkerProtocolVersion;
   type: 'vectors';
   id: number;
-  /** Row-major `texts.length × dimension`, L2-normalised. */
+  /** Row-major `texts.length × dimension`, L2-normalised; a late request's one score a text. */
   data: Float32Array;
   /** This request's place among those this child started (1, 2, …): shows the order they ran in. */
   seq: number;
@@ -134,6 +138,7 @@ export function parseParentMessage(value: unknown): Parsed<ParentMessage> {
         return bad('embed.texts is not a list of strings');
       if (m.priority !== 'query' && m.priority !== 'index')
         return bad('embed.priority is not query or index');
+      if (m.query !== undefined && typeof m.query !== 'string') return bad('embed.query is not a string');
       return fields(m, { id: 'int' });
     case 'shutdown':
       return { ok: true, message: m as unknown as ParentMessage };
