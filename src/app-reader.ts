@@ -127,11 +127,7 @@ export class ReadOnlyApp {
         });
       }
       const params = searchParamsSchema(registry.searchFilters());
-      const search = new SearchService(
-        searchTables,
-        { k: config.search.k, rrfK: config.search.rrfK, identifierFirst: config.search.identifierFirst },
-        params,
-      );
+      const search = new SearchService(searchTables, config.search, params);
       const context = contextFor({
         search,
         params,

@@ -81,11 +81,7 @@ export class App {
       // Every registered mapper's fields, as the socket and the CLI take them: a filter no
       // configured engine has is refused by name, not as an unknown parameter.
       const params = searchParamsSchema(registry.searchFilters());
-      const search = new SearchService(
-        tables,
-        { k: config.search.k, rrfK: config.search.rrfK, identifierFirst: config.search.identifierFirst },
-        params,
-      );
+      const search = new SearchService(tables, config.search, params);
       const context = contextFor({
         search,
         params,

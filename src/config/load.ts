@@ -13,6 +13,9 @@ import type { Config, EmbedderConfig, EngineConfig, SourceConfig } from './types
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
+/** Hits re-ranked at most: each is embedded once more per search. */
+const MAX_RERANK = 100;
+
 /** Every default in one place; each field's doc comment in types.ts says why. */
 export const DEFAULTS = Object.freeze({
   logLevel: 'info' as LogLevel,
@@ -22,6 +25,7 @@ export const DEFAULTS = Object.freeze({
   commitFiles: 256,
   searchK: 10,
   rrfK: 60,
+  rerank: 20,
   /** For an engine whose chunker declares no include of its own (every built-in one does). */
   include: MARKDOWN_INCLUDE,
   exclude: ['**/node_modules/**', '**/.git/**'],
@@ -94,6 +98,7 @@ const rootSpec: Record<string, FieldSpec> = {
       k: { kind: 'int', default: DEFAULTS.searchK, min: 1, max: 1000 },
       rrfK: { kind: 'int', default: DEFAULTS.rrfK, min: 1 },
       identifierFirst: { kind: 'bool', default: true },
+      rerank: { kind: 'int', default: DEFAULTS.rerank, min: 0, max: MAX_RERANK },
     },
   },
   context: {

@@ -111,4 +111,11 @@ export interface SearchConfig {
    * chunks that hold it whole first (src/search/identifier.ts). Default true.
    */
   readonly identifierFirst: boolean;
+  /**
+   * Hybrid's first this many hits are re-ranked by late interaction: the query and each hit's
+   * text read token by token with the embedding model (src/search/rerank.ts). 0 turns it off.
+   * Default 20: about +0.03–0.06 MRR@10 on documentation nobody tuned for, for the time of
+   * embedding that many chunks once more per search (docs/BENCHMARKS.md §56).
+   */
+  readonly rerank: number;
 }

@@ -28,6 +28,7 @@ import type { MappedFile, StoreMapper } from './types.js';
 export const documentMapper: StoreMapper = {
   name: 'document',
   filters: DOCUMENT_FILTERS,
+  rerank: true,
 
   schema(dimension: number): Schema {
     checkDimension(dimension);

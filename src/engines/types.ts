@@ -228,6 +228,12 @@ export interface StoreMapper {
    * of this mapper's `filters`, reading the same column: it lists each row of one value.
    */
   readonly collapse?: Collapse;
+  /**
+   * Hybrid's first hits from this table may be re-ranked by late interaction (the query and each
+   * hit's text read token by token: src/search/rerank.ts, `search.rerank`). Declared where it
+   * was measured to help on text nobody tuned for (the document mapper: docs/BENCHMARKS.md §56).
+   */
+  readonly rerank?: boolean;
   schema(dimension: number): Schema;
   /**
    * `vectors` is one flat row-major buffer (`chunks.length × dimension`). The vector column

@@ -105,9 +105,16 @@ export const BASE_PARAMS_INFO = {
   explain: {
     expects: 'true or false',
     description:
-      "with each hit, how it was ranked: its vector rank and distance, its text rank and BM25 score, the fusion's inputs, the final score and the filter applied",
+      "with each hit, how it was ranked: its vector rank and distance, its text rank and BM25 score, the fusion's inputs, the final score, the filter applied, and where re-ranking moved it",
     defaultText: '`false`',
     cli: { flags: '--explain', label: '--explain', value: 'boolean' },
+  },
+  rerank: {
+    expects: 'true or false',
+    description:
+      'whether hybrid re-reads its first hits against the query token by token to order them (late interaction; `search.rerank` in the config sets how many): on by default, --no-rerank (false) keeps the fused order and is faster',
+    defaultText: '`true`',
+    cli: { flags: '--no-rerank', label: '--no-rerank', value: 'boolean' },
   },
   every: {
     expects: 'true or false',

@@ -47,6 +47,7 @@ const BASE_PARAMS = z.strictObject({
   after: dateText().describe(INFO.after.description).optional(),
   before: dateText().describe(INFO.before.description).optional(),
   explain: z.boolean().describe(INFO.explain.description).optional(),
+  rerank: z.boolean().describe(INFO.rerank.description).optional(),
   every: z.boolean().describe(INFO.every.description).optional(),
 });
 

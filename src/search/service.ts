@@ -19,6 +19,7 @@ import { mergeEngines } from './merge.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
 import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
 import { quotedPhrases } from './phrases.js';
+import { rerankLate } from './rerank.js';
 import type { SearchResult, SearchTimings } from './types.js';
 
 export interface SearchTable {
@@ -36,6 +37,8 @@ export interface SearchTable {
   hybridRankDown?: RankDown | undefined;
   /** Rows its searches show as one hit per value (its mapper's `collapse`). */
   collapse?: Collapse | undefined;
+  /** Its hybrid hits may be re-ranked by late interaction (its mapper's `rerank`). */
+  rerank?: boolean | undefined;
 }
 
 /** An engine's table to search, with what its mapper declares about searching it. */
@@ -54,6 +57,7 @@ export function searchTable(
     hybridTextSkip: mapper.hybridTextSkip,
     hybridRankDown: mapper.hybridRankDown,
     collapse: mapper.collapse,
+    rerank: mapper.rerank,
   };
 }
 
@@ -63,6 +67,8 @@ export interface SearchDefaults {
   rrfK: number;
   /** Rank the chunks holding a one-identifier query first (default true). */
   identifierFirst?: boolean;
+  /** Hybrid's first this many hits re-ranked by late interaction (`rerankLate`); 0 or absent: none. */
+  rerank?: number;
 }
 
 /**
@@ -103,6 +109,7 @@ export class SearchService {
       vectorMs: 0,
       textMs: 0,
       mergeMs: 0,
+      rerankMs: 0,
     };
     let mark = performance.now();
     timings.checkMs = mark - started;
@@ -113,6 +120,8 @@ export class SearchService {
       phrases.length || this.#defaults.identifierFirst === false ? undefined : identifierOf(words);
     const mode = q.mode ?? 'hybrid';
     const k = q.k ?? this.#defaults.k;
+    // A one-identifier query has its own order (definers, then holders): nothing to re-read.
+    const rerankDepth = q.rerank === false || exactTerm ? 0 : (this.#defaults.rerank ?? 0);
     const now = Date.now();
     const given = this.#params.filters.filter((f) => q[f.name] !== undefined);
     const common: SearchFilter = {
@@ -130,6 +139,8 @@ export class SearchService {
     const folds = (t: SearchTable) => !q.every && !t.collapse;
     const foldedEngines = new Set(targets.filter(folds).map((t) => t.engine));
     const spare = foldedEngines.size ? 2 * k : 0;
+    // Hits the tables return before folding: k, or as many as are re-ranked.
+    const wanted = (ranked: SearchMode) => (ranked === 'hybrid' ? Math.max(k, rerankDepth) : k);
     const request = (
       t: SearchTable,
       ranked: SearchMode,
@@ -138,7 +149,7 @@ export class SearchService {
     ): SearchRequest => ({
       query: words,
       vector,
-      k,
+      k: wanted(ranked),
       mode: ranked,
       // Each table reads a field through its own mapper's declaration (its column).
       filter: {
@@ -162,6 +173,24 @@ export class SearchService {
     let ranked: SearchMode = mode;
     // The tables start at once: their full-text legs run while the query is being embedded.
     const vectors = mode === 'text' ? undefined : this.#embedQuery(targets, words, timings, signal);
+    const scorers = new Map(targets.filter((t) => t.rerank).map((t) => [t.engine, t.embedder]));
+    const rerank = async (hits: SearchHit[]): Promise<SearchHit[]> => {
+      const started = performance.now();
+      try {
+        return await rerankLate(hits, words, rerankDepth, (hit) => scorers.get(hit.engine), {
+          explain: q.explain === true,
+          signal,
+        });
+      } catch (err) {
+        if (isRagError(err) && err.code === 'E_ABORTED') throw err;
+        // The fused order is a good answer already: a worker that cannot score now must not fail the search.
+        const why = `the first hits could not be re-ranked (${isRagError(err) ? err.message : String(err)}): hybrid's fused order`;
+        note = note ? `${note}; ${why}` : why;
+        return hits;
+      } finally {
+        timings.rerankMs += performance.now() - started;
+      }
+    };
     const run = async (required: readonly string[]): Promise<SearchHit[]> => {
       mark = performance.now();
       let lists: SearchHit[][];
@@ -182,10 +211,10 @@ export class SearchService {
       }
       timings.tablesMs += performance.now() - mark;
       mark = performance.now();
-      const ranking = several
+      const merged = several
         ? mergeEngines(lists, {
             mode: ranked,
-            k,
+            k: wanted(ranked),
             rrfK: this.#defaults.rrfK,
             oneModel: comparable,
             explain: q.explain === true,
@@ -193,6 +222,9 @@ export class SearchService {
             exactTerm,
           })
         : lists[0]!;
+      timings.mergeMs += performance.now() - mark;
+      const ranking = ranked === 'hybrid' && rerankDepth && scorers.size ? await rerank(merged) : merged;
+      mark = performance.now();
       return foldCopies(ranking, k, (hit) => foldedEngines.has(hit.engine));
     };
     let results = await run(phrases);

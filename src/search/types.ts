@@ -26,6 +26,8 @@ export interface SearchTimings extends LegTimings {
   embedMs: number;
   tablesMs: number;
   mergeMs: number;
+  /** Late-interaction re-ranking of hybrid's first hits (0 when it did not run). */
+  rerankMs: number;
 }
 
 /** The JSON of `ragctl search --json` and of the socket's `search` reply (docs/PROTOCOL.md). */

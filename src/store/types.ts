@@ -198,6 +198,12 @@ export interface HitExplanation {
   exact?: { term: string; held: boolean; defines?: true };
   /** Several engines answered: how their hits became one list (`mergeEngines`). */
   merge?: MergeExplanation;
+  /**
+   * Hybrid's first `depth` hits were re-ranked by late interaction (src/search/rerank.ts): this
+   * hit's `late` score (the mean over the query's tokens of the best cosine with one of its
+   * tokens) and its place `before` (1-based). The hit took the score of the place it moved to.
+   */
+  rerank?: { method: 'late-interaction'; late: number; before: number; depth: number };
 }
 
 /**

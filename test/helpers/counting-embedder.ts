@@ -57,11 +57,26 @@ export class CountingEmbedder implements Embedder {
     return this.#inner.embed(texts, options);
   }
 
+  /** Texts scored against a query (`lateScores`: search re-ranking its first hits), in order. */
+  readonly lateScored: string[] = [];
+
+  /** Present only where the real embedder has it, as on the embed worker. */
+  get lateScores(): Embedder['lateScores'] {
+    const inner = this.#inner;
+    if (!inner.lateScores) return undefined;
+    return (query, texts, options) => {
+      if (this.closed) throw new Error('CountingEmbedder: lateScores() after close()');
+      this.lateScored.push(...texts);
+      return inner.lateScores!(query, texts, options);
+    };
+  }
+
   /** Forgets what was counted so far (between steps of one test). */
   reset(): void {
     this.indexed.length = 0;
     this.indexCallSizes.length = 0;
     this.queried.length = 0;
+    this.lateScored.length = 0;
   }
 
   async close(): Promise<void> {

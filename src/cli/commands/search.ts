@@ -112,6 +112,9 @@ export function addParamFlags(
     const parse = (text: string, previous: unknown) => fromCliText(cli.value, text, previous);
     if (cli.value !== 'boolean') option.argParser(parse);
     command.addOption(option);
+    // A `--no-x` flag alone defaults x to true in commander: leave it unset unless typed, so the
+    // parameter is sent only when asked for (its default is the config's).
+    if (option.negate) command.setOptionValue(option.attributeName(), undefined);
     flags.push({ spec, option });
     // What other search tools call it (`grep -m`, `head -n`, SQL's LIMIT): taken, not advertised.
     if (spec.name === 'k') {
@@ -215,6 +218,10 @@ export function formatExplanation(e: HitExplanation): string[] {
     lines.push(`  ${f.method}: ${fused}${file} = ${e.score.toFixed(4)}`);
   }
   if (e.merge) lines.push(`  ${formatMerge(e.merge)}`);
+  if (e.rerank)
+    lines.push(
+      `  re-ranked: late interaction ${e.rerank.late.toFixed(4)}; #${e.rerank.before} in the fused order, whose first ${e.rerank.depth} were read against the query (it takes its new place's score)`,
+    );
   if (e.exact)
     lines.push(
       e.exact.defines

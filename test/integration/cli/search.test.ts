@@ -78,7 +78,8 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
   });
 
   it('--explain gives each hit its legs, the fusion that made its score and the filter, in --json and for people', async () => {
-    const args = ['search', '-k', '3', '--path', 'garden/**', '--explain', 'blossom end rot'];
+    // The fused order: each hit's score is its own fusion's sum (re-ranked, it is its place's).
+    const args = ['search', '-k', '3', '--path', 'garden/**', '--explain', '--no-rerank', 'blossom end rot'];
     const json = await ragctl(...args, '--json');
     expect(json.code, json.stderr).toBe(0);
     const hits = results(json);
@@ -115,6 +116,12 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
     );
     expect(human.stdout).toMatch(/^ {6}relative-score: 0\.50×1\.000 \+ 0\.50×1\.000 = 1\.0000$/m);
     expect(human.stdout).toMatch(/^ {6}filter: .*garden/m);
+    // Re-ranked (the default), each hit also says where the fused order had it.
+    const reranked = await ragctl('search', '-k', '3', '--path', 'garden/**', '--explain', 'blossom end rot');
+    expect(reranked.code, reranked.stderr).toBe(0);
+    expect(reranked.stdout).toMatch(
+      /^ {6}re-ranked: late interaction 0\.\d{4}; #\d+ in the fused order, whose first 20 were read against the query \(it takes its new place's score\)$/m,
+    );
     // Without --explain, hits carry none.
     expect(results(await ragctl('search', '--json', 'blossom end rot')).every((h) => !('explain' in h))).toBe(
       true,

@@ -151,7 +151,9 @@ describe('an engine that declares filter fields', () => {
   });
 
   it("--explain over several engines: each hit's own table score, and the merge that fused all tables' candidates again", async () => {
-    const { result } = await cli('--explain', '-k', '20', 'kiwi');
+    // The fused order: re-ranking (below) moves hits to places whose scores were other hits'.
+    const { result, sent } = await cli('--explain', '--no-rerank', '-k', '20', 'kiwi');
+    expect(sent.rerank).toBe(false);
     expect(new Set(result.results.map((h) => h.engine))).toEqual(new Set(['md', 'counted']));
     for (const hit of result.results) {
       const e = hit.explain!;
@@ -161,6 +163,17 @@ describe('an engine that declares filter fields', () => {
       expect(e.score).toBeLessThanOrEqual(1);
       // One model embeds both tables, so their candidates were fused again as one pool.
       expect(e.merge).toMatchObject({ method: 'relative-score', score: hit.score });
+    }
+    // Re-ranked, the merge still says what it fused; the score shown is the hit's new place's.
+    const reranked = await cli('--explain', '-k', '20', 'kiwi');
+    expect(reranked.sent.rerank).toBeUndefined();
+    const moved = reranked.result.results.filter((h) => h.explain!.rerank);
+    expect(moved.length).toBeGreaterThan(0);
+    const fusedScores = result.results.map((h) => h.score);
+    expect(reranked.result.results.map((h) => h.score)).toEqual(fusedScores);
+    for (const hit of moved) {
+      const before = hit.explain!.rerank!.before;
+      expect(hit.explain!.merge!.score).toBe(fusedScores[before - 1]);
     }
     // One engine answering (its own field narrows to it): nothing is merged.
     const narrowed = await cli('--explain', '--max-words', '1000', 'kiwi');

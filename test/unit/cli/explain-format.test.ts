@@ -48,4 +48,15 @@ describe('ragctl search --explain for people', () => {
     ).toBe('  defines make_context: ranked with the hits that define it, first');
     expect(formatExplanation(explain(0)).some((l) => l.includes('make_context'))).toBe(false);
   });
+
+  it('says where a re-ranked hit was in the fused order and what it scored read against the query', () => {
+    const moved = formatExplanation({
+      ...explain(0),
+      rerank: { method: 'late-interaction', late: 0.61234, before: 4, depth: 20 },
+    });
+    expect(moved.slice(2)).toEqual([
+      "  re-ranked: late interaction 0.6123; #4 in the fused order, whose first 20 were read against the query (it takes its new place's score)",
+      '  filter: none',
+    ]);
+  });
 });

@@ -88,7 +88,7 @@ describe('the search schema', () => {
       /^--after must be a date \(2024-05-01, UTC\), .* or an age \(7d, 12h, 30m\), not "soon"$/,
     );
     expect(describeProblem(problem({ query: 'q', limit: 1 }), 'params.limit')).toBe(
-      'params.limit is not a search parameter (known: query, k, mode, engine, path, after, before, explain, every, min_time, table)',
+      'params.limit is not a search parameter (known: query, k, mode, engine, path, after, before, explain, rerank, every, min_time, table)',
     );
   });
 
