@@ -25,7 +25,7 @@ export const DEFAULTS = Object.freeze({
   commitFiles: 256,
   searchK: 10,
   rrfK: 60,
-  rerank: 20,
+  rerank: 10,
   /** For an engine whose chunker declares no include of its own (every built-in one does). */
   include: MARKDOWN_INCLUDE,
   exclude: ['**/node_modules/**', '**/.git/**'],

@@ -114,8 +114,9 @@ export interface SearchConfig {
   /**
    * Hybrid's first this many hits are re-ranked by late interaction: the query and each hit's
    * text read token by token with the embedding model (src/search/rerank.ts). 0 turns it off.
-   * Default 20: about +0.03–0.06 MRR@10 on documentation nobody tuned for, for the time of
-   * embedding that many chunks once more per search (docs/BENCHMARKS.md §56).
+   * Default 10: +0.03 to +0.05 MRR@10 on documentation nobody tuned for, for the time of
+   * embedding ten chunks once more per search; 20 also lifts answers from places 11–20 into the
+   * first ten, for twice that time (docs/BENCHMARKS.md §56).
    */
   readonly rerank: number;
 }

@@ -4,9 +4,9 @@ import type { SearchHit } from '../store/types.js';
 /**
  * Hybrid's first hits re-ranked by late interaction (src/embed/late.ts): the query and each
  * hit's text read together, token by token, with the embedding model's own token vectors.
- * Fusing two legs cannot tell apart the candidates it already found (the answer is among
- * hybrid's first 30 for nearly every question, first for about half); reading each one against
- * the query can, and is what a cross-encoder would do with weights no registry here ships
+ * Fusing two legs cannot tell apart the candidates it already found (the answer is among the
+ * legs' candidates for nearly every question, first for about half); reading each one against
+ * the query can, as a cross-encoder would with weights no registry here ships
  * (docs/BENCHMARKS.md §56).
  *
  * Only the places of the hits that get a score move: those of tables whose engine re-ranks

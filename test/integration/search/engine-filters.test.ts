@@ -52,6 +52,8 @@ describe('an engine that declares filter fields', () => {
         md: { chunker: 'markdown', chunkMinTokens: 8 },
         counted: { chunker: 'markdown', mapper: 'counted', chunkMinTokens: 8 },
       },
+      // Deep enough that the notes' hits (the only engine that re-ranks) share its places.
+      search: { rerank: 20 },
       sources: [
         { path: ws.notes, engine: 'md' },
         { path: wordsDir(), engine: 'counted' },

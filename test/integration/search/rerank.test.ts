@@ -42,6 +42,8 @@ class FailingLateEmbedder implements Embedder {
 }
 
 const QUESTION = 'how do I get my files back after deleting them by mistake';
+/** Fewer than the corpus's chunks, so that some hits are left where fusion put them. */
+const DEPTH = 4;
 const place = (h: SearchHit) => `${h.path}:${h.startLine}`;
 
 describe('late-interaction re-ranking', () => {
@@ -53,9 +55,8 @@ describe('late-interaction re-ranking', () => {
     const ws = await pipeline.workspace('rerank');
     await writeCorpus(ws);
     counter = pipeline.counter();
-    // `search.rerank` left at its default.
     app = await pipeline.open(
-      ws.config({ engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } } }),
+      ws.config({ engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } }, search: { rerank: DEPTH } }),
       counter,
     );
     await app.indexer.reconcile();
@@ -66,41 +67,44 @@ describe('late-interaction re-ranking', () => {
     const fused = await app.search.search({ query: QUESTION, k: 20, rerank: false, explain: true });
     counter.reset();
     const reranked = await app.search.search({ query: QUESTION, k: 20, explain: true });
-    expect(fused.results.length).toBeGreaterThan(4);
+    expect(fused.results.length).toBeGreaterThan(DEPTH);
     // The same hits, re-ordered; the scores of the places unchanged, so still falling.
     expect(reranked.results.map(place).sort()).toEqual(fused.results.map(place).sort());
     expect(reranked.results.map((h) => h.score)).toEqual(fused.results.map((h) => h.score));
-    // The order is what the model's late scores say, asked independently of the service.
+    // The first DEPTH in the order the model's late scores say (asked independently of the
+    // service); the rest as fused.
+    const first = fused.results.slice(0, DEPTH);
     const late = await pipeline.model.lateScores!(
       QUESTION,
-      fused.results.map((h) => h.text),
+      first.map((h) => h.text),
     );
-    const expected = fused.results
+    const expected = first
       .map((h, i) => ({ h, s: late[i]! }))
       .sort((a, b) => b.s - a.s)
       .map(({ h }) => place(h));
-    expect(reranked.results.map(place)).toEqual(expected);
-    expect(reranked.results.map(place)).not.toEqual(fused.results.map(place));
+    expect(reranked.results.map(place)).toEqual([...expected, ...fused.results.slice(DEPTH).map(place)]);
+    expect(expected).not.toEqual(first.map(place));
     // Each hit says where it was and what it scored; the fused order had none of this.
-    for (const [i, hit] of reranked.results.entries()) {
+    for (const [i, hit] of reranked.results.slice(0, DEPTH).entries()) {
       const before = fused.results.findIndex((h) => place(h) === place(hit)) + 1;
       expect(hit.explain?.rerank).toEqual({
         method: 'late-interaction',
         late: expect.any(Number),
         before,
-        depth: 20,
+        depth: DEPTH,
       });
       expect(hit.explain!.rerank!.late).toBeCloseTo(late[before - 1]!, 5);
       if (i > 0)
         expect(hit.explain!.rerank!.late).toBeLessThanOrEqual(reranked.results[i - 1]!.explain!.rerank!.late);
     }
+    expect(reranked.results.slice(DEPTH).every((h) => !h.explain?.rerank)).toBe(true);
     expect(fused.results.every((h) => h.explain && !h.explain.rerank)).toBe(true);
-    expect(counter.lateScored).toHaveLength(fused.results.length);
+    expect(counter.lateScored).toHaveLength(DEPTH);
     expect(reranked.timings!.rerankMs).toBeGreaterThan(0);
     expect(reranked.results[0]!.path).toContain('backups.md');
   });
 
-  it('re-ranks the first 20 even when fewer hits are asked for', async () => {
+  it('re-ranks as many hits as configured even when fewer are asked for', async () => {
     const all = await app.search.search({ query: QUESTION, k: 20 });
     const two = await app.search.search({ query: QUESTION, k: 2 });
     expect(two.results.map(place)).toEqual(all.results.slice(0, 2).map(place));

@@ -351,7 +351,7 @@ describe('defaults and paths', () => {
       sources: [],
       indexing: { maxFileBytes: 10 * 1024 * 1024, commitFiles: 256 },
       context: { tokenizer: 'embedder' },
-      search: { k: 10, rrfK: 60, identifierFirst: true, rerank: 20 },
+      search: { k: 10, rrfK: 60, identifierFirst: true, rerank: 10 },
     });
     expect(config.embedders.default!.batchTokens).toBe(DEFAULTS.batchTokens);
   });
