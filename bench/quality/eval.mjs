@@ -3,7 +3,7 @@
 // packages) against hand-labelled questions: recall@5, recall@10 and MRR@10 for the text,
 // vector and hybrid modes, per question category. A script, not a test.
 //
-//   node bench/quality/eval.mjs [--reindex] [--rrf-k 60] [--modes text,vector,hybrid] [--label x]
+//   node bench/quality/eval.mjs [--reindex] [--rrf-k 60] [--rerank 20] [--modes text,vector,hybrid] [--label x]
 //        [--config bench/quality/config.yaml] [--questions bench/quality/questions.jsonl] [--no-optimize]
 //
 // One command does it all: builds the corpus if missing (make-corpus.mjs), indexes it once into
@@ -46,6 +46,8 @@ const { values: args } = parseArgs({
     /** Depth of the text and vector lists kept per question for offline fusion experiments. */
     depth: { type: 'string', default: '50' },
     'rrf-k': { type: 'string' },
+    /** `search.rerank`: hybrid's first N hits re-ranked by late interaction (0: the fused order). */
+    rerank: { type: 'string' },
     reindex: { type: 'boolean', default: false },
     /** Measure the index as LanceDB leaves it before an optimize (see docs/bench-quality.md). */
     'no-optimize': { type: 'boolean', default: false },
@@ -69,6 +71,8 @@ const { DataDirLock } = await import('../../src/daemon/lock.js');
 // --- corpus and index ---------------------------------------------------------------------
 let config = loadConfig({ configPath: resolve(args.config) });
 if (args['rrf-k']) config = { ...config, search: { ...config.search, rrfK: Number(args['rrf-k']) } };
+if (args.rerank !== undefined)
+  config = { ...config, search: { ...config.search, rerank: Number(args.rerank) } };
 if (config.sources.length !== 1) throw new Error(`${args.config}: the eval expects exactly one source`);
 const corpusRoot = config.sources[0].path;
 const manifestPath = `${corpusRoot}.manifest.json`;
@@ -344,6 +348,7 @@ writeFileSync(
         k: K,
         depth: DEPTH,
         rrfK: config.search.rrfK,
+        rerank: config.search.rerank,
         modes: MODES,
         index: JSON.parse(readFileSync(statePath, 'utf8')),
         searchMsMedian: Object.fromEntries(MODES.map((m) => [m, median(searchMs[m])])),
