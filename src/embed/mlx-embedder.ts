@@ -99,29 +99,9 @@ export class MlxEmbedder implements Embedder {
     return this.#encoder;
   }
 
-  async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array> {
-    if (this.#closed) throw new RagError('E_EMBED', 'embedder is closed');
-    const encoder = this.encoder();
-    return embedInBatches(
-      texts,
-      this.tokenizer,
-      this.#options.batchTokens,
-      this.dimension,
-      options,
-      async (encoded, batch) => {
-        const S = batch.seqLen;
-        const ids = new Int32Array(encoded.length * S);
-        encoded.forEach((e, row) => {
-          ids.set(e, row * S);
-        });
-        const vectors = await encoder.forward(
-          ids,
-          encoded.map((e) => e.length),
-          S,
-        );
-        await releaseArrays('major');
-        return vectors;
-      },
+  embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array> {
+    return this.#inBatches(texts, this.dimension, options, (encoder, ids, lengths, S) =>
+      encoder.forward(ids, lengths, S),
     );
   }
 
@@ -131,15 +111,28 @@ export class MlxEmbedder implements Embedder {
     texts: readonly string[],
     options: EmbedOptions = {},
   ): Promise<Float32Array> {
-    if (this.#closed) throw new RagError('E_EMBED', 'embedder is closed');
     if (texts.length === 0) return new Float32Array(0);
+    let queryTokens: Float32Array | undefined;
+    return this.#inBatches(texts, 1, options, async (encoder, ids, lengths, S) => {
+      queryTokens ??= await encoder.tokenVectors(this.tokenizer.encode(query));
+      return encoder.lateScores(ids, lengths, S, queryTokens);
+    });
+  }
+
+  /** `embedInBatches` with each batch's ids padded row by row, and MLX's arrays released after it. */
+  async #inBatches(
+    texts: readonly string[],
+    width: number,
+    options: EmbedOptions,
+    run: (encoder: BertEncoder, ids: Int32Array, lengths: number[], seqLen: number) => Promise<Float32Array>,
+  ): Promise<Float32Array> {
+    if (this.#closed) throw new RagError('E_EMBED', 'embedder is closed');
     const encoder = this.encoder();
-    const queryTokens = await encoder.tokenVectors(this.tokenizer.encode(query));
     return embedInBatches(
       texts,
       this.tokenizer,
       this.#options.batchTokens,
-      1,
+      width,
       options,
       async (encoded, batch) => {
         const S = batch.seqLen;
@@ -147,14 +140,14 @@ export class MlxEmbedder implements Embedder {
         encoded.forEach((e, row) => {
           ids.set(e, row * S);
         });
-        const scores = await encoder.lateScores(
+        const out = await run(
+          encoder,
           ids,
           encoded.map((e) => e.length),
           S,
-          queryTokens,
         );
         await releaseArrays('major');
-        return scores;
+        return out;
       },
     );
   }

@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { Embedder, EmbedOptions, TokenCounter } from '../../../src/embed/types.js';
+import type { Embedder, EmbedOptions } from '../../../src/embed/types.js';
 import { RagError } from '../../../src/errors.js';
 import { SearchService, type SearchTable } from '../../../src/search/service.js';
 import type { ChunkTableReader, SearchHit, SearchRequest } from '../../../src/store/types.js';
+import { DelegatingEmbedder } from '../../helpers/delegating-embedder.js';
 import type { Workspace } from '../../helpers/index-workspace.js';
 import { usePipeline } from '../../helpers/pipeline.js';
 import { writeCorpus } from '../../helpers/search-corpus.js';
@@ -14,46 +15,31 @@ import { writeCorpus } from '../../helpers/search-corpus.js';
  */
 
 /** A real embedder whose query calls wait until `open()` (or fail with `failWith`); index calls pass. */
-class GatedEmbedder implements Embedder {
-  readonly #inner: Embedder;
+class GatedEmbedder extends DelegatingEmbedder {
   #release!: () => void;
   #gate: Promise<void>;
   failWith: RagError | undefined;
 
   constructor(inner: Embedder) {
-    this.#inner = inner;
+    super(inner);
     this.#gate = new Promise((resolve) => {
       this.#release = resolve;
     });
-  }
-
-  get modelId(): string {
-    return this.#inner.modelId;
-  }
-  get dimension(): number {
-    return this.#inner.dimension;
-  }
-  get maxTokens(): number {
-    return this.#inner.maxTokens;
-  }
-  get tokenizer(): TokenCounter {
-    return this.#inner.tokenizer;
   }
 
   open(): void {
     this.#release();
   }
 
-  async embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array> {
+  override async embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array> {
     if (options?.priority === 'query') {
       await this.#gate;
       if (this.failWith) throw this.failWith;
     }
-    return this.#inner.embed(texts, options);
+    return this.inner.embed(texts, options);
   }
 
-  /** Ends this lease only: the model it wraps belongs to the test file, which closes it. */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.open();
   }
 }

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import type { Embedder, EmbedOptions, TokenCounter } from '../../../src/embed/types.js';
 import { RagError } from '../../../src/errors.js';
 import { SearchService, type SearchTable } from '../../../src/search/service.js';
 import type { ChunkTableReader, SearchHit } from '../../../src/store/types.js';
 import type { CountingEmbedder } from '../../helpers/counting-embedder.js';
+import { DelegatingEmbedder } from '../../helpers/delegating-embedder.js';
 import { usePipeline } from '../../helpers/pipeline.js';
 import { writeCorpus } from '../../helpers/search-corpus.js';
 
@@ -15,30 +15,10 @@ import { writeCorpus } from '../../helpers/search-corpus.js';
  */
 
 /** The real embedder, whose late scoring fails as a worker that lost its process would. */
-class FailingLateEmbedder implements Embedder {
-  readonly #inner: Embedder;
-  constructor(inner: Embedder) {
-    this.#inner = inner;
-  }
-  get modelId(): string {
-    return this.#inner.modelId;
-  }
-  get dimension(): number {
-    return this.#inner.dimension;
-  }
-  get maxTokens(): number {
-    return this.#inner.maxTokens;
-  }
-  get tokenizer(): TokenCounter {
-    return this.#inner.tokenizer;
-  }
-  embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array> {
-    return this.#inner.embed(texts, options);
-  }
+class FailingLateEmbedder extends DelegatingEmbedder {
   async lateScores(): Promise<Float32Array> {
     throw new RagError('E_EMBED', 'the embed worker died 3 times on this request');
   }
-  async close(): Promise<void> {}
 }
 
 const QUESTION = 'how do I get my files back after deleting them by mistake';
