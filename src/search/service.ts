@@ -139,8 +139,13 @@ export class SearchService {
     const folds = (t: SearchTable) => !q.every && !t.collapse;
     const foldedEngines = new Set(targets.filter(folds).map((t) => t.engine));
     const spare = foldedEngines.size ? 2 * k : 0;
+    // The engines whose hits may be re-ranked, by the embedder that scores them.
+    const scorers = new Map(
+      rerankDepth ? targets.filter((t) => t.rerank).map((t) => [t.engine, t.embedder]) : [],
+    );
     // Hits the tables return before folding: k, or as many as are re-ranked.
-    const wanted = (ranked: SearchMode) => (ranked === 'hybrid' ? Math.max(k, rerankDepth) : k);
+    const wanted = (ranked: SearchMode) =>
+      ranked === 'hybrid' && scorers.size ? Math.max(k, rerankDepth) : k;
     const request = (
       t: SearchTable,
       ranked: SearchMode,
@@ -173,7 +178,6 @@ export class SearchService {
     let ranked: SearchMode = mode;
     // The tables start at once: their full-text legs run while the query is being embedded.
     const vectors = mode === 'text' ? undefined : this.#embedQuery(targets, words, timings, signal);
-    const scorers = new Map(targets.filter((t) => t.rerank).map((t) => [t.engine, t.embedder]));
     const rerank = async (hits: SearchHit[]): Promise<SearchHit[]> => {
       const started = performance.now();
       try {
@@ -223,7 +227,7 @@ export class SearchService {
           })
         : lists[0]!;
       timings.mergeMs += performance.now() - mark;
-      const ranking = ranked === 'hybrid' && rerankDepth && scorers.size ? await rerank(merged) : merged;
+      const ranking = ranked === 'hybrid' && scorers.size ? await rerank(merged) : merged;
       mark = performance.now();
       return foldCopies(ranking, k, (hit) => foldedEngines.has(hit.engine));
     };
