@@ -6,6 +6,7 @@
 // A script, not a test.
 //
 //   node bench/code/eval.mjs --base click|ajv|flask|pflag|toml [--reindex|--update] [--modes text,vector,hybrid] [--seed 1]
+//        [--rerank N]   (`search.rerank`; it applies only to engines whose mapper declares `rerank`)
 //        [--index-only] [--quiet]
 //
 // Builds the base if missing, indexes it once with bench/code/<base>/config.yaml (the code engine
@@ -66,6 +67,8 @@ const { values: args } = parseArgs({
      * searched (every mode), to see how much of the full-text leg's ranking they decide.
      */
     'strip-stopwords': { type: 'boolean', default: false },
+    /** `search.rerank`: hybrid's first N hits re-ranked by late interaction, where the mapper allows it. */
+    rerank: { type: 'string' },
   },
 });
 if (!args.base) throw new Error('eval: --base click|ajv is required');
@@ -81,7 +84,11 @@ const { optimizeIfWorthIt } = await import('../../src/cli/optimize.js');
 const { DataDirLock } = await import('../../src/daemon/lock.js');
 
 // --- base and index -----------------------------------------------------------------------
-const config = loadConfig({ configPath });
+const loaded = loadConfig({ configPath });
+const config =
+  args.rerank === undefined
+    ? loaded
+    : { ...loaded, search: { ...loaded.search, rerank: Number(args.rerank) } };
 const root = config.sources[0].path;
 const manifestPath = join(dirname(root), `${args.base}.manifest.json`);
 if (!existsSync(root) || !existsSync(manifestPath)) {
@@ -281,6 +288,7 @@ writeFileSync(
         questionsSha256: sha(questionsText),
         k: K,
         rrfK: config.search.rrfK,
+        rerank: config.search.rerank,
         stripStopwords: args['strip-stopwords'],
         index: JSON.parse(readFileSync(statePath, 'utf8')),
       },

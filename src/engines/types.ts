@@ -231,7 +231,8 @@ export interface StoreMapper {
   /**
    * Hybrid's first hits from this table may be re-ranked by late interaction (the query and each
    * hit's text read token by token: src/search/rerank.ts, `search.rerank`). Declared where it
-   * was measured to help on text nobody tuned for (the document mapper: docs/BENCHMARKS.md §56).
+   * was measured to help on text nobody tuned for (the document mapper; on code it was mixed:
+   * docs/BENCHMARKS.md §56).
    */
   readonly rerank?: boolean;
   schema(dimension: number): Schema;
