@@ -139,9 +139,12 @@ export class SearchService {
     const folds = (t: SearchTable) => !q.every && !t.collapse;
     const foldedEngines = new Set(targets.filter(folds).map((t) => t.engine));
     const spare = foldedEngines.size ? 2 * k : 0;
-    // The engines whose hits may be re-ranked, by the embedder that scores them.
+    // The engines whose hits may be re-ranked, by the embedder that scores them (one with token
+    // vectors: a remote embedder has none, and its engine's search stays as fused).
     const scorers = new Map(
-      rerankDepth ? targets.filter((t) => t.rerank).map((t) => [t.engine, t.embedder]) : [],
+      rerankDepth
+        ? targets.filter((t) => t.rerank && t.embedder.lateScores).map((t) => [t.engine, t.embedder])
+        : [],
     );
     // Hits the tables return before folding: k, or as many as are re-ranked.
     const wanted = (ranked: SearchMode) =>
