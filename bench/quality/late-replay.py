@@ -114,14 +114,18 @@ def load(corpus: str, enc: Encoder):
                 for r in q["relevant"]
             )
         }
-        rows.append({"question": q["question"], "base": base, "ranked": ranked, "hits": hits})
-    cache = OUT / f"late-{corpus}.npz"
+        vrank = {i: r for r, (i, _) in enumerate(vtop)}
+        trank = {i: r for r, (i, _) in enumerate(ttop)}
+        cos = {i: float(sims[i]) for i in ranked}
+        rows.append({"question": q["question"], "base": base, "ranked": ranked, "hits": hits, "vrank": vrank, "trank": trank, "cos": cos})
+    doc_len = int(os.environ.get("LATE_DOC_TOKENS", "256"))
+    cache = OUT / (f"late-{corpus}.npz" if doc_len == 256 else f"late-{corpus}-{doc_len}.npz")
     wanted = sorted({i for r in rows for i in r["ranked"][: max(DEPTHS)]})
     if cache.exists():
         saved = np.load(cache, allow_pickle=True)
         feats, qids = saved["feats"].item(), saved["qids"].item()
     else:
-        doc = dict(zip(wanted, enc.tokens([chunks[i]["text"] for i in wanted])))
+        doc = dict(zip(wanted, enc.tokens([chunks[i]["text"] for i in wanted], max_len=doc_len)))
         queries = enc.tokens([r["question"] for r in rows], max_len=64)
         feats, qids = {}, {}
         for n, (r, q) in enumerate(zip(rows, queries)):
@@ -160,6 +164,19 @@ def variants(enc: Encoder, ids, row, feat, qid, idf) -> dict[str, list[int]]:
             out[f"idf{a}-{n}"] = by(lambda i, w=w: float((feat[i] * w).sum() / w.sum()))
         for b in (0.02, 0.05, 0.1, 0.2):
             out[f"beta{b}-{n}"] = by(lambda i, b=b: feat[i].mean() + b * scaled[i])
+        late = {i: r for r, i in enumerate(sorted(top, key=lambda i: (-feat[i].mean(), ids[i])))}
+        fused = {i: r for r, i in enumerate(top)}
+        for k in (1, 3, 10, 60):
+            out[f"rrf{k}-{n}"] = by(lambda i, k=k: 1 / (k + 1 + late[i]) + 1 / (k + 1 + fused[i]))
+            for w in (0.67, 0.8):
+                out[f"wrrf{k}x{w}-{n}"] = by(lambda i, k=k, w=w: w / (k + 1 + late[i]) + (1 - w) / (k + 1 + fused[i]))
+            out[f"rrf3-{k}-{n}"] = by(
+                lambda i, k=k: 2 / (k + 1 + late[i]) + 1 / (k + 1 + row["vrank"].get(i, 99)) + 1 / (k + 1 + row["trank"].get(i, 99))
+            )
+        for b in (0.1, 0.25, 0.5):
+            out[f"cos{b}-{n}"] = by(lambda i, b=b: feat[i].mean() + b * row["cos"][i])
+        guard = [i for i in top if row["vrank"].get(i) == 0 and row["trank"].get(i) == 0]
+        out[f"guard-{n}"] = guard + [i for i in out[f"pure{n}"] if i not in guard]
     return out
 
 
