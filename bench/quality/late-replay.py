@@ -16,6 +16,12 @@ against the shipped order:
   content<N>    the same over the query's content word pieces only (no stop words, punctuation)
   idf<a>-<N>    the query's tokens weighted by idf^a (the corpus's document frequency)
   beta<b>-<N>   MaxSim + b x the shipped score (min-max over the first N)
+  rrf<k>-<N>    reciprocal rank fusion of the MaxSim order and the shipped order (wrrf: MaxSim's
+                share weighted); rrf3-<k>-<N>: MaxSim's rank twice with each leg's rank
+  cos<b>-<N>    MaxSim + b x the vector leg's cosine
+  guard-<N>     a hit first in both legs kept first, the rest by MaxSim
+
+LATE_DOC_TOKENS=128 reads only each candidate's first 128 word pieces (cached apart).
 
   # the Python of scripts/setup-embed-server.sh has torch and transformers:
   ~/.cache/ragctl/embed-server-venv/bin/python bench/quality/late-replay.py git-man py-lib py-howto pg-docs
