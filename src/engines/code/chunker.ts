@@ -84,10 +84,10 @@ export class CodeChunker implements Chunker {
    * Bumped when the same file gives other chunk texts (the identifier-words line; Go functions
    * cut between their statements; a split function's closing lines in its last part; 6: Ruby,
    * C#, PHP, C, C++ and shell scripts read by their grammars, where a config's globs took them
-   * as text): indexes made by an older chunker re-chunk every file once, their vectors reused by
-   * content hash.
+   * as text; 7: a long function's parts sized alike): indexes made by an older chunker re-chunk
+   * every file once, their vectors reused by content hash.
    */
-  readonly version = '6';
+  readonly version = '7';
   readonly include = CODE_INCLUDE;
   readonly #grammars: Grammars;
 

@@ -51,8 +51,36 @@ export class UnitFitter {
     });
   }
 
-  /** The body's statements packed greedily into parts; a statement alone over the budget is cut by lines. */
+  /**
+   * The body's statements cut into parts (`evenly`: as few as packing to the budget needs,
+   * sized alike); a statement alone over the budget is cut by lines.
+   */
   #cut(unit: Unit): Unit[] {
+    const statements = unit.statements!;
+    // Only blank lines lie between statements (comments are statements here), so a statement
+    // costs its own lines, and one that shares a line with the one before costs what it adds.
+    const weights = statements.map(([start, end], i) => {
+      const before = i === 0 ? start - 1 : statements[i - 1]![1];
+      return this.count(this.#lines(Math.max(start, before + 1), end));
+    });
+    const groups = evenly(weights, this.budget).map(
+      ({ first, last, tokens }): Group => ({
+        start: statements[first]![0],
+        end: statements[last - 1]![1],
+        tokens,
+        isOver: tokens > this.budget,
+      }),
+    );
+    // The lines after the last statement (a closing brace) go with the last part when they fit,
+    // so that the header and the parts are the whole definition; never a part of their own.
+    const last = groups.at(-1);
+    const lastEnd = statements.at(-1)![1];
+    if (last && !last.isOver && last.end === lastEnd && unit.endLine > lastEnd) {
+      const tail = this.#lines(lastEnd + 1, unit.endLine);
+      const added = tail.trim() === '' ? undefined : this.count(tail);
+      if (added !== undefined && last.tokens + added <= this.budget)
+        Object.assign(last, { end: unit.endLine, tokens: last.tokens + added });
+    }
     const parts: Unit[] = [];
     const push = (text: string, startLine: number, endLine: number, isCutLine = false): void => {
       const part: Unit = {
@@ -69,83 +97,36 @@ export class UnitFitter {
       if (unit.hasSyntaxError) part.hasSyntaxError = true;
       parts.push(part);
     };
-    // Parts are sized by sums of the statements' counts, so each line is tokenised about once.
-    let group: { start: number; end: number; tokens: number } | undefined;
-    const flush = (): void => {
-      if (group) push(this.#lines(group.start, group.end), group.start, group.end);
-      group = undefined;
-    };
-    const statements = unit.statements!;
-    for (const [start, end] of statements) {
-      // Only blank lines lie between statements (comments are statements here), so the lines
-      // added to a group are counted once and, when they do not fit, start the next group.
-      let added: number | undefined;
-      if (group) {
-        added = this.count(this.#lines(group.end + 1, end));
-        if (group.tokens + added <= this.budget) {
-          Object.assign(group, { end, tokens: group.tokens + added });
-          continue;
-        }
-        if (start <= group.end) added = undefined;
-      }
-      flush();
-      const tokens = added ?? this.count(this.#lines(start, end));
-      if (tokens <= this.budget) {
-        group = { start, end, tokens };
-        continue;
-      }
-      for (const window of this.#windows(this.#lines(start, end), start)) {
-        push(window.text, window.startLine!, window.endLine!, window.isCutLine);
-      }
+    for (const group of groups) {
+      if (!group.isOver) push(this.#lines(group.start, group.end), group.start, group.end);
+      else
+        for (const window of this.#windows(this.#lines(group.start, group.end), group.start))
+          push(window.text, window.startLine!, window.endLine!, window.isCutLine);
     }
-    // The lines after the last statement (a closing brace) go with the last part when they fit,
-    // so that the header and the parts are the whole definition; never a part of their own.
-    const lastEnd = statements.at(-1)![1];
-    if (group && group.end === lastEnd && unit.endLine > lastEnd) {
-      const tail = this.#lines(lastEnd + 1, unit.endLine);
-      const added = tail.trim() === '' ? undefined : this.count(tail);
-      if (added !== undefined && group.tokens + added <= this.budget)
-        Object.assign(group, { end: unit.endLine, tokens: group.tokens + added });
-    }
-    flush();
     return parts;
   }
 
   /**
-   * Lines packed greedily up to the budget, blank lines trimmed at the edges of each window;
-   * a line alone over the budget is cut in halves (at a space near the middle when there is
-   * one) until each piece fits. With `firstLine`, windows carry their lines in the file.
+   * Lines cut into windows of the budget (`evenly`: as few as packing needs, sized alike),
+   * blank lines trimmed at the edges of each window; a line alone over the budget is cut in
+   * halves (at a space near the middle when there is one) until each piece fits. With
+   * `firstLine`, windows carry their lines in the file.
    */
   #windows(text: string, firstLine?: number): Window[] {
     const lines = text.split('\n');
     const counts = lines.map((line) => (line.trim() === '' ? 0 : this.count(line)));
     const windows: Window[] = [];
-    let start = 0;
-    let tokens = 0;
-    const flush = (end: number): void => {
-      let first = start;
-      let last = end;
+    for (let { first, last, tokens } of evenly(counts, this.budget)) {
+      if (tokens > this.budget) {
+        const line = firstLine === undefined ? undefined : firstLine + first;
+        for (const piece of this.#cutLine(lines[first]!))
+          windows.push({ text: piece, startLine: line, endLine: line, isCutLine: true });
+        continue;
+      }
       while (first < last && lines[first]!.trim() === '') first++;
       while (last > first && lines[last - 1]!.trim() === '') last--;
       if (first < last) windows.push(...this.#checked(lines, first, last, firstLine, tokens));
-      start = end;
-      tokens = 0;
-    };
-    for (let i = 0; i < lines.length; i++) {
-      const cost = counts[i]!;
-      if (cost > this.budget) {
-        flush(i);
-        for (const piece of this.#cutLine(lines[i]!)) {
-          const line = firstLine === undefined ? undefined : firstLine + i;
-          windows.push({ text: piece, startLine: line, endLine: line, isCutLine: true });
-        }
-        start = i + 1;
-        continue;
-      }
-      if (tokens + cost > this.budget) flush(i);
-      tokens += cost;
     }
-    flush(lines.length);
     return windows;
   }
 
@@ -190,6 +171,52 @@ export class UnitFitter {
 }
 
 /**
+ * Items of these token counts, in order, cut into pieces of at most `budget` tokens: as few
+ * pieces as packing greedily gives, each as near the mean of what is left as that allows. Greedy
+ * packing alone fills every piece but the last, which gets what is over, often a line or two
+ * whose vector then says little but the symbol line. An item over the budget is a piece alone.
+ */
+export function evenly(weights: readonly number[], budget: number): Piece[] {
+  const n = weights.length;
+  const sums = [0];
+  for (const w of weights) sums.push(sums.at(-1)! + w);
+  const sum = (first: number, last: number): number => sums[last]! - sums[first]!;
+  // reach[i]: where a piece starting at i ends when filled to the budget (an item over it alone);
+  // need[i]: the fewest pieces from i on, which filling each piece attains.
+  const reach = new Array<number>(n + 1).fill(n);
+  let end = 0;
+  for (let i = 0; i < n; i++) {
+    end = Math.max(end, i + 1);
+    while (end < n && sum(i, end + 1) <= budget) end++;
+    reach[i] = end;
+  }
+  const need = new Array<number>(n + 1).fill(0);
+  for (let i = n - 1; i >= 0; i--) need[i] = 1 + need[reach[i]!]!;
+  // An item over the budget ends a run: the pieces of each run are balanced among themselves.
+  const runEnd = new Array<number>(n + 1).fill(n);
+  for (let i = n - 1; i >= 0; i--) runEnd[i] = weights[i]! > budget ? i : runEnd[i + 1]!;
+  const pieces: Piece[] = [];
+  let first = 0;
+  while (first < n) {
+    const left = need[first]!;
+    let last = reach[first]!;
+    const stop = runEnd[first] === first ? first + 1 : runEnd[first]!;
+    const inRun = left - need[stop]!;
+    if (inRun > 1) {
+      const target = sum(first, stop) / inRun;
+      // Every end from the earliest that leaves the rest to `left - 1` pieces up to the fullest.
+      let best = last;
+      for (let e = last - 1; e > first && need[e]! <= left - 1; e--)
+        if (Math.abs(sum(first, e) - target) < Math.abs(sum(first, best) - target)) best = e;
+      last = best;
+    }
+    pieces.push({ first, last, tokens: sum(first, last) });
+    first = last;
+  }
+  return pieces;
+}
+
+/**
  * A WordPiece token is rarely over 8 characters, so text longer than 8 characters per token of
  * budget is split without being counted whole; splitting a text that would have fit costs only
  * an extra chunk, while counting it costs a pass of the tokenizer, the chunker's main cost.
@@ -201,6 +228,22 @@ const SUM_SLACK_TOKENS = 2;
 
 function isSurelyOver(text: string, budget: number): boolean {
   return text.length > budget * SURELY_OVER_CHARS_PER_TOKEN;
+}
+
+/** Items `first` to `last` (exclusive) of what `evenly` cuts, and their tokens. */
+export interface Piece {
+  first: number;
+  last: number;
+  tokens: number;
+}
+
+/** Statements to be one part (lines, inclusive). */
+interface Group {
+  start: number;
+  end: number;
+  tokens: number;
+  /** One statement over the budget: cut by lines. */
+  isOver: boolean;
 }
 
 interface Window {

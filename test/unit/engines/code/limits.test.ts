@@ -72,6 +72,50 @@ describe('a function over the token limit', () => {
     expectAllTextCovered(text, chunks);
   });
 
+  it('sizes the parts alike rather than leaving a last part of a line or two', async () => {
+    // Packed greedily, some of these lengths leave one or two statements in a last part; its
+    // vector is then little more than the symbol line.
+    for (let statements = 20; statements <= 60; statements += 4) {
+      const text = longMethodFile(statements);
+      const chunks = await chunk(grammars, 'books/ledger.py', text, 128);
+      const parts = chunks.filter(
+        (c) => c.metadata.symbol === 'books/ledger.py:Ledger.settle' && c.metadata.part,
+      );
+      const sizes = parts.map((p) => p.endLine - p.startLine + 1);
+      expect(parts.length, `${statements} statements`).toBeGreaterThan(1);
+      expect(
+        Math.max(...sizes) - Math.min(...sizes),
+        `${statements} statements: ${sizes}`,
+      ).toBeLessThanOrEqual(2);
+      // Not more parts than needed: each would not fit in one less.
+      const lines = sizes.reduce((a, b) => a + b, 0);
+      expect(Math.max(...sizes) * (parts.length - 1), `${statements} statements: ${sizes}`).toBeLessThan(
+        lines,
+      );
+      expectValidChunks(text, chunks, 128);
+      expectAllTextCovered(text, chunks);
+    }
+  });
+
+  it('cuts module code into windows sized alike', async () => {
+    for (let statements = 31; statements <= 90; statements += 7) {
+      const text = Array.from(
+        { length: statements },
+        (_, i) => `RATE_${i} = tables.lookup("rate", ${i}, default=None)`,
+      ).join('\n');
+      const chunks = await chunk(grammars, 'books/rates.py', text, 128);
+      const sizes = chunks.map((c) => c.endLine - c.startLine + 1);
+      expect(chunks.length, `${statements} statements`).toBeGreaterThan(1);
+      expect(chunks.every((c) => c.metadata.kind === 'module')).toBe(true);
+      expect(
+        Math.max(...sizes) - Math.min(...sizes),
+        `${statements} statements: ${sizes}`,
+      ).toBeLessThanOrEqual(1);
+      expectValidChunks(text, chunks, 128);
+      expectAllTextCovered(text, chunks);
+    }
+  });
+
   it('leaves a function that fits whole', async () => {
     const text = longMethodFile(3);
     const chunks = await chunk(grammars, 'books/ledger.py', text, 256);
