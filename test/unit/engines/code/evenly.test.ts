@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evenly, type Piece } from '../../../../src/engines/code/fit.js';
+import { evenly, type Piece } from '../../../../src/engines/code/evenly.js';
 
 /** The pieces greedy packing makes: each filled to the budget, an item over it alone. */
 function greedy(weights: readonly number[], budget: number): Piece[] {
