@@ -20,6 +20,7 @@ against the shipped order:
                 share weighted); rrf3-<k>-<N>: MaxSim's rank twice with each leg's rank
   cos<b>-<N>    MaxSim + b x the vector leg's cosine
   guard-<N>     a hit first in both legs kept first, the rest by MaxSim
+  len<g>-<N>    MaxSim - g x ln(the candidate's word pieces)
 
 LATE_DOC_TOKENS=128 reads only each candidate's first 128 word pieces (cached apart).
 
@@ -124,6 +125,9 @@ def load(corpus: str, enc: Encoder):
         trank = {i: r for r, (i, _) in enumerate(ttop)}
         cos = {i: float(sims[i]) for i in ranked}
         rows.append({"question": q["question"], "base": base, "ranked": ranked, "hits": hits, "vrank": vrank, "trank": trank, "cos": cos})
+    pieces = {i: min(256, len(enc.tok(chunks[i]["text"], truncation=True, max_length=256)["input_ids"])) for r in rows for i in r["ranked"][: max(DEPTHS)]}
+    for r in rows:
+        r["pieces"] = pieces
     doc_len = int(os.environ.get("LATE_DOC_TOKENS", "256"))
     cache = OUT / (f"late-{corpus}.npz" if doc_len == 256 else f"late-{corpus}-{doc_len}.npz")
     wanted = sorted({i for r in rows for i in r["ranked"][: max(DEPTHS)]})
@@ -181,6 +185,8 @@ def variants(enc: Encoder, ids, row, feat, qid, idf) -> dict[str, list[int]]:
             )
         for b in (0.1, 0.25, 0.5):
             out[f"cos{b}-{n}"] = by(lambda i, b=b: feat[i].mean() + b * row["cos"][i])
+        for g in (0.01, 0.02, 0.04):
+            out[f"len{g}-{n}"] = by(lambda i, g=g: feat[i].mean() - g * math.log(row["pieces"][i]))
         guard = [i for i in top if row["vrank"].get(i) == 0 and row["trank"].get(i) == 0]
         out[f"guard-{n}"] = guard + [i for i in out[f"pure{n}"] if i not in guard]
     return out
