@@ -43,14 +43,15 @@ export function xlsxToMarkdown(bytes: Uint8Array): ConvertedText {
   sheets.forEach((sheet, index) => {
     const xml = sheet.hidden ? undefined : text(targets.get(sheet.id));
     if (xml === undefined) return;
-    const rows = readRows(xml).map((row) => row.map(value));
-    cells += rows.reduce((n, row) => n + row.filter(Boolean).length, 0);
-    if (cells > MAX_WORKBOOK_CELLS) {
+    const read = readRows(xml, MAX_WORKBOOK_CELLS - cells);
+    if (read === undefined) {
       throw new RagError(
         'E_SKIPPED',
-        `a workbook of more than ${MAX_WORKBOOK_CELLS.toLocaleString('en-US')} cells is data, not a document (sheet "${sheet.name}" passes it)`,
+        `a workbook of more than ${MAX_WORKBOOK_CELLS.toLocaleString('en-US')} cells (the empty ones between filled ones counted) is data, not a document (sheet "${sheet.name}" passes it)`,
       );
     }
+    cells += read.cells;
+    const rows = read.rows.map((row) => row.map(value));
     if (!rows.some((row) => row.some(Boolean))) return;
     out.atPage(index);
     out.heading(1, sheet.name, index);
@@ -148,43 +149,69 @@ interface Cell {
   value: string;
 }
 
-/** The sheet's rows, each its cells at their columns (a gap an empty cell). */
-function readRows(xml: string): Cell[][] {
+/**
+ * The sheet's rows, each its cells at their columns up to its last with a value (a gap an empty
+ * cell), and how many cells that makes; undefined as soon as that passes `limit`. Counting the
+ * gaps matters: one value in column XFD would otherwise pad its row to 16,384 cells.
+ */
+function readRows(xml: string, limit: number): { rows: Cell[][]; cells: number } | undefined {
   const rows: Cell[][] = [];
+  let cells = 0;
   let row: Cell[] | undefined;
+  let width = 0;
   let cell: Cell | undefined;
   let reading: 'v' | 't' | undefined;
   let inlineString = false;
-  walkXml(xml, {
-    open(name, attribs) {
-      if (name === 'row') row = [];
-      else if (name === 'c' && row) {
-        const ref = attr(attribs, 'r');
-        const column = ref ? columnOf(ref) : row.length;
-        cell = { column, type: attr(attribs, 't') ?? 'n', style: Number(attr(attribs, 's') ?? 0), value: '' };
-      } else if (name === 'is') inlineString = true;
-      else if (cell && (name === 'v' || (name === 't' && inlineString))) reading = name;
-    },
-    text(t) {
-      if (cell && reading) cell.value += t;
-    },
-    close(name) {
-      if (name === 'v' || name === 't') reading = undefined;
-      else if (name === 'is') inlineString = false;
-      else if (name === 'c' && cell && row) {
-        row.push(cell);
-        cell = undefined;
-      } else if (name === 'row' && row) {
-        rows.push(row);
-        row = undefined;
-      }
-    },
-  });
-  return rows.map((cells) => {
-    const out: Cell[] = [];
-    for (const c of cells) out[c.column] = c;
-    return Array.from(out, (c, column) => c ?? { column, type: 'n', style: 0, value: '' });
-  });
+  const over = new Error('over the limit');
+  try {
+    walkXml(xml, {
+      open(name, attribs) {
+        if (name === 'row') [row, width] = [[], 0];
+        else if (name === 'c' && row) {
+          const ref = attr(attribs, 'r');
+          const column = ref ? columnOf(ref) : row.length;
+          cell = {
+            column,
+            type: attr(attribs, 't') ?? 'n',
+            style: Number(attr(attribs, 's') ?? 0),
+            value: '',
+          };
+        } else if (name === 'is') inlineString = true;
+        else if (cell && (name === 'v' || (name === 't' && inlineString))) reading = name;
+      },
+      text(t) {
+        if (cell && reading) cell.value += t;
+      },
+      close(name) {
+        if (name === 'v' || name === 't') reading = undefined;
+        else if (name === 'is') inlineString = false;
+        else if (name === 'c' && cell && row) {
+          if (cell.value !== '') {
+            width = Math.max(width, cell.column + 1);
+            row.push(cell);
+            // Thrown to stop reading: the rest of a sheet this big is not worth parsing.
+            if (cells + width > limit) throw over;
+          }
+          cell = undefined;
+        } else if (name === 'row' && row) {
+          rows.push(row);
+          cells += width;
+          row = undefined;
+        }
+      },
+    });
+  } catch (err) {
+    if (err === over) return undefined;
+    throw err;
+  }
+  return {
+    cells,
+    rows: rows.map((found) => {
+      const out: Cell[] = [];
+      for (const c of found) out[c.column] = c;
+      return Array.from(out, (c, column) => c ?? { column, type: 'n', style: 0, value: '' });
+    }),
+  };
 }
 
 /** `AB12` → 27 (0-based). */

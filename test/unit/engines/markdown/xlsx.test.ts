@@ -21,6 +21,13 @@ function zipOf(parts: Record<string, string>): Buffer {
   }
 }
 
+/** `1` → A, `27` → AA. */
+function columnName(n: number): string {
+  let name = '';
+  for (let k = n; k > 0; k = Math.floor((k - 1) / 26)) name = String.fromCharCode(65 + ((k - 1) % 26)) + name;
+  return name;
+}
+
 /** Excel workbooks read as the Markdown they show (src/engines/markdown/xlsx.ts). */
 describe('xlsxToMarkdown', () => {
   it('reads each visible sheet as a table under its name, cells as Excel shows them', () => {
@@ -66,8 +73,32 @@ describe('xlsxToMarkdown', () => {
       'xl/worksheets/sheet1.xml': `<worksheet><sheetData>${rows}</sheetData></worksheet>`,
     });
     expect(skipReason(xlsxToMarkdown, big)).toBe(
-      'a workbook of more than 100,000 cells is data, not a document (sheet "Export" passes it)',
+      'a workbook of more than 100,000 cells (the empty ones between filled ones counted) is data, not a document (sheet "Export" passes it)',
     );
+  });
+
+  it('counts the empty cells a far column pads a row with, and pads a row no further than its last value', () => {
+    const sheet = (rows: string) =>
+      zipOf({
+        'xl/workbook.xml':
+          '<workbook><sheets><sheet name="Wide" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        'xl/_rels/workbook.xml.rels':
+          '<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>',
+        'xl/worksheets/sheet1.xml': `<worksheet><sheetData>${rows}</sheetData></worksheet>`,
+      });
+    const cell = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
+    // Ten filled cells a row, but one in XFD (the 16,384th column): each row is 16,384 cells wide.
+    const far = Array.from(
+      { length: 10 },
+      (_, r) => `<row r="${r + 1}">${cell(`A${r + 1}`, 'label')}${cell(`XFD${r + 1}`, 'far')}</row>`,
+    ).join('');
+    expect(skipReason(xlsxToMarkdown, sheet(far))).toMatch(/^a workbook of more than 100,000 cells /);
+    // Styled empty cells past the last value (as formatting a whole row leaves) widen nothing.
+    const styled = Array.from({ length: 200 }, (_, i) => `<c r="${columnName(i + 3)}1" s="2"/>`).join('');
+    const { text } = xlsxToMarkdown(
+      sheet(`<row r="1">${cell('A1', 'Name')}${cell('B1', 'Phone')}${styled}</row>`),
+    );
+    expect(text).toBe(['# Wide', '', '| Name | Phone |', '| --- | --- |', ''].join('\n'));
   });
 
   it('is read by its extension', () => {
