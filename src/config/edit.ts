@@ -15,7 +15,7 @@ const NEW_FILE_HEADER =
  */
 export function withSource(
   text: string | null,
-  entry: { path: string; engine?: string | readonly string[] },
+  entry: { path: string; engine?: string | readonly string[]; include?: readonly string[] },
   file: string,
 ): string {
   const doc = parseYaml(text ?? '', file);
@@ -24,10 +24,16 @@ export function withSource(
     doc.contents = doc.createNode({}) as typeof doc.contents;
   }
   if (!isMap(doc.contents)) throw new ConfigError('', 'the top level must be a mapping', file);
-  const value = doc.createNode({ path: entry.path, ...(entry.engine ? { engine: entry.engine } : {}) });
-  // Several engines on the entry's own line: `engine: [code, md]`.
-  const engines = value.get('engine', true);
-  if (isSeq(engines)) engines.flow = true;
+  const value = doc.createNode({
+    path: entry.path,
+    ...(entry.engine ? { engine: entry.engine } : {}),
+    ...(entry.include ? { include: entry.include } : {}),
+  });
+  // Several engines, or globs, on the entry's own line: `engine: [code, md]`.
+  for (const key of ['engine', 'include']) {
+    const list = value.get(key, true);
+    if (isSeq(list)) list.flow = true;
+  }
   const sources = doc.get('sources', true);
   if (sources === undefined || (isScalar(sources) && sources.value === null)) {
     // Absent, or `sources:` with nothing after it.

@@ -145,6 +145,8 @@ export async function guessEngines(
   /** Per engine, the first files its globs matched (relative, `/`-separated), at most EXAMPLES. */
   examples: Map<string, string[]>;
   files: number;
+  /** Files named `*.sql`: a project's schema, migrations or queries, which the sql engine reads. */
+  sqlFiles: number;
   complete: boolean;
 }> {
   const filter = new PathFilter({ path, engine: 'md', include: ['**/*'], exclude }, config.dataDir);
@@ -159,11 +161,13 @@ export async function guessEngines(
   const examples = new Map<string, string[]>(matchers.map(([name]) => [name, []]));
   let files = 0;
   let markdown = 0;
+  let sqlFiles = 0;
   const look: Look = { entries: 0, complete: true, rootListed: true };
   for await (const { path: file } of lookFiles(path, filter, look)) {
     if (!filter.acceptsFile(file)) continue;
     files++;
     if (MARKDOWN_NAME.test(file)) markdown++;
+    if (/\.sql$/i.test(file)) sqlFiles++;
     const rel = relativePath(path, file).split(sep).join('/');
     for (const [name, matches] of matchers) {
       if (!matches(rel)) continue;
@@ -177,7 +181,7 @@ export async function guessEngines(
   const engines = [engine];
   if (engine === 'md' && (counts.get('code') ?? 0) > 0) engines.push('code');
   if (engine === 'code' && markdown > 0) engines.push('md');
-  return { engines, counts, examples, files, complete: look.complete };
+  return { engines, counts, examples, files, sqlFiles, complete: look.complete };
 }
 
 /**

@@ -33,12 +33,15 @@ engine, or inside another source is refused and the file is left as it was. With
 the engine whose files the folder mostly holds is chosen (notes and docs — Markdown, text,
 rST, Org, AsciiDoc, HTML, notebooks, PDF, Word: md; source code: code; database logs and .sql:
 sql), and md beside code when the folder holds docs or notebooks too (a project's README is
-then searchable). With several engines each file goes to the first that reads it; a folder already listed for another engine gets a second entry. A running daemon is
-told to reload its config, and indexes the folder straight away.
+then searchable). A project's .sql files (schema, migrations, queries) go to sql through a
+second entry that reads **/*.sql only, so that its *.log and *.json files are not taken for
+query logs. With several engines each file goes to the first that reads it; a folder already
+listed for another engine gets a second entry. A running daemon is told to reload its config,
+and indexes the folder straight away.
 
 Examples:
   ragctl add ~/notes
-  ragctl add ~/src/shop               # engines code and md, guessed from its files
+  ragctl add ~/src/shop               # engines code and md, guessed from its files (its .sql: sql)
   ragctl add ~/src/shop --engine code # its code only
   ragctl add /var/log/postgresql --engine sql`,
     )
@@ -146,7 +149,16 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   const written =
     path === home || isInside(path, home) ? `~${path.slice(home.length).split(sep).join('/')}` : path;
   const engine = engines.length === 1 ? engines[0]! : engines;
-  const next = withSource(text, { path: written, ...(engine === 'md' ? {} : { engine }) }, file);
+  let next = withSource(text, { path: written, ...(engine === 'md' ? {} : { engine }) }, file);
+  // A project's .sql files (schema, migrations, queries) are the sql engine's, but its globs also
+  // take every *.log, *.json and *.csv as a query log: a second entry reads the .sql files only.
+  const sqlBeside =
+    guess !== undefined &&
+    !engines.includes('sql') &&
+    guess.sqlFiles > 0 &&
+    guess.counts.has('sql') &&
+    !now().sources.some((s) => s.path === path && s.engine === 'sql');
+  if (sqlBeside) next = withSource(next, { path: written, engine: 'sql', include: SQL_FILES }, file);
   // The same checks `ragctl index` makes (a duplicate, a source inside another, an undefined
   // engine): a config that would not load is never written.
   const after = resolveConfigText(next, file, env);
@@ -156,7 +168,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   const counts = guess ? Object.fromEntries(guess.counts) : undefined;
   if (g.json) {
     printJson({
-      added: { path, engines },
+      added: { path, engines, ...(sqlBeside ? { sqlFiles: { engine: 'sql', include: SQL_FILES } } : {}) },
       config: file,
       created: text === null,
       guessed: !!guess,
@@ -170,7 +182,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   ];
   // Listed again for other engines: say who reads the folder now, and that order decides.
   const readers = after.sources.filter((s) => s.path === path).map((s) => s.engine);
-  if (readers.length > engines.length) {
+  if (readers.length > engines.length + (sqlBeside ? 1 : 0)) {
     lines.push(
       `  It is now read by engines ${readers.join(', ')}, one entry each; a file goes to the first that reads it.`,
     );
@@ -179,15 +191,23 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
     const seen = guess.complete ? `${guess.files} files` : `the first ${guess.files} files`;
     const shares = engines.map((name) => `${guess.counts.get(name) ?? 0} ${name}'s`).join(', ');
     lines.push(`  guessed from its files: of ${seen}, ${shares} (--engine chooses others).`);
-    const others = [...guess.counts].filter(([name, c]) => !engines.includes(name) && c > 0);
+    const others = [...guess.counts]
+      .map(([name, c]): [string, number] => [name, sqlBeside && name === 'sql' ? c - guess.sqlFiles : c])
+      .filter(([name, c]) => !engines.includes(name) && c > 0);
     for (const [name, c] of others) {
       // Named, since a glob's reach surprises: `*.json` is the sql engine's (JSON query logs).
-      const some = guess.examples.get(name) ?? [];
+      const some = (guess.examples.get(name) ?? []).filter((rel) => !(sqlBeside && /\.sql$/i.test(rel)));
       const named = some.length ? ` (${some.join(', ')}${c > some.length ? ', …' : ''})` : '';
       lines.push(
         `  ${c} file${c === 1 ? '' : 's'} of engine ${name} in it${named} will not be read (--engine ${[...engines, name].join(',')} reads them).`,
       );
     }
+  }
+  if (sqlBeside) {
+    const n = guess!.sqlFiles;
+    lines.push(
+      `  Its ${n} .sql file${n === 1 ? '' : 's'} ${n === 1 ? 'goes' : 'go'} to engine sql, in a second entry that reads ${SQL_FILES.join(', ')} only.`,
+    );
   }
   lines.push(
     daemon
@@ -196,6 +216,9 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
+
+/** What the second entry for a project's .sql files reads. */
+const SQL_FILES: readonly string[] = ['**/*.sql'];
 
 /** `code,md` or `code, md`: the engines in the order given; the config's checks refuse unknown ones. */
 function engineList(option: string): string[] {

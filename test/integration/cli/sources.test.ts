@@ -202,6 +202,54 @@ describe('ragctl add', () => {
     expect(oneJsonLine(await ragctl('index', '--json'))).toMatchObject({ filesDeleted: 2, filesAdded: 0 });
   }, 180_000);
 
+  it("a project's .sql files go to sql in a second entry that reads only them; remove takes both", async () => {
+    await mkdir(join(root, 'billing/migrations'), { recursive: true });
+    for (const m of ['refund', 'invoice'])
+      await writeFile(join(root, 'billing', `${m}.py`), `def ${m}():\n    pass\n`);
+    await writeFile(
+      join(root, 'billing/migrations', '001_refunds.sql'),
+      'CREATE TABLE refunds (id int PRIMARY KEY, order_id int, amount_cents int NOT NULL);\n',
+    );
+    await writeFile(join(root, 'billing', 'package.json'), '{"name": "billing"}\n');
+    await writeFile(join(root, 'billing', 'npm-debug.log'), 'npm ERR! code ENOENT\n');
+    const r = await ragctl('add', 'billing');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Added billing (engine code)');
+    expect(r.stdout).toContain(
+      '  Its 1 .sql file goes to engine sql, in a second entry that reads **/*.sql only.',
+    );
+    // A log by its name is still the sql engine's, and not read: named, with how to read it.
+    expect(r.stdout).toContain(
+      '  1 file of engine sql in it (npm-debug.log) will not be read (--engine code,sql reads them).',
+    );
+    expect(parseYaml(await readFile(configFile, 'utf8')).sources.slice(-2)).toEqual([
+      { path: join(root, 'billing'), engine: 'code' },
+      { path: join(root, 'billing'), engine: 'sql', include: ['**/*.sql'] },
+    ]);
+    // Two .py files and the migration; package.json and the log are read by nobody.
+    expect(oneJsonLine(await ragctl('index', '--json'))).toMatchObject({ filesAdded: 3, filesDeleted: 0 });
+    const found = oneJsonLine(await ragctl('search', '--json', '-k', '3', 'which table keeps refunds'));
+    const paths = (found.results as Array<{ path: string; engine: string }>).map((h) => [h.engine, h.path]);
+    expect(paths).toContainEqual(['sql', join(root, 'billing/migrations/001_refunds.sql')]);
+    expect(paths.some(([, p]) => p!.endsWith('.log') || p!.endsWith('.json'))).toBe(false);
+    expect(oneJsonLine(await ragctl('remove', 'billing', '--json'))).toMatchObject({
+      removed: { path: join(root, 'billing') },
+    });
+    expect(
+      parseYaml(await readFile(configFile, 'utf8')).sources.some(
+        (s: { path: string }) => s.path === join(root, 'billing'),
+      ),
+    ).toBe(false);
+    expect(oneJsonLine(await ragctl('index', '--json'))).toMatchObject({ filesDeleted: 3 });
+    // Added again, --json says what the second entry reads.
+    const json = oneJsonLine(await ragctl('add', 'billing', '--json'));
+    expect(json).toMatchObject({
+      added: { engines: ['code'], sqlFiles: { engine: 'sql', include: ['**/*.sql'] } },
+      files: { code: 2, sql: 2 },
+    });
+    expect((await ragctl('remove', 'billing')).code).toBe(0);
+  }, 180_000);
+
   it('remove works for a folder that is gone, and refuses one that is not a source', async () => {
     await mkdir(join(root, 'old'));
     expect((await ragctl('add', 'old')).code).toBe(0);
