@@ -1,3 +1,6 @@
+import { RagError } from '../errors.js';
+import type { Embedder, EmbedOptions } from './types.js';
+
 /**
  * Late interaction (MaxSim, as ColBERT scores): how well a text answers a query, read token by
  * token with the embedding model's own token vectors rather than one pooled vector each. For
@@ -38,9 +41,9 @@ export function maxSim(
   length: number,
   dimension: number,
 ): number {
-  const doc = unitTokens(hidden, offset, length, dimension);
   const queryTokens = query.length / dimension;
   if (!queryTokens || !length) return 0;
+  const doc = unitTokens(hidden, offset, length, dimension);
   let sum = 0;
   for (let q = 0; q < queryTokens; q++) {
     const qo = q * dimension;
@@ -54,4 +57,19 @@ export function maxSim(
     sum += best;
   }
   return sum / queryTokens;
+}
+
+/** `embedder.lateScores`, or an error naming the model when it has no token vectors to score with. */
+export function lateScoresOf(
+  embedder: Embedder,
+  query: string,
+  texts: readonly string[],
+  options?: EmbedOptions,
+): Promise<Float32Array> {
+  if (!embedder.lateScores)
+    throw new RagError(
+      'E_EMBED',
+      `the ${embedder.modelId} embedder cannot score late (it has no token vectors)`,
+    );
+  return embedder.lateScores(query, texts, options);
 }

@@ -1,5 +1,6 @@
-import { errorMessage, RagError } from '../../errors.js';
+import { errorMessage } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log.js';
+import { lateScoresOf } from '../late.js';
 import { MlxEmbedder } from '../mlx-embedder.js';
 import { OnnxEmbedder } from '../onnx/onnx-embedder.js';
 import type { WordPieceTokenizer } from '../tokenizer.js';
@@ -83,9 +84,7 @@ export class AutoEmbedder implements Embedder {
   /** Both backends this one chooses from can score late. */
   async lateScores(query: string, texts: readonly string[], options?: EmbedOptions): Promise<Float32Array> {
     const { embedder } = await this.#choose(this.#options.env ?? process.env);
-    if (!embedder.lateScores)
-      throw new RagError('E_EMBED', `the ${embedder.modelId} backend cannot score late`);
-    return embedder.lateScores(query, texts, options);
+    return lateScoresOf(embedder, query, texts, options);
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,10 @@
 import { pino } from 'pino';
 import type { EmbedderConfig } from '../../config/types.js';
-import { errorMessage, isRagError, RagError } from '../../errors.js';
+import { errorMessage, isRagError } from '../../errors.js';
 import type { Logger, LogLevel } from '../../log.js';
 import { createRegistry } from '../../registry/builtins.js';
-import type { Embedder, EmbedderRuntime, EmbedOptions } from '../types.js';
+import { lateScoresOf } from '../late.js';
+import type { Embedder, EmbedderRuntime } from '../types.js';
 import { injectFaults, isFaultInjectionEnabled } from './faults.js';
 import {
   type ChildMessage,
@@ -111,7 +112,7 @@ class WorkerChild {
       const data =
         request.query === undefined
           ? await embedder.embed(request.texts, options)
-          : await lateScores(embedder, request.query, request.texts, options);
+          : await lateScoresOf(embedder, request.query, request.texts, options);
       this.#send({
         v: WORKER_PROTOCOL_VERSION,
         type: 'vectors',
@@ -153,17 +154,3 @@ if (!process.send) {
   process.exit(2);
 }
 new WorkerChild().run();
-
-function lateScores(
-  embedder: Embedder,
-  query: string,
-  texts: readonly string[],
-  options: EmbedOptions,
-): Promise<Float32Array> {
-  if (!embedder.lateScores)
-    throw new RagError(
-      'E_EMBED',
-      `the ${embedder.modelId} embedder cannot score late (it has no token vectors)`,
-    );
-  return embedder.lateScores(query, texts, options);
-}
