@@ -146,9 +146,9 @@ export class SearchService {
         ? targets.filter((t) => t.rerank && t.embedder.lateScores).map((t) => [t.engine, t.embedder])
         : [],
     );
+    const reranks = (ranked: SearchMode) => ranked === 'hybrid' && scorers.size > 0;
     // Hits the tables return before folding: k, or as many as are re-ranked.
-    const wanted = (ranked: SearchMode) =>
-      ranked === 'hybrid' && scorers.size ? Math.max(k, rerankDepth) : k;
+    const wanted = (ranked: SearchMode) => (reranks(ranked) ? Math.max(k, rerankDepth) : k);
     const request = (
       t: SearchTable,
       ranked: SearchMode,
@@ -230,7 +230,7 @@ export class SearchService {
           })
         : lists[0]!;
       timings.mergeMs += performance.now() - mark;
-      const ranking = ranked === 'hybrid' && scorers.size ? await rerank(merged) : merged;
+      const ranking = reranks(ranked) ? await rerank(merged) : merged;
       mark = performance.now();
       return foldCopies(ranking, k, (hit) => foldedEngines.has(hit.engine));
     };
