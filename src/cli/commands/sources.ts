@@ -139,9 +139,9 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   const env = process.env;
   const { path: file } = chooseConfigPath({ configPath: g.config, env });
   const text = readConfigText(file);
+  const before = text === null ? resolveConfig({}, null, env) : resolveConfigText(text, file, env);
   // Guessed among the engines of the config as it is now, the built-in ones included.
-  const now = () => (text === null ? resolveConfig({}, null, env) : resolveConfigText(text, file, env));
-  const guess = engineOption ? undefined : await guessEngines(path, now(), DEFAULTS.exclude);
+  const guess = engineOption ? undefined : await guessEngines(path, before, DEFAULTS.exclude);
   const engines = engineOption ? engineList(engineOption) : guess!.engines;
 
   // Written as the user would: `~/notes` for a folder in their home, so the file moves with it.
@@ -157,7 +157,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
     !engines.includes('sql') &&
     guess.sqlFiles > 0 &&
     guess.counts.has('sql') &&
-    !now().sources.some((s) => s.path === path && s.engine === 'sql');
+    !before.sources.some((s) => s.path === path && s.engine === 'sql');
   if (sqlBeside) next = withSource(next, { path: written, engine: 'sql', include: SQL_FILES }, file);
   // The same checks `ragctl index` makes (a duplicate, a source inside another, an undefined
   // engine): a config that would not load is never written.
@@ -181,8 +181,8 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
     `Added ${displayPath(path)} (engine${engines.length === 1 ? '' : 's'} ${engines.join(', ')}) to ${displayPath(file)}${text === null ? ', a new file' : ''}.`,
   ];
   // Listed again for other engines: say who reads the folder now, and that order decides.
-  const readers = after.sources.filter((s) => s.path === path).map((s) => s.engine);
-  if (readers.length > engines.length + (sqlBeside ? 1 : 0)) {
+  if (before.sources.some((s) => s.path === path)) {
+    const readers = after.sources.filter((s) => s.path === path).map((s) => s.engine);
     lines.push(
       `  It is now read by engines ${readers.join(', ')}, one entry each; a file goes to the first that reads it.`,
     );
