@@ -29,6 +29,12 @@ export interface EmbeddingsClientOptions {
 
 /** Back-off never waits longer than this between two tries, whatever `Retry-After` asks. */
 const MAX_BACKOFF_MS = 10_000;
+/**
+ * A retry is made only with at least this long left for its answer (the smallest `timeoutMs` a
+ * config may set): a try squeezed into the last few ms of `retryWithinMs` cannot be answered, and
+ * its "no answer within 2 ms" would hide what the server actually said.
+ */
+const MIN_TRY_MS = 100;
 /** Bytes of an error body kept for the message: enough for the server's reason, not a page of HTML. */
 const ERROR_BODY_CHARS = 300;
 
@@ -76,7 +82,8 @@ export class EmbeddingsClient {
       const waitMs = Math.min(Math.max(delayMs, outcome.retryAfterMs ?? 0), MAX_BACKOFF_MS);
       const elapsed = performance.now() - started;
       if (!outcome.retry) throw this.#refused(outcome);
-      if (!retries || elapsed + waitMs >= this.#options.retryWithinMs)
+      const shortestTryMs = Math.min(MIN_TRY_MS, this.#options.timeoutMs);
+      if (!retries || elapsed + waitMs + shortestTryMs > this.#options.retryWithinMs)
         throw this.#unavailable(outcome, attempt);
       this.#options.logger.warn(
         { url: this.url, attempt, reason: outcome.reason, retryInMs: Math.round(waitMs) },

@@ -123,6 +123,19 @@ describe('openai client against scripted replies', () => {
     expect(seen.length).toBe(tries + 1);
   });
 
+  it('makes no last try too short to be answered: the error says what the server said', async () => {
+    // Each reply takes 50 ms; back-offs 50, 100, 200 ms. After the third reply (~300 ms) and its
+    // back-off (~500 ms) only ~20 ms of the 520 would be left: a fourth try could only time out.
+    const { url, seen } = await scripted([
+      (inputs, res) => setTimeout(() => status(502, 'bad gateway')(inputs, res), 50),
+    ]);
+    const err = await rejection(embedder(url, { retryWithinMs: 520 }).embed(['a']));
+    expect(err.code).toBe('E_EMBED_UNAVAILABLE');
+    expect(err.message).toContain('HTTP 502');
+    expect(err.message).not.toContain('no answer within');
+    expect(seen.length).toBeLessThanOrEqual(3);
+  });
+
   it('refuses an answer of the wrong shape instead of storing it', async () => {
     const { url } = await scripted([
       (_inputs, res) => res.writeHead(200).end(JSON.stringify({ data: [{ index: 0, embedding: [1, 2] }] })),
