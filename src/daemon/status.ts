@@ -11,6 +11,26 @@ import type { Trouble, WalkProgress } from './types.js';
 /** Errors listed by `status`: enough to see a pattern, few enough to read. */
 const MAX_LAST_ERRORS = 20;
 
+/** One failure or skipped file, as the queue, the store and the records give them. */
+export interface ListedError {
+  path: string;
+  code: string;
+  message: string;
+  atMs: number;
+}
+
+/**
+ * The `MAX_LAST_ERRORS` that status lists: failures first, newest first, then skipped files
+ * (`E_SKIPPED`), so that a build folder's hundred skips never push a file that failed out.
+ */
+export function listedErrors(errors: readonly ListedError[]): StatusResult['last_errors'] {
+  const skipped = (e: ListedError) => Number(e.code === 'E_SKIPPED');
+  return [...errors]
+    .sort((a, b) => skipped(a) - skipped(b) || b.atMs - a.atMs)
+    .slice(0, MAX_LAST_ERRORS)
+    .map((e) => ({ path: e.path, code: e.code, message: e.message, at_ms: e.atMs }));
+}
+
 /** What the index holds, as `App.contents()` reads it. */
 export type IndexContents = Awaited<ReturnType<App['contents']>>;
 
@@ -105,10 +125,7 @@ export function buildStatus(input: StatusInputs): StatusResult {
     // with nothing to do the protocol's rate is 0 (an idle daemon "at 1.5 files/s" misleads).
     rate: Math.round(rate * 10) / 10,
     eta_seconds: eta === null ? null : Math.round(eta),
-    last_errors: errors
-      .sort((a, b) => b.atMs - a.atMs)
-      .slice(0, MAX_LAST_ERRORS)
-      .map((e) => ({ path: e.path, code: e.code, message: e.message, at_ms: e.atMs })),
+    last_errors: listedErrors(errors),
     model: [...app.embedders.values()].map((e) => e.modelId).join(', ') || null,
     store_version: version,
     pid: process.pid,

@@ -118,9 +118,17 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
     lines.push(`nothing to index: ${u.message}`);
     lines.push(`  fix: ${u.fix}`);
   }
-  if (s.last_errors.length) {
-    lines.push(via === 'daemon' ? 'recent errors:' : 'skipped files:');
-    for (const e of s.last_errors) lines.push(`  ${displayPath(e.path)}: ${e.message}`);
+  // A skipped file is the index working as meant (build output, a binary, a FIFO); listed
+  // apart, so that "errors" holds only what went wrong.
+  const skipped = s.last_errors.filter((e) => e.code === 'E_SKIPPED');
+  const errors = s.last_errors.filter((e) => e.code !== 'E_SKIPPED');
+  for (const [heading, list] of [
+    ['recent errors:', errors],
+    ['skipped files:', skipped],
+  ] as const) {
+    if (!list.length) continue;
+    lines.push(heading);
+    for (const e of list) lines.push(`  ${displayPath(e.path)}: ${e.message}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -68,7 +68,8 @@ describe('files that cannot be indexed are skipped with their reason; the daemon
     // ragctl status shows them to a person too.
     const human = await runCli(['status', '--config', ws.configFile], { cwd: ws.root });
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toContain('recent errors:');
+    expect(human.stdout).toContain('skipped files:');
+    expect(human.stdout).not.toContain('recent errors:');
     expect(human.stdout).toContain('notes/pipe.md: not a regular file (FIFO, socket or device)');
   });
 
