@@ -189,7 +189,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   }
   if (guess) {
     const seen = guess.complete ? `${guess.files} files` : `the first ${guess.files} files`;
-    const shares = engines.map((name) => `${guess.counts.get(name) ?? 0} ${name}'s`).join(', ');
+    const shares = engines.map((name) => `${guess.counts.get(name) ?? 0} for ${name}`).join(', ');
     lines.push(`  guessed from its files: of ${seen}, ${shares} (--engine chooses others).`);
     const others = [...guess.counts]
       .map(([name, c]): [string, number] => [name, sqlBeside && name === 'sql' ? c - guess.sqlFiles : c])

@@ -66,7 +66,7 @@ describe('ragctl add', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Added shop (engines code, md)');
     expect(r.stdout).toContain(
-      "guessed from its files: of 4 files, 3 code's, 1 md's (--engine chooses others).",
+      'guessed from its files: of 4 files, 3 for code, 1 for md (--engine chooses others).',
     );
     expect(r.stdout).not.toContain('will not be read');
     const text = await readFile(configFile, 'utf8');
