@@ -15,6 +15,15 @@ import type { McpTool, ToolBackend } from './types.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
+/**
+ * A client that closes stdin right after its last request (`printf … | ragctl mcp`, or an agent
+ * shutting down as the spec says) still gets the answers already asked for, for this long.
+ */
+const DRAIN_MS = 30_000;
+
+/** Each server's tool calls not yet answered, so that a stop can let them finish. */
+const callsInFlight = new WeakMap<Server, Set<Promise<unknown>>>();
+
 /** Said to the client at initialisation: how the tools fit together, for the model. */
 const INSTRUCTIONS =
   "ragctl indexes the user's own files (notes, documents, code, SQL logs) on this machine. Call search to find where something is written; each result names path:lines, so open the file there for more. Call status when results look stale or empty.";
@@ -43,8 +52,21 @@ export function createMcpServer(tools: readonly McpTool[], backend: ToolBackend,
       annotations: { title: t.title, readOnlyHint: true, openWorldHint: false },
     })),
   }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-    const { name } = request.params;
+  const inFlight = new Set<Promise<unknown>>();
+  callsInFlight.set(server, inFlight);
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+    const call = callTool(request.params, extra.signal);
+    inFlight.add(call);
+    const settled = () => inFlight.delete(call);
+    // A rejection (an unknown tool) is the SDK's to answer; this branch only counts it done.
+    call.then(settled, settled);
+    return call;
+  });
+  const callTool = async (
+    params: { name: string; arguments?: Record<string, unknown> | undefined },
+    signal: AbortSignal,
+  ): Promise<CallToolResult> => {
+    const { name } = params;
     const tool = byName.get(name);
     if (!tool) {
       throw new McpError(
@@ -55,7 +77,7 @@ export function createMcpServer(tools: readonly McpTool[], backend: ToolBackend,
     const log = logger.child({ tool: name });
     const started = performance.now();
     try {
-      const answer = await tool.call(request.params.arguments ?? {}, backend, extra.signal);
+      const answer = await tool.call(params.arguments ?? {}, backend, signal);
       log.debug(
         { event: 'mcp.tool_done', ms: Math.round(performance.now() - started) },
         'tool call answered',
@@ -76,7 +98,7 @@ export function createMcpServer(tools: readonly McpTool[], backend: ToolBackend,
         isError: true,
       };
     }
-  });
+  };
   return server;
 }
 
@@ -103,7 +125,11 @@ export async function serveStdio(server: Server, backend: ToolBackend, logger: L
   // The client went away mid-reply (EPIPE): nobody is left to answer.
   stdout.on('error', (err) => finish(`stdout: ${errorMessage(err)}`));
   rpcOut.on('error', (err) => finish(`stdout: ${errorMessage(err)}`));
-  process.stdin.once('end', () => finish('the client closed stdin'));
+  let drain = false;
+  process.stdin.once('end', () => {
+    drain = true;
+    finish('the client closed stdin');
+  });
   process.once('SIGTERM', () => finish('SIGTERM'));
   process.once('SIGINT', () => finish('SIGINT'));
 
@@ -116,6 +142,21 @@ export async function serveStdio(server: Server, backend: ToolBackend, logger: L
 
   const reason = await finished;
   logger.info({ event: 'mcp.stopping', reason }, 'ragctl MCP server stopping');
+  // Closing the server aborts the calls still running; after a clean end of input they are
+  // answered first (a signal or a gone stdout stops at once).
+  const pending = [...(callsInFlight.get(server) ?? [])];
+  if (drain && pending.length) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(pending),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, DRAIN_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    // The SDK sends an answer a few promise turns after its handler settles.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   await server.close();
   await backend.close();
   process.stdin.destroy();

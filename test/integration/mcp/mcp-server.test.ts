@@ -293,7 +293,7 @@ describe('ragctl mcp against a running daemon', () => {
 });
 
 describe('ragctl mcp on the wire', () => {
-  it('writes JSON-RPC alone on stdout, logs on stderr, and exits 0 when stdin closes', async () => {
+  it('writes JSON-RPC alone on stdout, logs on stderr, answers what was asked before stdin closed, then exits 0', async () => {
     // The daemon is gone (killed above): the search loads the index and the model in this server.
     const child = spawn(process.execPath, [RAGCTL_BIN, '--config', ws.configFile, 'mcp'], {
       cwd: ws.root,
@@ -325,7 +325,7 @@ describe('ragctl mcp on the wire', () => {
       params: { name: 'search', arguments: { query: 'tomatoes' } },
     });
     try {
-      await waitFor('the search reply', () => out.includes('"id":2'), 60_000);
+      // Closed right after the last request, as `printf … | ragctl mcp` does: still answered.
       child.stdin.end();
       expect(await exited).toBe(0);
     } finally {
