@@ -131,7 +131,7 @@ function describeUnmatched(
  * include globs match most of its files (`md` when none matches more than it does); then, when
  * that is md or code, the other of the two if any file is its: a code project's README, docs and
  * notebooks (`MARKDOWN_NAME`: a project's `requirements.txt` or `CMakeLists.txt` alone is no reason to read it as
- * notes), a notes folder's scripts. Never sql beside another: its globs (`*.json`, `*.log`) name
+ * notes), a notes folder's scripts (not the JavaScript of a folder of HTML pages). Never sql beside another: its globs (`*.json`, `*.log`) name
  * files that are seldom database logs outside a log folder, and a `.json` or `.csv` counts for it
  * only when its name says it is one (`notADatabaseLog`).
  */
@@ -162,15 +162,19 @@ export async function guessEngines(
   let files = 0;
   let markdown = 0;
   let sqlFiles = 0;
+  let pages = 0;
+  let pageScripts = 0;
   const look: Look = { entries: 0, complete: true, rootListed: true };
   for await (const { path: file } of lookFiles(path, filter, look)) {
     if (!filter.acceptsFile(file)) continue;
     files++;
     if (MARKDOWN_NAME.test(file)) markdown++;
     if (/\.sql$/i.test(file)) sqlFiles++;
+    if (/\.html?$/i.test(file)) pages++;
     const rel = relativePath(path, file).split(sep).join('/');
     for (const [name, matches] of matchers) {
       if (!matches(rel)) continue;
+      if (name === 'code' && /\.[cm]?js$/i.test(file)) pageScripts++;
       counts.set(name, counts.get(name)! + 1);
       const some = examples.get(name)!;
       if (some.length < EXAMPLES) some.push(rel);
@@ -179,7 +183,10 @@ export async function guessEngines(
   let engine = 'md';
   for (const [name, n] of counts) if (n > (counts.get(engine) ?? 0)) engine = name;
   const engines = [engine];
-  if (engine === 'md' && (counts.get('code') ?? 0) > 0) engines.push('code');
+  // Beside HTML pages, JavaScript is the pages' own (a documentation site's search and
+  // highlighting, a saved page's scripts), not code anyone wrote to be searched.
+  const ownCode = (counts.get('code') ?? 0) - (pages > 0 ? pageScripts : 0);
+  if (engine === 'md' && ownCode > 0) engines.push('code');
   if (engine === 'code' && markdown > 0) engines.push('md');
   return { engines, counts, examples, files, sqlFiles, complete: look.complete };
 }

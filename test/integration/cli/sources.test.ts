@@ -17,7 +17,18 @@ describe('ragctl add', () => {
     ({ dir: root, cleanup } = await makeTempDir('cli-add'));
     env = { XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data') };
     configFile = join(root, 'xdg-config', 'ragctl', 'config.yaml');
-    for (const d of ['notes', 'shop/app', 'logs', 'tool', 'lab', 'web', 'pglogs', 'research/paper'])
+    for (const d of [
+      'notes',
+      'shop/app',
+      'logs',
+      'tool',
+      'lab',
+      'web',
+      'pglogs',
+      'research/paper',
+      'manual/_static',
+      'journal',
+    ])
       await mkdir(join(root, d), { recursive: true });
     await writeFile(join(root, 'tool', 'main.py'), 'print(1)\n');
     await writeFile(join(root, 'tool', 'cli.py'), 'print(2)\n');
@@ -37,6 +48,13 @@ describe('ragctl add', () => {
       await writeFile(join(root, 'web', `${m}.js`), `export function ${m}() {}\n`);
     await writeFile(join(root, 'web', 'index.html'), '<div id="app"></div>\n');
     await writeFile(join(root, 'web', 'package.json'), '{"name": "web", "type": "module"}\n');
+    // A documentation site as Sphinx builds it: pages, and the scripts the pages run.
+    for (const m of ['index', 'install', 'usage'])
+      await writeFile(join(root, 'manual', `${m}.html`), `<h1>${m}</h1><p>How to ${m}.</p>\n`);
+    for (const m of ['searchtools', 'doctools'])
+      await writeFile(join(root, 'manual/_static', `${m}.js`), `export function ${m}() {}\n`);
+    await writeFile(join(root, 'journal', 'monday.md'), '# Monday\n\nwrote the backup script\n');
+    await writeFile(join(root, 'journal', 'backup.sh'), '#!/bin/sh\nrsync -a ~/notes /mnt/backup\n');
     await writeFile(join(root, 'web', 'tsconfig.json'), '{"compilerOptions": {}}\n');
     await writeFile(
       join(root, 'pglogs', 'postgresql-2026-12-01.json'),
@@ -111,6 +129,19 @@ describe('ragctl add', () => {
       files: { code: 3, md: 1, sql: 0 },
     });
     for (const folder of ['lab', 'web']) expect((await ragctl('remove', folder, '--json')).code).toBe(0);
+  });
+
+  it("a documentation site's own scripts are no reason to add code; a notes folder's script is", async () => {
+    const manual = await ragctl('add', 'manual');
+    expect(manual.code, manual.stderr).toBe(0);
+    expect(manual.stdout).toContain('Added manual (engine md)');
+    // Named in the order the folder lists them.
+    expect(manual.stdout).toMatch(
+      /^ {2}2 files of engine code in it \(_static\/(doctools|searchtools)\.js, _static\/(doctools|searchtools)\.js\) will not be read \(--engine md,code reads them\)\.$/m,
+    );
+    const journal = oneJsonLine(await ragctl('add', 'journal', '--json'));
+    expect(journal).toMatchObject({ added: { engines: ['md', 'code'] }, files: { md: 1, code: 1 } });
+    for (const folder of ['manual', 'journal']) expect((await ragctl('remove', folder)).code).toBe(0);
   });
 
   it("a project's package.json is no query log; a PostgreSQL jsonlog or csvlog by its name is", async () => {
