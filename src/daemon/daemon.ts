@@ -19,6 +19,7 @@ import type { ChunkTable } from '../store/types.js';
 import type { Degradation, WatcherLimits } from '../watcher/types.js';
 import { Watcher } from '../watcher/watcher.js';
 import { isDiskFull } from './disk.js';
+import { EmbeddingPace } from './embedding-pace.js';
 import { daemonHandlers } from './handlers.js';
 import { DataDirLock } from './lock.js';
 import { buildStatus, type IndexContents } from './status.js';
@@ -143,6 +144,7 @@ export class Daemon {
   #walk: WalkProgress | undefined;
   /** The group being embedded now, for `status`: a big file takes minutes and moves no count. */
   #embedding: EmbeddingProgress | undefined;
+  readonly #embeddingPace = new EmbeddingPace();
   /** The socket answers before the watcher runs and the first reconcile is queued: till then, `indexing`. */
   #started = false;
   #reloadTrouble: Trouble | undefined;
@@ -350,6 +352,7 @@ export class Daemon {
       p.phase === 'embedding' && p.embedding && p.embedding.chunksDone < p.embedding.chunks
         ? p.embedding
         : undefined;
+    this.#embeddingPace.note(this.#embedding);
   }
 
   async status(): Promise<StatusResult> {
@@ -370,6 +373,7 @@ export class Daemon {
           this.#troubles.get('optimize'),
         walk: this.#walk,
         embedding: this.#embedding,
+        embeddingSecondsLeft: this.#embedding ? this.#embeddingPace.secondsLeft(this.#embedding) : null,
         starting: !this.#started,
       });
     });

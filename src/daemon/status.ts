@@ -47,6 +47,8 @@ export interface StatusInputs {
   walk: WalkProgress | undefined;
   /** The group being embedded now, if any (a big file moves no file count for minutes). */
   embedding: EmbeddingProgress | undefined;
+  /** That group's time left at its own pace (`EmbeddingPace`), `null` until measured. */
+  embeddingSecondsLeft: number | null;
   /** Still starting: the watcher and the start-up reconcile are not running yet. */
   starting: boolean;
 }
@@ -109,7 +111,10 @@ export function buildStatus(input: StatusInputs): StatusResult {
     walk && walk.filesIndexed > 0 ? walk.filesIndexed / Math.max(1, (Date.now() - walk.startedMs) / 1000) : 0;
   const rate = hasWork ? Math.max(q.rate, walkRate) : 0;
   const left = q.depth + walkLeft;
-  const eta = rate > 0 && left > 0 ? left / rate : q.etaSeconds;
+  const queueEta = rate > 0 && left > 0 ? left / rate : q.etaSeconds;
+  // A big file's chunks take longer than its one place in the file count says.
+  const groupEta = input.embeddingSecondsLeft;
+  const eta = groupEta !== null && (queueEta === null || groupEta > queueEta) ? groupEta : queueEta;
   // Not trouble (nothing that should be indexed is missed), but why an idle daemon holds nothing.
   const empty = noSources(app.config);
   const note = trouble ?? (empty && { reason: empty.reason, fix: `${empty.fix}; ${reloadFix()}` });
@@ -137,6 +142,7 @@ export function buildStatus(input: StatusInputs): StatusResult {
           files: input.embedding.files,
           chunks: input.embedding.chunks,
           chunks_done: input.embedding.chunksDone,
+          eta_seconds: input.embeddingSecondsLeft,
         }
       : null,
   };

@@ -128,10 +128,17 @@ export interface StatusResult {
   unmatched_sources?: UnmatchedSourceJson[];
   /**
    * The group of files being embedded now (`path`: its file with the most new chunks), and how
-   * far: a big file takes minutes and moves no file count meanwhile. `null` when none is;
-   * absent from daemons that predate it.
+   * far: a big file takes minutes and moves no file count meanwhile. `eta_seconds`: its time
+   * left at the pace it has gone so far (`null` for its first seconds; absent from daemons
+   * that predate it). `null` when none is; absent from daemons that predate it.
    */
-  embedding?: { path: string; files: number; chunks: number; chunks_done: number } | null;
+  embedding?: {
+    path: string;
+    files: number;
+    chunks: number;
+    chunks_done: number;
+    eta_seconds?: number | null;
+  } | null;
 }
 
 export interface UnmatchedSourceJson {

@@ -102,7 +102,10 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
   if (s.embedding) {
     const e = s.embedding;
     const others = e.files > 1 ? ` (+${e.files - 1} file${e.files === 2 ? '' : 's'})` : '';
-    lines.push(`now:      embedding ${displayPath(e.path)}${others}: ${e.chunks_done}/${e.chunks} chunks`);
+    const left = e.eta_seconds == null ? '' : `, about ${formatSeconds(e.eta_seconds)} left`;
+    lines.push(
+      `now:      embedding ${displayPath(e.path)}${others}: ${e.chunks_done}/${e.chunks} chunks${left}`,
+    );
   }
   lines.push(`model:    ${s.model ?? '(none loaded)'}`);
   lines.push(`store:    version ${s.store_version}`);

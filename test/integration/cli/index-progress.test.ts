@@ -92,20 +92,26 @@ describe('ragctl status while the daemon embeds one big file', () => {
     );
     // Half of its chunks are left: seconds of embedding, far longer than a CLI call.
     const text = await runCli(['status', '--config', ws.configFile], { cwd: ws.root });
-    expect(text.stdout).toMatch(/^now: +embedding \S*big\.md: \d+\/\d+ chunks$/m);
+    expect(text.stdout).toMatch(/^now: +embedding \S*big\.md: \d+\/\d+ chunks(, about \d+ (s|min) left)?$/m);
     const seen: number[] = [first.embedding!.chunks_done];
     let total = first.embedding!.chunks;
+    // Its own pace, once measured: the time its chunks left take, and at least the status's ETA.
+    const etas: Array<{ file: number; all: number | null }> = [];
     await daemon.until(
       'the big file indexed',
       (s) => {
         if (s.embedding && s.embedding.path === big) {
           total = s.embedding.chunks;
           if (seen.at(-1) !== s.embedding.chunks_done) seen.push(s.embedding.chunks_done);
+          if (typeof s.embedding.eta_seconds === 'number')
+            etas.push({ file: s.embedding.eta_seconds, all: s.eta_seconds });
         }
         return s.files === 1 && s.state === 'idle';
       },
       240_000,
     );
+    expect(etas.length, 'readings with the file’s time left').toBeGreaterThan(0);
+    for (const e of etas) expect(e.all).toBeGreaterThanOrEqual(e.file);
     // Several readings inside the one file, each further on than the last, short of its total.
     expect(seen.length, JSON.stringify(seen)).toBeGreaterThanOrEqual(2);
     for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThan(seen[i - 1]!);
