@@ -188,7 +188,8 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
     );
   }
   if (guess) {
-    const seen = guess.complete ? `${guess.files} files` : `the first ${guess.files} files`;
+    const files = `${guess.files} file${guess.files === 1 ? '' : 's'}`;
+    const seen = guess.complete ? files : `the first ${files}`;
     const shares = engines.map((name) => `${guess.counts.get(name) ?? 0} for ${name}`).join(', ');
     lines.push(`  guessed from its files: of ${seen}, ${shares} (--engine chooses others).`);
     const others = [...guess.counts]

@@ -71,6 +71,7 @@ describe('ragctl add', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Added notes (engine md) to ');
     expect(r.stdout).toContain(', a new file.');
+    expect(r.stdout).toContain('guessed from its files: of 1 file, 1 for md (--engine chooses others).');
     expect(r.stdout).toContain('Run `ragctl index` to index it now');
     expect(parseYaml(await readFile(configFile, 'utf8'))).toEqual({
       sources: [{ path: join(root, 'notes') }],
