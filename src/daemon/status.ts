@@ -31,6 +31,25 @@ export function listedErrors(errors: readonly ListedError[]): StatusResult['last
     .map((e) => ({ path: e.path, code: e.code, message: e.message, at_ms: e.atMs }));
 }
 
+/**
+ * Seconds until the queue is empty. While a group is embedded at a measured pace: its own time
+ * left, then the `left` files after it at the queue's files per second. A big file stalls that
+ * rate, so the rate alone would say more time the longer the file takes.
+ */
+export function etaSeconds(
+  left: number,
+  rate: number,
+  queueEta: number | null,
+  groupFiles: number | undefined,
+  groupSecondsLeft: number | null,
+): number | null {
+  if (groupFiles === undefined || groupSecondsLeft === null) return queueEta;
+  const after = Math.max(0, left - groupFiles);
+  if (after === 0) return groupSecondsLeft;
+  if (rate > 0) return groupSecondsLeft + after / rate;
+  return queueEta === null ? groupSecondsLeft : Math.max(groupSecondsLeft, queueEta);
+}
+
 /** What the index holds, as `App.contents()` reads it. */
 export type IndexContents = Awaited<ReturnType<App['contents']>>;
 
@@ -112,9 +131,7 @@ export function buildStatus(input: StatusInputs): StatusResult {
   const rate = hasWork ? Math.max(q.rate, walkRate) : 0;
   const left = q.depth + walkLeft;
   const queueEta = rate > 0 && left > 0 ? left / rate : q.etaSeconds;
-  // A big file's chunks take longer than its one place in the file count says.
-  const groupEta = input.embeddingSecondsLeft;
-  const eta = groupEta !== null && (queueEta === null || groupEta > queueEta) ? groupEta : queueEta;
+  const eta = etaSeconds(left, rate, queueEta, input.embedding?.files, input.embeddingSecondsLeft);
   // Not trouble (nothing that should be indexed is missed), but why an idle daemon holds nothing.
   const empty = noSources(app.config);
   const note = trouble ?? (empty && { reason: empty.reason, fix: `${empty.fix}; ${reloadFix()}` });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EmbeddingPace } from '../../../src/daemon/embedding-pace.js';
+import { etaSeconds } from '../../../src/daemon/status.js';
 
 const group = (path: string, chunksDone: number, chunks = 6_000) => ({ path, files: 1, chunks, chunksDone });
 
@@ -45,5 +46,22 @@ describe('EmbeddingPace: a big file’s time left at its own pace', () => {
     pace.note(group('/n/a.md', 0), 0);
     pace.note(group('/n/a.md', 0), 60_000);
     expect(pace.secondsLeft(group('/n/a.md', 0), 60_000)).toBeNull();
+  });
+});
+
+describe("status's ETA while a big file is embedded", () => {
+  it('is the file’s own time left when nothing waits after it, however the files-per-second rate has decayed', () => {
+    // One file waiting (the one being embedded), 0.02 files/s: the rate alone says 50 s.
+    expect(etaSeconds(1, 0.02, 50, 1, 12)).toBe(12);
+  });
+
+  it('adds the files after it at the queue’s rate', () => {
+    expect(etaSeconds(11, 0.5, 22, 1, 12)).toBe(32);
+  });
+
+  it('is the queue’s own estimate until the file’s pace is known', () => {
+    expect(etaSeconds(5, 0.5, 10, 1, null)).toBe(10);
+    expect(etaSeconds(5, 0.5, 10, undefined, null)).toBe(10);
+    expect(etaSeconds(3, 0, null, 1, 40)).toBe(40);
   });
 });
