@@ -48,6 +48,8 @@ export interface ParamInfo {
     readonly value: CliValue;
     /** The default as `--help` says it, where there is one. */
     readonly defaultHelp?: string;
+    /** What `--help` says instead of `description`, where the flag turns the parameter off (`--no-…`). */
+    readonly help?: string;
   };
 }
 
@@ -114,7 +116,12 @@ export const BASE_PARAMS_INFO = {
     description:
       'whether hybrid re-reads its first hits against the query token by token to order them (late interaction; `search.rerank` in the config sets how many): on by default, --no-rerank (false) keeps the fused order and is faster',
     defaultText: '`true`',
-    cli: { flags: '--no-rerank', label: '--no-rerank', value: 'boolean' },
+    cli: {
+      flags: '--no-rerank',
+      label: '--no-rerank',
+      value: 'boolean',
+      help: "keep hybrid's fused order, faster: by default its first hits are re-read against the query token by token (late interaction; `search.rerank` in the config sets how many)",
+    },
   },
   every: {
     expects: 'true or false',

@@ -151,7 +151,8 @@ export function helpOf(spec: ParamSpec): string {
   const extra = [spec.cli?.value === 'list' ? 'repeat for several' : '', spec.cli?.defaultHelp ?? '']
     .filter(Boolean)
     .join('; ');
-  return extra ? `${spec.description} (${extra})` : spec.description;
+  const words = spec.cli?.help ?? spec.description;
+  return extra ? `${words} (${extra})` : words;
 }
 
 const askDaemonOrIndex: SearchAnswer = (params, g) =>

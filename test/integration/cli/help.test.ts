@@ -35,6 +35,10 @@ describe('ragctl <command> --help', () => {
     const search = await optionsOf('search');
     const context = await optionsOf('context');
     expect(search.get('--lang <name>')).toContain('repeat for several');
+    // A --no- flag says what it does, not what the parameter it turns off does.
+    expect([...search.values()].find((o) => o.startsWith('--no-rerank'))).toMatch(
+      /^--no-rerank keep hybrid's fused order, faster: by default/,
+    );
     for (const [flag, help] of search) {
       if (flag.startsWith('-k') || flag.startsWith('-h') || flag.startsWith('--json')) continue;
       expect(context.get(flag), flag).toBe(help);
