@@ -25,11 +25,11 @@ export class EmbeddingPace {
       return;
     }
     const mark = { done: progress.chunksDone, atMs: nowMs };
-    if (this.#path !== progress.path || !this.#first || progress.chunksDone < this.#first.done) {
+    if (this.#path !== progress.path || !this.#first || !this.#last || mark.done < this.#first.done) {
+      // Another group, or this one started over.
       this.#path = progress.path;
-      this.#first = mark;
-    }
-    if (!this.#last || this.#last.done !== mark.done || this.#first === mark) this.#last = mark;
+      this.#first = this.#last = mark;
+    } else if (mark.done !== this.#last.done) this.#last = mark;
   }
 
   /**

@@ -21,6 +21,9 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
  */
 const DRAIN_MS = 30_000;
 
+/** Why the server stops when the client ends its input: the one stop that answers calls first. */
+const STDIN_CLOSED = 'the client closed stdin';
+
 /** Each server's tool calls not yet answered, so that a stop can let them finish. */
 const callsInFlight = new WeakMap<Server, Set<Promise<unknown>>>();
 
@@ -125,11 +128,7 @@ export async function serveStdio(server: Server, backend: ToolBackend, logger: L
   // The client went away mid-reply (EPIPE): nobody is left to answer.
   stdout.on('error', (err) => finish(`stdout: ${errorMessage(err)}`));
   rpcOut.on('error', (err) => finish(`stdout: ${errorMessage(err)}`));
-  let drain = false;
-  process.stdin.once('end', () => {
-    drain = true;
-    finish('the client closed stdin');
-  });
+  process.stdin.once('end', () => finish(STDIN_CLOSED));
   process.once('SIGTERM', () => finish('SIGTERM'));
   process.once('SIGINT', () => finish('SIGINT'));
 
@@ -145,7 +144,7 @@ export async function serveStdio(server: Server, backend: ToolBackend, logger: L
   // Closing the server aborts the calls still running; after a clean end of input they are
   // answered first (a signal or a gone stdout stops at once).
   const pending = [...(callsInFlight.get(server) ?? [])];
-  if (drain && pending.length) {
+  if (reason === STDIN_CLOSED && pending.length) {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled(pending),
