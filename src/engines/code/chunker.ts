@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Node, Tree } from 'web-tree-sitter';
 import { RagError } from '../../errors.js';
 import { CODE_INCLUDE } from '../default-includes.js';
@@ -9,7 +9,7 @@ import { UnitExtractor } from './extract.js';
 import { UnitFitter } from './fit.js';
 import type { Grammars } from './grammars.js';
 import { languageForPath } from './languages.js';
-import { type PackageCheck, skipReason } from './skip.js';
+import { type SourceFolder, skipReason } from './skip.js';
 import type { CodeChunk, CodeChunkMetadata, LanguageSpec, Unit } from './types.js';
 import { identifierWords } from './words.js';
 
@@ -86,10 +86,11 @@ export class CodeChunker implements Chunker {
    * cut between their statements; a split function's closing lines in its last part; 6: Ruby,
    * C#, PHP, C, C++ and shell scripts read by their grammars, where a config's globs took them
    * as text; 7: a long function's parts sized alike; 8: a `build/`, `dist/` or `out/` folder that
-   * is a package of its language is read, skip.ts): indexes made by an older chunker re-chunk
+   * is a package of its language is read, skip.ts; 9: code compiled from a source beside it, by
+   * its source map, skipped): indexes made by an older chunker re-chunk
    * every file once (the skipped ones too), their vectors reused by content hash.
    */
-  readonly version = '8';
+  readonly version = '9';
   readonly include = CODE_INCLUDE;
   readonly #grammars: Grammars;
 
@@ -99,11 +100,7 @@ export class CodeChunker implements Chunker {
 
   async chunk(input: CodeChunkInput, limits: ChunkLimits): Promise<CodeChunk[]> {
     const symbolPath = input.symbolPath ?? input.relativePath;
-    const reason = skipReason(
-      symbolPath ?? input.path,
-      input.text,
-      pythonPackageCheck(input.path, symbolPath),
-    );
+    const reason = skipReason(symbolPath ?? input.path, input.text, sourceFolder(input.path, symbolPath));
     if (reason !== null) throw new RagError('E_SKIPPED', reason);
     const chunks = await chunkCode(
       symbolPath === undefined ? input : { ...input, symbolPath },
@@ -115,13 +112,22 @@ export class CodeChunker implements Chunker {
 }
 
 /**
- * Looks for `__init__.py` in a folder given relative to the file's source folder, which is
- * `path` less `relativePath`; none when the two do not line up.
+ * The file's source folder on disk, which is `path` less `relativePath`; none when the two do
+ * not line up.
  */
-function pythonPackageCheck(path: string, relativePath: string | undefined): PackageCheck | undefined {
+function sourceFolder(path: string, relativePath: string | undefined): SourceFolder | undefined {
   if (relativePath === undefined || !path.endsWith(`/${relativePath}`)) return undefined;
   const base = path.slice(0, path.length - relativePath.length);
-  return (folder) => existsSync(`${base}${folder}/__init__.py`);
+  return {
+    exists: (rel) => existsSync(base + rel),
+    read(rel, maxBytes) {
+      try {
+        return statSync(base + rel).size > maxBytes ? undefined : readFileSync(base + rel, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
 /**

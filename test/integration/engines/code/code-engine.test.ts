@@ -61,6 +61,16 @@ describe('the code engine: registered by YAML, its own columns, skip reasons, --
     await ws.write('tools/build/__init__.py', 'VERSION = "1.0"\n');
     await ws.write('tools/build/wheel.py', wheel);
     await ws.write('build/lib/tools/build/wheel.py', wheel);
+    // tsc's copy of billing.ts beside it is skipped; a compiled file whose source is not here is read.
+    const mapOf = (file: string, source: string) =>
+      JSON.stringify({ version: 3, file, sourceRoot: '', sources: [source], names: [], mappings: ';;AAAA' });
+    await ws.write(
+      'billing.js',
+      'exports.formatCents = (c) => `$${c / 100}`;\n//# sourceMappingURL=billing.js.map\n',
+    );
+    await ws.write('billing.js.map', mapOf('billing.js', 'billing.ts'));
+    await ws.write('lib/orphan.js', 'exports.orphan = () => 1;\n//# sourceMappingURL=orphan.js.map\n');
+    await ws.write('lib/orphan.js.map', mapOf('orphan.js', '../src/orphan.ts'));
     await ws.write('notes.md', "# Not code\n\nThis markdown file is not in the code engine's include.\n");
     // No `include` on the source: the engine's own globs apply.
     config = await ws.writeConfig({
@@ -96,6 +106,7 @@ describe('the code engine: registered by YAML, its own columns, skip reasons, --
         'Cart.tsx',
         'billing.ts',
         'inventory.py',
+        'lib/orphan.js',
         'queue.js',
         'server.go',
         'shapes.rs',
@@ -134,6 +145,7 @@ describe('the code engine: registered by YAML, its own columns, skip reasons, --
       'web/app.min.js': 'minified or bundled (app.min.js)',
       'web/packed.js': expect.stringMatching(/^minified: lines average \d+ characters \(over 300\)$/),
       'api/types_gen.go': 'generated: its header says "DO NOT EDIT"',
+      'billing.js': 'compiled from billing.ts, which is read instead (its source map names it)',
     });
     expect(records.map((r) => r.rel)).not.toContain('notes.md');
   });

@@ -1,11 +1,28 @@
-import { describe, expect, it } from 'vitest';
-import { skipReason } from '../../../../src/engines/code/skip.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SourceFolder, skipReason } from '../../../../src/engines/code/skip.js';
 
 const CODE = 'def wheel():\n    return 1\n';
 
+/** A source folder holding just these files (paths relative to it), asked about nothing else. */
+function holding(...files: string[]): SourceFolder & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    exists: (rel) => {
+      asked.push(rel);
+      return files.includes(rel);
+    },
+    read: () => undefined,
+  };
+}
+
 describe('skipReason: build/dist/out folders', () => {
   it('skips them as output where they are not a package of the language', () => {
-    expect(skipReason('build/lib/pkg/mod.py', CODE, () => false)).toBe(
+    expect(skipReason('build/lib/pkg/mod.py', CODE, holding())).toBe(
       'vendored or build output (under build/)',
     );
     expect(skipReason('web/dist/app.js', 'export const a = 1;\n')).toBe(
@@ -15,14 +32,10 @@ describe('skipReason: build/dist/out folders', () => {
   });
 
   it('reads a Python package named build (it holds __init__.py), and one under src/', () => {
-    const asked: string[] = [];
-    const check = (folder: string) => {
-      asked.push(folder);
-      return folder === 'operations/build';
-    };
-    expect(skipReason('operations/build/wheel.py', CODE, check)).toBeNull();
-    expect(asked).toEqual(['operations/build']);
-    expect(skipReason('src/build/env.py', CODE, () => false)).toBeNull();
+    const pip = holding('operations/build/__init__.py');
+    expect(skipReason('operations/build/wheel.py', CODE, pip)).toBeNull();
+    expect(pip.asked).toEqual(['operations/build/__init__.py']);
+    expect(skipReason('src/build/env.py', CODE, holding())).toBeNull();
     expect(skipReason('packages/app/src/out/render.ts', 'export {};\n')).toBeNull();
   });
 
@@ -42,8 +55,92 @@ describe('skipReason: build/dist/out folders', () => {
       'vendored or build output (under vendor/)',
     );
     // build/lib/pkg/ is setuptools' copy of a package: build/ itself holds no __init__.py.
-    expect(skipReason('build/lib/build/mod.py', CODE, (f) => f === 'build/lib/build')).toBe(
+    expect(skipReason('build/lib/build/mod.py', CODE, holding('build/lib/build/__init__.py'))).toBe(
       'vendored or build output (under build/)',
     );
+  });
+});
+
+/** A real folder on disk, read the way the code chunker reads a file's source folder. */
+describe('skipReason: code compiled from a source beside it', () => {
+  let root: string;
+  const folder: SourceFolder = {
+    exists: (rel) => existsSync(join(root, rel)),
+    read: (rel, maxBytes) => {
+      try {
+        return statSync(join(root, rel)).size > maxBytes ? undefined : readFileSync(join(root, rel), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  };
+  const put = async (rel: string, text: string) => {
+    await mkdir(dirname(join(root, rel)), { recursive: true });
+    await writeFile(join(root, rel), text);
+  };
+  const map = (file: string, sources: string[], sourceRoot = '') =>
+    JSON.stringify({ version: 3, file, sourceRoot, sources, names: [], mappings: ';;AAAA' });
+  const js = (mapUrl: string) => `"use strict";\nexports.isObj = isObj;\n//# sourceMappingURL=${mapUrl}\n`;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'ragctl-skip-'));
+    // openai's npm package: the compiler's copies at the top, the TypeScript under src/.
+    await put('src/core.ts', 'export function isObj(o: unknown) { return o != null; }\n');
+    await put('core.js', js('core.js.map'));
+    await put('core.js.map', map('core.js', ['src/core.ts']));
+    await put('core.mjs', js('core.mjs.map'));
+    await put('core.mjs.map', map('core.mjs', ['./src/core.ts']));
+    await put(
+      'core.d.ts',
+      'export declare function isObj(o: unknown): boolean;\n//# sourceMappingURL=core.d.ts.map',
+    );
+    await put('core.d.ts.map', map('core.d.ts', ['core.ts'], 'src/'));
+    // tsc's outDir beside the sources, maps pointing back up.
+    await put('lib/util.js', js('util.js.map'));
+    await put('lib/util.js.map', map('util.js', ['../src/util.ts']));
+    await put('src/util.ts', 'export const util = 1;\n');
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('skips a compiled file whose map names a source that is here, and says which', () => {
+    expect(skipReason('core.js', js('core.js.map'), folder)).toBe(
+      'compiled from src/core.ts, which is read instead (its source map names it)',
+    );
+    expect(skipReason('core.mjs', js('core.mjs.map'), folder)).toMatch(/^compiled from src\/core\.ts,/);
+    const dts = 'export declare function isObj(o: unknown): boolean;\n//# sourceMappingURL=core.d.ts.map';
+    expect(skipReason('core.d.ts', dts, folder)).toMatch(/^compiled from src\/core\.ts,/);
+    expect(skipReason('lib/util.js', js('util.js.map'), folder)).toMatch(/^compiled from src\/util\.ts,/);
+  });
+
+  it('reads an inline (data:) source map too', () => {
+    const inline = Buffer.from(map('x.js', ['src/core.ts'])).toString('base64');
+    const text = js(`data:application/json;charset=utf-8;base64,${inline}`);
+    expect(skipReason('x.js', text, folder)).toMatch(/^compiled from src\/core\.ts,/);
+  });
+
+  it('keeps the compiled file where it is all there is to search', () => {
+    // The package shipped its maps but not its sources.
+    expect(skipReason('gone.js', js('gone.js.map'), folder)).toBeNull();
+    expect(skipReason('core.js', js('data:application/json;base64,bm90IGpzb24='), folder)).toBeNull();
+    const absent = Buffer.from(map('y.js', ['src/missing.ts', '../outside/core.ts'])).toString('base64');
+    expect(skipReason('y.js', js(`data:application/json;base64,${absent}`), folder)).toBeNull();
+    // A source the engine does not parse, or one outside the source folder, or a URL.
+    const coffee = Buffer.from(map('z.js', ['src/z.coffee', 'webpack:///src/core.ts'])).toString('base64');
+    expect(skipReason('z.js', js(`data:application/json;base64,${coffee}`), folder)).toBeNull();
+    expect(skipReason('w.js', js('https://cdn.example.com/w.js.map'), folder)).toBeNull();
+    expect(skipReason('v.js', js('../../v.js.map'), folder)).toBeNull();
+    // Without the folder (no disk to look at) it is read as any other file.
+    expect(skipReason('core.js', js('core.js.map'))).toBeNull();
+  });
+
+  it('does not skip a source because a map names itself', () => {
+    const self = Buffer.from(map('src/core.ts', ['core.ts'])).toString('base64');
+    expect(
+      skipReason(
+        'src/core.ts',
+        `const a = 1;\n//# sourceMappingURL=data:application/json;base64,${self}`,
+        folder,
+      ),
+    ).toBeNull();
   });
 });
