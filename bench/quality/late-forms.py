@@ -24,6 +24,7 @@ Similarities are cached in bench/out/late-forms-<corpus>.npz.
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -130,21 +131,10 @@ def main() -> None:
     table = {}
     for c in corpora:
         ids, rows, _, _, _ = lr.load(c, enc)
-        import json
-
         chunks = json.loads((lr.OUT / f"legs-{c}.json").read_text())["chunks"]
         sims = features(c, enc, ids, rows, chunks)
-        per = {}
-        for n, row in enumerate(rows):
-            for name, order in forms(ids, row, sims[n]).items():
-                per.setdefault(name, []).append(lr.rr(order, row["hits"]))
-        table[c] = {k: np.array(v) for k, v in per.items()}
-    names = list(table[corpora[0]])
-    print(f"| form | {' | '.join(corpora)} | mean |")
-    print(f"|---|{'---:|' * (len(corpora) + 1)}")
-    for name in names:
-        ms = [table[c][name].mean() for c in corpora]
-        print(f"| {name} | {' | '.join(f'{m:.3f}' for m in ms)} | {np.mean(ms):.3f} |")
+        table[c] = lr.scored(rows, lambda n, row, ids=ids, sims=sims: forms(ids, row, sims[n]))
+    names = lr.print_means(table, corpora, "form")
     print("\nPaired against pure10 (95 % bootstrap over questions):\n")
     for name in names:
         cells = []

@@ -205,23 +205,33 @@ def paired(diff: np.ndarray, n: int = 10_000, seed: int = 12) -> tuple[float, fl
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
+def scored(rows, orders_of) -> dict[str, np.ndarray]:
+    """Each order's reciprocal rank per question: `orders_of(n, row)` gives the named orders."""
+    per: dict[str, list[float]] = {}
+    for n, row in enumerate(rows):
+        for name, order in orders_of(n, row).items():
+            per.setdefault(name, []).append(rr(order, row["hits"]))
+    return {k: np.array(v) for k, v in per.items()}
+
+
+def print_means(table: dict[str, dict[str, np.ndarray]], corpora: list[str], what: str) -> list[str]:
+    names = list(table[corpora[0]])
+    print(f"| {what} | {' | '.join(corpora)} | mean |")
+    print(f"|---|{'---:|' * (len(corpora) + 1)}")
+    for name in names:
+        ms = [table[c][name].mean() for c in corpora]
+        print(f"| {name} | {' | '.join(f'{m:.3f}' for m in ms)} | {np.mean(ms):.3f} |")
+    return names
+
+
 def main() -> None:
     corpora = sys.argv[1:] or ["git-man", "py-lib", "py-howto", "pg-docs"]
     enc = Encoder()
     table: dict[str, dict[str, np.ndarray]] = {}
     for c in corpora:
         ids, rows, feats, qids, idf = load(c, enc)
-        per: dict[str, list[float]] = {}
-        for n, row in enumerate(rows):
-            for name, order in variants(enc, ids, row, feats[n], qids[n], idf).items():
-                per.setdefault(name, []).append(rr(order, row["hits"]))
-        table[c] = {k: np.array(v) for k, v in per.items()}
-    names = list(table[corpora[0]])
-    print(f"| variant | {' | '.join(corpora)} | mean |")
-    print(f"|---|{'---:|' * (len(corpora) + 1)}")
-    for name in names:
-        ms = [table[c][name].mean() for c in corpora]
-        print(f"| {name} | {' | '.join(f'{m:.3f}' for m in ms)} | {np.mean(ms):.3f} |")
+        table[c] = scored(rows, lambda n, row: variants(enc, ids, row, feats[n], qids[n], idf))
+    names = print_means(table, corpora, "variant")
     print("\nHeld out (the variant best on the other corpora, mean MRR@10):\n")
     print("| held out | chosen | MRR@10 | shipped | − shipped, paired 95 % CI |")
     print("|---|---|---:|---:|---|")
