@@ -65,7 +65,10 @@ describe('ragctl model info', () => {
     // MLX named: the default type (auto) would report its own choice instead.
     const mlx = join(tmp, 'mlx.yaml');
     await writeFile(mlx, `embedders:\n  default:\n    type: mlx-bert\n    model: ${testModel().dir}\n`);
-    const json = oneJsonLine(await ragctl(['--config', mlx, '--json'], { XDG_CACHE_HOME: cache }));
+    // Some machines set OPENBLAS_CORETYPE for every process: the unmeasured case is without it.
+    const json = oneJsonLine(
+      await ragctl(['--config', mlx, '--json'], { XDG_CACHE_HOME: cache, OPENBLAS_CORETYPE: undefined }),
+    );
     const runtime = json.runtime as { backend: string; openblas?: Record<string, unknown> };
     if (process.platform !== 'linux' || process.arch !== 'x64') {
       expect(runtime.backend).toMatch(/^mlx-/);
