@@ -176,6 +176,7 @@ const slim = (h) => ({
   id: h.id,
   score: Number(h.score.toFixed(6)),
   ...(h.copies ? { copies: h.copies.map((c) => ({ ...c, rel: relPath(c.path) })) } : {}),
+  ...(h.parts ? { parts: h.parts.map((p) => ({ ...p, rel: relPath(h.path) })) } : {}),
 });
 const tokenizer = app.embedders.get(config.engines.md?.embedder ?? 'default')?.tokenizer;
 if (!tokenizer) throw new Error(`${args.config}: no embedder for the md engine, so no tokens to count`);

@@ -35,6 +35,7 @@ export function judge(q) {
   const file = (h) => byPath.has(h.rel);
   const section = (h) =>
     byPath.has(h.rel) && byPath.get(h.rel).some((s) => h.startLine <= s.lines[1] && h.endLine >= s.lines[0]);
-  const anyPlace = (is) => (h) => is(h) || (h.copies ?? []).some(is);
+  // A hit answers where any of the places it shows does: its copies, its passage's other rows.
+  const anyPlace = (is) => (h) => is(h) || (h.copies ?? []).some(is) || (h.parts ?? []).some(is);
   return { file: anyPlace(file), section: anyPlace(section) };
 }

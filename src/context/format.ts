@@ -14,6 +14,20 @@ export function renderBlock(block: WireContextBlock, showPath: (path: string) =>
 }
 
 /**
+ * `lines 549-558, 571-580`, in order, or `pages 3, 5-6` for a file whose places are pages
+ * (units.ts): where else in one file a hit's passage matched.
+ */
+export function spansIn(path: string, spans: readonly { start_line: number; end_line: number }[]): string {
+  const unit = placeUnit(path) ?? 'line';
+  const sorted = [...spans].sort((a, b) => a.start_line - b.start_line || a.end_line - b.end_line);
+  const shown = sorted.map((s) =>
+    s.start_line === s.end_line ? `${s.start_line}` : `${s.start_line}-${s.end_line}`,
+  );
+  const plural = shown.length > 1 || shown[0]?.includes('-');
+  return `${unit}${plural ? 's' : ''} ${shown.join(', ')}`;
+}
+
+/**
  * `path:start-end`, or `path:line` for one line, the path as `showPath` shows it; a file whose
  * places are pages, slides or chapters (units.ts) as `path (pages 3-4)`.
  */

@@ -53,7 +53,9 @@ export class ContextService {
     } = checked.params;
     // Loading starts beside the search: an encoding's first use costs seconds.
     const counting = this.#counter(tokenizer, search.engine);
-    const found = await this.#options.search.search(search, signal);
+    // Each row of a passage stays a hit: the gathering shows a hit's section and parts itself,
+    // and a part ranked among the hits keeps a hit's claim on the budget.
+    const found = await this.#options.search.search(search, signal, { passages: false });
     const candidates = await gatherCandidates(found.results, this.#options.store, signal);
     const fitted = fitToBudget(candidates, await counting, budget);
     return {

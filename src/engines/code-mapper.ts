@@ -45,6 +45,14 @@ export const codeMapper: StoreMapper = {
    * inputs and expected messages reads like a question about that code.
    */
   hybridRankDown: { paths: TEST_PATHS, factor: TEST_RANK_FACTOR },
+  /**
+   * A definition too long for one chunk: its header and the parts of its body (a part's
+   * `parentScope` is the header's id). Every other chunk is a passage of its own.
+   */
+  passageOf: (row) =>
+    typeof row.metadata.part === 'number' && typeof row.metadata.parentScope === 'string'
+      ? row.metadata.parentScope
+      : row.id,
 
   schema(dimension: number): Schema {
     const common = documentMapper.schema(dimension).fields;

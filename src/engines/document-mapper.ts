@@ -29,6 +29,12 @@ export const documentMapper: StoreMapper = {
   name: 'document',
   filters: DOCUMENT_FILTERS,
   rerank: true,
+  /**
+   * A section too long for one chunk: its pieces carry its heading's line (the markdown
+   * chunker's `metadata.section`). Small sections merged into one chunk, and text before the
+   * first heading, are passages of their own.
+   */
+  passageOf: (row) => (typeof row.metadata.section === 'number' ? String(row.metadata.section) : undefined),
 
   schema(dimension: number): Schema {
     checkDimension(dimension);

@@ -72,6 +72,12 @@ export interface WireSearchHit {
    * below this hit and folded into it. Absent when there were none, and with `every: true`.
    */
   copies?: { path: string; start_line: number; end_line: number }[];
+  /**
+   * Other rows of this hit's passage in its file (a section's other chunks, a long function's
+   * other parts), found below this hit and folded into it, by their lines. Absent when there
+   * were none, and with `every: true`.
+   */
+  parts?: { start_line: number; end_line: number }[];
   /** Only with `explain: true`: how the hit was ranked (docs/PROTOCOL.md, `HitExplanation`). */
   explain?: HitExplanation;
 }
@@ -543,6 +549,7 @@ export function toWireHit(hit: SearchHit): WireSearchHit {
     ...(hit.copies
       ? { copies: hit.copies.map((c) => ({ path: c.path, start_line: c.startLine, end_line: c.endLine })) }
       : {}),
+    ...(hit.parts ? { parts: hit.parts.map((p) => ({ start_line: p.startLine, end_line: p.endLine })) } : {}),
     ...(hit.explain ? { explain: hit.explain } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { IndexProblem } from '../app-reader.js';
-import { placeOf } from '../context/format.js';
+import { placeOf, spansIn } from '../context/format.js';
 import type { SearchResult, WireSearchHit } from '../ipc/protocol.js';
 import { chunkBody } from '../search/body.js';
 import type { Via } from './types.js';
@@ -32,6 +32,10 @@ function renderHit(hit: WireSearchHit, rank: number): string {
   if (hit.repeats)
     out.push(
       `${hit.repeats.count} more like it were found and folded into this hit; search with ${hit.repeats.filter}: "${hit.repeats.value}" to list each`,
+    );
+  if (hit.parts)
+    out.push(
+      `more of this ${typeof symbol === 'string' && symbol ? 'definition' : 'section'} matched, ranked lower: ${spansIn(hit.path, hit.parts)}`,
     );
   if (hit.copies) out.push(`the same text is also in ${hit.copies.map((c) => placeOf(c)).join(', ')}`);
   const text = fileText(hit).trimEnd();

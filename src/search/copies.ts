@@ -1,10 +1,13 @@
-import type { HitPlace, SearchHit } from '../store/types.js';
+import type { HitPlace, LineSpan, SearchHit } from '../store/types.js';
 import { chunkBody } from './body.js';
 
 /**
  * Copies of one passage in several files (a page's Markdown source beside its HTML rendering,
  * a manual's one-page edition beside its chapters, a note exported to PDF) are one hit: the best
  * ranked copy stays and names the others (`SearchHit.copies`), so k hits are k different answers.
+ * So are the rows of one passage of a file (a section cut into chunks, a long function's parts),
+ * which would otherwise fill several places with one answer: the best ranked stays and lists
+ * the others' lines (`SearchHit.parts`).
  *
  * Two chunks are copies when most word pairs of the smaller are in the larger, and those make
  * most of the larger too: a rendering's chunks start and end elsewhere than its source's, so
@@ -22,18 +25,36 @@ const OF_LARGER = 0.6;
 /** Chunks with fewer word pairs are copies only when their pairs are the same. */
 const SHORT = 8;
 
+/** What `foldCopies` folds besides copies. */
+export interface FoldOptions {
+  /** Whether a hit may be folded, or have others folded into it; default every hit. */
+  folds?: (hit: SearchHit) => boolean;
+  /**
+   * The passage of one file a hit belongs to (its mapper's `passageOf`): a later hit of the same
+   * file and passage is folded into the first as one of its `parts`. Default: none.
+   */
+  passageOf?: (hit: SearchHit) => string | undefined;
+}
+
 /**
- * The hits, best first, with each copy of an earlier hit folded into it; at most `k`. Hits that
- * `folds` refuses (rows an engine already collapses by its own key) are kept as they are.
+ * The hits, best first, with each copy of an earlier hit, and each later row of an earlier hit's
+ * passage, folded into it; at most `k`. Hits that `folds` refuses (rows an engine already
+ * collapses by its own key) are kept as they are.
  */
-export function foldCopies(
-  hits: readonly SearchHit[],
-  k: number,
-  folds: (hit: SearchHit) => boolean = () => true,
-): SearchHit[] {
+export function foldCopies(hits: readonly SearchHit[], k: number, options: FoldOptions = {}): SearchHit[] {
+  const { folds = () => true, passageOf = () => undefined } = options;
   const kept: { hit: SearchHit; pairs: Set<string> | undefined }[] = [];
+  const passages = new Map<string, { hit: SearchHit }>();
   for (const hit of hits) {
     if (kept.length >= k) break;
+    const passage = folds(hit) ? passageOf(hit) : undefined;
+    const key = passage === undefined ? undefined : `${hit.engine}\0${hit.path}\0${passage}`;
+    const first = key === undefined ? undefined : passages.get(key);
+    if (first) {
+      const span: LineSpan = { startLine: hit.startLine, endLine: hit.endLine };
+      first.hit = { ...first.hit, parts: [...(first.hit.parts ?? []), span] };
+      continue;
+    }
     // The chunk's own text: its heading breadcrumb differs between copies.
     const pairs = folds(hit) ? wordPairs(chunkBody(hit.text, hit.metadata.bodyOffset)) : undefined;
     const original =
@@ -43,7 +64,9 @@ export function foldCopies(
       original.hit = { ...original.hit, copies: [...(original.hit.copies ?? []), place] };
       continue;
     }
-    kept.push({ hit, pairs });
+    const entry = { hit, pairs };
+    kept.push(entry);
+    if (key !== undefined) passages.set(key, entry);
   }
   return kept.map((e) => e.hit);
 }

@@ -126,7 +126,7 @@ export const BASE_PARAMS_INFO = {
   every: {
     expects: 'true or false',
     description:
-      'every matching row as a hit of its own; by default rows that repeat one thing are one hit with a count of the others (sql: the runs of one statement shape, by fingerprint), and copies of one passage in several files are one hit that names the others',
+      'every matching row as a hit of its own; by default rows that repeat one thing are one hit with a count of the others (sql: the runs of one statement shape, by fingerprint), copies of one passage in several files are one hit that names the others, and the chunks of one section or long function are one hit that lists the lines of the others',
     defaultText: '`false`',
     cli: { flags: '--every', label: '--every', value: 'boolean' },
   },

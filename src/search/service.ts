@@ -11,6 +11,7 @@ import type {
   SearchHit,
   SearchMode,
   SearchRequest,
+  StoredChunk,
 } from '../store/types.js';
 import { foldCopies } from './copies.js';
 import { parseDate } from './dates.js';
@@ -39,6 +40,8 @@ export interface SearchTable {
   collapse?: Collapse | undefined;
   /** Its hybrid hits may be re-ranked by late interaction (its mapper's `rerank`). */
   rerank?: boolean | undefined;
+  /** The passage a row belongs to, shown once (its mapper's `passageOf`). */
+  passageOf?: ((row: StoredChunk) => string | undefined) | undefined;
 }
 
 /** An engine's table to search, with what its mapper declares about searching it. */
@@ -58,6 +61,7 @@ export function searchTable(
     hybridRankDown: mapper.hybridRankDown,
     collapse: mapper.collapse,
     rerank: mapper.rerank,
+    passageOf: mapper.passageOf?.bind(mapper),
   };
 }
 
@@ -97,7 +101,15 @@ export class SearchService {
     this.#params = params;
   }
 
-  async search(input: SearchParams, signal?: AbortSignal): Promise<SearchResult> {
+  /**
+   * `options.passages: false` keeps each row of a passage its own hit (the context assembler
+   * gathers a hit's section and parts itself); `every: true` does that and keeps copies too.
+   */
+  async search(
+    input: SearchParams,
+    signal?: AbortSignal,
+    options: { passages?: boolean } = {},
+  ): Promise<SearchResult> {
     const started = performance.now();
     const checked = checkSearchParams(this.#params, input);
     if (!checked.ok) throw new RagError('E_USAGE', describeProblem(checked.problem, checked.problem.param));
@@ -133,11 +145,17 @@ export class SearchService {
     const several = targets.length > 1;
     // Tables of one model are merged by their evidence; only then does hybrid need every candidate.
     const comparable = several && oneModel(targets);
-    // Copies of one passage in several files are one hit (src/search/copies.ts), so k hits are k
-    // answers; the tables return spare hits to fold from. Rows an engine collapses by its own key
+    // Copies of one passage in several files are one hit (src/search/copies.ts), and so are the
+    // rows of one passage of a file, so k hits are k answers; the tables return spare hits to fold from. Rows an engine collapses by its own key
     // (a log's runs of one statement) are that engine's to fold.
     const folds = (t: SearchTable) => !q.every && !t.collapse;
     const foldedEngines = new Set(targets.filter(folds).map((t) => t.engine));
+    // A passage's rows (a section's chunks, a long function's parts) are one hit too.
+    const passageOf = new Map(
+      options.passages === false
+        ? []
+        : targets.filter((t) => folds(t) && t.passageOf).map((t) => [t.engine, t.passageOf!] as const),
+    );
     const spare = foldedEngines.size ? 2 * k : 0;
     // The engines whose hits may be re-ranked, by the embedder that scores them (one with token
     // vectors: a remote embedder has none, and its engine's search stays as fused).
@@ -232,7 +250,10 @@ export class SearchService {
       timings.mergeMs += performance.now() - mark;
       const ranking = reranks(ranked) ? await rerank(merged) : merged;
       mark = performance.now();
-      return foldCopies(ranking, k, (hit) => foldedEngines.has(hit.engine));
+      return foldCopies(ranking, k, {
+        folds: (hit) => foldedEngines.has(hit.engine),
+        passageOf: (hit) => passageOf.get(hit.engine)?.(hit),
+      });
     };
     let results = await run(phrases);
     if (phrases.length && !results.length) {

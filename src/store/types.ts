@@ -267,15 +267,26 @@ export interface SearchHit {
    * (src/search/copies.ts); absent when there were none, and when every row was asked for.
    */
   copies?: HitPlace[];
+  /**
+   * Other rows of this hit's passage (its mapper's `passageOf`: a Markdown section cut into
+   * chunks, a long function's header and body parts), which the search found below this hit and
+   * folded into it, by their lines in this hit's file; absent when there were none, and when
+   * every row was asked for.
+   */
+  parts?: LineSpan[];
   /** Only when the request asked for it (`SearchRequest.explain`). */
   explain?: HitExplanation;
 }
 
-/** Where a chunk lies: its file and its lines there. */
-export interface HitPlace {
-  path: string;
+/** Lines of a file, first and last (1-based, inclusive). */
+export interface LineSpan {
   startLine: number;
   endLine: number;
+}
+
+/** Where a chunk lies: its file and its lines there. */
+export interface HitPlace extends LineSpan {
+  path: string;
 }
 
 /** A stored chunk as `ChunkTableReader.chunks` reads it: a hit without a score. */

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { nameInFile, placeOf } from '../../context/format.js';
+import { nameInFile, placeOf, spansIn } from '../../context/format.js';
 import type { FilterField } from '../../engines/types.js';
 import { RagError } from '../../errors.js';
 import { BUILTIN_FILTERS } from '../../registry/builtin-filters.js';
@@ -175,6 +175,7 @@ export function formatResults(result: SearchResultJson): string {
     if (typeof display === 'string' && display) lines.push(`    ${display}`);
     lines.push(`    ${snippet(hit.text, hit.heading_path, hit.metadata.bodyOffset, result.query)}`);
     if (hit.repeats) lines.push(`    ${repeatsLine(hit.repeats)}`);
+    if (hit.parts) lines.push(`    more of it matched: ${spansIn(hit.path, hit.parts)}`);
     if (hit.copies) lines.push(`    also in ${hit.copies.map((c) => placeOf(c, displayPath)).join(', ')}`);
     if (hit.explain) lines.push(...formatExplanation(hit.explain).map((l) => `    ${l}`));
   });

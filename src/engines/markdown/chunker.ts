@@ -83,9 +83,16 @@ export function chunkMarkdown(
     ...frontMatter.properties,
   ];
   const keywords = searchOnly.length ? `${searchOnly.join('\n')}\n\n` : '';
-  return drafts.map((draft, ordinal) =>
-    toChunk(draft, ordinal, input.path, meter, frontMatter.metadata, keywords, page),
-  );
+  const pieces = new Map<number, number>();
+  for (const { sectionLine } of drafts)
+    if (sectionLine !== undefined) pieces.set(sectionLine, (pieces.get(sectionLine) ?? 0) + 1);
+  return drafts.map((draft, ordinal) => {
+    const chunk = toChunk(draft, ordinal, input.path, meter, frontMatter.metadata, keywords, page);
+    const line = draft.sectionLine;
+    if (line !== undefined && (pieces.get(line) ?? 0) > 1)
+      (chunk.metadata as MarkdownChunkMetadata).section = line + 1;
+    return chunk;
+  });
 }
 
 /** Sphinx publishes each page's source as `_sources/<page>.rst.txt`: reStructuredText too. */
@@ -106,11 +113,12 @@ export const markdownChunker: Chunker = {
    * matter's other properties in the text, inline `data:` payloads left out; 6: an HTML table's
    * `<tr class="header">` row kept, a Word or OpenDocument title set on several lines one H1; 7:
    * LaTeX, Rich Text, JSON Canvas and Excel read as the text they show, for a `.tex`, `.rtf`,
-   * `.canvas` or `.xlsx` a config's own include already named):
+   * `.canvas` or `.xlsx` a config's own include already named; 8: the chunks of a section too long
+   * for one chunk marked as its pieces, `metadata.section`):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
-  version: '7',
+  version: '8',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);

@@ -17,6 +17,8 @@ const MAX_GLUED_HEADING_SHARE = 0.5;
  */
 export function packSection(section: Section, meter: Meter): Draft[] {
   const path = section.path;
+  // Text before the first heading is no section: a headingless note's pieces stand alone.
+  const sectionLine = section.heading?.start;
   const budget = meter.maxContent - meter.breadcrumb(path).tokens;
   const pieces: Span[] = [];
   let glued: Span | undefined;
@@ -32,7 +34,8 @@ export function packSection(section: Section, meter: Meter): Draft[] {
   for (const node of section.body) pieces.push(...splitNode(node, bodyBudget, meter));
 
   const drafts: Draft[] = [];
-  if (glued && pieces.length === 1) return [{ span: glued, parts: [glued], path, isHeadingOnly: true }];
+  if (glued && pieces.length === 1)
+    return [{ span: glued, parts: [glued], path, isHeadingOnly: true, sectionLine }];
   let current: Draft | undefined;
   for (const piece of pieces) {
     if (piece.isOversize) {
@@ -43,10 +46,11 @@ export function packSection(section: Section, meter: Meter): Draft[] {
           parts: [...current.parts, piece],
           path,
           isHeadingOnly: false,
+          sectionLine,
         });
       } else {
         if (current) drafts.push(current);
-        drafts.push({ span: piece, parts: [piece], path, isHeadingOnly: false });
+        drafts.push({ span: piece, parts: [piece], path, isHeadingOnly: false, sectionLine });
       }
       current = undefined;
       continue;
@@ -60,7 +64,7 @@ export function packSection(section: Section, meter: Meter): Draft[] {
       }
       drafts.push(current);
     }
-    current = { span: piece, parts: [piece], path, isHeadingOnly: false };
+    current = { span: piece, parts: [piece], path, isHeadingOnly: false, sectionLine };
   }
   if (current) drafts.push(current);
   return drafts;
@@ -105,7 +109,14 @@ function merge(a: Draft, b: Draft, meter: Meter): Draft | undefined {
   const path = a.isHeadingOnly && common === a.path.length ? b.path : a.path.slice(0, common);
   const span = meter.join(a.span, b.span);
   if (span.tokens + meter.breadcrumb(path).tokens > meter.maxContent) return undefined;
-  return { span, parts: [...a.parts, ...b.parts], path, isHeadingOnly: a.isHeadingOnly && b.isHeadingOnly };
+  return {
+    span,
+    parts: [...a.parts, ...b.parts],
+    path,
+    isHeadingOnly: a.isHeadingOnly && b.isHeadingOnly,
+    // Two sections' text together is a passage of neither.
+    sectionLine: a.sectionLine === b.sectionLine ? a.sectionLine : undefined,
+  };
 }
 
 /** How many leading headings two paths have in common. */

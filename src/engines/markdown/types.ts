@@ -16,6 +16,12 @@ export type MarkdownChunkMetadata = {
   frontMatterRaw?: string;
   /** A code block longer than the token limit: stored whole, but the embedder reads only its start. */
   oversize?: true;
+  /**
+   * Set on the chunks of a section too long for one chunk, the same on each of them: the line
+   * (1-based, in the text as read) of the section's heading. A search shows them as one passage
+   * (the document mapper's `passageOf`). Absent on a chunk that is a whole section, or several.
+   */
+  section?: number;
 };
 
 /** Structural kinds the chunker cares about; everything else markdown-it emits is `other`. */
@@ -71,6 +77,11 @@ export interface Draft {
   path: string[];
   /** Only headings with no text of their own under them ("# Guide" right before "## Install"). */
   isHeadingOnly: boolean;
+  /**
+   * The line of the heading whose section the draft lies wholly within; undefined for text
+   * before the first heading and for a draft merged from several sections.
+   */
+  sectionLine?: number | undefined;
 }
 
 /** The heading path as it is prefixed to embedded text, and what that prefix costs. */

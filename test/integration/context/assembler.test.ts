@@ -300,6 +300,8 @@ describe('the context assembler over a real index (code and markdown, real model
       path: '**/feeds.py',
       mode: 'vector',
       k: 20,
+      // Each row: a search shows a block's parts as one hit.
+      every: true,
     });
     expect(chunks.results.filter((h) => h.metadata.kind === 'imports').length).toBeGreaterThan(1);
   });

@@ -36,6 +36,34 @@ describe('renderSearch', () => {
     ).not.toContain('also in');
   });
 
+  it("lists the other rows of a hit's section or definition that matched, by their lines", () => {
+    const { copies: _copies, ...alone } = hit;
+    const section = {
+      ...alone,
+      parts: [
+        { start_line: 31, end_line: 40 },
+        { start_line: 21, end_line: 30 },
+      ],
+    };
+    expect(
+      renderSearch({ query: 'restore', mode: 'hybrid', k: 5, took_ms: 3, results: [section] }),
+    ).toContain('\nmore of this section matched, ranked lower: lines 21-30, 31-40\n');
+    const definition = {
+      ...section,
+      path: '/home/me/shop/cart.py',
+      metadata: { symbol: 'shop/cart.py:Cart.total', bodyOffset: 24 },
+      parts: [{ start_line: 50, end_line: 50 }],
+    };
+    expect(
+      renderSearch({ query: 'total', mode: 'hybrid', k: 5, took_ms: 3, results: [definition] }),
+    ).toContain('\nmore of this definition matched, ranked lower: line 50\n');
+    // A PDF's places are pages.
+    const pdf = { ...section, path: '/home/me/docs/manual.pdf' };
+    expect(renderSearch({ query: 'restore', mode: 'hybrid', k: 5, took_ms: 3, results: [pdf] })).toContain(
+      'matched, ranked lower: pages 21-30, 31-40',
+    );
+  });
+
   it("passes the search's note on: the model must know the results are not what it asked for", () => {
     const note =
       'nothing indexed holds "restore the archive" as written: these results are ranked by its words alone';

@@ -68,7 +68,7 @@ describe('foldCopies', () => {
   it('folds only what the caller lets it, never two chunks of one file, and short chunks only when equal', () => {
     const a = hit('/docs/a.md', install);
     const b = hit('/docs/b.md', install);
-    expect(foldCopies([a, b], 10, (h) => h.path !== '/docs/b.md')).toHaveLength(2);
+    expect(foldCopies([a, b], 10, { folds: (h) => h.path !== '/docs/b.md' })).toHaveLength(2);
     expect(foldCopies([a, hit('/docs/a.md', install)], 10)).toHaveLength(2);
     expect(
       foldCopies([hit('/docs/x.md', 'See the FAQ.'), hit('/docs/y.md', 'See the FAQ.')], 10),
@@ -76,5 +76,56 @@ describe('foldCopies', () => {
     expect(
       foldCopies([hit('/docs/x.md', 'See the FAQ.'), hit('/docs/y.md', 'See the FAQ page.')], 10),
     ).toHaveLength(2);
+  });
+
+  it("folds later rows of one file's passage into the first as its parts, so k hits are k passages", () => {
+    const at = (h: SearchHit, startLine: number, endLine: number): SearchHit => ({
+      ...h,
+      startLine,
+      endLine,
+    });
+    const passage = (h: SearchHit) => h.headingPath.join(' > ');
+    const first = at(
+      hit('/docs/readline.md', 'Read a file line by line with a stream.', 'Readline > Example'),
+      10,
+      30,
+    );
+    const second = at(
+      hit('/docs/readline.md', 'The for await loop ends at the end of the file.', 'Readline > Example'),
+      31,
+      50,
+    );
+    const otherSection = at(
+      hit('/docs/readline.md', 'A close event is emitted on end.', 'Readline > Events'),
+      60,
+      70,
+    );
+    const otherFile = at(hit('/docs/fs.md', 'Streams read big files in pieces.', 'Readline > Example'), 1, 9);
+    const third = at(
+      hit('/docs/readline.md', 'Each line is a string without its newline.', 'Readline > Example'),
+      51,
+      58,
+    );
+    const folded = foldCopies([first, second, otherSection, otherFile, third], 3, { passageOf: passage });
+    expect(folded.map((h) => [h.path, h.startLine])).toEqual([
+      ['/docs/readline.md', 10],
+      ['/docs/readline.md', 60],
+      ['/docs/fs.md', 1],
+    ]);
+    // Only the rows met before k passages were kept are folded: the third came after.
+    expect(folded[0]!.parts).toEqual([{ startLine: 31, endLine: 50 }]);
+    expect(folded[1]!.parts).toBeUndefined();
+    expect(first.parts).toBeUndefined();
+    expect(
+      foldCopies([first, second, otherSection, otherFile, third], 10, { passageOf: passage })[0]!.parts,
+    ).toEqual([
+      { startLine: 31, endLine: 50 },
+      { startLine: 51, endLine: 58 },
+    ]);
+    // Rows without a passage stand alone, and so do the rows the caller does not let fold.
+    expect(foldCopies([first, second], 10, { passageOf: () => undefined })).toHaveLength(2);
+    expect(foldCopies([first, second], 10, { passageOf: passage, folds: () => false })).toHaveLength(2);
+    // Another engine's rows of the same file and passage name are not this passage.
+    expect(foldCopies([first, { ...second, engine: 'code' }], 10, { passageOf: passage })).toHaveLength(2);
   });
 });

@@ -350,3 +350,32 @@ describe('line ranges', () => {
     }
   });
 });
+
+describe('a section too long for one chunk, marked as one passage', () => {
+  it("gives each piece of a long section its heading's line, and nothing to a whole section", () => {
+    const long = Array.from({ length: 4 }, (_, i) => prose(90, i)).join('\n\n');
+    const text = `# Guide\n\n${prose(40)}\n\n## Install\n\n${long}\n\n## Upgrade\n\n${prose(40, 5)}\n`;
+    const chunks = chunk(text, limits(128, 0));
+    const install = chunks.filter((c) => c.headingPath.at(-1) === 'Install');
+    expect(install.length).toBeGreaterThan(1);
+    const line = fileLines(text).indexOf('## Install') + 1;
+    expect(install.map((c) => meta(c).section)).toEqual(install.map(() => line));
+    for (const c of chunks.filter((c) => c.headingPath.at(-1) !== 'Install'))
+      expect(meta(c).section).toBeUndefined();
+  });
+
+  it('marks no chunk of small sections merged together, nor of text before the first heading', () => {
+    // Small option sections packed into one chunk share their parent's path, not a passage.
+    const options = Array.from({ length: 12 }, (_, i) => `#### --option-${i}\n\n${prose(25, i)}`).join(
+      '\n\n',
+    );
+    const text = `# git-fetch\n\n## Options\n\n${options}\n`;
+    const chunks = chunk(text, limits(128, 64));
+    expect(chunks.filter((c) => c.headingPath.join('/') === 'git-fetch/Options').length).toBeGreaterThan(1);
+    expect(chunks.every((c) => meta(c).section === undefined)).toBe(true);
+    const headingless = Array.from({ length: 4 }, (_, i) => prose(90, i)).join('\n\n');
+    const notes = chunk(`${headingless}\n`, limits(128, 0));
+    expect(notes.length).toBeGreaterThan(1);
+    expect(notes.every((c) => meta(c).section === undefined)).toBe(true);
+  });
+});
