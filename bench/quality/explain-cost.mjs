@@ -4,9 +4,10 @@
 // same in-process search service the daemon uses. Needs the corpus's index (eval.mjs).
 //
 //   --option explain (default)  `explain: true` against a plain search
-//   --option every              `every: true` (copies not folded) against the default, which
-//                               folds them (src/search/copies.ts); then the fold alone, timed on
-//                               the hits each question's search hands it (k + 2k spare)
+//   --option every              `every: true` (copies and a passage's rows not folded) against the
+//                               default, which folds them (src/search/copies.ts); then the fold
+//                               alone, timed on the hits each question's search hands it (k + 2k
+//                               spare), with the document mapper's passages
 //
 //   node bench/quality/explain-cost.mjs [--config bench/quality/corpora/py-lib/config.yaml] [--rounds 3] [--option explain|every] [--k 10]
 import { readFileSync } from 'node:fs';
@@ -67,16 +68,23 @@ for (const kind of kinds)
   );
 if (option === 'every') {
   const { foldCopies } = await import('../../src/search/copies.ts');
+  const { documentMapper } = await import('../../src/engines/document-mapper.ts');
+  const options = { passageOf: (hit) => documentMapper.passageOf(hit) };
   let copies = 0;
-  for (const hits of unfolded) copies += hits.length - foldCopies(hits, hits.length).length;
+  let parts = 0;
+  for (const hits of unfolded) {
+    copies += hits.length - foldCopies(hits, hits.length).length;
+    parts += hits.length - foldCopies(hits, hits.length, options).length;
+  }
+  parts -= copies;
   const fold = [];
   for (let r = 0; r < 200; r++)
     for (const hits of unfolded) {
       const t0 = performance.now();
-      foldCopies(hits, k);
+      foldCopies(hits, k, options);
       fold.push((performance.now() - t0) * 1000);
     }
   console.log(
-    `foldCopies alone over ${3 * k} hits: p50 ${pct(fold, 0.5).toFixed(0)} µs  p90 ${pct(fold, 0.9).toFixed(0)} µs  (n ${fold.length}); copies among the top ${3 * k}: ${copies} over ${unfolded.length} questions`,
+    `foldCopies alone over ${3 * k} hits: p50 ${pct(fold, 0.5).toFixed(0)} µs  p90 ${pct(fold, 0.9).toFixed(0)} µs  (n ${fold.length}); among the top ${3 * k} of ${unfolded.length} questions: ${copies} copies, about ${parts} more rows of a passage shown above them`,
   );
 }

@@ -146,11 +146,12 @@ export class SearchService {
     // Tables of one model are merged by their evidence; only then does hybrid need every candidate.
     const comparable = several && oneModel(targets);
     // Copies of one passage in several files are one hit (src/search/copies.ts), and so are the
-    // rows of one passage of a file, so k hits are k answers; the tables return spare hits to fold from. Rows an engine collapses by its own key
-    // (a log's runs of one statement) are that engine's to fold.
+    // rows of one passage of a file, so k hits are k answers; the tables return spare hits to
+    // fold from. Rows an engine collapses by its own key (a log's runs of one statement) are that
+    // engine's to fold.
     const folds = (t: SearchTable) => !q.every && !t.collapse;
     const foldedEngines = new Set(targets.filter(folds).map((t) => t.engine));
-    // A passage's rows (a section's chunks, a long function's parts) are one hit too.
+    // What a passage is, each engine's mapper says (a long section's chunks, a function's parts).
     const passageOf = new Map(
       options.passages === false
         ? []
