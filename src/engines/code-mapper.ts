@@ -49,10 +49,12 @@ export const codeMapper: StoreMapper = {
    * A definition too long for one chunk: its header and the parts of its body (a part's
    * `parentScope` is the header's id). Every other chunk is a passage of its own.
    */
-  passageOf: (row) =>
-    typeof row.metadata.part === 'number' && typeof row.metadata.parentScope === 'string'
-      ? row.metadata.parentScope
-      : row.id,
+  passageOf: (row) => ({
+    key:
+      typeof row.metadata.part === 'number' && typeof row.metadata.parentScope === 'string'
+        ? row.metadata.parentScope
+        : row.id,
+  }),
 
   schema(dimension: number): Schema {
     const common = documentMapper.schema(dimension).fields;

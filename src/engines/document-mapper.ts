@@ -30,11 +30,14 @@ export const documentMapper: StoreMapper = {
   filters: DOCUMENT_FILTERS,
   rerank: true,
   /**
-   * A section too long for one chunk: its pieces carry its heading's line (the markdown
-   * chunker's `metadata.section`). Small sections merged into one chunk, and text before the
-   * first heading, are passages of their own.
+   * A section too long for one chunk: its pieces carry its heading's line and their place in it
+   * (the markdown chunker's `metadata.section` and `piece`), and neighbouring pieces are one hit.
+   * Small sections merged into one chunk, and text before the first heading, stand alone.
    */
-  passageOf: (row) => (typeof row.metadata.section === 'number' ? String(row.metadata.section) : undefined),
+  passageOf: (row) =>
+    typeof row.metadata.section === 'number' && typeof row.metadata.piece === 'number'
+      ? { key: String(row.metadata.section), piece: row.metadata.piece }
+      : undefined,
 
   schema(dimension: number): Schema {
     checkDimension(dimension);

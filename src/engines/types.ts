@@ -2,7 +2,7 @@ import type { FtsOptions } from '@lancedb/lancedb';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { FieldSpec } from '../config/schema.js';
 import type { TokenCounter } from '../embed/types.js';
-import type { Collapse, FieldFilter, FilterKind, RankDown, StoredChunk } from '../store/types.js';
+import type { Collapse, FieldFilter, FilterKind, Passage, RankDown, StoredChunk } from '../store/types.js';
 
 /** One searchable piece of a file. Plain data: it crosses process boundaries. */
 export interface Chunk {
@@ -239,9 +239,10 @@ export interface StoreMapper {
    * The passage a row belongs to where several rows of one file make one (a Markdown section
    * cut into chunks; a long function's header and the parts of its body), or undefined for a
    * row that stands alone. A search shows a passage once: its best-ranked row, with the lines of
-   * the others it found (`SearchHit.parts`), so that k hits are k passages.
+   * the others it found (`SearchHit.parts`), so that k hits are k passages; where the passage
+   * numbers its pieces, only a run of neighbouring pieces is one hit.
    */
-  passageOf?(row: StoredChunk): string | undefined;
+  passageOf?(row: StoredChunk): Passage | undefined;
   schema(dimension: number): Schema;
   /**
    * `vectors` is one flat row-major buffer (`chunks.length × dimension`). The vector column

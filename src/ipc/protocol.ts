@@ -73,8 +73,8 @@ export interface WireSearchHit {
    */
   copies?: { path: string; start_line: number; end_line: number }[];
   /**
-   * Other rows of this hit's passage in its file (a section's other chunks, a long function's
-   * other parts), found below this hit and folded into it, by their lines. Absent when there
+   * Other rows of this hit's passage in its file (neighbouring chunks of a long section, a long
+   * function's other parts), found below this hit and folded into it, by their lines. Absent when there
    * were none, and with `every: true`.
    */
   parts?: { start_line: number; end_line: number }[];

@@ -1,13 +1,13 @@
-import type { HitPlace, LineSpan, SearchHit } from '../store/types.js';
+import type { HitPlace, LineSpan, Passage, SearchHit } from '../store/types.js';
 import { chunkBody } from './body.js';
 
 /**
  * Copies of one passage in several files (a page's Markdown source beside its HTML rendering,
  * a manual's one-page edition beside its chapters, a note exported to PDF) are one hit: the best
  * ranked copy stays and names the others (`SearchHit.copies`), so k hits are k different answers.
- * So are the rows of one passage of a file (a section cut into chunks, a long function's parts),
- * which would otherwise fill several places with one answer: the best ranked stays and lists
- * the others' lines (`SearchHit.parts`).
+ * So are the rows of one passage of a file (neighbouring chunks of a long section, a long
+ * function's header and parts), which would otherwise fill several places with one answer: the
+ * best ranked stays and lists the others' lines (`SearchHit.parts`).
  *
  * Two chunks are copies when most word pairs of the smaller are in the larger, and those make
  * most of the larger too: a rendering's chunks start and end elsewhere than its source's, so
@@ -31,9 +31,18 @@ export interface FoldOptions {
   folds?: (hit: SearchHit) => boolean;
   /**
    * The passage of one file a hit belongs to (its mapper's `passageOf`): a later hit of the same
-   * file and passage is folded into the first as one of its `parts`. Default: none.
+   * file and passage is folded into the first as one of its `parts` (where pieces are numbered,
+   * when it neighbours a piece already shown there). Default: none.
    */
-  passageOf?: (hit: SearchHit) => string | undefined;
+  passageOf?: (hit: SearchHit) => Passage | undefined;
+}
+
+/** A hit kept, and what may still fold into it. */
+interface Kept {
+  hit: SearchHit;
+  pairs: Set<string> | undefined;
+  /** Its passage's pieces shown so far (its own and its parts'), where pieces are numbered. */
+  pieces?: Set<number>;
 }
 
 /**
@@ -43,16 +52,20 @@ export interface FoldOptions {
  */
 export function foldCopies(hits: readonly SearchHit[], k: number, options: FoldOptions = {}): SearchHit[] {
   const { folds = () => true, passageOf = () => undefined } = options;
-  const kept: { hit: SearchHit; pairs: Set<string> | undefined }[] = [];
-  const passages = new Map<string, { hit: SearchHit }>();
+  const kept: Kept[] = [];
+  const passages = new Map<string, Kept[]>();
   for (const hit of hits) {
     if (kept.length >= k) break;
     const passage = folds(hit) ? passageOf(hit) : undefined;
-    const key = passage === undefined ? undefined : `${hit.engine}\0${hit.path}\0${passage}`;
-    const first = key === undefined ? undefined : passages.get(key);
+    const key = passage === undefined ? undefined : `${hit.engine}\0${hit.path}\0${passage.key}`;
+    const piece = passage?.piece;
+    const first = (key === undefined ? undefined : passages.get(key))?.find(
+      (e) => piece === undefined || !e.pieces || e.pieces.has(piece - 1) || e.pieces.has(piece + 1),
+    );
     if (first) {
       const span: LineSpan = { startLine: hit.startLine, endLine: hit.endLine };
       first.hit = { ...first.hit, parts: [...(first.hit.parts ?? []), span] };
+      if (piece !== undefined) first.pieces?.add(piece);
       continue;
     }
     // The chunk's own text: its heading breadcrumb differs between copies.
@@ -64,9 +77,9 @@ export function foldCopies(hits: readonly SearchHit[], k: number, options: FoldO
       original.hit = { ...original.hit, copies: [...(original.hit.copies ?? []), place] };
       continue;
     }
-    const entry = { hit, pairs };
+    const entry: Kept = piece === undefined ? { hit, pairs } : { hit, pairs, pieces: new Set([piece]) };
     kept.push(entry);
-    if (key !== undefined) passages.set(key, entry);
+    if (key !== undefined) passages.set(key, [...(passages.get(key) ?? []), entry]);
   }
   return kept.map((e) => e.hit);
 }

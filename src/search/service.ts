@@ -6,6 +6,7 @@ import type {
   ChunkTableReader,
   Collapse,
   FieldFilter,
+  Passage,
   RankDown,
   SearchFilter,
   SearchHit,
@@ -41,7 +42,7 @@ export interface SearchTable {
   /** Its hybrid hits may be re-ranked by late interaction (its mapper's `rerank`). */
   rerank?: boolean | undefined;
   /** The passage a row belongs to, shown once (its mapper's `passageOf`). */
-  passageOf?: ((row: StoredChunk) => string | undefined) | undefined;
+  passageOf?: ((row: StoredChunk) => Passage | undefined) | undefined;
 }
 
 /** An engine's table to search, with what its mapper declares about searching it. */

@@ -268,14 +268,26 @@ export interface SearchHit {
    */
   copies?: HitPlace[];
   /**
-   * Other rows of this hit's passage (its mapper's `passageOf`: a Markdown section cut into
-   * chunks, a long function's header and body parts), which the search found below this hit and
-   * folded into it, by their lines in this hit's file; absent when there were none, and when
+   * Other rows of this hit's passage (its mapper's `passageOf`: neighbouring chunks of a long
+   * Markdown section, a long function's header and body parts), which the search found below
+   * this hit and folded into it, by their lines in this hit's file; absent when there were none, and when
    * every row was asked for.
    */
   parts?: LineSpan[];
   /** Only when the request asked for it (`SearchRequest.explain`). */
   explain?: HitExplanation;
+}
+
+/** Where a row sits in a passage of its file (a mapper's `passageOf`). */
+export interface Passage {
+  /** The same for the rows of one passage of a file. */
+  key: string;
+  /**
+   * The row's place among the passage's pieces, where only neighbouring pieces are one hit (a
+   * long section's chunks: two matches far apart in it are two answers). Absent where every row
+   * of the passage is one hit (a function's header and body parts).
+   */
+  piece?: number;
 }
 
 /** Lines of a file, first and last (1-based, inclusive). */

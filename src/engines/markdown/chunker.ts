@@ -86,11 +86,15 @@ export function chunkMarkdown(
   const pieces = new Map<number, number>();
   for (const { sectionLine } of drafts)
     if (sectionLine !== undefined) pieces.set(sectionLine, (pieces.get(sectionLine) ?? 0) + 1);
+  const placed = new Map<number, number>();
   return drafts.map((draft, ordinal) => {
     const chunk = toChunk(draft, ordinal, input.path, meter, frontMatter.metadata, keywords, page);
     const line = draft.sectionLine;
-    if (line !== undefined && (pieces.get(line) ?? 0) > 1)
-      (chunk.metadata as MarkdownChunkMetadata).section = line + 1;
+    if (line !== undefined && (pieces.get(line) ?? 0) > 1) {
+      const piece = placed.get(line) ?? 0;
+      placed.set(line, piece + 1);
+      Object.assign(chunk.metadata, { section: line + 1, piece } satisfies Partial<MarkdownChunkMetadata>);
+    }
     return chunk;
   });
 }
@@ -114,11 +118,11 @@ export const markdownChunker: Chunker = {
    * `<tr class="header">` row kept, a Word or OpenDocument title set on several lines one H1; 7:
    * LaTeX, Rich Text, JSON Canvas and Excel read as the text they show, for a `.tex`, `.rtf`,
    * `.canvas` or `.xlsx` a config's own include already named; 8: the chunks of a section too long
-   * for one chunk marked as its pieces, `metadata.section`):
+   * for one chunk marked as its pieces, `metadata.section`; 9: and numbered, `metadata.piece`):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
-  version: '8',
+  version: '9',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);

@@ -18,10 +18,13 @@ export type MarkdownChunkMetadata = {
   oversize?: true;
   /**
    * Set on the chunks of a section too long for one chunk, the same on each of them: the line
-   * (1-based, in the text as read) of the section's heading. A search shows them as one passage
-   * (the document mapper's `passageOf`). Absent on a chunk that is a whole section, or several.
+   * (1-based, in the text as read) of the section's heading. A search shows neighbouring ones as
+   * one hit (the document mapper's `passageOf`). Absent on a chunk that is a whole section, or
+   * several.
    */
   section?: number;
+  /** With `section`: the chunk's place among the section's chunks, from 0. */
+  piece?: number;
 };
 
 /** Structural kinds the chunker cares about; everything else markdown-it emits is `other`. */

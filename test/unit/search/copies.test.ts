@@ -84,7 +84,7 @@ describe('foldCopies', () => {
       startLine,
       endLine,
     });
-    const passage = (h: SearchHit) => h.headingPath.join(' > ');
+    const passage = (h: SearchHit) => ({ key: h.headingPath.join(' > ') });
     const first = at(
       hit('/docs/readline.md', 'Read a file line by line with a stream.', 'Readline > Example'),
       10,
@@ -127,5 +127,29 @@ describe('foldCopies', () => {
     expect(foldCopies([first, second], 10, { passageOf: passage, folds: () => false })).toHaveLength(2);
     // Another engine's rows of the same file and passage name are not this passage.
     expect(foldCopies([first, { ...second, engine: 'code' }], 10, { passageOf: passage })).toHaveLength(2);
+  });
+
+  it("folds a long section's pieces only into a neighbour: matches far apart in it are two answers", () => {
+    const piece = (n: number): SearchHit => ({
+      ...hit('/docs/journal.md', `Entry ${n} about the database migration.`, 'Journal'),
+      startLine: 10 * n + 1,
+      endLine: 10 * n + 9,
+      metadata: { bodyOffset: 'Journal'.length, section: 1, piece: n },
+    });
+    const passageOf = (h: SearchHit) => ({ key: 'Journal', piece: h.metadata.piece as number });
+    // Ranked 3, 9, 4, 2, 8: 4 and 2 join 3's run, 8 joins 9's.
+    const folded = foldCopies([piece(3), piece(9), piece(4), piece(2), piece(8)], 10, { passageOf });
+    expect(folded.map((h) => h.metadata.piece)).toEqual([3, 9]);
+    expect(folded[0]!.parts).toEqual([
+      { startLine: 41, endLine: 49 },
+      { startLine: 21, endLine: 29 },
+    ]);
+    expect(folded[1]!.parts).toEqual([{ startLine: 81, endLine: 89 }]);
+    // A run grows from either end: 5 neighbours 4, which joined 3's.
+    const chain = foldCopies([piece(3), piece(4), piece(5), piece(7)], 10, { passageOf });
+    expect(chain.map((h) => [h.metadata.piece, h.parts?.length ?? 0])).toEqual([
+      [3, 2],
+      [7, 0],
+    ]);
   });
 });

@@ -360,8 +360,11 @@ describe('a section too long for one chunk, marked as one passage', () => {
     expect(install.length).toBeGreaterThan(1);
     const line = fileLines(text).indexOf('## Install') + 1;
     expect(install.map((c) => meta(c).section)).toEqual(install.map(() => line));
-    for (const c of chunks.filter((c) => c.headingPath.at(-1) !== 'Install'))
+    expect(install.map((c) => meta(c).piece)).toEqual(install.map((_, i) => i));
+    for (const c of chunks.filter((c) => c.headingPath.at(-1) !== 'Install')) {
       expect(meta(c).section).toBeUndefined();
+      expect(meta(c).piece).toBeUndefined();
+    }
   });
 
   it('marks no chunk of small sections merged together, nor of text before the first heading', () => {
