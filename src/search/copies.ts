@@ -47,25 +47,45 @@ interface Kept {
 
 /**
  * The hits, best first, with each copy of an earlier hit, and each later row of an earlier hit's
- * passage, folded into it; at most `k`. Hits that `folds` refuses (rows an engine already
+ * passage, folded into it; the first `k`. Hits that `folds` refuses (rows an engine already
  * collapses by its own key) are kept as they are.
  */
 export function foldCopies(hits: readonly SearchHit[], k: number, options: FoldOptions = {}): SearchHit[] {
   const { folds = () => true, passageOf = () => undefined } = options;
   const kept: Kept[] = [];
   const passages = new Map<string, Kept[]>();
+  // Every hit is read, past the k-th kept too: a copy or a neighbouring piece further down still
+  // belongs to a hit shown, and a piece between two runs may join them and make room.
   for (const hit of hits) {
-    if (kept.length >= k) break;
     const passage = folds(hit) ? passageOf(hit) : undefined;
     const key = passage === undefined ? undefined : `${hit.engine}\0${hit.path}\0${passage.key}`;
     const piece = passage?.piece;
-    const first = (key === undefined ? undefined : passages.get(key))?.find(
+    const runs = key === undefined ? [] : (passages.get(key) ?? []);
+    const [first, ...joined] = runs.filter(
       (e) => piece === undefined || !e.pieces || e.pieces.has(piece - 1) || e.pieces.has(piece + 1),
     );
-    if (first) {
+    if (key !== undefined && first) {
       const span: LineSpan = { startLine: hit.startLine, endLine: hit.endLine };
-      first.hit = { ...first.hit, parts: [...(first.hit.parts ?? []), span] };
+      // A piece between two runs shown apart makes them one: the later run's hit leaves the list.
+      const spans = joined.flatMap((e) => [
+        { startLine: e.hit.startLine, endLine: e.hit.endLine },
+        ...(e.hit.parts ?? []),
+      ]);
+      const copies = [...(first.hit.copies ?? []), ...joined.flatMap((e) => e.hit.copies ?? [])];
+      first.hit = {
+        ...first.hit,
+        parts: [...(first.hit.parts ?? []), ...spans, span],
+        ...(copies.length ? { copies } : {}),
+      };
       if (piece !== undefined) first.pieces?.add(piece);
+      for (const e of joined) {
+        for (const p of e.pieces ?? []) first.pieces?.add(p);
+        kept.splice(kept.indexOf(e), 1);
+      }
+      passages.set(
+        key,
+        runs.filter((e) => !joined.includes(e)),
+      );
       continue;
     }
     // The chunk's own text: its heading breadcrumb differs between copies.
@@ -81,7 +101,7 @@ export function foldCopies(hits: readonly SearchHit[], k: number, options: FoldO
     kept.push(entry);
     if (key !== undefined) passages.set(key, [...(passages.get(key) ?? []), entry]);
   }
-  return kept.map((e) => e.hit);
+  return kept.slice(0, k).map((e) => e.hit);
 }
 
 export function wordPairs(text: string): Set<string> {

@@ -112,8 +112,11 @@ describe('foldCopies', () => {
       ['/docs/readline.md', 60],
       ['/docs/fs.md', 1],
     ]);
-    // Only the rows met before k passages were kept are folded: the third came after.
-    expect(folded[0]!.parts).toEqual([{ startLine: 31, endLine: 50 }]);
+    // Rows past the k-th passage still fold into the hit they belong to.
+    expect(folded[0]!.parts).toEqual([
+      { startLine: 31, endLine: 50 },
+      { startLine: 51, endLine: 58 },
+    ]);
     expect(folded[1]!.parts).toBeUndefined();
     expect(first.parts).toBeUndefined();
     expect(
@@ -150,6 +153,14 @@ describe('foldCopies', () => {
     expect(chain.map((h) => [h.metadata.piece, h.parts?.length ?? 0])).toEqual([
       [3, 2],
       [7, 0],
+    ]);
+    // A piece between two runs shown apart joins them: the later run's hit leaves the list, and
+    // the next passage takes its place.
+    const bridged = foldCopies([piece(3), piece(5), piece(4), piece(9)], 2, { passageOf });
+    expect(bridged.map((h) => h.metadata.piece)).toEqual([3, 9]);
+    expect(bridged[0]!.parts).toEqual([
+      { startLine: 51, endLine: 59 },
+      { startLine: 41, endLine: 49 },
     ]);
   });
 });
