@@ -99,6 +99,11 @@ describe('skipReason: code compiled from a source beside it', () => {
     await put('lib/util.js', js('util.js.map'));
     await put('lib/util.js.map', map('util.js', ['../src/util.ts']));
     await put('src/util.ts', 'export const util = 1;\n');
+    // A source in a package folder named build (read: under src/), and one under node_modules (not).
+    await put('src/build/env.ts', 'export const env = 1;\n');
+    await put('lib/env.js', js('env.js.map'));
+    await put('lib/env.js.map', map('env.js', ['../src/build/env.ts']));
+    await put('node_modules/left/src/pad.ts', 'export const pad = 1;\n');
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -110,6 +115,8 @@ describe('skipReason: code compiled from a source beside it', () => {
     const dts = 'export declare function isObj(o: unknown): boolean;\n//# sourceMappingURL=core.d.ts.map';
     expect(skipReason('core.d.ts', dts, folder)).toMatch(/^compiled from src\/core\.ts,/);
     expect(skipReason('lib/util.js', js('util.js.map'), folder)).toMatch(/^compiled from src\/util\.ts,/);
+    // The source is judged as the engine judges it: build/ under src/ is a package, and read.
+    expect(skipReason('lib/env.js', js('env.js.map'), folder)).toMatch(/^compiled from src\/build\/env\.ts,/);
   });
 
   it('reads an inline (data:) source map too', () => {
@@ -129,6 +136,9 @@ describe('skipReason: code compiled from a source beside it', () => {
     expect(skipReason('z.js', js(`data:application/json;base64,${coffee}`), folder)).toBeNull();
     expect(skipReason('w.js', js('https://cdn.example.com/w.js.map'), folder)).toBeNull();
     expect(skipReason('v.js', js('../../v.js.map'), folder)).toBeNull();
+    // A source the engine skips as vendored is no reason to skip its compiled copy.
+    const vendored = Buffer.from(map('pad.js', ['node_modules/left/src/pad.ts'])).toString('base64');
+    expect(skipReason('pad.js', js(`data:application/json;base64,${vendored}`), folder)).toBeNull();
     // Without the folder (no disk to look at) it is read as any other file.
     expect(skipReason('core.js', js('core.js.map'))).toBeNull();
   });
