@@ -20,11 +20,16 @@ export function renderBlock(block: WireContextBlock, showPath: (path: string) =>
 export function spansIn(path: string, spans: readonly { start_line: number; end_line: number }[]): string {
   const unit = placeUnit(path) ?? 'line';
   const sorted = [...spans].sort((a, b) => a.start_line - b.start_line || a.end_line - b.end_line);
-  const shown = sorted.map((s) =>
-    s.start_line === s.end_line ? `${s.start_line}` : `${s.start_line}-${s.end_line}`,
-  );
-  const plural = shown.length > 1 || shown[0]?.includes('-');
-  return `${unit}${plural ? 's' : ''} ${shown.join(', ')}`;
+  const plural =
+    sorted.length > 1 || (sorted[0] !== undefined && sorted[0].start_line !== sorted[0].end_line);
+  return `${unit}${plural ? 's' : ''} ${sorted.map(spanText).join(', ')}`;
+}
+
+/** `3-4`, or `3` for one line (or page). */
+function spanText(place: { start_line: number; end_line: number }): string {
+  return place.end_line !== place.start_line
+    ? `${place.start_line}-${place.end_line}`
+    : `${place.start_line}`;
 }
 
 /**
@@ -35,8 +40,7 @@ export function placeOf(
   place: { path: string; start_line: number; end_line: number },
   showPath: (path: string) => string = (p) => p,
 ): string {
-  const span =
-    place.end_line !== place.start_line ? `${place.start_line}-${place.end_line}` : `${place.start_line}`;
+  const span = spanText(place);
   // A PDF's "lines" are pages: `report.pdf:3-4` would send an editor (or an agent) to lines of a binary.
   const unit = placeUnit(place.path);
   if (unit)

@@ -156,7 +156,7 @@ export class SearchService {
     const passageOf = new Map(
       options.passages === false
         ? []
-        : targets.filter((t) => folds(t) && t.passageOf).map((t) => [t.engine, t.passageOf!] as const),
+        : targets.filter((t) => t.passageOf).map((t) => [t.engine, t.passageOf!] as const),
     );
     const spare = foldedEngines.size ? 2 * k : 0;
     // The engines whose hits may be re-ranked, by the embedder that scores them (one with token
