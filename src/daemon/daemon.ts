@@ -60,6 +60,10 @@ const FTS_DUTY = 10;
  * 5 / 10 ms at idle (bench/daemon/search-latency.mjs).
  */
 const FTS_BUSY_MIN_UNINDEXED = 1_000;
+/**
+ * Also the longest a check waits after a write: commits that never pause for FTS_CHECK_MS (a
+ * walk landing group after group) would otherwise push it back until the walk is over.
+ */
 const FTS_BUSY_POLL_MS = 2_000;
 /**
  * An optimize check that could not read the tables (a folder gone or replaced, out of file
@@ -130,6 +134,8 @@ export class Daemon {
   readonly #limits: DaemonLimits;
   /** Armed after each write (no timer runs while the daemon is idle: no wake-ups). */
   #optimizeTimer: NodeJS.Timeout | undefined;
+  /** When the first write since the last optimize check was noted (FTS_BUSY_POLL_MS). */
+  #uncheckedSinceMs: number | undefined;
   readonly #timers: NodeJS.Timeout[] = [];
   /** Files to sync again once their held-back tail has settled (`#revisitLater`). */
   readonly #revisit = new Set<string>();
@@ -629,7 +635,9 @@ export class Daemon {
   /** Counts a commit (chunks, then records) for the optimize policy and looks again soon. */
   #noteWrite(): void {
     this.#optimize.noteWrite(2);
-    this.#armOptimize(FTS_CHECK_MS);
+    const now = Date.now();
+    this.#uncheckedSinceMs ??= now;
+    this.#armOptimize(Math.max(0, Math.min(FTS_CHECK_MS, this.#uncheckedSinceMs + FTS_BUSY_POLL_MS - now)));
   }
 
   /** (Re)arms the one optimize timer to fire in `ms` (or when the policy says, if sooner). */
@@ -669,6 +677,7 @@ export class Daemon {
 
   async #maybeOptimize(): Promise<void> {
     if (this.#stopping) return;
+    this.#uncheckedSinceMs = undefined;
     if (this.#optimizing || this.#reloading) {
       this.#armOptimize(FTS_CHECK_MS);
       return;

@@ -168,7 +168,7 @@ describe('a storm of 5,000 new files', () => {
   );
 });
 
-describe('a cold start over 1,500 notes (one walk)', () => {
+describe('a cold start over 4,000 notes (one walk)', () => {
   let ws: DaemonWorkspace;
   let daemon: DaemonProcess;
 
@@ -176,7 +176,9 @@ describe('a cold start over 1,500 notes (one walk)', () => {
 
   it('folds new rows into the full-text index while the walk runs, not only after it', async () => {
     ws = await DaemonWorkspace.create();
-    const files = 1_500;
+    // Enough rows that the walk outlasts reaching the daemon's busy catch-up threshold (1,000
+    // unindexed rows) plus its check interval and one optimize, even where embedding is fast.
+    const files = 4_000;
     for (let f = 0; f < files / 100; f++) {
       await mkdir(ws.path(`pkg${f}`), { recursive: true });
       await Promise.all(
