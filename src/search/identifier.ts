@@ -1,7 +1,7 @@
 /**
  * The identifier a query is, when it is one: a single token that names something in code, a
  * config or a log (`make_context`, `pg_stat_activity`, `os.path.join`, `HelpFormatter`,
- * `ENOSPC`, `--dry-run`), not a word of prose ("backups", "Tomatoes"). Such a query asks where
+ * `HTTPAdapter`, `ENOSPC`, `--dry-run`), not a word of prose ("backups", "Tomatoes"). Such a query asks where
  * that name is written; the search ranks the chunks that hold it first (`withExactFirst`).
  */
 export function identifierOf(query: string): string | undefined {
@@ -16,6 +16,7 @@ const NAME = /^(?:--?|[$@#])?[\p{L}_$][\p{L}\p{N}_$]*(?:(?:\.|::|->|#|\/|-)[\p{L
 const IDENTIFIER_SHAPES = [
   /[\p{L}\p{N}]_[\p{L}\p{N}]/u, // snake_case, SCREAMING_CASE
   /\p{Ll}\p{Lu}/u, // camelCase, PascalCase with a second hump
+  /\p{Lu}\p{Lu}\p{Ll}{2}/u, // a hump after an acronym: HTTPAdapter, IOError (not a plural: URLs)
   /[\p{L}\p{N}_$](?:\.|::|->|#|\/)[\p{L}_$]/u, // a qualified name or a path
   /^--?\p{L}/u, // a command-line option
   /^[$@#]/u, // a variable or a handle

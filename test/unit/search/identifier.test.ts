@@ -8,6 +8,9 @@ describe('identifierOf', () => {
       'pg_stat_activity',
       'UV_THREADPOOL_SIZE',
       'HelpFormatter',
+      'HTTPAdapter',
+      'IOError',
+      'JSONDecoder',
       'makeContext',
       'os.path.join',
       'crypto.timingSafeEqual',
@@ -35,6 +38,8 @@ describe('identifierOf', () => {
       'e.g.',
       '3.14',
       'CI',
+      'URLs',
+      'APIs',
       '"work_mem"',
       'x = y',
     ])
