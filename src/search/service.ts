@@ -2,6 +2,7 @@ import type { Embedder } from '../embed/types.js';
 import { BUILTIN_ENGINES } from '../engines/default-includes.js';
 import type { FilterField, StoreMapper } from '../engines/types.js';
 import { isRagError, RagError } from '../errors.js';
+import { holdsTerm } from '../store/exact-first.js';
 import type {
   ChunkTableReader,
   Collapse,
@@ -264,6 +265,16 @@ export class SearchService {
       const quoted = phrases.map((p) => `"${p}"`).join(' and ');
       const loose = `nothing indexed holds ${quoted} as written: these results are ranked by its words alone`;
       note = note ? `${note}; ${loose}` : loose;
+    }
+    const holds = (hit: SearchHit) => exactTerm !== undefined && holdsTerm(hit.text, exactTerm);
+    if (exactTerm && ranked !== 'vector' && results.length && !results.some(holds)) {
+      // The hits' order says nothing of whether the name is anywhere: an error code that was
+      // never indexed gets its nearest neighbours, which must not pass for matches. (Vector
+      // mode asks for meaning, not for the name.)
+      const nearest =
+        ranked === 'text' ? 'the best matches of its parts' : 'the nearest in meaning and words';
+      const none = `no result holds ${exactTerm} as written: these are ${nearest}`;
+      note = note ? `${note}; ${none}` : none;
     }
     timings.mergeMs += performance.now() - mark;
     return {

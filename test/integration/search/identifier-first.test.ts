@@ -92,6 +92,24 @@ describe('one-identifier queries', () => {
     expect(vector.results[0]?.explain?.exact).toBeUndefined();
   });
 
+  it('says so when no result holds the name, rather than passing neighbours off as matches', async () => {
+    // No note names it: hybrid gives its neighbours; text mode, nothing.
+    const code = await app.search.search({ query: 'ENOSPC', k: 5 });
+    expect(code.results.length).toBeGreaterThan(0);
+    expect(code.note).toBe('no result holds ENOSPC as written: these are the nearest in meaning and words');
+    expect((await app.search.search({ query: 'ENOSPC', mode: 'text', k: 5 })).results).toEqual([]);
+    // Its parts are words of the notes (sort, memory), the name itself is in none.
+    for (const mode of ['hybrid', 'text'] as const) {
+      const missing = await app.search.search({ query: 'sort_memory', mode, k: 5 });
+      expect(missing.results.length, mode).toBeGreaterThan(0);
+      expect(missing.note, mode).toMatch(/^no result holds sort_memory as written: these are /);
+      const found = await app.search.search({ query: 'work_mem', mode, k: 5 });
+      expect(found.note, mode).toBeUndefined();
+    }
+    // Vector mode asks for meaning: its neighbours need no excuse.
+    expect((await app.search.search({ query: 'ENOSPC', mode: 'vector', k: 5 })).note).toBeUndefined();
+  });
+
   it('leaves queries of several words, quoted ones, and a config that turns it off alone', async () => {
     const words = await app.search.search({ query: 'work_mem setting', explain: true });
     expect(words.results.every((h) => h.explain?.exact === undefined)).toBe(true);
