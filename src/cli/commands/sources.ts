@@ -29,7 +29,8 @@ export function registerSources(program: Command): void {
 Appends the folder under \`sources:\` in the config file (--config, $RAGCTL_CONFIG or
 ~/.config/ragctl/config.yaml), keeping the file's comments and the order of its keys, and
 checks the result as \`ragctl index\` would: a folder that is missing, already read by that
-engine, or inside another source is refused and the file is left as it was. Without --engine,
+engine, inside another source or holding one is refused, with what to do instead, and the file
+is left as it was. Without --engine,
 the engine whose files the folder mostly holds is chosen (notes and docs — Markdown, text,
 rST, Org, AsciiDoc, HTML, notebooks, PDF, Word: md; source code: code; database logs and .sql:
 sql), and md beside code when the folder holds docs or notebooks too (a project's README is
@@ -124,6 +125,52 @@ function writeAtomically(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
+/**
+ * What the config's own check would refuse, said in the terms of this command: the config's
+ * check names an entry (`sources[3]`) that exists only in the file `add` did not write.
+ */
+function refuseOverlap(
+  path: string,
+  engines: readonly string[],
+  sources: ReadonlyArray<{ path: string; engine: string }>,
+  file: string,
+): void {
+  const shown = displayPath(path);
+  const readers = sources.filter((s) => s.path === path).map((s) => s.engine);
+  const again = engines.filter((e) => readers.includes(e));
+  if (again.length) {
+    const others = engines.filter((e) => !readers.includes(e));
+    throw new RagError(
+      'E_USAGE',
+      `${shown} is a source already, read by engine${readers.length === 1 ? '' : 's'} ${readers.join(', ')} (${displayPath(file)})`,
+      {
+        fix: others.length
+          ? `\`ragctl add ${shown} --engine ${others.join(',')}\` adds only the engines not reading it yet`
+          : '`ragctl index` brings its files up to date; nothing to add',
+      },
+    );
+  }
+  const outer = sources.find((s) => isInside(path, s.path));
+  if (outer) {
+    throw new RagError(
+      'E_USAGE',
+      `${shown} is inside ${displayPath(outer.path)}, a source already (${displayPath(file)}): its files are indexed with it, and a file belongs to one source`,
+      { fix: `nothing to add; \`ragctl search --path '${path}/**' …\` searches its files alone` },
+    );
+  }
+  const inner = [...new Set(sources.filter((s) => isInside(s.path, path)).map((s) => s.path))];
+  if (inner.length) {
+    const listed = inner.map(displayPath);
+    throw new RagError(
+      'E_USAGE',
+      `${shown} holds ${inner.length === 1 ? 'a source' : `${inner.length} sources`} already (${listed.join(', ')}; ${displayPath(file)}), and a file must belong to one source`,
+      {
+        fix: `\`ragctl remove\` ${inner.length === 1 ? 'it' : 'each'} first (${listed.map((p) => `ragctl remove ${p}`).join('; ')}), then \`ragctl add ${shown}\``,
+      },
+    );
+  }
+}
+
 async function runAdd(folder: string, engineOption: string | undefined, g: GlobalOptions): Promise<void> {
   const path = resolve(folder);
   try {
@@ -143,6 +190,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   // Guessed among the engines of the config as it is now, the built-in ones included.
   const guess = engineOption ? undefined : await guessEngines(path, before, DEFAULTS.exclude);
   const engines = engineOption ? engineList(engineOption) : guess!.engines;
+  refuseOverlap(path, engines, before.sources, file);
 
   // Written as the user would: `~/notes` for a folder in their home, so the file moves with it.
   const home = homedir();

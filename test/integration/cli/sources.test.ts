@@ -173,15 +173,23 @@ describe('ragctl add', () => {
     expect(missing.stderr).toBe(`ragctl: ${join(root, 'nope')} does not exist\n`);
     const twice = await ragctl('add', 'notes');
     expect(twice.code).toBe(2);
-    expect(twice.stderr).toContain(
-      `sources[3].path: duplicates sources[0] (${join(root, 'notes')}, engine md)`,
-    );
+    // Paths as displayed: under the current folder (the test's root), relative to it.
+    expect(twice.stderr).toContain('ragctl: notes is a source already, read by engine md (');
+    expect(twice.stderr).toContain('fix: `ragctl index` brings its files up to date; nothing to add');
+    const more = await ragctl('add', 'notes', '--engine', 'md,code');
+    expect(more.stderr).toContain('fix: `ragctl add notes --engine code` adds only');
     const unknown = await ragctl('add', 'notes', '--engine', 'code,mdd');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("sources[3].engine[1]: 'mdd' is not defined under engines");
     const inside = await ragctl('add', 'shop/app');
     expect(inside.code).toBe(2);
-    expect(inside.stderr).toContain('is inside sources[1]');
+    expect(inside.stderr).toContain('ragctl: shop/app is inside shop, a source already (');
+    expect(inside.stderr).toContain(`--path '${join(root, 'shop', 'app')}/**'`);
+    // The folder above sources: each is named, with the commands that would make room.
+    const outer = await ragctl('add', '.');
+    expect(outer.code).toBe(2);
+    expect(outer.stderr).toContain(`${root} holds 3 sources already (`);
+    expect(outer.stderr).toContain('ragctl remove notes;');
     expect(await readFile(configFile, 'utf8')).toBe(before);
   });
 
