@@ -73,8 +73,7 @@ export function foldCopies(hits: readonly SearchHit[], k: number, options: FoldO
       ]);
       const copies = [...(first.hit.copies ?? []), ...joined.flatMap((e) => e.hit.copies ?? [])];
       first.hit = {
-        ...first.hit,
-        parts: [...(first.hit.parts ?? []), ...spans, span],
+        ...withParts(first.hit, [...spans, span]),
         ...(copies.length ? { copies } : {}),
       };
       if (piece !== undefined) first.pieces?.add(piece);
@@ -102,6 +101,20 @@ export function foldCopies(hits: readonly SearchHit[], k: number, options: FoldO
     if (key !== undefined) passages.set(key, [...(passages.get(key) ?? []), entry]);
   }
   return kept.slice(0, k).map((e) => e.hit);
+}
+
+/**
+ * `hit` with `spans` added to its parts, each once, and not its own: a class summary's parts all
+ * span the whole class, as the hit does. (A part inside the hit's lines stays: a function's
+ * header spans it all, and its parts say where in it the match is.)
+ */
+function withParts(hit: SearchHit, spans: readonly LineSpan[]): SearchHit {
+  const parts = [...(hit.parts ?? [])];
+  for (const span of spans) {
+    const same = (s: LineSpan) => s.startLine === span.startLine && s.endLine === span.endLine;
+    if (!same(hit) && !parts.some(same)) parts.push(span);
+  }
+  return parts.length ? { ...hit, parts } : hit;
 }
 
 export function wordPairs(text: string): Set<string> {

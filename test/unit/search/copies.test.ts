@@ -78,6 +78,42 @@ describe('foldCopies', () => {
     ).toHaveLength(2);
   });
 
+  it("lists no part twice, nor one that is the hit's own lines (a class summary in parts)", () => {
+    const whole = (body: string): SearchHit => ({
+      ...hit('/src/adapters.py', body, 'HTTPAdapter'),
+      startLine: 167,
+      endLine: 719,
+    });
+    const passage = () => ({ key: 'HTTPAdapter' });
+    const summary = foldCopies(
+      [whole('class HTTPAdapter: send, close'), whole('def get_connection'), whole('def add_headers')],
+      5,
+      { passageOf: passage },
+    );
+    expect(summary).toHaveLength(1);
+    expect(summary[0]!.parts).toBeUndefined();
+    const part = (startLine: number, endLine: number, body: string): SearchHit => ({
+      ...hit('/src/adapters.py', body, 'HTTPAdapter'),
+      startLine,
+      endLine,
+    });
+    const parts = foldCopies(
+      [
+        part(200, 240, 'def send'),
+        part(300, 340, 'retries'),
+        part(300, 340, 'timeouts'),
+        part(210, 220, 'x'),
+      ],
+      5,
+      { passageOf: passage },
+    );
+    // A part within the hit's lines still says where in it the match is.
+    expect(parts[0]!.parts).toEqual([
+      { startLine: 300, endLine: 340 },
+      { startLine: 210, endLine: 220 },
+    ]);
+  });
+
   it("folds later rows of one file's passage into the first as its parts, so k hits are k passages", () => {
     const at = (h: SearchHit, startLine: number, endLine: number): SearchHit => ({
       ...h,
