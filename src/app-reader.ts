@@ -151,6 +151,11 @@ export class ReadOnlyApp {
     return readContents(Object.keys(this.config.engines), this.#reader.files, (e) => this.#tables.get(e));
   }
 
+  /** Files indexed under each source folder; none when there is no index. */
+  async indexedByRoot(): Promise<Map<string, number>> {
+    return this.#reader ? this.#reader.files.indexedByRoot() : new Map();
+  }
+
   /** Closes the reader and the embedders. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {

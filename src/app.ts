@@ -106,6 +106,11 @@ export class App {
     return readContents(Object.keys(this.config.engines), this.store.files, (e) => this.indexer.table(e));
   }
 
+  /** Files indexed under each source folder. */
+  indexedByRoot(): Promise<Map<string, number>> {
+    return this.store.files.indexedByRoot();
+  }
+
   /** Closes the store and the embedders. Idempotent; awaits pending writes. */
   close(): Promise<void> {
     this.#closed ??= (async () => {

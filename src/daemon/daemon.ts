@@ -5,7 +5,7 @@ import type { Config } from '../config/types.js';
 import { EmbedWorker } from '../embed/worker/embed-worker.js';
 import { errorMessage } from '../errors.js';
 import { dispatchTo } from '../ipc/dispatch.js';
-import type { StatusResult } from '../ipc/protocol.js';
+import type { StatusParams, StatusResult } from '../ipc/protocol.js';
 import { IpcServer } from '../ipc/server.js';
 import type { Logger } from '../log.js';
 import { sourceFolders } from '../paths.js';
@@ -22,7 +22,7 @@ import { isDiskFull } from './disk.js';
 import { EmbeddingPace } from './embedding-pace.js';
 import { daemonHandlers } from './handlers.js';
 import { DataDirLock } from './lock.js';
-import { buildStatus, type IndexContents } from './status.js';
+import { buildStatus, type IndexContents, sourcesStatus } from './status.js';
 import type { StopReport, Trouble, WalkProgress } from './types.js';
 
 /**
@@ -361,10 +361,10 @@ export class Daemon {
     this.#embeddingPace.note(this.#embedding);
   }
 
-  async status(): Promise<StatusResult> {
+  async status(params: StatusParams = {}): Promise<StatusResult> {
     return this.#using(async (rt) => {
       const contents = await this.#readContents(rt);
-      return buildStatus({
+      const status = buildStatus({
         app: rt.app,
         contents,
         unmatched: await unmatchedSources(rt.app.config, contents.chunksByEngine),
@@ -382,6 +382,15 @@ export class Daemon {
         embeddingSecondsLeft: this.#embedding ? this.#embeddingPace.secondsLeft(this.#embedding) : null,
         starting: !this.#started,
       });
+      if (!params.sources) return status;
+      let counts: Map<string, number>;
+      try {
+        counts = await rt.app.indexedByRoot();
+      } catch {
+        // The tables cannot be read: the status says so already (store-unreadable), counts or not.
+        return status;
+      }
+      return { ...status, sources: sourcesStatus(rt.app.config.sources, counts, contents.skipped) };
     });
   }
 

@@ -20,7 +20,7 @@ export function daemonHandlers(daemon: Daemon, log: Logger): MethodHandlers {
       return toJson(result);
     },
     context: async (params, context) => daemon.withApp((app) => app.context.assemble(params, context.signal)),
-    status: async () => daemon.status(),
+    status: async (params) => daemon.status(params),
     sql_clusters: (params, context) =>
       daemon.withApp((app) => app.sqlClusters.clusters(params, context.signal)),
     reindex: async (params) => {

@@ -1,10 +1,12 @@
 import type { App } from '../app.js';
 import { noSources } from '../config/load.js';
 import type { EmbedWorker } from '../embed/worker/embed-worker.js';
-import type { StatusMemory, StatusResult, UnmatchedSourceJson } from '../ipc/protocol.js';
+import type { SourceStatusJson, StatusMemory, StatusResult, UnmatchedSourceJson } from '../ipc/protocol.js';
+import { byFolder } from '../paths.js';
 import type { UnmatchedSource } from '../pipeline/source-check.js';
 import type { EmbeddingProgress } from '../pipeline/types.js';
 import type { IndexQueue } from '../queue/index-queue.js';
+import type { FileRecord } from '../store/types.js';
 import type { Degradation } from '../watcher/types.js';
 import type { Trouble, WalkProgress } from './types.js';
 
@@ -48,6 +50,26 @@ export function etaSeconds(
   if (after === 0) return groupSecondsLeft;
   if (rate > 0) return groupSecondsLeft + after / rate;
   return queueEta === null ? groupSecondsLeft : Math.max(groupSecondsLeft, queueEta);
+}
+
+/**
+ * Each source folder, in the config's order, with the engines that read it and its files indexed
+ * and skipped. Files of a folder that is no longer a source (removed while the daemon was down,
+ * not yet dropped) are not listed.
+ */
+export function sourcesStatus(
+  sources: readonly { readonly path: string; readonly engine: string }[],
+  indexedByRoot: ReadonlyMap<string, number>,
+  skipped: readonly Pick<FileRecord, 'root'>[],
+): SourceStatusJson[] {
+  const skippedByRoot = new Map<string, number>();
+  for (const r of skipped) skippedByRoot.set(r.root, (skippedByRoot.get(r.root) ?? 0) + 1);
+  return [...byFolder(sources, (s) => s.path)].map(([path, entries]) => ({
+    path,
+    engines: [...new Set(entries.map((e) => e.engine))],
+    files: indexedByRoot.get(path) ?? 0,
+    skipped: skippedByRoot.get(path) ?? 0,
+  }));
 }
 
 /** What the index holds, as `App.contents()` reads it. */

@@ -99,6 +99,21 @@ export interface SearchResult {
  */
 export type DaemonState = 'indexing' | 'idle' | 'paused' | 'degraded' | 'stopped' | 'starting';
 
+export interface StatusParams {
+  /** Also count the files indexed under each source (`StatusResult.sources`): a scan, so asked for. */
+  sources?: boolean;
+}
+
+/** One folder under `sources:`, with every engine that reads it. */
+export interface SourceStatusJson {
+  path: string;
+  engines: string[];
+  /** Its files in the index. */
+  files: number;
+  /** Its files not indexed, each with a reason (binary, too large, compiled from a source read instead…). */
+  skipped: number;
+}
+
 export interface StatusResult {
   state: DaemonState;
   /** Why the daemon is degraded, and what to do about it; `null` unless `state` is `degraded`. */
@@ -145,6 +160,8 @@ export interface StatusResult {
     chunks_done: number;
     eta_seconds?: number | null;
   } | null;
+  /** Each source folder and what the index holds of it; only when the request asked (`sources`). */
+  sources?: SourceStatusJson[];
 }
 
 export interface UnmatchedSourceJson {
@@ -184,7 +201,7 @@ export interface ShutdownResult {
 /** Each method's parameters and result: the one table both ends are typed from. */
 export interface MethodMap {
   search: { params: SearchParams; result: SearchResult };
-  status: { params: EmptyParams; result: StatusResult };
+  status: { params: StatusParams; result: StatusResult };
   reindex: { params: ReindexParams; result: ReindexResult };
   pause: { params: EmptyParams; result: StateResult };
   resume: { params: EmptyParams; result: StateResult };
@@ -368,11 +385,16 @@ export function parseRequest(json: unknown, search: SearchParamsSchema): Request
         }
       );
     }
-    case 'status':
+    case 'status': {
+      const params: StatusParams = {};
+      const sources = fields.boolean('sources');
+      if (sources !== undefined) params.sources = sources;
+      return fields.finish(['sources']) ?? { v: PROTOCOL_VERSION, id: requestId, method: 'status', params };
+    }
     case 'pause':
     case 'resume':
     case 'shutdown': {
-      const m = method as 'status' | 'pause' | 'resume' | 'shutdown';
+      const m = method as 'pause' | 'resume' | 'shutdown';
       return fields.finish([]) ?? { v: PROTOCOL_VERSION, id: requestId, method: m, params: {} };
     }
   }
@@ -438,6 +460,13 @@ export class FieldReader {
         `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${kindOf(value)}${typeof value === 'number' ? ` ${value}` : ''}`,
       );
     }
+    return value;
+  }
+
+  boolean(name: string): boolean | undefined {
+    const value = this.#get(name, false);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'boolean') return this.#fail(name, `must be true or false, not ${kindOf(value)}`);
     return value;
   }
 

@@ -126,15 +126,15 @@ function statusTool(): McpTool {
     name: 'status',
     title: 'Index status',
     description:
-      "What ragctl's index holds and what its daemon is doing: state (indexing, idle, paused, degraded with the reason and the fix, stopped when no daemon runs), files and chunks indexed, files waiting in the queue, recent errors. Use it when search results look stale or empty.",
+      "What ragctl's index holds and what its daemon is doing: state (indexing, idle, paused, degraded with the reason and the fix, stopped when no daemon runs), files and chunks indexed (and each source folder's), files waiting in the queue, recent errors. Use it when search results look stale or empty.",
     method: 'status',
     inputSchema: { type: 'object', properties: {}, additionalProperties: false },
     parse(args) {
       const extra = Object.keys(args);
-      if (extra.length === 0) return { ok: true, params: {} as ParamsOf<'status'> };
+      if (extra.length === 0) return { ok: true, params: { sources: true } as ParamsOf<'status'> };
       return { ok: false, message: `status takes no arguments (got ${extra.join(', ')})` };
     },
-    direct: (app) => statusFromIndex(app),
+    direct: (app) => statusFromIndex(app, { sources: true }),
     render: (result: ResultOf<'status'>, via) => formatStatus(result, via).trimEnd(),
   });
 }

@@ -127,6 +127,17 @@ export class FileRecordsView implements FileRecordsReader {
     return guard(this.#what('counting records'), () => this.#table().countRows("status = 'indexed'"));
   }
 
+  async indexedByRoot(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    await guard(this.#what('counting records by source'), async () => {
+      const query = this.#table().query().where("status = 'indexed'").select(['root']);
+      await forEachValue(query, 'root', (root) => {
+        counts.set(root as string, (counts.get(root as string) ?? 0) + 1);
+      });
+    });
+    return counts;
+  }
+
   async indexedChunks(engine: string): Promise<number> {
     let total = 0;
     await guard(this.#what('counting indexed chunks'), async () => {
@@ -182,6 +193,10 @@ export class LanceFileRecords implements FileRecords {
 
   countIndexed(): Promise<number> {
     return this.#reads.countIndexed();
+  }
+
+  indexedByRoot(): Promise<Map<string, number>> {
+    return this.#reads.indexedByRoot();
   }
 
   indexedChunks(engine: string): Promise<number> {

@@ -441,6 +441,8 @@ export interface FileRecordsReader {
   get(paths: readonly string[]): Promise<Map<string, FileRecord>>;
   /** How many files are `indexed` (a count, no records read). */
   countIndexed(): Promise<number>;
+  /** How many files are `indexed` under each source folder (`root`; one column read). */
+  indexedByRoot(): Promise<Map<string, number>>;
   /** The chunks the `indexed` records of an engine account for (one column read, not all). */
   indexedChunks(engine: string): Promise<number>;
   stats(): Promise<TableStats>;

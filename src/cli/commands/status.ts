@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { ReadOnlyApp } from '../../app-reader.js';
 import { noSources } from '../../config/load.js';
 import { describeStarting, readStartingNote } from '../../daemon/starting.js';
-import { unmatchedJson } from '../../daemon/status.js';
-import type { StatusResult } from '../../ipc/protocol.js';
+import { sourcesStatus, unmatchedJson } from '../../daemon/status.js';
+import type { StatusParams, StatusResult } from '../../ipc/protocol.js';
 import { unmatchedSources } from '../../pipeline/source-check.js';
 import { askDaemon } from '../daemon-client.js';
 import { displayPath } from '../display.js';
@@ -23,7 +23,13 @@ export function registerStatus(program: Command): void {
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const { result, via } = await askDaemon(g, 'status', {}, statusFromIndex, { notes: false });
+      const { result, via } = await askDaemon(
+        g,
+        'status',
+        { sources: true },
+        (app) => statusFromIndex(app, { sources: true }),
+        { notes: false },
+      );
       if (g.json) printJson({ ...result, via });
       else process.stdout.write(formatStatus(result, via));
     });
@@ -34,8 +40,11 @@ export function registerStatus(program: Command): void {
  * reader found wrong with it (another model, an unreadable newest version, no index yet) as
  * the reason and the fix.
  */
-export async function statusFromIndex(app: ReadOnlyApp): Promise<StatusResult> {
+export async function statusFromIndex(app: ReadOnlyApp, params: StatusParams = {}): Promise<StatusResult> {
   const { files, chunks, version, skipped, chunksByEngine } = await app.contents();
+  const sources = params.sources
+    ? sourcesStatus(app.config.sources, await app.indexedByRoot(), skipped)
+    : undefined;
   const unmatched = await unmatchedSources(app.config, chunksByEngine);
   const models = [...app.embedders.values()].map((e) => e.modelId);
   // With no source, that is the one thing to fix: "run `ragctl index`" would only lead to it.
@@ -68,6 +77,7 @@ export async function statusFromIndex(app: ReadOnlyApp): Promise<StatusResult> {
     pid: starting?.pid ?? process.pid,
     memory: null,
     unmatched_sources: unmatched.map(unmatchedJson),
+    ...(sources ? { sources } : {}),
   };
 }
 
@@ -87,6 +97,14 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
   const engines = Object.entries(s.chunks_by_engine ?? {});
   const split = engines.length > 1 ? ` (${engines.map(([e, n]) => `${e} ${n}`).join(', ')})` : '';
   lines.push(`files:    ${s.files} indexed, ${s.chunks} chunks${split}`);
+  // Each folder with its share: one that holds nothing, or less than expected, shows here.
+  (s.sources ?? []).forEach((source, i) => {
+    const skipped = source.skipped ? `, ${source.skipped} skipped` : '';
+    const files = `${source.files} file${source.files === 1 ? '' : 's'}`;
+    lines.push(
+      `${i === 0 ? 'sources:  ' : '          '}${displayPath(source.path)} (${source.engines.join(', ')}): ${files}${skipped}`,
+    );
+  });
   if (via === 'daemon') {
     if (s.state === 'paused') {
       // The rate and ETA are those of the indexing before the pause: nothing moves until resume.

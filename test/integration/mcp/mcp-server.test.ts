@@ -77,6 +77,13 @@ beforeAll(async () => {
   await ws.write('garden.md', GARDEN_NOTE);
   daemon = await DaemonProcess.start(ws);
   await daemon.until('both notes and the log indexed', (s) => s.state === 'idle' && s.files === 3);
+  // A log's last entry is held back until the file has been quiet a second (it may still be
+  // written), then read by a second pass: the file counts as indexed before that.
+  await waitFor(
+    "the log's last statement",
+    async () => (await daemon!.request('sql_clusters', {})).statements === 3,
+    30_000,
+  );
   transport = new StdioClientTransport({
     command: process.execPath,
     args: [RAGCTL_BIN, '--config', ws.configFile, 'mcp'],
@@ -233,6 +240,10 @@ describe('ragctl mcp against a running daemon', () => {
       state: 'idle',
       files: 3,
       pid: daemon!.pid,
+      sources: [
+        { path: ws.notes, engines: ['md'], files: 2, skipped: 0 },
+        { path: join(ws.root, 'logs'), engines: ['sql'], files: 1, skipped: 0 },
+      ],
     });
     expect(textOf(result)).toMatch(/state: +idle/);
   });
@@ -287,7 +298,15 @@ describe('ragctl mcp against a running daemon', () => {
     expect(textOf(result)).toContain(`${ws.path('backup.md')}:`);
 
     const status = await call('status', {});
-    expect(status.structuredContent).toMatchObject({ via: 'index', state: 'stopped', files: 3 });
+    expect(status.structuredContent).toMatchObject({
+      via: 'index',
+      state: 'stopped',
+      files: 3,
+      sources: [
+        { path: ws.notes, engines: ['md'], files: 2, skipped: 0 },
+        { path: join(ws.root, 'logs'), engines: ['sql'], files: 1, skipped: 0 },
+      ],
+    });
     expect(textOf(status)).toContain('no ragctl daemon is running');
   }, 120_000);
 });

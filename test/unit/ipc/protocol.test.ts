@@ -30,6 +30,9 @@ describe('parseRequest', () => {
       method: 'status',
       params: {},
     });
+    expect(parse({ v: 1, id: 1, method: 'status', params: { sources: true } })).toMatchObject({
+      params: { sources: true },
+    });
     for (const method of ['pause', 'resume', 'shutdown'] as const) {
       expect(parse({ v: 1, id: 'x', method, params: {} })).toEqual({
         v: 1,
@@ -110,6 +113,11 @@ describe('parseRequest', () => {
       'params.verbose',
     );
     expect(refusal({ v: 1, id: 1, method: 'status', params: [] }).field).toBe('params');
+    const notBoolean = refusal({ v: 1, id: 1, method: 'status', params: { sources: 'yes' } });
+    expect([notBoolean.field, notBoolean.message]).toEqual([
+      'params.sources',
+      'params.sources must be true or false, not a string',
+    ]);
   });
 
   it('checks the envelope fields: v first, then id, method and no extras', () => {
