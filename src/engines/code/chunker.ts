@@ -87,10 +87,11 @@ export class CodeChunker implements Chunker {
    * C#, PHP, C, C++ and shell scripts read by their grammars, where a config's globs took them
    * as text; 7: a long function's parts sized alike; 8: a `build/`, `dist/` or `out/` folder that
    * is a package of its language is read, skip.ts; 9: code compiled from a source beside it, by
-   * its source map, skipped): indexes made by an older chunker re-chunk
-   * every file once (the skipped ones too), their vectors reused by content hash.
+   * its source map, skipped; 10: a Python package named `venv` is read): indexes made by an
+   * older chunker re-chunk every file once (the skipped ones too), their vectors reused by
+   * content hash.
    */
-  readonly version = '9';
+  readonly version = '10';
   readonly include = CODE_INCLUDE;
   readonly #grammars: Grammars;
 

@@ -33,6 +33,12 @@ const VENDORED_FOLDERS: ReadonlySet<string> = new Set([
 const OUTPUT_FOLDERS: ReadonlySet<string> = new Set(['dist', 'build', 'out']);
 
 /**
+ * A virtual environment's usual name, which is also a module's: the standard library's own
+ * `venv` package. An environment's root holds no `__init__.py`; a package does.
+ */
+const VIRTUAL_ENV = 'venv';
+
+/**
  * The other files of the file's source folder, by source-relative '/'-separated path: some
  * reasons depend on them (a Python package's `__init__.py`, a source map and the source it names).
  */
@@ -151,7 +157,10 @@ function vendoredFolder(
   return segments
     .slice(0, -1)
     .find(
-      (s, i) => VENDORED_FOLDERS.has(s) && !(OUTPUT_FOLDERS.has(s) && isPackage(segments, i, text, folder)),
+      (s, i) =>
+        VENDORED_FOLDERS.has(s) &&
+        !(OUTPUT_FOLDERS.has(s) && isPackage(segments, i, text, folder)) &&
+        !(s === VIRTUAL_ENV && isPythonPackage(segments, i, folder)),
     );
 }
 
@@ -188,6 +197,10 @@ function isPackage(
   if (segments.slice(0, at).includes('src')) return true;
   const name = segments[segments.length - 1] ?? '';
   if (name.endsWith('.go') && at === segments.length - 2) return GO_PACKAGE.exec(text)?.[1] === segments[at];
+  return isPythonPackage(segments, at, folder);
+}
+
+function isPythonPackage(segments: readonly string[], at: number, folder: SourceFolder | undefined): boolean {
   return folder?.exists(`${segments.slice(0, at + 1).join('/')}/__init__.py`) ?? false;
 }
 

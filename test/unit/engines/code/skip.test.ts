@@ -20,6 +20,24 @@ function holding(...files: string[]): SourceFolder & { asked: string[] } {
   };
 }
 
+describe('skipReason: virtual environments', () => {
+  it("skips a venv's files, and reads the standard library's venv package (it holds __init__.py)", () => {
+    expect(skipReason('venv/lib/python3.11/site-packages/six.py', CODE, holding())).toBe(
+      'vendored or build output (under venv/)',
+    );
+    expect(skipReason('.venv/bin/activate_this.py', CODE, holding('.venv/__init__.py'))).toBe(
+      'vendored or build output (under .venv/)',
+    );
+    const stdlib = holding('venv/__init__.py');
+    expect(skipReason('venv/__main__.py', CODE, stdlib)).toBeNull();
+    expect(skipReason('venv/__init__.py', CODE, stdlib)).toBeNull();
+    // An environment inside the package folder's tree is still someone else's code.
+    expect(skipReason('tools/venv/lib/python3.11/site-packages/six.py', CODE, stdlib)).toBe(
+      'vendored or build output (under venv/)',
+    );
+  });
+});
+
 describe('skipReason: build/dist/out folders', () => {
   it('skips them as output where they are not a package of the language', () => {
     expect(skipReason('build/lib/pkg/mod.py', CODE, holding())).toBe(
