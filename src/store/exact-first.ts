@@ -74,6 +74,7 @@ export function withExactFirst(
       } else groups[1]!.push(hit);
     }
   }
+  groups[0] = openingFirst(groups[0]!);
   const ordered: SearchHit[] = [];
   let floor = Number.POSITIVE_INFINITY;
   for (const group of groups) {
@@ -81,6 +82,37 @@ export function withExactFirst(
     if (group.length) floor = Math.min(floor, ...group.map((h) => h.score));
   }
   return { hits: ordered, holders, definers };
+}
+
+/**
+ * The definers, each definition's rows led by the one that opens it. A definition cut in rows
+ * (a function's header and parts, a long section's pieces) is found by whichever row names the
+ * term most, often a part; the row that opens it (the signature and docstring, the heading) is
+ * what a person or an agent reads first, and a search that folds a definition's rows into one
+ * hit shows the first of them. Each definition keeps the place of its best row and the scores
+ * its rows had, and scores still fall down the list.
+ */
+function openingFirst(definers: readonly SearchHit[]): SearchHit[] {
+  const definitions = new Map<string, SearchHit[]>();
+  for (const hit of definers) {
+    const symbol = hit.metadata.symbol;
+    const name = typeof symbol === 'string' && symbol ? symbol : hit.headingPath.join('\0');
+    const key = `${hit.path}\0${name}`;
+    const rows = definitions.get(key);
+    if (rows) rows.push(hit);
+    else definitions.set(key, [hit]);
+  }
+  const out: SearchHit[] = [];
+  let floor = Number.POSITIVE_INFINITY;
+  for (const rows of definitions.values()) {
+    const scores = rows.map((h) => h.score);
+    const opening = [...rows].sort((a, b) => a.startLine - b.startLine);
+    opening.forEach((hit, i) => {
+      floor = Math.min(floor, scores[i]!);
+      out.push(hit.score === floor ? hit : { ...hit, score: floor });
+    });
+  }
+  return out;
 }
 
 /** What `withExactFirst` made of a hit, for `explain`. */

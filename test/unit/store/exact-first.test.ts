@@ -66,6 +66,33 @@ describe('withExactFirst', () => {
     expect([...definers]).toEqual(['def']);
   });
 
+  it("leads a definition cut in rows with the row that opens it, in its best row's place", () => {
+    const row = (id: string, path: string, startLine: number, text: string, score: number): SearchHit => ({
+      ...hit(id, text, score),
+      path,
+      startLine,
+      endLine: startLine + 5,
+      metadata: { symbol: `${path}:lru_cache` },
+    });
+    // A comment in the body names the function three times; the header names it once.
+    const part = row(
+      'part',
+      '/lib/functools.py',
+      499,
+      '# the lru_cache API ... lru_cache ... lru_cache',
+      1.08,
+    );
+    const other = row('other', '/lib/backport.py', 10, 'def lru_cache(maxsize=128):', 0.9);
+    const header = row('header', '/lib/functools.py', 479, 'def lru_cache(maxsize=128, typed=False):', 0.7);
+    const { hits: ordered, definers } = withExactFirst([part, other, header], 'lru_cache');
+    expect([...definers].sort()).toEqual(['header', 'other', 'part']);
+    expect(ordered.map((h) => [h.id, h.score])).toEqual([
+      ['header', 1.08],
+      ['part', 0.7],
+      ['other', 0.7],
+    ]);
+  });
+
   it('changes nothing without a term, when none hold it, or when the holders are first already', () => {
     expect(withExactFirst(hits, undefined).hits).toEqual(hits);
     expect(withExactFirst(hits, 'zebra_crossing').hits).toEqual(hits);
