@@ -55,9 +55,9 @@ function definedName(row) {
 const db = await connect(`${config.dataDir}/index`);
 const definitions = new Map(); // name → ids of the chunks defining it
 // A definition cut in rows (a function's header and parts, a section's pieces), by path and
-// symbol or heading path: the id of the row that opens it (its first line), and how many rows.
-const opening = new Map(); // chunk id → { opener, rows } of its definition
-const cut = new Map(); // path + symbol/heading → { opener, line, rows: ids }
+// symbol or heading path: its first line, and its rows.
+const opening = new Map(); // chunk id → { line, rows } of its definition
+const cut = new Map(); // path + symbol/heading → { line, rows: ids }
 for (const name of await db.tableNames()) {
   if (!name.startsWith('chunks_')) continue;
   const rows = await (await db.openTable(name))
@@ -72,8 +72,8 @@ for (const name of await db.tableNames()) {
     const meta = JSON.parse(row.metadata ?? '{}');
     const heading = row.heading_path?.toArray?.() ?? row.heading_path ?? [];
     const key = `${row.path}\0${typeof meta.symbol === 'string' && meta.symbol ? meta.symbol : [...heading].join('\0')}`;
-    const seen = cut.get(key) ?? { opener: row.id, line: row.start_line, rows: [] };
-    if (row.start_line < seen.line) Object.assign(seen, { opener: row.id, line: row.start_line });
+    const seen = cut.get(key) ?? { line: row.start_line, rows: [] };
+    seen.line = Math.min(seen.line, row.start_line);
     seen.rows.push(row.id);
     cut.set(key, seen);
   }
@@ -112,7 +112,8 @@ try {
       stats[way].r10.push(rank > 0 ? 1 : 0);
       // The first hit is a definition cut in rows: is it the row that opens it?
       const first = rank === 1 ? opening.get(results[0].id) : undefined;
-      if (first && first.rows.length > 1) stats[way].opens.push(results[0].id === first.opener ? 1 : 0);
+      // (A class summary's parts all start on the class's first line: each of them opens it.)
+      if (first && first.rows.length > 1) stats[way].opens.push(results[0].startLine === first.line ? 1 : 0);
       const held = results.filter((h) => holdsTerm(h.text, q)).length;
       stats[way].holding.push(results.length ? held / results.length : 0);
     }
