@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatClusters } from '../cli/commands/sql.js';
-import { formatStatus, statusFromIndex } from '../cli/commands/status.js';
+import { formatStatus, refusesSources, statusFromIndex } from '../cli/commands/status.js';
 import { formatContext } from '../context/format.js';
 import { checkContextParams } from '../context/params.js';
 import { contextParamsObject } from '../context/schema.js';
@@ -41,7 +41,15 @@ export function defineTool<M extends Method>(spec: McpToolSpec<M>): McpTool {
     async call(args, backend, signal) {
       const checked = spec.parse(args);
       if (!checked.ok) throw new RagError('E_USAGE', checked.message);
-      const answer = await backend.ask(spec.method, checked.params, spec.direct?.bind(spec), signal);
+      const ask = (params: ParamsOf<M>) => backend.ask(spec.method, params, spec.direct?.bind(spec), signal);
+      let answer: Awaited<ReturnType<typeof ask>>;
+      try {
+        answer = await ask(checked.params);
+      } catch (err) {
+        const older = spec.retry?.(err, checked.params);
+        if (!older) throw err;
+        answer = await ask(older);
+      }
       const text = withSource(spec.render(answer.result, answer.via), answer.via, answer.notes);
       const structured: Record<string, unknown> = { ...(answer.result as object), via: answer.via };
       if (answer.via === 'index') structured.index_problems = answer.notes;
@@ -134,7 +142,8 @@ function statusTool(): McpTool {
       if (extra.length === 0) return { ok: true, params: { sources: true } as ParamsOf<'status'> };
       return { ok: false, message: `status takes no arguments (got ${extra.join(', ')})` };
     },
-    direct: (app) => statusFromIndex(app, { sources: true }),
+    direct: (app, params) => statusFromIndex(app, params),
+    retry: (err) => (refusesSources(err) ? {} : undefined),
     render: (result: ResultOf<'status'>, via) => formatStatus(result, via).trimEnd(),
   });
 }

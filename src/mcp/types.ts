@@ -41,6 +41,11 @@ export interface McpToolSpec<M extends Method> {
   direct?(app: ReadOnlyApp, params: ParamsOf<M>): Promise<ResultOf<M>>;
   /** The answer as text a model reads (path:lines, heading or symbol, the chunk). */
   render(result: ResultOf<M>, via: Via): string;
+  /**
+   * Params an older daemon takes, when it refused `params` as an error `err` (a parameter it
+   * predates); undefined: the error stands.
+   */
+  retry?(err: unknown, params: ParamsOf<M>): ParamsOf<M> | undefined;
 }
 
 /** A tool's answer: its text and the same facts as structured content. */

@@ -3,6 +3,7 @@ import type { ReadOnlyApp } from '../../app-reader.js';
 import { noSources } from '../../config/load.js';
 import { describeStarting, readStartingNote } from '../../daemon/starting.js';
 import { sourcesStatus, unmatchedJson } from '../../daemon/status.js';
+import { isRagError } from '../../errors.js';
 import type { StatusParams, StatusResult } from '../../ipc/protocol.js';
 import { unmatchedSources } from '../../pipeline/source-check.js';
 import { askDaemon } from '../daemon-client.js';
@@ -23,16 +24,30 @@ export function registerStatus(program: Command): void {
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const { result, via } = await askDaemon(
-        g,
-        'status',
-        { sources: true },
-        (app) => statusFromIndex(app, { sources: true }),
-        { notes: false },
+      const { result, via } = await statusAsked((params) =>
+        askDaemon(g, 'status', params, (app) => statusFromIndex(app, params), { notes: false }),
       );
       if (g.json) printJson({ ...result, via });
       else process.stdout.write(formatStatus(result, via));
     });
+}
+
+/**
+ * A status with each source's counts. A daemon of an older release refuses the parameter (the
+ * CLI was upgraded, the daemon not yet restarted): its status without them is still the answer.
+ */
+export async function statusAsked<T>(ask: (params: StatusParams) => Promise<T>): Promise<T> {
+  try {
+    return await ask({ sources: true });
+  } catch (err) {
+    if (!refusesSources(err)) throw err;
+    return ask({});
+  }
+}
+
+/** Whether `err` is a daemon refusing the `sources` parameter it predates. */
+export function refusesSources(err: unknown): boolean {
+  return isRagError(err) && err.code === 'E_PROTOCOL' && err.message.startsWith('params.sources ');
 }
 
 /**
