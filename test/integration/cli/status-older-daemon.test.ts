@@ -5,6 +5,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StatusParams } from '../../../src/ipc/protocol.js';
 import { ProtocolError, parseRequest } from '../../../src/ipc/protocol.js';
+import { builtinSearchParams } from '../../../src/search/params.js';
 import { oneJsonLine, RAGCTL_BIN, runCli } from '../../helpers/run-cli.js';
 import { fakeDaemon, Harness, STATUS } from '../ipc/helpers.js';
 
@@ -23,7 +24,10 @@ describe('status from a daemon that predates per-source counts', () => {
     h = new Harness();
     asked = [];
     // The older parser knew no status params: a method that takes none refuses `sources` so.
-    const refusal = parseRequest({ v: 1, id: 1, method: 'pause', params: { sources: true } });
+    const refusal = parseRequest(
+      { v: 1, id: 1, method: 'pause', params: { sources: true } },
+      builtinSearchParams(),
+    );
     expect(refusal).toBeInstanceOf(ProtocolError);
     const { socketPath } = await h.listening(
       fakeDaemon({
