@@ -104,15 +104,18 @@ export function foldCopies(hits: readonly SearchHit[], k: number, options: FoldO
 }
 
 /**
- * `hit` with `spans` added to its parts, each once, and not its own: a class summary's parts all
- * span the whole class, as the hit does. (A part inside the hit's lines stays: a function's
- * header spans it all, and its parts say where in it the match is.)
+ * `hit` with `spans` added to its parts, each once, leaving out any that holds the hit's own
+ * lines: a long function's header row spans the whole function (and a class summary's parts
+ * the whole class), so under one of its parts it would say only "all of it", which the hit's
+ * symbol says already. (A part inside the hit's lines stays: under the header, the parts say
+ * where in the function the match is.)
  */
 function withParts(hit: SearchHit, spans: readonly LineSpan[]): SearchHit {
   const parts = [...(hit.parts ?? [])];
   for (const span of spans) {
-    const same = (s: LineSpan) => s.startLine === span.startLine && s.endLine === span.endLine;
-    if (!same(hit) && !parts.some(same)) parts.push(span);
+    const holdsHit = span.startLine <= hit.startLine && hit.endLine <= span.endLine;
+    const listed = parts.some((p) => p.startLine === span.startLine && p.endLine === span.endLine);
+    if (!holdsHit && !listed) parts.push(span);
   }
   return parts.length ? { ...hit, parts } : hit;
 }

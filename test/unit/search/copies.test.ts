@@ -78,7 +78,7 @@ describe('foldCopies', () => {
     ).toHaveLength(2);
   });
 
-  it("lists no part twice, nor one that is the hit's own lines (a class summary in parts)", () => {
+  it("lists no part twice, nor one that holds the hit's own lines (a class summary, a function's header)", () => {
     const whole = (body: string): SearchHit => ({
       ...hit('/src/adapters.py', body, 'HTTPAdapter'),
       startLine: 167,
@@ -112,6 +112,11 @@ describe('foldCopies', () => {
       { startLine: 300, endLine: 340 },
       { startLine: 210, endLine: 220 },
     ]);
+    // Under a part of a function, its header (which spans all of it) says nothing more.
+    const body = foldCopies([part(20, 40, 'retries'), part(10, 90, 'def send'), part(50, 70, 'backoff')], 5, {
+      passageOf: passage,
+    });
+    expect(body[0]!.parts).toEqual([{ startLine: 50, endLine: 70 }]);
   });
 
   it("folds later rows of one file's passage into the first as its parts, so k hits are k passages", () => {
