@@ -266,8 +266,12 @@ export class SearchService {
       const loose = `nothing indexed holds ${quoted} as written: these results are ranked by its words alone`;
       note = note ? `${note}; ${loose}` : loose;
     }
-    const holds = (hit: SearchHit) => exactTerm !== undefined && holdsTerm(hit.text, exactTerm);
-    if (exactTerm && ranked !== 'vector' && results.length && !results.some(holds)) {
+    if (
+      exactTerm &&
+      ranked !== 'vector' &&
+      results.length &&
+      !results.some((h) => holdsTerm(h.text, exactTerm))
+    ) {
       // The hits' order says nothing of whether the name is anywhere: an error code that was
       // never indexed gets its nearest neighbours, which must not pass for matches. (Vector
       // mode asks for meaning, not for the name.)
