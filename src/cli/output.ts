@@ -42,42 +42,78 @@ export function printJson(value: unknown): void {
 }
 
 /**
- * A one-line progress bar on stderr, redrawn at most every REDRAW_MS (a few times a second:
- * faster only flickers and costs the terminal's time); silent when stderr is not a terminal
- * (scripts and CI get the summary only).
+ * Progress on stderr. On a terminal, a one-line bar redrawn at most every REDRAW_MS (a few times
+ * a second: faster only flickers and costs the terminal's time). Elsewhere (a log file, `tee`,
+ * a CI job), `lines`: a plain line every LINE_EVERY_MS once the work has run that long, so a
+ * long run is seen to move and a short one prints only its summary; `off` prints nothing.
  */
 const REDRAW_MS = 250;
+const LINE_EVERY_MS = 15_000;
+
+export type ProgressMode = 'bar' | 'lines' | 'off';
+
+/** Where a progress line goes, and the clock it is timed by. */
+export interface ProgressSink {
+  write(text: string): void;
+  now(): number;
+  columns?: number | undefined;
+}
+
+const STDERR: ProgressSink = {
+  write: (text) => process.stderr.write(text),
+  now: () => Date.now(),
+  get columns() {
+    return process.stderr.columns;
+  },
+};
 
 export class ProgressBar {
-  readonly #enabled: boolean;
+  readonly #mode: ProgressMode;
+  readonly #sink: ProgressSink;
+  readonly #started: number;
   #last = 0;
   #drawn = false;
 
-  constructor(enabled = process.stderr.isTTY === true) {
-    this.#enabled = enabled;
+  /** `true`: the bar on a terminal, nothing elsewhere; a mode says which. */
+  constructor(mode: boolean | ProgressMode = process.stderr.isTTY === true, sink: ProgressSink = STDERR) {
+    this.#mode = mode === true ? 'bar' : mode === false ? 'off' : mode;
+    this.#sink = sink;
+    this.#started = sink.now();
+    if (this.#mode === 'lines') this.#last = this.#started;
+  }
+
+  /** Progress of a command on stderr: the bar on a terminal, lines elsewhere, none when `quiet` (--json). */
+  static forStderr(quiet: boolean): ProgressBar {
+    return new ProgressBar(quiet ? 'off' : process.stderr.isTTY === true ? 'bar' : 'lines');
   }
 
   update(done: number, total: number | null, label: string, force = false): void {
-    if (!this.#enabled) return;
-    const now = Date.now();
-    if (!force && now - this.#last < REDRAW_MS) return;
+    if (this.#mode === 'off') return;
+    const now = this.#sink.now();
+    const every = this.#mode === 'bar' ? REDRAW_MS : LINE_EVERY_MS;
+    if (!(force && this.#mode === 'bar') && now - this.#last < every) return;
     this.#last = now;
-    const width = Math.max(10, Math.min(30, (process.stderr.columns ?? 80) - 60));
+    const ratio = total && total > 0 ? Math.min(1, done / total) : undefined;
+    if (this.#mode === 'lines') {
+      const share = ratio === undefined ? '' : `${(ratio * 100).toFixed(0)}% `;
+      this.#sink.write(`${share}${label} (${Math.round((now - this.#started) / 1000)} s)\n`);
+      return;
+    }
+    const width = Math.max(10, Math.min(30, (this.#sink.columns ?? 80) - 60));
     let line: string;
-    if (total && total > 0) {
-      const ratio = Math.min(1, done / total);
+    if (ratio !== undefined) {
       const filled = Math.round(ratio * width);
       line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}% ${label}`;
     } else {
       line = `${label}`;
     }
-    const max = (process.stderr.columns ?? 100) - 1;
-    process.stderr.write(`\r\x1b[2K${line.length > max ? `${line.slice(0, max - 1)}…` : line}`);
+    const max = (this.#sink.columns ?? 100) - 1;
+    this.#sink.write(`\r\x1b[2K${line.length > max ? `${line.slice(0, max - 1)}…` : line}`);
     this.#drawn = true;
   }
 
   done(): void {
-    if (this.#enabled && this.#drawn) process.stderr.write('\r\x1b[2K');
+    if (this.#mode === 'bar' && this.#drawn) this.#sink.write('\r\x1b[2K');
     this.#drawn = false;
   }
 }

@@ -84,7 +84,7 @@ async function runIndex(
   await fetchModelsFirst(config, registry, json);
   await sayIfMeasuring(config);
   const app: App = await App.open(config, { logger, registry });
-  const bar = new ProgressBar(!json && process.stderr.isTTY === true);
+  const bar = ProgressBar.forStderr(json);
   const onProgress = (p: IndexProgress) => {
     // Inside a group being embedded the bar moves by its chunks, not only when its files land.
     const e = p.embedding;
