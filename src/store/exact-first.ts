@@ -20,17 +20,22 @@ function termPattern(term: string): RegExp {
  * Whether `hit` is where `term` is defined: a code chunk whose symbol has that name
  * (`Command.make_context` for `make_context` or `Command.make_context`), or a section whose
  * heading opens with it (`work_mem (integer)`, `os.path.join(path, *paths)`, an option's
- * `-n, --dry-run`). Case does not matter; `::` and `#` part a qualified name as `.` does.
+ * `-n, --dry-run`). Case does not matter unless `exactCase`; `::` and `#` part a qualified name
+ * as `.` does.
  */
-export function definesTerm(hit: Pick<SearchHit, 'headingPath' | 'metadata'>, term: string): boolean {
+export function definesTerm(
+  hit: Pick<SearchHit, 'headingPath' | 'metadata'>,
+  term: string,
+  exactCase = false,
+): boolean {
   const symbol = hit.metadata.symbol;
   const names =
     typeof symbol === 'string' && symbol
       ? [symbol.slice(symbol.lastIndexOf(':') + 1)]
       : headingNames(hit.headingPath.at(-1) ?? '');
-  const wanted = qualified(term);
+  const wanted = qualified(term, exactCase);
   return names.some((name) => {
-    const n = qualified(name);
+    const n = qualified(name, exactCase);
     return n === wanted || n.endsWith(`.${wanted}`);
   });
 }
@@ -42,12 +47,13 @@ function headingNames(heading: string): string[] {
   return parts.map((part) => part.split(/[\s(]/u)[0]!.replace(/[`*]/gu, '')).filter(Boolean);
 }
 
-function qualified(name: string): string {
-  return name.toLowerCase().replace(/::|#/gu, '.');
+function qualified(name: string, exactCase = false): string {
+  return (exactCase ? name : name.toLowerCase()).replace(/::|#/gu, '.');
 }
 
 /**
- * The hits that define `term` first (`definesTerm`), then the others that hold it whole, then
+ * The hits that define `term` first (`definesTerm`; those spelled as typed before those in
+ * another case), then the others that hold it whole, then
  * the rest, each group in its old order. A query that is one identifier (`make_context`,
  * `pg_stat_activity`, `ENOSPC`) asks where that name is, and first where it is defined: a chunk
  * about something similar that never names it (`_make_sub_context`, the statistics views'
@@ -63,18 +69,21 @@ export function withExactFirst(
   const definers = new Set<string>();
   if (!term) return { hits: [...hits], holders, definers };
   const pattern = termPattern(term);
-  const groups: SearchHit[][] = [[], [], []];
+  // Definers spelled as typed, then in another case (in code `execute` and `Execute` are two
+  // methods; a setting's name in a heading is one whatever its case), holders, the rest.
+  const groups: SearchHit[][] = [[], [], [], []];
   for (const hit of hits) {
-    if (!pattern.test(hit.text)) groups[2]!.push(hit);
+    if (!pattern.test(hit.text)) groups[3]!.push(hit);
     else {
       holders.add(hit.id);
       if (definesTerm(hit, term)) {
         definers.add(hit.id);
-        groups[0]!.push(hit);
-      } else groups[1]!.push(hit);
+        groups[definesTerm(hit, term, true) ? 0 : 1]!.push(hit);
+      } else groups[2]!.push(hit);
     }
   }
   groups[0] = openingFirst(groups[0]!);
+  groups[1] = openingFirst(groups[1]!);
   const ordered: SearchHit[] = [];
   let floor = Number.POSITIVE_INFINITY;
   for (const group of groups) {

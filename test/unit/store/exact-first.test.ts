@@ -93,6 +93,23 @@ describe('withExactFirst', () => {
     ]);
   });
 
+  it('puts the definition spelled as typed before one in another case (Go: execute and Execute)', () => {
+    const method = (id: string, name: string, score: number): SearchHit => ({
+      ...hit(id, `command.go Command.${name}\nfunc (c *Command) ${name}() error {`, score),
+      path: '/cobra/command.go',
+      metadata: { symbol: `command.go:Command.${name}` },
+    });
+    const { hits: ordered, definers } = withExactFirst(
+      [method('lower', 'execute', 0.9), method('upper', 'Execute', 0.8)],
+      'Command.Execute',
+    );
+    expect(ordered.map((h) => [h.id, h.score])).toEqual([
+      ['upper', 0.8],
+      ['lower', 0.8],
+    ]);
+    expect([...definers].sort()).toEqual(['lower', 'upper']);
+  });
+
   it('changes nothing without a term, when none hold it, or when the holders are first already', () => {
     expect(withExactFirst(hits, undefined).hits).toEqual(hits);
     expect(withExactFirst(hits, 'zebra_crossing').hits).toEqual(hits);
