@@ -125,6 +125,22 @@ function writeAtomically(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
+/** The folder that holds the index itself, or one above it: the index would watch its own writes. */
+function refuseDataDir(path: string, dataDir: string, file: string): void {
+  if (path !== dataDir && !isInside(dataDir, path) && !isInside(path, dataDir)) return;
+  const where = path === dataDir ? 'is' : isInside(path, dataDir) ? 'is inside' : 'holds';
+  throw new RagError(
+    'E_USAGE',
+    `${displayPath(path)} ${where} ragctl's own index folder (dataDir ${displayPath(dataDir)}, ${displayPath(file)}): the index must not watch itself`,
+    {
+      fix:
+        where === 'holds'
+          ? `add the folders beside it instead, or set \`dataDir\` in ${displayPath(file)} to a folder outside ${displayPath(path)}`
+          : 'nothing there is yours to search; add the folders that hold your files',
+    },
+  );
+}
+
 /**
  * What the config's own check would refuse, said in the terms of this command: the config's
  * check names an entry (`sources[3]`) that exists only in the file `add` did not write.
@@ -191,6 +207,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   const guess = engineOption ? undefined : await guessEngines(path, before, DEFAULTS.exclude);
   const engines = engineOption ? engineList(engineOption) : guess!.engines;
   refuseOverlap(path, engines, before.sources, file);
+  refuseDataDir(path, before.dataDir, file);
 
   // Written as the user would: `~/notes` for a folder in their home, so the file moves with it.
   const home = homedir();

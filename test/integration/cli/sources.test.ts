@@ -1,7 +1,8 @@
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { defaultDataDir } from '../../../src/config/paths.js';
 import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
 import { makeTempDir } from '../../helpers/temp.js';
 
@@ -190,6 +191,16 @@ describe('ragctl add', () => {
     expect(outer.code).toBe(2);
     expect(outer.stderr).toContain(`${root} holds 3 sources already (`);
     expect(outer.stderr).toContain('ragctl remove notes;');
+    // The index's own folder, or one holding it: the index would watch its own writes.
+    const dataDir = defaultDataDir(env);
+    await mkdir(dataDir, { recursive: true });
+    const own = await ragctl('add', dataDir);
+    expect(own.code).toBe(2);
+    expect(own.stderr).toContain(" is ragctl's own index folder (dataDir ");
+    const above = await ragctl('add', dirname(dataDir));
+    expect(above.code).toBe(2);
+    expect(above.stderr).toContain(" holds ragctl's own index folder (dataDir ");
+    expect(above.stderr).toContain('or set `dataDir` in');
     expect(await readFile(configFile, 'utf8')).toBe(before);
   });
 
