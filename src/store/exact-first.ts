@@ -76,9 +76,10 @@ export function withExactFirst(
     if (!pattern.test(hit.text)) groups[3]!.push(hit);
     else {
       holders.add(hit.id);
-      if (definesTerm(hit, term)) {
+      const asTyped = definesTerm(hit, term, true);
+      if (asTyped || definesTerm(hit, term)) {
         definers.add(hit.id);
-        groups[definesTerm(hit, term, true) ? 0 : 1]!.push(hit);
+        groups[asTyped ? 0 : 1]!.push(hit);
       } else groups[2]!.push(hit);
     }
   }

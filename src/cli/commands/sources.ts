@@ -127,8 +127,15 @@ function writeAtomically(file: string, text: string): void {
 
 /** The folder that holds the index itself, or one above it: the index would watch its own writes. */
 function refuseDataDir(path: string, dataDir: string, file: string): void {
-  if (path !== dataDir && !isInside(dataDir, path) && !isInside(path, dataDir)) return;
-  const where = path === dataDir ? 'is' : isInside(path, dataDir) ? 'is inside' : 'holds';
+  const where =
+    path === dataDir
+      ? 'is'
+      : isInside(path, dataDir)
+        ? 'is inside'
+        : isInside(dataDir, path)
+          ? 'holds'
+          : undefined;
+  if (!where) return;
   throw new RagError(
     'E_USAGE',
     `${displayPath(path)} ${where} ragctl's own index folder (dataDir ${displayPath(dataDir)}, ${displayPath(file)}): the index must not watch itself`,
