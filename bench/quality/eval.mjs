@@ -5,6 +5,7 @@
 //
 //   node bench/quality/eval.mjs [--reindex] [--rrf-k 60] [--rerank 20] [--modes text,vector,hybrid] [--label x]
 //        [--config bench/quality/config.yaml] [--questions bench/quality/questions.jsonl] [--no-optimize]
+//        [--every] [--no-rank-down]
 //
 // One command does it all: builds the corpus if missing (make-corpus.mjs), indexes it once into
 // bench/data/quality-index/ (reused while the corpus manifest, the config and the code that
@@ -55,6 +56,8 @@ const { values: args } = parseArgs({
     quiet: { type: 'boolean', default: false },
     /** Every row its own hit (`every: true`): copies of a passage in several files not folded. */
     every: { type: 'boolean', default: false },
+    /** Release notes (CHANGELOG.md, HISTORY.md…) not ranked down: the Markdown mapper's `hybridRankDown` off. */
+    'no-rank-down': { type: 'boolean', default: false },
   },
 });
 const K = Number(args.k);
@@ -156,6 +159,11 @@ const rankOf = (hits, isHit) => {
   return i < 0 ? null : i + 1;
 };
 // --- search -------------------------------------------------------------------------------
+if (args['no-rank-down']) {
+  // The mapper is read when the app opens.
+  const { documentMapper } = await import('../../src/engines/document-mapper.js');
+  documentMapper.hybridRankDown = undefined;
+}
 const app = await App.open(config, { logger, readConsistencyS: 0 });
 const table = app.indexer.table('md');
 // An index built by an older `ragctl index` (before it optimized) or interrupted may still hold

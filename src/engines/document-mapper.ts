@@ -14,6 +14,11 @@ import {
   vectorType,
 } from './arrow.js';
 import { DOCUMENT_FILTERS } from './document-filters.js';
+import {
+  RELEASE_NOTES_PATHS,
+  RELEASE_NOTES_RANK_FACTOR,
+  RELEASE_QUESTION,
+} from './markdown/release-notes.js';
 import type { MappedFile, StoreMapper } from './types.js';
 
 /**
@@ -29,6 +34,17 @@ export const documentMapper: StoreMapper = {
   name: 'document',
   filters: DOCUMENT_FILTERS,
   rerank: true,
+  /**
+   * A project's changelog (`RELEASE_NOTES_PATHS`) stays findable but loses near-ties to the
+   * docs and code it describes: its one-line entries name every feature, so they match a
+   * question about any of them as well as the page that answers it. A question about releases
+   * (`RELEASE_QUESTION`) keeps them where they were.
+   */
+  hybridRankDown: {
+    paths: RELEASE_NOTES_PATHS,
+    factor: RELEASE_NOTES_RANK_FACTOR,
+    unlessAsked: RELEASE_QUESTION,
+  },
   /**
    * A section too long for one chunk: its pieces carry its heading's line and their place in it
    * (the markdown chunker's `metadata.section` and `piece`), and neighbouring pieces are one hit.

@@ -159,7 +159,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const fileWeight = target.tuning.fileEvidenceWeight;
   const fused = fuseRelativeScores(byVector, byText, vectorWeight, Number.POSITIVE_INFINITY);
   const rankDown = request.hybridRankDown;
-  const { hits: lowered, rankedDown } = withRankDown(fused, rankDown);
+  const { hits: lowered, rankedDown } = withRankDown(fused, rankDown, text);
   const { hits: ranked, evidence } = withFileEvidence(lowered, fileWeight);
   // Candidates for a merge of engines are put in order there, over all tables at once.
   const term = request.candidates ? undefined : exactTerm;

@@ -73,9 +73,14 @@ export type FieldFilter =
  * score is multiplied by `factor` (0–1) before file evidence.
  */
 export interface RankDown {
-  /** Tested against the hit's path relative to its source root, `/`-separated. */
-  readonly paths: RegExp;
+  /** Tested against the hit's path relative to its source root, `/`-separated (a RegExp will do). */
+  readonly paths: { test(path: string): boolean };
   readonly factor: number;
+  /**
+   * Queries that ask for what these rows hold, and leave them where the legs put them (a
+   * question about releases keeps a changelog's place); tested against the query as typed.
+   */
+  readonly unlessAsked?: { test(query: string): boolean };
 }
 
 /**

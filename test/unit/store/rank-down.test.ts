@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TEST_PATHS } from '../../../src/engines/code/test-paths.js';
+import { RELEASE_NOTES_PATHS, RELEASE_QUESTION } from '../../../src/engines/markdown/release-notes.js';
 import { withRankDown } from '../../../src/store/rank-down.js';
 import type { SearchHit } from '../../../src/store/types.js';
 
@@ -58,4 +59,75 @@ describe('TEST_PATHS', () => {
       expect(TEST_PATHS.test(rel)).toBe(false);
     },
   );
+});
+
+describe('RELEASE_NOTES_PATHS', () => {
+  it.each([
+    'CHANGELOG.md',
+    'CHANGELOG',
+    'docs/changelog.rst',
+    'HISTORY.md',
+    'History.md',
+    'CHANGES.rst',
+    'Changes',
+    'NEWS',
+    'NEWS.md',
+    'RELEASE_NOTES.md',
+    'Release Notes.md',
+    'changelog.d/123.feature.md',
+    'docs/release-notes/v2.md',
+  ])('%s is a release record', (rel) => {
+    expect(RELEASE_NOTES_PATHS.test(rel)).toBe(true);
+  });
+
+  it.each([
+    'history.md',
+    'notes/news.md',
+    'News.md',
+    'Rome/History of the empire.md',
+    'docs/changes-to-the-api.md',
+    'exchange-log.md',
+    'src/history/index.md',
+    'README.md',
+  ])('%s is not: a note named for its topic', (rel) => {
+    expect(RELEASE_NOTES_PATHS.test(rel)).toBe(false);
+  });
+});
+
+describe('RELEASE_QUESTION', () => {
+  it.each([
+    'which version added the json argument',
+    'since when can views be async',
+    'when did the session interface change',
+    'what changed in flask 3.0.0',
+    "what's new in 2.4",
+    'is before_first_request deprecated',
+    'migrate from express 4 to 5',
+    'upgrading past v1.7 breaks my proxy settings',
+    'release notes for the last release',
+    'zope interface validator removed',
+    'why does it no longer follow redirects',
+    'proxies argument changes',
+  ])('%s asks about releases', (query) => {
+    expect(RELEASE_QUESTION.test(query)).toBe(true);
+  });
+
+  it.each([
+    'set a timeout on a request',
+    'when the user leaves the page cancel the call',
+    'retry a failed connection',
+    'history of the roman empire',
+    'parse 3 arguments',
+    'my app behind nginx sees 127.0.0.1 as the client address',
+    'how do I fix a timeout error',
+  ])('%s does not', (query) => {
+    expect(RELEASE_QUESTION.test(query)).toBe(false);
+  });
+
+  it('leaves every hit as it was for a query it names, and ranks down for any other', () => {
+    const hits = [hit('a', '/p', 'CHANGELOG.md', 1), hit('b', '/p', 'docs/guide.md', 0.8)];
+    const rankDown = { paths: RELEASE_NOTES_PATHS, factor: 0.7, unlessAsked: RELEASE_QUESTION };
+    expect(withRankDown(hits, rankDown, 'which version added timeouts').rankedDown.size).toBe(0);
+    expect([...withRankDown(hits, rankDown, 'set a timeout').rankedDown]).toEqual(['a']);
+  });
 });
