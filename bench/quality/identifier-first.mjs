@@ -3,7 +3,10 @@
 // `os.path.join`): does ranking the chunks that hold the name first (`search.identifierFirst`)
 // find where the name is defined sooner? A script, not a test.
 //
-//   node bench/quality/identifier-first.mjs --config bench/code/click/config.yaml [--max 150]
+//   node bench/quality/identifier-first.mjs --config bench/code/click/config.yaml [--max 150] [--words]
+//
+// --words: the queries are the defined names that are one capitalized word instead (`Context`,
+// `Option`: src/search/identifier.ts's `capitalizedWordOf`), whose definitions alone move.
 //
 // The queries come from the index itself, not from anyone's choice: every code symbol's last
 // name (`Command.make_context` → `make_context`) and every Markdown section whose heading opens
@@ -23,7 +26,11 @@ import { bootstrapMean, machine, median } from '../stats.mjs';
 
 register('../store/ts-loader.mjs', import.meta.url);
 const { values: args } = parseArgs({
-  options: { config: { type: 'string' }, max: { type: 'string', default: '150' } },
+  options: {
+    config: { type: 'string' },
+    max: { type: 'string', default: '150' },
+    words: { type: 'boolean', default: false },
+  },
 });
 if (!args.config) {
   console.error('usage: identifier-first.mjs --config <corpus config.yaml> [--max 150]');
@@ -32,24 +39,28 @@ if (!args.config) {
 const { loadConfig } = await import('../../src/config/load.js');
 const { createLogger } = await import('../../src/log.js');
 const { ReadOnlyApp } = await import('../../src/app-reader.js');
-const { identifierOf } = await import('../../src/search/identifier.js');
+const { capitalizedWordOf, identifierOf } = await import('../../src/search/identifier.js');
+const nameOf = args.words ? capitalizedWordOf : identifierOf;
 const { holdsTerm } = await import('../../src/store/exact-first.js');
 const { connect } = await import('@lancedb/lancedb');
 
 const config = loadConfig({ configPath: resolve(args.config) });
 const logger = createLogger({ level: 'warn', pretty: false });
 
-/** The name a chunk defines: its symbol's last name, or the name its last heading opens with. */
+/** The name a chunk defines: its symbol's last name, or the name its last heading opens with (is, with --words). */
 function definedName(row) {
   const meta = JSON.parse(row.metadata ?? '{}');
   if (typeof meta.symbol === 'string' && meta.symbol) {
     const name = meta.symbol.split(':').at(-1).split('.').at(-1);
-    return identifierOf(name);
+    return nameOf(name);
   }
   const heading = row.heading_path?.toArray?.().at(-1) ?? row.heading_path?.at?.(-1);
   if (typeof heading !== 'string') return undefined;
-  const name = heading.trim().split(/[\s(]/u)[0].replace(/[`*]/gu, '');
-  return identifierOf(name);
+  // A word's section is one headed by that word alone; an identifier's heading opens with it.
+  const name = args.words
+    ? heading.replace(/[`*]/gu, '').trim()
+    : heading.trim().split(/[\s(]/u)[0].replace(/[`*]/gu, '');
+  return nameOf(name);
 }
 
 const db = await connect(`${config.dataDir}/index`);

@@ -10,6 +10,17 @@ export function identifierOf(query: string): string | undefined {
   return IDENTIFIER_SHAPES.some((shape) => shape.test(token)) ? token : undefined;
 }
 
+/**
+ * The word a query is, when it is one capitalized word (`Session`, `Blueprint`, `Tomatoes`): it
+ * may name a class, a type or a note's section, or be only a word. The search puts the chunks
+ * that define it, spelled as typed, first when there are any, and moves nothing else
+ * (`withExactFirst`'s `soft`).
+ */
+export function capitalizedWordOf(query: string): string | undefined {
+  const token = query.trim();
+  return /^\p{Lu}\p{Ll}{2,}$/u.test(token) ? token : undefined;
+}
+
 /** Names joined by `.`, `::`, `->`, `#`, `/` or `-`, an option's dashes or a sigil before them. */
 const NAME = /^(?:--?|[$@#])?[\p{L}_$][\p{L}\p{N}_$]*(?:(?:\.|::|->|#|\/|-)[\p{L}_$][\p{L}\p{N}_$]*)*$/u;
 

@@ -16,6 +16,8 @@ export interface MergeOptions {
   spare?: number;
   /** The query is this one identifier: hits holding it rank first (`withExactFirst`); not in vector mode. */
   exactTerm?: string | undefined;
+  /** `exactTerm` is one capitalized word: only the hits defining it move (`withExactFirst`'s `soft`). */
+  exactSoft?: boolean | undefined;
 }
 
 /**
@@ -36,7 +38,7 @@ export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: 
   const wanted = options.k + (options.spare ?? 0);
   // Every hybrid candidate is here, so holders of the query's identifier are put first before the cut.
   if (options.oneModel && mode === 'hybrid')
-    return exactFirst(fusedAgain(lists.flat(), explain), options.exactTerm, explain).slice(0, wanted);
+    return exactFirst(fusedAgain(lists.flat(), explain), options, explain).slice(0, wanted);
   const merged =
     !options.oneModel && mode !== 'text'
       ? byRank(lists, options, wanted)
@@ -50,16 +52,23 @@ export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: 
               explain ? { method: mode === 'vector' ? 'similarity' : 'bm25', score: hit.score } : undefined,
             ),
           );
-  return mode === 'vector' ? merged : exactFirst(merged, options.exactTerm, explain);
+  return mode === 'vector' ? merged : exactFirst(merged, options, explain);
 }
 
 /** `withExactFirst` over the merged list; each hit's `explain` says whether it holds (or defines) the term. */
-function exactFirst(hits: readonly SearchHit[], term: string | undefined, explain: boolean): SearchHit[] {
-  const { hits: ordered, holders, definers } = withExactFirst(hits, term);
+function exactFirst(
+  hits: readonly SearchHit[],
+  { exactTerm: term, exactSoft: soft = false }: Pick<MergeOptions, 'exactTerm' | 'exactSoft'>,
+  explain: boolean,
+): SearchHit[] {
+  const { hits: ordered, holders, definers } = withExactFirst(hits, term, soft);
   if (!explain || !term) return ordered;
   return ordered.map((hit) =>
     hit.explain
-      ? { ...hit, explain: { ...hit.explain, exact: exactExplanation(term, hit.id, holders, definers) } }
+      ? {
+          ...hit,
+          explain: { ...hit.explain, exact: exactExplanation(term, hit.id, holders, definers, soft) },
+        }
       : hit,
   );
 }

@@ -2,7 +2,7 @@ import type { Embedder } from '../embed/types.js';
 import { BUILTIN_ENGINES } from '../engines/default-includes.js';
 import type { FilterField, StoreMapper } from '../engines/types.js';
 import { isRagError, RagError } from '../errors.js';
-import { holdsTerm } from '../store/exact-first.js';
+import { holdsTerm, withExactFirst } from '../store/exact-first.js';
 import type {
   ChunkTableReader,
   Collapse,
@@ -17,7 +17,7 @@ import type {
 } from '../store/types.js';
 import { foldCopies } from './copies.js';
 import { parseDate } from './dates.js';
-import { identifierOf } from './identifier.js';
+import { capitalizedWordOf, identifierOf } from './identifier.js';
 import { mergeEngines } from './merge.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
 import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
@@ -129,13 +129,17 @@ export class SearchService {
     timings.checkMs = mark - started;
     const query = q.query.trim();
     const { words, phrases } = quotedPhrases(query);
-    // A query that is one identifier asks where that name is written (a quoted one is a phrase already).
-    const exactTerm =
-      phrases.length || this.#defaults.identifierFirst === false ? undefined : identifierOf(words);
+    // A query that is one identifier asks where that name is written (a quoted one is a phrase
+    // already); one capitalized word may be a name (`Session`) or a word, and only its definitions move.
+    const named = !phrases.length && this.#defaults.identifierFirst !== false;
+    const identifier = named ? identifierOf(words) : undefined;
+    const word = named && !identifier ? capitalizedWordOf(words) : undefined;
+    const exactTerm = identifier ?? word;
+    const exactSoft = word !== undefined;
     const mode = q.mode ?? 'hybrid';
     const k = q.k ?? this.#defaults.k;
     // A one-identifier query has its own order (definers, then holders): nothing to re-read.
-    const rerankDepth = q.rerank === false || exactTerm ? 0 : (this.#defaults.rerank ?? 0);
+    const rerankDepth = q.rerank === false || identifier ? 0 : (this.#defaults.rerank ?? 0);
     const now = Date.now();
     const given = this.#params.filters.filter((f) => q[f.name] !== undefined);
     const common: SearchFilter = {
@@ -188,6 +192,7 @@ export class SearchService {
         phrases: required,
       },
       exactTerm,
+      exactSoft,
       hybridTextSkip: t.hybridTextSkip,
       hybridRankDown: t.hybridRankDown,
       // Listing one value's rows (its own filter given) or asking for every row: nothing to fold.
@@ -248,10 +253,16 @@ export class SearchService {
             explain: q.explain === true,
             spare,
             exactTerm,
+            exactSoft,
           })
         : lists[0]!;
       timings.mergeMs += performance.now() - mark;
-      const ranking = reranks(ranked) ? await rerank(merged) : merged;
+      // Re-reading a capitalized word's hits may move its definitions down: they go first again.
+      const ranking = reranks(ranked)
+        ? exactSoft
+          ? withExactFirst(await rerank(merged), exactTerm, true).hits
+          : await rerank(merged)
+        : merged;
       mark = performance.now();
       return foldCopies(ranking, k, {
         folds: (hit) => foldedEngines.has(hit.engine),
@@ -267,17 +278,17 @@ export class SearchService {
       note = note ? `${note}; ${loose}` : loose;
     }
     if (
-      exactTerm &&
+      identifier &&
       ranked !== 'vector' &&
       results.length &&
-      !results.some((h) => holdsTerm(h.text, exactTerm))
+      !results.some((h) => holdsTerm(h.text, identifier))
     ) {
       // The hits' order says nothing of whether the name is anywhere: an error code that was
       // never indexed gets its nearest neighbours, which must not pass for matches. (Vector
       // mode asks for meaning, not for the name.)
       const nearest =
         ranked === 'text' ? 'the best matches of its parts' : 'the nearest in meaning and words';
-      const none = `no result holds ${exactTerm} as written: these are ${nearest}`;
+      const none = `no result holds ${identifier} as written: these are ${nearest}`;
       note = note ? `${note}; ${none}` : none;
     }
     timings.mergeMs += performance.now() - mark;

@@ -40,6 +40,18 @@ export function definesTerm(
   });
 }
 
+/**
+ * Whether `hit` is all about `word`, spelled as typed: a code chunk whose symbol has that name
+ * (`Session`, `Command.Session`), or a section whose heading is that word alone. A heading that
+ * only opens with it ("Context Processors") is about something else: a setting's heading names
+ * its setting first, a prose heading does not.
+ */
+function namesWholly(hit: Pick<SearchHit, 'headingPath' | 'metadata'>, word: string): boolean {
+  const symbol = hit.metadata.symbol;
+  if (typeof symbol === 'string' && symbol) return definesTerm(hit, word, true);
+  return (hit.headingPath.at(-1) ?? '').replace(/[`*]/gu, '').trim() === word;
+}
+
 /** The names a heading opens with: its first word, or each of an option list's (`-n, --dry-run`). */
 function headingNames(heading: string): string[] {
   const text = heading.trim();
@@ -60,10 +72,16 @@ function qualified(name: string, exactCase = false): string {
  * overview) is a near miss, however close its vector, and one that only calls it is a lesser
  * answer than its definition. Each later group's scores are capped at the last score of the
  * groups before, so that scores still fall down the list.
+ *
+ * `soft`: the query is one capitalized word (`Session`, `Blueprint`), which may name a class or a
+ * section or just be a word. Only the hits that define it as typed come first; every other hit
+ * keeps its place, whether it holds the word or not: a word of prose is no identifier, and
+ * ordering by it would override what the legs found.
  */
 export function withExactFirst(
   hits: readonly SearchHit[],
   term: string | undefined,
+  soft = false,
 ): { hits: SearchHit[]; holders: Set<string>; definers: Set<string> } {
   const holders = new Set<string>();
   const definers = new Set<string>();
@@ -76,11 +94,11 @@ export function withExactFirst(
     if (!pattern.test(hit.text)) groups[3]!.push(hit);
     else {
       holders.add(hit.id);
-      const asTyped = definesTerm(hit, term, true);
-      if (asTyped || definesTerm(hit, term)) {
+      const asTyped = soft ? namesWholly(hit, term) : definesTerm(hit, term, true);
+      if (asTyped || (!soft && definesTerm(hit, term))) {
         definers.add(hit.id);
         groups[asTyped ? 0 : 1]!.push(hit);
-      } else groups[2]!.push(hit);
+      } else groups[soft ? 3 : 2]!.push(hit);
     }
   }
   groups[0] = openingFirst(groups[0]!);
@@ -131,6 +149,12 @@ export function exactExplanation(
   id: string,
   holders: ReadonlySet<string> | undefined,
   definers: ReadonlySet<string> | undefined,
-): { term: string; held: boolean; defines?: true } {
-  return { term, held: holders?.has(id) === true, ...(definers?.has(id) ? { defines: true as const } : {}) };
+  soft = false,
+): { term: string; held: boolean; defines?: true; soft?: true } {
+  return {
+    term,
+    held: holders?.has(id) === true,
+    ...(definers?.has(id) ? { defines: true as const } : {}),
+    ...(soft ? { soft: true as const } : {}),
+  };
 }

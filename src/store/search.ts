@@ -130,10 +130,11 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
 
   const timed = legTimer(request.timings);
   const exactTerm = request.exactTerm;
+  const soft = request.exactSoft === true;
   if (mode === 'text') {
     const found = text === '' ? [] : await timed('textMs', textLeg(target.table, text, where, wanted));
-    const { hits, holders, definers } = withExactFirst(found, exactTerm);
-    const filters = { where, textWhere: where, exactTerm, holders, definers };
+    const { hits, holders, definers } = withExactFirst(found, exactTerm, soft);
+    const filters = { where, textWhere: where, exactTerm, soft, holders, definers };
     return explain ? explained(hits, { text: found }, filters) : hits;
   }
 
@@ -163,11 +164,11 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const { hits: ranked, evidence } = withFileEvidence(lowered, fileWeight);
   // Candidates for a merge of engines are put in order there, over all tables at once.
   const term = request.candidates ? undefined : exactTerm;
-  const { hits: ordered, holders, definers } = withExactFirst(ranked, term);
+  const { hits: ordered, holders, definers } = withExactFirst(ranked, term, soft);
   const hits = request.candidates ? ordered : ordered.slice(0, wanted);
   if (!explain) return hits;
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
-  const filters = { where, textWhere, exactTerm: term, holders, definers };
+  const filters = { where, textWhere, exactTerm: term, soft, holders, definers };
   return explained(hits, { vector: byVector, text: byText }, filters, (hit) => ({
     method: 'relative-score',
     weights: { vector: vectorWeight, text: 1 - vectorWeight },
@@ -217,12 +218,13 @@ function explained(
     where: string | undefined;
     textWhere: string | undefined;
     exactTerm?: string | undefined;
+    soft?: boolean;
     holders?: ReadonlySet<string>;
     definers?: ReadonlySet<string>;
   },
   fusion: (hit: SearchHit) => FusionExplanation | null = () => null,
 ): SearchHit[] {
-  const { where, textWhere, exactTerm, holders, definers } = filters;
+  const { where, textWhere, exactTerm, soft, holders, definers } = filters;
   const ranks = (list: readonly SearchHit[] | undefined) =>
     new Map((list ?? []).map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const byVector = ranks(legs.vector);
@@ -238,7 +240,7 @@ function explained(
       where: where ?? null,
       ...(textWhere !== where && textWhere !== undefined ? { textWhere } : {}),
       score: hit.score,
-      ...(exactTerm ? { exact: exactExplanation(exactTerm, hit.id, holders, definers) } : {}),
+      ...(exactTerm ? { exact: exactExplanation(exactTerm, hit.id, holders, definers, soft) } : {}),
     };
     return { ...hit, explain };
   });

@@ -148,6 +148,11 @@ export interface SearchRequest {
    * whole rank first (`withExactFirst`). The service sets it (src/search/identifier.ts).
    */
   exactTerm?: string | undefined;
+  /**
+   * `exactTerm` is one capitalized word (`Session`), which may be a name or only a word: just the
+   * hits that define it as typed rank first, the rest keep their order (`withExactFirst`'s `soft`).
+   */
+  exactSoft?: boolean | undefined;
   /** Hybrid mode: the vector leg's share in the fusion (default: the store's tuning). */
   vectorWeight?: number | undefined;
   /**
@@ -198,9 +203,10 @@ export interface HitExplanation {
    * The query was one identifier (`SearchRequest.exactTerm`): whether this hit's text holds it
    * whole, and whether the hit defines it (`definesTerm`: its symbol or heading is that name).
    * Definers rank first, then the other holders, then the rest, each group's scores capped at the
-   * last of the groups before. Absent otherwise.
+   * last of the groups before. `soft`: the query was one capitalized word, and only the definers
+   * moved (`SearchRequest.exactSoft`). Absent otherwise.
    */
-  exact?: { term: string; held: boolean; defines?: true };
+  exact?: { term: string; held: boolean; defines?: true; soft?: true };
   /** Several engines answered: how their hits became one list (`mergeEngines`). */
   merge?: MergeExplanation;
   /**

@@ -34,6 +34,22 @@ work_mem is per sort, so the replica's other sessions keep the default work_mem.
 
 Default: four megabytes. Takes a unit (kB, MB, GB).
 `,
+  'web/login.md': `# Logging in
+
+## Cookies
+
+A Session starts when a user logs in: the Session cookie is signed, and the Session ends when
+the browser closes or after a day. Each Session keeps the user's id and nothing else.
+`,
+  'src/web.py': `class Session:
+    """What the server remembers about one signed-in browser."""
+
+    def __init__(self, user_id):
+        self.user_id = user_id
+
+    def expired(self, now):
+        return now - self.started > 86400
+`,
   'src/pool.py': `def pool_size(config):
     """How many connections the pool keeps open."""
     return config.get("pool_size", 10)
@@ -110,13 +126,28 @@ describe('one-identifier queries', () => {
     expect((await app.search.search({ query: 'ENOSPC', mode: 'vector', k: 5 })).note).toBeUndefined();
   });
 
+  it('puts the definitions of one capitalized word first, and only them', async () => {
+    const { results, note } = await app.search.search({ query: 'Session', k: 10, explain: true });
+    // The class first; the prose that says the word four times, under another heading, after it.
+    expect(results[0]?.metadata.symbol).toBe('src/web.py:Session');
+    expect(results.filter((h) => h.explain?.exact?.defines)).toEqual([results[0]]);
+    expect(results.every((h) => h.explain?.exact?.soft === true)).toBe(true);
+    // A word may be only a word: no note that nothing holds it.
+    expect(note).toBeUndefined();
+    const word = await app.search.search({ query: 'Tomatoes', k: 5 });
+    expect(word.note).toBeUndefined();
+  });
+
   it('leaves queries of several words, quoted ones, and a config that turns it off alone', async () => {
     const words = await app.search.search({ query: 'work_mem setting', explain: true });
     expect(words.results.every((h) => h.explain?.exact === undefined)).toBe(true);
     const off = await pipeline.open(
       ws.config({
-        sources: [{ path: ws.notes, engine: 'md' }],
-        engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } },
+        sources: [
+          { path: ws.notes, engine: 'md' },
+          { path: ws.notes, engine: 'code' },
+        ],
+        engines: { md: { chunker: 'markdown', chunkMinTokens: 8 }, code: { chunker: 'code' } },
         search: { identifierFirst: false },
       }),
       pipeline.counter(),
@@ -125,5 +156,8 @@ describe('one-identifier queries', () => {
     const plain = await off.search.search({ query: 'work_mem', explain: true });
     expect(plain.results.length).toBeGreaterThan(0);
     expect(plain.results.every((h) => h.explain?.exact === undefined)).toBe(true);
+    // Without it, the prose that says "Session" four times outranks the class.
+    const word = await off.search.search({ query: 'Session', explain: true });
+    expect(word.results[0]?.metadata.symbol).not.toBe('src/web.py:Session');
   });
 });

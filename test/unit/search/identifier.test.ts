@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { identifierOf } from '../../../src/search/identifier.js';
+import { capitalizedWordOf, identifierOf } from '../../../src/search/identifier.js';
 
 describe('identifierOf', () => {
   it('takes a query that is one name from code, a config or a log', () => {
@@ -44,5 +44,18 @@ describe('identifierOf', () => {
       'x = y',
     ])
       expect(identifierOf(query), query).toBeUndefined();
+  });
+});
+
+describe('capitalizedWordOf', () => {
+  it('takes one capitalized word, which may be a class, a type or a section', () => {
+    for (const word of ['Session', 'Blueprint', 'Tomatoes', 'Élève'])
+      expect(capitalizedWordOf(word), word).toBe(word);
+    expect(capitalizedWordOf('  Context ')).toBe('Context');
+  });
+
+  it('leaves identifiers, lower-case words, several words and short ones alone', () => {
+    for (const query of ['HelpFormatter', 'ENOSPC', 'session', 'Go', 'New York', 'Session()', 'Session.get'])
+      expect(capitalizedWordOf(query), query).toBeUndefined();
   });
 });

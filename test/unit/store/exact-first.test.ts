@@ -142,3 +142,45 @@ describe('definesTerm', () => {
     expect(definesTerm(at([]), 'work_mem')).toBe(false);
   });
 });
+
+describe('withExactFirst, soft: one capitalized word', () => {
+  const code = (id: string, symbol: string, text: string, score: number): SearchHit => ({
+    ...hit(id, text, score),
+    metadata: { symbol },
+  });
+  const section = (id: string, heading: string, text: string, score: number): SearchHit => ({
+    ...hit(id, text, score),
+    headingPath: ['Guide', heading],
+  });
+
+  it('puts the hits that define the word as typed first, and every other hit keeps its place', () => {
+    const hits = [
+      section('mentions', 'Sessions', 'A Session keeps cookies across requests.', 0.9),
+      hit('other', 'connection pools and retries', 0.8),
+      code('lower', 'api.py:session', 'def session(): return Session()', 0.7),
+      section('opens', 'Session Interface', 'Session Interface: how sessions are stored.', 0.6),
+      code('class', 'sessions.py:Session', 'class Session: ...', 0.3),
+      section('heading', 'Session', 'A session lasts until the browser closes.', 0.2),
+    ];
+    const { hits: ordered, definers } = withExactFirst(hits, 'Session', true);
+    expect(ordered.map((h) => h.id)).toEqual(['class', 'heading', 'mentions', 'other', 'lower', 'opens']);
+    expect([...definers].sort()).toEqual(['class', 'heading']);
+    // Scores still fall down the list.
+    const scores = ordered.map((h) => h.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('moves nothing when no hit defines the word', () => {
+    const hits = [
+      hit('a', 'Tomatoes need sun.', 0.9),
+      hit('b', 'water daily', 0.5),
+      section('c', 'Tomatoes and peppers', 'Tomatoes', 0.4),
+    ];
+    const { hits: ordered } = withExactFirst(hits, 'Tomatoes', true);
+    expect(ordered.map((h) => [h.id, h.score])).toEqual([
+      ['a', 0.9],
+      ['b', 0.5],
+      ['c', 0.4],
+    ]);
+  });
+});
