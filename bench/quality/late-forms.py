@@ -135,14 +135,7 @@ def main() -> None:
         sims = features(c, enc, ids, rows, chunks)
         table[c] = lr.scored(rows, lambda n, row, ids=ids, sims=sims: forms(ids, row, sims[n]))
     names = lr.print_means(table, corpora, "form")
-    print("\nPaired against pure10 (95 % bootstrap over questions):\n")
-    for name in names:
-        cells = []
-        for c in corpora:
-            d = table[c][name] - table[c]["pure10"]
-            lo, hi = lr.paired(d)
-            cells.append(f"{d.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]")
-        print(f"| {name} | {' | '.join(cells)} |")
+    lr.print_paired(table, corpora, names, "pure10")
 
 
 if __name__ == "__main__":

@@ -92,14 +92,7 @@ def main() -> None:
 
         table[c] = lr.scored(rows, forms)
     names = lr.print_means(table, corpora, "form")
-    print("\nPaired against pure10 (95 % bootstrap over questions):\n")
-    for name in names:
-        cells = []
-        for c in corpora:
-            d = table[c][name] - table[c]["pure10"]
-            lo, hi = lr.paired(d)
-            cells.append(f"{d.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]")
-        print(f"| {name} | {' | '.join(cells)} |")
+    lr.print_paired(table, corpora, names, "pure10")
 
 
 if __name__ == "__main__":

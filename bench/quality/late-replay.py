@@ -224,6 +224,18 @@ def print_means(table: dict[str, dict[str, np.ndarray]], corpora: list[str], wha
     return names
 
 
+def print_paired(table: dict[str, dict[str, np.ndarray]], corpora: list[str], names: list[str], base: str) -> None:
+    """Each form's MRR@10 minus `base`'s, per corpus, with a paired 95 % bootstrap interval."""
+    print(f"\nPaired against {base} (95 % bootstrap over questions):\n")
+    for name in names:
+        cells = []
+        for c in corpora:
+            d = table[c][name] - table[c][base]
+            lo, hi = paired(d)
+            cells.append(f"{d.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]")
+        print(f"| {name} | {' | '.join(cells)} |")
+
+
 def main() -> None:
     corpora = sys.argv[1:] or ["git-man", "py-lib", "py-howto", "pg-docs"]
     enc = Encoder()

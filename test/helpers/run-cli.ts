@@ -91,3 +91,21 @@ export async function explainedHits<T>(
   if (result.code !== 0) throw new Error(`ragctl search exited ${result.code}: ${result.stderr}`);
   return oneJsonLine(result).results as T[];
 }
+
+/** What `--explain --json` says of a hybrid hit's fusion, as far as a rank-down test reads it. */
+export interface FusionOfHit {
+  explain: {
+    fusion: {
+      weights: { vector: number; text: number };
+      normalized: { vector: number | null; text: number | null };
+      rankDown?: number;
+    } | null;
+  };
+}
+
+/** A hybrid hit's two legs fused, before any rank-down: from what `explain` says of it. */
+export function fusedBeforeRankDown(hit: FusionOfHit | undefined, name = 'hit'): number {
+  const f = hit?.explain.fusion;
+  if (!f) throw new Error(`no fusion explained for ${name}`);
+  return f.weights.vector * (f.normalized.vector ?? 0) + f.weights.text * (f.normalized.text ?? 0);
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workspace } from '../../../helpers/index-workspace.js';
-import { explainedHits, runCli } from '../../../helpers/run-cli.js';
+import { explainedHits, type FusionOfHit, fusedBeforeRankDown, runCli } from '../../../helpers/run-cli.js';
 
 /** The function a question about slugs wants. */
 const SLUG = `package slug
@@ -74,16 +74,11 @@ func Capitalize(name string) string {
 }
 `;
 
-interface Hit {
+interface Hit extends FusionOfHit {
   metadata: { symbol: string; kind: string };
-  explain: {
+  explain: FusionOfHit['explain'] & {
     text: { rank: number } | null;
     textWhere?: string;
-    fusion: {
-      weights: { vector: number; text: number };
-      normalized: { vector: number | null; text: number | null };
-      rankDown?: number;
-    } | null;
   };
 }
 
@@ -93,12 +88,7 @@ describe("the code table's hybrid search: module code and imports out of the tex
   const ragctl = (...args: string[]) => runCli([...args, '--config', config], { cwd: ws.root });
   const search = (mode: string, query: string) => explainedHits<Hit>(ragctl, 'code', mode, query);
   const symbols = (hits: Hit[]) => hits.map((h) => h.metadata.symbol);
-  /** The two legs' fused score before any ranking down, from what `explain` says of the hit. */
-  const fused = (hit: Hit | undefined) => {
-    const f = hit?.explain.fusion;
-    if (!f) throw new Error(`no fusion explained for ${hit?.metadata.symbol}`);
-    return f.weights.vector * (f.normalized.vector ?? 0) + f.weights.text * (f.normalized.text ?? 0);
-  };
+  const fused = (hit: Hit | undefined) => fusedBeforeRankDown(hit, hit?.metadata.symbol);
 
   beforeAll(async () => {
     ws = await Workspace.create('code-hybrid-kinds');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workspace } from '../../../helpers/index-workspace.js';
-import { explainedHits, runCli } from '../../../helpers/run-cli.js';
+import { explainedHits, type FusionOfHit, fusedBeforeRankDown, runCli } from '../../../helpers/run-cli.js';
 
 /** The page that answers a question about timeouts. */
 const GUIDE = `# Guide
@@ -33,15 +33,8 @@ const CHANGELOG = `# Changelog
 - Dropped support for Node 16.
 `;
 
-interface Hit {
+interface Hit extends FusionOfHit {
   path: string;
-  explain: {
-    fusion: {
-      weights: { vector: number; text: number };
-      normalized: { vector: number | null; text: number | null };
-      rankDown?: number;
-    } | null;
-  };
 }
 
 describe("a project's changelog in hybrid search: ranked down, unless the query asks about releases", () => {
@@ -50,12 +43,7 @@ describe("a project's changelog in hybrid search: ranked down, unless the query 
   const ragctl = (...args: string[]) => runCli([...args, '--config', config], { cwd: ws.root });
   const search = (query: string) => explainedHits<Hit>(ragctl, 'md', 'hybrid', query);
   const file = (hit: Hit | undefined) => hit?.path.split('/').at(-1);
-  /** The two legs' fused score before any ranking down, from what `explain` says of the hit. */
-  const fused = (hit: Hit | undefined) => {
-    const f = hit?.explain.fusion;
-    if (!f) throw new Error(`no fusion explained for ${hit?.path}`);
-    return f.weights.vector * (f.normalized.vector ?? 0) + f.weights.text * (f.normalized.text ?? 0);
-  };
+  const fused = (hit: Hit | undefined) => fusedBeforeRankDown(hit, hit?.path);
 
   beforeAll(async () => {
     ws = await Workspace.create('release-notes-rank');
