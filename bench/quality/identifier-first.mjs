@@ -5,8 +5,9 @@
 //
 //   node bench/quality/identifier-first.mjs --config bench/code/click/config.yaml [--max 150] [--words]
 //
-// --words: the queries are the defined names that are one capitalized word instead (`Context`,
-// `Option`: src/search/identifier.ts's `capitalizedWordOf`), whose definitions alone move.
+// --words: the queries are the defined names that are one word instead (`Context`, `echo`:
+// src/search/identifier.ts's `oneWordOf`), whose definitions alone move; WORDS_LOWER=1 keeps
+// the lower-case ones only, WORDS_LOWER=0 the capitalized ones only.
 //
 // The queries come from the index itself, not from anyone's choice: every code symbol's last
 // name (`Command.make_context` → `make_context`) and every Markdown section whose heading opens
@@ -39,8 +40,10 @@ if (!args.config) {
 const { loadConfig } = await import('../../src/config/load.js');
 const { createLogger } = await import('../../src/log.js');
 const { ReadOnlyApp } = await import('../../src/app-reader.js');
-const { capitalizedWordOf, identifierOf } = await import('../../src/search/identifier.js');
-const nameOf = args.words ? capitalizedWordOf : identifierOf;
+const { oneWordOf, identifierOf } = await import('../../src/search/identifier.js');
+const lower = process.env.WORDS_LOWER;
+const wanted = (name) => lower === undefined || /^\p{Ll}/u.test(name) === (lower === '1');
+const nameOf = args.words ? (name) => (wanted(name) ? oneWordOf(name) : undefined) : identifierOf;
 const { holdsTerm } = await import('../../src/store/exact-first.js');
 const { connect } = await import('@lancedb/lancedb');
 

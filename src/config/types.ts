@@ -108,7 +108,7 @@ export interface SearchConfig {
   readonly rrfK: number;
   /**
    * A query that is one identifier (`make_context`, `pg_stat_activity`, `ENOSPC`) ranks the
-   * chunks that hold it whole first, and one capitalized word (`Session`) the chunks that define
+   * chunks that hold it whole first, and one word (`Session`, `jsonify`) the chunks that define
    * it (src/search/identifier.ts). Default true.
    */
   readonly identifierFirst: boolean;

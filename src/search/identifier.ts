@@ -11,14 +11,14 @@ export function identifierOf(query: string): string | undefined {
 }
 
 /**
- * The word a query is, when it is one capitalized word (`Session`, `Blueprint`, `Tomatoes`): it
- * may name a class, a type or a note's section, or be only a word. The search puts the chunks
- * that define it, spelled as typed, first when there are any, and moves nothing else
- * (`withExactFirst`'s `soft`).
+ * The word a query is, when it is one word of letters, lower-case after its first (`Session`,
+ * `jsonify`, `echo`, `Tomatoes`, `backups`): it may name a class, a function or a note's section,
+ * or be only a word. The search puts the chunks that define it, spelled as typed, first when
+ * there are any, and moves nothing else (`withExactFirst`'s `soft`).
  */
-export function capitalizedWordOf(query: string): string | undefined {
+export function oneWordOf(query: string): string | undefined {
   const token = query.trim();
-  return /^\p{Lu}\p{Ll}{2,}$/u.test(token) ? token : undefined;
+  return /^\p{L}\p{Ll}{2,}$/u.test(token) ? token : undefined;
 }
 
 /** Names joined by `.`, `::`, `->`, `#`, `/` or `-`, an option's dashes or a sigil before them. */

@@ -16,7 +16,7 @@ export interface MergeOptions {
   spare?: number;
   /** The query is this one identifier: hits holding it rank first (`withExactFirst`); not in vector mode. */
   exactTerm?: string | undefined;
-  /** `exactTerm` is one capitalized word: only the hits defining it move (`withExactFirst`'s `soft`). */
+  /** `exactTerm` is one word (`Session`, `jsonify`): only the hits defining it move (`withExactFirst`'s `soft`). */
   exactSoft?: boolean | undefined;
 }
 

@@ -17,7 +17,7 @@ import type {
 } from '../store/types.js';
 import { foldCopies } from './copies.js';
 import { parseDate } from './dates.js';
-import { capitalizedWordOf, identifierOf } from './identifier.js';
+import { identifierOf, oneWordOf } from './identifier.js';
 import { mergeEngines } from './merge.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
 import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
@@ -130,10 +130,10 @@ export class SearchService {
     const query = q.query.trim();
     const { words, phrases } = quotedPhrases(query);
     // A query that is one identifier asks where that name is written (a quoted one is a phrase
-    // already); one capitalized word may be a name (`Session`) or a word, and only its definitions move.
+    // already); one word may be a name (`Session`, `jsonify`) or only a word: its definitions alone move.
     const named = !phrases.length && this.#defaults.identifierFirst !== false;
     const identifier = named ? identifierOf(words) : undefined;
-    const word = named && !identifier ? capitalizedWordOf(words) : undefined;
+    const word = named && !identifier ? oneWordOf(words) : undefined;
     const exactTerm = identifier ?? word;
     const exactSoft = word !== undefined;
     const mode = q.mode ?? 'hybrid';
@@ -257,7 +257,7 @@ export class SearchService {
           })
         : lists[0]!;
       timings.mergeMs += performance.now() - mark;
-      // Re-reading a capitalized word's hits may move its definitions down: they go first again.
+      // Re-reading a one-word query's hits may move its definitions down: they go first again.
       const ranking = reranks(ranked)
         ? exactSoft
           ? withExactFirst(await rerank(merged), exactTerm, true).hits

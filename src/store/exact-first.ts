@@ -73,8 +73,8 @@ function qualified(name: string, exactCase = false): string {
  * answer than its definition. Each later group's scores are capped at the last score of the
  * groups before, so that scores still fall down the list.
  *
- * `soft`: the query is one capitalized word (`Session`, `Blueprint`), which may name a class or a
- * section or just be a word. Only the hits that define it as typed come first; every other hit
+ * `soft`: the query is one word (`Session`, `jsonify`), which may name a class, a function or a
+ * section, or just be a word. Only the hits that define it as typed come first; every other hit
  * keeps its place, whether it holds the word or not: a word of prose is no identifier, and
  * ordering by it would override what the legs found.
  */

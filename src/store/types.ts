@@ -149,7 +149,7 @@ export interface SearchRequest {
    */
   exactTerm?: string | undefined;
   /**
-   * `exactTerm` is one capitalized word (`Session`), which may be a name or only a word: just the
+   * `exactTerm` is one word (`Session`, `jsonify`), which may be a name or only a word: just the
    * hits that define it as typed rank first, the rest keep their order (`withExactFirst`'s `soft`).
    */
   exactSoft?: boolean | undefined;
@@ -203,7 +203,7 @@ export interface HitExplanation {
    * The query was one identifier (`SearchRequest.exactTerm`): whether this hit's text holds it
    * whole, and whether the hit defines it (`definesTerm`: its symbol or heading is that name).
    * Definers rank first, then the other holders, then the rest, each group's scores capped at the
-   * last of the groups before. `soft`: the query was one capitalized word, and only the definers
+   * last of the groups before. `soft`: the query was one word, and only the definers
    * moved (`SearchRequest.exactSoft`). Absent otherwise.
    */
   exact?: { term: string; held: boolean; defines?: true; soft?: true };

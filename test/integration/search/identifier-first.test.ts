@@ -126,7 +126,7 @@ describe('one-identifier queries', () => {
     expect((await app.search.search({ query: 'ENOSPC', mode: 'vector', k: 5 })).note).toBeUndefined();
   });
 
-  it('puts the definitions of one capitalized word first, and only them', async () => {
+  it('puts the definitions of a one-word query first, and only them', async () => {
     const { results, note } = await app.search.search({ query: 'Session', k: 10, explain: true });
     // The class first; the prose that says the word four times, under another heading, after it.
     expect(results[0]?.metadata.symbol).toBe('src/web.py:Session');
@@ -134,6 +134,15 @@ describe('one-identifier queries', () => {
     expect(results.every((h) => h.explain?.exact?.soft === true)).toBe(true);
     // A word may be only a word: no note that nothing holds it.
     expect(note).toBeUndefined();
+    // In lower case too: a function or method of that name, as typed.
+    const method = await app.search.search({ query: 'expired', k: 5, explain: true });
+    expect(method.results[0]?.metadata.symbol).toBe('src/web.py:Session.expired');
+    expect(method.results[0]?.explain?.exact).toEqual({
+      term: 'expired',
+      held: true,
+      defines: true,
+      soft: true,
+    });
     const word = await app.search.search({ query: 'Tomatoes', k: 5 });
     expect(word.note).toBeUndefined();
   });

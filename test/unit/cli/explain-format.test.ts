@@ -47,7 +47,7 @@ describe('ragctl search --explain for people', () => {
       formatExplanation({ ...explain(0), exact: { term: 'make_context', held: true, defines: true } })[2],
     ).toBe('  defines make_context: ranked with the hits that define it, first');
     expect(formatExplanation(explain(0)).some((l) => l.includes('make_context'))).toBe(false);
-    // One capitalized word: only its definitions moved.
+    // One word: only its definitions moved.
     expect(formatExplanation({ ...explain(0), exact: { term: 'Session', held: true, soft: true } })[2]).toBe(
       '  does not define Session: after the hits that do, in its own order (one word may be a name or only a word)',
     );

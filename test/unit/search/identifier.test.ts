@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capitalizedWordOf, identifierOf } from '../../../src/search/identifier.js';
+import { identifierOf, oneWordOf } from '../../../src/search/identifier.js';
 
 describe('identifierOf', () => {
   it('takes a query that is one name from code, a config or a log', () => {
@@ -47,15 +47,25 @@ describe('identifierOf', () => {
   });
 });
 
-describe('capitalizedWordOf', () => {
-  it('takes one capitalized word, which may be a class, a type or a section', () => {
-    for (const word of ['Session', 'Blueprint', 'Tomatoes', 'Élève'])
-      expect(capitalizedWordOf(word), word).toBe(word);
-    expect(capitalizedWordOf('  Context ')).toBe('Context');
+describe('oneWordOf', () => {
+  it('takes one word, which may be a class, a function or a section', () => {
+    for (const word of ['Session', 'Blueprint', 'Tomatoes', 'Élève', 'jsonify', 'echo', 'backups'])
+      expect(oneWordOf(word), word).toBe(word);
+    expect(oneWordOf('  Context ')).toBe('Context');
   });
 
-  it('leaves identifiers, lower-case words, several words and short ones alone', () => {
-    for (const query of ['HelpFormatter', 'ENOSPC', 'session', 'Go', 'New York', 'Session()', 'Session.get'])
-      expect(capitalizedWordOf(query), query).toBeUndefined();
+  it('leaves identifiers, several words, short ones and what is not a word alone', () => {
+    for (const query of [
+      'HelpFormatter',
+      'ENOSPC',
+      'Go',
+      'ok',
+      'New York',
+      'Session()',
+      'Session.get',
+      'utf8',
+      'x86',
+    ])
+      expect(oneWordOf(query), query).toBeUndefined();
   });
 });

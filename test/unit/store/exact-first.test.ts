@@ -143,7 +143,7 @@ describe('definesTerm', () => {
   });
 });
 
-describe('withExactFirst, soft: one capitalized word', () => {
+describe('withExactFirst, soft: one word', () => {
   const code = (id: string, symbol: string, text: string, score: number): SearchHit => ({
     ...hit(id, text, score),
     metadata: { symbol },
