@@ -42,14 +42,17 @@ export function definesTerm(
 
 /**
  * Whether `hit` is all about `word`, spelled as typed: a code chunk whose symbol has that name
- * (`Session`, `Command.Session`), or a section whose heading is that word alone. A heading that
+ * (`Session`, `Command.Session`), or a section whose heading is that word alone, a parenthesis
+ * after it allowed (`rate()`, `Session (class)`). A heading that
  * only opens with it ("Context Processors") is about something else: a setting's heading names
  * its setting first, a prose heading does not.
  */
 function namesWholly(hit: Pick<SearchHit, 'headingPath' | 'metadata'>, word: string): boolean {
   const symbol = hit.metadata.symbol;
   if (typeof symbol === 'string' && symbol) return definesTerm(hit, word, true);
-  return (hit.headingPath.at(-1) ?? '').replace(/[`*]/gu, '').trim() === word;
+  // A call's or a note's parenthesis after it is still the word: `rate()`, `Session (class)`.
+  const heading = (hit.headingPath.at(-1) ?? '').replace(/[`*]/gu, '').trim();
+  return heading.replace(/\s*\([^()]*\)$/u, '') === word;
 }
 
 /** The names a heading opens with: its first word, or each of an option list's (`-n, --dry-run`). */

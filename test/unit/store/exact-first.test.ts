@@ -170,6 +170,15 @@ describe('withExactFirst, soft: one word', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });
 
+  it("takes a heading that is the word and a parenthesis, a call's or a note's", () => {
+    const hits = [
+      hit('mentions', 'rate is per second; see irate', 0.9),
+      section('irate', '`irate()`', 'irate() gives the rate between the last two samples', 0.8),
+      section('rate', '`rate()`', 'rate(v range-vector) averages the rate over the range', 0.5),
+    ];
+    expect(withExactFirst(hits, 'rate', true).hits.map((h) => h.id)).toEqual(['rate', 'mentions', 'irate']);
+  });
+
   it('moves nothing when no hit defines the word', () => {
     const hits = [
       hit('a', 'Tomatoes need sun.', 0.9),
