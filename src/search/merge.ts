@@ -1,7 +1,7 @@
 import { exactExplanation, withExactFirst } from '../store/exact-first.js';
 import { withFileEvidence } from '../store/file-evidence.js';
 import { fuseRelativeScores, fuseRrf, normalizedScores } from '../store/search.js';
-import type { MergeExplanation, SearchHit, SearchMode } from '../store/types.js';
+import type { ExactTerm, MergeExplanation, SearchHit, SearchMode } from '../store/types.js';
 
 export interface MergeOptions {
   mode: SearchMode;
@@ -14,10 +14,8 @@ export interface MergeOptions {
   explain: boolean;
   /** Hits to return past the first k, for a caller that folds copies away; ranks stay k's. Default 0. */
   spare?: number;
-  /** The query is this one identifier: hits holding it rank first (`withExactFirst`); not in vector mode. */
-  exactTerm?: string | undefined;
-  /** `exactTerm` is one word (`Session`, `jsonify`): only the hits defining it move (`withExactFirst`'s `soft`). */
-  exactSoft?: boolean | undefined;
+  /** The query is one name: the hits defining it rank first (`withExactFirst`); not in vector mode. */
+  exact?: ExactTerm | undefined;
 }
 
 /**
@@ -38,7 +36,7 @@ export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: 
   const wanted = options.k + (options.spare ?? 0);
   // Every hybrid candidate is here, so holders of the query's identifier are put first before the cut.
   if (options.oneModel && mode === 'hybrid')
-    return exactFirst(fusedAgain(lists.flat(), explain), options, explain).slice(0, wanted);
+    return exactFirst(fusedAgain(lists.flat(), explain), options.exact, explain).slice(0, wanted);
   const merged =
     !options.oneModel && mode !== 'text'
       ? byRank(lists, options, wanted)
@@ -52,23 +50,16 @@ export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: 
               explain ? { method: mode === 'vector' ? 'similarity' : 'bm25', score: hit.score } : undefined,
             ),
           );
-  return mode === 'vector' ? merged : exactFirst(merged, options, explain);
+  return mode === 'vector' ? merged : exactFirst(merged, options.exact, explain);
 }
 
 /** `withExactFirst` over the merged list; each hit's `explain` says whether it holds (or defines) the term. */
-function exactFirst(
-  hits: readonly SearchHit[],
-  { exactTerm: term, exactSoft: soft = false }: Pick<MergeOptions, 'exactTerm' | 'exactSoft'>,
-  explain: boolean,
-): SearchHit[] {
-  const { hits: ordered, holders, definers } = withExactFirst(hits, term, soft);
-  if (!explain || !term) return ordered;
+function exactFirst(hits: readonly SearchHit[], exact: ExactTerm | undefined, explain: boolean): SearchHit[] {
+  const { hits: ordered, holders, definers } = withExactFirst(hits, exact?.term, exact?.soft);
+  if (!explain || !exact) return ordered;
   return ordered.map((hit) =>
     hit.explain
-      ? {
-          ...hit,
-          explain: { ...hit.explain, exact: exactExplanation(term, hit.id, holders, definers, soft) },
-        }
+      ? { ...hit, explain: { ...hit.explain, exact: exactExplanation(exact, hit.id, holders, definers) } }
       : hit,
   );
 }

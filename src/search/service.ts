@@ -6,6 +6,7 @@ import { holdsTerm, withExactFirst } from '../store/exact-first.js';
 import type {
   ChunkTableReader,
   Collapse,
+  ExactTerm,
   FieldFilter,
   Passage,
   RankDown,
@@ -134,8 +135,11 @@ export class SearchService {
     const named = !phrases.length && this.#defaults.identifierFirst !== false;
     const identifier = named ? identifierOf(words) : undefined;
     const word = named && !identifier ? oneWordOf(words) : undefined;
-    const exactTerm = identifier ?? word;
-    const exactSoft = word !== undefined;
+    const exact: ExactTerm | undefined = identifier
+      ? { term: identifier, soft: false }
+      : word
+        ? { term: word, soft: true }
+        : undefined;
     const mode = q.mode ?? 'hybrid';
     const k = q.k ?? this.#defaults.k;
     // A one-identifier query has its own order (definers, then holders): nothing to re-read.
@@ -191,8 +195,7 @@ export class SearchService {
         fields: given.map((f) => fieldFilter(declared(t, f.name)!, q[f.name] as FilterValue, now)),
         phrases: required,
       },
-      exactTerm,
-      exactSoft,
+      exact,
       hybridTextSkip: t.hybridTextSkip,
       hybridRankDown: t.hybridRankDown,
       // Listing one value's rows (its own filter given) or asking for every row: nothing to fold.
@@ -252,15 +255,14 @@ export class SearchService {
             oneModel: comparable,
             explain: q.explain === true,
             spare,
-            exactTerm,
-            exactSoft,
+            exact,
           })
         : lists[0]!;
       timings.mergeMs += performance.now() - mark;
       // Re-reading a one-word query's hits may move its definitions down: they go first again.
       const ranking = reranks(ranked)
-        ? exactSoft
-          ? withExactFirst(await rerank(merged), exactTerm, true).hits
+        ? exact?.soft
+          ? withExactFirst(await rerank(merged), exact.term, true).hits
           : await rerank(merged)
         : merged;
       mark = performance.now();

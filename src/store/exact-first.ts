@@ -1,4 +1,4 @@
-import type { SearchHit } from './types.js';
+import type { ExactTerm, SearchHit } from './types.js';
 
 /** A character that continues an identifier: what must not touch a term for the text to hold it whole. */
 const IDENT_CHAR = String.raw`[\p{L}\p{N}_$]`;
@@ -148,11 +148,10 @@ function openingFirst(definers: readonly SearchHit[]): SearchHit[] {
 
 /** What `withExactFirst` made of a hit, for `explain`. */
 export function exactExplanation(
-  term: string,
+  { term, soft }: ExactTerm,
   id: string,
   holders: ReadonlySet<string> | undefined,
   definers: ReadonlySet<string> | undefined,
-  soft = false,
 ): { term: string; held: boolean; defines?: true; soft?: true } {
   return {
     term,

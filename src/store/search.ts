@@ -8,6 +8,7 @@ import type { StoreTuning } from './tuning.js';
 import {
   CHUNK_COLUMNS as C,
   type Collapse,
+  type ExactTerm,
   type FusionExplanation,
   type HitExplanation,
   type LegTimings,
@@ -129,12 +130,11 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const explain = request.explain === true || request.candidates === true;
 
   const timed = legTimer(request.timings);
-  const exactTerm = request.exactTerm;
-  const soft = request.exactSoft === true;
+  const exact = request.exact;
   if (mode === 'text') {
     const found = text === '' ? [] : await timed('textMs', textLeg(target.table, text, where, wanted));
-    const { hits, holders, definers } = withExactFirst(found, exactTerm, soft);
-    const filters = { where, textWhere: where, exactTerm, soft, holders, definers };
+    const { hits, holders, definers } = withExactFirst(found, exact?.term, exact?.soft);
+    const filters = { where, textWhere: where, exact, holders, definers };
     return explain ? explained(hits, { text: found }, filters) : hits;
   }
 
@@ -163,12 +163,12 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const { hits: lowered, rankedDown } = withRankDown(fused, rankDown, text);
   const { hits: ranked, evidence } = withFileEvidence(lowered, fileWeight);
   // Candidates for a merge of engines are put in order there, over all tables at once.
-  const term = request.candidates ? undefined : exactTerm;
-  const { hits: ordered, holders, definers } = withExactFirst(ranked, term, soft);
+  const named = request.candidates ? undefined : exact;
+  const { hits: ordered, holders, definers } = withExactFirst(ranked, named?.term, named?.soft);
   const hits = request.candidates ? ordered : ordered.slice(0, wanted);
   if (!explain) return hits;
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
-  const filters = { where, textWhere, exactTerm: term, soft, holders, definers };
+  const filters = { where, textWhere, exact: named, holders, definers };
   return explained(hits, { vector: byVector, text: byText }, filters, (hit) => ({
     method: 'relative-score',
     weights: { vector: vectorWeight, text: 1 - vectorWeight },
@@ -217,14 +217,13 @@ function explained(
   filters: {
     where: string | undefined;
     textWhere: string | undefined;
-    exactTerm?: string | undefined;
-    soft?: boolean;
+    exact?: ExactTerm | undefined;
     holders?: ReadonlySet<string>;
     definers?: ReadonlySet<string>;
   },
   fusion: (hit: SearchHit) => FusionExplanation | null = () => null,
 ): SearchHit[] {
-  const { where, textWhere, exactTerm, soft, holders, definers } = filters;
+  const { where, textWhere, exact, holders, definers } = filters;
   const ranks = (list: readonly SearchHit[] | undefined) =>
     new Map((list ?? []).map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const byVector = ranks(legs.vector);
@@ -240,7 +239,7 @@ function explained(
       where: where ?? null,
       ...(textWhere !== where && textWhere !== undefined ? { textWhere } : {}),
       score: hit.score,
-      ...(exactTerm ? { exact: exactExplanation(exactTerm, hit.id, holders, definers, soft) } : {}),
+      ...(exact ? { exact: exactExplanation(exact, hit.id, holders, definers) } : {}),
     };
     return { ...hit, explain };
   });

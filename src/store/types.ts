@@ -144,15 +144,10 @@ export interface SearchRequest {
   /** Rows shown as one hit per value (the table's mapper's `collapse`); absent: every row its own hit. */
   collapse?: Collapse | undefined;
   /**
-   * Hybrid and text modes: the query is this one identifier, and the hits whose text holds it
-   * whole rank first (`withExactFirst`). The service sets it (src/search/identifier.ts).
+   * Hybrid and text modes: the query is one name, and the hits that define it rank first
+   * (`withExactFirst`). The service sets it (src/search/identifier.ts).
    */
-  exactTerm?: string | undefined;
-  /**
-   * `exactTerm` is one word (`Session`, `jsonify`), which may be a name or only a word: just the
-   * hits that define it as typed rank first, the rest keep their order (`withExactFirst`'s `soft`).
-   */
-  exactSoft?: boolean | undefined;
+  exact?: ExactTerm | undefined;
   /** Hybrid mode: the vector leg's share in the fusion (default: the store's tuning). */
   vectorWeight?: number | undefined;
   /**
@@ -200,11 +195,11 @@ export interface HitExplanation {
   /** The table's final score, as `SearchHit.score` had it before any merge of engines. */
   score: number;
   /**
-   * The query was one identifier (`SearchRequest.exactTerm`): whether this hit's text holds it
+   * The query was one name (`SearchRequest.exact`): whether this hit's text holds it
    * whole, and whether the hit defines it (`definesTerm`: its symbol or heading is that name).
    * Definers rank first, then the other holders, then the rest, each group's scores capped at the
    * last of the groups before. `soft`: the query was one word, and only the definers
-   * moved (`SearchRequest.exactSoft`). Absent otherwise.
+   * moved (`ExactTerm.soft`). Absent otherwise.
    */
   exact?: { term: string; held: boolean; defines?: true; soft?: true };
   /** Several engines answered: how their hits became one list (`mergeEngines`). */
@@ -253,6 +248,17 @@ export type MergeExplanation =
     }
   | { method: 'similarity' | 'bm25'; score: number }
   | { method: 'rrf'; k: number; rank: number; score: number };
+
+/**
+ * The name a query is: an identifier (`make_context`, `ENOSPC`), whose definers rank first and
+ * then the other hits holding it; or, `soft`, one word (`Session`, `jsonify`), which may be a
+ * name or only a word: just the hits that define it as typed rank first, the rest keep their
+ * order (`withExactFirst`).
+ */
+export interface ExactTerm {
+  term: string;
+  soft: boolean;
+}
 
 /** One result row. Plain data: it goes over the socket as JSON. */
 export interface SearchHit {
