@@ -116,7 +116,7 @@ for (const kind of [...new Set(questions.map((q) => q.kind))]) {
     const diff = rows.map((r, i) => rr(r) - rr(base[i]));
     const [dlo, dhi] = bootstrapMean(diff);
     console.log(
-      `| ${kind} | ${factor} | ${fmt(mean(rows.map((r) => (r.rank === 1 ? 1 : 0))))} | ${fmt(mean(rows.map((r) => (r.rank && r.rank <= 5 ? 1 : 0))))} | ${fmt(mean(rows.map((r) => (r.rank ? 1 : 0))))} | ${fmt(mean(rows.map(rr)))} [${fmt(lo)}, ${fmt(hi)}] | ${factor === factors[0] ? '' : `${diff.map((d) => d).reduce((a, b) => a + b, 0) >= 0 ? '+' : ''}${fmt(mean(diff))} [${fmt(dlo)}, ${fmt(dhi)}]`} | ${fmt(mean(rows.map((r) => r.releaseNotesInTop5)))} |`,
+      `| ${kind} | ${factor} | ${fmt(mean(rows.map((r) => (r.rank === 1 ? 1 : 0))))} | ${fmt(mean(rows.map((r) => (r.rank && r.rank <= 5 ? 1 : 0))))} | ${fmt(mean(rows.map((r) => (r.rank ? 1 : 0))))} | ${fmt(mean(rows.map(rr)))} [${fmt(lo)}, ${fmt(hi)}] | ${factor === factors[0] ? '' : `${mean(diff) >= 0 ? '+' : ''}${fmt(mean(diff))} [${fmt(dlo)}, ${fmt(dhi)}]`} | ${fmt(mean(rows.map((r) => r.releaseNotesInTop5)))} |`,
     );
   }
 }
