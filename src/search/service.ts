@@ -68,6 +68,9 @@ export function searchTable(
   };
 }
 
+/** Spare hits a table is asked for at most, when folding a passage's rows leaves fewer than k. */
+const MAX_SPARE = 200;
+
 /** The config's `search` settings the service reads. */
 export interface SearchDefaults {
   k: number;
@@ -167,7 +170,8 @@ export class SearchService {
         ? []
         : targets.filter((t) => t.passageOf).map((t) => [t.engine, t.passageOf!] as const),
     );
-    const spare = foldedEngines.size ? 2 * k : 0;
+    // Spare hits to fold from; more when one passage's rows took them all (a class of 30 parts).
+    let spare = foldedEngines.size ? 2 * k : 0;
     // The engines whose hits may be re-ranked, by the embedder that scores them (one with token
     // vectors: a remote embedder has none, and its engine's search stays as fused).
     const scorers = new Map(
@@ -210,13 +214,22 @@ export class SearchService {
     let ranked: SearchMode = mode;
     // The tables start at once: their full-text legs run while the query is being embedded.
     const vectors = mode === 'text' ? undefined : this.#embedQuery(targets, words, timings, signal);
+    // A search asked again for more spare hits finds the same first ones: they are re-read once.
+    let reread: { ids: string; hits: SearchHit[] } | undefined;
     const rerank = async (hits: SearchHit[]): Promise<SearchHit[]> => {
       const started = performance.now();
+      const ids = hits
+        .slice(0, rerankDepth)
+        .map((h) => `${h.engine}\0${h.id}`)
+        .join('\n');
+      if (reread?.ids === ids) return [...reread.hits, ...hits.slice(reread.hits.length)];
       try {
-        return await rerankLate(hits, words, rerankDepth, (hit) => scorers.get(hit.engine), {
+        const reordered = await rerankLate(hits, words, rerankDepth, (hit) => scorers.get(hit.engine), {
           explain: q.explain === true,
           signal,
         });
+        reread = { ids, hits: reordered.slice(0, rerankDepth) };
+        return reordered;
       } catch (err) {
         if (isRagError(err) && err.code === 'E_ABORTED') throw err;
         // The fused order is a good answer already: a worker that cannot score now must not fail the search.
@@ -266,10 +279,16 @@ export class SearchService {
           : await rerank(merged)
         : merged;
       mark = performance.now();
-      return foldCopies(ranking, k, {
+      const folded = foldCopies(ranking, k, {
         folds: (hit) => foldedEngines.has(hit.engine),
         passageOf: (hit) => passageOf.get(hit.engine)?.(hit),
       });
+      // Fewer than k left after folding, and the tables had more to give: ask again with more.
+      const cut = merged.length >= wanted(ranked) + spare;
+      if (folded.length >= k || !cut || !spare || spare >= MAX_SPARE) return folded;
+      spare = Math.min(MAX_SPARE, spare * 4);
+      timings.mergeMs += performance.now() - mark;
+      return run(required);
     };
     let results = await run(phrases);
     if (phrases.length && !results.length) {

@@ -167,6 +167,27 @@ describe('ragctl search: the rows of one passage shown once', () => {
     expect(hits.find((h) => String(h.metadata.symbol).endsWith(':list_archives'))?.parts).toBeUndefined();
   }, 60_000);
 
+  it('fills k when one passage has more matching rows than the spare hits drawn to fold from', async () => {
+    const isRestorer = (h: Hit) =>
+      h.path === restorer && String(h.metadata.symbol).endsWith(':restore_backup_archive');
+    // The premise: at -k 2 the first draw (k and twice k spare) is all of this one function.
+    const every = await search(
+      'restore every part of the backup archive',
+      '--engine',
+      'code',
+      '--every',
+      '-k',
+      '6',
+    );
+    expect(every).toHaveLength(6);
+    expect(every.every(isRestorer)).toBe(true);
+
+    const hits = await search('restore every part of the backup archive', '--engine', 'code', '-k', '2');
+    expect(hits).toHaveLength(2);
+    expect(hits.filter(isRestorer)).toHaveLength(1);
+    expect(hits.find((h) => !isRestorer(h))?.metadata.symbol).toMatch(/:list_archives$/);
+  }, 60_000);
+
   it('prints "more of it matched: lines …" and leaves context its rows', async () => {
     const text = await runCli(
       ['search', 'how do I restore the backup archive', '--engine', 'md', '-k', '4', '--config', config],
