@@ -104,7 +104,7 @@ export class UnitExtractor {
           name: '',
           startLine: first.startLine,
           endLine: last.endLine,
-          text: imports.map((item) => this.#lines(item.startLine, item.endLine)).join('\n'),
+          ...joinMapped(imports.map((item) => this.#mapped(item.startLine, item.endLine))),
           parent: null,
           isContiguous: false,
         };
@@ -177,7 +177,7 @@ export class UnitExtractor {
    * the summary's vector sat close to every method's, so for a question about one method the
    * class came first in both legs and pushed the method down (docs/BENCHMARKS.md §18).
    */
-  #summary(item: Item, def: Definition): { text: string; embedText?: string } {
+  #summary(item: Item, def: Definition): { text: string; lineMap?: readonly number[]; embedText?: string } {
     const body = def.body;
     if (!body) return { text: this.#lines(item.startLine, item.endLine) };
     const source = this.#source;
@@ -188,8 +188,8 @@ export class UnitExtractor {
     // Python's body starts on a line of its own; a brace body opens on the header's last line.
     const opensOwnLine = source.text.slice(source.lineStart(bodyLine), body.startIndex).trim() === '';
     let lastLine = opensOwnLine ? bodyLine - 1 : bodyLine;
-    const parts = [this.#lines(item.startLine, lastLine)];
-    const brief = [parts[0]!];
+    const parts = [this.#mapped(item.startLine, lastLine)];
+    const brief = [parts[0]!.text];
     const names: string[] = [];
     for (const member of this.#items(this.#members(body))) {
       const memberBody = member.definition?.body;
@@ -197,20 +197,20 @@ export class UnitExtractor {
         const signature = source.text
           .slice(source.lineStart(member.startLine), memberBody.startIndex)
           .trimEnd();
-        parts.push(`${signature} ${this.#spec.elision}`);
+        parts.push({ text: `${signature} ${this.#spec.elision}`, first: member.startLine });
         names.push(member.definition!.name);
       } else {
-        const lines = this.#lines(Math.max(member.startLine, lastLine + 1), member.endLine);
+        const lines = this.#mapped(Math.max(member.startLine, lastLine + 1), member.endLine);
         parts.push(lines);
-        brief.push(lines);
+        brief.push(lines.text);
       }
       lastLine = member.endLine;
     }
-    if (item.endLine > lastLine) parts.push(this.#lines(item.endLine, item.endLine));
-    const text = parts.filter((part) => part.trim() !== '').join('\n');
-    if (names.length === 0) return { text };
+    if (item.endLine > lastLine) parts.push(this.#mapped(item.endLine, item.endLine));
+    const summary = joinMapped(parts.filter((part) => part.text.trim() !== ''));
+    if (names.length === 0) return summary;
     brief.push(`members: ${names.join(', ')}`);
-    return { text, embedText: brief.filter((part) => part.trim() !== '').join('\n') };
+    return { ...summary, embedText: brief.filter((part) => part.trim() !== '').join('\n') };
   }
 
   /** A body's members; Java enums keep theirs one level down, after the constants. */
@@ -234,6 +234,10 @@ export class UnitExtractor {
 
   #lines(start: number, end: number): string {
     return this.#source.text.slice(this.#source.lineStart(start), this.#source.lineEnd(end));
+  }
+
+  #mapped(start: number, end: number): Mapped {
+    return { text: this.#lines(start, end), first: start };
   }
 
   /**
@@ -477,4 +481,20 @@ function typeName(node: Node): string {
 
 function isDocstring(node: Node): boolean {
   return node.type === 'expression_statement' && node.firstNamedChild?.type === 'string';
+}
+
+/** Text taken from the file, whose lines are the file's from `first` on. */
+interface Mapped {
+  text: string;
+  first: number;
+}
+
+/** Pieces of the file joined by line breaks, with the file line of each line of the result. */
+function joinMapped(pieces: readonly Mapped[]): { text: string; lineMap: number[] } {
+  const lineMap: number[] = [];
+  for (const { text, first } of pieces) {
+    const count = text.split('\n').length;
+    for (let i = 0; i < count; i++) lineMap.push(first + i);
+  }
+  return { text: pieces.map((p) => p.text).join('\n'), lineMap };
 }

@@ -33,7 +33,10 @@ export class UnitFitter {
       const head = this.#lines(unit.startLine, unit.headEndLine);
       if (this.count(head) <= this.budget) return [Object.assign(unit, { text: head }), ...this.#cut(unit)];
     }
-    const windows = this.#windows(unit.text, unit.isContiguous ? unit.startLine : undefined);
+    const lineOf = unit.isContiguous
+      ? (i: number) => unit.startLine + i
+      : unit.lineMap && ((i: number) => unit.lineMap![i]!);
+    const windows = this.#windows(unit.text, lineOf);
     const isIndependent = unit.kind === 'module' || unit.kind === 'text';
     return windows.map((window, i) => {
       if (i === 0 && !isIndependent) return Object.assign(unit, { text: window.text });
@@ -46,6 +49,7 @@ export class UnitFitter {
         statements: undefined,
         headEndLine: undefined,
         embedText: undefined,
+        lineMap: undefined,
       };
       if (!isIndependent) Object.assign(piece, { parent: unit, part: i });
       return piece;
@@ -101,7 +105,7 @@ export class UnitFitter {
     for (const group of groups) {
       if (!group.isOver) push(this.#lines(group.start, group.end), group.start, group.end);
       else
-        for (const window of this.#windows(this.#lines(group.start, group.end), group.start))
+        for (const window of this.#windows(this.#lines(group.start, group.end), (i) => group.start + i))
           push(window.text, window.startLine!, window.endLine!, window.isCutLine);
     }
     return parts;
@@ -111,22 +115,22 @@ export class UnitFitter {
    * Lines cut into windows of the budget (`evenly`: as few as packing needs, sized alike),
    * blank lines trimmed at the edges of each window; a line alone over the budget is cut in
    * halves (at a space near the middle when there is one) until each piece fits. With
-   * `firstLine`, windows carry their lines in the file.
+   * `lineOf` (the file line of each line of the text), windows carry their lines in the file.
    */
-  #windows(text: string, firstLine?: number): Window[] {
+  #windows(text: string, lineOf?: (line: number) => number): Window[] {
     const lines = text.split('\n');
     const counts = lines.map((line) => (line.trim() === '' ? 0 : this.count(line)));
     const windows: Window[] = [];
     for (let { first, last, tokens } of evenly(counts, this.budget)) {
       if (tokens > this.budget) {
-        const line = firstLine === undefined ? undefined : firstLine + first;
+        const line = lineOf?.(first);
         for (const piece of this.#cutLine(lines[first]!))
           windows.push({ text: piece, startLine: line, endLine: line, isCutLine: true });
         continue;
       }
       while (first < last && lines[first]!.trim() === '') first++;
       while (last > first && lines[last - 1]!.trim() === '') last--;
-      if (first < last) windows.push(...this.#checked(lines, first, last, firstLine, tokens));
+      if (first < last) windows.push(...this.#checked(lines, first, last, lineOf, tokens));
     }
     return windows;
   }
@@ -140,20 +144,17 @@ export class UnitFitter {
     lines: readonly string[],
     first: number,
     last: number,
-    firstLine?: number,
+    lineOf?: (line: number) => number,
     sum?: number,
   ): Window[] {
     const text = lines.slice(first, last).join('\n');
     const isSure = sum !== undefined && sum <= this.budget - SUM_SLACK_TOKENS;
     if (!isSure && last - first > 1 && this.count(text) > this.budget) {
       const middle = first + Math.floor((last - first) / 2);
-      return [
-        ...this.#checked(lines, first, middle, firstLine),
-        ...this.#checked(lines, middle, last, firstLine),
-      ];
+      return [...this.#checked(lines, first, middle, lineOf), ...this.#checked(lines, middle, last, lineOf)];
     }
-    if (firstLine === undefined) return [{ text, isCutLine: false }];
-    return [{ text, startLine: firstLine + first, endLine: firstLine + last - 1, isCutLine: false }];
+    if (!lineOf) return [{ text, isCutLine: false }];
+    return [{ text, startLine: lineOf(first), endLine: lineOf(last - 1), isCutLine: false }];
   }
 
   #cutLine(line: string): string[] {
@@ -196,7 +197,7 @@ interface Group {
 
 interface Window {
   text: string;
-  /** Lines in the file, when the text being cut is the file's own lines. */
+  /** Lines in the file, when those of the text being cut are known. */
   startLine?: number;
   endLine?: number;
   isCutLine: boolean;

@@ -67,6 +67,11 @@ export interface Unit {
   endLine: number;
   /** The text: the file's lines, or for class-like units the header and member signatures. */
   text: string;
+  /**
+   * Where the text is not the file's lines (a class summary, imports gathered from around the
+   * file): the file line of each of its lines, so that its parts have true ranges.
+   */
+  lineMap?: readonly number[];
   /** What is embedded instead of `text` (class-like units: members by name, not signature). */
   embedText?: string;
   parent: Unit | null;

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { chunkCode } from '../../../../src/engines/code/chunker.js';
 import { Grammars } from '../../../../src/engines/code/grammars.js';
 import { languageForPath } from '../../../../src/engines/code/languages.js';
+import type { CodeChunk } from '../../../../src/engines/code/types.js';
 import {
   bySymbol,
   chunk,
@@ -14,6 +15,27 @@ import {
 
 const grammars = new Grammars();
 afterAll(() => grammars.close());
+
+/**
+ * Each part's first and last lines are the file's at its range (a summary's signature line ends
+ * in the elision the file does not have), and the parts come in the file's order.
+ */
+function expectPartsAtTheirLines(text: string, parts: readonly CodeChunk[]): void {
+  const file = text.split('\n');
+  for (const part of parts) {
+    const shown = part.text.split('\n');
+    expect(
+      shown[0]!.startsWith(file[part.startLine - 1]!),
+      `part ${part.metadata.part} starts at its line`,
+    ).toBe(true);
+    expect(
+      shown.at(-1)!.startsWith(file[part.endLine - 1]!),
+      `part ${part.metadata.part} ends at its line`,
+    ).toBe(true);
+    expect(part.endLine - part.startLine + 1).toBeGreaterThanOrEqual(shown.length);
+  }
+  for (let i = 1; i < parts.length; i++) expect(parts[i]!.startLine).toBeGreaterThan(parts[i - 1]!.endLine);
+}
 
 /** A method of `statements` statements, each a few tokens, inside a class. */
 function longMethodFile(statements: number): string {
@@ -157,8 +179,44 @@ describe('a function over the token limit', () => {
     const methods = chunks.filter((c) => c.metadata.kind === 'method');
     expect(methods).toHaveLength(60);
     expect(methods.every((m) => m.metadata.parentScope === head.id)).toBe(true);
+    // The head spans the class; each part, the lines it shows (a signature with its body elided).
+    expect([head.startLine, head.endLine]).toEqual([1, lines.length - 1]);
+    expectPartsAtTheirLines(text, parts);
     expectValidChunks(text, chunks, 64);
     expectAllTextCovered(text, chunks);
+  });
+
+  it("gives a Java class summary's parts the lines they show, its long doc comment's too", async () => {
+    const doc = Array.from(
+      { length: 40 },
+      (_, i) => ` * Reads the ledger's entry number ${i} and keeps its balance.`,
+    );
+    const members = Array.from({ length: 30 }, (_, i) => [
+      `  public long balance${i}(long amount) {`,
+      `    return amount + ${i};`,
+      '  }',
+      '',
+    ]).flat();
+    const text = [
+      '/**',
+      ...doc,
+      ' */',
+      'public class Ledger {',
+      '  private long total;',
+      '',
+      ...members,
+      '}',
+      '',
+    ].join('\n');
+    const chunks = await chunk(grammars, 'Ledger.java', text, 64);
+    const head = bySymbol(chunks, 'Ledger.java:Ledger');
+    const parts = chunks.filter((c) => c.metadata.symbol === 'Ledger.java:Ledger' && c.metadata.part);
+    expect(parts.length).toBeGreaterThan(3);
+    expect([head.startLine, head.endLine]).toEqual([1, text.split('\n').length - 1]);
+    // Some parts are the doc comment's lines, some the members' signatures.
+    expect(parts.some((p) => p.text.includes('entry number 30'))).toBe(true);
+    expect(parts.some((p) => p.text.includes('balance29(long amount) { … }'))).toBe(true);
+    expectPartsAtTheirLines(text, parts);
   });
 
   it('refuses a limit that leaves no room for text, naming the file and the fix', async () => {
