@@ -115,6 +115,18 @@ function describeUnmatched(
     };
   }
   const ext = commonestExtension(skipped);
+  const narrowed = narrowedEngine(config, skipped);
+  if (narrowed) {
+    const use =
+      narrowed.engine === source.engine ? '' : `, and add \`engine: ${narrowed.engine}\` to this source`;
+    return {
+      ...base,
+      filesSkipped: skipped.length,
+      suggestedEngine: narrowed.engine,
+      message,
+      fix: `remove the \`include:\` under engines.${narrowed.engine}${where}, which leaves out ${narrowed.count} of these files though its chunker reads them (without it the engine reads every file its chunker does)${ext ? `, or add "**/*${ext}" to it` : ''}${use}`,
+    };
+  }
   return {
     ...base,
     filesSkipped: skipped.length,
@@ -122,6 +134,25 @@ function describeUnmatched(
     message,
     fix: `give this source${where} an \`include:\` that matches its files${ext ? ` (most end in ${ext})` : ''}, and an engine whose chunker reads them`,
   };
+}
+
+/**
+ * The configured engine whose own `include:` leaves out most of these files although its
+ * chunker reads them (a copied config listing some languages of the code engine).
+ */
+function narrowedEngine(
+  config: Pick<Config, 'engines'>,
+  paths: readonly string[],
+): { engine: string; count: number } | undefined {
+  let best: { engine: string; count: number } | undefined;
+  for (const [name, engine] of Object.entries(config.engines)) {
+    const read = CHUNKER_INCLUDES[engine.chunker];
+    if (!read) continue;
+    const matches = picomatch([...read], { dot: false });
+    const count = paths.filter((p) => matches(p)).length;
+    if (count > 0 && (!best || count > best.count)) best = { engine: name, count };
+  }
+  return best;
 }
 
 /**

@@ -5,10 +5,12 @@ import type { Command } from 'commander';
 import { withoutSource, withSource } from '../../config/edit.js';
 import { chooseConfigPath, DEFAULTS, resolveConfig, resolveConfigText } from '../../config/load.js';
 import { resolveUserPath } from '../../config/paths.js';
+import type { Config } from '../../config/types.js';
 import { errnoCode, errorMessage, isRagError, RagError } from '../../errors.js';
 import { request } from '../../ipc/client.js';
 import { isInside } from '../../paths.js';
-import { guessEngines } from '../../pipeline/source-check.js';
+import { PathFilter } from '../../pipeline/path-filter.js';
+import { guessEngines, lookAtSource, type UnmatchedSource } from '../../pipeline/source-check.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson } from '../output.js';
@@ -238,6 +240,10 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
 
   const daemon = await reloadDaemon(after.socketPath);
   const counts = guess ? Object.fromEntries(guess.counts) : undefined;
+  // Nothing the chosen engines read (a config whose code engine lists some languages only): the
+  // look `ragctl index` would make, and its fix, now rather than after an empty index.
+  const unread =
+    guess && engines.every((name) => !guess.counts.get(name)) ? await lookAtNew(after, path) : undefined;
   if (g.json) {
     printJson({
       added: { path, engines, ...(sqlBeside ? { sqlFiles: { engine: 'sql', include: SQL_FILES } } : {}) },
@@ -245,6 +251,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
       created: text === null,
       guessed: !!guess,
       files: counts,
+      ...(unread ? { unread: { message: unread.message, fix: unread.fix } } : {}),
       daemon,
     });
     return;
@@ -276,6 +283,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
       );
     }
   }
+  if (unread) lines.push(`  Nothing in it would be read: ${unread.message}.`, `  fix: ${unread.fix}`);
   if (sqlBeside) {
     const n = guess!.sqlFiles;
     lines.push(
@@ -288,6 +296,12 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
       : 'Run `ragctl index` to index it now, or `ragctl daemon install` to keep it indexed as it changes.',
   );
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** `lookAtSource` of the folder's first entry in the config just written. */
+async function lookAtNew(config: Config, path: string): Promise<UnmatchedSource | undefined> {
+  const source = config.sources.find((s) => s.path === path);
+  return source && lookAtSource(source, new PathFilter(source, config.dataDir), config);
 }
 
 /** What the second entry for a project's .sql files reads. */

@@ -96,6 +96,32 @@ describe('a source whose files all miss its engine, and an empty one, without a 
     expect(status.unmatched_sources).toEqual([]);
   }, 120_000);
 
+  it("names an engine's own include that leaves out files its chunker reads, in add and in index", async () => {
+    // A copied config whose code engine lists a few languages: a folder of C reads as nothing.
+    const cProject = join(ws.root, 'cproj');
+    await mkdir(cProject);
+    await writeFile(join(cProject, 'sum.c'), 'int sum(int a, int b) {\n  return a + b;\n}\n');
+    await writeFile(join(cProject, 'sum.h'), 'int sum(int a, int b);\n');
+    const narrow = await ws.writeConfig({
+      engines: { ...ENGINES, code: { ...ENGINES.code, include: ['**/*.py', '**/*.ts'] } },
+      sources: [],
+    });
+    const added = await runCli(['add', cProject, '--config', narrow], { cwd: ws.root });
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toContain('Nothing in it would be read');
+    expect(added.stdout).toContain(`fix: remove the \`include:\` under engines.code in ${narrow}`);
+    const json = oneJsonLine(await runCli(['index', '--json', '--config', narrow], { cwd: ws.root }));
+    expect(json.unmatched).toEqual([
+      expect.objectContaining({
+        source: cProject,
+        suggestedEngine: 'code',
+        fix: expect.stringMatching(
+          /^remove the `include:` under engines\.code .*, or add "\*\*\/\*\.[ch]" to it, and add `engine: code` to this source$/,
+        ),
+      }),
+    ]);
+  }, 120_000);
+
   it('a folder read by several engines is named only when none reads a file of it, once', async () => {
     // Code and md, with no Markdown in the folder: md finding nothing is no mistake.
     const both = await ws.writeConfig({ sources: [{ path: ws.notes, engine: ['code', 'md'] }] });

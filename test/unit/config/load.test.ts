@@ -1,11 +1,13 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULTS, loadConfig, resolveConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/types.js';
 import { LANGUAGES } from '../../../src/engines/code/languages.js';
+import { CODE_INCLUDE, MARKDOWN_INCLUDE, SQL_INCLUDE } from '../../../src/engines/default-includes.js';
 import { ConfigError } from '../../../src/errors.js';
 import { createRegistry } from '../../../src/registry/builtins.js';
 import { runCli } from '../../helpers/run-cli.js';
@@ -66,6 +68,19 @@ function expectConfigError(yaml: string, keyPath: string, reason: string | RegEx
 }
 
 const notes = (p: string) => join(root, 'notes', p);
+
+describe('the example config.yaml', () => {
+  it('leaves each built-in engine reading every file its chunker reads', () => {
+    // A copied example that listed some languages would silently turn the others off.
+    const config = loadConfig({
+      configPath: fileURLToPath(new URL('../../../config.yaml', import.meta.url)),
+      env: {},
+    });
+    expect(config.engines.md!.include).toEqual(MARKDOWN_INCLUDE);
+    expect(config.engines.code!.include).toEqual(CODE_INCLUDE);
+    expect(config.engines.sql!.include).toEqual(SQL_INCLUDE);
+  });
+});
 
 describe('unknown keys', () => {
   it('at the top level, with a did-you-mean', () => {
