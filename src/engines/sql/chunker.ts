@@ -57,9 +57,11 @@ class SqlChunker implements AppendingChunker {
   /**
    * Covers what a file gives, what left-out.ts keeps out included: a new version makes every
    * indexed log read again from its start once, so an index holding entries now left out is
-   * corrected; the statements' vectors are reused by content hash.
+   * corrected; the statements' vectors are reused by content hash. 3: zone abbreviations other
+   * than a few European ones, and times with none, were read as UTC; `DELIMITER` in .sql files;
+   * statements with nothing to run left out.
    */
-  readonly version = '2';
+  readonly version = '3';
   #analyzer: Promise<SqlAnalyzer> | undefined;
 
   /**

@@ -23,8 +23,12 @@ import type { SqlEntry } from './types.js';
  *   that failed (a serialization failure at `COMMIT`) is kept: its error is what a person
  *   searches for. So is one of a `.sql` file with a comment before it: that comment is its
  *   author's note on what follows, where a log's comments are tags a driver adds.
+ * - `empty statement`: one with nothing but blanks, `;` and comments (a tool's `statement: `
+ *   with no text, pg_ctl's connection checks), or only MySQL version comments (`/*!40101 SET
+ *   NAMES utf8mb4 *\/`, the session settings a dump saves and restores around its data). Nothing
+ *   in them is a query, and with few words they come near every short query's vector.
  */
-export type LeftOutKind = 'server message' | 'transaction control';
+export type LeftOutKind = 'server message' | 'transaction control' | 'empty statement';
 
 /**
  * A transaction-control statement, by its leading keywords (the analysers name their types
@@ -47,6 +51,7 @@ const AFTER_SPACE = new RegExp(`^\\s*${KEYWORDS}`, 'i');
 export function leftOutAs(entry: SqlEntry): LeftOutKind | null {
   if (entry.isServerMessage) return 'server message';
   if (entry.statement === null || entry.error !== null) return null;
+  if (isEmptyStatement(entry.statement)) return 'empty statement';
   const control =
     entry.source === 'sql-file' ? AFTER_SPACE.test(entry.statement) : isTransactionControl(entry.statement);
   return control ? 'transaction control' : null;
@@ -55,4 +60,15 @@ export function leftOutAs(entry: SqlEntry): LeftOutKind | null {
 /** Whether a statement, after any comments before it, is transaction control. */
 export function isTransactionControl(statement: string): boolean {
   return AFTER_COMMENTS.test(statement);
+}
+
+/** Whether a statement holds nothing to run but a dump's session settings, or nothing at all. */
+export function isEmptyStatement(statement: string): boolean {
+  // Most statements start with a keyword: no comment to strip.
+  if (/^[\s;]*\w/.test(statement)) return false;
+  const bare = statement
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/^\s*#[^\n]*/gm, ' ');
+  return /^[\s;]*$/.test(bare);
 }

@@ -176,7 +176,8 @@ export function parseSlowTime(text: string): number | null {
   const old = /^(\d\d)(\d\d)(\d\d) +(\d?\d):(\d\d):(\d\d)/.exec(text);
   if (old) {
     const [, y, mo, d, h, mi, s] = old;
-    return Date.UTC(2000 + Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+    // The server's local time: read in this machine's zone, most often the server's own.
+    return new Date(2000 + Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)).getTime();
   }
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : ms;

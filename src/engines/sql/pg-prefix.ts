@@ -27,7 +27,7 @@ const MAX_PREFIX_CHARS = 400;
 
 const HEURISTIC = new RegExp(`^(.{0,${MAX_PREFIX_CHARS}}?)\\b(${SEVERITIES}):  ?(.*)$`, 's');
 
-const TIME = String.raw`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?: ?(?:[A-Za-z]{1,5}|[+-]\d\d(?::?\d\d)?))?`;
+const TIME = String.raw`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?: ?(?:[A-Za-z]{1,5}(?![A-Za-z])|[+-]\d\d(?::?\d\d)?))?`;
 
 /** What each escape of log_line_prefix can look like, with the field it fills. */
 const ESCAPES: Record<string, string> = {
@@ -90,28 +90,110 @@ export function compilePrefix(prefix: string): RegExp {
   return new RegExp(`^${pattern}(?<severity>${SEVERITIES}):  ?(?<message>.*)$`, 's');
 }
 
-const ZONES: Record<string, number> = { UTC: 0, GMT: 0, Z: 0, CET: 60, CEST: 120, EET: 120, EEST: 180 };
+/**
+ * The abbreviations tzdata gives the zones PostgreSQL writes `log_timezone` in (initdb copies the
+ * system's zone, so a laptop's log says EST, IST or AEDT): minutes east of UTC. Where one names
+ * several (IST: India, Israel, Ireland's summer), the first is the likelier and the machine's own
+ * zone decides (`zoneOffset`). Zones tzdata names by number (`+03`, `-0330`) need no entry.
+ */
+const ZONES: Readonly<Record<string, readonly number[]>> = Object.freeze({
+  UTC: [0],
+  UT: [0],
+  GMT: [0],
+  Z: [0],
+  WET: [0],
+  WEST: [60],
+  BST: [60],
+  IST: [330, 120, 60],
+  CET: [60],
+  CEST: [120],
+  MET: [60],
+  MEST: [120],
+  EET: [120],
+  EEST: [180],
+  MSK: [180],
+  WAT: [60],
+  CAT: [120],
+  SAST: [120],
+  EAT: [180],
+  IDT: [180],
+  PKT: [300],
+  WIB: [420],
+  WITA: [480],
+  WIT: [540],
+  HKT: [480],
+  AWST: [480],
+  JST: [540],
+  KST: [540],
+  ACST: [570],
+  ACDT: [630],
+  AEST: [600],
+  AEDT: [660],
+  CHST: [600],
+  NZST: [720],
+  NZDT: [780],
+  SST: [-660],
+  HST: [-600],
+  HDT: [-540],
+  AKST: [-540],
+  AKDT: [-480],
+  PST: [-480, 480],
+  PDT: [-420],
+  MST: [-420],
+  MDT: [-360],
+  CST: [-360, 480, -300],
+  CDT: [-300, -240],
+  EST: [-300],
+  EDT: [-240],
+  AST: [-240],
+  ADT: [-180],
+  NST: [-210],
+  NDT: [-150],
+});
 
-/** A log time as milliseconds since the epoch; zones it cannot resolve are read as UTC. */
+/** `2026-12-07T03:59:46` read at `minutes` east of UTC. */
+function atOffset(wall: string, minutes: number): number {
+  return Date.parse(`${wall}Z`) - minutes * 60_000;
+}
+
+/** Whether this machine's own zone is `minutes` east of UTC at that wall time. */
+function isLocalOffset(wall: string, minutes: number): boolean {
+  return -new Date(atOffset(wall, minutes)).getTimezoneOffset() === minutes;
+}
+
+/**
+ * Minutes east of UTC for an abbreviation: the one it names, or of those it may name the one
+ * this machine's zone has then; an abbreviation tzdata does not use here is this machine's zone
+ * (the server that wrote the log is most often the machine reading it).
+ */
+function zoneOffset(wall: string, abbreviation: string): number {
+  const offsets = ZONES[abbreviation.toUpperCase()];
+  if (offsets?.length === 1) return offsets[0]!;
+  const local = -new Date(Date.parse(wall)).getTimezoneOffset();
+  if (!offsets) return local;
+  return offsets.find((minutes) => isLocalOffset(wall, minutes)) ?? offsets[0]!;
+}
+
+/**
+ * A log time as milliseconds since the epoch: at its numeric offset or zone abbreviation, and
+ * with neither (a server writing its local time) in this machine's zone.
+ */
 export function parseLogTime(text: string): number | null {
-  const m = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?)(?: ?([A-Za-z]{1,5}|[+-]\d\d(?::?\d\d)?))?/.exec(
-    text,
-  );
+  const m =
+    /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?)(?: ?([A-Za-z]{1,5}(?![A-Za-z])|[+-]\d\d(?::?\d\d)?))?/.exec(
+      text,
+    );
   if (!m) return null;
-  let zone = 'Z';
+  const wall = `${m[1]}T${m[2]}`;
   const z = m[3];
-  if (z && /^[+-]/.test(z))
-    zone = z.length === 3 ? `${z}:00` : z.includes(':') ? z : `${z.slice(0, 3)}:${z.slice(3)}`;
-  else if (z && ZONES[z.toUpperCase()] !== undefined) {
-    const mins = ZONES[z.toUpperCase()]!;
-    if (mins !== 0) {
-      const sign = mins < 0 ? '-' : '+';
-      const abs = Math.abs(mins);
-      zone = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-    }
+  if (Number.isNaN(Date.parse(`${wall}Z`))) return null;
+  if (!z) return Date.parse(wall);
+  if (/^[+-]/.test(z)) {
+    const zone = z.length === 3 ? `${z}:00` : z.includes(':') ? z : `${z.slice(0, 3)}:${z.slice(3)}`;
+    const ms = Date.parse(`${wall}${zone}`);
+    return Number.isNaN(ms) ? null : ms;
   }
-  const ms = Date.parse(`${m[1]}T${m[2]}${zone}`);
-  return Number.isNaN(ms) ? null : ms;
+  return atOffset(wall, zoneOffset(wall, z));
 }
 
 function unknownToNull(value: string | undefined): string | null {

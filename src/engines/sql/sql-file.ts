@@ -17,7 +17,9 @@ type Mode =
  * Splits a `.sql` file into statements, line by line: `;` ends a statement except inside
  * quotes, `$tag$` bodies, comments (block comments nest, as in PostgreSQL); a
  * `COPY … FROM stdin;` takes the data lines up to `\.`; psql meta-commands (`\connect`)
- * are entries of their own.
+ * are entries of their own. The MySQL client's `DELIMITER //` line makes `//` end statements
+ * until `DELIMITER ;` (how dumps and migrations write procedures and triggers, whose bodies hold
+ * `;`); the line itself is no statement. A lone `;` is none either.
  */
 export class SqlFileReader implements SqlLogReader {
   readonly source = 'sql-file' as const;
@@ -29,12 +31,19 @@ export class SqlFileReader implements SqlLogReader {
   /** Whether the statement so far has anything but blanks and comments. */
   #hasCode = false;
   #copy: { entry: SqlEntry; lines: number } | null = null;
+  /** What ends a statement: `;`, or what a `DELIMITER` line set. */
+  #delimiter = ';';
 
   push(rawLine: string, lineNo: number): SqlEntry[] {
     const cut = isCutLine(rawLine);
     const line = stripCutMark(rawLine);
     if (this.#copy) return this.#copyLine(line, lineNo);
     const out: SqlEntry[] = [];
+    const delimiter = this.#mode.kind === 'code' && !this.#hasCode ? DELIMITER_LINE.exec(line) : null;
+    if (delimiter) {
+      this.#delimiter = delimiter[1]!;
+      return out;
+    }
     if (this.#mode.kind === 'code' && !this.#hasCode && line.startsWith('\\')) {
       const meta = blankEntry(this.source, lineNo, lineNo, line);
       meta.readStatus = 'not-sql';
@@ -138,7 +147,8 @@ export class SqlFileReader implements SqlLogReader {
         i += 2;
         continue;
       }
-      if (ch === ';') return i;
+      if (ch === this.#delimiter[0] && line.startsWith(this.#delimiter, i))
+        return i + this.#delimiter.length - 1;
       if (ch !== ' ' && ch !== '\t') this.#hasCode = true;
       if (ch === "'" || ch === '"' || ch === '`') {
         const escaped = ch === "'" && /[eE]/.test(line[i - 1] ?? '') && !/\w/.test(line[i - 2] ?? '');
@@ -180,14 +190,18 @@ export class SqlFileReader implements SqlLogReader {
     const cut = this.#cut;
     const { start, end } = { start: this.#start, end: this.#end };
     this.#reset();
-    if (text === '') return null;
+    // A lone `;` ends nothing; MySQL version comments alone (`/*!40101 SET NAMES utf8mb4 */;`)
+    // are the session settings a dump saves and restores: no statement of the file's (left-out.ts).
+    if (text === '' || (!hasCode && /^[\s;]*$/.test(text.replace(/\/\*![\s\S]*?\*\//g, ' ')))) return null;
     const entry = blankEntry(this.source, start, end, text);
     if (!hasCode) {
       entry.readStatus = 'not-sql';
       entry.readNote = 'only comments';
       return entry;
     }
-    entry.statement = text.replace(/;$/, '');
+    entry.statement = text.endsWith(this.#delimiter)
+      ? text.slice(0, -this.#delimiter.length).trimEnd()
+      : text;
     if (cut) {
       entry.readStatus = 'truncated';
       entry.readNote = 'the statement was cut at its length limit';
@@ -215,6 +229,9 @@ export class SqlFileReader implements SqlLogReader {
     return [];
   }
 }
+
+/** `DELIMITER //`, `delimiter $$`: the MySQL client's statement end from this line on. */
+const DELIMITER_LINE = /^\s*delimiter\s+(\S+)\s*$/i;
 
 function stripComments(sql: string): string {
   return sql.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/--[^\n]*/g, ' ');

@@ -171,6 +171,20 @@ describe('what the SQL index holds of a log', () => {
     expect(omitted).toEqual({ 'transaction control': 1 });
   });
 
+  test("a statement with nothing to run is counted, not indexed: an empty one, a dump's version comments", async () => {
+    const log = [
+      '2026-12-07 03:51:33.362 UTC [15176] postgres@template1 LOG:  duration: 0.058 ms  statement: ',
+      '2026-12-07 03:51:33.400 UTC [15176] postgres@template1 LOG:  duration: 0.058 ms  statement: ;',
+      '2026-12-07 03:51:33.500 UTC [15176] app@shop LOG:  duration: 0.040 ms  statement: /*!40101 SET NAMES utf8mb4 */',
+      '2026-12-07 03:51:33.600 UTC [15176] app@shop LOG:  duration: 0.040 ms  statement: /* app: cart */ SELECT 1',
+      '2026-12-07 03:52:02.000 UTC [15200] app@shop LOG:  duration: 0.3 ms  statement: -- only a note',
+      '',
+    ].join('\n');
+    const { chunks, omitted } = await chunkText('/logs/postgresql.log', log);
+    expect(chunks.map((c) => c.text)).toEqual(['/* app: cart */ SELECT 1']);
+    expect(omitted).toEqual({ 'empty statement': 4 });
+  });
+
   test('transaction control by its leading keywords, in both dialects', () => {
     for (const s of [
       'BEGIN',

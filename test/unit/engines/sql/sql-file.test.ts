@@ -51,4 +51,36 @@ describe('.sql files', () => {
     expect(cut).toMatchObject({ startLine: 2, endLine: 3, readStatus: 'truncated' });
     expect(cut!.readNote).toMatch(/dollar-quoted/);
   });
+
+  test('DELIMITER lines set what ends a statement, so a procedure or trigger is one statement', () => {
+    const dump = [
+      '/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;',
+      '/*!40101 SET NAMES utf8mb4 */;',
+      'CREATE TABLE orders (id int, customer_id int, total numeric);',
+      'DELIMITER ;;',
+      'CREATE DEFINER=`root`@`localhost` PROCEDURE `pay_order`(IN p_order INT)',
+      'BEGIN',
+      '  UPDATE orders SET total = 0 WHERE id = p_order;',
+      '  SELECT total FROM orders WHERE id = p_order;',
+      'END ;;',
+      'DELIMITER ;',
+      'delimiter //',
+      'CREATE TRIGGER audit_orders AFTER INSERT ON orders FOR EACH ROW',
+      'BEGIN',
+      '  INSERT INTO audit VALUES (NEW.customer_id);',
+      'END//',
+      'DELIMITER ;',
+      ';',
+      'SELECT 1;',
+      '/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;',
+    ].join('\n');
+    const entries = readAll(createReader('sql-file'), dump);
+    expect(entries.map((e) => [e.startLine, e.endLine, e.statement])).toEqual([
+      [3, 3, 'CREATE TABLE orders (id int, customer_id int, total numeric)'],
+      [5, 9, expect.stringMatching(/^CREATE DEFINER[\s\S]*WHERE id = p_order;\nEND$/)],
+      [12, 15, expect.stringMatching(/^CREATE TRIGGER[\s\S]*NEW\.customer_id\);\nEND$/)],
+      [18, 18, 'SELECT 1'],
+    ]);
+    expect(entries.every((e) => e.readStatus === null)).toBe(true);
+  });
 });
