@@ -186,9 +186,11 @@ export async function guessEngines(
     const chunker = config.engines[name]?.chunker ?? BUILTIN_ENGINES[name]?.chunker;
     const matches =
       chunker === 'sql' ? (rel: string) => globs(rel) && !notADatabaseLog(rel) : (rel: string) => globs(rel);
-    return [name, matches] as const;
+    return [name, matches, chunker === 'sql'] as const;
   });
   const counts = new Map<string, number>(matchers.map(([name]) => [name, 0]));
+  // A project's .sql files go to a second entry (`ragctl add`): only logs make a folder sql's.
+  const logs = new Map<string, number>(matchers.map(([name]) => [name, 0]));
   const examples = new Map<string, string[]>(matchers.map(([name]) => [name, []]));
   let files = 0;
   let markdown = 0;
@@ -203,16 +205,19 @@ export async function guessEngines(
     if (/\.sql$/i.test(file)) sqlFiles++;
     if (/\.html?$/i.test(file)) pages++;
     const rel = relativePath(path, file).split(sep).join('/');
-    for (const [name, matches] of matchers) {
+    for (const [name, matches, isSql] of matchers) {
       if (!matches(rel)) continue;
       if (name === 'code' && /\.[cm]?js$/i.test(file)) pageScripts++;
       counts.set(name, counts.get(name)! + 1);
+      if (!isSql || !/\.sql$/i.test(file)) logs.set(name, logs.get(name)! + 1);
       const some = examples.get(name)!;
       if (some.length < EXAMPLES) some.push(rel);
     }
   }
+  // A folder of .sql files alone is sql's all the same.
+  const ranked = [...logs.values()].some((n) => n > 0) ? logs : counts;
   let engine = 'md';
-  for (const [name, n] of counts) if (n > (counts.get(engine) ?? 0)) engine = name;
+  for (const [name, n] of ranked) if (n > (ranked.get(engine) ?? 0)) engine = name;
   const engines = [engine];
   // Beside HTML pages, JavaScript is the pages' own (a documentation site's search and
   // highlighting, a saved page's scripts), not code anyone wrote to be searched.

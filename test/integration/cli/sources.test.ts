@@ -301,6 +301,24 @@ describe('ragctl add', () => {
     expect((await ragctl('remove', 'billing')).code).toBe(0);
   }, 180_000);
 
+  it('a project with more .sql files than code is still read as code and docs, its .sql apart', async () => {
+    await mkdir(join(root, 'ledger/db/migrations'), { recursive: true });
+    await mkdir(join(root, 'ledger/logs'));
+    await writeFile(join(root, 'ledger', 'README.md'), '# Ledger\n');
+    await writeFile(join(root, 'ledger', 'app.py'), 'def balance():\n    pass\n');
+    for (const [i, table] of ['customers', 'orders', 'payments'].entries())
+      await writeFile(
+        join(root, 'ledger/db/migrations', `00${i}_${table}.sql`),
+        `CREATE TABLE ${table} (id int);\n`,
+      );
+    await writeFile(join(root, 'ledger/logs', 'app.log'), 'INFO app started\n');
+    const json = oneJsonLine(await ragctl('add', 'ledger', '--json'));
+    expect(json).toMatchObject({ files: { code: 1, md: 1, sql: 4 } });
+    expect([...(json.added as { engines: string[] }).engines].sort()).toEqual(['code', 'md']);
+    expect(json.added).toMatchObject({ sqlFiles: { engine: 'sql', include: ['**/*.sql'] } });
+    expect((await ragctl('remove', 'ledger')).code).toBe(0);
+  });
+
   it('remove works for a folder that is gone, and refuses one that is not a source', async () => {
     await mkdir(join(root, 'old'));
     expect((await ragctl('add', 'old')).code).toBe(0);
