@@ -240,7 +240,8 @@ export type ParamProblem =
 export type ParamsCheck = { ok: true; params: SearchParams } | { ok: false; problem: ParamProblem };
 
 /** Validates `input` against the schema; a problem names one parameter (the first in order). */
-export function checkSearchParams(schema: SearchParamsSchema, input: unknown): ParamsCheck {
+export function checkSearchParams(schema: SearchParamsSchema, given: unknown): ParamsCheck {
+  const input = withListsOfOne(schema, given);
   const parsed = schema.object.safeParse(input);
   if (parsed.success) return { ok: true, params: parsed.data };
   const issues = parsed.error.issues;
@@ -268,6 +269,18 @@ export function checkSearchParams(schema: SearchParamsSchema, input: unknown): P
     ok: false,
     problem: { param: name, problem: 'invalid', expects: spec?.expects ?? 'valid', value },
   };
+}
+
+/**
+ * A list filter given one word (`"lang": "rust"`, as an agent often writes it) as the list of
+ * that word: the schema asks for a list, and one value is no less clear.
+ */
+function withListsOfOne(schema: SearchParamsSchema, input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const record = input as Record<string, unknown>;
+  const lone = schema.filters.filter((f) => f.kind === 'string-in' && typeof record[f.name] === 'string');
+  if (!lone.length) return input;
+  return { ...record, ...Object.fromEntries(lone.map((f) => [f.name, [record[f.name]]])) };
 }
 
 /**

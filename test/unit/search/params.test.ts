@@ -69,7 +69,8 @@ describe('the search schema', () => {
     });
     expect(problem({ query: 'q', table: [] }).param).toBe('table');
     expect(problem({ query: 'q', table: ['ok', ''] }).param).toBe('table');
-    expect(problem({ query: 'q', table: 'orders' }).param).toBe('table');
+    expect(problem({ query: 'q', table: '' }).param).toBe('table');
+    expect(problem({ query: 'q', table: 7 }).param).toBe('table');
     expect(problem({ query: 'q', after: 'last tuesday' }).param).toBe('after');
     expect(problem({ query: 'q', before: '2024-02-31' }).param).toBe('before');
   });
@@ -150,5 +151,26 @@ describe('the search schema', () => {
     // An open declaration of the same name opens it.
     const open = searchParamsSchema([LANG, { ...LANG, values: undefined }]);
     expect(checkSearchParams(open, { query: 'q', lang: ['golang'] }).ok).toBe(true);
+  });
+
+  it('takes one word for a list filter as the list of it, and still names a bad one', () => {
+    const LANG: FilterField = {
+      name: 'lang',
+      kind: 'string-in',
+      column: 'language',
+      description: 'only code in these languages',
+      values: ['python', 'go'],
+    };
+    const closed = searchParamsSchema([LANG]);
+    expect(checkSearchParams(closed, { query: 'q', lang: 'go' })).toEqual({
+      ok: true,
+      params: { query: 'q', lang: ['go'] },
+    });
+    const checked = checkSearchParams(closed, { query: 'q', lang: 'golang' });
+    expect(checked.ok).toBe(false);
+    if (checked.ok) return;
+    expect(describeProblem(checked.problem, 'lang')).toBe(
+      'lang must be one or more of python, go, not "golang"',
+    );
   });
 });
