@@ -80,10 +80,31 @@ export async function main(argv: string[]): Promise<number> {
         err.code === 'commander.help'
       )
         return EXIT.ok;
+      const hint = dashQueryHint(err, argv);
+      if (hint) process.stderr.write(`${hint}\n`);
       return EXIT.usage;
     }
     if (argv.includes('--json')) printJson(errorJson(err));
     else process.stderr.write(`${formatError(err)}\n`);
     return exitCodeFor(err);
   }
+}
+
+/**
+ * `ragctl search "--dry-run"`: the shell passes the query without its quotes, and commander reads
+ * it as an option (unknown, or one that takes the query as its value and leaves none).
+ */
+function dashQueryHint(err: CommanderError, argv: readonly string[]): string | undefined {
+  if (err.code !== 'commander.unknownOption' && err.code !== 'commander.missingArgument') return undefined;
+  const args = argv.slice(2);
+  const command = args.find((a) => a === 'search' || a === 'context');
+  if (!command || args.includes('--')) return undefined;
+  const after = args.slice(args.indexOf(command) + 1);
+  // The unknown option is the query; or the query was a known flag, and none is left.
+  const dashed =
+    err.code === 'commander.unknownOption'
+      ? after.find((a) => err.message.includes(`'${a}'`))
+      : after.findLast((a) => /^--[a-z]/i.test(a));
+  if (!dashed) return undefined;
+  return `if "${dashed}" is what to ${command === 'search' ? 'search for' : 'ask about'}, put -- before it: ragctl ${command} [options] -- "${dashed}"`;
 }
