@@ -312,6 +312,19 @@ export class SearchService {
       const none = `no result holds ${identifier} as written: these are ${nearest}`;
       note = note ? `${note}; ${none}` : none;
     }
+    if (!results.length && ranked !== 'text') {
+      // Nearest neighbours are found whatever the words, so none means no chunk passes the filters.
+      const filters = [
+        ...(q.path !== undefined ? [`path ${JSON.stringify(q.path)}`] : []),
+        ...(q.after !== undefined ? [`after ${q.after}`] : []),
+        ...(q.before !== undefined ? [`before ${q.before}`] : []),
+        ...given.map((f) => `${f.name} ${JSON.stringify(q[f.name])}`),
+      ];
+      if (filters.length) {
+        const none = `no indexed chunk passes ${filters.length === 1 ? 'the filter' : 'the filters'} ${filters.join(', ')}, whatever its words`;
+        note = note ? `${note}; ${none}` : none;
+      }
+    }
     timings.mergeMs += performance.now() - mark;
     return {
       query,

@@ -7,7 +7,7 @@ import { fromCliText, paramSpecs } from '../../search/param-specs.js';
 import { askDaemon, indexNote } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
-import { addParamFlags, helpOf, takeParamFlags } from './search.js';
+import { addParamFlags, helpOf, pathFromHere, takeParamFlags } from './search.js';
 
 export interface ContextCommandOptions {
   /** The engine filter fields that get flags (as for `search`); default: the built-in ones. */
@@ -75,6 +75,7 @@ Examples:
       if (opts.budget !== undefined) raw.budget = opts.budget;
       if (opts.tokenizer !== undefined) raw.tokenizer = opts.tokenizer;
       const labels = takeParamFlags(flags, opts, raw);
+      if (typeof raw.path === 'string') raw.path = pathFromHere(raw.path, g);
       const [{ searchParamsSchema }, { checkContextParams }] = await Promise.all([
         import('../../search/params.js'),
         import('../../context/params.js'),

@@ -1,7 +1,12 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { loadConfig } from '../../config/load.js';
 import { nameInFile, placeOf, spansIn } from '../../context/format.js';
 import type { FilterField } from '../../engines/types.js';
 import { RagError } from '../../errors.js';
+import { isInside } from '../../paths.js';
 import { BUILTIN_FILTERS } from '../../registry/builtin-filters.js';
 import { chunkBody } from '../../search/body.js';
 import {
@@ -62,7 +67,8 @@ any case, punctuation between them ignored; the rest of the query still ranks). 
 shell too: ragctl search '"connection refused" after upgrade'. A number or a word of one or two
 letters alone in quotes is only a word. When nothing holds the phrase,
 the results are ranked by its words alone, and a note says so. A query that is one identifier
-(make_context, pg_stat_activity, ENOSPC, --dry-run) puts the chunks that name it first.
+(make_context, pg_stat_activity, ENOSPC; --dry-run after --, as in ragctl search -- --dry-run)
+puts the chunks that name it first.
 
 Dates: 2024-05-01 (UTC), an ISO date-time with Z or an offset (2024-05-01T09:30+02:00), or an
 age: 7d, 12h, 30m. A filter that only some engines have (--heading: document engines such as
@@ -80,6 +86,7 @@ Examples:
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const raw: Record<string, unknown> = { query: words.join(' ') };
       const labels = takeParamFlags(flags, opts, raw);
+      if (typeof raw.path === 'string') raw.path = pathFromHere(raw.path, g);
       const { searchParamsSchema } = await import('../../search/params.js');
       const checked = checkSearchParams(searchParamsSchema(filters), raw);
       if (!checked.ok) {
@@ -145,6 +152,34 @@ export function takeParamFlags(
     else if (value !== undefined) labels.set(spec.name, option.long ?? option.flags);
   }
   return labels;
+}
+
+/**
+ * A relative `--path` whose folders are there from where the user stands, in or around a
+ * source, as the absolute glob it names: results print paths from there (`src/cobra/cmd.go`),
+ * so that is how people write them back. Any other glob is left for the search to read (from
+ * a source's root, or under the source folder's name: `notes/**`).
+ */
+export function pathFromHere(glob: string, g: GlobalOptions, cwd = process.cwd()): string {
+  if (glob === '~' || glob.startsWith('~/')) return `${homedir()}${glob.slice(1)}`;
+  if (glob.startsWith('/')) return glob;
+  const relative = glob.replace(/^(\.\/)+/, '');
+  const literal: string[] = [];
+  for (const segment of relative.split('/')) {
+    if (segment === '' || /[*?[\]{}\\]/.test(segment)) break;
+    literal.push(segment);
+  }
+  if (!literal.length) return glob;
+  const at = resolve(cwd, ...literal);
+  if (!existsSync(at)) return glob;
+  let sources: readonly string[];
+  try {
+    sources = loadConfig({ configPath: g.config }).sources.map((s) => s.path);
+  } catch {
+    return glob;
+  }
+  const near = sources.some((root) => root === at || isInside(at, root) || isInside(root, at));
+  return near ? resolve(cwd, relative) + (relative.endsWith('/') ? '/' : '') : glob;
 }
 
 export function helpOf(spec: ParamSpec): string {

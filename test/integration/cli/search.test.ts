@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paragraph, Workspace } from '../../helpers/index-workspace.js';
 import { type CliResult, oneJsonLine, runCli } from '../../helpers/run-cli.js';
@@ -167,6 +167,21 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
     expect(
       results(await ragctl('search', '--json', '--path', 'elsewhere/garden/**', 'eggs and cheese')),
     ).toEqual([]);
+    // Nothing passing the filter is said, not left as "no results" for the words.
+    const none = await ragctl('search', '--path', 'elsewhere/garden/**', 'eggs and cheese');
+    expect(none.stderr).toContain(
+      '(no indexed chunk passes the filter path "elsewhere/garden/**", whatever its words)',
+    );
+    // Named from where the user stands, as the CLI prints paths: above the source, and inside it.
+    const from = async (cwd: string, glob: string) =>
+      results(
+        await runCli(['search', '--json', '--path', glob, 'eggs and cheese', '--config', config], { cwd }),
+      ).map((h) => h.path);
+    const tomatoes = new Set([ws.path('garden/tomatoes.md')]);
+    expect(
+      new Set(await from(dirname(ws.root), `${basename(ws.root)}/${basename(ws.notes)}/garden/**`)),
+    ).toEqual(tomatoes);
+    expect(new Set(await from(ws.path('ops'), '../garden/'))).toEqual(tomatoes);
 
     const query = ['--json', '--mode', 'vector', 'meeting notes about the office move'];
     const unfiltered = results(await ragctl('search', ...query));
