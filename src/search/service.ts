@@ -2,7 +2,7 @@ import type { Embedder } from '../embed/types.js';
 import { BUILTIN_ENGINES } from '../engines/default-includes.js';
 import type { FilterField, StoreMapper } from '../engines/types.js';
 import { isRagError, RagError } from '../errors.js';
-import { holdsTerm, withExactFirst } from '../store/exact-first.js';
+import { holdsOrDefines, withExactFirst } from '../store/exact-first.js';
 import type {
   ChunkTableReader,
   Collapse,
@@ -302,7 +302,7 @@ export class SearchService {
       identifier &&
       ranked !== 'vector' &&
       results.length &&
-      !results.some((h) => holdsTerm(h.text, identifier))
+      !results.some((h) => holdsOrDefines(h, identifier))
     ) {
       // The hits' order says nothing of whether the name is anywhere: an error code that was
       // never indexed gets its nearest neighbours, which must not pass for matches. (Vector

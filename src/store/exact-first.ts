@@ -41,6 +41,42 @@ export function definesTerm(
 }
 
 /**
+ * Whether `hit` defines a name qualified by its package, module or crate (`cobra.MinimumNArgs`,
+ * `semver::Op`, `json.decoder.JSONDecoder`), which the definition itself never writes: its
+ * symbol or heading is the name after the qualifier, and its path names the qualifier (a folder
+ * `cobra/` or `semver-1.0.23/`, a file `decoder.py`). `as typed` when the name's case is the query's.
+ */
+function definesInPackage(
+  hit: Pick<SearchHit, 'headingPath' | 'metadata' | 'path'>,
+  term: string,
+): 'as typed' | 'in another case' | false {
+  const parts = qualified(term, true).split('.');
+  for (let k = parts.length - 1; k >= 1; k--) {
+    const name = parts.slice(k).join('.');
+    if (!pathNames(hit.path, parts[k - 1]!.toLowerCase()) || !definesTerm(hit, name)) continue;
+    return definesTerm(hit, name, true) ? 'as typed' : 'in another case';
+  }
+  return false;
+}
+
+/** A folder of the path is `pkg` or a release of it (`semver-1.0.23`, `cobra@v1.8.1`), or its file is `pkg.<ext>`. */
+function pathNames(path: string, pkg: string): boolean {
+  if (!pkg) return false;
+  const segments = path.toLowerCase().split(/[\\/]/u);
+  const file = segments.pop() ?? '';
+  if (file.replace(/\.[^.]*$/u, '') === pkg) return true;
+  return segments.some((s) => s === pkg || (s.startsWith(pkg) && /^[-@_.]v?\d/u.test(s.slice(pkg.length))));
+}
+
+/** Whether `hit` holds `term` whole, or defines it as qualified by its package (`cobra.MinimumNArgs`). */
+export function holdsOrDefines(
+  hit: Pick<SearchHit, 'headingPath' | 'metadata' | 'path' | 'text'>,
+  term: string,
+): boolean {
+  return holdsTerm(hit.text, term) || definesInPackage(hit, term) !== false;
+}
+
+/**
  * Whether `hit` is all about `word`, spelled as typed: a code chunk whose symbol has that name
  * (`Session`, `Command.Session`), or a section whose heading is that word alone, a parenthesis
  * after it allowed (`rate()`, `Session (class)`). A heading that
@@ -94,11 +130,14 @@ export function withExactFirst(
   // methods; a setting's name in a heading is one whatever its case), holders, the rest.
   const groups: SearchHit[][] = [[], [], [], []];
   for (const hit of hits) {
-    if (!pattern.test(hit.text)) groups[3]!.push(hit);
+    const inPackage = !soft && definesInPackage(hit, term);
+    if (!inPackage && !pattern.test(hit.text)) groups[3]!.push(hit);
     else {
       holders.add(hit.id);
-      const asTyped = soft ? namesWholly(hit, term) : definesTerm(hit, term, true);
-      if (asTyped || (!soft && definesTerm(hit, term))) {
+      const asTyped = soft
+        ? namesWholly(hit, term)
+        : inPackage === 'as typed' || definesTerm(hit, term, true);
+      if (asTyped || inPackage || (!soft && definesTerm(hit, term))) {
         definers.add(hit.id);
         groups[asTyped ? 0 : 1]!.push(hit);
       } else groups[soft ? 3 : 2]!.push(hit);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { definesTerm, holdsTerm, withExactFirst } from '../../../src/store/exact-first.js';
+import { definesTerm, holdsOrDefines, holdsTerm, withExactFirst } from '../../../src/store/exact-first.js';
 import type { SearchHit } from '../../../src/store/types.js';
 
 const hit = (id: string, text: string, score: number): SearchHit => ({
@@ -108,6 +108,49 @@ describe('withExactFirst', () => {
       ['lower', 0.8],
     ]);
     expect([...definers].sort()).toEqual(['lower', 'upper']);
+  });
+
+  it('takes a name qualified by its package, module or crate, which the definition never writes', () => {
+    const defined = (id: string, path: string, symbol: string, text: string, score: number): SearchHit => ({
+      ...hit(id, text, score),
+      path,
+      engine: 'code',
+      metadata: { symbol },
+    });
+    const guide = hit('guide', 'Use cobra.MinimumNArgs(1) to require an argument.', 0.9);
+    const args = defined(
+      'args',
+      '/src/cobra/args.go',
+      'args.go:MinimumNArgs',
+      'func MinimumNArgs(n int) PositionalArgs {',
+      0.5,
+    );
+    const elsewhere = defined(
+      'other',
+      '/src/viper/args.go',
+      'args.go:MinimumNArgs',
+      'func MinimumNArgs(n int) {',
+      0.4,
+    );
+    const go = withExactFirst([guide, elsewhere, args], 'cobra.MinimumNArgs');
+    expect(go.hits.map((h) => h.id)).toEqual(['args', 'guide', 'other']);
+    expect([...go.definers]).toEqual(['args']);
+    // A crate's release folder; `::` parts the name as `.` does.
+    const op = defined('op', '/reg/semver-1.0.23/src/lib.rs', 'src/lib.rs:Op', 'pub enum Op {', 0.3);
+    const test = hit('test', 'assert_eq!(semver::Op::Exact, op);', 0.8);
+    expect(withExactFirst([test, op], 'semver::Op').hits.map((h) => h.id)).toEqual(['op', 'test']);
+    // A module's file, the class in it.
+    const decoder = defined(
+      'dec',
+      '/lib/json/decoder.py',
+      'json/decoder.py:JSONDecoder',
+      'class JSONDecoder(object):',
+      0.2,
+    );
+    expect(withExactFirst([test, decoder], 'json.decoder.JSONDecoder').hits[0]!.id).toBe('dec');
+    expect(holdsOrDefines(decoder, 'json.decoder.JSONDecoder')).toBe(true);
+    expect(holdsOrDefines(decoder, 'yaml.decoder.JSONDecoder')).toBe(true);
+    expect(holdsOrDefines(decoder, 'yaml.JSONDecoder')).toBe(false);
   });
 
   it('changes nothing without a term, when none hold it, or when the holders are first already', () => {
