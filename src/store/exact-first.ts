@@ -28,16 +28,27 @@ export function definesTerm(
   term: string,
   exactCase = false,
 ): boolean {
+  return definition(hit, term, exactCase) !== false;
+}
+
+/**
+ * How `hit` defines `term`: by its whole name (the class `TypeAdapter`, the function `parse`),
+ * or by its name's tail (`TypeAdapter.TypeAdapter`, its constructor; `Command.parse`).
+ */
+function definition(
+  hit: Pick<SearchHit, 'headingPath' | 'metadata'>,
+  term: string,
+  exactCase = false,
+): 'whole' | 'tail' | false {
   const symbol = hit.metadata.symbol;
   const names =
     typeof symbol === 'string' && symbol
       ? [symbol.slice(symbol.lastIndexOf(':') + 1)]
       : headingNames(hit.headingPath.at(-1) ?? '');
   const wanted = qualified(term, exactCase);
-  return names.some((name) => {
-    const n = qualified(name, exactCase);
-    return n === wanted || n.endsWith(`.${wanted}`);
-  });
+  const found = names.map((name) => qualified(name, exactCase));
+  if (found.includes(wanted)) return 'whole';
+  return found.some((n) => n.endsWith(`.${wanted}`)) ? 'tail' : false;
 }
 
 /**
@@ -128,23 +139,27 @@ export function withExactFirst(
   const pattern = termPattern(term);
   // Definers spelled as typed, then in another case (in code `execute` and `Execute` are two
   // methods; a setting's name in a heading is one whatever its case), holders, the rest.
-  const groups: SearchHit[][] = [[], [], [], []];
+  // A name's own definition before the members named after it: the class `TypeAdapter` before
+  // its constructor `TypeAdapter.TypeAdapter`.
+  const ownName: SearchHit[] = [];
+  const asTyped: SearchHit[] = [];
+  const otherCase: SearchHit[] = [];
+  const holding: SearchHit[] = [];
+  const rest: SearchHit[] = [];
   for (const hit of hits) {
     const inPackage = !soft && definesInPackage(hit, term);
-    if (!inPackage && !pattern.test(hit.text)) groups[3]!.push(hit);
+    if (!inPackage && !pattern.test(hit.text)) rest.push(hit);
     else {
       holders.add(hit.id);
-      const asTyped = soft
-        ? namesWholly(hit, term)
-        : inPackage === 'as typed' || definesTerm(hit, term, true);
-      if (asTyped || inPackage || (!soft && definesTerm(hit, term))) {
+      const typed = soft ? namesWholly(hit, term) : inPackage === 'as typed' || definesTerm(hit, term, true);
+      if (typed || inPackage || (!soft && definesTerm(hit, term))) {
         definers.add(hit.id);
-        groups[asTyped ? 0 : 1]!.push(hit);
-      } else groups[soft ? 3 : 2]!.push(hit);
+        if (!typed) otherCase.push(hit);
+        else (definition(hit, term, true) === 'tail' ? asTyped : ownName).push(hit);
+      } else (soft ? rest : holding).push(hit);
     }
   }
-  groups[0] = openingFirst(groups[0]!);
-  groups[1] = openingFirst(groups[1]!);
+  const groups = [openingFirst(ownName), openingFirst(asTyped), openingFirst(otherCase), holding, rest];
   const ordered: SearchHit[] = [];
   let floor = Number.POSITIVE_INFINITY;
   for (const group of groups) {

@@ -110,6 +110,27 @@ describe('withExactFirst', () => {
     expect([...definers].sort()).toEqual(['lower', 'upper']);
   });
 
+  it("puts a name's own definition before the members named after it (a class, then its constructor)", () => {
+    const java = (id: string, symbol: string, score: number): SearchHit => ({
+      ...hit(id, `TypeAdapter.java ${symbol}`, score),
+      path: '/gson/TypeAdapter.java',
+      engine: 'code',
+      metadata: { symbol: `TypeAdapter.java:${symbol}` },
+    });
+    for (const soft of [false, true]) {
+      const { hits: ordered, definers } = withExactFirst(
+        [java('ctor', 'TypeAdapter.TypeAdapter', 0.9), java('class', 'TypeAdapter', 0.7)],
+        'TypeAdapter',
+        soft,
+      );
+      expect(ordered.map((h) => [h.id, h.score])).toEqual([
+        ['class', 0.7],
+        ['ctor', 0.7],
+      ]);
+      expect([...definers].sort()).toEqual(['class', 'ctor']);
+    }
+  });
+
   it('takes a name qualified by its package, module or crate, which the definition never writes', () => {
     const defined = (id: string, path: string, symbol: string, text: string, score: number): SearchHit => ({
       ...hit(id, text, score),
