@@ -8,7 +8,11 @@ import { documentMapper } from './document-mapper.js';
 import type { MappedFile, StoreMapper } from './types.js';
 
 /** The kinds whose rows hybrid's full-text leg leaves out (see `hybridTextSkip`). */
-const HYBRID_TEXT_SKIP_KINDS: readonly CodeKind[] = Object.freeze([...SUMMARY_KINDS, 'module', 'imports']);
+const NAMED_TEXT_SKIP_KINDS: readonly CodeKind[] = Object.freeze(['module', 'imports']);
+const HYBRID_TEXT_SKIP_KINDS: readonly CodeKind[] = Object.freeze([
+  ...SUMMARY_KINDS,
+  ...NAMED_TEXT_SKIP_KINDS,
+]);
 
 /**
  * Chunks of source code: the document table's columns plus what the code chunker knows of each
@@ -40,6 +44,12 @@ export const codeMapper: StoreMapper = {
    * answering a question hold as their own (docs/BENCHMARKS.md §30). Both stay vector candidates.
    */
   hybridTextSkip: { kind: 'string-in', column: CODE_COLUMNS.kind, value: HYBRID_TEXT_SKIP_KINDS },
+  /**
+   * A class's name as the whole query asks for its definition: the summary is that, and without
+   * the full-text leg it was often outside the candidates (gson's `TypeAdapter`, behind its
+   * constructor and the `TypeAdapters` helpers). Imports and module code stay out.
+   */
+  namedTextSkip: { kind: 'string-in', column: CODE_COLUMNS.kind, value: NAMED_TEXT_SKIP_KINDS },
   /**
    * Tests stay findable but lose near-ties to the code they test (`TEST_PATHS`): a test's table of
    * inputs and expected messages reads like a question about that code.

@@ -217,6 +217,12 @@ export interface StoreMapper {
    */
   readonly hybridTextSkip?: FieldFilter;
   /**
+   * When declared, what the full-text leg leaves out instead of `hybridTextSkip` for a query that
+   * is one identifier (`TypeAdapter`, `Command.Execute`): it asks where that name is defined, and
+   * a row skipped for repeating other rows' words (a class summary) may be that definition.
+   */
+  readonly namedTextSkip?: FieldFilter;
+  /**
    * Rows whose fused hybrid score is multiplied by a factor below 1: still found, but below
    * equally good matches (the code mapper's test files, whose tables of inputs and expected
    * messages read like a question about the code they test). Only hybrid search applies it.

@@ -37,6 +37,8 @@ export interface SearchTable {
   timeColumn?: string | undefined;
   /** Rows its hybrid searches' full-text leg leaves out (its mapper's `hybridTextSkip`). */
   hybridTextSkip?: FieldFilter | undefined;
+  /** What that leg leaves out instead for a one-identifier query (its mapper's `namedTextSkip`). */
+  namedTextSkip?: FieldFilter | undefined;
   /** Rows its hybrid searches rank down (its mapper's `hybridRankDown`). */
   hybridRankDown?: RankDown | undefined;
   /** Rows its searches show as one hit per value (its mapper's `collapse`). */
@@ -61,6 +63,7 @@ export function searchTable(
     filters: mapper.filters,
     timeColumn: mapper.timeColumn,
     hybridTextSkip: mapper.hybridTextSkip,
+    namedTextSkip: mapper.namedTextSkip,
     hybridRankDown: mapper.hybridRankDown,
     collapse: mapper.collapse,
     rerank: mapper.rerank,
@@ -200,7 +203,7 @@ export class SearchService {
         phrases: required,
       },
       exact,
-      hybridTextSkip: t.hybridTextSkip,
+      hybridTextSkip: identifier && t.namedTextSkip ? t.namedTextSkip : t.hybridTextSkip,
       hybridRankDown: t.hybridRankDown,
       // Listing one value's rows (its own filter given) or asking for every row: nothing to fold.
       collapse: q.every || (t.collapse && q[t.collapse.filter] !== undefined) ? undefined : t.collapse,

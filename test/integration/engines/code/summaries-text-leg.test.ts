@@ -54,6 +54,15 @@ describe("the code table's class summaries stay out of hybrid's full-text leg", 
     expect(method?.explain.textWhere).toMatch(/kind/);
   });
 
+  it("a query that is the class's name reads its summary in the text leg too: the class comes first", async () => {
+    const hits = await search('hybrid', 'ResponseCache');
+    expect(hits[0]?.metadata.symbol).toBe('cache.py:ResponseCache');
+    expect(hits[0]?.explain.text?.rank).toBeGreaterThan(0);
+    // Imports and module code stay out of it; class summaries do not.
+    expect(hits[0]?.explain.textWhere).toMatch(/imports/);
+    expect(hits[0]?.explain.textWhere).not.toMatch(/'class'/);
+  });
+
   it('text mode still reads every row: the summary matches the words it holds', async () => {
     const hits = await search('text', 'evict expired entries');
     expect(hits.map((h) => h.metadata.symbol)).toContain('cache.py:ResponseCache');
