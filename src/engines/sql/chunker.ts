@@ -59,7 +59,7 @@ class SqlChunker implements AppendingChunker {
    * indexed log read again from its start once, so an index holding entries now left out is
    * corrected; the statements' vectors are reused by content hash. 3: zone abbreviations other
    * than a few European ones, and times with none, were read as UTC; `DELIMITER` in .sql files;
-   * statements with nothing to run left out.
+   * statements with nothing to run left out; lines not UTF-8 read as windows-1252.
    */
   readonly version = '3';
   #analyzer: Promise<SqlAnalyzer> | undefined;

@@ -40,6 +40,16 @@ describe('ByteLineSplitter', () => {
     }
   });
 
+  it("reads a line that is not UTF-8 as the 8-bit code page a LATIN1 database's log has", () => {
+    const latin1 = Buffer.from("statement: SELECT * FROM cities WHERE name = 'München'\n", 'latin1');
+    const utf8 = Buffer.from("statement: SELECT * FROM cities WHERE name = 'Zürich'\n");
+    const lines = split(Buffer.concat([latin1, utf8]), 7).lines.map((l) => l.text);
+    expect(lines).toEqual([
+      "statement: SELECT * FROM cities WHERE name = 'München'",
+      "statement: SELECT * FROM cities WHERE name = 'Zürich'",
+    ]);
+  });
+
   it('drops a byte order mark at the start of the file, not one inside it', () => {
     const bom = '\uFEFF';
     expect(split(Buffer.from(`${bom}select 1;\n`), 2).lines[0]!.text).toBe('select 1;');
