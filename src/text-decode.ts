@@ -23,8 +23,17 @@ export function decodeText(bytes: Uint8Array): string {
   }
   const declared = declaredCharset(bytes);
   if (declared && !WINDOWS_1252.test(declared)) return new TextDecoder(declared).decode(bytes);
+  return declared ? windows1252(bytes) : decodeNotUtf8(bytes);
+}
+
+/**
+ * Bytes that are not valid UTF-8, with no byte-order mark or declaration to go by (a line of a
+ * log): UTF-8 with U+FFFD for the invalid bytes when some valid sequence beyond ASCII says the
+ * text is UTF-8, else windows-1252.
+ */
+export function decodeNotUtf8(bytes: Uint8Array): string {
   const text = new TextDecoder('utf-8').decode(bytes);
-  if (!declared && /[\u0080-\uFFFC\uFFFE-\u{10FFFF}]/u.test(text)) return text;
+  if (/[\u0080-\uFFFC\uFFFE-\u{10FFFF}]/u.test(text)) return text;
   return windows1252(bytes);
 }
 

@@ -1,12 +1,12 @@
 import { isUtf8 } from 'node:buffer';
-import { decodeText } from '../../text-decode.js';
+import { decodeNotUtf8 } from '../../text-decode.js';
 import { MAX_LINE_CHARS, markCut } from './lines.js';
 
 /** One line of a byte stream with where it lies in the file. */
 export interface ByteLine {
   /**
    * Without its line break (`\n` or `\r\n`), decoded as UTF-8, or a legacy 8-bit code page where
-   * the line is not UTF-8 (`decodeText`), NULs dropped.
+   * the line is not UTF-8 (`decodeNotUtf8`), NULs dropped.
    */
   text: string;
   /** 1-based. */
@@ -90,9 +90,10 @@ export class ByteLineSplitter {
   #complete(): ByteLine {
     const bytes = Buffer.concat(this.#pieces, this.#pieceBytes);
     // A server writes a database's text as its encoding has it: a LATIN1 database's `München`
-    // is one byte for the ü, read as windows-1252 (`decodeText`). A line cut at the limit may
+    // is one byte for the ü, read as windows-1252 (`decodeNotUtf8`; a byte-order mark means nothing
+    // inside a file). A line cut at the limit may
     // end inside a UTF-8 character, so it stays UTF-8.
-    let text = this.#cut || isUtf8(bytes) ? bytes.toString('utf8') : decodeText(bytes);
+    let text = this.#cut || isUtf8(bytes) ? bytes.toString('utf8') : decodeNotUtf8(bytes);
     if (text.endsWith('\r')) text = text.slice(0, -1);
     // A NUL is never part of a logged statement: a client's C string terminator (mysqlslap) or
     // a zero-filled block after a crash. Kept, it would end up in the statement's text.

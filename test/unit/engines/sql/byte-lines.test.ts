@@ -48,6 +48,9 @@ describe('ByteLineSplitter', () => {
       "statement: SELECT * FROM cities WHERE name = 'München'",
       "statement: SELECT * FROM cities WHERE name = 'Zürich'",
     ]);
+    // Bytes that look like a UTF-16 byte-order mark mean nothing inside a file.
+    const marked = Buffer.concat([Buffer.from([0x41, 0x0a, 0xff, 0xfe, 0x41]), Buffer.from(' zebrafish\n')]);
+    expect(split(marked, 3).lines.map((l) => l.text)).toEqual(['A', 'ÿþA zebrafish']);
   });
 
   it('drops a byte order mark at the start of the file, not one inside it', () => {
