@@ -109,7 +109,8 @@ export interface SearchConfig {
   /**
    * A query that is one identifier (`make_context`, `pg_stat_activity`, `ENOSPC`) ranks the
    * chunks that hold it whole first, and one word (`Session`, `jsonify`) the chunks that define
-   * it (src/search/identifier.ts). Default true.
+   * it (src/search/identifier.ts); several words, the chunks holding them as written (pasted
+   * error text). Default true.
    */
   readonly identifierFirst: boolean;
   /**

@@ -16,6 +16,7 @@ import type {
   SearchRequest,
   StoredChunk,
 } from '../store/types.js';
+import { phraseWords } from '../store/where.js';
 import { foldCopies } from './copies.js';
 import { parseDate } from './dates.js';
 import { identifierOf, oneWordOf } from './identifier.js';
@@ -69,6 +70,18 @@ export function searchTable(
     rerank: mapper.rerank,
     passageOf: mapper.passageOf?.bind(mapper),
   };
+}
+
+/** Words a query needs to be taken as text copied from where it is written (`verbatimOf`). */
+const VERBATIM_WORDS = 4;
+
+/**
+ * The query as a phrase to find as written, when it has several words and is short enough to be
+ * a line of text: fewer words are too common side by side to say anything.
+ */
+function verbatimOf(words: string): string | undefined {
+  const text = words.trim();
+  return text.length <= 300 && phraseWords(text).length >= VERBATIM_WORDS ? text : undefined;
 }
 
 /** Spare hits a table is asked for at most, when folding a passage's rows leaves fewer than k. */
@@ -141,11 +154,16 @@ export class SearchService {
     const named = !phrases.length && this.#defaults.identifierFirst !== false;
     const identifier = named ? identifierOf(words) : undefined;
     const word = named && !identifier ? oneWordOf(words) : undefined;
+    // Several words, unquoted, may be text copied from where it is written (an error message, a
+    // log line, a sentence remembered): the chunks holding them as written come first.
+    const verbatim = named && !identifier && !word ? verbatimOf(words) : undefined;
     const exact: ExactTerm | undefined = identifier
       ? { term: identifier, soft: false }
       : word
         ? { term: word, soft: true }
-        : undefined;
+        : verbatim
+          ? { term: verbatim, soft: false, phrase: true }
+          : undefined;
     const mode = q.mode ?? 'hybrid';
     const k = q.k ?? this.#defaults.k;
     // A one-identifier query has its own order (definers, then holders): nothing to re-read.
@@ -277,8 +295,8 @@ export class SearchService {
       timings.mergeMs += performance.now() - mark;
       // Re-reading a one-word query's hits may move its definitions down: they go first again.
       const ranking = reranks(ranked)
-        ? exact?.soft
-          ? withExactFirst(await rerank(merged), exact.term, true).hits
+        ? exact?.soft || exact?.phrase
+          ? withExactFirst(await rerank(merged), exact.term, exact.soft, exact.phrase).hits
           : await rerank(merged)
         : merged;
       mark = performance.now();

@@ -132,10 +132,12 @@ export function withExactFirst(
   hits: readonly SearchHit[],
   term: string | undefined,
   soft = false,
+  phrase = false,
 ): { hits: SearchHit[]; holders: Set<string>; definers: Set<string> } {
   const holders = new Set<string>();
   const definers = new Set<string>();
   if (!term) return { hits: [...hits], holders, definers };
+  if (phrase) return phraseFirst(hits, term);
   const pattern = termPattern(term);
   // Definers spelled as typed, then in another case (in code `execute` and `Execute` are two
   // methods; a setting's name in a heading is one whatever its case), holders, the rest.
@@ -200,17 +202,50 @@ function openingFirst(definers: readonly SearchHit[]): SearchHit[] {
   return out;
 }
 
+/** A character that is part of a word as the full-text index splits them (`phraseWords`). */
+const WORD_CHAR = String.raw`[\p{L}\p{N}\p{M}]`;
+
+/**
+ * `withExactFirst` for a query of several words (`ExactTerm.phrase`): the hits holding them side
+ * by side, in order, whole, in any case, with any punctuation between (as a quoted phrase is
+ * matched, `phraseWhere`), first; the rest after, in their order, scores capped below.
+ */
+function phraseFirst(
+  hits: readonly SearchHit[],
+  phrase: string,
+): { hits: SearchHit[]; holders: Set<string>; definers: Set<string> } {
+  const words = phrase.match(new RegExp(`${WORD_CHAR}+`, 'gu')) ?? [];
+  const apart = `[^\\p{L}\\p{N}\\p{M}]`;
+  const pattern = new RegExp(`(?<!${WORD_CHAR})${words.join(`${apart}+`)}(?!${WORD_CHAR})`, 'iu');
+  const holders = new Set<string>();
+  const holding: SearchHit[] = [];
+  const rest: SearchHit[] = [];
+  for (const hit of hits) {
+    if (words.length && pattern.test(hit.text)) {
+      holders.add(hit.id);
+      holding.push(hit);
+    } else rest.push(hit);
+  }
+  const floor = holding.length ? Math.min(...holding.map((h) => h.score)) : Number.POSITIVE_INFINITY;
+  return {
+    hits: [...holding, ...rest.map((h) => (h.score > floor ? { ...h, score: floor } : h))],
+    holders,
+    definers: new Set(),
+  };
+}
+
 /** What `withExactFirst` made of a hit, for `explain`. */
 export function exactExplanation(
-  { term, soft }: ExactTerm,
+  { term, soft, phrase }: ExactTerm,
   id: string,
   holders: ReadonlySet<string> | undefined,
   definers: ReadonlySet<string> | undefined,
-): { term: string; held: boolean; defines?: true; soft?: true } {
+): { term: string; held: boolean; defines?: true; soft?: true; phrase?: true } {
   return {
     term,
     held: holders?.has(id) === true,
     ...(definers?.has(id) ? { defines: true as const } : {}),
     ...(soft ? { soft: true as const } : {}),
+    ...(phrase ? { phrase: true as const } : {}),
   };
 }

@@ -199,9 +199,10 @@ export interface HitExplanation {
    * whole, and whether the hit defines it (`definesTerm`: its symbol or heading is that name).
    * Definers rank first, then the other holders, then the rest, each group's scores capped at the
    * last of the groups before. `soft`: the query was one word, and only the definers
-   * moved (`ExactTerm.soft`). Absent otherwise.
+   * moved (`ExactTerm.soft`); `phrase`: the query was several words, and the hits holding them
+   * as written came first (`ExactTerm.phrase`). Absent otherwise.
    */
-  exact?: { term: string; held: boolean; defines?: true; soft?: true };
+  exact?: { term: string; held: boolean; defines?: true; soft?: true; phrase?: true };
   /** Several engines answered: how their hits became one list (`mergeEngines`). */
   merge?: MergeExplanation;
   /**
@@ -258,6 +259,11 @@ export type MergeExplanation =
 export interface ExactTerm {
   term: string;
   soft: boolean;
+  /**
+   * The term is the whole query, several words as written (a pasted error message, a line of a
+   * log): the hits holding its words side by side come first, the rest keep their order after.
+   */
+  phrase?: boolean;
 }
 
 /** One result row. Plain data: it goes over the socket as JSON. */

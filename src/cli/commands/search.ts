@@ -263,11 +263,15 @@ export function formatExplanation(e: HitExplanation): string[] {
     lines.push(
       e.exact.defines
         ? `  defines ${e.exact.term}: ranked with the hits that define it, first`
-        : e.exact.soft
-          ? `  does not define ${e.exact.term}: after the hits that do, in its own order (one word may be a name or only a word)`
-          : e.exact.held
-            ? `  names ${e.exact.term}: ranked with the hits that name it, after those that define it`
-            : `  does not name ${e.exact.term}: ranked after the hits that do (its score at most theirs)`,
+        : e.exact.phrase
+          ? e.exact.held
+            ? '  holds the query as written: ranked with the hits that do, first'
+            : '  does not hold the query as written: after the hits that do, in its own order'
+          : e.exact.soft
+            ? `  does not define ${e.exact.term}: after the hits that do, in its own order (one word may be a name or only a word)`
+            : e.exact.held
+              ? `  names ${e.exact.term}: ranked with the hits that name it, after those that define it`
+              : `  does not name ${e.exact.term}: ranked after the hits that do (its score at most theirs)`,
     );
   lines.push(`  filter: ${e.where ?? 'none'}`);
   if (e.textWhere !== undefined) lines.push(`  text leg's filter: ${e.textWhere}`);

@@ -257,3 +257,32 @@ describe('withExactFirst, soft: one word', () => {
     ]);
   });
 });
+
+describe('withExactFirst, phrase: several words as written', () => {
+  it('puts the hits holding the words side by side first, whatever the case and punctuation between', () => {
+    const hits = [
+      hit('guide', 'Execute() runs the command; a nil command panics.', 0.9),
+      hit('source', 'return fmt.Errorf("Called Execute() on a nil Command")', 0.6),
+      hit('split', 'called Execute() on a\n  nil Command', 0.5),
+      hit('longer', 'recalled Execute() on a nil Commander', 0.4),
+    ];
+    const {
+      hits: ordered,
+      holders,
+      definers,
+    } = withExactFirst(hits, 'called Execute() on a nil Command', false, true);
+    expect(ordered.map((h) => [h.id, h.score])).toEqual([
+      ['source', 0.6],
+      ['split', 0.5],
+      ['guide', 0.5],
+      ['longer', 0.4],
+    ]);
+    expect([...holders]).toEqual(['source', 'split']);
+    expect(definers.size).toBe(0);
+  });
+
+  it('changes nothing when no hit holds the words as written', () => {
+    const hits = [hit('a', 'how to restore the backup', 0.9), hit('b', 'restoring backups', 0.5)];
+    expect(withExactFirst(hits, 'restore a backup archive', false, true).hits).toEqual(hits);
+  });
+});
