@@ -38,8 +38,8 @@ export interface SearchTable {
   timeColumn?: string | undefined;
   /** Rows its hybrid searches' full-text leg leaves out (its mapper's `hybridTextSkip`). */
   hybridTextSkip?: FieldFilter | undefined;
-  /** What that leg leaves out instead for a one-identifier query (its mapper's `namedTextSkip`). */
-  namedTextSkip?: FieldFilter | undefined;
+  /** The column of each row's qualified name (its mapper's `nameColumn`). */
+  nameColumn?: string | undefined;
   /** Rows its hybrid searches rank down (its mapper's `hybridRankDown`). */
   hybridRankDown?: RankDown | undefined;
   /** Rows its searches show as one hit per value (its mapper's `collapse`). */
@@ -64,7 +64,7 @@ export function searchTable(
     filters: mapper.filters,
     timeColumn: mapper.timeColumn,
     hybridTextSkip: mapper.hybridTextSkip,
-    namedTextSkip: mapper.namedTextSkip,
+    nameColumn: mapper.nameColumn,
     hybridRankDown: mapper.hybridRankDown,
     collapse: mapper.collapse,
     rerank: mapper.rerank,
@@ -76,12 +76,22 @@ export function searchTable(
 const VERBATIM_WORDS = 4;
 
 /**
- * The query as a phrase to find as written, when it has several words and is short enough to be
- * a line of text: fewer words are too common side by side to say anything.
+ * What copied text has and a question in words seldom does: code's punctuation (`Execute()`,
+ * `key: value`, quotes, a path) or a name shaped like an identifier (`nil_command`, `getUser`,
+ * `os.path`). A sentence of plain words ("lowercases a title and joins its words with dashes")
+ * is a description, and a test that restates it word for word must not jump the code it tests.
+ */
+const PASTED = /[()[\]{}<>:;=/\\"'`@#$%*|~]|[\p{L}\p{N}]_[\p{L}\p{N}]|\p{Ll}\p{Lu}|\p{L}\.\p{L}/u;
+
+/**
+ * The query as a phrase to find as written, when it looks copied from where it is written
+ * (`PASTED`), has several words (fewer are too common side by side to say anything), and is
+ * short enough to be a line of text.
  */
 function verbatimOf(words: string): string | undefined {
   const text = words.trim();
-  return text.length <= 300 && phraseWords(text).length >= VERBATIM_WORDS ? text : undefined;
+  const copied = text.length <= 300 && PASTED.test(text) && phraseWords(text).length >= VERBATIM_WORDS;
+  return copied ? text : undefined;
 }
 
 /** Spare hits a table is asked for at most, when folding a passage's rows leaves fewer than k. */
@@ -221,7 +231,8 @@ export class SearchService {
         phrases: required,
       },
       exact,
-      hybridTextSkip: identifier && t.namedTextSkip ? t.namedTextSkip : t.hybridTextSkip,
+      hybridTextSkip: t.hybridTextSkip,
+      nameColumn: t.nameColumn,
       hybridRankDown: t.hybridRankDown,
       // Listing one value's rows (its own filter given) or asking for every row: nothing to fold.
       collapse: q.every || (t.collapse && q[t.collapse.filter] !== undefined) ? undefined : t.collapse,
