@@ -3,8 +3,9 @@
 // `os.path.join`): does ranking the chunks that hold the name first (`search.identifierFirst`)
 // find where the name is defined sooner? A script, not a test.
 //
-//   node bench/quality/identifier-first.mjs --config bench/code/click/config.yaml [--max 150] [--words]
+//   node bench/quality/identifier-first.mjs --config bench/code/click/config.yaml [--max 150] [--words] [--misses]
 //
+// --misses prints each query whose first hit, as shipped, does not define the name.
 // --words: the queries are the defined names that are one word instead (`Context`, `echo`:
 // src/search/identifier.ts's `oneWordOf`), whose definitions alone move; WORDS_LOWER=1 keeps
 // the lower-case ones only, WORDS_LOWER=0 the capitalized ones only.
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     config: { type: 'string' },
     max: { type: 'string', default: '150' },
     words: { type: 'boolean', default: false },
+    misses: { type: 'boolean', default: false },
   },
 });
 if (!args.config) {
@@ -107,6 +109,8 @@ const ways = {
     { logger },
   ),
 };
+/** --misses: the queries whose first hit, as shipped, does not define the name. */
+const misses = [];
 const stats = Object.fromEntries(
   Object.keys(ways).map((w) => [w, { rr: [], r1: [], r10: [], holding: [], opens: [], ms: [] }]),
 );
@@ -122,6 +126,13 @@ try {
       stats[way].ms.push(performance.now() - started);
       const rank = results.findIndex((h) => definitions.get(q).has(h.id)) + 1;
       stats[way].rr.push(rank > 0 ? 1 / rank : 0);
+      if (args.misses && way === 'shipped' && rank !== 1) {
+        const top = results[0];
+        const what = top && (JSON.parse(JSON.stringify(top.metadata)).symbol ?? top.headingPath.join(' › '));
+        misses.push(
+          `${q}: rank ${rank || '>10'}; first ${top ? `${top.path}:${top.startLine} ${what}` : 'none'}`,
+        );
+      }
       stats[way].r1.push(rank === 1 ? 1 : 0);
       stats[way].r10.push(rank > 0 ? 1 : 0);
       // The first hit is a definition cut in rows: is it the row that opens it?
@@ -158,3 +169,4 @@ const worse = diff.filter((d) => d < 0).length;
 console.log(
   `MRR@10 shipped − off, paired: ${mean(diff).toFixed(3)} [${dlo.toFixed(3)}, ${dhi.toFixed(3)}]; ${better} queries better, ${worse} worse`,
 );
+for (const miss of misses) console.log(`miss: ${miss}`);

@@ -8,11 +8,7 @@ import { documentMapper } from './document-mapper.js';
 import type { MappedFile, StoreMapper } from './types.js';
 
 /** The kinds whose rows hybrid's full-text leg leaves out (see `hybridTextSkip`). */
-const NAMED_TEXT_SKIP_KINDS: readonly CodeKind[] = Object.freeze(['module', 'imports']);
-const HYBRID_TEXT_SKIP_KINDS: readonly CodeKind[] = Object.freeze([
-  ...SUMMARY_KINDS,
-  ...NAMED_TEXT_SKIP_KINDS,
-]);
+const HYBRID_TEXT_SKIP_KINDS: readonly CodeKind[] = Object.freeze([...SUMMARY_KINDS, 'module', 'imports']);
 
 /**
  * Chunks of source code: the document table's columns plus what the code chunker knows of each
@@ -45,11 +41,10 @@ export const codeMapper: StoreMapper = {
    */
   hybridTextSkip: { kind: 'string-in', column: CODE_COLUMNS.kind, value: HYBRID_TEXT_SKIP_KINDS },
   /**
-   * A class's name as the whole query asks for its definition: the summary is that, and without
-   * the full-text leg it was often outside the candidates (gson's `TypeAdapter`, behind its
-   * constructor and the `TypeAdapters` helpers). Imports and module code stay out.
+   * A class's name as the whole query asks for its definition, which the legs often missed: gson's
+   * `TypeAdapter` showed its constructor and the `TypeAdapters` helpers, never the class.
    */
-  namedTextSkip: { kind: 'string-in', column: CODE_COLUMNS.kind, value: NAMED_TEXT_SKIP_KINDS },
+  nameColumn: CODE_COLUMNS.symbol,
   /**
    * Tests stay findable but lose near-ties to the code they test (`TEST_PATHS`): a test's table of
    * inputs and expected messages reads like a question about that code.

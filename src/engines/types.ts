@@ -217,11 +217,12 @@ export interface StoreMapper {
    */
   readonly hybridTextSkip?: FieldFilter;
   /**
-   * When declared, what the full-text leg leaves out instead of `hybridTextSkip` for a query that
-   * is one identifier (`TypeAdapter`, `Command.Execute`): it asks where that name is defined, and
-   * a row skipped for repeating other rows' words (a class summary) may be that definition.
+   * The column holding each row's qualified name (the code mapper's `symbol`, `path:Class.method`).
+   * A hybrid search for one identifier also reads the rows whose name ends with it, so that a
+   * definition the legs missed is a candidate: a class summary, which `hybridTextSkip` keeps out
+   * of the full-text leg, and whose vector may be far from its bare name.
    */
-  readonly namedTextSkip?: FieldFilter;
+  readonly nameColumn?: string;
   /**
    * Rows whose fused hybrid score is multiplied by a factor below 1: still found, but below
    * equally good matches (the code mapper's test files, whose tables of inputs and expected

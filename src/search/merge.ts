@@ -75,9 +75,17 @@ function fusedAgain(candidates: readonly SearchHit[], explain: boolean): SearchH
     if (e.text) byText.push({ ...hit, score: e.text.bm25 });
   }
   const fused = fuseRelativeScores(byVector, byText, fusion.weights.vector, Number.POSITIVE_INFINITY);
+  // A definition read by its name for a one-identifier query (the store's `withNamed`) is in
+  // neither leg: at the best score, as its table had it.
+  const inLegs = new Set(fused.map((h) => h.id));
+  const best = fused[0]?.score ?? 0;
+  const named = candidates.filter((h) => !inLegs.has(h.id)).map((h) => ({ ...h, score: best }));
   // A hit its own table ranked down (a test file in the code table) keeps that factor here.
   const factor = new Map(candidates.map((h) => [h.id, h.explain?.fusion?.rankDown ?? 1]));
-  const lowered = fused.map((hit) => ({ ...hit, score: hit.score * (factor.get(hit.id) ?? 1) }));
+  const lowered = [...named, ...fused].map((hit) => ({
+    ...hit,
+    score: hit.score * (factor.get(hit.id) ?? 1),
+  }));
   const { hits: top, evidence } = withFileEvidence(lowered, fusion.file.weight);
   if (!explain) return top.map((hit) => withMerge(hit, undefined));
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };

@@ -79,6 +79,14 @@ function pathNames(path: string, pkg: string): boolean {
   return segments.some((s) => s === pkg || (s.startsWith(pkg) && /^[-@_.]v?\d/u.test(s.slice(pkg.length))));
 }
 
+/** Whether `hit` defines `term` (`definesTerm`), or defines it as qualified by its package. */
+export function definesOrInPackage(
+  hit: Pick<SearchHit, 'headingPath' | 'metadata' | 'path'>,
+  term: string,
+): boolean {
+  return definesTerm(hit, term) || definesInPackage(hit, term) !== false;
+}
+
 /** Whether `hit` holds `term` whole, or defines it as qualified by its package (`cobra.MinimumNArgs`). */
 export function holdsOrDefines(
   hit: Pick<SearchHit, 'headingPath' | 'metadata' | 'path' | 'text'>,

@@ -1,7 +1,7 @@
 import { MatchQuery, type Table, type VectorQuery } from '@lancedb/lancedb';
 import type { Table as ArrowTable, Vector } from 'apache-arrow';
 import { RagError } from '../errors.js';
-import { exactExplanation, withExactFirst } from './exact-first.js';
+import { definesOrInPackage, exactExplanation, withExactFirst } from './exact-first.js';
 import { withFileEvidence } from './file-evidence.js';
 import { withRankDown } from './rank-down.js';
 import type { StoreTuning } from './tuning.js';
@@ -17,7 +17,7 @@ import {
   type SearchRequest,
   type StoredChunk,
 } from './types.js';
-import { and, fieldWhere, filterWhere, not } from './where.js';
+import { and, fieldWhere, filterWhere, nameWhere, not } from './where.js';
 
 /** What a hit is made of; the vector and hashes stay on disk. */
 const HIT_COLUMNS = [
@@ -161,7 +161,8 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const fused = fuseRelativeScores(byVector, byText, vectorWeight, Number.POSITIVE_INFINITY);
   const rankDown = request.hybridRankDown;
   const { hits: lowered, rankedDown } = withRankDown(fused, rankDown, text);
-  const { hits: ranked, evidence } = withFileEvidence(lowered, fileWeight);
+  const { hits: evidenced, evidence } = withFileEvidence(lowered, fileWeight);
+  const ranked = await withNamed(target.table, evidenced, request, where);
   // Candidates for a merge of engines are put in order there, over all tables at once.
   const named = request.candidates ? undefined : exact;
   const {
@@ -184,6 +185,39 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
     pool,
     ...(rankDown && rankedDown.has(hit.id) ? { rankDown: rankDown.factor } : {}),
   }));
+}
+
+/** Rows read for one identifier by their qualified name (`nameWhere`), at most. */
+const NAMED_ROWS = 20;
+
+/**
+ * A one-identifier query's fused candidates, and before them the rows defining it that neither
+ * leg found, read by their qualified name (`SearchRequest.nameColumn`): `withExactFirst` puts the
+ * definers first. Without them a class summary, which the full-text leg leaves out, was a
+ * candidate only when its vector was near the bare name.
+ */
+async function withNamed(
+  table: Table,
+  fused: SearchHit[],
+  request: SearchRequest,
+  where: string | undefined,
+): Promise<SearchHit[]> {
+  const exact = request.exact;
+  if (!exact || exact.soft || exact.phrase || !request.nameColumn) return fused;
+  const rows = await table
+    .query()
+    .where(and(where, nameWhere(request.nameColumn, exact.term))!)
+    .select([...HIT_COLUMNS])
+    .limit(NAMED_ROWS)
+    .toArrow();
+  const found = new Set(fused.map((h) => h.id));
+  // The definition the query asks for: at the best candidate's score, so that the definers put
+  // first do not pull every later hit's score down with them.
+  const best = fused[0]?.score ?? 0;
+  const named = hitsFrom(rows, () => () => best).filter(
+    (h) => !found.has(h.id) && definesOrInPackage(h, exact.term),
+  );
+  return named.length ? [...named, ...fused] : fused;
 }
 
 /** Both legs' hits; a failure is thrown only once both have ended. */

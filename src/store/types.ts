@@ -139,6 +139,11 @@ export interface SearchRequest {
    * `hybridTextSkip`). Ignored in `text` mode, which reads every row.
    */
   hybridTextSkip?: FieldFilter | undefined;
+  /**
+   * The column of each row's qualified name (`StoreMapper.nameColumn`): a hybrid search for one
+   * identifier (`exact`, not soft) adds the rows whose name ends with it to its candidates.
+   */
+  nameColumn?: string | undefined;
   /** Hybrid mode: rows whose fused score is lowered by a factor (the table's mapper's `hybridRankDown`). */
   hybridRankDown?: RankDown | undefined;
   /** Rows shown as one hit per value (the table's mapper's `collapse`); absent: every row its own hit. */

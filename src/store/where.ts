@@ -95,6 +95,27 @@ export function phraseWhere(phrase: string): string {
   return `${C.text} ILIKE ${sqlString(`%${words.join('%')}%`)} AND regexp_like(${C.text}, ${sqlString(regex)})`;
 }
 
+/**
+ * Rows whose qualified name (`column`: `Class.method`) is the identifier or ends with it, in any
+ * case (`TypeAdapter`, `Command.Execute`); for a qualified one, also those named by its last name
+ * in a path that holds its qualifier (`cobra.MinimumNArgs`: `MinimumNArgs` under `…/cobra…`).
+ * Which of them define the identifier is `withExactFirst`'s to say.
+ */
+export function nameWhere(column: string, term: string): string {
+  const parts = term
+    .replace(/^(?:--?|[$@#])/u, '')
+    .toLowerCase()
+    .split(/::|->|[.#/]/u)
+    .filter(Boolean);
+  const name = `lower(${identifier(column)})`;
+  const named = (tail: string) =>
+    `(${name} = ${sqlString(tail)} OR ends_with(${name}, ${sqlString(`.${tail}`)}))`;
+  const whole = named(parts.join('.'));
+  if (parts.length < 2) return whole;
+  const inPackage = `strpos(lower(${C.path}), ${sqlString(`/${parts.at(-2)}`)}) > 0`;
+  return `(${whole} OR (${named(parts.at(-1)!)} AND ${inPackage}))`;
+}
+
 /** Column names come from mappers' declarations; only plain identifiers reach SQL unquoted. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 

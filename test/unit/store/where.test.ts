@@ -6,6 +6,7 @@ import {
   filterWhere,
   globToRegex,
   inList,
+  nameWhere,
   pathGlobWhere,
   sqlNumber,
   sqlString,
@@ -175,5 +176,17 @@ describe('pathGlobWhere', () => {
     expect(globToRegex('[a-c]')).toBe('[a-c]');
     expect(globToRegex('[unclosed')).toBe('\\[unclosed');
     expect(globToRegex('{a,b')).toBe('\\{a,b');
+  });
+});
+
+describe('nameWhere', () => {
+  it('matches a qualified name that is the identifier or ends with it, in any case', () => {
+    expect(nameWhere('symbol', 'TypeAdapter')).toBe(
+      "(lower(symbol) = 'typeadapter' OR ends_with(lower(symbol), '.typeadapter'))",
+    );
+    expect(nameWhere('symbol', 'Command::Execute')).toBe(
+      "((lower(symbol) = 'command.execute' OR ends_with(lower(symbol), '.command.execute')) OR ((lower(symbol) = 'execute' OR ends_with(lower(symbol), '.execute')) AND strpos(lower(path), '/command') > 0))",
+    );
+    expect(() => nameWhere('Symbol; DROP', 'x')).toThrow(/lower-case identifier/);
   });
 });
