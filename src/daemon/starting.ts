@@ -64,7 +64,8 @@ function readNote(path: string): StartingNote | undefined {
   }
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process of that pid is alive (another user's too). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

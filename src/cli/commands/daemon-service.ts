@@ -144,16 +144,35 @@ async function stopOverSocket(g: GlobalOptions, out: { write(text: string): unkn
   try {
     const before = await request(config.socketPath, 'status', {});
     await request(config.socketPath, 'shutdown', {});
+    // The answer comes before the process has closed its tables and exited: a script that
+    // removes the index right after `stop` must find no process still writing it.
+    const exited = await exitOf(before.pid, STOP_WAIT_MS);
     out.write(
       g.json
-        ? `${JSON.stringify({ action: 'stop', via: 'socket', pid: before.pid })}\n`
-        : `Stopped the daemon (pid ${before.pid}), which was not running as a service.\n`,
+        ? `${JSON.stringify({ action: 'stop', via: 'socket', pid: before.pid, exited })}\n`
+        : exited
+          ? `Stopped the daemon (pid ${before.pid}), which was not running as a service.\n`
+          : `Asked the daemon (pid ${before.pid}) to stop; it is still finishing after ${STOP_WAIT_MS / 1000} s (its log says what it is doing).\n`,
     );
     return true;
   } catch (err) {
     if (isRagError(err) && err.code === 'E_NO_DAEMON') return false;
     throw err;
   }
+}
+
+/** How long `daemon stop` waits for a daemon outside the service manager to exit. */
+const STOP_WAIT_MS = 20_000;
+
+/** Whether the process exited within `ms`, looked at every 50 ms. */
+async function exitOf(pid: number, ms: number): Promise<boolean> {
+  const { isRunning } = await import('../../daemon/starting.js');
+  const until = Date.now() + ms;
+  while (isRunning(pid)) {
+    if (Date.now() >= until) return false;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return true;
 }
 
 async function runStatus(g: GlobalOptions, opts: ActionOptions, deps: ServiceCommandDeps): Promise<void> {

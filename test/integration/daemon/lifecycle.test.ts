@@ -205,3 +205,20 @@ describe('SIGHUP reloads the config', () => {
     );
   });
 });
+
+describe('ragctl daemon stop of a daemon run by hand', () => {
+  it('returns once the process is gone, so its index can be removed at once', async () => {
+    // No service installed under this HOME: `stop` asks over the socket (`daemon run` by hand).
+    const home = join(ws.root, 'home');
+    await mkdir(home, { recursive: true });
+    const pid = daemon.pid;
+    const stop = await runCli(['daemon', 'stop', '--json', '--config', ws.configFile], {
+      cwd: ws.root,
+      env: { HOME: home, XDG_CONFIG_HOME: join(home, '.config') },
+    });
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(JSON.parse(stop.stdout)).toEqual({ action: 'stop', via: 'socket', pid, exited: true });
+    expect(isAlive(pid)).toBe(false);
+    await daemon.exited;
+  });
+});
