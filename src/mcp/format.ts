@@ -66,7 +66,7 @@ function fileText(hit: WireSearchHit): string {
  */
 export function readOnlyNote(notes: readonly IndexProblem[]): string {
   const lines = [
-    'Note: no ragctl daemon is running, so this was answered from the index read-only; it may lag behind recent edits (start the daemon: ragctl daemon start).',
+    'Note: no ragctl daemon is running, so this was answered from the index read-only; it may lag behind recent edits (start the daemon: `ragctl daemon start` where it is installed as a service, else `ragctl daemon run` in a terminal, with the --config this server was given).',
   ];
   for (const n of notes) lines.push(`Index problem: ${n.reason} (fix: ${n.fix})`);
   return lines.join('\n');

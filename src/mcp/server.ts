@@ -7,7 +7,6 @@ import {
   type CallToolResult,
   ErrorCode,
   ListToolsRequestSchema,
-  McpError,
 } from '@modelcontextprotocol/sdk/types.js';
 import { errorMessage, isRagError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -72,9 +71,13 @@ export function createMcpServer(tools: readonly McpTool[], backend: ToolBackend,
     const { name } = params;
     const tool = byName.get(name);
     if (!tool) {
-      throw new McpError(
-        ErrorCode.InvalidParams,
-        `unknown tool "${name.slice(0, 64)}"; this server has: ${tools.map((t) => t.name).join(', ')}`,
+      // A plain error with the JSON-RPC code: McpError puts "MCP error -32602: " in its message,
+      // which the client's own McpError then prefixes again.
+      throw Object.assign(
+        new Error(
+          `unknown tool "${name.slice(0, 64)}"; this server has: ${tools.map((t) => t.name).join(', ')}`,
+        ),
+        { code: ErrorCode.InvalidParams },
       );
     }
     const log = logger.child({ tool: name });

@@ -270,8 +270,9 @@ describe('ragctl mcp against a running daemon', () => {
     const err = await client.callTool({ name: 'delete_everything', arguments: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(McpError);
     expect((err as McpError).code).toBe(ErrorCode.InvalidParams);
-    expect((err as McpError).message).toContain(
-      'unknown tool "delete_everything"; this server has: search, status, context, sql_clusters',
+    // Said once: "MCP error -32602: unknown tool …", not the prefix twice.
+    expect((err as McpError).message).toBe(
+      'MCP error -32602: unknown tool "delete_everything"; this server has: search, status, context, sql_clusters',
     );
     await client.ping();
   });
