@@ -1,4 +1,5 @@
-import { type Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { isDeepStrictEqual } from 'node:util';
+import { type Document, isMap, isNode, isScalar, isSeq, parseDocument, type YAMLSeq } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { yamlSyntaxError } from './load.js';
 
@@ -9,15 +10,12 @@ const NEW_FILE_HEADER =
 
 /**
  * The config file's text with one more entry under `sources:`, everything else as it was:
- * comments, order, quoting and blank lines (the YAML is edited as a document, not re-dumped).
+ * comments, order, quoting, spacing and blank lines. A list of one entry a line gets the entry's
+ * lines after its last; an empty, absent or flow list is edited as a YAML document.
  * `text` null: a new file. Throws ConfigError when the file is not YAML or `sources:` is not a
  * list, naming `file`; whether the new source is valid is for the caller to check.
  */
-export function withSource(
-  text: string | null,
-  entry: { path: string; engine?: string | readonly string[]; include?: readonly string[] },
-  file: string,
-): string {
+export function withSource(text: string | null, entry: SourceEntry, file: string): string {
   const doc = parseYaml(text ?? '', file);
   if (text === null || doc.contents === null) {
     if (text === null) doc.commentBefore = ` ${NEW_FILE_HEADER.replaceAll('\n', '\n ')}`;
@@ -35,6 +33,10 @@ export function withSource(
     if (isSeq(list)) list.flow = true;
   }
   const sources = doc.get('sources', true);
+  if (text !== null && isSeq(sources) && !sources.flow && sources.items.length > 0) {
+    const appended = appendedAsText(text, sources, entry);
+    if (appended !== undefined) return appended;
+  }
   if (sources === undefined || (isScalar(sources) && sources.value === null)) {
     // Absent, or `sources:` with nothing after it.
     doc.set('sources', doc.createNode([value]));
@@ -62,18 +64,91 @@ export function withoutSource(
   const sources = doc.get('sources', true);
   if (!isSeq(sources)) return { text, removed: 0, listed: [] };
   const listed: string[] = [];
-  let removed = 0;
+  const gone: number[] = [];
   for (let i = sources.items.length - 1; i >= 0; i--) {
     const item = sources.items[i];
     const path = isMap(item) ? item.get('path') : undefined;
     if (typeof path !== 'string') continue;
     listed.unshift(path);
-    if (matches(path)) {
-      sources.items.splice(i, 1);
-      removed++;
-    }
+    if (matches(path)) gone.push(i);
   }
-  return { text: doc.toString(), removed, listed };
+  if (!gone.length) return { text, removed: 0, listed };
+  const kept = sourcesOf(doc).filter((_, i) => !gone.includes(i));
+  // The entries' own lines cut out of the text, when the list is a block of entries.
+  let cut = sources.flow ? undefined : text;
+  for (const i of gone) {
+    const range = rangeOf(sources.items[i]);
+    if (!cut || !range) {
+      cut = undefined;
+      break;
+    }
+    const start = cut.lastIndexOf('\n', range[0] - 1) + 1;
+    cut = cut.slice(0, start) + cut.slice(range[2]);
+  }
+  if (cut !== undefined && isDeepStrictEqual(sourcesOf(parseYaml(cut, file)), kept))
+    return { text: cut, removed: gone.length, listed };
+  for (const i of gone) sources.items.splice(i, 1);
+  return { text: doc.toString(), removed: gone.length, listed };
+}
+
+/**
+ * The file's text with the entry's lines after the last entry's, every other byte as it was
+ * (the document's own printer would re-space comments and fold long lists); undefined when the
+ * result would not read back as the list plus the entry.
+ */
+function appendedAsText(text: string, sources: YAMLSeq, entry: SourceEntry): string | undefined {
+  const first = sources.range?.[0];
+  const end = rangeOf(sources.items.at(-1))?.[2];
+  if (first === undefined || end === undefined) return undefined;
+  const indent = ' '.repeat(first - (text.lastIndexOf('\n', first - 1) + 1));
+  const list = (values: string | readonly string[]) =>
+    typeof values === 'string' ? scalar(values) : `[${values.map(scalar).join(', ')}]`;
+  const lines = [
+    `${indent}- path: ${scalar(entry.path)}`,
+    ...(entry.engine ? [`${indent}  engine: ${list(entry.engine)}`] : []),
+    ...(entry.include
+      ? [`${indent}  include: [${entry.include.map((g) => JSON.stringify(g)).join(', ')}]`]
+      : []),
+  ];
+  const at = text[end - 1] === '\n' ? end : -1;
+  const edited =
+    at < 0
+      ? `${text.slice(0, end)}\n${lines.join('\n')}${text.slice(end)}`
+      : `${text.slice(0, at)}${lines.join('\n')}\n${text.slice(at)}`;
+  let after: unknown[];
+  try {
+    after = sourcesOf(parseDocument(edited));
+  } catch {
+    return undefined;
+  }
+  const want = [...sourcesOf(parseDocument(text)), entryValue(entry)];
+  return isDeepStrictEqual(after, want) ? edited : undefined;
+}
+
+/** Where a parsed node lies in the text it was read from. */
+function rangeOf(node: unknown): readonly [number, number, number] | undefined {
+  return isNode(node) ? (node.range ?? undefined) : undefined;
+}
+
+/** A path or name as YAML reads it back as is: bare when it can be, else a JSON string. */
+function scalar(value: string): string {
+  return /^[\w~./@+-]+$/u.test(value) && !/^[-~]$/u.test(value) ? value : JSON.stringify(value);
+}
+
+type SourceEntry = { path: string; engine?: string | readonly string[]; include?: readonly string[] };
+
+function entryValue(entry: SourceEntry): Record<string, unknown> {
+  return {
+    path: entry.path,
+    ...(entry.engine ? { engine: entry.engine } : {}),
+    ...(entry.include ? { include: entry.include } : {}),
+  };
+}
+
+/** The `sources:` list as plain data (empty when it is not one). */
+function sourcesOf(doc: Document): unknown[] {
+  const value = doc.toJS() as { sources?: unknown } | null;
+  return Array.isArray(value?.sources) ? value.sources : [];
 }
 
 function parseYaml(text: string, file: string): Document {

@@ -96,8 +96,11 @@ describe('ragctl add', () => {
       sources: [{ path: join(root, 'notes') }, { path: join(root, 'shop'), engine: ['code', 'md'] }],
       search: { k: 7 },
     });
-    // Several engines are written on the entry's own line.
-    expect(text).toContain('    engine: [ code, md ]\n');
+    // Several engines are written on the entry's own line, and nothing else of the file changed.
+    expect(text).toContain('    engine: [code, md]\n');
+    expect(text.replace(`  - path: ${join(root, 'shop')}\n    engine: [code, md]\n`, '')).toBe(
+      `${before}# my own note about these sources\nsearch:\n  k: 7   # fewer\n`,
+    );
   });
 
   it('a code folder whose only text is a requirements.txt is read by code alone', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { withoutSource, withSource } from '../../../src/config/edit.js';
@@ -31,13 +33,13 @@ describe('withSource', () => {
       { path: '~/src/shop', engine: ['code', 'md'] },
       FILE,
     );
-    expect(text).toBe('sources:\n  - path: ~/notes\n  - path: ~/src/shop\n    engine: [ code, md ]\n');
+    expect(text).toBe('sources:\n  - path: ~/notes\n  - path: ~/src/shop\n    engine: [code, md]\n');
     expect(withSource(null, { path: '~/src/shop', engine: ['code', 'md'] }, FILE)).toContain(
       'sources:\n  - path: ~/src/shop\n    engine: [ code, md ]\n',
     );
   });
 
-  it('appends to a list, keeping comments, other keys and their order', () => {
+  it('appends to a list, every other byte as it was: comments, their spacing, keys and their order', () => {
     const before = [
       '# my settings',
       'dataDir: ~/ragdata   # on the big disk',
@@ -52,7 +54,7 @@ describe('withSource', () => {
     expect(text).toBe(
       [
         '# my settings',
-        'dataDir: ~/ragdata # on the big disk',
+        'dataDir: ~/ragdata   # on the big disk',
         'sources:',
         '  # the first one',
         '  - path: ~/notes',
@@ -99,6 +101,15 @@ describe('withoutSource', () => {
     expect(edit.removed).toBe(1);
     expect(edit.listed).toEqual(['~/notes', '/srv/logs']);
     expect(edit.text).toBe(['sources:', '  - path: ~/notes # mine', 'search:', '  k: 5', ''].join('\n'));
+  });
+
+  it("leaves the shipped config.yaml's every other byte as it was, added to and taken from", () => {
+    const shipped = readFileSync(fileURLToPath(new URL('../../../config.yaml', import.meta.url)), 'utf8');
+    const added = withSource(shipped, { path: '~/src/shop', engine: ['code', 'md'] }, FILE);
+    const entry = '  - path: ~/src/shop\n    engine: [code, md]\n';
+    expect(added.replace(entry, '')).toBe(shipped);
+    expect(parseYaml(added).sources.at(-1)).toEqual({ path: '~/src/shop', engine: ['code', 'md'] });
+    expect(withoutSource(added, (p) => p === '~/src/shop', FILE).text).toBe(shipped);
   });
 
   it('removes nothing when nothing matches', () => {
