@@ -124,7 +124,9 @@ const askDaemonOrIndex: ClustersAnswer = (params, g) =>
 export function formatClusters(result: SqlClustersResult): string {
   if (result.clusters.length === 0) return 'No SQL statements match.\n';
   const lines = [
-    `${result.statements} statements in ${result.clusters_total} clusters; the ${result.clusters.length} with the most total time:`,
+    `${plural(result.statements, 'statement')} in ${plural(result.clusters_total, 'cluster')}; ${
+      result.clusters.length === 1 ? 'the one' : `the ${result.clusters.length}`
+    } with the most total time:`,
     '',
     `${'Rank'.padStart(4)}  ${'Total ms'.padStart(12)}  ${'Count'.padStart(8)}  ${'Mean ms'.padStart(10)}  ${'P95 ms'.padStart(10)}  Type / tables`,
   ];
@@ -167,4 +169,9 @@ function time(epochMs: number): string {
 function statementLine(sql: string): string {
   const text = sql.replace(/\s+/g, ' ').trim();
   return text.length <= STATEMENT_CHARS ? text : `${text.slice(0, STATEMENT_CHARS)}…`;
+}
+
+/** `1 statement`, `3 statements`. */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
