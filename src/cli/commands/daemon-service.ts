@@ -188,7 +188,28 @@ async function runStatus(g: GlobalOptions, opts: ActionOptions, deps: ServiceCom
     return;
   }
   const report = await controller.status(spec, { configError });
-  out.write(g.json ? `${JSON.stringify(report)}\n` : formatReport(report, displayPath));
+  // `ragctl daemon run` by hand (or setup.sh's) is no service: the manager knows nothing of it.
+  const outside = report.runtime?.state === 'running' ? undefined : await daemonOverSocket(g);
+  if (g.json) {
+    out.write(`${JSON.stringify(outside ? { ...report, outside } : report)}\n`);
+    return;
+  }
+  out.write(formatReport(report, displayPath));
+  if (outside)
+    out.write(
+      `A daemon (pid ${outside.pid}, ${outside.state}) runs on this config outside the service manager (\`ragctl daemon run\`): \`ragctl status\` shows what it does, \`ragctl daemon stop\` stops it.\n`,
+    );
+}
+
+/** The daemon answering on the config's socket, whoever started it; undefined when none does. */
+async function daemonOverSocket(g: GlobalOptions): Promise<{ pid: number; state: string } | undefined> {
+  try {
+    const { request } = await import('../../ipc/client.js');
+    const status = await request(loadConfig({ configPath: g.config }).socketPath, 'status', {});
+    return { pid: status.pid, state: status.state };
+  } catch {
+    return undefined;
+  }
 }
 
 /**

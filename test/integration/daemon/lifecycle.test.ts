@@ -212,6 +212,20 @@ describe('ragctl daemon stop of a daemon run by hand', () => {
     const home = join(ws.root, 'home');
     await mkdir(home, { recursive: true });
     const pid = daemon.pid;
+    // `daemon status` asks the service manager, which knows nothing of it: it says who runs.
+    const env = { HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
+    const status = await runCli(['daemon', 'status', '--config', ws.configFile], { cwd: ws.root, env });
+    expect(status.stdout).toMatch(
+      new RegExp(`A daemon \\(pid ${pid}, \\w+\\) runs on this config outside the service manager`),
+    );
+    const statusJson = await runCli(['daemon', 'status', '--json', '--config', ws.configFile], {
+      cwd: ws.root,
+      env,
+    });
+    expect(JSON.parse(statusJson.stdout)).toMatchObject({
+      installed: false,
+      outside: { pid, state: expect.any(String) },
+    });
     const stop = await runCli(['daemon', 'stop', '--json', '--config', ws.configFile], {
       cwd: ws.root,
       env: { HOME: home, XDG_CONFIG_HOME: join(home, '.config') },
