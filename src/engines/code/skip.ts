@@ -18,6 +18,7 @@ const VENDORED_FOLDERS: ReadonlySet<string> = new Set([
   'dist',
   'build',
   'out',
+  'target',
   '__pycache__',
   '.venv',
   'venv',
@@ -28,9 +29,9 @@ const VENDORED_FOLDERS: ReadonlySet<string> = new Set([
  * `operations/build`, the `build` project's `src/build`, a Go `package build`. Such a folder is
  * output only where it is not a package of the language: not under `src/` (output sits beside
  * the sources, never among them), not a Python package (`__init__.py`), not the Go package the
- * file declares.
+ * file declares; for Rust, only `target/` (Cargo's output; Maven's too).
  */
-const OUTPUT_FOLDERS: ReadonlySet<string> = new Set(['dist', 'build', 'out']);
+const OUTPUT_FOLDERS: ReadonlySet<string> = new Set(['dist', 'build', 'out', 'target']);
 
 /**
  * A virtual environment's usual name, which is also a module's: the standard library's own
@@ -196,6 +197,8 @@ function isPackage(
 ): boolean {
   if (segments.slice(0, at).includes('src')) return true;
   const name = segments[segments.length - 1] ?? '';
+  // Cargo builds into `target/`: a crate's `build/` holds what its build script compiles in.
+  if (name.endsWith('.rs')) return segments[at] !== 'target';
   if (name.endsWith('.go') && at === segments.length - 2) return GO_PACKAGE.exec(text)?.[1] === segments[at];
   return isPythonPackage(segments, at, folder);
 }

@@ -65,6 +65,18 @@ describe('skipReason: build/dist/out folders', () => {
     );
   });
 
+  it("reads a Rust crate's build/ (Cargo builds into target/), and still skips target/", () => {
+    expect(skipReason('anyhow-1.0.86/build/probe.rs', 'fn main() {}\n')).toBeNull();
+    expect(skipReason('target/debug/build/x/out/bindings.rs', 'pub fn f() {}\n')).toBe(
+      'vendored or build output (under target/)',
+    );
+    // Maven's generated sources too; a Java package named target is read.
+    expect(skipReason('target/generated-sources/annotations/Gen.java', 'class Gen {}\n')).toBe(
+      'vendored or build output (under target/)',
+    );
+    expect(skipReason('src/main/java/com/acme/target/Aim.java', 'class Aim {}\n')).toBeNull();
+  });
+
   it('still skips vendored code and an output folder above a package', () => {
     expect(skipReason('node_modules/x/src/build/a.js', 'export {};\n')).toBe(
       'vendored or build output (under node_modules/)',
