@@ -1,6 +1,7 @@
 import type { TokenCounter } from '../embed/types.js';
 import { renderBlock } from './format.js';
 import { type Candidate, isCodeChunk, isPartOf, isSplitHead } from './gather.js';
+import { usedImports } from './imports.js';
 import type { WireContextBlock } from './types.js';
 
 /** Code chunks whose text is a summary, not the file's lines: they never hide nested blocks. */
@@ -180,7 +181,7 @@ function nestedIn(outer: Block, selected: readonly Block[]): Array<[number, numb
  * cut out of their enclosing block.
  */
 function layout(picked: readonly Block[]): WireContextBlock[] {
-  const selected = joinParts(picked);
+  const selected = withUsedImports(joinParts(picked));
   const fileRank = new Map<string, number>();
   for (const b of selected) fileRank.set(b.path, Math.min(fileRank.get(b.path) ?? b.priority, b.priority));
   const ordered = [...selected].sort(
@@ -192,6 +193,22 @@ function layout(picked: readonly Block[]): WireContextBlock[] {
       a.priority - b.priority,
   );
   return ordered.map((b) => toWire(b, elide(b, nestedIn(b, selected))));
+}
+
+/**
+ * Each import block cut to the imports named by the other blocks shown of its file
+ * (`usedImports`): those blocks are what the imports are shown for.
+ */
+function withUsedImports(blocks: readonly Block[]): Block[] {
+  const codeOf = new Map<string, string[]>();
+  for (const b of blocks)
+    if (b.candidate.role !== 'imports') codeOf.set(b.path, [...(codeOf.get(b.path) ?? []), ...b.lines]);
+  return blocks.map((b) => {
+    const language = b.candidate.chunk.metadata.language;
+    if (b.candidate.role !== 'imports' || typeof language !== 'string') return b;
+    const lines = usedImports(b.lines, language, (codeOf.get(b.path) ?? []).join('\n'));
+    return lines ? { ...b, lines, isContiguous: false } : b;
+  });
 }
 
 /**

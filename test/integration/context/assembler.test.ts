@@ -11,7 +11,8 @@ import { usePipeline } from '../../helpers/pipeline.js';
 const FIXTURES = fileURLToPath(new URL('../../fixtures/context', import.meta.url));
 
 /** Lines the assembler writes itself: where a nested block was cut out, or the first hit was cut. */
-const NOTE = /^\s*… \(lines \d+-\d+ (below|cut: over the budget)\)$/;
+const NOTE =
+  /^\s*… \((lines \d+-\d+ (below|cut: over the budget)|\d+ more imports?, not used by the code shown)\)$/;
 
 describe('the context assembler over a real index (code and markdown, real model and LanceDB)', () => {
   const pipeline = usePipeline('file');
@@ -278,7 +279,7 @@ describe('the context assembler over a real index (code and markdown, real model
     expect(whole!.text).toBe(lines.slice(37, 71).join('\n'));
   });
 
-  it('an import block too long for one chunk comes as one block of its lines', async () => {
+  it('an import block too long for one chunk comes as one block, cut to the imports the hit uses', async () => {
     const result = await context({
       query: 'date of the newest entry in a feed',
       engine: 'code',
@@ -292,7 +293,16 @@ describe('the context assembler over a real index (code and markdown, real model
       ['imports', 'lib/feeds.py', 3, last],
       ['hit', 'lib/feeds.py:newest_entry_date', last + 3, last + 6],
     ]);
-    expect(result.blocks[0]!.text).toBe(lines.slice(2, last).join('\n'));
+    // One block of the whole import statement's range, cut to the imports the hit uses.
+    const [imports, hitBlock] = result.blocks as [WireContextBlock, WireContextBlock];
+    const shown = imports.text.split('\n');
+    expect(shown.at(-1)).toMatch(/^… \(\d+ more imports, not used by the code shown\)$/);
+    const kept = shown.slice(0, -1);
+    expect(kept.length).toBeGreaterThan(0);
+    for (const line of kept) {
+      expect(lines.slice(2, last)).toContain(line);
+      expect(hitBlock.text).toContain(line.split(' as ').at(-1)!.trim());
+    }
     // It was more than one chunk in the index: the blocks were joined, not read whole.
     const chunks = await app.search.search({
       query: 'feed module imports',
