@@ -203,11 +203,11 @@ function withUsedImports(blocks: readonly Block[]): Block[] {
   const codeOf = new Map<string, string[]>();
   for (const b of blocks)
     if (b.candidate.role !== 'imports') codeOf.set(b.path, [...(codeOf.get(b.path) ?? []), ...b.lines]);
-  return blocks.map((b) => {
+  return blocks.flatMap((b) => {
     const language = b.candidate.chunk.metadata.language;
-    if (b.candidate.role !== 'imports' || typeof language !== 'string') return b;
+    if (b.candidate.role !== 'imports' || typeof language !== 'string') return [b];
     const lines = usedImports(b.lines, language, (codeOf.get(b.path) ?? []).join('\n'));
-    return lines ? { ...b, lines, isContiguous: false } : b;
+    return lines === undefined ? [b] : lines.length ? [{ ...b, lines, isContiguous: false }] : [];
   });
 }
 

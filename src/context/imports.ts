@@ -11,7 +11,7 @@ export const MIN_IMPORT_LINES = 8;
 
 /**
  * The block's lines with the imports the `used` text never names left out, and one line saying
- * how many; undefined when every import is kept.
+ * how many; empty when it names none of them; undefined when every import is kept.
  */
 export function usedImports(lines: readonly string[], language: string, used: string): string[] | undefined {
   if (lines.length < MIN_IMPORT_LINES) return undefined;
@@ -24,6 +24,8 @@ export function usedImports(lines: readonly string[], language: string, used: st
     else dropped++;
   }
   if (dropped === 0) return undefined;
+  // Nothing the code uses: no block at all, rather than a note under blank lines.
+  if (kept.every((line) => /^\s*(?:import\s*\(|[)}]\s*;?)?\s*$/u.test(line))) return [];
   return [...kept, `… (${dropped} more import${dropped === 1 ? '' : 's'}, not used by the code shown)`];
 }
 

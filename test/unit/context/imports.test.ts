@@ -102,6 +102,20 @@ describe('usedImports', () => {
     ]);
   });
 
+  it('leaves nothing, not a note under blank lines, when the code uses none of them', () => {
+    const lines = [
+      '',
+      'import a.B;',
+      'import a.C;',
+      'import a.D;',
+      'import a.E;',
+      'import a.F;',
+      'import a.G;',
+      '',
+    ];
+    expect(usedImports(lines, 'java', 'class X {}')).toEqual([]);
+  });
+
   it('keeps a short block whole, and C includes and C# usings always', () => {
     expect(usedImports(['import a.B;', 'import a.C;'], 'java', '')).toBeUndefined();
     const c = Array.from({ length: 9 }, (_, i) => `#include <h${i}.h>`);
