@@ -307,5 +307,12 @@ function toWire(block: Block, text: string): WireContextBlock {
     heading_path: c.chunk.headingPath,
     score: c.score,
     text,
+    ...(isOutline(c) ? { outline: true as const } : {}),
   };
+}
+
+/** A class-like summary (not an import block): signatures with their bodies elided. */
+function isOutline(c: Candidate): boolean {
+  const kind = c.chunk.metadata.kind;
+  return isCodeChunk(c.chunk) && typeof kind === 'string' && kind !== 'imports' && SUMMARY_KINDS.has(kind);
 }

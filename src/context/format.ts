@@ -9,7 +9,9 @@ import type { ContextResultJson, WireContextBlock } from './types.js';
  */
 export function renderBlock(block: WireContextBlock, showPath: (path: string) => string = (p) => p): string {
   const name = block.symbol !== null ? nameInFile(block.symbol) : block.heading_path.join(' › ');
-  const why = block.role === 'hit' ? `hit ${block.score.toFixed(3)}` : block.role;
+  const role = block.role === 'hit' ? `hit ${block.score.toFixed(3)}` : block.role;
+  // An outline's range is the class's, its text the signatures: said, so no one edits by it.
+  const why = block.outline ? `${role}; outline, bodies elided` : role;
   return `--- ${placeOf(block, showPath)}${name ? ` ${name}` : ''} (${why})\n${block.text}\n`;
 }
 

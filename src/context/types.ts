@@ -36,6 +36,11 @@ export interface WireContextBlock {
   score: number;
   /** The file's lines; nested blocks shown apart are replaced by one `… (lines a-b below)` line. */
   text: string;
+  /**
+   * A class's (interface's, impl's) outline: its header, doc, fields and member signatures with
+   * the bodies elided (`{ … }`, `: …`), not the file's lines from `start_line` to `end_line`.
+   */
+  outline?: true;
 }
 
 export interface ContextResultJson {

@@ -73,7 +73,8 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     containers: new Map([['class_definition', 'class']]),
     wrappers: new Set(['decorated_definition']),
     leading: new Set(['comment']),
-    elision: '...',
+    // Not `...`, which is a real body in Python: an outline must not read as a stub.
+    elision: '…',
     hasDocstrings: true,
   },
   {

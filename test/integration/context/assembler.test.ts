@@ -54,7 +54,7 @@ describe('the context assembler over a real index (code and markdown, real model
     const lines = files.get(block.path)!;
     for (const line of block.text.split('\n')) {
       if (NOTE.test(line) || lines.includes(line)) continue;
-      const signature = line.replace(/ (\.\.\.|\{ … \})$/, '');
+      const signature = line.replace(/ (\.\.\.|…|\{ … \})$/, '');
       expect(
         signature !== line && lines.some((l) => l.startsWith(signature)),
         `${block.path}:${block.start_line}: ${JSON.stringify(line)} is a line of the file`,
@@ -87,7 +87,11 @@ describe('the context assembler over a real index (code and markdown, real model
     // The class as its header and member signatures; the method whole but for the nested
     // function, which is shown once, as the hit.
     expect(cls.text).toContain('class Archive:');
-    expect(cls.text).toContain('def size(self): ...');
+    expect(cls.text).toContain('def size(self): …');
+    // Said to be an outline, in --json and in the text an agent reads: not the file's lines.
+    expect(cls.outline).toBe(true);
+    expect([imports, method, hit].some((b) => b.outline)).toBe(false);
+    expect(formatContext(result)).toContain('Archive (parent; outline, bodies elided)');
     expect(method.text).toContain('def pack(self, name):');
     expect(method.text).toContain('        … (lines 17-22 below)');
     expect(method.text).toContain('return target');

@@ -113,7 +113,11 @@ describe('context over the socket (a real daemon) and from the CLI (through it, 
     expect(json.query).toBe('digest of one tarball member');
     expect(json.tokenizer).toBe('embedder');
     expect(json.blocks).toHaveLength(4);
-    for (const b of json.blocks) expect(Object.keys(b).sort()).toEqual(BLOCK_KEYS);
+    // `outline` only on a class's outline.
+    for (const b of json.blocks)
+      expect(Object.keys(b).sort()).toEqual(
+        b.outline === true ? [...BLOCK_KEYS, 'outline'].sort() : BLOCK_KEYS,
+      );
     const hit = json.blocks[3]!;
     expect(hit).toMatchObject({
       path: ws.path('code/lib/archive.py'),

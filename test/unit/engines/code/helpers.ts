@@ -74,7 +74,7 @@ export function expectValidChunks(text: string, chunks: readonly CodeChunk[], ma
     const range = lines.slice(c.startLine - 1, c.endLine);
     for (const line of c.text.split('\n')) {
       const isFileLine = range.includes(line);
-      const signature = line.replace(/ (\.\.\.|\{ … \})$/, '');
+      const signature = line.replace(/ (\.\.\.|…|\{ … \})$/, '');
       const isSignature = signature !== line && range.some((l) => l.startsWith(signature));
       expect(isFileLine || isSignature, `${where}: ${JSON.stringify(line)} is a line of its range`).toBe(
         true,

@@ -174,7 +174,7 @@ describe('a function over the token limit', () => {
     // The summary's signatures are spread over the head and its parts, each once, in order.
     const signatures = [head, ...parts].flatMap((c) => c.text.split('\n')).filter((l) => l.includes('def '));
     expect(signatures).toEqual(
-      Array.from({ length: 60 }, (_, i) => `    def method_${i}(self, value_${i}): ...`),
+      Array.from({ length: 60 }, (_, i) => `    def method_${i}(self, value_${i}): …`),
     );
     const methods = chunks.filter((c) => c.metadata.kind === 'method');
     expect(methods).toHaveLength(60);

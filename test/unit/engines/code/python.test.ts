@@ -42,13 +42,13 @@ describe('python', () => {
         '    Quantities never go below zero; a reservation that cannot be met raises.',
         '    """',
         '    capacity: int = 10_000',
-        '    class Slot: ...',
-        '    def __init__(self, name: str) -> None: ...',
+        '    class Slot: …',
+        '    def __init__(self, name: str) -> None: …',
         '    @property',
-        '    def total(self) -> int: ...',
+        '    def total(self) -> int: …',
         '    @staticmethod',
-        '    def parse_sku(raw: str) -> str: ...',
-        '    async def reserve(self, sku: str, quantity: int) -> bool: ...',
+        '    def parse_sku(raw: str) -> str: …',
+        '    async def reserve(self, sku: str, quantity: int) -> bool: …',
       ].join('\n'),
     );
   });
