@@ -61,3 +61,10 @@ export function nameInFile(symbol: string): string {
   const colon = symbol.lastIndexOf(':');
   return colon < 0 ? '' : symbol.slice(colon + 1);
 }
+
+/** What an empty context says: nothing found, or found but nothing fits the budget. */
+export function emptyContext(result: { query: string; budget: number; dropped: number }): string {
+  return result.dropped > 0
+    ? `No context for “${result.query}”: its first hit alone is over the budget of ${result.budget} tokens (${result.dropped} blocks found); raise the budget.`
+    : `No context for “${result.query}”: nothing found.`;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatClusters } from '../cli/commands/sql.js';
 import { formatStatus, refusesSources, statusFromIndex } from '../cli/commands/status.js';
-import { formatContext } from '../context/format.js';
+import { emptyContext, formatContext } from '../context/format.js';
 import { checkContextParams } from '../context/params.js';
 import { contextParamsObject } from '../context/schema.js';
 import { DEFAULT_MEMBERS, DEFAULT_TOP, MAX_MEMBERS, MAX_TOP } from '../engines/sql/cluster-types.js';
@@ -123,7 +123,7 @@ function contextTool(filters: readonly FilterField[], context: ToolContext): Mcp
     render: (result) => {
       const note = result.note ? `\n\nNote: ${result.note}.` : '';
       return result.blocks.length === 0
-        ? `No context for “${result.query}”: nothing found.${note}`
+        ? `${emptyContext(result)}${note}`
         : `${formatContext(result).trimEnd()}\n\n(${result.tokens} of ${result.budget} tokens${result.dropped > 0 ? `; ${result.dropped} more blocks did not fit` : ''})${note}`;
     },
   });

@@ -103,8 +103,8 @@ Examples:
 }
 
 async function formatted(result: ContextResultJson): Promise<string> {
-  if (result.blocks.length === 0) return `No context for “${result.query}”: nothing found.\n`;
-  const { formatContext } = await import('../../context/format.js');
+  const { emptyContext, formatContext } = await import('../../context/format.js');
+  if (result.blocks.length === 0) return `${emptyContext(result)}\n`;
   const note = result.dropped > 0 ? `, ${result.dropped} more blocks left out` : '';
   process.stderr.write(`(${result.tokens} of ${result.budget} tokens${note})\n`);
   return formatContext(result, displayPath);

@@ -2,7 +2,7 @@ import { cp, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { formatContext } from '../../../src/context/format.js';
+import { emptyContext, formatContext } from '../../../src/context/format.js';
 import type { ContextParams, ContextResultJson, WireContextBlock } from '../../../src/context/types.js';
 import type { Embedder } from '../../../src/embed/types.js';
 import type { Workspace } from '../../helpers/index-workspace.js';
@@ -318,6 +318,18 @@ describe('the context assembler over a real index (code and markdown, real model
       every: true,
     });
     expect(chunks.results.filter((h) => h.metadata.kind === 'imports').length).toBeGreaterThan(1);
+  });
+
+  it('with a budget not even the first line fits, says the hit is over it, not that nothing was found', async () => {
+    const result = await context({ query: 'digest of one tarball member', engine: 'code', k: 1, budget: 16 });
+    expect(result.blocks).toEqual([]);
+    expect(result.dropped).toBeGreaterThan(0);
+    expect(emptyContext(result)).toBe(
+      `No context for “digest of one tarball member”: its first hit alone is over the budget of 16 tokens (${result.dropped} blocks found); raise the budget.`,
+    );
+    expect(emptyContext({ ...result, dropped: 0 })).toBe(
+      'No context for “digest of one tarball member”: nothing found.',
+    );
   });
 
   it('with a budget too small for the top hit, cuts it after its last whole line that fits', async () => {
