@@ -83,6 +83,10 @@ export function chunkMarkdown(
     ...frontMatter.properties,
   ];
   const keywords = searchOnly.length ? `${searchOnly.join('\n')}\n\n` : '';
+  if (drafts.length === 0 && frontMatter.bodyStart > 0) {
+    const properties = propertiesChunk(input.path, source, frontMatter);
+    return properties ? [properties] : [];
+  }
   const pieces = new Map<number, number>();
   for (const { sectionLine } of drafts)
     if (sectionLine !== undefined) pieces.set(sectionLine, (pieces.get(sectionLine) ?? 0) + 1);
@@ -97,6 +101,29 @@ export function chunkMarkdown(
     }
     return chunk;
   });
+}
+
+/**
+ * A note that is its front matter only (an idea, a person, a book: a title, tags, properties and
+ * no body yet), as one chunk of its front matter's lines, so that it can be found by any of them.
+ * With no body, they are its meaning: they are embedded too.
+ */
+function propertiesChunk(path: string, source: SourceText, frontMatter: FrontMatter): Chunk | undefined {
+  // Between the opening `---` (line 0) and the closing one (the line before the body).
+  const last = frontMatter.bodyStart - 2;
+  if (last < 1) return undefined;
+  const text = source.text.slice(source.lineStart(1), source.lineEnd(last)).trim();
+  if (text === '') return undefined;
+  const contentHash = sha256(text);
+  return {
+    id: sha256(`${path}\0${0}\0${contentHash}`),
+    text,
+    contentHash,
+    startLine: 2,
+    endLine: last + 1,
+    headingPath: frontMatter.title ? [frontMatter.title] : [],
+    metadata: { ...frontMatter.metadata, bodyOffset: 0 } satisfies MarkdownChunkMetadata,
+  };
 }
 
 /** Sphinx publishes each page's source as `_sources/<page>.rst.txt`: reStructuredText too. */
@@ -118,11 +145,12 @@ export const markdownChunker: Chunker = {
    * `<tr class="header">` row kept, a Word or OpenDocument title set on several lines one H1; 7:
    * LaTeX, Rich Text, JSON Canvas and Excel read as the text they show, for a `.tex`, `.rtf`,
    * `.canvas` or `.xlsx` a config's own include already named; 8: the chunks of a section too long
-   * for one chunk marked as its pieces, `metadata.section`; 9: and numbered, `metadata.piece`):
+   * for one chunk marked as its pieces, `metadata.section`; 9: and numbered, `metadata.piece`;
+   * 10: a note of front matter only is one chunk of its properties):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
-  version: '9',
+  version: '10',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);

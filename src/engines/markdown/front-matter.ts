@@ -156,7 +156,8 @@ function clip(text: string, max: number): string {
 
 /** A mapping, `{}` for an empty block, or undefined when the YAML is invalid or not a mapping. */
 function parseYaml(raw: string): Record<string, unknown> | undefined {
-  const doc = parseDocument(raw);
+  // A template's `date: {{date}}` has a mapping as a key: read as text, without yaml's warning on stderr.
+  const doc = parseDocument(raw, { logLevel: 'error' });
   if (doc.errors.length > 0) return undefined;
   let value: unknown;
   try {

@@ -185,9 +185,9 @@ describe('front matter', () => {
     expect(chunks[0]!.startLine).toBe(4);
   });
 
-  it('gives a file with only front matter no chunks', () => {
-    expect(chunk('---\ntitle: Empty\n---\n')).toEqual([]);
-    expect(chunk('---\ntitle: Empty\n---\n\n  \n')).toEqual([]);
+  it('gives a file with only front matter, and blank lines after it, one chunk of its properties', () => {
+    expect(chunk('---\ntitle: Empty\n---\n').map((c) => c.text)).toEqual(['title: Empty']);
+    expect(chunk('---\ntitle: Empty\n---\n\n  \n').map((c) => c.text)).toEqual(['title: Empty']);
   });
 });
 
@@ -208,5 +208,28 @@ describe('front matter title', () => {
   it('is ignored when it is not a string', () => {
     const chunks = chunk(`---\ntitle: 42\n---\n## A\n\n${prose(20)}\n`);
     expect(chunks[0]!.headingPath).toEqual(['A']);
+  });
+});
+
+describe('a note that is its front matter only', () => {
+  it('is one chunk of its front matter lines, embedded, so a title, tag or property finds it', () => {
+    const text = '---\ntitle: Learn to play the cello\ntags: [idea, someday]\nstatus: waiting\n---\n';
+    const [only, ...rest] = chunk(text, limits(64, 8));
+    expect(rest).toEqual([]);
+    expect(only).toMatchObject({
+      text: 'title: Learn to play the cello\ntags: [idea, someday]\nstatus: waiting',
+      startLine: 2,
+      endLine: 4,
+      headingPath: ['Learn to play the cello'],
+    });
+    expect(only!.embedText).toBeUndefined();
+    expect(meta(only!).bodyOffset).toBe(0);
+    expect(meta(only!).frontMatter).toEqual({
+      title: 'Learn to play the cello',
+      tags: ['idea', 'someday'],
+      status: 'waiting',
+    });
+    // An empty front matter and no body: nothing to find.
+    expect(chunk('---\n---\n', limits(64, 8))).toEqual([]);
   });
 });
