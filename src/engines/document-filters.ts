@@ -8,10 +8,10 @@ import type { FilterField } from './types.js';
 export const DOCUMENT_FILTERS: readonly FilterField[] = Object.freeze([
   {
     name: 'heading',
-    kind: 'list-contains',
+    kind: 'heading',
     column: C.headingPath,
     placeholder: 'text',
     description:
-      'only sections under a heading with exactly this text, at any level (document engines, e.g. md)',
+      'only sections under a heading with exactly this text, in any case, at any level (document engines, e.g. md)',
   },
 ]);

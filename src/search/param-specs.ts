@@ -146,6 +146,7 @@ export const KIND_INFO: Record<FilterKind, { expects: string; placeholder: strin
   },
   'string-prefix': { expects: nonBlankExpects(), placeholder: 'prefix', value: 'string' },
   'list-contains': { expects: nonBlankExpects(), placeholder: 'value', value: 'string' },
+  heading: { expects: nonBlankExpects(), placeholder: 'text', value: 'string' },
   glob: { expects: nonBlankExpects(), placeholder: 'glob', value: 'string' },
   'path-glob': { expects: nonBlankExpects(), placeholder: 'glob', value: 'string' },
 };

@@ -74,6 +74,7 @@ const KIND_WIRE: Record<FilterKind, (field: FilterField) => z.ZodType> = {
   'string-in': (f) => z.array(word(f)).min(1).max(MAX_LIST_VALUES),
   'string-prefix': () => nonBlank(),
   'list-contains': () => nonBlank(),
+  heading: () => nonBlank(),
   glob: () => nonBlank(),
   'path-glob': () => nonBlank(),
 };

@@ -40,6 +40,9 @@ export type SearchMode = (typeof SEARCH_MODES)[number];
  * - `string-eq`: `column = s`; `string-in`: `column IN (s1, s2, …)`; `string-prefix`: the
  *   column starts with s (a fingerprint as its first hex digits);
  * - `list-contains`: a `List<utf8>` column has an item equal to s (`array_has`);
+ * - `heading`: the chunk is under a heading of that text, in any case: an item of its heading
+ *   path (a `List<utf8>` column), or a heading line in its text (a small section merged into the
+ *   chunk before it keeps no heading path of its own: Markdown `##`, Org `**`);
  * - `glob`: the whole value matches a shell glob (`*`, `?`, `[…]`, `{a,b}`; `*` stops at a
  *   `/`, `**` crosses it);
  * - `path-glob`: the gitignore-like path glob of `--path` (`pathGlobWhere`).
@@ -53,6 +56,7 @@ export const FILTER_KINDS = [
   'string-in',
   'string-prefix',
   'list-contains',
+  'heading',
   'glob',
   'path-glob',
 ] as const;
@@ -62,7 +66,7 @@ export type FilterKind = (typeof FILTER_KINDS)[number];
 export type FieldFilter =
   | { kind: 'number-min' | 'number-max' | 'date-after' | 'date-before'; column: string; value: number }
   | {
-      kind: 'string-eq' | 'string-prefix' | 'list-contains' | 'glob' | 'path-glob';
+      kind: 'string-eq' | 'string-prefix' | 'list-contains' | 'heading' | 'glob' | 'path-glob';
       column: string;
       value: string;
     }

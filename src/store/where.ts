@@ -116,6 +116,17 @@ export function nameWhere(column: string, term: string): string {
   return `(${whole} OR (${named(parts.at(-1)!)} AND ${inPackage}))`;
 }
 
+/**
+ * Chunks under a heading of exactly this text, in any case: an item of the heading path, or a
+ * line of the text that is that heading (`## Tasks`, `** Tasks`, an optional closing `#` run).
+ */
+function headingWhere(column: string, heading: string): string {
+  const escaped = heading.trim().replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+  const inPath = `regexp_like(array_to_string(${column}, '\n'), ${sqlString(`(?im)^${escaped}$`)})`;
+  const inText = `regexp_like(${C.text}, ${sqlString(`(?im)^(#{1,6}|\\*{1,6})[ \t]+${escaped}[ \t]*#*[ \t]*$`)})`;
+  return `(${inPath} OR ${inText})`;
+}
+
 /** Column names come from mappers' declarations; only plain identifiers reach SQL unquoted. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -146,6 +157,8 @@ export function fieldWhere(filter: FieldFilter): string {
       return inList(column, filter.value);
     case 'string-prefix':
       return `starts_with(${column}, ${sqlString(filter.value)})`;
+    case 'heading':
+      return headingWhere(column, filter.value);
     case 'list-contains':
       return `array_has(${column}, ${sqlString(filter.value)})`;
     case 'glob':

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Workspace } from '../../helpers/index-workspace.js';
+import { oneJsonLine, runCli } from '../../helpers/run-cli.js';
+
+/**
+ * `--heading` on notes whose small sections are merged into one chunk (a daily note's `## Log`
+ * and `## Tasks`, each a line or two): the chunk's heading path is its first section's, and the
+ * filter still finds the sections after it, by their heading lines, in any case.
+ */
+describe('ragctl search --heading on merged sections', () => {
+  let ws: Workspace;
+  let config: string;
+  const daily = (day: string, task: string) =>
+    `# ${day}\n\n## Log\n\n- called the plumber about the leak\n\n## Tasks\n\n- [ ] ${task}\n`;
+
+  beforeAll(async () => {
+    ws = await Workspace.create('cli-heading');
+    await ws.write('Daily/2024-03-11.md', daily('2024-03-11', 'buy washers for the kitchen tap'));
+    await ws.write('Daily/2024-03-12.md', daily('2024-03-12', 'book the boiler service'));
+    await ws.write('garden.md', '# Garden\n\n## Watering\n\nWater the tomatoes every evening in July.\n');
+    config = await ws.writeConfig({ engines: { md: { chunker: 'markdown' } } });
+    expect((await runCli(['index', '--config', config], { cwd: ws.root })).code).toBe(0);
+  }, 120_000);
+  afterAll(async () => {
+    await ws.cleanup();
+  });
+
+  const search = async (...args: string[]) => {
+    const run = await runCli(
+      ['search', '--json', '--mode', 'vector', '-k', '10', ...args, '--config', config],
+      {
+        cwd: ws.root,
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    return oneJsonLine(run).results as Array<{ path: string; heading_path: string[] }>;
+  };
+
+  it('finds a section merged into the chunk before it, by its heading line, in any case', async () => {
+    const every = await search('tasks');
+    // The premise: the daily notes are one chunk each, under the day's heading and Log.
+    const days = every.filter((h) => h.path.includes('Daily'));
+    expect(days).toHaveLength(2);
+    expect(days.every((h) => !h.heading_path.includes('Tasks'))).toBe(true);
+    for (const heading of ['Tasks', 'tasks', 'TASKS']) {
+      const hits = await search('--heading', heading, 'what do I have to do');
+      expect(hits.map((h) => h.path).sort(), heading).toEqual([
+        ws.path('Daily/2024-03-11.md'),
+        ws.path('Daily/2024-03-12.md'),
+      ]);
+    }
+    // A heading path item still counts, and only whole headings do.
+    expect((await search('--heading', 'watering', 'tomatoes')).map((h) => h.path)).toEqual([
+      ws.path('garden.md'),
+    ]);
+    expect(await search('--heading', 'Task', 'what do I have to do')).toEqual([]);
+  }, 60_000);
+});
