@@ -93,7 +93,19 @@ export function foldCopies(hits: readonly SearchHit[], k: number, options: FoldO
       pairs && kept.find((e) => e.pairs && e.hit.path !== hit.path && areCopies(e.pairs, pairs));
     if (original) {
       const place: HitPlace = { path: hit.path, startLine: hit.startLine, endLine: hit.endLine };
-      original.hit = { ...original.hit, copies: [...(original.hit.copies ?? []), place] };
+      const copies = [...(original.hit.copies ?? []), place];
+      // An archived, old or conflicted copy ranked first gives its place to the live one it copies.
+      if (isSideCopy(original.hit.path) && !isSideCopy(hit.path)) {
+        const shown = original.hit;
+        const instead = { path: shown.path, startLine: shown.startLine, endLine: shown.endLine };
+        const { copies: _copies, parts: _parts, ...live } = hit;
+        original.hit = {
+          ...live,
+          score: shown.score,
+          copies: [...copies.filter((c) => c !== place), instead],
+        };
+        original.pairs = pairs;
+      } else original.hit = { ...original.hit, copies };
       continue;
     }
     const entry: Kept = piece === undefined ? { hit, pairs } : { hit, pairs, pieces: new Set([piece]) };
@@ -118,6 +130,17 @@ function withParts(hit: SearchHit, spans: readonly LineSpan[]): SearchHit {
     if (!holdsHit && !listed) parts.push(span);
   }
   return parts.length ? { ...hit, parts } : hit;
+}
+
+/**
+ * A copy kept aside: in an archive, backup, old or trash folder, or named as a copy (`(old)`,
+ * `(copy)`, `conflicted copy`, `.bak`), which a person keeps but does not mean.
+ */
+const SIDE_COPY =
+  /(^|\/)(archive[sd]?|archiv|backups?|old|\.?trash|attic|deprecated)(\/|$)|\((old|copy|backup|conflicted copy[^)]*)\)|\bconflicted copy\b|\.(bak|orig)$|~$/iu;
+
+function isSideCopy(path: string): boolean {
+  return SIDE_COPY.test(path);
 }
 
 export function wordPairs(text: string): Set<string> {

@@ -41,6 +41,25 @@ describe('foldCopies', () => {
     expect(source.copies).toBeUndefined();
   });
 
+  it('shows the live note where an archived, old or conflicted copy of it ranked first, at that place', () => {
+    for (const side of [
+      '/notes/Archive/install.md',
+      '/notes/install (old).md',
+      '/notes/install (conflicted copy).md',
+    ]) {
+      const archived = hit(side, install);
+      const live = hit('/notes/Guides/install.md', install);
+      const [shown] = foldCopies([archived, live], 1);
+      expect(shown!.path, side).toBe('/notes/Guides/install.md');
+      expect(shown!.score).toBe(archived.score);
+      expect(shown!.copies).toEqual([{ path: side, startLine: 1, endLine: 9 }]);
+    }
+    // Two live copies, or two kept aside: the better ranked stays first.
+    const a = hit('/notes/a.md', install);
+    const b = hit('/notes/Archive/b.md', install);
+    expect(foldCopies([a, b], 1)[0]!.path).toBe('/notes/a.md');
+  });
+
   it('keeps apart passages that share their words but not their order, or only a paragraph', () => {
     const untracked = hit(
       '/docs/stash.md',
