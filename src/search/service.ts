@@ -94,6 +94,17 @@ function verbatimOf(words: string): string | undefined {
   return copied ? text : undefined;
 }
 
+/**
+ * The one date of a query, as notes name their days and months (`2024-03-12`, `2024-03`): the
+ * chunks holding it come first (as a phrase: `2024-03` holds `2024-03-12`), where the index alone
+ * would match its numbers anywhere (the 3rd of every month for `2024-03`).
+ */
+function dateOf(words: string): string | undefined {
+  const dates =
+    words.match(/(?<![\d-])\d{4}-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?(?![\d-])/gu) ?? [];
+  return dates.length === 1 ? dates[0] : undefined;
+}
+
 /** Spare hits a table is asked for at most, when folding a passage's rows leaves fewer than k. */
 const MAX_SPARE = 200;
 
@@ -167,12 +178,14 @@ export class SearchService {
     // Several words, unquoted, may be text copied from where it is written (an error message, a
     // log line, a sentence remembered): the chunks holding them as written come first.
     const verbatim = named && !identifier && !word ? verbatimOf(words) : undefined;
+    // A date as notes write it (`2024-03-12`, `2024-03`), which the full-text index splits into numbers.
+    const date = named && !identifier && !word && !verbatim ? dateOf(words) : undefined;
     const exact: ExactTerm | undefined = identifier
       ? { term: identifier, soft: false }
       : word
         ? { term: word, soft: true }
-        : verbatim
-          ? { term: verbatim, soft: false, phrase: true }
+        : verbatim || date
+          ? { term: (verbatim ?? date)!, soft: false, phrase: true }
           : undefined;
     const mode = q.mode ?? 'hybrid';
     const k = q.k ?? this.#defaults.k;

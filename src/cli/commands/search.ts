@@ -265,8 +265,8 @@ export function formatExplanation(e: HitExplanation): string[] {
         ? `  defines ${e.exact.term}: ranked with the hits that define it, first`
         : e.exact.phrase
           ? e.exact.held
-            ? '  holds the query as written: ranked with the hits that do, first'
-            : '  does not hold the query as written: after the hits that do, in its own order'
+            ? `  holds “${e.exact.term}” as written: ranked with the hits that do, first`
+            : `  does not hold “${e.exact.term}” as written: after the hits that do, in its own order`
           : e.exact.soft
             ? `  does not define ${e.exact.term}: after the hits that do, in its own order (one word may be a name or only a word)`
             : e.exact.held

@@ -18,6 +18,7 @@ describe('ragctl search --heading on merged sections', () => {
     await ws.write('Daily/2024-03-11.md', daily('2024-03-11', 'buy washers for the kitchen tap'));
     await ws.write('Daily/2024-03-12.md', daily('2024-03-12', 'book the boiler service'));
     await ws.write('garden.md', '# Garden\n\n## Watering\n\nWater the tomatoes every evening in July.\n');
+    await ws.write('Daily/2024-11-03.md', daily('2024-11-03', 'rake the leaves on the 11th of March path'));
     config = await ws.writeConfig({ engines: { md: { chunker: 'markdown' } } });
     expect((await runCli(['index', '--config', config], { cwd: ws.root })).code).toBe(0);
   }, 120_000);
@@ -40,13 +41,14 @@ describe('ragctl search --heading on merged sections', () => {
     const every = await search('tasks');
     // The premise: the daily notes are one chunk each, under the day's heading and Log.
     const days = every.filter((h) => h.path.includes('Daily'));
-    expect(days).toHaveLength(2);
+    expect(days).toHaveLength(3);
     expect(days.every((h) => !h.heading_path.includes('Tasks'))).toBe(true);
     for (const heading of ['Tasks', 'tasks', 'TASKS']) {
       const hits = await search('--heading', heading, 'what do I have to do');
       expect(hits.map((h) => h.path).sort(), heading).toEqual([
         ws.path('Daily/2024-03-11.md'),
         ws.path('Daily/2024-03-12.md'),
+        ws.path('Daily/2024-11-03.md'),
       ]);
     }
     // A heading path item still counts, and only whole headings do.
@@ -54,5 +56,20 @@ describe('ragctl search --heading on merged sections', () => {
       ws.path('garden.md'),
     ]);
     expect(await search('--heading', 'Task', 'what do I have to do')).toEqual([]);
+  }, 60_000);
+
+  it('a date as notes write it finds the notes holding it first, a month its days', async () => {
+    const hybrid = async (query: string) => {
+      const run = await runCli(['search', '--json', '-k', '3', query, '--config', config], { cwd: ws.root });
+      expect(run.code, run.stderr).toBe(0);
+      return (oneJsonLine(run).results as Array<{ path: string }>).map((h) => h.path);
+    };
+    expect((await hybrid('2024-03-11'))[0]).toBe(ws.path('Daily/2024-03-11.md'));
+    expect((await hybrid('2024-11-03'))[0]).toBe(ws.path('Daily/2024-11-03.md'));
+    expect((await hybrid('what did I do on 2024-03-12'))[0]).toBe(ws.path('Daily/2024-03-12.md'));
+    expect((await hybrid('2024-03')).slice(0, 2).sort()).toEqual([
+      ws.path('Daily/2024-03-11.md'),
+      ws.path('Daily/2024-03-12.md'),
+    ]);
   }, 60_000);
 });

@@ -79,7 +79,7 @@ describe('ragctl search with text copied from where it is written', () => {
     const text = await runCli(['search', '--explain', '-k', '2', message, '--config', config], {
       cwd: ws.root,
     });
-    expect(text.stdout).toContain('holds the query as written: ranked with the hits that do, first');
+    expect(text.stdout).toContain(`holds “${message}” as written: ranked with the hits that do, first`);
   }, 60_000);
 
   it('leaves a query of fewer words, or one no chunk holds as written, as it ranks', async () => {
