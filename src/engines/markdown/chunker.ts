@@ -146,7 +146,8 @@ export const markdownChunker: Chunker = {
    * LaTeX, Rich Text, JSON Canvas and Excel read as the text they show, for a `.tex`, `.rtf`,
    * `.canvas` or `.xlsx` a config's own include already named; 8: the chunks of a section too long
    * for one chunk marked as its pieces, `metadata.section`; 9: and numbered, `metadata.piece`;
-   * 10: a note of front matter only is one chunk of its properties):
+   * 10: a note of front matter only is one chunk of its properties, a code block over 64 KB
+   * (a pasted log) cut into windows of lines):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */

@@ -8,6 +8,13 @@ import type { MdNode, Span } from './types.js';
 const LARGE_TEXT_CHARS = 64 * 1024;
 
 /**
+ * A code block over LARGE_TEXT_CHARS (a log or a dump pasted into a note) is cut into windows of
+ * lines of at most this many characters: one chunk of megabytes was returned whole by every
+ * search that found it, and full-text search weighed its one matching line against all of it.
+ */
+const PASTE_WINDOW_CHARS = 16 * 1024;
+
+/**
  * Prose is not counted whole when it has more than this many characters per token of budget:
  * English runs at 4–5 characters a token, code at 3, CJK at 1, so such text is over the budget
  * and would be counted twice (whole, then in parts). Guessing wrong costs nothing but a count:
@@ -27,8 +34,9 @@ const SENTENCE_END = /[.!?…]+["'’”)\]]*(?=\s)|[。！？]+/g;
 /**
  * Cuts a block into spans of at most `budget` tokens, at the coarsest boundaries that work:
  * a container's children (list items, table rows, a quote's paragraphs, a list item's
- * blocks), then lines, then sentences, then words, then characters. Code blocks are never
- * cut: one over the budget comes back whole, marked `isOversize`.
+ * blocks), then lines, then sentences, then words, then characters. Code blocks are not
+ * cut: one over the budget comes back whole, marked `isOversize`; only one over
+ * LARGE_TEXT_CHARS, pasted text, comes back as windows of lines, each marked so.
  */
 export function splitNode(node: MdNode, budget: number, meter: Meter): Span[] {
   if (node.kind !== 'code' && node.children && node.children.length > 0)
@@ -58,20 +66,27 @@ function splitLeaf(node: MdNode, budget: number, meter: Meter): Span[] {
   const source = meter.source;
   if (node.kind === 'code') {
     if (source.lineStart(end) - source.lineStart(start) > LARGE_TEXT_CHARS) {
-      // Whole either way, so its exact size buys nothing; the placeholder only says "over".
-      const from = source.lineStart(start);
-      const to = source.lineEnd(end - 1);
-      return [
-        {
+      // A pasted log or dump: windows of lines, each read whole by full-text search and by its
+      // start by the embedder, as one code block is; never counted, since each is over anyway.
+      const spans: Span[] = [];
+      for (let first = start; first < end; ) {
+        let last = first;
+        while (last + 1 < end && source.lineEnd(last + 1) - source.lineStart(first) <= PASTE_WINDOW_CHARS)
+          last++;
+        const from = source.lineStart(first);
+        const to = source.lineEnd(last);
+        spans.push({
           from,
           to,
-          startLine: start,
-          endLine: end - 1,
+          startLine: first,
+          endLine: last,
           tokens: budget + 1,
           isExact: false,
           isOversize: true,
-        },
-      ];
+        });
+        first = last + 1;
+      }
+      return spans;
     }
     const span = meter.lines(start, end)!;
     return [{ ...span, isOversize: span.tokens > budget }];

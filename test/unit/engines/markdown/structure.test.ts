@@ -77,7 +77,7 @@ describe('heading paths', () => {
   });
 });
 
-describe('code fences are never split', () => {
+describe('code fences are not split; a pasted log of megabytes is, by lines', () => {
   const bigFence = [
     '```python',
     ...Array.from({ length: 80 }, (_, i) => `value_${i} = compute(${i}) + offset`),
@@ -95,6 +95,24 @@ describe('code fences are never split', () => {
     expect(chunks.filter((c) => meta(c).oversize)).toHaveLength(1);
     expect(chunks.filter((c) => !meta(c).oversize).every((c) => !body(c).includes('value_'))).toBe(true);
     expectValidChunks(text, chunks, lim);
+  });
+
+  it('cuts a pasted log of megabytes into windows of lines, each oversize, together every line', () => {
+    const log = Array.from(
+      { length: 25_000 },
+      (_, i) => `2024-03-12 10:${String(i % 60).padStart(2, '0')} worker ${i} ok`,
+    );
+    log[20_000] = '2024-03-12 11:00 quokka checksum mismatch';
+    const text = ['# Journal', '', 'Pasted the worker log:', '', '```', ...log, '```', ''].join('\n');
+    const chunks = chunk(text, limits(128, 0));
+    const windows = chunks.filter((c) => meta(c).oversize);
+    expect(windows.length).toBeGreaterThan(40);
+    for (const w of windows) expect(body(w).length).toBeLessThanOrEqual(16 * 1024);
+    // Every line of the fence is in exactly one window, in order.
+    const shown = windows.flatMap((w) => body(w).split('\n')).filter((l) => !l.startsWith('#'));
+    expect(shown).toEqual(['```', ...log, '```']);
+    expect(windows.filter((w) => body(w).includes('quokka'))).toHaveLength(1);
+    expect(new Set(windows.map((w) => meta(w).section)).size).toBe(1);
   });
 
   it('lets only the heading of its own section lead an oversize fence', () => {
