@@ -269,7 +269,11 @@ export class SearchService {
         .join('\n');
       if (reread?.ids === ids) return [...reread.hits, ...hits.slice(reread.hits.length)];
       try {
-        const reordered = await rerankLate(hits, words, rerankDepth, (hit) => scorers.get(hit.engine), {
+        // An oversize chunk (a long code block) is read by the model only as far as its start:
+        // a match further in would be scored as a miss, so it keeps its fused place.
+        const scorerOf = (hit: SearchHit) =>
+          hit.metadata.oversize === true ? undefined : scorers.get(hit.engine);
+        const reordered = await rerankLate(hits, words, rerankDepth, scorerOf, {
           explain: q.explain === true,
           signal,
         });
