@@ -198,6 +198,12 @@ export class SearchService {
       afterMs: q.after === undefined ? undefined : parseDate(q.after, now),
       beforeMs: q.before === undefined ? undefined : parseDate(q.before, now),
     };
+    if (common.afterMs !== undefined && common.beforeMs !== undefined && common.afterMs >= common.beforeMs)
+      throw new RagError(
+        'E_USAGE',
+        `after ${q.after} is not before ${q.before}: no time is in both (after is the start, before the end)`,
+        { fix: 'swap the two dates' },
+      );
     const targets = this.#targets(q.engine, given);
     const several = targets.length > 1;
     // Tables of one model are merged by their evidence; only then does hybrid need every candidate.

@@ -194,6 +194,10 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
     expect(results(await ragctl('search', ...query, '--after', '2019-12-31')).map((h) => h.path)).toContain(
       ws.path(OLD_FILE),
     );
+    // A range that ends before it starts is a mistake to name, not a search that finds nothing.
+    const inverted = await ragctl('search', 'notes', '--after', '2024-03-01', '--before', '2024-02-01');
+    expect(inverted.code).toBe(2);
+    expect(inverted.stderr).toContain('after 2024-03-01 is not before 2024-02-01');
   });
 
   it("--before and --heading (the markdown engine's own field) filter the results", async () => {
