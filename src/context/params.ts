@@ -64,7 +64,11 @@ export function checkContextParams(schema: SearchParamsSchema, input: unknown): 
   }
   const checked = checkSearchParams(schema, raw);
   if (!checked.ok) {
-    const problem = checked.problem;
+    // The context's own parameters are known too.
+    const problem =
+      checked.problem.problem === 'unknown'
+        ? { ...checked.problem, known: [...checked.problem.known, 'budget', 'tokenizer'] }
+        : checked.problem;
     return { ok: false, param: problem.param, message: (label) => describeProblem(problem, label) };
   }
   return {

@@ -256,6 +256,9 @@ describe('ragctl mcp against a running daemon', () => {
       ['search', { k: 3 }, 'query is missing'],
       ['search', { query: 'x', after: 'last tuesday' }, 'after must be'],
       ['status', { verbose: true }, 'status takes no arguments (got verbose)'],
+      // The context tool's own parameters are named among the known ones.
+      ['context', { query: 'x', colour: 'red' }, 'colour is not a search parameter (known: query,'],
+      ['context', { query: 'x', colour: 'red' }, ', budget, tokenizer)'],
     ];
     for (const [name, args, message] of cases) {
       const result = await call(name, args);
