@@ -93,6 +93,11 @@ describe('ragctl search: the rows of one passage shown once', () => {
     return oneJsonLine(run).results as Hit[];
   };
   const inRestoring = (h: Hit) => h.path === runbook && h.heading_path.at(-1) === 'Restoring a backup';
+  const isRestorer = (h: Hit) =>
+    h.path === restorer && String(h.metadata.symbol).endsWith(':restore_backup_archive');
+  /** The code engine's rows for the function's question, each its own hit. */
+  const everyRow = (k: number) =>
+    search('restore every part of the backup archive', '--engine', 'code', '--every', '-k', String(k));
 
   it('shows neighbouring chunks of a long section as one hit, with the lines of the others', async () => {
     // Every row, as many as the folded search draws from (k and twice k spare).
@@ -133,17 +138,7 @@ describe('ragctl search: the rows of one passage shown once', () => {
 
   it("shows a long function once: its best row, the other parts' lines", async () => {
     // Every row, as many as the folded search draws from (k and twice k spare).
-    const every = await search(
-      'restore every part of the backup archive',
-      '--engine',
-      'code',
-      '--every',
-      '-k',
-      '30',
-    );
-    const rows = every.filter(
-      (h) => h.path === restorer && String(h.metadata.symbol).endsWith(':restore_backup_archive'),
-    );
+    const rows = (await everyRow(30)).filter(isRestorer);
     expect(rows.length).toBeGreaterThan(1);
     expect(rows.some((h) => typeof h.metadata.part === 'number')).toBe(true);
 
@@ -168,17 +163,8 @@ describe('ragctl search: the rows of one passage shown once', () => {
   }, 60_000);
 
   it('fills k when one passage has more matching rows than the spare hits drawn to fold from', async () => {
-    const isRestorer = (h: Hit) =>
-      h.path === restorer && String(h.metadata.symbol).endsWith(':restore_backup_archive');
     // The premise: at -k 2 the first draw (k and twice k spare) is all of this one function.
-    const every = await search(
-      'restore every part of the backup archive',
-      '--engine',
-      'code',
-      '--every',
-      '-k',
-      '6',
-    );
+    const every = await everyRow(6);
     expect(every).toHaveLength(6);
     expect(every.every(isRestorer)).toBe(true);
 

@@ -26,6 +26,15 @@ const TABLES: FilterField = {
   description: 'only statements on these tables',
 };
 
+/** A closed set of values, as the code engine's `lang` declares. */
+const LANG: FilterField = {
+  name: 'lang',
+  kind: 'string-in',
+  column: 'language',
+  description: 'only code in these languages',
+  values: ['python', 'go'],
+};
+
 const schema = searchParamsSchema([MIN_TIME, TABLES]);
 const problem = (input: unknown): ParamProblem => {
   const checked = checkSearchParams(schema, input);
@@ -130,13 +139,6 @@ describe('the search schema', () => {
   });
 
   it('refuses a value outside a closed set, naming the set and the bad item', () => {
-    const LANG: FilterField = {
-      name: 'lang',
-      kind: 'string-in',
-      column: 'language',
-      description: 'only code in these languages',
-      values: ['python', 'go'],
-    };
     const closed = searchParamsSchema([LANG, { ...LANG, column: 'lang', values: ['go', 'rust'] }]);
     expect(checkSearchParams(closed, { query: 'q', lang: ['go', 'rust'] }).ok).toBe(true);
     const checked = checkSearchParams(closed, { query: 'q', lang: ['go', 'golang'] });
@@ -154,13 +156,6 @@ describe('the search schema', () => {
   });
 
   it('takes one word for a list filter as the list of it, and still names a bad one', () => {
-    const LANG: FilterField = {
-      name: 'lang',
-      kind: 'string-in',
-      column: 'language',
-      description: 'only code in these languages',
-      values: ['python', 'go'],
-    };
     const closed = searchParamsSchema([LANG]);
     expect(checkSearchParams(closed, { query: 'q', lang: 'go' })).toEqual({
       ok: true,
