@@ -1,4 +1,5 @@
 import type { ExactTerm, SearchHit } from './types.js';
+import { phraseWords } from './where.js';
 
 /** A character that continues an identifier: what must not touch a term for the text to hold it whole. */
 const IDENT_CHAR = String.raw`[\p{L}\p{N}_$]`;
@@ -222,7 +223,7 @@ function phraseFirst(
   hits: readonly SearchHit[],
   phrase: string,
 ): { hits: SearchHit[]; holders: Set<string>; definers: Set<string> } {
-  const words = phrase.match(new RegExp(`${WORD_CHAR}+`, 'gu')) ?? [];
+  const words = phraseWords(phrase);
   const apart = `[^\\p{L}\\p{N}\\p{M}]`;
   const pattern = new RegExp(`(?<!${WORD_CHAR})${words.join(`${apart}+`)}(?!${WORD_CHAR})`, 'iu');
   const holders = new Set<string>();

@@ -121,7 +121,7 @@ export function nameWhere(column: string, term: string): string {
  * line of the text that is that heading (`## Tasks`, `** Tasks`, an optional closing `#` run).
  */
 function headingWhere(column: string, heading: string): string {
-  const escaped = heading.trim().replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+  const escaped = [...heading.trim()].map(literal).join('');
   const inPath = `regexp_like(array_to_string(${column}, '\n'), ${sqlString(`(?im)^${escaped}$`)})`;
   const inText = `regexp_like(${C.text}, ${sqlString(`(?im)^(#{1,6}|\\*{1,6})[ \t]+${escaped}[ \t]*#*[ \t]*$`)})`;
   return `(${inPath} OR ${inText})`;
@@ -201,7 +201,7 @@ function globLike(column: string, glob: string, deep: boolean): string {
 }
 
 /** Glob syntax: a segment without it is a literal name. */
-const GLOB_SYNTAX = /[*?[\]{}\\]/;
+export const GLOB_SYNTAX = /[*?[\]{}\\]/;
 
 /**
  * The glob matched against `<source folder name>/<rel_path>`. A literal first segment is a

@@ -20,6 +20,7 @@ import {
 import type { SearchParams } from '../../search/params.js';
 import type { SearchResultJson } from '../../search/types.js';
 import type { HitExplanation, MergeExplanation, SearchMode } from '../../store/types.js';
+import { GLOB_SYNTAX } from '../../store/where.js';
 import { askDaemon, indexNote } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
@@ -166,7 +167,7 @@ export function pathFromHere(glob: string, g: GlobalOptions, cwd = process.cwd()
   const relative = glob.replace(/^(\.\/)+/, '');
   const literal: string[] = [];
   for (const segment of relative.split('/')) {
-    if (segment === '' || /[*?[\]{}\\]/.test(segment)) break;
+    if (segment === '' || GLOB_SYNTAX.test(segment)) break;
     literal.push(segment);
   }
   if (!literal.length) return glob;
