@@ -55,7 +55,7 @@ export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: 
 
 /** `withExactFirst` over the merged list; each hit's `explain` says whether it holds (or defines) the term. */
 function exactFirst(hits: readonly SearchHit[], exact: ExactTerm | undefined, explain: boolean): SearchHit[] {
-  const { hits: ordered, holders, definers } = withExactFirst(hits, exact?.term, exact?.soft, exact?.phrase);
+  const { hits: ordered, holders, definers } = withExactFirst(hits, exact);
   if (!explain || !exact) return ordered;
   return ordered.map((hit) =>
     hit.explain

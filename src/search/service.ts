@@ -338,7 +338,7 @@ export class SearchService {
       // Re-reading a one-word query's hits may move its definitions down: they go first again.
       const ranking = reranks(ranked)
         ? exact?.soft || exact?.phrase
-          ? withExactFirst(await rerank(merged), exact.term, exact.soft, exact.phrase).hits
+          ? withExactFirst(await rerank(merged), exact).hits
           : await rerank(merged)
         : merged;
       mark = performance.now();

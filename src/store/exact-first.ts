@@ -123,7 +123,7 @@ function qualified(name: string, exactCase = false): string {
 }
 
 /**
- * The hits that define `term` first (`definesTerm`; those spelled as typed before those in
+ * The hits that define `exact.term` first (`definesTerm`; those spelled as typed before those in
  * another case), then the others that hold it whole, then
  * the rest, each group in its old order. A query that is one identifier (`make_context`,
  * `pg_stat_activity`, `ENOSPC`) asks where that name is, and first where it is defined: a chunk
@@ -132,21 +132,20 @@ function qualified(name: string, exactCase = false): string {
  * answer than its definition. Each later group's scores are capped at the last score of the
  * groups before, so that scores still fall down the list.
  *
- * `soft`: the query is one word (`Session`, `jsonify`), which may name a class, a function or a
- * section, or just be a word. Only the hits that define it as typed come first; every other hit
- * keeps its place, whether it holds the word or not: a word of prose is no identifier, and
- * ordering by it would override what the legs found.
+ * `exact.soft`: the query is one word (`Session`, `jsonify`), which may name a class, a function
+ * or a section, or just be a word. Only the hits that define it as typed come first; every other
+ * hit keeps its place, whether it holds the word or not: a word of prose is no identifier, and
+ * ordering by it would override what the legs found. `exact.phrase`: `phraseFirst`.
  */
 export function withExactFirst(
   hits: readonly SearchHit[],
-  term: string | undefined,
-  soft = false,
-  phrase = false,
+  exact: ExactTerm | undefined,
 ): { hits: SearchHit[]; holders: Set<string>; definers: Set<string> } {
   const holders = new Set<string>();
   const definers = new Set<string>();
-  if (!term) return { hits: [...hits], holders, definers };
-  if (phrase) return phraseFirst(hits, term);
+  if (!exact?.term) return { hits: [...hits], holders, definers };
+  const { term, soft } = exact;
+  if (exact.phrase) return phraseFirst(hits, term);
   const pattern = termPattern(term);
   // Definers spelled as typed, then in another case (in code `execute` and `Execute` are two
   // methods; a setting's name in a heading is one whatever its case), holders, the rest.

@@ -133,7 +133,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const exact = request.exact;
   if (mode === 'text') {
     const found = text === '' ? [] : await timed('textMs', textLeg(target.table, text, where, wanted));
-    const { hits, holders, definers } = withExactFirst(found, exact?.term, exact?.soft, exact?.phrase);
+    const { hits, holders, definers } = withExactFirst(found, exact);
     const filters = { where, textWhere: where, exact, holders, definers };
     return explain ? explained(hits, { text: found }, filters) : hits;
   }
@@ -165,11 +165,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const ranked = await withNamed(target.table, evidenced, request, where);
   // Candidates for a merge of engines are put in order there, over all tables at once.
   const named = request.candidates ? undefined : exact;
-  const {
-    hits: ordered,
-    holders,
-    definers,
-  } = withExactFirst(ranked, named?.term, named?.soft, named?.phrase);
+  const { hits: ordered, holders, definers } = withExactFirst(ranked, named);
   const hits = request.candidates ? ordered : ordered.slice(0, wanted);
   if (!explain) return hits;
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };

@@ -40,7 +40,7 @@ describe('withExactFirst', () => {
   ];
 
   it('puts the hits holding the term first, each group in its order, the others capped below', () => {
-    const { hits: ordered, holders } = withExactFirst(hits, 'make_context');
+    const { hits: ordered, holders } = withExactFirst(hits, { term: 'make_context', soft: false });
     expect(ordered.map((h) => h.id)).toEqual(['def', 'call', 'near', 'other']);
     expect(ordered.map((h) => h.score)).toEqual([0.93, 0.4, 0.4, 0.4]);
     expect([...holders].sort()).toEqual(['call', 'def']);
@@ -55,7 +55,7 @@ describe('withExactFirst', () => {
       hits: ordered,
       holders,
       definers,
-    } = withExactFirst([hits[0]!, hits[3]!, defined, hits[2]!], 'make_context');
+    } = withExactFirst([hits[0]!, hits[3]!, defined, hits[2]!], { term: 'make_context', soft: false });
     expect(ordered.map((h) => [h.id, h.score])).toEqual([
       ['def', 0.3],
       ['call', 0.3],
@@ -84,7 +84,10 @@ describe('withExactFirst', () => {
     );
     const other = row('other', '/lib/backport.py', 10, 'def lru_cache(maxsize=128):', 0.9);
     const header = row('header', '/lib/functools.py', 479, 'def lru_cache(maxsize=128, typed=False):', 0.7);
-    const { hits: ordered, definers } = withExactFirst([part, other, header], 'lru_cache');
+    const { hits: ordered, definers } = withExactFirst([part, other, header], {
+      term: 'lru_cache',
+      soft: false,
+    });
     expect([...definers].sort()).toEqual(['header', 'other', 'part']);
     expect(ordered.map((h) => [h.id, h.score])).toEqual([
       ['header', 1.08],
@@ -101,7 +104,7 @@ describe('withExactFirst', () => {
     });
     const { hits: ordered, definers } = withExactFirst(
       [method('lower', 'execute', 0.9), method('upper', 'Execute', 0.8)],
-      'Command.Execute',
+      { term: 'Command.Execute', soft: false },
     );
     expect(ordered.map((h) => [h.id, h.score])).toEqual([
       ['upper', 0.8],
@@ -120,8 +123,7 @@ describe('withExactFirst', () => {
     for (const soft of [false, true]) {
       const { hits: ordered, definers } = withExactFirst(
         [java('ctor', 'TypeAdapter.TypeAdapter', 0.9), java('class', 'TypeAdapter', 0.7)],
-        'TypeAdapter',
-        soft,
+        { term: 'TypeAdapter', soft },
       );
       expect(ordered.map((h) => [h.id, h.score])).toEqual([
         ['class', 0.7],
@@ -153,13 +155,16 @@ describe('withExactFirst', () => {
       'func MinimumNArgs(n int) {',
       0.4,
     );
-    const go = withExactFirst([guide, elsewhere, args], 'cobra.MinimumNArgs');
+    const go = withExactFirst([guide, elsewhere, args], { term: 'cobra.MinimumNArgs', soft: false });
     expect(go.hits.map((h) => h.id)).toEqual(['args', 'guide', 'other']);
     expect([...go.definers]).toEqual(['args']);
     // A crate's release folder; `::` parts the name as `.` does.
     const op = defined('op', '/reg/semver-1.0.23/src/lib.rs', 'src/lib.rs:Op', 'pub enum Op {', 0.3);
     const test = hit('test', 'assert_eq!(semver::Op::Exact, op);', 0.8);
-    expect(withExactFirst([test, op], 'semver::Op').hits.map((h) => h.id)).toEqual(['op', 'test']);
+    expect(withExactFirst([test, op], { term: 'semver::Op', soft: false }).hits.map((h) => h.id)).toEqual([
+      'op',
+      'test',
+    ]);
     // A module's file, the class in it.
     const decoder = defined(
       'dec',
@@ -168,7 +173,9 @@ describe('withExactFirst', () => {
       'class JSONDecoder(object):',
       0.2,
     );
-    expect(withExactFirst([test, decoder], 'json.decoder.JSONDecoder').hits[0]!.id).toBe('dec');
+    expect(
+      withExactFirst([test, decoder], { term: 'json.decoder.JSONDecoder', soft: false }).hits[0]!.id,
+    ).toBe('dec');
     expect(holdsOrDefines(decoder, 'json.decoder.JSONDecoder')).toBe(true);
     expect(holdsOrDefines(decoder, 'yaml.decoder.JSONDecoder')).toBe(true);
     expect(holdsOrDefines(decoder, 'yaml.JSONDecoder')).toBe(false);
@@ -176,8 +183,8 @@ describe('withExactFirst', () => {
 
   it('changes nothing without a term, when none hold it, or when the holders are first already', () => {
     expect(withExactFirst(hits, undefined).hits).toEqual(hits);
-    expect(withExactFirst(hits, 'zebra_crossing').hits).toEqual(hits);
-    expect(withExactFirst(hits, 'def').hits).toEqual(hits);
+    expect(withExactFirst(hits, { term: 'zebra_crossing', soft: false }).hits).toEqual(hits);
+    expect(withExactFirst(hits, { term: 'def', soft: false }).hits).toEqual(hits);
   });
 });
 
@@ -226,7 +233,7 @@ describe('withExactFirst, soft: one word', () => {
       code('class', 'sessions.py:Session', 'class Session: ...', 0.3),
       section('heading', 'Session', 'A session lasts until the browser closes.', 0.2),
     ];
-    const { hits: ordered, definers } = withExactFirst(hits, 'Session', true);
+    const { hits: ordered, definers } = withExactFirst(hits, { term: 'Session', soft: true });
     expect(ordered.map((h) => h.id)).toEqual(['class', 'heading', 'mentions', 'other', 'lower', 'opens']);
     expect([...definers].sort()).toEqual(['class', 'heading']);
     // Scores still fall down the list.
@@ -240,7 +247,11 @@ describe('withExactFirst, soft: one word', () => {
       section('irate', '`irate()`', 'irate() gives the rate between the last two samples', 0.8),
       section('rate', '`rate()`', 'rate(v range-vector) averages the rate over the range', 0.5),
     ];
-    expect(withExactFirst(hits, 'rate', true).hits.map((h) => h.id)).toEqual(['rate', 'mentions', 'irate']);
+    expect(withExactFirst(hits, { term: 'rate', soft: true }).hits.map((h) => h.id)).toEqual([
+      'rate',
+      'mentions',
+      'irate',
+    ]);
   });
 
   it('moves nothing when no hit defines the word', () => {
@@ -249,7 +260,7 @@ describe('withExactFirst, soft: one word', () => {
       hit('b', 'water daily', 0.5),
       section('c', 'Tomatoes and peppers', 'Tomatoes', 0.4),
     ];
-    const { hits: ordered } = withExactFirst(hits, 'Tomatoes', true);
+    const { hits: ordered } = withExactFirst(hits, { term: 'Tomatoes', soft: true });
     expect(ordered.map((h) => [h.id, h.score])).toEqual([
       ['a', 0.9],
       ['b', 0.5],
@@ -270,7 +281,7 @@ describe('withExactFirst, phrase: several words as written', () => {
       hits: ordered,
       holders,
       definers,
-    } = withExactFirst(hits, 'called Execute() on a nil Command', false, true);
+    } = withExactFirst(hits, { term: 'called Execute() on a nil Command', soft: false, phrase: true });
     expect(ordered.map((h) => [h.id, h.score])).toEqual([
       ['source', 0.6],
       ['split', 0.5],
@@ -283,6 +294,8 @@ describe('withExactFirst, phrase: several words as written', () => {
 
   it('changes nothing when no hit holds the words as written', () => {
     const hits = [hit('a', 'how to restore the backup', 0.9), hit('b', 'restoring backups', 0.5)];
-    expect(withExactFirst(hits, 'restore a backup archive', false, true).hits).toEqual(hits);
+    expect(
+      withExactFirst(hits, { term: 'restore a backup archive', soft: false, phrase: true }).hits,
+    ).toEqual(hits);
   });
 });
