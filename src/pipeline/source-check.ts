@@ -98,13 +98,8 @@ function describeUnmatched(
     : `source ${source.path} (engine ${source.engine}) matched 0 files: its include globs (${globs}) match none of its ${counted}, so all are skipped`;
   // A source's own `include:` wins over its engine's: changing the engine alone would not do.
   const ownInclude = globs !== (config.engines[source.engine]?.include ?? []).join(', ');
-  let best: { engine: string; count: number } | undefined;
-  for (const [name, include] of engineIncludes(config)) {
-    if (name === source.engine) continue;
-    const matches = picomatch([...include], { dot: false });
-    const count = skipped.filter((p) => matches(p)).length;
-    if (count > 0 && (!best || count > best.count)) best = { engine: name, count };
-  }
+  const others = [...engineIncludes(config)].filter(([name]) => name !== source.engine);
+  const best = mostMatched(others, skipped);
   if (best) {
     return {
       ...base,
@@ -115,7 +110,15 @@ function describeUnmatched(
     };
   }
   const ext = commonestExtension(skipped);
-  const narrowed = narrowedEngine(config, skipped);
+  // The configured engine whose own `include:` leaves out most of these files although its
+  // chunker reads them (a copied config listing some languages of the code engine).
+  const byChunker = Object.entries(config.engines).flatMap(
+    ([name, engine]): Array<[string, readonly string[]]> => {
+      const read = CHUNKER_INCLUDES[engine.chunker];
+      return read ? [[name, read]] : [];
+    },
+  );
+  const narrowed = mostMatched(byChunker, skipped);
   if (narrowed) {
     const use =
       narrowed.engine === source.engine ? '' : `, and add \`engine: ${narrowed.engine}\` to this source`;
@@ -136,19 +139,14 @@ function describeUnmatched(
   };
 }
 
-/**
- * The configured engine whose own `include:` leaves out most of these files although its
- * chunker reads them (a copied config listing some languages of the code engine).
- */
-function narrowedEngine(
-  config: Pick<Config, 'engines'>,
+/** Of these engines and their globs, the one matching most of `paths`; undefined when none matches one. */
+function mostMatched(
+  engines: Iterable<readonly [string, readonly string[]]>,
   paths: readonly string[],
 ): { engine: string; count: number } | undefined {
   let best: { engine: string; count: number } | undefined;
-  for (const [name, engine] of Object.entries(config.engines)) {
-    const read = CHUNKER_INCLUDES[engine.chunker];
-    if (!read) continue;
-    const matches = picomatch([...read], { dot: false });
+  for (const [name, include] of engines) {
+    const matches = picomatch([...include], { dot: false });
     const count = paths.filter((p) => matches(p)).length;
     if (count > 0 && (!best || count > best.count)) best = { engine: name, count };
   }
