@@ -34,7 +34,7 @@ export function withSource(text: string | null, entry: SourceEntry, file: string
   }
   const sources = doc.get('sources', true);
   if (text !== null && isSeq(sources) && !sources.flow && sources.items.length > 0) {
-    const appended = appendedAsText(text, sources, entry);
+    const appended = appendedAsText(text, sources, sourcesOf(doc), entry);
     if (appended !== undefined) return appended;
   }
   if (sources === undefined || (isScalar(sources) && sources.value === null)) {
@@ -92,11 +92,17 @@ export function withoutSource(
 }
 
 /**
- * The file's text with the entry's lines after the last entry's, every other byte as it was
+ * The file's text (whose `sources:` list reads as `listed`) with the entry's lines after the last
+ * entry's, every other byte as it was
  * (the document's own printer would re-space comments and fold long lists); undefined when the
  * result would not read back as the list plus the entry.
  */
-function appendedAsText(text: string, sources: YAMLSeq, entry: SourceEntry): string | undefined {
+function appendedAsText(
+  text: string,
+  sources: YAMLSeq,
+  listed: readonly unknown[],
+  entry: SourceEntry,
+): string | undefined {
   const first = sources.range?.[0];
   const end = rangeOf(sources.items.at(-1))?.[2];
   if (first === undefined || end === undefined) return undefined;
@@ -121,7 +127,7 @@ function appendedAsText(text: string, sources: YAMLSeq, entry: SourceEntry): str
   } catch {
     return undefined;
   }
-  const want = [...sourcesOf(parseDocument(text)), entryValue(entry)];
+  const want = [...listed, entryValue(entry)];
   return isDeepStrictEqual(after, want) ? edited : undefined;
 }
 
