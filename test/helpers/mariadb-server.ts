@@ -51,8 +51,12 @@ export interface MariadbWorkload {
   slowLog: string;
   /** The general query log of the same run: every command, connects and quits included. */
   generalLog: string;
+  /** The server's error log (start, InnoDB, shutdown messages). */
+  errorLog: string;
   /** `SELECT kind FROM events WHERE id = <n>` for n = 1..lookups, sent one by one. */
   lookups: number;
+  /** Sent by a session with no default database, table names qualified. */
+  withoutDatabase: string;
   cleanup(): Promise<void>;
 }
 
@@ -62,7 +66,12 @@ export interface MariadbWorkload {
  */
 export async function runMariadbWorkload(
   bins: MariadbBinaries,
-  opts: { lookups?: number; extra?: { setup: string[]; queries: string[] } } = {},
+  opts: {
+    lookups?: number;
+    extra?: { setup: string[]; queries: string[] };
+    /** `log_slow_verbosity` (MariaDB): `query_plan,explain` adds each statement's EXPLAIN. */
+    slowVerbosity?: string;
+  } = {},
 ): Promise<MariadbWorkload> {
   const lookups = opts.lookups ?? 200;
   const { dir, cleanup } = await makeTempDir('mariadb');
@@ -70,13 +79,22 @@ export async function runMariadbWorkload(
   const socket = join(dir, 'mysqld.sock');
   const slowLog = join(dir, 'slow.log');
   const generalLog = join(dir, 'general.log');
+  const errorLog = join(dir, 'error.log');
+  const withoutDatabase = 'SELECT count(*) FROM test.events';
   const user = process.getuid?.() === 0 ? ['--user=root'] : [];
   let server: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
-  const client = async (sql: string, database = 'test'): Promise<string> => {
+  const client = async (sql: string, database: string | null = 'test'): Promise<string> => {
     const child = execFile(
       bins.client,
-      ['--no-defaults', `--socket=${socket}`, '-uroot', '--force', '--comments', database],
+      [
+        '--no-defaults',
+        `--socket=${socket}`,
+        '-uroot',
+        '--force',
+        '--comments',
+        ...(database ? [database] : []),
+      ],
       {
         timeout: STEP_TIMEOUT_MS,
         maxBuffer: 64 << 20,
@@ -139,7 +157,8 @@ export async function runMariadbWorkload(
         '--long-query-time=0',
         '--general-log=1',
         `--general-log-file=${generalLog}`,
-        `--log-error=${join(dir, 'error.log')}`,
+        `--log-error=${errorLog}`,
+        ...(opts.slowVerbosity ? [`--log-slow-verbosity=${opts.slowVerbosity}`] : []),
         ...user,
       ],
       { stdio: 'ignore' },
@@ -162,8 +181,9 @@ export async function runMariadbWorkload(
     }
     const points = Array.from({ length: lookups }, (_, i) => `SELECT kind FROM events WHERE id = ${i + 1};`);
     await client(`${points.join('\n')}\n`);
+    await client(`${withoutDatabase};\n`, null);
     await stop();
-    return { dir, slowLog, generalLog, lookups, cleanup };
+    return { dir, slowLog, generalLog, errorLog, lookups, withoutDatabase, cleanup };
   } catch (err) {
     await stop();
     await cleanup();

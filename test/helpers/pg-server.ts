@@ -61,18 +61,31 @@ export interface PgWorkload {
   cleanup(): Promise<void>;
 }
 
+/** A private PostgreSQL server's controls (`privatePg`). */
+export interface PrivatePg {
+  dir: string;
+  /** Where the collector writes its logs (`log_filename` names the file). */
+  logDir: string;
+  /** Runs a server binary (initdb, pgbench, …) as the server's user; stdout and stderr together. */
+  exec(cmd: string, args: string[]): Promise<string>;
+  /** initdb, once, before the first start. */
+  init(): Promise<void>;
+  /** Starts it with these settings over the private defaults (socket in `dir`, no TCP, collector on). */
+  start(settings: Record<string, string>): Promise<void>;
+  stop(): Promise<void>;
+  psql(args: string[]): Promise<string>;
+  /** The port: it names the socket file in `dir`. */
+  port: string;
+  /** Stops the server if it runs, then removes `dir`. */
+  cleanup(): Promise<void>;
+}
+
 /**
- * A private PostgreSQL in a temp dir (Unix socket only, no TCP), run twice with statement
- * logging in both styles, a pgbench `-M prepared` run and the query families, then stopped.
- * The system's own cluster is never touched. As root the server runs as `postgres`.
+ * A private PostgreSQL in a temp dir (Unix socket only, no TCP). The system's own cluster is
+ * never touched. As root the server runs as `postgres`.
  */
-export async function runPgWorkload(
-  bin: string,
-  opts: { clients?: number; transactions?: number; extra?: ExtraWorkload } = {},
-): Promise<PgWorkload> {
-  const clients = opts.clients ?? 2;
-  const transactions = opts.transactions ?? 25;
-  const { dir, cleanup } = await makeTempDir('pg');
+export async function privatePg(bin: string): Promise<PrivatePg> {
+  const { dir, cleanup: remove } = await makeTempDir('pg');
   const asUser = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
   if (asUser.length > 0) chownSync(dir, Number(idOf('postgres', '-u')), Number(idOf('postgres', '-g')));
   const data = join(dir, 'data');
@@ -112,13 +125,45 @@ export async function runPgWorkload(
   };
   const psql = (args: string[]): Promise<string> =>
     exec('psql', ['-X', '-q', '-h', dir, '-p', port, '-U', 'postgres', '-d', 'postgres', ...args]);
-  try {
+  const init = async (): Promise<void> => {
     await exec('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  };
+  const cleanup = async (): Promise<void> => {
+    try {
+      await stop();
+    } catch (stopErr) {
+      throw new Error(`the PostgreSQL server in ${dir} did not stop`, { cause: stopErr });
+    } finally {
+      await remove();
+    }
+  };
+  return { dir, logDir, exec, init, start, stop, psql, port, cleanup };
+}
+
+/** Makes a file written here readable by the server (which runs as `postgres` under root). */
+export function giveToServer(path: string): void {
+  chownSync(path, Number(idOf('postgres', '-u')), Number(idOf('postgres', '-g')));
+}
+
+/**
+ * A private PostgreSQL (`privatePg`) run twice with statement logging in both styles, a
+ * pgbench `-M prepared` run and the query families, then stopped.
+ */
+export async function runPgWorkload(
+  bin: string,
+  opts: { clients?: number; transactions?: number; extra?: ExtraWorkload } = {},
+): Promise<PgWorkload> {
+  const clients = opts.clients ?? 2;
+  const transactions = opts.transactions ?? 25;
+  const pg = await privatePg(bin);
+  const { dir, logDir, exec, start, stop, psql, port } = pg;
+  try {
+    await pg.init();
     const fixture = loadFamilies();
     const queries = join(dir, 'families.sql');
     const all = [...fixture.families.flatMap((f) => f.spellings), fixture.failing.postgresql];
     writeFileSync(queries, `${all.map((q) => `${q};`).join('\n')}\n`);
-    chownSync(queries, Number(idOf('postgres', '-u')), Number(idOf('postgres', '-g')));
+    giveToServer(queries);
 
     await start({
       log_destination: "'stderr,csvlog,jsonlog'",
@@ -140,7 +185,7 @@ export async function runPgWorkload(
         extra,
         `${[...opts.extra.setup, ...opts.extra.queries].map((q) => `${q};`).join('\n')}\n`,
       );
-      chownSync(extra, Number(idOf('postgres', '-u')), Number(idOf('postgres', '-g')));
+      giveToServer(extra);
       const out = await psql(['-v', 'ON_ERROR_STOP=1', '-f', extra]);
       if (/ERROR/.test(out)) throw new Error(`the extra PostgreSQL workload failed: ${out}`);
     }
@@ -175,7 +220,7 @@ export async function runPgWorkload(
       statementLog: join(logDir, 'run2'),
       dumpFile: join(dir, 'dump.sql'),
       pgbench: { clients, transactionsPerClient: transactions, processed },
-      cleanup,
+      cleanup: pg.cleanup,
     };
   } catch (err) {
     try {
@@ -186,7 +231,7 @@ export async function runPgWorkload(
         `the PostgreSQL workload failed and the server in ${dir} did not stop`,
       );
     } finally {
-      await cleanup();
+      await pg.cleanup();
     }
     throw err;
   }

@@ -14,6 +14,12 @@ const HASH_HEX_CHARS = 32;
 /** How much of a file `detectKind` looks at: its first lines decide the format. */
 const HEAD_CHARS = 64 * 1024;
 
+/**
+ * Characters of a logged plan a chunk keeps: its nodes' words are searchable ("Seq Scan on
+ * orders"); a JSON plan of a many-way join runs to hundreds of kB, and the log holds it whole.
+ */
+const PLAN_CHARS = 16_000;
+
 /** Characters of a fingerprint a person sees in a hit's header: enough to tell families apart. */
 const SHORT_FINGERPRINT = 8;
 
@@ -59,9 +65,11 @@ class SqlChunker implements AppendingChunker {
    * indexed log read again from its start once, so an index holding entries now left out is
    * corrected; the statements' vectors are reused by content hash. 3: zone abbreviations other
    * than a few European ones, and times with none, were read as UTC; `DELIMITER` in .sql files;
-   * statements with nothing to run left out; lines not UTF-8 read as windows-1252.
+   * statements with nothing to run left out; lines not UTF-8 read as windows-1252. 4: plans
+   * (auto_explain, MariaDB's explain) kept with their statement; `%u@%d` between colons (RDS);
+   * MariaDB 10.11's error log and an empty `Schema:`.
    */
-  readonly version = '3';
+  readonly version = '4';
   #analyzer: Promise<SqlAnalyzer> | undefined;
 
   /**
@@ -91,9 +99,7 @@ class SqlChunker implements AppendingChunker {
   /** A whole text in memory (tests, tools); the pipeline uses `chunkAppend`. */
   async chunk(input: ChunkInput): Promise<Chunk[]> {
     const analyzer = await this.#loadAnalyzer();
-    // A `.log` no format claims is still read, as stderr: its lines become `not-sql` entries,
-    // searchable by their words, rather than a file silently left out.
-    const kind = detectKind(input.path, input.text.slice(0, HEAD_CHARS)) ?? 'pg-stderr';
+    const { kind } = detectKind(input.path, input.text.slice(0, HEAD_CHARS));
     const dialect = dialectOf(kind);
     // Ordinals count the entries left out too, as `chunkAppend` numbers them.
     return readAll(createReader(kind), input.text).flatMap((entry, ordinal) =>
@@ -150,6 +156,10 @@ function chunkText(e: AnalyzedSqlEntry): string {
   let text = e.statement;
   if (e.params.length) text += `\n-- parameters: ${e.params.map((p, i) => `$${i + 1} = ${p}`).join(', ')}`;
   if (e.error) text += `\n-- error: ${e.error}`;
+  if (e.plan) {
+    const plan = e.plan.length > PLAN_CHARS ? `${e.plan.slice(0, PLAN_CHARS)}\n…` : e.plan;
+    text += `\n-- plan:\n${plan.replace(/^/gm, '--   ')}`;
+  }
   return text;
 }
 

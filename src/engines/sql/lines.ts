@@ -130,6 +130,7 @@ export function blankEntry(
     user: null,
     session: null,
     error: null,
+    plan: null,
     readStatus: null,
     readNote: null,
     isServerMessage: false,

@@ -3,13 +3,14 @@ import { MAX_RECORD_LINES } from './mysql-slow.js';
 import type { ReaderSnapshot, SqlEntry, SqlLogReader } from './types.js';
 
 /**
- * A message line of the MariaDB/MySQL error log: MariaDB `2026-12-05 12:10:14 0 [Note] …`,
- * MySQL 8 `2024-03-01T10:00:00.123456Z 0 [System] [MY-010116] [Server] …`. Lines that do not
- * match continue the message before (the `Version: …` line after `ready for connections`, a
- * stack trace).
+ * A message line of the MariaDB/MySQL error log: MariaDB `2026-12-05 12:10:14 0 [Note] …` (10.11
+ * pads a one-digit hour with a space: `2026-12-07  6:25:19 0 [Note] …`), MySQL 8
+ * `2024-03-01T10:00:00.123456Z 0 [System] [MY-010116] [Server] …`. Lines that do not match
+ * continue the message before (the `Version: …` line after `ready for connections`, a stack
+ * trace).
  */
 export const ERROR_LOG_LINE =
-  /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)? +\d+ \[(?:Note|Warning|ERROR|Error|System)\] /;
+  /^\d{4}-\d\d-\d\d(?:T| {1,2})\d{1,2}:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)? +\d+ \[(?:Note|Warning|ERROR|Error|System)\] /;
 
 /**
  * MariaDB/MySQL error log: the server's own messages (start, InnoDB, shutdown, aborted

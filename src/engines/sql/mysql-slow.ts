@@ -36,7 +36,7 @@ export class MysqlSlowReader implements SqlLogReader {
     const cut = isCutLine(rawLine);
     const line = stripCutMark(rawLine);
     const startsRecord = line.startsWith('# Time:') || line.startsWith('# User@Host:');
-    const isHeader = line.startsWith('# ') && !this.#inBody;
+    const isHeader = isHeaderLine(line) && !this.#inBody;
     let out: SqlEntry[] = [];
     if (
       !this.#record.isEmpty &&
@@ -93,17 +93,24 @@ export class MysqlSlowReader implements SqlLogReader {
       this.#record.lines.join('\n'),
     );
     const body: string[] = [];
+    const plan: string[] = [];
     let headers = 0;
     let sawTimestamp = false;
+    /** The record's `Schema:` (MariaDB), '' when it names none; undefined when not given. */
+    let schema: string | undefined;
+    let used: string | null = null;
     for (const line of this.#record.lines) {
-      if (line.startsWith('# ') && body.length === 0) {
+      if (isHeaderLine(line) && body.length === 0) {
         headers++;
-        this.#header(line, entry);
+        const explain = /^# explain: (.*)$/.exec(line);
+        if (explain) plan.push(explain[1]!);
+        else schema = this.#header(line, entry) ?? schema;
         continue;
       }
       const use = /^use ([^;]+);$/i.exec(line);
       if (use && body.length === 0) {
-        this.#database = use[1]!.replace(/^`|`$/g, '');
+        used = use[1]!.replace(/^`|`$/g, '');
+        this.#database = used;
         continue;
       }
       const ts = /^SET timestamp=(\d+);$/.exec(line);
@@ -115,7 +122,10 @@ export class MysqlSlowReader implements SqlLogReader {
       body.push(line);
     }
     entry.at ??= this.#lastTime;
-    entry.database ??= this.#database;
+    // An empty `Schema:` is a session with no database (an admin tool, qualified names), not the
+    // database of the record before.
+    entry.database = schema === undefined ? this.#database : schema || used;
+    if (plan.length) entry.plan = plan.join('\n');
     const statement = body.join('\n').trim();
     if (headers === 0 || statement === '') {
       entry.readStatus = 'not-sql';
@@ -141,10 +151,11 @@ export class MysqlSlowReader implements SqlLogReader {
     return entry;
   }
 
-  #header(line: string, entry: SqlEntry): void {
+  /** Reads a header line into the entry; returns the `Schema:` it names ('' for none), if any. */
+  #header(line: string, entry: SqlEntry): string | undefined {
     if (line.startsWith('# Time:')) {
       this.#lastTime = parseSlowTime(line.slice(7).trim());
-      return;
+      return undefined;
     }
     if (line.startsWith('# User@Host:')) {
       const m = /^# User@Host: ([^[\s]*)\[[^\]]*\] @ (\S*) ?\[([^\]]*)\](?:\s+Id:\s+(\d+))?/.exec(line);
@@ -155,16 +166,28 @@ export class MysqlSlowReader implements SqlLogReader {
         if (m[4]) entry.session = m[4];
       }
     }
-    for (const [, key, value] of line.matchAll(/(\w+): +(\S+)/g)) {
-      if (key === 'Query_time') entry.durationMs = secondsToMs(value!);
-      else if (key === 'Lock_time') entry.extra.lockMs = secondsToMs(value!);
-      else if (key === 'Thread_id' || key === 'Id') entry.session = value!;
+    let schema: string | undefined;
+    // A value is what follows `Key: ` up to the next space; an empty one is followed by the next
+    // key (`Schema:   QC_hit: No`), whose name is no value.
+    for (const [, key, value = ''] of line.matchAll(/(\w+):(?: +(?!\w+:(?:\s|$))(\S+))?/g)) {
+      if (key === 'Query_time') entry.durationMs = secondsToMs(value);
+      else if (key === 'Lock_time') entry.extra.lockMs = secondsToMs(value);
+      else if (key === 'Thread_id' || key === 'Id') entry.session = value;
       else if (key === 'Schema') {
+        schema = value;
         if (value) this.#database = value;
-        entry.database = value || null;
       } else if (/^Rows_|^Bytes_/.test(key!)) entry.extra[camel(key!)] = Number(value);
     }
+    return schema;
   }
+}
+
+/**
+ * A record's header line: `# Key: value …`, and a bare `#`, which MariaDB writes around the
+ * `# explain:` lines of `log_slow_verbosity=explain`.
+ */
+function isHeaderLine(line: string): boolean {
+  return line.startsWith('# ') || line === '#';
 }
 
 function camel(key: string): string {

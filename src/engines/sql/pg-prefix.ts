@@ -217,6 +217,12 @@ export function matchConfigured(pattern: RegExp, line: string): PgLine | null {
   };
 }
 
+/**
+ * `%u@%d` in a prefix, between the separators prefixes put around escapes: spaces (`%m [%p]
+ * %u@%d `), colons (Amazon RDS's `%t:%r:%u@%d:[%p]:`, whose `%r` is `host(port)`) and brackets.
+ */
+const USER_AT_DB = /(?:^|[\s:\]])([^\s:@[\]()]+)@([^\s:@[\]()]+)(?=[\s:[]|$)/;
+
 /** Reads one line whose prefix is unknown, by the shapes of the common escapes. */
 export function matchHeuristic(line: string): PgLine | null {
   const m = HEURISTIC.exec(line);
@@ -233,7 +239,7 @@ export function matchHeuristic(line: string): PgLine | null {
     fields.user = unknownToNull(user?.[1]);
     fields.database = unknownToNull(db?.[1]);
   } else {
-    const at = /(\S+)@(\S+)\s*$/.exec(prefix);
+    const at = USER_AT_DB.exec(prefix);
     if (at) {
       fields.user = unknownToNull(at[1]);
       fields.database = unknownToNull(at[2]);

@@ -20,6 +20,14 @@ const MAX_PRELUDES = 64;
 const STATEMENT_LINE =
   /^(?:duration: (?<ms>\d+(?:\.\d+)?) ms {2})?(?<kind>statement|parse|bind|execute(?: fetch from)?)(?: (?<name>[^:\s]+))?: (?<sql>[\s\S]*)$/;
 const BARE_DURATION = /^duration: (?<ms>\d+(?:\.\d+)?) ms$/;
+/** auto_explain's report of a statement it explained: its run time, then the plan. */
+const PLAN_REPORT = /^duration: (?<ms>\d+(?:\.\d+)?) ms {2}plan:\n(?<plan>[\s\S]*)$/;
+/**
+ * A node's line of a text-format plan: `Seq Scan on orders  (cost=0.00..70.00 rows=1120 width=0)`,
+ * with `log_analyze` `(actual time=…)`; or what auto_explain writes between the query and the
+ * plan. The query text (which may span lines) ends before the first such line.
+ */
+const PLAN_START = /\((?:cost=|actual )|^Query (?:Parameters|Identifier):/;
 const PARAMS = /\$(\d+) = (NULL|'(?:[^']|'')*'?)/g;
 
 interface Session {
@@ -91,6 +99,11 @@ export class PgSessionReader implements SqlLogReader {
       this.#error(key, report, out);
       return;
     }
+    const plan = PLAN_REPORT.exec(report.message)?.groups;
+    if (plan) {
+      this.#plan(key, report, Number(plan.ms), plan.plan!, out);
+      return;
+    }
     const stmt = STATEMENT_LINE.exec(report.message)?.groups;
     if (stmt) {
       this.#statement(key, report, stmt, out);
@@ -126,6 +139,10 @@ export class PgSessionReader implements SqlLogReader {
       session.preludes.push(report);
       return;
     }
+    // The plan auto_explain logged as the statement ended, before the statement's own line.
+    const planned =
+      session.held?.extra.planOnly && sameStatement(session.held.statement, g.sql) ? session.held : null;
+    if (planned) session.held = null;
     this.#flushHeld(session, out);
     // An execute takes the parse/bind of its own statement name; others stay for theirs.
     const mine = session.preludes.filter(
@@ -133,12 +150,49 @@ export class PgSessionReader implements SqlLogReader {
     );
     session.preludes = session.preludes.filter((p) => !mine.includes(p));
     const entry = this.#fromReports([...mine, report]);
+    if (planned) {
+      entry.plan = planned.plan;
+      entry.startLine = Math.min(entry.startLine, planned.startLine);
+      entry.text = `${planned.text}\n${entry.text}`;
+    }
     if (g.ms !== undefined) {
       out.push(entry);
       this.#forgetIfIdle(key);
     } else {
       session.held = entry;
     }
+  }
+
+  /**
+   * An auto_explain report. Its statement may have been logged before it ran (`log_statement`):
+   * that entry takes the plan. Else the plan's query is the statement, held in case the
+   * statement's own line follows (`log_min_duration_statement` logs it after the plan), which
+   * then takes the plan instead: one entry per run either way.
+   */
+  #plan(key: string, report: PgReport, ms: number, plan: string, out: SqlEntry[]): void {
+    const query = planQuery(plan);
+    const session = this.#session(key, out);
+    const held = session.held;
+    if (held && held.plan === null && query !== null && sameStatement(held.statement, query)) {
+      merge(held, report);
+      held.plan = planNodes(plan);
+      held.extra.planMs = ms;
+      return;
+    }
+    this.#flushHeld(session, out);
+    const entry = reportEntry(this.source, report);
+    entry.plan = planNodes(plan);
+    entry.durationMs = ms;
+    if (query === null) {
+      entry.readStatus = 'not-sql';
+      entry.readNote = 'a plan without its query text';
+      out.push(entry);
+      this.#forgetIfIdle(key);
+      return;
+    }
+    entry.statement = query;
+    entry.extra.planOnly = 1;
+    session.held = entry;
   }
 
   #error(key: string, report: PgReport, out: SqlEntry[]): void {
@@ -225,7 +279,14 @@ export class PgSessionReader implements SqlLogReader {
   }
 
   #flushHeld(session: Session, out: SqlEntry[]): void {
-    if (session.held) out.push(session.held);
+    const held = session.held;
+    if (held) {
+      // Logged before it ran, explained, and no duration line after (log_duration off).
+      if (held.durationMs === null && typeof held.extra.planMs === 'number')
+        held.durationMs = held.extra.planMs;
+      delete held.extra.planOnly;
+      out.push(held);
+    }
     session.held = null;
   }
 
@@ -260,6 +321,53 @@ function merge(entry: SqlEntry, r: PgReport): void {
 
 function preparedName(r: PgReport): string {
   return STATEMENT_LINE.exec(r.message)?.groups?.name ?? '';
+}
+
+/** Whether two texts are one statement, as a log and auto_explain write it (blanks, a final `;`). */
+function sameStatement(a: string | null, b: string | null | undefined): boolean {
+  if (a === null || b === null || b === undefined) return false;
+  const bare = (sql: string) =>
+    sql
+      .replace(/\s+/g, ' ')
+      .replace(/[\s;]+$/, '')
+      .trim();
+  return bare(a) === bare(b);
+}
+
+/**
+ * The query of an auto_explain plan: `"Query Text"` of a JSON plan, else the text after
+ * `Query Text: ` up to the plan's first node (text format; YAML's is quoted). Null when the plan
+ * names none (XML, or `log_verbose` off in a format this does not read).
+ */
+export function planQuery(plan: string): string | null {
+  const trimmed = plan.trimStart();
+  if (trimmed.startsWith('{')) {
+    try {
+      const query = (JSON.parse(trimmed) as Record<string, unknown>)['Query Text'];
+      return typeof query === 'string' ? query : null;
+    } catch {
+      return null;
+    }
+  }
+  const lines = plan.split('\n');
+  const first = /^Query Text: ?(.*)$/.exec(lines[0] ?? '');
+  if (!first) return null;
+  const quoted = /^"((?:[^"\\]|\\.)*)"$/.exec(first[1]!);
+  if (quoted) return quoted[1]!.replace(/\\(.)/g, '$1');
+  return [first[1]!, ...lines.slice(1, planStart(lines))].join('\n');
+}
+
+/** The plan without the query before it (a text-format plan's `Query Text:` lines). */
+function planNodes(plan: string): string {
+  const lines = plan.split('\n');
+  if (!/^Query Text: /.test(lines[0] ?? '')) return plan;
+  return lines.slice(planStart(lines)).join('\n');
+}
+
+/** Where a text-format plan's nodes start; without a node line to tell (costs off), after the first. */
+function planStart(lines: readonly string[]): number {
+  const at = lines.findIndex((line, i) => i > 0 && PLAN_START.test(line));
+  return at < 0 ? 1 : at;
 }
 
 /** `parameters: $1 = '5', $2 = NULL` → `['5', null→'NULL']`, by position. */

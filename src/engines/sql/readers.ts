@@ -40,28 +40,45 @@ export function dialectOf(kind: SqlSourceKind): SqlDialect {
 const GENERAL_RECORD =
   /^(?:\d{6} +\d{1,2}:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+|\t)\t? *\d+ (?:Connect|Query|Quit|Init DB|Execute)\t/;
 
+/** Lines of a head `detectKind` reads: a head holding more says all it will. */
+export const DETECT_LINES = 200;
+
+/** A format read from a file's head, and whether more of the file could still change it. */
+export interface DetectedKind {
+  kind: SqlSourceKind;
+  /**
+   * False when nothing in the head decided: no line of any format (an empty file, one PostgreSQL
+   * or MariaDB has just created and not written yet) or a MariaDB banner alone, which the slow
+   * and the general log both start with. The kind is then a guess (stderr; a slow log), and a
+   * reader going on from it would read every later line in that guessed format.
+   */
+  sure: boolean;
+}
+
 /**
  * Which reader fits a file, from its name and its first bytes: `.sql` files, csvlog and
  * jsonlog by their shape, slow logs by their `# Time:`/`# User@Host:` headers, general logs by
  * their command records, a banner alone as a slow log, the MariaDB/MySQL error log by its
- * `[Note]`-style lines, else a PostgreSQL stderr log when a line looks like one; null when
- * nothing fits.
+ * `[Note]`-style lines, else a PostgreSQL stderr log when a line looks like one, and when
+ * nothing fits, a stderr log too (its lines become `not-sql` entries, searchable by their
+ * words, rather than a file silently left out).
  */
-export function detectKind(path: string, head: string): SqlSourceKind | null {
-  if (/\.sql$/i.test(path)) return 'sql-file';
-  const lines = head.split('\n').slice(0, 200);
-  if (lines.some((l) => /^\{"timestamp":/.test(l))) return 'pg-json';
+export function detectKind(path: string, head: string): DetectedKind {
+  const sure = (kind: SqlSourceKind): DetectedKind => ({ kind, sure: true });
+  if (/\.sql$/i.test(path)) return sure('sql-file');
+  const lines = head.split('\n').slice(0, DETECT_LINES);
+  if (lines.some((l) => /^\{"timestamp":/.test(l))) return sure('pg-json');
   if (
     /\.csv$/i.test(path) ||
     lines.some((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+,"?[^,]*"?,"?[^,]*"?,\d+,/.test(l))
   ) {
-    return 'pg-csv';
+    return sure('pg-csv');
   }
-  if (lines.some((l) => /^# (?:User@Host|Query_time|Time): /.test(l))) return 'mysql-slow';
+  if (lines.some((l) => /^# (?:User@Host|Query_time|Time): /.test(l))) return sure('mysql-slow');
   // The general log shares the slow log's banner; its records are commands by connection id.
-  if (lines.some((l) => GENERAL_RECORD.test(l))) return 'mysql-general';
-  if (lines.some((l) => /, Version: .* started with:$/.test(l))) return 'mysql-slow';
-  if (lines.some((l) => ERROR_LOG_LINE.test(l))) return 'mysql-error';
-  if (lines.some((l) => /\b(?:LOG|ERROR|STATEMENT): {2}/.test(l))) return 'pg-stderr';
-  return null;
+  if (lines.some((l) => GENERAL_RECORD.test(l))) return sure('mysql-general');
+  if (lines.some((l) => /, Version: .* started with:$/.test(l))) return { kind: 'mysql-slow', sure: false };
+  if (lines.some((l) => ERROR_LOG_LINE.test(l))) return sure('mysql-error');
+  if (lines.some((l) => /\b(?:LOG|ERROR|STATEMENT): {2}/.test(l))) return sure('pg-stderr');
+  return { kind: 'pg-stderr', sure: false };
 }

@@ -1,7 +1,7 @@
 import type { AppendCheckpoint } from '../types.js';
 import { type ByteLine, ByteLineSplitter, LineOffsets } from './byte-lines.js';
 import { type LeftOutKind, leftOutAs } from './left-out.js';
-import { createReader, detectKind } from './readers.js';
+import { createReader, DETECT_LINES, detectKind } from './readers.js';
 import type { ReaderSnapshot, SqlEntry, SqlLogReader, SqlSourceKind } from './types.js';
 
 /** How much of a file `detectKind` looks at on a fresh start: its first lines decide the format. */
@@ -75,6 +75,7 @@ export async function* readTail(input: TailInput): AsyncGenerator<TailPiece> {
 async function* readFrom(bytes: AsyncIterator<Uint8Array>, input: TailInput): AsyncGenerator<TailPiece> {
   const head: Uint8Array[] = [];
   let kind = input.previous?.kind;
+  let guessed = false;
   if (kind === undefined) {
     // Fresh start: the format is read from the head, before any line is fed.
     let headBytes = 0;
@@ -85,10 +86,14 @@ async function* readFrom(bytes: AsyncIterator<Uint8Array>, input: TailInput): As
       headBytes += next.value.length;
     }
     const text = Buffer.concat(head).subarray(0, HEAD_BYTES).toString('utf8');
-    // A `.log` no format claims is still read, as stderr: its lines become `not-sql` entries.
-    kind = detectKind(input.path, text) ?? 'pg-stderr';
+    const detected = detectKind(input.path, text);
+    kind = detected.kind;
+    // A guess from a head too short to decide (a log the server has only just created) would
+    // read every later line in the guessed format: until the head decides, each change reads
+    // the file from its start again, and the format with it.
+    guessed = !detected.sure && headBytes < HEAD_BYTES && text.split('\n').length <= DETECT_LINES;
   }
-  const appendable = kind !== 'sql-file';
+  const appendable = kind !== 'sql-file' && !guessed;
   const final = input.final || !appendable;
   const reader = createReader(kind);
   if (input.previous?.reader) reader.restore?.(input.previous.reader);

@@ -49,6 +49,11 @@ export interface SqlEntry {
   session: string | null;
   /** The server's error for a failed statement (`ERROR:` line), else null. */
   error: string | null;
+  /**
+   * The plan the server logged for it (PostgreSQL's auto_explain, MariaDB's
+   * `log_slow_verbosity=explain`), as logged, else null: searchable words ("Seq Scan on orders").
+   */
+  plan: string | null;
   /** What the reader knows about the statement's completeness: `truncated`, `not-sql`, or null (left to analyze). */
   readStatus: 'truncated' | 'not-sql' | null;
   /** Why `readStatus` was set, for the record. */

@@ -114,11 +114,11 @@ describe.skipIf(pg.reason !== null)('PostgreSQL logs written by a real server', 
 
   test('each file is recognised by its name and first lines', () => {
     const head = (path: string) => readFileSync(path, 'utf8').slice(0, 64 * 1024);
-    expect(detectKind(work.stderrLog, head(work.stderrLog))).toBe('pg-stderr');
-    expect(detectKind(work.statementLog, head(work.statementLog))).toBe('pg-stderr');
-    expect(detectKind(work.csvLog, head(work.csvLog))).toBe('pg-csv');
-    expect(detectKind(work.jsonLog, head(work.jsonLog))).toBe('pg-json');
-    expect(detectKind(work.dumpFile, head(work.dumpFile))).toBe('sql-file');
+    expect(detectKind(work.stderrLog, head(work.stderrLog)).kind).toBe('pg-stderr');
+    expect(detectKind(work.statementLog, head(work.statementLog)).kind).toBe('pg-stderr');
+    expect(detectKind(work.csvLog, head(work.csvLog)).kind).toBe('pg-csv');
+    expect(detectKind(work.jsonLog, head(work.jsonLog)).kind).toBe('pg-json');
+    expect(detectKind(work.dumpFile, head(work.dumpFile)).kind).toBe('sql-file');
   });
 
   test('a configured log_line_prefix reads the same as the detected one', async () => {

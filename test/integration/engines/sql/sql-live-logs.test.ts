@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { utimes } from 'node:fs/promises';
+import { appendFile, utimes } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../../../src/app.js';
@@ -159,6 +159,37 @@ describe('real database logs under the pipeline', () => {
     const rows = await readChunks(app.config, 'sql');
     expect(rows.filter((r) => !r.text.includes(' ')).map((r) => r.text)).toEqual([]);
     expect(summary.withheld.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a log the server creates before it writes (a jsonlog at rotation, a general log with only its banner) is read in the format its lines show', async () => {
+    const { ws, app } = await start();
+    const json = fixture('pg-jsonlog.txt');
+    const general = fixture('mariadb-slap-general.txt');
+    const banner = general.subarray(0, general.indexOf('\nTime\t') + 1);
+    const bannerEnd = general.indexOf('\n', banner.length) + 1;
+    // The same logs written whole, read as `ragctl index` reads a finished file: the reference.
+    const wholeJson = await ws.write('whole/postgresql.json', json);
+    const wholeGeneral = await ws.write('whole/mariadb.log', general);
+    const liveJson = await ws.write('live/postgresql.json', '');
+    const liveGeneral = await ws.write('live/mariadb.log', general.subarray(0, bannerEnd));
+    await app.indexer.reconcile(LIVE);
+
+    await appendFile(liveJson, json);
+    await appendFile(liveGeneral, general.subarray(bannerEnd));
+    await app.indexer.syncPaths([liveJson, liveGeneral], LIVE);
+    await app.indexer.syncPaths([liveJson, liveGeneral, wholeJson, wholeGeneral], SETTLED);
+
+    const rows = await readChunks(app.config, 'sql');
+    const texts = (path: string) =>
+      rows
+        .filter((r) => r.path === path)
+        .map((r) => r.text)
+        .sort();
+    expect(texts(wholeJson).length).toBe(json.toString('utf8').match(/statement: /g)!.length);
+    expect(texts(liveJson)).toEqual(texts(wholeJson));
+    expect(texts(wholeGeneral).length).toBeGreaterThan(10);
+    expect(texts(liveGeneral)).toEqual(texts(wholeGeneral));
+    expect(await inconsistencies(app, 'sql')).toEqual([]);
   }, 120_000);
 
   it("MariaDB's error log, beside its query logs, is counted as server messages, not indexed", async () => {

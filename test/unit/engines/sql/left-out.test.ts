@@ -137,8 +137,8 @@ describe('what the SQL index holds of a log', () => {
   });
 
   test('MariaDB general log: Query records are chunks with their connection and time; Connect, Quit, Init DB, Shutdown, the banner and the transaction are counted', async () => {
-    expect(detectKind('/logs/general.log', GENERAL)).toBe('mysql-general');
-    expect(detectKind('/logs/slow.log', MARIADB)).toBe('mysql-slow');
+    expect(detectKind('/logs/general.log', GENERAL).kind).toBe('mysql-general');
+    expect(detectKind('/logs/slow.log', MARIADB).kind).toBe('mysql-slow');
     const { chunks, omitted } = await chunkText('/logs/general.log', GENERAL);
     expect(
       chunks.map((c) => [c.startLine, c.endLine, c.text, c.metadata.user, c.metadata.db, c.metadata.session]),

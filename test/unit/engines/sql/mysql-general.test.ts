@@ -20,7 +20,7 @@ const MYSQL8 = [
 
 describe('MariaDB/MySQL general query log', () => {
   test('MySQL 8: one entry per command; Execute and Query are statements, with their connection, user, database and time', () => {
-    expect(detectKind('/var/log/mysql/mysql.log', MYSQL8)).toBe('mysql-general');
+    expect(detectKind('/var/log/mysql/mysql.log', MYSQL8).kind).toBe('mysql-general');
     const entries = readAll(createReader('mysql-general'), MYSQL8);
     expect(entries.map((e) => [e.startLine, e.endLine, e.extra.command ?? null, e.isServerMessage])).toEqual([
       [1, 3, null, true],

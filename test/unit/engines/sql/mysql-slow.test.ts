@@ -53,16 +53,16 @@ describe('MariaDB/MySQL slow query log', () => {
   });
 
   test('detectKind tells the formats apart by name and first lines', () => {
-    expect(detectKind('/x/slow.log', MYSQL8)).toBe('mysql-slow');
-    expect(detectKind('/x/q.sql', 'SELECT 1;')).toBe('sql-file');
-    expect(detectKind('/x/pg.log', '2024-03-01 10:00:00 UTC [1] LOG:  statement: SELECT 1')).toBe(
+    expect(detectKind('/x/slow.log', MYSQL8).kind).toBe('mysql-slow');
+    expect(detectKind('/x/q.sql', 'SELECT 1;').kind).toBe('sql-file');
+    expect(detectKind('/x/pg.log', '2024-03-01 10:00:00 UTC [1] LOG:  statement: SELECT 1').kind).toBe(
       'pg-stderr',
     );
-    expect(detectKind('/x/pg.json', '{"timestamp":"2024-03-01 10:00:00 UTC","error_severity":"LOG"}')).toBe(
-      'pg-json',
-    );
-    expect(detectKind('/x/pg.csv', '2024-03-01 10:00:00.000 UTC,"u","d",42,"[local]"')).toBe('pg-csv');
-    expect(detectKind('/x/notes.txt', 'hello')).toBeNull();
+    expect(
+      detectKind('/x/pg.json', '{"timestamp":"2024-03-01 10:00:00 UTC","error_severity":"LOG"}').kind,
+    ).toBe('pg-json');
+    expect(detectKind('/x/pg.csv', '2024-03-01 10:00:00.000 UTC,"u","d",42,"[local]"').kind).toBe('pg-csv');
+    expect(detectKind('/x/notes.txt', 'hello')).toEqual({ kind: 'pg-stderr', sure: false });
   });
 
   test('durations are the logged seconds in ms, as written: 0.000556 s is 0.556 ms, not 0.5559999999999999', () => {

@@ -181,6 +181,24 @@ describe('PostgreSQL stderr log', () => {
     expect(entry).toMatchObject({ user: 'bob', database: 'crm', session: '99', durationMs: 2 });
   });
 
+  test("user and database between colons: Amazon RDS's default prefix '%t:%r:%u@%d:[%p]:'", () => {
+    // Lines a real server wrote with that prefix: `%r` is host(port) over TCP, [local] on a
+    // socket, and a background process has neither user nor database.
+    const log = [
+      '2026-12-07 06:27:19 UTC:127.0.0.1(58800):report@analytics:[21112]:LOG:  duration: 0.776 ms  statement: SELECT day FROM daily_sales WHERE amount > 500',
+      '2026-12-07 01:27:19 EST:::1(33924):app@shop:[21113]:LOG:  duration: 1.5 ms  statement: SELECT 2',
+      '2026-12-07 06:27:20 UTC:[local]:report@analytics:[21114]:LOG:  duration: 2.0 ms  statement: SELECT 3',
+      '2026-12-07 06:27:21 UTC::@:[20001]:LOG:  checkpoint starting: time',
+    ].join('\n');
+    const entries = readAll(createReader('pg-stderr'), log);
+    expect(entries.map((e) => [e.user, e.database, e.session, e.at])).toEqual([
+      ['report', 'analytics', '21112', Date.UTC(2026, 11, 7, 6, 27, 19)],
+      ['app', 'shop', '21113', Date.UTC(2026, 11, 7, 6, 27, 19)],
+      ['report', 'analytics', '21114', Date.UTC(2026, 11, 7, 6, 27, 20)],
+      [null, null, '20001', Date.UTC(2026, 11, 7, 6, 27, 21)],
+    ]);
+  });
+
   test('a prefix without the pid still reads (sessions cannot be told apart then)', () => {
     const log = [
       '2024-03-01 10:00:00 UTC LOG:  duration: 2.0 ms  statement: SELECT 1',
