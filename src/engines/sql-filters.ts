@@ -45,7 +45,7 @@ export const SQL_FILTERS: readonly FilterField[] = Object.freeze([
     column: S.tables,
     placeholder: 'name',
     description:
-      'only statements that touch this table, as written (schema.table when qualified) (sql engine)',
+      'only statements that touch this table, in any case: orders also matches shop.orders, and public.orders matches orders as statements on the search path write it (sql engine)',
   },
   {
     name: 'type',

@@ -127,6 +127,23 @@ function headingWhere(column: string, heading: string): string {
   return `(${inPath} OR ${inText})`;
 }
 
+/**
+ * Rows whose list holds the value as a name is matched where names fold case and may be
+ * qualified (the SQL engine's tables): in any case, `orders` as `orders` or `shop.orders`, and
+ * `public.orders` as itself or `orders`, which is how a statement on the search path names it.
+ * Quotes around the value (`"Orders"`, `` `orders` ``) are the user's, not the name's.
+ */
+function listItemWhere(column: string, value: string): string {
+  const parts = value
+    .trim()
+    .split('.')
+    .map((part) => part.replace(/^(["`])(.*)\1$/, '$2'));
+  const name = parts.pop()!;
+  const qualifier = parts.length ? [...parts.join('.')].map(literal).join('') : '[^\n]+';
+  const regex = `(?im)^(?:${qualifier}\\.)?${[...name].map(literal).join('')}$`;
+  return `regexp_like(array_to_string(${column}, '\n'), ${sqlString(regex)})`;
+}
+
 /** Column names come from mappers' declarations; only plain identifiers reach SQL unquoted. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -160,7 +177,7 @@ export function fieldWhere(filter: FieldFilter): string {
     case 'heading':
       return headingWhere(column, filter.value);
     case 'list-contains':
-      return `array_has(${column}, ${sqlString(filter.value)})`;
+      return listItemWhere(column, filter.value);
     case 'glob':
       return `regexp_like(${column}, ${sqlString(`^${globToRegex(filter.value)}$`)})`;
     case 'path-glob':

@@ -75,7 +75,10 @@ describe('fieldWhere', () => {
     );
     expect(fieldWhere({ kind: 'string-in', column: 'kind', value: [] })).toBe('false');
     expect(fieldWhere({ kind: 'list-contains', column: 'tables', value: "x'y" })).toBe(
-      "array_has(tables, 'x''y')",
+      "regexp_like(array_to_string(tables, '\n'), '(?im)^(?:[^\n]+\\.)?x''y$')",
+    );
+    expect(fieldWhere({ kind: 'list-contains', column: 'tables', value: '"public".order$' })).toBe(
+      "regexp_like(array_to_string(tables, '\n'), '(?im)^(?:public\\.)?order\\$$')",
     );
     expect(regexOf(fieldWhere({ kind: 'glob', column: 'symbol', value: 'parse*' }))).toEqual({
       column: 'symbol',

@@ -181,16 +181,30 @@ describe.skipIf(pg.reason !== null)('ragctl search --engine sql over a real Post
   });
 
   test('--table and --type keep exactly the entries touching that table / of that type', async () => {
-    const byTable = truthRanges((e) => e.tables.includes('pgbench_branches'));
+    // `public.pgbench_branches` too: pg_dump's file names its tables with their schema.
+    const touches = (tables: string[], name: string) =>
+      tables.some((t) => t === name || t.endsWith(`.${name}`));
+    const byTable = truthRanges((e) => touches(e.tables, 'pgbench_branches'));
     expect(byTable.length).toBeGreaterThan(0);
     expect(ranges(hits(await search('update balance', '--table', 'pgbench_branches')))).toEqual(byTable);
+    // Unquoted SQL names fold case, and the log's statements name the table on the search path.
+    expect(ranges(hits(await search('update balance', '--table', 'PGBENCH_Branches')))).toEqual(byTable);
+    expect(ranges(hits(await search('update balance', '--table', 'public.pgbench_branches')))).toEqual(
+      byTable,
+    );
+    // Another schema's table of that name is not this one; an unqualified name may be either.
+    const unqualified = truthRanges((e) => e.tables.includes('pgbench_branches'));
+    expect(unqualified.length).toBeLessThan(byTable.length);
+    expect(ranges(hits(await search('update balance', '--table', 'other.pgbench_branches')))).toEqual(
+      unqualified,
+    );
 
     const byType = truthRanges((e) => e.statementType === 'update' || e.statementType === 'insert');
     expect(byType.length).toBeGreaterThan(0);
     const got = hits(await search('update balance', '--type', 'update', '--type', 'insert'));
     expect(ranges(got)).toEqual(byType);
     // Filters combine: updates of one table only.
-    const both = truthRanges((e) => e.statementType === 'update' && e.tables.includes('pgbench_tellers'));
+    const both = truthRanges((e) => e.statementType === 'update' && touches(e.tables, 'pgbench_tellers'));
     expect(both.length).toBeGreaterThan(0);
     expect(ranges(hits(await search('teller', '--type', 'update', '--table', 'pgbench_tellers')))).toEqual(
       both,
