@@ -255,18 +255,21 @@ export function resolveConfig(
         `with several engines (${s.engine.join(', ')}) each reads its own files; to choose an engine's files, list the folder once per engine, each with its include`,
       );
     }
-    let isDir = false;
+    let isDir = true;
     try {
       isDir = statSync(path).isDirectory();
     } catch (err) {
       const code = errnoCode(err);
-      v.fail(
-        `sources[${i}].path`,
-        code === 'ENOENT'
-          ? `${path} does not exist: create it, or remove this source (\`ragctl remove ${path}\`)`
-          : // Not "does not exist" for a folder that is there but cannot be reached (a permission, a link loop).
-            `${path} cannot be read (${code ?? errorMessage(err)}): ${accessHint(path, true) ?? 'check its permissions and links'}`,
-      );
+      // A folder that is gone (an unplugged disk, a renamed folder) is not a wrong config: the
+      // other sources must stay searchable and the daemon must start. The walk and the watcher
+      // report it, and the index keeps its files until it is back. One that is there but cannot
+      // be reached (a permission, a link loop) is the user's to fix, and said here.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+        v.fail(
+          `sources[${i}].path`,
+          `${path} cannot be read (${code ?? errorMessage(err)}): ${accessHint(path, true) ?? 'check its permissions and links'}`,
+        );
+      }
     }
     if (!isDir) v.fail(`sources[${i}].path`, `${path} is not a folder`);
     for (const engine of s.engine) {

@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
 import type { App } from '../app.js';
 import { noSources } from '../config/load.js';
 import type { EmbedWorker } from '../embed/worker/embed-worker.js';
+import { errnoCode } from '../errors.js';
 import type { SourceStatusJson, StatusMemory, StatusResult, UnmatchedSourceJson } from '../ipc/protocol.js';
 import { byFolder } from '../paths.js';
 import type { UnmatchedSource } from '../pipeline/source-check.js';
@@ -69,7 +71,18 @@ export function sourcesStatus(
     engines: [...new Set(entries.map((e) => e.engine))],
     files: indexedByRoot.get(path) ?? 0,
     skipped: skippedByRoot.get(path) ?? 0,
+    ...(isGone(path) ? { missing: true } : {}),
   }));
+}
+
+/** Whether a source folder is not there (as the walk tells it: gone, not merely unreadable). */
+function isGone(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (err) {
+    return errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR';
+  }
 }
 
 /** What the index holds, as `App.contents()` reads it. */

@@ -112,6 +112,11 @@ export interface SourceStatusJson {
   files: number;
   /** Its files not indexed, each with a reason (binary, too large, compiled from a source read instead…). */
   skipped: number;
+  /**
+   * The folder is not there now (an unplugged disk, a renamed or deleted folder): its files stay
+   * in the index until it is back or leaves the config. Absent from older daemons.
+   */
+  missing?: boolean;
 }
 
 export interface StatusResult {

@@ -23,7 +23,7 @@ import { type AppendPlan, appendStateAt, planAppend, readHead, streamBytes } fro
 import { FolderWalk, type PathFilter, sourceFilters } from './path-filter.js';
 import { readForIndex, shortHash } from './read-file.js';
 import { type DiskFile, describe, type ScanEntry, scanSource, skippedForSize, withinLimit } from './scan.js';
-import { lookAtSource, type UnmatchedSource } from './source-check.js';
+import { lookAtSource, MISSING_SOURCE_NOTE, type UnmatchedSource } from './source-check.js';
 import {
   type EmbeddingProgress,
   emptySummary,
@@ -282,6 +282,7 @@ export class Indexer {
       if (!(await rootExists(root))) {
         missing.push(root);
         this.#log.warn({ source: root }, 'source folder is missing; keeping its files in the index');
+        run.noteMissing(root);
         continue;
       }
       const filters = group.map((s) => this.filterFor(s));
@@ -522,6 +523,11 @@ class Run {
 
   noteUnmatched(source: UnmatchedSource): void {
     this.#summary.unmatched.push(source);
+  }
+
+  /** A source folder that is not there: said with the run's failures, its files kept. */
+  noteMissing(root: string): void {
+    this.#noteFailure(root, `${MISSING_SOURCE_NOTE}, or \`ragctl remove ${root}\` drops them`);
   }
 
   /** Files removed without a record (see `Indexer.#deleteOrphans`). */
@@ -1038,7 +1044,6 @@ function largestFile(mapped: MappedFile[], missing: ReadonlyMap<string, string>)
   return best.path;
 }
 
-/** Whether a path is a folder now (a symlink to one is not: the walk never follows those). */
 /** A source root may be a symlink to the real folder: follow it (unlike isFolder). */
 async function rootExists(path: string): Promise<boolean> {
   try {
@@ -1049,6 +1054,7 @@ async function rootExists(path: string): Promise<boolean> {
   }
 }
 
+/** Whether a path is a folder now (a symlink to one is not: the walk never follows those). */
 async function isFolder(path: string): Promise<boolean> {
   try {
     return (await lstat(path)).isDirectory();

@@ -14,6 +14,10 @@ import { PathFilter } from './path-filter.js';
  */
 export const LOOK_ENTRIES = 2_000;
 
+/** What is said of a source folder that is not there now (`ragctl index`, `ragctl status`). */
+export const MISSING_SOURCE_NOTE =
+  'folder missing (an unplugged disk, a renamed or deleted folder?): its files stay in the index until it is back';
+
 /** A source whose engine's include globs match none of its files, or whose folder is empty. */
 export interface UnmatchedSource {
   source: string;

@@ -5,7 +5,7 @@ import { describeStarting, readStartingNote } from '../../daemon/starting.js';
 import { sourcesStatus, unmatchedJson } from '../../daemon/status.js';
 import { isRagError } from '../../errors.js';
 import type { StatusParams, StatusResult } from '../../ipc/protocol.js';
-import { unmatchedSources } from '../../pipeline/source-check.js';
+import { MISSING_SOURCE_NOTE, unmatchedSources } from '../../pipeline/source-check.js';
 import { askDaemon } from '../daemon-client.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
@@ -116,8 +116,9 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
   (s.sources ?? []).forEach((source, i) => {
     const skipped = source.skipped ? `, ${source.skipped} skipped` : '';
     const files = `${source.files} file${source.files === 1 ? '' : 's'}`;
+    const missing = source.missing ? `; ${MISSING_SOURCE_NOTE}` : '';
     lines.push(
-      `${i === 0 ? 'sources:  ' : '          '}${displayPath(source.path)} (${source.engines.join(', ')}): ${files}${skipped}`,
+      `${i === 0 ? 'sources:  ' : '          '}${displayPath(source.path)} (${source.engines.join(', ')}): ${files}${skipped}${missing}`,
     );
   });
   if (via === 'daemon') {
