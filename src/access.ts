@@ -82,6 +82,15 @@ function explain(path: string, st: Stats, me: Me, verb: 'enter' | 'list' | 'read
   const what = `${path}${folder ? sep : ''} is ${owner}:${group} mode ${mode}, and ${me.name} cannot ${verb} it`;
   const need = verb === 'enter' ? 'x' : verb === 'list' ? 'rx' : 'r';
   const bits = { x: 0o1, r: 0o4, rx: 0o5 }[need];
+  // Yours: the owner's bits are the ones that count for you, whatever the group's say.
+  if (st.uid === me.uid) return `${what}: it is yours, so let yourself in (\`chmod u+${need} ${path}\`)`;
+  // Root's group is nobody's way in. A file of root's among yours was written under sudo by
+  // mistake; a folder of root's is the system's, not to be opened up.
+  if (st.gid === 0) {
+    return verb === 'read'
+      ? `${what}: make it yours (\`sudo chown ${me.name} ${path}\`)`
+      : `${what}: it is the system's; keep what you index outside it`;
+  }
   const inGroup = me.gids.includes(st.gid);
   if (((st.mode >> 3) & bits) === bits && !inGroup)
     return `${what}: add ${me.name} to group ${group} (\`sudo usermod -aG ${group} ${me.name}\`), then log in again and restart the daemon`;

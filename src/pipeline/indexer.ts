@@ -22,7 +22,15 @@ import type { ChunkTable, FileRecord } from '../store/types.js';
 import { type AppendPlan, appendStateAt, planAppend, readHead, streamBytes } from './append.js';
 import { FolderWalk, type PathFilter, sourceFilters } from './path-filter.js';
 import { readForIndex, shortHash } from './read-file.js';
-import { type DiskFile, describe, type ScanEntry, scanSource, skippedForSize, withinLimit } from './scan.js';
+import {
+  type DiskFile,
+  describe,
+  type ScanEntry,
+  scanSource,
+  skippedForAccess,
+  skippedForSize,
+  withinLimit,
+} from './scan.js';
 import { lookAtSource, MISSING_SOURCE_NOTE, type UnmatchedSource } from './source-check.js';
 import {
   type EmbeddingProgress,
@@ -437,7 +445,7 @@ class Run {
       record.size === entry.size &&
       record.mtimeMs === entry.mtimeMs &&
       record.modelId === state.signature &&
-      !(record.status === 'skipped' && skippedForSize(record.reason)) &&
+      !(record.status === 'skipped' && (skippedForSize(record.reason) || skippedForAccess(record.reason))) &&
       !this.#tailDue(record, entry.mtimeMs);
     if (fresh) {
       s.filesUnchanged++;

@@ -121,6 +121,15 @@ export function skippedForSize(reason: string | undefined): boolean {
 }
 
 /**
+ * Whether a file was skipped because it could not be read: a `chmod` that lets it be read
+ * changes neither its size nor its mtime, so it is tried again on every walk, as its stat
+ * alone would never say it changed. One failed open a walk, for files that are few.
+ */
+export function skippedForAccess(reason: string | undefined): boolean {
+  return /^cannot read: (?:EACCES|EPERM)\b/.test(reason ?? '');
+}
+
+/**
  * The file as found, or skipped for its size. A walk of a folder read by several engines stats
  * with the largest of their limits and applies each file's own engine's here.
  */

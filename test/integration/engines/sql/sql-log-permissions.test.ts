@@ -77,14 +77,15 @@ describe.skipIf(skipUnless(otherUsers(), SUITE))(SUITE, () => {
     name: string,
     sources: string[],
     groups: number[],
+    engine = 'sql',
   ): Promise<{ code: number; stdout: string; stderr: string }> {
     const config = join(root, `${name}.yaml`);
     const raw = {
       dataDir: join(root, 'home', name),
       log: { level: 'silent' },
       embedders: { default: { type: testEmbedderType(), model: join(root, 'model') } },
-      engines: { sql: { chunker: 'sql', mapper: 'sql' } },
-      sources: sources.map((s) => ({ path: join(root, s), engine: 'sql' })),
+      engines: { sql: { chunker: 'sql', mapper: 'sql' }, md: { chunker: 'markdown' } },
+      sources: sources.map((s) => ({ path: join(root, s), engine })),
     };
     await writeFile(config, `${JSON.stringify(raw, null, 2)}\n`);
     await chmod(config, 0o644);
@@ -148,6 +149,38 @@ describe.skipIf(skipUnless(otherUsers(), SUITE))(SUITE, () => {
     const again = JSON.parse(outAgain.stdout) as typeof summary & { filesDeleted: number };
     expect(again.failures.map((f) => f.path)).toContain(join(root, 'adm-logs'));
     expect(again.filesDeleted).toBe(0);
+  }, 120_000);
+
+  it("notes of one's own made unreadable, and one of root's: the fix for each, and the note read once it is fixed", async () => {
+    const notes = join(root, 'notes');
+    await mkdir(notes);
+    await chown(notes, NOBODY, NOBODY);
+    const own = join(notes, 'locked.md');
+    const roots = join(notes, 'from-sudo.md');
+    await writeFile(own, '# Locked\n\nThe spare key is under the blue flowerpot.\n');
+    await chown(own, NOBODY, NOBODY);
+    await chmod(own, 0o000);
+    await writeFile(roots, '# Sudo\n\nWritten by a command run under sudo.\n');
+    await chmod(roots, 0o600);
+    type Summary = { failures: { path: string; reason: string }[]; filesAdded: number; filesChanged: number };
+    const first = await indexAsNobody('notes', ['notes'], [], 'md');
+    expect(first.code, first.stderr).toBe(0);
+    const reasons = new Map((JSON.parse(first.stdout) as Summary).failures.map((f) => [f.path, f.reason]));
+    // Yours: chmod, no sudo, no group (the owner's bits are the ones that count).
+    expect(reasons.get(own)).toBe(
+      `cannot read: EACCES; ${own} is nobody:nogroup mode 0000, and nobody cannot read it: it is yours, so let yourself in (\`chmod u+r ${own}\`)`,
+    );
+    // Root's: never "add nobody to group root".
+    expect(reasons.get(roots)).toBe(
+      `cannot read: EACCES; ${roots} is root:root mode 0600, and nobody cannot read it: make it yours (\`sudo chown nobody ${roots}\`)`,
+    );
+    // Fixed as told: a chmod changes neither size nor mtime, and the next run reads it anyway.
+    await chmod(own, 0o644);
+    const second = await indexAsNobody('notes', ['notes'], [], 'md');
+    expect(second.code, second.stderr).toBe(0);
+    const after = JSON.parse(second.stdout) as Summary;
+    expect(after.filesAdded + after.filesChanged).toBe(1);
+    expect(after.failures.map((f) => f.path)).toEqual([roots]);
   }, 120_000);
 });
 
