@@ -1,6 +1,7 @@
 import { lstat, stat } from 'node:fs/promises';
 import type { RecordBatch } from 'apache-arrow';
 import { unreadable } from '../access.js';
+import { appendAll } from '../arrays.js';
 import type { Config, SourceConfig } from '../config/types.js';
 import type { Embedder } from '../embed/types.js';
 import {
@@ -242,7 +243,7 @@ export class Indexer {
       const record = records.get(path);
       if (await isFolder(path)) {
         all ??= await this.#allRecords();
-        gone.push(...(await this.#walk(run, all, path, options.signal)));
+        appendAll(gone, await this.#walk(run, all, path, options.signal));
         continue;
       }
       const source = this.sourceOf(path);

@@ -1,3 +1,4 @@
+import { appendAll } from '../../arrays.js';
 import type { TokenCounter } from '../../embed/types.js';
 import type { SourceText } from '../markdown/source.js';
 import { evenly } from './evenly.js';
@@ -130,7 +131,7 @@ export class UnitFitter {
       }
       while (first < last && lines[first]!.trim() === '') first++;
       while (last > first && lines[last - 1]!.trim() === '') last--;
-      if (first < last) windows.push(...this.#checked(lines, first, last, lineOf, tokens));
+      if (first < last) appendAll(windows, this.#checked(lines, first, last, lineOf, tokens));
     }
     return windows;
   }

@@ -1,3 +1,4 @@
+import { appendAll } from '../../arrays.js';
 import { asText, ConvertedLines, type ConvertedText, fenceFor } from './converted.js';
 
 /** `.tex` and `.ltx` files are LaTeX, read through `latexToMarkdown`. */
@@ -238,7 +239,7 @@ function readable(raw: readonly string[]): string[] {
   const out: string[] = [];
   let run: string[] = [];
   const flush = () => {
-    if (run.length) out.push(...withoutDropped(run.join('\n')).split('\n'));
+    if (run.length) appendAll(out, withoutDropped(run.join('\n')).split('\n'));
     run = [];
   };
   for (let i = 0; i < raw.length; i++) {
@@ -252,7 +253,7 @@ function readable(raw: readonly string[]): string[] {
     out.push(line);
     const end = lineFrom(raw, i + 1, (l) => l.includes(`\\end{${environment}}`));
     const stop = end < 0 ? raw.length - 1 : end;
-    out.push(...raw.slice(i + 1, stop + 1));
+    appendAll(out, raw.slice(i + 1, stop + 1));
     i = stop;
   }
   flush();

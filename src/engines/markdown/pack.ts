@@ -1,3 +1,4 @@
+import { appendAll } from '../../arrays.js';
 import type { Meter } from './meter.js';
 import type { Section } from './sections.js';
 import { splitNode } from './split.js';
@@ -29,9 +30,9 @@ export function packSection(section: Section, meter: Meter): Draft[] {
       glued = heading[0]!;
       bodyBudget = budget - glued.tokens;
     }
-    pieces.push(...heading);
+    appendAll(pieces, heading);
   }
-  for (const node of section.body) pieces.push(...splitNode(node, bodyBudget, meter));
+  for (const node of section.body) appendAll(pieces, splitNode(node, bodyBudget, meter));
 
   const drafts: Draft[] = [];
   if (glued && pieces.length === 1)

@@ -1,3 +1,4 @@
+import { appendAll } from '../../arrays.js';
 import type { Meter } from './meter.js';
 import type { MdNode, Span } from './types.js';
 
@@ -50,10 +51,10 @@ function splitContainer(node: MdNode, budget: number, meter: Meter): Span[] {
   // Lines of the container before its first child or after its last one (a bare `>` line,
   // an empty item's marker) are read as leaves, so every non-blank line is in some span.
   const head = meter.trimLines(node.start, children[0]!.start);
-  if (head) parts.push(...splitLeaf({ kind: 'other', start: head[0], end: head[1] }, budget, meter));
-  for (const child of children) parts.push(...splitNode(child, budget, meter));
+  if (head) appendAll(parts, splitLeaf({ kind: 'other', start: head[0], end: head[1] }, budget, meter));
+  for (const child of children) appendAll(parts, splitNode(child, budget, meter));
   const tail = meter.trimLines(children.at(-1)!.end, node.end);
-  if (tail) parts.push(...splitLeaf({ kind: 'other', start: tail[0], end: tail[1] }, budget, meter));
+  if (tail) appendAll(parts, splitLeaf({ kind: 'other', start: tail[0], end: tail[1] }, budget, meter));
   if (parts.length <= 1) return parts;
   const whole = meter.joinAll(parts);
   return whole.isOversize || whole.tokens > budget ? parts : [whole];
@@ -98,7 +99,7 @@ function splitLeaf(node: MdNode, budget: number, meter: Meter): Span[] {
   }
   const parts: Span[] = [];
   for (let line = start; line < end; line++)
-    if (!source.isBlank(line)) parts.push(...splitLine(line, budget, meter));
+    if (!source.isBlank(line)) appendAll(parts, splitLine(line, budget, meter));
   return parts;
 }
 
@@ -119,7 +120,7 @@ function splitLine(line: number, budget: number, meter: Meter): Span[] {
         continue;
       }
     }
-    parts.push(...splitWords(a, b, budget, meter));
+    appendAll(parts, splitWords(a, b, budget, meter));
   }
   return parts;
 }
@@ -142,7 +143,7 @@ function splitWords(from: number, to: number, budget: number, meter: Meter): Spa
     for (const [wa, wb] of group) {
       const span = wb - wa <= budget * SURELY_OVER_CHARS_PER_TOKEN ? meter.text(wa, wb) : undefined;
       if (span && span.tokens <= budget) parts.push(span);
-      else parts.push(...cutWord(wa, wb, budget, meter));
+      else appendAll(parts, cutWord(wa, wb, budget, meter));
     }
   }
   return parts;

@@ -1,3 +1,4 @@
+import { appendAll } from '../../arrays.js';
 import { logicKey } from './canonical.js';
 import type { ClusterMember, SqlCluster } from './cluster-types.js';
 import type { SqlDialect } from './types.js';
@@ -184,7 +185,7 @@ function summarize(groups: FingerprintGroup[], maxMembers: number): Omit<SqlClus
     if (g.first !== null) first = first === null ? g.first : Math.min(first, g.first);
     if (g.last !== null) last = last === null ? g.last : Math.max(last, g.last);
     for (const t of g.tables) tables.add(t);
-    members.push(...g.members());
+    appendAll(members, g.members());
   }
   durations.sort((a, b) => a - b);
   const listed = slowest(members, maxMembers);

@@ -1,4 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
+import { appendAll } from '../../arrays.js';
 import type { SqlEntry, SqlLogReader } from './types.js';
 
 /**
@@ -104,9 +105,9 @@ export async function* readEntries(
 export function readAll(reader: SqlLogReader, text: string, final = true): SqlEntry[] {
   const out: SqlEntry[] = [];
   const splitter = new LineSplitter();
-  for (const [line, no] of splitter.push(text)) out.push(...reader.push(line, no));
-  for (const [line, no] of splitter.end()) out.push(...reader.push(line, no));
-  if (final) out.push(...reader.finish());
+  for (const [line, no] of splitter.push(text)) appendAll(out, reader.push(line, no));
+  for (const [line, no] of splitter.end()) appendAll(out, reader.push(line, no));
+  if (final) appendAll(out, reader.finish());
   return out;
 }
 

@@ -90,3 +90,13 @@ describe('a 10 MB file', () => {
     expectAllTextCovered(text, chunks);
   });
 });
+
+describe('a file of many short lines and no blank line', () => {
+  it('is one paragraph of 170,000 lines, chunked without running out of stack', () => {
+    // A log or a data dump saved as .txt: one paragraph, so its pieces are all one node's.
+    const text = Array.from({ length: 170_000 }, (_, i) => `line number ${i} with words`).join('\n');
+    const chunks = chunkMarkdown({ path: '/home/me/notes/dump.txt', text }, limits());
+    expect(chunks.length).toBeGreaterThan(1_000);
+    expectAllTextCovered(text, chunks);
+  });
+});
