@@ -66,6 +66,12 @@ export class WordPieceTokenizer implements TokenCounter {
     return this.#tokenizer.encode(text).ids.length;
   }
 
+  unknownShare(text: string): number {
+    const unknown = this.#tokenizer.token_to_id('[UNK]');
+    const ids = this.#tokenizer.encode(text).ids.slice(1, -1);
+    return ids.length ? ids.filter((id: number) => id === unknown).length / ids.length : 0;
+  }
+
   /** Ids as the model reads them: truncated like Hugging Face's `LongestFirst` for one sequence. */
   encode(text: string): TokenIds {
     let prefixChars = this.maxTokens * PREFIX_CHARS_PER_TOKEN;

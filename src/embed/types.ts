@@ -4,6 +4,11 @@ export interface TokenCounter {
   countTokens(text: string): number;
   /** The most tokens the model reads; longer input is truncated. */
   readonly maxTokens: number;
+  /**
+   * Of the word pieces of `text` (its special tokens aside), the share the vocabulary does not
+   * hold ([UNK]): how much of it the model cannot read. Absent: not known.
+   */
+  unknownShare?(text: string): number;
 }
 
 /** A TokenCounter that also gives the ids as the model reads them (truncated to `maxTokens`). */

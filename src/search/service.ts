@@ -94,6 +94,19 @@ const PASTED = /[()[\]{}<>:;=/\\"'`@#$%*|~]|[\p{L}\p{N}]_[\p{L}\p{N}]|\p{Ll}\p{L
  * (`PASTED`), has several words (fewer are too common side by side to say anything), and is
  * short enough to be a line of text.
  */
+/**
+ * Past this share of a query's word pieces unknown to the model's vocabulary ([UNK]), re-reading
+ * hits against it token by token compares mostly [UNK] with [UNK]: the English model's
+ * vocabulary lacks most Chinese characters, and a Chinese word's only exact hit went from first
+ * to ninth. Such a query keeps the fused order, where the full-text leg read its words.
+ */
+const MAX_UNKNOWN_SHARE = 1 / 3;
+
+/** Whether the embedder's model can read the query well enough to re-rank by it. */
+function readsQuery(embedder: Embedder, words: string): boolean {
+  return (embedder.tokenizer.unknownShare?.(words) ?? 0) < MAX_UNKNOWN_SHARE;
+}
+
 function verbatimOf(words: string): string | undefined {
   const text = words.trim();
   const copied = text.length <= 300 && PASTED.test(text) && phraseWords(text).length >= VERBATIM_WORDS;
@@ -232,7 +245,9 @@ export class SearchService {
     // vectors: a remote embedder has none, and its engine's search stays as fused).
     const scorers = new Map(
       rerankDepth
-        ? targets.filter((t) => t.rerank && t.embedder.lateScores).map((t) => [t.engine, t.embedder])
+        ? targets
+            .filter((t) => t.rerank && t.embedder.lateScores && readsQuery(t.embedder, words))
+            .map((t) => [t.engine, t.embedder])
         : [],
     );
     const reranks = (ranked: SearchMode) => ranked === 'hybrid' && scorers.size > 0;
@@ -268,6 +283,13 @@ export class SearchService {
       timings,
     });
     let note: string | undefined;
+    const unread = rerankDepth
+      ? targets.find((t) => t.rerank && t.embedder.lateScores && !scorers.has(t.engine))
+      : undefined;
+    if (unread && q.explain && mode === 'hybrid') {
+      const share = Math.round(100 * (unread.embedder.tokenizer.unknownShare?.(words) ?? 0));
+      note = `not re-ranked: ${share}% of the query's word pieces are unknown to the model, so the fused order stands`;
+    }
     let ranked: SearchMode = mode;
     // The tables start at once: their full-text legs run while the query is being embedded.
     const vectors = mode === 'text' ? undefined : this.#embedQuery(targets, words, timings, signal);

@@ -105,6 +105,18 @@ describe('late-interaction re-ranking', () => {
     }
   });
 
+  it('leaves a query the model cannot read alone (Chinese: its vocabulary has few of the characters), and says why', async () => {
+    const query = '镜像 数据卷';
+    expect(pipeline.model.tokenizer.unknownShare?.(query)).toBeGreaterThan(0.5);
+    counter.reset();
+    const res = await app.search.search({ query, explain: true });
+    expect(counter.lateScored).toEqual([]);
+    expect(res.results.some((h) => h.explain?.rerank)).toBe(false);
+    expect(res.note).toMatch(/^not re-ranked: \d+% of the query's word pieces are unknown to the model/);
+    // Words it reads are re-ranked as before.
+    expect(pipeline.model.tokenizer.unknownShare?.(QUESTION)).toBe(0);
+  });
+
   const serviceOver = (table: Partial<SearchTable>, rerank = 20) =>
     new SearchService(
       [
