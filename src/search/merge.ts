@@ -64,6 +64,19 @@ function exactFirst(hits: readonly SearchHit[], exact: ExactTerm | undefined, ex
   );
 }
 
+/** Whether each table's full-text leg returned fewer candidates than its pool: all its matches. */
+function textLegsComplete(candidates: readonly SearchHit[]): boolean {
+  const byEngine = new Map<string, { text: number; pool: number }>();
+  for (const hit of candidates) {
+    const fusion = hit.explain?.fusion;
+    if (!fusion) continue;
+    const leg = byEngine.get(hit.engine) ?? { text: 0, pool: fusion.pool };
+    if (hit.explain?.text) leg.text++;
+    byEngine.set(hit.engine, leg);
+  }
+  return [...byEngine.values()].every((leg) => leg.text < leg.pool);
+}
+
 function fusedAgain(candidates: readonly SearchHit[], explain: boolean): SearchHit[] {
   const fusion = candidates.find((h) => h.explain?.fusion)?.explain?.fusion;
   if (!fusion) return [];
@@ -74,7 +87,15 @@ function fusedAgain(candidates: readonly SearchHit[], explain: boolean): SearchH
     if (e.vector) byVector.push({ ...hit, score: 1 - e.vector.distance });
     if (e.text) byText.push({ ...hit, score: e.text.bm25 });
   }
-  const fused = fuseRelativeScores(byVector, byText, fusion.weights.vector, Number.POSITIVE_INFINITY);
+  // Every table's text leg shorter than its pool: together they hold every match (see the store's).
+  const textFloor = textLegsComplete(candidates) ? 0 : undefined;
+  const fused = fuseRelativeScores(
+    byVector,
+    byText,
+    fusion.weights.vector,
+    Number.POSITIVE_INFINITY,
+    textFloor,
+  );
   // A definition read by its name for a one-identifier query (the store's `withNamed`) is in
   // neither leg: at the best score, as its table had it.
   const inLegs = new Set(fused.map((h) => h.id));
@@ -88,7 +109,7 @@ function fusedAgain(candidates: readonly SearchHit[], explain: boolean): SearchH
   }));
   const { hits: top, evidence } = withFileEvidence(lowered, fusion.file.weight);
   if (!explain) return top.map((hit) => withMerge(hit, undefined));
-  const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
+  const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText, textFloor) };
   return top.map((hit) =>
     withMerge(hit, {
       method: 'relative-score',

@@ -158,7 +158,9 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   );
   const vectorWeight = request.vectorWeight ?? target.tuning.hybridVectorWeight;
   const fileWeight = target.tuning.fileEvidenceWeight;
-  const fused = fuseRelativeScores(byVector, byText, vectorWeight, Number.POSITIVE_INFINITY);
+  // A text leg shorter than its pool holds every chunk that matches: below its last is BM25's 0.
+  const textFloor = byText.length < pool ? 0 : undefined;
+  const fused = fuseRelativeScores(byVector, byText, vectorWeight, Number.POSITIVE_INFINITY, textFloor);
   const rankDown = request.hybridRankDown;
   const { hits: lowered, rankedDown } = withRankDown(fused, rankDown, text);
   const { hits: evidenced, evidence } = withFileEvidence(lowered, fileWeight);
@@ -168,7 +170,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const { hits: ordered, holders, definers } = withExactFirst(ranked, named);
   const hits = request.candidates ? ordered : ordered.slice(0, wanted);
   if (!explain) return hits;
-  const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText) };
+  const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText, textFloor) };
   const filters = { where, textWhere, exact: named, holders, definers };
   return explained(hits, { vector: byVector, text: byText }, filters, (hit) => ({
     method: 'relative-score',
@@ -364,6 +366,9 @@ async function textLeg(table: Table, text: string, where: string | undefined, li
  * Relative score fusion of one table's two legs: each leg's scores are min-max normalised over
  * its own candidates (best 1, worst 0; a lone or all-equal candidate 1), then
  * `vectorWeight × vector + (1 − vectorWeight) × text`, a leg that missed the hit adding 0.
+ * `textFloor`: where the text leg holds every chunk that matches (fewer than it may return),
+ * its worst is still a match and normalises from this floor (BM25's 0 for no match), not to 0:
+ * a rare word in two notes gives the second one its share, not none.
  *
  * Why not RRF here: with rrfK 60 and 50 candidates a leg, 1/(60 + rank) hardly changes over the
  * list, so any chunk both legs return — even 50th in both (2/110) — outranks one that a single
@@ -377,10 +382,11 @@ export function fuseRelativeScores(
   byText: readonly SearchHit[],
   vectorWeight: number,
   k: number,
+  textFloor?: number,
 ): SearchHit[] {
   const fused = new Map<string, SearchHit>();
-  const add = (list: readonly SearchHit[], weight: number) => {
-    const normalized = normalizedScores(list);
+  const add = (list: readonly SearchHit[], weight: number, floor?: number) => {
+    const normalized = normalizedScores(list, floor);
     for (const hit of list) {
       const contribution = weight * (normalized.get(hit.id) ?? 0);
       const seen = fused.get(hit.id);
@@ -389,13 +395,16 @@ export function fuseRelativeScores(
     }
   };
   add(byVector, vectorWeight);
-  add(byText, 1 - vectorWeight);
+  add(byText, 1 - vectorWeight, textFloor);
   return [...fused.values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
 }
 
-/** A leg's scores min-max normalised over its candidates: best 1, worst 0; a lone or all-equal candidate 1. */
-export function normalizedScores(list: readonly SearchHit[]): Map<string, number> {
-  let lo = Number.POSITIVE_INFINITY;
+/**
+ * A leg's scores min-max normalised over its candidates: best 1, worst 0 (or from `floor` when
+ * given, below the worst); a lone or all-equal candidate 1.
+ */
+export function normalizedScores(list: readonly SearchHit[], floor?: number): Map<string, number> {
+  let lo = floor ?? Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (const h of list) {
     lo = Math.min(lo, h.score);

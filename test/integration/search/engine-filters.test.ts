@@ -160,9 +160,10 @@ describe('an engine that declares filter fields', () => {
     for (const hit of result.results) {
       const e = hit.explain!;
       expect(e.fusion?.method).toBe('relative-score');
-      // Relative score: 0 (last in the one leg that found it) to 1.
-      expect(e.score).toBeGreaterThanOrEqual(0);
-      expect(e.score).toBeLessThanOrEqual(1);
+      // Relative score: 0 (last in the one leg that found it) to 1, and its file's evidence.
+      const fused = e.score - e.fusion!.file.weight * e.fusion!.file.evidence;
+      expect(fused).toBeGreaterThanOrEqual(0);
+      expect(fused).toBeLessThanOrEqual(1 + 1e-9);
       // One model embeds both tables, so their candidates were fused again as one pool.
       expect(e.merge).toMatchObject({ method: 'relative-score', score: hit.score });
     }

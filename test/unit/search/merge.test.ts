@@ -19,8 +19,18 @@ function hit(id: string, engine: string, score: number, explain?: HitExplanation
   };
 }
 
-/** A hybrid candidate as the store returns it for a merge: each leg's raw score in `explain`. */
-function candidate(id: string, engine: string, similarity: number | null, bm25: number | null): SearchHit {
+/**
+ * A hybrid candidate as the store returns it for a merge: each leg's raw score in `explain`.
+ * `pool`: its table's legs' size; 1 by default, so that each table's text leg is full (it may
+ * hold more matches than it returned).
+ */
+function candidate(
+  id: string,
+  engine: string,
+  similarity: number | null,
+  bm25: number | null,
+  pool = 1,
+): SearchHit {
   return hit(id, engine, 0, {
     vector: similarity === null ? null : { rank: 1, distance: 1 - similarity },
     text: bm25 === null ? null : { rank: 1, bm25 },
@@ -29,7 +39,7 @@ function candidate(id: string, engine: string, similarity: number | null, bm25: 
       weights: { vector: 0.5, text: 0.5 },
       normalized: { vector: null, text: null },
       file: { weight: 0.01, evidence: 0 },
-      pool: 50,
+      pool,
     },
     where: null,
     score: 0,
@@ -71,6 +81,16 @@ describe('mergeEngines', () => {
       file: { weight: 0.01, evidence: 0 },
       score: 1,
     });
+  });
+
+  it('hybrid: text legs that returned fewer than their pools hold every match, scaled from BM25 0', () => {
+    const md = [candidate('a', 'md', 0.8, 9, 50), candidate('b', 'md', 0.6, null, 50)];
+    const sql = [candidate('x', 'sql', 0.2, 3, 50)];
+    const merged = mergeEngines([md, sql], { ...options, mode: 'hybrid', explain: true });
+    // x holds the words: a third of a's BM25, not the text leg's 0.
+    expect(merged.map((h) => h.id)).toEqual(['a', 'b', 'x']);
+    expect(merged[2]!.score).toBeCloseTo(0.5 * (3 / 9), 6);
+    expect(merged[2]!.explain!.merge).toMatchObject({ normalized: { vector: 0, text: 3 / 9 } });
   });
 
   it('tables of different models cannot compare similarities: by rank, and says so', () => {
