@@ -1,8 +1,9 @@
 import type { Dirent } from 'node:fs';
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unreadable } from '../access.js';
 import { errnoCode, errorMessage } from '../errors.js';
+import { isInside } from '../paths.js';
 import type { FolderFilter } from './path-filter.js';
 
 /** A file found on disk, described by a stat (no content read yet). */
@@ -87,11 +88,13 @@ export async function* scanSource(filter: FolderFilter, options: ScanOptions): A
     }
     entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
     const accepted: { path: string; entry: Dirent }[] = [];
+    const links: string[] = [];
     for (const entry of entries) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
         if (filter.acceptsDir(path)) stack.push(path);
       } else if (filter.acceptsFile(path)) accepted.push({ path, entry });
+      else if (entry.isSymbolicLink() && filter.acceptsDir(path)) links.push(path);
     }
     prefetch();
     // One stat after another leaves the process waiting on each round trip to libuv's thread
@@ -100,13 +103,45 @@ export async function* scanSource(filter: FolderFilter, options: ScanOptions): A
     for (let i = 0; i < accepted.length; i += STATS_IN_FLIGHT) {
       const slice = accepted.slice(i, i + STATS_IN_FLIGHT);
       const described = await Promise.all(
-        slice.map((a) => describe(a.path, a.entry, options.maxFileBytes ?? Number.POSITIVE_INFINITY)),
+        slice.map((a) =>
+          describe(a.path, a.entry, options.maxFileBytes ?? Number.POSITIVE_INFINITY, filter.root),
+        ),
       );
       for (const d of described) if (d) files.push(d);
     }
+    // Links named as folders are (`notes/work` → ~/Dropbox/work): few, stat'ed one by one.
+    for (const path of links) {
+      const linked = await linkedFolder(path, filter.root);
+      if (linked) files.push(linked);
+    }
+    if (links.length) files.sort((a, b) => (a.path < b.path ? 1 : a.path > b.path ? -1 : 0));
     // Entries were sorted descending for the stack; yield files ascending.
     for (let i = files.length - 1; i >= 0; i--) yield files[i]!;
   }
+}
+
+/**
+ * A link in a source to a folder outside it: not followed (links can loop, and the folder's
+ * files belong to a source of its own), but recorded as skipped with the fix, so that a folder
+ * linked into notes is not left out without a word. A link to a folder of the same source is
+ * nothing to say: its files are indexed where they are. Undefined when it is not a link to a folder.
+ */
+async function linkedFolder(path: string, root: string): Promise<ScanEntry | undefined> {
+  let real: string;
+  try {
+    if (!(await stat(path)).isDirectory()) return undefined;
+    real = await realpath(path);
+  } catch (err) {
+    if (err instanceof Error) return undefined; // Gone, or a broken link: nothing to follow.
+    throw err;
+  }
+  const realRoot = await realpath(root).catch(() => root);
+  if (real === realRoot || isInside(real, realRoot)) return undefined;
+  return {
+    kind: 'skipped',
+    path,
+    reason: `a link to the folder ${real}, which the walk does not follow: index that folder as a source of its own (\`ragctl add ${real}\`)`,
+  };
 }
 
 const TOO_LARGE = 'larger than indexing.maxFileBytes';
@@ -144,16 +179,20 @@ export function withinLimit(entry: ScanEntry, maxFileBytes: number): ScanEntry {
   };
 }
 
-/** One stat of a path the filter accepted; undefined when it vanished meanwhile. */
+/**
+ * One stat of a path the filter accepted; undefined when it vanished meanwhile. `root`: the
+ * source folder being walked, whose links to folders elsewhere are said (`linkedFolder`).
+ */
 export async function describe(
   path: string,
   entry: Dirent | undefined,
   maxFileBytes: number,
+  root?: string,
 ): Promise<ScanEntry | undefined> {
   try {
     const st = await stat(path);
     // A symlink to a folder: not followed (it can loop, and the real folder's source owns its files).
-    if (st.isDirectory()) return undefined;
+    if (st.isDirectory()) return root === undefined ? undefined : linkedFolder(path, root);
     if (!st.isFile()) return { kind: 'skipped', path, reason: 'not a regular file (FIFO, socket or device)' };
     return withinLimit({ kind: 'file', path, size: st.size, mtimeMs: st.mtimeMs }, maxFileBytes);
   } catch (err) {

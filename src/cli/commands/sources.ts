@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
@@ -196,8 +196,21 @@ function refuseOverlap(
   }
 }
 
+/**
+ * The folder a path inside a source leads to when a link on the way leads out of it: the walk
+ * of a source does not follow links to folders (they can loop, and the real folder's source
+ * owns its files), so the folder to add is the one linked to. Undefined otherwise.
+ */
+function linkedOutOf(path: string, sources: Config['sources']): string | undefined {
+  const real = realpathSync(path);
+  if (real === path) return undefined;
+  const holder = sources.find((s) => isInside(path, s.path));
+  return holder && !isInside(real, holder.path) && real !== holder.path ? real : undefined;
+}
+
 async function runAdd(folder: string, engineOption: string | undefined, g: GlobalOptions): Promise<void> {
-  const path = resolve(folder);
+  const given = resolve(folder);
+  let path = given;
   try {
     if (!statSync(path).isDirectory()) throw new RagError('E_USAGE', `${path} is not a folder`);
   } catch (err) {
@@ -212,6 +225,9 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   const { path: file } = chooseConfigPath({ configPath: g.config, env });
   const text = readConfigText(file);
   const before = text === null ? resolveConfig({}, null, env) : resolveConfigText(text, file, env);
+  // `notes/work` linked to ~/Dropbox/work: not "inside notes already", whose walk skips it.
+  const linked = linkedOutOf(given, before.sources);
+  if (linked) path = linked;
   // Guessed among the engines of the config as it is now, the built-in ones included.
   const guess = engineOption ? undefined : await guessEngines(path, before, DEFAULTS.exclude);
   const engines = engineOption ? engineList(engineOption) : guess!.engines;
@@ -246,7 +262,12 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
     guess && engines.every((name) => !guess.counts.get(name)) ? await lookAtNew(after, path) : undefined;
   if (g.json) {
     printJson({
-      added: { path, engines, ...(sqlBeside ? { sqlFiles: { engine: 'sql', include: SQL_FILES } } : {}) },
+      added: {
+        path,
+        engines,
+        ...(linked ? { linkedFrom: given } : {}),
+        ...(sqlBeside ? { sqlFiles: { engine: 'sql', include: SQL_FILES } } : {}),
+      },
       config: file,
       created: text === null,
       guessed: !!guess,
@@ -259,6 +280,11 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   const lines = [
     `Added ${displayPath(path)} (engine${engines.length === 1 ? '' : 's'} ${engines.join(', ')}) to ${displayPath(file)}${text === null ? ', a new file' : ''}.`,
   ];
+  if (linked) {
+    lines.push(
+      `  ${displayPath(given)} is a link to it: the folder it links to is the source, as the walk of ${displayPath(before.sources.find((s) => isInside(given, s.path))!.path)} does not follow links to folders.`,
+    );
+  }
   // Listed again for other engines: say who reads the folder now, and that order decides.
   if (before.sources.some((s) => s.path === path)) {
     const readers = after.sources.filter((s) => s.path === path).map((s) => s.engine);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -326,10 +326,10 @@ describe('ragctl add', () => {
     await mkdir(join(root, 'old'));
     expect((await ragctl('add', 'old')).code).toBe(0);
     await rmdir(join(root, 'old'));
-    // The config no longer loads while it lists a missing folder, and says how to mend it.
-    const broken = await ragctl('index');
-    expect(broken.code).toBe(2);
-    expect(broken.stderr).toContain(`(\`ragctl remove ${join(root, 'old')}\`)`);
+    // The other sources are indexed; the missing folder is named, with how to let it go.
+    const missing = await ragctl('index');
+    expect(missing.code, missing.stderr).toBe(0);
+    expect(missing.stdout).toContain(`\`ragctl remove ${join(root, 'old')}\` drops them`);
     const removed = oneJsonLine(await ragctl('remove', 'old', '--json'));
     expect(removed).toMatchObject({ removed: { path: join(root, 'old') }, config: configFile, daemon: null });
 
@@ -340,5 +340,18 @@ describe('ragctl add', () => {
       `ragctl: ${join(root, 'shop/app')} is not a source in ${configFile} (sources: ${join(root, 'notes')}, ${join(root, 'shop')})`,
     );
     expect(await readFile(configFile, 'utf8')).toBe(before);
+  });
+
+  it('a link inside a source to a folder elsewhere: the folder it links to is added', async () => {
+    // Notes kept in a synced folder, linked into the notes folder: the walk of notes skips links.
+    await mkdir(join(root, 'synced', 'work'), { recursive: true });
+    await writeFile(join(root, 'synced', 'work', 'plan.md'), '# Plan\n\nShip the beta in March.\n');
+    await symlink(join(root, 'synced', 'work'), join(root, 'notes', 'work'));
+    const added = await ragctl('add', 'notes/work');
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toContain('Added synced/work (engine md)');
+    expect(added.stdout).toContain('notes/work is a link to it');
+    const config = parseYaml(await readFile(configFile, 'utf8')) as { sources: { path: string }[] };
+    expect(config.sources.map((s) => s.path)).toContain(join(root, 'synced', 'work'));
   });
 });

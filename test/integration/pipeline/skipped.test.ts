@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, symlink } from 'node:fs/promises';
+import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { formatSummary } from '../../../src/cli/commands/index-cmd.js';
@@ -60,6 +61,12 @@ describe('Indexer: files that cannot be indexed are recorded with a reason and n
     const inSub = await ws.write('sub/inner.md', `# Inner\n\n${paragraph('inner')}\n`);
     await symlink('..', ws.path('sub/up'));
     await symlink(ws.path('sub'), ws.path('sub-link.md'));
+    // A folder elsewhere linked in (notes kept in a synced folder): not followed, but said.
+    const elsewhere = join(dirname(ws.notes), 'elsewhere');
+    await mkdir(elsewhere, { recursive: true });
+    await writeFile(join(elsewhere, 'far.md'), `# Far\n\n${paragraph('far')}\n`);
+    const linkOut = ws.path('work');
+    await symlink(elsewhere, linkOut);
 
     const summary = await a.indexer.reconcile();
 
@@ -70,6 +77,12 @@ describe('Indexer: files that cannot be indexed are recorded with a reason and n
       [dangling, /^broken symbolic link$/],
       [loopA, /^symbolic link loop$/],
       [loopB, /^symbolic link loop$/],
+      [
+        linkOut,
+        new RegExp(
+          `^a link to the folder ${elsewhere}, which the walk does not follow: .*\\(\`ragctl add ${elsewhere}\`\\)$`,
+        ),
+      ],
       [eio, existsSync(FAILING_READ_TARGET) ? /^cannot read: EIO$/ : /^broken symbolic link$/],
     ]);
     if (!IS_ROOT) expectedSkips.set(locked, /^cannot read: EACCES; .* cannot read it: /);
