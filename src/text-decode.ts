@@ -72,3 +72,15 @@ function declaredCharset(bytes: Uint8Array): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The text with its characters composed (Unicode NFC): `é` as one character, not `e` and a
+ * combining accent. Text copied from macOS (its file system and apps write decomposed), synced
+ * folders and PDFs are often decomposed, while keyboards type composed: the full-text index
+ * would split `He◌́le◌̀ne` at the accents and never match a typed `Hélène`. Both what is indexed
+ * and what is searched for are composed. A text without combining marks or Hangul jamo is
+ * returned as it is, unscanned by the normaliser.
+ */
+export function composed(text: string): string {
+  return /[\p{M}\u1100-\u11ff]/u.test(text) ? text.normalize('NFC') : text;
+}

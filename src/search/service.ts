@@ -17,6 +17,7 @@ import type {
   StoredChunk,
 } from '../store/types.js';
 import { phraseWords } from '../store/where.js';
+import { composed } from '../text-decode.js';
 import { foldCopies } from './copies.js';
 import { parseDate } from './dates.js';
 import { identifierOf, oneWordOf } from './identifier.js';
@@ -187,7 +188,8 @@ export class SearchService {
     };
     let mark = performance.now();
     timings.checkMs = mark - started;
-    const query = q.query.trim();
+    // As the indexed text is: `é` typed, or pasted decomposed from a Mac, is one character.
+    const query = composed(q.query.trim());
     const { words, phrases } = quotedPhrases(query);
     // A query that is one identifier asks where that name is written (a quoted one is a phrase
     // already); one word may be a name (`Session`, `jsonify`) or only a word: its definitions alone move.

@@ -1,4 +1,5 @@
 import { RagError } from '../errors.js';
+import { composed } from '../text-decode.js';
 import { CHUNK_COLUMNS as C, type FieldFilter, type SearchFilter } from './types.js';
 
 /**
@@ -121,7 +122,7 @@ export function nameWhere(column: string, term: string): string {
  * line of the text that is that heading (`## Tasks`, `** Tasks`, an optional closing `#` run).
  */
 function headingWhere(column: string, heading: string): string {
-  const escaped = [...heading.trim()].map(literal).join('');
+  const escaped = [...composed(heading.trim())].map(literal).join('');
   const inPath = `regexp_like(array_to_string(${column}, '\n'), ${sqlString(`(?im)^${escaped}$`)})`;
   const inText = `regexp_like(${C.text}, ${sqlString(`(?im)^(#{1,6}|\\*{1,6})[ \t]+${escaped}[ \t]*#*[ \t]*$`)})`;
   return `(${inPath} OR ${inText})`;

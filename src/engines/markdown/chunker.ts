@@ -147,11 +147,11 @@ export const markdownChunker: Chunker = {
    * `.canvas` or `.xlsx` a config's own include already named; 8: the chunks of a section too long
    * for one chunk marked as its pieces, `metadata.section`; 9: and numbered, `metadata.piece`;
    * 10: a note of front matter only is one chunk of its properties, a code block over 64 KB
-   * (a pasted log) cut into windows of lines):
+   * (a pasted log) cut into windows of lines; 11: text composed (NFC), as keyboards type it):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
-  version: '10',
+  version: '11',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);

@@ -1,3 +1,5 @@
+import { composed } from '../../text-decode.js';
+
 /** U+FEFF at the very start: a byte-order mark some editors write; it is not content. */
 const BOM = '\uFEFF';
 
@@ -8,7 +10,8 @@ const BOM = '\uFEFF';
 const LINE_BREAK = /\r\n?/g;
 
 /**
- * The file's text with line endings normalised to `\n` and the BOM dropped, plus the offset
+ * The file's text with line endings normalised to `\n`, its characters composed (`composed`)
+ * and the BOM dropped, plus the offset
  * of every line, so that any line range can be sliced without splitting the text into lines.
  */
 export class SourceText {
@@ -19,7 +22,7 @@ export class SourceText {
 
   constructor(raw: string) {
     const unmarked = raw.startsWith(BOM) ? raw.slice(BOM.length) : raw;
-    this.text = unmarked.replace(LINE_BREAK, '\n');
+    this.text = composed(unmarked.replace(LINE_BREAK, '\n'));
     const starts = [0];
     for (let at = this.text.indexOf('\n'); at !== -1; at = this.text.indexOf('\n', at + 1))
       starts.push(at + 1);
