@@ -594,6 +594,17 @@ class Run {
           if (c.record) await this.delete([c.record]);
           continue;
         }
+        // Tried again (`skippedForAccess`) and as unreadable as before: nothing to record anew.
+        if (
+          c.record?.status === 'skipped' &&
+          c.record.reason === read.reason &&
+          c.record.size === c.disk.size &&
+          c.record.mtimeMs === c.disk.mtimeMs
+        ) {
+          s.filesUnchanged++;
+          s.filesStillSkipped++;
+          continue;
+        }
         await this.#recordSkipped(
           state,
           c.source,
@@ -610,9 +621,12 @@ class Run {
       if (
         c.record?.status === 'indexed' &&
         c.record.fileHash === read.fileHash &&
-        c.record.modelId === state.signature
+        c.record.modelId === state.signature &&
+        c.record.mtimeMs === c.disk.mtimeMs
       ) {
-        // Same bytes, new mtime (touch, checkout, copy): refresh the record only.
+        // Same bytes, same time: refresh the record only. A new time (touch, `cp -p`, a restore)
+        // goes on: `--after`/`--before` read the rows' time, so they are written again, with
+        // their vectors reused by content hash.
         touched.push({ ...c.record, size: c.disk.size, mtimeMs: c.disk.mtimeMs });
         s.filesUnchanged++;
         continue;

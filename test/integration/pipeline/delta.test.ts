@@ -70,22 +70,31 @@ describe('Indexer delta: only what changed is read, chunked and embedded', () =>
     expect((await readChunks(a.config)).find((r) => r.path === kitchen)?.text).toContain('kitchen note');
   });
 
-  it('a touched file (new mtime, same bytes) is hashed but not re-chunked or re-embedded, and is stat-only next time', async () => {
+  it('a touched file (new mtime, same bytes) is not re-embedded, its rows are dated anew, and it is stat-only next time', async () => {
     const a = await start();
     const path = await ws.write('garden.md', garden({ Tomatoes: TOMATOES, Roses: ROSES, Compost: COMPOST }));
     await a.indexer.reconcile();
     const table = a.indexer.table('md')!;
     const version = (await table.stats()).version;
-    const later = new Date(Date.now() + 60_000);
-    await utimes(path, later, later);
+    const ids = (await readChunks(a.config)).map((r) => r.id).sort();
+    // As `touch -d`, a checkout or `cp -p` leave it: dated in the past.
+    const earlier = new Date(Date.UTC(2024, 2, 18));
+    await utimes(path, earlier, earlier);
     counter.reset();
 
     const touched = await a.indexer.reconcile();
-    expect(touched).toMatchObject({ filesUnchanged: 1, filesChanged: 0, chunksEmbedded: 0, chunksReused: 0 });
+    expect(touched).toMatchObject({ filesUnchanged: 0, filesChanged: 1, chunksEmbedded: 0, chunksReused: 3 });
     expect(counter.indexed).toEqual([]);
-    expect((await table.stats()).version).toBe(version);
+    // Its rows written again with the new time: the same chunks, their vectors reused.
+    expect((await table.stats()).version).toBeGreaterThan(version);
+    expect((await readChunks(a.config)).map((r) => r.id).sort()).toEqual(ids);
     const record = (await recordsOf(a)).get(path)!;
     expect(record.mtimeMs).toBe((await stat(path)).mtimeMs);
+    // --before and --after read the rows' time: the file is found by its date now.
+    const before = await a.search.search({ query: 'tomatoes', mode: 'vector', before: '2024-04-01' });
+    expect(before.results.map((h) => h.path)).toContain(path);
+    const after = await a.search.search({ query: 'tomatoes', mode: 'vector', after: '2024-04-01' });
+    expect(after.results).toEqual([]);
 
     const next = await a.indexer.reconcile();
     expect(next).toMatchObject({ filesUnchanged: 1, chunksEmbedded: 0 });
