@@ -134,8 +134,10 @@ export function formatClusters(result: SqlClustersResult): string {
     const type = [c.statement_type ?? '?', c.tables.length ? c.tables.join(', ') : '']
       .filter(Boolean)
       .join('  ');
+    // A cluster of statements logged without durations (failed ones, a .sql file) has no time.
+    const total = c.mean_ms === null ? null : c.total_ms;
     lines.push(
-      `${String(c.rank).padStart(4)}  ${ms(c.total_ms).padStart(12)}  ${String(c.count).padStart(8)}  ${ms(c.mean_ms).padStart(10)}  ${ms(c.p95_ms).padStart(10)}  ${type}`,
+      `${String(c.rank).padStart(4)}  ${ms(total).padStart(12)}  ${String(c.count).padStart(8)}  ${ms(c.mean_ms).padStart(10)}  ${ms(c.p95_ms).padStart(10)}  ${type}`,
     );
     lines.push(`      ${statementLine(c.representative)}`);
     lines.push(`      ${detailLine(c)}`);

@@ -37,4 +37,10 @@ describe('formatClusters', () => {
     );
     expect(formatClusters(result(0, []))).toBe('No SQL statements match.\n');
   });
+
+  it('a cluster logged without durations (statements that failed) shows no time, not a total of 0', () => {
+    const failed = { ...cluster(1), total_ms: 0, mean_ms: null, p95_ms: null, statement_type: 'select' };
+    const row = formatClusters(result(3, [failed])).split('\n')[3]!;
+    expect(row.split(/ +/)).toEqual(['', '1', '-', '3', '-', '-', 'select', 'orders']);
+  });
 });
