@@ -412,6 +412,8 @@ export const SQL_CLUSTERS_PARAM_NAMES: readonly string[] = [
   'after',
   'before',
   'table',
+  'db',
+  'user',
   'threshold',
   'top',
   'members',
@@ -426,6 +428,8 @@ export function readClustersParams(fields: FieldReader): SqlClustersParams {
   set('after', fields.date('after'));
   set('before', fields.date('before'));
   set('table', fields.string('table', MAX_NAME_CHARS));
+  set('db', fields.string('db', MAX_NAME_CHARS));
+  set('user', fields.string('user', MAX_NAME_CHARS));
   set('threshold', fields.number('threshold', 0, 1));
   set('top', fields.number('top', 1, MAX_TOP, true));
   set('members', fields.number('members', 0, MAX_MEMBERS, true));

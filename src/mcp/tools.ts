@@ -176,6 +176,8 @@ function sqlClustersTool(): McpTool {
         after: { ...date, description: `only statements run at or after this time: ${date.description}` },
         before: { ...date, description: `only statements run before this time: ${date.description}` },
         table: { type: 'string', minLength: 1, description: 'only statements that touch this table' },
+        db: { type: 'string', minLength: 1, description: 'only statements run in this database' },
+        user: { type: 'string', minLength: 1, description: 'only statements run by this database user' },
         threshold: {
           type: 'number',
           minimum: 0,

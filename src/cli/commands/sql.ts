@@ -38,6 +38,8 @@ const FLAGS: Array<{ flags: string; param: keyof SqlClustersParams; number: bool
   },
   { flags: '--before <date>', param: 'before', number: false, help: 'only statements run before this time' },
   { flags: '--table <name>', param: 'table', number: false, help: 'only statements that touch this table' },
+  { flags: '--db <name>', param: 'db', number: false, help: 'only statements run in this database' },
+  { flags: '--user <name>', param: 'user', number: false, help: 'only statements run by this database user' },
   {
     flags: '--threshold <similarity>',
     param: 'threshold',

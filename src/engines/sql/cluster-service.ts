@@ -120,6 +120,12 @@ export function clusterWhere(params: SqlClustersParams): string {
     params.table === undefined
       ? undefined
       : fieldWhere({ kind: 'list-contains', column: S.tables, value: params.table }),
+    params.db === undefined
+      ? undefined
+      : fieldWhere({ kind: 'string-eq', column: S.dbName, value: params.db }),
+    params.user === undefined
+      ? undefined
+      : fieldWhere({ kind: 'string-eq', column: S.userName, value: params.user }),
   )!;
 }
 

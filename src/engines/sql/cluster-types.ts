@@ -19,6 +19,9 @@ export interface SqlClustersParams {
   before?: string;
   /** Only statements that touch this table. */
   table?: string;
+  /** Only statements run in this database / by this database user. */
+  db?: string;
+  user?: string;
   /**
    * Cosine similarity of two fingerprints' normalised texts at or above which they merge when
    * they touch the same tables with the same statement type; 1 merges by structure only.

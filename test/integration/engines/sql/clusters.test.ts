@@ -116,6 +116,16 @@ describe.skipIf(pg.reason !== null)('ragctl sql clusters over a real PostgreSQL 
     expect(result.clusters.reduce((n, c) => n + c.count, 0)).toBe(result.statements);
   });
 
+  test('--db and --user keep the statements run in that database, by that user', async () => {
+    const all = truth.filter((e) => e.fingerprint !== null);
+    const theirs = all.filter((e) => e.database === 'postgres' && e.user === 'postgres');
+    expect(theirs.length).toBeGreaterThan(0);
+    const result = await clusters('--db', 'postgres', '--user', 'postgres', ...ALL);
+    expect(result.statements).toBe(theirs.length);
+    expect((await clusters('--db', 'analytics', ...ALL)).statements).toBe(0);
+    expect((await clusters('--user', 'report', ...ALL)).statements).toBe(0);
+  });
+
   test('--min-time keeps exactly the statements the log says took that long; clusters rank by total time', async () => {
     const durations = truth
       .filter((e) => e.fingerprint !== null && e.durationMs !== null)
