@@ -17,7 +17,7 @@ import {
   type SearchRequest,
   type StoredChunk,
 } from './types.js';
-import { and, fieldWhere, filterWhere, nameWhere, not } from './where.js';
+import { and, fieldWhere, filterWhere, nameWhere, not, sqlString } from './where.js';
 
 /** What a hit is made of; the vector and hashes stay on disk. */
 const HIT_COLUMNS = [
@@ -356,10 +356,59 @@ async function textLeg(table: Table, text: string, where: string | undefined, li
     .select([...HIT_COLUMNS, '_score'])
     .limit(limit);
   if (where) query = query.where(where);
-  return hitsFrom(await query.toArrow(), (t) => {
+  const matched = hitsFrom(await query.toArrow(), (t) => {
     const s = t.getChild('_score');
     return (i) => Number(s?.get(i));
   });
+  const words = unspacedWords(text);
+  return words.length
+    ? withHolders(matched, await holdersOf(table, words, where, limit), words, limit)
+    : matched;
+}
+
+/**
+ * Chinese, Japanese and Korean write words without spaces between them, and the full-text
+ * index splits text at spaces and punctuation only: 新幹線 inside 新幹線の切符は… is part of one
+ * long token and never matched. A query's runs of those scripts that are word-sized (up to
+ * MAX_UNSPACED_CHARS characters) are looked for in the text itself.
+ */
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー々]+/gu;
+/** Longer runs are sentences (a question), which no chunk holds as written: left to the other legs. */
+const MAX_UNSPACED_CHARS = 8;
+
+function unspacedWords(text: string): string[] {
+  return [...new Set(text.match(UNSPACED) ?? [])].filter((w) => [...w].length <= MAX_UNSPACED_CHARS);
+}
+
+/** Rows whose text holds any of `words`, as written (at most `limit`). */
+async function holdersOf(table: Table, words: readonly string[], where: string | undefined, limit: number) {
+  const holds = words.map((w) => `strpos(${C.text}, ${sqlString(w)}) > 0`).join(' OR ');
+  const rows = await table
+    .query()
+    .where(and(where, `(${holds})`)!)
+    .select(HIT_COLUMNS)
+    .limit(limit)
+    .toArrow();
+  return hitsFrom(rows, () => () => 0);
+}
+
+/**
+ * The full-text leg with the rows that hold the query's unspaced words: one the index also
+ * matched keeps its BM25; another takes the leg's best score (1 without one) times the share of
+ * the words it holds, so that holding them counts as matching.
+ */
+function withHolders(
+  matched: SearchHit[],
+  holders: SearchHit[],
+  words: readonly string[],
+  limit: number,
+): SearchHit[] {
+  const best = matched.reduce((m, h) => Math.max(m, h.score), 0) || 1;
+  const seen = new Set(matched.map((h) => h.id));
+  const added = holders
+    .filter((h) => !seen.has(h.id))
+    .map((h) => ({ ...h, score: (best * words.filter((w) => h.text.includes(w)).length) / words.length }));
+  return [...matched, ...added].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, limit);
 }
 
 /**

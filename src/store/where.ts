@@ -92,7 +92,16 @@ export function phraseWhere(phrase: string): string {
   // A phrase written with underscores names an identifier: `"work_mem"` is not the tail of
   // `maintenance_work_mem`. Elsewhere an underscore at an end is Markdown's `_emphasis_`.
   const edge = /[\p{L}\p{N}\p{M}]_[\p{L}\p{N}\p{M}]/u.test(phrase) ? String.raw`\W` : apart;
-  const regex = `(?i)(?:^|${edge})${words.join(`${apart}+`)}(?:${edge}|$)`;
+  // Chinese and Japanese words sit between other letters, not spaces: no edge on such a side.
+  const open = /^\p{Script=Han}|^\p{Script=Hiragana}|^\p{Script=Katakana}|^\p{Script=Hangul}/u.test(words[0]!)
+    ? ''
+    : `(?:^|${edge})`;
+  const close = /(?:\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana}|\p{Script=Hangul})$/u.test(
+    words.at(-1)!,
+  )
+    ? ''
+    : `(?:${edge}|$)`;
+  const regex = `(?i)${open}${words.join(`${apart}+`)}${close}`;
   return `${C.text} ILIKE ${sqlString(`%${words.join('%')}%`)} AND regexp_like(${C.text}, ${sqlString(regex)})`;
 }
 
