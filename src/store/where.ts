@@ -213,6 +213,14 @@ export function fieldWhere(filter: FieldFilter): string {
 export function pathGlobWhere(glob: string): string {
   if (glob === '')
     throw new RagError('E_USAGE', 'an empty --path glob matches nothing; leave it out instead');
+  // Paths are stored as the file system gives them: decomposed on some (macOS, a synced or
+  // copied folder), composed as typed on others. A glob with accents matches either spelling.
+  const spellings = [...new Set([glob.normalize('NFC'), glob.normalize('NFD')])];
+  if (spellings.length > 1) return `(${spellings.map(pathGlobClause).join(' OR ')})`;
+  return pathGlobClause(glob);
+}
+
+function pathGlobClause(glob: string): string {
   const absolute = glob.startsWith('/');
   let body = absolute ? glob : glob.replace(/^(\.\/)+/, '');
   while (body.length > 1 && body.endsWith('/')) body = body.slice(0, -1);

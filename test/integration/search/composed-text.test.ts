@@ -17,6 +17,8 @@ describe('decomposed text', () => {
   beforeAll(async () => {
     const ws = await pipeline.workspace('composed');
     await ws.write('moving.md', NOTE.normalize('NFD'));
+    // A folder and file named decomposed, as a Mac or a synced folder leaves them.
+    await ws.write('réunions/hélène.md'.normalize('NFD'), '# Gare\n\nRendez-vous at the station at noon.\n');
     await ws.write('other.md', '# Other\n\nNothing about it here, only plain words.\n');
     app = await pipeline.open(
       ws.config({ engines: { md: { chunker: 'markdown', chunkMinTokens: 8 } } }),
@@ -35,6 +37,11 @@ describe('decomposed text', () => {
     expect(hit?.text).toContain('Déménagement à Besançon');
     for (const query of ['Hélène', 'Hélène'.normalize('NFD'), 'déménagement', 'crémaillère'.normalize('NFD')])
       expect(String((await first(query, { mode: 'text' }))?.path), query).toMatch(/moving\.md$/);
+  });
+
+  it('a --path glob typed with accents matches a path stored decomposed', async () => {
+    for (const glob of ['*hélène*', 'réunions/**', '**/réunions/*.md'])
+      expect((await first('station', { path: glob }))?.path.normalize('NFC'), glob).toMatch(/hélène\.md$/u);
   });
 
   it('phrases and heading filters match it too', async () => {

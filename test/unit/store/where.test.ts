@@ -14,7 +14,7 @@ import {
 
 /** The regex inside `regexp_like(col, '…')`, unescaped from its SQL literal. */
 function regexOf(where: string): { column: string; regex: RegExp } {
-  const m = /^\(?regexp_like\((\w+), '((?:[^']|'')*)'\)/.exec(where);
+  const m = /^\(*regexp_like\((\w+), '((?:[^']|'')*)'\)/.exec(where);
   if (!m) throw new Error(`not a regexp_like clause: ${where}`);
   return { column: m[1] as string, regex: new RegExp((m[2] as string).replaceAll("''", "'"), 'u') };
 }
@@ -24,8 +24,11 @@ function regexpOn(column: string, glob: string, anyDepth = false): string {
   return `regexp_like(${column}, ${sqlString(`^${anyDepth ? '(?:.*/)?' : ''}${globToRegex(glob)}(?:/.*)?$`)})`;
 }
 
+/** Whether any spelling's clause of the glob (composed, decomposed) matches the path. */
 function matches(glob: string, path: string): boolean {
-  return regexOf(pathGlobWhere(glob)).regex.test(path);
+  return pathGlobWhere(glob)
+    .split(' OR (regexp_like')
+    .some((clause, i) => regexOf(i === 0 ? clause : `regexp_like${clause}`).regex.test(path));
 }
 
 describe('sqlString', () => {
@@ -166,6 +169,8 @@ describe('pathGlobWhere', () => {
     ['\\*.md', '*.md', true],
     ['\\*.md', 'a.md', false],
     ['naïve ☃/*', 'naïve ☃/a.md', true],
+    // Typed composed, a glob also matches the path a file system stored decomposed.
+    ['naïve ☃/*', 'naïve ☃/a.md'.normalize('NFD'), true],
     ['/notes/docs/**', '/notes/docs/a/b.md', true],
     ['/notes/docs/*.md', '/other/notes/docs/a.md', false],
   ])('%s vs %s → %s', (glob, path, expected) => {
