@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import BetterQueue from 'better-queue';
 import { runInBackground } from '../background.js';
 import { errnoCode, errorMessage, RagError } from '../errors.js';
@@ -24,6 +25,17 @@ interface RescanTask {
 }
 
 type Task = PathTask | RescanTask;
+
+/** The batch the workers are running. */
+interface InFlight {
+  controller: AbortController;
+  tasks: readonly Task[];
+  paths: number;
+  rescans: number;
+  done: Promise<void>;
+  /** Interrupted (`#interrupt`): its tasks are queued again once it has stopped. */
+  again?: boolean;
+}
 
 /** A task waiting on a timer after a failure: `parked` once every retry failed. */
 interface Waiting {
@@ -58,7 +70,7 @@ export class IndexQueue {
   #queuedPaths = 0;
   readonly #waiting = new Map<string, Waiting>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  #inFlight: { controller: AbortController; paths: number; rescans: number; done: Promise<void> } | undefined;
+  #inFlight: InFlight | undefined;
   /** A walk of everything is queued because of the high-water mark: new paths are covered by it. */
   #isCollapsed = false;
   #isPaused = false;
@@ -119,7 +131,28 @@ export class IndexQueue {
       // A parked path that changed again is tried at once: the edit may have fixed it.
       if (waiting) this.#waiting.delete(key);
       this.#enqueue({ id: key, kind: 'path', path, attempt: 0 });
+      if (this.#isBeingIndexed(path) && !existsSync(path))
+        this.#interrupt(`${path}, which it was indexing, was deleted`);
     }
+  }
+
+  /** Whether the batch in flight holds this path (a big file's embedding can take minutes). */
+  #isBeingIndexed(path: string): boolean {
+    return this.#inFlight?.tasks.some((t) => t.kind === 'path' && t.path === path) === true;
+  }
+
+  /**
+   * Stops the batch in flight (its worker sees the signal; what it committed stays) and queues
+   * its tasks again: a pause must stop the CPU now, not after minutes of a big file's embedding,
+   * and a file deleted while it was embedded must not hold every other change back until then.
+   * Not for an edit: a file saved every few seconds would then never finish.
+   */
+  #interrupt(why: string): void {
+    const inFlight = this.#inFlight;
+    if (!inFlight || inFlight.again || inFlight.controller.signal.aborted) return;
+    inFlight.again = true;
+    this.#log.info({ why }, 'stopping the batch in flight; its paths are queued again');
+    inFlight.controller.abort(new RagError('E_ABORTED', `indexing stopped: ${why}`));
   }
 
   /**
@@ -135,12 +168,13 @@ export class IndexQueue {
     this.#enqueue({ id: key, kind: 'rescan', within, reason, attempt: 0 });
   }
 
-  /** Stops taking batches; events still queue (merged). The batch in flight finishes. */
+  /** Stops taking batches and the one in flight (queued again); events still queue (merged). */
   pause(): void {
     if (this.#closing || this.#isPaused) return;
     this.#isPaused = true;
     this.#bq.pause();
     this.#log.info('paused');
+    this.#interrupt('paused');
   }
 
   resume(): void {
@@ -253,7 +287,14 @@ export class IndexQueue {
     const controller = new AbortController();
     const paths = tasks.filter((t) => t.kind === 'path').length;
     const run = this.#runBatch(tasks, controller.signal);
-    this.#inFlight = { controller, paths, rescans: tasks.length - paths, done: run.then(noop, noop) };
+    const inFlight: InFlight = {
+      controller,
+      tasks,
+      paths,
+      rescans: tasks.length - paths,
+      done: run.then(noop, noop),
+    };
+    this.#inFlight = inFlight;
     runInBackground(this.#log, 'finishing an index batch', async () => {
       let failure: unknown;
       try {
@@ -263,6 +304,8 @@ export class IndexQueue {
         this.#log.error({ err }, 'batch failed unexpectedly');
       }
       this.#inFlight = undefined;
+      // Interrupted, not closed: its work is still to do (what it committed is skipped then).
+      if (inFlight.again && !this.#closing) for (const task of tasks) this.#enqueue({ ...task, attempt: 0 });
       this.#settle();
       done(failure);
     });

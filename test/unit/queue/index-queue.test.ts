@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RagError } from '../../../src/errors.js';
 import { CodedError, elapse, eventually, FAST, paths, QueueTest, Work } from './helpers.js';
@@ -193,6 +196,56 @@ describe('IndexQueue: pause, resume, close', () => {
     queue.add(['/src/late.md']);
     await expect(queue.drain()).rejects.toMatchObject({ code: 'E_ABORTED' });
     expect(work.calls).toHaveLength(1);
+  });
+
+  it('pause() stops the batch in flight through its signal; resume runs its paths again', async () => {
+    const work = new Work();
+    work.hold = new Promise<void>(() => {}); // a big file's embedding: only the abort ends it
+    const queue = t.make(work);
+    queue.add(['/src/big.txt', '/src/a.md']);
+    await work.until(() => work.calls.length === 1, 'the batch to start');
+    queue.pause();
+    await eventually(() => !queue.stats().busy, 'the batch to stop');
+    expect(work.signals[0]!.aborted).toBe(true);
+    expect(work.signals[0]!.reason).toMatchObject({ code: 'E_ABORTED' });
+    // Waiting, not lost, and nothing ran while paused.
+    await elapse(5 * FAST.batchDelayMs!);
+    expect(work.calls).toHaveLength(1);
+    expect(queue.stats()).toMatchObject({ state: 'paused', depth: 2, lastErrors: [], retrying: 0 });
+    work.hold = undefined;
+    const drained = queue.drain();
+    queue.resume();
+    await drained;
+    expect(work.calls.map((c) => [...c.paths].sort())).toEqual([
+      ['/src/a.md', '/src/big.txt'],
+      ['/src/a.md', '/src/big.txt'],
+    ]);
+  });
+
+  it('a file deleted while its batch runs stops that batch, which runs again at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'queue-'));
+    const big = join(dir, 'big.txt');
+    writeFileSync(big, 'x');
+    try {
+      const work = new Work();
+      work.hold = new Promise<void>(() => {});
+      const queue = t.make(work);
+      queue.add([big]);
+      await work.until(() => work.calls.length === 1, 'the batch to start');
+      // An edit does not stop it (a file saved every few seconds would never finish).
+      queue.add([big]);
+      await elapse(5 * FAST.batchDelayMs!);
+      expect(work.signals[0]!.aborted).toBe(false);
+      rmSync(big);
+      work.hold = undefined;
+      queue.add([big]);
+      await queue.drain();
+      expect(work.signals[0]!.aborted).toBe(true);
+      expect(work.count(big)).toBe(2);
+      expect(queue.stats()).toMatchObject({ state: 'idle', lastErrors: [] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('close() cancels pending back-off and park timers', async () => {
