@@ -768,7 +768,7 @@ export class Daemon {
 function storeUnreadable(config: Config, err: unknown): Trouble {
   return {
     reason: `the index in ${config.dataDir} cannot be read: ${errorMessage(err)}`,
-    fix: 'check the folder named (missing or replaced files, permissions, a disk error, the open-file limit `ulimit -n`); the daemon retries by itself and search may fail meanwhile',
+    fix: 'check the folder named (missing or replaced files, permissions, a disk error, the open-file limit `ulimit -n`): files deleted or replaced under it need a restart of the daemon, which rebuilds what is missing; for the rest it retries by itself, and search may fail meanwhile',
     sinceMs: Date.now(),
   };
 }

@@ -103,7 +103,8 @@ describe('a table that cannot be read', () => {
     expect(degraded.pid).toBe(d.pid);
     expect(degraded.reason).toContain(`the index in ${created.dataDir} cannot be read`);
     expect(degraded.reason).toContain('chunks_other.lance/_versions');
-    expect(degraded.fix).toContain('the daemon retries by itself');
+    expect(degraded.fix).toContain('need a restart of the daemon, which rebuilds what is missing');
+    expect(degraded.fix).toContain('for the rest it retries by itself');
     // The counts are the last ones read, not zeros.
     expect(degraded.files).toBeGreaterThanOrEqual(2);
 
