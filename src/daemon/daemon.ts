@@ -297,11 +297,12 @@ export class Daemon {
   /** Starts a built runtime: queue, model worker, watcher, then the reconcile of everything. */
   async #run(rt: Runtime): Promise<void> {
     rt.queue = new IndexQueue({
-      sync: (paths, signal) =>
+      sync: (paths, signal, forced) =>
         this.#write({ work: 'paths', paths: paths.length }, async () => {
           try {
             return await rt.app.indexer.syncPaths(paths, {
               signal,
+              forced,
               tailSettleMs: LOG_TAIL_SETTLE_MS,
               onProgress: (p) => this.#noteEmbedding(p),
             });

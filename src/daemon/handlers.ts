@@ -39,8 +39,9 @@ export function daemonHandlers(daemon: Daemon, log: Logger): MethodHandlers {
       } catch (err) {
         if (errnoCode(err) !== 'ENOENT') throw err;
       }
+      // A file named is read again whatever its size and time say: an edit may have kept both.
       if (isDir) queue.rescan(path);
-      else queue.add([path]);
+      else queue.add([path], { force: true });
       return { queued: 1 };
     },
     pause: async () => {

@@ -85,6 +85,12 @@ export interface RunOptions {
    * daemon waits a little and comes back (`IndexSummary.withheld`).
    */
   tailSettleMs?: number;
+  /**
+   * Files read again however their size and time look (`ragctl reindex <file>`): an edit that
+   * kept both (`sed -i` then `touch -r`, `cp -p` of a same-size file) is otherwise never seen.
+   * The bytes' hash still decides whether anything is re-chunked.
+   */
+  forced?: ReadonlySet<string>;
 }
 
 interface EngineState {
@@ -443,6 +449,7 @@ class Run {
     }
     const fresh =
       record &&
+      !this.#options.forced?.has(entry.path) &&
       record.size === entry.size &&
       record.mtimeMs === entry.mtimeMs &&
       record.modelId === state.signature &&

@@ -71,6 +71,8 @@ export class IndexQueue {
   readonly #waiting = new Map<string, Waiting>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #inFlight: InFlight | undefined;
+  /** Paths asked to be read again whatever their stat says, until their batch runs. */
+  readonly #forced = new Set<string>();
   /** A walk of everything is queued because of the high-water mark: new paths are covered by it. */
   #isCollapsed = false;
   #isPaused = false;
@@ -111,10 +113,14 @@ export class IndexQueue {
     );
   }
 
-  /** Paths that may have changed. Cheap: merging and batching happen later. */
-  add(paths: Iterable<string>): void {
+  /**
+   * Paths that may have changed. Cheap: merging and batching happen later. `force`: read them
+   * again however their size and time look (`ragctl reindex <file>`).
+   */
+  add(paths: Iterable<string>, options: { force?: boolean } = {}): void {
     if (this.#closing) return;
     for (const path of paths) {
+      if (options.force) this.#forced.add(path);
       const key = pathKey(path);
       const waiting = this.#waiting.get(key);
       // Its retry comes within seconds and reads the file as it is then.
@@ -321,8 +327,10 @@ export class IndexQueue {
     const paths: PathTask[] = [];
     for (const task of tasks) {
       if (task.kind !== 'path') continue;
-      // A walk in this batch covers the path: it runs now, after the event, so it sees the change.
-      if (rescans.some((r) => r.within === undefined || isInside(task.path, r.within))) this.#processed++;
+      // A walk in this batch covers the path: it runs now, after the event, so it sees the change
+      // (not one asked to be read again whatever its stat says: a walk goes by the stat).
+      const covered = rescans.some((r) => r.within === undefined || isInside(task.path, r.within));
+      if (covered && !this.#forced.has(task.path)) this.#processed++;
       else paths.push(task);
     }
     for (const task of rescans) {
@@ -346,11 +354,14 @@ export class IndexQueue {
 
   /** Runs the sync worker; returns what it threw, or undefined when it succeeded. */
   async #trySync(tasks: readonly PathTask[], signal: AbortSignal): Promise<unknown> {
+    const forced = new Set(tasks.map((t) => t.path).filter((p) => this.#forced.has(p)));
     try {
       await this.#sync(
         tasks.map((t) => t.path),
         signal,
+        forced,
       );
+      for (const path of forced) this.#forced.delete(path);
     } catch (err) {
       return err ?? new Error('the sync worker threw without a reason');
     }

@@ -5,7 +5,12 @@ import type { Logger } from '../log.js';
  * It must stop soon after `signal` aborts (the queue is closing) and leave nothing half-written:
  * the indexer commits whole groups only. A throw fails the batch, which is retried.
  */
-export type SyncWorker = (paths: readonly string[], signal: AbortSignal) => Promise<unknown>;
+/** `forced`: the paths to read again however their size and time look (`RunOptions.forced`). */
+export type SyncWorker = (
+  paths: readonly string[],
+  signal: AbortSignal,
+  forced: ReadonlySet<string>,
+) => Promise<unknown>;
 
 /** Walks a folder (or, without `within`, every source); the daemon passes `indexer.reconcile`. */
 export type RescanWorker = (request: RescanRequest, signal: AbortSignal) => Promise<unknown>;

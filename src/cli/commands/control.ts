@@ -12,7 +12,9 @@ export function registerControl(program: Command): void {
   program
     .command('reindex')
     .argument('[path]', 'a file or folder inside a source (default: everything)')
-    .description('ask the daemon to walk the sources (or one path) again and index what changed')
+    .description(
+      'ask the daemon to walk the sources (or a folder) again and index what changed; a file named is read again even if its size and time did not change',
+    )
     .action(async (path: string | undefined, _opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       // Resolved here: the daemon runs in another directory, so a relative path is the user's.

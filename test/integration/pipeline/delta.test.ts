@@ -1,4 +1,4 @@
-import { stat, utimes } from 'node:fs/promises';
+import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import type { CountingEmbedder } from '../../helpers/counting-embedder.js';
@@ -98,6 +98,33 @@ describe('Indexer delta: only what changed is read, chunked and embedded', () =>
 
     const next = await a.indexer.reconcile();
     expect(next).toMatchObject({ filesUnchanged: 1, chunksEmbedded: 0 });
+  });
+
+  it('an edit that kept size and time is seen only when the file is forced (`ragctl reindex <file>`)', async () => {
+    const a = await start();
+    // A whole second, so that putting it back is exact.
+    const when = new Date(Date.UTC(2026, 0, 5, 12));
+    const path = await ws.write(
+      'garden.md',
+      garden({ Tomatoes: TOMATOES, Roses: ROSES, Compost: COMPOST }),
+      when,
+    );
+    await a.indexer.reconcile();
+    // Same length, other words, the old time put back (`sed -i` then `touch -r`).
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.replace('Tomatoes', 'Potatoes'));
+    await utimes(path, when, when);
+    expect((await stat(path)).mtimeMs).toBe(when.getTime());
+    counter.reset();
+    expect(await a.indexer.syncPaths([path])).toMatchObject({ filesUnchanged: 1, chunksEmbedded: 0 });
+    expect((await readChunks(a.config)).some((r) => r.text.includes('Potatoes'))).toBe(false);
+    const forced = await a.indexer.syncPaths([path], { forced: new Set([path]) });
+    expect(forced).toMatchObject({ filesChanged: 1, chunksEmbedded: 1, chunksReused: 2 });
+    expect((await readChunks(a.config)).some((r) => r.text.includes('Potatoes'))).toBe(true);
+    // Forced and unchanged: hashed, nothing re-chunked.
+    counter.reset();
+    const again = await a.indexer.syncPaths([path], { forced: new Set([path]) });
+    expect(again).toMatchObject({ filesUnchanged: 1, chunksEmbedded: 0 });
   });
 
   it('editing one paragraph of a multi-section file embeds exactly that chunk and reuses the others', async () => {

@@ -15,6 +15,8 @@ export const FAST: Partial<QueueLimits> = {
 /** One call of a worker, as the queue made it. */
 export interface Call {
   paths: readonly string[];
+  /** The paths the queue asked to be read again whatever their stat says. */
+  forced: readonly string[];
   atMs: number;
 }
 
@@ -30,9 +32,13 @@ export class Work {
   hold: Promise<void> | undefined;
   readonly #updates = new EventEmitter();
 
-  readonly sync = async (paths: readonly string[], signal: AbortSignal): Promise<void> => {
+  readonly sync = async (
+    paths: readonly string[],
+    signal: AbortSignal,
+    forced: ReadonlySet<string>,
+  ): Promise<void> => {
     this.signals.push(signal);
-    this.calls.push({ paths: [...paths], atMs: performance.now() });
+    this.calls.push({ paths: [...paths], forced: [...forced].sort(), atMs: performance.now() });
     this.#updates.emit('update');
     if (this.hold) {
       await Promise.race([

@@ -42,6 +42,28 @@ describe('IndexQueue: one entry per path, in batches', () => {
     expect(work.count('/src/a.md')).toBe(2);
   });
 
+  it('a path added with force is read again whatever its stat says, even beside a walk of its folder', async () => {
+    const work = new Work();
+    const queue = t.make(work);
+    queue.add(['/src/a.md', '/src/b.md']);
+    queue.add(['/src/b.md'], { force: true });
+    await queue.drain();
+    expect(work.calls.map((c) => c.forced)).toEqual([['/src/b.md']]);
+    // Once read, the force is spent.
+    queue.add(['/src/b.md']);
+    await queue.drain();
+    expect(work.calls.at(-1)!.forced).toEqual([]);
+    // A walk of its folder in the same batch goes by the stat: the forced path is synced too.
+    queue.pause();
+    queue.add(['/src/c.md'], { force: true });
+    queue.rescan('/src');
+    const drained = queue.drain();
+    queue.resume();
+    await drained;
+    expect(work.calls.at(-1)).toMatchObject({ paths: ['/src/c.md'], forced: ['/src/c.md'] });
+    expect(work.rescans.map((r) => r.request.within)).toEqual(['/src']);
+  });
+
   it('drain() resolves at once when idle', async () => {
     const queue = t.make(new Work());
     await queue.drain();
