@@ -91,11 +91,6 @@ const VERBATIM_WORDS = 4;
 const PASTED = /[()[\]{}<>:;=/\\"'`@#$%*|~]|[\p{L}\p{N}]_[\p{L}\p{N}]|\p{Ll}\p{Lu}|\p{L}\.\p{L}/u;
 
 /**
- * The query as a phrase to find as written, when it looks copied from where it is written
- * (`PASTED`), has several words (fewer are too common side by side to say anything), and is
- * short enough to be a line of text.
- */
-/**
  * Past this share of a query's word pieces unknown to the model's vocabulary ([UNK]), re-reading
  * hits against it token by token compares mostly [UNK] with [UNK]: the English model's
  * vocabulary lacks most Chinese characters, and a Chinese word's only exact hit went from first
@@ -103,11 +98,11 @@ const PASTED = /[()[\]{}<>:;=/\\"'`@#$%*|~]|[\p{L}\p{N}]_[\p{L}\p{N}]|\p{Ll}\p{L
  */
 const MAX_UNKNOWN_SHARE = 1 / 3;
 
-/** Whether the embedder's model can read the query well enough to re-rank by it. */
-function readsQuery(embedder: Embedder, words: string): boolean {
-  return (embedder.tokenizer.unknownShare?.(words) ?? 0) < MAX_UNKNOWN_SHARE;
-}
-
+/**
+ * The query as a phrase to find as written, when it looks copied from where it is written
+ * (`PASTED`), has several words (fewer are too common side by side to say anything), and is
+ * short enough to be a line of text.
+ */
 function verbatimOf(words: string): string | undefined {
   const text = words.trim();
   const copied = text.length <= 300 && PASTED.test(text) && phraseWords(text).length >= VERBATIM_WORDS;
@@ -245,12 +240,11 @@ export class SearchService {
     let spare = foldedEngines.size ? 2 * k : 0;
     // The engines whose hits may be re-ranked, by the embedder that scores them (one with token
     // vectors: a remote embedder has none, and its engine's search stays as fused).
+    const late = rerankDepth ? targets.filter((t) => t.rerank && t.embedder.lateScores) : [];
+    // Of the query's word pieces, the share each such engine's model does not know (MAX_UNKNOWN_SHARE).
+    const unknown = new Map(late.map((t) => [t.engine, t.embedder.tokenizer.unknownShare?.(words) ?? 0]));
     const scorers = new Map(
-      rerankDepth
-        ? targets
-            .filter((t) => t.rerank && t.embedder.lateScores && readsQuery(t.embedder, words))
-            .map((t) => [t.engine, t.embedder])
-        : [],
+      late.filter((t) => unknown.get(t.engine)! < MAX_UNKNOWN_SHARE).map((t) => [t.engine, t.embedder]),
     );
     const reranks = (ranked: SearchMode) => ranked === 'hybrid' && scorers.size > 0;
     // Hits the tables return before folding: k, or as many as are re-ranked.
@@ -285,11 +279,9 @@ export class SearchService {
       timings,
     });
     let note: string | undefined;
-    const unread = rerankDepth
-      ? targets.find((t) => t.rerank && t.embedder.lateScores && !scorers.has(t.engine))
-      : undefined;
+    const unread = late.find((t) => !scorers.has(t.engine));
     if (unread && q.explain && mode === 'hybrid') {
-      const share = Math.round(100 * (unread.embedder.tokenizer.unknownShare?.(words) ?? 0));
+      const share = Math.round(100 * unknown.get(unread.engine)!);
       note = `not re-ranked: ${share}% of the query's word pieces are unknown to the model, so the fused order stands`;
     }
     let ranked: SearchMode = mode;

@@ -17,7 +17,7 @@ import {
   type SearchRequest,
   type StoredChunk,
 } from './types.js';
-import { and, fieldWhere, filterWhere, nameWhere, not, sqlString } from './where.js';
+import { and, fieldWhere, filterWhere, nameWhere, not, sqlString, UNSPACED_SCRIPTS } from './where.js';
 
 /** What a hit is made of; the vector and hashes stay on disk. */
 const HIT_COLUMNS = [
@@ -372,7 +372,7 @@ async function textLeg(table: Table, text: string, where: string | undefined, li
  * long token and never matched. A query's runs of those scripts that are word-sized (up to
  * MAX_UNSPACED_CHARS characters) are looked for in the text itself.
  */
-const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー々]+/gu;
+const UNSPACED = new RegExp(`[${UNSPACED_SCRIPTS}ー々]+`, 'gu');
 /** Longer runs are sentences (a question), which no chunk holds as written: left to the other legs. */
 const MAX_UNSPACED_CHARS = 8;
 

@@ -73,6 +73,15 @@ export function phraseWords(phrase: string): string[] {
 }
 
 /**
+ * The scripts written without spaces between words (Chinese, Japanese, Korean), as the body of a
+ * regex character class: the full-text index cannot split their words (`textLeg` in search.ts
+ * looks for them as written), and a phrase of them needs no word edge beside other letters.
+ */
+export const UNSPACED_SCRIPTS = String.raw`\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}`;
+const UNSPACED_FIRST = new RegExp(`^[${UNSPACED_SCRIPTS}]`, 'u');
+const UNSPACED_LAST = new RegExp(`[${UNSPACED_SCRIPTS}]$`, 'u');
+
+/**
  * Rows whose text holds `phrase`'s words side by side, in its order, whole, in any case, with
  * any punctuation or white space between them: "connection refused" matches "Connection
  * refused", "connection\n  refused" and "**connection** refused", not "connection was refused"
@@ -93,14 +102,8 @@ export function phraseWhere(phrase: string): string {
   // `maintenance_work_mem`. Elsewhere an underscore at an end is Markdown's `_emphasis_`.
   const edge = /[\p{L}\p{N}\p{M}]_[\p{L}\p{N}\p{M}]/u.test(phrase) ? String.raw`\W` : apart;
   // Chinese and Japanese words sit between other letters, not spaces: no edge on such a side.
-  const open = /^\p{Script=Han}|^\p{Script=Hiragana}|^\p{Script=Katakana}|^\p{Script=Hangul}/u.test(words[0]!)
-    ? ''
-    : `(?:^|${edge})`;
-  const close = /(?:\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana}|\p{Script=Hangul})$/u.test(
-    words.at(-1)!,
-  )
-    ? ''
-    : `(?:${edge}|$)`;
+  const open = UNSPACED_FIRST.test(words[0]!) ? '' : `(?:^|${edge})`;
+  const close = UNSPACED_LAST.test(words.at(-1)!) ? '' : `(?:${edge}|$)`;
   const regex = `(?i)${open}${words.join(`${apart}+`)}${close}`;
   return `${C.text} ILIKE ${sqlString(`%${words.join('%')}%`)} AND regexp_like(${C.text}, ${sqlString(regex)})`;
 }
@@ -132,7 +135,7 @@ export function nameWhere(column: string, term: string): string {
  */
 function headingWhere(column: string, heading: string): string {
   const escaped = [...composed(heading.trim())].map(literal).join('');
-  const inPath = `regexp_like(array_to_string(${column}, '\n'), ${sqlString(`(?im)^${escaped}$`)})`;
+  const inPath = anyItemWhere(column, `(?im)^${escaped}$`);
   const inText = `regexp_like(${C.text}, ${sqlString(`(?im)^(#{1,6}|\\*{1,6})[ \t]+${escaped}[ \t]*#*[ \t]*$`)})`;
   return `(${inPath} OR ${inText})`;
 }
@@ -150,7 +153,11 @@ function listItemWhere(column: string, value: string): string {
     .map((part) => part.replace(/^(["`])(.*)\1$/, '$2'));
   const name = parts.pop()!;
   const qualifier = parts.length ? [...parts.join('.')].map(literal).join('') : '[^\n]+';
-  const regex = `(?im)^(?:${qualifier}\\.)?${[...name].map(literal).join('')}$`;
+  return anyItemWhere(column, `(?im)^(?:${qualifier}\\.)?${[...name].map(literal).join('')}$`);
+}
+
+/** Rows with an item of a `List<utf8>` column that `regex` matches: its items, one a line. */
+function anyItemWhere(column: string, regex: string): string {
   return `regexp_like(array_to_string(${column}, '\n'), ${sqlString(regex)})`;
 }
 
