@@ -425,16 +425,7 @@ class Run {
     if (s.filesSeen % SCAN_PROGRESS_EVERY === 0) this.#progress('scanning');
     const state = this.#indexer.engineState(source.engine);
     if (entry.kind === 'skipped') {
-      const unchanged =
-        record?.status === 'skipped' &&
-        record.reason === entry.reason &&
-        record.size === (entry.size ?? -1) &&
-        record.mtimeMs === (entry.mtimeMs ?? -1);
-      if (unchanged) {
-        s.filesUnchanged++;
-        s.filesStillSkipped++;
-        return;
-      }
+      if (this.#stillSkipped(record, entry.reason, entry.size ?? -1, entry.mtimeMs ?? -1)) return;
       await this.#recordSkipped(
         state,
         source,
@@ -471,6 +462,23 @@ class Run {
     group.push({ disk: entry, source, record });
     this.#filesToIndex++;
     if (group.length >= this.#indexer.commitFiles) await this.#flush(source.engine);
+  }
+
+  /**
+   * Whether the file is recorded as skipped for this very reason at this size and time: then
+   * it is counted as still skipped, and its record is not written again.
+   */
+  #stillSkipped(record: FileRecord | undefined, reason: string, size: number, mtimeMs: number): boolean {
+    const same =
+      record?.status === 'skipped' &&
+      record.reason === reason &&
+      record.size === size &&
+      record.mtimeMs === mtimeMs;
+    if (same) {
+      this.#summary.filesUnchanged++;
+      this.#summary.filesStillSkipped++;
+    }
+    return same;
   }
 
   /** An appended file whose held-back last entry may be read now: it stopped changing. */
@@ -602,16 +610,7 @@ class Run {
           continue;
         }
         // Tried again (`skippedForAccess`) and as unreadable as before: nothing to record anew.
-        if (
-          c.record?.status === 'skipped' &&
-          c.record.reason === read.reason &&
-          c.record.size === c.disk.size &&
-          c.record.mtimeMs === c.disk.mtimeMs
-        ) {
-          s.filesUnchanged++;
-          s.filesStillSkipped++;
-          continue;
-        }
+        if (this.#stillSkipped(c.record, read.reason, c.disk.size, c.disk.mtimeMs)) continue;
         await this.#recordSkipped(
           state,
           c.source,

@@ -56,6 +56,9 @@ export async function* scanSource(filter: FolderFilter, options: ScanOptions): A
   const start = options.from ?? filter.root;
   if (start !== filter.root && !filter.acceptsFolderPath(start)) return;
   const stack: string[] = [start];
+  // The root as links resolve, read once a walk and only when a link to a folder is met.
+  let realRoot: Promise<string> | undefined;
+  const linkedRoot = () => (realRoot ??= realpath(filter.root).catch(() => filter.root));
   // The next folder's listing is read while this one's files are stat'ed.
   let next: { dir: string; listing: Promise<Dirent[]> } | undefined;
   const list = (dir: string) => {
@@ -104,14 +107,18 @@ export async function* scanSource(filter: FolderFilter, options: ScanOptions): A
       const slice = accepted.slice(i, i + STATS_IN_FLIGHT);
       const described = await Promise.all(
         slice.map((a) =>
-          describe(a.path, a.entry, options.maxFileBytes ?? Number.POSITIVE_INFINITY, filter.root),
+          describe(a.path, a.entry, options.maxFileBytes ?? Number.POSITIVE_INFINITY, linkedRoot),
         ),
       );
       for (const d of described) if (d) files.push(d);
     }
     // Links named as folders are (`notes/work` → ~/Dropbox/work): few, stat'ed one by one.
     for (const path of links) {
-      const linked = await linkedFolder(path, filter.root);
+      const isFolder = await stat(path).then(
+        (st) => st.isDirectory(),
+        () => false, // Gone, or a broken link: nothing to follow.
+      );
+      const linked = isFolder ? await linkedFolder(path, await linkedRoot()) : undefined;
       if (linked) files.push(linked);
     }
     if (links.length) files.sort((a, b) => (a.path < b.path ? 1 : a.path > b.path ? -1 : 0));
@@ -124,18 +131,17 @@ export async function* scanSource(filter: FolderFilter, options: ScanOptions): A
  * A link in a source to a folder outside it: not followed (links can loop, and the folder's
  * files belong to a source of its own), but recorded as skipped with the fix, so that a folder
  * linked into notes is not left out without a word. A link to a folder of the same source is
- * nothing to say: its files are indexed where they are. Undefined when it is not a link to a folder.
+ * nothing to say: its files are indexed where they are. `path` is a link to a folder; `realRoot`
+ * the source folder as links resolve.
  */
-async function linkedFolder(path: string, root: string): Promise<ScanEntry | undefined> {
+async function linkedFolder(path: string, realRoot: string): Promise<ScanEntry | undefined> {
   let real: string;
   try {
-    if (!(await stat(path)).isDirectory()) return undefined;
     real = await realpath(path);
   } catch (err) {
-    if (err instanceof Error) return undefined; // Gone, or a broken link: nothing to follow.
+    if (err instanceof Error) return undefined; // Gone meanwhile: nothing to follow.
     throw err;
   }
-  const realRoot = await realpath(root).catch(() => root);
   if (real === realRoot || isInside(real, realRoot)) return undefined;
   return {
     kind: 'skipped',
@@ -180,19 +186,19 @@ export function withinLimit(entry: ScanEntry, maxFileBytes: number): ScanEntry {
 }
 
 /**
- * One stat of a path the filter accepted; undefined when it vanished meanwhile. `root`: the
- * source folder being walked, whose links to folders elsewhere are said (`linkedFolder`).
+ * One stat of a path the filter accepted; undefined when it vanished meanwhile. `realRoot`: the
+ * walked source folder as links resolve, whose links to folders elsewhere are said (`linkedFolder`).
  */
 export async function describe(
   path: string,
   entry: Dirent | undefined,
   maxFileBytes: number,
-  root?: string,
+  realRoot?: () => Promise<string>,
 ): Promise<ScanEntry | undefined> {
   try {
     const st = await stat(path);
     // A symlink to a folder: not followed (it can loop, and the real folder's source owns its files).
-    if (st.isDirectory()) return root === undefined ? undefined : linkedFolder(path, root);
+    if (st.isDirectory()) return realRoot === undefined ? undefined : linkedFolder(path, await realRoot());
     if (!st.isFile()) return { kind: 'skipped', path, reason: 'not a regular file (FIFO, socket or device)' };
     return withinLimit({ kind: 'file', path, size: st.size, mtimeMs: st.mtimeMs }, maxFileBytes);
   } catch (err) {

@@ -30,7 +30,8 @@ type Task = PathTask | RescanTask;
 interface InFlight {
   controller: AbortController;
   tasks: readonly Task[];
-  paths: number;
+  /** Its path tasks' paths (a big file's embedding can take minutes: `#isBeingIndexed`). */
+  paths: ReadonlySet<string>;
   rescans: number;
   done: Promise<void>;
   /** Interrupted (`#interrupt`): its tasks are queued again once it has stopped. */
@@ -142,9 +143,9 @@ export class IndexQueue {
     }
   }
 
-  /** Whether the batch in flight holds this path (a big file's embedding can take minutes). */
+  /** Whether the batch in flight holds this path. */
   #isBeingIndexed(path: string): boolean {
-    return this.#inFlight?.tasks.some((t) => t.kind === 'path' && t.path === path) === true;
+    return this.#inFlight?.paths.has(path) === true;
   }
 
   /**
@@ -212,7 +213,7 @@ export class IndexQueue {
       if (w.parked) parked++;
       else retrying++;
     }
-    const paths = this.#queuedPaths + (this.#inFlight?.paths ?? 0);
+    const paths = this.#queuedPaths + (this.#inFlight?.paths.size ?? 0);
     const rescansQueued = this.#queued.size - this.#queuedPaths;
     const rate = this.#rate.perSecond(this.#now());
     const backlog = paths + retrying;
@@ -291,13 +292,13 @@ export class IndexQueue {
   #process(batch: Task | Task[], done: (err?: unknown) => void): void {
     const tasks = Array.isArray(batch) ? batch : [batch];
     const controller = new AbortController();
-    const paths = tasks.filter((t) => t.kind === 'path').length;
+    const paths = new Set(tasks.flatMap((t) => (t.kind === 'path' ? [t.path] : [])));
     const run = this.#runBatch(tasks, controller.signal);
     const inFlight: InFlight = {
       controller,
       tasks,
       paths,
-      rescans: tasks.length - paths,
+      rescans: tasks.length - paths.size,
       done: run.then(noop, noop),
     };
     this.#inFlight = inFlight;
