@@ -197,15 +197,16 @@ function refuseOverlap(
 }
 
 /**
- * The folder a path inside a source leads to when a link on the way leads out of it: the walk
- * of a source does not follow links to folders (they can loop, and the real folder's source
- * owns its files), so the folder to add is the one linked to. Undefined otherwise.
+ * The folder a path inside a source leads to when a link on the way leads out of it, and that
+ * source: the walk of a source does not follow links to folders (they can loop, and the real
+ * folder's source owns its files), so the folder to add is the one linked to. Undefined otherwise.
  */
-function linkedOutOf(path: string, sources: Config['sources']): string | undefined {
+function linkedOutOf(path: string, sources: Config['sources']): { real: string; source: string } | undefined {
   const real = realpathSync(path);
   if (real === path) return undefined;
   const holder = sources.find((s) => isInside(path, s.path));
-  return holder && !isInside(real, holder.path) && real !== holder.path ? real : undefined;
+  if (!holder || isInside(real, holder.path) || real === holder.path) return undefined;
+  return { real, source: holder.path };
 }
 
 async function runAdd(folder: string, engineOption: string | undefined, g: GlobalOptions): Promise<void> {
@@ -227,7 +228,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   const before = text === null ? resolveConfig({}, null, env) : resolveConfigText(text, file, env);
   // `notes/work` linked to ~/Dropbox/work: not "inside notes already", whose walk skips it.
   const linked = linkedOutOf(given, before.sources);
-  if (linked) path = linked;
+  if (linked) path = linked.real;
   // Guessed among the engines of the config as it is now, the built-in ones included.
   const guess = engineOption ? undefined : await guessEngines(path, before, DEFAULTS.exclude);
   const engines = engineOption ? engineList(engineOption) : guess!.engines;
@@ -282,7 +283,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
   ];
   if (linked) {
     lines.push(
-      `  ${displayPath(given)} is a link to it: the folder it links to is the source, as the walk of ${displayPath(before.sources.find((s) => isInside(given, s.path))!.path)} does not follow links to folders.`,
+      `  ${displayPath(given)} is a link to it: the folder it links to is the source, as the walk of ${displayPath(linked.source)} does not follow links to folders.`,
     );
   }
   // Listed again for other engines: say who reads the folder now, and that order decides.

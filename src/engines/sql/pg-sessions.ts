@@ -170,18 +170,18 @@ export class PgSessionReader implements SqlLogReader {
    * then takes the plan instead: one entry per run either way.
    */
   #plan(key: string, report: PgReport, ms: number, plan: string, out: SqlEntry[]): void {
-    const query = planQuery(plan);
+    const { query, nodes } = readPlan(plan);
     const session = this.#session(key, out);
     const held = session.held;
     if (held && held.plan === null && query !== null && sameStatement(held.statement, query)) {
       merge(held, report);
-      held.plan = planNodes(plan);
+      held.plan = nodes;
       held.extra.planMs = ms;
       return;
     }
     this.#flushHeld(session, out);
     const entry = reportEntry(this.source, report);
-    entry.plan = planNodes(plan);
+    entry.plan = nodes;
     entry.durationMs = ms;
     if (query === null) {
       entry.readStatus = 'not-sql';
@@ -335,33 +335,29 @@ function sameStatement(a: string | null, b: string | null | undefined): boolean 
 }
 
 /**
- * The query of an auto_explain plan: `"Query Text"` of a JSON plan, else the text after
- * `Query Text: ` up to the plan's first node (text format; YAML's is quoted). Null when the plan
- * names none (XML, or `log_verbose` off in a format this does not read).
+ * An auto_explain plan read: `query` is `"Query Text"` of a JSON plan, else the text after
+ * `Query Text: ` up to the plan's first node (text format; YAML's is quoted), null when the plan
+ * names none (XML, or `log_verbose` off in a format this does not read); `nodes` the plan
+ * without a text-format plan's `Query Text:` lines before them.
  */
-export function planQuery(plan: string): string | null {
+function readPlan(plan: string): { query: string | null; nodes: string } {
   const trimmed = plan.trimStart();
   if (trimmed.startsWith('{')) {
     try {
       const query = (JSON.parse(trimmed) as Record<string, unknown>)['Query Text'];
-      return typeof query === 'string' ? query : null;
+      return { query: typeof query === 'string' ? query : null, nodes: plan };
     } catch {
-      return null;
+      return { query: null, nodes: plan };
     }
   }
   const lines = plan.split('\n');
   const first = /^Query Text: ?(.*)$/.exec(lines[0] ?? '');
-  if (!first) return null;
+  if (!first) return { query: null, nodes: plan };
+  const start = planStart(lines);
+  const nodes = /^Query Text: /.test(lines[0]!) ? lines.slice(start).join('\n') : plan;
   const quoted = /^"((?:[^"\\]|\\.)*)"$/.exec(first[1]!);
-  if (quoted) return quoted[1]!.replace(/\\(.)/g, '$1');
-  return [first[1]!, ...lines.slice(1, planStart(lines))].join('\n');
-}
-
-/** The plan without the query before it (a text-format plan's `Query Text:` lines). */
-function planNodes(plan: string): string {
-  const lines = plan.split('\n');
-  if (!/^Query Text: /.test(lines[0] ?? '')) return plan;
-  return lines.slice(planStart(lines)).join('\n');
+  if (quoted) return { query: quoted[1]!.replace(/\\(.)/g, '$1'), nodes };
+  return { query: [first[1]!, ...lines.slice(1, start)].join('\n'), nodes };
 }
 
 /** Where a text-format plan's nodes start; without a node line to tell (costs off), after the first. */

@@ -41,16 +41,17 @@ const GENERAL_RECORD =
   /^(?:\d{6} +\d{1,2}:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+|\t)\t? *\d+ (?:Connect|Query|Quit|Init DB|Execute)\t/;
 
 /** Lines of a head `detectKind` reads: a head holding more says all it will. */
-export const DETECT_LINES = 200;
+const DETECT_LINES = 200;
 
 /** A format read from a file's head, and whether more of the file could still change it. */
 export interface DetectedKind {
   kind: SqlSourceKind;
   /**
-   * False when nothing in the head decided: no line of any format (an empty file, one PostgreSQL
-   * or MariaDB has just created and not written yet) or a MariaDB banner alone, which the slow
-   * and the general log both start with. The kind is then a guess (stderr; a slow log), and a
-   * reader going on from it would read every later line in that guessed format.
+   * False when nothing in the head decided and its lines were fewer than DETECT_LINES: no line
+   * of any format (an empty file, one PostgreSQL or MariaDB has just created and not written
+   * yet) or a MariaDB banner alone, which the slow and the general log both start with. The
+   * kind is then a guess (stderr; a slow log), and a reader going on from it would read every
+   * later line in that guessed format. A head of more lines has said all it will.
    */
   sure: boolean;
 }
@@ -66,7 +67,9 @@ export interface DetectedKind {
 export function detectKind(path: string, head: string): DetectedKind {
   const sure = (kind: SqlSourceKind): DetectedKind => ({ kind, sure: true });
   if (/\.sql$/i.test(path)) return sure('sql-file');
-  const lines = head.split('\n').slice(0, DETECT_LINES);
+  const all = head.split('\n');
+  const lines = all.slice(0, DETECT_LINES);
+  const guess = (kind: SqlSourceKind): DetectedKind => ({ kind, sure: all.length > DETECT_LINES });
   if (lines.some((l) => /^\{"timestamp":/.test(l))) return sure('pg-json');
   if (
     /\.csv$/i.test(path) ||
@@ -77,8 +80,8 @@ export function detectKind(path: string, head: string): DetectedKind {
   if (lines.some((l) => /^# (?:User@Host|Query_time|Time): /.test(l))) return sure('mysql-slow');
   // The general log shares the slow log's banner; its records are commands by connection id.
   if (lines.some((l) => GENERAL_RECORD.test(l))) return sure('mysql-general');
-  if (lines.some((l) => /, Version: .* started with:$/.test(l))) return { kind: 'mysql-slow', sure: false };
+  if (lines.some((l) => /, Version: .* started with:$/.test(l))) return guess('mysql-slow');
   if (lines.some((l) => ERROR_LOG_LINE.test(l))) return sure('mysql-error');
   if (lines.some((l) => /\b(?:LOG|ERROR|STATEMENT): {2}/.test(l))) return sure('pg-stderr');
-  return { kind: 'pg-stderr', sure: false };
+  return guess('pg-stderr');
 }

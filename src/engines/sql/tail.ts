@@ -1,7 +1,7 @@
 import type { AppendCheckpoint } from '../types.js';
 import { type ByteLine, ByteLineSplitter, LineOffsets } from './byte-lines.js';
 import { type LeftOutKind, leftOutAs } from './left-out.js';
-import { createReader, DETECT_LINES, detectKind } from './readers.js';
+import { createReader, detectKind } from './readers.js';
 import type { ReaderSnapshot, SqlEntry, SqlLogReader, SqlSourceKind } from './types.js';
 
 /** How much of a file `detectKind` looks at on a fresh start: its first lines decide the format. */
@@ -91,7 +91,7 @@ async function* readFrom(bytes: AsyncIterator<Uint8Array>, input: TailInput): As
     // A guess from a head too short to decide (a log the server has only just created) would
     // read every later line in the guessed format: until the head decides, each change reads
     // the file from its start again, and the format with it.
-    guessed = !detected.sure && headBytes < HEAD_BYTES && text.split('\n').length <= DETECT_LINES;
+    guessed = !detected.sure && headBytes < HEAD_BYTES;
   }
   const appendable = kind !== 'sql-file' && !guessed;
   const final = input.final || !appendable;
