@@ -52,6 +52,20 @@ import { VectorReuse } from './vector-reuse.js';
 const MIN_GROUP_CHUNKS = 128;
 const MAX_GROUP_CHUNKS = 2048;
 const GROUP_TARGET_SECONDS = 10;
+/**
+ * A group is embedded in slices of about this many seconds, each slice's vectors kept as they
+ * come (`VectorReuse.carry`): a big file's group can take minutes, and a run stopped in it
+ * resumes from its last slice instead of from nothing.
+ */
+const EMBED_SLICE_SECONDS = 2;
+const MIN_EMBED_SLICE = 32;
+const MAX_EMBED_SLICE = 1024;
+
+/** Texts per embed call: EMBED_SLICE_SECONDS at the rate of `texts` embedded in `seconds`. */
+function nextSlice(texts: number, seconds: number): number {
+  const fit = seconds > 0 ? Math.round((texts / seconds) * EMBED_SLICE_SECONDS) : MAX_EMBED_SLICE;
+  return Math.min(MAX_EMBED_SLICE, Math.max(MIN_EMBED_SLICE, fit));
+}
 /** Failures (and files with entries left out) kept in a summary; the rest are counted, not listed. */
 const MAX_LISTED_FAILURES = 100;
 /**
@@ -358,6 +372,11 @@ export class Indexer {
   /** @internal used by Run: chunks a group may hold before it is embedded and committed. */
   get groupChunks(): number {
     return this.#groupChunks;
+  }
+
+  /** @internal used by Run: the first slice of a group's embedding, from the last group's rate. */
+  get embedSlice(): number {
+    return nextSlice(this.#groupChunks, GROUP_TARGET_SECONDS);
   }
 
   /** @internal used by Run: sizes the next groups from how fast the last one embedded. */
@@ -900,23 +919,40 @@ class Run {
     };
     this.#progress('embedding', embedding);
     const t0 = performance.now();
-    const vectors = await state.embedder.embed([...missing.values()], {
-      signal: this.#options.signal,
-      priority: 'index',
-      onProgress: (done) => {
-        embedding.chunksDone = done;
-        this.#progress('embedding', embedding);
-      },
-    });
+    // Longest first, so that each slice's texts are of a length and pad alike in the model.
+    const texts = [...missing].sort((a, b) => b[1].length - a[1].length);
+    let slice = this.#indexer.embedSlice;
+    for (let done = 0; done < texts.length; ) {
+      this.throwIfAborted();
+      const before = done;
+      const part = texts.slice(before, before + slice);
+      const sliceStarted = performance.now();
+      const vectors = await state.embedder.embed(
+        part.map(([, text]) => text),
+        {
+          signal: this.#options.signal,
+          priority: 'index',
+          onProgress: (n) => {
+            embedding.chunksDone = before + n;
+            this.#progress('embedding', embedding);
+          },
+        },
+      );
+      part.forEach(([hash], i) => {
+        const vector = vectors.subarray(i * dim, (i + 1) * dim);
+        known.set(hash, vector);
+        // A stop before this group commits keeps what it embedded for the next run.
+        this.#indexer.reuse.carry(state.table, hash, vector);
+      });
+      slice = nextSlice(part.length, (performance.now() - sliceStarted) / 1000);
+      done += part.length;
+    }
     const seconds = (performance.now() - t0) / 1000;
     this.#summary.embedSeconds += seconds;
     this.#indexer.noteEmbedRate(missing.size, seconds);
-    let i = 0;
     for (const hash of missing.keys()) {
-      const vector = vectors.subarray(i * dim, ++i * dim);
-      known.set(hash, vector);
-      // A copy: the cache must not pin the whole batch's buffer.
-      this.#indexer.reuse.noteEmbedded(state.table, hash, Float32Array.from(vector));
+      // A copy: the cache must not pin a whole slice's buffer.
+      this.#indexer.reuse.noteEmbedded(state.table, hash, Float32Array.from(known.get(hash)!));
     }
     this.#summary.chunksEmbedded += missing.size;
   }

@@ -10,7 +10,8 @@ import type { ChunkTable } from '../store/types.js';
  * delete reads no more than that many either, however many files it removes: a folder of
  * 100,000 files deleted (or unmounted) costs 30 MB here, not its whole index. Its files beyond
  * the first 20,000 vectors are embedded again if they come back under another name in a later
- * run; within one run nothing is lost, since the indexer deletes only after it added.
+ * run; within one run nothing is lost, since the indexer deletes only after it added. The
+ * vectors of a group stopped while it embedded are kept the same way (`carry`).
  */
 export const MAX_REMEMBERED = 20_000;
 
@@ -50,13 +51,20 @@ export class VectorReuse {
 
   /** A vector just embedded for `table`: the next chunk with its hash needs no lookup. */
   noteEmbedded(table: ChunkTable, hash: string, vector: Float32Array): void {
-    this.#touch(key(table, hash), vector);
+    const k = key(table, hash);
+    // Carried while its group embedded (`carry`): the copy below replaces that view.
+    this.#recent.delete(k);
+    this.#touch(k, vector);
   }
 
-  #touch(k: string, v: Float32Array): void {
-    this.#used.delete(k);
-    this.#used.set(k, v);
-    if (this.#used.size > MAX_RECENTLY_USED) this.#used.delete(this.#used.keys().next().value!);
+  /**
+   * Vectors of a group still being embedded, slice by slice: if the run stops before the group
+   * is committed (the queue lets a newer change go first, a pause), the next run finds them
+   * here and embeds only the rest. Kept with the recently deleted, under the same bound; each is
+   * replaced by `noteEmbedded`'s copy once its whole group has embedded.
+   */
+  carry(table: ChunkTable, hash: string, vector: Float32Array): void {
+    this.#remember(key(table, hash), vector);
   }
 
   /**
@@ -64,12 +72,20 @@ export class VectorReuse {
    * MAX_REMEMBERED of them, those of the first paths listed.
    */
   async rememberDeleted(table: ChunkTable, paths: readonly string[]): Promise<void> {
-    for (const [hash, v] of await table.vectorsForPaths(paths, MAX_REMEMBERED)) {
-      const k = key(table, hash);
-      this.#recent.delete(k);
-      this.#recent.set(k, v);
-    }
+    for (const [hash, v] of await table.vectorsForPaths(paths, MAX_REMEMBERED))
+      this.#remember(key(table, hash), v);
+  }
+
+  #remember(k: string, v: Float32Array): void {
+    this.#recent.delete(k);
+    this.#recent.set(k, v);
     while (this.#recent.size > MAX_REMEMBERED) this.#recent.delete(this.#recent.keys().next().value!);
+  }
+
+  #touch(k: string, v: Float32Array): void {
+    this.#used.delete(k);
+    this.#used.set(k, v);
+    if (this.#used.size > MAX_RECENTLY_USED) this.#used.delete(this.#used.keys().next().value!);
   }
 }
 

@@ -36,6 +36,9 @@ interface InFlight {
   done: Promise<void>;
   /** Interrupted (`#interrupt`): its tasks are queued again once it has stopped. */
   again?: boolean;
+  /** Stopped for a newer change (`#yieldTo`): that change's batch runs before its tasks do. */
+  yielded?: boolean;
+  readonly startedMs: number;
 }
 
 /** A task waiting on a timer after a failure: `parked` once every retry failed. */
@@ -72,6 +75,9 @@ export class IndexQueue {
   readonly #waiting = new Map<string, Waiting>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #inFlight: InFlight | undefined;
+  /** The tasks of a batch that yielded: queued once the batch of the change it yielded to has started. */
+  #deferred: Task[] = [];
+  #lastYieldMs = Number.NEGATIVE_INFINITY;
   /** Paths asked to be read again whatever their stat says, until their batch runs. */
   readonly #forced = new Set<string>();
   /** A walk of everything is queued because of the high-water mark: new paths are covered by it. */
@@ -138,9 +144,26 @@ export class IndexQueue {
       // A parked path that changed again is tried at once: the edit may have fixed it.
       if (waiting) this.#waiting.delete(key);
       this.#enqueue({ id: key, kind: 'path', path, attempt: 0 });
-      if (this.#isBeingIndexed(path) && !existsSync(path))
-        this.#interrupt(`${path}, which it was indexing, was deleted`);
+      if (!this.#isBeingIndexed(path)) this.#yieldTo(path);
+      else if (!existsSync(path)) this.#interrupt(`${path}, which it was indexing, was deleted`);
     }
+  }
+
+  /**
+   * Lets a newly changed path go ahead of long work: the batch in flight, once it has run
+   * `yieldAfterMs`, is stopped and queued again behind it — at most once per `yieldEveryMs`.
+   * A person who saves a note during a first index or a big file's embedding finds it in
+   * seconds, not when that work ends.
+   */
+  #yieldTo(path: string): void {
+    const inFlight = this.#inFlight;
+    const now = this.#now();
+    if (!inFlight || this.#isPaused || now - inFlight.startedMs < this.limits.yieldAfterMs) return;
+    if (now - this.#lastYieldMs < this.limits.yieldEveryMs) return;
+    if (inFlight.again || inFlight.controller.signal.aborted) return;
+    this.#lastYieldMs = now;
+    inFlight.yielded = true;
+    this.#interrupt(`${path} changed and goes first`);
   }
 
   /** Whether the batch in flight holds this path. */
@@ -182,6 +205,7 @@ export class IndexQueue {
     this.#bq.pause();
     this.#log.info('paused');
     this.#interrupt('paused');
+    for (const task of this.#deferred.splice(0)) this.#enqueue(task);
   }
 
   resume(): void {
@@ -213,8 +237,9 @@ export class IndexQueue {
       if (w.parked) parked++;
       else retrying++;
     }
-    const paths = this.#queuedPaths + (this.#inFlight?.paths.size ?? 0);
-    const rescansQueued = this.#queued.size - this.#queuedPaths;
+    const deferredPaths = this.#deferred.filter((t) => t.kind === 'path').length;
+    const paths = this.#queuedPaths + (this.#inFlight?.paths.size ?? 0) + deferredPaths;
+    const rescansQueued = this.#queued.size - this.#queuedPaths + this.#deferred.length - deferredPaths;
     const rate = this.#rate.perSecond(this.#now());
     const backlog = paths + retrying;
     return {
@@ -252,8 +277,9 @@ export class IndexQueue {
       await inFlight.done;
     }
     await new Promise<void>((resolve) => this.#bq.destroy(() => resolve()));
-    const abandoned = this.#queued.size;
+    const abandoned = this.#queued.size + this.#deferred.length;
     this.#queued.clear();
+    this.#deferred = [];
     this.#queuedPaths = 0;
     for (const waiter of this.#drainWaiters.splice(0)) waiter.reject(closedError());
     this.#log.info({ abandoned, interrupted: inFlight !== undefined }, 'queue closed');
@@ -300,8 +326,11 @@ export class IndexQueue {
       paths,
       rescans: tasks.length - paths.size,
       done: run.then(noop, noop),
+      startedMs: this.#now(),
     };
     this.#inFlight = inFlight;
+    // The work this batch's change went ahead of: behind it now, before anything queued later.
+    for (const task of this.#deferred.splice(0)) this.#enqueue(task);
     runInBackground(this.#log, 'finishing an index batch', async () => {
       let failure: unknown;
       try {
@@ -312,7 +341,12 @@ export class IndexQueue {
       }
       this.#inFlight = undefined;
       // Interrupted, not closed: its work is still to do (what it committed is skipped then).
-      if (inFlight.again && !this.#closing) for (const task of tasks) this.#enqueue({ ...task, attempt: 0 });
+      // Having yielded, it waits for the next batch to start, so that batch is the change alone.
+      if (inFlight.again && !this.#closing) {
+        const again = tasks.map((task) => ({ ...task, attempt: 0 }));
+        if (inFlight.yielded && this.#queued.size && !this.#isPaused) this.#deferred.push(...again);
+        else for (const task of again) this.#enqueue(task);
+      }
       this.#settle();
       done(failure);
     });
@@ -334,13 +368,17 @@ export class IndexQueue {
       if (covered && !this.#forced.has(task.path)) this.#processed++;
       else paths.push(task);
     }
+    // The paths first: a file or a few each, where a walk can be minutes of work (a folder's
+    // first index), and a note saved meanwhile must not wait for it. None lies in a walk of
+    // this batch, unless asked to be read again, which the walk then finds done.
+    if (paths.length && !signal.aborted) {
+      const err = await this.#trySync(paths, signal);
+      if (err !== undefined) await this.#isolate(paths, err, signal);
+    }
     for (const task of rescans) {
       if (signal.aborted) return;
       await this.#runRescan(task, signal);
     }
-    if (!paths.length || signal.aborted) return;
-    const err = await this.#trySync(paths, signal);
-    if (err !== undefined) await this.#isolate(paths, err, signal);
   }
 
   async #runRescan(task: RescanTask, signal: AbortSignal): Promise<void> {
@@ -439,7 +477,7 @@ export class IndexQueue {
   }
 
   #isIdle(): boolean {
-    if (this.#queued.size || this.#inFlight) return false;
+    if (this.#queued.size || this.#inFlight || this.#deferred.length) return false;
     for (const w of this.#waiting.values()) if (!w.parked) return false;
     return true;
   }

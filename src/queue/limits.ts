@@ -35,6 +35,19 @@ export const DEFAULT_QUEUE_LIMITS: QueueLimits = Object.freeze({
   maxLastErrors: 50,
   /** 60 s window for the indexing rate: smooth across batches, yet follows a change of pace. */
   rateWindowMs: 60_000,
+  /**
+   * A save goes ahead of long work. A batch that has run 2 s (a first walk of a folder, a big
+   * file's embedding: minutes on a CPU) is stopped when another path changes; that path runs in
+   * a batch of its own, then the stopped work again, which keeps what it committed and the
+   * vectors it embedded (`VectorReuse.carry`), so a stop costs it about one embed slice and
+   * a re-read. Batches of a few notes take well under 2 s and are not stopped.
+   */
+  yieldAfterMs: 2_000,
+  /**
+   * 30 s at least between two such stops: a log written every second, or an editor's autosave,
+   * would otherwise stop the long work before it ever got on. A save waits 30 s at worst.
+   */
+  yieldEveryMs: 30_000,
 });
 
 /** Defaults with overrides applied, checked once and frozen. */

@@ -69,6 +69,10 @@ export interface QueueLimits {
   readonly parkMs: number;
   readonly maxLastErrors: number;
   readonly rateWindowMs: number;
+  /** A batch busy this long is stopped for a newly changed path, which goes first. */
+  readonly yieldAfterMs: number;
+  /** At most one such stop in this long, so that the long work always gets on. */
+  readonly yieldEveryMs: number;
 }
 
 export interface IndexQueueOptions {

@@ -113,4 +113,38 @@ describe('Indexer: an interrupted or failed run leaves a consistent index that t
     expect(new Set(counter.indexed).size).toBe(counter.indexed.length);
     expect(await inconsistencies(a)).toEqual([]);
   });
+
+  it('a big file stopped while it embeds: the next run embeds only what the first had not', async () => {
+    ws = await pipeline.workspace('abort-big');
+    const sections = Array.from({ length: 160 }, (_, i) => `## Part ${i}\n\n${paragraph(`topic${i}`, 4)}\n`);
+    await ws.write('big.md', `# Big\n\n${sections.join('\n')}`);
+    counter = pipeline.counter();
+    const a = await pipeline.open(ws.config(), counter);
+    const controller = new AbortController();
+    await expectAborted(
+      a.indexer.reconcile({
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.phase === 'embedding' && p.embedding!.chunksDone >= 64)
+            controller.abort(new Error('test stop'));
+        },
+      }),
+    );
+    expect((await recordsOf(a)).size).toBe(0);
+    const first = counter.indexed.length;
+    const lastCall = counter.indexCallSizes.at(-1)!;
+    counter.reset();
+
+    const rest = await a.indexer.reconcile();
+    const chunks = countByPath(await readChunks(a.config)).get(ws.path('big.md'))!;
+    expect(chunks).toBeGreaterThan(120);
+    expect(rest).toMatchObject({ filesAdded: 1 });
+    // The slices embedded before the stop are reused; the one it stopped in is embedded again.
+    expect(first).toBeGreaterThanOrEqual(64);
+    expect(rest.chunksEmbedded).toBeLessThan(chunks);
+    expect(rest.chunksEmbedded).toBeGreaterThanOrEqual(chunks - first);
+    expect(rest.chunksEmbedded).toBeLessThanOrEqual(chunks - first + lastCall);
+    expect(rest.chunksEmbedded + rest.chunksReused).toBe(chunks);
+    expect(await inconsistencies(a)).toEqual([]);
+  });
 });

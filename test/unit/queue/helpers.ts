@@ -30,6 +30,8 @@ export class Work {
   readonly signals: AbortSignal[] = [];
   failWith: (paths: readonly string[], call: number) => Error | undefined = () => undefined;
   hold: Promise<void> | undefined;
+  /** Which calls `hold` holds: every one by default. */
+  holds: (paths: readonly string[]) => boolean = () => true;
   readonly #updates = new EventEmitter();
 
   readonly sync = async (
@@ -40,7 +42,7 @@ export class Work {
     this.signals.push(signal);
     this.calls.push({ paths: [...paths], forced: [...forced].sort(), atMs: performance.now() });
     this.#updates.emit('update');
-    if (this.hold) {
+    if (this.hold && this.holds(paths)) {
       await Promise.race([
         this.hold,
         new Promise<never>((_, reject) =>

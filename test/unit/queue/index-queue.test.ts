@@ -270,6 +270,63 @@ describe('IndexQueue: pause, resume, close', () => {
     }
   });
 
+  it('a path changed while long work runs goes first, in a batch of its own; the long work runs again after it', async () => {
+    const work = new Work();
+    let release!: () => void;
+    work.hold = new Promise<void>((resolve) => (release = resolve)); // a first walk, a big file's embedding
+    work.holds = (paths) => paths.includes('/src/big.txt');
+    const queue = t.make(work, { yieldAfterMs: 50, yieldEveryMs: 60_000 });
+    queue.add(['/src/big.txt', '/src/b.md']);
+    await work.until(() => work.calls.length === 1, 'the long batch to start');
+    await elapse(80);
+    queue.add(['/src/note.md']);
+    await work.until(() => work.calls.length === 2, 'the note to run');
+    expect(work.signals[0]!.aborted).toBe(true);
+    expect(work.signals[0]!.reason).toMatchObject({ code: 'E_ABORTED' });
+    await work.until(() => work.calls.length === 3, 'the long batch to run again');
+    expect(work.signals[2]!.aborted).toBe(false);
+    release();
+    await queue.drain();
+    expect(work.calls.map((c) => [...c.paths].sort())).toEqual([
+      ['/src/b.md', '/src/big.txt'],
+      ['/src/note.md'],
+      ['/src/b.md', '/src/big.txt'],
+    ]);
+    expect(queue.stats()).toMatchObject({ state: 'idle', depth: 0, lastErrors: [] });
+  });
+
+  it('long work yields only after yieldAfterMs, and at most once per yieldEveryMs', async () => {
+    const work = new Work();
+    let release!: () => void;
+    work.hold = new Promise<void>((resolve) => (release = resolve));
+    work.holds = (paths) => paths.includes('/src/big.txt');
+    const queue = t.make(work, { yieldAfterMs: 100, yieldEveryMs: 60_000 });
+    queue.add(['/src/big.txt']);
+    await work.until(() => work.calls.length === 1, 'the long batch to start');
+    // Too soon: a batch of a few files is let finish.
+    queue.add(['/src/early.md']);
+    await elapse(5 * FAST.batchDelayMs!);
+    expect(work.signals[0]!.aborted).toBe(false);
+    await elapse(150);
+    queue.add(['/src/late.md']);
+    await work.until(() => work.calls.length === 3, 'the waiting paths, then the long batch again');
+    expect(work.signals[0]!.aborted).toBe(true);
+    await elapse(150);
+    // Within yieldEveryMs of the last stop: the long work goes on.
+    queue.add(['/src/third.md']);
+    await elapse(5 * FAST.batchDelayMs!);
+    expect(work.signals[2]!.aborted).toBe(false);
+    expect(queue.stats().depth).toBe(2);
+    release();
+    await queue.drain();
+    expect(work.calls.map((c) => [...c.paths].sort())).toEqual([
+      ['/src/big.txt'],
+      ['/src/early.md', '/src/late.md'],
+      ['/src/big.txt'],
+      ['/src/third.md'],
+    ]);
+  });
+
   it('close() cancels pending back-off and park timers', async () => {
     const work = new Work();
     work.failWith = () => new CodedError('E_STORE', 'x');
@@ -325,6 +382,8 @@ describe('IndexQueue: back-pressure and rescans', () => {
     await queue.drain();
     expect(work.rescans.map((r) => r.request.within).sort()).toEqual(['/src/a', '/src/c']);
     expect(work.calls.flatMap((c) => c.paths)).toEqual(['/src/z.md']);
+    // The path outside the walks went first: a walk can be minutes of a folder's first index.
+    expect(work.calls[0]!.atMs).toBeLessThanOrEqual(Math.min(...work.rescans.map((r) => r.atMs)));
   });
 
   it('a walk of everything absorbs folder walks requested while it waits', async () => {

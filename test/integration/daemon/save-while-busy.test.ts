@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_LIMITS_ENV } from '../../../src/daemon/test-limits.js';
+import { DaemonProcess, DaemonWorkspace, endDaemonTest } from '../../helpers/daemon.js';
+import { countByPath, paragraph, readChunks } from '../../helpers/index-workspace.js';
+
+/**
+ * A note saved while a real daemon embeds a big file is found before that file is done: the
+ * big file's batch yields to it (src/queue/index-queue.ts `#yieldTo`) and then finishes, with
+ * the vectors it had embedded kept (src/pipeline/vector-reuse.ts `carry`).
+ */
+
+let ws: DaemonWorkspace;
+let daemon: DaemonProcess;
+
+const SECTIONS = 700;
+const big = () =>
+  `# Handbook\n\n${Array.from({ length: SECTIONS }, (_, i) => `## Chapter ${i}\n\n${paragraph(`subject${i}`, 5)}\n`).join('\n')}`;
+
+beforeAll(async () => {
+  ws = await DaemonWorkspace.create();
+  await ws.write('base/a.md', `# Base\n\n${paragraph('base', 3)}\n`);
+  // Yield after 1 s of long work (the default, 2 s, would make this test slower only).
+  daemon = await DaemonProcess.start(ws, {
+    env: { [TEST_LIMITS_ENV]: JSON.stringify({ queue: { yieldAfterMs: 1_000 } }) },
+  });
+  await daemon.until('the base note indexed', (s) => s.files === 1 && s.state === 'idle', 60_000);
+});
+
+afterAll(() => endDaemonTest(daemon, ws));
+
+describe('a save while the daemon embeds a big file', () => {
+  it('is found before the big file is done; the big file then finishes, whole, its embedded slices reused', async () => {
+    await ws.write('big/handbook.md', big());
+    const busy = await daemon.until(
+      'the big file to be embedding',
+      (s) => (s.embedding?.chunks_done ?? 0) > 0 && (s.embedding?.path ?? '').endsWith('handbook.md'),
+      60_000,
+    );
+    const total = busy.embedding!.chunks;
+    expect(total).toBeGreaterThan(400);
+    await new Promise((r) => setTimeout(r, 1_200));
+    await ws.write(
+      'base/ferry.md',
+      '# Ferry\n\nThe quokkaferry timetable changes on the first Monday of June.\n',
+    );
+
+    let found = false;
+    for (let i = 0; i < 300 && !found; i++) {
+      found = (await daemon.search('quokkaferry timetable', { k: 10 })).some((h) =>
+        h.path.endsWith('ferry.md'),
+      );
+      if (!found) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(found).toBe(true);
+    // The big file is not in the index yet: the note did not wait for it.
+    expect((await daemon.status()).files).toBe(2);
+
+    await daemon.until('the big file indexed', (s) => s.files === 3 && s.state === 'idle', 300_000);
+    await daemon.stop();
+    const counts = countByPath(await readChunks(ws.config()));
+    expect(counts.get(ws.path('big/handbook.md'))).toBe(total);
+    expect(counts.get(ws.path('base/ferry.md'))).toBe(1);
+    const lines = ws.logLines();
+    expect(lines.some((l) => l.msg === 'stopping the batch in flight; its paths are queued again')).toBe(
+      true,
+    );
+    // Run again after the note, it reused what it had embedded before it stopped.
+    const indexed = lines.filter((l) => l.msg === 'indexed');
+    const rerun = indexed.findIndex(
+      (l) => (l.chunksEmbedded as number) + (l.chunksReused as number) === total,
+    );
+    const note = indexed.findIndex((l) => l.filesAdded === 1 && l.chunksEmbedded === 1);
+    expect(note).toBeGreaterThan(-1);
+    expect(rerun).toBeGreaterThan(note);
+    expect(indexed[rerun]!.chunksReused).toBeGreaterThan(0);
+  });
+});
