@@ -14,6 +14,8 @@ interface PathTask {
   readonly path: string;
   /** Failed tries so far. */
   readonly attempt: number;
+  /** Times its batch was stopped for a newer change (`#yieldTo`). */
+  readonly yields?: number;
 }
 
 interface RescanTask {
@@ -22,6 +24,7 @@ interface RescanTask {
   readonly within: string | undefined;
   readonly reason: string;
   readonly attempt: number;
+  readonly yields?: number;
 }
 
 type Task = PathTask | RescanTask;
@@ -39,6 +42,8 @@ interface InFlight {
   /** Stopped for a newer change (`#yieldTo`): that change's batch runs before its tasks do. */
   yielded?: boolean;
   readonly startedMs: number;
+  /** How long it runs before a newer change may stop it (`#yieldTo`). */
+  readonly yieldAfterMs: number;
 }
 
 /** A task waiting on a timer after a failure: `parked` once every retry failed. */
@@ -103,7 +108,12 @@ export class IndexQueue {
       id: 'id',
       // The store's own guarantee of one entry per key (see #enqueue): newer replaces older,
       // keeping the count of failed tries, so a file that keeps failing is still parked.
-      merge: (older, newer, cb) => cb(null, { ...newer, attempt: Math.max(older.attempt, newer.attempt) }),
+      merge: (older, newer, cb) =>
+        cb(null, {
+          ...newer,
+          attempt: Math.max(older.attempt, newer.attempt),
+          yields: Math.max(older.yields ?? 0, newer.yields ?? 0),
+        }),
       batchSize: this.limits.batchPaths,
       batchDelay: this.limits.batchDelayMs,
       // One batch at a time: the store has one writer and the model one worker, so a second
@@ -151,14 +161,16 @@ export class IndexQueue {
 
   /**
    * Lets a newly changed path go ahead of long work: the batch in flight, once it has run
-   * `yieldAfterMs`, is stopped and queued again behind it — at most once per `yieldEveryMs`.
+   * `yieldAfterMs`, is stopped and queued again behind it — at most once per `yieldEveryMs`,
+   * and work stopped before must run `yieldEveryMs` doubled with each stop before it stops
+   * again: a re-read of a big file that takes longer than the window still gets on.
    * A person who saves a note during a first index or a big file's embedding finds it in
    * seconds, not when that work ends.
    */
   #yieldTo(path: string): void {
     const inFlight = this.#inFlight;
     const now = this.#now();
-    if (!inFlight || this.#isPaused || now - inFlight.startedMs < this.limits.yieldAfterMs) return;
+    if (!inFlight || this.#isPaused || now - inFlight.startedMs < inFlight.yieldAfterMs) return;
     if (now - this.#lastYieldMs < this.limits.yieldEveryMs) return;
     if (inFlight.again || inFlight.controller.signal.aborted) return;
     this.#lastYieldMs = now;
@@ -327,6 +339,7 @@ export class IndexQueue {
       rescans: tasks.length - paths.size,
       done: run.then(noop, noop),
       startedMs: this.#now(),
+      yieldAfterMs: yieldAfter(this.limits, Math.max(...tasks.map((t) => t.yields ?? 0))),
     };
     this.#inFlight = inFlight;
     // The work this batch's change went ahead of: behind it now, before anything queued later.
@@ -343,7 +356,8 @@ export class IndexQueue {
       // Interrupted, not closed: its work is still to do (what it committed is skipped then).
       // Having yielded, it waits for the next batch to start, so that batch is the change alone.
       if (inFlight.again && !this.#closing) {
-        const again = tasks.map((task) => ({ ...task, attempt: 0 }));
+        const yields = (task: Task) => (task.yields ?? 0) + (inFlight.yielded ? 1 : 0);
+        const again = tasks.map((task) => ({ ...task, attempt: 0, yields: yields(task) }));
         if (inFlight.yielded && this.#queued.size && !this.#isPaused) this.#deferred.push(...again);
         else for (const task of again) this.#enqueue(task);
       }
@@ -487,6 +501,11 @@ export class IndexQueue {
     if (this.#closing || !this.#drainWaiters.length || !this.#isIdle()) return;
     for (const waiter of this.#drainWaiters.splice(0)) waiter.resolve();
   }
+}
+
+/** How long a batch runs before it may yield: longer for work that already yielded `yields` times. */
+function yieldAfter(limits: QueueLimits, yields: number): number {
+  return yields === 0 ? limits.yieldAfterMs : limits.yieldEveryMs * 2 ** Math.min(yields - 1, 10);
 }
 
 /** The walks to run: one of everything replaces the rest; otherwise the outermost folders. */

@@ -45,7 +45,10 @@ export const DEFAULT_QUEUE_LIMITS: QueueLimits = Object.freeze({
   yieldAfterMs: 2_000,
   /**
    * 30 s at least between two such stops: a log written every second, or an editor's autosave,
-   * would otherwise stop the long work before it ever got on. A save waits 30 s at worst.
+   * would otherwise stop the long work before it ever got on. Work stopped before runs this
+   * long (then twice, four times as long…) before it may stop again, so that even a re-read
+   * longer than the window is not redone forever. A save waits 30 s at worst, more only behind
+   * work that has already let saves go first several times.
    */
   yieldEveryMs: 30_000,
 });

@@ -295,12 +295,12 @@ describe('IndexQueue: pause, resume, close', () => {
     expect(queue.stats()).toMatchObject({ state: 'idle', depth: 0, lastErrors: [] });
   });
 
-  it('long work yields only after yieldAfterMs, and at most once per yieldEveryMs', async () => {
+  it('long work yields only after yieldAfterMs; stopped before, it runs yieldEveryMs, then twice that, before it stops again', async () => {
     const work = new Work();
     let release!: () => void;
     work.hold = new Promise<void>((resolve) => (release = resolve));
     work.holds = (paths) => paths.includes('/src/big.txt');
-    const queue = t.make(work, { yieldAfterMs: 100, yieldEveryMs: 60_000 });
+    const queue = t.make(work, { yieldAfterMs: 100, yieldEveryMs: 400 });
     queue.add(['/src/big.txt']);
     await work.until(() => work.calls.length === 1, 'the long batch to start');
     // Too soon: a batch of a few files is let finish.
@@ -311,19 +311,30 @@ describe('IndexQueue: pause, resume, close', () => {
     queue.add(['/src/late.md']);
     await work.until(() => work.calls.length === 3, 'the waiting paths, then the long batch again');
     expect(work.signals[0]!.aborted).toBe(true);
+    // Its second run may not be stopped before yieldEveryMs: a re-read of a big file must get on.
     await elapse(150);
-    // Within yieldEveryMs of the last stop: the long work goes on.
     queue.add(['/src/third.md']);
     await elapse(5 * FAST.batchDelayMs!);
     expect(work.signals[2]!.aborted).toBe(false);
     expect(queue.stats().depth).toBe(2);
+    await elapse(400);
+    queue.add(['/src/fourth.md']);
+    await work.until(() => work.calls.length === 5, 'the waiting paths, then the long batch a third time');
+    expect(work.signals[2]!.aborted).toBe(true);
+    // Its third run: not before twice yieldEveryMs.
+    await elapse(500);
+    queue.add(['/src/fifth.md']);
+    await elapse(5 * FAST.batchDelayMs!);
+    expect(work.signals[4]!.aborted).toBe(false);
     release();
     await queue.drain();
     expect(work.calls.map((c) => [...c.paths].sort())).toEqual([
       ['/src/big.txt'],
       ['/src/early.md', '/src/late.md'],
       ['/src/big.txt'],
-      ['/src/third.md'],
+      ['/src/fourth.md', '/src/third.md'],
+      ['/src/big.txt'],
+      ['/src/fifth.md'],
     ]);
   });
 
