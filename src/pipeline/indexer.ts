@@ -322,7 +322,8 @@ export class Indexer {
       let found = 0;
       const folder = filters.length === 1 ? undefined : new FolderWalk(filters);
       // Each file's limit is its engine's, for its kind of file: applied once it is found.
-      for await (const scanned of scanSource(folder ?? filters[0]!, { signal, from })) {
+      const otherRoots = [...new Set(this.#config.sources.map((s) => s.path))].filter((p) => p !== root);
+      for await (const scanned of scanSource(folder ?? filters[0]!, { signal, from, otherRoots })) {
         found++;
         if (!inScope(scanned.path)) continue;
         seen.add(scanned.path);

@@ -44,6 +44,11 @@ export interface ScanOptions {
    * filter accepts (with every folder above it), else nothing is yielded.
    */
   from?: string | undefined;
+  /**
+   * The other source folders: a link to one of them (or into one) is nothing to say, since its
+   * files are indexed there.
+   */
+  otherRoots?: readonly string[];
 }
 
 /**
@@ -56,9 +61,13 @@ export async function* scanSource(filter: FolderFilter, options: ScanOptions): A
   const start = options.from ?? filter.root;
   if (start !== filter.root && !filter.acceptsFolderPath(start)) return;
   const stack: string[] = [start];
-  // The root as links resolve, read once a walk and only when a link to a folder is met.
-  let realRoot: Promise<string> | undefined;
-  const linkedRoot = () => (realRoot ??= realpath(filter.root).catch(() => filter.root));
+  // The source folders as links resolve (this one first), read once a walk and only when a link
+  // to a folder is met.
+  let realRoots: Promise<string[]> | undefined;
+  const linkedRoots = () =>
+    (realRoots ??= Promise.all(
+      [filter.root, ...(options.otherRoots ?? [])].map((root) => realpath(root).catch(() => root)),
+    ));
   // The next folder's listing is read while this one's files are stat'ed.
   let next: { dir: string; listing: Promise<Dirent[]> } | undefined;
   const list = (dir: string) => {
@@ -107,7 +116,7 @@ export async function* scanSource(filter: FolderFilter, options: ScanOptions): A
       const slice = accepted.slice(i, i + STATS_IN_FLIGHT);
       const described = await Promise.all(
         slice.map((a) =>
-          describe(a.path, a.entry, options.maxFileBytes ?? Number.POSITIVE_INFINITY, linkedRoot),
+          describe(a.path, a.entry, options.maxFileBytes ?? Number.POSITIVE_INFINITY, linkedRoots),
         ),
       );
       for (const d of described) if (d) files.push(d);
@@ -118,7 +127,7 @@ export async function* scanSource(filter: FolderFilter, options: ScanOptions): A
         (st) => st.isDirectory(),
         () => false, // Gone, or a broken link: nothing to follow.
       );
-      const linked = isFolder ? await linkedFolder(path, await linkedRoot()) : undefined;
+      const linked = isFolder ? await linkedFolder(path, await linkedRoots()) : undefined;
       if (linked) files.push(linked);
     }
     if (links.length) files.sort((a, b) => (a.path < b.path ? 1 : a.path > b.path ? -1 : 0));
@@ -130,11 +139,11 @@ export async function* scanSource(filter: FolderFilter, options: ScanOptions): A
 /**
  * A link in a source to a folder outside it: not followed (links can loop, and the folder's
  * files belong to a source of its own), but recorded as skipped with the fix, so that a folder
- * linked into notes is not left out without a word. A link to a folder of the same source is
- * nothing to say: its files are indexed where they are. `path` is a link to a folder; `realRoot`
- * the source folder as links resolve.
+ * linked into notes is not left out without a word. A link to a folder of the same source, or of
+ * another, is nothing to say: its files are indexed where they are. `path` is a link to a
+ * folder; `realRoots` the source folders as links resolve.
  */
-async function linkedFolder(path: string, realRoot: string): Promise<ScanEntry | undefined> {
+async function linkedFolder(path: string, realRoots: readonly string[]): Promise<ScanEntry | undefined> {
   let real: string;
   try {
     real = await realpath(path);
@@ -142,7 +151,7 @@ async function linkedFolder(path: string, realRoot: string): Promise<ScanEntry |
     if (err instanceof Error) return undefined; // Gone meanwhile: nothing to follow.
     throw err;
   }
-  if (real === realRoot || isInside(real, realRoot)) return undefined;
+  if (realRoots.some((root) => real === root || isInside(real, root))) return undefined;
   return {
     kind: 'skipped',
     path,
@@ -186,19 +195,20 @@ export function withinLimit(entry: ScanEntry, maxFileBytes: number): ScanEntry {
 }
 
 /**
- * One stat of a path the filter accepted; undefined when it vanished meanwhile. `realRoot`: the
- * walked source folder as links resolve, whose links to folders elsewhere are said (`linkedFolder`).
+ * One stat of a path the filter accepted; undefined when it vanished meanwhile. `realRoots`: the
+ * walked source folder and the others as links resolve; its links to folders elsewhere are said
+ * (`linkedFolder`).
  */
 export async function describe(
   path: string,
   entry: Dirent | undefined,
   maxFileBytes: number,
-  realRoot?: () => Promise<string>,
+  realRoots?: () => Promise<readonly string[]>,
 ): Promise<ScanEntry | undefined> {
   try {
     const st = await stat(path);
     // A symlink to a folder: not followed (it can loop, and the real folder's source owns its files).
-    if (st.isDirectory()) return realRoot === undefined ? undefined : linkedFolder(path, await realRoot());
+    if (st.isDirectory()) return realRoots === undefined ? undefined : linkedFolder(path, await realRoots());
     if (!st.isFile()) return { kind: 'skipped', path, reason: 'not a regular file (FIFO, socket or device)' };
     return withinLimit({ kind: 'file', path, size: st.size, mtimeMs: st.mtimeMs }, maxFileBytes);
   } catch (err) {

@@ -154,6 +154,37 @@ describe('Indexer: files that cannot be indexed are recorded with a reason and n
     expect(await inconsistencies(a)).toEqual([]);
   });
 
+  it('a link to a folder elsewhere is said until that folder is a source of its own, then no more', async () => {
+    const a = await start();
+    const elsewhere = join(dirname(ws.notes), 'synced');
+    await mkdir(elsewhere, { recursive: true });
+    const far = join(elsewhere, 'far.md');
+    await writeFile(far, `# Far\n\n${paragraph('far')}\n`);
+    const link = ws.path('work');
+    await symlink(elsewhere, link);
+    expect(await a.indexer.reconcile()).toMatchObject({ filesSkipped: 1 });
+    expect((await recordsOf(a)).get(link)?.reason).toContain(`ragctl add ${elsewhere}`);
+    await a.close();
+
+    // What the fix says was done: the folder is a source now, and its files are indexed there.
+    const both = await pipeline.open(
+      ws.config({
+        sources: [
+          { path: ws.notes, engine: 'md' },
+          { path: elsewhere, engine: 'md' },
+        ],
+      }),
+      pipeline.counter(),
+    );
+    const summary = await both.indexer.reconcile();
+    expect(summary.failures).toEqual([]);
+    const records = await recordsOf(both);
+    expect(records.has(link)).toBe(false);
+    expect(records.get(far)).toMatchObject({ status: 'indexed' });
+    expect(countByPath(await readChunks(both.config)).get(far)).toBe(1);
+    expect(await inconsistencies(both)).toEqual([]);
+  });
+
   it('a file skipped for its size is indexed once indexing.maxFileBytes is raised, unchanged as it is', async () => {
     const a = await start();
     const path = await ws.write('big.md', `# Big\n\n${paragraph('sizeable', 80)}\n`);
