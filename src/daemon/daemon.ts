@@ -53,8 +53,9 @@ const REVISIT_MARGIN_MS = 250;
 const FTS_CHECK_MS = 500;
 const FTS_DUTY = 10;
 /**
- * While the queue is busy (a cold index, a storm), catch up once 1,000 rows are unindexed, and
- * look again every FTS_BUSY_POLL_MS until the queue is idle, when any lag is caught up. Rows
+ * While the queue is busy (a cold index, a storm), catch up once 1,000 rows are unindexed, or
+ * once a save that went ahead of that work has landed (`#savedWhileBusy`), and look again every
+ * FTS_BUSY_POLL_MS until the queue is idle, when any lag is caught up. Rows
  * the index lacks are searched flat, re-tokenised by every query: with none folded in, text
  * search took p50 79 / p99 190 ms during a 5,000-file cold index (9,756 rows at the end), against
  * 5 / 10 ms at idle (bench/daemon/search-latency.mjs).
@@ -157,6 +158,11 @@ export class Daemon {
   #optimizing = false;
   /** When the last optimize or full-text rebuild ended and how long it took (FTS_DUTY). */
   #lastOptimize = { endedAt: 0, ms: 0 };
+  /**
+   * Changed files were written while other work waits (a save that went ahead of a first walk or
+   * a big file): their rows are taken into the full-text index then, not when that work ends.
+   */
+  #savedWhileBusy = false;
   /** `ragctl pause` outlives a reload: the new queue starts paused too. */
   #paused = false;
   #reloading: Promise<void> | undefined;
@@ -300,12 +306,15 @@ export class Daemon {
       sync: (paths, signal, forced) =>
         this.#write({ work: 'paths', paths: paths.length }, async () => {
           try {
-            return await rt.app.indexer.syncPaths(paths, {
+            const summary = await rt.app.indexer.syncPaths(paths, {
               signal,
               forced,
               tailSettleMs: LOG_TAIL_SETTLE_MS,
               onProgress: (p) => this.#noteEmbedding(p),
             });
+            const changed = summary.filesAdded + summary.filesChanged + summary.filesDeleted;
+            if (changed && rt.queue.stats().depth > paths.length) this.#savedWhileBusy = true;
+            return summary;
           } finally {
             this.#embedding = undefined;
           }
@@ -696,12 +705,16 @@ export class Daemon {
     // gets a whole optimize, which also compacts the fragments its groups wrote.
     let work: 'optimize' | 'text index' = 'optimize';
     if (!this.#optimize.shouldOptimize()) {
-      // While busy, catch up only once the index misses many rows: each catch-up takes
-      // LanceDB's threads from searches for a moment.
+      // While busy, catch up only once the index misses many rows (each catch-up takes LanceDB's
+      // threads from searches for a moment), or a save is among them.
       const busy = this.#rt.queue.stats().state === 'busy';
+      const saved = busy && this.#savedWhileBusy;
+      if (!busy) this.#savedWhileBusy = false;
       let lagging: ChunkTable[];
       try {
-        lagging = await this.#using((rt) => laggingTextIndexes(rt, busy ? FTS_BUSY_MIN_UNINDEXED : 1));
+        lagging = await this.#using((rt) =>
+          laggingTextIndexes(rt, busy && !saved ? FTS_BUSY_MIN_UNINDEXED : 1),
+        );
       } catch (err) {
         this.#onTablesUnreadable(err);
         return;
@@ -716,7 +729,8 @@ export class Daemon {
         this.#armOptimize(wait);
         return;
       }
-      if (!busy) work = 'text index';
+      if (!busy || saved) work = 'text index';
+      if (saved) this.#savedWhileBusy = false;
     }
     this.#optimizing = true;
     const started = Date.now();

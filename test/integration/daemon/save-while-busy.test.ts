@@ -13,6 +13,14 @@ let ws: DaemonWorkspace;
 let daemon: DaemonProcess;
 
 const SECTIONS = 700;
+/** Common words over and over, and one rare one: LanceDB's flat search of rows its full-text index lacks misses the common ones. */
+const WORDS = 'ferry harbour timetable morning boat crossing island port ticket captain deck cabin'.split(
+  ' ',
+);
+const BODY = Array.from({ length: 160 }, (_, i) => WORDS[(i * 7 + Math.floor(i / 3)) % WORDS.length]).join(
+  ' ',
+);
+const FERRY = `# Trip\n\n${BODY} quokkaferry ${BODY}\n`;
 const big = () =>
   `# Handbook\n\n${Array.from({ length: SECTIONS }, (_, i) => `## Chapter ${i}\n\n${paragraph(`subject${i}`, 5)}\n`).join('\n')}`;
 
@@ -39,19 +47,19 @@ describe('a save while the daemon embeds a big file', () => {
     const total = busy.embedding!.chunks;
     expect(total).toBeGreaterThan(400);
     await new Promise((r) => setTimeout(r, 1_200));
-    await ws.write(
-      'base/ferry.md',
-      '# Ferry\n\nThe quokkaferry timetable changes on the first Monday of June.\n',
-    );
+    await ws.write('base/ferry.md', FERRY);
 
-    let found = false;
-    for (let i = 0; i < 300 && !found; i++) {
-      found = (await daemon.search('quokkaferry timetable', { k: 10 })).some((h) =>
-        h.path.endsWith('ferry.md'),
-      );
-      if (!found) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(found).toBe(true);
+    const foundBy = async (query: string, mode: 'hybrid' | 'text') => {
+      for (let i = 0; i < 150; i++) {
+        const hits = await daemon.search(query, { k: 10, mode });
+        if (hits.some((h) => h.path.endsWith('ferry.md'))) return true;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return false;
+    };
+    expect(await foundBy('quokkaferry', 'hybrid')).toBe(true);
+    // By its common words too: the full-text index takes in a save's rows while the work goes on.
+    expect(await foundBy('ferry timetable', 'text')).toBe(true);
     // The big file is not in the index yet: the note did not wait for it.
     expect((await daemon.status()).files).toBe(2);
 
@@ -59,7 +67,7 @@ describe('a save while the daemon embeds a big file', () => {
     await daemon.stop();
     const counts = countByPath(await readChunks(ws.config()));
     expect(counts.get(ws.path('big/handbook.md'))).toBe(total);
-    expect(counts.get(ws.path('base/ferry.md'))).toBe(1);
+    expect(counts.get(ws.path('base/ferry.md'))).toBeGreaterThan(0);
     const lines = ws.logLines();
     expect(lines.some((l) => l.msg === 'stopping the batch in flight; its paths are queued again')).toBe(
       true,
@@ -69,7 +77,7 @@ describe('a save while the daemon embeds a big file', () => {
     const rerun = indexed.findIndex(
       (l) => (l.chunksEmbedded as number) + (l.chunksReused as number) === total,
     );
-    const note = indexed.findIndex((l) => l.filesAdded === 1 && l.chunksEmbedded === 1);
+    const note = indexed.findIndex((l) => l.filesAdded === 1 && (l.chunksEmbedded as number) < 5);
     expect(note).toBeGreaterThan(-1);
     expect(rerun).toBeGreaterThan(note);
     expect(indexed[rerun]!.chunksReused).toBeGreaterThan(0);
