@@ -1,4 +1,5 @@
 import { type IndexContents, makeEmbedders, readContents, storeDir } from './app.js';
+import { noSources } from './config/load.js';
 import type { Config } from './config/types.js';
 import { type ContextService, contextFor } from './context/service.js';
 import type { Embedder } from './embed/types.js';
@@ -9,7 +10,8 @@ import { createRegistry } from './registry/builtins.js';
 import type { ComponentRegistry } from './registry/registry.js';
 import { searchParamsSchema } from './search/params.js';
 import { SearchService, type SearchTable, searchTable } from './search/service.js';
-import { LanceReader, WRITER_FIX } from './store/lance-reader.js';
+import { writerFix } from './service/start-hint.js';
+import { LanceReader } from './store/lance-reader.js';
 import { EmptyChunkTable } from './store/read-only-table.js';
 import type { ChunkTableReader } from './store/types.js';
 
@@ -75,7 +77,11 @@ export class ReadOnlyApp {
     const dir = storeDir(config);
     const reader = await LanceReader.open({ dir, logger: options.logger });
     if (!reader) {
-      const missing = { reason: `no index at ${dir} yet`, fix: `${WRITER_FIX} to build it` };
+      // Nothing to index (most often: no config file where it was looked for, --config forgotten).
+      const empty = noSources(config);
+      const missing = empty
+        ? { reason: `no index at ${dir} yet, and ${empty.reason}`, fix: empty.fix }
+        : { reason: `no index at ${dir} yet`, fix: `${writerFix(config.configFile)} to build it` };
       const refuse = async (): Promise<never> => {
         throw new RagError('E_NO_INDEX', missing.reason, { fix: missing.fix });
       };
@@ -113,7 +119,7 @@ export class ReadOnlyApp {
         if (!read)
           problems.push({
             reason: `engine ${name} has no table in ${dir} yet`,
-            fix: `${WRITER_FIX} to index its files`,
+            fix: `${writerFix(config.configFile)} to index its files`,
           });
         const table =
           read?.table ?? new EmptyChunkTable(`chunks_${name}`, embedder.modelId, embedder.dimension);
@@ -123,7 +129,7 @@ export class ReadOnlyApp {
       for (const older of reader.olderVersions) {
         problems.push({
           reason: `table ${older.table} in ${dir}: its newest version is unreadable (a hard stop can leave an empty manifest: ${older.skipped.join(', ')}); read version ${older.version}, the last readable one`,
-          fix: `${WRITER_FIX}: it sets the unreadable version aside and re-checks the files`,
+          fix: `${writerFix(config.configFile)}: it sets the unreadable version aside and re-checks the files`,
         });
       }
       const params = searchParamsSchema(registry.searchFilters());

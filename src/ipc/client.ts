@@ -239,7 +239,7 @@ function connectError(path: string, err: unknown): RagError {
   if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTDIR') {
     return new RagError('E_NO_DAEMON', `no daemon is listening on ${path}`, {
       cause: err,
-      fix: 'start it with ragctl daemon start (commands that can read the index directly do so meanwhile)',
+      fix: 'start it: `ragctl daemon run` in a terminal, or `ragctl daemon start` where it is installed as a service (commands that can read the index directly do so meanwhile)',
     });
   }
   if (code === 'EACCES' || code === 'EPERM') {

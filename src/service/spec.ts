@@ -63,17 +63,7 @@ export function buildServiceSpec(input: SpecInput): ServiceSpec {
     const value = input.env[key];
     if (value) environment[key] = value;
   }
-  let name: string;
-  let file: string;
-  if (input.platform === 'launchd') {
-    name = suffix ? `${BASE_LABEL}.${suffix}` : BASE_LABEL;
-    file = join(input.home, 'Library', 'LaunchAgents', `${name}.plist`);
-  } else {
-    name = suffix ? `${BASE_UNIT}-${suffix}.service` : `${BASE_UNIT}.service`;
-    // The user manager searches $XDG_CONFIG_HOME/systemd/user, ~/.config when unset.
-    const configHome = input.env.XDG_CONFIG_HOME || join(input.home, '.config');
-    file = join(configHome, 'systemd', 'user', name);
-  }
+  const { name, file } = serviceFile(input.platform, suffix, input.home, input.env);
   const spec: ServiceSpec = {
     platform: input.platform,
     name,
@@ -91,6 +81,23 @@ export function buildServiceSpec(input: SpecInput): ServiceSpec {
   };
   assertRepresentable(spec);
   return Object.freeze(spec);
+}
+
+/** The service's name and the file that installs it, for a config's suffix (null: the default config). */
+export function serviceFile(
+  platform: ServicePlatform,
+  suffix: string | null,
+  home: string,
+  env: NodeJS.ProcessEnv,
+): { name: string; file: string } {
+  if (platform === 'launchd') {
+    const name = suffix ? `${BASE_LABEL}.${suffix}` : BASE_LABEL;
+    return { name, file: join(home, 'Library', 'LaunchAgents', `${name}.plist`) };
+  }
+  const name = suffix ? `${BASE_UNIT}-${suffix}.service` : `${BASE_UNIT}.service`;
+  // The user manager searches $XDG_CONFIG_HOME/systemd/user, ~/.config when unset.
+  const configHome = env.XDG_CONFIG_HOME || join(home, '.config');
+  return { name, file: join(configHome, 'systemd', 'user', name) };
 }
 
 /** The daemon's command line: node, the CLI, `daemon run --config <file>`. */

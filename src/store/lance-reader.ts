@@ -32,7 +32,8 @@ export interface ReadChunkTable {
 }
 
 /** Told to a reader for every way its index can be made right again: the writers rebuild and repair. */
-export const WRITER_FIX = 'run `ragctl index`, or start the daemon (`ragctl daemon start`)';
+export const WRITER_FIX =
+  'run `ragctl index`, or start the daemon (`ragctl daemon run` in a terminal, `ragctl daemon start` where it is installed as a service)';
 
 /**
  * The index opened by a reader (`ragctl search` and `ragctl status` without a daemon): it can

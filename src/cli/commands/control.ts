@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { isRagError, RagError } from '../../errors.js';
 import { request } from '../../ipc/client.js';
 import type { Method, ParamsOf, ResultOf } from '../../ipc/protocol.js';
+import { configFlag, startDaemonFix } from '../../service/start-hint.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson } from '../output.js';
 
@@ -57,8 +58,8 @@ async function ask<M extends Method>(g: GlobalOptions, method: M, params: Params
         {
           fix:
             method === 'reindex'
-              ? 'start it with `ragctl daemon start`, or index once with `ragctl index`'
-              : 'start it with `ragctl daemon start` (or `ragctl daemon run` in a terminal)',
+              ? `start it with ${startDaemonFix(config.configFile)}; or index once with \`ragctl index${configFlag(config.configFile)}\``
+              : `start it with ${startDaemonFix(config.configFile)}`,
         },
       );
     }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readdir, truncate, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, truncate, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSuffix } from '../../../src/service/spec.js';
 import { linkedModelCopy, paragraph, testEmbedderType, Workspace } from '../../helpers/index-workspace.js';
 import { type CliResult, oneJsonLine, runCli } from '../../helpers/run-cli.js';
 import { writeCorpus } from '../../helpers/search-corpus.js';
@@ -165,7 +166,43 @@ describe('readers never write: no index yet', () => {
     expect(s).toMatchObject({ state: 'stopped', files: 0, chunks: 0, via: 'index' });
     expect(String(s.reason)).toContain('no index');
     expect(String(s.fix)).toContain('ragctl index');
+    // With the config it was given: the default one would not find this index.
+    expect(error.fix).toContain(`ragctl index --config ${config}`);
+    // No service is installed for it: `daemon start` would fail, `daemon run` works.
+    expect(error.fix).toContain(`\`ragctl daemon run --config ${config}\` in a terminal`);
+    expect(error.fix).not.toContain('daemon start');
 
     expect(existsSync(ws.dataDir)).toBe(false);
+  });
+
+  it('with --config forgotten (no config file where it looks): says so, not "run ragctl index"', async () => {
+    const home = join(ws.root, 'home');
+    const env = {
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_DATA_HOME: join(home, '.local/share'),
+    };
+    const search = await runCli(['search', '--json', 'alpha'], { cwd: ws.root, env });
+    expect(search.code, search.stderr).toBe(1);
+    const { error } = oneJsonLine(search) as { error: { code: string; message: string; fix: string } };
+    expect(error.message).toContain(`no config file at ${join(home, '.config', 'ragctl', 'config.yaml')}`);
+    expect(error.fix).toContain('ragctl add <folder>');
+  });
+
+  it('pause with no daemon: the fix starts one the way this config can be started', async () => {
+    const home = join(ws.root, 'home2');
+    const env = { HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
+    const pause = await runCli(['pause', '--config', config], { cwd: ws.root, env });
+    expect(pause.code).not.toBe(0);
+    expect(pause.stderr).toContain(`ragctl daemon run --config ${config}`);
+    // Installed as a service (its unit file where systemd looks; the service is not run here):
+    // then `daemon start` is the fix.
+    if (process.platform !== 'linux') return;
+    const unit = join(home, '.config', 'systemd', 'user', `ragd-${configSuffix(config)}.service`);
+    await mkdir(dirname(unit), { recursive: true });
+    await writeFile(unit, '[Unit]\n');
+    const again = await runCli(['pause', '--config', config], { cwd: ws.root, env });
+    expect(again.stderr).toContain(`\`ragctl daemon start --config ${config}\``);
+    expect(again.stderr).not.toContain('daemon run');
   });
 });
