@@ -1,7 +1,7 @@
 /**
  * The identifier a query is, when it is one: a single token that names something in code, a
  * config or a log (`make_context`, `pg_stat_activity`, `os.path.join`, `HelpFormatter`,
- * `HTTPAdapter`, `ENOSPC`, `--dry-run`), not a word of prose ("backups", "Tomatoes"). Such a query asks where
+ * `HTTPAdapter`, `ENOSPC`, `--dry-run`, `sha256`), not a word of prose ("backups", "Tomatoes"). Such a query asks where
  * that name is written; the search ranks the chunks that hold it first (`withExactFirst`).
  */
 export function identifierOf(query: string): string | undefined {
@@ -32,4 +32,5 @@ const IDENTIFIER_SHAPES = [
   /^--?\p{L}/u, // a command-line option
   /^[$@#]/u, // a variable or a handle
   /^\p{Lu}[\p{Lu}\p{N}]{2,}$/u, // an error code or a constant: ENOSPC, EACCES, HTTP2
+  /\p{L}\p{N}|\p{N}\p{L}/u, // letters and digits in one word: a code name, a hash, a format (zorbulax7, sha256, ipv6, log4j)
 ];

@@ -124,6 +124,10 @@ describe('one-identifier queries', () => {
     }
     // Vector mode asks for meaning: its neighbours need no excuse.
     expect((await app.search.search({ query: 'ENOSPC', mode: 'vector', k: 5 })).note).toBeUndefined();
+    // A code name remembered from somewhere, letters and digits: the same.
+    const codename = await app.search.search({ query: 'zorbulax7', k: 5 });
+    expect(codename.results.length).toBeGreaterThan(0);
+    expect(codename.note).toMatch(/^no result holds zorbulax7 as written: /);
   });
 
   it('puts the definitions of a one-word query first, and only them', async () => {

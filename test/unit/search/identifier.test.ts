@@ -21,6 +21,10 @@ describe('identifierOf', () => {
       'ENOSPC',
       '--dry-run',
       '-v1',
+      'zorbulax7',
+      'sha256',
+      'ipv6',
+      'log4j',
       '$HOME',
     ])
       expect(identifierOf(name), name).toBe(name);
@@ -37,6 +41,8 @@ describe('identifierOf', () => {
       'ab',
       'e.g.',
       '3.14',
+      '2024',
+      'v2',
       'CI',
       'URLs',
       'APIs',
