@@ -322,7 +322,12 @@ export class Daemon {
       rescan: (request, signal) =>
         this.#write({ work: 'walk', within: request.within ?? '*', reason: request.reason }, async () => {
           // A walk is one queue entry however many files it indexes: its progress feeds status.
-          const walk: WalkProgress = { startedMs: Date.now(), filesToIndex: 0, filesIndexed: 0 };
+          const walk: WalkProgress = {
+            startedMs: Date.now(),
+            filesToIndex: 0,
+            filesIndexed: 0,
+            scanning: true,
+          };
           this.#walk = walk;
           try {
             return await rt.app.indexer.reconcile({
@@ -333,6 +338,7 @@ export class Daemon {
                 this.#noteEmbedding(p);
                 walk.filesToIndex = p.filesToIndex;
                 walk.filesIndexed = p.filesIndexed;
+                walk.scanning = p.scanning;
                 // A group was committed: a long walk must not wait for its end to be optimized.
                 if (p.phase === 'indexing') this.#noteWrite();
               },

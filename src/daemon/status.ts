@@ -166,7 +166,12 @@ export function buildStatus(input: StatusInputs): StatusResult {
   const rate = hasWork ? Math.max(q.rate, walkRate) : 0;
   const left = q.depth + walkLeft;
   const queueEta = rate > 0 && left > 0 ? left / rate : q.etaSeconds;
-  const eta = etaSeconds(left, rate, queueEta, input.embedding?.files, input.embeddingSecondsLeft);
+  // A walk indexes its files as it finds them: until it has found them all, what is left (and
+  // so the time it takes) is not known, and a count of what was found so far would pass for it.
+  const findingFiles = walk?.scanning === true;
+  const eta = findingFiles
+    ? null
+    : etaSeconds(left, rate, queueEta, input.embedding?.files, input.embeddingSecondsLeft);
   // Not trouble (nothing that should be indexed is missed), but why an idle daemon holds nothing.
   const empty = noSources(app.config);
   const note = trouble ?? (empty && { reason: empty.reason, fix: `${empty.fix}; ${reloadFix()}` });
@@ -178,6 +183,7 @@ export function buildStatus(input: StatusInputs): StatusResult {
     chunks,
     chunks_by_engine: chunksByEngine,
     queue_depth: left,
+    finding_files: findingFiles,
     // The queue's rate is a moving average that lingers for a minute after the last file;
     // with nothing to do the protocol's rate is 0 (an idle daemon "at 1.5 files/s" misleads).
     rate: Math.round(rate * 10) / 10,

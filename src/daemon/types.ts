@@ -11,6 +11,8 @@ export interface WalkProgress {
   /** Files found so far that need indexing (grows while the walk scans). */
   filesToIndex: number;
   filesIndexed: number;
+  /** Still finding files: how many are left is not known yet. */
+  scanning: boolean;
 }
 
 /** How a stop went: the parts that could not be closed (empty when it was clean). */

@@ -130,6 +130,11 @@ export interface StatusResult {
   chunks_by_engine?: Record<string, number>;
   /** Paths waiting to be (re)indexed. */
   queue_depth: number;
+  /**
+   * A folder walk is still finding files (a first index): `queue_depth` counts those found so
+   * far and grows, and `eta_seconds` is `null`. Absent from daemons that predate it.
+   */
+  finding_files?: boolean;
   /** Files indexed per second, averaged over the recent past; 0 when idle. */
   rate: number;
   /** `null` when nothing is queued or the rate is unknown. */

@@ -210,7 +210,9 @@ export class Indexer {
   async reconcile(options: RunOptions & { within?: string } = {}): Promise<IndexSummary> {
     const run = new Run(this, options);
     const records = await this.#allRecords();
+    run.scanning = true;
     const gone = await this.#walk(run, records, options.within, options.signal);
+    run.scanning = false;
     await run.flushAll();
     // An interrupted walk did not see every file: what it missed is not gone.
     run.throwIfAborted();
@@ -425,6 +427,8 @@ class Run {
   #landing: Promise<{ error: unknown } | undefined> | undefined;
   #filesToIndex = 0;
   #filesIndexed = 0;
+  /** A walk's scan is under way (`IndexProgress.scanning`). */
+  scanning = false;
 
   constructor(indexer: Indexer, options: RunOptions) {
     this.#indexer = indexer;
@@ -1092,6 +1096,7 @@ class Run {
       ...(embedding ? { embedding: { ...embedding } } : {}),
       filesSeen: s.filesSeen,
       filesToIndex: this.#filesToIndex,
+      scanning: this.scanning,
       filesIndexed: this.#filesIndexed,
       chunksEmbedded: s.chunksEmbedded,
       chunksReused: s.chunksReused,

@@ -82,6 +82,11 @@ export interface IndexProgress {
   filesSeen: number;
   /** Files known to need work so far (grows while scanning). */
   filesToIndex: number;
+  /**
+   * A walk still finding files: `filesToIndex` will grow. Its groups are indexed as they are
+   * found, so in a first index this is true until near the end.
+   */
+  scanning: boolean;
   filesIndexed: number;
   chunksEmbedded: number;
   chunksReused: number;

@@ -89,7 +89,8 @@ async function runIndex(
     // Inside a group being embedded the bar moves by its chunks, not only when its files land.
     const e = p.embedding;
     const done = e && e.chunks > 0 ? p.filesIndexed + (e.files * e.chunksDone) / e.chunks : p.filesIndexed;
-    bar.update(done, p.filesToIndex || null, describeProgress(p));
+    // While the walk still finds files, what was found so far is no total to show a share of.
+    bar.update(done, (!p.scanning && p.filesToIndex) || null, describeProgress(p));
   };
   const controller = new AbortController();
   const stop = () => controller.abort(new RagError('E_ABORTED', 'interrupted'));
@@ -215,7 +216,7 @@ async function checkTargets(paths: string[], roots: string[]): Promise<{ path: s
 function describeProgress(p: IndexProgress): string {
   if (p.phase === 'scanning') return `scanning… ${p.filesSeen} files seen, ${p.filesToIndex} to index`;
   if (p.phase === 'deleting') return 'removing deleted files';
-  const files = `${p.filesIndexed}/${p.filesToIndex} files`;
+  const files = `${p.filesIndexed}/${p.filesToIndex}${p.scanning ? '+' : ''} files`;
   const e = p.embedding;
   if (e && e.chunksDone < e.chunks) {
     const others = e.files > 1 ? ` (+${e.files - 1} file${e.files === 2 ? '' : 's'})` : '';
