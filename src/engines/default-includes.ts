@@ -13,6 +13,37 @@ import { LANGUAGES } from './code/languages.js';
  * OpenDocument texts, PowerPoint presentations, Excel workbooks and e-books are read as the text they show
  * (markdown/convert.ts and the reader it names for each).
  */
+/**
+ * Text files named by convention, without an extension: a project's README, NEWS, INSTALL, its
+ * licence and its authors, Debian's `copyright`. Read as plain text. As written, capitalised or
+ * lower-case (`README`, `Readme`, `readme`).
+ */
+export const PLAIN_TEXT_NAMES: readonly string[] = Object.freeze([
+  'README',
+  'NEWS',
+  'CHANGES',
+  'CHANGELOG',
+  'HISTORY',
+  'INSTALL',
+  'TODO',
+  'AUTHORS',
+  'CONTRIBUTORS',
+  'THANKS',
+  'NOTICE',
+  'FAQ',
+  'BUGS',
+  'LICENSE',
+  'LICENCE',
+  'COPYING',
+  'COPYRIGHT',
+]);
+
+const plainTextGlob = `**/{${PLAIN_TEXT_NAMES.flatMap((name) => [
+  name,
+  name[0] + name.slice(1).toLowerCase(),
+  name.toLowerCase(),
+]).join(',')}}`;
+
 export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.md',
   '**/*.markdown',
@@ -35,6 +66,7 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.ltx',
   '**/*.rtf',
   '**/*.canvas',
+  plainTextGlob,
 ]);
 
 /** Every extension the code chunker has a grammar for; other files would only be text chunks. */

@@ -9,7 +9,7 @@ import type { ConvertedText } from './converted.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
 import { Meter } from './meter.js';
-import { mergeSmall, packSection } from './pack.js';
+import { mergeSmall, packSection, withoutLoneHeadings } from './pack.js';
 import { splitSections } from './sections.js';
 import { SourceText, withoutDataPayloads } from './source.js';
 import { adocTitles, orgDocumentTitle, orgTitles, rstTitles, withTitles } from './titles.js';
@@ -73,10 +73,13 @@ export function chunkMarkdown(
           : [];
   const sections = splitSections(withTitles(blocks, titles), frontMatter.title ?? orgTitle ?? page?.title);
   const fitter = new DraftFitter(meter);
-  const drafts = mergeSmall(
-    sections.flatMap((section) => packSection(section, meter)),
+  const drafts = withoutLoneHeadings(
+    mergeSmall(
+      sections.flatMap((section) => packSection(section, meter)),
+      meter,
+      limits.minTokens,
+    ),
     meter,
-    limits.minTokens,
   ).flatMap((draft) => fitter.fit(draft));
   const searchOnly = [
     ...(frontMatter.keywords.length ? [frontMatter.keywords.join(', ')] : []),
@@ -132,7 +135,8 @@ function textKind(path: string): TextKind {
   if (name.endsWith('.rst') || name.endsWith('.rst.txt')) return 'rst';
   if (name.endsWith('.org')) return 'org';
   if (name.endsWith('.adoc') || name.endsWith('.asciidoc')) return 'adoc';
-  return extname(name) === '.txt' ? 'plain' : 'markdown';
+  // `.txt`, and a README, NEWS or LICENSE without an extension: no Markdown code blocks.
+  return extname(name) === '.txt' || extname(name) === '' ? 'plain' : 'markdown';
 }
 
 export const markdownChunker: Chunker = {
@@ -147,11 +151,13 @@ export const markdownChunker: Chunker = {
    * `.canvas` or `.xlsx` a config's own include already named; 8: the chunks of a section too long
    * for one chunk marked as its pieces, `metadata.section`; 9: and numbered, `metadata.piece`;
    * 10: a note of front matter only is one chunk of its properties, a code block over 64 KB
-   * (a pasted log) cut into windows of lines; 11: text composed (NFC), as keyboards type it):
+   * (a pasted log) cut into windows of lines; 11: text composed (NFC), as keyboards type it; 12:
+   * no chunk of a lone heading that the next chunk's breadcrumb names, a file without an
+   * extension read as plain text):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
-  version: '11',
+  version: '12',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);

@@ -102,6 +102,21 @@ export function mergeSmall(drafts: readonly Draft[], meter: Meter, minTokens: nu
   return out;
 }
 
+/**
+ * Drops a heading with nothing under it that could not join the text after it (the first
+ * chunk of its subsection was full: a release note's title over "UI, Workflows & Features"),
+ * when that text's breadcrumb already names it. Alone, it was a chunk of a title only, whose
+ * vector is all title: it ranked above the text it introduces and showed an empty snippet.
+ */
+export function withoutLoneHeadings(drafts: readonly Draft[], meter: Meter): Draft[] {
+  return drafts.filter((draft, i) => {
+    const next = drafts[i + 1];
+    if (!draft.isHeadingOnly || !next || draft.path.length === 0) return true;
+    if (shared(draft.path, next.path) < draft.path.length) return true;
+    return !meter.breadcrumb(next.path).prefix.includes(draft.path.at(-1)!);
+  });
+}
+
 function merge(a: Draft, b: Draft, meter: Meter): Draft | undefined {
   if (a.span.isOversize || b.span.isOversize) return undefined;
   const common = shared(a.path, b.path);

@@ -70,6 +70,20 @@ describe('heading paths', () => {
     expect(body(chunks[0]!)).toContain('# inside a list');
   });
 
+  it('makes no chunk of a title alone when the next chunk is full: its breadcrumb carries the title', () => {
+    const text = `Release Notes\n=============\n\nFeatures\n--------\n\n${proseOfTokens(150)}\n\n${proseOfTokens(150, 1)}\n`;
+    const chunks = chunk(text);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.every((c) => body(c).trim() !== 'Release Notes\n=============')).toBe(true);
+    expect(chunks[0]!.headingPath).toEqual(['Release Notes', 'Features']);
+    expect(chunks[0]!.text.startsWith('Release Notes > Features\n\n')).toBe(true);
+    expectValidChunks(text, chunks, limits());
+    // Where the text after it has room, the title is glued to it as before.
+    const short = chunk(`Release Notes\n=============\n\nFeatures\n--------\n\n${prose(30)}\n`);
+    expect(short).toHaveLength(1);
+    expect(body(short[0]!).startsWith('Release Notes\n=============')).toBe(true);
+  });
+
   it('puts text before the first heading under an empty path', () => {
     const chunks = chunk(`${prose(40)}\n\n# Later\n\n${prose(40, 1)}\n`, limits(256, 0));
     expect(chunks[0]!.headingPath).toEqual([]);

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { countByPath, readChunks, recordsOf } from '../../helpers/index-workspace.js';
+import { usePipeline } from '../../helpers/pipeline.js';
+
+/**
+ * A source without `include:` reads the text files projects and packages name by convention,
+ * without an extension (README, NEWS, LICENSE, Debian's copyright), as plain text; other files
+ * without an extension (a Makefile) stay out.
+ */
+describe('README, NEWS, LICENSE and the like, without an extension', () => {
+  const pipeline = usePipeline();
+
+  it('are indexed as plain text under their headings; other extensionless files are not', async () => {
+    const { ws, app } = await pipeline.start('plain-names');
+    const readme = await ws.write(
+      'tool/README',
+      [
+        'Frobnicator',
+        '===========',
+        '',
+        'The frobnicator rotates the widgets of a build farm every night.',
+        '',
+        'Usage',
+        '-----',
+        '',
+        '    frob --rotate nightly',
+        '',
+        'An indented line is an example here, not a code block to set apart.',
+        '',
+      ].join('\n'),
+    );
+    const news = await ws.write('tool/NEWS', 'Version 2.1\n\nThe rotation now skips widgets under repair.\n');
+    const license = await ws.write(
+      'tool/License',
+      'Permission is hereby granted, free of charge, to any person obtaining a copy of this software.\n',
+    );
+    const copyright = await ws.write(
+      'pkg/copyright',
+      'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nLicense: BSD-3-clause\n',
+    );
+    await ws.write('tool/Makefile', 'all:\n\tcc -o frob frob.c\n');
+    await ws.write('tool/VERSION.bak', '2.1\n');
+
+    const summary = await app.indexer.reconcile();
+    expect(summary.failures).toEqual([]);
+    const records = await recordsOf(app);
+    expect([...records.keys()].sort()).toEqual([copyright, license, news, readme].sort());
+    expect([...records.values()].every((r) => r.status === 'indexed')).toBe(true);
+
+    const rows = await readChunks(app.config);
+    expect(countByPath(rows).get(readme)).toBe(1);
+    const readmeRow = rows.find((r) => r.path === readme)!;
+    // Its setext title and section are its headings; the indented line is text, not code.
+    expect(
+      readmeRow.text.startsWith('Frobnicator > Usage\n\n') || readmeRow.text.startsWith('Frobnicator\n\n'),
+    ).toBe(true);
+    await app.store.optimize();
+    const hits = await app.search.search({ query: 'who may use this software free of charge', k: 3 });
+    expect(hits.results[0]?.path).toBe(license);
+    const text = await app.search.search({ query: 'frobnicator widgets', mode: 'text', k: 3 });
+    expect(text.results[0]?.path).toBe(readme);
+  });
+});
