@@ -100,11 +100,15 @@ function dashQueryHint(err: CommanderError, argv: readonly string[]): string | u
   const command = args.find((a) => a === 'search' || a === 'context');
   if (!command || args.includes('--')) return undefined;
   const after = args.slice(args.indexOf(command) + 1);
-  // The unknown option is the query; or the query was a known flag, and none is left.
+  // The unknown option is the query; or the query was a known flag, and none is left after it
+  // (`--config x.yaml` with no query is a query forgotten, not one taken for a flag).
+  const last = after.at(-1);
   const dashed =
     err.code === 'commander.unknownOption'
       ? after.find((a) => err.message.includes(`'${a}'`))
-      : after.findLast((a) => /^--[a-z]/i.test(a));
+      : last !== undefined && /^--[a-z]/i.test(last)
+        ? last
+        : undefined;
   if (!dashed) return undefined;
   return `if "${dashed}" is what to ${command === 'search' ? 'search for' : 'ask about'}, put -- before it: ragctl ${command} [options] -- "${dashed}"`;
 }

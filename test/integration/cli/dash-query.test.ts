@@ -36,6 +36,11 @@ describe('ragctl search for text that starts with a dash', () => {
     expect(flag.stderr).toContain('put -- before it: ragctl search [options] -- "--no-rerank"');
     const context = await runCli(['context', '--dry-run', '--config', config], { cwd: ws.root });
     expect(context.stderr).toContain('if "--dry-run" is what to ask about, put -- before it');
+    // No query at all after a flag with its value: a query forgotten, not one taken for a flag.
+    const forgotten = await runCli(['search', '--config', config], { cwd: ws.root });
+    expect(forgotten.code).toBe(2);
+    expect(forgotten.stderr).toContain("missing required argument 'query'");
+    expect(forgotten.stderr).not.toContain('put -- before it');
     // Other commands' unknown options get no such hint.
     const status = await runCli(['status', '--dry-run', '--config', config], { cwd: ws.root });
     expect(status.code).toBe(2);
