@@ -10,7 +10,7 @@ import { IpcServer } from '../ipc/server.js';
 import type { Logger } from '../log.js';
 import { sourceFolders } from '../paths.js';
 import { unmatchedSources } from '../pipeline/source-check.js';
-import type { EmbeddingProgress, IndexProgress, IndexSummary } from '../pipeline/types.js';
+import type { EmbeddingProgress, IndexProgress, IndexSummary, UnreadFiles } from '../pipeline/types.js';
 import { IndexQueue } from '../queue/index-queue.js';
 import type { QueueLimits } from '../queue/types.js';
 import { unindexedTextRows } from '../store/indexes.js';
@@ -163,6 +163,8 @@ export class Daemon {
    * a big file): their rows are taken into the full-text index then, not when that work ends.
    */
   #savedWhileBusy = false;
+  /** Each source folder's files no engine reads, by kind, as its last whole walk found them. */
+  readonly #unread = new Map<string, UnreadFiles>();
   /** `ragctl pause` outlives a reload: the new queue starts paused too. */
   #paused = false;
   #reloading: Promise<void> | undefined;
@@ -330,7 +332,7 @@ export class Daemon {
           };
           this.#walk = walk;
           try {
-            return await rt.app.indexer.reconcile({
+            const summary = await rt.app.indexer.reconcile({
               within: request.within,
               signal,
               tailSettleMs: LOG_TAIL_SETTLE_MS,
@@ -343,6 +345,8 @@ export class Daemon {
                 if (p.phase === 'indexing') this.#noteWrite();
               },
             });
+            for (const u of summary.unread) this.#unread.set(u.source, u);
+            return summary;
           } finally {
             this.#walk = undefined;
             this.#embedding = undefined;
@@ -406,7 +410,10 @@ export class Daemon {
         // The tables cannot be read: the status says so already (store-unreadable), counts or not.
         return status;
       }
-      return { ...status, sources: sourcesStatus(rt.app.config.sources, counts, contents.skipped) };
+      return {
+        ...status,
+        sources: sourcesStatus(rt.app.config.sources, counts, contents.skipped, this.#unread),
+      };
     });
   }
 

@@ -6,7 +6,7 @@ import { errnoCode } from '../errors.js';
 import type { SourceStatusJson, StatusMemory, StatusResult, UnmatchedSourceJson } from '../ipc/protocol.js';
 import { byFolder } from '../paths.js';
 import type { UnmatchedSource } from '../pipeline/source-check.js';
-import type { EmbeddingProgress } from '../pipeline/types.js';
+import type { EmbeddingProgress, UnreadFiles } from '../pipeline/types.js';
 import type { IndexQueue } from '../queue/index-queue.js';
 import type { FileRecord } from '../store/types.js';
 import type { Degradation } from '../watcher/types.js';
@@ -63,6 +63,7 @@ export function sourcesStatus(
   sources: readonly { readonly path: string; readonly engine: string }[],
   indexedByRoot: ReadonlyMap<string, number>,
   skipped: readonly Pick<FileRecord, 'root'>[],
+  unread?: ReadonlyMap<string, UnreadFiles>,
 ): SourceStatusJson[] {
   const skippedByRoot = new Map<string, number>();
   for (const r of skipped) skippedByRoot.set(r.root, (skippedByRoot.get(r.root) ?? 0) + 1);
@@ -72,7 +73,13 @@ export function sourcesStatus(
     files: indexedByRoot.get(path) ?? 0,
     skipped: skippedByRoot.get(path) ?? 0,
     ...(isGone(path) ? { missing: true } : {}),
+    ...unreadJson(unread?.get(path)),
   }));
+}
+
+function unreadJson(u: UnreadFiles | undefined): Pick<SourceStatusJson, 'not_read' | 'not_read_kinds'> {
+  if (!u) return {};
+  return { not_read: u.files, not_read_kinds: u.kinds.map(([kind, files]) => ({ kind, files })) };
 }
 
 /** Whether a source folder is not there (as the walk tells it: gone, not merely unreadable). */

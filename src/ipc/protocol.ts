@@ -117,6 +117,13 @@ export interface SourceStatusJson {
    * in the index until it is back or leaves the config. Absent from older daemons.
    */
   missing?: boolean;
+  /**
+   * Its files that no engine of it reads (no include glob names them), as the daemon's last
+   * whole walk of it found them, and by kind (an extension, or `no extension`), most first.
+   * Absent before that walk, without a daemon, and from older daemons.
+   */
+  not_read?: number;
+  not_read_kinds?: { kind: string; files: number }[];
 }
 
 export interface StatusResult {

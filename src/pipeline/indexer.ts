@@ -1,4 +1,5 @@
 import { lstat, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { unreadable } from '../access.js';
 import { appendAll } from '../arrays.js';
@@ -325,7 +326,21 @@ export class Indexer {
       const folder = filters.length === 1 ? undefined : new FolderWalk(filters);
       // Each file's limit is its engine's, for its kind of file: applied once it is found.
       const otherRoots = [...new Set(this.#config.sources.map((s) => s.path))].filter((p) => p !== root);
-      for await (const scanned of scanSource(folder ?? filters[0]!, { signal, from, otherRoots })) {
+      // Files no engine of the folder reads, by kind, for status (a whole walk of the folder only).
+      const unread = from === undefined ? new Map<string, number>() : undefined;
+      const onNotTaken = unread
+        ? (path: string) => {
+            if (!filters.every((f) => f.isUnread(path))) return;
+            const kind = unreadKind(path);
+            unread.set(kind, (unread.get(kind) ?? 0) + 1);
+          }
+        : undefined;
+      for await (const scanned of scanSource(folder ?? filters[0]!, {
+        signal,
+        from,
+        otherRoots,
+        onNotTaken,
+      })) {
         found++;
         if (!inScope(scanned.path)) continue;
         seen.add(scanned.path);
@@ -334,6 +349,7 @@ export class Indexer {
         const entry = withinLimit(scanned, this.#maxFileBytes(group[i]!, scanned.path));
         await run.consider(entry, group[i]!, records.get(entry.path));
       }
+      if (unread && !signal?.aborted) run.noteUnread(root, unread);
       // A whole source with nothing to index is a config mistake more often than an empty
       // folder (a folder of code read by the default Markdown engine): say so, and the fix. A
       // folder read by several engines is named as its first engine's source.
@@ -571,6 +587,17 @@ class Run {
 
   noteUnmatched(source: UnmatchedSource): void {
     this.#summary.unmatched.push(source);
+  }
+
+  /** A source folder walked whole, and its files that no engine of it reads, by kind. */
+  noteUnread(root: string, kinds: ReadonlyMap<string, number>): void {
+    let files = 0;
+    for (const n of kinds.values()) files += n;
+    this.#summary.unread.push({
+      source: root,
+      files,
+      kinds: [...kinds].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+    });
   }
 
   /** A source folder that is not there: said with the run's failures, its files kept. */
@@ -1102,6 +1129,11 @@ class Run {
       chunksReused: s.chunksReused,
     });
   }
+}
+
+/** A file's kind as `status` counts files not read: its extension, lower-case, or none. */
+function unreadKind(path: string): string {
+  return extname(path).toLowerCase() || 'no extension';
 }
 
 /** The file of a group with the most chunks to embed: the one a progress line names. */

@@ -71,6 +71,19 @@ export class PathFilter {
     return !this.#ignored(file, false) && !this.#earlier.some((f) => f.acceptsPath(file));
   }
 
+  /**
+   * A file in a folder the walk enters that no include glob names, and that nothing else keeps
+   * out (an exclude, an ignore file, a dot-file, another source's): one this source does not
+   * read, counted for `status` so that a folder's files left out are not left out unsaid.
+   */
+  isUnread(file: string): boolean {
+    if (isInside(file, this.#dataDir)) return false;
+    const rel = toPosix(relativePath(this.root, file));
+    if (isOutside(rel) || rel === '' || rel.split('/').at(-1)!.startsWith('.')) return false;
+    if (isOfficeOwnerFile(rel) || this.#include(rel) || this.#exclude(rel)) return false;
+    return !this.#ignored(file, false) && !this.#earlier.some((f) => f.acceptsPath(file));
+  }
+
   /** Whether a path below the root passes every folder on its way (for watcher events). */
   acceptsPath(file: string): boolean {
     let dir = dirname(file);

@@ -49,6 +49,8 @@ export interface ScanOptions {
    * files are indexed there.
    */
   otherRoots?: readonly string[];
+  /** Called with each file of a folder walked that the filter does not take. */
+  onNotTaken?: (path: string) => void;
 }
 
 /**
@@ -107,6 +109,7 @@ export async function* scanSource(filter: FolderFilter, options: ScanOptions): A
         if (filter.acceptsDir(path)) stack.push(path);
       } else if (filter.acceptsFile(path)) accepted.push({ path, entry });
       else if (entry.isSymbolicLink() && filter.acceptsDir(path)) links.push(path);
+      else if (entry.isFile()) options.onNotTaken?.(path);
     }
     prefetch();
     // One stat after another leaves the process waiting on each round trip to libuv's thread

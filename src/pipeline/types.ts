@@ -52,6 +52,17 @@ export interface IndexSummary {
    * their files, or their folder is empty. Each names the globs, the files skipped and the fix.
    */
   unmatched: UnmatchedSource[];
+  /**
+   * Each source folder walked whole, with its files that no engine of it reads (no include glob
+   * names them), by kind (`.gz`, `no extension`), most first.
+   */
+  unread: UnreadFiles[];
+}
+
+export interface UnreadFiles {
+  source: string;
+  files: number;
+  kinds: [kind: string, files: number][];
 }
 
 export interface StageSeconds {
@@ -128,5 +139,6 @@ export function emptySummary(): IndexSummary {
     withheld: [],
     omitted: [],
     unmatched: [],
+    unread: [],
   };
 }

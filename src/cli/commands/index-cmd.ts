@@ -12,7 +12,7 @@ import { isInside, sourceFolders } from '../../paths.js';
 import { emptySummary, type IndexProgress, type IndexSummary } from '../../pipeline/types.js';
 import type { ComponentRegistry } from '../../registry/registry.js';
 import { commandContext } from '../context.js';
-import { displayPath } from '../display.js';
+import { displayPath, unreadKinds } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 import { ProgressBar, printJson } from '../output.js';
 
@@ -248,6 +248,7 @@ function addInto(total: IndexSummary, part: IndexSummary): void {
   total.withheld.push(...part.withheld);
   total.omitted.push(...part.omitted);
   total.unmatched.push(...part.unmatched);
+  total.unread.push(...part.unread);
 }
 
 export function formatSummary(s: IndexSummary): string {
@@ -261,6 +262,11 @@ export function formatSummary(s: IndexSummary): string {
     `${s.chunksEmbedded} chunks embedded, ${s.chunksReused} reused · ${s.seconds.toFixed(1)} s (embedding ${s.embedSeconds.toFixed(1)} s).`,
   );
   for (const u of s.unmatched) lines.push(`Nothing to index: ${u.message}.`, `  fix: ${u.fix}`);
+  // Sources with nothing read at all are said above, with the fix.
+  for (const u of s.unread.filter((u) => u.files && !s.unmatched.some((m) => m.source === u.source)))
+    lines.push(
+      `Not read in ${displayPath(u.source)}: ${unreadKinds(u.files, u.kinds)}; an \`include:\` glob of its source would name them.`,
+    );
   const shown = s.failures.slice(0, 10);
   if (shown.length) {
     lines.push('Skipped:');

@@ -7,7 +7,7 @@ import { isRagError } from '../../errors.js';
 import type { StatusParams, StatusResult } from '../../ipc/protocol.js';
 import { MISSING_SOURCE_NOTE, unmatchedSources } from '../../pipeline/source-check.js';
 import { askDaemon } from '../daemon-client.js';
-import { displayPath } from '../display.js';
+import { displayPath, unreadKinds } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson } from '../output.js';
 
@@ -115,10 +115,12 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
   // Each folder with its share: one that holds nothing, or less than expected, shows here.
   (s.sources ?? []).forEach((source, i) => {
     const skipped = source.skipped ? `, ${source.skipped} skipped` : '';
+    const kinds = (source.not_read_kinds ?? []).map((k) => [k.kind, k.files] as const);
+    const notRead = source.not_read ? `, not read: ${unreadKinds(source.not_read, kinds)}` : '';
     const files = `${source.files} file${source.files === 1 ? '' : 's'}`;
     const missing = source.missing ? `; ${MISSING_SOURCE_NOTE}` : '';
     lines.push(
-      `${i === 0 ? 'sources:  ' : '          '}${displayPath(source.path)} (${source.engines.join(', ')}): ${files}${skipped}${missing}`,
+      `${i === 0 ? 'sources:  ' : '          '}${displayPath(source.path)} (${source.engines.join(', ')}): ${files}${skipped}${notRead}${missing}`,
     );
   });
   if (via === 'daemon') {

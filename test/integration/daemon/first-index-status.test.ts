@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusResult } from '../../../src/ipc/protocol.js';
 import { DaemonProcess, DaemonWorkspace, endDaemonTest } from '../../helpers/daemon.js';
 import { paragraph } from '../../helpers/index-workspace.js';
+import { runCli } from '../../helpers/run-cli.js';
 
 /**
  * A first index is one walk that indexes its files as it finds them, group by group: until it
@@ -18,6 +19,9 @@ beforeAll(async () => {
   ws = await DaemonWorkspace.create({ indexing: { commitFiles: 5 } });
   for (let i = 0; i < NOTES; i++)
     await ws.write(`n${String(i).padStart(2, '0')}.md`, `# N${i}\n\n${paragraph(`topic${i}`, 4)}\n`);
+  // Files no engine reads: counted by kind in status, a dot-file not.
+  for (const name of ['photos/a.png', 'photos/b.png', 'old/notes.gz', 'Makefile', '.hidden.txt'])
+    await ws.write(name, 'x\n');
 });
 
 afterAll(() => endDaemonTest(daemon, ws));
@@ -39,5 +43,18 @@ describe('status during a first index', () => {
     // Found so far, not the total: fewer than all the notes while it was still finding them.
     expect(Math.min(...finding.map((s) => s.files + s.queue_depth))).toBeLessThan(NOTES);
     expect(seen.at(-1)!.finding_files).toBe(false);
+
+    const [source] = (await daemon.request('status', { sources: true })).sources!;
+    expect(source).toMatchObject({
+      files: NOTES,
+      not_read: 4,
+      not_read_kinds: [
+        { kind: '.png', files: 2 },
+        { kind: '.gz', files: 1 },
+        { kind: 'no extension', files: 1 },
+      ],
+    });
+    const cli = await runCli(['status', '--config', ws.configFile], { cwd: ws.root });
+    expect(cli.stdout).toContain('not read: 4 files (2 .png, 1 .gz, 1 no extension)');
   });
 });

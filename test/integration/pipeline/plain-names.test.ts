@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatSummary } from '../../../src/cli/commands/index-cmd.js';
 import { countByPath, readChunks, recordsOf } from '../../helpers/index-workspace.js';
 import { usePipeline } from '../../helpers/pipeline.js';
 
@@ -43,6 +44,20 @@ describe('README, NEWS, LICENSE and the like, without an extension', () => {
 
     const summary = await app.indexer.reconcile();
     expect(summary.failures).toEqual([]);
+    // The files it does not read are counted by kind, for status to say.
+    expect(summary.unread).toEqual([
+      {
+        source: ws.notes,
+        files: 2,
+        kinds: [
+          ['.bak', 1],
+          ['no extension', 1],
+        ],
+      },
+    ]);
+    expect(formatSummary(summary)).toMatch(
+      /^Not read in .+: 2 files \(1 \.bak, 1 no extension\); an `include:` glob of its source would name them\.$/m,
+    );
     const records = await recordsOf(app);
     expect([...records.keys()].sort()).toEqual([copyright, license, news, readme].sort());
     expect([...records.values()].every((r) => r.status === 'indexed')).toBe(true);
