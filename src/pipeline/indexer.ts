@@ -67,6 +67,7 @@ function nextSlice(texts: number, seconds: number): number {
   const fit = seconds > 0 ? Math.round((texts / seconds) * EMBED_SLICE_SECONDS) : MAX_EMBED_SLICE;
   return Math.min(MAX_EMBED_SLICE, Math.max(MIN_EMBED_SLICE, fit));
 }
+
 /** Failures (and files with entries left out) kept in a summary; the rest are counted, not listed. */
 const MAX_LISTED_FAILURES = 100;
 /**
