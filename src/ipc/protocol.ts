@@ -139,7 +139,8 @@ export interface StatusResult {
   queue_depth: number;
   /**
    * A folder walk is still finding files (a first index): `queue_depth` counts those found so
-   * far and grows, and `eta_seconds` is `null`. Absent from daemons that predate it.
+   * far and not yet indexed, more are coming, and `eta_seconds` is `null`. Absent from daemons
+   * that predate it.
    */
   finding_files?: boolean;
   /** Files indexed per second, averaged over the recent past; 0 when idle. */

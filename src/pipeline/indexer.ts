@@ -60,6 +60,7 @@ const GROUP_TARGET_SECONDS = 10;
  */
 const EMBED_SLICE_SECONDS = 2;
 const MIN_EMBED_SLICE = 32;
+const FIRST_EMBED_SLICE = 64;
 const MAX_EMBED_SLICE = 1024;
 
 /** Texts per embed call: EMBED_SLICE_SECONDS at the rate of `texts` embedded in `seconds`. */
@@ -392,11 +393,6 @@ export class Indexer {
   /** @internal used by Run: chunks a group may hold before it is embedded and committed. */
   get groupChunks(): number {
     return this.#groupChunks;
-  }
-
-  /** @internal used by Run: the first slice of a group's embedding, from the last group's rate. */
-  get embedSlice(): number {
-    return nextSlice(this.#groupChunks, GROUP_TARGET_SECONDS);
   }
 
   /** @internal used by Run: sizes the next groups from how fast the last one embedded. */
@@ -954,7 +950,9 @@ class Run {
     const t0 = performance.now();
     // Longest first, so that each slice's texts are of a length and pad alike in the model.
     const texts = [...missing].sort((a, b) => b[1].length - a[1].length);
-    let slice = this.#indexer.embedSlice;
+    // A small first slice: the model's pace on these texts is not known yet, and a stop in it
+    // (a save let go first) loses it whole.
+    let slice = FIRST_EMBED_SLICE;
     for (let done = 0; done < texts.length; ) {
       this.throwIfAborted();
       const before = done;

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { defaultConfigPath } from '../config/paths.js';
 import { shellQuote } from './errors.js';
 import { configSuffix, serviceFile } from './spec.js';
@@ -12,8 +13,29 @@ import { configSuffix, serviceFile } from './spec.js';
  */
 export function startDaemonFix(configFile: string | null, env: NodeJS.ProcessEnv = process.env): string {
   const flag = configFlag(configFile, env);
+  const run = `\`ragctl daemon run${flag}\` in a terminal`;
+  // Without a service manager to talk to (a container, a shell with no systemd user session),
+  // install and start fail: a terminal is the way.
+  if (!serviceManagerReachable(env)) return run;
   if (serviceInstalled(configFile, env)) return `\`ragctl daemon start${flag}\``;
-  return `\`ragctl daemon run${flag}\` in a terminal, or \`ragctl daemon install${flag}\` to keep it running in the background`;
+  return `${run}, or \`ragctl daemon install${flag}\` to keep it running in the background`;
+}
+
+/**
+ * The commands named in a hint (`ragctl status`, `ragctl daemon run`…) with `--config <file>`
+ * where the config is not the default one, so that each does what the hint says when pasted.
+ */
+export function withConfigFlag(
+  text: string,
+  configFile: string | null,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const flag = configFlag(configFile, env);
+  if (!flag) return text;
+  return text.replace(
+    /`ragctl ((?:daemon )?[a-z]+)`/g,
+    (_, command: string) => `\`ragctl ${command}${flag}\``,
+  );
 }
 
 /** How to (re)build the index: `ragctl index`, or a daemon started as `startDaemonFix` says. */
@@ -24,6 +46,14 @@ export function writerFix(configFile: string | null, env: NodeJS.ProcessEnv = pr
 /** ` --config <file>` for a config other than the default; '' for the default or none. */
 export function configFlag(configFile: string | null, env: NodeJS.ProcessEnv = process.env): string {
   return configFile && configFile !== defaultConfigPath(env) ? ` --config ${shellQuote(configFile)}` : '';
+}
+
+/** launchd always runs; systemd's user manager only where its bus is ($XDG_RUNTIME_DIR/bus). */
+function serviceManagerReachable(env: NodeJS.ProcessEnv): boolean {
+  if (process.platform === 'darwin') return true;
+  if (process.platform !== 'linux') return false;
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return existsSync(join(env.XDG_RUNTIME_DIR || `/run/user/${uid}`, 'bus'));
 }
 
 function serviceInstalled(configFile: string | null, env: NodeJS.ProcessEnv): boolean {

@@ -42,7 +42,7 @@ export function registerControl(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const result = await ask(g, 'resume', {});
       if (g.json) printJson(result);
-      else process.stdout.write(`Daemon ${result.state}.\n`);
+      else process.stdout.write(`Daemon resumed (${result.state}).\n`);
     });
 }
 

@@ -11,6 +11,7 @@ import { formatDryRun, formatOutcomes, formatReport, outcomesJson, planJson } fr
 import { createServiceManager, platformFor } from '../../service/platform.js';
 import { SpawnRunner } from '../../service/runner.js';
 import { buildServiceSpec, stableNodePath, thisCliPath } from '../../service/spec.js';
+import { withConfigFlag } from '../../service/start-hint.js';
 import type { CommandRunner, ServiceAction, ServicePlatform, ServiceSpec } from '../../service/types.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
@@ -76,7 +77,8 @@ export function registerServiceCommands(daemonCommand: Command, deps: ServiceCom
       .option('--dry-run', 'print what it would write and run; change nothing');
     if (action === 'start') cmd.option('--restart', 'restart the daemon when it is running');
     cmd.action(async (opts: ActionOptions, self: Command) => {
-      await runAction(action, self.optsWithGlobals<GlobalOptions>(), opts, deps);
+      const g = self.optsWithGlobals<GlobalOptions>();
+      await withConfigInFix(g, deps, () => runAction(action, g, opts, deps));
     });
   }
   daemonCommand
@@ -84,8 +86,32 @@ export function registerServiceCommands(daemonCommand: Command, deps: ServiceCom
     .description('is the service installed, is it this ragctl and config, is it running')
     .option('--dry-run', 'print the command that asks the service manager; run nothing')
     .action(async (opts: ActionOptions, self: Command) => {
-      await runStatus(self.optsWithGlobals<GlobalOptions>(), opts, deps);
+      const g = self.optsWithGlobals<GlobalOptions>();
+      await withConfigInFix(g, deps, () => runStatus(g, opts, deps));
     });
+}
+
+/** A service command whose error's fix names commands: with this config's `--config` in them. */
+async function withConfigInFix(
+  g: GlobalOptions,
+  deps: ServiceCommandDeps,
+  run: () => Promise<void>,
+): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (!(err instanceof ServiceError) || !err.fix) throw err;
+    const env = deps.env ?? process.env;
+    const fix = withConfigFlag(err.fix, chooseConfigPath({ configPath: g.config, env }).path, env);
+    if (fix === err.fix) throw err;
+    throw new ServiceError(err.reason, err.message, {
+      fix,
+      cause: err.cause,
+      ...(err.command ? { command: err.command } : {}),
+      exitCode: err.exitCode,
+      stderr: err.stderr,
+    });
+  }
 }
 
 async function runAction(
@@ -197,7 +223,10 @@ async function runStatus(g: GlobalOptions, opts: ActionOptions, deps: ServiceCom
   out.write(formatReport(report, displayPath));
   if (outside)
     out.write(
-      `A daemon (pid ${outside.pid}, ${outside.state}) runs on this config outside the service manager (\`ragctl daemon run\`): \`ragctl status\` shows what it does, \`ragctl daemon stop\` stops it.\n`,
+      withConfigFlag(
+        `A daemon (pid ${outside.pid}, ${outside.state}) runs on this config outside the service manager (started by \`ragctl daemon run\`): \`ragctl status\` shows what it does, \`ragctl daemon stop\` stops it.\n`,
+        spec.configPath,
+      ),
     );
 }
 

@@ -130,7 +130,7 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
       lines.push(`queue:    ${s.queue_depth} waiting${held}`);
     } else {
       const eta = s.eta_seconds === null ? '' : `, about ${formatSeconds(s.eta_seconds)} left`;
-      const waiting = s.finding_files ? 'found so far, still finding files' : 'waiting';
+      const waiting = s.finding_files ? 'waiting, more still being found' : 'waiting';
       lines.push(
         `queue:    ${s.queue_depth} ${waiting}${s.rate ? ` at ${s.rate.toFixed(1)} files/s` : ''}${eta}`,
       );

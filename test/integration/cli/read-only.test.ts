@@ -190,19 +190,29 @@ describe('readers never write: no index yet', () => {
   });
 
   it('pause with no daemon: the fix starts one the way this config can be started', async () => {
-    const home = join(ws.root, 'home2');
-    const env = { HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
-    const pause = await runCli(['pause', '--config', config], { cwd: ws.root, env });
-    expect(pause.code).not.toBe(0);
-    expect(pause.stderr).toContain(`ragctl daemon run --config ${config}`);
-    // Installed as a service (its unit file where systemd looks; the service is not run here):
-    // then `daemon start` is the fix.
+    // Linux only: what is checked is systemd's files (written here; no service manager runs).
     if (process.platform !== 'linux') return;
+    const home = join(ws.root, 'home2');
+    const runtime = join(home, 'run');
+    await mkdir(runtime, { recursive: true });
+    const env = { HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_RUNTIME_DIR: runtime };
+    const pause = () => runCli(['pause', '--config', config], { cwd: ws.root, env });
+    // No systemd user session (no bus: a container, a shell without a login): a terminal only.
+    const noBus = await pause();
+    expect(noBus.code).not.toBe(0);
+    expect(noBus.stderr).toContain(`\`ragctl daemon run --config ${config}\` in a terminal`);
+    expect(noBus.stderr).not.toMatch(/daemon (install|start)/);
+    // A user session, the service not installed: run it, or install it.
+    await writeFile(join(runtime, 'bus'), '');
+    const session = await pause();
+    expect(session.stderr).toContain(`\`ragctl daemon run --config ${config}\` in a terminal`);
+    expect(session.stderr).toContain(`\`ragctl daemon install --config ${config}\``);
+    // Installed (its unit file where systemd looks): then `daemon start` is the fix.
     const unit = join(home, '.config', 'systemd', 'user', `ragd-${configSuffix(config)}.service`);
     await mkdir(dirname(unit), { recursive: true });
     await writeFile(unit, '[Unit]\n');
-    const again = await runCli(['pause', '--config', config], { cwd: ws.root, env });
-    expect(again.stderr).toContain(`\`ragctl daemon start --config ${config}\``);
-    expect(again.stderr).not.toContain('daemon run');
+    const installed = await pause();
+    expect(installed.stderr).toContain(`\`ragctl daemon start --config ${config}\``);
+    expect(installed.stderr).not.toContain('daemon run');
   });
 });

@@ -303,6 +303,8 @@ describe('the CLI over the socket of the running daemon', () => {
     expect(hitsAt(await daemon.search('bandicootpause'), path)).toEqual([]);
     expect((await readRecords(ws.config())).has(path)).toBe(false);
 
+    const human = await ragctl('resume');
+    expect(human.stdout).toMatch(/^Daemon resumed \((idle|indexing)\)\.\n$/);
     const resumed = await ragctl('resume', '--json');
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(oneJsonLine(resumed).state).toMatch(/^(idle|indexing)$/);
