@@ -391,6 +391,16 @@ export class SearchService {
       const none = `no result holds ${identifier} as written: these are ${nearest}`;
       note = note ? `${note}; ${none}` : none;
     }
+    if (word && ranked === 'hybrid' && results.length && !results.some((h) => holdsOrDefines(h, word))) {
+      // A word that is in no chunk at all (a code name of letters only, a misspelling): its
+      // nearest in meaning must not pass for matches. Asked of the full-text index only when
+      // no hit holds it as typed; a word found there in another form (stemmed) needs no note.
+      const anywhere = await searchAll(targets.map((t) => t.table.search(request(t, 'text', []))));
+      if (anywhere.every((list) => list.length === 0)) {
+        const none = `no result holds ${word}: these are the nearest in meaning`;
+        note = note ? `${note}; ${none}` : none;
+      }
+    }
     if (!results.length && ranked !== 'text') {
       // Nearest neighbours are found whatever the words, so none means no chunk passes the filters.
       const filters = [

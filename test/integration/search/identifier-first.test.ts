@@ -128,6 +128,12 @@ describe('one-identifier queries', () => {
     const codename = await app.search.search({ query: 'zorbulax7', k: 5 });
     expect(codename.results.length).toBeGreaterThan(0);
     expect(codename.note).toMatch(/^no result holds zorbulax7 as written: /);
+    // Of letters only, a word no chunk holds in any form: said too.
+    const word = await app.search.search({ query: 'zorbulax', k: 5 });
+    expect(word.results.length).toBeGreaterThan(0);
+    expect(word.note).toBe('no result holds zorbulax: these are the nearest in meaning');
+    // A word held in another form (a plural of one the notes use) needs no note.
+    expect((await app.search.search({ query: 'Sessions', k: 5 })).note).toBeUndefined();
   });
 
   it('puts the definitions of a one-word query first, and only them', async () => {
@@ -147,8 +153,9 @@ describe('one-identifier queries', () => {
       defines: true,
       soft: true,
     });
+    // A word no note holds in any form: its neighbours are said to be only that.
     const word = await app.search.search({ query: 'Tomatoes', k: 5 });
-    expect(word.note).toBeUndefined();
+    expect(word.note).toBe('no result holds Tomatoes: these are the nearest in meaning');
   });
 
   it('leaves queries of several words, quoted ones, and a config that turns it off alone', async () => {
