@@ -218,6 +218,21 @@ export function buildCorpus(dest, n, seed = 1) {
   return summary;
 }
 
+/** The first `n` package READMEs of bench/data/quality-corpus (by path) copied into `dest`; their count. */
+export function copyReadmes(dest, n) {
+  const corpus = join(REPO, 'bench', 'data', 'quality-corpus');
+  const files = listFiles(corpus)
+    .filter((f) => /\.md$/i.test(f))
+    .sort()
+    .slice(0, n);
+  for (const f of files) {
+    const to = join(dest, relative(corpus, f));
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(f, to);
+  }
+  return files.length;
+}
+
 /**
  * Writes the benchmark config for a corpus; returns the paths a run needs. `embedder` is the
  * embedder type (`mlx-bert`, `onnx`, `auto`), so one script compares backends under the daemon.

@@ -16,9 +16,10 @@
 // from the start of the long work to idle, the cost of the long work with the save and the
 // interruption it may cause, against `--no-save` (the same work alone, for the comparison).
 // The embed backend is the daemon's (`--embedder`, onnx by default: the fast one on x86 Linux).
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
+  copyReadmes,
   flags,
   fmt,
   int,
@@ -52,23 +53,9 @@ const args = flags('node bench/daemon/save-while-busy.mjs [options]', {
   keep: ['', 'work folder to keep; default a temp dir, removed'],
 });
 
-const CORPUS = join(REPO, 'bench', 'data', 'quality-corpus');
 const PAGES = join(REPO, 'bench', 'data', 'quality', 'pg-docs', 'corpus');
 const TOKEN = 'quokkaledger';
 const SENTENCE = `The ${TOKEN} reconciliation runs every Friday before the warehouse closes its books`;
-
-function copyFirst(dest, n) {
-  const files = listFiles(CORPUS)
-    .filter((f) => /\.md$/i.test(f))
-    .sort()
-    .slice(0, n);
-  for (const f of files) {
-    const to = join(dest, relative(CORPUS, f));
-    mkdirSync(dirname(to), { recursive: true });
-    copyFileSync(f, to);
-  }
-  return files.length;
-}
 
 function bigFile(kb) {
   const parts = [];
@@ -90,7 +77,7 @@ async function main() {
   const work = workFolder(args.keep || undefined, 'busy');
   const corpus = join(work, 'corpus');
   mkdirSync(corpus, { recursive: true });
-  const files = copyFirst(corpus, int(args, 'files'));
+  const files = copyReadmes(corpus, int(args, 'files'));
   const paths = writeConfig(work, corpus, { logLevel: 'info', embedder: args.embedder });
   const results = { bench: 'save-while-busy', machine: machine(), args, files, loadAvgEnd: null };
   const daemon = await startDaemon({ ...paths, work });

@@ -8,16 +8,15 @@
 // The first --files package READMEs of bench/data/quality-corpus and an empty index; a note in
 // the source gets a line appended every --every-ms from the daemon's start. Reported: the time
 // until every README is indexed (status files), and how often the walk let a save go first.
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
+  copyReadmes,
   flags,
   fmt,
   int,
   ipc,
-  listFiles,
   machine,
-  REPO,
   runMain,
   sleep,
   startDaemon,
@@ -34,21 +33,11 @@ const args = flags('node bench/daemon/walk-under-saves.mjs [options]', {
   keep: ['', 'work folder to keep; default a temp dir, removed'],
 });
 
-const CORPUS = join(REPO, 'bench', 'data', 'quality-corpus');
-
 async function main() {
   const { request } = await ipc();
   const work = workFolder(args.keep || undefined, 'walk-saves');
   const corpus = join(work, 'corpus');
-  const files = listFiles(CORPUS)
-    .filter((f) => /\.md$/i.test(f))
-    .sort()
-    .slice(0, int(args, 'files'));
-  for (const f of files) {
-    const to = join(corpus, relative(CORPUS, f));
-    mkdirSync(dirname(to), { recursive: true });
-    copyFileSync(f, to);
-  }
+  const files = copyReadmes(corpus, int(args, 'files'));
   const journal = join(corpus, 'zz-journal.md');
   writeFileSync(journal, '# Journal\n\n');
   const paths = writeConfig(work, corpus, { logLevel: 'info', embedder: args.embedder });
@@ -63,7 +52,7 @@ async function main() {
   let doneMs;
   for (;;) {
     const s = await request(paths.socket, 'status', {}, { timeoutMs: 60_000 });
-    if (s.files >= files.length + 1 && (every > 0 || s.state === 'idle')) {
+    if (s.files >= files + 1 && (every > 0 || s.state === 'idle')) {
       doneMs = performance.now() - started;
       break;
     }
@@ -77,7 +66,7 @@ async function main() {
     bench: 'walk-under-saves',
     machine: machine(),
     args,
-    files: files.length,
+    files,
     doneS: doneMs / 1000,
     stops,
     lines,

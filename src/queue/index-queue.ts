@@ -44,6 +44,8 @@ interface InFlight {
   readonly startedMs: number;
   /** How long it runs before a newer change may stop it (`#yieldTo`). */
   readonly yieldAfterMs: number;
+  /** A change came too soon to stop it: it looks again once it may (`#yieldTo`). */
+  yieldTimer?: NodeJS.Timeout;
 }
 
 /** A task waiting on a timer after a failure: `parked` once every retry failed. */
@@ -169,10 +171,26 @@ export class IndexQueue {
    */
   #yieldTo(path: string): void {
     const inFlight = this.#inFlight;
+    if (!inFlight || this.#isPaused || inFlight.again || inFlight.controller.signal.aborted) return;
     const now = this.#now();
-    if (!inFlight || this.#isPaused || now - inFlight.startedMs < inFlight.yieldAfterMs) return;
-    if (now - this.#lastYieldMs < this.limits.yieldEveryMs) return;
-    if (inFlight.again || inFlight.controller.signal.aborted) return;
+    const at = Math.max(
+      inFlight.startedMs + inFlight.yieldAfterMs,
+      this.#lastYieldMs + this.limits.yieldEveryMs,
+    );
+    if (now < at) {
+      // Too soon: looked at again when it may stop, if the change is still waiting then (a save
+      // a second into a first index must not wait for all of it).
+      if (inFlight.yieldTimer) return;
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        inFlight.yieldTimer = undefined;
+        if (this.#inFlight === inFlight && this.#queued.has(pathKey(path))) this.#yieldTo(path);
+      }, at - now);
+      timer.unref();
+      this.#timers.add(timer);
+      inFlight.yieldTimer = timer;
+      return;
+    }
     this.#lastYieldMs = now;
     inFlight.yielded = true;
     this.#interrupt(`${path} changed and goes first`);
@@ -353,6 +371,10 @@ export class IndexQueue {
         this.#log.error({ err }, 'batch failed unexpectedly');
       }
       this.#inFlight = undefined;
+      if (inFlight.yieldTimer) {
+        clearTimeout(inFlight.yieldTimer);
+        this.#timers.delete(inFlight.yieldTimer);
+      }
       // Interrupted, not closed: its work is still to do (what it committed is skipped then).
       // Having yielded, it waits for the next batch to start, so that batch is the change alone.
       if (inFlight.again && !this.#closing) {

@@ -295,7 +295,7 @@ describe('IndexQueue: pause, resume, close', () => {
     expect(queue.stats()).toMatchObject({ state: 'idle', depth: 0, lastErrors: [] });
   });
 
-  it('long work yields only after yieldAfterMs; stopped before, it runs yieldEveryMs, then twice that, before it stops again', async () => {
+  it('a change that comes too soon waits until the long work may stop; stopped before, it runs yieldEveryMs, then twice that', async () => {
     const work = new Work();
     let release!: () => void;
     work.hold = new Promise<void>((resolve) => (release = resolve));
@@ -303,36 +303,34 @@ describe('IndexQueue: pause, resume, close', () => {
     const queue = t.make(work, { yieldAfterMs: 100, yieldEveryMs: 400 });
     queue.add(['/src/big.txt']);
     await work.until(() => work.calls.length === 1, 'the long batch to start');
-    // Too soon: a batch of a few files is let finish.
+    // Too soon to stop it (a batch of a few files is let finish), but looked at again at 100 ms.
     queue.add(['/src/early.md']);
     await elapse(5 * FAST.batchDelayMs!);
     expect(work.signals[0]!.aborted).toBe(false);
-    await elapse(150);
-    queue.add(['/src/late.md']);
-    await work.until(() => work.calls.length === 3, 'the waiting paths, then the long batch again');
+    await work.until(() => work.calls.length === 3, 'the early path, then the long batch again');
     expect(work.signals[0]!.aborted).toBe(true);
+    expect(work.calls[1]!.atMs - work.calls[0]!.atMs).toBeGreaterThanOrEqual(90);
     // Its second run may not be stopped before yieldEveryMs: a re-read of a big file must get on.
     await elapse(150);
     queue.add(['/src/third.md']);
     await elapse(5 * FAST.batchDelayMs!);
     expect(work.signals[2]!.aborted).toBe(false);
     expect(queue.stats().depth).toBe(2);
-    await elapse(400);
-    queue.add(['/src/fourth.md']);
-    await work.until(() => work.calls.length === 5, 'the waiting paths, then the long batch a third time');
+    await work.until(() => work.calls.length === 5, 'the third path, then the long batch a third time');
     expect(work.signals[2]!.aborted).toBe(true);
-    // Its third run: not before twice yieldEveryMs.
-    await elapse(500);
+    expect(work.calls[3]!.atMs - work.calls[2]!.atMs).toBeGreaterThanOrEqual(390);
+    // Its third run: not before twice yieldEveryMs; it finishes first.
     queue.add(['/src/fifth.md']);
-    await elapse(5 * FAST.batchDelayMs!);
+    await elapse(100);
     expect(work.signals[4]!.aborted).toBe(false);
     release();
     await queue.drain();
+    expect(work.signals[4]!.aborted).toBe(false);
     expect(work.calls.map((c) => [...c.paths].sort())).toEqual([
       ['/src/big.txt'],
-      ['/src/early.md', '/src/late.md'],
+      ['/src/early.md'],
       ['/src/big.txt'],
-      ['/src/fourth.md', '/src/third.md'],
+      ['/src/third.md'],
       ['/src/big.txt'],
       ['/src/fifth.md'],
     ]);
