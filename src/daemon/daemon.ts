@@ -236,7 +236,7 @@ export class Daemon {
 
   async #begin(): Promise<void> {
     await this.#ipc.listen();
-    await this.#run(this.#rt);
+    await this.#run(this.#rt, 'start-up: changes made while the daemon was down');
     this.#timers.push(
       setInterval(
         () =>
@@ -303,7 +303,7 @@ export class Daemon {
   }
 
   /** Starts a built runtime: queue, model worker, watcher, then the reconcile of everything. */
-  async #run(rt: Runtime): Promise<void> {
+  async #run(rt: Runtime, why: string): Promise<void> {
     rt.queue = new IndexQueue({
       sync: (paths, signal, forced) =>
         this.#write({ work: 'paths', paths: paths.length }, async () => {
@@ -370,7 +370,7 @@ export class Daemon {
     for (const w of rt.workers)
       runInBackground(this.#log.child({ embedder: w.name }), 'starting the embed worker', () => w.start());
     await rt.watcher.start();
-    rt.queue.rescan(undefined, 'start-up: changes made while the daemon was down');
+    rt.queue.rescan(undefined, why);
   }
 
   #noteEmbedding(p: IndexProgress): void {
@@ -534,7 +534,7 @@ export class Daemon {
       rt = await Daemon.#build(old.config, this.#rootLogger, this.#limits);
     }
     this.#rt = rt;
-    await this.#run(rt);
+    await this.#run(rt, 'config reloaded: sources added, removed or changed');
     await this.#retire(old);
     if (!this.#reloadTrouble) this.#log.info('config reloaded');
   }

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
+import { chooseConfigPath, loadConfig } from '../../config/load.js';
 import { isRagError, RagError } from '../../errors.js';
 import { request } from '../../ipc/client.js';
 import type { Method, ParamsOf, ResultOf } from '../../ipc/protocol.js';
-import { configFlag, startDaemonFix } from '../../service/start-hint.js';
+import { configFlag, startDaemonFix, withConfigFlag } from '../../service/start-hint.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson } from '../output.js';
 
@@ -23,7 +23,10 @@ export function registerControl(program: Command): void {
       if (g.json) printJson(result);
       else
         process.stdout.write(
-          `Queued ${result.queued} path${result.queued === 1 ? '' : 's'}; \`ragctl status\` shows progress.\n`,
+          withConfigFlag(
+            `Queued ${result.queued} path${result.queued === 1 ? '' : 's'}; \`ragctl status\` shows progress.\n`,
+            chooseConfigPath({ configPath: g.config }).path,
+          ),
         );
     });
   program

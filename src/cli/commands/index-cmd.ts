@@ -11,6 +11,7 @@ import type { Logger } from '../../log.js';
 import { isInside, sourceFolders } from '../../paths.js';
 import { emptySummary, type IndexProgress, type IndexSummary } from '../../pipeline/types.js';
 import type { ComponentRegistry } from '../../registry/registry.js';
+import { withConfigFlag } from '../../service/start-hint.js';
 import { commandContext } from '../context.js';
 import { displayPath, unreadKinds } from '../display.js';
 import type { GlobalOptions } from '../main.js';
@@ -55,7 +56,10 @@ Examples:
         if (g.json) printJson({ via: 'daemon', queued });
         else
           process.stdout.write(
-            `The daemon is indexing (${queued} path${queued === 1 ? '' : 's'} queued); \`ragctl status\` shows progress.\n`,
+            withConfigFlag(
+              `The daemon is indexing (${queued} path${queued === 1 ? '' : 's'} queued); \`ragctl status\` shows progress.\n`,
+              config.configFile,
+            ),
           );
         return;
       }

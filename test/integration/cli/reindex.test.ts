@@ -18,7 +18,9 @@ describe('ragctl reindex <path>', () => {
   it('takes a path relative to the directory it is run in, not the daemon’s', async () => {
     const result = await runCli(['reindex', 'projects/a.md', '--config', ws.configFile], { cwd: ws.notes });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toBe('Queued 1 path; `ragctl status` shows progress.\n');
+    expect(result.stdout).toBe(
+      `Queued 1 path; \`ragctl status --config ${ws.configFile}\` shows progress.\n`,
+    );
     const folder = await runCli(['reindex', '.', '--json', '--config', ws.configFile], {
       cwd: ws.path('projects'),
     });

@@ -297,7 +297,10 @@ describe('the CLI over the socket of the running daemon', () => {
     // Asking for the same path again does not queue it twice.
     const reindex = await ragctl('reindex', path);
     expect(reindex.code, reindex.stderr).toBe(0);
-    expect(reindex.stdout).toBe('Queued 1 path; `ragctl status` shows progress.\n');
+    // The command it names is this config's, as given.
+    expect(reindex.stdout).toBe(
+      `Queued 1 path; \`ragctl status --config ${ws.configFile}\` shows progress.\n`,
+    );
     expect((await daemon.status()).queue_depth).toBe(1);
     // Still not indexed: search the whole index once more, and the record is absent.
     expect(hitsAt(await daemon.search('bandicootpause'), path)).toEqual([]);
@@ -345,7 +348,9 @@ describe('the CLI over the socket of the running daemon', () => {
     expect(one.code, one.stderr).toBe(0);
     expect(oneJsonLine(one)).toEqual({ via: 'daemon', queued: 1 });
     const human = await ragctl('index');
-    expect(human.stdout).toBe('The daemon is indexing (1 path queued); `ragctl status` shows progress.\n');
+    expect(human.stdout).toBe(
+      `The daemon is indexing (1 path queued); \`ragctl status --config ${ws.configFile}\` shows progress.\n`,
+    );
     await waitFor('the note indexed by the daemon', async () =>
       hasWordAt(path, 'cassowaryhand')(await daemon.search('cassowaryhand')),
     );
