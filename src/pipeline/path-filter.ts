@@ -64,11 +64,8 @@ export class PathFilter {
 
   /** Whether a file (absolute path) is part of the source. */
   acceptsFile(file: string): boolean {
-    if (isInside(file, this.#dataDir)) return false;
-    const rel = toPosix(relativePath(this.root, file));
-    if (isOutside(rel) || rel === '') return false;
-    if (isOfficeOwnerFile(rel) || !this.#include(rel) || this.#exclude(rel)) return false;
-    return !this.#ignored(file, false) && !this.#earlier.some((f) => f.acceptsPath(file));
+    const rel = this.#below(file);
+    return rel !== undefined && this.#include(rel) && this.#notKeptOut(file, rel);
   }
 
   /**
@@ -77,11 +74,23 @@ export class PathFilter {
    * read, counted for `status` so that a folder's files left out are not left out unsaid.
    */
   isUnread(file: string): boolean {
-    if (isInside(file, this.#dataDir)) return false;
+    const rel = this.#below(file);
+    if (rel === undefined || rel.split('/').at(-1)!.startsWith('.')) return false;
+    return !this.#include(rel) && this.#notKeptOut(file, rel);
+  }
+
+  /** The file's path from the root (posix), unless it is no file of this source's at all. */
+  #below(file: string): string | undefined {
+    if (isInside(file, this.#dataDir)) return undefined;
     const rel = toPosix(relativePath(this.root, file));
-    if (isOutside(rel) || rel === '' || rel.split('/').at(-1)!.startsWith('.')) return false;
-    if (isOfficeOwnerFile(rel) || this.#include(rel) || this.#exclude(rel)) return false;
-    return !this.#ignored(file, false) && !this.#earlier.some((f) => f.acceptsPath(file));
+    return isOutside(rel) || rel === '' || isOfficeOwnerFile(rel) ? undefined : rel;
+  }
+
+  /** Not excluded, not ignored, not a file of a source of this folder listed before. */
+  #notKeptOut(file: string, rel: string): boolean {
+    return (
+      !this.#exclude(rel) && !this.#ignored(file, false) && !this.#earlier.some((f) => f.acceptsPath(file))
+    );
   }
 
   /** Whether a path below the root passes every folder on its way (for watcher events). */
