@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { errnoCode } from '../errors.js';
+import { existsSync } from 'node:fs';
 import { ServiceError } from './errors.js';
-import { executePlan } from './execute.js';
+import { executePlan, readIfExists } from './execute.js';
 import { realpathOrNull } from './spec.js';
 import type {
   CommandRunner,
@@ -131,15 +130,6 @@ function notInstalled(spec: ServiceSpec): ServiceError {
       fix: `\`ragctl daemon install${spec.suffix ? ` --config ${spec.configPath}` : ''}\` installs and starts it`,
     },
   );
-}
-
-function readIfExists(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return null;
-    throw err;
-  }
 }
 
 /** Same file, through symlinks too (a Homebrew `node` link and its Cellar binary are one node). */

@@ -27,21 +27,32 @@ export async function executePlan(plan: ServicePlan, options: ExecuteOptions): P
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const outcomes: StepOutcome[] = [];
   const tolerated: string[] = [];
+  const written: Array<{ path: string; before: string | null }> = [];
   for (const step of plan.steps) {
     switch (step.kind) {
       case 'mkdir':
         mkdirSync(step.path, { recursive: true });
         outcomes.push({ step });
         break;
-      case 'write':
-        outcomes.push({ step, changed: writeServiceFile(step.path, step.content) });
+      case 'write': {
+        const before = readIfExists(step.path);
+        writeServiceFile(step.path, step.content);
+        written.push({ path: step.path, before });
+        outcomes.push({ step, changed: before !== step.content });
         break;
+      }
       case 'remove':
         rmSync(step.path, { force: true });
         outcomes.push({ step });
         break;
       case 'run': {
-        const exitCode = await runStep(step, options, sleep, tolerated);
+        let exitCode: number;
+        try {
+          exitCode = await runStep(step, options, sleep, tolerated);
+        } catch (err) {
+          if (!step.undoWritesOnFailure || written.length === 0 || !(err instanceof ServiceError)) throw err;
+          throw withUndone(err, undoWrites(written));
+        }
         outcomes.push({ step, exitCode });
         break;
       }
@@ -84,20 +95,49 @@ async function runStep(
   }
 }
 
-/**
- * Writes through a temporary file and a rename, so the service manager never reads half a
- * file. Returns false when the file already had this content.
- */
-function writeServiceFile(path: string, content: string): boolean {
-  let before: string | null = null;
-  try {
-    before = readFileSync(path, 'utf8');
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
+/** Puts written files back as they were; says what it did, in the words of the error. */
+function undoWrites(written: ReadonlyArray<{ path: string; before: string | null }>): string[] {
+  const said: string[] = [];
+  for (const { path, before } of written.toReversed()) {
+    try {
+      if (before === null) {
+        rmSync(path, { force: true });
+        said.push(`${path} was removed again`);
+      } else {
+        writeServiceFile(path, before);
+        said.push(`${path} was put back as it was`);
+      }
+    } catch (err) {
+      said.push(`${path} could not be put back (${err instanceof Error ? err.message : String(err)})`);
+    }
   }
+  return said;
+}
+
+function withUndone(err: ServiceError, undone: readonly string[]): ServiceError {
+  return new ServiceError(err.reason, `${err.message}; ${undone.join('; ')}`, {
+    fix: err.fix,
+    command: err.command ?? undefined,
+    exitCode: err.exitCode,
+    stderr: err.stderr,
+    cause: err,
+  });
+}
+
+/** A service file's text; null when there is none. */
+export function readIfExists(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** Writes through a temporary file and a rename, so the service manager never reads half a file. */
+function writeServiceFile(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, content, { mode: SERVICE_FILE_MODE });
   renameSync(tmp, path);
-  return before !== content;
 }

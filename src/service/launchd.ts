@@ -59,6 +59,7 @@ export class LaunchdManager implements ServiceManager {
           argv: ['launchctl', 'enable', target(spec)],
           why: 'clear an earlier `launchctl disable`, which would make bootstrap fail',
         },
+        // A failed bootstrap keeps the plist: its fix is to lint that file.
         {
           kind: 'run',
           argv: ['launchctl', 'bootstrap', domain(spec), spec.file],
@@ -90,6 +91,7 @@ export class LaunchdManager implements ServiceManager {
       action: 'start',
       spec,
       steps: [
+        // A failed bootstrap keeps the plist: its fix is to lint that file.
         {
           kind: 'run',
           argv: ['launchctl', 'bootstrap', domain(spec), spec.file],

@@ -51,8 +51,19 @@ export class SystemdManager implements ServiceManager {
       spec,
       steps: [
         { kind: 'write', path: spec.file, content: this.render(spec) },
-        { kind: 'run', argv: systemctl('daemon-reload'), why: 'make the user manager read the new unit' },
-        { kind: 'run', argv: systemctl('enable', spec.name), why: 'start it at every login' },
+        {
+          kind: 'run',
+          argv: systemctl('daemon-reload'),
+          why: 'make the user manager read the new unit',
+          undoWritesOnFailure: true,
+        },
+        {
+          kind: 'run',
+          argv: systemctl('enable', spec.name),
+          why: 'start it at every login',
+          undoWritesOnFailure: true,
+        },
+        // A unit that is enabled but fails to start stays: the journal and `daemon status` say why.
         {
           kind: 'run',
           argv: systemctl('restart', spec.name),

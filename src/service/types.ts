@@ -48,6 +48,11 @@ export type PlanStep =
       readonly okExitCodes?: readonly number[];
       /** Exit codes worth retrying after a pause (a race in the service manager). */
       readonly retryExitCodes?: readonly number[];
+      /**
+       * When this command fails, the files this plan wrote before it are put back as they were:
+       * the manager never took them up, and a file left behind would read as installed.
+       */
+      readonly undoWritesOnFailure?: true;
     };
 
 export interface ServicePlan {

@@ -114,7 +114,7 @@ describe('ragctl daemon install through the real runner', () => {
     const run = await runDaemonCli(['install'], deps(e));
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(
-      /^ragctl: `systemctl --user daemon-reload` exited 1: Failed to connect to bus: No medium found\n {2}fix: systemd user session not available/,
+      /^ragctl: `systemctl --user daemon-reload` exited 1: Failed to connect to bus: No medium found; \S+ragd\.service was removed again\n {2}fix: systemd user session not available/,
     );
     expect(calls()).toEqual([['--user', 'daemon-reload']]);
   });
@@ -122,6 +122,8 @@ describe('ragctl daemon install through the real runner', () => {
   it('says systemctl is missing when it is', async () => {
     const run = await runDaemonCli(['install'], deps({ PATH: join(th.root, 'empty') }));
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/systemctl not found on PATH\n {2}fix: this system has no systemd/);
+    expect(run.stderr).toMatch(
+      /systemctl not found on PATH; \S+ was removed again\n {2}fix: this system has no systemd/,
+    );
   });
 });

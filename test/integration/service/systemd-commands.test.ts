@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceCommandDeps } from '../../../src/cli/commands/daemon-service.js';
@@ -100,7 +100,7 @@ describe('ragctl daemon install (systemd)', () => {
     const human = await runDaemonCli(['install'], deps());
     expect(human.exitCode).toBe(1);
     expect(human.stderr).toBe(
-      'ragctl: `systemctl --user daemon-reload` exited 1: Failed to connect to bus: No medium found\n' +
+      `ragctl: \`systemctl --user daemon-reload\` exited 1: Failed to connect to bus: No medium found; ${unitFile()} was removed again\n` +
         '  fix: systemd user session not available: run `ragctl daemon run` in a terminal, or enable lingering (`loginctl enable-linger $USER`) and log in again\n',
     );
     const json = await runDaemonCli(['install', '--json'], deps());
@@ -109,8 +109,27 @@ describe('ragctl daemon install (systemd)', () => {
       code: 'E_IO',
       fix: expect.stringMatching(/enable-linger/),
     });
-    // The file stays: the next install (or a login with lingering) picks it up.
-    expect(existsSync(unitFile())).toBe(true);
+    // The manager never read the unit, so none is left behind to read as installed.
+    expect(existsSync(unitFile())).toBe(false);
+    const status = await runDaemonCli(['status', '--json'], deps());
+    expect(JSON.parse(status.stdout).installed).toBe(false);
+  });
+
+  it('a reinstall that cannot reach the manager puts the old unit back; a failed enable undoes too', async () => {
+    expect((await runDaemonCli(['install'], deps())).exitCode).toBe(0);
+    const old = `${readFileSync(unitFile(), 'utf8')}# edited by hand\n`;
+    writeFileSync(unitFile(), old);
+    runner.answer(['systemctl', '--user', 'daemon-reload'], NO_BUS, 1);
+    const again = await runDaemonCli(['install'], deps());
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain(`; ${unitFile()} was put back as it was`);
+    expect(readFileSync(unitFile(), 'utf8')).toBe(old);
+
+    rmSync(unitFile());
+    runner.answer(['systemctl', '--user', 'enable'], exited(1, 'Failed to enable unit: Access denied\n'), 1);
+    const enable = await runDaemonCli(['install'], deps());
+    expect(enable.exitCode).toBe(1);
+    expect(existsSync(unitFile())).toBe(false);
   });
 
   it('a failing restart names the journal', async () => {
@@ -124,6 +143,8 @@ describe('ragctl daemon install (systemd)', () => {
       /`systemctl --user restart ragd\.service` exited 1: Job for ragd\.service failed/,
     );
     expect(run.stderr).toMatch(/journalctl --user -u ragd\.service -n 50/);
+    // Enabled but not running: the unit stays for the journal and `daemon status` to explain.
+    expect(existsSync(unitFile())).toBe(true);
   });
 
   it('the default config spelled another way is still the default, with the plain unit name', async () => {
