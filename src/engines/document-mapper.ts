@@ -14,6 +14,7 @@ import {
   vectorType,
 } from './arrow.js';
 import { DOCUMENT_FILTERS } from './document-filters.js';
+import { LISTING_RANK_FACTOR } from './markdown/listing.js';
 import {
   RELEASE_NOTES_PATHS,
   RELEASE_NOTES_RANK_FACTOR,
@@ -35,16 +36,17 @@ export const documentMapper: StoreMapper = {
   filters: DOCUMENT_FILTERS,
   rerank: true,
   /**
-   * A project's changelog (`RELEASE_NOTES_PATHS`) stays findable but loses near-ties to the
-   * docs and code it describes: its one-line entries name every feature, so they match a
-   * question about any of them as well as the page that answers it. A question about releases
-   * (`RELEASE_QUESTION`) keeps them where they were.
+   * Rows that stay findable but lose near-ties to the pages that answer:
+   * - a project's changelog (`RELEASE_NOTES_PATHS`): its one-line entries name every feature,
+   *   so they match a question about any of them as well as the page that answers it. A
+   *   question about releases (`RELEASE_QUESTION`) keeps them where they were.
+   * - a listing (`metadata.listing`: a back-of-book index, a table of contents), whose entries
+   *   name every topic for the same reason.
    */
-  hybridRankDown: {
-    paths: RELEASE_NOTES_PATHS,
-    factor: RELEASE_NOTES_RANK_FACTOR,
-    unlessAsked: RELEASE_QUESTION,
-  },
+  hybridRankDown: [
+    { paths: RELEASE_NOTES_PATHS, factor: RELEASE_NOTES_RANK_FACTOR, unlessAsked: RELEASE_QUESTION },
+    { rows: (metadata) => metadata.listing === true, factor: LISTING_RANK_FACTOR },
+  ],
   /**
    * A section too long for one chunk: its pieces carry its heading's line and their place in it
    * (the markdown chunker's `metadata.section` and `piece`), and neighbouring pieces are one hit.

@@ -228,7 +228,7 @@ export interface StoreMapper {
    * equally good matches (the code mapper's test files, whose tables of inputs and expected
    * messages read like a question about the code they test). Only hybrid search applies it.
    */
-  readonly hybridRankDown?: RankDown;
+  readonly hybridRankDown?: readonly RankDown[];
   /**
    * Rows that repeat one thing, which a search shows as one hit with a count of the others (the
    * SQL mapper's: a log's runs of one statement shape, by fingerprint). Its `filter` must be one

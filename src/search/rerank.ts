@@ -11,7 +11,9 @@ import type { SearchHit } from '../store/types.js';
  *
  * Only the places of the hits that get a score move: those of tables whose engine re-ranks
  * (its mapper's `rerank`) and whose embedder has token vectors. Hits of one model are compared
- * with each other only. Each place keeps the score it had, so scores still fall down the list
+ * with each other only. A hit its mapper ranked down (an index page, a changelog) keeps its place:
+ * its entries name the query's words as closely as the answer does, so reading it against the
+ * query would undo the rank-down. Each place keeps the score it had, so scores still fall down the list
  * and stay on hybrid's scale; `explain.rerank` tells the late score and the place before.
  */
 export async function rerankLate(
@@ -24,7 +26,9 @@ export async function rerankLate(
   const out = [...hits];
   const groups = new Map<Embedder, number[]>();
   for (let place = 0; place < Math.min(depth, hits.length); place++) {
-    const scorer = scorerOf(hits[place]!);
+    const hit = hits[place]!;
+    if (hit.rankedDown !== undefined) continue;
+    const scorer = scorerOf(hit);
     if (!scorer?.lateScores) continue;
     const places = groups.get(scorer) ?? [];
     places.push(place);

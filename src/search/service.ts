@@ -42,7 +42,7 @@ export interface SearchTable {
   /** The column of each row's qualified name (its mapper's `nameColumn`). */
   nameColumn?: string | undefined;
   /** Rows its hybrid searches rank down (its mapper's `hybridRankDown`). */
-  hybridRankDown?: RankDown | undefined;
+  hybridRankDown?: readonly RankDown[] | undefined;
   /** Rows its searches show as one hit per value (its mapper's `collapse`). */
   collapse?: Collapse | undefined;
   /** Its hybrid hits may be re-ranked by late interaction (its mapper's `rerank`). */

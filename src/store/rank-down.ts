@@ -2,29 +2,38 @@ import { relative, sep } from 'node:path';
 import type { RankDown, SearchHit } from './types.js';
 
 /**
- * Multiplies the fused score of the hits whose path (relative to their source root) matches
- * `rankDown.paths` by its factor. Returns the hits in their old order (file evidence sorts them
- * next) and the ids it ranked down, for `explain`.
+ * Multiplies the fused score of the hits that a rule of `rankDowns` matches (by their path
+ * relative to their source root, or by their metadata) by its factor; a hit several rules match
+ * takes the product. Returns the hits in their old order (file evidence sorts them next) and the
+ * factor of each hit it ranked down, for `explain`.
  *
- * A query that asks for what those rows hold (`rankDown.unlessAsked`) leaves every hit as it was.
+ * A query that asks for what a rule's rows hold (`unlessAsked`) leaves them as they were.
  *
  * Why a factor, not a filter: the rows stay findable (a question about a test still finds the
- * test, first when nothing else matches as well), they only lose near-ties to the rows that
- * `paths` does not match.
+ * test, first when nothing else matches as well), they only lose near-ties to the rows that no
+ * rule matches.
  */
 export function withRankDown(
   hits: readonly SearchHit[],
-  rankDown: RankDown | undefined,
+  rankDowns: readonly RankDown[] | undefined,
   query = '',
-): { hits: SearchHit[]; rankedDown: Set<string> } {
-  const rankedDown = new Set<string>();
-  if (!rankDown || rankDown.unlessAsked?.test(query)) return { hits: [...hits], rankedDown };
+): { hits: SearchHit[]; rankedDown: Map<string, number> } {
+  const rankedDown = new Map<string, number>();
+  const rules = (rankDowns ?? []).filter((rule) => !rule.unlessAsked?.test(query));
+  if (rules.length === 0) return { hits: [...hits], rankedDown };
   const out = hits.map((hit) => {
-    if (!rankDown.paths.test(relativePosix(hit.root, hit.path))) return hit;
-    rankedDown.add(hit.id);
-    return { ...hit, score: hit.score * rankDown.factor };
+    let factor = 1;
+    for (const rule of rules) if (matches(rule, hit)) factor *= rule.factor;
+    if (factor === 1) return hit;
+    rankedDown.set(hit.id, factor);
+    return { ...hit, score: hit.score * factor, rankedDown: factor };
   });
   return { hits: out, rankedDown };
+}
+
+function matches(rule: RankDown, hit: SearchHit): boolean {
+  if (rule.paths?.test(relativePosix(hit.root, hit.path))) return true;
+  return rule.rows?.(hit.metadata) === true;
 }
 
 function relativePosix(root: string, path: string): string {

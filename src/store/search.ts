@@ -181,7 +181,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
     },
     file: { weight: fileWeight, evidence: evidence.get(hit.id) ?? 0 },
     pool,
-    ...(rankDown && rankedDown.has(hit.id) ? { rankDown: rankDown.factor } : {}),
+    ...(rankedDown.has(hit.id) ? { rankDown: rankedDown.get(hit.id) } : {}),
   }));
 }
 

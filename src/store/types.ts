@@ -78,7 +78,9 @@ export type FieldFilter =
  */
 export interface RankDown {
   /** Tested against the hit's path relative to its source root, `/`-separated (a RegExp will do). */
-  readonly paths: { test(path: string): boolean };
+  readonly paths?: { test(path: string): boolean };
+  /** Tested against the hit's metadata (a listing of links, marked by its chunker). */
+  readonly rows?: (metadata: Readonly<Record<string, unknown>>) => boolean;
   readonly factor: number;
   /**
    * Queries that ask for what these rows hold, and leave them where the legs put them (a
@@ -149,7 +151,7 @@ export interface SearchRequest {
    */
   nameColumn?: string | undefined;
   /** Hybrid mode: rows whose fused score is lowered by a factor (the table's mapper's `hybridRankDown`). */
-  hybridRankDown?: RankDown | undefined;
+  hybridRankDown?: readonly RankDown[] | undefined;
   /** Rows shown as one hit per value (the table's mapper's `collapse`); absent: every row its own hit. */
   collapse?: Collapse | undefined;
   /**
@@ -235,7 +237,10 @@ export interface FusionExplanation {
   file: { weight: number; evidence: number };
   /** Candidates each leg was asked for. */
   pool: number;
-  /** The factor the fused score was multiplied by (`SearchRequest.hybridRankDown`); absent when none was. */
+  /**
+   * The factor the fused score was multiplied by (`SearchRequest.hybridRankDown`; the product
+   * when several rules applied); absent when none did.
+   */
   rankDown?: number;
 }
 
@@ -306,6 +311,11 @@ export interface SearchHit {
    * every row was asked for.
    */
   parts?: LineSpan[];
+  /**
+   * Hybrid: the factor its mapper's `hybridRankDown` multiplied its fused score by; absent when
+   * none did. Re-ranking leaves such a hit where fusion put it (src/search/rerank.ts).
+   */
+  rankedDown?: number;
   /** Only when the request asked for it (`SearchRequest.explain`). */
   explain?: HitExplanation;
 }

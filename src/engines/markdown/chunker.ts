@@ -8,6 +8,7 @@ import { convertedBytes, convertedText, isContainer, readsBytes } from './conver
 import type { ConvertedText } from './converted.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
+import { isListing, linkStats } from './listing.js';
 import { Meter } from './meter.js';
 import { mergeSmall, packSection, withoutLoneHeadings } from './pack.js';
 import { splitSections } from './sections.js';
@@ -94,8 +95,11 @@ export function chunkMarkdown(
   for (const { sectionLine } of drafts)
     if (sectionLine !== undefined) pieces.set(sectionLine, (pieces.get(sectionLine) ?? 0) + 1);
   const placed = new Map<number, number>();
+  // An index page is cut into chunks of a few entries each: judged whole, it is one listing.
+  const listingPage = isListing(linkStats(source, 0, source.lineCount - 1, page));
   return drafts.map((draft, ordinal) => {
     const chunk = toChunk(draft, ordinal, input.path, meter, frontMatter.metadata, keywords, page);
+    if (listingPage) chunk.metadata.listing = true;
     const line = draft.sectionLine;
     if (line !== undefined && (pieces.get(line) ?? 0) > 1) {
       const piece = placed.get(line) ?? 0;
@@ -153,11 +157,11 @@ export const markdownChunker: Chunker = {
    * 10: a note of front matter only is one chunk of its properties, a code block over 64 KB
    * (a pasted log) cut into windows of lines; 11: text composed (NFC), as keyboards type it; 12:
    * no chunk of a lone heading that the next chunk's breadcrumb names, a file without an
-   * extension read as plain text):
+   * extension read as plain text; 13: chunks that are mostly links marked `metadata.listing`):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
-  version: '12',
+  version: '13',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);
@@ -195,6 +199,7 @@ function toChunk(
   const metadata: MarkdownChunkMetadata = { ...fileMetadata, bodyOffset: text.length - body.length };
   if (draft.span.isOversize) metadata.oversize = true;
   const { startLine, endLine } = draft.span;
+  if (isListing(linkStats(meter.source, startLine, endLine, page))) metadata.listing = true;
   const lines = page ? pageSpan(page, startLine, endLine) : { first: startLine, last: endLine };
   return {
     id: sha256(`${path}\0${ordinal}\0${contentHash}`),

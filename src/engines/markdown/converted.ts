@@ -13,12 +13,23 @@ export interface ConvertedText {
   kind: TextKind;
   /** The root of every heading path, as a note's front matter `title` is. */
   title?: string;
+  /**
+   * An HTML page's links, by line of `text`: how many a line holds and how many of its words are
+   * theirs. A chunk that is mostly links is a listing (an index, a table of contents).
+   */
+  links?: ReadonlyMap<number, LineLinks>;
+}
+
+export interface LineLinks {
+  readonly links: number;
+  readonly words: number;
 }
 
 /** A converted file's Markdown, written line by line, each line with the file lines behind it. */
 export class ConvertedLines {
   readonly #out: string[] = [];
   readonly #map: { first: number; last: number }[] = [];
+  readonly #links = new Map<number, LineLinks>();
 
   get length(): number {
     return this.#out.length;
@@ -32,6 +43,11 @@ export class ConvertedLines {
   push(line: string, first: number, last = first): void {
     this.#out.push(line);
     this.#map.push({ first: Math.max(0, first), last: Math.max(0, first, last) });
+  }
+
+  /** Says the line just written holds `links` links, of `words` words in all. */
+  markLinks(links: number, words: number): void {
+    if (links > 0 && this.#out.length > 0) this.#links.set(this.#out.length - 1, { links, words });
   }
 
   /** Line `index` (from the end when negative). */
@@ -51,7 +67,13 @@ export class ConvertedLines {
       this.#map.pop();
     }
     const text = this.#out.length ? `${this.#out.join('\n')}\n` : '';
-    return { text, lines: this.#map, kind, ...(title ? { title } : {}) };
+    return {
+      text,
+      lines: this.#map,
+      kind,
+      ...(title ? { title } : {}),
+      ...(this.#links.size ? { links: this.#links } : {}),
+    };
   }
 }
 

@@ -1,6 +1,7 @@
 import { type ChildNode, type Element, isTag, isText } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import { asText, ConvertedLines, type ConvertedText, fenceFor, lineFinder } from './converted.js';
+import { countWords } from './listing.js';
 
 /** What a reader of the page never sees as its content. */
 const SKIPPED = new Set([
@@ -130,6 +131,10 @@ class Writer {
   #blank = true;
   /** The level of the last heading written: a definition's title goes one below it. */
   #sectionLevel = 0;
+  /** Links begun on the line being written, the words inside them, and how deep in one it is. */
+  #links = 0;
+  #linkWords = 0;
+  #inLink = 0;
   readonly #lineAt: (index: number) => number;
 
   constructor(lineAt: (index: number) => number) {
@@ -183,6 +188,12 @@ class Writer {
           this.walk(cell.children, inList, definition);
         });
         this.#endLine();
+      } else if (name === 'a' && node.attribs.href) {
+        // DocBook nests a glossary term's link in another to the same place: one link.
+        if (!this.#inLink) this.#links++;
+        this.#inLink++;
+        this.walk(node.children, inList, definition);
+        this.#inLink--;
       } else if (BLOCKS.has(name)) {
         const tight = inList || name === 'dt';
         if (tight) this.#endLine();
@@ -210,6 +221,7 @@ class Writer {
       this.#prefix = '';
     }
     this.#line += words;
+    if (this.#inLink) this.#linkWords += countWords(words);
     if (start !== null) {
       const first = this.#lineAt(start + (data.length - data.trimStart().length));
       if (this.#first < 0) this.#first = first;
@@ -227,6 +239,12 @@ class Writer {
       `${'#'.repeat(level)} ${title}`,
       at,
       node.endIndex === null ? at : this.#lineAt(node.endIndex),
+    );
+    // An index's entries are anchored terms, each a heading holding its links.
+    const links = findAll(node.children, (el) => el.name === 'a' && Boolean(el.attribs.href), Infinity);
+    this.#out.markLinks(
+      links.length,
+      links.reduce((sum, a) => sum + countWords(textOf(a)), 0),
     );
     this.#blank = false;
     this.#endBlock();
@@ -273,8 +291,11 @@ class Writer {
     if (line) {
       // Text that Markdown would read as a heading, rule or fence stays text.
       this.#out.push(asText(line), this.#first, this.#last);
+      this.#out.markLinks(this.#links, this.#linkWords);
       this.#blank = false;
     }
+    this.#links = 0;
+    this.#linkWords = 0;
     this.#line = '';
     this.#first = -1;
     this.#last = -1;

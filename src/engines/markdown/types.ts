@@ -25,6 +25,8 @@ export type MarkdownChunkMetadata = {
   section?: number;
   /** With `section`: the chunk's place among the section's chunks, from 0. */
   piece?: number;
+  /** Mostly links to other places: an index, a table of contents (listing.ts). */
+  listing?: true;
 };
 
 /** Structural kinds the chunker cares about; everything else markdown-it emits is `other`. */
