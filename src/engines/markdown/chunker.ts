@@ -157,7 +157,8 @@ export const markdownChunker: Chunker = {
    * 10: a note of front matter only is one chunk of its properties, a code block over 64 KB
    * (a pasted log) cut into windows of lines; 11: text composed (NFC), as keyboards type it; 12:
    * no chunk of a lone heading that the next chunk's breadcrumb names, a file without an
-   * extension read as plain text; 13: chunks that are mostly links marked `metadata.listing`):
+   * extension read as plain text; 13: chunks that are mostly links marked `metadata.listing`,
+   * an HTML note's or tip's title no section, every entry of a list DocBook anchored in part titled):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */

@@ -89,6 +89,13 @@ const BLOCKS = new Set([
 const HEADING = /^h([1-6])$/;
 
 /**
+ * A box set apart from the text (DocBook's `<div class="note"><h3>Note</h3>`, a callout): its
+ * heading titles the box, not a section, so it does not take the place of the section's own.
+ */
+const BOX_NAMES =
+  /(?:^|\s)(?:note|tip|hint|caution|warning|important|danger|attention|admonition|callout)(?:\s|$)/i;
+
+/**
  * Characters themes put after a heading as its permalink (Sphinx's `¶`, GitHub's `#`, `§`, a
  * link emoji): not part of its title.
  */
@@ -135,6 +142,8 @@ class Writer {
   #links = 0;
   #linkWords = 0;
   #inLink = 0;
+  /** How deep in a box set apart from the text (`BOX_NAMES`) it is. */
+  #inBox = 0;
   readonly #lineAt: (index: number) => number;
 
   constructor(lineAt: (index: number) => number) {
@@ -155,9 +164,9 @@ class Writer {
       if (!isTag(node) || isSkipped(node)) continue;
       const name = node.name;
       const heading = HEADING.exec(name);
-      if (heading) {
+      if (heading && !this.#inBox) {
         this.#heading(node, Number(heading[1]));
-      } else if (name === 'dt' && node.attribs.id) {
+      } else if (name === 'dt' && titlesEntry(node)) {
         // An anchored term: one documented thing (Sphinx's `.. function::`, a glossary entry),
         // titled as a heading one level below the section or definition it is in.
         lastDefinition = Math.min(6, Math.max(this.#sectionLevel, definition) + 1);
@@ -194,7 +203,13 @@ class Writer {
         this.#inLink++;
         this.walk(node.children, inList, definition);
         this.#inLink--;
-      } else if (BLOCKS.has(name)) {
+      } else if (BOX_NAMES.test(node.attribs.class ?? '')) {
+        this.#endBlock();
+        this.#inBox++;
+        this.walk(node.children, inList, definition);
+        this.#inBox--;
+        this.#endBlock();
+      } else if (BLOCKS.has(name) || heading) {
         const tight = inList || name === 'dt';
         if (tight) this.#endLine();
         else this.#endBlock();
@@ -309,6 +324,31 @@ class Writer {
       this.#blank = true;
     }
   }
+}
+
+/** Whether each list's terms title their entries (`titlesEntry`), by list. */
+const titledLists = new WeakMap<Element, boolean>();
+
+/**
+ * Whether a `<dt>` titles its entry as a heading: an anchored term is one documented thing
+ * (Sphinx's `.. function::`, a glossary entry). DocBook anchors only the entries something links
+ * to, so in a list where one term is anchored every entry's first term titles it: else the
+ * entries after an anchored one would read as part of it. A term right after another is the same
+ * entry's (a second signature of one function).
+ */
+function titlesEntry(dt: Element): boolean {
+  if (dt.attribs.id) return true;
+  let before = dt.prev;
+  while (before && !isTag(before)) before = before.prev;
+  if (before && before.name === 'dt') return false;
+  const list = dt.parent;
+  if (!list || !isTag(list) || list.name !== 'dl') return false;
+  let titled = titledLists.get(list);
+  if (titled === undefined) {
+    titled = list.children.some((c) => isTag(c) && c.name === 'dt' && Boolean(c.attribs.id));
+    titledLists.set(list, titled);
+  }
+  return titled;
 }
 
 /** A heading's text on one line, without its permalink mark. */

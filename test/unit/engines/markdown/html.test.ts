@@ -171,6 +171,70 @@ describe('htmlToMarkdown', () => {
     );
   });
 
+  it('titles every entry of a list where DocBook anchored some; a second signature stays in its entry', () => {
+    const page = [
+      '<main><h2>Features</h2><dl class="variablelist">',
+      '<dt><code>--with-icu</code></dt><dd><p>Build with ICU.</p></dd>',
+      '<dt id="WITH-LLVM"><code>--with-llvm</code></dt><dd><p>Build with LLVM.</p></dd>',
+      '<dt><code>--with-ssl</code></dt><dd><p>Build with SSL.</p></dd>',
+      '</dl>',
+      '<dl class="py method"><dt id="w.move">move(y, x)</dt><dt>move(pos)</dt><dd><p>Move the cursor.</p></dd></dl>',
+      '</main>',
+    ].join('\n');
+    expect(md(page)).toBe(
+      [
+        '## Features',
+        '',
+        '### --with-icu',
+        '',
+        'Build with ICU.',
+        '',
+        '### --with-llvm',
+        '',
+        'Build with LLVM.',
+        '',
+        '### --with-ssl',
+        '',
+        'Build with SSL.',
+        '',
+        '### move(y, x)',
+        '',
+        'move(pos)',
+        '',
+        'Move the cursor.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it("a note's or tip's title is the box's, not a section's: the text after it stays in its section", () => {
+    const page = [
+      '<main><h2>Variables</h2><p>Set them with \\set.</p>',
+      '<div class="note"><h3 class="title">Note</h3><p>Names are case-sensitive.</p></div>',
+      '<p>ON_ERROR_STOP stops at the first error.</p>',
+      '<div class="admonition tip"><h4>Tip</h4><p>Put it in .psqlrc.</p></div>',
+      '</main>',
+    ].join('\n');
+    expect(md(page)).toBe(
+      [
+        '## Variables',
+        '',
+        'Set them with \\set.',
+        '',
+        'Note',
+        '',
+        'Names are case-sensitive.',
+        '',
+        'ON_ERROR_STOP stops at the first error.',
+        '',
+        'Tip',
+        '',
+        'Put it in .psqlrc.',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('keeps text that would read as Markdown markup as text, and fences code holding a fence', () => {
     const page = '<p># of items</p><p>=====</p><p>```not code</p><pre>\n```\ninner\n```\n</pre>';
     expect(md(page)).toBe(
