@@ -12,6 +12,6 @@ export const DOCUMENT_FILTERS: readonly FilterField[] = Object.freeze([
     column: C.headingPath,
     placeholder: 'text',
     description:
-      'only sections under a heading with exactly this text, in any case, at any level (document engines, e.g. md)',
+      'only sections under a heading with exactly this text, in any case, at any level; a section number before it (2.5, Chapter 3:) may be left out (document engines, e.g. md)',
   },
 ]);

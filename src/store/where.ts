@@ -130,13 +130,25 @@ export function nameWhere(column: string, term: string): string {
 }
 
 /**
+ * A section's number before its title, as manuals number them (`2.5`, `25.1.`, `F.21.5.`,
+ * `Chapter 5:`, `Appendix B.`): a reader names the section by its title.
+ */
+const SECTION_NUMBER =
+  '(?:(?:chapter|section|appendix|part)[ \t]+[0-9a-z]+[.:]?[ \t]+|[0-9]+(?:\\.[0-9]+)*\\.?[ \t]+|[a-z](?:\\.[0-9]+)+\\.?[ \t]+)?';
+
+/**
  * Chunks under a heading of exactly this text, in any case: an item of the heading path, or a
  * line of the text that is that heading (`## Tasks`, `** Tasks`, an optional closing `#` run).
+ * A section number before the heading may be left out (`Missing values` is `2.5 Missing values`).
  */
 function headingWhere(column: string, heading: string): string {
-  const escaped = [...composed(heading.trim())].map(literal).join('');
-  const inPath = anyItemWhere(column, `(?im)^${escaped}$`);
-  const inText = `regexp_like(${C.text}, ${sqlString(`(?im)^(#{1,6}|\\*{1,6})[ \t]+${escaped}[ \t]*#*[ \t]*$`)})`;
+  const text = composed(heading.trim());
+  const escaped = [...text].map(literal).join('');
+  const number = /^(?:[0-9]|[a-z]\.[0-9]|(?:chapter|section|appendix|part)\s)/i.test(text)
+    ? ''
+    : SECTION_NUMBER;
+  const inPath = anyItemWhere(column, `(?im)^${number}${escaped}$`);
+  const inText = `regexp_like(${C.text}, ${sqlString(`(?im)^(#{1,6}|\\*{1,6})[ \t]+${number}${escaped}[ \t]*#*[ \t]*$`)})`;
   return `(${inPath} OR ${inText})`;
 }
 

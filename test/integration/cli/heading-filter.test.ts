@@ -19,6 +19,12 @@ describe('ragctl search --heading on merged sections', () => {
     await ws.write('Daily/2024-03-12.md', daily('2024-03-12', 'book the boiler service'));
     await ws.write('garden.md', '# Garden\n\n## Watering\n\nWater the tomatoes every evening in July.\n');
     await ws.write('Daily/2024-11-03.md', daily('2024-11-03', 'rake the leaves on the 11th of March path'));
+    await ws.write(
+      'manual.md',
+      '# An Introduction to R\n\n## 2.5 Missing values\n\nNA marks a value that is not available.\n\n' +
+        '## 5.2 Interface functions .C and .Fortran\n\nThese call compiled code.\n\n' +
+        '## Appendix B. Invoking R\n\nRun R from a shell with options.\n',
+    );
     config = await ws.writeConfig({ engines: { md: { chunker: 'markdown' } } });
     expect((await runCli(['index', '--config', config], { cwd: ws.root })).code).toBe(0);
   }, 120_000);
@@ -56,6 +62,19 @@ describe('ragctl search --heading on merged sections', () => {
       ws.path('garden.md'),
     ]);
     expect(await search('--heading', 'Task', 'what do I have to do')).toEqual([]);
+  }, 60_000);
+
+  it("a manual's numbered section by its title alone, or with its number", async () => {
+    const under = async (heading: string) =>
+      (await search('--heading', heading, 'how does it work')).map((h) => h.path);
+    const manual = [ws.path('manual.md')];
+    expect(await under('Missing values')).toEqual(manual);
+    expect(await under('2.5 missing values')).toEqual(manual);
+    expect(await under('interface functions .c and .fortran')).toEqual(manual);
+    expect(await under('Invoking R')).toEqual(manual);
+    // Still whole titles only, and a number typed must be the section's.
+    expect(await under('values')).toEqual([]);
+    expect(await under('3.1 Missing values')).toEqual([]);
   }, 60_000);
 
   it('a date as notes write it finds the notes holding it first, a month its days', async () => {
