@@ -1,5 +1,5 @@
 import type { Embedder } from '../embed/types.js';
-import { BUILTIN_ENGINES } from '../engines/default-includes.js';
+import { BUILTIN_ENGINES, CHUNKER_INCLUDES } from '../engines/default-includes.js';
 import type { FilterField, StoreMapper } from '../engines/types.js';
 import { isRagError, RagError } from '../errors.js';
 import { holdsOrDefines, withExactFirst } from '../store/exact-first.js';
@@ -401,6 +401,15 @@ export class SearchService {
         note = note ? `${note}; ${none}` : none;
       }
     }
+    if (ranked !== 'vector' && !/[\p{L}\p{N}]/u.test(query)) {
+      // An operator (`<<-`, `@>`, `...`): the full-text index holds words only, so the hits are
+      // the vector leg's neighbours of a few symbols, which must not pass for matches.
+      const none =
+        ranked === 'text'
+          ? `full-text search reads words of letters and digits, and "${query.trim()}" has none: search for a word that comes with it`
+          : `full-text search reads words of letters and digits, and "${query.trim()}" has none: these are the nearest in meaning`;
+      note = note ? `${note}; ${none}` : none;
+    }
     if (!results.length && ranked !== 'text') {
       // Nearest neighbours are found whatever the words, so none means no chunk passes the filters.
       const filters = [
@@ -460,10 +469,17 @@ export class SearchService {
     if (engine && !tables.length) {
       // A source without `engine:` is read by the Markdown engine, so a folder of code or SQL
       // given as a plain source lands here: say how to have the engine, not only that it is missing.
+      // `--engine pdf`: a kind of file, which the Markdown engine reads among others.
+      const ext = engine.replace(/^\./, '').toLowerCase();
+      const kind = Object.values(CHUNKER_INCLUDES).some((globs) => globs.includes(`**/*.${ext}`))
+        ? ext
+        : undefined;
       throw new RagError('E_USAGE', `no engine '${engine}' (engines: ${names})`, {
         fix: Object.hasOwn(BUILTIN_ENGINES, engine)
           ? `add \`engine: ${engine}\` to the sources in your config that hold its files (it is built in), then run \`ragctl index\``
-          : `define it under \`engines:\` in your config and put \`engine: ${engine}\` on the sources it reads, then run \`ragctl index\``,
+          : kind
+            ? `to search .${kind} files only, use \`--path '**/*.${kind}'\`; an engine is what reads a source (${names})`
+            : `define it under \`engines:\` in your config and put \`engine: ${engine}\` on the sources it reads, then run \`ragctl index\``,
       });
     }
     const having = tables.filter((t) => given.every((f) => declared(t, f.name)));

@@ -272,6 +272,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
       },
       config: file,
       created: text === null,
+      dataDir: after.dataDir,
       guessed: !!guess,
       files: counts,
       ...(unread ? { unread: { message: unread.message, fix: unread.fix } } : {}),
@@ -312,6 +313,9 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
     }
   }
   if (unread) lines.push(`  Nothing in it would be read: ${unread.message}.`, `  fix: ${unread.fix}`);
+  // A new config has no `dataDir:`: say where the index will take disk space.
+  if (text === null)
+    lines.push(`  The index goes to ${displayPath(after.dataDir)} (\`dataDir:\` in the config moves it).`);
   if (sqlBeside) {
     const n = guess!.sqlFiles;
     lines.push(

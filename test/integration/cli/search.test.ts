@@ -252,6 +252,14 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
         fix: expect.stringContaining('add `engine: sql` to the sources in your config that hold its files'),
       },
     });
+    // A kind of file is no engine: the filter that keeps it is named.
+    const pdf = await ragctl('search', '--json', '--engine', 'pdf', 'anything');
+    expect(pdf.code).toBe(2);
+    expect(oneJsonLine(pdf)).toMatchObject({
+      error: {
+        fix: "to search .pdf files only, use `--path '**/*.pdf'`; an engine is what reads a source (md)",
+      },
+    });
 
     const k = await ragctl('search', '-k', 'many', 'anything');
     expect(k.code).toBe(2);

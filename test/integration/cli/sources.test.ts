@@ -1,5 +1,5 @@
 import { mkdir, readFile, rmdir, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { defaultDataDir } from '../../../src/config/paths.js';
@@ -73,6 +73,10 @@ describe('ragctl add', () => {
     expect(r.stdout).toContain('Added notes (engine md) to ');
     expect(r.stdout).toContain(', a new file.');
     expect(r.stdout).toContain('guessed from its files: of 1 file, 1 for md (--engine chooses others).');
+    // The new config names no data dir: where the index goes is said.
+    expect(r.stdout).toContain(
+      `  The index goes to xdg-data${sep}ragctl (\`dataDir:\` in the config moves it).`,
+    );
     expect(r.stdout).toContain('Run `ragctl index` to index it now');
     expect(parseYaml(await readFile(configFile, 'utf8'))).toEqual({
       sources: [{ path: join(root, 'notes') }],

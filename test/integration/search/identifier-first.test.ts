@@ -134,6 +134,16 @@ describe('one-identifier queries', () => {
     expect(word.note).toBe('no result holds zorbulax: these are the nearest in meaning');
     // A word held in another form (a plural of one the notes use) needs no note.
     expect((await app.search.search({ query: 'Sessions', k: 5 })).note).toBeUndefined();
+    // An operator has no words for the full-text index: its neighbours are said to be only that.
+    const operator = await app.search.search({ query: '<<-', k: 5 });
+    expect(operator.results.length).toBeGreaterThan(0);
+    expect(operator.note).toBe(
+      'full-text search reads words of letters and digits, and "<<-" has none: these are the nearest in meaning',
+    );
+    const text = await app.search.search({ query: '@>', mode: 'text', k: 5 });
+    expect(text.results).toEqual([]);
+    expect(text.note).toMatch(/"@>" has none: search for a word that comes with it$/);
+    expect((await app.search.search({ query: '<<-', mode: 'vector', k: 5 })).note).toBeUndefined();
   });
 
   it('puts the definitions of a one-word query first, and only them', async () => {
