@@ -158,7 +158,8 @@ export const markdownChunker: Chunker = {
    * (a pasted log) cut into windows of lines; 11: text composed (NFC), as keyboards type it; 12:
    * no chunk of a lone heading that the next chunk's breadcrumb names, a file without an
    * extension read as plain text; 13: chunks that are mostly links marked `metadata.listing`,
-   * an HTML note's or tip's title no section, every entry of a list DocBook anchored in part titled):
+   * an HTML note's or tip's title no section, every entry of a list DocBook anchored in part titled,
+   * a chapter's small end not merged into the next chapter's start):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */

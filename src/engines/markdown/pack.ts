@@ -84,7 +84,11 @@ export function mergeSmall(drafts: readonly Draft[], meter: Meter, minTokens: nu
   for (let i = 0; i < drafts.length; i++) {
     const draft = drafts[i]!;
     const prev = out.at(-1);
-    if (prev && (isSmall(prev) || isSmall(draft))) {
+    if (
+      prev &&
+      (isSmall(prev) || isSmall(draft)) &&
+      !(apart(prev, draft) && !(isSmall(prev) && isSmall(draft)))
+    ) {
       const merged = merge(prev, draft, meter);
       const next = drafts[i + 1];
       const waitForNext =
@@ -100,6 +104,16 @@ export function mergeSmall(drafts: readonly Draft[], meter: Meter, minTokens: nu
     out.push(draft);
   }
   return out;
+}
+
+/**
+ * Whether two neighbours share no heading: the end of one chapter and the start of the next.
+ * A small one joins a large one only under a shared heading, else the chunk would have no
+ * breadcrumb and the second chapter's title would be a line of its text. Two small ones (a
+ * note's `## Log` and `## Tasks`, with no title above them) still make one chunk.
+ */
+function apart(a: Draft, b: Draft): boolean {
+  return a.path.length > 0 && b.path.length > 0 && !a.isHeadingOnly && shared(a.path, b.path) === 0;
 }
 
 /**

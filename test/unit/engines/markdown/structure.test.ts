@@ -354,6 +354,18 @@ describe('merging small neighbours', () => {
     expect(chunkWith(nested, 'brew it.').headingPath).toEqual(['Guide', 'Install']);
   });
 
+  it("keeps a chapter's small end apart from the next chapter: under no shared heading, it would have no breadcrumb", () => {
+    const text = `# 7 Relational databases\n\n${prose(100)}\n\nThe end.\n\n# 8 Network interfaces\n\n${prose(40, 1)}\n`;
+    const chunks = chunk(text, limits(128, 32));
+    expect(chunkWith(chunks, 'The end.').headingPath).toEqual(['7 Relational databases']);
+    for (const c of chunks) expect(c.headingPath, c.text).not.toEqual([]);
+    expect(chunkWith(chunks, 'The end.').text).not.toContain('# 8 Network interfaces');
+    // Two small sections with no title above them still make one chunk (a note's Log and Tasks).
+    expect(
+      chunk('## Log\n\ncalled the plumber\n\n## Tasks\n\n- [ ] buy washers\n', limits(256, 32)),
+    ).toHaveLength(1);
+  });
+
   it('keeps a small chunk when no neighbour has room for it', () => {
     // Each big section fills 256 tokens to within 4: "# B Small." (4 tokens) fits in neither.
     const text = `# A\n\n${proseOfTokens(249)}\n\n# B\n\nSmall.\n\n# C\n\n${proseOfTokens(249, 1)}\n`;
