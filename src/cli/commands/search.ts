@@ -258,7 +258,7 @@ export function formatExplanation(e: HitExplanation): string[] {
   if (e.merge) lines.push(`  ${formatMerge(e.merge)}`);
   if (e.rerank)
     lines.push(
-      `  re-ranked: late interaction ${e.rerank.late.toFixed(4)}; #${e.rerank.before} in the fused order, whose first ${e.rerank.depth} were read against the query (it takes its new place's score)`,
+      `  re-ranked: late interaction ${e.rerank.late.toFixed(4)}; #${e.rerank.before} in the fused order, whose first ${e.rerank.depth} were read against the query (the score shown is its new place's, so scores still fall down the list)`,
     );
   if (e.exact)
     lines.push(

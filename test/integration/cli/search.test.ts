@@ -120,7 +120,7 @@ describe('ragctl search (no daemon: reads the index directly)', () => {
     const reranked = await ragctl('search', '-k', '3', '--path', 'garden/**', '--explain', 'blossom end rot');
     expect(reranked.code, reranked.stderr).toBe(0);
     expect(reranked.stdout).toMatch(
-      /^ {6}re-ranked: late interaction 0\.\d{4}; #\d+ in the fused order, whose first 10 were read against the query \(it takes its new place's score\)$/m,
+      /^ {6}re-ranked: late interaction 0\.\d{4}; #\d+ in the fused order, whose first 10 were read against the query \(the score shown is its new place's, so scores still fall down the list\)$/m,
     );
     // Without --explain, hits carry none.
     expect(results(await ragctl('search', '--json', 'blossom end rot')).every((h) => !('explain' in h))).toBe(

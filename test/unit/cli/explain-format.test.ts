@@ -65,7 +65,7 @@ describe('ragctl search --explain for people', () => {
       rerank: { method: 'late-interaction', late: 0.61234, before: 4, depth: 20 },
     });
     expect(moved.slice(2)).toEqual([
-      "  re-ranked: late interaction 0.6123; #4 in the fused order, whose first 20 were read against the query (it takes its new place's score)",
+      "  re-ranked: late interaction 0.6123; #4 in the fused order, whose first 20 were read against the query (the score shown is its new place's, so scores still fall down the list)",
       '  filter: none',
     ]);
   });
