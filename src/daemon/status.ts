@@ -207,6 +207,7 @@ export function buildStatus(input: StatusInputs): StatusResult {
           files: input.embedding.files,
           chunks: input.embedding.chunks,
           chunks_done: input.embedding.chunksDone,
+          chunks_reused: input.embedding.reused,
           eta_seconds: input.embeddingSecondsLeft,
         }
       : null,

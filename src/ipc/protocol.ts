@@ -176,6 +176,8 @@ export interface StatusResult {
     files: number;
     chunks: number;
     chunks_done: number;
+    /** The group's chunks found by hash, not embedded again; absent from older daemons. */
+    chunks_reused?: number;
     eta_seconds?: number | null;
   } | null;
   /** Each source folder and what the index holds of it; only when the request asked (`sources`). */

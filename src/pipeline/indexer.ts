@@ -945,6 +945,7 @@ class Run {
       files: mapped.length,
       chunks: missing.size,
       chunksDone: 0,
+      reused: known.size,
     };
     this.#progress('embedding', embedding);
     const t0 = performance.now();

@@ -118,6 +118,12 @@ export interface EmbeddingProgress {
   /** New chunks of the group to embed (chunks found by hash are not counted). */
   chunks: number;
   chunksDone: number;
+  /**
+   * The group's chunks found by hash, not embedded again: an unchanged part of an edited file, or
+   * what an earlier try embedded before it stopped (a save let go first), so that a resumed
+   * group's smaller count does not read as a restart.
+   */
+  reused: number;
 }
 
 export function emptySummary(): IndexSummary {

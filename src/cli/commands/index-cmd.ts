@@ -224,7 +224,8 @@ function describeProgress(p: IndexProgress): string {
   const e = p.embedding;
   if (e && e.chunksDone < e.chunks) {
     const others = e.files > 1 ? ` (+${e.files - 1} file${e.files === 2 ? '' : 's'})` : '';
-    return `${files} · embedding ${displayPath(e.path)}${others}: ${e.chunksDone}/${e.chunks} chunks`;
+    const reused = e.reused ? ` (${e.reused} more reused)` : '';
+    return `${files} · embedding ${displayPath(e.path)}${others}: ${e.chunksDone}/${e.chunks} chunks${reused}`;
   }
   return `${files} · ${p.chunksEmbedded} chunks embedded, ${p.chunksReused} reused`;
 }

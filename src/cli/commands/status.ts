@@ -140,8 +140,9 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
     const e = s.embedding;
     const others = e.files > 1 ? ` (+${e.files - 1} file${e.files === 2 ? '' : 's'})` : '';
     const left = e.eta_seconds == null ? '' : `, about ${formatSeconds(e.eta_seconds)} left`;
+    const reused = e.chunks_reused ? ` (${e.chunks_reused} more reused)` : '';
     lines.push(
-      `now:      embedding ${displayPath(e.path)}${others}: ${e.chunks_done}/${e.chunks} chunks${left}`,
+      `now:      embedding ${displayPath(e.path)}${others}: ${e.chunks_done}/${e.chunks} chunks${reused}${left}`,
     );
   }
   lines.push(`model:    ${s.model ?? '(none loaded)'}`);

@@ -62,6 +62,14 @@ describe('a save while the daemon embeds a big file', () => {
     expect(await foundBy('ferry timetable', 'text')).toBe(true);
     // The big file is not in the index yet: the note did not wait for it.
     expect((await daemon.status()).files).toBe(2);
+    // Resumed, it embeds only what it had not: status says how many it reused, so the smaller
+    // count does not read as a restart.
+    const resumed = await daemon.until(
+      'the big file to resume',
+      (s) => (s.embedding?.path ?? '').endsWith('handbook.md') && (s.embedding?.chunks_reused ?? 0) > 0,
+      120_000,
+    );
+    expect(resumed.embedding!.chunks + resumed.embedding!.chunks_reused!).toBe(total);
 
     await daemon.until('the big file indexed', (s) => s.files === 3 && s.state === 'idle', 300_000);
     await daemon.stop();

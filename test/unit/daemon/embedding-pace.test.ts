@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { EmbeddingPace } from '../../../src/daemon/embedding-pace.js';
 import { etaSeconds } from '../../../src/daemon/status.js';
 
-const group = (path: string, chunksDone: number, chunks = 6_000) => ({ path, files: 1, chunks, chunksDone });
+const group = (path: string, chunksDone: number, chunks = 6_000) => ({
+  path,
+  files: 1,
+  chunks,
+  chunksDone,
+  reused: 0,
+});
 
 describe('EmbeddingPace: a big file’s time left at its own pace', () => {
   it('is unknown for the first seconds, then the chunks left at the chunks-per-second so far', () => {
