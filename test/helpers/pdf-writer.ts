@@ -1,13 +1,16 @@
 /**
  * Writes a small but real PDF (1.4): pages of text lines in Helvetica (one of the 14 standard
  * fonts, so nothing is embedded) at given positions, an optional outline (bookmarks) whose
- * entries point at a page and a height on it, and an optional document title. pdf.js reads it
- * as it reads any PDF; tests use it to know exactly what each page holds.
+ * entries point at a page and a height on it, optional page labels (the numbers a viewer shows)
+ * and an optional document title. pdf.js reads it as it reads any PDF; tests use it to know
+ * exactly what each page holds.
  */
 export interface PdfLine {
   text: string;
   /** Baseline, in points from the page's bottom (a page is 612 × 792). */
   y: number;
+  /** Left edge, in points from the page's left (72 unless given): a page number set right of a head. */
+  x?: number;
   size?: number;
 }
 
@@ -18,6 +21,17 @@ export interface PdfBookmark {
   /** Where on the page it points: points from the bottom. */
   top: number;
   children?: PdfBookmark[];
+}
+
+/**
+ * Where a page numbering starts (a PDF's page labels): from 0-based `page` on, pages are numbered
+ * in `style` (`D` 1 2 3, `r` i ii iii, `R`, `a`, `A`) from `start` (1), after `prefix`.
+ */
+export interface PdfPageLabels {
+  page: number;
+  style?: 'D' | 'r' | 'R' | 'a' | 'A';
+  start?: number;
+  prefix?: string;
 }
 
 /** A PDF's numbered objects (from 1); one can be reserved first and written once its body is known. */
@@ -33,7 +47,7 @@ class Objects {
 
 export function writePdf(
   pages: readonly PdfLine[][],
-  options: { outline?: PdfBookmark[]; title?: string } = {},
+  options: { outline?: PdfBookmark[]; title?: string; pageLabels?: PdfPageLabels[] } = {},
 ): Buffer {
   const objects = new Objects();
   const catalog = objects.add();
@@ -44,7 +58,7 @@ export function writePdf(
   const pageIds: number[] = [];
   for (const lines of pages) {
     const content = lines
-      .map((l) => `BT /F1 ${l.size ?? 11} Tf 72 ${l.y} Td (${escapePdf(l.text)}) Tj ET`)
+      .map((l) => `BT /F1 ${l.size ?? 11} Tf ${l.x ?? 72} ${l.y} Td (${escapePdf(l.text)}) Tj ET`)
       .join('\n');
     const stream = objects.add(
       `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
@@ -69,7 +83,15 @@ export function writePdf(
     );
     outlines = ` /Outlines ${root} 0 R /PageMode /UseOutlines`;
   }
-  objects.set(catalog, `<< /Type /Catalog /Pages ${pagesNode} 0 R${outlines} >>`);
+  const labels = options.pageLabels?.length
+    ? ` /PageLabels << /Nums [${options.pageLabels
+        .map(
+          (l) =>
+            `${l.page} <<${l.style ? ` /S /${l.style}` : ''}${l.start ? ` /St ${l.start}` : ''}${l.prefix ? ` /P (${escapePdf(l.prefix)})` : ''} >>`,
+        )
+        .join(' ')}] >>`
+    : '';
+  objects.set(catalog, `<< /Type /Catalog /Pages ${pagesNode} 0 R${outlines}${labels} >>`);
   const info = options.title ? objects.add(`<< /Title (${escapePdf(options.title)}) >>`) : undefined;
   let pdf = '%PDF-1.4\n';
   const offsets = objects.bodies.map((body, i) => {
