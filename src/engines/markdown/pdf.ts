@@ -1,13 +1,14 @@
 import { RagError } from '../../errors.js';
 import { asText, ConvertedLines, type ConvertedText } from './converted.js';
+import { pageFurniture } from './pdf-furniture.js';
 
 /**
  * A PDF as the Markdown its text layer reads as: each page's lines in order, a blank line where
  * the gap between two lines is wider than a line, and the document's outline (its bookmarks) as
  * headings, each put on its page above the first line below the bookmark's position (without an
- * outline: its larger type, `headingsBySize`). What every
- * page repeats (running heads and feet, page numbers) and a table of contents' dotted leaders
- * are left out. `lines[i]` is the 0-based page of line `i`: a PDF has no lines of its own to
+ * outline: its larger type, `headingsBySize`). What the pages print around their text (running
+ * heads and feet, page numbers: pdf-furniture.ts) and a table of contents' dotted leaders are
+ * left out. `lines[i]` is the 0-based page of line `i`: a PDF has no lines of its own to
  * point at, so a hit's `start_line`/`end_line` are its pages.
  *
  * pdf.js (`pdfjs-dist`'s build for Node) reads it, loaded on the first PDF only. A scanned PDF
@@ -43,7 +44,10 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
     if (!pages.some((lines) => lines.some((l) => l.text.trim()))) {
       throw new RagError('E_SKIPPED', 'a PDF without a text layer (scanned pages?): nothing to read');
     }
-    const furniture = pageFurniture(pages);
+    const labels = await doc.getPageLabels().catch(() => null);
+    const furniture = pageFurniture(pages, labels);
+    // Finding the furniture compares every page's edges with the others': a turn before the pages are written.
+    await turn();
     // Without an outline, the lines set larger than the body text are the headings.
     const sized = marks.length ? new Map<Line, number>() : headingsBySize(pages, furniture);
     const out = new ConvertedLines();
@@ -131,9 +135,6 @@ interface Mark {
   page: number;
   top: number | null;
 }
-
-/** A line that is only a page number (`12`, `- 12 -`, `xiv`, `Page 3 of 9`), at a page's top or bottom. */
-const PAGE_NUMBER = /^(?:[-–—\s]*\d+[-–—\s]*|[ivxlc]+|page \d+(?: of \d+)?)$/i;
 
 /** A title without its section number and case, for matching a bookmark to the line it points at. */
 function unnumbered(title: string): string {
@@ -235,34 +236,6 @@ function headingsBySize(pages: readonly Line[][], furniture: ReadonlySet<Line>):
 /** The title of the heading `out` ends with (its line, then a blank one). */
 function sizedTitle(out: ConvertedLines, level: number): string {
   return out.line(-2).slice(level + 1);
-}
-
-/** A line's shape for spotting running heads: digits (page numbers) are all alike. */
-function shape(text: string): string {
-  return text.replace(/\d+/g, '#').toLowerCase();
-}
-
-/**
- * What pages print around their text rather than as it: lines at a page's top or bottom (the
- * first two, the last two) that are a lone page number, or whose shape recurs there on at least
- * half of the pages (and three): running heads and feet.
- */
-function pageFurniture(pages: readonly Line[][]): Set<Line> {
-  const edges = (lines: readonly Line[]) => new Set([...lines.slice(0, 2), ...lines.slice(-2)]);
-  const counts = new Map<string, number>();
-  for (const lines of pages) {
-    for (const s of new Set([...edges(lines)].map((l) => shape(l.text.trim()))))
-      counts.set(s, (counts.get(s) ?? 0) + 1);
-  }
-  const least = Math.max(3, pages.length / 2);
-  const furniture = new Set<Line>();
-  for (const lines of pages) {
-    for (const line of edges(lines)) {
-      const text = line.text.trim();
-      if (PAGE_NUMBER.test(text) || (counts.get(shape(text)) ?? 0) >= least) furniture.add(line);
-    }
-  }
-  return furniture;
 }
 
 /**

@@ -149,6 +149,186 @@ describe('pdfToMarkdown', () => {
   });
 });
 
+/** Lines of body text down from `top`, one every 14 points. */
+function text(lines: string[], top = 700): PdfLine[] {
+  return lines.map((line, i) => ({ text: line, y: top - 14 * i }));
+}
+
+/** A running head on one baseline: the chapter's title at the left, the page's number at the right. */
+function head(left: string, right: string): PdfLine[] {
+  return [
+    { text: left, y: 760, size: 9 },
+    { text: right, y: 760, x: 530, size: 9 },
+  ];
+}
+
+describe('pdfToMarkdown: running heads and feet', () => {
+  it("leaves out heads that change with each chapter and print the page's number or label beside them", async () => {
+    // As texinfo sets a manual: a chapter opens under its number alone, its other pages under
+    // `Chapter N: Title <page>`; the front matter is numbered in roman numerals (page labels).
+    const read = await pdfToMarkdown(
+      writePdf(
+        [
+          [
+            { text: 'i', y: 760, size: 9 },
+            { text: 'Preface', y: 700, size: 16 },
+            ...text(['This guide is for the operators.'], 670),
+          ],
+          [...head('Preface', 'ii'), ...text(['It assumes a running server.'])],
+          [
+            { text: '1', y: 760, size: 9 },
+            { text: '1 Backups', y: 700, size: 16 },
+            ...text(['Take a base backup every night.'], 670),
+          ],
+          [
+            ...head('Chapter 1: Backups', '2'),
+            ...text(['Keep the write-ahead log archived', 'on a second disk.']),
+          ],
+          [
+            ...head('Chapter 1: Backups', '3'),
+            ...text(['pg_restore --jobs 3', 'restores with three workers.']),
+          ],
+          [...head('Chapter 1: Backups', '4'), ...text(['Check each backup once a week.'])],
+          [
+            { text: '5', y: 760, size: 9 },
+            { text: '2 Restoring', y: 700, size: 16 },
+            ...text(['Stop the server first.'], 670),
+          ],
+          [...head('Chapter 2: Restoring', '6'), ...text(['Move the data directory aside.'])],
+          [...head('Chapter 2: Restoring', '7'), ...text(['Unpack the latest base backup.'])],
+        ],
+        {
+          pageLabels: [
+            { page: 0, style: 'r' },
+            { page: 2, style: 'D' },
+          ],
+        },
+      ),
+    );
+    expect(read.text).toBe(
+      [
+        '# Preface',
+        '',
+        'This guide is for the operators.',
+        '',
+        'It assumes a running server.',
+        '',
+        '# 1 Backups',
+        '',
+        'Take a base backup every night.',
+        '',
+        'Keep the write-ahead log archived',
+        'on a second disk.',
+        '',
+        // Its last word is the page's number, but it is not where the heads print theirs.
+        'pg_restore --jobs 3',
+        'restores with three workers.',
+        '',
+        'Check each backup once a week.',
+        '',
+        '# 2 Restoring',
+        '',
+        'Stop the server first.',
+        '',
+        'Move the data directory aside.',
+        '',
+        'Unpack the latest base backup.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('leaves out heads that alternate between even and odd pages, numbered without page labels', async () => {
+    const STEPS = [
+      'Stop writes to the database.',
+      'Flush the buffers to disk.',
+      'Take a snapshot of the volume.',
+      'Let writes go on again.',
+      'Copy the snapshot off the host.',
+      'Compare the checksums.',
+      'Drop the snapshot.',
+      'Mail the report.',
+    ];
+    // As gnuplot's manual: `150 gnuplot 5.4` on even pages, `gnuplot 5.4 151` on odd ones.
+    const pages: PdfLine[][] = [
+      [
+        { text: 'Backup Guide', y: 600, size: 24 },
+        { text: 'Version 5.4', y: 560 },
+      ],
+    ];
+    for (let n = 1; n <= 8; n++) {
+      const running =
+        n % 2
+          ? head('Backup Guide 5.4', String(n))
+          : [
+              { text: String(n), y: 760, size: 9 },
+              { text: 'Backup Guide 5.4', y: 760, x: 100, size: 9 },
+            ];
+      pages.push([...running, ...text([STEPS[n - 1]!])]);
+    }
+    // A footnote whose number happens to be its page's.
+    pages[4]!.push({ text: '4 Only full backups count here.', y: 80, size: 9 });
+    const read = await pdfToMarkdown(writePdf(pages));
+    expect(read.text).toBe(
+      [
+        '# Backup Guide',
+        '',
+        'Version 5.4',
+        '',
+        ...Array.from({ length: 8 }, (_, i) => [
+          STEPS[i]!,
+          ...(i === 3 ? ['', '4 Only full backups count here.'] : []),
+          '',
+        ]).flat(),
+      ].join('\n'),
+    );
+  });
+
+  it("leaves out a chapter's head without a number where its pages repeat it, the number at the foot", async () => {
+    // Each page's last line sits at the foot of the text, over the page number. On three pages
+    // running it is the same `Example:`, as a head would be, but that place holds other lines on
+    // other pages: it is text.
+    const middle = [
+      'Opening words on backups.',
+      'Keep the archive on a second disk.',
+      'Prune it every Sunday.',
+      'Watch the free space.',
+      'Opening words on restoring.',
+      'Stop the server first.',
+      'Move the data aside.',
+      'Unpack the base backup.',
+    ];
+    const closing = [
+      'Backups run at night.',
+      'Example:',
+      'Example:',
+      'Example:',
+      'Restores are run by hand.',
+      'Check the logs after.',
+      'Tell the users when done.',
+      'Then close the ticket.',
+    ];
+    const pages = closing.map((last, p) => {
+      const chapter = p < 4 ? '1 Backups' : '2 Restoring';
+      const top =
+        p % 4 === 0
+          ? [{ text: chapter, y: 700, size: 16 }, ...text([middle[p]!], 670)]
+          : [{ text: `Chapter ${chapter.replace(' ', '. ')}`, y: 760, size: 9 }, ...text([middle[p]!])];
+      return [...top, { text: last, y: 100 }, { text: String(p + 1), y: 40, size: 9 }];
+    });
+    const read = await pdfToMarkdown(writePdf(pages));
+    expect(read.text).toBe(
+      closing
+        .flatMap((last, p) => {
+          const chapter = p < 4 ? '1 Backups' : '2 Restoring';
+          const top = p % 4 === 0 ? [`# ${chapter}`, '', middle[p]!] : [middle[p]!];
+          return [...top, '', last, ''];
+        })
+        .join('\n'),
+    );
+  });
+});
+
 describe('pdfToMarkdown and the event loop', () => {
   it('lets timers and I/O run between pages: a daemon reading a book still answers searches', async () => {
     const pages = Array.from({ length: 120 }, (_, p) =>
