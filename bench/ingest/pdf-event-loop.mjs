@@ -4,10 +4,14 @@
 // and any PDFs named. `--before <module>` reads each also with another pdf.ts (an older one,
 // written beside the current so its imports resolve), the two alternating, 3 rounds each.
 //
-//   git show <rev>:src/engines/markdown/pdf.ts > src/engines/markdown/pdf-before.ts
-//   node --import ./bench/store/register-ts.mjs bench/ingest/pdf-event-loop.mjs [--pages 400] \
+//   cd src/engines/markdown
+//   git show <rev>:src/engines/markdown/converted.ts > converted-before.ts
+//   git show <rev>:src/engines/markdown/pdf.ts | sed 's#/converted.js#/converted-before.js#' > pdf-before.ts
+//   cd - && node --import ./bench/store/register-ts.mjs bench/ingest/pdf-event-loop.mjs [--pages 400] \
 //     --before src/engines/markdown/pdf-before.ts /usr/share/doc/libtasn1-doc/libtasn1.pdf
-//   rm src/engines/markdown/pdf-before.ts
+//   rm src/engines/markdown/{pdf,converted}-before.ts
+//
+// (the older converted.ts beside it: a pdf.ts from before `ConvertedLines.pushText` imports `asText`)
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

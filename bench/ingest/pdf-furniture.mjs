@@ -4,10 +4,14 @@
 // manuals tried (texinfo's `Chapter 5: Title 169`, gnuplot's `150 gnuplot 5.4` / `gnuplot 5.4 151`,
 // shared-mime-info's title on every page): this is a count for those manuals, not a detector.
 //
-//   git show <rev>:src/engines/markdown/pdf.ts > src/engines/markdown/pdf-before.ts
-//   node --import ./bench/store/register-ts.mjs bench/ingest/pdf-furniture.mjs \
+//   cd src/engines/markdown
+//   git show <rev>:src/engines/markdown/converted.ts > converted-before.ts
+//   git show <rev>:src/engines/markdown/pdf.ts | sed 's#/converted.js#/converted-before.js#' > pdf-before.ts
+//   cd - && node --import ./bench/store/register-ts.mjs bench/ingest/pdf-furniture.mjs \
 //     [--before src/engines/markdown/pdf-before.ts] [--show 40] /tmp/passpdf/library/R/*.pdf …
-//   rm src/engines/markdown/pdf-before.ts
+//   rm src/engines/markdown/{pdf,converted}-before.ts
+//
+// (the older converted.ts beside it: a pdf.ts from before `ConvertedLines.pushText` imports `asText`)
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -1,5 +1,5 @@
 import type { Node } from 'jsonc-parser';
-import { asText, ConvertedLines, type ConvertedText } from './converted.js';
+import { ConvertedLines, type ConvertedText } from './converted.js';
 import { property, readJsonObject } from './json-tree.js';
 
 /** `.canvas` files are JSON Canvas boards (Obsidian's canvases), read through `canvasToMarkdown`. */
@@ -58,15 +58,14 @@ export function canvasToMarkdown(json: string): ConvertedText {
   };
   const write = (card: Card) => {
     paragraphBreak(card.line);
-    const lines =
-      card.type === 'text'
-        ? card.content.replace(/\r\n?/g, '\n').split('\n')
-        : [asText(card.type === 'file' ? `File: ${card.content}` : card.content)];
-    for (const line of lines) out.push(line, card.line);
+    // A text card is Markdown; a file or link card's line is text.
+    if (card.type === 'text')
+      for (const line of card.content.replace(/\r\n?/g, '\n').split('\n')) out.push(line, card.line);
+    else out.pushText(card.type === 'file' ? `File: ${card.content}` : card.content, card.line);
     for (const arrow of arrows.get(card.id) ?? []) {
       const target = byId.get(arrow.to);
       const name = target ? firstLine(target) : '';
-      out.push(asText(name ? `→ ${name} (${arrow.label})` : `→ ${arrow.label}`), card.line);
+      out.pushText(name ? `→ ${name} (${arrow.label})` : `→ ${arrow.label}`, card.line);
     }
   };
   for (const card of inGroup.get(undefined)!) write(card);

@@ -14,7 +14,7 @@ import { mergeSmall, packSection, withoutLoneHeadings } from './pack.js';
 import { splitSections } from './sections.js';
 import { SourceText, withoutDataPayloads } from './source.js';
 import { adocTitles, orgDocumentTitle, orgTitles, rstTitles, withTitles } from './titles.js';
-import type { Draft, MarkdownChunkMetadata } from './types.js';
+import type { Draft, MarkdownChunkMetadata, Span } from './types.js';
 
 /** Hex characters kept of a sha256, for content hashes and ids: 128 bits is plenty. */
 const HASH_HEX_CHARS = 32;
@@ -192,7 +192,7 @@ function toChunk(
   page: ConvertedText | undefined,
 ): Chunk {
   const crumb = meter.breadcrumb(draft.path);
-  const body = meter.source.text.slice(draft.span.from, draft.span.to);
+  const body = shownText(meter.source, draft.span, page?.escaped);
   const embedText = crumb.prefix + body;
   // The front matter's tags, aliases and properties go where full-text search finds them, not
   // into the vector: they are not prose, and the breadcrumb and body already place the chunk.
@@ -213,6 +213,24 @@ function toChunk(
     headingPath: [...draft.path],
     metadata,
   };
+}
+
+/**
+ * The text of `span` as the file shows it: without the backslash a converted file's reader put
+ * before a line that Markdown would read as markup (`\#include <R.h>`), which it only needed to
+ * parse the text as text.
+ */
+function shownText(source: SourceText, span: Span, escaped: ReadonlySet<number> | undefined): string {
+  if (!escaped?.size) return source.text.slice(span.from, span.to);
+  let out = '';
+  let at = span.from;
+  for (let line = span.startLine; line <= span.endLine; line++) {
+    const start = source.lineStart(line);
+    if (!escaped.has(line) || start < span.from || start >= span.to) continue;
+    out += source.text.slice(at, start);
+    at = start + 1;
+  }
+  return out + source.text.slice(at, span.to);
 }
 
 /**

@@ -18,6 +18,12 @@ export interface ConvertedText {
    * theirs. A chunk that is mostly links is a listing (an index, a table of contents).
    */
   links?: ReadonlyMap<number, LineLinks>;
+  /**
+   * Lines of `text` that open with a backslash only so that Markdown reads them as the text they
+   * are (`\#include <R.h>`, `\# of items`: no heading; `\---`: no rule). A chunk shows them as
+   * the file does, without it: code copied from a hit must run.
+   */
+  escaped?: ReadonlySet<number>;
 }
 
 export interface LineLinks {
@@ -30,6 +36,7 @@ export class ConvertedLines {
   readonly #out: string[] = [];
   readonly #map: { first: number; last: number }[] = [];
   readonly #links = new Map<number, LineLinks>();
+  readonly #escaped = new Set<number>();
 
   get length(): number {
     return this.#out.length;
@@ -45,6 +52,17 @@ export class ConvertedLines {
     this.#map.push({ first: Math.max(0, first), last: Math.max(0, first, last) });
   }
 
+  /**
+   * Writes a line of the file's text, escaped where Markdown would read it as markup (a heading,
+   * a rule, a fence), and says so (`ConvertedText.escaped`).
+   */
+  pushText(line: string, first: number, last = first): void {
+    if (MARKDOWN_LOOKALIKE.test(line)) {
+      this.#escaped.add(this.#out.length);
+      this.push(`\\${line}`, first, last);
+    } else this.push(line, first, last);
+  }
+
   /** Says the line just written holds `links` links, of `words` words in all. */
   markLinks(links: number, words: number): void {
     if (links > 0 && this.#out.length > 0) this.#links.set(this.#out.length - 1, { links, words });
@@ -57,7 +75,9 @@ export class ConvertedLines {
 
   /** Rewrites line `index` (from the end when negative), keeping the file lines behind it. */
   replace(index: number, line: string): void {
-    this.#out[index < 0 ? this.#out.length + index : index] = line;
+    const at = index < 0 ? this.#out.length + index : index;
+    this.#out[at] = line;
+    this.#escaped.delete(at);
   }
 
   /** The text, ending in one line break and no blank lines, with its line map. */
@@ -73,6 +93,7 @@ export class ConvertedLines {
       kind,
       ...(title ? { title } : {}),
       ...(this.#links.size ? { links: this.#links } : {}),
+      ...(this.#escaped.size ? { escaped: this.#escaped } : {}),
     };
   }
 }
@@ -87,11 +108,6 @@ const MARKDOWN_LOOKALIKE = /^(#|=+\s*$|-+\s*$|\*\s*\*\s*\*|_\s*_\s*_|```|~~~|\+\
 export function fenceFor(lines: readonly string[]): string {
   const longest = Math.max(2, ...lines.map((l) => /^\s*(`{3,})/.exec(l)?.[1]?.length ?? 0));
   return '`'.repeat(longest + 1);
-}
-
-/** A line of a converted file's text, escaped where Markdown would read it as markup. */
-export function asText(line: string): string {
-  return MARKDOWN_LOOKALIKE.test(line) ? `\\${line}` : line;
 }
 
 /** A file offset's 0-based line. */

@@ -1,6 +1,6 @@
 import { type ChildNode, type Element, isTag, isText } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
-import { asText, ConvertedLines, type ConvertedText, fenceFor, lineFinder } from './converted.js';
+import { ConvertedLines, type ConvertedText, fenceFor, lineFinder } from './converted.js';
 import { countWords } from './listing.js';
 
 /** What a reader of the page never sees as its content. */
@@ -305,7 +305,7 @@ class Writer {
     const line = this.#line.trim().replace(/ {2,}/g, ' ');
     if (line) {
       // Text that Markdown would read as a heading, rule or fence stays text.
-      this.#out.push(asText(line), this.#first, this.#last);
+      this.#out.pushText(line, this.#first, this.#last);
       this.#out.markLinks(this.#links, this.#linkWords);
       this.#blank = false;
     }

@@ -1,5 +1,5 @@
 import { appendAll } from '../../arrays.js';
-import { asText, ConvertedLines, type ConvertedText, fenceFor } from './converted.js';
+import { ConvertedLines, type ConvertedText, fenceFor } from './converted.js';
 
 /** `.tex` and `.ltx` files are LaTeX, read through `latexToMarkdown`. */
 export function isLatexPath(path: string): boolean {
@@ -187,7 +187,7 @@ export function latexToMarkdown(source: string): ConvertedText {
       const stop = end < 0 ? last - 1 : Math.min(end, last - 1);
       for (let j = i; j <= stop; j++) {
         const formula = lines[j]!.replace(/\\(begin|end)\{[A-Za-z*]+\}/g, '').trim();
-        if (formula) out.push(asText(formula), j);
+        if (formula) out.pushText(formula, j);
       }
       i = stop + 1;
       continue;
@@ -210,7 +210,7 @@ export function latexToMarkdown(source: string): ConvertedText {
         out.push('', end);
       }
       const rest = close < 0 ? '' : inline(text.slice(close + 1));
-      if (rest) out.push(asText(rest), end);
+      if (rest) out.pushText(rest, end);
       i = end + 1;
       continue;
     }
@@ -221,9 +221,10 @@ export function latexToMarkdown(source: string): ConvertedText {
       i++;
       continue;
     }
-    const text = prose(line);
+    const { bullet, body } = prose(line);
     // A line of comment or markup only is not a paragraph break; a blank line is.
-    if (text !== '') out.push(text, i);
+    if (bullet && body) out.push(`${bullet}${body}`, i);
+    else if (body) out.pushText(body, i);
     else if (raw[i]!.trim() === '') paragraphBreak(i);
     i++;
   }
@@ -317,8 +318,11 @@ function listingLanguage(line: string): string {
   return language.toLowerCase();
 }
 
-/** A body line as Markdown: an `\item` a list item, a table row's cells apart, the markup gone. */
-function prose(line: string): string {
+/**
+ * A body line's text, the markup gone and a table row's cells apart, and the list item's bullet
+ * of an `\item` (`- `; else none).
+ */
+function prose(line: string): { bullet: string; body: string } {
   // `\begin{…}` and `\end{…}` go, with a `\begin`'s own arguments (`{lr}` of a tabular, `[h]`).
   let text = '';
   let from = 0;
@@ -340,9 +344,7 @@ function prose(line: string): string {
   text = text.replace(/\\caption\*?\s*(?:\[[^\][]{0,200}\])?\s*\{/g, 'Caption: {');
   // A table row: cells split by `&`, the row ended by `\\`.
   text = text.replace(/(^|[^\\])&/g, '$1 | ');
-  const body = inline(text);
-  if (!body) return '';
-  return bullet ? `${bullet}${body}` : asText(body);
+  return { bullet, body: inline(text) };
 }
 
 /** Where an escaped `\$` and each `\verb|…|` wait while `inline` reads the rest. */

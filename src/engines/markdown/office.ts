@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { Parser } from 'htmlparser2';
 import { errorMessage, RagError } from '../../errors.js';
 import { readZipEntry, type ZipEntry, zipEntries } from '../../zip.js';
-import { asText, ConvertedLines, type ConvertedText } from './converted.js';
+import { ConvertedLines, type ConvertedText } from './converted.js';
 
 /**
  * What the readers of zipped XML documents share (docx.ts, odt.ts, pptx.ts, xlsx.ts, epub.ts): the
@@ -164,7 +164,7 @@ export class OfficeLines {
 
   paragraph(text: string, first: number): void {
     this.blankLine();
-    this.#out.push(asText(text), first, this.#page);
+    this.#out.pushText(text, first, this.#page);
     this.#out.push('', this.#page);
   }
 

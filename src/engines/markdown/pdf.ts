@@ -1,5 +1,5 @@
 import { RagError } from '../../errors.js';
-import { asText, ConvertedLines, type ConvertedText } from './converted.js';
+import { ConvertedLines, type ConvertedText } from './converted.js';
 import { pageFurniture } from './pdf-furniture.js';
 
 /**
@@ -90,7 +90,7 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
           return;
         }
         if (line.gapAbove && !blank) push('', p);
-        push(asText(text), p);
+        out.pushText(text, p);
         blank = false;
       });
       for (const m of here) heading(m);

@@ -1,6 +1,6 @@
 import { TextDecoder } from 'node:util';
 import { RagError } from '../../errors.js';
-import { asText, ConvertedLines, type ConvertedText } from './converted.js';
+import { ConvertedLines, type ConvertedText } from './converted.js';
 
 /** `.rtf` files are Rich Text (TextEdit's and WordPad's own format), read through `rtfToMarkdown`. */
 export function isRtfPath(path: string): boolean {
@@ -99,7 +99,7 @@ export function rtfToMarkdown(source: string): ConvertedText {
       out.push(`${'#'.repeat(Math.min(6, outline + 1))} ${parts.join(' ')}`, paragraphLine);
       return blank();
     }
-    for (const part of parts) out.push(asText(part), paragraphLine);
+    for (const part of parts) out.pushText(part, paragraphLine);
     if (spaced) blank();
   };
 

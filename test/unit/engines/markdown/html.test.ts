@@ -292,6 +292,15 @@ describe('the markdown chunker on an HTML page', () => {
     expect(chunks.some((c) => /Home|Quick search|Copyright|menu/.test(c.text))).toBe(false);
   });
 
+  it('shows text that would read as Markdown markup as the page does, under no heading of its own', () => {
+    const page =
+      '<h1>Counting</h1><p># of items in the basket</p><p>---</p><p>Count them twice.</p><p>=== done ===</p>';
+    const chunks = chunk(page, limits(64, 0), '/home/me/docs/count.html');
+    expect(chunks.map((c) => [c.headingPath, body(c)])).toEqual([
+      [['Counting'], '# Counting\n\n# of items in the basket\n\n---\n\nCount them twice.\n\n=== done ==='],
+    ]);
+  });
+
   it('an untitled page has its <title> as the root of every heading path', () => {
     const page = `<html><head><title>Changelog</title></head><body><h2>2.0</h2><p>${prose(10, 2)}</p></body></html>`;
     expect(chunk(page, limits(64, 0), '/home/me/docs/changes.htm').map((c) => c.headingPath)).toEqual([

@@ -357,6 +357,52 @@ describe('pdfToMarkdown and the event loop', () => {
 });
 
 describe('the markdown chunker on a PDF', () => {
+  it('shows a code line opening with `#` as the page prints it, as text and not a heading', async () => {
+    const code = [
+      '#include <R.h>',
+      '#include <Rinternals.h>',
+      'SEXP convolve2(SEXP a, SEXP b)',
+      '#! /usr/bin/env Rscript',
+      '# a comment, not a title',
+      '### neither is this',
+    ];
+    const bytes = writePdf([
+      [
+        { text: 'Calling .Call', y: 740, size: 16 },
+        { text: 'The C code of the finite convolution starts with its headers:', y: 700 },
+        ...text(code, 686),
+        { text: 'and is compiled by R CMD SHLIB.', y: 580 },
+      ],
+    ]);
+    const read = await pdfToMarkdown(bytes);
+    // Escaped for the parser, which would read `# a comment` as a heading.
+    expect(read.text).toContain('\\#include <R.h>');
+    const chunks = await markdownChunker.chunk({ path: '/docs/r-exts.pdf', text: '', bytes }, limits(256, 0));
+    expect(chunks.map((c) => [c.headingPath, body(c)])).toEqual([
+      [
+        ['Calling .Call'],
+        [
+          '# Calling .Call',
+          '',
+          'The C code of the finite convolution starts with its headers:',
+          ...code,
+          '',
+          'and is compiled by R CMD SHLIB.',
+        ].join('\n'),
+      ],
+    ]);
+    // Cut into pieces, each piece's lines still read as the page prints them.
+    const pieces = await markdownChunker.chunk({ path: '/docs/r-exts.pdf', text: '', bytes }, limits(20, 0));
+    expect(pieces.length).toBeGreaterThan(2);
+    expect(pieces.map(body).join('\n')).not.toContain('\\');
+    for (const line of code.filter((l) => l.startsWith('#')))
+      expect(
+        pieces.some((c) => body(c).split('\n').includes(line)),
+        line,
+      ).toBe(true);
+    expect(pieces.every((c) => c.headingPath.join() === 'Calling .Call')).toBe(true);
+  });
+
   it('reads it as bytes, chunks it under its bookmarks, and gives pages as lines', async () => {
     expect(markdownChunker.readsBytes?.('/docs/guide.PDF')).toBe(true);
     expect(markdownChunker.readsBytes?.('/docs/guide.md')).toBe(false);
