@@ -36,17 +36,21 @@ function spanText(place: { start_line: number; end_line: number }): string {
 
 /**
  * `path:start-end`, or `path:line` for one line, the path as `showPath` shows it; a file whose
- * places are pages, slides or chapters (units.ts) as `path (pages 3-4)`.
+ * places are pages, slides or chapters (units.ts) as `path (pages 3-4)`, and a PDF's pages that
+ * print other numbers (its chunker's `metadata.pageLabels`) as `path (pages 146-147, printed 139-140)`.
  */
 export function placeOf(
-  place: { path: string; start_line: number; end_line: number },
+  place: { path: string; start_line: number; end_line: number; metadata?: Readonly<Record<string, unknown>> },
   showPath: (path: string) => string = (p) => p,
 ): string {
   const span = spanText(place);
   // A PDF's "lines" are pages: `report.pdf:3-4` would send an editor (or an agent) to lines of a binary.
   const unit = placeUnit(place.path);
+  // The page a viewer opens, then the number the page prints, which the book's own references use.
+  const labels = place.metadata?.pageLabels;
+  const printed = typeof labels === 'string' && labels ? `, printed ${labels}` : '';
   if (unit)
-    return `${showPath(place.path)} (${unit}${place.end_line !== place.start_line ? 's' : ''} ${span})`;
+    return `${showPath(place.path)} (${unit}${place.end_line !== place.start_line ? 's' : ''} ${span}${printed})`;
   return `${showPath(place.path)}:${span}`;
 }
 

@@ -203,6 +203,8 @@ function toChunk(
   const { startLine, endLine } = draft.span;
   if (isListing(linkStats(meter.source, startLine, endLine, page))) metadata.listing = true;
   const lines = page ? pageSpan(page, startLine, endLine) : { first: startLine, last: endLine };
+  const labels = page?.labels && labelSpan(page.labels, lines);
+  if (labels) metadata.pageLabels = labels;
   return {
     id: sha256(`${path}\0${ordinal}\0${contentHash}`),
     text,
@@ -231,6 +233,20 @@ function shownText(source: SourceText, span: Span, escaped: ReadonlySet<number> 
     at = start + 1;
   }
   return out + source.text.slice(at, span.to);
+}
+
+/**
+ * `139-140`: the labels of places `first..last` (0-based), where they are not those places'
+ * numbers (`146-147`); undefined where they are, or where a place has none.
+ */
+function labelSpan(
+  labels: readonly string[],
+  { first, last }: { first: number; last: number },
+): string | undefined {
+  const [from, to] = [labels[first]?.trim(), labels[last]?.trim()];
+  if (!from || !to) return undefined;
+  const span = from === to ? from : `${from}-${to}`;
+  return span === (first === last ? `${first + 1}` : `${first + 1}-${last + 1}`) ? undefined : span;
 }
 
 /**

@@ -24,6 +24,12 @@ export interface ConvertedText {
    * the file does, without it: code copied from a hit must run.
    */
   escaped?: ReadonlySet<number>;
+  /**
+   * The number each place (0-based) is printed with, where the file numbers its places apart from
+   * their order: a PDF's page labels (`iv` in the front matter, `139` on the 146th page, as its
+   * cross-references say). Absent where every label is its place's number.
+   */
+  labels?: readonly string[];
 }
 
 export interface LineLinks {

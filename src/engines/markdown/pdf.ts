@@ -9,7 +9,8 @@ import { pageFurniture } from './pdf-furniture.js';
  * outline: its larger type, `headingsBySize`). What the pages print around their text (running
  * heads and feet, page numbers: pdf-furniture.ts) and a table of contents' dotted leaders are
  * left out. `lines[i]` is the 0-based page of line `i`: a PDF has no lines of its own to
- * point at, so a hit's `start_line`/`end_line` are its pages.
+ * point at, so a hit's `start_line`/`end_line` are its pages (physical: a viewer opens the 146th
+ * page by that number), and `labels` the numbers the pages print where those differ (`139`).
  *
  * pdf.js (`pdfjs-dist`'s build for Node) reads it, loaded on the first PDF only. A scanned PDF
  * without a text layer, a password-protected one, or one it cannot parse is skipped, saying so.
@@ -98,10 +99,11 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
     });
     const info = (await doc.getMetadata().catch(() => undefined))?.info as { Title?: unknown } | undefined;
     const title = typeof info?.Title === 'string' ? info.Title.trim() : '';
-    return out.finish(
+    const read = out.finish(
       'converted',
       title && !marks.some((m) => m.level === 1 && m.title === title) ? title : undefined,
     );
+    return labels?.some((label, p) => label !== String(p + 1)) ? { ...read, labels } : read;
   } finally {
     await doc.destroy();
   }

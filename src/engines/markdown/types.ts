@@ -27,6 +27,12 @@ export type MarkdownChunkMetadata = {
   piece?: number;
   /** Mostly links to other places: an index, a table of contents (listing.ts). */
   listing?: true;
+  /**
+   * The numbers its pages print (`139-140`, `iv`), where they are not their places in the file
+   * (`startLine`/`endLine`, which a viewer opens): a PDF's page labels. A book's cross-references
+   * and index, and a viewer's page box, go by them.
+   */
+  pageLabels?: string;
 };
 
 /** Structural kinds the chunker cares about; everything else markdown-it emits is `other`. */

@@ -54,7 +54,8 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
       ].join('\n'),
     );
     notebook = await copy('analysis/sales.ipynb', 'notebook/analysis.ipynb');
-    // Four pages, as a manual prints them: a running head and a page number on each.
+    // Four pages, as a manual prints them: a running head and a page number on each, the first
+    // numbered apart (page labels `i`, then `1`, `2`, `3`).
     const body = (topic: string) =>
       paragraph(topic, 4)
         .split(/(?<=\.) /)
@@ -77,7 +78,13 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
           ...body(title.toLowerCase()),
           { text: String(n + 1), y: 40, size: 9 },
         ]),
-        { outline: sections.map((title, page) => ({ title, page, top: 715 })) },
+        {
+          outline: sections.map((title, page) => ({ title, page, top: 715 })),
+          pageLabels: [
+            { page: 0, style: 'r' },
+            { page: 1, style: 'D' },
+          ],
+        },
       ),
     );
     // Written by pandoc (test/fixtures/docx/README.md): a real writer's Word document.
@@ -141,6 +148,14 @@ describe('ragctl index and search over HTML pages, notebooks, PDFs and Word docu
     expect(hit?.heading_path).toEqual(['Restoring a backup']);
     expect([hit?.start_line, hit?.end_line]).toEqual([2, 2]);
     expect(await textHitsIn(pdf, 'runbook storage team')).toEqual([]);
+    // The page a viewer opens, and the number it prints, which the manual's references use.
+    const search = await runCli(
+      ['search', 'how do I bring back the database from an archive', '--config', config],
+      {
+        cwd: ws.root,
+      },
+    );
+    expect(search.stdout).toMatch(/manuals\/backup\.pdf \(page 2, printed 1\)/);
   }, 120_000);
 
   it("finds a Word document's text under its title and headings, its table as rows", async () => {

@@ -22,4 +22,15 @@ describe('placeOf', () => {
       'd/plan.pptx (slides 1-2)',
     );
   });
+
+  it("adds the numbers a PDF's pages print, where its chunker found them other than their places", () => {
+    const place = { path: '/d/R-exts.pdf', start_line: 146, end_line: 147 };
+    expect(placeOf({ ...place, metadata: { pageLabels: '139-140' } })).toBe(
+      '/d/R-exts.pdf (pages 146-147, printed 139-140)',
+    );
+    expect(placeOf({ ...place, start_line: 3, end_line: 3, metadata: { pageLabels: 'i' } })).toBe(
+      '/d/R-exts.pdf (page 3, printed i)',
+    );
+    expect(placeOf({ ...place, metadata: { bodyOffset: 0 } })).toBe('/d/R-exts.pdf (pages 146-147)');
+  });
 });

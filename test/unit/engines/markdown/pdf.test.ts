@@ -3,7 +3,7 @@ import { markdownChunker } from '../../../../src/engines/markdown/chunker.js';
 import { pdfToMarkdown } from '../../../../src/engines/markdown/pdf.js';
 import { RagError } from '../../../../src/errors.js';
 import { type PdfLine, writePdf } from '../../../helpers/pdf-writer.js';
-import { body, limits } from './helpers.js';
+import { body, limits, meta } from './helpers.js';
 
 /** PDFs read through their text layer (src/engines/markdown/pdf.ts), with the real pdf.js. */
 
@@ -401,6 +401,40 @@ describe('the markdown chunker on a PDF', () => {
         line,
       ).toBe(true);
     expect(pieces.every((c) => c.headingPath.join() === 'Calling .Call')).toBe(true);
+  });
+
+  it('gives the numbers the pages print beside their places, where the page labels differ', async () => {
+    const pages = [
+      text(['Preface: this guide is for the operators of the backup service.']),
+      text(['Contents: backups, then restoring them from the archive.']),
+      text(['Backups: take a base backup every night with pg_basebackup.']),
+      text(['Restoring: stop the server and unpack the latest base backup.']),
+    ];
+    const labelled = writePdf(pages, {
+      pageLabels: [
+        { page: 0, style: 'r' },
+        { page: 2, style: 'D' },
+      ],
+    });
+    expect((await pdfToMarkdown(labelled)).labels).toEqual(['i', 'ii', '1', '2']);
+    const chunks = await markdownChunker.chunk(
+      { path: '/docs/guide.pdf', text: '', bytes: labelled },
+      limits(24, 0),
+    );
+    expect(chunks.map((c) => [c.startLine, c.endLine, meta(c).pageLabels])).toEqual([
+      [1, 1, 'i'],
+      [2, 2, 'ii'],
+      [3, 3, '1'],
+      [4, 4, '2'],
+    ]);
+    // Labels that are the pages' own numbers say nothing new.
+    const plain = writePdf(pages, { pageLabels: [{ page: 0, style: 'D' }] });
+    expect((await pdfToMarkdown(plain)).labels).toBeUndefined();
+    const unlabelled = await markdownChunker.chunk(
+      { path: '/docs/guide.pdf', text: '', bytes: plain },
+      limits(24, 0),
+    );
+    expect(unlabelled.map((c) => meta(c).pageLabels)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it('reads it as bytes, chunks it under its bookmarks, and gives pages as lines', async () => {
