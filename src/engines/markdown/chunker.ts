@@ -159,7 +159,10 @@ export const markdownChunker: Chunker = {
    * no chunk of a lone heading that the next chunk's breadcrumb names, a file without an
    * extension read as plain text; 13: chunks that are mostly links marked `metadata.listing`,
    * an HTML note's or tip's title no section, every entry of a list DocBook anchored in part titled,
-   * a chapter's small end not merged into the next chapter's start):
+   * a chapter's small end not merged into the next chapter's start, a PDF's running heads that
+   * change with each chapter or alternate between even and odd pages left out, a line that only
+   * looked like Markdown markup (`#include`) shown without its escape, a PDF's printed page
+   * numbers as `metadata.pageLabels`):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
