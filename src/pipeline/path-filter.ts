@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { byFolder, isInside, isOutside, relativePath } from '../paths.js';
 
@@ -19,6 +19,35 @@ function isOfficeOwnerFile(rel: string): boolean {
 
 /** Ignore files honoured in every folder of a source, gitignore syntax. */
 export const IGNORE_FILES = ['.gitignore', '.ragignore'] as const;
+
+/**
+ * A repository's own ignore rules, kept out of the repository (`.git/info/exclude`: a local
+ * `venv/`, scratch folders), read at the repository's top folder as git does. The watcher does
+ * not watch `.git`: an edit to it applies from the next walk (a restart, `ragctl reindex`).
+ */
+const REPOSITORY_EXCLUDE = join('.git', 'info', 'exclude');
+
+/**
+ * Files that make a folder someone else's installed code, whatever its name: a Python virtual
+ * environment (`pyvenv.cfg`, from `python -m venv` and virtualenv), a conda environment
+ * (`conda-meta/`), Go's vendored modules (`vendor/modules.txt`) and Composer's (`vendor/autoload.php`).
+ * Their READMEs, licences and metadata would crowd every search as their code would; they are
+ * not walked at all, for any engine (a source pointed at one still reads it).
+ */
+const INSTALLED_MARKERS: readonly (readonly [folder: string | null, marker: string])[] = [
+  [null, 'pyvenv.cfg'],
+  [null, 'conda-meta'],
+  ['vendor', 'modules.txt'],
+  ['vendor', 'autoload.php'],
+];
+
+/** Whether `dir` holds an environment or vendored modules (`INSTALLED_MARKERS`). */
+export function isInstalledCode(dir: string): boolean {
+  const name = basename(dir);
+  return INSTALLED_MARKERS.some(
+    ([folder, marker]) => (folder === null || folder === name) && existsSync(join(dir, marker)),
+  );
+}
 
 /**
  * Decides which paths of one source are indexed: the source's include/exclude globs (relative
@@ -59,7 +88,7 @@ export class PathFilter {
     if (this.#exclude(rel)) return false;
     // Hidden folders are skipped unless an include glob names one explicitly.
     if (rel.split('/').some((part) => part.startsWith('.')) && !this.#includeFolder(rel)) return false;
-    return !this.#ignored(dir, true);
+    return !this.#ignored(dir, true) && !isInstalledCode(dir);
   }
 
   /** Whether a file (absolute path) is part of the source. */
@@ -149,7 +178,7 @@ export class PathFilter {
     let rules = this.#ignores.get(dir);
     if (rules !== undefined) return rules;
     rules = null;
-    for (const name of IGNORE_FILES) {
+    for (const name of [...IGNORE_FILES, REPOSITORY_EXCLUDE]) {
       let text: string;
       try {
         text = readFileSync(join(dir, name), 'utf8');

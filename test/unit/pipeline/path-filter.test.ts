@@ -104,6 +104,39 @@ describe('PathFilter', () => {
     expect(f.isIgnoreFile(p('team/notes.md'))).toBe(false);
   });
 
+  it("honours a repository's own .git/info/exclude, for paths of that repository only", async () => {
+    await put('app/.git/info/exclude', 'localonly/\n*.scratch.md\n');
+    await put('app/localonly/exp.md');
+    const f = new PathFilter(source(), dataDir);
+    expect(f.acceptsDir(p('app/localonly'))).toBe(false);
+    expect(f.acceptsPath(p('app/localonly/exp.md'))).toBe(false);
+    expect(f.acceptsFile(p('app/docs/idea.scratch.md'))).toBe(false);
+    expect(f.acceptsFile(p('app/docs/guide.md'))).toBe(true);
+    expect(f.acceptsFile(p('other/idea.scratch.md'))).toBe(true);
+  });
+
+  it('never walks a virtual environment, a conda environment or vendored modules, whatever their names', async () => {
+    await put('proj/env3/pyvenv.cfg', 'home = /usr/bin\n');
+    await put('proj/env3/lib/python3.11/site-packages/certifi/README.md');
+    await put('proj/conda/conda-meta/history');
+    await put('go/vendor/modules.txt', '# github.com/spf13/pflag v1.0.5\n');
+    await put('php/vendor/autoload.php', '<?php\n');
+    // Folders of these names that are not installed code are walked.
+    await put('proj/venv/__init__.py');
+    await put('notes/vendor/acme.md');
+    const f = new PathFilter(source(), dataDir);
+    expect(f.acceptsDir(p('proj/env3'))).toBe(false);
+    expect(f.acceptsPath(p('proj/env3/lib/python3.11/site-packages/certifi/README.md'))).toBe(false);
+    expect(f.acceptsDir(p('proj/conda'))).toBe(false);
+    expect(f.acceptsDir(p('go/vendor'))).toBe(false);
+    expect(f.acceptsDir(p('php/vendor'))).toBe(false);
+    expect(f.acceptsDir(p('proj/venv'))).toBe(true);
+    expect(f.acceptsPath(p('notes/vendor/acme.md'))).toBe(true);
+    // A source pointed at one reads it.
+    const inside = new PathFilter(source({ path: p('proj/env3') }), dataDir);
+    expect(inside.acceptsPath(p('proj/env3/lib/python3.11/site-packages/certifi/README.md'))).toBe(true);
+  });
+
   it('sees an ignore file change once told about it', async () => {
     const f = new PathFilter(source(), dataDir);
     expect(f.acceptsFile(p('later.md'))).toBe(true);
