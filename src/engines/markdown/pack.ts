@@ -136,7 +136,12 @@ function merge(a: Draft, b: Draft, meter: Meter): Draft | undefined {
   const common = shared(a.path, b.path);
   // Headings with nothing under them that lead into their own subsection ("# Guide", "## Install",
   // then text under "### macOS") take the path of the text they introduce.
-  const path = a.isHeadingOnly && common === a.path.length ? b.path : a.path.slice(0, common);
+  // Text before the first heading (a directive, a label, a README's badges) joined to the first
+  // section: the chunk is mostly that section's, and under its heading.
+  const path =
+    (a.isHeadingOnly && common === a.path.length) || (a.path.length === 0 && a.span.tokens < b.span.tokens)
+      ? b.path
+      : a.path.slice(0, common);
   const span = meter.join(a.span, b.span);
   if (span.tokens + meter.breadcrumb(path).tokens > meter.maxContent) return undefined;
   return {

@@ -366,6 +366,16 @@ describe('merging small neighbours', () => {
     ).toHaveLength(1);
   });
 
+  it('puts text before the first heading, joined to the first section, under that section', () => {
+    const rst = `.. currentmodule:: click\n\nVersion 8.1.3\n-------------\n\n${prose(60)}\n\nVersion 8.1.2\n-------------\n\n${prose(60, 1)}\n`;
+    const chunks = chunk(rst, limits(256, 32), '/p/CHANGES.rst');
+    expect(chunks.map((c) => c.headingPath)).toEqual([['Version 8.1.3'], ['Version 8.1.2']]);
+    expect(chunks[0]!.text).toContain('.. currentmodule:: click');
+    // A long introduction keeps its own place: the small section after it joins it under none.
+    const intro = chunk(`${prose(120)}\n\n## Notes\n\nSee above.\n`, limits(256, 32));
+    expect(intro.map((c) => c.headingPath)).toEqual([[]]);
+  });
+
   it('keeps a small chunk when no neighbour has room for it', () => {
     // Each big section fills 256 tokens to within 4: "# B Small." (4 tokens) fits in neither.
     const text = `# A\n\n${proseOfTokens(249)}\n\n# B\n\nSmall.\n\n# C\n\n${proseOfTokens(249, 1)}\n`;
