@@ -32,7 +32,19 @@ function isPhrase(phrase: string): boolean {
   return word !== undefined && word.length >= 3 && !/^\p{N}+$/u.test(word);
 }
 
+/**
+ * A line a program printed: `Error: unknown command "foo" for "app"`, `KeyError: 'user'`,
+ * `fatal: not a git repository`. Its quotes are the program's, around the run's values (Go's
+ * `%q`, Python's repr), not a person's asking for a phrase: the code that printed it holds
+ * `"unknown command %q for %q"`, never "foo".
+ */
+const PRINTED =
+  /^\s*(?:[\p{L}\p{N}_.]*(?:error|exception)|fatal|panic|warning|err|e)\b\s*(?:\[[^\]]*\]\s*)?:/iu;
+
 export function quotedPhrases(query: string): QuotedQuery {
+  if (PRINTED.test(query)) {
+    return { words: query.replace(QUOTED, ' $1$2 ').replace(/\s+/gu, ' ').trim(), phrases: [] };
+  }
   const phrases: string[] = [];
   const words = query.replace(QUOTED, (_whole, straight: string | undefined, curly: string | undefined) => {
     const phrase = (straight ?? curly ?? '').replace(/\s+/gu, ' ').trim();

@@ -27,6 +27,21 @@ describe('quotedPhrases', () => {
     expect(quotedPhrases('the "v2" api').phrases).toEqual([]);
   });
 
+  it("takes a printed error line's quotes for the program's, around the run's values: no filter", () => {
+    expect(quotedPhrases('Error: unknown command "foo" for "app"')).toEqual({
+      words: 'Error: unknown command foo for app',
+      phrases: [],
+    });
+    expect(quotedPhrases('fatal: ambiguous argument "main": unknown revision').phrases).toEqual([]);
+    expect(quotedPhrases('json.decoder.JSONDecodeError: Expecting "value"').phrases).toEqual([]);
+    expect(quotedPhrases('panic: runtime error: index out of range "items"').phrases).toEqual([]);
+    // A question about an error still asks for its phrase.
+    expect(quotedPhrases('why does git say "not a git repository"').phrases).toEqual([
+      'not a git repository',
+    ]);
+    expect(quotedPhrases('errors with "connection refused"').phrases).toEqual(['connection refused']);
+  });
+
   it('counts a repeated phrase once and at most MAX_PHRASES', () => {
     const many = Array.from({ length: MAX_PHRASES + 2 }, (_, i) => `"w${i} x"`).join(' ');
     expect(quotedPhrases(many).phrases).toHaveLength(MAX_PHRASES);
