@@ -11,7 +11,7 @@ import { request } from '../../ipc/client.js';
 import { isInside } from '../../paths.js';
 import { PathFilter } from '../../pipeline/path-filter.js';
 import { guessEngines, lookAtSource, type UnmatchedSource } from '../../pipeline/source-check.js';
-import { withConfigFlag } from '../../service/start-hint.js';
+import { startDaemonFix, withConfigFlag } from '../../service/start-hint.js';
 import { displayPath } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson } from '../output.js';
@@ -326,7 +326,7 @@ async function runAdd(folder: string, engineOption: string | undefined, g: Globa
     withConfigFlag(
       daemon
         ? `The daemon (pid ${daemon.pid}) is reloading its config and indexes the folder now; \`ragctl status\` shows progress.`
-        : 'Run `ragctl index` to index it now, or `ragctl daemon install` to keep it indexed as it changes.',
+        : `Run \`ragctl index\` to index it now, or start the daemon to keep it indexed as it changes (${startDaemonFix(file, env)}).`,
       file,
     ),
   );

@@ -16,7 +16,12 @@ describe('ragctl add', () => {
 
   beforeAll(async () => {
     ({ dir: root, cleanup } = await makeTempDir('cli-add'));
-    env = { XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data') };
+    // No systemd user bus here: the hints name `daemon run`, as a container's would.
+    env = {
+      XDG_CONFIG_HOME: join(root, 'xdg-config'),
+      XDG_DATA_HOME: join(root, 'xdg-data'),
+      XDG_RUNTIME_DIR: join(root, 'run'),
+    };
     configFile = join(root, 'xdg-config', 'ragctl', 'config.yaml');
     for (const d of [
       'notes',
@@ -78,6 +83,10 @@ describe('ragctl add', () => {
       `  The index goes to xdg-data${sep}ragctl (\`dataDir:\` in the config moves it).`,
     );
     expect(r.stdout).toContain('Run `ragctl index` to index it now');
+    if (process.platform === 'linux')
+      expect(r.stdout).toContain(
+        'or start the daemon to keep it indexed as it changes (`ragctl daemon run` in a terminal).',
+      );
     expect(parseYaml(await readFile(configFile, 'utf8'))).toEqual({
       sources: [{ path: join(root, 'notes') }],
     });
