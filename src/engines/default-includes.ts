@@ -44,6 +44,39 @@ const plainTextGlob = `**/{${PLAIN_TEXT_NAMES.flatMap((name) => [
   name.toLowerCase(),
 ]).join(',')}}`;
 
+/**
+ * A project's build and configuration files, by the names tools give them: what its Python
+ * versions, scripts, dependencies and targets are (`tox.ini`, `pyproject.toml`, `Makefile`,
+ * `package.json`). Read as plain text. By name, not by extension: every `.yaml` or `.json` would
+ * take in data files and lockfiles too (`pnpm-lock.yaml`, a 9 MB fixture).
+ */
+export const PROJECT_FILE_NAMES: readonly string[] = Object.freeze([
+  'pyproject.toml',
+  'setup.cfg',
+  'tox.ini',
+  'pytest.ini',
+  'Pipfile',
+  'Cargo.toml',
+  'go.mod',
+  'package.json',
+  'tsconfig.json',
+  'Gemfile',
+  'Makefile',
+  'makefile',
+  'GNUmakefile',
+  'CMakeLists.txt',
+  'Dockerfile',
+  'docker-compose.yml',
+  'docker-compose.yaml',
+  'compose.yml',
+  'compose.yaml',
+  'mkdocs.yml',
+  'environment.yml',
+  'Procfile',
+  'Justfile',
+  'justfile',
+]);
+
 export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.md',
   '**/*.markdown',
@@ -67,6 +100,7 @@ export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.rtf',
   '**/*.canvas',
   plainTextGlob,
+  `**/{${PROJECT_FILE_NAMES.join(',')}}`,
 ]);
 
 /** Every extension the code chunker has a grammar for; other files would only be text chunks. */

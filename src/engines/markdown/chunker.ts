@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import { RagError } from '../../errors.js';
-import { MARKDOWN_INCLUDE } from '../default-includes.js';
+import { MARKDOWN_INCLUDE, PROJECT_FILE_NAMES } from '../default-includes.js';
 import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
 import { parseBlocks, type TextKind, WINDOW_LINES } from './blocks.js';
 import { convertedBytes, convertedText, isContainer, readsBytes } from './convert.js';
@@ -133,13 +133,17 @@ function propertiesChunk(path: string, source: SourceText, frontMatter: FrontMat
   };
 }
 
+const PROJECT_FILES: ReadonlySet<string> = new Set(PROJECT_FILE_NAMES);
+
 /** Sphinx publishes each page's source as `_sources/<page>.rst.txt`: reStructuredText too. */
 function textKind(path: string): TextKind {
   const name = path.toLowerCase();
   if (name.endsWith('.rst') || name.endsWith('.rst.txt')) return 'rst';
   if (name.endsWith('.org')) return 'org';
   if (name.endsWith('.adoc') || name.endsWith('.asciidoc')) return 'adoc';
-  // `.txt`, and a README, NEWS or LICENSE without an extension: no Markdown code blocks.
+  // `.txt`, a README, NEWS or LICENSE without an extension, a project's `tox.ini` or
+  // `package.json`: no Markdown code blocks, and a `# comment` is no heading.
+  if (PROJECT_FILES.has(basename(path))) return 'plain';
   return extname(name) === '.txt' || extname(name) === '' ? 'plain' : 'markdown';
 }
 

@@ -5,8 +5,9 @@ import { usePipeline } from '../../helpers/pipeline.js';
 
 /**
  * A source without `include:` reads the text files projects and packages name by convention,
- * without an extension (README, NEWS, LICENSE, Debian's copyright), as plain text; other files
- * without an extension (a Makefile) stay out.
+ * without an extension (README, NEWS, LICENSE, Debian's copyright), and a project's build and
+ * configuration files by name (tox.ini, pyproject.toml, Makefile, package.json), as plain text;
+ * other files without an extension (a built program) stay out, and so do lockfiles and data.
  */
 describe('README, NEWS, LICENSE and the like, without an extension', () => {
   const pipeline = usePipeline();
@@ -39,7 +40,7 @@ describe('README, NEWS, LICENSE and the like, without an extension', () => {
       'pkg/copyright',
       'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nLicense: BSD-3-clause\n',
     );
-    await ws.write('tool/Makefile', 'all:\n\tcc -o frob frob.c\n');
+    await ws.write('tool/frob', 'ELF\u0000\u0001 a program built from frob.c\n');
     await ws.write('tool/VERSION.bak', '2.1\n');
 
     const summary = await app.indexer.reconcile();
@@ -74,5 +75,36 @@ describe('README, NEWS, LICENSE and the like, without an extension', () => {
     expect(hits.results[0]?.path).toBe(license);
     const text = await app.search.search({ query: 'frobnicator widgets', mode: 'text', k: 3 });
     expect(text.results[0]?.path).toBe(readme);
+  });
+
+  it("a project's build and configuration files, by name; not its lockfiles or data", async () => {
+    const { ws, app } = await pipeline.start('project-files');
+    const tox = await ws.write(
+      'click/tox.ini',
+      '[tox]\nenvlist =\n    py3{12,11,10,9,8}\n    pypy310\n    style\n\n[testenv]\ndeps = -r requirements/tests.txt\ncommands = pytest -v --tb=short\n',
+    );
+    const pyproject = await ws.write(
+      'click/pyproject.toml',
+      '[project]\nname = "click"\nrequires-python = ">=3.8"\n\n# The test runner\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+    );
+    const make = await ws.write('tool/Makefile', '# Build the program\nall:\n\tcc -o frob frob.c\n');
+    const pkg = await ws.write(
+      'web/package.json',
+      '{\n  "name": "web",\n  "scripts": { "test": "vitest run" }\n}\n',
+    );
+    await ws.write('web/pnpm-lock.yaml', "lockfileVersion: '9.0'\n");
+    await ws.write('data/points.yaml', 'points:\n  - [1, 2]\n');
+    await ws.write('data/fixture.json', '{"rows": [1, 2, 3]}\n');
+
+    const summary = await app.indexer.reconcile();
+    expect(summary.failures).toEqual([]);
+    const records = await recordsOf(app);
+    expect([...records.keys()].sort()).toEqual([make, pkg, pyproject, tox].sort());
+    const rows = await readChunks(app.config);
+    // Plain text: `[tox]` is text, and a `# comment` titles what follows it.
+    expect(rows.find((r) => r.path === make)!.text.startsWith('Build the program\n\n')).toBe(true);
+    await app.store.optimize();
+    const hits = await app.search.search({ query: 'which python versions does tox test against', k: 3 });
+    expect(hits.results[0]?.path).toBe(tox);
   });
 });
