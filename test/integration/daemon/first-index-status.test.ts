@@ -20,7 +20,7 @@ beforeAll(async () => {
   for (let i = 0; i < NOTES; i++)
     await ws.write(`n${String(i).padStart(2, '0')}.md`, `# N${i}\n\n${paragraph(`topic${i}`, 4)}\n`);
   // Files no engine reads: counted by kind in status, a dot-file not.
-  for (const name of ['photos/a.png', 'photos/b.png', 'old/notes.gz', 'Makefile', '.hidden.txt'])
+  for (const name of ['photos/a.png', 'photos/b.png', 'old/notes.gz', 'bin/frob', '.hidden.txt'])
     await ws.write(name, 'x\n');
 });
 
