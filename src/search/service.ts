@@ -402,12 +402,13 @@ export class SearchService {
       }
     }
     if (ranked !== 'vector' && !/[\p{L}\p{N}]/u.test(query)) {
+      const shown = query.trim().replace(/^["“](.*)["”]$/u, '$1');
       // An operator (`<<-`, `@>`, `...`): the full-text index holds words only, so the hits are
       // the vector leg's neighbours of a few symbols, which must not pass for matches.
       const none =
         ranked === 'text'
-          ? `full-text search reads words of letters and digits, and "${query.trim()}" has none: search for a word that comes with it`
-          : `full-text search reads words of letters and digits, and "${query.trim()}" has none: these are the nearest in meaning`;
+          ? `full-text search reads words of letters and digits, and "${shown}" has none: search for a word that comes with it`
+          : `full-text search reads words of letters and digits, and "${shown}" has none: these are the nearest in meaning`;
       note = note ? `${note}; ${none}` : none;
     }
     if (!results.length && ranked !== 'text') {

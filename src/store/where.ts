@@ -143,7 +143,11 @@ const SECTION_NUMBER =
  */
 function headingWhere(column: string, heading: string): string {
   const text = composed(heading.trim());
-  const escaped = [...text].map(literal).join('');
+  // A number typed with or without its last dot (`25.1 Routine Vacuuming` for `25.1. Routine Vacuuming`).
+  const typed = /^([0-9]+(?:\.[0-9]+)*|[a-z](?:\.[0-9]+)+)\.?\s+(.+)$/i.exec(text);
+  const escaped = typed
+    ? `${[...typed[1]!].map(literal).join('')}\\.?[ \t]+${[...typed[2]!].map(literal).join('')}`
+    : [...text].map(literal).join('');
   const number = /^(?:[0-9]|[a-z]\.[0-9]|(?:chapter|section|appendix|part)\s)/i.test(text)
     ? ''
     : SECTION_NUMBER;

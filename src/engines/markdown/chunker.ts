@@ -252,7 +252,9 @@ function labelSpan(
 ): string | undefined {
   const [from, to] = [labels[first]?.trim(), labels[last]?.trim()];
   if (!from || !to) return undefined;
-  const span = from === to ? from : `${from}-${to}`;
+  // A label may hold a hyphen itself (`T-1-i`): then the range says so in words.
+  const span =
+    from === to ? from : from.includes('-') || to.includes('-') ? `${from} to ${to}` : `${from}-${to}`;
   return span === (first === last ? `${first + 1}` : `${first + 1}-${last + 1}`) ? undefined : span;
 }
 

@@ -23,7 +23,8 @@ describe('ragctl search --heading on merged sections', () => {
       'manual.md',
       '# An Introduction to R\n\n## 2.5 Missing values\n\nNA marks a value that is not available.\n\n' +
         '## 5.2 Interface functions .C and .Fortran\n\nThese call compiled code.\n\n' +
-        '## Appendix B. Invoking R\n\nRun R from a shell with options.\n',
+        '## Appendix B. Invoking R\n\nRun R from a shell with options.\n\n' +
+        '## 25.1. Routine Vacuuming\n\nVacuum each table now and then.\n',
     );
     config = await ws.writeConfig({ engines: { md: { chunker: 'markdown' } } });
     expect((await runCli(['index', '--config', config], { cwd: ws.root })).code).toBe(0);
@@ -72,6 +73,9 @@ describe('ragctl search --heading on merged sections', () => {
     expect(await under('2.5 missing values')).toEqual(manual);
     expect(await under('interface functions .c and .fortran')).toEqual(manual);
     expect(await under('Invoking R')).toEqual(manual);
+    // A number typed with or without its last dot.
+    expect(await under('25.1 routine vacuuming')).toEqual(manual);
+    expect(await under('2.5. Missing values')).toEqual(manual);
     // Still whole titles only, and a number typed must be the section's.
     expect(await under('values')).toEqual([]);
     expect(await under('3.1 Missing values')).toEqual([]);

@@ -144,6 +144,8 @@ describe('one-identifier queries', () => {
     expect(text.results).toEqual([]);
     expect(text.note).toMatch(/"@>" has none: search for a word that comes with it$/);
     expect((await app.search.search({ query: '<<-', mode: 'vector', k: 5 })).note).toBeUndefined();
+    // Quoted, it is named once in quotes.
+    expect((await app.search.search({ query: '"<<-"', k: 5 })).note).toContain('and "<<-" has none');
   });
 
   it('puts the definitions of a one-word query first, and only them', async () => {

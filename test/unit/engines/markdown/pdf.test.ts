@@ -435,6 +435,13 @@ describe('the markdown chunker on a PDF', () => {
       limits(24, 0),
     );
     expect(unlabelled.map((c) => meta(c).pageLabels)).toEqual([undefined, undefined, undefined, undefined]);
+    // Labels that hold a hyphen (libtasn1's title pages, `T-1-i`) make a range in words.
+    const prefixed = writePdf(pages, { pageLabels: [{ page: 0, style: 'r', prefix: 'T-1-' }] });
+    const wide = await markdownChunker.chunk(
+      { path: '/docs/guide.pdf', text: '', bytes: prefixed },
+      limits(256, 64),
+    );
+    expect(wide.map((c) => meta(c).pageLabels)).toEqual(['T-1-i to T-1-iv']);
   });
 
   it('reads it as bytes, chunks it under its bookmarks, and gives pages as lines', async () => {
