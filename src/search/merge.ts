@@ -102,11 +102,7 @@ function fusedAgain(candidates: readonly SearchHit[], explain: boolean): SearchH
   const best = fused[0]?.score ?? 0;
   const named = candidates.filter((h) => !inLegs.has(h.id)).map((h) => ({ ...h, score: best }));
   // A hit its own table ranked down (a test file in the code table) keeps that factor here.
-  const factor = new Map(candidates.map((h) => [h.id, h.explain?.fusion?.rankDown ?? 1]));
-  const lowered = [...named, ...fused].map((hit) => ({
-    ...hit,
-    score: hit.score * (factor.get(hit.id) ?? 1),
-  }));
+  const lowered = [...named, ...fused].map((hit) => ({ ...hit, score: hit.score * (hit.rankedDown ?? 1) }));
   const { hits: top, evidence } = withFileEvidence(lowered, fusion.file.weight);
   if (!explain) return top.map((hit) => withMerge(hit, undefined));
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText, textFloor) };

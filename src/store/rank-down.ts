@@ -4,8 +4,8 @@ import type { RankDown, SearchHit } from './types.js';
 /**
  * Multiplies the fused score of the hits that a rule of `rankDowns` matches (by their path
  * relative to their source root, or by their metadata) by its factor; a hit several rules match
- * takes the product. Returns the hits in their old order (file evidence sorts them next) and the
- * factor of each hit it ranked down, for `explain`.
+ * takes the product, recorded as the hit's `rankedDown` (for `explain`, for a merge of engines,
+ * and for re-ranking). Returns the hits in their old order: file evidence sorts them next.
  *
  * A query that asks for what a rule's rows hold (`unlessAsked`) leaves them as they were.
  *
@@ -17,18 +17,14 @@ export function withRankDown(
   hits: readonly SearchHit[],
   rankDowns: readonly RankDown[] | undefined,
   query = '',
-): { hits: SearchHit[]; rankedDown: Map<string, number> } {
-  const rankedDown = new Map<string, number>();
+): SearchHit[] {
   const rules = (rankDowns ?? []).filter((rule) => !rule.unlessAsked?.test(query));
-  if (rules.length === 0) return { hits: [...hits], rankedDown };
-  const out = hits.map((hit) => {
+  if (rules.length === 0) return [...hits];
+  return hits.map((hit) => {
     let factor = 1;
     for (const rule of rules) if (matches(rule, hit)) factor *= rule.factor;
-    if (factor === 1) return hit;
-    rankedDown.set(hit.id, factor);
-    return { ...hit, score: hit.score * factor, rankedDown: factor };
+    return factor === 1 ? hit : { ...hit, score: hit.score * factor, rankedDown: factor };
   });
-  return { hits: out, rankedDown };
 }
 
 function matches(rule: RankDown, hit: SearchHit): boolean {

@@ -162,7 +162,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const textFloor = byText.length < pool ? 0 : undefined;
   const fused = fuseRelativeScores(byVector, byText, vectorWeight, Number.POSITIVE_INFINITY, textFloor);
   const rankDown = request.hybridRankDown;
-  const { hits: lowered, rankedDown } = withRankDown(fused, rankDown, text);
+  const lowered = withRankDown(fused, rankDown, text);
   const { hits: evidenced, evidence } = withFileEvidence(lowered, fileWeight);
   const ranked = await withNamed(target.table, evidenced, request, where);
   // Candidates for a merge of engines are put in order there, over all tables at once.
@@ -181,7 +181,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
     },
     file: { weight: fileWeight, evidence: evidence.get(hit.id) ?? 0 },
     pool,
-    ...(rankedDown.has(hit.id) ? { rankDown: rankedDown.get(hit.id) } : {}),
+    ...(hit.rankedDown !== undefined ? { rankDown: hit.rankedDown } : {}),
   }));
 }
 

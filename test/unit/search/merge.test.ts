@@ -58,6 +58,8 @@ describe('mergeEngines', () => {
 
   it('hybrid: a hit its table ranked down (a test file) keeps the factor in the merged pool', () => {
     const code = [candidate('test_app', 'code', 0.8, 9), candidate('app', 'code', 0.75, 8)];
+    // As the store marks it: on the hit, and in its explanation.
+    code[0]!.rankedDown = 0.7;
     code[0]!.explain!.fusion!.rankDown = 0.7;
     const md = [candidate('note', 'md', 0.2, 1)];
     const merged = mergeEngines([code, md], { ...options, mode: 'hybrid', explain: true });
