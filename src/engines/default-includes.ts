@@ -50,7 +50,7 @@ const plainTextGlob = `**/{${PLAIN_TEXT_NAMES.flatMap((name) => [
  * `package.json`). Read as plain text. By name, not by extension: every `.yaml` or `.json` would
  * take in data files and lockfiles too (`pnpm-lock.yaml`, a 9 MB fixture).
  */
-export const PROJECT_FILE_NAMES: readonly string[] = Object.freeze([
+const PROJECT_FILE_NAMES: readonly string[] = Object.freeze([
   'pyproject.toml',
   'setup.cfg',
   'tox.ini',
@@ -76,6 +76,13 @@ export const PROJECT_FILE_NAMES: readonly string[] = Object.freeze([
   'Justfile',
   'justfile',
 ]);
+
+const PROJECT_FILES: ReadonlySet<string> = new Set(PROJECT_FILE_NAMES);
+
+/** Whether a file's name (`tox.ini`, not `tox.ini.bak`) is a project's build or configuration file's. */
+export function isProjectFile(name: string): boolean {
+  return PROJECT_FILES.has(name);
+}
 
 export const MARKDOWN_INCLUDE: readonly string[] = Object.freeze([
   '**/*.md',

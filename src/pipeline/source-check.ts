@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, extname, join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, SourceConfig } from '../config/types.js';
-import { BUILTIN_ENGINES, CHUNKER_INCLUDES, PROJECT_FILE_NAMES } from '../engines/default-includes.js';
+import { BUILTIN_ENGINES, CHUNKER_INCLUDES, isProjectFile } from '../engines/default-includes.js';
 import { byFolder, relativePath } from '../paths.js';
 import { PathFilter } from './path-filter.js';
 
@@ -212,7 +212,7 @@ export async function guessEngines(
       if (name === 'code' && /\.[cm]?js$/i.test(file)) pageScripts++;
       counts.set(name, counts.get(name)! + 1);
       // A project's package.json or Makefile is its code's, no sign of notes: it does not rank md.
-      if ((!isSql || !/\.sql$/i.test(file)) && !PROJECT_FILES.has(basename(file)))
+      if ((!isSql || !/\.sql$/i.test(file)) && !isProjectFile(basename(file)))
         logs.set(name, logs.get(name)! + 1);
       const some = examples.get(name)!;
       if (some.length < EXAMPLES) some.push(rel);
@@ -240,8 +240,6 @@ function notADatabaseLog(rel: string): boolean {
   const name = rel.slice(rel.lastIndexOf('/') + 1);
   return /\.(json|csv)$/i.test(name) && !/postgres|(^|[^a-z])pg|mysql|maria|sql|slow|query|audit/i.test(name);
 }
-
-const PROJECT_FILES: ReadonlySet<string> = new Set(PROJECT_FILE_NAMES);
 
 /** Files named per engine in what `ragctl add` says of a guess. */
 const EXAMPLES = 2;

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errnoCode } from '../errors.js';
+import { errnoCode, errorMessage } from '../errors.js';
 import { displayCommand, ServiceError } from './errors.js';
 import type { CommandRunner, PlanStep, ServiceManager, ServicePlan, StepOutcome } from './types.js';
 
@@ -108,7 +108,7 @@ function undoWrites(written: ReadonlyArray<{ path: string; before: string | null
         said.push(`${path} was put back as it was`);
       }
     } catch (err) {
-      said.push(`${path} could not be put back (${err instanceof Error ? err.message : String(err)})`);
+      said.push(`${path} could not be put back (${errorMessage(err)})`);
     }
   }
   return said;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { RagError } from '../../errors.js';
-import { MARKDOWN_INCLUDE, PROJECT_FILE_NAMES } from '../default-includes.js';
+import { isProjectFile, MARKDOWN_INCLUDE } from '../default-includes.js';
 import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
 import { parseBlocks, type TextKind, WINDOW_LINES } from './blocks.js';
 import { convertedBytes, convertedText, isContainer, readsBytes } from './convert.js';
@@ -133,8 +133,6 @@ function propertiesChunk(path: string, source: SourceText, frontMatter: FrontMat
   };
 }
 
-const PROJECT_FILES: ReadonlySet<string> = new Set(PROJECT_FILE_NAMES);
-
 /** Sphinx publishes each page's source as `_sources/<page>.rst.txt`: reStructuredText too. */
 function textKind(path: string): TextKind {
   const name = path.toLowerCase();
@@ -143,7 +141,7 @@ function textKind(path: string): TextKind {
   if (name.endsWith('.adoc') || name.endsWith('.asciidoc')) return 'adoc';
   // `.txt`, a README, NEWS or LICENSE without an extension, a project's `tox.ini` or
   // `package.json`: no Markdown code blocks, and a `# comment` is no heading.
-  if (PROJECT_FILES.has(basename(path))) return 'plain';
+  if (isProjectFile(basename(path))) return 'plain';
   return extname(name) === '.txt' || extname(name) === '' ? 'plain' : 'markdown';
 }
 
