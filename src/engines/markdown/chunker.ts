@@ -8,7 +8,7 @@ import { convertedBytes, convertedText, isContainer, readsBytes } from './conver
 import type { ConvertedText } from './converted.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
-import { isListing, linkStats } from './listing.js';
+import { isListing, LinkCounts } from './listing.js';
 import { Meter } from './meter.js';
 import { mergeSmall, packSection, withoutLoneHeadings } from './pack.js';
 import { splitSections } from './sections.js';
@@ -95,10 +95,11 @@ export function chunkMarkdown(
   for (const { sectionLine } of drafts)
     if (sectionLine !== undefined) pieces.set(sectionLine, (pieces.get(sectionLine) ?? 0) + 1);
   const placed = new Map<number, number>();
+  const links = new LinkCounts(source, page);
   // An index page is cut into chunks of a few entries each: judged whole, it is one listing.
-  const listingPage = isListing(linkStats(source, 0, source.lineCount - 1, page));
+  const listingPage = isListing(links.whole);
   return drafts.map((draft, ordinal) => {
-    const chunk = toChunk(draft, ordinal, input.path, meter, frontMatter.metadata, keywords, page);
+    const chunk = toChunk(draft, ordinal, input.path, meter, frontMatter.metadata, keywords, page, links);
     if (listingPage) chunk.metadata.listing = true;
     const line = draft.sectionLine;
     if (line !== undefined && (pieces.get(line) ?? 0) > 1) {
@@ -195,6 +196,7 @@ function toChunk(
   fileMetadata: FrontMatter['metadata'],
   keywords: string,
   page: ConvertedText | undefined,
+  links: LinkCounts,
 ): Chunk {
   const crumb = meter.breadcrumb(draft.path);
   const body = shownText(meter.source, draft.span, page?.escaped);
@@ -206,7 +208,7 @@ function toChunk(
   const metadata: MarkdownChunkMetadata = { ...fileMetadata, bodyOffset: text.length - body.length };
   if (draft.span.isOversize) metadata.oversize = true;
   const { startLine, endLine } = draft.span;
-  if (isListing(linkStats(meter.source, startLine, endLine, page))) metadata.listing = true;
+  if (isListing(links.of(startLine, endLine))) metadata.listing = true;
   const lines = page ? pageSpan(page, startLine, endLine) : { first: startLine, last: endLine };
   const labels = page?.labels && labelSpan(page.labels, lines);
   if (labels) metadata.pageLabels = labels;

@@ -28,38 +28,61 @@ export interface LinkStats {
 }
 
 /**
- * The links of lines `from..to` (inclusive) against their words: an HTML page's as its reader
- * marked them (`page.links`), else Markdown's own link syntax, whose targets are not words.
+ * A file's links and words, line by line, read once: any run of lines (a chunk, the whole file)
+ * is then a difference of running sums. An HTML page's links are as its reader marked them
+ * (`page.links`); else Markdown's own link syntax, whose targets are not words.
  */
-export function linkStats(source: SourceText, from: number, to: number, page?: ConvertedText): LinkStats {
+export class LinkCounts {
+  /** Running sums: entry `i` counts lines `0..i-1`. */
+  readonly #links: Int32Array;
+  readonly #linkWords: Int32Array;
+  readonly #words: Int32Array;
+
+  constructor(source: SourceText, page?: ConvertedText) {
+    const n = source.lineCount;
+    this.#links = new Int32Array(n + 1);
+    this.#linkWords = new Int32Array(n + 1);
+    this.#words = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      const marked = page?.links ? (page.links.get(i) ?? null) : undefined;
+      const line = lineLinks(source.line(i).replace(/^#+ /, ''), marked);
+      this.#links[i + 1] = this.#links[i]! + line.links;
+      this.#linkWords[i + 1] = this.#linkWords[i]! + line.linkWords;
+      this.#words[i + 1] = this.#words[i]! + line.words;
+    }
+  }
+
+  /** Lines `from..to`, inclusive. */
+  of(from: number, to: number): LinkStats {
+    const end = Math.min(to + 1, this.#words.length - 1);
+    return {
+      links: this.#links[end]! - this.#links[from]!,
+      linkWords: this.#linkWords[end]! - this.#linkWords[from]!,
+      words: this.#words[end]! - this.#words[from]!,
+    };
+  }
+
+  get whole(): LinkStats {
+    return this.of(0, this.#words.length - 2);
+  }
+}
+
+/** One line's counts; `marked`: its reader's (null: none on this line), undefined: read its syntax. */
+function lineLinks(line: string, marked: { links: number; words: number } | null | undefined): LinkStats {
+  if (marked !== undefined) {
+    return { links: marked?.links ?? 0, linkWords: marked?.words ?? 0, words: countWords(line) };
+  }
+  if (!line.includes('[')) return { links: 0, linkWords: 0, words: countWords(line) };
   let links = 0;
   let linkWords = 0;
-  let words = 0;
-  for (let i = from; i <= to && i < source.lineCount; i++) {
-    const line = source.line(i).replace(/^#+ /, '');
-    if (page?.links) {
-      words += countWords(line);
-      const marked = page.links.get(i);
-      if (marked) {
-        links += marked.links;
-        linkWords += marked.words;
-      }
-      continue;
-    }
-    if (!line.includes('[')) {
-      words += countWords(line);
-      continue;
-    }
-    let rest = line;
-    for (const m of line.matchAll(MARKDOWN_LINK)) {
-      const shown = m[1] ?? m[2] ?? m[4] ?? m[3] ?? '';
-      links++;
-      linkWords += countWords(shown);
-      rest = rest.replace(m[0], ` ${shown} `);
-    }
-    words += countWords(rest);
+  let rest = line;
+  for (const m of line.matchAll(MARKDOWN_LINK)) {
+    const shown = m[1] ?? m[2] ?? m[4] ?? m[3] ?? '';
+    links++;
+    linkWords += countWords(shown);
+    rest = rest.replace(m[0], ` ${shown} `);
   }
-  return { links, linkWords, words };
+  return { links, linkWords, words: countWords(rest) };
 }
 
 export function isListing(stats: LinkStats): boolean {

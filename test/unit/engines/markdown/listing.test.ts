@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { htmlToMarkdown } from '../../../../src/engines/markdown/html.js';
-import { isListing, linkStats } from '../../../../src/engines/markdown/listing.js';
+import { isListing, LinkCounts } from '../../../../src/engines/markdown/listing.js';
 import { SourceText } from '../../../../src/engines/markdown/source.js';
 import { chunk, prose } from './helpers.js';
 
@@ -60,7 +60,7 @@ describe('listings: chunks that are mostly links', () => {
     const html = `<p>An ${term('auxiliary')} process that writes ${term('records')} from ${term('memory')} to ${term('files')}.</p>`;
     const page = htmlToMarkdown(html);
     const source = new SourceText(page.text);
-    expect(linkStats(source, 0, source.lineCount - 1, page)).toMatchObject({ links: 4, linkWords: 4 });
+    expect(new LinkCounts(source, page).whole).toMatchObject({ links: 4, linkWords: 4 });
   });
 
   it("Markdown's own links: a README's table of contents and a note of wiki links; not images, not URLs", () => {
@@ -84,7 +84,7 @@ describe('listings: chunks that are mostly links', () => {
     const source = new SourceText(
       'See [the docs](https://example.com/a/very/long/path/to/a/page.html) now.\n',
     );
-    expect(linkStats(source, 0, 0)).toEqual({ links: 1, linkWords: 2, words: 4 });
+    expect(new LinkCounts(source).of(0, 0)).toEqual({ links: 1, linkWords: 2, words: 4 });
   });
 
   it('needs both enough links and enough of the words in them', () => {
