@@ -80,15 +80,14 @@ export function packSection(section: Section, meter: Meter): Draft[] {
  */
 export function mergeSmall(drafts: readonly Draft[], meter: Meter, minTokens: number): Draft[] {
   const isSmall = (d: Draft): boolean => !d.span.isOversize && d.span.tokens < minTokens;
+  // Two small ones make a chunk; a small one joins a large one under a shared heading only.
+  const mayJoin = (a: Draft, b: Draft): boolean =>
+    (isSmall(a) && isSmall(b)) || ((isSmall(a) || isSmall(b)) && !apart(a, b));
   const out: Draft[] = [];
   for (let i = 0; i < drafts.length; i++) {
     const draft = drafts[i]!;
     const prev = out.at(-1);
-    if (
-      prev &&
-      (isSmall(prev) || isSmall(draft)) &&
-      !(apart(prev, draft) && !(isSmall(prev) && isSmall(draft)))
-    ) {
+    if (prev && mayJoin(prev, draft)) {
       const merged = merge(prev, draft, meter);
       const next = drafts[i + 1];
       const waitForNext =
