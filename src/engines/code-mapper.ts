@@ -49,7 +49,7 @@ export const codeMapper: StoreMapper = {
    * Tests stay findable but lose near-ties to the code they test (`TEST_PATHS`): a test's table of
    * inputs and expected messages reads like a question about that code.
    */
-  hybridRankDown: [{ paths: TEST_PATHS, factor: TEST_RANK_FACTOR }],
+  hybridRankDown: [{ paths: TEST_PATHS, factor: TEST_RANK_FACTOR, why: 'a test file' }],
   /**
    * A definition too long for one chunk: its header and the parts of its body (a part's
    * `parentScope` is the header's id). Every other chunk is a passage of its own.

@@ -44,8 +44,13 @@ export const documentMapper: StoreMapper = {
    *   name every topic for the same reason.
    */
   hybridRankDown: [
-    { paths: RELEASE_NOTES_PATHS, factor: RELEASE_NOTES_RANK_FACTOR, unlessAsked: RELEASE_QUESTION },
-    { rows: (metadata) => metadata.listing === true, factor: LISTING_RANK_FACTOR },
+    {
+      paths: RELEASE_NOTES_PATHS,
+      factor: RELEASE_NOTES_RANK_FACTOR,
+      unlessAsked: RELEASE_QUESTION,
+      why: 'release notes',
+    },
+    { rows: (metadata) => metadata.listing === true, factor: LISTING_RANK_FACTOR, why: 'a listing of links' },
   ],
   /**
    * A section too long for one chunk: its pieces carry its heading's line and their place in it

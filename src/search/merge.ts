@@ -57,11 +57,15 @@ export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: 
 function exactFirst(hits: readonly SearchHit[], exact: ExactTerm | undefined, explain: boolean): SearchHit[] {
   const { hits: ordered, holders, definers } = withExactFirst(hits, exact);
   if (!explain || !exact) return ordered;
-  return ordered.map((hit) =>
-    hit.explain
-      ? { ...hit, explain: { ...hit.explain, exact: exactExplanation(exact, hit.id, holders, definers) } }
-      : hit,
-  );
+  return ordered.map((hit) => {
+    if (!hit.explain) return hit;
+    const merge = hit.explain.merge;
+    const held = merge && hit.score < merge.score ? { merge: { ...merge, heldAt: hit.score } } : {};
+    return {
+      ...hit,
+      explain: { ...hit.explain, ...held, exact: exactExplanation(exact, hit.id, holders, definers) },
+    };
+  });
 }
 
 /** Whether each table's full-text leg returned fewer candidates than its pool: all its matches. */

@@ -4,8 +4,8 @@ import type { RankDown, SearchHit } from './types.js';
 /**
  * Multiplies the fused score of the hits that a rule of `rankDowns` matches (by their path
  * relative to their source root, or by their metadata) by its factor; a hit several rules match
- * takes the product, recorded as the hit's `rankedDown` (for `explain`, for a merge of engines,
- * and for re-ranking). Returns the hits in their old order: file evidence sorts them next.
+ * takes the product, recorded as the hit's `rankedDown` (for a merge of engines and for
+ * re-ranking), with the rules' names as `rankedDownFor` (for `explain`). Returns the hits in their old order: file evidence sorts them next.
  *
  * A query that asks for what a rule's rows hold (`unlessAsked`) leaves them as they were.
  *
@@ -21,9 +21,15 @@ export function withRankDown(
   const rules = (rankDowns ?? []).filter((rule) => !rule.unlessAsked?.test(query));
   if (rules.length === 0) return [...hits];
   return hits.map((hit) => {
-    let factor = 1;
-    for (const rule of rules) if (matches(rule, hit)) factor *= rule.factor;
-    return factor === 1 ? hit : { ...hit, score: hit.score * factor, rankedDown: factor };
+    const applied = rules.filter((rule) => matches(rule, hit));
+    if (applied.length === 0) return hit;
+    const factor = applied.reduce((product, rule) => product * rule.factor, 1);
+    return {
+      ...hit,
+      score: hit.score * factor,
+      rankedDown: factor,
+      rankedDownFor: applied.map((r) => r.why),
+    };
   });
 }
 

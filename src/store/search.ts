@@ -171,6 +171,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const hits = request.candidates ? ordered : ordered.slice(0, wanted);
   if (!explain) return hits;
   const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText, textFloor) };
+  const fusedScores = new Map(evidenced.map((h) => [h.id, h.score]));
   const filters = { where, textWhere, exact: named, holders, definers };
   return explained(hits, { vector: byVector, text: byText }, filters, (hit) => ({
     method: 'relative-score',
@@ -181,8 +182,16 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
     },
     file: { weight: fileWeight, evidence: evidence.get(hit.id) ?? 0 },
     pool,
-    ...(hit.rankedDown !== undefined ? { rankDown: hit.rankedDown } : {}),
+    ...(hit.rankedDown !== undefined
+      ? { rankDown: hit.rankedDown, rankDownFor: hit.rankedDownFor ?? [] }
+      : {}),
+    ...capped(fusedScores.get(hit.id), hit.score),
   }));
+}
+
+/** `FusionExplanation.capped`, where the hit's place kept its score below what fusion gave it. */
+function capped(fused: number | undefined, score: number): { capped?: number } {
+  return fused !== undefined && fused > score ? { capped: fused } : {};
 }
 
 /** Rows read for one identifier by their qualified name (`nameWhere`), at most. */

@@ -82,6 +82,8 @@ export interface RankDown {
   /** Tested against the hit's metadata (a listing of links, marked by its chunker). */
   readonly rows?: (metadata: Readonly<Record<string, unknown>>) => boolean;
   readonly factor: number;
+  /** What the rule's rows are, as `--explain` names them: `a test file`, `a listing of links`. */
+  readonly why: string;
   /**
    * Queries that ask for what these rows hold, and leave them where the legs put them (a
    * question about releases keeps a changelog's place); tested against the query as typed.
@@ -242,6 +244,13 @@ export interface FusionExplanation {
    * when several rules applied); absent when none did.
    */
   rankDown?: number;
+  /** What the hit was ranked down as (each rule's `RankDown.why`), with `rankDown`. */
+  rankDownFor?: string[];
+  /**
+   * The fusion's own result, when the hit's `score` is lower: a one-name or phrase query keeps
+   * each group of hits at or below the scores of the groups ranked before it (`exact`).
+   */
+  capped?: number;
 }
 
 /**
@@ -253,7 +262,7 @@ export interface FusionExplanation {
  * - `rrf`: tables embedded with different models, whose similarities are not comparable:
  *   1/(k + the hit's rank in its engine's list).
  */
-export type MergeExplanation =
+export type MergeExplanation = (
   | {
       method: 'relative-score';
       candidates: number;
@@ -262,7 +271,14 @@ export type MergeExplanation =
       score: number;
     }
   | { method: 'similarity' | 'bm25'; score: number }
-  | { method: 'rrf'; k: number; rank: number; score: number };
+  | { method: 'rrf'; k: number; rank: number; score: number }
+) & {
+  /**
+   * The hit's score when lower than the merge's `score`: a one-name or phrase query keeps each
+   * group of hits at or below the scores of the groups ranked before it (`exact`).
+   */
+  heldAt?: number;
+};
 
 /**
  * The name a query is: an identifier (`make_context`, `ENOSPC`), whose definers rank first and
@@ -316,6 +332,8 @@ export interface SearchHit {
    * none did. Re-ranking leaves such a hit where fusion put it (src/search/rerank.ts).
    */
   rankedDown?: number;
+  /** With `rankedDown`: what its rules name the hit (`RankDown.why`). */
+  rankedDownFor?: string[];
   /** Only when the request asked for it (`SearchRequest.explain`). */
   explain?: HitExplanation;
 }

@@ -99,6 +99,7 @@ export interface FusionOfHit {
       weights: { vector: number; text: number };
       normalized: { vector: number | null; text: number | null };
       rankDown?: number;
+      rankDownFor?: string[];
     } | null;
   };
 }

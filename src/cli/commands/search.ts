@@ -251,11 +251,14 @@ export function formatExplanation(e: HitExplanation): string[] {
         ? ` + ${f.file.weight.toFixed(2)}×${f.file.evidence.toFixed(3)} (its file's other hits)`
         : '';
     const legs = `${part(f.weights.vector, f.normalized.vector)} + ${part(f.weights.text, f.normalized.text)}`;
-    // A ranked-down hit (the code engine's test files) keeps that share of its fused score.
-    const fused = f.rankDown === undefined ? legs : `(${legs})×${f.rankDown} (ranked down)`;
-    lines.push(`  ${f.method}: ${fused}${file} = ${e.score.toFixed(4)}`);
+    // A ranked-down hit (a test file, a listing) keeps that share of its fused score.
+    const as = f.rankDownFor?.length ? `: ${f.rankDownFor.join(', ')}` : '';
+    const fused = f.rankDown === undefined ? legs : `(${legs})×${f.rankDown} (ranked down${as})`;
+    // A one-name or phrase query's groups: the sum stays visible beside the score it was held to.
+    const sum = f.capped === undefined ? e.score.toFixed(4) : `${f.capped.toFixed(4)}${heldBelow(e.score)}`;
+    lines.push(`  ${f.method}: ${fused}${file} = ${sum}`);
   }
-  if (e.merge) lines.push(`  ${formatMerge(e.merge)}`);
+  if (e.merge) lines.push(`  ${formatMerge(e.merge)}${heldBelow(e.merge.heldAt)}`);
   if (e.rerank)
     lines.push(
       `  re-ranked: late interaction ${e.rerank.late.toFixed(4)}; #${e.rerank.before} in the fused order, whose first ${e.rerank.depth} were read against the query (the score shown is its new place's, so scores still fall down the list)`,
@@ -277,6 +280,11 @@ export function formatExplanation(e: HitExplanation): string[] {
   lines.push(`  filter: ${e.where ?? 'none'}`);
   if (e.textWhere !== undefined) lines.push(`  text leg's filter: ${e.textWhere}`);
   return lines;
+}
+
+/** `, held at 0.1453 …`: a one-name or phrase query's group kept at most the score of those before it. */
+function heldBelow(score: number | undefined): string {
+  return score === undefined ? '' : `, held at ${score.toFixed(4)} below the hits ranked before it`;
 }
 
 /** How several engines' hits became one list (`mergeEngines`). */

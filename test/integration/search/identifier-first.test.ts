@@ -17,6 +17,10 @@ const NOTES: Record<string, string> = {
 Large sorts spill to temporary files on disk when the memory given to each sort runs out;
 giving the session more sort memory keeps them in RAM and makes big ORDER BY queries faster.
 
+## Work memory
+
+Each sort and each hash gets its own work memory; reports that sort a lot want more of it.
+
 ## Hashing
 
 Hash joins and hash aggregates also need memory per operation, and spill the same way.
@@ -33,6 +37,18 @@ work_mem is per sort, so the replica's other sessions keep the default work_mem.
 ## work_mem (integer)
 
 Default: four megabytes. Takes a unit (kB, MB, GB).
+`,
+  'ops/checklist.md': `# Release checklist
+
+## Before the release
+
+Tag the build, write the release notes, tell support which day it ships, check the dashboards
+for the error rate of the last week, and rotate the on-call pager to whoever owns the release.
+Confirm the backups of the last night restored cleanly on the staging host, that the mobile
+clients were given the new endpoint a week before, that the feature flags for the release are
+off in production, that the translations came back from the agency, that the status page has
+the maintenance window on it, that the marketing site links to the new docs, and that the
+replica's work_mem is what the runbook says.
 `,
   'web/login.md': `# Logging in
 
@@ -83,6 +99,36 @@ describe('one-identifier queries', () => {
     await app.store.optimize();
   });
 
+  it("--explain's sums add up, and a hit held below the hits ranked before it says what fusion gave it", async () => {
+    const sumOf = (
+      f: {
+        normalized: { vector: number | null; text: number | null };
+        file: { weight: number; evidence: number };
+      },
+      w: { vector: number; text: number },
+      rankDown = 1,
+    ) =>
+      (w.vector * (f.normalized.vector ?? 0) + w.text * (f.normalized.text ?? 0)) * rankDown +
+      f.file.weight * f.file.evidence;
+    // One table: the store's fusion.
+    const md = await app.search.search({ query: 'work_mem', engine: 'md', k: 10, explain: true });
+    for (const hit of md.results) {
+      const f = hit.explain!.fusion!;
+      expect(f.capped ?? hit.score).toBeCloseTo(sumOf(f, f.weights, f.rankDown), 6);
+      if (f.capped !== undefined) expect(f.capped).toBeGreaterThan(hit.score);
+    }
+    expect(md.results.some((h) => h.explain?.fusion?.capped !== undefined)).toBe(true);
+    // Both tables: fused again in the merge.
+    const both = await app.search.search({ query: 'work_mem', k: 10, explain: true });
+    for (const hit of both.results) {
+      const m = hit.explain!.merge!;
+      expect(m.method).toBe('relative-score');
+      expect(m.heldAt ?? m.score).toBeCloseTo(hit.score, 9);
+      if (m.heldAt !== undefined) expect(m.score).toBeGreaterThan(m.heldAt);
+    }
+    expect(both.results.some((h) => h.explain?.merge?.heldAt !== undefined)).toBe(true);
+  });
+
   it('ranks the chunk defining the identifier first, then those naming it, in every engine and in text mode', async () => {
     for (const mode of ['hybrid', 'text'] as const) {
       const { results } = await app.search.search({ query: 'work_mem', mode, k: 10, explain: true });
@@ -96,7 +142,7 @@ describe('one-identifier queries', () => {
         held.slice(held.lastIndexOf(true) + 1).every((h) => h === false),
         mode,
       ).toBe(true);
-      expect(held.filter(Boolean), mode).toHaveLength(2);
+      expect(held.filter(Boolean), mode).toHaveLength(3);
       const scores = results.map((h) => h.score);
       expect(scores, mode).toEqual([...scores].sort((a, b) => b - a));
     }

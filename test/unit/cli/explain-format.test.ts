@@ -28,9 +28,26 @@ describe('ragctl search --explain for people', () => {
 
   it("shows a ranked-down hit's factor around the legs, so the printed sum adds up", () => {
     const e = explain(0);
-    const lowered: HitExplanation = { ...e, fusion: { ...e.fusion!, rankDown: 0.7 }, score: 0.35 };
+    const lowered: HitExplanation = {
+      ...e,
+      fusion: { ...e.fusion!, rankDown: 0.7, rankDownFor: ['a test file'] },
+      score: 0.35,
+    };
     expect(formatExplanation(lowered)[1]).toBe(
-      '  relative-score: (0.50×1.000 + 0.50×0 (not in its top 50))×0.7 (ranked down) = 0.3500',
+      '  relative-score: (0.50×1.000 + 0.50×0 (not in its top 50))×0.7 (ranked down: a test file) = 0.3500',
+    );
+  });
+
+  it('shows the sum fusion gave beside the lower score a one-name query held the hit to', () => {
+    const e = explain(0);
+    const held: HitExplanation = {
+      ...e,
+      fusion: { ...e.fusion!, capped: 0.5 },
+      score: 0.2,
+      exact: { term: 'make_context', held: false },
+    };
+    expect(formatExplanation(held)[1]).toBe(
+      '  relative-score: 0.50×1.000 + 0.50×0 (not in its top 50) = 0.5000, held at 0.2000 below the hits ranked before it',
     );
   });
 

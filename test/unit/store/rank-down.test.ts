@@ -21,27 +21,44 @@ const hit = (id: string, root: string, rel: string, score: number): SearchHit =>
 describe('withRankDown', () => {
   it('multiplies the score of the hits whose path under their root matches, and says which', () => {
     const hits = [hit('a', '/src/app', 'parse_test.go', 1), hit('b', '/src/app', 'parse.go', 0.8)];
-    const out = withRankDown(hits, [{ paths: TEST_PATHS, factor: 0.7 }]);
+    const out = withRankDown(hits, [{ paths: TEST_PATHS, factor: 0.7, why: 'a test file' }]);
     expect(out.map((h) => h.score)).toEqual([0.7, 0.8]);
     expect(out.map((h) => h.rankedDown)).toEqual([0.7, undefined]);
+    expect(out.map((h) => h.rankedDownFor)).toEqual([['a test file'], undefined]);
     expect(hits[0]!.score, 'the input is left as it was').toBe(1);
   });
 
   it('reads the path relative to the source root: a root inside a tests/ folder is not all test code', () => {
     const hits = [hit('a', '/home/me/tests/proj', 'lib/parse.py', 1)];
-    expect(withRankDown(hits, [{ paths: TEST_PATHS, factor: 0.7 }]).filter((h) => h.rankedDown)).toEqual([]);
+    expect(
+      withRankDown(hits, [{ paths: TEST_PATHS, factor: 0.7, why: 'a test file' }]).filter(
+        (h) => h.rankedDown,
+      ),
+    ).toEqual([]);
   });
 
   it("reads a rule's rows by their metadata; a hit two rules match takes both factors", () => {
-    const listing = { rows: (m: Readonly<Record<string, unknown>>) => m.listing === true, factor: 0.5 };
+    const listing = {
+      rows: (m: Readonly<Record<string, unknown>>) => m.listing === true,
+      factor: 0.5,
+      why: 'a listing',
+    };
     const hits = [
       { ...hit('a', '/docs', 'CHANGELOG.md', 1), metadata: { listing: true } },
       { ...hit('b', '/docs', 'bookindex.html', 1), metadata: { listing: true } },
       hit('c', '/docs', 'guide.html', 1),
     ];
-    const out = withRankDown(hits, [{ paths: RELEASE_NOTES_PATHS, factor: 0.7 }, listing]);
+    const out = withRankDown(hits, [
+      { paths: RELEASE_NOTES_PATHS, factor: 0.7, why: 'release notes' },
+      listing,
+    ]);
     expect(out.map((h) => h.score)).toEqual([0.35, 0.5, 1]);
     expect(out.map((h) => h.rankedDown)).toEqual([0.35, 0.5, undefined]);
+    expect(out.map((h) => h.rankedDownFor)).toEqual([
+      ['release notes', 'a listing'],
+      ['a listing'],
+      undefined,
+    ]);
   });
 
   it('without a rank-down the hits are unchanged', () => {
@@ -138,7 +155,12 @@ describe('RELEASE_QUESTION', () => {
 
   it('leaves every hit as it was for a query it names, and ranks down for any other', () => {
     const hits = [hit('a', '/p', 'CHANGELOG.md', 1), hit('b', '/p', 'docs/guide.md', 0.8)];
-    const rankDown = { paths: RELEASE_NOTES_PATHS, factor: 0.7, unlessAsked: RELEASE_QUESTION };
+    const rankDown = {
+      paths: RELEASE_NOTES_PATHS,
+      factor: 0.7,
+      unlessAsked: RELEASE_QUESTION,
+      why: 'release notes',
+    };
     expect(
       withRankDown(hits, [rankDown], 'which version added timeouts').filter((h) => h.rankedDown),
     ).toEqual([]);

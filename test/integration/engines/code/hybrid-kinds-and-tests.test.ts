@@ -114,6 +114,7 @@ describe("the code table's hybrid search: module code and imports out of the tex
     expect(fused(test)).toBeGreaterThan(fused(code));
     expect(symbols(hits).slice(0, 2)).toEqual(['slug.go:Slugify', 'slug_test.go:TestSlugify']);
     expect(test?.explain.fusion?.rankDown).toBe(0.7);
+    expect(test?.explain.fusion?.rankDownFor).toEqual(['a test file']);
     expect(code?.explain.fusion?.rankDown).toBeUndefined();
   });
 

@@ -77,6 +77,7 @@ describe('a listing (an index page) in hybrid search: ranked down, and left ther
     expect(fusedBeforeRankDown(entry, 'index entry')).toBeGreaterThan(fusedBeforeRankDown(page, 'page'));
     expect(file(hits[0])).toBe('vacuum.html');
     expect(entry?.explain.fusion?.rankDown).toBe(0.5);
+    expect(entry?.explain.fusion?.rankDownFor).toEqual(['a listing of links']);
     // Re-ranking read the page, not the listing: that keeps the place fusion gave it.
     expect(page?.explain.rerank).toBeDefined();
     for (const hit of hits.filter((h) => h.metadata.listing))
