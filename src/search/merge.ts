@@ -68,17 +68,21 @@ function exactFirst(hits: readonly SearchHit[], exact: ExactTerm | undefined, ex
   });
 }
 
-/** Whether each table's full-text leg returned fewer candidates than its pool: all its matches. */
+/**
+ * Whether each table's full-text leg returned fewer candidates than set its scale
+ * (`FusionExplanation.scale`): all its matches. Every candidate is here, so a leg's deepest rank
+ * is how many it returned.
+ */
 function textLegsComplete(candidates: readonly SearchHit[]): boolean {
-  const byEngine = new Map<string, { text: number; pool: number }>();
+  const byEngine = new Map<string, { deepest: number; scale: number }>();
   for (const hit of candidates) {
     const fusion = hit.explain?.fusion;
     if (!fusion) continue;
-    const leg = byEngine.get(hit.engine) ?? { text: 0, pool: fusion.pool };
-    if (hit.explain?.text) leg.text++;
+    const leg = byEngine.get(hit.engine) ?? { deepest: 0, scale: fusion.scale };
+    leg.deepest = Math.max(leg.deepest, hit.explain?.text?.rank ?? 0);
     byEngine.set(hit.engine, leg);
   }
-  return [...byEngine.values()].every((leg) => leg.text < leg.pool);
+  return [...byEngine.values()].every((leg) => leg.deepest < leg.scale);
 }
 
 function fusedAgain(candidates: readonly SearchHit[], explain: boolean): SearchHit[] {
@@ -91,15 +95,15 @@ function fusedAgain(candidates: readonly SearchHit[], explain: boolean): SearchH
     if (e.vector) byVector.push({ ...hit, score: 1 - e.vector.distance });
     if (e.text) byText.push({ ...hit, score: e.text.bm25 });
   }
-  // Every table's text leg shorter than its pool: together they hold every match (see the store's).
-  const textFloor = textLegsComplete(candidates) ? 0 : undefined;
-  const fused = fuseRelativeScores(
-    byVector,
-    byText,
-    fusion.weights.vector,
-    Number.POSITIVE_INFINITY,
-    textFloor,
-  );
+  // As in each table: the candidates among their table's leg's first `scale` set the scale, and a
+  // text leg shorter than that in every table holds every match (see the store's).
+  const depth = fusion.scale;
+  const scale = {
+    textFloor: textLegsComplete(candidates) ? 0 : undefined,
+    vectorScale: byVector.filter((h) => h.explain!.vector!.rank <= depth),
+    textScale: byText.filter((h) => h.explain!.text!.rank <= depth),
+  };
+  const fused = fuseRelativeScores(byVector, byText, fusion.weights.vector, Number.POSITIVE_INFINITY, scale);
   // A definition read by its name for a one-identifier query (the store's `withNamed`) is in
   // neither leg: at the best score, as its table had it.
   const inLegs = new Set(fused.map((h) => h.id));
@@ -109,7 +113,10 @@ function fusedAgain(candidates: readonly SearchHit[], explain: boolean): SearchH
   const lowered = [...named, ...fused].map((hit) => ({ ...hit, score: hit.score * (hit.rankedDown ?? 1) }));
   const { hits: top, evidence } = withFileEvidence(lowered, fusion.file.weight);
   if (!explain) return top.map((hit) => withMerge(hit, undefined));
-  const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText, textFloor) };
+  const normalized = {
+    vector: normalizedScores(byVector, undefined, scale.vectorScale),
+    text: normalizedScores(byText, scale.textFloor, scale.textScale),
+  };
   return top.map((hit) =>
     withMerge(hit, {
       method: 'relative-score',

@@ -158,9 +158,15 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   );
   const vectorWeight = request.vectorWeight ?? target.tuning.hybridVectorWeight;
   const fileWeight = target.tuning.fileEvidenceWeight;
-  // A text leg shorter than its pool holds every chunk that matches: below its last is BM25's 0.
-  const textFloor = byText.length < pool ? 0 : undefined;
-  const fused = fuseRelativeScores(byVector, byText, vectorWeight, Number.POSITIVE_INFINITY, textFloor);
+  // Each leg's first `depth` set its scale, whatever k; a text leg shorter than that holds every
+  // chunk that matches: below its last is BM25's 0.
+  const depth = target.tuning.candidateMinimum;
+  const scale = {
+    textFloor: byText.length < depth ? 0 : undefined,
+    vectorScale: byVector.slice(0, depth),
+    textScale: byText.slice(0, depth),
+  };
+  const fused = fuseRelativeScores(byVector, byText, vectorWeight, Number.POSITIVE_INFINITY, scale);
   const rankDown = request.hybridRankDown;
   const lowered = withRankDown(fused, rankDown, text);
   const { hits: evidenced, evidence } = withFileEvidence(lowered, fileWeight);
@@ -170,7 +176,10 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const { hits: ordered, holders, definers } = withExactFirst(ranked, named);
   const hits = request.candidates ? ordered : ordered.slice(0, wanted);
   if (!explain) return hits;
-  const normalized = { vector: normalizedScores(byVector), text: normalizedScores(byText, textFloor) };
+  const normalized = {
+    vector: normalizedScores(byVector, undefined, scale.vectorScale),
+    text: normalizedScores(byText, scale.textFloor, scale.textScale),
+  };
   const fusedScores = new Map(evidenced.map((h) => [h.id, h.score]));
   const filters = { where, textWhere, exact: named, holders, definers };
   return explained(hits, { vector: byVector, text: byText }, filters, (hit) => ({
@@ -182,6 +191,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
     },
     file: { weight: fileWeight, evidence: evidence.get(hit.id) ?? 0 },
     pool,
+    scale: depth,
     ...(hit.rankedDown !== undefined
       ? { rankDown: hit.rankedDown, rankDownFor: hit.rankedDownFor ?? [] }
       : {}),
@@ -421,12 +431,27 @@ function withHolders(
 }
 
 /**
+ * What sets a leg's min-max scale (`fuseRelativeScores`): `textFloor`, where the text leg holds
+ * every chunk that matches (fewer than it sets the scale with), is the score its worst
+ * normalises from (BM25's 0 for no match), not to 0: a rare word in two notes gives the second
+ * one its share, not none. `vectorScale` / `textScale`: the candidates that set each leg's
+ * scale, the leg's whole list when absent.
+ */
+export interface FusionScale {
+  textFloor?: number | undefined;
+  vectorScale?: readonly SearchHit[] | undefined;
+  textScale?: readonly SearchHit[] | undefined;
+}
+
+/**
  * Relative score fusion of one table's two legs: each leg's scores are min-max normalised over
- * its own candidates (best 1, worst 0; a lone or all-equal candidate 1), then
+ * the candidates that set its scale (best 1, worst 0; a lone or all-equal candidate 1; a
+ * candidate below them 0, as if the leg had missed it), then
  * `vectorWeight × vector + (1 − vectorWeight) × text`, a leg that missed the hit adding 0.
- * `textFloor`: where the text leg holds every chunk that matches (fewer than it may return),
- * its worst is still a match and normalises from this floor (BM25's 0 for no match), not to 0:
- * a rare word in two notes gives the second one its share, not none.
+ *
+ * Why a scale of fixed depth: the legs read more candidates for a larger k, and a scale set by
+ * all of them moved every score, so `-k 20` ordered the first five hits otherwise than `-k 5`.
+ * Candidates tied at 0 (below the scale in both legs) keep the order of their unclamped sums.
  *
  * Why not RRF here: with rrfK 60 and 50 candidates a leg, 1/(60 + rank) hardly changes over the
  * list, so any chunk both legs return — even 50th in both (2/110) — outranks one that a single
@@ -440,35 +465,52 @@ export function fuseRelativeScores(
   byText: readonly SearchHit[],
   vectorWeight: number,
   k: number,
-  textFloor?: number,
+  scale: FusionScale = {},
 ): SearchHit[] {
   const fused = new Map<string, SearchHit>();
-  const add = (list: readonly SearchHit[], weight: number, floor?: number) => {
-    const normalized = normalizedScores(list, floor);
+  const unclamped = new Map<string, number>();
+  const add = (list: readonly SearchHit[], weight: number, by: readonly SearchHit[], floor?: number) => {
+    const { lo, hi } = scaleOf(by, floor);
     for (const hit of list) {
-      const contribution = weight * (normalized.get(hit.id) ?? 0);
+      const raw = hi > lo ? (hit.score - lo) / (hi - lo) : 1;
+      const contribution = weight * Math.max(0, raw);
+      unclamped.set(hit.id, (unclamped.get(hit.id) ?? 0) + weight * raw);
       const seen = fused.get(hit.id);
       if (seen) seen.score += contribution;
       else fused.set(hit.id, { ...hit, score: contribution });
     }
   };
-  add(byVector, vectorWeight);
-  add(byText, 1 - vectorWeight, textFloor);
-  return [...fused.values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
+  add(byVector, vectorWeight, scale.vectorScale ?? byVector);
+  add(byText, 1 - vectorWeight, scale.textScale ?? byText, scale.textFloor);
+  return [...fused.values()]
+    .sort(
+      (a, b) => b.score - a.score || unclamped.get(b.id)! - unclamped.get(a.id)! || (a.id < b.id ? -1 : 1),
+    )
+    .slice(0, k);
 }
 
 /**
- * A leg's scores min-max normalised over its candidates: best 1, worst 0 (or from `floor` when
- * given, below the worst); a lone or all-equal candidate 1.
+ * A leg's scores min-max normalised as `fuseRelativeScores` does: over `by` (the candidates that
+ * set its scale, default all of them), best 1, worst 0 (or from `floor` when given, below the
+ * worst), a lone or all-equal candidate 1, a candidate below the scale 0.
  */
-export function normalizedScores(list: readonly SearchHit[], floor?: number): Map<string, number> {
+export function normalizedScores(
+  list: readonly SearchHit[],
+  floor?: number,
+  by: readonly SearchHit[] = list,
+): Map<string, number> {
+  const { lo, hi } = scaleOf(by, floor);
+  return new Map(list.map((h) => [h.id, hi > lo ? Math.max(0, (h.score - lo) / (hi - lo)) : 1]));
+}
+
+function scaleOf(by: readonly SearchHit[], floor: number | undefined): { lo: number; hi: number } {
   let lo = floor ?? Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
-  for (const h of list) {
+  for (const h of by) {
     lo = Math.min(lo, h.score);
     hi = Math.max(hi, h.score);
   }
-  return new Map(list.map((h) => [h.id, hi > lo ? (h.score - lo) / (hi - lo) : 1]));
+  return { lo, hi };
 }
 
 /** Reciprocal rank fusion: Σ 1/(rrfK + rank), rank 1-based in each list. */

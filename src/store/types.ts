@@ -227,8 +227,8 @@ export interface HitExplanation {
 }
 
 /**
- * A hybrid hit's fusion: each leg's score `normalized` over that leg's candidates (min-max, see
- * `fuseRelativeScores`), times its `weights` share, summed; a leg that missed the hit adds 0.
+ * A hybrid hit's fusion: each leg's score `normalized` over that leg's first `scale` candidates
+ * (min-max, see `fuseRelativeScores`), times its `weights` share, summed; a leg that missed the hit adds 0.
  * Then `file.weight × file.evidence` is added (`withFileEvidence`): that sum is the score.
  */
 export interface FusionExplanation {
@@ -239,6 +239,11 @@ export interface FusionExplanation {
   file: { weight: number; evidence: number };
   /** Candidates each leg was asked for. */
   pool: number;
+  /**
+   * How many of each leg's first candidates set its min-max scale, whatever `pool` is (one
+   * beyond them normalises to 0), so that a larger k does not reorder the first hits.
+   */
+  scale: number;
   /**
    * The factor the fused score was multiplied by (`SearchRequest.hybridRankDown`; the product
    * when several rules applied); absent when none did.

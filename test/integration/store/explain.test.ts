@@ -74,6 +74,21 @@ describe('search with explain', () => {
     expect(hits.filter((h) => h.explain!.text).length).toBeGreaterThan(0);
   });
 
+  it('scores and orders the first hits alike whatever k, though a larger k reads deeper legs', async () => {
+    // Every row holds "note": with k 5 each leg reads 50 candidates, with k 20 it reads 70.
+    const request = { query: 'heron note', vector: query, mode: 'hybrid' as const, explain: true };
+    const few = await table.search({ ...request, k: 5 });
+    const many = await table.search({ ...request, k: 20 });
+    expect(many[0]!.explain!.fusion).toMatchObject({ pool: 80, scale: 50 });
+    expect(many.slice(0, 5).map((h) => h.id)).toEqual(few.map((h) => h.id));
+    for (const [i, hit] of many.slice(0, 5).entries()) expect(hit.score).toBeCloseTo(few[i]!.score, 12);
+    // A candidate past the first 50 of a leg counts as that leg's 0, as if it had been missed.
+    const all = await table.search({ ...request, k: 70 });
+    const deep = all.filter((h) => h.explain!.text && h.explain!.text.rank > 50);
+    expect(deep.length).toBeGreaterThan(0);
+    for (const hit of deep) expect(hit.explain!.fusion!.normalized.text).toBe(0);
+  });
+
   it('one-leg modes explain their own leg only; without explain no hit carries one', async () => {
     const text = await table.search({ query: 'heron', k: 3, mode: 'text', explain: true });
     expect(text.map((h) => h.explain)).toEqual(

@@ -12,6 +12,7 @@ describe('ragctl search --explain for people', () => {
       normalized: { vector: 1, text: null },
       file: { weight: 0.01, evidence },
       pool: 50,
+      scale: 50,
     },
     where: null,
     score: 0.5 + 0.01 * evidence,

@@ -40,11 +40,14 @@ function candidate(
       normalized: { vector: null, text: null },
       file: { weight: 0.01, evidence: 0 },
       pool,
+      scale: pool,
     },
     where: null,
     score: 0,
   });
 }
+
+const x = (h: SearchHit): HitExplanation => h.explain!;
 
 const options = { k: 3, rrfK: 60, oneModel: true, explain: false };
 
@@ -93,6 +96,22 @@ describe('mergeEngines', () => {
     expect(merged.map((h) => h.id)).toEqual(['a', 'b', 'x']);
     expect(merged[2]!.score).toBeCloseTo(0.5 * (3 / 9), 6);
     expect(merged[2]!.explain!.merge).toMatchObject({ normalized: { vector: 0, text: 3 / 9 } });
+  });
+
+  it("hybrid: only the candidates among their table's first `scale` in a leg set its scale, as in each table", () => {
+    const md = [candidate('a', 'md', 0.8, 9, 80), candidate('b', 'md', 0.6, 5, 80)];
+    const sql = [candidate('x', 'sql', 0.2, 3, 80)];
+    for (const c of [...md, ...sql]) c.explain!.fusion!.scale = 50;
+    // x is past its table's first 50 in both legs (a larger k read deeper): it counts as 0 in
+    // each, and does not stretch the scale of a and b.
+    x(sql[0]!).vector!.rank = 60;
+    x(sql[0]!).text!.rank = 60;
+    const merged = mergeEngines([md, sql], { ...options, mode: 'hybrid', explain: true });
+    expect(merged.map((h) => h.explain!.merge)).toMatchObject([
+      { normalized: { vector: 1, text: 1 } },
+      { normalized: { vector: 0, text: 0 } },
+      { normalized: { vector: 0, text: 0 } },
+    ]);
   });
 
   it('tables of different models cannot compare similarities: by rank, and says so', () => {
