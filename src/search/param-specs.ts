@@ -88,7 +88,7 @@ export const BASE_PARAMS_INFO = {
   path: {
     expects: nonBlankExpects(),
     description:
-      "only files matching this glob: absolute when it starts with / ('/home/me/x/**'), else relative to the source folder, or to its parent ('daily/**' and 'notes/daily/**' for the source ~/notes); one without a / matches at any depth ('*.md')",
+      "only files matching this glob: absolute when it starts with / ('/home/me/x/**'), else relative to the source folder, or to its parent ('daily/**' and 'notes/daily/**' for the source ~/notes); one without a / matches at any depth ('*.md'); a part typed in lower case matches any case ('readme*' finds README.md)",
     defaultText: 'every file',
     cli: { flags: '-p, --path <glob>', label: '--path', value: 'string' },
   },

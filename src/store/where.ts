@@ -146,8 +146,8 @@ function headingWhere(column: string, heading: string): string {
   // A number typed with or without its last dot (`25.1 Routine Vacuuming` for `25.1. Routine Vacuuming`).
   const typed = /^([0-9]+(?:\.[0-9]+)*|[a-z](?:\.[0-9]+)+)\.?\s+(.+)$/i.exec(text);
   const escaped = typed
-    ? `${[...typed[1]!].map(literal).join('')}\\.?[ \t]+${[...typed[2]!].map(literal).join('')}`
-    : [...text].map(literal).join('');
+    ? `${[...typed[1]!].map(escapedChar).join('')}\\.?[ \t]+${[...typed[2]!].map(escapedChar).join('')}`
+    : [...text].map(escapedChar).join('');
   const number = /^(?:[0-9]|[a-z]\.[0-9]|(?:chapter|section|appendix|part)\s)/i.test(text)
     ? ''
     : SECTION_NUMBER;
@@ -168,8 +168,8 @@ function listItemWhere(column: string, value: string): string {
     .split('.')
     .map((part) => part.replace(/^(["`])(.*)\1$/, '$2'));
   const name = parts.pop()!;
-  const qualifier = parts.length ? [...parts.join('.')].map(literal).join('') : '[^\n]+';
-  return anyItemWhere(column, `(?im)^(?:${qualifier}\\.)?${[...name].map(literal).join('')}$`);
+  const qualifier = parts.length ? [...parts.join('.')].map(escapedChar).join('') : '[^\n]+';
+  return anyItemWhere(column, `(?im)^(?:${qualifier}\\.)?${[...name].map(escapedChar).join('')}$`);
 }
 
 /** Rows with an item of a `List<utf8>` column that `regex` matches: its items, one a line. */
@@ -230,8 +230,11 @@ export function fieldWhere(filter: FieldFilter): string {
  * - a glob that matches a folder matches everything inside it: `docs` and `docs/` are
  *   `docs/**`;
  * - `*` and `?` stay within one path segment, `**` crosses segments, `[abc]`, `[!abc]`,
- *   `{a,b}` and `\x` (a literal x) work as in shells.
- * Matching is case-sensitive, like the file systems the paths come from on Linux.
+ *   `{a,b}` and `\x` (a literal x) work as in shells;
+ * - a path segment without a capital letter matches in any case (`readme.md` finds `README.md`,
+ *   `notes/**` the source `~/Notes`): macOS and Windows file systems ignore case, and people
+ *   type names in lower case. A capital letter makes its segment match case as typed (smart
+ *   case, per segment, so that the CLI's `/Users/Ann/` before a typed `notes/**` stays exact).
  */
 export function pathGlobWhere(glob: string): string {
   if (glob === '')
@@ -255,7 +258,8 @@ function pathGlobClause(glob: string): string {
 
 /** `column` matches `glob` whole, or a folder it names (at any depth when `deep`). */
 function globLike(column: string, glob: string, deep: boolean): string {
-  return `regexp_like(${column}, ${sqlString(`^${deep ? '(?:.*/)?' : ''}${globToRegex(glob)}(?:/.*)?$`)})`;
+  const regex = `^${deep ? '(?:.*/)?' : ''}${globToRegex(glob, { smartCase: true })}(?:/.*)?$`;
+  return `regexp_like(${column}, ${sqlString(regex)})`;
 }
 
 /** Glob syntax: a segment without it is a literal name. */
@@ -270,7 +274,8 @@ function underSourceName(body: string, anyDepth: boolean): string | undefined {
   const slash = body.indexOf('/');
   const first = slash < 0 ? body : body.slice(0, slash);
   if (!GLOB_SYNTAX.test(first)) {
-    const named = `ends_with(${C.root}, ${sqlString(`/${first}`)})`;
+    const root = first === first.toLowerCase() ? `lower(${C.root})` : C.root;
+    const named = `ends_with(${root}, ${sqlString(`/${first}`)})`;
     // `notes` names the source folder itself: all of it. (At any depth it names subfolders too,
     // which `rel_path` matched already.)
     return slash < 0 ? named : `(${named} AND ${globLike(C.relPath, body.slice(slash + 1), false)})`;
@@ -283,14 +288,21 @@ function underSourceName(body: string, anyDepth: boolean): string | undefined {
 // Everything Rust's regex crate treats as syntax; escaping punctuation is always allowed there.
 const REGEX_SPECIAL = /[\\^$.|?*+()[\]{}]/;
 
-/** The body of a regex (no anchors) for one glob, in the dialect of Rust's `regex` crate. */
-export function globToRegex(glob: string): string {
+/**
+ * The body of a regex (no anchors) for one glob, in the dialect of Rust's `regex` crate (and
+ * JavaScript's). `smartCase`: the letters of a segment without a capital letter match either
+ * case, as classes (`[rR]`), which both dialects read alike.
+ */
+export function globToRegex(glob: string, options: { smartCase?: boolean } = {}): string {
+  const anyCase = anyCaseAt(glob, options.smartCase === true);
+  const literal = (at: number) =>
+    anyCase[at] ? eitherCase(glob[at] as string) : escapedChar(glob[at] as string);
   let out = '';
   let braceDepth = 0;
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i] as string;
     if (ch === '\\' && i + 1 < glob.length) {
-      out += literal(glob[++i] as string);
+      out += literal(++i);
     } else if (ch === '*') {
       if (glob[i + 1] === '*') {
         i++;
@@ -309,7 +321,7 @@ export function globToRegex(glob: string): string {
     } else if (ch === '[') {
       const end = classEnd(glob, i);
       if (end < 0) {
-        out += literal(ch);
+        out += escapedChar(ch);
       } else {
         out += charClass(glob.slice(i + 1, end));
         i = end;
@@ -323,14 +335,33 @@ export function globToRegex(glob: string): string {
       braceDepth--;
       out += ')';
     } else {
-      out += literal(ch);
+      out += literal(i);
     }
   }
   return out;
 }
 
-function literal(ch: string): string {
+/** For each of the glob's characters, whether it is in a path segment without a capital letter. */
+function anyCaseAt(glob: string, smartCase: boolean): boolean[] {
+  const out: boolean[] = [];
+  for (const segment of glob.split('/')) {
+    const lower = smartCase && segment === segment.toLowerCase();
+    for (let i = 0; i < segment.length; i++) out.push(lower);
+    out.push(false); // the `/`
+  }
+  return out;
+}
+
+function escapedChar(ch: string): string {
   return REGEX_SPECIAL.test(ch) ? `\\${ch}` : ch;
+}
+
+/** A letter with one capital of one character as a class of both (`[aA]`); anything else as itself. */
+function eitherCase(ch: string): string {
+  const upper = ch.toUpperCase();
+  return upper !== ch && upper.length === 1 && upper.toLowerCase() === ch
+    ? `[${ch}${upper}]`
+    : escapedChar(ch);
 }
 
 /** Index of the `]` closing the class opened at `start`, or -1 (then `[` is literal). */

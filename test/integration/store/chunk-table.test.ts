@@ -357,6 +357,7 @@ describe('LanceChunkTable', () => {
       'abc.txt',
       'naïve ☃/e.md',
       "it's.md",
+      'Notes/README.md',
     ];
     const files = rels.map((r, i) => ({ path: `${ROOT}/${r}`, texts: [`t${i}`] }));
     await table.replaceFiles(
@@ -386,6 +387,13 @@ describe('LanceChunkTable', () => {
     expect(await glob('naïve ☃/*')).toEqual(['naïve ☃/e.md']);
     expect(await glob("it's.md")).toEqual(["it's.md"]);
     expect(await glob(`${ROOT}/docs/**`)).toEqual(['docs/b.md', 'docs/deep/c.md']);
+    // A segment without a capital letter: any case; one with a capital letter: case as typed.
+    expect(await glob('notes/readme.md')).toEqual(['Notes/README.md']);
+    expect(await glob('readme.*')).toEqual(['Notes/README.md']);
+    expect(await glob('Notes/readme.md')).toEqual(['Notes/README.md']);
+    expect(await glob('NOTES/readme.md')).toEqual([]);
+    expect(await glob('notes/Readme.md')).toEqual([]);
+    expect(await glob(`${ROOT}/notes/*.md`)).toEqual(['Notes/README.md']);
   });
 
   it('refuses malformed searches with stable codes', async () => {

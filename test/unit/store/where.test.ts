@@ -21,7 +21,8 @@ function regexOf(where: string): { column: string; regex: RegExp } {
 
 /** `regexp_like(column, …)` for one glob, as pathGlobWhere writes it. */
 function regexpOn(column: string, glob: string, anyDepth = false): string {
-  return `regexp_like(${column}, ${sqlString(`^${anyDepth ? '(?:.*/)?' : ''}${globToRegex(glob)}(?:/.*)?$`)})`;
+  const regex = `^${anyDepth ? '(?:.*/)?' : ''}${globToRegex(glob, { smartCase: true })}(?:/.*)?$`;
+  return `regexp_like(${column}, ${sqlString(regex)})`;
 }
 
 /** Whether any spelling's clause of the glob (composed, decomposed) matches the path. */
@@ -129,10 +130,10 @@ describe('pathGlobWhere', () => {
     // A relative glob also matches the path under the source folder's own name: a literal first
     // segment tests the root's end, and the rest of the glob the relative path.
     expect(pathGlobWhere('notes/daily/**')).toBe(
-      `(${regexpOn('rel_path', 'notes/daily/**')} OR (ends_with(root, '/notes') AND ${regexpOn('rel_path', 'daily/**')}))`,
+      `(${regexpOn('rel_path', 'notes/daily/**')} OR (ends_with(lower(root), '/notes') AND ${regexpOn('rel_path', 'daily/**')}))`,
     );
     expect(pathGlobWhere('notes')).toBe(
-      `(${regexpOn('rel_path', 'notes', true)} OR ends_with(root, '/notes'))`,
+      `(${regexpOn('rel_path', 'notes', true)} OR ends_with(lower(root), '/notes'))`,
     );
     // A wildcard first segment joins the name and the path; at any depth it adds nothing.
     expect(pathGlobWhere('no*/daily')).toContain("concat(regexp_replace(root, '^.*/', ''), '/', rel_path)");
@@ -173,8 +174,23 @@ describe('pathGlobWhere', () => {
     ['naïve ☃/*', 'naïve ☃/a.md'.normalize('NFD'), true],
     ['/notes/docs/**', '/notes/docs/a/b.md', true],
     ['/notes/docs/*.md', '/other/notes/docs/a.md', false],
+    // A segment without a capital letter matches in any case; one with a capital, case as typed.
+    ['readme.md', 'README.md', true],
+    ['docs/*.md', 'Docs/Guide.MD', true],
+    ['README.md', 'readme.md', false],
+    ['Docs/*.md', 'docs/a.md', false],
+    ['Docs/*.md', 'Docs/A.MD', true],
+    ['/Users/Ann/notes/**', '/Users/Ann/Notes/a.md', true],
+    ['/Users/Ann/notes/**', '/Users/ann/notes/a.md', false],
+    ['{readme,news}*', 'NEWS.txt', true],
+    ['\\*é.md', '*É.md', true],
   ])('%s vs %s → %s', (glob, path, expected) => {
     expect(matches(glob, path)).toBe(expected);
+  });
+
+  it('writes a lower-case segment letter by letter in both cases, which Rust and JavaScript read alike', () => {
+    expect(globToRegex('notes/*.MD', { smartCase: true })).toBe('[nN][oO][tT][eE][sS]/[^/]*\\.MD');
+    expect(globToRegex('a1_ß', { smartCase: true })).toBe('[aA]1_ß');
   });
 
   it('writes regex syntax Rust and JavaScript read alike', () => {
