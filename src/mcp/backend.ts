@@ -4,7 +4,7 @@ import { isRagError, RagError } from '../errors.js';
 import { IpcClient } from '../ipc/client.js';
 import type { Method, ParamsOf, ResultOf } from '../ipc/protocol.js';
 import type { Logger } from '../log.js';
-import type { BackendAnswer, ToolBackend } from './types.js';
+import type { AskOptions, BackendAnswer, ToolBackend } from './types.js';
 
 /** Connecting to a live socket takes milliseconds; past this the daemon is stuck, not busy. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -13,6 +13,8 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * (seconds, more on a busy machine); past this the tool call fails rather than hang the agent.
  */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The status beside an answer is a courtesy: a daemon slow to give it does not hold the answer up long. */
+const STATE_TIMEOUT_MS = 2_000;
 
 export type OpenReader = (config: Config, logger: Logger) => Promise<ReadOnlyApp>;
 
@@ -52,6 +54,7 @@ export class DaemonOrIndex implements ToolBackend {
     params: ParamsOf<M>,
     direct: ((app: ReadOnlyApp, params: ParamsOf<M>) => Promise<ResultOf<M>>) | undefined,
     signal: AbortSignal,
+    options: AskOptions = {},
   ): Promise<BackendAnswer<ResultOf<M>>> {
     if (this.#closed) throw new RagError('E_ABORTED', 'the MCP server is shutting down');
     const socketPath = this.#config.socketPath;
@@ -66,9 +69,18 @@ export class DaemonOrIndex implements ToolBackend {
         // After the connection is made and before the request goes: a test that kills the
         // daemon on this line kills it mid-call.
         this.#logger.debug({ event: 'mcp.daemon_asked', method }, 'asking the daemon');
-        const result = await client.request(method, params, { timeoutMs: REQUEST_TIMEOUT_MS, signal });
+        const asked = client.request(method, params, { timeoutMs: REQUEST_TIMEOUT_MS, signal });
+        // Sent beside the request, not after it: the state is the one the answer was read in.
+        const state = options.withState
+          ? client.request('status', {}, { timeoutMs: STATE_TIMEOUT_MS, signal }).catch((err: unknown) => {
+              this.#logger.debug({ event: 'mcp.state_unknown', err }, 'the daemon gave no status');
+              return undefined;
+            })
+          : undefined;
+        const result = await asked;
+        const daemonState = await state;
         await this.#dropReader();
-        return { result, via: 'daemon', notes: [] };
+        return { result, via: 'daemon', notes: [], ...(daemonState ? { daemonState } : {}) };
       } finally {
         await client.close();
       }

@@ -1,6 +1,6 @@
 import type { IndexProblem } from '../app-reader.js';
 import { placeOf, spansIn } from '../context/format.js';
-import type { SearchResult, WireSearchHit } from '../ipc/protocol.js';
+import type { SearchResult, StatusResult, WireSearchHit } from '../ipc/protocol.js';
 import { chunkBody } from '../search/body.js';
 import type { Via } from './types.js';
 
@@ -72,7 +72,46 @@ export function readOnlyNote(notes: readonly IndexProblem[]): string {
   return lines.join('\n');
 }
 
-/** The answer's text with the read-only note first when the index answered. */
-export function withSource(text: string, via: Via, notes: readonly IndexProblem[]): string {
-  return via === 'index' ? `${readOnlyNote(notes)}\n\n${text}` : text;
+/**
+ * Said with an answer the daemon read from an index that does not hold every file yet (a first
+ * index, changes held while paused) or may not follow them (degraded): an agent told "no
+ * results" would otherwise conclude that nothing is written there. Undefined when it is current.
+ */
+export function indexStateNote(state: StatusResult): string | undefined {
+  const waiting = state.queue_depth;
+  if (state.state === 'indexing') {
+    const left = state.finding_files
+      ? ', more still being found'
+      : state.eta_seconds
+        ? `, about ${state.eta_seconds} s left`
+        : '';
+    const progress =
+      waiting > 0
+        ? `${counted(state.files, 'file')} indexed so far, ${waiting} waiting${left}`
+        : 'a change is being indexed now';
+    return `Note: the daemon is still indexing (${progress}): what is not indexed yet cannot be found, so a missing result may only be late; call status to follow it.`;
+  }
+  if (state.state === 'paused' && waiting > 0)
+    return `Note: indexing is paused with ${counted(waiting, 'change')} waiting, which these results do not show yet (\`ragctl resume\` restarts it).`;
+  if (state.state === 'degraded' && state.reason)
+    return `Note: the index may not follow the files: ${state.reason}${state.fix ? ` (fix: ${state.fix})` : ''}.`;
+  return undefined;
+}
+
+function counted(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The answer's text with what qualifies it first: the read-only note when the index answered,
+ * the daemon's state (`indexStateNote`) when it has not indexed everything yet.
+ */
+export function withSource(
+  text: string,
+  via: Via,
+  notes: readonly IndexProblem[],
+  stateNote?: string,
+): string {
+  if (via === 'index') return `${readOnlyNote(notes)}\n\n${text}`;
+  return stateNote ? `${stateNote}\n\n${text}` : text;
 }

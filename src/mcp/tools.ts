@@ -18,7 +18,7 @@ import {
 import { checkSearchParams, describeProblem } from '../search/param-specs.js';
 import { searchParamsSchema } from '../search/params.js';
 import { toJson } from '../search/types.js';
-import { renderSearch, withSource } from './format.js';
+import { indexStateNote, renderSearch, withSource } from './format.js';
 import type { JsonObjectSchema, McpTool, McpToolSpec, ToolContext } from './types.js';
 
 /**
@@ -41,7 +41,8 @@ export function defineTool<M extends Method>(spec: McpToolSpec<M>): McpTool {
     async call(args, backend, signal) {
       const checked = spec.parse(args);
       if (!checked.ok) throw new RagError('E_USAGE', checked.message);
-      const ask = (params: ParamsOf<M>) => backend.ask(spec.method, params, spec.direct?.bind(spec), signal);
+      const ask = (params: ParamsOf<M>) =>
+        backend.ask(spec.method, params, spec.direct?.bind(spec), signal, { withState: spec.readsIndex });
       let answer: Awaited<ReturnType<typeof ask>>;
       try {
         answer = await ask(checked.params);
@@ -50,9 +51,12 @@ export function defineTool<M extends Method>(spec: McpToolSpec<M>): McpTool {
         if (!older) throw err;
         answer = await ask(older);
       }
-      const text = withSource(spec.render(answer.result, answer.via), answer.via, answer.notes);
+      const state = answer.daemonState;
+      const stateNote = state && indexStateNote(state);
+      const text = withSource(spec.render(answer.result, answer.via), answer.via, answer.notes, stateNote);
       const structured: Record<string, unknown> = { ...(answer.result as object), via: answer.via };
       if (answer.via === 'index') structured.index_problems = answer.notes;
+      if (state && stateNote) structured.index_state = { state: state.state, note: stateNote };
       return { text, structured };
     },
   };
@@ -83,6 +87,7 @@ function searchTool(filters: readonly FilterField[], context: ToolContext): McpT
       'searches only those engines. Dates: 2024-05-01, an ISO date-time, or an age like 7d, 12h.',
     ].join(' '),
     method: 'search',
+    readsIndex: true,
     inputSchema: toolSchema(schema.object),
     parse(args) {
       const checked = checkSearchParams(schema, args);
@@ -113,6 +118,7 @@ function contextTool(filters: readonly FilterField[], context: ToolContext): Mcp
       'engine "code" keeps documents out of a question about code.',
     ].join(' '),
     method: 'context',
+    readsIndex: true,
     inputSchema: toolSchema(contextParamsObject(schema)),
     parse(args) {
       const checked = checkContextParams(schema, args);
@@ -165,6 +171,7 @@ function sqlClustersTool(): McpTool {
       'use search with engine "sql" to find particular statements.',
     ].join(' '),
     method: 'sql_clusters',
+    readsIndex: true,
     inputSchema: {
       type: 'object',
       properties: {

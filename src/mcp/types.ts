@@ -1,5 +1,5 @@
 import type { IndexProblem, ReadOnlyApp } from '../app-reader.js';
-import type { Method, ParamsOf, ResultOf } from '../ipc/protocol.js';
+import type { Method, ParamsOf, ResultOf, StatusResult } from '../ipc/protocol.js';
 
 /** Who answered: the running daemon, or the index read directly (no daemon). */
 export type Via = 'daemon' | 'index';
@@ -33,6 +33,12 @@ export interface McpToolSpec<M extends Method> {
   readonly description: string;
   readonly method: M;
   readonly inputSchema: JsonObjectSchema;
+  /**
+   * The answer is read from the index's contents: a daemon that has not indexed everything yet
+   * (a first index, files waiting while paused, a degraded watcher) is said beside it, since
+   * what is not indexed cannot be found and "no results" would pass for "not there".
+   */
+  readonly readsIndex?: boolean;
   parse(args: Record<string, unknown>): ArgsCheck<ParamsOf<M>>;
   /**
    * The answer without a daemon, from the index opened read-only. Absent: the tool needs the
@@ -71,6 +77,13 @@ export interface BackendAnswer<R> {
   result: R;
   via: Via;
   notes: readonly IndexProblem[];
+  /** The daemon's status beside its answer, when asked for and it gave one. */
+  daemonState?: StatusResult;
+}
+
+export interface AskOptions {
+  /** Also ask the daemon for its status, on the same connection (`McpToolSpec.readsIndex`). */
+  withState?: boolean;
 }
 
 /** Asks the daemon, or (where the tool can) reads the index itself. */
@@ -80,6 +93,7 @@ export interface ToolBackend {
     params: ParamsOf<M>,
     direct: ((app: ReadOnlyApp, params: ParamsOf<M>) => Promise<ResultOf<M>>) | undefined,
     signal: AbortSignal,
+    options?: AskOptions,
   ): Promise<BackendAnswer<ResultOf<M>>>;
   /** Idempotent; awaits the reader's close. */
   close(): Promise<void>;

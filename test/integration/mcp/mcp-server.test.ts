@@ -30,6 +30,10 @@ const PG_LOG = [
   `2026-12-04 18:00:02.000 UTC [102] shop@shopdb LOG:  duration: 20.0 ms  statement: SELECT orders.id FROM orders, customers WHERE orders.customer_id = customers.id AND customers.region = 'south';`,
   `2026-12-04 18:00:03.000 UTC [103] shop@shopdb LOG:  duration: 1.5 ms  statement: UPDATE stock SET qty = qty - 1 WHERE sku = 'A1';`,
 ].join('\n');
+const COMPOST_NOTE = `# Compost
+
+Turn the compost heap every week; keep it as damp as a wrung-out sponge.
+`;
 const GARDEN_NOTE = `# Garden
 
 Tomatoes need staking in June; water them in the morning.
@@ -280,6 +284,45 @@ describe('ragctl mcp against a running daemon', () => {
     await client.ping();
   });
 
+  it('says beside an answer that the daemon has not indexed every file yet, and nothing once it has', async () => {
+    const query = { query: 'turn the compost heap every week', k: 2, mode: 'text' };
+    await daemon!.request('pause', {});
+    const worker = daemon!.workerPid();
+    expect(worker).toBeDefined();
+    try {
+      await ws.write('compost.md', COMPOST_NOTE);
+      await daemon!.until('the new note held', (s) => s.state === 'paused' && s.queue_depth === 1);
+      const paused = await call('search', query);
+      expect(paused.isError).toBeFalsy();
+      expect(textOf(paused)).toMatch(
+        /^Note: indexing is paused with 1 change waiting, which these results do not show yet/,
+      );
+      expect(paused.structuredContent).toMatchObject({ via: 'daemon', index_state: { state: 'paused' } });
+
+      // A stopped embed worker holds the daemon at work on the note: "no results" here would
+      // only be late. (A text search needs no embedding.)
+      process.kill(worker!, 'SIGSTOP');
+      await daemon!.request('resume', {});
+      await daemon!.until('the note being indexed', (s) => s.state === 'indexing');
+      for (const tool of ['search', 'context'] as const) {
+        const busy = await call(tool, query);
+        expect(busy.isError, tool).toBeFalsy();
+        expect(textOf(busy), tool).toMatch(
+          /^Note: the daemon is still indexing \(.*\): what is not indexed yet cannot be found/,
+        );
+        expect(busy.structuredContent, tool).toMatchObject({ index_state: { state: 'indexing' } });
+      }
+    } finally {
+      if (worker) process.kill(worker, 'SIGCONT');
+      await daemon!.request('resume', {});
+    }
+    await daemon!.until('the note indexed', (s) => s.state === 'idle' && s.files === 4);
+    const current = await call('search', query);
+    expect(textOf(current)).toMatch(/^\d+ results? for/);
+    expect(textOf(current)).toContain(`${ws.path('compost.md')}:`);
+    expect(current.structuredContent).not.toHaveProperty('index_state');
+  }, 60_000);
+
   it('turns a daemon that dies mid-call into a tool error, then reads the index read-only', async () => {
     const asked = () => stderr.split('\n').filter((l) => l.includes('"mcp.daemon_asked"')).length;
     const before = asked();
@@ -305,9 +348,9 @@ describe('ragctl mcp against a running daemon', () => {
     expect(status.structuredContent).toMatchObject({
       via: 'index',
       state: 'stopped',
-      files: 3,
+      files: 4,
       sources: [
-        { path: ws.notes, engines: ['md'], files: 2, skipped: 0 },
+        { path: ws.notes, engines: ['md'], files: 3, skipped: 0 },
         { path: join(ws.root, 'logs'), engines: ['sql'], files: 1, skipped: 0 },
       ],
     });
