@@ -62,6 +62,12 @@ export function defineTool<M extends Method>(spec: McpToolSpec<M>): McpTool {
   };
 }
 
+/**
+ * Paths as the index holds them: an agent opens them with its own tools, from a folder that
+ * need not be this server's (a path relative to it, or under `~`, would not open).
+ */
+const absolute = (path: string) => path;
+
 /** A zod schema as a tool's `inputSchema`: JSON Schema without `$schema`, which some clients refuse. */
 export function toolSchema(schema: z.ZodType): JsonObjectSchema {
   const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
@@ -150,7 +156,7 @@ function statusTool(): McpTool {
     },
     direct: (app, params) => statusFromIndex(app, params),
     retry: (err) => (refusesSources(err) ? {} : undefined),
-    render: (result: ResultOf<'status'>, via) => formatStatus(result, via).trimEnd(),
+    render: (result: ResultOf<'status'>, via) => formatStatus(result, via, absolute).trimEnd(),
   });
 }
 
@@ -218,6 +224,6 @@ function sqlClustersTool(): McpTool {
     render: (result) =>
       result.clusters.length === 0
         ? 'No SQL statements matched: no sql engine indexed, or the filters kept none.'
-        : formatClusters(result).trimEnd(),
+        : formatClusters(result, absolute).trimEnd(),
   });
 }

@@ -122,8 +122,14 @@ function checkFlags(opts: Record<string, unknown>): SqlClustersParams {
 const askDaemonOrIndex: ClustersAnswer = (params, g) =>
   askDaemon(g, 'sql_clusters', params, (app) => app.sqlClusters.clusters(params));
 
-/** A digest: one block per cluster, rank · total · count · mean · p95 · tables, then the statement. */
-export function formatClusters(result: SqlClustersResult): string {
+/**
+ * A digest: one block per cluster, rank · total · count · mean · p95 · tables, then the statement.
+ * `showPath`: how a path prints (the CLI's shorter forms; the MCP server's stay absolute).
+ */
+export function formatClusters(
+  result: SqlClustersResult,
+  showPath: (path: string) => string = displayPath,
+): string {
   if (result.clusters.length === 0) return 'No SQL statements match.\n';
   const lines = [
     `${plural(result.statements, 'statement')} in ${plural(result.clusters_total, 'cluster')}; ${
@@ -142,19 +148,19 @@ export function formatClusters(result: SqlClustersResult): string {
       `${String(c.rank).padStart(4)}  ${ms(total).padStart(12)}  ${String(c.count).padStart(8)}  ${ms(c.mean_ms).padStart(10)}  ${ms(c.p95_ms).padStart(10)}  ${type}`,
     );
     lines.push(`      ${statementLine(c.representative)}`);
-    lines.push(`      ${detailLine(c)}`);
+    lines.push(`      ${detailLine(c, showPath)}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-function detailLine(c: SqlCluster): string {
+function detailLine(c: SqlCluster, showPath: (path: string) => string): string {
   const fps = c.fingerprints.map((f) => f.slice(0, SHORT_FINGERPRINT));
   const shown = fps.length > 4 ? `${fps.slice(0, 4).join(' ')} +${fps.length - 4}` : fps.join(' ');
   const parts = [`${fps.length === 1 ? 'fingerprint' : `${fps.length} fingerprints`} ${shown}`];
   if (c.first_seen !== null && c.last_seen !== null)
     parts.push(`seen ${time(c.first_seen)} .. ${time(c.last_seen)}`);
   const where = c.members[0];
-  if (where) parts.push(`slowest at ${displayPath(where.path)}:${where.start_line}`);
+  if (where) parts.push(`slowest at ${showPath(where.path)}:${where.start_line}`);
   return parts.join('  ·  ');
 }
 

@@ -96,7 +96,12 @@ export async function statusFromIndex(app: ReadOnlyApp, params: StatusParams = {
   };
 }
 
-export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
+/** `showPath`: how a path prints (the CLI's shorter forms; the MCP server's stay absolute). */
+export function formatStatus(
+  s: StatusResult,
+  via: 'daemon' | 'index',
+  showPath: (path: string) => string = displayPath,
+): string {
   const lines: string[] = [];
   const state =
     via === 'daemon'
@@ -120,7 +125,7 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
     const files = `${source.files} file${source.files === 1 ? '' : 's'}`;
     const missing = source.missing ? `; ${MISSING_SOURCE_NOTE}` : '';
     lines.push(
-      `${i === 0 ? 'sources:  ' : '          '}${displayPath(source.path)} (${source.engines.join(', ')}): ${files}${skipped}${notRead}${missing}`,
+      `${i === 0 ? 'sources:  ' : '          '}${showPath(source.path)} (${source.engines.join(', ')}): ${files}${skipped}${notRead}${missing}`,
     );
   });
   if (via === 'daemon') {
@@ -142,7 +147,7 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
     const left = e.eta_seconds == null ? '' : `, about ${formatSeconds(e.eta_seconds)} left`;
     const reused = e.chunks_reused ? ` (${e.chunks_reused} more reused)` : '';
     lines.push(
-      `now:      embedding ${displayPath(e.path)}${others}: ${e.chunks_done}/${e.chunks} chunks${reused}${left}`,
+      `now:      embedding ${showPath(e.path)}${others}: ${e.chunks_done}/${e.chunks} chunks${reused}${left}`,
     );
   }
   lines.push(`model:    ${s.model ?? '(none loaded)'}`);
@@ -169,7 +174,7 @@ export function formatStatus(s: StatusResult, via: 'daemon' | 'index'): string {
   ] as const) {
     if (!list.length) continue;
     lines.push(heading);
-    for (const e of list) lines.push(`  ${displayPath(e.path)}: ${e.message}`);
+    for (const e of list) lines.push(`  ${showPath(e.path)}: ${e.message}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -228,6 +228,9 @@ describe('ragctl mcp against a running daemon', () => {
     ]);
     expect(structured.clusters[0]!.members.map((m) => m.start_line).sort()).toEqual([1, 2]);
     expect(textOf(result)).toContain('orders');
+    // Absolute, as search's paths are: the server runs in ws.root, and an agent's own file tools
+    // need not (a path relative to the server's folder would not open).
+    expect(textOf(result)).toContain(`slowest at ${join(ws.root, 'logs', 'postgresql.log')}:`);
 
     const slow = await call('sql_clusters', { min_time: 25 });
     expect((slow.structuredContent as { statements: number }).statements).toBe(1);
@@ -250,6 +253,8 @@ describe('ragctl mcp against a running daemon', () => {
       ],
     });
     expect(textOf(result)).toMatch(/state: +idle/);
+    expect(textOf(result)).toContain(`sources:  ${ws.notes} (md): 2 files`);
+    expect(textOf(result)).toContain(`          ${join(ws.root, 'logs')} (sql): 1 file`);
   });
 
   it('refuses bad arguments with a tool error naming the argument, and keeps serving', async () => {
