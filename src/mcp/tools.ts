@@ -4,7 +4,7 @@ import { formatStatus, refusesSources, statusFromIndex } from '../cli/commands/s
 import { emptyContext, formatContext } from '../context/format.js';
 import { checkContextParams } from '../context/params.js';
 import { contextParamsObject } from '../context/schema.js';
-import { DEFAULT_MEMBERS, DEFAULT_TOP, MAX_MEMBERS, MAX_TOP } from '../engines/sql/cluster-types.js';
+import { DEFAULT_TOP, MAX_MEMBERS, MAX_TOP } from '../engines/sql/cluster-types.js';
 import type { FilterField } from '../engines/types.js';
 import { RagError } from '../errors.js';
 import {
@@ -160,6 +160,12 @@ function statusTool(): McpTool {
   });
 }
 
+/**
+ * Runs listed per cluster when the model names no number: each is a line of the answer's text
+ * (the socket's default of 20, under each of 20 clusters, would be 400 lines).
+ */
+const MCP_MEMBERS = 3;
+
 function sqlClustersTool(): McpTool {
   const date = {
     type: 'string',
@@ -173,7 +179,7 @@ function sqlClustersTool(): McpTool {
       'families of the same logic: one fingerprint per statement shape (literals, IN-list lengths, case and quoting ignored),',
       'then shapes that are the same query written differently (aliases, JOIN … ON vs WHERE joins, NOT EXISTS vs LEFT JOIN … IS NULL,',
       'reordered conditions) merged. Sorted by total time, like a DBA digest: count, total / mean / p95 ms, first and last seen,',
-      'tables, a representative statement, and its slowest members as path:lines. Use it to find what to optimise;',
+      'tables, a representative statement, and its slowest runs with their time and path:lines. Use it to find what to optimise;',
       'use search with engine "sql" to find particular statements.',
     ].join(' '),
     method: 'sql_clusters',
@@ -208,7 +214,7 @@ function sqlClustersTool(): McpTool {
           type: 'integer',
           minimum: 0,
           maximum: MAX_MEMBERS,
-          description: `statements listed per cluster, slowest first (default ${DEFAULT_MEMBERS})`,
+          description: `runs listed under each cluster, slowest first, with their time and path:lines (default ${MCP_MEMBERS}; 0 lists none)`,
         },
       },
       additionalProperties: false,
@@ -218,12 +224,12 @@ function sqlClustersTool(): McpTool {
       const params = readClustersParams(fields);
       const problem = fields.finish(SQL_CLUSTERS_PARAM_NAMES);
       if (problem) return { ok: false, message: problem.message };
-      return { ok: true, params };
+      return { ok: true, params: { ...params, members: params.members ?? MCP_MEMBERS } };
     },
     direct: (app, params) => app.sqlClusters.clusters(params),
     render: (result) =>
       result.clusters.length === 0
         ? 'No SQL statements matched: no sql engine indexed, or the filters kept none.'
-        : formatClusters(result, absolute).trimEnd(),
+        : formatClusters(result, absolute, { members: true }).trimEnd(),
   });
 }

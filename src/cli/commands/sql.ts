@@ -129,6 +129,7 @@ const askDaemonOrIndex: ClustersAnswer = (params, g) =>
 export function formatClusters(
   result: SqlClustersResult,
   showPath: (path: string) => string = displayPath,
+  options: { members?: boolean } = {},
 ): string {
   if (result.clusters.length === 0) return 'No SQL statements match.\n';
   const lines = [
@@ -148,20 +149,34 @@ export function formatClusters(
       `${String(c.rank).padStart(4)}  ${ms(total).padStart(12)}  ${String(c.count).padStart(8)}  ${ms(c.mean_ms).padStart(10)}  ${ms(c.p95_ms).padStart(10)}  ${type}`,
     );
     lines.push(`      ${statementLine(c.representative)}`);
-    lines.push(`      ${detailLine(c, showPath)}`);
+    lines.push(`      ${detailLine(c, showPath, !options.members)}`);
+    if (options.members) lines.push(...memberLines(c, showPath));
   }
   return `${lines.join('\n')}\n`;
 }
 
-function detailLine(c: SqlCluster, showPath: (path: string) => string): string {
+function detailLine(c: SqlCluster, showPath: (path: string) => string, slowest: boolean): string {
   const fps = c.fingerprints.map((f) => f.slice(0, SHORT_FINGERPRINT));
   const shown = fps.length > 4 ? `${fps.slice(0, 4).join(' ')} +${fps.length - 4}` : fps.join(' ');
   const parts = [`${fps.length === 1 ? 'fingerprint' : `${fps.length} fingerprints`} ${shown}`];
   if (c.first_seen !== null && c.last_seen !== null)
     parts.push(`seen ${time(c.first_seen)} .. ${time(c.last_seen)}`);
-  const where = c.members[0];
+  const where = slowest ? c.members[0] : undefined;
   if (where) parts.push(`slowest at ${showPath(where.path)}:${where.start_line}`);
   return parts.join('  ·  ');
+}
+
+/** Each member listed (slowest first): its time, when it ran, where it is; then how many more ran. */
+function memberLines(c: SqlCluster, showPath: (path: string) => string): string[] {
+  const lines = c.members.map((m) => {
+    const span = m.end_line > m.start_line ? `${m.start_line}-${m.end_line}` : `${m.start_line}`;
+    const took = m.duration_ms === null ? 'no duration' : `${ms(m.duration_ms)} ms`;
+    const at = m.at === null ? '' : `  ${time(m.at)}`;
+    return `        ${took}${at}  ${showPath(m.path)}:${span}`;
+  });
+  const more = c.count - c.members.length;
+  if (c.members_cut && more > 0) lines.push(`        … ${plural(more, 'more run')} not listed`);
+  return lines;
 }
 
 function ms(value: number | null): string {

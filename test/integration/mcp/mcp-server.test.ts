@@ -230,7 +230,17 @@ describe('ragctl mcp against a running daemon', () => {
     expect(textOf(result)).toContain('orders');
     // Absolute, as search's paths are: the server runs in ws.root, and an agent's own file tools
     // need not (a path relative to the server's folder would not open).
-    expect(textOf(result)).toContain(`slowest at ${join(ws.root, 'logs', 'postgresql.log')}:`);
+    expect(textOf(result)).toContain(`  ${join(ws.root, 'logs', 'postgresql.log')}:1`);
+
+    // The runs themselves are in the text a model reads, not only in the structured content.
+    const log = join(ws.root, 'logs', 'postgresql.log');
+    const runs = textOf(await call('sql_clusters', {}));
+    expect(runs).toContain(
+      `        30.50 ms  2026-12-04 18:00:01Z  ${log}:1\n        20.00 ms  2026-12-04 18:00:02Z  ${log}:2\n`,
+    );
+    const one = textOf(await call('sql_clusters', { members: 1, top: 1 }));
+    expect(one).toContain(`30.50 ms  2026-12-04 18:00:01Z  ${log}:1\n        … 1 more run not listed`);
+    expect(one).not.toContain(`${log}:2`);
 
     const slow = await call('sql_clusters', { min_time: 25 });
     expect((slow.structuredContent as { statements: number }).statements).toBe(1);
