@@ -28,7 +28,7 @@ const callsInFlight = new WeakMap<Server, Set<Promise<unknown>>>();
 
 /** Said to the client at initialisation: how the tools fit together, for the model. */
 const INSTRUCTIONS =
-  "ragctl indexes the user's own files (notes, documents, code, SQL logs) on this machine. Call search to find where something is written; each result names path:lines, so open the file there for more. Call status when results look stale or empty.";
+  "ragctl indexes the user's own files (notes, documents, code, SQL logs) on this machine. Call search to find where something is written; each result names path:lines, so open the file there for more. Call context to answer a question from the hits with what they need to be read alone (enclosing class and function, imports, neighbouring sections) within a token budget. Call sql_clusters for the SQL query families that cost the most time. Call status when results look stale or empty.";
 
 /**
  * The MCP server: lists the tool table and runs its calls. Built on the SDK's low-level

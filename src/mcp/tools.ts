@@ -68,6 +68,29 @@ export function defineTool<M extends Method>(spec: McpToolSpec<M>): McpTool {
  */
 const absolute = (path: string) => path;
 
+/**
+ * What the search parameters default to, so that a model knows what leaving one out does (how
+ * many results come back) without paying for it: `k` is the server's config.
+ */
+function searchDefaults(context: ToolContext): Record<string, string | number | boolean> {
+  return { k: context.searchK, mode: 'hybrid', explain: false, rerank: true, every: false };
+}
+
+/** Each named property gets its JSON Schema `default`, and its description says it in words. */
+export function withDefaults(
+  schema: JsonObjectSchema,
+  defaults: Record<string, string | number | boolean>,
+): JsonObjectSchema {
+  const properties: Record<string, object> = { ...schema.properties };
+  for (const [name, value] of Object.entries(defaults)) {
+    const property = properties[name] as { description?: string } | undefined;
+    if (!property) continue;
+    const description = property.description ? `${property.description} (default ${value})` : undefined;
+    properties[name] = { ...property, default: value, ...(description ? { description } : {}) };
+  }
+  return { ...schema, properties };
+}
+
 /** A zod schema as a tool's `inputSchema`: JSON Schema without `$schema`, which some clients refuse. */
 export function toolSchema(schema: z.ZodType): JsonObjectSchema {
   const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
@@ -87,6 +110,7 @@ function searchTool(filters: readonly FilterField[], context: ToolContext): McpT
       'mode "text" for exact words only, "vector" for meaning only.',
       'A query that is one identifier (make_context, pg_stat_activity, ENOSPC) gets the chunks naming it first (when none does, the result says so), one word (Session, jsonify) the class, function or section of that name, and pasted error text of several words the chunks holding it as written;',
       'a "quoted phrase" keeps only chunks holding those words side by side (when none does, the result says so and ranks by the words).',
+      'Pasting an error message, leave out the double quotes around values filled in at run time (a name, an id, a path): quoted, they must be written in the file too, and the code that builds the message does not hold them.',
       'Each result gives path:start-end lines, the section heading path or code symbol, and the chunk text, best first:',
       'use it to find where something is written before opening whole files.',
       `Engines in this index: ${engines || 'none configured'}. A filter that only some engines have (each parameter says which)`,
@@ -94,7 +118,7 @@ function searchTool(filters: readonly FilterField[], context: ToolContext): McpT
     ].join(' '),
     method: 'search',
     readsIndex: true,
-    inputSchema: toolSchema(schema.object),
+    inputSchema: withDefaults(toolSchema(schema.object), searchDefaults(context)),
     parse(args) {
       const checked = checkSearchParams(schema, args);
       if (checked.ok) return checked;
@@ -125,7 +149,7 @@ function contextTool(filters: readonly FilterField[], context: ToolContext): Mcp
     ].join(' '),
     method: 'context',
     readsIndex: true,
-    inputSchema: toolSchema(contextParamsObject(schema)),
+    inputSchema: withDefaults(toolSchema(contextParamsObject(schema)), searchDefaults(context)),
     parse(args) {
       const checked = checkContextParams(schema, args);
       if (checked.ok) return checked;

@@ -19,6 +19,8 @@ export interface JsonObjectSchema {
 export interface ToolContext {
   /** Configured engines: name and chunker (`md` → `markdown`). */
   readonly engines: ReadonlyArray<{ name: string; chunker: string }>;
+  /** Results a search returns when `k` is not given: the config's `search.k`. */
+  readonly searchK: number;
 }
 
 /**

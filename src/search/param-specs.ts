@@ -114,7 +114,7 @@ export const BASE_PARAMS_INFO = {
   rerank: {
     expects: 'true or false',
     description:
-      'whether hybrid re-reads its first hits against the query token by token to order them (late interaction; `search.rerank` in the config sets how many): on by default, --no-rerank (false) keeps the fused order and is faster',
+      'whether hybrid re-reads its first hits against the query token by token to order them (late interaction; `search.rerank` in the config sets how many): on by default; false keeps the fused order and is faster',
     defaultText: '`true`',
     cli: {
       flags: '--no-rerank',

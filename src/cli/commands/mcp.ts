@@ -36,7 +36,7 @@ Set-up (Claude Code):
       const level = (process.env.RAGCTL_LOG_LEVEL as 'info' | undefined) ?? 'info';
       const logger = createLogger({ level }).child({ component: 'mcp' });
       const engines = Object.entries(config.engines).map(([name, e]) => ({ name, chunker: e.chunker }));
-      const tools = buildTools(options.filters ?? BUILTIN_FILTERS, { engines });
+      const tools = buildTools(options.filters ?? BUILTIN_FILTERS, { engines, searchK: config.search.k });
       const backend = new DaemonOrIndex(config, logger);
       await serveStdio(createMcpServer(tools, backend, logger), backend, logger);
     });

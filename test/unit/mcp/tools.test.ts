@@ -31,7 +31,10 @@ class RecordingBackend implements ToolBackend {
 const signal = new AbortController().signal;
 
 describe('the search tool', () => {
-  const tools = buildTools([...BUILTIN_FILTERS, EXTRA], { engines: [{ name: 'sql', chunker: 'sql' }] });
+  const tools = buildTools([...BUILTIN_FILTERS, EXTRA], {
+    engines: [{ name: 'sql', chunker: 'sql' }],
+    searchK: 7,
+  });
   const search = tools.find((t) => t.name === 'search')!;
 
   it("takes an engine's new filter field as a parameter, with no edit to the MCP code", () => {
@@ -39,6 +42,21 @@ describe('the search tool', () => {
     expect(properties.max_rows).toEqual({ type: 'number', description: EXTRA.description });
     expect(search.inputSchema.additionalProperties).toBe(false);
     expect(search.inputSchema.$schema).toBeUndefined();
+  });
+
+  it("says what leaving a parameter out does: the config's k, hybrid mode, re-ranked", () => {
+    for (const tool of tools.filter((t) => t.name === 'search' || t.name === 'context')) {
+      const properties = tool.inputSchema.properties as Record<string, Record<string, unknown>>;
+      expect(properties.k, tool.name).toMatchObject({ type: 'integer', default: 7 });
+      expect(properties.k!.description, tool.name).toBe('results wanted (default 7)');
+      expect(properties.mode, tool.name).toMatchObject({ default: 'hybrid' });
+      expect(properties.rerank, tool.name).toMatchObject({ default: true });
+      expect(properties.rerank!.description, tool.name).not.toContain('--no-rerank');
+      expect(properties.every, tool.name).toMatchObject({ default: false });
+      expect(properties.query!.default, tool.name).toBeUndefined();
+    }
+    // An error pasted with its run-time value quoted would keep out the code that builds it.
+    expect(search.description).toContain('leave out the double quotes around values filled in at run time');
   });
 
   it('passes checked params to the search method and refuses bad ones in the socket schema’s words', async () => {
