@@ -1,5 +1,5 @@
 import type { IndexProblem } from '../app-reader.js';
-import { placeOf, spansIn } from '../context/format.js';
+import { nameInFile, placeOf, spansIn } from '../context/format.js';
 import type { SearchResult, StatusResult, WireSearchHit } from '../ipc/protocol.js';
 import { chunkBody } from '../search/body.js';
 import type { Via } from './types.js';
@@ -24,7 +24,9 @@ function renderHit(hit: WireSearchHit, rank: number): string {
   const facts = [`engine ${hit.engine}`, `score ${hit.score.toFixed(4)}`];
   const out = [`[${rank}] ${placeOf(hit)} (${facts.join(', ')})`];
   const symbol = hit.metadata.symbol;
-  if (typeof symbol === 'string' && symbol) out.push(`symbol: ${symbol}`);
+  // Its name in the file: the path is on the line above (`shop/cart.py:Cart.total` → `Cart.total`).
+  if (typeof symbol === 'string' && symbol)
+    out.push(`symbol: ${nameInFile(symbol) || '(top level of the file)'}`);
   else if (hit.heading_path.length) out.push(`section: ${hit.heading_path.join(' > ')}`);
   // An engine's own one-line facts (the SQL engine: duration, time, fingerprint), as the CLI shows them.
   const display = hit.metadata.display;

@@ -100,6 +100,17 @@ describe('renderSearch', () => {
     expect(text).toContain(
       'this shows 2 of the 36 lines at /home/me/shop/cart.py:40-75: read the file, or ask the context tool, for the rest',
     );
+    // The symbol by its name in the file: its path is already in the line above.
+    expect(text).toContain(
+      '[1] /home/me/shop/cart.py:40-75 (engine code, score 0.9100)\nsymbol: Cart.total\n',
+    );
+    const topLevel = {
+      ...alone,
+      metadata: { symbol: 'shop/cart.py', bodyOffset: 'shop/cart.py'.length + 1 },
+    };
+    expect(renderSearch({ query: 'cart', mode: 'hybrid', k: 5, took_ms: 3, results: [topLevel] })).toContain(
+      '\nsymbol: (top level of the file)\n',
+    );
     // A whole definition, and a document (its lines may be its source's), say nothing of it.
     const whole = { ...alone, end_line: 41 };
     expect(
