@@ -41,7 +41,7 @@ import {
   type IndexSummary,
   type StageSeconds,
 } from './types.js';
-import { VectorReuse } from './vector-reuse.js';
+import { MAX_REMEMBERED, VectorReuse } from './vector-reuse.js';
 
 /**
  * Chunks held in memory before a group is embedded and committed. The group grows with the
@@ -122,6 +122,13 @@ interface EngineState {
    * that failed fails the first embed, which loads again through the same memoised promise.
    */
   loading?: Promise<void>;
+}
+
+/** A file a walk found, to be considered once the walk is over. */
+interface Found {
+  entry: ScanEntry;
+  source: SourceConfig;
+  record: FileRecord | undefined;
 }
 
 interface Candidate {
@@ -214,14 +221,28 @@ export class Indexer {
     const run = new Run(this, options);
     const records = await this.#allRecords();
     run.scanning = true;
-    const gone = await this.#walk(run, records, options.within, options.signal);
+    const found: Found[] = [];
+    const gone = await this.#walk(run, records, found, options.within, options.signal);
+    await this.#apply(run, found, gone);
     run.scanning = false;
-    await run.flushAll();
-    // An interrupted walk did not see every file: what it missed is not gone.
-    run.throwIfAborted();
-    await run.delete(gone);
     if (options.within === undefined) await this.#deleteOrphans(run);
     return run.finish(this.#rebuilt.splice(0));
+  }
+
+  /**
+   * Indexes what a walk found, and removes what it did not. The walk only stats, so it is over
+   * before anything is embedded, and the files gone from disk leave with the first commits (see
+   * `Run.removeWithNextCommit`): a file renamed or deleted while nobody watched never shows
+   * under both names, nor lingers, while the rest of a long run embeds.
+   */
+  async #apply(run: Run, found: readonly Found[], gone: readonly FileRecord[]): Promise<void> {
+    // An interrupted walk did not see every file: what it missed is not gone.
+    run.throwIfAborted();
+    const late = await run.removeWithNextCommit(gone);
+    for (const f of found) await run.consider(f.entry, f.source, f.record);
+    await run.flushAll();
+    run.throwIfAborted();
+    await run.delete([...run.takeUncommittedRemovals(), ...late]);
   }
 
   /**
@@ -263,12 +284,13 @@ export class Indexer {
     const unique = [...new Set(paths)];
     const records = await this.#store.files.get(unique);
     const gone: FileRecord[] = [];
+    const found: Found[] = [];
     let all: Map<string, FileRecord> | undefined;
     for (const path of unique) {
       const record = records.get(path);
       if (await isFolder(path)) {
         all ??= await this.#allRecords();
-        appendAll(gone, await this.#walk(run, all, path, options.signal));
+        appendAll(gone, await this.#walk(run, all, found, path, options.signal));
         continue;
       }
       const source = this.sourceOf(path);
@@ -277,11 +299,9 @@ export class Indexer {
         if (record) gone.push(record);
         continue;
       }
-      await run.consider(entry, source, record);
+      found.push({ entry, source, record });
     }
-    await run.flushAll();
-    run.throwIfAborted();
-    await run.delete(gone);
+    await this.#apply(run, found, gone);
     return run.finish(this.#rebuilt.splice(0));
   }
 
@@ -290,12 +310,13 @@ export class Indexer {
   }
 
   /**
-   * Scans every source (or only what lies within `within`) into `run`; returns the records
+   * Scans every source (or only what lies within `within`) into `found`; returns the records
    * in that scope whose files were not found.
    */
   async #walk(
     run: Run,
     records: ReadonlyMap<string, FileRecord>,
+    found: Found[],
     within: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<FileRecord[]> {
@@ -324,7 +345,7 @@ export class Indexer {
       for (const f of filters) f.forgetIgnoreFiles();
       // Inside the source: walk only that folder. (A `within` above the source walks it all.)
       const from = within && isInside(within, root) ? within : undefined;
-      let found = 0;
+      let files = 0;
       const folder = filters.length === 1 ? undefined : new FolderWalk(filters);
       // Each file's limit is its engine's, for its kind of file: applied once it is found.
       const otherRoots = [...new Set(this.#config.sources.map((s) => s.path))].filter((p) => p !== root);
@@ -343,19 +364,19 @@ export class Indexer {
         otherRoots,
         onNotTaken,
       })) {
-        found++;
+        files++;
         if (!inScope(scanned.path)) continue;
         seen.add(scanned.path);
         if (scanned.kind === 'skipped' && scanned.unlisted) unlisted.push(scanned.path);
         const i = folder ? Math.max(0, folder.ownerOf(scanned.path)) : 0;
         const entry = withinLimit(scanned, this.#maxFileBytes(group[i]!, scanned.path));
-        await run.consider(entry, group[i]!, records.get(entry.path));
+        found.push({ entry, source: group[i]!, record: records.get(entry.path) });
       }
       if (unread && !signal?.aborted) run.noteUnread(root, unread);
       // A whole source with nothing to index is a config mistake more often than an empty
       // folder (a folder of code read by the default Markdown engine): say so, and the fix. A
       // folder read by several engines is named as its first engine's source.
-      if (found === 0 && from === undefined && !signal?.aborted) {
+      if (files === 0 && from === undefined && !signal?.aborted) {
         const unmatched = await lookAtSource(group[0]!, filters[0]!, this.#config);
         if (unmatched) {
           this.#log.info({ source: root, engine: group[0]!.engine, fix: unmatched.fix }, unmatched.message);
@@ -438,6 +459,11 @@ class Run {
    * it is awaited later, and a bare rejection would count as unhandled meanwhile.
    */
   #landing: Promise<{ error: unknown } | undefined> | undefined;
+  /**
+   * Records of files gone from disk, by engine, whose rows the engine's next chunk commit
+   * deletes in the same transaction as it adds its files (`removeWithNextCommit`).
+   */
+  readonly #leaving = new Map<string, FileRecord[]>();
   #filesToIndex = 0;
   #filesIndexed = 0;
   /** A walk's scan is under way (`IndexProgress.scanning`). */
@@ -580,6 +606,45 @@ class Run {
         this.#summary.filesDeleted += slice.length;
       }
     }
+  }
+
+  /**
+   * Files gone from disk leave the index with their engine's next chunk commit, in the same
+   * transaction: a file renamed while nobody watched is searchable under its old name until its
+   * new name is, and never under both; a deleted one goes as soon as anything lands. Their
+   * vectors are kept for reuse first (a rename in a later group embeds nothing), so only as many
+   * files go this way as the recently-deleted cache holds the chunks of; the rest, and those of
+   * an engine with no commit coming, are returned to be deleted after the adds, as the table
+   * still serves their vectors until then.
+   */
+  async removeWithNextCommit(gone: readonly FileRecord[]): Promise<FileRecord[]> {
+    const late: FileRecord[] = [];
+    let chunks = 0;
+    for (const r of gone) {
+      const state = this.#indexer.table(r.engine) ? this.#indexer.engineState(r.engine) : undefined;
+      chunks += r.chunkCount;
+      if (!state || readsAppends(state.engine.chunker) || chunks > MAX_REMEMBERED) {
+        late.push(r);
+        continue;
+      }
+      const list = this.#leaving.get(r.engine) ?? [];
+      list.push(r);
+      this.#leaving.set(r.engine, list);
+    }
+    for (const [engine, records] of this.#leaving) {
+      await this.#indexer.reuse.rememberDeleted(
+        this.#indexer.table(engine)!,
+        records.map((r) => r.path),
+      );
+    }
+    return late;
+  }
+
+  /** The files `removeWithNextCommit` took that no commit removed (their engine had nothing to add). */
+  takeUncommittedRemovals(): FileRecord[] {
+    const left = [...this.#leaving.values()].flat();
+    this.#leaving.clear();
+    return left;
   }
 
   noteUnmatched(source: UnmatchedSource): void {
@@ -753,22 +818,34 @@ class Run {
     // Stopped while this group embedded: it is dropped unrecorded, like files read but not
     // committed, so the run stops after the commit that was landing.
     this.throwIfAborted();
-    this.#landing = this.#land(state, paths, batch, records).then(
+    const leaving = this.#leaving.get(state.engine.name) ?? [];
+    this.#leaving.delete(state.engine.name);
+    this.#landing = this.#land(state, paths, batch, records, leaving).then(
       () => undefined,
       (error: unknown) => ({ error }),
     );
   }
 
-  /** Records after chunks: a file is recorded only once its rows are committed. */
+  /**
+   * Records after chunks: a file is recorded only once its rows are committed. The rows of
+   * `leaving` (files gone from disk) are deleted by the same commit, their records after it: a
+   * stop in between leaves records without rows, found gone again next run.
+   */
   async #land(
     state: EngineState,
     paths: string[],
     batch: RecordBatch | null,
     records: FileRecord[],
+    leaving: readonly FileRecord[],
   ): Promise<void> {
-    await this.#timed('write', () => state.table.replaceFiles(paths, batch));
+    const gone = leaving.map((r) => r.path);
+    await this.#timed('write', () => state.table.replaceFiles([...paths, ...gone], batch));
     await this.#timed('records', () => this.#indexer.store.files.upsert(records));
     this.#filesIndexed += paths.length;
+    if (gone.length) {
+      await this.#indexer.store.files.delete(gone);
+      this.#summary.filesDeleted += gone.length;
+    }
     this.#progress('indexing');
   }
 
