@@ -224,7 +224,6 @@ export class Indexer {
     const found: Found[] = [];
     const gone = await this.#walk(run, records, found, options.within, options.signal);
     await this.#apply(run, found, gone);
-    run.scanning = false;
     if (options.within === undefined) await this.#deleteOrphans(run);
     return run.finish(this.#rebuilt.splice(0));
   }
@@ -240,6 +239,8 @@ export class Indexer {
     run.throwIfAborted();
     const late = await run.removeWithNextCommit(gone);
     for (const f of found) await run.consider(f.entry, f.source, f.record);
+    // Every file found has been looked at: what is left to index is known (status's ETA).
+    run.scanning = false;
     await run.flushAll();
     run.throwIfAborted();
     await run.delete([...run.takeUncommittedRemovals(), ...late]);
@@ -299,6 +300,7 @@ export class Indexer {
         if (record) gone.push(record);
         continue;
       }
+      run.noteSeen();
       found.push({ entry, source, record });
     }
     await this.#apply(run, found, gone);
@@ -367,6 +369,7 @@ export class Indexer {
         files++;
         if (!inScope(scanned.path)) continue;
         seen.add(scanned.path);
+        run.noteSeen();
         if (scanned.kind === 'skipped' && scanned.unlisted) unlisted.push(scanned.path);
         const i = folder ? Math.max(0, folder.ownerOf(scanned.path)) : 0;
         const entry = withinLimit(scanned, this.#maxFileBytes(group[i]!, scanned.path));
@@ -474,9 +477,14 @@ class Run {
     this.#options = options;
   }
 
-  async consider(entry: ScanEntry, source: SourceConfig, known: FileRecord | undefined): Promise<void> {
+  /** A walk found one more file (`IndexProgress.filesSeen`), said every few hundred. */
+  noteSeen(): void {
     const s = this.#summary;
     s.filesSeen++;
+    if (s.filesSeen % SCAN_PROGRESS_EVERY === 0) this.#progress('scanning');
+  }
+
+  async consider(entry: ScanEntry, source: SourceConfig, known: FileRecord | undefined): Promise<void> {
     let record = known;
     if (record && record.engine !== source.engine) {
       // Its source now feeds another engine. Leave the old engine's table first: a stop right
@@ -485,7 +493,6 @@ class Run {
       await this.#indexer.table(record.engine)?.replaceFiles([record.path], null);
       record = undefined;
     }
-    if (s.filesSeen % SCAN_PROGRESS_EVERY === 0) this.#progress('scanning');
     const state = this.#indexer.engineState(source.engine);
     if (entry.kind === 'skipped') {
       if (this.#stillSkipped(record, entry.reason, entry.size ?? -1, entry.mtimeMs ?? -1)) return;
@@ -510,6 +517,7 @@ class Run {
       !(record.status === 'skipped' && (skippedForSize(record.reason) || skippedForAccess(record.reason))) &&
       !this.#tailDue(record, entry.mtimeMs);
     if (fresh) {
+      const s = this.#summary;
       s.filesUnchanged++;
       if (record?.status === 'skipped') s.filesStillSkipped++;
       // Still holding back its last entry and not settled yet: listed again, so the daemon
