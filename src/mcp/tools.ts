@@ -108,7 +108,7 @@ function searchTool(filters: readonly FilterField[], context: ToolContext): McpT
       "Search the user's own files (notes, documents, code, SQL query logs) that ragctl keeps indexed on this machine.",
       'Hybrid by default: matches meaning (embeddings) and exact words (BM25). Ask in natural language or paste an identifier or error text;',
       'mode "text" for exact words only, "vector" for meaning only.',
-      'A query that is one identifier (make_context, pg_stat_activity, ENOSPC) gets the chunks naming it first (when none does, the result says so), one word (Session, jsonify) the class, function or section of that name, and pasted error text of several words the chunks holding it as written;',
+      'A query that is one identifier (make_context, pg_stat_activity, ENOSPC) gets the chunks naming it first (when none does, the result says so), a question about its uses (what calls rebuild_auth, where is HTTPAdapter used) the chunks using it before its definition, one word (Session, jsonify) the class, function or section of that name, and pasted error text of several words the chunks holding it as written;',
       'a "quoted phrase" keeps only chunks holding those words side by side (when none does, the result says so and ranks by the words).',
       'Pasting an error message, leave out the double quotes around values filled in at run time (a name, an id, a path): quoted, they must be written in the file too, and the code that builds the message does not hold them.',
       'Each result gives path:start-end lines, the section heading path or code symbol, and the chunk text, best first:',

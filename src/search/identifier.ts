@@ -11,6 +11,43 @@ export function identifierOf(query: string): string | undefined {
 }
 
 /**
+ * The identifier a question asks the uses of (`what calls rebuild_auth`, `where is
+ * HTTPAdapter used`, `callers of make_context`, `who imports os.path`): the chunks that name it
+ * without defining it are what is asked, so they rank first and its definitions after them
+ * (`ExactTerm.usages`). Without this the words "calls" and "used" pulled in every `__call__`.
+ */
+export function usageOf(query: string): string | undefined {
+  const text = query
+    .trim()
+    .replace(/[?.!]+$/u, '')
+    .trim();
+  for (const pattern of USAGE_QUESTIONS) {
+    const groups = pattern.exec(text)?.groups;
+    const name = groups?.name ?? groups?.name2;
+    const id = name === undefined ? undefined : identifierOf(name.replace(/^[`'"](.*)[`'"]$/u, '$1'));
+    if (id) return id;
+  }
+  return undefined;
+}
+
+const USE_VERB = `(?:calls|uses|references|imports|invokes|reads|sets|instantiates|subclasses|extends|implements)`;
+const USED = `(?:called|used|referenced|imported|invoked|read|set|instantiated|subclassed|extended|implemented)`;
+const USAGE_QUESTIONS = [
+  // what calls X, who uses X, which functions call X, what code references X
+  new RegExp(
+    String.raw`^(?:what|who|which(?:\s+\w+){1,2})\s+(?:else\s+)?(?:${USE_VERB}|call|use|reference|import|invoke)\s+(?<name>\S+)$`,
+    'iu',
+  ),
+  // where is X called, where are X used (from), where X is used
+  new RegExp(
+    String.raw`^where\s+(?:(?:is|are|does|do)\s+(?<name>\S+)\s+(?:get\s+)?${USED}|(?<name2>\S+)\s+(?:is|are)\s+${USED})(?:\s+from)?$`,
+    'iu',
+  ),
+  // callers of X, usages of X, find references to X, call sites of X
+  /^(?:(?:find|show|list)\s+)?(?:all\s+)?(?:the\s+)?(?:callers|usages|uses|references|call\s+sites|invocations|importers)\s+(?:of|to)\s+(?<name>\S+)$/iu,
+];
+
+/**
  * The word a query is, when it is one word of letters, lower-case after its first (`Session`,
  * `jsonify`, `echo`, `Tomatoes`, `backups`): it may name a class, a function or a note's section,
  * or be only a word. The search puts the chunks that define it, spelled as typed, first when

@@ -55,7 +55,8 @@ export function mergeEngines(lists: readonly (readonly SearchHit[])[], options: 
 
 /** `withExactFirst` over the merged list; each hit's `explain` says whether it holds (or defines) the term. */
 function exactFirst(hits: readonly SearchHit[], exact: ExactTerm | undefined, explain: boolean): SearchHit[] {
-  const { hits: ordered, holders, definers } = withExactFirst(hits, exact);
+  const order = withExactFirst(hits, exact);
+  const ordered = order.hits;
   if (!explain || !exact) return ordered;
   return ordered.map((hit) => {
     if (!hit.explain) return hit;
@@ -63,7 +64,7 @@ function exactFirst(hits: readonly SearchHit[], exact: ExactTerm | undefined, ex
     const held = merge && hit.score < merge.score ? { merge: { ...merge, heldAt: hit.score } } : {};
     return {
       ...hit,
-      explain: { ...hit.explain, ...held, exact: exactExplanation(exact, hit.id, holders, definers) },
+      explain: { ...hit.explain, ...held, exact: exactExplanation(exact, hit.id, order) },
     };
   });
 }

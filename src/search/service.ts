@@ -20,7 +20,7 @@ import { phraseWords } from '../store/where.js';
 import { composed } from '../text-decode.js';
 import { foldCopies } from './copies.js';
 import { parseDate } from './dates.js';
-import { identifierOf, oneWordOf } from './identifier.js';
+import { identifierOf, oneWordOf, usageOf } from './identifier.js';
 import { mergeEngines } from './merge.js';
 import { checkSearchParams, describeProblem, type SearchParamsSchema } from './param-specs.js';
 import { type FilterValue, type SearchParams, searchParamsSchema } from './params.js';
@@ -189,7 +189,9 @@ export class SearchService {
     // A query that is one identifier asks where that name is written (a quoted one is a phrase
     // already); one word may be a name (`Session`, `jsonify`) or only a word: its definitions alone move.
     const named = !phrases.length && this.#defaults.identifierFirst !== false;
-    const identifier = named ? identifierOf(words) : undefined;
+    // A question about where a name is used (`what calls rebuild_auth`) is about that name too.
+    const usage = named ? usageOf(words) : undefined;
+    const identifier = named ? (identifierOf(words) ?? usage) : undefined;
     const word = named && !identifier ? oneWordOf(words) : undefined;
     // Several words, unquoted, may be text copied from where it is written (an error message, a
     // log line, a sentence remembered): the chunks holding them as written come first.
@@ -197,7 +199,7 @@ export class SearchService {
     // A date as notes write it (`2024-03-12`, `2024-03`), which the full-text index splits into numbers.
     const date = named && !identifier && !word && !verbatim ? dateOf(words) : undefined;
     const exact: ExactTerm | undefined = identifier
-      ? { term: identifier, soft: false }
+      ? { term: identifier, soft: false, ...(usage ? { usages: true } : {}) }
       : word
         ? { term: word, soft: true }
         : verbatim || date

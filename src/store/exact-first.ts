@@ -1,4 +1,4 @@
-import type { ExactTerm, SearchHit } from './types.js';
+import type { ExactTerm, HitExplanation, SearchHit } from './types.js';
 import { phraseWords } from './where.js';
 
 /** A character that continues an identifier: what must not touch a term for the text to hold it whole. */
@@ -50,6 +50,17 @@ function definition(
   const found = names.map((name) => qualified(name, exactCase));
   if (found.includes(wanted)) return 'whole';
   return found.some((n) => n.endsWith(`.${wanted}`)) ? 'tail' : false;
+}
+
+/**
+ * Whether `hit` is a member of `term`'s own definition (`HTTPAdapter.send` for `HTTPAdapter`):
+ * it names the term, but is not a use of it.
+ */
+function withinDefinition(hit: Pick<SearchHit, 'metadata'>, term: string): boolean {
+  const symbol = hit.metadata.symbol;
+  if (typeof symbol !== 'string' || !symbol) return false;
+  const name = qualified(symbol.slice(symbol.lastIndexOf(':') + 1), false);
+  return `.${name}`.includes(`.${qualified(term, false)}.`);
 }
 
 /**
@@ -137,13 +148,10 @@ function qualified(name: string, exactCase = false): string {
  * hit keeps its place, whether it holds the word or not: a word of prose is no identifier, and
  * ordering by it would override what the legs found. `exact.phrase`: `phraseFirst`.
  */
-export function withExactFirst(
-  hits: readonly SearchHit[],
-  exact: ExactTerm | undefined,
-): { hits: SearchHit[]; holders: Set<string>; definers: Set<string> } {
+export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | undefined): ExactOrder {
   const holders = new Set<string>();
   const definers = new Set<string>();
-  if (!exact?.term) return { hits: [...hits], holders, definers };
+  if (!exact?.term) return { hits: [...hits], holders, definers, members: new Set() };
   const { term, soft } = exact;
   if (exact.phrase) return phraseFirst(hits, term);
   const pattern = termPattern(term);
@@ -155,6 +163,7 @@ export function withExactFirst(
   const asTyped: SearchHit[] = [];
   const otherCase: SearchHit[] = [];
   const holding: SearchHit[] = [];
+  const members: SearchHit[] = [];
   const rest: SearchHit[] = [];
   for (const hit of hits) {
     const inPackage = !soft && definesInPackage(hit, term);
@@ -166,17 +175,41 @@ export function withExactFirst(
         definers.add(hit.id);
         if (!typed) otherCase.push(hit);
         else (definition(hit, term, true) === 'tail' ? asTyped : ownName).push(hit);
-      } else (soft ? rest : holding).push(hit);
+      } else if (exact.usages && withinDefinition(hit, term)) members.push(hit);
+      else (soft ? rest : holding).push(hit);
     }
   }
-  const groups = [openingFirst(ownName), openingFirst(asTyped), openingFirst(otherCase), holding, rest];
+  const definitions = [openingFirst(ownName), openingFirst(asTyped), openingFirst(otherCase)];
+  // A question about its uses (`what calls rebuild_auth`) asks for the hits naming it, then where it is defined.
+  // Its definition's own members name it too, but are not uses: after the definitions. Uses in
+  // rows ranked down (a changelog entry, a test) after the others: they name it, seldom use it.
+  const groups = exact.usages
+    ? [
+        holding.filter((h) => h.rankedDown === undefined),
+        holding.filter((h) => h.rankedDown !== undefined),
+        ...definitions,
+        members,
+        rest,
+      ]
+    : [...definitions, holding, rest];
   const ordered: SearchHit[] = [];
   let floor = Number.POSITIVE_INFINITY;
   for (const group of groups) {
     for (const hit of group) ordered.push(hit.score > floor ? { ...hit, score: floor } : hit);
     if (group.length) floor = Math.min(floor, ...group.map((h) => h.score));
   }
-  return { hits: ordered, holders, definers };
+  return { hits: ordered, holders, definers, members: new Set(members.map((h) => h.id)) };
+}
+
+/**
+ * `withExactFirst`'s order, and which hits hold the term, define it, or are members of its
+ * definition (`ExactTerm.usages`), for `explain`.
+ */
+export interface ExactOrder {
+  hits: SearchHit[];
+  holders: Set<string>;
+  definers: Set<string>;
+  members: Set<string>;
 }
 
 /**
@@ -218,10 +251,7 @@ const WORD_CHAR = String.raw`[\p{L}\p{N}\p{M}]`;
  * by side, in order, whole, in any case, with any punctuation between (as a quoted phrase is
  * matched, `phraseWhere`), first; the rest after, in their order, scores capped below.
  */
-function phraseFirst(
-  hits: readonly SearchHit[],
-  phrase: string,
-): { hits: SearchHit[]; holders: Set<string>; definers: Set<string> } {
+function phraseFirst(hits: readonly SearchHit[], phrase: string): ExactOrder {
   const words = phraseWords(phrase);
   const apart = `[^\\p{L}\\p{N}\\p{M}]`;
   const pattern = new RegExp(`(?<!${WORD_CHAR})${words.join(`${apart}+`)}(?!${WORD_CHAR})`, 'iu');
@@ -239,21 +269,23 @@ function phraseFirst(
     hits: [...holding, ...rest.map((h) => (h.score > floor ? { ...h, score: floor } : h))],
     holders,
     definers: new Set(),
+    members: new Set(),
   };
 }
 
 /** What `withExactFirst` made of a hit, for `explain`. */
 export function exactExplanation(
-  { term, soft, phrase }: ExactTerm,
+  { term, soft, phrase, usages }: ExactTerm,
   id: string,
-  holders: ReadonlySet<string> | undefined,
-  definers: ReadonlySet<string> | undefined,
-): { term: string; held: boolean; defines?: true; soft?: true; phrase?: true } {
+  order: Partial<Omit<ExactOrder, 'hits'>>,
+): NonNullable<HitExplanation['exact']> {
   return {
     term,
-    held: holders?.has(id) === true,
-    ...(definers?.has(id) ? { defines: true as const } : {}),
+    held: order.holders?.has(id) === true,
+    ...(order.definers?.has(id) ? { defines: true as const } : {}),
+    ...(order.members?.has(id) ? { member: true as const } : {}),
     ...(soft ? { soft: true as const } : {}),
     ...(phrase ? { phrase: true as const } : {}),
+    ...(usages ? { usages: true as const } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { MatchQuery, type Table, type VectorQuery } from '@lancedb/lancedb';
 import type { Table as ArrowTable, Vector } from 'apache-arrow';
 import { RagError } from '../errors.js';
-import { definesOrInPackage, exactExplanation, withExactFirst } from './exact-first.js';
+import { definesOrInPackage, type ExactOrder, exactExplanation, withExactFirst } from './exact-first.js';
 import { withFileEvidence } from './file-evidence.js';
 import { withRankDown } from './rank-down.js';
 import type { StoreTuning } from './tuning.js';
@@ -133,8 +133,8 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const exact = request.exact;
   if (mode === 'text') {
     const found = text === '' ? [] : await timed('textMs', textLeg(target.table, text, where, wanted));
-    const { hits, holders, definers } = withExactFirst(found, exact);
-    const filters = { where, textWhere: where, exact, holders, definers };
+    const { hits, ...order } = withExactFirst(found, exact);
+    const filters = { where, textWhere: where, exact, order };
     return explain ? explained(hits, { text: found }, filters) : hits;
   }
 
@@ -173,7 +173,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
   const ranked = await withNamed(target.table, evidenced, request, where);
   // Candidates for a merge of engines are put in order there, over all tables at once.
   const named = request.candidates ? undefined : exact;
-  const { hits: ordered, holders, definers } = withExactFirst(ranked, named);
+  const { hits: ordered, ...order } = withExactFirst(ranked, named);
   const hits = request.candidates ? ordered : ordered.slice(0, wanted);
   if (!explain) return hits;
   const normalized = {
@@ -181,7 +181,7 @@ async function searchOnce(target: SearchTarget, request: SearchRequest): Promise
     text: normalizedScores(byText, scale.textFloor, scale.textScale),
   };
   const fusedScores = new Map(evidenced.map((h) => [h.id, h.score]));
-  const filters = { where, textWhere, exact: named, holders, definers };
+  const filters = { where, textWhere, exact: named, order };
   return explained(hits, { vector: byVector, text: byText }, filters, (hit) => ({
     method: 'relative-score',
     weights: { vector: vectorWeight, text: 1 - vectorWeight },
@@ -273,12 +273,11 @@ function explained(
     where: string | undefined;
     textWhere: string | undefined;
     exact?: ExactTerm | undefined;
-    holders?: ReadonlySet<string>;
-    definers?: ReadonlySet<string>;
+    order?: Omit<ExactOrder, 'hits'>;
   },
   fusion: (hit: SearchHit) => FusionExplanation | null = () => null,
 ): SearchHit[] {
-  const { where, textWhere, exact, holders, definers } = filters;
+  const { where, textWhere, exact, order } = filters;
   const ranks = (list: readonly SearchHit[] | undefined) =>
     new Map((list ?? []).map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const byVector = ranks(legs.vector);
@@ -294,7 +293,7 @@ function explained(
       where: where ?? null,
       ...(textWhere !== where && textWhere !== undefined ? { textWhere } : {}),
       score: hit.score,
-      ...(exact ? { exact: exactExplanation(exact, hit.id, holders, definers) } : {}),
+      ...(exact ? { exact: exactExplanation(exact, hit.id, order ?? {}) } : {}),
     };
     return { ...hit, explain };
   });

@@ -213,9 +213,19 @@ export interface HitExplanation {
    * Definers rank first, then the other holders, then the rest, each group's scores capped at the
    * last of the groups before. `soft`: the query was one word, and only the definers
    * moved (`ExactTerm.soft`); `phrase`: the query was several words, and the hits holding them
-   * as written came first (`ExactTerm.phrase`). Absent otherwise.
+   * as written came first (`ExactTerm.phrase`); `usages`: the query asked where the name is used,
+   * and the hits naming it without defining it came first (`ExactTerm.usages`). Absent otherwise.
    */
-  exact?: { term: string; held: boolean; defines?: true; soft?: true; phrase?: true };
+  exact?: {
+    term: string;
+    held: boolean;
+    defines?: true;
+    /** A member of the term's own definition (`HTTPAdapter.send`), ranked after it for `usages`. */
+    member?: true;
+    soft?: true;
+    phrase?: true;
+    usages?: true;
+  };
   /** Several engines answered: how their hits became one list (`mergeEngines`). */
   merge?: MergeExplanation;
   /**
@@ -299,6 +309,11 @@ export interface ExactTerm {
    * log): the hits holding its words side by side come first, the rest keep their order after.
    */
   phrase?: boolean;
+  /**
+   * The query asks where the name is used (`what calls rebuild_auth`, `usageOf`): the hits that
+   * name it without defining it come first, then its definitions, then the rest.
+   */
+  usages?: boolean;
 }
 
 /** One result row. Plain data: it goes over the socket as JSON. */

@@ -265,17 +265,25 @@ export function formatExplanation(e: HitExplanation): string[] {
     );
   if (e.exact)
     lines.push(
-      e.exact.defines
-        ? `  defines ${e.exact.term}: ranked with the hits that define it, first`
-        : e.exact.phrase
-          ? e.exact.held
-            ? `  holds “${e.exact.term}” as written: ranked with the hits that do, first`
-            : `  does not hold “${e.exact.term}” as written: after the hits that do, in its own order`
-          : e.exact.soft
-            ? `  does not define ${e.exact.term}: after the hits that do, in its own order (one word may be a name or only a word)`
+      e.exact.usages
+        ? e.exact.defines
+          ? `  defines ${e.exact.term}: after the hits that use it, as the query asks for its uses`
+          : e.exact.member
+            ? `  is part of ${e.exact.term}'s definition: after it, as the query asks for its uses`
             : e.exact.held
-              ? `  names ${e.exact.term}: ranked with the hits that name it, after those that define it`
-              : `  does not name ${e.exact.term}: ranked after the hits that do (its score at most theirs)`,
+              ? `  names ${e.exact.term}: ranked with the hits that use it, first (a ranked-down one after the others)`
+              : `  does not name ${e.exact.term}: ranked after the hits that do (its score at most theirs)`
+        : e.exact.defines
+          ? `  defines ${e.exact.term}: ranked with the hits that define it, first`
+          : e.exact.phrase
+            ? e.exact.held
+              ? `  holds “${e.exact.term}” as written: ranked with the hits that do, first`
+              : `  does not hold “${e.exact.term}” as written: after the hits that do, in its own order`
+            : e.exact.soft
+              ? `  does not define ${e.exact.term}: after the hits that do, in its own order (one word may be a name or only a word)`
+              : e.exact.held
+                ? `  names ${e.exact.term}: ranked with the hits that name it, after those that define it`
+                : `  does not name ${e.exact.term}: ranked after the hits that do (its score at most theirs)`,
     );
   lines.push(`  filter: ${e.where ?? 'none'}`);
   if (e.textWhere !== undefined) lines.push(`  text leg's filter: ${e.textWhere}`);

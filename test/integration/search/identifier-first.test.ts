@@ -66,6 +66,13 @@ the browser closes or after a day. Each Session keeps the user's id and nothing 
     def expired(self, now):
         return now - self.started > 86400
 `,
+  'src/app.py': `from pool import pool_size
+
+
+def open_pool(config):
+    """The connections the app talks to the database through."""
+    return Pool(size=pool_size(config))
+`,
   'src/pool.py': `def pool_size(config):
     """How many connections the pool keeps open."""
     return config.get("pool_size", 10)
@@ -152,6 +159,27 @@ describe('one-identifier queries', () => {
     // Vector mode asks for meaning: nothing is put first there.
     const vector = await app.search.search({ query: 'work_mem', mode: 'vector', explain: true });
     expect(vector.results[0]?.explain?.exact).toBeUndefined();
+  });
+
+  it('answers a question about where a name is used with the code using it, then its definition', async () => {
+    const { results } = await app.search.search({
+      query: 'what calls pool_size?',
+      engine: 'code',
+      explain: true,
+    });
+    const definition = results.findIndex((h) => /^def pool_size/m.test(h.text));
+    expect(definition).toBeGreaterThan(0);
+    expect(results[definition]?.explain?.exact).toMatchObject({ defines: true, usages: true });
+    // Before it, the file using it: its call, and its import.
+    const uses = results.slice(0, definition);
+    expect(uses.some((h) => h.text.includes('return Pool(size=pool_size(config))'))).toBe(true);
+    for (const hit of uses) {
+      expect(hit.path).toBe(ws.path('src/app.py'));
+      expect(hit.explain?.exact).toEqual({ term: 'pool_size', held: true, usages: true });
+    }
+    // Asked by its name alone, the definition comes first.
+    const named = await app.search.search({ query: 'pool_size', engine: 'code' });
+    expect(named.results[0]?.text).toMatch(/^def pool_size/m);
   });
 
   it('says so when no result holds the name, rather than passing neighbours off as matches', async () => {

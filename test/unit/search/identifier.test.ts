@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { identifierOf, oneWordOf } from '../../../src/search/identifier.js';
+import { identifierOf, oneWordOf, usageOf } from '../../../src/search/identifier.js';
 
 describe('identifierOf', () => {
   it('takes a query that is one name from code, a config or a log', () => {
@@ -73,5 +73,35 @@ describe('oneWordOf', () => {
       'x86',
     ])
       expect(oneWordOf(query), query).toBeUndefined();
+  });
+});
+
+describe('usageOf', () => {
+  it.each([
+    ['what calls rebuild_auth', 'rebuild_auth'],
+    ['who calls rebuild_auth?', 'rebuild_auth'],
+    ['which functions call make_context', 'make_context'],
+    ['what else uses pool_size', 'pool_size'],
+    ['where is HTTPAdapter used', 'HTTPAdapter'],
+    ['where is `rebuild_auth` called from?', 'rebuild_auth'],
+    ['where rebuild_auth is called', 'rebuild_auth'],
+    ['Where are os.path.join used', 'os.path.join'],
+    ['callers of make_context', 'make_context'],
+    ['find all references to os.path.join', 'os.path.join'],
+    ['who imports os.path', 'os.path'],
+    ['where is work_mem set', 'work_mem'],
+  ])('%s → %s', (query, name) => {
+    expect(usageOf(query)).toBe(name);
+  });
+
+  it.each([
+    'what calls the function',
+    'where is the config used',
+    'what does rebuild_auth do',
+    'usages of Session',
+    'rebuild_auth',
+    'how is rebuild_auth called',
+  ])('%s is no question about a name’s uses', (query) => {
+    expect(usageOf(query)).toBeUndefined();
   });
 });

@@ -66,6 +66,35 @@ describe('withExactFirst', () => {
     expect([...definers]).toEqual(['def']);
   });
 
+  it('for a question about its uses, puts the hits naming it first, then its definition and its members', () => {
+    const code = (
+      id: string,
+      symbol: string,
+      text: string,
+      score: number,
+      rankedDown?: number,
+    ): SearchHit => ({
+      ...hit(id, text, score),
+      metadata: { symbol: `src/app.py:${symbol}` },
+      ...(rankedDown ? { rankedDown } : {}),
+    });
+    const found = [
+      code('def', 'Session.rebuild_auth', 'def rebuild_auth(self, prepared, response):', 0.9),
+      code('member', 'Session.rebuild_auth.strip', 'def strip(): # inside rebuild_auth', 0.8),
+      code('test', 'test_rebuild_auth_strips', 'session.rebuild_auth(req, resp)', 0.7, 0.7),
+      code('near', 'AuthBase.__call__', 'def __call__(self, r):', 0.6),
+      code('caller', 'Session.resolve_redirects', 'self.rebuild_auth(prepared, resp)', 0.3),
+    ];
+    const usages = withExactFirst(found, { term: 'rebuild_auth', soft: false, usages: true });
+    expect(usages.hits.map((h) => h.id)).toEqual(['caller', 'test', 'def', 'member', 'near']);
+    expect(usages.hits.map((h) => h.score)).toEqual([0.3, 0.3, 0.3, 0.3, 0.3]);
+    expect([...usages.members]).toEqual(['member']);
+    // Without `usages`, the definition first, as for the name alone.
+    const name = withExactFirst(found, { term: 'rebuild_auth', soft: false });
+    expect(name.hits.map((h) => h.id)).toEqual(['def', 'member', 'test', 'caller', 'near']);
+    expect([...name.members]).toEqual([]);
+  });
+
   it("leads a definition cut in rows with the row that opens it, in its best row's place", () => {
     const row = (id: string, path: string, startLine: number, text: string, score: number): SearchHit => ({
       ...hit(id, text, score),
