@@ -11,6 +11,11 @@ import type { SearchHit } from './types.js';
  * fusion, such as one leg's lone best against the other's), it does not lift a weak chunk over a
  * clearly better one (measurements: docs/BENCHMARKS.md, "Hybrid ranking, held out").
  *
+ * A ranked-down hit (`SearchHit.rankedDown`: a changelog entry, a listing, a test) neither
+ * gains nor gives evidence: its rule says it names every topic, so many of its file's chunks
+ * matching say nothing about the file being about this one; a changelog of hundreds of entries
+ * otherwise gained more from its own size than its rank-down took away.
+ *
  * `candidates` carry their fused score; returns the same hits with `score` raised, best first
  * (ties by id, as the fusion does), and each hit's evidence (the sum before weighting) by id.
  */
@@ -20,6 +25,7 @@ export function withFileEvidence(
 ): { hits: SearchHit[]; evidence: Map<string, number> } {
   const perFile = new Map<string, { sum: number; count: number }>();
   for (const hit of candidates) {
+    if (hit.rankedDown !== undefined) continue;
     const file = perFile.get(hit.path) ?? { sum: 0, count: 0 };
     file.sum += hit.score;
     file.count++;
@@ -27,9 +33,9 @@ export function withFileEvidence(
   }
   const evidence = new Map<string, number>();
   const hits = candidates.map((hit) => {
-    const file = perFile.get(hit.path)!;
+    const file = hit.rankedDown === undefined ? perFile.get(hit.path)! : undefined;
     // A file's only candidate has no other evidence (and no rounding residue of sum − score).
-    const others = file.count > 1 ? file.sum - hit.score : 0;
+    const others = file && file.count > 1 ? file.sum - hit.score : 0;
     evidence.set(hit.id, others);
     return { ...hit, score: hit.score + weight * others };
   });
