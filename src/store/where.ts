@@ -234,31 +234,34 @@ export function fieldWhere(filter: FieldFilter): string {
  * - a path segment without a capital letter matches in any case (`readme.md` finds `README.md`,
  *   `notes/**` the source `~/Notes`): macOS and Windows file systems ignore case, and people
  *   type names in lower case. A capital letter makes its segment match case as typed (smart
- *   case, per segment, so that the CLI's `/Users/Ann/` before a typed `notes/**` stays exact).
+ *   case, per segment, so that the CLI's `/Users/Ann/` before a typed `notes/**` stays exact;
+ *   `smartCase: false` matches case as typed throughout, for a benchmark to compare).
  */
-export function pathGlobWhere(glob: string): string {
+export function pathGlobWhere(glob: string, options: { smartCase?: boolean } = {}): string {
+  const smartCase = options.smartCase !== false;
   if (glob === '')
     throw new RagError('E_USAGE', 'an empty --path glob matches nothing; leave it out instead');
   // Paths are stored as the file system gives them: decomposed on some (macOS, a synced or
   // copied folder), composed as typed on others. A glob with accents matches either spelling.
   const spellings = [...new Set([glob.normalize('NFC'), glob.normalize('NFD')])];
-  if (spellings.length > 1) return `(${spellings.map(pathGlobClause).join(' OR ')})`;
-  return pathGlobClause(glob);
+  const clause = (spelling: string) => pathGlobClause(spelling, smartCase);
+  if (spellings.length > 1) return `(${spellings.map(clause).join(' OR ')})`;
+  return clause(glob);
 }
 
-function pathGlobClause(glob: string): string {
+function pathGlobClause(glob: string, smartCase: boolean): string {
   const absolute = glob.startsWith('/');
   let body = absolute ? glob : glob.replace(/^(\.\/)+/, '');
   while (body.length > 1 && body.endsWith('/')) body = body.slice(0, -1);
   const anyDepth = !absolute && !body.includes('/');
-  const own = globLike(absolute ? C.path : C.relPath, body, anyDepth);
-  const named = absolute ? undefined : underSourceName(body, anyDepth);
+  const own = globLike(absolute ? C.path : C.relPath, body, { deep: anyDepth, smartCase });
+  const named = absolute ? undefined : underSourceName(body, anyDepth, smartCase);
   return named ? `(${own} OR ${named})` : own;
 }
 
 /** `column` matches `glob` whole, or a folder it names (at any depth when `deep`). */
-function globLike(column: string, glob: string, deep: boolean): string {
-  const regex = `^${deep ? '(?:.*/)?' : ''}${globToRegex(glob, { smartCase: true })}(?:/.*)?$`;
+function globLike(column: string, glob: string, how: { deep: boolean; smartCase: boolean }): string {
+  const regex = `^${how.deep ? '(?:.*/)?' : ''}${globToRegex(glob, how)}(?:/.*)?$`;
   return `regexp_like(${column}, ${sqlString(regex)})`;
 }
 
@@ -270,19 +273,23 @@ export const GLOB_SYNTAX = /[*?[\]{}\\]/;
  * cheap test on the root (`ends_with`) and the rest of the glob on `rel_path`; only a first
  * segment with wildcards builds the joined path for every row, which costs more.
  */
-function underSourceName(body: string, anyDepth: boolean): string | undefined {
+function underSourceName(body: string, anyDepth: boolean, smartCase: boolean): string | undefined {
   const slash = body.indexOf('/');
   const first = slash < 0 ? body : body.slice(0, slash);
   if (!GLOB_SYNTAX.test(first)) {
-    const root = first === first.toLowerCase() ? `lower(${C.root})` : C.root;
+    const root = smartCase && first === first.toLowerCase() ? `lower(${C.root})` : C.root;
     const named = `ends_with(${root}, ${sqlString(`/${first}`)})`;
     // `notes` names the source folder itself: all of it. (At any depth it names subfolders too,
     // which `rel_path` matched already.)
-    return slash < 0 ? named : `(${named} AND ${globLike(C.relPath, body.slice(slash + 1), false)})`;
+    const rest = globLike(C.relPath, body.slice(slash + 1), { deep: false, smartCase });
+    return slash < 0 ? named : `(${named} AND ${rest})`;
   }
   // `*.md` at any depth: a source folder's name adds nothing a file's own path does not match.
   if (anyDepth) return undefined;
-  return globLike(`concat(regexp_replace(${C.root}, '^.*/', ''), '/', ${C.relPath})`, body, false);
+  return globLike(`concat(regexp_replace(${C.root}, '^.*/', ''), '/', ${C.relPath})`, body, {
+    deep: false,
+    smartCase,
+  });
 }
 
 // Everything Rust's regex crate treats as syntax; escaping punctuation is always allowed there.
