@@ -2,6 +2,9 @@ import type { Node } from 'web-tree-sitter';
 import type { SourceText } from '../markdown/source.js';
 import type { CodeKind, LanguageSpec, Unit } from './types.js';
 
+/** A doc comment's tag that says it documents the whole file, not what follows it. */
+const FILE_DOC_TAG = /@(?:file|fileoverview|overview|module|license|copyright|packageDocumentation)\b/;
+
 /** A definition found in the tree: what it is, its name and where its body is. */
 interface Definition {
   kind: 'function' | 'container' | 'type';
@@ -242,8 +245,9 @@ export class UnitExtractor {
 
   /**
    * Siblings as items: leading nodes (comments, decorators, overload signatures) with no blank
-   * line between them and a definition (or an import) belong to it; a comment on the line where the previous
-   * item ends belongs to that item.
+   * line between them and a definition (or an import) belong to it, and so does a doc comment
+   * (`/** … *\/`) one blank line above it (`docAcrossBlank`); a comment on the line where the
+   * previous item ends belongs to that item.
    */
   #items(nodes: readonly Node[]): Item[] {
     const items: Item[] = [];
@@ -266,7 +270,8 @@ export class UnitExtractor {
       const definition = this.#definitionOf(node);
       const canLead =
         definition !== null || (this.#isImport(node) && !this.#spec.packageClauses?.has(node.type));
-      if (canLead && pending.length > 0 && this.#startLine(node) <= this.#endLine(pending.at(-1)!) + 1) {
+      const adjacent = pending.length > 0 && this.#startLine(node) <= this.#endLine(pending.at(-1)!) + 1;
+      if (canLead && pending.length > 0 && (adjacent || this.#docAcrossBlank(pending.at(-1)!, node))) {
         items.push(this.#item(pending[0]!, node, definition, false));
         pending = [];
         continue;
@@ -276,6 +281,18 @@ export class UnitExtractor {
     }
     flush();
     return items;
+  }
+
+  /**
+   * A doc comment with one blank line between it and what it documents, as Express and much
+   * JavaScript writes them: it is that definition's, or it would be a hit of its own that names
+   * nothing, and the definition would lose the words that describe it. Not a file's header
+   * (`@file`, `@module`, `@license`), which documents the file.
+   */
+  #docAcrossBlank(comment: Node, node: Node): boolean {
+    if (this.#startLine(node) !== this.#endLine(comment) + 2) return false;
+    const text = comment.text;
+    return text.startsWith('/**') && !FILE_DOC_TAG.test(text);
   }
 
   #item(first: Node, node: Node, definition: Definition | null, isLeadingOnly: boolean): Item {

@@ -128,6 +128,42 @@ describe('javascript', () => {
     expectAllTextCovered(text, chunks);
   });
 
+  it("keeps a doc comment one blank line above a definition with it, not a file's header", async () => {
+    const text = [
+      '/**',
+      ' * @module response',
+      ' */',
+      '',
+      "var send = require('send');",
+      '',
+      '/**',
+      ' * Transfer the file at the given `path`.',
+      ' * @public',
+      ' */',
+      '',
+      'res.sendFile = function sendFile(path) {',
+      '  return send(this.req, path);',
+      '};',
+      '',
+      '// Where the old name went.',
+      '',
+      'res.sendfile = res.sendFile;',
+      '',
+    ].join('\n');
+    const chunks = await chunk(grammars, 'lib/response.js', text);
+    const sendFile = bySymbol(chunks, 'lib/response.js:res.sendFile');
+    expect(sendFile.startLine).toBe(7);
+    expect(sendFile.text).toContain('Transfer the file at the given `path`.');
+    expect(sendFile.endLine).toBe(14);
+    // The file's header, and a line comment across a blank line, stay with the file's own code.
+    expect(chunks.some((c) => c.startLine === 1 && c.text.startsWith('/**\n * @module response'))).toBe(true);
+    expect(chunks.some((c) => c.startLine === 16 && c.text.startsWith('// Where the old name went.'))).toBe(
+      true,
+    );
+    expectValidChunks(text, chunks);
+    expectAllTextCovered(text, chunks);
+  });
+
   it('names an anonymous default export `default`', async () => {
     const chunks = await chunk(grammars, 'a.mjs', 'export default function () {\n  return 1;\n}\n');
     expect(outline(chunks)).toEqual([['a.mjs:default', 'function', 1, 3, null]]);
