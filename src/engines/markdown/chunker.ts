@@ -165,11 +165,13 @@ export const markdownChunker: Chunker = {
    * a chapter's small end not merged into the next chapter's start, a PDF's running heads that
    * change with each chapter or alternate between even and odd pages left out, a line that only
    * looked like Markdown markup (`#include`) shown without its escape, a PDF's printed page
-   * numbers as `metadata.pageLabels`):
+   * numbers as `metadata.pageLabels`; 14: a reference page's `<title>` kept as the root of its
+   * sections' paths when its name's heading is their sibling, a heading that repeats the root
+   * said once):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
-  version: '13',
+  version: '14',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);

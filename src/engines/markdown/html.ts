@@ -394,15 +394,20 @@ function contentRoot(nodes: readonly ChildNode[]): Element | undefined {
 
 /**
  * The `<title>` as the root of every heading path, unless the content has an `<h1>` or opens
- * with a heading saying the same (DocBook titles its pages with an `<h2>`): a path that says
- * the page's name twice only dilutes what follows it.
+ * with a heading saying the same that holds the rest (DocBook titles a chapter's page with an
+ * `<h2>` over `<h3>` sections): a path that says the page's name twice only dilutes what
+ * follows it. A reference page's `<h2>` name beside `<h2>` sections (DocBook's `ALTER TABLE`,
+ * then `Synopsis`, `Description`) holds none of them: the title stays their root.
  */
 function pathRoot(nodes: readonly ChildNode[], title: string | undefined): string | undefined {
   if (!title) return undefined;
-  const first = findFirst(nodes, (el) => HEADING.test(el.name));
+  const headings = findAll(nodes, (el) => HEADING.test(el.name), Number.POSITIVE_INFINITY);
+  const first = headings[0];
   if (!first) return title;
+  if (first.name === 'h1') return undefined;
   const text = headingText(first);
-  return first.name === 'h1' || (text && title.startsWith(text)) ? undefined : title;
+  const holdsTheRest = headings.slice(1).every((h) => h.name > first.name);
+  return text && title.startsWith(text) && holdsTheRest ? undefined : title;
 }
 
 function titleOf(nodes: readonly ChildNode[]): string | undefined {

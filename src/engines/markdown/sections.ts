@@ -29,7 +29,9 @@ export function splitSections(nodes: readonly MdNode[], rootTitle: string | unde
       const level = node.level ?? 1;
       while (open.length > 0 && open.at(-1)!.level >= level) open.pop();
       open.push({ level, title: node.title ?? '' });
-      const path = [...root, ...open.map((h) => h.title).filter((t) => t !== '')];
+      const titles = open.map((h) => h.title).filter((t) => t !== '');
+      // A heading that repeats the root (a reference page's name beside its sections) says it once.
+      const path = root.length && titles[0] === root[0] ? titles : [...root, ...titles];
       current = { path, heading: node, body: [] };
       sections.push(current);
     } else {

@@ -301,6 +301,24 @@ describe('the markdown chunker on an HTML page', () => {
     ]);
   });
 
+  it("a DocBook reference page's name, a heading beside its sections, is the root of their paths, said once", () => {
+    const page = [
+      '<html><head><title>ALTER TABLE</title></head><body>',
+      '<div class="refentry"><div class="refnamediv"><h2>ALTER TABLE</h2>',
+      `<p>ALTER TABLE — change the definition of a table. ${prose(6, 1)}</p></div>`,
+      `<div class="refsynopsisdiv"><h2>Synopsis</h2><pre>ALTER TABLE name action</pre><p>${prose(6, 2)}</p></div>`,
+      `<div class="refsect1"><h2>Description</h2><p>${prose(8, 3)}</p>`,
+      `<dl><dt id="ADD-COLUMN"><code>ADD COLUMN</code></dt><dd><p>${prose(8, 4)}</p></dd></dl></div>`,
+      '</div></body></html>',
+    ].join('');
+    expect(chunk(page, limits(48, 0), '/docs/sql-altertable.html').map((c) => c.headingPath)).toEqual([
+      ['ALTER TABLE'],
+      ['ALTER TABLE', 'Synopsis'],
+      ['ALTER TABLE', 'Description'],
+      ['ALTER TABLE', 'Description', 'ADD COLUMN'],
+    ]);
+  });
+
   it('an untitled page has its <title> as the root of every heading path', () => {
     const page = `<html><head><title>Changelog</title></head><body><h2>2.0</h2><p>${prose(10, 2)}</p></body></html>`;
     expect(chunk(page, limits(64, 0), '/home/me/docs/changes.htm').map((c) => c.headingPath)).toEqual([
