@@ -209,7 +209,9 @@ export function formatResults(result: SearchResultJson): string {
     // time, short fingerprint); the CLI prints it as is and knows no engine by name.
     const display = hit.metadata.display;
     if (typeof display === 'string' && display) lines.push(`    ${display}`);
-    lines.push(`    ${snippet(hit.text, hit.heading_path, hit.metadata.bodyOffset, result.query)}`);
+    // Code's chunks name their kind (function, class); a document's have none.
+    const prose = hit.metadata.kind === undefined;
+    lines.push(`    ${snippet(hit.text, hit.heading_path, hit.metadata.bodyOffset, result.query, prose)}`);
     if (hit.repeats) lines.push(`    ${repeatsLine(hit.repeats)}`);
     if (hit.parts) lines.push(`    more of it matched: ${spansIn(hit.path, hit.parts)}`);
     if (hit.copies) lines.push(`    also in ${hit.copies.map((c) => placeOf(c, displayPath)).join(', ')}`);
@@ -344,11 +346,37 @@ function formatScore(score: number, mode: SearchMode): string {
  * breadcrumb, a code chunk's symbol and name-word lines), or else without a leading heading
  * breadcrumb.
  */
-function snippet(text: string, headingPath: string[], bodyOffset: unknown, query: string): string {
+/**
+ * A document's headings inside the chunk as their words (`## Synopsis` as `Synopsis:`): on one
+ * line, `#` marks read as noise. Not inside a fenced code block, where `# ` opens a comment.
+ */
+function headingsAsWords(body: string): string {
+  let fenced = false;
+  return body
+    .split('\n')
+    .map((line) => {
+      if (/^ {0,3}(```|~~~)/.test(line)) fenced = !fenced;
+      const heading = fenced ? null : /^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/.exec(line);
+      if (!heading) return line;
+      const title = heading[1]!;
+      return /[.:!?]$/.test(title) ? title : `${title}:`;
+    })
+    .join('\n');
+}
+
+/** `prose`: a document's chunk, whose `#` lines are headings (not code's comments). */
+function snippet(
+  text: string,
+  headingPath: string[],
+  bodyOffset: unknown,
+  query: string,
+  prose: boolean,
+): string {
   let body = chunkBody(text, bodyOffset);
   const crumb = headingPath.join(' > ');
   // No offset to cut at: a breadcrumb opening the text is still not the chunk's own.
   if (body === text && crumb && body.startsWith(`${crumb}\n\n`)) body = body.slice(crumb.length);
-  body = withoutLeadingTitles(body, headingPath).replace(/\s+/g, ' ').trim();
-  return excerpt(body, query);
+  body = withoutLeadingTitles(body, headingPath);
+  if (prose) body = headingsAsWords(body);
+  return excerpt(body.replace(/\s+/g, ' ').trim(), query);
 }

@@ -46,11 +46,25 @@ describe('formatResults snippet', () => {
     expect(md('# Guide\n\n## Install *quickly* ##\n\nRun it.', ['Guide', 'Install quickly'])).toBe('Run it.');
     // A merged chunk's later section is not in its path: its heading is part of what it holds.
     expect(md('# Guide\n\nIntro.\n\n## Upgrade\n\nRun it again.', ['Guide'])).toBe(
-      'Intro. ## Upgrade Run it again.',
+      'Intro. Upgrade: Run it again.',
     );
-    expect(md('# Other title\n\nText.', ['Guide'])).toBe('# Other title Text.');
+    expect(md('# Other title\n\nText.', ['Guide'])).toBe('Other title: Text.');
     // A line of dashes under text that is not the title is a rule, and the text stays.
     expect(md('Some words\n---\n\nMore.', ['Guide'])).toBe('Some words --- More.');
+  });
+
+  it("reads a document's headings inside the chunk as words, not code's comments nor a code block's", () => {
+    const doc = {
+      ...hit(
+        'Intro text.\n\n## Synopsis\n\n```sh\n# install it\nmake\n```\n\n### Notes ###\n\nDone.',
+        ['Page'],
+        {},
+      ),
+      engine: 'md',
+    };
+    expect(snippetLine(doc).trim()).toBe('Intro text. Synopsis: ```sh # install it make ``` Notes: Done.');
+    const code = hit('# Session store\nclass Store:\n    pass', ['store.py'], { kind: 'class' });
+    expect(snippetLine(code).trim()).toBe('# Session store class Store: pass');
   });
 
   it("shows the stretch of a long chunk that holds the query's words, after its breadcrumb is cut", () => {
@@ -58,7 +72,7 @@ describe('formatResults snippet', () => {
     const body = `${'Nightly runs of the backup job to the NAS. '.repeat(8)}\n\n## Restore test\n\nLast restore test took 11 minutes.`;
     const h = { ...hit(`${crumb}\n\n${body}`, [crumb], { bodyOffset: crumb.length + 2 }), engine: 'md' };
     expect(snippetLine(h, 'how long did the restore test take').trim()).toMatch(
-      /^….*## Restore test Last restore test took 11 minutes\.$/,
+      /^….*Restore test: Last restore test took 11 minutes\.$/,
     );
     expect(snippetLine(h, 'nightly backup job').trim()).toMatch(/^Nightly runs of the backup job/);
   });
