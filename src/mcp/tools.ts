@@ -5,6 +5,7 @@ import { emptyContext, formatContext } from '../context/format.js';
 import { checkContextParams } from '../context/params.js';
 import { contextParamsObject } from '../context/schema.js';
 import { DEFAULT_TOP, MAX_MEMBERS, MAX_TOP } from '../engines/sql/cluster-types.js';
+import { SQL_MAPPER_NAME } from '../engines/sql-filters.js';
 import type { FilterField } from '../engines/types.js';
 import { RagError } from '../errors.js';
 import {
@@ -28,7 +29,10 @@ import type { JsonObjectSchema, McpTool, McpToolSpec, ToolContext } from './type
  * it gets a CLI flag and a socket param, with no edit to this file.
  */
 export function buildTools(filters: readonly FilterField[], context: ToolContext): McpTool[] {
-  return [searchTool(filters, context), statusTool(), contextTool(filters, context), sqlClustersTool()];
+  const tools = [searchTool(filters, context), statusTool(), contextTool(filters, context)];
+  // Statement families need an engine that reads SQL logs.
+  const logs = context.engines.some((e) => e.mapper === undefined || e.mapper === SQL_MAPPER_NAME);
+  return logs ? [...tools, sqlClustersTool()] : tools;
 }
 
 /** A spec as the server calls it: parse the arguments, ask, render; one method's types throughout. */

@@ -17,8 +17,11 @@ export interface JsonObjectSchema {
 
 /** What the index holds, for the words of tool descriptions. */
 export interface ToolContext {
-  /** Configured engines: name and chunker (`md` → `markdown`). */
-  readonly engines: ReadonlyArray<{ name: string; chunker: string }>;
+  /**
+   * The engines the sources use: name, chunker (`md` → `markdown`) and mapper. No `sql` mapper
+   * among them: no `sql_clusters` tool. Absent `mapper`: every tool.
+   */
+  readonly engines: ReadonlyArray<{ name: string; chunker: string; mapper?: string }>;
   /** Results a search returns when `k` is not given: the config's `search.k`. */
   readonly searchK: number;
 }

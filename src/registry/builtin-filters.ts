@@ -1,6 +1,6 @@
 import { CODE_FILTERS } from '../engines/code-filters.js';
 import { DOCUMENT_FILTERS } from '../engines/document-filters.js';
-import { SQL_FILTERS } from '../engines/sql-filters.js';
+import { SQL_FILTERS, SQL_MAPPER_NAME } from '../engines/sql-filters.js';
 import type { FilterField } from '../engines/types.js';
 
 /**
@@ -17,3 +17,22 @@ export const BUILTIN_FILTERS: readonly FilterField[] = Object.freeze([
   // Code engine.
   ...CODE_FILTERS,
 ]);
+
+/** Each built-in mapper's filter fields, by the mapper's name (an engine's `mapper:`). */
+const BUILTIN_FILTERS_BY_MAPPER: Readonly<Record<string, readonly FilterField[]>> = Object.freeze({
+  document: DOCUMENT_FILTERS,
+  [SQL_MAPPER_NAME]: SQL_FILTERS,
+  code: CODE_FILTERS,
+});
+
+/**
+ * The built-in filter fields of these mappers only (the engines a config's sources use), each
+ * name once; all of them when one is not built in, whose fields this plain list cannot know.
+ */
+export function builtinFiltersOf(mappers: readonly string[]): readonly FilterField[] {
+  if (mappers.some((m) => !Object.hasOwn(BUILTIN_FILTERS_BY_MAPPER, m))) return BUILTIN_FILTERS;
+  const wanted = new Set(mappers.flatMap((m) => BUILTIN_FILTERS_BY_MAPPER[m]!.map((f) => f.name)));
+  return BUILTIN_FILTERS.filter(
+    (f, i, all) => wanted.has(f.name) && all.findIndex((g) => g.name === f.name) === i,
+  );
+}

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { FilterField } from '../../engines/types.js';
-import { BUILTIN_FILTERS } from '../../registry/builtin-filters.js';
+import { builtinFiltersOf } from '../../registry/builtin-filters.js';
 import type { GlobalOptions } from '../main.js';
 
 /**
@@ -35,8 +35,14 @@ Set-up (Claude Code):
         ]);
       const level = (process.env.RAGCTL_LOG_LEVEL as 'info' | undefined) ?? 'info';
       const logger = createLogger({ level }).child({ component: 'mcp' });
-      const engines = Object.entries(config.engines).map(([name, e]) => ({ name, chunker: e.chunker }));
-      const tools = buildTools(options.filters ?? BUILTIN_FILTERS, { engines, searchK: config.search.k });
+      // The tools' schemas are in every agent session's context: only the engines the sources
+      // use, and their filters (a notes-only index's search has no `min_time` or `lang`).
+      const named = new Set(config.sources.map((s) => s.engine));
+      const engines = Object.entries(config.engines)
+        .filter(([name]) => named.size === 0 || named.has(name))
+        .map(([name, e]) => ({ name, chunker: e.chunker, mapper: e.mapper }));
+      const filters = options.filters ?? builtinFiltersOf(engines.map((e) => e.mapper));
+      const tools = buildTools(filters, { engines, searchK: config.search.k });
       const backend = new DaemonOrIndex(config, logger);
       await serveStdio(createMcpServer(tools, backend, logger), backend, logger);
     });

@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_FILTERS } from '../../../src/registry/builtin-filters.js';
+import { BUILTIN_FILTERS, builtinFiltersOf } from '../../../src/registry/builtin-filters.js';
 import { paramSpecs } from '../../../src/search/param-specs.js';
 import { DaemonProcess, DaemonWorkspace, endDaemonTest, isAlive, waitFor } from '../../helpers/daemon.js';
 import { RAGCTL_BIN } from '../../helpers/run-cli.js';
@@ -115,16 +115,14 @@ afterAll(async () => {
 }, 60_000);
 
 describe('ragctl mcp against a running daemon', () => {
-  it('lists search, status, context and sql_clusters, the search schema taking every declared engine filter', async () => {
+  it("lists search, status, context and sql_clusters, the search schema taking the used engines' filters only", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(['search', 'status', 'context', 'sql_clusters']);
     const context = tools.find((t) => t.name === 'context')!;
     expect(context.inputSchema.required).toEqual(['query']);
-    expect(Object.keys(context.inputSchema.properties ?? {})).toEqual([
-      ...paramSpecs(BUILTIN_FILTERS).map((p) => p.name),
-      'budget',
-      'tokenizer',
-    ]);
+    // The sources use a markdown and a sql engine: no code engine's filters (`lang`, `symbol`).
+    const used = paramSpecs(builtinFiltersOf(['document', 'sql'])).map((p) => p.name);
+    expect(Object.keys(context.inputSchema.properties ?? {})).toEqual([...used, 'budget', 'tokenizer']);
     const budget = (context.inputSchema.properties as Record<string, Record<string, unknown>>).budget;
     expect(budget).toMatchObject({ type: 'integer', minimum: 16, maximum: 200000 });
     const tokenizer = (context.inputSchema.properties as Record<string, Record<string, unknown>>).tokenizer;
@@ -134,8 +132,13 @@ describe('ragctl mcp against a running daemon', () => {
     expect(search.description).toContain('md (markdown)');
     expect(search.inputSchema.required).toEqual(['query']);
     const properties = Object.keys(search.inputSchema.properties ?? {});
-    expect(properties).toEqual(paramSpecs(BUILTIN_FILTERS).map((p) => p.name));
-    expect(properties).toEqual(expect.arrayContaining(['min_time', 'table', 'lang', 'symbol', 'heading']));
+    expect(properties).toEqual(used);
+    expect(properties).toEqual(expect.arrayContaining(['min_time', 'table', 'heading']));
+    expect(properties).not.toContain('lang');
+    expect(properties).not.toContain('symbol');
+    expect(paramSpecs(BUILTIN_FILTERS).map((p) => p.name)).toEqual(
+      expect.arrayContaining(['lang', 'symbol']),
+    );
     const k = (search.inputSchema.properties as Record<string, Record<string, unknown>>).k;
     expect(k).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
   });

@@ -4,7 +4,7 @@ import { RagError } from '../../../src/errors.js';
 import type { Method, ParamsOf } from '../../../src/ipc/protocol.js';
 import { buildTools } from '../../../src/mcp/tools.js';
 import type { BackendAnswer, ToolBackend } from '../../../src/mcp/types.js';
-import { BUILTIN_FILTERS } from '../../../src/registry/builtin-filters.js';
+import { BUILTIN_FILTERS, builtinFiltersOf } from '../../../src/registry/builtin-filters.js';
 
 /**
  * The tool table as the server sees it. The backend here records what a tool asks for and
@@ -74,5 +74,28 @@ describe('the search tool', () => {
       message: 'max_rows must be a number, not "ten"',
     });
     expect(backend.asked).toHaveLength(1);
+  });
+});
+
+describe('the tool table of an index without SQL logs', () => {
+  it('has no sql_clusters tool, and search only the filters of the mappers its engines use', () => {
+    const filters = builtinFiltersOf(['document']);
+    const tools = buildTools(filters, {
+      engines: [{ name: 'md', chunker: 'markdown', mapper: 'document' }],
+      searchK: 10,
+    });
+    expect(tools.map((t) => t.name)).toEqual(['search', 'status', 'context']);
+    const names = Object.keys(tools[0]!.inputSchema.properties ?? {});
+    expect(names).toContain('heading');
+    for (const other of ['min_time', 'fingerprint', 'lang', 'symbol']) expect(names).not.toContain(other);
+  });
+
+  it('keeps every filter when a mapper is not built in, whose fields it cannot know', () => {
+    expect(builtinFiltersOf(['document', 'custom'])).toBe(BUILTIN_FILTERS);
+    expect(
+      builtinFiltersOf(['code', 'sql', 'document'])
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(BUILTIN_FILTERS.map((f) => f.name).sort());
   });
 });
