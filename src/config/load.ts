@@ -3,7 +3,12 @@ import { dirname } from 'node:path';
 import { parse as parseYaml, type YAMLError, YAMLParseError } from 'yaml';
 import { accessHint } from '../access.js';
 import { CONTEXT_TOKENIZERS, DEFAULT_CONTEXT_TOKENIZER } from '../context/tokenizers.js';
-import { BUILTIN_ENGINES, CHUNKER_INCLUDES, MARKDOWN_INCLUDE } from '../engines/default-includes.js';
+import {
+  BUILTIN_ENGINES,
+  CHUNKER_INCLUDES,
+  engineReading,
+  MARKDOWN_INCLUDE,
+} from '../engines/default-includes.js';
 import { ConfigError, errnoCode, errorMessage } from '../errors.js';
 import type { LogLevel } from '../log.js';
 import { isInside } from '../paths.js';
@@ -244,7 +249,7 @@ export function resolveConfig(
       if (!Object.hasOwn(c.engines, name)) {
         v.fail(
           s.engine.length > 1 ? `sources[${i}].engine[${e}]` : `sources[${i}].engine`,
-          `'${name}' is not defined under engines (${Object.keys(c.engines).join(', ')}); built in: ${Object.keys(BUILTIN_ENGINES).join(', ')}`,
+          `'${name}' is not defined under engines (${Object.keys(c.engines).join(', ')}); built in: ${Object.keys(BUILTIN_ENGINES).join(', ')}${readBy(name, c.engines)}`,
         );
       }
       if (s.engine.indexOf(name) !== e) v.fail(`sources[${i}].engine[${e}]`, `names '${name}' twice`);
@@ -337,4 +342,11 @@ export function resolveConfig(
 /** Hugging Face ids look like `org/name`; paths start with `.`, `/` or `~`, or exist on disk. */
 function looksLikePath(model: string): boolean {
   return model.startsWith('.') || model.startsWith('/') || model.startsWith('~') || existsSync(model);
+}
+
+/** `; pdf files are read by the md engine (engine: md)`, where a kind of file was named as an engine. */
+function readBy(kind: string, engines: Readonly<Record<string, unknown>>): string {
+  const engine = engineReading(kind);
+  if (!engine || !(Object.hasOwn(engines, engine) || Object.hasOwn(BUILTIN_ENGINES, engine))) return '';
+  return `; ${kind} files are read by the ${engine} engine (engine: ${engine}, or --engine ${engine} to ragctl add)`;
 }

@@ -152,3 +152,29 @@ export const BUILTIN_ENGINES: Readonly<
   sql: Object.freeze({ chunker: 'sql', mapper: 'sql' }),
   code: Object.freeze({ chunker: 'code', mapper: 'code' }),
 });
+
+/** Words people take for an engine's name, for the built-in engine that reads those files. */
+const KIND_WORDS: Readonly<Record<string, string>> = Object.freeze({
+  markdown: 'md',
+  postgres: 'sql',
+  postgresql: 'sql',
+  mysql: 'sql',
+  mariadb: 'sql',
+});
+
+/**
+ * The built-in engine that reads a kind of file named as if it were an engine (`pdf`, `html`,
+ * `python`, `postgres`): by an extension its files have, a language its grammars read, or a
+ * common word. Undefined when none does.
+ */
+export function engineReading(kind: string): string | undefined {
+  const word = kind.toLowerCase().replace(/^\*?\./, '');
+  if (Object.hasOwn(KIND_WORDS, word)) return KIND_WORDS[word];
+  if (LANGUAGES.some((spec) => spec.name === word)) return 'code';
+  const ext = `.${word}`;
+  for (const [engine, { chunker }] of Object.entries(BUILTIN_ENGINES)) {
+    const globs = CHUNKER_INCLUDES[chunker] ?? [];
+    if (globs.some((g) => g.endsWith(`*${ext}`) || g.includes(`*${ext}.`))) return engine;
+  }
+  return undefined;
+}

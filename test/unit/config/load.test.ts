@@ -280,6 +280,22 @@ describe('references between sections', () => {
     );
   });
 
+  it('a source naming a kind of file as its engine is told the engine that reads it', () => {
+    for (const [kind, engine] of [
+      ['pdf', 'md'],
+      ['html', 'md'],
+      ['python', 'code'],
+      ['go', 'code'],
+      ['postgres', 'sql'],
+    ]) {
+      expectConfigError(
+        `sources:\n  - path: ${notes('a')}\n    engine: ${kind}\n`,
+        'sources[0].engine',
+        `'${kind}' is not defined under engines (md); built in: md, sql, code; ${kind} files are read by the ${engine} engine (engine: ${engine}, or --engine ${engine} to ragctl add)`,
+      );
+    }
+  });
+
   it('a source naming an engine that is neither defined nor built in', () => {
     expectConfigError(
       `sources:\n  - path: ${notes('a')}\n    engine: notes\n`,
