@@ -91,6 +91,13 @@ const VERBATIM_WORDS = 4;
 const PASTED = /[()[\]{}<>:;=/\\"'`@#$%*|~]|[\p{L}\p{N}]_[\p{L}\p{N}]|\p{Ll}\p{Lu}|\p{L}\.\p{L}/u;
 
 /**
+ * A sentence as a program prints it, capital first and its full stop kept (`Missing dependencies
+ * for SOCKS support.`): people do not end what they type into a search box with a full stop, and
+ * an error message without code's punctuation is otherwise only words.
+ */
+const PRINTED_SENTENCE = /^\p{Lu}[^\n]*[^.][.!]$/u;
+
+/**
  * Past this share of a query's word pieces unknown to the model's vocabulary ([UNK]), re-reading
  * hits against it token by token compares mostly [UNK] with [UNK]: the English model's
  * vocabulary lacks most Chinese characters, and a Chinese word's only exact hit went from first
@@ -105,7 +112,8 @@ const MAX_UNKNOWN_SHARE = 1 / 3;
  */
 function verbatimOf(words: string): string | undefined {
   const text = words.trim();
-  const copied = text.length <= 300 && PASTED.test(text) && phraseWords(text).length >= VERBATIM_WORDS;
+  const shaped = PASTED.test(text) || PRINTED_SENTENCE.test(text);
+  const copied = text.length <= 300 && shaped && phraseWords(text).length >= VERBATIM_WORDS;
   return copied ? text : undefined;
 }
 

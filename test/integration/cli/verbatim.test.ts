@@ -15,6 +15,7 @@ describe('ragctl search with text copied from where it is written', () => {
   let config: string;
   let off: string;
   const message = 'called Execute() on a nil Command';
+  const printed = 'Missing dependencies for SOCKS support.';
 
   beforeAll(async () => {
     ws = await Workspace.create('cli-verbatim');
@@ -27,6 +28,16 @@ describe('ragctl search with text copied from where it is written', () => {
         '',
         'Call Execute() on the root command to run it. Execute() on a command that is nil fails:',
         'a nil command cannot be executed, and Execute() reports the nil command as an error.',
+        '',
+      ].join('\n'),
+    );
+    await ws.write(
+      'socks.md',
+      [
+        '# SOCKS support',
+        '',
+        'SOCKS support needs extra dependencies. When the dependencies for SOCKS support are',
+        'missing, install them: missing dependencies are why SOCKS support fails.',
         '',
       ].join('\n'),
     );
@@ -45,6 +56,13 @@ describe('ragctl search with text copied from where it is written', () => {
         '\t\targs = os.Args[1:]',
         '\t}',
         '\treturn c.find(args)',
+        '}',
+        '',
+        'func dialSocks(addr string) (net.Conn, error) {',
+        '\tif socksDialer == nil {',
+        `\t\treturn nil, errors.New("${printed}")`,
+        '\t}',
+        '\treturn socksDialer.Dial("tcp", addr)',
         '}',
         '',
       ].join('\n'),
@@ -80,6 +98,19 @@ describe('ragctl search with text copied from where it is written', () => {
       cwd: ws.root,
     });
     expect(text.stdout).toContain(`holds “${message}” as written: ranked with the hits that do, first`);
+  }, 60_000);
+
+  it('takes a sentence of plain words with its full stop for printed text, not without it', async () => {
+    // The premise: by meaning and words alone, the guide comes first.
+    expect((await first(off, printed))[0]!.path).toBe(ws.path('socks.md'));
+    const hits = await first(config, '--explain', printed);
+    expect(hits[0]!.path).toBe(ws.path('command.go'));
+    expect(hits[0]!.explain?.exact).toMatchObject({ phrase: true, held: true });
+    // Typed as a person types a search, without the full stop: ranked as words.
+    const typed = printed.slice(0, -1);
+    expect((await first(config, typed)).map((h) => h.path)).toEqual(
+      (await first(off, typed)).map((h) => h.path),
+    );
   }, 60_000);
 
   it('leaves a query of fewer words, or one no chunk holds as written, as it ranks', async () => {
