@@ -235,7 +235,7 @@ export function fieldWhere(filter: FieldFilter): string {
  *   `notes/**` the source `~/Notes`): macOS and Windows file systems ignore case, and people
  *   type names in lower case. A capital letter makes its segment match case as typed (smart
  *   case, per segment, so that the CLI's `/Users/Ann/` before a typed `notes/**` stays exact;
- *   `smartCase: false` matches case as typed throughout, for a benchmark to compare).
+ *   `smartCase: false` matches case as typed throughout, for bench/store/path-glob-cost.mjs).
  */
 export function pathGlobWhere(glob: string, options: { smartCase?: boolean } = {}): string {
   const smartCase = options.smartCase !== false;
