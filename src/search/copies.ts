@@ -25,6 +25,15 @@ const OF_LARGER = 0.6;
 /** Chunks with fewer word pairs are copies only when their pairs are the same. */
 const SHORT = 8;
 
+/**
+ * The first rows of a ranking that may change which hits are shown: a row further down still
+ * folds into a hit shown (a copy, a neighbouring piece), but does not join two runs of a passage
+ * (which takes the later run's hit off the list) nor put a live copy in an archived one's place.
+ * A search reads at least this many rows (`SearchService`), so a larger k, which reads further,
+ * shows the same first hits.
+ */
+export const FOLD_WINDOW = 30;
+
 /** What `foldCopies` folds besides copies. */
 export interface FoldOptions {
   /** Whether a hit may be folded, or have others folded into it; default every hit. */
@@ -56,14 +65,16 @@ export function foldCopies(hits: readonly SearchHit[], k: number, options: FoldO
   const passages = new Map<string, Kept[]>();
   // Every hit is read, past the k-th kept too: a copy or a neighbouring piece further down still
   // belongs to a hit shown, and a piece between two runs may join them and make room.
-  for (const hit of hits) {
+  for (const [row, hit] of hits.entries()) {
+    const deep = row >= FOLD_WINDOW;
     const passage = folds(hit) ? passageOf(hit) : undefined;
     const key = passage === undefined ? undefined : `${hit.engine}\0${hit.path}\0${passage.key}`;
     const piece = passage?.piece;
     const runs = key === undefined ? [] : (passages.get(key) ?? []);
-    const [first, ...joined] = runs.filter(
+    const [first, ...neighbours] = runs.filter(
       (e) => piece === undefined || !e.pieces || e.pieces.has(piece - 1) || e.pieces.has(piece + 1),
     );
+    const joined = deep ? [] : neighbours;
     if (key !== undefined && first) {
       const span: LineSpan = { startLine: hit.startLine, endLine: hit.endLine };
       // A piece between two runs shown apart makes them one: the later run's hit leaves the list.
@@ -95,7 +106,7 @@ export function foldCopies(hits: readonly SearchHit[], k: number, options: FoldO
       const place: HitPlace = { path: hit.path, startLine: hit.startLine, endLine: hit.endLine };
       const copies = [...(original.hit.copies ?? []), place];
       // An archived, old or conflicted copy ranked first gives its place to the live one it copies.
-      if (isSideCopy(original.hit.path) && !isSideCopy(hit.path)) {
+      if (!deep && isSideCopy(original.hit.path) && !isSideCopy(hit.path)) {
         const shown = original.hit;
         const instead = { path: shown.path, startLine: shown.startLine, endLine: shown.endLine };
         const { copies: _copies, parts: _parts, ...live } = hit;

@@ -18,7 +18,7 @@ import type {
 } from '../store/types.js';
 import { phraseWords } from '../store/where.js';
 import { composed } from '../text-decode.js';
-import { foldCopies } from './copies.js';
+import { FOLD_WINDOW, foldCopies } from './copies.js';
 import { parseDate } from './dates.js';
 import { identifierOf, oneWordOf, usageOf } from './identifier.js';
 import { mergeEngines } from './merge.js';
@@ -247,7 +247,8 @@ export class SearchService {
         : targets.filter((t) => t.passageOf).map((t) => [t.engine, t.passageOf!] as const),
     );
     // Spare hits to fold from; more when one passage's rows took them all (a class of 30 parts).
-    let spare = foldedEngines.size ? 2 * k : 0;
+    // At least the rows that decide which hits are shown (`FOLD_WINDOW`), whatever k.
+    let spare = foldedEngines.size ? Math.max(2 * k, FOLD_WINDOW - k) : 0;
     // The engines whose hits may be re-ranked, by the embedder that scores them (one with token
     // vectors: a remote embedder has none, and its engine's search stays as fused).
     const late = rerankDepth ? targets.filter((t) => t.rerank && t.embedder.lateScores) : [];

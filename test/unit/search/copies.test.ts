@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldCopies } from '../../../src/search/copies.js';
+import { FOLD_WINDOW, foldCopies } from '../../../src/search/copies.js';
 import type { SearchHit } from '../../../src/store/types.js';
 
 let ids = 0;
@@ -222,5 +222,32 @@ describe('foldCopies', () => {
       { startLine: 51, endLine: 59 },
       { startLine: 41, endLine: 49 },
     ]);
+  });
+
+  it('lets only the first FOLD_WINDOW rows change which hits are shown, so a larger k shows the same first hits', () => {
+    const piece = (n: number): SearchHit => ({
+      ...hit('/docs/journal.md', `Entry ${n} about the database migration.`, 'Journal'),
+      startLine: 10 * n + 1,
+      endLine: 10 * n + 9,
+      metadata: { bodyOffset: 'Journal'.length, section: 1, piece: n },
+    });
+    const passageOf = (h: SearchHit) => ({ key: 'Journal', piece: h.metadata.piece as number });
+    const filler = (n: number) =>
+      hit(`/docs/other${n}.md`, `Unrelated note number ${n} on gardening and ${n} tomatoes.`, 'Other');
+    // Pieces 3 and 5 are shown apart; piece 4, which would join them, comes only past the window.
+    const ranked = [
+      piece(3),
+      piece(5),
+      ...Array.from({ length: FOLD_WINDOW - 2 }, (_, i) => filler(i)),
+      piece(4),
+    ];
+    const shown = foldCopies(ranked, 40, { passageOf });
+    expect(shown.slice(0, 2).map((h) => h.metadata.piece)).toEqual([3, 5]);
+    // It still folds into a hit it neighbours, and is no hit of its own.
+    expect(shown[0]!.parts).toEqual([{ startLine: 41, endLine: 49 }]);
+    expect(shown.some((h) => h.metadata.piece === 4)).toBe(false);
+    // Within the window the same piece joins the two runs.
+    const within = foldCopies([piece(3), piece(5), piece(4)], 40, { passageOf });
+    expect(within.map((h) => h.metadata.piece)).toEqual([3]);
   });
 });
