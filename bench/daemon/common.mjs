@@ -295,9 +295,10 @@ export function descendants(pid) {
 }
 
 /**
- * Starts `node bin/ragctl.js daemon run --config <config>` and resolves once its socket answers
- * `status`. The returned handle's `stop()` sends SIGTERM, waits, then SIGKILLs the daemon and
- * any worker left (the embed worker runs in its own process group, so it is killed by pid).
+ * Starts `node bin/ragctl.js daemon run --config <config>` (or another checkout's `bin`) and
+ * resolves once its socket answers `status`. The returned handle's `stop()` sends SIGTERM,
+ * waits, then SIGKILLs the daemon and any worker left (the embed worker runs in its own process
+ * group, so it is killed by pid). The socket is asked with this checkout's client.
  */
 export async function startDaemon({
   config,
@@ -307,11 +308,12 @@ export async function startDaemon({
   logLevel,
   env = {},
   readyTimeoutMs = 180_000,
+  bin = BIN,
 }) {
   const { request } = await ipc();
   const stderrFile = join(work, 'daemon-stderr.log');
   writeFileSync(stderrFile, '');
-  const child = spawn(process.execPath, [BIN, 'daemon', 'run', '--config', config], {
+  const child = spawn(process.execPath, [bin, 'daemon', 'run', '--config', config], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...env },
