@@ -25,6 +25,15 @@ const rendered =
   'Run the installer with --prefix ~/.local to keep it out of the system folders. It writes a config ' +
   'file the first time it runs, and the upgrade notes say what changes between versions. See also: FAQ.';
 
+/** Piece `n` of a long section of a journal, and the passage it is of (the markdown mapper's `passageOf`). */
+const piece = (n: number): SearchHit => ({
+  ...hit('/docs/journal.md', `Entry ${n} about the database migration.`, 'Journal'),
+  startLine: 10 * n + 1,
+  endLine: 10 * n + 9,
+  metadata: { bodyOffset: 'Journal'.length, section: 1, piece: n },
+});
+const passageOf = (h: SearchHit) => ({ key: 'Journal', piece: h.metadata.piece as number });
+
 describe('foldCopies', () => {
   it("folds a passage's rendering into the better ranked copy, which names it, and keeps k distinct hits", () => {
     const source = hit('/docs/install.md', install);
@@ -193,13 +202,6 @@ describe('foldCopies', () => {
   });
 
   it("folds a long section's pieces only into a neighbour: matches far apart in it are two answers", () => {
-    const piece = (n: number): SearchHit => ({
-      ...hit('/docs/journal.md', `Entry ${n} about the database migration.`, 'Journal'),
-      startLine: 10 * n + 1,
-      endLine: 10 * n + 9,
-      metadata: { bodyOffset: 'Journal'.length, section: 1, piece: n },
-    });
-    const passageOf = (h: SearchHit) => ({ key: 'Journal', piece: h.metadata.piece as number });
     // Ranked 3, 9, 4, 2, 8: 4 and 2 join 3's run, 8 joins 9's.
     const folded = foldCopies([piece(3), piece(9), piece(4), piece(2), piece(8)], 10, { passageOf });
     expect(folded.map((h) => h.metadata.piece)).toEqual([3, 9]);
@@ -225,13 +227,6 @@ describe('foldCopies', () => {
   });
 
   it('lets only the first FOLD_WINDOW rows change which hits are shown, so a larger k shows the same first hits', () => {
-    const piece = (n: number): SearchHit => ({
-      ...hit('/docs/journal.md', `Entry ${n} about the database migration.`, 'Journal'),
-      startLine: 10 * n + 1,
-      endLine: 10 * n + 9,
-      metadata: { bodyOffset: 'Journal'.length, section: 1, piece: n },
-    });
-    const passageOf = (h: SearchHit) => ({ key: 'Journal', piece: h.metadata.piece as number });
     const filler = (n: number) =>
       hit(`/docs/other${n}.md`, `Unrelated note number ${n} on gardening and ${n} tomatoes.`, 'Other');
     // Pieces 3 and 5 are shown apart; piece 4, which would join them, comes only past the window.
