@@ -234,12 +234,8 @@ describe('the installed ragctl, from another folder with a fresh HOME', () => {
     const client = new Client({ name: 'install-test', version: '1.0.0' });
     await client.connect(transport);
     try {
-      expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
-        'search',
-        'status',
-        'context',
-        'sql_clusters',
-      ]);
+      // The config's one source is notes: no SQL logs, so no sql_clusters tool.
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['search', 'status', 'context']);
     } finally {
       await client.close();
     }
