@@ -32,3 +32,8 @@ export function unreadKinds(files: number, kinds: readonly (readonly [string, nu
   if (rest > 0) shown.push(`${rest.toLocaleString('en-US')} other`);
   return `${files.toLocaleString('en-US')} file${files === 1 ? '' : 's'} (${shown.join(', ')})`;
 }
+
+/** `1 statement`, `3 statements`: a count and its noun, for nouns that take an -s. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

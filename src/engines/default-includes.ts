@@ -171,7 +171,15 @@ export function engineReading(kind: string): string | undefined {
   const word = kind.toLowerCase().replace(/^\*?\./, '');
   if (Object.hasOwn(KIND_WORDS, word)) return KIND_WORDS[word];
   if (LANGUAGES.some((spec) => spec.name === word)) return 'code';
-  const ext = `.${word}`;
+  return engineOfExtension(word);
+}
+
+/**
+ * The built-in engine whose files, by default, have this extension (`pdf` → md, `log` → sql),
+ * given with or without its dot; undefined when none reads it.
+ */
+export function engineOfExtension(extension: string): string | undefined {
+  const ext = `.${extension.toLowerCase().replace(/^\*?\./, '')}`;
   for (const [engine, { chunker }] of Object.entries(BUILTIN_ENGINES)) {
     const globs = CHUNKER_INCLUDES[chunker] ?? [];
     if (globs.some((g) => g.endsWith(`*${ext}`) || g.includes(`*${ext}.`))) return engine;

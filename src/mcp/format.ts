@@ -1,4 +1,5 @@
 import type { IndexProblem } from '../app-reader.js';
+import { plural } from '../cli/display.js';
 import { nameInFile, placeOf, spansIn } from '../context/format.js';
 import type { SearchResult, StatusResult, WireSearchHit } from '../ipc/protocol.js';
 import { chunkBody } from '../search/body.js';
@@ -89,19 +90,15 @@ export function indexStateNote(state: StatusResult): string | undefined {
         : '';
     const progress =
       waiting > 0
-        ? `${counted(state.files, 'file')} indexed so far, ${waiting} waiting${left}`
+        ? `${plural(state.files, 'file')} indexed so far, ${waiting} waiting${left}`
         : 'a change is being indexed now';
     return `Note: the daemon is still indexing (${progress}): what is not indexed yet cannot be found, so a missing result may only be late; call status to follow it.`;
   }
   if (state.state === 'paused' && waiting > 0)
-    return `Note: indexing is paused with ${counted(waiting, 'change')} waiting, which these results do not show yet (\`ragctl resume\` restarts it).`;
+    return `Note: indexing is paused with ${plural(waiting, 'change')} waiting, which these results do not show yet (\`ragctl resume\` restarts it).`;
   if (state.state === 'degraded' && state.reason)
     return `Note: the index may not follow the files: ${state.reason}${state.fix ? ` (fix: ${state.fix})` : ''}.`;
   return undefined;
-}
-
-function counted(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Embedder } from '../embed/types.js';
-import { BUILTIN_ENGINES, CHUNKER_INCLUDES } from '../engines/default-includes.js';
+import { BUILTIN_ENGINES, engineOfExtension } from '../engines/default-includes.js';
 import type { FilterField, StoreMapper } from '../engines/types.js';
 import { isRagError, RagError } from '../errors.js';
 import { holdsOrDefines, withExactFirst } from '../store/exact-first.js';
@@ -483,9 +483,7 @@ export class SearchService {
       // given as a plain source lands here: say how to have the engine, not only that it is missing.
       // `--engine pdf`: a kind of file, which the Markdown engine reads among others.
       const ext = engine.replace(/^\./, '').toLowerCase();
-      const kind = Object.values(CHUNKER_INCLUDES).some((globs) => globs.includes(`**/*.${ext}`))
-        ? ext
-        : undefined;
+      const kind = engineOfExtension(ext) ? ext : undefined;
       throw new RagError('E_USAGE', `no engine '${engine}' (engines: ${names})`, {
         fix: Object.hasOwn(BUILTIN_ENGINES, engine)
           ? `add \`engine: ${engine}\` to the sources in your config that hold its files (it is built in), then run \`ragctl index\``

@@ -41,11 +41,8 @@ function definition(
   term: string,
   exactCase = false,
 ): 'whole' | 'tail' | false {
-  const symbol = hit.metadata.symbol;
-  const names =
-    typeof symbol === 'string' && symbol
-      ? [symbol.slice(symbol.lastIndexOf(':') + 1)]
-      : headingNames(hit.headingPath.at(-1) ?? '');
+  const symbol = symbolName(hit);
+  const names = symbol !== undefined ? [symbol] : headingNames(hit.headingPath.at(-1) ?? '');
   const wanted = qualified(term, exactCase);
   const found = names.map((name) => qualified(name, exactCase));
   if (found.includes(wanted)) return 'whole';
@@ -57,10 +54,14 @@ function definition(
  * it names the term, but is not a use of it.
  */
 function withinDefinition(hit: Pick<SearchHit, 'metadata'>, term: string): boolean {
+  const symbol = symbolName(hit);
+  return symbol !== undefined && `.${qualified(symbol, false)}`.includes(`.${qualified(term, false)}.`);
+}
+
+/** A code hit's qualified name in its file (`Cart.total` of `shop/cart.py:Cart.total`); none for a document's. */
+function symbolName(hit: Pick<SearchHit, 'metadata'>): string | undefined {
   const symbol = hit.metadata.symbol;
-  if (typeof symbol !== 'string' || !symbol) return false;
-  const name = qualified(symbol.slice(symbol.lastIndexOf(':') + 1), false);
-  return `.${name}`.includes(`.${qualified(term, false)}.`);
+  return typeof symbol === 'string' && symbol ? symbol.slice(symbol.lastIndexOf(':') + 1) : undefined;
 }
 
 /**

@@ -314,6 +314,9 @@ function formatMerge(m: MergeExplanation): string {
   }
 }
 
+/** One line that is a Markdown ATX heading (`## Install *quickly* ##`); its title is group 1. */
+const ATX_HEADING = /^ {0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$/;
+
 /** A title as compared: its letters and digits only, so `## Install *quickly*` is `Install quickly`. */
 const titleKey = (title: string): string => title.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 
@@ -328,7 +331,7 @@ function withoutLeadingTitles(body: string, headingPath: readonly string[]): str
   let i = 0;
   for (;;) {
     while (i < lines.length && !lines[i]!.trim()) i++;
-    const atx = /^ {0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$/.exec(lines[i] ?? '');
+    const atx = ATX_HEADING.exec(lines[i] ?? '');
     if (atx && titles.has(titleKey(atx[1]!))) i += 1;
     else if (/^ {0,3}(=+|-+)\s*$/.test(lines[i + 1] ?? '') && titles.has(titleKey(lines[i]!))) i += 2;
     else break;
@@ -341,12 +344,6 @@ function formatScore(score: number, mode: SearchMode): string {
 }
 
 /**
- * The chunk's own text, whitespace folded, the stretch of it that shows the query's words (see
- * `excerpt`): without what its chunker put before it for search's sake (`bodyOffset`: a heading
- * breadcrumb, a code chunk's symbol and name-word lines), or else without a leading heading
- * breadcrumb.
- */
-/**
  * A document's headings inside the chunk as their words (`## Synopsis` as `Synopsis:`): on one
  * line, `#` marks read as noise. Not inside a fenced code block, where `# ` opens a comment.
  */
@@ -356,7 +353,7 @@ function headingsAsWords(body: string): string {
     .split('\n')
     .map((line) => {
       if (/^ {0,3}(```|~~~)/.test(line)) fenced = !fenced;
-      const heading = fenced ? null : /^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/.exec(line);
+      const heading = fenced ? null : ATX_HEADING.exec(line);
       if (!heading) return line;
       const title = heading[1]!;
       return /[.:!?]$/.test(title) ? title : `${title}:`;
@@ -364,7 +361,12 @@ function headingsAsWords(body: string): string {
     .join('\n');
 }
 
-/** `prose`: a document's chunk, whose `#` lines are headings (not code's comments). */
+/**
+ * The chunk's own text, whitespace folded, the stretch of it that shows the query's words (see
+ * `excerpt`): without what its chunker put before it for search's sake (`bodyOffset`: a heading
+ * breadcrumb, a code chunk's symbol and name-word lines), or else without a leading heading
+ * breadcrumb. `prose`: a document's chunk, whose `#` lines are headings (not code's comments).
+ */
 function snippet(
   text: string,
   headingPath: string[],

@@ -3,7 +3,7 @@ import type { SqlCluster, SqlClustersParams, SqlClustersResult } from '../../eng
 import { RagError } from '../../errors.js';
 import { FieldReader, ProtocolError, readClustersParams } from '../../ipc/protocol.js';
 import { askDaemon, indexNote } from '../daemon-client.js';
-import { displayPath } from '../display.js';
+import { displayPath, plural } from '../display.js';
 import type { GlobalOptions } from '../main.js';
 
 /** Characters of a cluster's representative statement shown in the digest. */
@@ -194,9 +194,4 @@ function time(epochMs: number): string {
 function statementLine(sql: string): string {
   const text = sql.replace(/\s+/g, ' ').trim();
   return text.length <= STATEMENT_CHARS ? text : `${text.slice(0, STATEMENT_CHARS)}…`;
-}
-
-/** `1 statement`, `3 statements`. */
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
