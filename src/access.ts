@@ -35,17 +35,42 @@ export function accessHint(path: string, isFolder?: boolean): string | undefined
   return explain(path, st, me, folder ? 'list' : 'read', folder);
 }
 
-interface Me {
+/**
+ * Whether the mode bits let this process read a file with these stats, as the kernel decides
+ * (root always may; an ACL may say otherwise, which the bits do not show). From stats already
+ * in hand: no system call.
+ */
+export function mayRead(st: Stats): boolean {
+  const ids = myIds();
+  return !ids || ids.uid === 0 || allows(st, ids, 0o4);
+}
+
+interface Ids {
   uid: number;
   gids: number[];
+}
+
+interface Me extends Ids {
   name: string;
 }
 
+let ids: Ids | null | undefined;
+
+/** This process's user and groups; they do not change while it runs. */
+function myIds(): Ids | undefined {
+  if (ids === undefined) {
+    // The supplementary groups as this process has them: a group joined since login is not there.
+    ids =
+      process.getuid && process.getegid && process.getgroups
+        ? { uid: process.getuid(), gids: [process.getegid(), ...process.getgroups()] }
+        : null;
+  }
+  return ids ?? undefined;
+}
+
 function whoAmI(): Me | undefined {
-  if (!process.getuid || !process.getegid || !process.getgroups) return undefined;
-  const uid = process.getuid();
-  // The supplementary groups as this process has them: a group joined since login is not there.
-  return { uid, gids: [process.getegid(), ...process.getgroups()], name: nameOf('/etc/passwd', uid) };
+  const me = myIds();
+  return me && { ...me, name: nameOf('/etc/passwd', me.uid) };
 }
 
 /** The folders above `path`, from the root down. */
@@ -70,7 +95,7 @@ function statOrUndefined(path: string): Stats | undefined {
 }
 
 /** Whether the mode bits give `me` the permissions `bits` (1 = x, 4 = r), as the kernel decides. */
-function allows(st: Stats, me: Me, bits: number): boolean {
+function allows(st: Stats, me: Ids, bits: number): boolean {
   const shift = st.uid === me.uid ? 6 : me.gids.includes(st.gid) ? 3 : 0;
   return ((st.mode >> shift) & bits) === bits;
 }

@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { type ChokidarOptions, watch } from 'chokidar';
+import { mayRead } from '../access.js';
 import { isInside } from '../paths.js';
 import type { FolderFilter } from '../pipeline/path-filter.js';
 import type { FsWatcherFactory } from './types.js';
@@ -15,7 +16,7 @@ export function chokidarOptions(
   filter: FolderFilter,
   dataDir: string,
   toSourcePath: (path: string) => string = (path) => path,
-  onLink?: (path: string) => void,
+  seen: SeenHooks = {},
 ): ChokidarOptions {
   return {
     // The daemon reconciles disk against the index at start; an `add` per existing file would
@@ -36,8 +37,19 @@ export function chokidarOptions(
     // A folder we may not read is reported by the walker as a skipped path with its reason; as
     // a watcher error it would wrongly mark the whole source untrustworthy.
     ignorePermissionErrors: true,
-    ignored: ignoreMatcher(filter, dataDir, toSourcePath, onLink),
+    ignored: ignoreMatcher(filter, dataDir, toSourcePath, seen),
   };
+}
+
+/** What the matcher tells of the accepted files it sees with stats; it may tell of one many times. */
+export interface SeenHooks {
+  /** A symlink: its target must be watched apart (see link-targets.ts). */
+  link?(path: string): void;
+  /**
+   * A file this process may not read. inotify needs read access, so chokidar cannot watch it:
+   * neither a `chmod` that lets it in nor a later save would be reported by chokidar.
+   */
+  unreadable?(path: string): void;
 }
 
 /**
@@ -47,16 +59,14 @@ export function chokidarOptions(
  * only what is neither an accepted folder nor an accepted file is ignored. `toSourcePath` maps
  * chokidar's paths back below the configured root when that root is a symlink.
  *
- * `onLink` hears of every accepted symlink the matcher sees with stats: chokidar's scans pass each
- * folder entry's `lstat` here (its initial scan included, which emits no events), and this is
- * where the links whose targets must be watched apart are found (see link-targets.ts). It may
- * hear of one link many times.
+ * chokidar's scans pass each folder entry's `lstat` here (its initial scan included, which emits
+ * no events): `seen` hears of the accepted files that need more than chokidar's own watch.
  */
 export function ignoreMatcher(
   filter: FolderFilter,
   dataDir: string,
   toSourcePath: (path: string) => string = (path) => path,
-  onLink?: (path: string) => void,
+  seen: SeenHooks = {},
 ): (path: string, stats?: Stats) => boolean {
   const root = filter.root;
   return (watchedPath, stats) => {
@@ -71,7 +81,8 @@ export function ignoreMatcher(
     if (stats.isDirectory()) return !filter.acceptsDir(path);
     // A symlink is watched as a link (`followSymlinks: false`); the indexer reads a symlinked file.
     if (!filter.acceptsFile(path)) return true;
-    if (onLink && stats.isSymbolicLink()) onLink(path);
+    if (stats.isSymbolicLink()) seen.link?.(path);
+    else if (!mayRead(stats)) seen.unreadable?.(path);
     return false;
   };
 }

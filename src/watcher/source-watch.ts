@@ -1,5 +1,5 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { runInBackground } from '../background.js';
 import { errnoCode, errorMessage } from '../errors.js';
@@ -76,6 +76,11 @@ export class SourceWatch {
   #restartTimer: NodeJS.Timeout | undefined;
   /** Second readings of ignore files that just changed (see #onIgnoreFile). */
   readonly #settleTimers = new Set<NodeJS.Timeout>();
+  /**
+   * Files chokidar could not watch, as this process may not read them (see `SeenHooks`): their
+   * folder's watch still reports a `chmod` and every save after, as raw events (#onFolderEvent).
+   */
+  readonly #unreadable = new Set<string>();
   /** New folders waiting for their second look (see #recheckLater), by folder. */
   readonly #rechecks = new Map<string, NodeJS.Timeout>();
   #closing: Promise<void> | undefined;
@@ -173,7 +178,10 @@ export class SourceWatch {
         this.#dataDir,
         (p) => this.#toSourcePath(p),
         // Not tied to this instance: chokidar may call its matcher before `watch()` returns.
-        (link) => this.#links.track(link),
+        {
+          link: (link) => this.#links.track(link),
+          unreadable: (path) => this.#unreadable.add(path),
+        },
       ),
     );
     this.#fsw = fsw;
@@ -194,7 +202,10 @@ export class SourceWatch {
     };
     fsw.on('add', path);
     fsw.on('change', path);
-    fsw.on('unlink', path);
+    fsw.on('unlink', (p) => {
+      this.#unreadable.delete(this.#toSourcePath(p));
+      path(p);
+    });
     fsw.on('addDir', (p) => {
       const dir = this.#toSourcePath(p);
       if (this.#fsw !== fsw || dir === this.root) return;
@@ -214,12 +225,22 @@ export class SourceWatch {
     // The root's own removal or rename shows first as a raw `rename` of its name on its own
     // watch; checking at once keeps the files' unlink events of an unmount out of the index.
     fsw.on('raw', (event, evPath, details) => {
+      if (this.#fsw !== fsw) return;
+      if (this.#unreadable.size > 0) this.#onFolderEvent(evPath, details);
       if (event !== 'rename' || evPath !== basename(this.#watchRoot)) return;
-      if (isWatchedPath(details, this.#watchRoot)) this.#requestRootCheck();
+      if (watchedPathOf(details) === this.#watchRoot) this.#requestRootCheck();
     });
     fsw.on('error', (err) => {
       if (this.#fsw === fsw) this.#onError(err);
     });
+  }
+
+  /** A raw event of a folder's watch about a file chokidar cannot watch: that file may have changed. */
+  #onFolderEvent(name: string, details: unknown): void {
+    const folder = watchedPathOf(details);
+    if (folder === undefined || name === '') return;
+    const path = this.#toSourcePath(join(folder, name));
+    if (this.#unreadable.has(path)) this.#note((now) => this.#coalescer.notePath(path, now));
   }
 
   #onPath(fsw: FSWatcher, path: string): void {
@@ -413,8 +434,9 @@ export class SourceWatch {
     const fsw = this.#fsw;
     if (!fsw) return;
     this.#fsw = undefined;
-    // The next chokidar instance's scan finds the links again.
+    // The next chokidar instance's scan finds the links and the unreadable files again.
     this.#links.clear();
+    this.#unreadable.clear();
     const closed = fsw.close();
     // close() drops every listener at once, but chokidar work still in flight (a stat that
     // settles later) may emit 'error', which throws without a listener: keep one.
@@ -469,13 +491,9 @@ export class SourceWatch {
   }
 }
 
-function isWatchedPath(details: unknown, path: string): boolean {
-  return (
-    typeof details === 'object' &&
-    details !== null &&
-    'watchedPath' in details &&
-    details.watchedPath === path
-  );
+function watchedPathOf(details: unknown): string | undefined {
+  if (typeof details !== 'object' || details === null || !('watchedPath' in details)) return undefined;
+  return typeof details.watchedPath === 'string' ? details.watchedPath : undefined;
 }
 
 /**
