@@ -45,6 +45,12 @@ const REFINE_FACTOR = 10;
  */
 const COLLAPSE_ROUNDS = 4;
 
+/**
+ * Reads of one search before its answer is taken as it is: commits land seconds apart, so a
+ * second read all but always sees one version; a third covers a burst of small ones.
+ */
+const CONSISTENT_READ_ATTEMPTS = 3;
+
 export interface SearchTarget {
   table: Table;
   dimension: number;
@@ -65,7 +71,17 @@ export async function searchChunks(target: SearchTarget, request: SearchRequest)
   const { k } = request;
   if (!Number.isInteger(k) || k < 1)
     throw new RagError('E_USAGE', `search: k must be a positive integer, got ${k}`);
-  return request.collapse ? searchCollapsed(target, request, request.collapse) : searchOnce(target, request);
+  const once = () =>
+    request.collapse ? searchCollapsed(target, request, request.collapse) : searchOnce(target, request);
+  // Each of a search's reads sees the table's latest version when it starts. A commit landing
+  // between them (a file renamed: its new rows in, its old rows out) would let one leg find the
+  // old name and another the new: one search showing both. Read again when the version moved;
+  // every read between two equal versions saw that version.
+  for (let attempt = 1; ; attempt++) {
+    const version = await target.table.version();
+    const hits = await once();
+    if (attempt === CONSISTENT_READ_ATTEMPTS || (await target.table.version()) === version) return hits;
+  }
 }
 
 /**

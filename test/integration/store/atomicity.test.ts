@@ -80,4 +80,32 @@ describe('replaceFiles under concurrent readers', () => {
     expect(await table.countRows()).toBe(2 + 3);
     await store.close();
   });
+
+  it('reads a search again when a commit lands between its legs: a renamed file never shows under both names', async () => {
+    const store = await openStore(dir);
+    const { table } = await store.openChunkTable(SPEC);
+    const texts = ['the numbat eats termites', 'a second paragraph'];
+    const before = batchFor([{ path: `${ROOT}/old name.md`, texts }], 1).batch;
+    const after = batchFor([{ path: `${ROOT}/new name.md`, texts }], 1).batch;
+    await table.replaceFiles(
+      [`${ROOT}/other.md`],
+      batchFor([{ path: `${ROOT}/other.md`, texts: ['o'] }], 2).batch,
+    );
+    await table.replaceFiles([`${ROOT}/old name.md`], before);
+
+    // The full-text leg reads at once; the vector leg waits for the query's embedding, and the
+    // rename (one commit: new rows in, old rows out) lands in between.
+    let embedded!: (v: Float32Array) => void;
+    const vector = new Promise<Float32Array>((resolve) => {
+      embedded = resolve;
+    });
+    const search = table.search({ query: 'numbat', vector, k: 10, mode: 'hybrid' });
+    await new Promise((r) => setTimeout(r, 300));
+    await table.replaceFiles([`${ROOT}/old name.md`, `${ROOT}/new name.md`], after);
+    embedded(unitVectors(1, DIM, 5));
+
+    const paths = new Set((await search).map((h) => h.path));
+    expect([...paths].sort()).toEqual([`${ROOT}/new name.md`, `${ROOT}/other.md`]);
+    await store.close();
+  });
 });
