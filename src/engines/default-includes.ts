@@ -119,14 +119,18 @@ export const CODE_INCLUDE: readonly string[] = Object.freeze(
  * `.sql` files and the log names PostgreSQL (stderr, csvlog, jsonlog) and MariaDB/MySQL slow
  * and general logs are written under, rotated ones included: by the server's own name
  * (`postgresql-%Y-%m-%d_%H%M%S.log`) and by logrotate (`x.log.1`, `x.log-20261205` with
- * `dateext`; not its `.gz`, which cannot be read). Without them a `copytruncate` would take the
- * rotated statements out of the index. The format is detected per file.
+ * `dateext`, and with `compress` their `.gz`, read decompressed: Debian rotates PostgreSQL's
+ * log weekly and compresses all but the last two). Without them a `copytruncate` would
+ * take the rotated statements out of the index. The format is detected per file.
  */
 export const SQL_INCLUDE: readonly string[] = Object.freeze([
   '**/*.sql',
   '**/*.log',
   '**/*.log.+([0-9])',
   '**/*.log-+([0-9])',
+  '**/*.log.gz',
+  '**/*.log.+([0-9]).gz',
+  '**/*.log-+([0-9]).gz',
   '**/*.csv',
   '**/*.json',
   '**/*slow*.log*',

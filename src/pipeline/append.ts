@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import type { AppendCheckpoint } from '../engines/types.js';
+import { errnoCode, errorMessage, RagError } from '../errors.js';
 import type { AppendState, FileRecord } from '../store/types.js';
 import { BINARY_SNIFF_BYTES, shortHash } from './read-file.js';
 
@@ -52,11 +54,20 @@ export async function planAppend(
   return { kind: 'append', state };
 }
 
+/** A file's head: what identifies it, and how it is read. */
+export interface FileHead {
+  bytes: number;
+  hash: string;
+  binary: boolean;
+  /**
+   * A gzip file (logrotate's `compress`: `x.log.2.gz`): read through gunzip, whole each time,
+   * never appended to. Told by its magic bytes, not its name.
+   */
+  gzip: boolean;
+}
+
 /** The facts that identify a file's head, taken when it is read from 0. */
-export async function readHead(
-  path: string,
-  size: number,
-): Promise<{ bytes: number; hash: string; binary: boolean }> {
+export async function readHead(path: string, size: number): Promise<FileHead> {
   const handle = await open(path, 'r');
   try {
     const length = Math.min(size, Math.max(HEAD_CHECK_BYTES, BINARY_SNIFF_BYTES));
@@ -64,22 +75,43 @@ export async function readHead(
     const { bytesRead } = await handle.read(buffer, 0, length, 0);
     const head = buffer.subarray(0, bytesRead);
     const bytes = Math.min(bytesRead, HEAD_CHECK_BYTES);
+    const gzip = head[0] === 0x1f && head[1] === 0x8b;
     return {
       bytes,
       hash: shortHash(head.subarray(0, bytes)),
-      binary: looksBinary(head.subarray(0, BINARY_SNIFF_BYTES)),
+      binary: looksBinary((gzip ? gunzippedHead(head) : head).subarray(0, BINARY_SNIFF_BYTES)),
+      gzip,
     };
   } finally {
     await handle.close();
   }
 }
 
+/** What the first compressed bytes of a gzip file hold (text compresses many times over). */
+function gunzippedHead(head: Buffer): Buffer {
+  try {
+    // A sync flush takes what the bytes so far decompress to, without waiting for the end.
+    return gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch (err) {
+    throw notGzip(err);
+  }
+}
+
+/** A zlib error as the reason a file is skipped (zlib's own codes, Z_DATA_ERROR, say little). */
+function notGzip(err: unknown): unknown {
+  if (!errnoCode(err)?.startsWith('Z_')) return err;
+  return new RagError(
+    'E_SKIPPED',
+    `not a whole gzip file (${errorMessage(err)}): cut short, or still being compressed; read again when it changes`,
+  );
+}
+
 /**
  * Whether a log's head is binary. Not for any NUL byte, as for other files: clients that send a
  * query with its C string's terminating NUL (mysqlslap, MariaDB's own load tool, does) get it
  * written into the slow and general logs, and one such query near the start would hide the
- * whole log. Binary is what a log never is: bytes that are not UTF-8 (a gzipped rotated log,
- * `*slow*.log*` matches `slow.log.2.gz`) or a head that is largely NULs.
+ * whole log. Binary is what a log never is: bytes that are not UTF-8 or a head that is largely
+ * NULs (a gzipped log is judged by what it decompresses to).
  */
 function looksBinary(head: Buffer): boolean {
   let nuls = 0;
@@ -118,10 +150,34 @@ export async function appendStateAt(
   };
 }
 
-/** The bytes of a file from `from` up to `size` (what a stat saw; later bytes wait for the next change). */
-export function streamBytes(path: string, from: number, size: number): AsyncIterable<Uint8Array> {
+/**
+ * The bytes of a file from `from` up to `size` (what a stat saw; later bytes wait for the next
+ * change). A gzip file's are its content, decompressed, and it is read from its start.
+ */
+export function streamBytes(
+  path: string,
+  from: number,
+  size: number,
+  gzip = false,
+): AsyncIterable<Uint8Array> {
   if (size <= from) return (async function* () {})();
+  if (gzip) return gunzipped(path, size);
   return createReadStream(path, { start: from, end: size - 1, highWaterMark: STREAM_CHUNK_BYTES });
+}
+
+async function* gunzipped(path: string, size: number): AsyncIterable<Uint8Array> {
+  const source = createReadStream(path, { end: size - 1, highWaterMark: STREAM_CHUNK_BYTES });
+  const gunzip = createGunzip({ chunkSize: STREAM_CHUNK_BYTES });
+  source.on('error', (err) => gunzip.destroy(err));
+  source.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    throw notGzip(err);
+  } finally {
+    source.destroy();
+    gunzip.destroy();
+  }
 }
 
 async function hashRange(path: string, from: number, to: number): Promise<string> {

@@ -21,7 +21,14 @@ import type { Engine } from '../registry/registry.js';
 import type { LanceStore } from '../store/lance-store.js';
 import { PATHS_PER_STATEMENT } from '../store/lance-table.js';
 import type { ChunkTable, FileRecord } from '../store/types.js';
-import { type AppendPlan, appendStateAt, planAppend, readHead, streamBytes } from './append.js';
+import {
+  type AppendPlan,
+  appendStateAt,
+  type FileHead,
+  planAppend,
+  readHead,
+  streamBytes,
+} from './append.js';
 import { FolderWalk, type PathFilter, sourceFilters } from './path-filter.js';
 import { readForIndex, shortHash } from './read-file.js';
 import {
@@ -869,7 +876,7 @@ class Run {
     let c = scanned;
     let settled = false;
     let plan: AppendPlan;
-    let head: { bytes: number; hash: string; binary: boolean };
+    let head: FileHead;
     try {
       // The scan's stat may be seconds old (a queue, a busy machine) and the log replaced since:
       // logrotate renames x.log.1 away and copies the new one in under that name. An old mtime
@@ -881,7 +888,7 @@ class Run {
       head =
         plan.kind === 'fresh'
           ? await readHead(path, c.disk.size)
-          : { bytes: plan.state.headBytes, hash: plan.state.headHash, binary: false };
+          : { bytes: plan.state.headBytes, hash: plan.state.headHash, binary: false, gzip: false };
     } catch (err) {
       await this.#appendReadFailed(state, c, err, false);
       return;
@@ -919,8 +926,9 @@ class Run {
           relativePath: relativePath(c.source.path, path),
           fromOffset: from,
           previous: plan.kind === 'fresh' ? null : plan.state.resume,
-          bytes: streamBytes(path, from, c.disk.size),
-          final: settled,
+          bytes: streamBytes(path, from, c.disk.size, head.gzip),
+          // A compressed log is a finished one: its last entry is whole.
+          final: settled || head.gzip,
         },
         {
           maxTokens: state.engine.config.chunkMaxTokens ?? state.embedder.maxTokens,
@@ -933,7 +941,9 @@ class Run {
     let replaced = !fresh;
     let chunkCount = fresh ? 0 : (c.record?.chunkCount ?? 0);
     const group: Chunk[] = [];
-    const commit = async (checkpoint: AppendCheckpoint, done: boolean) => {
+    const commit = async (read: AppendCheckpoint, done: boolean) => {
+      // A gzip file's offsets are in what it decompresses to: nothing to append at, or to check.
+      const checkpoint = head.gzip ? { ...read, appendable: false, lastEntry: null } : read;
       const facts = this.#facts(state, c, '');
       const batch = group.length ? await this.#embed(state, [{ file: facts, chunks: group }]) : null;
       const append = await appendStateAt(path, checkpoint, head, done ? c.disk.size : checkpoint.offset);
@@ -1108,11 +1118,14 @@ class Run {
       return;
     }
     if (hadRows) await state.table.replaceFiles([c.disk.path], null);
-    const reason = code
-      ? unreadable('cannot read', c.disk.path, err, false)
-      : err instanceof RagError && err.code === 'E_SKIPPED'
-        ? err.message
-        : `chunker failed: ${errorMessage(err)}`;
+    const reason =
+      err instanceof RagError
+        ? err.code === 'E_SKIPPED'
+          ? err.message
+          : `chunker failed: ${errorMessage(err)}`
+        : code
+          ? unreadable('cannot read', c.disk.path, err, false)
+          : `chunker failed: ${errorMessage(err)}`;
     await this.#recordSkipped(
       state,
       c.source,

@@ -87,15 +87,15 @@ describe('real database logs under the pipeline', () => {
     expect(generalBytes.subarray(0, 8000).includes(0)).toBe(true);
     const slow = await ws.write('mariadb-slow.log', slowBytes);
     const general = await ws.write('mariadb.log', generalBytes);
-    // A compressed rotation is still binary, and skipped as such.
+    // A compressed rotation is judged by what it decompresses to: NULs and all, a log.
     const gz = await ws.write('mariadb-slow.log.2.gz', gzipSync(slowBytes));
 
     const summary = await app.indexer.reconcile(SETTLED);
     const records = await recordsOf(app);
     expect(records.get(slow)).toMatchObject({ status: 'indexed' });
     expect(records.get(general)).toMatchObject({ status: 'indexed' });
-    expect(records.get(gz)).toMatchObject({ status: 'skipped', reason: 'binary file' });
-    expect(summary.failures.map((f) => f.path)).toEqual([gz]);
+    expect(records.get(gz)).toMatchObject({ status: 'indexed' });
+    expect(summary.failures).toEqual([]);
 
     const rows = await readChunks(app.config, 'sql');
     const of = (path: string) => rows.filter((r) => r.path === path);
@@ -104,6 +104,7 @@ describe('real database logs under the pipeline', () => {
     const slowRecords = slowBytes.toString('utf8').match(/^# Query_time: /gm)!.length;
     const generalQueries = generalBytes.toString('utf8').match(/^[^\t\n]*\t+ *\d+ Query\t/gm)!.length;
     expect(of(slow)).toHaveLength(slowRecords);
+    expect(of(gz).map((r) => r.text)).toEqual(of(slow).map((r) => r.text));
     expect(of(general)).toHaveLength(generalQueries);
     expect(rows.filter((r) => r.text.includes('\0')).map((r) => r.text)).toEqual([]);
     const create = 'CREATE TABLE `t1` (intcol1 INT(32) ,charcol1 VARCHAR(128))';
@@ -113,7 +114,7 @@ describe('real database logs under the pipeline', () => {
     expect(await inconsistencies(app, 'sql')).toEqual([]);
   }, 120_000);
 
-  it("logrotate's rotated names are part of a sql source by default; its .gz files are not", async () => {
+  it("logrotate's rotated names are part of a sql source by default, its .gz files read decompressed", async () => {
     // `copytruncate` keeps the statements before the rotation only in the copy: were the copy
     // not indexed, they would leave the index with the truncation.
     const { ws, app } = await start();
@@ -121,15 +122,49 @@ describe('real database logs under the pipeline', () => {
     const current = await ws.write('postgresql-15-main.log', log);
     const copy = await ws.write('postgresql-15-main.log.1', log);
     const dated = await ws.write('postgresql-15-main.log-20261205', log);
-    await ws.write('postgresql-15-main.log.2.gz', gzipSync(log));
+    const compressed = await ws.write('postgresql-15-main.log.2.gz', gzipSync(log));
+    const datedCompressed = await ws.write('postgresql-15-main.log-20261128.gz', gzipSync(log));
 
     await app.indexer.reconcile(SETTLED);
     const records = await recordsOf(app);
-    expect([...records.keys()].sort()).toEqual([current, copy, dated].sort());
+    const all = [current, copy, dated, compressed, datedCompressed];
+    expect([...records.keys()].sort()).toEqual(all.sort());
     const perFile = pgStatements(log).filter((l) => !/statement: (BEGIN|END);$/.test(l)).length;
     const rows = await readChunks(app.config, 'sql');
-    for (const path of [current, copy, dated])
-      expect(rows.filter((r) => r.path === path)).toHaveLength(perFile);
+    const linesOf = (path: string) =>
+      rows
+        .filter((r) => r.path === path)
+        .map((r) => `${r.startLine} ${r.text}`)
+        .sort();
+    for (const path of all) expect(linesOf(path)).toHaveLength(perFile);
+    // Where each statement is in the file, as zless shows it.
+    expect(linesOf(compressed)).toEqual(linesOf(current));
+    expect(await inconsistencies(app, 'sql')).toEqual([]);
+  }, 120_000);
+
+  it('a .gz cut short (still being compressed) is skipped with the reason, and read once whole', async () => {
+    const { ws, app } = await start();
+    const log = fixture('pg-rotated-tail.txt');
+    const whole = gzipSync(log);
+    const path = await ws.write(
+      'postgresql-15-main.log.3.gz',
+      whole.subarray(0, Math.floor(whole.length / 2)),
+    );
+    const noise = await ws.write('archive.log.gz', gzipSync(Buffer.alloc(20_000, 0)));
+
+    const first = await app.indexer.reconcile(SETTLED);
+    const records = await recordsOf(app);
+    expect(records.get(path)?.status).toBe('skipped');
+    expect(records.get(path)?.reason).toMatch(/^not a whole gzip file \(unexpected end of file\)/);
+    expect(records.get(noise)).toMatchObject({ status: 'skipped', reason: 'binary file' });
+    expect(first.failures.map((f) => f.path).sort()).toEqual([noise, path].sort());
+    expect((await readChunks(app.config, 'sql')).filter((r) => r.path === path)).toEqual([]);
+
+    await ws.write('postgresql-15-main.log.3.gz', whole);
+    await app.indexer.syncPaths([path], SETTLED);
+    expect((await recordsOf(app)).get(path)?.status).toBe('indexed');
+    const perFile = pgStatements(log).filter((l) => !/statement: (BEGIN|END);$/.test(l)).length;
+    expect((await readChunks(app.config, 'sql')).filter((r) => r.path === path)).toHaveLength(perFile);
   }, 120_000);
 
   it('a log replaced between the scan and its read (logrotate copying a new x.log.1) is read as it is now', async () => {
