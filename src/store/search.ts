@@ -121,10 +121,11 @@ async function searchCollapsed(
       const first = value === undefined ? undefined : byValue.get(value);
       if (first) {
         first.repeats = { count: (first.repeats?.count ?? 0) + 1, filter: collapse.filter, value: value! };
+        if (round === 0) foldLegs(first, hit);
         continue;
       }
       // A later round's scores are normalised over its own candidates: kept below the earlier ones'.
-      const ranked = round > 0 && hit.score > floor ? { ...hit, score: floor } : { ...hit };
+      const ranked = round > 0 ? deeper(hit, floor, round * pool) : { ...hit };
       if (value === undefined) loneIds.push(hit.id);
       else byValue.set(value, ranked);
       kept.push(ranked);
@@ -134,6 +135,34 @@ async function searchCollapsed(
   if (request.candidates) return kept;
   const top = kept.slice(0, k);
   return request.explain ? top : top.map(({ explain: _explain, ...hit }) => hit);
+}
+
+/**
+ * A row folded into the hit that shows its value: each leg of the hit's explanation becomes the
+ * nearer of the two, so that it tells where the value stood in that leg, as a merge of engines
+ * reads it (a log's many runs of one statement tie, and which of them is shown is arbitrary).
+ */
+function foldLegs(shown: SearchHit, folded: SearchHit): void {
+  const [e, f] = [shown.explain, folded.explain];
+  if (!e || !f) return;
+  const vector = f.vector && (!e.vector || f.vector.rank < e.vector.rank) ? f.vector : e.vector;
+  const text = f.text && (!e.text || f.text.rank < e.text.rank) ? f.text : e.text;
+  shown.explain = { ...e, vector, text };
+}
+
+/**
+ * A hit of a later round of `searchCollapsed`: at most `floor`, and its legs' ranks past the
+ * `earlier` candidates of each leg that the earlier rounds read, all of which were nearer
+ * (a merge of engines takes the ranks past a table's scale as nothing, as the table did).
+ */
+function deeper(hit: SearchHit, floor: number, earlier: number): SearchHit {
+  const e = hit.explain;
+  const explain = e && {
+    ...e,
+    vector: e.vector && { ...e.vector, rank: e.vector.rank + earlier },
+    text: e.text && { ...e.text, rank: e.text.rank + earlier },
+  };
+  return { ...hit, score: Math.min(hit.score, floor), ...(explain ? { explain } : {}) };
 }
 
 async function searchOnce(target: SearchTarget, request: SearchRequest): Promise<SearchHit[]> {
@@ -487,7 +516,7 @@ export function fuseRelativeScores(
   const add = (list: readonly SearchHit[], weight: number, by: readonly SearchHit[], floor?: number) => {
     const { lo, hi } = scaleOf(by, floor);
     for (const hit of list) {
-      const raw = hi > lo ? (hit.score - lo) / (hi - lo) : 1;
+      const raw = scaled(hit.score, lo, hi);
       const contribution = weight * Math.max(0, raw);
       unclamped.set(hit.id, (unclamped.get(hit.id) ?? 0) + weight * raw);
       const seen = fused.get(hit.id);
@@ -515,7 +544,17 @@ export function normalizedScores(
   by: readonly SearchHit[] = list,
 ): Map<string, number> {
   const { lo, hi } = scaleOf(by, floor);
-  return new Map(list.map((h) => [h.id, hi > lo ? Math.max(0, (h.score - lo) / (hi - lo)) : 1]));
+  return new Map(list.map((h) => [h.id, Math.max(0, scaled(h.score, lo, hi))]));
+}
+
+/**
+ * A score on its leg's scale, before the fusion's clamp at 0. A scale of one value (a lone
+ * candidate, or a leg whose first candidates all tie, as a log's repeats of one statement do)
+ * puts that value at 1 and anything below it at 0.
+ */
+function scaled(score: number, lo: number, hi: number): number {
+  if (hi > lo) return (score - lo) / (hi - lo);
+  return score >= hi ? 1 : 0;
 }
 
 function scaleOf(by: readonly SearchHit[], floor: number | undefined): { lo: number; hi: number } {

@@ -114,6 +114,27 @@ describe('mergeEngines', () => {
     ]);
   });
 
+  it("hybrid: a candidate past its table's first `scale` in a leg adds nothing there, however near: a larger k must not move the first hits", () => {
+    const tables = (deeper: boolean) => {
+      const md = [candidate('a', 'md', 0.8, 9, 80), candidate('b', 'md', 0.6, 5, 80)];
+      const code = [candidate('x', 'code', 0.65, 3, 80)];
+      // Read only with a larger k: the code table's 60th nearest, below its first (and worst
+      // of its first 50) but above the notes' worst, in b's file (as a changelog's entries are).
+      const deep = candidate('z', 'code', 0.62, null, 80);
+      x(deep).vector!.rank = 60;
+      deep.path = md[1]!.path;
+      if (deeper) code.push(deep);
+      for (const c of [...md, ...code]) c.explain!.fusion!.scale = 50;
+      return [md, code];
+    };
+    const merge = (deeper: boolean) =>
+      mergeEngines(tables(deeper), { ...options, k: 4, mode: 'hybrid', explain: true });
+    const scores = (hits: SearchHit[]) => hits.filter((h) => h.id !== 'z').map((h) => [h.id, h.score]);
+    expect(scores(merge(true))).toEqual(scores(merge(false)));
+    const z = merge(true).find((h) => h.id === 'z')!;
+    expect(z.explain!.merge).toMatchObject({ normalized: { vector: 0, text: null } });
+  });
+
   it('tables of different models cannot compare similarities: by rank, and says so', () => {
     const md = [hit('a', 'md', 0.9), hit('b', 'md', 0.8)];
     const code = [hit('x', 'code', 0.1)];
