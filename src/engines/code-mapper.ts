@@ -47,9 +47,13 @@ export const codeMapper: StoreMapper = {
   nameColumn: CODE_COLUMNS.symbol,
   /**
    * Tests stay findable but lose near-ties to the code they test (`TEST_PATHS`): a test's table of
-   * inputs and expected messages reads like a question about that code.
+   * inputs and expected messages reads like a question about that code. Rust keeps its unit tests
+   * in the file they test, in a module the chunker marks (`isTest`): those are tests as well.
    */
-  hybridRankDown: [{ paths: TEST_PATHS, factor: TEST_RANK_FACTOR, why: 'a test file' }],
+  hybridRankDown: [
+    { paths: TEST_PATHS, factor: TEST_RANK_FACTOR, why: 'a test file' },
+    { rows: (metadata) => metadata.isTest === true, factor: TEST_RANK_FACTOR, why: 'a test module' },
+  ],
   /**
    * A definition too long for one chunk: its header and the parts of its body (a part's
    * `parentScope` is the header's id). Every other chunk is a passage of its own.

@@ -88,11 +88,13 @@ export class CodeChunker implements Chunker {
    * as text; 7: a long function's parts sized alike; 8: a `build/`, `dist/` or `out/` folder that
    * is a package of its language is read, skip.ts; 9: code compiled from a source beside it, by
    * its source map, skipped; 10: a Python package named `venv` is read; 11: the parts of a
-   * long class summary carry the lines they show, not the whole class's; a crate's `build/` read; Python outlines elide bodies as `…`, not a stub's `...`; 12: a doc comment one blank line above a definition is the definition's): indexes made by an
+   * long class summary carry the lines they show, not the whole class's; a crate's `build/` read; Python outlines elide bodies as `…`, not a stub's `...`; 12: a doc comment one blank line above a definition is the definition's; 13: Rust's `mod name { … }` is a
+   * summary holding its items, `mod name;` an import line, and a `#[cfg(test)]` module's chunks
+   * are marked `isTest`): indexes made by an
    * older chunker re-chunk every file once (the skipped ones too), their vectors reused by
    * content hash.
    */
-  readonly version = '12';
+  readonly version = '13';
   readonly include = CODE_INCLUDE;
   readonly #grammars: Grammars;
 
@@ -262,6 +264,7 @@ function toChunks(
     if (reason !== undefined) metadata.fallbackReason = reason;
     if (unit.hasSyntaxError) metadata.hasSyntaxError = true;
     if (unit.isCutLine) metadata.isCutLine = true;
+    if (unit.isTest) metadata.isTest = true;
     return {
       id: ids.get(unit)!,
       text: unit.text,

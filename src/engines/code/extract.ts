@@ -142,17 +142,24 @@ export class UnitExtractor {
       if (def.kind === 'function' && def.body) this.#markStatements(unit, def.body);
     }
     if (item.node.hasError) unit.hasSyntaxError = true;
+    if (parent?.isTest || (def.kind === 'container' && this.#isTestScope(item))) unit.isTest = true;
     this.#units.push(unit);
     // A class written on one line is a chunk by itself: its members would repeat that line.
     const isOneLine = def.kind === 'container' && unit.startLine === unit.endLine;
     if (def.body && def.kind !== 'type' && !isOneLine) {
-      // Members of a class are methods; definitions inside a function body are nested functions.
+      // Members of a class are methods; definitions inside a function body are nested functions,
+      // and those in a module (Rust's `mod`) what they would be at the top of a file.
+      const isClassBody = def.kind === 'container' && !this.#spec.modules?.has(def.node.type);
       for (const member of this.#items(this.#members(def.body))) {
-        if (member.definition)
-          this.#definition(member, member.definition, unit, name, def.kind === 'container');
+        if (member.definition) this.#definition(member, member.definition, unit, name, isClassBody);
       }
     }
     return unit;
+  }
+
+  /** What leads the container (its attributes) says it holds tests (`LanguageSpec.testScope`). */
+  #isTestScope(item: Item): boolean {
+    return this.#spec.testScope?.test(this.#source.text.slice(item.from, item.node.startIndex)) === true;
   }
 
   /** Where a long function may be cut: after its header, between the statements of its body. */

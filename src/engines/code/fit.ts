@@ -101,6 +101,7 @@ export class UnitFitter {
       part.part = parts.length + 1;
       if (isCutLine) part.isCutLine = true;
       if (unit.hasSyntaxError) part.hasSyntaxError = true;
+      if (unit.isTest) part.isTest = true;
       parts.push(part);
     };
     for (const group of groups) {

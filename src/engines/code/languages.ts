@@ -116,12 +116,17 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     name: 'rust',
     grammar: 'rust',
     extensions: ['.rs'],
-    imports: new Set(['use_declaration', 'extern_crate_declaration']),
+    // `mod parser;` declares a file as a module, as an import names one; `mod tests { … }` holds its items.
+    imports: new Set(['use_declaration', 'extern_crate_declaration', 'mod_item']),
     functions: new Set(['function_item', 'function_signature_item']),
     containers: new Map([
       ['impl_item', 'impl'],
       ['trait_item', 'interface'],
+      ['mod_item', 'class'],
     ] as const),
+    modules: new Set(['mod_item']),
+    // `#[cfg(test)]` and `#[cfg(all(test, feature = "x"))]`, not `#[cfg(not(test))]`.
+    testScope: /#\[cfg\((?:[^\]]*[(,\s])?(?<!not\()test\b/,
     types: new Set(['struct_item', 'enum_item', 'union_item', 'type_item']),
     leading: new Set(['line_comment', 'block_comment', 'attribute_item']),
   },

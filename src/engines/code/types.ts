@@ -46,6 +46,8 @@ export type CodeChunkMetadata = {
   hasSyntaxError?: true;
   /** A single line longer than the token limit was cut inside the line. */
   isCutLine?: true;
+  /** Inside a module of tests in a file of code (Rust's `#[cfg(test)] mod tests { … }`). */
+  isTest?: true;
 };
 
 export type CodeChunk = Chunk & { metadata: CodeChunkMetadata };
@@ -78,6 +80,7 @@ export interface Unit {
   part?: number;
   hasSyntaxError?: boolean;
   isCutLine?: boolean;
+  isTest?: boolean;
 }
 
 /** Which tree-sitter node types mean what, for one grammar. */
@@ -97,6 +100,16 @@ export interface LanguageSpec {
   readonly functions: ReadonlySet<string>;
   /** Containers chunked as a header plus member signatures, by node type. */
   readonly containers: ReadonlyMap<string, 'class' | 'interface' | 'impl'>;
+  /**
+   * Containers that are modules, not types (Rust's `mod name { … }`): a function inside one is a
+   * function, as it is at the top of a file, not a method.
+   */
+  readonly modules?: ReadonlySet<string>;
+  /**
+   * Tested against what leads a container (its attributes): a match holds tests, and its chunks
+   * are marked `isTest` (Rust's unit tests live in the file they test, in `#[cfg(test)] mod tests`).
+   */
+  readonly testScope?: RegExp;
   /** Definitions chunked whole, with no members of their own (structs, type aliases, enums). */
   readonly types: ReadonlySet<string>;
   /** Nodes that wrap a definition and belong to its range (`export`, Python's decorators). */

@@ -118,6 +118,74 @@ describe('rust', () => {
     expectValidChunks(text, chunks);
     expectAllTextCovered(text, chunks);
   });
+
+  it("reads a module's items under its name, and marks those of a #[cfg(test)] module as tests", async () => {
+    // Rust keeps unit tests in the file they test: read as module code, `mod tests` became windows
+    // of lines that cut its test functions apart and named none of them.
+    const text = [
+      'mod parser;',
+      'pub mod ast;',
+      '',
+      '/// Helpers for callers.',
+      'pub mod util {',
+      '    pub fn clamp(n: u32) -> u32 {',
+      '        n.min(9)',
+      '    }',
+      '}',
+      '',
+      '#[cfg(test)]',
+      'mod tests {',
+      '    use super::*;',
+      '',
+      '    struct Case(u32);',
+      '',
+      '    #[test]',
+      '    fn clamps_large_numbers() {',
+      '        assert_eq!(util::clamp(12), 9);',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const chunks = await chunk(grammars, 'src/lib.rs', text);
+    expect(outline(chunks)).toEqual([
+      ['src/lib.rs', 'imports', 1, 2, null],
+      ['src/lib.rs:util', 'class', 4, 9, null],
+      ['src/lib.rs:util.clamp', 'function', 6, 8, 'src/lib.rs:util'],
+      ['src/lib.rs:tests', 'class', 11, 21, null],
+      ['src/lib.rs:tests.Case', 'type', 15, 15, 'src/lib.rs:tests'],
+      ['src/lib.rs:tests.clamps_large_numbers', 'function', 17, 20, 'src/lib.rs:tests'],
+    ]);
+    expect(bySymbol(chunks, 'src/lib.rs:tests').text).toBe(
+      [
+        '#[cfg(test)]',
+        'mod tests {',
+        '    use super::*;',
+        '    struct Case(u32);',
+        '    #[test]',
+        '    fn clamps_large_numbers() { … }',
+        '}',
+      ].join('\n'),
+    );
+    const tests = chunks.filter((c) => c.metadata.isTest).map((c) => c.metadata.symbol);
+    expect(tests).toEqual([
+      'src/lib.rs:tests',
+      'src/lib.rs:tests.Case',
+      'src/lib.rs:tests.clamps_large_numbers',
+    ]);
+    expectValidChunks(text, chunks);
+    expectAllTextCovered(text, chunks);
+  });
+
+  it('a module that is tested only when a feature is off is not a test module', async () => {
+    const text = ['#[cfg(not(test))]', 'mod real {', '    fn open() {}', '}', ''].join('\n');
+    const chunks = await chunk(grammars, 'src/io.rs', text);
+    expect(chunks.filter((c) => c.metadata.isTest)).toEqual([]);
+    const feature = ['#[cfg(all(test, feature = "std"))]', 'mod tests {', '    fn opens() {}', '}', ''].join(
+      '\n',
+    );
+    const marked = await chunk(grammars, 'src/io.rs', feature);
+    expect(marked.map((c) => c.metadata.isTest)).toEqual([true, true]);
+  });
 });
 
 describe('java', () => {
