@@ -488,11 +488,21 @@ function receiverType(receiver: Node): string {
   return type?.text ?? '<receiver>';
 }
 
-/** `impl<T> Display for Wrapper<T>` → `Wrapper`: methods are found under the type they serve. */
+/**
+ * `impl<T> Display for Wrapper<T>` → `Wrapper`: methods are found under the type they serve. A
+ * type from another module (`impl PartialEq for ast::Error`, `for &'a Seq`) is named as it is
+ * where it is defined, `Error`: a path in the name would read as the symbol's file part.
+ */
 function implName(node: Node): string {
-  const type = node.childForFieldName('type');
-  if (!type) return '<impl>';
-  return (type.childForFieldName('type') ?? type).text;
+  let type = node.childForFieldName('type');
+  for (let depth = 0; type && depth < 8; depth++) {
+    const inner =
+      type.childForFieldName('type') ??
+      (type.type === 'scoped_type_identifier' ? type.childForFieldName('name') : null);
+    if (!inner) break;
+    type = inner;
+  }
+  return type?.text ?? '<impl>';
 }
 
 /** Go's `type ( A …; B … )` names its first spec; Rust and TypeScript name the node. */

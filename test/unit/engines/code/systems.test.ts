@@ -176,6 +176,32 @@ describe('rust', () => {
     expectAllTextCovered(text, chunks);
   });
 
+  it('names an impl for a type of another module, or a reference to one, after the type', async () => {
+    // Named by its path, `ast::Error.eq` read as a file `ast` and a symbol `Error.eq`, and
+    // `--symbol 'Error.*'` did not find it.
+    const text = [
+      'impl PartialEq<TestError> for ast::Error {',
+      '    fn eq(&self, other: &TestError) -> bool {',
+      '        self.span == other.span',
+      '    }',
+      '}',
+      '',
+      "impl<'a> IntoIterator for &'a crate::utf8::Utf8Sequence {",
+      '    fn into_iter(self) -> Iter<Utf8Range> {',
+      '        self.as_slice().iter()',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const chunks = await chunk(grammars, 'src/tests.rs', text);
+    expect(outline(chunks)).toEqual([
+      ['src/tests.rs:Error', 'impl', 1, 5, null],
+      ['src/tests.rs:Error.eq', 'method', 2, 4, 'src/tests.rs:Error'],
+      ['src/tests.rs:Utf8Sequence', 'impl', 7, 11, null],
+      ['src/tests.rs:Utf8Sequence.into_iter', 'method', 8, 10, 'src/tests.rs:Utf8Sequence'],
+    ]);
+  });
+
   it('a module that is tested only when a feature is off is not a test module', async () => {
     const text = ['#[cfg(not(test))]', 'mod real {', '    fn open() {}', '}', ''].join('\n');
     const chunks = await chunk(grammars, 'src/io.rs', text);
