@@ -90,11 +90,12 @@ export class CodeChunker implements Chunker {
    * its source map, skipped; 10: a Python package named `venv` is read; 11: the parts of a
    * long class summary carry the lines they show, not the whole class's; a crate's `build/` read; Python outlines elide bodies as `…`, not a stub's `...`; 12: a doc comment one blank line above a definition is the definition's; 13: Rust's `mod name { … }` is a
    * summary holding its items, `mod name;` an import line, and a `#[cfg(test)]` module's chunks
-   * are marked `isTest`; 14: an impl for `ast::Error` is named `Error`): indexes made by an
+   * are marked `isTest`; 14: an impl for `ast::Error` is named `Error`; 15: the statements beside one over the
+   * limit share its parts): indexes made by an
    * older chunker re-chunk every file once (the skipped ones too), their vectors reused by
    * content hash.
    */
-  readonly version = '14';
+  readonly version = '15';
   readonly include = CODE_INCLUDE;
   readonly #grammars: Grammars;
 

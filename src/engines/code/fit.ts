@@ -59,24 +59,42 @@ export class UnitFitter {
 
   /**
    * The body's statements cut into parts (`evenly`: as few as packing to the budget needs,
-   * sized alike); a statement alone over the budget is cut by lines.
+   * sized alike). A statement alone over the budget is cut by lines, and those lines are packed
+   * with the statements around it: as parts of their own, the short statements beside a long
+   * `if`/`match` were chunks of a line or two (`int p = peeked;`) that matched little but their
+   * symbol line.
    */
   #cut(unit: Unit): Unit[] {
     const statements = unit.statements!;
     // Only blank lines lie between statements (comments are statements here), so a statement
     // costs its own lines, and one that shares a line with the one before costs what it adds.
-    const weights = statements.map(([start, end], i) => {
-      const before = i === 0 ? start - 1 : statements[i - 1]![1];
-      return this.count(this.#lines(Math.max(start, before + 1), end));
+    const items: Group[] = [];
+    statements.forEach(([start, end], i) => {
+      const from = Math.max(start, i === 0 ? start : statements[i - 1]![1] + 1);
+      const tokens = this.count(this.#lines(from, end));
+      if (tokens <= this.budget) items.push({ start, end, tokens, isOver: false });
+      else
+        for (let line = from; line <= end; line++) {
+          const text = this.#lines(line, line);
+          items.push({
+            start: line,
+            end: line,
+            tokens: text.trim() === '' ? 0 : this.count(text),
+            isOver: false,
+          });
+        }
     });
-    const groups = evenly(weights, this.budget).map(
-      ({ first, last, tokens }): Group => ({
-        start: statements[first]![0],
-        end: statements[last - 1]![1],
-        tokens,
-        isOver: tokens > this.budget,
-      }),
-    );
+    const groups = evenly(
+      items.map((item) => item.tokens),
+      this.budget,
+    ).map(({ first, last, tokens }): Group => {
+      let start = items[first]!.start;
+      let end = items[last - 1]!.end;
+      // A cut inside a long statement may fall next to one of its blank lines.
+      while (start < end && this.#source.isBlank(start)) start++;
+      while (end > start && this.#source.isBlank(end)) end--;
+      return { start, end, tokens, isOver: tokens > this.budget };
+    });
     // The lines after the last statement (a closing brace) go with the last part when they fit,
     // so that the header and the parts are the whole definition; never a part of their own.
     const last = groups.at(-1);

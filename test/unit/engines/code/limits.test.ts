@@ -160,6 +160,51 @@ describe('a function over the token limit', () => {
     expectAllTextCovered(text, chunks);
   });
 
+  it('packs the short statements beside a statement over the limit with its lines, not as parts of a line', async () => {
+    // gson's JsonReader.doPeek: one line before a long if/else chain and one between it and a long
+    // switch were parts of their own, `int peekStack = stack[stackSize - 1];` alone.
+    const branches = Array.from({ length: 30 }, (_, i) => [
+      `    } else if (peekStack == Scope.STATE_${i}) {`,
+      `      stack[stackSize - 1] = Scope.NEXT_${i};`,
+    ]).flat();
+    const cases = Array.from({ length: 30 }, (_, i) => [
+      `    case '${i}':`,
+      `      return peekCase(${i});`,
+    ]).flat();
+    const text = [
+      'class Reader {',
+      '  int doPeek() {',
+      '    int peekStack = stack[stackSize - 1];',
+      '    if (peekStack == Scope.EMPTY) {',
+      '      stack[stackSize - 1] = Scope.NONEMPTY;',
+      ...branches,
+      '    }',
+      '',
+      '    int c = nextNonWhitespace(true);',
+      '    switch (c) {',
+      ...cases,
+      '    }',
+      '    return PEEKED_NONE;',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    const chunks = await chunk(grammars, 'json/Reader.java', text, 128);
+    const parts = chunks.filter(
+      (c) => c.metadata.symbol === 'json/Reader.java:Reader.doPeek' && c.metadata.part,
+    );
+    expect(parts.length).toBeGreaterThan(2);
+    for (const part of parts)
+      expect(part.endLine - part.startLine, `part ${part.metadata.part}: ${part.text}`).toBeGreaterThan(4);
+    expect(parts[0]!.text.split('\n')[0]).toBe('    int peekStack = stack[stackSize - 1];');
+    expect(parts.some((p) => p.text.includes('    int c = nextNonWhitespace(true);\n    switch (c) {'))).toBe(
+      true,
+    );
+    expectPartsAtTheirLines(text, parts);
+    expectValidChunks(text, chunks, 128);
+    expectAllTextCovered(text, chunks);
+  });
+
   it('cuts a class summary over the limit into parts that point at its first chunk', async () => {
     const lines = ['class Big:', '    """Many methods."""', ''];
     for (let i = 0; i < 60; i++)
