@@ -152,7 +152,8 @@ function qualified(name: string, exactCase = false): string {
 export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | undefined): ExactOrder {
   const holders = new Set<string>();
   const definers = new Set<string>();
-  if (!exact?.term) return { hits: [...hits], holders, definers, members: new Set() };
+  const none = { members: new Set<string>(), enclosing: new Set<string>() };
+  if (!exact?.term) return { hits: [...hits], holders, definers, ...none };
   const { term, soft } = exact;
   if (exact.phrase) return phraseFirst(hits, term);
   const pattern = termPattern(term);
@@ -180,16 +181,20 @@ export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | un
       else (soft ? rest : holding).push(hit);
     }
   }
+  // A class whose summary names the term as one of its members' signatures holds the definition;
+  // for a question about uses it is no caller, and goes with the definition's members.
+  const enclosing = exact.usages ? enclosingDefinitions(holding, [...ownName, ...asTyped, ...otherCase]) : [];
+  const uses = holding.filter((h) => !enclosing.includes(h));
   const definitions = [openingFirst(ownName), openingFirst(asTyped), openingFirst(otherCase)];
   // A question about its uses (`what calls rebuild_auth`) asks for the hits naming it, then where it is defined.
   // Its definition's own members name it too, but are not uses: after the definitions. Uses in
   // rows ranked down (a changelog entry, a test) after the others: they name it, seldom use it.
   const groups = exact.usages
     ? [
-        holding.filter((h) => h.rankedDown === undefined),
-        holding.filter((h) => h.rankedDown !== undefined),
+        uses.filter((h) => h.rankedDown === undefined),
+        uses.filter((h) => h.rankedDown !== undefined),
         ...definitions,
-        members,
+        [...enclosing, ...members],
         rest,
       ]
     : [...definitions, holding, rest];
@@ -199,18 +204,39 @@ export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | un
     for (const hit of group) ordered.push(hit.score > floor ? { ...hit, score: floor } : hit);
     if (group.length) floor = Math.min(floor, ...group.map((h) => h.score));
   }
-  return { hits: ordered, holders, definers, members: new Set(members.map((h) => h.id)) };
+  return {
+    hits: ordered,
+    holders,
+    definers,
+    members: new Set(members.map((h) => h.id)),
+    enclosing: new Set(enclosing.map((h) => h.id)),
+  };
 }
 
 /**
- * `withExactFirst`'s order, and which hits hold the term, define it, or are members of its
- * definition (`ExactTerm.usages`), for `explain`.
+ * The hits whose symbol is the scope of a definer's in the same file (`Parser` for
+ * `Parser.parse_set_class`): a class or impl summary, which lists the definition's signature.
+ */
+function enclosingDefinitions(holding: readonly SearchHit[], definers: readonly SearchHit[]): SearchHit[] {
+  const scopes = new Set<string>();
+  for (const hit of definers) {
+    const symbol = symbolName(hit);
+    const dot = symbol?.lastIndexOf('.') ?? -1;
+    if (symbol && dot > 0) scopes.add(`${hit.path}\0${symbol.slice(0, dot)}`);
+  }
+  return holding.filter((hit) => scopes.has(`${hit.path}\0${symbolName(hit) ?? ''}`));
+}
+
+/**
+ * `withExactFirst`'s order, and which hits hold the term, define it, are members of its
+ * definition or enclose it (`ExactTerm.usages`), for `explain`.
  */
 export interface ExactOrder {
   hits: SearchHit[];
   holders: Set<string>;
   definers: Set<string>;
   members: Set<string>;
+  enclosing: Set<string>;
 }
 
 /**
@@ -271,6 +297,7 @@ function phraseFirst(hits: readonly SearchHit[], phrase: string): ExactOrder {
     holders,
     definers: new Set(),
     members: new Set(),
+    enclosing: new Set(),
   };
 }
 
@@ -285,6 +312,7 @@ export function exactExplanation(
     held: order.holders?.has(id) === true,
     ...(order.definers?.has(id) ? { defines: true as const } : {}),
     ...(order.members?.has(id) ? { member: true as const } : {}),
+    ...(order.enclosing?.has(id) ? { enclosing: true as const } : {}),
     ...(soft ? { soft: true as const } : {}),
     ...(phrase ? { phrase: true as const } : {}),
     ...(usages ? { usages: true as const } : {}),

@@ -222,6 +222,8 @@ export interface HitExplanation {
     defines?: true;
     /** A member of the term's own definition (`HTTPAdapter.send`), ranked after it for `usages`. */
     member?: true;
+    /** Encloses the term's definition (its class's summary), ranked after it for `usages`. */
+    enclosing?: true;
     soft?: true;
     phrase?: true;
     usages?: true;

@@ -95,6 +95,34 @@ describe('withExactFirst', () => {
     expect([...name.members]).toEqual([]);
   });
 
+  it('for its uses, puts the class whose summary lists the definition with the members, not with the callers', () => {
+    // regex-syntax's `impl ParserI` summary lists `fn parse_set_class(&self) … { … }`: it holds the
+    // name, and came first for "what calls parse_set_class", above the one real caller.
+    const code = (id: string, path: string, symbol: string, text: string, score: number): SearchHit => ({
+      ...hit(id, text, score),
+      path,
+      metadata: { symbol: `${path}:${symbol}` },
+    });
+    const found = [
+      code('impl', 'src/parse.rs', 'ParserI', 'impl ParserI { fn parse_set_class(&self) { … } }', 0.9),
+      code('def', 'src/parse.rs', 'ParserI.parse_set_class', 'fn parse_set_class(&self) {', 0.8),
+      code(
+        'other',
+        'src/other.rs',
+        'ParserI',
+        'impl ParserI { fn run(&self) { self.parse_set_class() } }',
+        0.5,
+      ),
+      code('caller', 'src/parse.rs', 'ParserI.parse_with_comments', 'let c = self.parse_set_class()?;', 0.3),
+    ];
+    const usages = withExactFirst(found, { term: 'parse_set_class', soft: false, usages: true });
+    // A summary of the same name in another file holds no definition found here: it stays a use.
+    expect(usages.hits.map((h) => h.id)).toEqual(['other', 'caller', 'def', 'impl']);
+    expect([...usages.enclosing]).toEqual(['impl']);
+    const name = withExactFirst(found, { term: 'parse_set_class', soft: false });
+    expect(name.hits.map((h) => h.id)).toEqual(['def', 'impl', 'other', 'caller']);
+  });
+
   it("leads a definition cut in rows with the row that opens it, in its best row's place", () => {
     const row = (id: string, path: string, startLine: number, text: string, score: number): SearchHit => ({
       ...hit(id, text, score),
