@@ -50,6 +50,22 @@ function definition(
 }
 
 /**
+ * How `hit` defines `term` as typed; one found by its package (`inPackage`) by the name after the
+ * qualifier. Java names a file after its outer class, so `Outer.Inner` is `Inner` in the "package"
+ * `Outer.java`: the class `Outer.Inner` defines it whole, and its constructor `Outer.Inner.Inner`
+ * by the tail, after it.
+ */
+function ownDefinition(
+  hit: Pick<SearchHit, 'headingPath' | 'metadata'>,
+  term: string,
+  inPackage: boolean,
+): 'whole' | 'tail' | false {
+  const how = definition(hit, term, true);
+  if (how || !inPackage) return how;
+  return definition(hit, qualified(term, true).split('.').at(-1)!, true);
+}
+
+/**
  * Whether `hit` is a member of `term`'s own definition (`HTTPAdapter.send` for `HTTPAdapter`):
  * it names the term, but is not a use of it.
  */
@@ -176,7 +192,7 @@ export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | un
       if (typed || inPackage || (!soft && definesTerm(hit, term))) {
         definers.add(hit.id);
         if (!typed) otherCase.push(hit);
-        else (definition(hit, term, true) === 'tail' ? asTyped : ownName).push(hit);
+        else (ownDefinition(hit, term, inPackage !== false) === 'tail' ? asTyped : ownName).push(hit);
       } else if (exact.usages && withinDefinition(hit, term)) members.push(hit);
       else (soft ? rest : holding).push(hit);
     }

@@ -190,6 +190,28 @@ describe('withExactFirst', () => {
     }
   });
 
+  it('puts a nested class named by its outer class before its constructor, though the file is named after the outer class', () => {
+    // The file `Outer.java` reads as the package `Outer`: the constructor `Outer.Inner.Inner`
+    // defined `Inner` "in it" and came before the class `Outer.Inner` itself.
+    const java = (id: string, symbol: string, score: number): SearchHit => ({
+      ...hit(id, `class ${symbol}`, score),
+      path: '/gson/ReflectiveTypeAdapterFactory.java',
+      engine: 'code',
+      metadata: { symbol: `ReflectiveTypeAdapterFactory.java:${symbol}` },
+    });
+    const { hits: ordered } = withExactFirst(
+      [
+        java('ctor', 'ReflectiveTypeAdapterFactory.BoundField.BoundField', 0.9),
+        java('class', 'ReflectiveTypeAdapterFactory.BoundField', 0.2),
+      ],
+      { term: 'ReflectiveTypeAdapterFactory.BoundField', soft: false },
+    );
+    expect(ordered.map((h) => [h.id, h.score])).toEqual([
+      ['class', 0.2],
+      ['ctor', 0.2],
+    ]);
+  });
+
   it('takes a name qualified by its package, module or crate, which the definition never writes', () => {
     const defined = (id: string, path: string, symbol: string, text: string, score: number): SearchHit => ({
       ...hit(id, text, score),
