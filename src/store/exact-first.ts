@@ -201,7 +201,12 @@ export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | un
   // for a question about uses it is no caller, and goes with the definition's members.
   const enclosing = exact.usages ? enclosingDefinitions(holding, [...ownName, ...asTyped, ...otherCase]) : [];
   const uses = holding.filter((h) => !enclosing.includes(h));
-  const definitions = [openingFirst(ownName), openingFirst(asTyped), openingFirst(otherCase)];
+  // Definitions in rows ranked down after the others: a Rust test is often named after the
+  // function it tests (`tests.parse_set_class_open`), and is not where that name is defined.
+  const tiers = [ownName, asTyped, otherCase];
+  const definitions = [false, true].flatMap((isRankedDown) =>
+    tiers.map((tier) => openingFirst(tier.filter((h) => (h.rankedDown !== undefined) === isRankedDown))),
+  );
   // A question about its uses (`what calls rebuild_auth`) asks for the hits naming it, then where it is defined.
   // Its definition's own members name it too, but are not uses: after the definitions. Uses in
   // rows ranked down (a changelog entry, a test) after the others: they name it, seldom use it.

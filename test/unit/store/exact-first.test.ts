@@ -212,6 +212,26 @@ describe('withExactFirst', () => {
     ]);
   });
 
+  it('puts a definition in a row ranked down (a test named after the function it tests) after the others', () => {
+    // Rust names a unit test after what it tests: `tests.parse_set_class_open` beside
+    // `ParserI.parse_set_class_open`, both defining the name by its tail, the test with more words
+    // of the query (it is the name's only word).
+    const rust = (id: string, symbol: string, score: number, rankedDown?: number): SearchHit => ({
+      ...hit(id, `fn ${symbol.split('.').at(-1)}()`, score),
+      path: '/regex/src/ast/parse.rs',
+      metadata: { symbol: `src/ast/parse.rs:${symbol}` },
+      ...(rankedDown ? { rankedDown } : {}),
+    });
+    const found = [
+      rust('test', 'tests.parse_set_class_open', 0.7, 0.7),
+      rust('def', 'ParserI.parse_set_class_open', 0.6),
+      rust('whole', 'parse_set_class_open', 0.5, 0.7),
+    ];
+    const { hits: ordered, definers } = withExactFirst(found, { term: 'parse_set_class_open', soft: false });
+    expect(ordered.map((h) => h.id)).toEqual(['def', 'whole', 'test']);
+    expect([...definers].sort()).toEqual(['def', 'test', 'whole']);
+  });
+
   it('takes a name qualified by its package, module or crate, which the definition never writes', () => {
     const defined = (id: string, path: string, symbol: string, text: string, score: number): SearchHit => ({
       ...hit(id, text, score),
