@@ -8,6 +8,7 @@ import {
   CHUNKER_INCLUDES,
   engineReading,
   MARKDOWN_INCLUDE,
+  mapperOfChunker,
 } from '../engines/default-includes.js';
 import { ConfigError, errnoCode, errorMessage } from '../errors.js';
 import type { LogLevel } from '../log.js';
@@ -54,7 +55,8 @@ const engineSpec: FieldSpec = {
   kind: 'object',
   fields: {
     chunker: { kind: 'string', nonEmpty: true },
-    mapper: { kind: 'string', default: 'document', nonEmpty: true },
+    // Default: its chunker's own (`mapperOfChunker`), so `{chunker: code}` is the code engine.
+    mapper: { kind: 'string', default: null, nonEmpty: true },
     embedder: { kind: 'string', default: 'default', nonEmpty: true },
     chunkMaxTokens: { kind: 'int', default: null, min: 16 },
     chunkMinTokens: { kind: 'int', default: DEFAULTS.chunkMinTokens, min: 0 },
@@ -210,7 +212,10 @@ export function resolveConfig(
     socketPath: string | null;
     log: { level: LogLevel; file: string | null };
     embedders: Record<string, EmbedderConfig>;
-    engines: Record<string, Omit<EngineConfig, 'include'> & { include: string[] | null }>;
+    engines: Record<
+      string,
+      Omit<EngineConfig, 'include' | 'mapper'> & { include: string[] | null; mapper: string | null }
+    >;
     sources: (Omit<SourceConfig, 'include' | 'engine'> & { engine: string[]; include: string[] | null })[];
     indexing: Config['indexing'];
     search: Config['search'];
@@ -226,7 +231,8 @@ export function resolveConfig(
   const engines: Record<string, EngineConfig> = {};
   for (const [name, e] of Object.entries(c.engines)) {
     const include = e.include ?? chunkerIncludes[e.chunker] ?? DEFAULTS.include;
-    engines[name] = Object.freeze({ ...e, include: Object.freeze([...include]) });
+    const mapper = e.mapper ?? mapperOfChunker(e.chunker);
+    engines[name] = Object.freeze({ ...e, mapper, include: Object.freeze([...include]) });
   }
   const dataDir = c.dataDir ? resolveUserPath(c.dataDir, baseDir) : defaultDataDir(env);
 

@@ -157,6 +157,15 @@ export const BUILTIN_ENGINES: Readonly<
   code: Object.freeze({ chunker: 'code', mapper: 'code' }),
 });
 
+/**
+ * The mapper an engine of this chunker gets when its config names none: the built-in chunker's
+ * own (`{chunker: code}` is the code engine, with its symbols, filters and ranking), else the
+ * document mapper.
+ */
+export function mapperOfChunker(chunker: string): string {
+  return Object.values(BUILTIN_ENGINES).find((e) => e.chunker === chunker)?.mapper ?? 'document';
+}
+
 /** Words people take for an engine's name, for the built-in engine that reads those files. */
 const KIND_WORDS: Readonly<Record<string, string>> = Object.freeze({
   markdown: 'md',

@@ -337,6 +337,26 @@ describe('references between sections', () => {
     expect(Object.keys(config.engines)).toEqual(['code']);
   });
 
+  it("an engine that names no mapper gets its chunker's own: {chunker: code} is the code engine", () => {
+    const config = resolveYaml(
+      [
+        'engines:',
+        '  src: { chunker: code }',
+        '  logs: { chunker: sql }',
+        '  notes: { chunker: markdown }',
+        '  plain: { chunker: code, mapper: document }',
+        'sources:',
+        `  - { path: ${notes('a')}, engine: [src, notes] }`,
+        `  - { path: ${notes('b')}, engine: [logs, plain] }`,
+        '',
+      ].join('\n'),
+    );
+    expect(config.engines.src?.mapper).toBe('code');
+    expect(config.engines.logs?.mapper).toBe('sql');
+    expect(config.engines.notes?.mapper).toBe('document');
+    expect(config.engines.plain?.mapper).toBe('document');
+  });
+
   it('a built-in engine still needs the embedder it names by default', () => {
     expectConfigError(
       `embedders:\n  small:\n    type: onnx\nengines:\n  md:\n    chunker: markdown\n    embedder: small\nsources:\n  - path: ${notes('a')}\n    engine: code\n`,
@@ -439,6 +459,9 @@ describe('defaults and paths', () => {
       '**/*.log',
       '**/*.log.+([0-9])',
       '**/*.log-+([0-9])',
+      '**/*.log.gz',
+      '**/*.log.+([0-9]).gz',
+      '**/*.log-+([0-9]).gz',
       '**/*.csv',
       '**/*.json',
       '**/*slow*.log*',
