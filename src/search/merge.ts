@@ -89,39 +89,35 @@ function textLegsComplete(candidates: readonly SearchHit[]): boolean {
 function fusedAgain(candidates: readonly SearchHit[], explain: boolean): SearchHit[] {
   const fusion = candidates.find((h) => h.explain?.fusion)?.explain?.fusion;
   if (!fusion) return [];
-  const vectorLeg: SearchHit[] = [];
-  const textLeg: SearchHit[] = [];
+  const byVector: SearchHit[] = [];
+  const byText: SearchHit[] = [];
   for (const hit of candidates) {
     const e = hit.explain!;
-    if (e.vector) vectorLeg.push({ ...hit, score: 1 - e.vector.distance });
-    if (e.text) textLeg.push({ ...hit, score: e.text.bm25 });
+    if (e.vector) byVector.push({ ...hit, score: 1 - e.vector.distance });
+    if (e.text) byText.push({ ...hit, score: e.text.bm25 });
   }
   // As in each table: the candidates among their table's leg's first `scale` set the scale, and a
   // text leg shorter than that in every table holds every match (see the store's).
   const depth = fusion.scale;
   const scale = {
     textFloor: textLegsComplete(candidates) ? 0 : undefined,
-    vectorScale: vectorLeg.filter((h) => h.explain!.vector!.rank <= depth),
-    textScale: textLeg.filter((h) => h.explain!.text!.rank <= depth),
+    vectorScale: byVector.filter((h) => h.explain!.vector!.rank <= depth),
+    textScale: byText.filter((h) => h.explain!.text!.rank <= depth),
   };
-  // What a candidate adds in its table, it adds here: nothing past its table's first `scale`
-  // unless tied with the worst of them, though another table's scale reaches lower (a larger k
-  // reads deeper, and those candidates would otherwise lift their files' first hits through file
-  // evidence); and nothing from a later round of a collapsing table, ranked past its first pool
-  // (its scores come from a query that left the earlier rounds' rows out: not comparable).
-  const byVector = vectorLeg.filter(countsIn(scale.vectorScale, depth, (h) => h.explain!.vector!.rank));
-  const byText = textLeg.filter(countsIn(scale.textScale, depth, (h) => h.explain!.text!.rank));
+  // A candidate past its table's first `scale` in a leg adds nothing there, as in its table,
+  // though another table's scale reaches lower: a larger k reads deeper, and those candidates
+  // would otherwise lift their files' first hits through file evidence. So does one from a later
+  // round of a collapsing table, whose ranks are put past its first pool (its scores come from a
+  // query that left the earlier rounds' rows out: not comparable).
   const fused = fuseRelativeScores(byVector, byText, fusion.weights.vector, Number.POSITIVE_INFINITY, scale);
-  const inFused = new Set(fused.map((h) => h.id));
   const best = fused[0]?.score ?? 0;
-  const unfused = candidates.filter((h) => !inFused.has(h.id));
-  // A definition read by its name for a one-identifier query (the store's `withNamed`) is in
-  // neither leg: at the best score, as its table had it. A candidate that counts in neither: 0.
-  const inNoLeg = (h: SearchHit) => !h.explain!.vector && !h.explain!.text;
-  const named = unfused.filter(inNoLeg).map((h) => ({ ...h, score: best }));
-  const uncounted = unfused.filter((h) => !inNoLeg(h)).map((h) => ({ ...h, score: 0 }));
+  // A definition read by its name scores at least the best, as in its table (the store's `withNamed`).
+  for (const hit of fused) if (hit.named) hit.score = Math.max(hit.score, best);
+  // One read by its name and in neither leg: at the best score, as its table had it.
+  const inLegs = new Set(fused.map((h) => h.id));
+  const named = candidates.filter((h) => !inLegs.has(h.id)).map((h) => ({ ...h, score: best }));
   // A hit its own table ranked down (a test file in the code table) keeps that factor here.
-  const lowered = [...named, ...fused, ...uncounted].map((hit) => ({
+  const lowered = [...named, ...fused].map((hit) => ({
     ...hit,
     score: hit.score * (hit.rankedDown ?? 1),
   }));
@@ -136,33 +132,13 @@ function fusedAgain(candidates: readonly SearchHit[], explain: boolean): SearchH
       method: 'relative-score',
       candidates: candidates.length,
       normalized: {
-        vector: hit.explain?.vector ? (normalized.vector.get(hit.id) ?? 0) : null,
-        text: hit.explain?.text ? (normalized.text.get(hit.id) ?? 0) : null,
+        vector: normalized.vector.get(hit.id) ?? null,
+        text: normalized.text.get(hit.id) ?? null,
       },
       file: { weight: fusion.file.weight, evidence: evidence.get(hit.id) ?? 0 },
       score: hit.score,
     }),
   );
-}
-
-/**
- * Whether a candidate of a leg counts in the merge as in its table (see `fusedAgain`): among its
- * table's first `depth` there, or tied with the worst of them within its table's first pool.
- */
-function countsIn(
-  scale: readonly SearchHit[],
-  depth: number,
-  rankOf: (hit: SearchHit) => number,
-): (hit: SearchHit) => boolean {
-  const worstOf = new Map<string, number>();
-  for (const hit of scale)
-    worstOf.set(hit.engine, Math.min(worstOf.get(hit.engine) ?? Number.POSITIVE_INFINITY, hit.score));
-  return (hit) => {
-    const rank = rankOf(hit);
-    if (rank <= depth) return true;
-    const pool = hit.explain!.fusion?.pool ?? depth;
-    return rank <= pool && hit.score >= (worstOf.get(hit.engine) ?? Number.POSITIVE_INFINITY);
-  };
 }
 
 /** Tables of different models: 1/(rrfK + rank) over each table's top k; the first `wanted` of that. */

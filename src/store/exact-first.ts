@@ -203,9 +203,16 @@ export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | un
   const uses = holding.filter((h) => !enclosing.includes(h));
   // Definitions in rows ranked down after the others: a Rust test is often named after the
   // function it tests (`tests.parse_set_class_open`), and is not where that name is defined.
+  // Within each, a type before its `impl` blocks (Rust's `struct Span`, then `impl Debug for
+  // Span`): the blocks are named after the type they serve, and do not say what it is.
   const tiers = [ownName, asTyped, otherCase];
   const definitions = [false, true].flatMap((isRankedDown) =>
-    tiers.map((tier) => openingFirst(tier.filter((h) => (h.rankedDown !== undefined) === isRankedDown))),
+    tiers.flatMap((tier) => {
+      const rows = tier.filter((h) => (h.rankedDown !== undefined) === isRankedDown);
+      return [false, true].map((isImpl) =>
+        openingFirst(rows.filter((h) => (h.metadata.kind === 'impl') === isImpl)),
+      );
+    }),
   );
   // A question about its uses (`what calls rebuild_auth`) asks for the hits naming it, then where it is defined.
   // Its definition's own members name it too, but are not uses: after the definitions. Uses in

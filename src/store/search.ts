@@ -253,10 +253,11 @@ function capped(fused: number | undefined, score: number): { capped?: number } {
 const NAMED_ROWS = 20;
 
 /**
- * A one-identifier query's fused candidates, and before them the rows defining it that neither
- * leg found, read by their qualified name (`SearchRequest.nameColumn`): `withExactFirst` puts the
- * definers first. Without them a class summary, which the full-text leg leaves out, was a
- * candidate only when its vector was near the bare name.
+ * A one-identifier (or one-word) query's fused candidates, and before them the rows defining it
+ * that neither leg found, read by their qualified name (`SearchRequest.nameColumn`):
+ * `withExactFirst` puts the definers first. Without them a class summary, which the full-text leg
+ * leaves out, was a candidate only when its vector was near the bare name, and a type one of
+ * dozens of rows sharing its name's words (Rust's `struct Span` among every `span()`), not even then.
  */
 async function withNamed(
   table: Table,
@@ -265,21 +266,31 @@ async function withNamed(
   where: string | undefined,
 ): Promise<SearchHit[]> {
   const exact = request.exact;
-  if (!exact || exact.soft || exact.phrase || !request.nameColumn) return fused;
+  if (!exact || exact.phrase || !request.nameColumn) return fused;
+  // One word may be only a word: what defines it as typed (`Span`, `session`), not `span`.
   const rows = await table
     .query()
-    .where(and(where, nameWhere(request.nameColumn, exact.term))!)
+    .where(and(where, nameWhere(request.nameColumn, exact.term, exact.soft))!)
     .select([...HIT_COLUMNS])
     .limit(NAMED_ROWS)
     .toArrow();
-  const found = new Set(fused.map((h) => h.id));
   // The definition the query asks for: at the best candidate's score, so that the definers put
-  // first do not pull every later hit's score down with them.
+  // first do not pull every later hit's score down with them. One the legs found too, deep in
+  // them (a larger k reads deeper), scores no less: its place must not depend on k.
   const best = fused[0]?.score ?? 0;
-  const named = hitsFrom(rows, () => () => best).filter(
-    (h) => !found.has(h.id) && definesOrInPackage(h, exact.term),
+  const named = new Map(
+    hitsFrom(rows, () => () => best)
+      .filter((h) => definesOrInPackage(h, exact.term))
+      .map((h) => [h.id, { ...h, named: true as const }]),
   );
-  return named.length ? [...named, ...fused] : fused;
+  if (!named.size) return fused;
+  const lifted = fused.map((h) => {
+    const found = named.get(h.id);
+    if (!found) return h;
+    named.delete(h.id);
+    return { ...h, named: true as const, score: Math.max(h.score, best) };
+  });
+  return [...named.values(), ...lifted];
 }
 
 /** Both legs' hits; a failure is thrown only once both have ended. */
@@ -490,7 +501,7 @@ export interface FusionScale {
 /**
  * Relative score fusion of one table's two legs: each leg's scores are min-max normalised over
  * the candidates that set its scale (best 1, worst 0; a lone or all-equal candidate 1; a
- * candidate below them 0, as if the leg had missed it), then
+ * candidate not among them 0, as if the leg had missed it), then
  * `vectorWeight × vector + (1 − vectorWeight) × text`, a leg that missed the hit adding 0.
  *
  * Why a scale of fixed depth: the legs read more candidates for a larger k, and a scale set by
@@ -515,9 +526,10 @@ export function fuseRelativeScores(
   const unclamped = new Map<string, number>();
   const add = (list: readonly SearchHit[], weight: number, by: readonly SearchHit[], floor?: number) => {
     const { lo, hi } = scaleOf(by, floor);
+    const counts = memberOf(list, by);
     for (const hit of list) {
       const raw = scaled(hit.score, lo, hi);
-      const contribution = weight * Math.max(0, raw);
+      const contribution = counts(hit) ? weight * Math.max(0, raw) : 0;
       unclamped.set(hit.id, (unclamped.get(hit.id) ?? 0) + weight * raw);
       const seen = fused.get(hit.id);
       if (seen) seen.score += contribution;
@@ -544,7 +556,19 @@ export function normalizedScores(
   by: readonly SearchHit[] = list,
 ): Map<string, number> {
   const { lo, hi } = scaleOf(by, floor);
-  return new Map(list.map((h) => [h.id, Math.max(0, scaled(h.score, lo, hi))]));
+  const counts = memberOf(list, by);
+  return new Map(list.map((h) => [h.id, counts(h) ? Math.max(0, scaled(h.score, lo, hi)) : 0]));
+}
+
+/**
+ * Whether a candidate of `list` is among those that set its scale (`by`), all of them when `by`
+ * is the list. One past them adds nothing, even tied with the worst of them (a log's runs of one
+ * statement, a file of near-identical functions): how many such ties a leg returns depends on k.
+ */
+function memberOf(list: readonly SearchHit[], by: readonly SearchHit[]): (hit: SearchHit) => boolean {
+  if (by === list) return () => true;
+  const ids = new Set(by.map((h) => h.id));
+  return (hit) => ids.has(hit.id);
 }
 
 /**

@@ -356,6 +356,12 @@ export interface SearchHit {
   rankedDown?: number;
   /** With `rankedDown`: what its rules name the hit (`RankDown.why`). */
   rankedDownFor?: string[];
+  /**
+   * Read by its name as a definition of the query's one identifier or word (the store's
+   * `withNamed`): it scores at least the best candidate's fused score, in its table and in a merge
+   * of engines, whether or not the legs found it too.
+   */
+  named?: true;
   /** Only when the request asked for it (`SearchRequest.explain`). */
   explain?: HitExplanation;
 }

@@ -110,17 +110,15 @@ export function phraseWhere(phrase: string): string {
 
 /**
  * Rows whose qualified name (`column`: `Class.method`) is the identifier or ends with it, in any
- * case (`TypeAdapter`, `Command.Execute`); for a qualified one, also those named by its last name
- * in a path that holds its qualifier (`cobra.MinimumNArgs`: `MinimumNArgs` under `…/cobra…`).
+ * case (`TypeAdapter`, `Command.Execute`) or, `asTyped`, in the case typed; for a qualified one,
+ * also those named by its last name in a path that holds its qualifier (`cobra.MinimumNArgs`:
+ * `MinimumNArgs` under `…/cobra…`).
  * Which of them define the identifier is `withExactFirst`'s to say.
  */
-export function nameWhere(column: string, term: string): string {
-  const parts = term
-    .replace(/^(?:--?|[$@#])/u, '')
-    .toLowerCase()
-    .split(/::|->|[.#/]/u)
-    .filter(Boolean);
-  const name = `lower(${identifier(column)})`;
+export function nameWhere(column: string, term: string, asTyped = false): string {
+  const bare = term.replace(/^(?:--?|[$@#])/u, '');
+  const parts = (asTyped ? bare : bare.toLowerCase()).split(/::|->|[.#/]/u).filter(Boolean);
+  const name = asTyped ? identifier(column) : `lower(${identifier(column)})`;
   const named = (tail: string) =>
     `(${name} = ${sqlString(tail)} OR ends_with(${name}, ${sqlString(`.${tail}`)}))`;
   const whole = named(parts.join('.'));

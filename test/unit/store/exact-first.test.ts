@@ -232,6 +232,28 @@ describe('withExactFirst', () => {
     expect([...definers].sort()).toEqual(['def', 'test', 'whole']);
   });
 
+  it('puts a type before the impl blocks named after it, whichever matched more', () => {
+    const rust = (id: string, kind: string, text: string, score: number): SearchHit => ({
+      ...hit(id, text, score),
+      path: '/regex/src/ast/mod.rs',
+      engine: 'code',
+      metadata: { symbol: 'src/ast/mod.rs:Span', kind },
+    });
+    const found = [
+      rust('debug', 'impl', 'impl core::fmt::Debug for Span {', 0.9),
+      rust('methods', 'impl', 'impl Span {\n    pub fn new(start: Position, end: Position) -> Span', 0.8),
+      rust('struct', 'type', 'pub struct Span {\n    pub start: Position,\n    pub end: Position,\n}', 0.7),
+      hit('use', 'let span = Span::new(start, end);', 0.6),
+    ];
+    const { hits: ordered } = withExactFirst(found, { term: 'Span', soft: false });
+    expect(ordered.map((h) => [h.id, h.score])).toEqual([
+      ['struct', 0.7],
+      ['debug', 0.7],
+      ['methods', 0.7],
+      ['use', 0.6],
+    ]);
+  });
+
   it('takes a name qualified by its package, module or crate, which the definition never writes', () => {
     const defined = (id: string, path: string, symbol: string, text: string, score: number): SearchHit => ({
       ...hit(id, text, score),
