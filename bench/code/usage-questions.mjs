@@ -2,7 +2,7 @@
 
 // "What calls X?" on a code base: for functions with a few call sites, is a caller among the
 // first hits, and where? Questions and answers are made from the index itself: a function's
-// callers are the other chunks whose text holds `name(`. Each question is searched as shipped
+// callers are the other chunks whose text holds `name(` on a line that does not define it. Each question is searched as shipped
 // (a question about a name's uses puts the chunks using it first, src/search/identifier.ts
 // `usageOf`) and with `search.identifierFirst: false`, which ranks it as any other question of
 // words (as it was before `usageOf`). A script, not a test; the index is bench/code/eval.mjs's.
@@ -50,7 +50,10 @@ for (const row of rows) {
     .pop();
   if (!name || !identifierOf(name) || candidates.has(name)) continue;
   const call = new RegExp(`(?<![\\w.])(?:[\\w.]+\\.)?${name}\\(`);
-  const callers = rows.filter((r) => !within(r, row.symbol) && call.test(r.text));
+  // A line that defines the name is no call: a class outline lists its methods' signatures.
+  const defines = new RegExp(`\\b(?:def|function|fn|func(?:\\s*\\([^)]*\\))?)\\s+${name}\\(`);
+  const calls = (text) => text.split('\n').some((line) => call.test(line) && !defines.test(line));
+  const callers = rows.filter((r) => !within(r, row.symbol) && calls(r.text));
   if (callers.length >= 1 && callers.length <= 5) candidates.set(name, new Set(callers.map((r) => r.id)));
 }
 const names = [...candidates.keys()].sort();

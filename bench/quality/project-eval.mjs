@@ -67,15 +67,16 @@ const isReleaseNotes = (h) => RELEASE_NOTES_PATHS.test(relative(h.root, h.path).
 const runs = {};
 for (const factor of factors) {
   // The mapper is read when an app opens: each factor gets its own app.
+  // The release-notes rule at this factor; the mapper's other rules (listings) as shipped.
   const [by, asked] = factor.split('+');
-  documentMapper.hybridRankDown =
-    Number(by) === 1
-      ? undefined
-      : {
-          paths: RELEASE_NOTES_PATHS,
-          factor: Number(by),
-          ...(asked ? { unlessAsked: RELEASE_QUESTION } : {}),
-        };
+  const others = shipped.filter((rule) => rule.paths !== RELEASE_NOTES_PATHS);
+  const releaseNotes = {
+    paths: RELEASE_NOTES_PATHS,
+    factor: Number(by),
+    why: 'release notes',
+    ...(asked ? { unlessAsked: RELEASE_QUESTION } : {}),
+  };
+  documentMapper.hybridRankDown = Number(by) === 1 ? others : [releaseNotes, ...others];
   const app = await ReadOnlyApp.open(config, { logger });
   const per = [];
   try {
