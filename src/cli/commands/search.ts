@@ -381,6 +381,19 @@ function snippet(
   // No offset to cut at: a breadcrumb opening the text is still not the chunk's own.
   if (body === text && crumb && body.startsWith(`${crumb}\n\n`)) body = body.slice(crumb.length);
   body = withoutLeadingTitles(body, headingPath);
-  if (prose) body = headingsAsWords(body);
+  body = prose ? headingsAsWords(body) : withoutCommentMarkers(body);
   return excerpt(body.replace(/\s+/g, ' ').trim(), query);
+}
+
+/**
+ * Code's comment markers at the start of a line (`/**`, ` * `, `*\/`, `///`, `//!`, `//`) out,
+ * their words kept: on one line a doc comment's every ` * ` reads as noise. A `*` that is no
+ * marker (C's `*p = c;`) is followed by no space, and stays; so does `#`, which opens Rust's
+ * attributes and C's directives as well as comments.
+ */
+function withoutCommentMarkers(body: string): string {
+  return body
+    .split('\n')
+    .map((line) => line.replace(/^(\s*)(?:\/\*+|\*+\/|\*(?=\s|$)|\/\/[/!]?)/, '$1'))
+    .join('\n');
 }

@@ -67,6 +67,27 @@ describe('formatResults snippet', () => {
     expect(snippetLine(code).trim()).toBe('# Session store class Store: pass');
   });
 
+  it("leaves code's comment markers out of a code hit's line, and what only looks like one in", () => {
+    const jsdoc = hit(
+      '/**\n * Send a file.\n *\n * @public\n */\nres.sendFile = function sendFile(path) {\n  *done = 1;\n};',
+      ['response.js'],
+      { kind: 'method' },
+    );
+    expect(snippetLine(jsdoc).trim()).toBe(
+      'Send a file. @public res.sendFile = function sendFile(path) { *done = 1; };',
+    );
+    const rust = hit(
+      '/// Where a span starts.\n//! Module notes.\n#[derive(Clone)]\npub struct Span;',
+      ['mod.rs'],
+      {
+        kind: 'type',
+      },
+    );
+    expect(snippetLine(rust).trim()).toBe(
+      'Where a span starts. Module notes. #[derive(Clone)] pub struct Span;',
+    );
+  });
+
   it("shows the stretch of a long chunk that holds the query's words, after its breadcrumb is cut", () => {
     const crumb = 'Backup setup';
     const body = `${'Nightly runs of the backup job to the NAS. '.repeat(8)}\n\n## Restore test\n\nLast restore test took 11 minutes.`;
