@@ -99,6 +99,28 @@ function definesInPackage(
   return false;
 }
 
+/**
+ * Whether `hit` is an enum that declares `term` as one of its members: `JsonToken.BEGIN_ARRAY`
+ * (or `BEGIN_ARRAY`) in Java's `enum JsonToken { BEGIN_ARRAY, … }`, Rust's `ErrorKind::NotFound`,
+ * `Color.RED` in a Python `Enum`. A member has no chunk of its own: its enum is where it is
+ * defined. Told by a line of the enum that opens with the member's name, then `,`, `(`, `{`, `=`
+ * or its end; for a qualified term the enum must be the qualifier. `as typed` when the member's
+ * case is the query's.
+ */
+function declaresMember(
+  hit: Pick<SearchHit, 'headingPath' | 'metadata' | 'text'>,
+  term: string,
+): 'as typed' | 'in another case' | false {
+  if (symbolName(hit) === undefined || !/\benum\b/iu.test(hit.text)) return false;
+  const parts = qualified(term, true).split('.');
+  const member = parts.at(-1)!;
+  if (!/^[\p{L}_][\p{L}\p{N}_]*$/u.test(member)) return false;
+  if (parts.length > 1 && !definesTerm(hit, parts.slice(0, -1).join('.'))) return false;
+  const line = (flags: string) => new RegExp(`^[ \t]*${member}[ \t]*(?:[,({=]|$)`, `m${flags}`);
+  if (line('u').test(hit.text)) return 'as typed';
+  return line('iu').test(hit.text) ? 'in another case' : false;
+}
+
 /** A folder of the path is `pkg` or a release of it (`semver-1.0.23`, `cobra@v1.8.1`), or its file is `pkg.<ext>`. */
 function pathNames(path: string, pkg: string): boolean {
   if (!pkg) return false;
@@ -108,12 +130,17 @@ function pathNames(path: string, pkg: string): boolean {
   return segments.some((s) => s === pkg || (s.startsWith(pkg) && /^[-@_.]v?\d/u.test(s.slice(pkg.length))));
 }
 
-/** Whether `hit` defines `term` (`definesTerm`), or defines it as qualified by its package. */
+/**
+ * Whether `hit` defines `term` (`definesTerm`), defines it as qualified by its package, or is the
+ * enum that declares it.
+ */
 export function definesOrInPackage(
-  hit: Pick<SearchHit, 'headingPath' | 'metadata' | 'path'>,
+  hit: Pick<SearchHit, 'headingPath' | 'metadata' | 'path' | 'text'>,
   term: string,
 ): boolean {
-  return definesTerm(hit, term) || definesInPackage(hit, term) !== false;
+  return (
+    definesTerm(hit, term) || definesInPackage(hit, term) !== false || declaresMember(hit, term) !== false
+  );
 }
 
 /** Whether `hit` holds `term` whole, or defines it as qualified by its package (`cobra.MinimumNArgs`). */
@@ -184,7 +211,7 @@ export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | un
   const members: SearchHit[] = [];
   const rest: SearchHit[] = [];
   for (const hit of hits) {
-    const inPackage = !soft && definesInPackage(hit, term);
+    const inPackage = !soft && (definesInPackage(hit, term) || declaresMember(hit, term));
     if (!inPackage && !pattern.test(hit.text)) rest.push(hit);
     else {
       holders.add(hit.id);

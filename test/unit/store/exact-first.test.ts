@@ -232,6 +232,55 @@ describe('withExactFirst', () => {
     expect([...definers].sort()).toEqual(['def', 'test', 'whole']);
   });
 
+  it('takes an enum for where its member is defined, the member having no row of its own', () => {
+    const code = (id: string, path: string, symbol: string, text: string, score: number): SearchHit => ({
+      ...hit(id, text, score),
+      path,
+      engine: 'code',
+      metadata: { symbol },
+    });
+    const java = code(
+      'enum',
+      '/gson/stream/JsonToken.java',
+      'stream/JsonToken.java:JsonToken',
+      'public enum JsonToken {\n  /** The opening of an array. */\n  BEGIN_ARRAY,\n  END_ARRAY,\n}',
+      0.3,
+    );
+    const use = code(
+      'use',
+      '/gson/stream/JsonReader.java',
+      'JsonReader.peek',
+      'return JsonToken.BEGIN_ARRAY;',
+      0.9,
+    );
+    const { hits: ordered, definers } = withExactFirst([use, java], {
+      term: 'JsonToken.BEGIN_ARRAY',
+      soft: false,
+    });
+    expect(ordered.map((h) => h.id)).toEqual(['enum', 'use']);
+    expect([...definers]).toEqual(['enum']);
+
+    const rust = code(
+      'rust',
+      '/io/error.rs',
+      'io/error.rs:ErrorKind',
+      'pub enum ErrorKind {\n    NotFound,\n    Other(String),\n}',
+      0.2,
+    );
+    expect(withExactFirst([use, rust], { term: 'ErrorKind::Other', soft: false }).hits[0]!.id).toBe('rust');
+    // Not an enum, or another enum: no definition.
+    const config = code(
+      'config',
+      '/app/config.py',
+      'app/config.py:Config',
+      'class Config:\n    timeout = 30',
+      0.2,
+    );
+    const other = code('other', '/io/kind.rs', 'io/kind.rs:Kind', 'pub enum Kind {\n    Other,\n}', 0.2);
+    expect(withExactFirst([config], { term: 'Config.timeout', soft: false }).definers.size).toBe(0);
+    expect(withExactFirst([other], { term: 'ErrorKind::Other', soft: false }).definers.size).toBe(0);
+  });
+
   it('puts a type before the impl blocks named after it, whichever matched more', () => {
     const rust = (id: string, kind: string, text: string, score: number): SearchHit => ({
       ...hit(id, text, score),
