@@ -40,8 +40,9 @@ export async function planAppend(
   settled: boolean,
 ): Promise<AppendPlan> {
   const state = record?.status === 'indexed' && record.modelId === signature ? record.append : undefined;
-  if (!state) return { kind: 'fresh', reason: record ? 'indexed whole before' : 'new file' };
-  if (!state.appendable) return { kind: 'fresh', reason: 'edited, not appended to' };
+  if (!state) return { kind: 'fresh', reason: freshReason(record, signature) };
+  // Not appendable: a .sql file, a compressed log, a head no format was told by yet.
+  if (!state.appendable) return { kind: 'fresh', reason: 'read whole each time it changes' };
   if (size < state.end) return { kind: 'fresh', reason: `truncated (${size} < ${state.end} bytes)` };
   if ((await hashRange(path, 0, state.headBytes)) !== state.headHash)
     return { kind: 'fresh', reason: 'its head changed (rotated or rewritten)' };
@@ -64,6 +65,14 @@ export interface FileHead {
    * never appended to. Told by its magic bytes, not its name.
    */
   gzip: boolean;
+}
+
+/** Why a file with no append state to go on is read from its start, for the log. */
+function freshReason(record: FileRecord | undefined, signature: string): string {
+  if (!record) return 'new file';
+  if (record.status !== 'indexed') return `skipped before (${record.reason})`;
+  if (record.modelId !== signature) return 'indexed by another model or chunker version';
+  return 'indexed whole before';
 }
 
 /** The facts that identify a file's head, taken when it is read from 0. */
