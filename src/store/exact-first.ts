@@ -99,24 +99,29 @@ function definesInPackage(
   return false;
 }
 
+/** The kinds of row that outline a type: where its constants, variants and attributes are written. */
+const OUTLINE_KINDS: ReadonlySet<unknown> = new Set(['class', 'interface', 'type', 'object']);
+
 /**
- * Whether `hit` is an enum that declares `term` as one of its members: `JsonToken.BEGIN_ARRAY`
- * (or `BEGIN_ARRAY`) in Java's `enum JsonToken { BEGIN_ARRAY, … }`, Rust's `ErrorKind::NotFound`,
- * `Color.RED` in a Python `Enum`. A member has no chunk of its own: its enum is where it is
- * defined. Told by a line of the enum that opens with the member's name, then `,`, `(`, `{`, `=`
- * or its end; for a qualified term the enum must be the qualifier. `as typed` when the member's
- * case is the query's.
+ * Whether `hit` is the outline of a type that declares `term` as one of its members, which have
+ * no row of their own: an enum's constant or variant (`JsonToken.BEGIN_ARRAY`, or `BEGIN_ARRAY`,
+ * in Java's `enum JsonToken`; Rust's `ErrorKind::NotFound`; `Color.RED` in a Python `Enum`), a
+ * class's attribute (`Config.timeout` of `timeout = 30`). Told by a line that opens with the
+ * member's name, then `,`, `;`, `=` or its end, or in an enum also `(` or `{` (a variant's
+ * fields: in a class outline those open a method); for a qualified term the type must be the
+ * qualifier. `as typed` when the member's case is the query's.
  */
 function declaresMember(
   hit: Pick<SearchHit, 'headingPath' | 'metadata' | 'text'>,
   term: string,
 ): 'as typed' | 'in another case' | false {
-  if (symbolName(hit) === undefined || !/\benum\b/iu.test(hit.text)) return false;
+  if (symbolName(hit) === undefined || !OUTLINE_KINDS.has(hit.metadata.kind)) return false;
   const parts = qualified(term, true).split('.');
   const member = parts.at(-1)!;
   if (!/^[\p{L}_][\p{L}\p{N}_]*$/u.test(member)) return false;
   if (parts.length > 1 && !definesTerm(hit, parts.slice(0, -1).join('.'))) return false;
-  const line = (flags: string) => new RegExp(`^[ \t]*${member}[ \t]*(?:[,({=]|$)`, `m${flags}`);
+  const after = /\benum\b/iu.test(hit.text) ? '[,;=({]' : '[,;=]';
+  const line = (flags: string) => new RegExp(`^[ \t]*${member}[ \t]*(?:${after}|$)`, `m${flags}`);
   if (line('u').test(hit.text)) return 'as typed';
   return line('iu').test(hit.text) ? 'in another case' : false;
 }
@@ -131,8 +136,8 @@ function pathNames(path: string, pkg: string): boolean {
 }
 
 /**
- * Whether `hit` defines `term` (`definesTerm`), defines it as qualified by its package, or is the
- * enum that declares it.
+ * Whether `hit` defines `term` (`definesTerm`), defines it as qualified by its package, or
+ * outlines the type that declares it (`declaresMember`).
  */
 export function definesOrInPackage(
   hit: Pick<SearchHit, 'headingPath' | 'metadata' | 'path' | 'text'>,

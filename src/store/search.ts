@@ -1,4 +1,4 @@
-import { MatchQuery, type Table, type VectorQuery } from '@lancedb/lancedb';
+import { MatchQuery, Operator, type Table, type VectorQuery } from '@lancedb/lancedb';
 import type { Table as ArrowTable, Vector } from 'apache-arrow';
 import { RagError } from '../errors.js';
 import { definesOrInPackage, type ExactOrder, exactExplanation, withExactFirst } from './exact-first.js';
@@ -274,12 +274,13 @@ async function withNamed(
     .select([...HIT_COLUMNS])
     .limit(NAMED_ROWS)
     .toArrow();
+  const outlines = exact.soft ? [] : await outlinesHolding(table, exact.term, request.hybridTextSkip, where);
   // The definition the query asks for: at the best candidate's score, so that the definers put
   // first do not pull every later hit's score down with them. One the legs found too, deep in
   // them (a larger k reads deeper), scores no less: its place must not depend on k.
   const best = fused[0]?.score ?? 0;
   const named = new Map(
-    hitsFrom(rows, () => () => best)
+    [...hitsFrom(rows, () => () => best), ...outlines.map((h) => ({ ...h, score: best }))]
       .filter((h) => definesOrInPackage(h, exact.term))
       .map((h) => [h.id, { ...h, named: true as const }]),
   );
@@ -292,6 +293,33 @@ async function withNamed(
   });
   return [...named.values(), ...lifted];
 }
+
+/**
+ * The rows hybrid's full-text leg leaves out (`hybridTextSkip`: the code table's class and enum
+ * outlines) that hold an unqualified identifier, by the full-text index: an enum's member
+ * (`BEGIN_ARRAY` in Java's `enum JsonToken`) is written nowhere else it is defined, and an
+ * outline reached the search through its vector only, which is seldom near one constant's name.
+ */
+async function outlinesHolding(
+  table: Table,
+  term: string,
+  skip: SearchRequest['hybridTextSkip'],
+  where: string | undefined,
+): Promise<SearchHit[]> {
+  if (!skip || !/^[\p{L}_][\p{L}\p{N}_]*$/u.test(term)) return [];
+  const rows = await table
+    .query()
+    // Every word of it (`END_OBJECT` is `end` and `object` to the index), as the line will hold it.
+    .fullTextSearch(new MatchQuery(term, C.text, { operator: Operator.And }))
+    .where(and(where, fieldWhere(skip))!)
+    .select([...HIT_COLUMNS, '_score'])
+    .limit(OUTLINE_ROWS)
+    .toArrow();
+  return hitsFrom(rows, () => () => 0);
+}
+
+/** Outlines read for one unqualified identifier (`outlinesHolding`), at most. */
+const OUTLINE_ROWS = 10;
 
 /** Both legs' hits; a failure is thrown only once both have ended. */
 async function bothLegs(

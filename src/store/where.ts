@@ -112,7 +112,7 @@ export function phraseWhere(phrase: string): string {
  * Rows whose qualified name (`column`: `Class.method`) is the identifier or ends with it, in any
  * case (`TypeAdapter`, `Command.Execute`) or, `asTyped`, in the case typed; for a qualified one,
  * also those named by its last name in a path that holds its qualifier (`cobra.MinimumNArgs`:
- * `MinimumNArgs` under `…/cobra…`), and an enum named by its qualifier that declares its last name.
+ * `MinimumNArgs` under `…/cobra…`), and a type named by its qualifier that declares its last name.
  * Which of them define the identifier is `withExactFirst`'s to say.
  */
 export function nameWhere(column: string, term: string, asTyped = false): string {
@@ -127,9 +127,9 @@ export function nameWhere(column: string, term: string, asTyped = false): string
   const inPackage = `strpos(lower(${C.path}), ${sqlString(`/${parts.at(-2)}`)}) > 0`;
   const either = `${whole} OR (${named(member)} AND ${inPackage})`;
   if (!/^[\p{L}_][\p{L}\p{N}_]*$/u.test(member)) return `(${either})`;
-  // An enum's member (`JsonToken.BEGIN_ARRAY`) has no row of its own: the enum's rows that
-  // declare it, a line opening with its name.
-  const declared = `regexp_like(${C.text}, ${sqlString(`(?mi)^[ \t]*${member}[ \t]*(?:[,({=]|$)`)})`;
+  // A type's member (`JsonToken.BEGIN_ARRAY`, an enum's constant) has no row of its own: the
+  // type's rows that may declare it, a line opening with its name (exact-first's `declaresMember`).
+  const declared = `regexp_like(${C.text}, ${sqlString(`(?mi)^[ \t]*${member}[ \t]*(?:[,;=({]|$)`)})`;
   return `(${either} OR (${named(parts.slice(0, -1).join('.'))} AND ${declared}))`;
 }
 

@@ -232,53 +232,78 @@ describe('withExactFirst', () => {
     expect([...definers].sort()).toEqual(['def', 'test', 'whole']);
   });
 
-  it('takes an enum for where its member is defined, the member having no row of its own', () => {
-    const code = (id: string, path: string, symbol: string, text: string, score: number): SearchHit => ({
-      ...hit(id, text, score),
+  it("takes a type's outline for where its member is defined, the member having no row of its own", () => {
+    const code = (id: string, path: string, symbol: string, text: string, kind = 'class'): SearchHit => ({
+      ...hit(id, text, 0.3),
       path,
       engine: 'code',
-      metadata: { symbol },
+      metadata: { symbol, kind },
     });
     const java = code(
       'enum',
       '/gson/stream/JsonToken.java',
       'stream/JsonToken.java:JsonToken',
       'public enum JsonToken {\n  /** The opening of an array. */\n  BEGIN_ARRAY,\n  END_ARRAY,\n}',
-      0.3,
     );
-    const use = code(
-      'use',
-      '/gson/stream/JsonReader.java',
-      'JsonReader.peek',
-      'return JsonToken.BEGIN_ARRAY;',
-      0.9,
+    // A long enum's later part does not repeat `enum`: its constants still say what they are.
+    const part = code(
+      'part',
+      '/gson/stream/JsonToken.java',
+      'stream/JsonToken.java:JsonToken',
+      '  NAME,\n  END_DOCUMENT\n}',
     );
+    const use = {
+      ...code(
+        'use',
+        '/gson/stream/JsonReader.java',
+        'JsonReader.peek',
+        'return JsonToken.BEGIN_ARRAY;',
+        'method',
+      ),
+      score: 0.9,
+    };
     const { hits: ordered, definers } = withExactFirst([use, java], {
       term: 'JsonToken.BEGIN_ARRAY',
       soft: false,
     });
     expect(ordered.map((h) => h.id)).toEqual(['enum', 'use']);
     expect([...definers]).toEqual(['enum']);
+    expect(withExactFirst([use, part], { term: 'JsonToken.END_DOCUMENT', soft: false }).definers).toEqual(
+      new Set(['part']),
+    );
+    // Unqualified, among the hits: `BEGIN_ARRAY` alone.
+    expect(withExactFirst([use, java], { term: 'BEGIN_ARRAY', soft: false }).hits[0]!.id).toBe('enum');
 
     const rust = code(
       'rust',
       '/io/error.rs',
       'io/error.rs:ErrorKind',
       'pub enum ErrorKind {\n    NotFound,\n    Other(String),\n}',
-      0.2,
+      'type',
     );
     expect(withExactFirst([use, rust], { term: 'ErrorKind::Other', soft: false }).hits[0]!.id).toBe('rust');
-    // Not an enum, or another enum: no definition.
+    // A class's attribute is written in its outline too.
     const config = code(
       'config',
       '/app/config.py',
       'app/config.py:Config',
       'class Config:\n    timeout = 30',
-      0.2,
     );
-    const other = code('other', '/io/kind.rs', 'io/kind.rs:Kind', 'pub enum Kind {\n    Other,\n}', 0.2);
-    expect(withExactFirst([config], { term: 'Config.timeout', soft: false }).definers.size).toBe(0);
+    expect(withExactFirst([config], { term: 'Config.timeout', soft: false }).definers).toEqual(
+      new Set(['config']),
+    );
+    // Not: another type, a method's line in a class outline (its own row defines it), a function's body.
+    const other = code('other', '/io/kind.rs', 'io/kind.rs:Kind', 'pub enum Kind {\n    Other,\n}', 'type');
+    const outline = code(
+      'outline',
+      '/src/auth.ts',
+      'auth.ts:Session',
+      'class Session {\n  strip(url: string): string { … }\n}',
+    );
+    const body = code('body', '/app/run.py', 'app/run.py:Runner', 'def run():\n    retries = 3', 'function');
     expect(withExactFirst([other], { term: 'ErrorKind::Other', soft: false }).definers.size).toBe(0);
+    expect(withExactFirst([outline], { term: 'Session.strip', soft: false }).definers.size).toBe(0);
+    expect(withExactFirst([body], { term: 'Runner.retries', soft: false }).definers.size).toBe(0);
   });
 
   it('puts a type before the impl blocks named after it, whichever matched more', () => {

@@ -208,9 +208,9 @@ describe('nameWhere', () => {
     expect(nameWhere('symbol', 'TypeAdapter')).toBe(
       "(lower(symbol) = 'typeadapter' OR ends_with(lower(symbol), '.typeadapter'))",
     );
-    // Also an enum named by the qualifier, where a line opens with the member's name.
+    // Also a type named by the qualifier, where a line opens with the member's name.
     expect(nameWhere('symbol', 'Command::Execute')).toBe(
-      "((lower(symbol) = 'command.execute' OR ends_with(lower(symbol), '.command.execute')) OR ((lower(symbol) = 'execute' OR ends_with(lower(symbol), '.execute')) AND strpos(lower(path), '/command') > 0) OR ((lower(symbol) = 'command' OR ends_with(lower(symbol), '.command')) AND regexp_like(text, '(?mi)^[ \t]*execute[ \t]*(?:[,({=]|$)')))",
+      "((lower(symbol) = 'command.execute' OR ends_with(lower(symbol), '.command.execute')) OR ((lower(symbol) = 'execute' OR ends_with(lower(symbol), '.execute')) AND strpos(lower(path), '/command') > 0) OR ((lower(symbol) = 'command' OR ends_with(lower(symbol), '.command')) AND regexp_like(text, '(?mi)^[ \t]*execute[ \t]*(?:[,;=({]|$)')))",
     );
     // A last name that is no identifier is read by name only.
     expect(nameWhere('symbol', 'os.path.*')).not.toContain('regexp_like');
