@@ -109,7 +109,8 @@ const OUTLINE_KINDS: ReadonlySet<unknown> = new Set(['class', 'interface', 'type
  * class's attribute (`Config.timeout` of `timeout = 30`). Told by a line that opens with the
  * member's name, then `,`, `;`, `=` or its end, or in an enum also `(` or `{` (a variant's
  * fields: in a class outline those open a method); for a qualified term the type must be the
- * qualifier. `as typed` when the member's case is the query's.
+ * qualifier, and an unqualified one is an enum's only (a long enum's later parts, which do not
+ * say `enum`, answer its qualified members). `as typed` when the member's case is the query's.
  */
 function declaresMember(
   hit: Pick<SearchHit, 'headingPath' | 'metadata' | 'text'>,
@@ -120,7 +121,11 @@ function declaresMember(
   const member = parts.at(-1)!;
   if (!/^[\p{L}_][\p{L}\p{N}_]*$/u.test(member)) return false;
   if (parts.length > 1 && !definesTerm(hit, parts.slice(0, -1).join('.'))) return false;
-  const after = /\benum\b/iu.test(hit.text) ? '[,;=({]' : '[,;=]';
+  // Unqualified, only an enum's: a class's lines that open with a name (a list's items, a
+  // test's parameters) would pass for the definitions of names defined elsewhere.
+  const isEnum = /\benum\b/iu.test(hit.text);
+  if (parts.length === 1 && !isEnum) return false;
+  const after = isEnum ? '[,;=({]' : '[,;=]';
   const line = (flags: string) => new RegExp(`^[ \t]*${member}[ \t]*(?:${after}|$)`, `m${flags}`);
   if (line('u').test(hit.text)) return 'as typed';
   return line('iu').test(hit.text) ? 'in another case' : false;
@@ -148,12 +153,17 @@ export function definesOrInPackage(
   );
 }
 
-/** Whether `hit` holds `term` whole, or defines it as qualified by its package (`cobra.MinimumNArgs`). */
+/**
+ * Whether `hit` holds `term` whole, defines it as qualified by its package (`cobra.MinimumNArgs`),
+ * or outlines the type that declares it (`JsonToken.BEGIN_ARRAY`).
+ */
 export function holdsOrDefines(
   hit: Pick<SearchHit, 'headingPath' | 'metadata' | 'path' | 'text'>,
   term: string,
 ): boolean {
-  return holdsTerm(hit.text, term) || definesInPackage(hit, term) !== false;
+  return (
+    holdsTerm(hit.text, term) || definesInPackage(hit, term) !== false || declaresMember(hit, term) !== false
+  );
 }
 
 /**

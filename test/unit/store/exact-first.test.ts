@@ -292,7 +292,15 @@ describe('withExactFirst', () => {
     expect(withExactFirst([config], { term: 'Config.timeout', soft: false }).definers).toEqual(
       new Set(['config']),
     );
-    // Not: another type, a method's line in a class outline (its own row defines it), a function's body.
+    // Not: another type, a method's line in a class outline (its own row defines it), a function's
+    // body, and unqualified, a class's list items (`PassList,` in `default_tags = [`).
+    const listing = code(
+      'listing',
+      '/flask/json/tag.py',
+      'json/tag.py:TaggedJSONSerializer',
+      'class TaggedJSONSerializer:\n    default_tags = [\n        PassList,\n    ]',
+    );
+    expect(withExactFirst([listing], { term: 'PassList', soft: false }).definers.size).toBe(0);
     const other = code('other', '/io/kind.rs', 'io/kind.rs:Kind', 'pub enum Kind {\n    Other,\n}', 'type');
     const outline = code(
       'outline',
