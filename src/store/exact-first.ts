@@ -1,5 +1,5 @@
 import type { ExactTerm, HitExplanation, SearchHit } from './types.js';
-import { phraseWords } from './where.js';
+import { MEMBER_FOLLOWS, MEMBER_NAME, memberLine, phraseWords } from './where.js';
 
 /** A character that continues an identifier: what must not touch a term for the text to hold it whole. */
 const IDENT_CHAR = String.raw`[\p{L}\p{N}_$]`;
@@ -119,14 +119,14 @@ function declaresMember(
   if (symbolName(hit) === undefined || !OUTLINE_KINDS.has(hit.metadata.kind)) return false;
   const parts = qualified(term, true).split('.');
   const member = parts.at(-1)!;
-  if (!/^[\p{L}_][\p{L}\p{N}_]*$/u.test(member)) return false;
+  if (!MEMBER_NAME.test(member)) return false;
   if (parts.length > 1 && !definesTerm(hit, parts.slice(0, -1).join('.'))) return false;
   // Unqualified, only an enum's: a class's lines that open with a name (a list's items, a
   // test's parameters) would pass for the definitions of names defined elsewhere.
   const isEnum = /\benum\b/iu.test(hit.text);
   if (parts.length === 1 && !isEnum) return false;
-  const after = isEnum ? '[,;=({]' : '[,;=]';
-  const line = (flags: string) => new RegExp(`^[ \t]*${member}[ \t]*(?:${after}|$)`, `m${flags}`);
+  const source = memberLine(member, isEnum ? MEMBER_FOLLOWS.enum : MEMBER_FOLLOWS.class);
+  const line = (flags: string) => new RegExp(source, `m${flags}`);
   if (line('u').test(hit.text)) return 'as typed';
   return line('iu').test(hit.text) ? 'in another case' : false;
 }

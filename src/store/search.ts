@@ -17,7 +17,16 @@ import {
   type SearchRequest,
   type StoredChunk,
 } from './types.js';
-import { and, fieldWhere, filterWhere, nameWhere, not, sqlString, UNSPACED_SCRIPTS } from './where.js';
+import {
+  and,
+  fieldWhere,
+  filterWhere,
+  MEMBER_NAME,
+  nameWhere,
+  not,
+  sqlString,
+  UNSPACED_SCRIPTS,
+} from './where.js';
 
 /** What a hit is made of; the vector and hashes stay on disk. */
 const HIT_COLUMNS = [
@@ -268,21 +277,22 @@ async function withNamed(
   const exact = request.exact;
   if (!exact || exact.phrase || !request.nameColumn) return fused;
   // One word may be only a word: what defines it as typed (`Span`, `session`), not `span`.
-  const rows = await table
-    .query()
-    .where(and(where, nameWhere(request.nameColumn, exact.term, exact.soft))!)
-    .select([...HIT_COLUMNS])
-    .limit(NAMED_ROWS)
-    .toArrow();
-  const outlines = exact.soft ? [] : await outlinesHolding(table, exact.term, request.hybridTextSkip, where);
+  const [rows, outlines] = await Promise.all([
+    table
+      .query()
+      .where(and(where, nameWhere(request.nameColumn, exact.term, exact.soft))!)
+      .select([...HIT_COLUMNS])
+      .limit(NAMED_ROWS)
+      .toArrow(),
+    exact.soft ? undefined : outlinesHolding(table, exact.term, request.hybridTextSkip, where),
+  ]);
   // The definition the query asks for: at the best candidate's score, so that the definers put
   // first do not pull every later hit's score down with them. One the legs found too, deep in
   // them (a larger k reads deeper), scores no less: its place must not depend on k.
   const best = fused[0]?.score ?? 0;
+  const read = [rows, ...(outlines ? [outlines] : [])].flatMap((t) => hitsFrom(t, () => () => best));
   const named = new Map(
-    [...hitsFrom(rows, () => () => best), ...outlines.map((h) => ({ ...h, score: best }))]
-      .filter((h) => definesOrInPackage(h, exact.term))
-      .map((h) => [h.id, { ...h, named: true as const }]),
+    read.filter((h) => definesOrInPackage(h, exact.term)).map((h) => [h.id, { ...h, named: true as const }]),
   );
   if (!named.size) return fused;
   const lifted = fused.map((h) => {
@@ -305,17 +315,18 @@ async function outlinesHolding(
   term: string,
   skip: SearchRequest['hybridTextSkip'],
   where: string | undefined,
-): Promise<SearchHit[]> {
-  if (!skip || !/^[\p{L}_][\p{L}\p{N}_]*$/u.test(term)) return [];
-  const rows = await table
-    .query()
-    // Every word of it (`END_OBJECT` is `end` and `object` to the index), as the line will hold it.
-    .fullTextSearch(new MatchQuery(term, C.text, { operator: Operator.And }))
-    .where(and(where, fieldWhere(skip))!)
-    .select([...HIT_COLUMNS, '_score'])
-    .limit(OUTLINE_ROWS)
-    .toArrow();
-  return hitsFrom(rows, () => () => 0);
+): Promise<ArrowTable | undefined> {
+  if (!skip || !MEMBER_NAME.test(term)) return undefined;
+  return (
+    table
+      .query()
+      // Every word of it (`END_OBJECT` is `end` and `object` to the index), as the line will hold it.
+      .fullTextSearch(new MatchQuery(term, C.text, { operator: Operator.And }))
+      .where(and(where, fieldWhere(skip))!)
+      .select([...HIT_COLUMNS, '_score'])
+      .limit(OUTLINE_ROWS)
+      .toArrow()
+  );
 }
 
 /** Outlines read for one unqualified identifier (`outlinesHolding`), at most. */

@@ -115,6 +115,22 @@ export function phraseWhere(phrase: string): string {
  * `MinimumNArgs` under `…/cobra…`), and a type named by its qualifier that declares its last name.
  * Which of them define the identifier is `withExactFirst`'s to say.
  */
+/** A name a type's member can have, and a declaration line can open with: letters, digits, `_`. */
+export const MEMBER_NAME = /^[\p{L}_][\p{L}\p{N}_]*$/u;
+
+/** What may follow a member's name on the line that declares it in a class outline, and in an enum's. */
+export const MEMBER_FOLLOWS = { class: '[,;=]', enum: '[,;=({]' } as const;
+
+/**
+ * The regex source of a line that opens with `member` (a `MEMBER_NAME`), then one of `follows`
+ * (`MEMBER_FOLLOWS`) or its end: how a type's outline declares a member that has no row of its
+ * own (exact-first's `declaresMember`, and the rows `nameWhere` reads for it). Multi-line flags
+ * are the caller's.
+ */
+export function memberLine(member: string, follows: string): string {
+  return `^[ \t]*${member}[ \t]*(?:${follows}|$)`;
+}
+
 export function nameWhere(column: string, term: string, asTyped = false): string {
   const bare = term.replace(/^(?:--?|[$@#])/u, '');
   const parts = (asTyped ? bare : bare.toLowerCase()).split(/::|->|[.#/]/u).filter(Boolean);
@@ -126,10 +142,10 @@ export function nameWhere(column: string, term: string, asTyped = false): string
   const member = parts.at(-1)!;
   const inPackage = `strpos(lower(${C.path}), ${sqlString(`/${parts.at(-2)}`)}) > 0`;
   const either = `${whole} OR (${named(member)} AND ${inPackage})`;
-  if (!/^[\p{L}_][\p{L}\p{N}_]*$/u.test(member)) return `(${either})`;
+  if (!MEMBER_NAME.test(member)) return `(${either})`;
   // A type's member (`JsonToken.BEGIN_ARRAY`, an enum's constant) has no row of its own: the
-  // type's rows that may declare it, a line opening with its name (exact-first's `declaresMember`).
-  const declared = `regexp_like(${C.text}, ${sqlString(`(?mi)^[ \t]*${member}[ \t]*(?:[,;=({]|$)`)})`;
+  // type's rows that may declare it (an enum's followers are the wider set).
+  const declared = `regexp_like(${C.text}, ${sqlString(`(?mi)${memberLine(member, MEMBER_FOLLOWS.enum)}`)})`;
   return `(${either} OR (${named(parts.slice(0, -1).join('.'))} AND ${declared}))`;
 }
 
