@@ -15,7 +15,10 @@ interface Definition {
   /** The node that has the body (the function of `const f = () => …`, not the declaration). */
   node: Node;
   body: Node | null;
-  /** Go: the receiver's type, which makes a function a method of that type. */
+  /**
+   * Go: the receiver's type, which makes a function a method of that type; C++: the class a
+   * definition outside it names (`Cart` of `void Cart::add()`).
+   */
   receiver?: string;
 }
 
@@ -148,7 +151,7 @@ export class UnitExtractor {
     const isOneLine = def.kind === 'container' && unit.startLine === unit.endLine;
     if (def.body && def.kind !== 'type' && !isOneLine) {
       // Members of a class are methods; definitions inside a function body are nested functions,
-      // and those in a module (Rust's `mod`) what they would be at the top of a file.
+      // and those in a module (Rust's `mod`, a namespace) what they would be at the top of a file.
       const isClassBody = def.kind === 'container' && !this.#spec.modules?.has(def.node.type);
       for (const member of this.#items(this.#members(def.body))) {
         if (member.definition) this.#definition(member, member.definition, unit, name, isClassBody);
@@ -350,6 +353,7 @@ export class UnitExtractor {
       const receiver = node.childForFieldName('receiver');
       const definition: Definition = { kind: 'function', name: nameOf(node), node, body: bodyOf(node) };
       if (receiver) definition.receiver = receiverType(receiver);
+      else Object.assign(definition, ownerOf(node));
       return definition;
     }
     const containerKind = spec.containers.get(type);
@@ -441,8 +445,23 @@ function joinName(prefix: string, name: string): string {
 function nameOf(node: Node): string {
   const name = node.childForFieldName('name') ?? declaratorName(node);
   if (!name) return isDefaultExport(node) ? 'default' : '<anonymous>';
-  // C++'s `Cart::add`, defined outside its class, is the class's method `Cart.add`.
-  return name.type === 'qualified_identifier' ? name.text.replaceAll('::', '.') : name.text;
+  // C++'s `Cart::add`, defined outside its class, is the class's method `Cart.add`; the
+  // namespace `a::b` is `a.b`, as a namespace nested in another is named.
+  const isQualified = name.type === 'qualified_identifier' || name.type === 'nested_namespace_specifier';
+  return isQualified ? name.text.replaceAll('::', '.') : name.text;
+}
+
+/**
+ * C++'s `void Cart::add()` is defined outside its class, which it names as a Go method names its
+ * receiver: `{ receiver: 'Cart', name: 'add' }`. The grammar cannot tell a class from a namespace
+ * there (`ns::helper`); a definition outside its scope is most often a member function's.
+ */
+function ownerOf(node: Node): { receiver: string; name: string } | undefined {
+  if (declaratorName(node)?.type !== 'qualified_identifier') return undefined;
+  const name = nameOf(node);
+  const dot = name.lastIndexOf('.');
+  // `void ::helper()` names the global scope: no class.
+  return dot > 0 ? { receiver: name.slice(0, dot), name: name.slice(dot + 1) } : undefined;
 }
 
 /**

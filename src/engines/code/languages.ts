@@ -47,7 +47,10 @@ const JS_COMMON = {
   hasDocstrings: false,
 };
 
-/** C and C++, one grammar: `Cart::add` defined outside its class is named `Cart.add` (extract.ts). */
+/**
+ * C and C++, one grammar: `Cart::add` defined outside its class is the method `Cart.add`
+ * (extract.ts); a function in a namespace is a function.
+ */
 const C_FAMILY = {
   ...PLAIN,
   grammar: 'cpp',
@@ -57,6 +60,7 @@ const C_FAMILY = {
     ['namespace_definition', 'class'],
     ['class_specifier', 'class'],
   ] as const),
+  modules: new Set(['namespace_definition']),
   types: new Set(['struct_specifier', 'union_specifier', 'enum_specifier', 'type_definition']),
   wrappers: new Set(['template_declaration']),
   leading: new Set(['comment']),
@@ -181,6 +185,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
       ['record_declaration', 'class'],
       ['interface_declaration', 'interface'],
     ] as const),
+    modules: new Set(['namespace_declaration']),
     types: new Set(['enum_declaration', 'delegate_declaration']),
     leading: new Set(['comment', 'attribute_list']),
   },
@@ -199,6 +204,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
       ['enum_declaration', 'class'],
       ['interface_declaration', 'interface'],
     ] as const),
+    modules: new Set(['namespace_definition']),
     leading: new Set(['comment', 'attribute_list']),
   },
   {

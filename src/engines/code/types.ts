@@ -101,8 +101,8 @@ export interface LanguageSpec {
   /** Containers chunked as a header plus member signatures, by node type. */
   readonly containers: ReadonlyMap<string, 'class' | 'interface' | 'impl'>;
   /**
-   * Containers that are modules, not types (Rust's `mod name { … }`): a function inside one is a
-   * function, as it is at the top of a file, not a method.
+   * Containers that are modules, not types (Rust's `mod name { … }`, C++, C# and PHP namespaces):
+   * a function inside one is a function, as it is at the top of a file, not a method.
    */
   readonly modules?: ReadonlySet<string>;
   /**

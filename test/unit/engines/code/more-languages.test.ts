@@ -114,6 +114,120 @@ describe('more languages', () => {
     expect(chunks[0]!.metadata.language).toBe('cpp');
   });
 
+  it('c++: a function in a namespace is a function; a class member, or one defined as Cart::add, a method', async () => {
+    // A namespace was read as a class, so its free functions were labelled methods.
+    const text = [
+      'namespace shop::tax {',
+      '',
+      'double rate(int region)',
+      '{',
+      '    return region * 0.01;',
+      '}',
+      '',
+      'class Ledger {',
+      'public:',
+      '    double total() const { return sum_; }',
+      'private:',
+      '    double sum_;',
+      '};',
+      '',
+      'double Ledger::settle(double x)',
+      '{',
+      '    return x;',
+      '}',
+      '',
+      'namespace detail {',
+      'int round_cents(double x) { return (int)x; }',
+      '}',
+      '',
+      '}  // namespace shop::tax',
+      '',
+      'void Ledger::close()',
+      '{',
+      '}',
+      '',
+    ].join('\n');
+    const chunks = await chunk(grammars, 'tax.cpp', text);
+    expect(outline(chunks)).toEqual([
+      ['tax.cpp:shop.tax', 'class', 1, 24, null],
+      ['tax.cpp:shop.tax.rate', 'function', 3, 6, 'tax.cpp:shop.tax'],
+      ['tax.cpp:shop.tax.Ledger', 'class', 8, 13, 'tax.cpp:shop.tax'],
+      ['tax.cpp:shop.tax.Ledger.total', 'method', 10, 10, 'tax.cpp:shop.tax.Ledger'],
+      ['tax.cpp:shop.tax.Ledger.settle', 'method', 15, 18, 'tax.cpp:shop.tax'],
+      ['tax.cpp:shop.tax.detail', 'class', 20, 22, 'tax.cpp:shop.tax'],
+      ['tax.cpp:shop.tax.detail.round_cents', 'function', 21, 21, 'tax.cpp:shop.tax.detail'],
+      ['tax.cpp:Ledger.close', 'method', 26, 28, null],
+    ]);
+    expectValidChunks(text, chunks);
+    expectAllTextCovered(text, chunks);
+  });
+
+  it('c#: a function directly in a namespace is a function; the members of its classes and structs are methods', async () => {
+    const text = [
+      'namespace Shop',
+      '{',
+      '    namespace Tax',
+      '    {',
+      '        static decimal Round(decimal x)',
+      '        {',
+      '            return x;',
+      '        }',
+      '',
+      '        public struct Rate',
+      '        {',
+      '            public decimal Apply(decimal x) { return x; }',
+      '        }',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const chunks = await chunk(grammars, 'Tax.cs', text);
+    expect(outline(chunks)).toEqual([
+      ['Tax.cs:Shop', 'class', 1, 15, null],
+      ['Tax.cs:Shop.Tax', 'class', 3, 14, 'Tax.cs:Shop'],
+      ['Tax.cs:Shop.Tax.Round', 'function', 5, 8, 'Tax.cs:Shop.Tax'],
+      ['Tax.cs:Shop.Tax.Rate', 'class', 10, 13, 'Tax.cs:Shop.Tax'],
+      ['Tax.cs:Shop.Tax.Rate.Apply', 'method', 12, 12, 'Tax.cs:Shop.Tax.Rate'],
+    ]);
+    // A file-scoped namespace holds nothing: its classes are the file's, their members methods.
+    const scoped = await chunk(
+      grammars,
+      'Rates.cs',
+      [
+        'namespace Shop.Tax;',
+        '',
+        'public class Rates',
+        '{',
+        '    public decimal Apply(decimal x) { return x; }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    expect(outline(scoped)).toEqual([
+      ['Rates.cs', 'module', 1, 1, null],
+      ['Rates.cs:Rates', 'class', 3, 6, null],
+      ['Rates.cs:Rates.Apply', 'method', 5, 5, 'Rates.cs:Rates'],
+    ]);
+  });
+
+  it('php: a function in a braced namespace is a function', async () => {
+    const text = [
+      '<?php',
+      'namespace Shop\\Tax {',
+      '    function round_cents($x) {',
+      '        return $x;',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const chunks = await chunk(grammars, 'round.php', text);
+    expect(outline(chunks)).toEqual([
+      ['round.php', 'module', 1, 1, null],
+      ['round.php:Shop\\Tax', 'class', 2, 6, null],
+      ['round.php:Shop\\Tax.round_cents', 'function', 3, 5, 'round.php:Shop\\Tax'],
+    ]);
+  });
+
   it('the code engine reads their files by default', () => {
     for (const glob of ['**/*.rb', '**/*.cs', '**/*.php', '**/*.sh', '**/*.c', '**/*.h', '**/*.cpp'])
       expect(CODE_INCLUDE).toContain(glob);
