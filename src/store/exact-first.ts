@@ -109,8 +109,9 @@ const OUTLINE_KINDS: ReadonlySet<unknown> = new Set(['class', 'interface', 'type
  * class's attribute (`Config.timeout` of `timeout = 30`). Told by a line that opens with the
  * member's name, then `,`, `;`, `=` or its end, or in an enum also `(` or `{` (a variant's
  * fields: in a class outline those open a method); for a qualified term the type must be the
- * qualifier, and an unqualified one is an enum's only (a long enum's later parts, which do not
- * say `enum`, answer its qualified members). `as typed` when the member's case is the query's.
+ * qualifier, and an unqualified one is an enum's only. An enum is told by its chunker
+ * (`metadata.isEnum`, on every part of a long one, whose later parts do not say `enum`) or, for
+ * rows that do not carry it, by the word. `as typed` when the member's case is the query's.
  */
 function declaresMember(
   hit: Pick<SearchHit, 'headingPath' | 'metadata' | 'text'>,
@@ -123,7 +124,7 @@ function declaresMember(
   if (parts.length > 1 && !definesTerm(hit, parts.slice(0, -1).join('.'))) return false;
   // Unqualified, only an enum's: a class's lines that open with a name (a list's items, a
   // test's parameters) would pass for the definitions of names defined elsewhere.
-  const isEnum = /\benum\b/iu.test(hit.text);
+  const isEnum = hit.metadata.isEnum === true || /\benum\b/iu.test(hit.text);
   if (parts.length === 1 && !isEnum) return false;
   const source = memberLine(member, isEnum ? MEMBER_FOLLOWS.enum : MEMBER_FOLLOWS.class);
   const line = (flags: string) => new RegExp(source, `m${flags}`);

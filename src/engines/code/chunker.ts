@@ -91,12 +91,13 @@ export class CodeChunker implements Chunker {
    * long class summary carry the lines they show, not the whole class's; a crate's `build/` read; Python outlines elide bodies as `…`, not a stub's `...`; 12: a doc comment one blank line above a definition is the definition's; 13: Rust's `mod name { … }` is a
    * summary holding its items, `mod name;` an import line, and a `#[cfg(test)]` module's chunks
    * are marked `isTest`; 14: an impl for `ast::Error` is named `Error`; 15: the statements beside one over the
-   * limit share its parts; 16: a function in a namespace is a function, `Cart::add` a method):
+   * limit share its parts; 16: a function in a namespace is a function, `Cart::add` a method; 17: every
+   * chunk of an enum is marked `isEnum`):
    * indexes made by an
    * older chunker re-chunk every file once (the skipped ones too), their vectors reused by
    * content hash.
    */
-  readonly version = '16';
+  readonly version = '17';
   readonly include = CODE_INCLUDE;
   readonly #grammars: Grammars;
 
@@ -267,6 +268,7 @@ function toChunks(
     if (unit.hasSyntaxError) metadata.hasSyntaxError = true;
     if (unit.isCutLine) metadata.isCutLine = true;
     if (unit.isTest) metadata.isTest = true;
+    if (unit.isEnum) metadata.isEnum = true;
     return {
       id: ids.get(unit)!,
       text: unit.text,

@@ -146,6 +146,8 @@ export class UnitExtractor {
     }
     if (item.node.hasError) unit.hasSyntaxError = true;
     if (parent?.isTest || (def.kind === 'container' && this.#isTestScope(item))) unit.isTest = true;
+    // Kept by the parts a long one is cut in (fit.ts), which do not say `enum` themselves.
+    if (def.kind !== 'function' && this.#isEnum(def.node)) unit.isEnum = true;
     this.#units.push(unit);
     // A class written on one line is a chunk by itself: its members would repeat that line.
     const isOneLine = def.kind === 'container' && unit.startLine === unit.endLine;
@@ -158,6 +160,18 @@ export class UnitExtractor {
       }
     }
     return unit;
+  }
+
+  /** An enum by its node type, or a class by its base (`LanguageSpec.enums`, `enumBases`). */
+  #isEnum(node: Node): boolean {
+    if (this.#spec.enums?.has(node.type)) return true;
+    const bases = this.#spec.enumBases;
+    const superclasses = bases ? node.childForFieldName('superclasses') : null;
+    // `enum.IntEnum` by its last name; a keyword (`metaclass=…`) is no base.
+    const names = superclasses?.namedChildren.map(
+      (base) => base.childForFieldName('attribute')?.text ?? base.text,
+    );
+    return names?.some((name) => bases!.test(name)) === true;
   }
 
   /** What leads the container (its attributes) says it holds tests (`LanguageSpec.testScope`). */

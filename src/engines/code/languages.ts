@@ -31,6 +31,7 @@ const JS_COMMON = {
     ['interface_declaration', 'interface'],
   ] as const),
   types: new Set(['type_alias_declaration', 'enum_declaration']),
+  enums: new Set(['enum_declaration']),
   wrappers: new Set(['export_statement']),
   // Overload signatures lead into the implementation they declare, like a doc comment.
   leading: new Set(['comment', 'decorator', 'function_signature', 'method_signature']),
@@ -62,6 +63,7 @@ const C_FAMILY = {
   ] as const),
   modules: new Set(['namespace_definition']),
   types: new Set(['struct_specifier', 'union_specifier', 'enum_specifier', 'type_definition']),
+  enums: new Set(['enum_specifier']),
   wrappers: new Set(['template_declaration']),
   leading: new Set(['comment']),
 } as const;
@@ -75,6 +77,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     imports: new Set(['import_statement', 'import_from_statement', 'future_import_statement']),
     functions: new Set(['function_definition']),
     containers: new Map([['class_definition', 'class']]),
+    enumBases: /^(?:Enum|IntEnum|StrEnum|Flag|IntFlag)$/,
     wrappers: new Set(['decorated_definition']),
     leading: new Set(['comment']),
     // Not `...`, which is a real body in Python: an outline must not read as a stub.
@@ -132,6 +135,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     // `#[cfg(test)]` and `#[cfg(all(test, feature = "x"))]`, not `#[cfg(not(test))]`.
     testScope: /#\[cfg\((?:[^\]]*[(,\s])?(?<!not\()test\b/,
     types: new Set(['struct_item', 'enum_item', 'union_item', 'type_item']),
+    enums: new Set(['enum_item']),
     leading: new Set(['line_comment', 'block_comment', 'attribute_item']),
   },
   {
@@ -148,6 +152,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
       ['interface_declaration', 'interface'],
       ['annotation_type_declaration', 'interface'],
     ] as const),
+    enums: new Set(['enum_declaration']),
     leading: new Set(['line_comment', 'block_comment']),
   },
   {
@@ -187,6 +192,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     ] as const),
     modules: new Set(['namespace_declaration']),
     types: new Set(['enum_declaration', 'delegate_declaration']),
+    enums: new Set(['enum_declaration']),
     leading: new Set(['comment', 'attribute_list']),
   },
   {
@@ -205,6 +211,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
       ['interface_declaration', 'interface'],
     ] as const),
     modules: new Set(['namespace_definition']),
+    enums: new Set(['enum_declaration']),
     leading: new Set(['comment', 'attribute_list']),
   },
   {

@@ -48,6 +48,11 @@ export type CodeChunkMetadata = {
   isCutLine?: true;
   /** Inside a module of tests in a file of code (Rust's `#[cfg(test)] mod tests { … }`). */
   isTest?: true;
+  /**
+   * A chunk of an enum: its first, and the later parts of a long one, which do not say `enum`
+   * but declare its constants all the same (a bare constant's name finds its enum by them).
+   */
+  isEnum?: true;
 };
 
 export type CodeChunk = Chunk & { metadata: CodeChunkMetadata };
@@ -81,6 +86,7 @@ export interface Unit {
   hasSyntaxError?: boolean;
   isCutLine?: boolean;
   isTest?: boolean;
+  isEnum?: boolean;
 }
 
 /** Which tree-sitter node types mean what, for one grammar. */
@@ -110,6 +116,10 @@ export interface LanguageSpec {
    * are marked `isTest` (Rust's unit tests live in the file they test, in `#[cfg(test)] mod tests`).
    */
   readonly testScope?: RegExp;
+  /** Node types that declare an enum, whose chunks are marked `isEnum`. */
+  readonly enums?: ReadonlySet<string>;
+  /** Base classes that make a class an enum (Python's `class Color(Enum)`), by their last name. */
+  readonly enumBases?: RegExp;
   /** Definitions chunked whole, with no members of their own (structs, type aliases, enums). */
   readonly types: ReadonlySet<string>;
   /** Nodes that wrap a definition and belong to its range (`export`, Python's decorators). */

@@ -40,6 +40,45 @@ public class JsonReader {
 }
 `;
 
+/**
+ * An enum long enough to be cut in parts: its later parts do not say `enum`, and the constant
+ * asked for is in the last of them.
+ */
+const KINDS = [
+  'INTEGER',
+  'DECIMAL',
+  'STRING',
+  'BOOLEAN',
+  'TIMESTAMP',
+  'DURATION',
+  'BINARY',
+  'UUID',
+  'ARRAY',
+  'MAP',
+  'STRUCT',
+  'NULL_VALUE',
+];
+const FIELD_KIND = `package gson.schema;
+
+/** The kind of value a field of a schema holds, as the validator reads it. */
+public enum FieldKind {
+${KINDS.map(
+  (kind) =>
+    `  /**\n   * A field holding a ${kind.toLowerCase().replace('_', ' ')}; the validator checks every value\n   * against this kind before the record is written to the store.\n   */\n  ${kind},`,
+).join('\n')}
+}
+`;
+
+const VALIDATOR = `package gson.schema;
+
+public class Validator {
+  /** Whether the value may be left out of a record: only a field of NULL_VALUE kind may. */
+  public boolean isOptional(FieldKind kind) {
+    return kind == FieldKind.NULL_VALUE;
+  }
+}
+`;
+
 describe("an enum's constant, by its name", () => {
   const pipeline = usePipeline('file');
   let app: App;
@@ -48,6 +87,8 @@ describe("an enum's constant, by its name", () => {
     const ws = await pipeline.workspace('enum-member');
     await ws.write('src/JsonToken.java', TOKEN);
     await ws.write('src/JsonReader.java', READER);
+    await ws.write('src/FieldKind.java', FIELD_KIND);
+    await ws.write('src/Validator.java', VALIDATOR);
     app = await pipeline.open(
       ws.config({ sources: [{ path: ws.notes, engine: 'code' }] }),
       pipeline.counter(),
@@ -62,5 +103,15 @@ describe("an enum's constant, by its name", () => {
       expect(results[0]?.explain?.exact?.defines, query).toBe(true);
       expect(note, query).toBeUndefined();
     }
+  });
+
+  it("finds a long enum by a bare constant in one of its later parts, which carry that they are an enum's", async () => {
+    const { results, note } = await app.search.search({ query: 'NULL_VALUE', k: 3, explain: true });
+    const hit = results[0];
+    expect(hit?.metadata.symbol).toBe('src/FieldKind.java:FieldKind');
+    // The part that declares it, not the enum's first chunk.
+    expect(hit?.metadata.part).toBeGreaterThan(0);
+    expect(hit?.explain?.exact?.defines).toBe(true);
+    expect(note).toBeUndefined();
   });
 });

@@ -273,6 +273,12 @@ describe('withExactFirst', () => {
     );
     // Unqualified, among the hits: `BEGIN_ARRAY` alone.
     expect(withExactFirst([use, java], { term: 'BEGIN_ARRAY', soft: false }).hits[0]!.id).toBe('enum');
+    // A later part alone, by the chunker's word that it is an enum's; without it, no declaration.
+    const enumPart = { ...part, metadata: { ...part.metadata, isEnum: true } };
+    expect(withExactFirst([use, enumPart], { term: 'END_DOCUMENT', soft: false }).definers).toEqual(
+      new Set(['part']),
+    );
+    expect(withExactFirst([use, part], { term: 'END_DOCUMENT', soft: false }).definers).toEqual(new Set());
 
     const rust = code(
       'rust',

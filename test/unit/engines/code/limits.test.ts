@@ -264,6 +264,34 @@ describe('a function over the token limit', () => {
     expectPartsAtTheirLines(text, parts);
   });
 
+  it("marks every chunk of a long enum as an enum's, the later parts that do not say `enum` too", async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `KIND_${i}`);
+    const enums: Record<string, string[]> = {
+      'Kind.java': ['public enum Kind {', ...names.map((n) => `  ${n},`), '}'],
+      'kind.ts': ['export enum Kind {', ...names.map((n) => `  ${n},`), '}'],
+      'kind.rs': ['pub enum Kind {', ...names.map((n) => `    ${n},`), '}'],
+      'Kind.cs': ['public enum Kind', '{', ...names.map((n) => `    ${n},`), '}'],
+      'kind.cpp': ['enum class Kind {', ...names.map((n) => `    ${n},`), '};'],
+      'kind.py': ['class Kind(enum.IntEnum):', ...names.map((n, i) => `    ${n} = ${i}`)],
+    };
+    for (const [name, lines] of Object.entries(enums)) {
+      const text = `${lines.join('\n')}\n`;
+      const chunks = await chunk(grammars, name, text, 64);
+      expect(chunks.length, name).toBeGreaterThan(2);
+      expect(
+        chunks.some((c) => c.metadata.part && !/\benum\b/i.test(c.text)),
+        name,
+      ).toBe(true);
+      for (const c of chunks) expect(c.metadata.isEnum, `${name} ${c.startLine}-${c.endLine}`).toBe(true);
+      expectValidChunks(text, chunks, 64);
+    }
+    // A class is no enum, nor is a Python class of another base.
+    const plain = await chunk(grammars, 'kind.py', 'class Kind(Base):\n    A = 1\n');
+    expect(plain.map((c) => c.metadata.isEnum)).toEqual([undefined]);
+    const java = await chunk(grammars, 'Kind.java', 'public class Kind {\n  int a;\n}\n');
+    expect(java.map((c) => c.metadata.isEnum)).toEqual([undefined]);
+  });
+
   it('refuses a limit that leaves no room for text, naming the file and the fix', async () => {
     await expect(chunk(grammars, 'a.py', 'x = 1\n', 5)).rejects.toMatchObject({
       code: 'E_CONFIG',
