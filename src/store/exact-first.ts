@@ -74,6 +74,22 @@ function withinDefinition(hit: Pick<SearchHit, 'metadata'>, term: string): boole
   return symbol !== undefined && `.${qualified(symbol, false)}`.includes(`.${qualified(term, false)}.`);
 }
 
+/**
+ * Whether `hit` names `term` only as parameters (`metadata.parameterNames`, which the code chunker
+ * reads from the syntax tree): `void describe(boolean nullSafe)` declares and reads a variable of
+ * its own, and calls nothing so named. Every spelling of the term in its text must be the
+ * parameter's: `NullSafe` beside the parameter `nullSafe` is another name.
+ */
+function namesOnlyAsParameter(hit: Pick<SearchHit, 'metadata' | 'text'>, term: string): boolean {
+  const names = hit.metadata.parameterNames;
+  if (!Array.isArray(names)) return false;
+  const folded = term.toLowerCase();
+  const name = names.find((n): n is string => typeof n === 'string' && n.toLowerCase() === folded);
+  if (name === undefined) return false;
+  const spellings = hit.text.matchAll(new RegExp(termPattern(term).source, 'giu'));
+  return [...spellings].every((match) => match[0] === name);
+}
+
 /** A code hit's qualified name in its file (`Cart.total` of `shop/cart.py:Cart.total`); none for a document's. */
 function symbolName(hit: Pick<SearchHit, 'metadata'>): string | undefined {
   const symbol = hit.metadata.symbol;
@@ -211,7 +227,7 @@ function qualified(name: string, exactCase = false): string {
 export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | undefined): ExactOrder {
   const holders = new Set<string>();
   const definers = new Set<string>();
-  const none = { members: new Set<string>(), enclosing: new Set<string>() };
+  const none = { members: new Set<string>(), enclosing: new Set<string>(), parameters: new Set<string>() };
   if (!exact?.term) return { hits: [...hits], holders, definers, ...none };
   const { term, soft } = exact;
   if (exact.phrase) return phraseFirst(hits, term);
@@ -225,6 +241,7 @@ export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | un
   const otherCase: SearchHit[] = [];
   const holding: SearchHit[] = [];
   const members: SearchHit[] = [];
+  const parameters: SearchHit[] = [];
   const rest: SearchHit[] = [];
   for (const hit of hits) {
     const inPackage = !soft && (definesInPackage(hit, term) || declaresMember(hit, term));
@@ -237,6 +254,7 @@ export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | un
         if (!typed) otherCase.push(hit);
         else (ownDefinition(hit, term, inPackage !== false) === 'tail' ? asTyped : ownName).push(hit);
       } else if (exact.usages && withinDefinition(hit, term)) members.push(hit);
+      else if (exact.usages && namesOnlyAsParameter(hit, term)) parameters.push(hit);
       else (soft ? rest : holding).push(hit);
     }
   }
@@ -260,12 +278,14 @@ export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | un
   // A question about its uses (`what calls rebuild_auth`) asks for the hits naming it, then where it is defined.
   // Its definition's own members name it too, but are not uses: after the definitions. Uses in
   // rows ranked down (a changelog entry, a test) after the others: they name it, seldom use it.
+  // A parameter of that name is a variable of its own function: after the definition's members.
   const groups = exact.usages
     ? [
         uses.filter((h) => h.rankedDown === undefined),
         uses.filter((h) => h.rankedDown !== undefined),
         ...definitions,
         [...enclosing, ...members],
+        parameters,
         rest,
       ]
     : [...definitions, holding, rest];
@@ -281,6 +301,7 @@ export function withExactFirst(hits: readonly SearchHit[], exact: ExactTerm | un
     definers,
     members: new Set(members.map((h) => h.id)),
     enclosing: new Set(enclosing.map((h) => h.id)),
+    parameters: new Set(parameters.map((h) => h.id)),
   };
 }
 
@@ -300,7 +321,7 @@ function enclosingDefinitions(holding: readonly SearchHit[], definers: readonly 
 
 /**
  * `withExactFirst`'s order, and which hits hold the term, define it, are members of its
- * definition or enclose it (`ExactTerm.usages`), for `explain`.
+ * definition, enclose it or name it only as parameters (`ExactTerm.usages`), for `explain`.
  */
 export interface ExactOrder {
   hits: SearchHit[];
@@ -308,6 +329,7 @@ export interface ExactOrder {
   definers: Set<string>;
   members: Set<string>;
   enclosing: Set<string>;
+  parameters: Set<string>;
 }
 
 /**
@@ -369,6 +391,7 @@ function phraseFirst(hits: readonly SearchHit[], phrase: string): ExactOrder {
     definers: new Set(),
     members: new Set(),
     enclosing: new Set(),
+    parameters: new Set(),
   };
 }
 
@@ -384,6 +407,7 @@ export function exactExplanation(
     ...(order.definers?.has(id) ? { defines: true as const } : {}),
     ...(order.members?.has(id) ? { member: true as const } : {}),
     ...(order.enclosing?.has(id) ? { enclosing: true as const } : {}),
+    ...(order.parameters?.has(id) ? { parameter: true as const } : {}),
     ...(soft ? { soft: true as const } : {}),
     ...(phrase ? { phrase: true as const } : {}),
     ...(usages ? { usages: true as const } : {}),

@@ -224,6 +224,8 @@ export interface HitExplanation {
     member?: true;
     /** Encloses the term's definition (its class's summary), ranked after it for `usages`. */
     enclosing?: true;
+    /** Names the term only as parameters (`void f(boolean nullSafe)`): no use, ranked after the definition's members for `usages`. */
+    parameter?: true;
     soft?: true;
     phrase?: true;
     usages?: true;

@@ -274,9 +274,11 @@ export function formatExplanation(e: HitExplanation): string[] {
             ? `  is part of ${e.exact.term}'s definition: after it, as the query asks for its uses`
             : e.exact.enclosing
               ? `  holds ${e.exact.term}'s definition (lists its signature): after it, as the query asks for its uses`
-              : e.exact.held
-                ? `  names ${e.exact.term}: ranked with the hits that use it, first (a ranked-down one after the others)`
-                : `  does not name ${e.exact.term}: ranked after the hits that do (its score at most theirs)`
+              : e.exact.parameter
+                ? `  names ${e.exact.term} only as a parameter of its own: after the definition, as the query asks for its uses`
+                : e.exact.held
+                  ? `  names ${e.exact.term}: ranked with the hits that use it, first (a ranked-down one after the others)`
+                  : `  does not name ${e.exact.term}: ranked after the hits that do (its score at most theirs)`
         : e.exact.defines
           ? `  defines ${e.exact.term}: ranked with the hits that define it, first`
           : e.exact.phrase

@@ -92,12 +92,13 @@ export class CodeChunker implements Chunker {
    * summary holding its items, `mod name;` an import line, and a `#[cfg(test)]` module's chunks
    * are marked `isTest`; 14: an impl for `ast::Error` is named `Error`; 15: the statements beside one over the
    * limit share its parts; 16: a function in a namespace is a function, `Cart::add` a method; 17: every
-   * chunk of an enum is marked `isEnum`):
+   * chunk of an enum is marked `isEnum`; 18: `parameterNames`, the names a chunk holds only as
+   * parameters):
    * indexes made by an
    * older chunker re-chunk every file once (the skipped ones too), their vectors reused by
    * content hash.
    */
-  readonly version = '17';
+  readonly version = '18';
   readonly include = CODE_INCLUDE;
   readonly #grammars: Grammars;
 
@@ -269,6 +270,7 @@ function toChunks(
     if (unit.isCutLine) metadata.isCutLine = true;
     if (unit.isTest) metadata.isTest = true;
     if (unit.isEnum) metadata.isEnum = true;
+    if (unit.parameterNames) metadata.parameterNames = unit.parameterNames;
     return {
       id: ids.get(unit)!,
       text: unit.text,

@@ -1,5 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { SourceText } from '../markdown/source.js';
+import { namesOnlyDeclared, parameterDeclarations } from './parameters.js';
 import type { CodeKind, LanguageSpec, Unit } from './types.js';
 
 /** A doc comment's tag that says it documents the whole file, not what follows it. */
@@ -143,6 +144,11 @@ export class UnitExtractor {
       const kind: CodeKind = def.kind === 'type' ? 'type' : isMethod ? 'method' : 'function';
       unit = this.#linesUnit(kind, name, item, item, parent);
       if (def.kind === 'function' && def.body) this.#markStatements(unit, def.body);
+      if (def.kind === 'function') {
+        const span = [[item.node.startIndex, item.node.endIndex] as const];
+        const names = namesOnlyDeclared(item.node, parameterDeclarations(def.node), span, true);
+        if (names.length > 0) unit.parameterNames = names;
+      }
     }
     if (item.node.hasError) unit.hasSyntaxError = true;
     if (parent?.isTest || (def.kind === 'container' && this.#isTestScope(item))) unit.isTest = true;
@@ -204,7 +210,10 @@ export class UnitExtractor {
    * the summary's vector sat close to every method's, so for a question about one method the
    * class came first in both legs and pushed the method down (docs/BENCHMARKS.md §18).
    */
-  #summary(item: Item, def: Definition): { text: string; lineMap?: readonly number[]; embedText?: string } {
+  #summary(
+    item: Item,
+    def: Definition,
+  ): { text: string; lineMap?: readonly number[]; embedText?: string; parameterNames?: string[] } {
     const body = def.body;
     if (!body) return { text: this.#lines(item.startLine, item.endLine) };
     const source = this.#source;
@@ -218,6 +227,9 @@ export class UnitExtractor {
     const parts = [this.#mapped(item.startLine, lastLine)];
     const brief = [parts[0]!.text];
     const names: string[] = [];
+    // What the summary shows of the tree, for the names its signatures hold only as parameters.
+    const shown: Array<readonly [number, number]> = [[item.node.startIndex, body.startIndex]];
+    const parameters: Node[] = [];
     for (const member of this.#items(this.#members(body))) {
       const memberBody = member.definition?.body;
       if (memberBody) {
@@ -226,7 +238,10 @@ export class UnitExtractor {
           .trimEnd();
         parts.push({ text: `${signature} ${this.#spec.elision}`, first: member.startLine });
         names.push(member.definition!.name);
+        shown.push([member.from, memberBody.startIndex]);
+        parameters.push(...parameterDeclarations(member.definition!.node));
       } else {
+        shown.push([member.from, member.to]);
         const lines = this.#mapped(Math.max(member.startLine, lastLine + 1), member.endLine);
         parts.push(lines);
         brief.push(lines.text);
@@ -235,9 +250,11 @@ export class UnitExtractor {
     }
     if (item.endLine > lastLine) parts.push(this.#mapped(item.endLine, item.endLine));
     const summary = joinMapped(parts.filter((part) => part.text.trim() !== ''));
-    if (names.length === 0) return summary;
+    const declared = namesOnlyDeclared(item.node, parameters, shown, false);
+    const withNames = declared.length > 0 ? { ...summary, parameterNames: declared } : summary;
+    if (names.length === 0) return withNames;
     brief.push(`members: ${names.join(', ')}`);
-    return { ...summary, embedText: brief.filter((part) => part.trim() !== '').join('\n') };
+    return { ...withNames, embedText: brief.filter((part) => part.trim() !== '').join('\n') };
   }
 
   /** A body's members; Java enums keep theirs one level down, after the constants. */

@@ -120,6 +120,7 @@ export class UnitFitter {
       if (isCutLine) part.isCutLine = true;
       if (unit.hasSyntaxError) part.hasSyntaxError = true;
       if (unit.isTest) part.isTest = true;
+      if (unit.parameterNames) part.parameterNames = unit.parameterNames;
       parts.push(part);
     };
     for (const group of groups) {

@@ -53,6 +53,12 @@ export type CodeChunkMetadata = {
    * but declare its constants all the same (a bare constant's name finds its enum by them).
    */
   isEnum?: true;
+  /**
+   * Names the chunk holds only as parameters (`parameters.ts`): a function's that its code only
+   * declares and reads as plain names, a class summary's that its signatures only declare. The
+   * chunk names them, but uses nothing else so named: no call, no member.
+   */
+  parameterNames?: string[];
 };
 
 export type CodeChunk = Chunk & { metadata: CodeChunkMetadata };
@@ -87,6 +93,7 @@ export interface Unit {
   isCutLine?: boolean;
   isTest?: boolean;
   isEnum?: boolean;
+  parameterNames?: string[];
 }
 
 /** Which tree-sitter node types mean what, for one grammar. */

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { definesTerm, holdsOrDefines, holdsTerm, withExactFirst } from '../../../src/store/exact-first.js';
+import {
+  definesTerm,
+  exactExplanation,
+  holdsOrDefines,
+  holdsTerm,
+  withExactFirst,
+} from '../../../src/store/exact-first.js';
 import type { SearchHit } from '../../../src/store/types.js';
 
 const hit = (id: string, text: string, score: number): SearchHit => ({
@@ -121,6 +127,37 @@ describe('withExactFirst', () => {
     expect([...usages.enclosing]).toEqual(['impl']);
     const name = withExactFirst(found, { term: 'parse_set_class', soft: false });
     expect(name.hits.map((h) => h.id)).toEqual(['def', 'impl', 'other', 'caller']);
+  });
+
+  it('for its uses, puts a function that names it only as a parameter after the definition, not with the callers', () => {
+    const code = (id: string, symbol: string, text: string, score: number, parameterNames?: string[]) => ({
+      ...hit(id, text, score),
+      metadata: { symbol: `src/Gson.java:${symbol}`, ...(parameterNames ? { parameterNames } : {}) },
+    });
+    const found = [
+      code('param', 'Gson.describe', 'String describe(String name, boolean nullSafe) {', 0.9, [
+        'name',
+        'nullSafe',
+      ]),
+      // The chunker's word holds for its spelling only: `NullSafe` beside it is another name.
+      code('other', 'Gson.wrap', 'Object wrap(boolean nullSafe) { return new NullSafe(); }', 0.8, [
+        'nullSafe',
+      ]),
+      code('def', 'TypeAdapter.nullSafe', 'public final TypeAdapter<T> nullSafe() {', 0.7),
+      code('caller', 'Gson.create', 'return nullSafe ? adapter.nullSafe() : adapter;', 0.3, ['adapter']),
+    ];
+    const usages = withExactFirst(found, { term: 'nullSafe', soft: false, usages: true });
+    expect(usages.hits.map((h) => h.id)).toEqual(['other', 'caller', 'def', 'param']);
+    expect([...usages.parameters]).toEqual(['param']);
+    expect(exactExplanation({ term: 'nullSafe', soft: false, usages: true }, 'param', usages)).toEqual({
+      term: 'nullSafe',
+      held: true,
+      parameter: true,
+      usages: true,
+    });
+    // Asked by the name alone, it still holds the name as any other hit does.
+    const name = withExactFirst(found, { term: 'nullSafe', soft: false });
+    expect(name.hits.map((h) => h.id)).toEqual(['def', 'param', 'other', 'caller']);
   });
 
   it("leads a definition cut in rows with the row that opens it, in its best row's place", () => {
