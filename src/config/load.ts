@@ -194,6 +194,17 @@ export function noSources(
 }
 
 /**
+ * The engines some source reads, in the order of `engines:`: the only ones given a table,
+ * searched, and counted by `status`. A block that no source names (the default `md` beside
+ * sources that all read query logs) has nothing to index, so it opens nothing; its keys are
+ * still checked at start, and a source that names it later gets its table then.
+ */
+export function enginesInUse(config: Pick<Config, 'engines' | 'sources'>): string[] {
+  const named = new Set(config.sources.map((s) => s.engine));
+  return Object.keys(config.engines).filter((name) => named.has(name));
+}
+
+/**
  * Validates parsed YAML and resolves it into a frozen Config. `chunkerIncludes` gives, by
  * chunker name, the files an engine reads when its block lists none: the built-in chunkers'
  * declarations, read without loading the chunkers (engines/default-includes.ts).

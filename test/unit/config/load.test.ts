@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULTS, loadConfig, resolveConfig } from '../../../src/config/load.js';
+import { DEFAULTS, enginesInUse, loadConfig, resolveConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/types.js';
 import { LANGUAGES } from '../../../src/engines/code/languages.js';
 import { CODE_INCLUDE, MARKDOWN_INCLUDE, SQL_INCLUDE } from '../../../src/engines/default-includes.js';
@@ -327,6 +327,18 @@ describe('references between sections', () => {
     const own = resolveYaml(`engines:\n  notes:\n    chunker: markdown\nsources:\n  - path: ${notes('a')}\n`);
     expect(Object.keys(own.engines).sort()).toEqual(['md', 'notes']);
     expect(own.engines.md).toMatchObject({ chunker: 'markdown', mapper: 'document' });
+  });
+
+  it('the engines in use are those a source names: the default md block beside sql logs is not one', () => {
+    const logs = resolveYaml(`sources:\n  - path: ${notes('a')}\n    engine: sql\n`);
+    expect(Object.keys(logs.engines)).toEqual(['md', 'sql']);
+    expect(enginesInUse(logs)).toEqual(['sql']);
+    const own = resolveYaml(
+      `engines:\n  notes:\n    chunker: markdown\n  code:\n    chunker: code\nsources:\n  - path: ${notes('a')}\n    engine: [md, code]\n`,
+    );
+    // In the order of `engines:`, as status lists them.
+    expect(enginesInUse(own)).toEqual(['code', 'md']);
+    expect(enginesInUse(resolveYaml('sources: []\n'))).toEqual([]);
   });
 
   it('an engine defined under a built-in name is the config’s', () => {
