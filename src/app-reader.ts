@@ -1,5 +1,5 @@
-import { type IndexContents, makeEmbedders, readContents, storeDir } from './app.js';
-import { noSources } from './config/load.js';
+import { type IndexContents, makeEmbedders, readContents, storeDir, usedEngines } from './app.js';
+import { enginesInUse, noSources } from './config/load.js';
 import type { Config } from './config/types.js';
 import { type ContextService, contextFor } from './context/service.js';
 import type { Embedder } from './embed/types.js';
@@ -36,8 +36,9 @@ export type SqlClusterer = Pick<SqlClusterService, 'clusters'>;
 
 /**
  * The index opened for reading, for `ragctl search` and `ragctl status` when no daemon runs: the
- * config's engines and embedders over a `LanceReader`. It has no indexer and nothing in it
- * writes; what it cannot read as the config wants it lists in `problems` (see LanceReader).
+ * engines the sources read, and their embedders, over a `LanceReader`. It has no indexer and
+ * nothing in it writes; what it cannot read as the config wants it lists in `problems` (see
+ * LanceReader).
  * With no index at all it still opens: `contents()` is empty and `search` throws `E_NO_INDEX`.
  */
 export class ReadOnlyApp {
@@ -97,7 +98,7 @@ export class ReadOnlyApp {
     let embedders: Map<string, Embedder> | undefined;
     try {
       const registry = options.registry ?? createRegistry();
-      const engines = registry.engines(config.engines, config.embedders, config.configFile);
+      const engines = usedEngines(config, registry);
       embedders = await makeEmbedders(config, engines, registry, options);
       const problems: IndexProblem[] = [];
       const tables = new Map<string, ChunkTableReader>();
@@ -154,7 +155,7 @@ export class ReadOnlyApp {
   /** What the index holds (see `readContents`); nothing when there is no index. */
   async contents(): Promise<IndexContents> {
     if (!this.#reader) return { files: 0, chunks: 0, version: 0, skipped: [], chunksByEngine: {} };
-    return readContents(Object.keys(this.config.engines), this.#reader.files, (e) => this.#tables.get(e));
+    return readContents(enginesInUse(this.config), this.#reader.files, (e) => this.#tables.get(e));
   }
 
   /** Files indexed under each source folder; none when there is no index. */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { enginesInUse } from './config/load.js';
 import type { Config } from './config/types.js';
 import { type ContextService, contextFor } from './context/service.js';
 import type { Embedder } from './embed/types.js';
@@ -65,7 +66,7 @@ export class App {
 
   static async open(config: Config, options: AppOptions): Promise<App> {
     const registry = options.registry ?? createRegistry();
-    const engines = registry.engines(config.engines, config.embedders, config.configFile);
+    const engines = usedEngines(config, registry);
     const embedders = await makeEmbedders(config, engines, registry, options);
     let store: LanceStore | undefined;
     try {
@@ -103,7 +104,7 @@ export class App {
 
   /** What the index holds, for `status` (see `readContents`). */
   async contents(): Promise<IndexContents> {
-    return readContents(Object.keys(this.config.engines), this.store.files, (e) => this.indexer.table(e));
+    return readContents(enginesInUse(this.config), this.store.files, (e) => this.indexer.table(e));
   }
 
   /** Files indexed under each source folder. */
@@ -127,7 +128,7 @@ export interface IndexContents {
   chunks: number;
   version: number;
   skipped: FileRecord[];
-  /** Chunk rows of each engine's table (0 when it has none yet). */
+  /** Chunk rows of the table of each engine the sources read (0 when it has none yet). */
   chunksByEngine: Record<string, number>;
 }
 
@@ -152,6 +153,15 @@ export async function readContents(
     version = Math.max(version, stats?.version ?? 0);
   }
   return { files, chunks, version, skipped, chunksByEngine };
+}
+
+/**
+ * The engines the sources read (`enginesInUse`), built by the registry, which checks every
+ * block first: a typo in one that no source names yet still fails at start.
+ */
+export function usedEngines(config: Config, registry: ComponentRegistry): Map<string, Engine> {
+  const all = registry.engines(config.engines, config.embedders, config.configFile);
+  return new Map(enginesInUse(config).map((name) => [name, all.get(name)!]));
 }
 
 /** One embedder per entry of `config.embedders` that an engine uses, by name. */

@@ -1,4 +1,5 @@
 import type { App } from '../app.js';
+import { enginesInUse } from '../config/load.js';
 import { unindexedTextRows } from '../store/indexes.js';
 
 /**
@@ -17,7 +18,7 @@ const SMALL_FRAGMENTS_BEFORE_OPTIMIZE = 24;
  */
 export async function optimizeIfWorthIt(app: App): Promise<boolean> {
   let due = false;
-  for (const engine of Object.keys(app.config.engines)) {
+  for (const engine of enginesInUse(app.config)) {
     const stats = await app.indexer.table(engine)?.stats();
     if (!stats) continue;
     if (stats.smallFragments >= SMALL_FRAGMENTS_BEFORE_OPTIMIZE) due = true;

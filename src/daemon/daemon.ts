@@ -1,6 +1,6 @@
 import { App } from '../app.js';
 import { runInBackground } from '../background.js';
-import { loadConfig } from '../config/load.js';
+import { enginesInUse, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { EmbedWorker } from '../embed/worker/embed-worker.js';
 import { errorMessage } from '../errors.js';
@@ -813,7 +813,7 @@ function releaseAfterFailedStart(lock: DataDirLock, logger: Logger): void {
 /** The chunk tables holding at least `min` rows their full-text index has not folded in. */
 async function laggingTextIndexes(rt: Runtime, min: number): Promise<ChunkTable[]> {
   const lagging: ChunkTable[] = [];
-  for (const engine of Object.keys(rt.config.engines)) {
+  for (const engine of enginesInUse(rt.config)) {
     const table = rt.app.indexer.table(engine);
     if (table && unindexedTextRows(await table.stats()) >= min) lagging.push(table);
   }
