@@ -476,7 +476,7 @@ export class SearchService {
 
   /** The named engine's table, or all; with engine filters, only the tables that have every one. */
   #targets(engine: string | undefined, given: readonly FilterField[]): SearchTable[] {
-    const names = this.#tables.map((t) => t.engine).join(', ');
+    const names = this.#tables.map((t) => t.engine).join(', ') || 'none';
     const tables = engine ? this.#tables.filter((t) => t.engine === engine) : [...this.#tables];
     if (engine && !tables.length) {
       // A source without `engine:` is read by the Markdown engine, so a folder of code or SQL
