@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { nameInFile, placeOf, spansIn } from '../../context/format.js';
+import { withoutHiddenMarkup } from '../../engines/markdown/hidden.js';
 import type { FilterField } from '../../engines/types.js';
 import { RagError } from '../../errors.js';
 import { isInside } from '../../paths.js';
@@ -211,7 +212,8 @@ export function formatResults(result: SearchResultJson): string {
     if (typeof display === 'string' && display) lines.push(`    ${display}`);
     // Code's chunks name their kind (function, class); a document's have none.
     const prose = hit.metadata.kind === undefined;
-    lines.push(`    ${snippet(hit.text, hit.heading_path, hit.metadata.bodyOffset, result.query, prose)}`);
+    const shown = prose && MARKDOWN_PAGE.test(hit.path) ? withoutHiddenMarkup(hit.text) : hit.text;
+    lines.push(`    ${snippet(shown, hit.heading_path, bodyOffsetIn(shown, hit), result.query, prose)}`);
     if (hit.repeats) lines.push(`    ${repeatsLine(hit.repeats)}`);
     if (hit.parts) lines.push(`    more of it matched: ${spansIn(hit.path, hit.parts)}`);
     if (hit.copies) lines.push(`    also in ${hit.copies.map((c) => placeOf(c, displayPath)).join(', ')}`);
@@ -363,6 +365,20 @@ function headingsAsWords(body: string): string {
       return /[.:!?]$/.test(title) ? title : `${title}:`;
     })
     .join('\n');
+}
+
+/** A Markdown page's path: its comments, empty anchors and link definitions are not shown (hidden.ts). */
+const MARKDOWN_PAGE = /\.(?:md|markdown|mdx)$/i;
+
+/**
+ * `bodyOffset` in `shown`, the hit's text with hidden markup taken out: that markup is in the body
+ * only (the breadcrumb and keywords before it have none), so the offset stands while the text
+ * before it is the same.
+ */
+function bodyOffsetIn(shown: string, hit: SearchResultJson['results'][number]): unknown {
+  const offset = hit.metadata.bodyOffset;
+  if (shown === hit.text || typeof offset !== 'number') return offset;
+  return shown.slice(0, offset) === hit.text.slice(0, offset) ? offset : undefined;
 }
 
 /**

@@ -8,9 +8,10 @@ import { convertedBytes, convertedText, isContainer, readsBytes } from './conver
 import type { ConvertedText } from './converted.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
+import { showsNothing, withoutHiddenMarkup } from './hidden.js';
 import { isListing, LinkCounts } from './listing.js';
 import { Meter } from './meter.js';
-import { mergeSmall, packSection, withoutLoneHeadings } from './pack.js';
+import { mergeSmall, packSection, withoutHidden, withoutLoneHeadings } from './pack.js';
 import { splitSections } from './sections.js';
 import { SourceText, withoutDataPayloads } from './source.js';
 import { adocTitles, orgDocumentTitle, orgTitles, rstTitles, withTitles } from './titles.js';
@@ -34,7 +35,9 @@ const MIN_CONTENT_TOKENS = 8;
  *   properties a line each ("status: in-progress"), then a blank line, then the file's
  *   lines `startLine..endLine` with `\n` line endings (or, for a line too long for one chunk,
  *   part of it). `metadata.bodyOffset` says where the file's text starts.
- * - What is embedded is `text` without the keywords and properties (`embedText` when there are any).
+ * - What is embedded is `text` without the keywords and properties, and in Markdown without the
+ *   markup its rendered page hides (hidden.ts: comments, empty anchors, link reference
+ *   definitions); `embedText` when that is not `text`. A chunk of hidden markup alone is none.
  * - `contentHash` is the first 32 hex digits of sha256(what is embedded), so vectors are reused
  *   for text that is the same, breadcrumb included.
  * - `id` is the first 32 hex digits of sha256(path + "\0" + ordinal + "\0" + contentHash),
@@ -74,13 +77,18 @@ export function chunkMarkdown(
           : [];
   const sections = splitSections(withTitles(blocks, titles), frontMatter.title ?? orgTitle ?? page?.title);
   const fitter = new DraftFitter(meter);
-  const drafts = withoutLoneHeadings(
-    mergeSmall(
-      sections.flatMap((section) => packSection(section, meter)),
+  // Only Markdown hides markup: in plain text, reST or a converted page a `<!--` is text shown.
+  const hides = kind === 'markdown';
+  const hidden = hides ? (span: Span) => showsNothing(source.text.slice(span.from, span.to)) : undefined;
+  const drafts = withoutHidden(
+    withoutLoneHeadings(
+      mergeSmall(
+        sections.flatMap((section) => packSection(section, meter, hidden)),
+        meter,
+        limits.minTokens,
+      ),
       meter,
-      limits.minTokens,
     ),
-    meter,
   ).flatMap((draft) => fitter.fit(draft));
   const searchOnly = [
     ...(frontMatter.keywords.length ? [frontMatter.keywords.join(', ')] : []),
@@ -99,7 +107,17 @@ export function chunkMarkdown(
   // An index page is cut into chunks of a few entries each: judged whole, it is one listing.
   const listingPage = isListing(links.whole);
   return drafts.map((draft, ordinal) => {
-    const chunk = toChunk(draft, ordinal, input.path, meter, frontMatter.metadata, keywords, page, links);
+    const chunk = toChunk(
+      draft,
+      ordinal,
+      input.path,
+      meter,
+      frontMatter.metadata,
+      keywords,
+      page,
+      links,
+      hides,
+    );
     if (listingPage) chunk.metadata.listing = true;
     const line = draft.sectionLine;
     if (line !== undefined && (pieces.get(line) ?? 0) > 1) {
@@ -167,11 +185,12 @@ export const markdownChunker: Chunker = {
    * looked like Markdown markup (`#include`) shown without its escape, a PDF's printed page
    * numbers as `metadata.pageLabels`; 14: a reference page's `<title>` kept as the root of its
    * sections' paths when its name's heading is their sibling, a heading that repeats the root
-   * said once):
+   * said once; 15: what a Markdown page hides — comments, empty anchors, link reference
+   * definitions — not embedded, and no chunk of it alone):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
-  version: '14',
+  version: '15',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);
@@ -199,10 +218,12 @@ function toChunk(
   keywords: string,
   page: ConvertedText | undefined,
   links: LinkCounts,
+  hides: boolean,
 ): Chunk {
   const crumb = meter.breadcrumb(draft.path);
   const body = shownText(meter.source, draft.span, page?.escaped);
-  const embedText = crumb.prefix + body;
+  // What the page shows is embedded, without the markup it hides (hidden.ts).
+  const embedText = crumb.prefix + (hides ? withoutHiddenMarkup(body) : body);
   // The front matter's tags, aliases and properties go where full-text search finds them, not
   // into the vector: they are not prose, and the breadcrumb and body already place the chunk.
   const text = crumb.prefix + keywords + body;
@@ -217,7 +238,7 @@ function toChunk(
   return {
     id: sha256(`${path}\0${ordinal}\0${contentHash}`),
     text,
-    ...(keywords ? { embedText } : {}),
+    ...(embedText !== text ? { embedText } : {}),
     contentHash,
     startLine: lines.first + 1,
     endLine: lines.last + 1,

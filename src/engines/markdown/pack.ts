@@ -14,9 +14,15 @@ const MAX_GLUED_HEADING_SHARE = 0.5;
 /**
  * Packs one section into drafts: its pieces, in order, as many to a draft as fit the budget
  * left after the section's breadcrumb. Packing restarts at every section, so an edit moves
- * chunk boundaries inside its own section at most.
+ * chunk boundaries inside its own section at most. `showsNothing` tells a piece the rendered
+ * page hides (hidden.ts): a draft of its heading and such pieces is a heading only, and one of
+ * such pieces alone is `isHidden`.
  */
-export function packSection(section: Section, meter: Meter): Draft[] {
+export function packSection(
+  section: Section,
+  meter: Meter,
+  showsNothing: (span: Span) => boolean = () => false,
+): Draft[] {
   const path = section.path;
   // Text before the first heading is no section: a headingless note's pieces stand alone.
   const sectionLine = section.heading?.start;
@@ -68,7 +74,17 @@ export function packSection(section: Section, meter: Meter): Draft[] {
     current = { span: piece, parts: [piece], path, isHeadingOnly: false, sectionLine };
   }
   if (current) drafts.push(current);
+  for (const draft of drafts) {
+    if (draft.span.isOversize || !draft.parts.every((p) => p === glued || showsNothing(p))) continue;
+    if (draft.parts[0] === glued) draft.isHeadingOnly = true;
+    else draft.isHidden = true;
+  }
   return drafts;
+}
+
+/** Drafts that show a reader something: a hidden one that could join no neighbour goes. */
+export function withoutHidden(drafts: readonly Draft[]): Draft[] {
+  return drafts.filter((draft) => !draft.isHidden);
 }
 
 /**
@@ -137,19 +153,32 @@ function merge(a: Draft, b: Draft, meter: Meter): Draft | undefined {
   // then text under "### macOS") take the path of the text they introduce.
   // Text before the first heading (a directive, a label, a README's badges) joined to the first
   // section: the chunk is mostly that section's, and under its heading.
-  const path =
-    (a.isHeadingOnly && common === a.path.length) || (a.path.length === 0 && a.span.tokens < b.span.tokens)
+  // Hidden markup (hidden.ts) is under no heading of its own: the chunk is its neighbour's.
+  const path = b.isHidden
+    ? a.path
+    : a.isHidden ||
+        (a.isHeadingOnly && common === a.path.length) ||
+        (a.path.length === 0 && a.span.tokens < b.span.tokens)
       ? b.path
       : a.path.slice(0, common);
   const span = meter.join(a.span, b.span);
   if (span.tokens + meter.breadcrumb(path).tokens > meter.maxContent) return undefined;
+  // Hidden markup beside a heading with nothing under it leaves it a heading with nothing under it.
+  const headingOrHidden = (d: Draft) => d.isHeadingOnly || d.isHidden === true;
   return {
     span,
     parts: [...a.parts, ...b.parts],
     path,
-    isHeadingOnly: a.isHeadingOnly && b.isHeadingOnly,
+    isHeadingOnly: headingOrHidden(a) && headingOrHidden(b) && (a.isHeadingOnly || b.isHeadingOnly),
+    ...(a.isHidden && b.isHidden ? { isHidden: true } : {}),
     // Two sections' text together is a passage of neither.
-    sectionLine: a.sectionLine === b.sectionLine ? a.sectionLine : undefined,
+    sectionLine: b.isHidden
+      ? a.sectionLine
+      : a.isHidden
+        ? b.sectionLine
+        : a.sectionLine === b.sectionLine
+          ? a.sectionLine
+          : undefined,
   };
 }
 

@@ -88,6 +88,8 @@ export interface Draft {
   path: string[];
   /** Only headings with no text of their own under them ("# Guide" right before "## Install"). */
   isHeadingOnly: boolean;
+  /** Only markup the rendered page hides (hidden.ts): link reference definitions, comments. */
+  isHidden?: boolean;
   /**
    * The line of the heading whose section the draft lies wholly within; undefined for text
    * before the first heading and for a draft merged from several sections.

@@ -38,6 +38,20 @@ describe('formatResults snippet', () => {
     expect(withoutOffset.trim()).toBe('Run the installer.');
   });
 
+  it("shows a Markdown page's text without the comments, anchors and link definitions the page hides", () => {
+    const crumb = 'Concurrency > Mutexes';
+    const text = `${crumb}\n\n<!-- Old headings. Do not remove or links may break. -->\n<a id="sharing-a-mutex"></a>\n\nA mutex allows one thread at a time.\n\n[mutex]: https://doc.rust-lang.org/std/sync/struct.Mutex.html`;
+    const page = (path: string) =>
+      snippetLine({
+        ...hit(text, ['Concurrency', 'Mutexes'], { bodyOffset: crumb.length + 2 }),
+        engine: 'md',
+        path,
+      }).trim();
+    expect(page('/book/ch16.md')).toBe('A mutex allows one thread at a time.');
+    // A text file shows its `<!--` as written.
+    expect(page('/book/ch16.txt')).toContain('<!-- Old headings.');
+  });
+
   it('leaves out the heading lines that open a section when the hit name prints them, not other headings', () => {
     const md = (text: string, path: string[]) => snippetLine({ ...hit(text, path, {}), engine: 'md' }).trim();
     expect(md('Pricing review\n==============\n\nWe keep the free tier.', ['Pricing review'])).toBe(

@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import { WordPieceTokenizer } from '../../../../src/embed/tokenizer.js';
 import type { TokenCounter } from '../../../../src/embed/types.js';
 import { chunkMarkdown } from '../../../../src/engines/markdown/chunker.js';
+import { showsNothing, withoutHiddenMarkup } from '../../../../src/engines/markdown/hidden.js';
 import type { MarkdownChunkMetadata } from '../../../../src/engines/markdown/types.js';
 import type { Chunk, ChunkLimits } from '../../../../src/engines/types.js';
 import { RagError } from '../../../../src/errors.js';
@@ -99,11 +100,14 @@ export function expectValidChunks(
     const bodyLines = b.split('\n');
     expect(span[0], `${where} body starts on startLine`).toContain(bodyLines[0]);
     expect(span.at(-1), `${where} body ends on endLine`).toContain(bodyLines.at(-1));
-    // What is embedded: the breadcrumb and the body. `text` may hold the front matter's
-    // keywords between the two, for full-text search only.
+    // What is embedded: the breadcrumb and the body, in Markdown without the markup its page
+    // hides (hidden.ts). `text` may hold the front matter's keywords between the two, for
+    // full-text search only.
     const embedded = c.embedText ?? c.text;
-    expect(embedded.endsWith(b), `${where} embeds its body`).toBe(true);
-    const crumb = embedded.slice(0, embedded.length - b.length);
+    const shown = embedded.endsWith(b) ? b : withoutHiddenMarkup(b);
+    expect(shown.trim().length, `${where} shows text`).toBeGreaterThan(0);
+    expect(embedded.endsWith(shown), `${where} embeds its body`).toBe(true);
+    const crumb = embedded.slice(0, embedded.length - shown.length);
     expect(c.text.startsWith(crumb), `${where} text opens with the breadcrumb`).toBe(true);
     if (crumb !== '') {
       expect(crumb.endsWith('\n\n'), where).toBe(true);
@@ -133,6 +137,8 @@ export function expectAllTextCovered(text: string, chunks: readonly Chunk[], fro
     const title = lines[n - 1]!.replace(/^#+\s*/u, '').trim();
     const crumb = next ? next.text.slice(0, meta(next).bodyOffset) : '';
     if (title && crumb.includes(title)) continue;
+    // Markup the page hides, alone, is no chunk's (`showsNothing`).
+    if (showsNothing(lines[n - 1]!)) continue;
     expect(covered[n], `line ${n} ${JSON.stringify(lines[n - 1])} is in a chunk`).toBe(1);
   }
 }

@@ -1,0 +1,88 @@
+/**
+ * Markdown that a reader of the rendered page never sees: HTML comments (`<!-- TOC -->`, an
+ * editor's notes, "Old headings. Do not remove or links may break."), empty anchors kept for old
+ * links (`<a id="old-heading"></a>`), and link reference definitions (`[docs]: https://…`, the
+ * list at the end of a README or a book's chapter). They are the file's text, so full-text search
+ * and the chunk's lines keep them; but what is embedded, and what a result line shows, is what
+ * the page says. A chunk of nothing else would be a hit that shows a reader nothing.
+ */
+
+/** An HTML comment, over several lines too. */
+const COMMENT = /<!--[\s\S]*?-->/g;
+
+/** An element with nothing inside: an anchor for old links, a `<span id>` target. */
+const EMPTY_ELEMENT = /<(a|span|div)\b[^<>]*>\s*<\/\1\s*>|<a\b[^<>]*\/>/gi;
+
+/**
+ * A link reference definition on a line of its own: `[label]: destination`, an optional title
+ * in quotes or parentheses after it (CommonMark 4.7; a title on its own next line is left).
+ */
+const REFERENCE =
+  /^ {0,3}\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:<[^>\n]*>|\S+)(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$/gm;
+
+/** A fence's opening line: three or more backticks or tildes (CommonMark 4.5). */
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+
+/**
+ * `text` without what its rendered page hides (above), outside fenced code, where an HTML
+ * comment or a `[x]: y` line is code the page shows. Lines left blank by it go, so the text
+ * reads on as the page does.
+ */
+export function withoutHiddenMarkup(text: string): string {
+  if (!text.includes('<') && !text.includes(']:')) return text;
+  const out: string[] = [];
+  let prose: string[] = [];
+  let fence: string | undefined;
+  const flush = () => {
+    if (prose.length) out.push(...hiddenOut(prose.join('\n')));
+    prose = [];
+  };
+  for (const line of text.split('\n')) {
+    const opening = FENCE.exec(line)?.[1];
+    if (fence === undefined && opening !== undefined) {
+      flush();
+      fence = opening;
+      out.push(line);
+    } else if (fence !== undefined) {
+      out.push(line);
+      // A closing fence: the opening's character, at least as many, nothing after but spaces.
+      if (
+        opening !== undefined &&
+        opening[0] === fence[0] &&
+        opening.length >= fence.length &&
+        line.trim() === opening
+      )
+        fence = undefined;
+    } else prose.push(line);
+  }
+  flush();
+  return out.join('\n');
+}
+
+/** Whether `text` shows a reader nothing once rendered: only hidden markup and blank lines. */
+export function showsNothing(text: string): boolean {
+  return withoutHiddenMarkup(text).trim() === '';
+}
+
+/** Code in backticks on one line: `` `<!-- more -->` `` is what the page shows. */
+const INLINE_CODE = /`+[^`\n]+`+/g;
+
+/** Any of the three, in one pass (only `REFERENCE` anchors at lines; only the tags need `i`). */
+const HIDDEN = new RegExp(`${COMMENT.source}|${EMPTY_ELEMENT.source}|${REFERENCE.source}`, 'gim');
+
+/** Prose's lines without hidden markup; a line it emptied goes, a line that was blank stays. */
+function hiddenOut(prose: string): string[] {
+  const code = [...prose.matchAll(INLINE_CODE)].map((m) => [m.index, m.index + m[0].length] as const);
+  const inCode = (at: number) => code.some(([from, to]) => at >= from && at < to);
+  let hid = false;
+  const kept = prose.replace(HIDDEN, (match: string, ...rest: unknown[]) => {
+    if (inCode(rest.at(-2) as number)) return match;
+    hid = true;
+    return '\0';
+  });
+  if (!hid) return prose.split('\n');
+  return kept
+    .split('\n')
+    .filter((line) => !(line.includes('\0') && line.replaceAll('\0', '').trim() === ''))
+    .map((line) => line.replaceAll('\0', ''));
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { withoutHiddenMarkup } from '../../../../src/engines/markdown/hidden.js';
+import { body, chunk, expectAllTextCovered, expectValidChunks, limits, proseOfTokens } from './helpers.js';
+
+/** What a chunk's vector reads: its embedded text. */
+const embedded = (c: { text: string; embedText?: string }) => c.embedText ?? c.text;
+
+describe('markup the rendered page hides', () => {
+  it('is the file text that full-text search reads, and not what is embedded', () => {
+    const text = [
+      '# Guide',
+      '',
+      '<!-- TODO: reword this section -->',
+      'Install the tool with the [installer][inst] and check the version.',
+      '<a id="old-install-heading"></a>',
+      '',
+      '[inst]: https://example.com/install-guide "Installer"',
+      '',
+    ].join('\n');
+    const chunks = chunk(text);
+    expect(chunks).toHaveLength(1);
+    const [c] = chunks;
+    expect(c!.text).toContain('<!-- TODO: reword this section -->');
+    expect(c!.text).toContain('[inst]: https://example.com/install-guide');
+    expect(embedded(c!)).toBe(
+      'Guide\n\n# Guide\n\nInstall the tool with the [installer][inst] and check the version.\n',
+    );
+    expectValidChunks(text, chunks, limits());
+  });
+
+  it('makes no chunk of a heading with only anchors and comments under it that did not fit the text after it', () => {
+    // The rust book's "Old headings. Do not remove or links may break." before a long section.
+    const long = proseOfTokens(200, 3);
+    const text = [
+      '# Smart Pointers',
+      '',
+      '## Treating Smart Pointers Like References',
+      '',
+      '<!-- Old headings. Do not remove or links may break. -->',
+      '',
+      '<a id="following-the-pointer-to-the-value-with-the-dereference-operator"></a>',
+      '<a id="following-the-pointer-to-the-value"></a>',
+      '',
+      long,
+      '',
+    ].join('\n');
+    const lim = limits(256, 32);
+    const chunks = chunk(text, lim);
+    for (const c of chunks)
+      expect(
+        withoutHiddenMarkup(body(c))
+          .replace(/^#+ .*$/gm, '')
+          .trim(),
+      ).not.toBe('');
+    const first = chunks[0]!;
+    expect(first.headingPath).toEqual(['Smart Pointers', 'Treating Smart Pointers Like References']);
+    expect(body(first)).toContain(long.slice(0, 40));
+    expectValidChunks(text, chunks, lim);
+    expectAllTextCovered(text, chunks);
+  });
+
+  it('makes no chunk of the link reference definitions at the end of a page that did not fit its last chunk', () => {
+    const refs = Array.from(
+      { length: 12 },
+      (_, i) => `[ref-${i}]: https://example.com/chapter-${i}.html#propagating-errors`,
+    );
+    const text = ['# Errors', '', proseOfTokens(230, 5), '', ...refs, ''].join('\n');
+    const lim = limits(256, 32);
+    const chunks = chunk(text, lim);
+    expect(chunks.map((c) => body(c)).join('\n')).not.toContain('[ref-11]');
+    expect(chunks.every((c) => !/^\[ref-/m.test(body(c).split('\n')[0]!))).toBe(true);
+    expectValidChunks(text, chunks, lim);
+    expectAllTextCovered(text, chunks);
+  });
+
+  it('is shown where the page shows it: in code, in a code span, and in files that are not Markdown', () => {
+    const text = [
+      '# Templates',
+      '',
+      'Put `<!-- more -->` where the excerpt ends.',
+      '',
+      '```html',
+      '<!-- more -->',
+      '[label]: https://example.com',
+      '```',
+      '',
+    ].join('\n');
+    const [c] = chunk(text);
+    expect(embedded(c!)).toContain('Put `<!-- more -->` where the excerpt ends.');
+    expect(embedded(c!)).toContain('```html\n<!-- more -->\n[label]: https://example.com\n```');
+    const plain = chunk(
+      'Notes\n\n<!-- kept: a text file shows it -->\n',
+      limits(),
+      '/home/me/notes/todo.txt',
+    );
+    expect(embedded(plain[0]!)).toContain('<!-- kept: a text file shows it -->');
+  });
+
+  it('takes a comment over several lines, and leaves the words around a comment inside a line', () => {
+    expect(withoutHiddenMarkup('Before <!-- a\nlong\ncomment --> after.\nNext line.')).toBe(
+      'Before  after.\nNext line.',
+    );
+    expect(withoutHiddenMarkup('one\n<!--\nhidden\n-->\ntwo')).toBe('one\ntwo');
+    expect(withoutHiddenMarkup('[not a definition] : text\n[x]: y "t" trailing')).toBe(
+      '[not a definition] : text\n[x]: y "t" trailing',
+    );
+  });
+});
