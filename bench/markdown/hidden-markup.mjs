@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// What the markdown chunker makes of Markdown folders, as to the markup a rendered page hides
+// (src/engines/markdown/hidden.ts: comments, empty anchors, link reference definitions): how many
+// chunks, how many show a reader nothing but headings (their body, headings left out, is hidden
+// markup alone), and how many embed text other than their own (`embedText`).
+//
+//   npm run build && node bench/markdown/hidden-markup.mjs <folder>...
+//   node bench/markdown/hidden-markup.mjs --dist /tmp/before/dist <folder>...   # another build
+//
+// Both builds are judged by this checkout's hidden.ts, so their counts compare.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values, positionals } = parseArgs({
+  options: { dist: { type: 'string', default: new URL('../../dist', import.meta.url).pathname } },
+  allowPositionals: true,
+});
+const dist = resolve(values.dist);
+const { markdownChunker } = await import(join(dist, 'engines/markdown/chunker.js'));
+const { WordPieceTokenizer } = await import(join(dist, 'embed/tokenizer.js'));
+const { resolveModel } = await import(join(dist, 'embed/model/resolve.js'));
+const { showsNothing } = await import('../../dist/engines/markdown/hidden.js');
+
+const model = resolveModel('sentence-transformers/all-MiniLM-L6-v2');
+const limits = { maxTokens: 256, minTokens: 32, tokenizer: new WordPieceTokenizer(model.dir, 256) };
+const MARKDOWN = /\.(md|markdown|mdx)$/i;
+const HEADING = /^ {0,3}#{1,6}(?:\s.*)?$/gm;
+function* files(dir) {
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith('.') || name === 'node_modules') continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* files(path);
+    else if (MARKDOWN.test(name)) yield path;
+  }
+}
+console.log(`chunker ${markdownChunker.version} (${dist})`);
+for (const root of positionals) {
+  let count = 0;
+  let chunks = 0;
+  let hiddenOnly = 0;
+  let otherEmbedded = 0;
+  const examples = [];
+  for (const path of files(root)) {
+    count++;
+    const made = await markdownChunker.chunk({ path, text: readFileSync(path, 'utf8') }, limits);
+    for (const chunk of made) {
+      chunks++;
+      const body = chunk.text.slice(chunk.metadata.bodyOffset ?? 0);
+      if (showsNothing(body.replace(HEADING, ''))) {
+        hiddenOnly++;
+        if (examples.length < 5) examples.push(`${path}:${chunk.startLine}-${chunk.endLine}`);
+      }
+      if (chunk.embedText !== undefined && chunk.embedText !== chunk.text) otherEmbedded++;
+    }
+  }
+  console.log(
+    `${root}: ${count} files, ${chunks} chunks; ${hiddenOnly} of hidden markup and headings only; ${otherEmbedded} embed other text than their own`,
+  );
+  for (const e of examples) console.log(`  ${e}`);
+}
