@@ -86,3 +86,54 @@ function hiddenOut(prose: string): string[] {
     .filter((line) => !(line.includes('\0') && line.replaceAll('\0', '').trim() === ''))
     .map((line) => line.replaceAll('\0', ''));
 }
+
+/**
+ * An inline link or image: `[text](destination "title")`, `![alt](src)`. The page shows its
+ * text, not where it points; one level of parentheses inside the destination.
+ */
+const INLINE_LINK = /!?\[([^[\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'))?\)/g;
+
+/**
+ * `text` with each inline link as its text and each image as its alt text, outside code (fences
+ * and code spans), as the page reads; a badge (`[![npm](…svg)](…)`) is its alt text.
+ */
+export function withoutLinkTargets(text: string): string {
+  if (!text.includes('](')) return text;
+  let fence: string | undefined;
+  return text
+    .split('\n')
+    .map((line) => {
+      const opening = FENCE.exec(line)?.[1];
+      if (fence === undefined && opening !== undefined) {
+        fence = opening;
+        return line;
+      }
+      if (fence !== undefined) {
+        if (
+          opening !== undefined &&
+          opening[0] === fence[0] &&
+          opening.length >= fence.length &&
+          line.trim() === opening
+        )
+          fence = undefined;
+        return line;
+      }
+      return linkTexts(line);
+    })
+    .join('\n');
+}
+
+function linkTexts(line: string): string {
+  let out = line;
+  // A badge is a link around an image: the image first, then the link around its alt text.
+  for (let round = 0; round < 2 && out.includes(']('); round++) {
+    const code = [...out.matchAll(INLINE_CODE)].map((m) => [m.index, m.index + m[0].length] as const);
+    const inCode = (at: number) => code.some(([from, to]) => at >= from && at < to);
+    const before = out;
+    out = out.replace(INLINE_LINK, (match: string, label: string, at: number) =>
+      inCode(at) ? match : label,
+    );
+    if (out === before) break;
+  }
+  return out;
+}

@@ -38,9 +38,9 @@ describe('formatResults snippet', () => {
     expect(withoutOffset.trim()).toBe('Run the installer.');
   });
 
-  it("shows a Markdown page's text without the comments, anchors and link definitions the page hides", () => {
+  it("shows a Markdown page's text without the comments, anchors, link definitions and link targets the page hides", () => {
     const crumb = 'Concurrency > Mutexes';
-    const text = `${crumb}\n\n<!-- Old headings. Do not remove or links may break. -->\n<a id="sharing-a-mutex"></a>\n\nA mutex allows one thread at a time.\n\n[mutex]: https://doc.rust-lang.org/std/sync/struct.Mutex.html`;
+    const text = `${crumb}\n\n<!-- Old headings. Do not remove or links may break. -->\n<a id="sharing-a-mutex"></a>\n\nA [mutex](https://doc.rust-lang.org/std/sync/struct.Mutex.html) allows one thread at a time.\n\n[mutex]: https://doc.rust-lang.org/std/sync/struct.Mutex.html`;
     const page = (path: string) =>
       snippetLine({
         ...hit(text, ['Concurrency', 'Mutexes'], { bodyOffset: crumb.length + 2 }),

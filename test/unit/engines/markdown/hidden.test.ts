@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutHiddenMarkup } from '../../../../src/engines/markdown/hidden.js';
+import { withoutHiddenMarkup, withoutLinkTargets } from '../../../../src/engines/markdown/hidden.js';
 import { body, chunk, expectAllTextCovered, expectValidChunks, limits, proseOfTokens } from './helpers.js';
 
 /** What a chunk's vector reads: its embedded text. */
@@ -103,6 +103,26 @@ describe('markup the rendered page hides', () => {
     expect(withoutHiddenMarkup('one\n<!--\nhidden\n-->\ntwo')).toBe('one\ntwo');
     expect(withoutHiddenMarkup('[not a definition] : text\n[x]: y "t" trailing')).toBe(
       '[not a definition] : text\n[x]: y "t" trailing',
+    );
+  });
+});
+
+describe('links as the page shows them', () => {
+  it('is a link as its text, an image as its alt text, a badge as its alt text', () => {
+    expect(withoutLinkTargets('Share it on [crates.io](https://crates.io/) today.')).toBe(
+      'Share it on crates.io today.',
+    );
+    expect(
+      withoutLinkTargets('[![npm version](https://img.shields.io/npm/v/x.svg)](https://npmjs.org/package/x)'),
+    ).toBe('npm version');
+    expect(withoutLinkTargets('See [the spec](https://example.com/a_(b) "Spec").')).toBe('See the spec.');
+  });
+
+  it('leaves code, reference links and a bracket that is no link as they are', () => {
+    expect(withoutLinkTargets('Write `[a](b)` for a link.')).toBe('Write `[a](b)` for a link.');
+    expect(withoutLinkTargets('```md\n[k](v)\n```\n[z](y)')).toBe('```md\n[k](v)\n```\nz');
+    expect(withoutLinkTargets('Read [the guide][guide] and a[i] (twice).')).toBe(
+      'Read [the guide][guide] and a[i] (twice).',
     );
   });
 });
