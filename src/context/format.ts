@@ -17,15 +17,30 @@ export function renderBlock(block: WireContextBlock, showPath: (path: string) =>
 
 /**
  * `lines 549-558, 571-580`, in order, or `pages 3, 5-6` for a file whose places are pages
- * (units.ts): where else in one file a hit's passage matched.
+ * (units.ts): where else in one file a hit's passage matched. Places that follow each other are
+ * one; past the first six, `and 4 more`.
  */
 export function spansIn(path: string, spans: readonly { start_line: number; end_line: number }[]): string {
   const unit = placeUnit(path) ?? 'line';
   const sorted = [...spans].sort((a, b) => a.start_line - b.start_line || a.end_line - b.end_line);
+  // A section's pieces follow each other with a blank line between: one place to read, not five.
+  // Pages, slides and chapters join only when they follow each other.
+  const gap = unit === 'line' ? 2 : 1;
+  const places: { start_line: number; end_line: number }[] = [];
+  for (const { start_line, end_line } of sorted) {
+    const last = places.at(-1);
+    if (last && start_line <= last.end_line + gap) last.end_line = Math.max(last.end_line, end_line);
+    else places.push({ start_line, end_line });
+  }
   const plural =
-    sorted.length > 1 || (sorted[0] !== undefined && sorted[0].start_line !== sorted[0].end_line);
-  return `${unit}${plural ? 's' : ''} ${sorted.map(spanText).join(', ')}`;
+    places.length > 1 || (places[0] !== undefined && places[0].start_line !== places[0].end_line);
+  const shown = places.slice(0, MAX_PLACES_LISTED).map(spanText);
+  const more = places.length - shown.length;
+  return `${unit}${plural ? 's' : ''} ${shown.join(', ')}${more ? ` and ${more} more` : ''}`;
 }
+
+/** Places listed in one line of a hit; the rest are counted (a class outline may have 20). */
+const MAX_PLACES_LISTED = 6;
 
 /** `3-4`, or `3` for one line (or page). */
 function spanText(place: { start_line: number; end_line: number }): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placeOf } from '../../../src/context/format.js';
+import { placeOf, spansIn } from '../../../src/context/format.js';
 
 describe('placeOf', () => {
   const at = (path: string, start: number, end = start) =>
@@ -32,5 +32,26 @@ describe('placeOf', () => {
       '/d/R-exts.pdf (page 3, printed i)',
     );
     expect(placeOf({ ...place, metadata: { bodyOffset: 0 } })).toBe('/d/R-exts.pdf (pages 146-147)');
+  });
+});
+
+describe('spansIn', () => {
+  const at = (...pairs: [number, number][]) =>
+    pairs.map(([start_line, end_line]) => ({ start_line, end_line }));
+
+  it("lists a section's pieces that follow each other, a blank line between, as one place", () => {
+    expect(spansIn('/book/ch11.md', at([838, 858], [805, 836], [860, 873], [912, 943]))).toBe(
+      'lines 805-873, 912-943',
+    );
+    expect(spansIn('/book/ch11.md', at([50, 50]))).toBe('line 50');
+  });
+
+  it('joins pages only when they follow each other', () => {
+    expect(spansIn('/docs/manual.pdf', at([3, 3], [4, 4], [6, 6]))).toBe('pages 3-4, 6');
+  });
+
+  it('lists six places and counts the rest', () => {
+    const outline = at(...Array.from({ length: 22 }, (_, i): [number, number] => [i * 10 + 1, i * 10 + 3]));
+    expect(spansIn('/src/shop.py', outline)).toBe('lines 1-3, 11-13, 21-23, 31-33, 41-43, 51-53 and 16 more');
   });
 });

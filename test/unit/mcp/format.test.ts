@@ -47,7 +47,7 @@ describe('renderSearch', () => {
     };
     expect(
       renderSearch({ query: 'restore', mode: 'hybrid', k: 5, took_ms: 3, results: [section] }),
-    ).toContain('\nmore of this section matched, ranked lower: lines 21-30, 31-40\n');
+    ).toContain('\nmore of this section matched, ranked lower: lines 21-40\n');
     const definition = {
       ...section,
       path: '/home/me/shop/cart.py',
@@ -60,7 +60,7 @@ describe('renderSearch', () => {
     // A PDF's places are pages.
     const pdf = { ...section, path: '/home/me/docs/manual.pdf' };
     expect(renderSearch({ query: 'restore', mode: 'hybrid', k: 5, took_ms: 3, results: [pdf] })).toContain(
-      'matched, ranked lower: pages 21-30, 31-40',
+      'matched, ranked lower: pages 21-40',
     );
   });
 
