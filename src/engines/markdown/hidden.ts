@@ -30,11 +30,19 @@ const FENCE = /^ {0,3}(`{3,}|~{3,})/;
  */
 export function withoutHiddenMarkup(text: string): string {
   if (!text.includes('<') && !text.includes(']:')) return text;
+  return outsideFences(text, (prose) => hiddenOut(prose.join('\n')));
+}
+
+/**
+ * `text` with its runs of lines outside fenced code passed through `change`, and fenced code
+ * (its fence lines too) as it is.
+ */
+function outsideFences(text: string, change: (prose: string[]) => string[]): string {
   const out: string[] = [];
   let prose: string[] = [];
   let fence: string | undefined;
   const flush = () => {
-    if (prose.length) out.push(...hiddenOut(prose.join('\n')));
+    if (prose.length) out.push(...change(prose));
     prose = [];
   };
   for (const line of text.split('\n')) {
@@ -99,28 +107,7 @@ const INLINE_LINK = /!?\[([^[\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:[ \t]+(?:"[^
  */
 export function withoutLinkTargets(text: string): string {
   if (!text.includes('](')) return text;
-  let fence: string | undefined;
-  return text
-    .split('\n')
-    .map((line) => {
-      const opening = FENCE.exec(line)?.[1];
-      if (fence === undefined && opening !== undefined) {
-        fence = opening;
-        return line;
-      }
-      if (fence !== undefined) {
-        if (
-          opening !== undefined &&
-          opening[0] === fence[0] &&
-          opening.length >= fence.length &&
-          line.trim() === opening
-        )
-          fence = undefined;
-        return line;
-      }
-      return linkTexts(line);
-    })
-    .join('\n');
+  return outsideFences(text, (prose) => prose.map(linkTexts));
 }
 
 function linkTexts(line: string): string {
