@@ -49,11 +49,14 @@ for (const root of positionals) {
     best = Math.min(best, performance.now() - started);
   }
   let hiddenOnly = 0;
+  let headingsOnly = 0;
   let otherEmbedded = 0;
   const examples = [];
   for (const chunk of made) {
     const body = chunk.text.slice(chunk.metadata.bodyOffset ?? 0);
-    if (showsNothing(body.replace(HEADING, ''))) {
+    const words = body.replace(HEADING, '');
+    if (words.trim() === '') headingsOnly++;
+    else if (showsNothing(words)) {
       hiddenOnly++;
       if (examples.length < 5)
         examples.push(`${chunk.startLine}-${chunk.endLine}: ${JSON.stringify(body.slice(0, 80))}`);
@@ -61,7 +64,7 @@ for (const root of positionals) {
     if (chunk.embedText !== undefined && chunk.embedText !== chunk.text) otherEmbedded++;
   }
   console.log(
-    `${root}: ${inputs.length} files, ${made.length} chunks in ${best.toFixed(0)} ms; ${hiddenOnly} of hidden markup and headings only; ${otherEmbedded} embed other text than their own`,
+    `${root}: ${inputs.length} files, ${made.length} chunks in ${best.toFixed(0)} ms; ${hiddenOnly} of hidden markup (and headings) only, ${headingsOnly} of headings only; ${otherEmbedded} embed other text than their own`,
   );
   for (const e of examples) console.log(`  ${e}`);
 }
