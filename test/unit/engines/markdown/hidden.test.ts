@@ -73,6 +73,14 @@ describe('markup the rendered page hides', () => {
     expectAllTextCovered(text, chunks);
   });
 
+  it('leaves the embedded text, and so its hash, as it was when a comment is added to a note', () => {
+    const note = ['# Standup', '', 'Ship the backup script on Friday.', ''];
+    const [plain] = chunk(note.join('\n'));
+    const [commented] = chunk([...note.slice(0, 2), '<!-- ask Sam first -->', ...note.slice(2)].join('\n'));
+    expect(commented!.text).toContain('ask Sam first');
+    expect(commented!.contentHash).toBe(plain!.contentHash);
+  });
+
   it('is shown where the page shows it: in code, in a code span, and in files that are not Markdown', () => {
     const text = [
       '# Templates',
