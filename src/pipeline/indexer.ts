@@ -497,7 +497,10 @@ class Run {
       // Its source now feeds another engine. Leave the old engine's table first: a stop right
       // after this keeps the old record, which brings the file back here next run.
       await this.#landed();
-      await this.#indexer.table(record.engine)?.replaceFiles([record.path], null);
+      const table = this.#indexer.table(record.engine);
+      // An engine no source names any more has no table open: its rows go all the same.
+      if (table) await table.replaceFiles([record.path], null);
+      else await this.#indexer.store.deleteFromUnopened(record.engine, [record.path]);
       record = undefined;
     }
     const state = this.#indexer.engineState(source.engine);
