@@ -67,7 +67,7 @@ const GROUP_TARGET_SECONDS = 10;
  */
 const EMBED_SLICE_SECONDS = 2;
 const MIN_EMBED_SLICE = 32;
-const FIRST_EMBED_SLICE = 64;
+export const FIRST_EMBED_SLICE = 64;
 const MAX_EMBED_SLICE = 1024;
 
 /** Texts per embed call: EMBED_SLICE_SECONDS at the rate of `texts` embedded in `seconds`. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_LIMITS_ENV } from '../../../src/daemon/test-limits.js';
+import { FIRST_EMBED_SLICE } from '../../../src/pipeline/indexer.js';
 import { DaemonProcess, DaemonWorkspace, endDaemonTest } from '../../helpers/daemon.js';
 import { countByPath, paragraph, readChunks } from '../../helpers/index-workspace.js';
 
@@ -39,10 +40,14 @@ afterAll(() => endDaemonTest(daemon, ws));
 describe('a save while the daemon embeds a big file', () => {
   it('is found before the big file is done; the big file then finishes, whole, its embedded slices reused', async () => {
     await ws.write('big/handbook.md', big());
+    // Past its first slice: only a slice that finished is kept for the resumed run, and on a
+    // loaded machine a save can stop the first one before it ends (then nothing is reused).
     const busy = await daemon.until(
-      'the big file to be embedding',
-      (s) => (s.embedding?.chunks_done ?? 0) > 0 && (s.embedding?.path ?? '').endsWith('handbook.md'),
-      60_000,
+      'the big file to be embedding past its first slice',
+      (s) =>
+        (s.embedding?.chunks_done ?? 0) > FIRST_EMBED_SLICE &&
+        (s.embedding?.path ?? '').endsWith('handbook.md'),
+      120_000,
     );
     const total = busy.embedding!.chunks;
     expect(total).toBeGreaterThan(400);
