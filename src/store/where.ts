@@ -108,13 +108,6 @@ export function phraseWhere(phrase: string): string {
   return `${C.text} ILIKE ${sqlString(`%${words.join('%')}%`)} AND regexp_like(${C.text}, ${sqlString(regex)})`;
 }
 
-/**
- * Rows whose qualified name (`column`: `Class.method`) is the identifier or ends with it, in any
- * case (`TypeAdapter`, `Command.Execute`) or, `asTyped`, in the case typed; for a qualified one,
- * also those named by its last name in a path that holds its qualifier (`cobra.MinimumNArgs`:
- * `MinimumNArgs` under `…/cobra…`), and a type named by its qualifier that declares its last name.
- * Which of them define the identifier is `withExactFirst`'s to say.
- */
 /** A name a type's member can have, and a declaration line can open with: letters, digits, `_`. */
 export const MEMBER_NAME = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
@@ -131,6 +124,13 @@ export function memberLine(member: string, follows: string): string {
   return `^[ \t]*${member}[ \t]*(?:${follows}|$)`;
 }
 
+/**
+ * Rows whose qualified name (`column`: `Class.method`) is the identifier or ends with it, in any
+ * case (`TypeAdapter`, `Command.Execute`) or, `asTyped`, in the case typed; for a qualified one,
+ * also those named by its last name in a path that holds its qualifier (`cobra.MinimumNArgs`:
+ * `MinimumNArgs` under `…/cobra…`), and a type named by its qualifier that declares its last name.
+ * Which of them define the identifier is `withExactFirst`'s to say.
+ */
 export function nameWhere(column: string, term: string, asTyped = false): string {
   const bare = term.replace(/^(?:--?|[$@#])/u, '');
   const parts = (asTyped ? bare : bare.toLowerCase()).split(/::|->|[.#/]/u).filter(Boolean);
