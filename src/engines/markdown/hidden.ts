@@ -8,17 +8,17 @@
  */
 
 /** An HTML comment, over several lines too. */
-const COMMENT = /<!--[\s\S]*?-->/g;
+const COMMENT = /<!--[\s\S]*?-->/;
 
 /** An element with nothing inside: an anchor for old links, a `<span id>` target. */
-const EMPTY_ELEMENT = /<(a|span|div)\b[^<>]*>\s*<\/\1\s*>|<a\b[^<>]*\/>/gi;
+const EMPTY_ELEMENT = /<(a|span|div)\b[^<>]*>\s*<\/\1\s*>|<a\b[^<>]*\/>/;
 
 /**
  * A link reference definition on a line of its own: `[label]: destination`, an optional title
  * in quotes or parentheses after it (CommonMark 4.7; a title on its own next line is left).
  */
 const REFERENCE =
-  /^ {0,3}\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:<[^>\n]*>|\S+)(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$/gm;
+  /^ {0,3}\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:<[^>\n]*>|\S+)(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$/;
 
 /** A fence's opening line: three or more backticks or tildes (CommonMark 4.5). */
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
@@ -80,11 +80,8 @@ const HIDDEN = new RegExp(`${COMMENT.source}|${EMPTY_ELEMENT.source}|${REFERENCE
 
 /** Prose's lines without hidden markup; a line it emptied goes, a line that was blank stays. */
 function hiddenOut(prose: string): string[] {
-  const code = [...prose.matchAll(INLINE_CODE)].map((m) => [m.index, m.index + m[0].length] as const);
-  const inCode = (at: number) => code.some(([from, to]) => at >= from && at < to);
   let hid = false;
-  const kept = prose.replace(HIDDEN, (match: string, ...rest: unknown[]) => {
-    if (inCode(rest.at(-2) as number)) return match;
+  const kept = replaceOutsideCode(prose, HIDDEN, () => {
     hid = true;
     return '\0';
   });
@@ -93,6 +90,18 @@ function hiddenOut(prose: string): string[] {
     .split('\n')
     .filter((line) => !(line.includes('\0') && line.replaceAll('\0', '').trim() === ''))
     .map((line) => line.replaceAll('\0', ''));
+}
+
+/**
+ * `text` with each match of `pattern` (global, its first group `label`) replaced by `by`, but
+ * not inside a code span (`INLINE_CODE`), which the page shows as written.
+ */
+function replaceOutsideCode(text: string, pattern: RegExp, by: (label: string) => string): string {
+  const code = [...text.matchAll(INLINE_CODE)].map((m) => [m.index, m.index + m[0].length] as const);
+  const inCode = (at: number) => code.some(([from, to]) => at >= from && at < to);
+  return text.replace(pattern, (match: string, ...rest: unknown[]) =>
+    inCode(rest.at(-2) as number) ? match : by(rest[0] as string),
+  );
 }
 
 /**
@@ -114,12 +123,8 @@ function linkTexts(line: string): string {
   let out = line;
   // A badge is a link around an image: the image first, then the link around its alt text.
   for (let round = 0; round < 2 && out.includes(']('); round++) {
-    const code = [...out.matchAll(INLINE_CODE)].map((m) => [m.index, m.index + m[0].length] as const);
-    const inCode = (at: number) => code.some(([from, to]) => at >= from && at < to);
     const before = out;
-    out = out.replace(INLINE_LINK, (match: string, label: string, at: number) =>
-      inCode(at) ? match : label,
-    );
+    out = replaceOutsideCode(out, INLINE_LINK, (label) => label);
     if (out === before) break;
   }
   return out;
