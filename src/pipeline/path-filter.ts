@@ -28,23 +28,31 @@ export const IGNORE_FILES = ['.gitignore', '.ragignore'] as const;
 const REPOSITORY_EXCLUDE = join('.git', 'info', 'exclude');
 
 /**
- * Files that make a folder someone else's installed code, whatever its name: a Python virtual
- * environment (`pyvenv.cfg`, from `python -m venv` and virtualenv), a conda environment
- * (`conda-meta/`), Go's vendored modules (`vendor/modules.txt`) and Composer's (`vendor/autoload.php`).
- * Their READMEs, licences and metadata would crowd every search as their code would; they are
- * not walked at all, for any engine (a source pointed at one still reads it).
+ * Folders that are someone else's installed code, or copies of what the source holds elsewhere,
+ * by a file that marks them (a path from the folder): their READMEs, licences and scripts would
+ * crowd every search. Not walked at all, for any engine; a source pointed at one still reads it.
+ *
+ * - A Python virtual environment (`pyvenv.cfg`, from `python -m venv` and virtualenv), whatever
+ *   its name; a conda environment (`conda-meta/`); Go's vendored modules (`vendor/modules.txt`)
+ *   and Composer's (`vendor/autoload.php`).
+ * - A documentation site Sphinx built (its `searchindex.js` beside): `_sources/` holds every
+ *   page's source again (`library/os.rst.txt` for `library/os.html`), which would index each page
+ *   twice, and `_static/` the theme's scripts (jQuery, underscore, the search code), which would
+ *   make a folder of pages a code project.
  */
-const INSTALLED_MARKERS: readonly (readonly [folder: string | null, marker: string])[] = [
+const NEVER_WALKED: readonly (readonly [folder: string | null, marker: string])[] = [
   [null, 'pyvenv.cfg'],
   [null, 'conda-meta'],
   ['vendor', 'modules.txt'],
   ['vendor', 'autoload.php'],
+  ['_sources', join('..', 'searchindex.js')],
+  ['_static', join('..', 'searchindex.js')],
 ];
 
-/** Whether `dir` holds an environment or vendored modules (`INSTALLED_MARKERS`). */
-export function isInstalledCode(dir: string): boolean {
+/** Whether `dir` holds an environment, vendored modules or a built site's copies (`NEVER_WALKED`). */
+export function isNeverWalked(dir: string): boolean {
   const name = basename(dir);
-  return INSTALLED_MARKERS.some(
+  return NEVER_WALKED.some(
     ([folder, marker]) => (folder === null || folder === name) && existsSync(join(dir, marker)),
   );
 }
@@ -88,7 +96,7 @@ export class PathFilter {
     if (this.#exclude(rel)) return false;
     // Hidden folders are skipped unless an include glob names one explicitly.
     if (rel.split('/').some((part) => part.startsWith('.')) && !this.#includeFolder(rel)) return false;
-    return !this.#ignored(dir, true) && !isInstalledCode(dir);
+    return !this.#ignored(dir, true) && !isNeverWalked(dir);
   }
 
   /** Whether a file (absolute path) is part of the source. */

@@ -137,6 +137,23 @@ describe('PathFilter', () => {
     expect(inside.acceptsPath(p('proj/env3/lib/python3.11/site-packages/certifi/README.md'))).toBe(true);
   });
 
+  it("never walks a Sphinx-built site's copies of its pages' sources or its theme's scripts", async () => {
+    await put('html/searchindex.js', 'Search.setIndex({})');
+    await put('html/library/os.html', '<main><h1>os</h1></main>');
+    await put('html/_sources/library/os.rst.txt', 'os\n==\n');
+    await put('html/_static/jquery.js', 'var jQuery = 1;\n');
+    // The same names in a project's docs sources (no built site beside them) are its own files.
+    await put('docs/_static/custom.js', 'var x = 1;\n');
+    await put('notes/_sources/idea.rst.txt', 'Idea\n====\n');
+    const f = new PathFilter(source({ include: ['**/*'] }), dataDir);
+    expect(f.acceptsPath(p('html/library/os.html'))).toBe(true);
+    expect(f.acceptsDir(p('html/_sources'))).toBe(false);
+    expect(f.acceptsPath(p('html/_sources/library/os.rst.txt'))).toBe(false);
+    expect(f.acceptsPath(p('html/_static/jquery.js'))).toBe(false);
+    expect(f.acceptsPath(p('docs/_static/custom.js'))).toBe(true);
+    expect(f.acceptsPath(p('notes/_sources/idea.rst.txt'))).toBe(true);
+  });
+
   it('sees an ignore file change once told about it', async () => {
     const f = new PathFilter(source(), dataDir);
     expect(f.acceptsFile(p('later.md'))).toBe(true);
