@@ -21,6 +21,8 @@ against the shipped order:
   cos<b>-<N>    MaxSim + b x the vector leg's cosine
   guard-<N>     a hit first in both legs kept first, the rest by MaxSim
   len<g>-<N>    MaxSim - g x ln(the candidate's word pieces)
+  bonus<d>-<N>  MaxSim, the shipped first hit's raised by d: it stays first unless beaten by d
+  cbonus<d>-<N> the same for a hit first in both legs
 
 LATE_DOC_TOKENS=128 reads only each candidate's first 128 word pieces (cached apart).
 
@@ -187,6 +189,11 @@ def variants(enc: Encoder, ids, row, feat, qid, idf) -> dict[str, list[int]]:
             out[f"cos{b}-{n}"] = by(lambda i, b=b: feat[i].mean() + b * row["cos"][i])
         for g in (0.01, 0.02, 0.04):
             out[f"len{g}-{n}"] = by(lambda i, g=g: feat[i].mean() - g * math.log(row["pieces"][i]))
+        for d in (0.005, 0.01, 0.02, 0.03):
+            out[f"bonus{d}-{n}"] = by(lambda i, d=d: feat[i].mean() + (d if i == top[0] else 0))
+            out[f"cbonus{d}-{n}"] = by(
+                lambda i, d=d: feat[i].mean() + (d if row["vrank"].get(i) == 0 and row["trank"].get(i) == 0 else 0)
+            )
         guard = [i for i in top if row["vrank"].get(i) == 0 and row["trank"].get(i) == 0]
         out[f"guard-{n}"] = guard + [i for i in out[f"pure{n}"] if i not in guard]
     return out
