@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { nameInFile, placeOf, spansIn } from '../../context/format.js';
+import { holdsMarkdown } from '../../engines/markdown/file-kinds.js';
 import { withoutHiddenMarkup, withoutLinkTargets } from '../../engines/markdown/hidden.js';
 import type { FilterField } from '../../engines/types.js';
 import { RagError } from '../../errors.js';
@@ -213,7 +214,7 @@ export function formatResults(result: SearchResultJson): string {
     // Code's chunks name their kind (function, class); a document's have none.
     const prose = hit.metadata.kind === undefined;
     const shown =
-      prose && MARKDOWN_PAGE.test(hit.path) ? withoutLinkTargets(withoutHiddenMarkup(hit.text)) : hit.text;
+      prose && holdsMarkdown(hit.path) ? withoutLinkTargets(withoutHiddenMarkup(hit.text)) : hit.text;
     lines.push(`    ${snippet(shown, hit.heading_path, bodyOffsetIn(shown, hit), result.query, prose)}`);
     if (hit.repeats) lines.push(`    ${repeatsLine(hit.repeats)}`);
     if (hit.parts) lines.push(`    more of it matched: ${spansIn(hit.path, hit.parts)}`);
@@ -367,12 +368,6 @@ function headingsAsWords(body: string): string {
     })
     .join('\n');
 }
-
-/**
- * A Markdown page's path: its result line shows what the page does (hidden.ts), without comments,
- * empty anchors and link definitions, and a link as its text.
- */
-const MARKDOWN_PAGE = /\.(?:md|markdown|mdx)$/i;
 
 /**
  * `bodyOffset` in `shown`, the hit's text with hidden markup taken out: that markup is in the body

@@ -2,11 +2,6 @@ import type { Node } from 'jsonc-parser';
 import { ConvertedLines, type ConvertedText } from './converted.js';
 import { property, readJsonObject } from './json-tree.js';
 
-/** `.canvas` files are JSON Canvas boards (Obsidian's canvases), read through `canvasToMarkdown`. */
-export function isCanvasPath(path: string): boolean {
-  return /\.canvas$/i.test(path);
-}
-
 interface Card {
   id: string;
   type: string;

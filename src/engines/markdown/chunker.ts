@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { basename, extname } from 'node:path';
 import { RagError } from '../../errors.js';
-import { isProjectFile, MARKDOWN_INCLUDE } from '../default-includes.js';
+import { MARKDOWN_INCLUDE } from '../default-includes.js';
 import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
-import { parseBlocks, type TextKind, WINDOW_LINES } from './blocks.js';
-import { convertedBytes, convertedText, isContainer, readsBytes } from './convert.js';
+import { parseBlocks, WINDOW_LINES } from './blocks.js';
+import { convertedBytes, convertedText, isContainer } from './convert.js';
 import type { ConvertedText } from './converted.js';
+import { readsBytes, textKind } from './file-kinds.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
 import { showsNothing, withoutHiddenMarkup } from './hidden.js';
@@ -153,17 +153,6 @@ function propertiesChunk(path: string, source: SourceText, frontMatter: FrontMat
 }
 
 /** Sphinx publishes each page's source as `_sources/<page>.rst.txt`: reStructuredText too. */
-function textKind(path: string): TextKind {
-  const name = path.toLowerCase();
-  if (name.endsWith('.rst') || name.endsWith('.rst.txt')) return 'rst';
-  if (name.endsWith('.org')) return 'org';
-  if (name.endsWith('.adoc') || name.endsWith('.asciidoc')) return 'adoc';
-  // `.txt`, a README, NEWS or LICENSE without an extension, a project's `tox.ini` or
-  // `package.json`: no Markdown code blocks, and a `# comment` is no heading.
-  if (isProjectFile(basename(path))) return 'plain';
-  return extname(name) === '.txt' || extname(name) === '' ? 'plain' : 'markdown';
-}
-
 export const markdownChunker: Chunker = {
   name: 'markdown',
   /**

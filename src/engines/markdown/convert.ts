@@ -1,15 +1,29 @@
-import { canvasToMarkdown, isCanvasPath } from './canvas.js';
+import { canvasToMarkdown } from './canvas.js';
 import type { ConvertedText } from './converted.js';
-import { docxToMarkdown, isDocxPath } from './docx.js';
-import { epubToMarkdown, isEpubPath } from './epub.js';
-import { htmlToMarkdown, isHtmlPath } from './html.js';
-import { isLatexPath, latexToMarkdown } from './latex.js';
-import { isNotebookPath, notebookToMarkdown } from './notebook.js';
-import { isOdtPath, odtToMarkdown } from './odt.js';
-import { isPdfPath, pdfToMarkdown } from './pdf.js';
-import { isPptxPath, pptxToMarkdown } from './pptx.js';
-import { isRtfPath, rtfToMarkdown } from './rtf.js';
-import { isXlsxPath, xlsxToMarkdown } from './xlsx.js';
+import { docxToMarkdown } from './docx.js';
+import { epubToMarkdown } from './epub.js';
+import {
+  isCanvasPath,
+  isDocxPath,
+  isEpubPath,
+  isHtmlPath,
+  isLatexPath,
+  isNotebookPath,
+  isOdtPath,
+  isPdfPath,
+  isPptxPath,
+  isRtfPath,
+  isXlsxPath,
+  readsBytes,
+} from './file-kinds.js';
+import { htmlToMarkdown } from './html.js';
+import { latexToMarkdown } from './latex.js';
+import { notebookToMarkdown } from './notebook.js';
+import { odtToMarkdown } from './odt.js';
+import { pdfToMarkdown } from './pdf.js';
+import { pptxToMarkdown } from './pptx.js';
+import { rtfToMarkdown } from './rtf.js';
+import { xlsxToMarkdown } from './xlsx.js';
 
 /**
  * The readers of files that are not read as they are, by extension: the one place that knows
@@ -27,18 +41,6 @@ export function convertedText(path: string, text: string): ConvertedText | undef
   if (isRtfPath(path)) return rtfToMarkdown(text);
   if (isCanvasPath(path)) return canvasToMarkdown(text);
   return undefined;
-}
-
-/** Whether `path` is read from its bytes: a PDF, an office document, a workbook or an e-book is not text. */
-export function readsBytes(path: string): boolean {
-  return (
-    isPdfPath(path) ||
-    isDocxPath(path) ||
-    isOdtPath(path) ||
-    isPptxPath(path) ||
-    isXlsxPath(path) ||
-    isEpubPath(path)
-  );
 }
 
 /** A file `readsBytes` names, made Markdown from its bytes (pdf.js reads asynchronously). */

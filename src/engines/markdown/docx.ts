@@ -5,11 +5,6 @@ import { attribute as attr, OfficeLines, type TablePart, walkXml, zipParts } fro
 /** The format's table elements. */
 const TABLE: Readonly<Record<string, TablePart>> = { tbl: 'table', tr: 'row', tc: 'cell' };
 
-/** `.docx` files are Word documents, read through `docxToMarkdown`. */
-export function isDocxPath(path: string): boolean {
-  return /\.docx$/i.test(path);
-}
-
 /** An OLE compound file: what Word writes for a password-protected document (and a `.doc`). */
 const OLE_SIGNATURE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 /** `basedOn` chains longer than this are a loop in a broken styles part. */

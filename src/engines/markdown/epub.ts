@@ -4,11 +4,6 @@ import { ConvertedLines, type ConvertedText } from './converted.js';
 import { htmlToMarkdown } from './html.js';
 import { attribute as attr, walkXml, zipParts } from './office.js';
 
-/** `.epub` files are e-books, read through `epubToMarkdown`. */
-export function isEpubPath(path: string): boolean {
-  return /\.epub$/i.test(path);
-}
-
 /** A spine document that is the book's furniture, not its text: a cover, a title page, a table of contents. */
 const FURNITURE = /\bepub:type="[^"]*\b(?:cover|titlepage|toc|landmarks)\b/;
 const XHTML = new Set(['application/xhtml+xml', 'text/html']);

@@ -121,11 +121,6 @@ export function htmlToMarkdown(html: string): ConvertedText {
   return writer.finish(pageTitle);
 }
 
-/** `.html`, `.htm` and `.xhtml` files are read through `htmlToMarkdown`. */
-export function isHtmlPath(path: string): boolean {
-  return /\.(x?html?)$/i.test(path);
-}
-
 class Writer {
   readonly #out = new ConvertedLines();
   /** The line being written (inline text accumulates here), and the page lines it came from. */

@@ -1,11 +1,6 @@
 import { appendAll } from '../../arrays.js';
 import { ConvertedLines, type ConvertedText, fenceFor } from './converted.js';
 
-/** `.tex` and `.ltx` files are LaTeX, read through `latexToMarkdown`. */
-export function isLatexPath(path: string): boolean {
-  return /\.(tex|ltx)$/i.test(path);
-}
-
 /** Sectioning commands, outermost first. */
 const SECTIONING = ['part', 'chapter', 'section', 'subsection', 'subsubsection', 'paragraph', 'subparagraph'];
 

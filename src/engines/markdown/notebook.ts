@@ -3,11 +3,6 @@ import { RagError } from '../../errors.js';
 import { ConvertedLines, type ConvertedText, fenceFor } from './converted.js';
 import { property, readJsonObject } from './json-tree.js';
 
-/** `.ipynb` files are Jupyter notebooks, read through `notebookToMarkdown`. */
-export function isNotebookPath(path: string): boolean {
-  return /\.ipynb$/i.test(path);
-}
-
 /**
  * A Jupyter notebook (`.ipynb`, nbformat 4) as the Markdown it reads as: its Markdown cells as
  * they are, its code cells fenced in the notebook's language, its raw cells as text; outputs

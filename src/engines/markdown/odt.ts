@@ -9,14 +9,6 @@ const TABLE: Readonly<Record<string, TablePart>> = {
   'table-cell': 'cell',
 };
 
-/**
- * `.odt` files are OpenDocument texts (LibreOffice Writer, OpenOffice, Google Docs' export), `.odp`
- * OpenDocument presentations (Impress), both read through `odtToMarkdown`.
- */
-export function isOdtPath(path: string): boolean {
-  return /\.od[tp]$/i.test(path);
-}
-
 /** `text:s` repeats a space this many times at most: a larger count is a broken file, not layout. */
 const MAX_SPACES = 64;
 

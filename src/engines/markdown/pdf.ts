@@ -109,11 +109,6 @@ export async function pdfToMarkdown(bytes: Uint8Array): Promise<ConvertedText> {
   }
 }
 
-/** `.pdf` files are read through `pdfToMarkdown`, as bytes. */
-export function isPdfPath(path: string): boolean {
-  return /\.pdf$/i.test(path);
-}
-
 interface TextItem {
   str: string;
   hasEOL: boolean;

@@ -10,11 +10,6 @@ import {
   zipParts,
 } from './office.js';
 
-/** `.pptx` files are PowerPoint presentations (and Keynote's, Impress's, Google Slides' exports), read through `pptxToMarkdown`. */
-export function isPptxPath(path: string): boolean {
-  return /\.pptx$/i.test(path);
-}
-
 /** Placeholders whose text is the slide's furniture, not its content. */
 const FURNITURE = new Set(['sldNum', 'dt', 'ftr', 'hdr', 'sldImg']);
 const TITLES = new Set(['title', 'ctrTitle']);

@@ -2,11 +2,6 @@ import { TextDecoder } from 'node:util';
 import { RagError } from '../../errors.js';
 import { ConvertedLines, type ConvertedText } from './converted.js';
 
-/** `.rtf` files are Rich Text (TextEdit's and WordPad's own format), read through `rtfToMarkdown`. */
-export function isRtfPath(path: string): boolean {
-  return /\.rtf$/i.test(path);
-}
-
 /**
  * Groups whose text is not the document's: tables of fonts, colours and styles, the document's
  * properties, pictures, embedded objects, running heads and feet, list definitions, and every

@@ -2,11 +2,6 @@ import { RagError } from '../../errors.js';
 import type { ConvertedText } from './converted.js';
 import { attribute as attr, OfficeLines, relationships, walkXml, zipParts } from './office.js';
 
-/** `.xlsx` files are Excel workbooks (and what LibreOffice and Numbers export as such), read through `xlsxToMarkdown`. */
-export function isXlsxPath(path: string): boolean {
-  return /\.xlsx$/i.test(path);
-}
-
 /**
  * A workbook with more cells than this is data (an export, a log), not a document a person
  * keeps: it is skipped, saying so, rather than made into thousands of chunks of numbers.

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canvasToMarkdown, isCanvasPath } from '../../../../src/engines/markdown/canvas.js';
+import { canvasToMarkdown } from '../../../../src/engines/markdown/canvas.js';
+import { isCanvasPath } from '../../../../src/engines/markdown/file-kinds.js';
 import { chunk, limits, skipReason } from './helpers.js';
 
 /** Obsidian's canvases read as the Markdown they show (src/engines/markdown/canvas.ts). */

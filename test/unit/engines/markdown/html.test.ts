@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { htmlToMarkdown, isHtmlPath } from '../../../../src/engines/markdown/html.js';
+import { isHtmlPath } from '../../../../src/engines/markdown/file-kinds.js';
+import { htmlToMarkdown } from '../../../../src/engines/markdown/html.js';
 import { body, chunk, limits, prose } from './helpers.js';
 
 /** HTML pages read as the text they show (src/engines/markdown/html.ts). */

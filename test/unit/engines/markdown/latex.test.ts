@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isLatexPath, latexToMarkdown } from '../../../../src/engines/markdown/latex.js';
+import { isLatexPath } from '../../../../src/engines/markdown/file-kinds.js';
+import { latexToMarkdown } from '../../../../src/engines/markdown/latex.js';
 import { chunk, limits } from './helpers.js';
 
 /** LaTeX documents read as the Markdown they show (src/engines/markdown/latex.ts). */

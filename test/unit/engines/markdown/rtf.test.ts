@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isRtfPath, rtfToMarkdown } from '../../../../src/engines/markdown/rtf.js';
+import { isRtfPath } from '../../../../src/engines/markdown/file-kinds.js';
+import { rtfToMarkdown } from '../../../../src/engines/markdown/rtf.js';
 import { chunk, limits, skipReason } from './helpers.js';
 
 /** Rich Text read as the Markdown it shows (src/engines/markdown/rtf.ts). */

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isXlsxPath, MAX_WORKBOOK_CELLS, xlsxToMarkdown } from '../../../../src/engines/markdown/xlsx.js';
+import { isXlsxPath } from '../../../../src/engines/markdown/file-kinds.js';
+import { MAX_WORKBOOK_CELLS, xlsxToMarkdown } from '../../../../src/engines/markdown/xlsx.js';
 import { writeZip } from '../../../helpers/zip-writer.js';
 import { fixtureBytes, skipReason } from './helpers.js';
 
