@@ -5,7 +5,7 @@ import { type Command, Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { nameInFile, placeOf, spansIn } from '../../context/format.js';
 import { holdsMarkdown } from '../../engines/markdown/file-kinds.js';
-import { withoutHiddenMarkup, withoutLinkTargets } from '../../engines/markdown/hidden.js';
+import { withoutHiddenMarkup, withoutLinkTargets, withoutTags } from '../../engines/markdown/hidden.js';
 import type { FilterField } from '../../engines/types.js';
 import { RagError } from '../../errors.js';
 import { isInside } from '../../paths.js';
@@ -214,7 +214,9 @@ export function formatResults(result: SearchResultJson): string {
     // Code's chunks name their kind (function, class); a document's have none.
     const prose = hit.metadata.kind === undefined;
     const shown =
-      prose && holdsMarkdown(hit.path) ? withoutLinkTargets(withoutHiddenMarkup(hit.text)) : hit.text;
+      prose && holdsMarkdown(hit.path)
+        ? withoutTags(withoutLinkTargets(withoutHiddenMarkup(hit.text)))
+        : hit.text;
     lines.push(`    ${snippet(shown, hit.heading_path, bodyOffsetIn(shown, hit), result.query, prose)}`);
     if (hit.repeats) lines.push(`    ${repeatsLine(hit.repeats)}`);
     if (hit.parts) lines.push(`    more of it matched: ${spansIn(hit.path, hit.parts)}`);

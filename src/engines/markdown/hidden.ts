@@ -129,3 +129,26 @@ function linkTexts(line: string): string {
   }
   return out;
 }
+
+/** An attribute of an HTML tag (CommonMark 6.6): `align="center"`, `hidden`, `width=480`. */
+const ATTRIBUTE = /\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?/.source;
+
+/**
+ * An HTML tag in Markdown (CommonMark's raw HTML: an opening, self-closing or closing tag). The
+ * page renders the element, never the tag: `<p align="center">`, `<img src=…/>`, `<details>`.
+ * An autolink (`<https://…>`) is no tag: the page shows it.
+ */
+const TAG = new RegExp(
+  String.raw`<[A-Za-z][A-Za-z0-9-]*(?:${ATTRIBUTE})*\s*\/?>|<\/[A-Za-z][A-Za-z0-9-]*\s*>`,
+  'g',
+);
+
+/**
+ * `text` without its HTML tags, outside code: a README's centred logo and badges, a
+ * `<details><summary>` block, read as the words they show. Only for showing a chunk: full-text
+ * search and the embedding keep the text as written.
+ */
+export function withoutTags(text: string): string {
+  if (!text.includes('<')) return text;
+  return outsideFences(text, (prose) => [replaceOutsideCode(prose.join('\n'), TAG, () => '')]);
+}

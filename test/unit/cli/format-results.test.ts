@@ -48,8 +48,17 @@ describe('formatResults snippet', () => {
         path,
       }).trim();
     expect(page('/book/ch16.md')).toBe('A mutex allows one thread at a time.');
+    // A notebook's Markdown cells are Markdown too.
+    expect(page('/book/ch16.ipynb')).toBe('A mutex allows one thread at a time.');
     // A text file shows its `<!--` as written.
     expect(page('/book/ch16.txt')).toContain('<!-- Old headings.');
+  });
+
+  it("shows a Markdown page's HTML as the words it renders", () => {
+    const text =
+      '<p align="center">\n  <img src="https://x.org/logo.png" alt="Logo"/>\n</p>\n\nIt <em>retries</em> twice.';
+    const line = snippetLine({ ...hit(text, [], {}), engine: 'md', path: '/proj/README.md' }).trim();
+    expect(line).toBe('It retries twice.');
   });
 
   it('leaves out the heading lines that open a section when the hit name prints them, not other headings', () => {

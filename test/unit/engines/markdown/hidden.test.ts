@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { withoutHiddenMarkup, withoutLinkTargets } from '../../../../src/engines/markdown/hidden.js';
+import {
+  withoutHiddenMarkup,
+  withoutLinkTargets,
+  withoutTags,
+} from '../../../../src/engines/markdown/hidden.js';
 import { body, chunk, expectAllTextCovered, expectValidChunks, limits, proseOfTokens } from './helpers.js';
 
 /** What a chunk's vector reads: its embedded text. */
@@ -124,6 +128,18 @@ describe('links as the page shows them', () => {
       withoutLinkTargets('[![npm version](https://img.shields.io/npm/v/x.svg)](https://npmjs.org/package/x)'),
     ).toBe('npm version');
     expect(withoutLinkTargets('See [the spec](https://example.com/a_(b) "Spec").')).toBe('See the spec.');
+  });
+
+  it('shows HTML in Markdown as the words the page renders', () => {
+    expect(
+      withoutTags(
+        '<p align="center">\n  <img src="logo.svg" width=480 alt="Logo"/>\n</p>\n<details><summary>More</summary>\n\nIt <em>retries</em> twice.</details>',
+      ).replace(/\s+/g, ' '),
+    ).toBe(' More It retries twice.');
+    // Code, an autolink and a comparison in prose are what the page shows.
+    expect(withoutTags('Use `<div>` or <https://x.org>; a < b > c.\n```html\n<b>x</b>\n```')).toBe(
+      'Use `<div>` or <https://x.org>; a < b > c.\n```html\n<b>x</b>\n```',
+    );
   });
 
   it('leaves code, reference links and a bracket that is no link as they are', () => {
