@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, extname, join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, SourceConfig } from '../config/types.js';
+import { isMinifiedName } from '../engines/code/skip.js';
 import { BUILTIN_ENGINES, CHUNKER_INCLUDES, isProjectFile } from '../engines/default-includes.js';
 import { byFolder, relativePath } from '../paths.js';
 import { PathFilter } from './path-filter.js';
@@ -188,7 +189,7 @@ export async function guessEngines(
     const chunker = config.engines[name]?.chunker ?? BUILTIN_ENGINES[name]?.chunker;
     const matches =
       chunker === 'sql' ? (rel: string) => globs(rel) && !notADatabaseLog(rel) : (rel: string) => globs(rel);
-    return [name, matches, chunker === 'sql'] as const;
+    return [name, matches, chunker === 'sql', chunker === 'code'] as const;
   });
   const counts = new Map<string, number>(matchers.map(([name]) => [name, 0]));
   // A project's .sql files go to a second entry (`ragctl add`): only logs make a folder sql's.
@@ -207,8 +208,11 @@ export async function guessEngines(
     if (/\.sql$/i.test(file)) sqlFiles++;
     if (/\.html?$/i.test(file)) pages++;
     const rel = relativePath(path, file).split(sep).join('/');
-    for (const [name, matches, isSql] of matchers) {
+    for (const [name, matches, isSql, isCode] of matchers) {
       if (!matches(rel)) continue;
+      // The code engine refuses a minified file (a built site's search bundles, `lunr.de.min.js`):
+      // it is no sign of code to read.
+      if (isCode && isMinifiedName(rel)) continue;
       if (name === 'code' && /\.[cm]?js$/i.test(file)) pageScripts++;
       counts.set(name, counts.get(name)! + 1);
       // A project's package.json or Makefile is its code's, no sign of notes: it does not rank md.

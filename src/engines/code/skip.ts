@@ -52,6 +52,11 @@ export interface SourceFolder {
 /** Minified bundles by name (`app.min.js`, `style.min.css`) and bundler output (`main.bundle.js`). */
 const MINIFIED_NAME = /\.(min|bundle)\.[cm]?[jt]sx?$/i;
 
+/** Whether a file's name alone says it is minified or bundled, which `skipReason` refuses. */
+export function isMinifiedName(name: string): boolean {
+  return MINIFIED_NAME.test(name);
+}
+
 /**
  * Code a person writes keeps lines short (style guides cap them at 80–120); minifiers pack a
  * file into a few lines thousands of characters long. An average above this is no hand-written file.

@@ -33,6 +33,7 @@ describe('ragctl add', () => {
       'pglogs',
       'research/paper',
       'manual/_static',
+      'site/assets/javascripts/lunr/min',
       'journal',
     ])
       await mkdir(join(root, d), { recursive: true });
@@ -59,6 +60,14 @@ describe('ragctl add', () => {
       await writeFile(join(root, 'manual', `${m}.html`), `<h1>${m}</h1><p>How to ${m}.</p>\n`);
     for (const m of ['searchtools', 'doctools'])
       await writeFile(join(root, 'manual/_static', `${m}.js`), `export function ${m}() {}\n`);
+    // A site MkDocs built: more minified search bundles than pages.
+    for (const m of ['index', 'proxies'])
+      await writeFile(join(root, 'site', `${m}.html`), `<h1>${m}</h1><p>How to use ${m}.</p>\n`);
+    for (const m of ['de', 'fr', 'ja', 'multi'])
+      await writeFile(
+        join(root, 'site/assets/javascripts/lunr/min', `lunr.${m}.min.js`),
+        `!function(){}();\n`,
+      );
     await writeFile(join(root, 'journal', 'monday.md'), '# Monday\n\nwrote the backup script\n');
     await writeFile(join(root, 'journal', 'backup.sh'), '#!/bin/sh\nrsync -a ~/notes /mnt/backup\n');
     await writeFile(join(root, 'web', 'tsconfig.json'), '{"compilerOptions": {}}\n');
@@ -158,9 +167,12 @@ describe('ragctl add', () => {
     expect(manual.stdout).toMatch(
       /^ {2}2 files of engine code in it \(_static\/(doctools|searchtools)\.js, _static\/(doctools|searchtools)\.js\) will not be read \(--engine md,code reads them\)\.$/m,
     );
+    // Minified files are no code to read: the code engine would refuse them.
+    const site = oneJsonLine(await ragctl('add', 'site', '--json'));
+    expect(site).toMatchObject({ added: { engines: ['md'] }, files: { md: 2, code: 0 } });
     const journal = oneJsonLine(await ragctl('add', 'journal', '--json'));
     expect(journal).toMatchObject({ added: { engines: ['md', 'code'] }, files: { md: 1, code: 1 } });
-    for (const folder of ['manual', 'journal']) expect((await ragctl('remove', folder)).code).toBe(0);
+    for (const folder of ['manual', 'site', 'journal']) expect((await ragctl('remove', folder)).code).toBe(0);
   });
 
   it("a project's package.json is no query log; a PostgreSQL jsonlog or csvlog by its name is", async () => {
