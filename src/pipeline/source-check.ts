@@ -1,9 +1,9 @@
 import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import { basename, extname, join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, SourceConfig } from '../config/types.js';
-import { isMinifiedName } from '../engines/code/skip.js';
+import { looksMinified } from '../engines/code/skip.js';
 import { BUILTIN_ENGINES, CHUNKER_INCLUDES, isProjectFile } from '../engines/default-includes.js';
 import { byFolder, relativePath } from '../paths.js';
 import { PathFilter } from './path-filter.js';
@@ -210,9 +210,9 @@ export async function guessEngines(
     const rel = relativePath(path, file).split(sep).join('/');
     for (const [name, matches, isSql, isCode] of matchers) {
       if (!matches(rel)) continue;
-      // The code engine refuses a minified file (a built site's search bundles, `lunr.de.min.js`):
-      // it is no sign of code to read.
-      if (isCode && isMinifiedName(rel)) continue;
+      // The code engine refuses a minified file (a built site's bundles, `lunr.de.min.js`,
+      // `main.3f2a1b.js`): it is no sign of code to read.
+      if (isCode && (await minifiedScript(file))) continue;
       if (name === 'code' && /\.[cm]?js$/i.test(file)) pageScripts++;
       counts.set(name, counts.get(name)! + 1);
       // A project's package.json or Makefile is its code's, no sign of notes: it does not rank md.
@@ -233,6 +233,32 @@ export async function guessEngines(
   if (engine === 'md' && ownCode > 0) engines.push('code');
   if (engine === 'code' && markdown > 0) engines.push('md');
   return { engines, counts, examples, files, sqlFiles, complete: look.complete };
+}
+
+/** How much of a script `minifiedScript` reads: a minifier's lines are longer than this alone. */
+const SCRIPT_HEAD_BYTES = 8192;
+
+/** Whether a JavaScript file is minified, by its name or the start of its text; other files are not. */
+async function minifiedScript(file: string): Promise<boolean> {
+  if (!/\.[cm]?js$/i.test(file)) return false;
+  let head = '';
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(
+        Buffer.alloc(SCRIPT_HEAD_BYTES),
+        0,
+        SCRIPT_HEAD_BYTES,
+        0,
+      );
+      head = buffer.toString('utf8', 0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Unreadable here: judged by its name alone, as the walk will report it.
+  }
+  return looksMinified(basename(file), head);
 }
 
 /**

@@ -52,9 +52,16 @@ export interface SourceFolder {
 /** Minified bundles by name (`app.min.js`, `style.min.css`) and bundler output (`main.bundle.js`). */
 const MINIFIED_NAME = /\.(min|bundle)\.[cm]?[jt]sx?$/i;
 
-/** Whether a file's name alone says it is minified or bundled, which `skipReason` refuses. */
-export function isMinifiedName(name: string): boolean {
-  return MINIFIED_NAME.test(name);
+/**
+ * Whether a file is minified or bundled, which `skipReason` refuses, by its name or by its text
+ * (the file's start is enough: a minifier packs it all alike).
+ */
+export function looksMinified(name: string, text: string): boolean {
+  return MINIFIED_NAME.test(name) || averageLineLength(text) > MAX_AVERAGE_LINE_CHARS;
+}
+
+function averageLineLength(text: string): number {
+  return text.length / countLines(text);
 }
 
 /**
@@ -96,8 +103,7 @@ export function skipReason(relativePath: string, text: string, folder?: SourceFo
   if (vendored) return `vendored or build output (under ${vendored}/)`;
   const name = segments[segments.length - 1] ?? '';
   if (MINIFIED_NAME.test(name)) return `minified or bundled (${name})`;
-  const lines = countLines(text);
-  const average = text.length / lines;
+  const average = averageLineLength(text);
   if (average > MAX_AVERAGE_LINE_CHARS)
     return `minified: lines average ${Math.round(average)} characters (over ${MAX_AVERAGE_LINE_CHARS})`;
   const marker = headerOf(text).match(GENERATED_MARKER);

@@ -68,6 +68,12 @@ describe('ragctl add', () => {
         join(root, 'site/assets/javascripts/lunr/min', `lunr.${m}.min.js`),
         `!function(){}();\n`,
       );
+    // Bundles minified under names that do not say so (a Docusaurus or VitePress build's).
+    for (const m of ['main.3f2a1b', 'runtime.77c0de', 'vendor.19ab2e'])
+      await writeFile(
+        join(root, 'site/assets', `${m}.js`),
+        `${Array.from({ length: 200 }, (_, i) => `var a${i}=function(b){return b+${i}}`).join(';')}\n`,
+      );
     await writeFile(join(root, 'journal', 'monday.md'), '# Monday\n\nwrote the backup script\n');
     await writeFile(join(root, 'journal', 'backup.sh'), '#!/bin/sh\nrsync -a ~/notes /mnt/backup\n');
     await writeFile(join(root, 'web', 'tsconfig.json'), '{"compilerOptions": {}}\n');
