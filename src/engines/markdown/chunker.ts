@@ -175,11 +175,14 @@ export const markdownChunker: Chunker = {
    * numbers as `metadata.pageLabels`; 14: a reference page's `<title>` kept as the root of its
    * sections' paths when its name's heading is their sibling, a heading that repeats the root
    * said once; 15: what a Markdown page hides — comments, empty anchors, link reference
-   * definitions — not embedded, and no chunk of it alone):
+   * definitions — not embedded, and no chunk of it alone; 16: an HTML heading whose title is a
+   * link of class `header`, as mdBook writes every heading, read as the heading; a page's
+   * `<title>` as the root of its headings without the site's name after the page's, a heading
+   * under one of the same title said once in the path):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
-  version: '15',
+  version: '16',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);

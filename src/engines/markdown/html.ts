@@ -49,7 +49,8 @@ const SKIPPED_NAMES =
 
 /**
  * A page's header or footer bar by class (Texinfo's `header`: Previous | Up | Index): skipped
- * unless it holds a heading, as a site's header holding the page's `<h1>` does.
+ * unless it holds a heading, as a site's header holding the page's `<h1>` does. A bar is a
+ * block: mdBook's `<a class="header">` is the link a heading's title is written in.
  */
 const BAR_NAMES = /(?:^|\s)(?:header|footer)(?:\s|$)/i;
 const TABLE_PARTS = new Set(['thead', 'tbody', 'tfoot', 'tr', 'th', 'td']);
@@ -372,6 +373,7 @@ function isSkipped(node: Element): boolean {
   // A table's header row is no page bar: pandoc and many generators write `<tr class="header">`.
   if (
     BAR_NAMES.test(attrs.class ?? '') &&
+    BLOCKS.has(node.name) &&
     !TABLE_PARTS.has(node.name) &&
     !findFirst(node.children, (el) => HEADING.test(el.name))
   )
@@ -392,7 +394,8 @@ function contentRoot(nodes: readonly ChildNode[]): Element | undefined {
  * with a heading saying the same that holds the rest (DocBook titles a chapter's page with an
  * `<h2>` over `<h3>` sections): a path that says the page's name twice only dilutes what
  * follows it. A reference page's `<h2>` name beside `<h2>` sections (DocBook's `ALTER TABLE`,
- * then `Synopsis`, `Description`) holds none of them: the title stays their root.
+ * then `Synopsis`, `Description`) holds none of them: the title stays their root, less the
+ * site's name a `<title>` adds after the page's.
  */
 function pathRoot(nodes: readonly ChildNode[], title: string | undefined): string | undefined {
   if (!title) return undefined;
@@ -402,8 +405,14 @@ function pathRoot(nodes: readonly ChildNode[], title: string | undefined): strin
   if (first.name === 'h1') return undefined;
   const text = headingText(first);
   const holdsTheRest = headings.slice(1).every((h) => h.name > first.name);
-  return text && title.startsWith(text) && holdsTheRest ? undefined : title;
+  if (text && title.startsWith(text) && holdsTheRest) return undefined;
+  // A site titles a page with its own name after the page's (`Lifetimes - The Rust Programming
+  // Language`, `Install | Docs`): the page is named by its heading alone.
+  return text && SITE_SUFFIX.test(title.slice(text.length)) && title.startsWith(text) ? text : title;
 }
+
+/** What follows a page's name in a site's `<title>`: a separator, then the site's name. */
+const SITE_SUFFIX = /^\s+[-–—|·:]\s+\S/;
 
 function titleOf(nodes: readonly ChildNode[]): string | undefined {
   const title = findFirst(nodes, (el) => el.name === 'title', true);

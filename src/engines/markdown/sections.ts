@@ -29,7 +29,12 @@ export function splitSections(nodes: readonly MdNode[], rootTitle: string | unde
       const level = node.level ?? 1;
       while (open.length > 0 && open.at(-1)!.level >= level) open.pop();
       open.push({ level, title: node.title ?? '' });
-      const titles = open.map((h) => h.title).filter((t) => t !== '');
+      // A heading under one of the same title says it once: a one-page edition (mdBook's
+      // print.html) puts each chapter's name over the chapter's own first heading.
+      const titles = open
+        .map((h) => h.title)
+        .filter((t) => t !== '')
+        .filter((t, i, all) => i === 0 || t !== all[i - 1]);
       // A heading that repeats the root (a reference page's name beside its sections) says it once.
       const path = root.length && titles[0] === root[0] ? titles : [...root, ...titles];
       current = { path, heading: node, body: [] };

@@ -136,6 +136,21 @@ describe('htmlToMarkdown', () => {
     expect(md(table)).toBe('Step | Time\n\nBulk | 5 h\n');
   });
 
+  it('reads an mdBook page\'s headings, whose titles are links of class "header"', () => {
+    const mdbook = [
+      '<body><nav id="sidebar" class="sidebar"><a href="ch01.html">1. Getting Started</a></nav>',
+      '<div id="content" class="content"><main>',
+      '<h2 id="recoverable-errors"><a class="header" href="#recoverable-errors">Recoverable Errors with <code>Result</code></a></h2>',
+      '<p>Most errors aren’t serious.</p>',
+      '<h3 id="propagating-errors"><a class="header" href="#propagating-errors">Propagating Errors</a></h3>',
+      '<p>Return the error to the calling code.</p>',
+      '</main></div></body>',
+    ].join('\n');
+    expect(md(mdbook)).toBe(
+      '## Recoverable Errors with Result\n\nMost errors aren’t serious.\n\n### Propagating Errors\n\nReturn the error to the calling code.\n',
+    );
+  });
+
   it('puts variants of one code block (ES module and CommonJS) on lines of their own', () => {
     const page =
       '<pre><input type="checkbox"><code class="mjs">import fs from "node:fs";</code><code class="cjs">const fs = require("node:fs");</code></pre>';
@@ -317,6 +332,19 @@ describe('the markdown chunker on an HTML page', () => {
       ['ALTER TABLE', 'Synopsis'],
       ['ALTER TABLE', 'Description'],
       ['ALTER TABLE', 'Description', 'ADD COLUMN'],
+    ]);
+  });
+
+  it("a site's name after the page's in its <title> is not part of the path", () => {
+    const page = [
+      '<html><head><title>Lifetimes - The Rust Programming Language</title></head><body><main>',
+      `<h2>Lifetimes</h2><p>${prose(10, 1)}</p><h3>Elision</h3><p>${prose(10, 2)}</p>`,
+      `<h2>Summary</h2><p>${prose(10, 3)}</p></main></body></html>`,
+    ].join('');
+    expect(chunk(page, limits(64, 0), '/book/ch10.html').map((c) => c.headingPath)).toEqual([
+      ['Lifetimes'],
+      ['Lifetimes', 'Elision'],
+      ['Lifetimes', 'Summary'],
     ]);
   });
 

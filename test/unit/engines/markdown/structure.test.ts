@@ -44,6 +44,12 @@ describe('heading paths', () => {
     expect(chunks.map((c) => c.headingPath)).toEqual([['A'], ['A', 'C'], ['A', 'B'], ['D']]);
   });
 
+  it('says a heading under one of the same title once, as a one-page edition nests them', () => {
+    const text = `# Lifetimes\n\n## Lifetimes\n\n${prose(30)}\n\n### Elision\n\n${prose(30, 1)}\n`;
+    const chunks = chunk(text, limits(256, 0));
+    expect(chunks.map((c) => c.headingPath)).toEqual([['Lifetimes'], ['Lifetimes', 'Elision']]);
+  });
+
   it('keeps heading text as plain text: no markup, link targets or escapes', () => {
     const text = [
       '# Install *quickly* with [the installer](https://example.com/x "title") and `npm`',
