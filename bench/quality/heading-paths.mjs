@@ -5,11 +5,13 @@
 // (--dist: another checkout's build, for a before/after on the same pages).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const { values, positionals } = parseArgs({ options: { dist: { type: 'string' } }, allowPositionals: true });
-const dist = pathToFileURL(`${resolve(values.dist ?? new URL('../../dist', import.meta.url).pathname)}/`).href;
+const dist = pathToFileURL(
+  `${resolve(values.dist ?? new URL('../../dist', import.meta.url).pathname)}/`,
+).href;
 const { markdownChunker } = await import(`${dist}engines/markdown/chunker.js`);
 const { WordPieceTokenizer } = await import(`${dist}embed/tokenizer.js`);
 const { resolveModel } = await import(`${dist}embed/model/resolve.js`);
