@@ -411,8 +411,11 @@ function pathRoot(nodes: readonly ChildNode[], title: string | undefined): strin
   return text && SITE_SUFFIX.test(title.slice(text.length)) && title.startsWith(text) ? text : title;
 }
 
-/** What follows a page's name in a site's `<title>`: a separator, then the site's name. */
-const SITE_SUFFIX = /^\s+[-–—|·:]\s+\S/;
+/**
+ * What follows a page's name in a site's `<title>`: a dash, bar or dot, then the site's name. Not
+ * a colon: `Chapter 5: Networking` over a `Chapter 5` heading names the chapter, not a site.
+ */
+const SITE_SUFFIX = /^\s+[-–—|·]\s+\S/;
 
 function titleOf(nodes: readonly ChildNode[]): string | undefined {
   const title = findFirst(nodes, (el) => el.name === 'title', true);

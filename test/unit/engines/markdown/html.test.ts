@@ -346,6 +346,14 @@ describe('the markdown chunker on an HTML page', () => {
       ['Lifetimes', 'Elision'],
       ['Lifetimes', 'Summary'],
     ]);
+    const chapter = page.replace(
+      'Lifetimes - The Rust Programming Language',
+      'Lifetimes: the borrow checker',
+    );
+    expect(chunk(chapter, limits(64, 0), '/book/ch10.html')[0]!.headingPath).toEqual([
+      'Lifetimes: the borrow checker',
+      'Lifetimes',
+    ]);
   });
 
   it('an untitled page has its <title> as the root of every heading path', () => {
