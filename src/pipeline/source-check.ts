@@ -3,7 +3,7 @@ import { open, readdir } from 'node:fs/promises';
 import { basename, extname, join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, SourceConfig } from '../config/types.js';
-import { looksMinified } from '../engines/code/skip.js';
+import { isMinifiedName, isMinifiedText } from '../engines/code/skip.js';
 import { BUILTIN_ENGINES, CHUNKER_INCLUDES, isProjectFile } from '../engines/default-includes.js';
 import { byFolder, relativePath } from '../paths.js';
 import { PathFilter } from './path-filter.js';
@@ -213,7 +213,7 @@ export async function guessEngines(
       // The code engine refuses a minified file (a built site's bundles, `lunr.de.min.js`,
       // `main.3f2a1b.js`): it is no sign of code to read.
       if (isCode && (await minifiedScript(file))) continue;
-      if (name === 'code' && /\.[cm]?js$/i.test(file)) pageScripts++;
+      if (name === 'code' && SCRIPT.test(file)) pageScripts++;
       counts.set(name, counts.get(name)! + 1);
       // A project's package.json or Makefile is its code's, no sign of notes: it does not rank md.
       if ((!isSql || !/\.sql$/i.test(file)) && !isProjectFile(basename(file)))
@@ -235,12 +235,19 @@ export async function guessEngines(
   return { engines, counts, examples, files, sqlFiles, complete: look.complete };
 }
 
+/** A JavaScript file, by its name: a page's script, or one a minifier may have packed. */
+const SCRIPT = /\.[cm]?js$/i;
+
 /** How much of a script `minifiedScript` reads: a minifier's lines are longer than this alone. */
 const SCRIPT_HEAD_BYTES = 8192;
 
-/** Whether a JavaScript file is minified, by its name or the start of its text; other files are not. */
+/**
+ * Whether a JavaScript file is minified, by its name or else the start of its text (read only
+ * then); other files are not.
+ */
 async function minifiedScript(file: string): Promise<boolean> {
-  if (!/\.[cm]?js$/i.test(file)) return false;
+  if (!SCRIPT.test(file)) return false;
+  if (isMinifiedName(basename(file))) return true;
   let head = '';
   try {
     const handle = await open(file, 'r');
@@ -258,7 +265,7 @@ async function minifiedScript(file: string): Promise<boolean> {
   } catch {
     // Unreadable here: judged by its name alone, as the walk will report it.
   }
-  return looksMinified(basename(file), head);
+  return isMinifiedText(head);
 }
 
 /**

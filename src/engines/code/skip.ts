@@ -52,12 +52,17 @@ export interface SourceFolder {
 /** Minified bundles by name (`app.min.js`, `style.min.css`) and bundler output (`main.bundle.js`). */
 const MINIFIED_NAME = /\.(min|bundle)\.[cm]?[jt]sx?$/i;
 
+/** Whether a file's name says it is minified or bundled, which `skipReason` refuses. */
+export function isMinifiedName(name: string): boolean {
+  return MINIFIED_NAME.test(name);
+}
+
 /**
- * Whether a file is minified or bundled, which `skipReason` refuses, by its name or by its text
- * (the file's start is enough: a minifier packs it all alike).
+ * Whether a file's text is minified, which `skipReason` refuses (the file's start is enough: a
+ * minifier packs it all alike).
  */
-export function looksMinified(name: string, text: string): boolean {
-  return MINIFIED_NAME.test(name) || averageLineLength(text) > MAX_AVERAGE_LINE_CHARS;
+export function isMinifiedText(text: string): boolean {
+  return averageLineLength(text) > MAX_AVERAGE_LINE_CHARS;
 }
 
 function averageLineLength(text: string): number {
@@ -102,7 +107,7 @@ export function skipReason(relativePath: string, text: string, folder?: SourceFo
   const vendored = vendoredFolder(segments, text, folder);
   if (vendored) return `vendored or build output (under ${vendored}/)`;
   const name = segments[segments.length - 1] ?? '';
-  if (MINIFIED_NAME.test(name)) return `minified or bundled (${name})`;
+  if (isMinifiedName(name)) return `minified or bundled (${name})`;
   const average = averageLineLength(text);
   if (average > MAX_AVERAGE_LINE_CHARS)
     return `minified: lines average ${Math.round(average)} characters (over ${MAX_AVERAGE_LINE_CHARS})`;

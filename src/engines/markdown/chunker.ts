@@ -152,7 +152,6 @@ function propertiesChunk(path: string, source: SourceText, frontMatter: FrontMat
   };
 }
 
-/** Sphinx publishes each page's source as `_sources/<page>.rst.txt`: reStructuredText too. */
 export const markdownChunker: Chunker = {
   name: 'markdown',
   /**

@@ -98,7 +98,10 @@ export function holdsMarkdown(path: string): boolean {
   return (convertedKind(path) ?? textKind(path)) === 'markdown';
 }
 
-/** How a file read as it is (no reader converts it) is parsed, by its name. */
+/**
+ * How a file read as it is (no reader converts it) is parsed, by its name. Sphinx publishes each
+ * page's source as `_sources/<page>.rst.txt`: reStructuredText too.
+ */
 export function textKind(path: string): TextKind {
   const name = path.toLowerCase();
   if (name.endsWith('.rst') || name.endsWith('.rst.txt')) return 'rst';

@@ -405,10 +405,11 @@ function pathRoot(nodes: readonly ChildNode[], title: string | undefined): strin
   if (first.name === 'h1') return undefined;
   const text = headingText(first);
   const holdsTheRest = headings.slice(1).every((h) => h.name > first.name);
-  if (text && title.startsWith(text) && holdsTheRest) return undefined;
+  if (!text || !title.startsWith(text)) return title;
+  if (holdsTheRest) return undefined;
   // A site titles a page with its own name after the page's (`Lifetimes - The Rust Programming
   // Language`, `Install | Docs`): the page is named by its heading alone.
-  return text && SITE_SUFFIX.test(title.slice(text.length)) && title.startsWith(text) ? text : title;
+  return SITE_SUFFIX.test(title.slice(text.length)) ? text : title;
 }
 
 /**
