@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 // What the markdown chunker's heading paths say in folders of pages: chunks whose path is no
 // more than the page's title (or empty), paths that say one title twice in a row, and the mean
-// path length. `npm run build && node bench/quality/heading-paths.mjs [--dist dir] <folder>...`
-// (--dist: another checkout's build, for a before/after on the same pages).
+// path length. `npm run build && node bench/quality/heading-paths.mjs [--dist dir] [--ext md] <folder>...`
+// (--dist: another checkout's build, for a before/after on the same pages; --ext: the files read,
+// by extension, `html,htm` unless given).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values, positionals } = parseArgs({ options: { dist: { type: 'string' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { dist: { type: 'string' }, ext: { type: 'string', default: 'html,htm' } },
+  allowPositionals: true,
+});
+const extensions = new Set(values.ext.split(',').map((e) => `.${e.toLowerCase()}`));
 const dist = pathToFileURL(
   `${resolve(values.dist ?? new URL('../../dist', import.meta.url).pathname)}/`,
 ).href;
@@ -22,7 +27,7 @@ function* pages(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) yield* pages(path);
-    else if (/\.html?$/i.test(name)) yield path;
+    else if (extensions.has(extname(name).toLowerCase())) yield path;
   }
 }
 for (const root of positionals) {

@@ -153,6 +153,7 @@ class TreeBuilder {
     if (token.nesting !== 1) {
       this.#at++;
       if (node) node.kind = LEAF_KINDS[token.type] ?? 'other';
+      this.#htmlHeading(token, node);
       return node;
     }
     const container = CONTAINER_KINDS[token.type];
@@ -181,6 +182,15 @@ class TreeBuilder {
     return node;
   }
 
+  /** An HTML block that opens with a heading element is that heading (`htmlHeading`). */
+  #htmlHeading(token: Token, node: MdNode | undefined): void {
+    const heading = node && token.type === 'html_block' ? htmlHeading(token.content) : undefined;
+    if (!node || !heading) return;
+    node.kind = 'heading';
+    node.level = heading.level;
+    this.headings.push({ node, inline: heading.inline });
+  }
+
   /** Table rows; the header row takes the delimiter row (`|---|`) under it. */
   #rows(level: number): MdNode[] {
     const rows: MdNode[] = [];
@@ -205,6 +215,22 @@ class TreeBuilder {
     }
   }
 }
+
+/**
+ * A heading written as HTML in Markdown, as READMEs and FAQs do for a centred title or an anchor
+ * of their own (`<h1 align="center">ragctl</h1>`, `<h3 name="order">\nHow can I…?\n</h3>`):
+ * its level and its content, which `plainText` reads as a Markdown heading's (tags are inline
+ * HTML there, dropped). An anchor for old links (`<a name="x"/>`) may stand on a line before it. Only a block that opens with the
+ * heading, and only one with words: a logo alone (`<h1><img src="logo.svg"></h1>`) names no
+ * section, and as an H1 it would hide the front matter's title.
+ */
+export function htmlHeading(html: string): { level: number; inline: string } | undefined {
+  const m = HTML_HEADING.exec(html);
+  if (!m || !/[\p{L}\p{N}]/u.test(m[2]!.replace(/<[^>]*>/g, ''))) return undefined;
+  return { level: Number(m[1]), inline: m[2]!.replace(/\s+/g, ' ').trim() };
+}
+
+const HTML_HEADING = /^\s*(?:<a\b[^<>]*\/>\s*)*<h([1-6])\b[^<>]*>([\s\S]*?)<\/h\1\s*>/i;
 
 /** A heading as a reader sees it: link text without the URL, image alt text, code without backticks. */
 function plainText(md: Parser, env: Env, inline: string): string {

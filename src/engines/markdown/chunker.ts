@@ -177,11 +177,12 @@ export const markdownChunker: Chunker = {
    * definitions — not embedded, and no chunk of it alone; 16: an HTML heading whose title is a
    * link of class `header`, as mdBook writes every heading, read as the heading; a page's
    * `<title>` as the root of its headings without the site's name after the page's, a heading
-   * under one of the same title said once in the path):
+   * under one of the same title said once in the path; 17: a heading written as HTML in a
+   * Markdown file — a README's centred `<h1>`, an FAQ's `<h3 name>` entries — read as a heading):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
-  version: '16',
+  version: '17',
   include: MARKDOWN_INCLUDE,
   chunk(input, limits) {
     if (!readsBytes(input.path)) return chunkMarkdown(input, limits);

@@ -71,6 +71,47 @@ describe('parseBlocks', () => {
     ]);
   });
 
+  it('reads an HTML heading as a heading: a centred title, an FAQ entry with an anchor of its own', () => {
+    const text = [
+      '<h1 align="center">', // 0
+      '  <img src="logo.svg" alt="">', // 1
+      '  <br>My &amp; Tool', // 2
+      '</h1>', // 3
+      '<p align="center">badges</p>', // 4
+      '', // 5
+      '<h3 name="order">', // 6
+      'How can I get results in a <code>consistent</code> order?', // 7
+      '</h3>', // 8
+      '', // 9
+      '<a name="old"/>', // 10: an anchor kept for old links
+      '<h2 id="install">Install</h2>', // 11
+      '', // 12
+      '<H4>Upper case</H4>', // 13
+    ].join('\n');
+    expect(blocks(text).map((n) => [n.kind, n.start, n.end, n.level, n.title])).toEqual([
+      ['heading', 0, 5, 1, 'My & Tool'],
+      ['heading', 6, 9, 3, 'How can I get results in a consistent order?'],
+      ['heading', 10, 12, 2, 'Install'],
+      ['heading', 13, 14, 4, 'Upper case'],
+    ]);
+  });
+
+  it('leaves HTML that is not a heading, or names nothing, as HTML', () => {
+    const text = [
+      '<h1><img src="logo.svg"></h1>', // a logo alone: no section, and no H1 to hide a front matter title
+      '',
+      '<div><h2>Inside a div</h2></div>',
+      '',
+      '<h2>Never closed',
+      '',
+      '<header>Bar</header>',
+    ].join('\n');
+    expect(blocks(text).map((n) => n.kind)).toEqual(['html', 'html', 'html', 'html']);
+    // Plain text has no HTML blocks, so no HTML headings either.
+    const plain = parseBlocks(new SourceText('<h2>Title</h2>'), 0, undefined, 'plain');
+    expect(plain.map((n) => n.kind)).toEqual(['paragraph']);
+  });
+
   it('starts at the given line, so front matter is never parsed as markdown', () => {
     const source = new SourceText('---\ntitle: x\n---\n# H\n');
     expect(parseBlocks(source, 3).map((n) => [n.kind, n.start])).toEqual([['heading', 3]]);

@@ -50,6 +50,18 @@ describe('heading paths', () => {
     expect(chunks.map((c) => c.headingPath)).toEqual([['Lifetimes'], ['Lifetimes', 'Elision']]);
   });
 
+  it('follows HTML headings as Markdown ones, as an FAQ written with <h3> anchors has them', () => {
+    const text = `## FAQ\n\n${prose(30)}\n\n<h3 name="order">\nHow can I sort the output?\n</h3>\n\n${prose(30, 1)}\n\n<h3 name="zip">\nHow do I search compressed files?\n</h3>\n\n${prose(30, 2)}\n`;
+    const chunks = chunk(text, limits(256, 0));
+    expect(chunks.map((c) => c.headingPath)).toEqual([
+      ['FAQ'],
+      ['FAQ', 'How can I sort the output?'],
+      ['FAQ', 'How do I search compressed files?'],
+    ]);
+    expect(body(chunks[1]!).startsWith('<h3 name="order">\nHow can I sort the output?\n</h3>')).toBe(true);
+    expectValidChunks(text, chunks, limits(256, 0));
+  });
+
   it('keeps heading text as plain text: no markup, link targets or escapes', () => {
     const text = [
       '# Install *quickly* with [the installer](https://example.com/x "title") and `npm`',
