@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { nameInFile, placeOf, spansIn } from '../../context/format.js';
-import { holdsMarkdown } from '../../engines/markdown/file-kinds.js';
+import { holdsMarkdown, isMdxPath } from '../../engines/markdown/file-kinds.js';
 import { withoutHiddenMarkup, withoutLinkTargets, withoutTags } from '../../engines/markdown/hidden.js';
 import type { FilterField } from '../../engines/types.js';
 import { RagError } from '../../errors.js';
@@ -215,7 +215,7 @@ export function formatResults(result: SearchResultJson): string {
     const prose = hit.metadata.kind === undefined;
     const shown =
       prose && holdsMarkdown(hit.path)
-        ? withoutTags(withoutLinkTargets(withoutHiddenMarkup(hit.text)))
+        ? withoutTags(withoutLinkTargets(withoutHiddenMarkup(hit.text, { mdx: isMdxPath(hit.path) })))
         : hit.text;
     lines.push(`    ${snippet(shown, hit.heading_path, bodyOffsetIn(shown, hit), result.query, prose)}`);
     if (hit.repeats) lines.push(`    ${repeatsLine(hit.repeats)}`);

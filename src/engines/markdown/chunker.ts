@@ -5,10 +5,10 @@ import type { Chunk, Chunker, ChunkInput, ChunkLimits } from '../types.js';
 import { parseBlocks, WINDOW_LINES } from './blocks.js';
 import { convertedBytes, convertedText, isContainer } from './convert.js';
 import type { ConvertedText } from './converted.js';
-import { readsBytes, textKind } from './file-kinds.js';
+import { isMdxPath, readsBytes, textKind } from './file-kinds.js';
 import { DraftFitter } from './fit.js';
 import { type FrontMatter, readFrontMatter } from './front-matter.js';
-import { showsNothing, withoutHiddenMarkup } from './hidden.js';
+import { type MarkupOptions, opensEsm, showsNothing, withoutHiddenMarkup } from './hidden.js';
 import { isListing, LinkCounts } from './listing.js';
 import { Meter } from './meter.js';
 import { mergeSmall, packSection, withoutHidden, withoutLoneHeadings } from './pack.js';
@@ -65,7 +65,13 @@ export function chunkMarkdown(
   }
   const frontMatter = readFrontMatter(source);
   const kind = page ? page.kind : textKind(input.path);
-  const blocks = parseBlocks(source, frontMatter.bodyStart, WINDOW_LINES, kind);
+  const markup = { mdx: isMdxPath(input.path) };
+  const parsed = parseBlocks(source, frontMatter.bodyStart, WINDOW_LINES, kind);
+  // An MDX page's statements are code it runs, not text it shows (hidden.ts): none is a chunk,
+  // and no chunk starts inside a long one (an `export const meta = {…}` of 40 lines).
+  const blocks = markup.mdx
+    ? parsed.filter((n) => n.kind !== 'paragraph' || !opensEsm(source.line(n.start)))
+    : parsed;
   const orgTitle = kind === 'org' ? orgDocumentTitle(source, frontMatter.bodyStart) : undefined;
   const titles =
     kind === 'rst'
@@ -79,7 +85,9 @@ export function chunkMarkdown(
   const fitter = new DraftFitter(meter);
   // Only Markdown hides markup: in plain text, reST or a converted page a `<!--` is text shown.
   const hides = kind === 'markdown';
-  const hidden = hides ? (span: Span) => showsNothing(source.text.slice(span.from, span.to)) : undefined;
+  const hidden = hides
+    ? (span: Span) => showsNothing(source.text.slice(span.from, span.to), markup)
+    : undefined;
   const drafts = withoutHidden(
     withoutLoneHeadings(
       mergeSmall(
@@ -116,7 +124,7 @@ export function chunkMarkdown(
       keywords,
       page,
       links,
-      hides,
+      hides ? markup : undefined,
     );
     if (listingPage) chunk.metadata.listing = true;
     const line = draft.sectionLine;
@@ -178,7 +186,8 @@ export const markdownChunker: Chunker = {
    * link of class `header`, as mdBook writes every heading, read as the heading; a page's
    * `<title>` as the root of its headings without the site's name after the page's, a heading
    * under one of the same title said once in the path; 17: a heading written as HTML in a
-   * Markdown file — a README's centred `<h1>`, an FAQ's `<h3 name>` entries — read as a heading):
+   * Markdown file — a README's centred `<h1>`, an FAQ's `<h3 name>` entries — read as a heading;
+   * an MDX page's `import`/`export` statements and `{/* comments *\/}` not embedded):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */
@@ -210,12 +219,12 @@ function toChunk(
   keywords: string,
   page: ConvertedText | undefined,
   links: LinkCounts,
-  hides: boolean,
+  hides: MarkupOptions | undefined,
 ): Chunk {
   const crumb = meter.breadcrumb(draft.path);
   const body = shownText(meter.source, draft.span, page?.escaped);
   // What the page shows is embedded, without the markup it hides (hidden.ts).
-  const embedText = crumb.prefix + (hides ? withoutHiddenMarkup(body) : body);
+  const embedText = crumb.prefix + (hides ? withoutHiddenMarkup(body, hides) : body);
   // The front matter's tags, aliases and properties go where full-text search finds them, not
   // into the vector: they are not prose, and the breadcrumb and body already place the chunk.
   const text = crumb.prefix + keywords + body;

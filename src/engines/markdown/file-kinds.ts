@@ -61,6 +61,14 @@ export function isXlsxPath(path: string): boolean {
   return /\.xlsx$/i.test(path);
 }
 
+/**
+ * `.mdx` files are MDX (Docusaurus', Nextra's, Astro's docs): Markdown whose `import`/`export`
+ * statements and `{/* comments *\/}` the page runs or drops, never shows (hidden.ts).
+ */
+export function isMdxPath(path: string): boolean {
+  return /\.mdx$/i.test(path);
+}
+
 /** `.ipynb` files are Jupyter notebooks, read through `notebookToMarkdown`. */
 export function isNotebookPath(path: string): boolean {
   return /\.ipynb$/i.test(path);

@@ -23,14 +23,54 @@ const REFERENCE =
 /** A fence's opening line: three or more backticks or tildes (CommonMark 4.5). */
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
+/** How a file's Markdown is written: MDX (`isMdxPath`) hides its ESM and `{/* comments *\/}` too. */
+export interface MarkupOptions {
+  mdx?: boolean;
+}
+
 /**
  * `text` without what its rendered page hides (above), outside fenced code, where an HTML
  * comment or a `[x]: y` line is code the page shows. Lines left blank by it go, so the text
  * reads on as the page does.
  */
-export function withoutHiddenMarkup(text: string): string {
-  if (!text.includes('<') && !text.includes(']:')) return text;
-  return outsideFences(text, (prose) => hiddenOut(prose.join('\n')));
+export function withoutHiddenMarkup(text: string, options: MarkupOptions = {}): string {
+  const mdx = options.mdx === true && MDX_HINT.test(text);
+  if (!mdx && !text.includes('<') && !text.includes(']:')) return text;
+  return outsideFences(text, (prose) =>
+    mdx ? hiddenOut(withoutEsm(prose).join('\n'), HIDDEN_MDX) : hiddenOut(prose.join('\n'), HIDDEN),
+  );
+}
+
+/** Whether an MDX text may hold ESM or a comment at all: most chunks hold neither. */
+const MDX_HINT = /^(?:import|export)\b|\{\s*\/\*/m;
+
+/**
+ * An MDX statement's first line (MDX 2: a paragraph that starts with `import` or `export` is
+ * ESM; as prose it would not compile). It runs to the next blank line.
+ */
+const ESM_START = /^(?:import|export)(?=[\s{*]|$)/;
+
+/** Whether `line` opens an MDX page's `import` or `export` statement, when it opens a paragraph. */
+export function opensEsm(line: string): boolean {
+  return ESM_START.test(line);
+}
+
+/** MDX prose's lines without its ESM paragraphs, and without the blank line after each. */
+function withoutEsm(prose: readonly string[]): string[] {
+  const out: string[] = [];
+  let esm = false;
+  let after = false;
+  for (const [i, line] of prose.entries()) {
+    const blank = line.trim() === '';
+    if (!esm && !blank && opensEsm(line) && (i === 0 || prose[i - 1]!.trim() === '')) esm = true;
+    if (esm) {
+      if (blank) [esm, after] = [false, true];
+      continue;
+    }
+    if (!(blank && after)) out.push(line);
+    after = false;
+  }
+  return out;
 }
 
 /**
@@ -68,8 +108,8 @@ function outsideFences(text: string, change: (prose: string[]) => string[]): str
 }
 
 /** Whether `text` shows a reader nothing once rendered: only hidden markup and blank lines. */
-export function showsNothing(text: string): boolean {
-  return withoutHiddenMarkup(text).trim() === '';
+export function showsNothing(text: string, options: MarkupOptions = {}): boolean {
+  return withoutHiddenMarkup(text, options).trim() === '';
 }
 
 /** Code in backticks on one line: `` `<!-- more -->` `` is what the page shows. */
@@ -78,10 +118,16 @@ const INLINE_CODE = /`+[^`\n]+`+/g;
 /** Any of the three, in one pass (only `REFERENCE` anchors at lines; only the tags need `i`). */
 const HIDDEN = new RegExp(`${COMMENT.source}|${EMPTY_ELEMENT.source}|${REFERENCE.source}`, 'gim');
 
+/** An MDX comment, `{/* … *\/}`, over several lines too. */
+const MDX_COMMENT = /\{\s*\/\*[\s\S]*?\*\/\s*\}/;
+
+/** In MDX, its comments too. */
+const HIDDEN_MDX = new RegExp(`${HIDDEN.source}|${MDX_COMMENT.source}`, 'gim');
+
 /** Prose's lines without hidden markup; a line it emptied goes, a line that was blank stays. */
-function hiddenOut(prose: string): string[] {
+function hiddenOut(prose: string, hidden: RegExp): string[] {
   let hid = false;
-  const kept = replaceOutsideCode(prose, HIDDEN, () => {
+  const kept = replaceOutsideCode(prose, hidden, () => {
     hid = true;
     return '\0';
   });

@@ -54,6 +54,13 @@ describe('formatResults snippet', () => {
     expect(page('/book/ch16.txt')).toContain('<!-- Old headings.');
   });
 
+  it("shows an MDX page's text without its import and export statements", () => {
+    const text = "import Tabs from '@theme/Tabs';\nexport const v = 2;\n\nRun the <Tabs>installer</Tabs>.";
+    const line = (path: string) => snippetLine({ ...hit(text, [], {}), engine: 'md', path }).trim();
+    expect(line('/site/docs/install.mdx')).toBe('Run the installer.');
+    expect(line('/site/docs/install.md')).toContain("import Tabs from '@theme/Tabs';");
+  });
+
   it("shows a Markdown page's HTML as the words it renders", () => {
     const text =
       '<p align="center">\n  <img src="https://x.org/logo.png" alt="Logo"/>\n</p>\n\nIt <em>retries</em> twice.';

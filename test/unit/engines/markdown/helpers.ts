@@ -5,7 +5,12 @@ import { expect } from 'vitest';
 import { WordPieceTokenizer } from '../../../../src/embed/tokenizer.js';
 import type { TokenCounter } from '../../../../src/embed/types.js';
 import { chunkMarkdown } from '../../../../src/engines/markdown/chunker.js';
-import { showsNothing, withoutHiddenMarkup } from '../../../../src/engines/markdown/hidden.js';
+import { isMdxPath } from '../../../../src/engines/markdown/file-kinds.js';
+import {
+  type MarkupOptions,
+  showsNothing,
+  withoutHiddenMarkup,
+} from '../../../../src/engines/markdown/hidden.js';
 import type { MarkdownChunkMetadata } from '../../../../src/engines/markdown/types.js';
 import type { Chunk, ChunkLimits } from '../../../../src/engines/types.js';
 import { RagError } from '../../../../src/errors.js';
@@ -104,7 +109,7 @@ export function expectValidChunks(
     // hides (hidden.ts). `text` may hold the front matter's keywords between the two, for
     // full-text search only.
     const embedded = c.embedText ?? c.text;
-    const shown = embedded.endsWith(b) ? b : withoutHiddenMarkup(b);
+    const shown = embedded.endsWith(b) ? b : withoutHiddenMarkup(b, { mdx: isMdxPath(path) });
     expect(shown.trim().length, `${where} shows text`).toBeGreaterThan(0);
     expect(embedded.endsWith(shown), `${where} embeds its body`).toBe(true);
     const crumb = embedded.slice(0, embedded.length - shown.length);
@@ -125,7 +130,12 @@ export function expectValidChunks(
 }
 
 /** Every line with words in it is inside some chunk's range: nothing is lost. */
-export function expectAllTextCovered(text: string, chunks: readonly Chunk[], fromLine = 1): void {
+export function expectAllTextCovered(
+  text: string,
+  chunks: readonly Chunk[],
+  fromLine = 1,
+  markup: MarkupOptions = {},
+): void {
   const lines = fileLines(text);
   const covered = new Uint8Array(lines.length + 2);
   for (const c of chunks) covered.fill(1, c.startLine, c.endLine + 1);
@@ -138,7 +148,7 @@ export function expectAllTextCovered(text: string, chunks: readonly Chunk[], fro
     const crumb = next ? next.text.slice(0, meta(next).bodyOffset) : '';
     if (title && crumb.includes(title)) continue;
     // Markup the page hides, alone, is no chunk's (`showsNothing`).
-    if (showsNothing(lines[n - 1]!)) continue;
+    if (showsNothing(lines[n - 1]!, markup)) continue;
     expect(covered[n], `line ${n} ${JSON.stringify(lines[n - 1])} is in a chunk`).toBe(1);
   }
 }

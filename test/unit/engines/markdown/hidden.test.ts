@@ -119,6 +119,91 @@ describe('markup the rendered page hides', () => {
   });
 });
 
+describe('what an MDX page runs or drops: its import and export statements, its {/* comments */}', () => {
+  const MDX = '/site/docs/install.mdx';
+  const page = [
+    "import Tabs from '@theme/Tabs';",
+    "import TabItem from '@theme/TabItem';",
+    '',
+    'export const meta = {',
+    "  sidebar: 'guides',",
+    '};',
+    '',
+    'Before you start, you need Node 18 or newer.',
+    '{/* TODO: say which npm */}',
+    '',
+    '## Configure',
+    '',
+    'export const Proxy = () => <code>HTTPS_PROXY</code>;',
+    '',
+    'Set the proxy. {/* a note',
+    'over two lines */} Important: import your certificates first.',
+    '',
+    '```js',
+    "import ky from 'ky';",
+    '{/* shown in code */}',
+    '```',
+    '',
+  ].join('\n');
+
+  it('is not embedded, nor a chunk of its own; inside a chunk, full-text search reads it', () => {
+    const chunks = chunk(page, limits(256, 0), MDX);
+    expect(chunks.map((c) => c.headingPath)).toEqual([[], ['Configure']]);
+    expect(chunks[0]!.startLine).toBe(8);
+    expect(chunks[1]!.text).toContain('export const Proxy');
+    expect(embedded(chunks[0]!)).toBe('Before you start, you need Node 18 or newer.');
+    // An ESM or comment line inside a paragraph is prose; code shows its `import` as written.
+    expect(embedded(chunks[1]!)).toBe(
+      [
+        'Configure\n\n## Configure',
+        '',
+        'Set the proxy.  Important: import your certificates first.',
+        '',
+        '```js',
+        "import ky from 'ky';",
+        '{/* shown in code */}',
+        '```',
+      ].join('\n'),
+    );
+    expectValidChunks(page, chunks, limits(256, 0), { path: MDX });
+  });
+
+  it('is shown in a Markdown file, where the page shows such lines', () => {
+    const [c] = chunk(page, limits(), '/site/docs/install.md');
+    expect(embedded(c!)).toContain("import Tabs from '@theme/Tabs';");
+    expect(withoutHiddenMarkup('import x from "y";\n\nText.')).toBe('import x from "y";\n\nText.');
+    expect(withoutHiddenMarkup('import x from "y";\n\nText.', { mdx: true })).toBe('Text.');
+  });
+
+  it('starts no chunk inside a statement too long for one chunk', () => {
+    const fields = Array.from(
+      { length: 80 },
+      (_, i) => `  field${i}: 'value number ${i} of the page metadata',`,
+    );
+    const text = ['export const meta = {', ...fields, '}', '', '# Usage', '', proseOfTokens(120, 4), ''].join(
+      '\n',
+    );
+    const lim = limits(256, 32);
+    const chunks = chunk(text, lim, MDX);
+    expect(chunks.map((c) => c.headingPath)).toEqual([['Usage']]);
+    expect(chunks.some((c) => embedded(c).includes('field'))).toBe(false);
+    expectValidChunks(text, chunks, lim, { path: MDX });
+  });
+
+  it('makes no chunk of the statements alone', () => {
+    const imports = Array.from(
+      { length: 12 },
+      (_, i) => `import Widget${i} from '@site/src/components/Widget${i}';`,
+    );
+    const text = [...imports, '', '# Widgets', '', proseOfTokens(230, 2), ''].join('\n');
+    const lim = limits(256, 32);
+    const chunks = chunk(text, lim, MDX);
+    expect(chunks.map((c) => c.headingPath)).toEqual([['Widgets']]);
+    expect(chunks.map((c) => body(c)).join('\n')).not.toContain('import Widget');
+    expectAllTextCovered(text, chunks, 1, { mdx: true });
+  });
+});
+
 describe('links as the page shows them', () => {
   it('is a link as its text, an image as its alt text, a badge as its alt text', () => {
     expect(withoutLinkTargets('Share it on [crates.io](https://crates.io/) today.')).toBe(
