@@ -218,11 +218,12 @@ class TreeBuilder {
 
 /**
  * A heading written as HTML in Markdown, as READMEs and FAQs do for a centred title or an anchor
- * of their own (`<h1 align="center">ragctl</h1>`, `<h3 name="order">\nHow can I…?\n</h3>`):
- * its level and its content, which `plainText` reads as a Markdown heading's (tags are inline
- * HTML there, dropped). An anchor for old links (`<a name="x"/>`) may stand on a line before it. Only a block that opens with the
- * heading, and only one with words: a logo alone (`<h1><img src="logo.svg"></h1>`) names no
- * section, and as an H1 it would hide the front matter's title.
+ * of their own (`<h1 align="center">ragctl</h1>`, `<h3 name="order">\nHow can I…?\n</h3>`,
+ * `<p align="center"><img src="logo.svg"/><h1>Zod</h1>…`): its level and its content, which
+ * `plainText` reads as a Markdown heading's (tags are inline HTML there, dropped). Only a block
+ * whose first words are the heading's: tags alone may stand before it (a wrapper, a logo, an
+ * anchor), words may not. And only a heading with words: a logo alone (`<h1><img
+ * src="logo.svg"></h1>`) names no section, and as an H1 it would hide the front matter's title.
  */
 export function htmlHeading(html: string): { level: number; inline: string } | undefined {
   const m = HTML_HEADING.exec(html);
@@ -230,7 +231,7 @@ export function htmlHeading(html: string): { level: number; inline: string } | u
   return { level: Number(m[1]), inline: m[2]!.replace(/\s+/g, ' ').trim() };
 }
 
-const HTML_HEADING = /^\s*(?:<a\b[^<>]*\/>\s*)*<h([1-6])\b[^<>]*>([\s\S]*?)<\/h\1\s*>/i;
+const HTML_HEADING = /^\s*(?:<(?!h[1-6]\b)[^<>]*>\s*)*<h([1-6])\b[^<>]*>([\s\S]*?)<\/h\1\s*>/i;
 
 /** A heading as a reader sees it: link text without the URL, image alt text, code without backticks. */
 function plainText(md: Parser, env: Env, inline: string): string {

@@ -87,12 +87,19 @@ describe('parseBlocks', () => {
       '<h2 id="install">Install</h2>', // 11
       '', // 12
       '<H4>Upper case</H4>', // 13
+      '', // 14
+      '<p align="center">', // 15: a logo, then the title, in one wrapper
+      '  <img src="logo.svg" width="200px" alt="Zod logo" />', // 16
+      '  <h1 align="center">Zod</h1>', // 17
+      '  <p align="center">TypeScript-first schema validation</p>', // 18
+      '</p>', // 19
     ].join('\n');
     expect(blocks(text).map((n) => [n.kind, n.start, n.end, n.level, n.title])).toEqual([
       ['heading', 0, 5, 1, 'My & Tool'],
       ['heading', 6, 9, 3, 'How can I get results in a consistent order?'],
       ['heading', 10, 12, 2, 'Install'],
       ['heading', 13, 14, 4, 'Upper case'],
+      ['heading', 15, 20, 1, 'Zod'],
     ]);
   });
 
@@ -100,7 +107,7 @@ describe('parseBlocks', () => {
     const text = [
       '<h1><img src="logo.svg"></h1>', // a logo alone: no section, and no H1 to hide a front matter title
       '',
-      '<div><h2>Inside a div</h2></div>',
+      '<div>Words first, <h2>then a heading</h2></div>',
       '',
       '<h2>Never closed',
       '',
