@@ -332,9 +332,11 @@ const titleKey = (title: string): string => title.toLowerCase().replace(/[^\p{L}
 
 /**
  * The body without the heading lines that open it (`# Title`, or a setext `Title` over `===`)
- * when the hit's name already prints them; a heading that is not in the path stays.
+ * when the hit's name already prints them; a heading that is not in the path stays. In a
+ * document, a line that is a title of the path and nothing else is one too: an HTML heading's
+ * (`<h3 name="order">` / its title / `</h3>`), its tags already taken out.
  */
-function withoutLeadingTitles(body: string, headingPath: readonly string[]): string {
+function withoutLeadingTitles(body: string, headingPath: readonly string[], prose: boolean): string {
   const titles = new Set(headingPath.map(titleKey).filter(Boolean));
   if (!titles.size) return body;
   const lines = body.split('\n');
@@ -344,6 +346,7 @@ function withoutLeadingTitles(body: string, headingPath: readonly string[]): str
     const atx = ATX_HEADING.exec(lines[i] ?? '');
     if (atx && titles.has(titleKey(atx[1]!))) i += 1;
     else if (/^ {0,3}(=+|-+)\s*$/.test(lines[i + 1] ?? '') && titles.has(titleKey(lines[i]!))) i += 2;
+    else if (prose && i < lines.length && titles.has(titleKey(lines[i]!))) i += 1;
     else break;
   }
   return lines.slice(i).join('\n');
@@ -399,7 +402,7 @@ function snippet(
   const crumb = headingPath.join(' > ');
   // No offset to cut at: a breadcrumb opening the text is still not the chunk's own.
   if (body === text && crumb && body.startsWith(`${crumb}\n\n`)) body = body.slice(crumb.length);
-  body = withoutLeadingTitles(body, headingPath);
+  body = withoutLeadingTitles(body, headingPath, prose);
   body = prose ? headingsAsWords(body) : withoutCommentMarkers(body);
   return excerpt(body.replace(/\s+/g, ' ').trim(), query);
 }

@@ -61,6 +61,14 @@ describe('formatResults snippet', () => {
     expect(line('/site/docs/install.md')).toContain("import Tabs from '@theme/Tabs';");
   });
 
+  it('leaves out an HTML heading that opens the section the hit name prints', () => {
+    const text = '<h3 name="order">\nHow can I sort the output?\n</h3>\n\nUse `--sort path`.';
+    const line = (path: string[]) =>
+      snippetLine({ ...hit(text, path, {}), engine: 'md', path: '/proj/FAQ.md' }).trim();
+    expect(line(['FAQ', 'How can I sort the output?'])).toBe('Use `--sort path`.');
+    expect(line(['FAQ'])).toBe('How can I sort the output? Use `--sort path`.');
+  });
+
   it("shows a Markdown page's HTML as the words it renders", () => {
     const text =
       '<p align="center">\n  <img src="https://x.org/logo.png" alt="Logo"/>\n</p>\n\nIt <em>retries</em> twice.';
