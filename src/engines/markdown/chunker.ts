@@ -187,7 +187,8 @@ export const markdownChunker: Chunker = {
    * `<title>` as the root of its headings without the site's name after the page's, a heading
    * under one of the same title said once in the path; 17: a heading written as HTML in a
    * Markdown file — a README's centred `<h1>`, an FAQ's `<h3 name>` entries — read as a heading;
-   * an MDX page's `import`/`export` statements and `{/* comments *\/}` not embedded):
+   * an MDX page's `import`/`export` statements and `{/* comments *\/}`, a page's `<script>` and
+   * `<style>` elements and its callout boxes' `:::` fences not embedded):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */

@@ -1,8 +1,10 @@
 /**
  * Markdown that a reader of the rendered page never sees: HTML comments (`<!-- TOC -->`, an
  * editor's notes, "Old headings. Do not remove or links may break."), empty anchors kept for old
- * links (`<a id="old-heading"></a>`), and link reference definitions (`[docs]: https://…`, the
- * list at the end of a README or a book's chapter). They are the file's text, so full-text search
+ * links (`<a id="old-heading"></a>`), link reference definitions (`[docs]: https://…`, the
+ * list at the end of a README or a book's chapter), a page's scripts and styles (VitePress'
+ * `<script setup>`), and the fences of a docs site's callout boxes (`::: tip`, `:::`), whose
+ * title alone the box shows. They are the file's text, so full-text search
  * and the chunk's lines keep them; but what is embedded, and what a result line shows, is what
  * the page says. A chunk of nothing else would be a hit that shows a reader nothing.
  */
@@ -12,6 +14,16 @@ const COMMENT = /<!--[\s\S]*?-->/;
 
 /** An element with nothing inside: an anchor for old links, a `<span id>` target. */
 const EMPTY_ELEMENT = /<(a|span|div)\b[^<>]*>\s*<\/\1\s*>|<a\b[^<>]*\/>/;
+
+/** A script or a style sheet in the page: it runs or styles, it shows nothing. */
+const SCRIPT = /<script\b[^<>]*>[\s\S]*?<\/script\s*>|<style\b[^<>]*>[\s\S]*?<\/style\s*>/;
+
+/**
+ * A callout box's fence (markdown-it-container, as VitePress, Docusaurus and Pandoc's fenced
+ * divs write them): `::: warning Future Deprecation`, `:::details Example`, `::: {.note}`, the
+ * closing `:::`. The box shows its title (group 1), if it has one; the rest is markup.
+ */
+const CONTAINER = /^ {0,3}:{3,}[ \t]*(?:\{[^}\n]*\}|[\w-]+)?[ \t]*(.*?)[ \t]*:*[ \t]*$/;
 
 /**
  * A link reference definition on a line of its own: `[label]: destination`, an optional title
@@ -35,10 +47,21 @@ export interface MarkupOptions {
  */
 export function withoutHiddenMarkup(text: string, options: MarkupOptions = {}): string {
   const mdx = options.mdx === true && MDX_HINT.test(text);
-  if (!mdx && !text.includes('<') && !text.includes(']:')) return text;
-  return outsideFences(text, (prose) =>
-    mdx ? hiddenOut(withoutEsm(prose).join('\n'), HIDDEN_MDX) : hiddenOut(prose.join('\n'), HIDDEN),
-  );
+  const boxes = text.includes(':::');
+  if (!mdx && !boxes && !text.includes('<') && !text.includes(']:')) return text;
+  return outsideFences(text, (prose) => {
+    const lines = boxes ? withoutContainerFences(prose) : prose;
+    return mdx ? hiddenOut(withoutEsm(lines).join('\n'), HIDDEN_MDX) : hiddenOut(lines.join('\n'), HIDDEN);
+  });
+}
+
+/** Prose's lines with each callout box's fence as the box's title, or gone where it has none. */
+function withoutContainerFences(prose: readonly string[]): string[] {
+  return prose.flatMap((line) => {
+    const fence = line.includes(':::') ? CONTAINER.exec(line) : null;
+    if (!fence) return [line];
+    return fence[1] ? [fence[1]] : [];
+  });
 }
 
 /** Whether an MDX text may hold ESM or a comment at all: most chunks hold neither. */
@@ -115,8 +138,11 @@ export function showsNothing(text: string, options: MarkupOptions = {}): boolean
 /** Code in backticks on one line: `` `<!-- more -->` `` is what the page shows. */
 const INLINE_CODE = /`+[^`\n]+`+/g;
 
-/** Any of the three, in one pass (only `REFERENCE` anchors at lines; only the tags need `i`). */
-const HIDDEN = new RegExp(`${COMMENT.source}|${EMPTY_ELEMENT.source}|${REFERENCE.source}`, 'gim');
+/** All of them, in one pass (only `REFERENCE` anchors at lines; only the tags need `i`). */
+const HIDDEN = new RegExp(
+  `${COMMENT.source}|${EMPTY_ELEMENT.source}|${SCRIPT.source}|${REFERENCE.source}`,
+  'gim',
+);
 
 /** An MDX comment, `{/* … *\/}`, over several lines too. */
 const MDX_COMMENT = /\{\s*\/\*[\s\S]*?\*\/\s*\}/;
@@ -146,7 +172,8 @@ function replaceOutsideCode(text: string, pattern: RegExp, by: (label: string) =
   const code = [...text.matchAll(INLINE_CODE)].map((m) => [m.index, m.index + m[0].length] as const);
   const inCode = (at: number) => code.some(([from, to]) => at >= from && at < to);
   return text.replace(pattern, (match: string, ...rest: unknown[]) =>
-    inCode(rest.at(-2) as number) ? match : by(rest[0] as string),
+    // The match's offset: the first number after the groups (a named group adds an object after it).
+    inCode(rest.find((x) => typeof x === 'number') as number) ? match : by(rest[0] as string),
   );
 }
 

@@ -108,6 +108,56 @@ describe('markup the rendered page hides', () => {
     expect(embedded(plain[0]!)).toContain('<!-- kept: a text file shows it -->');
   });
 
+  it("shows a callout box's title, not its fences, and no script or style", () => {
+    const text = [
+      'Intro.',
+      '',
+      '::: tip NOTE',
+      'Use the flag.',
+      ':::',
+      '',
+      '::: code-group',
+      '```sh',
+      'npm install vite',
+      ':::',
+      '```',
+      ':::',
+      '',
+      ':::: warning Future Deprecation ::::',
+      '::: {.note}',
+      'A Pandoc div.',
+      ':::',
+      '',
+      '<script setup>',
+      "import Chart from './chart.vue'",
+      '</script>',
+      '',
+      '<style scoped>.box { color: red }</style>',
+      '',
+      'A ratio of 1:::2, and `<script>` in a code span.',
+    ].join('\n');
+    expect(withoutHiddenMarkup(text)).toBe(
+      [
+        'Intro.',
+        '',
+        'NOTE',
+        'Use the flag.',
+        '',
+        '```sh',
+        'npm install vite',
+        ':::',
+        '```',
+        '',
+        'Future Deprecation',
+        'A Pandoc div.',
+        '',
+        '',
+        '',
+        'A ratio of 1:::2, and `<script>` in a code span.',
+      ].join('\n'),
+    );
+  });
+
   it('takes a comment over several lines, and leaves the words around a comment inside a line', () => {
     expect(withoutHiddenMarkup('Before <!-- a\nlong\ncomment --> after.\nNext line.')).toBe(
       'Before  after.\nNext line.',
