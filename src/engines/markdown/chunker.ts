@@ -188,7 +188,8 @@ export const markdownChunker: Chunker = {
    * under one of the same title said once in the path; 17: a heading written as HTML in a
    * Markdown file — a README's centred `<h1>`, an FAQ's `<h3 name>` entries — read as a heading;
    * an MDX page's `import`/`export` statements and `{/* comments *\/}`, a page's `<script>` and
-   * `<style>` elements and its callout boxes' `:::` fences not embedded):
+   * `<style>` elements, its callout boxes' `:::` fences, a callout's `[!type]` marker and
+   * Obsidian's `%%comments%%` not embedded):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */

@@ -3,8 +3,9 @@
  * editor's notes, "Old headings. Do not remove or links may break."), empty anchors kept for old
  * links (`<a id="old-heading"></a>`), link reference definitions (`[docs]: https://…`, the
  * list at the end of a README or a book's chapter), a page's scripts and styles (VitePress'
- * `<script setup>`), and the fences of a docs site's callout boxes (`::: tip`, `:::`), whose
- * title alone the box shows. They are the file's text, so full-text search
+ * `<script setup>`), the fences of a docs site's callout boxes (`::: tip`, `:::`) and the type of
+ * a note's callout (`> [!note] Decision`), whose title alone the box shows, and Obsidian's
+ * comments (`%%private%%`). They are the file's text, so full-text search
  * and the chunk's lines keep them; but what is embedded, and what a result line shows, is what
  * the page says. A chunk of nothing else would be a hit that shows a reader nothing.
  */
@@ -14,6 +15,20 @@ const COMMENT = /<!--[\s\S]*?-->/;
 
 /** An element with nothing inside: an anchor for old links, a `<span id>` target. */
 const EMPTY_ELEMENT = /<(a|span|div)\b[^<>]*>\s*<\/\1\s*>|<a\b[^<>]*\/>/;
+
+/**
+ * An Obsidian comment: inline, `%%private%%` (words against both marks), or a block between two
+ * lines of `%%` alone: only the editor shows it. Tighter than Obsidian's own rule, since a
+ * format's placeholders write `%%` too (git's `%%` for a raw %, printf's `%%d`).
+ */
+const OBSIDIAN_COMMENT = /%%(?=[^\s%])[^\n]*?[^\s%]%%|^[ \t]*%%[ \t]*\n[\s\S]*?\n[ \t]*%%[ \t]*$/;
+
+/**
+ * A callout's marker in a quote's first line (Obsidian's and GitHub's: `> [!note] Decision`,
+ * `> [!WARNING]`, a folding `[!tip]-`): the box shows its title (group 3), or else its type
+ * (group 2) as a word.
+ */
+const CALLOUT = /^([ \t]*(?:>[ \t]?)+)\[!([\w-]+)\][+-]?[ \t]*(.*)$/;
 
 /** A script or a style sheet in the page: it runs or styles, it shows nothing. */
 const SCRIPT = /<script\b[^<>]*>[\s\S]*?<\/script\s*>|<style\b[^<>]*>[\s\S]*?<\/style\s*>/;
@@ -47,20 +62,26 @@ export interface MarkupOptions {
  */
 export function withoutHiddenMarkup(text: string, options: MarkupOptions = {}): string {
   const mdx = options.mdx === true && MDX_HINT.test(text);
-  const boxes = text.includes(':::');
-  if (!mdx && !boxes && !text.includes('<') && !text.includes(']:')) return text;
+  const boxes = text.includes(':::') || text.includes('[!');
+  if (!mdx && !boxes && !/[<%^]|\]:/.test(text)) return text;
   return outsideFences(text, (prose) => {
-    const lines = boxes ? withoutContainerFences(prose) : prose;
+    const lines = boxes ? withoutBoxMarkup(prose) : prose;
     return mdx ? hiddenOut(withoutEsm(lines).join('\n'), HIDDEN_MDX) : hiddenOut(lines.join('\n'), HIDDEN);
   });
 }
 
-/** Prose's lines with each callout box's fence as the box's title, or gone where it has none. */
-function withoutContainerFences(prose: readonly string[]): string[] {
+/**
+ * Prose's lines with each callout box's fence as the box's title, or gone where it has none,
+ * and each callout's marker as its title, or its type where it has none.
+ */
+function withoutBoxMarkup(prose: readonly string[]): string[] {
   return prose.flatMap((line) => {
     const fence = line.includes(':::') ? CONTAINER.exec(line) : null;
-    if (!fence) return [line];
-    return fence[1] ? [fence[1]] : [];
+    if (fence) return fence[1] ? [fence[1]] : [];
+    const callout = line.includes('[!') ? CALLOUT.exec(line) : null;
+    if (!callout) return [line];
+    const [, quote, type, title] = callout;
+    return [`${quote}${title || type![0]!.toUpperCase() + type!.slice(1).toLowerCase()}`];
   });
 }
 
@@ -138,9 +159,9 @@ export function showsNothing(text: string, options: MarkupOptions = {}): boolean
 /** Code in backticks on one line: `` `<!-- more -->` `` is what the page shows. */
 const INLINE_CODE = /`+[^`\n]+`+/g;
 
-/** All of them, in one pass (only `REFERENCE` anchors at lines; only the tags need `i`). */
+/** All of them, in one pass (only `REFERENCE` and a block comment anchor at lines; only the tags need `i`). */
 const HIDDEN = new RegExp(
-  `${COMMENT.source}|${EMPTY_ELEMENT.source}|${SCRIPT.source}|${REFERENCE.source}`,
+  [COMMENT, EMPTY_ELEMENT, SCRIPT, OBSIDIAN_COMMENT, REFERENCE].map((r) => r.source).join('|'),
   'gim',
 );
 
@@ -168,13 +189,14 @@ function hiddenOut(prose: string, hidden: RegExp): string[] {
  * `text` with each match of `pattern` (global, its first group `label`) replaced by `by`, but
  * not inside a code span (`INLINE_CODE`), which the page shows as written.
  */
-function replaceOutsideCode(text: string, pattern: RegExp, by: (label: string) => string): string {
+function replaceOutsideCode(text: string, pattern: RegExp, by: (...groups: string[]) => string): string {
   const code = [...text.matchAll(INLINE_CODE)].map((m) => [m.index, m.index + m[0].length] as const);
   const inCode = (at: number) => code.some(([from, to]) => at >= from && at < to);
-  return text.replace(pattern, (match: string, ...rest: unknown[]) =>
-    // The match's offset: the first number after the groups (a named group adds an object after it).
-    inCode(rest.find((x) => typeof x === 'number') as number) ? match : by(rest[0] as string),
-  );
+  return text.replace(pattern, (match: string, ...rest: unknown[]) => {
+    // The groups, then the match's offset (then the text, and an object where groups are named).
+    const at = rest.findIndex((x) => typeof x === 'number');
+    return inCode(rest[at] as number) ? match : by(...(rest.slice(0, at) as string[]));
+  });
 }
 
 /**
@@ -184,16 +206,27 @@ function replaceOutsideCode(text: string, pattern: RegExp, by: (label: string) =
 const INLINE_LINK = /!?\[([^[\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'))?\)/g;
 
 /**
+ * A wikilink (Obsidian's, Foam's, a wiki's): `[[People/Sam Lee|Sam]]`, `[[Billing#Cron]]`, and
+ * an embed, `![[diagram.png]]`. Groups: the `!`, the page, the heading, the shown text.
+ */
+const WIKILINK = /(!?)\[\[([^[\]|#\n]*)(?:#([^[\]|\n]*))?(?:\|([^[\]\n]*))?\]\]/g;
+
+/** A file an embed shows as itself, not as words: an image, a video, a sound, a PDF. */
+const SHOWN_AS_MEDIA = /\.(?:png|jpe?g|gif|svg|webp|bmp|avif|mp4|webm|mov|mp3|wav|ogg|m4a|pdf)$/i;
+
+/**
  * `text` with each inline link as its text and each image as its alt text, outside code (fences
- * and code spans), as the page reads; a badge (`[![npm](…svg)](…)`) is its alt text.
+ * and code spans), as the page reads; a badge (`[![npm](…svg)](…)`) is its alt text. A wikilink
+ * is the text it shows: its own, or the page's name (`Billing > Cron` to a heading); an embedded
+ * image is nothing.
  */
 export function withoutLinkTargets(text: string): string {
-  if (!text.includes('](')) return text;
+  if (!text.includes('](') && !text.includes('[[')) return text;
   return outsideFences(text, (prose) => prose.map(linkTexts));
 }
 
 function linkTexts(line: string): string {
-  let out = line;
+  let out = line.includes('[[') ? replaceOutsideCode(line, WIKILINK, wikilinkText) : line;
   // A badge is a link around an image: the image first, then the link around its alt text.
   for (let round = 0; round < 2 && out.includes(']('); round++) {
     const before = out;
@@ -201,6 +234,15 @@ function linkTexts(line: string): string {
     if (out === before) break;
   }
   return out;
+}
+
+/** What a wikilink (`WIKILINK`'s groups) shows on the page. */
+function wikilinkText(embed = '', page = '', heading = '', shown = ''): string {
+  if (shown.trim()) return shown.trim();
+  if (embed && SHOWN_AS_MEDIA.test(page.trim())) return '';
+  const name = page.trim().split('/').at(-1)!;
+  if (!heading.trim()) return name;
+  return name ? `${name} > ${heading.trim()}` : heading.trim();
 }
 
 /** An attribute of an HTML tag (CommonMark 6.6): `align="center"`, `hidden`, `width=480`. */

@@ -158,6 +158,40 @@ describe('markup the rendered page hides', () => {
     );
   });
 
+  it("reads a note's callout and Obsidian comments as the page shows them", () => {
+    const text = [
+      '> [!note] Decision',
+      '> We move the billing cron to 02:00 UTC. ^billing-cron',
+      '',
+      '> [!WARNING]',
+      '> Back up first.',
+      '',
+      '> [!tip]- Folded',
+      '',
+      'Send the summary %%private: Sam was annoyed%% to the team.',
+      '%%',
+      'a block comment',
+      '%%',
+      'Keep `%%d%%` in code, and a format placeholder: %% is a raw %, 100%% sure.',
+      '$ git log foo bar ^baz',
+    ].join('\n');
+    expect(withoutHiddenMarkup(text)).toBe(
+      [
+        '> Decision',
+        '> We move the billing cron to 02:00 UTC. ^billing-cron',
+        '',
+        '> Warning',
+        '> Back up first.',
+        '',
+        '> Folded',
+        '',
+        'Send the summary  to the team.',
+        'Keep `%%d%%` in code, and a format placeholder: %% is a raw %, 100%% sure.',
+        '$ git log foo bar ^baz',
+      ].join('\n'),
+    );
+  });
+
   it('takes a comment over several lines, and leaves the words around a comment inside a line', () => {
     expect(withoutHiddenMarkup('Before <!-- a\nlong\ncomment --> after.\nNext line.')).toBe(
       'Before  after.\nNext line.',
@@ -255,6 +289,17 @@ describe('what an MDX page runs or drops: its import and export statements, its 
 });
 
 describe('links as the page shows them', () => {
+  it('is a wikilink as the text it shows, an embedded image as nothing', () => {
+    expect(
+      withoutLinkTargets(
+        'Talked with [[People/Sam Lee|Sam]] about [[Projects/Billing#Cron]]; see ![[cron diagram.png]] and ![[Runbook]].',
+      ),
+    ).toBe('Talked with Sam about Billing > Cron; see  and Runbook.');
+    expect(withoutLinkTargets('[[#Local heading]], [[Ops|]] and `[[kept in code]]`')).toBe(
+      'Local heading, Ops and `[[kept in code]]`',
+    );
+  });
+
   it('is a link as its text, an image as its alt text, a badge as its alt text', () => {
     expect(withoutLinkTargets('Share it on [crates.io](https://crates.io/) today.')).toBe(
       'Share it on crates.io today.',
