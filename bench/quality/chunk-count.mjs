@@ -2,23 +2,12 @@
 // What the markdown chunker makes of folders: chunks, listings (`metadata.listing`, and in which
 // files), and chunks with no breadcrumb whose text holds a heading line (two chapters' text
 // merged under none). `npm run build && node bench/quality/chunk-count.mjs <folder>...`
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { filesUnder, markdownChunkerOf } from './chunker-files.mjs';
 
-const { markdownChunker } = await import('../../dist/engines/markdown/chunker.js');
-const { WordPieceTokenizer } = await import('../../dist/embed/tokenizer.js');
-const { resolveModel } = await import('../../dist/embed/model/resolve.js');
-
-const model = resolveModel('sentence-transformers/all-MiniLM-L6-v2');
-const limits = { maxTokens: 256, minTokens: 32, tokenizer: new WordPieceTokenizer(model.dir, 256) };
+const { chunker: markdownChunker, limits } = await markdownChunkerOf(undefined, 32);
 const readable = /\.(md|markdown|txt|rst|html?|xhtml|pdf)$/i;
-function* files(dir) {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) yield* files(path);
-    else if (readable.test(name)) yield path;
-  }
-}
+const files = (root) => filesUnder(root, readable);
 for (const root of process.argv.slice(2)) {
   let chunks = 0;
   let unplaced = 0;

@@ -4,32 +4,18 @@
 // path length. `npm run build && node bench/quality/heading-paths.mjs [--dist dir] [--ext md] <folder>...`
 // (--dist: another checkout's build, for a before/after on the same pages; --ext: the files read,
 // by extension, `html,htm` unless given).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { filesUnder, markdownChunkerOf } from './chunker-files.mjs';
 
 const { values, positionals } = parseArgs({
   options: { dist: { type: 'string' }, ext: { type: 'string', default: 'html,htm' } },
   allowPositionals: true,
 });
 const extensions = new Set(values.ext.split(',').map((e) => `.${e.toLowerCase()}`));
-const dist = pathToFileURL(
-  `${resolve(values.dist ?? new URL('../../dist', import.meta.url).pathname)}/`,
-).href;
-const { markdownChunker } = await import(`${dist}engines/markdown/chunker.js`);
-const { WordPieceTokenizer } = await import(`${dist}embed/tokenizer.js`);
-const { resolveModel } = await import(`${dist}embed/model/resolve.js`);
-
-const model = resolveModel('sentence-transformers/all-MiniLM-L6-v2');
-const limits = { maxTokens: 256, minTokens: 48, tokenizer: new WordPieceTokenizer(model.dir, 256) };
-function* pages(dir) {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) yield* pages(path);
-    else if (extensions.has(extname(name).toLowerCase())) yield path;
-  }
-}
+const { chunker, limits } = await markdownChunkerOf(values.dist);
+const pages = (root) => filesUnder(root, { test: (name) => extensions.has(extname(name).toLowerCase()) });
 for (const root of positionals) {
   let chunks = 0;
   let titleOnly = 0;
@@ -39,7 +25,7 @@ for (const root of positionals) {
     const text = readFileSync(path, 'utf8');
     let out;
     try {
-      out = await markdownChunker.chunk({ path, relativePath: path.slice(root.length + 1), text }, limits);
+      out = await chunker.chunk({ path, relativePath: path.slice(root.length + 1), text }, limits);
     } catch {
       continue;
     }
