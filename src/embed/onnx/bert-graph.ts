@@ -7,9 +7,10 @@ export type { Weight, WeightReader } from './graph-writer.js';
 
 /**
  * Bump when the graph changes: it is part of the cache key of built graphs (graph-cache.ts),
- * so an upgraded ragctl never runs a graph an older builder wrote.
+ * so an upgraded ragctl never runs a graph an older builder wrote. (4: int8 weights stored as
+ * uint8 with a zero point, `WEIGHT_ZERO`.)
  */
-export const GRAPH_BUILDER_VERSION = 3;
+export const GRAPH_BUILDER_VERSION = 4;
 
 /** opset 17: the first with LayerNormalization, which ORT runs as one fused kernel. */
 const OPSET = 17;
@@ -247,6 +248,15 @@ function concat(parts: readonly Float32Array[]): Float32Array {
 }
 
 /**
+ * The weights' zero point. They are symmetric int8 (quantize.ts), stored as uint8 shifted by it:
+ * ORT's uint8 × int8 kernel on x86 without VNNI (AVX2: AMD before Zen 4, Intel client cores)
+ * adds pairs of products in 16 bits and saturates, and some texts' vectors drift past the int8
+ * bound (int8.test.ts); its uint8 × uint8 kernel widens first and is exact everywhere, a little
+ * slower where VNNI is missing (docs/BENCHMARKS.md §98).
+ */
+const WEIGHT_ZERO = 128;
+
+/**
  * x · W with W ([in, out], fp32) stored as int8 per output column: uint8 activations with
  * their own scale and zero point (DynamicQuantizeLinear), an int32 MatMulInteger, then one
  * float rescale by (activation scale × column scale).
@@ -261,7 +271,13 @@ function int8MatMul(
 ): string {
   const { values, scales } = quantizeColumns(wt, inDim, outDim);
   const [xq, xScale, xZero] = g.ops('DynamicQuantizeLinear', [x], 3) as [string, string, string];
-  const product = g.op('MatMulInteger', [xq, g.int8s(`${prefix}.weight.q`, [inDim, outDim], values), xZero]);
+  const shifted = Uint8Array.from(values, (v) => v + WEIGHT_ZERO);
+  const product = g.op('MatMulInteger', [
+    xq,
+    g.uint8s(`${prefix}.weight.q`, [inDim, outDim], shifted),
+    xZero,
+    g.uint8s('weight_zero_point', [], Uint8Array.of(WEIGHT_ZERO)),
+  ]);
   const colScale = g.op('Mul', [xScale, g.floats(`${prefix}.weight.scale`, [outDim], scales)]);
   return g.op('Mul', [g.op('Cast', [product], { to: DataType.FLOAT }), colScale]);
 }

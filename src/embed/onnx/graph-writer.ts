@@ -51,6 +51,10 @@ export class GraphWriter {
     return outputs;
   }
 
+  uint8s(name: string, dims: number[], data: Uint8Array): string {
+    return this.#add(name, DataType.UINT8, dims, data);
+  }
+
   int8s(name: string, dims: number[], data: Int8Array): string {
     return this.#add(
       name,
