@@ -63,7 +63,7 @@ export interface MarkupOptions {
 export function withoutHiddenMarkup(text: string, options: MarkupOptions = {}): string {
   const mdx = options.mdx === true && MDX_HINT.test(text);
   const boxes = text.includes(':::') || text.includes('[!');
-  if (!mdx && !boxes && !/[<%^]|\]:/.test(text)) return text;
+  if (!mdx && !boxes && !/[<%]|\]:/.test(text)) return text;
   return outsideFences(text, (prose) => {
     const lines = boxes ? withoutBoxMarkup(prose) : prose;
     return mdx ? hiddenOut(withoutEsm(lines).join('\n'), HIDDEN_MDX) : hiddenOut(lines.join('\n'), HIDDEN);
