@@ -189,7 +189,8 @@ export const markdownChunker: Chunker = {
    * Markdown file — a README's centred `<h1>`, an FAQ's `<h3 name>` entries — read as a heading;
    * an MDX page's `import`/`export` statements and `{/* comments *\/}`, a page's `<script>` and
    * `<style>` elements, its callout boxes' `:::` fences, a callout's `[!type]` marker and
-   * Obsidian's `%%comments%%` not embedded):
+   * Obsidian's `%%comments%%`, Logseq's `id::`/`collapsed::` properties and `((block refs))`
+   * not embedded):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */

@@ -4,8 +4,8 @@
  * links (`<a id="old-heading"></a>`), link reference definitions (`[docs]: https://…`, the
  * list at the end of a README or a book's chapter), a page's scripts and styles (VitePress'
  * `<script setup>`), the fences of a docs site's callout boxes (`::: tip`, `:::`) and the type of
- * a note's callout (`> [!note] Decision`), whose title alone the box shows, and Obsidian's
- * comments (`%%private%%`). They are the file's text, so full-text search
+ * a note's callout (`> [!note] Decision`), whose title alone the box shows, Obsidian's
+ * comments (`%%private%%`), and Logseq's block ids, folds and block references. They are the file's text, so full-text search
  * and the chunk's lines keep them; but what is embedded, and what a result line shows, is what
  * the page says. A chunk of nothing else would be a hit that shows a reader nothing.
  */
@@ -29,6 +29,15 @@ const OBSIDIAN_COMMENT = /%%(?=[^\s%])[^\n]*?[^\s%]%%|^[ \t]*%%[ \t]*\n[\s\S]*?\
  * (group 2) as a word.
  */
 const CALLOUT = /^([ \t]*(?:>[ \t]?)+)\[!([\w-]+)\][+-]?[ \t]*(.*)$/;
+
+/**
+ * Logseq's own block properties, which its page never shows: a block's id (the target of a
+ * block reference) and whether it is folded.
+ */
+const LOGSEQ_PROPERTY = /^[ \t]*(?:id|collapsed)::[ \t].*$/;
+
+/** A Logseq block reference, `((64f1a2b3-…))`: the page shows that block, which is indexed where it is. */
+const BLOCK_REF = /\(\([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\)\)/;
 
 /** A script or a style sheet in the page: it runs or styles, it shows nothing. */
 const SCRIPT = /<script\b[^<>]*>[\s\S]*?<\/script\s*>|<style\b[^<>]*>[\s\S]*?<\/style\s*>/;
@@ -63,7 +72,7 @@ export interface MarkupOptions {
 export function withoutHiddenMarkup(text: string, options: MarkupOptions = {}): string {
   const mdx = options.mdx === true && MDX_HINT.test(text);
   const boxes = text.includes(':::') || text.includes('[!');
-  if (!mdx && !boxes && !/[<%]|\]:/.test(text)) return text;
+  if (!mdx && !boxes && !/[<%]|\]:|::|\(\(/.test(text)) return text;
   return outsideFences(text, (prose) => {
     const lines = boxes ? withoutBoxMarkup(prose) : prose;
     return mdx ? hiddenOut(withoutEsm(lines).join('\n'), HIDDEN_MDX) : hiddenOut(lines.join('\n'), HIDDEN);
@@ -159,9 +168,11 @@ export function showsNothing(text: string, options: MarkupOptions = {}): boolean
 /** Code in backticks on one line: `` `<!-- more -->` `` is what the page shows. */
 const INLINE_CODE = /`+[^`\n]+`+/g;
 
-/** All of them, in one pass (only `REFERENCE` and a block comment anchor at lines; only the tags need `i`). */
+/** All of them, in one pass (`REFERENCE`, a block comment and a property anchor at lines; only the tags need `i`). */
 const HIDDEN = new RegExp(
-  [COMMENT, EMPTY_ELEMENT, SCRIPT, OBSIDIAN_COMMENT, REFERENCE].map((r) => r.source).join('|'),
+  [COMMENT, EMPTY_ELEMENT, SCRIPT, OBSIDIAN_COMMENT, LOGSEQ_PROPERTY, BLOCK_REF, REFERENCE]
+    .map((r) => r.source)
+    .join('|'),
   'gim',
 );
 

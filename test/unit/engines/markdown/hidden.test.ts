@@ -192,6 +192,27 @@ describe('markup the rendered page hides', () => {
     );
   });
 
+  it("leaves out Logseq's block ids, folds and block references, and keeps its other properties", () => {
+    const text = [
+      'tags:: project, finance',
+      '',
+      '- ## Cron',
+      '  id:: 64f1a2b3-1111-4c2d-9e8f-000000000001',
+      '  collapsed:: true',
+      '\t- It must not overlap the backup window, see ((64f1a2b3-2222-4c2d-9e8f-000000000002)).',
+      '\t- `std::vector` and the line `id:: x` in code stay.',
+    ].join('\n');
+    expect(withoutHiddenMarkup(text)).toBe(
+      [
+        'tags:: project, finance',
+        '',
+        '- ## Cron',
+        '\t- It must not overlap the backup window, see .',
+        '\t- `std::vector` and the line `id:: x` in code stay.',
+      ].join('\n'),
+    );
+  });
+
   it('takes a comment over several lines, and leaves the words around a comment inside a line', () => {
     expect(withoutHiddenMarkup('Before <!-- a\nlong\ncomment --> after.\nNext line.')).toBe(
       'Before  after.\nNext line.',
