@@ -63,8 +63,9 @@ export function chunkMarkdown(
       },
     );
   }
-  const frontMatter = readFrontMatter(source);
   const kind = page ? page.kind : textKind(input.path);
+  // Logseq writes a page's front matter as its first lines' `key:: value` properties.
+  const frontMatter = readFrontMatter(source, kind === 'markdown');
   const markup = { mdx: isMdxPath(input.path) };
   const parsed = parseBlocks(source, frontMatter.bodyStart, WINDOW_LINES, kind);
   // An MDX page's statements are code it runs, not text it shows (hidden.ts): none is a chunk,
@@ -190,7 +191,7 @@ export const markdownChunker: Chunker = {
    * an MDX page's `import`/`export` statements and `{/* comments *\/}`, a page's `<script>` and
    * `<style>` elements, its callout boxes' `:::` fences, a callout's `[!type]` marker and
    * Obsidian's `%%comments%%`, Logseq's `id::`/`collapsed::` properties and `((block refs))`
-   * not embedded):
+   * not embedded; a Logseq page's opening `key:: value` lines read as its front matter):
    * indexes made by an older chunker re-chunk every file once, their vectors reused by content
    * hash.
    */

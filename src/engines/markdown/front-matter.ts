@@ -77,8 +77,9 @@ export interface FrontMatter {
  * is neither a mapping nor starts with a key, or when it holds nothing but `#` lines (YAML
  * would read them as comments, but they are far likelier headings).
  */
-export function readFrontMatter(source: SourceText): FrontMatter {
+export function readFrontMatter(source: SourceText, pageProperties = false): FrontMatter {
   const none: FrontMatter = { bodyStart: 0, metadata: {}, title: undefined, keywords: [], properties: [] };
+  if (pageProperties && !OPEN_FENCE.test(source.line(0))) return readPageProperties(source) ?? none;
   if (source.lineCount < 2 || !OPEN_FENCE.test(source.line(0))) return none;
   let close = 1;
   while (close < source.lineCount && !CLOSE_FENCE.test(source.line(close))) close++;
@@ -101,6 +102,35 @@ export function readFrontMatter(source: SourceText): FrontMatter {
   const title = typeof value.title === 'string' && value.title.trim() ? value.title.trim() : undefined;
   return {
     bodyStart: close + 1,
+    metadata: { frontMatter: value },
+    title,
+    keywords: keywordsOf(value),
+    properties: propertiesOf(value),
+  };
+}
+
+/** A Logseq page property, `tags:: project, finance`: its key and value. */
+const PAGE_PROPERTY = /^([A-Za-z][\w-]*)::[ \t]+(\S.*?)[ \t]*$/;
+
+/**
+ * Logseq's page properties, the note's front matter in its own form: the file's first lines,
+ * each `key:: value`, up to a blank line or the first block (`- `). Comma-separated values are
+ * lists (`tags:: a, b`), as Logseq reads them. Undefined when the file does not open so.
+ */
+function readPageProperties(source: SourceText): FrontMatter | undefined {
+  const value: Record<string, unknown> = {};
+  let line = 0;
+  for (; line < source.lineCount; line++) {
+    const m = PAGE_PROPERTY.exec(source.line(line));
+    if (!m) break;
+    const [, key, text] = m as unknown as [string, string, string];
+    const items = text.split(',').map((item) => item.trim().replace(/^\[\[(.*)\]\]$/, '$1'));
+    value[key] = key === 'title' ? text : items.length > 1 ? items : items[0];
+  }
+  if (line === 0 || (line < source.lineCount && !/^\s*(?:$|[-*] )/.test(source.line(line)))) return undefined;
+  const title = typeof value.title === 'string' && value.title.trim() ? value.title.trim() : undefined;
+  return {
+    bodyStart: line,
     metadata: { frontMatter: value },
     title,
     keywords: keywordsOf(value),

@@ -193,6 +193,43 @@ describe('front matter', () => {
   });
 });
 
+describe("Logseq's page properties", () => {
+  const page = [
+    'title:: Billing',
+    'tags:: project, [[finance]]',
+    'alias:: invoices',
+    'status:: active',
+    '',
+    '- ## Cron',
+    '\t- The billing cron runs at 02:00 UTC.',
+  ].join('\n');
+
+  it('are the note front matter: its title, its keywords, its other properties', () => {
+    const [c] = chunk(page, limits(256, 0), '/notes/pages/Billing.md');
+    expect(c!.headingPath).toEqual(['Billing']);
+    expect(c!.startLine).toBe(6);
+    expect(meta(c!).frontMatter).toEqual({
+      title: 'Billing',
+      tags: ['project', 'finance'],
+      alias: 'invoices',
+      status: 'active',
+    });
+    expect(c!.text.slice(0, meta(c!).bodyOffset)).toBe(
+      'Billing\n\nproject, finance, invoices\nstatus: active\n\n',
+    );
+    expect(c!.embedText).toBe('Billing\n\n- ## Cron\n\t- The billing cron runs at 02:00 UTC.');
+  });
+
+  it('are text where the lines are followed by prose, and in a file that is not Markdown', () => {
+    const prose = 'Note:: read this first\nThe rest of the paragraph.\n';
+    expect(meta(chunk(prose, limits(256, 0))[0]!).frontMatter).toBeUndefined();
+    expect(chunk(prose, limits(256, 0))[0]!.startLine).toBe(1);
+    const [txt] = chunk(page, limits(256, 0), '/notes/pages/billing.txt');
+    expect(meta(txt!).frontMatter).toBeUndefined();
+    expect(txt!.startLine).toBe(1);
+  });
+});
+
 describe('front matter title', () => {
   it('is the root of every heading path when the document has no H1', () => {
     const text = `---\ntitle: Field Guide\n---\n${prose(40)}\n\n## Install\n\n${prose(40, 1)}\n`;
