@@ -77,20 +77,24 @@ function freshReason(record: FileRecord | undefined, signature: string): string 
 
 /** The facts that identify a file's head, taken when it is read from 0. */
 export async function readHead(path: string, size: number): Promise<FileHead> {
+  const head = await readRange(path, 0, Math.min(size, Math.max(HEAD_CHECK_BYTES, BINARY_SNIFF_BYTES)));
+  const bytes = Math.min(head.length, HEAD_CHECK_BYTES);
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  return {
+    bytes,
+    hash: shortHash(head.subarray(0, bytes)),
+    binary: looksBinary((gzip ? gunzippedHead(head) : head).subarray(0, BINARY_SNIFF_BYTES)),
+    gzip,
+  };
+}
+
+/** Up to `length` bytes of `path` from byte `from`: fewer where the file ends first. */
+export async function readRange(path: string, from: number, length: number): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
-    const length = Math.min(size, Math.max(HEAD_CHECK_BYTES, BINARY_SNIFF_BYTES));
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, 0);
-    const head = buffer.subarray(0, bytesRead);
-    const bytes = Math.min(bytesRead, HEAD_CHECK_BYTES);
-    const gzip = head[0] === 0x1f && head[1] === 0x8b;
-    return {
-      bytes,
-      hash: shortHash(head.subarray(0, bytes)),
-      binary: looksBinary((gzip ? gunzippedHead(head) : head).subarray(0, BINARY_SNIFF_BYTES)),
-      gzip,
-    };
+    const buffer = Buffer.alloc(Math.max(0, length));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
@@ -190,12 +194,5 @@ async function* gunzipped(path: string, size: number): AsyncIterable<Uint8Array>
 }
 
 async function hashRange(path: string, from: number, to: number): Promise<string> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(Math.max(0, to - from));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
-    return shortHash(buffer.subarray(0, bytesRead));
-  } finally {
-    await handle.close();
-  }
+  return shortHash(await readRange(path, from, to - from));
 }

@@ -1,11 +1,12 @@
 import type { Dirent } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, extname, join, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, SourceConfig } from '../config/types.js';
 import { isMinifiedName, isMinifiedText } from '../engines/code/skip.js';
 import { BUILTIN_ENGINES, CHUNKER_INCLUDES, isProjectFile } from '../engines/default-includes.js';
 import { byFolder, relativePath } from '../paths.js';
+import { readRange } from './append.js';
 import { PathFilter } from './path-filter.js';
 
 /**
@@ -250,18 +251,7 @@ async function minifiedScript(file: string): Promise<boolean> {
   if (isMinifiedName(basename(file))) return true;
   let head = '';
   try {
-    const handle = await open(file, 'r');
-    try {
-      const { buffer, bytesRead } = await handle.read(
-        Buffer.alloc(SCRIPT_HEAD_BYTES),
-        0,
-        SCRIPT_HEAD_BYTES,
-        0,
-      );
-      head = buffer.toString('utf8', 0, bytesRead);
-    } finally {
-      await handle.close();
-    }
+    head = (await readRange(file, 0, SCRIPT_HEAD_BYTES)).toString('utf8');
   } catch {
     // Unreadable here: judged by its name alone, as the walk will report it.
   }

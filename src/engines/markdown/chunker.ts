@@ -66,11 +66,12 @@ export function chunkMarkdown(
   const kind = page ? page.kind : textKind(input.path);
   // Logseq writes a page's front matter as its first lines' `key:: value` properties.
   const frontMatter = readFrontMatter(source, kind === 'markdown');
-  const markup = { mdx: isMdxPath(input.path) };
+  // Only Markdown hides markup: in plain text, reST or a converted page a `<!--` is text shown.
+  const markup: MarkupOptions | undefined = kind === 'markdown' ? { mdx: isMdxPath(input.path) } : undefined;
   const parsed = parseBlocks(source, frontMatter.bodyStart, WINDOW_LINES, kind);
   // An MDX page's statements are code it runs, not text it shows (hidden.ts): none is a chunk,
   // and no chunk starts inside a long one (an `export const meta = {…}` of 40 lines).
-  const blocks = markup.mdx
+  const blocks = markup?.mdx
     ? parsed.filter((n) => n.kind !== 'paragraph' || !opensEsm(source.line(n.start)))
     : parsed;
   const orgTitle = kind === 'org' ? orgDocumentTitle(source, frontMatter.bodyStart) : undefined;
@@ -84,9 +85,7 @@ export function chunkMarkdown(
           : [];
   const sections = splitSections(withTitles(blocks, titles), frontMatter.title ?? orgTitle ?? page?.title);
   const fitter = new DraftFitter(meter);
-  // Only Markdown hides markup: in plain text, reST or a converted page a `<!--` is text shown.
-  const hides = kind === 'markdown';
-  const hidden = hides
+  const hidden = markup
     ? (span: Span) => showsNothing(source.text.slice(span.from, span.to), markup)
     : undefined;
   const drafts = withoutHidden(
@@ -125,7 +124,7 @@ export function chunkMarkdown(
       keywords,
       page,
       links,
-      hides ? markup : undefined,
+      markup,
     );
     if (listingPage) chunk.metadata.listing = true;
     const line = draft.sectionLine;
@@ -223,12 +222,12 @@ function toChunk(
   keywords: string,
   page: ConvertedText | undefined,
   links: LinkCounts,
-  hides: MarkupOptions | undefined,
+  markup: MarkupOptions | undefined,
 ): Chunk {
   const crumb = meter.breadcrumb(draft.path);
   const body = shownText(meter.source, draft.span, page?.escaped);
   // What the page shows is embedded, without the markup it hides (hidden.ts).
-  const embedText = crumb.prefix + (hides ? withoutHiddenMarkup(body, hides) : body);
+  const embedText = crumb.prefix + (markup ? withoutHiddenMarkup(body, markup) : body);
   // The front matter's tags, aliases and properties go where full-text search finds them, not
   // into the vector: they are not prose, and the breadcrumb and body already place the chunk.
   const text = crumb.prefix + keywords + body;

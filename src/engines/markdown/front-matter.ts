@@ -99,9 +99,14 @@ export function readFrontMatter(source: SourceText, pageProperties = false): Fro
     };
   }
   if (firstLine === undefined && /\S/.test(raw)) return none;
+  return fromMapping(value, close + 1);
+}
+
+/** What a front matter's mapping says, YAML's or Logseq's; the body starts at `bodyStart`. */
+function fromMapping(value: Record<string, unknown>, bodyStart: number): FrontMatter {
   const title = typeof value.title === 'string' && value.title.trim() ? value.title.trim() : undefined;
   return {
-    bodyStart: close + 1,
+    bodyStart,
     metadata: { frontMatter: value },
     title,
     keywords: keywordsOf(value),
@@ -128,14 +133,7 @@ function readPageProperties(source: SourceText): FrontMatter | undefined {
     value[key] = key === 'title' ? text : items.length > 1 ? items : items[0];
   }
   if (line === 0 || (line < source.lineCount && !/^\s*(?:$|[-*] )/.test(source.line(line)))) return undefined;
-  const title = typeof value.title === 'string' && value.title.trim() ? value.title.trim() : undefined;
-  return {
-    bodyStart: line,
-    metadata: { frontMatter: value },
-    title,
-    keywords: keywordsOf(value),
-    properties: propertiesOf(value),
-  };
+  return fromMapping(value, line);
 }
 
 /** `tags: [a, b]`, `tags: a`, `aliases: ["Other name"]`: strings and numbers, other values ignored. */

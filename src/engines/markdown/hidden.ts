@@ -75,7 +75,7 @@ export function withoutHiddenMarkup(text: string, options: MarkupOptions = {}): 
   if (!mdx && !boxes && !/[<%]|\]:|::|\(\(/.test(text)) return text;
   return outsideFences(text, (prose) => {
     const lines = boxes ? withoutBoxMarkup(prose) : prose;
-    return mdx ? hiddenOut(withoutEsm(lines).join('\n'), HIDDEN_MDX) : hiddenOut(lines.join('\n'), HIDDEN);
+    return hiddenOut((mdx ? withoutEsm(lines) : lines).join('\n'), mdx ? HIDDEN_MDX : HIDDEN);
   });
 }
 
